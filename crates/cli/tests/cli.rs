@@ -1,0 +1,90 @@
+//! The CLI contract, run against the real binary.
+
+use std::process::{Command, Output};
+
+fn cli(db: &std::path::Path, pass: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("BLUELAMP_PASSPHRASE", pass)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn init_import_search_json_and_wrong_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let out = cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let csv = dir.path().join("n.csv");
+    std::fs::write(
+        &csv,
+        "id,given_name,surname,date_of_birth,sex,aliases,extra\n\
+         N1,William,Smith,1984-03-12,M,Bill Smith;Will Smyth,x\n\
+         N2,Siobhán,O'Sullivan,19900101,F,,\n\
+         ,No,Id,1990-01-01,,,\n\
+         N3,Bad,Date,1984-02-30,,,\n\
+         N4,Mary,Smithson,,F,,\n",
+    )
+    .unwrap();
+    let out = cli(&db, "pw", &["import", "nominals", "--csv", csv.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 3 rejected 2");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 4: rejected: id is empty"), "{err}");
+    assert!(err.contains("row 5: rejected"), "{err}");
+
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--json"]);
+    assert!(out.status.success());
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = hits.as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["N1", "N4"]);
+    let h = &hits[0];
+    for field in ["id", "source", "given_name", "surname", "date_of_birth", "score", "reasons"] {
+        assert!(h.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(h["source"], "current");
+    assert_eq!(h["date_of_birth"], "1984-03-12");
+
+    let out = cli(&db, "wrong", &["search", "--name", "smith", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+}
+
+#[test]
+fn passphrase_from_stdin_and_legacy_source() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .args(["--db", db.to_str().unwrap(), "init", "--officer", "PC2", "--insecure-fast-kdf"])
+        .env_remove("BLUELAMP_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"from-stdin\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let csv = dir.path().join("n.csv");
+    std::fs::write(&csv, "id,given_name,surname,date_of_birth\nL1,Peggy,Legacy,\n").unwrap();
+    let out = cli(&db, "from-stdin", &["import", "nominals", "--csv", csv.to_str().unwrap(), "--source", "legacy"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, "from-stdin", &["search", "--name", "legacy", "--json"]);
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["source"], "legacy");
+    assert_eq!(hits[0]["date_of_birth"], serde_json::Value::Null);
+}
+
+#[test]
+fn missing_header_columns_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    assert!(cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]).status.success());
+    let csv = dir.path().join("n.csv");
+    std::fs::write(&csv, "name,dob\nx,y\n").unwrap();
+    let out = cli(&db, "pw", &["import", "nominals", "--csv", csv.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must contain id,given_name,surname,date_of_birth"));
+}

@@ -1,0 +1,370 @@
+//! Closing-code gates: what an incident needs before it can be closed with a code.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FormsError;
+use crate::grading::Grade;
+use crate::pack::{PackIssue, PackKind};
+use crate::record::{FormRecord, FormStatus};
+
+/// Something a closing code requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A submitted pack of kind `risk_assessment`.
+    RiskAssessment,
+    /// A submitted pack of kind `safeguarding_plan`.
+    SafeguardingPlan,
+    /// A submitted pack of kind `care_plan`.
+    CarePlan,
+    /// A Victims' Code referral decision for every victim (at least one victim).
+    VictimReferralDecision,
+}
+
+impl Requirement {
+    /// Pack kind that satisfies a form requirement.
+    pub fn pack_kind(self) -> Option<PackKind> {
+        match self {
+            Requirement::RiskAssessment => Some(PackKind::RiskAssessment),
+            Requirement::SafeguardingPlan => Some(PackKind::SafeguardingPlan),
+            Requirement::CarePlan => Some(PackKind::CarePlan),
+            Requirement::VictimReferralDecision => None,
+        }
+    }
+}
+
+/// One closing code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosingCode {
+    /// Code, e.g. `"DA"`.
+    pub code: String,
+    /// Label.
+    pub label: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// What closing with this code requires.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// Required forms must also be approved by a supervisor (not just submitted).
+    #[serde(default)]
+    pub requires_approval: bool,
+    /// Incidents closed or coded with it appear on the supervisor's daily review list.
+    #[serde(default)]
+    pub daily_review: bool,
+}
+
+/// The closing-code list (`assets/codes/closing-codes.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosingCodes {
+    /// List version.
+    pub version: String,
+    /// Codes.
+    pub codes: Vec<ClosingCode>,
+}
+
+impl ClosingCodes {
+    /// Find a code (case-insensitive).
+    pub fn get(&self, code: &str) -> Option<&ClosingCode> {
+        self.codes
+            .iter()
+            .find(|c| c.code.eq_ignore_ascii_case(code.trim()))
+    }
+}
+
+/// Validate a closing-code list JSON text. Empty = valid.
+pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
+    let list: ClosingCodes = match serde_json::from_str(json) {
+        Ok(l) => l,
+        Err(e) => return vec![PackIssue::from_serde(&e)],
+    };
+    let mut out = Vec::new();
+    if list.codes.is_empty() {
+        out.push(PackIssue::new("codes", "at least one code is needed"));
+    }
+    let mut seen = HashSet::new();
+    for (i, c) in list.codes.iter().enumerate() {
+        let ok = !c.code.is_empty()
+            && c.code.len() <= 32
+            && c.code
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !ok {
+            out.push(PackIssue::new(
+                format!("codes[{i}].code"),
+                format!("invalid code {:?}: use 1-32 of A-Z 0-9 _ -", c.code),
+            ));
+        }
+        if !seen.insert(c.code.to_ascii_uppercase()) {
+            out.push(PackIssue::new(
+                format!("codes[{i}].code"),
+                format!("duplicate code {:?}", c.code),
+            ));
+        }
+        if c.label.trim().is_empty() {
+            out.push(PackIssue::new(
+                format!("codes[{i}].label"),
+                "label must not be empty",
+            ));
+        }
+        let mut reqs = HashSet::new();
+        for (j, r) in c.requires.iter().enumerate() {
+            if !reqs.insert(r) {
+                out.push(PackIssue::new(
+                    format!("codes[{i}].requires[{j}]"),
+                    format!("duplicate requirement {r:?}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Parse and validate a closing-code list.
+pub fn parse_closing_codes(json: &str) -> Result<ClosingCodes, FormsError> {
+    let issues = validate_closing_codes(json);
+    if !issues.is_empty() {
+        return Err(FormsError::InvalidCodes(issues));
+    }
+    serde_json::from_str(json)
+        .map_err(|e| FormsError::InvalidCodes(vec![PackIssue::from_serde(&e)]))
+}
+
+/// What the gate knows about one form of the incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormSummary {
+    /// Form id.
+    pub form_id: String,
+    /// Pack id.
+    pub pack_id: String,
+    /// Pack kind.
+    pub kind: PackKind,
+    /// Status.
+    pub status: FormStatus,
+    /// Officer's grade (risk assessments).
+    #[serde(default)]
+    pub officer_grade: Option<Grade>,
+    /// Last submission time.
+    #[serde(default)]
+    pub submitted_at: Option<i64>,
+}
+
+impl FormSummary {
+    /// Summary of a record (the caller knows the pack kind).
+    pub fn of(record: &FormRecord, kind: PackKind) -> FormSummary {
+        FormSummary {
+            form_id: record.form_id.clone(),
+            pack_id: record.pack_id.clone(),
+            kind,
+            status: record.status,
+            officer_grade: record.officer_grade,
+            submitted_at: record.submitted_at,
+        }
+    }
+}
+
+/// Victims' Code referral state of one victim (owned by the victims module; an input here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VictimReferralState {
+    /// Nominal id of the victim.
+    pub victim_id: String,
+    /// Display name.
+    pub name: String,
+    /// A referral decision (accepted / declined / deferred) is recorded.
+    pub decision_recorded: bool,
+}
+
+/// Safeguarding state of an incident.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeguardingState {
+    /// Forms of the incident.
+    #[serde(default)]
+    pub forms: Vec<FormSummary>,
+    /// Victims linked to the incident.
+    #[serde(default)]
+    pub victims: Vec<VictimReferralState>,
+}
+
+/// Kind of a missing item (the UI picks the button from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingKind {
+    /// No closing code was given.
+    NoClosingCode,
+    /// A code that is not in the list.
+    UnknownClosingCode,
+    /// Risk assessment not submitted.
+    RiskAssessment,
+    /// Safeguarding plan not submitted.
+    SafeguardingPlan,
+    /// Care plan not submitted.
+    CarePlan,
+    /// A victim has no referral decision (or no victim is linked).
+    VictimReferralDecision,
+    /// A required form waits for supervisor approval.
+    SupervisorApproval,
+}
+
+impl MissingKind {
+    fn of(r: Requirement) -> MissingKind {
+        match r {
+            Requirement::RiskAssessment => MissingKind::RiskAssessment,
+            Requirement::SafeguardingPlan => MissingKind::SafeguardingPlan,
+            Requirement::CarePlan => MissingKind::CarePlan,
+            Requirement::VictimReferralDecision => MissingKind::VictimReferralDecision,
+        }
+    }
+}
+
+/// One thing missing before the incident can be closed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingItem {
+    /// Kind.
+    pub kind: MissingKind,
+    /// Closing code that requires it.
+    pub code: String,
+    /// Label for the UI button, e.g. "Submit the draft risk assessment".
+    pub label: String,
+    /// Existing form to open, if any.
+    pub form_id: Option<String>,
+    /// Victim concerned, if any.
+    pub victim_id: Option<String>,
+}
+
+/// Missing items for one requirement. `approval` = the code needs approved forms.
+pub(crate) fn missing_for(
+    req: Requirement,
+    approval: bool,
+    code: &str,
+    state: &SafeguardingState,
+) -> Vec<MissingItem> {
+    let item = |kind, label: String, form_id: Option<&str>, victim_id: Option<&str>| MissingItem {
+        kind,
+        code: code.to_string(),
+        label,
+        form_id: form_id.map(str::to_string),
+        victim_id: victim_id.map(str::to_string),
+    };
+    let Some(kind) = req.pack_kind() else {
+        if state.victims.is_empty() {
+            return vec![item(
+                MissingKind::VictimReferralDecision,
+                "Link the victim and record a Victims' Code referral decision".into(),
+                None,
+                None,
+            )];
+        }
+        return state
+            .victims
+            .iter()
+            .filter(|v| !v.decision_recorded)
+            .map(|v| {
+                item(
+                    MissingKind::VictimReferralDecision,
+                    format!("Record the victim referral decision for {}", v.name),
+                    None,
+                    Some(&v.victim_id),
+                )
+            })
+            .collect();
+    };
+    let forms: Vec<&FormSummary> = state.forms.iter().filter(|f| f.kind == kind).collect();
+    if forms.iter().any(|f| f.status == FormStatus::Approved) {
+        return vec![];
+    }
+    if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Submitted) {
+        if !approval {
+            return vec![];
+        }
+        return vec![item(
+            MissingKind::SupervisorApproval,
+            format!("Supervisor review of the {}", kind.label()),
+            Some(&f.form_id),
+            None,
+        )];
+    }
+    let mk = MissingKind::of(req);
+    if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Returned) {
+        return vec![item(
+            mk,
+            format!("Amend and resubmit the returned {}", kind.label()),
+            Some(&f.form_id),
+            None,
+        )];
+    }
+    if let Some(f) = forms.first() {
+        return vec![item(
+            mk,
+            format!("Submit the draft {}", kind.label()),
+            Some(&f.form_id),
+            None,
+        )];
+    }
+    vec![item(mk, format!("Complete a {}", kind.label()), None, None)]
+}
+
+/// All missing items for the given codes (deduplicated, in code order). Empty = may close.
+pub fn missing_items<S: AsRef<str>>(
+    codes: &ClosingCodes,
+    selected: &[S],
+    state: &SafeguardingState,
+) -> Vec<MissingItem> {
+    let mut out: Vec<MissingItem> = Vec::new();
+    let nonblank: Vec<&str> = selected
+        .iter()
+        .map(|s| s.as_ref().trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if nonblank.is_empty() {
+        out.push(MissingItem {
+            kind: MissingKind::NoClosingCode,
+            code: String::new(),
+            label: "Choose a closing code".into(),
+            form_id: None,
+            victim_id: None,
+        });
+        return out;
+    }
+    for s in nonblank {
+        let Some(code) = codes.get(s) else {
+            out.push(MissingItem {
+                kind: MissingKind::UnknownClosingCode,
+                code: s.to_string(),
+                label: format!("Unknown closing code {s:?}: choose a code from the list"),
+                form_id: None,
+                victim_id: None,
+            });
+            continue;
+        };
+        for req in &code.requires {
+            for m in missing_for(*req, code.requires_approval, &code.code, state) {
+                let dup = out.iter().any(|o| {
+                    o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id
+                });
+                if !dup {
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The gate: `Ok(())` when the incident may be closed with `selected` codes, otherwise
+/// every missing item.
+pub fn check_closure<S: AsRef<str>>(
+    codes: &ClosingCodes,
+    selected: &[S],
+    state: &SafeguardingState,
+) -> Result<(), Vec<MissingItem>> {
+    let m = missing_items(codes, selected, state);
+    if m.is_empty() {
+        Ok(())
+    } else {
+        Err(m)
+    }
+}

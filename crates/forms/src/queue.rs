@@ -1,0 +1,356 @@
+//! Supervisor queue (pure): incidents with missing, overdue or unreviewed safeguarding
+//! items, ordered by risk then age; counts per team; the daily review list.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{hours, SafeguardingConfig};
+use crate::gates::{
+    missing_for, missing_items, ClosingCodes, MissingItem, MissingKind, Requirement,
+    SafeguardingState,
+};
+use crate::grading::Grade;
+use crate::record::FormStatus;
+
+/// One incident as the queue sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueIncident {
+    /// Incident id.
+    pub id: String,
+    /// Owning team.
+    pub team: String,
+    /// Incident time (unix seconds); deadlines count from it.
+    pub occurred_at: i64,
+    /// Codes applied (classification while open, closing codes once closed).
+    pub codes: Vec<String>,
+    /// When the DA/CfaC code was applied.
+    #[serde(default)]
+    pub coded_at: Option<i64>,
+    /// When the incident was closed.
+    #[serde(default)]
+    pub closed_at: Option<i64>,
+    /// Safeguarding state.
+    pub state: SafeguardingState,
+}
+
+/// Problem kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// Required item not done; deadline not yet passed.
+    Missing,
+    /// Required item not done; deadline passed.
+    Overdue,
+    /// Submitted form waiting for review; review deadline not yet passed.
+    Unreviewed,
+    /// Submitted form waiting for review past the review deadline.
+    ReviewOverdue,
+}
+
+impl ProblemKind {
+    /// Past its deadline.
+    pub fn is_overdue(self) -> bool {
+        matches!(self, ProblemKind::Overdue | ProblemKind::ReviewOverdue)
+    }
+}
+
+/// One problem of a queue item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueProblem {
+    /// Problem kind.
+    pub kind: ProblemKind,
+    /// Item concerned (requirement, or `supervisor_approval` for reviews).
+    pub item: MissingKind,
+    /// Label for the UI.
+    pub label: String,
+    /// Deadline (unix seconds).
+    pub deadline: i64,
+    /// Form concerned.
+    pub form_id: Option<String>,
+    /// Victim concerned.
+    pub victim_id: Option<String>,
+}
+
+/// Risk used for ordering: high, then not yet graded, then medium, then standard.
+/// An ungraded DA/CfaC incident may be high risk, so it ranks above a graded medium one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueRisk {
+    /// Graded high.
+    High,
+    /// No grade recorded yet.
+    Ungraded,
+    /// Graded medium.
+    Medium,
+    /// Graded standard.
+    Standard,
+}
+
+impl QueueRisk {
+    fn rank(self) -> u8 {
+        match self {
+            QueueRisk::High => 0,
+            QueueRisk::Ungraded => 1,
+            QueueRisk::Medium => 2,
+            QueueRisk::Standard => 3,
+        }
+    }
+    fn of(state: &SafeguardingState) -> QueueRisk {
+        match state
+            .forms
+            .iter()
+            .filter(|f| f.status.is_submitted())
+            .filter_map(|f| f.officer_grade)
+            .max()
+        {
+            Some(Grade::High) => QueueRisk::High,
+            Some(Grade::Medium) => QueueRisk::Medium,
+            Some(Grade::Standard) => QueueRisk::Standard,
+            None => QueueRisk::Ungraded,
+        }
+    }
+}
+
+/// One incident on the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueItem {
+    /// Incident id.
+    pub incident_id: String,
+    /// Team.
+    pub team: String,
+    /// Codes.
+    pub codes: Vec<String>,
+    /// Risk for ordering.
+    pub risk: QueueRisk,
+    /// Incident time.
+    pub occurred_at: i64,
+    /// Seconds since the incident.
+    pub age_secs: i64,
+    /// Closed already (closed with something missing: needs urgent attention).
+    pub closed: bool,
+    /// Problems, overdue first then by deadline.
+    pub problems: Vec<QueueProblem>,
+    /// Earliest deadline among the problems.
+    pub next_deadline: i64,
+}
+
+impl QueueItem {
+    /// Any problem past its deadline.
+    pub fn is_overdue(&self) -> bool {
+        self.problems.iter().any(|p| p.kind.is_overdue())
+    }
+}
+
+/// Counts for one team.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamCounts {
+    /// Incidents on the queue.
+    pub incidents: usize,
+    /// Incidents with an overdue problem.
+    pub overdue: usize,
+    /// Missing/overdue item problems.
+    pub missing_items: usize,
+    /// Unreviewed (incl. review-overdue) form problems.
+    pub unreviewed_forms: usize,
+}
+
+/// One entry of the daily review list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DailyReviewItem {
+    /// Incident id.
+    pub incident_id: String,
+    /// Team.
+    pub team: String,
+    /// Codes.
+    pub codes: Vec<String>,
+    /// Closed at.
+    pub closed_at: Option<i64>,
+    /// Coded at.
+    pub coded_at: Option<i64>,
+    /// Whether the closing-code requirements are all met.
+    pub complete: bool,
+    /// What is missing.
+    pub missing: Vec<MissingItem>,
+}
+
+/// The supervisor's view.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorQueue {
+    /// Items, most urgent first.
+    pub items: Vec<QueueItem>,
+    /// Counts per team (sorted by team).
+    pub team_counts: BTreeMap<String, TeamCounts>,
+    /// Incidents closed or coded with a daily-review code (DA, CfaC…) in the window;
+    /// incomplete first, then oldest first.
+    pub daily_review: Vec<DailyReviewItem>,
+}
+
+fn deadline_hours(cfg: &SafeguardingConfig, r: Requirement) -> u32 {
+    let d = &cfg.deadlines_hours;
+    match r {
+        Requirement::RiskAssessment => d.risk_assessment,
+        Requirement::SafeguardingPlan => d.safeguarding_plan,
+        Requirement::CarePlan => d.care_plan,
+        Requirement::VictimReferralDecision => d.victim_referral_decision,
+    }
+}
+
+/// Problems of one incident (empty = not on the queue).
+pub fn incident_problems(
+    inc: &QueueIncident,
+    codes: &ClosingCodes,
+    config: &SafeguardingConfig,
+    now: i64,
+) -> Vec<QueueProblem> {
+    let mut problems: Vec<QueueProblem> = Vec::new();
+    for s in inc.codes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let Some(code) = codes.get(s) else {
+            problems.push(QueueProblem {
+                kind: ProblemKind::Overdue,
+                item: MissingKind::UnknownClosingCode,
+                label: format!("Unknown code {s:?}: recode the incident"),
+                deadline: inc.occurred_at,
+                form_id: None,
+                victim_id: None,
+            });
+            continue;
+        };
+        for req in &code.requires {
+            let deadline = inc
+                .occurred_at
+                .saturating_add(hours(deadline_hours(config, *req)));
+            // Approval is reported below as "unreviewed" for every submitted form.
+            for m in missing_for(*req, false, &code.code, &inc.state) {
+                let dup = problems.iter().any(|p| {
+                    p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id
+                });
+                if dup {
+                    continue;
+                }
+                problems.push(QueueProblem {
+                    kind: if now > deadline {
+                        ProblemKind::Overdue
+                    } else {
+                        ProblemKind::Missing
+                    },
+                    item: m.kind,
+                    label: m.label,
+                    deadline,
+                    form_id: m.form_id,
+                    victim_id: m.victim_id,
+                });
+            }
+        }
+    }
+    for f in &inc.state.forms {
+        if f.status != FormStatus::Submitted {
+            continue;
+        }
+        let from = f.submitted_at.unwrap_or(inc.occurred_at);
+        let deadline = from.saturating_add(hours(config.deadlines_hours.supervisor_review));
+        problems.push(QueueProblem {
+            kind: if now > deadline {
+                ProblemKind::ReviewOverdue
+            } else {
+                ProblemKind::Unreviewed
+            },
+            item: MissingKind::SupervisorApproval,
+            label: format!("Review the submitted {}", f.kind.label()),
+            deadline,
+            form_id: Some(f.form_id.clone()),
+            victim_id: None,
+        });
+    }
+    problems.sort_by(|a, b| {
+        b.kind
+            .is_overdue()
+            .cmp(&a.kind.is_overdue())
+            .then(a.deadline.cmp(&b.deadline))
+    });
+    problems
+}
+
+fn in_window(t: Option<i64>, from: i64, now: i64) -> bool {
+    t.is_some_and(|t| t > from && t <= now)
+}
+
+/// Build the supervisor queue at `now`.
+pub fn build_queue(
+    incidents: &[QueueIncident],
+    codes: &ClosingCodes,
+    config: &SafeguardingConfig,
+    now: i64,
+) -> SupervisorQueue {
+    let mut q = SupervisorQueue::default();
+    for inc in incidents {
+        let problems = incident_problems(inc, codes, config, now);
+        if problems.is_empty() {
+            continue;
+        }
+        let counts = q.team_counts.entry(inc.team.clone()).or_default();
+        counts.incidents += 1;
+        for p in &problems {
+            if p.item == MissingKind::SupervisorApproval {
+                counts.unreviewed_forms += 1;
+            } else {
+                counts.missing_items += 1;
+            }
+        }
+        let item = QueueItem {
+            incident_id: inc.id.clone(),
+            team: inc.team.clone(),
+            codes: inc.codes.clone(),
+            risk: QueueRisk::of(&inc.state),
+            occurred_at: inc.occurred_at,
+            age_secs: now.saturating_sub(inc.occurred_at),
+            closed: inc.closed_at.is_some(),
+            next_deadline: problems
+                .iter()
+                .map(|p| p.deadline)
+                .min()
+                .unwrap_or(i64::MAX),
+            problems,
+        };
+        if item.is_overdue() {
+            counts.overdue += 1;
+        }
+        q.items.push(item);
+    }
+    q.items.sort_by(|a, b| {
+        a.risk
+            .rank()
+            .cmp(&b.risk.rank())
+            .then(a.occurred_at.cmp(&b.occurred_at))
+            .then_with(|| a.incident_id.cmp(&b.incident_id))
+    });
+
+    let from = now.saturating_sub(hours(config.daily_review_window_hours));
+    for inc in incidents {
+        let flagged = inc
+            .codes
+            .iter()
+            .any(|c| codes.get(c).is_some_and(|c| c.daily_review));
+        if !flagged || !(in_window(inc.closed_at, from, now) || in_window(inc.coded_at, from, now))
+        {
+            continue;
+        }
+        let missing = missing_items(codes, &inc.codes, &inc.state);
+        q.daily_review.push(DailyReviewItem {
+            incident_id: inc.id.clone(),
+            team: inc.team.clone(),
+            codes: inc.codes.clone(),
+            closed_at: inc.closed_at,
+            coded_at: inc.coded_at,
+            complete: missing.is_empty(),
+            missing,
+        });
+    }
+    q.daily_review.sort_by(|a, b| {
+        a.complete
+            .cmp(&b.complete)
+            .then(a.closed_at.or(a.coded_at).cmp(&b.closed_at.or(b.coded_at)))
+            .then_with(|| a.incident_id.cmp(&b.incident_id))
+    });
+    q
+}

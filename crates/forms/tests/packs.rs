@@ -1,0 +1,451 @@
+//! Pack tests: every shipped pack validates, shape of the shipped packs, and
+//! validate_pack reports located errors.
+
+use bluelamp_forms::*;
+use serde_json::json;
+
+fn pack_src(name: &str) -> &'static str {
+    BUILTIN_PACK_SOURCES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .expect("shipped pack")
+}
+
+#[test]
+fn every_shipped_pack_validates() {
+    for (name, json) in BUILTIN_PACK_SOURCES {
+        let issues = validate_pack(json);
+        assert!(issues.is_empty(), "{name}: {issues:#?}");
+    }
+    let packs = builtin_packs().unwrap();
+    assert_eq!(packs.len(), 4);
+    let mut ids: Vec<_> = packs.iter().map(|p| p.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 4);
+}
+
+#[test]
+fn shipped_files_on_disk_match_embedded_and_all_validate() {
+    // Any extra pack a developer drops into assets/forms must validate too.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../assets/forms");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(validate_pack(&text).is_empty(), "{}", path.display());
+        n += 1;
+    }
+    assert!(n >= 4);
+    assert!(validate_closing_codes(BUILTIN_CLOSING_CODES).is_empty());
+    assert!(validate_config(BUILTIN_CONFIG).is_empty());
+    assert_eq!(
+        builtin_config().unwrap(),
+        SafeguardingConfig {
+            version: "2025.1".into(),
+            ..SafeguardingConfig::default()
+        }
+    );
+}
+
+#[test]
+fn every_shipped_question_has_guidance_and_kinds_cover_gates() {
+    for p in builtin_packs().unwrap() {
+        for s in &p.sections {
+            assert!(
+                s.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()),
+                "{}:{}",
+                p.id,
+                s.id
+            );
+            for q in &s.questions {
+                assert!(
+                    q.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()),
+                    "{}:{}",
+                    p.id,
+                    q.id
+                );
+                for f in &q.fields {
+                    assert!(f.guidance.is_some(), "{}:{}.{}", p.id, q.id, f.id);
+                }
+            }
+        }
+    }
+    let kinds: Vec<PackKind> = builtin_packs().unwrap().iter().map(|p| p.kind).collect();
+    for k in [
+        PackKind::RiskAssessment,
+        PackKind::SafeguardingPlan,
+        PackKind::CarePlan,
+    ] {
+        assert!(kinds.contains(&k), "{k:?}");
+    }
+}
+
+#[test]
+fn dash_pack_has_27_numbered_questions_and_follow_ups() {
+    let p = parse_pack(pack_src("dash-style-da-risk.json")).unwrap();
+    let numbered: Vec<&Question> = p
+        .sections
+        .iter()
+        .flat_map(|s| &s.questions)
+        .filter(|q| q.number.is_some())
+        .collect();
+    assert_eq!(numbered.len(), 27);
+    assert!(numbered.iter().all(|q| q.is_scored() && q.required));
+    let nums: Vec<String> = (1..=27).map(|n| n.to_string()).collect();
+    assert!(numbered
+        .iter()
+        .zip(&nums)
+        .all(|(q, n)| q.number.as_ref() == Some(n)));
+    // Only the 27 count towards the total.
+    let scored = p
+        .sections
+        .iter()
+        .flat_map(|s| &s.questions)
+        .filter(|q| q.is_scored())
+        .count();
+    assert_eq!(scored, 27);
+    assert!(p.requires_grade);
+    assert_eq!(
+        p.grading.as_ref().and_then(|g| g.count_bands),
+        Some(CountBands {
+            medium: 10,
+            high: 14
+        })
+    );
+
+    // Stalking follow-up only when q8 = yes; HBA when q4 or q20 = yes.
+    let mut a = Answers::new();
+    let vis = visible_sections(&p, &a);
+    assert!(!vis.contains(&"stalking".to_string()));
+    assert!(!vis.contains(&"hba".to_string()));
+    a.insert("q8".into(), json!("yes"));
+    assert!(visible_sections(&p, &a).contains(&"stalking".to_string()));
+    a.insert("q8".into(), json!("dont_know"));
+    assert!(!visible_sections(&p, &a).contains(&"stalking".to_string()));
+    a.insert("q20".into(), json!({"value": "yes", "note": "brother"}));
+    assert!(visible_sections(&p, &a).contains(&"hba".to_string()));
+    a.remove("q20");
+    a.insert("q4".into(), json!("yes"));
+    assert!(visible_sections(&p, &a).contains(&"hba".to_string()));
+    a.insert("q4".into(), json!("declined"));
+    assert!(!visible_sections(&p, &a).contains(&"hba".to_string()));
+}
+
+#[test]
+fn dara_pack_uses_frequency_for_coercive_control() {
+    let p = parse_pack(pack_src("dara-style-da-risk.json")).unwrap();
+    let control = p.sections.iter().find(|s| s.id == "control").unwrap();
+    assert!(control.questions.len() >= 8);
+    assert!(control
+        .questions
+        .iter()
+        .all(|q| q.qtype == QuestionType::Frequency
+            && q.tags.contains(&"coercive_control".to_string())));
+    assert!(p.requires_grade);
+}
+
+#[test]
+fn care_plan_has_required_blocks() {
+    let p = parse_pack(pack_src("concern-for-child-care-plan.json")).unwrap();
+    assert_eq!(p.kind, PackKind::CarePlan);
+    let ids: Vec<&str> = p.sections.iter().map(|s| s.id.as_str()).collect();
+    for want in [
+        "children",
+        "household",
+        "agencies",
+        "concern",
+        "voice",
+        "risks",
+        "checks",
+        "immediate",
+        "consent",
+        "assessment",
+        "plan",
+    ] {
+        assert!(ids.contains(&want), "{want}");
+    }
+    let all: Vec<&Question> = p.sections.iter().flat_map(|s| &s.questions).collect();
+    let enc = all.iter().find(|q| q.id == "encompass_time").unwrap();
+    assert_eq!(enc.qtype, QuestionType::Datetime);
+    let actions = all.iter().find(|q| q.id == "actions").unwrap();
+    assert_eq!(actions.qtype, QuestionType::Group);
+    assert!(actions.field("owner").is_some() && actions.field("due").is_some());
+    assert!(all
+        .iter()
+        .any(|q| q.id == "review_date" && q.qtype == QuestionType::Date));
+}
+
+fn base_pack() -> serde_json::Value {
+    json!({
+        "id": "t", "version": "1", "title": "T", "kind": "other",
+        "sections": [
+            {"id": "a", "title": "A", "questions": [
+                {"id": "g", "text": "Gate", "type": "yes_no"},
+                {"id": "c", "text": "Choice", "type": "single_choice",
+                 "options": [{"id": "x", "label": "X"}]}
+            ]},
+            {"id": "b", "title": "B", "show_if": {"question": "g", "equals": "yes"}, "questions": [
+                {"id": "t1", "text": "Text", "type": "text"}
+            ]}
+        ]
+    })
+}
+
+fn issues_of(v: &serde_json::Value) -> Vec<PackIssue> {
+    validate_pack(&v.to_string())
+}
+
+#[test]
+fn validate_pack_accepts_the_base_and_rejects_with_locations() {
+    assert!(issues_of(&base_pack()).is_empty());
+
+    let cases: Vec<(&str, serde_json::Value, &str, &str)> = vec![
+        (
+            "unknown show_if ref",
+            json!({"question": "q99", "equals": "yes"}),
+            "sections[1].show_if",
+            "unknown question id \"q99\"",
+        ),
+        (
+            "forward ref",
+            json!({"question": "t1", "answered": true}),
+            "sections[1].show_if",
+            "must be an earlier section",
+        ),
+        (
+            "bad token",
+            json!({"question": "g", "equals": "maybe"}),
+            "sections[1].show_if",
+            "\"maybe\" is not a valid answer",
+        ),
+        (
+            "bad option token",
+            json!({"question": "c", "one_of": ["y"]}),
+            "sections[1].show_if",
+            "\"y\" is not a valid answer",
+        ),
+        (
+            "two forms",
+            json!({"question": "g", "equals": "yes", "all": []}),
+            "sections[1].show_if",
+            "exactly one of",
+        ),
+        (
+            "no test",
+            json!({"question": "g"}),
+            "sections[1].show_if",
+            "exactly one of \"equals\"",
+        ),
+        (
+            "nested bad",
+            json!({"all": [{"question": "g", "equals": "yes"}, {"not": {"question": "zz", "answered": true}}]}),
+            "sections[1].show_if.all[1].not",
+            "unknown question id \"zz\"",
+        ),
+        (
+            "empty any",
+            json!({"any": []}),
+            "sections[1].show_if.any",
+            "must not be empty",
+        ),
+    ];
+    for (name, cond, loc, msg) in cases {
+        let mut p = base_pack();
+        p["sections"][1]["show_if"] = cond;
+        let issues = issues_of(&p);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.location == loc && i.message.contains(msg)),
+            "{name}: {issues:#?}"
+        );
+    }
+}
+
+#[test]
+fn validate_pack_structural_errors() {
+    type Edit = fn(&mut serde_json::Value);
+    let cases: Vec<(Edit, &str, &str)> = vec![
+        (|p| p["id"] = json!("Bad Id"), "id", "invalid pack id"),
+        (
+            |p| p["version"] = json!(" "),
+            "version",
+            "must not be empty",
+        ),
+        (
+            |p| p["sections"] = json!([]),
+            "sections",
+            "at least one section",
+        ),
+        (
+            |p| p["sections"][1]["id"] = json!("a"),
+            "sections[1].id",
+            "duplicate section id",
+        ),
+        (
+            |p| p["sections"][1]["questions"][0]["id"] = json!("g"),
+            "sections[1].questions[0].id",
+            "duplicate question id",
+        ),
+        (
+            |p| p["sections"][0]["questions"][1]["options"] = json!([]),
+            "sections[0].questions[1].options",
+            "needs options",
+        ),
+        (
+            |p| p["sections"][0]["questions"][1]["options"][0]["id"] = json!("declined"),
+            "sections[0].questions[1].options[0].id",
+            "reserved",
+        ),
+        (
+            |p| p["sections"][0]["questions"][0]["options"] = json!([{"id": "x", "label": "X"}]),
+            "sections[0].questions[0].options",
+            "not allowed",
+        ),
+        (
+            |p| p["sections"][1]["questions"][0]["high_risk"] = json!(true),
+            "sections[1].questions[0].high_risk",
+            "cannot be a high-risk factor",
+        ),
+        (
+            |p| p["sections"][0]["questions"][0]["tags"] = json!(["separaton"]),
+            "sections[0].questions[0].tags[0]",
+            "unknown tag",
+        ),
+        (
+            |p| p["sections"][1]["questions"][0]["type"] = json!("group"),
+            "sections[1].questions[0].fields",
+            "at least one field",
+        ),
+        (
+            |p| {
+                p["sections"][1]["questions"][0]["required_if"] =
+                    json!({"question": "t1", "answered": true})
+            },
+            "sections[1].questions[0].required_if",
+            "must be another question",
+        ),
+        (
+            |p| p["grading"] = json!({"count_bands": {"medium": 15, "high": 14}}),
+            "grading.count_bands",
+            "must not exceed",
+        ),
+        (
+            |p| {
+                p["sections"][0]["questions"][0]["show_if"] =
+                    json!({"question": "c", "equals": "x"})
+            },
+            "sections[0].questions[0].show_if",
+            "earlier question",
+        ),
+    ];
+    for (edit, loc, msg) in cases {
+        let mut p = base_pack();
+        edit(&mut p);
+        let issues = issues_of(&p);
+        assert!(
+            issues
+                .iter()
+                .any(|i| i.location == loc && i.message.contains(msg)),
+            "{loc} / {msg}: {issues:#?}"
+        );
+    }
+}
+
+#[test]
+fn validate_pack_group_field_conditions() {
+    let mut p = base_pack();
+    p["sections"][1]["questions"].as_array_mut().unwrap().push(json!({
+        "id": "kids", "text": "Kids", "type": "group", "fields": [
+            {"id": "sent", "text": "Sent", "type": "yes_no"},
+            {"id": "time", "text": "Time", "type": "datetime", "show_if": {"question": "sent", "equals": "yes"}},
+            {"id": "bad", "text": "Bad", "type": "text", "show_if": {"question": "g", "equals": "yes"}},
+            {"id": "nested", "text": "N", "type": "group", "fields": [{"id": "z", "text": "Z", "type": "text"}]}
+        ]
+    }));
+    let issues = issues_of(&p);
+    assert!(
+        issues.iter().any(
+            |i| i.location == "sections[1].questions[1].fields[2].show_if"
+                && i.message.contains("unknown question id \"g\"")
+        ),
+        "{issues:#?}"
+    );
+    assert!(
+        issues
+            .iter()
+            .any(|i| i.location == "sections[1].questions[1].fields[3].type"
+                && i.message.contains("nested")),
+        "{issues:#?}"
+    );
+    assert!(
+        !issues.iter().any(|i| i.location.contains("fields[1]")),
+        "{issues:#?}"
+    );
+}
+
+#[test]
+fn validate_pack_syntax_and_shape_errors_are_located() {
+    let issues = validate_pack("{\n  \"id\": \"x\",\n  oops\n}");
+    assert_eq!(issues.len(), 1);
+    assert!(issues[0].location.starts_with("line 3"), "{issues:?}");
+    let issues = validate_pack(
+        r#"{"id":"x","version":"1","title":"t","kind":"other","sections":[],"colour":"red"}"#,
+    );
+    assert!(
+        issues[0].message.contains("unknown field `colour`"),
+        "{issues:?}"
+    );
+    let issues =
+        validate_pack(r#"{"id":"x","version":"1","title":"t","kind":"spaceship","sections":[]}"#);
+    assert!(issues[0].message.contains("unknown variant"), "{issues:?}");
+    assert!(matches!(parse_pack("[]"), Err(FormsError::InvalidPack(_))));
+    assert_eq!(validate_pack("").len(), 1);
+}
+
+#[test]
+fn pack_issue_display_is_location_colon_message() {
+    let mut p = base_pack();
+    p["sections"][1]["show_if"] = json!({"question": "q99", "equals": "yes"});
+    let text: Vec<String> = issues_of(&p).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        vec!["sections[1].show_if: unknown question id \"q99\"".to_string()]
+    );
+}
+
+#[test]
+fn closing_codes_validation() {
+    let codes = builtin_closing_codes().unwrap();
+    assert!(codes.codes.len() >= 6);
+    let da = codes.get("da").unwrap();
+    assert_eq!(
+        da.requires,
+        vec![
+            Requirement::RiskAssessment,
+            Requirement::SafeguardingPlan,
+            Requirement::VictimReferralDecision
+        ]
+    );
+    assert_eq!(
+        codes.get("CFAC").unwrap().requires,
+        vec![Requirement::CarePlan]
+    );
+    let bad = r#"{"version":"1","codes":[{"code":"DA","label":"x","requires":["care_plan","care_plan"]},{"code":"da","label":""},{"code":"bad code","label":"y"}]}"#;
+    let issues = validate_closing_codes(bad);
+    let locs: Vec<&str> = issues.iter().map(|i| i.location.as_str()).collect();
+    assert!(locs.contains(&"codes[0].requires[1]"), "{issues:?}");
+    assert!(locs.contains(&"codes[1].code"), "{issues:?}");
+    assert!(locs.contains(&"codes[1].label"), "{issues:?}");
+    assert!(locs.contains(&"codes[2].code"), "{issues:?}");
+    assert!(!validate_closing_codes(
+        r#"{"version":"1","codes":[{"code":"X","label":"x","requires":["teleport"]}]}"#
+    )
+    .is_empty());
+    assert!(!validate_config(r#"{"grading":{"repeat_window_days":0}}"#).is_empty());
+    assert!(validate_config("{}").is_empty());
+}

@@ -1,0 +1,146 @@
+//! Shared helpers for the evaluation examples: CSV reading, an in-memory emulation of the
+//! store's key table, and tie-aware recall.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use bluelamp_names::{record_keys, surname_freq_key, Lookup, QueryPlan, Tier};
+
+/// Minimal CSV reader (double-quoted fields, `""` escapes); header row returned separately.
+pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut in_q = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (in_q, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => in_q = false,
+            (true, c) => field.push(c),
+            (false, '"') => in_q = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, '\r') => {}
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    let header = rows.remove(0);
+    (header, rows)
+}
+
+pub fn col(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
+/// In-memory stand-in for `name_keys(key, nominal_id)` with an index on `key`.
+#[derive(Default)]
+pub struct KeyStore {
+    pub map: BTreeMap<String, Vec<u32>>,
+    pub rows: usize,
+}
+
+impl KeyStore {
+    pub fn insert(&mut self, id: u32, names: &[(&str, &str)], dob: Option<bluelamp_names::Date>) {
+        for k in record_keys(names.iter().copied(), dob) {
+            self.map.entry(k).or_default().push(id);
+            self.rows += 1;
+        }
+    }
+
+    pub fn surname_freq(&self, surname: &str) -> u32 {
+        surname_freq_key(surname)
+            .and_then(|k| self.map.get(&k))
+            .map_or(0, |v| v.len() as u32)
+    }
+
+    /// Runs a plan like the store would: all tight probes, broad ones while under the ceiling,
+    /// each probe limited to its cap. Returns distinct ids and rows read.
+    pub fn run(&self, plan: &QueryPlan) -> (Vec<u32>, usize) {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut rows = 0;
+        for p in &plan.probes {
+            if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
+                break;
+            }
+            let mut take = p.cap;
+            let mut add = |ids: &[u32], rows: &mut usize, take: &mut usize| {
+                for &id in ids.iter().take(*take) {
+                    *rows += 1;
+                    *take -= 1;
+                    if seen.insert(id) {
+                        out.push(id);
+                    }
+                }
+            };
+            match &p.lookup {
+                Lookup::Key(k) => {
+                    if let Some(ids) = self.map.get(k) {
+                        add(ids, &mut rows, &mut take);
+                    }
+                }
+                Lookup::Range { from, to } => {
+                    for (_, ids) in self.map.range(from.clone()..to.clone()) {
+                        if take == 0 {
+                            break;
+                        }
+                        add(ids, &mut rows, &mut take);
+                    }
+                }
+            }
+        }
+        (out, rows)
+    }
+}
+
+/// Expected recall@k of `truth` under random tie-breaking: P(rank ≤ k) given `greater`
+/// strictly better scores and `equal` scores equal to the truth's (including it).
+pub fn expected_hit(greater: usize, equal: usize, k: usize) -> f64 {
+    if greater >= k {
+        0.0
+    } else {
+        ((k - greater) as f64 / equal as f64).min(1.0)
+    }
+}
+
+/// Deterministic xorshift for synthetic distractors.
+pub struct Rng(pub u64);
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+pub fn arg_value(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+pub type Names = HashMap<u32, (String, String)>;

@@ -1,0 +1,220 @@
+//! Dates of birth: a small civil date type, query forms and DOB scoring.
+
+use std::fmt;
+
+/// A calendar date (proleptic Gregorian). Always valid when built with [`Date::new`]/[`Date::parse`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+fn is_leap(y: i32) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i32, m: u8) -> u8 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl Date {
+    /// A valid date, or `None` (month 1–12, day within the month, year 1–9999).
+    pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
+        ((1..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month))
+            .then_some(Date { year, month, day })
+    }
+
+    /// Parses `YYYYMMDD`, `YYYY-MM-DD` or UK `DD/MM/YYYY` (also `DD-MM-YYYY`, `DD.MM.YYYY`).
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?);
+        }
+        let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
+        if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
+            return None;
+        }
+        let n: Vec<u32> = parts
+            .iter()
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
+        if parts[0].len() == 4 {
+            Date::new(n[0] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[2]).ok()?)
+        } else if parts[2].len() == 4 {
+            Date::new(n[2] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[0]).ok()?)
+        } else {
+            None
+        }
+    }
+
+    /// The same date `years` earlier, with 29 February mapped to 28 February when needed.
+    pub fn years_before(self, years: i32) -> Option<Date> {
+        let y = self.year.checked_sub(years)?;
+        Date::new(y, self.month, self.day).or_else(|| Date::new(y, self.month, 28))
+    }
+
+    /// The next calendar day.
+    pub fn succ(self) -> Option<Date> {
+        Date::new(self.year, self.month, self.day + 1)
+            .or_else(|| Date::new(self.year, self.month + 1, 1))
+            .or_else(|| Date::new(self.year + 1, 1, 1))
+    }
+
+    /// Whole years of age on `today` (negative if born after `today`).
+    pub fn age_on(self, today: Date) -> i32 {
+        let mut age = today.year - self.year;
+        if (today.month, today.day) < (self.month, self.day) {
+            age -= 1;
+        }
+        age
+    }
+
+    /// Day and month exchanged (12/03 ↔ 03/12), if that is a different valid date.
+    pub fn day_month_swapped(self) -> Option<Date> {
+        if self.day == self.month || self.day > 12 {
+            return None;
+        }
+        Date::new(self.year, self.day, self.month)
+    }
+
+    /// `YYYYMMDD`.
+    pub fn compact(self) -> String {
+        format!("{:04}{:02}{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// What the officer knows about the date of birth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DobQuery {
+    /// A full date. Also matches day/month transposed and near-misses (two of three fields).
+    Exact(Date),
+    /// Born between these dates, inclusive. Built by [`DobQuery::year`], [`DobQuery::around`],
+    /// [`DobQuery::age`].
+    Between(Date, Date),
+}
+
+impl DobQuery {
+    /// Born in `year`.
+    pub fn year(year: i32) -> Option<DobQuery> {
+        DobQuery::around(year, 0)
+    }
+
+    /// Born in `year ± plus_minus` ("born about 1985" = `around(1985, 2)`).
+    pub fn around(year: i32, plus_minus: u16) -> Option<DobQuery> {
+        let n = i32::from(plus_minus);
+        Some(DobQuery::Between(
+            Date::new(year.checked_sub(n)?, 1, 1)?,
+            Date::new(year.checked_add(n)?, 12, 31)?,
+        ))
+    }
+
+    /// Aged `min..=max` whole years on `today` (the caller supplies today; no clock here).
+    pub fn age(min: u16, max: u16, today: Date) -> Option<DobQuery> {
+        let (min, max) = (i32::from(min.min(max)), i32::from(max.max(min)));
+        let latest = today.years_before(min)?;
+        let earliest = today.years_before(max + 1)?.succ()?;
+        Some(DobQuery::Between(earliest, latest))
+    }
+}
+
+/// DOB contribution to a candidate's score and its reason.
+pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option<String>) {
+    let Some(q) = q else {
+        return (0.0, None);
+    };
+    let Some(d) = rec else {
+        return (0.0, Some("no DOB on record (neutral)".into()));
+    };
+    match *q {
+        DobQuery::Exact(qd) => {
+            if qd == d {
+                (4.0, Some("DOB exact".into()))
+            } else if qd.day_month_swapped() == Some(d) {
+                (3.0, Some("DOB day/month swapped".into()))
+            } else {
+                let same = [qd.year == d.year, qd.month == d.month, qd.day == d.day];
+                let n = same.iter().filter(|x| **x).count();
+                if n == 2 {
+                    let which = ["year", "month", "day"][same.iter().position(|x| !x).unwrap_or(0)];
+                    (2.0, Some(format!("DOB close ({which} differs)")))
+                } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
+                    (0.0, Some("DOB year close only".into()))
+                } else {
+                    (-2.5, Some("DOB differs".into()))
+                }
+            }
+        }
+        DobQuery::Between(lo, hi) => {
+            if d >= lo && d <= hi {
+                (2.5, Some("DOB in range".into()))
+            } else if d.year >= lo.year - 1 && d.year <= hi.year + 1 {
+                (0.0, Some("DOB just outside range".into()))
+            } else {
+                (-3.0, Some("DOB outside range".into()))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u8, dd: u8) -> Date {
+        Date::new(y, m, dd).unwrap()
+    }
+
+    #[test]
+    fn parses_forms() {
+        assert_eq!(Date::parse("19840312"), Some(d(1984, 3, 12)));
+        assert_eq!(Date::parse("1984-03-12"), Some(d(1984, 3, 12)));
+        assert_eq!(Date::parse("12/03/1984"), Some(d(1984, 3, 12)));
+        assert_eq!(Date::parse("31/02/1984"), None);
+        assert_eq!(Date::parse(""), None);
+        assert_eq!(Date::parse("1984"), None);
+    }
+
+    #[test]
+    fn dob_rules() {
+        let rec = Some(d(1984, 3, 12));
+        let cases: [(DobQuery, f32, &str); 7] = [
+            (DobQuery::Exact(d(1984, 3, 12)), 4.0, "DOB exact"),
+            (DobQuery::Exact(d(1984, 12, 3)), 3.0, "DOB day/month swapped"),
+            (DobQuery::Exact(d(1984, 3, 13)), 2.0, "DOB close (day differs)"),
+            (DobQuery::Exact(d(1948, 3, 12)), 2.0, "DOB close (year differs)"),
+            (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
+            (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
+            (DobQuery::Exact(d(1960, 7, 1)), -2.5, "DOB differs"),
+        ];
+        for (q, pts, why) in cases {
+            assert_eq!(score_dob(Some(&q), rec), (pts, Some(why.to_string())), "{q:?}");
+        }
+        // Missing DOB on the record never excludes and scores neutral.
+        assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0, 0.0);
+    }
+
+    #[test]
+    fn age_range_at_today() {
+        let today = d(2025, 6, 1);
+        let DobQuery::Between(lo, hi) = DobQuery::age(40, 41, today).unwrap() else {
+            panic!()
+        };
+        assert_eq!((lo, hi), (d(1983, 6, 2), d(1985, 6, 1)));
+        assert_eq!(d(1985, 6, 1).age_on(today), 40);
+        assert_eq!(d(1983, 6, 2).age_on(today), 41);
+        assert_eq!(d(1983, 6, 1).age_on(today), 42);
+    }
+}

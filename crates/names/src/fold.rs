@@ -1,0 +1,183 @@
+//! ASCII folding, tokenising and panic-guarded phonetic encoders.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use rphonetic::{DoubleMetaphone, Encoder, Soundex};
+
+use crate::data;
+
+/// At most this many input characters are looked at (before transliteration).
+pub const MAX_INPUT_CHARS: usize = 256;
+/// A folded name part is cut to at most this many bytes (all ASCII).
+pub const MAX_PART_CHARS: usize = 64;
+/// At most this many tokens are kept per name part ("Mary Ann Louise Jane ..." keeps 4).
+pub const MAX_TOKENS: usize = 4;
+
+/// Folds a raw name part to upper-case ASCII letters separated by single `' '`, `'-'` or `'\''`.
+///
+/// Diacritics and other scripts are transliterated with `deunicode` (Siobhán → SIOBHAN,
+/// Łukasz → LUKASZ, Nguyễn → NGUYEN, Müller → MULLER, Иванов → IVANOV). Digits, punctuation,
+/// emoji and control characters become separators. Input is read up to
+/// [`MAX_INPUT_CHARS`] characters and the output is capped at [`MAX_PART_CHARS`] bytes.
+pub fn fold(raw: &str) -> String {
+    let head: String = raw
+        .chars()
+        .take(MAX_INPUT_CHARS)
+        .map(|c| match c {
+            '\u{2019}' | '\u{2018}' | '`' | '\u{00B4}' => '\'',
+            _ => c,
+        })
+        .collect();
+    let ascii = deunicode::deunicode(&head);
+    let mut out = String::with_capacity(ascii.len().min(MAX_PART_CHARS));
+    let mut pending: Option<char> = None;
+    for c in ascii.chars() {
+        if c.is_ascii_alphabetic() {
+            if let Some(sep) = pending.take() {
+                if !out.is_empty() {
+                    if out.len() + 2 > MAX_PART_CHARS {
+                        break;
+                    }
+                    out.push(sep);
+                }
+            }
+            if out.len() >= MAX_PART_CHARS {
+                break;
+            }
+            out.push(c.to_ascii_uppercase());
+        } else {
+            let sep = match c {
+                '\'' => '\'',
+                '-' => '-',
+                _ => ' ',
+            };
+            pending = Some(match (pending, sep) {
+                (Some('-'), _) | (_, '-') => '-',
+                (Some('\''), _) | (_, '\'') => '\'',
+                _ => ' ',
+            });
+        }
+    }
+    out
+}
+
+/// Splits a folded part into tokens on spaces and hyphens. An apostrophe after a particle
+/// (`O'`, `D'`) splits the token (O'SULLIVAN → O SULLIVAN); other apostrophes are dropped.
+pub(crate) fn tokens(folded: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in folded.split([' ', '-']) {
+        if raw.is_empty() {
+            continue;
+        }
+        if let Some((head, rest)) = raw.split_once('\'') {
+            if !head.is_empty() && !rest.is_empty() && data::is_particle(head) {
+                out.push(head.to_string());
+                out.push(rest.replace('\'', ""));
+                continue;
+            }
+        }
+        let t = raw.replace('\'', "");
+        if !t.is_empty() {
+            out.push(t);
+        }
+    }
+    out.truncate(MAX_TOKENS);
+    out
+}
+
+/// True when `s` is safe to hand to rphonetic: non-empty, short, upper-case ASCII letters only.
+fn encodable(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_PART_CHARS && s.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// Runs an encoder on proven-ASCII, capped input and still catches any panic (rphonetic 4.0
+/// panics on some inputs; we never want a search to die because of a name).
+fn guarded<T: Default>(s: &str, f: impl FnOnce(&str) -> T) -> T {
+    if !encodable(s) {
+        return T::default();
+    }
+    catch_unwind(AssertUnwindSafe(|| f(s))).unwrap_or_default()
+}
+
+/// Double Metaphone (max 4 characters): `(primary, alternate)`; empty strings on failure.
+pub(crate) fn double_metaphone(s: &str) -> (String, String) {
+    guarded(s, |s| {
+        let r = DoubleMetaphone::default().double_metaphone(s);
+        (r.primary(), r.alternate())
+    })
+}
+
+/// American Soundex (4 characters); empty on failure.
+pub(crate) fn soundex(s: &str) -> String {
+    guarded(s, |s| Soundex::default().encode(s))
+}
+
+/// The phonetic codes used for keys and the "phonetic" match rule, deduplicated, in order:
+/// Double Metaphone primary, alternate, and a Soundex code (prefixed `S` so it can never
+/// collide with a metaphone code).
+pub(crate) fn phonetic_codes(s: &str, out: &mut Vec<String>) {
+    let (p, a) = double_metaphone(s);
+    for c in [p, a] {
+        if !c.is_empty() && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    if crate::keys::USE_SOUNDEX {
+        let sx = soundex(s);
+        if !sx.is_empty() {
+            let sx = format!("S{sx}");
+            if !out.contains(&sx) {
+                out.push(sx);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_diacritics_and_punctuation() {
+        for (raw, want) in [
+            ("Siobhán", "SIOBHAN"),
+            ("O'Sullivan", "O'SULLIVAN"),
+            ("O\u{2019}Sullivan", "O'SULLIVAN"),
+            ("Nguyễn", "NGUYEN"),
+            ("Müller", "MULLER"),
+            ("Łukasz", "LUKASZ"),
+            ("  smith-  jones ", "SMITH-JONES"),
+            ("St. John", "ST JOHN"),
+            ("J.", "J"),
+            ("😀Smith", "SMITH"),
+            ("", ""),
+            ("1234", ""),
+        ] {
+            assert_eq!(fold(raw), want, "fold({raw:?})");
+        }
+    }
+
+    #[test]
+    fn caps_length() {
+        let long = "abc ".repeat(5000);
+        assert!(fold(&long).len() <= MAX_PART_CHARS);
+        assert!(tokens(&fold(&long)).len() <= MAX_TOKENS);
+    }
+
+    #[test]
+    fn tokenises_particles_and_hyphens() {
+        assert_eq!(tokens("O'SULLIVAN"), vec!["O", "SULLIVAN"]);
+        assert_eq!(tokens("D'ARCY"), vec!["D", "ARCY"]);
+        assert_eq!(tokens("SMITH-JONES"), vec!["SMITH", "JONES"]);
+        assert_eq!(tokens("DE LA CRUZ"), vec!["DE", "LA", "CRUZ"]);
+        assert_eq!(tokens("N'DIAYE"), vec!["NDIAYE"]);
+    }
+
+    #[test]
+    fn encoders_reject_non_ascii_without_panicking() {
+        assert_eq!(double_metaphone("José"), (String::new(), String::new()));
+        assert_eq!(soundex("Müller"), "");
+        assert_eq!(double_metaphone("SMITH").0, "SM0");
+        assert_eq!(soundex("SMITH"), "S530");
+    }
+}

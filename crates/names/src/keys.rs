@@ -1,0 +1,335 @@
+//! Index keys (written by the store per name) and query plans (read by the store per search).
+//!
+//! See the crate docs for the key format and the SQL a store should run.
+
+use crate::dob::{Date, DobQuery};
+use crate::name::{initials, Part};
+use crate::query::{Prepared, QPart, SearchQuery};
+
+/// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
+pub const KEY_VERSION: u32 = 1;
+
+/// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
+pub(crate) const USE_SOUNDEX: bool = false;
+
+/// Default per-probe row cap for tight (surname code + given code) keys.
+pub const CAP_TIGHT: usize = 400;
+/// Default per-probe row cap for broad keys (one part's code + the other part's initial).
+pub const CAP_BROAD: usize = 150;
+/// Default per-probe row cap for prefix ranges (one name part only, wildcards).
+pub const CAP_RANGE: usize = 300;
+/// Default per-probe row cap for DOB keys.
+pub const CAP_DOB: usize = 200;
+/// Suggested ceiling on distinct candidates per search; stop running broad probes beyond it.
+pub const MAX_CANDIDATES: usize = 2000;
+
+/// Keys to store for one name (a record's main name, or each alias as a name of its own).
+///
+/// Kinds (all upper-case ASCII, `:` separated, at most ~25 bytes):
+/// * `SG:<surname code>:<given code>`: both parts present, one key per code pair;
+/// * `SI:<surname code>:<given initial>` (`_` when the given name is missing);
+/// * `GI:<given code>:<surname initial>` (`_` when the surname is missing);
+/// * `SN:<folded surname>` (and each spelling: without particles, each barrel), for wildcard
+///   ranges and surname frequency counts;
+/// * `GN:<folded first given name>` for given-name wildcards.
+///
+/// Returns an empty vector when neither part has any letters.
+pub fn index_keys(given: &str, surname: &str) -> Vec<String> {
+    let g = Part::new(given);
+    let s = Part::new(surname);
+    let mut keys = Vec::new();
+    let (sc, ss) = match &s {
+        Some(s) => (s.surname_codes(), s.surname_strings()),
+        None => (Vec::new(), Vec::new()),
+    };
+    let (gc, gs) = match &g {
+        Some(g) if !g.is_initial() => (g.given_codes(), g.given_strings()),
+        Some(g) => (Vec::new(), vec![g.first().to_string()]),
+        None => (Vec::new(), Vec::new()),
+    };
+    let gi = initials(&gs);
+    let si = initials(&ss);
+    for s in &sc {
+        for g in &gc {
+            keys.push(format!("SG:{s}:{g}"));
+        }
+        if gi.is_empty() {
+            keys.push(format!("SI:{s}:_"));
+        }
+        for i in &gi {
+            keys.push(format!("SI:{s}:{i}"));
+        }
+    }
+    for g in &gc {
+        if si.is_empty() {
+            keys.push(format!("GI:{g}:_"));
+        }
+        for i in &si {
+            keys.push(format!("GI:{g}:{i}"));
+        }
+    }
+    for s in &ss {
+        keys.push(format!("SN:{s}"));
+    }
+    if let Some(g) = &g {
+        keys.push(format!("GN:{}", g.joined));
+    }
+    dedup(keys)
+}
+
+/// The key for a date of birth (`DB:YYYYMMDD`); store it next to the name keys.
+pub fn dob_key(dob: Date) -> String {
+    format!("DB:{}", dob.compact())
+}
+
+/// All keys for a record: each name (main name and aliases) plus the DOB key.
+pub fn record_keys<'a>(
+    names: impl IntoIterator<Item = (&'a str, &'a str)>,
+    dob: Option<Date>,
+) -> Vec<String> {
+    let mut keys: Vec<String> = names
+        .into_iter()
+        .flat_map(|(g, s)| index_keys(g, s))
+        .collect();
+    keys.extend(dob.map(dob_key));
+    dedup(keys)
+}
+
+/// The key whose row count is the surname's frequency (`SN:<folded surname>`), for the
+/// rarity weight in ranking. `None` if the surname has no letters.
+pub fn surname_freq_key(surname: &str) -> Option<String> {
+    Part::new(surname).map(|p| format!("SN:{}", p.joined))
+}
+
+fn dedup(mut keys: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.retain(|k| seen.insert(k.clone()));
+    keys
+}
+
+/// How a probe reads the key table.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Lookup {
+    /// `WHERE key = ?`
+    Key(String),
+    /// `WHERE key >= from AND key < to` (prefix range, e.g. `SN:SMI` .. `SN:SMJ`).
+    Range { from: String, to: String },
+}
+
+/// Probe priority: run all tight probes, then broad ones while under the candidate ceiling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tier {
+    Tight,
+    Broad,
+}
+
+/// One read of the key table: `SELECT nominal_id FROM name_keys WHERE <lookup> LIMIT cap`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Probe {
+    pub lookup: Lookup,
+    pub tier: Tier,
+    pub cap: usize,
+}
+
+/// The probes for one search, tight ones first, and the suggested candidate ceiling.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryPlan {
+    pub probes: Vec<Probe>,
+    pub max_candidates: usize,
+}
+
+impl QueryPlan {
+    /// The exact keys of the plan (for a single `WHERE key IN (...)` statement).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.probes.iter().filter_map(|p| match &p.lookup {
+            Lookup::Key(k) => Some(k.as_str()),
+            Lookup::Range { .. } => None,
+        })
+    }
+
+    fn push(&mut self, lookup: Lookup, tier: Tier, cap: usize) {
+        if let Some(p) = self.probes.iter_mut().find(|p| p.lookup == lookup) {
+            if tier < p.tier {
+                p.tier = tier;
+                p.cap = p.cap.max(cap);
+            }
+            return;
+        }
+        self.probes.push(Probe { lookup, tier, cap });
+    }
+
+    fn key(&mut self, k: String, tier: Tier, cap: usize) {
+        self.push(Lookup::Key(k), tier, cap);
+    }
+
+    fn prefix(&mut self, prefix: String, tier: Tier, cap: usize) {
+        if let Some(to) = prefix_end(&prefix) {
+            self.push(Lookup::Range { from: prefix, to }, tier, cap);
+        }
+    }
+}
+
+/// Smallest string greater than every string starting with `prefix` (ASCII keys).
+pub fn prefix_end(prefix: &str) -> Option<String> {
+    let mut b = prefix.as_bytes().to_vec();
+    while let Some(last) = b.pop() {
+        if last < 0x7f {
+            b.push(last + 1);
+            return String::from_utf8(b).ok();
+        }
+    }
+    None
+}
+
+/// Builds the probes for a search. Both name orders are tried (given/surname swapped).
+pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
+    let mut plan = QueryPlan {
+        probes: Vec::new(),
+        max_candidates: MAX_CANDIDATES,
+    };
+    let orientations: [(Option<&QPart>, Option<&QPart>); 2] = [
+        (p.given.as_ref(), p.surname.as_ref()),
+        (p.surname.as_ref(), p.given.as_ref()),
+    ];
+    for (g, s) in orientations {
+        match (g, s) {
+            (Some(g), Some(s)) => both_parts(&mut plan, g, s),
+            (None, Some(s)) => one_part_as_surname(&mut plan, s),
+            (Some(g), None) => one_part_as_given(&mut plan, g),
+            (None, None) => {}
+        }
+    }
+    if let Some(d) = q.dob {
+        match d {
+            DobQuery::Exact(d) => {
+                plan.key(dob_key(d), Tier::Tight, CAP_DOB);
+                if let Some(sw) = d.day_month_swapped() {
+                    plan.key(dob_key(sw), Tier::Broad, CAP_DOB);
+                }
+            }
+            DobQuery::Between(..) => {}
+        }
+    }
+    plan.probes.sort_by_key(|p| p.tier);
+    plan
+}
+
+fn both_parts(plan: &mut QueryPlan, g: &QPart, s: &QPart) {
+    if s.part.is_initial() && !s.wildcard {
+        // "John S": given code + surname initial.
+        if !g.part.is_initial() && !g.wildcard {
+            let si = s.part.initial();
+            for gc in &g.given_codes {
+                plan.key(format!("GI:{gc}:{si}"), Tier::Tight, CAP_TIGHT);
+            }
+        }
+        return;
+    }
+    if s.wildcard {
+        plan.prefix(format!("SN:{}", s.part.joined), Tier::Broad, CAP_RANGE);
+        if !g.wildcard && !g.part.is_initial() {
+            let si = s.part.initial();
+            for gc in &g.given_codes {
+                plan.key(format!("GI:{gc}:{si}"), Tier::Tight, CAP_TIGHT);
+            }
+        }
+        return;
+    }
+    if g.wildcard || g.part.is_initial() {
+        let gi = g.part.initial();
+        for sc in &s.surname_codes {
+            plan.key(format!("SI:{sc}:{gi}"), Tier::Tight, CAP_TIGHT);
+        }
+        return;
+    }
+    for sc in &s.surname_codes {
+        for gc in &g.given_codes {
+            plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
+        }
+        for gi in &g.given_initials {
+            plan.key(format!("SI:{sc}:{gi}"), Tier::Broad, CAP_BROAD);
+        }
+    }
+    for gc in &g.given_codes {
+        for si in &s.surname_initials {
+            plan.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_BROAD);
+        }
+    }
+    // Last resort for a replaced/garbled part: everyone sharing one part's code, capped.
+    for sc in &s.surname_codes {
+        plan.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_RANGE);
+    }
+    for gc in &g.plain_given_codes {
+        plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_RANGE);
+    }
+}
+
+fn one_part_as_surname(plan: &mut QueryPlan, s: &QPart) {
+    if s.part.is_initial() && !s.wildcard {
+        return;
+    }
+    if s.wildcard {
+        plan.prefix(format!("SN:{}", s.part.joined), Tier::Tight, CAP_RANGE);
+        return;
+    }
+    for sc in &s.surname_codes {
+        plan.prefix(format!("SI:{sc}:"), Tier::Tight, CAP_RANGE);
+    }
+}
+
+fn one_part_as_given(plan: &mut QueryPlan, g: &QPart) {
+    if g.part.is_initial() && !g.wildcard {
+        return;
+    }
+    if g.wildcard {
+        plan.prefix(format!("GN:{}", g.part.joined), Tier::Broad, CAP_RANGE);
+        return;
+    }
+    for gc in &g.given_codes {
+        plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_RANGE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(keys: &[String], k: &str) -> bool {
+        keys.iter().any(|x| x == k)
+    }
+
+    #[test]
+    fn key_shapes() {
+        let k = index_keys("William", "Smith");
+        assert!(has(&k, "SG:SM0:ALM"), "{k:?}");
+        assert!(has(&k, "SI:SM0:W"));
+        assert!(has(&k, "GI:ALM:S"));
+        assert!(has(&k, "SN:SMITH"));
+        assert!(has(&k, "GN:WILLIAM"));
+        assert!(k.iter().all(|k| k.len() <= 80 && k.is_ascii()));
+        assert!(k.len() <= 40, "{} keys", k.len());
+    }
+
+    #[test]
+    fn missing_parts_use_underscore() {
+        let k = index_keys("", "Smith");
+        assert!(has(&k, "SI:SM0:_"), "{k:?}");
+        let k = index_keys("John", "");
+        assert!(has(&k, "GI:JN:_"), "{k:?}");
+        assert!(index_keys("", "").is_empty());
+        assert!(index_keys("123", "😀").is_empty());
+    }
+
+    #[test]
+    fn prefix_end_increments() {
+        assert_eq!(prefix_end("SN:SMI").as_deref(), Some("SN:SMJ"));
+        assert_eq!(prefix_end("SI:SM0:").as_deref(), Some("SI:SM0;"));
+    }
+
+    #[test]
+    fn nickname_record_and_formal_query_share_a_key() {
+        let rec = index_keys("Bill", "Smith");
+        let plan = SearchQuery::parse("William Smith").plan();
+        assert!(plan.keys().any(|k| has(&rec, k)));
+    }
+}

@@ -1,0 +1,106 @@
+//! # bluelamp-names: pure person-name matching
+//!
+//! Finds "Bill Smyth, born about 1985" when the record says "William Smith 1984-03-12", and
+//! "Siobhan O Sullivan" for "Siobhán O'Sullivan", and says why each hit matched.
+//!
+//! The crate is **pure**: no file, network or clock access. Name tables are compiled in from
+//! `assets/names/` (see the README there), and "today" is a parameter ([`DobQuery::age`]).
+//! Nothing panics on any input: input is cut to [`fold::MAX_INPUT_CHARS`] characters,
+//! transliterated to ASCII (`deunicode`), reduced to `A–Z`, capped at
+//! [`fold::MAX_PART_CHARS`] bytes and [`fold::MAX_TOKENS`] tokens, and every rphonetic call
+//! is additionally wrapped in `catch_unwind` (rphonetic 4.0 panics on non-ASCII input).
+//! Beider–Morse is not used: it costs 35–53 µs per name, can run for tens of seconds on long
+//! input, and scored below Soundex and Double Metaphone on FEBRL4 (research §4).
+//!
+//! ## How a store uses it
+//!
+//! **Writing a record**: for the main name and each alias (a name of its own), store
+//! [`index_keys`]`(given, surname)` as rows of `name_keys(key TEXT, nominal_id)` with an index
+//! on `key` (or use [`record_keys`], which also adds the DOB key [`dob_key`]). Typical names
+//! give 10–25 keys. Re-index everything when [`KEY_VERSION`] changes.
+//!
+//! Key kinds (upper-case ASCII, kind prefix, `:` separated):
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `SG:<surname code>:<given code>` | both parts; Double Metaphone primary/alternate of each spelling, nickname root and variant |
+//! | `SI:<surname code>:<given initial>` | surname code + given initial (`_` = no given name) |
+//! | `GI:<given code>:<surname initial>` | given code + surname initial (`_` = no surname) |
+//! | `SN:<FOLDED SURNAME>` | surname text (joined, without particles, each barrel, canonical variant): wildcards and frequency |
+//! | `GN:<FOLDED GIVEN>` | given name text: given-name wildcards |
+//! | `DB:<YYYYMMDD>` | date of birth |
+//!
+//! **Searching**: build a [`SearchQuery`] (structured, or [`SearchQuery::parse`] for free text
+//! like `"bill smyth"`), then run each [`Probe`] of [`SearchQuery::plan`]:
+//!
+//! ```sql
+//! -- Lookup::Key(k)
+//! SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?cap;
+//! -- Lookup::Range { from, to }   (prefix, e.g. 'SN:SMI' .. 'SN:SMJ', or 'SI:SM0:' .. 'SI:SM0;')
+//! SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?cap;
+//! ```
+//!
+//! Probes come tight first ([`Tier::Tight`]: surname code × given code, DOB); run all of them,
+//! then the broad ones ([`Tier::Broad`]: one part's code + the other part's initial) while
+//! the distinct-candidate count is below [`QueryPlan::max_candidates`]. Per-probe `cap`s
+//! ([`CAP_TIGHT`], [`CAP_BROAD`], [`CAP_RANGE`], [`CAP_DOB`]) bound the rows read for very
+//! common names; a caller may lower them. Both name orders are probed, so swapped fields are
+//! found. Load the candidates, fill [`CandidateName::surname_freq`] with the row count of
+//! [`surname_freq_key`] (a counts table is cheapest), and call [`rank`] / [`Ranker`].
+//!
+//! ## Matching rules (each has a table test)
+//!
+//! exact; Double Metaphone phonetic; Jaro–Winkler / Damerau–Levenshtein similarity;
+//! nicknames and diminutives (Bill→William, Peggy→Margaret, Kate→Catherine, Liam→William);
+//! spelling/transliteration variants (Mohammed/Muhammad, Aleksandr/Alexander, Yusuf/Yousef,
+//! Zhang/Chang, Xu/Hsu); diacritics (Siobhán, Nguyễn, Łukasz, Müller/Mueller); prefixes
+//! (Mc/Mac, O'/O, St/Saint, de la, van der, with or without the particle); double-barrelled
+//! surnames (either part); inserted/removed spaces; swapped given/surname; initials
+//! ("J Smith"); missing given name or surname (neutral); wildcards (`SMI*`); aliases (best
+//! name wins, reason "matched alias").
+//!
+//! ## Ranking formula
+//!
+//! For each candidate name and each alignment (straight, swapped) the name score is
+//!
+//! ```text
+//! name = Ws·v(sim_surname) + Wg·v(sim_given) − swap·0.5 − alias·0.2
+//! v(sim) = clamp((sim − 0.7) / 0.3, −1, 1)
+//! Ws = 4 + 2·rarity  when v > 0 (agreement),  4 when v ≤ 0
+//! rarity = clamp(1 − ln(freq) / ln(total_records), 0, 1)   (0.5 if freq unknown)
+//! Wg = 3
+//! ```
+//!
+//! `sim` per part: exact 1.0; given spacing 0.98; prefix form (Mac/Mc, St/Saint) and umlaut
+//! spelling 0.97; variant spelling or particle dropped 0.95; nickname 0.93; one barrel of a
+//! double-barrelled surname 0.9; phonetic code equal: max(0.9, string); initial agrees 0.85
+//! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
+//! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.
+//! The best alignment of the best name counts, plus the DOB term: exact +4, day/month
+//! swapped +3, two of year/month/day equal +2, same/adjacent year only 0, otherwise −2.5;
+//! range queries (year, ±N years, age at today) +2.5 inside, 0 within a year of the range,
+//! −3 outside; **no DOB on the record = 0**. A known sex different from the query's excludes
+//! the candidate; unknown sex never does. Common surnames therefore weigh less than rare
+//! ones, and the maximum is ≈ 13 (rare surname, exact names, exact DOB).
+//!
+//! ## Measured (FEBRL4, `cargo run --release --example febrl4`)
+//!
+//! See `examples/febrl4.rs` and `examples/splink.rs` for the protocol; figures are in the
+//! crate README of the hand-over report.
+
+pub mod dob;
+mod data;
+pub mod fold;
+mod keys;
+mod name;
+mod query;
+mod rank;
+
+pub use dob::{Date, DobQuery};
+pub use fold::fold;
+pub use keys::{
+    dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan,
+    Tier, CAP_BROAD, CAP_DOB, CAP_RANGE, CAP_TIGHT, KEY_VERSION, MAX_CANDIDATES,
+};
+pub use query::{NameQuery, SearchQuery, Sex};
+pub use rank::{rank, Candidate, CandidateName, Hit, Ranker};

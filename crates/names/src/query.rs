@@ -1,0 +1,195 @@
+//! Search queries: structured or parsed from free text ("bill smyth", "Smith, J").
+
+use crate::data;
+use crate::dob::DobQuery;
+use crate::fold;
+use crate::keys::{plan_for, QueryPlan};
+use crate::name::{codes, initials, Part};
+
+/// Recorded sex. Unknown sex on a record never excludes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Sex {
+    Male,
+    Female,
+}
+
+impl Sex {
+    /// "M"/"male"/"F"/"female" (any case); anything else is `None` (unknown).
+    pub fn parse(s: &str) -> Option<Sex> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "m" | "male" | "man" => Some(Sex::Male),
+            "f" | "female" | "woman" => Some(Sex::Female),
+            _ => None,
+        }
+    }
+}
+
+/// A name as typed. A trailing `*` on either part makes it a prefix (wildcard) search.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NameQuery {
+    pub given: String,
+    pub surname: String,
+}
+
+impl NameQuery {
+    pub fn new(given: &str, surname: &str) -> NameQuery {
+        NameQuery {
+            given: given.to_string(),
+            surname: surname.to_string(),
+        }
+    }
+
+    /// Parses free text. `"Surname, Given"` when there is a comma; otherwise the last word is
+    /// the surname together with any particles before it ("Siobhan O Sullivan", "Ana de la
+    /// Cruz") and the rest is the given name. Ranking and keys try both orders anyway, so
+    /// "smyth bill" works as well as "bill smyth".
+    pub fn parse(text: &str) -> NameQuery {
+        let text: String = text.chars().take(fold::MAX_INPUT_CHARS).collect();
+        if let Some((s, g)) = text.split_once(',') {
+            return NameQuery::new(g.trim(), s.trim());
+        }
+        let words: Vec<&str> = text.split_whitespace().collect();
+        match words.len() {
+            0 => NameQuery::default(),
+            1 => NameQuery::new("", words[0]),
+            n => {
+                let mut start = n - 1;
+                while start > 1 && data::is_particle(&fold::fold(words[start - 1])) {
+                    start -= 1;
+                }
+                NameQuery::new(&words[..start].join(" "), &words[start..].join(" "))
+            }
+        }
+    }
+}
+
+/// A search: name, optional DOB constraint and optional sex filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub name: NameQuery,
+    pub dob: Option<DobQuery>,
+    pub sex: Option<Sex>,
+}
+
+impl SearchQuery {
+    pub fn new(given: &str, surname: &str) -> SearchQuery {
+        SearchQuery {
+            name: NameQuery::new(given, surname),
+            ..SearchQuery::default()
+        }
+    }
+
+    /// Free-text name (see [`NameQuery::parse`]).
+    pub fn parse(text: &str) -> SearchQuery {
+        SearchQuery {
+            name: NameQuery::parse(text),
+            ..SearchQuery::default()
+        }
+    }
+
+    pub fn with_dob(mut self, dob: DobQuery) -> SearchQuery {
+        self.dob = Some(dob);
+        self
+    }
+
+    pub fn with_sex(mut self, sex: Sex) -> SearchQuery {
+        self.sex = Some(sex);
+        self
+    }
+
+    /// The key-table reads a store should run for this search.
+    pub fn plan(&self) -> QueryPlan {
+        plan_for(self, &self.prepare())
+    }
+
+    pub(crate) fn prepare(&self) -> Prepared {
+        Prepared {
+            given: QPart::new(&self.name.given),
+            surname: QPart::new(&self.name.surname),
+        }
+    }
+}
+
+/// One query part, folded once with its codes.
+#[derive(Clone, Debug)]
+pub(crate) struct QPart {
+    pub part: Part,
+    pub wildcard: bool,
+    pub given_codes: Vec<String>,
+    pub surname_codes: Vec<String>,
+    pub given_initials: Vec<char>,
+    pub surname_initials: Vec<char>,
+    /// Canonical roots of the first token (for nickname matching).
+    pub roots: Vec<String>,
+    /// Codes of the first token and joined tokens only (no nickname roots): the phonetic rule.
+    pub plain_given_codes: Vec<String>,
+}
+
+impl QPart {
+    fn new(raw: &str) -> Option<QPart> {
+        let raw: String = raw.chars().take(fold::MAX_INPUT_CHARS).collect();
+        let trimmed = raw.trim();
+        let wildcard = trimmed.ends_with('*') || trimmed.ends_with('%');
+        let part = Part::new(trimmed)?;
+        let (given_codes, given_initials) = if part.is_initial() || wildcard {
+            (Vec::new(), vec![part.initial()])
+        } else {
+            (part.given_codes(), initials(&part.given_strings()))
+        };
+        let (surname_codes, surname_initials) = if part.is_initial() || wildcard {
+            (Vec::new(), vec![part.initial()])
+        } else {
+            (part.surname_codes(), initials(&part.surname_strings()))
+        };
+        let roots = data::roots(part.first());
+        let mut plain = vec![part.first().to_string()];
+        if part.tokens.len() > 1 {
+            plain.push(part.joined.clone());
+        }
+        let plain_given_codes = codes(&plain);
+        Some(QPart {
+            roots,
+            plain_given_codes,
+            part,
+            wildcard,
+            given_codes,
+            surname_codes,
+            given_initials,
+            surname_initials,
+        })
+    }
+}
+
+pub(crate) struct Prepared {
+    pub given: Option<QPart>,
+    pub surname: Option<QPart>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_free_text() {
+        for (text, g, s) in [
+            ("bill smyth", "bill", "smyth"),
+            ("Smith, John", "John", "Smith"),
+            ("Siobhan O Sullivan", "Siobhan", "O Sullivan"),
+            ("Ana de la Cruz", "Ana", "de la Cruz"),
+            ("Mary Ann Smith", "Mary Ann", "Smith"),
+            ("J Smith", "J", "Smith"),
+            ("smith", "", "smith"),
+            ("SMI*", "", "SMI*"),
+            ("   ", "", ""),
+        ] {
+            assert_eq!(NameQuery::parse(text), NameQuery::new(g, s), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sex_parse() {
+        assert_eq!(Sex::parse("M"), Some(Sex::Male));
+        assert_eq!(Sex::parse("female"), Some(Sex::Female));
+        assert_eq!(Sex::parse("?"), None);
+    }
+}

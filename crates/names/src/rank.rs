@@ -1,0 +1,396 @@
+//! Scoring and ranking candidates against a query, with human-readable reasons.
+
+use strsim::{jaro_winkler, osa_distance};
+
+use crate::data;
+use crate::dob::{score_dob, Date};
+use crate::name::{codes, Part};
+use crate::query::{Prepared, QPart, SearchQuery, Sex};
+
+/// Weight of a full surname agreement for the most common surname (rarity 0).
+pub const W_SURNAME: f32 = 4.0;
+/// Extra surname weight for the rarest surname (rarity 1).
+pub const W_SURNAME_RARITY: f32 = 2.0;
+/// Weight of a full given-name agreement.
+pub const W_GIVEN: f32 = 3.0;
+/// Penalty when the best alignment has given name and surname swapped.
+pub const SWAP_PENALTY: f32 = 0.5;
+/// A straight alignment scoring at least this (both parts agree well) is not re-tried swapped:
+/// a swapped alignment could not beat it.
+const SKIP_SWAP_ABOVE: f32 = W_SURNAME + W_SURNAME_RARITY + W_GIVEN - SWAP_PENALTY;
+/// Penalty when the best-matching name is an alias rather than the main name.
+pub const ALIAS_PENALTY: f32 = 0.2;
+
+/// One name of a candidate record. `names[0]` of a [`Candidate`] is the main name, the rest
+/// are aliases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CandidateName<'a> {
+    pub given: &'a str,
+    pub surname: &'a str,
+    /// Number of records sharing this surname (row count of its [`crate::surname_freq_key`]);
+    /// 0 = unknown (neutral rarity).
+    pub surname_freq: u32,
+}
+
+/// A record fetched by the store for ranking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate<'a, Id> {
+    pub id: Id,
+    pub names: Vec<CandidateName<'a>>,
+    pub dob: Option<Date>,
+    pub sex: Option<Sex>,
+}
+
+/// A ranked result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit<Id> {
+    pub id: Id,
+    /// Higher is better; see the crate docs for the formula (≈ 13 max with a DOB).
+    pub score: f32,
+    /// Index into the candidate's `names` of the best-matching name (0 = main name).
+    pub name_index: usize,
+    /// Why it matched, e.g. "surname phonetic (Smyth~Smith)", "DOB day/month swapped".
+    pub reasons: Vec<String>,
+}
+
+/// Scores candidates against one query; build once per search.
+pub struct Ranker {
+    query: SearchQuery,
+    prepared: Prepared,
+    total_records: u64,
+}
+
+impl Ranker {
+    /// `total_records` is the number of nominal records in the store (for surname rarity).
+    pub fn new(query: &SearchQuery, total_records: u64) -> Ranker {
+        Ranker {
+            prepared: query.prepare(),
+            query: query.clone(),
+            total_records,
+        }
+    }
+
+    /// Scores one candidate; `None` if it is excluded (different known sex, wildcard not met,
+    /// or no name at all).
+    pub fn score<Id: Clone>(&self, c: &Candidate<'_, Id>) -> Option<Hit<Id>> {
+        if let (Some(qs), Some(cs)) = (self.query.sex, c.sex) {
+            if qs != cs {
+                return None;
+            }
+        }
+        let mut best: Option<(f32, usize, Vec<String>)> = None;
+        for (i, n) in c.names.iter().enumerate() {
+            let Some((mut s, mut why)) = self.name_score(n) else {
+                continue;
+            };
+            if i > 0 {
+                s -= ALIAS_PENALTY;
+                why.push(format!(
+                    "matched alias ({} {})",
+                    title(n.given),
+                    title(n.surname)
+                ));
+            }
+            if !matches!(&best, Some(b) if b.0 >= s) {
+                best = Some((s, i, why));
+            }
+        }
+        let (mut score, name_index, mut reasons) = best?;
+        let (d, why) = score_dob(self.query.dob.as_ref(), c.dob);
+        score += d;
+        reasons.extend(why);
+        Some(Hit {
+            id: c.id.clone(),
+            score,
+            name_index,
+            reasons,
+        })
+    }
+
+    /// Scores all candidates and returns the best `limit`, best first (stable for equal scores).
+    pub fn rank<Id: Clone>(&self, candidates: &[Candidate<'_, Id>], limit: usize) -> Vec<Hit<Id>> {
+        let mut hits: Vec<Hit<Id>> = candidates.iter().filter_map(|c| self.score(c)).collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(limit);
+        hits
+    }
+
+    fn rarity(&self, freq: u32) -> f32 {
+        if freq == 0 || self.total_records < 2 {
+            return 0.5;
+        }
+        let r = 1.0 - (f64::from(freq)).ln() / (self.total_records as f64).ln();
+        r.clamp(0.0, 1.0) as f32
+    }
+
+    fn name_score(&self, n: &CandidateName<'_>) -> Option<(f32, Vec<String>)> {
+        let cg = Part::new(n.given);
+        let cs = Part::new(n.surname);
+        let qg = self.prepared.given.as_ref();
+        let qs = self.prepared.surname.as_ref();
+        if cg.is_none() && cs.is_none() {
+            return None;
+        }
+        let w_s_agree = W_SURNAME + W_SURNAME_RARITY * self.rarity(n.surname_freq);
+        let mut best: Option<(f32, Vec<String>)> = None;
+        for swapped in [false, true] {
+            if swapped && matches!(&best, Some(b) if b.0 >= SKIP_SWAP_ABOVE) {
+                break;
+            }
+            let (qg, qs) = if swapped { (qs, qg) } else { (qg, qs) };
+            if swapped && (qg.is_none() || qs.is_none()) && self.prepared.given.is_some() {
+                // A two-part query with a part missing on one side: only try straight.
+                if self.prepared.surname.is_some() {
+                    continue;
+                }
+            }
+            let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
+            let mut why = Vec::new();
+            if swapped {
+                why.push("given name and surname swapped".to_string());
+            }
+            let mut ok = true;
+            match (qs, cs.as_ref()) {
+                (Some(q), Some(c)) => match compare_surname(q, c) {
+                    Some(m) => {
+                        let v = value(m.sim);
+                        total += if v > 0.0 { w_s_agree * v } else { W_SURNAME * v };
+                        why.push(m.why);
+                    }
+                    None => ok = false,
+                },
+                (Some(q), None) if q.wildcard => ok = false,
+                (Some(_), None) => why.push("no surname on record".into()),
+                _ => {}
+            }
+            match (qg, cg.as_ref()) {
+                (Some(q), Some(c)) => match compare_given(q, c) {
+                    Some(m) => {
+                        total += W_GIVEN * value(m.sim);
+                        why.push(m.why);
+                    }
+                    None => ok = false,
+                },
+                (Some(q), None) if q.wildcard => ok = false,
+                (Some(_), None) => why.push("no given name on record".into()),
+                _ => {}
+            }
+            if ok && !matches!(&best, Some(b) if b.0 >= total) {
+                best = Some((total, why));
+            }
+        }
+        best
+    }
+}
+
+/// Scores and ranks in one call (see [`Ranker`]).
+pub fn rank<Id: Clone>(
+    query: &SearchQuery,
+    candidates: &[Candidate<'_, Id>],
+    total_records: u64,
+    limit: usize,
+) -> Vec<Hit<Id>> {
+    Ranker::new(query, total_records).rank(candidates, limit)
+}
+
+/// Maps a similarity in [0, 1] to an agreement value in [-1, 1]: 1.0 → 1, 0.7 → 0, ≤ 0.4 → -1.
+fn value(sim: f32) -> f32 {
+    ((sim - 0.7) / 0.3).clamp(-1.0, 1.0)
+}
+
+struct PartMatch {
+    sim: f32,
+    why: String,
+}
+
+fn pm(sim: f32, why: String) -> Option<PartMatch> {
+    Some(PartMatch { sim, why })
+}
+
+/// "MCDONALD" → "Mcdonald" for reasons.
+fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars().take(64) {
+        if start {
+            out.extend(c.to_uppercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+        start = !c.is_alphanumeric() && c != '\'';
+    }
+    out
+}
+
+fn de_umlaut(s: &str) -> String {
+    s.replace("AE", "A").replace("OE", "O").replace("UE", "U")
+}
+
+/// Surname with ST→SAINT and a leading MAC→MC, for prefix-insensitive comparison.
+fn norm_prefixes(p: &Part) -> String {
+    let j: String = p
+        .tokens
+        .iter()
+        .map(|t| match t.as_str() {
+            "ST" => "SAINT",
+            "STE" => "SAINTE",
+            t => t,
+        })
+        .collect();
+    match j.strip_prefix("MAC") {
+        Some(rest) if rest.len() >= 3 => format!("MC{rest}"),
+        _ => j,
+    }
+}
+
+fn jw(a: &str, b: &str) -> f32 {
+    jaro_winkler(a, b) as f32
+}
+
+/// max(Jaro–Winkler, 1 − OSA distance / longer length). OSA is Damerau–Levenshtein restricted
+/// to adjacent transpositions (strsim's `osa_distance`, allocation-light).
+fn string_sim(a: &str, b: &str) -> f32 {
+    let j = jw(a, b);
+    let len = a.len().max(b.len());
+    if len == 0 {
+        return j;
+    }
+    let d = 1.0 - osa_distance(a, b) as f32 / len as f32;
+    j.max(d)
+}
+
+fn phonetic_equal(a: &[String], b: &[String]) -> bool {
+    a.iter().any(|x| b.contains(x))
+}
+
+fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
+    let (qj, cj) = (&q.part.joined, &c.joined);
+    let (qt, ct) = (title(qj), title(cj));
+    if q.wildcard {
+        let hit = cj.starts_with(qj.as_str())
+            || c.surname_strings().iter().any(|s| s.starts_with(qj.as_str()));
+        return hit.then(|| PartMatch {
+            sim: 1.0,
+            why: format!("surname matches {qt}*"),
+        });
+    }
+    if q.part.is_initial() {
+        return if c.initial() == q.part.initial() {
+            pm(0.8, format!("surname initial {qt}"))
+        } else {
+            pm(0.2, "surname initial differs".into())
+        };
+    }
+    if qj == cj {
+        return pm(1.0, "surname exact".into());
+    }
+    let (qc, cc) = (q.part.core.concat(), c.core.concat());
+    if norm_prefixes(&q.part) == norm_prefixes(c) {
+        return pm(0.97, format!("surname prefix form ({qt}→{ct})"));
+    }
+    if qc == cc {
+        return pm(0.95, format!("surname without prefix ({qt}→{ct})"));
+    }
+    if de_umlaut(qj) == de_umlaut(cj) {
+        return pm(0.97, format!("surname umlaut spelling ({qt}→{ct})"));
+    }
+    if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
+        return pm(0.95, format!("surname variant spelling ({qt}→{ct})"));
+    }
+    if q.part.core.len() > 1 || c.core.len() > 1 {
+        if let Some(t) = q.part.core.iter().find(|t| c.core.contains(t)) {
+            return pm(
+                0.9,
+                format!("surname part {} of double-barrelled name ({qt}→{ct})", title(t)),
+            );
+        }
+    }
+    let mut sim = string_sim(qj, cj);
+    if qc != *qj || cc != *cj {
+        sim = sim.max(string_sim(&qc, &cc));
+    }
+    if sim < 0.9 {
+        let mut strings = vec![cj.clone()];
+        if cc != *cj {
+            strings.push(cc);
+        }
+        if phonetic_equal(&q.surname_codes, &codes(&strings)) {
+            sim = 0.9;
+            return pm(sim, format!("surname phonetic ({qt}~{ct})"));
+        }
+    }
+    let why = if sim >= 0.8 {
+        format!("surname similar ({qt}~{ct}, {sim:.2})")
+    } else {
+        format!("surname differs ({qt}/{ct})")
+    };
+    pm(sim, why)
+}
+
+fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
+    let (qf, cf) = (q.part.first(), c.first());
+    let (qt, ct) = (title(qf), title(cf));
+    if q.wildcard {
+        let p = q.part.joined.as_str();
+        let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
+        return hit.then(|| PartMatch {
+            sim: 1.0,
+            why: format!("given name matches {}*", title(p)),
+        });
+    }
+    if q.part.is_initial() || c.is_initial() {
+        let (ini, full) = if q.part.is_initial() {
+            (q.part.initial(), c)
+        } else {
+            (c.initial(), &q.part)
+        };
+        if full.initial() == ini {
+            return pm(0.85, format!("given initial {ini}"));
+        }
+        if !full.is_initial() {
+            if let Some(r) = data::roots(full.first()).iter().find(|r| r.starts_with(ini)) {
+                return pm(0.75, format!("given initial {ini} ({}→{})", title(full.first()), title(r)));
+            }
+        }
+        return pm(0.3, "given initial differs".into());
+    }
+    if qf == cf {
+        return pm(1.0, "given name exact".into());
+    }
+    if q.part.joined == c.joined {
+        return pm(0.98, format!("given name spacing ({}→{})", title(&q.part.joined), title(&c.joined)));
+    }
+    if data::canon(qf) == data::canon(cf) {
+        return pm(0.95, format!("given name variant spelling ({qt}→{ct})"));
+    }
+    let cr = data::roots(cf);
+    if q.roots.iter().any(|r| cr.contains(r)) {
+        return pm(0.93, format!("given name nickname ({qt}→{ct})"));
+    }
+    if de_umlaut(qf) == de_umlaut(cf) {
+        return pm(0.95, format!("given name umlaut spelling ({qt}→{ct})"));
+    }
+    if c.tokens[1..].iter().any(|t| t == qf) || q.part.tokens[1..].iter().any(|t| t == cf) {
+        return pm(0.85, "given name matches a middle name".into());
+    }
+    let mut sim = string_sim(qf, cf);
+    if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
+        sim = sim.max(string_sim(&q.part.joined, &c.joined));
+    }
+    if sim < 0.9 {
+        let mut strings = vec![cf.to_string()];
+        if c.tokens.len() > 1 {
+            strings.push(c.joined.clone());
+        }
+        if phonetic_equal(&q.plain_given_codes, &codes(&strings)) {
+            sim = 0.9;
+            return pm(sim, format!("given name phonetic ({qt}~{ct})"));
+        }
+    }
+    let why = if sim >= 0.8 {
+        format!("given name similar ({qt}~{ct}, {sim:.2})")
+    } else {
+        format!("given name differs ({qt}/{ct})")
+    };
+    pm(sim, why)
+}

@@ -1,0 +1,121 @@
+//! Nominal (person) search: the request the UI and the CLI send, and the hits they get back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ApiError;
+
+/// Longest text accepted in any one search field. Longer input is refused with a clear message
+/// (the UI keeps what was typed).
+pub const MAX_FIELD_CHARS: usize = 200;
+/// Largest result page.
+pub const MAX_LIMIT: u32 = 500;
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// A search for a person. Every field is optional; at least one name field is required.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    /// Free text such as "bill smyth" (order-free).
+    pub name: Option<String>,
+    pub given: Option<String>,
+    pub surname: Option<String>,
+    pub limit: Option<u32>,
+}
+
+impl SearchRequest {
+    pub fn free_text(name: &str) -> Self {
+        SearchRequest { name: Some(name.to_string()), ..Default::default() }
+    }
+
+    /// Checks the request and returns a message the officer can act on.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        let fields = [("name", &self.name), ("given name", &self.given), ("surname", &self.surname)];
+        let mut any = false;
+        for (label, value) in fields {
+            if let Some(v) = value {
+                if v.chars().count() > MAX_FIELD_CHARS {
+                    return Err(ApiError::invalid(format!(
+                        "The {label} is too long (more than {MAX_FIELD_CHARS} characters)."
+                    )));
+                }
+                if v.chars().any(|c| c.is_alphanumeric()) {
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return Err(ApiError::invalid("Type at least part of a name."));
+        }
+        if let Some(limit) = self.limit {
+            if limit == 0 || limit > MAX_LIMIT {
+                return Err(ApiError::invalid(format!("The limit must be between 1 and {MAX_LIMIT}.")));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn effective_limit(&self) -> u32 {
+        self.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+    }
+}
+
+/// Where a nominal record came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Current,
+    Legacy,
+}
+
+/// One search result. The CLI's `search --json` prints an array of these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NominalHit {
+    pub id: String,
+    pub source: Source,
+    pub given_name: String,
+    pub surname: String,
+    /// `YYYY-MM-DD`, or `null` when unknown.
+    pub date_of_birth: Option<String>,
+    pub sex: Option<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+    pub score: f64,
+    /// Why this record matched, in words an officer understands.
+    pub reasons: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_punctuation_only_are_refused() {
+        assert!(SearchRequest::default().validate().is_err());
+        assert!(SearchRequest::free_text("  -'  ").validate().is_err());
+        assert!(SearchRequest::free_text("Siobhán").validate().is_ok());
+    }
+
+    #[test]
+    fn overlong_is_refused_with_a_message() {
+        let err = SearchRequest::free_text(&"a".repeat(MAX_FIELD_CHARS + 1)).validate().unwrap_err();
+        assert_eq!(err.code, crate::ErrorCode::InvalidInput);
+        assert!(err.message.contains("too long"));
+    }
+
+    #[test]
+    fn limit_bounds() {
+        let mut r = SearchRequest::free_text("smith");
+        r.limit = Some(0);
+        assert!(r.validate().is_err());
+        r.limit = Some(MAX_LIMIT + 1);
+        assert!(r.validate().is_err());
+        r.limit = Some(10);
+        assert!(r.validate().is_ok());
+    }
+
+    #[test]
+    fn error_codes_serialise_stably() {
+        let e = ApiError::new(crate::ErrorCode::WrongPassphrase, "x");
+        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":"wrong_passphrase","message":"x"}"#);
+    }
+}

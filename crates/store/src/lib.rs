@@ -1,0 +1,125 @@
+//! Bluelamp's local store: one SQLCipher-encrypted SQLite file per officer and device.
+//!
+//! - [`keys`]: the random 256-bit database key, wrapped under an Argon2id key derived from the
+//!   officer's passphrase, kept in a small sidecar file (`<db>.keys`) so that changing the
+//!   passphrase re-wraps the key without re-encrypting the database.
+//! - [`schema`]: versioned, forward-only migrations.
+//! - [`Store`]: the typed operations the shells (app, CLI) call. Each user write is one
+//!   transaction.
+//!
+//! The database runs in WAL mode with `synchronous=FULL`: what an officer typed survives a
+//! crash or power cut once the call returns.
+
+pub mod keys;
+mod nominals;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use zeroize::Zeroizing;
+
+pub use keys::{KdfParams, KeyError};
+pub use nominals::NominalRecord;
+
+/// Errors of the store. `Display` texts are safe to show to an officer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("The passphrase is wrong.")]
+    WrongPassphrase,
+    #[error("There is no Bluelamp store at {0}.")]
+    NotFound(PathBuf),
+    #[error("A Bluelamp store already exists at {0}.")]
+    AlreadyExists(PathBuf),
+    #[error("The store file is damaged or is not a Bluelamp store; it has been left untouched.")]
+    Corrupt,
+    #[error("The store was written by a newer Bluelamp (schema {found}, this build knows {known}).")]
+    TooNew { found: i64, known: i64 },
+    #[error("The key file could not be read or written: {0}")]
+    Keys(#[from] KeyError),
+    #[error("Invalid input: {0}")]
+    Invalid(String),
+    #[error("The local store failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("The local store could not be accessed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open, unlocked store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Where the wrapped key of the database at `db` lives.
+pub fn key_path(db: &Path) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(".keys");
+    PathBuf::from(s)
+}
+
+impl Store {
+    /// Creates a new store at `db` for `officer_id`, protected by `passphrase`.
+    pub fn create(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
+        if db.exists() || key_path(db).exists() {
+            return Err(StoreError::AlreadyExists(db.to_path_buf()));
+        }
+        if passphrase.is_empty() {
+            return Err(StoreError::Invalid("the passphrase must not be empty".into()));
+        }
+        let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
+        envelope.write_new(&key_path(db))?;
+        let store = Store::open_with_key(db, &key)?;
+        Ok(store)
+    }
+
+    /// Opens the store at `db` with the officer's passphrase.
+    pub fn open(db: &Path, passphrase: &str) -> Result<Store> {
+        if !db.exists() {
+            return Err(StoreError::NotFound(db.to_path_buf()));
+        }
+        let envelope = keys::Envelope::read(&key_path(db))?;
+        let key = envelope.unwrap_key(passphrase).map_err(|e| match e {
+            KeyError::WrongPassphrase => StoreError::WrongPassphrase,
+            other => StoreError::Keys(other),
+        })?;
+        Store::open_with_key(db, &key)
+    }
+
+    fn open_with_key(db: &Path, key: &keys::DbKey) -> Result<Store> {
+        let conn = Connection::open(db)?;
+        // The key must be the first statement on the connection. The raw-key form skips
+        // SQLCipher's own KDF: ours (Argon2id) already ran.
+        conn.execute_batch(&Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.hex().as_str())))?;
+        // A wrong key or a damaged file shows up at the first read.
+        if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
+            return Err(StoreError::Corrupt);
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        let mut store = Store { conn, path: db.to_path_buf() };
+        schema::migrate(&mut store.conn)?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The officer this store belongs to.
+    pub fn officer_id(&self) -> Result<String> {
+        Ok(keys::Envelope::read(&key_path(&self.path))?.officer_id)
+    }
+
+    /// Direct access for tests and for modules of this crate.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}

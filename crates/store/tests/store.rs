@@ -1,0 +1,77 @@
+use bluelamp_protocol::{SearchRequest, Source};
+use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
+
+fn rec(id: &str, given: &str, surname: &str) -> NominalRecord {
+    NominalRecord {
+        id: id.into(),
+        source: Source::Current,
+        given_name: given.into(),
+        surname: surname.into(),
+        date_of_birth: Some("1984-03-12".into()),
+        sex: Some("M".into()),
+        aliases: vec![],
+        address: None,
+        postcode: None,
+    }
+}
+
+#[test]
+fn create_open_search_and_wrong_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut s = Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    s.upsert_nominals(&[rec("1", "William", "Smith"), rec("2", "Siobhán", "O'Sullivan"), rec("3", "Wilma", "Jones")])
+        .unwrap();
+    drop(s);
+    assert!(matches!(Store::open(&db, "nope"), Err(StoreError::WrongPassphrase)));
+    let s = Store::open(&db, "pass").unwrap();
+    assert_eq!(s.nominal_count().unwrap(), 3);
+    let ids = |q: &str| s.search(&SearchRequest::free_text(q)).unwrap().into_iter().map(|h| h.id).collect::<Vec<_>>();
+    assert_eq!(ids("smi"), vec!["1"]);
+    assert_eq!(ids("wil"), vec!["3", "1"]); // Jones before Smith
+    assert_eq!(ids("siobhan osull"), vec!["2"]);
+    assert_eq!(ids("wil smi"), vec!["1"]);
+    assert!(ids("zzz").is_empty());
+}
+
+#[test]
+fn no_plaintext_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut s = Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    s.upsert_nominals(&[rec("ID-PLAINTEXT-1", "Zebedee", "Quuxworthington")]).unwrap();
+    for suffix in ["", "-wal", "-shm", ".keys"] {
+        let p = format!("{}{suffix}", db.display());
+        if let Ok(bytes) = std::fs::read(&p) {
+            for needle in ["Quuxworthington", "quuxworthington", "Zebedee", "ID-PLAINTEXT-1"] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle} found in plaintext in {p}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn refuses_to_overwrite_and_reports_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    assert!(matches!(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(Store::open(&dir.path().join("none.db"), "pass"), Err(StoreError::NotFound(_))));
+}
+
+#[test]
+fn corrupt_file_is_reported_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    let mut bytes = std::fs::read(&db).unwrap();
+    for b in bytes.iter_mut().take(64) {
+        *b ^= 0xff;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    assert!(matches!(Store::open(&db, "pass"), Err(StoreError::Corrupt)));
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "a failed open must not modify the file");
+}

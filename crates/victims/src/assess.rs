@@ -1,0 +1,1312 @@
+//! The assessment: who the victims are, enhanced rights with reasons, consent model,
+//! destinations, safe contact, deadlines, decisions and what still needs an answer.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::calendar::{Calendar, WorkingDate};
+use crate::dates::{iso_date, rfc3339};
+use crate::deadline::{deadline_end, deadline_status, DeadlineStatus};
+use crate::decision::{check_decision, FieldMessage, FollowUpTask};
+use crate::incident::{Incident, Outcome, Person, Role};
+use crate::phone::{normalise_uk_phone, same_phone};
+use crate::prompts::{prompts_for, Prompt, PromptStage};
+use crate::rules::{
+    CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules,
+    VictimBasis,
+};
+
+/// Identifies the output format; bumped on any incompatible change.
+pub const ASSESSMENT_FORMAT: &str = "bluelamp-victims-assessment/1";
+
+/// A warning shown to the officer (does not block on its own).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    /// Stable code, e.g. `safe_number_matches_suspect`.
+    pub code: String,
+    /// Plain-English message.
+    pub message: String,
+}
+
+/// Something the engine could not decide: a question for the officer, never a failure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Undetermined {
+    /// Stable code, e.g. `missing_date_of_birth`.
+    pub code: String,
+    /// The question to put to the officer.
+    pub question: String,
+}
+
+/// An offence category as understood by the rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryFinding {
+    /// Code.
+    pub code: String,
+    /// Label.
+    pub label: String,
+    /// Most serious crime.
+    pub most_serious: bool,
+}
+
+/// One ground for enhanced rights, with the reason shown to the officer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnhancedReason {
+    /// Ground.
+    pub ground: EnhancedGround,
+    /// Why, in plain English.
+    pub detail: String,
+}
+
+/// A destination that applies to this victim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationSuggestion {
+    /// Destination code.
+    pub code: String,
+    /// Label.
+    pub label: String,
+    /// Referral or notification.
+    pub kind: DestinationKind,
+    /// Whether the consent model applies.
+    pub consent_applies: bool,
+    /// Why it applies.
+    pub reason: String,
+    /// Already recorded as an active referral/notification for this victim.
+    pub recorded: bool,
+}
+
+/// A destination that would apply depending on an answer not yet given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PossibleDestination {
+    /// Destination code.
+    pub code: String,
+    /// Label.
+    pub label: String,
+    /// The facts still needed (`under_18`, `risk_level`).
+    pub depends_on: Vec<String>,
+}
+
+/// A needs-assessment question and whether it has been answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionStatus {
+    /// Question id.
+    pub id: String,
+    /// Text.
+    pub text: String,
+    /// Answered.
+    pub answered: bool,
+}
+
+/// Safe-contact check (domestic abuse).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeContactCheck {
+    /// Mandatory fields not yet answered (`safe_number`, `safe_times`, `voicemail_safe`,
+    /// `text_safe`, `letters_safe`, `suspect_can_access_phone`).
+    pub missing: Vec<String>,
+    /// Safety warnings (e.g. the safe number is held for a suspect).
+    pub warnings: Vec<Warning>,
+    /// The safe number, normalised, when recognisable.
+    pub normalised_number: Option<String>,
+}
+
+impl SafeContactCheck {
+    /// Complete and no warnings.
+    pub fn is_safe_to_use(&self) -> bool {
+        self.missing.is_empty() && self.warnings.is_empty()
+    }
+}
+
+/// A working-day deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// Day 0.
+    #[serde(with = "iso_date")]
+    pub from: Date,
+    /// Working days allowed.
+    pub working_days: u32,
+    /// Due by the end of this date.
+    #[serde(with = "iso_date")]
+    pub due: Date,
+    /// Counted partly outside the calendar's years (weekends only): may be early, never late.
+    pub approximate: bool,
+}
+
+/// Where the referral decision stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralState {
+    /// No valid decision yet.
+    AwaitingDecision,
+    /// Referred to at least one destination.
+    Referred,
+    /// Declined by the victim.
+    Declined,
+    /// Deferred: not safe to ask now; follow-up task open.
+    Deferred,
+}
+
+/// A recorded decision as the engine saw it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionSummary {
+    /// Decision id, if any.
+    pub id: Option<String>,
+    /// Outcome.
+    pub outcome: Option<Outcome>,
+    /// Destination (referred).
+    pub destination: Option<String>,
+    /// When.
+    #[serde(with = "rfc3339::option")]
+    pub at: Option<OffsetDateTime>,
+    /// Made before the referral deadline ended.
+    pub on_time: Option<bool>,
+    /// Counts (no validation errors).
+    pub valid: bool,
+    /// Validation errors (field-level).
+    pub errors: Vec<FieldMessage>,
+    /// Validation warnings.
+    pub warnings: Vec<FieldMessage>,
+}
+
+/// An update owed to the victim after an investigation event (Right 6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateDue {
+    /// Event kind.
+    pub kind: String,
+    /// Deadline (day 0 = the event).
+    pub deadline: Deadline,
+    /// Already told.
+    pub informed: bool,
+    /// Status when not yet told.
+    pub status: Option<DeadlineStatus>,
+}
+
+/// Everything the engine says about one victim.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VictimAssessment {
+    /// Person id.
+    pub person_id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Why this person is a victim.
+    pub basis: VictimBasis,
+    /// Ids of the people this person acts for.
+    pub acts_for: Vec<String>,
+    /// Age on the offence date (from DOB).
+    pub age_at_offence: Option<i32>,
+    /// Under 18 at the time of the offence (`None` = unknown: see `undetermined`).
+    pub under_18: Option<bool>,
+    /// Enhanced rights apply.
+    pub enhanced: bool,
+    /// Grounds, with reasons.
+    pub enhanced_reasons: Vec<EnhancedReason>,
+    /// Consent model for referrals.
+    pub consent_model: ConsentModel,
+    /// Why this consent model.
+    pub consent_reason: String,
+    /// Destinations that apply.
+    pub destinations: Vec<DestinationSuggestion>,
+    /// Destinations that depend on an unanswered question.
+    pub possible_destinations: Vec<PossibleDestination>,
+    /// Needs-assessment questions for this victim.
+    pub needs_questions: Vec<QuestionStatus>,
+    /// Safe-contact check (domestic abuse only).
+    pub safe_contact: Option<SafeContactCheck>,
+    /// Referral decision deadline.
+    pub referral_deadline: Deadline,
+    /// Decision state.
+    pub referral_state: ReferralState,
+    /// Deadline status while awaiting (or deferred).
+    pub deadline_status: Option<DeadlineStatus>,
+    /// Decisions recorded for this victim.
+    pub decisions: Vec<DecisionSummary>,
+    /// Open follow-up task (deferred).
+    pub follow_up: Option<FollowUpTask>,
+    /// Working days allowed for updates (1 enhanced, 5 otherwise, from the rules).
+    pub update_working_days: u32,
+    /// Updates owed.
+    pub updates: Vec<UpdateDue>,
+    /// Belongs in the supervisor queue (due soon or breached).
+    pub escalate: bool,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+    /// Questions for the officer.
+    pub undetermined: Vec<Undetermined>,
+}
+
+/// The result of [`assess`]. Serialisable; field order and names are stable within
+/// [`ASSESSMENT_FORMAT`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// [`ASSESSMENT_FORMAT`].
+    pub format: String,
+    /// Incident reference.
+    pub incident_id: String,
+    /// Force (from the rules).
+    pub force: String,
+    /// Rules version (from the rules).
+    pub rules_version: String,
+    /// Calendar region used.
+    pub calendar: String,
+    /// `now` as given.
+    #[serde(with = "rfc3339")]
+    pub assessed_at: OffsetDateTime,
+    /// Day 0 of the referral deadline (the recorded date, or today if not recorded).
+    #[serde(with = "iso_date")]
+    pub recorded_on: Date,
+    /// Offence date used for ages.
+    #[serde(with = "iso_date")]
+    pub offence_date: Date,
+    /// Known categories.
+    pub categories: Vec<CategoryFinding>,
+    /// Any category tagged domestic abuse.
+    pub domestic_abuse: bool,
+    /// Risk grade given.
+    pub risk_level: Option<RiskLevel>,
+    /// One entry per victim, in the order people were given.
+    pub victims: Vec<VictimAssessment>,
+    /// Incident-level warnings.
+    pub warnings: Vec<Warning>,
+    /// Incident-level questions.
+    pub undetermined: Vec<Undetermined>,
+    /// Prompts when the incident is saved.
+    pub prompts: Vec<Prompt>,
+    /// Blocking prompts when the incident is closed (empty = may close).
+    pub closure_blockers: Vec<Prompt>,
+    /// No closure blockers.
+    pub can_close: bool,
+}
+
+fn warn(code: &str, message: impl Into<String>) -> Warning {
+    Warning {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn ask(code: &str, question: impl Into<String>) -> Undetermined {
+    Undetermined {
+        code: code.into(),
+        question: question.into(),
+    }
+}
+
+fn label(p: &Person, id: &str) -> String {
+    match p.name.as_deref().map(str::trim) {
+        Some(n) if !n.is_empty() => format!("{n} ({id})"),
+        _ => id.to_string(),
+    }
+}
+
+/// Age in whole years on `on` for someone born on `dob` (`None` if born after `on`).
+pub fn age_on(dob: Date, on: Date) -> Option<i32> {
+    if dob > on {
+        return None;
+    }
+    let mut years = on.year() - dob.year();
+    if (on.month() as u8, on.day()) < (dob.month() as u8, dob.day()) {
+        years -= 1;
+    }
+    Some(years)
+}
+
+/// Working-day count that never fails: on overflow, returns the start date flagged approximate.
+pub(crate) fn count(calendar: &Calendar, from: Date, days: u32) -> Deadline {
+    let WorkingDate { date, approximate } =
+        calendar
+            .add_working_days(from, days)
+            .unwrap_or(WorkingDate {
+                date: from,
+                approximate: true,
+            });
+    Deadline {
+        from,
+        working_days: days,
+        due: date,
+        approximate,
+    }
+}
+
+/// Facts shared by all victims of one incident.
+pub(crate) struct IncidentFacts<'a> {
+    pub incident: &'a Incident,
+    pub rules: &'a Rules,
+    pub calendar: &'a Calendar,
+    pub now: OffsetDateTime,
+    pub recorded_on: Date,
+    pub offence_date: Date,
+    pub categories: Vec<&'a crate::rules::Category>,
+    pub tags: BTreeSet<CategoryTag>,
+    pub ids: Vec<String>,
+    pub suspects: Vec<(String, Vec<String>)>,
+}
+
+impl<'a> IncidentFacts<'a> {
+    pub(crate) fn new(
+        incident: &'a Incident,
+        rules: &'a Rules,
+        calendar: &'a Calendar,
+        now: OffsetDateTime,
+    ) -> IncidentFacts<'a> {
+        let recorded_on = incident.recorded_at.map_or(now.date(), |r| r.date());
+        let offence_date = incident.offence_date.unwrap_or(recorded_on);
+        let categories: Vec<_> = incident
+            .offence_categories
+            .iter()
+            .filter_map(|c| rules.category(c))
+            .collect();
+        let tags = categories
+            .iter()
+            .flat_map(|c| c.tags.iter().copied())
+            .collect();
+        let ids = incident
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let id = p.id.trim();
+                if id.is_empty() {
+                    format!("#{}", i + 1)
+                } else {
+                    id.to_string()
+                }
+            })
+            .collect::<Vec<_>>();
+        let suspects = incident
+            .people
+            .iter()
+            .zip(&ids)
+            .filter(|(p, _)| p.has(Role::Suspect))
+            .map(|(p, id)| (label(p, id), p.phones.clone()))
+            .collect();
+        IncidentFacts {
+            incident,
+            rules,
+            calendar,
+            now,
+            recorded_on,
+            offence_date,
+            categories,
+            tags,
+            ids,
+            suspects,
+        }
+    }
+
+    pub(crate) fn da(&self) -> bool {
+        self.tags.contains(&CategoryTag::DomesticAbuse)
+    }
+
+    fn index_of(&self, id: &str) -> Option<usize> {
+        let id = id.trim();
+        self.ids.iter().position(|x| x == id)
+    }
+}
+
+enum Tri {
+    Yes,
+    No,
+    Unknown(Vec<String>),
+}
+
+fn eval(
+    cond: &Condition,
+    facts: &IncidentFacts<'_>,
+    basis: VictimBasis,
+    under_18: Option<bool>,
+    enhanced: bool,
+) -> Tri {
+    let mut unknown = Vec::new();
+    if !cond.tags_any.is_empty() && !cond.tags_any.iter().any(|t| facts.tags.contains(t)) {
+        return Tri::No;
+    }
+    if !cond.categories_any.is_empty()
+        && !cond.categories_any.iter().any(|c| {
+            facts
+                .categories
+                .iter()
+                .any(|k| k.code.eq_ignore_ascii_case(c.trim()))
+        })
+    {
+        return Tri::No;
+    }
+    if !cond.basis_any.is_empty() && !cond.basis_any.contains(&basis) {
+        return Tri::No;
+    }
+    if let Some(want) = cond.enhanced {
+        if want != enhanced {
+            return Tri::No;
+        }
+    }
+    if let Some(want) = cond.under_18 {
+        match under_18 {
+            Some(u) if u != want => return Tri::No,
+            Some(_) => {}
+            None => unknown.push("under_18".to_string()),
+        }
+    }
+    if let Some(min) = cond.min_risk {
+        match facts.incident.risk_level {
+            Some(r) if r < min => return Tri::No,
+            Some(_) => {}
+            None => unknown.push("risk_level".to_string()),
+        }
+    }
+    if unknown.is_empty() {
+        Tri::Yes
+    } else {
+        Tri::Unknown(unknown)
+    }
+}
+
+/// Works out who is a victim and on what basis. Returns (index into people, basis).
+fn identify(facts: &IncidentFacts<'_>, warnings: &mut Vec<Warning>) -> Vec<(usize, VictimBasis)> {
+    let people = &facts.incident.people;
+    let mut seen = BTreeSet::new();
+    let mut out: Vec<(usize, VictimBasis)> = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let id = &facts.ids[i];
+        if !seen.insert(id.clone()) {
+            warnings.push(warn(
+                "duplicate_person_id",
+                format!("Person id {id} appears more than once; only the first is assessed."),
+            ));
+            continue;
+        }
+        if p.organisation {
+            if p.has(Role::Victim) {
+                warnings.push(warn(
+                    "organisation_not_victim",
+                    format!(
+                        "{} is an organisation: not a victim under the Code, but it may be offered services.",
+                        label(p, id)
+                    ),
+                ));
+            }
+            continue;
+        }
+        let basis = if p.has(Role::Victim) {
+            Some(VictimBasis::Direct)
+        } else if p.has(Role::ChildPresent) {
+            if facts.da() {
+                Some(VictimBasis::ChildPresent)
+            } else {
+                None
+            }
+        } else if p.has(Role::BereavedRelative) {
+            Some(VictimBasis::BereavedRelative)
+        } else if p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson) {
+            // Decided after the direct victims are known.
+            None
+        } else {
+            None
+        };
+        if let Some(b) = basis {
+            if p.has(Role::Suspect) {
+                warnings.push(warn(
+                    "victim_also_suspect",
+                    format!(
+                        "{} is linked as both victim and suspect: check before contacting.",
+                        label(p, id)
+                    ),
+                ));
+            }
+            out.push((i, b));
+        }
+    }
+    out
+}
+
+fn acts_for_ids(p: &Person) -> Vec<String> {
+    let mut v: Vec<String> = p
+        .acts_for
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn under_18_of(
+    p: &Person,
+    offence_date: Date,
+) -> (Option<i32>, Option<bool>, Option<Undetermined>) {
+    match p.date_of_birth {
+        Some(dob) => match age_on(dob, offence_date) {
+            Some(age) => (Some(age), Some(age < 18), None),
+            None => (
+                None,
+                p.under_18,
+                Some(ask(
+                    "date_of_birth_after_offence",
+                    format!(
+                        "The date of birth {dob} is after the offence date {offence_date}: please check it."
+                    ),
+                )),
+            ),
+        },
+        None => (
+            None,
+            p.under_18,
+            if p.under_18.is_none() {
+                Some(ask(
+                    "missing_date_of_birth",
+                    "Date of birth not recorded: was this victim under 18 at the time of the offence?",
+                ))
+            } else {
+                None
+            },
+        ),
+    }
+}
+
+/// Assesses an incident. Pure: `now` is the only notion of time (its date is "today", its
+/// offset the local offset); the calendar and rules are data. Never fails and never panics:
+/// anything missing or unknown becomes an `undetermined` question. (Serialising the result
+/// to JSON needs `now` within the years 0000–9999, the range RFC 3339 can express.)
+pub fn assess(
+    incident: &Incident,
+    rules: &Rules,
+    calendar: &Calendar,
+    now: OffsetDateTime,
+) -> Assessment {
+    let facts = IncidentFacts::new(incident, rules, calendar, now);
+    let mut warnings = Vec::new();
+    let mut undetermined = Vec::new();
+
+    if crate::calendar::Region::parse(&rules.calendar)
+        .is_some_and(|r| r.code() != calendar.region())
+    {
+        warnings.push(warn(
+            "calendar_mismatch",
+            format!(
+                "The force rules select the {} calendar but {} was supplied.",
+                rules.calendar,
+                calendar.region()
+            ),
+        ));
+    }
+    if incident.incident_id.trim().is_empty() {
+        undetermined.push(ask(
+            "missing_incident_id",
+            "Incident reference not recorded.",
+        ));
+    }
+    if incident.recorded_at.is_none() {
+        undetermined.push(ask(
+            "missing_recorded_at",
+            "When was the crime recorded? Deadlines are counted from today until it is given.",
+        ));
+    }
+    if incident
+        .offence_categories
+        .iter()
+        .all(|c| c.trim().is_empty())
+    {
+        undetermined.push(ask(
+            "missing_offence_category",
+            "Offence category not recorded: which category applies? (It decides most-serious-crime status, consent model and destinations.)",
+        ));
+    }
+    for c in &incident.offence_categories {
+        if !c.trim().is_empty() && rules.category(c).is_none() {
+            undetermined.push(ask(
+                "unknown_offence_category",
+                format!("Offence category {c:?} is not in the force list: which category applies?"),
+            ));
+        }
+    }
+    if facts.da() && incident.risk_level.is_none() {
+        undetermined.push(ask(
+            "missing_risk_level",
+            "Domestic abuse risk grade (DASH/DARA) not recorded: it decides IDVA and MARAC referrals.",
+        ));
+    }
+    if facts.calendar.covers(facts.recorded_on) {
+        // fine
+    } else {
+        warnings.push(warn(
+            "calendar_not_covering",
+            format!(
+                "The {} calendar has no bank holidays for {}: deadlines skip weekends only and may be early.",
+                calendar.region(),
+                facts.recorded_on.year()
+            ),
+        ));
+    }
+
+    let mut victims_idx = identify(&facts, &mut warnings);
+
+    // Per-person age facts.
+    let ages: Vec<_> = incident
+        .people
+        .iter()
+        .map(|p| under_18_of(p, facts.offence_date))
+        .collect();
+
+    // Parents/guardians and spokespeople.
+    let direct: BTreeSet<usize> = victims_idx.iter().map(|(i, _)| *i).collect();
+    let deceased: BTreeSet<usize> = incident
+        .people
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.has(Role::Deceased))
+        .map(|(i, _)| i)
+        .collect();
+    let mut seen = BTreeSet::new();
+    for (i, p) in incident.people.iter().enumerate() {
+        if !seen.insert(facts.ids[i].clone()) || direct.contains(&i) || p.organisation {
+            continue;
+        }
+        let id = &facts.ids[i];
+        let targets: Vec<usize> = acts_for_ids(p)
+            .iter()
+            .filter_map(|t| facts.index_of(t))
+            .collect();
+        if p.has(Role::ParentOrGuardian) {
+            let child = targets
+                .iter()
+                .any(|t| direct.contains(t) && ages[*t].1 != Some(false));
+            if child {
+                victims_idx.push((i, VictimBasis::ParentOrGuardian));
+                continue;
+            } else if p.acts_for.is_empty() {
+                warnings.push(warn(
+                    "guardian_not_linked",
+                    format!(
+                        "{} is a parent or guardian but is not linked (acts_for) to a child victim.",
+                        label(p, id)
+                    ),
+                ));
+            }
+        }
+        if p.has(Role::Spokesperson)
+            && targets
+                .iter()
+                .any(|t| direct.contains(t) || deceased.contains(t))
+        {
+            victims_idx.push((i, VictimBasis::Spokesperson));
+        }
+    }
+    victims_idx.sort_by_key(|(i, _)| *i);
+
+    let has_bereaved = victims_idx
+        .iter()
+        .any(|(_, b)| matches!(b, VictimBasis::BereavedRelative | VictimBasis::Spokesperson));
+    if (facts.tags.contains(&CategoryTag::Homicide) || !deceased.is_empty()) && !has_bereaved {
+        undetermined.push(ask(
+            "missing_bereaved_relative",
+            "A death is recorded but no bereaved close relative or family spokesperson is linked: who is the family's point of contact?",
+        ));
+    }
+    if victims_idx.is_empty() {
+        undetermined.push(ask(
+            "no_victim_linked",
+            "No victim is linked to this incident: link the victim (or record why there is none).",
+        ));
+    }
+    if victims_idx
+        .iter()
+        .any(|(_, b)| *b == VictimBasis::BereavedRelative)
+        && !facts.tags.contains(&CategoryTag::Homicide)
+        && deceased.is_empty()
+    {
+        warnings.push(warn(
+            "bereaved_without_death",
+            "A bereaved relative is linked but no death is recorded in the incident.",
+        ));
+    }
+
+    // First pass: each victim on their own grounds.
+    let mut victims: Vec<VictimAssessment> = victims_idx
+        .iter()
+        .map(|(i, basis)| assess_one(&facts, *i, *basis, &ages[*i]))
+        .collect();
+
+    // Second pass: people acting for an enhanced victim.
+    let enhanced_ids: BTreeMap<String, bool> = victims
+        .iter()
+        .map(|v| (v.person_id.clone(), v.enhanced))
+        .collect();
+    for v in &mut victims {
+        if matches!(
+            v.basis,
+            VictimBasis::ParentOrGuardian | VictimBasis::Spokesperson
+        ) {
+            for t in &v.acts_for {
+                if enhanced_ids.get(t).copied().unwrap_or(false) {
+                    v.enhanced_reasons.push(EnhancedReason {
+                        ground: EnhancedGround::ActingForEnhancedVictim,
+                        detail: format!("Acts for {t}, who is entitled to enhanced rights."),
+                    });
+                }
+            }
+            v.enhanced = !v.enhanced_reasons.is_empty();
+        }
+        if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent)
+            && v.under_18 == Some(true)
+        {
+            let linked = incident.people.iter().any(|p| {
+                (p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson))
+                    && p.acts_for.iter().any(|a| a.trim() == v.person_id)
+            });
+            if !linked {
+                v.undetermined.push(ask(
+                    "missing_parent_or_guardian",
+                    "Child victim: link a parent or guardian (role parent_or_guardian, acts_for the child), unless that would put the child at risk.",
+                ));
+            }
+        }
+    }
+
+    // Third pass: destinations, deadlines, decisions (need final enhanced status).
+    for v in &mut victims {
+        finish_one(&facts, v);
+    }
+
+    let mut a = Assessment {
+        format: ASSESSMENT_FORMAT.to_string(),
+        incident_id: incident.incident_id.trim().to_string(),
+        force: rules.force.clone(),
+        rules_version: rules.rules_version.clone(),
+        calendar: calendar.region().to_string(),
+        assessed_at: now,
+        recorded_on: facts.recorded_on,
+        offence_date: facts.offence_date,
+        categories: facts
+            .categories
+            .iter()
+            .map(|c| CategoryFinding {
+                code: c.code.clone(),
+                label: c.label.clone(),
+                most_serious: c.most_serious,
+            })
+            .collect(),
+        domestic_abuse: facts.da(),
+        risk_level: incident.risk_level,
+        victims,
+        warnings,
+        undetermined,
+        prompts: Vec::new(),
+        closure_blockers: Vec::new(),
+        can_close: false,
+    };
+    a.prompts = prompts_for(&a, PromptStage::Saved);
+    a.closure_blockers = prompts_for(&a, PromptStage::Closed)
+        .into_iter()
+        .filter(|p| p.severity == crate::prompts::Severity::Blocking)
+        .collect();
+    a.can_close = a.closure_blockers.is_empty();
+    a
+}
+
+fn assess_one(
+    facts: &IncidentFacts<'_>,
+    i: usize,
+    basis: VictimBasis,
+    age: &(Option<i32>, Option<bool>, Option<Undetermined>),
+) -> VictimAssessment {
+    let p = &facts.incident.people[i];
+    let id = facts.ids[i].clone();
+    let rules = facts.rules;
+    let mut undetermined = Vec::new();
+    let mut warnings = Vec::new();
+    let mut reasons = Vec::new();
+    let (age_at_offence, under_18, age_q) = age.clone();
+    let own_grounds = matches!(
+        basis,
+        VictimBasis::Direct | VictimBasis::ChildPresent | VictimBasis::BereavedRelative
+    );
+    let needs_age = matches!(basis, VictimBasis::Direct | VictimBasis::ChildPresent);
+    if needs_age {
+        if let Some(q) = age_q {
+            undetermined.push(q);
+        }
+    }
+
+    // Most serious crime.
+    if basis == VictimBasis::BereavedRelative {
+        reasons.push(EnhancedReason {
+            ground: EnhancedGround::MostSeriousCrime,
+            detail: "Bereaved close relative of a person whose death was caused by crime.".into(),
+        });
+    } else if matches!(basis, VictimBasis::Direct | VictimBasis::ChildPresent) {
+        for c in facts.categories.iter().filter(|c| c.most_serious) {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::MostSeriousCrime,
+                detail: format!("{} is a most serious crime.", c.label),
+            });
+        }
+    }
+    // Under 18.
+    if needs_age && under_18 == Some(true) {
+        reasons.push(EnhancedReason {
+            ground: EnhancedGround::Under18,
+            detail: match age_at_offence {
+                Some(a) => format!("Aged {a} at the time of the offence (under 18)."),
+                None => "Under 18 at the time of the offence (officer's answer).".into(),
+            },
+        });
+    }
+    // Vulnerable / intimidated.
+    let mut vuln: Option<bool> = p.vulnerable;
+    let mut intim: Option<bool> = p.intimidated;
+    if own_grounds {
+        if p.vulnerable == Some(true) {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::Vulnerable,
+                detail: "Officer recorded the victim as vulnerable.".into(),
+            });
+        }
+        if p.intimidated == Some(true) {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::Intimidated,
+                detail: "Officer recorded the victim as intimidated.".into(),
+            });
+        }
+        let mut markers_seen = BTreeSet::new();
+        for m in &p.markers {
+            if let Some(rule) = rules.marker(m) {
+                if !markers_seen.insert(rule.code.clone()) {
+                    continue;
+                }
+                reasons.push(EnhancedReason {
+                    ground: rule.ground,
+                    detail: format!("Marker: {}.", rule.label),
+                });
+                match rule.ground {
+                    EnhancedGround::Vulnerable => vuln = Some(true),
+                    _ => intim = Some(true),
+                }
+            }
+        }
+        let mut all_no = BTreeMap::new();
+        for q in &rules.needs_questions {
+            let Some(g) = q.yes_means else { continue };
+            let entry = all_no.entry(g).or_insert(true);
+            match p.needs.get(&q.id) {
+                Some(a) if a.is_yes() => {
+                    reasons.push(EnhancedReason {
+                        ground: g,
+                        detail: format!("Needs assessment: yes to \"{}\"", q.text),
+                    });
+                    match g {
+                        EnhancedGround::Vulnerable => vuln = Some(true),
+                        _ => intim = Some(true),
+                    }
+                }
+                Some(a) if a.is_no() => {}
+                _ => *entry = false,
+            }
+        }
+        if vuln.is_none() && all_no.get(&EnhancedGround::Vulnerable) == Some(&true) {
+            vuln = Some(false);
+        }
+        if intim.is_none() && all_no.get(&EnhancedGround::Intimidated) == Some(&true) {
+            intim = Some(false);
+        }
+        if facts.tags.contains(&CategoryTag::SexualOffence)
+            && basis == VictimBasis::Direct
+            && p.intimidated != Some(false)
+        {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::Intimidated,
+                detail:
+                    "Complainant of a sexual offence: eligible as intimidated unless they opt out."
+                        .into(),
+            });
+            intim = Some(true);
+        }
+    }
+    // Persistently targeted.
+    if basis == VictimBasis::Direct {
+        let pt = &rules.persistent_targeting;
+        let start = facts
+            .recorded_on
+            .checked_sub(Duration::days(i64::from(pt.window_days)))
+            .unwrap_or(Date::MIN);
+        let current = facts.incident.incident_id.trim();
+        let mut ids = BTreeSet::new();
+        let mut anonymous = 0u32;
+        for h in &p.victim_history {
+            let hid = h.incident_id.trim();
+            if h.recorded_on < start || h.recorded_on > facts.recorded_on {
+                continue;
+            }
+            if hid.is_empty() {
+                anonymous = anonymous.saturating_add(1);
+            } else if hid != current {
+                ids.insert(hid.to_string());
+            }
+        }
+        let total = (ids.len() as u32)
+            .saturating_add(anonymous)
+            .saturating_add(1);
+        if total >= pt.min_incidents {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::PersistentlyTargeted,
+                detail: format!(
+                    "{total} incidents as a victim in the {} days to {} (including this one); the threshold is {}.",
+                    pt.window_days, facts.recorded_on, pt.min_incidents
+                ),
+            });
+        } else if p.persistently_targeted == Some(true) {
+            reasons.push(EnhancedReason {
+                ground: EnhancedGround::PersistentlyTargeted,
+                detail: "Officer recorded the victim as persistently targeted.".into(),
+            });
+        }
+    }
+    let enhanced = !reasons.is_empty();
+    if own_grounds && !enhanced && (vuln.is_none() || intim.is_none()) {
+        undetermined.push(ask(
+            "vulnerable_or_intimidated_unknown",
+            "Is the victim vulnerable (e.g. mental disorder, learning or physical disability) or intimidated (fear or distress about giving evidence)? It decides enhanced rights.",
+        ));
+    }
+    if own_grounds && !enhanced && facts.categories.is_empty() {
+        undetermined.push(ask(
+            "enhanced_depends_on_category",
+            "Enhanced rights cannot be ruled out until the offence category is known.",
+        ));
+    }
+
+    // Consent model.
+    let (consent_model, consent_reason) = consent_for(facts, basis);
+
+    // Needs questions.
+    let needs_questions = rules
+        .needs_questions
+        .iter()
+        .filter(|q| !matches!(eval(&q.when, facts, basis, under_18, enhanced), Tri::No))
+        .map(|q| QuestionStatus {
+            id: q.id.clone(),
+            text: q.text.clone(),
+            answered: p.needs.get(&q.id).is_some_and(|a| a.is_answered()),
+        })
+        .collect();
+
+    // Safe contact (domestic abuse).
+    let safe_contact = if facts.da() && basis != VictimBasis::ChildPresent {
+        Some(safe_contact_check(facts, p))
+    } else {
+        None
+    };
+    // Shared phones with a suspect, even without a safe-contact block.
+    for (s_label, s_phones) in &facts.suspects {
+        if p.has(Role::Suspect) {
+            break;
+        }
+        for ph in &p.phones {
+            if s_phones.iter().any(|s| same_phone(ph, s)) {
+                warnings.push(warn(
+                    "victim_phone_shared_with_suspect",
+                    format!(
+                        "The number {} held for this victim is also held for suspect {s_label}: do not use it to contact the victim.",
+                        ph.trim()
+                    ),
+                ));
+            }
+        }
+    }
+
+    VictimAssessment {
+        person_id: id,
+        name: p
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(String::from),
+        basis,
+        acts_for: acts_for_ids(p),
+        age_at_offence,
+        under_18: if needs_age {
+            under_18
+        } else {
+            p.under_18.or(under_18)
+        },
+        enhanced,
+        enhanced_reasons: reasons,
+        consent_model,
+        consent_reason,
+        destinations: Vec::new(),
+        possible_destinations: Vec::new(),
+        needs_questions,
+        safe_contact,
+        referral_deadline: count(
+            facts.calendar,
+            facts.recorded_on,
+            rules.deadlines.referral_working_days,
+        ),
+        referral_state: ReferralState::AwaitingDecision,
+        deadline_status: None,
+        decisions: Vec::new(),
+        follow_up: None,
+        update_working_days: 0,
+        updates: Vec::new(),
+        escalate: false,
+        warnings,
+        undetermined,
+    }
+}
+
+fn consent_for(facts: &IncidentFacts<'_>, basis: VictimBasis) -> (ConsentModel, String) {
+    let rules = facts.rules;
+    if let Some(bc) = rules.consent_by_basis.iter().find(|b| b.basis == basis) {
+        let why = match basis {
+            VictimBasis::BereavedRelative => "bereaved close relative",
+            VictimBasis::ParentOrGuardian => "parent or guardian",
+            VictimBasis::Spokesperson => "spokesperson",
+            VictimBasis::ChildPresent => "child present at domestic abuse",
+            VictimBasis::Direct => "victim",
+        };
+        return (bc.consent, format!("Force rule for a {why}."));
+    }
+    let mut best: Option<(ConsentModel, String)> = None;
+    for c in &facts.categories {
+        let m = c.consent.unwrap_or(rules.default_consent);
+        if best.as_ref().map_or(true, |(b, _)| m > *b) {
+            best = Some((m, format!("{} ({}).", c.label, consent_words(m))));
+        }
+    }
+    let (m, why) = best.unwrap_or((
+        rules.default_consent,
+        "Force default: offence category not known yet.".into(),
+    ));
+    let why = if basis == VictimBasis::ChildPresent {
+        format!("{why} A parent or guardian decides for the child unless that is unsafe.")
+    } else {
+        why
+    };
+    (m, why)
+}
+
+fn consent_words(m: ConsentModel) -> &'static str {
+    match m {
+        ConsentModel::OptIn => "explicit consent needed",
+        ConsentModel::OptOut => "referred unless the victim objects",
+    }
+}
+
+/// The safe-contact fields that must be answered for a domestic-abuse victim.
+pub const SAFE_CONTACT_FIELDS: [&str; 6] = [
+    "safe_number",
+    "safe_times",
+    "voicemail_safe",
+    "text_safe",
+    "letters_safe",
+    "suspect_can_access_phone",
+];
+
+pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeContactCheck {
+    let sc = p.safe_contact.clone().unwrap_or_default();
+    let mut missing = Vec::new();
+    let blank = |s: &Option<String>| s.as_deref().map_or(true, |v| v.trim().is_empty());
+    if blank(&sc.safe_number) {
+        missing.push("safe_number".to_string());
+    }
+    if blank(&sc.safe_times) {
+        missing.push("safe_times".to_string());
+    }
+    for (name, v) in [
+        ("voicemail_safe", sc.voicemail_safe),
+        ("text_safe", sc.text_safe),
+        ("letters_safe", sc.letters_safe),
+        ("suspect_can_access_phone", sc.suspect_can_access_phone),
+    ] {
+        if v.is_none() {
+            missing.push(name.to_string());
+        }
+    }
+    let mut warnings = Vec::new();
+    let normalised = sc.safe_number.as_deref().and_then(normalise_uk_phone);
+    if let Some(num) = sc.safe_number.as_deref().filter(|s| !s.trim().is_empty()) {
+        if normalised.is_none() {
+            warnings.push(warn(
+                "safe_number_unrecognised",
+                format!(
+                    "{:?} is not a recognisable phone number: check it with the victim.",
+                    num.trim()
+                ),
+            ));
+        }
+        for (s_label, s_phones) in &facts.suspects {
+            if s_phones.iter().any(|s| same_phone(num, s)) {
+                warnings.push(warn(
+                    "safe_number_matches_suspect",
+                    format!(
+                        "The safe number {} matches a number held for suspect {s_label}. Do not use it: agree another safe way to make contact.",
+                        num.trim()
+                    ),
+                ));
+            }
+        }
+    }
+    if sc.suspect_can_access_phone == Some(true) {
+        warnings.push(warn(
+            "suspect_can_access_phone",
+            "The suspect can access this phone: it is not a safe number. Agree another way to make contact.",
+        ));
+    }
+    SafeContactCheck {
+        missing,
+        warnings,
+        normalised_number: normalised,
+    }
+}
+
+fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
+    let rules = facts.rules;
+    let now = facts.now;
+    let hours = rules.escalation.due_soon_hours;
+
+    // Decisions for this victim.
+    let mine: Vec<&crate::incident::Decision> = facts
+        .incident
+        .decisions
+        .iter()
+        .filter(|d| d.victim_id.trim() == v.person_id)
+        .collect();
+    let end = deadline_end(v.referral_deadline.due, now);
+    let mut summaries = Vec::new();
+    for d in &mine {
+        let check = check_decision(d, v, facts, false);
+        summaries.push(DecisionSummary {
+            id: d.id.clone(),
+            outcome: d.outcome,
+            destination: d.destination.as_ref().map(|s| s.trim().to_string()),
+            at: d.at,
+            on_time: d.at.map(|at| end.map_or(true, |e| at < e)),
+            valid: check.errors.is_empty(),
+            errors: check.errors,
+            warnings: check.warnings,
+        });
+    }
+    // Duplicate active referrals already recorded.
+    let records: Vec<crate::decision::ReferralRecord> = mine
+        .iter()
+        .filter_map(|d| {
+            crate::decision::ReferralRecord::from_decision(d, &facts.incident.incident_id)
+        })
+        .collect();
+    for (i, r) in records.iter().enumerate() {
+        if let crate::decision::DuplicateCheck::Duplicate { .. } =
+            crate::decision::check_duplicate_referral(&records[..i], r)
+        {
+            v.warnings.push(warn(
+                "duplicate_referral",
+                format!(
+                    "More than one active referral to {} is recorded for this victim: withdraw the duplicate.",
+                    r.destination.trim()
+                ),
+            ));
+        }
+    }
+    // Destinations.
+    let recorded: BTreeSet<String> = summaries
+        .iter()
+        .filter(|s| s.valid && s.outcome == Some(Outcome::Referred))
+        .filter_map(|s| s.destination.as_ref().map(|d| d.to_ascii_lowercase()))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for r in &rules.destination_rules {
+        let Some(dest) = rules.destination(&r.destination) else {
+            continue;
+        };
+        match eval(&r.when, facts, v.basis, v.under_18, v.enhanced) {
+            Tri::Yes => {
+                if seen.insert(dest.code.clone()) {
+                    v.destinations.push(DestinationSuggestion {
+                        code: dest.code.clone(),
+                        label: dest.label.clone(),
+                        kind: dest.kind,
+                        consent_applies: dest.consent_applies,
+                        reason: r.reason.clone(),
+                        recorded: recorded.contains(&dest.code.to_ascii_lowercase()),
+                    });
+                }
+            }
+            Tri::Unknown(depends_on) => {
+                if !v.possible_destinations.iter().any(|p| p.code == dest.code) {
+                    v.possible_destinations.push(PossibleDestination {
+                        code: dest.code.clone(),
+                        label: dest.label.clone(),
+                        depends_on,
+                    });
+                }
+            }
+            Tri::No => {}
+        }
+    }
+    v.possible_destinations
+        .retain(|p| !v.destinations.iter().any(|d| d.code == p.code));
+
+    // State.
+    let valid = |o: Outcome| summaries.iter().any(|s| s.valid && s.outcome == Some(o));
+    v.referral_state = if valid(Outcome::Referred) {
+        ReferralState::Referred
+    } else if valid(Outcome::Declined) {
+        ReferralState::Declined
+    } else if valid(Outcome::Deferred) {
+        ReferralState::Deferred
+    } else {
+        ReferralState::AwaitingDecision
+    };
+    let status = deadline_status(v.referral_deadline.due, now, hours);
+    match v.referral_state {
+        ReferralState::AwaitingDecision => {
+            v.deadline_status = Some(status);
+            v.escalate = status.escalate();
+        }
+        ReferralState::Deferred => {
+            v.deadline_status = Some(status);
+            let latest = mine
+                .iter()
+                .zip(&summaries)
+                .filter(|(_, s)| s.valid && s.outcome == Some(Outcome::Deferred))
+                .max_by_key(|(d, _)| d.at);
+            if let Some((d, _)) = latest {
+                let task = crate::decision::follow_up_task(
+                    d,
+                    &facts.incident.incident_id,
+                    rules,
+                    facts.calendar,
+                    now,
+                );
+                let fs = deadline_status(task.due, now, hours);
+                v.escalate = fs.escalate() || status == DeadlineStatus::Breached;
+                v.follow_up = Some(task);
+            }
+        }
+        ReferralState::Referred | ReferralState::Declined => {}
+    }
+    v.decisions = summaries;
+
+    // Updates (Right 6).
+    v.update_working_days = if v.enhanced {
+        rules.deadlines.update_working_days_enhanced
+    } else {
+        rules.deadlines.update_working_days_standard
+    };
+    for e in &facts.incident.events {
+        let informed = e.victims_informed.iter().any(|x| x.trim() == v.person_id);
+        let deadline = count(facts.calendar, e.occurred_on, v.update_working_days);
+        let status = if informed {
+            None
+        } else {
+            Some(deadline_status(deadline.due, now, hours))
+        };
+        if status.is_some_and(DeadlineStatus::escalate) {
+            v.escalate = true;
+        }
+        v.updates.push(UpdateDue {
+            kind: e.kind.trim().to_string(),
+            deadline,
+            informed,
+            status,
+        });
+    }
+}

@@ -1,0 +1,298 @@
+//! The incident input format (JSON). Unknown fields are ignored; almost every field is
+//! optional so that a half-completed record still produces an assessment (with
+//! `undetermined` items) instead of an error. See the crate docs for a full example.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::dates::{iso_date, rfc3339};
+use crate::error::VictimsError;
+use crate::rules::RiskLevel;
+
+/// An incident as given to [`crate::assess`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    /// Incident or crime reference.
+    #[serde(default)]
+    pub incident_id: String,
+    /// When the crime was recorded (RFC 3339, in UK local offset). Day 0 for the referral
+    /// deadline is this date.
+    #[serde(
+        default,
+        with = "rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recorded_at: Option<OffsetDateTime>,
+    /// Date of the offence (for "under 18 at the time of the offence"); defaults to the
+    /// recorded date.
+    #[serde(
+        default,
+        with = "iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offence_date: Option<Date>,
+    /// Offence category codes from the force's rules (e.g. `["domestic_abuse", "assault"]`).
+    #[serde(default)]
+    pub offence_categories: Vec<String>,
+    /// Domestic-abuse risk grade (DASH/DARA plus professional judgement), if assessed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<RiskLevel>,
+    /// Everyone linked to the incident.
+    #[serde(default)]
+    pub people: Vec<Person>,
+    /// Referral decisions recorded so far.
+    #[serde(default)]
+    pub decisions: Vec<Decision>,
+    /// Investigation events that trigger a victim update (Right 6).
+    #[serde(default)]
+    pub events: Vec<InvestigationEvent>,
+}
+
+impl Incident {
+    /// Parses an incident from JSON.
+    pub fn from_json(json: &str) -> Result<Incident, VictimsError> {
+        serde_json::from_str(json).map_err(|e| VictimsError::Json {
+            what: "incident",
+            detail: e.to_string(),
+        })
+    }
+
+    /// Finds a person by id (exact match after trimming).
+    pub fn person(&self, id: &str) -> Option<&Person> {
+        let id = id.trim();
+        self.people.iter().find(|p| p.id.trim() == id)
+    }
+}
+
+/// A role a person has in the incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Victim (injured party).
+    Victim,
+    /// Close relative of a person killed.
+    BereavedRelative,
+    /// Parent or guardian (set `acts_for` to the child's id).
+    ParentOrGuardian,
+    /// Spokesperson for a victim who cannot communicate, or nominated family spokesperson.
+    Spokesperson,
+    /// A child who was present at, saw or heard, or lives with the domestic abuse.
+    ChildPresent,
+    /// A person who died.
+    Deceased,
+    /// Suspect or perpetrator.
+    Suspect,
+    /// Witness.
+    Witness,
+    /// Anything else (ignored).
+    #[serde(other)]
+    Other,
+}
+
+/// A person linked to the incident.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    /// Id unique within the incident (nominal id).
+    #[serde(default)]
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Roles (several allowed).
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// For parents, guardians, bereaved relatives and spokespeople: the ids of the people
+    /// they act for (the child victim, the deceased, the victim who cannot communicate).
+    #[serde(default)]
+    pub acts_for: Vec<String>,
+    /// A business or organisation (not a "victim" under the Code, though it may get services).
+    #[serde(default)]
+    pub organisation: bool,
+    /// Date of birth.
+    #[serde(
+        default,
+        with = "iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub date_of_birth: Option<Date>,
+    /// Officer's answer when the DOB is unknown: was the person under 18 at the time?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub under_18: Option<bool>,
+    /// Phone numbers held for the person (any format).
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// Person markers / warning codes (matched against the rules' `markers`).
+    #[serde(default)]
+    pub markers: Vec<String>,
+    /// Officer's answer: vulnerable (YJCEA s.16)?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerable: Option<bool>,
+    /// Officer's answer: intimidated (YJCEA s.17)?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intimidated: Option<bool>,
+    /// Officer's answer: persistently targeted (overrides the count when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistently_targeted: Option<bool>,
+    /// Earlier incidents in which this person was a victim (from local history).
+    #[serde(default)]
+    pub victim_history: Vec<HistoryEntry>,
+    /// Needs-assessment answers keyed by question id.
+    #[serde(default)]
+    pub needs: BTreeMap<String, Answer>,
+    /// Safe-contact details (mandatory for domestic abuse).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_contact: Option<SafeContact>,
+}
+
+impl Person {
+    /// True if the person has this role.
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// An earlier incident in which the person was a victim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Incident reference (used to avoid counting the same incident twice).
+    #[serde(default)]
+    pub incident_id: String,
+    /// Date that incident was recorded.
+    #[serde(with = "iso_date")]
+    pub recorded_on: Date,
+}
+
+/// A needs-assessment answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// Yes / no.
+    YesNo(bool),
+    /// Free text.
+    Text(String),
+}
+
+impl Answer {
+    /// True when the answer means "yes" (`true`, or text "yes"/"y").
+    pub fn is_yes(&self) -> bool {
+        match self {
+            Answer::YesNo(b) => *b,
+            Answer::Text(t) => matches!(t.trim().to_ascii_lowercase().as_str(), "yes" | "y"),
+        }
+    }
+
+    /// True when the answer means "no".
+    pub fn is_no(&self) -> bool {
+        match self {
+            Answer::YesNo(b) => !*b,
+            Answer::Text(t) => matches!(t.trim().to_ascii_lowercase().as_str(), "no" | "n"),
+        }
+    }
+
+    /// True when something was actually answered (non-empty text).
+    pub fn is_answered(&self) -> bool {
+        match self {
+            Answer::YesNo(_) => true,
+            Answer::Text(t) => !t.trim().is_empty(),
+        }
+    }
+}
+
+/// Safe-contact block (mandatory for domestic abuse victims).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafeContact {
+    /// A number on which it is safe to contact the victim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_number: Option<String>,
+    /// When it is safe to call (free text, e.g. "weekdays 10:00-14:00").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_times: Option<String>,
+    /// Is it safe to leave a voicemail?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail_safe: Option<bool>,
+    /// Is it safe to send a text message?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_safe: Option<bool>,
+    /// Is it safe to send letters?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letters_safe: Option<bool>,
+    /// Can the suspect access this phone?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspect_can_access_phone: Option<bool>,
+    /// Preferred language for contact (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+}
+
+/// Outcome of a referral decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Referred to a destination.
+    Referred,
+    /// The victim declined (recorded in their own words).
+    Declined,
+    /// Deferred because it is not safe to ask now (creates a follow-up task).
+    Deferred,
+}
+
+/// A recorded referral decision for one victim. Flat, so that validation can name fields
+/// exactly as they appear in JSON and in the form.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Client-generated id (used by the duplicate guard to skip itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The victim's person id.
+    #[serde(default)]
+    pub victim_id: String,
+    /// Referred, declined or deferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    /// When the decision was made (RFC 3339).
+    #[serde(
+        default,
+        with = "rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub at: Option<OffsetDateTime>,
+    /// Referred: destination code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+    /// Referred: did the victim explicitly agree (needed under opt-in) / not object?
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_given: Option<bool>,
+    /// Declined: the victim's reasons in their own words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_their_words: Option<String>,
+    /// Deferred: why it is not safe to ask now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Deferred: when to ask again (defaults to the rules' follow-up period).
+    #[serde(
+        default,
+        with = "iso_date::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub follow_up_due: Option<Date>,
+    /// Referred: the referral was later withdrawn or cancelled (no longer active).
+    #[serde(default)]
+    pub withdrawn: bool,
+}
+
+/// An event that obliges the police to update the victim (Right 6: arrest, charge, release,
+/// bail change, decision not to investigate…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationEvent {
+    /// Free-text kind, e.g. "arrest", "released_under_investigation".
+    #[serde(default)]
+    pub kind: String,
+    /// Day the event happened (day 0).
+    #[serde(with = "iso_date")]
+    pub occurred_on: Date,
+    /// Victims already told (person ids).
+    #[serde(default)]
+    pub victims_informed: Vec<String>,
+}

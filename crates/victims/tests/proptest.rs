@@ -1,0 +1,211 @@
+//! Arbitrary incident inputs never panic, and the output always serialises.
+
+use bluelamp_victims::*;
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use time::{Date, Duration, OffsetDateTime, UtcOffset};
+
+fn any_date() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        (1900i32..2040, 1u8..=12, 1u8..=28)
+            .prop_map(|(y, m, d)| Some(format!("{y:04}-{m:02}-{d:02}"))),
+        Just(Some("9999-12-31".to_string())),
+        Just(Some("-9999-01-01".to_string())),
+    ]
+}
+
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just(String::new()),
+        Just("V1".to_string()),
+        Just("V2".to_string()),
+        Just("S1".to_string()),
+        Just("domestic_abuse".to_string()),
+        Just("sexual_offence".to_string()),
+        Just("homicide".to_string()),
+        Just("idva".to_string()),
+        Just("operation_encompass".to_string()),
+        "\\PC{0,12}",
+    ]
+}
+
+fn role() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "victim",
+        "bereaved_relative",
+        "parent_or_guardian",
+        "spokesperson",
+        "child_present",
+        "deceased",
+        "suspect",
+        "witness",
+        "nonsense",
+    ])
+}
+
+fn phone() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("07700 900123".to_string()),
+        Just("+44 (0)7700 900123".to_string()),
+        "[0-9+() .-]{0,20}",
+        "\\PC{0,8}"
+    ]
+}
+
+fn opt_bool() -> impl Strategy<Value = Option<bool>> {
+    prop::option::of(any::<bool>())
+}
+
+fn person() -> impl Strategy<Value = Value> {
+    (
+        word(),
+        prop::collection::vec(role(), 0..3),
+        prop::collection::vec(word(), 0..3),
+        any_date(),
+        (opt_bool(), opt_bool(), opt_bool(), opt_bool(), any::<bool>()),
+        prop::collection::vec(phone(), 0..3),
+        prop::collection::vec(prop::sample::select(vec!["mental_health", "witness_intimidation", "x"]), 0..3),
+        prop::collection::vec((word(), any_date()), 0..5),
+        prop::option::of((phone(), opt_bool(), opt_bool(), opt_bool(), opt_bool(), prop::option::of(word()))),
+        prop::collection::btree_map(word(), prop_oneof![any::<bool>().prop_map(Value::from), word().prop_map(Value::from)], 0..4),
+    )
+        .prop_map(|(id, roles, acts_for, dob, (u18, vul, int, pt, org), phones, markers, hist, sc, needs)| {
+            let mut p = json!({
+                "id": id, "roles": roles, "acts_for": acts_for, "under_18": u18, "vulnerable": vul,
+                "intimidated": int, "persistently_targeted": pt, "organisation": org,
+                "phones": phones, "markers": markers, "needs": needs,
+                "victim_history": hist.into_iter().filter_map(|(i, d)| d.map(|d| json!({"incident_id": i, "recorded_on": d}))).collect::<Vec<_>>(),
+            });
+            if let Some(d) = dob {
+                p["date_of_birth"] = json!(d);
+            }
+            if let Some((n, a, b, c, d, t)) = sc {
+                p["safe_contact"] = json!({"safe_number": n, "voicemail_safe": a, "text_safe": b, "letters_safe": c, "suspect_can_access_phone": d, "safe_times": t});
+            }
+            p
+        })
+}
+
+fn datetime() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        Just(None),
+        (2019i32..2037, 1u8..=12, 1u8..=28, 0u8..24, -12i8..=12).prop_map(|(y, m, d, h, o)| Some(
+            format!(
+                "{y:04}-{m:02}-{d:02}T{h:02}:00:00{}{:02}:00",
+                if o < 0 { '-' } else { '+' },
+                o.unsigned_abs()
+            )
+        )),
+        Just(Some("9999-12-31T23:59:59Z".to_string())),
+        Just(Some("0001-01-01T00:00:00Z".to_string())),
+    ]
+}
+
+fn decision() -> impl Strategy<Value = Value> {
+    (
+        word(),
+        prop::option::of(prop::sample::select(vec![
+            "referred", "declined", "deferred",
+        ])),
+        datetime(),
+        prop::option::of(word()),
+        opt_bool(),
+        prop::option::of(word()),
+        any_date(),
+        any::<bool>(),
+    )
+        .prop_map(|(v, o, at, dest, c, words, due, w)| {
+            json!({"victim_id": v, "outcome": o, "at": at, "destination": dest, "consent_given": c,
+                   "in_their_words": words, "reason": words, "follow_up_due": due, "withdrawn": w})
+        })
+}
+
+fn incident() -> impl Strategy<Value = Value> {
+    (
+        word(),
+        datetime(),
+        any_date(),
+        prop::collection::vec(word(), 0..3),
+        prop::option::of(prop::sample::select(vec!["standard", "medium", "high"])),
+        prop::collection::vec(person(), 0..5),
+        prop::collection::vec(decision(), 0..4),
+        prop::collection::vec((word(), any_date(), prop::collection::vec(word(), 0..2)), 0..3),
+    )
+        .prop_map(|(id, rec, off, cats, risk, people, decisions, events)| {
+            json!({
+                "incident_id": id, "recorded_at": rec, "offence_date": off,
+                "offence_categories": cats, "risk_level": risk, "people": people, "decisions": decisions,
+                "events": events.into_iter().filter_map(|(k, d, inf)| d.map(|d| json!({"kind": k, "occurred_on": d, "victims_informed": inf}))).collect::<Vec<_>>(),
+            })
+        })
+}
+
+fn now() -> impl Strategy<Value = OffsetDateTime> {
+    prop_oneof![
+        (-2_000_000i64..4_000_000, -12i8..=12).prop_map(|(days, h)| {
+            let d = Date::from_calendar_date(2025, time::Month::January, 1).unwrap()
+                + Duration::days(days / 100);
+            d.with_hms(13, 30, 0)
+                .unwrap()
+                .assume_offset(UtcOffset::from_hms(h, 0, 0).unwrap())
+        }),
+        Just(Date::MAX.midnight().assume_utc()),
+        Just(Date::MIN.midnight().assume_utc()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_incidents_never_panic(v in incident(), now in now(), region in 0usize..3) {
+        let rules = Rules::default_rules().unwrap();
+        let calendar = Calendar::builtin(Region::ALL[region]).unwrap();
+        let parsed = Incident::from_json(&v.to_string());
+        // The generator only produces well-formed values, so parsing must succeed.
+        prop_assert!(parsed.is_ok(), "{:?}", parsed.err());
+        if let Ok(incident) = parsed {
+            let a = assess(&incident, &rules, &calendar, now);
+            // RFC 3339 cannot express years outside 0000-9999: serialising then is an error,
+            // never a panic; for any realistic `now` it succeeds.
+            match serde_json::to_string(&a) {
+                Ok(s) => prop_assert!(s.contains("bluelamp-victims-assessment/1")),
+                Err(_) => prop_assert!(!(0..=9999).contains(&now.year())),
+            }
+            let _ = prompts_for(&a, PromptStage::Closed);
+            let _ = supervisor_queue(std::slice::from_ref(&a));
+            for d in &incident.decisions {
+                let c = validate_decision(d, &incident, &rules, &calendar, now);
+                if c.is_valid() {
+                    prop_assert!(d.outcome.is_some());
+                }
+            }
+            // Every victim is someone in the incident.
+            for victim in &a.victims {
+                prop_assert!(victim.person_id.starts_with('#') || incident.person(&victim.person_id).is_some());
+                prop_assert_eq!(victim.enhanced, !victim.enhanced_reasons.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics(s in "\\PC{0,200}") {
+        let _ = Incident::from_json(&s);
+        let _ = Rules::from_json(&s);
+        let _ = Calendar::from_json(&s);
+        let _ = ServiceDirectory::from_json(&s);
+        let _ = phone::normalise_uk_phone(&s);
+    }
+
+    #[test]
+    fn working_days_are_monotonic(days in 0i64..6000, n in 0u32..30) {
+        let cal = Calendar::builtin(Region::EnglandAndWales).unwrap();
+        let start = Date::from_calendar_date(2019, time::Month::January, 1).unwrap() + Duration::days(days);
+        let a = cal.add_working_days(start, n).unwrap();
+        let b = cal.add_working_days(start, n + 1).unwrap();
+        prop_assert!(b.date > a.date);
+        prop_assert!(n == 0 || cal.is_working_day(a.date));
+        prop_assert_eq!(cal.working_days_between(start, a.date), n);
+    }
+}

@@ -1,0 +1,1203 @@
+//! Table tests for every rule of the engine.
+
+use bluelamp_victims::phone::{normalise_uk_phone, same_phone};
+use bluelamp_victims::*;
+use serde_json::{json, Value};
+use time::macros::{date, datetime};
+use time::OffsetDateTime;
+
+fn rules() -> Rules {
+    Rules::default_rules().unwrap()
+}
+fn cal() -> Calendar {
+    Calendar::builtin(Region::EnglandAndWales).unwrap()
+}
+fn inc(v: Value) -> Incident {
+    serde_json::from_value(v).unwrap()
+}
+const NOW: OffsetDateTime = datetime!(2025-03-17 09:00 UTC);
+
+fn run(v: Value) -> Assessment {
+    assess(&inc(v), &rules(), &cal(), NOW)
+}
+
+fn base(categories: &[&str], people: Value) -> Value {
+    json!({
+        "incident_id": "INC-1",
+        "recorded_at": "2025-03-14T19:00:00Z",
+        "offence_categories": categories,
+        "risk_level": "standard",
+        "people": people
+    })
+}
+
+fn victim<'a>(a: &'a Assessment, id: &str) -> &'a VictimAssessment {
+    a.victims
+        .iter()
+        .find(|v| v.person_id == id)
+        .unwrap_or_else(|| panic!("{id} is not a victim: {:#?}", a.victims))
+}
+
+fn grounds(v: &VictimAssessment) -> Vec<EnhancedGround> {
+    v.enhanced_reasons.iter().map(|r| r.ground).collect()
+}
+
+fn codes(v: &VictimAssessment) -> Vec<&str> {
+    v.destinations.iter().map(|d| d.code.as_str()).collect()
+}
+
+fn has_q(list: &[Undetermined], code: &str) -> bool {
+    list.iter().any(|u| u.code == code)
+}
+
+// ---------- rules files ----------
+
+#[test]
+fn default_rules_and_categories() {
+    let r = rules();
+    for (code, serious, consent) in [
+        ("domestic_abuse", true, Some(ConsentModel::OptIn)),
+        ("sexual_offence", true, Some(ConsentModel::OptIn)),
+        ("hate_crime", true, None),
+        ("terrorism", true, None),
+        ("human_trafficking", true, None),
+        ("attempted_murder", true, None),
+        ("kidnap", true, None),
+        ("false_imprisonment", true, None),
+        ("arson_endangering_life", true, None),
+        ("wounding_gbh_with_intent", true, None),
+        ("homicide", true, None),
+        ("theft", false, None),
+        ("assault", false, None),
+    ] {
+        let c = r.category(code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(c.most_serious, serious, "{code}");
+        assert_eq!(c.consent, consent, "{code}");
+    }
+    assert_eq!(r.default_consent, ConsentModel::OptOut);
+    assert_eq!(r.deadlines.referral_working_days, 2);
+    assert_eq!(r.deadlines.update_working_days_enhanced, 1);
+    assert_eq!(r.deadlines.update_working_days_standard, 5);
+    assert!(r.category(" Domestic_Abuse ").is_some());
+}
+
+#[test]
+fn bad_rules_are_field_errors() {
+    let good: Value = serde_json::from_str(&serde_json::to_string(&rules()).unwrap()).unwrap();
+    assert!(Rules::from_json(&good.to_string()).is_ok());
+    let mutate = |f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        Rules::from_json(&v.to_string())
+    };
+    assert!(mutate(&|v| v["schema_version"] = json!(2)).is_err());
+    assert!(mutate(&|v| v["calendar"] = json!("mars")).is_err());
+    assert!(mutate(&|v| v["persistent_targeting"]["min_incidents"] = json!(0)).is_err());
+    assert!(mutate(&|v| v["destination_rules"][0]["destination"] = json!("nowhere")).is_err());
+    assert!(mutate(&|v| v["categories"][1]["code"] = json!("domestic_abuse")).is_err());
+    assert!(mutate(&|v| v["markers"][0]["ground"] = json!("under18")).is_err());
+    assert!(mutate(&|v| v["deadlines"]["referral_working_days"] = json!(1_000_000)).is_err());
+    let e = Rules::from_json("{").unwrap_err();
+    assert!(e.to_string().starts_with("rules: invalid JSON"), "{e}");
+}
+
+// ---------- who is a victim ----------
+
+#[test]
+fn who_is_a_victim_table() {
+    let a = run(json!({
+        "incident_id": "INC-9", "recorded_at": "2025-03-14T10:00:00Z",
+        "offence_categories": ["homicide"],
+        "people": [
+            {"id": "D", "roles": ["deceased"]},
+            {"id": "B", "roles": ["bereaved_relative"], "acts_for": ["D"]},
+            {"id": "S", "roles": ["spokesperson"], "acts_for": ["D"]},
+            {"id": "W", "roles": ["witness"]},
+            {"id": "X", "roles": ["suspect"]},
+            {"id": "O", "roles": ["victim"], "organisation": true},
+            {"id": "Z", "roles": ["martian"]}
+        ]
+    }));
+    let ids: Vec<(&str, VictimBasis)> = a
+        .victims
+        .iter()
+        .map(|v| (v.person_id.as_str(), v.basis))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("B", VictimBasis::BereavedRelative),
+            ("S", VictimBasis::Spokesperson)
+        ]
+    );
+    assert!(a
+        .warnings
+        .iter()
+        .any(|w| w.code == "organisation_not_victim"));
+
+    // Parent of a child victim is a victim; parent of an adult victim is not.
+    let a = run(base(
+        &["assault"],
+        json!([
+            {"id": "C", "roles": ["victim"], "date_of_birth": "2012-01-01"},
+            {"id": "P", "roles": ["parent_or_guardian"], "acts_for": ["C"]},
+            {"id": "A", "roles": ["victim"], "date_of_birth": "1980-01-01"},
+            {"id": "Q", "roles": ["parent_or_guardian"], "acts_for": ["A"]}
+        ]),
+    ));
+    assert_eq!(victim(&a, "P").basis, VictimBasis::ParentOrGuardian);
+    assert!(a.victims.iter().all(|v| v.person_id != "Q"));
+    // Parent acts for an enhanced (under-18) victim, so is enhanced too.
+    assert!(grounds(victim(&a, "P")).contains(&EnhancedGround::ActingForEnhancedVictim));
+
+    // A child present is a victim only when the incident is domestic abuse.
+    let child = json!([{"id": "K", "roles": ["child_present"], "date_of_birth": "2018-01-01"}]);
+    assert!(run(base(&["domestic_abuse"], child.clone()))
+        .victims
+        .iter()
+        .any(|v| v.person_id == "K"));
+    assert!(run(base(&["theft"], child)).victims.is_empty());
+}
+
+#[test]
+fn homicide_without_bereaved_asks() {
+    let a = run(base(
+        &["homicide"],
+        json!([{"id": "D", "roles": ["deceased"]}]),
+    ));
+    assert!(has_q(&a.undetermined, "missing_bereaved_relative"));
+    assert!(has_q(&a.undetermined, "no_victim_linked"));
+    assert!(!a.can_close);
+}
+
+// ---------- enhanced rights ----------
+
+#[test]
+fn enhanced_grounds_table() {
+    struct Case {
+        what: &'static str,
+        cats: &'static [&'static str],
+        person: Value,
+        want: &'static [EnhancedGround],
+    }
+    use EnhancedGround::*;
+    let cases = [
+        Case {
+            what: "DA most serious",
+            cats: &["domestic_abuse"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}),
+            want: &[MostSeriousCrime],
+        },
+        Case {
+            what: "hate crime",
+            cats: &["hate_crime"],
+            person: json!({"date_of_birth": "1990-01-01"}),
+            want: &[MostSeriousCrime],
+        },
+        Case {
+            what: "theft adult no grounds",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}),
+            want: &[],
+        },
+        Case {
+            what: "17 at offence",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "2007-03-15", "vulnerable": false, "intimidated": false}),
+            want: &[Under18],
+        },
+        Case {
+            what: "18th birthday on offence day",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "2007-03-14", "vulnerable": false, "intimidated": false}),
+            want: &[],
+        },
+        Case {
+            what: "officer: under 18, no DOB",
+            cats: &["theft"],
+            person: json!({"under_18": true}),
+            want: &[Under18],
+        },
+        Case {
+            what: "marker vulnerable",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "1990-01-01", "markers": ["Learning_Disability"]}),
+            want: &[Vulnerable],
+        },
+        Case {
+            what: "officer intimidated",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "1990-01-01", "intimidated": true}),
+            want: &[Intimidated],
+        },
+        Case {
+            what: "needs answer vulnerable",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "1990-01-01", "needs": {"disability_or_disorder": "yes"}}),
+            want: &[Vulnerable],
+        },
+        Case {
+            what: "sexual offence complainant",
+            cats: &["sexual_offence"],
+            person: json!({"date_of_birth": "1990-01-01"}),
+            want: &[MostSeriousCrime, Intimidated],
+        },
+        Case {
+            what: "sexual offence, opted out",
+            cats: &["sexual_offence"],
+            person: json!({"date_of_birth": "1990-01-01", "intimidated": false}),
+            want: &[MostSeriousCrime],
+        },
+        Case {
+            what: "persistently targeted 3 in 12 months",
+            cats: &["criminal_damage"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false,
+            "victim_history": [{"incident_id": "A", "recorded_on": "2024-06-01"}, {"incident_id": "B", "recorded_on": "2025-01-01"}]}),
+            want: &[PersistentlyTargeted],
+        },
+        Case {
+            what: "old history does not count",
+            cats: &["criminal_damage"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false,
+            "victim_history": [{"incident_id": "A", "recorded_on": "2024-03-13"}, {"incident_id": "B", "recorded_on": "2025-01-01"}]}),
+            want: &[],
+        },
+        Case {
+            what: "same incident twice counts once",
+            cats: &["criminal_damage"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false,
+            "victim_history": [{"incident_id": "B", "recorded_on": "2024-06-01"}, {"incident_id": "B", "recorded_on": "2025-01-01"}, {"incident_id": "INC-1", "recorded_on": "2025-03-14"}]}),
+            want: &[],
+        },
+        Case {
+            what: "officer: persistently targeted",
+            cats: &["theft"],
+            person: json!({"date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false, "persistently_targeted": true}),
+            want: &[PersistentlyTargeted],
+        },
+    ];
+    for c in cases {
+        let mut p = c.person.clone();
+        p["id"] = json!("V");
+        p["roles"] = json!(["victim"]);
+        let a = run(base(c.cats, json!([p])));
+        let v = victim(&a, "V");
+        assert_eq!(grounds(v), c.want, "{}", c.what);
+        assert_eq!(v.enhanced, !c.want.is_empty(), "{}", c.what);
+        assert!(
+            v.enhanced_reasons.iter().all(|r| !r.detail.is_empty()),
+            "{}",
+            c.what
+        );
+    }
+}
+
+#[test]
+fn persistent_targeting_threshold_comes_from_config() {
+    let mut r = rules();
+    r.persistent_targeting.min_incidents = 2;
+    let i = inc(base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01",
+        "victim_history": [{"incident_id": "A", "recorded_on": "2025-01-01"}]}]),
+    ));
+    let a = assess(&i, &r, &cal(), NOW);
+    assert!(grounds(victim(&a, "V")).contains(&EnhancedGround::PersistentlyTargeted));
+    let a = assess(&i, &rules(), &cal(), NOW);
+    assert!(!grounds(victim(&a, "V")).contains(&EnhancedGround::PersistentlyTargeted));
+}
+
+#[test]
+fn age_on_birthdays() {
+    assert_eq!(
+        age_on(date!(2007 - 03 - 14), date!(2025 - 03 - 14)),
+        Some(18)
+    );
+    assert_eq!(
+        age_on(date!(2007 - 03 - 15), date!(2025 - 03 - 14)),
+        Some(17)
+    );
+    assert_eq!(
+        age_on(date!(2008 - 02 - 29), date!(2026 - 02 - 28)),
+        Some(17)
+    );
+    assert_eq!(
+        age_on(date!(2008 - 02 - 29), date!(2026 - 03 - 01)),
+        Some(18)
+    );
+    assert_eq!(age_on(date!(2030 - 01 - 01), date!(2025 - 01 - 01)), None);
+}
+
+#[test]
+fn offence_date_not_recording_date_decides_age() {
+    // 18 when recorded, 17 when the offence happened.
+    let mut v = base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2007-02-01"}]),
+    );
+    v["offence_date"] = json!("2025-01-15");
+    let a = run(v);
+    assert_eq!(victim(&a, "V").under_18, Some(true));
+    assert_eq!(victim(&a, "V").age_at_offence, Some(17));
+}
+
+// ---------- undetermined ----------
+
+#[test]
+fn undetermined_items_ask_rather_than_fail() {
+    let a = run(json!({"people": [{"id": "V", "roles": ["victim"]}]}));
+    for code in [
+        "missing_incident_id",
+        "missing_recorded_at",
+        "missing_offence_category",
+    ] {
+        assert!(has_q(&a.undetermined, code), "{code}");
+    }
+    let v = victim(&a, "V");
+    assert!(has_q(&v.undetermined, "missing_date_of_birth"));
+    assert!(has_q(&v.undetermined, "vulnerable_or_intimidated_unknown"));
+    assert!(has_q(&v.undetermined, "enhanced_depends_on_category"));
+    // Deadline counted from today when not recorded.
+    assert_eq!(v.referral_deadline.from, NOW.date());
+
+    let a = run(base(
+        &["shoplifting-ish"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2030-01-01"}]),
+    ));
+    assert!(has_q(&a.undetermined, "unknown_offence_category"));
+    assert!(has_q(
+        &victim(&a, "V").undetermined,
+        "date_of_birth_after_offence"
+    ));
+
+    // DA without a risk grade: ask; IDVA/MARAC are only "possible".
+    let mut v = base(
+        &["domestic_abuse"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    );
+    v.as_object_mut().unwrap().remove("risk_level");
+    let a = run(v);
+    assert!(has_q(&a.undetermined, "missing_risk_level"));
+    let vv = victim(&a, "V");
+    assert!(!codes(vv).contains(&"idva"));
+    assert!(vv
+        .possible_destinations
+        .iter()
+        .any(|p| p.code == "idva" && p.depends_on == ["risk_level"]));
+
+    // Child without DOB: children's services depends on age.
+    let a = run(base(
+        &["assault"],
+        json!([{"id": "V", "roles": ["victim"]}]),
+    ));
+    assert!(victim(&a, "V")
+        .possible_destinations
+        .iter()
+        .any(|p| p.code == "childrens_services"));
+}
+
+#[test]
+fn child_victim_without_guardian_asks() {
+    let a = run(base(
+        &["assault"],
+        json!([{"id": "C", "roles": ["victim"], "date_of_birth": "2015-01-01"}]),
+    ));
+    assert!(has_q(
+        &victim(&a, "C").undetermined,
+        "missing_parent_or_guardian"
+    ));
+}
+
+// ---------- consent ----------
+
+#[test]
+fn consent_model_table() {
+    for (cats, basis_role, want) in [
+        (vec!["theft"], "victim", ConsentModel::OptOut),
+        (vec!["domestic_abuse"], "victim", ConsentModel::OptIn),
+        (vec!["sexual_offence"], "victim", ConsentModel::OptIn),
+        (
+            vec!["assault", "domestic_abuse"],
+            "victim",
+            ConsentModel::OptIn,
+        ),
+        (vec!["hate_crime"], "victim", ConsentModel::OptOut),
+        (vec!["homicide"], "bereaved_relative", ConsentModel::OptIn),
+        (vec![], "victim", ConsentModel::OptOut),
+    ] {
+        let a = run(base(
+            &cats,
+            json!([{"id": "V", "roles": [basis_role], "date_of_birth": "1990-01-01"}]),
+        ));
+        let v = victim(&a, "V");
+        assert_eq!(v.consent_model, want, "{cats:?} {basis_role}");
+        assert!(!v.consent_reason.is_empty());
+    }
+}
+
+// ---------- destinations ----------
+
+#[test]
+fn destinations_table() {
+    let adult = json!({"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"});
+    let child = json!({"id": "V", "roles": ["victim"], "date_of_birth": "2015-01-01"});
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Value, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "theft adult",
+            vec!["theft"],
+            "standard",
+            adult.clone(),
+            vec!["general_victim_service"],
+        ),
+        (
+            "DA standard",
+            vec!["domestic_abuse"],
+            "standard",
+            adult.clone(),
+            vec!["general_victim_service"],
+        ),
+        (
+            "DA medium",
+            vec!["domestic_abuse"],
+            "medium",
+            adult.clone(),
+            vec!["general_victim_service"],
+        ),
+        (
+            "DA high",
+            vec!["domestic_abuse"],
+            "high",
+            adult.clone(),
+            vec!["general_victim_service", "idva", "marac"],
+        ),
+        (
+            "sexual",
+            vec!["sexual_offence"],
+            "standard",
+            adult.clone(),
+            vec!["general_victim_service", "isva", "sarc"],
+        ),
+        (
+            "child assault",
+            vec!["assault"],
+            "standard",
+            child.clone(),
+            vec!["general_victim_service", "childrens_services"],
+        ),
+        (
+            "child DA",
+            vec!["domestic_abuse"],
+            "standard",
+            child.clone(),
+            vec![
+                "general_victim_service",
+                "childrens_services",
+                "operation_encompass",
+            ],
+        ),
+        (
+            "bereaved",
+            vec!["homicide"],
+            "standard",
+            json!({"id": "V", "roles": ["bereaved_relative"]}),
+            vec!["homicide_service"],
+        ),
+        (
+            "child present",
+            vec!["domestic_abuse"],
+            "high",
+            json!({"id": "V", "roles": ["child_present"], "date_of_birth": "2016-01-01"}),
+            vec!["childrens_services", "operation_encompass"],
+        ),
+    ];
+    for (what, cats, risk, person, want) in cases {
+        let mut i = base(&cats, json!([person]));
+        i["risk_level"] = json!(risk);
+        let a = run(i);
+        assert_eq!(codes(victim(&a, "V")), want, "{what}");
+    }
+}
+
+// ---------- safe contact ----------
+
+fn da_with_safe(safe: Value) -> Assessment {
+    run(base(
+        &["domestic_abuse"],
+        json!([
+            {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "safe_contact": safe},
+            {"id": "S", "name": "Sam", "roles": ["suspect"], "phones": ["+44 (0)7700-900.123", "01632 960000"]}
+        ]),
+    ))
+}
+
+#[test]
+fn safe_contact_block_is_mandatory_for_da() {
+    let a = run(base(
+        &["domestic_abuse"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    ));
+    let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
+    assert_eq!(sc.missing, SAFE_CONTACT_FIELDS);
+    assert!(a.prompts.iter().any(|p| p.code == "safe_contact_required"));
+    assert!(a
+        .closure_blockers
+        .iter()
+        .any(|p| p.code == "safe_contact_required"));
+    // Not for theft.
+    let a = run(base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    ));
+    assert!(victim(&a, "V").safe_contact.is_none());
+
+    let full = json!({"safe_number": "07700 900999", "safe_times": "after 6pm", "voicemail_safe": false,
+        "text_safe": true, "letters_safe": false, "suspect_can_access_phone": false});
+    let a = da_with_safe(full);
+    let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
+    assert!(sc.missing.is_empty());
+    assert!(sc.is_safe_to_use(), "{sc:?}");
+    assert_eq!(sc.normalised_number.as_deref(), Some("07700900999"));
+}
+
+#[test]
+fn safe_number_matching_suspect_warns() {
+    for number in [
+        "07700900123",
+        "07700 900 123",
+        "+447700900123",
+        "0044 7700 900123",
+        "(07700) 900-123",
+        "+44 (0) 7700 900123",
+        "7700 900123",
+    ] {
+        let a = da_with_safe(json!({"safe_number": number}));
+        let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
+        assert!(
+            sc.warnings
+                .iter()
+                .any(|w| w.code == "safe_number_matches_suspect"),
+            "{number}"
+        );
+        assert!(
+            a.prompts
+                .iter()
+                .any(|p| p.code == "safe_number_matches_suspect"),
+            "{number}"
+        );
+    }
+    for number in ["07700900124", "01632 960001"] {
+        let a = da_with_safe(json!({"safe_number": number}));
+        let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
+        assert!(sc.warnings.is_empty(), "{number}: {:?}", sc.warnings);
+    }
+    let a = da_with_safe(json!({"safe_number": "01632960000"}));
+    assert!(victim(&a, "V")
+        .safe_contact
+        .as_ref()
+        .unwrap()
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("Sam")));
+    let a = da_with_safe(json!({"safe_number": "not known", "suspect_can_access_phone": true}));
+    let w: Vec<&str> = victim(&a, "V")
+        .safe_contact
+        .as_ref()
+        .unwrap()
+        .warnings
+        .iter()
+        .map(|w| w.code.as_str())
+        .collect();
+    assert_eq!(w, ["safe_number_unrecognised", "suspect_can_access_phone"]);
+}
+
+#[test]
+fn phone_normalisation_table() {
+    for (raw, want) in [
+        ("07700 900123", Some("07700900123")),
+        ("+44 7700 900123", Some("07700900123")),
+        ("+44 (0)7700 900123", Some("07700900123")),
+        ("+44 07700 900123", Some("07700900123")),
+        ("0044-7700-900123", Some("07700900123")),
+        ("(01632) 960 000", Some("01632960000")),
+        ("7700900123", Some("07700900123")),
+        ("+33 1 23 45 67 89", Some("+33123456789")),
+        ("", None),
+        ("n/k", None),
+        ("999", None),
+        ("+44", None),
+        ("١٢٣٤٥٦٧٨", None),
+    ] {
+        assert_eq!(normalise_uk_phone(raw).as_deref(), want, "{raw:?}");
+    }
+    assert!(same_phone("+44 7700 900123", "07700-900-123"));
+    assert!(!same_phone("n/k", "n/k"));
+}
+
+// ---------- deadlines ----------
+
+#[test]
+fn referral_deadline_friday_evening_and_status() {
+    let i = base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    );
+    let due = date!(2025 - 03 - 18);
+    for (now, status) in [
+        (datetime!(2025-03-14 19:30 UTC), DeadlineStatus::Ok),
+        (datetime!(2025-03-17 09:00 UTC), DeadlineStatus::Ok),
+        (datetime!(2025-03-18 00:00 UTC), DeadlineStatus::DueSoon),
+        (datetime!(2025-03-18 23:59:59 UTC), DeadlineStatus::DueSoon),
+        (datetime!(2025-03-19 00:00 UTC), DeadlineStatus::Breached),
+    ] {
+        let a = assess(&inc(i.clone()), &rules(), &cal(), now);
+        let v = victim(&a, "V");
+        assert_eq!(v.referral_deadline.due, due);
+        assert_eq!(v.referral_deadline.from, date!(2025 - 03 - 14));
+        assert_eq!(v.deadline_status, Some(status), "{now}");
+        assert_eq!(v.escalate, status != DeadlineStatus::Ok, "{now}");
+    }
+}
+
+#[test]
+fn deadline_status_threshold_from_config_and_offsets() {
+    let due = date!(2025 - 06 - 10);
+    assert_eq!(
+        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 24),
+        DeadlineStatus::Ok
+    );
+    assert_eq!(
+        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 48),
+        DeadlineStatus::DueSoon
+    );
+    assert_eq!(
+        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 0),
+        DeadlineStatus::Ok
+    );
+    // BST: 23:30 local on the due day is not yet breached.
+    assert_eq!(
+        deadline_status(due, datetime!(2025-06-10 23:30 +01:00), 1),
+        DeadlineStatus::DueSoon
+    );
+    assert_eq!(
+        deadline_status(due, datetime!(2025-06-11 00:00 +01:00), 1),
+        DeadlineStatus::Breached
+    );
+    assert_eq!(
+        deadline_status(time::Date::MAX, datetime!(2025-06-11 00:00 UTC), 1),
+        DeadlineStatus::Ok
+    );
+}
+
+#[test]
+fn update_deadlines_one_or_five_working_days() {
+    for (cats, days, due) in [
+        (vec!["domestic_abuse"], 1, date!(2025 - 03 - 17)),
+        (vec!["theft"], 5, date!(2025 - 03 - 21)),
+    ] {
+        let mut i = base(
+            &cats,
+            json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}]),
+        );
+        i["events"] = json!([{"kind": "arrest", "occurred_on": "2025-03-14"}, {"kind": "charge", "occurred_on": "2025-03-14", "victims_informed": ["V"]}]);
+        let a = run(i);
+        let v = victim(&a, "V");
+        assert_eq!(v.update_working_days, days);
+        assert_eq!(v.updates[0].deadline.due, due, "{cats:?}");
+        assert!(!v.updates[0].informed);
+        assert!(v.updates[1].informed && v.updates[1].status.is_none());
+    }
+}
+
+// ---------- decisions ----------
+
+fn da_incident(decisions: Value) -> Incident {
+    let mut v = base(
+        &["domestic_abuse"],
+        json!([
+            {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "safe_contact":
+                {"safe_number": "07700 900999", "safe_times": "any", "voicemail_safe": true, "text_safe": true, "letters_safe": true, "suspect_can_access_phone": false}},
+            {"id": "S", "roles": ["suspect"], "phones": ["07700 900123"]}
+        ]),
+    );
+    v["risk_level"] = json!("high");
+    v["decisions"] = decisions;
+    inc(v)
+}
+
+fn check(d: Value, i: &Incident) -> DecisionCheck {
+    let d: Decision = serde_json::from_value(d).unwrap();
+    validate_decision(&d, i, &rules(), &cal(), NOW)
+}
+
+fn fields(c: &DecisionCheck) -> Vec<&str> {
+    c.errors.iter().map(|e| e.field.as_str()).collect()
+}
+
+#[test]
+fn decision_validation_table() {
+    let i = da_incident(json!([]));
+    let at = "2025-03-15T10:00:00Z";
+    let cases: Vec<(&str, Value, Vec<&str>)> = vec![
+        (
+            "referred ok",
+            json!({"victim_id": "V", "outcome": "referred", "destination": "idva", "consent_given": true, "at": at}),
+            vec![],
+        ),
+        (
+            "opt-in without consent",
+            json!({"victim_id": "V", "outcome": "referred", "destination": "idva", "at": at}),
+            vec!["consent_given"],
+        ),
+        (
+            "MARAC needs no consent",
+            json!({"victim_id": "V", "outcome": "referred", "destination": "marac", "at": at}),
+            vec![],
+        ),
+        (
+            "no destination",
+            json!({"victim_id": "V", "outcome": "referred", "at": at}),
+            vec!["destination"],
+        ),
+        (
+            "unknown destination",
+            json!({"victim_id": "V", "outcome": "referred", "destination": "mars", "at": at}),
+            vec!["destination"],
+        ),
+        (
+            "declined ok",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "I have support from my sister", "at": at}),
+            vec![],
+        ),
+        (
+            "declined, blank words",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "   ", "at": at}),
+            vec!["in_their_words"],
+        ),
+        (
+            "deferred ok",
+            json!({"victim_id": "V", "outcome": "deferred", "reason": "suspect present", "at": at}),
+            vec![],
+        ),
+        (
+            "deferred no reason",
+            json!({"victim_id": "V", "outcome": "deferred", "at": at}),
+            vec!["reason"],
+        ),
+        (
+            "deferred follow-up before decision",
+            json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-03-01", "at": at}),
+            vec!["follow_up_due"],
+        ),
+        (
+            "no outcome, no time",
+            json!({"victim_id": "V"}),
+            vec!["at", "outcome"],
+        ),
+        (
+            "future",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "no", "at": "2025-03-18T10:00:00Z"}),
+            vec!["at"],
+        ),
+        (
+            "not a victim",
+            json!({"victim_id": "S", "outcome": "declined", "in_their_words": "no", "at": at}),
+            vec!["victim_id"],
+        ),
+        (
+            "no victim",
+            json!({"outcome": "declined", "in_their_words": "no", "at": at}),
+            vec!["victim_id"],
+        ),
+        (
+            "too long",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "x".repeat(5000), "at": at}),
+            vec!["in_their_words"],
+        ),
+    ];
+    for (what, d, want) in cases {
+        let c = check(d, &i);
+        assert_eq!(fields(&c), want, "{what}: {:?}", c.errors);
+        assert!(c.errors.iter().all(|e| !e.message.is_empty()));
+    }
+}
+
+#[test]
+fn opt_out_objection_and_unusual_destination() {
+    let i = inc(base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    ));
+    let c = check(
+        json!({"victim_id": "V", "outcome": "referred", "destination": "general_victim_service", "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    assert!(
+        c.is_valid(),
+        "opt-out needs no explicit consent: {:?}",
+        c.errors
+    );
+    let c = check(
+        json!({"victim_id": "V", "outcome": "referred", "destination": "general_victim_service", "consent_given": false, "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    assert_eq!(fields(&c), ["consent_given"]);
+    let c = check(
+        json!({"victim_id": "V", "outcome": "referred", "destination": "isva", "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    assert!(c.is_valid());
+    assert_eq!(c.warnings[0].field, "destination");
+}
+
+#[test]
+fn da_referral_needs_safe_contact_and_not_the_suspects_number() {
+    let mut v = base(
+        &["domestic_abuse"],
+        json!([
+            {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "safe_contact": {"safe_number": "+44 7700 900123"}},
+            {"id": "S", "roles": ["suspect"], "phones": ["07700 900123"]}
+        ]),
+    );
+    v["risk_level"] = json!("high");
+    let i = inc(v);
+    let c = check(
+        json!({"victim_id": "V", "outcome": "referred", "destination": "idva", "consent_given": true, "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    let f = fields(&c);
+    for want in [
+        "safe_contact.safe_times",
+        "safe_contact.voicemail_safe",
+        "safe_contact.text_safe",
+        "safe_contact.letters_safe",
+        "safe_contact.suspect_can_access_phone",
+        "safe_contact.safe_number",
+    ] {
+        assert!(f.contains(&want), "{want} in {f:?}");
+    }
+    // MARAC is a notification that does not contact the victim: allowed.
+    let c = check(
+        json!({"victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    assert!(c.is_valid(), "{:?}", c.errors);
+}
+
+#[test]
+fn deferral_creates_follow_up_task() {
+    let i = da_incident(json!([]));
+    let c = check(
+        json!({"victim_id": "V", "outcome": "deferred", "reason": "suspect in the room", "at": "2025-03-14T20:00:00Z"}),
+        &i,
+    );
+    let t = c.follow_up.unwrap();
+    assert_eq!(t.due, date!(2025 - 03 - 17)); // Fri + 1 working day
+    assert_eq!(
+        (
+            t.victim_id.as_str(),
+            t.incident_id.as_str(),
+            t.reason.as_str()
+        ),
+        ("V", "INC-1", "suspect in the room")
+    );
+    let c = check(
+        json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-03-25", "at": "2025-03-14T20:00:00Z"}),
+        &i,
+    );
+    assert_eq!(c.follow_up.unwrap().due, date!(2025 - 03 - 25));
+    assert_eq!(c.warnings[0].field, "follow_up_due");
+
+    // In the assessment: state Deferred, task shown, awaiting list includes it.
+    let i = da_incident(
+        json!([{"victim_id": "V", "outcome": "deferred", "reason": "x", "at": "2025-03-14T20:00:00Z"}]),
+    );
+    let a = assess(&i, &rules(), &cal(), NOW);
+    let v = victim(&a, "V");
+    assert_eq!(v.referral_state, ReferralState::Deferred);
+    assert_eq!(v.follow_up.as_ref().unwrap().due, date!(2025 - 03 - 17));
+    assert!(v.escalate, "follow-up due today");
+    let rows = awaiting_referral_decisions(&[a]);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].follow_up_due, Some(date!(2025 - 03 - 17)));
+}
+
+#[test]
+fn recorded_decisions_change_state() {
+    let at = "2025-03-15T10:00:00Z";
+    for (d, state) in [
+        (json!([]), ReferralState::AwaitingDecision),
+        (
+            json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "not now", "at": at}]),
+            ReferralState::Declined,
+        ),
+        (
+            json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "", "at": at}]),
+            ReferralState::AwaitingDecision,
+        ),
+        (
+            json!([{"victim_id": "V", "outcome": "referred", "destination": "idva", "consent_given": true, "at": at}]),
+            ReferralState::Referred,
+        ),
+        (
+            json!([{"victim_id": "V", "outcome": "referred", "destination": "idva", "at": at}]),
+            ReferralState::AwaitingDecision,
+        ),
+    ] {
+        let a = assess(&da_incident(d.clone()), &rules(), &cal(), NOW);
+        let v = victim(&a, "V");
+        assert_eq!(v.referral_state, state, "{d}");
+        if state == ReferralState::AwaitingDecision && !v.decisions.is_empty() {
+            assert!(a.prompts.iter().any(|p| p.code == "invalid_decision"));
+        }
+    }
+    // On time vs late.
+    let a = assess(
+        &da_incident(
+            json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "no", "at": "2025-03-19T08:00:00Z"}]),
+        ),
+        &rules(),
+        &cal(),
+        datetime!(2025-03-20 09:00 UTC),
+    );
+    assert_eq!(victim(&a, "V").decisions[0].on_time, Some(false));
+}
+
+// ---------- duplicate guard ----------
+
+#[test]
+fn duplicate_guard() {
+    let rec = |id: &str, victim: &str, inc: &str, dest: &str, active: bool| ReferralRecord {
+        id: Some(id.into()),
+        incident_id: inc.into(),
+        victim_id: victim.into(),
+        destination: dest.into(),
+        active,
+    };
+    let existing = vec![
+        rec("R1", "V", "INC-1", "idva", true),
+        rec("R2", "V", "INC-1", "isva", false),
+    ];
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "IDVA ", true)),
+        DuplicateCheck::Duplicate {
+            existing_id: Some("R1".into())
+        }
+    );
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "isva", true)),
+        DuplicateCheck::Unique,
+        "withdrawn one does not count"
+    );
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R9", "V", "INC-2", "idva", true)),
+        DuplicateCheck::Unique
+    );
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R9", "W", "INC-1", "idva", true)),
+        DuplicateCheck::Unique
+    );
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R1", "V", "INC-1", "idva", true)),
+        DuplicateCheck::Unique,
+        "itself"
+    );
+    assert_eq!(
+        check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "idva", false)),
+        DuplicateCheck::Unique
+    );
+
+    let i = da_incident(
+        json!([{"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"}]),
+    );
+    let c = check(
+        json!({"id": "D2", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T11:00:00Z"}),
+        &i,
+    );
+    assert_eq!(fields(&c), ["destination"]);
+    let c = check(
+        json!({"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"}),
+        &i,
+    );
+    assert!(
+        c.is_valid(),
+        "re-validating the same decision is not a duplicate"
+    );
+
+    let i = da_incident(json!([
+        {"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"},
+        {"id": "D2", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T11:00:00Z"}
+    ]));
+    let a = assess(&i, &rules(), &cal(), NOW);
+    assert!(victim(&a, "V")
+        .warnings
+        .iter()
+        .any(|w| w.code == "duplicate_referral"));
+}
+
+// ---------- prompts and queues ----------
+
+#[test]
+fn prompts_on_save_and_close() {
+    let i = inc(base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}]),
+    ));
+    let a = assess(&i, &rules(), &cal(), NOW);
+    let saved = prompts_for(&a, PromptStage::Saved);
+    assert!(saved
+        .iter()
+        .any(|p| p.code == "record_referral_decision" && p.severity == Severity::Action));
+    assert!(saved.iter().all(|p| p.severity != Severity::Blocking));
+    let closed = prompts_for(&a, PromptStage::Closed);
+    assert!(closed
+        .iter()
+        .any(|p| p.code == "record_referral_decision" && p.severity == Severity::Blocking));
+    assert!(!a.can_close);
+
+    let mut v = base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}]),
+    );
+    v["decisions"] = json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "no thanks", "at": "2025-03-15T10:00:00Z"}]);
+    let a = run(v);
+    assert!(a.can_close, "{:#?}", a.closure_blockers);
+}
+
+#[test]
+fn awaiting_list_and_supervisor_queue_order() {
+    let mk = |id: &str, recorded: &str| {
+        let mut v = base(
+            &["theft"],
+            json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+        );
+        v["incident_id"] = json!(id);
+        v["recorded_at"] = json!(recorded);
+        assess(&inc(v), &rules(), &cal(), NOW)
+    };
+    let all = [
+        mk("A-later", "2025-03-17T08:00:00Z"),    // due Wed 19: ok
+        mk("B-breached", "2025-03-10T08:00:00Z"), // due Wed 12: breached
+        mk("C-soon", "2025-03-13T08:00:00Z"),     // due Mon 17: due soon
+    ];
+    let rows = awaiting_referral_decisions(&all);
+    let order: Vec<&str> = rows.iter().map(|r| r.incident_id.as_str()).collect();
+    assert_eq!(order, ["B-breached", "C-soon", "A-later"]);
+    let queue = supervisor_queue(&all);
+    let q: Vec<&str> = queue.iter().map(|r| r.incident_id.as_str()).collect();
+    assert_eq!(q, ["B-breached", "C-soon"]);
+}
+
+// ---------- toolkit ----------
+
+#[test]
+fn toolkit_directory_and_filter() {
+    let d = ServiceDirectory::default_directory().unwrap();
+    assert!(
+        d.services
+            .iter()
+            .all(|s| s.contact.phone.is_none() && s.contact.website.is_none()),
+        "no invented contact details"
+    );
+    assert!(d
+        .services
+        .iter()
+        .filter(|s| s.example)
+        .all(|s| s.name.contains("example")));
+    let names =
+        |q: ServiceQuery| -> Vec<String> { d.filter(&q).iter().map(|s| s.id.clone()).collect() };
+
+    let da = names(ServiceQuery {
+        offences: vec!["domestic_abuse".into()],
+        need: None,
+        areas: vec!["england".into(), "example-county".into()],
+    });
+    assert!(da.contains(&"national-domestic-abuse-helpline".to_string()));
+    assert!(da.contains(&"example-county-idva".to_string()));
+    assert!(!da.contains(&"rape-crisis-england-wales".to_string()));
+    let first_national = da
+        .iter()
+        .position(|id| !id.starts_with("example-county"))
+        .unwrap();
+    assert!(
+        da[first_national..]
+            .iter()
+            .all(|id| !id.starts_with("example-county")),
+        "local first: {da:?}"
+    );
+
+    let wales = names(ServiceQuery {
+        offences: vec!["domestic_abuse".into()],
+        need: None,
+        areas: vec!["wales".into()],
+    });
+    assert!(!wales.contains(&"national-domestic-abuse-helpline".to_string()));
+    assert!(!wales.contains(&"example-county-idva".to_string()));
+
+    let kids = names(ServiceQuery {
+        offences: vec![],
+        need: Some("Children".into()),
+        areas: vec![],
+    });
+    assert!(kids.contains(&"childline".to_string()));
+    assert!(kids
+        .iter()
+        .all(|id| id == "childline" || id.contains("children")));
+
+    let fm = names(ServiceQuery {
+        offences: vec![],
+        need: Some("forced_marriage".into()),
+        areas: vec!["scotland".into()],
+    });
+    assert!(fm.contains(&"karma-nirvana".to_string()));
+
+    assert!(ServiceDirectory::from_json(r#"{"schema_version":1,"services":[{"id":"a","name":"A","scope":"local"},{"id":"A","name":"B","scope":"local"}]}"#).is_err());
+    assert!(ServiceDirectory::from_json("[]").is_err());
+}
+
+// ---------- output ----------
+
+#[test]
+fn assessment_json_is_stable_and_round_trips() {
+    let a = run(base(
+        &["domestic_abuse"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    ));
+    let s = serde_json::to_string(&a).unwrap();
+    let back: Assessment = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, a);
+    let v: Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(v["format"], "bluelamp-victims-assessment/1");
+    assert_eq!(v["assessed_at"], "2025-03-17T09:00:00Z");
+    assert_eq!(v["victims"][0]["referral_deadline"]["due"], "2025-03-18");
+    assert_eq!(v["victims"][0]["consent_model"], "opt_in");
+    assert_eq!(
+        v["victims"][0]["enhanced_reasons"][0]["ground"],
+        "most_serious_crime"
+    );
+    // Same input, same output.
+    assert_eq!(
+        serde_json::to_string(&run(base(
+            &["domestic_abuse"],
+            json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])
+        )))
+        .unwrap(),
+        s
+    );
+}
+
+#[test]
+fn calendar_mismatch_warns() {
+    let i = inc(base(
+        &["theft"],
+        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
+    ));
+    let a = assess(
+        &i,
+        &rules(),
+        &Calendar::builtin(Region::Scotland).unwrap(),
+        NOW,
+    );
+    assert!(a.warnings.iter().any(|w| w.code == "calendar_mismatch"));
+    assert_eq!(a.calendar, "scotland");
+}
