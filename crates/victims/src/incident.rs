@@ -11,7 +11,7 @@ use crate::dates::{iso_date, rfc3339};
 use crate::error::VictimsError;
 use crate::rules::RiskLevel;
 
-/// An incident as given to [`crate::assess`].
+/// An incident as given to [`crate::assess()`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Incident {
     /// Incident or crime reference.

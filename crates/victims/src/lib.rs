@@ -54,7 +54,7 @@
 //! | `incident_id` | string | incident / crime reference |
 //! | `recorded_at` | RFC 3339 | when the crime was recorded: its date is day 0 of the referral deadline (today if absent, with a question) |
 //! | `offence_date` | date | for "under 18 at the time of the offence" (defaults to the recorded date) |
-//! | `offence_categories` | [string] | category codes from the rules, e.g. `domestic_abuse`, `assault` |
+//! | `offence_categories` | list of strings | category codes from the rules, e.g. `domestic_abuse`, `assault` |
 //! | `risk_level` | `standard` \| `medium` \| `high` | DA risk grade (DASH/DARA + judgement) |
 //! | `people[]` | object | everyone linked: see below |
 //! | `decisions[]` | object | referral decisions so far: see below |
@@ -63,7 +63,7 @@
 //! `people[]`: `id`, `name`, `roles` (`victim`, `bereaved_relative`, `parent_or_guardian`,
 //! `spokesperson`, `child_present`, `deceased`, `suspect`, `witness`; others ignored),
 //! `acts_for` (ids), `organisation` (bool), `date_of_birth`, `under_18` (officer's answer
-//! when no DOB), `phones` ([string]), `markers` ([string]), `vulnerable` / `intimidated` /
+//! when no DOB), `phones` (list of strings), `markers` (list of strings), `vulnerable` / `intimidated` /
 //! `persistently_targeted` (officer's answers), `victim_history` (`[{incident_id,
 //! recorded_on}]`), `needs` (question id → `true`/`false`/text), `safe_contact`
 //! (`safe_number`, `safe_times`, `voicemail_safe`, `text_safe`, `letters_safe`,

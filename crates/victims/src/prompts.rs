@@ -192,8 +192,13 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                     pid,
                     None,
                     format!(
-                        "{name}: record a referral decision (referred, declined in their words, or deferred as unsafe to ask). It {when} {}. Consent: {:?}: {}",
-                        v.referral_deadline.due, v.consent_model, v.consent_reason
+                        "{name}: record a referral decision (referred, declined in their words, or deferred as unsafe to ask). It {when} {}. Consent: {}: {}",
+                        v.referral_deadline.due,
+                        match v.consent_model {
+                            crate::rules::ConsentModel::OptIn => "opt-in (explicit agreement needed)",
+                            crate::rules::ConsentModel::OptOut => "opt-out (referred unless they object)",
+                        },
+                        v.consent_reason
                     ),
                 ));
             }
