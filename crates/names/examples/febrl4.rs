@@ -31,12 +31,21 @@ fn main() {
 
     let load = |f: &str| {
         let (h, rows) = read_csv(&format!("{dir}/{f}"));
-        let (id, g, s, d) = (col(&h, "rec_id"), col(&h, "given_name"), col(&h, "surname"), col(&h, "date_of_birth"));
+        let (id, g, s, d) = (
+            col(&h, "rec_id"),
+            col(&h, "given_name"),
+            col(&h, "surname"),
+            col(&h, "date_of_birth"),
+        );
         rows.into_iter()
             .map(|r| {
                 (
                     r[id].trim().to_string(),
-                    Rec { given: r[g].trim().into(), surname: r[s].trim().into(), dob: Date::parse(&r[d]) },
+                    Rec {
+                        given: r[g].trim().into(),
+                        surname: r[s].trim().into(),
+                        dob: Date::parse(&r[d]),
+                    },
                 )
             })
             .collect::<Vec<_>>()
@@ -54,8 +63,16 @@ fn main() {
     for _ in 0..scale {
         let g = recs[rng.below(a_len)].given.clone();
         let s = recs[rng.below(a_len)].surname.clone();
-        let dob = Date::new(1920 + rng.below(86) as i32, 1 + rng.below(12) as u8, 1 + rng.below(28) as u8);
-        recs.push(Rec { given: g, surname: s, dob });
+        let dob = Date::new(
+            1920 + rng.below(86) as i32,
+            1 + rng.below(12) as u8,
+            1 + rng.below(28) as u8,
+        );
+        recs.push(Rec {
+            given: g,
+            surname: s,
+            dob,
+        });
     }
 
     let t0 = Instant::now();
@@ -78,7 +95,9 @@ fn main() {
         let mut shown = 0;
         for (bid, q) in &b {
             let truth_key = bid.replace("-dup-0", "-org");
-            let Some(&truth) = index_of.get(&truth_key) else { continue };
+            let Some(&truth) = index_of.get(&truth_key) else {
+                continue;
+            };
             n += 1;
             let mut query = SearchQuery::new(&q.given, &q.surname);
             if with_dob {
@@ -122,13 +141,18 @@ fn main() {
                     let t = &recs[truth as usize];
                     let top = &scored[0];
                     let tr = &recs[top.0 as usize];
-                    println!("  MISS@1 q=({}, {}) truth=({}, {}) {ts:.2} top=({}, {}) {:.2} {:?}",
-                        q.given, q.surname, t.given, t.surname, tr.given, tr.surname, top.1, top.2);
+                    println!(
+                        "  MISS@1 q=({}, {}) truth=({}, {}) {ts:.2} top=({}, {}) {:.2} {:?}",
+                        q.given, q.surname, t.given, t.surname, tr.given, tr.surname, top.1, top.2
+                    );
                 }
             } else if shown < show {
                 shown += 1;
                 let t = &recs[truth as usize];
-                println!("  NOT FOUND q=({}, {}) truth=({}, {})", q.given, q.surname, t.given, t.surname);
+                println!(
+                    "  NOT FOUND q=({}, {}) truth=({}, {})",
+                    q.given, q.surname, t.given, t.surname
+                );
             }
         }
         times.sort_by(f64::total_cmp);

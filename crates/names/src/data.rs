@@ -111,7 +111,10 @@ mod tests {
     #[test]
     fn variant_groups_are_disjoint_and_ascii() {
         let mut seen = HashSet::new();
-        for line in VARIANTS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in VARIANTS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             for n in line.split(',') {
                 assert!(n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?}");
                 assert!(seen.insert(n.to_string()), "{n} is in two variant groups");

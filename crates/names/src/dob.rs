@@ -35,7 +35,11 @@ impl Date {
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
         if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-            return Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?);
+            return Date::new(
+                s[0..4].parse().ok()?,
+                s[4..6].parse().ok()?,
+                s[6..8].parse().ok()?,
+            );
         }
         let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
         if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
@@ -46,9 +50,17 @@ impl Date {
             .map(|p| p.parse().ok())
             .collect::<Option<_>>()?;
         if parts[0].len() == 4 {
-            Date::new(n[0] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[2]).ok()?)
+            Date::new(
+                n[0] as i32,
+                u8::try_from(n[1]).ok()?,
+                u8::try_from(n[2]).ok()?,
+            )
         } else if parts[2].len() == 4 {
-            Date::new(n[2] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[0]).ok()?)
+            Date::new(
+                n[2] as i32,
+                u8::try_from(n[1]).ok()?,
+                u8::try_from(n[0]).ok()?,
+            )
         } else {
             None
         }
@@ -141,19 +153,19 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
     match *q {
         DobQuery::Exact(qd) => {
             if qd == d {
-                (4.0, Some("DOB exact".into()))
+                (5.0, Some("DOB exact".into()))
             } else if qd.day_month_swapped() == Some(d) {
-                (3.0, Some("DOB day/month swapped".into()))
+                (3.5, Some("DOB day/month swapped".into()))
             } else {
                 let same = [qd.year == d.year, qd.month == d.month, qd.day == d.day];
                 let n = same.iter().filter(|x| **x).count();
                 if n == 2 {
                     let which = ["year", "month", "day"][same.iter().position(|x| !x).unwrap_or(0)];
-                    (2.0, Some(format!("DOB close ({which} differs)")))
+                    (2.5, Some(format!("DOB close ({which} differs)")))
                 } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
                     (0.0, Some("DOB year close only".into()))
                 } else {
-                    (-2.5, Some("DOB differs".into()))
+                    (-3.0, Some("DOB differs".into()))
                 }
             }
         }
@@ -191,19 +203,38 @@ mod tests {
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
         let cases: [(DobQuery, f32, &str); 7] = [
-            (DobQuery::Exact(d(1984, 3, 12)), 4.0, "DOB exact"),
-            (DobQuery::Exact(d(1984, 12, 3)), 3.0, "DOB day/month swapped"),
-            (DobQuery::Exact(d(1984, 3, 13)), 2.0, "DOB close (day differs)"),
-            (DobQuery::Exact(d(1948, 3, 12)), 2.0, "DOB close (year differs)"),
+            (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
+            (
+                DobQuery::Exact(d(1984, 12, 3)),
+                3.5,
+                "DOB day/month swapped",
+            ),
+            (
+                DobQuery::Exact(d(1984, 3, 13)),
+                2.5,
+                "DOB close (day differs)",
+            ),
+            (
+                DobQuery::Exact(d(1948, 3, 12)),
+                2.5,
+                "DOB close (year differs)",
+            ),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
             (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
-            (DobQuery::Exact(d(1960, 7, 1)), -2.5, "DOB differs"),
+            (DobQuery::Exact(d(1960, 7, 1)), -3.0, "DOB differs"),
         ];
         for (q, pts, why) in cases {
-            assert_eq!(score_dob(Some(&q), rec), (pts, Some(why.to_string())), "{q:?}");
+            assert_eq!(
+                score_dob(Some(&q), rec),
+                (pts, Some(why.to_string())),
+                "{q:?}"
+            );
         }
         // Missing DOB on the record never excludes and scores neutral.
-        assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0, 0.0);
+        assert_eq!(
+            score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0,
+            0.0
+        );
     }
 
     #[test]

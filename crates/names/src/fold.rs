@@ -20,15 +20,24 @@ pub const MAX_TOKENS: usize = 4;
 /// emoji and control characters become separators. Input is read up to
 /// [`MAX_INPUT_CHARS`] characters and the output is capped at [`MAX_PART_CHARS`] bytes.
 pub fn fold(raw: &str) -> String {
-    let head: String = raw
-        .chars()
-        .take(MAX_INPUT_CHARS)
-        .map(|c| match c {
-            '\u{2019}' | '\u{2018}' | '`' | '\u{00B4}' => '\'',
-            _ => c,
-        })
-        .collect();
-    let ascii = deunicode::deunicode(&head);
+    let ascii: std::borrow::Cow<'_, str> = if raw.is_ascii() {
+        std::borrow::Cow::Borrowed(&raw[..raw.len().min(MAX_INPUT_CHARS)])
+    } else {
+        // Only letters are transliterated: emoji and symbols would otherwise become words
+        // ("😀" → "grinning"). Combining marks (no transliteration) are dropped.
+        let head: String = raw
+            .chars()
+            .take(MAX_INPUT_CHARS)
+            .filter_map(|c| match c {
+                '\u{2019}' | '\u{2018}' | '\u{00B4}' | '\u{02BC}' => Some('\''),
+                '\u{2010}'..='\u{2015}' => Some('-'),
+                c if c.is_ascii() || c.is_alphabetic() => Some(c),
+                c if deunicode::deunicode_char(c) == Some("") => None,
+                _ => Some(' '),
+            })
+            .collect();
+        std::borrow::Cow::Owned(deunicode::deunicode(&head))
+    };
     let mut out = String::with_capacity(ascii.len().min(MAX_PART_CHARS));
     let mut pending: Option<char> = None;
     for c in ascii.chars() {
@@ -47,7 +56,7 @@ pub fn fold(raw: &str) -> String {
             out.push(c.to_ascii_uppercase());
         } else {
             let sep = match c {
-                '\'' => '\'',
+                '\'' | '`' => '\'',
                 '-' => '-',
                 _ => ' ',
             };

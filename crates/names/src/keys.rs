@@ -18,10 +18,14 @@ pub const CAP_TIGHT: usize = 400;
 pub const CAP_BROAD: usize = 150;
 /// Default per-probe row cap for prefix ranges (one name part only, wildcards).
 pub const CAP_RANGE: usize = 300;
+/// Default per-probe row cap for the last-resort single-part ranges of a full-name query
+/// (everyone sharing the surname code, or the given-name code): complete for rare names,
+/// a bounded sample for common ones.
+pub const CAP_FALLBACK: usize = 60;
 /// Default per-probe row cap for DOB keys.
 pub const CAP_DOB: usize = 200;
 /// Suggested ceiling on distinct candidates per search; stop running broad probes beyond it.
-pub const MAX_CANDIDATES: usize = 2000;
+pub const MAX_CANDIDATES: usize = 800;
 
 /// Keys to store for one name (a record's main name, or each alias as a name of its own).
 ///
@@ -257,10 +261,10 @@ fn both_parts(plan: &mut QueryPlan, g: &QPart, s: &QPart) {
     }
     // Last resort for a replaced/garbled part: everyone sharing one part's code, capped.
     for sc in &s.surname_codes {
-        plan.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_RANGE);
+        plan.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_FALLBACK);
     }
     for gc in &g.plain_given_codes {
-        plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_RANGE);
+        plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_FALLBACK);
     }
 }
 

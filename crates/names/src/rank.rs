@@ -126,60 +126,85 @@ impl Ranker {
     fn name_score(&self, n: &CandidateName<'_>) -> Option<(f32, Vec<String>)> {
         let cg = Part::new(n.given);
         let cs = Part::new(n.surname);
-        let qg = self.prepared.given.as_ref();
-        let qs = self.prepared.surname.as_ref();
         if cg.is_none() && cs.is_none() {
             return None;
         }
         let w_s_agree = W_SURNAME + W_SURNAME_RARITY * self.rarity(n.surname_freq);
-        let mut best: Option<(f32, Vec<String>)> = None;
+        let two_part_query = self.prepared.given.is_some() && self.prepared.surname.is_some();
+        // (score, swapped, surname match, given match)
+        type Align = (f32, bool, Option<PartMatch>, Option<PartMatch>);
+        let mut best: Option<Align> = None;
         for swapped in [false, true] {
             if swapped && matches!(&best, Some(b) if b.0 >= SKIP_SWAP_ABOVE) {
                 break;
             }
-            let (qg, qs) = if swapped { (qs, qg) } else { (qg, qs) };
-            if swapped && (qg.is_none() || qs.is_none()) && self.prepared.given.is_some() {
-                // A two-part query with a part missing on one side: only try straight.
-                if self.prepared.surname.is_some() {
-                    continue;
+            if swapped && !two_part_query && self.prepared.given.is_some() {
+                continue;
+            }
+            let (qg, qs) = if swapped {
+                (self.prepared.surname.as_ref(), self.prepared.given.as_ref())
+            } else {
+                (self.prepared.given.as_ref(), self.prepared.surname.as_ref())
+            };
+            let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
+            let mut ms = None;
+            let mut mg = None;
+            if let Some(q) = qs {
+                match &cs {
+                    Some(c) => match compare_surname(q, c) {
+                        Some(m) => {
+                            let v = value(m.sim);
+                            total += if v > 0.0 {
+                                w_s_agree * v
+                            } else {
+                                W_SURNAME * v
+                            };
+                            ms = Some(m);
+                        }
+                        None => continue,
+                    },
+                    None if q.wildcard => continue,
+                    None => {}
                 }
             }
-            let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
-            let mut why = Vec::new();
-            if swapped {
-                why.push("given name and surname swapped".to_string());
+            if let Some(q) = qg {
+                match &cg {
+                    Some(c) => match compare_given(q, c) {
+                        Some(m) => {
+                            total += W_GIVEN * value(m.sim);
+                            mg = Some(m);
+                        }
+                        None => continue,
+                    },
+                    None if q.wildcard => continue,
+                    None => {}
+                }
             }
-            let mut ok = true;
-            match (qs, cs.as_ref()) {
-                (Some(q), Some(c)) => match compare_surname(q, c) {
-                    Some(m) => {
-                        let v = value(m.sim);
-                        total += if v > 0.0 { w_s_agree * v } else { W_SURNAME * v };
-                        why.push(m.why);
-                    }
-                    None => ok = false,
-                },
-                (Some(q), None) if q.wildcard => ok = false,
-                (Some(_), None) => why.push("no surname on record".into()),
-                _ => {}
-            }
-            match (qg, cg.as_ref()) {
-                (Some(q), Some(c)) => match compare_given(q, c) {
-                    Some(m) => {
-                        total += W_GIVEN * value(m.sim);
-                        why.push(m.why);
-                    }
-                    None => ok = false,
-                },
-                (Some(q), None) if q.wildcard => ok = false,
-                (Some(_), None) => why.push("no given name on record".into()),
-                _ => {}
-            }
-            if ok && !matches!(&best, Some(b) if b.0 >= total) {
-                best = Some((total, why));
+            if !matches!(&best, Some(b) if b.0 >= total) {
+                best = Some((total, swapped, ms, mg));
             }
         }
-        best
+        let (total, swapped, ms, mg) = best?;
+        let (qg, qs) = if swapped {
+            (self.prepared.surname.as_ref(), self.prepared.given.as_ref())
+        } else {
+            (self.prepared.given.as_ref(), self.prepared.surname.as_ref())
+        };
+        let mut why = Vec::new();
+        if swapped {
+            why.push("given name and surname swapped".to_string());
+        }
+        match (qs, &cs, ms) {
+            (Some(q), Some(c), Some(m)) => why.push(m.rule.render("surname", &q.part, c)),
+            (Some(_), None, _) => why.push("no surname on record".into()),
+            _ => {}
+        }
+        match (qg, &cg, mg) {
+            (Some(q), Some(c), Some(m)) => why.push(m.rule.render("given name", &q.part, c)),
+            (Some(_), None, _) => why.push("no given name on record".into()),
+            _ => {}
+        }
+        Some((total, why))
     }
 }
 
@@ -200,18 +225,67 @@ fn value(sim: f32) -> f32 {
 
 struct PartMatch {
     sim: f32,
-    why: String,
+    rule: Rule,
 }
 
-fn pm(sim: f32, why: String) -> Option<PartMatch> {
-    Some(PartMatch { sim, why })
+/// Which rule produced a part's similarity; rendered to text only for the winning alignment.
+enum Rule {
+    Exact,
+    Spacing,
+    PrefixForm,
+    WithoutPrefix,
+    Umlaut,
+    Variant,
+    Nickname,
+    Barrel(String),
+    MiddleName,
+    Initial(char),
+    InitialVia(char, String),
+    InitialDiffers,
+    Wildcard,
+    Phonetic,
+    Similar(f32),
+    Differs,
+}
+
+impl Rule {
+    fn render(&self, field: &str, q: &Part, c: &Part) -> String {
+        let (qt, ct) = (title(&q.tokens.join(" ")), title(&c.tokens.join(" ")));
+        match self {
+            Rule::Exact => format!("{field} exact"),
+            Rule::Spacing => format!("{field} spacing ({qt}→{ct})"),
+            Rule::PrefixForm => format!("{field} prefix form ({qt}→{ct})"),
+            Rule::WithoutPrefix => format!("{field} without prefix ({qt}→{ct})"),
+            Rule::Umlaut => format!("{field} umlaut spelling ({qt}→{ct})"),
+            Rule::Variant => format!("{field} variant spelling ({qt}→{ct})"),
+            Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
+            Rule::Barrel(t) => {
+                format!(
+                    "{field} part {} of double-barrelled name ({qt}→{ct})",
+                    title(t)
+                )
+            }
+            Rule::MiddleName => format!("{field} matches a middle name ({qt}→{ct})"),
+            Rule::Initial(i) => format!("{field} initial {i}"),
+            Rule::InitialVia(i, root) => format!("{field} initial {i} (via {})", title(root)),
+            Rule::InitialDiffers => format!("{field} initial differs"),
+            Rule::Wildcard => format!("{field} matches {}*", title(&q.joined)),
+            Rule::Phonetic => format!("{field} phonetic ({qt}~{ct})"),
+            Rule::Similar(s) => format!("{field} similar spelling ({qt}~{ct}, {s:.2})"),
+            Rule::Differs => format!("{field} differs ({qt}/{ct})"),
+        }
+    }
+}
+
+fn pm(sim: f32, rule: Rule) -> Option<PartMatch> {
+    Some(PartMatch { sim, rule })
 }
 
 /// "MCDONALD" → "Mcdonald" for reasons.
 fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut start = true;
-    for c in s.chars().take(64) {
+    for c in s.chars().take(80) {
         if start {
             out.extend(c.to_uppercase());
         } else {
@@ -222,8 +296,17 @@ fn title(s: &str) -> String {
     out
 }
 
+fn has_umlaut_digraph(s: &str) -> bool {
+    s.contains("AE") || s.contains("OE") || s.contains("UE")
+}
+
 fn de_umlaut(s: &str) -> String {
     s.replace("AE", "A").replace("OE", "O").replace("UE", "U")
+}
+
+/// Müller/Mueller/Muller: equal once AE/OE/UE are read as A/O/U.
+fn umlaut_equal(a: &str, b: &str) -> bool {
+    (has_umlaut_digraph(a) || has_umlaut_digraph(b)) && de_umlaut(a) == de_umlaut(b)
 }
 
 /// Surname with ST→SAINT and a leading MAC→MC, for prefix-insensitive comparison.
@@ -243,99 +326,109 @@ fn norm_prefixes(p: &Part) -> String {
     }
 }
 
-fn jw(a: &str, b: &str) -> f32 {
-    jaro_winkler(a, b) as f32
+fn has_prefix_form(p: &Part) -> bool {
+    p.joined.starts_with("MAC") || p.tokens.iter().any(|t| t == "ST" || t == "STE")
 }
 
 /// max(Jaro–Winkler, 1 − OSA distance / longer length). OSA is Damerau–Levenshtein restricted
-/// to adjacent transpositions (strsim's `osa_distance`, allocation-light).
+/// to adjacent transpositions (strsim's `osa_distance`); only computed when JW is below 0.9.
 fn string_sim(a: &str, b: &str) -> f32 {
-    let j = jw(a, b);
+    let j = jaro_winkler(a, b) as f32;
     let len = a.len().max(b.len());
-    if len == 0 {
+    if j >= 0.9 || len == 0 {
         return j;
     }
-    let d = 1.0 - osa_distance(a, b) as f32 / len as f32;
-    j.max(d)
+    j.max(1.0 - osa_distance(a, b) as f32 / len as f32)
 }
 
 fn phonetic_equal(a: &[String], b: &[String]) -> bool {
     a.iter().any(|x| b.contains(x))
 }
 
+fn sim_rule(sim: f32) -> Rule {
+    if sim >= 0.8 {
+        Rule::Similar(sim)
+    } else {
+        Rule::Differs
+    }
+}
+
 fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
-    let (qj, cj) = (&q.part.joined, &c.joined);
-    let (qt, ct) = (title(qj), title(cj));
+    let (qj, cj) = (q.part.joined.as_str(), c.joined.as_str());
     if q.wildcard {
-        let hit = cj.starts_with(qj.as_str())
-            || c.surname_strings().iter().any(|s| s.starts_with(qj.as_str()));
-        return hit.then(|| PartMatch {
+        let hit = cj.starts_with(qj) || c.surname_strings().iter().any(|s| s.starts_with(qj));
+        return hit.then_some(PartMatch {
             sim: 1.0,
-            why: format!("surname matches {qt}*"),
+            rule: Rule::Wildcard,
         });
     }
     if q.part.is_initial() {
         return if c.initial() == q.part.initial() {
-            pm(0.8, format!("surname initial {qt}"))
+            pm(0.8, Rule::Initial(q.part.initial()))
         } else {
-            pm(0.2, "surname initial differs".into())
+            pm(0.2, Rule::InitialDiffers)
         };
     }
     if qj == cj {
-        return pm(1.0, "surname exact".into());
+        return pm(1.0, Rule::Exact);
     }
-    let (qc, cc) = (q.part.core.concat(), c.core.concat());
-    if norm_prefixes(&q.part) == norm_prefixes(c) {
-        return pm(0.97, format!("surname prefix form ({qt}→{ct})"));
+    if (has_prefix_form(&q.part) || has_prefix_form(c))
+        && norm_prefixes(&q.part) == norm_prefixes(c)
+    {
+        return pm(0.97, Rule::PrefixForm);
     }
-    if qc == cc {
-        return pm(0.95, format!("surname without prefix ({qt}→{ct})"));
+    let q_core_differs = q.part.core.len() != q.part.tokens.len();
+    let c_core_differs = c.core.len() != c.tokens.len();
+    let (qc, cc) = (
+        if q_core_differs {
+            q.part.core.concat()
+        } else {
+            qj.to_string()
+        },
+        if c_core_differs {
+            c.core.concat()
+        } else {
+            cj.to_string()
+        },
+    );
+    if (q_core_differs || c_core_differs) && qc == cc {
+        return pm(0.95, Rule::WithoutPrefix);
     }
-    if de_umlaut(qj) == de_umlaut(cj) {
-        return pm(0.97, format!("surname umlaut spelling ({qt}→{ct})"));
+    if umlaut_equal(qj, cj) {
+        return pm(0.97, Rule::Umlaut);
     }
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
-        return pm(0.95, format!("surname variant spelling ({qt}→{ct})"));
+        return pm(0.95, Rule::Variant);
     }
     if q.part.core.len() > 1 || c.core.len() > 1 {
         if let Some(t) = q.part.core.iter().find(|t| c.core.contains(t)) {
-            return pm(
-                0.9,
-                format!("surname part {} of double-barrelled name ({qt}→{ct})", title(t)),
-            );
+            return pm(0.9, Rule::Barrel(t.clone()));
         }
     }
     let mut sim = string_sim(qj, cj);
-    if qc != *qj || cc != *cj {
+    if q_core_differs || c_core_differs {
         sim = sim.max(string_sim(&qc, &cc));
     }
-    if sim < 0.9 {
-        let mut strings = vec![cj.clone()];
-        if cc != *cj {
+    if (0.5..0.9).contains(&sim) {
+        let mut strings = vec![cj.to_string()];
+        if c_core_differs {
             strings.push(cc);
         }
         if phonetic_equal(&q.surname_codes, &codes(&strings)) {
-            sim = 0.9;
-            return pm(sim, format!("surname phonetic ({qt}~{ct})"));
+            return pm(0.9, Rule::Phonetic);
         }
     }
-    let why = if sim >= 0.8 {
-        format!("surname similar ({qt}~{ct}, {sim:.2})")
-    } else {
-        format!("surname differs ({qt}/{ct})")
-    };
-    pm(sim, why)
+    pm(sim, sim_rule(sim))
 }
 
 fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     let (qf, cf) = (q.part.first(), c.first());
-    let (qt, ct) = (title(qf), title(cf));
     if q.wildcard {
         let p = q.part.joined.as_str();
         let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
-        return hit.then(|| PartMatch {
+        return hit.then_some(PartMatch {
             sim: 1.0,
-            why: format!("given name matches {}*", title(p)),
+            rule: Rule::Wildcard,
         });
     }
     if q.part.is_initial() || c.is_initial() {
@@ -345,52 +438,49 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
             (c.initial(), &q.part)
         };
         if full.initial() == ini {
-            return pm(0.85, format!("given initial {ini}"));
+            return pm(0.85, Rule::Initial(ini));
         }
         if !full.is_initial() {
-            if let Some(r) = data::roots(full.first()).iter().find(|r| r.starts_with(ini)) {
-                return pm(0.75, format!("given initial {ini} ({}→{})", title(full.first()), title(r)));
+            if let Some(r) = data::roots(full.first())
+                .into_iter()
+                .find(|r| r.starts_with(ini))
+            {
+                return pm(0.75, Rule::InitialVia(ini, r));
             }
         }
-        return pm(0.3, "given initial differs".into());
+        return pm(0.3, Rule::InitialDiffers);
     }
     if qf == cf {
-        return pm(1.0, "given name exact".into());
+        return pm(1.0, Rule::Exact);
     }
     if q.part.joined == c.joined {
-        return pm(0.98, format!("given name spacing ({}→{})", title(&q.part.joined), title(&c.joined)));
+        return pm(0.98, Rule::Spacing);
     }
     if data::canon(qf) == data::canon(cf) {
-        return pm(0.95, format!("given name variant spelling ({qt}→{ct})"));
+        return pm(0.95, Rule::Variant);
     }
     let cr = data::roots(cf);
     if q.roots.iter().any(|r| cr.contains(r)) {
-        return pm(0.93, format!("given name nickname ({qt}→{ct})"));
+        return pm(0.93, Rule::Nickname);
     }
-    if de_umlaut(qf) == de_umlaut(cf) {
-        return pm(0.95, format!("given name umlaut spelling ({qt}→{ct})"));
+    if umlaut_equal(qf, cf) {
+        return pm(0.95, Rule::Umlaut);
     }
     if c.tokens[1..].iter().any(|t| t == qf) || q.part.tokens[1..].iter().any(|t| t == cf) {
-        return pm(0.85, "given name matches a middle name".into());
+        return pm(0.85, Rule::MiddleName);
     }
     let mut sim = string_sim(qf, cf);
     if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
         sim = sim.max(string_sim(&q.part.joined, &c.joined));
     }
-    if sim < 0.9 {
+    if (0.5..0.9).contains(&sim) {
         let mut strings = vec![cf.to_string()];
         if c.tokens.len() > 1 {
             strings.push(c.joined.clone());
         }
         if phonetic_equal(&q.plain_given_codes, &codes(&strings)) {
-            sim = 0.9;
-            return pm(sim, format!("given name phonetic ({qt}~{ct})"));
+            return pm(0.9, Rule::Phonetic);
         }
     }
-    let why = if sim >= 0.8 {
-        format!("given name similar ({qt}~{ct}, {sim:.2})")
-    } else {
-        format!("given name differs ({qt}/{ct})")
-    };
-    pm(sim, why)
+    pm(sim, sim_rule(sim))
 }
