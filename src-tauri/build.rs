@@ -1,1 +1,17 @@
-fn main() {}
+// tauri.conf.json lives at the repository root (see ARCHITECTURE.md); capabilities stay here.
+// Every app command is listed so that tauri-build generates an `allow-<command>` permission for
+// it: a command not granted in capabilities/main.json cannot be called from the webview.
+const COMMANDS: &[&str] =
+    &["app_status", "lock_screen", "unlock", "lock", "search_nominals", "view_nominal", "audit_list"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
+    println!("cargo:rerun-if-changed=capabilities");
+    println!("cargo:rerun-if-changed=../frontend/dist");
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .config_path("../tauri.conf.json")
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("failed to run tauri-build");
+}

@@ -1,1 +1,58 @@
+//! The Bluelamp desktop app: the Tauri v2 shell.
+//!
+//! Only this crate knows Tauri. It wires the store, the sync client and (in demo mode) an
+//! in-process central service into commands the webview may call, and does nothing else: every
+//! decision lives in the pure crates, every byte on disk in `bluelamp-store`.
 
+mod api;
+mod commands;
+mod config;
+mod error;
+pub mod state;
+
+use std::process::ExitCode;
+
+pub use config::Config;
+use tauri::Manager;
+
+/// Entry point of the `bluelamp` binary.
+pub fn main() -> ExitCode {
+    if let Err(msg) = config::check_display() {
+        eprintln!("{msg}");
+        return ExitCode::from(2);
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bluelamp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    tauri::Builder::default()
+        .setup(move |app| {
+            let data_dir = match std::env::var_os("BLUELAMP_DATA_DIR") {
+                Some(d) => std::path::PathBuf::from(d),
+                None => app.path().app_data_dir()?,
+            };
+            let cfg = Config::load(&data_dir)?;
+            let guard = config::init_logging(&cfg.data_dir)?;
+            let state = tauri::async_runtime::block_on(state::AppState::start(cfg, started, Some(guard)))?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::lock_screen,
+            commands::unlock,
+            commands::lock,
+            commands::search_nominals,
+            commands::view_nominal,
+            commands::audit_list,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"))?;
+    Ok(())
+}

@@ -27,13 +27,15 @@ pub const DEMO_OFFICERS: &[(&str, &str, &str)] = &[
     ("demo-admin", "admin", "Demo Admin"),
 ];
 
-/// The seed used for the demo data everywhere (app, central, tests).
-pub const DEMO_SEED: u64 = 20_261_126;
+pub use bluelamp_demo::DEMO_SEED;
 
 pub fn seed_demo(conn: &mut Connection, nominals: usize) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     for (id, role, name) in DEMO_OFFICERS {
-        tx.execute("INSERT OR IGNORE INTO officers (id, role, display_name) VALUES (?1, ?2, ?3)", params![id, role, name])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO officers (id, role, display_name) VALUES (?1, ?2, ?3)",
+            params![id, role, name],
+        )?;
     }
     let have: i64 = tx.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0))?;
     if have == 0 {

@@ -49,7 +49,10 @@ fn main() -> anyhow::Result<()> {
         if json {
             println!("{}", stats.to_json());
         } else {
-            println!("officers: {}\nnominals: {}\nduplicate applications: {}", stats.officers, stats.nominals, stats.duplicate_applications);
+            println!(
+                "officers: {}\nnominals: {}\nduplicate applications: {}",
+                stats.officers, stats.nominals, stats.duplicate_applications
+            );
         }
         return Ok(());
     }

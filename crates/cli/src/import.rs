@@ -15,8 +15,9 @@ pub struct Report {
     pub rejected: Vec<(usize, String)>,
 }
 
-const BATCH: usize = 10_000;
+const BATCH: usize = 250_000;
 const MAX_FIELD: usize = 200;
+const MAX_ALIASES: usize = 20;
 
 pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::Result<Report> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
@@ -25,7 +26,10 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
     let (Some(c_id), Some(c_given), Some(c_surname), Some(c_dob)) =
         (col("id"), col("given_name"), col("surname"), col("date_of_birth"))
     else {
-        bail!("the CSV header must contain id,given_name,surname,date_of_birth (found: {})", headers.iter().collect::<Vec<_>>().join(","));
+        bail!(
+            "the CSV header must contain id,given_name,surname,date_of_birth (found: {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        );
     };
     let (c_sex, c_aliases, c_address, c_postcode) = (col("sex"), col("aliases"), col("address"), col("postcode"));
     let mut report = Report { imported: 0, rejected: Vec::new() };
@@ -82,13 +86,25 @@ fn parse_row(
     if given.is_empty() && surname.is_empty() {
         return Err("both given_name and surname are empty".into());
     }
-    for (label, v) in [("id", &id), ("given_name", &given), ("surname", &surname)] {
-        if v.chars().count() > MAX_FIELD {
-            return Err(format!("{label} is longer than {MAX_FIELD} characters"));
+    let alias_text = aliases.as_deref().unwrap_or("");
+    let addr = address.as_deref().unwrap_or("");
+    let pc = postcode.as_deref().unwrap_or("");
+    for (label, v, max) in [
+        ("id", id.as_str(), MAX_FIELD),
+        ("given_name", &given, MAX_FIELD),
+        ("surname", &surname, MAX_FIELD),
+        ("address", addr, 4 * MAX_FIELD),
+        ("postcode", pc, MAX_FIELD),
+    ] {
+        if v.chars().count() > max {
+            return Err(format!("{label} is longer than {max} characters"));
         }
         if v.chars().any(|c| c.is_control()) {
             return Err(format!("{label} contains control characters"));
         }
+    }
+    if !given.chars().chain(surname.chars()).any(char::is_alphabetic) {
+        return Err("the name has no letters".into());
     }
     let date_of_birth = if dob.is_empty() { None } else { Some(parse_dob(&dob)?) };
     let sex = match sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
@@ -98,28 +114,150 @@ fn parse_row(
         Some("U") | Some("X") | Some("UNKNOWN") => None,
         Some(other) => return Err(format!("sex '{other}' is not M or F")),
     };
-    let aliases = aliases
-        .map(|a| a.split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default();
+    if alias_text.chars().any(|c| c.is_control()) {
+        return Err("aliases contain control characters".into());
+    }
+    let aliases: Vec<String> = alias_text.split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    if aliases.len() > MAX_ALIASES {
+        return Err(format!("more than {MAX_ALIASES} aliases"));
+    }
+    if let Some(a) = aliases.iter().find(|a| a.chars().count() > MAX_FIELD) {
+        return Err(format!(
+            "alias '{}…' is longer than {MAX_FIELD} characters",
+            a.chars().take(20).collect::<String>()
+        ));
+    }
     Ok(NominalRecord { id, source, given_name: given, surname, date_of_birth, sex, aliases, address, postcode })
 }
 
+/// Where `demo generate --out FILE` writes the legacy share: `FILE` with its extension replaced
+/// by `legacy.csv` (`people.csv` → `people.legacy.csv`).
+pub fn legacy_path(out: &Path) -> std::path::PathBuf {
+    out.with_extension("legacy.csv")
+}
+
+const HEADER: [&str; 9] =
+    ["id", "given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode", "source"];
+
+fn write_person(w: &mut csv::Writer<std::fs::File>, p: &bluelamp_demo::Person) -> anyhow::Result<()> {
+    w.write_record([
+        p.id.as_str(),
+        &p.given_name,
+        &p.surname,
+        &p.date_of_birth,
+        &p.sex,
+        &p.aliases.join(";"),
+        &p.address,
+        &p.postcode,
+        if p.legacy { "legacy" } else { "current" },
+    ])?;
+    Ok(())
+}
+
+/// Writes every person to `path` in the import format, and the legacy share again to
+/// [`legacy_path`]. Import ignores the informative `source` column, so
+///
+/// ```text
+/// bluelamp-cli --db F import nominals --csv people.csv                          # all N, as current
+/// bluelamp-cli --db F import nominals --csv people.legacy.csv --source legacy   # re-marks the legacy share
+/// ```
+///
+/// gives N records of which the legacy share is marked legacy (re-importing an id updates it).
 pub fn write_csv(path: &Path, people: &[bluelamp_demo::Person]) -> anyhow::Result<()> {
+    let legacy = legacy_path(path);
     let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    w.write_record(["id", "given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode", "source"])?;
+    let mut wl = csv::Writer::from_path(&legacy).with_context(|| format!("cannot write {}", legacy.display()))?;
+    w.write_record(HEADER)?;
+    wl.write_record(HEADER)?;
+    let mut n_legacy = 0usize;
     for p in people {
-        w.write_record([
-            p.id.as_str(),
-            &p.given_name,
-            &p.surname,
-            &p.date_of_birth,
-            &p.sex,
-            &p.aliases.join(";"),
-            &p.address,
-            &p.postcode,
-            if p.legacy { "legacy" } else { "current" },
-        ])?;
+        write_person(&mut w, p)?;
+        if p.legacy {
+            write_person(&mut wl, p)?;
+            n_legacy += 1;
+        }
     }
     w.flush()?;
+    wl.flush()?;
+    eprintln!(
+        "legacy share: {n_legacy} of them also in {} (import it with --source legacy after the main file)",
+        legacy.display()
+    );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bluelamp_protocol::SearchRequest;
+    use bluelamp_store::KdfParams;
+    use proptest::prelude::*;
+
+    fn nasty() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[\\PC\\u{0}\\u{200F}\\u{202E}\\u{0301}😀ÄØİŁß李Иا';*, -]{0,40}",
+            Just("\u{0}".repeat(10_000)),
+            Just("😀👨‍👩‍👧".repeat(3_000)),
+            Just("مُحَمَّد عَبْدُ ٱللَّٰه".to_string()),
+            Just("a".repeat(10_000)),
+            Just("\"unterminated, quote\n".to_string()),
+        ]
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(&dir.path().join("t.db"), "p", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn bad_rows_are_reported_and_skipped() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,aliases\n\
+                   A1,John,Smith,1984-03-12,Johnny Smith\n\
+                   A2,Jo\u{0}hn,Smith,,\n\
+                   A3,😀,🙂,,\n\
+                   A4,Anna,Nowak,31/02/1984,\n";
+        let r = nominals(&mut s, csv.as_bytes(), Source::Current).unwrap();
+        assert_eq!(r.imported, 1, "{:?}", r.rejected);
+        assert_eq!(r.rejected.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert!(r.rejected[0].1.contains("control characters"));
+        assert!(r.rejected[1].1.contains("no letters"));
+        assert!(r.rejected[2].1.contains("not a date"), "{:?}", r.rejected);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Arbitrary Unicode as CSV rows (well-formed and raw) through import, then as search
+        /// text: no panic; rows are imported or rejected with a reason; searches answer or
+        /// refuse with a message.
+        #[test]
+        fn arbitrary_unicode_through_import_and_search(
+            cells in proptest::collection::vec(nasty(), 6),
+            raw in nasty(),
+        ) {
+            let (_d, mut s) = store();
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["id", "given_name", "surname", "date_of_birth", "sex", "aliases"]).unwrap();
+            w.write_record(&cells).unwrap();
+            w.write_record(["X1", &cells[1], &cells[2], "", "", &cells[5]]).unwrap();
+            let mut bytes = w.into_inner().unwrap();
+            bytes.extend_from_slice(raw.as_bytes());
+            bytes.push(b'\n');
+            let r = nominals(&mut s, bytes.as_slice(), Source::Legacy).unwrap();
+            prop_assert!(r.rejected.iter().all(|(row, why)| *row >= 2 && !why.is_empty()));
+            for text in &cells {
+                let req = SearchRequest::free_text(text);
+                match req.validate() {
+                    Ok(()) => {
+                        let hits = s.search(&req).unwrap();
+                        prop_assert!(hits.iter().all(|h| h.score.is_finite()));
+                    }
+                    Err(e) => prop_assert!(!e.message.is_empty()),
+                }
+            }
+        }
+    }
 }

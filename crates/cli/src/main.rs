@@ -2,14 +2,18 @@
 //!
 //! The passphrase comes from `BLUELAMP_PASSPHRASE` or standard input, never from argv.
 
+mod audit;
+mod forms;
 mod import;
+mod search;
+mod victims;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use bluelamp_protocol::{SearchRequest, Source};
+use bluelamp_protocol::Source;
 use bluelamp_store::{KdfParams, Store, StoreError};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -38,25 +42,37 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
-    /// Search nominals.
-    Search {
-        /// Free text, e.g. "bill smyth".
+    /// Search nominals (phonetic, nicknames, variants, DOB rules); see the README.
+    Search(search::SearchArgs),
+    /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
+    /// write one JSON line per query: {qid, ids, latency_us}.
+    SearchBatch {
         #[arg(long)]
-        name: Option<String>,
+        queries: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
         #[arg(long)]
-        given: Option<String>,
-        #[arg(long)]
-        surname: Option<String>,
-        #[arg(long)]
-        limit: Option<u32>,
-        /// Print a JSON array of hits.
-        #[arg(long)]
-        json: bool,
+        out: PathBuf,
     },
     /// Synthetic data for demos, training and benchmarks.
     Demo {
         #[command(subcommand)]
         what: DemoWhat,
+    },
+    /// Form packs: validate packs, codes and config; suggest a risk grade (see docs/forms.md).
+    Forms {
+        #[command(subcommand)]
+        what: forms::FormsCmd,
+    },
+    /// Victims' Code: assess an incident's victims (see docs/victims.md).
+    Victims {
+        #[command(subcommand)]
+        what: victims::VictimsCmd,
+    },
+    /// The access log (DPA 2018 s.62): verify its hash chain, list entries.
+    Audit {
+        #[command(subcommand)]
+        what: audit::AuditCmd,
     },
 }
 
@@ -154,33 +170,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             println!("imported {} rejected {}", report.imported, report.rejected.len());
         }
-        Command::Search { name, given, surname, limit, json } => {
-            let store = open(db_path(&cli.db)?)?;
-            let req = SearchRequest { name, given, surname, limit };
-            req.validate().map_err(|e| anyhow::anyhow!(e.message))?;
-            let hits = store.search(&req)?;
-            if json {
-                println!("{}", serde_json::to_string(&hits)?);
-            } else {
-                for h in &hits {
-                    println!(
-                        "{:<14} {:<8} {:<30} {:<10} {:.2}  {}",
-                        h.id,
-                        if h.source == Source::Legacy { "legacy" } else { "current" },
-                        format!("{} {}", h.given_name, h.surname),
-                        h.date_of_birth.as_deref().unwrap_or("-"),
-                        h.score,
-                        h.reasons.join(", ")
-                    );
-                }
-                eprintln!("{} result(s)", hits.len());
-            }
+        Command::Search(args) => {
+            let mut store = open(db_path(&cli.db)?)?;
+            search::run(&mut store, args)?;
+        }
+        Command::SearchBatch { queries, limit, out } => {
+            let mut store = open(db_path(&cli.db)?)?;
+            search::batch(&mut store, &queries, limit, &out)?;
         }
         Command::Demo { what: DemoWhat::Generate { nominals, seed, out } } => {
             let people = bluelamp_demo::people(nominals, seed);
             import::write_csv(&out, &people)?;
             eprintln!("wrote {} people to {}", people.len(), out.display());
         }
+        Command::Forms { what } => forms::run(what)?,
+        Command::Victims { what } => victims::run(what)?,
+        Command::Audit { what } => audit::run(&mut open(db_path(&cli.db)?)?, what)?,
     }
     Ok(())
 }

@@ -8,19 +8,13 @@ use std::time::Instant;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let n: usize = args
-        .next()
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+    let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let samples: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(12);
 
     let t = Instant::now();
     let ps = bluelamp_demo::people(n, 42);
     let people_s = t.elapsed().as_secs_f64();
-    println!(
-        "people({n}, 42): {people_s:.3} s ({:.0} people/s)",
-        n as f64 / people_s
-    );
+    println!("people({n}, 42): {people_s:.3} s ({:.0} people/s)", n as f64 / people_s);
 
     let t = Instant::now();
     let qs = bluelamp_demo::typo_queries(&ps, 10_000, 7);
@@ -36,18 +30,9 @@ fn main() {
     println!("Smith {:.2} %", share(&|p| p.surname == "Smith"));
     println!("legacy {:.2} %", share(&|p| p.legacy));
     println!("aliases {:.2} %", share(&|p| !p.aliases.is_empty()));
-    println!(
-        "missing DOB {:.2} %",
-        share(&|p| p.date_of_birth.is_empty())
-    );
-    println!(
-        "non-ASCII names {:.2} %",
-        share(&|p| !format!("{}{}", p.given_name, p.surname).is_ascii())
-    );
-    println!(
-        "apostrophe/hyphen {:.2} %",
-        share(&|p| format!("{}{}", p.given_name, p.surname).contains(['\'', '-']))
-    );
+    println!("missing DOB {:.2} %", share(&|p| p.date_of_birth.is_empty()));
+    println!("non-ASCII names {:.2} %", share(&|p| !format!("{}{}", p.given_name, p.surname).is_ascii()));
+    println!("apostrophe/hyphen {:.2} %", share(&|p| format!("{}{}", p.given_name, p.surname).contains(['\'', '-'])));
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for p in &ps {
         *counts.entry(p.surname.as_str()).or_default() += 1;
@@ -56,10 +41,7 @@ fn main() {
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     println!("distinct surnames {}; top 15:", counts.len());
     for (s, c) in top.iter().take(15) {
-        println!(
-            "  {s:<14} {:.2} %",
-            100.0 * *c as f64 / ps.len().max(1) as f64
-        );
+        println!("  {s:<14} {:.2} %", 100.0 * *c as f64 / ps.len().max(1) as f64);
     }
     for p in ps.iter().take(samples) {
         println!("{p:?}");

@@ -173,19 +173,18 @@ pub(crate) const BRITISH_SURNAMES: &[(&str, u32)] = &[
 
 /// Prefixes for the long tail of English place-name surnames (Ashworth, Blackwood, …).
 pub(crate) const TAIL_PREFIX: &[&str] = &[
-    "Ash", "Brad", "Black", "Brook", "Whit", "Hart", "Thorn", "Wood", "Stan", "Ald", "Bar", "Bent",
-    "Brom", "Burn", "Cal", "Carr", "Chad", "Chal", "Clay", "Cot", "Crom", "Dal", "Dun", "East",
-    "Elm", "Fair", "Farn", "Hal", "Ham", "Haw", "Hay", "Hind", "Holl", "Hux", "Kings", "Lang",
-    "Lat", "Lock", "Mar", "Mid", "Moor", "Nor", "Oak", "Pen", "Rad", "Red", "Ring", "Rod", "Sal",
-    "Shel", "Silver", "Stock", "Sud", "Tat", "Ted", "Under", "War", "Wes", "Wick", "Win", "Wolf",
-    "Wyn", "Ather", "Bick", "Pil", "Swin", "Hod", "Kirk", "Sow", "Thirl",
+    "Ash", "Brad", "Black", "Brook", "Whit", "Hart", "Thorn", "Wood", "Stan", "Ald", "Bar", "Bent", "Brom", "Burn",
+    "Cal", "Carr", "Chad", "Chal", "Clay", "Cot", "Crom", "Dal", "Dun", "East", "Elm", "Fair", "Farn", "Hal", "Ham",
+    "Haw", "Hay", "Hind", "Holl", "Hux", "Kings", "Lang", "Lat", "Lock", "Mar", "Mid", "Moor", "Nor", "Oak", "Pen",
+    "Rad", "Red", "Ring", "Rod", "Sal", "Shel", "Silver", "Stock", "Sud", "Tat", "Ted", "Under", "War", "Wes", "Wick",
+    "Win", "Wolf", "Wyn", "Ather", "Bick", "Pil", "Swin", "Hod", "Kirk", "Sow", "Thirl",
 ];
 
 /// Suffixes for the long tail of English place-name surnames.
 pub(crate) const TAIL_SUFFIX: &[&str] = &[
-    "ley", "ton", "worth", "field", "ford", "by", "ham", "well", "wood", "bury", "cliffe", "combe",
-    "stead", "more", "land", "ridge", "dale", "hurst", "bridge", "er", "wick", "stone", "man",
-    "ings", "low", "brook", "shaw", "thwaite", "den", "cott", "sley", "ington",
+    "ley", "ton", "worth", "field", "ford", "by", "ham", "well", "wood", "bury", "cliffe", "combe", "stead", "more",
+    "land", "ridge", "dale", "hurst", "bridge", "er", "wick", "stone", "man", "ings", "low", "brook", "shaw",
+    "thwaite", "den", "cott", "sley", "ington",
 ];
 
 pub(crate) const BRITISH_MALE_OLD: &[&str] = &[
@@ -485,9 +484,9 @@ pub(crate) const IRISH_SURNAMES: &[&str] = &[
 ];
 
 pub(crate) const IRISH_MALE: &[&str] = &[
-    "Seán", "Sean", "Patrick", "Conor", "Ciarán", "Ciaran", "Declan", "Liam", "Darragh", "Eoin",
-    "Cian", "Pádraig", "Oisín", "Colm", "Niall", "Cathal", "Dónal", "Tadhg", "Ruairí", "Michael",
-    "John", "Kevin", "Brendan", "Shane", "Aidan",
+    "Seán", "Sean", "Patrick", "Conor", "Ciarán", "Ciaran", "Declan", "Liam", "Darragh", "Eoin", "Cian", "Pádraig",
+    "Oisín", "Colm", "Niall", "Cathal", "Dónal", "Tadhg", "Ruairí", "Michael", "John", "Kevin", "Brendan", "Shane",
+    "Aidan",
 ];
 
 pub(crate) const IRISH_FEMALE: &[&str] = &[
@@ -641,54 +640,14 @@ pub(crate) const OTHER_EURO: &[(u32, &[&str], &[&str], &[&str])] = &[
             "Lopes",
             "Gomes",
         ],
-        &[
-            "João", "José", "António", "Gonçalo", "Tiago", "Rui", "Pedro", "Luís",
-        ],
-        &[
-            "Ana",
-            "Maria",
-            "Inês",
-            "Joana",
-            "Beatriz",
-            "Sofia",
-            "Mariana",
-            "Conceição",
-        ],
+        &["João", "José", "António", "Gonçalo", "Tiago", "Rui", "Pedro", "Luís"],
+        &["Ana", "Maria", "Inês", "Joana", "Beatriz", "Sofia", "Mariana", "Conceição"],
     ),
     (
         25,
-        &[
-            "Popescu",
-            "Ionescu",
-            "Popa",
-            "Stoica",
-            "Dumitrescu",
-            "Constantin",
-            "Stan",
-            "Munteanu",
-            "Ștefan",
-            "Răducanu",
-        ],
-        &[
-            "Andrei",
-            "Mihai",
-            "Ionuț",
-            "Florin",
-            "Alexandru",
-            "Ștefan",
-            "Gheorghe",
-            "Cristian",
-        ],
-        &[
-            "Ioana",
-            "Elena",
-            "Andreea",
-            "Maria",
-            "Alexandra",
-            "Mihaela",
-            "Simona",
-            "Daniela",
-        ],
+        &["Popescu", "Ionescu", "Popa", "Stoica", "Dumitrescu", "Constantin", "Stan", "Munteanu", "Ștefan", "Răducanu"],
+        &["Andrei", "Mihai", "Ionuț", "Florin", "Alexandru", "Ștefan", "Gheorghe", "Cristian"],
+        &["Ioana", "Elena", "Andreea", "Maria", "Alexandra", "Mihaela", "Simona", "Daniela"],
     ),
     (
         15,
@@ -702,86 +661,31 @@ pub(crate) const OTHER_EURO: &[(u32, &[&str], &[&str], &[&str])] = &[
             "Butkus",
             "Paulauskas",
         ],
-        &[
-            "Tomas",
-            "Mindaugas",
-            "Darius",
-            "Jonas",
-            "Lukas",
-            "Andrius",
-            "Saulius",
-        ],
-        &[
-            "Rūta", "Jurgita", "Agnė", "Inga", "Laura", "Kristina", "Eglė",
-        ],
+        &["Tomas", "Mindaugas", "Darius", "Jonas", "Lukas", "Andrius", "Saulius"],
+        &["Rūta", "Jurgita", "Agnė", "Inga", "Laura", "Kristina", "Eglė"],
     ),
     (
         15,
-        &[
-            "Yılmaz", "Öztürk", "Çelik", "Kaya", "Demir", "Şahin", "Aydın", "Arslan", "Doğan",
-        ],
-        &[
-            "Mehmet", "Mustafa", "Emre", "Ahmet", "Hüseyin", "Murat", "Can", "Burak",
-        ],
-        &[
-            "Ayşe", "Elif", "Zeynep", "Fatma", "Emine", "Merve", "Esra", "Gül",
-        ],
+        &["Yılmaz", "Öztürk", "Çelik", "Kaya", "Demir", "Şahin", "Aydın", "Arslan", "Doğan"],
+        &["Mehmet", "Mustafa", "Emre", "Ahmet", "Hüseyin", "Murat", "Can", "Burak"],
+        &["Ayşe", "Elif", "Zeynep", "Fatma", "Emine", "Merve", "Esra", "Gül"],
     ),
     (
         10,
-        &[
-            "Rossi", "Russo", "De Luca", "Esposito", "Bianchi", "Romano", "Ricci", "Greco",
-        ],
-        &[
-            "Marco",
-            "Luca",
-            "Giuseppe",
-            "Francesco",
-            "Alessandro",
-            "Matteo",
-        ],
-        &[
-            "Giulia",
-            "Francesca",
-            "Chiara",
-            "Sara",
-            "Martina",
-            "Alessia",
-        ],
+        &["Rossi", "Russo", "De Luca", "Esposito", "Bianchi", "Romano", "Ricci", "Greco"],
+        &["Marco", "Luca", "Giuseppe", "Francesco", "Alessandro", "Matteo"],
+        &["Giulia", "Francesca", "Chiara", "Sara", "Martina", "Alessia"],
     ),
     (
         5,
-        &[
-            "Müller",
-            "Schmidt",
-            "Schneider",
-            "van der Berg",
-            "de Vries",
-            "Jansen",
-            "Bakker",
-        ],
+        &["Müller", "Schmidt", "Schneider", "van der Berg", "de Vries", "Jansen", "Bakker"],
         &["Jan", "Lukas", "Matthias", "Sven", "Pieter", "Jürgen"],
         &["Anja", "Lena", "Petra", "Sanne", "Jördis", "Katrin"],
     ),
     (
         5,
-        &[
-            "García",
-            "Fernández",
-            "Martínez",
-            "López",
-            "Sánchez",
-            "Pérez",
-            "Núñez",
-        ],
-        &[
-            "Carlos",
-            "Javier",
-            "José Luis",
-            "Alejandro",
-            "Íñigo",
-            "Sergio",
-        ],
+        &["García", "Fernández", "Martínez", "López", "Sánchez", "Pérez", "Núñez"],
+        &["Carlos", "Javier", "José Luis", "Alejandro", "Íñigo", "Sergio"],
         &["Lucía", "Carmen", "María José", "Elena", "Begoña", "Raquel"],
     ),
 ];
@@ -835,23 +739,21 @@ pub(crate) const SOUTH_ASIAN_SURNAMES: &[&str] = &[
 ];
 
 pub(crate) const SOUTH_ASIAN_MALE: &[&str] = &[
-    "Mohammed", "Muhammad", "Mohammad", "Ali", "Imran", "Mohamed", "Bilal", "Hamza", "Zain",
-    "Abdul", "Asif", "Tariq", "Faisal", "Adnan", "Usman", "Zubair", "Kamran", "Shahid", "Nadeem",
-    "Sajid", "Wasim", "Ibrahim", "Yasir", "Haris", "Rizwan", "Shakeel", "Aamir", "Irfan", "Naveed",
-    "Shoaib", "Abdullah", "Rayyan", "Ayaan",
+    "Mohammed", "Muhammad", "Mohammad", "Ali", "Imran", "Mohamed", "Bilal", "Hamza", "Zain", "Abdul", "Asif", "Tariq",
+    "Faisal", "Adnan", "Usman", "Zubair", "Kamran", "Shahid", "Nadeem", "Sajid", "Wasim", "Ibrahim", "Yasir", "Haris",
+    "Rizwan", "Shakeel", "Aamir", "Irfan", "Naveed", "Shoaib", "Abdullah", "Rayyan", "Ayaan",
 ];
 
 pub(crate) const SOUTH_ASIAN_FEMALE: &[&str] = &[
-    "Fatima", "Aisha", "Ayesha", "Zainab", "Maryam", "Amina", "Nusrat", "Shazia", "Rubina",
-    "Nasreen", "Samina", "Sana", "Hina", "Parveen", "Shabana", "Sadia", "Farzana", "Yasmin",
-    "Noor", "Asma", "Sultana", "Rukhsana", "Iqra", "Saima", "Khadija", "Tahira", "Bushra", "Salma",
-    "Anum", "Hafsa",
+    "Fatima", "Aisha", "Ayesha", "Zainab", "Maryam", "Amina", "Nusrat", "Shazia", "Rubina", "Nasreen", "Samina",
+    "Sana", "Hina", "Parveen", "Shabana", "Sadia", "Farzana", "Yasmin", "Noor", "Asma", "Sultana", "Rukhsana", "Iqra",
+    "Saima", "Khadija", "Tahira", "Bushra", "Salma", "Anum", "Hafsa",
 ];
 
 /// Sikh Punjabi names (most men are recorded as Singh and most women as Kaur).
 pub(crate) const SIKH_SURNAMES: &[&str] = &[
-    "Sandhu", "Gill", "Sidhu", "Dhillon", "Bains", "Sangha", "Grewal", "Johal", "Atwal", "Mann",
-    "Dhaliwal", "Bhatti", "Sohal", "Kang", "Virk", "Randhawa", "Bassi", "Chahal",
+    "Sandhu", "Gill", "Sidhu", "Dhillon", "Bains", "Sangha", "Grewal", "Johal", "Atwal", "Mann", "Dhaliwal", "Bhatti",
+    "Sohal", "Kang", "Virk", "Randhawa", "Bassi", "Chahal",
 ];
 
 pub(crate) const SIKH_MALE: &[&str] = &[
@@ -937,15 +839,14 @@ pub(crate) const INDIAN_SURNAMES: &[&str] = &[
 ];
 
 pub(crate) const INDIAN_MALE: &[&str] = &[
-    "Rahul", "Sanjay", "Amit", "Rajesh", "Vikram", "Raj", "Rohan", "Anil", "Arjun", "Nikhil",
-    "Ravi", "Suresh", "Ramesh", "Deepak", "Vijay", "Kiran", "Pradeep", "Ashok", "Dinesh", "Hitesh",
-    "Nilesh", "Krishna", "Dev", "Aarav", "Jayesh", "Manoj",
+    "Rahul", "Sanjay", "Amit", "Rajesh", "Vikram", "Raj", "Rohan", "Anil", "Arjun", "Nikhil", "Ravi", "Suresh",
+    "Ramesh", "Deepak", "Vijay", "Kiran", "Pradeep", "Ashok", "Dinesh", "Hitesh", "Nilesh", "Krishna", "Dev", "Aarav",
+    "Jayesh", "Manoj",
 ];
 
 pub(crate) const INDIAN_FEMALE: &[&str] = &[
-    "Priya", "Anjali", "Sunita", "Kiran", "Pooja", "Neha", "Meera", "Anita", "Kavita", "Rekha",
-    "Deepa", "Shreya", "Nisha", "Asha", "Geeta", "Hema", "Bhavna", "Pallavi", "Sita", "Divya",
-    "Jyoti", "Komal",
+    "Priya", "Anjali", "Sunita", "Kiran", "Pooja", "Neha", "Meera", "Anita", "Kavita", "Rekha", "Deepa", "Shreya",
+    "Nisha", "Asha", "Geeta", "Hema", "Bhavna", "Pallavi", "Sita", "Divya", "Jyoti", "Komal",
 ];
 
 pub(crate) const WEST_AFRICAN_SURNAMES: &[&str] = &[
@@ -1133,9 +1034,8 @@ pub(crate) const CARIBBEAN_FEMALE: &[&str] = &[
 ];
 
 pub(crate) const CHINESE_SURNAMES: &[&str] = &[
-    "Wang", "Li", "Zhang", "Chen", "Liu", "Yang", "Huang", "Chan", "Wong", "Zhao", "Wu", "Zhou",
-    "Lin", "Cheung", "Lau", "Ng", "Ho", "Leung", "Lee", "Tang", "Xu", "Sun", "Ma", "Hu", "Guo",
-    "Yip", "Tsang", "Kwok", "Fung", "Lam",
+    "Wang", "Li", "Zhang", "Chen", "Liu", "Yang", "Huang", "Chan", "Wong", "Zhao", "Wu", "Zhou", "Lin", "Cheung",
+    "Lau", "Ng", "Ho", "Leung", "Lee", "Tang", "Xu", "Sun", "Ma", "Hu", "Guo", "Yip", "Tsang", "Kwok", "Fung", "Lam",
 ];
 
 pub(crate) const CHINESE_MALE: &[&str] = &[
@@ -1162,8 +1062,8 @@ pub(crate) const CHINESE_MALE: &[&str] = &[
 ];
 
 pub(crate) const CHINESE_FEMALE: &[&str] = &[
-    "Mei", "Xiu", "Li", "Ying", "Xin", "Hui", "Jing", "Yan", "Fang", "Ling", "Min", "Xiaoling",
-    "Michelle", "Grace", "Wing Yan", "Mei Ling", "Zixuan", "Yuting", "Qian", "Hong",
+    "Mei", "Xiu", "Li", "Ying", "Xin", "Hui", "Jing", "Yan", "Fang", "Ling", "Min", "Xiaoling", "Michelle", "Grace",
+    "Wing Yan", "Mei Ling", "Zixuan", "Yuting", "Qian", "Hong",
 ];
 
 /// Arabic, Somali and North African names.
@@ -1241,8 +1141,8 @@ pub(crate) const ARABIC_MALE: &[&str] = &[
 ];
 
 pub(crate) const ARABIC_FEMALE: &[&str] = &[
-    "Layla", "Maryam", "Noor", "Hana", "Yasmin", "Rania", "Amal", "Huda", "Samira", "Leila",
-    "Fatima", "Sara", "Amina", "Hodan", "Fadumo", "Zahra", "Nadia", "Reem", "Salma", "Asha",
+    "Layla", "Maryam", "Noor", "Hana", "Yasmin", "Rania", "Amal", "Huda", "Samira", "Leila", "Fatima", "Sara", "Amina",
+    "Hodan", "Fadumo", "Zahra", "Nadia", "Reem", "Salma", "Asha",
 ];
 
 /// Groups of nicknames: the first entry is the formal name, the rest are common short forms.
@@ -1337,9 +1237,7 @@ pub(crate) const NICKNAMES: &[&[&str]] = &[
 
 /// Alternative spellings (and officers' phonetic respellings of names they heard).
 pub(crate) const VARIANTS: &[&[&str]] = &[
-    &[
-        "Mohammed", "Muhammad", "Mohammad", "Mohamed", "Mohamad", "Muhammed",
-    ],
+    &["Mohammed", "Muhammad", "Mohammad", "Mohamed", "Mohamad", "Muhammed"],
     &["Smith", "Smyth", "Smithe"],
     &["Smyth", "Smith"],
     &["Smythe", "Smith", "Smyth"],
@@ -1525,8 +1423,8 @@ pub(crate) const STREET_NAMES: &[&str] = &[
 ];
 
 pub(crate) const STREET_TYPES: &[&str] = &[
-    "Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Gardens", "Crescent", "Court",
-    "Place", "Grove", "Terrace", "Rise", "Mews",
+    "Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Gardens", "Crescent", "Court", "Place", "Grove",
+    "Terrace", "Rise", "Mews",
 ];
 
 pub(crate) const HOUSE_NAMES: &[&str] = &[

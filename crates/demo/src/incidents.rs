@@ -101,9 +101,7 @@ pub fn incidents(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Vec<D
         };
         (h, w)
     }));
-    (1..=n)
-        .map(|i| incident(&mut rng, i, &pools, &categories, &hours, now_unix))
-        .collect()
+    (1..=n).map(|i| incident(&mut rng, i, &pools, &categories, &hours, now_unix)).collect()
 }
 
 struct Pools<'a> {
@@ -237,14 +235,7 @@ const PUBLIC_PLACES: &[&str] = &[
     "shopping centre car park",
 ];
 
-const UNITS: &[&str] = &[
-    "Response 1",
-    "Response 2",
-    "Response 3",
-    "Response 4",
-    "Neighbourhood",
-    "CID",
-];
+const UNITS: &[&str] = &["Response 1", "Response 2", "Response 3", "Response 4", "Neighbourhood", "CID"];
 
 fn incident(
     rng: &mut ChaCha8Rng,
@@ -260,16 +251,11 @@ fn incident(
     let mut add = |used: &mut Vec<usize>, idx: Option<usize>, role: &str| {
         if let Some(idx) = idx {
             used.push(idx);
-            links.push(IncidentLink {
-                person_id: pools.people[idx].id.clone(),
-                role: role.to_string(),
-            });
+            links.push(IncidentLink { person_id: pools.people[idx].id.clone(), role: role.to_string() });
         }
     };
-    let at_home = matches!(
-        category,
-        "domestic_abuse" | "burglary" | "concern_for_child"
-    ) || (matches!(category, "criminal_damage" | "theft") && rng.gen_bool(0.5));
+    let at_home = matches!(category, "domestic_abuse" | "burglary" | "concern_for_child")
+        || (matches!(category, "criminal_damage" | "theft") && rng.gen_bool(0.5));
     match category {
         "domestic_abuse" => {
             let v = pools.adult(rng, &used, true);
@@ -301,9 +287,7 @@ fn incident(
         }
         "sexual_offence" => {
             let v = if rng.gen_bool(0.2) {
-                pools
-                    .child(rng, &used)
-                    .or_else(|| pools.adult(rng, &used, false))
+                pools.child(rng, &used).or_else(|| pools.adult(rng, &used, false))
             } else {
                 pools.adult(rng, &used, false)
             };
@@ -358,9 +342,7 @@ fn incident(
         }
     };
     let unit = match category {
-        "domestic_abuse" | "sexual_offence" | "concern_for_child" if rng.gen_bool(0.6) => {
-            "Public Protection"
-        }
+        "domestic_abuse" | "sexual_offence" | "concern_for_child" if rng.gen_bool(0.6) => "Public Protection",
         _ => pick(rng, UNITS),
     };
     let team = format!("{district} {unit}");
@@ -378,11 +360,8 @@ fn incident(
     let reported = (occurred + delay).min(now_unix);
     let year = util::civil_from_days(reported.div_euclid(86_400)).0;
 
-    let summary = SUMMARIES
-        .iter()
-        .find(|(c, _)| *c == category)
-        .map(|(_, s)| pick(rng, s))
-        .unwrap_or("Incident reported.");
+    let summary =
+        SUMMARIES.iter().find(|(c, _)| *c == category).map(|(_, s)| pick(rng, s)).unwrap_or("Incident reported.");
 
     DemoIncident {
         reference: format!("INC-{year:04}-{i:06}"),

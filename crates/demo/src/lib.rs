@@ -35,6 +35,10 @@ use util::{below, pick, Weighted};
 /// Dates of birth are generated so that everyone is aged 10–90 on 1 January of this year.
 pub const REFERENCE_YEAR: i32 = 2026;
 
+/// The seed every demo surface uses (app demo store, demo central service, end-to-end tests),
+/// so they all show the same synthetic people.
+pub const DEMO_SEED: u64 = 20_261_126;
+
 /// One synthetic person, in the shape of the nominal import CSV
 /// (`id,given_name,surname,date_of_birth,sex,aliases,address,postcode`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,8 +144,7 @@ impl Tables {
             tail_prefix: Weighted::zipf(TAIL_PREFIX, 5),
             tail_suffix: Weighted::zipf(TAIL_SUFFIX, 5),
             irish: GroupTables::simple(IRISH_SURNAMES, IRISH_MALE, IRISH_FEMALE),
-            polish: GroupTables::simple(POLISH_SURNAMES, POLISH_MALE, POLISH_FEMALE)
-                .with_feminine(feminine_polish),
+            polish: GroupTables::simple(POLISH_SURNAMES, POLISH_MALE, POLISH_FEMALE).with_feminine(feminine_polish),
             other_euro: OTHER_EURO
                 .iter()
                 .map(|(_, s, m, f)| {
@@ -154,18 +157,10 @@ impl Tables {
                 })
                 .collect(),
             other_euro_pick: Weighted::new(OTHER_EURO.iter().enumerate().map(|(i, e)| (i, e.0))),
-            south_asian: GroupTables::simple(
-                SOUTH_ASIAN_SURNAMES,
-                SOUTH_ASIAN_MALE,
-                SOUTH_ASIAN_FEMALE,
-            ),
+            south_asian: GroupTables::simple(SOUTH_ASIAN_SURNAMES, SOUTH_ASIAN_MALE, SOUTH_ASIAN_FEMALE),
             sikh: GroupTables::simple(SIKH_SURNAMES, SIKH_MALE, SIKH_FEMALE),
             indian: GroupTables::simple(INDIAN_SURNAMES, INDIAN_MALE, INDIAN_FEMALE),
-            west_african: GroupTables::simple(
-                WEST_AFRICAN_SURNAMES,
-                WEST_AFRICAN_MALE,
-                WEST_AFRICAN_FEMALE,
-            ),
+            west_african: GroupTables::simple(WEST_AFRICAN_SURNAMES, WEST_AFRICAN_MALE, WEST_AFRICAN_FEMALE),
             caribbean: GroupTables::simple(CARIBBEAN_SURNAMES, CARIBBEAN_MALE, CARIBBEAN_FEMALE),
             chinese: GroupTables::simple(CHINESE_SURNAMES, CHINESE_MALE, CHINESE_FEMALE),
             arabic: GroupTables::simple(ARABIC_SURNAMES, ARABIC_MALE, ARABIC_FEMALE),
@@ -204,11 +199,7 @@ impl Tables {
 
     fn british_surname(&self, rng: &mut ChaCha8Rng) -> String {
         if rng.gen_bool(0.30) {
-            self.british
-                .surnames
-                .pick(rng)
-                .unwrap_or("Smith")
-                .to_string()
+            self.british.surnames.pick(rng).unwrap_or("Smith").to_string()
         } else {
             let mut s = String::with_capacity(16);
             s.push_str(self.tail_prefix.pick(rng).unwrap_or("Ash"));
@@ -288,11 +279,7 @@ impl Tables {
 
         let first = gt.given(rng, male, born);
         let mut given_name = first.to_string();
-        let middle_p = if g == Group::SouthAsian && male && first.starts_with('M') {
-            0.35
-        } else {
-            0.03
-        };
+        let middle_p = if g == Group::SouthAsian && male && first.starts_with('M') { 0.35 } else { 0.03 };
         if rng.gen_bool(middle_p) {
             let second = gt.given(rng, male, born);
             if util::fold(second) != util::fold(first) {
@@ -403,23 +390,11 @@ fn feminine_polish(s: &str) -> String {
 const INWARD_LETTERS: &[u8] = b"ABDEFGHJLNPQRSTUWXYZ";
 
 fn address(rng: &mut ChaCha8Rng) -> (String, String) {
-    let towns = if rng.gen_bool(0.92) {
-        data::LOCAL_TOWNS
-    } else {
-        data::OTHER_TOWNS
-    };
+    let towns = if rng.gen_bool(0.92) { data::LOCAL_TOWNS } else { data::OTHER_TOWNS };
     let (town, outwards) = towns[below(rng, towns.len())];
     let outward = pick(rng, outwards);
-    let street = format!(
-        "{} {}",
-        pick(rng, data::STREET_NAMES),
-        pick(rng, data::STREET_TYPES)
-    );
-    let number = if rng.gen_bool(0.8) {
-        rng.gen_range(1..=120u32)
-    } else {
-        rng.gen_range(1..=320u32)
-    };
+    let street = format!("{} {}", pick(rng, data::STREET_NAMES), pick(rng, data::STREET_TYPES));
+    let number = if rng.gen_bool(0.8) { rng.gen_range(1..=120u32) } else { rng.gen_range(1..=320u32) };
     let roll = rng.gen_range(0..100u32);
     let address = if roll < 10 {
         let flat = rng.gen_range(1..=24u32);

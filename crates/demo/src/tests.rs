@@ -40,19 +40,11 @@ fn distributions_are_plausible() {
         let n = format!("{}{}", p.given_name, p.surname);
         !n.is_ascii() || n.contains(['\'', '-'])
     });
-    assert!(
-        special >= 0.05,
-        "non-ASCII/apostrophe/hyphen share {special}"
-    );
-    let non_ascii = share(&ps, |p| {
-        !format!("{}{}", p.given_name, p.surname).is_ascii()
-    });
+    assert!(special >= 0.05, "non-ASCII/apostrophe/hyphen share {special}");
+    let non_ascii = share(&ps, |p| !format!("{}{}", p.given_name, p.surname).is_ascii());
     assert!(non_ascii >= 0.01, "non-ASCII share {non_ascii}");
     let no_dob = share(&ps, |p| p.date_of_birth.is_empty());
-    assert!(
-        (0.03..=0.07).contains(&no_dob),
-        "missing DOB share {no_dob}"
-    );
+    assert!((0.03..=0.07).contains(&no_dob), "missing DOB share {no_dob}");
     let aliased = share(&ps, |p| !p.aliases.is_empty());
     assert!((0.05..=0.10).contains(&aliased), "alias share {aliased}");
     let male = share(&ps, |p| p.sex == "M");
@@ -65,11 +57,7 @@ fn distributions_are_plausible() {
     }
     let top = counts.iter().max_by_key(|(_, c)| **c).map(|(s, _)| *s);
     assert_eq!(top, Some("Smith"));
-    assert!(
-        counts.len() > 1500,
-        "only {} distinct surnames",
-        counts.len()
-    );
+    assert!(counts.len() > 1500, "only {} distinct surnames", counts.len());
     let singles = counts.values().filter(|&&c| c < 20).count();
     assert!(singles > 200, "long tail too short: {singles}");
 
@@ -95,10 +83,7 @@ fn distributions_are_plausible() {
     ] {
         assert!(counts.contains_key(name), "no {name}");
     }
-    assert!(
-        ps.iter().any(|p| p.surname.ends_with("ska")),
-        "no feminine Polish surnames"
-    );
+    assert!(ps.iter().any(|p| p.surname.ends_with("ska")), "no feminine Polish surnames");
     for p in &ps {
         let gendered = match p.surname.as_str() {
             "Kaur" | "Begum" | "Bibi" => "F",
@@ -109,14 +94,9 @@ fn distributions_are_plausible() {
         };
         assert!(p.sex.is_empty() || p.sex == gendered, "{p:?}");
     }
-    assert!(
-        ps.iter().any(|p| p.surname.ends_with("ienė")),
-        "no Lithuanian feminine forms"
-    );
+    assert!(ps.iter().any(|p| p.surname.ends_with("ienė")), "no Lithuanian feminine forms");
     // Other European names stay within one nationality.
-    assert!(!ps
-        .iter()
-        .any(|p| p.given_name == "João" && p.surname == "Yılmaz"));
+    assert!(!ps.iter().any(|p| p.given_name == "João" && p.surname == "Yılmaz"));
     let khan = share(&ps, |p| p.surname == "Khan");
     assert!((0.001..smith).contains(&khan), "Khan share {khan}");
     assert!(ps.iter().all(|p| {
@@ -125,9 +105,7 @@ fn distributions_are_plausible() {
     }));
     assert!(ps.iter().any(|p| p.given_name == "Siobhán"));
     assert!(ps.iter().any(|p| p.given_name == "Seán"));
-    assert!(ps
-        .iter()
-        .any(|p| p.surname.contains('-') && !p.surname.starts_with("Al-")));
+    assert!(ps.iter().any(|p| p.surname.contains('-') && !p.surname.starts_with("Al-")));
 }
 
 #[test]
@@ -149,24 +127,13 @@ fn fields_are_well_formed() {
         }
         assert!(p.address.contains(", "), "{}", p.address);
         let (out, inw) = p.postcode.split_once(' ').expect("postcode has a space");
-        assert!(
-            (2..=4).contains(&out.len()) && out.is_ascii(),
-            "{}",
-            p.postcode
-        );
+        assert!((2..=4).contains(&out.len()) && out.is_ascii(), "{}", p.postcode);
         let b = inw.as_bytes();
         assert!(b.len() == 3 && b[0].is_ascii_digit(), "{}", p.postcode);
-        assert!(
-            b[1..].iter().all(|c| INWARD_LETTERS.contains(c)),
-            "{}",
-            p.postcode
-        );
+        assert!(b[1..].iter().all(|c| INWARD_LETTERS.contains(c)), "{}", p.postcode);
     }
     // Ages spread across the whole range, skewed young.
-    let ages: Vec<i32> = ps
-        .iter()
-        .filter_map(|p| age_of(p, (REFERENCE_YEAR, 1, 1)))
-        .collect();
+    let ages: Vec<i32> = ps.iter().filter_map(|p| age_of(p, (REFERENCE_YEAR, 1, 1))).collect();
     let young = ages.iter().filter(|&&a| a < 35).count() as f64 / ages.len() as f64;
     assert!((0.45..=0.7).contains(&young), "under-35 share {young}");
     assert!(ages.iter().any(|&a| a >= 80) && ages.iter().any(|&a| a <= 11));
@@ -190,24 +157,15 @@ fn queries_are_deterministic_and_target_real_people() {
             assert!(kinds::ALL.contains(&k.as_str()), "unknown kind {k}");
         }
         if q.kinds == [kinds::EXACT] {
-            assert_eq!(
-                (&q.given_name, &q.surname, &q.date_of_birth),
-                (&t.given_name, &t.surname, &t.date_of_birth)
-            );
+            assert_eq!((&q.given_name, &q.surname, &q.date_of_birth), (&t.given_name, &t.surname, &t.date_of_birth));
         } else {
             assert!(!q.kinds.iter().any(|k| k == kinds::EXACT));
-            assert!(
-                typos::query_differs(q, t),
-                "query equals target: {q:?} vs {t:?}"
-            );
+            assert!(typos::query_differs(q, t), "query equals target: {q:?} vs {t:?}");
             assert!(q.kinds.iter().any(|k| k != kinds::CASE_CHANGED), "{q:?}");
         }
         assert!(!q.surname.is_empty(), "{q:?}");
         let dob = &q.date_of_birth;
-        assert!(
-            dob.is_empty() || dob.len() == 4 || util::parse_date(dob).is_some(),
-            "bad DOB {dob}"
-        );
+        assert!(dob.is_empty() || dob.len() == 4 || util::parse_date(dob).is_some(), "bad DOB {dob}");
         if q.kinds.iter().any(|k| k == kinds::DOB_YEAR_ONLY) {
             assert_eq!(Some(dob.as_str()), t.date_of_birth.get(..4));
         }
@@ -228,16 +186,12 @@ fn queries_cover_every_kind_with_sensible_shares() {
         }
     }
     for k in kinds::ALL {
-        assert!(
-            seen.get(k).copied().unwrap_or(0) > 0,
-            "kind {k} never produced: {seen:?}"
-        );
+        assert!(seen.get(k).copied().unwrap_or(0) > 0, "kind {k} never produced: {seen:?}");
     }
     let exact = seen.get(kinds::EXACT).copied().unwrap_or(0) as f64 / qs.len() as f64;
     assert!((0.02..=0.10).contains(&exact), "exact share {exact}");
     // Most targets have a known DOB and most queries keep it.
-    let dob_kept =
-        qs.iter().filter(|q| q.date_of_birth.len() == 10).count() as f64 / qs.len() as f64;
+    let dob_kept = qs.iter().filter(|q| q.date_of_birth.len() == 10).count() as f64 / qs.len() as f64;
     assert!((0.3..=0.8).contains(&dob_kept), "full-DOB share {dob_kept}");
 }
 
@@ -260,9 +214,7 @@ fn specific_perturbations_look_right() {
             assert!(q.given_name.is_ascii() && q.surname.is_ascii(), "{q:?}");
         }
         if only(kinds::ALIAS) {
-            assert!(t
-                .aliases
-                .contains(&format!("{} {}", q.given_name, q.surname)));
+            assert!(t.aliases.contains(&format!("{} {}", q.given_name, q.surname)));
         }
         if only(kinds::DOB_DAY_MONTH_SWAPPED) {
             let a = util::parse_date(&t.date_of_birth).expect("target DOB");
@@ -307,14 +259,9 @@ fn incidents_link_existing_people() {
         categories.insert(inc.category.as_str());
         let mut ids = BTreeSet::new();
         for l in &inc.links {
-            let p = by_id
-                .get(l.person_id.as_str())
-                .expect("linked person exists");
+            let p = by_id.get(l.person_id.as_str()).expect("linked person exists");
             assert!(ROLES.contains(&l.role.as_str()), "{}", l.role);
-            assert!(
-                ids.insert(l.person_id.as_str()),
-                "person linked twice: {inc:?}"
-            );
+            assert!(ids.insert(l.person_id.as_str()), "person linked twice: {inc:?}");
             if l.role == "child" {
                 let age = age_of(p, today).expect("children have a DOB");
                 assert!(age < 18, "child aged {age}");
@@ -340,19 +287,9 @@ fn incidents_link_existing_people() {
     ] {
         assert!(categories.contains(c), "no {c}");
     }
-    let da: Vec<_> = incs
-        .iter()
-        .filter(|i| i.category == "domestic_abuse")
-        .collect();
-    let with_child = da
-        .iter()
-        .filter(|i| i.links.iter().any(|l| l.role == "child"))
-        .count();
-    assert!(
-        with_child * 4 >= da.len(),
-        "only {with_child} of {} DA incidents have a child",
-        da.len()
-    );
+    let da: Vec<_> = incs.iter().filter(|i| i.category == "domestic_abuse").collect();
+    let with_child = da.iter().filter(|i| i.links.iter().any(|l| l.role == "child")).count();
+    assert!(with_child * 4 >= da.len(), "only {with_child} of {} DA incidents have a child", da.len());
     // Some people recur, as repeat victims and suspects do.
     let mut per_person: BTreeMap<&str, usize> = BTreeMap::new();
     for l in incs.iter().flat_map(|i| &i.links) {

@@ -166,28 +166,20 @@ fn query(rng: &mut ChaCha8Rng, i: usize, t: &Person) -> Query {
         } else {
             2
         };
-        let dob_kind = if has_dob {
-            dob_kind(rng, &t.date_of_birth, n_name == 0)
-        } else {
-            None
-        };
+        let dob_kind = if has_dob { dob_kind(rng, &t.date_of_birth, n_name == 0) } else { None };
 
         // Choose the name kinds (distinct, applicable to the target), then apply them in the
         // canonical order of NAME_KINDS.
         let mut chosen: Vec<&str> = Vec::new();
         for _ in 0..n_name {
             let table = Weighted::new(
-                NAME_KINDS
-                    .iter()
-                    .filter(|(k, _)| !chosen.contains(k) && applicable(k, t, &chosen))
-                    .copied(),
+                NAME_KINDS.iter().filter(|(k, _)| !chosen.contains(k) && applicable(k, t, &chosen)).copied(),
             );
             if let Some(k) = table.pick(rng) {
                 chosen.push(k);
             }
         }
-        let given_locked =
-            chosen.contains(&kinds::INITIAL_ONLY) || chosen.contains(&kinds::GIVEN_MISSING);
+        let given_locked = chosen.contains(&kinds::INITIAL_ONLY) || chosen.contains(&kinds::GIVEN_MISSING);
         for (k, _) in NAME_KINDS {
             if chosen.contains(k) && apply(rng, k, &mut d, t, given_locked) {
                 d.kinds.push(k.to_string());
@@ -200,11 +192,7 @@ fn query(rng: &mut ChaCha8Rng, i: usize, t: &Person) -> Query {
             }
         }
         if !differs(&d, t) {
-            let field = if d.surname.chars().any(char::is_alphabetic) {
-                &mut d.surname
-            } else {
-                &mut d.given
-            };
+            let field = if d.surname.chars().any(char::is_alphabetic) { &mut d.surname } else { &mut d.given };
             if let Some(v) = substitution(rng, field) {
                 *field = v;
                 d.kinds.push(kinds::SUBSTITUTION.to_string());
@@ -258,10 +246,7 @@ fn dob_kind(rng: &mut ChaCha8Rng, dob: &str, must_change: bool) -> Option<&'stat
         (Some(kinds::DOB_MISSING), 18),
         (Some(kinds::DOB_YEAR_ONLY), 14),
         (Some(kinds::DOB_DIGIT_TYPO), 10),
-        (
-            Some(kinds::DOB_DAY_MONTH_SWAPPED),
-            if swappable { 8 } else { 0 },
-        ),
+        (Some(kinds::DOB_DAY_MONTH_SWAPPED), if swappable { 8 } else { 0 }),
     ]);
     table.pick(rng).flatten()
 }
@@ -285,19 +270,11 @@ fn perturb_dob(rng: &mut ChaCha8Rng, kind: &str, dob: &str) -> Option<String> {
                 }
                 1 => (if rng.gen_bool(0.5) { y + 1 } else { y - 1 }, m, d),
                 2 => {
-                    let nd = if d > 1 && (rng.gen_bool(0.5) || d == util::days_in_month(y, m)) {
-                        d - 1
-                    } else {
-                        d + 1
-                    };
+                    let nd = if d > 1 && (rng.gen_bool(0.5) || d == util::days_in_month(y, m)) { d - 1 } else { d + 1 };
                     (y, m, nd)
                 }
                 _ => {
-                    let nm = if m > 1 && (rng.gen_bool(0.5) || m == 12) {
-                        m - 1
-                    } else {
-                        m + 1
-                    };
+                    let nm = if m > 1 && (rng.gen_bool(0.5) || m == 12) { m - 1 } else { m + 1 };
                     (y, nm, d)
                 }
             };
@@ -360,11 +337,7 @@ fn apply(rng: &mut ChaCha8Rng, kind: &str, d: &mut Draft, t: &Person, given_lock
             if parts.len() < 2 {
                 return false;
             }
-            let keep = if rng.gen_bool(0.6) {
-                parts[0]
-            } else {
-                parts[parts.len() - 1]
-            };
+            let keep = if rng.gen_bool(0.6) { parts[0] } else { parts[parts.len() - 1] };
             d.given = keep.to_string();
             true
         }
@@ -380,20 +353,12 @@ fn apply(rng: &mut ChaCha8Rng, kind: &str, d: &mut Draft, t: &Person, given_lock
         }
         kinds::PHONETIC => {
             let surname_first = given_locked || rng.gen_bool(0.6);
-            let order: [bool; 2] = if surname_first {
-                [true, false]
-            } else {
-                [false, true]
-            };
+            let order: [bool; 2] = if surname_first { [true, false] } else { [false, true] };
             for on_surname in order {
                 if !on_surname && given_locked {
                     continue;
                 }
-                let field = if on_surname {
-                    &mut d.surname
-                } else {
-                    &mut d.given
-                };
+                let field = if on_surname { &mut d.surname } else { &mut d.given };
                 if let Some(v) = phonetic(rng, field) {
                     *field = v;
                     return true;
@@ -437,11 +402,7 @@ fn apply(rng: &mut ChaCha8Rng, kind: &str, d: &mut Draft, t: &Person, given_lock
             if !on_surname && given_locked {
                 return false;
             }
-            let field = if on_surname {
-                &mut d.surname
-            } else {
-                &mut d.given
-            };
+            let field = if on_surname { &mut d.surname } else { &mut d.given };
             match compound_variant(rng, field) {
                 Some(v) => {
                     *field = v;
@@ -457,11 +418,7 @@ fn apply(rng: &mut ChaCha8Rng, kind: &str, d: &mut Draft, t: &Person, given_lock
         | kinds::DOUBLE_LETTER
         | kinds::SPACE_INSERTED => {
             let on_given = !given_locked && has_letters(&d.given, 3) && rng.gen_bool(0.45);
-            let field = if on_given {
-                &mut d.given
-            } else {
-                &mut d.surname
-            };
+            let field = if on_given { &mut d.given } else { &mut d.surname };
             let v = match kind {
                 kinds::SUBSTITUTION => substitution(rng, field),
                 kinds::INSERTION => insertion(rng, field),
@@ -510,15 +467,12 @@ fn apply(rng: &mut ChaCha8Rng, kind: &str, d: &mut Draft, t: &Person, given_lock
 // Nicknames and spelling variants (also used by `people` for aliases).
 
 fn eq_name(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-        || (!(a.is_ascii() && b.is_ascii()) && util::fold(a).eq_ignore_ascii_case(&util::fold(b)))
+    a.eq_ignore_ascii_case(b) || (!(a.is_ascii() && b.is_ascii()) && util::fold(a).eq_ignore_ascii_case(&util::fold(b)))
 }
 
 /// A nickname for a formal given name (William → Bill), if the table knows one.
 pub(crate) fn nickname_of(given: &str, rng: &mut ChaCha8Rng) -> Option<&'static str> {
-    let group = NICKNAMES
-        .iter()
-        .find(|g| g.first().is_some_and(|f| *f == given))?;
+    let group = NICKNAMES.iter().find(|g| g.first().is_some_and(|f| *f == given))?;
     let nicks = group.get(1..).unwrap_or(&[]);
     (!nicks.is_empty()).then(|| nicks[below(rng, nicks.len())])
 }
@@ -534,16 +488,9 @@ fn nickname_swap_options(name: &str) -> impl Iterator<Item = &'static str> + '_ 
 
 /// An alternative spelling of `name` from the variants table.
 pub(crate) fn variant_of(name: &str, rng: &mut ChaCha8Rng) -> Option<&'static str> {
-    let group = VARIANTS
-        .iter()
-        .find(|g| g.first().is_some_and(|f| *f == name))?;
-    let alts: Vec<&'static str> = group
-        .get(1..)
-        .unwrap_or(&[])
-        .iter()
-        .copied()
-        .filter(|v| !v.eq_ignore_ascii_case(name))
-        .collect();
+    let group = VARIANTS.iter().find(|g| g.first().is_some_and(|f| *f == name))?;
+    let alts: Vec<&'static str> =
+        group.get(1..).unwrap_or(&[]).iter().copied().filter(|v| !v.eq_ignore_ascii_case(name)).collect();
     (!alts.is_empty()).then(|| alts[below(rng, alts.len())])
 }
 
@@ -596,9 +543,7 @@ const RULES: &[(&str, &str, At)] = &[
 ];
 
 /// Spelling cues for Polish and other Slavic names, where w → v and j → y respellings happen.
-const SLAVIC_CUES: &[&str] = &[
-    "cz", "sz", "rz", "ski", "ska", "cki", "cka", "wicz", "ak", "yk",
-];
+const SLAVIC_CUES: &[&str] = &["cz", "sz", "rz", "ski", "ska", "cki", "cka", "wicz", "ak", "yk"];
 
 /// A phonetic respelling of `name`: a known variant if any, else one generic rule.
 fn phonetic(rng: &mut ChaCha8Rng, name: &str) -> Option<String> {
@@ -607,17 +552,9 @@ fn phonetic(rng: &mut ChaCha8Rng, name: &str) -> Option<String> {
     }
     // Whole-name variants, matched on the first word (keeps "Imran" in "Mohammed Imran").
     let first = first_token(name);
-    let group = VARIANTS
-        .iter()
-        .find(|g| g.first().is_some_and(|f| eq_name(f, first)));
+    let group = VARIANTS.iter().find(|g| g.first().is_some_and(|f| eq_name(f, first)));
     if let Some(group) = group {
-        let alts: Vec<&str> = group
-            .get(1..)
-            .unwrap_or(&[])
-            .iter()
-            .copied()
-            .filter(|v| !eq_name(v, first))
-            .collect();
+        let alts: Vec<&str> = group.get(1..).unwrap_or(&[]).iter().copied().filter(|v| !eq_name(v, first)).collect();
         if !alts.is_empty() {
             let rest = &name[first.len()..];
             return Some(format!("{}{rest}", alts[below(rng, alts.len())]));
@@ -656,11 +593,7 @@ fn phonetic(rng: &mut ChaCha8Rng, name: &str) -> Option<String> {
     out.extend_from_slice(&chars[..start]);
     let upper = chars[start].is_uppercase();
     for (k, c) in rep.chars().enumerate() {
-        out.push(if k == 0 && upper {
-            c.to_ascii_uppercase()
-        } else {
-            c
-        });
+        out.push(if k == 0 && upper { c.to_ascii_uppercase() } else { c });
     }
     out.extend_from_slice(&chars[start + len..]);
     let s: String = out.into_iter().collect();
@@ -681,10 +614,7 @@ fn mc_mac_options(s: &str) -> Option<Vec<String>> {
         if rest.is_empty() {
             return None;
         }
-        return Some(vec![
-            format!("Mac{}", cap(rest)),
-            format!("Mc {}", cap(rest)),
-        ]);
+        return Some(vec![format!("Mac{}", cap(rest)), format!("Mc {}", cap(rest))]);
     }
     if let Some(rest) = s.strip_prefix("Mac") {
         let next = rest.chars().next()?;
@@ -693,10 +623,7 @@ fn mc_mac_options(s: &str) -> Option<Vec<String>> {
             if rest.chars().count() < 2 {
                 return None;
             }
-            return Some(vec![
-                format!("Mc{}", cap(rest)),
-                format!("Mac {}", cap(rest)),
-            ]);
+            return Some(vec![format!("Mc{}", cap(rest)), format!("Mac {}", cap(rest))]);
         }
     }
     None
@@ -729,11 +656,7 @@ fn compound_variant(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
     if !particle {
         options.push(first.to_string());
     }
-    options.push(if s.contains('-') {
-        joined_space
-    } else {
-        joined_hyphen
-    });
+    options.push(if s.contains('-') { joined_space } else { joined_hyphen });
     let options: Vec<String> = options.into_iter().filter(|o| o != s).collect();
     (!options.is_empty()).then(|| options[below(rng, options.len())].clone())
 }
@@ -778,9 +701,7 @@ fn random_letter(rng: &mut ChaCha8Rng) -> char {
 }
 
 fn letter_positions(cs: &[char], from: usize) -> Vec<usize> {
-    (from..cs.len())
-        .filter(|&i| cs[i].is_alphabetic())
-        .collect()
+    (from..cs.len()).filter(|&i| cs[i].is_alphabetic()).collect()
 }
 
 fn with_case(c: char, like: char) -> char {
@@ -799,11 +720,7 @@ pub(crate) fn substitution(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
     }
     // Officers rarely get the first letter wrong.
     let later: Vec<usize> = pos.iter().copied().filter(|&p| p > 0).collect();
-    let pool = if !later.is_empty() && rng.gen_bool(0.9) {
-        &later
-    } else {
-        &pos
-    };
+    let pool = if !later.is_empty() && rng.gen_bool(0.9) { &later } else { &pos };
     let i = pool[below(rng, pool.len())];
     let old = cs[i];
     let mut new = old;
@@ -819,11 +736,7 @@ pub(crate) fn substitution(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
         }
     }
     if new.eq_ignore_ascii_case(&old) {
-        new = if old.eq_ignore_ascii_case(&'x') {
-            'z'
-        } else {
-            'x'
-        };
+        new = if old.eq_ignore_ascii_case(&'x') { 'z' } else { 'x' };
     }
     cs[i] = with_case(new, old);
     Some(cs.into_iter().collect())
@@ -861,20 +774,14 @@ fn transposition(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
     let mut cs: Vec<char> = s.chars().collect();
     let pairs: Vec<usize> = (0..cs.len().saturating_sub(1))
         .filter(|&i| {
-            cs[i].is_alphabetic()
-                && cs[i + 1].is_alphabetic()
-                && cs[i].to_lowercase().ne(cs[i + 1].to_lowercase())
+            cs[i].is_alphabetic() && cs[i + 1].is_alphabetic() && cs[i].to_lowercase().ne(cs[i + 1].to_lowercase())
         })
         .collect();
     if pairs.is_empty() {
         return None;
     }
     let later: Vec<usize> = pairs.iter().copied().filter(|&p| p > 0).collect();
-    let pool = if !later.is_empty() && rng.gen_bool(0.85) {
-        &later
-    } else {
-        &pairs
-    };
+    let pool = if !later.is_empty() && rng.gen_bool(0.85) { &later } else { &pairs };
     let i = pool[below(rng, pool.len())];
     let (a, b) = (cs[i], cs[i + 1]);
     if i == 0 {
@@ -889,9 +796,8 @@ fn transposition(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
 
 fn double_letter(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
     let mut cs: Vec<char> = s.chars().collect();
-    let doubles: Vec<usize> = (1..cs.len())
-        .filter(|&i| cs[i].is_alphabetic() && cs[i].eq_ignore_ascii_case(&cs[i - 1]))
-        .collect();
+    let doubles: Vec<usize> =
+        (1..cs.len()).filter(|&i| cs[i].is_alphabetic() && cs[i].eq_ignore_ascii_case(&cs[i - 1])).collect();
     if !doubles.is_empty() && rng.gen_bool(0.6) {
         cs.remove(doubles[below(rng, doubles.len())]);
     } else {
@@ -907,9 +813,8 @@ fn double_letter(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
 
 fn space_inserted(rng: &mut ChaCha8Rng, s: &str) -> Option<String> {
     let mut cs: Vec<char> = s.chars().collect();
-    let pos: Vec<usize> = (2..cs.len().saturating_sub(1))
-        .filter(|&i| cs[i].is_alphabetic() && cs[i - 1].is_alphabetic())
-        .collect();
+    let pos: Vec<usize> =
+        (2..cs.len().saturating_sub(1)).filter(|&i| cs[i].is_alphabetic() && cs[i - 1].is_alphabetic()).collect();
     if pos.is_empty() {
         return None;
     }
@@ -928,14 +833,7 @@ mod tests {
     #[test]
     fn edits_change_the_name() {
         let mut r = rng();
-        for name in [
-            "Smith",
-            "Li",
-            "O'Brien",
-            "Wiśniewska",
-            "Ng",
-            "Featherstonehaugh",
-        ] {
+        for name in ["Smith", "Li", "O'Brien", "Wiśniewska", "Ng", "Featherstonehaugh"] {
             for _ in 0..50 {
                 let s = substitution(&mut r, name).expect("letters");
                 assert!(!s.eq_ignore_ascii_case(name), "{name} -> {s}");
@@ -981,10 +879,7 @@ mod tests {
         let o = mc_mac_options("MacLeod").expect("mac");
         assert!(o.contains(&"McLeod".to_string()));
         assert_eq!(mc_mac_options("Mason"), None);
-        assert_eq!(
-            mc_mac_options("Mackay").map(|v| v[0].clone()),
-            Some("McKay".to_string())
-        );
+        assert_eq!(mc_mac_options("Mackay").map(|v| v[0].clone()), Some("McKay".to_string()));
         let mut r = rng();
         for _ in 0..20 {
             let v = compound_variant(&mut r, "da Silva").expect("compound");
@@ -1005,18 +900,9 @@ mod tests {
     #[test]
     fn dob_perturbations() {
         let mut r = rng();
-        assert_eq!(
-            perturb_dob(&mut r, kinds::DOB_DAY_MONTH_SWAPPED, "1990-03-07").as_deref(),
-            Some("1990-07-03")
-        );
-        assert_eq!(
-            perturb_dob(&mut r, kinds::DOB_DAY_MONTH_SWAPPED, "1990-03-13"),
-            None
-        );
-        assert_eq!(
-            perturb_dob(&mut r, kinds::DOB_YEAR_ONLY, "1990-03-07").as_deref(),
-            Some("1990")
-        );
+        assert_eq!(perturb_dob(&mut r, kinds::DOB_DAY_MONTH_SWAPPED, "1990-03-07").as_deref(), Some("1990-07-03"));
+        assert_eq!(perturb_dob(&mut r, kinds::DOB_DAY_MONTH_SWAPPED, "1990-03-13"), None);
+        assert_eq!(perturb_dob(&mut r, kinds::DOB_YEAR_ONLY, "1990-03-07").as_deref(), Some("1990"));
         for _ in 0..200 {
             let v = perturb_dob(&mut r, kinds::DOB_DIGIT_TYPO, "2000-02-29");
             if let Some(v) = v {

@@ -47,12 +47,7 @@ impl<T: Copy> Weighted<T> {
 
     /// Zipf-like weights from a list in frequency order: weight ∝ 1 / (rank + offset).
     pub(crate) fn zipf(items: &[T], offset: u32) -> Self {
-        Self::new(
-            items
-                .iter()
-                .enumerate()
-                .map(|(r, &t)| (t, 1_000_000 / (r as u32 + offset))),
-        )
+        Self::new(items.iter().enumerate().map(|(r, &t)| (t, 1_000_000 / (r as u32 + offset))))
     }
 
     /// `None` only for an empty table.

@@ -7,8 +7,7 @@ use serde_json::Value;
 
 use crate::error::FormsError;
 use crate::pack::{
-    Condition, FormPack, Question, QuestionType, DECLINED, FREQUENCY_TOKENS, MAX_CONDITION_DEPTH,
-    YES_NO_TOKENS,
+    Condition, FormPack, Question, QuestionType, DECLINED, FREQUENCY_TOKENS, MAX_CONDITION_DEPTH, YES_NO_TOKENS,
 };
 use crate::time::{parse_date, parse_datetime, DAY};
 
@@ -19,9 +18,7 @@ pub type Answers = serde_json::Map<String, Value>;
 pub fn parse_answers(json: &str) -> Result<Answers, FormsError> {
     match serde_json::from_str::<Value>(json) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(FormsError::InvalidAnswers(
-            "answers must be a JSON object".into(),
-        )),
+        Ok(_) => Err(FormsError::InvalidAnswers("answers must be a JSON object".into())),
         Err(e) => Err(FormsError::InvalidAnswers(e.to_string())),
     }
 }
@@ -99,14 +96,10 @@ pub fn is_positive(q: &Question, ans: Answer<'_>) -> bool {
     match (q.qtype, v) {
         (QuestionType::YesNo, Value::String(s)) => s == "yes",
         (QuestionType::Frequency, Value::String(s)) => s == "sometimes" || s == "often",
-        (QuestionType::SingleChoice, Value::String(s)) => {
-            q.option(s).and_then(|o| o.positive).unwrap_or(false)
+        (QuestionType::SingleChoice, Value::String(s)) => q.option(s).and_then(|o| o.positive).unwrap_or(false),
+        (QuestionType::MultiChoice, Value::Array(a)) => {
+            a.iter().any(|x| x.as_str().and_then(|s| q.option(s)).is_some_and(|o| o.positive.unwrap_or(true)))
         }
-        (QuestionType::MultiChoice, Value::Array(a)) => a.iter().any(|x| {
-            x.as_str()
-                .and_then(|s| q.option(s))
-                .is_some_and(|o| o.positive.unwrap_or(true))
-        }),
         _ => false,
     }
 }
@@ -150,10 +143,7 @@ pub(crate) fn eval_condition<'a>(
 }
 
 /// A missing condition holds.
-fn condition_holds<'a>(
-    c: Option<&Condition>,
-    lookup: &dyn Fn(&str) -> Option<(&'a Question, Answer<'a>)>,
-) -> bool {
+fn condition_holds<'a>(c: Option<&Condition>, lookup: &dyn Fn(&str) -> Option<(&'a Question, Answer<'a>)>) -> bool {
     match c {
         None => true,
         Some(c) => eval_condition(c, lookup, 0),
@@ -177,21 +167,13 @@ impl Visibility {
         let mut questions = Vec::with_capacity(pack.sections.len());
         for s in &pack.sections {
             let sv = {
-                let lookup = |id: &str| {
-                    visible
-                        .get(id)
-                        .map(|q| (*q, Answer::resolve(answers.get(id), q)))
-                };
+                let lookup = |id: &str| visible.get(id).map(|q| (*q, Answer::resolve(answers.get(id), q)));
                 condition_holds(s.show_if.as_ref(), &lookup)
             };
             let mut qs = Vec::with_capacity(s.questions.len());
             for q in &s.questions {
                 let qv = sv && {
-                    let lookup = |id: &str| {
-                        visible
-                            .get(id)
-                            .map(|q| (*q, Answer::resolve(answers.get(id), q)))
-                    };
+                    let lookup = |id: &str| visible.get(id).map(|q| (*q, Answer::resolve(answers.get(id), q)));
                     condition_holds(q.show_if.as_ref(), &lookup)
                 };
                 if qv {
@@ -202,28 +184,17 @@ impl Visibility {
             sections.push(sv);
             questions.push(qs);
         }
-        Visibility {
-            sections,
-            questions,
-        }
+        Visibility { sections, questions }
     }
 
     /// Visible top-level questions, with their section index, in pack order.
-    pub fn visible_questions<'a>(
-        &'a self,
-        pack: &'a FormPack,
-    ) -> impl Iterator<Item = (usize, &'a Question)> + 'a {
+    pub fn visible_questions<'a>(&'a self, pack: &'a FormPack) -> impl Iterator<Item = (usize, &'a Question)> + 'a {
         let qs = &self.questions;
         pack.sections.iter().enumerate().flat_map(move |(si, s)| {
             s.questions
                 .iter()
                 .enumerate()
-                .filter(move |(qi, _)| {
-                    qs.get(si)
-                        .and_then(|v| v.get(*qi))
-                        .copied()
-                        .unwrap_or(false)
-                })
+                .filter(move |(qi, _)| qs.get(si).and_then(|v| v.get(*qi)).copied().unwrap_or(false))
                 .map(move |(_, q)| (si, q))
         })
     }
@@ -232,12 +203,7 @@ impl Visibility {
 /// Ids of the sections (wizard pages) visible for these answers, in order.
 pub fn visible_sections(pack: &FormPack, answers: &Answers) -> Vec<String> {
     let vis = Visibility::compute(pack, answers);
-    pack.sections
-        .iter()
-        .zip(&vis.sections)
-        .filter(|(_, v)| **v)
-        .map(|(s, _)| s.id.clone())
-        .collect()
+    pack.sections.iter().zip(&vis.sections).filter(|(_, v)| **v).map(|(s, _)| s.id.clone()).collect()
 }
 
 /// Kind of a field-level issue.
@@ -315,51 +281,23 @@ fn label(q: &Question) -> String {
 ///
 /// Answers to hidden sections/questions are ignored (kept, not validated). Keys starting
 /// with `_` are reserved for UI metadata and ignored. Never panics.
-pub fn validate_answers(
-    pack: &FormPack,
-    answers: &Answers,
-    ctx: &ValidationContext<'_>,
-) -> Vec<FieldIssue> {
+pub fn validate_answers(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>) -> Vec<FieldIssue> {
     let vis = Visibility::compute(pack, answers);
     validate_with(pack, answers, ctx, &vis)
 }
 
-fn validate_with(
-    pack: &FormPack,
-    answers: &Answers,
-    ctx: &ValidationContext<'_>,
-    vis: &Visibility,
-) -> Vec<FieldIssue> {
+fn validate_with(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>, vis: &Visibility) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
-    let visible: HashMap<&str, &Question> = vis
-        .visible_questions(pack)
-        .map(|(_, q)| (q.id.as_str(), q))
-        .collect();
-    let lookup = |id: &str| {
-        visible
-            .get(id)
-            .map(|q| (*q, Answer::resolve(answers.get(id), q)))
-    };
+    let visible: HashMap<&str, &Question> = vis.visible_questions(pack).map(|(_, q)| (q.id.as_str(), q)).collect();
+    let lookup = |id: &str| visible.get(id).map(|q| (*q, Answer::resolve(answers.get(id), q)));
     for (si, q) in vis.visible_questions(pack) {
-        let mut c = Ctx {
-            ctx,
-            section: pack.sections.get(si).map(|s| s.id.as_str()),
-            top: &q.id,
-            issues: Vec::new(),
-        };
-        let required = q.required
-            || q.required_if
-                .as_ref()
-                .is_some_and(|cond| eval_condition(cond, &lookup, 0));
+        let mut c = Ctx { ctx, section: pack.sections.get(si).map(|s| s.id.as_str()), top: &q.id, issues: Vec::new() };
+        let required = q.required || q.required_if.as_ref().is_some_and(|cond| eval_condition(cond, &lookup, 0));
         check_answer(q, answers.get(&q.id), &q.id, required, &mut c);
         issues.append(&mut c.issues);
     }
-    let known: HashMap<&str, ()> = pack
-        .sections
-        .iter()
-        .flat_map(|s| s.questions.iter())
-        .map(|q| (q.id.as_str(), ()))
-        .collect();
+    let known: HashMap<&str, ()> =
+        pack.sections.iter().flat_map(|s| s.questions.iter()).map(|q| (q.id.as_str(), ())).collect();
     for key in answers.keys() {
         if !key.starts_with('_') && !known.contains_key(key.as_str()) {
             issues.push(FieldIssue {
@@ -374,81 +312,43 @@ fn validate_with(
     issues
 }
 
-fn check_answer(
-    q: &Question,
-    raw: Option<&Value>,
-    path: &str,
-    required: bool,
-    c: &mut Ctx<'_, '_>,
-) {
+fn check_answer(q: &Question, raw: Option<&Value>, path: &str, required: bool, c: &mut Ctx<'_, '_>) {
     if let Some(Value::Object(m)) = raw {
         if let Some(n) = m.get("note") {
             if !n.is_string() && !n.is_null() {
-                c.push(
-                    &format!("{path}.note"),
-                    IssueKind::WrongType,
-                    format!("{}: the note must be text", label(q)),
-                );
+                c.push(&format!("{path}.note"), IssueKind::WrongType, format!("{}: the note must be text", label(q)));
             }
         }
     }
     match Answer::resolve(raw, q) {
         Answer::Absent => {
             if required {
-                c.push(
-                    path,
-                    IssueKind::Missing,
-                    format!("{} is mandatory", label(q)),
-                );
+                c.push(path, IssueKind::Missing, format!("{} is mandatory", label(q)));
             }
         }
         Answer::Declined => {
             if !q.allow_declined {
-                c.push(
-                    path,
-                    IssueKind::DeclinedNotAllowed,
-                    format!("{} cannot be declined", label(q)),
-                );
+                c.push(path, IssueKind::DeclinedNotAllowed, format!("{} cannot be declined", label(q)));
             }
         }
         Answer::Value(v) => check_value(q, v, path, c),
     }
 }
 
-fn expect_token(
-    q: &Question,
-    v: &Value,
-    path: &str,
-    allowed: &[&str],
-    what: &str,
-    c: &mut Ctx<'_, '_>,
-) {
+fn expect_token(q: &Question, v: &Value, path: &str, allowed: &[&str], what: &str, c: &mut Ctx<'_, '_>) {
     match v {
         Value::String(s) if allowed.contains(&s.as_str()) => {}
-        Value::String(s) => c.push(
-            path,
-            IssueKind::UnknownOption,
-            format!("{}: {s:?} is not {what}", label(q)),
-        ),
-        _ => c.push(
-            path,
-            IssueKind::WrongType,
-            format!("{}: expected {what}", label(q)),
-        ),
+        Value::String(s) => c.push(path, IssueKind::UnknownOption, format!("{}: {s:?} is not {what}", label(q))),
+        _ => c.push(path, IssueKind::WrongType, format!("{}: expected {what}", label(q))),
     }
 }
 
 fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
     match q.qtype {
         QuestionType::YesNo => expect_token(q, v, path, &YES_NO_TOKENS, "yes / no / dont_know", c),
-        QuestionType::Frequency => expect_token(
-            q,
-            v,
-            path,
-            &FREQUENCY_TOKENS,
-            "never / sometimes / often / dont_know",
-            c,
-        ),
+        QuestionType::Frequency => {
+            expect_token(q, v, path, &FREQUENCY_TOKENS, "never / sometimes / often / dont_know", c)
+        }
         QuestionType::SingleChoice => {
             let ids: Vec<&str> = q.options.iter().map(|o| o.id.as_str()).collect();
             expect_token(q, v, path, &ids, "one of the options", c)
@@ -461,11 +361,7 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                     match item.as_str() {
                         Some(s) if q.option(s).is_some() => {
                             if seen.contains(&s) {
-                                c.push(
-                                    &p,
-                                    IssueKind::UnknownOption,
-                                    format!("{}: {s:?} chosen twice", label(q)),
-                                );
+                                c.push(&p, IssueKind::UnknownOption, format!("{}: {s:?} chosen twice", label(q)));
                             }
                             seen.push(s);
                         }
@@ -474,19 +370,11 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                             IssueKind::UnknownOption,
                             format!("{}: {s:?} is not one of the options", label(q)),
                         ),
-                        None => c.push(
-                            &p,
-                            IssueKind::WrongType,
-                            format!("{}: expected an option id", label(q)),
-                        ),
+                        None => c.push(&p, IssueKind::WrongType, format!("{}: expected an option id", label(q))),
                     }
                 }
             }
-            _ => c.push(
-                path,
-                IssueKind::WrongType,
-                format!("{}: expected a list of options", label(q)),
-            ),
+            _ => c.push(path, IssueKind::WrongType, format!("{}: expected a list of options", label(q))),
         },
         QuestionType::Text => match v {
             Value::String(s) => {
@@ -501,34 +389,18 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                     }
                 }
             }
-            _ => c.push(
-                path,
-                IssueKind::WrongType,
-                format!("{}: expected text", label(q)),
-            ),
+            _ => c.push(path, IssueKind::WrongType, format!("{}: expected text", label(q))),
         },
         QuestionType::Date => match v.as_str().map(parse_date) {
             Some(Some(days)) => {
                 if let (true, Some(now)) = (q.not_in_future, c.ctx.now) {
                     if days > now.div_euclid(DAY) {
-                        c.push(
-                            path,
-                            IssueKind::InFuture,
-                            format!("{}: date is in the future", label(q)),
-                        );
+                        c.push(path, IssueKind::InFuture, format!("{}: date is in the future", label(q)));
                     }
                 }
             }
-            Some(None) => c.push(
-                path,
-                IssueKind::BadDate,
-                format!("{}: not a valid date (YYYY-MM-DD)", label(q)),
-            ),
-            None => c.push(
-                path,
-                IssueKind::WrongType,
-                format!("{}: expected a date (YYYY-MM-DD)", label(q)),
-            ),
+            Some(None) => c.push(path, IssueKind::BadDate, format!("{}: not a valid date (YYYY-MM-DD)", label(q))),
+            None => c.push(path, IssueKind::WrongType, format!("{}: expected a date (YYYY-MM-DD)", label(q))),
         },
         QuestionType::Datetime => {
             let t = match v {
@@ -540,19 +412,11 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                 Ok(t) => {
                     if let (true, Some(now)) = (q.not_in_future, c.ctx.now) {
                         if t > now {
-                            c.push(
-                                path,
-                                IssueKind::InFuture,
-                                format!("{}: time is in the future", label(q)),
-                            );
+                            c.push(path, IssueKind::InFuture, format!("{}: time is in the future", label(q)));
                         }
                     }
                 }
-                Err(kind) => c.push(
-                    path,
-                    kind,
-                    format!("{}: not a valid date and time (YYYY-MM-DDTHH:MM)", label(q)),
-                ),
+                Err(kind) => c.push(path, kind, format!("{}: not a valid date and time (YYYY-MM-DDTHH:MM)", label(q))),
             }
         }
         QuestionType::Number => match v.as_f64() {
@@ -572,11 +436,7 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                     );
                 }
             }
-            _ => c.push(
-                path,
-                IssueKind::WrongType,
-                format!("{}: expected a number", label(q)),
-            ),
+            _ => c.push(path, IssueKind::WrongType, format!("{}: expected a number", label(q))),
         },
         QuestionType::Person => match v {
             Value::String(id) => {
@@ -590,11 +450,7 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                     }
                 }
             }
-            _ => c.push(
-                path,
-                IssueKind::WrongType,
-                format!("{}: expected a linked person", label(q)),
-            ),
+            _ => c.push(path, IssueKind::WrongType, format!("{}: expected a linked person", label(q))),
         },
         QuestionType::Group => check_group(q, v, path, c),
     }
@@ -602,40 +458,24 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
 
 fn check_group(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
     let Value::Array(items) = v else {
-        c.push(
-            path,
-            IssueKind::WrongType,
-            format!("{}: expected a list", label(q)),
-        );
+        c.push(path, IssueKind::WrongType, format!("{}: expected a list", label(q)));
         return;
     };
     let item_label = q.item_label.as_deref().unwrap_or("item");
     let n = items.len();
     let min = q.min_items.unwrap_or(0) as usize;
     if n < min {
-        c.push(
-            path,
-            IssueKind::TooFewItems,
-            format!("{}: at least {min} {item_label}(s) needed", label(q)),
-        );
+        c.push(path, IssueKind::TooFewItems, format!("{}: at least {min} {item_label}(s) needed", label(q)));
     }
     if let Some(max) = q.max_items {
         if n > max as usize {
-            c.push(
-                path,
-                IssueKind::TooManyItems,
-                format!("{}: at most {max} {item_label}(s) allowed", label(q)),
-            );
+            c.push(path, IssueKind::TooManyItems, format!("{}: at most {max} {item_label}(s) allowed", label(q)));
         }
     }
     for (i, item) in items.iter().enumerate() {
         let ipath = format!("{path}[{i}]");
         let Value::Object(obj) = item else {
-            c.push(
-                &ipath,
-                IssueKind::WrongType,
-                format!("{}: each {item_label} must be an object", label(q)),
-            );
+            c.push(&ipath, IssueKind::WrongType, format!("{}: each {item_label} must be an object", label(q)));
             continue;
         };
         // Visibility of fields within this item (siblings only, in order).
@@ -643,11 +483,7 @@ fn check_group(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
         let mut shown = Vec::with_capacity(q.fields.len());
         for f in &q.fields {
             let fv = {
-                let lookup = |id: &str| {
-                    visible
-                        .get(id)
-                        .map(|fq| (*fq, Answer::resolve(obj.get(id), fq)))
-                };
+                let lookup = |id: &str| visible.get(id).map(|fq| (*fq, Answer::resolve(obj.get(id), fq)));
                 condition_holds(f.show_if.as_ref(), &lookup)
             };
             if fv {
@@ -655,19 +491,12 @@ fn check_group(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
             }
             shown.push(fv);
         }
-        let lookup = |id: &str| {
-            visible
-                .get(id)
-                .map(|fq| (*fq, Answer::resolve(obj.get(id), fq)))
-        };
+        let lookup = |id: &str| visible.get(id).map(|fq| (*fq, Answer::resolve(obj.get(id), fq)));
         for (f, fv) in q.fields.iter().zip(&shown) {
             if !fv {
                 continue;
             }
-            let required = f.required
-                || f.required_if
-                    .as_ref()
-                    .is_some_and(|cnd| eval_condition(cnd, &lookup, 0));
+            let required = f.required || f.required_if.as_ref().is_some_and(|cnd| eval_condition(cnd, &lookup, 0));
             check_answer(f, obj.get(&f.id), &format!("{ipath}.{}", f.id), required, c);
         }
         for key in obj.keys() {
@@ -745,22 +574,14 @@ pub fn evaluate(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>)
     let mut progress = Progress::default();
     for (si, s) in pack.sections.iter().enumerate() {
         let visible = vis.sections.get(si).copied().unwrap_or(false);
-        let n = issues
-            .iter()
-            .filter(|i| i.section_id.as_deref() == Some(s.id.as_str()))
-            .count();
+        let n = issues.iter().filter(|i| i.section_id.as_deref() == Some(s.id.as_str())).count();
         if visible {
             progress.sections_total += 1;
             if n == 0 {
                 progress.sections_complete += 1;
             }
         }
-        sections.push(SectionStatus {
-            id: s.id.clone(),
-            visible,
-            complete: visible && n == 0,
-            issues: n,
-        });
+        sections.push(SectionStatus { id: s.id.clone(), visible, complete: visible && n == 0, issues: n });
     }
     for (_, q) in vis.visible_questions(pack) {
         progress.questions_visible += 1;
@@ -769,11 +590,7 @@ pub fn evaluate(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>)
         }
     }
     Evaluation {
-        visible_sections: sections
-            .iter()
-            .filter(|s| s.visible)
-            .map(|s| s.id.clone())
-            .collect(),
+        visible_sections: sections.iter().filter(|s| s.visible).map(|s| s.id.clone()).collect(),
         sections,
         issues,
         progress,

@@ -53,12 +53,7 @@ pub struct TaskDue {
 
 impl Default for TaskDue {
     fn default() -> Self {
-        TaskDue {
-            marac_referral: 24,
-            idva_referral: 24,
-            concern_for_child: 24,
-            supervisor_review: 72,
-        }
+        TaskDue { marac_referral: 24, idva_referral: 24, concern_for_child: 24, supervisor_review: 72 }
     }
 }
 
@@ -102,10 +97,7 @@ pub fn validate_config(json: &str) -> Vec<PackIssue> {
         Ok(c) => {
             let mut out = Vec::new();
             if c.grading.repeat_window_days == 0 {
-                out.push(PackIssue::new(
-                    "grading.repeat_window_days",
-                    "must be at least 1",
-                ));
+                out.push(PackIssue::new("grading.repeat_window_days", "must be at least 1"));
             }
             if c.grading.repeat_incident_threshold < 2 {
                 out.push(PackIssue::new(
@@ -114,10 +106,7 @@ pub fn validate_config(json: &str) -> Vec<PackIssue> {
                 ));
             }
             if c.daily_review_window_hours == 0 {
-                out.push(PackIssue::new(
-                    "daily_review_window_hours",
-                    "must be at least 1",
-                ));
+                out.push(PackIssue::new("daily_review_window_hours", "must be at least 1"));
             }
             out
         }
@@ -130,6 +119,5 @@ pub fn parse_config(json: &str) -> Result<SafeguardingConfig, FormsError> {
     if !issues.is_empty() {
         return Err(FormsError::InvalidConfig(issues));
     }
-    serde_json::from_str(json)
-        .map_err(|e| FormsError::InvalidConfig(vec![PackIssue::from_serde(&e)]))
+    serde_json::from_str(json).map_err(|e| FormsError::InvalidConfig(vec![PackIssue::from_serde(&e)]))
 }

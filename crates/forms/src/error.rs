@@ -20,9 +20,5 @@ pub enum FormsError {
 }
 
 fn join(issues: &[PackIssue]) -> String {
-    issues
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
+    issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }

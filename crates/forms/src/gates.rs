@@ -70,9 +70,7 @@ pub struct ClosingCodes {
 impl ClosingCodes {
     /// Find a code (case-insensitive).
     pub fn get(&self, code: &str) -> Option<&ClosingCode> {
-        self.codes
-            .iter()
-            .find(|c| c.code.eq_ignore_ascii_case(code.trim()))
+        self.codes.iter().find(|c| c.code.eq_ignore_ascii_case(code.trim()))
     }
 }
 
@@ -90,9 +88,7 @@ pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
     for (i, c) in list.codes.iter().enumerate() {
         let ok = !c.code.is_empty()
             && c.code.len() <= 32
-            && c.code
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+            && c.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if !ok {
             out.push(PackIssue::new(
                 format!("codes[{i}].code"),
@@ -100,24 +96,15 @@ pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
             ));
         }
         if !seen.insert(c.code.to_ascii_uppercase()) {
-            out.push(PackIssue::new(
-                format!("codes[{i}].code"),
-                format!("duplicate code {:?}", c.code),
-            ));
+            out.push(PackIssue::new(format!("codes[{i}].code"), format!("duplicate code {:?}", c.code)));
         }
         if c.label.trim().is_empty() {
-            out.push(PackIssue::new(
-                format!("codes[{i}].label"),
-                "label must not be empty",
-            ));
+            out.push(PackIssue::new(format!("codes[{i}].label"), "label must not be empty"));
         }
         let mut reqs = HashSet::new();
         for (j, r) in c.requires.iter().enumerate() {
             if !reqs.insert(r) {
-                out.push(PackIssue::new(
-                    format!("codes[{i}].requires[{j}]"),
-                    format!("duplicate requirement {r:?}"),
-                ));
+                out.push(PackIssue::new(format!("codes[{i}].requires[{j}]"), format!("duplicate requirement {r:?}")));
             }
         }
     }
@@ -130,8 +117,7 @@ pub fn parse_closing_codes(json: &str) -> Result<ClosingCodes, FormsError> {
     if !issues.is_empty() {
         return Err(FormsError::InvalidCodes(issues));
     }
-    serde_json::from_str(json)
-        .map_err(|e| FormsError::InvalidCodes(vec![PackIssue::from_serde(&e)]))
+    serde_json::from_str(json).map_err(|e| FormsError::InvalidCodes(vec![PackIssue::from_serde(&e)]))
 }
 
 /// What the gate knows about one form of the incident.
@@ -236,12 +222,7 @@ pub struct MissingItem {
 }
 
 /// Missing items for one requirement. `approval` = the code needs approved forms.
-pub(crate) fn missing_for(
-    req: Requirement,
-    approval: bool,
-    code: &str,
-    state: &SafeguardingState,
-) -> Vec<MissingItem> {
+pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &SafeguardingState) -> Vec<MissingItem> {
     let item = |kind, label: String, form_id: Option<&str>, victim_id: Option<&str>| MissingItem {
         kind,
         code: code.to_string(),
@@ -289,20 +270,10 @@ pub(crate) fn missing_for(
     }
     let mk = MissingKind::of(req);
     if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Returned) {
-        return vec![item(
-            mk,
-            format!("Amend and resubmit the returned {}", kind.label()),
-            Some(&f.form_id),
-            None,
-        )];
+        return vec![item(mk, format!("Amend and resubmit the returned {}", kind.label()), Some(&f.form_id), None)];
     }
     if let Some(f) = forms.first() {
-        return vec![item(
-            mk,
-            format!("Submit the draft {}", kind.label()),
-            Some(&f.form_id),
-            None,
-        )];
+        return vec![item(mk, format!("Submit the draft {}", kind.label()), Some(&f.form_id), None)];
     }
     vec![item(mk, format!("Complete a {}", kind.label()), None, None)]
 }
@@ -314,11 +285,7 @@ pub fn missing_items<S: AsRef<str>>(
     state: &SafeguardingState,
 ) -> Vec<MissingItem> {
     let mut out: Vec<MissingItem> = Vec::new();
-    let nonblank: Vec<&str> = selected
-        .iter()
-        .map(|s| s.as_ref().trim())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let nonblank: Vec<&str> = selected.iter().map(|s| s.as_ref().trim()).filter(|s| !s.is_empty()).collect();
     if nonblank.is_empty() {
         out.push(MissingItem {
             kind: MissingKind::NoClosingCode,
@@ -342,9 +309,7 @@ pub fn missing_items<S: AsRef<str>>(
         };
         for req in &code.requires {
             for m in missing_for(*req, code.requires_approval, &code.code, state) {
-                let dup = out.iter().any(|o| {
-                    o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id
-                });
+                let dup = out.iter().any(|o| o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id);
                 if !dup {
                     out.push(m);
                 }

@@ -206,10 +206,7 @@ pub fn suggest_grade(
         if !positive {
             continue;
         }
-        let name = q
-            .number
-            .as_ref()
-            .map_or_else(|| q.id.clone(), |n| format!("Q{n}"));
+        let name = q.number.as_ref().map_or_else(|| q.id.clone(), |n| format!("Q{n}"));
         if q.high_risk {
             s.high_risk_factors.push(q.id.clone());
             if let Some(g) = grading.high_risk_factor_grade {
@@ -233,9 +230,7 @@ pub fn suggest_grade(
             match t.as_str() {
                 "separation" => s.cluster.separation = true,
                 "coercive_control" => s.cluster.coercive_control = true,
-                "physical_violence" | "sexual_violence" => {
-                    s.cluster.physical_or_sexual_violence = true
-                }
+                "physical_violence" | "sexual_violence" => s.cluster.physical_or_sexual_violence = true,
                 "children" => s.children_involved = true,
                 _ => {}
             }
@@ -257,10 +252,7 @@ pub fn suggest_grade(
             code: ReasonCode::Count,
             grade: g,
             question_id: None,
-            message: format!(
-                "{} \"yes\" answers (medium from {}, high from {})",
-                s.yes_count, b.medium, b.high
-            ),
+            message: format!("{} \"yes\" answers (medium from {}, high from {})", s.yes_count, b.medium, b.high),
         });
     }
     s.reasons.append(&mut factor_reasons);
@@ -270,24 +262,16 @@ pub fn suggest_grade(
             code: ReasonCode::ClusterOfThree,
             grade: config.cluster_grade,
             question_id: None,
-            message:
-                "Cluster of three: separation, coercive control and physical or sexual violence"
-                    .into(),
+            message: "Cluster of three: separation, coercive control and physical or sexual violence".into(),
         });
     }
 
     let window = i64::from(config.repeat_window_days).saturating_mul(DAY);
     let from = incident_time.saturating_sub(window);
     let in_window = |t: &&i64| **t >= from && **t <= incident_time;
-    let earlier = history
-        .previous_da_incidents
-        .iter()
-        .filter(in_window)
-        .count();
+    let earlier = history.previous_da_incidents.iter().filter(in_window).count();
     s.incidents_in_window = u32::try_from(earlier).unwrap_or(u32::MAX).saturating_add(1);
-    if config.repeat_incident_threshold > 0
-        && s.incidents_in_window >= config.repeat_incident_threshold
-    {
+    if config.repeat_incident_threshold > 0 && s.incidents_in_window >= config.repeat_incident_threshold {
         s.marac_indicated = true;
         s.reasons.push(Reason {
             code: ReasonCode::RepeatIncidents,
@@ -306,17 +290,9 @@ pub fn suggest_grade(
             code: ReasonCode::RepeatMarac,
             grade: config.repeat_marac_grade,
             question_id: None,
-            message: format!(
-                "Repeat MARAC: a MARAC referral within the last {} days",
-                config.repeat_window_days
-            ),
+            message: format!("Repeat MARAC: a MARAC referral within the last {} days", config.repeat_window_days),
         });
     }
-    s.suggested = s
-        .reasons
-        .iter()
-        .map(|r| r.grade)
-        .max()
-        .unwrap_or(Grade::Standard);
+    s.suggested = s.reasons.iter().map(|r| r.grade).max().unwrap_or(Grade::Standard);
     s
 }

@@ -128,53 +128,38 @@ pub mod sim;
 pub mod time;
 
 pub use answers::{
-    evaluate, is_positive, parse_answers, progress, validate_answers, visible_sections, Answer,
-    Answers, Evaluation, FieldIssue, IssueKind, Progress, SectionStatus, ValidationContext,
-    Visibility,
+    evaluate, is_positive, parse_answers, progress, validate_answers, visible_sections, Answer, Answers, Evaluation,
+    FieldIssue, IssueKind, Progress, SectionStatus, ValidationContext, Visibility,
 };
 pub use config::{parse_config, validate_config, Deadlines, SafeguardingConfig, TaskDue};
 pub use error::FormsError;
 pub use gates::{
-    check_closure, missing_items, parse_closing_codes, validate_closing_codes, ClosingCode,
-    ClosingCodes, FormSummary, MissingItem, MissingKind, Requirement, SafeguardingState,
-    VictimReferralState,
+    check_closure, missing_items, parse_closing_codes, validate_closing_codes, ClosingCode, ClosingCodes, FormSummary,
+    MissingItem, MissingKind, Requirement, SafeguardingState, VictimReferralState,
 };
 pub use grading::{
-    suggest_grade, ClusterOfThree, Grade, GradingConfig, IncidentHistory, Reason, ReasonCode,
-    RiskSuggestion,
+    suggest_grade, ClusterOfThree, Grade, GradingConfig, IncidentHistory, Reason, ReasonCode, RiskSuggestion,
 };
 pub use pack::{
-    check_pack, parse_pack, validate_pack, AnswerSource, ChoiceOption, Condition, CountBands,
-    FormPack, PackGrading, PackIssue, PackKind, Question, QuestionType, Section,
+    check_pack, parse_pack, validate_pack, AnswerSource, ChoiceOption, Condition, CountBands, FormPack, PackGrading,
+    PackIssue, PackKind, Question, QuestionType, Section,
 };
 pub use queue::{
-    build_queue, incident_problems, DailyReviewItem, ProblemKind, QueueIncident, QueueItem,
-    QueueProblem, QueueRisk, SupervisorQueue, TeamCounts,
+    build_queue, incident_problems, DailyReviewItem, ProblemKind, QueueIncident, QueueItem, QueueProblem, QueueRisk,
+    SupervisorQueue, TeamCounts,
 };
 pub use record::{
-    check_submit, generated_tasks, review, submit, FormRecord, FormStatus, Review, ReviewDecision,
-    ReviewError, SubmitIssue, SubmitRejected, Task, TaskKind,
+    check_submit, generated_tasks, review, submit, FormRecord, FormStatus, Review, ReviewDecision, ReviewError,
+    SubmitIssue, SubmitRejected, Task, TaskKind,
 };
 pub use sim::{simulate_shift, ShiftFigures, ShiftParams, SimRng};
 
 /// Shipped packs as `(file name, JSON text)`, embedded at compile time.
 pub const BUILTIN_PACK_SOURCES: [(&str, &str); 4] = [
-    (
-        "dash-style-da-risk.json",
-        include_str!("../../../assets/forms/dash-style-da-risk.json"),
-    ),
-    (
-        "dara-style-da-risk.json",
-        include_str!("../../../assets/forms/dara-style-da-risk.json"),
-    ),
-    (
-        "da-safeguarding-plan.json",
-        include_str!("../../../assets/forms/da-safeguarding-plan.json"),
-    ),
-    (
-        "concern-for-child-care-plan.json",
-        include_str!("../../../assets/forms/concern-for-child-care-plan.json"),
-    ),
+    ("dash-style-da-risk.json", include_str!("../../../assets/forms/dash-style-da-risk.json")),
+    ("dara-style-da-risk.json", include_str!("../../../assets/forms/dara-style-da-risk.json")),
+    ("da-safeguarding-plan.json", include_str!("../../../assets/forms/da-safeguarding-plan.json")),
+    ("concern-for-child-care-plan.json", include_str!("../../../assets/forms/concern-for-child-care-plan.json")),
 ];
 
 /// Shipped closing-code list (JSON text).
@@ -185,10 +170,7 @@ pub const BUILTIN_CONFIG: &str = include_str!("../../../assets/config/safeguardi
 
 /// The shipped packs, parsed and validated (a test guarantees they are valid).
 pub fn builtin_packs() -> Result<Vec<FormPack>, FormsError> {
-    BUILTIN_PACK_SOURCES
-        .iter()
-        .map(|(_, json)| parse_pack(json))
-        .collect()
+    BUILTIN_PACK_SOURCES.iter().map(|(_, json)| parse_pack(json)).collect()
 }
 
 /// The shipped closing-code list.

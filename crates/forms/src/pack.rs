@@ -15,13 +15,8 @@ pub const YES_NO_TOKENS: [&str; 3] = ["yes", "no", "dont_know"];
 /// Tokens of a [`QuestionType::Frequency`] answer (plus [`DECLINED`]).
 pub const FREQUENCY_TOKENS: [&str; 4] = ["never", "sometimes", "often", "dont_know"];
 /// Tags the risk-grading engine understands (see [`crate::grading`]).
-pub const KNOWN_TAGS: [&str; 5] = [
-    "separation",
-    "coercive_control",
-    "physical_violence",
-    "sexual_violence",
-    "children",
-];
+pub const KNOWN_TAGS: [&str; 5] =
+    ["separation", "coercive_control", "physical_violence", "sexual_violence", "children"];
 
 /// What a pack is for. Closing-code gates are satisfied by *kind*, so a force can
 /// replace the shipped DASH pack by its own risk-assessment pack without code changes.
@@ -154,10 +149,7 @@ impl QuestionType {
     pub fn is_scorable(self) -> bool {
         matches!(
             self,
-            QuestionType::YesNo
-                | QuestionType::Frequency
-                | QuestionType::SingleChoice
-                | QuestionType::MultiChoice
+            QuestionType::YesNo | QuestionType::Frequency | QuestionType::SingleChoice | QuestionType::MultiChoice
         )
     }
     /// Name used in messages.
@@ -268,10 +260,7 @@ pub struct Question {
 impl Question {
     /// Whether positive answers count towards the yes total.
     pub fn is_scored(&self) -> bool {
-        self.scored.unwrap_or(matches!(
-            self.qtype,
-            QuestionType::YesNo | QuestionType::Frequency
-        ))
+        self.scored.unwrap_or(matches!(self.qtype, QuestionType::YesNo | QuestionType::Frequency))
     }
 
     /// Option by id.
@@ -379,24 +368,18 @@ impl fmt::Display for PackIssue {
 
 impl PackIssue {
     pub(crate) fn new(location: impl Into<String>, message: impl Into<String>) -> Self {
-        PackIssue {
-            location: location.into(),
-            message: message.into(),
-        }
+        PackIssue { location: location.into(), message: message.into() }
     }
 
     pub(crate) fn from_serde(e: &serde_json::Error) -> Self {
-        PackIssue::new(
-            format!("line {}, column {}", e.line(), e.column()),
-            e.to_string(),
-        )
+        PackIssue::new(format!("line {}, column {}", e.line(), e.column()), e.to_string())
     }
 }
 
 /// Parse and validate a pack. Returns every issue on failure.
 pub fn parse_pack(json: &str) -> Result<FormPack, FormsError> {
-    let pack: FormPack = serde_json::from_str(json)
-        .map_err(|e| FormsError::InvalidPack(vec![PackIssue::from_serde(&e)]))?;
+    let pack: FormPack =
+        serde_json::from_str(json).map_err(|e| FormsError::InvalidPack(vec![PackIssue::from_serde(&e)]))?;
     let issues = check_pack(&pack);
     if issues.is_empty() {
         Ok(pack)
@@ -416,9 +399,7 @@ pub fn validate_pack(json: &str) -> Vec<PackIssue> {
 pub(crate) fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' || b == b'.'
-        })
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-' || b == b'.')
         && !s.starts_with('_')
 }
 
@@ -432,10 +413,7 @@ struct QInfo<'a> {
 pub fn check_pack(pack: &FormPack) -> Vec<PackIssue> {
     let mut issues = Vec::new();
     if !valid_id(&pack.id) {
-        issues.push(PackIssue::new(
-            "id",
-            format!("invalid pack id {:?}: use 1-64 of a-z 0-9 . _ -", pack.id),
-        ));
+        issues.push(PackIssue::new("id", format!("invalid pack id {:?}: use 1-64 of a-z 0-9 . _ -", pack.id)));
     }
     if pack.version.trim().is_empty() {
         issues.push(PackIssue::new("version", "version must not be empty"));
@@ -444,10 +422,7 @@ pub fn check_pack(pack: &FormPack) -> Vec<PackIssue> {
         issues.push(PackIssue::new("title", "title must not be empty"));
     }
     if pack.sections.is_empty() {
-        issues.push(PackIssue::new(
-            "sections",
-            "a pack needs at least one section",
-        ));
+        issues.push(PackIssue::new("sections", "a pack needs at least one section"));
     }
     if let Some(g) = &pack.grading {
         if let Some(b) = g.count_bands {
@@ -467,36 +442,21 @@ pub fn check_pack(pack: &FormPack) -> Vec<PackIssue> {
     for (si, s) in pack.sections.iter().enumerate() {
         let sloc = format!("sections[{si}]");
         if !valid_id(&s.id) {
-            issues.push(PackIssue::new(
-                format!("{sloc}.id"),
-                format!("invalid section id {:?}", s.id),
-            ));
+            issues.push(PackIssue::new(format!("{sloc}.id"), format!("invalid section id {:?}", s.id)));
         }
         if !section_ids.insert(s.id.as_str()) {
-            issues.push(PackIssue::new(
-                format!("{sloc}.id"),
-                format!("duplicate section id {:?}", s.id),
-            ));
+            issues.push(PackIssue::new(format!("{sloc}.id"), format!("duplicate section id {:?}", s.id)));
         }
         if s.title.trim().is_empty() {
-            issues.push(PackIssue::new(
-                format!("{sloc}.title"),
-                "title must not be empty",
-            ));
+            issues.push(PackIssue::new(format!("{sloc}.title"), "title must not be empty"));
         }
         if s.questions.is_empty() {
-            issues.push(PackIssue::new(
-                format!("{sloc}.questions"),
-                "a section needs at least one question",
-            ));
+            issues.push(PackIssue::new(format!("{sloc}.questions"), "a section needs at least one question"));
         }
         for (qi, q) in s.questions.iter().enumerate() {
             let qloc = format!("{sloc}.questions[{qi}]");
             if index.contains_key(q.id.as_str()) {
-                issues.push(PackIssue::new(
-                    format!("{qloc}.id"),
-                    format!("duplicate question id {:?}", q.id),
-                ));
+                issues.push(PackIssue::new(format!("{qloc}.id"), format!("duplicate question id {:?}", q.id)));
             } else {
                 index.insert(&q.id, QInfo { q, order });
             }
@@ -564,30 +524,20 @@ fn check_group_fields(q: &Question, qloc: &str, issues: &mut Vec<PackIssue>) {
             ));
         }
         check_question(f, &floc, true, issues);
-        for (name, cond, earlier_only) in [
-            ("show_if", &f.show_if, true),
-            ("required_if", &f.required_if, false),
-        ] {
+        for (name, cond, earlier_only) in [("show_if", &f.show_if, true), ("required_if", &f.required_if, false)] {
             if let Some(c) = cond {
                 let lookup = |id: &str| {
                     if earlier_only {
                         seen.get(id).map(|(_, q)| (*q, true))
                     } else {
-                        q.fields
-                            .iter()
-                            .position(|x| x.id == id)
-                            .map(|p| (&q.fields[p], p != fi))
+                        q.fields.iter().position(|x| x.id == id).map(|p| (&q.fields[p], p != fi))
                     }
                 };
                 check_condition(
                     c,
                     &format!("{floc}.{name}"),
                     &lookup,
-                    if earlier_only {
-                        "an earlier field of the same group"
-                    } else {
-                        "another field of the same group"
-                    },
+                    if earlier_only { "an earlier field of the same group" } else { "another field of the same group" },
                     issues,
                     0,
                 );
@@ -599,23 +549,10 @@ fn check_group_fields(q: &Question, qloc: &str, issues: &mut Vec<PackIssue>) {
 
 fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<PackIssue>) {
     let mut push = |field: &str, msg: String| {
-        issues.push(PackIssue::new(
-            if field.is_empty() {
-                loc.to_string()
-            } else {
-                format!("{loc}.{field}")
-            },
-            msg,
-        ))
+        issues.push(PackIssue::new(if field.is_empty() { loc.to_string() } else { format!("{loc}.{field}") }, msg))
     };
     if !valid_id(&q.id) {
-        push(
-            "id",
-            format!(
-                "invalid question id {:?}: use 1-64 of a-z 0-9 . _ - (not starting with _)",
-                q.id
-            ),
-        );
+        push("id", format!("invalid question id {:?}: use 1-64 of a-z 0-9 . _ - (not starting with _)", q.id));
     }
     if q.text.trim().is_empty() {
         push("text", "text must not be empty".into());
@@ -629,29 +566,17 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         let mut ids = HashSet::new();
         for (oi, o) in q.options.iter().enumerate() {
             if !valid_id(&o.id) || o.id == DECLINED {
-                push(
-                    &format!("options[{oi}].id"),
-                    format!("invalid option id {:?} (\"declined\" is reserved)", o.id),
-                );
+                push(&format!("options[{oi}].id"), format!("invalid option id {:?} (\"declined\" is reserved)", o.id));
             }
             if !ids.insert(o.id.as_str()) {
-                push(
-                    &format!("options[{oi}].id"),
-                    format!("duplicate option id {:?}", o.id),
-                );
+                push(&format!("options[{oi}].id"), format!("duplicate option id {:?}", o.id));
             }
             if o.label.trim().is_empty() {
-                push(
-                    &format!("options[{oi}].label"),
-                    "label must not be empty".into(),
-                );
+                push(&format!("options[{oi}].label"), "label must not be empty".into());
             }
         }
     } else if !q.options.is_empty() {
-        push(
-            "options",
-            format!("options are not allowed on a {} question", t.name()),
-        );
+        push("options", format!("options are not allowed on a {} question", t.name()));
     }
     if t == QuestionType::Group {
         if in_group {
@@ -662,10 +587,7 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         }
         if let (Some(a), Some(b)) = (q.min_items, q.max_items) {
             if a > b {
-                push(
-                    "min_items",
-                    format!("min_items ({a}) exceeds max_items ({b})"),
-                );
+                push("min_items", format!("min_items ({a}) exceeds max_items ({b})"));
             }
         }
         if q.max_items == Some(0) {
@@ -673,16 +595,10 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         }
     } else {
         if !q.fields.is_empty() {
-            push(
-                "fields",
-                format!("fields are not allowed on a {} question", t.name()),
-            );
+            push("fields", format!("fields are not allowed on a {} question", t.name()));
         }
         if q.min_items.is_some() || q.max_items.is_some() {
-            push(
-                "min_items",
-                "min_items/max_items are only for groups".into(),
-            );
+            push("min_items", "min_items/max_items are only for groups".into());
         }
     }
     if q.max_length.is_some() && t != QuestionType::Text {
@@ -697,35 +613,20 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         }
     }
     if q.not_in_future && !matches!(t, QuestionType::Date | QuestionType::Datetime) {
-        push(
-            "not_in_future",
-            "not_in_future is only for date/datetime questions".into(),
-        );
+        push("not_in_future", "not_in_future is only for date/datetime questions".into());
     }
     if !t.is_scorable() {
         if q.scored == Some(true) {
-            push(
-                "scored",
-                format!("a {} question cannot be scored", t.name()),
-            );
+            push("scored", format!("a {} question cannot be scored", t.name()));
         }
         if q.high_risk {
-            push(
-                "high_risk",
-                format!("a {} question cannot be a high-risk factor", t.name()),
-            );
+            push("high_risk", format!("a {} question cannot be a high-risk factor", t.name()));
         }
         if q.suggest_grade.is_some() {
-            push(
-                "suggest_grade",
-                format!("a {} question cannot suggest a grade", t.name()),
-            );
+            push("suggest_grade", format!("a {} question cannot suggest a grade", t.name()));
         }
         if !q.tags.is_empty() {
-            push(
-                "tags",
-                format!("a {} question cannot carry grading tags", t.name()),
-            );
+            push("tags", format!("a {} question cannot carry grading tags", t.name()));
         }
     }
     if in_group && (q.scored == Some(true) || q.high_risk || !q.tags.is_empty()) {
@@ -733,10 +634,7 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
     }
     for (ti, tag) in q.tags.iter().enumerate() {
         if !KNOWN_TAGS.contains(&tag.as_str()) {
-            push(
-                &format!("tags[{ti}]"),
-                format!("unknown tag {tag:?} (known: {})", KNOWN_TAGS.join(", ")),
-            );
+            push(&format!("tags[{ti}]"), format!("unknown tag {tag:?} (known: {})", KNOWN_TAGS.join(", ")));
         }
     }
 }
@@ -768,22 +666,13 @@ fn check_condition<'a>(
         return;
     }
     let has_q = c.question.is_some();
-    let forms = [has_q, c.all.is_some(), c.any.is_some(), c.not.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let forms = [has_q, c.all.is_some(), c.any.is_some(), c.not.is_some()].iter().filter(|b| **b).count();
     if forms != 1 {
-        issues.push(PackIssue::new(
-            loc,
-            "a condition needs exactly one of \"question\", \"all\", \"any\", \"not\"",
-        ));
+        issues.push(PackIssue::new(loc, "a condition needs exactly one of \"question\", \"all\", \"any\", \"not\""));
         return;
     }
     if let Some(id) = &c.question {
-        let tests = [c.equals.is_some(), c.one_of.is_some(), c.answered.is_some()]
-            .iter()
-            .filter(|b| **b)
-            .count();
+        let tests = [c.equals.is_some(), c.one_of.is_some(), c.answered.is_some()].iter().filter(|b| **b).count();
         if tests != 1 {
             issues.push(PackIssue::new(
                 loc,
@@ -792,19 +681,12 @@ fn check_condition<'a>(
         }
         match lookup(id) {
             None => issues.push(PackIssue::new(loc, format!("unknown question id {id:?}"))),
-            Some((_, false)) => issues.push(PackIssue::new(
-                loc,
-                format!("question {id:?} must be {scope}"),
-            )),
+            Some((_, false)) => issues.push(PackIssue::new(loc, format!("question {id:?} must be {scope}"))),
             Some((q, true)) => {
                 if q.qtype == QuestionType::Group && c.answered.is_none() {
-                    issues.push(PackIssue::new(
-                        loc,
-                        format!("group {id:?} can only be tested with \"answered\""),
-                    ));
+                    issues.push(PackIssue::new(loc, format!("group {id:?} can only be tested with \"answered\"")));
                 }
-                let tokens: Vec<&String> =
-                    c.equals.iter().chain(c.one_of.iter().flatten()).collect();
+                let tokens: Vec<&String> = c.equals.iter().chain(c.one_of.iter().flatten()).collect();
                 if c.one_of.as_ref().is_some_and(|v| v.is_empty()) {
                     issues.push(PackIssue::new(loc, "\"one_of\" must not be empty"));
                 }
@@ -812,10 +694,7 @@ fn check_condition<'a>(
                     if !token_ok(q, t) {
                         issues.push(PackIssue::new(
                             loc,
-                            format!(
-                                "{t:?} is not a valid answer of {} question {id:?}",
-                                q.qtype.name()
-                            ),
+                            format!("{t:?} is not a valid answer of {} question {id:?}", q.qtype.name()),
                         ));
                     }
                 }
@@ -826,20 +705,10 @@ fn check_condition<'a>(
     for (name, list) in [("all", &c.all), ("any", &c.any)] {
         if let Some(list) = list {
             if list.is_empty() {
-                issues.push(PackIssue::new(
-                    format!("{loc}.{name}"),
-                    format!("\"{name}\" must not be empty"),
-                ));
+                issues.push(PackIssue::new(format!("{loc}.{name}"), format!("\"{name}\" must not be empty")));
             }
             for (i, sub) in list.iter().enumerate() {
-                check_condition(
-                    sub,
-                    &format!("{loc}.{name}[{i}]"),
-                    lookup,
-                    scope,
-                    issues,
-                    depth + 1,
-                );
+                check_condition(sub, &format!("{loc}.{name}[{i}]"), lookup, scope, issues, depth + 1);
             }
         }
     }

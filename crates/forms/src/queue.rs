@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{hours, SafeguardingConfig};
 use crate::gates::{
-    missing_for, missing_items, ClosingCodes, MissingItem, MissingKind, Requirement,
-    SafeguardingState,
+    missing_for, missing_items, ClosingCodes, MissingItem, MissingKind, Requirement, SafeguardingState,
 };
 use crate::grading::Grade;
 use crate::record::FormStatus;
@@ -97,13 +96,7 @@ impl QueueRisk {
         }
     }
     fn of(state: &SafeguardingState) -> QueueRisk {
-        match state
-            .forms
-            .iter()
-            .filter(|f| f.status.is_submitted())
-            .filter_map(|f| f.officer_grade)
-            .max()
-        {
+        match state.forms.iter().filter(|f| f.status.is_submitted()).filter_map(|f| f.officer_grade).max() {
             Some(Grade::High) => QueueRisk::High,
             Some(Grade::Medium) => QueueRisk::Medium,
             Some(Grade::Standard) => QueueRisk::Standard,
@@ -217,23 +210,16 @@ pub fn incident_problems(
             continue;
         };
         for req in &code.requires {
-            let deadline = inc
-                .occurred_at
-                .saturating_add(hours(deadline_hours(config, *req)));
+            let deadline = inc.occurred_at.saturating_add(hours(deadline_hours(config, *req)));
             // Approval is reported below as "unreviewed" for every submitted form.
             for m in missing_for(*req, false, &code.code, &inc.state) {
-                let dup = problems.iter().any(|p| {
-                    p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id
-                });
+                let dup =
+                    problems.iter().any(|p| p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id);
                 if dup {
                     continue;
                 }
                 problems.push(QueueProblem {
-                    kind: if now > deadline {
-                        ProblemKind::Overdue
-                    } else {
-                        ProblemKind::Missing
-                    },
+                    kind: if now > deadline { ProblemKind::Overdue } else { ProblemKind::Missing },
                     item: m.kind,
                     label: m.label,
                     deadline,
@@ -250,11 +236,7 @@ pub fn incident_problems(
         let from = f.submitted_at.unwrap_or(inc.occurred_at);
         let deadline = from.saturating_add(hours(config.deadlines_hours.supervisor_review));
         problems.push(QueueProblem {
-            kind: if now > deadline {
-                ProblemKind::ReviewOverdue
-            } else {
-                ProblemKind::Unreviewed
-            },
+            kind: if now > deadline { ProblemKind::ReviewOverdue } else { ProblemKind::Unreviewed },
             item: MissingKind::SupervisorApproval,
             label: format!("Review the submitted {}", f.kind.label()),
             deadline,
@@ -262,12 +244,7 @@ pub fn incident_problems(
             victim_id: None,
         });
     }
-    problems.sort_by(|a, b| {
-        b.kind
-            .is_overdue()
-            .cmp(&a.kind.is_overdue())
-            .then(a.deadline.cmp(&b.deadline))
-    });
+    problems.sort_by(|a, b| b.kind.is_overdue().cmp(&a.kind.is_overdue()).then(a.deadline.cmp(&b.deadline)));
     problems
 }
 
@@ -305,11 +282,7 @@ pub fn build_queue(
             occurred_at: inc.occurred_at,
             age_secs: now.saturating_sub(inc.occurred_at),
             closed: inc.closed_at.is_some(),
-            next_deadline: problems
-                .iter()
-                .map(|p| p.deadline)
-                .min()
-                .unwrap_or(i64::MAX),
+            next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
             problems,
         };
         if item.is_overdue() {
@@ -327,12 +300,8 @@ pub fn build_queue(
 
     let from = now.saturating_sub(hours(config.daily_review_window_hours));
     for inc in incidents {
-        let flagged = inc
-            .codes
-            .iter()
-            .any(|c| codes.get(c).is_some_and(|c| c.daily_review));
-        if !flagged || !(in_window(inc.closed_at, from, now) || in_window(inc.coded_at, from, now))
-        {
+        let flagged = inc.codes.iter().any(|c| codes.get(c).is_some_and(|c| c.daily_review));
+        if !flagged || !(in_window(inc.closed_at, from, now) || in_window(inc.coded_at, from, now)) {
             continue;
         }
         let missing = missing_items(codes, &inc.codes, &inc.state);

@@ -138,16 +138,10 @@ pub enum SubmitIssue {
 pub struct SubmitRejected(pub Vec<SubmitIssue>);
 
 /// Every reason the record cannot be submitted (empty = can submit).
-pub fn check_submit(
-    record: &FormRecord,
-    pack: &FormPack,
-    ctx: &ValidationContext<'_>,
-) -> Vec<SubmitIssue> {
+pub fn check_submit(record: &FormRecord, pack: &FormPack, ctx: &ValidationContext<'_>) -> Vec<SubmitIssue> {
     let mut out = Vec::new();
     if !record.status.is_editable() {
-        out.push(SubmitIssue::NotEditable {
-            status: record.status,
-        });
+        out.push(SubmitIssue::NotEditable { status: record.status });
     }
     if record.pack_id != pack.id || record.pack_version != pack.version {
         out.push(SubmitIssue::PackMismatch {
@@ -155,11 +149,7 @@ pub fn check_submit(
             pack: format!("{}@{}", pack.id, pack.version),
         });
     }
-    out.extend(
-        validate_answers(pack, &record.answers, ctx)
-            .into_iter()
-            .map(SubmitIssue::Field),
-    );
+    out.extend(validate_answers(pack, &record.answers, ctx).into_iter().map(SubmitIssue::Field));
     if pack.requires_grade {
         if record.officer_grade.is_none() {
             out.push(SubmitIssue::MissingGrade);

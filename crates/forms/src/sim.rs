@@ -9,9 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::SafeguardingConfig;
-use crate::gates::{
-    check_closure, ClosingCodes, FormSummary, SafeguardingState, VictimReferralState,
-};
+use crate::gates::{check_closure, ClosingCodes, FormSummary, SafeguardingState, VictimReferralState};
 use crate::grading::Grade;
 use crate::pack::PackKind;
 use crate::queue::{build_queue, QueueIncident};
@@ -109,14 +107,11 @@ fn form(rng: &mut SimRng, id: String, kind: PackKind, done: bool, at: i64) -> Op
             _ => FormStatus::Returned,
         }
     };
-    let officer_grade =
-        (kind == PackKind::RiskAssessment && status != FormStatus::Draft).then(|| {
-            match rng.below(3) {
-                0 => Grade::Standard,
-                1 => Grade::Medium,
-                _ => Grade::High,
-            }
-        });
+    let officer_grade = (kind == PackKind::RiskAssessment && status != FormStatus::Draft).then(|| match rng.below(3) {
+        0 => Grade::Standard,
+        1 => Grade::Medium,
+        _ => Grade::High,
+    });
     Some(FormSummary {
         form_id: id,
         pack_id: format!("sim-{kind:?}").to_lowercase(),
@@ -128,16 +123,9 @@ fn form(rng: &mut SimRng, id: String, kind: PackKind, done: bool, at: i64) -> Op
 }
 
 /// Run the simulation. Uses codes `DA` and `CFAC` from `codes`.
-pub fn simulate_shift(
-    params: &ShiftParams,
-    codes: &ClosingCodes,
-    config: &SafeguardingConfig,
-) -> ShiftFigures {
+pub fn simulate_shift(params: &ShiftParams, codes: &ClosingCodes, config: &SafeguardingConfig) -> ShiftFigures {
     let mut rng = SimRng::new(params.seed);
-    let mut f = ShiftFigures {
-        incidents: params.incidents,
-        ..ShiftFigures::default()
-    };
+    let mut f = ShiftFigures { incidents: params.incidents, ..ShiftFigures::default() };
     let p = params.completion_percent;
     let mut incidents = Vec::with_capacity(params.incidents);
     let mut truth = Vec::with_capacity(params.incidents);
@@ -159,10 +147,7 @@ pub fn simulate_shift(
         let mut codes_applied = Vec::new();
         if da {
             codes_applied.push("DA".to_string());
-            for (n, kind) in [PackKind::RiskAssessment, PackKind::SafeguardingPlan]
-                .into_iter()
-                .enumerate()
-            {
+            for (n, kind) in [PackKind::RiskAssessment, PackKind::SafeguardingPlan].into_iter().enumerate() {
                 let done = rng.percent(p);
                 complete &= done;
                 if let Some(s) = form(&mut rng, format!("inc{i}-f{n}"), kind, done, sub_at) {
@@ -187,13 +172,7 @@ pub fn simulate_shift(
             codes_applied.push("CFAC".to_string());
             let done = rng.percent(p);
             complete &= done;
-            if let Some(s) = form(
-                &mut rng,
-                format!("inc{i}-f9"),
-                PackKind::CarePlan,
-                done,
-                sub_at,
-            ) {
+            if let Some(s) = form(&mut rng, format!("inc{i}-f9"), PackKind::CarePlan, done, sub_at) {
                 state.forms.push(s);
             }
         }
@@ -225,18 +204,14 @@ pub fn simulate_shift(
         });
     }
     let queue = build_queue(&incidents, codes, config, params.now);
-    let on_queue: std::collections::HashSet<&str> =
-        queue.items.iter().map(|q| q.incident_id.as_str()).collect();
+    let on_queue: std::collections::HashSet<&str> = queue.items.iter().map(|q| q.incident_id.as_str()).collect();
     f.incomplete_in_queue = incidents
         .iter()
         .zip(&truth)
         .filter(|(inc, complete)| !**complete && on_queue.contains(inc.id.as_str()))
         .count();
-    f.incomplete_in_queue_percent = if f.incomplete == 0 {
-        100.0
-    } else {
-        f.incomplete_in_queue as f64 * 100.0 / f.incomplete as f64
-    };
+    f.incomplete_in_queue_percent =
+        if f.incomplete == 0 { 100.0 } else { f.incomplete_in_queue as f64 * 100.0 / f.incomplete as f64 };
     f.queue_items = queue.items.len();
     f.overdue_items = queue.items.iter().filter(|i| i.is_overdue()).count();
     f.daily_review_items = queue.daily_review.len();

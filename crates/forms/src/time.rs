@@ -116,10 +116,7 @@ mod tests {
     fn datetimes() {
         assert_eq!(parse_datetime("1970-01-01T00:00Z"), Some(0));
         assert_eq!(parse_datetime("2024-06-01T08:30:15Z"), Some(1_717_230_615));
-        assert_eq!(
-            parse_datetime("2024-06-01T09:30:15+01:00"),
-            Some(1_717_230_615)
-        );
+        assert_eq!(parse_datetime("2024-06-01T09:30:15+01:00"), Some(1_717_230_615));
         assert_eq!(parse_datetime("2024-06-01 08:30"), Some(1_717_230_600));
         assert_eq!(parse_datetime("2024-06-01T24:00Z"), None);
         assert_eq!(parse_datetime("2024-06-01T08:30+1"), None);

@@ -50,10 +50,7 @@ const NOW: i64 = 1_717_230_600; // 2024-06-01T08:30Z
 
 fn issues(a: Value) -> Vec<FieldIssue> {
     let linked = vec!["nom-1".to_string(), "nom-2".to_string()];
-    let ctx = ValidationContext {
-        linked_nominals: Some(&linked),
-        now: Some(NOW),
-    };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW) };
     validate_answers(&pack(), &answers(a), &ctx)
 }
 
@@ -78,109 +75,33 @@ fn every_issue_kind_is_reported_with_its_path() {
         (json!({}), "yn", IssueKind::Missing),
         (json!({"yn": true}), "yn", IssueKind::WrongType),
         (json!({"yn": "maybe"}), "yn", IssueKind::UnknownOption),
-        (
-            json!({"yn": "no", "fq": "always"}),
-            "fq",
-            IssueKind::UnknownOption,
-        ),
-        (
-            json!({"yn": "no", "one": "z"}),
-            "one",
-            IssueKind::UnknownOption,
-        ),
+        (json!({"yn": "no", "fq": "always"}), "fq", IssueKind::UnknownOption),
+        (json!({"yn": "no", "one": "z"}), "one", IssueKind::UnknownOption),
         (json!({"yn": "no", "one": 3}), "one", IssueKind::WrongType),
-        (
-            json!({"yn": "no", "many": ["x", "q"]}),
-            "many[1]",
-            IssueKind::UnknownOption,
-        ),
-        (
-            json!({"yn": "no", "many": ["x", "x"]}),
-            "many[1]",
-            IssueKind::UnknownOption,
-        ),
-        (
-            json!({"yn": "no", "many": "x"}),
-            "many",
-            IssueKind::WrongType,
-        ),
+        (json!({"yn": "no", "many": ["x", "q"]}), "many[1]", IssueKind::UnknownOption),
+        (json!({"yn": "no", "many": ["x", "x"]}), "many[1]", IssueKind::UnknownOption),
+        (json!({"yn": "no", "many": "x"}), "many", IssueKind::WrongType),
         (json!({"yn": "no", "t": "toolong"}), "t", IssueKind::TooLong),
         (json!({"yn": "no", "t": 5}), "t", IssueKind::WrongType),
-        (
-            json!({"yn": "no", "d": "2024-02-30"}),
-            "d",
-            IssueKind::BadDate,
-        ),
-        (
-            json!({"yn": "no", "d": "31/05/2024"}),
-            "d",
-            IssueKind::BadDate,
-        ),
-        (
-            json!({"yn": "no", "d": 20240531}),
-            "d",
-            IssueKind::WrongType,
-        ),
-        (
-            json!({"yn": "no", "d": "2024-06-02"}),
-            "d",
-            IssueKind::InFuture,
-        ),
-        (
-            json!({"yn": "no", "dt": "2024-06-01T09:00Z"}),
-            "dt",
-            IssueKind::InFuture,
-        ),
-        (
-            json!({"yn": "no", "dt": "yesterday"}),
-            "dt",
-            IssueKind::BadDate,
-        ),
+        (json!({"yn": "no", "d": "2024-02-30"}), "d", IssueKind::BadDate),
+        (json!({"yn": "no", "d": "31/05/2024"}), "d", IssueKind::BadDate),
+        (json!({"yn": "no", "d": 20240531}), "d", IssueKind::WrongType),
+        (json!({"yn": "no", "d": "2024-06-02"}), "d", IssueKind::InFuture),
+        (json!({"yn": "no", "dt": "2024-06-01T09:00Z"}), "dt", IssueKind::InFuture),
+        (json!({"yn": "no", "dt": "yesterday"}), "dt", IssueKind::BadDate),
         (json!({"yn": "no", "n": 18}), "n", IssueKind::OutOfRange),
         (json!({"yn": "no", "n": "7"}), "n", IssueKind::WrongType),
-        (
-            json!({"yn": "no", "p": "nom-9"}),
-            "p",
-            IssueKind::UnknownPerson,
-        ),
+        (json!({"yn": "no", "p": "nom-9"}), "p", IssueKind::UnknownPerson),
         (json!({"yn": "no", "p": 1}), "p", IssueKind::WrongType),
         (json!({"yn": "no"}), "strict", IssueKind::Missing),
-        (
-            json!({"yn": "no", "strict": {"declined": true}}),
-            "strict",
-            IssueKind::DeclinedNotAllowed,
-        ),
+        (json!({"yn": "no", "strict": {"declined": true}}), "strict", IssueKind::DeclinedNotAllowed),
         (json!({"yn": "yes"}), "why", IssueKind::Missing),
-        (
-            json!({"yn": "no", "zz": 1}),
-            "zz",
-            IssueKind::UnknownQuestion,
-        ),
-        (
-            json!({"yn": {"value": "yes", "note": 5}, "why": "x"}),
-            "yn.note",
-            IssueKind::WrongType,
-        ),
-        (
-            json!({"yn": "no", "strict": "s", "many": ["y"]}),
-            "kids",
-            IssueKind::Missing,
-        ),
-        (
-            json!({"yn": "no", "strict": "s", "many": ["y"], "kids": {"child": "nom-1"}}),
-            "kids",
-            IssueKind::WrongType,
-        ),
-        (
-            json!({"yn": "no", "strict": "s", "many": ["y"], "kids": [1]}),
-            "kids[0]",
-            IssueKind::WrongType,
-        ),
-        (
-            json!({"yn": "no", "strict": "s", "many": ["y"], "kids": [{}, {}, {}]}),
-            "kids",
-            IssueKind::TooManyItems,
-        ),
+        (json!({"yn": "no", "zz": 1}), "zz", IssueKind::UnknownQuestion),
+        (json!({"yn": {"value": "yes", "note": 5}, "why": "x"}), "yn.note", IssueKind::WrongType),
+        (json!({"yn": "no", "strict": "s", "many": ["y"]}), "kids", IssueKind::Missing),
+        (json!({"yn": "no", "strict": "s", "many": ["y"], "kids": {"child": "nom-1"}}), "kids", IssueKind::WrongType),
+        (json!({"yn": "no", "strict": "s", "many": ["y"], "kids": [1]}), "kids[0]", IssueKind::WrongType),
+        (json!({"yn": "no", "strict": "s", "many": ["y"], "kids": [{}, {}, {}]}), "kids", IssueKind::TooManyItems),
         (
             json!({"yn": "no", "strict": "s", "many": ["y"], "kids": [{"child": "nom-1"}]}),
             "kids[0].sent",
@@ -204,10 +125,7 @@ fn every_issue_kind_is_reported_with_its_path() {
     ];
     for (a, path, kind) in table {
         let got = kinds(a.clone());
-        assert!(
-            got.contains(&(path.to_string(), kind)),
-            "{a}: want {path} {kind:?}, got {got:?}"
-        );
+        assert!(got.contains(&(path.to_string(), kind)), "{a}: want {path} {kind:?}, got {got:?}");
     }
 }
 
@@ -215,21 +133,11 @@ fn every_issue_kind_is_reported_with_its_path() {
 fn declined_and_empty_forms() {
     // Declined satisfies "required"; both spellings.
     assert_eq!(kinds(json!({"yn": "declined", "strict": "s"})), vec![]);
-    assert_eq!(
-        kinds(json!({"yn": {"declined": true, "note": "victim upset"}, "strict": "s"})),
-        vec![]
-    );
+    assert_eq!(kinds(json!({"yn": {"declined": true, "note": "victim upset"}, "strict": "s"})), vec![]);
     // "declined" text is just text for a text question (strict is text, allow_declined=false).
     assert_eq!(kinds(json!({"yn": "no", "strict": "declined"})), vec![]);
     // null / "" / [] / {"declined": false} mean not answered.
-    for empty in [
-        json!(null),
-        json!(""),
-        json!("   "),
-        json!([]),
-        json!({"declined": false}),
-        json!({"value": null}),
-    ] {
+    for empty in [json!(null), json!(""), json!("   "), json!([]), json!({"declined": false}), json!({"value": null})] {
         let got = kinds(json!({"yn": empty, "strict": "s"}));
         assert_eq!(got, vec![("yn".to_string(), IssueKind::Missing)], "{empty}");
     }
@@ -238,10 +146,7 @@ fn declined_and_empty_forms() {
 #[test]
 fn hidden_sections_are_not_validated() {
     // Section b hidden (many does not include y): bad kids answer ignored.
-    assert_eq!(
-        kinds(json!({"yn": "no", "strict": "s", "many": ["x"], "kids": "garbage"})),
-        vec![]
-    );
+    assert_eq!(kinds(json!({"yn": "no", "strict": "s", "many": ["x"], "kids": "garbage"})), vec![]);
     // "why" hidden when yn = no, even if its answer is garbage.
     assert_eq!(kinds(json!({"yn": "no", "strict": "s", "why": 42})), vec![]);
 }
@@ -261,10 +166,7 @@ fn issues_carry_section_ids_and_progress_counts_visible_sections() {
 
     let a = answers(json!({"yn": "no", "many": ["y"], "strict": "s"}));
     let pr = progress(&p, &a, &ctx);
-    assert_eq!(
-        (pr.sections_complete, pr.sections_total, pr.percent()),
-        (1, 2, 50)
-    );
+    assert_eq!((pr.sections_complete, pr.sections_total, pr.percent()), (1, 2, 50));
     assert_eq!(pr.questions_visible, 11);
     assert_eq!(pr.questions_answered, 3);
 
@@ -279,39 +181,22 @@ fn issues_carry_section_ids_and_progress_counts_visible_sections() {
 fn context_checks_are_skipped_without_context() {
     let p = pack();
     let a = answers(json!({"yn": "no", "strict": "s", "p": "anyone", "d": "2999-01-01"}));
-    assert_eq!(
-        validate_answers(&p, &a, &ValidationContext::default()),
-        vec![]
-    );
+    assert_eq!(validate_answers(&p, &a, &ValidationContext::default()), vec![]);
 }
 
 #[test]
 fn parse_answers_requires_an_object() {
     assert!(parse_answers(r#"{"q1":"yes"}"#).is_ok());
-    assert!(matches!(
-        parse_answers("[1]"),
-        Err(FormsError::InvalidAnswers(_))
-    ));
-    assert!(matches!(
-        parse_answers("{"),
-        Err(FormsError::InvalidAnswers(_))
-    ));
+    assert!(matches!(parse_answers("[1]"), Err(FormsError::InvalidAnswers(_))));
+    assert!(matches!(parse_answers("{"), Err(FormsError::InvalidAnswers(_))));
 }
 
 #[test]
 fn shipped_care_plan_conditional_rules() {
-    let p = builtin_packs()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.id == "concern-for-child-care-plan")
-        .unwrap();
+    let p = builtin_packs().unwrap().into_iter().find(|p| p.id == "concern-for-child-care-plan").unwrap();
     let ctx = ValidationContext::default();
-    let paths = |a: Value| -> Vec<String> {
-        validate_answers(&p, &answers(a), &ctx)
-            .into_iter()
-            .map(|i| i.path)
-            .collect()
-    };
+    let paths =
+        |a: Value| -> Vec<String> { validate_answers(&p, &answers(a), &ctx).into_iter().map(|i| i.path).collect() };
     let got = paths(json!({"encompass_sent": "yes"}));
     assert!(got.contains(&"encompass_time".to_string()), "{got:?}");
     let got = paths(json!({"encompass_sent": "no"}));
@@ -321,17 +206,11 @@ fn shipped_care_plan_conditional_rules() {
     let got = paths(json!({"consent": "given"}));
     assert!(!got.contains(&"consent_reason".to_string()));
     let got = paths(json!({"children": [{"child": "n1", "sex": "female"}]}));
-    assert!(
-        got.contains(&"children[0].age".to_string()),
-        "estimated age needed without dob: {got:?}"
-    );
+    assert!(got.contains(&"children[0].age".to_string()), "estimated age needed without dob: {got:?}");
     let got = paths(json!({"children": [{"child": "n1", "dob": "2015-01-01"}]}));
     assert!(!got.contains(&"children[0].age".to_string()));
     let got = paths(json!({"actions": [{"action": "Visit"}]}));
-    assert!(
-        got.contains(&"actions[0].owner".to_string())
-            && got.contains(&"actions[0].due".to_string())
-    );
+    assert!(got.contains(&"actions[0].owner".to_string()) && got.contains(&"actions[0].due".to_string()));
     let got = paths(json!({"review_date": "declined"}));
     assert!(got.contains(&"review_date".to_string()));
 }

@@ -22,11 +22,7 @@ fn form(id: &str, kind: PackKind, status: FormStatus) -> FormSummary {
 }
 
 fn victim(id: &str, decided: bool) -> VictimReferralState {
-    VictimReferralState {
-        victim_id: id.into(),
-        name: format!("Victim {id}"),
-        decision_recorded: decided,
-    }
+    VictimReferralState { victim_id: id.into(), name: format!("Victim {id}"), decision_recorded: decided }
 }
 
 fn complete_da() -> SafeguardingState {
@@ -39,16 +35,10 @@ fn complete_da() -> SafeguardingState {
     }
 }
 
-fn missing(
-    sel: &[&str],
-    st: &SafeguardingState,
-) -> Vec<(MissingKind, Option<String>, Option<String>, String)> {
+fn missing(sel: &[&str], st: &SafeguardingState) -> Vec<(MissingKind, Option<String>, Option<String>, String)> {
     match check_closure(&codes(), sel, st) {
         Ok(()) => vec![],
-        Err(items) => items
-            .into_iter()
-            .map(|m| (m.kind, m.form_id, m.victim_id, m.label))
-            .collect(),
+        Err(items) => items.into_iter().map(|m| (m.kind, m.form_id, m.victim_id, m.label)).collect(),
     }
 }
 
@@ -56,13 +46,9 @@ fn missing(
 fn complete_da_and_cfac_may_close() {
     assert_eq!(check_closure(&codes(), &["DA"], &complete_da()), Ok(()));
     let mut st = complete_da();
-    st.forms
-        .push(form("cp", PackKind::CarePlan, FormStatus::Submitted));
+    st.forms.push(form("cp", PackKind::CarePlan, FormStatus::Submitted));
     assert_eq!(check_closure(&codes(), &["DA", "CFAC"], &st), Ok(()));
-    assert_eq!(
-        check_closure(&codes(), &["ASB"], &SafeguardingState::default()),
-        Ok(())
-    );
+    assert_eq!(check_closure(&codes(), &["ASB"], &SafeguardingState::default()), Ok(()));
 }
 
 #[test]
@@ -72,12 +58,7 @@ fn each_missing_item_case() {
         &'static str,
         Vec<&'static str>,
         fn(&mut SafeguardingState),
-        Vec<(
-            MissingKind,
-            Option<&'static str>,
-            Option<&'static str>,
-            &'static str,
-        )>,
+        Vec<(MissingKind, Option<&'static str>, Option<&'static str>, &'static str)>,
     );
     let cases: Vec<Case> = vec![
         (
@@ -90,23 +71,13 @@ fn each_missing_item_case() {
             "draft risk assessment",
             vec!["DA"],
             |s| s.forms[0].status = FormStatus::Draft,
-            vec![(
-                RiskAssessment,
-                Some("ra"),
-                None,
-                "Submit the draft risk assessment",
-            )],
+            vec![(RiskAssessment, Some("ra"), None, "Submit the draft risk assessment")],
         ),
         (
             "returned risk assessment",
             vec!["DA"],
             |s| s.forms[0].status = FormStatus::Returned,
-            vec![(
-                RiskAssessment,
-                Some("ra"),
-                None,
-                "Amend and resubmit the returned risk assessment",
-            )],
+            vec![(RiskAssessment, Some("ra"), None, "Amend and resubmit the returned risk assessment")],
         ),
         (
             "no plan",
@@ -118,61 +89,28 @@ fn each_missing_item_case() {
             "no victim linked",
             vec!["DA"],
             |s| s.victims.clear(),
-            vec![(
-                VictimReferralDecision,
-                None,
-                None,
-                "Link the victim and record a Victims' Code referral decision",
-            )],
+            vec![(VictimReferralDecision, None, None, "Link the victim and record a Victims' Code referral decision")],
         ),
         (
             "one victim undecided",
             vec!["DA"],
             |s| s.victims.push(victim("v2", false)),
-            vec![(
-                VictimReferralDecision,
-                None,
-                Some("v2"),
-                "Record the victim referral decision for Victim v2",
-            )],
+            vec![(VictimReferralDecision, None, Some("v2"), "Record the victim referral decision for Victim v2")],
         ),
-        (
-            "no care plan",
-            vec!["CFAC"],
-            |_| {},
-            vec![(CarePlan, None, None, "Complete a care plan")],
-        ),
+        ("no care plan", vec!["CFAC"], |_| {}, vec![(CarePlan, None, None, "Complete a care plan")]),
         (
             "draft care plan",
             vec!["CFAC"],
-            |s| {
-                s.forms
-                    .push(form("cp", PackKind::CarePlan, FormStatus::Draft))
-            },
+            |s| s.forms.push(form("cp", PackKind::CarePlan, FormStatus::Draft)),
             vec![(CarePlan, Some("cp"), None, "Submit the draft care plan")],
         ),
-        (
-            "no code",
-            vec![],
-            |_| {},
-            vec![(NoClosingCode, None, None, "Choose a closing code")],
-        ),
-        (
-            "blank code",
-            vec!["  "],
-            |_| {},
-            vec![(NoClosingCode, None, None, "Choose a closing code")],
-        ),
+        ("no code", vec![], |_| {}, vec![(NoClosingCode, None, None, "Choose a closing code")]),
+        ("blank code", vec!["  "], |_| {}, vec![(NoClosingCode, None, None, "Choose a closing code")]),
         (
             "unknown code",
             vec!["XYZ"],
             |_| {},
-            vec![(
-                UnknownClosingCode,
-                None,
-                None,
-                "Unknown closing code \"XYZ\": choose a code from the list",
-            )],
+            vec![(UnknownClosingCode, None, None, "Unknown closing code \"XYZ\": choose a code from the list")],
         ),
         (
             "everything missing for DA+CFAC",
@@ -181,12 +119,7 @@ fn each_missing_item_case() {
             vec![
                 (RiskAssessment, None, None, "Complete a risk assessment"),
                 (SafeguardingPlan, None, None, "Complete a safeguarding plan"),
-                (
-                    VictimReferralDecision,
-                    None,
-                    None,
-                    "Link the victim and record a Victims' Code referral decision",
-                ),
+                (VictimReferralDecision, None, None, "Link the victim and record a Victims' Code referral decision"),
                 (CarePlan, None, None, "Complete a care plan"),
             ],
         ),
@@ -202,10 +135,7 @@ fn each_missing_item_case() {
         (
             "care plan of another kind does not count",
             vec!["CFAC"],
-            |s| {
-                s.forms
-                    .push(form("x", PackKind::Other, FormStatus::Approved))
-            },
+            |s| s.forms.push(form("x", PackKind::Other, FormStatus::Approved)),
             vec![(CarePlan, None, None, "Complete a care plan")],
         ),
     ];
@@ -213,28 +143,23 @@ fn each_missing_item_case() {
         let mut st = complete_da();
         edit(&mut st);
         let got = missing(&sel, &st);
-        let want: Vec<_> = want
-            .into_iter()
-            .map(|(k, f, v, l)| (k, f.map(String::from), v.map(String::from), l.to_string()))
-            .collect();
+        let want: Vec<_> =
+            want.into_iter().map(|(k, f, v, l)| (k, f.map(String::from), v.map(String::from), l.to_string())).collect();
         assert_eq!(got, want, "{name}");
     }
 }
 
 #[test]
 fn approval_required_codes_report_supervisor_approval() {
-    let list = parse_closing_codes(r#"{"version":"t","codes":[{"code":"CFAC","label":"c","requires":["care_plan"],"requires_approval":true}]}"#).unwrap();
-    let st = SafeguardingState {
-        forms: vec![form("cp", PackKind::CarePlan, FormStatus::Submitted)],
-        victims: vec![],
-    };
+    let list = parse_closing_codes(
+        r#"{"version":"t","codes":[{"code":"CFAC","label":"c","requires":["care_plan"],"requires_approval":true}]}"#,
+    )
+    .unwrap();
+    let st = SafeguardingState { forms: vec![form("cp", PackKind::CarePlan, FormStatus::Submitted)], victims: vec![] };
     let err = check_closure(&list, &["CFAC"], &st).unwrap_err();
     assert_eq!(err[0].kind, MissingKind::SupervisorApproval);
     assert_eq!(err[0].form_id.as_deref(), Some("cp"));
-    let st = SafeguardingState {
-        forms: vec![form("cp", PackKind::CarePlan, FormStatus::Approved)],
-        victims: vec![],
-    };
+    let st = SafeguardingState { forms: vec![form("cp", PackKind::CarePlan, FormStatus::Approved)], victims: vec![] };
     assert_eq!(check_closure(&list, &["cfac"], &st), Ok(()));
 }
 
@@ -250,11 +175,7 @@ fn inc(
     if let Some(g) = grade {
         state.forms.push(FormSummary {
             officer_grade: Some(g),
-            ..form(
-                &format!("{id}-ra"),
-                PackKind::RiskAssessment,
-                FormStatus::Approved,
-            )
+            ..form(&format!("{id}-ra"), PackKind::RiskAssessment, FormStatus::Approved)
         });
     }
     QueueIncident {
@@ -269,36 +190,19 @@ fn inc(
 }
 
 fn plan_only() -> SafeguardingState {
-    SafeguardingState {
-        forms: vec![],
-        victims: vec![victim("v", true)],
-    }
+    SafeguardingState { forms: vec![], victims: vec![victim("v", true)] }
 }
 
 #[test]
 fn queue_orders_by_risk_then_age() {
     let cfg = SafeguardingConfig::default();
     let incidents = vec![
-        inc(
-            "std-old",
-            "A",
-            50,
-            &["DA"],
-            plan_only(),
-            Some(Grade::Standard),
-        ),
+        inc("std-old", "A", 50, &["DA"], plan_only(), Some(Grade::Standard)),
         inc("med-new", "A", 2, &["DA"], plan_only(), Some(Grade::Medium)),
         inc("high-new", "B", 1, &["DA"], plan_only(), Some(Grade::High)),
         inc("ungraded", "B", 5, &["DA"], plan_only(), None),
         inc("high-old", "A", 30, &["DA"], plan_only(), Some(Grade::High)),
-        inc(
-            "med-old",
-            "B",
-            40,
-            &["DA"],
-            plan_only(),
-            Some(Grade::Medium),
-        ),
+        inc("med-old", "B", 40, &["DA"], plan_only(), Some(Grade::Medium)),
         inc("done", "A", 10, &["DA"], complete_da(), None),
         inc("asb", "A", 10, &["ASB"], SafeguardingState::default(), None),
     ];
@@ -306,15 +210,9 @@ fn queue_orders_by_risk_then_age() {
     let order: Vec<&str> = q.items.iter().map(|i| i.incident_id.as_str()).collect();
     // "done" meets its gate but its risk assessment is unreviewed, so it stays on the queue;
     // it has no grade, so it ranks with the ungraded (older first).
-    assert_eq!(
-        order,
-        vec!["high-old", "high-new", "done", "ungraded", "med-old", "med-new", "std-old"]
-    );
+    assert_eq!(order, vec!["high-old", "high-new", "done", "ungraded", "med-old", "med-new", "std-old"]);
     let done = q.items.iter().find(|i| i.incident_id == "done").unwrap();
-    assert!(done
-        .problems
-        .iter()
-        .all(|p| p.kind == ProblemKind::Unreviewed));
+    assert!(done.problems.iter().all(|p| p.kind == ProblemKind::Unreviewed));
     assert!(!order.contains(&"asb"));
 }
 
@@ -323,39 +221,16 @@ fn queue_problem_kinds_and_deadlines() {
     let cfg = SafeguardingConfig::default();
     // 30 h old, nothing done: risk assessment (24 h) overdue, plan (24 h) overdue,
     // victim decision (48 h) missing but not overdue.
-    let i = inc(
-        "x",
-        "A",
-        30,
-        &["DA"],
-        SafeguardingState {
-            forms: vec![],
-            victims: vec![victim("v", false)],
-        },
-        None,
-    );
+    let i = inc("x", "A", 30, &["DA"], SafeguardingState { forms: vec![], victims: vec![victim("v", false)] }, None);
     let p = incident_problems(&i, &codes(), &cfg, NOW);
-    let got: Vec<(ProblemKind, MissingKind, i64)> =
-        p.iter().map(|p| (p.kind, p.item, p.deadline)).collect();
+    let got: Vec<(ProblemKind, MissingKind, i64)> = p.iter().map(|p| (p.kind, p.item, p.deadline)).collect();
     let t0 = NOW - 30 * H;
     assert_eq!(
         got,
         vec![
-            (
-                ProblemKind::Overdue,
-                MissingKind::RiskAssessment,
-                t0 + 24 * H
-            ),
-            (
-                ProblemKind::Overdue,
-                MissingKind::SafeguardingPlan,
-                t0 + 24 * H
-            ),
-            (
-                ProblemKind::Missing,
-                MissingKind::VictimReferralDecision,
-                t0 + 48 * H
-            ),
+            (ProblemKind::Overdue, MissingKind::RiskAssessment, t0 + 24 * H),
+            (ProblemKind::Overdue, MissingKind::SafeguardingPlan, t0 + 24 * H),
+            (ProblemKind::Missing, MissingKind::VictimReferralDecision, t0 + 48 * H),
         ]
     );
     // Review deadline runs from submission: submitted 80 h ago -> review overdue.
@@ -364,16 +239,10 @@ fn queue_problem_kinds_and_deadlines() {
     let i = inc("y", "A", 90, &["DA"], st, None);
     let p = incident_problems(&i, &codes(), &cfg, NOW);
     assert_eq!(p.len(), 1);
-    assert_eq!(
-        (p[0].kind, p[0].item),
-        (ProblemKind::ReviewOverdue, MissingKind::SupervisorApproval)
-    );
+    assert_eq!((p[0].kind, p[0].item), (ProblemKind::ReviewOverdue, MissingKind::SupervisorApproval));
     // Unknown code is an immediate problem.
     let i = inc("z", "A", 1, &["NOPE"], SafeguardingState::default(), None);
-    assert_eq!(
-        incident_problems(&i, &codes(), &cfg, NOW)[0].item,
-        MissingKind::UnknownClosingCode
-    );
+    assert_eq!(incident_problems(&i, &codes(), &cfg, NOW)[0].item, MissingKind::UnknownClosingCode);
 }
 
 #[test]
@@ -382,14 +251,7 @@ fn team_counts_and_daily_review() {
     let mut closed_ok = inc("closed-ok", "A", 20, &["DA"], complete_da(), None);
     closed_ok.state.forms[0].status = FormStatus::Approved;
     closed_ok.closed_at = Some(NOW - 2 * H);
-    let mut closed_bad = inc(
-        "closed-bad",
-        "B",
-        20,
-        &["CFAC"],
-        SafeguardingState::default(),
-        None,
-    );
+    let mut closed_bad = inc("closed-bad", "B", 20, &["CFAC"], SafeguardingState::default(), None);
     closed_bad.closed_at = Some(NOW - H);
     let mut old_closed = inc("old", "B", 100, &["DA"], complete_da(), None);
     old_closed.closed_at = Some(NOW - 50 * H);
@@ -401,55 +263,30 @@ fn team_counts_and_daily_review() {
     let incidents = vec![closed_ok, closed_bad, old_closed, asb, coded_today];
     let q = build_queue(&incidents, &codes(), &cfg, NOW);
 
-    let daily: Vec<(&str, bool)> = q
-        .daily_review
-        .iter()
-        .map(|d| (d.incident_id.as_str(), d.complete))
-        .collect();
+    let daily: Vec<(&str, bool)> = q.daily_review.iter().map(|d| (d.incident_id.as_str(), d.complete)).collect();
     // incomplete first, oldest event first ("coded" 3 h ago, "closed-bad" closed 1 h ago),
     // then complete; "old" (closed 50 h ago) and "asb" (no daily-review code) are not listed.
-    assert_eq!(
-        daily,
-        vec![("coded", false), ("closed-bad", false), ("closed-ok", true)]
-    );
+    assert_eq!(daily, vec![("coded", false), ("closed-bad", false), ("closed-ok", true)]);
 
     let a = q.team_counts["A"];
     let b = q.team_counts["B"];
     // A: "coded" (ra, plan missing, not overdue yet at 3 h). closed-ok is fully approved -> not on queue.
-    assert_eq!(
-        (a.incidents, a.overdue, a.missing_items, a.unreviewed_forms),
-        (1, 0, 2, 0)
-    );
+    assert_eq!((a.incidents, a.overdue, a.missing_items, a.unreviewed_forms), (1, 0, 2, 0));
     // B: closed-bad (care plan overdue at 20 h? no: 24 h deadline -> missing), old (RA unreviewed, overdue review).
-    assert_eq!(
-        (b.incidents, b.overdue, b.missing_items, b.unreviewed_forms),
-        (2, 1, 1, 1)
-    );
-    let bad = q
-        .items
-        .iter()
-        .find(|i| i.incident_id == "closed-bad")
-        .unwrap();
+    assert_eq!((b.incidents, b.overdue, b.missing_items, b.unreviewed_forms), (2, 1, 1, 1));
+    let bad = q.items.iter().find(|i| i.incident_id == "closed-bad").unwrap();
     assert!(bad.closed);
 }
 
 #[test]
 fn simulated_shift_of_1000_incidents() {
-    let params = ShiftParams {
-        incidents: 1000,
-        seed: 42,
-        now: NOW,
-        completion_percent: 80,
-    };
+    let params = ShiftParams { incidents: 1000, seed: 42, now: NOW, completion_percent: 80 };
     let f = simulate_shift(&params, &codes(), &builtin_config().unwrap());
     println!("{f:#?}");
     assert_eq!(f.incidents, 1000);
     assert_eq!(f.da_only + f.cfac_only + f.da_and_cfac, 1000);
     assert_eq!(f.complete + f.incomplete, 1000);
-    assert!(
-        f.incomplete > 100 && f.complete > 100,
-        "both populations exercised: {f:?}"
-    );
+    assert!(f.incomplete > 100 && f.complete > 100, "both populations exercised: {f:?}");
     assert_eq!(f.finalised_without_requirements, 0);
     assert_eq!(f.complete_but_blocked, 0);
     assert_eq!(f.finalised, f.complete);
@@ -457,22 +294,14 @@ fn simulated_shift_of_1000_incidents() {
     assert_eq!(f.incomplete_in_queue_percent, 100.0);
     assert!(f.queue_items >= f.incomplete);
     // Deterministic.
-    assert_eq!(
-        f,
-        simulate_shift(&params, &codes(), &builtin_config().unwrap())
-    );
+    assert_eq!(f, simulate_shift(&params, &codes(), &builtin_config().unwrap()));
 }
 
 #[test]
 fn simulation_detects_a_gate_that_lets_incidents_through() {
     // With a code list that forgets the DA requirements, the figures must show the breach.
     let weak = parse_closing_codes(r#"{"version":"weak","codes":[{"code":"DA","label":"d","requires":["risk_assessment"]},{"code":"CFAC","label":"c","requires":["care_plan"]}]}"#).unwrap();
-    let params = ShiftParams {
-        incidents: 300,
-        seed: 7,
-        now: NOW,
-        completion_percent: 70,
-    };
+    let params = ShiftParams { incidents: 300, seed: 7, now: NOW, completion_percent: 70 };
     let f = simulate_shift(&params, &weak, &SafeguardingConfig::default());
     assert!(f.finalised_without_requirements > 0, "{f:?}");
     assert!(f.incomplete_in_queue < f.incomplete, "{f:?}");

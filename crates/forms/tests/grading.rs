@@ -7,18 +7,10 @@ const DAY: i64 = 86_400;
 const T: i64 = 1_750_000_000;
 
 fn dash() -> FormPack {
-    builtin_packs()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.id == "dash-style-da-risk")
-        .unwrap()
+    builtin_packs().unwrap().into_iter().find(|p| p.id == "dash-style-da-risk").unwrap()
 }
 fn dara() -> FormPack {
-    builtin_packs()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.id == "dara-style-da-risk")
-        .unwrap()
+    builtin_packs().unwrap().into_iter().find(|p| p.id == "dara-style-da-risk").unwrap()
 }
 
 /// DASH question ids q1..q27 in order.
@@ -31,12 +23,7 @@ fn dash_yes(yes: &[u32]) -> Answers {
     let p = dash();
     let mut a = Answers::new();
     for n in 1..=27 {
-        let q = p
-            .sections
-            .iter()
-            .flat_map(|s| &s.questions)
-            .find(|q| q.id == qid(n))
-            .unwrap();
+        let q = p.sections.iter().flat_map(|s| &s.questions).find(|q| q.id == qid(n)).unwrap();
         let v = match (q.qtype, yes.contains(&n)) {
             (QuestionType::YesNo, true) => json!("yes"),
             (QuestionType::YesNo, false) => json!("no"),
@@ -50,13 +37,7 @@ fn dash_yes(yes: &[u32]) -> Answers {
 }
 
 fn grade(p: &FormPack, a: &Answers) -> RiskSuggestion {
-    suggest_grade(
-        p,
-        a,
-        &IncidentHistory::default(),
-        T,
-        &GradingConfig::default(),
-    )
+    suggest_grade(p, a, &IncidentHistory::default(), T, &GradingConfig::default())
 }
 
 // Questions with no flag, no tag, no suggestion: q5, q7, q22, q23, q25, q3, q21, q24, q27, q10(children tag only), q11.
@@ -73,13 +54,8 @@ fn count_bands_table() {
         assert_eq!(s.suggested, Grade::Standard, "{n} plain yes");
         assert!(s.high_risk_factors.is_empty());
     }
-    let table: [(u32, Grade); 5] = [
-        (9, Grade::Medium),
-        (10, Grade::Medium),
-        (13, Grade::Medium),
-        (14, Grade::High),
-        (27, Grade::High),
-    ];
+    let table: [(u32, Grade); 5] =
+        [(9, Grade::Medium), (10, Grade::Medium), (13, Grade::Medium), (14, Grade::High), (27, Grade::High)];
     // q6 (separation) last so the cluster of three does not fire below 27.
     let order: Vec<u32> = (1..=27).filter(|n| *n != 6).chain([6]).collect();
     for (n, want) in table {
@@ -88,11 +64,7 @@ fn count_bands_table() {
         let s = grade(&dash(), &dash_yes(&yes));
         assert_eq!(s.yes_count, n);
         assert_eq!(s.suggested, want, "{n} yes");
-        let count = s
-            .reasons
-            .iter()
-            .find(|r| r.code == ReasonCode::Count)
-            .unwrap();
+        let count = s.reasons.iter().find(|r| r.code == ReasonCode::Count).unwrap();
         let want_count = if n >= 14 {
             Grade::High
         } else if n >= 10 {
@@ -120,10 +92,7 @@ fn high_risk_factor_flags_each_question() {
         let s = grade(&dash(), &dash_yes(&[n]));
         assert_eq!(s.high_risk_factors, vec![qid(n)], "q{n}");
         assert_eq!(s.suggested, Grade::Medium, "q{n}");
-        assert!(s
-            .reasons
-            .iter()
-            .any(|r| r.code == ReasonCode::HighRiskFactor && r.question_id == Some(qid(n))));
+        assert!(s.reasons.iter().any(|r| r.code == ReasonCode::HighRiskFactor && r.question_id == Some(qid(n))));
     }
     // Declined / don't know are not positive.
     let mut a = dash_yes(&[]);
@@ -131,10 +100,7 @@ fn high_risk_factor_flags_each_question() {
     a.insert("q17".into(), json!("dont_know"));
     let s = grade(&dash(), &a);
     assert_eq!(s.suggested, Grade::Standard);
-    assert_eq!(
-        (s.declined_count, s.dont_know_count, s.unanswered_count),
-        (1, 1, 0)
-    );
+    assert_eq!((s.declined_count, s.dont_know_count, s.unanswered_count), (1, 1, 0));
 }
 
 #[test]
@@ -161,13 +127,7 @@ fn cluster_of_three_table() {
     for (yes, met) in table {
         let s = grade(&dash(), &dash_yes(&yes));
         assert_eq!(s.cluster.met(), met, "{yes:?}");
-        assert_eq!(
-            s.reasons
-                .iter()
-                .any(|r| r.code == ReasonCode::ClusterOfThree),
-            met,
-            "{yes:?}"
-        );
+        assert_eq!(s.reasons.iter().any(|r| r.code == ReasonCode::ClusterOfThree), met, "{yes:?}");
         if met {
             assert_eq!(s.suggested, Grade::High, "{yes:?}");
         } else {
@@ -197,10 +157,7 @@ fn dara_question_suggestion_and_hidden_follow_up() {
     a.insert("a3".into(), json!("yes")); // strangulation in this incident suggests high
     let s = grade(&dara(), &a);
     assert_eq!(s.suggested, Grade::High);
-    assert!(s
-        .reasons
-        .iter()
-        .any(|r| r.code == ReasonCode::QuestionSuggests));
+    assert!(s.reasons.iter().any(|r| r.code == ReasonCode::QuestionSuggests));
     // f2 (believes the threat) suggests high but only counts when visible (f1 = yes).
     let mut a = Answers::new();
     a.insert("f2".into(), json!("yes"));
@@ -222,48 +179,22 @@ fn repeat_incidents_table() {
         (vec![T - DAY, T - 2 * DAY, T - 3 * DAY], 4, true),
     ];
     for (prev, count, repeat) in table {
-        let h = IncidentHistory {
-            previous_da_incidents: prev.clone(),
-            marac_referrals: vec![],
-        };
+        let h = IncidentHistory { previous_da_incidents: prev.clone(), marac_referrals: vec![] };
         let s = suggest_grade(&dash(), &dash_yes(&[]), &h, T, &cfg);
         assert_eq!(s.incidents_in_window, count, "{prev:?}");
-        assert_eq!(
-            s.reasons
-                .iter()
-                .any(|r| r.code == ReasonCode::RepeatIncidents),
-            repeat,
-            "{prev:?}"
-        );
-        assert_eq!(
-            s.suggested,
-            if repeat { Grade::High } else { Grade::Standard },
-            "{prev:?}"
-        );
+        assert_eq!(s.reasons.iter().any(|r| r.code == ReasonCode::RepeatIncidents), repeat, "{prev:?}");
+        assert_eq!(s.suggested, if repeat { Grade::High } else { Grade::Standard }, "{prev:?}");
         assert_eq!(s.marac_indicated, repeat);
     }
     // Threshold is config.
-    let cfg5 = GradingConfig {
-        repeat_incident_threshold: 5,
-        escalation_grade: Grade::Medium,
-        ..cfg
-    };
-    let h = IncidentHistory {
-        previous_da_incidents: vec![T - DAY, T - 2 * DAY, T - 3 * DAY],
-        marac_referrals: vec![],
-    };
-    assert_eq!(
-        suggest_grade(&dash(), &dash_yes(&[]), &h, T, &cfg5).suggested,
-        Grade::Standard
-    );
+    let cfg5 = GradingConfig { repeat_incident_threshold: 5, escalation_grade: Grade::Medium, ..cfg };
+    let h = IncidentHistory { previous_da_incidents: vec![T - DAY, T - 2 * DAY, T - 3 * DAY], marac_referrals: vec![] };
+    assert_eq!(suggest_grade(&dash(), &dash_yes(&[]), &h, T, &cfg5).suggested, Grade::Standard);
     let h = IncidentHistory {
         previous_da_incidents: vec![T - DAY, T - 2 * DAY, T - 3 * DAY, T - 4 * DAY],
         marac_referrals: vec![],
     };
-    assert_eq!(
-        suggest_grade(&dash(), &dash_yes(&[]), &h, T, &cfg5).suggested,
-        Grade::Medium
-    );
+    assert_eq!(suggest_grade(&dash(), &dash_yes(&[]), &h, T, &cfg5).suggested, Grade::Medium);
 }
 
 #[test]
@@ -276,20 +207,11 @@ fn repeat_marac_table() {
         (vec![T + 5 * DAY], false),
     ];
     for (marac, want) in table {
-        let h = IncidentHistory {
-            previous_da_incidents: vec![],
-            marac_referrals: marac.clone(),
-        };
+        let h = IncidentHistory { previous_da_incidents: vec![], marac_referrals: marac.clone() };
         let s = suggest_grade(&dash(), &dash_yes(&[]), &h, T, &GradingConfig::default());
         assert_eq!(s.repeat_marac, want, "{marac:?}");
-        assert_eq!(
-            s.suggested,
-            if want { Grade::High } else { Grade::Standard }
-        );
-        assert_eq!(
-            s.reasons.iter().any(|r| r.code == ReasonCode::RepeatMarac),
-            want
-        );
+        assert_eq!(s.suggested, if want { Grade::High } else { Grade::Standard });
+        assert_eq!(s.reasons.iter().any(|r| r.code == ReasonCode::RepeatMarac), want);
     }
 }
 
@@ -329,22 +251,13 @@ fn complete_dash_answers() -> Value {
 fn submit_rejects_missing_grade_and_rationale() {
     let p = dash();
     let linked = vec!["v1".to_string(), "p1".to_string()];
-    let ctx = ValidationContext {
-        linked_nominals: Some(&linked),
-        now: Some(T),
-    };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(T) };
     let mut r = draft(&p, complete_dash_answers());
     let issues = check_submit(&r, &p, &ctx);
-    assert_eq!(
-        issues,
-        vec![SubmitIssue::MissingGrade, SubmitIssue::MissingRationale]
-    );
+    assert_eq!(issues, vec![SubmitIssue::MissingGrade, SubmitIssue::MissingRationale]);
     r.officer_grade = Some(Grade::Medium);
     r.rationale = Some("   ".into());
-    assert_eq!(
-        check_submit(&r, &p, &ctx),
-        vec![SubmitIssue::MissingRationale]
-    );
+    assert_eq!(check_submit(&r, &p, &ctx), vec![SubmitIssue::MissingRationale]);
     r.rationale = Some("Injury and fear; no escalation history.".into());
     assert_eq!(check_submit(&r, &p, &ctx), vec![]);
     let s = submit(&r, &p, &ctx, T).unwrap();
@@ -352,33 +265,22 @@ fn submit_rejects_missing_grade_and_rationale() {
     // Submitted forms are immutable.
     assert!(matches!(
         submit(&s, &p, &ctx, T).unwrap_err().0.as_slice(),
-        [SubmitIssue::NotEditable {
-            status: FormStatus::Submitted
-        }]
+        [SubmitIssue::NotEditable { status: FormStatus::Submitted }]
     ));
     // Field issues block too.
     let mut bad = r.clone();
     bad.answers.remove("q5");
     let err = submit(&bad, &p, &ctx, T).unwrap_err();
-    assert!(
-        matches!(&err.0[..], [SubmitIssue::Field(f)] if f.path == "q5" && f.kind == IssueKind::Missing)
-    );
+    assert!(matches!(&err.0[..], [SubmitIssue::Field(f)] if f.path == "q5" && f.kind == IssueKind::Missing));
     // Wrong pack version.
     let mut other = r.clone();
     other.pack_version = "0.9".into();
-    assert!(matches!(
-        check_submit(&other, &p, &ctx)[0],
-        SubmitIssue::PackMismatch { .. }
-    ));
+    assert!(matches!(check_submit(&other, &p, &ctx)[0], SubmitIssue::PackMismatch { .. }));
 }
 
 #[test]
 fn plans_do_not_need_a_grade() {
-    let p = builtin_packs()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.kind == PackKind::SafeguardingPlan)
-        .unwrap();
+    let p = builtin_packs().unwrap().into_iter().find(|p| p.kind == PackKind::SafeguardingPlan).unwrap();
     let r = draft(&p, json!({}));
     let issues = check_submit(&r, &p, &ValidationContext::default());
     assert!(!issues.is_empty());
@@ -392,27 +294,11 @@ fn review_transitions() {
     r.officer_grade = Some(Grade::High);
     r.rationale = Some("r".into());
     // Draft cannot be reviewed.
-    assert_eq!(
-        review(&r, "sgt", ReviewDecision::Approve, None, T),
-        Err(ReviewError::NotSubmitted(FormStatus::Draft))
-    );
+    assert_eq!(review(&r, "sgt", ReviewDecision::Approve, None, T), Err(ReviewError::NotSubmitted(FormStatus::Draft)));
     let s = submit(&r, &p, &ValidationContext::default(), T).unwrap();
-    assert_eq!(
-        review(&s, "pc1", ReviewDecision::Approve, None, T),
-        Err(ReviewError::SelfReview)
-    );
-    assert_eq!(
-        review(&s, "sgt", ReviewDecision::Return, Some("  "), T),
-        Err(ReviewError::MissingComments)
-    );
-    let ret = review(
-        &s,
-        "sgt",
-        ReviewDecision::Return,
-        Some("Add Q21 from PNC"),
-        T + 10,
-    )
-    .unwrap();
+    assert_eq!(review(&s, "pc1", ReviewDecision::Approve, None, T), Err(ReviewError::SelfReview));
+    assert_eq!(review(&s, "sgt", ReviewDecision::Return, Some("  "), T), Err(ReviewError::MissingComments));
+    let ret = review(&s, "sgt", ReviewDecision::Return, Some("Add Q21 from PNC"), T + 10).unwrap();
     assert_eq!(ret.status, FormStatus::Returned);
     assert!(ret.status.is_editable());
     assert_eq!(ret.reviews[0].comments.as_deref(), Some("Add Q21 from PNC"));
@@ -433,61 +319,29 @@ fn generated_tasks_table() {
     let kinds = |grade: Grade, sugg: &RiskSuggestion, kids: usize| -> Vec<TaskKind> {
         let mut r = draft(&p, json!({}));
         r.officer_grade = Some(grade);
-        generated_tasks(&p, &r, Some(sugg), kids, T, &cfg)
-            .into_iter()
-            .map(|t| t.kind)
-            .collect()
+        generated_tasks(&p, &r, Some(sugg), kids, T, &cfg).into_iter().map(|t| t.kind).collect()
     };
     let standard = grade(&dash(), &dash_yes(&[]));
     let high_count = grade(&dash(), &dash_yes(&(1..=14).collect::<Vec<_>>()));
-    assert_eq!(
-        kinds(Grade::Standard, &standard, 0),
-        vec![TaskKind::SupervisorReview]
-    );
-    assert_eq!(
-        kinds(Grade::Medium, &standard, 0),
-        vec![TaskKind::SupervisorReview]
-    );
+    assert_eq!(kinds(Grade::Standard, &standard, 0), vec![TaskKind::SupervisorReview]);
+    assert_eq!(kinds(Grade::Medium, &standard, 0), vec![TaskKind::SupervisorReview]);
     assert_eq!(
         kinds(Grade::High, &standard, 0),
-        vec![
-            TaskKind::SupervisorReview,
-            TaskKind::MaracReferral,
-            TaskKind::IdvaReferral
-        ]
+        vec![TaskKind::SupervisorReview, TaskKind::MaracReferral, TaskKind::IdvaReferral]
     );
-    assert_eq!(
-        kinds(Grade::Standard, &standard, 2),
-        vec![TaskKind::SupervisorReview, TaskKind::ConcernForChild]
-    );
+    assert_eq!(kinds(Grade::Standard, &standard, 2), vec![TaskKind::SupervisorReview, TaskKind::ConcernForChild]);
     // 14+ yes is a MARAC criterion even if the officer grades lower.
-    assert_eq!(
-        kinds(Grade::Medium, &high_count, 0)
-            .iter()
-            .filter(|k| **k == TaskKind::MaracReferral)
-            .count(),
-        1
-    );
+    assert_eq!(kinds(Grade::Medium, &high_count, 0).iter().filter(|k| **k == TaskKind::MaracReferral).count(), 1);
     let tasks = {
         let mut r = draft(&p, json!({}));
         r.officer_grade = Some(Grade::High);
         generated_tasks(&p, &r, None, 0, T, &cfg)
     };
-    let marac = tasks
-        .iter()
-        .find(|t| t.kind == TaskKind::MaracReferral)
-        .unwrap();
+    let marac = tasks.iter().find(|t| t.kind == TaskKind::MaracReferral).unwrap();
     assert_eq!(marac.due_at, T + 24 * 3600);
     // A care plan never prompts a care plan.
-    let care = builtin_packs()
-        .unwrap()
-        .into_iter()
-        .find(|p| p.kind == PackKind::CarePlan)
-        .unwrap();
+    let care = builtin_packs().unwrap().into_iter().find(|p| p.kind == PackKind::CarePlan).unwrap();
     let r = draft(&care, json!({}));
-    let k: Vec<TaskKind> = generated_tasks(&care, &r, None, 3, T, &cfg)
-        .into_iter()
-        .map(|t| t.kind)
-        .collect();
+    let k: Vec<TaskKind> = generated_tasks(&care, &r, None, 3, T, &cfg).into_iter().map(|t| t.kind).collect();
     assert_eq!(k, vec![TaskKind::SupervisorReview]);
 }

@@ -5,11 +5,7 @@ use bluelamp_forms::*;
 use serde_json::json;
 
 fn pack_src(name: &str) -> &'static str {
-    BUILTIN_PACK_SOURCES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, s)| *s)
-        .expect("shipped pack")
+    BUILTIN_PACK_SOURCES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s).expect("shipped pack")
 }
 
 #[test]
@@ -44,10 +40,7 @@ fn shipped_files_on_disk_match_embedded_and_all_validate() {
     assert!(validate_config(BUILTIN_CONFIG).is_empty());
     assert_eq!(
         builtin_config().unwrap(),
-        SafeguardingConfig {
-            version: "2025.1".into(),
-            ..SafeguardingConfig::default()
-        }
+        SafeguardingConfig { version: "2025.1".into(), ..SafeguardingConfig::default() }
     );
 }
 
@@ -55,19 +48,9 @@ fn shipped_files_on_disk_match_embedded_and_all_validate() {
 fn every_shipped_question_has_guidance_and_kinds_cover_gates() {
     for p in builtin_packs().unwrap() {
         for s in &p.sections {
-            assert!(
-                s.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()),
-                "{}:{}",
-                p.id,
-                s.id
-            );
+            assert!(s.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()), "{}:{}", p.id, s.id);
             for q in &s.questions {
-                assert!(
-                    q.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()),
-                    "{}:{}",
-                    p.id,
-                    q.id
-                );
+                assert!(q.guidance.as_deref().is_some_and(|g| !g.trim().is_empty()), "{}:{}", p.id, q.id);
                 for f in &q.fields {
                     assert!(f.guidance.is_some(), "{}:{}.{}", p.id, q.id, f.id);
                 }
@@ -75,11 +58,7 @@ fn every_shipped_question_has_guidance_and_kinds_cover_gates() {
         }
     }
     let kinds: Vec<PackKind> = builtin_packs().unwrap().iter().map(|p| p.kind).collect();
-    for k in [
-        PackKind::RiskAssessment,
-        PackKind::SafeguardingPlan,
-        PackKind::CarePlan,
-    ] {
+    for k in [PackKind::RiskAssessment, PackKind::SafeguardingPlan, PackKind::CarePlan] {
         assert!(kinds.contains(&k), "{k:?}");
     }
 }
@@ -87,35 +66,17 @@ fn every_shipped_question_has_guidance_and_kinds_cover_gates() {
 #[test]
 fn dash_pack_has_27_numbered_questions_and_follow_ups() {
     let p = parse_pack(pack_src("dash-style-da-risk.json")).unwrap();
-    let numbered: Vec<&Question> = p
-        .sections
-        .iter()
-        .flat_map(|s| &s.questions)
-        .filter(|q| q.number.is_some())
-        .collect();
+    let numbered: Vec<&Question> =
+        p.sections.iter().flat_map(|s| &s.questions).filter(|q| q.number.is_some()).collect();
     assert_eq!(numbered.len(), 27);
     assert!(numbered.iter().all(|q| q.is_scored() && q.required));
     let nums: Vec<String> = (1..=27).map(|n| n.to_string()).collect();
-    assert!(numbered
-        .iter()
-        .zip(&nums)
-        .all(|(q, n)| q.number.as_ref() == Some(n)));
+    assert!(numbered.iter().zip(&nums).all(|(q, n)| q.number.as_ref() == Some(n)));
     // Only the 27 count towards the total.
-    let scored = p
-        .sections
-        .iter()
-        .flat_map(|s| &s.questions)
-        .filter(|q| q.is_scored())
-        .count();
+    let scored = p.sections.iter().flat_map(|s| &s.questions).filter(|q| q.is_scored()).count();
     assert_eq!(scored, 27);
     assert!(p.requires_grade);
-    assert_eq!(
-        p.grading.as_ref().and_then(|g| g.count_bands),
-        Some(CountBands {
-            medium: 10,
-            high: 14
-        })
-    );
+    assert_eq!(p.grading.as_ref().and_then(|g| g.count_bands), Some(CountBands { medium: 10, high: 14 }));
 
     // Stalking follow-up only when q8 = yes; HBA when q4 or q20 = yes.
     let mut a = Answers::new();
@@ -143,8 +104,7 @@ fn dara_pack_uses_frequency_for_coercive_control() {
     assert!(control
         .questions
         .iter()
-        .all(|q| q.qtype == QuestionType::Frequency
-            && q.tags.contains(&"coercive_control".to_string())));
+        .all(|q| q.qtype == QuestionType::Frequency && q.tags.contains(&"coercive_control".to_string())));
     assert!(p.requires_grade);
 }
 
@@ -174,9 +134,7 @@ fn care_plan_has_required_blocks() {
     let actions = all.iter().find(|q| q.id == "actions").unwrap();
     assert_eq!(actions.qtype, QuestionType::Group);
     assert!(actions.field("owner").is_some() && actions.field("due").is_some());
-    assert!(all
-        .iter()
-        .any(|q| q.id == "review_date" && q.qtype == QuestionType::Date));
+    assert!(all.iter().any(|q| q.id == "review_date" && q.qtype == QuestionType::Date));
 }
 
 fn base_pack() -> serde_json::Value {
@@ -228,41 +186,21 @@ fn validate_pack_accepts_the_base_and_rejects_with_locations() {
             "sections[1].show_if",
             "\"y\" is not a valid answer",
         ),
-        (
-            "two forms",
-            json!({"question": "g", "equals": "yes", "all": []}),
-            "sections[1].show_if",
-            "exactly one of",
-        ),
-        (
-            "no test",
-            json!({"question": "g"}),
-            "sections[1].show_if",
-            "exactly one of \"equals\"",
-        ),
+        ("two forms", json!({"question": "g", "equals": "yes", "all": []}), "sections[1].show_if", "exactly one of"),
+        ("no test", json!({"question": "g"}), "sections[1].show_if", "exactly one of \"equals\""),
         (
             "nested bad",
             json!({"all": [{"question": "g", "equals": "yes"}, {"not": {"question": "zz", "answered": true}}]}),
             "sections[1].show_if.all[1].not",
             "unknown question id \"zz\"",
         ),
-        (
-            "empty any",
-            json!({"any": []}),
-            "sections[1].show_if.any",
-            "must not be empty",
-        ),
+        ("empty any", json!({"any": []}), "sections[1].show_if.any", "must not be empty"),
     ];
     for (name, cond, loc, msg) in cases {
         let mut p = base_pack();
         p["sections"][1]["show_if"] = cond;
         let issues = issues_of(&p);
-        assert!(
-            issues
-                .iter()
-                .any(|i| i.location == loc && i.message.contains(msg)),
-            "{name}: {issues:#?}"
-        );
+        assert!(issues.iter().any(|i| i.location == loc && i.message.contains(msg)), "{name}: {issues:#?}");
     }
 }
 
@@ -271,21 +209,9 @@ fn validate_pack_structural_errors() {
     type Edit = fn(&mut serde_json::Value);
     let cases: Vec<(Edit, &str, &str)> = vec![
         (|p| p["id"] = json!("Bad Id"), "id", "invalid pack id"),
-        (
-            |p| p["version"] = json!(" "),
-            "version",
-            "must not be empty",
-        ),
-        (
-            |p| p["sections"] = json!([]),
-            "sections",
-            "at least one section",
-        ),
-        (
-            |p| p["sections"][1]["id"] = json!("a"),
-            "sections[1].id",
-            "duplicate section id",
-        ),
+        (|p| p["version"] = json!(" "), "version", "must not be empty"),
+        (|p| p["sections"] = json!([]), "sections", "at least one section"),
+        (|p| p["sections"][1]["id"] = json!("a"), "sections[1].id", "duplicate section id"),
         (
             |p| p["sections"][1]["questions"][0]["id"] = json!("g"),
             "sections[1].questions[0].id",
@@ -322,10 +248,7 @@ fn validate_pack_structural_errors() {
             "at least one field",
         ),
         (
-            |p| {
-                p["sections"][1]["questions"][0]["required_if"] =
-                    json!({"question": "t1", "answered": true})
-            },
+            |p| p["sections"][1]["questions"][0]["required_if"] = json!({"question": "t1", "answered": true}),
             "sections[1].questions[0].required_if",
             "must be another question",
         ),
@@ -335,10 +258,7 @@ fn validate_pack_structural_errors() {
             "must not exceed",
         ),
         (
-            |p| {
-                p["sections"][0]["questions"][0]["show_if"] =
-                    json!({"question": "c", "equals": "x"})
-            },
+            |p| p["sections"][0]["questions"][0]["show_if"] = json!({"question": "c", "equals": "x"}),
             "sections[0].questions[0].show_if",
             "earlier question",
         ),
@@ -347,12 +267,7 @@ fn validate_pack_structural_errors() {
         let mut p = base_pack();
         edit(&mut p);
         let issues = issues_of(&p);
-        assert!(
-            issues
-                .iter()
-                .any(|i| i.location == loc && i.message.contains(msg)),
-            "{loc} / {msg}: {issues:#?}"
-        );
+        assert!(issues.iter().any(|i| i.location == loc && i.message.contains(msg)), "{loc} / {msg}: {issues:#?}");
     }
 }
 
@@ -369,23 +284,15 @@ fn validate_pack_group_field_conditions() {
     }));
     let issues = issues_of(&p);
     assert!(
-        issues.iter().any(
-            |i| i.location == "sections[1].questions[1].fields[2].show_if"
-                && i.message.contains("unknown question id \"g\"")
-        ),
+        issues.iter().any(|i| i.location == "sections[1].questions[1].fields[2].show_if"
+            && i.message.contains("unknown question id \"g\"")),
         "{issues:#?}"
     );
     assert!(
-        issues
-            .iter()
-            .any(|i| i.location == "sections[1].questions[1].fields[3].type"
-                && i.message.contains("nested")),
+        issues.iter().any(|i| i.location == "sections[1].questions[1].fields[3].type" && i.message.contains("nested")),
         "{issues:#?}"
     );
-    assert!(
-        !issues.iter().any(|i| i.location.contains("fields[1]")),
-        "{issues:#?}"
-    );
+    assert!(!issues.iter().any(|i| i.location.contains("fields[1]")), "{issues:#?}");
 }
 
 #[test]
@@ -393,15 +300,9 @@ fn validate_pack_syntax_and_shape_errors_are_located() {
     let issues = validate_pack("{\n  \"id\": \"x\",\n  oops\n}");
     assert_eq!(issues.len(), 1);
     assert!(issues[0].location.starts_with("line 3"), "{issues:?}");
-    let issues = validate_pack(
-        r#"{"id":"x","version":"1","title":"t","kind":"other","sections":[],"colour":"red"}"#,
-    );
-    assert!(
-        issues[0].message.contains("unknown field `colour`"),
-        "{issues:?}"
-    );
-    let issues =
-        validate_pack(r#"{"id":"x","version":"1","title":"t","kind":"spaceship","sections":[]}"#);
+    let issues = validate_pack(r#"{"id":"x","version":"1","title":"t","kind":"other","sections":[],"colour":"red"}"#);
+    assert!(issues[0].message.contains("unknown field `colour`"), "{issues:?}");
+    let issues = validate_pack(r#"{"id":"x","version":"1","title":"t","kind":"spaceship","sections":[]}"#);
     assert!(issues[0].message.contains("unknown variant"), "{issues:?}");
     assert!(matches!(parse_pack("[]"), Err(FormsError::InvalidPack(_))));
     assert_eq!(validate_pack("").len(), 1);
@@ -412,10 +313,7 @@ fn pack_issue_display_is_location_colon_message() {
     let mut p = base_pack();
     p["sections"][1]["show_if"] = json!({"question": "q99", "equals": "yes"});
     let text: Vec<String> = issues_of(&p).iter().map(ToString::to_string).collect();
-    assert_eq!(
-        text,
-        vec!["sections[1].show_if: unknown question id \"q99\"".to_string()]
-    );
+    assert_eq!(text, vec!["sections[1].show_if: unknown question id \"q99\"".to_string()]);
 }
 
 #[test]
@@ -425,16 +323,9 @@ fn closing_codes_validation() {
     let da = codes.get("da").unwrap();
     assert_eq!(
         da.requires,
-        vec![
-            Requirement::RiskAssessment,
-            Requirement::SafeguardingPlan,
-            Requirement::VictimReferralDecision
-        ]
+        vec![Requirement::RiskAssessment, Requirement::SafeguardingPlan, Requirement::VictimReferralDecision]
     );
-    assert_eq!(
-        codes.get("CFAC").unwrap().requires,
-        vec![Requirement::CarePlan]
-    );
+    assert_eq!(codes.get("CFAC").unwrap().requires, vec![Requirement::CarePlan]);
     let bad = r#"{"version":"1","codes":[{"code":"DA","label":"x","requires":["care_plan","care_plan"]},{"code":"da","label":""},{"code":"bad code","label":"y"}]}"#;
     let issues = validate_closing_codes(bad);
     let locs: Vec<&str> = issues.iter().map(|i| i.location.as_str()).collect();
@@ -442,10 +333,8 @@ fn closing_codes_validation() {
     assert!(locs.contains(&"codes[1].code"), "{issues:?}");
     assert!(locs.contains(&"codes[1].label"), "{issues:?}");
     assert!(locs.contains(&"codes[2].code"), "{issues:?}");
-    assert!(!validate_closing_codes(
-        r#"{"version":"1","codes":[{"code":"X","label":"x","requires":["teleport"]}]}"#
-    )
-    .is_empty());
+    assert!(!validate_closing_codes(r#"{"version":"1","codes":[{"code":"X","label":"x","requires":["teleport"]}]}"#)
+        .is_empty());
     assert!(!validate_config(r#"{"grading":{"repeat_window_days":0}}"#).is_empty());
     assert!(validate_config("{}").is_empty());
 }

@@ -49,16 +49,10 @@ fn arb_json() -> impl Strategy<Value = Value> {
 
 /// Random answers keyed by real question ids of a pack (plus noise keys).
 fn arb_answers(pack: &FormPack) -> impl Strategy<Value = Answers> {
-    let mut ids: Vec<String> = pack
-        .sections
-        .iter()
-        .flat_map(|s| &s.questions)
-        .map(|q| q.id.clone())
-        .collect();
+    let mut ids: Vec<String> = pack.sections.iter().flat_map(|s| &s.questions).map(|q| q.id.clone()).collect();
     ids.push("zz".into());
     ids.push("_ui".into());
-    prop::collection::vec((prop::sample::select(ids), arb_json()), 0..40)
-        .prop_map(|kv| kv.into_iter().collect())
+    prop::collection::vec((prop::sample::select(ids), arb_json()), 0..40).prop_map(|kv| kv.into_iter().collect())
 }
 
 fn yes_no_ids(p: &FormPack) -> Vec<String> {

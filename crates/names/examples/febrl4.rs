@@ -31,21 +31,12 @@ fn main() {
 
     let load = |f: &str| {
         let (h, rows) = read_csv(&format!("{dir}/{f}"));
-        let (id, g, s, d) = (
-            col(&h, "rec_id"),
-            col(&h, "given_name"),
-            col(&h, "surname"),
-            col(&h, "date_of_birth"),
-        );
+        let (id, g, s, d) = (col(&h, "rec_id"), col(&h, "given_name"), col(&h, "surname"), col(&h, "date_of_birth"));
         rows.into_iter()
             .map(|r| {
                 (
                     r[id].trim().to_string(),
-                    Rec {
-                        given: r[g].trim().into(),
-                        surname: r[s].trim().into(),
-                        dob: Date::parse(&r[d]),
-                    },
+                    Rec { given: r[g].trim().into(), surname: r[s].trim().into(), dob: Date::parse(&r[d]) },
                 )
             })
             .collect::<Vec<_>>()
@@ -63,16 +54,8 @@ fn main() {
     for _ in 0..scale {
         let g = recs[rng.below(a_len)].given.clone();
         let s = recs[rng.below(a_len)].surname.clone();
-        let dob = Date::new(
-            1920 + rng.below(86) as i32,
-            1 + rng.below(12) as u8,
-            1 + rng.below(28) as u8,
-        );
-        recs.push(Rec {
-            given: g,
-            surname: s,
-            dob,
-        });
+        let dob = Date::new(1920 + rng.below(86) as i32, 1 + rng.below(12) as u8, 1 + rng.below(28) as u8);
+        recs.push(Rec { given: g, surname: s, dob });
     }
 
     let t0 = Instant::now();
@@ -149,10 +132,7 @@ fn main() {
             } else if shown < show {
                 shown += 1;
                 let t = &recs[truth as usize];
-                println!(
-                    "  NOT FOUND q=({}, {}) truth=({}, {})",
-                    q.given, q.surname, t.given, t.surname
-                );
+                println!("  NOT FOUND q=({}, {}) truth=({}, {})", q.given, q.surname, t.given, t.surname);
             }
         }
         times.sort_by(f64::total_cmp);

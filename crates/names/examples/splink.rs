@@ -15,28 +15,13 @@ use bluelamp_names::{Candidate, CandidateName, Date, DobQuery, Ranker, SearchQue
 use common::*;
 
 fn main() {
-    let path = arg_value("--data").unwrap_or_else(|| {
-        "/work/shared/data/splink/historical_figures_with_errors_50k.csv".into()
-    });
+    let path =
+        arg_value("--data").unwrap_or_else(|| "/work/shared/data/splink/historical_figures_with_errors_50k.csv".into());
     let limit: usize = arg_value("--limit").map_or(usize::MAX, |s| s.parse().expect("--limit N"));
     let (h, rows) = read_csv(&path);
-    let (cl, g, s, d) = (
-        col(&h, "cluster"),
-        col(&h, "first_name"),
-        col(&h, "surname"),
-        col(&h, "dob"),
-    );
-    let recs: Vec<(String, String, String, Option<Date>)> = rows
-        .iter()
-        .map(|r| {
-            (
-                r[cl].clone(),
-                r[g].clone(),
-                r[s].clone(),
-                Date::parse(&r[d]),
-            )
-        })
-        .collect();
+    let (cl, g, s, d) = (col(&h, "cluster"), col(&h, "first_name"), col(&h, "surname"), col(&h, "dob"));
+    let recs: Vec<(String, String, String, Option<Date>)> =
+        rows.iter().map(|r| (r[cl].clone(), r[g].clone(), r[s].clone(), Date::parse(&r[d]))).collect();
     let mut members: HashMap<&str, Vec<u32>> = HashMap::new();
     for (i, r) in recs.iter().enumerate() {
         members.entry(r.0.as_str()).or_default().push(i as u32);
@@ -45,12 +30,7 @@ fn main() {
     for (i, r) in recs.iter().enumerate() {
         store.insert(i as u32, &[(r.1.as_str(), r.2.as_str())], r.3);
     }
-    println!(
-        "records {}, clusters {}, key rows {}",
-        recs.len(),
-        members.len(),
-        store.rows
-    );
+    println!("records {}, clusters {}, key rows {}", recs.len(), members.len(), store.rows);
     let total = recs.len() as u64;
     for with_dob in [false, true] {
         let (mut share10, mut raw, mut n, mut cands) = (0.0, 0.0, 0usize, 0usize);
@@ -91,10 +71,7 @@ fn main() {
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1));
             scored.truncate(10);
-            let found = scored
-                .iter()
-                .filter(|(id, _)| recs[*id as usize].0 == r.0)
-                .count();
+            let found = scored.iter().filter(|(id, _)| recs[*id as usize].0 == r.0).count();
             share10 += found as f64 / others.min(10) as f64;
             raw += found as f64 / others as f64;
         }

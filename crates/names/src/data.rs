@@ -29,11 +29,8 @@ fn load() -> Tables {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let names: Vec<String> = line
-            .split(',')
-            .map(|n| n.trim().to_ascii_uppercase())
-            .filter(|n| !n.is_empty())
-            .collect();
+        let names: Vec<String> =
+            line.split(',').map(|n| n.trim().to_ascii_uppercase()).filter(|n| !n.is_empty()).collect();
         if let Some(first) = names.first() {
             for n in &names {
                 variant.entry(n.clone()).or_insert_with(|| first.clone());
@@ -67,11 +64,7 @@ fn load() -> Tables {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.to_ascii_uppercase())
         .collect();
-    Tables {
-        variant,
-        formal_of,
-        particles,
-    }
+    Tables { variant, formal_of, particles }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -111,10 +104,7 @@ mod tests {
     #[test]
     fn variant_groups_are_disjoint_and_ascii() {
         let mut seen = HashSet::new();
-        for line in VARIANTS
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-        {
+        for line in VARIANTS.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
             for n in line.split(',') {
                 assert!(n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?}");
                 assert!(seen.insert(n.to_string()), "{n} is in two variant groups");

@@ -27,40 +27,28 @@ fn days_in_month(y: i32, m: u8) -> u8 {
 impl Date {
     /// A valid date, or `None` (month 1–12, day within the month, year 1–9999).
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        ((1..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Date { year, month, day })
+        ((1..=9999).contains(&year) && day >= 1 && day <= days_in_month(year, month)).then_some(Date {
+            year,
+            month,
+            day,
+        })
     }
 
     /// Parses `YYYYMMDD`, `YYYY-MM-DD` or UK `DD/MM/YYYY` (also `DD-MM-YYYY`, `DD.MM.YYYY`).
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
         if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-            return Date::new(
-                s[0..4].parse().ok()?,
-                s[4..6].parse().ok()?,
-                s[6..8].parse().ok()?,
-            );
+            return Date::new(s[0..4].parse().ok()?, s[4..6].parse().ok()?, s[6..8].parse().ok()?);
         }
         let parts: Vec<&str> = s.split(['-', '/', '.']).collect();
         if parts.len() != 3 || parts.iter().any(|p| p.is_empty() || p.len() > 4) {
             return None;
         }
-        let n: Vec<u32> = parts
-            .iter()
-            .map(|p| p.parse().ok())
-            .collect::<Option<_>>()?;
+        let n: Vec<u32> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
         if parts[0].len() == 4 {
-            Date::new(
-                n[0] as i32,
-                u8::try_from(n[1]).ok()?,
-                u8::try_from(n[2]).ok()?,
-            )
+            Date::new(n[0] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[2]).ok()?)
         } else if parts[2].len() == 4 {
-            Date::new(
-                n[2] as i32,
-                u8::try_from(n[1]).ok()?,
-                u8::try_from(n[0]).ok()?,
-            )
+            Date::new(n[2] as i32, u8::try_from(n[1]).ok()?, u8::try_from(n[0]).ok()?)
         } else {
             None
         }
@@ -127,10 +115,7 @@ impl DobQuery {
     /// Born in `year ± plus_minus` ("born about 1985" = `around(1985, 2)`).
     pub fn around(year: i32, plus_minus: u16) -> Option<DobQuery> {
         let n = i32::from(plus_minus);
-        Some(DobQuery::Between(
-            Date::new(year.checked_sub(n)?, 1, 1)?,
-            Date::new(year.checked_add(n)?, 12, 31)?,
-        ))
+        Some(DobQuery::Between(Date::new(year.checked_sub(n)?, 1, 1)?, Date::new(year.checked_add(n)?, 12, 31)?))
     }
 
     /// Aged `min..=max` whole years on `today` (the caller supplies today; no clock here).
@@ -204,45 +189,24 @@ mod tests {
         let rec = Some(d(1984, 3, 12));
         let cases: [(DobQuery, f32, &str); 7] = [
             (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
-            (
-                DobQuery::Exact(d(1984, 12, 3)),
-                3.5,
-                "DOB day/month swapped",
-            ),
-            (
-                DobQuery::Exact(d(1984, 3, 13)),
-                2.5,
-                "DOB close (day differs)",
-            ),
-            (
-                DobQuery::Exact(d(1948, 3, 12)),
-                2.5,
-                "DOB close (year differs)",
-            ),
+            (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
+            (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
+            (DobQuery::Exact(d(1948, 3, 12)), 2.5, "DOB close (year differs)"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
             (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
             (DobQuery::Exact(d(1960, 7, 1)), -3.0, "DOB differs"),
         ];
         for (q, pts, why) in cases {
-            assert_eq!(
-                score_dob(Some(&q), rec),
-                (pts, Some(why.to_string())),
-                "{q:?}"
-            );
+            assert_eq!(score_dob(Some(&q), rec), (pts, Some(why.to_string())), "{q:?}");
         }
         // Missing DOB on the record never excludes and scores neutral.
-        assert_eq!(
-            score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0,
-            0.0
-        );
+        assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0, 0.0);
     }
 
     #[test]
     fn age_range_at_today() {
         let today = d(2025, 6, 1);
-        let DobQuery::Between(lo, hi) = DobQuery::age(40, 41, today).unwrap() else {
-            panic!()
-        };
+        let DobQuery::Between(lo, hi) = DobQuery::age(40, 41, today).unwrap() else { panic!() };
         assert_eq!((lo, hi), (d(1983, 6, 2), d(1985, 6, 1)));
         assert_eq!(d(1985, 6, 1).age_on(today), 40);
         assert_eq!(d(1983, 6, 2).age_on(today), 41);

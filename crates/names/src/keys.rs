@@ -13,7 +13,7 @@ pub const KEY_VERSION: u32 = 1;
 pub(crate) const USE_SOUNDEX: bool = false;
 
 /// Default per-probe row cap for tight (surname code + given code) keys.
-pub const CAP_TIGHT: usize = 400;
+pub const CAP_TIGHT: usize = 200;
 /// Default per-probe row cap for broad keys (one part's code + the other part's initial).
 pub const CAP_BROAD: usize = 150;
 /// Default per-probe row cap for prefix ranges (one name part only, wildcards).
@@ -22,10 +22,12 @@ pub const CAP_RANGE: usize = 300;
 /// (everyone sharing the surname code, or the given-name code): complete for rare names,
 /// a bounded sample for common ones.
 pub const CAP_FALLBACK: usize = 60;
+/// Default per-probe row cap for the "longer surname" range of a surname-only search.
+pub const CAP_EXTEND: usize = 100;
 /// Default per-probe row cap for DOB keys.
 pub const CAP_DOB: usize = 200;
 /// Suggested ceiling on distinct candidates per search; stop running broad probes beyond it.
-pub const MAX_CANDIDATES: usize = 800;
+pub const MAX_CANDIDATES: usize = 400;
 
 /// Keys to store for one name (a record's main name, or each alias as a name of its own).
 ///
@@ -87,14 +89,8 @@ pub fn dob_key(dob: Date) -> String {
 }
 
 /// All keys for a record: each name (main name and aliases) plus the DOB key.
-pub fn record_keys<'a>(
-    names: impl IntoIterator<Item = (&'a str, &'a str)>,
-    dob: Option<Date>,
-) -> Vec<String> {
-    let mut keys: Vec<String> = names
-        .into_iter()
-        .flat_map(|(g, s)| index_keys(g, s))
-        .collect();
+pub fn record_keys<'a>(names: impl IntoIterator<Item = (&'a str, &'a str)>, dob: Option<Date>) -> Vec<String> {
+    let mut keys: Vec<String> = names.into_iter().flat_map(|(g, s)| index_keys(g, s)).collect();
     keys.extend(dob.map(dob_key));
     dedup(keys)
 }
@@ -187,14 +183,9 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
 
 /// Builds the probes for a search. Both name orders are tried (given/surname swapped).
 pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
-    let mut plan = QueryPlan {
-        probes: Vec::new(),
-        max_candidates: MAX_CANDIDATES,
-    };
-    let orientations: [(Option<&QPart>, Option<&QPart>); 2] = [
-        (p.given.as_ref(), p.surname.as_ref()),
-        (p.surname.as_ref(), p.given.as_ref()),
-    ];
+    let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES };
+    let orientations: [(Option<&QPart>, Option<&QPart>); 2] =
+        [(p.given.as_ref(), p.surname.as_ref()), (p.surname.as_ref(), p.given.as_ref())];
     for (g, s) in orientations {
         match (g, s) {
             (Some(g), Some(s)) => both_parts(&mut plan, g, s),
@@ -278,6 +269,10 @@ fn one_part_as_surname(plan: &mut QueryPlan, s: &QPart) {
     }
     for sc in &s.surname_codes {
         plan.prefix(format!("SI:{sc}:"), Tier::Tight, CAP_RANGE);
+    }
+    // Longer surnames starting with the typed one (SMITH → SMITHSON, SMITHERS), exact excluded.
+    if let Some(to) = prefix_end(&format!("SN:{}", s.part.joined)) {
+        plan.push(Lookup::Range { from: format!("SN:{}A", s.part.joined), to }, Tier::Broad, CAP_EXTEND);
     }
 }
 

@@ -76,12 +76,15 @@
 //! double-barrelled surname 0.9; phonetic code equal: max(0.9, string); initial agrees 0.85
 //! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
 //! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.
-//! The best alignment of the best name counts, plus the DOB term: exact +4, day/month
-//! swapped +3, two of year/month/day equal +2, same/adjacent year only 0, otherwise −2.5;
+//! The best alignment of the best name counts, plus the DOB term: exact +5, day/month
+//! swapped +3.5, two of year/month/day equal +2.5, same/adjacent year only 0, otherwise −3;
 //! range queries (year, ±N years, age at today) +2.5 inside, 0 within a year of the range,
 //! −3 outside; **no DOB on the record = 0**. A known sex different from the query's excludes
 //! the candidate; unknown sex never does. Common surnames therefore weigh less than rare
-//! ones, and the maximum is ≈ 13 (rare surname, exact names, exact DOB).
+//! ones, and the maximum is ≈ 14 (rare surname, exact names, exact DOB).
+//!
+//! [`Ranker::rank`] memoises name scores per distinct (given, surname, frequency) and renders
+//! reasons only for the returned hits (same scores as [`Ranker::score`]).
 //!
 //! ## Measured (release build, 2 shared cores under load ≈ 5)
 //!
@@ -110,8 +113,8 @@ mod rank;
 pub use dob::{Date, DobQuery};
 pub use fold::fold;
 pub use keys::{
-    dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier,
-    CAP_BROAD, CAP_DOB, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, KEY_VERSION, MAX_CANDIDATES,
+    dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier, CAP_BROAD, CAP_DOB,
+    CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, KEY_VERSION, MAX_CANDIDATES,
 };
 pub use query::{NameQuery, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker};

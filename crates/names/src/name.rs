@@ -25,19 +25,11 @@ impl Part {
             return None;
         }
         let joined: String = tokens.concat();
-        let mut core: Vec<String> = tokens
-            .iter()
-            .filter(|t| !data::is_particle(t))
-            .cloned()
-            .collect();
+        let mut core: Vec<String> = tokens.iter().filter(|t| !data::is_particle(t)).cloned().collect();
         if core.is_empty() {
             core = tokens.clone();
         }
-        Some(Part {
-            tokens,
-            joined,
-            core,
-        })
+        Some(Part { tokens, joined, core })
     }
 
     pub fn first(&self) -> &str {

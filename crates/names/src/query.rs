@@ -33,10 +33,7 @@ pub struct NameQuery {
 
 impl NameQuery {
     pub fn new(given: &str, surname: &str) -> NameQuery {
-        NameQuery {
-            given: given.to_string(),
-            surname: surname.to_string(),
-        }
+        NameQuery { given: given.to_string(), surname: surname.to_string() }
     }
 
     /// Parses free text. `"Surname, Given"` when there is a comma; otherwise the last word is
@@ -73,18 +70,12 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     pub fn new(given: &str, surname: &str) -> SearchQuery {
-        SearchQuery {
-            name: NameQuery::new(given, surname),
-            ..SearchQuery::default()
-        }
+        SearchQuery { name: NameQuery::new(given, surname), ..SearchQuery::default() }
     }
 
     /// Free-text name (see [`NameQuery::parse`]).
     pub fn parse(text: &str) -> SearchQuery {
-        SearchQuery {
-            name: NameQuery::parse(text),
-            ..SearchQuery::default()
-        }
+        SearchQuery { name: NameQuery::parse(text), ..SearchQuery::default() }
     }
 
     pub fn with_dob(mut self, dob: DobQuery) -> SearchQuery {
@@ -103,10 +94,7 @@ impl SearchQuery {
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
-        Prepared {
-            given: QPart::new(&self.name.given),
-            surname: QPart::new(&self.name.surname),
-        }
+        Prepared { given: QPart::new(&self.name.given), surname: QPart::new(&self.name.surname) }
     }
 }
 

@@ -1,5 +1,7 @@
 //! Scoring and ranking candidates against a query, with human-readable reasons.
 
+use std::collections::HashMap;
+
 use strsim::{jaro_winkler, osa_distance};
 
 use crate::data;
@@ -63,11 +65,7 @@ pub struct Ranker {
 impl Ranker {
     /// `total_records` is the number of nominal records in the store (for surname rarity).
     pub fn new(query: &SearchQuery, total_records: u64) -> Ranker {
-        Ranker {
-            prepared: query.prepare(),
-            query: query.clone(),
-            total_records,
-        }
+        Ranker { prepared: query.prepare(), query: query.clone(), total_records }
     }
 
     /// Scores one candidate; `None` if it is excluded (different known sex, wildcard not met,
@@ -80,16 +78,12 @@ impl Ranker {
         }
         let mut best: Option<(f32, usize, Vec<String>)> = None;
         for (i, n) in c.names.iter().enumerate() {
-            let Some((mut s, mut why)) = self.name_score(n) else {
+            let Some((mut s, mut why)) = self.name_score(n, true) else {
                 continue;
             };
             if i > 0 {
                 s -= ALIAS_PENALTY;
-                why.push(format!(
-                    "matched alias ({} {})",
-                    title(n.given),
-                    title(n.surname)
-                ));
+                why.push(format!("matched alias ({} {})", title(n.given), title(n.surname)));
             }
             if !matches!(&best, Some(b) if b.0 >= s) {
                 best = Some((s, i, why));
@@ -99,20 +93,54 @@ impl Ranker {
         let (d, why) = score_dob(self.query.dob.as_ref(), c.dob);
         score += d;
         reasons.extend(why);
-        Some(Hit {
-            id: c.id.clone(),
-            score,
-            name_index,
-            reasons,
-        })
+        Some(Hit { id: c.id.clone(), score, name_index, reasons })
     }
 
     /// Scores all candidates and returns the best `limit`, best first (stable for equal scores).
+    ///
+    /// Fast path: name scores are memoised per distinct (given, surname, frequency) — a common
+    /// name such as "John Smith" is compared once — and reasons are rendered only for the hits
+    /// returned. The scores are those of [`Ranker::score`].
     pub fn rank<Id: Clone>(&self, candidates: &[Candidate<'_, Id>], limit: usize) -> Vec<Hit<Id>> {
-        let mut hits: Vec<Hit<Id>> = candidates.iter().filter_map(|c| self.score(c)).collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        hits.truncate(limit);
-        hits
+        let mut memo: HashMap<(&str, &str, u32), Option<f32>> = HashMap::new();
+        let mut scored: Vec<(f32, usize)> = Vec::with_capacity(candidates.len());
+        for (i, c) in candidates.iter().enumerate() {
+            if let Some(s) = self.quick_score(c, &mut memo) {
+                scored.push((s, i));
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(limit);
+        scored.into_iter().filter_map(|(_, i)| self.score(&candidates[i])).collect()
+    }
+
+    /// [`Ranker::score`]'s number without its reasons.
+    fn quick_score<'c>(
+        &self,
+        c: &Candidate<'c, impl Clone>,
+        memo: &mut HashMap<(&'c str, &'c str, u32), Option<f32>>,
+    ) -> Option<f32> {
+        if let (Some(qs), Some(cs)) = (self.query.sex, c.sex) {
+            if qs != cs {
+                return None;
+            }
+        }
+        let mut best: Option<f32> = None;
+        for (i, n) in c.names.iter().enumerate() {
+            let s = *memo
+                .entry((n.given, n.surname, n.surname_freq))
+                .or_insert_with(|| self.name_score(n, false).map(|x| x.0));
+            let Some(mut s) = s else {
+                continue;
+            };
+            if i > 0 {
+                s -= ALIAS_PENALTY;
+            }
+            if !matches!(best, Some(b) if b >= s) {
+                best = Some(s);
+            }
+        }
+        Some(best? + score_dob(self.query.dob.as_ref(), c.dob).0)
     }
 
     fn rarity(&self, freq: u32) -> f32 {
@@ -123,7 +151,7 @@ impl Ranker {
         r.clamp(0.0, 1.0) as f32
     }
 
-    fn name_score(&self, n: &CandidateName<'_>) -> Option<(f32, Vec<String>)> {
+    fn name_score(&self, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
         let cg = Part::new(n.given);
         let cs = Part::new(n.surname);
         if cg.is_none() && cs.is_none() {
@@ -154,11 +182,7 @@ impl Ranker {
                     Some(c) => match compare_surname(q, c) {
                         Some(m) => {
                             let v = value(m.sim);
-                            total += if v > 0.0 {
-                                w_s_agree * v
-                            } else {
-                                W_SURNAME * v
-                            };
+                            total += if v > 0.0 { w_s_agree * v } else { W_SURNAME * v };
                             ms = Some(m);
                         }
                         None => continue,
@@ -185,6 +209,9 @@ impl Ranker {
             }
         }
         let (total, swapped, ms, mg) = best?;
+        if !reasons {
+            return Some((total, Vec::new()));
+        }
         let (qg, qs) = if swapped {
             (self.prepared.surname.as_ref(), self.prepared.given.as_ref())
         } else {
@@ -260,10 +287,7 @@ impl Rule {
             Rule::Variant => format!("{field} variant spelling ({qt}→{ct})"),
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::Barrel(t) => {
-                format!(
-                    "{field} part {} of double-barrelled name ({qt}→{ct})",
-                    title(t)
-                )
+                format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
             }
             Rule::MiddleName => format!("{field} matches a middle name ({qt}→{ct})"),
             Rule::Initial(i) => format!("{field} initial {i}"),
@@ -357,10 +381,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     let (qj, cj) = (q.part.joined.as_str(), c.joined.as_str());
     if q.wildcard {
         let hit = cj.starts_with(qj) || c.surname_strings().iter().any(|s| s.starts_with(qj));
-        return hit.then_some(PartMatch {
-            sim: 1.0,
-            rule: Rule::Wildcard,
-        });
+        return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
     }
     if q.part.is_initial() {
         return if c.initial() == q.part.initial() {
@@ -372,24 +393,14 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     if qj == cj {
         return pm(1.0, Rule::Exact);
     }
-    if (has_prefix_form(&q.part) || has_prefix_form(c))
-        && norm_prefixes(&q.part) == norm_prefixes(c)
-    {
+    if (has_prefix_form(&q.part) || has_prefix_form(c)) && norm_prefixes(&q.part) == norm_prefixes(c) {
         return pm(0.97, Rule::PrefixForm);
     }
     let q_core_differs = q.part.core.len() != q.part.tokens.len();
     let c_core_differs = c.core.len() != c.tokens.len();
     let (qc, cc) = (
-        if q_core_differs {
-            q.part.core.concat()
-        } else {
-            qj.to_string()
-        },
-        if c_core_differs {
-            c.core.concat()
-        } else {
-            cj.to_string()
-        },
+        if q_core_differs { q.part.core.concat() } else { qj.to_string() },
+        if c_core_differs { c.core.concat() } else { cj.to_string() },
     );
     if (q_core_differs || c_core_differs) && qc == cc {
         return pm(0.95, Rule::WithoutPrefix);
@@ -426,25 +437,15 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.wildcard {
         let p = q.part.joined.as_str();
         let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
-        return hit.then_some(PartMatch {
-            sim: 1.0,
-            rule: Rule::Wildcard,
-        });
+        return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
     }
     if q.part.is_initial() || c.is_initial() {
-        let (ini, full) = if q.part.is_initial() {
-            (q.part.initial(), c)
-        } else {
-            (c.initial(), &q.part)
-        };
+        let (ini, full) = if q.part.is_initial() { (q.part.initial(), c) } else { (c.initial(), &q.part) };
         if full.initial() == ini {
             return pm(0.85, Rule::Initial(ini));
         }
         if !full.is_initial() {
-            if let Some(r) = data::roots(full.first())
-                .into_iter()
-                .find(|r| r.starts_with(ini))
-            {
+            if let Some(r) = data::roots(full.first()).into_iter().find(|r| r.starts_with(ini)) {
                 return pm(0.75, Rule::InitialVia(ini, r));
             }
         }

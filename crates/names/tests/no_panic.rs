@@ -1,9 +1,7 @@
 //! Nothing panics on any input: arbitrary Unicode (emoji, RTL, NUL, combining marks, 10 000
 //! characters) through folding, keys, query plans and ranking.
 
-use bluelamp_names::{
-    fold, index_keys, rank, record_keys, Candidate, CandidateName, Date, DobQuery, SearchQuery,
-};
+use bluelamp_names::{fold, index_keys, rank, record_keys, Candidate, CandidateName, Date, DobQuery, SearchQuery};
 use proptest::prelude::*;
 
 fn nasty() -> impl Strategy<Value = String> {
@@ -59,11 +57,7 @@ fn huge_inputs_are_fast() {
         &SearchQuery::parse(&big),
         &[Candidate {
             id: 0u8,
-            names: vec![CandidateName {
-                given: &big,
-                surname: &big,
-                surname_freq: 1,
-            }],
+            names: vec![CandidateName { given: &big, surname: &big, surname_freq: 1 }],
             dob: None,
             sex: None,
         }],

@@ -3,8 +3,7 @@
 //! (b) the ranker puts it above an unrelated decoy and gives the expected reason.
 
 use bluelamp_names::{
-    index_keys, prefix_end, rank, record_keys, Candidate, CandidateName, Date, DobQuery, Lookup,
-    SearchQuery, Sex,
+    index_keys, prefix_end, rank, record_keys, Candidate, CandidateName, Date, DobQuery, Lookup, SearchQuery, Sex,
 };
 
 fn fetched(q: &SearchQuery, keys: &[String]) -> bool {
@@ -15,37 +14,18 @@ fn fetched(q: &SearchQuery, keys: &[String]) -> bool {
 }
 
 fn cand<'a>(id: u32, given: &'a str, surname: &'a str) -> Candidate<'a, u32> {
-    Candidate {
-        id,
-        names: vec![CandidateName {
-            given,
-            surname,
-            surname_freq: 0,
-        }],
-        dob: None,
-        sex: None,
-    }
+    Candidate { id, names: vec![CandidateName { given, surname, surname_freq: 0 }], dob: None, sex: None }
 }
 
 /// Query text, record (given, surname), reason substring expected on the hit.
 fn check(query: &SearchQuery, rec: (&str, &str), reason: &str) {
     let keys = index_keys(rec.0, rec.1);
-    assert!(
-        fetched(query, &keys),
-        "{query:?} does not fetch {rec:?}; keys {keys:?}"
-    );
+    assert!(fetched(query, &keys), "{query:?} does not fetch {rec:?}; keys {keys:?}");
     let cands = [cand(1, rec.0, rec.1), cand(2, "Zebedee", "Quartermaine")];
     let hits = rank(query, &cands, 1000, 10);
-    assert_eq!(
-        hits.first().map(|h| h.id),
-        Some(1),
-        "{query:?} vs {rec:?}: {hits:?}"
-    );
+    assert_eq!(hits.first().map(|h| h.id), Some(1), "{query:?} vs {rec:?}: {hits:?}");
     let reasons = hits[0].reasons.join("; ");
-    assert!(
-        reasons.contains(reason),
-        "{query:?} vs {rec:?}: wanted reason {reason:?}, got {reasons:?}"
-    );
+    assert!(reasons.contains(reason), "{query:?} vs {rec:?}: wanted reason {reason:?}, got {reasons:?}");
     if hits.len() > 1 {
         assert!(hits[0].score > hits[1].score);
     }
@@ -58,173 +38,73 @@ fn t(text: &str, rec: (&str, &str), reason: &str) {
 #[test]
 fn exact_and_phonetic() {
     t("William Smith", ("William", "Smith"), "surname exact");
-    t(
-        "William Smyth",
-        ("William", "Smith"),
-        "surname phonetic (Smyth~Smith)",
-    );
+    t("William Smyth", ("William", "Smith"), "surname phonetic (Smyth~Smith)");
     t("Jon Smith", ("John", "Smith"), "given name");
-    t(
-        "Katie Thompson",
-        ("Katie", "Tomson"),
-        "surname similar spelling (Thompson~Tomson",
-    );
-    t(
-        "Stephen Philips",
-        ("Steven", "Phillips"),
-        "surname similar spelling",
-    );
+    t("Katie Thompson", ("Katie", "Tomson"), "surname similar spelling (Thompson~Tomson");
+    t("Stephen Philips", ("Steven", "Phillips"), "surname similar spelling");
 }
 
 #[test]
 fn nicknames() {
-    t(
-        "Bill Smyth",
-        ("William", "Smith"),
-        "given name nickname (Bill→William)",
-    );
-    t(
-        "Peggy Jones",
-        ("Margaret", "Jones"),
-        "given name nickname (Peggy→Margaret)",
-    );
-    t(
-        "Kate Brown",
-        ("Catherine", "Brown"),
-        "given name nickname (Kate→Catherine)",
-    );
-    t(
-        "Liam Walsh",
-        ("William", "Walsh"),
-        "nickname (Liam→William)",
-    );
+    t("Bill Smyth", ("William", "Smith"), "given name nickname (Bill→William)");
+    t("Peggy Jones", ("Margaret", "Jones"), "given name nickname (Peggy→Margaret)");
+    t("Kate Brown", ("Catherine", "Brown"), "given name nickname (Kate→Catherine)");
+    t("Liam Walsh", ("William", "Walsh"), "nickname (Liam→William)");
     t("Billy Evans", ("Bill", "Evans"), "nickname (Billy→Bill)");
     t("Gaz Taylor", ("Gary", "Taylor"), "nickname");
 }
 
 #[test]
 fn transliteration_variants() {
-    t(
-        "Mohammed Khan",
-        ("Muhammad", "Khan"),
-        "given name variant spelling (Mohammed→Muhammad)",
-    );
+    t("Mohammed Khan", ("Muhammad", "Khan"), "given name variant spelling (Mohammed→Muhammad)");
     t("Mohamed Khan", ("Muhammad", "Khan"), "variant spelling");
-    t(
-        "Aleksandr Ivanov",
-        ("Alexander", "Ivanov"),
-        "variant spelling (Aleksandr→Alexander)",
-    );
-    t(
-        "Yusuf Ali",
-        ("Yousef", "Ali"),
-        "variant spelling (Yusuf→Yousef)",
-    );
-    t(
-        "Wei Zhang",
-        ("Wei", "Chang"),
-        "surname variant spelling (Zhang→Chang)",
-    );
-    t(
-        "Ming Xu",
-        ("Ming", "Hsu"),
-        "surname variant spelling (Xu→Hsu)",
-    );
+    t("Aleksandr Ivanov", ("Alexander", "Ivanov"), "variant spelling (Aleksandr→Alexander)");
+    t("Yusuf Ali", ("Yousef", "Ali"), "variant spelling (Yusuf→Yousef)");
+    t("Wei Zhang", ("Wei", "Chang"), "surname variant spelling (Zhang→Chang)");
+    t("Ming Xu", ("Ming", "Hsu"), "surname variant spelling (Xu→Hsu)");
 }
 
 #[test]
 fn diacritics() {
-    t(
-        "Siobhan O Sullivan",
-        ("Siobhán", "O'Sullivan"),
-        "surname exact",
-    );
-    t(
-        "Siobhan O Sullivan",
-        ("Siobhán", "O'Sullivan"),
-        "given name exact",
-    );
+    t("Siobhan O Sullivan", ("Siobhán", "O'Sullivan"), "surname exact");
+    t("Siobhan O Sullivan", ("Siobhán", "O'Sullivan"), "given name exact");
     t("Thi Nguyen", ("Thị", "Nguyễn"), "surname exact");
-    t(
-        "Hans Mueller",
-        ("Hans", "Müller"),
-        "surname umlaut spelling (Mueller→Muller)",
-    );
+    t("Hans Mueller", ("Hans", "Müller"), "surname umlaut spelling (Mueller→Muller)");
     t("Lukasz Nowak", ("Łukasz", "Nowak"), "given name exact");
     t("Zoe Bjork", ("Zoë", "Björk"), "surname exact");
 }
 
 #[test]
 fn prefixes() {
-    t(
-        "Angus Macdonald",
-        ("Angus", "McDonald"),
-        "surname prefix form",
-    );
+    t("Angus Macdonald", ("Angus", "McDonald"), "surname prefix form");
     t("Angus Mc Donald", ("Angus", "MacDonald"), "surname");
     t("Sean O'Neill", ("Sean", "ONeill"), "surname exact");
     t("Sean Neill", ("Sean", "O'Neill"), "surname without prefix");
-    t(
-        "Mary St John",
-        ("Mary", "Saint John"),
-        "surname prefix form",
-    );
+    t("Mary St John", ("Mary", "Saint John"), "surname prefix form");
     t("Ana De La Cruz", ("Ana", "Delacruz"), "surname exact");
     t("Ana Cruz", ("Ana", "de la Cruz"), "surname without prefix");
-    t(
-        "Piet Van Der Berg",
-        ("Piet", "van der Berg"),
-        "surname exact",
-    );
+    t("Piet Van Der Berg", ("Piet", "van der Berg"), "surname exact");
 }
 
 #[test]
 fn double_barrelled() {
-    t(
-        "Emma Smith",
-        ("Emma", "Smith-Jones"),
-        "surname part Smith of double-barrelled name",
-    );
+    t("Emma Smith", ("Emma", "Smith-Jones"), "surname part Smith of double-barrelled name");
     t("Emma Jones", ("Emma", "Smith-Jones"), "surname part Jones");
     t("Emma Smith-Jones", ("Emma", "Jones"), "double-barrelled");
-    check(
-        &SearchQuery::new("Emma", "Smith Jones"),
-        ("Emma", "Smith-Jones"),
-        "surname exact",
-    );
+    check(&SearchQuery::new("Emma", "Smith Jones"), ("Emma", "Smith-Jones"), "surname exact");
 }
 
 #[test]
 fn spacing() {
-    t(
-        "Mitch Ell Berry",
-        ("Mitchell", "Berry"),
-        "given name spacing",
-    );
-    check(
-        &SearchQuery::new("mitch ell", "berry"),
-        ("Mitchell", "Berry"),
-        "given name spacing",
-    );
-    check(
-        &SearchQuery::new("Sam", "Vanhalen"),
-        ("Sam", "Van Halen"),
-        "surname exact",
-    );
+    t("Mitch Ell Berry", ("Mitchell", "Berry"), "given name spacing");
+    check(&SearchQuery::new("mitch ell", "berry"), ("Mitchell", "Berry"), "given name spacing");
+    check(&SearchQuery::new("Sam", "Vanhalen"), ("Sam", "Van Halen"), "surname exact");
 }
 
 #[test]
 fn swapped_names() {
-    t(
-        "Smith William",
-        ("William", "Smith"),
-        "given name and surname swapped",
-    );
-    check(
-        &SearchQuery::new("mckane", "caleb"),
-        ("caleb", "mckane"),
-        "swapped",
-    );
+    t("Smith William", ("William", "Smith"), "given name and surname swapped");
+    check(&SearchQuery::new("mckane", "caleb"), ("caleb", "mckane"), "swapped");
 }
 
 #[test]
@@ -232,21 +112,9 @@ fn initials_and_missing_parts() {
     t("J Smith", ("John", "Smith"), "given name initial J");
     t("W Smith", ("Bill", "Smith"), "given name initial W (via W");
     t("Smith, J", ("John", "Smith"), "given name initial J");
-    check(
-        &SearchQuery::new("", "Smith"),
-        ("John", "Smith"),
-        "surname exact",
-    );
-    check(
-        &SearchQuery::new("John", "Smith"),
-        ("", "Smith"),
-        "no given name on record",
-    );
-    check(
-        &SearchQuery::new("John", "Smith"),
-        ("J", "Smith"),
-        "given name initial J",
-    );
+    check(&SearchQuery::new("", "Smith"), ("John", "Smith"), "surname exact");
+    check(&SearchQuery::new("John", "Smith"), ("", "Smith"), "no given name on record");
+    check(&SearchQuery::new("John", "Smith"), ("J", "Smith"), "given name initial J");
 }
 
 #[test]
@@ -257,21 +125,12 @@ fn wildcards() {
     let hits = rank(&q, &[cand(1, "John", "Smyth")], 1000, 10);
     assert!(hits.is_empty(), "wildcard is a hard prefix: {hits:?}");
     let p = q.plan();
-    assert!(p.probes.iter().any(|p| p.lookup
-        == Lookup::Range {
-            from: "SN:SMI".into(),
-            to: prefix_end("SN:SMI").unwrap()
-        }));
-    check(
-        &SearchQuery::new("Jo*", "Smith"),
-        ("John", "Smith"),
-        "given name matches Jo*",
-    );
-    check(
-        &SearchQuery::new("John", "Smi*"),
-        ("John", "Smithers"),
-        "surname matches Smi*",
-    );
+    assert!(p
+        .probes
+        .iter()
+        .any(|p| p.lookup == Lookup::Range { from: "SN:SMI".into(), to: prefix_end("SN:SMI").unwrap() }));
+    check(&SearchQuery::new("Jo*", "Smith"), ("John", "Smith"), "given name matches Jo*");
+    check(&SearchQuery::new("John", "Smi*"), ("John", "Smithers"), "surname matches Smi*");
 }
 
 #[test]
@@ -279,16 +138,8 @@ fn aliases_pick_best_name() {
     let rec = Candidate {
         id: 7u32,
         names: vec![
-            CandidateName {
-                given: "Jane",
-                surname: "Doe",
-                surname_freq: 0,
-            },
-            CandidateName {
-                given: "Margaret",
-                surname: "Ryan",
-                surname_freq: 0,
-            },
+            CandidateName { given: "Jane", surname: "Doe", surname_freq: 0 },
+            CandidateName { given: "Margaret", surname: "Ryan", surname_freq: 0 },
         ],
         dob: None,
         sex: None,
@@ -298,13 +149,7 @@ fn aliases_pick_best_name() {
     assert!(fetched(&q, &keys));
     let hits = rank(&q, &[rec], 100, 10);
     assert_eq!(hits[0].name_index, 1);
-    assert!(
-        hits[0]
-            .reasons
-            .iter()
-            .any(|r| r == "matched alias (Margaret Ryan)"),
-        "{hits:?}"
-    );
+    assert!(hits[0].reasons.iter().any(|r| r == "matched alias (Margaret Ryan)"), "{hits:?}");
 }
 
 #[test]
@@ -312,56 +157,28 @@ fn dob_forms_and_missing_dob_never_excludes() {
     let d = |y, m, dd| Date::new(y, m, dd).unwrap();
     let mk = |id, dob| Candidate {
         id,
-        names: vec![CandidateName {
-            given: "William",
-            surname: "Smith",
-            surname_freq: 0,
-        }],
+        names: vec![CandidateName { given: "William", surname: "Smith", surname_freq: 0 }],
         dob,
         sex: None,
     };
-    let cands = [
-        mk(1u32, Some(d(1984, 3, 12))),
-        mk(2, None),
-        mk(3, Some(d(1950, 1, 1))),
-    ];
+    let cands = [mk(1u32, Some(d(1984, 3, 12))), mk(2, None), mk(3, Some(d(1950, 1, 1)))];
     // "Bill Smyth, born about 1985": the 1984 record first, the undated one kept, 1950 last.
     let q = SearchQuery::parse("Bill Smyth").with_dob(DobQuery::around(1985, 2).unwrap());
     let hits = rank(&q, &cands, 1000, 10);
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert!(hits[0].reasons.iter().any(|r| r == "DOB in range"));
-    assert!(hits[0]
-        .reasons
-        .iter()
-        .any(|r| r == "given name nickname (Bill→William)"));
+    assert!(hits[0].reasons.iter().any(|r| r == "given name nickname (Bill→William)"));
     for (q, id, why) in [
         (DobQuery::Exact(d(1984, 3, 12)), 1, "DOB exact"),
         (DobQuery::Exact(d(1984, 12, 3)), 1, "DOB day/month swapped"),
         (DobQuery::year(1984).unwrap(), 1, "DOB in range"),
-        (
-            DobQuery::age(40, 41, d(2025, 6, 1)).unwrap(),
-            1,
-            "DOB in range",
-        ),
-        (
-            DobQuery::Exact(d(1999, 9, 9)),
-            2,
-            "no DOB on record (neutral)",
-        ),
+        (DobQuery::age(40, 41, d(2025, 6, 1)).unwrap(), 1, "DOB in range"),
+        (DobQuery::Exact(d(1999, 9, 9)), 2, "no DOB on record (neutral)"),
     ] {
-        let hits = rank(
-            &SearchQuery::new("William", "Smith").with_dob(q),
-            &cands,
-            1000,
-            10,
-        );
+        let hits = rank(&SearchQuery::new("William", "Smith").with_dob(q), &cands, 1000, 10);
         assert_eq!(hits.len(), 3, "missing DOB must never exclude");
         assert_eq!(hits[0].id, id, "{q:?}");
-        assert!(
-            hits[0].reasons.iter().any(|r| r == why),
-            "{q:?}: {:?}",
-            hits[0].reasons
-        );
+        assert!(hits[0].reasons.iter().any(|r| r == why), "{q:?}: {:?}", hits[0].reasons);
     }
     // DOB key is fetched for exact and day/month-swapped queries.
     let keys = record_keys([("William", "Smith")], Some(d(1984, 3, 12)));
@@ -376,12 +193,7 @@ fn sex_filter_keeps_unknown() {
     let mut b = cand(2, "Sam", "Smith");
     b.sex = Some(Sex::Female);
     let c = cand(3, "Sam", "Smith");
-    let hits = rank(
-        &SearchQuery::parse("Sam Smith").with_sex(Sex::Female),
-        &[a, b, c],
-        100,
-        10,
-    );
+    let hits = rank(&SearchQuery::parse("Sam Smith").with_sex(Sex::Female), &[a, b, c], 100, 10);
     let mut ids: Vec<u32> = hits.iter().map(|h| h.id).collect();
     ids.sort();
     assert_eq!(ids, vec![2, 3]);
@@ -401,38 +213,19 @@ fn rare_surname_outranks_common_one() {
 
 #[test]
 fn unrelated_names_score_low() {
-    let hits = rank(
-        &SearchQuery::parse("John Smith"),
-        &[cand(1, "Priya", "Venkataraman")],
-        100,
-        10,
-    );
+    let hits = rank(&SearchQuery::parse("John Smith"), &[cand(1, "Priya", "Venkataraman")], 100, 10);
     assert!(hits[0].score < 0.0, "{hits:?}");
     assert!(hits[0].reasons.iter().any(|r| r.contains("differs")));
 }
 
 #[test]
 fn full_name_query_keys_are_bounded() {
-    for text in [
-        "Bill Smyth",
-        "Al Li",
-        "Mohammed Khan",
-        "Mary Ann De La Cruz-Smith",
-        "Ron O'Neill",
-    ] {
+    for text in ["Bill Smyth", "Al Li", "Mohammed Khan", "Mary Ann De La Cruz-Smith", "Ron O'Neill"] {
         let plan = SearchQuery::parse(text).plan();
-        assert!(
-            plan.probes.len() <= 120,
-            "{text}: {} probes",
-            plan.probes.len()
-        );
+        assert!(plan.probes.len() <= 120, "{text}: {} probes", plan.probes.len());
         assert!(plan.probes.iter().all(|p| p.cap > 0 && p.cap <= 1000));
     }
-    for (g, s) in [
-        ("Al", "Li"),
-        ("Mary Ann", "De La Cruz-Smith"),
-        ("William", "Smith"),
-    ] {
+    for (g, s) in [("Al", "Li"), ("Mary Ann", "De La Cruz-Smith"), ("William", "Smith")] {
         let k = index_keys(g, s);
         assert!(k.len() <= 80, "{g} {s}: {} keys", k.len());
     }

@@ -25,7 +25,7 @@ pub fn parse_dob(s: &str) -> Result<String, String> {
 }
 
 pub fn is_leap(y: u32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
 pub fn days_in_month(y: u32, m: u32) -> u32 {
@@ -47,7 +47,18 @@ mod tests {
         assert_eq!(parse_dob("1984-03-12").unwrap(), "1984-03-12");
         assert_eq!(parse_dob("19840312").unwrap(), "1984-03-12");
         assert_eq!(parse_dob("2000-02-29").unwrap(), "2000-02-29");
-        for bad in ["1900-02-29", "1984-02-30", "1984-13-01", "1984-00-10", "84-03-12", "1984/03/12", "", "abcdefgh", "1984-3-12", "１９８４0312"] {
+        for bad in [
+            "1900-02-29",
+            "1984-02-30",
+            "1984-13-01",
+            "1984-00-10",
+            "84-03-12",
+            "1984/03/12",
+            "",
+            "abcdefgh",
+            "1984-3-12",
+            "１９８４0312",
+        ] {
             assert!(parse_dob(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -14,13 +14,15 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
 pub mod cmd;
 pub mod dates;
 pub mod search;
+pub mod session;
 pub mod status;
 pub mod wire;
 
-pub use search::{NominalHit, SearchRequest, Source};
+pub use search::{NominalHit, SearchRequest, Source, ViewNominalRequest};
 pub use status::{AppStatus, NetState};
 
 /// Version of the client <-> central wire schema. Bumped when a message changes shape.

@@ -19,6 +19,17 @@ pub struct SearchRequest {
     pub name: Option<String>,
     pub given: Option<String>,
     pub surname: Option<String>,
+    /// Exact date of birth, `YYYY-MM-DD` or `YYYYMMDD` (day/month transposition still matches).
+    pub dob: Option<String>,
+    /// Year of birth only.
+    pub dob_year: Option<u32>,
+    /// With `dob_year` (or `dob`): also accept this many years either side.
+    pub years_either_side: Option<u32>,
+    /// Age range at today's date, inclusive.
+    pub age_min: Option<u32>,
+    pub age_max: Option<u32>,
+    /// `M` or `F`. Records with unknown sex are never excluded.
+    pub sex: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -45,6 +56,34 @@ impl SearchRequest {
         }
         if !any {
             return Err(ApiError::invalid("Type at least part of a name."));
+        }
+        let dob_forms = [self.dob.is_some(), self.dob_year.is_some(), self.age_min.is_some() || self.age_max.is_some()];
+        if dob_forms.iter().filter(|x| **x).count() > 1 {
+            return Err(ApiError::invalid("Give a date of birth, a year of birth or an age range, not more than one."));
+        }
+        if let Some(dob) = &self.dob {
+            crate::dates::parse_dob(dob).map_err(ApiError::invalid)?;
+        }
+        if let Some(y) = self.dob_year {
+            if !(1850..=2100).contains(&y) {
+                return Err(ApiError::invalid("The year of birth must be between 1850 and 2100."));
+            }
+        }
+        if self.years_either_side.is_some_and(|n| n > 50) {
+            return Err(ApiError::invalid("Years either side must be 50 or fewer."));
+        }
+        if let (Some(a), Some(b)) = (self.age_min, self.age_max) {
+            if a > b {
+                return Err(ApiError::invalid("The lowest age must not be above the highest."));
+            }
+        }
+        if self.age_min.or(self.age_max).is_some_and(|a| a > 130) {
+            return Err(ApiError::invalid("Ages must be 130 or under."));
+        }
+        if let Some(sex) = &self.sex {
+            if !matches!(sex.as_str(), "M" | "F" | "m" | "f") {
+                return Err(ApiError::invalid("Sex must be M or F."));
+            }
         }
         if let Some(limit) = self.limit {
             if limit == 0 || limit > MAX_LIMIT {
@@ -114,8 +153,47 @@ mod tests {
     }
 
     #[test]
+    fn dob_forms_are_exclusive_and_checked() {
+        let mut r = SearchRequest::free_text("smith");
+        r.dob = Some("1984-02-30".into());
+        assert!(r.validate().unwrap_err().message.contains("not a real date"));
+        r.dob = Some("1984-03-12".into());
+        assert!(r.validate().is_ok());
+        r.dob_year = Some(1984);
+        assert!(r.validate().is_err());
+        let mut r = SearchRequest::free_text("smith");
+        r.age_min = Some(40);
+        r.age_max = Some(30);
+        assert!(r.validate().is_err());
+        r.age_max = Some(45);
+        r.sex = Some("X".into());
+        assert!(r.validate().is_err());
+        r.sex = Some("F".into());
+        assert!(r.validate().is_ok());
+    }
+
+    #[test]
     fn error_codes_serialise_stably() {
         let e = ApiError::new(crate::ErrorCode::WrongPassphrase, "x");
         assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"code":"wrong_passphrase","message":"x"}"#);
+    }
+}
+
+/// `view_nominal`: open one record. The purpose is required (DPA 2018 s.62) and logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewNominalRequest {
+    pub id: String,
+    pub purpose: String,
+}
+
+impl ViewNominalRequest {
+    pub fn validate(&self) -> Result<(), ApiError> {
+        if self.id.trim().is_empty() || self.id.chars().count() > MAX_FIELD_CHARS {
+            return Err(ApiError::invalid("No such record."));
+        }
+        if !crate::session::is_purpose(&self.purpose) {
+            return Err(ApiError::invalid("Choose why you are opening this record."));
+        }
+        Ok(())
     }
 }

@@ -18,10 +18,13 @@ pub struct AppStatus {
     pub net: NetState,
     /// Running on the embedded demo configuration (synthetic data): the UI shows a DEMO banner.
     pub demo: bool,
-    /// How many nominals the local store holds.
+    /// How many nominals the unlocked store holds (0 while locked).
     pub nominal_count: u64,
     /// App version, for support calls.
     pub version: String,
+    /// The open session, or `None` while the app is locked (the UI then shows only the lock
+    /// screen).
+    pub session: Option<crate::session::SessionInfo>,
 }
 
 /// Request of the `app_status` command (no fields yet; a struct so it can grow).

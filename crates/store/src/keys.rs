@@ -73,7 +73,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Result<Vec<u8>, KeyError> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(KeyError::Damaged("odd hex length".into()));
     }
     (0..s.len())
@@ -87,13 +87,10 @@ fn unhex(s: &str) -> Result<Vec<u8>, KeyError> {
 }
 
 fn derive(passphrase: &str, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 32]>, KeyError> {
-    let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32))
-        .map_err(|e| KeyError::Params(e.to_string()))?;
+    let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|e| KeyError::Params(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
-    argon
-        .hash_password_into(passphrase.as_bytes(), salt, &mut out[..])
-        .map_err(|e| KeyError::Params(e.to_string()))?;
+    argon.hash_password_into(passphrase.as_bytes(), salt, &mut out[..]).map_err(|e| KeyError::Params(e.to_string()))?;
     Ok(out)
 }
 
@@ -142,10 +139,7 @@ impl Envelope {
         let kek = derive(passphrase, &salt, self.kdf)?;
         let cipher = Aes256Gcm::new_from_slice(&kek[..]).map_err(|e| KeyError::Params(e.to_string()))?;
         let mut plain = cipher
-            .decrypt(
-                Nonce::from_slice(&nonce),
-                Payload { msg: &wrapped, aad: &aad(self.version, &self.officer_id) },
-            )
+            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &wrapped, aad: &aad(self.version, &self.officer_id) })
             .map_err(|_| KeyError::WrongPassphrase)?;
         if plain.len() != 32 {
             plain.zeroize();

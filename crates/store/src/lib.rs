@@ -10,15 +10,19 @@
 //! The database runs in WAL mode with `synchronous=FULL`: what an officer typed survives a
 //! crash or power cut once the call returns.
 
+pub mod audit;
 pub mod keys;
 mod nominals;
 pub mod schema;
+pub mod search;
+pub mod unlock;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
+pub use audit::{Actor, AuditAction, AuditEvent, AuditOutcome, OutboxMutation, VerifyReport};
 pub use keys::{KdfParams, KeyError};
 pub use nominals::NominalRecord;
 
@@ -93,6 +97,11 @@ impl Store {
         // The key must be the first statement on the connection. The raw-key form skips
         // SQLCipher's own KDF: ours (Argon2id) already ran.
         conn.execute_batch(&Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.hex().as_str())))?;
+        // SQLCipher prints its own ERROR lines ("hmac check failed…") to stderr on a wrong key
+        // or a damaged page; the caller gets `Corrupt` with one clear message instead. The
+        // setting is process-wide and must come after SQLCipher's first activation (opening a
+        // connection), which would otherwise reset it to WARN.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
         // A wrong key or a damaged file shows up at the first read.
         if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
             return Err(StoreError::Corrupt);

@@ -1,9 +1,11 @@
 //! The nominal (person) cache: current and legacy records in one table, searched together.
 
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension};
 
-use crate::{Result, Store, StoreError};
+use crate::{search, Result, Store, StoreError};
 
 /// A person record as imported or synced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +23,13 @@ pub struct NominalRecord {
     pub postcode: Option<String>,
 }
 
-/// Lower-case ASCII letters only, for the simple prefix index.
+/// Lower-case ASCII letters only (the `given_fold`/`surname_fold` columns of migration 1).
 fn fold(s: &str) -> String {
     deunicode::deunicode(s).chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect()
 }
+
+/// Upserts of at least this many rows use bulk-write settings.
+const BULK_ROWS: usize = 1000;
 
 fn source_str(s: Source) -> &'static str {
     match s {
@@ -34,23 +39,70 @@ fn source_str(s: Source) -> &'static str {
 }
 
 impl Store {
-    /// Inserts or replaces records (by id), all in one transaction.
+    /// Inserts or replaces records (by id), all in one transaction, together with their search
+    /// keys (main name, each alias, DOB) and the surname counts (see `search.rs`). Within one
+    /// call, the last row for an id wins.
     pub fn upsert_nominals(&mut self, rows: &[NominalRecord]) -> Result<usize> {
+        for r in rows {
+            if r.id.trim().is_empty() {
+                return Err(StoreError::Invalid("a nominal needs an id".into()));
+            }
+        }
+        // Last occurrence of each id wins (keys are written after all rows).
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            last.insert(r.id.as_str(), i);
+        }
+        search::tune_cache(&self.conn)?;
+        // Large batches (imports) run with bulk settings: key rows reference nominals written
+        // just before them in this transaction, so the per-row foreign-key check cannot fail
+        // and is skipped; the page cache is raised and commits use synchronous=NORMAL (WAL:
+        // never corrupts; a power cut may lose the last batch, which a re-import repeats).
+        // These pragmas cannot change inside a transaction; they are restored afterwards.
+        let bulk = rows.len() >= BULK_ROWS;
+        if bulk {
+            search::bulk_mode(&self.conn, true)?;
+        }
+        let result = self.upsert_tx(rows, &last);
+        if bulk {
+            search::bulk_mode(&self.conn, false)?;
+        }
+        result
+    }
+
+    fn upsert_tx(&mut self, rows: &[NominalRecord], last: &HashMap<&str, usize>) -> Result<usize> {
+        let live: Vec<&NominalRecord> =
+            rows.iter().enumerate().filter(|(i, r)| last.get(r.id.as_str()) == Some(i)).map(|(_, r)| r).collect();
         let tx = self.conn.transaction()?;
-        {
+        search::ensure_keys_current(&tx)?;
+        let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
+        let mut deltas: HashMap<String, i64> = HashMap::new();
+        let mut added = 0i64;
+        // New keys are computed (and sorted) on a second thread while this one writes the rows.
+        let (mut pairs, new_counts) = std::thread::scope(|scope| -> Result<_> {
+            let keys = scope.spawn(|| search::compute_pairs(&live));
+            let mut old_row =
+                tx.prepare_cached("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO nominals (id, source, given_name, surname, date_of_birth, sex, aliases,
                                        address, postcode, given_fold, surname_fold, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT(id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                     surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                     aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
                     given_fold = excluded.given_fold, surname_fold = excluded.surname_fold,
                     updated_at = excluded.updated_at",
             )?;
-            for r in rows {
-                if r.id.trim().is_empty() {
-                    return Err(StoreError::Invalid("a nominal needs an id".into()));
+            for r in &live {
+                let old = old_row
+                    .query_row([&r.id], |o| {
+                        Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
+                    })
+                    .optional()?;
+                if let Some(old) = old {
+                    search::remove_keys(&tx, &r.id, &old, &mut deltas)?;
+                } else {
+                    added += 1;
                 }
                 let aliases = serde_json::to_string(&r.aliases).map_err(|e| StoreError::Invalid(e.to_string()))?;
                 stmt.execute(params![
@@ -65,9 +117,19 @@ impl Store {
                     r.postcode,
                     fold(&r.given_name),
                     fold(&r.surname),
+                    now,
                 ])?;
             }
+            keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))
+        })?;
+        search::insert_keys(&tx, &mut pairs)?;
+        for (k, n) in new_counts {
+            *deltas.entry(k).or_default() += n;
         }
+        if added != 0 {
+            deltas.insert(search::TOTAL_KEY.to_string(), added);
+        }
+        search::apply_counts(&tx, &deltas)?;
         tx.commit()?;
         Ok(rows.len())
     }
@@ -88,38 +150,12 @@ impl Store {
             .optional()?)
     }
 
-    /// Walking-skeleton search: every word of the query must be a prefix of the folded given
-    /// name or surname. The phonetic engine replaces this.
+    /// Phonetic nominal search (see `search.rs` and the `bluelamp-names` docs): nicknames,
+    /// spelling variants, diacritics, prefixes, swapped fields, initials, wildcards (`SMI*`),
+    /// aliases, DOB/age rules and the sex filter; current and legacy records together, best
+    /// first, each with a score and its reasons. "Today" (for age ranges) is the clock's date.
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<NominalHit>> {
-        req.validate().map_err(|e| StoreError::Invalid(e.message))?;
-        let mut words: Vec<String> = Vec::new();
-        for field in [&req.name, &req.given, &req.surname].into_iter().flatten() {
-            words.extend(field.split_whitespace().map(fold).filter(|w| !w.is_empty()));
-        }
-        let Some(first) = words.first().cloned() else {
-            return Ok(Vec::new());
-        };
-        let upper = format!("{first}\u{10FFFF}");
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, source, given_name, surname, date_of_birth, sex, address, postcode, given_fold, surname_fold
-             FROM nominals WHERE surname_fold >= ?1 AND surname_fold < ?2
-             UNION
-             SELECT id, source, given_name, surname, date_of_birth, sex, address, postcode, given_fold, surname_fold
-             FROM nominals WHERE given_fold >= ?1 AND given_fold < ?2",
-        )?;
-        let mut hits = Vec::new();
-        let mut rows = stmt.query(params![first, upper])?;
-        while let Some(r) = rows.next()? {
-            let given: String = r.get(8)?;
-            let surname: String = r.get(9)?;
-            let all_match = words.iter().all(|w| given.starts_with(w.as_str()) || surname.starts_with(w.as_str()));
-            if all_match {
-                hits.push(row_to_hit(r, 1.0, vec!["name prefix".to_string()])?);
-            }
-        }
-        hits.sort_by(|a, b| (&a.surname, &a.given_name, &a.id).cmp(&(&b.surname, &b.given_name, &b.id)));
-        hits.truncate(req.effective_limit() as usize);
-        Ok(hits)
+        self.search_on(req, search::today())
     }
 }
 

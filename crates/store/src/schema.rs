@@ -27,6 +27,172 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX nominals_surname_fold ON nominals (surname_fold);
     CREATE INDEX nominals_given_fold ON nominals (given_fold);
     "#,
+    // 2: everything an officer writes, and what sync and the access log need.
+    r#"
+    -- Search keys (bluelamp-names): one row per key per nominal; aliases are indexed too.
+    CREATE TABLE name_keys (
+        key TEXT NOT NULL,
+        nominal_id TEXT NOT NULL REFERENCES nominals (id) ON DELETE CASCADE,
+        PRIMARY KEY (key, nominal_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX name_keys_nominal ON name_keys (nominal_id);
+    -- How many nominals carry each key (surname frequency for ranking), kept at write time.
+    CREATE TABLE name_key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+
+    ALTER TABLE nominals ADD COLUMN ethnicity TEXT;
+    CREATE TABLE nominal_addresses (
+        nominal_id TEXT NOT NULL REFERENCES nominals (id) ON DELETE CASCADE,
+        address TEXT NOT NULL,
+        postcode TEXT,
+        kind TEXT NOT NULL DEFAULT 'home',
+        valid_from TEXT,
+        valid_to TEXT
+    );
+    CREATE INDEX nominal_addresses_nominal ON nominal_addresses (nominal_id);
+    CREATE TABLE nominal_markers (
+        nominal_id TEXT NOT NULL REFERENCES nominals (id) ON DELETE CASCADE,
+        code TEXT NOT NULL,
+        description TEXT NOT NULL,
+        last_verified_at TEXT,
+        PRIMARY KEY (nominal_id, code)
+    );
+
+    CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,                 -- UUIDv7, made by the client
+        reference TEXT NOT NULL UNIQUE,
+        incident_type TEXT NOT NULL,
+        offence_category TEXT,
+        place TEXT,
+        postcode TEXT,
+        team TEXT,
+        occurred_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        closing_code TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'finalised')),
+        assigned_to TEXT,
+        version INTEGER NOT NULL DEFAULT 1,  -- base version for conflict checks
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE incident_links (
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        nominal_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('victim', 'suspect', 'witness', 'child', 'reporting_person', 'bereaved_relative', 'parent_or_guardian')),
+        PRIMARY KEY (incident_id, nominal_id, role)
+    );
+    CREATE INDEX incident_links_nominal ON incident_links (nominal_id);
+
+    CREATE TABLE forms (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT REFERENCES incidents (id),
+        pack_id TEXT NOT NULL,
+        pack_version INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'returned', 'approved')),
+        answers TEXT NOT NULL DEFAULT '{}',
+        current_section TEXT,
+        officer_grade TEXT,
+        rationale TEXT,
+        amends_id TEXT REFERENCES forms (id),
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        submitted_at TEXT
+    );
+    CREATE INDEX forms_incident ON forms (incident_id);
+    -- A submitted form is immutable: corrections are amendments (new rows).
+    CREATE TRIGGER forms_submitted_immutable BEFORE UPDATE OF answers, pack_id, pack_version, officer_grade, rationale ON forms
+    WHEN OLD.status <> 'draft'
+    BEGIN SELECT RAISE(ABORT, 'submitted forms are immutable'); END;
+
+    CREATE TABLE referrals (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        victim_id TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('referred', 'declined', 'deferred')),
+        destination TEXT,
+        details TEXT NOT NULL DEFAULT '{}',
+        status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'withdrawn')),
+        decided_at TEXT NOT NULL,
+        decided_by TEXT NOT NULL
+    );
+    -- One active referral per victim, incident and destination.
+    CREATE UNIQUE INDEX referrals_one_active ON referrals (incident_id, victim_id, destination)
+        WHERE status = 'active' AND outcome = 'referred';
+
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT REFERENCES incidents (id),
+        source_form_id TEXT REFERENCES forms (id),
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        owner TEXT,
+        due_at TEXT,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+        created_at TEXT NOT NULL
+    );
+
+    -- Transactional outbox: each user write adds its mutation here in the same transaction.
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- the per-client sequence sent to the server
+        id TEXT NOT NULL UNIQUE,
+        mutation TEXT NOT NULL,                 -- versioned name, e.g. 'form.submit/1'
+        payload TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'acked', 'parked')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE conflicts (
+        id TEXT PRIMARY KEY,
+        record_type TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        base TEXT NOT NULL,
+        mine TEXT NOT NULL,
+        theirs TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        resolved_at TEXT
+    );
+
+    -- DPA 2018 s.62 access log: append-only and hash-chained.
+    CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        ts TEXT NOT NULL,
+        officer_id TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object_ref TEXT NOT NULL,
+        purpose TEXT,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}',
+        prev_hash TEXT NOT NULL,
+        entry_hash TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+    -- The last head the central service acknowledged, for truncation checks.
+    CREATE TABLE audit_anchor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL,
+        entry_hash TEXT NOT NULL,
+        acknowledged_at TEXT NOT NULL
+    );
+    "#,
+    // 3: phonetic search (issue 4). Search reads `name_keys` by key only and never uses the
+    // walking-skeleton prefix indexes, so they and the per-nominal key index are dropped: this
+    // halves the B-tree writes of a bulk import. Re-importing a nominal deletes its old keys by
+    // recomputing them from its old row (see `search.rs`). Note: with the per-nominal index
+    // gone, deleting a nominal makes the ON DELETE CASCADE scan `name_keys`; nothing deletes
+    // nominals today.
+    r#"
+    DROP INDEX nominals_surname_fold;
+    DROP INDEX nominals_given_fold;
+    DROP INDEX name_keys_nominal;
+    "#,
+    // 4: the access-log viewer filters by officer, newest first (see `audit.rs`).
+    r#"
+    CREATE INDEX audit_officer_seq ON audit (officer_id, seq);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -50,7 +50,10 @@ impl Client {
         }
         let body: HealthResponse = resp.json().await.map_err(|e| SyncError::BadResponse(e.to_string()))?;
         if body.schema_version != bluelamp_protocol::SCHEMA_VERSION {
-            return Err(SyncError::SchemaMismatch { server: body.schema_version, client: bluelamp_protocol::SCHEMA_VERSION });
+            return Err(SyncError::SchemaMismatch {
+                server: body.schema_version,
+                client: bluelamp_protocol::SCHEMA_VERSION,
+            });
         }
         if body.status != "ok" {
             return Err(SyncError::BadResponse(format!("status {}", body.status)));

@@ -14,8 +14,7 @@ use crate::incident::{Incident, Outcome, Person, Role};
 use crate::phone::{normalise_uk_phone, same_phone};
 use crate::prompts::{prompts_for, Prompt, PromptStage};
 use crate::rules::{
-    CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules,
-    VictimBasis,
+    CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules, VictimBasis,
 };
 
 /// Identifies the output format; bumped on any incompatible change.
@@ -278,17 +277,11 @@ pub struct Assessment {
 }
 
 fn warn(code: &str, message: impl Into<String>) -> Warning {
-    Warning {
-        code: code.into(),
-        message: message.into(),
-    }
+    Warning { code: code.into(), message: message.into() }
 }
 
 fn ask(code: &str, question: impl Into<String>) -> Undetermined {
-    Undetermined {
-        code: code.into(),
-        question: question.into(),
-    }
+    Undetermined { code: code.into(), question: question.into() }
 }
 
 fn label(p: &Person, id: &str) -> String {
@@ -313,18 +306,8 @@ pub fn age_on(dob: Date, on: Date) -> Option<i32> {
 /// Working-day count that never fails: on overflow, returns the start date flagged approximate.
 pub(crate) fn count(calendar: &Calendar, from: Date, days: u32) -> Deadline {
     let WorkingDate { date, approximate } =
-        calendar
-            .add_working_days(from, days)
-            .unwrap_or(WorkingDate {
-                date: from,
-                approximate: true,
-            });
-    Deadline {
-        from,
-        working_days: days,
-        due: date,
-        approximate,
-    }
+        calendar.add_working_days(from, days).unwrap_or(WorkingDate { date: from, approximate: true });
+    Deadline { from, working_days: days, due: date, approximate }
 }
 
 /// Facts shared by all victims of one incident.
@@ -350,15 +333,8 @@ impl<'a> IncidentFacts<'a> {
     ) -> IncidentFacts<'a> {
         let recorded_on = incident.recorded_at.map_or(now.date(), |r| r.date());
         let offence_date = incident.offence_date.unwrap_or(recorded_on);
-        let categories: Vec<_> = incident
-            .offence_categories
-            .iter()
-            .filter_map(|c| rules.category(c))
-            .collect();
-        let tags = categories
-            .iter()
-            .flat_map(|c| c.tags.iter().copied())
-            .collect();
+        let categories: Vec<_> = incident.offence_categories.iter().filter_map(|c| rules.category(c)).collect();
+        let tags = categories.iter().flat_map(|c| c.tags.iter().copied()).collect();
         let ids = incident
             .people
             .iter()
@@ -379,18 +355,7 @@ impl<'a> IncidentFacts<'a> {
             .filter(|(p, _)| p.has(Role::Suspect))
             .map(|(p, id)| (label(p, id), p.phones.clone()))
             .collect();
-        IncidentFacts {
-            incident,
-            rules,
-            calendar,
-            now,
-            recorded_on,
-            offence_date,
-            categories,
-            tags,
-            ids,
-            suspects,
-        }
+        IncidentFacts { incident, rules, calendar, now, recorded_on, offence_date, categories, tags, ids, suspects }
     }
 
     pub(crate) fn da(&self) -> bool {
@@ -421,12 +386,7 @@ fn eval(
         return Tri::No;
     }
     if !cond.categories_any.is_empty()
-        && !cond.categories_any.iter().any(|c| {
-            facts
-                .categories
-                .iter()
-                .any(|k| k.code.eq_ignore_ascii_case(c.trim()))
-        })
+        && !cond.categories_any.iter().any(|c| facts.categories.iter().any(|k| k.code.eq_ignore_ascii_case(c.trim())))
     {
         return Tri::No;
     }
@@ -505,10 +465,7 @@ fn identify(facts: &IncidentFacts<'_>, warnings: &mut Vec<Warning>) -> Vec<(usiz
             if p.has(Role::Suspect) {
                 warnings.push(warn(
                     "victim_also_suspect",
-                    format!(
-                        "{} is linked as both victim and suspect: check before contacting.",
-                        label(p, id)
-                    ),
+                    format!("{} is linked as both victim and suspect: check before contacting.", label(p, id)),
                 ));
             }
             out.push((i, b));
@@ -518,21 +475,13 @@ fn identify(facts: &IncidentFacts<'_>, warnings: &mut Vec<Warning>) -> Vec<(usiz
 }
 
 fn acts_for_ids(p: &Person) -> Vec<String> {
-    let mut v: Vec<String> = p
-        .acts_for
-        .iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let mut v: Vec<String> = p.acts_for.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     v.sort();
     v.dedup();
     v
 }
 
-fn under_18_of(
-    p: &Person,
-    offence_date: Date,
-) -> (Option<i32>, Option<bool>, Option<Undetermined>) {
+fn under_18_of(p: &Person, offence_date: Date) -> (Option<i32>, Option<bool>, Option<Undetermined>) {
     match p.date_of_birth {
         Some(dob) => match age_on(dob, offence_date) {
             Some(age) => (Some(age), Some(age < 18), None),
@@ -541,9 +490,7 @@ fn under_18_of(
                 p.under_18,
                 Some(ask(
                     "date_of_birth_after_offence",
-                    format!(
-                        "The date of birth {dob} is after the offence date {offence_date}: please check it."
-                    ),
+                    format!("The date of birth {dob} is after the offence date {offence_date}: please check it."),
                 )),
             ),
         },
@@ -566,33 +513,19 @@ fn under_18_of(
 /// offset the local offset); the calendar and rules are data. Never fails and never panics:
 /// anything missing or unknown becomes an `undetermined` question. (Serialising the result
 /// to JSON needs `now` within the years 0000–9999, the range RFC 3339 can express.)
-pub fn assess(
-    incident: &Incident,
-    rules: &Rules,
-    calendar: &Calendar,
-    now: OffsetDateTime,
-) -> Assessment {
+pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: OffsetDateTime) -> Assessment {
     let facts = IncidentFacts::new(incident, rules, calendar, now);
     let mut warnings = Vec::new();
     let mut undetermined = Vec::new();
 
-    if crate::calendar::Region::parse(&rules.calendar)
-        .is_some_and(|r| r.code() != calendar.region())
-    {
+    if crate::calendar::Region::parse(&rules.calendar).is_some_and(|r| r.code() != calendar.region()) {
         warnings.push(warn(
             "calendar_mismatch",
-            format!(
-                "The force rules select the {} calendar but {} was supplied.",
-                rules.calendar,
-                calendar.region()
-            ),
+            format!("The force rules select the {} calendar but {} was supplied.", rules.calendar, calendar.region()),
         ));
     }
     if incident.incident_id.trim().is_empty() {
-        undetermined.push(ask(
-            "missing_incident_id",
-            "Incident reference not recorded.",
-        ));
+        undetermined.push(ask("missing_incident_id", "Incident reference not recorded."));
     }
     if incident.recorded_at.is_none() {
         undetermined.push(ask(
@@ -600,11 +533,7 @@ pub fn assess(
             "When was the crime recorded? Deadlines are counted from today until it is given.",
         ));
     }
-    if incident
-        .offence_categories
-        .iter()
-        .all(|c| c.trim().is_empty())
-    {
+    if incident.offence_categories.iter().all(|c| c.trim().is_empty()) {
         undetermined.push(ask(
             "missing_offence_category",
             "Offence category not recorded: which category applies? (It decides most-serious-crime status, consent model and destinations.)",
@@ -640,61 +569,39 @@ pub fn assess(
     let mut victims_idx = identify(&facts, &mut warnings);
 
     // Per-person age facts.
-    let ages: Vec<_> = incident
-        .people
-        .iter()
-        .map(|p| under_18_of(p, facts.offence_date))
-        .collect();
+    let ages: Vec<_> = incident.people.iter().map(|p| under_18_of(p, facts.offence_date)).collect();
 
     // Parents/guardians and spokespeople.
     let direct: BTreeSet<usize> = victims_idx.iter().map(|(i, _)| *i).collect();
-    let deceased: BTreeSet<usize> = incident
-        .people
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.has(Role::Deceased))
-        .map(|(i, _)| i)
-        .collect();
+    let deceased: BTreeSet<usize> =
+        incident.people.iter().enumerate().filter(|(_, p)| p.has(Role::Deceased)).map(|(i, _)| i).collect();
     let mut seen = BTreeSet::new();
     for (i, p) in incident.people.iter().enumerate() {
         if !seen.insert(facts.ids[i].clone()) || direct.contains(&i) || p.organisation {
             continue;
         }
         let id = &facts.ids[i];
-        let targets: Vec<usize> = acts_for_ids(p)
-            .iter()
-            .filter_map(|t| facts.index_of(t))
-            .collect();
+        let targets: Vec<usize> = acts_for_ids(p).iter().filter_map(|t| facts.index_of(t)).collect();
         if p.has(Role::ParentOrGuardian) {
-            let child = targets
-                .iter()
-                .any(|t| direct.contains(t) && ages[*t].1 != Some(false));
+            let child = targets.iter().any(|t| direct.contains(t) && ages[*t].1 != Some(false));
             if child {
                 victims_idx.push((i, VictimBasis::ParentOrGuardian));
                 continue;
             } else if p.acts_for.is_empty() {
                 warnings.push(warn(
                     "guardian_not_linked",
-                    format!(
-                        "{} is a parent or guardian but is not linked (acts_for) to a child victim.",
-                        label(p, id)
-                    ),
+                    format!("{} is a parent or guardian but is not linked (acts_for) to a child victim.", label(p, id)),
                 ));
             }
         }
-        if p.has(Role::Spokesperson)
-            && targets
-                .iter()
-                .any(|t| direct.contains(t) || deceased.contains(t))
-        {
+        if p.has(Role::Spokesperson) && targets.iter().any(|t| direct.contains(t) || deceased.contains(t)) {
             victims_idx.push((i, VictimBasis::Spokesperson));
         }
     }
     victims_idx.sort_by_key(|(i, _)| *i);
 
-    let has_bereaved = victims_idx
-        .iter()
-        .any(|(_, b)| matches!(b, VictimBasis::BereavedRelative | VictimBasis::Spokesperson));
+    let has_bereaved =
+        victims_idx.iter().any(|(_, b)| matches!(b, VictimBasis::BereavedRelative | VictimBasis::Spokesperson));
     if (facts.tags.contains(&CategoryTag::Homicide) || !deceased.is_empty()) && !has_bereaved {
         undetermined.push(ask(
             "missing_bereaved_relative",
@@ -707,9 +614,7 @@ pub fn assess(
             "No victim is linked to this incident: link the victim (or record why there is none).",
         ));
     }
-    if victims_idx
-        .iter()
-        .any(|(_, b)| *b == VictimBasis::BereavedRelative)
+    if victims_idx.iter().any(|(_, b)| *b == VictimBasis::BereavedRelative)
         && !facts.tags.contains(&CategoryTag::Homicide)
         && deceased.is_empty()
     {
@@ -720,21 +625,13 @@ pub fn assess(
     }
 
     // First pass: each victim on their own grounds.
-    let mut victims: Vec<VictimAssessment> = victims_idx
-        .iter()
-        .map(|(i, basis)| assess_one(&facts, *i, *basis, &ages[*i]))
-        .collect();
+    let mut victims: Vec<VictimAssessment> =
+        victims_idx.iter().map(|(i, basis)| assess_one(&facts, *i, *basis, &ages[*i])).collect();
 
     // Second pass: people acting for an enhanced victim.
-    let enhanced_ids: BTreeMap<String, bool> = victims
-        .iter()
-        .map(|v| (v.person_id.clone(), v.enhanced))
-        .collect();
+    let enhanced_ids: BTreeMap<String, bool> = victims.iter().map(|v| (v.person_id.clone(), v.enhanced)).collect();
     for v in &mut victims {
-        if matches!(
-            v.basis,
-            VictimBasis::ParentOrGuardian | VictimBasis::Spokesperson
-        ) {
+        if matches!(v.basis, VictimBasis::ParentOrGuardian | VictimBasis::Spokesperson) {
             for t in &v.acts_for {
                 if enhanced_ids.get(t).copied().unwrap_or(false) {
                     v.enhanced_reasons.push(EnhancedReason {
@@ -745,9 +642,7 @@ pub fn assess(
             }
             v.enhanced = !v.enhanced_reasons.is_empty();
         }
-        if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent)
-            && v.under_18 == Some(true)
-        {
+        if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent) && v.under_18 == Some(true) {
             let linked = incident.people.iter().any(|p| {
                 (p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson))
                     && p.acts_for.iter().any(|a| a.trim() == v.person_id)
@@ -778,11 +673,7 @@ pub fn assess(
         categories: facts
             .categories
             .iter()
-            .map(|c| CategoryFinding {
-                code: c.code.clone(),
-                label: c.label.clone(),
-                most_serious: c.most_serious,
-            })
+            .map(|c| CategoryFinding { code: c.code.clone(), label: c.label.clone(), most_serious: c.most_serious })
             .collect(),
         domestic_abuse: facts.da(),
         risk_level: incident.risk_level,
@@ -815,10 +706,7 @@ fn assess_one(
     let mut warnings = Vec::new();
     let mut reasons = Vec::new();
     let (age_at_offence, under_18, age_q) = age.clone();
-    let own_grounds = matches!(
-        basis,
-        VictimBasis::Direct | VictimBasis::ChildPresent | VictimBasis::BereavedRelative
-    );
+    let own_grounds = matches!(basis, VictimBasis::Direct | VictimBasis::ChildPresent | VictimBasis::BereavedRelative);
     let needs_age = matches!(basis, VictimBasis::Direct | VictimBasis::ChildPresent);
     if needs_age {
         if let Some(q) = age_q {
@@ -872,10 +760,7 @@ fn assess_one(
                 if !markers_seen.insert(rule.code.clone()) {
                     continue;
                 }
-                reasons.push(EnhancedReason {
-                    ground: rule.ground,
-                    detail: format!("Marker: {}.", rule.label),
-                });
+                reasons.push(EnhancedReason { ground: rule.ground, detail: format!("Marker: {}.", rule.label) });
                 match rule.ground {
                     EnhancedGround::Vulnerable => vuln = Some(true),
                     _ => intim = Some(true),
@@ -888,10 +773,8 @@ fn assess_one(
             let entry = all_no.entry(g).or_insert(true);
             match p.needs.get(&q.id) {
                 Some(a) if a.is_yes() => {
-                    reasons.push(EnhancedReason {
-                        ground: g,
-                        detail: format!("Needs assessment: yes to \"{}\"", q.text),
-                    });
+                    reasons
+                        .push(EnhancedReason { ground: g, detail: format!("Needs assessment: yes to \"{}\"", q.text) });
                     match g {
                         EnhancedGround::Vulnerable => vuln = Some(true),
                         _ => intim = Some(true),
@@ -913,9 +796,7 @@ fn assess_one(
         {
             reasons.push(EnhancedReason {
                 ground: EnhancedGround::Intimidated,
-                detail:
-                    "Complainant of a sexual offence: eligible as intimidated unless they opt out."
-                        .into(),
+                detail: "Complainant of a sexual offence: eligible as intimidated unless they opt out.".into(),
             });
             intim = Some(true);
         }
@@ -923,10 +804,7 @@ fn assess_one(
     // Persistently targeted.
     if basis == VictimBasis::Direct {
         let pt = &rules.persistent_targeting;
-        let start = facts
-            .recorded_on
-            .checked_sub(Duration::days(i64::from(pt.window_days)))
-            .unwrap_or(Date::MIN);
+        let start = facts.recorded_on.checked_sub(Duration::days(i64::from(pt.window_days))).unwrap_or(Date::MIN);
         let current = facts.incident.incident_id.trim();
         let mut ids = BTreeSet::new();
         let mut anonymous = 0u32;
@@ -941,9 +819,7 @@ fn assess_one(
                 ids.insert(hid.to_string());
             }
         }
-        let total = (ids.len() as u32)
-            .saturating_add(anonymous)
-            .saturating_add(1);
+        let total = (ids.len() as u32).saturating_add(anonymous).saturating_add(1);
         if total >= pt.min_incidents {
             reasons.push(EnhancedReason {
                 ground: EnhancedGround::PersistentlyTargeted,
@@ -989,11 +865,8 @@ fn assess_one(
         .collect();
 
     // Safe contact (domestic abuse).
-    let safe_contact = if facts.da() && basis != VictimBasis::ChildPresent {
-        Some(safe_contact_check(facts, p))
-    } else {
-        None
-    };
+    let safe_contact =
+        if facts.da() && basis != VictimBasis::ChildPresent { Some(safe_contact_check(facts, p)) } else { None };
     // Shared phones with a suspect, even without a safe-contact block.
     for (s_label, s_phones) in &facts.suspects {
         if p.has(Role::Suspect) {
@@ -1014,20 +887,11 @@ fn assess_one(
 
     VictimAssessment {
         person_id: id,
-        name: p
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(String::from),
+        name: p.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(String::from),
         basis,
         acts_for: acts_for_ids(p),
         age_at_offence,
-        under_18: if needs_age {
-            under_18
-        } else {
-            p.under_18.or(under_18)
-        },
+        under_18: if needs_age { under_18 } else { p.under_18.or(under_18) },
         enhanced,
         enhanced_reasons: reasons,
         consent_model,
@@ -1036,11 +900,7 @@ fn assess_one(
         possible_destinations: Vec::new(),
         needs_questions,
         safe_contact,
-        referral_deadline: count(
-            facts.calendar,
-            facts.recorded_on,
-            rules.deadlines.referral_working_days,
-        ),
+        referral_deadline: count(facts.calendar, facts.recorded_on, rules.deadlines.referral_working_days),
         referral_state: ReferralState::AwaitingDecision,
         deadline_status: None,
         decisions: Vec::new(),
@@ -1068,14 +928,11 @@ fn consent_for(facts: &IncidentFacts<'_>, basis: VictimBasis) -> (ConsentModel, 
     let mut best: Option<(ConsentModel, String)> = None;
     for c in &facts.categories {
         let m = c.consent.unwrap_or(rules.default_consent);
-        if best.as_ref().map_or(true, |(b, _)| m > *b) {
+        if best.as_ref().is_none_or(|(b, _)| m > *b) {
             best = Some((m, format!("{} ({}).", c.label, consent_words(m))));
         }
     }
-    let (m, why) = best.unwrap_or((
-        rules.default_consent,
-        "Force default: offence category not known yet.".into(),
-    ));
+    let (m, why) = best.unwrap_or((rules.default_consent, "Force default: offence category not known yet.".into()));
     let why = if basis == VictimBasis::ChildPresent {
         format!("{why} A parent or guardian decides for the child unless that is unsafe.")
     } else {
@@ -1092,19 +949,13 @@ fn consent_words(m: ConsentModel) -> &'static str {
 }
 
 /// The safe-contact fields that must be answered for a domestic-abuse victim.
-pub const SAFE_CONTACT_FIELDS: [&str; 6] = [
-    "safe_number",
-    "safe_times",
-    "voicemail_safe",
-    "text_safe",
-    "letters_safe",
-    "suspect_can_access_phone",
-];
+pub const SAFE_CONTACT_FIELDS: [&str; 6] =
+    ["safe_number", "safe_times", "voicemail_safe", "text_safe", "letters_safe", "suspect_can_access_phone"];
 
 pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeContactCheck {
     let sc = p.safe_contact.clone().unwrap_or_default();
     let mut missing = Vec::new();
-    let blank = |s: &Option<String>| s.as_deref().map_or(true, |v| v.trim().is_empty());
+    let blank = |s: &Option<String>| s.as_deref().is_none_or(|v| v.trim().is_empty());
     if blank(&sc.safe_number) {
         missing.push("safe_number".to_string());
     }
@@ -1127,10 +978,7 @@ pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeC
         if normalised.is_none() {
             warnings.push(warn(
                 "safe_number_unrecognised",
-                format!(
-                    "{:?} is not a recognisable phone number: check it with the victim.",
-                    num.trim()
-                ),
+                format!("{:?} is not a recognisable phone number: check it with the victim.", num.trim()),
             ));
         }
         for (s_label, s_phones) in &facts.suspects {
@@ -1151,11 +999,7 @@ pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeC
             "The suspect can access this phone: it is not a safe number. Agree another way to make contact.",
         ));
     }
-    SafeContactCheck {
-        missing,
-        warnings,
-        normalised_number: normalised,
-    }
+    SafeContactCheck { missing, warnings, normalised_number: normalised }
 }
 
 fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
@@ -1164,12 +1008,8 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     let hours = rules.escalation.due_soon_hours;
 
     // Decisions for this victim.
-    let mine: Vec<&crate::incident::Decision> = facts
-        .incident
-        .decisions
-        .iter()
-        .filter(|d| d.victim_id.trim() == v.person_id)
-        .collect();
+    let mine: Vec<&crate::incident::Decision> =
+        facts.incident.decisions.iter().filter(|d| d.victim_id.trim() == v.person_id).collect();
     let end = deadline_end(v.referral_deadline.due, now);
     let mut summaries = Vec::new();
     for d in &mine {
@@ -1179,7 +1019,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
             outcome: d.outcome,
             destination: d.destination.as_ref().map(|s| s.trim().to_string()),
             at: d.at,
-            on_time: d.at.map(|at| end.map_or(true, |e| at < e)),
+            on_time: d.at.map(|at| end.is_none_or(|e| at < e)),
             valid: check.errors.is_empty(),
             errors: check.errors,
             warnings: check.warnings,
@@ -1188,9 +1028,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     // Duplicate active referrals already recorded.
     let records: Vec<crate::decision::ReferralRecord> = mine
         .iter()
-        .filter_map(|d| {
-            crate::decision::ReferralRecord::from_decision(d, &facts.incident.incident_id)
-        })
+        .filter_map(|d| crate::decision::ReferralRecord::from_decision(d, &facts.incident.incident_id))
         .collect();
     for (i, r) in records.iter().enumerate() {
         if let crate::decision::DuplicateCheck::Duplicate { .. } =
@@ -1241,8 +1079,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
             Tri::No => {}
         }
     }
-    v.possible_destinations
-        .retain(|p| !v.destinations.iter().any(|d| d.code == p.code));
+    v.possible_destinations.retain(|p| !v.destinations.iter().any(|d| d.code == p.code));
 
     // State.
     let valid = |o: Outcome| summaries.iter().any(|s| s.valid && s.outcome == Some(o));
@@ -1269,13 +1106,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
                 .filter(|(_, s)| s.valid && s.outcome == Some(Outcome::Deferred))
                 .max_by_key(|(d, _)| d.at);
             if let Some((d, _)) = latest {
-                let task = crate::decision::follow_up_task(
-                    d,
-                    &facts.incident.incident_id,
-                    rules,
-                    facts.calendar,
-                    now,
-                );
+                let task = crate::decision::follow_up_task(d, &facts.incident.incident_id, rules, facts.calendar, now);
                 let fs = deadline_status(task.due, now, hours);
                 v.escalate = fs.escalate() || status == DeadlineStatus::Breached;
                 v.follow_up = Some(task);
@@ -1294,19 +1125,10 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     for e in &facts.incident.events {
         let informed = e.victims_informed.iter().any(|x| x.trim() == v.person_id);
         let deadline = count(facts.calendar, e.occurred_on, v.update_working_days);
-        let status = if informed {
-            None
-        } else {
-            Some(deadline_status(deadline.due, now, hours))
-        };
+        let status = if informed { None } else { Some(deadline_status(deadline.due, now, hours)) };
         if status.is_some_and(DeadlineStatus::escalate) {
             v.escalate = true;
         }
-        v.updates.push(UpdateDue {
-            kind: e.kind.trim().to_string(),
-            deadline,
-            informed,
-            status,
-        });
+        v.updates.push(UpdateDue { kind: e.kind.trim().to_string(), deadline, informed, status });
     }
 }

@@ -46,11 +46,7 @@ pub enum Region {
 
 impl Region {
     /// All regions.
-    pub const ALL: [Region; 3] = [
-        Region::EnglandAndWales,
-        Region::Scotland,
-        Region::NorthernIreland,
-    ];
+    pub const ALL: [Region; 3] = [Region::EnglandAndWales, Region::Scotland, Region::NorthernIreland];
 
     /// The code used in JSON: `england-and-wales`, `scotland`, `northern-ireland`.
     pub fn code(self) -> &'static str {
@@ -149,8 +145,7 @@ pub struct Calendar {
 impl Calendar {
     /// Parses a calendar file (the format of `assets/calendar/*.json`).
     pub fn from_json(json: &str) -> Result<Calendar, CalendarError> {
-        let file: CalendarFile =
-            serde_json::from_str(json).map_err(|e| CalendarError::Json(e.to_string()))?;
+        let file: CalendarFile = serde_json::from_str(json).map_err(|e| CalendarError::Json(e.to_string()))?;
         if file.region.trim().is_empty() {
             return Err(CalendarError::Invalid("\"region\" is empty".into()));
         }
@@ -162,14 +157,11 @@ impl Calendar {
         }
         let mut weekend = [false; 7];
         for w in &file.weekend {
-            let day = parse_weekday(w)
-                .ok_or_else(|| CalendarError::Invalid(format!("unknown weekend day {w:?}")))?;
+            let day = parse_weekday(w).ok_or_else(|| CalendarError::Invalid(format!("unknown weekend day {w:?}")))?;
             weekend[day.number_days_from_monday() as usize] = true;
         }
         if weekend.iter().all(|w| *w) {
-            return Err(CalendarError::Invalid(
-                "every day is a weekend day: no working days".into(),
-            ));
+            return Err(CalendarError::Invalid("every day is a weekend day: no working days".into()));
         }
         let mut holidays = BTreeMap::new();
         for h in file.holidays {
@@ -209,8 +201,7 @@ impl Calendar {
 
     /// The embedded calendar named by a region code (as used in a force's rules).
     pub fn builtin_by_code(code: &str) -> Result<Calendar, CalendarError> {
-        let region =
-            Region::parse(code).ok_or_else(|| CalendarError::UnknownRegion(code.into()))?;
+        let region = Region::parse(code).ok_or_else(|| CalendarError::UnknownRegion(code.into()))?;
         Calendar::builtin(region)
     }
 
@@ -251,18 +242,13 @@ impl Calendar {
 
     /// All holidays in a year, in date order.
     pub fn holidays_in_year(&self, year: i32) -> impl Iterator<Item = &BankHoliday> {
-        self.holidays
-            .values()
-            .filter(move |h| h.date.year() == year)
+        self.holidays.values().filter(move |h| h.date.year() == year)
     }
 
     /// The end-of-day date `days` working days after `start` (day 0). `days == 0` returns
     /// `start` itself. See the module docs for the exact rule.
     pub fn add_working_days(&self, start: Date, days: u32) -> Result<WorkingDate, CalendarError> {
-        let out_of_range = || CalendarError::OutOfRange {
-            from: start.to_string(),
-            days,
-        };
+        let out_of_range = || CalendarError::OutOfRange { from: start.to_string(), days };
         if days > MAX_WORKING_DAYS {
             return Err(out_of_range());
         }

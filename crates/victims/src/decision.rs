@@ -24,10 +24,7 @@ pub struct FieldMessage {
 }
 
 fn fm(field: &str, message: impl Into<String>) -> FieldMessage {
-    FieldMessage {
-        field: field.into(),
-        message: message.into(),
-    }
+    FieldMessage { field: field.into(), message: message.into() }
 }
 
 /// Result of validating a decision.
@@ -73,12 +70,7 @@ pub fn follow_up_task(
 ) -> FollowUpTask {
     let due = d.follow_up_due.unwrap_or_else(|| {
         let from = d.at.map_or(now.date(), |a| a.date());
-        crate::assess::count(
-            calendar,
-            from,
-            rules.deadlines.deferral_follow_up_working_days,
-        )
-        .due
+        crate::assess::count(calendar, from, rules.deadlines.deferral_follow_up_working_days).due
     });
     FollowUpTask {
         incident_id: incident_id.trim().to_string(),
@@ -100,11 +92,7 @@ pub fn validate_decision(
     let assessment = crate::assess(incident, rules, calendar, now);
     let facts = IncidentFacts::new(incident, rules, calendar, now);
     let victim_id = decision.victim_id.trim();
-    let Some(victim) = assessment
-        .victims
-        .iter()
-        .find(|v| !victim_id.is_empty() && v.person_id == victim_id)
-    else {
+    let Some(victim) = assessment.victims.iter().find(|v| !victim_id.is_empty() && v.person_id == victim_id) else {
         let mut c = DecisionCheck::default();
         c.errors.push(fm(
             "victim_id",
@@ -122,66 +110,41 @@ pub fn validate_decision(
 
 fn check_fields_only(d: &Decision, c: &mut DecisionCheck, now: OffsetDateTime) {
     match d.at {
-        None => c
-            .errors
-            .push(fm("at", "Record when the decision was made.")),
-        Some(at)
-            if now
-                .checked_add(Duration::minutes(5))
-                .is_some_and(|limit| at > limit) =>
-        {
-            c.errors
-                .push(fm("at", "The decision time is in the future."))
+        None => c.errors.push(fm("at", "Record when the decision was made.")),
+        Some(at) if now.checked_add(Duration::minutes(5)).is_some_and(|limit| at > limit) => {
+            c.errors.push(fm("at", "The decision time is in the future."))
         }
         Some(_) => {}
     }
     let text_ok = |s: &Option<String>| s.as_deref().is_some_and(|t| !t.trim().is_empty());
     match d.outcome {
-        None => c.errors.push(fm(
-            "outcome",
-            "Choose referred, declined by the victim, or deferred (not safe to ask now).",
-        )),
+        None => {
+            c.errors.push(fm("outcome", "Choose referred, declined by the victim, or deferred (not safe to ask now)."))
+        }
         Some(Outcome::Referred) => {
             if !text_ok(&d.destination) {
-                c.errors
-                    .push(fm("destination", "Choose where the victim was referred."));
+                c.errors.push(fm("destination", "Choose where the victim was referred."));
             }
         }
         Some(Outcome::Declined) => {
             if !text_ok(&d.in_their_words) {
-                c.errors.push(fm(
-                    "in_their_words",
-                    "Record why the victim declined, in their own words.",
-                ));
+                c.errors.push(fm("in_their_words", "Record why the victim declined, in their own words."));
             }
         }
         Some(Outcome::Deferred) => {
             if !text_ok(&d.reason) {
-                c.errors.push(fm(
-                    "reason",
-                    "Record why it is not safe to ask the victim now.",
-                ));
+                c.errors.push(fm("reason", "Record why it is not safe to ask the victim now."));
             }
             if let (Some(due), Some(at)) = (d.follow_up_due, d.at) {
                 if due < at.date() {
-                    c.errors.push(fm(
-                        "follow_up_due",
-                        "The follow-up date is before the decision date.",
-                    ));
+                    c.errors.push(fm("follow_up_due", "The follow-up date is before the decision date."));
                 }
             }
         }
     }
-    for (field, v) in [
-        ("in_their_words", &d.in_their_words),
-        ("reason", &d.reason),
-        ("destination", &d.destination),
-    ] {
+    for (field, v) in [("in_their_words", &d.in_their_words), ("reason", &d.reason), ("destination", &d.destination)] {
         if v.as_deref().is_some_and(|t| t.chars().count() > MAX_TEXT) {
-            c.errors.push(fm(
-                field,
-                format!("Too long: at most {MAX_TEXT} characters."),
-            ));
+            c.errors.push(fm(field, format!("Too long: at most {MAX_TEXT} characters.")));
         }
     }
 }
@@ -198,18 +161,14 @@ pub(crate) fn check_decision(
     if d.outcome == Some(Outcome::Referred) {
         if let Some(code) = d.destination.as_deref().filter(|s| !s.trim().is_empty()) {
             match rules.destination(code) {
-                None => c.errors.push(fm(
-                    "destination",
-                    format!("{:?} is not one of the force's destinations.", code.trim()),
-                )),
+                None => c
+                    .errors
+                    .push(fm("destination", format!("{:?} is not one of the force's destinations.", code.trim()))),
                 Some(dest) => {
                     if !v.destinations.iter().any(|s| s.code == dest.code) {
                         c.warnings.push(fm(
                             "destination",
-                            format!(
-                                "{} is not normally used for this victim: check it is right.",
-                                dest.label
-                            ),
+                            format!("{} is not normally used for this victim: check it is right.", dest.label),
                         ));
                     }
                     if dest.consent_applies {
@@ -258,9 +217,7 @@ pub(crate) fn check_decision(
                             .decisions
                             .iter()
                             .filter(|e| e.id.is_none() || e.id != d.id)
-                            .filter_map(|e| {
-                                ReferralRecord::from_decision(e, &facts.incident.incident_id)
-                            })
+                            .filter_map(|e| ReferralRecord::from_decision(e, &facts.incident.incident_id))
                             .collect();
                         let candidate = ReferralRecord {
                             id: d.id.clone(),
@@ -288,20 +245,11 @@ pub(crate) fn check_decision(
     }
     if let (Some(at), Some(rec)) = (d.at, facts.incident.recorded_at) {
         if rec.checked_sub(Duration::days(1)).is_some_and(|r| at < r) {
-            c.warnings.push(fm(
-                "at",
-                "The decision is dated before the crime was recorded: check the time.",
-            ));
+            c.warnings.push(fm("at", "The decision is dated before the crime was recorded: check the time."));
         }
     }
     if d.outcome == Some(Outcome::Deferred) && c.errors.is_empty() {
-        let task = follow_up_task(
-            d,
-            &facts.incident.incident_id,
-            rules,
-            facts.calendar,
-            facts.now,
-        );
+        let task = follow_up_task(d, &facts.incident.incident_id, rules, facts.calendar, facts.now);
         if task.due > v.referral_deadline.due {
             c.warnings.push(fm(
                 "follow_up_due",
@@ -376,10 +324,7 @@ pub enum DuplicateCheck {
 /// an active record in `existing`? Keys compare trimmed and case-insensitively; withdrawn
 /// records and records with the same id as the candidate are ignored; an inactive
 /// candidate is never a duplicate.
-pub fn check_duplicate_referral(
-    existing: &[ReferralRecord],
-    candidate: &ReferralRecord,
-) -> DuplicateCheck {
+pub fn check_duplicate_referral(existing: &[ReferralRecord], candidate: &ReferralRecord) -> DuplicateCheck {
     if !candidate.active {
         return DuplicateCheck::Unique;
     }
@@ -389,7 +334,5 @@ pub fn check_duplicate_referral(
         .filter(|e| e.active)
         .filter(|e| candidate.id.is_none() || e.id != candidate.id)
         .find(|e| e.key() == key)
-        .map_or(DuplicateCheck::Unique, |e| DuplicateCheck::Duplicate {
-            existing_id: e.id.clone(),
-        })
+        .map_or(DuplicateCheck::Unique, |e| DuplicateCheck::Duplicate { existing_id: e.id.clone() })
 }

@@ -36,9 +36,7 @@ pub enum CalendarError {
     #[error("calendar: {0}")]
     Invalid(String),
     /// No built-in calendar has this name.
-    #[error(
-        "calendar: unknown region {0:?} (expected england-and-wales, scotland or northern-ireland)"
-    )]
+    #[error("calendar: unknown region {0:?} (expected england-and-wales, scotland or northern-ireland)")]
     UnknownRegion(String),
     /// Counting ran off the end of the representable date range, or the count was too large.
     #[error("calendar: cannot count {days} working days from {from}")]

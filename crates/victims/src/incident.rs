@@ -19,19 +19,11 @@ pub struct Incident {
     pub incident_id: String,
     /// When the crime was recorded (RFC 3339, in UK local offset). Day 0 for the referral
     /// deadline is this date.
-    #[serde(
-        default,
-        with = "rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub recorded_at: Option<OffsetDateTime>,
     /// Date of the offence (for "under 18 at the time of the offence"); defaults to the
     /// recorded date.
-    #[serde(
-        default,
-        with = "iso_date::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
     pub offence_date: Option<Date>,
     /// Offence category codes from the force's rules (e.g. `["domestic_abuse", "assault"]`).
     #[serde(default)]
@@ -53,10 +45,7 @@ pub struct Incident {
 impl Incident {
     /// Parses an incident from JSON.
     pub fn from_json(json: &str) -> Result<Incident, VictimsError> {
-        serde_json::from_str(json).map_err(|e| VictimsError::Json {
-            what: "incident",
-            detail: e.to_string(),
-        })
+        serde_json::from_str(json).map_err(|e| VictimsError::Json { what: "incident", detail: e.to_string() })
     }
 
     /// Finds a person by id (exact match after trimming).
@@ -111,11 +100,7 @@ pub struct Person {
     #[serde(default)]
     pub organisation: bool,
     /// Date of birth.
-    #[serde(
-        default,
-        with = "iso_date::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<Date>,
     /// Officer's answer when the DOB is unknown: was the person under 18 at the time?
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -252,11 +237,7 @@ pub struct Decision {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
     /// When the decision was made (RFC 3339).
-    #[serde(
-        default,
-        with = "rfc3339::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub at: Option<OffsetDateTime>,
     /// Referred: destination code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,11 +252,7 @@ pub struct Decision {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Deferred: when to ask again (defaults to the rules' follow-up period).
-    #[serde(
-        default,
-        with = "iso_date::option",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
     pub follow_up_due: Option<Date>,
     /// Referred: the referral was later withdrawn or cancelled (no longer active).
     #[serde(default)]

@@ -147,27 +147,23 @@ pub mod rules;
 pub mod toolkit;
 
 pub use assess::{
-    age_on, assess, Assessment, CategoryFinding, Deadline, DecisionSummary, DestinationSuggestion,
-    EnhancedReason, PossibleDestination, QuestionStatus, ReferralState, SafeContactCheck,
-    Undetermined, UpdateDue, VictimAssessment, Warning, ASSESSMENT_FORMAT, SAFE_CONTACT_FIELDS,
+    age_on, assess, Assessment, CategoryFinding, Deadline, DecisionSummary, DestinationSuggestion, EnhancedReason,
+    PossibleDestination, QuestionStatus, ReferralState, SafeContactCheck, Undetermined, UpdateDue, VictimAssessment,
+    Warning, ASSESSMENT_FORMAT, SAFE_CONTACT_FIELDS,
 };
 pub use calendar::{BankHoliday, Calendar, HolidaySource, Region, WorkingDate};
 pub use deadline::{deadline_end, deadline_status, DeadlineStatus};
 pub use decision::{
-    check_duplicate_referral, follow_up_task, validate_decision, DecisionCheck, DuplicateCheck,
-    FieldMessage, FollowUpTask, ReferralRecord,
+    check_duplicate_referral, follow_up_task, validate_decision, DecisionCheck, DuplicateCheck, FieldMessage,
+    FollowUpTask, ReferralRecord,
 };
 pub use error::{CalendarError, VictimsError};
-pub use incident::{
-    Answer, Decision, HistoryEntry, Incident, InvestigationEvent, Outcome, Person, Role,
-    SafeContact,
-};
+pub use incident::{Answer, Decision, HistoryEntry, Incident, InvestigationEvent, Outcome, Person, Role, SafeContact};
 pub use prompts::{
-    awaiting_referral_decisions, prompts_for, supervisor_queue, AwaitingDecision, Prompt,
-    PromptStage, Severity,
+    awaiting_referral_decisions, prompts_for, supervisor_queue, AwaitingDecision, Prompt, PromptStage, Severity,
 };
 pub use rules::{
-    Category, CategoryTag, Condition, ConsentModel, Destination, DestinationKind, DestinationRule,
-    EnhancedGround, RiskLevel, Rules, VictimBasis,
+    Category, CategoryTag, Condition, ConsentModel, Destination, DestinationKind, DestinationRule, EnhancedGround,
+    RiskLevel, Rules, VictimBasis,
 };
 pub use toolkit::{Service, ServiceDirectory, ServiceQuery};

@@ -49,13 +49,7 @@ pub struct Prompt {
     pub message: String,
 }
 
-fn prompt(
-    code: &str,
-    severity: Severity,
-    person: Option<&str>,
-    destination: Option<&str>,
-    message: String,
-) -> Prompt {
+fn prompt(code: &str, severity: Severity, person: Option<&str>, destination: Option<&str>, message: String) -> Prompt {
     Prompt {
         code: code.into(),
         severity,
@@ -76,39 +70,19 @@ fn who(v: &VictimAssessment) -> String {
 /// then victims in assessment order.
 pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
     let closing = stage == PromptStage::Closed;
-    let must = if closing {
-        Severity::Blocking
-    } else {
-        Severity::Action
-    };
+    let must = if closing { Severity::Blocking } else { Severity::Action };
     let mut out = Vec::new();
     for u in &a.undetermined {
-        out.push(prompt(
-            "answer_question",
-            must,
-            None,
-            None,
-            u.question.clone(),
-        ));
+        out.push(prompt("answer_question", must, None, None, u.question.clone()));
     }
     for w in &a.warnings {
-        out.push(prompt(
-            &w.code,
-            Severity::Warning,
-            None,
-            None,
-            w.message.clone(),
-        ));
+        out.push(prompt(&w.code, Severity::Warning, None, None, w.message.clone()));
     }
     for v in &a.victims {
         let pid = Some(v.person_id.as_str());
         let name = who(v);
         if v.enhanced {
-            let why: Vec<&str> = v
-                .enhanced_reasons
-                .iter()
-                .map(|r| r.detail.as_str())
-                .collect();
+            let why: Vec<&str> = v.enhanced_reasons.iter().map(|r| r.detail.as_str()).collect();
             out.push(prompt(
                 "enhanced_rights",
                 Severity::Info,
@@ -118,22 +92,10 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
             ));
         }
         for u in &v.undetermined {
-            out.push(prompt(
-                "answer_question",
-                must,
-                pid,
-                None,
-                format!("{name}: {}", u.question),
-            ));
+            out.push(prompt("answer_question", must, pid, None, format!("{name}: {}", u.question)));
         }
         for w in &v.warnings {
-            out.push(prompt(
-                &w.code,
-                Severity::Warning,
-                pid,
-                None,
-                format!("{name}: {}", w.message),
-            ));
+            out.push(prompt(&w.code, Severity::Warning, pid, None, format!("{name}: {}", w.message)));
         }
         if let Some(sc) = &v.safe_contact {
             if !sc.missing.is_empty() {
@@ -142,47 +104,28 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                     must,
                     pid,
                     None,
-                    format!(
-                        "{name}: domestic abuse: complete the safe-contact details ({}).",
-                        sc.missing.join(", ")
-                    ),
+                    format!("{name}: domestic abuse: complete the safe-contact details ({}).", sc.missing.join(", ")),
                 ));
             }
             for w in &sc.warnings {
-                out.push(prompt(
-                    &w.code,
-                    Severity::Warning,
-                    pid,
-                    None,
-                    format!("{name}: {}", w.message),
-                ));
+                out.push(prompt(&w.code, Severity::Warning, pid, None, format!("{name}: {}", w.message)));
             }
         }
-        let unanswered: Vec<&str> = v
-            .needs_questions
-            .iter()
-            .filter(|q| !q.answered)
-            .map(|q| q.id.as_str())
-            .collect();
+        let unanswered: Vec<&str> = v.needs_questions.iter().filter(|q| !q.answered).map(|q| q.id.as_str()).collect();
         if !unanswered.is_empty() && v.basis != VictimBasis::ChildPresent {
             out.push(prompt(
                 "needs_assessment",
                 Severity::Action,
                 pid,
                 None,
-                format!(
-                    "{name}: offer a needs assessment (unanswered: {}).",
-                    unanswered.join(", ")
-                ),
+                format!("{name}: offer a needs assessment (unanswered: {}).", unanswered.join(", ")),
             ));
         }
         match v.referral_state {
             ReferralState::AwaitingDecision => {
                 let (sev, when) = match v.deadline_status {
                     Some(DeadlineStatus::Breached) => (Severity::Warning, "was due"),
-                    Some(DeadlineStatus::DueSoon) => {
-                        (Severity::Warning, "is due soon, by the end of")
-                    }
+                    Some(DeadlineStatus::DueSoon) => (Severity::Warning, "is due soon, by the end of"),
                     _ => (Severity::Action, "is due by the end of"),
                 };
                 let sev = if closing { Severity::Blocking } else { sev };
@@ -206,17 +149,10 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                 if let Some(t) = &v.follow_up {
                     out.push(prompt(
                         "deferred_follow_up",
-                        if v.escalate {
-                            Severity::Warning
-                        } else {
-                            Severity::Info
-                        },
+                        if v.escalate { Severity::Warning } else { Severity::Info },
                         pid,
                         None,
-                        format!(
-                            "{name}: referral deferred; ask again by the end of {}.",
-                            t.due
-                        ),
+                        format!("{name}: referral deferred; ask again by the end of {}.", t.due),
                     ));
                 }
             }
@@ -236,18 +172,8 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
             if !notification && v.referral_state != ReferralState::AwaitingDecision {
                 continue;
             }
-            let code = if notification {
-                "notify_destination"
-            } else {
-                "offer_destination"
-            };
-            out.push(prompt(
-                code,
-                sev,
-                pid,
-                Some(&d.code),
-                format!("{name}: {} — {}", d.label, d.reason),
-            ));
+            let code = if notification { "notify_destination" } else { "offer_destination" };
+            out.push(prompt(code, sev, pid, Some(&d.code), format!("{name}: {} — {}", d.label, d.reason)));
         }
         for p in &v.possible_destinations {
             out.push(prompt(
@@ -255,11 +181,7 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                 Severity::Info,
                 pid,
                 Some(&p.code),
-                format!(
-                    "{name}: {} may apply once {} is known.",
-                    p.label,
-                    p.depends_on.join(" and ")
-                ),
+                format!("{name}: {} may apply once {} is known.", p.label, p.depends_on.join(" and ")),
             ));
         }
         for u in &v.updates {
@@ -277,20 +199,13 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
             }
         }
         for d in v.decisions.iter().filter(|d| !d.valid) {
-            let msgs: Vec<String> = d
-                .errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect();
+            let msgs: Vec<String> = d.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
             out.push(prompt(
                 "invalid_decision",
                 must,
                 pid,
                 d.destination.as_deref(),
-                format!(
-                    "{name}: a recorded decision is incomplete: {}",
-                    msgs.join("; ")
-                ),
+                format!("{name}: a recorded decision is incomplete: {}", msgs.join("; ")),
             ));
         }
     }
@@ -329,10 +244,7 @@ pub fn awaiting_referral_decisions(assessments: &[Assessment]) -> Vec<AwaitingDe
         .iter()
         .flat_map(|a| {
             a.victims.iter().filter_map(move |v| {
-                if !matches!(
-                    v.referral_state,
-                    ReferralState::AwaitingDecision | ReferralState::Deferred
-                ) {
+                if !matches!(v.referral_state, ReferralState::AwaitingDecision | ReferralState::Deferred) {
                     return None;
                 }
                 Some(AwaitingDecision {
@@ -362,18 +274,11 @@ pub fn awaiting_referral_decisions(assessments: &[Assessment]) -> Vec<AwaitingDe
 /// Victims whose referral, follow-up or update deadline is due soon or breached, for the
 /// supervisor queue. (Victims with a decision but an overdue update are included too.)
 pub fn supervisor_queue(assessments: &[Assessment]) -> Vec<AwaitingDecision> {
-    let mut rows: Vec<AwaitingDecision> = awaiting_referral_decisions(assessments)
-        .into_iter()
-        .filter(|r| r.escalate)
-        .collect();
+    let mut rows: Vec<AwaitingDecision> =
+        awaiting_referral_decisions(assessments).into_iter().filter(|r| r.escalate).collect();
     for a in assessments {
         for v in &a.victims {
-            if v.escalate
-                && matches!(
-                    v.referral_state,
-                    ReferralState::Referred | ReferralState::Declined
-                )
-            {
+            if v.escalate && matches!(v.referral_state, ReferralState::Referred | ReferralState::Declined) {
                 rows.push(AwaitingDecision {
                     incident_id: a.incident_id.clone(),
                     person_id: v.person_id.clone(),
@@ -387,12 +292,7 @@ pub fn supervisor_queue(assessments: &[Assessment]) -> Vec<AwaitingDecision> {
                         .map(|u| u.deadline.due)
                         .min()
                         .unwrap_or(v.referral_deadline.due),
-                    status: v
-                        .updates
-                        .iter()
-                        .filter_map(|u| u.status)
-                        .max()
-                        .unwrap_or(DeadlineStatus::Ok),
+                    status: v.updates.iter().filter_map(|u| u.status).max().unwrap_or(DeadlineStatus::Ok),
                     follow_up_due: None,
                     escalate: true,
                 });

@@ -288,10 +288,8 @@ pub struct Rules {
 impl Rules {
     /// Parses and checks a rules file.
     pub fn from_json(json: &str) -> Result<Rules, VictimsError> {
-        let rules: Rules = serde_json::from_str(json).map_err(|e| VictimsError::Json {
-            what: "rules",
-            detail: e.to_string(),
-        })?;
+        let rules: Rules =
+            serde_json::from_str(json).map_err(|e| VictimsError::Json { what: "rules", detail: e.to_string() })?;
         rules.check()?;
         Ok(rules)
     }
@@ -304,62 +302,39 @@ impl Rules {
     /// Looks up a category by code (case-insensitive, trimmed).
     pub fn category(&self, code: &str) -> Option<&Category> {
         let code = code.trim();
-        self.categories
-            .iter()
-            .find(|c| c.code.eq_ignore_ascii_case(code))
+        self.categories.iter().find(|c| c.code.eq_ignore_ascii_case(code))
     }
 
     /// Looks up a destination by code (case-insensitive, trimmed).
     pub fn destination(&self, code: &str) -> Option<&Destination> {
         let code = code.trim();
-        self.destinations
-            .iter()
-            .find(|d| d.code.eq_ignore_ascii_case(code))
+        self.destinations.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
 
     /// Looks up a marker rule by code (case-insensitive, trimmed).
     pub fn marker(&self, code: &str) -> Option<&MarkerRule> {
         let code = code.trim();
-        self.markers
-            .iter()
-            .find(|m| m.code.eq_ignore_ascii_case(code))
+        self.markers.iter().find(|m| m.code.eq_ignore_ascii_case(code))
     }
 
     fn check(&self) -> Result<(), VictimsError> {
-        let bad = |detail: String| VictimsError::Invalid {
-            what: "rules",
-            detail,
-        };
+        let bad = |detail: String| VictimsError::Invalid { what: "rules", detail };
         if self.schema_version != 1 {
-            return Err(bad(format!(
-                "schema_version {} is not supported (expected 1)",
-                self.schema_version
-            )));
+            return Err(bad(format!("schema_version {} is not supported (expected 1)", self.schema_version)));
         }
         if crate::calendar::Region::parse(&self.calendar).is_none() {
             return Err(bad(format!("unknown calendar {:?}", self.calendar)));
         }
         if self.persistent_targeting.min_incidents == 0 {
-            return Err(bad(
-                "persistent_targeting.min_incidents must be at least 1".into()
-            ));
+            return Err(bad("persistent_targeting.min_incidents must be at least 1".into()));
         }
         let max = crate::calendar::MAX_WORKING_DAYS;
         let d = &self.deadlines;
         for (name, v) in [
             ("referral_working_days", d.referral_working_days),
-            (
-                "update_working_days_enhanced",
-                d.update_working_days_enhanced,
-            ),
-            (
-                "update_working_days_standard",
-                d.update_working_days_standard,
-            ),
-            (
-                "deferral_follow_up_working_days",
-                d.deferral_follow_up_working_days,
-            ),
+            ("update_working_days_enhanced", d.update_working_days_enhanced),
+            ("update_working_days_standard", d.update_working_days_standard),
+            ("deferral_follow_up_working_days", d.deferral_follow_up_working_days),
         ] {
             if v > max {
                 return Err(bad(format!("deadlines.{name} = {v} is too large")));
@@ -368,62 +343,38 @@ impl Rules {
         let mut seen = std::collections::BTreeSet::new();
         for c in &self.categories {
             if c.code.trim().is_empty() || !seen.insert(c.code.to_ascii_lowercase()) {
-                return Err(bad(format!(
-                    "category code {:?} is empty or repeated",
-                    c.code
-                )));
+                return Err(bad(format!("category code {:?} is empty or repeated", c.code)));
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for d in &self.destinations {
             if d.code.trim().is_empty() || !seen.insert(d.code.to_ascii_lowercase()) {
-                return Err(bad(format!(
-                    "destination code {:?} is empty or repeated",
-                    d.code
-                )));
+                return Err(bad(format!("destination code {:?} is empty or repeated", d.code)));
             }
         }
         for r in &self.destination_rules {
             if self.destination(&r.destination).is_none() {
-                return Err(bad(format!(
-                    "destination rule names unknown destination {:?}",
-                    r.destination
-                )));
+                return Err(bad(format!("destination rule names unknown destination {:?}", r.destination)));
             }
             for c in &r.when.categories_any {
                 if self.category(c).is_none() {
-                    return Err(bad(format!(
-                        "destination rule for {:?} names unknown category {c:?}",
-                        r.destination
-                    )));
+                    return Err(bad(format!("destination rule for {:?} names unknown category {c:?}", r.destination)));
                 }
             }
         }
         for m in &self.markers {
-            if !matches!(
-                m.ground,
-                EnhancedGround::Vulnerable | EnhancedGround::Intimidated
-            ) {
-                return Err(bad(format!(
-                    "marker {:?}: ground must be vulnerable or intimidated",
-                    m.code
-                )));
+            if !matches!(m.ground, EnhancedGround::Vulnerable | EnhancedGround::Intimidated) {
+                return Err(bad(format!("marker {:?}: ground must be vulnerable or intimidated", m.code)));
             }
         }
         let mut seen = std::collections::BTreeSet::new();
         for q in &self.needs_questions {
             if q.id.trim().is_empty() || !seen.insert(q.id.clone()) {
-                return Err(bad(format!(
-                    "needs question id {:?} is empty or repeated",
-                    q.id
-                )));
+                return Err(bad(format!("needs question id {:?} is empty or repeated", q.id)));
             }
             if let Some(g) = q.yes_means {
                 if !matches!(g, EnhancedGround::Vulnerable | EnhancedGround::Intimidated) {
-                    return Err(bad(format!(
-                        "needs question {:?}: yes_means must be vulnerable or intimidated",
-                        q.id
-                    )));
+                    return Err(bad(format!("needs question {:?}: yes_means must be vulnerable or intimidated", q.id)));
                 }
             }
         }

@@ -76,17 +76,12 @@ pub struct ServiceDirectory {
 impl ServiceDirectory {
     /// Parses a directory.
     pub fn from_json(json: &str) -> Result<ServiceDirectory, VictimsError> {
-        let d: ServiceDirectory = serde_json::from_str(json).map_err(|e| VictimsError::Json {
-            what: "services",
-            detail: e.to_string(),
-        })?;
+        let d: ServiceDirectory =
+            serde_json::from_str(json).map_err(|e| VictimsError::Json { what: "services", detail: e.to_string() })?;
         if d.schema_version != 1 {
             return Err(VictimsError::Invalid {
                 what: "services",
-                detail: format!(
-                    "schema_version {} is not supported (expected 1)",
-                    d.schema_version
-                ),
+                detail: format!("schema_version {} is not supported (expected 1)", d.schema_version),
             });
         }
         let mut ids = std::collections::BTreeSet::new();
@@ -138,9 +133,7 @@ impl ServiceQuery {
     pub fn matches(&self, s: &Service) -> bool {
         let offences_ok = s.offences.is_empty()
             || self.offences.is_empty()
-            || s.offences
-                .iter()
-                .any(|o| self.offences.iter().any(|q| norm(q) == norm(o)));
+            || s.offences.iter().any(|o| self.offences.iter().any(|q| norm(q) == norm(o)));
         let need_ok = match self.need.as_deref().map(norm) {
             None => true,
             Some(n) if n.is_empty() => true,
@@ -148,9 +141,7 @@ impl ServiceQuery {
         };
         let area_ok = s.areas.is_empty()
             || self.areas.is_empty()
-            || s.areas
-                .iter()
-                .any(|a| self.areas.iter().any(|q| norm(q) == norm(a)));
+            || s.areas.iter().any(|a| self.areas.iter().any(|q| norm(q) == norm(a)));
         offences_ok && need_ok && area_ok
     }
 }

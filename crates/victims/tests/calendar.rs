@@ -49,12 +49,7 @@ fn every_year_has_good_friday_and_easter_monday_where_due() {
             let e = easter(y);
             let gf = e - Duration::days(2);
             let em = e + Duration::days(1);
-            assert_eq!(
-                cal.bank_holiday(gf).map(|h| h.title.as_str()),
-                Some("Good Friday"),
-                "{} {y}",
-                cal.region()
-            );
+            assert_eq!(cal.bank_holiday(gf).map(|h| h.title.as_str()), Some("Good Friday"), "{} {y}", cal.region());
             let has_em = cal.bank_holiday(em).is_some();
             assert_eq!(has_em, cal.region() != "scotland", "{} {y}", cal.region());
         }
@@ -76,11 +71,7 @@ fn coverage_and_counts() {
             assert_eq!(n, per_year + extra, "{} {y}", cal.region());
             for h in cal.holidays_in_year(y) {
                 assert!(!cal.is_weekend(h.date), "{} on a weekend", h.date);
-                let want = if y <= 2027 {
-                    HolidaySource::Published
-                } else {
-                    HolidaySource::Computed
-                };
+                let want = if y <= 2027 { HolidaySource::Published } else { HolidaySource::Computed };
                 assert_eq!(h.source, want, "{}", h.date);
             }
         }
@@ -160,13 +151,8 @@ fn england_and_wales_matches_published_list() {
         "2027-12-28",
     ];
     let cal = ew();
-    let ours: Vec<String> = (2020..=2027)
-        .flat_map(|y| {
-            cal.holidays_in_year(y)
-                .map(|h| h.date.to_string())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let ours: Vec<String> =
+        (2020..=2027).flat_map(|y| cal.holidays_in_year(y).map(|h| h.date.to_string()).collect::<Vec<_>>()).collect();
     assert_eq!(ours, published);
 }
 
@@ -215,93 +201,21 @@ fn scotland_and_northern_ireland_published_specials() {
 fn working_day_table() {
     let cases: &[(Region, Date, u32, Date, &str)] = &[
         // Friday evening: day 0 is Friday; Mon = 1, Tue = 2.
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 03 - 14),
-            2,
-            date!(2025 - 03 - 18),
-            "Friday evening",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 03 - 15),
-            2,
-            date!(2025 - 03 - 18),
-            "Saturday",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 03 - 16),
-            2,
-            date!(2025 - 03 - 18),
-            "Sunday",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 03 - 12),
-            2,
-            date!(2025 - 03 - 14),
-            "Wednesday",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 03 - 12),
-            0,
-            date!(2025 - 03 - 12),
-            "zero days",
-        ),
+        (Region::EnglandAndWales, date!(2025 - 03 - 14), 2, date!(2025 - 03 - 18), "Friday evening"),
+        (Region::EnglandAndWales, date!(2025 - 03 - 15), 2, date!(2025 - 03 - 18), "Saturday"),
+        (Region::EnglandAndWales, date!(2025 - 03 - 16), 2, date!(2025 - 03 - 18), "Sunday"),
+        (Region::EnglandAndWales, date!(2025 - 03 - 12), 2, date!(2025 - 03 - 14), "Wednesday"),
+        (Region::EnglandAndWales, date!(2025 - 03 - 12), 0, date!(2025 - 03 - 12), "zero days"),
         // Easter 2025: Good Friday 18, Easter Monday 21.
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 04 - 17),
-            2,
-            date!(2025 - 04 - 23),
-            "Maundy Thursday",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 04 - 17),
-            1,
-            date!(2025 - 04 - 22),
-            "Maundy Thursday, 1 day",
-        ),
-        (
-            Region::Scotland,
-            date!(2025 - 04 - 17),
-            2,
-            date!(2025 - 04 - 22),
-            "Scotland has no Easter Monday",
-        ),
-        (
-            Region::NorthernIreland,
-            date!(2025 - 04 - 17),
-            2,
-            date!(2025 - 04 - 23),
-            "NI Easter",
-        ),
+        (Region::EnglandAndWales, date!(2025 - 04 - 17), 2, date!(2025 - 04 - 23), "Maundy Thursday"),
+        (Region::EnglandAndWales, date!(2025 - 04 - 17), 1, date!(2025 - 04 - 22), "Maundy Thursday, 1 day"),
+        (Region::Scotland, date!(2025 - 04 - 17), 2, date!(2025 - 04 - 22), "Scotland has no Easter Monday"),
+        (Region::NorthernIreland, date!(2025 - 04 - 17), 2, date!(2025 - 04 - 23), "NI Easter"),
         // Christmas on Saturday, Boxing Day on Sunday: 27 and 28 are substitutes.
-        (
-            Region::EnglandAndWales,
-            date!(2021 - 12 - 24),
-            2,
-            date!(2021 - 12 - 30),
-            "Christmas 2021",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2027 - 12 - 24),
-            2,
-            date!(2027 - 12 - 30),
-            "Christmas 2027",
-        ),
+        (Region::EnglandAndWales, date!(2021 - 12 - 24), 2, date!(2021 - 12 - 30), "Christmas 2021"),
+        (Region::EnglandAndWales, date!(2027 - 12 - 24), 2, date!(2027 - 12 - 30), "Christmas 2027"),
         // Christmas on Sunday 2022: Boxing Day Mon 26, Christmas substitute Tue 27.
-        (
-            Region::EnglandAndWales,
-            date!(2022 - 12 - 23),
-            2,
-            date!(2022 - 12 - 29),
-            "Christmas 2022",
-        ),
+        (Region::EnglandAndWales, date!(2022 - 12 - 23), 2, date!(2022 - 12 - 29), "Christmas 2022"),
         (
             Region::EnglandAndWales,
             date!(2022 - 12 - 23),
@@ -310,95 +224,23 @@ fn working_day_table() {
             "over New Year 2023 (2 Jan substitute)",
         ),
         // New Year's Day on Saturday 2022: substitute Monday 3 January.
-        (
-            Region::EnglandAndWales,
-            date!(2021 - 12 - 31),
-            1,
-            date!(2022 - 01 - 04),
-            "New Year 2022 substitute",
-        ),
-        (
-            Region::Scotland,
-            date!(2021 - 12 - 31),
-            1,
-            date!(2022 - 01 - 05),
-            "Scotland New Year 2022",
-        ),
+        (Region::EnglandAndWales, date!(2021 - 12 - 31), 1, date!(2022 - 01 - 04), "New Year 2022 substitute"),
+        (Region::Scotland, date!(2021 - 12 - 31), 1, date!(2022 - 01 - 05), "Scotland New Year 2022"),
         // Scotland 2 January.
-        (
-            Region::Scotland,
-            date!(2024 - 12 - 31),
-            1,
-            date!(2025 - 01 - 03),
-            "Scotland 2 Jan 2025",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2024 - 12 - 31),
-            1,
-            date!(2025 - 01 - 02),
-            "E&W 2 Jan is a working day",
-        ),
+        (Region::Scotland, date!(2024 - 12 - 31), 1, date!(2025 - 01 - 03), "Scotland 2 Jan 2025"),
+        (Region::EnglandAndWales, date!(2024 - 12 - 31), 1, date!(2025 - 01 - 02), "E&W 2 Jan is a working day"),
         // 2020 VE day Friday 8 May; Monday 4 May was a working day.
-        (
-            Region::EnglandAndWales,
-            date!(2020 - 05 - 01),
-            1,
-            date!(2020 - 05 - 04),
-            "4 May 2020 working",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2020 - 05 - 07),
-            1,
-            date!(2020 - 05 - 11),
-            "VE day 2020",
-        ),
+        (Region::EnglandAndWales, date!(2020 - 05 - 01), 1, date!(2020 - 05 - 04), "4 May 2020 working"),
+        (Region::EnglandAndWales, date!(2020 - 05 - 07), 1, date!(2020 - 05 - 11), "VE day 2020"),
         // 2023 coronation Monday 8 May.
-        (
-            Region::EnglandAndWales,
-            date!(2023 - 05 - 05),
-            1,
-            date!(2023 - 05 - 09),
-            "coronation",
-        ),
+        (Region::EnglandAndWales, date!(2023 - 05 - 05), 1, date!(2023 - 05 - 09), "coronation"),
         // 2022 jubilee Thu 2 + Fri 3 June; funeral Mon 19 September.
-        (
-            Region::EnglandAndWales,
-            date!(2022 - 06 - 01),
-            1,
-            date!(2022 - 06 - 06),
-            "jubilee",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2022 - 05 - 27),
-            1,
-            date!(2022 - 05 - 30),
-            "30 May 2022 working",
-        ),
-        (
-            Region::Scotland,
-            date!(2022 - 09 - 16),
-            1,
-            date!(2022 - 09 - 20),
-            "funeral (Scotland too)",
-        ),
+        (Region::EnglandAndWales, date!(2022 - 06 - 01), 1, date!(2022 - 06 - 06), "jubilee"),
+        (Region::EnglandAndWales, date!(2022 - 05 - 27), 1, date!(2022 - 05 - 30), "30 May 2022 working"),
+        (Region::Scotland, date!(2022 - 09 - 16), 1, date!(2022 - 09 - 20), "funeral (Scotland too)"),
         // Updates: 1 and 5 working days.
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 12 - 24),
-            1,
-            date!(2025 - 12 - 29),
-            "Christmas Eve 2025",
-        ),
-        (
-            Region::EnglandAndWales,
-            date!(2025 - 12 - 24),
-            5,
-            date!(2026 - 01 - 05),
-            "5 days over Christmas",
-        ),
+        (Region::EnglandAndWales, date!(2025 - 12 - 24), 1, date!(2025 - 12 - 29), "Christmas Eve 2025"),
+        (Region::EnglandAndWales, date!(2025 - 12 - 24), 5, date!(2026 - 01 - 05), "5 days over Christmas"),
     ];
     for (region, from, n, want, what) in cases {
         let cal = Calendar::builtin(*region).unwrap();
@@ -416,22 +258,14 @@ fn outside_coverage_is_approximate_and_weekend_only() {
     assert_eq!(got.date, date!(2036 - 12 - 26));
     assert!(got.approximate);
     assert!(cal.add_working_days(Date::MAX, 1).is_err());
-    assert!(cal
-        .add_working_days(date!(2025 - 01 - 01), 1_000_000)
-        .is_err());
+    assert!(cal.add_working_days(date!(2025 - 01 - 01), 1_000_000).is_err());
 }
 
 #[test]
 fn working_days_between_counts_half_open() {
     let cal = ew();
-    assert_eq!(
-        cal.working_days_between(date!(2025 - 03 - 14), date!(2025 - 03 - 18)),
-        2
-    );
-    assert_eq!(
-        cal.working_days_between(date!(2025 - 03 - 18), date!(2025 - 03 - 14)),
-        0
-    );
+    assert_eq!(cal.working_days_between(date!(2025 - 03 - 14), date!(2025 - 03 - 18)), 2);
+    assert_eq!(cal.working_days_between(date!(2025 - 03 - 18), date!(2025 - 03 - 14)), 0);
 }
 
 #[test]
@@ -451,14 +285,6 @@ fn bad_calendar_files_are_errors_not_panics() {
     ] {
         assert!(Calendar::from_json(bad).is_err(), "{bad}");
     }
-    assert!(matches!(
-        Calendar::builtin_by_code("wales-only"),
-        Err(CalendarError::UnknownRegion(_))
-    ));
-    assert_eq!(
-        Calendar::builtin_by_code("Northern_Ireland")
-            .unwrap()
-            .region(),
-        "northern-ireland"
-    );
+    assert!(matches!(Calendar::builtin_by_code("wales-only"), Err(CalendarError::UnknownRegion(_))));
+    assert_eq!(Calendar::builtin_by_code("Northern_Ireland").unwrap().region(), "northern-ireland");
 }

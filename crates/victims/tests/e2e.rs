@@ -37,29 +37,16 @@ fn da_adult_and_child() {
     assert_eq!(adult.person_id, "P1");
     assert_eq!(adult.basis, VictimBasis::Direct);
     assert!(adult.enhanced);
-    assert_eq!(
-        adult.enhanced_reasons[0].ground,
-        EnhancedGround::MostSeriousCrime
-    );
+    assert_eq!(adult.enhanced_reasons[0].ground, EnhancedGround::MostSeriousCrime);
     assert_eq!(adult.consent_model, ConsentModel::OptIn);
     let codes: Vec<&str> = adult.destinations.iter().map(|d| d.code.as_str()).collect();
-    assert!(
-        codes.contains(&"idva") && codes.contains(&"marac"),
-        "{codes:?}"
-    );
+    assert!(codes.contains(&"idva") && codes.contains(&"marac"), "{codes:?}");
     assert!(!codes.contains(&"operation_encompass"));
     let sc = adult.safe_contact.as_ref().unwrap();
     assert!(sc.missing.contains(&"safe_times".to_string()));
-    assert!(sc
-        .warnings
-        .iter()
-        .any(|w| w.code == "safe_number_matches_suspect"));
-    let adult_prompts: Vec<&str> = a
-        .prompts
-        .iter()
-        .filter(|p| p.person_id.as_deref() == Some("P1"))
-        .map(|p| p.code.as_str())
-        .collect();
+    assert!(sc.warnings.iter().any(|w| w.code == "safe_number_matches_suspect"));
+    let adult_prompts: Vec<&str> =
+        a.prompts.iter().filter(|p| p.person_id.as_deref() == Some("P1")).map(|p| p.code.as_str()).collect();
     for want in [
         "safe_contact_required",
         "safe_number_matches_suspect",
@@ -69,10 +56,7 @@ fn da_adult_and_child() {
     ] {
         assert!(adult_prompts.contains(&want), "{want} in {adult_prompts:?}");
     }
-    assert!(a
-        .prompts
-        .iter()
-        .any(|p| p.person_id.as_deref() == Some("P1") && p.destination.as_deref() == Some("idva")));
+    assert!(a.prompts.iter().any(|p| p.person_id.as_deref() == Some("P1") && p.destination.as_deref() == Some("idva")));
     // Recorded Thursday before Easter (19:10 BST): Good Friday and Easter Monday skipped.
     assert_eq!(adult.referral_deadline.due.to_string(), "2025-04-23");
     assert_eq!(adult.deadline_status, Some(DeadlineStatus::Ok));
@@ -86,24 +70,14 @@ fn da_adult_and_child() {
     assert!(child.safe_contact.is_none());
     let ccodes: Vec<&str> = child.destinations.iter().map(|d| d.code.as_str()).collect();
     assert_eq!(ccodes, ["childrens_services", "operation_encompass"]);
-    assert!(a
-        .prompts
-        .iter()
-        .any(|p| p.person_id.as_deref() == Some("P3")
-            && p.code == "notify_destination"
-            && p.destination.as_deref() == Some("operation_encompass")));
-    assert!(
-        child.undetermined.is_empty(),
-        "parent is linked: {:?}",
-        child.undetermined
-    );
+    assert!(a.prompts.iter().any(|p| p.person_id.as_deref() == Some("P3")
+        && p.code == "notify_destination"
+        && p.destination.as_deref() == Some("operation_encompass")));
+    assert!(child.undetermined.is_empty(), "parent is linked: {:?}", child.undetermined);
 
     // Cannot close: decisions and OE notification outstanding.
     assert!(!a.can_close);
-    assert!(a
-        .closure_blockers
-        .iter()
-        .any(|p| p.destination.as_deref() == Some("operation_encompass")));
+    assert!(a.closure_blockers.iter().any(|p| p.destination.as_deref() == Some("operation_encompass")));
 
     // Both appear in the awaiting list.
     let rows = awaiting_referral_decisions(std::slice::from_ref(&a));
@@ -119,10 +93,7 @@ fn da_adult_and_child() {
         ..Decision::default()
     };
     let c = validate_decision(&d, &incident, &rules, &calendar, now);
-    assert!(c
-        .errors
-        .iter()
-        .any(|e| e.field == "safe_contact.safe_number"));
+    assert!(c.errors.iter().any(|e| e.field == "safe_contact.safe_number"));
 
     // Fix the safe contact, record everything: the incident may close.
     let mut fixed = incident.clone();
@@ -143,12 +114,8 @@ fn da_adult_and_child() {
         at: Some(datetime!(2025-04-22 08:40 +01:00)),
         ..Decision::default()
     };
-    fixed.decisions = vec![
-        d,
-        notify("marac", "P1"),
-        notify("operation_encompass", "P3"),
-        notify("childrens_services", "P3"),
-    ];
+    fixed.decisions =
+        vec![d, notify("marac", "P1"), notify("operation_encompass", "P3"), notify("childrens_services", "P3")];
     let a2 = assess(&fixed, &rules, &calendar, now);
     assert!(a2.can_close, "{:#?}", a2.closure_blockers);
     assert_eq!(a2.victims[0].referral_state, ReferralState::Referred);
@@ -156,10 +123,7 @@ fn da_adult_and_child() {
 
     // JSON out, as `bluelamp-cli victims assess --json` prints it.
     let out: Value = serde_json::to_value(&a2).unwrap();
-    assert_eq!(
-        out["victims"][1]["destinations"][1]["code"],
-        "operation_encompass"
-    );
+    assert_eq!(out["victims"][1]["destinations"][1]["code"], "operation_encompass");
     assert_eq!(out["victims"][1]["destinations"][1]["recorded"], true);
     assert_eq!(out["can_close"], true);
 }

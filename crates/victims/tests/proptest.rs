@@ -8,8 +8,7 @@ use time::{Date, Duration, OffsetDateTime, UtcOffset};
 fn any_date() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
-        (1900i32..2040, 1u8..=12, 1u8..=28)
-            .prop_map(|(y, m, d)| Some(format!("{y:04}-{m:02}-{d:02}"))),
+        (1900i32..2040, 1u8..=12, 1u8..=28).prop_map(|(y, m, d)| Some(format!("{y:04}-{m:02}-{d:02}"))),
         Just(Some("9999-12-31".to_string())),
         Just(Some("-9999-01-01".to_string())),
     ]
@@ -90,13 +89,11 @@ fn person() -> impl Strategy<Value = Value> {
 fn datetime() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
-        (2019i32..2037, 1u8..=12, 1u8..=28, 0u8..24, -12i8..=12).prop_map(|(y, m, d, h, o)| Some(
-            format!(
-                "{y:04}-{m:02}-{d:02}T{h:02}:00:00{}{:02}:00",
-                if o < 0 { '-' } else { '+' },
-                o.unsigned_abs()
-            )
-        )),
+        (2019i32..2037, 1u8..=12, 1u8..=28, 0u8..24, -12i8..=12).prop_map(|(y, m, d, h, o)| Some(format!(
+            "{y:04}-{m:02}-{d:02}T{h:02}:00:00{}{:02}:00",
+            if o < 0 { '-' } else { '+' },
+            o.unsigned_abs()
+        ))),
         Just(Some("9999-12-31T23:59:59Z".to_string())),
         Just(Some("0001-01-01T00:00:00Z".to_string())),
     ]
@@ -105,9 +102,7 @@ fn datetime() -> impl Strategy<Value = Option<String>> {
 fn decision() -> impl Strategy<Value = Value> {
     (
         word(),
-        prop::option::of(prop::sample::select(vec![
-            "referred", "declined", "deferred",
-        ])),
+        prop::option::of(prop::sample::select(vec!["referred", "declined", "deferred"])),
         datetime(),
         prop::option::of(word()),
         opt_bool(),
@@ -144,11 +139,8 @@ fn incident() -> impl Strategy<Value = Value> {
 fn now() -> impl Strategy<Value = OffsetDateTime> {
     prop_oneof![
         (-2_000_000i64..4_000_000, -12i8..=12).prop_map(|(days, h)| {
-            let d = Date::from_calendar_date(2025, time::Month::January, 1).unwrap()
-                + Duration::days(days / 100);
-            d.with_hms(13, 30, 0)
-                .unwrap()
-                .assume_offset(UtcOffset::from_hms(h, 0, 0).unwrap())
+            let d = Date::from_calendar_date(2025, time::Month::January, 1).unwrap() + Duration::days(days / 100);
+            d.with_hms(13, 30, 0).unwrap().assume_offset(UtcOffset::from_hms(h, 0, 0).unwrap())
         }),
         Just(Date::MAX.midnight().assume_utc()),
         Just(Date::MIN.midnight().assume_utc()),

@@ -32,10 +32,7 @@ fn base(categories: &[&str], people: Value) -> Value {
 }
 
 fn victim<'a>(a: &'a Assessment, id: &str) -> &'a VictimAssessment {
-    a.victims
-        .iter()
-        .find(|v| v.person_id == id)
-        .unwrap_or_else(|| panic!("{id} is not a victim: {:#?}", a.victims))
+    a.victims.iter().find(|v| v.person_id == id).unwrap_or_else(|| panic!("{id} is not a victim: {:#?}", a.victims))
 }
 
 fn grounds(v: &VictimAssessment) -> Vec<EnhancedGround> {
@@ -118,22 +115,9 @@ fn who_is_a_victim_table() {
             {"id": "Z", "roles": ["martian"]}
         ]
     }));
-    let ids: Vec<(&str, VictimBasis)> = a
-        .victims
-        .iter()
-        .map(|v| (v.person_id.as_str(), v.basis))
-        .collect();
-    assert_eq!(
-        ids,
-        vec![
-            ("B", VictimBasis::BereavedRelative),
-            ("S", VictimBasis::Spokesperson)
-        ]
-    );
-    assert!(a
-        .warnings
-        .iter()
-        .any(|w| w.code == "organisation_not_victim"));
+    let ids: Vec<(&str, VictimBasis)> = a.victims.iter().map(|v| (v.person_id.as_str(), v.basis)).collect();
+    assert_eq!(ids, vec![("B", VictimBasis::BereavedRelative), ("S", VictimBasis::Spokesperson)]);
+    assert!(a.warnings.iter().any(|w| w.code == "organisation_not_victim"));
 
     // Parent of a child victim is a victim; parent of an adult victim is not.
     let a = run(base(
@@ -152,19 +136,13 @@ fn who_is_a_victim_table() {
 
     // A child present is a victim only when the incident is domestic abuse.
     let child = json!([{"id": "K", "roles": ["child_present"], "date_of_birth": "2018-01-01"}]);
-    assert!(run(base(&["domestic_abuse"], child.clone()))
-        .victims
-        .iter()
-        .any(|v| v.person_id == "K"));
+    assert!(run(base(&["domestic_abuse"], child.clone())).victims.iter().any(|v| v.person_id == "K"));
     assert!(run(base(&["theft"], child)).victims.is_empty());
 }
 
 #[test]
 fn homicide_without_bereaved_asks() {
-    let a = run(base(
-        &["homicide"],
-        json!([{"id": "D", "roles": ["deceased"]}]),
-    ));
+    let a = run(base(&["homicide"], json!([{"id": "D", "roles": ["deceased"]}])));
     assert!(has_q(&a.undetermined, "missing_bereaved_relative"));
     assert!(has_q(&a.undetermined, "no_victim_linked"));
     assert!(!a.can_close);
@@ -284,11 +262,7 @@ fn enhanced_grounds_table() {
         let v = victim(&a, "V");
         assert_eq!(grounds(v), c.want, "{}", c.what);
         assert_eq!(v.enhanced, !c.want.is_empty(), "{}", c.what);
-        assert!(
-            v.enhanced_reasons.iter().all(|r| !r.detail.is_empty()),
-            "{}",
-            c.what
-        );
+        assert!(v.enhanced_reasons.iter().all(|r| !r.detail.is_empty()), "{}", c.what);
     }
 }
 
@@ -309,32 +283,17 @@ fn persistent_targeting_threshold_comes_from_config() {
 
 #[test]
 fn age_on_birthdays() {
-    assert_eq!(
-        age_on(date!(2007 - 03 - 14), date!(2025 - 03 - 14)),
-        Some(18)
-    );
-    assert_eq!(
-        age_on(date!(2007 - 03 - 15), date!(2025 - 03 - 14)),
-        Some(17)
-    );
-    assert_eq!(
-        age_on(date!(2008 - 02 - 29), date!(2026 - 02 - 28)),
-        Some(17)
-    );
-    assert_eq!(
-        age_on(date!(2008 - 02 - 29), date!(2026 - 03 - 01)),
-        Some(18)
-    );
+    assert_eq!(age_on(date!(2007 - 03 - 14), date!(2025 - 03 - 14)), Some(18));
+    assert_eq!(age_on(date!(2007 - 03 - 15), date!(2025 - 03 - 14)), Some(17));
+    assert_eq!(age_on(date!(2008 - 02 - 29), date!(2026 - 02 - 28)), Some(17));
+    assert_eq!(age_on(date!(2008 - 02 - 29), date!(2026 - 03 - 01)), Some(18));
     assert_eq!(age_on(date!(2030 - 01 - 01), date!(2025 - 01 - 01)), None);
 }
 
 #[test]
 fn offence_date_not_recording_date_decides_age() {
     // 18 when recorded, 17 when the offence happened.
-    let mut v = base(
-        &["theft"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2007-02-01"}]),
-    );
+    let mut v = base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2007-02-01"}]));
     v["offence_date"] = json!("2025-01-15");
     let a = run(v);
     assert_eq!(victim(&a, "V").under_18, Some(true));
@@ -346,11 +305,7 @@ fn offence_date_not_recording_date_decides_age() {
 #[test]
 fn undetermined_items_ask_rather_than_fail() {
     let a = run(json!({"people": [{"id": "V", "roles": ["victim"]}]}));
-    for code in [
-        "missing_incident_id",
-        "missing_recorded_at",
-        "missing_offence_category",
-    ] {
+    for code in ["missing_incident_id", "missing_recorded_at", "missing_offence_category"] {
         assert!(has_q(&a.undetermined, code), "{code}");
     }
     let v = victim(&a, "V");
@@ -360,52 +315,28 @@ fn undetermined_items_ask_rather_than_fail() {
     // Deadline counted from today when not recorded.
     assert_eq!(v.referral_deadline.from, NOW.date());
 
-    let a = run(base(
-        &["shoplifting-ish"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2030-01-01"}]),
-    ));
+    let a = run(base(&["shoplifting-ish"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "2030-01-01"}])));
     assert!(has_q(&a.undetermined, "unknown_offence_category"));
-    assert!(has_q(
-        &victim(&a, "V").undetermined,
-        "date_of_birth_after_offence"
-    ));
+    assert!(has_q(&victim(&a, "V").undetermined, "date_of_birth_after_offence"));
 
     // DA without a risk grade: ask; IDVA/MARAC are only "possible".
-    let mut v = base(
-        &["domestic_abuse"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    );
+    let mut v = base(&["domestic_abuse"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]));
     v.as_object_mut().unwrap().remove("risk_level");
     let a = run(v);
     assert!(has_q(&a.undetermined, "missing_risk_level"));
     let vv = victim(&a, "V");
     assert!(!codes(vv).contains(&"idva"));
-    assert!(vv
-        .possible_destinations
-        .iter()
-        .any(|p| p.code == "idva" && p.depends_on == ["risk_level"]));
+    assert!(vv.possible_destinations.iter().any(|p| p.code == "idva" && p.depends_on == ["risk_level"]));
 
     // Child without DOB: children's services depends on age.
-    let a = run(base(
-        &["assault"],
-        json!([{"id": "V", "roles": ["victim"]}]),
-    ));
-    assert!(victim(&a, "V")
-        .possible_destinations
-        .iter()
-        .any(|p| p.code == "childrens_services"));
+    let a = run(base(&["assault"], json!([{"id": "V", "roles": ["victim"]}])));
+    assert!(victim(&a, "V").possible_destinations.iter().any(|p| p.code == "childrens_services"));
 }
 
 #[test]
 fn child_victim_without_guardian_asks() {
-    let a = run(base(
-        &["assault"],
-        json!([{"id": "C", "roles": ["victim"], "date_of_birth": "2015-01-01"}]),
-    ));
-    assert!(has_q(
-        &victim(&a, "C").undetermined,
-        "missing_parent_or_guardian"
-    ));
+    let a = run(base(&["assault"], json!([{"id": "C", "roles": ["victim"], "date_of_birth": "2015-01-01"}])));
+    assert!(has_q(&victim(&a, "C").undetermined, "missing_parent_or_guardian"));
 }
 
 // ---------- consent ----------
@@ -416,19 +347,12 @@ fn consent_model_table() {
         (vec!["theft"], "victim", ConsentModel::OptOut),
         (vec!["domestic_abuse"], "victim", ConsentModel::OptIn),
         (vec!["sexual_offence"], "victim", ConsentModel::OptIn),
-        (
-            vec!["assault", "domestic_abuse"],
-            "victim",
-            ConsentModel::OptIn,
-        ),
+        (vec!["assault", "domestic_abuse"], "victim", ConsentModel::OptIn),
         (vec!["hate_crime"], "victim", ConsentModel::OptOut),
         (vec!["homicide"], "bereaved_relative", ConsentModel::OptIn),
         (vec![], "victim", ConsentModel::OptOut),
     ] {
-        let a = run(base(
-            &cats,
-            json!([{"id": "V", "roles": [basis_role], "date_of_birth": "1990-01-01"}]),
-        ));
+        let a = run(base(&cats, json!([{"id": "V", "roles": [basis_role], "date_of_birth": "1990-01-01"}])));
         let v = victim(&a, "V");
         assert_eq!(v.consent_model, want, "{cats:?} {basis_role}");
         assert!(!v.consent_reason.is_empty());
@@ -443,41 +367,11 @@ fn destinations_table() {
     let child = json!({"id": "V", "roles": ["victim"], "date_of_birth": "2015-01-01"});
     type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Value, Vec<&'a str>);
     let cases: Vec<Case> = vec![
-        (
-            "theft adult",
-            vec!["theft"],
-            "standard",
-            adult.clone(),
-            vec!["general_victim_service"],
-        ),
-        (
-            "DA standard",
-            vec!["domestic_abuse"],
-            "standard",
-            adult.clone(),
-            vec!["general_victim_service"],
-        ),
-        (
-            "DA medium",
-            vec!["domestic_abuse"],
-            "medium",
-            adult.clone(),
-            vec!["general_victim_service"],
-        ),
-        (
-            "DA high",
-            vec!["domestic_abuse"],
-            "high",
-            adult.clone(),
-            vec!["general_victim_service", "idva", "marac"],
-        ),
-        (
-            "sexual",
-            vec!["sexual_offence"],
-            "standard",
-            adult.clone(),
-            vec!["general_victim_service", "isva", "sarc"],
-        ),
+        ("theft adult", vec!["theft"], "standard", adult.clone(), vec!["general_victim_service"]),
+        ("DA standard", vec!["domestic_abuse"], "standard", adult.clone(), vec!["general_victim_service"]),
+        ("DA medium", vec!["domestic_abuse"], "medium", adult.clone(), vec!["general_victim_service"]),
+        ("DA high", vec!["domestic_abuse"], "high", adult.clone(), vec!["general_victim_service", "idva", "marac"]),
+        ("sexual", vec!["sexual_offence"], "standard", adult.clone(), vec!["general_victim_service", "isva", "sarc"]),
         (
             "child assault",
             vec!["assault"],
@@ -490,11 +384,7 @@ fn destinations_table() {
             vec!["domestic_abuse"],
             "standard",
             child.clone(),
-            vec![
-                "general_victim_service",
-                "childrens_services",
-                "operation_encompass",
-            ],
+            vec!["general_victim_service", "childrens_services", "operation_encompass"],
         ),
         (
             "bereaved",
@@ -533,22 +423,13 @@ fn da_with_safe(safe: Value) -> Assessment {
 
 #[test]
 fn safe_contact_block_is_mandatory_for_da() {
-    let a = run(base(
-        &["domestic_abuse"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    ));
+    let a = run(base(&["domestic_abuse"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])));
     let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
     assert_eq!(sc.missing, SAFE_CONTACT_FIELDS);
     assert!(a.prompts.iter().any(|p| p.code == "safe_contact_required"));
-    assert!(a
-        .closure_blockers
-        .iter()
-        .any(|p| p.code == "safe_contact_required"));
+    assert!(a.closure_blockers.iter().any(|p| p.code == "safe_contact_required"));
     // Not for theft.
-    let a = run(base(
-        &["theft"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    ));
+    let a = run(base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])));
     assert!(victim(&a, "V").safe_contact.is_none());
 
     let full = json!({"safe_number": "07700 900999", "safe_times": "after 6pm", "voicemail_safe": false,
@@ -573,18 +454,8 @@ fn safe_number_matching_suspect_warns() {
     ] {
         let a = da_with_safe(json!({"safe_number": number}));
         let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
-        assert!(
-            sc.warnings
-                .iter()
-                .any(|w| w.code == "safe_number_matches_suspect"),
-            "{number}"
-        );
-        assert!(
-            a.prompts
-                .iter()
-                .any(|p| p.code == "safe_number_matches_suspect"),
-            "{number}"
-        );
+        assert!(sc.warnings.iter().any(|w| w.code == "safe_number_matches_suspect"), "{number}");
+        assert!(a.prompts.iter().any(|p| p.code == "safe_number_matches_suspect"), "{number}");
     }
     for number in ["07700900124", "01632 960001"] {
         let a = da_with_safe(json!({"safe_number": number}));
@@ -592,22 +463,10 @@ fn safe_number_matching_suspect_warns() {
         assert!(sc.warnings.is_empty(), "{number}: {:?}", sc.warnings);
     }
     let a = da_with_safe(json!({"safe_number": "01632960000"}));
-    assert!(victim(&a, "V")
-        .safe_contact
-        .as_ref()
-        .unwrap()
-        .warnings
-        .iter()
-        .any(|w| w.message.contains("Sam")));
+    assert!(victim(&a, "V").safe_contact.as_ref().unwrap().warnings.iter().any(|w| w.message.contains("Sam")));
     let a = da_with_safe(json!({"safe_number": "not known", "suspect_can_access_phone": true}));
-    let w: Vec<&str> = victim(&a, "V")
-        .safe_contact
-        .as_ref()
-        .unwrap()
-        .warnings
-        .iter()
-        .map(|w| w.code.as_str())
-        .collect();
+    let w: Vec<&str> =
+        victim(&a, "V").safe_contact.as_ref().unwrap().warnings.iter().map(|w| w.code.as_str()).collect();
     assert_eq!(w, ["safe_number_unrecognised", "suspect_can_access_phone"]);
 }
 
@@ -638,10 +497,7 @@ fn phone_normalisation_table() {
 
 #[test]
 fn referral_deadline_friday_evening_and_status() {
-    let i = base(
-        &["theft"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    );
+    let i = base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]));
     let due = date!(2025 - 03 - 18);
     for (now, status) in [
         (datetime!(2025-03-14 19:30 UTC), DeadlineStatus::Ok),
@@ -662,39 +518,20 @@ fn referral_deadline_friday_evening_and_status() {
 #[test]
 fn deadline_status_threshold_from_config_and_offsets() {
     let due = date!(2025 - 06 - 10);
-    assert_eq!(
-        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 24),
-        DeadlineStatus::Ok
-    );
-    assert_eq!(
-        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 48),
-        DeadlineStatus::DueSoon
-    );
-    assert_eq!(
-        deadline_status(due, datetime!(2025-06-09 12:00 UTC), 0),
-        DeadlineStatus::Ok
-    );
+    assert_eq!(deadline_status(due, datetime!(2025-06-09 12:00 UTC), 24), DeadlineStatus::Ok);
+    assert_eq!(deadline_status(due, datetime!(2025-06-09 12:00 UTC), 48), DeadlineStatus::DueSoon);
+    assert_eq!(deadline_status(due, datetime!(2025-06-09 12:00 UTC), 0), DeadlineStatus::Ok);
     // BST: 23:30 local on the due day is not yet breached.
-    assert_eq!(
-        deadline_status(due, datetime!(2025-06-10 23:30 +01:00), 1),
-        DeadlineStatus::DueSoon
-    );
-    assert_eq!(
-        deadline_status(due, datetime!(2025-06-11 00:00 +01:00), 1),
-        DeadlineStatus::Breached
-    );
-    assert_eq!(
-        deadline_status(time::Date::MAX, datetime!(2025-06-11 00:00 UTC), 1),
-        DeadlineStatus::Ok
-    );
+    assert_eq!(deadline_status(due, datetime!(2025-06-10 23:30 +01:00), 1), DeadlineStatus::DueSoon);
+    assert_eq!(deadline_status(due, datetime!(2025-06-11 00:00 +01:00), 1), DeadlineStatus::Breached);
+    assert_eq!(deadline_status(time::Date::MAX, datetime!(2025-06-11 00:00 UTC), 1), DeadlineStatus::Ok);
 }
 
 #[test]
 fn update_deadlines_one_or_five_working_days() {
-    for (cats, days, due) in [
-        (vec!["domestic_abuse"], 1, date!(2025 - 03 - 17)),
-        (vec!["theft"], 5, date!(2025 - 03 - 21)),
-    ] {
+    for (cats, days, due) in
+        [(vec!["domestic_abuse"], 1, date!(2025 - 03 - 17)), (vec!["theft"], 5, date!(2025 - 03 - 21))]
+    {
         let mut i = base(
             &cats,
             json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}]),
@@ -754,11 +591,7 @@ fn decision_validation_table() {
             json!({"victim_id": "V", "outcome": "referred", "destination": "marac", "at": at}),
             vec![],
         ),
-        (
-            "no destination",
-            json!({"victim_id": "V", "outcome": "referred", "at": at}),
-            vec!["destination"],
-        ),
+        ("no destination", json!({"victim_id": "V", "outcome": "referred", "at": at}), vec!["destination"]),
         (
             "unknown destination",
             json!({"victim_id": "V", "outcome": "referred", "destination": "mars", "at": at}),
@@ -779,21 +612,13 @@ fn decision_validation_table() {
             json!({"victim_id": "V", "outcome": "deferred", "reason": "suspect present", "at": at}),
             vec![],
         ),
-        (
-            "deferred no reason",
-            json!({"victim_id": "V", "outcome": "deferred", "at": at}),
-            vec!["reason"],
-        ),
+        ("deferred no reason", json!({"victim_id": "V", "outcome": "deferred", "at": at}), vec!["reason"]),
         (
             "deferred follow-up before decision",
             json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-03-01", "at": at}),
             vec!["follow_up_due"],
         ),
-        (
-            "no outcome, no time",
-            json!({"victim_id": "V"}),
-            vec!["at", "outcome"],
-        ),
+        ("no outcome, no time", json!({"victim_id": "V"}), vec!["at", "outcome"]),
         (
             "future",
             json!({"victim_id": "V", "outcome": "declined", "in_their_words": "no", "at": "2025-03-18T10:00:00Z"}),
@@ -804,11 +629,7 @@ fn decision_validation_table() {
             json!({"victim_id": "S", "outcome": "declined", "in_their_words": "no", "at": at}),
             vec!["victim_id"],
         ),
-        (
-            "no victim",
-            json!({"outcome": "declined", "in_their_words": "no", "at": at}),
-            vec!["victim_id"],
-        ),
+        ("no victim", json!({"outcome": "declined", "in_their_words": "no", "at": at}), vec!["victim_id"]),
         (
             "too long",
             json!({"victim_id": "V", "outcome": "declined", "in_their_words": "x".repeat(5000), "at": at}),
@@ -824,19 +645,12 @@ fn decision_validation_table() {
 
 #[test]
 fn opt_out_objection_and_unusual_destination() {
-    let i = inc(base(
-        &["theft"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    ));
+    let i = inc(base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])));
     let c = check(
         json!({"victim_id": "V", "outcome": "referred", "destination": "general_victim_service", "at": "2025-03-15T10:00:00Z"}),
         &i,
     );
-    assert!(
-        c.is_valid(),
-        "opt-out needs no explicit consent: {:?}",
-        c.errors
-    );
+    assert!(c.is_valid(), "opt-out needs no explicit consent: {:?}", c.errors);
     let c = check(
         json!({"victim_id": "V", "outcome": "referred", "destination": "general_victim_service", "consent_given": false, "at": "2025-03-15T10:00:00Z"}),
         &i,
@@ -894,11 +708,7 @@ fn deferral_creates_follow_up_task() {
     let t = c.follow_up.unwrap();
     assert_eq!(t.due, date!(2025 - 03 - 17)); // Fri + 1 working day
     assert_eq!(
-        (
-            t.victim_id.as_str(),
-            t.incident_id.as_str(),
-            t.reason.as_str()
-        ),
+        (t.victim_id.as_str(), t.incident_id.as_str(), t.reason.as_str()),
         ("V", "INC-1", "suspect in the room")
     );
     let c = check(
@@ -909,9 +719,8 @@ fn deferral_creates_follow_up_task() {
     assert_eq!(c.warnings[0].field, "follow_up_due");
 
     // In the assessment: state Deferred, task shown, awaiting list includes it.
-    let i = da_incident(
-        json!([{"victim_id": "V", "outcome": "deferred", "reason": "x", "at": "2025-03-14T20:00:00Z"}]),
-    );
+    let i =
+        da_incident(json!([{"victim_id": "V", "outcome": "deferred", "reason": "x", "at": "2025-03-14T20:00:00Z"}]));
     let a = assess(&i, &rules(), &cal(), NOW);
     let v = victim(&a, "V");
     assert_eq!(v.referral_state, ReferralState::Deferred);
@@ -974,38 +783,24 @@ fn duplicate_guard() {
         destination: dest.into(),
         active,
     };
-    let existing = vec![
-        rec("R1", "V", "INC-1", "idva", true),
-        rec("R2", "V", "INC-1", "isva", false),
-    ];
+    let existing = vec![rec("R1", "V", "INC-1", "idva", true), rec("R2", "V", "INC-1", "isva", false)];
     assert_eq!(
         check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "IDVA ", true)),
-        DuplicateCheck::Duplicate {
-            existing_id: Some("R1".into())
-        }
+        DuplicateCheck::Duplicate { existing_id: Some("R1".into()) }
     );
     assert_eq!(
         check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "isva", true)),
         DuplicateCheck::Unique,
         "withdrawn one does not count"
     );
-    assert_eq!(
-        check_duplicate_referral(&existing, &rec("R9", "V", "INC-2", "idva", true)),
-        DuplicateCheck::Unique
-    );
-    assert_eq!(
-        check_duplicate_referral(&existing, &rec("R9", "W", "INC-1", "idva", true)),
-        DuplicateCheck::Unique
-    );
+    assert_eq!(check_duplicate_referral(&existing, &rec("R9", "V", "INC-2", "idva", true)), DuplicateCheck::Unique);
+    assert_eq!(check_duplicate_referral(&existing, &rec("R9", "W", "INC-1", "idva", true)), DuplicateCheck::Unique);
     assert_eq!(
         check_duplicate_referral(&existing, &rec("R1", "V", "INC-1", "idva", true)),
         DuplicateCheck::Unique,
         "itself"
     );
-    assert_eq!(
-        check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "idva", false)),
-        DuplicateCheck::Unique
-    );
+    assert_eq!(check_duplicate_referral(&existing, &rec("R9", "V", "INC-1", "idva", false)), DuplicateCheck::Unique);
 
     let i = da_incident(
         json!([{"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"}]),
@@ -1019,20 +814,14 @@ fn duplicate_guard() {
         json!({"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"}),
         &i,
     );
-    assert!(
-        c.is_valid(),
-        "re-validating the same decision is not a duplicate"
-    );
+    assert!(c.is_valid(), "re-validating the same decision is not a duplicate");
 
     let i = da_incident(json!([
         {"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T10:00:00Z"},
         {"id": "D2", "victim_id": "V", "outcome": "referred", "destination": "marac", "at": "2025-03-15T11:00:00Z"}
     ]));
     let a = assess(&i, &rules(), &cal(), NOW);
-    assert!(victim(&a, "V")
-        .warnings
-        .iter()
-        .any(|w| w.code == "duplicate_referral"));
+    assert!(victim(&a, "V").warnings.iter().any(|w| w.code == "duplicate_referral"));
 }
 
 // ---------- prompts and queues ----------
@@ -1045,21 +834,18 @@ fn prompts_on_save_and_close() {
     ));
     let a = assess(&i, &rules(), &cal(), NOW);
     let saved = prompts_for(&a, PromptStage::Saved);
-    assert!(saved
-        .iter()
-        .any(|p| p.code == "record_referral_decision" && p.severity == Severity::Action));
+    assert!(saved.iter().any(|p| p.code == "record_referral_decision" && p.severity == Severity::Action));
     assert!(saved.iter().all(|p| p.severity != Severity::Blocking));
     let closed = prompts_for(&a, PromptStage::Closed);
-    assert!(closed
-        .iter()
-        .any(|p| p.code == "record_referral_decision" && p.severity == Severity::Blocking));
+    assert!(closed.iter().any(|p| p.code == "record_referral_decision" && p.severity == Severity::Blocking));
     assert!(!a.can_close);
 
     let mut v = base(
         &["theft"],
         json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "vulnerable": false, "intimidated": false}]),
     );
-    v["decisions"] = json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "no thanks", "at": "2025-03-15T10:00:00Z"}]);
+    v["decisions"] =
+        json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "no thanks", "at": "2025-03-15T10:00:00Z"}]);
     let a = run(v);
     assert!(a.can_close, "{:#?}", a.closure_blockers);
 }
@@ -1067,10 +853,7 @@ fn prompts_on_save_and_close() {
 #[test]
 fn awaiting_list_and_supervisor_queue_order() {
     let mk = |id: &str, recorded: &str| {
-        let mut v = base(
-            &["theft"],
-            json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-        );
+        let mut v = base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]));
         v["incident_id"] = json!(id);
         v["recorded_at"] = json!(recorded);
         assess(&inc(v), &rules(), &cal(), NOW)
@@ -1094,18 +877,11 @@ fn awaiting_list_and_supervisor_queue_order() {
 fn toolkit_directory_and_filter() {
     let d = ServiceDirectory::default_directory().unwrap();
     assert!(
-        d.services
-            .iter()
-            .all(|s| s.contact.phone.is_none() && s.contact.website.is_none()),
+        d.services.iter().all(|s| s.contact.phone.is_none() && s.contact.website.is_none()),
         "no invented contact details"
     );
-    assert!(d
-        .services
-        .iter()
-        .filter(|s| s.example)
-        .all(|s| s.name.contains("example")));
-    let names =
-        |q: ServiceQuery| -> Vec<String> { d.filter(&q).iter().map(|s| s.id.clone()).collect() };
+    assert!(d.services.iter().filter(|s| s.example).all(|s| s.name.contains("example")));
+    let names = |q: ServiceQuery| -> Vec<String> { d.filter(&q).iter().map(|s| s.id.clone()).collect() };
 
     let da = names(ServiceQuery {
         offences: vec!["domestic_abuse".into()],
@@ -1115,40 +891,20 @@ fn toolkit_directory_and_filter() {
     assert!(da.contains(&"national-domestic-abuse-helpline".to_string()));
     assert!(da.contains(&"example-county-idva".to_string()));
     assert!(!da.contains(&"rape-crisis-england-wales".to_string()));
-    let first_national = da
-        .iter()
-        .position(|id| !id.starts_with("example-county"))
-        .unwrap();
-    assert!(
-        da[first_national..]
-            .iter()
-            .all(|id| !id.starts_with("example-county")),
-        "local first: {da:?}"
-    );
+    let first_national = da.iter().position(|id| !id.starts_with("example-county")).unwrap();
+    assert!(da[first_national..].iter().all(|id| !id.starts_with("example-county")), "local first: {da:?}");
 
-    let wales = names(ServiceQuery {
-        offences: vec!["domestic_abuse".into()],
-        need: None,
-        areas: vec!["wales".into()],
-    });
+    let wales =
+        names(ServiceQuery { offences: vec!["domestic_abuse".into()], need: None, areas: vec!["wales".into()] });
     assert!(!wales.contains(&"national-domestic-abuse-helpline".to_string()));
     assert!(!wales.contains(&"example-county-idva".to_string()));
 
-    let kids = names(ServiceQuery {
-        offences: vec![],
-        need: Some("Children".into()),
-        areas: vec![],
-    });
+    let kids = names(ServiceQuery { offences: vec![], need: Some("Children".into()), areas: vec![] });
     assert!(kids.contains(&"childline".to_string()));
-    assert!(kids
-        .iter()
-        .all(|id| id == "childline" || id.contains("children")));
+    assert!(kids.iter().all(|id| id == "childline" || id.contains("children")));
 
-    let fm = names(ServiceQuery {
-        offences: vec![],
-        need: Some("forced_marriage".into()),
-        areas: vec!["scotland".into()],
-    });
+    let fm =
+        names(ServiceQuery { offences: vec![], need: Some("forced_marriage".into()), areas: vec!["scotland".into()] });
     assert!(fm.contains(&"karma-nirvana".to_string()));
 
     assert!(ServiceDirectory::from_json(r#"{"schema_version":1,"services":[{"id":"a","name":"A","scope":"local"},{"id":"A","name":"B","scope":"local"}]}"#).is_err());
@@ -1159,10 +915,7 @@ fn toolkit_directory_and_filter() {
 
 #[test]
 fn assessment_json_is_stable_and_round_trips() {
-    let a = run(base(
-        &["domestic_abuse"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    ));
+    let a = run(base(&["domestic_abuse"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])));
     let s = serde_json::to_string(&a).unwrap();
     let back: Assessment = serde_json::from_str(&s).unwrap();
     assert_eq!(back, a);
@@ -1171,10 +924,7 @@ fn assessment_json_is_stable_and_round_trips() {
     assert_eq!(v["assessed_at"], "2025-03-17T09:00:00Z");
     assert_eq!(v["victims"][0]["referral_deadline"]["due"], "2025-03-18");
     assert_eq!(v["victims"][0]["consent_model"], "opt_in");
-    assert_eq!(
-        v["victims"][0]["enhanced_reasons"][0]["ground"],
-        "most_serious_crime"
-    );
+    assert_eq!(v["victims"][0]["enhanced_reasons"][0]["ground"], "most_serious_crime");
     // Same input, same output.
     assert_eq!(
         serde_json::to_string(&run(base(
@@ -1188,16 +938,8 @@ fn assessment_json_is_stable_and_round_trips() {
 
 #[test]
 fn calendar_mismatch_warns() {
-    let i = inc(base(
-        &["theft"],
-        json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]),
-    ));
-    let a = assess(
-        &i,
-        &rules(),
-        &Calendar::builtin(Region::Scotland).unwrap(),
-        NOW,
-    );
+    let i = inc(base(&["theft"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}])));
+    let a = assess(&i, &rules(), &Calendar::builtin(Region::Scotland).unwrap(), NOW);
     assert!(a.warnings.iter().any(|w| w.code == "calendar_mismatch"));
     assert_eq!(a.calendar, "scotland");
 }

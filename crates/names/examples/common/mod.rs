@@ -41,10 +41,7 @@ pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 pub fn col(header: &[String], name: &str) -> usize {
-    header
-        .iter()
-        .position(|h| h == name)
-        .unwrap_or_else(|| panic!("no column {name}"))
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
 /// In-memory stand-in for `name_keys(key, nominal_id)` with an index on `key`.
@@ -63,9 +60,7 @@ impl KeyStore {
     }
 
     pub fn surname_freq(&self, surname: &str) -> u32 {
-        surname_freq_key(surname)
-            .and_then(|k| self.map.get(&k))
-            .map_or(0, |v| v.len() as u32)
+        surname_freq_key(surname).and_then(|k| self.map.get(&k)).map_or(0, |v| v.len() as u32)
     }
 
     /// Runs a plan like the store would: all tight probes, broad ones while under the ceiling,
@@ -136,9 +131,7 @@ impl Rng {
 
 pub fn arg_value(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {

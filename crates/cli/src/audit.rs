@@ -1,0 +1,123 @@
+//! `audit verify` and `audit list`: the access log (DPA 2018 s.62).
+//!
+//! `audit verify` prints `OK: N entries, head #S <hash>` and exits 0, or
+//! `BROKEN at entry #S: <reason>` and exits 1 (`--json`: the full report, same exit codes).
+
+use std::io::Write;
+
+use anyhow::bail;
+use bluelamp_protocol::audit::{AuditAction, AuditFilter};
+use bluelamp_store::audit::GENESIS_HASH;
+use bluelamp_store::{AuditEvent, Store};
+
+#[derive(clap::Subcommand)]
+pub enum AuditCmd {
+    /// Check the hash chain, and its tail against the last head the central service
+    /// acknowledged. Exit code 0 when intact, 1 when broken.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List entries, newest first. Listing is itself logged (a consultation of the log).
+    List {
+        /// Only this officer's entries.
+        #[arg(long)]
+        officer: Option<String>,
+        /// From this date (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long)]
+        since: Option<String>,
+        /// Up to this date (YYYY-MM-DD, UTC), inclusive.
+        #[arg(long)]
+        until: Option<String>,
+        /// Object reference contains this (case-insensitive), e.g. a nominal id.
+        #[arg(long)]
+        object: Option<String>,
+        /// Only this action: collection, alteration, consultation, disclosure, combination,
+        /// erasure, unlock, unlock_failed, lock.
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = bluelamp_protocol::audit::DEFAULT_LIMIT)]
+        limit: u32,
+        /// Print a JSON array of entries.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(store: &mut Store, cmd: AuditCmd) -> anyhow::Result<()> {
+    match cmd {
+        AuditCmd::Verify { json } => verify(store, json),
+        AuditCmd::List { officer, since, until, object, action, limit, json } => {
+            let action = match action {
+                None => None,
+                Some(a) => match AuditAction::parse(a.trim()) {
+                    Some(a) => Some(a),
+                    None => {
+                        bail!("--action {a}: expected one of {}", AuditAction::ALL.map(AuditAction::as_str).join(", "))
+                    }
+                },
+            };
+            let filter =
+                AuditFilter { officer_id: officer, since, until, object_ref: object, action, limit: Some(limit) };
+            list(store, &filter, json)
+        }
+    }
+}
+
+fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
+    let report = store.audit_verify()?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut v = serde_json::to_value(&report)?;
+        v["ok"] = serde_json::Value::Bool(report.is_ok());
+        writeln!(out, "{v}")?;
+    } else {
+        match &report.broken {
+            None => {
+                let (seq, hash) = report.head.as_ref().map_or((0, GENESIS_HASH), |h| (h.seq, h.entry_hash.as_str()));
+                writeln!(out, "OK: {} entries, head #{seq} {hash}", report.entries)?;
+            }
+            Some(b) => writeln!(out, "BROKEN at entry #{}: {}", b.seq, b.reason)?,
+        }
+    }
+    out.flush()?;
+    if !report.is_ok() {
+        // Exit code 1 with the report as the only output (not an "error:" line).
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<()> {
+    let entries = store.audit_list(filter)?;
+    // Reading the log is a consultation too; it is logged before anything is shown.
+    let actor = store.actor()?;
+    store.audit(
+        &actor,
+        AuditEvent::new(AuditAction::Consultation, "audit:log")
+            .detail(serde_json::json!({ "filter": filter, "results": entries.len() })),
+    )?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&entries)?)?;
+    } else {
+        for e in &entries {
+            writeln!(
+                out,
+                "#{:<6} {}  {:<10} {:<13} {:<8} {:<40} {:<16} {}",
+                e.seq,
+                e.ts,
+                e.officer_id,
+                e.action,
+                e.outcome,
+                e.object_ref,
+                e.purpose.as_deref().unwrap_or("-"),
+                e.detail
+            )?;
+        }
+        eprintln!("{} entr{}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! `search` and `search-batch`.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use bluelamp_protocol::dates::parse_dob;
+use bluelamp_protocol::{SearchRequest, Source};
+use bluelamp_store::{audit, Store};
+
+#[derive(clap::Args)]
+pub struct SearchArgs {
+    /// Free text, e.g. "bill smyth" (order-free).
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    given: Option<String>,
+    #[arg(long)]
+    surname: Option<String>,
+    /// Exact date of birth (YYYY-MM-DD or YYYYMMDD).
+    #[arg(long, conflicts_with_all = ["dob_year", "age"])]
+    dob: Option<String>,
+    /// Year of birth.
+    #[arg(long, conflicts_with = "age")]
+    dob_year: Option<u32>,
+    /// With --dob-year: this many years either side.
+    #[arg(long, requires = "dob_year")]
+    years_either_side: Option<u32>,
+    /// Age range today, e.g. 30-40.
+    #[arg(long)]
+    age: Option<String>,
+    /// M or F.
+    #[arg(long)]
+    sex: Option<String>,
+    #[arg(long)]
+    limit: Option<u32>,
+    /// Why you are searching (purpose code, recorded in the access log).
+    #[arg(long)]
+    purpose: Option<String>,
+    /// Print a JSON array of hits.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_age(s: &str) -> anyhow::Result<(u32, u32)> {
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    let a: u32 = a.trim().parse().with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))?;
+    let b: u32 = b.trim().parse().with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))?;
+    Ok((a, b))
+}
+
+/// Every search is a consultation: its entry (query, result count) is committed to the access
+/// log before any hit is printed.
+pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
+    let (age_min, age_max) = match &a.age {
+        Some(s) => {
+            let (x, y) = parse_age(s)?;
+            (Some(x), Some(y))
+        }
+        None => (None, None),
+    };
+    let req = SearchRequest {
+        name: a.name,
+        given: a.given,
+        surname: a.surname,
+        dob: a.dob,
+        dob_year: a.dob_year,
+        years_either_side: a.years_either_side,
+        age_min,
+        age_max,
+        sex: a.sex.map(|s| s.to_ascii_uppercase()),
+        limit: a.limit,
+    };
+    req.validate().map_err(|e| anyhow::anyhow!(e.message))?;
+    let actor = store.actor()?;
+    let hits = store.search_logged(&actor, &req, a.purpose.as_deref())?;
+    if a.json {
+        println!("{}", serde_json::to_string(&hits)?);
+    } else {
+        for h in &hits {
+            println!(
+                "{:<14} {:<8} {:<30} {:<10} {:.2}  {}",
+                h.id,
+                if h.source == Source::Legacy { "legacy" } else { "current" },
+                format!("{} {}", h.given_name, h.surname),
+                h.date_of_birth.as_deref().unwrap_or("-"),
+                h.score,
+                h.reasons.join(", ")
+            );
+        }
+        eprintln!("{} result(s)", hits.len());
+    }
+    Ok(())
+}
+
+/// The DOB cell of a batch query: a full date (`YYYY-MM-DD`/`YYYYMMDD`), a year (`YYYY`), or
+/// empty. Anything else is ignored for that query (the name is still searched) and reported.
+fn batch_dob(cell: Option<String>, req: &mut SearchRequest) -> Option<String> {
+    let cell = cell?;
+    if cell.len() == 4 && cell.bytes().all(|b| b.is_ascii_digit()) {
+        match cell.parse::<u32>() {
+            Ok(y) if (1850..=2100).contains(&y) => {
+                req.dob_year = Some(y);
+                return None;
+            }
+            _ => return Some(format!("year '{cell}' ignored")),
+        }
+    }
+    match parse_dob(&cell) {
+        Ok(d) => {
+            req.dob = Some(d);
+            None
+        }
+        Err(e) => Some(format!("{e}; DOB ignored")),
+    }
+}
+
+/// Queries per access-log transaction in `search-batch`.
+const LOG_CHUNK: usize = 256;
+
+/// Appends the consultation entries of a chunk of queries (one per query that ran), then writes
+/// their result lines: no result line reaches the output before its entry is committed.
+fn flush_chunk(
+    store: &mut Store,
+    actor: &bluelamp_store::Actor,
+    events: &mut Vec<bluelamp_store::AuditEvent>,
+    lines: &mut Vec<String>,
+    w: &mut impl Write,
+) -> anyhow::Result<()> {
+    store.audit_batch(actor, events)?;
+    events.clear();
+    for l in lines.drain(..) {
+        writeln!(w, "{l}")?;
+    }
+    Ok(())
+}
+
+/// `search-batch`: one store connection for all queries; `latency_us` is measured around the
+/// search call only (not CSV parsing, JSON writing or the access log). A query that cannot run
+/// (no name, bad input) yields `ids: []` plus an `error` field, and never stops the batch.
+/// Each query that ran gets its own consultation entry (query and result count), committed
+/// [`LOG_CHUNK`] at a time before that chunk's lines are written.
+pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyhow::Result<()> {
+    if limit == 0 || limit > bluelamp_protocol::search::MAX_LIMIT {
+        bail!("--limit must be between 1 and {}", bluelamp_protocol::search::MAX_LIMIT);
+    }
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(queries)
+        .with_context(|| format!("cannot open {}", queries.display()))?;
+    let headers = rdr.headers().context("cannot read the queries CSV header")?.clone();
+    let col = |n: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(n));
+    let (Some(c_qid), Some(c_given), Some(c_surname), Some(c_dob)) =
+        (col("qid"), col("given_name"), col("surname"), col("date_of_birth"))
+    else {
+        bail!("the queries CSV header must be qid,given_name,surname,date_of_birth");
+    };
+    let mut w =
+        std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?);
+    let (mut n, mut failed) = (0usize, 0usize);
+    let actor = store.actor()?;
+    let (mut events, mut lines) = (Vec::with_capacity(LOG_CHUNK), Vec::with_capacity(LOG_CHUNK));
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("query row {}: unreadable: {e}", i + 2);
+                failed += 1;
+                continue;
+            }
+        };
+        let get = |c: usize| rec.get(c).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let mut req =
+            SearchRequest { given: get(c_given), surname: get(c_surname), limit: Some(limit), ..Default::default() };
+        let mut note = batch_dob(get(c_dob), &mut req);
+        let start = Instant::now();
+        let result = req.validate().map_err(|e| e.message).and_then(|()| store.search(&req).map_err(|e| e.to_string()));
+        let latency_us = start.elapsed().as_micros() as u64;
+        let ids: Vec<String> = match result {
+            Ok(hits) => {
+                events.push(audit::search_event(&req, &hits, None));
+                hits.into_iter().map(|h| h.id).collect()
+            }
+            Err(e) => {
+                failed += 1;
+                note = Some(e);
+                Vec::new()
+            }
+        };
+        let mut line =
+            serde_json::json!({ "qid": get(c_qid).unwrap_or_default(), "ids": ids, "latency_us": latency_us });
+        if let Some(note) = note {
+            line["error"] = serde_json::Value::String(note);
+        }
+        lines.push(line.to_string());
+        n += 1;
+        if lines.len() >= LOG_CHUNK {
+            flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
+        }
+    }
+    flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
+    w.flush()?;
+    eprintln!("{n} queries written to {} ({failed} could not run)", out.display());
+    Ok(())
+}

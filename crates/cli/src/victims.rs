@@ -1,0 +1,359 @@
+//! `bluelamp-cli victims assess`: runs the Victims' Code rules (`bluelamp-victims`, pure) on an
+//! incident JSON file. The CLI reads the files and the clock; see `docs/victims.md`.
+//!
+//! Also holds the small UK civil-time helper the CLI uses (GMT/BST, no time-zone database).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bluelamp_victims::{
+    assess, Assessment, Calendar, DestinationKind, Incident, ReferralState, Region, Rules, VictimAssessment,
+};
+use clap::{Args, Subcommand};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+
+/// `victims` subcommands.
+#[derive(Subcommand)]
+pub enum VictimsCmd {
+    /// Who the victims are, enhanced rights (with reasons), consent model, destinations,
+    /// deadlines as dates, prompts, and what could not be determined.
+    Assess(AssessArgs),
+}
+
+/// `victims assess` arguments.
+#[derive(Args)]
+pub struct AssessArgs {
+    /// Incident JSON (see docs/victims.md).
+    #[arg(long)]
+    incident: PathBuf,
+    /// Bank-holiday calendar (default: the one the rules select, england-and-wales in the shipped rules).
+    #[arg(long, value_parser = ["england-and-wales", "scotland", "northern-ireland"])]
+    calendar: Option<String>,
+    /// Assess as at the end of this UK date (YYYY-MM-DD); default: now.
+    #[arg(long)]
+    today: Option<String>,
+    /// A force's own rules file instead of the shipped assets/victims/rules.json.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Print the assessment as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a `victims` subcommand.
+pub fn run(cmd: VictimsCmd) -> anyhow::Result<()> {
+    match cmd {
+        VictimsCmd::Assess(args) => assess_cmd(args),
+    }
+}
+
+fn read(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn assess_cmd(args: AssessArgs) -> anyhow::Result<()> {
+    let rules = match &args.rules {
+        Some(p) => Rules::from_json(&read(p)?).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+        None => Rules::default_rules().context("the shipped rules are invalid")?,
+    };
+    let incident_file = args.incident.display().to_string();
+    let incident = Incident::from_json(&read(&args.incident)?).map_err(|e| anyhow::anyhow!("{incident_file}: {e}"))?;
+    let region = match args.calendar.as_deref() {
+        Some(c) => Region::parse(c).with_context(|| format!("unknown calendar {c:?}"))?,
+        None => Region::parse(&rules.calendar).unwrap_or(Region::EnglandAndWales),
+    };
+    let calendar = Calendar::builtin(region)?;
+    let now = match args.today.as_deref() {
+        Some(d) => end_of_uk_day(d)?,
+        None => uk_now(),
+    };
+    let a = assess(&incident, &rules, &calendar, now);
+    let mut o = String::new();
+    if args.json {
+        outln!(o, "{}", serde_json::to_string_pretty(&a)?);
+    } else {
+        print_text(&mut o, &a);
+    }
+    emit(&o)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output: built in a String, then written at once; a closed pipe (`| head`) is not an error.
+
+/// `outln!(buf, "fmt", args…)`: like `println!`, into a `String`.
+macro_rules! outln {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($t:tt)*) => {{
+        $o.push_str(&format!($($t)*));
+        $o.push('\n');
+    }};
+}
+pub(crate) use outln;
+
+/// Writes `text` to standard output; a closed pipe is not an error.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to standard output"),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// UK civil time (GMT in winter, BST = UTC+1 from 01:00 UTC on the last Sunday of March to
+// 01:00 UTC on the last Sunday of October).
+
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    last.checked_sub(Duration::days(back)).filter(|d| d.weekday() == Weekday::Sunday)
+}
+
+/// The UK offset in force at an instant.
+pub(crate) fn uk_offset(at: OffsetDateTime) -> UtcOffset {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let one_am = |d: Date| PrimitiveDateTime::new(d, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let (Some(start), Some(end)) = (last_sunday(utc.year(), Month::March), last_sunday(utc.year(), Month::October))
+    else {
+        return UtcOffset::UTC;
+    };
+    if utc >= one_am(start) && utc < one_am(end) {
+        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
+    } else {
+        UtcOffset::UTC
+    }
+}
+
+/// Now, in UK local time.
+pub(crate) fn uk_now() -> OffsetDateTime {
+    let now = OffsetDateTime::now_utc();
+    now.to_offset(uk_offset(now))
+}
+
+/// 23:59:59 UK local time on a `YYYY-MM-DD` date.
+fn end_of_uk_day(s: &str) -> anyhow::Result<OffsetDateTime> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let date = Date::parse(s.trim(), &fmt).with_context(|| format!("--today {s:?}: expected a date YYYY-MM-DD"))?;
+    let noon = PrimitiveDateTime::new(date, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let end = PrimitiveDateTime::new(date, Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT));
+    Ok(end.assume_offset(uk_offset(noon)))
+}
+
+fn to_uk(unix: i64) -> Option<OffsetDateTime> {
+    let t = OffsetDateTime::from_unix_timestamp(unix).ok()?;
+    Some(t.to_offset(uk_offset(t)))
+}
+
+/// Unix seconds as RFC 3339 in UK local time (the raw number if out of range).
+pub(crate) fn uk_rfc3339(unix: i64) -> String {
+    to_uk(unix).and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_else(|| unix.to_string())
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM GMT|BST`.
+pub(crate) fn uk_display(unix: i64) -> String {
+    let Some(t) = to_uk(unix) else {
+        return format!("{unix} (unix seconds)");
+    };
+    let zone = if t.offset().is_utc() { "GMT" } else { "BST" };
+    format!("{} {:02}:{:02} {zone}", t.date(), t.hour(), t.minute())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text output.
+
+/// A serde enum's wire name (`opt_in`, `most_serious_crime`, …).
+macro_rules! code {
+    ($e:expr) => {
+        match serde_json::to_value($e) {
+            Ok(serde_json::Value::String(s)) => s,
+            Ok(v) => v.to_string(),
+            Err(_) => "?".to_string(),
+        }
+    };
+}
+
+fn day(d: Date) -> String {
+    let name = d.weekday().to_string();
+    format!("{} {d}", name.get(..3).unwrap_or(&name))
+}
+
+fn print_text(o: &mut String, a: &Assessment) {
+    let id = if a.incident_id.is_empty() { "(no reference)" } else { a.incident_id.as_str() };
+    outln!(o, "Incident {id}");
+    outln!(
+        o,
+        "  recorded {}, offence {}, calendar {}, assessed at {}",
+        day(a.recorded_on),
+        a.offence_date,
+        a.calendar,
+        a.assessed_at.format(&Rfc3339).unwrap_or_default()
+    );
+    let cats: Vec<String> = a
+        .categories
+        .iter()
+        .map(|c| if c.most_serious { format!("{} (most serious)", c.label) } else { c.label.clone() })
+        .collect();
+    outln!(o, "  categories: {}", if cats.is_empty() { "none known".into() } else { cats.join(", ") });
+    outln!(
+        o,
+        "  domestic abuse: {}, risk level: {}",
+        if a.domestic_abuse { "yes" } else { "no" },
+        a.risk_level.map_or("not recorded".into(), |r| code!(&r))
+    );
+    for v in &a.victims {
+        print_victim(o, v);
+    }
+    if !a.warnings.is_empty() {
+        outln!(o);
+        outln!(o, "Incident warnings:");
+        for w in &a.warnings {
+            outln!(o, "  - {}: {}", w.code, w.message);
+        }
+    }
+    if !a.undetermined.is_empty() {
+        outln!(o);
+        outln!(o, "Undetermined (incident):");
+        for u in &a.undetermined {
+            outln!(o, "  - {}: {}", u.code, u.question);
+        }
+    }
+    outln!(o);
+    outln!(o, "Prompts (on save):");
+    for p in &a.prompts {
+        let dest = p.destination.as_deref().map(|d| format!(" [{d}]")).unwrap_or_default();
+        outln!(o, "  - {} {}{dest}: {}", code!(&p.severity), p.code, p.message);
+    }
+    if a.can_close {
+        outln!(o, "Closure: may close");
+    } else {
+        let items: Vec<String> = a
+            .closure_blockers
+            .iter()
+            .map(|p| {
+                let mut item = p.code.clone();
+                if let Some(d) = &p.destination {
+                    item.push_str(&format!(" {d}"));
+                }
+                if let Some(id) = &p.person_id {
+                    item.push_str(&format!(" ({id})"));
+                }
+                item
+            })
+            .collect();
+        outln!(o, "Closure: blocked by {} item(s): {}", items.len(), items.join(", "));
+    }
+}
+
+fn print_victim(o: &mut String, v: &VictimAssessment) {
+    outln!(o);
+    let name = v.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
+    let age = match (v.age_at_offence, v.under_18) {
+        (Some(a), _) => format!("aged {a} at the offence"),
+        (None, Some(true)) => "under 18 (officer's answer)".into(),
+        (None, Some(false)) => "18 or over (officer's answer)".into(),
+        (None, None) => "age undetermined".into(),
+    };
+    let acts = if v.acts_for.is_empty() { String::new() } else { format!(", acts for {}", v.acts_for.join(", ")) };
+    outln!(o, "Victim {}{name}: {}, {age}{acts}", v.person_id, code!(&v.basis));
+    if v.enhanced {
+        outln!(o, "  enhanced: yes");
+        for r in &v.enhanced_reasons {
+            outln!(o, "    - {}: {}", code!(&r.ground), r.detail);
+        }
+    } else {
+        outln!(o, "  enhanced: no");
+    }
+    outln!(o, "  consent: {} ({})", code!(&v.consent_model), v.consent_reason);
+    if v.destinations.is_empty() {
+        outln!(o, "  destinations: none");
+    } else {
+        outln!(o, "  destinations:");
+        for d in &v.destinations {
+            let kind = match d.kind {
+                DestinationKind::Referral => "referral",
+                DestinationKind::Notification => "notification",
+            };
+            let rec = if d.recorded { ", recorded" } else { "" };
+            outln!(o, "    - {} ({kind}{rec}): {}", d.code, d.reason);
+        }
+    }
+    for p in &v.possible_destinations {
+        outln!(o, "  possible: {} once {} is known", p.code, p.depends_on.join(" and "));
+    }
+    let dl = &v.referral_deadline;
+    let approx = if dl.approximate { " (approximate)" } else { "" };
+    let status = v.deadline_status.map(|s| format!(", {}", code!(&s))).unwrap_or_default();
+    let state = match v.referral_state {
+        ReferralState::AwaitingDecision => "awaiting decision",
+        ReferralState::Referred => "referred",
+        ReferralState::Declined => "declined",
+        ReferralState::Deferred => "deferred",
+    };
+    outln!(
+        o,
+        "  referral decision: {state}; due by the end of {}{approx} ({} working days from {}){status}",
+        day(dl.due),
+        dl.working_days,
+        day(dl.from)
+    );
+    if let Some(f) = &v.follow_up {
+        outln!(o, "  follow-up: ask again by the end of {}: {}", day(f.due), f.reason);
+    }
+    outln!(o, "  updates: within {} working day(s) of each investigation event", v.update_working_days);
+    for u in &v.updates {
+        let st = if u.informed {
+            "told".to_string()
+        } else {
+            format!("not yet told, {}", u.status.map(|s| code!(&s)).unwrap_or_else(|| "?".into()))
+        };
+        outln!(o, "    - {}: tell by the end of {} ({st})", u.kind, day(u.deadline.due));
+    }
+    if let Some(sc) = &v.safe_contact {
+        if sc.missing.is_empty() {
+            outln!(
+                o,
+                "  safe contact: complete{}",
+                sc.normalised_number.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+            );
+        } else {
+            outln!(o, "  safe contact: missing {}", sc.missing.join(", "));
+        }
+        for w in &sc.warnings {
+            outln!(o, "    ! {}: {}", w.code, w.message);
+        }
+    }
+    for w in &v.warnings {
+        outln!(o, "  warning: {}: {}", w.code, w.message);
+    }
+    for u in &v.undetermined {
+        outln!(o, "  undetermined: {}: {}", u.code, u.question);
+    }
+    for d in v.decisions.iter().filter(|d| !d.valid) {
+        for e in &d.errors {
+            outln!(o, "  decision {}: {}: {}", d.id.as_deref().unwrap_or("(no id)"), e.field, e.message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bst_boundaries() {
+        let t = |s: &str| OffsetDateTime::parse(s, &Rfc3339).unwrap();
+        // 2025: BST from 30 March 01:00 UTC to 26 October 01:00 UTC.
+        assert!(uk_offset(t("2025-03-30T00:59:59Z")).is_utc());
+        assert_eq!(uk_offset(t("2025-03-30T01:00:00Z")).whole_hours(), 1);
+        assert_eq!(uk_offset(t("2025-10-26T00:59:59Z")).whole_hours(), 1);
+        assert!(uk_offset(t("2025-10-26T01:00:00Z")).is_utc());
+        assert_eq!(end_of_uk_day("2025-07-01").unwrap().format(&Rfc3339).unwrap(), "2025-07-01T23:59:59+01:00");
+        assert_eq!(end_of_uk_day("2025-01-01").unwrap().format(&Rfc3339).unwrap(), "2025-01-01T23:59:59Z");
+        assert!(end_of_uk_day("2025-02-30").is_err());
+        assert_eq!(uk_display(1_741_979_100), "2025-03-14 19:05 GMT");
+    }
+}

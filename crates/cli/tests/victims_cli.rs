@@ -1,0 +1,183 @@
+//! `bluelamp-cli victims assess` run against the real binary, on docs/examples/da-incident.json
+//! and variants of it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/da-incident.json")
+}
+
+fn cli(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bluelamp-cli")).args(args).output().expect("run bluelamp-cli")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn assess_json(file: &Path, extra: &[&str]) -> Value {
+    let out = cli(&[&["victims", "assess", "--incident", path(file), "--json"], extra].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+fn victim<'a>(a: &'a Value, id: &str) -> &'a Value {
+    a["victims"].as_array().unwrap().iter().find(|v| v["person_id"] == id).unwrap_or_else(|| panic!("victim {id}"))
+}
+
+fn codes(list: &Value, key: &str) -> Vec<String> {
+    list.as_array().unwrap().iter().filter_map(|x| x[key].as_str().map(String::from)).collect()
+}
+
+fn variant(edit: impl FnOnce(&mut Value)) -> (tempfile::TempDir, PathBuf) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(example()).unwrap()).unwrap();
+    edit(&mut v);
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("incident.json");
+    std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
+    (dir, f)
+}
+
+#[test]
+fn da_example_adult_gets_idva_and_safe_contact_child_gets_operation_encompass() {
+    let a = assess_json(&example(), &["--today", "2025-03-17"]);
+    assert_eq!(a["incident_id"], "INC-2025-000123");
+    assert_eq!(a["domestic_abuse"], true);
+    assert_eq!(a["calendar"], "england-and-wales");
+    assert_eq!(a["assessed_at"], "2025-03-17T23:59:59Z");
+
+    let adult = victim(&a, "P1");
+    assert_eq!(adult["enhanced"], true);
+    assert_eq!(adult["consent_model"], "opt_in");
+    assert!(codes(&adult["destinations"], "code").contains(&"idva".to_string()), "{}", adult["destinations"]);
+    assert!(codes(&adult["destinations"], "code").contains(&"marac".to_string()));
+    // The safe-contact block is checked for the DA victim (complete in the example).
+    assert!(adult["safe_contact"].is_object(), "{}", adult["safe_contact"]);
+    assert_eq!(adult["safe_contact"]["missing"], json!([]));
+    // Recorded Friday 19:05, 2 working days: Tuesday.
+    assert_eq!(adult["referral_deadline"]["due"], "2025-03-18");
+    assert_eq!(adult["referral_deadline"]["from"], "2025-03-14");
+    let idva_prompt = a["prompts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["person_id"] == "P1" && p["destination"] == "idva")
+        .expect("IDVA prompt for the adult");
+    assert_eq!(idva_prompt["code"], "offer_destination");
+
+    let child = victim(&a, "P3");
+    assert_eq!(child["basis"], "child_present");
+    assert_eq!(child["under_18"], true);
+    assert!(codes(&child["destinations"], "code").contains(&"operation_encompass".to_string()));
+    assert!(child["safe_contact"].is_null());
+    assert!(a["prompts"].as_array().unwrap().iter().any(|p| p["person_id"] == "P3"
+        && p["destination"] == "operation_encompass"
+        && p["code"] == "notify_destination"));
+    assert_eq!(a["can_close"], false);
+}
+
+#[test]
+fn text_output_lists_victims_deadlines_and_prompts() {
+    let out = cli(&["victims", "assess", "--incident", path(&example()), "--today", "2025-03-17"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Victim P1 Alex Example: direct"), "{text}");
+    assert!(text.contains("- idva (referral)"), "{text}");
+    assert!(text.contains("due by the end of Tue 2025-03-18"), "{text}");
+    assert!(text.contains("safe contact: complete"), "{text}");
+    assert!(text.contains("Victim P3 Jo Example: child_present, aged 8"), "{text}");
+    assert!(text.contains("operation_encompass (notification)"), "{text}");
+}
+
+#[test]
+fn missing_safe_contact_block_is_prompted() {
+    let (_d, f) = variant(|v| {
+        v["people"][0].as_object_mut().unwrap().remove("safe_contact");
+    });
+    let a = assess_json(&f, &["--today", "2025-03-17"]);
+    let adult = victim(&a, "P1");
+    assert!(adult["safe_contact"]["missing"].as_array().unwrap().iter().any(|m| m == "safe_number"));
+    assert!(a["prompts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["code"] == "safe_contact_required" && p["person_id"] == "P1"));
+}
+
+#[test]
+fn unknown_category_and_missing_dob_are_undetermined_not_a_crash() {
+    let (_d, f) = variant(|v| {
+        v["offence_categories"] = json!(["domestic_abuse", "zombie_attack"]);
+        v["people"][2].as_object_mut().unwrap().remove("date_of_birth");
+    });
+    let a = assess_json(&f, &["--today", "2025-03-17"]);
+    assert!(
+        codes(&a["undetermined"], "code").contains(&"unknown_offence_category".to_string()),
+        "{}",
+        a["undetermined"]
+    );
+    let child = victim(&a, "P3");
+    assert!(child["under_18"].is_null());
+    assert!(codes(&child["undetermined"], "code").contains(&"missing_date_of_birth".to_string()), "{}", child);
+    // Operation Encompass now depends on the answer instead of being decided.
+    assert!(codes(&child["possible_destinations"], "code").contains(&"operation_encompass".to_string()));
+
+    let out = cli(&["victims", "assess", "--incident", path(&f), "--today", "2025-03-17"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("unknown_offence_category"), "{text}");
+    assert!(text.contains("undetermined: missing_date_of_birth"), "{text}");
+}
+
+#[test]
+fn only_unknown_categories_and_nearly_empty_incidents_still_assess() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, doc) in
+        [r#"{}"#, r#"{"people": [{"roles": ["victim"]}], "offence_categories": ["nope", ""]}"#].iter().enumerate()
+    {
+        let f = dir.path().join(format!("i{i}.json"));
+        std::fs::write(&f, doc).unwrap();
+        let a = assess_json(&f, &["--today", "2025-12-24"]);
+        assert!(!a["undetermined"].as_array().unwrap().is_empty(), "{a}");
+        let out = cli(&["victims", "assess", "--incident", path(&f)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn scotland_calendar_and_bad_inputs() {
+    // Recorded Thursday 2025-04-17 (before Easter): England and Wales skips Good Friday and
+    // Easter Monday; Scotland has no Easter Monday holiday.
+    let (_d, f) = variant(|v| {
+        v["recorded_at"] = json!("2025-04-17T10:00:00+01:00");
+        v["offence_date"] = json!("2025-04-17");
+    });
+    let ew = assess_json(&f, &["--today", "2025-04-17"]);
+    assert_eq!(victim(&ew, "P1")["referral_deadline"]["due"], "2025-04-23");
+    let scot = assess_json(&f, &["--today", "2025-04-17", "--calendar", "scotland"]);
+    assert_eq!(scot["calendar"], "scotland");
+    assert_eq!(victim(&scot, "P1")["referral_deadline"]["due"], "2025-04-22");
+    assert_eq!(scot["assessed_at"], "2025-04-17T23:59:59+01:00");
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"people": 3}"#).unwrap();
+    let out = cli(&["victims", "assess", "--incident", path(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad.json") && stderr(&out).contains("line 1 column"), "{}", stderr(&out));
+
+    let out = cli(&["victims", "assess", "--incident", path(&dir.path().join("missing.json"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+
+    let out = cli(&["victims", "assess", "--incident", path(&example()), "--today", "2025-02-30"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--today"), "{}", stderr(&out));
+}

@@ -1,0 +1,445 @@
+//! Phonetic nominal search on top of `bluelamp-names`.
+//!
+//! **Writing.** For every nominal, [`bluelamp_names::record_keys`] of its main name, each alias
+//! (stored as "given surname" and split like free text) and its DOB are written to
+//! `name_keys(key, nominal_id)` in the same transaction as the row. `name_key_counts` holds,
+//! per `SN:<surname>` key, the number of nominals carrying it (the surname frequency used for
+//! rarity in ranking) and, under [`TOTAL_KEY`], the number of nominals. Only these counts are
+//! kept: other keys are never counted, which keeps bulk import cheap. Re-importing an id
+//! deletes its old keys (through the `name_keys_nominal` index) and decrements their counts.
+//! The meta row `name_keys_version` records [`bluelamp_names::KEY_VERSION`]; when it differs
+//! (a new build changed the key format, or the store predates search) the keys are rebuilt.
+//!
+//! **Searching.** The query's [`bluelamp_names::QueryPlan`] is run probe by probe through the
+//! `(key, nominal_id)` primary key (`key = ?` or a `key` range, each with a row cap): tight
+//! probes always, broad ones while the distinct-candidate count is under the plan's ceiling.
+//! Candidates are loaded by id (primary key), surname frequencies come from
+//! `name_key_counts`, and the [`bluelamp_names::Ranker`] scores them. No statement scans a
+//! table.
+
+use std::collections::{HashMap, HashSet};
+
+use bluelamp_names::{
+    record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker, SearchQuery,
+    Sex, Tier, KEY_VERSION,
+};
+use bluelamp_protocol::{NominalHit, SearchRequest, Source};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::{Result, Store, StoreError};
+
+/// The date type of [`Store::search_on`] (re-exported so callers need not depend on
+/// `bluelamp-names`).
+pub use bluelamp_names::Date as SearchDate;
+
+/// `name_key_counts` row holding the number of nominals (for surname rarity).
+pub const TOTAL_KEY: &str = "#NOMINALS";
+const VERSION_META: &str = "name_keys_version";
+/// Page cache used by search and import (KiB, as a negative `cache_size`).
+const CACHE_KIB: i64 = 524_288;
+
+/// Splits an alias stored as "given surname" (or "Surname, Given") the way free text is split.
+pub(crate) fn split_alias(alias: &str) -> (String, String) {
+    let q = NameQuery::parse(alias);
+    (q.given, q.surname)
+}
+
+/// The names of a record as (given, surname) pairs: main name first, then aliases.
+pub(crate) fn record_names(given: &str, surname: &str, aliases: &[String]) -> Vec<(String, String)> {
+    let mut v = vec![(given.to_string(), surname.to_string())];
+    v.extend(aliases.iter().map(|a| split_alias(a)));
+    v
+}
+
+/// All keys of one record.
+pub(crate) fn keys_for(given: &str, surname: &str, aliases: &[String], dob: Option<&str>) -> Vec<String> {
+    let names = record_names(given, surname, aliases);
+    record_keys(names.iter().map(|(g, s)| (g.as_str(), s.as_str())), dob.and_then(Date::parse))
+}
+
+fn is_counted(key: &str) -> bool {
+    key.starts_with("SN:")
+}
+
+/// Raises the page cache of this connection (hot key and row pages stay decrypted in memory).
+pub(crate) fn tune_cache(conn: &Connection) -> Result<()> {
+    let cur: i64 = conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    if cur >= 0 || cur > -CACHE_KIB {
+        conn.execute_batch(&format!("PRAGMA cache_size = -{CACHE_KIB}"))?;
+    }
+    Ok(())
+}
+
+fn stored_version(conn: &Connection) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [VERSION_META], |r| r.get(0)).optional()?)
+}
+
+/// Makes sure the stored keys were built by this build's key format; rebuilds them otherwise.
+/// Runs inside the caller's transaction.
+pub(crate) fn ensure_keys_current(conn: &Connection) -> Result<()> {
+    let want = KEY_VERSION.to_string();
+    if stored_version(conn)?.as_deref() == Some(want.as_str()) {
+        return Ok(());
+    }
+    rebuild_keys(conn)?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![VERSION_META, want],
+    )?;
+    Ok(())
+}
+
+/// Drops and recomputes every key and count from the nominals table.
+fn rebuild_keys(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM name_keys; DELETE FROM name_key_counts;")?;
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut total = 0i64;
+    {
+        let mut stmt = conn.prepare("SELECT id, given_name, surname, aliases, date_of_birth FROM nominals")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let aliases: Vec<String> = serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default();
+            let dob: Option<String> = r.get(4)?;
+            total += 1;
+            for k in keys_for(&r.get::<_, String>(1)?, &r.get::<_, String>(2)?, &aliases, dob.as_deref()) {
+                if is_counted(&k) {
+                    *counts.entry(k.clone()).or_default() += 1;
+                }
+                pairs.push((k, id.clone()));
+            }
+        }
+    }
+    insert_keys(conn, &mut pairs)?;
+    counts.insert(TOTAL_KEY.to_string(), total);
+    apply_counts(conn, &counts)
+}
+
+/// New keys of the given records as sorted `(key, id)` pairs, and the `SN:` count increments.
+pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, String)>, HashMap<String, i64>) {
+    let mut pairs = Vec::with_capacity(rows.len() * 12);
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for r in rows {
+        for k in keys_for(&r.given_name, &r.surname, &r.aliases, r.date_of_birth.as_deref()) {
+            if is_counted(&k) {
+                *counts.entry(k.clone()).or_default() += 1;
+            }
+            pairs.push((k, r.id.clone()));
+        }
+    }
+    pairs.sort_unstable();
+    (pairs, counts)
+}
+
+/// Rows per multi-row `INSERT` of key pairs.
+const INSERT_CHUNK: usize = 50;
+
+/// Inserts (key, id) pairs in key order (sequential B-tree writes), many rows per statement.
+pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [(String, String)]) -> Result<()> {
+    if pairs.windows(2).any(|w| w[0] > w[1]) {
+        pairs.sort_unstable();
+    }
+    let many =
+        format!("INSERT OR IGNORE INTO name_keys (key, nominal_id) VALUES {}", vec!["(?, ?)"; INSERT_CHUNK].join(", "));
+    let mut many = conn.prepare_cached(&many)?;
+    let mut one = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, nominal_id) VALUES (?1, ?2)")?;
+    let mut chunks = pairs.chunks_exact(INSERT_CHUNK);
+    for c in &mut chunks {
+        many.execute(rusqlite::params_from_iter(c.iter().flat_map(|(k, id)| [k.as_str(), id.as_str()])))?;
+    }
+    for (k, id) in chunks.remainder() {
+        one.execute(params![k, id])?;
+    }
+    Ok(())
+}
+
+/// Adds count deltas; rows that reach zero are removed.
+pub(crate) fn apply_counts(conn: &Connection, deltas: &HashMap<String, i64>) -> Result<()> {
+    let mut keys: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    keys.sort_unstable();
+    let mut up = conn.prepare_cached(
+        "INSERT INTO name_key_counts (key, n) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET n = n + excluded.n",
+    )?;
+    for (k, d) in &keys {
+        up.execute(params![k, d])?;
+    }
+    conn.execute("DELETE FROM name_key_counts WHERE n <= 0", [])?;
+    Ok(())
+}
+
+/// The indexed fields of a stored nominal, read before it is replaced.
+pub(crate) struct OldRow {
+    pub given: String,
+    pub surname: String,
+    pub aliases: String,
+    pub dob: Option<String>,
+}
+
+/// Removes the keys of `id` (before it is re-written) by recomputing them from its old row, and
+/// records the count decrements.
+pub(crate) fn remove_keys(conn: &Connection, id: &str, old: &OldRow, deltas: &mut HashMap<String, i64>) -> Result<()> {
+    let aliases: Vec<String> = serde_json::from_str(&old.aliases).unwrap_or_default();
+    let mut stmt = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND nominal_id = ?2")?;
+    for k in keys_for(&old.given, &old.surname, &aliases, old.dob.as_deref()) {
+        stmt.execute(params![k, id])?;
+        if is_counted(&k) {
+            *deltas.entry(k).or_default() -= 1;
+        }
+    }
+    Ok(())
+}
+
+/// Switches the connection to bulk-write settings for a large upsert (bigger page cache,
+/// `synchronous = NORMAL`, no per-row foreign-key checks) and back.
+pub(crate) fn bulk_mode(conn: &Connection, on: bool) -> Result<()> {
+    if on {
+        conn.execute_batch("PRAGMA foreign_keys = OFF; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -1048576;")?;
+    } else {
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -{CACHE_KIB};"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Today's civil date from the system clock (UTC).
+pub fn today() -> Date {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64).unwrap_or(Date { year: 2026, month: 1, day: 1 })
+}
+
+/// Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+fn civil_from_days(z: i64) -> Option<Date> {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    Date::new(i32::try_from(y).ok()?, m as u8, d as u8)
+}
+
+/// Builds the matching query from a validated request.
+pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
+    let parsed = req.name.as_deref().map(NameQuery::parse).unwrap_or_default();
+    let pick = |explicit: &Option<String>, parsed: String| match explicit {
+        Some(s) if !s.trim().is_empty() => s.clone(),
+        _ => parsed,
+    };
+    let mut q = SearchQuery {
+        name: NameQuery { given: pick(&req.given, parsed.given), surname: pick(&req.surname, parsed.surname) },
+        dob: None,
+        sex: req.sex.as_deref().and_then(Sex::parse),
+    };
+    let n = req.years_either_side.unwrap_or(0).min(200) as u16;
+    if let Some(dob) = &req.dob {
+        let d = Date::parse(dob).ok_or_else(|| StoreError::Invalid(format!("'{dob}' is not a date of birth")))?;
+        q.dob = if n == 0 {
+            Some(DobQuery::Exact(d))
+        } else {
+            let lo = d.years_before(i32::from(n));
+            let hi = Date::new(d.year + i32::from(n), d.month, d.day)
+                .or_else(|| Date::new(d.year + i32::from(n), d.month, 28));
+            match (lo, hi) {
+                (Some(lo), Some(hi)) => Some(DobQuery::Between(lo, hi)),
+                _ => Some(DobQuery::Exact(d)),
+            }
+        };
+    } else if let Some(y) = req.dob_year {
+        q.dob = DobQuery::around(y as i32, n);
+    } else if req.age_min.is_some() || req.age_max.is_some() {
+        let lo = req.age_min.unwrap_or(0).min(130) as u16;
+        let hi = req.age_max.unwrap_or(130).min(130) as u16;
+        q.dob = DobQuery::age(lo, hi, today);
+    }
+    Ok(q)
+}
+
+/// One candidate row as loaded from `nominals`.
+struct Row {
+    id: String,
+    source: String,
+    given: String,
+    surname: String,
+    dob: Option<String>,
+    sex: Option<String>,
+    address: Option<String>,
+    postcode: Option<String>,
+    names: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Phonetic search with an explicit "today" (for age ranges); [`Store::search`] passes the
+    /// clock's date.
+    pub fn search_on(&self, req: &SearchRequest, today: Date) -> Result<Vec<NominalHit>> {
+        req.validate().map_err(|e| StoreError::Invalid(e.message))?;
+        let query = to_query(req, today)?;
+        let conn = self.conn();
+        tune_cache(conn)?;
+        if stored_version(conn)?.as_deref() != Some(KEY_VERSION.to_string().as_str()) {
+            let tx = conn.unchecked_transaction()?;
+            ensure_keys_current(&tx)?;
+            tx.commit()?;
+        }
+        // One read transaction for the whole search: one WAL read lock instead of one per
+        // statement (hundreds of row lookups).
+        let read = conn.unchecked_transaction()?;
+        let conn: &Connection = &read;
+        let ids = candidate_ids(conn, &query)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = load_rows(conn, &ids)?;
+        let total: i64 = conn
+            .query_row("SELECT n FROM name_key_counts WHERE key = ?1", [TOTAL_KEY], |r| r.get(0))
+            .optional()?
+            .unwrap_or(rows.len() as i64);
+
+        // Surname frequencies, one lookup per distinct surname.
+        let mut freq: HashMap<String, u32> = HashMap::new();
+        let mut raw_freq: HashMap<&str, u32> = HashMap::new();
+        let mut fstmt = conn.prepare_cached("SELECT n FROM name_key_counts WHERE key = ?1")?;
+        let mut freq_of = |surname: &str| -> Result<u32> {
+            let Some(k) = surname_freq_key(surname) else {
+                return Ok(0);
+            };
+            if let Some(n) = freq.get(&k) {
+                return Ok(*n);
+            }
+            let n: i64 = fstmt.query_row([&k], |r| r.get(0)).optional()?.unwrap_or(0);
+            let n = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+            freq.insert(k, n);
+            Ok(n)
+        };
+        let mut cands = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            let mut names = Vec::with_capacity(r.names.len());
+            for (g, s) in &r.names {
+                let f = match raw_freq.get(s.as_str()) {
+                    Some(f) => *f,
+                    None => {
+                        let f = freq_of(s)?;
+                        raw_freq.insert(s, f);
+                        f
+                    }
+                };
+                names.push(CandidateName { given: g, surname: s, surname_freq: f });
+            }
+            cands.push(Candidate {
+                id: i,
+                names,
+                dob: r.dob.as_deref().and_then(Date::parse),
+                sex: r.sex.as_deref().and_then(Sex::parse),
+            });
+        }
+        drop(fstmt);
+        read.commit()?;
+        let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
+        let hits = ranker.rank(&cands, req.effective_limit() as usize);
+        Ok(hits
+            .into_iter()
+            .map(|h| {
+                let r = &rows[h.id];
+                NominalHit {
+                    id: r.id.clone(),
+                    source: if r.source == "legacy" { Source::Legacy } else { Source::Current },
+                    given_name: r.given.clone(),
+                    surname: r.surname.clone(),
+                    date_of_birth: r.dob.clone(),
+                    sex: r.sex.clone(),
+                    address: r.address.clone(),
+                    postcode: r.postcode.clone(),
+                    score: (f64::from(h.score) * 1000.0).round() / 1000.0,
+                    reasons: h.reasons,
+                }
+            })
+            .collect())
+    }
+}
+
+/// Runs the query plan through the `name_keys` primary key.
+fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<String>> {
+    let plan = q.plan();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut out: Vec<String> = Vec::new();
+    let mut by_key = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2")?;
+    let mut by_range = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
+    for p in &plan.probes {
+        if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
+            break;
+        }
+        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
+        let mut rows = match &p.lookup {
+            Lookup::Key(k) => by_key.query(params![k, cap])?,
+            Lookup::Range { from, to } => by_range.query(params![from, to, cap])?,
+        };
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            if !seen.contains(&id) {
+                seen.insert(id.clone());
+                out.push(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn load_rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode
+         FROM nominals WHERE id = ?1",
+    )?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = stmt
+            .query_row([id], |r| {
+                Ok((
+                    Row {
+                        id: r.get(0)?,
+                        source: r.get(1)?,
+                        given: r.get(2)?,
+                        surname: r.get(3)?,
+                        dob: r.get(4)?,
+                        sex: r.get(5)?,
+                        address: r.get(7)?,
+                        postcode: r.get(8)?,
+                        names: Vec::new(),
+                    },
+                    r.get::<_, String>(6)?,
+                ))
+            })
+            .optional()?;
+        if let Some((mut row, aliases)) = row {
+            let aliases: Vec<String> = serde_json::from_str(&aliases).unwrap_or_default();
+            row.names = record_names(&row.given, &row.surname, &aliases);
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), Date::new(1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), Date::new(2024, 1, 1));
+        assert_eq!(civil_from_days(19_782), Date::new(2024, 2, 29));
+    }
+
+    #[test]
+    fn aliases_split_like_free_text() {
+        assert_eq!(split_alias("Bill Smith"), ("Bill".into(), "Smith".into()));
+        assert_eq!(split_alias("Siobhan O Sullivan"), ("Siobhan".into(), "O Sullivan".into()));
+        assert_eq!(split_alias("Smith"), (String::new(), "Smith".into()));
+    }
+}

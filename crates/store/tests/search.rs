@@ -1,0 +1,223 @@
+//! Phonetic nominal search through the real (encrypted) store: keys written on upsert,
+//! candidates read through indexes, ranking, DOB/age/sex rules, aliases, legacy records.
+
+use bluelamp_names::Date;
+use bluelamp_protocol::{SearchRequest, Source};
+use bluelamp_store::{KdfParams, NominalRecord, Store};
+use proptest::prelude::*;
+
+fn rec(id: &str, given: &str, surname: &str, dob: Option<&str>) -> NominalRecord {
+    NominalRecord {
+        id: id.into(),
+        source: Source::Current,
+        given_name: given.into(),
+        surname: surname.into(),
+        date_of_birth: dob.map(str::to_string),
+        sex: None,
+        aliases: vec![],
+        address: None,
+        postcode: None,
+    }
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::create(&dir.path().join("t.db"), "pass", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    (dir, s)
+}
+
+fn seeded() -> (tempfile::TempDir, Store) {
+    let (dir, mut s) = store();
+    let mut william = rec("W1", "William", "Smith", Some("1984-03-12"));
+    william.sex = Some("M".into());
+    william.aliases = vec!["Billy Smithe".into(), "Will Smyth".into()];
+    let mut siobhan = rec("S1", "Siobhán", "O'Sullivan", Some("1990-01-01"));
+    siobhan.sex = Some("F".into());
+    let mut legacy = rec("L1", "Wiliam", "Smith", None);
+    legacy.source = Source::Legacy;
+    let mut rows = vec![
+        william,
+        siobhan,
+        legacy,
+        rec("M1", "Mohammed", "Khan", Some("1979-07-01")),
+        rec("D1", "Emma", "Smith-Jones", Some("2001-05-05")),
+        rec("Z1", "Zebedee", "Quartermaine", Some("1950-01-01")),
+        rec("W2", "Wilma", "Smith", Some("1960-06-06")),
+    ];
+    for i in 0..40 {
+        rows.push(rec(&format!("F{i}"), "John", "Smith", Some("1970-01-01")));
+    }
+    s.upsert_nominals(&rows).unwrap();
+    (dir, s)
+}
+
+fn req(name: &str) -> SearchRequest {
+    SearchRequest::free_text(name)
+}
+
+fn ids(s: &Store, r: &SearchRequest) -> Vec<String> {
+    s.search(r).unwrap().into_iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn bill_smyth_born_about_1985_finds_william_smith_with_reasons() {
+    let (_d, s) = seeded();
+    let mut r = req("Bill Smyth");
+    r.dob_year = Some(1985);
+    r.years_either_side = Some(2);
+    let hits = s.search(&r).unwrap();
+    assert_eq!(hits[0].id, "W1", "{hits:#?}");
+    let why = hits[0].reasons.join("; ");
+    assert!(why.contains("DOB in range"), "{why}");
+    assert!(hits[0].score > hits.get(1).map_or(0.0, |h| h.score));
+    // The record appears once although its main name and two aliases all match.
+    assert_eq!(hits.iter().filter(|h| h.id == "W1").count(), 1);
+}
+
+#[test]
+fn diacritics_and_prefix_forms() {
+    let (_d, s) = seeded();
+    assert_eq!(ids(&s, &req("Siobhan O Sullivan"))[0], "S1");
+    assert_eq!(ids(&s, &req("siobhan osullivan"))[0], "S1");
+    assert_eq!(ids(&s, &req("Muhammad Khan"))[0], "M1");
+    assert_eq!(ids(&s, &req("Emma Jones"))[0], "D1");
+    assert_eq!(ids(&s, &req("Sullivan, Siobhan"))[0], "S1");
+}
+
+#[test]
+fn legacy_records_share_the_results() {
+    let (_d, s) = seeded();
+    let hits = s.search(&req("William Smith")).unwrap();
+    let legacy = hits.iter().find(|h| h.id == "L1").expect("legacy record found");
+    assert_eq!(legacy.source, Source::Legacy);
+    assert_eq!(hits[0].id, "W1");
+}
+
+#[test]
+fn dob_rules_and_missing_dob_never_excludes() {
+    let (_d, s) = seeded();
+    let mut r = req("William Smith");
+    r.dob = Some("1984-12-03".into()); // day and month swapped
+    let hits = s.search(&r).unwrap();
+    assert_eq!(hits[0].id, "W1");
+    assert!(hits[0].reasons.iter().any(|x| x.contains("day/month swapped")), "{:?}", hits[0].reasons);
+    assert!(hits.iter().any(|h| h.id == "L1"), "record without DOB is kept");
+
+    let mut r = req("William Smith");
+    r.age_min = Some(40);
+    r.age_max = Some(42);
+    let today = Date::new(2026, 1, 1).unwrap();
+    let hits = s.search_on(&r, today).unwrap();
+    assert_eq!(hits[0].id, "W1");
+    assert!(hits[0].reasons.iter().any(|x| x == "DOB in range"));
+}
+
+#[test]
+fn sex_filter_keeps_unknown() {
+    let (_d, s) = seeded();
+    let mut r = req("William Smith");
+    r.sex = Some("F".into());
+    let got = ids(&s, &r);
+    assert!(!got.contains(&"W1".to_string()), "known different sex is excluded");
+    assert!(got.contains(&"L1".to_string()), "unknown sex is kept");
+}
+
+#[test]
+fn wildcards_and_swapped_fields() {
+    let (_d, s) = seeded();
+    let got = ids(&s, &req("QUART*"));
+    assert_eq!(got, vec!["Z1"]);
+    let r = SearchRequest { given: Some("Quartermaine".into()), surname: Some("Zebedee".into()), ..Default::default() };
+    assert_eq!(ids(&s, &r)[0], "Z1");
+}
+
+#[test]
+fn reimport_replaces_keys_and_counts() {
+    let (_d, mut s) = seeded();
+    assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
+    s.upsert_nominals(&[rec("Z1", "Zebedee", "Featherstonehaugh", None)]).unwrap();
+    assert!(!ids(&s, &req("Quartermaine")).contains(&"Z1".to_string()));
+    assert_eq!(ids(&s, &req("Zebedee Featherstonehaugh"))[0], "Z1");
+    let count = |s: &Store, k: &str| -> i64 {
+        s.conn()
+            .query_row("SELECT coalesce((SELECT n FROM name_key_counts WHERE key = ?1), 0)", [k], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&s, "SN:QUARTERMAINE"), 0);
+    assert_eq!(count(&s, "SN:FEATHERSTONEHAUGH"), 1);
+    assert_eq!(count(&s, "SN:SMITH"), 44); // 43 Smiths + one barrel of Smith-Jones
+    assert_eq!(count(&s, "#NOMINALS"), 47);
+    // The same id twice in one call: the last row wins, keys are not duplicated.
+    s.upsert_nominals(&[rec("X1", "Alpha", "Beta", None), rec("X1", "Gamma", "Delta", None)]).unwrap();
+    assert!(ids(&s, &req("Alpha Beta")).iter().all(|i| i != "X1"));
+    assert_eq!(ids(&s, &req("Gamma Delta"))[0], "X1");
+    assert_eq!(count(&s, "#NOMINALS"), 48);
+}
+
+#[test]
+fn search_reads_through_indexes_only() {
+    let (_d, s) = seeded();
+    for sql in [
+        "SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2",
+        "SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
+        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode FROM nominals WHERE id = ?1",
+        "SELECT n FROM name_key_counts WHERE key = ?1",
+    ] {
+        let mut stmt = s.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map(rusqlite::params_from_iter(vec!["x"; sql.matches('?').count()]), |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let text = plan.join(" | ");
+        assert!(text.contains("USING") && !text.contains("SCAN"), "{sql}: {text}");
+    }
+}
+
+#[test]
+fn keys_are_rebuilt_when_missing() {
+    let (_d, s) = seeded();
+    // A store written before search existed (or by an older key format): no keys, no version.
+    s.conn()
+        .execute_batch(
+            "DELETE FROM name_keys; DELETE FROM name_key_counts; DELETE FROM meta WHERE key = 'name_keys_version';",
+        )
+        .unwrap();
+    assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
+}
+
+fn nasty() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[\\PC\\u{0}\\u{200F}\\u{202E}\\u{0301}😀ÄØİŁß李Иا' *-]{0,40}",
+        Just("\u{0}".repeat(10_000)),
+        Just("😀👨‍👩‍👧".repeat(3_000)),
+        Just("مُحَمَّد عَبْدُ ٱللَّٰه".to_string()),
+        Just("a".repeat(10_000)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Arbitrary Unicode through upsert (as names, aliases, DOB text) and search: no panic,
+    /// search either answers or refuses with a message.
+    #[test]
+    fn arbitrary_unicode_never_panics(g in nasty(), sn in nasty(), alias in nasty(), q in nasty()) {
+        let (_d, mut s) = store();
+        let mut r = rec("P1", &g, &sn, None);
+        r.aliases = vec![alias.clone()];
+        r.date_of_birth = Some(q.chars().take(12).collect());
+        s.upsert_nominals(&[r, rec("P2", "John", "Smith", Some("1984-03-12"))]).unwrap();
+        for text in [&q, &g, &alias] {
+            let mut req = SearchRequest::free_text(text);
+            match s.search(&req) {
+                Ok(hits) => prop_assert!(hits.iter().all(|h| h.score.is_finite())),
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+            req.given = Some(sn.clone());
+            req.dob_year = Some(1984);
+            let _ = s.search(&req);
+        }
+    }
+}

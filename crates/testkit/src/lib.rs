@@ -1,0 +1,123 @@
+//! Helpers for tests, crash harnesses and benchmarks that run real processes: a child process
+//! stopped by PID on drop, a private Xvfb display, free loopback ports. Standard library only.
+
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn err(msg: String) -> io::Error {
+    io::Error::other(msg)
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; bind it promptly).
+pub fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, timeout: Duration, what: &str) -> io::Result<()> {
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(err(format!("{what} did not listen on port {port} within {timeout:?}")))
+}
+
+/// A child process, stopped by PID when dropped.
+pub struct Proc {
+    name: String,
+    child: Option<Child>,
+}
+
+impl Proc {
+    pub fn spawn(name: &str, cmd: &mut Command) -> io::Result<Proc> {
+        let child = cmd.spawn().map_err(|e| {
+            err(format!("cannot start {name}: {e} (is it installed? `cargo xtask install` installs it)"))
+        })?;
+        Ok(Proc { name: name.to_string(), child: Some(child) })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// The running child. Panics if [`Proc::stop`] was already called (a test bug).
+    pub fn child_mut(&mut self) -> &mut Child {
+        self.child.as_mut().expect("process already stopped")
+    }
+
+    /// Sends SIGKILL at once (crash tests).
+    pub fn kill_now(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, wait up to 5 s, then SIGKILL. (tauri-driver must get SIGTERM, or its
+    /// WebKitWebDriver child is orphaned.)
+    pub fn stop(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} (pid {}) ignored SIGTERM; killing", self.name, child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A private X server on the first free display number from :90.
+pub struct Xvfb {
+    pub display: String,
+    _proc: Proc,
+}
+
+impl Xvfb {
+    pub fn start() -> io::Result<Xvfb> {
+        let n = (90..400)
+            .find(|n| {
+                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            })
+            .ok_or_else(|| err("no free X display number".into()))?;
+        let display = format!(":{n}");
+        let proc = Proc::spawn(
+            "Xvfb",
+            Command::new("Xvfb")
+                .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )?;
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let start = Instant::now();
+        while !socket.exists() {
+            if start.elapsed() > Duration::from_secs(10) {
+                return Err(err(format!("Xvfb {display} did not start within 10 s")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Xvfb { display, _proc: proc })
+    }
+}

@@ -1,0 +1,63 @@
+//! The one place the frontend talks to the shell: a typed async wrapper per Tauri command.
+//! Each command takes one request struct, sent as `{ req: ... }`.
+
+use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
+use bluelamp_protocol::status::StatusRequest;
+use bluelamp_protocol::{cmd, ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[derive(Serialize)]
+struct Args<'a, T> {
+    req: &'a T,
+}
+
+async fn invoke<Req: Serialize, Resp: DeserializeOwned>(command: &str, req: &Req) -> Result<Resp, ApiError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = Args { req }.serialize(&ser).map_err(|_| ApiError::internal())?;
+    match tauri_invoke(command, args).await {
+        Ok(v) => serde_wasm_bindgen::from_value(v).map_err(|_| ApiError::internal()),
+        Err(e) => Err(serde_wasm_bindgen::from_value::<ApiError>(e.clone()).unwrap_or_else(|_| {
+            ApiError::new(
+                ErrorCode::Internal,
+                e.as_string().unwrap_or_else(|| "The app could not complete the request.".into()),
+            )
+        })),
+    }
+}
+
+pub async fn app_status() -> Result<AppStatus, ApiError> {
+    invoke(cmd::APP_STATUS, &StatusRequest {}).await
+}
+
+pub async fn lock_screen() -> Result<LockScreen, ApiError> {
+    invoke(cmd::LOCK_SCREEN, &LockScreenRequest {}).await
+}
+
+pub async fn unlock(req: &UnlockRequest) -> Result<SessionInfo, ApiError> {
+    invoke(cmd::UNLOCK, req).await
+}
+
+pub async fn lock() -> Result<(), ApiError> {
+    invoke(cmd::LOCK, &LockRequest {}).await
+}
+
+pub async fn search_nominals(req: &SearchRequest) -> Result<Vec<NominalHit>, ApiError> {
+    invoke(cmd::SEARCH_NOMINALS, req).await
+}
+
+pub async fn view_nominal(req: &ViewNominalRequest) -> Result<NominalHit, ApiError> {
+    invoke(cmd::VIEW_NOMINAL, req).await
+}
+
+pub async fn audit_list(req: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
+    invoke(cmd::AUDIT_LIST, req).await
+}

@@ -1,0 +1,105 @@
+//! The lock screen: the only thing shown until an officer unlocks.
+
+use bluelamp_protocol::session::{LockScreen, UnlockRequest};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::api;
+
+#[derive(Properties, PartialEq)]
+pub struct LockProps {
+    /// Called after a successful unlock.
+    pub on_unlocked: Callback<()>,
+    pub message: Option<String>,
+}
+
+#[function_component(LockView)]
+pub fn lock_view(props: &LockProps) -> Html {
+    let screen = use_state(|| None::<LockScreen>);
+    let officer = use_state(String::new);
+    let passphrase = use_state(String::new);
+    let error = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    {
+        let screen = screen.clone();
+        let officer = officer.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move {
+                if let Ok(s) = api::lock_screen().await {
+                    if let Some(first) = s.officers.first() {
+                        officer.set(first.officer_id.clone());
+                    }
+                    screen.set(Some(s));
+                }
+            });
+        });
+    }
+    let onsubmit = {
+        let (officer, passphrase, error, busy, done) =
+            (officer.clone(), passphrase.clone(), error.clone(), busy.clone(), props.on_unlocked.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let req = UnlockRequest { officer_id: (*officer).clone(), passphrase: (*passphrase).clone() };
+            if let Err(e) = req.validate() {
+                error.set(Some(e.message));
+                return;
+            }
+            let (passphrase, error, busy, done) = (passphrase.clone(), error.clone(), busy.clone(), done.clone());
+            busy.set(true);
+            spawn_local(async move {
+                let result = api::unlock(&req).await;
+                busy.set(false);
+                match result {
+                    Ok(_) => {
+                        passphrase.set(String::new());
+                        error.set(None);
+                        done.emit(());
+                    }
+                    Err(e) => {
+                        passphrase.set(String::new());
+                        error.set(Some(e.message));
+                    }
+                }
+            });
+        })
+    };
+    let on_officer = {
+        let officer = officer.clone();
+        Callback::from(move |e: Event| officer.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_pass = {
+        let passphrase = passphrase.clone();
+        Callback::from(move |e: InputEvent| passphrase.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let officers = screen.as_ref().map(|s| s.officers.clone()).unwrap_or_default();
+    let demo = screen.as_ref().is_some_and(|s| s.demo);
+    html! {
+        <div class="lock-screen">
+            <form id="unlock-form" class="lock-card" {onsubmit}>
+                <h1>{"Bluelamp is locked"}</h1>
+                if let Some(m) = &props.message {
+                    <p id="lock-reason" class="hint">{ m }</p>
+                }
+                <label for="officer">{"Officer"}</label>
+                <select id="officer" onchange={on_officer}>
+                    { for officers.iter().map(|o| html! {
+                        <option value={o.officer_id.clone()} selected={*officer == o.officer_id}>
+                            { format!("{} ({})", o.display_name, o.role.as_str()) }
+                        </option>
+                    }) }
+                </select>
+                <label for="passphrase">{"Passphrase"}</label>
+                <input id="passphrase" type="password" autocomplete="current-password" autofocus=true
+                    value={(*passphrase).clone()} oninput={on_pass} />
+                if let Some(e) = &*error {
+                    <p id="unlock-error" class="error" role="alert">{ e }</p>
+                }
+                <button id="unlock" type="submit" disabled={*busy}>{ if *busy { "Unlocking…" } else { "Unlock" } }</button>
+                if demo {
+                    <p class="hint">{"Demo: every demo officer's passphrase is bluelamp-demo (synthetic data only)."}</p>
+                }
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,198 @@
+//! What each command does, as plain functions over [`AppState`], so they can be tested without
+//! a webview. `commands.rs` only adapts them to Tauri.
+//!
+//! Every command that touches officer data goes through [`AppState::with_session`], which
+//! refuses when the app is locked, locks it when the idle limit has passed, and checks the
+//! officer's role: hiding a button in the UI is not access control.
+
+use std::time::{Duration, Instant};
+
+use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
+use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
+use bluelamp_store::audit::{AuditAction, AuditEvent};
+use bluelamp_store::unlock::{self, UnlockError};
+use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
+
+use crate::error::from_store;
+use crate::state::{AppState, Session, DEMO_NOMINALS, DEMO_PASSPHRASE};
+
+fn locked() -> ApiError {
+    ApiError::new(ErrorCode::Locked, "Bluelamp is locked. Enter your passphrase to continue.")
+}
+
+/// The officers offered on the lock screen. In demo mode: one demo officer per role.
+pub fn officers(state: &AppState) -> Vec<OfficerChoice> {
+    if !state.config.demo {
+        return Vec::new();
+    }
+    bluelamp_central::db::DEMO_OFFICERS
+        .iter()
+        .filter_map(|(id, role, name)| {
+            Some(OfficerChoice { officer_id: id.to_string(), display_name: name.to_string(), role: Role::parse(role)? })
+        })
+        .collect()
+}
+
+impl AppState {
+    /// Runs `f` on the open session if the officer's role allows `perm`.
+    pub fn with_session<T>(
+        &self,
+        perm: Permission,
+        f: impl FnOnce(&mut Session) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        self.expire_if_idle(&mut guard);
+        let session = guard.as_mut().ok_or_else(locked)?;
+        if !session.info.role.allows(perm) {
+            tracing::warn!(role = session.info.role.as_str(), ?perm, "command refused for role");
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("Your role ({}) does not allow this.", session.info.role.as_str()),
+            ));
+        }
+        session.last_activity = Instant::now();
+        f(session)
+    }
+
+    /// Locks the app if the session has been idle longer than the configured limit.
+    fn expire_if_idle(&self, guard: &mut Option<Session>) {
+        let limit = Duration::from_secs(u64::from(self.config.idle_lock_secs));
+        if guard.as_ref().is_some_and(|s| s.last_activity.elapsed() > limit) {
+            if let Some(mut s) = guard.take() {
+                let actor = s.actor.clone();
+                let _ = s.store.audit(
+                    &actor,
+                    AuditEvent::new(AuditAction::Lock, "session").detail(serde_json::json!({"reason": "idle"})),
+                );
+                tracing::info!("locked after idle timeout");
+            }
+        }
+    }
+
+    pub fn status(&self) -> Result<AppStatus, ApiError> {
+        self.note_ready();
+        let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        self.expire_if_idle(&mut guard);
+        let (session, nominal_count) = match guard.as_ref() {
+            Some(s) => (Some(s.info.clone()), s.store.nominal_count().map_err(from_store)?),
+            None => (None, 0),
+        };
+        Ok(AppStatus {
+            net: *self.net.lock().unwrap_or_else(|p| p.into_inner()),
+            demo: self.config.demo,
+            nominal_count,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            session,
+        })
+    }
+
+    pub fn lock_screen(&self) -> LockScreen {
+        let unlocked = self.session.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(|s| s.info.clone());
+        LockScreen { officers: officers(self), demo: self.config.demo, unlocked }
+    }
+
+    /// Opens the officer's store with their passphrase. Wrong passphrases are counted; the
+    /// message says how many tries are left.
+    pub fn unlock(&self, req: &UnlockRequest) -> Result<SessionInfo, ApiError> {
+        req.validate()?;
+        let db = self.config.officer_db(&req.officer_id);
+        let demo_officer = officers(self).into_iter().find(|o| o.officer_id == req.officer_id);
+        if !db.exists() {
+            match &demo_officer {
+                Some(o) => create_demo_store(&db, o)?,
+                None => {
+                    return Err(ApiError::new(
+                        ErrorCode::NotFound,
+                        "There is no Bluelamp store for this officer on this device.",
+                    ))
+                }
+            }
+        }
+        let mut store = match unlock::unlock(&db, &req.passphrase, &self.config.unlock_policy) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(officer = %req.officer_id, "unlock refused");
+                return Err(match e {
+                    UnlockError::Wrong { .. } => ApiError::new(ErrorCode::WrongPassphrase, e.to_string()),
+                    UnlockError::LockedOut | UnlockError::Wiped => ApiError::new(ErrorCode::Locked, e.to_string()),
+                    UnlockError::Store(s) => from_store(s),
+                });
+            }
+        };
+        let role = store.role().map_err(from_store)?.unwrap_or(Role::Officer);
+        let actor = store.actor().map_err(from_store)?;
+        store.audit(&actor, AuditEvent::new(AuditAction::Unlock, "session")).map_err(from_store)?;
+        let display_name = demo_officer.map(|o| o.display_name).unwrap_or_else(|| req.officer_id.clone());
+        let info = SessionInfo {
+            officer_id: req.officer_id.clone(),
+            display_name,
+            role,
+            idle_lock_secs: self.config.idle_lock_secs,
+        };
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Session { store, info: info.clone(), actor, last_activity: Instant::now() });
+        tracing::info!(role = role.as_str(), "unlocked");
+        Ok(info)
+    }
+
+    /// Closes the store (the key leaves memory with it).
+    pub fn lock(&self) {
+        if let Some(mut s) = self.session.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let actor = s.actor.clone();
+            let _ = s.store.audit(&actor, AuditEvent::new(AuditAction::Lock, "session"));
+            tracing::info!("locked");
+        }
+    }
+
+    pub fn search(&self, req: &SearchRequest) -> Result<Vec<NominalHit>, ApiError> {
+        req.validate()?;
+        self.with_session(Permission::RecordsWork, |s| s.store.search_logged(&s.actor, req, None).map_err(from_store))
+    }
+
+    pub fn view_nominal(&self, req: &ViewNominalRequest) -> Result<NominalHit, ApiError> {
+        req.validate()?;
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .view_nominal_logged(&s.actor, &req.id, &req.purpose)
+                .map_err(from_store)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "That record is not in the local cache."))
+        })
+    }
+
+    pub fn audit_list(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
+        filter.validate()?;
+        self.with_session(Permission::ReadAuditLog, |s| s.store.audit_list(filter).map_err(from_store))
+    }
+}
+
+/// A demo officer's store: synthetic people, the public demo passphrase and the cheap KDF.
+fn create_demo_store(db: &std::path::Path, officer: &OfficerChoice) -> Result<(), ApiError> {
+    let build = || -> Result<(), StoreError> {
+        if let Some(dir) = db.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut store = Store::create(db, DEMO_PASSPHRASE, &officer.officer_id, KdfParams::INSECURE_FAST)?;
+        store.set_role(officer.role)?;
+        let rows: Vec<NominalRecord> = bluelamp_demo::people(DEMO_NOMINALS, bluelamp_demo::DEMO_SEED)
+            .into_iter()
+            .map(|p| NominalRecord {
+                id: p.id,
+                source: if p.legacy { Source::Legacy } else { Source::Current },
+                given_name: p.given_name,
+                surname: p.surname,
+                date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
+                sex: (!p.sex.is_empty()).then_some(p.sex),
+                aliases: p.aliases,
+                address: Some(p.address),
+                postcode: Some(p.postcode),
+            })
+            .collect();
+        store.upsert_nominals(&rows)?;
+        Ok(())
+    };
+    build().map_err(|e| {
+        tracing::error!(error = %e, "cannot create the demo store");
+        from_store(e)
+    })
+}

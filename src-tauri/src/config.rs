@@ -1,0 +1,94 @@
+//! Where the app keeps its data and which central service it talks to.
+//!
+//! With no configuration the app runs on the embedded demo: a store in the user's data
+//! directory holding synthetic people, and an in-process central service on 127.0.0.1.
+//!
+//! Environment overrides (for IT, tests and benchmarks):
+//! - `BLUELAMP_DATA_DIR`: the data directory;
+//! - `BLUELAMP_CENTRAL_URL`: use this central service instead of the in-process one;
+//! - `BLUELAMP_REPORT_READY=1`: print `bluelamp: ready after N ms` when the UI first asks for
+//!   its status (used by `cargo xtask bench` to measure cold start);
+//! - `BLUELAMP_IDLE_LOCK_SECS`: idle lock after this many seconds (default 900 = 15 minutes);
+//! - `BLUELAMP_MAX_UNLOCK_FAILURES` (default 5) and `BLUELAMP_ON_TOO_MANY_FAILURES`
+//!   (`lock`, the default, or `wipe`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use bluelamp_store::unlock::{OnTooManyFailures, UnlockPolicy};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// `None`: start the in-process demo central service.
+    pub central_url: Option<String>,
+    pub demo: bool,
+    pub report_ready: bool,
+    pub idle_lock_secs: u32,
+    pub unlock_policy: UnlockPolicy,
+}
+
+pub const DEFAULT_IDLE_LOCK_SECS: u32 = 15 * 60;
+
+fn env_parse<T: std::str::FromStr>(name: &str) -> anyhow::Result<Option<T>> {
+    match std::env::var(name) {
+        Ok(v) => v.trim().parse().map(Some).map_err(|_| anyhow::anyhow!("{name}={v} is not valid")),
+        Err(_) => Ok(None),
+    }
+}
+
+impl Config {
+    /// Where each officer's store lives: `<data dir>/officers/<officer id>.db`.
+    pub fn officer_db(&self, officer_id: &str) -> PathBuf {
+        self.data_dir.join("officers").join(format!("{officer_id}.db"))
+    }
+
+    pub fn load(data_dir: &Path) -> anyhow::Result<Config> {
+        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+        let central_url = std::env::var("BLUELAMP_CENTRAL_URL").ok().filter(|s| !s.trim().is_empty());
+        let idle_lock_secs = env_parse::<u32>("BLUELAMP_IDLE_LOCK_SECS")?.unwrap_or(DEFAULT_IDLE_LOCK_SECS).max(1);
+        let mut unlock_policy = UnlockPolicy::default();
+        if let Some(n) = env_parse::<u32>("BLUELAMP_MAX_UNLOCK_FAILURES")? {
+            unlock_policy.max_failures = n.max(1);
+        }
+        match std::env::var("BLUELAMP_ON_TOO_MANY_FAILURES").as_deref() {
+            Ok("wipe") => unlock_policy.on_too_many = OnTooManyFailures::Wipe,
+            Ok("lock") | Err(_) => {}
+            Ok(other) => anyhow::bail!("BLUELAMP_ON_TOO_MANY_FAILURES={other}: use lock or wipe"),
+        }
+        Ok(Config {
+            data_dir: data_dir.to_path_buf(),
+            central_url,
+            demo: true,
+            report_ready: std::env::var_os("BLUELAMP_REPORT_READY").is_some(),
+            idle_lock_secs,
+            unlock_policy,
+        })
+    }
+}
+
+/// On Linux a GUI needs an X11 or Wayland display; say how to get one rather than crash in GTK.
+pub fn check_display() -> Result<(), String> {
+    if cfg!(target_os = "linux")
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        return Err("bluelamp: no display found (DISPLAY and WAYLAND_DISPLAY are unset).\n\
+             Run it from a desktop session, or under a virtual display:\n\
+             \n    xvfb-run -a cargo xtask run\n"
+            .to_string());
+    }
+    Ok(())
+}
+
+/// Logs go to `<data dir>/logs/bluelamp.log.<date>`. At info level they carry no personal data:
+/// no names, queries or record contents, only events and counts.
+pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = data_dir.join("logs");
+    std::fs::create_dir_all(&dir)?;
+    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(dir, "bluelamp.log"));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BLUELAMP_LOG").unwrap_or_else(|_| "info".into());
+    // A second init (tests) is not an error worth failing start-up for.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
+    Ok(guard)
+}
