@@ -71,6 +71,7 @@ pub fn bench() -> anyhow::Result<()> {
     entries.push(Entry::new("cold_start_median", "s", median(warm)).at_most(1.0));
 
     crate::bench_search::run(&mut entries)?;
+    crate::bench_shift::run(&mut entries)?;
     write_report(&entries)
 }
 

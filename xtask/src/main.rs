@@ -8,6 +8,7 @@
 
 mod bench;
 mod bench_search;
+mod bench_shift;
 mod crash;
 mod install;
 mod util;

@@ -128,8 +128,10 @@ fn flush_chunk(
     lines: &mut Vec<String>,
     w: &mut impl Write,
 ) -> anyhow::Result<()> {
-    store.audit_batch(actor, events)?;
-    events.clear();
+    if !events.is_empty() {
+        store.audit_batch(actor, events)?;
+        events.clear();
+    }
     for l in lines.drain(..) {
         writeln!(w, "{l}")?;
     }

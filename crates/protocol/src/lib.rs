@@ -15,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod audit;
+pub mod casework;
 pub mod cmd;
 pub mod dates;
 pub mod search;

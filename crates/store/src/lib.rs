@@ -11,6 +11,7 @@
 //! crash or power cut once the call returns.
 
 pub mod audit;
+pub mod casework;
 pub mod keys;
 mod nominals;
 pub mod schema;
@@ -75,8 +76,22 @@ impl Store {
         }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
         envelope.write_new(&key_path(db))?;
-        let store = Store::open_with_key(db, &key)?;
+        let store = Store::open_with_key(db, &key, schema::CURRENT)?;
         Ok(store)
+    }
+
+    /// Creates a store whose schema stops at `version`: for migration tests only.
+    #[doc(hidden)]
+    pub fn create_at_schema_version(
+        db: &Path,
+        passphrase: &str,
+        officer_id: &str,
+        kdf: KdfParams,
+        version: i64,
+    ) -> Result<Store> {
+        let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
+        envelope.write_new(&key_path(db))?;
+        Store::open_with_key(db, &key, version)
     }
 
     /// Opens the store at `db` with the officer's passphrase.
@@ -89,10 +104,10 @@ impl Store {
             KeyError::WrongPassphrase => StoreError::WrongPassphrase,
             other => StoreError::Keys(other),
         })?;
-        Store::open_with_key(db, &key)
+        Store::open_with_key(db, &key, schema::CURRENT)
     }
 
-    fn open_with_key(db: &Path, key: &keys::DbKey) -> Result<Store> {
+    fn open_with_key(db: &Path, key: &keys::DbKey, schema_version: i64) -> Result<Store> {
         let conn = Connection::open(db)?;
         // The key must be the first statement on the connection. The raw-key form skips
         // SQLCipher's own KDF: ours (Argon2id) already ran.
@@ -114,7 +129,7 @@ impl Store {
              PRAGMA busy_timeout = 5000;",
         )?;
         let mut store = Store { conn, path: db.to_path_buf() };
-        schema::migrate(&mut store.conn)?;
+        schema::migrate_to(&mut store.conn, schema_version)?;
         Ok(store)
     }
 

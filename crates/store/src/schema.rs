@@ -193,6 +193,23 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX audit_officer_seq ON audit (officer_id, seq);
     "#,
+    // 5: casework (issue 5, see `casework.rs`): supervisor reviews of forms, when an incident
+    // was coded and finalised (daily review list), and the per-incident lookups.
+    r#"
+    CREATE TABLE form_reviews (
+        id TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL REFERENCES forms (id),
+        reviewer TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approve', 'return')),
+        comments TEXT,
+        reviewed_at TEXT NOT NULL
+    );
+    CREATE INDEX form_reviews_form ON form_reviews (form_id);
+    ALTER TABLE incidents ADD COLUMN coded_at TEXT;
+    ALTER TABLE incidents ADD COLUMN finalised_at TEXT;
+    CREATE INDEX tasks_incident ON tasks (incident_id);
+    CREATE INDEX referrals_incident ON referrals (incident_id, victim_id);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;
@@ -200,11 +217,18 @@ pub const CURRENT: i64 = MIGRATIONS.len() as i64;
 /// Applies every migration this build knows and the store has not seen, each in its own
 /// transaction together with the version bump.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, CURRENT)
+}
+
+/// Applies migrations up to schema version `target` (tests build stores of every earlier
+/// version with this).
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT {
         return Err(StoreError::TooNew { found, known: CURRENT });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    let target = target.clamp(0, CURRENT) as usize;
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;

@@ -1,0 +1,301 @@
+//! Casework (issue 5, and the referral decision of issue 6): incidents, safeguarding forms,
+//! tasks, referral decisions, the closing-code gate and the supervisor queue, as the UI sees
+//! them. Plain data; the store (`bluelamp_store::casework`) fills them in and enforces the rules.
+//!
+//! The form engine's own data types (`RiskSuggestion`, `SubmitIssue`, `MissingItem`,
+//! `SupervisorQueue`, …) are re-used as they are: `bluelamp-forms` is pure and builds for wasm32
+//! too, so the frontend gets one definition of each.
+//!
+//! Times are UTC RFC 3339 strings (`YYYY-MM-DDTHH:MM:SSZ`) unless a field says unix seconds
+//! (the form engine's types count in unix seconds).
+
+use serde::{Deserialize, Serialize};
+
+pub use bluelamp_forms::{
+    FormStatus, Grade, MissingItem, MissingKind, PackKind, Review, ReviewDecision, RiskSuggestion, SubmitIssue,
+    SupervisorQueue,
+};
+
+/// Open until the gate lets the officer finalise it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Open,
+    Finalised,
+}
+
+impl IncidentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Open => "open",
+            IncidentStatus::Finalised => "finalised",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IncidentStatus> {
+        match s {
+            "open" => Some(IncidentStatus::Open),
+            "finalised" => Some(IncidentStatus::Finalised),
+            _ => None,
+        }
+    }
+}
+
+/// A person linked to an incident in one role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedPerson {
+    pub nominal_id: String,
+    /// `victim`, `suspect`, `witness`, `child`, `reporting_person`, `bereaved_relative`,
+    /// `parent_or_guardian`.
+    pub role: String,
+    /// "Given Surname" from the nominal cache, when the nominal is there.
+    pub name: Option<String>,
+    /// `YYYY-MM-DD`, from the nominal cache.
+    pub date_of_birth: Option<String>,
+}
+
+/// One row of the officer's incident list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentSummary {
+    /// UUIDv7.
+    pub id: String,
+    /// e.g. `INC-2026-000123`.
+    pub reference: String,
+    /// Type / offence category, e.g. `domestic_abuse`, `concern_for_child`, `theft`.
+    pub incident_type: String,
+    pub offence_category: Option<String>,
+    pub place: Option<String>,
+    pub postcode: Option<String>,
+    pub team: Option<String>,
+    pub occurred_at: String,
+    pub recorded_at: String,
+    pub status: IncidentStatus,
+    /// Code from the closing-code list (`assets/codes/closing-codes.json`), once chosen.
+    pub closing_code: Option<String>,
+    pub assigned_to: Option<String>,
+    pub links: Vec<LinkedPerson>,
+}
+
+/// A form of an incident, without its answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormInfo {
+    /// UUIDv7.
+    pub id: String,
+    pub incident_id: String,
+    pub pack_id: String,
+    pub pack_version: String,
+    /// Title of the pack (empty when the pack is no longer installed).
+    pub title: String,
+    /// `None` when the pack is no longer installed.
+    pub kind: Option<PackKind>,
+    pub status: FormStatus,
+    /// The wizard page to reopen at (autosaved with every change).
+    pub current_section: Option<String>,
+    pub officer_grade: Option<Grade>,
+    pub rationale: Option<String>,
+    /// The form this one corrects (an amendment is a new form).
+    pub amends_id: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub submitted_at: Option<String>,
+    /// Supervisor reviews, oldest first (`at` in unix seconds).
+    pub reviews: Vec<Review>,
+}
+
+/// A form with its answers (the wizard's state).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormDetail {
+    pub info: FormInfo,
+    /// Answers object (format in `bluelamp_forms` docs).
+    pub answers: serde_json::Value,
+}
+
+/// A task on an incident (generated on submission, or by a deferred referral decision).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInfo {
+    pub id: String,
+    pub incident_id: Option<String>,
+    pub source_form_id: Option<String>,
+    /// `marac_referral`, `idva_referral`, `concern_for_child`, `supervisor_review`,
+    /// `referral_follow_up`.
+    pub kind: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub due_at: Option<String>,
+    /// `open`, `done`, `cancelled`.
+    pub status: String,
+    pub created_at: String,
+}
+
+/// Outcome of a Victims' Code referral decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferralOutcome {
+    /// Referred to a destination.
+    Referred,
+    /// The victim declined (recorded in their own words).
+    Declined,
+    /// Not safe to ask now: a follow-up task is created.
+    Deferred,
+}
+
+impl ReferralOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferralOutcome::Referred => "referred",
+            ReferralOutcome::Declined => "declined",
+            ReferralOutcome::Deferred => "deferred",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReferralOutcome> {
+        match s {
+            "referred" => Some(ReferralOutcome::Referred),
+            "declined" => Some(ReferralOutcome::Declined),
+            "deferred" => Some(ReferralOutcome::Deferred),
+            _ => None,
+        }
+    }
+}
+
+/// A referral decision as the officer records it (flat, like `bluelamp_victims::Decision`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralDecisionInput {
+    pub outcome: ReferralOutcome,
+    /// Referred: destination code (e.g. `idva`, `victim_service`, `isva`).
+    #[serde(default)]
+    pub destination: Option<String>,
+    /// Referred: the victim agreed (opt-in) / did not object (opt-out).
+    #[serde(default)]
+    pub consent_given: Option<bool>,
+    /// Declined: the victim's reasons in their own words.
+    #[serde(default)]
+    pub in_their_words: Option<String>,
+    /// Deferred: why it is not safe to ask now.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Deferred: ask again by this date (`YYYY-MM-DD`); default 2 days after the decision.
+    #[serde(default)]
+    pub follow_up_due: Option<String>,
+    /// Services from the victims' toolkit offered on the spot.
+    #[serde(default)]
+    pub services_offered: Vec<String>,
+}
+
+/// A recorded referral decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralDecisionInfo {
+    pub id: String,
+    pub incident_id: String,
+    pub victim_id: String,
+    pub outcome: ReferralOutcome,
+    pub destination: Option<String>,
+    /// The rest of the input (words, reason, consent, services offered, follow-up date).
+    pub details: serde_json::Value,
+    /// `active` or `withdrawn`.
+    pub status: String,
+    pub decided_at: String,
+    pub decided_by: String,
+}
+
+/// The closing-code gate on the incident's current state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateStatus {
+    pub closing_code: Option<String>,
+    /// Nothing missing: finalising will be accepted.
+    pub can_finalise: bool,
+    /// Every missing item (kind + label + the form or victim to open).
+    pub missing: Vec<MissingItem>,
+}
+
+/// Everything on one incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentDetail {
+    pub summary: IncidentSummary,
+    pub forms: Vec<FormInfo>,
+    pub tasks: Vec<TaskInfo>,
+    pub referrals: Vec<ReferralDecisionInfo>,
+    pub gate: GateStatus,
+}
+
+/// A successful submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub form_id: String,
+    /// The engine's suggested grade with its reasons (risk assessments).
+    pub suggestion: Option<RiskSuggestion>,
+    /// Tasks created with the submission (MARAC, IDVA, Concern for a Child, supervisor review).
+    pub tasks: Vec<TaskInfo>,
+}
+
+/// What a submit attempt gave: submitted, or rejected with field-level issues (nothing written).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum SubmitOutcome {
+    Submitted(Submitted),
+    Rejected { issues: Vec<SubmitIssue> },
+}
+
+// ---- requests (one struct per Tauri command) ----
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRequest {
+    pub incident_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRequest {
+    pub form_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartFormRequest {
+    pub incident_id: String,
+    pub pack_id: String,
+}
+
+/// Autosave: sent on every change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SaveDraftRequest {
+    pub form_id: String,
+    pub answers: serde_json::Value,
+    pub current_section: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitFormRequest {
+    pub form_id: String,
+    /// Required by risk packs (`requires_grade`).
+    pub officer_grade: Option<Grade>,
+    pub rationale: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewFormRequest {
+    pub form_id: String,
+    pub decision: ReviewDecision,
+    /// Mandatory when returning.
+    pub comments: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordReferralRequest {
+    pub incident_id: String,
+    pub victim_id: String,
+    pub decision: ReferralDecisionInput,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetClosingCodeRequest {
+    pub incident_id: String,
+    /// `None` clears the code.
+    pub code: Option<String>,
+}
+
+/// What finalising gave: done, or refused with every missing item (nothing changed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinaliseOutcome {
+    pub finalised: bool,
+    pub missing: Vec<MissingItem>,
+}

@@ -1,0 +1,1428 @@
+//! Casework (issue 5, and the referral decision of issue 6): incidents, safeguarding forms with
+//! autosaved drafts, submission with generated tasks, supervisor review, Victims' Code referral
+//! decisions, the closing-code gate and the supervisor queue.
+//!
+//! The rules live in the pure `bluelamp-forms` crate (the same code the frontend runs); this
+//! module reads the incident's real state from the store, asks the engine, and writes the result.
+//! The built-in packs, closing codes and safeguarding config (`assets/`) are used.
+//!
+//! ## What is written, and how
+//!
+//! | call | transaction | outbox | access log |
+//! |---|---|---|---|
+//! | [`Store::import_incidents`], [`Store::seed_demo_incidents`] | one, system import (like nominals) | — | — |
+//! | [`Store::start_form`], [`Store::amend_form`] | `user_write` | — (drafts stay local) | `collection` of `form:<id>` |
+//! | [`Store::save_draft`] | one `UPDATE` (autosave) | — | — (see below) |
+//! | [`Store::submit_form`] | `user_write`: form + tasks | `form.submit/1` (the whole form, suggestion, tasks) | `collection` of `form:<id>` |
+//! | [`Store::review_form`] | `user_write`: status + review row | `form.review/1` | `alteration` of `form:<id>` |
+//! | [`Store::record_referral_decision`] | `user_write`: referral (+ follow-up task) | `referral.decision/1` | `collection` of `referral:<id>` |
+//! | [`Store::set_closing_code`] | `user_write` | `incident.closing_code/1` | `alteration` of `incident:<id>` |
+//! | [`Store::finalise_incident`] | `user_write`, gate checked inside it | `incident.finalise/1` | `alteration` of `incident:<id>`; a refusal is logged alone (`denied`, with the missing kinds) |
+//!
+//! **Drafts stay on the device.** A draft is the officer's work in progress: it is not sent to the
+//! central service (nothing half-answered leaves the device, and the outbox is not flooded by
+//! autosaves). It is created with one access-log entry (`collection`, naming the incident and
+//! pack); each autosave is a single small `UPDATE` with no access-log entry (one entry per
+//! keystroke would drown the log); the submission logs the final content's collection and sends
+//! the whole form. An autosave is durable once it returns (WAL, `synchronous=FULL`), and
+//! [`Store::get_form`] gives back the answers and the section to reopen at.
+//!
+//! **Immutability.** A submitted form never changes (a trigger refuses it): corrections are
+//! amendments ([`Store::amend_form`]), new drafts with `amends_id`. This also covers a form the
+//! supervisor returned: the officer amends it and submits the amendment. A form superseded by a
+//! submitted amendment no longer counts for the gate or the queue.
+//!
+//! **Victims for the gate.** Linked people with the role `victim` or `bereaved_relative`, and
+//! `child` when the incident is domestic abuse (a child who sees or hears it is a victim in their
+//! own right, as in `bluelamp-victims`). Each needs an active referral decision (referred,
+//! declined or deferred) on the incident.
+//!
+//! **Gate and queue codes.** Finalising checks the closing code. The queue also applies the code
+//! implied by the incident type (`domestic_abuse` → DA, `concern_for_child` → CFAC), so a DA
+//! incident closed under another code still shows its missing items to the supervisor.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use bluelamp_forms::{
+    build_queue, builtin_closing_codes, builtin_config, builtin_packs, check_closure, generated_tasks, missing_items,
+    review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary, IncidentHistory,
+    MissingItem, PackKind, QueueIncident, ReviewError, SafeguardingConfig, SafeguardingState, Task, TaskKind,
+    ValidationContext, VictimReferralState,
+};
+use bluelamp_protocol::casework::{
+    FormDetail, FormInfo, FormStatus, GateStatus, Grade, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
+    ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, Review, ReviewDecision, SubmitOutcome, Submitted,
+    SupervisorQueue, TaskInfo,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{json, Value};
+
+use crate::{Actor, AuditAction, AuditEvent, AuditOutcome, OutboxMutation, Store, StoreError};
+
+/// Largest answers object accepted by an autosave (bytes of JSON).
+pub const MAX_ANSWERS_BYTES: usize = 1_000_000;
+/// Longest free text in a referral decision.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// Default follow-up of a deferred referral decision (calendar days).
+pub const DEFERRAL_FOLLOW_UP_DAYS: i64 = 2;
+/// Task kind of a deferred referral decision's follow-up.
+pub const TASK_REFERRAL_FOLLOW_UP: &str = "referral_follow_up";
+/// Answer keys (reserved `_` metadata, ignored by validation) where the wizard may autosave the
+/// officer's grade and rationale before submitting.
+pub const DRAFT_GRADE_KEY: &str = "_officer_grade";
+pub const DRAFT_RATIONALE_KEY: &str = "_rationale";
+
+/// Errors of casework calls. `Display` texts are safe to show to an officer.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseworkError {
+    #[error("There is no {0}.")]
+    NotFound(String),
+    #[error("Invalid input: {0}")]
+    Invalid(String),
+    #[error("This form has been submitted and cannot be changed: amend it instead.")]
+    NotEditable,
+    #[error("The incident is finalised.")]
+    Finalised,
+    #[error("{victim_id} already has an active referral to {destination} on this incident.")]
+    DuplicateReferral { victim_id: String, destination: String },
+    #[error("The incident cannot be finalised: {} item(s) missing.", missing.len())]
+    Refused { missing: Vec<MissingItem> },
+    #[error("{0}")]
+    Review(#[from] ReviewError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<rusqlite::Error> for CaseworkError {
+    fn from(e: rusqlite::Error) -> Self {
+        CaseworkError::Store(StoreError::Sqlite(e))
+    }
+}
+
+pub type CwResult<T> = std::result::Result<T, CaseworkError>;
+
+fn invalid(msg: impl Into<String>) -> CaseworkError {
+    CaseworkError::Invalid(msg.into())
+}
+
+/// The packs, closing codes and config the casework runs on (the built-in ones).
+pub struct Catalog {
+    pub packs: Vec<FormPack>,
+    pub codes: ClosingCodes,
+    pub config: SafeguardingConfig,
+}
+
+impl Catalog {
+    pub fn pack(&self, id: &str) -> Option<&FormPack> {
+        self.packs.iter().find(|p| p.id == id)
+    }
+}
+
+/// The built-in catalog, parsed once.
+pub fn catalog() -> CwResult<&'static Catalog> {
+    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            Ok(Catalog {
+                packs: builtin_packs().map_err(|e| e.to_string())?,
+                codes: builtin_closing_codes().map_err(|e| e.to_string())?,
+                config: builtin_config().map_err(|e| e.to_string())?,
+            })
+        })
+        .as_ref()
+        .map_err(|e| invalid(format!("the built-in form packs or codes are invalid: {e}")))
+}
+
+/// The code an incident type implies for the queue (`domestic_abuse` → DA …).
+pub fn classification_code(incident_type: &str) -> Option<&'static str> {
+    match incident_type {
+        "domestic_abuse" => Some("DA"),
+        "concern_for_child" => Some("CFAC"),
+        _ => None,
+    }
+}
+
+// ---- time ----
+
+/// Unix seconds now.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn ts(unix: i64) -> String {
+    let secs = unix.clamp(-62_135_596_800, 253_402_300_799); // years 1–9999
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// Unix seconds of a stored time (RFC 3339, with or without fractions), `None` if unreadable.
+pub fn unix_of(s: &str) -> Option<i64> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s.trim(), &Rfc3339) {
+        return Some(t.unix_timestamp());
+    }
+    bluelamp_forms::time::parse_datetime(s)
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+// ---- incidents ----
+
+/// An incident as imported (demo seed, later sync).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewIncident {
+    /// UUIDv7 made here when `None`.
+    pub id: Option<String>,
+    pub reference: String,
+    pub incident_type: String,
+    pub offence_category: Option<String>,
+    pub place: Option<String>,
+    pub postcode: Option<String>,
+    pub team: Option<String>,
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub assigned_to: Option<String>,
+    pub closing_code: Option<String>,
+    /// `(nominal id, role)`.
+    pub links: Vec<(String, String)>,
+}
+
+const LINK_ROLES: [&str; 7] =
+    ["victim", "suspect", "witness", "child", "reporting_person", "bereaved_relative", "parent_or_guardian"];
+
+fn is_victim(role: &str, da: bool) -> bool {
+    matches!(role, "victim" | "bereaved_relative") || (da && role == "child")
+}
+
+fn is_da(incident_type: &str, closing_code: Option<&str>) -> bool {
+    incident_type == "domestic_abuse" || closing_code.is_some_and(|c| c.eq_ignore_ascii_case("DA"))
+}
+
+struct IncidentRow {
+    summary: IncidentSummary,
+    occurred: i64,
+    coded_at: Option<String>,
+    finalised_at: Option<String>,
+}
+
+const INCIDENT_COLUMNS: &str = "id, reference, incident_type, offence_category, place, postcode, team, occurred_at,
+     recorded_at, status, closing_code, assigned_to, coded_at, finalised_at";
+
+fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
+    let occurred_at: String = r.get(7)?;
+    let status: String = r.get(9)?;
+    Ok(IncidentRow {
+        occurred: unix_of(&occurred_at).unwrap_or(0),
+        summary: IncidentSummary {
+            id: r.get(0)?,
+            reference: r.get(1)?,
+            incident_type: r.get(2)?,
+            offence_category: r.get(3)?,
+            place: r.get(4)?,
+            postcode: r.get(5)?,
+            team: r.get(6)?,
+            occurred_at,
+            recorded_at: r.get(8)?,
+            status: IncidentStatus::parse(&status).unwrap_or(IncidentStatus::Open),
+            closing_code: r.get(10)?,
+            assigned_to: r.get(11)?,
+            links: Vec::new(),
+        },
+        coded_at: r.get(12)?,
+        finalised_at: r.get(13)?,
+    })
+}
+
+/// Incidents (all, or one), with their links.
+fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<IncidentRow>> {
+    let mut rows: Vec<IncidentRow> = match only {
+        Some(id) => conn
+            .prepare_cached(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?1"))?
+            .query_map([id], read_incident)?
+            .collect::<rusqlite::Result<_>>()?,
+        None => conn
+            .prepare_cached(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents ORDER BY occurred_at DESC, reference"))?
+            .query_map([], read_incident)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    let sql = "SELECT l.incident_id, l.nominal_id, l.role, n.given_name, n.surname, n.date_of_birth
+               FROM incident_links l LEFT JOIN nominals n ON n.id = l.nominal_id";
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, LinkedPerson)> {
+        let given: Option<String> = r.get(3)?;
+        let surname: Option<String> = r.get(4)?;
+        let name = match (given, surname) {
+            (None, None) => None,
+            (g, s) => Some(format!("{} {}", g.unwrap_or_default(), s.unwrap_or_default()).trim().to_string()),
+        };
+        Ok((r.get(0)?, LinkedPerson { nominal_id: r.get(1)?, role: r.get(2)?, name, date_of_birth: r.get(5)? }))
+    };
+    let links: Vec<(String, LinkedPerson)> = match only {
+        Some(id) => conn
+            .prepare_cached(&format!("{sql} WHERE l.incident_id = ?1 ORDER BY l.role, l.nominal_id"))?
+            .query_map([id], read)?
+            .collect::<rusqlite::Result<_>>()?,
+        None => conn
+            .prepare_cached(&format!("{sql} ORDER BY l.incident_id, l.role, l.nominal_id"))?
+            .query_map([], read)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.summary.id.clone(), i)).collect();
+    for (inc, link) in links {
+        if let Some(&i) = index.get(&inc) {
+            rows[i].summary.links.push(link);
+        }
+    }
+    Ok(rows)
+}
+
+fn incident_row(conn: &Connection, id: &str) -> CwResult<IncidentRow> {
+    load_incidents(conn, Some(id))?.pop().ok_or_else(|| CaseworkError::NotFound(format!("incident {id}")))
+}
+
+// ---- forms ----
+
+struct FormRow {
+    info: FormInfo,
+    answers: Answers,
+}
+
+const FORM_COLUMNS: &str = "id, incident_id, pack_id, CAST(pack_version AS TEXT), status, answers, current_section,
+     officer_grade, rationale, amends_id, created_by, created_at, updated_at, submitted_at";
+
+fn parse_status(s: &str) -> FormStatus {
+    match s {
+        "submitted" => FormStatus::Submitted,
+        "returned" => FormStatus::Returned,
+        "approved" => FormStatus::Approved,
+        _ => FormStatus::Draft,
+    }
+}
+
+fn status_str(s: FormStatus) -> &'static str {
+    match s {
+        FormStatus::Draft => "draft",
+        FormStatus::Submitted => "submitted",
+        FormStatus::Returned => "returned",
+        FormStatus::Approved => "approved",
+    }
+}
+
+fn parse_grade(s: &str) -> Option<Grade> {
+    serde_json::from_value(Value::String(s.trim().to_ascii_lowercase())).ok()
+}
+
+fn grade_str(g: Grade) -> &'static str {
+    match g {
+        Grade::Standard => "standard",
+        Grade::Medium => "medium",
+        Grade::High => "high",
+    }
+}
+
+fn task_kind_str(k: TaskKind) -> &'static str {
+    match k {
+        TaskKind::MaracReferral => "marac_referral",
+        TaskKind::IdvaReferral => "idva_referral",
+        TaskKind::ConcernForChild => "concern_for_child",
+        TaskKind::SupervisorReview => "supervisor_review",
+    }
+}
+
+fn read_form(r: &rusqlite::Row<'_>) -> rusqlite::Result<FormRow> {
+    let pack_id: String = r.get(2)?;
+    let pack = catalog().ok().and_then(|c| c.pack(&pack_id));
+    let answers_text: String = r.get(5)?;
+    let answers = match serde_json::from_str::<Value>(&answers_text) {
+        Ok(Value::Object(m)) => m,
+        _ => Answers::new(),
+    };
+    let status: String = r.get(4)?;
+    let grade: Option<String> = r.get(7)?;
+    Ok(FormRow {
+        info: FormInfo {
+            id: r.get(0)?,
+            incident_id: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+            title: pack.map(|p| p.title.clone()).unwrap_or_default(),
+            kind: pack.map(|p| p.kind),
+            pack_id,
+            pack_version: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+            status: parse_status(&status),
+            current_section: r.get(6)?,
+            officer_grade: grade.as_deref().and_then(parse_grade),
+            rationale: r.get(8)?,
+            amends_id: r.get(9)?,
+            created_by: r.get(10)?,
+            created_at: r.get(11)?,
+            updated_at: r.get(12)?,
+            submitted_at: r.get(13)?,
+            reviews: Vec::new(),
+        },
+        answers,
+    })
+}
+
+fn load_reviews(conn: &Connection, form_id: &str) -> CwResult<Vec<Review>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reviewer, decision, comments, reviewed_at FROM form_reviews WHERE form_id = ?1 ORDER BY reviewed_at, id",
+    )?;
+    let rows = stmt.query_map([form_id], |r| {
+        let decision: String = r.get(1)?;
+        let at: String = r.get(3)?;
+        Ok(Review {
+            reviewer: r.get(0)?,
+            at: unix_of(&at).unwrap_or(0),
+            decision: if decision == "return" { ReviewDecision::Return } else { ReviewDecision::Approve },
+            comments: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn form_row(conn: &Connection, id: &str) -> CwResult<FormRow> {
+    let mut row = conn
+        .prepare_cached(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = ?1"))?
+        .query_row([id], read_form)
+        .optional()?
+        .ok_or_else(|| CaseworkError::NotFound(format!("form {id}")))?;
+    row.info.reviews = load_reviews(conn, id)?;
+    Ok(row)
+}
+
+fn incident_forms(conn: &Connection, incident_id: &str) -> CwResult<Vec<FormRow>> {
+    let mut rows: Vec<FormRow> = conn
+        .prepare_cached(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE incident_id = ?1 ORDER BY created_at, id"))?
+        .query_map([incident_id], read_form)?
+        .collect::<rusqlite::Result<_>>()?;
+    for r in &mut rows {
+        r.info.reviews = load_reviews(conn, &r.info.id)?;
+    }
+    Ok(rows)
+}
+
+fn record_of(row: &FormRow, author_override: Option<&str>) -> FormRecord {
+    FormRecord {
+        form_id: row.info.id.clone(),
+        incident_id: row.info.incident_id.clone(),
+        pack_id: row.info.pack_id.clone(),
+        pack_version: row.info.pack_version.clone(),
+        author: author_override.unwrap_or(&row.info.created_by).to_string(),
+        answers: row.answers.clone(),
+        officer_grade: row.info.officer_grade,
+        rationale: row.info.rationale.clone(),
+        status: row.info.status,
+        submitted_at: row.info.submitted_at.as_deref().and_then(unix_of),
+        reviews: row.info.reviews.clone(),
+    }
+}
+
+// ---- safeguarding state ----
+
+struct FormLite {
+    id: String,
+    pack_id: String,
+    status: FormStatus,
+    grade: Option<Grade>,
+    amends_id: Option<String>,
+    submitted_at: Option<i64>,
+}
+
+/// The gate's view of every incident (or one): forms (superseded ones left out) and victims.
+fn load_states(conn: &Connection, incidents: &[&IncidentRow]) -> CwResult<HashMap<String, SafeguardingState>> {
+    let cat = catalog()?;
+    let one = if incidents.len() == 1 { Some(incidents[0].summary.id.as_str()) } else { None };
+    let mut forms: HashMap<String, Vec<FormLite>> = HashMap::new();
+    {
+        let base = "SELECT incident_id, id, pack_id, status, officer_grade, amends_id, submitted_at FROM forms";
+        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(Option<String>, FormLite)> {
+            let status: String = r.get(3)?;
+            let grade: Option<String> = r.get(4)?;
+            let sub: Option<String> = r.get(6)?;
+            Ok((
+                r.get(0)?,
+                FormLite {
+                    id: r.get(1)?,
+                    pack_id: r.get(2)?,
+                    status: parse_status(&status),
+                    grade: grade.as_deref().and_then(parse_grade),
+                    amends_id: r.get(5)?,
+                    submitted_at: sub.as_deref().and_then(unix_of),
+                },
+            ))
+        };
+        let list: Vec<(Option<String>, FormLite)> = match one {
+            Some(id) => conn
+                .prepare_cached(&format!("{base} WHERE incident_id = ?1 ORDER BY created_at, id"))?
+                .query_map([id], read)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => conn
+                .prepare_cached(&format!("{base} ORDER BY created_at, id"))?
+                .query_map([], read)?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        for (inc, f) in list {
+            if let Some(inc) = inc {
+                forms.entry(inc).or_default().push(f);
+            }
+        }
+    }
+    let mut decided: HashSet<(String, String)> = HashSet::new();
+    {
+        let base = "SELECT DISTINCT incident_id, victim_id FROM referrals WHERE status = 'active'";
+        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String)> { Ok((r.get(0)?, r.get(1)?)) };
+        let list: Vec<(String, String)> = match one {
+            Some(id) => conn
+                .prepare_cached(&format!("{base} AND incident_id = ?1"))?
+                .query_map([id], read)?
+                .collect::<rusqlite::Result<_>>()?,
+            None => conn.prepare_cached(base)?.query_map([], read)?.collect::<rusqlite::Result<_>>()?,
+        };
+        decided.extend(list);
+    }
+    let mut out = HashMap::with_capacity(incidents.len());
+    for inc in incidents {
+        let s = &inc.summary;
+        let da = is_da(&s.incident_type, s.closing_code.as_deref());
+        let fl = forms.remove(&s.id).unwrap_or_default();
+        // A form is superseded once an amendment of it is submitted.
+        let superseded: HashSet<&str> =
+            fl.iter().filter(|f| f.status.is_submitted()).filter_map(|f| f.amends_id.as_deref()).collect();
+        let summaries = fl
+            .iter()
+            .filter(|f| !superseded.contains(f.id.as_str()))
+            .filter_map(|f| {
+                let kind = cat.pack(&f.pack_id)?.kind;
+                Some(FormSummary {
+                    form_id: f.id.clone(),
+                    pack_id: f.pack_id.clone(),
+                    kind,
+                    status: f.status,
+                    officer_grade: f.grade,
+                    submitted_at: f.submitted_at,
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        let victims = s
+            .links
+            .iter()
+            .filter(|l| is_victim(&l.role, da) && seen.insert(l.nominal_id.clone()))
+            .map(|l| VictimReferralState {
+                victim_id: l.nominal_id.clone(),
+                name: l.name.clone().unwrap_or_else(|| l.nominal_id.clone()),
+                decision_recorded: decided.contains(&(s.id.clone(), l.nominal_id.clone())),
+            })
+            .collect();
+        out.insert(s.id.clone(), SafeguardingState { forms: summaries, victims });
+    }
+    Ok(out)
+}
+
+fn gate_of(row: &IncidentRow, state: &SafeguardingState) -> CwResult<GateStatus> {
+    let codes = &catalog()?.codes;
+    let selected: Vec<&str> = row.summary.closing_code.iter().map(String::as_str).collect();
+    let missing = missing_items(codes, &selected, state);
+    Ok(GateStatus { closing_code: row.summary.closing_code.clone(), can_finalise: missing.is_empty(), missing })
+}
+
+// ---- tasks and referrals ----
+
+const TASK_COLUMNS: &str = "id, incident_id, source_form_id, kind, title, owner, due_at, status, created_at";
+
+fn read_task(r: &rusqlite::Row<'_>) -> rusqlite::Result<TaskInfo> {
+    Ok(TaskInfo {
+        id: r.get(0)?,
+        incident_id: r.get(1)?,
+        source_form_id: r.get(2)?,
+        kind: r.get(3)?,
+        title: r.get(4)?,
+        owner: r.get(5)?,
+        due_at: r.get(6)?,
+        status: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+fn insert_task(conn: &Connection, t: &TaskInfo) -> rusqlite::Result<()> {
+    conn.prepare_cached(&format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?
+        .execute(params![
+            t.id,
+            t.incident_id,
+            t.source_form_id,
+            t.kind,
+            t.title,
+            t.owner,
+            t.due_at,
+            t.status,
+            t.created_at
+        ])?;
+    Ok(())
+}
+
+const REFERRAL_COLUMNS: &str =
+    "id, incident_id, victim_id, outcome, destination, details, status, decided_at, decided_by";
+
+fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralDecisionInfo> {
+    let outcome: String = r.get(3)?;
+    let details: String = r.get(5)?;
+    Ok(ReferralDecisionInfo {
+        id: r.get(0)?,
+        incident_id: r.get(1)?,
+        victim_id: r.get(2)?,
+        outcome: ReferralOutcome::parse(&outcome).unwrap_or(ReferralOutcome::Deferred),
+        destination: r.get(4)?,
+        details: serde_json::from_str(&details).unwrap_or(Value::Null),
+        status: r.get(6)?,
+        decided_at: r.get(7)?,
+        decided_by: r.get(8)?,
+    })
+}
+
+fn is_unique_violation(e: &StoreError, table: &str) -> bool {
+    matches!(e, StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, Some(msg)))
+        if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains(&format!("{table}.")))
+}
+
+fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>> {
+    let v = v.map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = v {
+        if s.chars().count() > MAX_TEXT_CHARS {
+            return Err(invalid(format!("the {label} is too long (more than {MAX_TEXT_CHARS} characters)")));
+        }
+    }
+    Ok(v.map(str::to_string))
+}
+
+/// Local history for grading: earlier DA incidents with both parties linked, and earlier MARAC
+/// referrals of the victim.
+fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwResult<IncidentHistory> {
+    let person = |k: &str| -> Option<String> {
+        match answers.get(k)? {
+            Value::String(s) => Some(s.clone()),
+            Value::Object(m) => m.get("value").and_then(Value::as_str).map(str::to_string),
+            _ => None,
+        }
+    };
+    let mut h = IncidentHistory::default();
+    let Some(victim) = person("victim") else {
+        return Ok(h);
+    };
+    if let Some(perp) = person("perpetrator") {
+        let times: Vec<String> = conn
+            .prepare_cached(
+                "SELECT i.occurred_at FROM incidents i
+                 WHERE i.id <> ?3 AND (i.incident_type = 'domestic_abuse' OR upper(coalesce(i.closing_code, '')) = 'DA')
+                   AND EXISTS (SELECT 1 FROM incident_links a WHERE a.incident_id = i.id AND a.nominal_id = ?1)
+                   AND EXISTS (SELECT 1 FROM incident_links b WHERE b.incident_id = i.id AND b.nominal_id = ?2)",
+            )?
+            .query_map(params![victim, perp, incident.summary.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        h.previous_da_incidents = times.iter().filter_map(|t| unix_of(t)).filter(|t| *t < incident.occurred).collect();
+    }
+    let marac: Vec<String> = conn
+        .prepare_cached(
+            "SELECT decided_at FROM referrals WHERE victim_id = ?1 AND outcome = 'referred'
+               AND lower(coalesce(destination, '')) = 'marac' AND incident_id <> ?2",
+        )?
+        .query_map(params![victim, incident.summary.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    h.marac_referrals = marac.iter().filter_map(|t| unix_of(t)).collect();
+    Ok(h)
+}
+
+fn grade_from_answers(answers: &Answers) -> Option<Grade> {
+    answers.get(DRAFT_GRADE_KEY).and_then(Value::as_str).and_then(parse_grade)
+}
+
+impl Store {
+    // ---- incidents ----
+
+    /// Imports incidents (demo seed; later sync): one transaction, no outbox, no access-log entry
+    /// (a system import, like nominals). An incident whose reference is already in the store is
+    /// skipped. Returns how many were added.
+    pub fn import_incidents(&mut self, incidents: &[NewIncident]) -> CwResult<usize> {
+        let codes = &catalog()?.codes;
+        for i in incidents {
+            if i.reference.trim().is_empty() || i.incident_type.trim().is_empty() {
+                return Err(invalid("an incident needs a reference and a type"));
+            }
+            if let Some(c) = &i.closing_code {
+                if codes.get(c).is_none() {
+                    return Err(invalid(format!("unknown closing code {c:?}")));
+                }
+            }
+            if let Some((_, role)) = i.links.iter().find(|(_, r)| !LINK_ROLES.contains(&r.as_str())) {
+                return Err(invalid(format!("unknown role {role:?}")));
+            }
+        }
+        let now = ts(now_unix());
+        let tx = self.conn.transaction()?;
+        let mut added = 0;
+        for i in incidents {
+            let id = i.id.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            let code = i.closing_code.as_deref().and_then(|c| codes.get(c)).map(|c| c.code.clone());
+            let n = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO incidents (id, reference, incident_type, offence_category, place, postcode,
+                        team, occurred_at, recorded_at, closing_code, assigned_to, updated_at, coded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?
+                .execute(params![
+                    id,
+                    i.reference.trim(),
+                    i.incident_type.trim(),
+                    i.offence_category,
+                    i.place,
+                    i.postcode,
+                    i.team,
+                    ts(i.occurred_at),
+                    ts(i.recorded_at),
+                    code,
+                    i.assigned_to,
+                    now,
+                    code.as_ref().map(|_| ts(i.recorded_at)),
+                ])?;
+            if n == 0 {
+                continue;
+            }
+            added += 1;
+            for (nominal, role) in &i.links {
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO incident_links (incident_id, nominal_id, role) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![id, nominal, role])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Demo mode: `n` synthetic incidents from `bluelamp_demo::incidents`, linking the nominals
+    /// already in the store (or, in a store without nominals, synthetic people who then have no
+    /// names), assigned to the store's officer. Idempotent: the references are deterministic in
+    /// `(nominals, n, seed, now)` and existing ones are skipped. Returns how many were added.
+    pub fn seed_demo_incidents(&mut self, n: usize, seed: u64, now: i64) -> CwResult<usize> {
+        let mut people: Vec<bluelamp_demo::Person> = self
+            .conn
+            .prepare("SELECT id, given_name, surname, date_of_birth, sex FROM nominals ORDER BY id LIMIT 5000")?
+            .query_map([], |r| {
+                Ok(bluelamp_demo::Person {
+                    id: r.get(0)?,
+                    given_name: r.get(1)?,
+                    surname: r.get(2)?,
+                    date_of_birth: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                    sex: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                    aliases: Vec::new(),
+                    address: String::new(),
+                    postcode: String::new(),
+                    legacy: false,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if people.is_empty() {
+            people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
+        }
+        let officer = self.officer_id()?;
+        let list: Vec<NewIncident> = bluelamp_demo::incidents(&people, n, seed, now)
+            .into_iter()
+            .map(|d| NewIncident {
+                id: None,
+                offence_category: Some(d.category.clone()),
+                incident_type: d.category,
+                reference: d.reference,
+                place: Some(d.place).filter(|s| !s.is_empty()),
+                postcode: Some(d.postcode).filter(|s| !s.is_empty()),
+                team: Some(d.team),
+                occurred_at: d.occurred_unix,
+                recorded_at: d.reported_unix,
+                assigned_to: Some(officer.clone()),
+                closing_code: None,
+                links: d.links.into_iter().map(|l| (l.person_id, l.role)).collect(),
+            })
+            .collect();
+        self.import_incidents(&list)
+    }
+
+    /// The officer's incidents, newest first, with linked people (names from the nominal cache).
+    pub fn list_incidents(&self) -> CwResult<Vec<IncidentSummary>> {
+        Ok(load_incidents(&self.conn, None)?.into_iter().map(|r| r.summary).collect())
+    }
+
+    /// One incident with its forms, tasks, referral decisions and the closing-code gate.
+    pub fn get_incident(&self, incident_id: &str) -> CwResult<IncidentDetail> {
+        let row = incident_row(&self.conn, incident_id)?;
+        let state = load_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
+        let gate = gate_of(&row, &state)?;
+        let forms = incident_forms(&self.conn, incident_id)?.into_iter().map(|f| f.info).collect();
+        let tasks = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE incident_id = ?1 ORDER BY created_at, id"
+            ))?
+            .query_map([incident_id], read_task)?
+            .collect::<rusqlite::Result<_>>()?;
+        let referrals = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
+            ))?
+            .query_map([incident_id], read_referral)?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(IncidentDetail { summary: row.summary, forms, tasks, referrals, gate })
+    }
+
+    /// The closing-code gate on the incident's current state.
+    pub fn incident_gate(&self, incident_id: &str) -> CwResult<GateStatus> {
+        let row = incident_row(&self.conn, incident_id)?;
+        let state = load_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
+        gate_of(&row, &state)
+    }
+
+    // ---- forms ----
+
+    /// Starts a draft of `pack_id` on an open incident and returns its id (UUIDv7). If the
+    /// incident already has a draft of that pack, that draft's id is returned (resume).
+    pub fn start_form(&mut self, actor: &Actor, incident_id: &str, pack_id: &str) -> CwResult<String> {
+        let pack = catalog()?.pack(pack_id).ok_or_else(|| CaseworkError::NotFound(format!("form pack {pack_id}")))?;
+        let inc = incident_row(&self.conn, incident_id)?;
+        if inc.summary.status == IncidentStatus::Finalised {
+            return Err(CaseworkError::Finalised);
+        }
+        let existing: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM forms WHERE incident_id = ?1 AND pack_id = ?2 AND status = 'draft' AND amends_id IS NULL
+                 ORDER BY created_at LIMIT 1",
+                params![incident_id, pack_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = ts(now_unix());
+        let first = pack.sections.first().map(|s| s.id.clone());
+        let event = AuditEvent::new(AuditAction::Collection, format!("form:{id}")).detail(json!({
+            "incident_id": incident_id, "pack_id": pack.id, "pack_version": pack.version, "status": "draft",
+        }));
+        self.user_write(actor, event, None, |tx| {
+            tx.execute(
+                "INSERT INTO forms (id, incident_id, pack_id, pack_version, status, answers, current_section,
+                    created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'draft', '{}', ?5, ?6, ?7, ?7)",
+                params![id, incident_id, pack.id, pack.version, first, actor.officer_id, now],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Starts an amendment of a submitted, approved or returned form: a new draft with the same
+    /// answers and `amends_id` set. An open amendment of the same form is resumed.
+    pub fn amend_form(&mut self, actor: &Actor, form_id: &str) -> CwResult<String> {
+        let src = form_row(&self.conn, form_id)?;
+        if src.info.status == FormStatus::Draft {
+            return Err(invalid("a draft can be changed directly: there is nothing to amend"));
+        }
+        let existing: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM forms WHERE amends_id = ?1 AND status = 'draft' ORDER BY created_at LIMIT 1",
+                [form_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = ts(now_unix());
+        let answers = Value::Object(src.answers.clone()).to_string();
+        let first = catalog()?.pack(&src.info.pack_id).and_then(|p| p.sections.first()).map(|s| s.id.clone());
+        let event = AuditEvent::new(AuditAction::Collection, format!("form:{id}")).detail(json!({
+            "incident_id": src.info.incident_id, "pack_id": src.info.pack_id, "status": "draft", "amends_id": form_id,
+        }));
+        self.user_write(actor, event, None, |tx| {
+            tx.execute(
+                "INSERT INTO forms (id, incident_id, pack_id, pack_version, status, answers, current_section,
+                    officer_grade, rationale, amends_id, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'draft', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                params![
+                    id,
+                    src.info.incident_id,
+                    src.info.pack_id,
+                    src.info.pack_version,
+                    answers,
+                    first,
+                    src.info.officer_grade.map(grade_str),
+                    src.info.rationale,
+                    form_id,
+                    actor.officer_id,
+                    now
+                ],
+            )?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Autosave of a draft: the whole answers object and the wizard page to reopen at, in one
+    /// small `UPDATE` (durable on return). Only the draft's author may save it; a submitted form
+    /// is refused with [`CaseworkError::NotEditable`].
+    pub fn save_draft(
+        &mut self,
+        actor: &Actor,
+        form_id: &str,
+        answers: &Value,
+        current_section: Option<&str>,
+    ) -> CwResult<()> {
+        if !answers.is_object() {
+            return Err(invalid("answers must be a JSON object"));
+        }
+        let text = answers.to_string();
+        if text.len() > MAX_ANSWERS_BYTES {
+            return Err(invalid("the answers are too large"));
+        }
+        let (pack_id, status, author): (String, String, String) = self
+            .conn
+            .prepare_cached("SELECT pack_id, status, created_by FROM forms WHERE id = ?1")?
+            .query_row([form_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?
+            .ok_or_else(|| CaseworkError::NotFound(format!("form {form_id}")))?;
+        if status != "draft" {
+            return Err(CaseworkError::NotEditable);
+        }
+        if author != actor.officer_id {
+            return Err(invalid("only the officer who started this draft can change it"));
+        }
+        if let (Some(sec), Some(pack)) = (current_section, catalog()?.pack(&pack_id)) {
+            if !pack.sections.iter().any(|s| s.id == sec) {
+                return Err(invalid(format!("the form has no section {sec:?}")));
+            }
+        }
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE forms SET answers = ?2, current_section = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'draft'",
+            )?
+            .execute(params![form_id, text, current_section, ts(now_unix())])?;
+        if n == 0 {
+            return Err(CaseworkError::NotEditable);
+        }
+        Ok(())
+    }
+
+    /// A form with its answers and the section to resume at.
+    pub fn get_form(&self, form_id: &str) -> CwResult<FormDetail> {
+        let row = form_row(&self.conn, form_id)?;
+        Ok(FormDetail { info: row.info, answers: Value::Object(row.answers) })
+    }
+
+    /// Submits a draft. The engine checks the answers (against the incident's linked people) and,
+    /// for risk packs, the officer's own grade and rationale (from the arguments, else from the
+    /// draft's `_officer_grade` / `_rationale` keys). Rejected: every issue, nothing written.
+    /// Accepted: in one transaction the form becomes submitted (immutable), the generated tasks
+    /// are inserted (supervisor review; MARAC + IDVA for High or a MARAC criterion; Concern for a
+    /// Child for linked children), `form.submit/1` is queued and the collection is logged.
+    pub fn submit_form(
+        &mut self,
+        actor: &Actor,
+        form_id: &str,
+        officer_grade: Option<Grade>,
+        rationale: Option<&str>,
+    ) -> CwResult<SubmitOutcome> {
+        let cat = catalog()?;
+        let row = form_row(&self.conn, form_id)?;
+        if row.info.status != FormStatus::Draft {
+            return Ok(SubmitOutcome::Rejected {
+                issues: vec![bluelamp_forms::SubmitIssue::NotEditable { status: row.info.status }],
+            });
+        }
+        let pack = cat
+            .pack(&row.info.pack_id)
+            .ok_or_else(|| CaseworkError::NotFound(format!("form pack {}", row.info.pack_id)))?;
+        let inc = incident_row(&self.conn, &row.info.incident_id)?;
+        let mut record = record_of(&row, None);
+        record.officer_grade = officer_grade.or_else(|| grade_from_answers(&row.answers));
+        let draft_rationale = row.answers.get(DRAFT_RATIONALE_KEY).and_then(Value::as_str);
+        record.rationale = opt_text("rationale", rationale.or(draft_rationale))?;
+        let now = now_unix();
+        let linked: Vec<String> = inc.summary.links.iter().map(|l| l.nominal_id.clone()).collect();
+        let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(now) };
+        let submitted = match submit(&record, pack, &ctx, now) {
+            Ok(r) => r,
+            Err(rej) => return Ok(SubmitOutcome::Rejected { issues: rej.0 }),
+        };
+        let suggestion = if pack.kind == PackKind::RiskAssessment || pack.grading.is_some() {
+            let h = history(&self.conn, &inc, &submitted.answers)?;
+            Some(suggest_grade(pack, &submitted.answers, &h, inc.occurred, &cat.config.grading))
+        } else {
+            None
+        };
+        let children = inc.summary.links.iter().filter(|l| l.role == "child").count();
+        let generated: Vec<Task> = generated_tasks(pack, &submitted, suggestion.as_ref(), children, now, &cat.config);
+        // A referral task already open on the incident (an earlier submission) is not repeated.
+        let open_kinds: HashSet<String> = self
+            .conn
+            .prepare_cached("SELECT kind FROM tasks WHERE incident_id = ?1 AND status = 'open'")?
+            .query_map([&inc.summary.id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let created = ts(now);
+        let tasks: Vec<TaskInfo> = generated
+            .iter()
+            .filter(|t| t.kind == TaskKind::SupervisorReview || !open_kinds.contains(task_kind_str(t.kind)))
+            .map(|t| TaskInfo {
+                id: uuid::Uuid::now_v7().to_string(),
+                incident_id: Some(inc.summary.id.clone()),
+                source_form_id: Some(form_id.to_string()),
+                kind: task_kind_str(t.kind).to_string(),
+                title: t.label.clone(),
+                owner: (t.kind != TaskKind::SupervisorReview).then(|| actor.officer_id.clone()),
+                due_at: Some(ts(t.due_at)),
+                status: "open".into(),
+                created_at: created.clone(),
+            })
+            .collect();
+        let answers_text = Value::Object(submitted.answers.clone()).to_string();
+        let payload = json!({
+            "form": {
+                "id": form_id,
+                "incident_id": inc.summary.id,
+                "incident_reference": inc.summary.reference,
+                "pack_id": pack.id,
+                "pack_version": pack.version,
+                "author": row.info.created_by,
+                "answers": submitted.answers,
+                "officer_grade": submitted.officer_grade,
+                "rationale": submitted.rationale,
+                "amends_id": row.info.amends_id,
+                "submitted_at": created,
+            },
+            "suggestion": suggestion,
+            "tasks": generated.iter().map(|t| json!({
+                "kind": t.kind, "label": t.label, "reason": t.reason, "due_at": ts(t.due_at),
+            })).collect::<Vec<_>>(),
+        });
+        let event = AuditEvent::new(AuditAction::Collection, format!("form:{form_id}")).detail(json!({
+            "incident_id": inc.summary.id,
+            "pack_id": pack.id,
+            "pack_version": pack.version,
+            "status": "submitted",
+            "officer_grade": submitted.officer_grade,
+            "suggested_grade": suggestion.as_ref().map(|s| s.suggested),
+            "amends_id": row.info.amends_id,
+            "tasks": tasks.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(),
+        }));
+        let mutation = OutboxMutation { name: "form.submit/1".into(), payload };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            let n = tx.execute(
+                "UPDATE forms SET status = 'submitted', answers = ?2, officer_grade = ?3, rationale = ?4,
+                    submitted_at = ?5, updated_at = ?5
+                 WHERE id = ?1 AND status = 'draft'",
+                params![form_id, answers_text, submitted.officer_grade.map(grade_str), submitted.rationale, created],
+            )?;
+            if n != 1 {
+                return Err(StoreError::Invalid("the form was submitted meanwhile".into()));
+            }
+            for t in &tasks {
+                insert_task(tx, t)?;
+            }
+            if let Some(prev) = &row.info.amends_id {
+                // The amended form's review is no longer needed: this one is reviewed instead.
+                tx.execute(
+                    "UPDATE tasks SET status = 'cancelled' WHERE source_form_id = ?1 AND kind = 'supervisor_review'
+                       AND status = 'open'",
+                    [prev],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(SubmitOutcome::Submitted(Submitted { form_id: form_id.to_string(), suggestion, tasks }))
+    }
+
+    /// Supervisor review of a submitted form by `actor` (role checks are the app's): approve, or
+    /// return with comments (the officer then amends it). The form's review task is closed.
+    pub fn review_form(
+        &mut self,
+        actor: &Actor,
+        form_id: &str,
+        decision: ReviewDecision,
+        comments: Option<&str>,
+    ) -> CwResult<FormInfo> {
+        let row = form_row(&self.conn, form_id)?;
+        let comments = opt_text("comments", comments)?;
+        let now = now_unix();
+        let reviewed = review(&record_of(&row, None), &actor.officer_id, decision, comments.as_deref(), now)?;
+        let at = ts(now);
+        let decision_str = match decision {
+            ReviewDecision::Approve => "approve",
+            ReviewDecision::Return => "return",
+        };
+        let new_status = status_str(reviewed.status);
+        let event = AuditEvent::new(AuditAction::Alteration, format!("form:{form_id}")).detail(json!({
+            "incident_id": row.info.incident_id, "review": decision_str, "status": new_status,
+        }));
+        let mutation = OutboxMutation {
+            name: "form.review/1".into(),
+            payload: json!({
+                "form_id": form_id, "reviewer": actor.officer_id, "decision": decision_str,
+                "comments": comments, "at": at, "status": new_status,
+            }),
+        };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            let n = tx.execute(
+                "UPDATE forms SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'submitted'",
+                params![form_id, new_status, at],
+            )?;
+            if n != 1 {
+                return Err(StoreError::Invalid("the form was reviewed meanwhile".into()));
+            }
+            tx.execute(
+                "INSERT INTO form_reviews (id, form_id, reviewer, decision, comments, reviewed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![uuid::Uuid::now_v7().to_string(), form_id, actor.officer_id, decision_str, comments, at],
+            )?;
+            tx.execute(
+                "UPDATE tasks SET status = 'done' WHERE source_form_id = ?1 AND kind = 'supervisor_review'
+                   AND status = 'open'",
+                [form_id],
+            )?;
+            Ok(())
+        })?;
+        Ok(form_row(&self.conn, form_id)?.info)
+    }
+
+    // ---- referral decisions ----
+
+    /// Records a Victims' Code referral decision for a victim of the incident: referred (with a
+    /// destination), declined (in the victim's words) or deferred (with a reason; creates a
+    /// follow-up task). One transaction with `referral.decision/1` and the access-log entry. A
+    /// second active referral of the same victim to the same destination on the incident is
+    /// refused ([`CaseworkError::DuplicateReferral`]).
+    pub fn record_referral_decision(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        victim_id: &str,
+        decision: &ReferralDecisionInput,
+    ) -> CwResult<ReferralDecisionInfo> {
+        let inc = incident_row(&self.conn, incident_id)?;
+        let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
+        let victim_id = victim_id.trim();
+        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) {
+            return Err(invalid(format!("{victim_id} is not a victim linked to this incident")));
+        }
+        let destination = opt_text("destination", decision.destination.as_deref())?.map(|d| d.to_ascii_lowercase());
+        let words = opt_text("victim's words", decision.in_their_words.as_deref())?;
+        let reason = opt_text("reason", decision.reason.as_deref())?;
+        let now = now_unix();
+        let mut follow_up = None;
+        match decision.outcome {
+            ReferralOutcome::Referred if destination.is_none() => {
+                return Err(invalid("choose where the victim was referred"))
+            }
+            ReferralOutcome::Declined if words.is_none() => {
+                return Err(invalid("record why the victim declined, in their own words"))
+            }
+            ReferralOutcome::Deferred => {
+                if reason.is_none() {
+                    return Err(invalid("record why it is not safe to ask the victim now"));
+                }
+                let due = match decision.follow_up_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    Some(d) => {
+                        let days = bluelamp_forms::time::parse_date(d)
+                            .ok_or_else(|| invalid(format!("{d:?} is not a date (YYYY-MM-DD)")))?;
+                        // End of that day.
+                        let end = days.saturating_mul(86_400).saturating_add(86_399);
+                        if end < now {
+                            return Err(invalid("the follow-up date is in the past"));
+                        }
+                        end
+                    }
+                    None => now + DEFERRAL_FOLLOW_UP_DAYS * 86_400,
+                };
+                follow_up = Some(due);
+            }
+            _ => {}
+        }
+        let services: Vec<String> = decision
+            .services_offered
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .take(100)
+            .collect();
+        let details = json!({
+            "consent_given": decision.consent_given,
+            "in_their_words": words,
+            "reason": reason,
+            "follow_up_due": follow_up.map(ts),
+            "services_offered": services,
+        });
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = ts(now);
+        let info = ReferralDecisionInfo {
+            id: id.clone(),
+            incident_id: incident_id.to_string(),
+            victim_id: victim_id.to_string(),
+            outcome: decision.outcome,
+            destination: if decision.outcome == ReferralOutcome::Referred { destination.clone() } else { None },
+            details,
+            status: "active".into(),
+            decided_at: at.clone(),
+            decided_by: actor.officer_id.clone(),
+        };
+        let task = follow_up.map(|due| TaskInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: Some(incident_id.to_string()),
+            source_form_id: None,
+            kind: TASK_REFERRAL_FOLLOW_UP.into(),
+            title: format!("Ask {victim_id} again about a victim referral when it is safe"),
+            owner: Some(actor.officer_id.clone()),
+            due_at: Some(ts(due)),
+            status: "open".into(),
+            created_at: at.clone(),
+        });
+        let event = AuditEvent::new(AuditAction::Collection, format!("referral:{id}")).detail(json!({
+            "incident_id": incident_id, "victim_id": victim_id, "outcome": decision.outcome,
+            "destination": info.destination,
+        }));
+        let mutation = OutboxMutation {
+            name: "referral.decision/1".into(),
+            payload: json!({ "decision": info, "follow_up_task": task }),
+        };
+        let res = self.user_write(actor, event, Some(mutation), |tx| {
+            tx.execute(
+                &format!("INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![
+                    info.id,
+                    info.incident_id,
+                    info.victim_id,
+                    info.outcome.as_str(),
+                    info.destination,
+                    info.details.to_string(),
+                    info.status,
+                    info.decided_at,
+                    info.decided_by
+                ],
+            )?;
+            if let Some(t) = &task {
+                insert_task(tx, t)?;
+            }
+            Ok(())
+        });
+        match res {
+            Ok(()) => Ok(info),
+            Err(e) if is_unique_violation(&e, "referrals") => Err(CaseworkError::DuplicateReferral {
+                victim_id: victim_id.to_string(),
+                destination: destination.unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    // ---- closing ----
+
+    /// Sets (or, with `None`, clears) the closing code of an open incident.
+    pub fn set_closing_code(&mut self, actor: &Actor, incident_id: &str, code: Option<&str>) -> CwResult<()> {
+        let codes = &catalog()?.codes;
+        let inc = incident_row(&self.conn, incident_id)?;
+        if inc.summary.status == IncidentStatus::Finalised {
+            return Err(CaseworkError::Finalised);
+        }
+        let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => Some(
+                codes.get(c).ok_or_else(|| invalid(format!("unknown closing code {c:?}: choose one from the list")))?,
+            ),
+            None => None,
+        };
+        let new = code.map(|c| c.code.clone());
+        let at = ts(now_unix());
+        let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
+            .detail(json!({ "closing_code": new, "previous": inc.summary.closing_code }));
+        let mutation = OutboxMutation {
+            name: "incident.closing_code/1".into(),
+            payload: json!({ "incident_id": incident_id, "closing_code": new, "at": at }),
+        };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            tx.execute(
+                "UPDATE incidents SET closing_code = ?2, coded_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
+                    updated_at = ?3, version = version + 1
+                 WHERE id = ?1 AND status = 'open'",
+                params![incident_id, new, at],
+            )?;
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    /// Finalises the incident if the closing-code gate passes on its real state (checked inside
+    /// the writing transaction). Refused: [`CaseworkError::Refused`] with every missing item,
+    /// nothing changed, and the refused attempt logged (`denied`).
+    pub fn finalise_incident(&mut self, actor: &Actor, incident_id: &str) -> CwResult<()> {
+        let inc = incident_row(&self.conn, incident_id)?;
+        if inc.summary.status == IncidentStatus::Finalised {
+            return Err(CaseworkError::Finalised);
+        }
+        let at = ts(now_unix());
+        let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
+            .detail(json!({ "finalised": true, "closing_code": inc.summary.closing_code }));
+        let mutation = OutboxMutation {
+            name: "incident.finalise/1".into(),
+            payload: json!({ "incident_id": incident_id, "closing_code": inc.summary.closing_code, "finalised_at": at }),
+        };
+        let mut refused: Option<Vec<MissingItem>> = None;
+        let res = self.user_write(actor, event, Some(mutation), |tx| {
+            let row = incident_row(tx, incident_id).map_err(to_store)?;
+            let state = load_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
+            let codes = &catalog().map_err(to_store)?.codes;
+            let selected: Vec<&str> = row.summary.closing_code.iter().map(String::as_str).collect();
+            if let Err(missing) = check_closure(codes, &selected, &state) {
+                refused = Some(missing);
+                return Err(StoreError::Invalid("refused by the closing-code gate".into()));
+            }
+            let n = tx.execute(
+                "UPDATE incidents SET status = 'finalised', finalised_at = ?2, updated_at = ?2, version = version + 1
+                 WHERE id = ?1 AND status = 'open'",
+                params![incident_id, at],
+            )?;
+            if n != 1 {
+                return Err(StoreError::Invalid("the incident was finalised meanwhile".into()));
+            }
+            Ok(())
+        });
+        match (res, refused) {
+            (Ok(()), _) => Ok(()),
+            (Err(_), Some(missing)) => {
+                let kinds: Vec<_> = missing.iter().map(|m| m.kind).collect();
+                let denied = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
+                    .outcome(AuditOutcome::Denied)
+                    .detail(
+                        json!({ "finalise": "refused", "closing_code": inc.summary.closing_code, "missing": kinds }),
+                    );
+                self.audit(actor, denied)?;
+                Err(CaseworkError::Refused { missing })
+            }
+            (Err(e), None) => Err(e.into()),
+        }
+    }
+
+    // ---- supervisor queue ----
+
+    /// The supervisor queue at `now` over every incident in the store: incidents with a missing,
+    /// overdue or unreviewed safeguarding item, by risk then age, counts per team, and the daily
+    /// review list (deadlines from the built-in config).
+    pub fn supervisor_queue(&self, now: i64) -> CwResult<SupervisorQueue> {
+        let cat = catalog()?;
+        let rows = load_incidents(&self.conn, None)?;
+        let refs: Vec<&IncidentRow> = rows.iter().collect();
+        let mut states = load_states(&self.conn, &refs)?;
+        let incidents: Vec<QueueIncident> = rows
+            .iter()
+            .map(|r| {
+                let s = &r.summary;
+                let mut codes: Vec<String> = Vec::new();
+                if let Some(c) = classification_code(&s.incident_type) {
+                    codes.push(c.to_string());
+                }
+                if let Some(c) = &s.closing_code {
+                    if !codes.iter().any(|x| x.eq_ignore_ascii_case(c)) {
+                        codes.push(c.clone());
+                    }
+                }
+                QueueIncident {
+                    id: s.id.clone(),
+                    team: s.team.clone().unwrap_or_else(|| "Unassigned".into()),
+                    occurred_at: r.occurred,
+                    codes,
+                    coded_at: r.coded_at.as_deref().and_then(unix_of),
+                    closed_at: r.finalised_at.as_deref().and_then(unix_of),
+                    state: states.remove(&s.id).unwrap_or_default(),
+                }
+            })
+            .collect();
+        Ok(build_queue(&incidents, &cat.codes, &cat.config, now))
+    }
+
+    /// Open tasks of the store, soonest due first.
+    pub fn open_tasks(&self) -> CwResult<Vec<TaskInfo>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks WHERE status = 'open' ORDER BY due_at IS NULL, due_at, id"
+            ))?
+            .query_map([], read_task)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn to_store(e: CaseworkError) -> StoreError {
+    match e {
+        CaseworkError::Store(s) => s,
+        other => StoreError::Invalid(other.to_string()),
+    }
+}
+
+/// Answers that pass validation for `pack`: every visible question answered (`positive`: yes /
+/// often / first option; otherwise no / never), person questions with `people[0]` (victim) and
+/// `people[1]` (perpetrator) or any linked person. For demos, tests and the simulated shift.
+pub fn sample_answers(pack: &FormPack, people: &[String], positive: bool) -> Value {
+    use bluelamp_forms::QuestionType as T;
+    fn value(q: &bluelamp_forms::Question, people: &[String], positive: bool, idx: usize) -> Value {
+        let person = people.get(idx.min(people.len().saturating_sub(1))).cloned().unwrap_or_default();
+        match q.qtype {
+            T::YesNo => json!(if positive { "yes" } else { "no" }),
+            T::Frequency => json!(if positive { "often" } else { "never" }),
+            T::SingleChoice => json!(q.options.first().map(|o| o.id.clone()).unwrap_or_default()),
+            T::MultiChoice => {
+                let o = if positive {
+                    q.options.iter().find(|o| o.positive.unwrap_or(true))
+                } else {
+                    q.options.iter().find(|o| o.positive == Some(false))
+                }
+                .or(q.options.first());
+                json!([o.map(|o| o.id.clone()).unwrap_or_default()])
+            }
+            T::Text => json!("Recorded."),
+            T::Date => json!("2024-01-15"),
+            T::Datetime => json!("2024-01-15T10:00Z"),
+            T::Number => json!(q.min.unwrap_or(1.0).max(q.max.map_or(1.0, |m| m.min(1.0)))),
+            T::Person => json!(person),
+            T::Group => {
+                let item: serde_json::Map<String, Value> =
+                    q.fields.iter().map(|f| (f.id.clone(), value(f, people, positive, idx))).collect();
+                json!([item])
+            }
+        }
+    }
+    let mut out = serde_json::Map::new();
+    for s in &pack.sections {
+        for q in &s.questions {
+            let idx = match q.id.as_str() {
+                "perpetrator" | "suspected" => 1,
+                _ => 0,
+            };
+            out.insert(q.id.clone(), value(q, people, positive, idx));
+        }
+    }
+    // The positive branch may reveal follow-up sections; fill them too (already done: every
+    // question of every section is answered, and hidden ones are ignored by validation).
+    Value::Object(out)
+}

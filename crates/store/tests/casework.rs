@@ -1,0 +1,527 @@
+//! Casework over a real (encrypted) store: drafts, submission, gates, referrals, queue.
+
+use bluelamp_forms::{MissingKind, QueueRisk, SubmitIssue};
+use bluelamp_protocol::casework::{
+    FormStatus, Grade, IncidentStatus, ReferralDecisionInput, ReferralOutcome, ReviewDecision, SubmitOutcome, Submitted,
+};
+use bluelamp_protocol::Source;
+use bluelamp_store::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
+use bluelamp_store::{Actor, KdfParams, NominalRecord, Store};
+use serde_json::{json, Value};
+
+const DASH: &str = "dash-style-da-risk";
+const PLAN: &str = "da-safeguarding-plan";
+const CARE: &str = "concern-for-child-care-plan";
+
+fn new_store(dir: &tempfile::TempDir) -> (Store, Actor) {
+    let store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    (store, actor)
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn snapshot(store: &Store) -> [i64; 4] {
+    [
+        count(store, "SELECT count(*) FROM outbox"),
+        count(store, "SELECT count(*) FROM audit"),
+        count(store, "SELECT count(*) FROM tasks"),
+        count(store, "SELECT count(*) FROM forms WHERE status <> 'draft'"),
+    ]
+}
+
+fn incident(reference: &str, kind: &str, code: Option<&str>, age_h: i64, links: &[(&str, &str)]) -> NewIncident {
+    let t = now_unix() - age_h * 3600;
+    NewIncident {
+        id: None,
+        reference: reference.into(),
+        incident_type: kind.into(),
+        offence_category: Some(kind.into()),
+        place: Some("1 High Street".into()),
+        postcode: None,
+        team: Some("Maidstone Response 2".into()),
+        occurred_at: t,
+        recorded_at: t + 600,
+        assigned_to: Some("PC1".into()),
+        closing_code: code.map(str::to_string),
+        links: links.iter().map(|(n, r)| (n.to_string(), r.to_string())).collect(),
+    }
+}
+
+fn add(store: &mut Store, inc: NewIncident) -> String {
+    let reference = inc.reference.clone();
+    assert_eq!(store.import_incidents(&[inc]).unwrap(), 1);
+    store.list_incidents().unwrap().into_iter().find(|i| i.reference == reference).unwrap().id
+}
+
+fn da(store: &mut Store, reference: &str, age_h: i64) -> String {
+    add(
+        store,
+        incident(
+            reference,
+            "domestic_abuse",
+            Some("DA"),
+            age_h,
+            &[("V1", "victim"), ("S1", "suspect"), ("C1", "child")],
+        ),
+    )
+}
+
+/// DASH answers with exactly 14 plain "yes" (no follow-up sections opened).
+fn dash_14_yes() -> Value {
+    let pack = catalog().unwrap().pack(DASH).unwrap();
+    let mut a = sample_answers(pack, &["V1".into(), "S1".into()], false);
+    let m = a.as_object_mut().unwrap();
+    for q in [1, 2, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17] {
+        m.insert(format!("q{q}"), json!("yes"));
+    }
+    for q in ["q3", "q21", "q24", "q27"] {
+        m.insert(q.into(), json!({"declined": true}));
+    }
+    a
+}
+
+fn fill(store: &mut Store, actor: &Actor, inc: &str, pack_id: &str, answers: Value) -> String {
+    let id = store.start_form(actor, inc, pack_id).unwrap();
+    store.save_draft(actor, &id, &answers, None).unwrap();
+    id
+}
+
+fn submitted(out: SubmitOutcome) -> Submitted {
+    match out {
+        SubmitOutcome::Submitted(s) => s,
+        SubmitOutcome::Rejected { issues } => panic!("rejected: {issues:#?}"),
+    }
+}
+
+fn submit_risk(store: &mut Store, actor: &Actor, inc: &str, grade: Grade) -> Submitted {
+    let id = fill(store, actor, inc, DASH, dash_14_yes());
+    submitted(store.submit_form(actor, &id, Some(grade), Some("Victim is terrified; escalating")).unwrap())
+}
+
+fn submit_plain(store: &mut Store, actor: &Actor, inc: &str, pack_id: &str, people: &[&str]) -> Submitted {
+    let pack = catalog().unwrap().pack(pack_id).unwrap();
+    let people: Vec<String> = people.iter().map(|s| s.to_string()).collect();
+    let id = fill(store, actor, inc, pack_id, sample_answers(pack, &people, false));
+    submitted(store.submit_form(actor, &id, None, None).unwrap())
+}
+
+fn referred(dest: &str) -> ReferralDecisionInput {
+    ReferralDecisionInput {
+        outcome: ReferralOutcome::Referred,
+        destination: Some(dest.into()),
+        consent_given: Some(true),
+        in_their_words: None,
+        reason: None,
+        follow_up_due: None,
+        services_offered: vec![],
+    }
+}
+
+fn missing_kinds(e: CaseworkError) -> Vec<(MissingKind, Option<String>)> {
+    match e {
+        CaseworkError::Refused { missing } => {
+            assert!(missing.iter().all(|m| !m.label.trim().is_empty()));
+            missing.into_iter().map(|m| (m.kind, m.victim_id)).collect()
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[test]
+fn autosave_then_reopen_resumes_at_the_same_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let before = snapshot(&store);
+    let id = store.start_form(&actor, &inc, DASH).unwrap();
+    // Starting again resumes the same draft.
+    assert_eq!(store.start_form(&actor, &inc, DASH).unwrap(), id);
+    let answers = json!({"victim": "V1", "q1": "yes", "q2": {"value": "no", "note": "n"}});
+    for i in 0..20 {
+        let mut a = answers.clone();
+        a["q3"] = json!(["children"]);
+        a["_n"] = json!(i);
+        store.save_draft(&actor, &id, &a, Some("history")).unwrap();
+    }
+    drop(store);
+    let store = Store::open(&path, "pw").unwrap();
+    let f = store.get_form(&id).unwrap();
+    assert_eq!(f.info.current_section.as_deref(), Some("history"));
+    assert_eq!(f.info.status, FormStatus::Draft);
+    assert_eq!(f.answers["q2"]["note"], "n");
+    assert_eq!(f.answers["_n"], 19);
+    // Drafts stay local: one collection entry for the draft, no outbox row, whatever the saves.
+    let after = snapshot(&store);
+    assert_eq!(after[0], before[0], "drafts are not queued");
+    assert_eq!(after[1], before[1] + 1, "one access-log entry for starting the draft");
+}
+
+#[test]
+fn save_draft_rejects_bad_input_and_other_authors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let id = store.start_form(&actor, &inc, DASH).unwrap();
+    assert!(matches!(store.save_draft(&actor, &id, &json!([1]), None), Err(CaseworkError::Invalid(_))));
+    assert!(matches!(store.save_draft(&actor, &id, &json!({}), Some("nope")), Err(CaseworkError::Invalid(_))));
+    assert!(matches!(store.save_draft(&actor, "missing", &json!({}), None), Err(CaseworkError::NotFound(_))));
+    let other = Actor { officer_id: "PC2".into(), ..actor.clone() };
+    assert!(matches!(store.save_draft(&other, &id, &json!({}), None), Err(CaseworkError::Invalid(_))));
+}
+
+#[test]
+fn submit_writes_form_outbox_audit_and_tasks_together_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let id = fill(&mut store, &actor, &inc, DASH, dash_14_yes());
+    let before = snapshot(&store);
+
+    // Rejected: no grade, no rationale -> field-level issues, nothing written.
+    match store.submit_form(&actor, &id, None, None).unwrap() {
+        SubmitOutcome::Rejected { issues } => {
+            assert!(issues.contains(&SubmitIssue::MissingGrade));
+            assert!(issues.contains(&SubmitIssue::MissingRationale));
+        }
+        SubmitOutcome::Submitted(_) => panic!("submitted without a grade"),
+    }
+    assert_eq!(snapshot(&store), before);
+
+    // Missing answers are listed per field.
+    let empty = store.start_form(&actor, &inc, PLAN).unwrap();
+    match store.submit_form(&actor, &empty, None, None).unwrap() {
+        SubmitOutcome::Rejected { issues } => assert!(issues.iter().any(|i| matches!(i, SubmitIssue::Field(f)
+            if f.question_id == "victim" && f.kind == bluelamp_forms::IssueKind::Missing))),
+        SubmitOutcome::Submitted(_) => panic!("an empty plan was submitted"),
+    }
+
+    // A failure inside the transaction (task insert) leaves nothing behind.
+    let before = snapshot(&store);
+    store
+        .conn()
+        .execute_batch("CREATE TEMP TRIGGER t_fail BEFORE INSERT ON tasks BEGIN SELECT RAISE(ABORT, 'boom'); END;")
+        .unwrap();
+    assert!(store.submit_form(&actor, &id, Some(Grade::High), Some("r")).is_err());
+    assert_eq!(snapshot(&store), before);
+    assert_eq!(store.get_form(&id).unwrap().info.status, FormStatus::Draft);
+    store.conn().execute_batch("DROP TRIGGER t_fail;").unwrap();
+
+    let s = submitted(store.submit_form(&actor, &id, Some(Grade::High), Some("r")).unwrap());
+    let after = snapshot(&store);
+    assert_eq!(after[0], before[0] + 1, "one outbox row");
+    assert_eq!(after[1], before[1] + 1, "one access-log entry");
+    assert_eq!(after[2], before[2] + s.tasks.len() as i64);
+    assert_eq!(after[3], before[3] + 1);
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(name, "form.submit/1");
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["form"]["id"], id.as_str());
+    assert_eq!(payload["form"]["answers"]["q1"], "yes");
+    assert_eq!(payload["form"]["officer_grade"], "high");
+    let obj: String =
+        store.conn().query_row("SELECT object_ref FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(obj, format!("form:{id}"));
+    assert!(store.audit_verify().unwrap().is_ok());
+}
+
+#[test]
+fn fourteen_yes_graded_high_creates_marac_idva_and_child_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let s = submit_risk(&mut store, &actor, &inc, Grade::High);
+    let sug = s.suggestion.expect("risk packs have a suggestion");
+    assert_eq!(sug.yes_count, 14);
+    assert_eq!(sug.suggested, Grade::High);
+    let mut kinds: Vec<&str> = s.tasks.iter().map(|t| t.kind.as_str()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["concern_for_child", "idva_referral", "marac_referral", "supervisor_review"]);
+    let detail = store.get_incident(&inc).unwrap();
+    assert_eq!(detail.tasks.len(), 4);
+    assert!(detail.tasks.iter().all(|t| t.status == "open" && t.due_at.is_some()));
+
+    // Graded standard on a form with 13 yes and no linked children: no MARAC or IDVA (the
+    // answers still mention children, so the Concern-for-a-Child prompt stays).
+    let inc2 =
+        add(&mut store, incident("INC-2", "domestic_abuse", Some("DA"), 2, &[("V1", "victim"), ("S1", "suspect")]));
+    let mut a = dash_14_yes();
+    a["q17"] = json!("no");
+    let id = fill(&mut store, &actor, &inc2, DASH, a);
+    let s = submitted(store.submit_form(&actor, &id, Some(Grade::Standard), Some("r")).unwrap());
+    assert_eq!(s.tasks.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(), ["supervisor_review", "concern_for_child"]);
+}
+
+#[test]
+fn submitted_form_is_immutable_and_amendments_replace_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let s = submit_risk(&mut store, &actor, &inc, Grade::High);
+    let id = s.form_id;
+    let err = store.conn().execute("UPDATE forms SET answers = '{}' WHERE id = ?1", [&id]).unwrap_err();
+    assert!(err.to_string().contains("immutable"), "{err}");
+    assert!(matches!(store.save_draft(&actor, &id, &json!({}), None), Err(CaseworkError::NotEditable)));
+    assert!(matches!(
+        store.submit_form(&actor, &id, Some(Grade::High), Some("r")).unwrap(),
+        SubmitOutcome::Rejected { .. }
+    ));
+
+    // Supervisor returns it with comments; the officer amends and resubmits.
+    let sgt = Actor { officer_id: "SGT1".into(), ..actor.clone() };
+    assert!(matches!(
+        store.review_form(&sgt, &id, ReviewDecision::Return, None),
+        Err(CaseworkError::Review(bluelamp_forms::ReviewError::MissingComments))
+    ));
+    assert!(matches!(
+        store.review_form(&actor, &id, ReviewDecision::Approve, None),
+        Err(CaseworkError::Review(bluelamp_forms::ReviewError::SelfReview))
+    ));
+    let info = store.review_form(&sgt, &id, ReviewDecision::Return, Some("Say why High")).unwrap();
+    assert_eq!(info.status, FormStatus::Returned);
+    assert_eq!(info.reviews.len(), 1);
+    assert_eq!(info.reviews[0].comments.as_deref(), Some("Say why High"));
+
+    let am = store.amend_form(&actor, &id).unwrap();
+    assert_ne!(am, id);
+    assert_eq!(store.amend_form(&actor, &id).unwrap(), am, "an open amendment is resumed");
+    let f = store.get_form(&am).unwrap();
+    assert_eq!(f.info.amends_id.as_deref(), Some(id.as_str()));
+    assert_eq!(f.info.status, FormStatus::Draft);
+    assert_eq!(f.answers["q1"], "yes");
+    let mut a = f.answers.clone();
+    a["other_info"] = json!("Threats to kill since separation");
+    store.save_draft(&actor, &am, &a, Some("summary")).unwrap();
+    let s2 = submitted(store.submit_form(&actor, &am, Some(Grade::High), Some("Threats to kill")).unwrap());
+    // MARAC/IDVA are already open: not repeated; the new form gets its own review task.
+    let kinds: Vec<&str> = s2.tasks.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, ["supervisor_review"]);
+    assert_eq!(store.get_form(&id).unwrap().answers["q1"], "yes", "the original is unchanged");
+    let d = store.get_incident(&inc).unwrap();
+    let open_reviews = d.tasks.iter().filter(|t| t.kind == "supervisor_review" && t.status == "open").count();
+    assert_eq!(open_reviews, 1);
+    assert_eq!(d.forms.len(), 2);
+}
+
+#[test]
+fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let before = snapshot(&store);
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(
+        kinds,
+        [
+            (MissingKind::RiskAssessment, None),
+            (MissingKind::SafeguardingPlan, None),
+            (MissingKind::VictimReferralDecision, Some("C1".into())),
+            (MissingKind::VictimReferralDecision, Some("V1".into())),
+        ]
+    );
+    let after = snapshot(&store);
+    assert_eq!(after[0], before[0], "a refusal queues nothing");
+    assert_eq!(after[1], before[1] + 1, "the refused attempt is logged");
+    let outcome: String =
+        store.conn().query_row("SELECT outcome FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(outcome, "denied");
+    assert_eq!(store.get_incident(&inc).unwrap().summary.status, IncidentStatus::Open);
+
+    submit_risk(&mut store, &actor, &inc, Grade::High);
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds.len(), 3);
+    assert_eq!(kinds[0].0, MissingKind::SafeguardingPlan);
+
+    submit_plain(&mut store, &actor, &inc, PLAN, &["V1", "S1"]);
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert!(kinds.iter().all(|k| k.0 == MissingKind::VictimReferralDecision));
+    assert_eq!(kinds.len(), 2);
+
+    store.record_referral_decision(&actor, &inc, "V1", &referred("idva")).unwrap();
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.can_finalise);
+    assert_eq!(gate.missing.len(), 1);
+    assert_eq!(gate.missing[0].victim_id.as_deref(), Some("C1"));
+    let deferred = ReferralDecisionInput {
+        outcome: ReferralOutcome::Deferred,
+        destination: None,
+        consent_given: None,
+        in_their_words: None,
+        reason: Some("Suspect present".into()),
+        follow_up_due: None,
+        services_offered: vec![],
+    };
+    store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert!(d.gate.can_finalise, "{:?}", d.gate.missing);
+    assert!(d.tasks.iter().any(|t| t.kind == "referral_follow_up"));
+    store.finalise_incident(&actor, &inc).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert_eq!(d.summary.status, IncidentStatus::Finalised);
+    let last: String =
+        store.conn().query_row("SELECT mutation FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert_eq!(last, "incident.finalise/1");
+    assert!(matches!(store.finalise_incident(&actor, &inc), Err(CaseworkError::Finalised)));
+    assert!(matches!(store.set_closing_code(&actor, &inc, Some("ASB")), Err(CaseworkError::Finalised)));
+}
+
+#[test]
+fn no_code_or_unknown_code_cannot_be_finalised_and_codes_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, incident("INC-1", "theft", None, 2, &[("V1", "victim")]));
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds, [(MissingKind::NoClosingCode, None)]);
+    assert!(matches!(store.set_closing_code(&actor, &inc, Some("BOGUS")), Err(CaseworkError::Invalid(_))));
+    store.set_closing_code(&actor, &inc, Some("advice")).unwrap();
+    assert_eq!(store.get_incident(&inc).unwrap().summary.closing_code.as_deref(), Some("ADVICE"));
+    store.finalise_incident(&actor, &inc).unwrap();
+}
+
+#[test]
+fn concern_for_a_child_needs_a_submitted_care_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(
+        &mut store,
+        incident("INC-1", "concern_for_child", None, 3, &[("C2", "child"), ("R1", "reporting_person")]),
+    );
+    store.set_closing_code(&actor, &inc, Some("CFAC")).unwrap();
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds, [(MissingKind::CarePlan, None)]);
+    // A draft is not enough.
+    let pack = catalog().unwrap().pack(CARE).unwrap();
+    let draft = fill(&mut store, &actor, &inc, CARE, sample_answers(pack, &["C2".into(), "R1".into()], false));
+    let missing = match store.finalise_incident(&actor, &inc).unwrap_err() {
+        CaseworkError::Refused { missing } => missing,
+        e => panic!("{e:?}"),
+    };
+    assert_eq!(missing[0].form_id.as_deref(), Some(draft.as_str()));
+    submitted(store.submit_form(&actor, &draft, None, None).unwrap());
+    store.finalise_incident(&actor, &inc).unwrap();
+}
+
+#[test]
+fn duplicate_active_referral_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let before = snapshot(&store);
+    store.record_referral_decision(&actor, &inc, "V1", &referred("idva")).unwrap();
+    let err = store.record_referral_decision(&actor, &inc, "V1", &referred("IDVA")).unwrap_err();
+    assert!(matches!(&err, CaseworkError::DuplicateReferral { victim_id, destination }
+        if victim_id == "V1" && destination == "idva"));
+    assert!(err.to_string().contains("already has an active referral"));
+    let after = snapshot(&store);
+    assert_eq!(after[0], before[0] + 1, "only the first decision is queued");
+    assert_eq!(after[1], before[1] + 1);
+    // Another destination is fine; so is a decline recorded twice.
+    store.record_referral_decision(&actor, &inc, "V1", &referred("victim_service")).unwrap();
+    let declined = ReferralDecisionInput {
+        outcome: ReferralOutcome::Declined,
+        destination: None,
+        consent_given: None,
+        in_their_words: Some("I don't want anyone else involved".into()),
+        reason: None,
+        follow_up_due: None,
+        services_offered: vec!["national-helpline".into()],
+    };
+    store.record_referral_decision(&actor, &inc, "C1", &declined).unwrap();
+    // Field checks and victim checks.
+    let mut bad = declined.clone();
+    bad.in_their_words = Some("  ".into());
+    assert!(matches!(store.record_referral_decision(&actor, &inc, "C1", &bad), Err(CaseworkError::Invalid(_))));
+    assert!(matches!(
+        store.record_referral_decision(&actor, &inc, "S1", &referred("idva")),
+        Err(CaseworkError::Invalid(_))
+    ));
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(name, "referral.decision/1");
+    assert!(payload.contains("I don't want anyone else involved"));
+}
+
+#[test]
+fn queue_lists_incomplete_incidents_by_risk_then_age() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let sgt = Actor { officer_id: "SGT1".into(), ..actor.clone() };
+    let old_ungraded = da(&mut store, "INC-OLD", 30);
+    let new_ungraded = da(&mut store, "INC-NEW", 5);
+    let high = da(&mut store, "INC-HIGH", 1);
+    let medium = da(&mut store, "INC-MED", 40);
+    let done = da(&mut store, "INC-DONE", 50);
+    let theft = add(&mut store, incident("INC-THEFT", "theft", None, 60, &[("V9", "victim")]));
+    let untyped_da = add(&mut store, incident("INC-TYPE", "domestic_abuse", None, 70, &[("V8", "victim")]));
+
+    submit_risk(&mut store, &actor, &high, Grade::High);
+    submit_risk(&mut store, &actor, &medium, Grade::Medium);
+    // Complete, reviewed and finalised: not on the queue.
+    let r = submit_risk(&mut store, &actor, &done, Grade::Standard);
+    let p = submit_plain(&mut store, &actor, &done, PLAN, &["V1", "S1"]);
+    for f in [&r.form_id, &p.form_id] {
+        store.review_form(&sgt, f, ReviewDecision::Approve, None).unwrap();
+    }
+    for v in ["V1", "C1"] {
+        store.record_referral_decision(&actor, &done, v, &referred("victim_service")).unwrap();
+    }
+    store.finalise_incident(&actor, &done).unwrap();
+
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let order: Vec<&str> = q.items.iter().map(|i| i.incident_id.as_str()).collect();
+    assert_eq!(
+        order,
+        [high.as_str(), untyped_da.as_str(), old_ungraded.as_str(), new_ungraded.as_str(), medium.as_str()]
+    );
+    assert_eq!(q.items[0].risk, QueueRisk::High);
+    assert_eq!(q.items[4].risk, QueueRisk::Medium);
+    assert!(!order.contains(&done.as_str()) && !order.contains(&theft.as_str()));
+    // Older than 24 h without a risk assessment: overdue.
+    assert!(q.items.iter().find(|i| i.incident_id == old_ungraded).unwrap().is_overdue());
+    assert!(!q.items.iter().find(|i| i.incident_id == new_ungraded).unwrap().is_overdue());
+    let counts = &q.team_counts["Maidstone Response 2"];
+    assert_eq!(counts.incidents, 5);
+    assert_eq!(counts.unreviewed_forms, 2);
+    // Coded DA in the last 24 h (recorded recently), incomplete ones first.
+    assert!(q.daily_review.iter().any(|d| d.incident_id == high && !d.complete));
+}
+
+#[test]
+fn demo_incidents_are_seeded_once_with_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let rows: Vec<NominalRecord> = bluelamp_demo::people(200, bluelamp_demo::DEMO_SEED)
+        .into_iter()
+        .map(|p| NominalRecord {
+            id: p.id,
+            source: Source::Current,
+            given_name: p.given_name,
+            surname: p.surname,
+            date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        })
+        .collect();
+    store.upsert_nominals(&rows).unwrap();
+    let now = 1_780_000_000;
+    assert_eq!(store.seed_demo_incidents(30, 7, now).unwrap(), 30);
+    assert_eq!(store.seed_demo_incidents(30, 7, now).unwrap(), 0, "idempotent");
+    let list = store.list_incidents().unwrap();
+    assert_eq!(list.len(), 30);
+    assert!(list.iter().all(|i| i.assigned_to.as_deref() == Some("PC1") && uuid::Uuid::parse_str(&i.id).is_ok()));
+    assert!(list.iter().all(|i| !i.links.is_empty() && i.links.iter().all(|l| l.name.is_some())));
+    assert!(list.windows(2).all(|w| w[0].occurred_at >= w[1].occurred_at), "newest first");
+    let d = store.get_incident(&list[0].id).unwrap();
+    assert_eq!(d.summary, list[0]);
+    assert!(matches!(store.get_incident("nope"), Err(CaseworkError::NotFound(_))));
+}
