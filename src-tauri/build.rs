@@ -1,8 +1,23 @@
 // tauri.conf.json lives at the repository root (see ARCHITECTURE.md); capabilities stay here.
 // Every app command is listed so that tauri-build generates an `allow-<command>` permission for
 // it: a command not granted in capabilities/main.json cannot be called from the webview.
-const COMMANDS: &[&str] =
-    &["app_status", "lock_screen", "unlock", "lock", "search_nominals", "view_nominal", "audit_list"];
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "lock_screen",
+    "unlock",
+    "lock",
+    "search_nominals",
+    "view_nominal",
+    "audit_list",
+    "list_incidents",
+    "get_incident",
+    "start_form",
+    "get_form",
+    "save_draft",
+    "submit_form",
+    "set_closing_code",
+    "finalise_incident",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=../tauri.conf.json");

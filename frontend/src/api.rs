@@ -61,3 +61,40 @@ pub async fn view_nominal(req: &ViewNominalRequest) -> Result<NominalHit, ApiErr
 pub async fn audit_list(req: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
     invoke(cmd::AUDIT_LIST, req).await
 }
+
+use bluelamp_protocol::casework::{
+    FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, ListIncidentsRequest,
+    SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+};
+
+pub async fn list_incidents() -> Result<Vec<IncidentSummary>, ApiError> {
+    invoke(cmd::LIST_INCIDENTS, &ListIncidentsRequest {}).await
+}
+
+pub async fn get_incident(incident_id: &str) -> Result<IncidentDetail, ApiError> {
+    invoke(cmd::GET_INCIDENT, &IncidentRequest { incident_id: incident_id.into() }).await
+}
+
+pub async fn start_form(req: &StartFormRequest) -> Result<FormDetail, ApiError> {
+    invoke(cmd::START_FORM, req).await
+}
+
+pub async fn get_form(form_id: &str) -> Result<FormDetail, ApiError> {
+    invoke(cmd::GET_FORM, &FormRequest { form_id: form_id.into() }).await
+}
+
+pub async fn save_draft(req: &SaveDraftRequest) -> Result<(), ApiError> {
+    invoke(cmd::SAVE_DRAFT, req).await
+}
+
+pub async fn submit_form(req: &SubmitFormRequest) -> Result<SubmitOutcome, ApiError> {
+    invoke(cmd::SUBMIT_FORM, req).await
+}
+
+pub async fn set_closing_code(req: &SetClosingCodeRequest) -> Result<IncidentDetail, ApiError> {
+    invoke(cmd::SET_CLOSING_CODE, req).await
+}
+
+pub async fn finalise_incident(incident_id: &str) -> Result<FinaliseOutcome, ApiError> {
+    invoke(cmd::FINALISE_INCIDENT, &IncidentRequest { incident_id: incident_id.into() }).await
+}

@@ -6,6 +6,7 @@
 
 mod api;
 mod audit;
+mod cases;
 mod lock;
 mod search;
 
@@ -27,6 +28,7 @@ fn now_ms() -> f64 {
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
     Search,
+    Incidents,
     Audit,
 }
 
@@ -80,7 +82,7 @@ fn app() -> Html {
                         return;
                     }
                 }
-                if ticks % (STATUS_EVERY_MS / 500) == 0 {
+                if ticks.is_multiple_of(STATUS_EVERY_MS / 500) {
                     refresh.emit(());
                 }
             });
@@ -139,13 +141,18 @@ fn app() -> Html {
                             <button id="tab-search" class={classes!((current == Tab::Search).then_some("active"))}
                                 onclick={set_tab(Tab::Search)}>{"Search"}</button>
                         }
+                        if can_search {
+                            <button id="tab-incidents" class={classes!((current == Tab::Incidents).then_some("active"))}
+                                onclick={set_tab(Tab::Incidents)}>{"Incidents"}</button>
+                        }
                         if can_audit {
                             <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
                                 onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
                         }
                     </nav>
                     { match current {
-                        Tab::Search if can_search => html! { <search::SearchView {on_locked} /> },
+                        Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} /> },
+                        Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} /> },
                         Tab::Audit if can_audit => html! { <audit::AuditView /> },
                         _ => html! { <p class="hint">{"Your role has no screens in this version."}</p> },
                     } }

@@ -8,14 +8,19 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::{
+    FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, SaveDraftRequest,
+    SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+};
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
+use bluelamp_store::casework::CaseworkError;
 use bluelamp_store::unlock::{self, UnlockError};
 use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
 
 use crate::error::from_store;
-use crate::state::{AppState, Session, DEMO_NOMINALS, DEMO_PASSPHRASE};
+use crate::state::{AppState, Session, DEMO_INCIDENTS, DEMO_NOMINALS, DEMO_PASSPHRASE};
 
 fn locked() -> ApiError {
     ApiError::new(ErrorCode::Locked, "Bluelamp is locked. Enter your passphrase to continue.")
@@ -189,10 +194,78 @@ fn create_demo_store(db: &std::path::Path, officer: &OfficerChoice) -> Result<()
             })
             .collect();
         store.upsert_nominals(&rows)?;
+        store
+            .seed_demo_incidents(DEMO_INCIDENTS, bluelamp_demo::DEMO_SEED, bluelamp_store::casework::now_unix())
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         Ok(())
     };
     build().map_err(|e| {
         tracing::error!(error = %e, "cannot create the demo store");
         from_store(e)
     })
+}
+
+fn from_casework(e: CaseworkError) -> ApiError {
+    match e {
+        CaseworkError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
+        CaseworkError::Invalid(_) => ApiError::invalid(e.to_string()),
+        CaseworkError::Store(s) => from_store(s),
+        other => ApiError::new(ErrorCode::Rejected, other.to_string()),
+    }
+}
+
+/// Casework: incidents, forms and the closing-code gate. Records work for officers,
+/// supervisors and superusers; the gate is enforced in the store, not in the UI.
+impl AppState {
+    pub fn list_incidents(&self) -> Result<Vec<IncidentSummary>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| s.store.list_incidents().map_err(from_casework))
+    }
+
+    pub fn get_incident(&self, req: &IncidentRequest) -> Result<IncidentDetail, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| s.store.get_incident(&req.incident_id).map_err(from_casework))
+    }
+
+    pub fn start_form(&self, req: &StartFormRequest) -> Result<FormDetail, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            let id = s.store.start_form(&s.actor, &req.incident_id, &req.pack_id).map_err(from_casework)?;
+            s.store.get_form(&id).map_err(from_casework)
+        })
+    }
+
+    pub fn get_form(&self, req: &FormRequest) -> Result<FormDetail, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| s.store.get_form(&req.form_id).map_err(from_casework))
+    }
+
+    /// Autosave: every change in the wizard.
+    pub fn save_draft(&self, req: &SaveDraftRequest) -> Result<(), ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .save_draft(&s.actor, &req.form_id, &req.answers, req.current_section.as_deref())
+                .map_err(from_casework)
+        })
+    }
+
+    pub fn submit_form(&self, req: &SubmitFormRequest) -> Result<SubmitOutcome, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .submit_form(&s.actor, &req.form_id, req.officer_grade, req.rationale.as_deref())
+                .map_err(from_casework)
+        })
+    }
+
+    pub fn set_closing_code(&self, req: &SetClosingCodeRequest) -> Result<IncidentDetail, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.set_closing_code(&s.actor, &req.incident_id, req.code.as_deref()).map_err(from_casework)?;
+            s.store.get_incident(&req.incident_id).map_err(from_casework)
+        })
+    }
+
+    /// Refused finalisation is an answer, not an error: the UI lists what is missing.
+    pub fn finalise_incident(&self, req: &IncidentRequest) -> Result<FinaliseOutcome, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| match s.store.finalise_incident(&s.actor, &req.incident_id) {
+            Ok(()) => Ok(FinaliseOutcome { finalised: true, missing: Vec::new() }),
+            Err(CaseworkError::Refused { missing }) => Ok(FinaliseOutcome { finalised: false, missing }),
+            Err(e) => Err(from_casework(e)),
+        })
+    }
 }

@@ -4,6 +4,10 @@
 //! them against `protocol::cmd::ALL`).
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::{
+    FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, ListIncidentsRequest,
+    SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+};
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::StatusRequest;
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
@@ -48,4 +52,51 @@ pub async fn view_nominal(state: State<'_, AppState>, req: ViewNominalRequest) -
 #[tauri::command]
 pub async fn audit_list(state: State<'_, AppState>, req: AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
     state.audit_list(&req)
+}
+
+#[tauri::command]
+pub async fn list_incidents(
+    state: State<'_, AppState>,
+    req: ListIncidentsRequest,
+) -> Result<Vec<IncidentSummary>, ApiError> {
+    let ListIncidentsRequest {} = req;
+    state.list_incidents()
+}
+
+#[tauri::command]
+pub async fn get_incident(state: State<'_, AppState>, req: IncidentRequest) -> Result<IncidentDetail, ApiError> {
+    state.get_incident(&req)
+}
+
+#[tauri::command]
+pub async fn start_form(state: State<'_, AppState>, req: StartFormRequest) -> Result<FormDetail, ApiError> {
+    state.start_form(&req)
+}
+
+#[tauri::command]
+pub async fn get_form(state: State<'_, AppState>, req: FormRequest) -> Result<FormDetail, ApiError> {
+    state.get_form(&req)
+}
+
+#[tauri::command]
+pub async fn save_draft(state: State<'_, AppState>, req: SaveDraftRequest) -> Result<(), ApiError> {
+    state.save_draft(&req)
+}
+
+#[tauri::command]
+pub async fn submit_form(state: State<'_, AppState>, req: SubmitFormRequest) -> Result<SubmitOutcome, ApiError> {
+    state.submit_form(&req)
+}
+
+#[tauri::command]
+pub async fn set_closing_code(
+    state: State<'_, AppState>,
+    req: SetClosingCodeRequest,
+) -> Result<IncidentDetail, ApiError> {
+    state.set_closing_code(&req)
+}
+
+#[tauri::command]
+pub async fn finalise_incident(state: State<'_, AppState>, req: IncidentRequest) -> Result<FinaliseOutcome, ApiError> {
+    state.finalise_incident(&req)
 }

@@ -52,6 +52,14 @@ fn run() -> anyhow::Result<()> {
             commands::search_nominals,
             commands::view_nominal,
             commands::audit_list,
+            commands::list_incidents,
+            commands::get_incident,
+            commands::start_form,
+            commands::get_form,
+            commands::save_draft,
+            commands::submit_form,
+            commands::set_closing_code,
+            commands::finalise_incident,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

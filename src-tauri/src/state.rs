@@ -14,6 +14,8 @@ use crate::config::Config;
 
 /// How many synthetic people each demo store and the demo central service hold.
 pub const DEMO_NOMINALS: usize = 300;
+/// How many synthetic incidents each demo officer is assigned.
+pub const DEMO_INCIDENTS: usize = 12;
 /// Demo stores hold synthetic data only, so their passphrase is public (README).
 pub const DEMO_PASSPHRASE: &str = "bluelamp-demo";
 const PROBE_EVERY: Duration = Duration::from_secs(2);

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
@@ -167,5 +168,116 @@ async fn offline_journey() -> anyhow::Result<()> {
     })
     .await?;
     app.screenshot("offline").await?;
+    app.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn da_assessment_with_14_yes_suggests_high_creates_marac_and_gate_blocks_finalising() -> anyhow::Result<()> {
+    let _turn = SERIAL.lock().await;
+    within(Duration::from_secs(300), da_journey()).await
+}
+
+async fn da_journey() -> anyhow::Result<()> {
+    let answers: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        bluelamp_e2e::repo_root().join("docs/examples/dash-14-yes.answers.json"),
+    )?)?;
+    let app = AppUnderTest::launch("da-assessment", false).await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
+    wait_for(&app, "#tab-incidents").await.context("incidents tab")?.click().await.context("click incidents tab")?;
+    wait_for(&app, "tr.incident[data-type='domestic_abuse'] td")
+        .await
+        .context("a DA incident in the list")?
+        .click()
+        .await
+        .context("open the DA incident")?;
+    wait_for(&app, "#gate").await.context("the gate")?;
+    app.screenshot("incident").await?;
+    app.client
+        .find(Locator::Css("#start-forms button.start[data-pack='dash-style-da-risk']"))
+        .await
+        .context("start button")?
+        .click()
+        .await
+        .context("click start")?;
+    wait_for(&app, "#wizard .wizard-page").await.context("the wizard")?;
+
+    // Answer every page from the example file, then move on, until the summary.
+    for _page in 0..20 {
+        if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
+            break;
+        }
+        for q in app.client.find_all(Locator::Css("#wizard fieldset.question")).await? {
+            let (Some(qid), Some(kind)) = (q.attr("data-qid").await?, q.attr("data-type").await?) else { continue };
+            let Some(a) = answers.get(&qid) else { continue };
+            match kind.as_str() {
+                "person" => {
+                    let role = if qid == "victim" { "(victim)" } else { "(suspect)" };
+                    for opt in q.find_all(Locator::Css("option")).await? {
+                        if opt.text().await?.contains(role) {
+                            opt.click().await?;
+                            break;
+                        }
+                    }
+                }
+                "multi_choice" => {
+                    for v in a.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+                        q.find(Locator::Css(&format!("input[value='{v}']"))).await?.click().await?;
+                    }
+                }
+                "text" => {
+                    if let Some(t) = a.as_str() {
+                        q.find(Locator::Css("input")).await?.send_keys(t).await?;
+                    }
+                }
+                _ => {
+                    let token = if a.get("declined").is_some() {
+                        "declined"
+                    } else {
+                        a.as_str().or_else(|| a.get("value").and_then(|v| v.as_str())).unwrap_or("no")
+                    };
+                    q.find(Locator::Css(&format!("input[value='{token}']"))).await?.click().await?;
+                }
+            }
+        }
+        app.client.find(Locator::Css("#next")).await?.click().await?;
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;
+    let mut listed = Vec::new();
+    for i in &issues {
+        listed.push(i.text().await?);
+    }
+    assert!(listed.is_empty(), "the summary lists missing answers: {listed:?}");
+    app.client.find(Locator::Css("#officer-grade")).await?.select_by_value("high").await?;
+    app.client
+        .find(Locator::Css("#rationale"))
+        .await?
+        .send_keys("14 yes answers, strangulation, recent separation.")
+        .await?;
+    app.client.find(Locator::Css("#submit-form")).await?.click().await?;
+    let grade = wait_for(&app, "#suggested-grade").await?.text().await?;
+    assert_eq!(grade, "high", "suggested grade");
+    let tasks = text_of(&app, "#created-tasks").await?;
+    assert!(tasks.contains("MARAC"), "tasks: {tasks}");
+    app.screenshot("submitted").await?;
+
+    // Back on the incident: the MARAC task is there, and finalising is blocked without a
+    // victim-referral decision (and the safeguarding plan).
+    app.client.find(Locator::Css("#wizard > button.secondary")).await?.click().await?;
+    let tasks = wait_for(&app, "#tasks").await?.text().await?;
+    assert!(tasks.contains("MARAC"), "incident tasks: {tasks}");
+    app.client.find(Locator::Css("#closing-code")).await?.select_by_value("DA").await?;
+    app.client.find(Locator::Css("#finalise")).await?.click().await?;
+    wait_for(&app, "#finalise-result .blocked-reason").await?;
+    let mut kinds = Vec::new();
+    for r in app.client.find_all(Locator::Css("#finalise-result .blocked-reason")).await? {
+        kinds.push(r.attr("data-kind").await?.unwrap_or_default());
+    }
+    assert!(kinds.iter().any(|k| k == "victim_referral_decision"), "blocked for: {kinds:?}");
+    assert!(
+        !kinds.iter().any(|k| k == "risk_assessment"),
+        "the submitted assessment still counts as missing: {kinds:?}"
+    );
+    app.screenshot("finalise-blocked").await?;
     app.close().await
 }

@@ -299,3 +299,7 @@ pub struct FinaliseOutcome {
     pub finalised: bool,
     pub missing: Vec<MissingItem>,
 }
+
+/// `list_incidents`: the officer's incidents (no filter yet; a struct so it can grow).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListIncidentsRequest {}

@@ -8,6 +8,30 @@ pub const LOCK: &str = "lock";
 pub const SEARCH_NOMINALS: &str = "search_nominals";
 pub const VIEW_NOMINAL: &str = "view_nominal";
 pub const AUDIT_LIST: &str = "audit_list";
+pub const LIST_INCIDENTS: &str = "list_incidents";
+pub const GET_INCIDENT: &str = "get_incident";
+pub const START_FORM: &str = "start_form";
+pub const GET_FORM: &str = "get_form";
+pub const SAVE_DRAFT: &str = "save_draft";
+pub const SUBMIT_FORM: &str = "submit_form";
+pub const SET_CLOSING_CODE: &str = "set_closing_code";
+pub const FINALISE_INCIDENT: &str = "finalise_incident";
 
 /// Every command the webview may call.
-pub const ALL: &[&str] = &[APP_STATUS, LOCK_SCREEN, UNLOCK, LOCK, SEARCH_NOMINALS, VIEW_NOMINAL, AUDIT_LIST];
+pub const ALL: &[&str] = &[
+    APP_STATUS,
+    LOCK_SCREEN,
+    UNLOCK,
+    LOCK,
+    SEARCH_NOMINALS,
+    VIEW_NOMINAL,
+    AUDIT_LIST,
+    LIST_INCIDENTS,
+    GET_INCIDENT,
+    START_FORM,
+    GET_FORM,
+    SAVE_DRAFT,
+    SUBMIT_FORM,
+    SET_CLOSING_CODE,
+    FINALISE_INCIDENT,
+];
