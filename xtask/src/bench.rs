@@ -72,6 +72,7 @@ pub fn bench() -> anyhow::Result<()> {
 
     crate::bench_search::run(&mut entries)?;
     crate::bench_shift::run(&mut entries)?;
+    unlock_cost(&mut entries)?;
     write_report(&entries)
 }
 
@@ -164,5 +165,42 @@ fn write_report(entries: &[Entry]) -> anyhow::Result<()> {
         };
         eprintln!("  {:<32} {:>12.3} {:<6} {verdict}", e.name, e.value, e.unit);
     }
+    Ok(())
+}
+
+/// What one unlock costs with the production Argon2id parameters (64 MiB, t=3, p=4): the
+/// release CLI opening an empty store (key derivation + open + an empty search), median of 5.
+fn unlock_cost(entries: &mut Vec<Entry>) -> anyhow::Result<()> {
+    step("bench: unlock cost (Argon2id, production parameters)");
+    run(cargo().args(["build", "--release", "-p", "bluelamp-cli"]))?;
+    let cli = target_dir().join("release/bluelamp-cli");
+    let dir = target_dir().join("bench/unlock");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let db = dir.join("store.db");
+    let status = Command::new(&cli)
+        .arg("--db")
+        .arg(&db)
+        .args(["init", "--officer", "BENCH1"])
+        .env("BLUELAMP_PASSPHRASE", "bench-passphrase")
+        .status()?;
+    if !status.success() {
+        bail!("bluelamp-cli init failed");
+    }
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let out = Command::new(&cli)
+            .arg("--db")
+            .arg(&db)
+            .args(["search", "--name", "nobody", "--json"])
+            .env("BLUELAMP_PASSPHRASE", "bench-passphrase")
+            .output()?;
+        if !out.status.success() {
+            bail!("bluelamp-cli search failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    entries.push(Entry::new("unlock_argon2id_64MiB_t3_p4", "s", median(times)));
     Ok(())
 }

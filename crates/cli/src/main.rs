@@ -37,6 +37,14 @@ enum Command {
         #[arg(long, hide = true)]
         insecure_fast_kdf: bool,
     },
+    /// Change the store's passphrase (re-wraps the key; the database is not re-encrypted).
+    /// The current passphrase comes from BLUELAMP_PASSPHRASE or the first line of standard
+    /// input, the new one from BLUELAMP_NEW_PASSPHRASE or the next line.
+    Passwd {
+        /// Cheap key derivation, for throwaway test stores only.
+        #[arg(long, hide = true)]
+        insecure_fast_kdf: bool,
+    },
     /// Import records.
     Import {
         #[command(subcommand)]
@@ -135,6 +143,32 @@ fn passphrase() -> anyhow::Result<String> {
     Ok(p)
 }
 
+/// The current and the new passphrase: from BLUELAMP_PASSPHRASE / BLUELAMP_NEW_PASSPHRASE, or
+/// two lines of standard input (never argv).
+fn passphrases_for_change() -> anyhow::Result<(String, String)> {
+    let mut lines = std::io::stdin().lock().lines();
+    let mut next = |what: &str| -> anyhow::Result<String> {
+        let line = lines.next().transpose()?.unwrap_or_default();
+        let p = line.trim_end_matches(['\r', '\n']).to_string();
+        if p.is_empty() {
+            bail!("no {what} passphrase on standard input");
+        }
+        Ok(p)
+    };
+    let old = match std::env::var("BLUELAMP_PASSPHRASE") {
+        Ok(p) => p,
+        Err(_) => next("current")?,
+    };
+    let new = match std::env::var("BLUELAMP_NEW_PASSPHRASE") {
+        Ok(p) => p,
+        Err(_) => next("new")?,
+    };
+    if new.is_empty() {
+        bail!("the new passphrase must not be empty");
+    }
+    Ok((old, new))
+}
+
 fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
     cli_db.as_deref().context("this command needs --db PATH")
 }
@@ -156,6 +190,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
             Store::create(db, &pass, officer.trim(), kdf)?;
             eprintln!("created {} for officer {}", db.display(), officer.trim());
+        }
+        Command::Passwd { insecure_fast_kdf } => {
+            let db = db_path(&cli.db)?;
+            let (old, new) = passphrases_for_change()?;
+            let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
+            match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf) {
+                Ok(()) => eprintln!("passphrase changed for {}", db.display()),
+                Err(bluelamp_store::unlock::UnlockError::Wrong { .. }) => {
+                    bail!("wrong passphrase for {}", db.display())
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         Command::Import { what: ImportWhat::Nominals { csv, source } } => {
             let mut store = open(db_path(&cli.db)?)?;

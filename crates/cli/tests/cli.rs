@@ -88,3 +88,27 @@ fn missing_header_columns_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("must contain id,given_name,surname,date_of_birth"));
 }
+
+#[test]
+fn passwd_rewraps_and_the_old_passphrase_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    assert!(cli(&db, "old-pass", &["init", "--officer", "PC1", "--insecure-fast-kdf"]).status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .args(["--db", db.to_str().unwrap(), "passwd", "--insecure-fast-kdf"])
+        .env("BLUELAMP_PASSPHRASE", "wrong")
+        .env("BLUELAMP_NEW_PASSPHRASE", "new-pass")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));
+    let out = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .args(["--db", db.to_str().unwrap(), "passwd", "--insecure-fast-kdf"])
+        .env("BLUELAMP_PASSPHRASE", "old-pass")
+        .env("BLUELAMP_NEW_PASSPHRASE", "new-pass")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!cli(&db, "old-pass", &["search", "--name", "x", "--json"]).status.success());
+    assert!(cli(&db, "new-pass", &["search", "--name", "x", "--json"]).status.success());
+}

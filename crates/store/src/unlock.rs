@@ -212,3 +212,37 @@ mod tests {
         assert_eq!(UnlockError::Wrong { tries_left: 4 }.to_string(), "The passphrase is wrong. 4 tries left.");
     }
 }
+
+/// Changes the officer's passphrase: the same database key is re-wrapped under the new one
+/// (the database is not re-encrypted). The key file is replaced atomically.
+pub fn change_passphrase(db: &Path, old: &str, new: &str, kdf: crate::KdfParams) -> Result<(), UnlockError> {
+    if new.is_empty() {
+        return Err(StoreError::Invalid("the new passphrase must not be empty".into()).into());
+    }
+    let envelope = crate::keys::Envelope::read(&key_path(db)).map_err(StoreError::from)?;
+    let rewrapped = envelope.rewrap(old, new, kdf).map_err(|e| match e {
+        crate::KeyError::WrongPassphrase => UnlockError::Wrong { tries_left: 0 },
+        other => UnlockError::Store(other.into()),
+    })?;
+    rewrapped.replace(&key_path(db)).map_err(StoreError::from)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod passphrase_tests {
+    use super::*;
+    use crate::KdfParams;
+
+    #[test]
+    fn change_passphrase_rewraps_without_reencrypting() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        drop(Store::create(&db, "old", "PC1", KdfParams::INSECURE_FAST).unwrap());
+        let before = std::fs::read(&db).unwrap();
+        assert!(change_passphrase(&db, "wrong", "new", KdfParams::INSECURE_FAST).is_err());
+        change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST).unwrap();
+        assert_eq!(std::fs::read(&db).unwrap(), before, "the database file must not be re-encrypted");
+        assert!(matches!(Store::open(&db, "old"), Err(StoreError::WrongPassphrase)));
+        assert!(Store::open(&db, "new").is_ok());
+    }
+}
