@@ -70,7 +70,10 @@ pub fn bench() -> anyhow::Result<()> {
     entries.push(Entry::new("cold_start_first_launch", "s", first).at_most(1.0));
     entries.push(Entry::new("cold_start_median", "s", median(warm)).at_most(1.0));
 
-    crate::bench_search::run(&mut entries)?;
+    // The search benchmarks take ~10 minutes; BLUELAMP_BENCH_SKIP_SEARCH=1 leaves them out.
+    if std::env::var_os("BLUELAMP_BENCH_SKIP_SEARCH").is_none() {
+        crate::bench_search::run(&mut entries)?;
+    }
     crate::bench_shift::run(&mut entries)?;
     unlock_cost(&mut entries)?;
     write_report(&entries)
