@@ -116,7 +116,8 @@ impl Store {
         // or a damaged page; the caller gets `Corrupt` with one clear message instead. The
         // setting is process-wide and must come after SQLCipher's first activation (opening a
         // connection), which would otherwise reset it to WARN.
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+        // Only logging: a failure here must never fail the open.
+        let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         // A wrong key or a damaged file shows up at the first read.
         if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
             return Err(StoreError::Corrupt);
