@@ -211,6 +211,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let file = std::fs::File::open(&csv).with_context(|| format!("cannot open {}", csv.display()))?;
             let report = import::nominals(&mut store, file, source)?;
+            // s.62: an import is a collection of personal data; log who, when, how many.
+            let actor = store.actor()?;
+            let event = bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Collection, "import:nominals")
+                .detail(serde_json::json!({
+                    "file": csv.file_name().map(|f| f.to_string_lossy().into_owned()),
+                    "source": if source == Source::Legacy { "legacy" } else { "current" },
+                    "imported": report.imported,
+                    "rejected": report.rejected.len(),
+                }));
+            store.audit(&actor, event)?;
             for (row, reason) in &report.rejected {
                 eprintln!("row {row}: rejected: {reason}");
             }

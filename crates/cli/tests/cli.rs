@@ -37,6 +37,20 @@ fn init_import_search_json_and_wrong_passphrase() {
     assert!(err.contains("row 4: rejected: id is empty"), "{err}");
     assert!(err.contains("row 5: rejected"), "{err}");
 
+    // The import is in the access log as a collection, with its counts.
+    let out = cli(&db, "pw", &["audit", "list", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let import = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["object_ref"] == "import:nominals")
+        .expect("an access-log entry for the import");
+    assert_eq!(import["action"], "collection");
+    assert_eq!(import["detail"]["imported"], 3);
+    assert_eq!(import["detail"]["rejected"], 2);
+
     let out = cli(&db, "pw", &["search", "--name", "smith", "--json"]);
     assert!(out.status.success());
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
