@@ -252,16 +252,17 @@ fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
 
 /// Incidents (all, or one), with their links.
 fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<IncidentRow>> {
-    let mut rows: Vec<IncidentRow> = match only {
-        Some(id) => conn
-            .prepare_cached(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents WHERE id = ?1"))?
-            .query_map([id], read_incident)?
-            .collect::<rusqlite::Result<_>>()?,
-        None => conn
-            .prepare_cached(&format!("SELECT {INCIDENT_COLUMNS} FROM incidents ORDER BY occurred_at DESC, reference"))?
-            .query_map([], read_incident)?
-            .collect::<rusqlite::Result<_>>()?,
+    // One incident by primary key, or all of them: the same statement with or without its filter.
+    let (incident_filter, link_filter) = match only {
+        Some(_) => ("WHERE id = ?1", "WHERE l.incident_id = ?1"),
+        None => ("", ""),
     };
+    let mut rows: Vec<IncidentRow> = conn
+        .prepare_cached(&format!(
+            "SELECT {INCIDENT_COLUMNS} FROM incidents {incident_filter} ORDER BY occurred_at DESC, reference"
+        ))?
+        .query_map(rusqlite::params_from_iter(only), read_incident)?
+        .collect::<rusqlite::Result<_>>()?;
     let sql = "SELECT l.incident_id, l.nominal_id, l.role, n.given_name, n.surname, n.date_of_birth
                FROM incident_links l LEFT JOIN nominals n ON n.id = l.nominal_id";
     let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, LinkedPerson)> {
@@ -273,16 +274,10 @@ fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<Inciden
         };
         Ok((r.get(0)?, LinkedPerson { nominal_id: r.get(1)?, role: r.get(2)?, name, date_of_birth: r.get(5)? }))
     };
-    let links: Vec<(String, LinkedPerson)> = match only {
-        Some(id) => conn
-            .prepare_cached(&format!("{sql} WHERE l.incident_id = ?1 ORDER BY l.role, l.nominal_id"))?
-            .query_map([id], read)?
-            .collect::<rusqlite::Result<_>>()?,
-        None => conn
-            .prepare_cached(&format!("{sql} ORDER BY l.incident_id, l.role, l.nominal_id"))?
-            .query_map([], read)?
-            .collect::<rusqlite::Result<_>>()?,
-    };
+    let links: Vec<(String, LinkedPerson)> = conn
+        .prepare_cached(&format!("{sql} {link_filter} ORDER BY l.incident_id, l.role, l.nominal_id"))?
+        .query_map(rusqlite::params_from_iter(only), read)?
+        .collect::<rusqlite::Result<_>>()?;
     let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.summary.id.clone(), i)).collect();
     for (inc, link) in links {
         if let Some(&i) = index.get(&inc) {

@@ -1,14 +1,15 @@
 //! The write path (change + outbox + access-log entry in one transaction), the logged
 //! consultations, the viewer query, a full disk, and SQLCipher's stderr.
 
+mod common;
+use common::rec;
+
 use std::path::Path;
 
 use bluelamp_protocol::audit::AuditFilter;
-use bluelamp_protocol::{SearchRequest, Source};
+use bluelamp_protocol::SearchRequest;
 use bluelamp_store::audit::{BreakKind, GENESIS_HASH};
-use bluelamp_store::{
-    Actor, AuditAction, AuditEvent, AuditOutcome, KdfParams, NominalRecord, OutboxMutation, Store, StoreError,
-};
+use bluelamp_store::{Actor, AuditAction, AuditEvent, AuditOutcome, KdfParams, OutboxMutation, Store, StoreError};
 use serde_json::json;
 
 fn new_store(dir: &Path) -> Store {
@@ -40,20 +41,6 @@ fn save_form(s: &mut Store, actor: &Actor, id: &str, answers: &str) -> bluelamp_
         )?;
         Ok(())
     })
-}
-
-fn rec(id: &str, given: &str, surname: &str) -> NominalRecord {
-    NominalRecord {
-        id: id.into(),
-        source: Source::Current,
-        given_name: given.into(),
-        surname: surname.into(),
-        date_of_birth: Some("1984-03-12".into()),
-        sex: Some("M".into()),
-        aliases: vec![],
-        address: None,
-        postcode: None,
-    }
 }
 
 #[test]

@@ -1,19 +1,7 @@
-use bluelamp_protocol::{SearchRequest, Source};
-use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
-
-fn rec(id: &str, given: &str, surname: &str) -> NominalRecord {
-    NominalRecord {
-        id: id.into(),
-        source: Source::Current,
-        given_name: given.into(),
-        surname: surname.into(),
-        date_of_birth: Some("1984-03-12".into()),
-        sex: Some("M".into()),
-        aliases: vec![],
-        address: None,
-        postcode: None,
-    }
-}
+mod common;
+use bluelamp_protocol::SearchRequest;
+use bluelamp_store::{KdfParams, Store, StoreError};
+use common::rec;
 
 #[test]
 fn create_open_search_and_wrong_passphrase() {
