@@ -11,3 +11,261 @@ pub struct HealthResponse {
     pub service: String,
     pub version: String,
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sync protocol (issue 7). Every request carries `schema_version`; the server refuses another
+// version with `schema_mismatch`. Mutation names are versioned (`form.submit/1`) and a name is
+// never reused for a different shape.
+// ---------------------------------------------------------------------------------------------
+
+use crate::search::Source;
+use crate::session::Role;
+use serde_json::Value;
+
+/// Largest push batch the server accepts (mutations per request).
+pub const MAX_PUSH_BATCH: usize = 500;
+/// Largest pull page the server serves (changes per page).
+pub const MAX_PULL_LIMIT: u32 = 5_000;
+/// Largest request body the server reads, in bytes.
+pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+
+/// `POST /v1/login`: officer id + passphrase → a bearer token bound to the officer and this
+/// client (device). Also used for first enrolment and to clear a local lockout online.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub schema_version: u32,
+    pub officer_id: String,
+    pub passphrase: String,
+    /// The client's id (UUIDv7, generated once per local store).
+    pub client_id: String,
+    /// Free text naming the device, for the server's audit ("patrol laptop 14").
+    #[serde(default)]
+    pub device: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub officer_id: String,
+    pub role: Role,
+    /// The officer's district: the scope of the nominals they pull.
+    pub district: String,
+    /// RFC 3339 UTC.
+    pub expires_at: String,
+    pub client_id: String,
+}
+
+/// One outbox entry as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushMutation {
+    /// Per-client sequence: 1, 2, 3… with no gaps.
+    pub seq: u64,
+    /// UUID of the mutation (logs, support, duplicate detection).
+    pub mutation_id: String,
+    /// Versioned name, e.g. `form.submit/1`.
+    pub name: String,
+    pub payload: Value,
+    /// For edits of shared mutable records: the version the edit was based on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_version: Option<u64>,
+}
+
+/// `POST /v1/push`: outbox entries in `seq` order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub schema_version: u32,
+    pub client_id: String,
+    pub mutations: Vec<PushMutation>,
+}
+
+/// A permanent business rejection: the server recorded it and moved `last_applied_seq` past it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub seq: u64,
+    pub mutation_id: String,
+    /// Stable code, e.g. `duplicate_referral`, `unknown_mutation`, `invalid_payload`.
+    pub code: String,
+    /// Safe to show to the officer.
+    pub message: String,
+}
+
+/// A shared record edited on a stale base: stored by the client with base, mine and theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConflictNotice {
+    pub seq: u64,
+    pub record_type: String,
+    pub record_id: String,
+    pub base: Value,
+    pub mine: Value,
+    pub theirs: Value,
+    pub server_version: u64,
+}
+
+/// A provisional nominal (created offline) that looks like people the server already holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PossibleDuplicate {
+    pub seq: u64,
+    pub provisional_id: String,
+    pub candidates: Vec<WireNominal>,
+}
+
+/// Instructions the server gives a device at its next sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Instruction {
+    /// Lock the local store now; the officer must sign in online to unlock.
+    Lock,
+    /// Destroy the local store (lost or stolen device).
+    Wipe,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub schema_version: u32,
+    /// Every seq up to and including this one is applied (or rejected) on the server.
+    pub last_applied_seq: u64,
+    #[serde(default)]
+    pub rejections: Vec<Rejection>,
+    #[serde(default)]
+    pub conflicts: Vec<ConflictNotice>,
+    #[serde(default)]
+    pub possible_duplicates: Vec<PossibleDuplicate>,
+    #[serde(default)]
+    pub instructions: Vec<Instruction>,
+}
+
+/// A person record on the wire (the CSV import columns of the search issue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireNominal {
+    pub id: String,
+    pub given_name: String,
+    pub surname: String,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub sex: Option<String>,
+    /// Each as "given surname".
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub postcode: Option<String>,
+    pub source: Source,
+}
+
+/// Kinds of server-owned record a client pulls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordType {
+    Nominal,
+    Incident,
+}
+
+/// One change in a pull page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    Upsert { record_type: RecordType, id: String, version: u64, data: Value },
+    /// Deleted on the server, or no longer in this client's scope.
+    Tombstone { record_type: RecordType, id: String, version: u64 },
+}
+
+/// `POST /v1/pull`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub schema_version: u32,
+    pub client_id: String,
+    /// Opaque; `None` for a first sync.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// Why a pull restarts from scratch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    CursorTooOld,
+    ScopeChanged,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub schema_version: u32,
+    pub changes: Vec<Change>,
+    /// Store it with the applied changes, in one transaction.
+    pub next_cursor: String,
+    pub has_more: bool,
+    /// The server's last applied seq for this client (read-your-writes).
+    pub last_applied_seq: u64,
+    /// Changes still to come after this page, for a progress bar.
+    #[serde(default)]
+    pub remaining: u64,
+    /// Set when the client must drop its server-owned cache and pull from the start (it pushes
+    /// first, and never touches drafts, the outbox or the access log).
+    #[serde(default)]
+    pub reset: Option<ResetReason>,
+    #[serde(default)]
+    pub instructions: Vec<Instruction>,
+}
+
+/// Stable error codes of the wire API (the body of every 4xx/5xx).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WireErrorCode {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    SchemaMismatch,
+    /// A push skipped a seq: the client must resend from `last_applied_seq + 1`.
+    SeqGap,
+    TooLarge,
+    NotFound,
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireError {
+    pub code: WireErrorCode,
+    pub message: String,
+    /// For `seq_gap`: what the server holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_applied_seq: Option<u64>,
+}
+
+/// One access-log entry as pushed (`POST /v1/audit`): the stored fields, byte for byte, so the
+/// server recomputes the same canonical bytes and hash (format in the store's `audit` module).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireAuditEntry {
+    pub seq: u64,
+    pub id: String,
+    pub ts: String,
+    pub officer_id: String,
+    pub device_id: String,
+    pub action: String,
+    pub object_ref: String,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    pub outcome: String,
+    /// The detail JSON exactly as stored (text, not re-serialised).
+    pub detail: String,
+    pub prev_hash: String,
+    pub entry_hash: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPushRequest {
+    pub schema_version: u32,
+    pub client_id: String,
+    pub entries: Vec<WireAuditEntry>,
+}
+
+/// The head of the chain the server holds for this client after verifying what was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPushResponse {
+    pub schema_version: u32,
+    pub head_seq: u64,
+    pub head_hash: String,
+}
