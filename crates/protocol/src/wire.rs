@@ -79,6 +79,8 @@ pub struct PushRequest {
 }
 
 /// A permanent business rejection: the server recorded it and moved `last_applied_seq` past it.
+/// When a batch is resent (its answer was lost), the server repeats the recorded rejection of
+/// every resent seq, so the reason always reaches the officer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rejection {
     pub seq: u64,
@@ -167,9 +169,18 @@ pub enum RecordType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
-    Upsert { record_type: RecordType, id: String, version: u64, data: Value },
+    Upsert {
+        record_type: RecordType,
+        id: String,
+        version: u64,
+        data: Value,
+    },
     /// Deleted on the server, or no longer in this client's scope.
-    Tombstone { record_type: RecordType, id: String, version: u64 },
+    Tombstone {
+        record_type: RecordType,
+        id: String,
+        version: u64,
+    },
 }
 
 /// `POST /v1/pull`.

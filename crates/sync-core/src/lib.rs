@@ -1,0 +1,506 @@
+//! # bluelamp-sync-core: the sync engine, with no I/O
+//!
+//! The client's half of "outbox push + cursor pull" (engineering research §A.3) as a pure state
+//! machine. The driver (`bluelamp-sync`) asks [`Engine::next`] what to do, does it (HTTP, the
+//! store), and reports what happened with [`Engine::handle`]. Everything that decides — the
+//! order of work (sign in, push until the outbox is empty, then pull until the last page), how
+//! a failure is classified, when to back off and for how long, when to give up for this round,
+//! whether a server answer is believable — lives here and is property-tested against a model
+//! server with faults (`tests/model.rs`).
+//!
+//! What the store guarantees (and the model mirrors): an outbox row is written in the same
+//! transaction as the user's write; an acknowledgement deletes rows up to `last_applied_seq`
+//! and parks the rejected ones in one transaction; a pull page and its cursor commit together.
+//! So a crash at any point loses nothing and repeats nothing the server has not deduplicated.
+
+use bluelamp_protocol::wire::{Change, PullResponse, PushResponse, ResetReason};
+
+/// What the driver must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Sign in (officer id + passphrase → token). Only when there is no usable token.
+    Login,
+    /// Send the next batch of pending outbox entries, oldest first.
+    Push,
+    /// Fetch the next page after the stored cursor.
+    Pull,
+    /// Wait this long, then ask again.
+    Wait { millis: u64 },
+    /// This round is over.
+    Finish(Finish),
+}
+
+/// How a round ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// Pushed everything and pulled to the last page.
+    Synced,
+    /// Gave up for now after repeated transient failures (offline, server errors); the
+    /// outbox is intact and the next round resumes.
+    Offline { last_error: String },
+    /// Needs a person: wrong passphrase, schema mismatch (update the app), a protocol bug.
+    Blocked { reason: String },
+}
+
+/// A failed exchange, as the driver saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Connect/read/write failure, timeout, connection dropped mid-response.
+    Network(String),
+    /// 5xx or 429.
+    Server(u16),
+    /// 401: token missing, expired or revoked.
+    Unauthorized,
+    /// Login refused: wrong officer id or passphrase.
+    BadCredentials,
+    /// 403.
+    Forbidden(String),
+    /// 409 `seq_gap`: the server holds `server_last`; resend from `server_last + 1`.
+    SeqGap { server_last: u64 },
+    /// The server speaks another wire schema.
+    SchemaMismatch(String),
+    /// Malformed, truncated or unbelievable response; nothing was applied locally.
+    BadResponse(String),
+    /// Another 4xx: the request itself is wrong (a client bug).
+    Rejected(u16, String),
+}
+
+impl Failure {
+    /// Transient failures are retried with backoff.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Failure::Network(_) | Failure::Server(_) | Failure::BadResponse(_))
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Failure::Network(e) => format!("network: {e}"),
+            Failure::Server(code) => format!("the central service answered HTTP {code}"),
+            Failure::Unauthorized => "the central service did not accept the sign-in token".into(),
+            Failure::BadCredentials => "the officer id or passphrase was not accepted by the central service".into(),
+            Failure::Forbidden(m) => format!("refused by the central service: {m}"),
+            Failure::SeqGap { server_last } => format!("the central service holds up to #{server_last}"),
+            Failure::SchemaMismatch(m) => format!("this version of Bluelamp cannot talk to the central service ({m})"),
+            Failure::BadResponse(m) => format!("unreadable answer from the central service: {m}"),
+            Failure::Rejected(code, m) => format!("request refused (HTTP {code}): {m}"),
+        }
+    }
+}
+
+/// What the driver reports back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    LoggedIn,
+    /// A push batch was acknowledged and its acknowledgement committed locally.
+    Pushed {
+        outbox_empty: bool,
+    },
+    /// A pull page was applied with its cursor.
+    Pulled {
+        has_more: bool,
+        reset: bool,
+    },
+    /// The outbox had nothing pending when asked to push.
+    NothingToPush,
+    Failed(Failure),
+}
+
+/// Tuning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub base_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    /// Consecutive transient failures before the round ends as [`Finish::Offline`].
+    pub max_attempts: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 6 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Login,
+    Push,
+    Pull,
+    Done,
+}
+
+/// One sync round (sign in if needed, push to empty, pull to the last page).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    cfg: Config,
+    phase: Phase,
+    /// The phase to return to after a re-login.
+    resume: Phase,
+    attempts: u32,
+    relogins: u32,
+    pending_wait: Option<u64>,
+    finish: Option<Finish>,
+    /// Deterministic jitter source (xorshift), seeded by the driver.
+    rng: u64,
+    last_error: Option<String>,
+}
+
+impl Engine {
+    /// A round. `has_token`: a token that has not expired is at hand. `seed`: any number
+    /// (randomness for the jitter; the driver passes a random one, tests a fixed one).
+    pub fn new(cfg: Config, has_token: bool, seed: u64) -> Engine {
+        Engine {
+            cfg,
+            phase: if has_token { Phase::Push } else { Phase::Login },
+            resume: Phase::Push,
+            attempts: 0,
+            relogins: 0,
+            pending_wait: None,
+            finish: None,
+            rng: seed | 1,
+            last_error: None,
+        }
+    }
+
+    /// The next thing to do.
+    pub fn next(&mut self) -> Action {
+        if let Some(f) = &self.finish {
+            return Action::Finish(f.clone());
+        }
+        if let Some(millis) = self.pending_wait.take() {
+            return Action::Wait { millis };
+        }
+        match self.phase {
+            Phase::Login => Action::Login,
+            Phase::Push => Action::Push,
+            Phase::Pull => Action::Pull,
+            Phase::Done => Action::Finish(Finish::Synced),
+        }
+    }
+
+    /// Whether the round is over.
+    pub fn finished(&self) -> Option<&Finish> {
+        self.finish.as_ref()
+    }
+
+    /// Feeds back the outcome of the last action.
+    pub fn handle(&mut self, event: Event) {
+        if self.finish.is_some() {
+            return;
+        }
+        match event {
+            Event::LoggedIn => {
+                self.attempts = 0;
+                self.phase = self.resume;
+            }
+            Event::Pushed { outbox_empty } => {
+                self.attempts = 0;
+                if outbox_empty {
+                    self.phase = Phase::Pull;
+                }
+            }
+            Event::NothingToPush => {
+                self.attempts = 0;
+                self.phase = Phase::Pull;
+            }
+            Event::Pulled { has_more, reset } => {
+                self.attempts = 0;
+                if reset {
+                    // Push first (anything written meanwhile), then pull from the start.
+                    self.phase = Phase::Push;
+                } else if !has_more {
+                    self.phase = Phase::Done;
+                    self.finish = Some(Finish::Synced);
+                }
+            }
+            Event::Failed(f) => self.fail(f),
+        }
+    }
+
+    fn fail(&mut self, f: Failure) {
+        let msg = f.describe();
+        self.last_error = Some(msg.clone());
+        match f {
+            Failure::Unauthorized => {
+                // Sign in again once per round, then resume where we were.
+                if self.relogins >= 1 || self.phase == Phase::Login {
+                    self.finish = Some(Finish::Blocked { reason: msg });
+                } else {
+                    self.relogins += 1;
+                    self.resume = self.phase;
+                    self.phase = Phase::Login;
+                }
+            }
+            Failure::SeqGap { .. } => {
+                // The driver has already acknowledged up to the server's seq (the server applied
+                // them); the next push resends from there. Repeated gaps mean a bug: stop.
+                self.attempts += 1;
+                if self.attempts >= self.cfg.max_attempts {
+                    self.finish = Some(Finish::Blocked { reason: msg });
+                }
+            }
+            Failure::BadCredentials | Failure::Forbidden(_) | Failure::SchemaMismatch(_) | Failure::Rejected(..) => {
+                self.finish = Some(Finish::Blocked { reason: msg });
+            }
+            Failure::Network(_) | Failure::Server(_) | Failure::BadResponse(_) => {
+                self.attempts += 1;
+                if self.attempts >= self.cfg.max_attempts {
+                    self.finish = Some(Finish::Offline { last_error: msg });
+                } else {
+                    let r = self.next_rand();
+                    self.pending_wait = Some(backoff_ms(&self.cfg, self.attempts, r));
+                }
+            }
+        }
+    }
+
+    fn next_rand(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// The last failure seen in this round, for the status bar.
+    pub fn last_error(&self) -> Option<&str> {
+        self.last_error.as_deref()
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the capped exponential delay plus a random
+/// part of the other half. `attempt` counts from 1.
+pub fn backoff_ms(cfg: &Config, attempt: u32, rand: u64) -> u64 {
+    let exp = cfg.base_backoff_ms.saturating_mul(1u64 << attempt.saturating_sub(1).min(30));
+    let capped = exp.min(cfg.max_backoff_ms).max(1);
+    let half = capped / 2;
+    half + rand % (capped - half + 1)
+}
+
+/// What a believable push answer means for the local outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AckPlan {
+    /// Every pending entry with `seq <= this` is done (applied or rejected) on the server.
+    pub done_through: u64,
+    /// Entries to park with the server's reason: `(seq, code, message)`.
+    pub park: Vec<(u64, String, String)>,
+}
+
+/// Checks a push answer against what was sent (`first_seq..=last_seq`, and what the server was
+/// known to hold before, `known_server_last`) and says what to commit locally. An answer that
+/// cannot be right (acknowledging seqs never sent, going backwards, rejecting a seq outside
+/// the acknowledged range) is refused, and nothing changes locally.
+pub fn plan_ack(
+    resp: &PushResponse,
+    first_seq: u64,
+    last_seq: u64,
+    known_server_last: u64,
+) -> Result<AckPlan, Failure> {
+    if resp.schema_version != bluelamp_protocol::SCHEMA_VERSION {
+        return Err(Failure::SchemaMismatch(format!(
+            "server schema {}, client {}",
+            resp.schema_version,
+            bluelamp_protocol::SCHEMA_VERSION
+        )));
+    }
+    if resp.last_applied_seq > last_seq {
+        return Err(Failure::BadResponse(format!(
+            "acknowledged #{} but only up to #{last_seq} was sent",
+            resp.last_applied_seq
+        )));
+    }
+    if resp.last_applied_seq < known_server_last {
+        return Err(Failure::BadResponse(format!(
+            "the server went back from #{known_server_last} to #{}",
+            resp.last_applied_seq
+        )));
+    }
+    let _ = first_seq;
+    let mut park = Vec::new();
+    for r in &resp.rejections {
+        if r.seq > resp.last_applied_seq || r.seq == 0 {
+            return Err(Failure::BadResponse(format!("a rejection of #{} outside the acknowledged range", r.seq)));
+        }
+        park.push((r.seq, r.code.clone(), r.message.clone()));
+    }
+    Ok(AckPlan { done_through: resp.last_applied_seq, park })
+}
+
+/// Checks a pull page before it is applied. A page that cannot be right is refused, and
+/// nothing changes locally.
+pub fn check_page(resp: &PullResponse, limit: u32) -> Result<(), Failure> {
+    if resp.schema_version != bluelamp_protocol::SCHEMA_VERSION {
+        return Err(Failure::SchemaMismatch(format!(
+            "server schema {}, client {}",
+            resp.schema_version,
+            bluelamp_protocol::SCHEMA_VERSION
+        )));
+    }
+    if resp.changes.len() > limit as usize {
+        return Err(Failure::BadResponse(format!("{} changes in a page of at most {limit}", resp.changes.len())));
+    }
+    if resp.next_cursor.is_empty() || resp.next_cursor.len() > 1024 {
+        return Err(Failure::BadResponse("the page has no usable cursor".into()));
+    }
+    for c in &resp.changes {
+        let id = match c {
+            Change::Upsert { id, .. } | Change::Tombstone { id, .. } => id,
+        };
+        if id.trim().is_empty() || id.len() > 200 {
+            return Err(Failure::BadResponse("a change without a usable id".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a page tells the client to drop its server-owned cache first.
+pub fn is_reset(resp: &PullResponse) -> Option<ResetReason> {
+    resp.reset
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bluelamp_protocol::wire::Rejection;
+
+    fn resp(last: u64, rej: &[u64]) -> PushResponse {
+        PushResponse {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            last_applied_seq: last,
+            rejections: rej
+                .iter()
+                .map(|&s| Rejection { seq: s, mutation_id: format!("m{s}"), code: "x".into(), message: "no".into() })
+                .collect(),
+            conflicts: vec![],
+            possible_duplicates: vec![],
+            instructions: vec![],
+        }
+    }
+
+    #[test]
+    fn happy_round_is_login_push_pull_finish() {
+        let mut e = Engine::new(Config::default(), false, 7);
+        assert_eq!(e.next(), Action::Login);
+        e.handle(Event::LoggedIn);
+        assert_eq!(e.next(), Action::Push);
+        e.handle(Event::Pushed { outbox_empty: false });
+        assert_eq!(e.next(), Action::Push);
+        e.handle(Event::Pushed { outbox_empty: true });
+        assert_eq!(e.next(), Action::Pull);
+        e.handle(Event::Pulled { has_more: true, reset: false });
+        assert_eq!(e.next(), Action::Pull);
+        e.handle(Event::Pulled { has_more: false, reset: false });
+        assert_eq!(e.next(), Action::Finish(Finish::Synced));
+    }
+
+    #[test]
+    fn transient_failures_back_off_then_give_up_as_offline() {
+        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 3 };
+        let mut e = Engine::new(cfg, true, 1);
+        assert_eq!(e.next(), Action::Push);
+        e.handle(Event::Failed(Failure::Network("refused".into())));
+        assert!(matches!(e.next(), Action::Wait { millis } if (50..=100).contains(&millis)));
+        assert_eq!(e.next(), Action::Push);
+        e.handle(Event::Failed(Failure::Server(503)));
+        assert!(matches!(e.next(), Action::Wait { millis } if (100..=200).contains(&millis)));
+        assert_eq!(e.next(), Action::Push);
+        e.handle(Event::Failed(Failure::Server(500)));
+        assert!(matches!(e.next(), Action::Finish(Finish::Offline { .. })));
+    }
+
+    #[test]
+    fn success_resets_the_attempt_count() {
+        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 2 };
+        let mut e = Engine::new(cfg, true, 1);
+        e.handle(Event::Failed(Failure::Server(500)));
+        let _ = e.next();
+        e.handle(Event::Pushed { outbox_empty: true });
+        e.handle(Event::Failed(Failure::Server(500)));
+        assert!(matches!(e.next(), Action::Wait { .. }));
+    }
+
+    #[test]
+    fn unauthorized_signs_in_again_once_and_resumes() {
+        let mut e = Engine::new(Config::default(), true, 1);
+        e.handle(Event::Pushed { outbox_empty: true });
+        assert_eq!(e.next(), Action::Pull);
+        e.handle(Event::Failed(Failure::Unauthorized));
+        assert_eq!(e.next(), Action::Login);
+        e.handle(Event::LoggedIn);
+        assert_eq!(e.next(), Action::Pull);
+        e.handle(Event::Failed(Failure::Unauthorized));
+        assert!(matches!(e.next(), Action::Finish(Finish::Blocked { .. })));
+    }
+
+    #[test]
+    fn wrong_passphrase_schema_and_client_bugs_block() {
+        for f in [
+            Failure::BadCredentials,
+            Failure::SchemaMismatch("2 vs 1".into()),
+            Failure::Rejected(400, "bad".into()),
+            Failure::Forbidden("client".into()),
+        ] {
+            let mut e = Engine::new(Config::default(), false, 1);
+            e.handle(Event::Failed(f));
+            assert!(matches!(e.next(), Action::Finish(Finish::Blocked { .. })));
+        }
+    }
+
+    #[test]
+    fn reset_pushes_first_then_pulls_again() {
+        let mut e = Engine::new(Config::default(), true, 1);
+        e.handle(Event::NothingToPush);
+        e.handle(Event::Pulled { has_more: true, reset: true });
+        assert_eq!(e.next(), Action::Push);
+    }
+
+    #[test]
+    fn backoff_is_bounded_and_jittered() {
+        let cfg = Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 10 };
+        for attempt in 1..40 {
+            for r in [0u64, 1, 12345, u64::MAX] {
+                let d = backoff_ms(&cfg, attempt, r);
+                let exp = (250u64 << (attempt - 1).min(30)).min(30_000);
+                assert!(d >= exp / 2 && d <= exp, "attempt {attempt}: {d} vs {exp}");
+            }
+        }
+        assert_ne!(backoff_ms(&cfg, 5, 1), backoff_ms(&cfg, 5, 2000));
+    }
+
+    #[test]
+    fn unbelievable_push_answers_are_refused() {
+        assert_eq!(
+            plan_ack(&resp(5, &[3]), 1, 5, 0).unwrap(),
+            AckPlan { done_through: 5, park: vec![(3, "x".into(), "no".into())] }
+        );
+        assert!(plan_ack(&resp(6, &[]), 1, 5, 0).is_err(), "acknowledges more than sent");
+        assert!(plan_ack(&resp(2, &[]), 3, 5, 3).is_err(), "goes backwards");
+        assert!(plan_ack(&resp(4, &[5]), 1, 5, 0).is_err(), "rejects beyond the ack");
+        let mut r = resp(5, &[]);
+        r.schema_version += 1;
+        assert!(matches!(plan_ack(&r, 1, 5, 0), Err(Failure::SchemaMismatch(_))));
+    }
+
+    #[test]
+    fn unbelievable_pages_are_refused() {
+        let page = |n: usize, cursor: &str| PullResponse {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            changes: (0..n)
+                .map(|i| Change::Tombstone {
+                    record_type: bluelamp_protocol::wire::RecordType::Nominal,
+                    id: format!("n{i}"),
+                    version: i as u64,
+                })
+                .collect(),
+            next_cursor: cursor.into(),
+            has_more: false,
+            last_applied_seq: 0,
+            remaining: 0,
+            reset: None,
+            instructions: vec![],
+        };
+        assert!(check_page(&page(3, "c"), 3).is_ok());
+        assert!(check_page(&page(4, "c"), 3).is_err());
+        assert!(check_page(&page(1, ""), 3).is_err());
+    }
+}
