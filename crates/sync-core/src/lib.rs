@@ -1,7 +1,7 @@
 //! # bluelamp-sync-core: the sync engine, with no I/O
 //!
 //! The client's half of "outbox push + cursor pull" (engineering research §A.3) as a pure state
-//! machine. The driver (`bluelamp-sync`) asks [`Engine::next`] what to do, does it (HTTP, the
+//! machine. The driver (`bluelamp-sync`) asks [`Engine::next_action`] what to do, does it (HTTP, the
 //! store), and reports what happened with [`Engine::handle`]. Everything that decides — the
 //! order of work (sign in, push until the outbox is empty, then pull until the last page), how
 //! a failure is classified, when to back off and for how long, when to give up for this round,
@@ -161,7 +161,7 @@ impl Engine {
     }
 
     /// The next thing to do.
-    pub fn next(&mut self) -> Action {
+    pub fn next_action(&mut self) -> Action {
         if let Some(f) = &self.finish {
             return Action::Finish(f.clone());
         }
@@ -380,32 +380,32 @@ mod tests {
     #[test]
     fn happy_round_is_login_push_pull_finish() {
         let mut e = Engine::new(Config::default(), false, 7);
-        assert_eq!(e.next(), Action::Login);
+        assert_eq!(e.next_action(), Action::Login);
         e.handle(Event::LoggedIn);
-        assert_eq!(e.next(), Action::Push);
+        assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Pushed { outbox_empty: false });
-        assert_eq!(e.next(), Action::Push);
+        assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Pushed { outbox_empty: true });
-        assert_eq!(e.next(), Action::Pull);
+        assert_eq!(e.next_action(), Action::Pull);
         e.handle(Event::Pulled { has_more: true, reset: false });
-        assert_eq!(e.next(), Action::Pull);
+        assert_eq!(e.next_action(), Action::Pull);
         e.handle(Event::Pulled { has_more: false, reset: false });
-        assert_eq!(e.next(), Action::Finish(Finish::Synced));
+        assert_eq!(e.next_action(), Action::Finish(Finish::Synced));
     }
 
     #[test]
     fn transient_failures_back_off_then_give_up_as_offline() {
         let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 3 };
         let mut e = Engine::new(cfg, true, 1);
-        assert_eq!(e.next(), Action::Push);
+        assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Failed(Failure::Network("refused".into())));
-        assert!(matches!(e.next(), Action::Wait { millis } if (50..=100).contains(&millis)));
-        assert_eq!(e.next(), Action::Push);
+        assert!(matches!(e.next_action(), Action::Wait { millis } if (50..=100).contains(&millis)));
+        assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Failed(Failure::Server(503)));
-        assert!(matches!(e.next(), Action::Wait { millis } if (100..=200).contains(&millis)));
-        assert_eq!(e.next(), Action::Push);
+        assert!(matches!(e.next_action(), Action::Wait { millis } if (100..=200).contains(&millis)));
+        assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Failed(Failure::Server(500)));
-        assert!(matches!(e.next(), Action::Finish(Finish::Offline { .. })));
+        assert!(matches!(e.next_action(), Action::Finish(Finish::Offline { .. })));
     }
 
     #[test]
@@ -413,23 +413,23 @@ mod tests {
         let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 2 };
         let mut e = Engine::new(cfg, true, 1);
         e.handle(Event::Failed(Failure::Server(500)));
-        let _ = e.next();
+        let _ = e.next_action();
         e.handle(Event::Pushed { outbox_empty: true });
         e.handle(Event::Failed(Failure::Server(500)));
-        assert!(matches!(e.next(), Action::Wait { .. }));
+        assert!(matches!(e.next_action(), Action::Wait { .. }));
     }
 
     #[test]
     fn unauthorized_signs_in_again_once_and_resumes() {
         let mut e = Engine::new(Config::default(), true, 1);
         e.handle(Event::Pushed { outbox_empty: true });
-        assert_eq!(e.next(), Action::Pull);
+        assert_eq!(e.next_action(), Action::Pull);
         e.handle(Event::Failed(Failure::Unauthorized));
-        assert_eq!(e.next(), Action::Login);
+        assert_eq!(e.next_action(), Action::Login);
         e.handle(Event::LoggedIn);
-        assert_eq!(e.next(), Action::Pull);
+        assert_eq!(e.next_action(), Action::Pull);
         e.handle(Event::Failed(Failure::Unauthorized));
-        assert!(matches!(e.next(), Action::Finish(Finish::Blocked { .. })));
+        assert!(matches!(e.next_action(), Action::Finish(Finish::Blocked { .. })));
     }
 
     #[test]
@@ -442,7 +442,7 @@ mod tests {
         ] {
             let mut e = Engine::new(Config::default(), false, 1);
             e.handle(Event::Failed(f));
-            assert!(matches!(e.next(), Action::Finish(Finish::Blocked { .. })));
+            assert!(matches!(e.next_action(), Action::Finish(Finish::Blocked { .. })));
         }
     }
 
@@ -451,7 +451,7 @@ mod tests {
         let mut e = Engine::new(Config::default(), true, 1);
         e.handle(Event::NothingToPush);
         e.handle(Event::Pulled { has_more: true, reset: true });
-        assert_eq!(e.next(), Action::Push);
+        assert_eq!(e.next_action(), Action::Push);
     }
 
     #[test]

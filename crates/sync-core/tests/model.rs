@@ -187,7 +187,7 @@ fn round(c: &mut Client, s: &mut Server, faults: &[Fault], seed: u64) -> Finish 
     let mut faults = faults.iter().copied();
     for _ in 0..10_000 {
         let f = faults.next().unwrap_or(Fault::Ok);
-        match e.next() {
+        match e.next_action() {
             Action::Finish(fin) => return fin,
             Action::Wait { .. } => {}
             Action::Login => match f {
