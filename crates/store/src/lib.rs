@@ -16,6 +16,7 @@ pub mod keys;
 mod nominals;
 pub mod schema;
 pub mod search;
+pub mod sync;
 pub mod unlock;
 
 use std::path::{Path, PathBuf};

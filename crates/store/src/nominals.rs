@@ -71,65 +71,8 @@ impl Store {
     }
 
     fn upsert_tx(&mut self, rows: &[NominalRecord], last: &HashMap<&str, usize>) -> Result<usize> {
-        let live: Vec<&NominalRecord> =
-            rows.iter().enumerate().filter(|(i, r)| last.get(r.id.as_str()) == Some(i)).map(|(_, r)| r).collect();
         let tx = self.conn.transaction()?;
-        search::ensure_keys_current(&tx)?;
-        let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
-        let mut deltas: HashMap<String, i64> = HashMap::new();
-        let mut added = 0i64;
-        // New keys are computed (and sorted) on a second thread while this one writes the rows.
-        let (mut pairs, new_counts) = std::thread::scope(|scope| -> Result<_> {
-            let keys = scope.spawn(|| search::compute_pairs(&live));
-            let mut old_row =
-                tx.prepare_cached("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO nominals (id, source, given_name, surname, date_of_birth, sex, aliases,
-                                       address, postcode, given_fold, surname_fold, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                 ON CONFLICT(id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
-                    surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
-                    aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
-                    given_fold = excluded.given_fold, surname_fold = excluded.surname_fold,
-                    updated_at = excluded.updated_at",
-            )?;
-            for r in &live {
-                let old = old_row
-                    .query_row([&r.id], |o| {
-                        Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
-                    })
-                    .optional()?;
-                if let Some(old) = old {
-                    search::remove_keys(&tx, &r.id, &old, &mut deltas)?;
-                } else {
-                    added += 1;
-                }
-                let aliases = serde_json::to_string(&r.aliases).map_err(|e| StoreError::Invalid(e.to_string()))?;
-                stmt.execute(params![
-                    r.id,
-                    source_str(r.source),
-                    r.given_name,
-                    r.surname,
-                    r.date_of_birth,
-                    r.sex,
-                    aliases,
-                    r.address,
-                    r.postcode,
-                    fold(&r.given_name),
-                    fold(&r.surname),
-                    now,
-                ])?;
-            }
-            keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))
-        })?;
-        search::insert_keys(&tx, &mut pairs)?;
-        for (k, n) in new_counts {
-            *deltas.entry(k).or_default() += n;
-        }
-        if added != 0 {
-            deltas.insert(search::TOTAL_KEY.to_string(), added);
-        }
-        search::apply_counts(&tx, &deltas)?;
+        upsert_in(&tx, rows, last, None)?;
         tx.commit()?;
         Ok(rows.len())
     }
@@ -157,6 +100,77 @@ impl Store {
     pub fn search(&self, req: &SearchRequest) -> Result<Vec<NominalHit>> {
         self.search_on(req, search::today())
     }
+}
+
+/// Upserts `rows` (the last occurrence of each id, per `last`) with their search keys inside
+/// `tx`. `server_version`: set for rows that came from the central service (a pull), `None`
+/// for local imports.
+pub(crate) fn upsert_in(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &[NominalRecord],
+    last: &HashMap<&str, usize>,
+    server_version: Option<&HashMap<&str, i64>>,
+) -> Result<()> {
+    let live: Vec<&NominalRecord> =
+        rows.iter().enumerate().filter(|(i, r)| last.get(r.id.as_str()) == Some(i)).map(|(_, r)| r).collect();
+    search::ensure_keys_current(tx)?;
+    let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
+    let mut deltas: HashMap<String, i64> = HashMap::new();
+    let mut added = 0i64;
+    // New keys are computed (and sorted) on a second thread while this one writes the rows.
+    let (mut pairs, new_counts) = std::thread::scope(|scope| -> Result<_> {
+        let keys = scope.spawn(|| search::compute_pairs(&live));
+        let mut old_row =
+            tx.prepare_cached("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO nominals (id, source, given_name, surname, date_of_birth, sex, aliases,
+                                   address, postcode, given_fold, surname_fold, updated_at, server_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT(id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
+                surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
+                aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
+                given_fold = excluded.given_fold, surname_fold = excluded.surname_fold,
+                updated_at = excluded.updated_at, server_version = excluded.server_version",
+        )?;
+        for r in &live {
+            let old = old_row
+                .query_row([&r.id], |o| {
+                    Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
+                })
+                .optional()?;
+            if let Some(old) = old {
+                search::remove_keys(tx, &r.id, &old, &mut deltas)?;
+            } else {
+                added += 1;
+            }
+            let aliases = serde_json::to_string(&r.aliases).map_err(|e| StoreError::Invalid(e.to_string()))?;
+            stmt.execute(params![
+                r.id,
+                source_str(r.source),
+                r.given_name,
+                r.surname,
+                r.date_of_birth,
+                r.sex,
+                aliases,
+                r.address,
+                r.postcode,
+                fold(&r.given_name),
+                fold(&r.surname),
+                now,
+                server_version.and_then(|v| v.get(r.id.as_str()).copied()),
+            ])?;
+        }
+        keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))
+    })?;
+    search::insert_keys(tx, &mut pairs)?;
+    for (k, n) in new_counts {
+        *deltas.entry(k).or_default() += n;
+    }
+    if added != 0 {
+        deltas.insert(search::TOTAL_KEY.to_string(), added);
+    }
+    search::apply_counts(tx, &deltas)?;
+    Ok(())
 }
 
 fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>) -> rusqlite::Result<NominalHit> {

@@ -210,6 +210,16 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_incident ON tasks (incident_id);
     CREATE INDEX referrals_incident ON referrals (incident_id, victim_id);
     "#,
+    // 6: sync (issue 7). `server_version`: set on nominals that came from the central service
+    // (NULL for local imports, which a pull reset never sweeps). Parked outbox entries keep the
+    // server's rejection code. Conflicts also hold the seq of the mutation that met them.
+    r#"
+    ALTER TABLE nominals ADD COLUMN server_version INTEGER;
+    ALTER TABLE outbox ADD COLUMN reject_code TEXT;
+    ALTER TABLE conflicts ADD COLUMN kind TEXT NOT NULL DEFAULT 'edit';
+    ALTER TABLE conflicts ADD COLUMN seq INTEGER;
+    CREATE INDEX outbox_pending ON outbox (state, seq);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,415 @@
+//! The store's side of sync (issue 7): the outbox read in order, acknowledgements and parked
+//! rejections committed in one transaction, pull pages applied together with their cursor, the
+//! sign-in token kept inside the encrypted store, and the counts the status bar shows.
+//!
+//! Invariants (engineering research §A.2):
+//! - F1: a pull page and its cursor commit in one transaction ([`Store::apply_pull_page`]).
+//! - F2: the outbox row of a user write commits with the write (see `audit::user_write`).
+//! - F3: a permanent rejection is parked with the server's reason and the queue moves on.
+//! - F6: a reset never touches drafts, the outbox or the access log: it only marks the
+//!   server-owned nominal cache for a sweep once the full re-pull has arrived, so search keeps
+//!   working meanwhile, and rows imported locally (no `server_version`) are never swept.
+
+use std::collections::HashMap;
+
+use bluelamp_protocol::wire::{
+    Change, ConflictNotice, Instruction, PullResponse, PushMutation, RecordType, WireNominal,
+};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use crate::{nominals, search, NominalRecord, Result, Store, StoreError};
+
+const CURSOR: &str = "pull_cursor";
+const SERVER_LAST: &str = "server_last_seq";
+const LAST_PUSH_OK: &str = "last_push_ok";
+const LAST_PULL_OK: &str = "last_pull_ok";
+const LAST_SYNC_OK: &str = "last_sync_ok";
+const SWEEP_BEFORE: &str = "sweep_before";
+const TOKEN: &str = "token";
+const TOKEN_EXPIRES: &str = "token_expires";
+const SERVER_URL: &str = "server_url";
+const PULLED_TOTAL: &str = "pulled_total";
+const PENDING_INSTRUCTION: &str = "instruction";
+const PULL_OPEN: &str = "pull_open";
+
+/// A parked (rejected) outbox entry, shown to the officer with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Parked {
+    pub seq: u64,
+    pub mutation: String,
+    pub code: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+/// What the status bar and `sync --json` show.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncCounts {
+    /// Outbox entries not yet acknowledged.
+    pub pending: u64,
+    /// Entries the server refused (visible with their reasons).
+    pub rejected: u64,
+    /// Unresolved conflicts and possible duplicates.
+    pub conflicts: u64,
+    /// Entries acknowledged by the server (kept as a local record).
+    pub acknowledged: u64,
+    /// UTC time of the last round that pushed and pulled everything.
+    pub last_sync_ok: Option<String>,
+    /// The server's last applied seq for this client, as last heard.
+    pub server_last_seq: u64,
+    /// Nominals received from the server so far (first sync progress).
+    pub pulled_total: u64,
+    /// A pull is under way (a cursor is stored but the last page has not arrived).
+    pub pull_in_progress: bool,
+}
+
+/// What applying one pull page did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PageReport {
+    pub upserts: u64,
+    pub tombstones: u64,
+    /// Tombstoned nominals kept because an incident on this device still links them.
+    pub kept_linked: u64,
+    /// Rows removed by the post-reset sweep.
+    pub swept: u64,
+    pub instructions: Vec<Instruction>,
+}
+
+fn now_ts(tx: &rusqlite::Connection) -> Result<String> {
+    Ok(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?)
+}
+
+fn get(conn: &rusqlite::Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+}
+
+fn set(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn del(conn: &rusqlite::Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM sync_state WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+fn bad(msg: impl Into<String>) -> StoreError {
+    StoreError::Invalid(msg.into())
+}
+
+/// A nominal from the wire, checked: never trust the server's bytes blindly.
+fn nominal_of(id: &str, data: &serde_json::Value) -> Result<NominalRecord> {
+    let w: WireNominal =
+        serde_json::from_value(data.clone()).map_err(|e| bad(format!("nominal {id}: unreadable record ({e})")))?;
+    if w.id != id {
+        return Err(bad(format!("nominal {id}: the record says it is {}", w.id)));
+    }
+    let cap = |s: String| s.chars().take(200).collect::<String>();
+    Ok(NominalRecord {
+        id: w.id,
+        source: w.source,
+        given_name: cap(w.given_name),
+        surname: cap(w.surname),
+        date_of_birth: w.date_of_birth.and_then(|d| bluelamp_protocol::dates::parse_dob(&d).ok()),
+        sex: w.sex.map(cap),
+        aliases: w.aliases.into_iter().take(50).map(cap).collect(),
+        address: w.address.map(cap),
+        postcode: w.postcode.map(cap),
+    })
+}
+
+/// Deletes a nominal with its search keys, unless an incident links it.
+fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i64>) -> Result<Option<bool>> {
+    let linked: bool =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM incident_links WHERE nominal_id = ?1)", [id], |r| r.get(0))?;
+    if linked {
+        return Ok(Some(false));
+    }
+    let old = tx
+        .query_row("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1", [id], |o| {
+            Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
+        })
+        .optional()?;
+    let Some(old) = old else { return Ok(None) };
+    search::remove_keys(tx, id, &old, deltas)?;
+    tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [id])?;
+    tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [id])?;
+    tx.execute("DELETE FROM nominals WHERE id = ?1", [id])?;
+    *deltas.entry(search::TOTAL_KEY.to_string()).or_default() -= 1;
+    Ok(Some(true))
+}
+
+impl Store {
+    /// This client's id on the wire (the store's device id).
+    pub fn client_id(&self) -> Result<String> {
+        self.device_id()
+    }
+
+    /// The central service this store syncs with, once enrolled.
+    pub fn server_url(&self) -> Result<Option<String>> {
+        get(&self.conn, SERVER_URL)
+    }
+
+    pub fn set_server_url(&mut self, url: &str) -> Result<()> {
+        set(&self.conn, SERVER_URL, url)
+    }
+
+    /// The sign-in token and its expiry, kept inside the encrypted store.
+    pub fn token(&self) -> Result<Option<(String, String)>> {
+        Ok(match (get(&self.conn, TOKEN)?, get(&self.conn, TOKEN_EXPIRES)?) {
+            (Some(t), Some(e)) => Some((t, e)),
+            _ => None,
+        })
+    }
+
+    pub fn set_token(&mut self, token: &str, expires_at: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        set(&tx, TOKEN, token)?;
+        set(&tx, TOKEN_EXPIRES, expires_at)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn clear_token(&mut self) -> Result<()> {
+        del(&self.conn, TOKEN)?;
+        del(&self.conn, TOKEN_EXPIRES)
+    }
+
+    /// The next `limit` pending outbox entries, oldest first (seq order, no gaps).
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<PushMutation>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, id, mutation, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, name, payload) = row?;
+            let payload = serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt)?;
+            out.push(PushMutation { seq: seq as u64, mutation_id: id, name, payload, base_version: None });
+        }
+        Ok(out)
+    }
+
+    /// Counts a failed attempt on the entries `first..=last` (shown as the last error).
+    pub fn outbox_note_failure(&mut self, first: u64, last: u64, error: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3
+             WHERE state = 'pending' AND seq BETWEEN ?1 AND ?2",
+            params![first as i64, last as i64, error.chars().take(500).collect::<String>()],
+        )?;
+        Ok(())
+    }
+
+    /// Commits a push acknowledgement in one transaction: every pending entry with
+    /// `seq <= done_through` is acknowledged, except the rejected ones, which are parked with
+    /// the server's code and message; conflicts and possible duplicates are stored for the
+    /// officer; the server's seq and the time are recorded.
+    pub fn outbox_commit_ack(
+        &mut self,
+        done_through: u64,
+        park: &[(u64, String, String)],
+        conflicts: &[ConflictNotice],
+        duplicates: &[bluelamp_protocol::wire::PossibleDuplicate],
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let now = now_ts(&tx)?;
+        for (seq, code, message) in park {
+            tx.execute(
+                "UPDATE outbox SET state = 'parked', reject_code = ?2, last_error = ?3 WHERE seq = ?1 AND state = 'pending'",
+                params![*seq as i64, code.chars().take(100).collect::<String>(), message.chars().take(1000).collect::<String>()],
+            )?;
+        }
+        tx.execute(
+            "UPDATE outbox SET state = 'acked', last_error = NULL WHERE state = 'pending' AND seq <= ?1",
+            [done_through as i64],
+        )?;
+        for c in conflicts {
+            tx.execute(
+                "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'edit', ?8)",
+                params![
+                    uuid::Uuid::now_v7().to_string(),
+                    c.record_type,
+                    c.record_id,
+                    c.base.to_string(),
+                    c.mine.to_string(),
+                    c.theirs.to_string(),
+                    now,
+                    c.seq as i64
+                ],
+            )?;
+        }
+        for d in duplicates {
+            tx.execute(
+                "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq)
+                 VALUES (?1, 'nominal', ?2, 'null', 'null', ?3, ?4, 'possible_duplicate', ?5)",
+                params![
+                    uuid::Uuid::now_v7().to_string(),
+                    d.provisional_id,
+                    serde_json::to_string(&d.candidates).map_err(|e| bad(e.to_string()))?,
+                    now,
+                    d.seq as i64
+                ],
+            )?;
+        }
+        let known: u64 = get(&tx, SERVER_LAST)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        set(&tx, SERVER_LAST, &known.max(done_through).to_string())?;
+        set(&tx, LAST_PUSH_OK, &now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server's last applied seq for this client, as last heard (0 before the first push).
+    pub fn server_last_seq(&self) -> Result<u64> {
+        Ok(get(&self.conn, SERVER_LAST)?.and_then(|s| s.parse().ok()).unwrap_or(0))
+    }
+
+    /// The stored pull cursor (`None` before the first page).
+    pub fn pull_cursor(&self) -> Result<Option<String>> {
+        get(&self.conn, CURSOR)
+    }
+
+    /// Applies one checked pull page and stores its cursor, in one transaction. A reset page
+    /// drops the cursor and marks the server-owned cache for a sweep when the re-pull ends.
+    pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageReport> {
+        let mut report = PageReport { instructions: page.instructions.clone(), ..PageReport::default() };
+        if page.reset.is_some() {
+            let tx = self.conn.transaction()?;
+            let now = now_ts(&tx)?;
+            del(&tx, CURSOR)?;
+            set(&tx, SWEEP_BEFORE, &now)?;
+            set(&tx, PULLED_TOTAL, "0")?;
+            set(&tx, PULL_OPEN, "1")?;
+            tx.commit()?;
+            return Ok(report);
+        }
+        // Validate every record before touching anything: a bad page changes nothing.
+        let mut upserts: Vec<NominalRecord> = Vec::new();
+        let mut versions: HashMap<String, i64> = HashMap::new();
+        let mut tombstones: Vec<&str> = Vec::new();
+        for c in &page.changes {
+            match c {
+                Change::Upsert { record_type: RecordType::Nominal, id, version, data } => {
+                    upserts.push(nominal_of(id, data)?);
+                    versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
+                }
+                Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
+                // Incidents arrive with the assigned-incidents work; ignored (not lost: the
+                // cursor is the server's, which re-sends on a reset).
+                Change::Upsert { record_type: RecordType::Incident, .. }
+                | Change::Tombstone { record_type: RecordType::Incident, .. } => {}
+            }
+        }
+        let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
+        for (i, r) in upserts.iter().enumerate() {
+            last.insert(r.id.as_str(), i);
+        }
+        let versions_ref: HashMap<&str, i64> = versions.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        let bulk = upserts.len() >= 1000;
+        if bulk {
+            search::tune_cache(&self.conn)?;
+        }
+        let tx = self.conn.transaction()?;
+        if !upserts.is_empty() {
+            nominals::upsert_in(&tx, &upserts, &last, Some(&versions_ref))?;
+        }
+        let mut deltas = HashMap::new();
+        for id in tombstones {
+            match delete_nominal(&tx, id, &mut deltas)? {
+                Some(true) => report.tombstones += 1,
+                Some(false) => report.kept_linked += 1,
+                None => {}
+            }
+        }
+        report.upserts = last.len() as u64;
+        let pulled: u64 = get(&tx, PULLED_TOTAL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        set(&tx, PULLED_TOTAL, &(pulled + report.upserts).to_string())?;
+        if page.has_more {
+            set(&tx, PULL_OPEN, "1")?;
+        } else {
+            del(&tx, PULL_OPEN)?;
+            if let Some(before) = get(&tx, SWEEP_BEFORE)? {
+                let stale: Vec<String> = tx
+                    .prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL AND updated_at < ?1")?
+                    .query_map([&before], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for id in stale {
+                    if delete_nominal(&tx, &id, &mut deltas)? == Some(true) {
+                        report.swept += 1;
+                    }
+                }
+                del(&tx, SWEEP_BEFORE)?;
+            }
+            let now = now_ts(&tx)?;
+            set(&tx, LAST_PULL_OK, &now)?;
+        }
+        search::apply_counts(&tx, &deltas)?;
+        set(&tx, CURSOR, &page.next_cursor)?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Marks a full round (push then pull to the last page) as done now.
+    pub fn mark_synced(&mut self) -> Result<()> {
+        let now = now_ts(&self.conn)?;
+        set(&self.conn, LAST_SYNC_OK, &now)
+    }
+
+    /// Remembers a server instruction (lock / wipe) until the shell carries it out.
+    pub fn set_pending_instruction(&mut self, i: Option<Instruction>) -> Result<()> {
+        match i {
+            Some(i) => {
+                set(&self.conn, PENDING_INSTRUCTION, &serde_json::to_string(&i).map_err(|e| bad(e.to_string()))?)
+            }
+            None => del(&self.conn, PENDING_INSTRUCTION),
+        }
+    }
+
+    pub fn pending_instruction(&self) -> Result<Option<Instruction>> {
+        Ok(get(&self.conn, PENDING_INSTRUCTION)?.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Counts for the status bar and `sync --json`.
+    pub fn sync_counts(&self) -> Result<SyncCounts> {
+        let count = |state: &str| -> Result<u64> {
+            Ok(self.conn.query_row("SELECT count(*) FROM outbox WHERE state = ?1", [state], |r| r.get::<_, i64>(0))?
+                as u64)
+        };
+        let conflicts: i64 =
+            self.conn.query_row("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL", [], |r| r.get(0))?;
+        Ok(SyncCounts {
+            pending: count("pending")?,
+            rejected: count("parked")?,
+            acknowledged: count("acked")?,
+            conflicts: conflicts as u64,
+            last_sync_ok: get(&self.conn, LAST_SYNC_OK)?,
+            server_last_seq: self.server_last_seq()?,
+            pulled_total: get(&self.conn, PULLED_TOTAL)?.and_then(|s| s.parse().ok()).unwrap_or(0),
+            pull_in_progress: get(&self.conn, PULL_OPEN)?.is_some(),
+        })
+    }
+
+    /// Parked entries with the server's reasons, newest first.
+    pub fn parked(&self) -> Result<Vec<Parked>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, mutation, coalesce(reject_code, ''), coalesce(last_error, ''), created_at
+             FROM outbox WHERE state = 'parked' ORDER BY seq DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Parked {
+                seq: r.get::<_, i64>(0)? as u64,
+                mutation: r.get(1)?,
+                code: r.get(2)?,
+                message: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

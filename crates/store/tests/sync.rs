@@ -1,0 +1,174 @@
+//! The store's side of sync: outbox order, acknowledgements and parking in one transaction,
+//! pull pages with their cursor, tombstones, resets that spare local data, bad pages.
+
+mod common;
+
+use bluelamp_protocol::wire::{Change, PullResponse, RecordType, ResetReason, WireNominal};
+use bluelamp_protocol::{SearchRequest, Source, SCHEMA_VERSION};
+use bluelamp_store::{Actor, AuditAction, AuditEvent, KdfParams, OutboxMutation, Store};
+use serde_json::json;
+
+fn new_store(dir: &tempfile::TempDir) -> (Store, Actor) {
+    let store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    (store, actor)
+}
+
+fn write(store: &mut Store, actor: &Actor, n: u32) {
+    store
+        .user_write(
+            actor,
+            AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
+            Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n }) }),
+            |_| Ok(()),
+        )
+        .unwrap();
+}
+
+fn nominal(id: &str, given: &str, surname: &str) -> Change {
+    let w = WireNominal {
+        id: id.into(),
+        given_name: given.into(),
+        surname: surname.into(),
+        date_of_birth: Some("1984-03-12".into()),
+        sex: None,
+        aliases: vec![],
+        address: None,
+        postcode: None,
+        source: Source::Current,
+    };
+    Change::Upsert {
+        record_type: RecordType::Nominal,
+        id: id.into(),
+        version: 1,
+        data: serde_json::to_value(w).unwrap(),
+    }
+}
+
+fn page(changes: Vec<Change>, cursor: &str, has_more: bool) -> PullResponse {
+    PullResponse {
+        schema_version: SCHEMA_VERSION,
+        changes,
+        next_cursor: cursor.into(),
+        has_more,
+        last_applied_seq: 0,
+        remaining: 0,
+        reset: None,
+        instructions: vec![],
+    }
+}
+
+fn found(store: &Store, surname: &str) -> Vec<String> {
+    let req = SearchRequest { surname: Some(surname.into()), ..Default::default() };
+    store.search(&req).unwrap().into_iter().map(|h| h.id).collect()
+}
+
+#[test]
+fn outbox_is_read_in_seq_order_and_acks_park_rejections() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    for n in 0..5 {
+        write(&mut store, &actor, n);
+    }
+    let batch = store.outbox_batch(3).unwrap();
+    assert_eq!(batch.iter().map(|m| m.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(batch[1].payload, json!({ "n": 1 }));
+    store.outbox_note_failure(1, 3, "network: refused").unwrap();
+    store.outbox_commit_ack(3, &[(2, "invalid_payload".into(), "refused".into())], &[], &[]).unwrap();
+    let c = store.sync_counts().unwrap();
+    assert_eq!((c.pending, c.acknowledged, c.rejected, c.server_last_seq), (2, 2, 1, 3));
+    let parked = store.parked().unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!((parked[0].seq, parked[0].code.as_str(), parked[0].message.as_str()), (2, "invalid_payload", "refused"));
+    // The queue moved on.
+    assert_eq!(store.outbox_batch(10).unwrap().iter().map(|m| m.seq).collect::<Vec<_>>(), vec![4, 5]);
+    // A repeated (resent) acknowledgement changes nothing and never moves the seq back.
+    store.outbox_commit_ack(2, &[(2, "invalid_payload".into(), "refused".into())], &[], &[]).unwrap();
+    let c = store.sync_counts().unwrap();
+    assert_eq!((c.pending, c.acknowledged, c.rejected, c.server_last_seq), (2, 2, 1, 3));
+}
+
+#[test]
+fn pages_apply_with_their_cursor_and_are_searchable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    assert_eq!(store.pull_cursor().unwrap(), None);
+    store
+        .apply_pull_page(&page(
+            vec![nominal("n1", "William", "Smith"), nominal("n2", "Siobhán", "O'Sullivan")],
+            "c1",
+            true,
+        ))
+        .unwrap();
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c1"));
+    assert!(store.sync_counts().unwrap().pull_in_progress);
+    assert_eq!(found(&store, "Smyth"), vec!["n1".to_string()]);
+    let r = store
+        .apply_pull_page(&page(
+            vec![Change::Tombstone { record_type: RecordType::Nominal, id: "n1".into(), version: 2 }],
+            "c2",
+            false,
+        ))
+        .unwrap();
+    assert_eq!(r.tombstones, 1);
+    assert!(found(&store, "Smith").is_empty());
+    let c = store.sync_counts().unwrap();
+    assert!(!c.pull_in_progress);
+    assert_eq!(c.pulled_total, 2);
+    assert_eq!(store.nominal_count().unwrap(), 1);
+}
+
+#[test]
+fn a_bad_page_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee")], "c1", true)).unwrap();
+    let bad = Change::Upsert { record_type: RecordType::Nominal, id: "n9".into(), version: 3, data: json!({"id": 5}) };
+    let wrong_id = nominal("n8", "Bob", "Ray");
+    let Change::Upsert { data, .. } = wrong_id else { unreachable!() };
+    let mismatched = Change::Upsert { record_type: RecordType::Nominal, id: "n7".into(), version: 3, data };
+    for c in [bad, mismatched] {
+        assert!(store.apply_pull_page(&page(vec![nominal("n2", "Eve", "Day"), c], "c2", false)).is_err());
+        assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c1"));
+        assert_eq!(store.nominal_count().unwrap(), 1);
+    }
+}
+
+#[test]
+fn reset_keeps_local_data_and_sweeps_only_stale_server_rows_at_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    // A legacy record imported locally, and something the officer wrote.
+    store.upsert_nominals(&[common::rec("legacy1", "Mary", "Jones")]).unwrap();
+    write(&mut store, &actor, 1);
+    store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee"), nominal("n2", "Eve", "Day")], "c1", false)).unwrap();
+    let mut reset = page(vec![], "c0", true);
+    reset.reset = Some(ResetReason::ScopeChanged);
+    store.apply_pull_page(&reset).unwrap();
+    assert_eq!(store.pull_cursor().unwrap(), None);
+    // Still searchable during the re-pull.
+    assert_eq!(found(&store, "Day"), vec!["n2".to_string()]);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let r = store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee")], "c9", false)).unwrap();
+    assert_eq!(r.swept, 1, "n2 is no longer in scope");
+    assert!(found(&store, "Day").is_empty());
+    assert_eq!(found(&store, "Lee"), vec!["n1".to_string()]);
+    assert_eq!(found(&store, "Jones"), vec!["legacy1".to_string()], "local imports are never swept");
+    assert_eq!(store.sync_counts().unwrap().pending, 1, "the outbox is untouched");
+    assert!(store.audit_verify().unwrap().broken.is_none());
+}
+
+#[test]
+fn token_and_server_are_kept_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    assert_eq!(store.token().unwrap(), None);
+    store.set_server_url("http://127.0.0.1:1").unwrap();
+    store.set_token("t0k", "2030-01-01T00:00:00Z").unwrap();
+    drop(store);
+    let mut store = Store::open(&dir.path().join("s.db"), "pw").unwrap();
+    assert_eq!(store.token().unwrap(), Some(("t0k".into(), "2030-01-01T00:00:00Z".into())));
+    assert_eq!(store.server_url().unwrap().as_deref(), Some("http://127.0.0.1:1"));
+    store.clear_token().unwrap();
+    assert_eq!(store.token().unwrap(), None);
+}
