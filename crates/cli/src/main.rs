@@ -6,6 +6,7 @@ mod audit;
 mod forms;
 mod import;
 mod search;
+mod sync;
 mod victims;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -82,6 +83,27 @@ enum Command {
         #[command(subcommand)]
         what: audit::AuditCmd,
     },
+    /// Signs in to the central service and protects the local store (creating it for the
+    /// officer if there is none). Passphrase from BLUELAMP_PASSPHRASE or standard input.
+    Enrol {
+        /// The central service, e.g. http://127.0.0.1:8080
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        officer: String,
+        #[arg(long, hide = true)]
+        insecure_fast_kdf: bool,
+    },
+    /// Pushes the outbox, then pulls reference data; progress on stderr. Exit code 0 only when
+    /// the round reached the server and finished.
+    Sync {
+        /// Defaults to the server the store was enrolled with.
+        #[arg(long)]
+        server: Option<String>,
+        /// Print a JSON summary (pushed, acknowledged, rejected, pending, pulled, conflicts).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -105,6 +127,11 @@ enum DemoWhat {
         seed: u64,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// N submitted demo forms (unique ids) in the outbox, for load and fault tests.
+    Enqueue {
+        #[arg(long)]
+        forms: usize,
     },
 }
 
@@ -242,6 +269,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forms { what } => forms::run(what)?,
         Command::Victims { what } => victims::run(what)?,
         Command::Audit { what } => audit::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Demo { what: DemoWhat::Enqueue { forms } } => {
+            let mut store = open(db_path(&cli.db)?)?;
+            let ids = sync::enqueue(&mut store, forms)?;
+            eprintln!("queued {} submitted demo forms", ids.len());
+        }
+        Command::Enrol { server, officer, insecure_fast_kdf } => {
+            let db = db_path(&cli.db)?;
+            sync::enrol(db, &server, &officer, &passphrase()?, insecure_fast_kdf)?;
+        }
+        Command::Sync { server, json } => {
+            let db = db_path(&cli.db)?;
+            if !sync::sync(db, server.as_deref(), passphrase()?, json)? {
+                bail!("the sync round did not finish (see above); nothing was lost: the outbox keeps what is pending");
+            }
+        }
     }
     Ok(())
 }

@@ -166,6 +166,17 @@ impl Store {
         })
     }
 
+    /// The token if it has not expired (with a minute to spare).
+    pub fn usable_token(&self) -> Result<Option<String>> {
+        let Some((token, expires)) = self.token()? else { return Ok(None) };
+        let live: bool = self.conn.query_row(
+            "SELECT julianday(?1) IS NOT NULL AND julianday(?1) > julianday('now', '+60 seconds')",
+            [&expires],
+            |r| r.get(0),
+        )?;
+        Ok(live.then_some(token))
+    }
+
     pub fn set_token(&mut self, token: &str, expires_at: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         set(&tx, TOKEN, token)?;

@@ -124,6 +124,13 @@ pub fn clear_lockout(db: &Path) -> Result<()> {
     write_attempts(db, &Attempts::default())
 }
 
+/// Locks the store until the officer re-authenticates online (a remote lock instruction).
+pub fn lock_out(db: &Path) -> Result<()> {
+    let mut a = read_attempts(db);
+    a.locked_out = true;
+    write_attempts(db, &a)
+}
+
 /// Crypto-erase: the wrapped key is overwritten and removed (without it the database is
 /// noise), then the database files go too.
 pub fn wipe(db: &Path) -> Result<()> {

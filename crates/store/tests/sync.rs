@@ -169,6 +169,11 @@ fn token_and_server_are_kept_in_the_store() {
     let mut store = Store::open(&dir.path().join("s.db"), "pw").unwrap();
     assert_eq!(store.token().unwrap(), Some(("t0k".into(), "2030-01-01T00:00:00Z".into())));
     assert_eq!(store.server_url().unwrap().as_deref(), Some("http://127.0.0.1:1"));
+    assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"));
+    store.set_token("old", "2020-01-01T00:00:00Z").unwrap();
+    assert_eq!(store.usable_token().unwrap(), None, "expired");
+    store.set_token("bad", "not a time").unwrap();
+    assert_eq!(store.usable_token().unwrap(), None, "unreadable expiry");
     store.clear_token().unwrap();
     assert_eq!(store.token().unwrap(), None);
 }

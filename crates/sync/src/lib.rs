@@ -1,10 +1,24 @@
 //! The sync driver: the client side of the conversation with `bluelamp-central`.
 //!
-//! For now it probes health; push and pull arrive with the sync issue.
+//! A thin shell. [`Client`] speaks HTTP (reqwest) and turns every answer into either a checked
+//! message or a [`Failure`]; [`round::run_round`] asks the pure engine
+//! (`bluelamp-sync-core`) what to do next, does it against the store and the client, and
+//! reports back. The store commits each acknowledgement and each pull page atomically, so the
+//! process may be killed at any point.
+
+pub mod round;
 
 use std::time::Duration;
 
-use bluelamp_protocol::wire::HealthResponse;
+use bluelamp_protocol::wire::{
+    AuditPushRequest, AuditPushResponse, HealthResponse, LoginRequest, LoginResponse, PullRequest, PullResponse,
+    PushRequest, PushResponse, WireError, WireErrorCode,
+};
+pub use bluelamp_sync_core::Failure;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use round::{run_round, Credentials, LocalStore, Progress, RoundReport};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -16,6 +30,9 @@ pub enum SyncError {
     SchemaMismatch { server: u32, client: u32 },
 }
 
+/// Largest response body read (a pull page of 5 000 nominals is well under this).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
 /// An HTTP client for one central service.
 #[derive(Clone)]
 pub struct Client {
@@ -25,9 +42,14 @@ pub struct Client {
 
 impl Client {
     pub fn new(base_url: &str) -> Result<Client, SyncError> {
+        Client::with_timeout(base_url, Duration::from_secs(30))
+    }
+
+    /// A client whose requests give up after `timeout` (connect: 2 s).
+    pub fn with_timeout(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(5))
+            .timeout(timeout)
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Client { base: base_url.trim_end_matches('/').to_string(), http })
@@ -42,6 +64,7 @@ impl Client {
         let resp = self
             .http
             .get(format!("{}/v1/health", self.base))
+            .timeout(Duration::from_secs(5))
             .send()
             .await
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
@@ -60,20 +83,98 @@ impl Client {
         }
         Ok(body)
     }
+
+    /// `POST /v1/login`.
+    pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, Failure> {
+        match self.post("/v1/login", None, req).await {
+            Err(Failure::Unauthorized) => Err(Failure::BadCredentials),
+            other => other,
+        }
+    }
+
+    /// `POST /v1/push`.
+    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, Failure> {
+        self.post("/v1/push", Some(token), req).await
+    }
+
+    /// `POST /v1/pull`.
+    pub async fn pull(&self, token: &str, req: &PullRequest) -> Result<PullResponse, Failure> {
+        self.post("/v1/pull", Some(token), req).await
+    }
+
+    /// `POST /v1/audit`.
+    pub async fn push_audit(&self, token: &str, req: &AuditPushRequest) -> Result<AuditPushResponse, Failure> {
+        self.post("/v1/audit", Some(token), req).await
+    }
+
+    async fn post<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Q,
+    ) -> Result<R, Failure> {
+        let mut rb = self.http.post(format!("{}{path}", self.base)).json(body);
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        let resp = rb.send().await.map_err(|e| Failure::Network(describe(&e)))?;
+        let status = resp.status();
+        let bytes = read_capped(resp).await?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| Failure::BadResponse(format!("{path}: {e}")));
+        }
+        let err: Option<WireError> = serde_json::from_slice(&bytes).ok();
+        Err(classify(status.as_u16(), err))
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+async fn read_capped(mut resp: reqwest::Response) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                if out.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(Failure::BadResponse(format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes")));
+                }
+                out.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(out),
+            // A connection dropped mid-body is a network failure (retry), not a bad answer.
+            Err(e) => return Err(Failure::Network(describe(&e))),
+        }
+    }
+}
 
-    #[tokio::test]
-    async fn health_online_then_offline() {
-        let dir = tempfile::tempdir().unwrap();
-        let central = bluelamp_central::Central::open(&dir.path().join("c.db")).unwrap();
-        let running = bluelamp_central::spawn(central, "127.0.0.1:0".parse().unwrap()).await.unwrap();
-        let client = Client::new(&running.url()).unwrap();
-        assert_eq!(client.health().await.unwrap().status, "ok");
-        running.stop().await;
-        assert!(matches!(client.health().await, Err(SyncError::Unreachable(_))));
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the connection dropped during the answer"
+    } else {
+        "request failed"
+    };
+    let mut msg = kind.to_string();
+    let mut src = std::error::Error::source(e);
+    if let Some(s) = src.take() {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+    }
+    msg
+}
+
+/// Maps an HTTP error answer to a [`Failure`].
+pub fn classify(status: u16, err: Option<WireError>) -> Failure {
+    let message = err.as_ref().map(|e| e.message.clone()).unwrap_or_else(|| format!("HTTP {status}"));
+    match (status, err.as_ref().map(|e| e.code)) {
+        (_, Some(WireErrorCode::SeqGap)) => {
+            Failure::SeqGap { server_last: err.and_then(|e| e.last_applied_seq).unwrap_or(0) }
+        }
+        (_, Some(WireErrorCode::SchemaMismatch)) => Failure::SchemaMismatch(message),
+        (401, _) | (_, Some(WireErrorCode::Unauthorized)) => Failure::Unauthorized,
+        (403, _) | (_, Some(WireErrorCode::Forbidden)) => Failure::Forbidden(message),
+        (429, _) | (500..=599, _) => Failure::Server(status),
+        (s, _) => Failure::Rejected(s, message),
     }
 }

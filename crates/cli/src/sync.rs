@@ -1,0 +1,219 @@
+//! `enrol`, `sync` and `demo enqueue`: the sync commands for admins, scripts and fault tests.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{bail, Context};
+use bluelamp_protocol::wire::{Instruction, LoginRequest};
+use bluelamp_protocol::SCHEMA_VERSION;
+use bluelamp_store::casework::{catalog, now_unix, sample_answers, NewIncident};
+use bluelamp_store::{KdfParams, Store, StoreError};
+use bluelamp_sync::{run_round, Client, Credentials, Progress};
+use bluelamp_sync_core::Config;
+use zeroize::Zeroizing;
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+fn device_name() -> String {
+    std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| "bluelamp-cli".into())
+}
+
+/// Signs in to the central service and protects the local store: creates the store for the
+/// officer if there is none (with the same passphrase), or opens an existing one made by
+/// `init --officer ID` for the same officer. A successful sign-in also clears a local lockout
+/// (too many wrong passphrases), which is what "re-authenticate online" means.
+pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf: bool) -> anyhow::Result<()> {
+    let officer = officer.trim();
+    if !bluelamp_protocol::session::is_valid_officer_id(officer) {
+        bail!("'{officer}' is not a valid officer id");
+    }
+    let created = !db.exists();
+    let mut store = if created {
+        let kdf = if fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
+        Store::create(db, passphrase, officer, kdf)?
+    } else {
+        match Store::open(db, passphrase) {
+            Ok(s) => s,
+            Err(StoreError::WrongPassphrase) => bail!("wrong passphrase for {}", db.display()),
+            Err(e) => return Err(e.into()),
+        }
+    };
+    let owner = store.officer_id()?;
+    if owner != officer {
+        bail!("{} belongs to officer {owner}, not {officer}", db.display());
+    }
+    let client = Client::new(server)?;
+    let req = LoginRequest {
+        schema_version: SCHEMA_VERSION,
+        officer_id: officer.to_string(),
+        passphrase: passphrase.to_string(),
+        client_id: store.client_id()?,
+        device: device_name(),
+    };
+    let result = runtime()?.block_on(client.login(&req));
+    let resp = match result {
+        Ok(r) => r,
+        Err(f) => {
+            if created {
+                // A failed enrolment leaves nothing behind.
+                drop(store);
+                let _ = bluelamp_store::unlock::wipe(db);
+            }
+            bail!("enrolment failed: {}", describe(&f));
+        }
+    };
+    store.set_server_url(server.trim_end_matches('/'))?;
+    store.set_token(&resp.token, &resp.expires_at)?;
+    store.set_role(resp.role)?;
+    let actor = store.actor()?;
+    store.audit(
+        &actor,
+        bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Unlock, "central")
+            .detail(serde_json::json!({"server": server, "role": resp.role.as_str(), "enrolled": created})),
+    )?;
+    drop(store);
+    bluelamp_store::unlock::clear_lockout(db)?;
+    eprintln!(
+        "enrolled officer {officer} ({}) on {}; store {} {}",
+        resp.role.as_str(),
+        server,
+        db.display(),
+        if created { "created" } else { "protected" }
+    );
+    Ok(())
+}
+
+fn describe(f: &bluelamp_sync::Failure) -> String {
+    use bluelamp_sync::Failure::*;
+    match f {
+        Network(e) => format!("the central service could not be reached ({e})"),
+        BadCredentials => "the central service did not accept the officer id and passphrase".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// One round to quiescence (or until it gives up). Prints the JSON summary when `json`;
+/// returns whether it ended synced.
+pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> anyhow::Result<bool> {
+    let store = match Store::open(db, &passphrase) {
+        Ok(s) => s,
+        Err(StoreError::WrongPassphrase) => bail!("wrong passphrase for {}", db.display()),
+        Err(e) => return Err(e.into()),
+    };
+    let server = match server {
+        Some(s) => s.trim_end_matches('/').to_string(),
+        None => store.server_url()?.context("no --server given and the store was never enrolled")?,
+    };
+    let creds =
+        Credentials { officer_id: store.officer_id()?, passphrase: Zeroizing::new(passphrase), device: device_name() };
+    let client = Client::new(&server)?;
+    let store = Mutex::new(store);
+    let mut progress = |p: &Progress| match p {
+        Progress::SignedIn => eprintln!("signed in to {server}"),
+        Progress::Pushed { acknowledged, pending } => {
+            eprintln!("pushed: {acknowledged} acknowledged, {pending} pending")
+        }
+        Progress::Pulled { pulled_total, remaining } => eprintln!("pulled: {pulled_total} so far, {remaining} to go"),
+        Progress::Reset => eprintln!("the server asked for a full re-pull"),
+        Progress::Retrying { after_ms, error } => eprintln!("retrying in {after_ms} ms: {error}"),
+    };
+    let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), Config::default(), &mut progress))?;
+    let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
+    let counts = store.sync_counts()?;
+    drop(store);
+    // Server instructions are carried out at once.
+    if report.instructions.contains(&Instruction::Wipe) {
+        bluelamp_store::unlock::wipe(db)?;
+        eprintln!("the central service instructed this device to wipe its store: {} destroyed", db.display());
+    } else if report.instructions.contains(&Instruction::Lock) {
+        bluelamp_store::unlock::lock_out(db)?;
+        eprintln!("the central service instructed this device to lock: sign in online (enrol) to unlock");
+    }
+    if json {
+        let out = serde_json::json!({
+            "server": server,
+            "outcome": report.outcome,
+            "message": report.message,
+            "reached_server": report.reached_server,
+            "pushed": report.pushed,
+            "acknowledged": report.acknowledged,
+            "rejected": report.rejected,
+            "pending": report.pending,
+            "pulled": report.pulled,
+            "conflicts": report.conflicts,
+            "instructions": report.instructions,
+            "totals": counts,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        eprintln!(
+            "{}: pushed {}, acknowledged {}, rejected {}, pending {}, pulled {}, conflicts {}{}",
+            report.outcome,
+            report.pushed,
+            report.acknowledged,
+            report.rejected,
+            report.pending,
+            report.pulled,
+            report.conflicts,
+            report.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
+        );
+    }
+    Ok(report.outcome == "synced")
+}
+
+/// `demo enqueue --forms N`: N submitted demo DA safeguarding plans (unique ids), each one user
+/// write with its outbox and access-log rows, on one synthetic incident per call.
+pub fn enqueue(store: &mut Store, forms: usize) -> anyhow::Result<Vec<String>> {
+    const PACK: &str = "da-safeguarding-plan";
+    let actor = store.actor()?;
+    let now = now_unix();
+    let reference = format!("DEMO-Q-{}", uuid_like(now));
+    let incident = NewIncident {
+        id: None,
+        reference: reference.clone(),
+        incident_type: "domestic_abuse".into(),
+        offence_category: Some("domestic_abuse".into()),
+        place: Some("Demo Street".into()),
+        postcode: None,
+        team: Some("Demo".into()),
+        occurred_at: now - 3600,
+        recorded_at: now - 3000,
+        assigned_to: Some(actor.officer_id.clone()),
+        closing_code: None,
+        links: vec![("demo-victim".into(), "victim".into()), ("demo-suspect".into(), "suspect".into())],
+    };
+    store.import_incidents(&[incident])?;
+    let incident_id = store
+        .list_incidents()?
+        .into_iter()
+        .find(|i| i.reference == reference)
+        .map(|i| i.id)
+        .context("the demo incident was not stored")?;
+    let pack = catalog()?.pack(PACK).context("the DA safeguarding plan pack is missing")?;
+    let answers = sample_answers(pack, &["demo-victim".into(), "demo-suspect".into()], false);
+    let mut ids = Vec::with_capacity(forms);
+    for _ in 0..forms {
+        let id = store.start_form(&actor, &incident_id, PACK)?;
+        store.save_draft(&actor, &id, &answers, None)?;
+        match store.submit_form(&actor, &id, None, None)? {
+            bluelamp_protocol::casework::SubmitOutcome::Submitted(_) => ids.push(id),
+            bluelamp_protocol::casework::SubmitOutcome::Rejected { issues } => {
+                bail!("the demo form did not validate: {issues:?}")
+            }
+        }
+    }
+    Ok(ids)
+}
+
+fn uuid_like(now: i64) -> String {
+    format!("{now:x}-{:08x}", rand_u32())
+}
+
+fn rand_u32() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id() as u64);
+    h.finish() as u32
+}

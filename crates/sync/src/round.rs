@@ -1,0 +1,290 @@
+//! One sync round: sign in if needed, push the outbox to empty, pull to the last page.
+//!
+//! The engine (`bluelamp_sync_core::Engine`) decides; this module only carries out its
+//! actions. The store is reached through [`LocalStore`] in short critical sections, never
+//! across a network wait, so the app stays responsive while a round runs.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bluelamp_protocol::wire::{Instruction, LoginRequest, PullRequest, PushRequest};
+use bluelamp_protocol::SCHEMA_VERSION;
+use bluelamp_store::{Store, StoreError};
+use bluelamp_sync_core::{check_page, plan_ack, Action, Config, Engine, Event, Failure, Finish};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::Client;
+
+/// Entries per push request.
+pub const PUSH_BATCH: usize = 200;
+/// Changes per pull page asked for.
+pub const PULL_LIMIT: u32 = 2_000;
+
+/// Access to the store for the duration of one closure.
+pub trait LocalStore {
+    /// Runs `f` on the store; `None` if the store is no longer open (the app locked).
+    fn with<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Option<R>;
+}
+
+impl LocalStore for Mutex<Store> {
+    fn with<R>(&self, f: impl FnOnce(&mut Store) -> R) -> Option<R> {
+        let mut g = self.lock().unwrap_or_else(|p| p.into_inner());
+        Some(f(&mut g))
+    }
+}
+
+/// What signing in needs. The passphrase is wiped from memory when dropped.
+pub struct Credentials {
+    pub officer_id: String,
+    pub passphrase: Zeroizing<String>,
+    pub device: String,
+}
+
+/// Progress, for a progress bar or stderr.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Progress {
+    SignedIn,
+    Pushed { acknowledged: u64, pending: u64 },
+    Pulled { pulled_total: u64, remaining: u64 },
+    Reset,
+    Retrying { after_ms: u64, error: String },
+}
+
+/// What a round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RoundReport {
+    /// Entries sent in push requests (resends included).
+    pub pushed: u64,
+    /// Entries the server acknowledged as applied in this round.
+    pub acknowledged: u64,
+    /// Entries the server refused in this round (parked with the reason).
+    pub rejected: u64,
+    /// Entries still waiting after the round.
+    pub pending: u64,
+    /// Records received in this round.
+    pub pulled: u64,
+    /// Unresolved conflicts and possible duplicates in the store.
+    pub conflicts: u64,
+    /// The server answered at least once in this round.
+    pub reached_server: bool,
+    /// `synced`, `offline` or `blocked`.
+    pub outcome: String,
+    /// Why the round did not finish, if it did not.
+    pub message: Option<String>,
+    pub instructions: Vec<Instruction>,
+}
+
+/// A local problem (the store failed): the round stops; nothing is lost.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the app locked during sync")]
+    Locked,
+}
+
+fn local<L: LocalStore, R>(l: &L, f: impl FnOnce(&mut Store) -> Result<R, StoreError>) -> Result<R, RoundError> {
+    l.with(f).ok_or(RoundError::Locked)?.map_err(RoundError::from)
+}
+
+/// Runs one round to its end. `creds`: needed only if there is no usable token (or it is
+/// refused); without them such a round ends `blocked`.
+pub async fn run_round<L: LocalStore>(
+    store: &L,
+    client: &Client,
+    creds: Option<&Credentials>,
+    cfg: Config,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<RoundReport, RoundError> {
+    let has_token = local(store, |s| s.usable_token())?.is_some();
+    let mut engine = Engine::new(cfg, has_token, rand::random());
+    let mut report = RoundReport::default();
+    let client_id = local(store, |s| s.client_id())?;
+    loop {
+        match engine.next_action() {
+            Action::Finish(fin) => {
+                let counts = local(store, |s| {
+                    if fin == Finish::Synced {
+                        s.mark_synced()?;
+                    }
+                    s.sync_counts()
+                })?;
+                report.pending = counts.pending;
+                report.conflicts = counts.conflicts;
+                let (outcome, message) = match fin {
+                    Finish::Synced => ("synced", None),
+                    Finish::Offline { last_error } => ("offline", Some(last_error)),
+                    Finish::Blocked { reason } => ("blocked", Some(reason)),
+                };
+                report.outcome = outcome.into();
+                report.message = message;
+                return Ok(report);
+            }
+            Action::Wait { millis } => {
+                progress(&Progress::Retrying {
+                    after_ms: millis,
+                    error: engine.last_error().unwrap_or_default().to_string(),
+                });
+                tokio::time::sleep(Duration::from_millis(millis)).await;
+            }
+            Action::Login => {
+                let Some(c) = creds else {
+                    engine.handle(Event::Failed(Failure::Forbidden(
+                        "signing in to the central service needs the officer's passphrase".into(),
+                    )));
+                    continue;
+                };
+                let req = LoginRequest {
+                    schema_version: SCHEMA_VERSION,
+                    officer_id: c.officer_id.clone(),
+                    passphrase: c.passphrase.to_string(),
+                    client_id: client_id.clone(),
+                    device: c.device.clone(),
+                };
+                match client.login(&req).await {
+                    Ok(resp) => {
+                        report.reached_server = true;
+                        if resp.officer_id != c.officer_id || resp.client_id != client_id {
+                            engine.handle(Event::Failed(Failure::BadResponse(
+                                "the sign-in answer is for another officer or device".into(),
+                            )));
+                            continue;
+                        }
+                        local(store, |s| s.set_token(&resp.token, &resp.expires_at))?;
+                        progress(&Progress::SignedIn);
+                        engine.handle(Event::LoggedIn);
+                    }
+                    Err(f) => {
+                        if !matches!(f, Failure::Network(_)) {
+                            report.reached_server = true;
+                        }
+                        engine.handle(Event::Failed(f));
+                    }
+                }
+            }
+            Action::Push => {
+                let (batch, known) = local(store, |s| Ok((s.outbox_batch(PUSH_BATCH)?, s.server_last_seq()?)))?;
+                let (Some(first), Some(last)) = (batch.first().map(|m| m.seq), batch.last().map(|m| m.seq)) else {
+                    engine.handle(Event::NothingToPush);
+                    continue;
+                };
+                let token = local(store, |s| s.usable_token())?.unwrap_or_default();
+                report.pushed += batch.len() as u64;
+                let req =
+                    PushRequest { schema_version: SCHEMA_VERSION, client_id: client_id.clone(), mutations: batch };
+                let answer = client.push(&token, &req).await;
+                if answer.is_ok() || !matches!(answer, Err(Failure::Network(_))) {
+                    report.reached_server = true;
+                }
+                match answer.and_then(|r| plan_ack(&r, first, last, known).map(|p| (r, p))) {
+                    Ok((resp, plan)) => {
+                        let before = local(store, |s| s.sync_counts())?;
+                        let after = local(store, |s| {
+                            s.outbox_commit_ack(
+                                plan.done_through,
+                                &plan.park,
+                                &resp.conflicts,
+                                &resp.possible_duplicates,
+                            )?;
+                            if let Some(i) = strongest(&resp.instructions) {
+                                s.set_pending_instruction(Some(i))?;
+                            }
+                            s.sync_counts()
+                        })?;
+                        report.acknowledged += after.acknowledged.saturating_sub(before.acknowledged);
+                        report.rejected += after.rejected.saturating_sub(before.rejected);
+                        merge_instructions(&mut report.instructions, &resp.instructions);
+                        progress(&Progress::Pushed { acknowledged: after.acknowledged, pending: after.pending });
+                        engine.handle(Event::Pushed { outbox_empty: after.pending == 0 });
+                        if !resp.instructions.is_empty() {
+                            engine.handle(Event::Failed(Failure::Forbidden(
+                                "the central service instructed this device to lock".into(),
+                            )));
+                        }
+                    }
+                    Err(f) => {
+                        let msg = format!("{f:?}");
+                        local(store, |s| s.outbox_note_failure(first, last, &msg))?;
+                        if f == Failure::Unauthorized {
+                            local(store, |s| s.clear_token())?;
+                        }
+                        engine.handle(Event::Failed(f));
+                    }
+                }
+            }
+            Action::Pull => {
+                let cursor = local(store, |s| s.pull_cursor())?;
+                let token = local(store, |s| s.usable_token())?.unwrap_or_default();
+                let req = PullRequest {
+                    schema_version: SCHEMA_VERSION,
+                    client_id: client_id.clone(),
+                    cursor,
+                    limit: PULL_LIMIT,
+                };
+                let answer = client.pull(&token, &req).await;
+                if answer.is_ok() || !matches!(answer, Err(Failure::Network(_))) {
+                    report.reached_server = true;
+                }
+                match answer.and_then(|r| check_page(&r, PULL_LIMIT).map(|()| r)) {
+                    Ok(page) => {
+                        let applied = store.with(|s| {
+                            let r = s.apply_pull_page(&page)?;
+                            if let Some(i) = strongest(&page.instructions) {
+                                s.set_pending_instruction(Some(i))?;
+                            }
+                            Ok::<_, StoreError>((r, s.sync_counts()?))
+                        });
+                        match applied.ok_or(RoundError::Locked)? {
+                            Ok((r, counts)) => {
+                                report.pulled += r.upserts + r.tombstones;
+                                merge_instructions(&mut report.instructions, &page.instructions);
+                                let reset = page.reset.is_some();
+                                progress(&if reset {
+                                    Progress::Reset
+                                } else {
+                                    Progress::Pulled { pulled_total: counts.pulled_total, remaining: page.remaining }
+                                });
+                                engine.handle(Event::Pulled { has_more: page.has_more || reset, reset });
+                                if !page.instructions.is_empty() {
+                                    engine.handle(Event::Failed(Failure::Forbidden(
+                                        "the central service instructed this device to lock".into(),
+                                    )));
+                                }
+                            }
+                            // A page the store refuses (unreadable record): nothing was applied.
+                            Err(StoreError::Invalid(m)) => engine.handle(Event::Failed(Failure::BadResponse(m))),
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                    Err(f) => {
+                        if f == Failure::Unauthorized {
+                            local(store, |s| s.clear_token())?;
+                        }
+                        engine.handle(Event::Failed(f));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Wipe beats lock.
+fn strongest(is: &[Instruction]) -> Option<Instruction> {
+    if is.contains(&Instruction::Wipe) {
+        Some(Instruction::Wipe)
+    } else if is.contains(&Instruction::Lock) {
+        Some(Instruction::Lock)
+    } else {
+        None
+    }
+}
+
+fn merge_instructions(into: &mut Vec<Instruction>, from: &[Instruction]) {
+    for i in from {
+        if !into.contains(i) {
+            into.push(*i);
+        }
+    }
+}
