@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "submit_form",
     "set_closing_code",
     "finalise_incident",
+    "sync_now",
+    "sync_issues",
+    "simulate_offline",
 ];
 
 fn main() {

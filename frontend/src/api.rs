@@ -3,7 +3,7 @@
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
-use bluelamp_protocol::status::StatusRequest;
+use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::{cmd, ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -97,4 +97,16 @@ pub async fn set_closing_code(req: &SetClosingCodeRequest) -> Result<IncidentDet
 
 pub async fn finalise_incident(incident_id: &str) -> Result<FinaliseOutcome, ApiError> {
     invoke(cmd::FINALISE_INCIDENT, &IncidentRequest { incident_id: incident_id.into() }).await
+}
+
+pub async fn sync_now() -> Result<(), ApiError> {
+    invoke(cmd::SYNC_NOW, &SyncNowRequest {}).await
+}
+
+pub async fn sync_issues() -> Result<Vec<SyncIssue>, ApiError> {
+    invoke(cmd::SYNC_ISSUES, &SyncIssuesRequest {}).await
+}
+
+pub async fn simulate_offline(offline: bool) -> Result<(), ApiError> {
+    invoke(cmd::SIMULATE_OFFLINE, &SimulateOfflineRequest { offline }).await
 }

@@ -9,6 +9,7 @@ mod audit;
 mod cases;
 mod lock;
 mod search;
+mod syncbar;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -204,6 +205,7 @@ fn status_bar(props: &StatusBarProps) -> Html {
             <span class="brand">{"Bluelamp"}</span>
             <span class="records">{ records }</span>
             <span id="net-status" class={classes!("net", class)} role="status" aria-live="polite">{label}</span>
+            <syncbar::SyncBar status={props.status.clone()} />
         </header>
     }
 }

@@ -13,6 +13,7 @@ use bluelamp_protocol::casework::{
     SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
+use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
@@ -57,7 +58,13 @@ impl AppState {
             ));
         }
         session.last_activity = Instant::now();
-        f(session)
+        let head = session.store.outbox_head().unwrap_or(0);
+        let out = f(session);
+        // Something was queued for the central service: sync it now (if online).
+        if out.is_ok() && guard.as_ref().is_some_and(|s| s.store.outbox_head().unwrap_or(0) > head) {
+            self.sync.wake.notify_one();
+        }
+        out
     }
 
     /// Locks the app if the session has been idle longer than the configured limit.
@@ -65,6 +72,7 @@ impl AppState {
         let limit = Duration::from_secs(u64::from(self.config.idle_lock_secs));
         if guard.as_ref().is_some_and(|s| s.last_activity.elapsed() > limit) {
             if let Some(mut s) = guard.take() {
+                self.sync.clear_credentials();
                 let actor = s.actor.clone();
                 let _ = s.store.audit(
                     &actor,
@@ -79,9 +87,13 @@ impl AppState {
         self.note_ready();
         let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
         self.expire_if_idle(&mut guard);
-        let (session, nominal_count) = match guard.as_ref() {
-            Some(s) => (Some(s.info.clone()), s.store.nominal_count().map_err(from_store)?),
-            None => (None, 0),
+        let (session, nominal_count, sync) = match guard.as_ref() {
+            Some(s) => (
+                Some(s.info.clone()),
+                s.store.nominal_count().map_err(from_store)?,
+                Some(self.sync.status(&s.store).map_err(from_store)?),
+            ),
+            None => (None, 0, None),
         };
         Ok(AppStatus {
             net: *self.net.lock().unwrap_or_else(|p| p.into_inner()),
@@ -89,6 +101,7 @@ impl AppState {
             nominal_count,
             version: env!("CARGO_PKG_VERSION").to_string(),
             session,
+            sync,
         })
     }
 
@@ -137,12 +150,14 @@ impl AppState {
         };
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) =
             Some(Session { store, info: info.clone(), actor, last_activity: Instant::now() });
+        self.sync.set_credentials(&req.officer_id, &req.passphrase);
         tracing::info!(role = role.as_str(), "unlocked");
         Ok(info)
     }
 
     /// Closes the store (the key leaves memory with it).
     pub fn lock(&self) {
+        self.sync.clear_credentials();
         if let Some(mut s) = self.session.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let actor = s.actor.clone();
             let _ = s.store.audit(&actor, AuditEvent::new(AuditAction::Lock, "session"));
@@ -267,5 +282,60 @@ impl AppState {
             Err(CaseworkError::Refused { missing }) => Ok(FinaliseOutcome { finalised: false, missing }),
             Err(e) => Err(from_casework(e)),
         })
+    }
+}
+
+/// Sync: "Sync now", what the central service refused, and the demo's "simulate offline".
+impl AppState {
+    pub fn sync_now(&self) -> Result<(), ApiError> {
+        self.with_session(Permission::RecordsWork, |_| Ok(()))?;
+        self.sync.wake.notify_one();
+        Ok(())
+    }
+
+    pub fn sync_issues(&self) -> Result<Vec<SyncIssue>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            Ok(s.store
+                .parked()
+                .map_err(from_store)?
+                .into_iter()
+                .map(|p| SyncIssue {
+                    seq: p.seq,
+                    mutation: p.mutation,
+                    code: p.code,
+                    message: p.message,
+                    created_at: p.created_at,
+                })
+                .collect())
+        })
+    }
+
+    /// Superuser, demo only: stops the in-process central service (the app goes offline and
+    /// queues what is written) or starts it again on the same address (and syncs).
+    pub async fn simulate_offline(&self, req: &SimulateOfflineRequest) -> Result<(), ApiError> {
+        self.with_session(Permission::Demo, |_| Ok(()))?;
+        let mut guard = self.demo_central.lock().await;
+        let Some(demo) = guard.as_mut() else {
+            return Err(ApiError::new(ErrorCode::Rejected, "Only the embedded demo service can be switched off."));
+        };
+        if req.offline {
+            self.sync.simulated_offline.store(true, std::sync::atomic::Ordering::SeqCst);
+            if let Some(r) = demo.running.take() {
+                r.stop().await;
+            }
+            tracing::info!("demo: central service stopped (simulate offline)");
+        } else {
+            if demo.running.is_none() {
+                let running = bluelamp_central::spawn(demo.central.clone(), demo.addr).await.map_err(|e| {
+                    tracing::error!(error = %e, "demo: cannot restart the central service");
+                    ApiError::new(ErrorCode::Internal, "The demo central service could not be restarted.")
+                })?;
+                demo.running = Some(running);
+            }
+            self.sync.simulated_offline.store(false, std::sync::atomic::Ordering::SeqCst);
+            self.sync.wake.notify_one();
+            tracing::info!("demo: central service running again");
+        }
+        Ok(())
     }
 }

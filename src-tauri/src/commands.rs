@@ -9,7 +9,7 @@ use bluelamp_protocol::casework::{
     SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
-use bluelamp_protocol::status::StatusRequest;
+use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
 
@@ -99,4 +99,21 @@ pub async fn set_closing_code(
 #[tauri::command]
 pub async fn finalise_incident(state: State<'_, AppState>, req: IncidentRequest) -> Result<FinaliseOutcome, ApiError> {
     state.finalise_incident(&req)
+}
+
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>, req: SyncNowRequest) -> Result<(), ApiError> {
+    let SyncNowRequest {} = req;
+    state.sync_now()
+}
+
+#[tauri::command]
+pub async fn sync_issues(state: State<'_, AppState>, req: SyncIssuesRequest) -> Result<Vec<SyncIssue>, ApiError> {
+    let SyncIssuesRequest {} = req;
+    state.sync_issues()
+}
+
+#[tauri::command]
+pub async fn simulate_offline(state: State<'_, AppState>, req: SimulateOfflineRequest) -> Result<(), ApiError> {
+    state.simulate_offline(&req).await
 }

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod error;
 pub mod state;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -60,6 +61,9 @@ fn run() -> anyhow::Result<()> {
             commands::submit_form,
             commands::set_closing_code,
             commands::finalise_incident,
+            commands::sync_now,
+            commands::sync_issues,
+            commands::simulate_offline,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

@@ -11,6 +11,8 @@ use bluelamp_store::audit::Actor;
 use bluelamp_store::Store;
 
 use crate::config::Config;
+use crate::sync::SyncShared;
+use bluelamp_protocol::wire::Instruction;
 
 /// How many synthetic people each demo store and the demo central service hold.
 pub const DEMO_NOMINALS: usize = 300;
@@ -31,11 +33,20 @@ pub struct Session {
 pub struct AppState {
     pub config: Config,
     pub net: Arc<Mutex<NetState>>,
-    pub session: Mutex<Option<Session>>,
+    pub session: Arc<Mutex<Option<Session>>>,
+    pub sync: Arc<SyncShared>,
     started: Instant,
     ready_reported: AtomicBool,
-    _central: Option<bluelamp_central::Running>,
+    /// Demo: the in-process central service (stopped and restarted by "simulate offline").
+    pub demo_central: tokio::sync::Mutex<Option<DemoCentral>>,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
+}
+
+/// The embedded demo central service and where it listens.
+pub struct DemoCentral {
+    pub central: bluelamp_central::Central,
+    pub addr: std::net::SocketAddr,
+    pub running: Option<bluelamp_central::Running>,
 }
 
 impl AppState {
@@ -51,21 +62,44 @@ impl AppState {
             None => {
                 let central = bluelamp_central::Central::open(&config.data_dir.join("demo-central.db"))?;
                 central.seed_demo(DEMO_NOMINALS)?;
-                let running = bluelamp_central::spawn(central, "127.0.0.1:0".parse()?).await?;
+                let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse()?).await?;
                 let url = running.url();
-                (Some(running), url)
+                (Some(DemoCentral { central, addr: running.addr, running: Some(running) }), url)
             }
         };
         tracing::info!(demo = config.demo, embedded_central = central.is_some(), "started");
         let net = Arc::new(Mutex::new(NetState::Unknown));
-        spawn_health_probe(url, net.clone())?;
+        let sync = Arc::new(SyncShared::default());
+        let session: Arc<Mutex<Option<Session>>> = Arc::new(Mutex::new(None));
+        spawn_health_probe(url.clone(), net.clone(), sync.clone())?;
+        let (sess, cfg, shared) = (session.clone(), config.clone(), sync.clone());
+        crate::sync::spawn_worker(url, session.clone(), sync.clone(), move |instruction, officer| {
+            // A lost or stolen device: lock now (until the officer signs in online) or wipe.
+            let taken = {
+                let mut g = sess.lock().unwrap_or_else(|p| p.into_inner());
+                if g.as_ref().is_some_and(|s| s.info.officer_id == officer) {
+                    g.take()
+                } else {
+                    None
+                }
+            };
+            drop(taken);
+            shared.clear_credentials();
+            let db = cfg.officer_db(officer);
+            let result = match instruction {
+                Instruction::Wipe => bluelamp_store::unlock::wipe(&db),
+                Instruction::Lock => bluelamp_store::unlock::lock_out(&db),
+            };
+            tracing::warn!(?instruction, ok = result.is_ok(), "remote instruction carried out");
+        })?;
         Ok(AppState {
             config,
             net,
-            session: Mutex::new(None),
+            session,
+            sync,
             started,
             ready_reported: AtomicBool::new(false),
-            _central: central,
+            demo_central: tokio::sync::Mutex::new(central),
             _log_guard: log_guard,
         })
     }
@@ -78,7 +112,7 @@ impl AppState {
     }
 }
 
-fn spawn_health_probe(url: String, net: Arc<Mutex<NetState>>) -> anyhow::Result<()> {
+fn spawn_health_probe(url: String, net: Arc<Mutex<NetState>>, sync: Arc<SyncShared>) -> anyhow::Result<()> {
     let client = bluelamp_sync::Client::new(&url)?;
     tauri::async_runtime::spawn(async move {
         loop {
@@ -90,6 +124,10 @@ fn spawn_health_probe(url: String, net: Arc<Mutex<NetState>>) -> anyhow::Result<
                 let mut cur = net.lock().unwrap_or_else(|p| p.into_inner());
                 if *cur != now {
                     tracing::info!(state = ?now, "central service reachability changed");
+                    if now == NetState::Online {
+                        // Back online: sync what was written meanwhile.
+                        sync.wake.notify_one();
+                    }
                 }
                 *cur = now;
             }

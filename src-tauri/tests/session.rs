@@ -99,3 +99,22 @@ fn opening_a_record_needs_a_purpose_and_is_logged() {
     assert_eq!(view.action, "consultation");
     assert_eq!(view.purpose.as_deref(), Some("safeguarding"));
 }
+
+#[test]
+fn only_a_superuser_may_simulate_offline_and_sync_status_follows_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    let req = bluelamp_protocol::status::SimulateOfflineRequest { offline: true };
+    assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Locked);
+    assert!(state.status().unwrap().sync.is_none(), "nothing about sync shows while locked");
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Forbidden);
+    let sync = state.status().unwrap().sync.expect("sync status while unlocked");
+    assert!(!sync.simulated_offline);
+    assert!(state.sync_now().is_ok());
+    assert!(state.sync_issues().unwrap().is_empty());
+    state.lock();
+    unlock(&state, "demo-superuser", DEMO_PASSPHRASE).unwrap();
+    // This configuration uses an external central URL, so there is nothing to switch off.
+    assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Rejected);
+}

@@ -16,6 +16,9 @@ pub const SAVE_DRAFT: &str = "save_draft";
 pub const SUBMIT_FORM: &str = "submit_form";
 pub const SET_CLOSING_CODE: &str = "set_closing_code";
 pub const FINALISE_INCIDENT: &str = "finalise_incident";
+pub const SYNC_NOW: &str = "sync_now";
+pub const SYNC_ISSUES: &str = "sync_issues";
+pub const SIMULATE_OFFLINE: &str = "simulate_offline";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -34,4 +37,7 @@ pub const ALL: &[&str] = &[
     SUBMIT_FORM,
     SET_CLOSING_CODE,
     FINALISE_INCIDENT,
+    SYNC_NOW,
+    SYNC_ISSUES,
+    SIMULATE_OFFLINE,
 ];

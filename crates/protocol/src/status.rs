@@ -25,6 +25,60 @@ pub struct AppStatus {
     /// The open session, or `None` while the app is locked (the UI then shows only the lock
     /// screen).
     pub session: Option<crate::session::SessionInfo>,
+    /// Sync state of the open store (`None` while locked).
+    #[serde(default)]
+    pub sync: Option<SyncStatus>,
+}
+
+/// What the status bar shows about sync: always online/offline, queued, rejected, conflicts
+/// and the time of the last successful sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// Written here, not yet acknowledged by the central service.
+    pub pending: u64,
+    /// Refused by the central service (see `sync_issues` for the reasons).
+    pub rejected: u64,
+    /// Conflicts and possible duplicates waiting for the officer.
+    pub conflicts: u64,
+    /// UTC time of the last round that pushed and pulled everything.
+    pub last_sync_ok: Option<String>,
+    /// A round is running now.
+    pub running: bool,
+    /// `synced`, `offline` or `blocked` (the last round), if any ran.
+    pub last_outcome: Option<String>,
+    /// Why the last round did not finish.
+    pub message: Option<String>,
+    /// First-sync progress: records received so far and still to come.
+    pub pulled_total: u64,
+    pub remaining: u64,
+    pub pull_in_progress: bool,
+    /// Demo: the in-process central service is stopped on purpose.
+    pub simulated_offline: bool,
+}
+
+/// `sync_now`: start a round now (no fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncNowRequest {}
+
+/// `sync_issues`: what the central service refused, with its reasons (no fields).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncIssuesRequest {}
+
+/// One refused (parked) write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncIssue {
+    pub seq: u64,
+    /// e.g. `form.submit/1`.
+    pub mutation: String,
+    pub code: String,
+    pub message: String,
+    pub created_at: String,
+}
+
+/// `simulate_offline` (superuser, demo only): stop or restart the in-process central service.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulateOfflineRequest {
+    pub offline: bool,
 }
 
 /// Request of the `app_status` command (no fields yet; a struct so it can grow).

@@ -190,6 +190,12 @@ impl Store {
         del(&self.conn, TOKEN_EXPIRES)
     }
 
+    /// The highest outbox seq ever written (0 for none): the app compares it around a command
+    /// to know whether something was queued.
+    pub fn outbox_head(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
     /// The next `limit` pending outbox entries, oldest first (seq order, no gaps).
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<PushMutation>> {
         let mut stmt = self.conn.prepare_cached(
