@@ -6,7 +6,6 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use bluelamp_protocol::wire::{Instruction, LoginRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
-use bluelamp_store::casework::{catalog, now_unix, sample_answers, NewIncident};
 use bluelamp_store::{KdfParams, Store, StoreError};
 use bluelamp_sync::{run_round, Client, Credentials, Progress};
 use bluelamp_sync_core::Config;
@@ -163,57 +162,7 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     Ok(report.outcome == "synced")
 }
 
-/// `demo enqueue --forms N`: N submitted demo DA safeguarding plans (unique ids), each one user
-/// write with its outbox and access-log rows, on one synthetic incident per call.
+/// `demo enqueue --forms N`.
 pub fn enqueue(store: &mut Store, forms: usize) -> anyhow::Result<Vec<String>> {
-    const PACK: &str = "da-safeguarding-plan";
-    let actor = store.actor()?;
-    let now = now_unix();
-    let reference = format!("DEMO-Q-{}", uuid_like(now));
-    let incident = NewIncident {
-        id: None,
-        reference: reference.clone(),
-        incident_type: "domestic_abuse".into(),
-        offence_category: Some("domestic_abuse".into()),
-        place: Some("Demo Street".into()),
-        postcode: None,
-        team: Some("Demo".into()),
-        occurred_at: now - 3600,
-        recorded_at: now - 3000,
-        assigned_to: Some(actor.officer_id.clone()),
-        closing_code: None,
-        links: vec![("demo-victim".into(), "victim".into()), ("demo-suspect".into(), "suspect".into())],
-    };
-    store.import_incidents(&[incident])?;
-    let incident_id = store
-        .list_incidents()?
-        .into_iter()
-        .find(|i| i.reference == reference)
-        .map(|i| i.id)
-        .context("the demo incident was not stored")?;
-    let pack = catalog()?.pack(PACK).context("the DA safeguarding plan pack is missing")?;
-    let answers = sample_answers(pack, &["demo-victim".into(), "demo-suspect".into()], false);
-    let mut ids = Vec::with_capacity(forms);
-    for _ in 0..forms {
-        let id = store.start_form(&actor, &incident_id, PACK)?;
-        store.save_draft(&actor, &id, &answers, None)?;
-        match store.submit_form(&actor, &id, None, None)? {
-            bluelamp_protocol::casework::SubmitOutcome::Submitted(_) => ids.push(id),
-            bluelamp_protocol::casework::SubmitOutcome::Rejected { issues } => {
-                bail!("the demo form did not validate: {issues:?}")
-            }
-        }
-    }
-    Ok(ids)
-}
-
-fn uuid_like(now: i64) -> String {
-    format!("{now:x}-{:08x}", rand_u32())
-}
-
-fn rand_u32() -> u32 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(std::process::id() as u64);
-    h.finish() as u32
+    Ok(store.demo_enqueue_forms(forms)?)
 }

@@ -177,3 +177,20 @@ fn token_and_server_are_kept_in_the_store() {
     store.clear_token().unwrap();
     assert_eq!(store.token().unwrap(), None);
 }
+
+#[test]
+fn demo_enqueue_queues_submitted_forms_with_unique_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let t = std::time::Instant::now();
+    let ids = store.demo_enqueue_forms(20).unwrap();
+    eprintln!("20 forms in {:?}", t.elapsed());
+    let mut uniq = ids.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), 20);
+    let batch = store.outbox_batch(100).unwrap();
+    let submits: Vec<_> = batch.iter().filter(|m| m.name == "form.submit/1").collect();
+    assert_eq!(submits.len(), 20);
+    assert!(store.audit_verify().unwrap().broken.is_none());
+}

@@ -55,6 +55,18 @@ impl Client {
         Ok(Client { base: base_url.trim_end_matches('/').to_string(), http })
     }
 
+    /// A client that opens a new connection for every request (fault-injection tests, where
+    /// the proxy decides one fault per connection).
+    pub fn unpooled(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .timeout(timeout)
+            .pool_max_idle_per_host(0)
+            .build()
+            .map_err(|e| SyncError::Unreachable(e.to_string()))?;
+        Ok(Client { base: base_url.trim_end_matches('/').to_string(), http })
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

@@ -1,6 +1,8 @@
 //! Helpers for tests, crash harnesses and benchmarks that run real processes: a child process
 //! stopped by PID on drop, a private Xvfb display, free loopback ports. Standard library only.
 
+pub mod proxy;
+
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
