@@ -1180,6 +1180,37 @@ mod tests {
         assert_eq!(st.duplicate_applications, 1);
     }
 
+    /// A demo database made before issue 7 (officers without hashes, nominals without
+    /// district or version) is upgraded: columns added, nominals logged, demo officers get a
+    /// passphrase.
+    #[test]
+    fn upgrades_a_pre_sync_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE officers (id TEXT PRIMARY KEY, role TEXT NOT NULL, display_name TEXT NOT NULL);
+                 CREATE TABLE nominals (id TEXT PRIMARY KEY, source TEXT NOT NULL, given_name TEXT NOT NULL,
+                    surname TEXT NOT NULL, date_of_birth TEXT, sex TEXT, aliases TEXT NOT NULL DEFAULT '[]',
+                    address TEXT, postcode TEXT);
+                 INSERT INTO officers VALUES ('demo-officer', 'officer', 'PC Demo Officer');
+                 INSERT INTO nominals (id, source, given_name, surname) VALUES ('n1', 'current', 'Ann', 'Lee');",
+            )
+            .unwrap();
+        }
+        let s = SqliteStorage::open(&path).unwrap();
+        s.seed_demo(5, HashCost::FAST).unwrap();
+        let o = s.find_officer("demo-officer").unwrap().unwrap();
+        assert!(o.pass_hash.starts_with("$argon2id$"));
+        assert_eq!(o.district, DEMO_DISTRICT);
+        let sess = session(&s);
+        let page = s.pull_page(&sess, &Scope::of(&sess), 0, 100).unwrap();
+        assert!(page.changes.iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "n1")));
+        // The existing nominal stays the only one (seeding adds people to an empty table only).
+        assert_eq!(s.stats().unwrap().nominals, 1);
+    }
+
     #[test]
     fn versions_are_monotonic_and_moves_leave_tombstones() {
         let (_d, s) = storage();
