@@ -1096,7 +1096,12 @@ impl Storage for SqliteStorage {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let n = tx.execute("DELETE FROM changes WHERE op = 'tombstone' AND version <= ?1", [version as i64])?;
-        tx.execute("UPDATE meta SET value = max(value, ?1) WHERE key = 'horizon'", [version as i64])?;
+        // Never beyond the head: cursors at the head lost nothing.
+        tx.execute(
+            "UPDATE meta SET value = max(value, min(?1, (SELECT value FROM meta WHERE key = 'version')))
+             WHERE key = 'horizon'",
+            [version.min(i64::MAX as u64) as i64],
+        )?;
         tx.commit()?;
         Ok(n as u64)
     }

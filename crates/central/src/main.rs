@@ -6,6 +6,7 @@
 //! - `bluelamp-central --db F officer add --id X --role R --district D` (passphrase from
 //!   `BLUELAMP_PASSPHRASE` or the first line of stdin)
 //! - `bluelamp-central --db F instruct --client ID lock|wipe`
+//! - `bluelamp-central --db F compact --up-to VERSION`
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -51,6 +52,11 @@ enum Command {
     Officer {
         #[command(subcommand)]
         action: OfficerAction,
+    },
+    /// Delete tombstones up to a change version; clients whose cursor is older get a reset.
+    Compact {
+        #[arg(long)]
+        up_to: u64,
     },
     /// Tell a device to lock or wipe at its next sync.
     Instruct {
@@ -140,6 +146,11 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Officer { action: OfficerAction::Add { id, role, district } }) => {
             central.add_officer(&id, &role, &district, &passphrase()?)?;
             eprintln!("officer {id} added ({role}, {district})");
+            return Ok(());
+        }
+        Some(Command::Compact { up_to }) => {
+            let n = central.storage().compact(up_to)?;
+            eprintln!("{n} tombstones deleted; cursors at or below version {up_to} now get a reset");
             return Ok(());
         }
         Some(Command::Instruct { client, instruction }) => {

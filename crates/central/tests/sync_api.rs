@@ -396,6 +396,13 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     s.central.storage().compact(head).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&early), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
+    // Starting over from the reset cursor serves everything; a cursor at the head lost nothing.
+    let (all, head_cursor) = pull_all(&s, &token, C1, Some(v["next_cursor"].as_str().unwrap().into()), 100).await;
+    assert_eq!(all.len(), 36);
+    s.central.storage().compact(head + 1000).unwrap();
+    let (_, v) = s.pull(&token, C1, Some(&head_cursor), 5).await;
+    assert!(v["reset"].is_null(), "{v}");
+    assert_eq!(v["changes"], json!([]));
     // A cursor ahead of the service (restored from a backup): too old as well.
     let fp = early.rsplit('.').next().unwrap();
     let (_, v) = s.pull(&token, C1, Some(&format!("c1.999999.{fp}")), 5).await;
