@@ -1,85 +1,1244 @@
-//! The service's own SQLite database (not encrypted by Bluelamp: a force protects its servers
-//! with disk encryption and access control).
+//! The SQLite implementation of [`Storage`] (the default; not encrypted by Bluelamp: a force
+//! protects its servers with disk encryption and access control).
+//!
+//! **One connection, one writer.** All calls go through one connection behind a mutex, in
+//! `spawn_blocking`. Writes run in `BEGIN IMMEDIATE` transactions.
+//!
+//! **Change log and global version.** Every change to a record a client pulls (nominal,
+//! incident) takes the next value of the counter `meta.version`, incremented *inside* the
+//! writing transaction, and upserts one row per (record, scope key) in `changes`. SQLite has a
+//! single writer: the transaction that takes version `v` commits before any other transaction
+//! can take `v + 1`, so a reader can never see `v + 1` committed while `v` is still in flight —
+//! the out-of-order commit gap that breaks sequence-number cursors on multi-writer databases
+//! cannot happen here. (A PostgreSQL implementation needs the same property: a serialised
+//! counter row updated in the transaction, or serving only below the oldest in-flight version.)
+//! When a record leaves a scope (a nominal moves district, an incident is reassigned) the old
+//! scope key gets a tombstone row and the new one an upsert row.
+//!
+//! **Push.** One transaction per batch, see [`SqliteStorage::push`]. Each mutation runs in a
+//! savepoint so a permanent rejection leaves none of its writes.
 
 use std::path::Path;
+use std::sync::Mutex;
 
-use rusqlite::{params, Connection};
-use serde_json::json;
+use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralOutcome};
+use bluelamp_protocol::session::Role;
+use bluelamp_protocol::wire::{
+    AuditPushResponse, Change, ConflictNotice, Instruction, PushMutation, RecordType, Rejection, WireAuditEntry,
+    WireNominal,
+};
+use bluelamp_protocol::Source;
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
+use serde_json::{json, Value};
 
-pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = FULL;
-         CREATE TABLE IF NOT EXISTS officers (
-             id TEXT PRIMARY KEY, role TEXT NOT NULL, display_name TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS nominals (
-             id TEXT PRIMARY KEY, source TEXT NOT NULL, given_name TEXT NOT NULL, surname TEXT NOT NULL,
-             date_of_birth TEXT, sex TEXT, aliases TEXT NOT NULL DEFAULT '[]', address TEXT, postcode TEXT);",
-    )?;
-    Ok(conn)
-}
+use crate::audit::{verify_chain, GENESIS_HASH};
+use crate::auth::{hash_passphrase, HashCost};
+use crate::storage::{
+    district_key, officer_key, AuditOutcome, BindOutcome, ImportNominal, ImportSummary, Officer, Page, PushOutcome,
+    Scope, Session, Stats, Storage, StorageError, StorageResult,
+};
 
+/// The demo officers: (id, role, display name). Passphrase [`DEMO_PASSPHRASE`] (demo only).
 pub const DEMO_OFFICERS: &[(&str, &str, &str)] = &[
     ("demo-officer", "officer", "PC Demo Officer"),
     ("demo-supervisor", "supervisor", "Sgt Demo Supervisor"),
     ("demo-superuser", "superuser", "Demo Superuser (training)"),
     ("demo-admin", "admin", "Demo Admin"),
 ];
+/// Demo and training only.
+pub const DEMO_PASSPHRASE: &str = "bluelamp-demo";
+pub const DEMO_DISTRICT: &str = "demo-district";
+/// Incidents `--seed-demo` assigns to `demo-officer`.
+pub const DEMO_INCIDENTS: usize = 6;
 
 pub use bluelamp_demo::DEMO_SEED;
 
-pub fn seed_demo(conn: &mut Connection, nominals: usize) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    for (id, role, name) in DEMO_OFFICERS {
-        tx.execute(
-            "INSERT OR IGNORE INTO officers (id, role, display_name) VALUES (?1, ?2, ?3)",
-            params![id, role, name],
-        )?;
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0), ('horizon', 0);
+    CREATE TABLE IF NOT EXISTS officers (
+        id TEXT PRIMARY KEY, role TEXT NOT NULL, display_name TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS nominals (
+        id TEXT PRIMARY KEY, source TEXT NOT NULL, given_name TEXT NOT NULL, surname TEXT NOT NULL,
+        date_of_birth TEXT, sex TEXT, aliases TEXT NOT NULL DEFAULT '[]', address TEXT, postcode TEXT);
+    CREATE TABLE IF NOT EXISTS tokens (
+        token_hash TEXT PRIMARY KEY, officer_id TEXT NOT NULL, client_id TEXT NOT NULL,
+        issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS clients (
+        client_id TEXT PRIMARY KEY, officer_id TEXT NOT NULL, device TEXT NOT NULL DEFAULT '',
+        last_applied_seq INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS incidents (
+        id TEXT PRIMARY KEY, reference TEXT NOT NULL UNIQUE, incident_type TEXT NOT NULL,
+        offence_category TEXT, place TEXT, postcode TEXT, team TEXT,
+        occurred_at INTEGER NOT NULL, recorded_at INTEGER NOT NULL,
+        assigned_to TEXT NOT NULL, district TEXT NOT NULL,
+        closing_code TEXT, status TEXT NOT NULL DEFAULT 'open', finalised_at TEXT,
+        links TEXT NOT NULL DEFAULT '[]', version INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS changes (
+        version INTEGER PRIMARY KEY, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+        scope TEXT NOT NULL, op TEXT NOT NULL CHECK (op IN ('upsert', 'tombstone')),
+        UNIQUE (record_type, record_id, scope));
+    CREATE INDEX IF NOT EXISTS changes_scope ON changes (scope, version);
+    CREATE TABLE IF NOT EXISTS forms (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, pack_id TEXT NOT NULL, pack_version TEXT,
+        author TEXT, submitted_by TEXT NOT NULL, client_id TEXT NOT NULL, answers TEXT NOT NULL,
+        officer_grade TEXT, rationale TEXT, amends_id TEXT, submitted_at TEXT, received_at INTEGER NOT NULL,
+        status TEXT NOT NULL, payload TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS form_reviews (
+        id INTEGER PRIMARY KEY, form_id TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL,
+        comments TEXT, reviewed_at TEXT, received_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS referrals (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, victim_id TEXT NOT NULL, outcome TEXT NOT NULL,
+        destination TEXT, details TEXT NOT NULL, status TEXT NOT NULL, decided_at TEXT, decided_by TEXT,
+        follow_up_task TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE UNIQUE INDEX IF NOT EXISTS referrals_one_active ON referrals (incident_id, victim_id, destination)
+        WHERE status = 'active' AND outcome = 'referred';
+    -- Deliberately no UNIQUE constraint: `stats` counts duplicate applications honestly.
+    CREATE TABLE IF NOT EXISTS applied (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, name TEXT NOT NULL,
+        record_id TEXT, applied_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS rejections (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, name TEXT NOT NULL,
+        code TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL, rejected_at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS conflicts (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, record_type TEXT NOT NULL,
+        record_id TEXT NOT NULL, base TEXT NOT NULL, mine TEXT NOT NULL, theirs TEXT NOT NULL,
+        server_version INTEGER NOT NULL, at INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS instructions (
+        id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, kind TEXT NOT NULL, created_at INTEGER NOT NULL,
+        cleared_at INTEGER);
+    CREATE TABLE IF NOT EXISTS audit_entries (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, ts TEXT NOT NULL,
+        officer_id TEXT NOT NULL, device_id TEXT NOT NULL, action TEXT NOT NULL, object_ref TEXT NOT NULL,
+        purpose TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
+        entry_hash TEXT NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (client_id, seq));
+";
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(names.iter().any(|n| n == column))
+}
+
+/// Opens (creating or upgrading) the database.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+    conn.execute_batch(SCHEMA)?;
+    // Databases made before issue 7 (demo only) lack these columns.
+    for (table, column, decl) in [
+        ("officers", "district", "TEXT NOT NULL DEFAULT ''"),
+        ("officers", "pass_hash", "TEXT NOT NULL DEFAULT ''"),
+        ("nominals", "district", &*format!("TEXT NOT NULL DEFAULT '{DEMO_DISTRICT}'")),
+        ("nominals", "version", "INTEGER NOT NULL DEFAULT 0"),
+    ] {
+        if !has_column(&conn, table, column)? {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+        }
     }
-    let have: i64 = tx.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0))?;
-    if have == 0 {
-        let mut stmt = tx.prepare(
-            "INSERT INTO nominals (id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    // Nominals without a change-log entry (older databases) get one.
+    let unlogged: Vec<(String, String)> = conn
+        .prepare("SELECT id, district FROM nominals WHERE version = 0")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if !unlogged.is_empty() {
+        let mut conn = conn;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (id, district) in &unlogged {
+            let v = record_change(&tx, RecordType::Nominal, id, &district_key(district), None)?;
+            tx.execute("UPDATE nominals SET version = ?2 WHERE id = ?1", params![id, v as i64])?;
+        }
+        tx.commit()?;
+        return Ok(conn);
+    }
+    Ok(conn)
+}
+
+fn type_str(t: RecordType) -> &'static str {
+    match t {
+        RecordType::Nominal => "nominal",
+        RecordType::Incident => "incident",
+    }
+}
+
+/// Takes the next global version. Must run inside the writing transaction (see module docs).
+fn next_version(tx: &Connection) -> rusqlite::Result<u64> {
+    let v: i64 =
+        tx.query_row("UPDATE meta SET value = value + 1 WHERE key = 'version' RETURNING value", [], |r| r.get(0))?;
+    Ok(v as u64)
+}
+
+/// Logs a change of a record now in scope `scope` (previously in `old_scope`, if it moved) and
+/// returns the record's new version.
+fn record_change(
+    tx: &Connection,
+    t: RecordType,
+    id: &str,
+    scope: &str,
+    old_scope: Option<&str>,
+) -> rusqlite::Result<u64> {
+    let upsert = "INSERT INTO changes (version, record_type, record_id, scope, op) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (record_type, record_id, scope) DO UPDATE SET version = excluded.version, op = excluded.op";
+    if let Some(old) = old_scope.filter(|o| *o != scope) {
+        let v = next_version(tx)?;
+        tx.prepare_cached(upsert)?.execute(params![v as i64, type_str(t), id, old, "tombstone"])?;
+    }
+    let v = next_version(tx)?;
+    tx.prepare_cached(upsert)?.execute(params![v as i64, type_str(t), id, scope, "upsert"])?;
+    Ok(v)
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// A permanent business outcome of one mutation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Applied {
+    /// Applied; the id of the record it wrote.
+    Ok(Option<String>),
+    Rejected {
+        code: &'static str,
+        message: String,
+    },
+    Conflict(Box<ConflictNotice>),
+}
+
+fn reject(code: &'static str, message: impl Into<String>) -> Applied {
+    Applied::Rejected { code, message: message.into() }
+}
+
+/// The SQLite storage.
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> StorageResult<SqliteStorage> {
+        Ok(SqliteStorage { conn: Mutex::new(open(path)?) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Demo officers (passphrase [`DEMO_PASSPHRASE`], district [`DEMO_DISTRICT`]), `nominals`
+    /// synthetic people and [`DEMO_INCIDENTS`] incidents assigned to `demo-officer`, each only
+    /// if not there yet.
+    fn seed_demo_impl(&self, nominals: usize, cost: HashCost) -> StorageResult<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (id, role, name) in DEMO_OFFICERS {
+            let hash: Option<String> =
+                tx.query_row("SELECT pass_hash FROM officers WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            if hash.as_deref().is_some_and(|h| !h.is_empty()) {
+                continue;
+            }
+            let h = hash_passphrase(DEMO_PASSPHRASE, cost).map_err(|e| StorageError::Invalid(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO officers (id, role, display_name, district, pass_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET pass_hash = excluded.pass_hash,
+                    district = CASE WHEN officers.district = '' THEN excluded.district ELSE officers.district END",
+                params![id, role, name, DEMO_DISTRICT, h],
+            )?;
+        }
+        let have: i64 = tx.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0))?;
+        let people = bluelamp_demo::people(nominals, DEMO_SEED);
+        if have == 0 {
+            let rows: Vec<ImportNominal> = people
+                .iter()
+                .map(|p| ImportNominal {
+                    nominal: WireNominal {
+                        id: p.id.clone(),
+                        given_name: p.given_name.clone(),
+                        surname: p.surname.clone(),
+                        date_of_birth: Some(p.date_of_birth.clone()).filter(|d| !d.is_empty()),
+                        sex: Some(p.sex.clone()).filter(|s| !s.is_empty()),
+                        aliases: p.aliases.clone(),
+                        address: Some(p.address.clone()).filter(|s| !s.is_empty()),
+                        postcode: Some(p.postcode.clone()).filter(|s| !s.is_empty()),
+                        source: if p.legacy { Source::Legacy } else { Source::Current },
+                    },
+                    district: DEMO_DISTRICT.to_string(),
+                })
+                .collect();
+            import_nominals_tx(&tx, &rows)?;
+        }
+        let incidents: i64 = tx.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))?;
+        if incidents == 0 && !people.is_empty() {
+            let now = now_unix();
+            for (i, d) in bluelamp_demo::incidents(&people, DEMO_INCIDENTS, DEMO_SEED, now).into_iter().enumerate() {
+                let id = format!("demo-incident-{}", i + 1);
+                let links: Vec<Value> =
+                    d.links.iter().map(|l| json!({ "nominal_id": l.person_id, "role": l.role })).collect();
+                let v = record_change(&tx, RecordType::Incident, &id, &officer_key("demo-officer"), None)?;
+                tx.execute(
+                    "INSERT INTO incidents (id, reference, incident_type, offence_category, place, postcode, team,
+                        occurred_at, recorded_at, assigned_to, district, links, version, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'demo-officer', ?10, ?11, ?12, ?13)",
+                    params![
+                        id,
+                        d.reference,
+                        d.category,
+                        d.category,
+                        Some(d.place).filter(|s| !s.is_empty()),
+                        Some(d.postcode).filter(|s| !s.is_empty()),
+                        d.team,
+                        d.occurred_unix,
+                        d.reported_unix,
+                        DEMO_DISTRICT,
+                        Value::Array(links).to_string(),
+                        v as i64,
+                        now
+                    ],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Assigns an incident to another officer (admin tooling and tests): the old assignee gets
+    /// a tombstone, the new one an upsert.
+    fn reassign_incident_impl(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old: Option<String> =
+            tx.query_row("SELECT assigned_to FROM incidents WHERE id = ?1", [incident_id], |r| r.get(0)).optional()?;
+        let Some(old) = old else { return Ok(false) };
+        let v =
+            record_change(&tx, RecordType::Incident, incident_id, &officer_key(officer_id), Some(&officer_key(&old)))?;
+        tx.execute(
+            "UPDATE incidents SET assigned_to = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
+            params![incident_id, officer_id, v as i64, now_unix()],
         )?;
-        for p in bluelamp_demo::people(nominals, DEMO_SEED) {
-            let dob = (!p.date_of_birth.is_empty()).then_some(p.date_of_birth.clone());
-            stmt.execute(params![
-                p.id,
-                if p.legacy { "legacy" } else { "current" },
-                p.given_name,
-                p.surname,
-                dob,
-                p.sex,
-                serde_json::to_string(&p.aliases).unwrap_or_else(|_| "[]".into()),
-                p.address,
-                p.postcode
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Moves an officer to another district (their next pull is a reset).
+    fn set_officer_district_impl(&self, officer_id: &str, district: &str) -> StorageResult<bool> {
+        let n =
+            self.conn().execute("UPDATE officers SET district = ?2 WHERE id = ?1", params![officer_id, district])?;
+        Ok(n == 1)
+    }
+
+    /// Test hook: applies one mutation and logs it, with no seq check at all (the dedup test
+    /// calls it twice to show `stats` would count the duplicate).
+    #[doc(hidden)]
+    pub fn apply_unchecked(&self, session: &Session, m: &PushMutation) -> StorageResult<Applied> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = apply_and_log(&tx, session, m, now_unix())?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+fn parse_role(s: &str) -> StorageResult<Role> {
+    Role::parse(s).ok_or_else(|| StorageError::Corrupt(format!("unknown role {s:?}")))
+}
+
+fn pending_instructions(tx: &Connection, client_id: &str) -> rusqlite::Result<Vec<Instruction>> {
+    let kinds: Vec<String> = tx
+        .prepare_cached(
+            "SELECT DISTINCT kind FROM instructions WHERE client_id = ?1 AND cleared_at IS NULL ORDER BY kind",
+        )?
+        .query_map([client_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(kinds
+        .iter()
+        .filter_map(|k| match k.as_str() {
+            "lock" => Some(Instruction::Lock),
+            "wipe" => Some(Instruction::Wipe),
+            _ => None,
+        })
+        .collect())
+}
+
+fn instruction_str(i: Instruction) -> &'static str {
+    match i {
+        Instruction::Lock => "lock",
+        Instruction::Wipe => "wipe",
+    }
+}
+
+// ---- mutations ------------------------------------------------------------------------------
+
+const MAX_ID: usize = 200;
+
+fn str_field<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a str, Applied> {
+    match v.get(key).and_then(Value::as_str).map(str::trim) {
+        Some(s) if !s.is_empty() && s.len() <= MAX_ID => Ok(s),
+        Some(s) if s.len() > MAX_ID => Err(reject("invalid_payload", format!("{what}: {key} is too long"))),
+        _ => Err(reject("invalid_payload", format!("{what}: {key} is missing or not a text"))),
+    }
+}
+
+fn opt_str<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Applies one mutation (in a savepoint) and, if applied, appends it to the `applied` log.
+/// Rejections and conflicts are recorded in their own tables. No seq logic here.
+fn apply_and_log(tx: &Transaction<'_>, s: &Session, m: &PushMutation, now: i64) -> StorageResult<Applied> {
+    tx.execute_batch("SAVEPOINT mutation")?;
+    let out = match apply(tx, s, m, now) {
+        Ok(out) => out,
+        Err(e) => {
+            // The caller drops the whole transaction on an error; undo this part anyway.
+            let _ = tx.execute_batch("ROLLBACK TO mutation; RELEASE mutation");
+            return Err(e);
+        }
+    };
+    if matches!(out, Applied::Ok(_)) {
+        tx.execute_batch("RELEASE mutation")?;
+    } else {
+        tx.execute_batch("ROLLBACK TO mutation; RELEASE mutation")?;
+    }
+    match &out {
+        Applied::Ok(record_id) => {
+            tx.prepare_cached(
+                "INSERT INTO applied (client_id, seq, mutation_id, name, record_id, applied_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![s.client_id, m.seq as i64, m.mutation_id, m.name, record_id, now])?;
+        }
+        Applied::Rejected { code, message } => {
+            tx.prepare_cached(
+                "INSERT INTO rejections (client_id, seq, mutation_id, name, code, message, payload, rejected_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                s.client_id,
+                m.seq as i64,
+                m.mutation_id,
+                m.name,
+                code,
+                message,
+                m.payload.to_string(),
+                now
+            ])?;
+        }
+        Applied::Conflict(c) => {
+            tx.prepare_cached(
+                "INSERT INTO conflicts (client_id, seq, mutation_id, record_type, record_id, base, mine, theirs,
+                    server_version, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                s.client_id,
+                m.seq as i64,
+                m.mutation_id,
+                c.record_type,
+                c.record_id,
+                c.base.to_string(),
+                c.mine.to_string(),
+                c.theirs.to_string(),
+                c.server_version as i64,
+                now
             ])?;
         }
     }
-    tx.commit()
+    Ok(out)
 }
 
-/// Counts per record type, for `bluelamp-central stats --json`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stats {
-    pub officers: u64,
-    pub nominals: u64,
-    pub duplicate_applications: u64,
+fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageResult<Applied> {
+    if m.mutation_id.trim().is_empty() || m.mutation_id.len() > MAX_ID {
+        return Ok(reject("invalid_payload", "the mutation has no id"));
+    }
+    let r = match m.name.as_str() {
+        "form.submit/1" => form_submit(tx, s, m, now),
+        "form.review/1" => form_review(tx, s, m, now),
+        "referral.decision/1" => referral_decision(tx, s, m, now),
+        "incident.closing_code/1" => incident_change(tx, s, m, now, false),
+        "incident.finalise/1" => incident_change(tx, s, m, now, true),
+        other => {
+            return Ok(reject(
+                "unknown_mutation",
+                format!("This service does not know the change {other:?}; update the service or the app."),
+            ))
+        }
+    };
+    match r {
+        Ok(a) => Ok(a),
+        Err(Failure::Business(a)) => Ok(a),
+        Err(Failure::Db(e)) => Err(e.into()),
+    }
 }
 
-impl Stats {
-    pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "officers": self.officers,
-            "nominals": self.nominals,
-            "duplicate_applications": self.duplicate_applications,
+enum Failure {
+    Business(Applied),
+    Db(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(e: rusqlite::Error) -> Self {
+        Failure::Db(e)
+    }
+}
+
+impl From<Applied> for Failure {
+    fn from(a: Applied) -> Self {
+        Failure::Business(a)
+    }
+}
+
+type ApplyResult = Result<Applied, Failure>;
+
+/// `form.submit/1`: a submitted form is immutable; a second submit of the same id is refused
+/// (a change is an amendment: a new form with `amends_id`).
+fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "form.submit/1";
+    let Some(f) = m.payload.get("form").filter(|f| f.is_object()) else {
+        return Ok(reject("invalid_payload", format!("{W}: the form is missing")));
+    };
+    let id = str_field(f, "id", W)?;
+    let incident_id = str_field(f, "incident_id", W)?;
+    let pack_id = str_field(f, "pack_id", W)?;
+    let Some(answers) = f.get("answers").filter(|a| a.is_object()) else {
+        return Ok(reject("invalid_payload", format!("{W}: answers are missing")));
+    };
+    let amends = opt_str(f, "amends_id");
+    if amends == Some(id) {
+        return Ok(reject("invalid_payload", format!("{W}: a form cannot amend itself")));
+    }
+    let exists: bool = tx.prepare_cached("SELECT 1 FROM forms WHERE id = ?1")?.exists([id])?;
+    if exists {
+        return Ok(reject(
+            "form_exists",
+            "This form was already submitted and cannot be changed; record an amendment instead.",
+        ));
+    }
+    let pack_version = f.get("pack_version").map(|v| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let grade = f.get("officer_grade").and_then(Value::as_str);
+    tx.prepare_cached(
+        "INSERT INTO forms (id, incident_id, pack_id, pack_version, author, submitted_by, client_id, answers,
+            officer_grade, rationale, amends_id, submitted_at, received_at, status, payload)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 'submitted', ?14)",
+    )?
+    .execute(params![
+        id,
+        incident_id,
+        pack_id,
+        pack_version,
+        opt_str(f, "author"),
+        s.officer_id,
+        s.client_id,
+        answers.to_string(),
+        grade,
+        opt_str(f, "rationale"),
+        amends,
+        opt_str(f, "submitted_at"),
+        now,
+        m.payload.to_string()
+    ])?;
+    Ok(Applied::Ok(Some(id.to_string())))
+}
+
+fn can_supervise(r: Role) -> bool {
+    matches!(r, Role::Supervisor | Role::Superuser | Role::Admin)
+}
+
+/// `form.review/1`: a supervisor approves or returns a submitted form (a child record; the
+/// form's content never changes, only its status).
+fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "form.review/1";
+    let p = &m.payload;
+    let form_id = str_field(p, "form_id", W)?;
+    let (decision, status) = match opt_str(p, "decision") {
+        Some("approve") => ("approve", "approved"),
+        Some("return") => ("return", "returned"),
+        _ => return Ok(reject("invalid_payload", format!("{W}: decision must be approve or return"))),
+    };
+    if !can_supervise(s.role) {
+        return Ok(reject("forbidden", "Only a supervisor can review a form."));
+    }
+    let current: Option<String> =
+        tx.prepare_cached("SELECT status FROM forms WHERE id = ?1")?.query_row([form_id], |r| r.get(0)).optional()?;
+    match current.as_deref() {
+        None => return Ok(reject("unknown_form", "The central service does not hold this form.")),
+        Some("submitted") => {}
+        Some(_) => return Ok(reject("already_reviewed", "This form has already been reviewed.")),
+    }
+    tx.prepare_cached(
+        "INSERT INTO form_reviews (form_id, reviewer, decision, comments, reviewed_at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![form_id, s.officer_id, decision, opt_str(p, "comments"), opt_str(p, "at"), now])?;
+    tx.prepare_cached("UPDATE forms SET status = ?2 WHERE id = ?1")?.execute(params![form_id, status])?;
+    Ok(Applied::Ok(Some(form_id.to_string())))
+}
+
+/// `referral.decision/1`: one active referral per victim, incident and destination.
+fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "referral.decision/1";
+    let Some(d) = m.payload.get("decision") else {
+        return Ok(reject("invalid_payload", format!("{W}: the decision is missing")));
+    };
+    let d: ReferralDecisionInfo = match serde_json::from_value(d.clone()) {
+        Ok(d) => d,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    for (k, v) in [("id", &d.id), ("incident_id", &d.incident_id), ("victim_id", &d.victim_id)] {
+        if v.trim().is_empty() || v.len() > MAX_ID {
+            return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
+        }
+    }
+    if d.outcome == ReferralOutcome::Referred && d.destination.as_deref().is_none_or(|x| x.trim().is_empty()) {
+        return Ok(reject("invalid_payload", format!("{W}: a referral needs a destination")));
+    }
+    if !matches!(d.status.as_str(), "active" | "withdrawn") {
+        return Ok(reject("invalid_payload", format!("{W}: unknown status {:?}", d.status)));
+    }
+    if tx.prepare_cached("SELECT 1 FROM referrals WHERE id = ?1")?.exists([&d.id])? {
+        return Ok(reject("referral_exists", "This referral decision is already recorded and cannot be changed."));
+    }
+    let outcome = serde_json::to_value(d.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let res = tx
+        .prepare_cached(
+            "INSERT INTO referrals (id, incident_id, victim_id, outcome, destination, details, status, decided_at,
+                decided_by, follow_up_task, client_id, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            d.id,
+            d.incident_id,
+            d.victim_id,
+            outcome,
+            d.destination.as_deref().map(|x| x.trim().to_ascii_lowercase()),
+            d.details.to_string(),
+            d.status,
+            d.decided_at,
+            d.decided_by,
+            m.payload.get("follow_up_task").filter(|t| !t.is_null()).map(Value::to_string),
+            s.client_id,
+            now
+        ]);
+    match res {
+        Ok(_) => Ok(Applied::Ok(Some(d.id))),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => Ok(reject(
+            "duplicate_referral",
+            format!(
+                "{} already has an active referral to {} for this incident.",
+                d.victim_id,
+                d.destination.unwrap_or_default()
+            ),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u64, String, String)>> {
+    tx.prepare_cached(
+        "SELECT id, reference, incident_type, offence_category, place, postcode, team, occurred_at, recorded_at,
+            assigned_to, district, closing_code, status, finalised_at, links, version
+         FROM incidents WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        let links: Value = serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or(Value::Array(vec![]));
+        let version: i64 = r.get(15)?;
+        let status: String = r.get(12)?;
+        let assigned: String = r.get(9)?;
+        Ok((
+            json!({
+                "id": r.get::<_, String>(0)?,
+                "reference": r.get::<_, String>(1)?,
+                "incident_type": r.get::<_, String>(2)?,
+                "offence_category": r.get::<_, Option<String>>(3)?,
+                "place": r.get::<_, Option<String>>(4)?,
+                "postcode": r.get::<_, Option<String>>(5)?,
+                "team": r.get::<_, Option<String>>(6)?,
+                "occurred_at": r.get::<_, i64>(7)?,
+                "recorded_at": r.get::<_, i64>(8)?,
+                "assigned_to": assigned,
+                "district": r.get::<_, String>(10)?,
+                "closing_code": r.get::<_, Option<String>>(11)?,
+                "status": status,
+                "finalised_at": r.get::<_, Option<String>>(13)?,
+                "links": links,
+                "version": version,
+            }),
+            version as u64,
+            status,
+            assigned,
+        ))
+    })
+    .optional()
+}
+
+/// `incident.closing_code/1` and `incident.finalise/1`: edits of a shared record. A stale
+/// `base_version` (or, for finalise, a closing code that differs from the server's) is a
+/// conflict notice, not an overwrite.
+fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, finalise: bool) -> ApplyResult {
+    let w = if finalise { "incident.finalise/1" } else { "incident.closing_code/1" };
+    let p = &m.payload;
+    let incident_id = str_field(p, "incident_id", w)?;
+    let code = match p.get("closing_code") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) if c.len() <= MAX_ID => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
+        _ => return Ok(reject("invalid_payload", format!("{w}: closing_code must be a text or null"))),
+    };
+    let Some((theirs, version, status, assigned)) = incident_json(tx, incident_id)? else {
+        return Ok(reject("unknown_incident", "The central service does not hold this incident."));
+    };
+    if assigned != s.officer_id && !can_supervise(s.role) {
+        return Ok(reject("forbidden", "This incident is not assigned to you."));
+    }
+    if status == "finalised" {
+        return Ok(reject("incident_finalised", "This incident is already finalised."));
+    }
+    let stale = m.base_version.is_some_and(|b| b != version);
+    let code_differs = finalise && theirs.get("closing_code").and_then(Value::as_str).map(str::to_string) != code;
+    if stale || code_differs {
+        return Ok(Applied::Conflict(Box::new(ConflictNotice {
+            seq: m.seq,
+            record_type: "incident".into(),
+            record_id: incident_id.to_string(),
+            base: json!({ "version": m.base_version }),
+            mine: p.clone(),
+            theirs,
+            server_version: version,
+        })));
+    }
+    let v = record_change(tx, RecordType::Incident, incident_id, &officer_key(&assigned), None)?;
+    if finalise {
+        tx.prepare_cached(
+            "UPDATE incidents SET status = 'finalised', finalised_at = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
+        )?
+        .execute(params![incident_id, opt_str(p, "finalised_at"), v as i64, now])?;
+    } else {
+        tx.prepare_cached("UPDATE incidents SET closing_code = ?2, version = ?3, updated_at = ?4 WHERE id = ?1")?
+            .execute(params![incident_id, code, v as i64, now])?;
+    }
+    Ok(Applied::Ok(Some(incident_id.to_string())))
+}
+
+// ---- nominals ---------------------------------------------------------------------------------
+
+fn source_str(s: Source) -> &'static str {
+    match s {
+        Source::Current => "current",
+        Source::Legacy => "legacy",
+    }
+}
+
+fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal> {
+    let source: String = r.get(1)?;
+    Ok(WireNominal {
+        id: r.get(0)?,
+        source: if source == "legacy" { Source::Legacy } else { Source::Current },
+        given_name: r.get(2)?,
+        surname: r.get(3)?,
+        date_of_birth: r.get(4)?,
+        sex: r.get(5)?,
+        aliases: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+        address: r.get(7)?,
+        postcode: r.get(8)?,
+    })
+}
+
+const NOMINAL_COLUMNS: &str = "id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode";
+
+fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<ImportSummary> {
+    let mut sum = ImportSummary::default();
+    for row in rows {
+        let n = &row.nominal;
+        let existing: Option<(WireNominal, String)> = tx
+            .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district FROM nominals WHERE id = ?1"))?
+            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?)))
+            .optional()?;
+        if let Some((old, old_district)) = &existing {
+            if old == n && *old_district == row.district {
+                sum.unchanged += 1;
+                continue;
+            }
+        }
+        let old_scope = existing.as_ref().map(|(_, d)| district_key(d));
+        let v = record_change(tx, RecordType::Nominal, &n.id, &district_key(&row.district), old_scope.as_deref())?;
+        tx.prepare_cached(&format!(
+            "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
+                surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
+                aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
+                district = excluded.district, version = excluded.version"
+        ))?
+        .execute(params![
+            n.id,
+            source_str(n.source),
+            n.given_name,
+            n.surname,
+            n.date_of_birth,
+            n.sex,
+            serde_json::to_string(&n.aliases).unwrap_or_else(|_| "[]".into()),
+            n.address,
+            n.postcode,
+            row.district,
+            v as i64
+        ])?;
+        if existing.is_some() {
+            sum.updated += 1;
+        } else {
+            sum.inserted += 1;
+        }
+    }
+    Ok(sum)
+}
+
+fn count(conn: &Connection, sql: &str) -> rusqlite::Result<u64> {
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n.max(0) as u64)
+}
+
+impl Storage for SqliteStorage {
+    fn find_officer(&self, id: &str) -> StorageResult<Option<Officer>> {
+        let conn = self.conn();
+        let row: Option<(String, String, String, String, String)> = conn
+            .query_row("SELECT id, role, district, display_name, pass_hash FROM officers WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()?;
+        row.map(|(id, role, district, display_name, pass_hash)| {
+            Ok(Officer { id, role: parse_role(&role)?, district, display_name, pass_hash })
+        })
+        .transpose()
+    }
+
+    fn add_officer(&self, o: &Officer) -> StorageResult<()> {
+        let conn = self.conn();
+        let n = conn.execute(
+            "INSERT OR IGNORE INTO officers (id, role, display_name, district, pass_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![o.id, o.role.as_str(), o.display_name, o.district, o.pass_hash],
+        )?;
+        if n == 0 {
+            return Err(StorageError::OfficerExists(o.id.clone()));
+        }
+        Ok(())
+    }
+
+    fn bind_and_issue_token(
+        &self,
+        officer_id: &str,
+        client_id: &str,
+        device: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<BindOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<String> = tx
+            .query_row("SELECT officer_id FROM clients WHERE client_id = ?1", [client_id], |r| r.get(0))
+            .optional()?;
+        match owner {
+            Some(o) if o != officer_id => return Ok(BindOutcome::ClientTaken),
+            Some(_) => {
+                tx.execute(
+                    "UPDATE clients SET device = ?2, last_seen = ?3 WHERE client_id = ?1",
+                    params![client_id, device, now],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO clients (client_id, officer_id, device, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
+                    params![client_id, officer_id, device, now],
+                )?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO tokens (token_hash, officer_id, client_id, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![token_hash, officer_id, client_id, now, expires_at],
+        )?;
+        tx.execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])?;
+        // An online sign-in is what a lock instruction asks for.
+        tx.execute(
+            "UPDATE instructions SET cleared_at = ?2 WHERE client_id = ?1 AND kind = 'lock' AND cleared_at IS NULL",
+            params![client_id, now],
+        )?;
+        tx.commit()?;
+        Ok(BindOutcome::Bound)
+    }
+
+    fn session(&self, token_hash: &str, now: i64) -> StorageResult<Option<Session>> {
+        let conn = self.conn();
+        let row: Option<(String, String, String, String, i64)> = conn
+            .prepare_cached(
+                "SELECT t.officer_id, o.role, o.district, t.client_id, t.expires_at
+                 FROM tokens t JOIN officers o ON o.id = t.officer_id WHERE t.token_hash = ?1 AND t.expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .optional()?;
+        row.map(|(officer_id, role, district, client_id, expires_at)| {
+            Ok(Session { officer_id, role: parse_role(&role)?, district, client_id, expires_at })
+        })
+        .transpose()
+    }
+
+    /// One transaction for the whole batch:
+    /// - `seq <= last_applied_seq`: acknowledged, not re-applied;
+    /// - `seq == last + 1`: applied (or rejected / conflicted: recorded, and `last` moves on);
+    /// - `seq > last + 1`: the transaction is rolled back (nothing of this batch stays) and the
+    ///   answer is a gap with the `last_applied_seq` held before the batch.
+    fn push(&self, s: &Session, mutations: &[PushMutation], now: i64) -> StorageResult<PushOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let start: i64 = tx
+            .query_row("SELECT last_applied_seq FROM clients WHERE client_id = ?1", [&s.client_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StorageError::Invalid("client not bound".into()))?;
+        let start = start.max(0) as u64;
+        let mut last = start;
+        let (mut rejections, mut conflicts) = (Vec::new(), Vec::new());
+        for m in mutations {
+            if m.seq <= last {
+                continue;
+            }
+            if m.seq > last + 1 {
+                drop(tx); // rolls back
+                return Ok(PushOutcome::Gap { last_applied_seq: start });
+            }
+            match apply_and_log(&tx, s, m, now)? {
+                Applied::Ok(_) => {}
+                Applied::Rejected { code, message } => rejections.push(Rejection {
+                    seq: m.seq,
+                    mutation_id: m.mutation_id.clone(),
+                    code: code.to_string(),
+                    message,
+                }),
+                Applied::Conflict(c) => conflicts.push(*c),
+            }
+            last = m.seq;
+        }
+        tx.execute(
+            "UPDATE clients SET last_applied_seq = ?2, last_seen = ?3 WHERE client_id = ?1",
+            params![s.client_id, last as i64, now],
+        )?;
+        let instructions = pending_instructions(&tx, &s.client_id)?;
+        tx.commit()?;
+        Ok(PushOutcome::Done {
+            last_applied_seq: last,
+            rejections,
+            conflicts,
+            possible_duplicates: Vec::new(),
+            instructions,
+        })
+    }
+
+    fn pull_page(&self, s: &Session, scope: &Scope, after: u64, limit: u32) -> StorageResult<Page> {
+        let mut conn = self.conn();
+        // A read transaction: one snapshot for the page, the counts and the bounds.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+        let head = count(&tx, "SELECT value FROM meta WHERE key = 'version'")?;
+        let horizon = count(&tx, "SELECT value FROM meta WHERE key = 'horizon'")?;
+        let last_applied_seq = tx
+            .query_row("SELECT last_applied_seq FROM clients WHERE client_id = ?1", [&s.client_id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .optional()?
+            .unwrap_or(0)
+            .max(0) as u64;
+        let instructions = pending_instructions(&tx, &s.client_id)?;
+        let [k1, k2] = scope.keys();
+        let mut changes = Vec::new();
+        let mut last_version = after;
+        // Each branch walks the (scope, version) index in order; the outer sort sees ≤ 2·limit rows.
+        let rows: Vec<(i64, String, String, String)> = tx
+            .prepare_cached(
+                "SELECT version, record_type, record_id, op FROM (
+                    SELECT * FROM (SELECT version, record_type, record_id, op FROM changes
+                                   WHERE scope = ?1 AND version > ?3 ORDER BY version LIMIT ?4)
+                    UNION ALL
+                    SELECT * FROM (SELECT version, record_type, record_id, op FROM changes
+                                   WHERE scope = ?2 AND version > ?3 ORDER BY version LIMIT ?4))
+                 ORDER BY version LIMIT ?4",
+            )?
+            .query_map(params![k1, k2, after as i64, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for (version, rtype, id, op) in rows {
+            let version = version as u64;
+            last_version = version;
+            let record_type = match rtype.as_str() {
+                "nominal" => RecordType::Nominal,
+                "incident" => RecordType::Incident,
+                other => return Err(StorageError::Corrupt(format!("record type {other:?} in the change log"))),
+            };
+            if op == "tombstone" {
+                changes.push(Change::Tombstone { record_type, id, version });
+                continue;
+            }
+            let data = match record_type {
+                RecordType::Nominal => tx
+                    .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS} FROM nominals WHERE id = ?1"))?
+                    .query_row([&id], nominal_of)
+                    .optional()?
+                    .map(|n| serde_json::to_value(n).unwrap_or_default()),
+                RecordType::Incident => incident_json(&tx, &id)?.map(|x| x.0),
+            };
+            match data {
+                Some(data) => changes.push(Change::Upsert { record_type, id, version, data }),
+                // Cannot happen (records are never deleted without a tombstone); be safe.
+                None => changes.push(Change::Tombstone { record_type, id, version }),
+            }
+        }
+        let remaining = tx
+            .prepare_cached("SELECT count(*) FROM changes WHERE scope IN (?1, ?2) AND version > ?3")?
+            .query_row(params![k1, k2, last_version as i64], |r| r.get::<_, i64>(0))?
+            .max(0) as u64;
+        tx.commit()?;
+        Ok(Page {
+            changes,
+            last_version,
+            has_more: remaining > 0,
+            remaining,
+            head,
+            horizon,
+            last_applied_seq,
+            instructions,
+        })
+    }
+
+    fn audit_push(&self, s: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let head: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT seq, entry_hash FROM audit_entries WHERE client_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [&s.client_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (head_seq, head_hash) = head.map(|(s, h)| (s.max(0) as u64, h)).unwrap_or((0, GENESIS_HASH.to_string()));
+        // Entries the server already holds must be the very same (a resend after a lost answer).
+        let mut new = Vec::with_capacity(entries.len());
+        for e in entries {
+            if e.seq == 0 {
+                return Ok(AuditOutcome::Broken { seq: 0, reason: "entry numbers start at 1".into() });
+            }
+            if e.seq <= head_seq {
+                let held: Option<String> = tx
+                    .prepare_cached("SELECT entry_hash FROM audit_entries WHERE client_id = ?1 AND seq = ?2")?
+                    .query_row(params![s.client_id, e.seq as i64], |r| r.get(0))
+                    .optional()?;
+                if held.as_deref() != Some(e.entry_hash.as_str()) {
+                    return Ok(AuditOutcome::Broken {
+                        seq: e.seq,
+                        reason: format!("entry {} differs from the one the service already holds", e.seq),
+                    });
+                }
+            } else {
+                new.push(e.clone());
+            }
+        }
+        if let Some(first) = new.first() {
+            if first.seq > head_seq + 1 {
+                return Ok(AuditOutcome::Gap { head_seq });
+            }
+        }
+        if let Err((seq, reason)) = verify_chain(head_seq, &head_hash, &new) {
+            return Ok(AuditOutcome::Broken { seq, reason });
+        }
+        for e in &new {
+            tx.prepare_cached(
+                "INSERT INTO audit_entries (client_id, seq, id, ts, officer_id, device_id, action, object_ref, purpose,
+                    outcome, detail, prev_hash, entry_hash, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                s.client_id,
+                e.seq as i64,
+                e.id,
+                e.ts,
+                e.officer_id,
+                e.device_id,
+                e.action,
+                e.object_ref,
+                e.purpose,
+                e.outcome,
+                e.detail,
+                e.prev_hash,
+                e.entry_hash,
+                now
+            ])?;
+        }
+        tx.commit()?;
+        let (head_seq, head_hash) = match new.last() {
+            Some(e) => (e.seq, e.entry_hash.clone()),
+            None => (head_seq, head_hash),
+        };
+        Ok(AuditOutcome::Stored(AuditPushResponse {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            head_seq,
+            head_hash,
+        }))
+    }
+
+    fn import_nominals(&self, rows: &[ImportNominal]) -> StorageResult<ImportSummary> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sum = import_nominals_tx(&tx, rows)?;
+        tx.commit()?;
+        Ok(sum)
+    }
+
+    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<()> {
+        self.conn().execute(
+            "INSERT INTO instructions (client_id, kind, created_at) VALUES (?1, ?2, ?3)",
+            params![client_id, instruction_str(instruction), now],
+        )?;
+        Ok(())
+    }
+
+    fn compact(&self, version: u64) -> StorageResult<u64> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("DELETE FROM changes WHERE op = 'tombstone' AND version <= ?1", [version as i64])?;
+        // Never beyond the head: cursors at the head lost nothing.
+        tx.execute(
+            "UPDATE meta SET value = max(value, min(?1, (SELECT value FROM meta WHERE key = 'version')))
+             WHERE key = 'horizon'",
+            [version.min(i64::MAX as u64) as i64],
+        )?;
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
+    fn seed_demo(&self, nominals: usize, cost: HashCost) -> StorageResult<()> {
+        self.seed_demo_impl(nominals, cost)
+    }
+
+    fn reassign_incident(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool> {
+        self.reassign_incident_impl(incident_id, officer_id)
+    }
+
+    fn set_officer_district(&self, officer_id: &str, district: &str) -> StorageResult<bool> {
+        self.set_officer_district_impl(officer_id, district)
+    }
+
+    fn stats(&self) -> StorageResult<Stats> {
+        let conn = self.conn();
+        let c = |sql: &str| count(&conn, sql);
+        let dup_mutations = c("SELECT count(*) - count(DISTINCT mutation_id) FROM applied")?;
+        let dup_forms = c("SELECT count(*) - count(DISTINCT record_id) FROM applied WHERE name = 'form.submit/1'")?;
+        Ok(Stats {
+            officers: c("SELECT count(*) FROM officers")?,
+            clients: c("SELECT count(*) FROM clients")?,
+            nominals: c("SELECT count(*) FROM nominals")?,
+            incidents: c("SELECT count(*) FROM incidents")?,
+            forms: c("SELECT count(*) FROM forms")?,
+            form_reviews: c("SELECT count(*) FROM form_reviews")?,
+            referrals: c("SELECT count(*) FROM referrals")?,
+            mutations_applied: c("SELECT count(*) FROM applied")?,
+            rejections: c("SELECT count(*) FROM rejections")?,
+            conflicts: c("SELECT count(*) FROM conflicts")?,
+            audit_entries: c("SELECT count(*) FROM audit_entries")?,
+            changes: c("SELECT count(*) FROM changes")?,
+            duplicate_mutation_applications: dup_mutations,
+            duplicate_form_applications: dup_forms,
+            duplicate_applications: dup_mutations + dup_forms,
         })
     }
 }
 
-pub fn stats(conn: &Connection) -> rusqlite::Result<Stats> {
-    let count = |t: &str| conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get::<_, i64>(0));
-    Ok(Stats { officers: count("officers")? as u64, nominals: count("nominals")? as u64, duplicate_applications: 0 })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn storage() -> (tempfile::TempDir, SqliteStorage) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(&dir.path().join("c.db")).unwrap();
+        s.seed_demo(20, HashCost::FAST).unwrap();
+        (dir, s)
+    }
+
+    fn session(s: &SqliteStorage) -> Session {
+        s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1).unwrap();
+        s.session("h", 2).unwrap().unwrap()
+    }
+
+    /// The dedup is what keeps `duplicate_applications` at 0: applying the same mutation twice
+    /// without the seq check is counted.
+    #[test]
+    fn stats_count_a_duplicate_application_when_dedup_is_bypassed() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let m = PushMutation {
+            seq: 1,
+            mutation_id: "m-1".into(),
+            name: "incident.closing_code/1".into(),
+            payload: json!({ "incident_id": "demo-incident-1", "closing_code": "DA", "at": "x" }),
+            base_version: None,
+        };
+        // Through push, twice: applied once.
+        for _ in 0..2 {
+            assert!(matches!(s.push(&sess, std::slice::from_ref(&m), 3).unwrap(), PushOutcome::Done { .. }));
+        }
+        assert_eq!(s.stats().unwrap().duplicate_applications, 0);
+        assert_eq!(s.stats().unwrap().mutations_applied, 1);
+        // Bypassing the seq check: counted.
+        assert_eq!(s.apply_unchecked(&sess, &m).unwrap(), Applied::Ok(Some("demo-incident-1".into())));
+        let st = s.stats().unwrap();
+        assert_eq!(st.duplicate_mutation_applications, 1);
+        assert_eq!(st.duplicate_applications, 1);
+    }
+
+    /// A demo database made before issue 7 (officers without hashes, nominals without
+    /// district or version) is upgraded: columns added, nominals logged, demo officers get a
+    /// passphrase.
+    #[test]
+    fn upgrades_a_pre_sync_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(
+                "CREATE TABLE officers (id TEXT PRIMARY KEY, role TEXT NOT NULL, display_name TEXT NOT NULL);
+                 CREATE TABLE nominals (id TEXT PRIMARY KEY, source TEXT NOT NULL, given_name TEXT NOT NULL,
+                    surname TEXT NOT NULL, date_of_birth TEXT, sex TEXT, aliases TEXT NOT NULL DEFAULT '[]',
+                    address TEXT, postcode TEXT);
+                 INSERT INTO officers VALUES ('demo-officer', 'officer', 'PC Demo Officer');
+                 INSERT INTO nominals (id, source, given_name, surname) VALUES ('n1', 'current', 'Ann', 'Lee');",
+            )
+            .unwrap();
+        }
+        let s = SqliteStorage::open(&path).unwrap();
+        s.seed_demo(5, HashCost::FAST).unwrap();
+        let o = s.find_officer("demo-officer").unwrap().unwrap();
+        assert!(o.pass_hash.starts_with("$argon2id$"));
+        assert_eq!(o.district, DEMO_DISTRICT);
+        let sess = session(&s);
+        let page = s.pull_page(&sess, &Scope::of(&sess), 0, 100).unwrap();
+        assert!(page.changes.iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "n1")));
+        // The existing nominal stays the only one (seeding adds people to an empty table only).
+        assert_eq!(s.stats().unwrap().nominals, 1);
+    }
+
+    #[test]
+    fn versions_are_monotonic_and_moves_leave_tombstones() {
+        let (_d, s) = storage();
+        let conn = s.conn();
+        let max: i64 = conn.query_row("SELECT max(version) FROM changes", [], |r| r.get(0)).unwrap();
+        let head: i64 = conn.query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| r.get(0)).unwrap();
+        assert_eq!(max, head);
+        drop(conn);
+        assert!(s.reassign_incident("demo-incident-1", "someone-else").unwrap());
+        let conn = s.conn();
+        let ops: Vec<(String, String)> = conn
+            .prepare("SELECT scope, op FROM changes WHERE record_id = 'demo-incident-1' ORDER BY version")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            ops,
+            vec![
+                ("officer:demo-officer".to_string(), "tombstone".to_string()),
+                ("officer:someone-else".to_string(), "upsert".to_string())
+            ]
+        );
+    }
 }

@@ -1,66 +1,220 @@
 //! `bluelamp-central`: the reference central records service.
 //!
-//! It answers the client's sync protocol (see `bluelamp-protocol::wire`) over HTTP (axum). The
-//! app embeds it for the offline demo (an in-process server on 127.0.0.1 seeded with synthetic
-//! data); a force runs the binary.
+//! It answers the client's sync protocol (see `bluelamp-protocol::wire`, and `docs/api.md` for
+//! every route) over HTTP (axum). The app embeds it for the offline demo (an in-process server
+//! on 127.0.0.1 seeded with synthetic data); a force runs the binary.
+//!
+//! Layout: [`http`] (extractors, handlers, compression) talks only to a [`storage::Storage`];
+//! [`db::SqliteStorage`] is the default implementation. [`audit`] verifies pushed access-log
+//! chains, [`cursor`] is the opaque pull cursor, [`auth`] hashes passphrases and makes tokens.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use bluelamp_protocol::wire::HealthResponse;
-use rusqlite::Connection;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use bluelamp_protocol::wire::{Instruction, MAX_REQUEST_BYTES};
 
+pub mod audit;
+pub mod auth;
+pub mod csv_import;
+pub mod cursor;
 pub mod db;
+pub mod http;
+pub mod storage;
+
+pub use auth::HashCost;
+pub use storage::{Stats, Storage};
+
+/// Every route the service answers: (method, path). The router is built from this list and a
+/// test checks that `docs/api.md` documents exactly these.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/v1/health"),
+    ("POST", "/v1/login"),
+    ("POST", "/v1/push"),
+    ("POST", "/v1/pull"),
+    ("POST", "/v1/audit"),
+    ("POST", "/v1/admin/nominals"),
+];
+
+fn handler(method: &str, path: &str) -> Option<MethodRouter<Central>> {
+    Some(match (method, path) {
+        ("GET", "/v1/health") => get(http::health),
+        ("POST", "/v1/login") => post(http::login),
+        ("POST", "/v1/push") => post(http::push),
+        ("POST", "/v1/pull") => post(http::pull),
+        ("POST", "/v1/audit") => post(http::audit),
+        ("POST", "/v1/admin/nominals") => post(http::admin_nominals),
+        _ => return None,
+    })
+}
+
+/// Service settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Argon2id cost for new passphrase hashes.
+    pub hash_cost: HashCost,
+    /// Lifetime of a bearer token.
+    pub token_ttl: Duration,
+    /// Longest a request may take (reading the body included).
+    pub request_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            hash_cost: HashCost::DEFAULT,
+            token_ttl: Duration::from_secs(12 * 3600),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Config {
+    /// Fast hashes for tests (never in production).
+    pub fn for_tests() -> Config {
+        Config { hash_cost: HashCost::FAST, ..Config::default() }
+    }
+}
+
+/// Consecutive failed sign-ins per officer id (known or not) before a pause.
+const MAX_LOGIN_FAILURES: u32 = 10;
+const LOGIN_PAUSE_SECS: i64 = 300;
+
+/// In-memory sign-in throttle: after [`MAX_LOGIN_FAILURES`] failures for an id, every attempt
+/// for it is refused (with the same answer as a wrong passphrase) for [`LOGIN_PAUSE_SECS`].
+#[derive(Default)]
+pub struct Throttle {
+    failures: Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl Throttle {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, (u32, i64)>> {
+        self.failures.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn is_blocked(&self, id: &str, now: i64) -> bool {
+        self.map().get(id).is_some_and(|(n, until)| *n >= MAX_LOGIN_FAILURES && now < *until)
+    }
+
+    pub fn failed(&self, id: &str, now: i64) {
+        let mut m = self.map();
+        if m.len() > 100_000 {
+            m.retain(|_, (_, until)| now < *until);
+        }
+        let e = m.entry(id.to_string()).or_insert((0, 0));
+        if e.0 >= MAX_LOGIN_FAILURES && now >= e.1 {
+            *e = (0, 0);
+        }
+        e.0 += 1;
+        e.1 = now + LOGIN_PAUSE_SECS;
+    }
+
+    pub fn succeeded(&self, id: &str) {
+        self.map().remove(id);
+    }
+}
 
 /// Shared service state.
 #[derive(Clone)]
 pub struct Central {
-    db: Arc<Mutex<Connection>>,
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) config: Arc<Config>,
+    pub(crate) throttle: Arc<Throttle>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CentralError {
+    #[error("storage: {0}")]
+    Storage(#[from] storage::StorageError),
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 impl Central {
-    /// Opens (creating if needed) the service database at `path`.
+    /// Opens (creating if needed) the SQLite service database at `path`, default settings.
     pub fn open(path: &Path) -> Result<Central, CentralError> {
-        let conn = db::open(path)?;
-        Ok(Central { db: Arc::new(Mutex::new(conn)) })
+        Central::open_with(path, Config::default())
     }
 
-    /// Creates the demo officers and synthetic people if they are not there yet.
+    pub fn open_with(path: &Path, config: Config) -> Result<Central, CentralError> {
+        Ok(Central::with_storage(Arc::new(db::SqliteStorage::open(path)?), config))
+    }
+
+    /// Any storage (the door for PostgreSQL).
+    pub fn with_storage(storage: Arc<dyn Storage>, config: Config) -> Central {
+        Central { storage, config: Arc::new(config), throttle: Arc::default() }
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    /// Creates the demo officers (passphrase `bluelamp-demo`), the demo district, synthetic
+    /// people and a few incidents assigned to `demo-officer`, if they are not there yet.
     pub fn seed_demo(&self, nominals: usize) -> Result<(), CentralError> {
-        let mut conn = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        db::seed_demo(&mut conn, nominals)?;
+        Ok(self.storage.seed_demo(nominals, self.config.hash_cost)?)
+    }
+
+    pub fn stats(&self) -> Result<Stats, CentralError> {
+        Ok(self.storage.stats()?)
+    }
+
+    /// Enrols an officer (`bluelamp-central officer add`).
+    pub fn add_officer(&self, id: &str, role: &str, district: &str, passphrase: &str) -> Result<(), CentralError> {
+        let role = bluelamp_protocol::session::Role::parse(role).ok_or_else(|| {
+            CentralError::Invalid(format!("unknown role {role:?}: officer, supervisor, superuser or admin"))
+        })?;
+        if id.trim().is_empty() || id.len() > 200 || id.chars().any(char::is_control) {
+            return Err(CentralError::Invalid("the officer id must be 1-200 characters".into()));
+        }
+        if !csv_import::valid_district(district) {
+            return Err(CentralError::Invalid(format!("the district {district:?} is not valid")));
+        }
+        if passphrase.chars().count() < 8 {
+            return Err(CentralError::Invalid("the passphrase must have at least 8 characters".into()));
+        }
+        let hash = auth::hash_passphrase(passphrase, self.config.hash_cost)
+            .map_err(|e| CentralError::Invalid(e.to_string()))?;
+        self.storage.add_officer(&storage::Officer {
+            id: id.trim().to_string(),
+            role,
+            district: district.trim().to_string(),
+            display_name: id.trim().to_string(),
+            pass_hash: hash,
+        })?;
         Ok(())
     }
 
-    pub fn stats(&self) -> Result<db::Stats, CentralError> {
-        let conn = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(db::stats(&conn)?)
+    /// Queues a lock or wipe for a client's next push or pull.
+    pub fn instruct(&self, client_id: &str, instruction: Instruction) -> Result<(), CentralError> {
+        Ok(self.storage.instruct(client_id, instruction, http::now_unix())?)
     }
 
     pub fn router(&self) -> Router {
-        Router::new().route("/v1/health", get(health)).with_state(self.clone())
+        let mut router = Router::new();
+        for (method, path) in ROUTES {
+            if let Some(h) = handler(method, path) {
+                router = router.route(path, h);
+            } else {
+                tracing::error!("route {method} {path} has no handler");
+            }
+        }
+        router
+            .fallback(http::not_found)
+            .method_not_allowed_fallback(http::method_not_allowed)
+            .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+            .layer(axum::middleware::from_fn_with_state(self.config.request_timeout, http::timeout))
+            .with_state(self.clone())
     }
-}
-
-async fn health(State(_c): State<Central>) -> Json<HealthResponse> {
-    Json(HealthResponse {
-        status: "ok".into(),
-        schema_version: bluelamp_protocol::SCHEMA_VERSION,
-        service: "bluelamp-central".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-    })
 }
 
 /// A running server: its address and a handle to stop it.
@@ -101,4 +255,29 @@ pub async fn spawn(central: Central, addr: SocketAddr) -> Result<Running, Centra
         }
     });
     Ok(Running { addr, shutdown: Some(tx), task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_a_handler() {
+        for (m, p) in ROUTES {
+            assert!(handler(m, p).is_some(), "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn throttle_pauses_after_failures() {
+        let t = Throttle::default();
+        for _ in 0..MAX_LOGIN_FAILURES {
+            assert!(!t.is_blocked("x", 100));
+            t.failed("x", 100);
+        }
+        assert!(t.is_blocked("x", 101));
+        assert!(!t.is_blocked("x", 100 + LOGIN_PAUSE_SECS + 1));
+        t.succeeded("x");
+        assert!(!t.is_blocked("x", 101));
+    }
 }

@@ -1,13 +1,21 @@
-//! `bluelamp-central --listen ADDR --db FILE [--seed-demo]` serves;
-//! `bluelamp-central --db FILE stats --json` prints counts.
+//! `bluelamp-central --listen ADDR --db FILE [--seed-demo]` serves; the subcommands administer
+//! the database offline:
+//!
+//! - `bluelamp-central --db F stats [--json]`
+//! - `bluelamp-central --db F import nominals --csv FILE [--district D]`
+//! - `bluelamp-central --db F officer add --id X --role R --district D` (passphrase from
+//!   `BLUELAMP_PASSPHRASE` or the first line of stdin)
+//! - `bluelamp-central --db F instruct --client ID lock|wipe`
+//! - `bluelamp-central --db F compact --up-to VERSION`
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use bluelamp_central::Central;
-use clap::{Parser, Subcommand};
+use bluelamp_protocol::wire::Instruction;
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(name = "bluelamp-central", version, about = "Bluelamp's central records service")]
@@ -16,8 +24,8 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// The service database file (created if missing).
-    #[arg(long)]
-    db: PathBuf,
+    #[arg(long, global = true)]
+    db: Option<PathBuf>,
     /// Create the demo officers and synthetic people (demo and training only).
     #[arg(long)]
     seed_demo: bool,
@@ -30,11 +38,73 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print counts per record type.
+    /// Print counts per record type and the duplicate applications detected (must be 0).
     Stats {
         #[arg(long)]
         json: bool,
     },
+    /// Import reference data.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Manage officers.
+    Officer {
+        #[command(subcommand)]
+        action: OfficerAction,
+    },
+    /// Delete tombstones up to a change version; clients whose cursor is older get a reset.
+    Compact {
+        #[arg(long)]
+        up_to: u64,
+    },
+    /// Tell a device to lock or wipe at its next sync.
+    Instruct {
+        #[arg(long)]
+        client: String,
+        instruction: InstructionArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Nominals from a CSV (id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,district]).
+    Nominals {
+        #[arg(long)]
+        csv: PathBuf,
+        /// District of rows without a district column value.
+        #[arg(long)]
+        district: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerAction {
+    /// Enrol an officer. The passphrase comes from BLUELAMP_PASSPHRASE or stdin.
+    Add {
+        #[arg(long)]
+        id: String,
+        /// officer, supervisor, superuser or admin
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        district: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InstructionArg {
+    Lock,
+    Wipe,
+}
+
+fn passphrase() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("BLUELAMP_PASSPHRASE") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("cannot read the passphrase from stdin")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -43,18 +113,56 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let central = Central::open(&args.db).with_context(|| format!("cannot open {}", args.db.display()))?;
-    if let Some(Command::Stats { json }) = args.command {
-        let stats = central.stats()?;
-        if json {
-            println!("{}", stats.to_json());
-        } else {
-            println!(
-                "officers: {}\nnominals: {}\nduplicate applications: {}",
-                stats.officers, stats.nominals, stats.duplicate_applications
-            );
+    let Some(db) = args.db.clone() else { bail!("--db FILE is required") };
+    let central = Central::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+    match args.command {
+        Some(Command::Stats { json }) => {
+            let stats = central.stats()?;
+            if json {
+                println!("{}", stats.to_json());
+            } else if let Some(obj) = stats.to_json().as_object() {
+                for (k, v) in obj {
+                    println!("{}: {v}", k.replace('_', " "));
+                }
+            }
+            return Ok(());
         }
-        return Ok(());
+        Some(Command::Import { what: ImportWhat::Nominals { csv, district } }) => {
+            let bytes = std::fs::read(&csv).with_context(|| format!("cannot read {}", csv.display()))?;
+            let parsed = bluelamp_central::csv_import::parse(&bytes, district.as_deref())?;
+            let sum = central.storage().import_nominals(&parsed.rows)?;
+            for (row, reason) in &parsed.rejected {
+                eprintln!("row {row}: {reason}");
+            }
+            println!(
+                "{}",
+                serde_json::json!({
+                    "inserted": sum.inserted, "updated": sum.updated, "unchanged": sum.unchanged,
+                    "rejected": parsed.rejected.len(),
+                })
+            );
+            return Ok(());
+        }
+        Some(Command::Officer { action: OfficerAction::Add { id, role, district } }) => {
+            central.add_officer(&id, &role, &district, &passphrase()?)?;
+            eprintln!("officer {id} added ({role}, {district})");
+            return Ok(());
+        }
+        Some(Command::Compact { up_to }) => {
+            let n = central.storage().compact(up_to)?;
+            eprintln!("{n} tombstones deleted; cursors at or below version {up_to} now get a reset");
+            return Ok(());
+        }
+        Some(Command::Instruct { client, instruction }) => {
+            let i = match instruction {
+                InstructionArg::Lock => Instruction::Lock,
+                InstructionArg::Wipe => Instruction::Wipe,
+            };
+            central.instruct(&client, i)?;
+            eprintln!("instruction queued for {client}: delivered at its next push or pull");
+            return Ok(());
+        }
+        None => {}
     }
     if args.seed_demo {
         central.seed_demo(args.demo_nominals)?;

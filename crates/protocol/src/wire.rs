@@ -234,6 +234,9 @@ pub enum WireErrorCode {
     SeqGap,
     TooLarge,
     NotFound,
+    /// `POST /v1/audit`: the entries sent do not chain onto the head the server holds (or an
+    /// entry's hash is wrong, or a resent entry differs from the one held). Nothing was stored.
+    AuditChainBroken,
     Internal,
 }
 

@@ -1,0 +1,166 @@
+//! CSV of nominals for the admin import (`POST /v1/admin/nominals` and
+//! `bluelamp-central import nominals`): the columns of the search issue's import,
+//! `id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source]`, plus an optional
+//! `district` (else the default district given with the import). Same row rules as the client's
+//! `bluelamp-cli import`: a bad row is reported with its row number and skipped.
+
+use bluelamp_protocol::dates::parse_dob;
+use bluelamp_protocol::wire::WireNominal;
+use bluelamp_protocol::Source;
+
+use crate::storage::ImportNominal;
+
+const MAX_FIELD: usize = 200;
+const MAX_ALIASES: usize = 20;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ParsedCsv {
+    #[serde(skip)]
+    pub rows: Vec<ImportNominal>,
+    /// (row number counting the header as row 1, reason)
+    pub rejected: Vec<(usize, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CsvError {
+    #[error("{0}")]
+    Header(String),
+    #[error("the district {0:?} is not valid (1-100 characters, no control characters)")]
+    District(String),
+}
+
+pub fn valid_district(d: &str) -> bool {
+    !d.trim().is_empty() && d.chars().count() <= 100 && !d.chars().any(char::is_control)
+}
+
+/// Parses the whole CSV. `default_district` applies to rows without a `district` value; a row
+/// with neither is rejected.
+pub fn parse(input: &[u8], default_district: Option<&str>) -> Result<ParsedCsv, CsvError> {
+    if let Some(d) = default_district {
+        if !valid_district(d) {
+            return Err(CsvError::District(d.to_string()));
+        }
+    }
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let headers = rdr.headers().map_err(|e| CsvError::Header(format!("cannot read the CSV header: {e}")))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
+    let (Some(c_id), Some(c_given), Some(c_surname), Some(c_dob)) =
+        (col("id"), col("given_name"), col("surname"), col("date_of_birth"))
+    else {
+        return Err(CsvError::Header(format!(
+            "the CSV header must contain id,given_name,surname,date_of_birth (found: {})",
+            headers.iter().collect::<Vec<_>>().join(",")
+        )));
+    };
+    let opt_cols = [col("sex"), col("aliases"), col("address"), col("postcode"), col("source"), col("district")];
+    let mut out = ParsedCsv::default();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.rejected.push((row, format!("unreadable row: {e}")));
+                continue;
+            }
+        };
+        let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
+        let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
+        let [sex, aliases, address, postcode, source, district] = opt_cols.map(opt);
+        let district = district.or_else(|| default_district.map(str::to_string));
+        match parse_row(get(c_id), get(c_given), get(c_surname), get(c_dob), sex, aliases, address, postcode, source)
+            .and_then(|n| match district {
+                Some(d) if valid_district(&d) => Ok(ImportNominal { nominal: n, district: d.trim().to_string() }),
+                Some(d) => Err(format!("district {d:?} is not valid")),
+                None => Err("no district (give a district column or a default district)".into()),
+            }) {
+            Ok(r) => out.rows.push(r),
+            Err(reason) => out.rejected.push((row, reason)),
+        }
+    }
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn parse_row(
+    id: String,
+    given: String,
+    surname: String,
+    dob: String,
+    sex: Option<String>,
+    aliases: Option<String>,
+    address: Option<String>,
+    postcode: Option<String>,
+    source: Option<String>,
+) -> Result<WireNominal, String> {
+    if id.is_empty() {
+        return Err("id is empty".into());
+    }
+    if given.is_empty() && surname.is_empty() {
+        return Err("both given_name and surname are empty".into());
+    }
+    let alias_text = aliases.as_deref().unwrap_or("");
+    for (label, v, max) in [
+        ("id", id.as_str(), MAX_FIELD),
+        ("given_name", &given, MAX_FIELD),
+        ("surname", &surname, MAX_FIELD),
+        ("address", address.as_deref().unwrap_or(""), 4 * MAX_FIELD),
+        ("postcode", postcode.as_deref().unwrap_or(""), MAX_FIELD),
+    ] {
+        if v.chars().count() > max {
+            return Err(format!("{label} is longer than {max} characters"));
+        }
+        if v.chars().any(|c| c.is_control()) {
+            return Err(format!("{label} contains control characters"));
+        }
+    }
+    if !given.chars().chain(surname.chars()).any(char::is_alphabetic) {
+        return Err("the name has no letters".into());
+    }
+    let date_of_birth = if dob.is_empty() { None } else { Some(parse_dob(&dob)?) };
+    let sex = match sex.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None => None,
+        Some("M") | Some("MALE") => Some("M".to_string()),
+        Some("F") | Some("FEMALE") => Some("F".to_string()),
+        Some("U") | Some("X") | Some("UNKNOWN") => None,
+        Some(other) => return Err(format!("sex '{other}' is not M or F")),
+    };
+    if alias_text.chars().any(|c| c.is_control()) {
+        return Err("aliases contain control characters".into());
+    }
+    let aliases: Vec<String> = alias_text.split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+    if aliases.len() > MAX_ALIASES {
+        return Err(format!("more than {MAX_ALIASES} aliases"));
+    }
+    if aliases.iter().any(|a| a.chars().count() > MAX_FIELD) {
+        return Err(format!("an alias is longer than {MAX_FIELD} characters"));
+    }
+    let source = match source.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("current") => Source::Current,
+        Some("legacy") => Source::Legacy,
+        Some(other) => return Err(format!("source '{other}' is not current or legacy")),
+    };
+    Ok(WireNominal { id, given_name: given, surname, date_of_birth, sex, aliases, address, postcode, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_rejections() {
+        let csv = "id,given_name,surname,date_of_birth,aliases,district\n\
+                   n1,Ann,Smith,1980-02-03,Annie Smith;A Smyth,north\n\
+                   n2,Bob,Jones,,,\n\
+                   ,No,Id,,,\n\
+                   n4,Cat,Lee,31/31/1990,,\n";
+        let p = parse(csv.as_bytes(), Some("south")).unwrap();
+        assert_eq!(p.rows.len(), 2);
+        assert_eq!(p.rows[0].district, "north");
+        assert_eq!(p.rows[0].nominal.aliases.len(), 2);
+        assert_eq!(p.rows[1].district, "south");
+        assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 5]);
+        let none = parse(csv.as_bytes(), None).unwrap();
+        assert_eq!(none.rows.len(), 1);
+        assert!(parse(b"name\nx\n", None).is_err());
+    }
+}

@@ -1,0 +1,215 @@
+//! The storage interface of the service. HTTP handlers only talk to a [`Storage`]; the SQLite
+//! implementation ([`crate::db::SqliteStorage`]) is the default and nothing here is SQLite
+//! specific, so a PostgreSQL implementation can follow (the pull cursor is an opaque string
+//! built from a global change version, see [`crate::cursor`]).
+//!
+//! Every method is synchronous and may block: the HTTP layer calls them inside
+//! `tokio::task::spawn_blocking`, never on a runtime thread.
+
+use bluelamp_protocol::session::Role;
+use bluelamp_protocol::wire::{
+    AuditPushResponse, Change, ConflictNotice, Instruction, PossibleDuplicate, PushMutation, Rejection, WireAuditEntry,
+    WireNominal,
+};
+
+/// Errors of a storage call. Business outcomes (rejections, gaps, chain breaks) are values, not
+/// errors: an error here is a 500 for the client, who retries.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("officer {0} already exists")]
+    OfficerExists(String),
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// An officer as stored (with the passphrase hash, which never leaves the service).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Officer {
+    pub id: String,
+    pub role: Role,
+    pub district: String,
+    pub display_name: String,
+    /// PHC string (`$argon2id$v=19$…`); empty when the officer cannot sign in.
+    pub pass_hash: String,
+}
+
+/// The holder of a valid bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub officer_id: String,
+    pub role: Role,
+    pub district: String,
+    pub client_id: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// What an officer pulls: the keys of the change log they may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub district: String,
+    pub officer_id: String,
+}
+
+impl Scope {
+    pub fn of(s: &Session) -> Scope {
+        Scope { district: s.district.clone(), officer_id: s.officer_id.clone() }
+    }
+
+    /// The change-log scope keys: nominals by district, incidents by assignee.
+    pub fn keys(&self) -> [String; 2] {
+        [district_key(&self.district), officer_key(&self.officer_id)]
+    }
+}
+
+pub fn district_key(d: &str) -> String {
+    format!("district:{d}")
+}
+
+pub fn officer_key(o: &str) -> String {
+    format!("officer:{o}")
+}
+
+/// Outcome of a login attempt's binding step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BindOutcome {
+    Bound,
+    /// The client id is already bound to another officer.
+    ClientTaken,
+}
+
+/// Outcome of a push batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PushOutcome {
+    Done {
+        last_applied_seq: u64,
+        rejections: Vec<Rejection>,
+        conflicts: Vec<ConflictNotice>,
+        possible_duplicates: Vec<PossibleDuplicate>,
+        instructions: Vec<Instruction>,
+    },
+    /// A seq after `last_applied_seq + 1` arrived: the whole batch was rolled back.
+    Gap { last_applied_seq: u64 },
+}
+
+/// One page of the change log, read in one snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub changes: Vec<Change>,
+    /// Version of the last change in `changes` (or the `after` asked for when empty).
+    pub last_version: u64,
+    pub has_more: bool,
+    /// Changes in scope after `last_version`.
+    pub remaining: u64,
+    /// Latest version in the whole log.
+    pub head: u64,
+    /// Tombstones at or below this version may have been compacted away.
+    pub horizon: u64,
+    pub last_applied_seq: u64,
+    pub instructions: Vec<Instruction>,
+}
+
+/// Outcome of an audit push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditOutcome {
+    Stored(AuditPushResponse),
+    /// The first new entry is not `head_seq + 1`.
+    Gap {
+        head_seq: u64,
+    },
+    /// The chain does not verify; nothing stored.
+    Broken {
+        seq: u64,
+        reason: String,
+    },
+}
+
+/// One nominal to import, with its district.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportNominal {
+    pub nominal: WireNominal,
+    pub district: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    /// New records.
+    pub inserted: u64,
+    /// Existing records whose content or district changed.
+    pub updated: u64,
+    /// Existing records already identical.
+    pub unchanged: u64,
+}
+
+/// Counts per record type (`bluelamp-central stats --json`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub officers: u64,
+    pub clients: u64,
+    pub nominals: u64,
+    pub incidents: u64,
+    pub forms: u64,
+    pub form_reviews: u64,
+    pub referrals: u64,
+    pub mutations_applied: u64,
+    pub rejections: u64,
+    pub conflicts: u64,
+    pub audit_entries: u64,
+    pub changes: u64,
+    /// `count(*) - count(distinct mutation_id)` of the applied log.
+    pub duplicate_mutation_applications: u64,
+    /// Same for the form ids of applied `form.submit/1`.
+    pub duplicate_form_applications: u64,
+    /// The sum of the two above. Must be 0.
+    pub duplicate_applications: u64,
+}
+
+impl Stats {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// The service's persistent state.
+pub trait Storage: Send + Sync + 'static {
+    fn find_officer(&self, id: &str) -> StorageResult<Option<Officer>>;
+    /// Adds an officer; [`StorageError::OfficerExists`] if the id is taken.
+    fn add_officer(&self, officer: &Officer) -> StorageResult<()>;
+    /// Binds `client_id` to the officer (first use) and stores the token (its SHA-256 only).
+    /// A successful sign-in clears pending `lock` instructions of that client.
+    fn bind_and_issue_token(
+        &self,
+        officer_id: &str,
+        client_id: &str,
+        device: &str,
+        token_hash: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StorageResult<BindOutcome>;
+    /// The session of an unexpired token.
+    fn session(&self, token_hash: &str, now: i64) -> StorageResult<Option<Session>>;
+    /// Applies a batch (one transaction), see `crate::db` for the rules.
+    fn push(&self, session: &Session, mutations: &[PushMutation], now: i64) -> StorageResult<PushOutcome>;
+    /// Changes in `scope` after version `after`, at most `limit`.
+    fn pull_page(&self, session: &Session, scope: &Scope, after: u64, limit: u32) -> StorageResult<Page>;
+    /// Verifies `entries` onto the chain held for the client and stores them (one transaction).
+    fn audit_push(&self, session: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome>;
+    fn import_nominals(&self, rows: &[ImportNominal]) -> StorageResult<ImportSummary>;
+    /// Queues an instruction for a client's next push or pull.
+    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<()>;
+    /// Deletes tombstones at or below `version`; cursors older than that then get a reset.
+    fn compact(&self, version: u64) -> StorageResult<u64>;
+    fn stats(&self) -> StorageResult<Stats>;
+    /// Demo officers, district, synthetic nominals and incidents, each only if not there yet.
+    fn seed_demo(&self, nominals: usize, cost: crate::auth::HashCost) -> StorageResult<()>;
+    /// Assigns an incident to another officer (the old assignee pulls a tombstone).
+    fn reassign_incident(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool>;
+    /// Moves an officer to another district (their next pull is a reset).
+    fn set_officer_district(&self, officer_id: &str, district: &str) -> StorageResult<bool>;
+}

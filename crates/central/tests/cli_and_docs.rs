@@ -1,0 +1,93 @@
+//! The API doc lists exactly the router's routes; the admin command line works end to end.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use bluelamp_central::ROUTES;
+use serde_json::Value;
+
+#[test]
+fn api_doc_lists_exactly_the_routes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md");
+    let doc = std::fs::read_to_string(path).expect("docs/api.md");
+    let documented: BTreeSet<(String, String)> = doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("### "))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (m, p) = (it.next()?, it.next()?);
+            matches!(m, "GET" | "POST" | "PUT" | "PATCH" | "DELETE").then(|| (m.to_string(), p.to_string()))
+        })
+        .collect();
+    let routed: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    assert_eq!(documented, routed, "docs/api.md and ROUTES differ");
+}
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bluelamp-central"))
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let out = bin().args(args).envs(env.iter().copied()).output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn admin_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let db = db.to_str().unwrap();
+
+    let (ok, _, err) = run(
+        &["--db", db, "officer", "add", "--id", "pc-7", "--role", "officer", "--district", "north"],
+        &[("BLUELAMP_PASSPHRASE", "a long passphrase")],
+    );
+    assert!(ok, "{err}");
+    // Again: refused.
+    let (ok, _, _) = run(
+        &["--db", db, "officer", "add", "--id", "pc-7", "--role", "officer", "--district", "north"],
+        &[("BLUELAMP_PASSPHRASE", "a long passphrase")],
+    );
+    assert!(!ok);
+    // Passphrase on stdin; a bad role is refused.
+    let mut child = bin()
+        .args(["--db", db, "officer", "add", "--id", "sgt-1", "--role", "supervisor", "--district", "north"])
+        .env_remove("BLUELAMP_PASSPHRASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"another passphrase\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let (ok, _, _) = run(
+        &["--db", db, "officer", "add", "--id", "x", "--role", "chief", "--district", "north"],
+        &[("BLUELAMP_PASSPHRASE", "a long passphrase")],
+    );
+    assert!(!ok);
+
+    let csv = dir.path().join("n.csv");
+    std::fs::write(
+        &csv,
+        "id,given_name,surname,date_of_birth,district\nA1,Ann,Lee,1980-01-02,\nA2,Bo,Ray,,south\n,,,,\n",
+    )
+    .unwrap();
+    let (ok, out, err) =
+        run(&["--db", db, "import", "nominals", "--csv", csv.to_str().unwrap(), "--district", "north"], &[]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!((v["inserted"].as_u64(), v["rejected"].as_u64()), (Some(2), Some(1)));
+    assert!(err.contains("row 4"));
+
+    let (ok, _, err) = run(&["--db", db, "instruct", "--client", "c-1", "wipe"], &[]);
+    assert!(ok, "{err}");
+
+    let (ok, out, err) = run(&["--db", db, "stats", "--json"], &[]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["officers"], 2);
+    assert_eq!(v["nominals"], 2);
+    assert_eq!(v["forms"], 0);
+    assert_eq!(v["duplicate_applications"], 0);
+}
