@@ -100,10 +100,12 @@ const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS rejections (
         client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, name TEXT NOT NULL,
         code TEXT NOT NULL, message TEXT NOT NULL, payload TEXT NOT NULL, rejected_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS rejections_client_seq ON rejections (client_id, seq);
     CREATE TABLE IF NOT EXISTS conflicts (
         client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, record_type TEXT NOT NULL,
         record_id TEXT NOT NULL, base TEXT NOT NULL, mine TEXT NOT NULL, theirs TEXT NOT NULL,
         server_version INTEGER NOT NULL, at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS conflicts_client_seq ON conflicts (client_id, seq);
     CREATE TABLE IF NOT EXISTS instructions (
         id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, kind TEXT NOT NULL, created_at INTEGER NOT NULL,
         cleared_at INTEGER);
@@ -893,6 +895,10 @@ impl Storage for SqliteStorage {
         let (mut rejections, mut conflicts) = (Vec::new(), Vec::new());
         for m in mutations {
             if m.seq <= last {
+                // Already applied: acknowledged, not re-applied. A resend means the client lost
+                // our answer, so repeat what we recorded for that seq (a rejection or a
+                // conflict); otherwise its reason would never reach the officer.
+                repeat_recorded(&tx, &s.client_id, m.seq, &mut rejections, &mut conflicts)?;
                 continue;
             }
             if m.seq > last + 1 {
@@ -1141,6 +1147,47 @@ impl Storage for SqliteStorage {
             duplicate_applications: dup_mutations + dup_forms,
         })
     }
+}
+
+/// The rejection or conflict recorded for `(client, seq)`, if any, for a resent batch.
+fn repeat_recorded(
+    tx: &rusqlite::Transaction<'_>,
+    client_id: &str,
+    seq: u64,
+    rejections: &mut Vec<Rejection>,
+    conflicts: &mut Vec<bluelamp_protocol::wire::ConflictNotice>,
+) -> rusqlite::Result<()> {
+    let rej = tx
+        .query_row(
+            "SELECT mutation_id, code, message FROM rejections WHERE client_id = ?1 AND seq = ?2",
+            params![client_id, seq as i64],
+            |r| Ok(Rejection { seq, mutation_id: r.get(0)?, code: r.get(1)?, message: r.get(2)? }),
+        )
+        .optional()?;
+    rejections.extend(rej);
+    let conflict = tx
+        .query_row(
+            "SELECT record_type, record_id, base, mine, theirs, server_version FROM conflicts
+             WHERE client_id = ?1 AND seq = ?2",
+            params![client_id, seq as i64],
+            |r| {
+                let json = |i: usize| -> rusqlite::Result<serde_json::Value> {
+                    Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or(serde_json::Value::Null))
+                };
+                Ok(bluelamp_protocol::wire::ConflictNotice {
+                    seq,
+                    record_type: r.get(0)?,
+                    record_id: r.get(1)?,
+                    base: json(2)?,
+                    mine: json(3)?,
+                    theirs: json(4)?,
+                    server_version: r.get::<_, i64>(5)?.max(0) as u64,
+                })
+            },
+        )
+        .optional()?;
+    conflicts.extend(conflict);
+    Ok(())
 }
 
 #[cfg(test)]

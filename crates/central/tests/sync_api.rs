@@ -174,6 +174,14 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     assert!(v["rejections"][0]["message"].as_str().unwrap().len() > 10);
     let stats = s.central.stats().unwrap();
     assert_eq!((stats.forms, stats.referrals, stats.rejections, stats.mutations_applied), (1, 1, 6, 3));
+    // The answer was lost and the client resends the batch: nothing is applied again, and
+    // the recorded rejections come back so the reasons still reach the officer.
+    let (st, again) = s.push(&token, C1, &batch).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(again["last_applied_seq"], 9);
+    assert_eq!(again["rejections"], v["rejections"]);
+    let stats = s.central.stats().unwrap();
+    assert_eq!((stats.forms, stats.rejections, stats.mutations_applied, stats.duplicate_applications), (1, 6, 3, 0));
     // The next push carries on after the rejected ones.
     let (st, v) = s.push(&token, C1, &[form_submit(10, "f-b")]).await;
     assert_eq!(st, StatusCode::OK);

@@ -299,7 +299,12 @@ impl Store {
         if page.reset.is_some() {
             let tx = self.conn.transaction()?;
             let now = now_ts(&tx)?;
-            del(&tx, CURSOR)?;
+            // The reset page's cursor is the start of the new scope (or none at all).
+            if page.next_cursor.is_empty() {
+                del(&tx, CURSOR)?;
+            } else {
+                set(&tx, CURSOR, &page.next_cursor)?;
+            }
             set(&tx, SWEEP_BEFORE, &now)?;
             set(&tx, PULLED_TOTAL, "0")?;
             set(&tx, PULL_OPEN, "1")?;

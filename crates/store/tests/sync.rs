@@ -145,7 +145,7 @@ fn reset_keeps_local_data_and_sweeps_only_stale_server_rows_at_the_end() {
     let mut reset = page(vec![], "c0", true);
     reset.reset = Some(ResetReason::ScopeChanged);
     store.apply_pull_page(&reset).unwrap();
-    assert_eq!(store.pull_cursor().unwrap(), None);
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c0"), "the start of the new scope");
     // Still searchable during the re-pull.
     assert_eq!(found(&store, "Day"), vec!["n2".to_string()]);
     std::thread::sleep(std::time::Duration::from_millis(5));

@@ -20,7 +20,7 @@ impl Server {
         let central = Central::open_with(&dir.path().join("central.db"), Config::for_tests()).unwrap();
         central.seed_demo(30).unwrap();
         let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
-        Server { _dir: dir, central, running, http: reqwest::Client::new() }
+        Server { _dir: dir, central, running, http: reqwest::Client::builder().no_gzip().build().unwrap() }
     }
 
     pub fn url(&self, path: &str) -> String {
