@@ -1,0 +1,213 @@
+//! The sync driver against a real `bluelamp-central` on 127.0.0.1, directly and through a
+//! fault-injecting proxy that drops connections mid-request and mid-response (after the server
+//! committed), truncates answers, delays and answers 503.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bluelamp_central::{Central, Config as CentralConfig};
+use bluelamp_store::{KdfParams, Store};
+use bluelamp_sync::{run_round, Client, Credentials, RoundReport, SyncError};
+use bluelamp_sync_core::Config;
+use bluelamp_testkit::proxy::{Fault, FaultProxy, Plan};
+use zeroize::Zeroizing;
+
+const PASS: &str = "bluelamp-demo";
+
+struct World {
+    dir: tempfile::TempDir,
+    central: Central,
+    running: bluelamp_central::Running,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open_with(&dir.path().join("central.db"), CentralConfig::for_tests()).unwrap();
+    central.seed_demo(120).unwrap();
+    let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
+    World { dir, central, running }
+}
+
+fn store(w: &World, name: &str) -> Mutex<Store> {
+    Mutex::new(Store::create(&w.dir.path().join(name), PASS, "demo-officer", KdfParams::INSECURE_FAST).unwrap())
+}
+
+fn creds() -> Credentials {
+    Credentials { officer_id: "demo-officer".into(), passphrase: Zeroizing::new(PASS.into()), device: "test".into() }
+}
+
+fn fast() -> Config {
+    Config { base_backoff_ms: 5, max_backoff_ms: 40, max_attempts: 8 }
+}
+
+async fn round(s: &Mutex<Store>, client: &Client) -> RoundReport {
+    run_round(s, client, Some(&creds()), fast(), &mut |_| {}).await.unwrap()
+}
+
+/// The nominal ids the central service holds in the demo officer's district (the biggest scope).
+fn server_scope(w: &World) -> BTreeSet<String> {
+    let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT record_id FROM changes WHERE record_type = 'nominal' AND op = 'upsert'
+             AND scope = (SELECT scope FROM changes WHERE record_type = 'nominal' AND op = 'upsert'
+                          GROUP BY scope ORDER BY count(*) DESC LIMIT 1)",
+        )
+        .unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+fn local_ids(s: &Mutex<Store>) -> BTreeSet<String> {
+    let g = s.lock().unwrap();
+    let mut stmt = g.conn().prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL").unwrap();
+    stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+#[tokio::test]
+async fn health_online_then_offline() {
+    let w = world().await;
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(client.health().await.unwrap().status, "ok");
+    w.running.stop().await;
+    assert!(matches!(client.health().await, Err(SyncError::Unreachable(_))));
+}
+
+#[tokio::test]
+async fn a_round_signs_in_pushes_and_pulls_the_scope() {
+    let w = world().await;
+    let s = store(&w, "a.db");
+    let ids = s.lock().unwrap().demo_enqueue_forms(7).unwrap();
+    let client = Client::new(&w.running.url()).unwrap();
+    let r = round(&s, &client).await;
+    assert_eq!(r.outcome, "synced", "{r:?}");
+    assert!(r.reached_server);
+    assert_eq!((r.acknowledged, r.rejected, r.pending), (7, 0, 0));
+    let stats = w.central.stats().unwrap();
+    assert_eq!(stats.forms, 7);
+    assert_eq!(stats.duplicate_applications, 0);
+    let scope = server_scope(&w);
+    assert!(scope.len() >= 10, "the demo district has people: {}", scope.len());
+    assert_eq!(local_ids(&s), scope);
+    // Searchable at once.
+    let any = scope.iter().next().unwrap().clone();
+    assert!(s.lock().unwrap().get_nominal(&any).unwrap().is_some());
+    // A second round has nothing to do, and resends nothing.
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.pushed, r.pulled), ("synced", 0, 0));
+    assert_eq!(ids.len(), 7);
+}
+
+#[tokio::test]
+async fn wrong_passphrase_blocks_and_keeps_the_outbox() {
+    let w = world().await;
+    let s = store(&w, "b.db");
+    s.lock().unwrap().demo_enqueue_forms(2).unwrap();
+    let client = Client::new(&w.running.url()).unwrap();
+    let bad = Credentials {
+        officer_id: "demo-officer".into(),
+        passphrase: Zeroizing::new("nope".into()),
+        device: "t".into(),
+    };
+    let r = run_round(&s, &client, Some(&bad), fast(), &mut |_| {}).await.unwrap();
+    assert_eq!(r.outcome, "blocked");
+    assert!(r.message.unwrap().contains("passphrase"));
+    assert_eq!(s.lock().unwrap().sync_counts().unwrap().pending, 2);
+    assert_eq!(w.central.stats().unwrap().forms, 0);
+}
+
+#[tokio::test]
+async fn unreachable_server_ends_offline_and_loses_nothing() {
+    let w = world().await;
+    let s = store(&w, "c.db");
+    s.lock().unwrap().demo_enqueue_forms(3).unwrap();
+    let port = bluelamp_testkit::free_port().unwrap();
+    let client = Client::with_timeout(&format!("http://127.0.0.1:{port}"), Duration::from_secs(2)).unwrap();
+    let r = run_round(&s, &client, Some(&creds()), Config { max_attempts: 2, ..fast() }, &mut |_| {}).await.unwrap();
+    assert_eq!(r.outcome, "offline");
+    assert!(!r.reached_server);
+    assert_eq!(s.lock().unwrap().sync_counts().unwrap().pending, 3);
+    // Then the network comes back.
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    assert_eq!(w.central.stats().unwrap().forms, 3);
+}
+
+/// Every kind of fault, scripted, then random faults over many rounds with writes in between:
+/// after quiescence every form is on the server exactly once and the local copy equals the scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exactly_once_and_convergent_through_a_faulty_network() {
+    let w = world().await;
+    let s = store(&w, "d.db");
+    let upstream = w.running.addr;
+    let script: VecDeque<Fault> = [
+        Fault::DropResponse, // login committed (a token issued), answer lost
+        Fault::Pass,
+        Fault::DropResponse, // push committed, answer lost: the resend must not apply again
+        Fault::DropRequest,
+        Fault::TruncateResponse,
+        Fault::Unavailable,
+        Fault::Delay(100),
+        Fault::DropResponse,
+    ]
+    .into();
+    let proxy = FaultProxy::start(upstream, Plan::Script(script)).unwrap();
+    let client = Client::unpooled(&proxy.url(), Duration::from_secs(5)).unwrap();
+    let mut written = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
+    let _ = round(&s, &client).await;
+    proxy.set_plan(Plan::Random { seed: 0x5eed, p_fault: 45 });
+    for i in 0..12 {
+        written.extend(s.lock().unwrap().demo_enqueue_forms(1 + i % 3).unwrap());
+        let _ = round(&s, &client).await;
+    }
+    let (connections, faults) = proxy.counts();
+    assert!(faults >= 10, "faults were injected: {faults} of {connections}");
+    // Quiescence.
+    proxy.set_plan(Plan::Script(VecDeque::new()));
+    let r = round(&s, &client).await;
+    assert_eq!(r.outcome, "synced", "{r:?}");
+    let stats = w.central.stats().unwrap();
+    assert_eq!(stats.forms as usize, written.len(), "every form arrived");
+    assert_eq!(stats.duplicate_applications, 0, "and none twice");
+    let c = s.lock().unwrap().sync_counts().unwrap();
+    assert_eq!((c.pending, c.rejected), (0, 0));
+    assert_eq!(local_ids(&s), server_scope(&w));
+}
+
+#[tokio::test]
+async fn a_malformed_or_oversized_answer_changes_nothing() {
+    use std::io::{Read, Write};
+    // A fake server that answers every request with the same bytes.
+    fn serve(answer: &'static [u8]) -> String {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", l.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for c in l.incoming() {
+                let Ok(mut c) = c else { continue };
+                let mut buf = [0u8; 65536];
+                let _ = c.read(&mut buf);
+                let _ = c.write_all(answer);
+            }
+        });
+        url
+    }
+    let w = world().await;
+    let s = store(&w, "e.db");
+    s.lock().unwrap().demo_enqueue_forms(2).unwrap();
+    s.lock().unwrap().set_token("t", "2099-01-01T00:00:00Z").unwrap();
+    let answers: [&'static [u8]; 4] = [
+        b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot json!",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"schema_version\":1,",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 74\r\nconnection: close\r\n\r\n{\"schema_version\":1,\"last_applied_seq\":99,\"rejections\":[],\"conflicts\":[]}",
+        b"HTTP/1.1 418 I'm a teapot\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+    ];
+    for answer in answers {
+        let client = Client::with_timeout(&serve(answer), Duration::from_secs(2)).unwrap();
+        let r =
+            run_round(&s, &client, Some(&creds()), Config { max_attempts: 2, ..fast() }, &mut |_| {}).await.unwrap();
+        assert_ne!(r.outcome, "synced");
+        assert!(r.message.is_some());
+        let c = s.lock().unwrap().sync_counts().unwrap();
+        assert_eq!((c.pending, c.acknowledged, c.rejected, c.server_last_seq), (2, 0, 0, 0), "{answer:?}");
+    }
+}
