@@ -32,5 +32,15 @@ pub fn crash() -> anyhow::Result<()> {
         .env("BLUELAMP_CRASH_REPORT", &report))?;
     let figures = std::fs::read_to_string(&report).with_context(|| format!("no figures in {}", report.display()))?;
     step(figures.trim());
+
+    let report = target_dir().join("sync-kill-report.txt");
+    let _ = std::fs::remove_file(&report);
+    step(&format!("crash: {kills} SIGKILLs of `bluelamp-cli sync` during push and pull"));
+    run(cargo()
+        .args(["test", "-p", "bluelamp-cli", "--test", "sync_kill", "--", "--nocapture"])
+        .env("BLUELAMP_SYNC_KILLS", kills.to_string())
+        .env("BLUELAMP_SYNC_KILL_REPORT", &report))?;
+    let figures = std::fs::read_to_string(&report).with_context(|| format!("no figures in {}", report.display()))?;
+    step(figures.trim());
     Ok(())
 }

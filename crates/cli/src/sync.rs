@@ -15,6 +15,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
+/// Batch and page sizes; `BLUELAMP_SYNC_PUSH_BATCH` / `BLUELAMP_SYNC_PULL_LIMIT` override them
+/// (fault tests use small pages to have more commits to interrupt).
+fn round_config() -> anyhow::Result<Config> {
+    let mut cfg = Config::default();
+    if let Ok(v) = std::env::var("BLUELAMP_SYNC_PUSH_BATCH") {
+        cfg.push_batch = v.trim().parse().with_context(|| format!("BLUELAMP_SYNC_PUSH_BATCH={v} is not a number"))?;
+    }
+    if let Ok(v) = std::env::var("BLUELAMP_SYNC_PULL_LIMIT") {
+        cfg.pull_limit = v.trim().parse().with_context(|| format!("BLUELAMP_SYNC_PULL_LIMIT={v} is not a number"))?;
+    }
+    Ok(cfg)
+}
+
 fn device_name() -> String {
     std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| "bluelamp-cli".into())
 }
@@ -118,7 +131,7 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
         Progress::Reset => eprintln!("the server asked for a full re-pull"),
         Progress::Retrying { after_ms, error } => eprintln!("retrying in {after_ms} ms: {error}"),
     };
-    let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), Config::default(), &mut progress))?;
+    let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), round_config()?, &mut progress))?;
     let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
     let counts = store.sync_counts()?;
     drop(store);

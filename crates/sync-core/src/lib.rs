@@ -111,11 +111,15 @@ pub struct Config {
     pub max_backoff_ms: u64,
     /// Consecutive transient failures before the round ends as [`Finish::Offline`].
     pub max_attempts: u32,
+    /// Outbox entries per push request (at most `wire::MAX_PUSH_BATCH`).
+    pub push_batch: usize,
+    /// Changes per pull page asked for (at most `wire::MAX_PULL_LIMIT`).
+    pub pull_limit: u32,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 6 }
+        Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 6, push_batch: 200, pull_limit: 2_000 }
     }
 }
 
@@ -395,7 +399,7 @@ mod tests {
 
     #[test]
     fn transient_failures_back_off_then_give_up_as_offline() {
-        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 3 };
+        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 3, ..Config::default() };
         let mut e = Engine::new(cfg, true, 1);
         assert_eq!(e.next_action(), Action::Push);
         e.handle(Event::Failed(Failure::Network("refused".into())));
@@ -410,7 +414,7 @@ mod tests {
 
     #[test]
     fn success_resets_the_attempt_count() {
-        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 2 };
+        let cfg = Config { base_backoff_ms: 100, max_backoff_ms: 1000, max_attempts: 2, ..Config::default() };
         let mut e = Engine::new(cfg, true, 1);
         e.handle(Event::Failed(Failure::Server(500)));
         let _ = e.next_action();
@@ -456,7 +460,7 @@ mod tests {
 
     #[test]
     fn backoff_is_bounded_and_jittered() {
-        let cfg = Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 10 };
+        let cfg = Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 10, ..Config::default() };
         for attempt in 1..40 {
             for r in [0u64, 1, 12345, u64::MAX] {
                 let d = backoff_ms(&cfg, attempt, r);

@@ -182,7 +182,7 @@ const PAGE: u32 = 4;
 
 /// One round: the driver loop of `bluelamp-sync`, against the model, with faults.
 fn round(c: &mut Client, s: &mut Server, faults: &[Fault], seed: u64) -> Finish {
-    let cfg = Config { base_backoff_ms: 1, max_backoff_ms: 4, max_attempts: 4 };
+    let cfg = Config { base_backoff_ms: 1, max_backoff_ms: 4, max_attempts: 4, ..Config::default() };
     let mut e = Engine::new(cfg, true, seed);
     let mut faults = faults.iter().copied();
     for _ in 0..10_000 {

@@ -16,11 +16,6 @@ use zeroize::Zeroizing;
 
 use crate::Client;
 
-/// Entries per push request.
-pub const PUSH_BATCH: usize = 200;
-/// Changes per pull page asked for.
-pub const PULL_LIMIT: u32 = 2_000;
-
 /// Access to the store for the duration of one closure.
 pub trait LocalStore {
     /// Runs `f` on the store; `None` if the store is no longer open (the app locked).
@@ -99,6 +94,8 @@ pub async fn run_round<L: LocalStore>(
     progress: &mut (dyn FnMut(&Progress) + Send),
 ) -> Result<RoundReport, RoundError> {
     let has_token = local(store, |s| s.usable_token())?.is_some();
+    let push_batch = cfg.push_batch.clamp(1, bluelamp_protocol::wire::MAX_PUSH_BATCH);
+    let pull_limit = cfg.pull_limit.clamp(1, bluelamp_protocol::wire::MAX_PULL_LIMIT);
     let mut engine = Engine::new(cfg, has_token, rand::random());
     let mut report = RoundReport::default();
     let client_id = local(store, |s| s.client_id())?;
@@ -165,7 +162,7 @@ pub async fn run_round<L: LocalStore>(
                 }
             }
             Action::Push => {
-                let (batch, known) = local(store, |s| Ok((s.outbox_batch(PUSH_BATCH)?, s.server_last_seq()?)))?;
+                let (batch, known) = local(store, |s| Ok((s.outbox_batch(push_batch)?, s.server_last_seq()?)))?;
                 let (Some(first), Some(last)) = (batch.first().map(|m| m.seq), batch.last().map(|m| m.seq)) else {
                     engine.handle(Event::NothingToPush);
                     continue;
@@ -221,13 +218,13 @@ pub async fn run_round<L: LocalStore>(
                     schema_version: SCHEMA_VERSION,
                     client_id: client_id.clone(),
                     cursor,
-                    limit: PULL_LIMIT,
+                    limit: pull_limit,
                 };
                 let answer = client.pull(&token, &req).await;
                 if answer.is_ok() || !matches!(answer, Err(Failure::Network(_))) {
                     report.reached_server = true;
                 }
-                match answer.and_then(|r| check_page(&r, PULL_LIMIT).map(|()| r)) {
+                match answer.and_then(|r| check_page(&r, pull_limit).map(|()| r)) {
                     Ok(page) => {
                         let applied = store.with(|s| {
                             let r = s.apply_pull_page(&page)?;

@@ -38,7 +38,7 @@ fn creds() -> Credentials {
 }
 
 fn fast() -> Config {
-    Config { base_backoff_ms: 5, max_backoff_ms: 40, max_attempts: 8 }
+    Config { base_backoff_ms: 5, max_backoff_ms: 40, max_attempts: 8, push_batch: 4, pull_limit: 25 }
 }
 
 async fn round(s: &Mutex<Store>, client: &Client) -> RoundReport {
