@@ -93,11 +93,11 @@ fn sync_survives_sigkill_at_random_points() {
     let mut i = 0u64;
     while killed < kills {
         assert!(i < kills * 4, "only {killed} of {i} runs could be killed mid-way");
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             ok(cli(&db).args(["demo", "enqueue", "--forms", "4"]));
             forms += 4;
         }
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             // The server's data changes: new people, edits, and some leave the district.
             let mut rows: Vec<ImportNominal> = (0..60).map(|k| person(next_person + k, district)).collect();
             if next_person >= 60 {
