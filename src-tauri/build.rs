@@ -17,6 +17,10 @@ const COMMANDS: &[&str] = &[
     "submit_form",
     "set_closing_code",
     "finalise_incident",
+    "amend_form",
+    "supervisor_queue",
+    "get_form_review",
+    "review_form",
 ];
 
 fn main() {

@@ -60,6 +60,10 @@ fn run() -> anyhow::Result<()> {
             commands::submit_form,
             commands::set_closing_code,
             commands::finalise_incident,
+            commands::amend_form,
+            commands::supervisor_queue,
+            commands::get_form_review,
+            commands::review_form,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

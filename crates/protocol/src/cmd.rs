@@ -16,6 +16,10 @@ pub const SAVE_DRAFT: &str = "save_draft";
 pub const SUBMIT_FORM: &str = "submit_form";
 pub const SET_CLOSING_CODE: &str = "set_closing_code";
 pub const FINALISE_INCIDENT: &str = "finalise_incident";
+pub const AMEND_FORM: &str = "amend_form";
+pub const SUPERVISOR_QUEUE: &str = "supervisor_queue";
+pub const GET_FORM_REVIEW: &str = "get_form_review";
+pub const REVIEW_FORM: &str = "review_form";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -34,4 +38,8 @@ pub const ALL: &[&str] = &[
     SUBMIT_FORM,
     SET_CLOSING_CODE,
     FINALISE_INCIDENT,
+    AMEND_FORM,
+    SUPERVISOR_QUEUE,
+    GET_FORM_REVIEW,
+    REVIEW_FORM,
 ];
