@@ -615,19 +615,25 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             });
         });
     }
-    // Focus: the field named by `focus` (first error), else the first field of the page.
+    // Focus: the field named by `focus` (the first error), else the first field of a page
+    // the officer has just moved to.
+    let focused_section = use_mut_ref(|| None::<usize>);
     {
-        let focus = focus.clone();
-        let key = (*section, (*focus).clone(), form.as_ref().map(|f| f.is_ok()));
-        use_effect_with(key, move |(_, target, _)| {
-            let done = target.as_deref().is_some_and(|t| focus_selector(&path_selector(t)));
-            if !done {
-                let _ = focus_selector("#wizard .wizard-page [data-path]:not([disabled])")
-                    || focus_selector("#wizard #officer-grade")
-                    || focus_selector("#wizard #submit-form, #wizard #amend-form");
-            }
-            if target.is_some() {
-                focus.set(None);
+        let (focus, focused_section) = (focus.clone(), focused_section.clone());
+        let key = (*section, (*focus).clone(), form.as_ref().is_some_and(|f| f.is_ok()));
+        use_effect_with(key, move |(sec, target, loaded)| {
+            if *loaded {
+                let hit = target.as_deref().is_some_and(|t| focus_selector(&path_selector(t)));
+                let moved = *focused_section.borrow() != Some(*sec);
+                if !hit && (moved || target.is_some()) {
+                    let _ = focus_selector("#wizard .wizard-page [data-path]:not([disabled])")
+                        || focus_selector("#wizard #officer-grade")
+                        || focus_selector("#wizard #submit-form, #wizard #amend-form");
+                }
+                *focused_section.borrow_mut() = Some(*sec);
+                if target.is_some() {
+                    focus.set(None);
+                }
             }
         });
     }
@@ -1085,7 +1091,11 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             if let Some(g) = &q.guidance { <p class="guidance">{ g }</p> }
             { input }
             { for declined_box }
-            { for msgs.iter().map(|m| html! { <p class="field-issue error" data-issue-path={m.path.clone()}>{ &m.message }</p> }) }
+            // Always present, so that messages coming and going never re-create the input
+            // (which would drop the keystrokes still arriving).
+            <div class="field-issues" aria-live="polite">
+                { for msgs.iter().map(|m| html! { <p class="field-issue error" data-issue-path={m.path.clone()}>{ &m.message }</p> }) }
+            </div>
         </fieldset>
     }
 }
@@ -1112,7 +1122,9 @@ fn group(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> Htm
                                 let ft = Target { qid: t.qid.clone(), row: Some((i, fq.id.clone())) };
                                 question(fq, row.get(&fq.id), &ft, c)
                             }) }
-                            { for c.messages(&format!("{}[{i}]", t.qid)).iter().map(|m| html! { <p class="field-issue error">{ &m.message }</p> }) }
+                            <div class="field-issues">
+                                { for c.messages(&format!("{}[{i}]", t.qid)).iter().map(|m| html! { <p class="field-issue error">{ &m.message }</p> }) }
+                            </div>
                             if c.editable {
                                 <button type="button" class="secondary remove-row" onclick={remove}>{ format!("Remove {label} {}", i + 1) }</button>
                             }
