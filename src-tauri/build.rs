@@ -20,6 +20,10 @@ const COMMANDS: &[&str] = &[
     "sync_now",
     "sync_issues",
     "simulate_offline",
+    "amend_form",
+    "supervisor_queue",
+    "get_form_review",
+    "review_form",
 ];
 
 fn main() {

@@ -110,3 +110,21 @@ pub async fn sync_issues() -> Result<Vec<SyncIssue>, ApiError> {
 pub async fn simulate_offline(offline: bool) -> Result<(), ApiError> {
     invoke(cmd::SIMULATE_OFFLINE, &SimulateOfflineRequest { offline }).await
 }
+
+use bluelamp_protocol::casework::{FormInfo, FormReviewView, QueueView, ReviewFormRequest, SupervisorQueueRequest};
+
+pub async fn amend_form(form_id: &str) -> Result<FormDetail, ApiError> {
+    invoke(cmd::AMEND_FORM, &FormRequest { form_id: form_id.into() }).await
+}
+
+pub async fn supervisor_queue() -> Result<QueueView, ApiError> {
+    invoke(cmd::SUPERVISOR_QUEUE, &SupervisorQueueRequest {}).await
+}
+
+pub async fn get_form_review(form_id: &str) -> Result<FormReviewView, ApiError> {
+    invoke(cmd::GET_FORM_REVIEW, &FormRequest { form_id: form_id.into() }).await
+}
+
+pub async fn review_form(req: &ReviewFormRequest) -> Result<FormInfo, ApiError> {
+    invoke(cmd::REVIEW_FORM, req).await
+}

@@ -5,9 +5,12 @@
 //! or restart resumes at the same section. Finalising is decided by the backend's gate: the
 //! UI only shows what is missing and opens it.
 
-use bluelamp_forms::{builtin_closing_codes, builtin_packs, FormPack, MissingKind, Question, QuestionType, Visibility};
+use bluelamp_forms::{
+    builtin_closing_codes, builtin_packs, FieldIssue, FormPack, IssueKind, MissingKind, Question, QuestionType,
+    SubmitIssue, Visibility,
+};
 use bluelamp_protocol::casework::{
-    FinaliseOutcome, FormDetail, IncidentDetail, IncidentSummary, LinkedPerson, SaveDraftRequest,
+    FinaliseOutcome, FormDetail, FormInfo, FormStatus, IncidentDetail, IncidentSummary, LinkedPerson, SaveDraftRequest,
     SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::{ApiError, ErrorCode};
@@ -18,7 +21,12 @@ use yew::prelude::*;
 
 use crate::api;
 
-fn pack(id: &str) -> Option<FormPack> {
+/// Draft keys the store reads the officer's grade and rationale from (autosaved with the
+/// answers; validation ignores `_` keys).
+const DRAFT_GRADE_KEY: &str = "_officer_grade";
+const DRAFT_RATIONALE_KEY: &str = "_rationale";
+
+pub(crate) fn pack(id: &str) -> Option<FormPack> {
     builtin_packs().ok()?.into_iter().find(|p| p.id == id)
 }
 
@@ -32,13 +40,16 @@ fn pack_for(kind: &MissingKind) -> Option<&'static str> {
     }
 }
 
-fn kind_name<T: serde::Serialize>(k: &T) -> String {
+pub(crate) fn kind_name<T: serde::Serialize>(k: &T) -> String {
     serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 #[derive(Properties, PartialEq)]
 pub struct CasesProps {
     pub on_locked: Callback<()>,
+    /// The officer may review forms (supervisors): submitted forms get a Review button.
+    #[prop_or_default]
+    pub can_review: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -46,6 +57,7 @@ enum Screen {
     List,
     Incident(String),
     Form { incident_id: String, form_id: String },
+    Review { incident_id: String, form_id: String },
 }
 
 #[function_component(CasesView)]
@@ -66,17 +78,30 @@ pub fn cases_view(props: &CasesProps) -> Html {
                 let (screen, id) = (screen.clone(), id.clone());
                 Callback::from(move |form_id: String| screen.set(Screen::Form { incident_id: id.clone(), form_id }))
             };
-            html! { <IncidentPage incident_id={id} on_open_form={open_form} on_back={go(Screen::List)}
+            let on_review = props.can_review.then(|| {
+                let (screen, id) = (screen.clone(), id.clone());
+                Callback::from(move |form_id: String| screen.set(Screen::Review { incident_id: id.clone(), form_id }))
+            });
+            html! { <IncidentPage incident_id={id} on_open_form={open_form} {on_review} on_back={go(Screen::List)}
             on_locked={props.on_locked.clone()} /> }
         }
-        Screen::Form { incident_id, form_id } => html! {
-            <Wizard {form_id} incident_id={incident_id.clone()} on_done={go(Screen::Incident(incident_id))}
-                on_locked={props.on_locked.clone()} />
+        Screen::Form { incident_id, form_id } => {
+            let open_form = {
+                let (screen, id) = (screen.clone(), incident_id.clone());
+                Callback::from(move |form_id: String| screen.set(Screen::Form { incident_id: id.clone(), form_id }))
+            };
+            html! {
+                <Wizard key={form_id.as_str()} form_id={form_id.clone()} incident_id={incident_id.clone()} on_done={go(Screen::Incident(incident_id))}
+                    on_open_form={open_form} on_locked={props.on_locked.clone()} />
+            }
+        }
+        Screen::Review { incident_id, form_id } => html! {
+            <crate::queue::ReviewPage {form_id} on_done={go(Screen::Incident(incident_id))} on_locked={props.on_locked.clone()} />
         },
     }
 }
 
-fn error_view(e: &ApiError, on_locked: &Callback<()>) -> Html {
+pub(crate) fn error_view(e: &ApiError, on_locked: &Callback<()>) -> Html {
     if e.code == ErrorCode::Locked {
         on_locked.emit(());
     }
@@ -121,15 +146,18 @@ fn incident_list(p: &ListProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct IncidentProps {
-    incident_id: String,
-    on_open_form: Callback<String>,
-    on_back: Callback<()>,
-    on_locked: Callback<()>,
+pub(crate) struct IncidentProps {
+    pub incident_id: String,
+    pub on_open_form: Callback<String>,
+    /// Supervisors: opens a submitted form for review.
+    #[prop_or_default]
+    pub on_review: Option<Callback<String>>,
+    pub on_back: Callback<()>,
+    pub on_locked: Callback<()>,
 }
 
 #[function_component(IncidentPage)]
-fn incident_page(p: &IncidentProps) -> Html {
+pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     let detail = use_state(|| None::<Result<IncidentDetail, ApiError>>);
     let finalise = use_state(|| None::<Result<FinaliseOutcome, ApiError>>);
     let code = use_state(|| "DA".to_string());
@@ -213,13 +241,7 @@ fn incident_page(p: &IncidentProps) -> Html {
                             .filter(|(id, _)| !d.forms.iter().any(|f| f.pack_id == *id))
                             .map(|(id, label)| html! { <button class="start secondary" data-pack={id} onclick={start(id)}>{ format!("Start {label}") }</button> }) }
                     </div>
-                    <ul id="forms">{ for d.forms.iter().map(|f| {
-                        let (open, fid) = (p.on_open_form.clone(), f.id.clone());
-                        html! { <li class="form" data-pack={f.pack_id.clone()} data-status={kind_name(&f.status)}>
-                            { format!("{} — {}", f.title, kind_name(&f.status)) }
-                            <button class="secondary" onclick={Callback::from(move |_| open.emit(fid.clone()))}>{"Open"}</button>
-                        </li> }
-                    }) }</ul>
+                    <ul id="forms">{ for d.forms.iter().map(|f| form_item(f, &p.on_open_form, p.on_review.as_ref())) }</ul>
                     <h3>{"Tasks"}</h3>
                     <ul id="tasks">{ for d.tasks.iter().map(|t| html! {
                         <li class="task" data-kind={t.kind.clone()}>{ format!("{} (due {})", t.title, t.due_at.clone().unwrap_or_else(|| "-".into())) }</li>
@@ -254,26 +276,323 @@ fn incident_page(p: &IncidentProps) -> Html {
     }
 }
 
+/// One form of the incident: status, the latest review (returned forms show the supervisor's
+/// comments), and its actions.
+fn form_item(f: &FormInfo, open: &Callback<String>, review: Option<&Callback<String>>) -> Html {
+    let on_open = {
+        let (open, fid) = (open.clone(), f.id.clone());
+        Callback::from(move |_: MouseEvent| open.emit(fid.clone()))
+    };
+    let on_review = review.filter(|_| f.status == FormStatus::Submitted).map(|r| {
+        let (r, fid) = (r.clone(), f.id.clone());
+        Callback::from(move |_: MouseEvent| r.emit(fid.clone()))
+    });
+    let status = match f.status {
+        FormStatus::Draft if f.amends_id.is_some() => "draft amendment".to_string(),
+        FormStatus::Submitted => "submitted, waiting for supervisor review".to_string(),
+        FormStatus::Returned => "returned by the supervisor: amend it".to_string(),
+        s => kind_name(&s),
+    };
+    let last = f.reviews.last();
+    html! {
+        <li class="form" data-pack={f.pack_id.clone()} data-status={kind_name(&f.status)} data-id={f.id.clone()}>
+            { format!("{} — {}", f.title, status) }
+            if let Some(g) = f.officer_grade { { format!(" · graded {}", kind_name(&g)) } }
+            <button class="secondary open-form" onclick={on_open}>{ if f.status == FormStatus::Draft { "Continue" } else { "Open" } }</button>
+            if let Some(on_review) = on_review { <button class="review-form" onclick={on_review}>{"Review"}</button> }
+            if let Some(r) = last {
+                <p class={classes!("review", (f.status == FormStatus::Returned).then_some("returned"))}>
+                    { format!("{} by {}: ", if r.decision == bluelamp_protocol::casework::ReviewDecision::Return { "Returned" } else { "Approved" }, r.reviewer) }
+                    <span class="review-comments">{ r.comments.clone().unwrap_or_else(|| "no comments".into()) }</span>
+                </p>
+            }
+        </li>
+    }
+}
+
+// ---- answer editing (pure: unit-tested below) ----
+
+/// Where an edit lands: a top-level question, or one field of one row of a repeating group.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Target {
+    pub qid: String,
+    pub row: Option<(usize, String)>,
+}
+
+impl Target {
+    fn top(qid: &str) -> Target {
+        Target { qid: qid.to_string(), row: None }
+    }
+    fn path(&self) -> String {
+        match &self.row {
+            None => self.qid.clone(),
+            Some((i, f)) => format!("{}[{i}].{f}", self.qid),
+        }
+    }
+}
+
+/// One change the officer makes in the wizard.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Op {
+    /// Replace the answer (`None` clears it).
+    Set(Option<Value>),
+    /// Tick or untick "declined to answer"; what was typed is kept under `value` and comes
+    /// back when unticked.
+    Declined(bool),
+    /// Add or remove one option of a multiple choice.
+    ToggleOption(String),
+    /// Add an empty row to a repeating group.
+    AddRow,
+    /// Remove a row of a repeating group.
+    RemoveRow(usize),
+}
+
+/// `{"declined": true, ...}`.
+pub(crate) fn is_declined(v: Option<&Value>) -> bool {
+    v.is_some_and(|v| v.get("declined") == Some(&Value::Bool(true)))
+}
+
+/// The answer without its "declined" wrapper (what was typed before declining).
+fn inner(v: Option<&Value>) -> Option<&Value> {
+    match v {
+        Some(Value::Object(m)) if m.contains_key("declined") => m.get("value"),
+        other => other,
+    }
+}
+
+/// The rows of a repeating group (rows that are not objects count as empty ones).
+pub(crate) fn rows(v: Option<&Value>) -> Vec<Map<String, Value>> {
+    inner(v)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|r| r.as_object().cloned().unwrap_or_default()).collect())
+        .unwrap_or_default()
+}
+
+fn get(answers: &Map<String, Value>, t: &Target) -> Option<Value> {
+    let top = answers.get(&t.qid);
+    match &t.row {
+        None => top.cloned(),
+        Some((i, f)) => rows(top).get(*i).and_then(|r| r.get(f)).cloned(),
+    }
+}
+
+fn put(answers: &mut Map<String, Value>, t: &Target, v: Option<Value>) {
+    let v = v.filter(|v| !v.is_null());
+    match &t.row {
+        None => {
+            match v {
+                Some(v) => answers.insert(t.qid.clone(), v),
+                None => answers.remove(&t.qid),
+            };
+        }
+        Some((i, f)) => {
+            let mut all = rows(answers.get(&t.qid));
+            let Some(row) = all.get_mut(*i) else { return };
+            match v {
+                Some(v) => row.insert(f.clone(), v),
+                None => row.remove(f),
+            };
+            let arr = Value::Array(all.into_iter().map(Value::Object).collect());
+            put_group(answers, &t.qid, Some(arr));
+        }
+    }
+}
+
+/// Writes a group's rows, keeping a "declined" wrapper if there is one.
+fn put_group(answers: &mut Map<String, Value>, qid: &str, arr: Option<Value>) {
+    if is_declined(answers.get(qid)) {
+        let mut m = Map::new();
+        m.insert("declined".into(), Value::Bool(true));
+        if let Some(a) = arr {
+            m.insert("value".into(), a);
+        }
+        answers.insert(qid.to_string(), Value::Object(m));
+    } else {
+        put(answers, &Target::top(qid), arr);
+    }
+}
+
+/// Applies one edit. Never panics: a row that is not there is left alone.
+pub(crate) fn apply(answers: &mut Map<String, Value>, t: &Target, op: &Op) {
+    match op {
+        Op::Set(v) => put(answers, t, v.clone()),
+        Op::Declined(on) => {
+            let cur = get(answers, t);
+            let typed = inner(cur.as_ref()).filter(|v| !is_declined(Some(v))).cloned();
+            if *on {
+                let mut m = Map::new();
+                m.insert("declined".into(), Value::Bool(true));
+                if let Some(v) = typed {
+                    m.insert("value".into(), v);
+                }
+                put(answers, t, Some(Value::Object(m)));
+            } else {
+                put(answers, t, typed);
+            }
+        }
+        Op::ToggleOption(o) => {
+            let cur = get(answers, t);
+            let mut chosen: Vec<Value> = match cur.as_ref() {
+                Some(v) if is_declined(Some(v)) => Vec::new(),
+                Some(Value::Array(a)) => a.clone(),
+                _ => Vec::new(),
+            };
+            match chosen.iter().position(|x| x.as_str() == Some(o)) {
+                Some(i) => {
+                    chosen.remove(i);
+                }
+                None => chosen.push(Value::String(o.clone())),
+            }
+            put(answers, t, (!chosen.is_empty()).then_some(Value::Array(chosen)));
+        }
+        Op::AddRow if t.row.is_none() => {
+            let mut all = rows(answers.get(&t.qid));
+            all.push(Map::new());
+            put_group(answers, &t.qid, Some(Value::Array(all.into_iter().map(Value::Object).collect())));
+        }
+        Op::RemoveRow(i) if t.row.is_none() => {
+            let mut all = rows(answers.get(&t.qid));
+            if *i < all.len() {
+                all.remove(*i);
+            }
+            let arr = (!all.is_empty()).then(|| Value::Array(all.into_iter().map(Value::Object).collect()));
+            put_group(answers, &t.qid, arr);
+        }
+        Op::AddRow | Op::RemoveRow(_) => {}
+    }
+}
+
+/// Index (among the visible sections) of the page holding an issue; the summary when none.
+pub(crate) fn section_of_issue(visible_ids: &[&str], issue: &FieldIssue) -> Option<usize> {
+    let sid = issue.section_id.as_deref()?;
+    visible_ids.iter().position(|s| *s == sid)
+}
+
+/// A readable answer for the summary and the supervisor's review.
+pub(crate) fn answer_text(q: &Question, v: Option<&Value>, links: &[LinkedPerson]) -> String {
+    if is_declined(v) {
+        return "Declined to answer".into();
+    }
+    let Some(v) = inner(v) else { return "—".into() };
+    let v = match v {
+        Value::Object(m) if m.contains_key("value") => m.get("value").unwrap_or(&Value::Null),
+        other => other,
+    };
+    let option = |id: &str| q.option(id).map(|o| o.label.clone()).unwrap_or_else(|| id.replace('_', " "));
+    match (q.qtype, v) {
+        (_, Value::Null) => "—".into(),
+        (QuestionType::YesNo | QuestionType::Frequency, Value::String(s)) => match s.as_str() {
+            "yes" => "Yes".into(),
+            "no" => "No".into(),
+            "dont_know" => "Don't know".into(),
+            other => other.to_string(),
+        },
+        (QuestionType::SingleChoice, Value::String(s)) => option(s),
+        (QuestionType::MultiChoice, Value::Array(a)) => {
+            a.iter().filter_map(Value::as_str).map(option).collect::<Vec<_>>().join(", ")
+        }
+        (QuestionType::Person, Value::String(id)) => links
+            .iter()
+            .find(|l| l.nominal_id == *id)
+            .map(|l| format!("{} ({})", l.name.clone().unwrap_or_else(|| id.clone()), l.role.replace('_', " ")))
+            .unwrap_or_else(|| id.clone()),
+        (QuestionType::Group, Value::Array(a)) => {
+            format!("{} {}(s)", a.len(), q.item_label.as_deref().unwrap_or("item"))
+        }
+        (_, Value::String(s)) => s.clone(),
+        (_, other) => other.to_string(),
+    }
+}
+
+/// Answers of the visible sections, read-only (the summary page and the supervisor's review).
+pub(crate) fn answers_summary(pk: &FormPack, answers: &Map<String, Value>, links: &[LinkedPerson]) -> Html {
+    let vis = Visibility::compute(pk, answers);
+    html! {
+        <div class="answers-summary">
+        { for pk.sections.iter().enumerate().filter(|(i, _)| vis.sections[*i]).map(|(si, s)| html! {
+            <section class="summary-section" data-section={s.id.clone()}>
+                <h4>{ &s.title }</h4>
+                <dl>
+                { for s.questions.iter().zip(&vis.questions[si]).filter(|(_, v)| **v).map(|(q, _)| {
+                    let v = answers.get(&q.id);
+                    let group_rows = if q.qtype == QuestionType::Group && !is_declined(v) { rows(v) } else { Vec::new() };
+                    html! { <>
+                        <dt>{ format!("{}{}", q.number.as_deref().map(|n| format!("{n}. ")).unwrap_or_default(), q.text) }</dt>
+                        <dd data-qid={q.id.clone()}>{ answer_text(q, v, links) }
+                        if !group_rows.is_empty() {
+                            <ol class="summary-rows">{ for group_rows.iter().map(|r| {
+                                let shown = bluelamp_forms::group_item_visibility(q, r);
+                                html! { <li>{ q.fields.iter().zip(&shown).filter(|(_, v)| **v)
+                                    .map(|(f, _)| format!("{}: {}", f.text, answer_text(f, r.get(&f.id), links)))
+                                    .collect::<Vec<_>>().join(" · ") }</li> }
+                            }) }</ol>
+                        }
+                        </dd>
+                    </> }
+                }) }
+                </dl>
+            </section>
+        }) }
+        </div>
+    }
+}
+
+fn focus_selector(sel: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    match doc.query_selector(sel).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        Some(el) => el.focus().is_ok(),
+        None => false,
+    }
+}
+
+/// CSS attribute selector for a `data-path` (paths hold `[`, `]` and `.`, never quotes).
+fn path_selector(path: &str) -> String {
+    format!("#wizard [data-path=\"{}\"]", path.replace(['"', '\\'], ""))
+}
+
 #[derive(Properties, PartialEq)]
-struct WizardProps {
-    form_id: String,
-    incident_id: String,
-    on_done: Callback<()>,
-    on_locked: Callback<()>,
+pub(crate) struct WizardProps {
+    pub form_id: String,
+    pub incident_id: String,
+    pub on_done: Callback<()>,
+    /// Opens another form (an amendment of this one).
+    pub on_open_form: Callback<String>,
+    pub on_locked: Callback<()>,
+}
+
+/// Autosave state shown to the officer.
+#[derive(Clone, PartialEq)]
+enum AutoSave {
+    Idle,
+    Saved,
+    Failed(String),
 }
 
 #[function_component(Wizard)]
-fn wizard(p: &WizardProps) -> Html {
+pub(crate) fn wizard(p: &WizardProps) -> Html {
     let form = use_state(|| None::<Result<FormDetail, ApiError>>);
     let links = use_state(Vec::<LinkedPerson>::new);
+    // The answers of record live in a RefCell so that quick successive edits never work on a
+    // stale copy; the state handle re-renders.
+    let truth = use_mut_ref(Map::<String, Value>::new);
     let answers = use_state(Map::<String, Value>::new);
     let section = use_state(|| 0usize);
-    let grade = use_state(String::new);
-    let rationale = use_state(String::new);
     let outcome = use_state(|| None::<Result<SubmitOutcome, ApiError>>);
+    let checked = use_state(|| false);
+    let focus = use_state(|| None::<String>);
+    let saved = use_state(|| AutoSave::Idle);
+    let cur_section_id = use_mut_ref(|| None::<String>);
     {
-        let (form, links, answers, section, fid, iid) =
-            (form.clone(), links.clone(), answers.clone(), section.clone(), p.form_id.clone(), p.incident_id.clone());
+        let (form, links, answers, truth, section, fid, iid) = (
+            form.clone(),
+            links.clone(),
+            answers.clone(),
+            truth.clone(),
+            section.clone(),
+            p.form_id.clone(),
+            p.incident_id.clone(),
+        );
         use_effect_with(p.form_id.clone(), move |_| {
             spawn_local(async move {
                 if let Ok(d) = api::get_incident(&iid).await {
@@ -284,20 +603,38 @@ fn wizard(p: &WizardProps) -> Html {
                     let a = f.answers.as_object().cloned().unwrap_or_default();
                     // Resume where the officer left off.
                     if let (Some(pk), Some(cur)) = (pack(&f.info.pack_id), f.info.current_section.as_deref()) {
-                        let vis = Visibility::compute(&pk, &a);
-                        let visible: Vec<&str> = pk
-                            .sections
-                            .iter()
-                            .zip(&vis.sections)
-                            .filter(|(_, v)| **v)
-                            .map(|(s, _)| s.id.as_str())
-                            .collect();
-                        section.set(visible.iter().position(|s| *s == cur).unwrap_or(0));
+                        let ids = bluelamp_forms::visible_sections(&pk, &a);
+                        section.set(ids.iter().position(|s| s == cur).unwrap_or(0));
+                    } else {
+                        section.set(0);
                     }
+                    *truth.borrow_mut() = a.clone();
                     answers.set(a);
                 }
                 form.set(Some(f));
             });
+        });
+    }
+    // Focus: the field named by `focus` (the first error), else the first field of a page
+    // the officer has just moved to.
+    let focused_section = use_mut_ref(|| None::<usize>);
+    {
+        let (focus, focused_section) = (focus.clone(), focused_section.clone());
+        let key = (*section, (*focus).clone(), form.as_ref().is_some_and(|f| f.is_ok()));
+        use_effect_with(key, move |(sec, target, loaded)| {
+            if *loaded {
+                let hit = target.as_deref().is_some_and(|t| focus_selector(&path_selector(t)));
+                let moved = *focused_section.borrow() != Some(*sec);
+                if !hit && (moved || target.is_some()) {
+                    let _ = focus_selector("#wizard .wizard-page [data-path]:not([disabled])")
+                        || focus_selector("#wizard #officer-grade")
+                        || focus_selector("#wizard #submit-form, #wizard #amend-form");
+                }
+                *focused_section.borrow_mut() = Some(*sec);
+                if target.is_some() {
+                    focus.set(None);
+                }
+            }
         });
     }
     let Some(f) = &*form else { return html! { <p class="hint">{"Loading form…"}</p> } };
@@ -310,122 +647,279 @@ fn wizard(p: &WizardProps) -> Html {
     };
     let vis = Visibility::compute(&pk, &answers);
     let visible: Vec<usize> = (0..pk.sections.len()).filter(|i| vis.sections[*i]).collect();
-    let on_summary = *section >= visible.len();
-    let editable = kind_name(&f.info.status) == "draft";
+    let visible_ids: Vec<&str> = visible.iter().map(|i| pk.sections[*i].id.as_str()).collect();
+    let at = (*section).min(visible.len());
+    let on_summary = at >= visible.len();
+    let editable = f.info.status == FormStatus::Draft;
+    let linked: Vec<String> = links.iter().map(|l| l.nominal_id.clone()).collect();
+    let ctx = bluelamp_forms::ValidationContext { linked_nominals: Some(&linked), now: None };
+    let issues = bluelamp_forms::validate_answers(&pk, &answers, &ctx);
+    let progress = bluelamp_forms::progress(&pk, &answers, &ctx);
+    *cur_section_id.borrow_mut() = visible_ids.get(at).or(visible_ids.last()).map(|s| s.to_string());
 
-    // Every change autosaves (answers + the section on screen).
-    let set_answer = {
-        let (answers, fid, cur) =
-            (answers.clone(), f.info.id.clone(), visible.get(*section).map(|i| pk.sections[*i].id.clone()));
-        Callback::from(move |(qid, v): (String, Option<Value>)| {
-            let mut a = (*answers).clone();
-            match v {
-                Some(v) => a.insert(qid, v),
-                None => a.remove(&qid),
-            };
-            answers.set(a.clone());
-            let req =
-                SaveDraftRequest { form_id: fid.clone(), answers: Value::Object(a), current_section: cur.clone() };
-            spawn_local(async move {
-                let _ = api::save_draft(&req).await;
-            });
-        })
-    };
-    let goto = |to: usize| {
-        let (section, answers, fid, ids) = (
-            section.clone(),
-            answers.clone(),
-            f.info.id.clone(),
-            visible.iter().map(|i| pk.sections[*i].id.clone()).collect::<Vec<_>>(),
-        );
-        Callback::from(move |_: MouseEvent| {
-            section.set(to);
+    let save = {
+        let (fid, saved, on_locked, cur) =
+            (f.info.id.clone(), saved.clone(), p.on_locked.clone(), cur_section_id.clone());
+        Callback::from(move |a: Map<String, Value>| {
             let req = SaveDraftRequest {
                 form_id: fid.clone(),
-                answers: Value::Object((*answers).clone()),
-                current_section: ids.get(to).cloned(),
+                answers: Value::Object(a),
+                current_section: cur.borrow().clone(),
             };
+            let (saved, on_locked) = (saved.clone(), on_locked.clone());
             spawn_local(async move {
-                let _ = api::save_draft(&req).await;
+                match api::save_draft(&req).await {
+                    Ok(()) => saved.set(AutoSave::Saved),
+                    Err(e) => {
+                        if e.code == ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        saved.set(AutoSave::Failed(e.message));
+                    }
+                }
             });
         })
     };
-    let progress = html! {
-        <p id="progress" class="hint">{ if on_summary { format!("Check and submit (after {} sections)", visible.len()) }
-            else { format!("Section {} of {}", *section + 1, visible.len()) } }</p>
+    // Every change autosaves (answers + the section on screen).
+    let edit = {
+        let (truth, answers, save) = (truth.clone(), answers.clone(), save.clone());
+        Callback::from(move |(t, op): (Target, Op)| {
+            let a = {
+                let mut a = truth.borrow_mut();
+                apply(&mut a, &t, &op);
+                a.clone()
+            };
+            answers.set(a.clone());
+            save.emit(a);
+        })
+    };
+    let goto = {
+        let (section, truth, save, cur, ids, checked) = (
+            section.clone(),
+            truth.clone(),
+            save.clone(),
+            cur_section_id.clone(),
+            visible_ids.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            checked.clone(),
+        );
+        Callback::from(move |to: usize| {
+            let to = to.min(ids.len());
+            if to >= ids.len() {
+                checked.set(true);
+            }
+            section.set(to);
+            *cur.borrow_mut() = ids.get(to).or(ids.last()).cloned();
+            if editable {
+                save.emit(truth.borrow().clone());
+            }
+        })
+    };
+    let nav = |to: usize| goto.reform(move |_: MouseEvent| to);
+    // Alt+→ / PageDown: next section; Alt+← / PageUp: previous.
+    let onkeydown = {
+        let (goto, n) = (goto.clone(), visible.len());
+        Callback::from(move |e: KeyboardEvent| {
+            let key = e.key();
+            let next = (e.alt_key() && key == "ArrowRight") || key == "PageDown";
+            let prev = (e.alt_key() && key == "ArrowLeft") || key == "PageUp";
+            if next && at < n {
+                e.prevent_default();
+                goto.emit(at + 1);
+            } else if prev && at > 0 {
+                e.prevent_default();
+                goto.emit(at - 1);
+            }
+        })
+    };
+    let show_missing = *checked;
+    let steps = html! {
+        <nav id="wizard-steps" class="steps" aria-label="Sections">
+            { for visible_ids.iter().enumerate().map(|(i, sid)| {
+                let s = &pk.sections[visible[i]];
+                let bad = issues.iter().any(|x| x.section_id.as_deref() == Some(*sid));
+                let class = classes!("step", (i == at).then_some("current"), if bad { "incomplete" } else { "complete" });
+                html! { <button type="button" {class} data-section={sid.to_string()} onclick={nav(i)}
+                    aria-current={(i == at).then_some("step")}>{ format!("{}. {}", i + 1, s.title) }</button> }
+            }) }
+            <button type="button" class={classes!("step", on_summary.then_some("current"))} id="step-summary"
+                onclick={nav(visible.len())}>{"Check and submit"}</button>
+        </nav>
+    };
+    let progress_view = html! {
+        <div id="progress" class="progress">
+            <progress max={progress.sections_total.to_string()} value={progress.sections_complete.to_string()} />
+            <span class="hint">{ if on_summary { format!("Check and submit · {} of {} sections complete", progress.sections_complete, progress.sections_total) }
+                else { format!("Section {} of {} · {} of {} sections complete", at + 1, visible.len(), progress.sections_complete, progress.sections_total) } }</span>
+            <span id="autosave" class="hint" role="status">{ match &*saved {
+                AutoSave::Idle => String::new(),
+                AutoSave::Saved => "Saved on this device".into(),
+                AutoSave::Failed(m) => format!("Not saved: {m}"),
+            } }</span>
+        </div>
     };
     let done = p.on_done.reform(|_: MouseEvent| ());
+    let last_review = f.info.reviews.last().cloned();
+    let amend = {
+        let (fid, open, outcome) = (f.info.id.clone(), p.on_open_form.clone(), outcome.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (fid, open, outcome) = (fid.clone(), open.clone(), outcome.clone());
+            spawn_local(async move {
+                match api::amend_form(&fid).await {
+                    Ok(d) => open.emit(d.info.id),
+                    Err(e) => outcome.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let status_banner = html! { <>
+        if f.info.status == FormStatus::Returned {
+            <div id="returned" class="returned" role="alert">
+                <p><strong>{"Returned by your supervisor."}</strong>{" Amend the form to correct it, then submit it again."}</p>
+                if let Some(r) = &last_review { <p class="review-comments">{ r.comments.clone().unwrap_or_default() }</p> }
+            </div>
+        }
+        if !editable {
+            <p class="hint">{ format!("This form is {} and cannot be changed: corrections are amendments.", kind_name(&f.info.status)) }
+                <button id="amend-form" class="secondary" onclick={amend.clone()}>{"Amend"}</button></p>
+        }
+    </> };
     let page = if !on_summary {
-        let s = &pk.sections[visible[*section]];
-        let qvis = &vis.questions[visible[*section]];
+        let si = visible[at];
+        let s = &pk.sections[si];
+        let qvis = &vis.questions[si];
         html! {
             <section class="wizard-page" data-section={s.id.clone()}>
                 <h3>{ &s.title }</h3>
                 if let Some(g) = &s.guidance { <p class="guidance">{ g }</p> }
-                { for s.questions.iter().zip(qvis).filter(|(_, v)| **v).map(|(q, _)| question(q, answers.get(&q.id), &links, &set_answer, editable)) }
+                { for s.questions.iter().zip(qvis).filter(|(_, v)| **v).map(|(q, _)| {
+                    let ctx = QCtx { links: &links, edit: &edit, editable, issues: &issues, show_missing };
+                    question(q, answers.get(&q.id), &Target::top(&q.id), &ctx)
+                }) }
                 <div class="actions">
-                    if *section > 0 { <button class="secondary" onclick={goto(*section - 1)}>{"Back"}</button> }
-                    <button id="next" onclick={goto(*section + 1)}>{"Next"}</button>
+                    if at > 0 { <button class="secondary" id="prev" onclick={nav(at - 1)} title="Previous section (Alt+← or PageUp)">{"Back"}</button> }
+                    <button id="next" onclick={nav(at + 1)} title="Next section (Alt+→ or PageDown)">{"Next"}</button>
                 </div>
+                <p class="hint keys">{"Keys: Alt+→ / PageDown next section, Alt+← / PageUp previous, Enter picks the focused choice."}</p>
             </section>
         }
     } else {
-        let linked: Vec<String> = links.iter().map(|l| l.nominal_id.clone()).collect();
-        let ctx = bluelamp_forms::ValidationContext { linked_nominals: Some(&linked), now: None };
-        let issues = bluelamp_forms::validate_answers(&pk, &answers, &ctx);
+        let grade = answers.get(DRAFT_GRADE_KEY).and_then(Value::as_str).unwrap_or("").to_string();
+        let rationale = answers.get(DRAFT_RATIONALE_KEY).and_then(Value::as_str).unwrap_or("").to_string();
         let submit = {
-            let (fid, grade, rationale, outcome, form) =
-                (f.info.id.clone(), grade.clone(), rationale.clone(), outcome.clone(), form.clone());
+            let (fid, outcome, form, goto, focus, truth, checked) = (
+                f.info.id.clone(),
+                outcome.clone(),
+                form.clone(),
+                goto.clone(),
+                focus.clone(),
+                truth.clone(),
+                checked.clone(),
+            );
+            let ids: Vec<String> = visible_ids.iter().map(|s| s.to_string()).collect();
+            let first_issue = issues.first().cloned();
+            let requires_grade = pk.requires_grade;
             Callback::from(move |_: MouseEvent| {
-                let officer_grade = serde_json::from_value(json!(*grade)).ok();
-                let req = SubmitFormRequest {
-                    form_id: fid.clone(),
-                    officer_grade,
-                    rationale: Some((*rationale).clone()).filter(|r| !r.trim().is_empty()),
-                };
-                let (outcome, form, fid) = (outcome.clone(), form.clone(), fid.clone());
+                checked.set(true);
+                // Missing answers: go to the first one instead of sending the form.
+                if let Some(i) = &first_issue {
+                    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                    if let Some(idx) = section_of_issue(&refs, i) {
+                        goto.emit(idx);
+                    }
+                    focus.set(Some(i.path.clone()));
+                    return;
+                }
+                let a = truth.borrow().clone();
+                let officer_grade = a.get(DRAFT_GRADE_KEY).and_then(|g| serde_json::from_value(g.clone()).ok());
+                let rationale = a.get(DRAFT_RATIONALE_KEY).and_then(Value::as_str).map(str::to_string);
+                if requires_grade
+                    && (officer_grade.is_none() || rationale.as_deref().is_none_or(|r| r.trim().is_empty()))
+                {
+                    let target = if officer_grade.is_none() { "officer-grade" } else { "rationale" };
+                    focus_selector(&format!("#{target}"));
+                }
+                let req = SubmitFormRequest { form_id: fid.clone(), officer_grade, rationale };
+                let (outcome, form, fid, goto, focus, ids) =
+                    (outcome.clone(), form.clone(), fid.clone(), goto.clone(), focus.clone(), ids.clone());
                 spawn_local(async move {
-                    outcome.set(Some(api::submit_form(&req).await));
+                    let r = api::submit_form(&req).await;
+                    if let Ok(SubmitOutcome::Rejected { issues }) = &r {
+                        let first = issues.iter().find_map(|i| match i {
+                            SubmitIssue::Field(fi) => Some(fi.clone()),
+                            _ => None,
+                        });
+                        if let Some(fi) = first {
+                            let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                            if let Some(idx) = section_of_issue(&refs, &fi) {
+                                goto.emit(idx);
+                            }
+                            focus.set(Some(fi.path));
+                        } else if issues.iter().any(|i| matches!(i, SubmitIssue::MissingGrade)) {
+                            focus_selector("#officer-grade");
+                        } else if issues.iter().any(|i| matches!(i, SubmitIssue::MissingRationale)) {
+                            focus_selector("#rationale");
+                        }
+                    }
+                    outcome.set(Some(r));
                     form.set(Some(api::get_form(&fid).await));
                 });
             })
         };
-        let on_grade = {
-            let g = grade.clone();
-            Callback::from(move |e: Event| g.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
-        };
-        let on_rat = {
-            let r = rationale.clone();
-            Callback::from(move |e: InputEvent| r.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
-        };
+        let on_grade = edit.reform(|e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            (Target::top(DRAFT_GRADE_KEY), Op::Set((!v.is_empty()).then(|| json!(v))))
+        });
+        let on_rat = edit.reform(|e: InputEvent| {
+            let v = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            (Target::top(DRAFT_RATIONALE_KEY), Op::Set((!v.is_empty()).then(|| json!(v))))
+        });
+        let ids: Vec<&str> = visible_ids.clone();
         html! {
             <section class="wizard-summary">
                 <h3>{"Check before you submit"}</h3>
-                if issues.is_empty() { <p class="ok">{"Every required answer is given."}</p> }
-                else { <ul id="form-issues">{ for issues.iter().map(|i| html! { <li class="issue">{ &i.message }</li> }) }</ul> }
+                if issues.is_empty() { <p class="ok" id="form-complete">{"Every required answer is given."}</p> }
+                else {
+                    <ul id="form-issues">{ for issues.iter().map(|i| {
+                        let (goto, focus, path, idx) = (goto.clone(), focus.clone(), i.path.clone(), section_of_issue(&ids, i));
+                        html! { <li class="issue">
+                            <button type="button" class="link" onclick={Callback::from(move |_| {
+                                if let Some(idx) = idx { goto.emit(idx); }
+                                focus.set(Some(path.clone()));
+                            })}>{ &i.message }</button>
+                        </li> }
+                    }) }</ul>
+                }
+                { answers_summary(&pk, &answers, &links) }
                 if pk.requires_grade && editable {
                     <label for="officer-grade">{"Your risk grade (your own judgement; the suggestion comes after submission)"}</label>
                     <select id="officer-grade" onchange={on_grade}>
                         <option value="" selected={grade.is_empty()}>{"Choose…"}</option>
-                        <option value="standard">{"Standard"}</option><option value="medium">{"Medium"}</option><option value="high">{"High"}</option>
+                        { for [("standard", "Standard"), ("medium", "Medium"), ("high", "High")].into_iter().map(|(v, l)|
+                            html! { <option value={v} selected={grade == v}>{l}</option> }) }
                     </select>
                     <label for="rationale">{"Rationale"}</label>
-                    <textarea id="rationale" value={(*rationale).clone()} oninput={on_rat} />
+                    <textarea id="rationale" value={rationale} oninput={on_rat} />
+                }
+                if !editable {
+                    if let Some(g) = f.info.officer_grade { <p>{"Officer's grade: "}<strong>{ kind_name(&g) }</strong></p> }
+                    if let Some(r) = &f.info.rationale { <p>{"Rationale: "}{ r }</p> }
                 }
                 <div class="actions">
-                    if !visible.is_empty() { <button class="secondary" onclick={goto(visible.len() - 1)}>{"Back"}</button> }
+                    if !visible.is_empty() { <button class="secondary" id="prev" onclick={nav(visible.len() - 1)}>{"Back"}</button> }
                     if editable { <button id="submit-form" onclick={submit}>{"Submit"}</button> }
                 </div>
                 { match &*outcome {
                     None => html! {},
                     Some(Err(e)) => html! { <p class="error" role="alert">{ &e.message }</p> },
                     Some(Ok(SubmitOutcome::Rejected { issues })) => html! {
-                        <ul id="submit-issues" class="error">{ for issues.iter().map(|i| html! { <li>{ format!("{i:?}") }</li> }) }</ul> },
+                        <ul id="submit-issues" class="error" role="alert">{ for issues.iter().map(|i| html! { <li>{ submit_issue_text(i) }</li> }) }</ul> },
                     Some(Ok(SubmitOutcome::Submitted(s))) => html! {
-                        <div id="submitted">
+                        <div id="submitted" role="status">
+                            <p class="ok">{"Submitted. It now waits for supervisor review."}</p>
                             if let Some(sg) = &s.suggestion {
                                 <p>{"Suggested grade: "}<strong id="suggested-grade">{ kind_name(&sg.suggested) }</strong>
                                    { format!(" ({} yes answers)", sg.yes_count) }</p>
+                                <ul class="reasons">{ for sg.reasons.iter().map(|r| html! { <li>{ &r.message }</li> }) }</ul>
                             }
                             <ul id="created-tasks">{ for s.tasks.iter().map(|t| html! { <li class="task" data-kind={t.kind.clone()}>{ &t.title }</li> }) }</ul>
                         </div>
@@ -435,104 +929,299 @@ fn wizard(p: &WizardProps) -> Html {
         }
     };
     html! {
-        <section id="wizard" class="wizard" data-form={f.info.id.clone()}>
-            <button class="secondary" onclick={done}>{"← Back to incident"}</button>
+        <section id="wizard" class="wizard" data-form={f.info.id.clone()} data-status={kind_name(&f.info.status)} {onkeydown}>
+            <button class="secondary" id="wizard-back" onclick={done}>{"← Back to incident"}</button>
             <h2>{ &pk.title }</h2>
-            { progress }
+            { status_banner }
+            { progress_view }
+            { steps }
             { page }
         </section>
     }
 }
 
-fn question(
-    q: &Question,
-    current: Option<&Value>,
-    links: &[LinkedPerson],
-    set: &Callback<(String, Option<Value>)>,
+fn submit_issue_text(i: &SubmitIssue) -> String {
+    match i {
+        SubmitIssue::Field(f) => f.message.clone(),
+        SubmitIssue::MissingGrade => "Record your own risk grade.".into(),
+        SubmitIssue::MissingRationale => "Record the rationale for your grade.".into(),
+        SubmitIssue::PackMismatch { record, pack } => format!("The form was started on {record}, not {pack}."),
+        SubmitIssue::NotEditable { status } => {
+            format!("The form is {} and cannot be submitted again.", kind_name(status))
+        }
+    }
+}
+
+/// What every question renderer needs.
+struct QCtx<'a> {
+    links: &'a [LinkedPerson],
+    edit: &'a Callback<(Target, Op)>,
     editable: bool,
-) -> Html {
-    let declined = current.is_some_and(|v| v.get("declined").is_some());
+    issues: &'a [FieldIssue],
+    /// Show "mandatory" messages too (after the summary was reached or submit was tried);
+    /// format problems show at once.
+    show_missing: bool,
+}
+
+impl QCtx<'_> {
+    fn messages(&self, path: &str) -> Vec<&FieldIssue> {
+        self.issues
+            .iter()
+            .filter(|i| i.path == path)
+            .filter(|i| self.show_missing || !matches!(i.kind, IssueKind::Missing | IssueKind::TooFewItems))
+            .collect()
+    }
+}
+
+fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> Html {
+    let path = t.path();
+    let declined = is_declined(current);
     let token = current.and_then(Value::as_str).unwrap_or("");
-    let radio = |value: &str, label: &str, checked: bool, answer: Value| {
-        let (set, qid) = (set.clone(), q.id.clone());
-        let id = format!("q-{}-{}", q.id, value);
+    let editable = c.editable;
+    let emit = |op: Op| {
+        let (edit, t) = (c.edit.clone(), t.clone());
+        Callback::from(move |_| edit.emit((t.clone(), op.clone())))
+    };
+    let dom = format!("q-{}", path.replace(['[', ']', '.'], "-"));
+    let mut first = true;
+    let mut radio = |value: &str, label: &str, checked: bool, answer: Value| {
+        let id = format!("{dom}-{value}");
+        let data_path = std::mem::replace(&mut first, false).then(|| path.clone());
+        let (edit, t) = (c.edit.clone(), t.clone());
+        let answer2 = answer.clone();
+        let onkeydown = Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && editable {
+                e.prevent_default();
+                edit.emit((t.clone(), Op::Set(Some(answer2.clone()))));
+            }
+        });
         html! {
             <label class="choice" for={id.clone()}>
-                <input type="radio" id={id} name={q.id.clone()} value={value.to_string()} {checked} disabled={!editable}
-                    onchange={Callback::from(move |_| set.emit((qid.clone(), Some(answer.clone()))))} />
+                <input type="radio" id={id} name={dom.clone()} value={value.to_string()} {checked} disabled={!editable}
+                    data-path={data_path} onchange={emit(Op::Set(Some(answer)))} {onkeydown} />
                 { label.to_string() }
             </label>
         }
     };
-    let declined_choice =
-        q.allow_declined.then(|| radio("declined", "Declined to answer", declined, json!({"declined": true})));
+    // "Declined to answer": a radio among radios, a checkbox next to any other input.
+    let is_radio = matches!(q.qtype, QuestionType::YesNo | QuestionType::Frequency | QuestionType::SingleChoice);
     let input = match q.qtype {
         QuestionType::YesNo => html! { <>
             { radio("yes", "Yes", token == "yes", json!("yes")) }{ radio("no", "No", token == "no", json!("no")) }
-            { radio("dont_know", "Don't know", token == "dont_know", json!("dont_know")) }{ declined_choice }
+            { radio("dont_know", "Don't know", token == "dont_know", json!("dont_know")) }
+            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::Frequency => html! { <>
-            { for ["never", "sometimes", "often", "dont_know"].iter().map(|t| radio(t, &t.replace('_', " "), token == *t, json!(t))) }{ declined_choice }
+            { for [("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often"), ("dont_know", "Don't know")]
+                .iter().map(|(t, l)| radio(t, l, token == *t, json!(t))).collect::<Vec<_>>() }
+            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::SingleChoice => html! { <>
-            { for q.options.iter().map(|o| radio(&o.id, &o.label, token == o.id, json!(o.id))) }{ declined_choice }
+            { for q.options.iter().map(|o| radio(&o.id, &o.label, token == o.id, json!(o.id))).collect::<Vec<_>>() }
+            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::MultiChoice => {
-            let chosen: Vec<String> = current
+            let chosen: Vec<&str> = current
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             html! { <>
-                { for q.options.iter().map(|o| {
-                    let (set, qid, oid, chosen) = (set.clone(), q.id.clone(), o.id.clone(), chosen.clone());
-                    let id = format!("q-{}-{}", q.id, o.id);
-                    let checked = chosen.contains(&o.id);
+                { for q.options.iter().enumerate().map(|(i, o)| {
+                    let id = format!("{dom}-{}", o.id);
                     html! { <label class="choice" for={id.clone()}>
-                        <input type="checkbox" id={id} value={o.id.clone()} {checked} disabled={!editable}
-                            onchange={Callback::from(move |_| {
-                                let mut c = chosen.clone();
-                                if let Some(i) = c.iter().position(|x| *x == oid) { c.remove(i); } else { c.push(oid.clone()); }
-                                set.emit((qid.clone(), Some(json!(c))));
-                            })} />{ &o.label }</label> }
-                }) }{ declined_choice }
+                        <input type="checkbox" id={id} value={o.id.clone()} checked={chosen.contains(&o.id.as_str())}
+                            disabled={!editable || declined} data-path={(i == 0).then(|| path.clone())}
+                            onchange={emit(Op::ToggleOption(o.id.clone()))} />{ &o.label }</label> }
+                }) }
             </> }
         }
         QuestionType::Person => {
-            let (set, qid) = (set.clone(), q.id.clone());
+            let (edit, t) = (c.edit.clone(), t.clone());
+            let v = inner(current).and_then(Value::as_str).unwrap_or("");
             html! {
-                <select id={format!("q-{}", q.id)} disabled={!editable} onchange={Callback::from(move |e: Event| {
+                <select id={dom.clone()} data-path={path.clone()} disabled={!editable || declined} onchange={Callback::from(move |e: Event| {
                     let v = e.target_unchecked_into::<HtmlSelectElement>().value();
-                    set.emit((qid.clone(), (!v.is_empty()).then(|| json!(v))));
+                    edit.emit((t.clone(), Op::Set((!v.is_empty()).then(|| json!(v)))));
                 })}>
-                    <option value="" selected={token.is_empty()}>{"Choose a linked person…"}</option>
-                    { for links.iter().map(|l| html! { <option value={l.nominal_id.clone()} selected={token == l.nominal_id}>
+                    <option value="" selected={v.is_empty()}>{"Choose a linked person…"}</option>
+                    { for c.links.iter().map(|l| html! { <option value={l.nominal_id.clone()} selected={v == l.nominal_id}>
                         { format!("{} ({})", l.name.clone().unwrap_or_else(|| l.nominal_id.clone()), l.role) }</option> }) }
                 </select>
             }
         }
-        QuestionType::Group => {
-            html! { <p class="hint">{"Add these items in the notes for now: list entry is not in this version of the app."}</p> }
-        }
+        QuestionType::Group => group(q, current, t, c),
         _ => {
-            let (set, qid) = (set.clone(), q.id.clone());
-            let kind = match q.qtype {
-                QuestionType::Date => "date",
-                QuestionType::Datetime => "datetime-local",
-                QuestionType::Number => "number",
-                _ => "text",
+            let (edit, t2) = (c.edit.clone(), t.clone());
+            let (kind, hint) = match q.qtype {
+                QuestionType::Date => ("text", Some("YYYY-MM-DD")),
+                QuestionType::Datetime => ("text", Some("YYYY-MM-DDTHH:MM")),
+                QuestionType::Number => ("text", None),
+                _ => ("text", None),
             };
-            html! { <input id={format!("q-{}", q.id)} type={kind} value={token.to_string()} disabled={!editable}
+            let typed = inner(current).map(|v| match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => String::new(),
+            });
+            let number = q.qtype == QuestionType::Number;
+            html! { <input id={dom.clone()} type={kind} value={typed.unwrap_or_default()} disabled={!editable || declined}
+            data-path={path.clone()} placeholder={hint} inputmode={number.then_some("decimal")}
             oninput={Callback::from(move |e: InputEvent| {
                 let v = e.target_unchecked_into::<HtmlInputElement>().value();
-                set.emit((qid.clone(), (!v.is_empty()).then(|| json!(v))));
+                // Numbers are stored as numbers when they parse; otherwise what was typed is kept
+                // (and flagged), never thrown away.
+                let val = if v.is_empty() { None } else if number {
+                    Some(v.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(json!(v)))
+                } else { Some(json!(v)) };
+                edit.emit((t2.clone(), Op::Set(val)));
             })} /> }
         }
     };
+    let declined_box = (!is_radio && q.allow_declined).then(|| {
+        let id = format!("{dom}-declined");
+        html! { <label class="choice declined" for={id.clone()}>
+        <input type="checkbox" id={id} class="declined" checked={declined} disabled={!editable}
+            onchange={emit(Op::Declined(!declined))} />{"Declined to answer"}</label> }
+    });
+    let msgs = c.messages(&path);
     html! {
-        <fieldset class="question" data-qid={q.id.clone()} data-type={q.qtype.name()}>
+        <fieldset class={classes!("question", (!msgs.is_empty()).then_some("has-issue"))} data-qid={q.id.clone()}
+            data-type={q.qtype.name()} data-field-path={path.clone()}>
             <legend>{ format!("{}{}{}", q.number.as_deref().map(|n| format!("{n}. ")).unwrap_or_default(), q.text, if q.required { " *" } else { "" }) }</legend>
             if let Some(g) = &q.guidance { <p class="guidance">{ g }</p> }
             { input }
+            { for declined_box }
+            // Always present, so that messages coming and going never re-create the input
+            // (which would drop the keystrokes still arriving).
+            <div class="field-issues" aria-live="polite">
+                { for msgs.iter().map(|m| html! { <p class="field-issue error" data-issue-path={m.path.clone()}>{ &m.message }</p> }) }
+            </div>
         </fieldset>
+    }
+}
+
+/// A repeating group: one block per row with its own fields and messages, add and remove.
+fn group(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> Html {
+    let declined = is_declined(current);
+    let all = rows(current);
+    let label = q.item_label.clone().unwrap_or_else(|| "item".into());
+    let full = q.max_items.is_some_and(|m| all.len() >= m as usize);
+    let (edit, t_add) = (c.edit.clone(), t.clone());
+    let add = Callback::from(move |_: MouseEvent| edit.emit((t_add.clone(), Op::AddRow)));
+    html! {
+        <div class="group" data-group={q.id.clone()}>
+            if declined { <p class="hint">{"Declined to answer."}</p> } else {
+                { for all.iter().enumerate().map(|(i, row)| {
+                    let shown = bluelamp_forms::group_item_visibility(q, row);
+                    let (edit, t_rm) = (c.edit.clone(), t.clone());
+                    let remove = Callback::from(move |_: MouseEvent| edit.emit((t_rm.clone(), Op::RemoveRow(i))));
+                    html! {
+                        <div class="group-row" data-row={i.to_string()}>
+                            <h4>{ format!("{label} {}", i + 1) }</h4>
+                            { for q.fields.iter().zip(&shown).filter(|(_, v)| **v).map(|(fq, _)| {
+                                let ft = Target { qid: t.qid.clone(), row: Some((i, fq.id.clone())) };
+                                question(fq, row.get(&fq.id), &ft, c)
+                            }) }
+                            <div class="field-issues">
+                                { for c.messages(&format!("{}[{i}]", t.qid)).iter().map(|m| html! { <p class="field-issue error">{ &m.message }</p> }) }
+                            </div>
+                            if c.editable {
+                                <button type="button" class="secondary remove-row" onclick={remove}>{ format!("Remove {label} {}", i + 1) }</button>
+                            }
+                        </div>
+                    }
+                }) }
+                if all.is_empty() { <p class="hint">{ format!("No {} added yet.", label.to_lowercase()) }</p> }
+                if c.editable && !full {
+                    <button type="button" class="add-row" data-path={t.path()} onclick={add}>{ format!("Add {}", label.to_lowercase()) }</button>
+                }
+            }
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(q: &str) -> Target {
+        Target::top(q)
+    }
+    fn row(q: &str, i: usize, f: &str) -> Target {
+        Target { qid: q.into(), row: Some((i, f.into())) }
+    }
+
+    #[test]
+    fn rows_are_added_filled_and_removed() {
+        let mut a = Map::new();
+        apply(&mut a, &t("actions"), &Op::AddRow);
+        apply(&mut a, &t("actions"), &Op::AddRow);
+        apply(&mut a, &row("actions", 1, "owner"), &Op::Set(Some(json!("PC 1"))));
+        apply(&mut a, &row("actions", 0, "action"), &Op::Set(Some(json!("Fit a door alarm"))));
+        assert_eq!(a["actions"], json!([{"action": "Fit a door alarm"}, {"owner": "PC 1"}]));
+        apply(&mut a, &row("actions", 7, "owner"), &Op::Set(Some(json!("x"))));
+        apply(&mut a, &t("actions"), &Op::RemoveRow(9));
+        assert_eq!(a["actions"].as_array().map(Vec::len), Some(2), "rows that are not there are left alone");
+        apply(&mut a, &t("actions"), &Op::RemoveRow(0));
+        assert_eq!(a["actions"], json!([{"owner": "PC 1"}]));
+        apply(&mut a, &row("actions", 0, "owner"), &Op::Set(None));
+        apply(&mut a, &t("actions"), &Op::RemoveRow(0));
+        assert!(!a.contains_key("actions"));
+    }
+
+    #[test]
+    fn declining_keeps_what_was_typed() {
+        let mut a = Map::new();
+        apply(&mut a, &t("school"), &Op::Set(Some(json!("Hill Primary"))));
+        apply(&mut a, &t("school"), &Op::Declined(true));
+        assert_eq!(a["school"], json!({"declined": true, "value": "Hill Primary"}));
+        assert!(is_declined(a.get("school")));
+        apply(&mut a, &t("school"), &Op::Declined(false));
+        assert_eq!(a["school"], json!("Hill Primary"));
+        // A declined group keeps its rows, and rows can still be edited underneath.
+        apply(&mut a, &t("kids"), &Op::AddRow);
+        apply(&mut a, &t("kids"), &Op::Declined(true));
+        apply(&mut a, &row("kids", 0, "child"), &Op::Set(Some(json!("N1"))));
+        assert_eq!(a["kids"], json!({"declined": true, "value": [{"child": "N1"}]}));
+        apply(&mut a, &t("kids"), &Op::Declined(false));
+        assert_eq!(a["kids"], json!([{"child": "N1"}]));
+        // Declining a radio question replaces the token (the radios show the choice).
+        apply(&mut a, &row("kids", 0, "sent"), &Op::Set(Some(json!({"declined": true}))));
+        assert!(is_declined(rows(a.get("kids"))[0].get("sent")));
+    }
+
+    #[test]
+    fn multi_choice_toggles() {
+        let mut a = Map::new();
+        apply(&mut a, &t("m"), &Op::ToggleOption("x".into()));
+        apply(&mut a, &t("m"), &Op::ToggleOption("y".into()));
+        apply(&mut a, &t("m"), &Op::ToggleOption("x".into()));
+        assert_eq!(a["m"], json!(["y"]));
+        apply(&mut a, &t("m"), &Op::ToggleOption("y".into()));
+        assert!(!a.contains_key("m"));
+        // Odd stored shapes never panic.
+        a.insert("m".into(), json!(42));
+        apply(&mut a, &t("m"), &Op::ToggleOption("x".into()));
+        assert_eq!(a["m"], json!(["x"]));
+        a.insert("g".into(), json!("not a list"));
+        apply(&mut a, &t("g"), &Op::AddRow);
+        assert_eq!(a["g"], json!([{}]));
+        apply(&mut a, &row("g", 0, "f"), &Op::AddRow);
+    }
+
+    #[test]
+    fn issues_map_to_their_page() {
+        let issue = |s: Option<&str>| FieldIssue {
+            path: "actions[0].due".into(),
+            question_id: "actions".into(),
+            section_id: s.map(str::to_string),
+            kind: IssueKind::Missing,
+            message: "m".into(),
+        };
+        let ids = ["parties", "actions"];
+        assert_eq!(section_of_issue(&ids, &issue(Some("actions"))), Some(1));
+        assert_eq!(section_of_issue(&ids, &issue(Some("hidden"))), None);
+        assert_eq!(section_of_issue(&ids, &issue(None)), None);
+        assert_eq!(row("actions", 0, "due").path(), "actions[0].due");
     }
 }

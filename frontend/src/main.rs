@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod cases;
 mod lock;
+mod queue;
 mod search;
 mod syncbar;
 
@@ -30,6 +31,7 @@ fn now_ms() -> f64 {
 enum Tab {
     Search,
     Incidents,
+    Queue,
     Audit,
 }
 
@@ -130,6 +132,7 @@ fn app() -> Html {
             };
             let can_audit = s.role.allows(Permission::ReadAuditLog);
             let can_search = s.role.allows(Permission::RecordsWork);
+            let can_supervise = s.role.allows(Permission::Supervise);
             let current = if !can_search && can_audit { Tab::Audit } else { *tab };
             let set_tab = |t: Tab| {
                 let tab = tab.clone();
@@ -146,6 +149,10 @@ fn app() -> Html {
                             <button id="tab-incidents" class={classes!((current == Tab::Incidents).then_some("active"))}
                                 onclick={set_tab(Tab::Incidents)}>{"Incidents"}</button>
                         }
+                        if can_supervise {
+                            <button id="tab-queue" class={classes!((current == Tab::Queue).then_some("active"))}
+                                onclick={set_tab(Tab::Queue)}>{"Supervisor queue"}</button>
+                        }
                         if can_audit {
                             <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
                                 onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
@@ -153,7 +160,8 @@ fn app() -> Html {
                     </nav>
                     { match current {
                         Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} /> },
-                        Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} /> },
+                        Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} can_review={can_supervise} /> },
+                        Tab::Queue if can_supervise => html! { <queue::QueueScreen on_locked={on_locked.clone()} /> },
                         Tab::Audit if can_audit => html! { <audit::AuditView /> },
                         _ => html! { <p class="hint">{"Your role has no screens in this version."}</p> },
                     } }

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
 use bluelamp_protocol::casework::{
-    FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, SaveDraftRequest,
-    SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+    FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
+    IncidentSummary, QueueIncidentRef, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
+    StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
@@ -212,12 +213,52 @@ fn create_demo_store(db: &std::path::Path, officer: &OfficerChoice) -> Result<()
         store
             .seed_demo_incidents(DEMO_INCIDENTS, bluelamp_demo::DEMO_SEED, bluelamp_store::casework::now_unix())
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        if officer.role.allows(Permission::Supervise) {
+            seed_demo_team_forms(&mut store).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        }
         Ok(())
     };
     build().map_err(|e| {
         tracing::error!(error = %e, "cannot create the demo store");
         from_store(e)
     })
+}
+
+/// The officer whose submissions a demo supervisor's store holds.
+pub const DEMO_TEAM_OFFICER: &str = "demo-officer";
+
+/// Demo supervisors review their team's work, but each demo officer has a separate local store
+/// and forms do not sync between stores yet. So a supervisor's demo store is seeded with two
+/// forms submitted by [`DEMO_TEAM_OFFICER`] on its own synthetic incidents (a DA risk
+/// assessment graded high, and a Concern-for-a-Child care plan), through the same store calls
+/// an officer's submission makes: the store's access log shows them as that officer's.
+fn seed_demo_team_forms(store: &mut Store) -> Result<(), CaseworkError> {
+    use bluelamp_store::casework::{catalog, sample_answers};
+    let own = store.actor()?;
+    let team = bluelamp_store::Actor { officer_id: DEMO_TEAM_OFFICER.into(), device_id: own.device_id };
+    let incidents = store.list_incidents()?;
+    let plan = [
+        ("domestic_abuse", "dash-style-da-risk", Some(bluelamp_protocol::casework::Grade::High)),
+        ("concern_for_child", "concern-for-child-care-plan", None),
+    ];
+    for (kind, pack_id, grade) in plan {
+        let Some(inc) = incidents.iter().find(|i| i.incident_type == kind) else { continue };
+        let Some(pack) = catalog()?.pack(pack_id) else { continue };
+        let role_id =
+            |roles: &[&str]| inc.links.iter().find(|l| roles.contains(&l.role.as_str())).map(|l| l.nominal_id.clone());
+        let people: Vec<String> = [role_id(&["victim", "child"]), role_id(&["suspect", "parent_or_guardian"])]
+            .into_iter()
+            .flatten()
+            .collect();
+        let answers = sample_answers(pack, &people, grade.is_some());
+        let id = store.start_form(&team, &inc.id, pack_id)?;
+        store.save_draft(&team, &id, &answers, None)?;
+        let rationale = grade.map(|_| "Demo: escalating abuse, threats to kill, recent separation.");
+        if let SubmitOutcome::Rejected { issues } = store.submit_form(&team, &id, grade, rationale)? {
+            tracing::warn!(pack_id, issues = issues.len(), "demo team form not submitted");
+        }
+    }
+    Ok(())
 }
 
 fn from_casework(e: CaseworkError) -> ApiError {
@@ -337,5 +378,75 @@ impl AppState {
             tracing::info!("demo: central service running again");
         }
         Ok(())
+    }
+}
+
+/// Supervision: the queue and form review. Supervisors and superusers only
+/// ([`Permission::Supervise`]); officers and admins are refused by [`AppState::with_session`].
+impl AppState {
+    /// The supervisor queue of the open store, built now, with the references of the incidents
+    /// it names.
+    pub fn supervisor_queue(&self) -> Result<QueueView, ApiError> {
+        self.with_session(Permission::Supervise, |s| {
+            let now = bluelamp_store::casework::now_unix();
+            let queue = s.store.supervisor_queue(now).map_err(from_casework)?;
+            let named: std::collections::HashSet<&str> = queue
+                .items
+                .iter()
+                .map(|i| i.incident_id.as_str())
+                .chain(queue.daily_review.iter().map(|d| d.incident_id.as_str()))
+                .collect();
+            let incidents = s
+                .store
+                .list_incidents()
+                .map_err(from_casework)?
+                .into_iter()
+                .filter(|i| named.contains(i.id.as_str()))
+                .map(|i| QueueIncidentRef {
+                    id: i.id,
+                    reference: i.reference,
+                    incident_type: i.incident_type,
+                    place: i.place,
+                    assigned_to: i.assigned_to,
+                })
+                .collect();
+            Ok(QueueView { now, queue, incidents })
+        })
+    }
+
+    /// A form as the reviewing supervisor sees it: answers, the engine's suggestion, the
+    /// officer's grade and rationale (in the form info), and whether it can be decided now.
+    pub fn get_form_review(&self, req: &FormRequest) -> Result<FormReviewView, ApiError> {
+        self.with_session(Permission::Supervise, |s| {
+            let form = s.store.get_form(&req.form_id).map_err(from_casework)?;
+            let incident = s.store.get_incident(&form.info.incident_id).map_err(from_casework)?.summary;
+            let suggestion = s.store.form_suggestion(&req.form_id).map_err(from_casework)?;
+            let why_not = if form.info.status != FormStatus::Submitted {
+                Some("Only a submitted form waiting for review can be approved or returned.".to_string())
+            } else if form.info.created_by == s.actor.officer_id {
+                Some("You submitted this form: another supervisor must review it.".to_string())
+            } else {
+                None
+            };
+            Ok(FormReviewView { form, incident, suggestion, can_review: why_not.is_none(), why_not })
+        })
+    }
+
+    /// Approve, or return with comments (mandatory; checked by the engine as well).
+    pub fn review_form(&self, req: &ReviewFormRequest) -> Result<FormInfo, ApiError> {
+        if req.comments.as_deref().is_some_and(|c| c.chars().count() > bluelamp_store::casework::MAX_TEXT_CHARS) {
+            return Err(ApiError::invalid("The comments are too long."));
+        }
+        self.with_session(Permission::Supervise, |s| {
+            s.store.review_form(&s.actor, &req.form_id, req.decision, req.comments.as_deref()).map_err(from_casework)
+        })
+    }
+
+    /// Starts (or resumes) an amendment of a submitted, returned or approved form.
+    pub fn amend_form(&self, req: &FormRequest) -> Result<FormDetail, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            let id = s.store.amend_form(&s.actor, &req.form_id).map_err(from_casework)?;
+            s.store.get_form(&id).map_err(from_casework)
+        })
     }
 }

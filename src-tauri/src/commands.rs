@@ -5,8 +5,9 @@
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
 use bluelamp_protocol::casework::{
-    FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, ListIncidentsRequest,
-    SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+    FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, IncidentDetail, IncidentRequest,
+    IncidentSummary, ListIncidentsRequest, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
+    StartFormRequest, SubmitFormRequest, SubmitOutcome, SupervisorQueueRequest,
 };
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
@@ -116,4 +117,25 @@ pub async fn sync_issues(state: State<'_, AppState>, req: SyncIssuesRequest) -> 
 #[tauri::command]
 pub async fn simulate_offline(state: State<'_, AppState>, req: SimulateOfflineRequest) -> Result<(), ApiError> {
     state.simulate_offline(&req).await
+}
+
+#[tauri::command]
+pub async fn amend_form(state: State<'_, AppState>, req: FormRequest) -> Result<FormDetail, ApiError> {
+    state.amend_form(&req)
+}
+
+#[tauri::command]
+pub async fn supervisor_queue(state: State<'_, AppState>, req: SupervisorQueueRequest) -> Result<QueueView, ApiError> {
+    let SupervisorQueueRequest {} = req;
+    state.supervisor_queue()
+}
+
+#[tauri::command]
+pub async fn get_form_review(state: State<'_, AppState>, req: FormRequest) -> Result<FormReviewView, ApiError> {
+    state.get_form_review(&req)
+}
+
+#[tauri::command]
+pub async fn review_form(state: State<'_, AppState>, req: ReviewFormRequest) -> Result<FormInfo, ApiError> {
+    state.review_form(&req)
 }

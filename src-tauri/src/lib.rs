@@ -64,6 +64,10 @@ fn run() -> anyhow::Result<()> {
             commands::sync_now,
             commands::sync_issues,
             commands::simulate_offline,
+            commands::amend_form,
+            commands::supervisor_queue,
+            commands::get_form_review,
+            commands::review_form,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

@@ -118,3 +118,73 @@ fn only_a_superuser_may_simulate_offline_and_sync_status_follows_the_session() {
     // This configuration uses an external central URL, so there is nothing to switch off.
     assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Rejected);
 }
+
+#[test]
+fn officers_and_admins_cannot_see_the_queue_or_review() {
+    use bluelamp_protocol::casework::{FormRequest, ReviewDecision, ReviewFormRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    let form = FormRequest { form_id: "any".into() };
+    let review = ReviewFormRequest { form_id: "any".into(), decision: ReviewDecision::Approve, comments: None };
+    for who in ["demo-officer", "demo-admin"] {
+        unlock(&state, who, DEMO_PASSPHRASE).unwrap();
+        assert_eq!(state.supervisor_queue().unwrap_err().code, ErrorCode::Forbidden, "{who}: queue");
+        assert_eq!(state.get_form_review(&form).unwrap_err().code, ErrorCode::Forbidden, "{who}: open review");
+        assert_eq!(state.review_form(&review).unwrap_err().code, ErrorCode::Forbidden, "{who}: review");
+        state.lock();
+    }
+    // Locked: refused before any role check.
+    assert_eq!(state.supervisor_queue().unwrap_err().code, ErrorCode::Locked);
+}
+
+#[test]
+fn a_supervisor_sees_the_queue_and_returns_a_form_with_comments() {
+    use bluelamp_protocol::casework::{FormRequest, FormStatus, MissingKind, ReviewDecision, ReviewFormRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    assert_eq!(unlock(&state, "demo-supervisor", DEMO_PASSPHRASE).unwrap(), Role::Supervisor);
+    let view = state.supervisor_queue().unwrap();
+    assert!(!view.queue.items.is_empty());
+    for item in &view.queue.items {
+        assert!(view.incidents.iter().any(|i| i.id == item.incident_id), "every item has its reference");
+    }
+    let unreviewed: Vec<String> = view
+        .queue
+        .items
+        .iter()
+        .flat_map(|i| &i.problems)
+        .filter(|p| p.item == MissingKind::SupervisorApproval)
+        .filter_map(|p| p.form_id.clone())
+        .collect();
+    assert_eq!(unreviewed.len(), 2, "the demo team's two submissions wait for review");
+
+    let r = state.get_form_review(&FormRequest { form_id: unreviewed[0].clone() }).unwrap();
+    assert!(r.can_review, "{:?}", r.why_not);
+    assert_eq!(r.form.info.created_by, "demo-officer");
+    let risk = if r.suggestion.is_some() { &unreviewed[0] } else { &unreviewed[1] };
+    let r = state.get_form_review(&FormRequest { form_id: risk.clone() }).unwrap();
+    assert!(r.suggestion.is_some_and(|s| !s.reasons.is_empty()), "the risk assessment has a suggestion");
+    assert!(r.form.info.officer_grade.is_some() && r.form.info.rationale.is_some());
+
+    // Returning needs comments; nothing changes without them.
+    let mut req = ReviewFormRequest { form_id: risk.clone(), decision: ReviewDecision::Return, comments: None };
+    assert_eq!(state.review_form(&req).unwrap_err().code, ErrorCode::Rejected);
+    req.comments = Some("   ".into());
+    assert_eq!(state.review_form(&req).unwrap_err().code, ErrorCode::Rejected);
+    req.comments = Some("x".repeat(5000));
+    assert_eq!(state.review_form(&req).unwrap_err().code, ErrorCode::InvalidInput);
+    req.comments = Some("Record why the grade is High.".into());
+    let info = state.review_form(&req).unwrap();
+    assert_eq!(info.status, FormStatus::Returned);
+    assert_eq!(info.reviews[0].comments.as_deref(), Some("Record why the grade is High."));
+    // A decided form cannot be decided again; it is no longer waiting for review, and the
+    // returned assessment counts as missing again until the officer resubmits.
+    assert_eq!(state.review_form(&req).unwrap_err().code, ErrorCode::Rejected);
+    let after = state.supervisor_queue().unwrap();
+    let problems: Vec<_> = after.queue.items.iter().flat_map(|i| &i.problems).collect();
+    assert!(!problems.iter().any(|p| p.item == MissingKind::SupervisorApproval && p.form_id.as_ref() == Some(risk)));
+    assert!(problems.iter().any(|p| p.item == MissingKind::RiskAssessment));
+    let r = state.get_form_review(&FormRequest { form_id: risk.clone() }).unwrap();
+    assert!(!r.can_review && r.why_not.is_some());
+    assert_eq!(state.get_form_review(&FormRequest { form_id: "nope".into() }).unwrap_err().code, ErrorCode::NotFound);
+}

@@ -76,6 +76,10 @@ pub fn bench() -> anyhow::Result<()> {
     }
     crate::bench_shift::run(&mut entries)?;
     unlock_cost(&mut entries)?;
+    // The sync benchmarks pull 1 000 000 nominals; BLUELAMP_BENCH_SKIP_SYNC=1 leaves them out.
+    if std::env::var_os("BLUELAMP_BENCH_SKIP_SYNC").is_none() {
+        crate::bench_sync::run_bench(&mut entries)?;
+    }
     write_report(&entries)
 }
 
@@ -149,13 +153,17 @@ fn launch_once(app: &Path, display: &str, data: &Path) -> anyhow::Result<f64> {
 }
 
 fn write_report(entries: &[Entry]) -> anyhow::Result<()> {
+    write_named_report(entries, "report.json")
+}
+
+pub fn write_named_report(entries: &[Entry], name: &str) -> anyhow::Result<()> {
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let report = json!({
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "benchmarks": entries.iter().map(Entry::to_json).collect::<Vec<_>>(),
     });
-    let path = dir.join("report.json");
+    let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
     step(&format!("bench: wrote {}", path.display()));
     for e in entries {

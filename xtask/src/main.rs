@@ -9,6 +9,7 @@
 mod bench;
 mod bench_search;
 mod bench_shift;
+mod bench_sync;
 mod crash;
 mod install;
 mod util;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use util::{cargo, repo_root, step};
 
-const USAGE: &str = "usage: cargo xtask <run|test|bench|bench-search|install|frontend>";
+const USAGE: &str = "usage: cargo xtask <run|test|bench|bench-search|bench-sync|crash|install|frontend>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench::bench(),
         Some("bench-search") => bench_search::bench_only(),
+        Some("bench-sync") => bench_sync::bench_only(),
         Some("crash") => crash::crash(),
         Some("install") => install::all(),
         Some("frontend") => install::all().and_then(|_| frontend()),

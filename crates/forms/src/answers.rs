@@ -478,19 +478,9 @@ fn check_group(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
             c.push(&ipath, IssueKind::WrongType, format!("{}: each {item_label} must be an object", label(q)));
             continue;
         };
-        // Visibility of fields within this item (siblings only, in order).
-        let mut visible: HashMap<&str, &Question> = HashMap::new();
-        let mut shown = Vec::with_capacity(q.fields.len());
-        for f in &q.fields {
-            let fv = {
-                let lookup = |id: &str| visible.get(id).map(|fq| (*fq, Answer::resolve(obj.get(id), fq)));
-                condition_holds(f.show_if.as_ref(), &lookup)
-            };
-            if fv {
-                visible.entry(f.id.as_str()).or_insert(f);
-            }
-            shown.push(fv);
-        }
+        let shown = group_item_visibility(q, obj);
+        let visible: HashMap<&str, &Question> =
+            q.fields.iter().zip(&shown).filter(|(_, v)| **v).map(|(f, _)| (f.id.as_str(), f)).collect();
         let lookup = |id: &str| visible.get(id).map(|fq| (*fq, Answer::resolve(obj.get(id), fq)));
         for (f, fv) in q.fields.iter().zip(&shown) {
             if !fv {
@@ -509,6 +499,25 @@ fn check_group(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
             }
         }
     }
+}
+
+/// Visibility of the fields of one repeating-group item, in field order (conditions see the
+/// item's earlier, visible fields only). The wizard shows a row's fields with it; validation
+/// checks the same ones.
+pub fn group_item_visibility(group: &Question, item: &serde_json::Map<String, Value>) -> Vec<bool> {
+    let mut visible: HashMap<&str, &Question> = HashMap::new();
+    let mut shown = Vec::with_capacity(group.fields.len());
+    for f in &group.fields {
+        let fv = {
+            let lookup = |id: &str| visible.get(id).map(|fq| (*fq, Answer::resolve(item.get(id), fq)));
+            condition_holds(f.show_if.as_ref(), &lookup)
+        };
+        if fv {
+            visible.entry(f.id.as_str()).or_insert(f);
+        }
+        shown.push(fv);
+    }
+    shown
 }
 
 /// Completion of a form.

@@ -214,3 +214,14 @@ fn shipped_care_plan_conditional_rules() {
     let got = paths(json!({"review_date": "declined"}));
     assert!(got.contains(&"review_date".to_string()));
 }
+
+#[test]
+fn group_item_visibility_follows_sibling_conditions() {
+    let p = pack();
+    let kids = p.sections[1].questions[0].clone();
+    let item = |v: Value| v.as_object().cloned().unwrap();
+    assert_eq!(group_item_visibility(&kids, &item(json!({}))), [true, true, false]);
+    assert_eq!(group_item_visibility(&kids, &item(json!({"sent": "yes"}))), [true, true, true]);
+    assert_eq!(group_item_visibility(&kids, &item(json!({"sent": "no", "time": "x"}))), [true, true, false]);
+    assert_eq!(group_item_visibility(&kids, &item(json!({"sent": {"declined": true}}))), [true, true, false]);
+}

@@ -303,3 +303,43 @@ pub struct FinaliseOutcome {
 /// `list_incidents`: the officer's incidents (no filter yet; a struct so it can grow).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListIncidentsRequest {}
+
+// ---- supervisor queue and review (supervisors and superusers only) ----
+
+/// `supervisor_queue`: the queue at the backend's clock (a struct so it can grow filters).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisorQueueRequest {}
+
+/// What the queue screen shows next to the engine's ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueIncidentRef {
+    pub id: String,
+    pub reference: String,
+    pub incident_type: String,
+    pub place: Option<String>,
+    pub assigned_to: Option<String>,
+}
+
+/// The supervisor queue and the references of the incidents it names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    /// The time the queue was built at (unix seconds): deadlines are relative to it.
+    pub now: i64,
+    pub queue: SupervisorQueue,
+    /// One entry per incident named by `queue` (items and daily review).
+    pub incidents: Vec<QueueIncidentRef>,
+}
+
+/// `get_form_review`: a submitted form as the reviewing supervisor sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FormReviewView {
+    pub form: FormDetail,
+    pub incident: IncidentSummary,
+    /// The engine's suggestion, recomputed from the submitted answers and the local history
+    /// (risk packs only).
+    pub suggestion: Option<RiskSuggestion>,
+    /// Whether the supervisor may decide now (submitted, and not their own form).
+    pub can_review: bool,
+    /// Why not, when `can_review` is false.
+    pub why_not: Option<String>,
+}

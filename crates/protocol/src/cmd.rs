@@ -19,6 +19,10 @@ pub const FINALISE_INCIDENT: &str = "finalise_incident";
 pub const SYNC_NOW: &str = "sync_now";
 pub const SYNC_ISSUES: &str = "sync_issues";
 pub const SIMULATE_OFFLINE: &str = "simulate_offline";
+pub const AMEND_FORM: &str = "amend_form";
+pub const SUPERVISOR_QUEUE: &str = "supervisor_queue";
+pub const GET_FORM_REVIEW: &str = "get_form_review";
+pub const REVIEW_FORM: &str = "review_form";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -40,4 +44,8 @@ pub const ALL: &[&str] = &[
     SYNC_NOW,
     SYNC_ISSUES,
     SIMULATE_OFFLINE,
+    AMEND_FORM,
+    SUPERVISOR_QUEUE,
+    GET_FORM_REVIEW,
+    REVIEW_FORM,
 ];

@@ -52,8 +52,8 @@ use bluelamp_forms::{
 };
 use bluelamp_protocol::casework::{
     FormDetail, FormInfo, FormStatus, GateStatus, Grade, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
-    ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, Review, ReviewDecision, SubmitOutcome, Submitted,
-    SupervisorQueue, TaskInfo,
+    ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, Review, ReviewDecision, RiskSuggestion,
+    SubmitOutcome, Submitted, SupervisorQueue, TaskInfo,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -1102,6 +1102,23 @@ impl Store {
             Ok(())
         })?;
         Ok(form_row(&self.conn, form_id)?.info)
+    }
+
+    /// The engine's suggested grade for a form's current answers, with the local history of the
+    /// incident's parties (what the officer saw on submission, recomputed for the reviewing
+    /// supervisor). `None` for packs that are not graded or no longer installed.
+    pub fn form_suggestion(&self, form_id: &str) -> CwResult<Option<RiskSuggestion>> {
+        let cat = catalog()?;
+        let row = form_row(&self.conn, form_id)?;
+        let Some(pack) = cat.pack(&row.info.pack_id) else {
+            return Ok(None);
+        };
+        if pack.kind != PackKind::RiskAssessment && pack.grading.is_none() {
+            return Ok(None);
+        }
+        let inc = incident_row(&self.conn, &row.info.incident_id)?;
+        let h = history(&self.conn, &inc, &row.answers)?;
+        Ok(Some(suggest_grade(pack, &row.answers, &h, inc.occurred, &cat.config.grading)))
     }
 
     // ---- referral decisions ----

@@ -525,3 +525,16 @@ fn demo_incidents_are_seeded_once_with_names() {
     assert_eq!(d.summary, list[0]);
     assert!(matches!(store.get_incident("nope"), Err(CaseworkError::NotFound(_))));
 }
+
+#[test]
+fn form_suggestion_is_recomputed_for_the_reviewer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let s = submit_risk(&mut store, &actor, &inc, Grade::High);
+    let sug = store.form_suggestion(&s.form_id).unwrap().expect("a risk pack is graded");
+    assert_eq!(Some(&sug), s.suggestion.as_ref(), "the reviewer sees what the officer saw");
+    let plan = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
+    assert_eq!(store.form_suggestion(&plan).unwrap(), None, "plans are not graded");
+    assert!(matches!(store.form_suggestion("no-such-form"), Err(CaseworkError::NotFound(_))));
+}

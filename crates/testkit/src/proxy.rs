@@ -43,6 +43,8 @@ struct Shared {
     stop: AtomicBool,
     connections: AtomicU64,
     faults: AtomicU64,
+    bytes_up: AtomicU64,
+    bytes_down: AtomicU64,
 }
 
 /// A running proxy on 127.0.0.1; stops when dropped.
@@ -85,6 +87,8 @@ impl FaultProxy {
             stop: AtomicBool::new(false),
             connections: AtomicU64::new(0),
             faults: AtomicU64::new(0),
+            bytes_up: AtomicU64::new(0),
+            bytes_down: AtomicU64::new(0),
         });
         let sh = shared.clone();
         thread::spawn(move || {
@@ -98,8 +102,9 @@ impl FaultProxy {
                 if fault != Fault::Pass {
                     sh.faults.fetch_add(1, Ordering::SeqCst);
                 }
+                let sh = sh.clone();
                 thread::spawn(move || {
-                    let _ = handle(client, upstream, fault);
+                    let _ = handle(client, upstream, fault, &sh);
                 });
             }
         });
@@ -113,6 +118,12 @@ impl FaultProxy {
     /// Replaces the plan (e.g. `Plan::Script(VecDeque::new())` for a clean network).
     pub fn set_plan(&self, plan: Plan) {
         *self.shared.plan.lock().unwrap_or_else(|p| p.into_inner()) = plan;
+    }
+
+    /// Bytes passed client → server and server → client so far (what was on the wire,
+    /// compressed if the answer was).
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.shared.bytes_up.load(Ordering::SeqCst), self.shared.bytes_down.load(Ordering::SeqCst))
     }
 
     /// Connections seen and faults injected so far.
@@ -129,7 +140,7 @@ impl Drop for FaultProxy {
     }
 }
 
-fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> io::Result<()> {
+fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, sh: &Arc<Shared>) -> io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
     if fault == Fault::Unavailable {
         // Read what arrived so the client is not reset before it reads the answer.
@@ -156,6 +167,7 @@ fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> io::Resu
     // Client -> server in a thread.
     let mut c2 = client.try_clone()?;
     let mut s2 = server.try_clone()?;
+    let sh_up = sh.clone();
     let up = thread::spawn(move || {
         let mut buf = [0u8; 65536];
         loop {
@@ -168,6 +180,7 @@ fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> io::Resu
                     if s2.write_all(&buf[..n]).is_err() {
                         break;
                     }
+                    sh_up.bytes_up.fetch_add(n as u64, Ordering::Relaxed);
                 }
             }
         }
@@ -193,6 +206,7 @@ fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) -> io::Resu
                     break;
                 }
                 sent += n;
+                sh.bytes_down.fetch_add(n as u64, Ordering::Relaxed);
             }
         }
     }
