@@ -16,6 +16,9 @@ pub const SAVE_DRAFT: &str = "save_draft";
 pub const SUBMIT_FORM: &str = "submit_form";
 pub const SET_CLOSING_CODE: &str = "set_closing_code";
 pub const FINALISE_INCIDENT: &str = "finalise_incident";
+pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
+pub const RECORD_REFERRAL: &str = "record_referral";
+pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -34,4 +37,7 @@ pub const ALL: &[&str] = &[
     SUBMIT_FORM,
     SET_CLOSING_CODE,
     FINALISE_INCIDENT,
+    VICTIMS_ASSESSMENT,
+    RECORD_REFERRAL,
+    VICTIMS_AWAITING,
 ];

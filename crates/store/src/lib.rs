@@ -17,6 +17,7 @@ mod nominals;
 pub mod schema;
 pub mod search;
 pub mod unlock;
+pub mod victims;
 
 use std::path::{Path, PathBuf};
 

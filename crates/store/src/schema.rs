@@ -210,6 +210,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX tasks_incident ON tasks (incident_id);
     CREATE INDEX referrals_incident ON referrals (incident_id, victim_id);
     "#,
+    // 6: Victims' Code (issue 6, see `victims.rs`): phone numbers held for people, so that a
+    // "safe" contact number that is a suspect's number is caught before a referral.
+    r#"
+    CREATE TABLE nominal_phones (
+        nominal_id TEXT NOT NULL,
+        number TEXT NOT NULL,
+        PRIMARY KEY (nominal_id, number)
+    );
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;
