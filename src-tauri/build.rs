@@ -17,6 +17,9 @@ const COMMANDS: &[&str] = &[
     "submit_form",
     "set_closing_code",
     "finalise_incident",
+    "victims_assessment",
+    "record_referral",
+    "victims_awaiting",
 ];
 
 fn main() {

@@ -98,3 +98,18 @@ pub async fn set_closing_code(req: &SetClosingCodeRequest) -> Result<IncidentDet
 pub async fn finalise_incident(incident_id: &str) -> Result<FinaliseOutcome, ApiError> {
     invoke(cmd::FINALISE_INCIDENT, &IncidentRequest { incident_id: incident_id.into() }).await
 }
+
+use bluelamp_protocol::casework::RecordReferralRequest;
+use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
+
+pub async fn victims_assessment(incident_id: &str) -> Result<VictimsPanel, ApiError> {
+    invoke(cmd::VICTIMS_ASSESSMENT, &IncidentRequest { incident_id: incident_id.into() }).await
+}
+
+pub async fn record_referral(req: &RecordReferralRequest) -> Result<RecordReferralOutcome, ApiError> {
+    invoke(cmd::RECORD_REFERRAL, req).await
+}
+
+pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
+    invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
+}

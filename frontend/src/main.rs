@@ -9,6 +9,7 @@ mod audit;
 mod cases;
 mod lock;
 mod search;
+mod victims;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -29,6 +30,7 @@ fn now_ms() -> f64 {
 enum Tab {
     Search,
     Incidents,
+    Victims,
     Audit,
 }
 
@@ -145,6 +147,10 @@ fn app() -> Html {
                             <button id="tab-incidents" class={classes!((current == Tab::Incidents).then_some("active"))}
                                 onclick={set_tab(Tab::Incidents)}>{"Incidents"}</button>
                         }
+                        if can_search {
+                            <button id="tab-victims" class={classes!((current == Tab::Victims).then_some("active"))}
+                                onclick={set_tab(Tab::Victims)}>{"Victims awaiting decision"}</button>
+                        }
                         if can_audit {
                             <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
                                 onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
@@ -153,6 +159,7 @@ fn app() -> Html {
                     { match current {
                         Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} /> },
                         Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} /> },
+                        Tab::Victims if can_search => html! { <victims::AwaitingView on_locked={on_locked.clone()} /> },
                         Tab::Audit if can_audit => html! { <audit::AuditView /> },
                         _ => html! { <p class="hint">{"Your role has no screens in this version."}</p> },
                     } }

@@ -8,11 +8,13 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, SaveDraftRequest,
     SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
+use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
@@ -266,6 +268,47 @@ impl AppState {
             Ok(()) => Ok(FinaliseOutcome { finalised: true, missing: Vec::new() }),
             Err(CaseworkError::Refused { missing }) => Ok(FinaliseOutcome { finalised: false, missing }),
             Err(e) => Err(from_casework(e)),
+        })
+    }
+}
+
+/// Victims' Code (issue 6): the Victims panel, recording a referral decision and the awaiting
+/// list. The rules run in `bluelamp-victims` (through the store's adapter); a decision the rules
+/// refuse is an answer with field-level messages, not an error.
+impl AppState {
+    pub fn victims_assessment(&self, req: &IncidentRequest) -> Result<VictimsPanel, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.victims_assessment(&req.incident_id, bluelamp_store::casework::now_unix()).map_err(from_casework)
+        })
+    }
+
+    pub fn record_referral(&self, req: &RecordReferralRequest) -> Result<RecordReferralOutcome, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            match s.store.record_referral_decision(&s.actor, &req.incident_id, &req.victim_id, &req.decision) {
+                Ok(decision) => {
+                    let warnings: Vec<FieldMessage> = decision
+                        .details
+                        .get("warnings")
+                        .cloned()
+                        .and_then(|w| serde_json::from_value(w).ok())
+                        .unwrap_or_default();
+                    Ok(RecordReferralOutcome::Recorded { decision, warnings })
+                }
+                Err(CaseworkError::Rejected { errors, warnings, .. }) => {
+                    Ok(RecordReferralOutcome::Rejected { errors, warnings })
+                }
+                Err(e @ CaseworkError::DuplicateReferral { .. }) => Ok(RecordReferralOutcome::Rejected {
+                    errors: vec![FieldMessage { field: "destination".into(), message: e.to_string() }],
+                    warnings: Vec::new(),
+                }),
+                Err(e) => Err(from_casework(e)),
+            }
+        })
+    }
+
+    pub fn victims_awaiting(&self) -> Result<Vec<AwaitingRow>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.victims_awaiting(bluelamp_store::casework::now_unix()).map_err(from_casework)
         })
     }
 }

@@ -4,12 +4,14 @@
 //! them against `protocol::cmd::ALL`).
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormRequest, IncidentDetail, IncidentRequest, IncidentSummary, ListIncidentsRequest,
     SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::StatusRequest;
+use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
 
@@ -99,4 +101,23 @@ pub async fn set_closing_code(
 #[tauri::command]
 pub async fn finalise_incident(state: State<'_, AppState>, req: IncidentRequest) -> Result<FinaliseOutcome, ApiError> {
     state.finalise_incident(&req)
+}
+
+#[tauri::command]
+pub async fn victims_assessment(state: State<'_, AppState>, req: IncidentRequest) -> Result<VictimsPanel, ApiError> {
+    state.victims_assessment(&req)
+}
+
+#[tauri::command]
+pub async fn record_referral(
+    state: State<'_, AppState>,
+    req: RecordReferralRequest,
+) -> Result<RecordReferralOutcome, ApiError> {
+    state.record_referral(&req)
+}
+
+#[tauri::command]
+pub async fn victims_awaiting(state: State<'_, AppState>, req: AwaitingRequest) -> Result<Vec<AwaitingRow>, ApiError> {
+    let AwaitingRequest {} = req;
+    state.victims_awaiting()
 }

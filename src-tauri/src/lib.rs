@@ -60,6 +60,9 @@ fn run() -> anyhow::Result<()> {
             commands::submit_form,
             commands::set_closing_code,
             commands::finalise_incident,
+            commands::victims_assessment,
+            commands::record_referral,
+            commands::victims_awaiting,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())
