@@ -131,7 +131,8 @@ fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHa
     };
     let decisions: Vec<_> = panel.decisions.iter().filter(|d| d.victim_id == v.person_id).collect();
     html! {
-        <article class="victim" data-person={v.person_id.clone()} data-state={code(&v.referral_state)}>
+        <article class="victim" data-person={v.person_id.clone()} data-state={code(&v.referral_state)}
+            data-basis={code(&v.basis)} data-under18={v.under_18.map(|u| u.to_string()).unwrap_or_default()}>
             <h4>
                 { format!("{name} — {}", words(&code(&v.basis))) }
                 { if v.enhanced { html! { <span class="badge enhanced">{"Enhanced rights"}</span> } } else { html! {} } }

@@ -6,6 +6,8 @@ use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
+mod victims;
+
 /// Tests take turns so they do not fight over the 2 cores.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const DEMO_PASSPHRASE: &str = "bluelamp-demo";
