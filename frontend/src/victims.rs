@@ -7,12 +7,12 @@
 //! they say and sends what the officer records. A refused decision keeps everything typed and
 //! shows the message next to its field.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bluelamp_protocol::casework::{RecordReferralRequest, ReferralDecisionInput, ReferralOutcome};
 use bluelamp_protocol::victims::{
-    AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery, VictimAssessment,
-    VictimsPanel,
+    Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
+    VictimAssessment, VictimsPanel,
 };
 use bluelamp_protocol::{ApiError, ErrorCode};
 use wasm_bindgen_futures::spawn_local;
@@ -226,6 +226,27 @@ fn decision_form(p: &DecisionProps) -> Html {
     let need = use_state(String::new);
     let area = use_state(|| p.panel.area.clone().unwrap_or_default());
     let offered = use_state(BTreeSet::<String>::new);
+    // Needs answers so far (from the victim's earlier decisions), as form values.
+    let needs_answers = {
+        let (decisions, pid) = (p.panel.decisions.clone(), v.person_id.clone());
+        use_state(move || {
+            let mut m = BTreeMap::<String, String>::new();
+            for d in decisions.iter().filter(|d| d.victim_id == pid) {
+                if let Some(serde_json::Value::Object(o)) = d.details.get("needs") {
+                    for (k, a) in o {
+                        let val = match a {
+                            serde_json::Value::Bool(true) => "yes".to_string(),
+                            serde_json::Value::Bool(false) => "no".to_string(),
+                            serde_json::Value::String(s) => s.clone(),
+                            _ => continue,
+                        };
+                        m.insert(k.clone(), val);
+                    }
+                }
+            }
+            m
+        })
+    };
     let errors = use_state(Vec::<FieldMessage>::new);
     let warnings = use_state(Vec::<FieldMessage>::new);
     let failure = use_state(|| None::<ApiError>);
@@ -274,6 +295,7 @@ fn decision_form(p: &DecisionProps) -> Html {
             suspect_access.clone(),
             language.clone(),
         );
+        let (needs_answers, needs_kinds) = (needs_answers.clone(), p.panel.needs_kinds.clone());
         let (offered, errors, warnings, failure, busy, on_done) =
             (offered.clone(), errors.clone(), warnings.clone(), failure.clone(), busy.clone(), p.on_done.clone());
         let (incident_id, victim_id, da_block) = (p.panel.incident_id.clone(), v.person_id.clone(), da_block);
@@ -299,6 +321,19 @@ fn decision_form(p: &DecisionProps) -> Html {
                 preferred_language: opt(&language),
             };
             let any_safe = safe != SafeContact::default();
+            let needs: BTreeMap<String, Answer> = needs_answers
+                .iter()
+                .filter_map(|(k, val)| {
+                    let a = match (needs_kinds.get(k).map(String::as_str), val.as_str()) {
+                        (Some("yes_no"), "yes") => Answer::YesNo(true),
+                        (Some("yes_no"), "no") => Answer::YesNo(false),
+                        (Some("yes_no"), _) => return None,
+                        (_, t) if t.trim().is_empty() => return None,
+                        (_, t) => Answer::Text(t.trim().to_string()),
+                    };
+                    Some((k.clone(), a))
+                })
+                .collect();
             let req = RecordReferralRequest {
                 incident_id: incident_id.clone(),
                 victim_id: victim_id.clone(),
@@ -311,6 +346,7 @@ fn decision_form(p: &DecisionProps) -> Html {
                     follow_up_due: if out == ReferralOutcome::Deferred { opt(&follow_up) } else { None },
                     services_offered: offered.iter().cloned().collect(),
                     safe_contact: (da_block && any_safe).then_some(safe),
+                    needs,
                 },
             };
             let (errors, warnings, failure, busy, on_done) =
@@ -453,6 +489,38 @@ fn decision_form(p: &DecisionProps) -> Html {
                     </div>
                 </fieldset>
             } } else { html! {} } }
+            { if v.needs_questions.is_empty() { html! {} } else { html! {
+                <fieldset id="needs" class="needs">
+                    <legend>{"Needs assessment (offer it; re-offer when needs change)"}</legend>
+                    { for v.needs_questions.iter().map(|q| {
+                        let id = format!("need-{}", q.id);
+                        let current = needs_answers.get(&q.id).cloned().unwrap_or_default();
+                        let set = {
+                            let (h, qid) = (needs_answers.clone(), q.id.clone());
+                            move |value: String| { let mut m = (*h).clone(); m.insert(qid.clone(), value); h.set(m); }
+                        };
+                        let control = if p.panel.needs_kinds.get(&q.id).map(String::as_str) == Some("yes_no") {
+                            let onchange = { let set = set.clone(); Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value())) };
+                            html! {
+                                <select id={id.clone()} {onchange}>
+                                    <option value="" selected={current.is_empty()}>{"— not asked yet —"}</option>
+                                    <option value="yes" selected={current == "yes"}>{"Yes"}</option>
+                                    <option value="no" selected={current == "no"}>{"No"}</option>
+                                </select>
+                            }
+                        } else {
+                            let oninput = Callback::from(move |e: InputEvent| set(e.target_unchecked_into::<HtmlInputElement>().value()));
+                            html! { <input id={id.clone()} value={current.clone()} {oninput} /> }
+                        };
+                        html! {
+                            <div class="field" data-question={q.id.clone()}>
+                                <label for={id}>{ &q.text }</label>
+                                { control }
+                            </div>
+                        }
+                    }) }
+                </fieldset>
+            } } }
             <fieldset id="toolkit" class="toolkit">
                 <legend>{"Victims' toolkit: services offered on the spot"}</legend>
                 <div class="field">

@@ -43,6 +43,7 @@ fn referral(victim: &str, incident: &str, dest: &str, safe: Option<SafeContact>)
             follow_up_due: None,
             services_offered: vec![],
             safe_contact: safe,
+            needs: Default::default(),
         },
     }
 }

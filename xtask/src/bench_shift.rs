@@ -141,6 +141,7 @@ pub fn shift(n: usize, seed: u64) -> anyhow::Result<ShiftFigures> {
                         follow_up_due: None,
                         services_offered: vec![],
                         safe_contact: None,
+                        needs: Default::default(),
                     };
                     store.record_referral_decision(&actor, &inc.id, &l.nominal_id, &d)?;
                 }

@@ -186,6 +186,10 @@ pub struct ReferralDecisionInput {
     /// contact the victim). Stored with the decision.
     #[serde(default)]
     pub safe_contact: Option<bluelamp_victims::SafeContact>,
+    /// Needs-assessment answers (question id from the force rules → yes/no or text), stored with
+    /// the decision; "yes" to some questions means vulnerable or intimidated (enhanced rights).
+    #[serde(default)]
+    pub needs: std::collections::BTreeMap<String, bluelamp_victims::Answer>,
 }
 
 /// A recorded referral decision.

@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 pub use bluelamp_victims::{
-    Assessment, AwaitingDecision, DeadlineStatus, FieldMessage, SafeContact, Service, ServiceQuery, VictimAssessment,
+    Answer, Assessment, AwaitingDecision, DeadlineStatus, FieldMessage, SafeContact, Service, ServiceQuery,
+    VictimAssessment,
 };
 
 use crate::casework::ReferralDecisionInfo;
@@ -47,6 +48,8 @@ pub struct VictimsPanel {
     pub services: Vec<Service>,
     /// Area of the incident for the toolkit filter (force area), if known.
     pub area: Option<String>,
+    /// Answer kind of each needs-assessment question of the rules (`yes_no` or `text`).
+    pub needs_kinds: std::collections::BTreeMap<String, String>,
 }
 
 /// What recording a referral decision gave.

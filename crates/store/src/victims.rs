@@ -274,9 +274,21 @@ fn build_incident(
                 }
             }
         }
+        for r in referrals.iter().filter(|r| &r.victim_id == id && r.status == "active") {
+            if let Some(Value::Object(m)) = r.details.get("needs") {
+                for (k, v) in m {
+                    if let Ok(a) = serde_json::from_value::<vc::Answer>(v.clone()) {
+                        p.needs.insert(k.clone(), a);
+                    }
+                }
+            }
+        }
         if let Some((victim, input)) = extra {
-            if victim == id && input.safe_contact.is_some() {
-                p.safe_contact = input.safe_contact.clone();
+            if victim == id {
+                if input.safe_contact.is_some() {
+                    p.safe_contact = input.safe_contact.clone();
+                }
+                p.needs.extend(input.needs.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
         }
     }
@@ -465,6 +477,15 @@ impl Store {
             decisions,
             services: cfg.services.services.clone(),
             area: None,
+            needs_kinds: cfg
+                .rules
+                .needs_questions
+                .iter()
+                .map(|q| {
+                    let kind = serde_json::to_value(q.answer).ok().and_then(|v| v.as_str().map(str::to_string));
+                    (q.id.clone(), kind.unwrap_or_else(|| "text".into()))
+                })
+                .collect(),
         })
     }
 
@@ -593,6 +614,19 @@ impl Store {
             .filter(|s| !s.is_empty())
             .take(100)
             .collect();
+        let needs: BTreeMap<String, vc::Answer> = decision
+            .needs
+            .iter()
+            .filter(|(k, a)| !k.trim().is_empty() && a.is_answered())
+            .take(50)
+            .map(|(k, a)| (k.trim().to_string(), a.clone()))
+            .collect();
+        if needs
+            .values()
+            .any(|a| matches!(a, vc::Answer::Text(t) if t.chars().count() > crate::casework::MAX_TEXT_CHARS))
+        {
+            return Err(invalid("a needs-assessment answer is too long"));
+        }
         let details = json!({
             "consent_given": decision.consent_given,
             "in_their_words": words,
@@ -600,6 +634,7 @@ impl Store {
             "follow_up_due": follow_up.map(|d| d.to_string()),
             "services_offered": services,
             "safe_contact": decision.safe_contact,
+            "needs": needs,
             "warnings": check.warnings,
         });
         let id = uuid::Uuid::now_v7().to_string();

@@ -129,6 +129,7 @@ fn referred(dest: &str) -> ReferralDecisionInput {
             suspect_can_access_phone: Some(false),
             preferred_language: None,
         }),
+        needs: Default::default(),
     }
 }
 
@@ -369,6 +370,7 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
         follow_up_due: None,
         services_offered: vec![],
         safe_contact: None,
+        needs: Default::default(),
     };
     store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
     let d = store.get_incident(&inc).unwrap();
@@ -445,6 +447,7 @@ fn duplicate_active_referral_is_refused() {
         follow_up_due: None,
         services_offered: vec!["national-helpline".into()],
         safe_contact: None,
+        needs: Default::default(),
     };
     store.record_referral_decision(&actor, &inc, "C1", &declined).unwrap();
     // Field checks and victim checks.

@@ -109,6 +109,7 @@ fn decision(outcome: ReferralOutcome) -> ReferralDecisionInput {
         follow_up_due: None,
         services_offered: vec![],
         safe_contact: None,
+        needs: Default::default(),
     }
 }
 
@@ -356,4 +357,29 @@ fn demo_seed_has_a_da_showcase_with_an_adult_victim_a_child_and_a_suspects_phone
         .query_row("SELECT count(*) FROM nominal_phones WHERE nominal_id = ?1", [&suspect.nominal_id], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 1);
+}
+
+#[test]
+fn needs_answers_are_stored_with_the_decision_and_feed_enhanced_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-T", "theft", 1, &[("V1", "victim")]);
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(!victim(&p, "V1").enhanced, "an adult theft victim has standard rights");
+    assert_eq!(p.needs_kinds.get("disability_or_disorder").map(String::as_str), Some("yes_no"));
+    let mut needs = std::collections::BTreeMap::new();
+    needs.insert("disability_or_disorder".to_string(), bluelamp_victims::Answer::YesNo(true));
+    needs.insert("preferred_language".to_string(), bluelamp_victims::Answer::Text("Polish".into()));
+    let referred = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        consent_given: Some(true),
+        needs,
+        ..decision(ReferralOutcome::Referred)
+    };
+    let info = store.record_referral_decision(&actor, &inc, "V1", &referred).unwrap();
+    assert_eq!(info.details["needs"]["preferred_language"], json!("Polish"));
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v = victim(&p, "V1");
+    assert!(v.enhanced && v.enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::Vulnerable), "{v:?}");
+    assert!(v.needs_questions.iter().any(|q| q.id == "preferred_language" && q.answered));
 }
