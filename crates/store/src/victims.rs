@@ -562,10 +562,8 @@ impl Store {
         victim_id: &str,
         decision: &ReferralDecisionInput,
     ) -> CwResult<ReferralDecisionInfo> {
+        // A finalised incident still takes decisions: a deferred victim is asked again later.
         let inc = incident_row(&self.conn, incident_id)?;
-        if inc.finalised_at.is_some() {
-            return Err(CaseworkError::Finalised);
-        }
         let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
         let victim_id = victim_id.trim();
         if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) {
@@ -698,5 +696,49 @@ impl Store {
             }),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn uk_offset_follows_bst() {
+        assert_eq!(uk_offset(datetime!(2025-03-30 00:59 UTC)), UtcOffset::UTC);
+        assert_eq!(uk_offset(datetime!(2025-03-30 01:00 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2025-10-26 00:59 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2025-10-26 01:00 UTC)), UtcOffset::UTC);
+        // 23:30 UTC on a summer Friday is already Saturday in the UK.
+        assert_eq!(uk_time(datetime!(2025-07-04 23:30 UTC).unix_timestamp()).date(), date!(2025 - 07 - 05));
+    }
+
+    #[test]
+    fn end_of_uk_day_is_local_midnight() {
+        assert_eq!(end_of_uk_day(date!(2025 - 01 - 10)), datetime!(2025-01-11 00:00 UTC).unix_timestamp());
+        assert_eq!(end_of_uk_day(date!(2025 - 07 - 10)), datetime!(2025-07-10 23:00 UTC).unix_timestamp());
+    }
+
+    #[test]
+    fn countdown_counts_working_days_and_skips_easter() {
+        let cfg = victims_config().unwrap();
+        let at = |t: OffsetDateTime| t.to_offset(uk_offset(t));
+        // Due Tuesday 18 March 2025.
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-14 20:00 UTC)), cfg);
+        assert_eq!(
+            (c.working_days_left, c.status, c.label.as_str()),
+            (2, DeadlineStatus::Ok, "due in 2 working days (2025-03-18)")
+        );
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-17 09:00 UTC)), cfg);
+        assert_eq!(c.label, "due in 1 working day (2025-03-18)");
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-18 09:00 UTC)), cfg);
+        assert_eq!((c.working_days_left, c.status), (0, DeadlineStatus::DueSoon));
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-20 09:00 UTC)), cfg);
+        assert_eq!((c.working_days_left, c.status), (-2, DeadlineStatus::Breached));
+        assert!(c.label.starts_with("breached 2 working days ago"));
+        // Thursday 17 April 2025 to Tuesday 22 April: Good Friday and Easter Monday are skipped.
+        let c = countdown("V", date!(2025 - 04 - 22), at(datetime!(2025-04-17 10:00 UTC)), cfg);
+        assert_eq!(c.working_days_left, 1, "{c:?}");
     }
 }
