@@ -145,7 +145,10 @@ fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHa
             </p>
             { match cd { Some(c) => html! {
                 <p class={countdown_class(c.status)} data-status={code(&c.status)}>
-                    { format!("Referral decision: {} — {}", words(&code(&v.referral_state)), c.label) }
+                    { match code(&v.referral_state).as_str() {
+                        "referred" | "declined" => format!("Referral decision: {} (deadline {})", words(&code(&v.referral_state)), c.due),
+                        state => format!("Referral decision: {} — {}", words(state), c.label),
+                    } }
                 </p>
             }, None => html! {} } }
             <ul class="destinations">
