@@ -61,6 +61,8 @@ pub struct SectionProps {
 pub fn victims_section(p: &SectionProps) -> Html {
     let panel = use_state(|| None::<Result<VictimsPanel, ApiError>>);
     let deciding = use_state(|| None::<String>);
+    // Warnings of the decision just recorded (also stored with it).
+    let recorded = use_state(|| None::<Vec<FieldMessage>>);
     let reload = {
         let (panel, id) = (panel.clone(), p.incident_id.clone());
         Callback::from(move |_: ()| {
@@ -81,8 +83,10 @@ pub fn victims_section(p: &SectionProps) -> Html {
         Some(Ok(v)) => {
             let prompts = if p.closing { &v.closing_prompts } else { &v.assessment.prompts };
             let on_done = {
-                let (reload, deciding, changed) = (reload.clone(), deciding.clone(), p.on_changed.clone());
-                Callback::from(move |_: ()| {
+                let (reload, deciding, changed, recorded) =
+                    (reload.clone(), deciding.clone(), p.on_changed.clone(), recorded.clone());
+                Callback::from(move |warnings: Vec<FieldMessage>| {
+                    recorded.set(Some(warnings));
                     deciding.set(None);
                     reload.emit(());
                     changed.emit(());
@@ -97,13 +101,22 @@ pub fn victims_section(p: &SectionProps) -> Html {
                                 data-destination={pr.destination.clone().unwrap_or_default()}>{ &pr.message }</li>
                         }) }
                     </ul>
+                    { match &*recorded {
+                        Some(w) => html! {
+                            <div id="decision-recorded" class="ok" role="status">
+                                <p>{"Referral decision recorded."}</p>
+                                <ul>{ for w.iter().map(|m| html! { <li class="field-warning" data-field={m.field.clone()}>{ &m.message }</li> }) }</ul>
+                            </div>
+                        },
+                        None => html! {},
+                    } }
                     { for v.assessment.undetermined.iter().map(|u| html! { <p class="question">{ &u.question }</p> }) }
                     { for v.assessment.victims.iter().map(|va| victim_card(v, va, &deciding)) }
                     { match &*deciding {
                         Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
                             Some(va) => html! {
                                 <DecisionForm panel={v.clone()} victim={va.clone()} on_done={on_done}
-                                    on_cancel={{ let d = deciding.clone(); Callback::from(move |_: ()| d.set(None)) }}
+                                    on_cancel={{ let (d, r) = (deciding.clone(), recorded.clone()); Callback::from(move |_: ()| { r.set(None); d.set(None) }) }}
                                     on_locked={p.on_locked.clone()} />
                             },
                             None => html! {},
@@ -189,7 +202,8 @@ fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHa
 struct DecisionProps {
     panel: VictimsPanel,
     victim: VictimAssessment,
-    on_done: Callback<()>,
+    /// Recorded, with the warnings shown (and stored with the decision).
+    on_done: Callback<Vec<FieldMessage>>,
     on_cancel: Callback<()>,
     on_locked: Callback<()>,
 }
@@ -359,9 +373,9 @@ fn decision_form(p: &DecisionProps) -> Html {
                 match api::record_referral(&req).await {
                     Ok(RecordReferralOutcome::Recorded { warnings: w, .. }) => {
                         errors.set(Vec::new());
-                        warnings.set(w);
+                        warnings.set(w.clone());
                         failure.set(None);
-                        on_done.emit(());
+                        on_done.emit(w);
                     }
                     Ok(RecordReferralOutcome::Rejected { errors: e, warnings: w }) => {
                         errors.set(e);

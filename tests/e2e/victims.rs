@@ -194,6 +194,8 @@ async fn victims_journey() -> anyhow::Result<()> {
     })
     .await?;
 
+    wait_for(&app, "#decision-recorded").await.context("the recorded confirmation")?;
+
     // Child: Operation Encompass notification (no safe-contact block: it does not phone the child).
     card(&app, true).await?.find(Locator::Css("button.decide")).await?.click().await?;
     wait_for(&app, "#decision-form #destination").await?.select_by_value("operation_encompass").await?;
