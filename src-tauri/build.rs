@@ -24,6 +24,9 @@ const COMMANDS: &[&str] = &[
     "supervisor_queue",
     "get_form_review",
     "review_form",
+    "victims_assessment",
+    "record_referral",
+    "victims_awaiting",
 ];
 
 fn main() {

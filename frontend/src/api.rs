@@ -128,3 +128,18 @@ pub async fn get_form_review(form_id: &str) -> Result<FormReviewView, ApiError> 
 pub async fn review_form(req: &ReviewFormRequest) -> Result<FormInfo, ApiError> {
     invoke(cmd::REVIEW_FORM, req).await
 }
+
+use bluelamp_protocol::casework::RecordReferralRequest;
+use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
+
+pub async fn victims_assessment(incident_id: &str) -> Result<VictimsPanel, ApiError> {
+    invoke(cmd::VICTIMS_ASSESSMENT, &IncidentRequest { incident_id: incident_id.into() }).await
+}
+
+pub async fn record_referral(req: &RecordReferralRequest) -> Result<RecordReferralOutcome, ApiError> {
+    invoke(cmd::RECORD_REFERRAL, req).await
+}
+
+pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
+    invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
+}

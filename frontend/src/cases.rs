@@ -221,6 +221,8 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                     <ul>{ for s.links.iter().map(|l| html! {
                         <li>{ format!("{} — {}", l.role.replace('_', " "), l.name.clone().unwrap_or_else(|| l.nominal_id.clone())) }</li>
                     }) }</ul>
+                    <crate::victims::VictimsSection incident_id={s.id.clone()} closing={finalise.is_some()}
+                        on_changed={reload.clone()} on_locked={p.on_locked.clone()} />
                     <section id="gate" class={classes!("gate", if d.gate.can_finalise { "ok" } else { "blocked" })}>
                         <h3>{ if d.gate.can_finalise { "Ready to finalise" } else { "Outstanding before this incident can be finalised" } }</h3>
                         <ul>{ for d.gate.missing.iter().map(|m| {

@@ -11,6 +11,7 @@ mod lock;
 mod queue;
 mod search;
 mod syncbar;
+mod victims;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -32,6 +33,7 @@ enum Tab {
     Search,
     Incidents,
     Queue,
+    Victims,
     Audit,
 }
 
@@ -153,6 +155,10 @@ fn app() -> Html {
                             <button id="tab-queue" class={classes!((current == Tab::Queue).then_some("active"))}
                                 onclick={set_tab(Tab::Queue)}>{"Supervisor queue"}</button>
                         }
+                        if can_search {
+                            <button id="tab-victims" class={classes!((current == Tab::Victims).then_some("active"))}
+                                onclick={set_tab(Tab::Victims)}>{"Victims awaiting decision"}</button>
+                        }
                         if can_audit {
                             <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
                                 onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
@@ -162,6 +168,7 @@ fn app() -> Html {
                         Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} /> },
                         Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} can_review={can_supervise} /> },
                         Tab::Queue if can_supervise => html! { <queue::QueueScreen on_locked={on_locked.clone()} /> },
+                        Tab::Victims if can_search => html! { <victims::AwaitingView on_locked={on_locked.clone()} /> },
                         Tab::Audit if can_audit => html! { <audit::AuditView /> },
                         _ => html! { <p class="hint">{"Your role has no screens in this version."}</p> },
                     } }

@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
     IncidentSummary, QueueIncidentRef, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
@@ -15,6 +16,7 @@ use bluelamp_protocol::casework::{
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
+use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
@@ -236,7 +238,37 @@ fn seed_demo_team_forms(store: &mut Store) -> Result<(), CaseworkError> {
     use bluelamp_store::casework::{catalog, sample_answers};
     let own = store.actor()?;
     let team = bluelamp_store::Actor { officer_id: DEMO_TEAM_OFFICER.into(), device_id: own.device_id };
-    let incidents = store.list_incidents()?;
+    let mut incidents = store.list_incidents()?;
+    // The synthetic mix may lack a Concern-for-a-Child incident: add one for the child of the
+    // first DA incident, so the supervisor always has a care plan to review.
+    if !incidents.iter().any(|i| i.incident_type == "concern_for_child") {
+        if let Some(da) = incidents.iter().find(|i| i.incident_type == "domestic_abuse") {
+            let now = bluelamp_store::casework::now_unix();
+            let links: Vec<(String, String)> = da
+                .links
+                .iter()
+                .filter(|l| matches!(l.role.as_str(), "child" | "victim"))
+                .map(|l| {
+                    (l.nominal_id.clone(), if l.role == "child" { "child".into() } else { "parent_or_guardian".into() })
+                })
+                .collect();
+            store.import_incidents(&[bluelamp_store::casework::NewIncident {
+                id: None,
+                reference: "DEMO-CFAC-1".into(),
+                incident_type: "concern_for_child".into(),
+                offence_category: None,
+                place: da.place.clone(),
+                postcode: None,
+                team: Some("Public Protection".into()),
+                occurred_at: now - 6 * 3600,
+                recorded_at: now - 5 * 3600,
+                assigned_to: Some(own.officer_id.clone()),
+                closing_code: None,
+                links,
+            }])?;
+            incidents = store.list_incidents()?;
+        }
+    }
     let plan = [
         ("domestic_abuse", "dash-style-da-risk", Some(bluelamp_protocol::casework::Grade::High)),
         ("concern_for_child", "concern-for-child-care-plan", None),
@@ -447,6 +479,47 @@ impl AppState {
         self.with_session(Permission::RecordsWork, |s| {
             let id = s.store.amend_form(&s.actor, &req.form_id).map_err(from_casework)?;
             s.store.get_form(&id).map_err(from_casework)
+        })
+    }
+}
+
+/// Victims' Code (issue 6): the Victims panel, recording a referral decision and the awaiting
+/// list. The rules run in `bluelamp-victims` (through the store's adapter); a decision the rules
+/// refuse is an answer with field-level messages, not an error.
+impl AppState {
+    pub fn victims_assessment(&self, req: &IncidentRequest) -> Result<VictimsPanel, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.victims_assessment(&req.incident_id, bluelamp_store::casework::now_unix()).map_err(from_casework)
+        })
+    }
+
+    pub fn record_referral(&self, req: &RecordReferralRequest) -> Result<RecordReferralOutcome, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            match s.store.record_referral_decision(&s.actor, &req.incident_id, &req.victim_id, &req.decision) {
+                Ok(decision) => {
+                    let warnings: Vec<FieldMessage> = decision
+                        .details
+                        .get("warnings")
+                        .cloned()
+                        .and_then(|w| serde_json::from_value(w).ok())
+                        .unwrap_or_default();
+                    Ok(RecordReferralOutcome::Recorded { decision, warnings })
+                }
+                Err(CaseworkError::Rejected { errors, warnings, .. }) => {
+                    Ok(RecordReferralOutcome::Rejected { errors, warnings })
+                }
+                Err(e @ CaseworkError::DuplicateReferral { .. }) => Ok(RecordReferralOutcome::Rejected {
+                    errors: vec![FieldMessage { field: "destination".into(), message: e.to_string() }],
+                    warnings: Vec::new(),
+                }),
+                Err(e) => Err(from_casework(e)),
+            }
+        })
+    }
+
+    pub fn victims_awaiting(&self) -> Result<Vec<AwaitingRow>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.victims_awaiting(bluelamp_store::casework::now_unix()).map_err(from_casework)
         })
     }
 }

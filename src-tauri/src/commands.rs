@@ -4,6 +4,7 @@
 //! them against `protocol::cmd::ALL`).
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, IncidentDetail, IncidentRequest,
     IncidentSummary, ListIncidentsRequest, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
@@ -11,6 +12,7 @@ use bluelamp_protocol::casework::{
 };
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
+use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
 
@@ -138,4 +140,23 @@ pub async fn get_form_review(state: State<'_, AppState>, req: FormRequest) -> Re
 #[tauri::command]
 pub async fn review_form(state: State<'_, AppState>, req: ReviewFormRequest) -> Result<FormInfo, ApiError> {
     state.review_form(&req)
+}
+
+#[tauri::command]
+pub async fn victims_assessment(state: State<'_, AppState>, req: IncidentRequest) -> Result<VictimsPanel, ApiError> {
+    state.victims_assessment(&req)
+}
+
+#[tauri::command]
+pub async fn record_referral(
+    state: State<'_, AppState>,
+    req: RecordReferralRequest,
+) -> Result<RecordReferralOutcome, ApiError> {
+    state.record_referral(&req)
+}
+
+#[tauri::command]
+pub async fn victims_awaiting(state: State<'_, AppState>, req: AwaitingRequest) -> Result<Vec<AwaitingRow>, ApiError> {
+    let AwaitingRequest {} = req;
+    state.victims_awaiting()
 }

@@ -68,6 +68,9 @@ fn run() -> anyhow::Result<()> {
             commands::supervisor_queue,
             commands::get_form_review,
             commands::review_form,
+            commands::victims_assessment,
+            commands::record_referral,
+            commands::victims_awaiting,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

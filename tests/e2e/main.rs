@@ -7,6 +7,7 @@ use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
 mod queue;
+mod victims;
 
 /// Tests take turns so they do not fight over the 2 cores.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

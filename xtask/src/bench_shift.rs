@@ -130,14 +130,18 @@ pub fn shift(n: usize, seed: u64) -> anyhow::Result<ShiftFigures> {
             }
             for l in inc.links.iter().filter(|l| l.role == "victim" || l.role == "child") {
                 if rng.percent(80) {
+                    // A decision the Victims' Code rules accept for any victim: no safe-contact
+                    // block needed, no destination rules involved.
                     let d = ReferralDecisionInput {
-                        outcome: ReferralOutcome::Referred,
-                        destination: Some("victim_service".into()),
-                        consent_given: Some(true),
-                        in_their_words: None,
+                        outcome: ReferralOutcome::Declined,
+                        destination: None,
+                        consent_given: None,
+                        in_their_words: Some("Has support from family".into()),
                         reason: None,
                         follow_up_due: None,
                         services_offered: vec![],
+                        safe_contact: None,
+                        needs: Default::default(),
                     };
                     store.record_referral_decision(&actor, &inc.id, &l.nominal_id, &d)?;
                 }

@@ -60,6 +60,8 @@ pub struct DemoIncident {
 /// `n` open incidents over the 90 days before `now_unix`, linking people from `people`.
 /// Deterministic in `(people, n, seed, now_unix)`; empty when `people` is empty.
 ///
+/// The first incident is always domestic abuse reported in the last three hours, with an adult
+/// victim (with a date of birth when one exists), a suspect and a child (when there are children).
 /// Domestic abuse links a victim and a suspect and, about half the time, a child; sexual
 /// offences a victim and usually a suspect; concern for a child a child and a reporting person.
 /// Some people recur across incidents (repeat victims and suspects), as in real life.
@@ -125,6 +127,17 @@ impl Pools<'_> {
             }
         }
         None
+    }
+
+    /// An adult with a date of birth (for the showcase incident), else any adult.
+    fn adult_with_dob(&self, rng: &mut ChaCha8Rng, used: &[usize]) -> Option<usize> {
+        for _ in 0..32 {
+            let i = self.adults[below(rng, self.adults.len())];
+            if !used.contains(&i) && !self.people[i].date_of_birth.is_empty() {
+                return Some(i);
+            }
+        }
+        self.adult(rng, used, false)
     }
 
     fn child(&self, rng: &mut ChaCha8Rng, used: &[usize]) -> Option<usize> {
@@ -245,7 +258,10 @@ fn incident(
     hours: &Weighted<u32>,
     now_unix: i64,
 ) -> DemoIncident {
-    let category = categories.pick(rng).unwrap_or("theft");
+    // The first incident is always the showcase of the Victims' Code journey: domestic abuse
+    // reported in the last hours, an adult victim with a date of birth, a suspect and a child.
+    let showcase = i == 1;
+    let category = if showcase { "domestic_abuse" } else { categories.pick(rng).unwrap_or("theft") };
     let mut used: Vec<usize> = Vec::with_capacity(4);
     let mut links: Vec<IncidentLink> = Vec::with_capacity(4);
     let mut add = |used: &mut Vec<usize>, idx: Option<usize>, role: &str| {
@@ -258,11 +274,11 @@ fn incident(
         || (matches!(category, "criminal_damage" | "theft") && rng.gen_bool(0.5));
     match category {
         "domestic_abuse" => {
-            let v = pools.adult(rng, &used, true);
+            let v = if showcase { pools.adult_with_dob(rng, &used) } else { pools.adult(rng, &used, true) };
             add(&mut used, v, "victim");
             let s = pools.adult(rng, &used, true);
             add(&mut used, s, "suspect");
-            if rng.gen_bool(0.5) {
+            if showcase || rng.gen_bool(0.5) {
                 let c = pools.child(rng, &used);
                 add(&mut used, c, "child");
                 if rng.gen_bool(0.2) {
@@ -355,6 +371,9 @@ fn incident(
     let mut occurred = day0 - days_ago * 86_400 + hour * 3600 + minute * 60;
     if occurred > now_unix {
         occurred -= 86_400;
+    }
+    if showcase {
+        occurred = now_unix - i64::from(rng.gen_range(20..180u32)) * 60;
     }
     let delay = i64::from(rng.gen_range(0..6 * 3600u32));
     let reported = (occurred + delay).min(now_unix);

@@ -27,6 +27,13 @@ mod util;
 pub use incidents::{incidents, DemoIncident, IncidentLink, INCIDENT_CATEGORIES, ROLES};
 pub use typos::{kinds, typo_queries, Query};
 
+/// A synthetic mobile number for a demo person, in Ofcom's drama range (07700 900000–900999,
+/// never allocated to a real line). Deterministic in the id.
+pub fn demo_phone(person_id: &str) -> String {
+    let h = person_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("07700 900{:03}", h % 1000)
+}
+
 use data::Group;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

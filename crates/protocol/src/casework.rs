@@ -175,12 +175,21 @@ pub struct ReferralDecisionInput {
     /// Deferred: why it is not safe to ask now.
     #[serde(default)]
     pub reason: Option<String>,
-    /// Deferred: ask again by this date (`YYYY-MM-DD`); default 2 days after the decision.
+    /// Deferred: ask again by this date (`YYYY-MM-DD`); default: the force rules' follow-up
+    /// period in working days (force calendar) after the decision.
     #[serde(default)]
     pub follow_up_due: Option<String>,
-    /// Services from the victims' toolkit offered on the spot.
+    /// Services from the victims' toolkit offered on the spot (service ids).
     #[serde(default)]
     pub services_offered: Vec<String>,
+    /// Safe-contact block (mandatory before a domestic-abuse referral to a service that will
+    /// contact the victim). Stored with the decision.
+    #[serde(default)]
+    pub safe_contact: Option<bluelamp_victims::SafeContact>,
+    /// Needs-assessment answers (question id from the force rules → yes/no or text), stored with
+    /// the decision; "yes" to some questions means vulnerable or intimidated (enhanced rights).
+    #[serde(default)]
+    pub needs: std::collections::BTreeMap<String, bluelamp_victims::Answer>,
 }
 
 /// A recorded referral decision.

@@ -23,6 +23,9 @@ pub const AMEND_FORM: &str = "amend_form";
 pub const SUPERVISOR_QUEUE: &str = "supervisor_queue";
 pub const GET_FORM_REVIEW: &str = "get_form_review";
 pub const REVIEW_FORM: &str = "review_form";
+pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
+pub const RECORD_REFERRAL: &str = "record_referral";
+pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -48,4 +51,7 @@ pub const ALL: &[&str] = &[
     SUPERVISOR_QUEUE,
     GET_FORM_REVIEW,
     REVIEW_FORM,
+    VICTIMS_ASSESSMENT,
+    RECORD_REFERRAL,
+    VICTIMS_AWAITING,
 ];

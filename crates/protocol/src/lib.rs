@@ -21,6 +21,7 @@ pub mod dates;
 pub mod search;
 pub mod session;
 pub mod status;
+pub mod victims;
 pub mod wire;
 
 pub use search::{NominalHit, SearchRequest, Source, ViewNominalRequest};

@@ -15,7 +15,7 @@
 //! | [`Store::save_draft`] | one `UPDATE` (autosave) | — | — (see below) |
 //! | [`Store::submit_form`] | `user_write`: form + tasks | `form.submit/1` (the whole form, suggestion, tasks) | `collection` of `form:<id>` |
 //! | [`Store::review_form`] | `user_write`: status + review row | `form.review/1` | `alteration` of `form:<id>` |
-//! | [`Store::record_referral_decision`] | `user_write`: referral (+ follow-up task) | `referral.decision/1` | `collection` of `referral:<id>` |
+//! | [`Store::record_referral_decision`] (in `victims.rs`) | `user_write`: referral (+ follow-up task) | `referral.decision/1` | `collection` of `referral:<id>` |
 //! | [`Store::set_closing_code`] | `user_write` | `incident.closing_code/1` | `alteration` of `incident:<id>` |
 //! | [`Store::finalise_incident`] | `user_write`, gate checked inside it | `incident.finalise/1` | `alteration` of `incident:<id>`; a refusal is logged alone (`denied`, with the missing kinds) |
 //!
@@ -52,8 +52,8 @@ use bluelamp_forms::{
 };
 use bluelamp_protocol::casework::{
     FormDetail, FormInfo, FormStatus, GateStatus, Grade, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
-    ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, Review, ReviewDecision, RiskSuggestion,
-    SubmitOutcome, Submitted, SupervisorQueue, TaskInfo,
+    ReferralDecisionInfo, ReferralOutcome, Review, ReviewDecision, RiskSuggestion, SubmitOutcome, Submitted,
+    SupervisorQueue, TaskInfo,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -64,8 +64,6 @@ use crate::{Actor, AuditAction, AuditEvent, AuditOutcome, OutboxMutation, Store,
 pub const MAX_ANSWERS_BYTES: usize = 1_000_000;
 /// Longest free text in a referral decision.
 pub const MAX_TEXT_CHARS: usize = 4000;
-/// Default follow-up of a deferred referral decision (calendar days).
-pub const DEFERRAL_FOLLOW_UP_DAYS: i64 = 2;
 /// Task kind of a deferred referral decision's follow-up.
 pub const TASK_REFERRAL_FOLLOW_UP: &str = "referral_follow_up";
 /// Answer keys (reserved `_` metadata, ignored by validation) where the wizard may autosave the
@@ -86,6 +84,12 @@ pub enum CaseworkError {
     Finalised,
     #[error("{victim_id} already has an active referral to {destination} on this incident.")]
     DuplicateReferral { victim_id: String, destination: String },
+    #[error("The referral decision was not recorded: {summary}")]
+    Rejected {
+        summary: String,
+        errors: Vec<bluelamp_victims::FieldMessage>,
+        warnings: Vec<bluelamp_victims::FieldMessage>,
+    },
     #[error("The incident cannot be finalised: {} item(s) missing.", missing.len())]
     Refused { missing: Vec<MissingItem> },
     #[error("{0}")]
@@ -102,7 +106,7 @@ impl From<rusqlite::Error> for CaseworkError {
 
 pub type CwResult<T> = std::result::Result<T, CaseworkError>;
 
-fn invalid(msg: impl Into<String>) -> CaseworkError {
+pub(crate) fn invalid(msg: impl Into<String>) -> CaseworkError {
     CaseworkError::Invalid(msg.into())
 }
 
@@ -207,19 +211,19 @@ pub struct NewIncident {
 const LINK_ROLES: [&str; 7] =
     ["victim", "suspect", "witness", "child", "reporting_person", "bereaved_relative", "parent_or_guardian"];
 
-fn is_victim(role: &str, da: bool) -> bool {
+pub(crate) fn is_victim(role: &str, da: bool) -> bool {
     matches!(role, "victim" | "bereaved_relative") || (da && role == "child")
 }
 
-fn is_da(incident_type: &str, closing_code: Option<&str>) -> bool {
+pub(crate) fn is_da(incident_type: &str, closing_code: Option<&str>) -> bool {
     incident_type == "domestic_abuse" || closing_code.is_some_and(|c| c.eq_ignore_ascii_case("DA"))
 }
 
-struct IncidentRow {
-    summary: IncidentSummary,
-    occurred: i64,
-    coded_at: Option<String>,
-    finalised_at: Option<String>,
+pub(crate) struct IncidentRow {
+    pub(crate) summary: IncidentSummary,
+    pub(crate) occurred: i64,
+    pub(crate) coded_at: Option<String>,
+    pub(crate) finalised_at: Option<String>,
 }
 
 const INCIDENT_COLUMNS: &str = "id, reference, incident_type, offence_category, place, postcode, team, occurred_at,
@@ -251,7 +255,7 @@ fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
 }
 
 /// Incidents (all, or one), with their links.
-fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<IncidentRow>> {
+pub(crate) fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<IncidentRow>> {
     // One incident by primary key, or all of them: the same statement with or without its filter.
     let (incident_filter, link_filter) = match only {
         Some(_) => ("WHERE id = ?1", "WHERE l.incident_id = ?1"),
@@ -287,7 +291,7 @@ fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<Vec<Inciden
     Ok(rows)
 }
 
-fn incident_row(conn: &Connection, id: &str) -> CwResult<IncidentRow> {
+pub(crate) fn incident_row(conn: &Connection, id: &str) -> CwResult<IncidentRow> {
     load_incidents(conn, Some(id))?.pop().ok_or_else(|| CaseworkError::NotFound(format!("incident {id}")))
 }
 
@@ -439,7 +443,10 @@ struct FormLite {
 }
 
 /// The gate's view of every incident (or one): forms (superseded ones left out) and victims.
-fn load_states(conn: &Connection, incidents: &[&IncidentRow]) -> CwResult<HashMap<String, SafeguardingState>> {
+pub(crate) fn load_states(
+    conn: &Connection,
+    incidents: &[&IncidentRow],
+) -> CwResult<HashMap<String, SafeguardingState>> {
     let cat = catalog()?;
     let one = if incidents.len() == 1 { Some(incidents[0].summary.id.as_str()) } else { None };
     let mut forms: HashMap<String, Vec<FormLite>> = HashMap::new();
@@ -554,7 +561,7 @@ fn read_task(r: &rusqlite::Row<'_>) -> rusqlite::Result<TaskInfo> {
     })
 }
 
-fn insert_task(conn: &Connection, t: &TaskInfo) -> rusqlite::Result<()> {
+pub(crate) fn insert_task(conn: &Connection, t: &TaskInfo) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!("INSERT INTO tasks ({TASK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"))?
         .execute(params![
             t.id,
@@ -570,10 +577,10 @@ fn insert_task(conn: &Connection, t: &TaskInfo) -> rusqlite::Result<()> {
     Ok(())
 }
 
-const REFERRAL_COLUMNS: &str =
+pub(crate) const REFERRAL_COLUMNS: &str =
     "id, incident_id, victim_id, outcome, destination, details, status, decided_at, decided_by";
 
-fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralDecisionInfo> {
+pub(crate) fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralDecisionInfo> {
     let outcome: String = r.get(3)?;
     let details: String = r.get(5)?;
     Ok(ReferralDecisionInfo {
@@ -589,12 +596,12 @@ fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralDecisionInfo
     })
 }
 
-fn is_unique_violation(e: &StoreError, table: &str) -> bool {
+pub(crate) fn is_unique_violation(e: &StoreError, table: &str) -> bool {
     matches!(e, StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, Some(msg)))
         if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains(&format!("{table}.")))
 }
 
-fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>> {
+pub(crate) fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>> {
     let v = v.map(str::trim).filter(|s| !s.is_empty());
     if let Some(s) = v {
         if s.chars().count() > MAX_TEXT_CHARS {
@@ -734,7 +741,15 @@ impl Store {
             people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
         }
         let officer = self.officer_id()?;
-        let list: Vec<NewIncident> = bluelamp_demo::incidents(&people, n, seed, now)
+        let demo = bluelamp_demo::incidents(&people, n, seed, now);
+        // Suspects' phone numbers, so that a "safe" number that is the suspect's is caught.
+        let phones: Vec<(String, String)> = demo
+            .iter()
+            .flat_map(|d| d.links.iter())
+            .filter(|l| l.role == "suspect")
+            .map(|l| (l.person_id.clone(), bluelamp_demo::demo_phone(&l.person_id)))
+            .collect();
+        let list: Vec<NewIncident> = demo
             .into_iter()
             .map(|d| NewIncident {
                 id: None,
@@ -751,7 +766,9 @@ impl Store {
                 links: d.links.into_iter().map(|l| (l.person_id, l.role)).collect(),
             })
             .collect();
-        self.import_incidents(&list)
+        let added = self.import_incidents(&list)?;
+        self.add_nominal_phones(&phones)?;
+        Ok(added)
     }
 
     /// The officer's incidents, newest first, with linked people (names from the nominal cache).
@@ -1121,134 +1138,7 @@ impl Store {
         Ok(Some(suggest_grade(pack, &row.answers, &h, inc.occurred, &cat.config.grading)))
     }
 
-    // ---- referral decisions ----
-
-    /// Records a Victims' Code referral decision for a victim of the incident: referred (with a
-    /// destination), declined (in the victim's words) or deferred (with a reason; creates a
-    /// follow-up task). One transaction with `referral.decision/1` and the access-log entry. A
-    /// second active referral of the same victim to the same destination on the incident is
-    /// refused ([`CaseworkError::DuplicateReferral`]).
-    pub fn record_referral_decision(
-        &mut self,
-        actor: &Actor,
-        incident_id: &str,
-        victim_id: &str,
-        decision: &ReferralDecisionInput,
-    ) -> CwResult<ReferralDecisionInfo> {
-        let inc = incident_row(&self.conn, incident_id)?;
-        let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
-        let victim_id = victim_id.trim();
-        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) {
-            return Err(invalid(format!("{victim_id} is not a victim linked to this incident")));
-        }
-        let destination = opt_text("destination", decision.destination.as_deref())?.map(|d| d.to_ascii_lowercase());
-        let words = opt_text("victim's words", decision.in_their_words.as_deref())?;
-        let reason = opt_text("reason", decision.reason.as_deref())?;
-        let now = now_unix();
-        let mut follow_up = None;
-        match decision.outcome {
-            ReferralOutcome::Referred if destination.is_none() => {
-                return Err(invalid("choose where the victim was referred"))
-            }
-            ReferralOutcome::Declined if words.is_none() => {
-                return Err(invalid("record why the victim declined, in their own words"))
-            }
-            ReferralOutcome::Deferred => {
-                if reason.is_none() {
-                    return Err(invalid("record why it is not safe to ask the victim now"));
-                }
-                let due = match decision.follow_up_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                    Some(d) => {
-                        let days = bluelamp_forms::time::parse_date(d)
-                            .ok_or_else(|| invalid(format!("{d:?} is not a date (YYYY-MM-DD)")))?;
-                        // End of that day.
-                        let end = days.saturating_mul(86_400).saturating_add(86_399);
-                        if end < now {
-                            return Err(invalid("the follow-up date is in the past"));
-                        }
-                        end
-                    }
-                    None => now + DEFERRAL_FOLLOW_UP_DAYS * 86_400,
-                };
-                follow_up = Some(due);
-            }
-            _ => {}
-        }
-        let services: Vec<String> = decision
-            .services_offered
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .take(100)
-            .collect();
-        let details = json!({
-            "consent_given": decision.consent_given,
-            "in_their_words": words,
-            "reason": reason,
-            "follow_up_due": follow_up.map(ts),
-            "services_offered": services,
-        });
-        let id = uuid::Uuid::now_v7().to_string();
-        let at = ts(now);
-        let info = ReferralDecisionInfo {
-            id: id.clone(),
-            incident_id: incident_id.to_string(),
-            victim_id: victim_id.to_string(),
-            outcome: decision.outcome,
-            destination: if decision.outcome == ReferralOutcome::Referred { destination.clone() } else { None },
-            details,
-            status: "active".into(),
-            decided_at: at.clone(),
-            decided_by: actor.officer_id.clone(),
-        };
-        let task = follow_up.map(|due| TaskInfo {
-            id: uuid::Uuid::now_v7().to_string(),
-            incident_id: Some(incident_id.to_string()),
-            source_form_id: None,
-            kind: TASK_REFERRAL_FOLLOW_UP.into(),
-            title: format!("Ask {victim_id} again about a victim referral when it is safe"),
-            owner: Some(actor.officer_id.clone()),
-            due_at: Some(ts(due)),
-            status: "open".into(),
-            created_at: at.clone(),
-        });
-        let event = AuditEvent::new(AuditAction::Collection, format!("referral:{id}")).detail(json!({
-            "incident_id": incident_id, "victim_id": victim_id, "outcome": decision.outcome,
-            "destination": info.destination,
-        }));
-        let mutation = OutboxMutation {
-            name: "referral.decision/1".into(),
-            payload: json!({ "decision": info, "follow_up_task": task }),
-        };
-        let res = self.user_write(actor, event, Some(mutation), |tx| {
-            tx.execute(
-                &format!("INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
-                params![
-                    info.id,
-                    info.incident_id,
-                    info.victim_id,
-                    info.outcome.as_str(),
-                    info.destination,
-                    info.details.to_string(),
-                    info.status,
-                    info.decided_at,
-                    info.decided_by
-                ],
-            )?;
-            if let Some(t) = &task {
-                insert_task(tx, t)?;
-            }
-            Ok(())
-        });
-        match res {
-            Ok(()) => Ok(info),
-            Err(e) if is_unique_violation(&e, "referrals") => Err(CaseworkError::DuplicateReferral {
-                victim_id: victim_id.to_string(),
-                destination: destination.unwrap_or_default(),
-            }),
-            Err(e) => Err(e.into()),
-        }
-    }
+    // ---- referral decisions: see `victims.rs` ----
 
     // ---- closing ----
 
@@ -1370,7 +1260,10 @@ impl Store {
                 }
             })
             .collect();
-        Ok(build_queue(&incidents, &cat.codes, &cat.config, now))
+        let mut q = build_queue(&incidents, &cat.codes, &cat.config, now);
+        // Victims' Code referral deadlines in working days, escalated before a breach.
+        crate::victims::escalate_into_queue(&self.conn, &mut q, now)?;
+        Ok(q)
     }
 
     /// Open tasks of the store, soonest due first.

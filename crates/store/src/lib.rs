@@ -18,6 +18,7 @@ pub mod schema;
 pub mod search;
 pub mod sync;
 pub mod unlock;
+pub mod victims;
 
 use std::path::{Path, PathBuf};
 

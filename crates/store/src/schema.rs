@@ -220,6 +220,15 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE conflicts ADD COLUMN seq INTEGER;
     CREATE INDEX outbox_pending ON outbox (state, seq);
     "#,
+    // 7: Victims' Code (issue 6, see `victims.rs`): phone numbers held for people, so that a
+    // "safe" contact number that is a suspect's number is caught before a referral.
+    r#"
+    CREATE TABLE nominal_phones (
+        nominal_id TEXT NOT NULL,
+        number TEXT NOT NULL,
+        PRIMARY KEY (nominal_id, number)
+    );
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

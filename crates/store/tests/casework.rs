@@ -7,6 +7,7 @@ use bluelamp_protocol::casework::{
 use bluelamp_protocol::Source;
 use bluelamp_store::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
 use bluelamp_store::{Actor, KdfParams, NominalRecord, Store};
+use bluelamp_victims::SafeContact;
 use serde_json::{json, Value};
 
 const DASH: &str = "dash-style-da-risk";
@@ -108,6 +109,8 @@ fn submit_plain(store: &mut Store, actor: &Actor, inc: &str, pack_id: &str, peop
     submitted(store.submit_form(actor, &id, None, None).unwrap())
 }
 
+/// A referral with the victim's agreement and a complete safe-contact block (mandatory for a DA
+/// referral to a service that will contact the victim).
 fn referred(dest: &str) -> ReferralDecisionInput {
     ReferralDecisionInput {
         outcome: ReferralOutcome::Referred,
@@ -117,6 +120,16 @@ fn referred(dest: &str) -> ReferralDecisionInput {
         reason: None,
         follow_up_due: None,
         services_offered: vec![],
+        safe_contact: Some(SafeContact {
+            safe_number: Some("07700 900456".into()),
+            safe_times: Some("weekdays 10:00-14:00".into()),
+            voicemail_safe: Some(false),
+            text_safe: Some(true),
+            letters_safe: Some(false),
+            suspect_can_access_phone: Some(false),
+            preferred_language: None,
+        }),
+        needs: Default::default(),
     }
 }
 
@@ -356,6 +369,8 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
         reason: Some("Suspect present".into()),
         follow_up_due: None,
         services_offered: vec![],
+        safe_contact: None,
+        needs: Default::default(),
     };
     store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
     let d = store.get_incident(&inc).unwrap();
@@ -422,7 +437,7 @@ fn duplicate_active_referral_is_refused() {
     assert_eq!(after[0], before[0] + 1, "only the first decision is queued");
     assert_eq!(after[1], before[1] + 1);
     // Another destination is fine; so is a decline recorded twice.
-    store.record_referral_decision(&actor, &inc, "V1", &referred("victim_service")).unwrap();
+    store.record_referral_decision(&actor, &inc, "V1", &referred("general_victim_service")).unwrap();
     let declined = ReferralDecisionInput {
         outcome: ReferralOutcome::Declined,
         destination: None,
@@ -431,12 +446,16 @@ fn duplicate_active_referral_is_refused() {
         reason: None,
         follow_up_due: None,
         services_offered: vec!["national-helpline".into()],
+        safe_contact: None,
+        needs: Default::default(),
     };
     store.record_referral_decision(&actor, &inc, "C1", &declined).unwrap();
     // Field checks and victim checks.
     let mut bad = declined.clone();
     bad.in_their_words = Some("  ".into());
-    assert!(matches!(store.record_referral_decision(&actor, &inc, "C1", &bad), Err(CaseworkError::Invalid(_))));
+    // Rejected by the rules engine, with the field named.
+    assert!(matches!(store.record_referral_decision(&actor, &inc, "C1", &bad),
+        Err(CaseworkError::Rejected { errors, .. }) if errors.iter().any(|e| e.field == "in_their_words")));
     assert!(matches!(
         store.record_referral_decision(&actor, &inc, "S1", &referred("idva")),
         Err(CaseworkError::Invalid(_))
@@ -459,7 +478,9 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
     let high = da(&mut store, "INC-HIGH", 1);
     let medium = da(&mut store, "INC-MED", 40);
     let done = da(&mut store, "INC-DONE", 50);
-    let theft = add(&mut store, incident("INC-THEFT", "theft", None, 60, &[("V9", "victim")]));
+    // Recorded 10 days ago with no referral decision: its Victims' Code deadline (2 working
+    // days) is breached, so it is escalated although its type needs no closing-code items.
+    let theft = add(&mut store, incident("INC-THEFT", "theft", None, 240, &[("V9", "victim")]));
     let untyped_da = add(&mut store, incident("INC-TYPE", "domestic_abuse", None, 70, &[("V8", "victim")]));
 
     submit_risk(&mut store, &actor, &high, Grade::High);
@@ -471,7 +492,7 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
         store.review_form(&sgt, f, ReviewDecision::Approve, None).unwrap();
     }
     for v in ["V1", "C1"] {
-        store.record_referral_decision(&actor, &done, v, &referred("victim_service")).unwrap();
+        store.record_referral_decision(&actor, &done, v, &referred("general_victim_service")).unwrap();
     }
     store.finalise_incident(&actor, &done).unwrap();
 
@@ -479,16 +500,28 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
     let order: Vec<&str> = q.items.iter().map(|i| i.incident_id.as_str()).collect();
     assert_eq!(
         order,
-        [high.as_str(), untyped_da.as_str(), old_ungraded.as_str(), new_ungraded.as_str(), medium.as_str()]
+        [
+            high.as_str(),
+            untyped_da.as_str(),
+            old_ungraded.as_str(),
+            new_ungraded.as_str(),
+            medium.as_str(),
+            theft.as_str()
+        ]
     );
     assert_eq!(q.items[0].risk, QueueRisk::High);
     assert_eq!(q.items[4].risk, QueueRisk::Medium);
-    assert!(!order.contains(&done.as_str()) && !order.contains(&theft.as_str()));
+    assert!(!order.contains(&done.as_str()));
+    let t = &q.items[5];
+    assert!(t.is_overdue() && t.problems.len() == 1, "{t:?}");
+    assert_eq!(t.problems[0].item, MissingKind::VictimReferralDecision);
+    assert_eq!(t.problems[0].victim_id.as_deref(), Some("V9"));
+    assert!(t.problems[0].label.contains("working day"), "{}", t.problems[0].label);
     // Older than 24 h without a risk assessment: overdue.
     assert!(q.items.iter().find(|i| i.incident_id == old_ungraded).unwrap().is_overdue());
     assert!(!q.items.iter().find(|i| i.incident_id == new_ungraded).unwrap().is_overdue());
     let counts = &q.team_counts["Maidstone Response 2"];
-    assert_eq!(counts.incidents, 5);
+    assert_eq!(counts.incidents, 6);
     assert_eq!(counts.unreviewed_forms, 2);
     // Coded DA in the last 24 h (recorded recently), incomplete ones first.
     assert!(q.daily_review.iter().any(|d| d.incident_id == high && !d.complete));

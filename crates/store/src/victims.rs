@@ -1,0 +1,744 @@
+//! Victims' Code in the app (issue 6): the adapter from the store's incident to the pure rules
+//! engine (`bluelamp-victims`), referral decisions, the "victims awaiting a referral decision"
+//! list and the escalation of referral deadlines into the supervisor queue.
+//!
+//! Every decision is made by the pure crate; this module only reads the store and writes the
+//! result:
+//!
+//! * **Adapter** ([`Store::victims_assessment`]): the incident's type, offence category and
+//!   closing code (DA) become offence categories; the latest submitted, not superseded, risk
+//!   assessment's officer grade becomes the DA risk level; each linked person becomes a person
+//!   with their roles (`child` → `child_present`, a child victim of DA in their own right), date
+//!   of birth (nominal cache), markers (`nominal_markers`), phone numbers (`nominal_phones`) and
+//!   local history (earlier incidents linking them as `victim`, for "persistently targeted");
+//!   the safe-contact block is the one stored with the victim's latest decision; the recorded
+//!   decisions become the engine's decisions. `recorded_at` and "now" are in UK local time
+//!   (GMT/BST, computed), and working days come from the force calendar the rules name.
+//! * **Recording** ([`Store::record_referral_decision`]): the duplicate guard, then the full
+//!   [`bluelamp_victims::validate_decision`] on the incident as stored plus the new decision and
+//!   its safe-contact block (DA: the block is mandatory, and a safe number that matches a number
+//!   held for a linked suspect is refused for a referral to a service that will phone). Errors:
+//!   [`CaseworkError::Rejected`] with field-level messages, nothing written. Accepted: one
+//!   transaction with the referral row (safe-contact block, services offered, needs answers and the
+//!   engine's warnings in `details`), the follow-up task of a deferral (due after the rules'
+//!   working days on the force calendar), the outbox mutation `referral.decision/1` and the
+//!   access-log entry.
+//! * **Escalation**: [`escalate_into_queue`] puts every victim whose referral (or follow-up)
+//!   deadline is due soon (rules `escalation.due_soon_hours`, 24 h by default) or breached into the
+//!   supervisor queue, with the working-day deadline (end of the due UK day) and a label that
+//!   says how many working days are left.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use bluelamp_forms::{
+    MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem, QueueRisk, SupervisorQueue, TeamCounts,
+};
+use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, TaskInfo};
+use bluelamp_protocol::victims::{AwaitingRow, Countdown, VictimsPanel};
+use bluelamp_victims::{
+    self as vc, Calendar, DeadlineStatus, DecisionCheck, FieldMessage, PromptStage, Region, Rules, ServiceDirectory,
+};
+use rusqlite::{params, Connection};
+use serde_json::{json, Value};
+use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+
+use crate::casework::{
+    incident_row, insert_task, invalid, is_da, is_unique_violation, is_victim, load_incidents, load_states, now_unix,
+    opt_text, read_referral, ts, CaseworkError, CwResult, IncidentRow, REFERRAL_COLUMNS, TASK_REFERRAL_FOLLOW_UP,
+};
+use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store};
+
+/// The force's Victims' Code configuration: rules, bank-holiday calendar and toolkit directory.
+pub struct VictimsConfig {
+    pub rules: Rules,
+    pub calendar: Calendar,
+    pub services: ServiceDirectory,
+}
+
+/// The built-in configuration (`assets/victims`, `assets/calendar`), parsed once.
+pub fn victims_config() -> CwResult<&'static VictimsConfig> {
+    static CONFIG: OnceLock<Result<VictimsConfig, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let rules = Rules::default_rules().map_err(|e| e.to_string())?;
+            let region = Region::parse(&rules.calendar).unwrap_or(Region::EnglandAndWales);
+            let calendar = Calendar::builtin(region).map_err(|e| e.to_string())?;
+            let services = ServiceDirectory::default_directory().map_err(|e| e.to_string())?;
+            Ok(VictimsConfig { rules, calendar, services })
+        })
+        .as_ref()
+        .map_err(|e| invalid(format!("the built-in Victims' Code rules are invalid: {e}")))
+}
+
+// ---- UK civil time (GMT/BST, no time-zone database) ----
+
+fn last_sunday(year: i32, month: Month) -> Option<Date> {
+    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
+    let back = i64::from(last.weekday().number_days_from_sunday());
+    last.checked_sub(Duration::days(back)).filter(|d| d.weekday() == Weekday::Sunday)
+}
+
+/// The UK offset in force at an instant (BST from 01:00 UTC on the last Sunday of March to
+/// 01:00 UTC on the last Sunday of October).
+pub fn uk_offset(at: OffsetDateTime) -> UtcOffset {
+    let utc = at.to_offset(UtcOffset::UTC);
+    let one_am = |d: Date| PrimitiveDateTime::new(d, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let (Some(start), Some(end)) = (last_sunday(utc.year(), Month::March), last_sunday(utc.year(), Month::October))
+    else {
+        return UtcOffset::UTC;
+    };
+    if utc >= one_am(start) && utc < one_am(end) {
+        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
+    } else {
+        UtcOffset::UTC
+    }
+}
+
+/// Unix seconds as UK local time (the epoch if out of range).
+pub fn uk_time(unix: i64) -> OffsetDateTime {
+    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    t.to_offset(uk_offset(t))
+}
+
+fn uk_parse(s: &str) -> Option<OffsetDateTime> {
+    crate::casework::unix_of(s).map(uk_time)
+}
+
+/// Unix seconds at the end of the UK day `due` (midnight starting the next day).
+pub fn end_of_uk_day(due: Date) -> i64 {
+    let noon = PrimitiveDateTime::new(due, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    vc::deadline_end(due, noon.to_offset(uk_offset(noon))).map_or(i64::MAX, |t| t.unix_timestamp())
+}
+
+fn parse_date(s: &str) -> Option<Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(s.get(..10).unwrap_or(s).trim(), &fmt).ok()
+}
+
+/// The working-day countdown to `due` at `now` (UK local).
+pub fn countdown(person_id: &str, due: Date, now: OffsetDateTime, cfg: &VictimsConfig) -> Countdown {
+    let today = now.date();
+    let status = vc::deadline_status(due, now, cfg.rules.escalation.due_soon_hours);
+    let left: i64 = if due >= today {
+        i64::from(cfg.calendar.working_days_between(today, due))
+    } else {
+        -i64::from(cfg.calendar.working_days_between(due, today).max(1))
+    };
+    let days = |n: i64| if n.abs() == 1 { "1 working day".to_string() } else { format!("{} working days", n.abs()) };
+    let label = match status {
+        DeadlineStatus::Breached if left < 0 => format!("breached {} ago (due {due})", days(left)),
+        DeadlineStatus::Breached => format!("breached (due {due})"),
+        _ if left == 0 => format!("due today ({due})"),
+        _ => format!("due in {} ({due})", days(left)),
+    };
+    Countdown { person_id: person_id.to_string(), due: due.to_string(), working_days_left: left, status, label }
+}
+
+// ---- adapter ----
+
+fn role_of(role: &str) -> vc::Role {
+    match role {
+        "victim" => vc::Role::Victim,
+        "suspect" => vc::Role::Suspect,
+        "witness" => vc::Role::Witness,
+        "child" => vc::Role::ChildPresent,
+        "bereaved_relative" => vc::Role::BereavedRelative,
+        "parent_or_guardian" => vc::Role::ParentOrGuardian,
+        _ => vc::Role::Other,
+    }
+}
+
+/// What the engine needs to know about a decision, from a stored referral row.
+fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
+    let d = &r.details;
+    let text = |k: &str| d.get(k).and_then(Value::as_str).map(str::to_string);
+    vc::Decision {
+        id: Some(r.id.clone()),
+        victim_id: r.victim_id.clone(),
+        outcome: Some(match r.outcome {
+            ReferralOutcome::Referred => vc::Outcome::Referred,
+            ReferralOutcome::Declined => vc::Outcome::Declined,
+            ReferralOutcome::Deferred => vc::Outcome::Deferred,
+        }),
+        at: uk_parse(&r.decided_at),
+        destination: r.destination.clone(),
+        consent_given: d.get("consent_given").and_then(Value::as_bool),
+        in_their_words: text("in_their_words"),
+        reason: text("reason"),
+        follow_up_due: text("follow_up_due").as_deref().and_then(parse_date),
+        withdrawn: r.status != "active",
+    }
+}
+
+fn referrals_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<ReferralDecisionInfo>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
+        ))?
+        .query_map([incident_id], read_referral)?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The store's incident as the engine's input. `extra`: a safe-contact block and needs answers
+/// for one victim, about to be recorded (they replace the stored ones for the check).
+fn build_incident(
+    conn: &Connection,
+    row: &IncidentRow,
+    referrals: &[ReferralDecisionInfo],
+    extra: Option<(&str, &ReferralDecisionInput)>,
+) -> CwResult<vc::Incident> {
+    let s = &row.summary;
+    let da = is_da(&s.incident_type, s.closing_code.as_deref());
+    let mut categories: Vec<String> = Vec::new();
+    // `concern_for_child` is an incident type, not an offence: it says nothing about victims.
+    for c in [Some(s.incident_type.as_str()), s.offence_category.as_deref()].into_iter().flatten() {
+        let c = c.trim().to_ascii_lowercase();
+        if !c.is_empty() && c != "concern_for_child" && !categories.contains(&c) {
+            categories.push(c);
+        }
+    }
+    if da && !categories.iter().any(|c| c == "domestic_abuse") {
+        categories.push("domestic_abuse".into());
+    }
+    // DA risk grade: the latest submitted (not superseded) risk assessment's officer grade.
+    let state = load_states(conn, &[row])?.remove(&s.id).unwrap_or_default();
+    let risk_level = state
+        .forms
+        .iter()
+        .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
+        .max_by_key(|f| f.submitted_at)
+        .and_then(|f| f.officer_grade)
+        .and_then(|g| serde_json::to_value(g).ok())
+        .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
+
+    let mut order: Vec<String> = Vec::new();
+    let mut people: BTreeMap<String, vc::Person> = BTreeMap::new();
+    for l in &s.links {
+        let p = people.entry(l.nominal_id.clone()).or_insert_with(|| {
+            order.push(l.nominal_id.clone());
+            vc::Person {
+                id: l.nominal_id.clone(),
+                name: l.name.clone(),
+                date_of_birth: l.date_of_birth.as_deref().and_then(parse_date),
+                ..vc::Person::default()
+            }
+        });
+        let r = role_of(&l.role);
+        if !p.roles.contains(&r) {
+            p.roles.push(r);
+        }
+    }
+    let victims_and_children: Vec<String> = s
+        .links
+        .iter()
+        .filter(|l| matches!(l.role.as_str(), "victim" | "child"))
+        .map(|l| l.nominal_id.clone())
+        .collect();
+    let recorded = uk_parse(&s.recorded_at);
+    let window = i64::from(victims_config()?.rules.persistent_targeting.window_days);
+    let since = recorded.map(|r| ts(r.unix_timestamp().saturating_sub(window.saturating_add(1) * 86_400)));
+    for (id, p) in people.iter_mut() {
+        if p.roles.contains(&vc::Role::ParentOrGuardian) {
+            p.acts_for = victims_and_children.iter().filter(|v| *v != id).cloned().collect();
+        }
+        p.phones = conn
+            .prepare_cached("SELECT number FROM nominal_phones WHERE nominal_id = ?1 ORDER BY number")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        p.markers = conn
+            .prepare_cached("SELECT code FROM nominal_markers WHERE nominal_id = ?1 ORDER BY code")?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if p.roles.contains(&vc::Role::Victim) {
+            let hist: Vec<(String, String)> = conn
+                .prepare_cached(
+                    "SELECT i.reference, i.recorded_at FROM incident_links l JOIN incidents i ON i.id = l.incident_id
+                     WHERE l.nominal_id = ?1 AND l.role = 'victim' AND i.id <> ?2 AND i.recorded_at >= ?3
+                     ORDER BY i.recorded_at",
+                )?
+                .query_map(params![id, s.id, since.clone().unwrap_or_default()], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            p.victim_history = hist
+                .into_iter()
+                .filter_map(|(reference, at)| {
+                    Some(vc::HistoryEntry { incident_id: reference, recorded_on: uk_parse(&at)?.date() })
+                })
+                .collect();
+        }
+        // The latest stored safe-contact block and needs answers of this victim.
+        for r in referrals.iter().filter(|r| &r.victim_id == id && r.status == "active") {
+            if let Some(sc) = r.details.get("safe_contact").filter(|v| !v.is_null()) {
+                if let Ok(sc) = serde_json::from_value::<vc::SafeContact>(sc.clone()) {
+                    p.safe_contact = Some(sc);
+                }
+            }
+        }
+        for r in referrals.iter().filter(|r| &r.victim_id == id && r.status == "active") {
+            if let Some(Value::Object(m)) = r.details.get("needs") {
+                for (k, v) in m {
+                    if let Ok(a) = serde_json::from_value::<vc::Answer>(v.clone()) {
+                        p.needs.insert(k.clone(), a);
+                    }
+                }
+            }
+        }
+        if let Some((victim, input)) = extra {
+            if victim == id {
+                if input.safe_contact.is_some() {
+                    p.safe_contact = input.safe_contact.clone();
+                }
+                p.needs.extend(input.needs.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+    Ok(vc::Incident {
+        incident_id: s.id.clone(),
+        recorded_at: recorded,
+        offence_date: uk_parse(&s.occurred_at).map(|t| t.date()),
+        offence_categories: categories,
+        risk_level,
+        people: order.into_iter().filter_map(|id| people.remove(&id)).collect(),
+        decisions: referrals.iter().map(decision_of).collect(),
+        events: Vec::new(),
+    })
+}
+
+fn assess_row(
+    conn: &Connection,
+    row: &IncidentRow,
+    now: OffsetDateTime,
+) -> CwResult<(vc::Assessment, Vec<ReferralDecisionInfo>)> {
+    let cfg = victims_config()?;
+    let referrals = referrals_of(conn, &row.summary.id)?;
+    let incident = build_incident(conn, row, &referrals, None)?;
+    Ok((vc::assess(&incident, &cfg.rules, &cfg.calendar, now), referrals))
+}
+
+/// Assessments of every open incident with at least one victim, at `now` (unix seconds).
+fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, vc::Assessment)>> {
+    let at = uk_time(now);
+    let mut out = Vec::new();
+    for row in load_incidents(conn, None)? {
+        if row.finalised_at.is_some() {
+            continue;
+        }
+        let da = is_da(&row.summary.incident_type, row.summary.closing_code.as_deref());
+        if !row.summary.links.iter().any(|l| is_victim(&l.role, da) || l.role == "parent_or_guardian") {
+            continue;
+        }
+        let (a, _) = assess_row(conn, &row, at)?;
+        out.push((row, a));
+    }
+    Ok(out)
+}
+
+/// Adds the victims whose referral (or follow-up) deadline is due soon or breached to the
+/// supervisor queue, with the working-day deadline. A victim already listed by the closing-code
+/// rules (48 h from the incident) gets the working-day deadline instead.
+pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64) -> CwResult<()> {
+    let cfg = victims_config()?;
+    let at = uk_time(now);
+    let assessed = open_assessments(conn, now)?;
+    let escalated = vc::supervisor_queue(&assessed.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>());
+    // Working-day deadlines for every victim with a referral problem already on the queue.
+    for item in &mut q.items {
+        let Some((_, a)) = assessed.iter().find(|(r, _)| r.summary.id == item.incident_id) else { continue };
+        for p in item.problems.iter_mut().filter(|p| p.item == MissingKind::VictimReferralDecision) {
+            let Some(v) = a.victims.iter().find(|v| Some(&v.person_id) == p.victim_id.as_ref()) else { continue };
+            let due = v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due);
+            let c = countdown(&v.person_id, due, at, cfg);
+            p.deadline = end_of_uk_day(due);
+            p.kind = if c.status == DeadlineStatus::Breached { ProblemKind::Overdue } else { ProblemKind::Missing };
+            p.label = format!("{} — Victims' Code: {}", p.label, c.label);
+        }
+    }
+    for e in escalated {
+        let Some((row, a)) = assessed.iter().find(|(r, _)| r.summary.id == e.incident_id) else { continue };
+        let name = e.name.clone().unwrap_or_else(|| e.person_id.clone());
+        let due = e.follow_up_due.unwrap_or(e.due);
+        let c = countdown(&e.person_id, due, at, cfg);
+        let what = match e.state {
+            vc::ReferralState::Deferred => format!("Ask {name} again about a victim referral (deferred)"),
+            vc::ReferralState::AwaitingDecision => format!("Record a Victims' Code referral decision for {name}"),
+            _ => format!("Update {name} (Victims' Code, Right 6)"),
+        };
+        let problem = QueueProblem {
+            kind: if c.status == DeadlineStatus::Breached { ProblemKind::Overdue } else { ProblemKind::Missing },
+            item: MissingKind::VictimReferralDecision,
+            label: format!("{what} — Victims' Code: {}", c.label),
+            deadline: end_of_uk_day(due),
+            form_id: None,
+            victim_id: Some(e.person_id.clone()),
+        };
+        let team = row.summary.team.clone().unwrap_or_else(|| "Unassigned".into());
+        let counts: &mut TeamCounts = q.team_counts.entry(team.clone()).or_default();
+        match q.items.iter_mut().find(|i| i.incident_id == e.incident_id) {
+            Some(item) => {
+                if item.problems.iter().any(|p| {
+                    p.item == MissingKind::VictimReferralDecision && p.victim_id.as_deref() == Some(&e.person_id)
+                }) {
+                    continue;
+                }
+                let was_overdue = item.is_overdue();
+                item.problems.push(problem);
+                counts.missing_items += 1;
+                if !was_overdue && item.is_overdue() {
+                    counts.overdue += 1;
+                }
+            }
+            None => {
+                let risk = match a.risk_level {
+                    Some(vc::RiskLevel::High) => QueueRisk::High,
+                    Some(vc::RiskLevel::Medium) => QueueRisk::Medium,
+                    Some(vc::RiskLevel::Standard) => QueueRisk::Standard,
+                    None if a.domestic_abuse => QueueRisk::Ungraded,
+                    None => QueueRisk::Standard,
+                };
+                let item = QueueItem {
+                    incident_id: e.incident_id.clone(),
+                    team,
+                    codes: row.summary.closing_code.iter().cloned().collect(),
+                    risk,
+                    occurred_at: row.occurred,
+                    age_secs: now.saturating_sub(row.occurred),
+                    closed: false,
+                    problems: vec![problem],
+                    next_deadline: 0,
+                };
+                counts.incidents += 1;
+                counts.missing_items += 1;
+                if item.is_overdue() {
+                    counts.overdue += 1;
+                }
+                q.items.push(item);
+            }
+        }
+    }
+    let rank = |r: QueueRisk| match r {
+        QueueRisk::High => 0,
+        QueueRisk::Ungraded => 1,
+        QueueRisk::Medium => 2,
+        QueueRisk::Standard => 3,
+    };
+    for item in &mut q.items {
+        item.problems.sort_by(|a, b| b.kind.is_overdue().cmp(&a.kind.is_overdue()).then(a.deadline.cmp(&b.deadline)));
+        item.next_deadline = item.problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX);
+    }
+    q.items.sort_by(|a, b| {
+        rank(a.risk)
+            .cmp(&rank(b.risk))
+            .then(a.occurred_at.cmp(&b.occurred_at))
+            .then_with(|| a.incident_id.cmp(&b.incident_id))
+    });
+    Ok(())
+}
+
+fn field_errors(msgs: &[FieldMessage]) -> String {
+    msgs.iter().map(|m| format!("{}: {}", m.field, m.message)).collect::<Vec<_>>().join("; ")
+}
+
+impl Store {
+    /// Phone numbers held for a person (system import, like nominals: no outbox, no access log).
+    pub fn add_nominal_phones(&mut self, rows: &[(String, String)]) -> CwResult<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for (id, number) in rows {
+            let number = number.trim();
+            if id.trim().is_empty() || number.is_empty() || number.chars().count() > 40 {
+                return Err(invalid("a phone number needs a person id and at most 40 characters"));
+            }
+            n += tx
+                .prepare_cached("INSERT OR IGNORE INTO nominal_phones (nominal_id, number) VALUES (?1, ?2)")?
+                .execute(params![id.trim(), number])?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The Victims' Code assessment of one incident at `now` (unix seconds), for the Victims panel.
+    pub fn victims_assessment(&self, incident_id: &str, now: i64) -> CwResult<VictimsPanel> {
+        let cfg = victims_config()?;
+        let row = incident_row(&self.conn, incident_id)?;
+        let at = uk_time(now);
+        let (assessment, decisions) = assess_row(&self.conn, &row, at)?;
+        let countdowns = assessment
+            .victims
+            .iter()
+            .map(|v| countdown(&v.person_id, v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due), at, cfg))
+            .collect();
+        let closing_prompts = vc::prompts_for(&assessment, PromptStage::Closed);
+        Ok(VictimsPanel {
+            incident_id: row.summary.id.clone(),
+            reference: row.summary.reference.clone(),
+            assessment,
+            countdowns,
+            closing_prompts,
+            decisions,
+            services: cfg.services.services.clone(),
+            area: None,
+            needs_kinds: cfg
+                .rules
+                .needs_questions
+                .iter()
+                .map(|q| {
+                    let kind = serde_json::to_value(q.answer).ok().and_then(|v| v.as_str().map(str::to_string));
+                    (q.id.clone(), kind.unwrap_or_else(|| "text".into()))
+                })
+                .collect(),
+        })
+    }
+
+    /// Every victim of an open incident still awaiting a referral decision (or deferred), most
+    /// urgent first, at `now` (unix seconds).
+    pub fn victims_awaiting(&self, now: i64) -> CwResult<Vec<AwaitingRow>> {
+        let cfg = victims_config()?;
+        let at = uk_time(now);
+        let assessed = open_assessments(&self.conn, now)?;
+        let rows = vc::awaiting_referral_decisions(&assessed.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>());
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let (row, _) = assessed.iter().find(|(i, _)| i.summary.id == r.incident_id)?;
+                let countdown = countdown(&r.person_id, r.follow_up_due.unwrap_or(r.due), at, cfg);
+                Some(AwaitingRow {
+                    incident_id: row.summary.id.clone(),
+                    reference: row.summary.reference.clone(),
+                    incident_type: row.summary.incident_type.clone(),
+                    row: r,
+                    countdown,
+                })
+            })
+            .collect())
+    }
+
+    /// Checks a referral decision with the rules engine without writing anything.
+    pub fn check_referral_decision(
+        &self,
+        incident_id: &str,
+        victim_id: &str,
+        decision: &ReferralDecisionInput,
+        now: i64,
+    ) -> CwResult<DecisionCheck> {
+        let cfg = victims_config()?;
+        let row = incident_row(&self.conn, incident_id)?;
+        let referrals = referrals_of(&self.conn, incident_id)?;
+        let victim_id = victim_id.trim();
+        let incident = build_incident(&self.conn, &row, &referrals, Some((victim_id, decision)))?;
+        let candidate = vc::Decision {
+            id: None,
+            victim_id: victim_id.to_string(),
+            outcome: Some(match decision.outcome {
+                ReferralOutcome::Referred => vc::Outcome::Referred,
+                ReferralOutcome::Declined => vc::Outcome::Declined,
+                ReferralOutcome::Deferred => vc::Outcome::Deferred,
+            }),
+            at: Some(uk_time(now)),
+            destination: decision.destination.clone(),
+            consent_given: decision.consent_given,
+            in_their_words: decision.in_their_words.clone(),
+            reason: decision.reason.clone(),
+            follow_up_due: match decision.follow_up_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(d) => Some(parse_date(d).ok_or_else(|| invalid(format!("{d:?} is not a date (YYYY-MM-DD)")))?),
+                None => None,
+            },
+            withdrawn: false,
+        };
+        Ok(vc::validate_decision(&candidate, &incident, &cfg.rules, &cfg.calendar, uk_time(now)))
+    }
+
+    /// Records a Victims' Code referral decision for a victim of the incident: referred (with a
+    /// destination), declined (in the victim's words) or deferred (with a reason; creates a
+    /// follow-up task due after the rules' working days). The whole decision is checked by
+    /// `bluelamp_victims::validate_decision` (refused: [`CaseworkError::Rejected`] with every
+    /// field-level message, nothing written). One transaction with `referral.decision/1` and the
+    /// access-log entry. The engine's warnings are shown by the caller and stored in
+    /// `details.warnings`. A second active referral of the same victim to the same destination on
+    /// the incident is refused ([`CaseworkError::DuplicateReferral`]).
+    pub fn record_referral_decision(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        victim_id: &str,
+        decision: &ReferralDecisionInput,
+    ) -> CwResult<ReferralDecisionInfo> {
+        // A finalised incident still takes decisions: a deferred victim is asked again later.
+        let inc = incident_row(&self.conn, incident_id)?;
+        let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
+        let victim_id = victim_id.trim();
+        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) {
+            return Err(invalid(format!("{victim_id} is not a victim linked to this incident")));
+        }
+        let destination = opt_text("destination", decision.destination.as_deref())?.map(|d| d.to_ascii_lowercase());
+        let words = opt_text("victim's words", decision.in_their_words.as_deref())?;
+        let reason = opt_text("reason", decision.reason.as_deref())?;
+        let now = now_unix();
+        // Duplicate guard first (the unique index is the backstop).
+        if decision.outcome == ReferralOutcome::Referred {
+            if let Some(dest) = &destination {
+                let existing: Vec<vc::ReferralRecord> = referrals_of(&self.conn, incident_id)?
+                    .iter()
+                    .filter_map(|r| vc::ReferralRecord::from_decision(&decision_of(r), incident_id))
+                    .collect();
+                let candidate = vc::ReferralRecord {
+                    id: None,
+                    incident_id: incident_id.to_string(),
+                    victim_id: victim_id.to_string(),
+                    destination: dest.clone(),
+                    active: true,
+                };
+                if matches!(vc::check_duplicate_referral(&existing, &candidate), vc::DuplicateCheck::Duplicate { .. }) {
+                    return Err(CaseworkError::DuplicateReferral {
+                        victim_id: victim_id.to_string(),
+                        destination: dest.clone(),
+                    });
+                }
+            }
+        }
+        let check = self.check_referral_decision(incident_id, victim_id, decision, now)?;
+        if !check.is_valid() {
+            return Err(CaseworkError::Rejected {
+                summary: field_errors(&check.errors),
+                errors: check.errors,
+                warnings: check.warnings,
+            });
+        }
+        let follow_up =
+            if decision.outcome == ReferralOutcome::Deferred { check.follow_up.as_ref().map(|t| t.due) } else { None };
+        let services: Vec<String> = decision
+            .services_offered
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .take(100)
+            .collect();
+        let needs: BTreeMap<String, vc::Answer> = decision
+            .needs
+            .iter()
+            .filter(|(k, a)| !k.trim().is_empty() && a.is_answered())
+            .take(50)
+            .map(|(k, a)| (k.trim().to_string(), a.clone()))
+            .collect();
+        if needs
+            .values()
+            .any(|a| matches!(a, vc::Answer::Text(t) if t.chars().count() > crate::casework::MAX_TEXT_CHARS))
+        {
+            return Err(invalid("a needs-assessment answer is too long"));
+        }
+        let details = json!({
+            "consent_given": decision.consent_given,
+            "in_their_words": words,
+            "reason": reason,
+            "follow_up_due": follow_up.map(|d| d.to_string()),
+            "services_offered": services,
+            "safe_contact": decision.safe_contact,
+            "needs": needs,
+            "warnings": check.warnings,
+        });
+        let id = uuid::Uuid::now_v7().to_string();
+        let at = ts(now);
+        let info = ReferralDecisionInfo {
+            id: id.clone(),
+            incident_id: incident_id.to_string(),
+            victim_id: victim_id.to_string(),
+            outcome: decision.outcome,
+            destination: if decision.outcome == ReferralOutcome::Referred { destination.clone() } else { None },
+            details,
+            status: "active".into(),
+            decided_at: at.clone(),
+            decided_by: actor.officer_id.clone(),
+        };
+        let task = follow_up.map(|due| TaskInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: Some(incident_id.to_string()),
+            source_form_id: None,
+            kind: TASK_REFERRAL_FOLLOW_UP.into(),
+            title: format!("Ask {victim_id} again about a victim referral when it is safe"),
+            owner: Some(actor.officer_id.clone()),
+            // The end of the due UK day.
+            due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),
+            status: "open".into(),
+            created_at: at.clone(),
+        });
+        let event = AuditEvent::new(AuditAction::Collection, format!("referral:{id}")).detail(json!({
+            "incident_id": incident_id, "victim_id": victim_id, "outcome": decision.outcome,
+            "destination": info.destination,
+        }));
+        let mutation = OutboxMutation {
+            name: "referral.decision/1".into(),
+            payload: json!({ "decision": info, "follow_up_task": task }),
+        };
+        let res = self.user_write(actor, event, Some(mutation), |tx| {
+            tx.execute(
+                &format!("INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+                params![
+                    info.id,
+                    info.incident_id,
+                    info.victim_id,
+                    info.outcome.as_str(),
+                    info.destination,
+                    info.details.to_string(),
+                    info.status,
+                    info.decided_at,
+                    info.decided_by
+                ],
+            )?;
+            if let Some(t) = &task {
+                insert_task(tx, t)?;
+            }
+            Ok(())
+        });
+        match res {
+            Ok(()) => Ok(info),
+            Err(e) if is_unique_violation(&e, "referrals") => Err(CaseworkError::DuplicateReferral {
+                victim_id: victim_id.to_string(),
+                destination: destination.unwrap_or_default(),
+            }),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn uk_offset_follows_bst() {
+        assert_eq!(uk_offset(datetime!(2025-03-30 00:59 UTC)), UtcOffset::UTC);
+        assert_eq!(uk_offset(datetime!(2025-03-30 01:00 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2025-10-26 00:59 UTC)).whole_hours(), 1);
+        assert_eq!(uk_offset(datetime!(2025-10-26 01:00 UTC)), UtcOffset::UTC);
+        // 23:30 UTC on a summer Friday is already Saturday in the UK.
+        assert_eq!(uk_time(datetime!(2025-07-04 23:30 UTC).unix_timestamp()).date(), date!(2025 - 07 - 05));
+    }
+
+    #[test]
+    fn end_of_uk_day_is_local_midnight() {
+        assert_eq!(end_of_uk_day(date!(2025 - 01 - 10)), datetime!(2025-01-11 00:00 UTC).unix_timestamp());
+        assert_eq!(end_of_uk_day(date!(2025 - 07 - 10)), datetime!(2025-07-10 23:00 UTC).unix_timestamp());
+    }
+
+    #[test]
+    fn countdown_counts_working_days_and_skips_easter() {
+        let cfg = victims_config().unwrap();
+        let at = |t: OffsetDateTime| t.to_offset(uk_offset(t));
+        // Due Tuesday 18 March 2025.
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-14 20:00 UTC)), cfg);
+        assert_eq!(
+            (c.working_days_left, c.status, c.label.as_str()),
+            (2, DeadlineStatus::Ok, "due in 2 working days (2025-03-18)")
+        );
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-17 09:00 UTC)), cfg);
+        assert_eq!(c.label, "due in 1 working day (2025-03-18)");
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-18 09:00 UTC)), cfg);
+        assert_eq!((c.working_days_left, c.status), (0, DeadlineStatus::DueSoon));
+        let c = countdown("V", date!(2025 - 03 - 18), at(datetime!(2025-03-20 09:00 UTC)), cfg);
+        assert_eq!((c.working_days_left, c.status), (-2, DeadlineStatus::Breached));
+        assert!(c.label.starts_with("breached 2 working days ago"));
+        // Thursday 17 April 2025 to Tuesday 22 April: Good Friday and Easter Monday are skipped.
+        let c = countdown("V", date!(2025 - 04 - 22), at(datetime!(2025-04-17 10:00 UTC)), cfg);
+        assert_eq!(c.working_days_left, 1, "{c:?}");
+    }
+}

@@ -1,0 +1,385 @@
+//! Victims' Code in the store (issue 6): the adapter to the rules engine, referral decisions
+//! validated in full (DA safe-contact block, suspect's number), working-day follow-ups, the
+//! awaiting list and the escalation into the supervisor queue.
+
+use bluelamp_forms::MissingKind;
+use bluelamp_protocol::casework::{Grade, ReferralDecisionInput, ReferralOutcome, SubmitOutcome};
+use bluelamp_protocol::victims::VictimsPanel;
+use bluelamp_protocol::Source;
+use bluelamp_store::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
+use bluelamp_store::victims::{uk_time, victims_config};
+use bluelamp_store::{Actor, KdfParams, NominalRecord, Store};
+use bluelamp_victims::{ConsentModel, DeadlineStatus, EnhancedGround, ReferralState, SafeContact};
+use serde_json::{json, Value};
+
+const DASH: &str = "dash-style-da-risk";
+
+fn new_store(dir: &tempfile::TempDir) -> (Store, Actor) {
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    let person = |id: &str, given: &str, dob: &str| NominalRecord {
+        id: id.into(),
+        source: Source::Current,
+        given_name: given.into(),
+        surname: "Example".into(),
+        date_of_birth: Some(dob.into()),
+        sex: None,
+        aliases: vec![],
+        address: None,
+        postcode: None,
+    };
+    store
+        .upsert_nominals(&[
+            person("V1", "Alex", "1990-05-01"),
+            person("S1", "Sam", "1988-01-01"),
+            person("C1", "Jo", "2016-09-30"),
+        ])
+        .unwrap();
+    store.add_nominal_phones(&[("S1".into(), "07700 900123".into())]).unwrap();
+    (store, actor)
+}
+
+fn count(store: &Store, sql: &str) -> i64 {
+    store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn snapshot(store: &Store) -> [i64; 4] {
+    [
+        count(store, "SELECT count(*) FROM outbox"),
+        count(store, "SELECT count(*) FROM audit"),
+        count(store, "SELECT count(*) FROM tasks"),
+        count(store, "SELECT count(*) FROM referrals"),
+    ]
+}
+
+fn add(store: &mut Store, reference: &str, kind: &str, age_h: i64, links: &[(&str, &str)]) -> String {
+    let t = now_unix() - age_h * 3600;
+    let inc = NewIncident {
+        id: None,
+        reference: reference.into(),
+        incident_type: kind.into(),
+        offence_category: Some(kind.into()),
+        place: None,
+        postcode: None,
+        team: Some("Ashford Public Protection".into()),
+        occurred_at: t,
+        recorded_at: t + 600,
+        assigned_to: Some("PC1".into()),
+        closing_code: None,
+        links: links.iter().map(|(n, r)| (n.to_string(), r.to_string())).collect(),
+    };
+    assert_eq!(store.import_incidents(&[inc]).unwrap(), 1);
+    store.list_incidents().unwrap().into_iter().find(|i| i.reference == reference).unwrap().id
+}
+
+fn da(store: &mut Store, reference: &str) -> String {
+    add(store, reference, "domestic_abuse", 1, &[("V1", "victim"), ("S1", "suspect"), ("C1", "child")])
+}
+
+fn submit_high_risk(store: &mut Store, actor: &Actor, inc: &str) {
+    let pack = catalog().unwrap().pack(DASH).unwrap();
+    let answers = sample_answers(pack, &["V1".into(), "S1".into()], true);
+    let id = store.start_form(actor, inc, DASH).unwrap();
+    store.save_draft(actor, &id, &answers, None).unwrap();
+    match store.submit_form(actor, &id, Some(Grade::High), Some("Strangulation; recent separation")).unwrap() {
+        SubmitOutcome::Submitted(_) => {}
+        SubmitOutcome::Rejected { issues } => panic!("rejected: {issues:#?}"),
+    }
+}
+
+fn safe_block(number: &str) -> SafeContact {
+    SafeContact {
+        safe_number: Some(number.into()),
+        safe_times: Some("weekdays 10:00-14:00".into()),
+        voicemail_safe: Some(false),
+        text_safe: Some(true),
+        letters_safe: Some(false),
+        suspect_can_access_phone: Some(false),
+        preferred_language: Some("English".into()),
+    }
+}
+
+fn decision(outcome: ReferralOutcome) -> ReferralDecisionInput {
+    ReferralDecisionInput {
+        outcome,
+        destination: None,
+        consent_given: None,
+        in_their_words: None,
+        reason: None,
+        follow_up_due: None,
+        services_offered: vec![],
+        safe_contact: None,
+        needs: Default::default(),
+    }
+}
+
+fn idva(block: Option<SafeContact>) -> ReferralDecisionInput {
+    ReferralDecisionInput {
+        destination: Some("idva".into()),
+        consent_given: Some(true),
+        services_offered: vec!["national-da-helpline".into()],
+        safe_contact: block,
+        ..decision(ReferralOutcome::Referred)
+    }
+}
+
+fn victim<'a>(p: &'a VictimsPanel, id: &str) -> &'a bluelamp_victims::VictimAssessment {
+    p.assessment.victims.iter().find(|v| v.person_id == id).expect("victim assessed")
+}
+
+fn rejected_fields(r: Result<impl std::fmt::Debug, CaseworkError>) -> Vec<(String, String)> {
+    match r {
+        Err(CaseworkError::Rejected { errors, .. }) => errors.into_iter().map(|e| (e.field, e.message)).collect(),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[test]
+fn assessment_adapts_the_stored_incident_and_the_risk_grade() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(p.reference, "INC-1");
+    assert!(p.assessment.domestic_abuse);
+    let mut ids: Vec<&str> = p.assessment.victims.iter().map(|v| v.person_id.as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["C1", "V1"], "the suspect is not a victim; the child of a DA incident is");
+    let v1 = victim(&p, "V1");
+    assert!(v1.enhanced && v1.enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::MostSeriousCrime));
+    assert_eq!(v1.consent_model, ConsentModel::OptIn);
+    assert_eq!(v1.name.as_deref(), Some("Alex Example"));
+    // No risk assessment yet: IDVA depends on the grade.
+    assert!(!v1.destinations.iter().any(|d| d.code == "idva"));
+    assert!(v1.possible_destinations.iter().any(|d| d.code == "idva"));
+    let sc = v1.safe_contact.as_ref().expect("DA: safe-contact block required");
+    assert!(sc.missing.iter().any(|m| m == "safe_number"));
+    let c1 = victim(&p, "C1");
+    assert_eq!(c1.under_18, Some(true), "from the nominal's date of birth");
+    assert!(c1.destinations.iter().any(|d| d.code == "operation_encompass"));
+    assert_eq!(p.countdowns.len(), 2);
+    assert!(p.countdowns.iter().all(|c| c.status == DeadlineStatus::Ok && c.working_days_left >= 1), "{p:?}");
+    assert!(p.countdowns.iter().all(|c| c.label.starts_with("due in ")), "{:?}", p.countdowns);
+    assert!(p.closing_prompts.iter().any(|pr| pr.code == "record_referral_decision"));
+    assert!(!p.services.is_empty());
+
+    // The submitted risk assessment's grade (high) makes IDVA and MARAC destinations.
+    submit_high_risk(&mut store, &actor, &inc);
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v1 = victim(&p, "V1");
+    for code in ["idva", "marac"] {
+        assert!(v1.destinations.iter().any(|d| d.code == code), "{code}: {:?}", v1.destinations);
+    }
+}
+
+#[test]
+fn da_referral_needs_the_safe_contact_block_and_refuses_the_suspects_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    let before = snapshot(&store);
+
+    // No safe-contact block: refused, one message per missing field, nothing written.
+    let fields = rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &idva(None)));
+    for f in ["safe_number", "safe_times", "voicemail_safe", "text_safe", "letters_safe", "suspect_can_access_phone"] {
+        assert!(fields.iter().any(|(field, _)| field == &format!("safe_contact.{f}")), "{f}: {fields:?}");
+    }
+    assert_eq!(snapshot(&store), before);
+
+    // The suspect's number, written differently: refused on the safe-number field.
+    let fields =
+        rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("+44 7700 900123")))));
+    assert!(fields.iter().any(|(f, m)| f == "safe_contact.safe_number" && m.contains("suspect")), "{fields:?}");
+    assert_eq!(snapshot(&store), before);
+
+    // A safe number: recorded with the block and the services offered, in one transaction.
+    let info = store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900456")))).unwrap();
+    assert_eq!(info.destination.as_deref(), Some("idva"));
+    assert_eq!(info.details["safe_contact"]["safe_number"], json!("07700 900456"));
+    assert_eq!(info.details["services_offered"], json!(["national-da-helpline"]));
+    let after = snapshot(&store);
+    assert_eq!(after, [before[0] + 1, before[1] + 1, before[2], before[3] + 1]);
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(name, "referral.decision/1");
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["decision"]["details"]["safe_contact"]["safe_times"], json!("weekdays 10:00-14:00"));
+
+    // The stored block is used by the assessment: nothing missing any more, state referred.
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v1 = victim(&p, "V1");
+    assert_eq!(v1.referral_state, ReferralState::Referred);
+    assert!(v1.safe_contact.as_ref().unwrap().missing.is_empty());
+
+    // Referrals that do not phone the victim (MARAC, Operation Encompass) need no block.
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let oe = ReferralDecisionInput { destination: Some("operation_encompass".into()), ..marac.clone() };
+    store.record_referral_decision(&actor, &inc, "C1", &oe).unwrap();
+    assert!(store
+        .get_incident(&inc)
+        .unwrap()
+        .gate
+        .missing
+        .iter()
+        .all(|m| m.kind != MissingKind::VictimReferralDecision));
+}
+
+#[test]
+fn opt_in_unknown_destination_and_declines_get_field_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    let before = snapshot(&store);
+    let no_consent = ReferralDecisionInput { consent_given: None, ..idva(Some(safe_block("07700 900456"))) };
+    let fields = rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &no_consent));
+    assert!(fields.iter().any(|(f, _)| f == "consent_given"), "{fields:?}");
+    let unknown =
+        ReferralDecisionInput { destination: Some("nowhere".into()), ..idva(Some(safe_block("07700 900456"))) };
+    let fields = rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &unknown));
+    assert!(fields.iter().any(|(f, _)| f == "destination"), "{fields:?}");
+    let fields =
+        rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &decision(ReferralOutcome::Declined)));
+    assert!(fields.iter().any(|(f, _)| f == "in_their_words"), "{fields:?}");
+    assert_eq!(snapshot(&store), before);
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("I have support from my sister".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::Declined);
+}
+
+#[test]
+fn deferral_follow_up_is_counted_in_working_days_on_the_force_calendar() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    let deferred = ReferralDecisionInput {
+        reason: Some("Suspect in the room; victim cannot talk".into()),
+        ..decision(ReferralOutcome::Deferred)
+    };
+    let info = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let cfg = victims_config().unwrap();
+    let today = uk_time(now_unix()).date();
+    let expected =
+        cfg.calendar.add_working_days(today, cfg.rules.deadlines.deferral_follow_up_working_days).unwrap().date;
+    assert_eq!(info.details["follow_up_due"], json!(expected.to_string()));
+    let task = store.get_incident(&inc).unwrap().tasks.into_iter().find(|t| t.kind == "referral_follow_up").unwrap();
+    let due_at = task.due_at.unwrap();
+    let due_uk = uk_time(bluelamp_store::casework::unix_of(&due_at).unwrap()).date();
+    assert_eq!(due_uk, expected, "task due {due_at}");
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::Deferred);
+    // A follow-up date before the decision is refused on its field.
+    let bad = ReferralDecisionInput { follow_up_due: Some("2020-01-01".into()), ..deferred.clone() };
+    let fields = rejected_fields(store.record_referral_decision(&actor, &inc, "C1", &bad));
+    assert!(fields.iter().any(|(f, _)| f == "follow_up_due"), "{fields:?}");
+    let bad = ReferralDecisionInput { follow_up_due: Some("soon".into()), ..deferred };
+    assert!(matches!(store.record_referral_decision(&actor, &inc, "C1", &bad), Err(CaseworkError::Invalid(_))));
+}
+
+#[test]
+fn awaiting_list_and_supervisor_queue_escalate_by_working_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    // Recorded 10 days ago: breached whatever today is. Recorded an hour ago: 2 working days left.
+    let old = add(&mut store, "INC-OLD", "assault", 240, &[("V1", "victim"), ("S1", "suspect")]);
+    let fresh = add(&mut store, "INC-NEW", "assault", 1, &[("C1", "victim")]);
+    let rows = store.victims_awaiting(now_unix()).unwrap();
+    let keys: Vec<(&str, &str)> = rows.iter().map(|r| (r.reference.as_str(), r.row.person_id.as_str())).collect();
+    assert_eq!(keys, [("INC-OLD", "V1"), ("INC-NEW", "C1")], "breached first");
+    assert_eq!(rows[0].countdown.status, DeadlineStatus::Breached);
+    assert!(rows[0].countdown.working_days_left < 0 && rows[0].countdown.label.starts_with("breached"));
+    assert!(rows[1].countdown.working_days_left >= 1);
+
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let item = q.items.iter().find(|i| i.incident_id == old).expect("the breached referral is escalated");
+    assert!(item.is_overdue());
+    let p = &item.problems[0];
+    assert_eq!((p.item, p.victim_id.as_deref()), (MissingKind::VictimReferralDecision, Some("V1")));
+    assert!(p.label.contains("working day"), "{}", p.label);
+    let due = bluelamp_time_of(&rows[0].countdown.due);
+    assert_eq!(p.deadline, bluelamp_store::victims::end_of_uk_day(due));
+    assert!(!q.items.iter().any(|i| i.incident_id == fresh), "2 working days left: not escalated yet");
+    assert_eq!(q.team_counts["Ashford Public Protection"].overdue, 1);
+
+    // A decision takes the victim off both lists.
+    let declined =
+        ReferralDecisionInput { in_their_words: Some("Not now, thanks".into()), ..decision(ReferralOutcome::Declined) };
+    store.record_referral_decision(&actor, &old, "V1", &declined).unwrap();
+    let rows = store.victims_awaiting(now_unix()).unwrap();
+    assert!(rows.iter().all(|r| r.incident_id != old));
+    assert!(!store.supervisor_queue(now_unix()).unwrap().items.iter().any(|i| i.incident_id == old));
+}
+
+fn bluelamp_time_of(date: &str) -> time::Date {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(date, &fmt).unwrap()
+}
+
+#[test]
+fn demo_seed_has_a_da_showcase_with_an_adult_victim_a_child_and_a_suspects_phone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let rows: Vec<NominalRecord> = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED)
+        .into_iter()
+        .map(|p| NominalRecord {
+            id: p.id,
+            source: Source::Current,
+            given_name: p.given_name,
+            surname: p.surname,
+            date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        })
+        .collect();
+    store.upsert_nominals(&rows).unwrap();
+    store.seed_demo_incidents(12, bluelamp_demo::DEMO_SEED, now_unix()).unwrap();
+    let showcase =
+        store.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).expect("incident 1");
+    assert_eq!(showcase.incident_type, "domestic_abuse");
+    let p = store.victims_assessment(&showcase.id, now_unix()).unwrap();
+    let adult = p.assessment.victims.iter().find(|v| v.under_18 == Some(false)).expect("an adult victim");
+    assert!(adult.safe_contact.is_some());
+    let child = p.assessment.victims.iter().find(|v| v.under_18 == Some(true)).expect("a child");
+    assert!(child.destinations.iter().any(|d| d.code == "operation_encompass"));
+    let suspect = showcase.links.iter().find(|l| l.role == "suspect").unwrap();
+    let n: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM nominal_phones WHERE nominal_id = ?1", [&suspect.nominal_id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn needs_answers_are_stored_with_the_decision_and_feed_enhanced_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-T", "theft", 1, &[("V1", "victim")]);
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(!victim(&p, "V1").enhanced, "an adult theft victim has standard rights");
+    assert_eq!(p.needs_kinds.get("disability_or_disorder").map(String::as_str), Some("yes_no"));
+    let mut needs = std::collections::BTreeMap::new();
+    needs.insert("disability_or_disorder".to_string(), bluelamp_victims::Answer::YesNo(true));
+    needs.insert("preferred_language".to_string(), bluelamp_victims::Answer::Text("Polish".into()));
+    let referred = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        consent_given: Some(true),
+        needs,
+        ..decision(ReferralOutcome::Referred)
+    };
+    let info = store.record_referral_decision(&actor, &inc, "V1", &referred).unwrap();
+    assert_eq!(info.details["needs"]["preferred_language"], json!("Polish"));
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v = victim(&p, "V1");
+    assert!(v.enhanced && v.enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::Vulnerable), "{v:?}");
+    assert!(v.needs_questions.iter().any(|q| q.id == "preferred_language" && q.answered));
+}

@@ -1,0 +1,647 @@
+//! Victims' Code (issue 6): the Victims panel of an incident (who the victims are, enhanced
+//! rights with reasons, consent model, the working-day countdown, destinations as prompts, the
+//! safe-contact block), the referral decision screen with the offline toolkit, and the
+//! "victims awaiting a referral decision" list.
+//!
+//! The rules run in the backend (`bluelamp-victims` through the store); this screen shows what
+//! they say and sends what the officer records. A refused decision keeps everything typed and
+//! shows the message next to its field.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bluelamp_protocol::casework::{RecordReferralRequest, ReferralDecisionInput, ReferralOutcome};
+use bluelamp_protocol::victims::{
+    Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
+    VictimAssessment, VictimsPanel,
+};
+use bluelamp_protocol::{ApiError, ErrorCode};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::api;
+
+fn code<T: serde::Serialize>(k: &T) -> String {
+    serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn words(k: &str) -> String {
+    k.replace('_', " ")
+}
+
+fn error_view(e: &ApiError, on_locked: &Callback<()>) -> Html {
+    if e.code == ErrorCode::Locked {
+        on_locked.emit(());
+    }
+    html! { <p class="error" role="alert">{ &e.message }</p> }
+}
+
+fn countdown_class(s: DeadlineStatus) -> &'static str {
+    match s {
+        DeadlineStatus::Ok => "countdown ok",
+        DeadlineStatus::DueSoon => "countdown due-soon",
+        DeadlineStatus::Breached => "countdown breached",
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SectionProps {
+    pub incident_id: String,
+    /// The officer tried to close the incident: show the closing prompts.
+    #[prop_or_default]
+    pub closing: bool,
+    /// A decision was recorded (the incident page reloads its gate).
+    #[prop_or_default]
+    pub on_changed: Callback<()>,
+    pub on_locked: Callback<()>,
+}
+
+/// The Victims panel of an incident.
+#[function_component(VictimsSection)]
+pub fn victims_section(p: &SectionProps) -> Html {
+    let panel = use_state(|| None::<Result<VictimsPanel, ApiError>>);
+    let deciding = use_state(|| None::<String>);
+    // Warnings of the decision just recorded (also stored with it).
+    let recorded = use_state(|| None::<Vec<FieldMessage>>);
+    let reload = {
+        let (panel, id) = (panel.clone(), p.incident_id.clone());
+        Callback::from(move |_: ()| {
+            let (panel, id) = (panel.clone(), id.clone());
+            spawn_local(async move { panel.set(Some(api::victims_assessment(&id).await)) });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with(p.incident_id.clone(), move |_| reload.emit(()));
+    }
+    let body = match &*panel {
+        None => html! { <p class="hint">{"Assessing victims…"}</p> },
+        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Ok(v)) if v.assessment.victims.is_empty() => html! {
+            <p class="hint" id="no-victims">{"No victim is linked to this incident."}</p>
+        },
+        Some(Ok(v)) => {
+            let prompts = if p.closing { &v.closing_prompts } else { &v.assessment.prompts };
+            let on_done = {
+                let (reload, deciding, changed, recorded) =
+                    (reload.clone(), deciding.clone(), p.on_changed.clone(), recorded.clone());
+                Callback::from(move |warnings: Vec<FieldMessage>| {
+                    recorded.set(Some(warnings));
+                    deciding.set(None);
+                    reload.emit(());
+                    changed.emit(());
+                })
+            };
+            html! {
+                <>
+                    <ul id="victim-prompts" class="prompts" aria-live="polite">
+                        { for prompts.iter().map(|pr| html! {
+                            <li class={classes!("prompt", code(&pr.severity))} data-code={pr.code.clone()}
+                                data-person={pr.person_id.clone().unwrap_or_default()}
+                                data-destination={pr.destination.clone().unwrap_or_default()}>{ &pr.message }</li>
+                        }) }
+                    </ul>
+                    { match &*recorded {
+                        Some(w) => html! {
+                            <div id="decision-recorded" class="ok" role="status">
+                                <p>{"Referral decision recorded."}</p>
+                                <ul>{ for w.iter().map(|m| html! { <li class="field-warning" data-field={m.field.clone()}>{ &m.message }</li> }) }</ul>
+                            </div>
+                        },
+                        None => html! {},
+                    } }
+                    { for v.assessment.undetermined.iter().map(|u| html! { <p class="question">{ &u.question }</p> }) }
+                    { for v.assessment.victims.iter().map(|va| victim_card(v, va, &deciding)) }
+                    { match &*deciding {
+                        Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
+                            Some(va) => html! {
+                                <DecisionForm panel={v.clone()} victim={va.clone()} on_done={on_done}
+                                    on_cancel={{ let (d, r) = (deciding.clone(), recorded.clone()); Callback::from(move |_: ()| { r.set(None); d.set(None) }) }}
+                                    on_locked={p.on_locked.clone()} />
+                            },
+                            None => html! {},
+                        },
+                        None => html! {},
+                    } }
+                </>
+            }
+        }
+    };
+    html! {
+        <section id="victims" class="victims" aria-labelledby="victims-heading">
+            <h3 id="victims-heading">{"Victims (Victims' Code referrals)"}</h3>
+            { body }
+        </section>
+    }
+}
+
+fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHandle<Option<String>>) -> Html {
+    let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
+    let cd = panel.countdowns.iter().find(|c| c.person_id == v.person_id);
+    let open = {
+        let (d, pid) = (deciding.clone(), v.person_id.clone());
+        Callback::from(move |_: MouseEvent| d.set(Some(pid.clone())))
+    };
+    let decisions: Vec<_> = panel.decisions.iter().filter(|d| d.victim_id == v.person_id).collect();
+    html! {
+        <article class="victim" data-person={v.person_id.clone()} data-state={code(&v.referral_state)}
+            data-basis={code(&v.basis)} data-under18={v.under_18.map(|u| u.to_string()).unwrap_or_default()}>
+            <h4>
+                { format!("{name} — {}", words(&code(&v.basis))) }
+                { if v.enhanced { html! { <span class="badge enhanced">{"Enhanced rights"}</span> } } else { html! {} } }
+            </h4>
+            { if v.enhanced { html! {
+                <ul class="reasons">{ for v.enhanced_reasons.iter().map(|r| html! { <li>{ &r.detail }</li> }) }</ul>
+            } } else { html! {} } }
+            <p class="consent" data-consent={code(&v.consent_model)}>
+                { format!("Consent: {} — {}", if code(&v.consent_model) == "opt_in" { "explicit agreement needed (opt-in)" } else { "referred unless they object (opt-out)" }, v.consent_reason) }
+            </p>
+            { match cd { Some(c) => html! {
+                <p class={countdown_class(c.status)} data-status={code(&c.status)}>
+                    { match code(&v.referral_state).as_str() {
+                        "referred" | "declined" => format!("Referral decision: {} (deadline {})", words(&code(&v.referral_state)), c.due),
+                        state => format!("Referral decision: {} — {}", words(state), c.label),
+                    } }
+                </p>
+            }, None => html! {} } }
+            <ul class="destinations">
+                { for v.destinations.iter().map(|d| html! {
+                    <li class="destination" data-code={d.code.clone()} data-recorded={d.recorded.to_string()}>
+                        <strong>{ &d.label }</strong>{ format!(" — {}", d.reason) }
+                        { if d.recorded { html! { <span class="badge ok">{" recorded"}</span> } } else { html! {} } }
+                    </li>
+                }) }
+                { for v.possible_destinations.iter().map(|d| html! {
+                    <li class="destination possible" data-code={d.code.clone()}>
+                        { format!("{} — may apply: depends on {}", d.label, d.depends_on.iter().map(|s| words(s)).collect::<Vec<_>>().join(", ")) }
+                    </li>
+                }) }
+            </ul>
+            { match &v.safe_contact { Some(sc) => html! {
+                <div class="safe-contact-required" data-missing={sc.missing.len().to_string()}>
+                    <p>{ if sc.missing.is_empty() { "Safe contact recorded.".to_string() } else {
+                        format!("Safe contact needed before a referral that phones the victim: {}", sc.missing.iter().map(|s| words(s)).collect::<Vec<_>>().join(", ")) } }</p>
+                    { for sc.warnings.iter().map(|w| html! { <p class="warning" data-code={w.code.clone()}>{ &w.message }</p> }) }
+                </div>
+            }, None => html! {} } }
+            { for v.warnings.iter().map(|w| html! { <p class="warning" data-code={w.code.clone()}>{ &w.message }</p> }) }
+            { for v.undetermined.iter().map(|u| html! { <p class="question" data-code={u.code.clone()}>{ &u.question }</p> }) }
+            { if decisions.is_empty() { html! {} } else { html! {
+                <ul class="decisions">{ for decisions.iter().map(|d| html! {
+                    <li class="decision" data-outcome={d.outcome.as_str()} data-destination={d.destination.clone().unwrap_or_default()}>
+                        { format!("{}{} — {} by {}", d.outcome.as_str(), d.destination.as_ref().map(|x| format!(" to {x}")).unwrap_or_default(), d.decided_at, d.decided_by) }
+                    </li>
+                }) }</ul>
+            } } }
+            <button class="decide" data-person={v.person_id.clone()} onclick={open}>{"Record referral decision"}</button>
+        </article>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct DecisionProps {
+    panel: VictimsPanel,
+    victim: VictimAssessment,
+    /// Recorded, with the warnings shown (and stored with the decision).
+    on_done: Callback<Vec<FieldMessage>>,
+    on_cancel: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+fn tri(v: &str) -> Option<bool> {
+    match v {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn field_msgs(list: &[FieldMessage], field: &str, class: &'static str) -> Html {
+    html! { for list.iter().filter(|m| m.field == field).map(|m| html! {
+        <p class={class} data-field={m.field.clone()} role="alert">{ &m.message }</p>
+    }) }
+}
+
+/// The referral decision screen for one victim.
+#[function_component(DecisionForm)]
+fn decision_form(p: &DecisionProps) -> Html {
+    let v = &p.victim;
+    let first_dest = v.destinations.iter().find(|d| !d.recorded).or(v.destinations.first()).map(|d| d.code.clone());
+    let outcome = use_state(|| "referred".to_string());
+    let destination = use_state(|| first_dest.unwrap_or_default());
+    let consent = use_state(|| false);
+    let their_words = use_state(String::new);
+    let reason = use_state(String::new);
+    let follow_up = use_state(String::new);
+    let safe_number = use_state(String::new);
+    let safe_times = use_state(String::new);
+    let voicemail = use_state(String::new);
+    let text_ok = use_state(String::new);
+    let letters = use_state(String::new);
+    let suspect_access = use_state(String::new);
+    let language = use_state(String::new);
+    let need = use_state(String::new);
+    let area = use_state(|| p.panel.area.clone().unwrap_or_default());
+    let offered = use_state(BTreeSet::<String>::new);
+    // Needs answers so far (from the victim's earlier decisions), as form values.
+    let needs_answers = {
+        let (decisions, pid) = (p.panel.decisions.clone(), v.person_id.clone());
+        use_state(move || {
+            let mut m = BTreeMap::<String, String>::new();
+            for d in decisions.iter().filter(|d| d.victim_id == pid) {
+                if let Some(serde_json::Value::Object(o)) = d.details.get("needs") {
+                    for (k, a) in o {
+                        let val = match a {
+                            serde_json::Value::Bool(true) => "yes".to_string(),
+                            serde_json::Value::Bool(false) => "no".to_string(),
+                            serde_json::Value::String(s) => s.clone(),
+                            _ => continue,
+                        };
+                        m.insert(k.clone(), val);
+                    }
+                }
+            }
+            m
+        })
+    };
+    let errors = use_state(Vec::<FieldMessage>::new);
+    let warnings = use_state(Vec::<FieldMessage>::new);
+    let failure = use_state(|| None::<ApiError>);
+    let busy = use_state(|| false);
+
+    let input = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: InputEvent| h.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let area_input = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: InputEvent| h.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+    };
+    let select = |h: &UseStateHandle<String>| {
+        let h = h.clone();
+        Callback::from(move |e: Event| h.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let radio = |value: &'static str| {
+        let h = outcome.clone();
+        Callback::from(move |_: Event| h.set(value.to_string()))
+    };
+    let on_consent = {
+        let c = consent.clone();
+        Callback::from(move |e: Event| c.set(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    };
+    let da_block = v.safe_contact.is_some();
+    // Notifications (MARAC, Operation Encompass, children's services) do not phone the victim.
+    let dest_contacts = |c: &str| !v.destinations.iter().any(|d| d.code == c && code(&d.kind) == "notification");
+    let show_safe = da_block && *outcome == "referred" && dest_contacts(&destination);
+
+    let submit = {
+        let (outcome, destination, consent, their_words, reason, follow_up) = (
+            outcome.clone(),
+            destination.clone(),
+            consent.clone(),
+            their_words.clone(),
+            reason.clone(),
+            follow_up.clone(),
+        );
+        let (safe_number, safe_times, voicemail, text_ok, letters, suspect_access, language) = (
+            safe_number.clone(),
+            safe_times.clone(),
+            voicemail.clone(),
+            text_ok.clone(),
+            letters.clone(),
+            suspect_access.clone(),
+            language.clone(),
+        );
+        let (needs_answers, needs_kinds) = (needs_answers.clone(), p.panel.needs_kinds.clone());
+        let (offered, errors, warnings, failure, busy, on_done) =
+            (offered.clone(), errors.clone(), warnings.clone(), failure.clone(), busy.clone(), p.on_done.clone());
+        let (incident_id, victim_id, da_block) = (p.panel.incident_id.clone(), v.person_id.clone(), da_block);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+            let out = match outcome.as_str() {
+                "declined" => ReferralOutcome::Declined,
+                "deferred" => ReferralOutcome::Deferred,
+                _ => ReferralOutcome::Referred,
+            };
+            let referred = out == ReferralOutcome::Referred;
+            let safe = SafeContact {
+                safe_number: opt(&safe_number),
+                safe_times: opt(&safe_times),
+                voicemail_safe: tri(&voicemail),
+                text_safe: tri(&text_ok),
+                letters_safe: tri(&letters),
+                suspect_can_access_phone: tri(&suspect_access),
+                preferred_language: opt(&language),
+            };
+            let any_safe = safe != SafeContact::default();
+            let needs: BTreeMap<String, Answer> = needs_answers
+                .iter()
+                .filter_map(|(k, val)| {
+                    let a = match (needs_kinds.get(k).map(String::as_str), val.as_str()) {
+                        (Some("yes_no"), "yes") => Answer::YesNo(true),
+                        (Some("yes_no"), "no") => Answer::YesNo(false),
+                        (Some("yes_no"), _) => return None,
+                        (_, t) if t.trim().is_empty() => return None,
+                        (_, t) => Answer::Text(t.trim().to_string()),
+                    };
+                    Some((k.clone(), a))
+                })
+                .collect();
+            let req = RecordReferralRequest {
+                incident_id: incident_id.clone(),
+                victim_id: victim_id.clone(),
+                decision: ReferralDecisionInput {
+                    outcome: out,
+                    destination: if referred { opt(&destination) } else { None },
+                    consent_given: if referred { Some(*consent) } else { None },
+                    in_their_words: if out == ReferralOutcome::Declined { opt(&their_words) } else { None },
+                    reason: if out == ReferralOutcome::Deferred { opt(&reason) } else { None },
+                    follow_up_due: if out == ReferralOutcome::Deferred { opt(&follow_up) } else { None },
+                    services_offered: offered.iter().cloned().collect(),
+                    safe_contact: (da_block && any_safe).then_some(safe),
+                    needs,
+                },
+            };
+            let (errors, warnings, failure, busy, on_done) =
+                (errors.clone(), warnings.clone(), failure.clone(), busy.clone(), on_done.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::record_referral(&req).await {
+                    Ok(RecordReferralOutcome::Recorded { warnings: w, .. }) => {
+                        errors.set(Vec::new());
+                        warnings.set(w.clone());
+                        failure.set(None);
+                        on_done.emit(w);
+                    }
+                    Ok(RecordReferralOutcome::Rejected { errors: e, warnings: w }) => {
+                        errors.set(e);
+                        warnings.set(w);
+                        failure.set(None);
+                    }
+                    Err(e) => failure.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+
+    // The toolkit: the offline directory filtered by the incident's offences, a need and an area.
+    let offences: Vec<String> = p.panel.assessment.categories.iter().map(|c| c.code.clone()).collect();
+    let needs: BTreeSet<String> = p.panel.services.iter().flat_map(|s| s.needs.iter().cloned()).collect();
+    let query = ServiceQuery {
+        offences,
+        need: Some(need.trim().to_string()).filter(|s| !s.is_empty()),
+        areas: Some(area.trim().to_string()).filter(|s| !s.is_empty()).into_iter().collect(),
+    };
+    let services: Vec<_> = p.panel.services.iter().filter(|s| query.matches(s)).collect();
+    let toggle = |id: String| {
+        let offered = offered.clone();
+        Callback::from(move |e: Event| {
+            let mut set = (*offered).clone();
+            if e.target_unchecked_into::<HtmlInputElement>().checked() {
+                set.insert(id.clone());
+            } else {
+                set.remove(&id);
+            }
+            offered.set(set);
+        })
+    };
+    let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
+    let general: Vec<&FieldMessage> = errors.iter().filter(|m| m.field == "victim_id" || m.field == "at").collect();
+    let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    let yes_no = |id: &'static str, label: &'static str, h: &UseStateHandle<String>| {
+        let field = format!("safe_contact.{}", id.replace('-', "_"));
+        html! {
+            <div class="field">
+                <label for={id}>{ label }</label>
+                <select id={id} onchange={select(h)}>
+                    <option value="" selected={h.is_empty()}>{"— choose —"}</option>
+                    <option value="yes" selected={**h == "yes"}>{"Yes"}</option>
+                    <option value="no" selected={**h == "no"}>{"No"}</option>
+                </select>
+                { field_msgs(&errors, &field, "field-error") }
+            </div>
+        }
+    };
+    html! {
+        <form id="decision-form" class="decision" data-person={v.person_id.clone()} onsubmit={submit}>
+            <h4>{ format!("Referral decision for {name}") }</h4>
+            { for general.iter().map(|m| html! { <p class="field-error" data-field={m.field.clone()} role="alert">{ &m.message }</p> }) }
+            <fieldset>
+                <legend>{"Decision"}</legend>
+                <label><input type="radio" name="outcome" value="referred" checked={*outcome == "referred"} onchange={radio("referred")} />{" Referred"}</label>
+                <label><input type="radio" name="outcome" value="declined" checked={*outcome == "declined"} onchange={radio("declined")} />{" Declined by the victim"}</label>
+                <label><input type="radio" name="outcome" value="deferred" checked={*outcome == "deferred"} onchange={radio("deferred")} />{" Deferred: not safe to ask now"}</label>
+                { field_msgs(&errors, "outcome", "field-error") }
+            </fieldset>
+            { match outcome.as_str() {
+                "declined" => html! {
+                    <div class="field">
+                        <label for="in-their-words">{"Why they declined, in their own words"}</label>
+                        <textarea id="in-their-words" value={(*their_words).clone()} oninput={area_input(&their_words)} />
+                        { field_msgs(&errors, "in_their_words", "field-error") }
+                    </div>
+                },
+                "deferred" => html! {
+                    <>
+                        <div class="field">
+                            <label for="defer-reason">{"Why it is not safe to ask now"}</label>
+                            <textarea id="defer-reason" value={(*reason).clone()} oninput={area_input(&reason)} />
+                            { field_msgs(&errors, "reason", "field-error") }
+                        </div>
+                        <div class="field">
+                            <label for="follow-up-due">{"Ask again by (optional; default from the force rules, in working days)"}</label>
+                            <input id="follow-up-due" type="date" value={(*follow_up).clone()} oninput={input(&follow_up)} />
+                            { field_msgs(&errors, "follow_up_due", "field-error") }
+                            { field_msgs(&warnings, "follow_up_due", "field-warning") }
+                        </div>
+                    </>
+                },
+                _ => html! {
+                    <>
+                        <div class="field">
+                            <label for="destination">{"Referred to"}</label>
+                            <select id="destination" onchange={select(&destination)}>
+                                <option value="" selected={destination.is_empty()}>{"— choose —"}</option>
+                                { for p.panel.assessment.victims.iter().find(|x| x.person_id == v.person_id).into_iter()
+                                    .flat_map(|x| x.destinations.iter().map(|d| (d.code.clone(), d.label.clone()))
+                                        .chain(x.possible_destinations.iter().map(|d| (d.code.clone(), format!("{} (may apply)", d.label)))))
+                                    .map(|(c, l)| html! { <option value={c.clone()} selected={*destination == c}>{ l }</option> }) }
+                            </select>
+                            { field_msgs(&errors, "destination", "field-error") }
+                            { field_msgs(&warnings, "destination", "field-warning") }
+                        </div>
+                        <div class="field">
+                            <label><input id="consent-given" type="checkbox" checked={*consent} onchange={on_consent} />
+                                { if code(&v.consent_model) == "opt_in" { " The victim explicitly agreed to this referral" } else { " The victim did not object to this referral" } }</label>
+                            { field_msgs(&errors, "consent_given", "field-error") }
+                        </div>
+                    </>
+                },
+            } }
+            { if show_safe { html! {
+                <fieldset id="safe-contact" class="safe-contact">
+                    <legend>{"Safe contact (domestic abuse: required)"}</legend>
+                    <div class="field">
+                        <label for="safe-number">{"Safe phone number"}</label>
+                        <input id="safe-number" type="tel" value={(*safe_number).clone()} oninput={input(&safe_number)} />
+                        { field_msgs(&errors, "safe_contact.safe_number", "field-error") }
+                    </div>
+                    <div class="field">
+                        <label for="safe-times">{"Safe times to call"}</label>
+                        <input id="safe-times" value={(*safe_times).clone()} oninput={input(&safe_times)} />
+                        { field_msgs(&errors, "safe_contact.safe_times", "field-error") }
+                    </div>
+                    { yes_no("voicemail-safe", "Is a voicemail safe?", &voicemail) }
+                    { yes_no("text-safe", "Is a text message safe?", &text_ok) }
+                    { yes_no("letters-safe", "Are letters safe?", &letters) }
+                    { yes_no("suspect-can-access-phone", "Can the suspect access this phone?", &suspect_access) }
+                    <div class="field">
+                        <label for="preferred-language">{"Preferred language (optional)"}</label>
+                        <input id="preferred-language" value={(*language).clone()} oninput={input(&language)} />
+                    </div>
+                </fieldset>
+            } } else { html! {} } }
+            { if v.needs_questions.is_empty() { html! {} } else { html! {
+                <fieldset id="needs" class="needs">
+                    <legend>{"Needs assessment (offer it; re-offer when needs change)"}</legend>
+                    { for v.needs_questions.iter().map(|q| {
+                        let id = format!("need-{}", q.id);
+                        let current = needs_answers.get(&q.id).cloned().unwrap_or_default();
+                        let set = {
+                            let (h, qid) = (needs_answers.clone(), q.id.clone());
+                            move |value: String| { let mut m = (*h).clone(); m.insert(qid.clone(), value); h.set(m); }
+                        };
+                        let control = if p.panel.needs_kinds.get(&q.id).map(String::as_str) == Some("yes_no") {
+                            let onchange = { let set = set.clone(); Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value())) };
+                            html! {
+                                <select id={id.clone()} {onchange}>
+                                    <option value="" selected={current.is_empty()}>{"— not asked yet —"}</option>
+                                    <option value="yes" selected={current == "yes"}>{"Yes"}</option>
+                                    <option value="no" selected={current == "no"}>{"No"}</option>
+                                </select>
+                            }
+                        } else {
+                            let oninput = Callback::from(move |e: InputEvent| set(e.target_unchecked_into::<HtmlInputElement>().value()));
+                            html! { <input id={id.clone()} value={current.clone()} {oninput} /> }
+                        };
+                        html! {
+                            <div class="field" data-question={q.id.clone()}>
+                                <label for={id}>{ &q.text }</label>
+                                { control }
+                            </div>
+                        }
+                    }) }
+                </fieldset>
+            } } }
+            <fieldset id="toolkit" class="toolkit">
+                <legend>{"Victims' toolkit: services offered on the spot"}</legend>
+                <div class="field">
+                    <label for="toolkit-need">{"Need"}</label>
+                    <select id="toolkit-need" onchange={select(&need)}>
+                        <option value="" selected={need.is_empty()}>{"any"}</option>
+                        { for needs.iter().map(|n| html! { <option value={n.clone()} selected={*need == *n}>{ words(n) }</option> }) }
+                    </select>
+                    <label for="toolkit-area">{"Area"}</label>
+                    <input id="toolkit-area" value={(*area).clone()} oninput={input(&area)} placeholder="e.g. england" />
+                </div>
+                <ul class="services">
+                    { for services.iter().map(|s| {
+                        let id = format!("svc-{}", s.id);
+                        html! {
+                            <li class="service" data-id={s.id.clone()}>
+                                <input type="checkbox" id={id.clone()} checked={offered.contains(&s.id)} onchange={toggle(s.id.clone())} />
+                                <label for={id}><strong>{ &s.name }</strong>{ format!(" — {}", s.description) }
+                                    { if s.example { " (example entry)" } else { "" } }</label>
+                            </li>
+                        }
+                    }) }
+                </ul>
+            </fieldset>
+            { if warnings.is_empty() { html! {} } else { html! {
+                <ul class="warnings">{ for warnings.iter().map(|w| html! { <li class="field-warning" data-field={w.field.clone()}>{ &w.message }</li> }) }</ul>
+            } } }
+            { match &*failure { Some(e) => error_view(e, &p.on_locked), None => html! {} } }
+            <div class="actions">
+                <button id="record-decision" type="submit" disabled={*busy}>{"Record decision"}</button>
+                <button type="button" class="secondary" onclick={cancel}>{"Cancel"}</button>
+            </div>
+        </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct AwaitingProps {
+    pub on_locked: Callback<()>,
+}
+
+/// "Victims awaiting a referral decision", most urgent first; opening a row shows the incident's
+/// Victims panel.
+#[function_component(AwaitingView)]
+pub fn awaiting_view(p: &AwaitingProps) -> Html {
+    let rows = use_state(|| None::<Result<Vec<AwaitingRow>, ApiError>>);
+    let open = use_state(|| None::<String>);
+    let reload = {
+        let rows = rows.clone();
+        Callback::from(move |_: ()| {
+            let rows = rows.clone();
+            spawn_local(async move { rows.set(Some(api::victims_awaiting().await)) });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with((), move |_| reload.emit(()));
+    }
+    if let Some(id) = (*open).clone() {
+        let back = {
+            let (open, reload) = (open.clone(), reload.clone());
+            Callback::from(move |_: MouseEvent| {
+                open.set(None);
+                reload.emit(());
+            })
+        };
+        return html! {
+            <section id="awaiting-incident">
+                <button class="secondary" onclick={back}>{"← Victims awaiting a decision"}</button>
+                <VictimsSection incident_id={id} on_locked={p.on_locked.clone()} />
+            </section>
+        };
+    }
+    let body = match &*rows {
+        None => html! { <p class="hint">{"Loading…"}</p> },
+        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Ok(list)) if list.is_empty() => {
+            html! { <p class="hint" id="awaiting-empty">{"No victim is waiting for a referral decision."}</p> }
+        }
+        Some(Ok(list)) => html! {
+            <table id="awaiting">
+                <thead><tr><th>{"Incident"}</th><th>{"Victim"}</th><th>{"Rights"}</th><th>{"State"}</th><th>{"Deadline"}</th><th></th></tr></thead>
+                <tbody>
+                { for list.iter().map(|r| {
+                    let onclick = { let (open, id) = (open.clone(), r.incident_id.clone()); Callback::from(move |_: MouseEvent| open.set(Some(id.clone()))) };
+                    html! {
+                        <tr class="awaiting" data-incident={r.incident_id.clone()} data-person={r.row.person_id.clone()} data-status={code(&r.countdown.status)}>
+                            <td>{ format!("{} ({})", r.reference, words(&r.incident_type)) }</td>
+                            <td>{ r.row.name.clone().unwrap_or_else(|| r.row.person_id.clone()) }</td>
+                            <td>{ if r.row.enhanced { "enhanced" } else { "standard" } }</td>
+                            <td>{ words(&code(&r.row.state)) }</td>
+                            <td class={countdown_class(r.countdown.status)}>{ &r.countdown.label }</td>
+                            <td><button class="secondary open-victims" {onclick}>{"Open"}</button></td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        },
+    };
+    html! {
+        <section id="victims-awaiting">
+            <h2>{"Victims awaiting a referral decision"}</h2>
+            { body }
+        </section>
+    }
+}

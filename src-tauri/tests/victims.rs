@@ -1,0 +1,103 @@
+//! Victims' Code commands through the same functions the Tauri commands call: the role and the
+//! lock are checked in the backend, a refused decision is an answer with field-level messages,
+//! and recorded decisions clear the gate's referral items.
+
+use std::time::Instant;
+
+use bluelamp_app::state::{AppState, DEMO_PASSPHRASE};
+use bluelamp_app::Config;
+use bluelamp_protocol::casework::{
+    IncidentRequest, RecordReferralRequest, ReferralDecisionInput, ReferralOutcome, SetClosingCodeRequest,
+};
+use bluelamp_protocol::session::UnlockRequest;
+use bluelamp_protocol::victims::{RecordReferralOutcome, SafeContact};
+use bluelamp_protocol::ErrorCode;
+use bluelamp_store::unlock::UnlockPolicy;
+
+fn app(dir: &std::path::Path) -> AppState {
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        central_url: Some("http://127.0.0.1:9".into()),
+        demo: true,
+        report_ready: false,
+        idle_lock_secs: 900,
+        unlock_policy: UnlockPolicy::default(),
+    };
+    tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap()
+}
+
+fn unlock(state: &AppState, officer: &str) {
+    state.unlock(&UnlockRequest { officer_id: officer.into(), passphrase: DEMO_PASSPHRASE.into() }).unwrap();
+}
+
+fn referral(victim: &str, incident: &str, dest: &str, safe: Option<SafeContact>) -> RecordReferralRequest {
+    RecordReferralRequest {
+        incident_id: incident.into(),
+        victim_id: victim.into(),
+        decision: ReferralDecisionInput {
+            outcome: ReferralOutcome::Referred,
+            destination: Some(dest.into()),
+            consent_given: Some(true),
+            in_their_words: None,
+            reason: None,
+            follow_up_due: None,
+            services_offered: vec![],
+            safe_contact: safe,
+            needs: Default::default(),
+        },
+    }
+}
+
+fn block(number: &str) -> SafeContact {
+    SafeContact {
+        safe_number: Some(number.into()),
+        safe_times: Some("after 6pm".into()),
+        voicemail_safe: Some(false),
+        text_safe: Some(false),
+        letters_safe: Some(false),
+        suspect_can_access_phone: Some(false),
+        preferred_language: None,
+    }
+}
+
+#[test]
+fn showcase_da_incident_gets_idva_and_encompass_decisions_and_the_gate_clears() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path());
+    let req = |id: &str| IncidentRequest { incident_id: id.into() };
+    assert_eq!(state.victims_assessment(&req("x")).unwrap_err().code, ErrorCode::Locked);
+    unlock(&state, "demo-admin");
+    assert_eq!(state.victims_awaiting().unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer");
+
+    let inc = state.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).unwrap();
+    let panel = state.victims_assessment(&req(&inc.id)).unwrap();
+    let adult = panel.assessment.victims.iter().find(|v| v.under_18 == Some(false)).unwrap().person_id.clone();
+    let child = panel.assessment.victims.iter().find(|v| v.under_18 == Some(true)).unwrap().person_id.clone();
+    let suspect = inc.links.iter().find(|l| l.role == "suspect").unwrap().nominal_id.clone();
+    assert!(state.victims_awaiting().unwrap().iter().any(|r| r.incident_id == inc.id && r.row.person_id == adult));
+
+    // No safe-contact block, then the suspect's own number: refused on the fields, not an error.
+    for safe in [None, Some(block(&bluelamp_demo::demo_phone(&suspect)))] {
+        match state.record_referral(&referral(&adult, &inc.id, "idva", safe)).unwrap() {
+            RecordReferralOutcome::Rejected { errors, .. } => {
+                assert!(errors.iter().any(|e| e.field.starts_with("safe_contact.")), "{errors:?}")
+            }
+            other => panic!("expected a rejection: {other:?}"),
+        }
+    }
+    let ok = state.record_referral(&referral(&adult, &inc.id, "idva", Some(block("07700 900999")))).unwrap();
+    assert!(matches!(ok, RecordReferralOutcome::Recorded { .. }), "{ok:?}");
+    let dup = state.record_referral(&referral(&adult, &inc.id, "idva", Some(block("07700 900999")))).unwrap();
+    assert!(matches!(&dup, RecordReferralOutcome::Rejected { errors, .. } if errors[0].field == "destination"));
+    let ok = state.record_referral(&referral(&child, &inc.id, "operation_encompass", None)).unwrap();
+    assert!(matches!(ok, RecordReferralOutcome::Recorded { .. }), "{ok:?}");
+
+    let set = SetClosingCodeRequest { incident_id: inc.id.clone(), code: Some("DA".into()) };
+    let d = state.set_closing_code(&set).unwrap();
+    let kinds: Vec<String> =
+        d.gate.missing.iter().map(|m| serde_json::to_value(m.kind).unwrap().as_str().unwrap().to_string()).collect();
+    assert!(!kinds.iter().any(|k| k == "victim_referral_decision"), "{kinds:?}");
+    assert!(!state.victims_awaiting().unwrap().iter().any(|r| r.incident_id == inc.id));
+}
