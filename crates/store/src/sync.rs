@@ -437,40 +437,40 @@ impl Store {
 }
 
 impl Store {
-    /// Demo and fault tests: `n` submitted DA safeguarding plans (unique ids) on one new
-    /// synthetic incident, each a real user write (form, outbox and access-log rows together).
+    /// Demo and fault tests: `n` submitted DA safeguarding plans (unique ids) on new synthetic
+    /// incidents (50 forms each, so the gate checks stay small), each form a real user write
+    /// (form, outbox and access-log rows together).
     pub fn demo_enqueue_forms(&mut self, n: usize) -> std::result::Result<Vec<String>, crate::casework::CaseworkError> {
         use crate::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
         const PACK: &str = "da-safeguarding-plan";
+        const PER_INCIDENT: usize = 50;
         let actor = self.actor()?;
         let now = now_unix();
-        let reference = format!("DEMO-Q-{}", uuid::Uuid::now_v7());
-        let incident = NewIncident {
-            id: None,
-            reference: reference.clone(),
-            incident_type: "domestic_abuse".into(),
-            offence_category: Some("domestic_abuse".into()),
-            place: Some("Demo Street".into()),
-            postcode: None,
-            team: Some("Demo".into()),
-            occurred_at: now - 3600,
-            recorded_at: now - 3000,
-            assigned_to: Some(actor.officer_id.clone()),
-            closing_code: None,
-            links: vec![("demo-victim".into(), "victim".into()), ("demo-suspect".into(), "suspect".into())],
-        };
-        self.import_incidents(&[incident])?;
-        let incident_id = self
-            .list_incidents()?
-            .into_iter()
-            .find(|i| i.reference == reference)
-            .map(|i| i.id)
-            .ok_or_else(|| CaseworkError::NotFound(reference.clone()))?;
+        let mut incident_ids = Vec::new();
+        for _ in 0..n.div_ceil(PER_INCIDENT) {
+            let reference = format!("DEMO-Q-{}", uuid::Uuid::now_v7());
+            let incident = NewIncident {
+                id: Some(uuid::Uuid::now_v7().to_string()),
+                reference,
+                incident_type: "domestic_abuse".into(),
+                offence_category: Some("domestic_abuse".into()),
+                place: Some("Demo Street".into()),
+                postcode: None,
+                team: Some("Demo".into()),
+                occurred_at: now - 3600,
+                recorded_at: now - 3000,
+                assigned_to: Some(actor.officer_id.clone()),
+                closing_code: None,
+                links: vec![("demo-victim".into(), "victim".into()), ("demo-suspect".into(), "suspect".into())],
+            };
+            incident_ids.push(incident.id.clone().unwrap_or_default());
+            self.import_incidents(&[incident])?;
+        }
         let pack = catalog()?.pack(PACK).ok_or_else(|| CaseworkError::NotFound(PACK.into()))?;
         let answers = sample_answers(pack, &["demo-victim".into(), "demo-suspect".into()], false);
         let mut ids = Vec::with_capacity(n);
-        for _ in 0..n {
-            let id = self.start_form(&actor, &incident_id, PACK)?;
+        for i in 0..n {
+            let id = self.start_form(&actor, &incident_ids[i / PER_INCIDENT], PACK)?;
             self.save_draft(&actor, &id, &answers, None)?;
             match self.submit_form(&actor, &id, None, None)? {
                 bluelamp_protocol::casework::SubmitOutcome::Submitted(_) => ids.push(id),
