@@ -272,7 +272,7 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     };
     html! {
         <section id="incident" class="incident">
-            <button class="secondary" onclick={back}>{"← Incidents"}</button>
+            <button class="secondary" id="back-to-incidents" onclick={back}>{"← Incidents"}</button>
             { body }
         </section>
     }

@@ -7,6 +7,7 @@ use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
 mod queue;
+mod sync;
 mod victims;
 
 /// Tests take turns so they do not fight over the 2 cores.
@@ -180,31 +181,9 @@ async fn da_assessment_with_14_yes_suggests_high_creates_marac_and_gate_blocks_f
     within(Duration::from_secs(300), da_journey()).await
 }
 
-async fn da_journey() -> anyhow::Result<()> {
-    let answers: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
-        bluelamp_e2e::repo_root().join("docs/examples/dash-14-yes.answers.json"),
-    )?)?;
-    let app = AppUnderTest::launch("da-assessment", false).await?;
-    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
-    wait_for(&app, "#tab-incidents").await.context("incidents tab")?.click().await.context("click incidents tab")?;
-    wait_for(&app, "tr.incident[data-type='domestic_abuse'] td")
-        .await
-        .context("a DA incident in the list")?
-        .click()
-        .await
-        .context("open the DA incident")?;
-    wait_for(&app, "#gate").await.context("the gate")?;
-    app.screenshot("incident").await?;
-    app.client
-        .find(Locator::Css("#start-forms button.start[data-pack='dash-style-da-risk']"))
-        .await
-        .context("start button")?
-        .click()
-        .await
-        .context("click start")?;
-    wait_for(&app, "#wizard .wizard-page").await.context("the wizard")?;
-
-    // Answer every page from the example file, then move on, until the summary.
+/// Answers every wizard page from `answers` (the answers-JSON format of the README), moving on
+/// page by page until the summary.
+pub(crate) async fn fill_wizard(app: &AppUnderTest, answers: &serde_json::Value) -> anyhow::Result<()> {
     for _page in 0..20 {
         if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
             break;
@@ -245,6 +224,34 @@ async fn da_journey() -> anyhow::Result<()> {
         app.client.find(Locator::Css("#next")).await?.click().await?;
         tokio::time::sleep(Duration::from_millis(150)).await;
     }
+    Ok(())
+}
+
+async fn da_journey() -> anyhow::Result<()> {
+    let answers: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(
+        bluelamp_e2e::repo_root().join("docs/examples/dash-14-yes.answers.json"),
+    )?)?;
+    let app = AppUnderTest::launch("da-assessment", false).await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
+    wait_for(&app, "#tab-incidents").await.context("incidents tab")?.click().await.context("click incidents tab")?;
+    wait_for(&app, "tr.incident[data-type='domestic_abuse'] td")
+        .await
+        .context("a DA incident in the list")?
+        .click()
+        .await
+        .context("open the DA incident")?;
+    wait_for(&app, "#gate").await.context("the gate")?;
+    app.screenshot("incident").await?;
+    app.client
+        .find(Locator::Css("#start-forms button.start[data-pack='dash-style-da-risk']"))
+        .await
+        .context("start button")?
+        .click()
+        .await
+        .context("click start")?;
+    wait_for(&app, "#wizard .wizard-page").await.context("the wizard")?;
+
+    fill_wizard(&app, &answers).await?;
     let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;
     let mut listed = Vec::new();
     for i in &issues {
