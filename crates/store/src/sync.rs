@@ -328,18 +328,37 @@ impl Store {
                 | Change::Tombstone { record_type: RecordType::Incident, .. } => {}
             }
         }
+        // Large pages use the import's bulk settings (synchronous=NORMAL, no per-row FK checks:
+        // everything a delete touches is removed explicitly). Safe for a pull: the cursor commits
+        // with the rows, so a power cut can only lose a whole page, which is pulled again.
+        let bulk = upserts.len() >= 1000;
+        if bulk {
+            search::tune_cache(&self.conn)?;
+            search::bulk_mode(&self.conn, true)?;
+        }
+        let result = self.apply_page_tx(page, &upserts, &versions, tombstones, &mut report);
+        if bulk {
+            search::bulk_mode(&self.conn, false)?;
+        }
+        result.map(|()| report)
+    }
+
+    fn apply_page_tx(
+        &mut self,
+        page: &PullResponse,
+        upserts: &[NominalRecord],
+        versions: &HashMap<String, i64>,
+        tombstones: Vec<&str>,
+        report: &mut PageReport,
+    ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
         for (i, r) in upserts.iter().enumerate() {
             last.insert(r.id.as_str(), i);
         }
         let versions_ref: HashMap<&str, i64> = versions.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        let bulk = upserts.len() >= 1000;
-        if bulk {
-            search::tune_cache(&self.conn)?;
-        }
         let tx = self.conn.transaction()?;
         if !upserts.is_empty() {
-            nominals::upsert_in(&tx, &upserts, &last, Some(&versions_ref))?;
+            nominals::upsert_in(&tx, upserts, &last, Some(&versions_ref))?;
         }
         let mut deltas = HashMap::new();
         for id in tombstones {
@@ -374,7 +393,7 @@ impl Store {
         search::apply_counts(&tx, &deltas)?;
         set(&tx, CURSOR, &page.next_cursor)?;
         tx.commit()?;
-        Ok(report)
+        Ok(())
     }
 
     /// Marks a full round (push then pull to the last page) as done now.

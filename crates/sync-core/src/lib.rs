@@ -119,7 +119,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 6, push_batch: 200, pull_limit: 2_000 }
+        Config { base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 6, push_batch: 200, pull_limit: 5_000 }
     }
 }
 
