@@ -322,8 +322,8 @@ impl Store {
                     versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
-                // Incidents arrive with the assigned-incidents work; ignored (not lost: the
-                // cursor is the server's, which re-sends on a reset).
+                // Assigned incidents are not applied yet: skipped (the cursor moves past them, so
+                // the client that applies them must start with a full re-pull). See docs/sync.md.
                 Change::Upsert { record_type: RecordType::Incident, .. }
                 | Change::Tombstone { record_type: RecordType::Incident, .. } => {}
             }
