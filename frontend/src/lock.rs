@@ -68,6 +68,12 @@ pub fn lock_view(props: &LockProps) -> Html {
         let officer = officer.clone();
         Callback::from(move |e: Event| officer.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
+    let on_officer_id = {
+        let officer = officer.clone();
+        Callback::from(move |e: InputEvent| {
+            officer.set(e.target_unchecked_into::<HtmlInputElement>().value().trim().to_string())
+        })
+    };
     let on_pass = {
         let passphrase = passphrase.clone();
         Callback::from(move |e: InputEvent| passphrase.set(e.target_unchecked_into::<HtmlInputElement>().value()))
@@ -81,14 +87,21 @@ pub fn lock_view(props: &LockProps) -> Html {
                 if let Some(m) = &props.message {
                     <p id="lock-reason" class="hint">{ m }</p>
                 }
-                <label for="officer">{"Officer"}</label>
-                <select id="officer" onchange={on_officer}>
-                    { for officers.iter().map(|o| html! {
-                        <option value={o.officer_id.clone()} selected={*officer == o.officer_id}>
-                            { format!("{} ({})", o.display_name, o.role.as_str()) }
-                        </option>
-                    }) }
-                </select>
+                if officers.is_empty() {
+                    <label for="officer-id">{"Officer ID"}</label>
+                    <input id="officer-id" type="text" autocomplete="username" value={(*officer).clone()}
+                        oninput={on_officer_id} />
+                    <p class="hint">{"First time on this device, or locked after too many tries? Bluelamp checks your passphrase with the central service (you need a connection once)."}</p>
+                } else {
+                    <label for="officer">{"Officer"}</label>
+                    <select id="officer" onchange={on_officer}>
+                        { for officers.iter().map(|o| html! {
+                            <option value={o.officer_id.clone()} selected={*officer == o.officer_id}>
+                                { format!("{} ({})", o.display_name, o.role.as_str()) }
+                            </option>
+                        }) }
+                    </select>
+                }
                 <label for="passphrase">{"Passphrase"}</label>
                 <input id="passphrase" type="password" autocomplete="current-password" autofocus=true
                     value={(*passphrase).clone()} oninput={on_pass} />

@@ -158,6 +158,95 @@ impl AppState {
         Ok(info)
     }
 
+    /// Online sign-in before [`AppState::unlock`], in two cases (demo officers excepted):
+    /// - **enrolment**: no store for this officer on this device yet. The central service must
+    ///   accept the officer id and passphrase; then a store is created, protected by the same
+    ///   passphrase, with the role and a token from the service. A refusal leaves nothing behind.
+    /// - **re-authentication**: the store is locked after too many wrong passphrases. The local
+    ///   passphrase must open it and the central service must accept it; then the lock is lifted.
+    pub async fn sign_in_online_if_needed(&self, req: &UnlockRequest) -> Result<(), ApiError> {
+        req.validate()?;
+        let db = self.config.officer_db(&req.officer_id);
+        let is_demo = officers(self).iter().any(|o| o.officer_id == req.officer_id);
+        let enrol = !db.exists() && !is_demo;
+        let reauth = db.exists() && unlock::is_locked_out(&db);
+        if !enrol && !reauth {
+            return Ok(());
+        }
+        let offline = || {
+            ApiError::new(
+                ErrorCode::Rejected,
+                if enrol {
+                    "First use on this device: Bluelamp must reach the central service to check who you are. Connect and try again."
+                } else {
+                    "This store is locked after too many wrong passphrases: connect to the central service to sign in again."
+                },
+            )
+        };
+        let mut store = if enrol {
+            if let Some(dir) = db.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| from_store(StoreError::Io(e)))?;
+            }
+            Store::create(&db, &req.passphrase, &req.officer_id, self.config.kdf).map_err(from_store)?
+        } else {
+            match Store::open(&db, &req.passphrase) {
+                Ok(s) => s,
+                Err(StoreError::WrongPassphrase) => {
+                    return Err(ApiError::new(ErrorCode::WrongPassphrase, "The passphrase is wrong."))
+                }
+                Err(e) => return Err(from_store(e)),
+            }
+        };
+        let client_id = store.client_id().map_err(from_store)?;
+        let login = bluelamp_protocol::wire::LoginRequest {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            officer_id: req.officer_id.clone(),
+            passphrase: req.passphrase.clone(),
+            client_id,
+            device: "bluelamp-app".into(),
+        };
+        let answer = match bluelamp_sync::Client::new(&self.central_url) {
+            Ok(c) => c.login(&login).await,
+            Err(e) => Err(bluelamp_sync::Failure::Network(e.to_string())),
+        };
+        let resp = match answer {
+            Ok(r) if r.officer_id == req.officer_id => r,
+            other => {
+                drop(store);
+                if enrol {
+                    let _ = unlock::wipe(&db);
+                }
+                tracing::warn!(enrol, "online sign-in refused or unreachable");
+                return Err(match other {
+                    Err(bluelamp_sync::Failure::Network(_)) | Err(bluelamp_sync::Failure::Server(_)) => offline(),
+                    _ => ApiError::new(
+                        ErrorCode::WrongPassphrase,
+                        "The central service did not accept this officer id and passphrase.",
+                    ),
+                });
+            }
+        };
+        let write = |store: &mut Store| -> Result<(), StoreError> {
+            store.set_server_url(&self.central_url)?;
+            store.set_token(&resp.token, &resp.expires_at)?;
+            store.set_role(resp.role)?;
+            let actor = store.actor()?;
+            store.audit(
+                &actor,
+                AuditEvent::new(AuditAction::Unlock, "central")
+                    .detail(serde_json::json!({ "online": true, "enrolled": enrol, "lockout_cleared": reauth })),
+            )?;
+            Ok(())
+        };
+        write(&mut store).map_err(from_store)?;
+        drop(store);
+        if reauth {
+            unlock::clear_lockout(&db).map_err(from_store)?;
+        }
+        tracing::info!(enrol, reauth, "signed in online");
+        Ok(())
+    }
+
     /// Closes the store (the key leaves memory with it).
     pub fn lock(&self) {
         self.sync.clear_credentials();

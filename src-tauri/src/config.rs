@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use bluelamp_store::unlock::{OnTooManyFailures, UnlockPolicy};
+use bluelamp_store::KdfParams;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,6 +27,9 @@ pub struct Config {
     pub report_ready: bool,
     pub idle_lock_secs: u32,
     pub unlock_policy: UnlockPolicy,
+    /// Key derivation for stores created on this device at online enrolment (always the
+    /// production setting when loaded from the environment; tests may lower it).
+    pub kdf: KdfParams,
 }
 
 pub const DEFAULT_IDLE_LOCK_SECS: u32 = 15 * 60;
@@ -63,6 +67,7 @@ impl Config {
             report_ready: std::env::var_os("BLUELAMP_REPORT_READY").is_some(),
             idle_lock_secs,
             unlock_policy,
+            kdf: KdfParams::DEFAULT,
         })
     }
 }

@@ -35,6 +35,8 @@ pub struct AppState {
     pub net: Arc<Mutex<NetState>>,
     pub session: Arc<Mutex<Option<Session>>>,
     pub sync: Arc<SyncShared>,
+    /// The central service this app talks to (configured, or the embedded demo one).
+    pub central_url: String,
     started: Instant,
     ready_reported: AtomicBool,
     /// Demo: the in-process central service (stopped and restarted by "simulate offline").
@@ -72,6 +74,7 @@ impl AppState {
         let sync = Arc::new(SyncShared::default());
         let session: Arc<Mutex<Option<Session>>> = Arc::new(Mutex::new(None));
         spawn_health_probe(url.clone(), net.clone(), sync.clone())?;
+        let central_url = url.clone();
         let (sess, cfg, shared) = (session.clone(), config.clone(), sync.clone());
         crate::sync::spawn_worker(url, session.clone(), sync.clone(), move |instruction, officer| {
             // A lost or stolen device: lock now (until the officer signs in online) or wipe.
@@ -97,6 +100,7 @@ impl AppState {
             net,
             session,
             sync,
+            central_url,
             started,
             ready_reported: AtomicBool::new(false),
             demo_central: tokio::sync::Mutex::new(central),

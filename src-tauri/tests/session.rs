@@ -19,6 +19,7 @@ fn app(dir: &std::path::Path, idle_lock_secs: u32) -> AppState {
         report_ready: false,
         idle_lock_secs,
         unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
     };
     tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap()
 }
@@ -187,4 +188,59 @@ fn a_supervisor_sees_the_queue_and_returns_a_form_with_comments() {
     let r = state.get_form_review(&FormRequest { form_id: risk.clone() }).unwrap();
     assert!(!r.can_review && r.why_not.is_some());
     assert_eq!(state.get_form_review(&FormRequest { form_id: "nope".into() }).unwrap_err().code, ErrorCode::NotFound);
+}
+
+/// First use on a device signs in to the central service and creates the store; a store locked
+/// after too many wrong passphrases is unlocked again by signing in online (issue 3).
+#[test]
+fn enrolment_and_lockout_recovery_go_through_the_central_service() {
+    use bluelamp_protocol::session::UnlockRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let central =
+        bluelamp_central::Central::open_with(&dir.path().join("central.db"), bluelamp_central::Config::for_tests())
+            .unwrap();
+    central.add_officer("PC1234", "supervisor", "north", "correct horse battery").unwrap();
+    let running =
+        tauri::async_runtime::block_on(bluelamp_central::spawn(central, "127.0.0.1:0".parse().unwrap())).unwrap();
+    let config = Config {
+        data_dir: dir.path().join("app"),
+        central_url: Some(running.url()),
+        demo: false,
+        report_ready: false,
+        idle_lock_secs: 900,
+        unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
+    };
+    let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
+    let req = |p: &str| UnlockRequest { officer_id: "PC1234".into(), passphrase: p.into() };
+    let online = |p: &str| tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req(p)));
+    let db = config.officer_db("PC1234");
+
+    // A wrong passphrase at enrolment: refused by the service, nothing left on disk.
+    assert_eq!(online("wrong passphrase").unwrap_err().code, ErrorCode::WrongPassphrase);
+    assert!(!db.exists());
+    // The right one: the store is created with the role the service holds.
+    online("correct horse battery").unwrap();
+    assert_eq!(state.unlock(&req("correct horse battery")).unwrap().role, Role::Supervisor);
+    state.lock();
+
+    // Five wrong passphrases lock the store; only an online sign-in lifts it.
+    for _ in 0..5 {
+        let _ = state.unlock(&req("nope"));
+    }
+    assert_eq!(state.unlock(&req("correct horse battery")).unwrap_err().code, ErrorCode::Locked);
+    assert_eq!(online("nope").unwrap_err().code, ErrorCode::WrongPassphrase, "the local passphrase is checked too");
+    assert_eq!(state.unlock(&req("correct horse battery")).unwrap_err().code, ErrorCode::Locked);
+    online("correct horse battery").unwrap();
+    state.unlock(&req("correct horse battery")).unwrap();
+
+    // With the service gone, a locked store says to connect.
+    state.lock();
+    for _ in 0..5 {
+        let _ = state.unlock(&req("nope"));
+    }
+    tauri::async_runtime::block_on(running.stop());
+    let err = online("correct horse battery").unwrap_err();
+    assert_eq!(err.code, ErrorCode::Rejected);
+    assert!(err.message.contains("connect"), "{}", err.message);
 }

@@ -22,6 +22,7 @@ fn app(dir: &std::path::Path) -> AppState {
         report_ready: false,
         idle_lock_secs: 900,
         unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
     };
     tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap()
 }
