@@ -624,6 +624,35 @@ impl Store {
             .optional()?)
     }
 
+    /// The entries after `seq`, oldest first, byte for byte as stored (for the push to the
+    /// central service, which recomputes each hash). An entry whose fields are not text (a
+    /// tampered row) is an error: a broken chain is never sent as if it were whole.
+    pub fn audit_after(&self, seq: i64, limit: usize) -> Result<Vec<bluelamp_protocol::wire::WireAuditEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM audit WHERE seq > ?1 ORDER BY seq LIMIT ?2"))?;
+        let rows = stmt.query_map(params![seq, limit as i64], read_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let r = row?.map_err(|seq| invalid(format!("access-log entry #{seq} is damaged")))?;
+            out.push(bluelamp_protocol::wire::WireAuditEntry {
+                seq: u64::try_from(r.seq).unwrap_or(0),
+                id: r.id,
+                ts: r.ts,
+                officer_id: r.officer_id,
+                device_id: r.device_id,
+                action: r.action,
+                object_ref: r.object_ref,
+                purpose: r.purpose,
+                outcome: r.outcome,
+                detail: r.detail,
+                prev_hash: r.prev_hash,
+                entry_hash: r.entry_hash,
+            });
+        }
+        Ok(out)
+    }
+
     /// Records the head the central service acknowledged (sync calls this). The anchor only
     /// moves forward.
     pub fn set_audit_anchor(&mut self, seq: i64, entry_hash: &str) -> Result<()> {

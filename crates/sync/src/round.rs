@@ -60,6 +60,8 @@ pub struct RoundReport {
     pub pending: u64,
     /// Records received in this round.
     pub pulled: u64,
+    /// Access-log entries the server verified and holds, sent in this round.
+    pub audit_pushed: u64,
     /// Unresolved conflicts and possible duplicates in the store.
     pub conflicts: u64,
     /// The server answered at least once in this round.
@@ -164,7 +166,25 @@ pub async fn run_round<L: LocalStore>(
             Action::Push => {
                 let (batch, known) = local(store, |s| Ok((s.outbox_batch(push_batch)?, s.server_last_seq()?)))?;
                 let (Some(first), Some(last)) = (batch.first().map(|m| m.seq), batch.last().map(|m| m.seq)) else {
-                    engine.handle(Event::NothingToPush);
+                    // The outbox is empty: push the access log's new entries (the server verifies
+                    // the chain and returns the head it holds, kept locally as the anchor).
+                    match push_audit(store, client, &client_id).await? {
+                        Ok(0) => engine.handle(Event::NothingToPush),
+                        Ok(n) => {
+                            report.reached_server = true;
+                            report.audit_pushed += n;
+                            engine.handle(Event::Pushed { outbox_empty: false });
+                        }
+                        Err(f) => {
+                            if !matches!(f, Failure::Network(_)) {
+                                report.reached_server = true;
+                            }
+                            if f == Failure::Unauthorized {
+                                local(store, |s| s.clear_token())?;
+                            }
+                            engine.handle(Event::Failed(f));
+                        }
+                    }
                     continue;
                 };
                 let token = local(store, |s| s.usable_token())?.unwrap_or_default();
@@ -264,6 +284,49 @@ pub async fn run_round<L: LocalStore>(
                 }
             }
         }
+    }
+}
+
+/// Access-log entries per request.
+const AUDIT_BATCH: usize = 1_000;
+
+/// Sends the access-log entries after the anchor (one batch) and stores the head the server
+/// acknowledges. `Ok(n)`: entries sent (0: nothing new).
+async fn push_audit<L: LocalStore>(
+    store: &L,
+    client: &Client,
+    client_id: &str,
+) -> Result<Result<u64, Failure>, RoundError> {
+    let (entries, token) = local(store, |s| {
+        let after = s.audit_anchor()?.map(|a| a.seq).unwrap_or(0);
+        Ok((s.audit_after(after, AUDIT_BATCH)?, s.usable_token()?.unwrap_or_default()))
+    })?;
+    if entries.is_empty() {
+        return Ok(Ok(0));
+    }
+    let n = entries.len() as u64;
+    let req = bluelamp_protocol::wire::AuditPushRequest {
+        schema_version: SCHEMA_VERSION,
+        client_id: client_id.to_string(),
+        entries,
+    };
+    match client.push_audit(&token, &req).await {
+        Ok(head) => {
+            // Believe only a head that is one of ours (it may be past what this batch sent, when
+            // an earlier answer was lost): the entry at that seq must have that hash here.
+            let ours = local(store, |s| s.audit_after(head.head_seq.saturating_sub(1) as i64, 1))?;
+            if head.head_seq == 0
+                || ours.first().map(|e| (e.seq, &e.entry_hash)) != Some((head.head_seq, &head.head_hash))
+            {
+                return Ok(Err(Failure::BadResponse(format!(
+                    "the service acknowledged access-log #{} with a hash this device does not have",
+                    head.head_seq
+                ))));
+            }
+            local(store, |s| s.set_audit_anchor(head.head_seq as i64, &head.head_hash))?;
+            Ok(Ok(n))
+        }
+        Err(f) => Ok(Err(f)),
     }
 }
 

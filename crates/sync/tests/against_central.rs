@@ -96,6 +96,7 @@ async fn a_round_signs_in_pushes_and_pulls_the_scope() {
     let r = round(&s, &client).await;
     assert_eq!((r.outcome.as_str(), r.pushed, r.pulled), ("synced", 0, 0));
     assert_eq!(ids.len(), 7);
+    assert_access_log_pushed(&w, &s);
 }
 
 #[tokio::test]
@@ -172,6 +173,18 @@ async fn exactly_once_and_convergent_through_a_faulty_network() {
     let c = s.lock().unwrap().sync_counts().unwrap();
     assert_eq!((c.pending, c.rejected), (0, 0));
     assert_eq!(local_ids(&s), server_scope(&w));
+    assert_access_log_pushed(&w, &s);
+}
+
+/// The server holds the whole access log and the store keeps the head it acknowledged as the
+/// anchor for truncation checks.
+fn assert_access_log_pushed(w: &World, s: &Mutex<Store>) {
+    let g = s.lock().unwrap();
+    let head = g.audit_head().unwrap().expect("entries were written");
+    let anchor = g.audit_anchor().unwrap().expect("the server's head is kept");
+    assert_eq!((anchor.seq, &anchor.entry_hash), (head.seq, &head.entry_hash));
+    assert_eq!(w.central.stats().unwrap().audit_entries, head.seq as u64);
+    assert!(g.audit_verify().unwrap().broken.is_none());
 }
 
 #[tokio::test]
