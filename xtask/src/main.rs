@@ -97,6 +97,8 @@ fn test() -> anyhow::Result<()> {
     ]))?;
     step("tests: unit and integration (all native crates)");
     util::run(cargo().args(["test"]))?;
+    step("tests: the frontend's view logic (natively)");
+    util::run(cargo().args(["test", "-p", "bluelamp-frontend"]))?;
     step("build: app and central service for the E2E tests");
     util::run(cargo().args(["build", "-p", "bluelamp", "-p", "bluelamp-central", "--bins"]))?;
     step("e2e: WebKit via tauri-driver under Xvfb");
