@@ -673,44 +673,8 @@ impl Store {
                 return Err(invalid(format!("unknown role {role:?}")));
             }
         }
-        let now = ts(now_unix());
         let tx = self.conn.transaction()?;
-        let mut added = 0;
-        for i in incidents {
-            let id = i.id.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-            let code = i.closing_code.as_deref().and_then(|c| codes.get(c)).map(|c| c.code.clone());
-            let n = tx
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO incidents (id, reference, incident_type, offence_category, place, postcode,
-                        team, occurred_at, recorded_at, closing_code, assigned_to, updated_at, coded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                )?
-                .execute(params![
-                    id,
-                    i.reference.trim(),
-                    i.incident_type.trim(),
-                    i.offence_category,
-                    i.place,
-                    i.postcode,
-                    i.team,
-                    ts(i.occurred_at),
-                    ts(i.recorded_at),
-                    code,
-                    i.assigned_to,
-                    now,
-                    code.as_ref().map(|_| ts(i.recorded_at)),
-                ])?;
-            if n == 0 {
-                continue;
-            }
-            added += 1;
-            for (nominal, role) in &i.links {
-                tx.prepare_cached(
-                    "INSERT OR IGNORE INTO incident_links (incident_id, nominal_id, role) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![id, nominal, role])?;
-            }
-        }
+        let added = insert_incidents_in(&tx, incidents)?;
         tx.commit()?;
         Ok(added)
     }
@@ -1276,6 +1240,65 @@ impl Store {
             .query_map([], read_task)?
             .collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// Inserts incidents that are not there yet (by id), with their links, inside `tx`; returns how
+/// many were new. Closing codes must be known and roles valid (checked by the callers).
+pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[NewIncident]) -> CwResult<usize> {
+    let codes = &catalog()?.codes;
+    let now = ts(now_unix());
+    let mut added = 0;
+    for i in incidents {
+        let id = i.id.clone().unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+        let code = i.closing_code.as_deref().and_then(|c| codes.get(c)).map(|c| c.code.clone());
+        let n = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO incidents (id, reference, incident_type, offence_category, place, postcode,
+                    team, occurred_at, recorded_at, closing_code, assigned_to, updated_at, coded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                id,
+                i.reference.trim(),
+                i.incident_type.trim(),
+                i.offence_category,
+                i.place,
+                i.postcode,
+                i.team,
+                ts(i.occurred_at),
+                ts(i.recorded_at),
+                code,
+                i.assigned_to,
+                now,
+                code.as_ref().map(|_| ts(i.recorded_at)),
+            ])?;
+        if n == 0 {
+            continue;
+        }
+        added += 1;
+        for (nominal, role) in &i.links {
+            if !LINK_ROLES.contains(&role.as_str()) {
+                continue;
+            }
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO incident_links (incident_id, nominal_id, role) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, nominal, role])?;
+        }
+    }
+    Ok(added)
+}
+
+/// Whether an incident can be dropped from this device: no forms, referral decisions or tasks
+/// were recorded on it here.
+pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1)
+            AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)
+            AND NOT EXISTS (SELECT 1 FROM tasks WHERE incident_id = ?1)",
+        [id],
+        |r| r.get(0),
+    )
 }
 
 fn to_store(e: CaseworkError) -> StoreError {

@@ -71,6 +71,8 @@ pub struct PageReport {
     pub tombstones: u64,
     /// Tombstoned nominals kept because an incident on this device still links them.
     pub kept_linked: u64,
+    /// Assigned incidents added.
+    pub incidents: u64,
     /// Rows removed by the post-reset sweep.
     pub swept: u64,
     pub instructions: Vec<Instruction>,
@@ -119,6 +121,62 @@ fn nominal_of(id: &str, data: &serde_json::Value) -> Result<NominalRecord> {
         aliases: w.aliases.into_iter().take(50).map(cap).collect(),
         address: w.address.map(cap),
         postcode: w.postcode.map(cap),
+    })
+}
+
+/// An assigned incident as the central service serves it (unknown fields ignored).
+#[derive(serde::Deserialize)]
+struct PulledIncident {
+    id: String,
+    reference: String,
+    incident_type: String,
+    #[serde(default)]
+    offence_category: Option<String>,
+    #[serde(default)]
+    place: Option<String>,
+    #[serde(default)]
+    postcode: Option<String>,
+    #[serde(default)]
+    team: Option<String>,
+    occurred_at: i64,
+    recorded_at: i64,
+    #[serde(default)]
+    assigned_to: Option<String>,
+    #[serde(default)]
+    closing_code: Option<String>,
+    #[serde(default)]
+    links: Vec<PulledLink>,
+}
+
+#[derive(serde::Deserialize)]
+struct PulledLink {
+    nominal_id: String,
+    role: String,
+}
+
+fn incident_of(id: &str, data: &serde_json::Value) -> Result<crate::casework::NewIncident> {
+    let p: PulledIncident =
+        serde_json::from_value(data.clone()).map_err(|e| bad(format!("incident {id}: unreadable record ({e})")))?;
+    if p.id != id || p.reference.trim().is_empty() || p.incident_type.trim().is_empty() {
+        return Err(bad(format!("incident {id}: the record is incomplete or names another incident")));
+    }
+    let cap = |s: String| s.chars().take(200).collect::<String>();
+    // A closing code this device does not know is left off (the list is reference data).
+    let known = crate::casework::catalog().map_err(|e| bad(e.to_string()))?;
+    let closing_code = p.closing_code.filter(|c| known.codes.get(c).is_some());
+    Ok(crate::casework::NewIncident {
+        id: Some(p.id),
+        reference: cap(p.reference),
+        incident_type: cap(p.incident_type),
+        offence_category: p.offence_category.map(cap),
+        place: p.place.map(cap),
+        postcode: p.postcode.map(cap),
+        team: p.team.map(cap),
+        occurred_at: p.occurred_at,
+        recorded_at: p.recorded_at,
+        assigned_to: p.assigned_to.map(cap),
+        closing_code,
+        links: p.links.into_iter().take(100).map(|l| (cap(l.nominal_id), cap(l.role))).collect(),
     })
 }
 
@@ -315,6 +373,8 @@ impl Store {
         let mut upserts: Vec<NominalRecord> = Vec::new();
         let mut versions: HashMap<String, i64> = HashMap::new();
         let mut tombstones: Vec<&str> = Vec::new();
+        let mut incidents: Vec<crate::casework::NewIncident> = Vec::new();
+        let mut gone_incidents: Vec<&str> = Vec::new();
         for c in &page.changes {
             match c {
                 Change::Upsert { record_type: RecordType::Nominal, id, version, data } => {
@@ -322,10 +382,10 @@ impl Store {
                     versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
-                // Assigned incidents are not applied yet: skipped (the cursor moves past them, so
-                // the client that applies them must start with a full re-pull). See docs/sync.md.
-                Change::Upsert { record_type: RecordType::Incident, .. }
-                | Change::Tombstone { record_type: RecordType::Incident, .. } => {}
+                Change::Upsert { record_type: RecordType::Incident, id, data, .. } => {
+                    incidents.push(incident_of(id, data)?)
+                }
+                Change::Tombstone { record_type: RecordType::Incident, id, .. } => gone_incidents.push(id),
             }
         }
         // Large pages use the import's bulk settings (synchronous=NORMAL, no per-row FK checks:
@@ -336,7 +396,8 @@ impl Store {
             search::tune_cache(&self.conn)?;
             search::bulk_mode(&self.conn, true)?;
         }
-        let result = self.apply_page_tx(page, &upserts, &versions, tombstones, &mut report);
+        let result =
+            self.apply_page_tx(page, &upserts, &versions, tombstones, (&incidents, &gone_incidents), &mut report);
         if bulk {
             search::bulk_mode(&self.conn, false)?;
         }
@@ -349,6 +410,7 @@ impl Store {
         upserts: &[NominalRecord],
         versions: &HashMap<String, i64>,
         tombstones: Vec<&str>,
+        (incidents, gone_incidents): (&[crate::casework::NewIncident], &[&str]),
         report: &mut PageReport,
     ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
@@ -366,6 +428,17 @@ impl Store {
                 Some(true) => report.tombstones += 1,
                 Some(false) => report.kept_linked += 1,
                 None => {}
+            }
+        }
+        // Assigned incidents: new ones are added (what this device recorded on an incident is
+        // never overwritten); one no longer assigned is dropped unless work was recorded on it
+        // here (that work must still reach the service).
+        let added = crate::casework::insert_incidents_in(&tx, incidents).map_err(|e| bad(e.to_string()))?;
+        report.incidents = added as u64;
+        for id in gone_incidents {
+            if crate::casework::incident_is_untouched(&tx, id)? {
+                tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;
+                tx.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
             }
         }
         report.upserts = last.len() as u64;

@@ -194,3 +194,39 @@ fn demo_enqueue_queues_submitted_forms_with_unique_ids() {
     assert_eq!(submits.len(), 20);
     assert!(store.audit_verify().unwrap().broken.is_none());
 }
+
+#[test]
+fn assigned_incidents_arrive_and_leave_unless_work_was_recorded_on_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let incident = |id: &str, code: &str| Change::Upsert {
+        record_type: RecordType::Incident,
+        id: id.into(),
+        version: 1,
+        data: json!({
+            "id": id, "reference": format!("REF-{id}"), "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_700_000_000, "recorded_at": 1_700_000_100,
+            "assigned_to": "PC1", "closing_code": code, "district": "north", "status": "open",
+            "links": [{"nominal_id": "n1", "role": "victim"}, {"nominal_id": "n2", "role": "no_such_role"}],
+            "version": 1
+        }),
+    };
+    let r =
+        store.apply_pull_page(&page(vec![incident("i1", "DA"), incident("i2", "NOT-A-CODE")], "c1", false)).unwrap();
+    assert_eq!(r.incidents, 2);
+    let list = store.list_incidents().unwrap();
+    let i1 = list.iter().find(|i| i.id == "i1").unwrap();
+    assert_eq!(i1.links.len(), 1, "an unknown role is left off");
+    assert_eq!(list.iter().find(|i| i.id == "i2").unwrap().closing_code, None, "an unknown code is left off");
+    // Work is recorded on i1; then both are reassigned away.
+    let plan = store.start_form(&actor, "i1", "da-safeguarding-plan").unwrap();
+    let gone = |id: &str| Change::Tombstone { record_type: RecordType::Incident, id: id.into(), version: 2 };
+    store.apply_pull_page(&page(vec![gone("i1"), gone("i2")], "c2", false)).unwrap();
+    let ids: Vec<String> = store.list_incidents().unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(ids, vec!["i1".to_string()], "i1 keeps the draft {plan}; i2 is gone");
+    // A malformed incident refuses the page.
+    let bad =
+        Change::Upsert { record_type: RecordType::Incident, id: "i3".into(), version: 3, data: json!({"id": "i3"}) };
+    assert!(store.apply_pull_page(&page(vec![bad], "c3", false)).is_err());
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c2"));
+}

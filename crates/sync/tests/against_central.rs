@@ -92,6 +92,11 @@ async fn a_round_signs_in_pushes_and_pulls_the_scope() {
     // Searchable at once.
     let any = scope.iter().next().unwrap().clone();
     assert!(s.lock().unwrap().get_nominal(&any).unwrap().is_some());
+    // The officer's assigned incidents arrived, with their links.
+    let incidents = s.lock().unwrap().list_incidents().unwrap();
+    let assigned: Vec<_> = incidents.iter().filter(|i| i.id.starts_with("demo-incident-")).collect();
+    assert_eq!(assigned.len() as u64, w.central.stats().unwrap().incidents, "{incidents:?}");
+    assert!(assigned.iter().any(|i| !i.links.is_empty()));
     // A second round has nothing to do, and resends nothing.
     let r = round(&s, &client).await;
     assert_eq!((r.outcome.as_str(), r.pushed, r.pulled), ("synced", 0, 0));
