@@ -1,4 +1,9 @@
-//! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>` here.
+//! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>[.<remaining>]` here.
+//!
+//! `remaining` carries the count of changes still to come, as computed on the first page, so
+//! later pages need not count the rest of the scope again (a count is linear in what is left:
+//! over a million-row first sync that alone was quadratic). It is a progress-bar estimate; the
+//! `has_more` flag is always exact.
 //!
 //! `version` is a position in the service's global change log (a serialised counter, so no
 //! change can commit "behind" a cursor already handed out, see `crate::db`); the fingerprint is
@@ -13,18 +18,28 @@ use crate::storage::Scope;
 pub struct Cursor {
     pub version: u64,
     pub fingerprint: String,
+    /// Changes still to come when this cursor was issued (an estimate), if known.
+    pub remaining: Option<u64>,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        format!("c1.{}.{}", self.version, self.fingerprint)
+        match self.remaining {
+            Some(r) => format!("c1.{}.{}.{r}", self.version, self.fingerprint),
+            None => format!("c1.{}.{}", self.version, self.fingerprint),
+        }
     }
 
     /// `None` when the text is not a cursor this service issues.
     pub fn decode(s: &str) -> Option<Cursor> {
         let mut it = s.split('.');
-        let (Some("c1"), Some(v), Some(fp), None) = (it.next(), it.next(), it.next(), it.next()) else {
+        let (Some("c1"), Some(v), Some(fp), rem, None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
             return None;
+        };
+        let remaining = match rem {
+            None => None,
+            Some(r) if !r.is_empty() && r.len() <= 20 && r.bytes().all(|b| b.is_ascii_digit()) => Some(r.parse().ok()?),
+            Some(_) => return None,
         };
         if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -32,7 +47,7 @@ impl Cursor {
         if fp.len() != 16 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string() })
+        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining })
     }
 }
 
@@ -54,8 +69,12 @@ mod tests {
     #[test]
     fn round_trip_and_garbage() {
         let s = Scope { district: "north".into(), officer_id: "pc1".into() };
-        let c = Cursor { version: 42, fingerprint: fingerprint(&s) };
+        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        let with = Cursor { remaining: Some(7), ..c.clone() };
+        assert_eq!(Cursor::decode(&with.encode()), Some(with.clone()));
+        assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
+        assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
         let other = Scope { district: "south".into(), officer_id: "pc1".into() };
         assert_ne!(fingerprint(&s), fingerprint(&other));
         for bad in

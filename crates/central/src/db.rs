@@ -932,7 +932,14 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn pull_page(&self, s: &Session, scope: &Scope, after: u64, limit: u32) -> StorageResult<Page> {
+    fn pull_page(
+        &self,
+        s: &Session,
+        scope: &Scope,
+        after: u64,
+        limit: u32,
+        remaining_hint: Option<u64>,
+    ) -> StorageResult<Page> {
         let mut conn = self.conn();
         // A read transaction: one snapshot for the page, the counts and the bounds.
         let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
@@ -990,21 +997,24 @@ impl Storage for SqliteStorage {
                 None => changes.push(Change::Tombstone { record_type, id, version }),
             }
         }
-        let remaining = tx
-            .prepare_cached("SELECT count(*) FROM changes WHERE scope IN (?1, ?2) AND version > ?3")?
-            .query_row(params![k1, k2, last_version as i64], |r| r.get::<_, i64>(0))?
-            .max(0) as u64;
+        // `has_more` is exact and cheap (two index probes); `remaining` is counted only without
+        // a hint (a first page), otherwise carried forward from the cursor.
+        let has_more: bool = tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM changes WHERE scope = ?1 AND version > ?3)
+                     OR EXISTS (SELECT 1 FROM changes WHERE scope = ?2 AND version > ?3)",
+            )?
+            .query_row(params![k1, k2, last_version as i64], |r| r.get(0))?;
+        let remaining = match remaining_hint {
+            Some(h) if has_more => h.saturating_sub(changes.len() as u64).max(1),
+            Some(_) => 0,
+            None => tx
+                .prepare_cached("SELECT count(*) FROM changes WHERE scope IN (?1, ?2) AND version > ?3")?
+                .query_row(params![k1, k2, last_version as i64], |r| r.get::<_, i64>(0))?
+                .max(0) as u64,
+        };
         tx.commit()?;
-        Ok(Page {
-            changes,
-            last_version,
-            has_more: remaining > 0,
-            remaining,
-            head,
-            horizon,
-            last_applied_seq,
-            instructions,
-        })
+        Ok(Page { changes, last_version, has_more, remaining, head, horizon, last_applied_seq, instructions })
     }
 
     fn audit_push(&self, s: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome> {
@@ -1257,7 +1267,7 @@ mod tests {
         assert!(o.pass_hash.starts_with("$argon2id$"));
         assert_eq!(o.district, DEMO_DISTRICT);
         let sess = session(&s);
-        let page = s.pull_page(&sess, &Scope::of(&sess), 0, 100).unwrap();
+        let page = s.pull_page(&sess, &Scope::of(&sess), 0, 100, None).unwrap();
         assert!(page.changes.iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "n1")));
         // The existing nominal stays the only one (seeding adds people to an empty table only).
         assert_eq!(s.stats().unwrap().nominals, 1);

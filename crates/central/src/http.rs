@@ -375,9 +375,9 @@ pub async fn pull(
     let limit = req.limit.clamp(1, MAX_PULL_LIMIT);
     let storage = c.storage.clone();
     let resp = blocking(move || {
-        let start = Cursor { version: 0, fingerprint: fp.clone() };
+        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None };
         let reset_page = |reason: ResetReason| -> Result<PullResponse, ApiErr> {
-            let p = storage.pull_page(&s, &scope, 0, 0)?;
+            let p = storage.pull_page(&s, &scope, 0, 0, None)?;
             Ok(PullResponse {
                 schema_version: SCHEMA_VERSION,
                 changes: Vec::new(),
@@ -393,7 +393,8 @@ pub async fn pull(
             return reset_page(ResetReason::ScopeChanged);
         }
         let after = cursor.as_ref().map_or(0, |c| c.version);
-        let page = storage.pull_page(&s, &scope, after, limit)?;
+        let hint = cursor.as_ref().and_then(|c| c.remaining);
+        let page = storage.pull_page(&s, &scope, after, limit, hint)?;
         if after > page.head || (after > 0 && after < page.horizon) {
             return reset_page(ResetReason::CursorTooOld);
         }
@@ -402,7 +403,7 @@ pub async fn pull(
             return Ok(PullResponse {
                 schema_version: SCHEMA_VERSION,
                 changes: Vec::new(),
-                next_cursor: Cursor { version: after, fingerprint: fp }.encode(),
+                next_cursor: Cursor { version: after, fingerprint: fp, remaining: None }.encode(),
                 has_more: false,
                 last_applied_seq: page.last_applied_seq,
                 remaining: 0,
@@ -413,7 +414,13 @@ pub async fn pull(
         Ok(PullResponse {
             schema_version: SCHEMA_VERSION,
             changes: page.changes,
-            next_cursor: Cursor { version: page.last_version, fingerprint: fp }.encode(),
+            next_cursor: Cursor {
+                version: page.last_version,
+                fingerprint: fp,
+                // Carried only while paging; the last page's cursor counts afresh next time.
+                remaining: page.has_more.then_some(page.remaining),
+            }
+            .encode(),
             has_more: page.has_more,
             last_applied_seq: page.last_applied_seq,
             remaining: page.remaining,

@@ -197,7 +197,16 @@ pub trait Storage: Send + Sync + 'static {
     /// Applies a batch (one transaction), see `crate::db` for the rules.
     fn push(&self, session: &Session, mutations: &[PushMutation], now: i64) -> StorageResult<PushOutcome>;
     /// Changes in `scope` after version `after`, at most `limit`.
-    fn pull_page(&self, session: &Session, scope: &Scope, after: u64, limit: u32) -> StorageResult<Page>;
+    /// A page after `after`. `remaining_hint`: what was left when the client's cursor was issued;
+    /// with it the storage need not count the rest of the scope (see `cursor.rs`).
+    fn pull_page(
+        &self,
+        session: &Session,
+        scope: &Scope,
+        after: u64,
+        limit: u32,
+        remaining_hint: Option<u64>,
+    ) -> StorageResult<Page>;
     /// Verifies `entries` onto the chain held for the client and stores them (one transaction).
     fn audit_push(&self, session: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome>;
     fn import_nominals(&self, rows: &[ImportNominal]) -> StorageResult<ImportSummary>;

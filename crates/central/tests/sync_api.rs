@@ -412,7 +412,7 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     assert!(v["reset"].is_null(), "{v}");
     assert_eq!(v["changes"], json!([]));
     // A cursor ahead of the service (restored from a backup): too old as well.
-    let fp = early.rsplit('.').next().unwrap();
+    let fp = early.split('.').nth(2).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&format!("c1.999999.{fp}")), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
     let (st, v) = s.pull(&token, C1, Some("not-a-cursor"), 5).await;
