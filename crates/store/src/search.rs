@@ -166,7 +166,14 @@ pub(crate) fn apply_counts(conn: &Connection, deltas: &HashMap<String, i64>) -> 
     for (k, d) in &keys {
         up.execute(params![k, d])?;
     }
-    conn.execute("DELETE FROM name_key_counts WHERE n <= 0", [])?;
+    // Only a key whose count went down can have reached zero: delete those by key (a scan of
+    // the whole table per call made every pull page pay for the size of the cache).
+    let mut gone = conn.prepare_cached("DELETE FROM name_key_counts WHERE key = ?1 AND n <= 0")?;
+    for (k, d) in &keys {
+        if **d < 0 {
+            gone.execute([k])?;
+        }
+    }
     Ok(())
 }
 

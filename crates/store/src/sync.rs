@@ -353,7 +353,25 @@ impl Store {
     /// Applies one checked pull page and stores its cursor, in one transaction. A reset page
     /// drops the cursor and marks the server-owned cache for a sweep when the re-pull ends.
     pub fn apply_pull_page(&mut self, page: &PullResponse) -> Result<PageReport> {
-        let mut report = PageReport { instructions: page.instructions.clone(), ..PageReport::default() };
+        self.apply_pull_pages(std::slice::from_ref(page))
+    }
+
+    /// Applies consecutive pull pages (as fetched, in order) and the last one's cursor in one
+    /// transaction: fewer, larger commits for a first sync. Where a record appears more than once
+    /// (changed on the server between two fetches) its last change wins. A reset page comes alone.
+    pub fn apply_pull_pages(&mut self, pages: &[PullResponse]) -> Result<PageReport> {
+        let Some(page) = pages.last() else { return Ok(PageReport::default()) };
+        if pages.len() > 1 && pages.iter().any(|p| p.reset.is_some()) {
+            return Err(bad("a reset page must be applied on its own"));
+        }
+        let mut report = PageReport::default();
+        for p in pages {
+            for i in &p.instructions {
+                if !report.instructions.contains(i) {
+                    report.instructions.push(*i);
+                }
+            }
+        }
         if page.reset.is_some() {
             let tx = self.conn.transaction()?;
             let now = now_ts(&tx)?;
@@ -375,7 +393,26 @@ impl Store {
         let mut tombstones: Vec<&str> = Vec::new();
         let mut incidents: Vec<crate::casework::NewIncident> = Vec::new();
         let mut gone_incidents: Vec<&str> = Vec::new();
-        for c in &page.changes {
+        // The last change of each record, in the order they came.
+        let mut latest: HashMap<(bool, &str), usize> = HashMap::new();
+        let all: Vec<&Change> = pages.iter().flat_map(|p| p.changes.iter()).collect();
+        for (i, c) in all.iter().enumerate() {
+            let key = match c {
+                Change::Upsert { record_type, id, .. } | Change::Tombstone { record_type, id, .. } => {
+                    (*record_type == RecordType::Nominal, id.as_str())
+                }
+            };
+            latest.insert(key, i);
+        }
+        for (i, c) in all.iter().enumerate() {
+            let key = match c {
+                Change::Upsert { record_type, id, .. } | Change::Tombstone { record_type, id, .. } => {
+                    (*record_type == RecordType::Nominal, id.as_str())
+                }
+            };
+            if latest.get(&key) != Some(&i) {
+                continue;
+            }
             match c {
                 Change::Upsert { record_type: RecordType::Nominal, id, version, data } => {
                     upserts.push(nominal_of(id, data)?);

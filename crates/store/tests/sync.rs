@@ -230,3 +230,26 @@ fn assigned_incidents_arrive_and_leave_unless_work_was_recorded_on_them() {
     assert!(store.apply_pull_page(&page(vec![bad], "c3", false)).is_err());
     assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c2"));
 }
+
+#[test]
+fn pages_applied_together_keep_each_records_last_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let gone = |id: &str| Change::Tombstone { record_type: RecordType::Nominal, id: id.into(), version: 9 };
+    let pages = vec![
+        page(vec![nominal("n1", "Ann", "Lee"), gone("n2")], "c1", true),
+        page(vec![nominal("n2", "Eve", "Day"), gone("n1")], "c2", true),
+        page(vec![nominal("n3", "Bob", "Ray")], "c3", false),
+    ];
+    let r = store.apply_pull_pages(&pages).unwrap();
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
+    assert!(found(&store, "Lee").is_empty(), "n1 was deleted after it was added");
+    assert_eq!(found(&store, "Day"), vec!["n2".to_string()], "n2 came back after its tombstone");
+    assert_eq!(found(&store, "Ray"), vec!["n3".to_string()]);
+    assert_eq!(r.upserts, 2);
+    assert!(!store.sync_counts().unwrap().pull_in_progress);
+    let mut reset = page(vec![], "c0", true);
+    reset.reset = Some(ResetReason::CursorTooOld);
+    assert!(store.apply_pull_pages(&[page(vec![], "c9", true), reset]).is_err(), "a reset comes alone");
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
+}

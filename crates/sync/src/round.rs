@@ -7,7 +7,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use bluelamp_protocol::wire::{Instruction, LoginRequest, PullRequest, PushRequest};
+use bluelamp_protocol::wire::{Instruction, LoginRequest, PullRequest, PullResponse, PushRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
 use bluelamp_store::{Store, StoreError};
 use bluelamp_sync_core::{check_page, plan_ack, Action, Config, Engine, Event, Failure, Finish};
@@ -101,6 +101,7 @@ pub async fn run_round<L: LocalStore>(
     let mut engine = Engine::new(cfg, has_token, rand::random());
     let mut report = RoundReport::default();
     let client_id = local(store, |s| s.client_id())?;
+    let mut buffer: Vec<PullResponse> = Vec::new();
     loop {
         match engine.next_action() {
             Action::Finish(fin) => {
@@ -232,7 +233,12 @@ pub async fn run_round<L: LocalStore>(
                 }
             }
             Action::Pull => {
-                let cursor = local(store, |s| s.pull_cursor())?;
+                // Pages are buffered and committed together (with the last cursor) every
+                // PULL_FLUSH changes, at the last page, and before any failure is handled.
+                let cursor = match buffer.last() {
+                    Some(p) => Some(p.next_cursor.clone()),
+                    None => local(store, |s| s.pull_cursor())?,
+                };
                 let token = local(store, |s| s.usable_token())?.unwrap_or_default();
                 let req = PullRequest {
                     schema_version: SCHEMA_VERSION,
@@ -245,37 +251,38 @@ pub async fn run_round<L: LocalStore>(
                     report.reached_server = true;
                 }
                 match answer.and_then(|r| check_page(&r, pull_limit).map(|()| r)) {
+                    Ok(page) if page.reset.is_some() => {
+                        // Pages fetched under the old cursor are moot.
+                        buffer.clear();
+                        match flush(store, std::slice::from_ref(&page), &mut report, progress)? {
+                            Ok(()) => engine.handle(Event::Pulled { has_more: true, reset: true }),
+                            Err(f) => engine.handle(Event::Failed(f)),
+                        }
+                    }
                     Ok(page) => {
-                        let applied = store.with(|s| {
-                            let r = s.apply_pull_page(&page)?;
-                            if let Some(i) = strongest(&page.instructions) {
-                                s.set_pending_instruction(Some(i))?;
+                        let (has_more, told) = (page.has_more, !page.instructions.is_empty());
+                        buffer.push(page);
+                        let buffered: usize = buffer.iter().map(|p| p.changes.len()).sum();
+                        if !has_more || told || buffered >= PULL_FLUSH {
+                            let pages = std::mem::take(&mut buffer);
+                            if let Err(f) = flush(store, &pages, &mut report, progress)? {
+                                engine.handle(Event::Failed(f));
+                                continue;
                             }
-                            Ok::<_, StoreError>((r, s.sync_counts()?))
-                        });
-                        match applied.ok_or(RoundError::Locked)? {
-                            Ok((r, counts)) => {
-                                report.pulled += r.upserts + r.tombstones;
-                                merge_instructions(&mut report.instructions, &page.instructions);
-                                let reset = page.reset.is_some();
-                                progress(&if reset {
-                                    Progress::Reset
-                                } else {
-                                    Progress::Pulled { pulled_total: counts.pulled_total, remaining: page.remaining }
-                                });
-                                engine.handle(Event::Pulled { has_more: page.has_more || reset, reset });
-                                if !page.instructions.is_empty() {
-                                    engine.handle(Event::Failed(Failure::Forbidden(
-                                        "the central service instructed this device to lock".into(),
-                                    )));
-                                }
-                            }
-                            // A page the store refuses (unreadable record): nothing was applied.
-                            Err(StoreError::Invalid(m)) => engine.handle(Event::Failed(Failure::BadResponse(m))),
-                            Err(e) => return Err(e.into()),
+                        }
+                        engine.handle(Event::Pulled { has_more, reset: false });
+                        if told {
+                            engine.handle(Event::Failed(Failure::Forbidden(
+                                "the central service instructed this device to lock".into(),
+                            )));
                         }
                     }
                     Err(f) => {
+                        // Keep what arrived before the failure.
+                        let pages = std::mem::take(&mut buffer);
+                        if !pages.is_empty() {
+                            let _ = flush(store, &pages, &mut report, progress)?;
+                        }
                         if f == Failure::Unauthorized {
                             local(store, |s| s.clear_token())?;
                         }
@@ -284,6 +291,42 @@ pub async fn run_round<L: LocalStore>(
                 }
             }
         }
+    }
+}
+
+/// Changes buffered before a pull commit (about 200 000 nominals: fewer, larger transactions
+/// for a first sync; the cursor always commits with them).
+const PULL_FLUSH: usize = 200_000;
+
+/// Applies buffered pages (rows and the last cursor in one transaction). `Ok(Err(_))`: the store
+/// refused them (an unreadable record): nothing was applied.
+fn flush<L: LocalStore>(
+    store: &L,
+    pages: &[PullResponse],
+    report: &mut RoundReport,
+    progress: &mut (dyn FnMut(&Progress) + Send),
+) -> Result<Result<(), Failure>, RoundError> {
+    let Some(last) = pages.last() else { return Ok(Ok(())) };
+    let applied = store.with(|s| {
+        let r = s.apply_pull_pages(pages)?;
+        if let Some(i) = strongest(&r.instructions) {
+            s.set_pending_instruction(Some(i))?;
+        }
+        Ok::<_, StoreError>((r, s.sync_counts()?))
+    });
+    match applied.ok_or(RoundError::Locked)? {
+        Ok((r, counts)) => {
+            report.pulled += r.upserts + r.tombstones;
+            merge_instructions(&mut report.instructions, &r.instructions);
+            progress(&if last.reset.is_some() {
+                Progress::Reset
+            } else {
+                Progress::Pulled { pulled_total: counts.pulled_total, remaining: last.remaining }
+            });
+            Ok(Ok(()))
+        }
+        Err(StoreError::Invalid(m)) => Ok(Err(Failure::BadResponse(m))),
+        Err(e) => Err(e.into()),
     }
 }
 
