@@ -91,7 +91,8 @@ pub fn run_bench(entries: &mut Vec<Entry>) -> anyhow::Result<()> {
     if v["outcome"] != "synced" || pulled < n as u64 {
         bail!("the initial pull did not complete: {v}");
     }
-    entries.push(Entry::new("sync_initial_pull_1m", "s", pull_s).at_most(60.0));
+    let label = if n == 1_000_000 { "1m".to_string() } else { n.to_string() };
+    entries.push(Entry::new(&format!("sync_initial_pull_{label}"), "s", pull_s).at_most(60.0));
     entries.push(Entry::new("sync_pull_bytes_per_nominal", "B", (down1 - down0) as f64 / pulled as f64));
     eprintln!("  pulled {pulled} records in {pull_s:.1} s, {} bytes down", down1 - down0);
 
@@ -115,7 +116,7 @@ pub fn run_bench(entries: &mut Vec<Entry>) -> anyhow::Result<()> {
     if v["outcome"] != "synced" {
         bail!("the pull did not complete after 3 kills: {v}");
     }
-    entries.push(Entry::new("sync_initial_pull_1m_with_3_kills", "s", killed_s));
+    entries.push(Entry::new(&format!("sync_initial_pull_{label}_with_3_kills"), "s", killed_s));
     eprintln!("  with 3 kills: {killed_s:.1} s, {total_b} records received in total (pages after a kill may repeat)");
 
     // 3. Push 10 000 forms.
