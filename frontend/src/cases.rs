@@ -230,6 +230,10 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                                 (Some(fid), _) => { let (open, fid) = (p.on_open_form.clone(), fid.clone());
                                     html! { <button onclick={Callback::from(move |_| open.emit(fid.clone()))}>{"Open"}</button> } }
                                 (None, Some(pack_id)) => html! { <button class="start" data-pack={pack_id} onclick={start(pack_id)}>{"Start"}</button> },
+                                // The referral decisions are recorded in the Victims section above.
+                                (None, None) if m.kind == MissingKind::VictimReferralDecision => html! {
+                                    <button class="open-victims" onclick={Callback::from(|_: MouseEvent| focus_victims())}>{"Record decision"}</button>
+                                },
                                 _ => html! {},
                             };
                             html! { <li class="missing" data-kind={kind_name(&m.kind)}>{ &m.label }{" "}{ action }</li> }
@@ -1225,5 +1229,19 @@ mod tests {
         assert_eq!(section_of_issue(&ids, &issue(Some("hidden"))), None);
         assert_eq!(section_of_issue(&ids, &issue(None)), None);
         assert_eq!(row("actions", 0, "due").path(), "actions[0].due");
+    }
+}
+
+/// Scrolls to the Victims section and focuses its first control (the gate's "Record decision").
+fn focus_victims() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Some(section) = doc.get_element_by_id("victims") {
+        section.scroll_into_view();
+        if let Ok(Some(first)) = section.query_selector("button, select, input, textarea") {
+            if let Ok(el) = first.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
     }
 }

@@ -289,5 +289,14 @@ async fn da_journey() -> anyhow::Result<()> {
         "the submitted assessment still counts as missing: {kinds:?}"
     );
     app.screenshot("finalise-blocked").await?;
+    // The gate's missing referral decision has a button that takes the officer to it.
+    app.client
+        .find(Locator::Css("#gate li.missing[data-kind='victim_referral_decision'] button.open-victims"))
+        .await
+        .context("a button for the missing referral decision")?
+        .click()
+        .await?;
+    let inside = app.client.execute("return !!document.activeElement.closest('#victims');", vec![]).await?;
+    assert_eq!(inside, serde_json::Value::Bool(true), "focus moved into the Victims section");
     app.close().await
 }

@@ -215,7 +215,8 @@ pub async fn run_round<L: LocalStore>(
                         report.rejected += after.rejected.saturating_sub(before.rejected);
                         merge_instructions(&mut report.instructions, &resp.instructions);
                         progress(&Progress::Pushed { acknowledged: after.acknowledged, pending: after.pending });
-                        engine.handle(Event::Pushed { outbox_empty: after.pending == 0 });
+                        // Ask again even when the outbox is empty: the access log goes next.
+                        engine.handle(Event::Pushed { outbox_empty: false });
                         if !resp.instructions.is_empty() {
                             engine.handle(Event::Failed(Failure::Forbidden(
                                 "the central service instructed this device to lock".into(),

@@ -89,6 +89,8 @@ async fn a_round_signs_in_pushes_and_pulls_the_scope() {
     let scope = server_scope(&w);
     assert!(scope.len() >= 10, "the demo district has people: {}", scope.len());
     assert_eq!(local_ids(&s), scope);
+    // The access log went in the same round.
+    assert_access_log_pushed(&w, &s);
     // Searchable at once.
     let any = scope.iter().next().unwrap().clone();
     assert!(s.lock().unwrap().get_nominal(&any).unwrap().is_some());
