@@ -121,7 +121,12 @@ impl AppState {
         let demo_officer = officers(self).into_iter().find(|o| o.officer_id == req.officer_id);
         if !db.exists() {
             match &demo_officer {
-                Some(o) => create_demo_store(&db, o)?,
+                Some(o) => {
+                    create_demo_store(&db, o)?;
+                    if let Some(central) = &self.demo_storage {
+                        register_demo_incidents(&db, central);
+                    }
+                }
                 None => {
                     return Err(ApiError::new(
                         ErrorCode::NotFound,
@@ -313,6 +318,38 @@ fn create_demo_store(db: &std::path::Path, officer: &OfficerChoice) -> Result<()
         tracing::error!(error = %e, "cannot create the demo store");
         from_store(e)
     })
+}
+
+/// The demo service learns a new demo store's synthetic incidents (assigned to its officer), so
+/// the closing codes and finalisations recorded on them sync like real ones. Best effort: the
+/// demo works offline without it.
+fn register_demo_incidents(db: &std::path::Path, central: &bluelamp_central::Central) {
+    let Ok(store) = Store::open(db, DEMO_PASSPHRASE) else { return };
+    let Ok(officer) = store.officer_id() else { return };
+    let Ok(incidents) = store.list_incidents() else { return };
+    let mut added = 0;
+    for i in incidents {
+        let unix = |t: &str| bluelamp_store::casework::unix_of(t).unwrap_or(0);
+        let inc = bluelamp_central::storage::ImportIncident {
+            id: i.id,
+            reference: i.reference,
+            incident_type: i.incident_type,
+            offence_category: i.offence_category,
+            place: i.place,
+            postcode: i.postcode,
+            team: i.team,
+            occurred_at: unix(&i.occurred_at),
+            recorded_at: unix(&i.recorded_at),
+            assigned_to: officer.clone(),
+            district: bluelamp_central::db::DEMO_DISTRICT.to_string(),
+            closing_code: i.closing_code,
+            links: i.links.into_iter().map(|l| (l.nominal_id, l.role)).collect(),
+        };
+        if central.storage().import_incident(&inc).unwrap_or(false) {
+            added += 1;
+        }
+    }
+    tracing::info!(added, "demo incidents registered with the demo central service");
 }
 
 /// The officer whose submissions a demo supervisor's store holds.

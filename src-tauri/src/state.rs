@@ -37,6 +37,8 @@ pub struct AppState {
     pub sync: Arc<SyncShared>,
     /// The central service this app talks to (configured, or the embedded demo one).
     pub central_url: String,
+    /// The embedded demo service's storage, to register a new demo store's synthetic incidents.
+    pub demo_storage: Option<bluelamp_central::Central>,
     started: Instant,
     ready_reported: AtomicBool,
     /// Demo: the in-process central service (stopped and restarted by "simulate offline").
@@ -63,7 +65,7 @@ impl AppState {
             Some(url) => (None, url.clone()),
             None => {
                 let central = bluelamp_central::Central::open(&config.data_dir.join("demo-central.db"))?;
-                central.seed_demo(DEMO_NOMINALS)?;
+                central.seed_demo_without_incidents(DEMO_NOMINALS)?;
                 let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse()?).await?;
                 let url = running.url();
                 (Some(DemoCentral { central, addr: running.addr, running: Some(running) }), url)
@@ -75,6 +77,7 @@ impl AppState {
         let session: Arc<Mutex<Option<Session>>> = Arc::new(Mutex::new(None));
         spawn_health_probe(url.clone(), net.clone(), sync.clone())?;
         let central_url = url.clone();
+        let demo_storage = central.as_ref().map(|c| c.central.clone());
         let (sess, cfg, shared) = (session.clone(), config.clone(), sync.clone());
         crate::sync::spawn_worker(url, session.clone(), sync.clone(), move |instruction, officer| {
             // A lost or stolen device: lock now (until the officer signs in online) or wipe.
@@ -101,6 +104,7 @@ impl AppState {
             session,
             sync,
             central_url,
+            demo_storage,
             started,
             ready_reported: AtomicBool::new(false),
             demo_central: tokio::sync::Mutex::new(central),

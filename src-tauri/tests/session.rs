@@ -244,3 +244,34 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
     assert_eq!(err.code, ErrorCode::Rejected);
     assert!(err.message.contains("connect"), "{}", err.message);
 }
+
+/// In the embedded demo, what an officer records on a demo incident syncs to the demo central
+/// service without refusals (the service learns the demo store's incidents).
+#[test]
+fn demo_writes_sync_to_the_embedded_service_without_refusals() {
+    use bluelamp_protocol::casework::SetClosingCodeRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        central_url: None,
+        demo: true,
+        report_ready: false,
+        idle_lock_secs: 900,
+        unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
+    };
+    let state = tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap();
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    let incident = state.list_incidents().unwrap().into_iter().find(|i| i.closing_code.is_none()).unwrap();
+    state.set_closing_code(&SetClosingCodeRequest { incident_id: incident.id, code: Some("DA".into()) }).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sync = state.status().unwrap().sync.unwrap();
+        if sync.pending == 0 && sync.last_sync_ok.is_some() && !sync.running {
+            assert_eq!(sync.rejected, 0, "{:?}", state.sync_issues().unwrap());
+            break;
+        }
+        assert!(Instant::now() < deadline, "not synced: {sync:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

@@ -228,7 +228,7 @@ impl SqliteStorage {
     /// Demo officers (passphrase [`DEMO_PASSPHRASE`], district [`DEMO_DISTRICT`]), `nominals`
     /// synthetic people and [`DEMO_INCIDENTS`] incidents assigned to `demo-officer`, each only
     /// if not there yet.
-    fn seed_demo_impl(&self, nominals: usize, cost: HashCost) -> StorageResult<()> {
+    fn seed_demo_impl(&self, nominals: usize, cost: HashCost, incidents: bool) -> StorageResult<()> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (id, role, name) in DEMO_OFFICERS {
@@ -267,8 +267,8 @@ impl SqliteStorage {
                 .collect();
             import_nominals_tx(&tx, &rows)?;
         }
-        let incidents: i64 = tx.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))?;
-        if incidents == 0 && !people.is_empty() {
+        let held_incidents: i64 = tx.query_row("SELECT count(*) FROM incidents", [], |r| r.get(0))?;
+        if incidents && held_incidents == 0 && !people.is_empty() {
             let now = now_unix();
             for (i, d) in bluelamp_demo::incidents(&people, DEMO_INCIDENTS, DEMO_SEED, now).into_iter().enumerate() {
                 let id = format!("demo-incident-{}", i + 1);
@@ -1122,8 +1122,47 @@ impl Storage for SqliteStorage {
         Ok(n as u64)
     }
 
-    fn seed_demo(&self, nominals: usize, cost: HashCost) -> StorageResult<()> {
-        self.seed_demo_impl(nominals, cost)
+    fn seed_demo(&self, nominals: usize, cost: HashCost, incidents: bool) -> StorageResult<()> {
+        self.seed_demo_impl(nominals, cost, incidents)
+    }
+
+    fn import_incident(&self, i: &crate::storage::ImportIncident) -> StorageResult<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let held: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?1 OR reference = ?2)",
+            params![i.id, i.reference],
+            |r| r.get(0),
+        )?;
+        if held {
+            return Ok(false);
+        }
+        let links: Vec<Value> = i.links.iter().map(|(n, r)| json!({ "nominal_id": n, "role": r })).collect();
+        let v = record_change(&tx, RecordType::Incident, &i.id, &officer_key(&i.assigned_to), None)?;
+        tx.execute(
+            "INSERT INTO incidents (id, reference, incident_type, offence_category, place, postcode, team,
+                occurred_at, recorded_at, assigned_to, district, closing_code, links, version, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                i.id,
+                i.reference,
+                i.incident_type,
+                i.offence_category,
+                i.place,
+                i.postcode,
+                i.team,
+                i.occurred_at,
+                i.recorded_at,
+                i.assigned_to,
+                i.district,
+                i.closing_code,
+                Value::Array(links).to_string(),
+                v as i64,
+                now_unix()
+            ],
+        )?;
+        tx.commit()?;
+        Ok(true)
     }
 
     fn reassign_incident(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool> {
@@ -1207,7 +1246,7 @@ mod tests {
     fn storage() -> (tempfile::TempDir, SqliteStorage) {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStorage::open(&dir.path().join("c.db")).unwrap();
-        s.seed_demo(20, HashCost::FAST).unwrap();
+        s.seed_demo(20, HashCost::FAST, true).unwrap();
         (dir, s)
     }
 
@@ -1262,7 +1301,7 @@ mod tests {
             .unwrap();
         }
         let s = SqliteStorage::open(&path).unwrap();
-        s.seed_demo(5, HashCost::FAST).unwrap();
+        s.seed_demo(5, HashCost::FAST, true).unwrap();
         let o = s.find_officer("demo-officer").unwrap().unwrap();
         assert!(o.pass_hash.starts_with("$argon2id$"));
         assert_eq!(o.district, DEMO_DISTRICT);

@@ -161,7 +161,14 @@ impl Central {
     /// Creates the demo officers (passphrase `bluelamp-demo`), the demo district, synthetic
     /// people and a few incidents assigned to `demo-officer`, if they are not there yet.
     pub fn seed_demo(&self, nominals: usize) -> Result<(), CentralError> {
-        Ok(self.storage.seed_demo(nominals, self.config.hash_cost)?)
+        Ok(self.storage.seed_demo(nominals, self.config.hash_cost, true)?)
+    }
+
+    /// Like [`Central::seed_demo`] without incidents: the desktop app's embedded demo, whose
+    /// demo stores bring their own synthetic incidents and register them
+    /// ([`Storage::import_incident`]).
+    pub fn seed_demo_without_incidents(&self, nominals: usize) -> Result<(), CentralError> {
+        Ok(self.storage.seed_demo(nominals, self.config.hash_cost, false)?)
     }
 
     pub fn stats(&self) -> Result<Stats, CentralError> {

@@ -130,6 +130,26 @@ pub enum AuditOutcome {
     },
 }
 
+/// An incident recorded elsewhere (a demo device's synthetic incidents, or a force's import).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportIncident {
+    pub id: String,
+    pub reference: String,
+    pub incident_type: String,
+    pub offence_category: Option<String>,
+    pub place: Option<String>,
+    pub postcode: Option<String>,
+    pub team: Option<String>,
+    /// Unix seconds.
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub assigned_to: String,
+    pub district: String,
+    pub closing_code: Option<String>,
+    /// `(nominal id, role)`.
+    pub links: Vec<(String, String)>,
+}
+
 /// One nominal to import, with its district.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportNominal {
@@ -215,8 +235,12 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes tombstones at or below `version`; cursors older than that then get a reset.
     fn compact(&self, version: u64) -> StorageResult<u64>;
     fn stats(&self) -> StorageResult<Stats>;
-    /// Demo officers, district, synthetic nominals and incidents, each only if not there yet.
-    fn seed_demo(&self, nominals: usize, cost: crate::auth::HashCost) -> StorageResult<()>;
+    /// Demo officers, district, synthetic nominals and (with `incidents`) incidents, each only
+    /// if not there yet.
+    fn seed_demo(&self, nominals: usize, cost: crate::auth::HashCost, incidents: bool) -> StorageResult<()>;
+    /// Adds an incident unless its id or reference is already held; `true` if added. The
+    /// assignee pulls it like any other assigned incident.
+    fn import_incident(&self, incident: &ImportIncident) -> StorageResult<bool>;
     /// Assigns an incident to another officer (the old assignee pulls a tombstone).
     fn reassign_incident(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool>;
     /// Moves an officer to another district (their next pull is a reset).

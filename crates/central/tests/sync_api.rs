@@ -704,3 +704,38 @@ async fn random_input_never_fails_the_service() {
     let r = s.http.get(s.url("/v1/health")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_imported_incident_is_pulled_by_its_assignee_and_accepts_their_mutations() {
+    use bluelamp_central::storage::ImportIncident;
+    let s = Server::start().await;
+    let inc = ImportIncident {
+        id: "dev-incident-1".into(),
+        reference: "DEV/1".into(),
+        incident_type: "domestic_abuse".into(),
+        offence_category: Some("domestic_abuse".into()),
+        place: None,
+        postcode: None,
+        team: Some("Response".into()),
+        occurred_at: 1_700_000_000,
+        recorded_at: 1_700_000_100,
+        assigned_to: "demo-officer".into(),
+        district: "demo-district".into(),
+        closing_code: None,
+        links: vec![("P1".into(), "victim".into())],
+    };
+    assert!(s.central.storage().import_incident(&inc).unwrap());
+    assert!(!s.central.storage().import_incident(&inc).unwrap(), "held already");
+    let token = s.login("demo-officer", C1).await;
+    let (all, _) = pull_all(&s, &token, C1, None, 100).await;
+    assert!(all.iter().any(|c| c["id"] == "dev-incident-1" && c["data"]["links"][0]["nominal_id"] == "P1"));
+    let (st, v) = s
+        .push(
+            &token,
+            C1,
+            &[mutation(1, "incident.closing_code/1", json!({ "incident_id": "dev-incident-1", "closing_code": "DA" }))],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["rejections"], json!([]), "{v}");
+}
