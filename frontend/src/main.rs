@@ -183,18 +183,22 @@ fn app() -> Html {
     html! {
         <div class="app" {onkeydown} {onmousemove} {onmousedown}>
             <StatusBar status={st.clone()} />
-            if st.demo {
-                <div id="demo-banner" class="demo-banner" role="note">
-                    {"DEMO — synthetic data for training and demonstration only"}
-                </div>
-            }
-            if let Some(s) = &session {
-                <div class="session-bar">
-                    <span id="session-officer">{ format!("{} · {}", s.display_name, s.role.as_str()) }</span>
-                    <button id="lock" class="secondary" onclick={lock_button} title="Lock (Ctrl+L)">{"Lock"}</button>
-                </div>
-            }
-            { body }
+            // Everything below the status bar scrolls in its own area, so the bar is always on
+            // screen and never covers what the officer is working on.
+            <div id="app-body" class="app-body">
+                if st.demo {
+                    <div id="demo-banner" class="demo-banner" role="note">
+                        {"DEMO — synthetic data for training and demonstration only"}
+                    </div>
+                }
+                if let Some(s) = &session {
+                    <div class="session-bar">
+                        <span id="session-officer">{ format!("{} · {}", s.display_name, s.role.as_str()) }</span>
+                        <button id="lock" class="secondary" onclick={lock_button} title="Lock (Ctrl+L)">{"Lock"}</button>
+                    </div>
+                }
+                { body }
+            </div>
         </div>
     }
 }
