@@ -64,7 +64,12 @@ impl AppState {
         let (central, url) = match &config.central_url {
             Some(url) => (None, url.clone()),
             None => {
-                let central = bluelamp_central::Central::open(&config.data_dir.join("demo-central.db"))?;
+                // The demo officers' passphrase is public (synthetic data only), so the embedded
+                // service hashes it cheaply: an expensive hash would only slow the first start.
+                let demo_config =
+                    bluelamp_central::Config { hash_cost: bluelamp_central::HashCost::FAST, ..Default::default() };
+                let central =
+                    bluelamp_central::Central::open_with(&config.data_dir.join("demo-central.db"), demo_config)?;
                 central.seed_demo_without_incidents(DEMO_NOMINALS)?;
                 let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse()?).await?;
                 let url = running.url();
