@@ -10,7 +10,7 @@ use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::elements::Element;
 use fantoccini::Locator;
 
-use super::{wait_for, within, DEMO_PASSPHRASE, SERIAL};
+use super::{fill_wizard, wait_for, within, DEMO_PASSPHRASE, SERIAL};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn da_adult_gets_idva_with_safe_contact_child_gets_encompass_and_referrals_reach_the_outbox() -> anyhow::Result<()>
@@ -32,46 +32,7 @@ async fn submit_high_risk_assessment(app: &AppUnderTest) -> anyhow::Result<()> {
         .click()
         .await?;
     wait_for(app, "#wizard .wizard-page").await.context("the wizard")?;
-    for _page in 0..20 {
-        if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
-            break;
-        }
-        for q in app.client.find_all(Locator::Css("#wizard fieldset.question")).await? {
-            let (Some(qid), Some(kind)) = (q.attr("data-qid").await?, q.attr("data-type").await?) else { continue };
-            let Some(a) = answers.get(&qid) else { continue };
-            match kind.as_str() {
-                "person" => {
-                    let role = if qid == "victim" { "(victim)" } else { "(suspect)" };
-                    for opt in q.find_all(Locator::Css("option")).await? {
-                        if opt.text().await?.contains(role) {
-                            opt.click().await?;
-                            break;
-                        }
-                    }
-                }
-                "multi_choice" => {
-                    for v in a.as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
-                        q.find(Locator::Css(&format!("input[value='{v}']"))).await?.click().await?;
-                    }
-                }
-                "text" => {
-                    if let Some(t) = a.as_str() {
-                        q.find(Locator::Css("input")).await?.send_keys(t).await?;
-                    }
-                }
-                _ => {
-                    let token = if a.get("declined").is_some() {
-                        "declined"
-                    } else {
-                        a.as_str().or_else(|| a.get("value").and_then(|v| v.as_str())).unwrap_or("no")
-                    };
-                    q.find(Locator::Css(&format!("input[value='{token}']"))).await?.click().await?;
-                }
-            }
-        }
-        app.client.find(Locator::Css("#next")).await?.click().await?;
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    fill_wizard(app, &answers).await?;
     app.client.find(Locator::Css("#officer-grade")).await?.select_by_value("high").await?;
     app.client.find(Locator::Css("#rationale")).await?.send_keys("Strangulation, recent separation.").await?;
     app.client.find(Locator::Css("#submit-form")).await?.click().await?;
