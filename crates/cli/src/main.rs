@@ -3,6 +3,7 @@
 //! The passphrase comes from `BLUELAMP_PASSPHRASE` or standard input, never from argv.
 
 mod audit;
+mod conflicts;
 mod forms;
 mod import;
 mod search;
@@ -269,6 +270,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forms { what } => forms::run(what)?,
         Command::Victims { what } => victims::run(what)?,
         Command::Audit { what } => audit::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Conflicts { what } => conflicts::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Incident { what } => conflicts::run_incident(&mut open(db_path(&cli.db)?)?, what)?,
         Command::Demo { what: DemoWhat::Enqueue { forms } } => {
             let mut store = open(db_path(&cli.db)?)?;
             let ids = sync::enqueue(&mut store, forms)?;

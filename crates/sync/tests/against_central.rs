@@ -270,7 +270,10 @@ async fn two_devices_clash_on_an_incident_and_converge_on_the_resolution() {
     assert_eq!(c.title, b.lock().unwrap().get_incident(inc).unwrap().summary.reference);
     let f = &c.fields[0];
     assert_eq!((f.field.as_str(), f.label.as_str(), f.differs), ("closing_code", "Closing code", true));
-    assert_eq!((f.base.clone(), f.mine.clone(), f.theirs.clone()), (serde_json::Value::Null, "ASB".into(), "CRIME".into()));
+    assert_eq!(
+        (f.base.clone(), f.mine.clone(), f.theirs.clone()),
+        (serde_json::Value::Null, "ASB".into(), "CRIME".into())
+    );
     // The service kept the laptop's value.
     let server_code = |w: &World| -> Option<String> {
         let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
