@@ -95,6 +95,16 @@ enum Command {
         #[arg(long, hide = true)]
         insecure_fast_kdf: bool,
     },
+    /// Conflicts between an edit made here and the central service's record: list, resolve.
+    Conflicts {
+        #[command(subcommand)]
+        what: conflicts::ConflictsCmd,
+    },
+    /// Incidents on this device: list, show, set a closing code.
+    Incident {
+        #[command(subcommand)]
+        what: conflicts::IncidentCmd,
+    },
     /// Pushes the outbox, then pulls reference data; progress on stderr. Exit code 0 only when
     /// the round reached the server and finished.
     Sync {
