@@ -78,7 +78,7 @@ fn pulled_changes_apply_but_never_over_unsettled_local_work() {
         theirs,
         server_version: 7,
     };
-    ack_all(&mut store, &[notice.clone()]);
+    ack_all(&mut store, std::slice::from_ref(&notice));
     // The same notice again (a resent batch's answer) is not stored twice.
     store.outbox_commit_ack(store.outbox_head().unwrap(), &[], &[notice], &[]).unwrap();
     assert_eq!(store.sync_counts().unwrap().conflicts, 1);
