@@ -27,6 +27,8 @@ const COMMANDS: &[&str] = &[
     "victims_assessment",
     "record_referral",
     "victims_awaiting",
+    "list_conflicts",
+    "resolve_conflict",
 ];
 
 fn main() {

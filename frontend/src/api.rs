@@ -143,3 +143,13 @@ pub async fn record_referral(req: &RecordReferralRequest) -> Result<RecordReferr
 pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
     invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
 }
+
+use bluelamp_protocol::conflicts::{ConflictInfo, ListConflictsRequest, ResolveConflictRequest};
+
+pub async fn list_conflicts() -> Result<Vec<ConflictInfo>, ApiError> {
+    invoke(cmd::LIST_CONFLICTS, &ListConflictsRequest {}).await
+}
+
+pub async fn resolve_conflict(req: &ResolveConflictRequest) -> Result<Vec<ConflictInfo>, ApiError> {
+    invoke(cmd::RESOLVE_CONFLICT, req).await
+}

@@ -7,6 +7,7 @@
 mod api;
 mod audit;
 mod cases;
+mod conflicts;
 mod lock;
 mod queue;
 mod search;

@@ -1,6 +1,6 @@
 //! The sync part of the status bar: always queued, rejected, conflicts and the time of the last
 //! successful sync; first-sync progress; "Sync now"; the refused writes with the server's
-//! reasons; and, for superusers in the demo, "Simulate offline".
+//! reasons; the Conflicts view (from the conflicts count); and, for superusers in the demo, "Simulate offline".
 
 use bluelamp_protocol::session::Permission;
 use bluelamp_protocol::status::{SyncIssue, SyncStatus};
@@ -21,6 +21,7 @@ fn short_time(ts: &str) -> String {
 #[function_component(SyncBar)]
 pub fn sync_bar(props: &SyncBarProps) -> Html {
     let issues = use_state(|| None::<Vec<SyncIssue>>);
+    let show_conflicts = use_state(|| false);
     let error = use_state(|| None::<String>);
     let Some(sync) = props.status.sync.clone() else {
         return html! {};
@@ -53,6 +54,14 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
                 }
             });
         })
+    };
+    let toggle_conflicts = {
+        let show = show_conflicts.clone();
+        Callback::from(move |_: MouseEvent| show.set(!*show))
+    };
+    let close_conflicts = {
+        let show = show_conflicts.clone();
+        Callback::from(move |_: ()| show.set(false))
     };
     let simulate = {
         let error = error.clone();
@@ -91,10 +100,11 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
                 title="Refused by the central service: click for the reasons" onclick={toggle_issues}>
                 { format!("{rejected} rejected") }
             </button>
-            <span id="sync-conflicts" class={classes!("pill", (conflicts > 0).then_some("bad"))}
-                title="Changes that clash with someone else's, waiting for you">
+            <button id="sync-conflicts" class={classes!("pill", "link", (conflicts > 0).then_some("bad"))}
+                title="Changes that clash with someone else's, waiting for you: click to resolve"
+                onclick={toggle_conflicts}>
                 { format!("{conflicts} conflicts") }
-            </span>
+            </button>
             <span id="sync-last" class="muted" title={last_sync_ok.clone().unwrap_or_default()}>{ last }</span>
             { for progress }
             if running { <span id="sync-running" class="muted">{"syncing…"}</span> }
@@ -107,6 +117,7 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
             }
             if let Some(p) = problem { <span id="sync-problem" class="bad small" role="alert">{ p }</span> }
             if let Some(e) = (*error).clone() { <span class="bad small" role="alert">{ e }</span> }
+            if *show_conflicts { <crate::conflicts::ConflictsView on_close={close_conflicts} /> }
             if let Some(list) = (*issues).clone() {
                 <div id="sync-issues" class="popover" role="dialog" aria-label="Refused by the central service">
                     if list.is_empty() { <p>{"Nothing was refused."}</p> }

@@ -14,6 +14,7 @@ use bluelamp_protocol::casework::{
     IncidentSummary, QueueIncidentRef, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
     StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
+use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
@@ -506,6 +507,23 @@ impl AppState {
                     created_at: p.created_at,
                 })
                 .collect())
+        })
+    }
+
+    /// The unresolved conflicts, each field with base, mine and theirs.
+    pub fn list_conflicts(&self) -> Result<Vec<ConflictInfo>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| s.store.list_conflicts().map_err(from_store))
+    }
+
+    /// Resolves a conflict with a side per field (queued as `incident.resolve/1`, synced at
+    /// once like every write); returns the conflicts still open.
+    pub fn resolve_conflict(&self, req: &ResolveConflictRequest) -> Result<Vec<ConflictInfo>, ApiError> {
+        if req.conflict_id.trim().is_empty() || req.conflict_id.len() > 100 {
+            return Err(ApiError::invalid("Choose a conflict to resolve."));
+        }
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store.resolve_conflict(&s.actor, &req.conflict_id, &req.choices).map_err(from_casework)?;
+            s.store.list_conflicts().map_err(from_store)
         })
     }
 

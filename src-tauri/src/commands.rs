@@ -10,6 +10,7 @@ use bluelamp_protocol::casework::{
     IncidentSummary, ListIncidentsRequest, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
     StartFormRequest, SubmitFormRequest, SubmitOutcome, SupervisorQueueRequest,
 };
+use bluelamp_protocol::conflicts::{ConflictInfo, ListConflictsRequest, ResolveConflictRequest};
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
@@ -117,6 +118,23 @@ pub async fn sync_now(state: State<'_, AppState>, req: SyncNowRequest) -> Result
 pub async fn sync_issues(state: State<'_, AppState>, req: SyncIssuesRequest) -> Result<Vec<SyncIssue>, ApiError> {
     let SyncIssuesRequest {} = req;
     state.sync_issues()
+}
+
+#[tauri::command]
+pub async fn list_conflicts(
+    state: State<'_, AppState>,
+    req: ListConflictsRequest,
+) -> Result<Vec<ConflictInfo>, ApiError> {
+    let ListConflictsRequest {} = req;
+    state.list_conflicts()
+}
+
+#[tauri::command]
+pub async fn resolve_conflict(
+    state: State<'_, AppState>,
+    req: ResolveConflictRequest,
+) -> Result<Vec<ConflictInfo>, ApiError> {
+    state.resolve_conflict(&req)
 }
 
 #[tauri::command]

@@ -63,6 +63,8 @@ fn run() -> anyhow::Result<()> {
             commands::finalise_incident,
             commands::sync_now,
             commands::sync_issues,
+            commands::list_conflicts,
+            commands::resolve_conflict,
             commands::simulate_offline,
             commands::amend_form,
             commands::supervisor_queue,

@@ -76,7 +76,8 @@ impl AppState {
                 (Some(DemoCentral { central, addr: running.addr, running: Some(running) }), url)
             }
         };
-        tracing::info!(demo = config.demo, embedded_central = central.is_some(), "started");
+        // The service's address is loopback (no personal data); the E2E tests read it here.
+        tracing::info!(demo = config.demo, embedded_central = central.is_some(), central_url = %url, "started");
         let net = Arc::new(Mutex::new(NetState::Unknown));
         let sync = Arc::new(SyncShared::default());
         let session: Arc<Mutex<Option<Session>>> = Arc::new(Mutex::new(None));

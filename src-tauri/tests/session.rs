@@ -275,3 +275,25 @@ fn demo_writes_sync_to_the_embedded_service_without_refusals() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Conflicts are records work: officers list and resolve them, admins may not; a bad or
+/// unknown conflict id is a clear error.
+#[test]
+fn conflicts_are_records_work_and_bad_ids_are_clear_errors() {
+    use bluelamp_protocol::conflicts::{ResolveConflictRequest, Side};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    assert_eq!(unlock(&state, "demo-admin", DEMO_PASSPHRASE).unwrap(), Role::Admin);
+    assert_eq!(state.list_conflicts().unwrap_err().code, ErrorCode::Forbidden);
+    let req = ResolveConflictRequest {
+        conflict_id: "c-1".into(),
+        choices: [("closing_code".to_string(), Side::Mine)].into_iter().collect(),
+    };
+    assert_eq!(state.resolve_conflict(&req).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    assert!(state.list_conflicts().unwrap().is_empty());
+    assert_eq!(state.resolve_conflict(&req).unwrap_err().code, ErrorCode::NotFound);
+    let empty = ResolveConflictRequest { conflict_id: " ".into(), ..req };
+    assert_eq!(state.resolve_conflict(&empty).unwrap_err().code, ErrorCode::InvalidInput);
+}

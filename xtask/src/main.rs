@@ -100,7 +100,7 @@ fn test() -> anyhow::Result<()> {
     step("tests: the frontend's view logic (natively)");
     util::run(cargo().args(["test", "-p", "bluelamp-frontend"]))?;
     step("build: app and central service for the E2E tests");
-    util::run(cargo().args(["build", "-p", "bluelamp", "-p", "bluelamp-central", "--bins"]))?;
+    util::run(cargo().args(["build", "-p", "bluelamp", "-p", "bluelamp-central", "-p", "bluelamp-cli", "--bins"]))?;
     step("e2e: WebKit via tauri-driver under Xvfb");
     util::run(cargo().args(["test", "-p", "bluelamp-e2e", "--", "--test-threads=1"]))?;
     step(&format!("all green in {:.0} s", started.elapsed().as_secs_f64()));

@@ -134,6 +134,10 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         ("officers", "pass_hash", "TEXT NOT NULL DEFAULT ''"),
         ("nominals", "district", &*format!("TEXT NOT NULL DEFAULT '{DEMO_DISTRICT}'")),
         ("nominals", "version", "INTEGER NOT NULL DEFAULT 0"),
+        // Conflict checks (see `incident_change`): the client whose consecutive edits made the
+        // incident's latest versions, and the version before the first of them.
+        ("incidents", "writer_client", "TEXT"),
+        ("incidents", "writer_base", "INTEGER"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -312,7 +316,8 @@ impl SqliteStorage {
         let v =
             record_change(&tx, RecordType::Incident, incident_id, &officer_key(officer_id), Some(&officer_key(&old)))?;
         tx.execute(
-            "UPDATE incidents SET assigned_to = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
+            "UPDATE incidents SET assigned_to = ?2, version = ?3, updated_at = ?4, writer_client = NULL
+             WHERE id = ?1",
             params![incident_id, officer_id, v as i64, now_unix()],
         )?;
         tx.commit()?;
@@ -455,6 +460,7 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "referral.decision/1" => referral_decision(tx, s, m, now),
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
+        "incident.resolve/1" => incident_resolve(tx, s, m, now),
         other => {
             return Ok(reject(
                 "unknown_mutation",
@@ -672,6 +678,40 @@ fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u
     .optional()
 }
 
+/// Whether an edit based on `base` is stale: the incident moved since `base`, and not only by
+/// this client's own consecutive edits (a device that sets a closing code and then finalises
+/// before its next pull sends the same base twice; that is not a clash).
+fn is_stale(
+    tx: &Connection,
+    s: &Session,
+    incident_id: &str,
+    base: Option<u64>,
+    version: u64,
+) -> rusqlite::Result<bool> {
+    let Some(base) = base else { return Ok(false) };
+    if base == version {
+        return Ok(false);
+    }
+    let (writer, writer_base): (Option<String>, Option<i64>) = tx
+        .prepare_cached("SELECT writer_client, writer_base FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let own_run = writer.as_deref() == Some(s.client_id.as_str())
+        && writer_base.is_some_and(|wb| base >= wb.max(0) as u64 && base < version);
+    Ok(!own_run)
+}
+
+/// Takes the incident's next version for an edit by this client, keeping the run of its
+/// consecutive edits (see [`is_stale`]).
+fn bump_incident(tx: &Connection, s: &Session, incident_id: &str, assigned: &str, old: u64) -> rusqlite::Result<u64> {
+    let v = record_change(tx, RecordType::Incident, incident_id, &officer_key(assigned), None)?;
+    tx.prepare_cached(
+        "UPDATE incidents SET writer_base = CASE WHEN writer_client IS ?2 THEN writer_base ELSE ?3 END,
+            writer_client = ?2 WHERE id = ?1",
+    )?
+    .execute(params![incident_id, s.client_id, old as i64])?;
+    Ok(v)
+}
+
 /// `incident.closing_code/1` and `incident.finalise/1`: edits of a shared record. A stale
 /// `base_version` (or, for finalise, a closing code that differs from the server's) is a
 /// conflict notice, not an overwrite.
@@ -679,11 +719,7 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     let w = if finalise { "incident.finalise/1" } else { "incident.closing_code/1" };
     let p = &m.payload;
     let incident_id = str_field(p, "incident_id", w)?;
-    let code = match p.get("closing_code") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(c)) if c.len() <= MAX_ID => Some(c.trim().to_string()).filter(|c| !c.is_empty()),
-        _ => return Ok(reject("invalid_payload", format!("{w}: closing_code must be a text or null"))),
-    };
+    let code = closing_code_of(p.get("closing_code"), w)?;
     let Some((theirs, version, status, assigned)) = incident_json(tx, incident_id)? else {
         return Ok(reject("unknown_incident", "The central service does not hold this incident."));
     };
@@ -693,20 +729,12 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     if status == "finalised" {
         return Ok(reject("incident_finalised", "This incident is already finalised."));
     }
-    let stale = m.base_version.is_some_and(|b| b != version);
+    let stale = is_stale(tx, s, incident_id, m.base_version, version)?;
     let code_differs = finalise && theirs.get("closing_code").and_then(Value::as_str).map(str::to_string) != code;
     if stale || code_differs {
-        return Ok(Applied::Conflict(Box::new(ConflictNotice {
-            seq: m.seq,
-            record_type: "incident".into(),
-            record_id: incident_id.to_string(),
-            base: json!({ "version": m.base_version }),
-            mine: p.clone(),
-            theirs,
-            server_version: version,
-        })));
+        return Ok(conflict(m, incident_id, theirs, version));
     }
-    let v = record_change(tx, RecordType::Incident, incident_id, &officer_key(&assigned), None)?;
+    let v = bump_incident(tx, s, incident_id, &assigned, version)?;
     if finalise {
         tx.prepare_cached(
             "UPDATE incidents SET status = 'finalised', finalised_at = ?2, version = ?3, updated_at = ?4 WHERE id = ?1",
@@ -716,6 +744,80 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
         tx.prepare_cached("UPDATE incidents SET closing_code = ?2, version = ?3, updated_at = ?4 WHERE id = ?1")?
             .execute(params![incident_id, code, v as i64, now])?;
     }
+    Ok(Applied::Ok(Some(incident_id.to_string())))
+}
+
+fn closing_code_of(v: Option<&Value>, w: &str) -> Result<Option<String>, Failure> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(c)) if c.len() <= MAX_ID => Ok(Some(c.trim().to_string()).filter(|c| !c.is_empty())),
+        _ => Err(reject("invalid_payload", format!("{w}: closing_code must be a text or null")).into()),
+    }
+}
+
+fn conflict(m: &PushMutation, incident_id: &str, theirs: Value, version: u64) -> Applied {
+    Applied::Conflict(Box::new(ConflictNotice {
+        seq: m.seq,
+        record_type: "incident".into(),
+        record_id: incident_id.to_string(),
+        base: json!({ "version": m.base_version }),
+        mine: m.payload.clone(),
+        theirs,
+        server_version: version,
+    }))
+}
+
+/// `incident.resolve/1`: an officer's field-by-field resolution of a conflict, based on the
+/// server version the conflict notice carried. Payload: `incident_id`, `fields` (an object with
+/// `closing_code` (text or null) and/or `status` (`open` or `finalised`)), `at`. If the incident
+/// moved again since that version, the answer is a new conflict; a finalised incident is not
+/// reopened (`incident_finalised`).
+fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "incident.resolve/1";
+    let p = &m.payload;
+    let incident_id = str_field(p, "incident_id", W)?;
+    let Some(fields) = p.get("fields").and_then(Value::as_object) else {
+        return Ok(reject("invalid_payload", format!("{W}: fields must be an object")));
+    };
+    if m.base_version.is_none() {
+        return Ok(reject("invalid_payload", format!("{W}: a resolution needs the base version it resolved")));
+    }
+    let mut code = None;
+    let mut finalise = false;
+    for (k, v) in fields {
+        match (k.as_str(), v) {
+            ("closing_code", v) => code = Some(closing_code_of(Some(v), W)?),
+            ("status", Value::String(st)) if st == "open" => {}
+            ("status", Value::String(st)) if st == "finalised" => finalise = true,
+            (other, _) => return Ok(reject("invalid_payload", format!("{W}: field {other:?} cannot be resolved"))),
+        }
+    }
+    let Some((theirs, version, status, assigned)) = incident_json(tx, incident_id)? else {
+        return Ok(reject("unknown_incident", "The central service does not hold this incident."));
+    };
+    if assigned != s.officer_id && !can_supervise(s.role) {
+        return Ok(reject("forbidden", "This incident is not assigned to you."));
+    }
+    if status == "finalised" {
+        return Ok(reject("incident_finalised", "This incident is already finalised."));
+    }
+    if is_stale(tx, s, incident_id, m.base_version, version)? {
+        return Ok(conflict(m, incident_id, theirs, version));
+    }
+    let v = bump_incident(tx, s, incident_id, &assigned, version)?;
+    if let Some(code) = code {
+        tx.prepare_cached("UPDATE incidents SET closing_code = ?2 WHERE id = ?1")?
+            .execute(params![incident_id, code])?;
+    }
+    if finalise {
+        tx.prepare_cached("UPDATE incidents SET status = 'finalised', finalised_at = ?2 WHERE id = ?1")?
+            .execute(params![incident_id, opt_str(p, "at")])?;
+    }
+    tx.prepare_cached("UPDATE incidents SET version = ?2, updated_at = ?3 WHERE id = ?1")?.execute(params![
+        incident_id,
+        v as i64,
+        now
+    ])?;
     Ok(Applied::Ok(Some(incident_id.to_string())))
 }
 

@@ -3,6 +3,7 @@
 //! The passphrase comes from `BLUELAMP_PASSPHRASE` or standard input, never from argv.
 
 mod audit;
+mod conflicts;
 mod forms;
 mod import;
 mod search;
@@ -98,6 +99,16 @@ enum Command {
         officer: String,
         #[arg(long, hide = true)]
         insecure_fast_kdf: bool,
+    },
+    /// Conflicts between an edit made here and the central service's record: list, resolve.
+    Conflicts {
+        #[command(subcommand)]
+        what: conflicts::ConflictsCmd,
+    },
+    /// Incidents on this device: list, show, set a closing code.
+    Incident {
+        #[command(subcommand)]
+        what: conflicts::IncidentCmd,
     },
     /// Pushes the outbox, then pulls reference data; progress on stderr. Exit code 0 only when
     /// the round reached the server and finished.
@@ -274,6 +285,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forms { what } => forms::run(what)?,
         Command::Victims { what } => victims::run(what)?,
         Command::Audit { what } => audit::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Conflicts { what } => conflicts::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Incident { what } => conflicts::run_incident(&mut open(db_path(&cli.db)?)?, what)?,
         Command::Demo { what: DemoWhat::Enqueue { forms } } => {
             let mut store = open(db_path(&cli.db)?)?;
             let ids = sync::enqueue(&mut store, forms)?;

@@ -26,6 +26,8 @@ pub const REVIEW_FORM: &str = "review_form";
 pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
 pub const RECORD_REFERRAL: &str = "record_referral";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
+pub const LIST_CONFLICTS: &str = "list_conflicts";
+pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -54,4 +56,6 @@ pub const ALL: &[&str] = &[
     VICTIMS_ASSESSMENT,
     RECORD_REFERRAL,
     VICTIMS_AWAITING,
+    LIST_CONFLICTS,
+    RESOLVE_CONFLICT,
 ];

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 pub mod audit;
 pub mod casework;
 pub mod cmd;
+pub mod conflicts;
 pub mod dates;
 pub mod search;
 pub mod session;

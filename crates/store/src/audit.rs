@@ -508,6 +508,20 @@ impl Store {
         mutation: Option<OutboxMutation>,
         f: impl FnOnce(&Transaction) -> Result<T>,
     ) -> Result<T> {
+        self.user_write_based(actor, event, mutation, None, f)
+    }
+
+    /// [`Store::user_write`] for an edit of a shared mutable record: the outbox entry also
+    /// keeps `base_version`, the central service's version the edit was based on (sent with the
+    /// push so the service can tell a clash from an update).
+    pub fn user_write_based<T>(
+        &mut self,
+        actor: &Actor,
+        event: AuditEvent,
+        mutation: Option<OutboxMutation>,
+        base_version: Option<u64>,
+        f: impl FnOnce(&Transaction) -> Result<T>,
+    ) -> Result<T> {
         check_event(&event)?;
         if let Some(m) = &mutation {
             check_mutation_name(&m.name)?;
@@ -519,8 +533,16 @@ impl Store {
             let ts = now(&tx)?;
             if let Some(m) = mutation {
                 let payload = serde_json::to_string(&m.payload).map_err(|e| invalid(e.to_string()))?;
-                tx.prepare_cached("INSERT INTO outbox (id, mutation, payload, created_at) VALUES (?1, ?2, ?3, ?4)")?
-                    .execute(params![uuid::Uuid::now_v7().to_string(), m.name, payload, ts])?;
+                tx.prepare_cached(
+                    "INSERT INTO outbox (id, mutation, payload, created_at, base_version) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    uuid::Uuid::now_v7().to_string(),
+                    m.name,
+                    payload,
+                    ts,
+                    base_version.map(|v| v.min(i64::MAX as u64) as i64)
+                ])?;
             }
             append(&tx, actor, &event, &ts)?;
             tx.commit()?;

@@ -208,7 +208,7 @@ pub struct NewIncident {
     pub links: Vec<(String, String)>,
 }
 
-const LINK_ROLES: [&str; 7] =
+pub(crate) const LINK_ROLES: [&str; 7] =
     ["victim", "suspect", "witness", "child", "reporting_person", "bereaved_relative", "parent_or_guardian"];
 
 pub(crate) fn is_victim(role: &str, da: bool) -> bool {
@@ -1127,7 +1127,8 @@ impl Store {
             name: "incident.closing_code/1".into(),
             payload: json!({ "incident_id": incident_id, "closing_code": new, "at": at }),
         };
-        self.user_write(actor, event, Some(mutation), |tx| {
+        let base = crate::conflicts::server_version(&self.conn, incident_id)?;
+        self.user_write_based(actor, event, Some(mutation), base, |tx| {
             tx.execute(
                 "UPDATE incidents SET closing_code = ?2, coded_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
                     updated_at = ?3, version = version + 1
@@ -1155,7 +1156,8 @@ impl Store {
             payload: json!({ "incident_id": incident_id, "closing_code": inc.summary.closing_code, "finalised_at": at }),
         };
         let mut refused: Option<Vec<MissingItem>> = None;
-        let res = self.user_write(actor, event, Some(mutation), |tx| {
+        let base = crate::conflicts::server_version(&self.conn, incident_id)?;
+        let res = self.user_write_based(actor, event, Some(mutation), base, |tx| {
             let row = incident_row(tx, incident_id).map_err(to_store)?;
             let state = load_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
             let codes = &catalog().map_err(to_store)?.codes;

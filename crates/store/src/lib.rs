@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod casework;
+pub mod conflicts;
 pub mod keys;
 mod nominals;
 pub mod schema;

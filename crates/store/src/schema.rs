@@ -229,6 +229,20 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (nominal_id, number)
     );
     "#,
+    // 8: conflicts shown to a person (issue 7, see `conflicts.rs`). Incidents keep the central
+    // service's version and record as last pulled (the base of an edit made here); an outbox
+    // entry keeps the base version it was written on; a conflict keeps the mutation that met it,
+    // the service's version to resolve against, and the officer's resolution.
+    r#"
+    ALTER TABLE incidents ADD COLUMN server_version INTEGER;
+    ALTER TABLE incidents ADD COLUMN server_data TEXT;
+    ALTER TABLE outbox ADD COLUMN base_version INTEGER;
+    ALTER TABLE conflicts ADD COLUMN mutation TEXT;
+    ALTER TABLE conflicts ADD COLUMN server_version INTEGER;
+    ALTER TABLE conflicts ADD COLUMN resolution TEXT;
+    ALTER TABLE conflicts ADD COLUMN resolved_by TEXT;
+    CREATE INDEX conflicts_open ON conflicts (record_type, record_id) WHERE resolved_at IS NULL;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -73,6 +73,8 @@ pub struct PageReport {
     pub kept_linked: u64,
     /// Assigned incidents added.
     pub incidents: u64,
+    /// Incidents whose local copy took the service's newer version (new ones included).
+    pub incidents_updated: u64,
     /// Rows removed by the post-reset sweep.
     pub swept: u64,
     pub instructions: Vec<Instruction>,
@@ -145,6 +147,10 @@ struct PulledIncident {
     #[serde(default)]
     closing_code: Option<String>,
     #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    finalised_at: Option<String>,
+    #[serde(default)]
     links: Vec<PulledLink>,
 }
 
@@ -154,7 +160,11 @@ struct PulledLink {
     role: String,
 }
 
-fn incident_of(id: &str, data: &serde_json::Value) -> Result<crate::casework::NewIncident> {
+fn incident_of(
+    id: &str,
+    version: u64,
+    data: &serde_json::Value,
+) -> Result<(crate::casework::NewIncident, crate::conflicts::PulledState)> {
     let p: PulledIncident =
         serde_json::from_value(data.clone()).map_err(|e| bad(format!("incident {id}: unreadable record ({e})")))?;
     if p.id != id || p.reference.trim().is_empty() || p.incident_type.trim().is_empty() {
@@ -164,7 +174,13 @@ fn incident_of(id: &str, data: &serde_json::Value) -> Result<crate::casework::Ne
     // A closing code this device does not know is left off (the list is reference data).
     let known = crate::casework::catalog().map_err(|e| bad(e.to_string()))?;
     let closing_code = p.closing_code.filter(|c| known.codes.get(c).is_some());
-    Ok(crate::casework::NewIncident {
+    let state = crate::conflicts::PulledState {
+        version,
+        status: p.status.map(cap),
+        finalised_at: p.finalised_at.map(cap),
+        data: data.clone(),
+    };
+    let incident = crate::casework::NewIncident {
         id: Some(p.id),
         reference: cap(p.reference),
         incident_type: cap(p.incident_type),
@@ -177,7 +193,8 @@ fn incident_of(id: &str, data: &serde_json::Value) -> Result<crate::casework::Ne
         assigned_to: p.assigned_to.map(cap),
         closing_code,
         links: p.links.into_iter().take(100).map(|l| (cap(l.nominal_id), cap(l.role))).collect(),
-    })
+    };
+    Ok((incident, state))
 }
 
 /// Deletes a nominal with its search keys, unless an incident links it.
@@ -257,16 +274,23 @@ impl Store {
     /// The next `limit` pending outbox entries, oldest first (seq order, no gaps).
     pub fn outbox_batch(&self, limit: usize) -> Result<Vec<PushMutation>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, id, mutation, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
+            "SELECT seq, id, mutation, payload, base_version FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, id, name, payload) = row?;
+            let (seq, id, name, payload, base) = row?;
             let payload = serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt)?;
-            out.push(PushMutation { seq: seq as u64, mutation_id: id, name, payload, base_version: None });
+            let base_version = base.map(|b| b.max(0) as u64);
+            out.push(PushMutation { seq: seq as u64, mutation_id: id, name, payload, base_version });
         }
         Ok(out)
     }
@@ -305,20 +329,7 @@ impl Store {
             [done_through as i64],
         )?;
         for c in conflicts {
-            tx.execute(
-                "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'edit', ?8)",
-                params![
-                    uuid::Uuid::now_v7().to_string(),
-                    c.record_type,
-                    c.record_id,
-                    c.base.to_string(),
-                    c.mine.to_string(),
-                    c.theirs.to_string(),
-                    now,
-                    c.seq as i64
-                ],
-            )?;
+            crate::conflicts::store_notice(&tx, c, &now)?;
         }
         for d in duplicates {
             tx.execute(
@@ -391,7 +402,7 @@ impl Store {
         let mut upserts: Vec<NominalRecord> = Vec::new();
         let mut versions: HashMap<String, i64> = HashMap::new();
         let mut tombstones: Vec<&str> = Vec::new();
-        let mut incidents: Vec<crate::casework::NewIncident> = Vec::new();
+        let mut incidents: Vec<(crate::casework::NewIncident, crate::conflicts::PulledState)> = Vec::new();
         let mut gone_incidents: Vec<&str> = Vec::new();
         // The last change of each record, in the order they came.
         let mut latest: HashMap<(bool, &str), usize> = HashMap::new();
@@ -419,8 +430,8 @@ impl Store {
                     versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
-                Change::Upsert { record_type: RecordType::Incident, id, data, .. } => {
-                    incidents.push(incident_of(id, data)?)
+                Change::Upsert { record_type: RecordType::Incident, id, version, data } => {
+                    incidents.push(incident_of(id, *version, data)?)
                 }
                 Change::Tombstone { record_type: RecordType::Incident, id, .. } => gone_incidents.push(id),
             }
@@ -447,7 +458,7 @@ impl Store {
         upserts: &[NominalRecord],
         versions: &HashMap<String, i64>,
         tombstones: Vec<&str>,
-        (incidents, gone_incidents): (&[crate::casework::NewIncident], &[&str]),
+        (incidents, gone_incidents): (&[(crate::casework::NewIncident, crate::conflicts::PulledState)], &[&str]),
         report: &mut PageReport,
     ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
@@ -467,11 +478,18 @@ impl Store {
                 None => {}
             }
         }
-        // Assigned incidents: new ones are added (what this device recorded on an incident is
-        // never overwritten); one no longer assigned is dropped unless work was recorded on it
-        // here (that work must still reach the service).
-        let added = crate::casework::insert_incidents_in(&tx, incidents).map_err(|e| bad(e.to_string()))?;
+        // Assigned incidents: new ones are added, and the local copy of every one takes the
+        // service's newer version, except the contested fields while this device has unsettled
+        // work on them (see `conflicts.rs`); one no longer assigned is dropped unless work was
+        // recorded on it here (that work must still reach the service).
+        let new: Vec<crate::casework::NewIncident> = incidents.iter().map(|(i, _)| i.clone()).collect();
+        let added = crate::casework::insert_incidents_in(&tx, &new).map_err(|e| bad(e.to_string()))?;
         report.incidents = added as u64;
+        for (i, state) in incidents {
+            if crate::conflicts::refresh_incident(&tx, i, state)? {
+                report.incidents_updated += 1;
+            }
+        }
         for id in gone_incidents {
             if crate::casework::incident_is_untouched(&tx, id)? {
                 tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;

@@ -231,3 +231,78 @@ async fn a_malformed_or_oversized_answer_changes_nothing() {
         assert_eq!((c.pending, c.acknowledged, c.rejected, c.server_last_seq), (2, 0, 0, 0), "{answer:?}");
     }
 }
+
+/// Two devices of the same officer edit one incident: the second gets a conflict (shown field
+/// by field, nothing overwritten), resolves it, and both devices and the service converge on the
+/// chosen value. A pulled change to an incident already on a device is applied to its copy.
+#[tokio::test]
+async fn two_devices_clash_on_an_incident_and_converge_on_the_resolution() {
+    use bluelamp_protocol::conflicts::Side;
+    let w = world().await;
+    let a = store(&w, "laptop.db");
+    let b = store(&w, "tablet.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&a, &client).await.outcome, "synced");
+    assert_eq!(round(&b, &client).await.outcome, "synced");
+    let inc = "demo-incident-1";
+    let code_of = |s: &Mutex<Store>| s.lock().unwrap().get_incident(inc).unwrap().summary.closing_code;
+
+    // The laptop codes the incident and syncs; the tablet, not yet synced, codes it differently.
+    {
+        let mut g = a.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.set_closing_code(&actor, inc, Some("CRIME")).unwrap();
+    }
+    assert_eq!(round(&a, &client).await.outcome, "synced");
+    {
+        let mut g = b.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.set_closing_code(&actor, inc, Some("ASB")).unwrap();
+    }
+    let r = round(&b, &client).await;
+    assert_eq!((r.outcome.as_str(), r.conflicts, r.rejected), ("synced", 1, 0), "{r:?}");
+    // The tablet keeps its own value until a person decides, and shows both sides.
+    assert_eq!(code_of(&b).as_deref(), Some("ASB"));
+    let list = b.lock().unwrap().list_conflicts().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!((c.record_id.as_str(), c.mutation.as_str()), (inc, "incident.closing_code/1"));
+    assert_eq!(c.title, b.lock().unwrap().get_incident(inc).unwrap().summary.reference);
+    let f = &c.fields[0];
+    assert_eq!((f.field.as_str(), f.label.as_str(), f.differs), ("closing_code", "Closing code", true));
+    assert_eq!(
+        (f.base.clone(), f.mine.clone(), f.theirs.clone()),
+        (serde_json::Value::Null, "ASB".into(), "CRIME".into())
+    );
+    // The service kept the laptop's value.
+    let server_code = |w: &World| -> Option<String> {
+        let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+        conn.query_row("SELECT closing_code FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(server_code(&w).as_deref(), Some("CRIME"));
+
+    // An incomplete choice is refused and changes nothing.
+    {
+        let mut g = b.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let err = g.resolve_conflict(&actor, &c.id, &Default::default()).unwrap_err();
+        assert!(err.to_string().contains("Closing code"), "{err}");
+        assert_eq!(g.list_conflicts().unwrap().len(), 1);
+        // The officer keeps theirs (the tablet's) value.
+        let choices = [("closing_code".to_string(), Side::Mine)].into_iter().collect();
+        g.resolve_conflict(&actor, &c.id, &choices).unwrap();
+        assert!(g.list_conflicts().unwrap().is_empty());
+        assert_eq!(g.sync_counts().unwrap().conflicts, 0);
+        assert_eq!(g.sync_counts().unwrap().pending, 1, "the resolution is queued");
+    }
+    let r = round(&b, &client).await;
+    assert_eq!((r.outcome.as_str(), r.conflicts, r.rejected, r.pending), ("synced", 0, 0, 0), "{r:?}");
+    assert_eq!(server_code(&w).as_deref(), Some("ASB"));
+    // The laptop's next pull applies the resolution to its copy.
+    assert_eq!(code_of(&a).as_deref(), Some("CRIME"));
+    let r = round(&a, &client).await;
+    assert_eq!((r.outcome.as_str(), r.conflicts), ("synced", 0));
+    assert_eq!(code_of(&a).as_deref(), Some("ASB"));
+    assert_eq!(code_of(&b).as_deref(), Some("ASB"));
+    assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
+}

@@ -1,0 +1,203 @@
+//! Conflicts on a shared record (issue 7): a stale base is a conflict notice, never an
+//! overwrite; a device's own consecutive edits on one base are not a clash; `incident.resolve/1`
+//! applies the officer's choice, or answers a new conflict if the incident moved again.
+
+mod common;
+
+use bluelamp_protocol::wire::PushMutation;
+use common::{mutation, Server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const OFFICER: &str = "01900000-0000-7000-8000-00000000c0f1";
+const SUPER: &str = "01900000-0000-7000-8000-00000000c0f2";
+const INC: &str = "demo-incident-1";
+
+/// The incident as the officer's pull sees it now (data, version).
+async fn incident(s: &Server, token: &str, client: &str) -> (Value, u64) {
+    let mut cursor: Option<String> = None;
+    let mut found = None;
+    loop {
+        let (st, v) = s.pull(token, client, cursor.as_deref(), 5000).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        for c in v["changes"].as_array().unwrap() {
+            if c["id"] == INC && c["op"] == "upsert" {
+                found = Some((c["data"].clone(), c["version"].as_u64().unwrap()));
+            }
+        }
+        cursor = Some(v["next_cursor"].as_str().unwrap().to_string());
+        if !v["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    found.expect("the incident is in the officer's scope")
+}
+
+fn based(seq: u64, name: &str, payload: Value, base: u64) -> PushMutation {
+    PushMutation { base_version: Some(base), ..mutation(seq, name, payload) }
+}
+
+#[tokio::test]
+async fn a_clash_is_a_conflict_and_the_resolution_applies_the_choice() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let sup = s.login("demo-supervisor", SUPER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+
+    // The supervisor codes the incident first (on the same base): applied.
+    let (st, v) = s
+        .push(
+            &sup,
+            SUPER,
+            &[based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" }), v0)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["conflicts"], json!([]));
+    assert_eq!(v["rejections"], json!([]));
+    let (theirs, v1) = incident(&s, &me, OFFICER).await;
+    assert_eq!(theirs["closing_code"], "DA");
+    assert!(v1 > v0);
+
+    // The officer's edit on the old base: a conflict with both sides, nothing overwritten.
+    let (st, v) = s
+        .push(
+            &me,
+            OFFICER,
+            &[based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "NFA" }), v0)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["last_applied_seq"], 1);
+    let c = &v["conflicts"][0];
+    assert_eq!(c["record_id"], INC);
+    assert_eq!(c["mine"]["closing_code"], "NFA");
+    assert_eq!(c["theirs"]["closing_code"], "DA");
+    assert_eq!(c["server_version"].as_u64(), Some(v1));
+    assert_eq!(incident(&s, &me, OFFICER).await.0["closing_code"], "DA");
+
+    // The resolution is based on the notice's version: applied.
+    let resolve = |seq: u64, code: &str, base: u64| {
+        based(
+            seq,
+            "incident.resolve/1",
+            json!({ "incident_id": INC, "fields": { "closing_code": code }, "at": "t" }),
+            base,
+        )
+    };
+    let (st, v) = s.push(&me, OFFICER, &[resolve(2, "NFA", v1)]).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["conflicts"].clone(), v["rejections"].clone()), (json!([]), json!([])), "{v}");
+    let (now, v2) = incident(&s, &me, OFFICER).await;
+    assert_eq!(now["closing_code"], "NFA");
+    assert!(v2 > v1);
+
+    // A resolution the record has moved past is a new conflict, not an overwrite.
+    let (st, v) = s
+        .push(
+            &sup,
+            SUPER,
+            &[based(2, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" }), v2)],
+        )
+        .await;
+    assert_eq!((st, v["conflicts"].clone()), (StatusCode::OK, json!([])), "{v}");
+    let (st, v) = s.push(&me, OFFICER, &[resolve(3, "NFA", v1)]).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["conflicts"][0]["mine"]["fields"]["closing_code"], "NFA", "{v}");
+    assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "DA");
+    assert_eq!(incident(&s, &me, OFFICER).await.0["closing_code"], "DA");
+    assert_eq!(s.central.stats().unwrap().duplicate_applications, 0);
+}
+
+#[tokio::test]
+async fn a_devices_own_consecutive_edits_on_one_base_are_not_a_clash() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+    // Coded, then finalised before the next pull: both carry the same base.
+    let (st, v) = s
+        .push(
+            &me,
+            OFFICER,
+            &[
+                based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" }), v0),
+                based(
+                    2,
+                    "incident.finalise/1",
+                    json!({ "incident_id": INC, "closing_code": "DA", "finalised_at": "t" }),
+                    v0,
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!((v["conflicts"].clone(), v["rejections"].clone()), (json!([]), json!([])), "{v}");
+    let (now, _) = incident(&s, &me, OFFICER).await;
+    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("DA"), json!("finalised")));
+}
+
+#[tokio::test]
+async fn another_writer_in_between_breaks_the_run() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let sup = s.login("demo-supervisor", SUPER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+    let code = |seq, c: &str, base| {
+        based(seq, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": c }), base)
+    };
+    assert_eq!(s.push(&me, OFFICER, &[code(1, "DA", v0)]).await.1["conflicts"], json!([]));
+    let (_, v1) = incident(&s, &me, OFFICER).await;
+    assert_eq!(s.push(&sup, SUPER, &[code(1, "NFA", v1)]).await.1["conflicts"], json!([]));
+    // The officer's second edit on the first base: the supervisor's change lies in between.
+    let (_, v) = s.push(&me, OFFICER, &[code(2, "DA", v0)]).await;
+    assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "NFA", "{v}");
+}
+
+#[tokio::test]
+async fn bad_resolutions_are_refused_with_a_reason() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+    let batch = vec![
+        // No base version.
+        mutation(1, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "closing_code": "DA" } })),
+        // A field that cannot be resolved.
+        based(2, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "place": "x" } }), v0),
+        // Not an object.
+        based(3, "incident.resolve/1", json!({ "incident_id": INC, "fields": "DA" }), v0),
+        // A status that does not exist.
+        based(4, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "status": "closed" } }), v0),
+        // Unknown incident.
+        based(5, "incident.resolve/1", json!({ "incident_id": "nope", "fields": {} }), v0),
+        // Finalises (applied), then a resolution on a finalised incident.
+        based(
+            6,
+            "incident.resolve/1",
+            json!({ "incident_id": INC, "fields": { "closing_code": "DA", "status": "finalised" }, "at": "t" }),
+            v0,
+        ),
+        based(7, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "closing_code": "NFA" } }), v0),
+    ];
+    let (st, v) = s.push(&me, OFFICER, &batch).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let codes: Vec<(u64, String)> = v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["seq"].as_u64().unwrap(), r["code"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(u64, String)> = [
+        (1, "invalid_payload"),
+        (2, "invalid_payload"),
+        (3, "invalid_payload"),
+        (4, "invalid_payload"),
+        (5, "unknown_incident"),
+        (7, "incident_finalised"),
+    ]
+    .into_iter()
+    .map(|(s, c)| (s, c.to_string()))
+    .collect();
+    assert_eq!(codes, want);
+    let (now, _) = incident(&s, &me, OFFICER).await;
+    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("DA"), json!("finalised")));
+}

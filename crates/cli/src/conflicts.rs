@@ -1,0 +1,102 @@
+//! `conflicts list / resolve` and `incident list / show / code`: conflicts shown to a person (issue 7), for
+//! admins and scripts; the same store calls as the app's Conflicts view.
+
+use anyhow::{bail, Context};
+use bluelamp_protocol::conflicts::{parse_take, show_value, ConflictInfo};
+use bluelamp_store::Store;
+use clap::Subcommand;
+
+#[derive(Subcommand)]
+pub enum ConflictsCmd {
+    /// The unresolved conflicts: each contested field with base, mine and theirs.
+    List {
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve one conflict: `--take mine`, `--take theirs`, or per field
+    /// `--take closing_code=theirs,status=mine`. Queues the resolution for the next sync.
+    Resolve {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        take: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IncidentCmd {
+    /// The incidents on this device (JSON).
+    List,
+    /// One incident on this device (JSON): reference, closing code, status, links.
+    Show {
+        #[arg(long)]
+        id: String,
+    },
+    /// Set (or, with `none`, clear) the closing code of an open incident on this device.
+    Code {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        code: String,
+    },
+}
+
+fn print_text(list: &[ConflictInfo]) {
+    if list.is_empty() {
+        println!("no unresolved conflicts");
+    }
+    for c in list {
+        println!("{} {} {} ({}, {})", c.id, c.record_type, c.title, c.mutation, c.created_at);
+        for f in &c.fields {
+            let mark = if f.differs { "*" } else { " " };
+            println!(
+                "  {mark} {}: base {} | mine {} | theirs {}",
+                f.label,
+                show_value(&f.base),
+                show_value(&f.mine),
+                show_value(&f.theirs)
+            );
+        }
+    }
+}
+
+pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
+    match cmd {
+        ConflictsCmd::List { json } => {
+            let list = store.list_conflicts()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                print_text(&list);
+            }
+        }
+        ConflictsCmd::Resolve { id, take } => {
+            let list = store.list_conflicts()?;
+            let Some(c) = list.iter().find(|c| c.id == id.trim()) else {
+                bail!("there is no unresolved conflict {id:?} (see `conflicts list`)");
+            };
+            let choices = parse_take(&take, &c.fields).map_err(anyhow::Error::msg).context("--take")?;
+            let actor = store.actor()?;
+            store.resolve_conflict(&actor, &c.id, &choices)?;
+            eprintln!("resolved {}; the resolution is queued for the next sync", c.id);
+        }
+    }
+    Ok(())
+}
+
+pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
+    match cmd {
+        IncidentCmd::List => println!("{}", serde_json::to_string_pretty(&store.list_incidents()?)?),
+        IncidentCmd::Show { id } => {
+            println!("{}", serde_json::to_string_pretty(&store.get_incident(id.trim())?.summary)?)
+        }
+        IncidentCmd::Code { id, code } => {
+            let actor = store.actor()?;
+            let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));
+            store.set_closing_code(&actor, id.trim(), code)?;
+            eprintln!("closing code of {} set; queued for the next sync", id.trim());
+        }
+    }
+    Ok(())
+}

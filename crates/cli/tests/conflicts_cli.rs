@@ -1,0 +1,86 @@
+//! `bluelamp-cli incident code`, `conflicts list --json` and `conflicts resolve` against a real
+//! central service: two devices of one officer code the same incident differently; the second
+//! sees the conflict, resolves it per field, and both converge.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use bluelamp_central::{Central, Config};
+use serde_json::Value;
+
+const PASS: &str = "bluelamp-demo";
+
+fn cli(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+    c.arg("--db").arg(db).env("BLUELAMP_PASSPHRASE", PASS).stdin(Stdio::null());
+    c
+}
+
+fn ok(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{:?}: {}", c, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert!(!out.status.success(), "{c:?} should fail");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn conflicts(db: &Path) -> Vec<Value> {
+    serde_json::from_str::<Value>(&ok(cli(db).args(["conflicts", "list", "--json"])))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn list_and_resolve_a_conflict_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central = Central::open_with(&dir.path().join("central.db"), Config::for_tests()).unwrap();
+    central.seed_demo(20).unwrap();
+    let running = rt.block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let url = running.url();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for db in [&a, &b] {
+        ok(cli(db).args(["enrol", "--server", &url, "--officer", "demo-officer", "--insecure-fast-kdf"]));
+        ok(cli(db).args(["sync"]));
+    }
+    let inc = "demo-incident-2";
+    ok(cli(&a).args(["incident", "code", "--id", inc, "--code", "CRIME"]));
+    ok(cli(&a).args(["sync"]));
+    ok(cli(&b).args(["incident", "code", "--id", inc, "--code", "ADVICE"]));
+    assert!(fails(cli(&b).args(["incident", "code", "--id", inc, "--code", "NOPE"])).contains("unknown closing code"));
+    ok(cli(&b).args(["sync"]));
+
+    let list = conflicts(&b);
+    assert_eq!(list.len(), 1, "{list:?}");
+    let c = &list[0];
+    assert_eq!(c["record_id"], inc);
+    assert_eq!(c["fields"][0]["field"], "closing_code");
+    assert_eq!(c["fields"][0]["mine"], "ADVICE");
+    assert_eq!(c["fields"][0]["theirs"], "CRIME");
+    let id = c["id"].as_str().unwrap();
+    let text = ok(cli(&b).args(["conflicts", "list"]));
+    assert!(text.contains("Closing code: base (none) | mine ADVICE | theirs CRIME"), "{text}");
+
+    // Bad choices are clear errors and change nothing.
+    assert!(fails(cli(&b).args(["conflicts", "resolve", "--id", id, "--take", "ours"])).contains("not mine or theirs"));
+    assert!(fails(cli(&b).args(["conflicts", "resolve", "--id", id, "--take", "place=mine"])).contains("no field"));
+    assert!(fails(cli(&b).args(["conflicts", "resolve", "--id", "nope", "--take", "mine"])).contains("no unresolved"));
+    assert_eq!(conflicts(&b).len(), 1);
+
+    ok(cli(&b).args(["conflicts", "resolve", "--id", id, "--take", "closing_code=theirs"]));
+    assert!(conflicts(&b).is_empty());
+    ok(cli(&b).args(["sync"]));
+    ok(cli(&a).args(["sync"]));
+    assert!(conflicts(&a).is_empty() && conflicts(&b).is_empty());
+    let conn = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
+    let code: Option<String> =
+        conn.query_row("SELECT closing_code FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
+    assert_eq!(code.as_deref(), Some("CRIME"));
+    rt.block_on(running.stop());
+}

@@ -1,0 +1,308 @@
+//! Conflicts shown to a person (issue 7): a shared record (an incident today) edited here on a
+//! version the central service had already moved past.
+//!
+//! - An edit of an incident is queued with the service's version this device last pulled
+//!   (`incidents.server_version`) as its base; the service answers a stale base with a
+//!   [`ConflictNotice`], stored here with base (the record as last pulled), mine (the fields the
+//!   edit changed) and theirs (the record the service holds).
+//! - A pulled incident updates the local copy, except the contested fields (closing code, status)
+//!   while this device has work on it that the service has not settled: a pending outbox entry
+//!   or an unresolved conflict. The local pending value is kept and the push produces the
+//!   conflict; nothing is silently overwritten in either direction.
+//! - [`Store::resolve_conflict`]: the officer's field-by-field choice becomes the local record
+//!   and an `incident.resolve/1` mutation based on the service's version from the notice, in one
+//!   `user_write` (change, outbox and access-log rows together). If the incident moved again, the
+//!   push brings a new conflict.
+
+use std::collections::BTreeMap;
+
+use bluelamp_protocol::casework::IncidentStatus;
+use bluelamp_protocol::conflicts::{conflict_fields, resolve_fields, ConflictInfo, Side};
+use bluelamp_protocol::wire::ConflictNotice;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{json, Map, Value};
+
+use crate::casework::{catalog, incident_row, load_states, now_unix, ts, CaseworkError, CwResult, NewIncident};
+use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store, StoreError};
+
+/// The contested fields of an incident (what `incident.*` mutations change).
+const INCIDENT_FIELDS: &[&str] = &["closing_code", "status"];
+
+/// The central service's version of an incident as last pulled (`None`: never pulled).
+pub(crate) fn server_version(conn: &Connection, incident_id: &str) -> rusqlite::Result<Option<u64>> {
+    Ok(conn
+        .query_row("SELECT server_version FROM incidents WHERE id = ?1", [incident_id], |r| r.get::<_, Option<i64>>(0))
+        .optional()?
+        .flatten()
+        .map(|v| v.max(0) as u64))
+}
+
+/// What a mutation written here changed, as top-level fields of the record.
+pub(crate) fn contested(mutation: &str, payload: &Value) -> Value {
+    let code = payload.get("closing_code").cloned().unwrap_or(Value::Null);
+    match mutation {
+        "incident.closing_code/1" => json!({ "closing_code": code }),
+        "incident.finalise/1" => json!({ "closing_code": code, "status": "finalised" }),
+        "incident.resolve/1" => payload.get("fields").cloned().unwrap_or_else(|| json!({})),
+        _ => {
+            let mut m = payload.as_object().cloned().unwrap_or_default();
+            for k in ["incident_id", "at", "conflict_id"] {
+                m.remove(k);
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// Stores a conflict notice (inside the acknowledgement's transaction); a notice already held
+/// for the same seq is not stored twice.
+pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> rusqlite::Result<()> {
+    let held: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM conflicts WHERE kind = 'edit' AND seq = ?1)",
+        [c.seq as i64],
+        |r| r.get(0),
+    )?;
+    if held {
+        return Ok(());
+    }
+    let mutation: Option<String> =
+        tx.query_row("SELECT mutation FROM outbox WHERE seq = ?1", [c.seq as i64], |r| r.get(0)).optional()?;
+    let mutation = mutation.unwrap_or_default();
+    let base: Option<String> = if c.record_type == "incident" {
+        tx.query_row("SELECT server_data FROM incidents WHERE id = ?1", [&c.record_id], |r| r.get(0))
+            .optional()?
+            .flatten()
+    } else {
+        None
+    };
+    let base = base.unwrap_or_else(|| c.base.to_string());
+    tx.execute(
+        "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq, mutation,
+            server_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'edit', ?8, ?9, ?10)",
+        params![
+            uuid::Uuid::now_v7().to_string(),
+            c.record_type,
+            c.record_id,
+            base,
+            contested(&mutation, &c.mine).to_string(),
+            c.theirs.to_string(),
+            now,
+            c.seq as i64,
+            mutation,
+            c.server_version.min(i64::MAX as u64) as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Whether this device has work on the incident the service has not settled: a pending outbox
+/// entry or an unresolved conflict.
+fn unsettled(tx: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND mutation LIKE 'incident.%'
+                          AND json_extract(payload, '$.incident_id') = ?1)
+             OR EXISTS (SELECT 1 FROM conflicts WHERE resolved_at IS NULL AND record_type = 'incident'
+                          AND record_id = ?1)",
+        [incident_id],
+        |r| r.get(0),
+    )
+}
+
+/// A pulled incident's status fields (the rest is in [`NewIncident`]).
+pub(crate) struct PulledState {
+    pub version: u64,
+    pub status: Option<String>,
+    pub finalised_at: Option<String>,
+    pub data: Value,
+}
+
+/// Brings the local copy of a pulled incident (already inserted if it was new) up to the
+/// service's version. Returns whether it changed anything.
+pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState) -> rusqlite::Result<bool> {
+    let Some(id) = i.id.as_deref() else { return Ok(false) };
+    let held: Option<Option<i64>> =
+        tx.query_row("SELECT server_version FROM incidents WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    let Some(held) = held else { return Ok(false) };
+    if held.is_some_and(|h| h.max(0) as u64 >= p.version) {
+        return Ok(false);
+    }
+    let now = ts(now_unix());
+    tx.prepare_cached(
+        "UPDATE incidents SET reference = ?2, incident_type = ?3, offence_category = ?4, place = ?5, postcode = ?6,
+            team = ?7, occurred_at = ?8, recorded_at = ?9, assigned_to = ?10, server_version = ?11,
+            server_data = ?12, updated_at = ?13
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        id,
+        i.reference.trim(),
+        i.incident_type.trim(),
+        i.offence_category,
+        i.place,
+        i.postcode,
+        i.team,
+        ts(i.occurred_at),
+        ts(i.recorded_at),
+        i.assigned_to,
+        p.version.min(i64::MAX as u64) as i64,
+        p.data.to_string(),
+        now
+    ])?;
+    for (nominal, role) in &i.links {
+        // Only the roles this device knows (as on first arrival).
+        if crate::casework::LINK_ROLES.contains(&role.as_str()) {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO incident_links (incident_id, nominal_id, role) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, nominal, role])?;
+        }
+    }
+    if !unsettled(tx, id)? {
+        let status = match p.status.as_deref() {
+            Some("finalised") => "finalised",
+            _ => "open",
+        };
+        tx.prepare_cached(
+            "UPDATE incidents SET
+                coded_at = CASE WHEN ?2 IS NULL THEN NULL WHEN closing_code IS ?2 THEN coded_at ELSE ?4 END,
+                closing_code = ?2,
+                finalised_at = CASE WHEN ?3 = 'finalised' THEN coalesce(finalised_at, ?5, ?4) ELSE NULL END,
+                status = ?3
+             WHERE id = ?1",
+        )?
+        .execute(params![id, i.closing_code, status, now, p.finalised_at])?;
+    }
+    Ok(true)
+}
+
+impl Store {
+    /// The unresolved edit conflicts, oldest first, each as fields with base, mine and theirs.
+    pub fn list_conflicts(&self) -> crate::Result<Vec<ConflictInfo>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.record_type, c.record_id, c.base, c.mine, c.theirs, c.created_at, c.server_version,
+                    coalesce(c.mutation, ''), i.reference
+             FROM conflicts c LEFT JOIN incidents i ON c.record_type = 'incident' AND i.id = c.record_id
+             WHERE c.resolved_at IS NULL AND c.kind = 'edit'
+             ORDER BY c.created_at, c.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let json = |i: usize| -> rusqlite::Result<Value> {
+                Ok(serde_json::from_str(&r.get::<_, String>(i)?).unwrap_or(Value::Null))
+            };
+            let record_id: String = r.get(2)?;
+            let (base, mine, theirs) = (json(3)?, json(4)?, json(5)?);
+            Ok(ConflictInfo {
+                id: r.get(0)?,
+                record_type: r.get(1)?,
+                title: r.get::<_, Option<String>>(9)?.unwrap_or_else(|| record_id.clone()),
+                record_id,
+                mutation: r.get(8)?,
+                created_at: r.get(6)?,
+                server_version: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
+                fields: conflict_fields(&base, &mine, &theirs),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Resolves a conflict with a side for each contested field: the local record takes the
+    /// chosen values, the conflict is marked resolved and an `incident.resolve/1` mutation based
+    /// on the service's version from the notice is queued, with the access-log entry, in one
+    /// transaction. Choosing "finalised" runs the closing-code gate on the chosen code.
+    pub fn resolve_conflict(
+        &mut self,
+        actor: &Actor,
+        conflict_id: &str,
+        choices: &BTreeMap<String, Side>,
+    ) -> CwResult<()> {
+        let conflict = self
+            .list_conflicts()?
+            .into_iter()
+            .find(|c| c.id == conflict_id)
+            .ok_or_else(|| CaseworkError::NotFound(format!("unresolved conflict {conflict_id}")))?;
+        if conflict.record_type != "incident" {
+            return Err(CaseworkError::Invalid(format!("a {} conflict cannot be resolved here", conflict.record_type)));
+        }
+        let chosen: Map<String, Value> =
+            resolve_fields(&conflict.fields, choices).map_err(|e| CaseworkError::Invalid(e.to_string()))?;
+        let codes = &catalog()?.codes;
+        let mut code: Option<Option<String>> = None;
+        let mut status: Option<IncidentStatus> = None;
+        for (k, v) in &chosen {
+            match (k.as_str(), v) {
+                ("closing_code", Value::Null) => code = Some(None),
+                ("closing_code", Value::String(c)) if codes.get(c).is_some() => code = Some(Some(c.clone())),
+                ("closing_code", other) => {
+                    return Err(CaseworkError::Invalid(format!("{other} is not a closing code this device knows")))
+                }
+                ("status", Value::String(s)) if IncidentStatus::parse(s).is_some() => status = IncidentStatus::parse(s),
+                (other, _) if !INCIDENT_FIELDS.contains(&other) => {
+                    return Err(CaseworkError::Invalid(format!("the field {other:?} cannot be resolved")))
+                }
+                (other, v) => return Err(CaseworkError::Invalid(format!("{v} is not a valid {other}"))),
+            }
+        }
+        let incident_id = conflict.record_id.clone();
+        if status == Some(IncidentStatus::Finalised) {
+            let mut row = incident_row(&self.conn, &incident_id)?;
+            let final_code = code.clone().unwrap_or(row.summary.closing_code.clone());
+            row.summary.closing_code = final_code.clone();
+            let state = load_states(&self.conn, &[&row])?.remove(&incident_id).unwrap_or_default();
+            let selected: Vec<&str> = final_code.iter().map(String::as_str).collect();
+            if let Err(missing) = bluelamp_forms::check_closure(codes, &selected, &state) {
+                return Err(CaseworkError::Refused { missing });
+            }
+        }
+        let at = ts(now_unix());
+        let picks: BTreeMap<&str, Side> = conflict
+            .fields
+            .iter()
+            .filter(|f| f.differs)
+            .map(|f| (f.field.as_str(), choices.get(&f.field).copied().unwrap_or(Side::Mine)))
+            .collect();
+        let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
+            .detail(json!({ "conflict": conflict_id, "choices": picks, "resolved": chosen }));
+        let mutation = OutboxMutation {
+            name: "incident.resolve/1".into(),
+            payload: json!({ "incident_id": incident_id, "conflict_id": conflict_id, "fields": chosen, "at": at }),
+        };
+        let resolution = json!({ "choices": picks, "fields": chosen }).to_string();
+        self.user_write_based(actor, event, Some(mutation), conflict.server_version, |tx| {
+            if let Some(code) = &code {
+                tx.execute(
+                    "UPDATE incidents SET
+                        coded_at = CASE WHEN ?2 IS NULL THEN NULL WHEN closing_code IS ?2 THEN coded_at ELSE ?3 END,
+                        closing_code = ?2
+                     WHERE id = ?1",
+                    params![incident_id, code, at],
+                )?;
+            }
+            match status {
+                Some(IncidentStatus::Finalised) => tx.execute(
+                    "UPDATE incidents SET status = 'finalised', finalised_at = coalesce(finalised_at, ?2) WHERE id = ?1",
+                    params![incident_id, at],
+                )?,
+                Some(IncidentStatus::Open) => tx.execute(
+                    "UPDATE incidents SET status = 'open', finalised_at = NULL WHERE id = ?1",
+                    params![incident_id],
+                )?,
+                None => 0,
+            };
+            tx.execute(
+                "UPDATE incidents SET updated_at = ?2, version = version + 1 WHERE id = ?1",
+                params![incident_id, at],
+            )?;
+            let n = tx.execute(
+                "UPDATE conflicts SET resolved_at = ?2, resolution = ?3, resolved_by = ?4
+                 WHERE id = ?1 AND resolved_at IS NULL",
+                params![conflict_id, at, resolution, actor.officer_id],
+            )?;
+            if n != 1 {
+                return Err(StoreError::Invalid("the conflict was resolved meanwhile".into()));
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}

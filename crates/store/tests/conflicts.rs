@@ -1,0 +1,168 @@
+//! Conflicts in the store (issue 7): edits queued with their base version, pulled incidents
+//! applied without overwriting unsettled local work, notices stored field by field, and the
+//! resolution as one user write (change, outbox and access-log rows together).
+
+use std::collections::BTreeMap;
+
+use bluelamp_protocol::conflicts::Side;
+use bluelamp_protocol::wire::{Change, ConflictNotice, PullResponse, RecordType};
+use bluelamp_protocol::SCHEMA_VERSION;
+use bluelamp_store::{KdfParams, Store};
+use serde_json::{json, Value};
+
+const INC: &str = "inc-1";
+
+fn incident(version: u64, code: Option<&str>, status: &str, place: &str) -> PullResponse {
+    let data = json!({
+        "id": INC, "reference": "INC-9-1", "incident_type": "domestic_abuse", "offence_category": null,
+        "place": place, "postcode": null, "team": "Response", "occurred_at": 1_700_000_000i64,
+        "recorded_at": 1_700_000_100i64, "assigned_to": "PC1", "district": "d", "closing_code": code,
+        "status": status, "finalised_at": null, "links": [{ "nominal_id": "P1", "role": "victim" }],
+        "version": version,
+    });
+    PullResponse {
+        schema_version: SCHEMA_VERSION,
+        changes: vec![Change::Upsert { record_type: RecordType::Incident, id: INC.into(), version, data }],
+        next_cursor: format!("c{version}"),
+        has_more: false,
+        last_applied_seq: 0,
+        remaining: 0,
+        reset: None,
+        instructions: vec![],
+    }
+}
+
+fn summary(store: &Store) -> (Option<String>, String, Option<String>) {
+    let s = store.get_incident(INC).unwrap().summary;
+    (s.closing_code, s.status.as_str().to_string(), s.place)
+}
+
+fn ack_all(store: &mut Store, conflicts: &[ConflictNotice]) {
+    let head = store.outbox_head().unwrap();
+    store.outbox_commit_ack(head, &[], conflicts, &[]).unwrap();
+}
+
+#[test]
+fn pulled_changes_apply_but_never_over_unsettled_local_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    let r = store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    assert_eq!((r.incidents, r.incidents_updated), (1, 1));
+    assert_eq!(summary(&store), (None, "open".into(), Some("High St".into())));
+
+    // A newer version is applied to the copy already here.
+    store.apply_pull_page(&incident(6, Some("CRIME"), "open", "Low St")).unwrap();
+    assert_eq!(summary(&store), (Some("CRIME".into()), "open".into(), Some("Low St".into())));
+    // An older one is not.
+    let r = store.apply_pull_page(&incident(4, None, "open", "Old St")).unwrap();
+    assert_eq!(r.incidents_updated, 0);
+    assert_eq!(summary(&store).2.as_deref(), Some("Low St"));
+
+    // The officer codes it here: queued with the service's version as its base.
+    store.set_closing_code(&actor, INC, Some("ASB")).unwrap();
+    let batch = store.outbox_batch(10).unwrap();
+    assert_eq!((batch[0].name.as_str(), batch[0].base_version), ("incident.closing_code/1", Some(6)));
+    // The service moves on before the push: the place is applied, the pending code is kept.
+    store.apply_pull_page(&incident(7, Some("DA"), "open", "Mid St")).unwrap();
+    assert_eq!(summary(&store), (Some("ASB".into()), "open".into(), Some("Mid St".into())));
+
+    // The push meets a conflict: stored with base (as last pulled), mine and theirs.
+    let theirs = json!({ "id": INC, "closing_code": "DA", "status": "open" });
+    let notice = ConflictNotice {
+        seq: batch[0].seq,
+        record_type: "incident".into(),
+        record_id: INC.into(),
+        base: json!({ "version": 6 }),
+        mine: batch[0].payload.clone(),
+        theirs,
+        server_version: 7,
+    };
+    ack_all(&mut store, std::slice::from_ref(&notice));
+    // The same notice again (a resent batch's answer) is not stored twice.
+    store.outbox_commit_ack(store.outbox_head().unwrap(), &[], &[notice], &[]).unwrap();
+    assert_eq!(store.sync_counts().unwrap().conflicts, 1);
+    let list = store.list_conflicts().unwrap();
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    assert_eq!(
+        (c.title.as_str(), c.mutation.as_str(), c.server_version),
+        ("INC-9-1", "incident.closing_code/1", Some(7))
+    );
+    assert_eq!(c.fields.len(), 1);
+    let f = &c.fields[0];
+    assert_eq!(
+        (f.base.clone(), f.mine.clone(), f.theirs.clone(), f.differs),
+        (json!("DA"), json!("ASB"), json!("DA"), true)
+    );
+
+    // While it is unresolved, a pull keeps the local value too.
+    store.apply_pull_page(&incident(8, Some("DA"), "open", "Mid St")).unwrap();
+    assert_eq!(summary(&store).0.as_deref(), Some("ASB"));
+
+    // Resolving: an incomplete or unknown choice changes nothing.
+    let before = store.outbox_head().unwrap();
+    let none = BTreeMap::new();
+    assert!(store.resolve_conflict(&actor, &c.id, &none).unwrap_err().to_string().contains("Closing code"));
+    let odd = BTreeMap::from([("place".to_string(), Side::Mine)]);
+    assert!(store.resolve_conflict(&actor, &c.id, &odd).is_err());
+    assert!(store.resolve_conflict(&actor, "nope", &none).is_err());
+    assert_eq!(store.outbox_head().unwrap(), before);
+
+    // Take theirs: the local record, the conflict, the outbox and the access log together.
+    let take = BTreeMap::from([("closing_code".to_string(), Side::Theirs)]);
+    store.resolve_conflict(&actor, &c.id, &take).unwrap();
+    assert!(store.list_conflicts().unwrap().is_empty());
+    assert_eq!(summary(&store).0.as_deref(), Some("DA"));
+    let batch = store.outbox_batch(10).unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!((batch[0].name.as_str(), batch[0].base_version), ("incident.resolve/1", Some(7)));
+    assert_eq!(batch[0].payload["fields"], json!({ "closing_code": "DA" }));
+    assert_eq!(batch[0].payload["conflict_id"], Value::String(c.id.clone()));
+    let log: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM audit WHERE object_ref = ?1 AND detail LIKE '%conflict%'",
+            [format!("incident:{INC}")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(log, 1);
+    assert!(store.resolve_conflict(&actor, &c.id, &take).is_err(), "resolved once");
+
+    // Once acknowledged, the next pull settles the copy on the service's value.
+    ack_all(&mut store, &[]);
+    store.apply_pull_page(&incident(9, Some("CFAC"), "finalised", "Mid St")).unwrap();
+    assert_eq!(summary(&store), (Some("CFAC".into()), "finalised".into(), Some("Mid St".into())));
+}
+
+#[test]
+fn a_finalisation_conflict_has_code_and_status_and_choosing_open_reopens_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(3, Some("ADVICE"), "open", "High St")).unwrap();
+    // Finalise here if the gate allows it; otherwise record the notice for a finalise directly.
+    let payload = json!({ "incident_id": INC, "closing_code": "ADVICE", "finalised_at": "t" });
+    let seq = store.outbox_head().unwrap() + 1;
+    let finalised = store.finalise_incident(&actor, INC).is_ok();
+    let mutation_seq = if finalised { store.outbox_head().unwrap() } else { seq };
+    let notice = ConflictNotice {
+        seq: mutation_seq,
+        record_type: "incident".into(),
+        record_id: INC.into(),
+        base: json!({ "version": 3 }),
+        mine: payload,
+        theirs: json!({ "closing_code": "CRIME", "status": "open" }),
+        server_version: 4,
+    };
+    ack_all(&mut store, &[notice]);
+    let c = store.list_conflicts().unwrap().pop().unwrap();
+    let fields: Vec<(&str, bool)> = c.fields.iter().map(|f| (f.field.as_str(), f.differs)).collect();
+    assert_eq!(fields, vec![("closing_code", true), ("status", true)]);
+    let take = BTreeMap::from([("closing_code".to_string(), Side::Theirs), ("status".to_string(), Side::Theirs)]);
+    store.resolve_conflict(&actor, &c.id, &take).unwrap();
+    assert_eq!(summary(&store), (Some("CRIME".into()), "open".into(), Some("High St".into())));
+    let b = store.outbox_batch(10).unwrap();
+    assert_eq!(b.last().unwrap().payload["fields"], json!({ "closing_code": "CRIME", "status": "open" }));
+}
