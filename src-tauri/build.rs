@@ -27,6 +27,10 @@ const COMMANDS: &[&str] = &[
     "victims_assessment",
     "record_referral",
     "victims_awaiting",
+    "create_nominal",
+    "likely_matches",
+    "list_duplicates",
+    "resolve_duplicate",
 ];
 
 fn main() {

@@ -26,6 +26,10 @@ pub const REVIEW_FORM: &str = "review_form";
 pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
 pub const RECORD_REFERRAL: &str = "record_referral";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
+pub const CREATE_NOMINAL: &str = "create_nominal";
+pub const LIKELY_MATCHES: &str = "likely_matches";
+pub const LIST_DUPLICATES: &str = "list_duplicates";
+pub const RESOLVE_DUPLICATE: &str = "resolve_duplicate";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -54,4 +58,8 @@ pub const ALL: &[&str] = &[
     VICTIMS_ASSESSMENT,
     RECORD_REFERRAL,
     VICTIMS_AWAITING,
+    CREATE_NOMINAL,
+    LIKELY_MATCHES,
+    LIST_DUPLICATES,
+    RESOLVE_DUPLICATE,
 ];

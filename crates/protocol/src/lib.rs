@@ -18,6 +18,7 @@ pub mod audit;
 pub mod casework;
 pub mod cmd;
 pub mod dates;
+pub mod nominal;
 pub mod search;
 pub mod session;
 pub mod status;

@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod casework;
 pub mod keys;
+pub mod provisional;
 mod nominals;
 pub mod schema;
 pub mod search;

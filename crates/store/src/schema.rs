@@ -229,6 +229,12 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (nominal_id, number)
     );
     "#,
+    // 8: provisional nominals (issue 7, see `provisional.rs`): a person created on this device
+    // is provisional until the central service serves it back (a pull upsert clears the flag)
+    // or tombstones it (linked to an existing person).
+    r#"
+    ALTER TABLE nominals ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;
