@@ -100,14 +100,8 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
     };
 
     let create = {
-        let (fields, issues, error, busy, on_created, on_locked) = (
-            fields.clone(),
-            issues.clone(),
-            error.clone(),
-            busy.clone(),
-            p.on_created.clone(),
-            p.on_locked.clone(),
-        );
+        let (fields, issues, error, busy, on_created, on_locked) =
+            (fields.clone(), issues.clone(), error.clone(), busy.clone(), p.on_created.clone(), p.on_locked.clone());
         Callback::from(move |_: ()| {
             let n = fields.to_new();
             let (issues, error, busy, on_created, on_locked) =
@@ -178,7 +172,9 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
 
     let issue_for = |field: &str| -> Html {
         match issues.iter().find(|i| i.field == field) {
-            Some(i) => html! { <span class="field-error" id={format!("np-error-{field}")} role="alert">{ &i.message }</span> },
+            Some(i) => {
+                html! { <span class="field-error" id={format!("np-error-{field}")} role="alert">{ &i.message }</span> }
+            }
             None => html! {},
         }
     };
@@ -257,7 +253,14 @@ pub struct DuplicatesProps {
     pub on_locked: Callback<()>,
 }
 
-fn person_cells(given: &str, surname: &str, dob: Option<&str>, sex: Option<&str>, address: Option<&str>, postcode: Option<&str>) -> Html {
+fn person_cells(
+    given: &str,
+    surname: &str,
+    dob: Option<&str>,
+    sex: Option<&str>,
+    address: Option<&str>,
+    postcode: Option<&str>,
+) -> Html {
     html! {
         <>
             <td class="name">{ format!("{} {}", surname.to_uppercase(), given) }</td>
@@ -296,9 +299,9 @@ pub fn duplicates_view(p: &DuplicatesProps) -> Html {
             let (reload, notice, on_locked) = (reload.clone(), notice.clone(), on_locked.clone());
             spawn_local(async move {
                 match api::resolve_duplicate(&id, decision).await {
-                    Ok(()) => notice.set(Some(
-                        "Recorded. The records on this device are updated at the next sync.".into(),
-                    )),
+                    Ok(()) => {
+                        notice.set(Some("Recorded. The records on this device are updated at the next sync.".into()))
+                    }
                     Err(e) => {
                         if e.code == ErrorCode::Locked {
                             on_locked.emit(());
@@ -338,7 +341,14 @@ fn render_duplicate(d: &DuplicateInfo, resolve: &Callback<(String, DuplicateDeci
         Callback::from(move |_: MouseEvent| r.emit((id.clone(), DuplicateDecision::New)))
     };
     let mine = match &d.provisional {
-        Some(h) => person_cells(&h.given_name, &h.surname, h.date_of_birth.as_deref(), h.sex.as_deref(), h.address.as_deref(), h.postcode.as_deref()),
+        Some(h) => person_cells(
+            &h.given_name,
+            &h.surname,
+            h.date_of_birth.as_deref(),
+            h.sex.as_deref(),
+            h.address.as_deref(),
+            h.postcode.as_deref(),
+        ),
         None => html! { <td colspan="4">{ format!("(no longer on this device: {})", d.provisional_id) }</td> },
     };
     html! {

@@ -177,7 +177,10 @@ pub async fn create_nominal(
 }
 
 #[tauri::command]
-pub async fn likely_matches(state: State<'_, AppState>, req: LikelyMatchesRequest) -> Result<Vec<NominalHit>, ApiError> {
+pub async fn likely_matches(
+    state: State<'_, AppState>,
+    req: LikelyMatchesRequest,
+) -> Result<Vec<NominalHit>, ApiError> {
     state.likely_matches(&req)
 }
 

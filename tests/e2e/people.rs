@@ -87,13 +87,8 @@ async fn people_journey() -> anyhow::Result<()> {
         }
     })
     .await?;
-    let provisional_id = app
-        .client
-        .find(Locator::Css(".duplicate"))
-        .await?
-        .attr("data-provisional")
-        .await?
-        .context("provisional id")?;
+    let provisional_id =
+        app.client.find(Locator::Css(".duplicate")).await?.attr("data-provisional").await?.context("provisional id")?;
     let mine = text_of(&app, ".duplicate .provisional-row").await?;
     assert!(mine.contains("1 Provisional Road"), "{mine}");
     let theirs = text_of(&app, &row).await?;

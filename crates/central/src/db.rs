@@ -970,7 +970,8 @@ pub(crate) fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal>
     })
 }
 
-pub(crate) const NOMINAL_COLUMNS: &str = "id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode";
+pub(crate) const NOMINAL_COLUMNS: &str =
+    "id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode";
 
 fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<ImportSummary> {
     let mut sum = ImportSummary::default();
@@ -1598,7 +1599,8 @@ mod tests {
     fn the_name_index_covers_every_active_nominal() {
         let (_d, s) = storage();
         let conn = s.conn();
-        let total: i64 = conn.query_row("SELECT n FROM name_key_counts WHERE key = '#NOMINALS'", [], |r| r.get(0)).unwrap();
+        let total: i64 =
+            conn.query_row("SELECT n FROM name_key_counts WHERE key = '#NOMINALS'", [], |r| r.get(0)).unwrap();
         let nominals: i64 = conn.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0)).unwrap();
         assert_eq!(total, nominals);
         let unindexed: i64 = conn

@@ -46,7 +46,10 @@ fn names_of(n: &WireNominal) -> Vec<(String, String)> {
 
 fn keys_of(n: &WireNominal) -> Vec<String> {
     let names = names_of(n);
-    let mut keys = record_keys(names.iter().map(|(g, s)| (g.as_str(), s.as_str())), n.date_of_birth.as_deref().and_then(Date::parse));
+    let mut keys = record_keys(
+        names.iter().map(|(g, s)| (g.as_str(), s.as_str())),
+        n.date_of_birth.as_deref().and_then(Date::parse),
+    );
     keys.sort_unstable();
     keys.dedup();
     keys
@@ -119,8 +122,7 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
     let mut seen: HashSet<String> = HashSet::new();
     let mut ids: Vec<String> = Vec::new();
     let mut by_key = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2")?;
-    let mut by_range =
-        conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
+    let mut by_range = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     for p in &plan.probes {
         if p.tier == Tier::Broad && ids.len() >= plan.max_candidates {
             break;

@@ -46,13 +46,15 @@ fn create_find_the_duplicate_and_link_it_from_the_command_line() {
         .unwrap();
 
     // Field problems: refused, nothing saved, the fields named.
-    let out = cli(&db, &["nominal", "create", "--given", &given, "--surname", &surname, "--dob", "1980-13-01", "--json"]);
+    let out =
+        cli(&db, &["nominal", "create", "--given", &given, "--surname", &surname, "--dob", "1980-13-01", "--json"]);
     assert!(!out.status.success());
     let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(issues["issues"][0]["field"], "date_of_birth", "{issues}");
 
     // Saved as provisional; the local likely match is listed.
-    let created = ok(cli(&db, &["nominal", "create", "--given", &given, "--surname", &surname, "--dob", &dob, "--json"]));
+    let created =
+        ok(cli(&db, &["nominal", "create", "--given", &given, "--surname", &surname, "--dob", &dob, "--json"]));
     let prov = created["nominal"]["id"].as_str().unwrap().to_string();
     assert_eq!(created["nominal"]["provisional"], true);
     assert!(created["likely_matches"].as_array().unwrap().iter().any(|h| h["id"] == pid.as_str()), "{created}");

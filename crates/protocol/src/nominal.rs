@@ -71,7 +71,10 @@ fn check_name(out: &mut Vec<FieldIssue>, field: &str, label: &str, v: &str, requ
     } else if !v.chars().any(char::is_alphabetic) {
         out.push(issue(field, format!("The {label} must contain letters.")));
     } else if v.chars().any(|c| c.is_control() || c.is_ascii_digit() || "*%?<>{}[]|\\/@#$^=+_~\"".contains(c)) {
-        out.push(issue(field, format!("The {label} may contain letters, spaces, hyphens, apostrophes and full stops only.")));
+        out.push(issue(
+            field,
+            format!("The {label} may contain letters, spaces, hyphens, apostrophes and full stops only."),
+        ));
     }
 }
 
@@ -107,7 +110,10 @@ impl NewNominal {
         }
         if let Some(a) = blank(&self.address) {
             if a.chars().count() > MAX_ADDRESS_CHARS {
-                out.push(issue("address", format!("The address is too long (more than {MAX_ADDRESS_CHARS} characters).")));
+                out.push(issue(
+                    "address",
+                    format!("The address is too long (more than {MAX_ADDRESS_CHARS} characters)."),
+                ));
             } else if a.chars().any(char::is_control) {
                 out.push(issue("address", "The address contains characters that cannot be stored."));
             }

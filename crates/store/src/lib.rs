@@ -13,8 +13,8 @@
 pub mod audit;
 pub mod casework;
 pub mod keys;
-pub mod provisional;
 mod nominals;
+pub mod provisional;
 pub mod schema;
 pub mod search;
 pub mod sync;

@@ -135,19 +135,16 @@ impl Store {
             DuplicateDecision::Link { nominal_id } => {
                 let candidates: Vec<DuplicateCandidate> = serde_json::from_str(&theirs).unwrap_or_default();
                 if !candidates.iter().any(|c| &c.nominal.id == nominal_id) {
-                    return Err(StoreError::Invalid(
-                        "link to one of the people the central service suggested".into(),
-                    ));
+                    return Err(StoreError::Invalid("link to one of the people the central service suggested".into()));
                 }
                 (
                     AuditAction::Combination,
                     serde_json::json!({ "provisional_id": provisional_id, "decision": "link", "nominal_id": nominal_id }),
                 )
             }
-            DuplicateDecision::New => (
-                AuditAction::Alteration,
-                serde_json::json!({ "provisional_id": provisional_id, "decision": "new" }),
-            ),
+            DuplicateDecision::New => {
+                (AuditAction::Alteration, serde_json::json!({ "provisional_id": provisional_id, "decision": "new" }))
+            }
         };
         let event = AuditEvent::new(action, format!("nominal:{provisional_id}")).detail(payload.clone());
         let mutation = OutboxMutation { name: NOMINAL_RESOLVE_DUPLICATE.into(), payload };

@@ -46,7 +46,8 @@ async fn a_provisional_person_matching_a_server_record_is_linked_and_converges()
     central.seed_demo(120).unwrap();
     let running = bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).await.unwrap();
     let client = Client::new(&running.url()).unwrap();
-    let s = Mutex::new(Store::create(&dir.path().join("a.db"), PASS, "demo-officer", KdfParams::INSECURE_FAST).unwrap());
+    let s =
+        Mutex::new(Store::create(&dir.path().join("a.db"), PASS, "demo-officer", KdfParams::INSECURE_FAST).unwrap());
     round(&s, &client).await;
 
     // A person the service holds (pulled to this device), typed again offline with a
@@ -74,10 +75,8 @@ async fn a_provisional_person_matching_a_server_record_is_linked_and_converges()
         },
     );
     // And someone the service has never heard of.
-    let fresh = create(
-        &s,
-        &NewNominal { given_name: "Zebedee".into(), surname: "Quartermaine".into(), ..Default::default() },
-    );
+    let fresh =
+        create(&s, &NewNominal { given_name: "Zebedee".into(), surname: "Quartermaine".into(), ..Default::default() });
 
     let r = round(&s, &client).await;
     assert_eq!((r.acknowledged, r.rejected, r.conflicts), (2, 0, 1), "{r:?}");
