@@ -773,8 +773,10 @@ fn record_tombstone(tx: &Connection, t: RecordType, id: &str, scope: &str) -> ru
     Ok(v)
 }
 
-/// A held nominal: its record, district, status and creator.
-fn held_nominal(tx: &Connection, id: &str) -> rusqlite::Result<Option<(WireNominal, String, String, Option<String>)>> {
+/// A held nominal: (record, district, status, created_by).
+type Held = (WireNominal, String, String, Option<String>);
+
+fn held_nominal(tx: &Connection, id: &str) -> rusqlite::Result<Option<Held>> {
     tx.prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district, status, created_by FROM nominals WHERE id = ?1"))?
         .query_row([id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))
         .optional()
