@@ -126,16 +126,16 @@ impl Store {
             )
             .optional()?;
         let Some((provisional_id, theirs, resolved)) = row else {
-            return Err(StoreError::Invalid("there is no such possible duplicate".into()));
+            return Err(StoreError::Invalid("There is no such possible duplicate.".into()));
         };
         if resolved.is_some() {
-            return Err(StoreError::Invalid("this possible duplicate was already resolved".into()));
+            return Err(StoreError::Invalid("This possible duplicate was already resolved.".into()));
         }
         let (action, payload) = match decision {
             DuplicateDecision::Link { nominal_id } => {
                 let candidates: Vec<DuplicateCandidate> = serde_json::from_str(&theirs).unwrap_or_default();
                 if !candidates.iter().any(|c| &c.nominal.id == nominal_id) {
-                    return Err(StoreError::Invalid("link to one of the people the central service suggested".into()));
+                    return Err(StoreError::Invalid("Link to one of the people the central service suggested.".into()));
                 }
                 (
                     AuditAction::Combination,
@@ -155,7 +155,7 @@ impl Store {
                 params![id],
             )?;
             if n != 1 {
-                return Err(StoreError::Invalid("this possible duplicate was already resolved".into()));
+                return Err(StoreError::Invalid("This possible duplicate was already resolved.".into()));
             }
             Ok(())
         })
