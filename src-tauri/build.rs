@@ -29,6 +29,10 @@ const COMMANDS: &[&str] = &[
     "victims_awaiting",
     "list_conflicts",
     "resolve_conflict",
+    "create_nominal",
+    "likely_matches",
+    "list_duplicates",
+    "resolve_duplicate",
 ];
 
 fn main() {

@@ -153,3 +153,24 @@ pub async fn list_conflicts() -> Result<Vec<ConflictInfo>, ApiError> {
 pub async fn resolve_conflict(req: &ResolveConflictRequest) -> Result<Vec<ConflictInfo>, ApiError> {
     invoke(cmd::RESOLVE_CONFLICT, req).await
 }
+
+use bluelamp_protocol::nominal::{
+    CreateNominalOutcome, CreateNominalRequest, DuplicateDecision, DuplicateInfo, LikelyMatchesRequest,
+    ListDuplicatesRequest, NewNominal, ResolveDuplicateRequest,
+};
+
+pub async fn create_nominal(nominal: &NewNominal) -> Result<CreateNominalOutcome, ApiError> {
+    invoke(cmd::CREATE_NOMINAL, &CreateNominalRequest { nominal: nominal.clone() }).await
+}
+
+pub async fn likely_matches(nominal: &NewNominal) -> Result<Vec<NominalHit>, ApiError> {
+    invoke(cmd::LIKELY_MATCHES, &LikelyMatchesRequest { nominal: nominal.clone() }).await
+}
+
+pub async fn list_duplicates() -> Result<Vec<DuplicateInfo>, ApiError> {
+    invoke(cmd::LIST_DUPLICATES, &ListDuplicatesRequest {}).await
+}
+
+pub async fn resolve_duplicate(id: &str, decision: DuplicateDecision) -> Result<(), ApiError> {
+    invoke(cmd::RESOLVE_DUPLICATE, &ResolveDuplicateRequest { id: id.into(), decision }).await
+}

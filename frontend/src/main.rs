@@ -9,6 +9,7 @@ mod audit;
 mod cases;
 mod conflicts;
 mod lock;
+mod people;
 mod queue;
 mod search;
 mod syncbar;
@@ -35,6 +36,7 @@ enum Tab {
     Incidents,
     Queue,
     Victims,
+    Duplicates,
     Audit,
 }
 
@@ -160,6 +162,10 @@ fn app() -> Html {
                             <button id="tab-victims" class={classes!((current == Tab::Victims).then_some("active"))}
                                 onclick={set_tab(Tab::Victims)}>{"Victims awaiting decision"}</button>
                         }
+                        if can_search {
+                            <button id="tab-duplicates" class={classes!((current == Tab::Duplicates).then_some("active"))}
+                                onclick={set_tab(Tab::Duplicates)}>{"Possible duplicates"}</button>
+                        }
                         if can_audit {
                             <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
                                 onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
@@ -170,6 +176,7 @@ fn app() -> Html {
                         Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} can_review={can_supervise} /> },
                         Tab::Queue if can_supervise => html! { <queue::QueueScreen on_locked={on_locked.clone()} /> },
                         Tab::Victims if can_search => html! { <victims::AwaitingView on_locked={on_locked.clone()} /> },
+                        Tab::Duplicates if can_search => html! { <people::DuplicatesView on_locked={on_locked.clone()} /> },
                         Tab::Audit if can_audit => html! { <audit::AuditView /> },
                         _ => html! { <p class="hint">{"Your role has no screens in this version."}</p> },
                     } }

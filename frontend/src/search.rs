@@ -43,6 +43,7 @@ pub fn search_view(props: &SearchProps) -> Html {
     let opening = use_state(|| None::<NominalHit>); // purpose prompt open for this hit
     let purpose = use_state(|| PURPOSES[0].0.to_string()); // remembered for the task at hand
     let viewing = use_state(|| None::<Result<NominalHit, ApiError>>);
+    let creating = use_state(|| false); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
     let generation = use_mut_ref(|| 0u64);
 
@@ -145,10 +146,43 @@ pub fn search_view(props: &SearchProps) -> Html {
         })
     };
 
+    let purpose_dialog = match &*opening {
+        Some(hit) => html! {
+            <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()}
+                on_purpose={ let p = purpose.clone(); Callback::from(move |v: String| p.set(v)) }
+                on_confirm={confirm_open.clone()}
+                on_cancel={ let o = opening.clone(); Callback::from(move |_| o.set(None)) } />
+        },
+        None => html! {},
+    };
+    if *creating && viewing.is_none() {
+        let on_created = {
+            let (creating, viewing) = (creating.clone(), viewing.clone());
+            Callback::from(move |hit: NominalHit| {
+                creating.set(false);
+                viewing.set(Some(Ok(hit)));
+            })
+        };
+        let on_cancel = {
+            let creating = creating.clone();
+            Callback::from(move |_| creating.set(false))
+        };
+        return html! {
+            <section class="search">
+                <crate::people::NewPersonForm initial={(*query).clone()} on_locked={props.on_locked.clone()}
+                    on_open={open.clone()} {on_created} {on_cancel} />
+                { purpose_dialog }
+            </section>
+        };
+    }
+
     if let Some(v) = &*viewing {
         let back = {
-            let viewing = viewing.clone();
-            Callback::from(move |_| viewing.set(None))
+            let (viewing, creating) = (viewing.clone(), creating.clone());
+            Callback::from(move |_| {
+                creating.set(false);
+                viewing.set(None);
+            })
         };
         return html! { <NominalView result={v.clone()} on_back={back} /> };
     }
@@ -161,12 +195,13 @@ pub fn search_view(props: &SearchProps) -> Html {
                 placeholder="Name, e.g. bill smyth — arrows to move, Enter to open, Esc to clear"
                 value={(*query).clone()} {oninput} {onkeydown} />
             { render_results(&results, *selected, &today, &open) }
-            if let Some(hit) = &*opening {
-                <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()}
-                    on_purpose={ let p = purpose.clone(); Callback::from(move |v: String| p.set(v)) }
-                    on_confirm={confirm_open}
-                    on_cancel={ let o = opening.clone(); Callback::from(move |_| o.set(None)) } />
-            }
+            <div class="new-person-entry">
+                <button id="new-person-open" class="secondary"
+                    onclick={ let c = creating.clone(); Callback::from(move |_: MouseEvent| c.set(true)) }>
+                    {"New person…"}
+                </button>
+            </div>
+            { purpose_dialog }
         </section>
     }
 }
@@ -214,6 +249,9 @@ fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<Nomin
             <span class="address">{ format!("{} {}", h.address.clone().unwrap_or_default(), h.postcode.clone().unwrap_or_default()) }</span>
             if h.source == Source::Legacy {
                 <span class="badge legacy" title="Imported from the legacy system">{"LEGACY"}</span>
+            }
+            if h.provisional {
+                <span class="badge provisional" title="Created on this device; not yet confirmed by the central service">{"PROVISIONAL"}</span>
             }
             <span class="reasons">{ h.reasons.join(" · ") }</span>
         </li>
@@ -267,7 +305,12 @@ fn nominal_view(p: &NominalProps) -> Html {
         Err(e) => html! { <p class="error" role="alert">{ &e.message }</p> },
         Ok(n) => html! {
             <>
-                <h2 id="nominal-name">{ format!("{} {}", n.surname.to_uppercase(), n.given_name) }</h2>
+                <h2 id="nominal-name">{ format!("{} {}", n.surname.to_uppercase(), n.given_name) }
+                    if n.provisional {
+                        <span id="nominal-provisional" class="badge provisional"
+                            title="Created on this device; not yet confirmed by the central service">{"PROVISIONAL"}</span>
+                    }
+                </h2>
                 <section class="markers">
                     <h3>{"Warning markers"}</h3>
                     <p class="hint">{"No warning markers held in the local cache."}</p>

@@ -15,12 +15,16 @@ use bluelamp_protocol::casework::{
     StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
+use bluelamp_protocol::nominal::{
+    CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ResolveDuplicateRequest,
+};
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
+use bluelamp_store::provisional::Created;
 use bluelamp_store::unlock::{self, UnlockError};
 use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
 
@@ -275,6 +279,42 @@ impl AppState {
                 .view_nominal_logged(&s.actor, &req.id, &req.purpose)
                 .map_err(from_store)?
                 .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "That record is not in the local cache."))
+        })
+    }
+
+    /// Saves a person typed by the officer as a provisional nominal (field problems come back
+    /// as `Rejected`, nothing written, what was typed stays in the form).
+    pub fn create_nominal(&self, req: &CreateNominalRequest) -> Result<CreateNominalOutcome, ApiError> {
+        let issues = req.nominal.validate();
+        if !issues.is_empty() {
+            return Ok(CreateNominalOutcome::Rejected { issues });
+        }
+        self.with_session(Permission::RecordsWork, |s| {
+            let actor = s.actor.clone();
+            match s.store.create_nominal(&actor, &req.nominal).map_err(from_store)? {
+                Created::Saved(nominal) => Ok(CreateNominalOutcome::Created { nominal }),
+                Created::Invalid(issues) => Ok(CreateNominalOutcome::Rejected { issues }),
+            }
+        })
+    }
+
+    /// People on this device a new person may be, before saving (logged as a search).
+    pub fn likely_matches(&self, req: &LikelyMatchesRequest) -> Result<Vec<NominalHit>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            let actor = s.actor.clone();
+            s.store.likely_matches(&actor, &req.nominal).map_err(from_store)
+        })
+    }
+
+    pub fn list_duplicates(&self) -> Result<Vec<DuplicateInfo>, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| s.store.duplicates().map_err(from_store))
+    }
+
+    pub fn resolve_duplicate(&self, req: &ResolveDuplicateRequest) -> Result<(), ApiError> {
+        req.validate()?;
+        self.with_session(Permission::RecordsWork, |s| {
+            let actor = s.actor.clone();
+            s.store.resolve_duplicate(&actor, &req.id, &req.decision).map_err(from_store)
         })
     }
 

@@ -11,6 +11,10 @@ use bluelamp_protocol::casework::{
     StartFormRequest, SubmitFormRequest, SubmitOutcome, SupervisorQueueRequest,
 };
 use bluelamp_protocol::conflicts::{ConflictInfo, ListConflictsRequest, ResolveConflictRequest};
+use bluelamp_protocol::nominal::{
+    CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ListDuplicatesRequest,
+    ResolveDuplicateRequest,
+};
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
@@ -180,4 +184,34 @@ pub async fn record_referral(
 pub async fn victims_awaiting(state: State<'_, AppState>, req: AwaitingRequest) -> Result<Vec<AwaitingRow>, ApiError> {
     let AwaitingRequest {} = req;
     state.victims_awaiting()
+}
+
+#[tauri::command]
+pub async fn create_nominal(
+    state: State<'_, AppState>,
+    req: CreateNominalRequest,
+) -> Result<CreateNominalOutcome, ApiError> {
+    state.create_nominal(&req)
+}
+
+#[tauri::command]
+pub async fn likely_matches(
+    state: State<'_, AppState>,
+    req: LikelyMatchesRequest,
+) -> Result<Vec<NominalHit>, ApiError> {
+    state.likely_matches(&req)
+}
+
+#[tauri::command]
+pub async fn list_duplicates(
+    state: State<'_, AppState>,
+    req: ListDuplicatesRequest,
+) -> Result<Vec<DuplicateInfo>, ApiError> {
+    let ListDuplicatesRequest {} = req;
+    state.list_duplicates()
+}
+
+#[tauri::command]
+pub async fn resolve_duplicate(state: State<'_, AppState>, req: ResolveDuplicateRequest) -> Result<(), ApiError> {
+    state.resolve_duplicate(&req)
 }

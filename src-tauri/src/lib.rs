@@ -73,6 +73,10 @@ fn run() -> anyhow::Result<()> {
             commands::victims_assessment,
             commands::record_referral,
             commands::victims_awaiting,
+            commands::create_nominal,
+            commands::likely_matches,
+            commands::list_duplicates,
+            commands::resolve_duplicate,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"))?;
     Ok(())

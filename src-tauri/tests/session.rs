@@ -297,3 +297,46 @@ fn conflicts_are_records_work_and_bad_ids_are_clear_errors() {
     let empty = ResolveConflictRequest { conflict_id: " ".into(), ..req };
     assert_eq!(state.resolve_conflict(&empty).unwrap_err().code, ErrorCode::InvalidInput);
 }
+
+/// `create_nominal`, `likely_matches`, `list_duplicates`, `resolve_duplicate`: locked refuses,
+/// admins are forbidden, field problems come back per field with nothing written, an officer
+/// creates a provisional person.
+#[test]
+fn creating_a_person_follows_the_session_rules() {
+    use bluelamp_protocol::nominal::{
+        CreateNominalOutcome, CreateNominalRequest, DuplicateDecision, LikelyMatchesRequest, NewNominal,
+        ResolveDuplicateRequest,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    let person = NewNominal { given_name: "Zebedee".into(), surname: "Quartermaine".into(), ..Default::default() };
+    let req = CreateNominalRequest { nominal: person.clone() };
+    assert_eq!(state.create_nominal(&req).unwrap_err().code, ErrorCode::Locked);
+    assert_eq!(state.list_duplicates().unwrap_err().code, ErrorCode::Locked);
+
+    unlock(&state, "demo-admin", DEMO_PASSPHRASE).unwrap();
+    assert_eq!(state.create_nominal(&req).unwrap_err().code, ErrorCode::Forbidden);
+    assert_eq!(state.list_duplicates().unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    let bad = CreateNominalRequest { nominal: NewNominal { surname: "Sm1th".into(), ..Default::default() } };
+    match state.create_nominal(&bad).unwrap() {
+        CreateNominalOutcome::Rejected { issues } => {
+            assert_eq!(issues.iter().map(|i| i.field.as_str()).collect::<Vec<_>>(), ["given_name", "surname"])
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(state.likely_matches(&LikelyMatchesRequest { nominal: person }).unwrap().is_empty());
+    let hit = match state.create_nominal(&req).unwrap() {
+        CreateNominalOutcome::Created { nominal } => nominal,
+        other => panic!("{other:?}"),
+    };
+    assert!(hit.provisional);
+    let found = state.search(&SearchRequest::free_text("zebedee quartermaine")).unwrap();
+    assert!(found.iter().any(|h| h.id == hit.id && h.provisional));
+    assert!(state.list_duplicates().unwrap().is_empty());
+    let unknown = ResolveDuplicateRequest { id: "nope".into(), decision: DuplicateDecision::New };
+    assert_eq!(state.resolve_duplicate(&unknown).unwrap_err().code, ErrorCode::InvalidInput);
+>>>>>>> provisional
+}

@@ -7,6 +7,7 @@ use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
 mod conflicts;
+mod people;
 mod queue;
 mod sync;
 mod victims;

@@ -24,8 +24,8 @@ use std::sync::Mutex;
 use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralOutcome};
 use bluelamp_protocol::session::Role;
 use bluelamp_protocol::wire::{
-    AuditPushResponse, Change, ConflictNotice, Instruction, PushMutation, RecordType, Rejection, WireAuditEntry,
-    WireNominal,
+    AuditPushResponse, Change, ConflictNotice, Instruction, PossibleDuplicate, PushMutation, RecordType, Rejection,
+    WireAuditEntry, WireNominal,
 };
 use bluelamp_protocol::Source;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -114,6 +114,11 @@ const SCHEMA: &str = "
         officer_id TEXT NOT NULL, device_id TEXT NOT NULL, action TEXT NOT NULL, object_ref TEXT NOT NULL,
         purpose TEXT, outcome TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL,
         entry_hash TEXT NOT NULL, received_at INTEGER NOT NULL, PRIMARY KEY (client_id, seq));
+    -- Possible duplicates answered for a `nominal.create/1` (repeated when its seq is resent).
+    CREATE TABLE IF NOT EXISTS duplicates (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, provisional_id TEXT NOT NULL, candidates TEXT NOT NULL,
+        at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS duplicates_client_seq ON duplicates (client_id, seq);
 ";
 
 fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
@@ -124,7 +129,7 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<
 
 /// Opens (creating or upgrading) the database.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
     conn.execute_batch(SCHEMA)?;
@@ -138,6 +143,11 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // incident's latest versions, and the version before the first of them.
         ("incidents", "writer_client", "TEXT"),
         ("incidents", "writer_base", "INTEGER"),
+        // Provisional nominals (see `nominal_create`): 'active', 'provisional' (held until the
+        // officer resolves the possible duplicate) or 'merged' (linked into `merged_into`).
+        ("nominals", "status", "TEXT NOT NULL DEFAULT 'active'"),
+        ("nominals", "merged_into", "TEXT"),
+        ("nominals", "created_by", "TEXT"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -149,15 +159,15 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if !unlogged.is_empty() {
-        let mut conn = conn;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (id, district) in &unlogged {
             let v = record_change(&tx, RecordType::Nominal, id, &district_key(district), None)?;
             tx.execute("UPDATE nominals SET version = ?2 WHERE id = ?1", params![id, v as i64])?;
         }
         tx.commit()?;
-        return Ok(conn);
     }
+    conn.execute_batch(crate::matching::SCHEMA)?;
+    crate::matching::ensure_index(&mut conn)?;
     Ok(conn)
 }
 
@@ -209,6 +219,8 @@ pub enum Applied {
         message: String,
     },
     Conflict(Box<ConflictNotice>),
+    /// Applied (a provisional nominal is held), with possible duplicates for the officer.
+    Duplicate(Box<PossibleDuplicate>),
 }
 
 fn reject(code: &'static str, message: impl Into<String>) -> Applied {
@@ -399,7 +411,7 @@ fn apply_and_log(tx: &Transaction<'_>, s: &Session, m: &PushMutation, now: i64) 
             return Err(e);
         }
     };
-    if matches!(out, Applied::Ok(_)) {
+    if matches!(out, Applied::Ok(_) | Applied::Duplicate(_)) {
         tx.execute_batch("RELEASE mutation")?;
     } else {
         tx.execute_batch("ROLLBACK TO mutation; RELEASE mutation")?;
@@ -411,6 +423,23 @@ fn apply_and_log(tx: &Transaction<'_>, s: &Session, m: &PushMutation, now: i64) 
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![s.client_id, m.seq as i64, m.mutation_id, m.name, record_id, now])?;
+        }
+        Applied::Duplicate(d) => {
+            tx.prepare_cached(
+                "INSERT INTO applied (client_id, seq, mutation_id, name, record_id, applied_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![s.client_id, m.seq as i64, m.mutation_id, m.name, d.provisional_id, now])?;
+            tx.prepare_cached(
+                "INSERT INTO duplicates (client_id, seq, provisional_id, candidates, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                s.client_id,
+                m.seq as i64,
+                d.provisional_id,
+                serde_json::to_string(&d.candidates).unwrap_or_else(|_| "[]".into()),
+                now
+            ])?;
         }
         Applied::Rejected { code, message } => {
             tx.prepare_cached(
@@ -461,6 +490,8 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
         "incident.resolve/1" => incident_resolve(tx, s, m, now),
+        "nominal.create/1" => nominal_create(tx, s, m),
+        "nominal.resolve_duplicate/1" => nominal_resolve(tx, s, m),
         other => {
             return Ok(reject(
                 "unknown_mutation",
@@ -821,6 +852,205 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     Ok(Applied::Ok(Some(incident_id.to_string())))
 }
 
+// ---- provisional nominals (issue 7) -----------------------------------------------------------
+//
+// States of a nominal created on a device (`nominals.status`):
+// - no likely match: `active` at once (indexed, logged in the officer's district: every device
+//   of the district pulls it, and the creating device's copy stops being provisional);
+// - likely matches (score ≥ `bluelamp_names::LIKELY_DUPLICATE_SCORE`): `provisional`, held by
+//   the service (not indexed, not in any pull) with a `PossibleDuplicate` for the officer;
+// - `nominal.resolve_duplicate/1` "new": `active` as above;
+// - "link": `merged` into the chosen person (`merged_into` keeps the redirect); the person
+//   gains the provisional name as an alias (and any fields it lacked) and is re-served; the
+//   provisional id gets a tombstone in its district, so the creating device drops its copy.
+
+/// Logs a tombstone for a record in `scope` (it left that scope or no longer exists).
+fn record_tombstone(tx: &Connection, t: RecordType, id: &str, scope: &str) -> rusqlite::Result<u64> {
+    let v = next_version(tx)?;
+    tx.prepare_cached(
+        "INSERT INTO changes (version, record_type, record_id, scope, op) VALUES (?1, ?2, ?3, ?4, 'tombstone')
+         ON CONFLICT (record_type, record_id, scope) DO UPDATE SET version = excluded.version, op = excluded.op",
+    )?
+    .execute(params![v as i64, type_str(t), id, scope])?;
+    Ok(v)
+}
+
+/// A held nominal: (record, district, status, created_by).
+type Held = (WireNominal, String, String, Option<String>);
+
+fn held_nominal(tx: &Connection, id: &str) -> rusqlite::Result<Option<Held>> {
+    tx.prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district, status, created_by FROM nominals WHERE id = ?1"))?
+        .query_row([id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))
+        .optional()
+}
+
+/// `nominal.create/1`: `{ "nominal": WireNominal }`, checked with the same
+/// `NewNominal::validate` as the app, then matched like a search (see `matching.rs`).
+fn nominal_create(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResult {
+    const W: &str = "nominal.create/1";
+    use bluelamp_protocol::nominal::NewNominal;
+    use bluelamp_protocol::session::Permission;
+    if !s.role.allows(Permission::RecordsWork) {
+        return Ok(reject("forbidden", "Your role does not allow creating a person."));
+    }
+    let Some(raw) = m.payload.get("nominal") else {
+        return Ok(reject("invalid_payload", format!("{W}: the nominal is missing")));
+    };
+    let w: WireNominal = match serde_json::from_value(raw.clone()) {
+        Ok(w) => w,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    if w.id.trim().is_empty() || w.id.len() > MAX_ID {
+        return Ok(reject("invalid_payload", format!("{W}: id is missing or too long")));
+    }
+    if let Some(i) = NewNominal::from_wire(&w).validate().into_iter().next() {
+        return Ok(reject("invalid_payload", format!("{W}: {}: {}", i.field, i.message)));
+    }
+    // Normalised the same way as on the device (to_wire is idempotent on a valid record).
+    let w = NewNominal::from_wire(&w).to_wire(&w.id);
+    if held_nominal(tx, &w.id)?.is_some() {
+        return Ok(reject("nominal_exists", "The central service already holds a person with this id."));
+    }
+    let candidates = crate::matching::likely_duplicates(tx, &w)?;
+    let status = if candidates.is_empty() { "active" } else { "provisional" };
+    let version = if candidates.is_empty() {
+        crate::matching::add_keys(tx, &w)?;
+        record_change(tx, RecordType::Nominal, &w.id, &district_key(&s.district), None)? as i64
+    } else {
+        0
+    };
+    tx.prepare_cached(&format!(
+        "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version, status, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    ))?
+    .execute(params![
+        w.id,
+        source_str(w.source),
+        w.given_name,
+        w.surname,
+        w.date_of_birth,
+        w.sex,
+        serde_json::to_string(&w.aliases).unwrap_or_else(|_| "[]".into()),
+        w.address,
+        w.postcode,
+        s.district,
+        version,
+        status,
+        s.officer_id
+    ])?;
+    if candidates.is_empty() {
+        Ok(Applied::Ok(Some(w.id)))
+    } else {
+        Ok(Applied::Duplicate(Box::new(PossibleDuplicate { seq: m.seq, provisional_id: w.id, candidates })))
+    }
+}
+
+/// `nominal.resolve_duplicate/1`: `{ "provisional_id", "decision": "link" | "new",
+/// "nominal_id" (link) }`, by the officer who created it (or a supervisor).
+fn nominal_resolve(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResult {
+    const W: &str = "nominal.resolve_duplicate/1";
+    let p = &m.payload;
+    let pid = str_field(p, "provisional_id", W)?;
+    let decision = opt_str(p, "decision");
+    let Some((prov, district, status, created_by)) = held_nominal(tx, pid)? else {
+        return Ok(reject("unknown_nominal", "The central service does not hold this person."));
+    };
+    if created_by.as_deref() != Some(s.officer_id.as_str()) && !can_supervise(s.role) {
+        return Ok(reject("forbidden", "Only the officer who created this person can resolve it."));
+    }
+    if status != "provisional" {
+        return Ok(reject("already_resolved", "This possible duplicate was already resolved."));
+    }
+    match decision {
+        Some("new") => {
+            crate::matching::add_keys(tx, &prov)?;
+            let v = record_change(tx, RecordType::Nominal, pid, &district_key(&district), None)?;
+            tx.prepare_cached("UPDATE nominals SET status = 'active', version = ?2 WHERE id = ?1")?
+                .execute(params![pid, v as i64])?;
+            Ok(Applied::Ok(Some(pid.to_string())))
+        }
+        Some("link") => {
+            let target_id = str_field(p, "nominal_id", W)?;
+            let Some((target, t_district, t_status, _)) = held_nominal(tx, target_id)? else {
+                return Ok(reject("unknown_nominal", "The central service does not hold the person to link to."));
+            };
+            if t_status != "active" || target_id == pid {
+                return Ok(reject("unknown_nominal", "The person to link to is not a current record."));
+            }
+            let merged = merge_into(&target, &prov);
+            if merged != target {
+                crate::matching::remove_keys(tx, &target)?;
+                crate::matching::add_keys(tx, &merged)?;
+            }
+            let v = record_change(tx, RecordType::Nominal, target_id, &district_key(&t_district), None)?;
+            tx.prepare_cached(
+                "UPDATE nominals SET date_of_birth = ?2, sex = ?3, aliases = ?4, address = ?5, postcode = ?6,
+                    version = ?7 WHERE id = ?1",
+            )?
+            .execute(params![
+                target_id,
+                merged.date_of_birth,
+                merged.sex,
+                serde_json::to_string(&merged.aliases).unwrap_or_else(|_| "[]".into()),
+                merged.address,
+                merged.postcode,
+                v as i64
+            ])?;
+            let tv = record_tombstone(tx, RecordType::Nominal, pid, &district_key(&district))?;
+            tx.prepare_cached("UPDATE nominals SET status = 'merged', merged_into = ?2, version = ?3 WHERE id = ?1")?
+                .execute(params![pid, target_id, tv as i64])?;
+            Ok(Applied::Ok(Some(target_id.to_string())))
+        }
+        _ => Ok(reject("invalid_payload", format!("{W}: decision must be link or new"))),
+    }
+}
+
+/// The person `target` after linking `prov` to it: the provisional name and aliases become
+/// aliases (unless already there), and fields the target lacks are taken from `prov`. Nothing
+/// the target holds is overwritten.
+fn merge_into(target: &WireNominal, prov: &WireNominal) -> WireNominal {
+    let mut out = target.clone();
+    let fold = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let main = fold(&format!("{} {}", target.given_name, target.surname));
+    let mut names = vec![format!("{} {}", prov.given_name, prov.surname)];
+    names.extend(prov.aliases.iter().cloned());
+    for n in names {
+        let f = fold(&n);
+        if !f.is_empty() && f != main && !out.aliases.iter().any(|a| fold(a) == f) && out.aliases.len() < 50 {
+            out.aliases.push(n);
+        }
+    }
+    out.date_of_birth = out.date_of_birth.or_else(|| prov.date_of_birth.clone());
+    out.sex = out.sex.or_else(|| prov.sex.clone());
+    if out.address.is_none() {
+        out.address = prov.address.clone();
+        out.postcode = out.postcode.or_else(|| prov.postcode.clone());
+    }
+    out
+}
+
+/// The possible duplicate recorded for a resent seq (see `repeat_recorded`).
+fn repeat_duplicate(
+    tx: &Connection,
+    client_id: &str,
+    seq: u64,
+    out: &mut Vec<PossibleDuplicate>,
+) -> rusqlite::Result<()> {
+    let d = tx
+        .prepare_cached("SELECT provisional_id, candidates FROM duplicates WHERE client_id = ?1 AND seq = ?2")?
+        .query_row(params![client_id, seq as i64], |r| {
+            Ok(PossibleDuplicate {
+                seq,
+                provisional_id: r.get(0)?,
+                candidates: serde_json::from_str(&r.get::<_, String>(1)?).unwrap_or_default(),
+            })
+        })
+        .optional()?;
+    out.extend(d);
+    Ok(())
+>>>>>>> provisional
+}
+
 // ---- nominals ---------------------------------------------------------------------------------
 
 fn source_str(s: Source) -> &'static str {
@@ -830,7 +1060,7 @@ fn source_str(s: Source) -> &'static str {
     }
 }
 
-fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal> {
+pub(crate) fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal> {
     let source: String = r.get(1)?;
     Ok(WireNominal {
         id: r.get(0)?,
@@ -845,30 +1075,38 @@ fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal> {
     })
 }
 
-const NOMINAL_COLUMNS: &str = "id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode";
+pub(crate) const NOMINAL_COLUMNS: &str =
+    "id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode";
 
 fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<ImportSummary> {
     let mut sum = ImportSummary::default();
     for row in rows {
         let n = &row.nominal;
-        let existing: Option<(WireNominal, String)> = tx
-            .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district FROM nominals WHERE id = ?1"))?
-            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?)))
+        let existing: Option<(WireNominal, String, String)> = tx
+            .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district, status FROM nominals WHERE id = ?1"))?
+            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?)))
             .optional()?;
-        if let Some((old, old_district)) = &existing {
+        if let Some((old, old_district, _)) = &existing {
             if old == n && *old_district == row.district {
                 sum.unchanged += 1;
                 continue;
             }
         }
-        let old_scope = existing.as_ref().map(|(_, d)| district_key(d));
+        // An import is authoritative: the record is (again) an active, indexed nominal.
+        if let Some((old, _, status)) = &existing {
+            if status == "active" {
+                crate::matching::remove_keys(tx, old)?;
+            }
+        }
+        crate::matching::add_keys(tx, n)?;
+        let old_scope = existing.as_ref().map(|(_, d, _)| district_key(d));
         let v = record_change(tx, RecordType::Nominal, &n.id, &district_key(&row.district), old_scope.as_deref())?;
         tx.prepare_cached(&format!(
             "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
-                district = excluded.district, version = excluded.version"
+                district = excluded.district, version = excluded.version, status = 'active', merged_into = NULL"
         ))?
         .execute(params![
             n.id,
@@ -994,13 +1232,14 @@ impl Storage for SqliteStorage {
             .ok_or_else(|| StorageError::Invalid("client not bound".into()))?;
         let start = start.max(0) as u64;
         let mut last = start;
-        let (mut rejections, mut conflicts) = (Vec::new(), Vec::new());
+        let (mut rejections, mut conflicts, mut duplicates) = (Vec::new(), Vec::new(), Vec::new());
         for m in mutations {
             if m.seq <= last {
                 // Already applied: acknowledged, not re-applied. A resend means the client lost
                 // our answer, so repeat what we recorded for that seq (a rejection or a
                 // conflict); otherwise its reason would never reach the officer.
                 repeat_recorded(&tx, &s.client_id, m.seq, &mut rejections, &mut conflicts)?;
+                repeat_duplicate(&tx, &s.client_id, m.seq, &mut duplicates)?;
                 continue;
             }
             if m.seq > last + 1 {
@@ -1016,6 +1255,7 @@ impl Storage for SqliteStorage {
                     message,
                 }),
                 Applied::Conflict(c) => conflicts.push(*c),
+                Applied::Duplicate(d) => duplicates.push(*d),
             }
             last = m.seq;
         }
@@ -1029,7 +1269,7 @@ impl Storage for SqliteStorage {
             last_applied_seq: last,
             rejections,
             conflicts,
-            possible_duplicates: Vec::new(),
+            possible_duplicates: duplicates,
             instructions,
         })
     }
@@ -1412,6 +1652,161 @@ mod tests {
         assert!(page.changes.iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "n1")));
         // The existing nominal stays the only one (seeding adds people to an empty table only).
         assert_eq!(s.stats().unwrap().nominals, 1);
+    }
+
+    fn create(seq: u64, id: &str, given: &str, surname: &str, dob: Option<&str>) -> PushMutation {
+        PushMutation {
+            seq,
+            mutation_id: format!("m-{seq}"),
+            name: "nominal.create/1".into(),
+            payload: json!({ "nominal": {
+                "id": id, "given_name": given, "surname": surname, "date_of_birth": dob,
+                "sex": null, "aliases": [], "address": null, "postcode": null, "source": "current" } }),
+            base_version: None,
+        }
+    }
+
+    fn resolve(seq: u64, id: &str, decision: &str, target: Option<&str>) -> PushMutation {
+        PushMutation {
+            seq,
+            mutation_id: format!("m-{seq}"),
+            name: "nominal.resolve_duplicate/1".into(),
+            payload: json!({ "provisional_id": id, "decision": decision, "nominal_id": target }),
+            base_version: None,
+        }
+    }
+
+    fn first_person(s: &SqliteStorage) -> WireNominal {
+        s.conn()
+            .query_row(
+                &format!("SELECT {NOMINAL_COLUMNS} FROM nominals WHERE date_of_birth IS NOT NULL ORDER BY id LIMIT 1"),
+                [],
+                nominal_of,
+            )
+            .unwrap()
+    }
+
+    fn pulled(s: &SqliteStorage, sess: &Session) -> Vec<Change> {
+        s.pull_page(sess, &Scope::of(sess), 0, 5000, None).unwrap().changes
+    }
+
+    fn done(o: PushOutcome) -> (u64, Vec<Rejection>, Vec<PossibleDuplicate>) {
+        match o {
+            PushOutcome::Done { last_applied_seq, rejections, possible_duplicates, .. } => {
+                (last_applied_seq, rejections, possible_duplicates)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The index is built for existing databases and kept by imports.
+    #[test]
+    fn the_name_index_covers_every_active_nominal() {
+        let (_d, s) = storage();
+        let conn = s.conn();
+        let total: i64 =
+            conn.query_row("SELECT n FROM name_key_counts WHERE key = '#NOMINALS'", [], |r| r.get(0)).unwrap();
+        let nominals: i64 = conn.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0)).unwrap();
+        assert_eq!(total, nominals);
+        let unindexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM nominals n WHERE NOT EXISTS (SELECT 1 FROM name_keys k WHERE k.nominal_id = n.id)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unindexed, 0);
+    }
+
+    #[test]
+    fn a_new_person_with_no_likely_match_is_active_and_pulled() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let (last, rej, dups) =
+            done(s.push(&sess, &[create(1, "p-1", "Zebedee", "Quartermaine", Some("1970-01-01"))], 3).unwrap());
+        assert_eq!((last, rej.len(), dups.len()), (1, 0, 0));
+        assert!(pulled(&s, &sess).iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "p-1")));
+        // A second create with the same id is refused.
+        let (_, rej, _) = done(s.push(&sess, &[create(2, "p-1", "Zebedee", "Quartermaine", None)], 4).unwrap());
+        assert_eq!(rej[0].code, "nominal_exists");
+        // Bad input is refused with the shared field check.
+        let (_, rej, _) = done(s.push(&sess, &[create(3, "p-2", "", "Quartermaine", None)], 5).unwrap());
+        assert_eq!(rej[0].code, "invalid_payload");
+        assert!(rej[0].message.contains("given_name"), "{}", rej[0].message);
+    }
+
+    #[test]
+    fn a_likely_duplicate_is_held_then_linked_and_redirected() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let p = first_person(&s);
+        let m = create(1, "p-1", &p.given_name, &p.surname, p.date_of_birth.as_deref());
+        let (_, rej, dups) = done(s.push(&sess, std::slice::from_ref(&m), 3).unwrap());
+        assert!(rej.is_empty(), "{rej:?}");
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].provisional_id, "p-1");
+        assert_eq!(dups[0].candidates[0].nominal.id, p.id);
+        assert!(dups[0].candidates[0].score >= f64::from(bluelamp_names::LIKELY_DUPLICATE_SCORE));
+        assert!(!dups[0].candidates[0].reasons.is_empty());
+        // Held: in nobody's pull. A resend repeats the question and applies nothing again.
+        assert!(!pulled(&s, &sess).iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "p-1")));
+        let (_, _, again) = done(s.push(&sess, std::slice::from_ref(&m), 4).unwrap());
+        assert_eq!(again, dups);
+        assert_eq!(s.stats().unwrap().duplicate_applications, 0);
+        // A wrong target is refused; then the link.
+        let (_, rej, _) = done(s.push(&sess, &[resolve(2, "p-1", "link", Some("nobody"))], 5).unwrap());
+        assert_eq!(rej[0].code, "unknown_nominal");
+        let (_, rej, _) = done(s.push(&sess, &[resolve(3, "p-1", "link", Some(&p.id))], 6).unwrap());
+        assert!(rej.is_empty(), "{rej:?}");
+        let changes = pulled(&s, &sess);
+        assert!(changes.iter().any(|c| matches!(c, Change::Tombstone { id, .. } if id == "p-1")));
+        let target = changes
+            .iter()
+            .find_map(|c| match c {
+                Change::Upsert { id, data, .. } if *id == p.id => Some(data.clone()),
+                _ => None,
+            })
+            .unwrap();
+        let target: WireNominal = serde_json::from_value(target).unwrap();
+        assert_eq!(target.aliases, p.aliases, "same name: no new alias");
+        let (status, into): (String, String) = s
+            .conn()
+            .query_row("SELECT status, merged_into FROM nominals WHERE id = 'p-1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((status.as_str(), into.as_str()), ("merged", p.id.as_str()));
+        // Only once.
+        let (_, rej, _) = done(s.push(&sess, &[resolve(4, "p-1", "new", None)], 7).unwrap());
+        assert_eq!(rej[0].code, "already_resolved");
+    }
+
+    #[test]
+    fn linking_adds_the_provisional_name_as_an_alias_and_new_makes_it_a_person() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let p = first_person(&s);
+        // The same person under a slightly different spelling of the given name.
+        let mut given = p.given_name.clone();
+        given.push('e');
+        let (_, _, dups) =
+            done(s.push(&sess, &[create(1, "p-1", &given, &p.surname, p.date_of_birth.as_deref())], 3).unwrap());
+        assert_eq!(dups.len(), 1, "{given} {} should match {p:?}", p.surname);
+        done(s.push(&sess, &[resolve(2, "p-1", "link", Some(&p.id))], 4).unwrap());
+        let target = s
+            .conn()
+            .query_row(&format!("SELECT {NOMINAL_COLUMNS} FROM nominals WHERE id = ?1"), [&p.id], nominal_of)
+            .unwrap();
+        assert!(target.aliases.contains(&format!("{given} {}", p.surname)), "{target:?}");
+        // Another one: confirmed as a new person, then it is active, pulled and matchable.
+        let (_, _, dups) =
+            done(s.push(&sess, &[create(3, "p-2", &p.given_name, &p.surname, p.date_of_birth.as_deref())], 5).unwrap());
+        assert_eq!(dups.len(), 1);
+        done(s.push(&sess, &[resolve(4, "p-2", "new", None)], 6).unwrap());
+        assert!(pulled(&s, &sess).iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "p-2")));
+        let (_, _, dups) =
+            done(s.push(&sess, &[create(5, "p-3", &p.given_name, &p.surname, p.date_of_birth.as_deref())], 7).unwrap());
+        let ids: Vec<&str> = dups[0].candidates.iter().map(|c| c.nominal.id.as_str()).collect();
+        assert!(ids.contains(&"p-2") && ids.contains(&p.id.as_str()), "{ids:?}");
+        assert!(!ids.contains(&"p-1"), "a merged record is never offered");
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod csv_import;
 pub mod cursor;
 pub mod db;
 pub mod http;
+mod matching;
 pub mod storage;
 
 pub use auth::HashCost;

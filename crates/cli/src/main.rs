@@ -6,6 +6,7 @@ mod audit;
 mod conflicts;
 mod forms;
 mod import;
+mod nominal;
 mod search;
 mod sync;
 mod victims;
@@ -59,6 +60,16 @@ enum Command {
     },
     /// Search nominals (phonetic, nicknames, variants, DOB rules); see the README.
     Search(search::SearchArgs),
+    /// Create a person on this device (provisional until the central service confirms it).
+    Nominal {
+        #[command(subcommand)]
+        what: nominal::NominalCmd,
+    },
+    /// Possible duplicates of people created on this device, found by the central service.
+    Duplicates {
+        #[command(subcommand)]
+        what: nominal::DuplicatesCmd,
+    },
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
     /// write one JSON line per query: {qid, ids, latency_us}.
     SearchBatch {
@@ -273,6 +284,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut store = open(db_path(&cli.db)?)?;
             search::run(&mut store, args)?;
         }
+        Command::Nominal { what: nominal::NominalCmd::Create(args) } => {
+            nominal::create(&mut open(db_path(&cli.db)?)?, args)?;
+        }
+        Command::Duplicates { what } => nominal::duplicates(&mut open(db_path(&cli.db)?)?, what)?,
         Command::SearchBatch { queries, limit, out } => {
             let mut store = open(db_path(&cli.db)?)?;
             search::batch(&mut store, &queries, limit, &out)?;

@@ -117,4 +117,4 @@ pub use keys::{
     CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, KEY_VERSION, MAX_CANDIDATES,
 };
 pub use query::{NameQuery, SearchQuery, Sex};
-pub use rank::{rank, Candidate, CandidateName, Hit, Ranker};
+pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

@@ -11,6 +11,13 @@ use crate::query::{Prepared, QPart, SearchQuery, Sex};
 
 /// Weight of a full surname agreement for the most common surname (rarity 0).
 pub const W_SURNAME: f32 = 4.0;
+
+/// Score at or above which a search hit counts as a **likely duplicate** of a person being
+/// created (issue 7: a provisional nominal the central service matches, and the "likely
+/// matches" shown before saving). With the formula below, 8 needs at least an exact or
+/// near-exact surname and given name (4–6 + 2.3–3), or a close name plus an agreeing DOB; a
+/// disagreeing DOB (−3) keeps an exact name under it. Tested in `tests::likely_duplicate_threshold`.
+pub const LIKELY_DUPLICATE_SCORE: f32 = 8.0;
 /// Extra surname weight for the rarest surname (rarity 1).
 pub const W_SURNAME_RARITY: f32 = 2.0;
 /// Weight of a full given-name agreement.

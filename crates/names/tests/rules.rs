@@ -230,3 +230,30 @@ fn full_name_query_keys_are_bounded() {
         assert!(k.len() <= 80, "{g} {s}: {} keys", k.len());
     }
 }
+
+/// The likely-duplicate threshold (provisional nominals, issue 7): the same person written a
+/// little differently is above it; a different person with the same surname, or the same name
+/// with a different DOB, is below it.
+#[test]
+fn likely_duplicate_threshold() {
+    use bluelamp_names::LIKELY_DUPLICATE_SCORE as T;
+    let dob = |s: &str| Date::parse(s);
+    let score = |q: SearchQuery, given: &str, surname: &str, d: Option<&str>| -> f32 {
+        let c = Candidate {
+            id: 1u32,
+            names: vec![CandidateName { given, surname, surname_freq: 50 }],
+            dob: d.and_then(dob),
+            sex: None,
+        };
+        rank(&q, &[c], 100_000, 1).first().map(|h| h.score).unwrap_or(f32::MIN)
+    };
+    let born = |g: &str, s: &str, d: &str| SearchQuery::new(g, s).with_dob(DobQuery::Exact(dob(d).unwrap()));
+    // Same person.
+    assert!(score(born("William", "Smith", "1980-03-12"), "William", "Smith", Some("1980-03-12")) >= T);
+    assert!(score(born("Bill", "Smyth", "1980-03-12"), "William", "Smith", Some("1980-03-12")) >= T);
+    assert!(score(SearchQuery::new("William", "Smith"), "William", "Smith", None) >= T);
+    // Not the same person.
+    assert!(score(born("William", "Smith", "1980-03-12"), "William", "Smith", Some("1961-09-30")) < T);
+    assert!(score(born("Zara", "Smith", "1980-03-12"), "Keith", "Smith", None) < T);
+    assert!(score(SearchQuery::new("Olga", "Petrova"), "William", "Smith", None) < T);
+}

@@ -28,6 +28,10 @@ pub const RECORD_REFERRAL: &str = "record_referral";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 pub const LIST_CONFLICTS: &str = "list_conflicts";
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+pub const CREATE_NOMINAL: &str = "create_nominal";
+pub const LIKELY_MATCHES: &str = "likely_matches";
+pub const LIST_DUPLICATES: &str = "list_duplicates";
+pub const RESOLVE_DUPLICATE: &str = "resolve_duplicate";
 
 /// Every command the webview may call.
 pub const ALL: &[&str] = &[
@@ -58,4 +62,8 @@ pub const ALL: &[&str] = &[
     VICTIMS_AWAITING,
     LIST_CONFLICTS,
     RESOLVE_CONFLICT,
+    CREATE_NOMINAL,
+    LIKELY_MATCHES,
+    LIST_DUPLICATES,
+    RESOLVE_DUPLICATE,
 ];

@@ -19,6 +19,7 @@ pub mod casework;
 pub mod cmd;
 pub mod conflicts;
 pub mod dates;
+pub mod nominal;
 pub mod search;
 pub mod session;
 pub mod status;

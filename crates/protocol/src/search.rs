@@ -121,6 +121,10 @@ pub struct NominalHit {
     pub score: f64,
     /// Why this record matched, in words an officer understands.
     pub reasons: Vec<String>,
+    /// Created on this device and not yet confirmed by the central service (see
+    /// `nominal.rs`).
+    #[serde(default)]
+    pub provisional: bool,
 }
 
 #[cfg(test)]

@@ -103,12 +103,26 @@ pub struct ConflictNotice {
     pub server_version: u64,
 }
 
-/// A provisional nominal (created offline) that looks like people the server already holds.
+/// A provisional nominal (created offline, `nominal.create/1`) that looks like people the
+/// server already holds: the server keeps it provisional (not served to anyone's pull) until
+/// the officer answers with `nominal.resolve_duplicate/1`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PossibleDuplicate {
     pub seq: u64,
     pub provisional_id: String,
-    pub candidates: Vec<WireNominal>,
+    /// Best first; at most `nominal::MAX_DUPLICATE_CANDIDATES`.
+    pub candidates: Vec<DuplicateCandidate>,
+}
+
+/// One person the server holds that a provisional nominal may be, with the search score and
+/// the reasons it matched (the same ranking as search).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateCandidate {
+    #[serde(flatten)]
+    pub nominal: WireNominal,
+    pub score: f64,
+    #[serde(default)]
+    pub reasons: Vec<String>,
 }
 
 /// Instructions the server gives a device at its next sync.

@@ -15,6 +15,7 @@ pub mod casework;
 pub mod conflicts;
 pub mod keys;
 mod nominals;
+pub mod provisional;
 pub mod schema;
 pub mod search;
 pub mod sync;

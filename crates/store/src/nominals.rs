@@ -85,7 +85,7 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT id, source, given_name, surname, date_of_birth, sex, address, postcode
+                "SELECT id, source, given_name, surname, date_of_birth, sex, address, postcode, provisional
                  FROM nominals WHERE id = ?1",
                 [id],
                 |r| row_to_hit(r, 1.0, Vec::new()),
@@ -130,7 +130,8 @@ pub(crate) fn upsert_in(
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
                 given_fold = excluded.given_fold, surname_fold = excluded.surname_fold,
-                updated_at = excluded.updated_at, server_version = excluded.server_version",
+                updated_at = excluded.updated_at, server_version = excluded.server_version,
+                provisional = 0",
         )?;
         for r in &live {
             let old = old_row
@@ -173,7 +174,7 @@ pub(crate) fn upsert_in(
     Ok(())
 }
 
-fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>) -> rusqlite::Result<NominalHit> {
+pub(crate) fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>) -> rusqlite::Result<NominalHit> {
     let source: String = r.get(1)?;
     Ok(NominalHit {
         id: r.get(0)?,
@@ -186,5 +187,6 @@ fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>) -> rusqli
         postcode: r.get(7)?,
         score,
         reasons,
+        provisional: r.get::<_, i64>(8)? != 0,
     })
 }

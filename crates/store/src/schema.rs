@@ -243,6 +243,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE conflicts ADD COLUMN resolved_by TEXT;
     CREATE INDEX conflicts_open ON conflicts (record_type, record_id) WHERE resolved_at IS NULL;
     "#,
+    // 9: provisional nominals (issue 7, see `provisional.rs`): a person created on this device
+    // is provisional until the central service serves it back (a pull upsert clears the flag)
+    // or tombstones it (linked to an existing person).
+    r#"
+    ALTER TABLE nominals ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

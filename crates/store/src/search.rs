@@ -279,6 +279,7 @@ struct Row {
     sex: Option<String>,
     address: Option<String>,
     postcode: Option<String>,
+    provisional: bool,
     names: Vec<(String, String)>,
 }
 
@@ -365,6 +366,7 @@ impl Store {
                     postcode: r.postcode.clone(),
                     score: (f64::from(h.score) * 1000.0).round() / 1000.0,
                     reasons: h.reasons,
+                    provisional: r.provisional,
                 }
             })
             .collect())
@@ -400,7 +402,7 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<String>> {
 
 fn load_rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode
+        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
          FROM nominals WHERE id = ?1",
     )?;
     let mut out = Vec::with_capacity(ids.len());
@@ -417,6 +419,7 @@ fn load_rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
                         sex: r.get(5)?,
                         address: r.get(7)?,
                         postcode: r.get(8)?,
+                        provisional: r.get::<_, i64>(9)? != 0,
                         names: Vec::new(),
                     },
                     r.get::<_, String>(6)?,

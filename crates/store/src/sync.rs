@@ -332,6 +332,15 @@ impl Store {
             crate::conflicts::store_notice(&tx, c, &now)?;
         }
         for d in duplicates {
+            // A repeated answer (a resent batch) must not show the same question twice.
+            let known: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM conflicts WHERE kind = 'possible_duplicate' AND record_id = ?1 AND seq = ?2)",
+                params![d.provisional_id, d.seq as i64],
+                |r| r.get(0),
+            )?;
+            if known {
+                continue;
+            }
             tx.execute(
                 "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq)
                  VALUES (?1, 'nominal', ?2, 'null', 'null', ?3, ?4, 'possible_duplicate', ?5)",

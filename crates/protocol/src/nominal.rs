@@ -1,0 +1,301 @@
+//! Creating a person (nominal) on the device, and the possible duplicates the central service
+//! finds for it (issue 7: "nominals created offline are provisional").
+//!
+//! A person created on the device is **provisional** until the central service has matched it
+//! against the people it holds: it is searchable at once (with a "provisional" badge) and is
+//! queued as `nominal.create/1`. If the service finds likely matches it answers with a
+//! [`crate::wire::PossibleDuplicate`]; the officer then links the provisional person to one of
+//! them or confirms a new person (`nominal.resolve_duplicate/1`). See `docs/sync.md`.
+//!
+//! [`NewNominal::validate`] is the one field-level check: the UI runs it in wasm before
+//! sending, the app and the CLI run it before writing, and the central service runs it again
+//! on the mutation.
+
+use serde::{Deserialize, Serialize};
+
+use crate::search::{NominalHit, Source};
+use crate::wire::{DuplicateCandidate, WireNominal};
+
+/// Mutation names (versioned; a name is never reused for another shape).
+pub const NOMINAL_CREATE: &str = "nominal.create/1";
+pub const NOMINAL_RESOLVE_DUPLICATE: &str = "nominal.resolve_duplicate/1";
+
+/// Longest name part, alias or address accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_ADDRESS_CHARS: usize = 200;
+pub const MAX_POSTCODE_CHARS: usize = 10;
+pub const MAX_ALIASES: usize = 20;
+
+/// A person as typed into the "New person" form or `bluelamp-cli nominal create`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewNominal {
+    pub given_name: String,
+    pub surname: String,
+    /// `YYYY-MM-DD` or `YYYYMMDD`; empty or `None` when unknown.
+    pub date_of_birth: Option<String>,
+    /// `M` or `F`; empty or `None` when unknown.
+    pub sex: Option<String>,
+    /// Each as "given surname".
+    pub aliases: Vec<String>,
+    pub address: Option<String>,
+    pub postcode: Option<String>,
+}
+
+/// A problem with one field, shown next to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    /// `given_name`, `surname`, `date_of_birth`, `sex`, `aliases`, `address` or `postcode`.
+    pub field: String,
+    pub message: String,
+}
+
+fn issue(field: &str, message: impl Into<String>) -> FieldIssue {
+    FieldIssue { field: field.into(), message: message.into() }
+}
+
+fn blank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn check_name(out: &mut Vec<FieldIssue>, field: &str, label: &str, v: &str, required: bool) {
+    let v = v.trim();
+    if v.is_empty() {
+        if required {
+            out.push(issue(field, format!("Enter the {label}.")));
+        }
+        return;
+    }
+    if v.chars().count() > MAX_NAME_CHARS {
+        out.push(issue(field, format!("The {label} is too long (more than {MAX_NAME_CHARS} characters).")));
+    } else if !v.chars().any(char::is_alphabetic) {
+        out.push(issue(field, format!("The {label} must contain letters.")));
+    } else if v.chars().any(|c| c.is_control() || c.is_ascii_digit() || "*%?<>{}[]|\\/@#$^=+_~\"".contains(c)) {
+        out.push(issue(
+            field,
+            format!("The {label} may contain letters, spaces, hyphens, apostrophes and full stops only."),
+        ));
+    }
+}
+
+impl NewNominal {
+    /// Every problem, field by field (empty when the person can be saved).
+    pub fn validate(&self) -> Vec<FieldIssue> {
+        let mut out = Vec::new();
+        check_name(&mut out, "given_name", "given name", &self.given_name, true);
+        check_name(&mut out, "surname", "surname", &self.surname, true);
+        if let Some(d) = blank(&self.date_of_birth) {
+            if let Err(e) = crate::dates::parse_dob(d) {
+                out.push(issue("date_of_birth", e));
+            }
+        }
+        if let Some(s) = blank(&self.sex) {
+            if !matches!(s, "M" | "F" | "m" | "f") {
+                out.push(issue("sex", "Sex must be M, F or left blank."));
+            }
+        }
+        let aliases: Vec<&str> = self.aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()).collect();
+        if aliases.len() > MAX_ALIASES {
+            out.push(issue("aliases", format!("At most {MAX_ALIASES} aliases.")));
+        }
+        for a in aliases {
+            let before = out.len();
+            check_name(&mut out, "aliases", "alias", a, false);
+            if out.len() > before {
+                if let Some(last) = out.last_mut() {
+                    last.message = format!("Alias '{}': {}", a.chars().take(40).collect::<String>(), last.message);
+                }
+                break;
+            }
+        }
+        if let Some(a) = blank(&self.address) {
+            if a.chars().count() > MAX_ADDRESS_CHARS {
+                out.push(issue(
+                    "address",
+                    format!("The address is too long (more than {MAX_ADDRESS_CHARS} characters)."),
+                ));
+            } else if a.chars().any(char::is_control) {
+                out.push(issue("address", "The address contains characters that cannot be stored."));
+            }
+        }
+        if let Some(p) = blank(&self.postcode) {
+            if p.chars().count() > MAX_POSTCODE_CHARS || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') {
+                out.push(issue("postcode", "The postcode may contain letters, digits and a space (e.g. AB1 2CD)."));
+            }
+        }
+        out
+    }
+
+    /// The record as stored and sent: trimmed, blanks as `None`, the DOB as `YYYY-MM-DD`, sex
+    /// upper-case, postcode upper-case. Call after [`NewNominal::validate`] found nothing.
+    pub fn to_wire(&self, id: &str) -> WireNominal {
+        let opt = |s: &Option<String>| blank(s).map(str::to_string);
+        WireNominal {
+            id: id.to_string(),
+            given_name: self.given_name.trim().to_string(),
+            surname: self.surname.trim().to_string(),
+            date_of_birth: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_dob(d).ok()),
+            sex: blank(&self.sex).map(str::to_ascii_uppercase),
+            aliases: self.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
+            address: opt(&self.address),
+            postcode: blank(&self.postcode).map(str::to_ascii_uppercase),
+            source: Source::Current,
+        }
+    }
+
+    /// The wire record back as typed (the server validates a pushed `nominal.create/1` with
+    /// the same [`NewNominal::validate`]).
+    pub fn from_wire(w: &WireNominal) -> NewNominal {
+        NewNominal {
+            given_name: w.given_name.clone(),
+            surname: w.surname.clone(),
+            date_of_birth: w.date_of_birth.clone(),
+            sex: w.sex.clone(),
+            aliases: w.aliases.clone(),
+            address: w.address.clone(),
+            postcode: w.postcode.clone(),
+        }
+    }
+
+    /// The search that finds the people this one may be (name, exact DOB, sex).
+    pub fn likely_matches_query(&self) -> crate::SearchRequest {
+        crate::SearchRequest {
+            given: Some(self.given_name.trim().to_string()),
+            surname: Some(self.surname.trim().to_string()),
+            dob: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_dob(d).ok()),
+            sex: blank(&self.sex).map(str::to_ascii_uppercase),
+            limit: Some(MAX_DUPLICATE_CANDIDATES as u32),
+            ..Default::default()
+        }
+    }
+}
+
+/// At most this many possible duplicates are shown (locally and by the server).
+pub const MAX_DUPLICATE_CANDIDATES: usize = 5;
+
+/// `create_nominal`: saves a provisional person on the device.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateNominalRequest {
+    pub nominal: NewNominal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum CreateNominalOutcome {
+    /// Saved (provisional) and queued for the central service.
+    Created { nominal: NominalHit },
+    /// Nothing saved: field-level problems.
+    Rejected { issues: Vec<FieldIssue> },
+}
+
+/// `likely_matches`: the people on the device this new person may be, before saving (same
+/// matching and threshold as the central service). Logged as a search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LikelyMatchesRequest {
+    pub nominal: NewNominal,
+}
+
+/// `list_duplicates`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListDuplicatesRequest {}
+
+/// One possible duplicate waiting for the officer: the provisional person and the people the
+/// central service thinks it may be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateInfo {
+    /// Id of this possible duplicate (to resolve it).
+    pub id: String,
+    /// The provisional person as held on the device (`None` if it is no longer there).
+    pub provisional: Option<NominalHit>,
+    pub provisional_id: String,
+    pub candidates: Vec<DuplicateCandidate>,
+    /// When the answer arrived (UTC).
+    pub created_at: String,
+}
+
+/// The officer's choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum DuplicateDecision {
+    /// "This is the same person": the provisional record is merged into `nominal_id` (its name
+    /// becomes an alias there) and removed.
+    Link { nominal_id: String },
+    /// "Create new person": the provisional record becomes a normal record.
+    New,
+}
+
+/// `resolve_duplicate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveDuplicateRequest {
+    pub id: String,
+    pub decision: DuplicateDecision,
+}
+
+impl ResolveDuplicateRequest {
+    pub fn validate(&self) -> Result<(), crate::ApiError> {
+        if self.id.trim().is_empty() || self.id.len() > 200 {
+            return Err(crate::ApiError::invalid("Choose a possible duplicate."));
+        }
+        if let DuplicateDecision::Link { nominal_id } = &self.decision {
+            if nominal_id.trim().is_empty() || nominal_id.len() > 200 {
+                return Err(crate::ApiError::invalid("Choose the person to link to."));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> NewNominal {
+        NewNominal { given_name: "Siobhán".into(), surname: "O'Sullivan".into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_plain_person_is_fine() {
+        assert!(person().validate().is_empty());
+    }
+
+    #[test]
+    fn each_field_is_checked_and_named() {
+        let n = NewNominal {
+            given_name: " ".into(),
+            surname: "Sm1th".into(),
+            date_of_birth: Some("31/02/1980".into()),
+            sex: Some("X".into()),
+            aliases: vec!["Bill *".into()],
+            address: Some("a".repeat(MAX_ADDRESS_CHARS + 1)),
+            postcode: Some("AB1 2CD!".into()),
+        };
+        let fields: Vec<String> = n.validate().into_iter().map(|i| i.field).collect();
+        assert_eq!(fields, ["given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode"]);
+    }
+
+    #[test]
+    fn to_wire_normalises() {
+        let n = NewNominal {
+            date_of_birth: Some("19800312".into()),
+            sex: Some("f".into()),
+            aliases: vec![" ".into(), "Shiv Sullivan ".into()],
+            postcode: Some("ab1 2cd".into()),
+            address: Some("  ".into()),
+            ..person()
+        };
+        assert!(n.validate().is_empty());
+        let w = n.to_wire("x");
+        assert_eq!(w.date_of_birth.as_deref(), Some("1980-03-12"));
+        assert_eq!(w.sex.as_deref(), Some("F"));
+        assert_eq!(w.aliases, vec!["Shiv Sullivan".to_string()]);
+        assert_eq!(w.postcode.as_deref(), Some("AB1 2CD"));
+        assert_eq!(w.address, None);
+        assert!(NewNominal::from_wire(&w).validate().is_empty());
+    }
+
+    #[test]
+    fn overlong_and_odd_input_never_panics() {
+        let n = NewNominal { given_name: "é".repeat(5000), surname: "\u{0}".into(), ..Default::default() };
+        assert_eq!(n.validate().len(), 2);
+    }
+}

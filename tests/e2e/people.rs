@@ -1,0 +1,124 @@
+//! Issue 7's provisional nominals in the app: a person created from the search screen (field
+//! errors keep what was typed; local likely matches are shown first) is provisional, the demo
+//! central service answers with a possible duplicate after the sync, and the officer links it
+//! on the "Possible duplicates" screen; after the next sync the provisional copy is gone.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use bluelamp_e2e::{eventually, AppUnderTest};
+use fantoccini::Locator;
+
+use super::{text_of, wait_for, within, DEMO_PASSPHRASE, SERIAL};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_created_in_the_app_is_matched_by_the_service_and_linked() -> anyhow::Result<()> {
+    let _turn = SERIAL.lock().await;
+    within(Duration::from_secs(300), people_journey()).await
+}
+
+async fn people_journey() -> anyhow::Result<()> {
+    // A demo person the central service holds (the app's demo service and store share them).
+    let people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
+    let target = people
+        .iter()
+        .find(|p| {
+            !p.legacy
+                && !p.date_of_birth.is_empty()
+                && p.given_name.chars().all(|c| c.is_ascii_alphabetic())
+                && p.surname.chars().all(|c| c.is_ascii_alphabetic())
+                && p.surname.len() >= 5
+                && people.iter().filter(|q| q.surname == p.surname).count() == 1
+        })
+        .expect("a demo person with a unique surname and a DOB");
+
+    let app = AppUnderTest::launch("people", false).await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
+    let a = &app;
+    eventually(Duration::from_secs(90), "the first sync", || async move {
+        let last = text_of(a, "#sync-last").await.unwrap_or_default();
+        Ok(last.starts_with("last sync").then_some(()))
+    })
+    .await?;
+
+    // From the search screen: a new person. A bad DOB is refused next to the field and what
+    // was typed stays.
+    wait_for(&app, "#search").await?.send_keys(&format!("{} {}", target.given_name, target.surname)).await?;
+    wait_for(&app, "#new-person-open").await?.click().await?;
+    let given = wait_for(&app, "#np-given").await?;
+    assert_eq!(given.prop("value").await?.as_deref(), Some(target.given_name.as_str()), "prefilled from the search");
+    app.client.find(Locator::Css("#np-dob")).await?.send_keys("31/02/1980").await?;
+    app.client.find(Locator::Css("#np-address")).await?.send_keys("1 Provisional Road").await?;
+    app.client.find(Locator::Css("#np-save")).await?.click().await?;
+    let err = wait_for(&app, "#np-error-date_of_birth").await?.text().await?;
+    assert!(err.contains("not a date"), "{err}");
+    let kept = app.client.find(Locator::Css("#np-address")).await?.prop("value").await?;
+    assert_eq!(kept.as_deref(), Some("1 Provisional Road"), "what was typed is kept");
+    app.screenshot("new-person-field-error").await?;
+
+    // With the right DOB: the local likely match is shown; the officer saves anyway.
+    let dob = app.client.find(Locator::Css("#np-dob")).await?;
+    dob.clear().await?;
+    dob.send_keys(&target.date_of_birth).await?;
+    app.client.find(Locator::Css("#np-save")).await?.click().await?;
+    wait_for(&app, &format!("#np-matches .result[data-id='{}']", target.id)).await.context("likely match shown")?;
+    app.screenshot("new-person-likely-matches").await?;
+    app.client.find(Locator::Css("#np-confirm")).await?.click().await?;
+    wait_for(&app, "#nominal-provisional").await.context("the new record, provisional")?;
+    let name = text_of(&app, "#nominal-name").await?;
+    assert!(name.contains(&target.surname.to_uppercase()), "{name}");
+    app.screenshot("new-person-provisional").await?;
+
+    // The write syncs by itself; the service answers with a possible duplicate.
+    wait_for(&app, "#tab-duplicates").await?.click().await?;
+    let row = format!(".duplicate .candidate[data-id='{}']", target.id);
+    let client = app.client.clone();
+    eventually(Duration::from_secs(60), "the possible duplicate", || {
+        let (client, row) = (client.clone(), row.clone());
+        async move {
+            if client.find(Locator::Css(&row)).await.is_ok() {
+                return Ok(Some(()));
+            }
+            // The list is read when the screen opens: reopen it.
+            client.find(Locator::Css("#tab-search")).await?.click().await?;
+            client.find(Locator::Css("#tab-duplicates")).await?.click().await?;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(None)
+        }
+    })
+    .await?;
+    let provisional_id =
+        app.client.find(Locator::Css(".duplicate")).await?.attr("data-provisional").await?.context("provisional id")?;
+    let mine = text_of(&app, ".duplicate .provisional-row").await?;
+    assert!(mine.contains("1 Provisional Road"), "{mine}");
+    let theirs = text_of(&app, &row).await?;
+    assert!(theirs.contains(&target.date_of_birth), "{theirs}");
+    app.screenshot("possible-duplicate").await?;
+
+    // "This is the same person (link)".
+    app.client.find(Locator::Css(&format!("{row} .dup-link"))).await?.click().await?;
+    wait_for(&app, "#dup-notice").await?;
+    wait_for(&app, "#no-duplicates").await.context("the list is empty")?;
+
+    // After the next sync the provisional copy is gone from this device.
+    wait_for(&app, "#tab-search").await?.click().await?;
+    let client = app.client.clone();
+    eventually(Duration::from_secs(60), "the provisional copy tombstoned", || {
+        let (client, provisional_id) = (client.clone(), provisional_id.clone());
+        let text = format!("{} {}", target.given_name, target.surname);
+        async move {
+            let search = client.find(Locator::Css("#search")).await?;
+            search.clear().await?;
+            search.send_keys(&text).await?;
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let mut ids = Vec::new();
+            for el in client.find_all(Locator::Css("#results .result")).await? {
+                ids.extend(el.attr("data-id").await?);
+            }
+            Ok((!ids.is_empty() && !ids.contains(&provisional_id)).then_some(ids))
+        }
+    })
+    .await?;
+    app.screenshot("linked").await?;
+    app.close().await
+}
