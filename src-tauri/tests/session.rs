@@ -338,5 +338,4 @@ fn creating_a_person_follows_the_session_rules() {
     assert!(state.list_duplicates().unwrap().is_empty());
     let unknown = ResolveDuplicateRequest { id: "nope".into(), decision: DuplicateDecision::New };
     assert_eq!(state.resolve_duplicate(&unknown).unwrap_err().code, ErrorCode::InvalidInput);
->>>>>>> provisional
 }

@@ -1048,7 +1048,6 @@ fn repeat_duplicate(
         .optional()?;
     out.extend(d);
     Ok(())
->>>>>>> provisional
 }
 
 // ---- nominals ---------------------------------------------------------------------------------
