@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
@@ -267,7 +268,9 @@ impl AppState {
         self.with_session(Permission::RecordsWork, |s| s.store.search_logged(&s.actor, req, None).map_err(from_store))
     }
 
-    pub fn view_nominal(&self, req: &ViewNominalRequest) -> Result<NominalHit, ApiError> {
+    /// The record page (markers, aliases, addresses, linked incidents), logged as a
+    /// consultation with its purpose before it is returned.
+    pub fn view_nominal(&self, req: &ViewNominalRequest) -> Result<NominalPage, ApiError> {
         req.validate()?;
         self.with_session(Permission::RecordsWork, |s| {
             s.store

@@ -6,6 +6,7 @@ use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
+mod nominal;
 mod queue;
 mod sync;
 mod victims;

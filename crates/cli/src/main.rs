@@ -6,6 +6,7 @@ mod audit;
 mod forms;
 mod import;
 mod search;
+mod show;
 mod sync;
 mod victims;
 
@@ -53,6 +54,9 @@ enum Command {
     },
     /// Search nominals (phonetic, nicknames, variants, DOB rules); see the README.
     Search(search::SearchArgs),
+    /// Open one person's record page (markers, aliases, addresses, linked incidents); the
+    /// purpose is written to the access log.
+    Show(show::ShowArgs),
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
     /// write one JSON line per query: {qid, ids, latency_us}.
     SearchBatch {
@@ -256,6 +260,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => {
             let mut store = open(db_path(&cli.db)?)?;
             search::run(&mut store, args)?;
+        }
+        Command::Show(args) => {
+            let mut store = open(db_path(&cli.db)?)?;
+            show::run(&mut store, args)?;
         }
         Command::SearchBatch { queries, limit, out } => {
             let mut store = open(db_path(&cli.db)?)?;

@@ -18,10 +18,12 @@ pub mod audit;
 pub mod casework;
 pub mod cmd;
 pub mod dates;
+pub mod nominal;
 pub mod search;
 pub mod session;
 pub mod status;
 pub mod victims;
+pub mod widen;
 pub mod wire;
 
 pub use search::{NominalHit, SearchRequest, Source, ViewNominalRequest};

@@ -121,6 +121,10 @@ pub struct NominalHit {
     pub score: f64,
     /// Why this record matched, in words an officer understands.
     pub reasons: Vec<String>,
+    /// The codes of the person's warning markers, most serious first (labels:
+    /// [`crate::nominal::marker_label`]).
+    #[serde(default)]
+    pub markers: Vec<String>,
 }
 
 #[cfg(test)]

@@ -229,6 +229,10 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (nominal_id, number)
     );
     "#,
+    // 8: the nominal record page (issue 4): who last verified a warning marker, when held.
+    r#"
+    ALTER TABLE nominal_markers ADD COLUMN verified_by TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -350,7 +350,7 @@ impl Store {
         read.commit()?;
         let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
         let hits = ranker.rank(&cands, req.effective_limit() as usize);
-        Ok(hits
+        let mut hits: Vec<NominalHit> = hits
             .into_iter()
             .map(|h| {
                 let r = &rows[h.id];
@@ -365,9 +365,15 @@ impl Store {
                     postcode: r.postcode.clone(),
                     score: (f64::from(h.score) * 1000.0).round() / 1000.0,
                     reasons: h.reasons,
+                    markers: Vec::new(),
                 }
             })
-            .collect())
+            .collect();
+        // Warning markers for the rows (a primary-key prefix lookup per hit returned).
+        for h in &mut hits {
+            h.markers = crate::nominals::marker_codes(self.conn(), &h.id)?;
+        }
+        Ok(hits)
     }
 }
 
