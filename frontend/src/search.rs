@@ -212,7 +212,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                     <option value="M" selected={filters.sex == "M"}>{"Male"}</option>
                 </select>
             </div>
-            { render_widen(&results, ran.as_ref(), &today, &widen) }
+            { render_widen(&results, (*ran).as_ref(), &today, &widen) }
             { render_results(&results, *selected, &today, &open) }
             if let Some(hit) = &*opening {
                 <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()}

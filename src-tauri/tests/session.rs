@@ -110,7 +110,11 @@ fn the_record_page_of_the_showcase_suspect_is_full_role_checked_and_logged_once_
     assert_eq!(state.view_nominal(&any).unwrap_err().code, ErrorCode::Forbidden);
     state.lock();
     unlock(&state, "demo-superuser", DEMO_PASSPHRASE).unwrap();
-    let showcase = state.list_incidents().unwrap().into_iter().find(|i| i.incident_type == "domestic_abuse").unwrap();
+    // The demo's showcase incident (the first one drawn), as the store drew it.
+    let people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
+    let now = bluelamp_store::casework::now_unix();
+    let reference = bluelamp_demo::incidents(&people, 1, bluelamp_demo::DEMO_SEED, now).remove(0).reference;
+    let showcase = state.list_incidents().unwrap().into_iter().find(|i| i.reference == reference).unwrap();
     let suspect = showcase.links.iter().find(|l| l.role == "suspect").expect("a suspect").nominal_id.clone();
     let req = ViewNominalRequest { id: suspect.clone(), purpose: "investigation".into() };
     let page = state.view_nominal(&req).unwrap();
