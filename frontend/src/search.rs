@@ -55,8 +55,14 @@ pub fn search_view(props: &SearchProps) -> Html {
     let generation = use_mut_ref(|| 0u64);
 
     let run_search = {
-        let (results, ran, selected, pending, generation, on_locked) =
-            (results.clone(), ran.clone(), selected.clone(), pending.clone(), generation.clone(), props.on_locked.clone());
+        let (results, ran, selected, pending, generation, on_locked) = (
+            results.clone(),
+            ran.clone(),
+            selected.clone(),
+            pending.clone(),
+            generation.clone(),
+            props.on_locked.clone(),
+        );
         move |text: String, filters: SearchFilters| {
             let mine = {
                 let mut g = generation.borrow_mut();
@@ -68,7 +74,8 @@ pub fn search_view(props: &SearchProps) -> Html {
                 results.set(None);
                 return;
             }
-            let (results, ran, selected, on_locked) = (results.clone(), ran.clone(), selected.clone(), on_locked.clone());
+            let (results, ran, selected, on_locked) =
+                (results.clone(), ran.clone(), selected.clone(), on_locked.clone());
             let generation: Rc<RefCell<u64>> = generation.clone();
             // Replacing the pending timeout cancels the previous keystroke's search.
             *pending.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || {

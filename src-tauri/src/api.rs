@@ -8,13 +8,13 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
-use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
     IncidentSummary, QueueIncidentRef, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
     StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
+use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};

@@ -95,7 +95,10 @@ fn parse_markers(cell: &str) -> Result<Vec<MarkerRecord>, String> {
             None => (item, None),
         };
         if code.is_empty() || code.chars().count() > 60 || !code.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(format!("marker '{}' is not a code (letters, digits, _)", code.chars().take(20).collect::<String>()));
+            return Err(format!(
+                "marker '{}' is not a code (letters, digits, _)",
+                code.chars().take(20).collect::<String>()
+            ));
         }
         out.push(MarkerRecord {
             code: code.to_ascii_lowercase(),

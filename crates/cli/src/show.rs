@@ -77,7 +77,7 @@ pub fn text(p: &NominalPage) -> String {
             out,
             "Incident {} {} {} [{}] as {}",
             i.reference,
-            &i.occurred_at.get(..10).unwrap_or(&i.occurred_at),
+            i.occurred_at.get(..10).unwrap_or(&i.occurred_at),
             i.incident_type,
             i.closing_code.as_deref().unwrap_or(&i.status),
             i.roles.join(", ")

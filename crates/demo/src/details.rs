@@ -66,11 +66,8 @@ fn marker(rng: &mut ChaCha8Rng, code: &'static str, description: String, now_uni
 
 fn previous_address(rng: &mut ChaCha8Rng) -> (String, String) {
     let (town, outwards) = crate::data::LOCAL_TOWNS[below(rng, crate::data::LOCAL_TOWNS.len())];
-    let street = format!(
-        "{} {}",
-        util::pick(rng, crate::data::STREET_NAMES),
-        util::pick(rng, crate::data::STREET_TYPES)
-    );
+    let street =
+        format!("{} {}", util::pick(rng, crate::data::STREET_NAMES), util::pick(rng, crate::data::STREET_TYPES));
     let number = rng.gen_range(1..=140u32);
     let outward = util::pick(rng, outwards);
     let inward = format!(

@@ -162,7 +162,13 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
     } else if let Some(y) = req.dob_year {
         out.push(Widening { id: "drop-dob", label: "Search without DOB".into(), request: without_dob() });
         let n = req.years_either_side.unwrap_or(0);
-        let wider = if n < 5 { Some(5) } else if n < 10 { Some(10) } else { None };
+        let wider = if n < 5 {
+            Some(5)
+        } else if n < 10 {
+            Some(10)
+        } else {
+            None
+        };
         if let Some(w) = wider {
             out.push(Widening {
                 id: "dob-years",
@@ -179,7 +185,11 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
         }
     }
     if req.sex.is_some() {
-        out.push(Widening { id: "drop-sex", label: "Drop sex filter".into(), request: SearchRequest { sex: None, ..req.clone() } });
+        out.push(Widening {
+            id: "drop-sex",
+            label: "Drop sex filter".into(),
+            request: SearchRequest { sex: None, ..req.clone() },
+        });
     }
     let filters = usize::from(has_dob_filter(req)) + usize::from(req.sex.is_some());
     if filters > 1 {

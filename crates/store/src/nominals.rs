@@ -328,8 +328,7 @@ impl Store {
         let Some(mut nominal) = self.get_nominal(id)? else { return Ok(None) };
         let conn = &self.conn;
         nominal.markers = marker_codes(conn, id)?;
-        let aliases_json: String =
-            conn.query_row("SELECT aliases FROM nominals WHERE id = ?1", [id], |r| r.get(0))?;
+        let aliases_json: String = conn.query_row("SELECT aliases FROM nominals WHERE id = ?1", [id], |r| r.get(0))?;
         let aliases: Vec<String> = serde_json::from_str(&aliases_json).unwrap_or_default();
 
         let mut warning_markers: Vec<WarningMarker> = conn

@@ -78,13 +78,22 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
                     },
                 ],
             },
-            NominalDetails { nominal_id: "not-held".into(), markers: vec![marker("violence", None)], addresses: vec![] },
+            NominalDetails {
+                nominal_id: "not-held".into(),
+                markers: vec![marker("violence", None)],
+                addresses: vec![],
+            },
         ])
         .unwrap();
     assert_eq!(written, 1, "people the cache does not hold are skipped");
     s.import_incidents(&[
         incident("INC-1", "assault", 1_700_000_000, &[("N1", "witness")]),
-        incident("INC-2", "domestic_abuse", 1_750_000_000, &[("N1", "victim"), ("N1", "reporting_person"), ("N2", "suspect")]),
+        incident(
+            "INC-2",
+            "domestic_abuse",
+            1_750_000_000,
+            &[("N1", "victim"), ("N1", "reporting_person"), ("N2", "suspect")],
+        ),
     ])
     .unwrap();
 
@@ -125,8 +134,12 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
     assert_eq!(hits[0].markers, ["violence", "drugs"]);
 
     // Replacing details replaces them; re-importing the person keeps them.
-    s.set_nominal_details(&[NominalDetails { nominal_id: "N1".into(), markers: vec![marker("weapons", None)], addresses: vec![] }])
-        .unwrap();
+    s.set_nominal_details(&[NominalDetails {
+        nominal_id: "N1".into(),
+        markers: vec![marker("weapons", None)],
+        addresses: vec![],
+    }])
+    .unwrap();
     s.upsert_nominals(&[rec("N1", "Ann", "Lee")]).unwrap();
     let page = s.nominal_page("N1").unwrap().unwrap();
     assert_eq!(page.nominal.markers, ["weapons"]);
@@ -138,8 +151,12 @@ fn viewing_the_page_writes_one_access_log_entry_with_the_purpose() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = store(dir.path());
     s.upsert_nominals(&[rec("N1", "Ann", "Lee")]).unwrap();
-    s.set_nominal_details(&[NominalDetails { nominal_id: "N1".into(), markers: vec![marker("violence", None)], addresses: vec![] }])
-        .unwrap();
+    s.set_nominal_details(&[NominalDetails {
+        nominal_id: "N1".into(),
+        markers: vec![marker("violence", None)],
+        addresses: vec![],
+    }])
+    .unwrap();
     let actor = s.actor().unwrap();
     let before = s.audit_verify().unwrap().entries;
     let page = s.view_nominal_logged(&actor, "N1", "investigation").unwrap().unwrap();
@@ -179,7 +196,10 @@ fn demo_seed_gives_the_showcase_people_a_full_page() {
     assert!(page.warning_markers.iter().all(|m| m.last_verified_at.is_some() && m.verified_by.is_some()));
     assert!(!page.aliases.is_empty(), "showcase suspect has an alias");
     assert!(page.addresses.len() >= 3 && page.addresses[0].current);
-    assert!(page.incidents.iter().any(|i| i.reference == showcase.reference && i.roles.contains(&"suspect".to_string())));
+    assert!(page
+        .incidents
+        .iter()
+        .any(|i| i.reference == showcase.reference && i.roles.contains(&"suspect".to_string())));
 }
 
 #[test]
