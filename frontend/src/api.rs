@@ -54,7 +54,7 @@ pub async fn search_nominals(req: &SearchRequest) -> Result<Vec<NominalHit>, Api
     invoke(cmd::SEARCH_NOMINALS, req).await
 }
 
-pub async fn view_nominal(req: &ViewNominalRequest) -> Result<NominalHit, ApiError> {
+pub async fn view_nominal(req: &ViewNominalRequest) -> Result<bluelamp_protocol::nominal::NominalPage, ApiError> {
     invoke(cmd::VIEW_NOMINAL, req).await
 }
 

@@ -50,6 +50,9 @@ pub struct CasesProps {
     /// The officer may review forms (supervisors): submitted forms get a Review button.
     #[prop_or_default]
     pub can_review: bool,
+    /// Open this incident first (from a record page) instead of the list.
+    #[prop_or_default]
+    pub open_incident: Option<String>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -62,7 +65,7 @@ enum Screen {
 
 #[function_component(CasesView)]
 pub fn cases_view(props: &CasesProps) -> Html {
-    let screen = use_state(|| Screen::List);
+    let screen = use_state(|| props.open_incident.clone().map_or(Screen::List, Screen::Incident));
     let go = |s: Screen| {
         let screen = screen.clone();
         Callback::from(move |_: ()| screen.set(s.clone()))

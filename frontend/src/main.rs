@@ -10,6 +10,7 @@ mod cases;
 mod conflicts;
 mod lock;
 mod people;
+mod nominal;
 mod queue;
 mod search;
 mod syncbar;
@@ -45,6 +46,8 @@ fn app() -> Html {
     let status = use_state(|| None::<AppStatus>);
     let lock_message = use_state(|| None::<String>);
     let tab = use_state(|| Tab::Search);
+    // An incident to open on the Incidents tab (from a record page's linked incidents).
+    let open_incident = use_state(|| None::<String>);
     let last_activity = use_mut_ref(|| Rc::new(Cell::new(now_ms())));
     let last_activity = last_activity.borrow().clone();
 
@@ -140,8 +143,18 @@ fn app() -> Html {
             let can_supervise = s.role.allows(Permission::Supervise);
             let current = if !can_search && can_audit { Tab::Audit } else { *tab };
             let set_tab = |t: Tab| {
-                let tab = tab.clone();
-                Callback::from(move |_: MouseEvent| tab.set(t))
+                let (tab, open_incident) = (tab.clone(), open_incident.clone());
+                Callback::from(move |_: MouseEvent| {
+                    open_incident.set(None);
+                    tab.set(t)
+                })
+            };
+            let on_open_incident = {
+                let (tab, open_incident) = (tab.clone(), open_incident.clone());
+                Callback::from(move |id: String| {
+                    open_incident.set(Some(id));
+                    tab.set(Tab::Incidents)
+                })
             };
             html! {
                 <main>
@@ -172,8 +185,8 @@ fn app() -> Html {
                         }
                     </nav>
                     { match current {
-                        Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} /> },
-                        Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} can_review={can_supervise} /> },
+                        Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} on_open_incident={Some(on_open_incident)} /> },
+                        Tab::Incidents if can_search => html! { <cases::CasesView on_locked={on_locked.clone()} can_review={can_supervise} open_incident={(*open_incident).clone()} /> },
                         Tab::Queue if can_supervise => html! { <queue::QueueScreen on_locked={on_locked.clone()} /> },
                         Tab::Victims if can_search => html! { <victims::AwaitingView on_locked={on_locked.clone()} /> },
                         Tab::Duplicates if can_search => html! { <people::DuplicatesView on_locked={on_locked.clone()} /> },

@@ -1,10 +1,13 @@
 //! Nominal search: search as you type (debounced), keyboard-first (arrows move, Enter opens,
-//! Esc clears), a purpose asked before a record opens (it is written to the access log).
+//! Esc clears), DOB / age / sex filters with one-click widenings when nothing matches, a purpose
+//! asked before a record opens (it is written to the access log).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use bluelamp_protocol::nominal::{marker_label, NominalPage};
 use bluelamp_protocol::session::PURPOSES;
+use bluelamp_protocol::widen::{should_widen, widenings, SearchFilters};
 use bluelamp_protocol::{ApiError, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
@@ -19,6 +22,9 @@ const SEARCH_DEBOUNCE_MS: u32 = 200;
 pub struct SearchProps {
     /// Called when a command says the app is locked.
     pub on_locked: Callback<()>,
+    /// Opens an incident (by id) on the Incidents tab, from a record page's linked incidents.
+    #[prop_or_default]
+    pub on_open_incident: Option<Callback<String>>,
 }
 
 /// Age in whole years at `today` (`YYYY-MM-DD` strings).
@@ -39,18 +45,26 @@ fn today() -> String {
 pub fn search_view(props: &SearchProps) -> Html {
     let query = use_state(String::new);
     let results = use_state(|| None::<Result<Vec<NominalHit>, ApiError>>);
+    let filters = use_state(SearchFilters::default);
+    let ran = use_state(|| None::<SearchRequest>); // the request whose results are shown
     let selected = use_state(|| 0usize);
     let opening = use_state(|| None::<NominalHit>); // purpose prompt open for this hit
     let purpose = use_state(|| PURPOSES[0].0.to_string()); // remembered for the task at hand
-    let viewing = use_state(|| None::<Result<NominalHit, ApiError>>);
+    let viewing = use_state(|| None::<Result<NominalPage, ApiError>>);
     let creating = use_state(|| false); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
     let generation = use_mut_ref(|| 0u64);
 
     let run_search = {
-        let (results, selected, pending, generation, on_locked) =
-            (results.clone(), selected.clone(), pending.clone(), generation.clone(), props.on_locked.clone());
-        move |text: String| {
+        let (results, ran, selected, pending, generation, on_locked) = (
+            results.clone(),
+            ran.clone(),
+            selected.clone(),
+            pending.clone(),
+            generation.clone(),
+            props.on_locked.clone(),
+        );
+        move |text: String, filters: SearchFilters| {
             let mine = {
                 let mut g = generation.borrow_mut();
                 *g += 1;
@@ -61,15 +75,16 @@ pub fn search_view(props: &SearchProps) -> Html {
                 results.set(None);
                 return;
             }
-            let (results, selected, on_locked) = (results.clone(), selected.clone(), on_locked.clone());
+            let (results, ran, selected, on_locked) =
+                (results.clone(), ran.clone(), selected.clone(), on_locked.clone());
             let generation: Rc<RefCell<u64>> = generation.clone();
             // Replacing the pending timeout cancels the previous keystroke's search.
             *pending.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || {
                 spawn_local(async move {
-                    let req = SearchRequest::free_text(&text);
-                    let outcome = match req.validate() {
-                        Ok(()) => api::search_nominals(&req).await,
-                        Err(e) => Err(e),
+                    let req = filters.request(&text);
+                    let outcome = match &req {
+                        Ok(req) => api::search_nominals(req).await,
+                        Err(e) => Err(e.clone()),
                     };
                     if matches!(&outcome, Err(e) if e.code == ErrorCode::Locked) {
                         on_locked.emit(());
@@ -77,6 +92,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                     // Only the newest query may paint its results.
                     if *generation.borrow() == mine {
                         selected.set(0);
+                        ran.set(req.ok());
                         results.set(Some(outcome));
                     }
                 });
@@ -107,15 +123,39 @@ pub fn search_view(props: &SearchProps) -> Html {
     };
 
     let oninput = {
-        let (query, run_search) = (query.clone(), run_search.clone());
+        let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
         Callback::from(move |e: InputEvent| {
             let value = e.target_unchecked_into::<HtmlInputElement>().value();
             query.set(value.clone());
-            run_search(value);
+            run_search(value, (*filters).clone());
+        })
+    };
+    // A filter changed, or a widening was clicked: run the search again with the new filters.
+    let set_filters = {
+        let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
+        Callback::from(move |f: SearchFilters| {
+            filters.set(f.clone());
+            run_search((*query).clone(), f);
+        })
+    };
+    let filter_input = |field: fn(&mut SearchFilters) -> &mut String| {
+        let (filters, set_filters) = (filters.clone(), set_filters.clone());
+        Callback::from(move |e: Event| {
+            let mut f = (*filters).clone();
+            *field(&mut f) = e.target_unchecked_into::<HtmlInputElement>().value();
+            set_filters.emit(f);
+        })
+    };
+    let on_sex = {
+        let (filters, set_filters) = (filters.clone(), set_filters.clone());
+        Callback::from(move |e: Event| {
+            let sex = e.target_unchecked_into::<HtmlSelectElement>().value();
+            set_filters.emit(SearchFilters { sex, ..(*filters).clone() });
         })
     };
     let onkeydown = {
-        let (query, results, selected, open) = (query.clone(), results.clone(), selected.clone(), open.clone());
+        let (query, filters, results, selected, open) =
+            (query.clone(), filters.clone(), results.clone(), selected.clone(), open.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = match &*results {
                 Some(Ok(h)) => h.len(),
@@ -124,7 +164,7 @@ pub fn search_view(props: &SearchProps) -> Html {
             match e.key().as_str() {
                 "Escape" => {
                     query.set(String::new());
-                    run_search(String::new());
+                    run_search(String::new(), (*filters).clone());
                 }
                 "ArrowDown" if n > 0 => {
                     e.prevent_default();
@@ -160,7 +200,14 @@ pub fn search_view(props: &SearchProps) -> Html {
             let (creating, viewing) = (creating.clone(), viewing.clone());
             Callback::from(move |hit: NominalHit| {
                 creating.set(false);
-                viewing.set(Some(Ok(hit)));
+                // A person just created here has no markers, addresses or incidents yet.
+                viewing.set(Some(Ok(NominalPage {
+                    nominal: hit,
+                    warning_markers: Vec::new(),
+                    aliases: Vec::new(),
+                    addresses: Vec::new(),
+                    incidents: Vec::new(),
+                })));
             })
         };
         let on_cancel = {
@@ -184,16 +231,36 @@ pub fn search_view(props: &SearchProps) -> Html {
                 viewing.set(None);
             })
         };
-        return html! { <NominalView result={v.clone()} on_back={back} /> };
+        return html! {
+            <crate::nominal::NominalPageView result={v.clone()} today={today()} on_back={back}
+                on_open_incident={props.on_open_incident.clone()} />
+        };
     }
 
     let today = today();
+    let widen = {
+        let set_filters = set_filters.clone();
+        Callback::from(move |req: SearchRequest| set_filters.emit(SearchFilters::from_request(&req)))
+    };
     html! {
         <section class="search">
             <label for="search" class="search-label">{"Find a person"}</label>
             <input id="search" type="search" autocomplete="off" spellcheck="false" autofocus=true
                 placeholder="Name, e.g. bill smyth — arrows to move, Enter to open, Esc to clear"
                 value={(*query).clone()} {oninput} {onkeydown} />
+            <div class="filters search-filters">
+                <input id="search-dob" type="text" autocomplete="off" placeholder="DOB, year or 1984±5"
+                    aria-label="Date of birth, year of birth or year with a range" value={filters.dob.clone()}
+                    onchange={filter_input(|f| &mut f.dob)} />
+                <input id="search-age" type="text" autocomplete="off" placeholder="Age, e.g. 30-40"
+                    aria-label="Age or age range" value={filters.age.clone()} onchange={filter_input(|f| &mut f.age)} />
+                <select id="search-sex" aria-label="Sex" onchange={on_sex}>
+                    <option value="" selected={filters.sex.is_empty()}>{"Any sex"}</option>
+                    <option value="F" selected={filters.sex == "F"}>{"Female"}</option>
+                    <option value="M" selected={filters.sex == "M"}>{"Male"}</option>
+                </select>
+            </div>
+            { render_widen(&results, (*ran).as_ref(), &today, &widen) }
             { render_results(&results, *selected, &today, &open) }
             <div class="new-person-entry">
                 <button id="new-person-open" class="secondary"
@@ -217,7 +284,7 @@ fn render_results(
         Some(Err(e)) => html! { <p id="search-error" class="error" role="alert">{ &e.message }</p> },
         Some(Ok(hits)) if hits.is_empty() => html! {
             <p id="no-results" class="hint">
-                {"No one found. Try fewer letters, a wildcard (SMI*), or leave out the date of birth."}
+                {"No one found. Try fewer letters or a wildcard (SMI*)."}
             </p>
         },
         Some(Ok(hits)) => html! {
@@ -235,7 +302,7 @@ fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<Nomin
     };
     let dob = match h.date_of_birth.as_deref() {
         Some(d) => match age(d, today) {
-            Some(a) => format!("{d} ({a})"),
+            Some(a) => format!("{d} (age {a})"),
             None => d.to_string(),
         },
         None => "DOB unknown".into(),
@@ -253,8 +320,47 @@ fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<Nomin
             if h.provisional {
                 <span class="badge provisional" title="Created on this device; not yet confirmed by the central service">{"PROVISIONAL"}</span>
             }
+            if !h.markers.is_empty() {
+                <span class="row-markers">
+                    { for h.markers.iter().map(|m| html! {
+                        <span class={classes!("badge", "marker", format!("marker-{m}"))} data-code={m.clone()}>
+                            { format!("⚠ {}", marker_label(m)) }
+                        </span>
+                    }) }
+                </span>
+            }
             <span class="reasons">{ h.reasons.join(" · ") }</span>
         </li>
+    }
+}
+
+/// "No matches. Try: [Search without DOB] [Widen to ±5 years] …" when nothing was found, or
+/// when no one found meets the DOB or age given (the search ranks them lower, it does not
+/// leave them out).
+fn render_widen(
+    results: &Option<Result<Vec<NominalHit>, ApiError>>,
+    ran: Option<&SearchRequest>,
+    today: &str,
+    widen: &Callback<SearchRequest>,
+) -> Html {
+    let (Some(Ok(hits)), Some(req)) = (results, ran) else { return html! {} };
+    let dobs: Vec<Option<&str>> = hits.iter().map(|h| h.date_of_birth.as_deref()).collect();
+    let options = widenings(req, today);
+    if options.is_empty() || !should_widen(req, &dobs, today) {
+        return html! {};
+    }
+    let lead = if hits.is_empty() { "No matches. Try:" } else { "No one matches the date of birth or age given. Try:" };
+    html! {
+        <div id="widen" class="widen" role="group" aria-label="Widen the search">
+            <span class="widen-lead">{ lead }</span>
+            { for options.into_iter().map(|w| {
+                let (widen, req) = (widen.clone(), w.request.clone());
+                html! {
+                    <button type="button" class="secondary widen-option" data-widen={w.id}
+                        onclick={Callback::from(move |_: MouseEvent| widen.emit(req.clone()))}>{ w.label }</button>
+                }
+            }) }
+        </div>
     }
 }
 
@@ -289,50 +395,6 @@ fn purpose_dialog(p: &PurposeProps) -> Html {
                 <button class="secondary" onclick={cancel}>{"Cancel"}</button>
             </div>
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct NominalProps {
-    result: Result<NominalHit, ApiError>,
-    on_back: Callback<()>,
-}
-
-#[function_component(NominalView)]
-fn nominal_view(p: &NominalProps) -> Html {
-    let back = p.on_back.reform(|_: MouseEvent| ());
-    let body = match &p.result {
-        Err(e) => html! { <p class="error" role="alert">{ &e.message }</p> },
-        Ok(n) => html! {
-            <>
-                <h2 id="nominal-name">{ format!("{} {}", n.surname.to_uppercase(), n.given_name) }
-                    if n.provisional {
-                        <span id="nominal-provisional" class="badge provisional"
-                            title="Created on this device; not yet confirmed by the central service">{"PROVISIONAL"}</span>
-                    }
-                </h2>
-                <section class="markers">
-                    <h3>{"Warning markers"}</h3>
-                    <p class="hint">{"No warning markers held in the local cache."}</p>
-                </section>
-                <dl class="facts">
-                    <dt>{"Date of birth"}</dt>
-                    <dd>{ n.date_of_birth.clone().unwrap_or_else(|| "unknown".into()) }</dd>
-                    <dt>{"Sex"}</dt><dd>{ n.sex.clone().unwrap_or_else(|| "unknown".into()) }</dd>
-                    <dt>{"Address"}</dt>
-                    <dd>{ format!("{} {}", n.address.clone().unwrap_or_default(), n.postcode.clone().unwrap_or_default()) }</dd>
-                    <dt>{"Source"}</dt>
-                    <dd>{ if n.source == Source::Legacy { "Legacy system" } else { "Current system" } }</dd>
-                    <dt>{"Record id"}</dt><dd>{ &n.id }</dd>
-                </dl>
-            </>
-        },
-    };
-    html! {
-        <section id="nominal-detail" class="nominal">
-            <button class="secondary" onclick={back}>{"← Back to results"}</button>
-            { body }
-        </section>
     }
 }
 

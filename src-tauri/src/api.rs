@@ -18,6 +18,7 @@ use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
 use bluelamp_protocol::nominal::{
     CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ResolveDuplicateRequest,
 };
+use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
@@ -272,7 +273,9 @@ impl AppState {
         self.with_session(Permission::RecordsWork, |s| s.store.search_logged(&s.actor, req, None).map_err(from_store))
     }
 
-    pub fn view_nominal(&self, req: &ViewNominalRequest) -> Result<NominalHit, ApiError> {
+    /// The record page (markers, aliases, addresses, linked incidents), logged as a
+    /// consultation with its purpose before it is returned.
+    pub fn view_nominal(&self, req: &ViewNominalRequest) -> Result<NominalPage, ApiError> {
         req.validate()?;
         self.with_session(Permission::RecordsWork, |s| {
             s.store

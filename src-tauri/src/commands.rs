@@ -56,7 +56,10 @@ pub async fn search_nominals(state: State<'_, AppState>, req: SearchRequest) -> 
 }
 
 #[tauri::command]
-pub async fn view_nominal(state: State<'_, AppState>, req: ViewNominalRequest) -> Result<NominalHit, ApiError> {
+pub async fn view_nominal(
+    state: State<'_, AppState>,
+    req: ViewNominalRequest,
+) -> Result<bluelamp_protocol::nominal::NominalPage, ApiError> {
     state.view_nominal(&req)
 }
 

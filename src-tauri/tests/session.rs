@@ -93,12 +93,46 @@ fn opening_a_record_needs_a_purpose_and_is_logged() {
     let no_purpose = ViewNominalRequest { id: hit.id.clone(), purpose: String::new() };
     assert_eq!(state.view_nominal(&no_purpose).unwrap_err().code, ErrorCode::InvalidInput);
     let req = ViewNominalRequest { id: hit.id.clone(), purpose: "safeguarding".into() };
-    assert_eq!(state.view_nominal(&req).unwrap().id, hit.id);
+    assert_eq!(state.view_nominal(&req).unwrap().nominal.id, hit.id);
     let filter = AuditFilter { object_ref: Some(hit.id.clone()), ..Default::default() };
     let entries = state.audit_list(&filter).unwrap();
     let view = entries.iter().find(|e| e.object_ref == format!("nominal:{}", hit.id)).expect("a consultation entry");
     assert_eq!(view.action, "consultation");
     assert_eq!(view.purpose.as_deref(), Some("safeguarding"));
+}
+
+#[test]
+fn the_record_page_of_the_showcase_suspect_is_full_role_checked_and_logged_once_per_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    unlock(&state, "demo-admin", DEMO_PASSPHRASE).unwrap();
+    let any = ViewNominalRequest { id: "DEMO-000001".into(), purpose: "investigation".into() };
+    assert_eq!(state.view_nominal(&any).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-superuser", DEMO_PASSPHRASE).unwrap();
+    // The demo's showcase incident (the first one drawn), as the store drew it.
+    let people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
+    let now = bluelamp_store::casework::now_unix();
+    let reference = bluelamp_demo::incidents(&people, 1, bluelamp_demo::DEMO_SEED, now).remove(0).reference;
+    let showcase = state.list_incidents().unwrap().into_iter().find(|i| i.reference == reference).unwrap();
+    let suspect = showcase.links.iter().find(|l| l.role == "suspect").expect("a suspect").nominal_id.clone();
+    let req = ViewNominalRequest { id: suspect.clone(), purpose: "investigation".into() };
+    let page = state.view_nominal(&req).unwrap();
+    assert!(!page.warning_markers.is_empty(), "markers");
+    assert!(page.warning_markers.iter().all(|m| m.last_verified_at.is_some()));
+    assert_eq!(page.nominal.markers.first(), Some(&page.warning_markers[0].code), "same order on the row");
+    assert!(!page.aliases.is_empty(), "aliases");
+    assert!(page.addresses.len() >= 2 && page.addresses[0].current, "addresses: {:?}", page.addresses);
+    assert!(page.incidents.iter().any(|i| i.incident_id == showcase.id), "linked incident");
+    state.view_nominal(&req).unwrap();
+    let filter = AuditFilter { object_ref: Some(suspect.clone()), ..Default::default() };
+    let views = state
+        .audit_list(&filter)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.object_ref == format!("nominal:{suspect}") && e.action == "consultation")
+        .count();
+    assert_eq!(views, 2, "one entry per view");
 }
 
 #[test]

@@ -8,6 +8,7 @@ use fantoccini::Locator;
 
 mod conflicts;
 mod people;
+mod nominal;
 mod queue;
 mod sync;
 mod victims;

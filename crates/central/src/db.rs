@@ -264,6 +264,9 @@ impl SqliteStorage {
         let have: i64 = tx.query_row("SELECT count(*) FROM nominals", [], |r| r.get(0))?;
         let people = bluelamp_demo::people(nominals, DEMO_SEED);
         if have == 0 {
+            // The showcase incident's aliases, as the demo stores add them (a pull must not
+            // take them away).
+            let extra = bluelamp_demo::showcase_aliases(&people, DEMO_SEED, now_unix());
             let rows: Vec<ImportNominal> = people
                 .iter()
                 .map(|p| ImportNominal {
@@ -273,7 +276,12 @@ impl SqliteStorage {
                         surname: p.surname.clone(),
                         date_of_birth: Some(p.date_of_birth.clone()).filter(|d| !d.is_empty()),
                         sex: Some(p.sex.clone()).filter(|s| !s.is_empty()),
-                        aliases: p.aliases.clone(),
+                        aliases: p
+                            .aliases
+                            .iter()
+                            .cloned()
+                            .chain(extra.iter().filter(|(id, _)| *id == p.id).map(|(_, a)| a.clone()))
+                            .collect(),
                         address: Some(p.address.clone()).filter(|s| !s.is_empty()),
                         postcode: Some(p.postcode.clone()).filter(|s| !s.is_empty()),
                         source: if p.legacy { Source::Legacy } else { Source::Current },

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use bluelamp_protocol::dates::parse_dob;
 use bluelamp_protocol::Source;
-use bluelamp_store::{NominalRecord, Store};
+use bluelamp_store::{MarkerRecord, NominalDetails, NominalRecord, Store};
 
 pub struct Report {
     pub imported: usize,
@@ -32,8 +32,10 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
         );
     };
     let (c_sex, c_aliases, c_address, c_postcode) = (col("sex"), col("aliases"), col("address"), col("postcode"));
+    let c_markers = col("markers");
     let mut report = Report { imported: 0, rejected: Vec::new() };
     let mut batch = Vec::with_capacity(BATCH);
+    let mut details: Vec<NominalDetails> = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 2;
         let rec = match rec {
@@ -56,16 +58,59 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
             opt(c_postcode),
             source,
         ) {
-            Ok(r) => batch.push(r),
+            Ok(r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
+                Ok(markers) => {
+                    if let Some(markers) = markers {
+                        details.push(NominalDetails { nominal_id: r.id.clone(), markers, addresses: Vec::new() });
+                    }
+                    batch.push(r)
+                }
+                Err(reason) => report.rejected.push((row, reason)),
+            },
             Err(reason) => report.rejected.push((row, reason)),
         }
         if batch.len() >= BATCH {
             report.imported += store.upsert_nominals(&batch)?;
+            store.set_nominal_details(&details)?;
             batch.clear();
+            details.clear();
         }
     }
     report.imported += store.upsert_nominals(&batch)?;
+    store.set_nominal_details(&details)?;
     Ok(report)
+}
+
+/// The optional `markers` column: `;`-separated warning markers, each `code` or
+/// `code@YYYY-MM-DD` (the date it was last verified), e.g. `violence@2026-10-01;drugs`. With the
+/// column present, an empty cell clears the person's markers.
+fn parse_markers(cell: &str) -> Result<Vec<MarkerRecord>, String> {
+    if cell.chars().any(|c| c.is_control()) {
+        return Err("markers contain control characters".into());
+    }
+    let mut out = Vec::new();
+    for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (code, verified) = match item.split_once('@') {
+            Some((c, d)) => (c.trim(), Some(format!("{}T00:00:00Z", parse_dob(d)?))),
+            None => (item, None),
+        };
+        if code.is_empty() || code.chars().count() > 60 || !code.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(format!(
+                "marker '{}' is not a code (letters, digits, _)",
+                code.chars().take(20).collect::<String>()
+            ));
+        }
+        out.push(MarkerRecord {
+            code: code.to_ascii_lowercase(),
+            description: bluelamp_protocol::nominal::marker_label(code),
+            last_verified_at: verified,
+            verified_by: None,
+        });
+    }
+    if out.len() > MAX_ALIASES {
+        return Err(format!("more than {MAX_ALIASES} markers"));
+    }
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]

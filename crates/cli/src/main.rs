@@ -8,6 +8,7 @@ mod forms;
 mod import;
 mod nominal;
 mod search;
+mod show;
 mod sync;
 mod victims;
 
@@ -70,6 +71,9 @@ enum Command {
         #[command(subcommand)]
         what: nominal::DuplicatesCmd,
     },
+    /// Open one person's record page (markers, aliases, addresses, linked incidents); the
+    /// purpose is written to the access log.
+    Show(show::ShowArgs),
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
     /// write one JSON line per query: {qid, ids, latency_us}.
     SearchBatch {
@@ -288,6 +292,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             nominal::create(&mut open(db_path(&cli.db)?)?, args)?;
         }
         Command::Duplicates { what } => nominal::duplicates(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Show(args) => {
+            let mut store = open(db_path(&cli.db)?)?;
+            show::run(&mut store, args)?;
+        }
         Command::SearchBatch { queries, limit, out } => {
             let mut store = open(db_path(&cli.db)?)?;
             search::batch(&mut store, &queries, limit, &out)?;

@@ -16,14 +16,18 @@
 //!   misspellings, nicknames, phonetic respellings, dropped accents, swapped fields, partial DOBs.
 //!   Each [`Query`] records the perturbations applied (see [`kinds`]).
 //! * [`incidents`] — synthetic open incidents linking people in roles, for demo mode.
+//! * [`person_details`] — warning markers and address histories for demo people (the record
+//!   page), and [`showcase_aliases`].
 //!
 //! Ages are drawn relative to 1 January [`REFERENCE_YEAR`], never the clock.
 
 mod data;
+mod details;
 mod incidents;
 mod typos;
 mod util;
 
+pub use details::{person_details, showcase_aliases, DemoAddress, DemoMarker, PersonDetails};
 pub use incidents::{incidents, DemoIncident, IncidentLink, INCIDENT_CATEGORIES, ROLES};
 pub use typos::{kinds, typo_queries, Query};
 

@@ -24,6 +24,7 @@ pub mod search;
 pub mod session;
 pub mod status;
 pub mod victims;
+pub mod widen;
 pub mod wire;
 
 pub use search::{NominalHit, SearchRequest, Source, ViewNominalRequest};

@@ -125,6 +125,10 @@ pub struct NominalHit {
     /// `nominal.rs`).
     #[serde(default)]
     pub provisional: bool,
+    /// The codes of the person's warning markers, most serious first (labels:
+    /// [`crate::nominal::marker_label`]).
+    #[serde(default)]
+    pub markers: Vec<String>,
 }
 
 #[cfg(test)]

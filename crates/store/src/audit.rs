@@ -604,16 +604,21 @@ impl Store {
 
     /// Opens one nominal for an officer: reads it and logs the consultation of `nominal:<id>`
     /// with its purpose in one transaction. A missing record is logged too (outcome `failure`).
-    pub fn view_nominal_logged(&mut self, actor: &Actor, id: &str, purpose: &str) -> Result<Option<NominalHit>> {
+    pub fn view_nominal_logged(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        purpose: &str,
+    ) -> Result<Option<bluelamp_protocol::nominal::NominalPage>> {
         if purpose.trim().is_empty() {
             return Err(invalid("a purpose is needed to open a record"));
         }
         let mut event = AuditEvent::new(AuditAction::Consultation, format!("nominal:{id}")).purpose(purpose);
         check_event(&event)?;
         check_actor(&self.conn, actor)?;
-        let mut run = || -> Result<Option<NominalHit>> {
+        let mut run = || -> Result<Option<bluelamp_protocol::nominal::NominalPage>> {
             let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-            let hit = self.get_nominal(id)?;
+            let hit = self.nominal_page(id)?;
             if hit.is_none() {
                 event.outcome = AuditOutcome::Failure;
                 event.detail = serde_json::json!({ "found": false });

@@ -686,7 +686,10 @@ impl Store {
     pub fn seed_demo_incidents(&mut self, n: usize, seed: u64, now: i64) -> CwResult<usize> {
         let mut people: Vec<bluelamp_demo::Person> = self
             .conn
-            .prepare("SELECT id, given_name, surname, date_of_birth, sex FROM nominals ORDER BY id LIMIT 5000")?
+            .prepare(
+                "SELECT id, given_name, surname, date_of_birth, sex, address, postcode, aliases
+                 FROM nominals ORDER BY id LIMIT 5000",
+            )?
             .query_map([], |r| {
                 Ok(bluelamp_demo::Person {
                     id: r.get(0)?,
@@ -694,18 +697,31 @@ impl Store {
                     surname: r.get(2)?,
                     date_of_birth: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
                     sex: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
-                    aliases: Vec::new(),
-                    address: String::new(),
-                    postcode: String::new(),
+                    aliases: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+                    address: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    postcode: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
                     legacy: false,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // The incidents are drawn as they always were, from names and dates of birth only (a
+        // home address changes where an incident happens, and so the rest of the draw).
+        let mut drawn_from: Vec<bluelamp_demo::Person> = people
+            .iter()
+            .map(|p| bluelamp_demo::Person {
+                aliases: Vec::new(),
+                address: String::new(),
+                postcode: String::new(),
+                ..p.clone()
+            })
+            .collect();
         if people.is_empty() {
             people = bluelamp_demo::people(300, bluelamp_demo::DEMO_SEED);
+            drawn_from = people.clone();
         }
         let officer = self.officer_id()?;
-        let demo = bluelamp_demo::incidents(&people, n, seed, now);
+        let demo = bluelamp_demo::incidents(&drawn_from, n, seed, now);
+        let demo_for_details = demo.clone();
         // Suspects' phone numbers, so that a "safe" number that is the suspect's is caught.
         let phones: Vec<(String, String)> = demo
             .iter()
@@ -732,7 +748,60 @@ impl Store {
             .collect();
         let added = self.import_incidents(&list)?;
         self.add_nominal_phones(&phones)?;
+        self.seed_demo_details(&people, &demo_for_details, seed, now)?;
         Ok(added)
+    }
+
+    /// The record page's demo content: warning markers and address histories for the people
+    /// the demo incidents link (and a few others), and the showcase incident's aliases.
+    fn seed_demo_details(
+        &mut self,
+        people: &[bluelamp_demo::Person],
+        incidents: &[bluelamp_demo::DemoIncident],
+        seed: u64,
+        now: i64,
+    ) -> CwResult<()> {
+        let details: Vec<crate::NominalDetails> = bluelamp_demo::person_details(people, incidents, seed, now)
+            .into_iter()
+            .map(|d| crate::NominalDetails {
+                nominal_id: d.person_id,
+                markers: d
+                    .markers
+                    .into_iter()
+                    .map(|m| crate::MarkerRecord {
+                        code: m.code.to_string(),
+                        description: m.description,
+                        last_verified_at: Some(ts(m.verified_unix)),
+                        verified_by: Some(m.verified_by.to_string()),
+                    })
+                    .collect(),
+                addresses: d
+                    .addresses
+                    .into_iter()
+                    .map(|a| crate::AddressRecord {
+                        address: a.address,
+                        postcode: Some(a.postcode).filter(|p| !p.is_empty()),
+                        kind: a.kind.to_string(),
+                        valid_from: Some(a.from),
+                        valid_to: a.to,
+                    })
+                    .collect(),
+            })
+            .collect();
+        self.set_nominal_details(&details)?;
+        let mut rows = Vec::new();
+        for (id, alias) in bluelamp_demo::showcase_aliases(people, seed, now) {
+            if let Some(mut r) = self.nominal_record(&id)? {
+                if !r.aliases.contains(&alias) {
+                    r.aliases.push(alias);
+                    rows.push(r);
+                }
+            }
+        }
+        if !rows.is_empty() {
+            self.upsert_nominals(&rows)?;
+        }
+        Ok(())
     }
 
     /// The officer's incidents, newest first, with linked people (names from the nominal cache).

@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 
 pub use audit::{Actor, AuditAction, AuditEvent, AuditOutcome, OutboxMutation, VerifyReport};
 pub use keys::{KdfParams, KeyError};
-pub use nominals::NominalRecord;
+pub use nominals::{AddressRecord, MarkerRecord, NominalDetails, NominalRecord};
 
 /// Errors of the store. `Display` texts are safe to show to an officer.
 #[derive(Debug, thiserror::Error)]

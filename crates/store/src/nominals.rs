@@ -1,5 +1,6 @@
 //! The nominal (person) cache: current and legacy records in one table, searched together.
 
+use bluelamp_protocol::nominal::{AddressEntry, LinkedIncident, NominalPage, WarningMarker};
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
 use std::collections::HashMap;
 
@@ -79,6 +80,33 @@ impl Store {
 
     pub fn nominal_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM nominals", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// One person as stored (for re-upserts that keep every field).
+    pub fn nominal_record(&self, id: &str) -> Result<Option<NominalRecord>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode
+                 FROM nominals WHERE id = ?1",
+                [id],
+                |r| {
+                    let source: String = r.get(1)?;
+                    let aliases: String = r.get(6)?;
+                    Ok(NominalRecord {
+                        id: r.get(0)?,
+                        source: if source == "legacy" { Source::Legacy } else { Source::Current },
+                        given_name: r.get(2)?,
+                        surname: r.get(3)?,
+                        date_of_birth: r.get(4)?,
+                        sex: r.get(5)?,
+                        aliases: serde_json::from_str(&aliases).unwrap_or_default(),
+                        address: r.get(7)?,
+                        postcode: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     pub fn get_nominal(&self, id: &str) -> Result<Option<NominalHit>> {
@@ -188,5 +216,201 @@ pub(crate) fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>
         score,
         reasons,
         provisional: r.get::<_, i64>(8)? != 0,
+        markers: Vec::new(),
     })
+}
+
+/// A warning marker held for a person (from an import, a pull or the demo seed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkerRecord {
+    /// e.g. `violence` (see `bluelamp_protocol::nominal::MARKERS`).
+    pub code: String,
+    pub description: String,
+    /// UTC `YYYY-MM-DDTHH:MM:SSZ`.
+    pub last_verified_at: Option<String>,
+    pub verified_by: Option<String>,
+}
+
+/// One address in a person's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRecord {
+    pub address: String,
+    pub postcode: Option<String>,
+    /// `home`, `previous`, `bail`, `work`…
+    pub kind: String,
+    /// `YYYY-MM-DD`.
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+}
+
+/// Everything held about a person besides the searchable row: markers and address history.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NominalDetails {
+    pub nominal_id: String,
+    pub markers: Vec<MarkerRecord>,
+    pub addresses: Vec<AddressRecord>,
+}
+
+/// Longest marker description or address kept (longer text is cut).
+const MAX_DETAIL_CHARS: usize = 800;
+
+fn cap(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(MAX_DETAIL_CHARS).collect()
+}
+
+/// Replaces the markers and address history of each person in `details` that the cache holds
+/// (others are skipped). Returns how many people were written.
+pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalDetails]) -> Result<usize> {
+    let mut written = 0;
+    let mut exists = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM nominals WHERE id = ?1)")?;
+    let mut marker = tx.prepare_cached(
+        "INSERT INTO nominal_markers (nominal_id, code, description, last_verified_at, verified_by)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (nominal_id, code) DO UPDATE SET description = excluded.description,
+            last_verified_at = excluded.last_verified_at, verified_by = excluded.verified_by",
+    )?;
+    let mut address = tx.prepare_cached(
+        "INSERT INTO nominal_addresses (nominal_id, address, postcode, kind, valid_from, valid_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for d in details {
+        if !exists.query_row([&d.nominal_id], |r| r.get::<_, bool>(0))? {
+            continue;
+        }
+        tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [&d.nominal_id])?;
+        tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [&d.nominal_id])?;
+        for m in d.markers.iter().filter(|m| !m.code.trim().is_empty()).take(50) {
+            marker.execute(params![
+                d.nominal_id,
+                cap(m.code.trim()).to_ascii_lowercase(),
+                cap(&m.description),
+                m.last_verified_at.as_deref().map(cap),
+                m.verified_by.as_deref().map(cap),
+            ])?;
+        }
+        for a in d.addresses.iter().filter(|a| !a.address.trim().is_empty()).take(50) {
+            let kind = if a.kind.trim().is_empty() { "home".to_string() } else { cap(a.kind.trim()) };
+            address.execute(params![
+                d.nominal_id,
+                cap(&a.address),
+                a.postcode.as_deref().map(cap),
+                kind,
+                a.valid_from.as_deref().map(cap),
+                a.valid_to.as_deref().map(cap),
+            ])?;
+        }
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// The person's marker codes, most serious first.
+pub(crate) fn marker_codes(conn: &rusqlite::Connection, id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT code FROM nominal_markers WHERE nominal_id = ?1")?;
+    let mut codes = stmt.query_map([id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    bluelamp_protocol::nominal::sort_markers(&mut codes, |c| c);
+    Ok(codes)
+}
+
+impl Store {
+    /// Stores markers and address history (see [`NominalDetails`]) in one transaction.
+    pub fn set_nominal_details(&mut self, details: &[NominalDetails]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let n = set_details_in(&tx, details)?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The record page of one person: the person with their marker codes, then the warning
+    /// markers (most serious first), aliases, addresses (the current one first, then newest
+    /// first) and the incidents on this device that link them (newest first). `None` if the
+    /// cache does not hold the person. Reads only: opening a record is logged by
+    /// [`Store::view_nominal_logged`].
+    pub fn nominal_page(&self, id: &str) -> Result<Option<NominalPage>> {
+        let Some(mut nominal) = self.get_nominal(id)? else { return Ok(None) };
+        let conn = &self.conn;
+        nominal.markers = marker_codes(conn, id)?;
+        let aliases_json: String = conn.query_row("SELECT aliases FROM nominals WHERE id = ?1", [id], |r| r.get(0))?;
+        let aliases: Vec<String> = serde_json::from_str(&aliases_json).unwrap_or_default();
+
+        let mut warning_markers: Vec<WarningMarker> = conn
+            .prepare_cached(
+                "SELECT code, description, last_verified_at, verified_by FROM nominal_markers WHERE nominal_id = ?1",
+            )?
+            .query_map([id], |r| {
+                let code: String = r.get(0)?;
+                Ok(WarningMarker {
+                    label: bluelamp_protocol::nominal::marker_label(&code),
+                    code,
+                    description: r.get(1)?,
+                    last_verified_at: r.get(2)?,
+                    verified_by: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        bluelamp_protocol::nominal::sort_markers(&mut warning_markers, |m| m.code.as_str());
+
+        let mut history: Vec<AddressEntry> = conn
+            .prepare_cached(
+                "SELECT address, postcode, kind, valid_from, valid_to FROM nominal_addresses WHERE nominal_id = ?1
+                 ORDER BY valid_to IS NOT NULL, valid_to DESC, valid_from DESC",
+            )?
+            .query_map([id], |r| {
+                Ok(AddressEntry {
+                    address: r.get(0)?,
+                    postcode: r.get(1)?,
+                    kind: r.get(2)?,
+                    valid_from: r.get(3)?,
+                    valid_to: r.get(4)?,
+                    current: false,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut addresses = Vec::with_capacity(history.len() + 1);
+        if let Some(addr) = nominal.address.as_deref().filter(|a| !a.trim().is_empty()) {
+            // The record's address is the current one; its history row (if any) gives the dates.
+            let same = |e: &AddressEntry| e.valid_to.is_none() && e.address.trim().eq_ignore_ascii_case(addr.trim());
+            let mut current = match history.iter().position(same) {
+                Some(i) => history.remove(i),
+                None => AddressEntry {
+                    address: addr.to_string(),
+                    postcode: nominal.postcode.clone(),
+                    kind: "home".into(),
+                    valid_from: None,
+                    valid_to: None,
+                    current: true,
+                },
+            };
+            current.current = true;
+            addresses.push(current);
+        }
+        addresses.extend(history);
+
+        let mut incidents: Vec<LinkedIncident> = conn
+            .prepare_cached(
+                "SELECT i.id, i.reference, i.incident_type, i.occurred_at, i.closing_code, i.status, l.role
+                 FROM incident_links l JOIN incidents i ON i.id = l.incident_id
+                 WHERE l.nominal_id = ?1 ORDER BY i.occurred_at DESC, i.reference, l.role",
+            )?
+            .query_map([id], |r| {
+                Ok(LinkedIncident {
+                    incident_id: r.get(0)?,
+                    reference: r.get(1)?,
+                    incident_type: r.get(2)?,
+                    occurred_at: r.get(3)?,
+                    closing_code: r.get(4)?,
+                    status: r.get(5)?,
+                    roles: vec![r.get(6)?],
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        incidents.dedup_by(|later, first| {
+            let same = later.incident_id == first.incident_id;
+            if same {
+                first.roles.append(&mut later.roles);
+            }
+            same
+        });
+        Ok(Some(NominalPage { nominal, warning_markers, aliases, addresses, incidents }))
+    }
 }

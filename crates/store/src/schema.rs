@@ -249,6 +249,10 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE nominals ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 10: the nominal record page (issue 4): who last verified a warning marker, when held.
+    r#"
+    ALTER TABLE nominal_markers ADD COLUMN verified_by TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -351,7 +351,7 @@ impl Store {
         read.commit()?;
         let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
         let hits = ranker.rank(&cands, req.effective_limit() as usize);
-        Ok(hits
+        let mut hits: Vec<NominalHit> = hits
             .into_iter()
             .map(|h| {
                 let r = &rows[h.id];
@@ -367,9 +367,15 @@ impl Store {
                     score: (f64::from(h.score) * 1000.0).round() / 1000.0,
                     reasons: h.reasons,
                     provisional: r.provisional,
+                    markers: Vec::new(),
                 }
             })
-            .collect())
+            .collect();
+        // Warning markers for the rows (a primary-key prefix lookup per hit returned).
+        for h in &mut hits {
+            h.markers = crate::nominals::marker_codes(self.conn(), &h.id)?;
+        }
+        Ok(hits)
     }
 }
 

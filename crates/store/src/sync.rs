@@ -126,6 +126,76 @@ fn nominal_of(id: &str, data: &serde_json::Value) -> Result<NominalRecord> {
     })
 }
 
+/// A pulled nominal's optional `markers` and `addresses` (the record page). Absent fields leave
+/// what the device holds; present ones replace it.
+#[derive(serde::Deserialize)]
+struct PulledDetails {
+    #[serde(default)]
+    markers: Option<Vec<PulledMarker>>,
+    #[serde(default)]
+    addresses: Option<Vec<PulledAddress>>,
+}
+
+#[derive(serde::Deserialize)]
+struct PulledMarker {
+    code: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    last_verified_at: Option<String>,
+    #[serde(default)]
+    verified_by: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct PulledAddress {
+    address: String,
+    #[serde(default)]
+    postcode: Option<String>,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    valid_from: Option<String>,
+    #[serde(default)]
+    valid_to: Option<String>,
+}
+
+/// The markers and address history a pulled nominal carries, if it carries either.
+fn details_of(id: &str, data: &serde_json::Value) -> Result<Option<crate::NominalDetails>> {
+    if data.get("markers").is_none() && data.get("addresses").is_none() {
+        return Ok(None);
+    }
+    let p: PulledDetails =
+        serde_json::from_value(data.clone()).map_err(|e| bad(format!("nominal {id}: unreadable details ({e})")))?;
+    let cap = |s: String| s.chars().take(200).collect::<String>();
+    Ok(Some(crate::NominalDetails {
+        nominal_id: id.to_string(),
+        markers: p
+            .markers
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| crate::MarkerRecord {
+                code: cap(m.code),
+                description: m.description,
+                last_verified_at: m.last_verified_at.map(cap),
+                verified_by: m.verified_by.map(cap),
+            })
+            .collect(),
+        addresses: p
+            .addresses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| crate::AddressRecord {
+                address: a.address,
+                postcode: a.postcode.map(cap),
+                kind: cap(a.kind),
+                valid_from: a.valid_from.map(cap),
+                valid_to: a.valid_to.map(cap),
+            })
+            .collect(),
+    }))
+}
+
 /// An assigned incident as the central service serves it (unknown fields ignored).
 #[derive(serde::Deserialize)]
 struct PulledIncident {
@@ -409,6 +479,7 @@ impl Store {
         }
         // Validate every record before touching anything: a bad page changes nothing.
         let mut upserts: Vec<NominalRecord> = Vec::new();
+        let mut details: Vec<crate::NominalDetails> = Vec::new();
         let mut versions: HashMap<String, i64> = HashMap::new();
         let mut tombstones: Vec<&str> = Vec::new();
         let mut incidents: Vec<(crate::casework::NewIncident, crate::conflicts::PulledState)> = Vec::new();
@@ -436,6 +507,7 @@ impl Store {
             match c {
                 Change::Upsert { record_type: RecordType::Nominal, id, version, data } => {
                     upserts.push(nominal_of(id, data)?);
+                    details.extend(details_of(id, data)?);
                     versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
@@ -453,8 +525,14 @@ impl Store {
             search::tune_cache(&self.conn)?;
             search::bulk_mode(&self.conn, true)?;
         }
-        let result =
-            self.apply_page_tx(page, &upserts, &versions, tombstones, (&incidents, &gone_incidents), &mut report);
+        let result = self.apply_page_tx(
+            page,
+            (&upserts, &details),
+            &versions,
+            tombstones,
+            (&incidents, &gone_incidents),
+            &mut report,
+        );
         if bulk {
             search::bulk_mode(&self.conn, false)?;
         }
@@ -464,7 +542,7 @@ impl Store {
     fn apply_page_tx(
         &mut self,
         page: &PullResponse,
-        upserts: &[NominalRecord],
+        (upserts, details): (&[NominalRecord], &[crate::NominalDetails]),
         versions: &HashMap<String, i64>,
         tombstones: Vec<&str>,
         (incidents, gone_incidents): (&[(crate::casework::NewIncident, crate::conflicts::PulledState)], &[&str]),
@@ -478,6 +556,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         if !upserts.is_empty() {
             nominals::upsert_in(&tx, upserts, &last, Some(&versions_ref))?;
+            nominals::set_details_in(&tx, details)?;
         }
         let mut deltas = HashMap::new();
         for id in tombstones {

@@ -240,7 +240,7 @@ fn viewing_a_nominal_needs_a_purpose_and_is_logged() {
     assert_eq!(s.audit_verify().unwrap().entries, 0, "a refused view is not a consultation");
 
     let hit = s.view_nominal_logged(&actor, "N1", "safeguarding").unwrap().unwrap();
-    assert_eq!(hit.surname, "Smith");
+    assert_eq!(hit.nominal.surname, "Smith");
     assert!(s.view_nominal_logged(&actor, "missing", "safeguarding").unwrap().is_none());
 
     let list = s.audit_list(&AuditFilter::default()).unwrap();

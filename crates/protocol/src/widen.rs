@@ -1,0 +1,313 @@
+//! The search screen's filters (date of birth, age range, sex) as typed, and the one-click
+//! widenings offered when a search finds no one, or no one who matches the filters:
+//! "Search without DOB", "Widen to ±5 years", "Age range 37–47", "Drop sex filter".
+//!
+//! Pure: "today" comes in as a `YYYY-MM-DD` string.
+
+use crate::dates::parse_dob;
+use crate::{ApiError, SearchRequest};
+
+/// The filter fields of the search screen, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchFilters {
+    /// `YYYY-MM-DD`, `YYYYMMDD`, a year (`1984`) or a year with a range (`1984±5`, `1984+-5`).
+    pub dob: String,
+    /// `30-40`, or one age (`35`).
+    pub age: String,
+    /// `M`, `F` or empty.
+    pub sex: String,
+}
+
+const DOB_HELP: &str = "The date of birth must be YYYY-MM-DD, a year (1984) or a year with a range (1984±5).";
+const AGE_HELP: &str = "The age must be one age (35) or a range (30-40).";
+
+fn parse_year(s: &str) -> Option<u32> {
+    let s = s.trim();
+    (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+impl SearchFilters {
+    /// No filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.dob.trim().is_empty() && self.age.trim().is_empty() && self.sex.trim().is_empty()
+    }
+
+    /// The search request for `name` with these filters, checked (the message says what to fix).
+    pub fn request(&self, name: &str) -> Result<SearchRequest, ApiError> {
+        let mut req = SearchRequest::free_text(name);
+        let dob = self.dob.trim();
+        if !dob.is_empty() {
+            let range = ["±", "+/-", "+-"].iter().find_map(|sep| dob.split_once(sep));
+            if let Some((year, n)) = range {
+                req.dob_year = Some(parse_year(year).ok_or_else(|| ApiError::invalid(DOB_HELP))?);
+                req.years_either_side = Some(n.trim().parse().map_err(|_| ApiError::invalid(DOB_HELP))?);
+            } else if let Some(year) = parse_year(dob) {
+                req.dob_year = Some(year);
+            } else {
+                req.dob = Some(parse_dob(dob).map_err(|e| ApiError::invalid(format!("{e}. {DOB_HELP}")))?);
+            }
+        }
+        let age = self.age.trim();
+        if !age.is_empty() {
+            let (a, b) = age.split_once(['-', '–']).unwrap_or((age, age));
+            let a: u32 = a.trim().parse().map_err(|_| ApiError::invalid(AGE_HELP))?;
+            let b: u32 = b.trim().parse().map_err(|_| ApiError::invalid(AGE_HELP))?;
+            req.age_min = Some(a);
+            req.age_max = Some(b);
+        }
+        let sex = self.sex.trim();
+        if !sex.is_empty() {
+            req.sex = Some(sex.to_ascii_uppercase());
+        }
+        req.validate()?;
+        Ok(req)
+    }
+
+    /// The fields that show `req`'s filters (after a widening, the screen shows what ran).
+    pub fn from_request(req: &SearchRequest) -> SearchFilters {
+        let dob = match (&req.dob, req.dob_year, req.years_either_side) {
+            (Some(d), _, _) => d.clone(),
+            (None, Some(y), Some(n)) if n > 0 => format!("{y}±{n}"),
+            (None, Some(y), _) => y.to_string(),
+            _ => String::new(),
+        };
+        let age = match (req.age_min, req.age_max) {
+            (Some(a), Some(b)) if a == b => a.to_string(),
+            (Some(a), Some(b)) => format!("{a}-{b}"),
+            (Some(a), None) => format!("{a}-130"),
+            (None, Some(b)) => format!("0-{b}"),
+            (None, None) => String::new(),
+        };
+        SearchFilters { dob, age, sex: req.sex.clone().unwrap_or_default() }
+    }
+}
+
+/// One suggested widening: a button label and the search it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widening {
+    /// Stable id (`drop-dob`, `dob-years`, `age-range`, `drop-age`, `drop-sex`, `name-only`),
+    /// used as the button's `data-widen`.
+    pub id: &'static str,
+    pub label: String,
+    pub request: SearchRequest,
+}
+
+fn ymd(s: &str) -> Option<(u32, u32, u32)> {
+    let p = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+    Some((p(0..4)?, p(5..7)?, p(8..10)?))
+}
+
+/// Age in whole years on `today` (both `YYYY-MM-DD`); `None` if either is unreadable or the
+/// date of birth is after `today`.
+pub fn age_on(dob: &str, today: &str) -> Option<u32> {
+    let (by, bm, bd) = ymd(dob)?;
+    let (ty, tm, td) = ymd(today)?;
+    ty.checked_sub(by)?.checked_sub(u32::from((tm, td) < (bm, bd)))
+}
+
+fn has_dob_filter(req: &SearchRequest) -> bool {
+    req.dob.is_some() || req.dob_year.is_some() || req.age_min.is_some() || req.age_max.is_some()
+}
+
+/// Whether a record's date of birth meets the request's DOB, year or age filter (a record with
+/// no date of birth does not: it is unknown). The search ranks a differing date of birth down
+/// rather than leaving the person out, so the screen uses this to tell when no hit matches.
+pub fn meets_dob_filter(req: &SearchRequest, record_dob: Option<&str>, today: &str) -> bool {
+    if !has_dob_filter(req) {
+        return true;
+    }
+    let Some(rec) = record_dob.and_then(|d| ymd(d).map(|p| (d, p))) else { return false };
+    let (rec_s, (ry, rm, rd)) = rec;
+    if let Some(q) = req.dob.as_deref().and_then(ymd) {
+        return q == (ry, rm, rd) || q == (ry, rd, rm);
+    }
+    if let Some(y) = req.dob_year {
+        return ry.abs_diff(y) <= req.years_either_side.unwrap_or(0);
+    }
+    match age_on(rec_s, today) {
+        Some(a) => req.age_min.is_none_or(|m| a >= m) && req.age_max.is_none_or(|m| a <= m),
+        None => false,
+    }
+}
+
+/// Whether the screen should offer widenings: nothing found, or filters set and no hit meets
+/// them (`hit_dobs`: each hit's date of birth).
+pub fn should_widen(req: &SearchRequest, hit_dobs: &[Option<&str>], today: &str) -> bool {
+    hit_dobs.is_empty() || (has_dob_filter(req) && !hit_dobs.iter().any(|d| meets_dob_filter(req, *d, today)))
+}
+
+/// The widenings that apply to `req`, in the order to show them. Empty when there is no
+/// filter to relax (only the name was given).
+pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
+    let mut out = Vec::new();
+    let without_dob = || SearchRequest { dob: None, dob_year: None, years_either_side: None, ..req.clone() };
+    let without_age = || SearchRequest { age_min: None, age_max: None, ..req.clone() };
+    let age_range = |lo: u32, hi: u32| Widening {
+        id: "age-range",
+        label: format!("Age range {lo}–{hi}"),
+        request: SearchRequest { age_min: Some(lo), age_max: Some(hi), ..without_dob() },
+    };
+    if let Some(dob) = req.dob.as_deref() {
+        out.push(Widening { id: "drop-dob", label: "Search without DOB".into(), request: without_dob() });
+        if let Some((y, _, _)) = ymd(dob) {
+            out.push(Widening {
+                id: "dob-years",
+                label: "Widen to ±5 years".into(),
+                request: SearchRequest { dob_year: Some(y), years_either_side: Some(5), ..without_dob() },
+            });
+        }
+        if let Some(a) = age_on(dob, today) {
+            out.push(age_range(a.saturating_sub(5), (a + 5).min(130)));
+        }
+    } else if let Some(y) = req.dob_year {
+        out.push(Widening { id: "drop-dob", label: "Search without DOB".into(), request: without_dob() });
+        let n = req.years_either_side.unwrap_or(0);
+        let wider = if n < 5 {
+            Some(5)
+        } else if n < 10 {
+            Some(10)
+        } else {
+            None
+        };
+        if let Some(w) = wider {
+            out.push(Widening {
+                id: "dob-years",
+                label: format!("Widen to ±{w} years"),
+                request: SearchRequest { dob_year: Some(y), years_either_side: Some(w), ..without_dob() },
+            });
+        }
+    } else if req.age_min.is_some() || req.age_max.is_some() {
+        out.push(Widening { id: "drop-age", label: "Search without age".into(), request: without_age() });
+        let (lo, hi) = (req.age_min.unwrap_or(0), req.age_max.unwrap_or(130));
+        let (wlo, whi) = (lo.saturating_sub(5), (hi + 5).min(130));
+        if (wlo, whi) != (lo, hi) {
+            out.push(age_range(wlo, whi));
+        }
+    }
+    if req.sex.is_some() {
+        out.push(Widening {
+            id: "drop-sex",
+            label: "Drop sex filter".into(),
+            request: SearchRequest { sex: None, ..req.clone() },
+        });
+    }
+    let filters = usize::from(has_dob_filter(req)) + usize::from(req.sex.is_some());
+    if filters > 1 {
+        out.push(Widening {
+            id: "name-only",
+            label: "Name only".into(),
+            request: SearchRequest { sex: None, ..without_age_and_dob(req) },
+        });
+    }
+    out
+}
+
+fn without_age_and_dob(req: &SearchRequest) -> SearchRequest {
+    SearchRequest { dob: None, dob_year: None, years_either_side: None, age_min: None, age_max: None, ..req.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TODAY: &str = "2026-12-02";
+
+    fn filters(dob: &str, age: &str, sex: &str) -> SearchFilters {
+        SearchFilters { dob: dob.into(), age: age.into(), sex: sex.into() }
+    }
+
+    fn ids(w: &[Widening]) -> Vec<&str> {
+        w.iter().map(|w| w.id).collect()
+    }
+
+    #[test]
+    fn filters_parse_every_form_and_round_trip() {
+        let r = filters("1984-03-12", "", "f").request("ann lee").unwrap();
+        assert_eq!((r.dob.as_deref(), r.sex.as_deref()), (Some("1984-03-12"), Some("F")));
+        let r = filters("19840312", "", "").request("ann").unwrap();
+        assert_eq!(r.dob.as_deref(), Some("1984-03-12"));
+        let r = filters("1984", "", "").request("ann").unwrap();
+        assert_eq!((r.dob_year, r.years_either_side), (Some(1984), None));
+        for text in ["1984±5", "1984 +- 5", "1984+/-5"] {
+            let r = filters(text, "", "").request("ann").unwrap();
+            assert_eq!((r.dob_year, r.years_either_side), (Some(1984), Some(5)), "{text}");
+        }
+        let r = filters("", "30-40", "").request("ann").unwrap();
+        assert_eq!((r.age_min, r.age_max), (Some(30), Some(40)));
+        let r = filters("", "35", "").request("ann").unwrap();
+        assert_eq!((r.age_min, r.age_max), (Some(35), Some(35)));
+        for f in [filters("1984±5", "", "M"), filters("1984-03-12", "", ""), filters("", "30-40", "F")] {
+            let r = f.request("ann").unwrap();
+            assert_eq!(SearchFilters::from_request(&r), f);
+        }
+        assert!(filters("", "", "").is_empty() && !filters("", "", "M").is_empty());
+    }
+
+    #[test]
+    fn bad_filters_are_refused_with_a_message() {
+        assert!(filters("12/03/84", "", "").request("ann").unwrap_err().message.contains("YYYY-MM-DD"));
+        assert!(filters("1984-02-30", "", "").request("ann").unwrap_err().message.contains("real date"));
+        assert!(filters("1984±x", "", "").request("ann").is_err());
+        assert!(filters("", "thirty", "").request("ann").unwrap_err().message.contains("age"));
+        assert!(filters("", "40-30", "").request("ann").is_err());
+        assert!(filters("", "", "Q").request("ann").is_err());
+        assert!(filters("1984", "30-40", "").request("ann").is_err(), "DOB and age together");
+    }
+
+    #[test]
+    fn widenings_for_an_exact_dob_and_sex() {
+        let req = filters("1984-03-12", "", "M").request("bill smyth").unwrap();
+        let w = widenings(&req, TODAY);
+        assert_eq!(ids(&w), ["drop-dob", "dob-years", "age-range", "drop-sex", "name-only"]);
+        assert_eq!(w[0].request, filters("", "", "M").request("bill smyth").unwrap());
+        assert_eq!(w[1].label, "Widen to ±5 years");
+        assert_eq!(w[1].request, filters("1984±5", "", "M").request("bill smyth").unwrap());
+        assert_eq!(w[2].label, "Age range 37–47");
+        assert_eq!(w[2].request, filters("", "37-47", "M").request("bill smyth").unwrap());
+        assert_eq!(w[3].request, filters("1984-03-12", "", "").request("bill smyth").unwrap());
+        assert_eq!(w[4].request, SearchRequest::free_text("bill smyth"));
+        for x in &w {
+            assert!(x.request.validate().is_ok(), "{}", x.id);
+        }
+    }
+
+    #[test]
+    fn widenings_for_years_ages_and_names_only() {
+        let req = filters("1984", "", "").request("ann").unwrap();
+        assert_eq!(ids(&widenings(&req, TODAY)), ["drop-dob", "dob-years"]);
+        let req = filters("1984±5", "", "").request("ann").unwrap();
+        assert_eq!(widenings(&req, TODAY)[1].label, "Widen to ±10 years");
+        let req = filters("1984±10", "", "").request("ann").unwrap();
+        assert_eq!(ids(&widenings(&req, TODAY)), ["drop-dob"]);
+        let req = filters("", "3-40", "").request("ann").unwrap();
+        let w = widenings(&req, TODAY);
+        assert_eq!(ids(&w), ["drop-age", "age-range"]);
+        assert_eq!(w[1].label, "Age range 0–45");
+        let req = filters("", "0-130", "").request("ann").unwrap();
+        assert_eq!(ids(&widenings(&req, TODAY)), ["drop-age"]);
+        assert!(widenings(&SearchRequest::free_text("ann"), TODAY).is_empty());
+    }
+
+    #[test]
+    fn when_to_widen() {
+        let name_only = SearchRequest::free_text("ann");
+        assert!(should_widen(&name_only, &[], TODAY));
+        assert!(!should_widen(&name_only, &[None], TODAY));
+        let exact = filters("1984-03-12", "", "").request("ann").unwrap();
+        assert!(meets_dob_filter(&exact, Some("1984-03-12"), TODAY));
+        assert!(meets_dob_filter(&exact, Some("1984-12-03"), TODAY), "day/month swapped");
+        assert!(!meets_dob_filter(&exact, Some("1990-01-01"), TODAY));
+        assert!(!meets_dob_filter(&exact, None, TODAY));
+        assert!(should_widen(&exact, &[Some("1990-01-01"), None], TODAY));
+        assert!(!should_widen(&exact, &[Some("1990-01-01"), Some("1984-03-12")], TODAY));
+        let years = filters("1984±2", "", "").request("ann").unwrap();
+        assert!(meets_dob_filter(&years, Some("1986-12-31"), TODAY));
+        assert!(!meets_dob_filter(&years, Some("1987-01-01"), TODAY));
+        let ages = filters("", "42-44", "").request("ann").unwrap();
+        assert!(meets_dob_filter(&ages, Some("1984-12-02"), TODAY), "42 today");
+        assert!(!meets_dob_filter(&ages, Some("1984-12-03"), TODAY), "42 tomorrow");
+        assert_eq!(age_on("1984-12-03", TODAY), Some(41));
+        assert_eq!(age_on("1984-12-02", TODAY), Some(42));
+        assert_eq!(age_on("2030-01-01", TODAY), None);
+    }
+}
