@@ -15,10 +15,10 @@ use bluelamp_protocol::casework::{
     StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
+use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::nominal::{
     CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ResolveDuplicateRequest,
 };
-use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};

@@ -7,8 +7,8 @@ use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::Locator;
 
 mod conflicts;
-mod people;
 mod nominal;
+mod people;
 mod queue;
 mod sync;
 mod victims;

@@ -439,6 +439,7 @@ mod page_tests {
             score: 1.0,
             reasons: vec![],
             markers: vec!["violence".into()],
+            provisional: false,
         };
         let page = NominalPage {
             nominal: hit.clone(),
