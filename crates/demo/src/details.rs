@@ -82,7 +82,7 @@ fn previous_address(rng: &mut ChaCha8Rng) -> (String, String) {
 /// Markers and address histories for the people `incidents` link (and a few others), keyed by
 /// person id, in `people` order. Deterministic in `(people, incidents, seed, now_unix)`.
 pub fn person_details(people: &[Person], incidents: &[DemoIncident], seed: u64, now_unix: i64) -> Vec<PersonDetails> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6465_7461_696c_73);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0064_6574_6169_6c73);
     let today = util::civil_from_days(now_unix.div_euclid(86_400));
     let mut out = Vec::new();
     for (i, p) in people.iter().enumerate() {

@@ -179,6 +179,8 @@ pub struct CreateNominalRequest {
     pub nominal: NewNominal,
 }
 
+// A one-off IPC answer: the size difference between its variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum CreateNominalOutcome {

@@ -31,6 +31,8 @@ use crate::audit::{Actor, AuditAction, AuditEvent, OutboxMutation};
 use crate::{nominals, NominalRecord, Result, Store, StoreError};
 
 /// What [`Store::create_nominal`] did.
+// Returned once per person created: the size difference between its variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Created {
     /// Saved as provisional and queued.
