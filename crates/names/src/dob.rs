@@ -138,15 +138,15 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
     match *q {
         DobQuery::Exact(qd) => {
             if qd == d {
-                (8.0, Some("DOB exact".into()))
+                (5.0, Some("DOB exact".into()))
             } else if qd.day_month_swapped() == Some(d) {
-                (5.0, Some("DOB day/month swapped".into()))
+                (3.5, Some("DOB day/month swapped".into()))
             } else {
                 let same = [qd.year == d.year, qd.month == d.month, qd.day == d.day];
                 let n = same.iter().filter(|x| **x).count();
                 if n == 2 {
                     let which = ["year", "month", "day"][same.iter().position(|x| !x).unwrap_or(0)];
-                    (3.5, Some(format!("DOB close ({which} differs)")))
+                    (2.5, Some(format!("DOB close ({which} differs)")))
                 } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
                     (0.0, Some("DOB year close only".into()))
                 } else {
@@ -188,10 +188,10 @@ mod tests {
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
         let cases: [(DobQuery, f32, &str); 7] = [
-            (DobQuery::Exact(d(1984, 3, 12)), 8.0, "DOB exact"),
-            (DobQuery::Exact(d(1984, 12, 3)), 5.0, "DOB day/month swapped"),
-            (DobQuery::Exact(d(1984, 3, 13)), 3.5, "DOB close (day differs)"),
-            (DobQuery::Exact(d(1948, 3, 12)), 3.5, "DOB close (year differs)"),
+            (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
+            (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
+            (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
+            (DobQuery::Exact(d(1948, 3, 12)), 2.5, "DOB close (year differs)"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
             (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
             (DobQuery::Exact(d(1960, 7, 1)), -3.0, "DOB differs"),

@@ -76,8 +76,8 @@
 //! double-barrelled surname 0.9; phonetic code equal: max(0.9, string); initial agrees 0.85
 //! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
 //! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.
-//! The best alignment of the best name counts, plus the DOB term: exact +8, day/month
-//! swapped +5, two of year/month/day equal +3.5, same/adjacent year only 0, otherwise −3;
+//! The best alignment of the best name counts, plus the DOB term: exact +5, day/month
+//! swapped +3.5, two of year/month/day equal +2.5, same/adjacent year only 0, otherwise −3;
 //! range queries (year, ±N years, age at today) +2.5 inside, 0 within a year of the range,
 //! −3 outside; **no DOB on the record = 0**. A known sex different from the query's excludes
 //! the candidate; unknown sex never does. Common surnames therefore weigh less than rare

@@ -348,7 +348,6 @@ impl Store {
             });
         }
         drop(fstmt);
-        read.commit()?;
         let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
         let hits = ranker.rank(&cands, req.effective_limit() as usize);
         let mut hits: Vec<NominalHit> = hits
@@ -371,10 +370,12 @@ impl Store {
                 }
             })
             .collect();
-        // Warning markers for the rows (a primary-key prefix lookup per hit returned).
+        // Warning markers for the rows (a primary-key prefix lookup per hit returned), in the
+        // same read transaction.
         for h in &mut hits {
-            h.markers = crate::nominals::marker_codes(self.conn(), &h.id)?;
+            h.markers = crate::nominals::marker_codes(conn, &h.id)?;
         }
+        read.commit()?;
         Ok(hits)
     }
 }
