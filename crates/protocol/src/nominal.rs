@@ -70,7 +70,7 @@ fn check_name(out: &mut Vec<FieldIssue>, field: &str, label: &str, v: &str, requ
         out.push(issue(field, format!("The {label} is too long (more than {MAX_NAME_CHARS} characters).")));
     } else if !v.chars().any(char::is_alphabetic) {
         out.push(issue(field, format!("The {label} must contain letters.")));
-    } else if v.chars().any(|c| c.is_control() || c.is_ascii_digit() || "*%?<>{}[]|\\/@#$^=+_~\"".contains(c)) {
+    } else if !v.chars().all(|c| c.is_alphabetic() || c == ' ' || "-'\u{2019}.".contains(c)) {
         out.push(issue(
             field,
             format!("The {label} may contain letters, spaces, hyphens, apostrophes and full stops only."),
@@ -273,6 +273,18 @@ mod tests {
         };
         let fields: Vec<String> = n.validate().into_iter().map(|i| i.field).collect();
         assert_eq!(fields, ["given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode"]);
+    }
+
+    #[test]
+    fn names_allow_only_what_the_message_says() {
+        for bad in ["'; DROP TABLE nominals;--", "Smith, John", "Ann (Nan)", "Lee & Co"] {
+            let n = NewNominal { given_name: "Ann".into(), surname: bad.into(), ..Default::default() };
+            assert_eq!(n.validate().len(), 1, "{bad:?} must be refused");
+        }
+        for ok in ["Ó Súilleabháin", "O\u{2019}Brien", "St. John-Smythe", "Nguyễn"] {
+            let n = NewNominal { given_name: "Ann".into(), surname: ok.into(), ..Default::default() };
+            assert!(n.validate().is_empty(), "{ok:?} must be accepted");
+        }
     }
 
     #[test]
