@@ -166,6 +166,22 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         }
         tx.commit()?;
     }
+    // Casework logged for pulls (schema 2): databases from before get one entry per incident
+    // that already has forms or referral decisions.
+    let logged: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'casework_logged')", [], |r| r.get(0))?;
+    if !logged {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<String> = tx
+            .prepare("SELECT incident_id FROM forms UNION SELECT incident_id FROM referrals")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            log_casework(&tx, &id)?;
+        }
+        tx.execute("INSERT INTO meta (key, value) VALUES ('casework_logged', 1)", [])?;
+        tx.commit()?;
+    }
     conn.execute_batch(crate::matching::SCHEMA)?;
     crate::matching::ensure_index(&mut conn)?;
     Ok(conn)
@@ -175,6 +191,7 @@ fn type_str(t: RecordType) -> &'static str {
     match t {
         RecordType::Nominal => "nominal",
         RecordType::Incident => "incident",
+        RecordType::Casework => "casework",
     }
 }
 
@@ -340,6 +357,8 @@ impl SqliteStorage {
              WHERE id = ?1",
             params![incident_id, officer_id, v as i64, now_unix()],
         )?;
+        // The new assignee gets the casework recorded so far.
+        log_casework(&tx, incident_id)?;
         tx.commit()?;
         Ok(true)
     }
@@ -583,6 +602,7 @@ fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
         now,
         m.payload.to_string()
     ])?;
+    log_casework(tx, incident_id)?;
     Ok(Applied::Ok(Some(id.to_string())))
 }
 
@@ -617,6 +637,9 @@ fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     )?
     .execute(params![form_id, s.officer_id, decision, opt_str(p, "comments"), opt_str(p, "at"), now])?;
     tx.prepare_cached("UPDATE forms SET status = ?2 WHERE id = ?1")?.execute(params![form_id, status])?;
+    let incident_id: String =
+        tx.prepare_cached("SELECT incident_id FROM forms WHERE id = ?1")?.query_row([form_id], |r| r.get(0))?;
+    log_casework(tx, &incident_id)?;
     Ok(Applied::Ok(Some(form_id.to_string())))
 }
 
@@ -666,7 +689,10 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
             now
         ]);
     match res {
-        Ok(_) => Ok(Applied::Ok(Some(d.id))),
+        Ok(_) => {
+            log_casework(tx, &d.incident_id)?;
+            Ok(Applied::Ok(Some(d.id)))
+        }
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => Ok(reject(
             "duplicate_referral",
             format!(
@@ -677,6 +703,109 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
+/// the scope of everyone who needs it: the officer the incident is assigned to (if the service
+/// holds the incident) and every officer who submitted a form or recorded a referral decision
+/// on it (their device may hold an incident the service does not). Its own version, separate
+/// from the incident's, so a review never makes an officer's closing-code edit look stale.
+fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
+    let mut officers: Vec<String> = tx
+        .prepare_cached(
+            "SELECT assigned_to FROM incidents WHERE id = ?1
+             UNION SELECT submitted_by FROM forms WHERE incident_id = ?1
+             UNION SELECT decided_by FROM referrals WHERE incident_id = ?1 AND decided_by IS NOT NULL",
+        )?
+        .query_map([incident_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    officers.sort();
+    officers.dedup();
+    for o in officers {
+        record_change(tx, RecordType::Casework, incident_id, &officer_key(&o), None)?;
+    }
+    Ok(())
+}
+
+/// The casework the service holds for one incident, leaving out what `exclude_client` itself
+/// pushed (that device holds it already). `None` when there is nothing to send.
+fn casework_json(tx: &Connection, incident_id: &str, exclude_client: &str) -> rusqlite::Result<Option<Value>> {
+    use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
+    let forms: Vec<CaseworkForm> = tx
+        .prepare_cached(
+            "SELECT id, pack_id, pack_version, status, answers, officer_grade, rationale, amends_id, submitted_by,
+                submitted_at
+             FROM forms WHERE incident_id = ?1 AND client_id <> ?2 ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client], |r| {
+            Ok(CaseworkForm {
+                id: r.get(0)?,
+                pack_id: r.get(1)?,
+                pack_version: r.get(2)?,
+                status: r.get(3)?,
+                answers: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
+                officer_grade: r.get(5)?,
+                rationale: r.get(6)?,
+                amends_id: r.get(7)?,
+                submitted_by: r.get(8)?,
+                submitted_at: r.get(9)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let reviews: Vec<CaseworkReview> = tx
+        .prepare_cached(
+            "SELECT v.id, v.form_id, v.reviewer, v.decision, v.comments, v.reviewed_at
+             FROM form_reviews v JOIN forms f ON f.id = v.form_id WHERE f.incident_id = ?1 ORDER BY v.id",
+        )?
+        .query_map([incident_id], |r| {
+            Ok(CaseworkReview {
+                id: format!("central-review-{}", r.get::<_, i64>(0)?),
+                form_id: r.get(1)?,
+                reviewer: r.get(2)?,
+                decision: r.get(3)?,
+                comments: r.get(4)?,
+                reviewed_at: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let referrals: Vec<ReferralDecisionInfo> = tx
+        .prepare_cached(
+            "SELECT id, victim_id, outcome, destination, details, status, decided_at, decided_by
+             FROM referrals WHERE incident_id = ?1 AND client_id <> ?2 ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client], |r| {
+            let outcome: String = r.get(2)?;
+            Ok((
+                outcome,
+                ReferralDecisionInfo {
+                    id: r.get(0)?,
+                    incident_id: incident_id.to_string(),
+                    victim_id: r.get(1)?,
+                    outcome: ReferralOutcome::Declined,
+                    destination: r.get(3)?,
+                    details: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
+                    status: r.get(5)?,
+                    decided_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                    decided_by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                },
+            ))
+        })?
+        .filter_map(|row| match row {
+            Ok((outcome, mut d)) => match serde_json::from_value(Value::String(outcome)) {
+                Ok(o) => {
+                    d.outcome = o;
+                    Some(Ok(d))
+                }
+                Err(_) => None,
+            },
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    if forms.is_empty() && reviews.is_empty() && referrals.is_empty() {
+        return Ok(None);
+    }
+    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals };
+    Ok(serde_json::to_value(c).ok())
 }
 
 fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u64, String, String)>> {
@@ -1326,6 +1455,7 @@ impl Storage for SqliteStorage {
             let record_type = match rtype.as_str() {
                 "nominal" => RecordType::Nominal,
                 "incident" => RecordType::Incident,
+                "casework" => RecordType::Casework,
                 other => return Err(StorageError::Corrupt(format!("record type {other:?} in the change log"))),
             };
             if op == "tombstone" {
@@ -1339,6 +1469,11 @@ impl Storage for SqliteStorage {
                     .optional()?
                     .map(|n| serde_json::to_value(n).unwrap_or_default()),
                 RecordType::Incident => incident_json(&tx, &id)?.map(|x| x.0),
+                RecordType::Casework => match casework_json(&tx, &id, &s.client_id)? {
+                    Some(c) => Some(c),
+                    // Only this device's own work: nothing to send, but the version still moves.
+                    None => continue,
+                },
             };
             match data {
                 Some(data) => changes.push(Change::Upsert { record_type, id, version, data }),
@@ -1704,6 +1839,76 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn casework_of(changes: &[Change], incident: &str) -> Option<bluelamp_protocol::wire::Casework> {
+        changes.iter().rev().find_map(|c| match c {
+            Change::Upsert { record_type: RecordType::Casework, id, data, .. } if id == incident => {
+                Some(serde_json::from_value(data.clone()).unwrap())
+            }
+            _ => None,
+        })
+    }
+
+    /// A form submitted on one device, the supervisor's review and a referral decision recorded
+    /// elsewhere reach the officer's other devices as the incident's casework; the submitting
+    /// device is not sent its own form back; the incident's version does not move (no false
+    /// conflict for a closing-code edit based on it).
+    #[test]
+    fn casework_recorded_anywhere_is_pulled_by_the_assigned_officer() {
+        let (_d, s) = storage();
+        let laptop = session(&s);
+        s.bind_and_issue_token("demo-officer", "client-2", "tablet", "h2", i64::MAX, 1).unwrap();
+        let tablet = s.session("h2", 2).unwrap().unwrap();
+        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1).unwrap();
+        let sup = s.session("hs", 2).unwrap().unwrap();
+        let inc = "demo-incident-1";
+        let version_before = incident_json(&s.conn(), inc).unwrap().unwrap().1;
+        let form = PushMutation {
+            seq: 1,
+            mutation_id: "m-1".into(),
+            name: "form.submit/1".into(),
+            payload: json!({ "form": { "id": "f-1", "incident_id": inc, "pack_id": "dash-2009", "pack_version": 1,
+                "answers": {"q1": "yes"}, "officer_grade": "high", "rationale": "r", "submitted_at": "2026-12-03T08:00:00Z" } }),
+            base_version: None,
+        };
+        assert_eq!(done(s.push(&laptop, &[form], 3).unwrap()).1, vec![]);
+        let review = PushMutation {
+            seq: 1,
+            mutation_id: "m-s1".into(),
+            name: "form.review/1".into(),
+            payload: json!({ "form_id": "f-1", "decision": "return", "comments": "add the children", "at": "2026-12-03T09:00:00Z" }),
+            base_version: None,
+        };
+        let referral = PushMutation {
+            seq: 2,
+            mutation_id: "m-s2".into(),
+            name: "referral.decision/1".into(),
+            payload: json!({ "decision": { "id": "r-1", "incident_id": inc, "victim_id": "v-1", "outcome": "referred",
+                "destination": "idva", "details": {}, "status": "active", "decided_at": "2026-12-03T09:01:00Z",
+                "decided_by": "demo-supervisor" } }),
+            base_version: None,
+        };
+        assert_eq!(done(s.push(&sup, &[review, referral], 4).unwrap()).1, vec![]);
+
+        let other = casework_of(&pulled(&s, &tablet), inc).expect("the tablet gets the casework");
+        assert_eq!(other.forms.len(), 1);
+        let f = &other.forms[0];
+        assert_eq!((f.id.as_str(), f.status.as_str(), f.submitted_by.as_str()), ("f-1", "returned", "demo-officer"));
+        assert_eq!(f.answers, json!({"q1": "yes"}));
+        assert_eq!(other.reviews.len(), 1);
+        assert_eq!(other.reviews[0].comments.as_deref(), Some("add the children"));
+        assert_eq!(other.referrals.len(), 1);
+        assert_eq!(other.referrals[0].destination.as_deref(), Some("idva"));
+        // The laptop has its own form: only what others recorded comes back.
+        let own = casework_of(&pulled(&s, &laptop), inc).expect("the laptop gets the review");
+        assert!(own.forms.is_empty());
+        assert_eq!((own.reviews.len(), own.referrals.len()), (1, 1));
+        // The incident itself did not move.
+        assert_eq!(incident_json(&s.conn(), inc).unwrap().unwrap().1, version_before);
+        // The supervisor (not assigned) is not sent the officer's incident casework except
+        // through their own referral decision's scope: they recorded it, so it is theirs.
+        assert!(casework_of(&pulled(&s, &sup), inc).is_some_and(|c| c.referrals.is_empty()));
     }
 
     /// The index is built for existing databases and kept by imports.

@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 
 use bluelamp_central::audit::{entry_hash, GENESIS_HASH};
 use bluelamp_protocol::wire::{WireAuditEntry, MAX_PUSH_BATCH, MAX_REQUEST_BYTES};
+use bluelamp_protocol::SCHEMA_VERSION;
 use common::{form_submit, mutation, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -22,7 +23,7 @@ async fn login_ok_wrong_and_unknown() {
         .post(
             "/v1/login",
             None,
-            &json!({ "schema_version": 1, "officer_id": "demo-officer", "passphrase": "bluelamp-demo", "client_id": C1, "device": "laptop 14" }),
+            &json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-officer", "passphrase": "bluelamp-demo", "client_id": C1, "device": "laptop 14" }),
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -33,19 +34,19 @@ async fn login_ok_wrong_and_unknown() {
     assert_eq!(v["token"].as_str().unwrap().len(), 64);
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
 
-    let wrong = json!({ "schema_version": 1, "officer_id": "demo-officer", "passphrase": "nope", "client_id": C1 });
+    let wrong = json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-officer", "passphrase": "nope", "client_id": C1 });
     let (st, wrong_body) = s.post("/v1/login", None, &wrong).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_body["code"], "unauthorized");
-    let unknown = json!({ "schema_version": 1, "officer_id": "nobody", "passphrase": "nope", "client_id": C1 });
+    let unknown =
+        json!({ "schema_version": SCHEMA_VERSION, "officer_id": "nobody", "passphrase": "nope", "client_id": C1 });
     let (st, unknown_body) = s.post("/v1/login", None, &unknown).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     // The answer does not tell an unknown officer from a wrong passphrase.
     assert_eq!(wrong_body, unknown_body);
 
     // A client id belongs to the officer who first signed in with it.
-    let other =
-        json!({ "schema_version": 1, "officer_id": "demo-supervisor", "passphrase": "bluelamp-demo", "client_id": C1 });
+    let other = json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-supervisor", "passphrase": "bluelamp-demo", "client_id": C1 });
     let (st, v) = s.post("/v1/login", None, &other).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
     assert_eq!(v["code"], "forbidden");
@@ -54,7 +55,7 @@ async fn login_ok_wrong_and_unknown() {
 #[tokio::test]
 async fn routes_need_a_valid_token_for_the_same_client() {
     let s = Server::start().await;
-    let body = json!({ "schema_version": 1, "client_id": C1, "mutations": [] });
+    let body = json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "mutations": [] });
     let (st, v) = s.post("/v1/push", None, &body).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     assert_eq!(v["code"], "unauthorized");
@@ -218,7 +219,8 @@ async fn response_lost_then_resend_applies_once() {
     let s = Server::start().await;
     let token = s.login("demo-officer", C1).await;
     let batch: Vec<_> = (1..=20).map(|i| form_submit(i, &format!("lost-{i}"))).collect();
-    let body = serde_json::to_vec(&json!({ "schema_version": 1, "client_id": C1, "mutations": batch })).unwrap();
+    let body =
+        serde_json::to_vec(&json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "mutations": batch })).unwrap();
     let mut req = format!(
         "POST /v1/push HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
         s.running.addr,
@@ -333,7 +335,7 @@ async fn pull_pages_to_the_end_then_tombstones_and_scope() {
         .post(
             "/v1/login",
             None,
-            &json!({ "schema_version": 1, "officer_id": "pc-north", "passphrase": "north-passphrase", "client_id": "c-north" }),
+            &json!({ "schema_version": SCHEMA_VERSION, "officer_id": "pc-north", "passphrase": "north-passphrase", "client_id": "c-north" }),
         )
         .await;
     assert_eq!(st, StatusCode::OK);
@@ -354,7 +356,7 @@ async fn pull_limit_is_clamped_and_compressed_on_request() {
     assert_eq!(v["changes"].as_array().unwrap().len(), 36);
     assert_eq!(v["last_applied_seq"], 0);
 
-    let body = json!({ "schema_version": 1, "client_id": C1, "cursor": null, "limit": 1000 });
+    let body = json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "cursor": null, "limit": 1000 });
     let r = s
         .http
         .post(s.url("/v1/pull"))
@@ -447,12 +449,12 @@ async fn malformed_and_oversized_requests_get_a_wire_error() {
     let token = s.login("demo-officer", C1).await;
     let cases: Vec<(Vec<u8>, StatusCode, &str)> = vec![
         (b"not json".to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
-        (b"{\"schema_version\": 1, \"client_id\": ".to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
+        (b"{\"schema_version\": 2, \"client_id\": ".to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
         (br#"{"client_id": "x", "mutations": []}"#.to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
         (br#"{"schema_version": 99, "client_id": "x"}"#.to_vec(), StatusCode::BAD_REQUEST, "schema_mismatch"),
-        (br#"{"schema_version": 1, "client_id": 5, "mutations": []}"#.to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
+        (br#"{"schema_version": 2, "client_id": 5, "mutations": []}"#.to_vec(), StatusCode::BAD_REQUEST, "bad_request"),
         (
-            br#"{"schema_version": 1, "client_id": "x", "mutations": [{"seq": -1}]}"#.to_vec(),
+            br#"{"schema_version": 2, "client_id": "x", "mutations": [{"seq": -1}]}"#.to_vec(),
             StatusCode::BAD_REQUEST,
             "bad_request",
         ),
@@ -472,7 +474,7 @@ async fn malformed_and_oversized_requests_get_a_wire_error() {
     let (st, v) = s.push(&token, C1, &many).await;
     assert_eq!((st, v["code"].as_str().unwrap()), (StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
     // Too many bytes.
-    let mut big = br#"{"schema_version": 1, "client_id": "x", "pad": ""#.to_vec();
+    let mut big = br#"{"schema_version": 2, "client_id": "x", "pad": ""#.to_vec();
     big.extend(std::iter::repeat_n(b'a', MAX_REQUEST_BYTES));
     big.extend_from_slice(b"\"}");
     let (st, v) = s.post_raw("/v1/push", Some(&token), big).await;
@@ -489,7 +491,7 @@ async fn malformed_and_oversized_requests_get_a_wire_error() {
         .post(
             "/v1/login",
             None,
-            &json!({ "schema_version": 1, "officer_id": "x".repeat(500), "passphrase": "p", "client_id": "c" }),
+            &json!({ "schema_version": SCHEMA_VERSION, "officer_id": "x".repeat(500), "passphrase": "p", "client_id": "c" }),
         )
         .await;
     assert_eq!((st, v["code"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "bad_request"));
@@ -554,7 +556,7 @@ async fn audit_chain_ok_resent_gap_and_broken() {
     let token = s.login("demo-officer", C1).await;
     let entries = chain(6);
     let send = |es: Vec<WireAuditEntry>| {
-        let body = json!({ "schema_version": 1, "client_id": C1, "entries": es });
+        let body = json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "entries": es });
         let token = token.clone();
         let s = &s;
         async move { s.post("/v1/audit", Some(&token), &body).await }
@@ -674,7 +676,7 @@ async fn random_input_never_fails_the_service() {
             continue;
         }
         let (path, token) = if path.contains("admin") {
-            (format!("{path}?schema_version=1&district=north"), &admin)
+            (format!("{path}?schema_version={}&district=north", bluelamp_protocol::SCHEMA_VERSION), &admin)
         } else {
             (path.to_string(), &token)
         };

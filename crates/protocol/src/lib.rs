@@ -31,7 +31,9 @@ pub use search::{NominalHit, SearchRequest, Source, ViewNominalRequest};
 pub use status::{AppStatus, NetState};
 
 /// Version of the client <-> central wire schema. Bumped when a message changes shape.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: pull pages carry `casework` records (forms, reviews and referral decisions of an incident
+/// held centrally), which a version-1 client could not read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Stable error codes. Scripts and the UI match on these, so never renumber or rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

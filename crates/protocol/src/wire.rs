@@ -177,6 +177,61 @@ pub struct WireNominal {
 pub enum RecordType {
     Nominal,
     Incident,
+    /// The casework the service holds for one incident (id = the incident id): submitted forms,
+    /// supervisors' reviews and referral decisions, whoever recorded them. Data: [`Casework`].
+    Casework,
+}
+
+/// `RecordType::Casework` data: what was recorded centrally for one incident, on any device.
+/// Everything here is immutable once recorded except a form's review status and a referral's
+/// status, so a client applies it by inserting what it lacks and taking those statuses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Casework {
+    pub incident_id: String,
+    #[serde(default)]
+    pub forms: Vec<CaseworkForm>,
+    #[serde(default)]
+    pub reviews: Vec<CaseworkReview>,
+    #[serde(default)]
+    pub referrals: Vec<crate::casework::ReferralDecisionInfo>,
+}
+
+/// A submitted form as the service holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseworkForm {
+    pub id: String,
+    pub pack_id: String,
+    #[serde(default)]
+    pub pack_version: Option<String>,
+    /// `submitted`, `approved` or `returned`.
+    pub status: String,
+    pub answers: Value,
+    #[serde(default)]
+    pub officer_grade: Option<String>,
+    #[serde(default)]
+    pub rationale: Option<String>,
+    #[serde(default)]
+    pub amends_id: Option<String>,
+    /// The officer whose session pushed it.
+    pub submitted_by: String,
+    /// RFC 3339, as the device recorded it.
+    #[serde(default)]
+    pub submitted_at: Option<String>,
+}
+
+/// A supervisor's review of a form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseworkReview {
+    /// Stable per review on the service.
+    pub id: String,
+    pub form_id: String,
+    pub reviewer: String,
+    /// `approve` or `return`.
+    pub decision: String,
+    #[serde(default)]
+    pub comments: Option<String>,
+    #[serde(default)]
+    pub reviewed_at: Option<String>,
 }
 
 /// One change in a pull page.

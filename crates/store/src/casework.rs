@@ -1364,8 +1364,10 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
 /// were recorded on it here.
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
     conn.query_row(
-        "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1)
-            AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)
+        "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
+                            WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM tasks WHERE incident_id = ?1)",
         [id],
         |r| r.get(0),

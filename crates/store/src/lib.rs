@@ -16,6 +16,7 @@ pub mod conflicts;
 pub mod keys;
 mod nominals;
 pub mod provisional;
+mod pulled;
 pub mod schema;
 pub mod search;
 pub mod sync;

@@ -253,6 +253,13 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE nominal_markers ADD COLUMN verified_by TEXT;
     "#,
+    // 11: casework recorded on other devices, pulled from the central service (issue 7, see
+    // `pulled.rs`): when a form, review or referral decision arrived here (NULL: written here).
+    r#"
+    ALTER TABLE forms ADD COLUMN pulled_at TEXT;
+    ALTER TABLE form_reviews ADD COLUMN pulled_at TEXT;
+    ALTER TABLE referrals ADD COLUMN pulled_at TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use bluelamp_protocol::wire::{
-    Change, ConflictNotice, Instruction, PullResponse, PushMutation, RecordType, WireNominal,
+    Casework, Change, ConflictNotice, Instruction, PullResponse, PushMutation, RecordType, WireNominal,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -77,6 +77,9 @@ pub struct PageReport {
     pub incidents_updated: u64,
     /// Rows removed by the post-reset sweep.
     pub swept: u64,
+    /// Casework recorded on other devices that this one took: forms added, reviews added (with
+    /// the form's new status) and referral decisions added or withdrawn.
+    pub casework: u64,
     pub instructions: Vec<Instruction>,
 }
 
@@ -484,13 +487,14 @@ impl Store {
         let mut tombstones: Vec<&str> = Vec::new();
         let mut incidents: Vec<(crate::casework::NewIncident, crate::conflicts::PulledState)> = Vec::new();
         let mut gone_incidents: Vec<&str> = Vec::new();
+        let mut casework: Vec<Casework> = Vec::new();
         // The last change of each record, in the order they came.
-        let mut latest: HashMap<(bool, &str), usize> = HashMap::new();
+        let mut latest: HashMap<(RecordType, &str), usize> = HashMap::new();
         let all: Vec<&Change> = pages.iter().flat_map(|p| p.changes.iter()).collect();
         for (i, c) in all.iter().enumerate() {
             let key = match c {
                 Change::Upsert { record_type, id, .. } | Change::Tombstone { record_type, id, .. } => {
-                    (*record_type == RecordType::Nominal, id.as_str())
+                    (*record_type, id.as_str())
                 }
             };
             latest.insert(key, i);
@@ -498,7 +502,7 @@ impl Store {
         for (i, c) in all.iter().enumerate() {
             let key = match c {
                 Change::Upsert { record_type, id, .. } | Change::Tombstone { record_type, id, .. } => {
-                    (*record_type == RecordType::Nominal, id.as_str())
+                    (*record_type, id.as_str())
                 }
             };
             if latest.get(&key) != Some(&i) {
@@ -515,6 +519,15 @@ impl Store {
                     incidents.push(incident_of(id, *version, data)?)
                 }
                 Change::Tombstone { record_type: RecordType::Incident, id, .. } => gone_incidents.push(id),
+                Change::Upsert { record_type: RecordType::Casework, id, data, .. } => {
+                    let c: Casework =
+                        serde_json::from_value(data.clone()).map_err(|e| bad(format!("casework {id}: {e}")))?;
+                    crate::pulled::check(id, &c).map_err(bad)?;
+                    casework.push(c);
+                }
+                // Casework is never withdrawn from a device (what was recorded stays recorded);
+                // the incident's own tombstone decides whether the incident stays.
+                Change::Tombstone { record_type: RecordType::Casework, .. } => {}
             }
         }
         // Large pages use the import's bulk settings (synchronous=NORMAL, no per-row FK checks:
@@ -531,6 +544,7 @@ impl Store {
             &versions,
             tombstones,
             (&incidents, &gone_incidents),
+            &casework,
             &mut report,
         );
         if bulk {
@@ -546,6 +560,7 @@ impl Store {
         versions: &HashMap<String, i64>,
         tombstones: Vec<&str>,
         (incidents, gone_incidents): (&[(crate::casework::NewIncident, crate::conflicts::PulledState)], &[&str]),
+        casework: &[Casework],
         report: &mut PageReport,
     ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
@@ -578,8 +593,13 @@ impl Store {
                 report.incidents_updated += 1;
             }
         }
+        // Casework after the incidents it belongs to (same transaction).
+        for c in casework {
+            report.casework += crate::pulled::apply(&tx, c)?;
+        }
         for id in gone_incidents {
             if crate::casework::incident_is_untouched(&tx, id)? {
+                crate::pulled::forget(&tx, id)?;
                 tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;
                 tx.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
             }

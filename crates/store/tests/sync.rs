@@ -253,3 +253,108 @@ fn pages_applied_together_keep_each_records_last_change() {
     assert!(store.apply_pull_pages(&[page(vec![], "c9", true), reset]).is_err(), "a reset comes alone");
     assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
 }
+
+/// Casework recorded on other devices (a form, the supervisor's review, a referral decision)
+/// arrives with the pull: the form shows with its review, the supervisor-review wait is over, a
+/// referral counts for the gate; a bad record refuses the page; the pulled rows leave with an
+/// incident reassigned away, and never count as work still to push.
+#[test]
+fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let incident = Change::Upsert {
+        record_type: RecordType::Incident,
+        id: "i1".into(),
+        version: 1,
+        data: json!({
+            "id": "i1", "reference": "REF-i1", "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_700_000_000, "recorded_at": 1_700_000_100,
+            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
+            "links": [], "version": 1
+        }),
+    };
+    let casework =
+        |forms: serde_json::Value, reviews: serde_json::Value, referrals: serde_json::Value| Change::Upsert {
+            record_type: RecordType::Casework,
+            id: "i1".into(),
+            version: 2,
+            data: json!({ "incident_id": "i1", "forms": forms, "reviews": reviews, "referrals": referrals }),
+        };
+    let plan = json!({ "id": "f-1", "pack_id": "da-safeguarding-plan", "pack_version": "1.0.0", "status": "submitted",
+        "answers": {"a": 1}, "submitted_by": "PC2", "submitted_at": "2026-12-03T08:00:00Z" });
+    let gate_before = store.incident_gate("i1");
+    assert!(gate_before.is_err(), "no incident yet");
+    let r = store
+        .apply_pull_page(&page(vec![incident, casework(json!([plan]), json!([]), json!([]))], "c1", false))
+        .unwrap();
+    assert_eq!(r.casework, 1);
+    let detail = store.get_incident("i1").unwrap();
+    assert_eq!(detail.forms.len(), 1);
+    assert_eq!((detail.forms[0].id.as_str(), detail.forms[0].created_by.as_str()), ("f-1", "PC2"));
+    assert_eq!(store.get_form("f-1").unwrap().answers, json!({"a": 1}));
+    assert_eq!(store.sync_counts().unwrap().pending, 0, "nothing is queued for pulled casework");
+
+    // The supervisor returns it; a referral decision is recorded elsewhere.
+    let review = json!({ "id": "central-review-7", "form_id": "f-1", "reviewer": "SGT1", "decision": "return",
+        "comments": "add the children", "reviewed_at": "2026-12-03T09:00:00Z" });
+    let referral = json!({ "id": "r-1", "incident_id": "i1", "victim_id": "v-1", "outcome": "referred",
+        "destination": "idva", "details": {}, "status": "active", "decided_at": "2026-12-03T09:01:00Z",
+        "decided_by": "SGT1" });
+    let returned = json!({ "id": "f-1", "pack_id": "da-safeguarding-plan", "pack_version": "1.0.0", "status": "returned",
+        "answers": {"a": 1}, "submitted_by": "PC2" });
+    let r = store
+        .apply_pull_page(&page(vec![casework(json!([returned]), json!([review]), json!([referral]))], "c2", false))
+        .unwrap();
+    assert_eq!(r.casework, 3, "status, review, referral");
+    let detail = store.get_incident("i1").unwrap();
+    let f = &detail.forms[0];
+    assert_eq!(serde_json::to_value(f.status).unwrap(), json!("returned"));
+    assert_eq!(f.reviews.len(), 1);
+    assert_eq!(f.reviews[0].comments.as_deref(), Some("add the children"));
+    assert_eq!(detail.referrals.len(), 1);
+    assert_eq!(detail.referrals[0].destination.as_deref(), Some("idva"));
+    // Applying the same record again changes nothing.
+    let r = store
+        .apply_pull_page(&page(vec![casework(json!([returned]), json!([review]), json!([referral]))], "c3", false))
+        .unwrap();
+    assert_eq!(r.casework, 0);
+
+    // A record that cannot be right refuses the whole page.
+    let bad = casework(
+        json!([{ "id": "f-2", "pack_id": "x", "status": "deleted", "answers": {}, "submitted_by": "PC2" }]),
+        json!([]),
+        json!([]),
+    );
+    assert!(store.apply_pull_page(&page(vec![bad], "c4", false)).is_err());
+    let other = Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i1".into(),
+        version: 5,
+        data: json!({ "incident_id": "i9" }),
+    };
+    assert!(store.apply_pull_page(&page(vec![other], "c4", false)).is_err());
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
+
+    // Casework of an incident this device does not hold is skipped.
+    let elsewhere = Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i8".into(),
+        version: 6,
+        data: json!({ "incident_id": "i8", "forms": [plan] }),
+    };
+    assert_eq!(store.apply_pull_page(&page(vec![elsewhere], "c5", false)).unwrap().casework, 0);
+
+    // Reassigned away: only pulled work is on it, so it leaves with its casework.
+    let gone = Change::Tombstone { record_type: RecordType::Incident, id: "i1".into(), version: 7 };
+    store.apply_pull_page(&page(vec![gone], "c6", false)).unwrap();
+    assert!(store.list_incidents().unwrap().iter().all(|i| i.id != "i1"));
+    let left: i64 = store
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM forms) + (SELECT count(*) FROM form_reviews) + (SELECT count(*) FROM referrals)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}

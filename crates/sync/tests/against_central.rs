@@ -217,8 +217,8 @@ async fn a_malformed_or_oversized_answer_changes_nothing() {
     s.lock().unwrap().set_token("t", "2099-01-01T00:00:00Z").unwrap();
     let answers: [&'static [u8]; 4] = [
         b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot json!",
-        b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"schema_version\":1,",
-        b"HTTP/1.1 200 OK\r\ncontent-length: 74\r\nconnection: close\r\n\r\n{\"schema_version\":1,\"last_applied_seq\":99,\"rejections\":[],\"conflicts\":[]}",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"schema_version\":2,",
+        b"HTTP/1.1 200 OK\r\ncontent-length: 74\r\nconnection: close\r\n\r\n{\"schema_version\":2,\"last_applied_seq\":99,\"rejections\":[],\"conflicts\":[]}",
         b"HTTP/1.1 418 I'm a teapot\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
     ];
     for answer in answers {
@@ -304,5 +304,85 @@ async fn two_devices_clash_on_an_incident_and_converge_on_the_resolution() {
     assert_eq!((r.outcome.as_str(), r.conflicts), ("synced", 0));
     assert_eq!(code_of(&a).as_deref(), Some("ASB"));
     assert_eq!(code_of(&b).as_deref(), Some("ASB"));
+    assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
+}
+
+/// What others record centrally comes back: a DA plan written on the laptop reaches the
+/// officer's tablet; the supervisor's return (pushed from a station) reaches both, with the
+/// comments; and the review never makes the incident look moved (no false conflict).
+#[tokio::test]
+async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
+    use bluelamp_protocol::casework::FormStatus;
+    use bluelamp_protocol::wire::{LoginRequest, PushMutation, PushRequest};
+    let w = world().await;
+    let laptop = store(&w, "laptop.db");
+    let tablet = store(&w, "tablet.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&laptop, &client).await.outcome, "synced");
+    assert_eq!(round(&tablet, &client).await.outcome, "synced");
+    let inc = "demo-incident-1";
+    let form_id = {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let people: Vec<String> =
+            g.get_incident(inc).unwrap().summary.links.iter().map(|l| l.nominal_id.clone()).collect();
+        let pack = bluelamp_store::casework::catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+        let answers = bluelamp_store::casework::sample_answers(pack, &people, false);
+        let id = g.start_form(&actor, inc, "da-safeguarding-plan").unwrap();
+        g.save_draft(&actor, &id, &answers, None).unwrap();
+        g.submit_form(&actor, &id, None, None).unwrap();
+        id
+    };
+    assert_eq!(round(&laptop, &client).await.outcome, "synced");
+    let form_on =
+        |s: &Mutex<Store>| s.lock().unwrap().get_incident(inc).unwrap().forms.into_iter().find(|f| f.id == form_id);
+    // The tablet gets the plan.
+    let r = round(&tablet, &client).await;
+    assert_eq!((r.outcome.as_str(), r.conflicts), ("synced", 0), "{r:?}");
+    let f = form_on(&tablet).expect("the plan written on the laptop is on the tablet");
+    assert_eq!(f.status, FormStatus::Submitted);
+    assert_eq!(f.created_by, "demo-officer");
+
+    // A supervisor returns it from a station terminal.
+    let station = Client::new(&w.running.url()).unwrap();
+    let login = station
+        .login(&LoginRequest {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            officer_id: "demo-supervisor".into(),
+            passphrase: PASS.into(),
+            client_id: "station-1".into(),
+            device: "station".into(),
+        })
+        .await
+        .unwrap();
+    let push = PushRequest {
+        schema_version: bluelamp_protocol::SCHEMA_VERSION,
+        client_id: "station-1".into(),
+        mutations: vec![PushMutation {
+            seq: 1,
+            mutation_id: "station-m1".into(),
+            name: "form.review/1".into(),
+            payload: serde_json::json!({ "form_id": form_id, "decision": "return", "comments": "Add the children's details",
+                "at": "2026-12-03T09:00:00Z" }),
+            base_version: None,
+        }],
+    };
+    let ack = station.push(&login.token, &push).await.unwrap();
+    assert_eq!((ack.last_applied_seq, ack.rejections.len()), (1, 0), "{ack:?}");
+
+    // The laptop codes the incident (based on the version it pulled before the review): no clash.
+    {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.set_closing_code(&actor, inc, Some("CRIME")).unwrap();
+    }
+    for s in [&laptop, &tablet] {
+        let r = round(s, &client).await;
+        assert_eq!((r.outcome.as_str(), r.conflicts, r.rejected), ("synced", 0, 0), "{r:?}");
+        let f = form_on(s).unwrap();
+        assert_eq!(f.status, FormStatus::Returned);
+        assert_eq!(f.reviews.len(), 1, "{:?}", f.reviews);
+        assert_eq!(f.reviews[0].comments.as_deref(), Some("Add the children's details"));
+    }
     assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
 }

@@ -56,7 +56,7 @@ impl Server {
             .post(
                 "/v1/login",
                 None,
-                &json!({ "schema_version": 1, "officer_id": officer, "passphrase": PASS, "client_id": client_id }),
+                &json!({ "schema_version": bluelamp_protocol::SCHEMA_VERSION, "officer_id": officer, "passphrase": PASS, "client_id": client_id }),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{v}");
@@ -67,7 +67,7 @@ impl Server {
         self.post(
             "/v1/push",
             Some(token),
-            &json!({ "schema_version": 1, "client_id": client_id, "mutations": mutations }),
+            &json!({ "schema_version": bluelamp_protocol::SCHEMA_VERSION, "client_id": client_id, "mutations": mutations }),
         )
         .await
     }
@@ -76,7 +76,7 @@ impl Server {
         self.post(
             "/v1/pull",
             Some(token),
-            &json!({ "schema_version": 1, "client_id": client_id, "cursor": cursor, "limit": limit }),
+            &json!({ "schema_version": bluelamp_protocol::SCHEMA_VERSION, "client_id": client_id, "cursor": cursor, "limit": limit }),
         )
         .await
     }
@@ -84,7 +84,10 @@ impl Server {
     pub async fn import_csv(&self, token: &str, district: &str, csv: &str) -> (StatusCode, Value) {
         let r = self
             .http
-            .post(self.url(&format!("/v1/admin/nominals?schema_version=1&district={district}")))
+            .post(self.url(&format!(
+                "/v1/admin/nominals?schema_version={}&district={district}",
+                bluelamp_protocol::SCHEMA_VERSION
+            )))
             .bearer_auth(token)
             .header("content-type", "text/csv")
             .body(csv.to_string())

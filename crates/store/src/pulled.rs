@@ -1,0 +1,205 @@
+//! Casework recorded on other devices, as the central service serves it
+//! (`RecordType::Casework`, one record per incident): forms submitted elsewhere, supervisors'
+//! reviews and referral decisions. Applied inside the pull page's transaction, after the page's
+//! incidents.
+//!
+//! Everything here is immutable once recorded, except a form's review status and a referral's
+//! status (withdrawn), so applying is "insert what this device lacks, take those statuses".
+//! Rows that arrive this way carry `pulled_at`: they never count as work that must still reach
+//! the service (an incident reassigned away is dropped with them), and nothing is queued or
+//! logged for them (they are not this officer's writes; viewing them is logged as usual).
+//!
+//! Casework for an incident this device does not hold is skipped: it arrives again with the
+//! incident's next change, and a reset re-pulls it.
+
+use bluelamp_protocol::wire::Casework;
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::Result;
+
+const MAX_ID: usize = 200;
+
+/// Refuses a record that cannot be right, before anything on the page is applied.
+pub(crate) fn check(id: &str, c: &Casework) -> std::result::Result<(), String> {
+    let ok_id = |s: &str| !s.trim().is_empty() && s.len() <= MAX_ID;
+    if c.incident_id != id {
+        return Err(format!("casework {id} names incident {:?}", c.incident_id));
+    }
+    for f in &c.forms {
+        if !ok_id(&f.id) || !ok_id(&f.pack_id) || !ok_id(&f.submitted_by) {
+            return Err(format!("casework {id}: a form has a missing or oversized id, pack or officer"));
+        }
+        if !matches!(f.status.as_str(), "submitted" | "approved" | "returned") {
+            return Err(format!("casework {id}: form {} has status {:?}", f.id, f.status));
+        }
+        if !f.answers.is_object() {
+            return Err(format!("casework {id}: form {} has no answers", f.id));
+        }
+    }
+    for r in &c.reviews {
+        if !ok_id(&r.id) || !ok_id(&r.form_id) || !ok_id(&r.reviewer) {
+            return Err(format!("casework {id}: a review has a missing or oversized id"));
+        }
+        if !matches!(r.decision.as_str(), "approve" | "return") {
+            return Err(format!("casework {id}: review {} has decision {:?}", r.id, r.decision));
+        }
+    }
+    for d in &c.referrals {
+        if !ok_id(&d.id) || !ok_id(&d.victim_id) || d.incident_id != id {
+            return Err(format!("casework {id}: a referral decision has a missing id or another incident"));
+        }
+        if !matches!(d.status.as_str(), "active" | "withdrawn") {
+            return Err(format!("casework {id}: referral {} has status {:?}", d.id, d.status));
+        }
+    }
+    Ok(())
+}
+
+fn now(tx: &Transaction<'_>) -> Result<String> {
+    Ok(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?)
+}
+
+/// Takes what this device lacks from one incident's casework; returns how many rows changed.
+pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
+    let held: bool = tx.prepare_cached("SELECT 1 FROM incidents WHERE id = ?1")?.exists([&c.incident_id])?;
+    if !held {
+        return Ok(0);
+    }
+    let now = now(tx)?;
+    let mut changed = 0u64;
+    for f in &c.forms {
+        let local: Option<String> =
+            tx.prepare_cached("SELECT status FROM forms WHERE id = ?1")?.query_row([&f.id], |r| r.get(0)).optional()?;
+        match local.as_deref() {
+            None => {
+                // The pack version as the device wrote it ("1.0.0"); a form without one cannot be
+                // matched to its pack, so it is not shown.
+                let Some(version) =
+                    f.pack_version.as_deref().map(|v| v.trim_matches('"').trim()).filter(|v| !v.is_empty())
+                else {
+                    continue;
+                };
+                let amends = match &f.amends_id {
+                    Some(a) if tx.prepare_cached("SELECT 1 FROM forms WHERE id = ?1")?.exists([a])? => Some(a),
+                    _ => None,
+                };
+                let at = f.submitted_at.clone().unwrap_or_else(|| now.clone());
+                tx.prepare_cached(
+                    "INSERT INTO forms (id, incident_id, pack_id, pack_version, status, answers, officer_grade,
+                        rationale, amends_id, created_by, created_at, updated_at, submitted_at, pulled_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+                )?
+                .execute(params![
+                    f.id,
+                    c.incident_id,
+                    f.pack_id,
+                    version,
+                    f.status,
+                    f.answers.to_string(),
+                    f.officer_grade,
+                    f.rationale,
+                    amends,
+                    f.submitted_by,
+                    at,
+                    f.submitted_at,
+                    now
+                ])?;
+                changed += 1;
+            }
+            Some("submitted") if f.status != "submitted" => {
+                tx.prepare_cached("UPDATE forms SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+                    .execute(params![f.id, f.status, now])?;
+                changed += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    for r in &c.reviews {
+        let form_here = tx.prepare_cached("SELECT 1 FROM forms WHERE id = ?1")?.exists([&r.form_id])?;
+        let known = tx
+            .prepare_cached(
+                "SELECT 1 FROM form_reviews WHERE id = ?1 OR (form_id = ?2 AND reviewer = ?3 AND decision = ?4)",
+            )?
+            .exists(params![r.id, r.form_id, r.reviewer, r.decision])?;
+        if !form_here || known {
+            continue;
+        }
+        tx.prepare_cached(
+            "INSERT INTO form_reviews (id, form_id, reviewer, decision, comments, reviewed_at, pulled_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?
+        .execute(params![
+            r.id,
+            r.form_id,
+            r.reviewer,
+            r.decision,
+            r.comments,
+            r.reviewed_at.as_deref().unwrap_or(&now),
+            now
+        ])?;
+        let status = if r.decision == "approve" { "approved" } else { "returned" };
+        tx.prepare_cached("UPDATE forms SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'submitted'")?
+            .execute(params![r.form_id, status, now])?;
+        // The review is done: the supervisor-review task raised on submission closes, as it
+        // does when the review is made on this device.
+        tx.prepare_cached(
+            "UPDATE tasks SET status = 'done' WHERE source_form_id = ?1 AND kind = 'supervisor_review'
+               AND status = 'open'",
+        )?
+        .execute([&r.form_id])?;
+        changed += 1;
+    }
+    for d in &c.referrals {
+        let local: Option<String> = tx
+            .prepare_cached("SELECT status FROM referrals WHERE id = ?1")?
+            .query_row([&d.id], |r| r.get(0))
+            .optional()?;
+        match local {
+            None => {
+                let outcome = serde_json::to_value(d.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                // OR IGNORE: an active referral of the same victim to the same service recorded
+                // here first keeps its place; the service refuses that one on push, with a reason.
+                changed += tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO referrals (id, incident_id, victim_id, outcome, destination, details,
+                            status, decided_at, decided_by, pulled_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )?
+                    .execute(params![
+                        d.id,
+                        c.incident_id,
+                        d.victim_id,
+                        outcome,
+                        d.destination,
+                        d.details.to_string(),
+                        d.status,
+                        d.decided_at,
+                        d.decided_by,
+                        now
+                    ])? as u64;
+            }
+            Some(s) if s != d.status => {
+                tx.prepare_cached("UPDATE referrals SET status = ?2 WHERE id = ?1")?
+                    .execute(params![d.id, d.status])?;
+                changed += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(changed)
+}
+
+/// Drops the pulled casework of an incident this device no longer holds (the caller checked
+/// that nothing on it was written here).
+pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM form_reviews WHERE form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
+        [incident_id],
+    )?;
+    tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;
+    tx.execute("DELETE FROM referrals WHERE incident_id = ?1", [incident_id])?;
+    Ok(())
+}
