@@ -13,6 +13,10 @@
 //!   `possible_duplicate` (counted in the status bar's conflicts). [`Store::duplicates`] lists
 //!   the open ones; [`Store::resolve_duplicate`] records the officer's choice
 //!   (`nominal.resolve_duplicate/1`) and closes it, again in one `user_write`.
+//! - Linking also points this device's own references at the chosen person, in the same
+//!   transaction ([`redirect_references`]): incident links, referral decisions' victim, drafts'
+//!   answers and phone numbers. Submitted forms are immutable and keep the id they were
+//!   written with (the service keeps `merged_into` as the redirect).
 //! - Convergence comes from the pull: the server serves the record once it is a normal record
 //!   (the upsert clears `provisional`), or a tombstone once it was linked to another person
 //!   (the provisional row is deleted; the person it was linked to arrives with the provisional
@@ -150,7 +154,14 @@ impl Store {
         };
         let event = AuditEvent::new(action, format!("nominal:{provisional_id}")).detail(payload.clone());
         let mutation = OutboxMutation { name: NOMINAL_RESOLVE_DUPLICATE.into(), payload };
+        let target = match decision {
+            DuplicateDecision::Link { nominal_id } => Some(nominal_id.clone()),
+            DuplicateDecision::New => None,
+        };
         self.user_write(actor, event, Some(mutation), |tx| {
+            if let Some(target) = &target {
+                redirect_references(tx, &provisional_id, target)?;
+            }
             let n = tx.execute(
                 "UPDATE conflicts SET resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
                  WHERE id = ?1 AND resolved_at IS NULL",
@@ -162,4 +173,29 @@ impl Store {
             Ok(())
         })
     }
+}
+
+/// Points what this device holds about a linked provisional person at the person it was linked
+/// to. Where the target already has the same row (the same incident role, an active referral
+/// to the same service), the provisional one is dropped (links, phones) or kept as written
+/// (referral decisions, which are records of what was decided).
+fn redirect_references(tx: &rusqlite::Transaction<'_>, provisional_id: &str, target: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE OR IGNORE incident_links SET nominal_id = ?2 WHERE nominal_id = ?1",
+        params![provisional_id, target],
+    )?;
+    tx.execute("DELETE FROM incident_links WHERE nominal_id = ?1", [provisional_id])?;
+    tx.execute("UPDATE OR IGNORE referrals SET victim_id = ?2 WHERE victim_id = ?1", params![provisional_id, target])?;
+    tx.execute(
+        "UPDATE OR IGNORE nominal_phones SET nominal_id = ?2 WHERE nominal_id = ?1",
+        params![provisional_id, target],
+    )?;
+    tx.execute("DELETE FROM nominal_phones WHERE nominal_id = ?1", [provisional_id])?;
+    // Ids are UUIDs or service ids: a quoted exact match in the answers JSON is the id itself.
+    tx.execute(
+        r#"UPDATE forms SET answers = replace(answers, '"' || ?1 || '"', '"' || ?2 || '"')
+         WHERE status = 'draft' AND instr(answers, '"' || ?1 || '"') > 0"#,
+        params![provisional_id, target],
+    )?;
+    Ok(())
 }

@@ -174,8 +174,31 @@ fn possible_duplicates_are_stored_once_counted_listed_and_resolved() {
     let dup_id = list[0].id.clone();
     let err = store.resolve_duplicate(&actor, &dup_id, &DuplicateDecision::Link { nominal_id: "nope".into() });
     assert!(err.is_err());
+    // The person was linked to an incident here, and a draft names them.
+    store
+        .import_incidents(&[bluelamp_store::casework::NewIncident {
+            id: Some("inc-1".into()),
+            reference: "REF-1".into(),
+            incident_type: "domestic_abuse".into(),
+            offence_category: None,
+            place: None,
+            postcode: None,
+            team: None,
+            occurred_at: 1_700_000_000,
+            recorded_at: 1_700_000_100,
+            assigned_to: Some("PC1".into()),
+            closing_code: None,
+            links: vec![(id.clone(), "victim".into())],
+        }])
+        .unwrap();
+    let draft = store.start_form(&actor, "inc-1", "da-safeguarding-plan").unwrap();
+    store.save_draft(&actor, &draft, &serde_json::json!({ "victim": id }), None).unwrap();
     let before = counts(&store);
     store.resolve_duplicate(&actor, &dup_id, &DuplicateDecision::Link { nominal_id: "server-1".into() }).unwrap();
+    // The incident and the draft now name the person it was linked to.
+    let links = store.get_incident("inc-1").unwrap().summary.links;
+    assert_eq!(links.iter().map(|l| l.nominal_id.as_str()).collect::<Vec<_>>(), ["server-1"]);
+    assert_eq!(store.get_form(&draft).unwrap().answers, serde_json::json!({ "victim": "server-1" }));
     assert_eq!(counts(&store), (before.0 + 1, before.1 + 1));
     let (name, payload): (String, String) = store
         .conn()
