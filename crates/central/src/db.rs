@@ -119,6 +119,10 @@ const SCHEMA: &str = "
         client_id TEXT NOT NULL, seq INTEGER NOT NULL, provisional_id TEXT NOT NULL, candidates TEXT NOT NULL,
         at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS duplicates_client_seq ON duplicates (client_id, seq);
+    -- An incident's casework (see `log_casework`, `casework_json`).
+    CREATE INDEX IF NOT EXISTS forms_incident ON forms (incident_id);
+    CREATE INDEX IF NOT EXISTS form_reviews_form ON form_reviews (form_id);
+    CREATE INDEX IF NOT EXISTS referrals_incident ON referrals (incident_id);
 ";
 
 fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
@@ -711,6 +715,15 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
 /// on it (their device may hold an incident the service does not). Its own version, separate
 /// from the incident's, so a review never makes an officer's closing-code edit look stale.
 fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
+    let any: bool = tx
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1)
+                 OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)",
+        )?
+        .query_row([incident_id], |r| r.get(0))?;
+    if !any {
+        return Ok(());
+    }
     let mut officers: Vec<String> = tx
         .prepare_cached(
             "SELECT assigned_to FROM incidents WHERE id = ?1

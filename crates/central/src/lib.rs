@@ -63,6 +63,12 @@ pub struct Config {
     pub token_ttl: Duration,
     /// Longest a request may take (reading the body included).
     pub request_timeout: Duration,
+    /// Longest a client may take to send a request's headers (slow-header clients cannot hold
+    /// connections open).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more are closed at once on accept (a client backs off and
+    /// retries, as for any network failure).
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -71,6 +77,8 @@ impl Default for Config {
             hash_cost: HashCost::DEFAULT,
             token_ttl: Duration::from_secs(12 * 3600),
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
         }
     }
 }
@@ -247,20 +255,62 @@ impl Running {
 }
 
 /// Binds `addr` (use port 0 for any free port) and serves in a background task.
+///
+/// HTTP/1.1 only (the clients speak nothing else), through hyper directly rather than
+/// `axum::serve`, for two limits that `axum::serve` does not set: a header-read timeout
+/// ([`Config::header_read_timeout`]) and a cap on open connections ([`Config::max_connections`]).
+/// Stopping closes the listener, lets requests in flight finish and closes idle connections.
 pub async fn spawn(central: Central, addr: SocketAddr) -> Result<Running, CentralError> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
     let app = central.router();
+    let (header_timeout, max_connections) = (central.config.header_read_timeout, central.config.max_connections);
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("central server stopped: {e}");
+        let slots = Arc::new(tokio::sync::Semaphore::new(max_connections.max(1)));
+        let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+        let mut conns = tokio::task::JoinSet::new();
+        loop {
+            let accepted = tokio::select! {
+                _ = &mut rx => break,
+                a = listener.accept() => a,
+            };
+            while conns.try_join_next().is_some() {}
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause rather than spin.
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            };
+            let Ok(slot) = slots.clone().try_acquire_owned() else {
+                tracing::warn!("connection refused: {max_connections} connections already open");
+                drop(stream);
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            let mut closing = closing_rx.clone();
+            conns.spawn(async move {
+                let _slot = slot;
+                let mut builder = hyper::server::conn::http1::Builder::new();
+                builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+                let conn = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+                tokio::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = closing.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                }
+            });
         }
+        drop(listener);
+        let _ = closing_tx.send(true);
+        while conns.join_next().await.is_some() {}
     });
     Ok(Running { addr, shutdown: Some(tx), task })
 }
