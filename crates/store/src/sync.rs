@@ -543,8 +543,7 @@ impl Store {
             (&upserts, &details),
             &versions,
             tombstones,
-            (&incidents, &gone_incidents),
-            &casework,
+            (&incidents, &gone_incidents, &casework),
             &mut report,
         );
         if bulk {
@@ -559,8 +558,11 @@ impl Store {
         (upserts, details): (&[NominalRecord], &[crate::NominalDetails]),
         versions: &HashMap<String, i64>,
         tombstones: Vec<&str>,
-        (incidents, gone_incidents): (&[(crate::casework::NewIncident, crate::conflicts::PulledState)], &[&str]),
-        casework: &[Casework],
+        (incidents, gone_incidents, casework): (
+            &[(crate::casework::NewIncident, crate::conflicts::PulledState)],
+            &[&str],
+            &[Casework],
+        ),
         report: &mut PageReport,
     ) -> Result<()> {
         let mut last: HashMap<&str, usize> = HashMap::with_capacity(upserts.len());
