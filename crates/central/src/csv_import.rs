@@ -1,7 +1,8 @@
 //! CSV of nominals for the admin import (`POST /v1/admin/nominals` and
 //! `bluelamp-central import nominals`): the columns of the search issue's import,
 //! `id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source]`, plus an optional
-//! `district` (else the default district given with the import). Same row rules as the client's
+//! `district` (else the default district given with the import) and `markers` (as the client's
+//! import: `code` or `code@YYYY-MM-DD`, `;`-separated; an empty cell clears them). Same row rules as the client's
 //! `bluelamp-cli import`: a bad row is reported with its row number and skipped.
 
 use bluelamp_protocol::dates::parse_dob;
@@ -53,6 +54,7 @@ pub fn parse(input: &[u8], default_district: Option<&str>) -> Result<ParsedCsv, 
         )));
     };
     let opt_cols = [col("sex"), col("aliases"), col("address"), col("postcode"), col("source"), col("district")];
+    let c_markers = col("markers");
     let mut out = ParsedCsv::default();
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 2;
@@ -67,9 +69,18 @@ pub fn parse(input: &[u8], default_district: Option<&str>) -> Result<ParsedCsv, 
         let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
         let [sex, aliases, address, postcode, source, district] = opt_cols.map(opt);
         let district = district.or_else(|| default_district.map(str::to_string));
+        let markers = match c_markers.map(|c| bluelamp_protocol::nominal::parse_markers(&get(c))).transpose() {
+            Ok(m) => m,
+            Err(reason) => {
+                out.rejected.push((row, reason));
+                continue;
+            }
+        };
         match parse_row(get(c_id), get(c_given), get(c_surname), get(c_dob), sex, aliases, address, postcode, source)
             .and_then(|n| match district {
-                Some(d) if valid_district(&d) => Ok(ImportNominal { nominal: n, district: d.trim().to_string() }),
+                Some(d) if valid_district(&d) => {
+                    Ok(ImportNominal { nominal: n, district: d.trim().to_string(), markers })
+                }
                 Some(d) => Err(format!("district {d:?} is not valid")),
                 None => Err("no district (give a district column or a default district)".into()),
             }) {
@@ -162,5 +173,21 @@ mod tests {
         let none = parse(csv.as_bytes(), None).unwrap();
         assert_eq!(none.rows.len(), 1);
         assert!(parse(b"name\nx\n", None).is_err());
+        assert_eq!(p.rows[0].markers, None, "no markers column: markers are left as held");
+    }
+
+    #[test]
+    fn markers_column() {
+        let csv = "id,given_name,surname,date_of_birth,markers\n\
+                   n1,Ann,Smith,1980-02-03,violence@2026-10-01;Drugs\n\
+                   n2,Bob,Jones,,\n\
+                   n3,Cat,Lee,,weapons@2026-13-01\n\
+                   n4,Dan,Ray,,not a code\n";
+        let p = parse(csv.as_bytes(), Some("north")).unwrap();
+        let m = p.rows[0].markers.as_ref().unwrap();
+        assert_eq!(m.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(), ["violence", "drugs"]);
+        assert_eq!(m[0].last_verified_at.as_deref(), Some("2026-10-01T00:00:00Z"));
+        assert_eq!(p.rows[1].markers, Some(vec![]), "an empty cell clears");
+        assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 5]);
     }
 }

@@ -152,6 +152,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         ("nominals", "status", "TEXT NOT NULL DEFAULT 'active'"),
         ("nominals", "merged_into", "TEXT"),
         ("nominals", "created_by", "TEXT"),
+        // Warning markers (a JSON array of `WireMarker`; NULL: none held), served with the
+        // nominal so the record page on the device shows them.
+        ("nominals", "markers", "TEXT"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -226,6 +229,10 @@ fn record_change(
     Ok(v)
 }
 
+fn rfc3339(unix: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(unix).ok()?.format(&time::format_description::well_known::Rfc3339).ok()
+}
+
 fn now_unix() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
@@ -288,6 +295,28 @@ impl SqliteStorage {
             // The showcase incident's aliases, as the demo stores add them (a pull must not
             // take them away).
             let extra = bluelamp_demo::showcase_aliases(&people, DEMO_SEED, now_unix());
+            // The warning markers of the people the demo incidents link, as the demo stores
+            // hold them.
+            let now = now_unix();
+            let demo_incidents = bluelamp_demo::incidents(&people, DEMO_INCIDENTS, DEMO_SEED, now);
+            let mut markers: std::collections::HashMap<String, Vec<bluelamp_protocol::nominal::WireMarker>> =
+                bluelamp_demo::person_details(&people, &demo_incidents, DEMO_SEED, now)
+                    .into_iter()
+                    .filter(|d| !d.markers.is_empty())
+                    .map(|d| {
+                        let m = d
+                            .markers
+                            .into_iter()
+                            .map(|m| bluelamp_protocol::nominal::WireMarker {
+                                code: m.code.to_string(),
+                                description: m.description,
+                                last_verified_at: rfc3339(m.verified_unix),
+                                verified_by: Some(m.verified_by.to_string()),
+                            })
+                            .collect();
+                        (d.person_id, m)
+                    })
+                    .collect();
             let rows: Vec<ImportNominal> = people
                 .iter()
                 .map(|p| ImportNominal {
@@ -308,6 +337,7 @@ impl SqliteStorage {
                         source: if p.legacy { Source::Legacy } else { Source::Current },
                     },
                     district: DEMO_DISTRICT.to_string(),
+                    markers: markers.remove(&p.id),
                 })
                 .collect();
             import_nominals_tx(&tx, &rows)?;
@@ -1231,31 +1261,36 @@ fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<
     let mut sum = ImportSummary::default();
     for row in rows {
         let n = &row.nominal;
-        let existing: Option<(WireNominal, String, String)> = tx
-            .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, district, status FROM nominals WHERE id = ?1"))?
-            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?)))
+        let existing: Option<(WireNominal, String, String, Option<String>)> = tx
+            .prepare_cached(&format!(
+                "SELECT {NOMINAL_COLUMNS}, district, status, markers FROM nominals WHERE id = ?1"
+            ))?
+            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))
             .optional()?;
-        if let Some((old, old_district, _)) = &existing {
-            if old == n && *old_district == row.district {
+        let markers = row.markers.as_ref().map(|m| serde_json::to_string(m).unwrap_or_else(|_| "[]".into()));
+        if let Some((old, old_district, _, old_markers)) = &existing {
+            if old == n && *old_district == row.district && (markers.is_none() || markers == *old_markers) {
                 sum.unchanged += 1;
                 continue;
             }
         }
         // An import is authoritative: the record is (again) an active, indexed nominal.
-        if let Some((old, _, status)) = &existing {
+        if let Some((old, _, status, _)) = &existing {
             if status == "active" {
                 crate::matching::remove_keys(tx, old)?;
             }
         }
         crate::matching::add_keys(tx, n)?;
-        let old_scope = existing.as_ref().map(|(_, d, _)| district_key(d));
+        let old_scope = existing.as_ref().map(|(_, d, _, _)| district_key(d));
         let v = record_change(tx, RecordType::Nominal, &n.id, &district_key(&row.district), old_scope.as_deref())?;
         tx.prepare_cached(&format!(
-            "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+            "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version, markers)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
-                district = excluded.district, version = excluded.version, status = 'active', merged_into = NULL"
+                district = excluded.district, version = excluded.version, status = 'active', merged_into = NULL,
+                markers = coalesce(excluded.markers, nominals.markers)"
         ))?
         .execute(params![
             n.id,
@@ -1268,7 +1303,8 @@ fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<
             n.address,
             n.postcode,
             row.district,
-            v as i64
+            v as i64,
+            markers
         ])?;
         if existing.is_some() {
             sum.updated += 1;
@@ -1477,10 +1513,17 @@ impl Storage for SqliteStorage {
             }
             let data = match record_type {
                 RecordType::Nominal => tx
-                    .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS} FROM nominals WHERE id = ?1"))?
-                    .query_row([&id], nominal_of)
+                    .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, markers FROM nominals WHERE id = ?1"))?
+                    .query_row([&id], |r| Ok((nominal_of(r)?, r.get::<_, Option<String>>(9)?)))
                     .optional()?
-                    .map(|n| serde_json::to_value(n).unwrap_or_default()),
+                    .map(|(n, markers)| {
+                        let mut v = serde_json::to_value(n).unwrap_or_default();
+                        // Only when held: an absent field leaves what the device has.
+                        if let (Some(m), Some(o)) = (markers, v.as_object_mut()) {
+                            o.insert("markers".into(), serde_json::from_str(&m).unwrap_or(Value::Array(vec![])));
+                        }
+                        v
+                    }),
                 RecordType::Incident => incident_json(&tx, &id)?.map(|x| x.0),
                 RecordType::Casework => match casework_json(&tx, &id, &s.client_id)? {
                     Some(c) => Some(c),
@@ -1922,6 +1965,54 @@ mod tests {
         // The supervisor (not assigned) is not sent the officer's incident casework except
         // through their own referral decision's scope: they recorded it, so it is theirs.
         assert!(casework_of(&pulled(&s, &sup), inc).is_some_and(|c| c.referrals.is_empty()));
+    }
+
+    fn pulled_markers(s: &SqliteStorage, sess: &Session, id: &str) -> Option<Value> {
+        pulled(s, sess).into_iter().rev().find_map(|c| match c {
+            Change::Upsert { record_type: RecordType::Nominal, id: i, data, .. } if i == id => {
+                Some(data.get("markers").cloned().unwrap_or(Value::Null))
+            }
+            _ => None,
+        })
+    }
+
+    /// Markers are held and served with the nominal: an import with the column sets or clears
+    /// them, one without leaves them; the demo's linked people carry theirs.
+    #[test]
+    fn warning_markers_are_imported_and_served_with_the_nominal() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let mut n = first_person(&s);
+        n.id = "m-1".into();
+        let marker = bluelamp_protocol::nominal::parse_markers("violence@2026-10-01").unwrap();
+        let row = |markers| ImportNominal { nominal: n.clone(), district: DEMO_DISTRICT.into(), markers };
+        assert_eq!(s.import_nominals(&[row(Some(marker.clone()))]).unwrap().inserted, 1);
+        let served = pulled_markers(&s, &sess, "m-1").unwrap();
+        assert_eq!(served[0]["code"], "violence");
+        assert_eq!(served[0]["last_verified_at"], "2026-10-01T00:00:00Z");
+        // Without the column: unchanged, still served.
+        assert_eq!(s.import_nominals(&[row(None)]).unwrap().unchanged, 1);
+        assert_eq!(pulled_markers(&s, &sess, "m-1").unwrap()[0]["code"], "violence");
+        // An empty cell clears them (a change the devices pull).
+        assert_eq!(s.import_nominals(&[row(Some(vec![]))]).unwrap().updated, 1);
+        assert_eq!(pulled_markers(&s, &sess, "m-1").unwrap(), json!([]));
+        // The demo incidents' people carry markers.
+        let linked: Vec<String> = s
+            .conn()
+            .prepare("SELECT links FROM incidents")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .flat_map(|l| {
+                let v: Vec<Value> = serde_json::from_str(&l.unwrap()).unwrap();
+                v.into_iter().map(|x| x["nominal_id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            })
+            .collect();
+        let with_markers = linked
+            .iter()
+            .filter(|id| pulled_markers(&s, &sess, id).is_some_and(|m| m.as_array().is_some_and(|a| !a.is_empty())))
+            .count();
+        assert!(with_markers > 0, "no demo person linked to an incident has a marker");
     }
 
     /// The index is built for existing databases and kept by imports.

@@ -155,6 +155,9 @@ pub struct ImportIncident {
 pub struct ImportNominal {
     pub nominal: WireNominal,
     pub district: String,
+    /// Warning markers: `None` leaves what the service holds (the CSV had no `markers` column),
+    /// `Some` replaces it (`Some(vec![])` clears).
+    pub markers: Option<Vec<bluelamp_protocol::nominal::WireMarker>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

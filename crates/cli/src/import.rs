@@ -81,36 +81,17 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
     Ok(report)
 }
 
-/// The optional `markers` column: `;`-separated warning markers, each `code` or
-/// `code@YYYY-MM-DD` (the date it was last verified), e.g. `violence@2026-10-01;drugs`. With the
-/// column present, an empty cell clears the person's markers.
+/// The optional `markers` column (format in [`bluelamp_protocol::nominal::parse_markers`]).
 fn parse_markers(cell: &str) -> Result<Vec<MarkerRecord>, String> {
-    if cell.chars().any(|c| c.is_control()) {
-        return Err("markers contain control characters".into());
-    }
-    let mut out = Vec::new();
-    for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-        let (code, verified) = match item.split_once('@') {
-            Some((c, d)) => (c.trim(), Some(format!("{}T00:00:00Z", parse_dob(d)?))),
-            None => (item, None),
-        };
-        if code.is_empty() || code.chars().count() > 60 || !code.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(format!(
-                "marker '{}' is not a code (letters, digits, _)",
-                code.chars().take(20).collect::<String>()
-            ));
-        }
-        out.push(MarkerRecord {
-            code: code.to_ascii_lowercase(),
-            description: bluelamp_protocol::nominal::marker_label(code),
-            last_verified_at: verified,
-            verified_by: None,
-        });
-    }
-    if out.len() > MAX_ALIASES {
-        return Err(format!("more than {MAX_ALIASES} markers"));
-    }
-    Ok(out)
+    Ok(bluelamp_protocol::nominal::parse_markers(cell)?
+        .into_iter()
+        .map(|m| MarkerRecord {
+            code: m.code,
+            description: m.description,
+            last_verified_at: m.last_verified_at,
+            verified_by: m.verified_by,
+        })
+        .collect())
 }
 
 #[allow(clippy::too_many_arguments)]

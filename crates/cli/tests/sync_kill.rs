@@ -67,6 +67,7 @@ fn person(i: u64, district: &str) -> ImportNominal {
             source: Source::Current,
         },
         district: district.into(),
+        markers: None,
     }
 }
 

@@ -336,6 +336,55 @@ pub const MARKERS: &[(&str, &str)] = &[
     ("contagion", "Contagion"),
 ];
 
+/// A warning marker as the central service holds and serves it (inside a pulled nominal's
+/// `markers`), and as the CSV imports read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireMarker {
+    pub code: String,
+    #[serde(default)]
+    pub description: String,
+    /// RFC 3339 UTC.
+    #[serde(default)]
+    pub last_verified_at: Option<String>,
+    #[serde(default)]
+    pub verified_by: Option<String>,
+}
+
+/// Most markers one person's import row may carry.
+pub const MAX_IMPORT_MARKERS: usize = 20;
+
+/// The imports' optional `markers` column: `;`-separated warning markers, each `code` or
+/// `code@YYYY-MM-DD` (the date it was last verified), e.g. `violence@2026-10-01;drugs`. An empty
+/// cell is no markers (with the column present, it clears the person's markers).
+pub fn parse_markers(cell: &str) -> Result<Vec<WireMarker>, String> {
+    if cell.chars().any(|c| c.is_control()) {
+        return Err("markers contain control characters".into());
+    }
+    let mut out = Vec::new();
+    for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let (code, verified) = match item.split_once('@') {
+            Some((c, d)) => (c.trim(), Some(format!("{}T00:00:00Z", crate::dates::parse_dob(d)?))),
+            None => (item, None),
+        };
+        if code.is_empty() || code.chars().count() > 60 || !code.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(format!(
+                "marker '{}' is not a code (letters, digits, _)",
+                code.chars().take(20).collect::<String>()
+            ));
+        }
+        out.push(WireMarker {
+            code: code.to_ascii_lowercase(),
+            description: marker_label(code),
+            last_verified_at: verified,
+            verified_by: None,
+        });
+    }
+    if out.len() > MAX_IMPORT_MARKERS {
+        return Err(format!("more than {MAX_IMPORT_MARKERS} markers"));
+    }
+    Ok(out)
+}
+
 /// The short label of a marker code: "⚠ Violence" is `format!("⚠ {}", marker_label("violence"))`.
 pub fn marker_label(code: &str) -> String {
     let lower = code.trim().to_ascii_lowercase();

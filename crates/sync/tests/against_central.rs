@@ -386,3 +386,28 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
     }
     assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
 }
+
+/// Warning markers held centrally reach the device with the person: the record page of a
+/// person a demo incident links shows them (with who verified them), and search rows carry
+/// their codes.
+#[tokio::test]
+async fn warning_markers_held_centrally_are_on_the_device() {
+    let w = world().await;
+    let s = store(&w, "m.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    let g = s.lock().unwrap();
+    let linked: Vec<String> = g
+        .list_incidents()
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.id.starts_with("demo-incident-"))
+        .flat_map(|i| i.links.into_iter().map(|l| l.nominal_id))
+        .collect();
+    let pages: Vec<_> = linked.iter().filter_map(|id| g.nominal_page(id).unwrap()).collect();
+    let marked: Vec<_> = pages.iter().filter(|p| !p.warning_markers.is_empty()).collect();
+    assert!(!marked.is_empty(), "no linked person arrived with a marker");
+    let m = &marked[0].warning_markers[0];
+    assert!(m.verified_by.is_some() && m.last_verified_at.is_some(), "{m:?}");
+    assert!(!marked[0].nominal.markers.is_empty());
+}
