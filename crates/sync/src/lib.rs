@@ -45,11 +45,14 @@ impl Client {
         Client::with_timeout(base_url, Duration::from_secs(30))
     }
 
-    /// A client whose requests give up after `timeout` (connect: 2 s).
+    /// A client whose requests give up after `timeout` (connect: 2 s). Idle connections are
+    /// dropped after 5 s, before the service's header-read timeout (10 s) closes them, so a
+    /// request is never sent on a connection the service is closing.
     pub fn with_timeout(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
         Ok(Client { base: base_url.trim_end_matches('/').to_string(), http })
