@@ -64,7 +64,7 @@ pub struct Config {
     /// Longest a request may take (reading the body included).
     pub request_timeout: Duration,
     /// Longest a client may take to send a request's headers (slow-header clients cannot hold
-    /// connections open).
+    /// connections open); it also ends a kept-alive connection left idle that long.
     pub header_read_timeout: Duration,
     /// Connections served at once; more are closed at once on accept (a client backs off and
     /// retries, as for any network failure).
