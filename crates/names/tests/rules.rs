@@ -273,12 +273,8 @@ fn changed_surname_with_exact_dob_beats_shared_surname_and_birthday() {
         dob: Date::parse(dob),
         sex: None,
     };
-    let hits = rank(
-        &q,
-        &[c(1, "Emily", "Green", 40, "1958-01-16"), c(2, "Mitchell", "Stanley", 5, "1925-01-16")],
-        5_000,
-        2,
-    );
+    let hits =
+        rank(&q, &[c(1, "Emily", "Green", 40, "1958-01-16"), c(2, "Mitchell", "Stanley", 5, "1925-01-16")], 5_000, 2);
     assert_eq!(hits[0].id, 2, "{hits:?}");
     assert!(hits[1].reasons.iter().any(|r| r == "DOB same day and month only"), "{hits:?}");
 }
