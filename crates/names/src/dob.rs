@@ -84,6 +84,32 @@ impl Date {
         Date::new(self.year, self.day, self.month)
     }
 
+    /// Dates one keying slip away: year ±1, the year's last two digits exchanged, month ±1,
+    /// day ±1 (valid dates only, without `self`).
+    pub fn near_typos(self) -> Vec<Date> {
+        let (y, m, d) = (self.year, i32::from(self.month), i32::from(self.day));
+        let swapped_year = y - (y / 10 % 10) * 10 - y % 10 + (y % 10) * 10 + y / 10 % 10;
+        let cands = [
+            (y - 1, m, d),
+            (y + 1, m, d),
+            (swapped_year, m, d),
+            (y, m - 1, d),
+            (y, m + 1, d),
+            (y, m, d - 1),
+            (y, m, d + 1),
+        ];
+        let mut out = Vec::new();
+        for (y, m, d) in cands {
+            let (Ok(m), Ok(d)) = (u8::try_from(m), u8::try_from(d)) else { continue };
+            if let Some(v) = Date::new(y, m, d) {
+                if v != self && !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
     /// `YYYYMMDD`.
     pub fn compact(self) -> String {
         format!("{:04}{:02}{:02}", self.year, self.month, self.day)
@@ -127,6 +153,30 @@ impl DobQuery {
     }
 }
 
+/// Whether field `pos` (0 year, 1 month, 2 day) of `a` and `b` differs as a keying slip
+/// would: one digit changed, two adjacent digits exchanged, or off by one.
+fn component_typo(a: Date, b: Date, pos: usize) -> bool {
+    let (x, y, width) = match pos {
+        0 => (a.year, b.year, 4),
+        1 => (i32::from(a.month), i32::from(b.month), 2),
+        _ => (i32::from(a.day), i32::from(b.day), 2),
+    };
+    if (x - y).abs() == 1 {
+        return true;
+    }
+    let (xs, ys) = (format!("{x:0width$}"), format!("{y:0width$}"));
+    let (xb, yb) = (xs.as_bytes(), ys.as_bytes());
+    if xb.len() != yb.len() {
+        return false;
+    }
+    let diff: Vec<usize> = (0..xb.len()).filter(|&i| xb[i] != yb[i]).collect();
+    match diff.as_slice() {
+        [_] => true,
+        [i, j] => *j == i + 1 && xb[*i] == yb[*j] && xb[*j] == yb[*i],
+        _ => false,
+    }
+}
+
 /// DOB contribution to a candidate's score and its reason.
 pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option<String>) {
     let Some(q) = q else {
@@ -145,8 +195,14 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
                 let same = [qd.year == d.year, qd.month == d.month, qd.day == d.day];
                 let n = same.iter().filter(|x| **x).count();
                 if n == 2 {
-                    let which = ["year", "month", "day"][same.iter().position(|x| !x).unwrap_or(0)];
-                    (2.5, Some(format!("DOB close ({which} differs)")))
+                    let pos = same.iter().position(|x| !x).unwrap_or(0);
+                    let which = ["year", "month", "day"][pos];
+                    if pos == 0 && !component_typo(qd, d, 0) {
+                        // A shared birthday alone is a 1-in-365 coincidence: no evidence.
+                        (0.0, Some("DOB same day and month only".into()))
+                    } else {
+                        (2.5, Some(format!("DOB close ({which} differs)")))
+                    }
                 } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
                     (0.0, Some("DOB year close only".into()))
                 } else {
@@ -187,11 +243,18 @@ mod tests {
     #[test]
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
-        let cases: [(DobQuery, f32, &str); 7] = [
+        let cases: [(DobQuery, f32, &str); 12] = [
             (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
             (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
             (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
             (DobQuery::Exact(d(1948, 3, 12)), 2.5, "DOB close (year differs)"),
+            (DobQuery::Exact(d(1985, 3, 12)), 2.5, "DOB close (year differs)"),
+            (DobQuery::Exact(d(1934, 3, 12)), 2.5, "DOB close (year differs)"),
+            // Month or day wrong by any amount with the year right: still close.
+            (DobQuery::Exact(d(1984, 3, 27)), 2.5, "DOB close (day differs)"),
+            (DobQuery::Exact(d(1984, 9, 12)), 2.5, "DOB close (month differs)"),
+            // Same birthday in an unrelated year: no evidence either way.
+            (DobQuery::Exact(d(1960, 3, 12)), 0.0, "DOB same day and month only"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
             (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
             (DobQuery::Exact(d(1960, 7, 1)), -3.0, "DOB differs"),
@@ -201,6 +264,37 @@ mod tests {
         }
         // Missing DOB on the record never excludes and scores neutral.
         assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0, 0.0);
+    }
+
+    #[test]
+    fn keying_slips() {
+        let a = d(1984, 3, 12);
+        for (b, pos, slip) in [
+            (d(1985, 3, 12), 0, true),  // one digit, and off by one
+            (d(1994, 3, 12), 0, true),  // one digit
+            (d(1948, 3, 12), 0, true),  // adjacent digits exchanged
+            (d(1983, 3, 12), 0, true),  // off by one
+            (d(1960, 3, 12), 0, false), // two digits
+            (d(1984, 3, 21), 2, true),  // exchanged
+            (d(1984, 3, 28), 2, false), // two digits, not adjacent-exchanged
+            (d(1984, 10, 12), 1, false),
+            (d(1984, 4, 12), 1, true),
+        ] {
+            assert_eq!(component_typo(a, b, pos), slip, "{b}");
+        }
+    }
+
+    #[test]
+    fn near_typos_are_valid_and_distinct() {
+        let v = d(1985, 3, 1).near_typos();
+        for x in [d(1984, 3, 1), d(1986, 3, 1), d(1958, 3, 1), d(1985, 2, 1), d(1985, 4, 1), d(1985, 3, 2)] {
+            assert!(v.contains(&x), "{x} missing from {v:?}");
+        }
+        assert_eq!(v.len(), 6, "{v:?}"); // no 1985-03-00
+                                         // 31 January: no 31 February or 31 December-from-month-0; the year digits are equal.
+        let v = d(2011, 1, 31).near_typos();
+        assert!(v.iter().all(|x| *x != d(2011, 1, 31)));
+        assert_eq!(v, vec![d(2010, 1, 31), d(2012, 1, 31), d(2011, 1, 30)]);
     }
 
     #[test]

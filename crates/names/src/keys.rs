@@ -184,32 +184,37 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
 /// Builds the probes for a search. Both name orders are tried (given/surname swapped).
 pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
     let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES };
+    // Last-resort single-part ranges of a two-part query, run after the DOB probes.
+    let mut fallback = QueryPlan::default();
     let orientations: [(Option<&QPart>, Option<&QPart>); 2] =
         [(p.given.as_ref(), p.surname.as_ref()), (p.surname.as_ref(), p.given.as_ref())];
     for (g, s) in orientations {
         match (g, s) {
-            (Some(g), Some(s)) => both_parts(&mut plan, g, s),
+            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, g, s),
             (None, Some(s)) => one_part_as_surname(&mut plan, s),
             (Some(g), None) => one_part_as_given(&mut plan, g),
             (None, None) => {}
         }
     }
-    if let Some(d) = q.dob {
-        match d {
-            DobQuery::Exact(d) => {
-                plan.key(dob_key(d), Tier::Tight, CAP_DOB);
-                if let Some(sw) = d.day_month_swapped() {
-                    plan.key(dob_key(sw), Tier::Broad, CAP_DOB);
-                }
-            }
-            DobQuery::Between(..) => {}
+    if let Some(DobQuery::Exact(d)) = q.dob {
+        plan.key(dob_key(d), Tier::Tight, CAP_DOB);
+        if let Some(sw) = d.day_month_swapped() {
+            plan.key(dob_key(sw), Tier::Tight, CAP_DOB);
         }
+        // A DOB one keying slip away, for a name too garbled for its keys: before the
+        // single-part fallbacks, while under the candidate ceiling.
+        for v in d.near_typos() {
+            plan.key(dob_key(v), Tier::Broad, CAP_DOB);
+        }
+    }
+    for p in fallback.probes {
+        plan.push(p.lookup, p.tier, p.cap);
     }
     plan.probes.sort_by_key(|p| p.tier);
     plan
 }
 
-fn both_parts(plan: &mut QueryPlan, g: &QPart, s: &QPart) {
+fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, g: &QPart, s: &QPart) {
     if s.part.is_initial() && !s.wildcard {
         // "John S": given code + surname initial.
         if !g.part.is_initial() && !g.wildcard {
@@ -252,10 +257,10 @@ fn both_parts(plan: &mut QueryPlan, g: &QPart, s: &QPart) {
     }
     // Last resort for a replaced/garbled part: everyone sharing one part's code, capped.
     for sc in &s.surname_codes {
-        plan.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_FALLBACK);
+        fallback.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_FALLBACK);
     }
     for gc in &g.plain_given_codes {
-        plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_FALLBACK);
+        fallback.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_FALLBACK);
     }
 }
 
@@ -323,6 +328,28 @@ mod tests {
     fn prefix_end_increments() {
         assert_eq!(prefix_end("SN:SMI").as_deref(), Some("SN:SMJ"));
         assert_eq!(prefix_end("SI:SM0:").as_deref(), Some("SI:SM0;"));
+    }
+
+    #[test]
+    fn dob_probes() {
+        let d = Date::new(1984, 3, 12).expect("date");
+        let plan = SearchQuery::new("John", "Smith").with_dob(DobQuery::Exact(d)).plan();
+        let pos = |k: &str| plan.probes.iter().position(|p| p.lookup == Lookup::Key(k.to_string()));
+        let tier = |k: &str| plan.probes[pos(k).expect(k)].tier;
+        assert_eq!(tier("DB:19840312"), Tier::Tight);
+        assert_eq!(tier("DB:19841203"), Tier::Tight, "day/month swapped");
+        for k in ["DB:19830312", "DB:19850312", "DB:19480312", "DB:19840212", "DB:19840313"] {
+            assert_eq!(tier(k), Tier::Broad, "{k}");
+        }
+        // Near-miss DOBs come before the single-part fallback ranges.
+        let first_range = plan
+            .probes
+            .iter()
+            .position(|p| matches!(&p.lookup, Lookup::Range { from, .. } if from.starts_with("SI:")))
+            .expect("fallback range");
+        assert!(pos("DB:19840313").expect("near") < first_range);
+        // Tight probes all come first.
+        assert!(plan.probes.windows(2).all(|w| w[0].tier <= w[1].tier));
     }
 
     #[test]

@@ -40,8 +40,10 @@
 //! SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?cap;
 //! ```
 //!
-//! Probes come tight first ([`Tier::Tight`]: surname code × given code, DOB); run all of them,
-//! then the broad ones ([`Tier::Broad`]: one part's code + the other part's initial) while
+//! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB
+//! with day and month swapped); run all of them, then the broad ones ([`Tier::Broad`], in
+//! order: one part's code + the other part's initial; the DOB one keying slip away — year ±1,
+//! the year's last two digits exchanged, month ±1, day ±1; last, one part's code alone) while
 //! the distinct-candidate count is below [`QueryPlan::max_candidates`]. Per-probe `cap`s
 //! ([`CAP_TIGHT`], [`CAP_BROAD`], [`CAP_RANGE`], [`CAP_FALLBACK`], [`CAP_DOB`]) bound the rows read for very
 //! common names; a caller may lower them. Both name orders are probed, so swapped fields are
@@ -66,10 +68,14 @@
 //! ```text
 //! name = Ws·v(sim_surname) + Wg·v(sim_given) − swap·0.5 − alias·0.2
 //! v(sim) = clamp((sim − 0.7) / 0.3, −1, 1)
-//! Ws = 4 + 2·rarity  when v > 0 (agreement),  4 when v ≤ 0
+//! Ws = 4 + 2·rarity  when v > 0 (agreement),  2 when v ≤ 0 (disagreement)
 //! rarity = clamp(1 − ln(freq) / ln(total_records), 0, 1)   (0.5 if freq unknown)
-//! Wg = 3
+//! Wg = 3  when v > 0,  1.5 when v ≤ 0
 //! ```
+//!
+//! Disagreement weighs half the base agreement weight, as in Fellegi–Sunter
+//! (log((1 − m)/(1 − u)) against log(m/u)): a part of the same person's record differs fairly
+//! often (a surname changed on marriage, another given name used, a mis-keyed value).
 //!
 //! `sim` per part: exact 1.0; given spacing 0.98; prefix form (Mac/Mc, St/Saint) and umlaut
 //! spelling 0.97; variant spelling or particle dropped 0.95; nickname 0.93; one barrel of a
@@ -77,7 +83,9 @@
 //! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
 //! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.
 //! The best alignment of the best name counts, plus the DOB term: exact +5, day/month
-//! swapped +3.5, two of year/month/day equal +2.5, same/adjacent year only 0, otherwise −3;
+//! swapped +3.5, two of year/month/day equal +2.5 — except the same day and month with a
+//! year that is not one keying slip away (one digit, two adjacent digits exchanged, ±1),
+//! which is a 1-in-365 coincidence and scores 0 —, same/adjacent year only 0, otherwise −3;
 //! range queries (year, ±N years, age at today) +2.5 inside, 0 within a year of the range,
 //! −3 outside; **no DOB on the record = 0**. A known sex different from the query's excludes
 //! the candidate; unknown sex never does. Common surnames therefore weigh less than rare

@@ -16,10 +16,21 @@ pub const W_SURNAME: f32 = 4.0;
 /// created (issue 7: a provisional nominal the central service matches, and the "likely
 /// matches" shown before saving). With the formula below, 8 needs at least an exact or
 /// near-exact surname and given name (4–6 + 2.3–3), or a close name plus an agreeing DOB; a
-/// disagreeing DOB (−3) keeps an exact name under it. Tested in `tests::likely_duplicate_threshold`.
+/// disagreeing DOB (−3) keeps an exact name under it. Since the disagreement weights were
+/// halved (3 Dec 2026), the same surname and exact DOB with a different given name (another
+/// name used, or a twin) also reaches it unless the surname is common (rarity below 0.25).
+/// Tested in `tests::likely_duplicate_threshold`.
 pub const LIKELY_DUPLICATE_SCORE: f32 = 8.0;
 /// Extra surname weight for the rarest surname (rarity 1).
 pub const W_SURNAME_RARITY: f32 = 2.0;
+/// Weight of a full surname disagreement (value −1). Half the base agreement weight, as in
+/// Fellegi–Sunter, where a disagreement weighs log((1 − m)/(1 − u)), far less than an
+/// agreement's log(m/u): a part of the same person's record differs fairly often (surname
+/// changed on marriage, another given name used, a replaced or mis-keyed value), so a
+/// different part is weaker evidence against a match than an equal one is for it.
+pub const W_SURNAME_DISAGREE: f32 = 2.0;
+/// Weight of a full given-name disagreement (value −1); see [`W_SURNAME_DISAGREE`].
+pub const W_GIVEN_DISAGREE: f32 = 1.5;
 /// Weight of a full given-name agreement.
 pub const W_GIVEN: f32 = 3.0;
 /// Penalty when the best alignment has given name and surname swapped.
@@ -189,7 +200,7 @@ impl Ranker {
                     Some(c) => match compare_surname(q, c) {
                         Some(m) => {
                             let v = value(m.sim);
-                            total += if v > 0.0 { w_s_agree * v } else { W_SURNAME * v };
+                            total += if v > 0.0 { w_s_agree * v } else { W_SURNAME_DISAGREE * v };
                             ms = Some(m);
                         }
                         None => continue,
@@ -202,7 +213,8 @@ impl Ranker {
                 match &cg {
                     Some(c) => match compare_given(q, c) {
                         Some(m) => {
-                            total += W_GIVEN * value(m.sim);
+                            let v = value(m.sim);
+                            total += if v > 0.0 { W_GIVEN * v } else { W_GIVEN_DISAGREE * v };
                             mg = Some(m);
                         }
                         None => continue,

@@ -256,4 +256,25 @@ fn likely_duplicate_threshold() {
     assert!(score(born("William", "Smith", "1980-03-12"), "William", "Smith", Some("1961-09-30")) < T);
     assert!(score(born("Zara", "Smith", "1980-03-12"), "Keith", "Smith", None) < T);
     assert!(score(SearchQuery::new("Olga", "Petrova"), "William", "Smith", None) < T);
+    assert!(score(born("Zara", "Smith", "1980-03-12"), "Keith", "Smith", Some("1961-09-30")) < T);
+    assert!(score(born("Sophie", "Noble", "1980-03-12"), "Sophie", "Paine", Some("1980-03-12")) < T);
+}
+
+/// Disagreement weighs less than agreement (Fellegi–Sunter), and a shared birthday in an
+/// unrelated year is no evidence: the same given name and exact DOB under another surname
+/// (married, or a replaced value) outranks the same surname with another given name and only
+/// the day and month of birth in common.
+#[test]
+fn changed_surname_with_exact_dob_beats_shared_surname_and_birthday() {
+    let q = SearchQuery::new("Mitchell", "Green").with_dob(DobQuery::Exact(Date::parse("1925-01-16").unwrap()));
+    let c = |id: u32, given: &'static str, surname: &'static str, freq: u32, dob: &str| Candidate {
+        id,
+        names: vec![CandidateName { given, surname, surname_freq: freq }],
+        dob: Date::parse(dob),
+        sex: None,
+    };
+    let hits =
+        rank(&q, &[c(1, "Emily", "Green", 40, "1958-01-16"), c(2, "Mitchell", "Stanley", 5, "1925-01-16")], 5_000, 2);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[1].reasons.iter().any(|r| r == "DOB same day and month only"), "{hits:?}");
 }
