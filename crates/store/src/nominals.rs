@@ -145,15 +145,19 @@ pub(crate) fn upsert_in(
     let now: String = tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?;
     let mut deltas: HashMap<String, i64> = HashMap::new();
     let mut added = 0i64;
+    // Row keys: a new nominal gets the next one (the key computation below refers to records
+    // by their index in `live`; `rks[i]` is the row key of `live[i]`).
+    let mut next_rk: i64 = tx.query_row("SELECT coalesce(max(rk), 0) + 1 FROM nominals", [], |r| r.get(0))?;
+    let mut rks: Vec<i64> = Vec::with_capacity(live.len());
     // New keys are computed (and sorted) on a second thread while this one writes the rows.
-    let (mut pairs, new_counts) = std::thread::scope(|scope| -> Result<_> {
+    let (idx_pairs, new_counts) = std::thread::scope(|scope| -> Result<_> {
         let keys = scope.spawn(|| search::compute_pairs(&live));
         let mut old_row =
-            tx.prepare_cached("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
+            tx.prepare_cached("SELECT rk, given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
         let mut stmt = tx.prepare_cached(
-            "INSERT INTO nominals (id, source, given_name, surname, date_of_birth, sex, aliases,
+            "INSERT INTO nominals (rk, id, source, given_name, surname, date_of_birth, sex, aliases,
                                    address, postcode, given_fold, surname_fold, updated_at, server_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT(id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
@@ -164,16 +168,27 @@ pub(crate) fn upsert_in(
         for r in &live {
             let old = old_row
                 .query_row([&r.id], |o| {
-                    Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
+                    Ok((
+                        o.get::<_, i64>(0)?,
+                        search::OldRow { given: o.get(1)?, surname: o.get(2)?, aliases: o.get(3)?, dob: o.get(4)? },
+                    ))
                 })
                 .optional()?;
-            if let Some(old) = old {
-                search::remove_keys(tx, &r.id, &old, &mut deltas)?;
-            } else {
-                added += 1;
-            }
+            let rk = match old {
+                Some((rk, old)) => {
+                    search::remove_keys(tx, rk, &old, &mut deltas)?;
+                    rk
+                }
+                None => {
+                    added += 1;
+                    next_rk += 1;
+                    next_rk - 1
+                }
+            };
+            rks.push(rk);
             let aliases = serde_json::to_string(&r.aliases).map_err(|e| StoreError::Invalid(e.to_string()))?;
             stmt.execute(params![
+                rk,
                 r.id,
                 source_str(r.source),
                 r.given_name,
@@ -191,6 +206,13 @@ pub(crate) fn upsert_in(
         }
         keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))
     })?;
+    // In key order; within a key, in row-key order whenever the row keys grow with the index
+    // (always for new records), so `insert_keys` need not sort again.
+    let mut pairs: Vec<(String, i64)> = Vec::with_capacity(idx_pairs.len());
+    for (k, i) in idx_pairs {
+        let rk = rks.get(i as usize).copied().ok_or_else(|| StoreError::Invalid("search key without a row".into()))?;
+        pairs.push((k, rk));
+    }
     search::insert_keys(tx, &mut pairs)?;
     for (k, n) in new_counts {
         *deltas.entry(k).or_default() += n;

@@ -253,7 +253,51 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE nominal_markers ADD COLUMN verified_by TEXT;
     "#,
-    // 11: casework recorded on other devices, pulled from the central service (issue 7, see
+    // 11: search keys point at an integer row key (issue 4, 1M search latency and import time).
+    // `nominals` gains `rk INTEGER PRIMARY KEY` (an alias of the rowid, so VACUUM keeps it; the
+    // old implicit rowid is carried over) and `id` becomes a UNIQUE column, so that loading a
+    // candidate is one B-tree lookup instead of two (id index, then table). `name_keys` holds
+    // `(key, rk)`: shorter rows and integer comparisons. The keys are rebuilt from the rows on
+    // first use (the key version is cleared). SQLite's procedure for changing a table's shape:
+    // this runs with foreign keys off (see `migrate_to`), so dropping the old table cascades
+    // nowhere; `nominal_markers`, `nominal_addresses` still reference `nominals (id)`.
+    r#"
+    CREATE TABLE nominals_v11 (
+        rk INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL CHECK (source IN ('current', 'legacy')),
+        given_name TEXT NOT NULL,
+        surname TEXT NOT NULL,
+        date_of_birth TEXT,
+        sex TEXT,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        address TEXT,
+        postcode TEXT,
+        given_fold TEXT NOT NULL,
+        surname_fold TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        ethnicity TEXT,
+        server_version INTEGER,
+        provisional INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO nominals_v11 (rk, id, source, given_name, surname, date_of_birth, sex, aliases, address,
+                              postcode, given_fold, surname_fold, updated_at, ethnicity, server_version,
+                              provisional)
+        SELECT rowid, id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode,
+               given_fold, surname_fold, updated_at, ethnicity, server_version, provisional
+        FROM nominals;
+    DROP TABLE name_keys;
+    DROP TABLE nominals;
+    ALTER TABLE nominals_v11 RENAME TO nominals;
+    CREATE TABLE name_keys (
+        key TEXT NOT NULL,
+        rk INTEGER NOT NULL REFERENCES nominals (rk) ON DELETE CASCADE,
+        PRIMARY KEY (key, rk)
+    ) WITHOUT ROWID;
+    DELETE FROM name_key_counts;
+    DELETE FROM meta WHERE key = 'name_keys_version';
+    "#,
+    // 12: casework recorded on other devices, pulled from the central service (issue 7, see
     // `pulled.rs`): when a form, review or referral decision arrived here (NULL: written here).
     r#"
     ALTER TABLE forms ADD COLUMN pulled_at TEXT;
@@ -278,7 +322,23 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         return Err(StoreError::TooNew { found, known: CURRENT });
     }
     let target = target.clamp(0, CURRENT) as usize;
-    for (i, sql) in MIGRATIONS.iter().enumerate().take(target).skip(found as usize) {
+    if target <= found as usize {
+        return Ok(());
+    }
+    // Some migrations rebuild a table (create the new shape, copy, drop the old one, rename):
+    // with foreign keys on, the drop would cascade into the tables that reference it. Foreign
+    // keys are switched off around the migrations (the pragma cannot change inside a
+    // transaction) and the connection's setting is restored. A table rebuild copies every row
+    // with its keys, so references stay valid (the migration test runs `foreign_key_check`).
+    let fk: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+    let result = apply(conn, found as usize, target);
+    conn.execute_batch(if fk { "PRAGMA foreign_keys = ON" } else { "PRAGMA foreign_keys = OFF" })?;
+    result
+}
+
+fn apply(conn: &mut Connection, from: usize, to: usize) -> Result<()> {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(to).skip(from) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;

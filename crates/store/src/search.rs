@@ -2,20 +2,22 @@
 //!
 //! **Writing.** For every nominal, [`bluelamp_names::record_keys`] of its main name, each alias
 //! (stored as "given surname" and split like free text) and its DOB are written to
-//! `name_keys(key, nominal_id)` in the same transaction as the row. `name_key_counts` holds,
-//! per `SN:<surname>` key, the number of nominals carrying it (the surname frequency used for
-//! rarity in ranking) and, under [`TOTAL_KEY`], the number of nominals. Only these counts are
-//! kept: other keys are never counted, which keeps bulk import cheap. Re-importing an id
-//! deletes its old keys (through the `name_keys_nominal` index) and decrements their counts.
-//! The meta row `name_keys_version` records [`bluelamp_names::KEY_VERSION`]; when it differs
-//! (a new build changed the key format, or the store predates search) the keys are rebuilt.
+//! `name_keys(key, rk)` in the same transaction as the row; `rk` is the nominal's integer row
+//! key (`nominals.rk INTEGER PRIMARY KEY`, stable across VACUUM, schema migration 11).
+//! `name_key_counts` holds, per `SN:<surname>` key, the number of nominals carrying it (the
+//! surname frequency used for rarity in ranking) and, under [`TOTAL_KEY`], the number of
+//! nominals. Only these counts are kept: other keys are never counted, which keeps bulk import
+//! cheap. Re-importing an id deletes its old keys (recomputed from its old row, by primary key)
+//! and decrements their counts. The meta row `name_keys_version` records
+//! [`bluelamp_names::KEY_VERSION`]; when it differs or is missing (a new build changed the key
+//! format, a migration cleared it, or the store predates search) the keys are rebuilt.
 //!
 //! **Searching.** The query's [`bluelamp_names::QueryPlan`] is run probe by probe through the
-//! `(key, nominal_id)` primary key (`key = ?` or a `key` range, each with a row cap): tight
-//! probes always, broad ones while the distinct-candidate count is under the plan's ceiling.
-//! Candidates are loaded by id (primary key), surname frequencies come from
-//! `name_key_counts`, and the [`bluelamp_names::Ranker`] scores them. No statement scans a
-//! table.
+//! `(key, rk)` primary key (`key = ?` or a `key` range, each with a row cap): tight probes
+//! always, broad ones while the distinct-candidate count is under the plan's ceiling.
+//! Candidates are loaded by row key (one lookup in the table's own B-tree), surname
+//! frequencies come from `name_key_counts`, and the [`bluelamp_names::Ranker`] scores them. No
+//! statement scans a table.
 
 use std::collections::{HashMap, HashSet};
 
@@ -94,13 +96,13 @@ pub(crate) fn ensure_keys_current(conn: &Connection) -> Result<()> {
 fn rebuild_keys(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM name_keys; DELETE FROM name_key_counts;")?;
     let mut counts: HashMap<String, i64> = HashMap::new();
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut pairs: Vec<(String, i64)> = Vec::new();
     let mut total = 0i64;
     {
-        let mut stmt = conn.prepare("SELECT id, given_name, surname, aliases, date_of_birth FROM nominals")?;
+        let mut stmt = conn.prepare("SELECT rk, given_name, surname, aliases, date_of_birth FROM nominals")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
+            let rk: i64 = r.get(0)?;
             let aliases: Vec<String> = serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default();
             let dob: Option<String> = r.get(4)?;
             total += 1;
@@ -108,7 +110,7 @@ fn rebuild_keys(conn: &Connection) -> Result<()> {
                 if is_counted(&k) {
                     *counts.entry(k.clone()).or_default() += 1;
                 }
-                pairs.push((k, id.clone()));
+                pairs.push((k, rk));
             }
         }
     }
@@ -117,16 +119,18 @@ fn rebuild_keys(conn: &Connection) -> Result<()> {
     apply_counts(conn, &counts)
 }
 
-/// New keys of the given records as sorted `(key, id)` pairs, and the `SN:` count increments.
-pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, String)>, HashMap<String, i64>) {
+/// New keys of the given records as `(key, index into rows)` pairs sorted by key then index,
+/// and the `SN:` count increments. The caller maps each index to the record's row key.
+pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, u32)>, HashMap<String, i64>) {
     let mut pairs = Vec::with_capacity(rows.len() * 12);
     let mut counts: HashMap<String, i64> = HashMap::new();
-    for r in rows {
+    for (i, r) in rows.iter().enumerate() {
+        let i = u32::try_from(i).unwrap_or(u32::MAX);
         for k in keys_for(&r.given_name, &r.surname, &r.aliases, r.date_of_birth.as_deref()) {
             if is_counted(&k) {
                 *counts.entry(k.clone()).or_default() += 1;
             }
-            pairs.push((k, r.id.clone()));
+            pairs.push((k, i));
         }
     }
     pairs.sort_unstable();
@@ -136,21 +140,23 @@ pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, Str
 /// Rows per multi-row `INSERT` of key pairs.
 const INSERT_CHUNK: usize = 50;
 
-/// Inserts (key, id) pairs in key order (sequential B-tree writes), many rows per statement.
-pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [(String, String)]) -> Result<()> {
+/// Inserts (key, row key) pairs in key order (sequential B-tree writes), many rows per
+/// statement.
+pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [(String, i64)]) -> Result<()> {
     if pairs.windows(2).any(|w| w[0] > w[1]) {
         pairs.sort_unstable();
     }
-    let many =
-        format!("INSERT OR IGNORE INTO name_keys (key, nominal_id) VALUES {}", vec!["(?, ?)"; INSERT_CHUNK].join(", "));
+    let many = format!("INSERT OR IGNORE INTO name_keys (key, rk) VALUES {}", vec!["(?, ?)"; INSERT_CHUNK].join(", "));
     let mut many = conn.prepare_cached(&many)?;
-    let mut one = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, nominal_id) VALUES (?1, ?2)")?;
+    let mut one = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, rk) VALUES (?1, ?2)")?;
     let mut chunks = pairs.chunks_exact(INSERT_CHUNK);
     for c in &mut chunks {
-        many.execute(rusqlite::params_from_iter(c.iter().flat_map(|(k, id)| [k.as_str(), id.as_str()])))?;
+        many.execute(rusqlite::params_from_iter(
+            c.iter().flat_map(|(k, rk)| [k as &dyn rusqlite::ToSql, rk as &dyn rusqlite::ToSql]),
+        ))?;
     }
-    for (k, id) in chunks.remainder() {
-        one.execute(params![k, id])?;
+    for (k, rk) in chunks.remainder() {
+        one.execute(params![k, rk])?;
     }
     Ok(())
 }
@@ -185,13 +191,13 @@ pub(crate) struct OldRow {
     pub dob: Option<String>,
 }
 
-/// Removes the keys of `id` (before it is re-written) by recomputing them from its old row, and
-/// records the count decrements.
-pub(crate) fn remove_keys(conn: &Connection, id: &str, old: &OldRow, deltas: &mut HashMap<String, i64>) -> Result<()> {
+/// Removes the keys of the nominal with row key `rk` (before it is re-written or deleted) by
+/// recomputing them from its old row, and records the count decrements.
+pub(crate) fn remove_keys(conn: &Connection, rk: i64, old: &OldRow, deltas: &mut HashMap<String, i64>) -> Result<()> {
     let aliases: Vec<String> = serde_json::from_str(&old.aliases).unwrap_or_default();
-    let mut stmt = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND nominal_id = ?2")?;
+    let mut stmt = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND rk = ?2")?;
     for k in keys_for(&old.given, &old.surname, &aliases, old.dob.as_deref()) {
-        stmt.execute(params![k, id])?;
+        stmt.execute(params![k, rk])?;
         if is_counted(&k) {
             *deltas.entry(k).or_default() -= 1;
         }
@@ -300,11 +306,11 @@ impl Store {
         // statement (hundreds of row lookups).
         let read = conn.unchecked_transaction()?;
         let conn: &Connection = &read;
-        let ids = candidate_ids(conn, &query)?;
-        if ids.is_empty() {
+        let rks = candidate_ids(conn, &query)?;
+        if rks.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = load_rows(conn, &ids)?;
+        let rows = load_rows(conn, &rks)?;
         let total: i64 = conn
             .query_row("SELECT n FROM name_key_counts WHERE key = ?1", [TOTAL_KEY], |r| r.get(0))
             .optional()?
@@ -380,13 +386,13 @@ impl Store {
     }
 }
 
-/// Runs the query plan through the `name_keys` primary key.
-fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<String>> {
+/// Runs the query plan through the `name_keys` primary key; returns the candidates' row keys.
+fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
     let plan = q.plan();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut out: Vec<String> = Vec::new();
-    let mut by_key = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2")?;
-    let mut by_range = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
+    let mut seen: HashSet<i64> = HashSet::new();
+    let mut out: Vec<i64> = Vec::new();
+    let mut by_key = conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2")?;
+    let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     for p in &plan.probes {
         if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
             break;
@@ -397,25 +403,25 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<String>> {
             Lookup::Range { from, to } => by_range.query(params![from, to, cap])?,
         };
         while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            if !seen.contains(&id) {
-                seen.insert(id.clone());
-                out.push(id);
+            let rk: i64 = r.get(0)?;
+            if seen.insert(rk) {
+                out.push(rk);
             }
         }
     }
     Ok(out)
 }
 
-fn load_rows(conn: &Connection, ids: &[String]) -> Result<Vec<Row>> {
+/// Loads candidates by row key (the table's own B-tree: one lookup each).
+fn load_rows(conn: &Connection, rks: &[i64]) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
-         FROM nominals WHERE id = ?1",
+         FROM nominals WHERE rk = ?1",
     )?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
+    let mut out = Vec::with_capacity(rks.len());
+    for rk in rks {
         let row = stmt
-            .query_row([id], |r| {
+            .query_row([rk], |r| {
                 Ok((
                     Row {
                         id: r.get(0)?,

@@ -278,12 +278,15 @@ fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i
         return Ok(Some(false));
     }
     let old = tx
-        .query_row("SELECT given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1", [id], |o| {
-            Ok(search::OldRow { given: o.get(0)?, surname: o.get(1)?, aliases: o.get(2)?, dob: o.get(3)? })
+        .query_row("SELECT rk, given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1", [id], |o| {
+            Ok((
+                o.get::<_, i64>(0)?,
+                search::OldRow { given: o.get(1)?, surname: o.get(2)?, aliases: o.get(3)?, dob: o.get(4)? },
+            ))
         })
         .optional()?;
-    let Some(old) = old else { return Ok(None) };
-    search::remove_keys(tx, id, &old, deltas)?;
+    let Some((rk, old)) = old else { return Ok(None) };
+    search::remove_keys(tx, rk, &old, deltas)?;
     tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [id])?;
     tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [id])?;
     tx.execute("DELETE FROM nominals WHERE id = ?1", [id])?;

@@ -78,3 +78,83 @@ fn a_store_from_a_newer_build_is_refused_untouched() {
     drop(store);
     assert!(matches!(Store::open(&db, "pw"), Err(bluelamp_store::StoreError::TooNew { .. })));
 }
+
+/// Migration 11 rebuilds `nominals` with an integer row key (`rk`, the old rowid) and
+/// `name_keys` as `(key, rk)`: ids, markers and addresses survive, the keys are rebuilt, no
+/// reference breaks, and the row keys do not move under VACUUM.
+#[test]
+fn row_key_migration_keeps_people_markers_and_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v10.db");
+    let store = Store::create_at_schema_version(&db, "pw", "PC1", KdfParams::INSECURE_FAST, 10).unwrap();
+    let c = store.conn();
+    // Rowids with a gap (a deleted person), as an old store may hold.
+    for (rowid, id, given, surname, dob) in [
+        (1, "P1", "Siobhán", "O'Sullivan", "1984-03-12"),
+        (2, "P2", "William", "Smith", "1970-01-01"),
+        (5, "P5", "Zebedee", "Quartermaine", "1990-07-07"),
+    ] {
+        c.execute(
+            "INSERT INTO nominals (rowid, id, source, given_name, surname, date_of_birth, aliases, given_fold, surname_fold, updated_at, provisional)
+             VALUES (?1, ?2, 'current', ?3, ?4, ?5, '[\"Bill Smyth\"]', 'x', 'y', '2020-01-01T00:00:00Z', ?6)",
+            rusqlite::params![rowid, id, given, surname, dob, i64::from(rowid == 5)],
+        )
+        .unwrap();
+        c.execute("INSERT INTO name_keys (key, nominal_id) VALUES ('SN:OLD', ?1)", [id]).unwrap();
+    }
+    c.execute_batch(
+        "INSERT INTO meta (key, value) VALUES ('name_keys_version', '1');
+         INSERT INTO nominal_markers (nominal_id, code, description, verified_by) VALUES ('P2', 'violence', 'Violence', 'PC9');
+         INSERT INTO nominal_addresses (nominal_id, address) VALUES ('P2', '1 High Street');",
+    )
+    .unwrap();
+    drop(store);
+
+    let store = Store::open(&db, "pw").unwrap();
+    let c = store.conn();
+    assert_eq!(c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), CURRENT);
+    assert!(c.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, bool>(0)).unwrap(), "foreign keys back on");
+    let rks: Vec<(i64, String, i64)> = c
+        .prepare("SELECT rk, id, provisional FROM nominals ORDER BY rk")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rks, vec![(1, "P1".into(), 0), (2, "P2".into(), 0), (5, "P5".into(), 1)]);
+    let old_keys: i64 = c.query_row("SELECT count(*) FROM name_keys", [], |r| r.get(0)).unwrap();
+    assert_eq!(old_keys, 0, "the old (key, nominal_id) rows are gone until the rebuild");
+
+    let hits = store.search(&SearchRequest::free_text("william smith")).unwrap();
+    assert_eq!(hits[0].id, "P2");
+    assert_eq!(hits[0].markers, vec!["violence".to_string()], "markers survive");
+    let hits = store.search(&SearchRequest::free_text("bill smyth")).unwrap();
+    assert!(hits.iter().any(|h| h.id == "P5"), "aliases are keyed too");
+    let stray: i64 = c
+        .query_row("SELECT count(*) FROM name_keys WHERE rk NOT IN (SELECT rk FROM nominals)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stray, 0);
+    let old: i64 = c.query_row("SELECT count(*) FROM name_keys WHERE key = 'SN:OLD'", [], |r| r.get(0)).unwrap();
+    assert_eq!(old, 0);
+    let page = store.nominal_page("P2").unwrap().unwrap();
+    assert_eq!(page.warning_markers[0].verified_by.as_deref(), Some("PC9"));
+    assert_eq!(page.addresses.len(), 1);
+
+    let broken: Vec<String> = c
+        .prepare("PRAGMA foreign_key_check")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(broken.is_empty(), "{broken:?}");
+    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+
+    // VACUUM keeps INTEGER PRIMARY KEY values, so the key rows still point at the right people.
+    c.execute_batch("VACUUM").unwrap();
+    let rk5: i64 = c.query_row("SELECT rk FROM nominals WHERE id = 'P5'", [], |r| r.get(0)).unwrap();
+    assert_eq!(rk5, 5);
+    let hits = store.search(&SearchRequest::free_text("zebedee quartermaine")).unwrap();
+    assert_eq!(hits[0].id, "P5");
+}

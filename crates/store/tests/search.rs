@@ -158,9 +158,11 @@ fn reimport_replaces_keys_and_counts() {
 fn search_reads_through_indexes_only() {
     let (_d, s) = seeded();
     for sql in [
-        "SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2",
-        "SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
-        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode FROM nominals WHERE id = ?1",
+        "SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2",
+        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
+        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
+         FROM nominals WHERE rk = ?1",
+        "SELECT code FROM nominal_markers WHERE nominal_id = ?1",
         "SELECT n FROM name_key_counts WHERE key = ?1",
     ] {
         let mut stmt = s.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();

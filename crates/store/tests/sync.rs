@@ -142,6 +142,8 @@ fn reset_keeps_local_data_and_sweeps_only_stale_server_rows_at_the_end() {
     store.upsert_nominals(&[common::rec("legacy1", "Mary", "Jones")]).unwrap();
     write(&mut store, &actor, 1);
     store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee"), nominal("n2", "Eve", "Day")], "c1", false)).unwrap();
+    // Timestamps have millisecond resolution: the reset must come after n2 was written.
+    std::thread::sleep(std::time::Duration::from_millis(5));
     let mut reset = page(vec![], "c0", true);
     reset.reset = Some(ResetReason::ScopeChanged);
     store.apply_pull_page(&reset).unwrap();
