@@ -113,6 +113,12 @@ impl Store {
     }
 
     fn open_with_key(db: &Path, key: &keys::DbKey, schema_version: i64) -> Result<Store> {
+        // Keying is serialised across the process: SQLCipher's crypto-provider activation on
+        // the first keyed connections is not safe to race (seen as an intermittent "An error
+        // occurred with PRAGMA key or rekey" when tests open many stores at once; compare
+        // sqlcipher/sqlcipher#2). Opening a store is rare, so the lock costs nothing.
+        static KEYING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let keying = KEYING.lock().unwrap_or_else(|p| p.into_inner());
         let conn = Connection::open(db)?;
         // The key must be the first statement on the connection. The raw-key form skips
         // SQLCipher's own KDF: ours (Argon2id) already ran.
@@ -127,6 +133,7 @@ impl Store {
         if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
             return Err(StoreError::Corrupt);
         }
+        drop(keying);
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
