@@ -61,7 +61,11 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
             Ok(r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
                 Ok(markers) => {
                     if let Some(markers) = markers {
-                        details.push(NominalDetails { nominal_id: r.id.clone(), markers, addresses: Vec::new() });
+                        details.push(NominalDetails {
+                            nominal_id: r.id.clone(),
+                            markers: Some(markers),
+                            addresses: None,
+                        });
                     }
                     batch.push(r)
                 }

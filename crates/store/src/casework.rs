@@ -765,27 +765,29 @@ impl Store {
             .into_iter()
             .map(|d| crate::NominalDetails {
                 nominal_id: d.person_id,
-                markers: d
-                    .markers
-                    .into_iter()
-                    .map(|m| crate::MarkerRecord {
-                        code: m.code.to_string(),
-                        description: m.description,
-                        last_verified_at: Some(ts(m.verified_unix)),
-                        verified_by: Some(m.verified_by.to_string()),
-                    })
-                    .collect(),
-                addresses: d
-                    .addresses
-                    .into_iter()
-                    .map(|a| crate::AddressRecord {
-                        address: a.address,
-                        postcode: Some(a.postcode).filter(|p| !p.is_empty()),
-                        kind: a.kind.to_string(),
-                        valid_from: Some(a.from),
-                        valid_to: a.to,
-                    })
-                    .collect(),
+                markers: Some(
+                    d.markers
+                        .into_iter()
+                        .map(|m| crate::MarkerRecord {
+                            code: m.code.to_string(),
+                            description: m.description,
+                            last_verified_at: Some(ts(m.verified_unix)),
+                            verified_by: Some(m.verified_by.to_string()),
+                        })
+                        .collect(),
+                ),
+                addresses: Some(
+                    d.addresses
+                        .into_iter()
+                        .map(|a| crate::AddressRecord {
+                            address: a.address,
+                            postcode: Some(a.postcode).filter(|p| !p.is_empty()),
+                            kind: a.kind.to_string(),
+                            valid_from: Some(a.from),
+                            valid_to: a.to,
+                        })
+                        .collect(),
+                ),
             })
             .collect();
         self.set_nominal_details(&details)?;

@@ -266,11 +266,13 @@ pub struct AddressRecord {
 }
 
 /// Everything held about a person besides the searchable row: markers and address history.
+/// `None` leaves what is held (a source that does not carry that part, such as the central
+/// service for address histories); `Some` replaces it (`Some(vec![])` clears).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NominalDetails {
     pub nominal_id: String,
-    pub markers: Vec<MarkerRecord>,
-    pub addresses: Vec<AddressRecord>,
+    pub markers: Option<Vec<MarkerRecord>>,
+    pub addresses: Option<Vec<AddressRecord>>,
 }
 
 /// Longest marker description or address kept (longer text is cut).
@@ -299,9 +301,13 @@ pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalD
         if !exists.query_row([&d.nominal_id], |r| r.get::<_, bool>(0))? {
             continue;
         }
-        tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [&d.nominal_id])?;
-        tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [&d.nominal_id])?;
-        for m in d.markers.iter().filter(|m| !m.code.trim().is_empty()).take(50) {
+        if d.markers.is_some() {
+            tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [&d.nominal_id])?;
+        }
+        if d.addresses.is_some() {
+            tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [&d.nominal_id])?;
+        }
+        for m in d.markers.iter().flatten().filter(|m| !m.code.trim().is_empty()).take(50) {
             marker.execute(params![
                 d.nominal_id,
                 cap(m.code.trim()).to_ascii_lowercase(),
@@ -310,7 +316,7 @@ pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalD
                 m.verified_by.as_deref().map(cap),
             ])?;
         }
-        for a in d.addresses.iter().filter(|a| !a.address.trim().is_empty()).take(50) {
+        for a in d.addresses.iter().flatten().filter(|a| !a.address.trim().is_empty()).take(50) {
             let kind = if a.kind.trim().is_empty() { "home".to_string() } else { cap(a.kind.trim()) };
             address.execute(params![
                 d.nominal_id,

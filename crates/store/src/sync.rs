@@ -173,29 +173,29 @@ fn details_of(id: &str, data: &serde_json::Value) -> Result<Option<crate::Nomina
     let cap = |s: String| s.chars().take(200).collect::<String>();
     Ok(Some(crate::NominalDetails {
         nominal_id: id.to_string(),
-        markers: p
-            .markers
-            .unwrap_or_default()
-            .into_iter()
-            .map(|m| crate::MarkerRecord {
-                code: cap(m.code),
-                description: m.description,
-                last_verified_at: m.last_verified_at.map(cap),
-                verified_by: m.verified_by.map(cap),
-            })
-            .collect(),
-        addresses: p
-            .addresses
-            .unwrap_or_default()
-            .into_iter()
-            .map(|a| crate::AddressRecord {
-                address: a.address,
-                postcode: a.postcode.map(cap),
-                kind: cap(a.kind),
-                valid_from: a.valid_from.map(cap),
-                valid_to: a.valid_to.map(cap),
-            })
-            .collect(),
+        // A part the service did not send leaves what the device holds.
+        markers: p.markers.map(|ms| {
+            ms.into_iter()
+                .map(|m| crate::MarkerRecord {
+                    code: cap(m.code),
+                    description: m.description,
+                    last_verified_at: m.last_verified_at.map(cap),
+                    verified_by: m.verified_by.map(cap),
+                })
+                .collect()
+        }),
+        addresses: p.addresses.map(|addrs| {
+            addrs
+                .into_iter()
+                .map(|a| crate::AddressRecord {
+                    address: a.address,
+                    postcode: a.postcode.map(cap),
+                    kind: cap(a.kind),
+                    valid_from: a.valid_from.map(cap),
+                    valid_to: a.valid_to.map(cap),
+                })
+                .collect()
+        }),
     }))
 }
 

@@ -53,8 +53,8 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
         .set_nominal_details(&[
             NominalDetails {
                 nominal_id: "N1".into(),
-                markers: vec![marker("drugs", None), marker("Violence", Some("2026-11-01T10:00:00Z"))],
-                addresses: vec![
+                markers: Some(vec![marker("drugs", None), marker("Violence", Some("2026-11-01T10:00:00Z"))]),
+                addresses: Some(vec![
                     AddressRecord {
                         address: "9 Old Road, Dover".into(),
                         postcode: Some("CT16 1AA".into()),
@@ -76,12 +76,12 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
                         valid_from: Some("2020-01-01".into()),
                         valid_to: Some("2023-01-31".into()),
                     },
-                ],
+                ]),
             },
             NominalDetails {
                 nominal_id: "not-held".into(),
-                markers: vec![marker("violence", None)],
-                addresses: vec![],
+                markers: Some(vec![marker("violence", None)]),
+                addresses: Some(vec![]),
             },
         ])
         .unwrap();
@@ -133,11 +133,23 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
     assert_eq!(hits[0].id, "N1");
     assert_eq!(hits[0].markers, ["violence", "drugs"]);
 
+    // A source that carries markers only (the central service) leaves the address history.
+    let held = s.nominal_page("N1").unwrap().unwrap().addresses.len();
+    assert!(held >= 2);
+    s.set_nominal_details(&[NominalDetails {
+        nominal_id: "N1".into(),
+        markers: Some(vec![marker("drugs", None)]),
+        addresses: None,
+    }])
+    .unwrap();
+    let page = s.nominal_page("N1").unwrap().unwrap();
+    assert_eq!(page.nominal.markers, ["drugs"]);
+    assert_eq!(page.addresses.len(), held, "addresses not sent are kept");
     // Replacing details replaces them; re-importing the person keeps them.
     s.set_nominal_details(&[NominalDetails {
         nominal_id: "N1".into(),
-        markers: vec![marker("weapons", None)],
-        addresses: vec![],
+        markers: Some(vec![marker("weapons", None)]),
+        addresses: Some(vec![]),
     }])
     .unwrap();
     s.upsert_nominals(&[rec("N1", "Ann", "Lee")]).unwrap();
@@ -153,8 +165,8 @@ fn viewing_the_page_writes_one_access_log_entry_with_the_purpose() {
     s.upsert_nominals(&[rec("N1", "Ann", "Lee")]).unwrap();
     s.set_nominal_details(&[NominalDetails {
         nominal_id: "N1".into(),
-        markers: vec![marker("violence", None)],
-        addresses: vec![],
+        markers: Some(vec![marker("violence", None)]),
+        addresses: Some(vec![]),
     }])
     .unwrap();
     let actor = s.actor().unwrap();
