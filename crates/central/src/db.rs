@@ -701,7 +701,7 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
     if tx.prepare_cached("SELECT 1 FROM referrals WHERE id = ?1")?.exists([&d.id])? {
         return Ok(reject("referral_exists", "This referral decision is already recorded and cannot be changed."));
     }
-    let outcome = serde_json::to_value(d.outcome).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let outcome = d.outcome.as_str();
     let res = tx
         .prepare_cached(
             "INSERT INTO referrals (id, incident_id, victim_id, outcome, destination, details, status, decided_at,
@@ -817,32 +817,21 @@ fn casework_json(tx: &Connection, incident_id: &str, exclude_client: &str) -> ru
              FROM referrals WHERE incident_id = ?1 AND client_id <> ?2 ORDER BY received_at, id",
         )?
         .query_map([incident_id, exclude_client], |r| {
-            let outcome: String = r.get(2)?;
-            Ok((
+            // A row with an outcome this build does not know is left out.
+            let Some(outcome) = ReferralOutcome::parse(&r.get::<_, String>(2)?) else { return Ok(None) };
+            Ok(Some(ReferralDecisionInfo {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                victim_id: r.get(1)?,
                 outcome,
-                ReferralDecisionInfo {
-                    id: r.get(0)?,
-                    incident_id: incident_id.to_string(),
-                    victim_id: r.get(1)?,
-                    outcome: ReferralOutcome::Declined,
-                    destination: r.get(3)?,
-                    details: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
-                    status: r.get(5)?,
-                    decided_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                    decided_by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
-                },
-            ))
+                destination: r.get(3)?,
+                details: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or(Value::Null),
+                status: r.get(5)?,
+                decided_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                decided_by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+            }))
         })?
-        .filter_map(|row| match row {
-            Ok((outcome, mut d)) => match serde_json::from_value(Value::String(outcome)) {
-                Ok(o) => {
-                    d.outcome = o;
-                    Some(Ok(d))
-                }
-                Err(_) => None,
-            },
-            Err(e) => Some(Err(e)),
-        })
+        .filter_map(Result::transpose)
         .collect::<rusqlite::Result<_>>()?;
     if forms.is_empty() && reviews.is_empty() && referrals.is_empty() {
         return Ok(None);

@@ -156,10 +156,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
             .optional()?;
         match local {
             None => {
-                let outcome = serde_json::to_value(d.outcome)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
+                let outcome = d.outcome.as_str();
                 // OR IGNORE: an active referral of the same victim to the same service recorded
                 // here first keeps its place; the service refuses that one on push, with a reason.
                 changed += tx
