@@ -1149,6 +1149,20 @@ fn group(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> Htm
     }
 }
 
+/// Scrolls to the Victims section and focuses its first control (the gate's "Record decision").
+fn focus_victims() {
+    use wasm_bindgen::JsCast;
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    if let Some(section) = doc.get_element_by_id("victims") {
+        section.scroll_into_view();
+        if let Ok(Some(first)) = section.query_selector("button, select, input, textarea") {
+            if let Ok(el) = first.dyn_into::<web_sys::HtmlElement>() {
+                let _ = el.focus();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1232,19 +1246,5 @@ mod tests {
         assert_eq!(section_of_issue(&ids, &issue(Some("hidden"))), None);
         assert_eq!(section_of_issue(&ids, &issue(None)), None);
         assert_eq!(row("actions", 0, "due").path(), "actions[0].due");
-    }
-}
-
-/// Scrolls to the Victims section and focuses its first control (the gate's "Record decision").
-fn focus_victims() {
-    use wasm_bindgen::JsCast;
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    if let Some(section) = doc.get_element_by_id("victims") {
-        section.scroll_into_view();
-        if let Ok(Some(first)) = section.query_selector("button, select, input, textarea") {
-            if let Ok(el) = first.dyn_into::<web_sys::HtmlElement>() {
-                let _ = el.focus();
-            }
-        }
     }
 }

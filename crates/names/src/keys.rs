@@ -3,7 +3,7 @@
 //! See the crate docs for the key format and the SQL a store should run.
 
 use crate::dob::{Date, DobQuery};
-use crate::name::{initials, Part};
+use crate::name::{initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
@@ -24,6 +24,9 @@ pub const CAP_RANGE: usize = 300;
 pub const CAP_FALLBACK: usize = 60;
 /// Default per-probe row cap for the "longer surname" range of a surname-only search.
 pub const CAP_EXTEND: usize = 100;
+/// Default per-probe row cap for the keying-slip probes (one part's variant code + the other
+/// part's initial), the last probes of a full-name search.
+pub const CAP_TYPO: usize = 30;
 /// Default per-probe row cap for DOB keys.
 pub const CAP_DOB: usize = 200;
 /// Suggested ceiling on distinct candidates per search; stop running broad probes beyond it.
@@ -186,11 +189,17 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
     let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES };
     // Last-resort single-part ranges of a two-part query, run after the DOB probes.
     let mut fallback = QueryPlan::default();
+    // After those: one part one keying slip away (its variant codes) + the other's initial.
+    let mut typo = QueryPlan::default();
+    let mut memo = TypoMemo::default();
     let orientations: [(Option<&QPart>, Option<&QPart>); 2] =
         [(p.given.as_ref(), p.surname.as_ref()), (p.surname.as_ref(), p.given.as_ref())];
-    for (g, s) in orientations {
+    for (i, (g, s)) in orientations.into_iter().enumerate() {
+        // Slip probes for the name as typed only: with the swapped order as well they
+        // doubled the probes for no measured gain.
+        let slips = i == 0;
         match (g, s) {
-            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, g, s),
+            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, (&mut typo, &mut memo, slips), g, s),
             (None, Some(s)) => one_part_as_surname(&mut plan, s),
             (Some(g), None) => one_part_as_given(&mut plan, g),
             (None, None) => {}
@@ -207,14 +216,38 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
             plan.key(dob_key(v), Tier::Broad, CAP_DOB);
         }
     }
-    for p in fallback.probes {
+    for p in fallback.probes.into_iter().chain(typo.probes) {
         plan.push(p.lookup, p.tier, p.cap);
     }
     plan.probes.sort_by_key(|p| p.tier);
     plan
 }
 
-fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, g: &QPart, s: &QPart) {
+/// One-slip variant codes per word, shared by both name orders of a query.
+#[derive(Default)]
+struct TypoMemo(Vec<(String, Vec<String>)>);
+
+impl TypoMemo {
+    /// `word`'s variant codes that are not among `have`.
+    fn codes(&mut self, word: &str, have: &[String]) -> Vec<String> {
+        let i = match self.0.iter().position(|(w, _)| w == word) {
+            Some(i) => i,
+            None => {
+                self.0.push((word.to_string(), typo_codes(word, &[])));
+                self.0.len() - 1
+            }
+        };
+        self.0[i].1.iter().filter(|c| !have.contains(c)).cloned().collect()
+    }
+}
+
+fn both_parts(
+    plan: &mut QueryPlan,
+    fallback: &mut QueryPlan,
+    (typo, memo, slips): (&mut QueryPlan, &mut TypoMemo, bool),
+    g: &QPart,
+    s: &QPart,
+) {
     if s.part.is_initial() && !s.wildcard {
         // "John S": given code + surname initial.
         if !g.part.is_initial() && !g.wildcard {
@@ -261,6 +294,20 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, g: &QPart, s: &QPa
     }
     for gc in &g.plain_given_codes {
         fallback.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_FALLBACK);
+    }
+    // Both parts mis-keyed ("Jakd Gillatd"): neither part's own codes reach the record, but
+    // one part a slip away, with the other part's initial, does.
+    // Only the initials as typed (not those of nickname roots or barrels): a slip is a
+    // typing accident, not a variant.
+    if !slips {
+        return;
+    }
+    let (gi, si) = (g.part.initial(), s.part.initial());
+    for sc in memo.codes(&s.part.joined, &s.surname_codes) {
+        typo.key(format!("SI:{sc}:{gi}"), Tier::Broad, CAP_TYPO);
+    }
+    for gc in memo.codes(g.part.first(), &g.given_codes) {
+        typo.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_TYPO);
     }
 }
 
@@ -350,6 +397,37 @@ mod tests {
         assert!(pos("DB:19840313").expect("near") < first_range);
         // Tight probes all come first.
         assert!(plan.probes.windows(2).all(|w| w[0].tier <= w[1].tier));
+    }
+
+    #[test]
+    fn both_parts_mis_keyed_reach_the_record_last() {
+        let rec = index_keys("Jake", "Gillard");
+        // Without the slip probes no key is shared (the reason they exist).
+        let plain = SearchQuery::new("Jakd", "Gillatd").plan();
+        let shared: Vec<&Probe> =
+            plain.probes.iter().filter(|p| matches!(&p.lookup, Lookup::Key(k) if has(&rec, k))).collect();
+        assert!(!shared.is_empty(), "a one-slip variant probe reaches Jake Gillard");
+        assert!(shared.iter().all(|p| p.tier == Tier::Broad && p.cap == CAP_TYPO), "{shared:?}");
+        // They run after every other probe (single-part fallback ranges included).
+        let last_range = plain.probes.iter().rposition(|p| matches!(p.lookup, Lookup::Range { .. }));
+        let first_typo = plain.probes.iter().position(|p| p.cap == CAP_TYPO).expect("typo probes");
+        assert!(last_range.is_none_or(|r| r < first_typo));
+        // A correctly spelt name gets them too, but they never repeat its own keys.
+        let exact = SearchQuery::new("Jake", "Gillard").plan();
+        let own: Vec<&str> = exact
+            .probes
+            .iter()
+            .filter(|p| p.cap != CAP_TYPO)
+            .filter_map(|p| match &p.lookup {
+                Lookup::Key(k) => Some(k.as_str()),
+                Lookup::Range { .. } => None,
+            })
+            .collect();
+        assert!(exact
+            .probes
+            .iter()
+            .filter(|p| p.cap == CAP_TYPO)
+            .all(|p| !matches!(&p.lookup, Lookup::Key(k) if own.contains(&k.as_str()))));
     }
 
     #[test]

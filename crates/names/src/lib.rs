@@ -43,9 +43,12 @@
 //! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB
 //! with day and month swapped); run all of them, then the broad ones ([`Tier::Broad`], in
 //! order: one part's code + the other part's initial; the DOB one keying slip away — year ±1,
-//! the year's last two digits exchanged, month ±1, day ±1; last, one part's code alone) while
-//! the distinct-candidate count is below [`QueryPlan::max_candidates`]. Per-probe `cap`s
-//! ([`CAP_TIGHT`], [`CAP_BROAD`], [`CAP_RANGE`], [`CAP_FALLBACK`], [`CAP_DOB`]) bound the rows read for very
+//! the year's last two digits exchanged, month ±1, day ±1; then one part's code alone; last,
+//! for the name as typed, each part one keying slip away — a letter dropped, two neighbours
+//! exchanged, a letter changed to its keyboard neighbour — with the other part's initial, so
+//! "Jakd Gillatd" finds Jake Gillard) while the distinct-candidate count is below
+//! [`QueryPlan::max_candidates`]. Per-probe `cap`s ([`CAP_TIGHT`], [`CAP_BROAD`],
+//! [`CAP_RANGE`], [`CAP_FALLBACK`], [`CAP_DOB`], [`CAP_TYPO`]) bound the rows read for very
 //! common names; a caller may lower them. Both name orders are probed, so swapped fields are
 //! found. Load the candidates, fill [`CandidateName::surname_freq`] with the row count of
 //! [`surname_freq_key`] (a counts table is cheapest), and call [`rank`] / [`Ranker`].
@@ -122,7 +125,7 @@ pub use dob::{Date, DobQuery};
 pub use fold::fold;
 pub use keys::{
     dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier, CAP_BROAD, CAP_DOB,
-    CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, KEY_VERSION, MAX_CANDIDATES,
+    CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
 };
 pub use query::{NameQuery, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

@@ -85,6 +85,17 @@ fn diacritics_and_prefix_forms() {
 }
 
 #[test]
+fn both_parts_mis_keyed_still_found() {
+    let (_d, mut s) = seeded();
+    s.upsert_nominals(&[rec("G1", "Jake", "Gillard", Some("1959-08-28"))]).unwrap();
+    // One slip in each part: neither part's own phonetic codes reach the record.
+    assert_eq!(ids(&s, &req("Jakd Gillatd"))[0], "G1");
+    assert_eq!(ids(&s, &req("Jaek Gilalrd"))[0], "G1");
+    let hits = s.search(&req("Jakd Gillatd")).unwrap();
+    assert!(hits[0].reasons.iter().any(|r| r.contains("similar spelling")), "{:?}", hits[0].reasons);
+}
+
+#[test]
 fn legacy_records_share_the_results() {
     let (_d, s) = seeded();
     let hits = s.search(&req("William Smith")).unwrap();
