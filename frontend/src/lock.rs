@@ -7,6 +7,9 @@ use yew::prelude::*;
 
 use crate::api;
 
+/// After this long, the lock screen explains why unlocking is taking a while.
+const SLOW_UNLOCK_MS: u32 = 4_000;
+
 #[derive(Properties, PartialEq)]
 pub struct LockProps {
     /// Called after a successful unlock.
@@ -21,6 +24,8 @@ pub fn lock_view(props: &LockProps) -> Html {
     let passphrase = use_state(String::new);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    // Set when an unlock has taken a few seconds (e.g. search keys rebuilt after an update).
+    let slow = use_state(|| false);
     {
         let screen = screen.clone();
         let officer = officer.clone();
@@ -36,8 +41,8 @@ pub fn lock_view(props: &LockProps) -> Html {
         });
     }
     let onsubmit = {
-        let (officer, passphrase, error, busy, done) =
-            (officer.clone(), passphrase.clone(), error.clone(), busy.clone(), props.on_unlocked.clone());
+        let (officer, passphrase, error, busy, slow, done) =
+            (officer.clone(), passphrase.clone(), error.clone(), busy.clone(), slow.clone(), props.on_unlocked.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let req = UnlockRequest { officer_id: (*officer).clone(), passphrase: (*passphrase).clone() };
@@ -47,8 +52,21 @@ pub fn lock_view(props: &LockProps) -> Html {
             }
             let (passphrase, error, busy, done) = (passphrase.clone(), error.clone(), busy.clone(), done.clone());
             busy.set(true);
+            let finished = std::rc::Rc::new(std::cell::Cell::new(false));
+            {
+                let (slow, finished) = (slow.clone(), finished.clone());
+                spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(SLOW_UNLOCK_MS).await;
+                    if !finished.get() {
+                        slow.set(true);
+                    }
+                });
+            }
+            let slow = slow.clone();
             spawn_local(async move {
                 let result = api::unlock(&req).await;
+                finished.set(true);
+                slow.set(false);
                 busy.set(false);
                 match result {
                     Ok(_) => {
@@ -109,6 +127,11 @@ pub fn lock_view(props: &LockProps) -> Html {
                     <p id="unlock-error" class="error" role="alert">{ e }</p>
                 }
                 <button id="unlock" type="submit" disabled={*busy}>{ if *busy { "Unlocking…" } else { "Unlock" } }</button>
+                if *busy && *slow {
+                    <p id="unlock-slow" class="hint" role="status">
+                        { "Still unlocking. The first unlock after an update prepares the search index again: up to a minute for a large local cache. Your data is safe; please wait." }
+                    </p>
+                }
                 if demo {
                     <p class="hint">{"Demo: every demo officer's passphrase is bluelamp-demo (synthetic data only)."}</p>
                 }

@@ -73,6 +73,26 @@ fn locked_app_refuses_everything_and_wrong_passphrases_count_down() {
 }
 
 #[test]
+fn unlock_rebuilds_search_keys_left_stale_by_an_update() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 300);
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    state.lock();
+    let db = dir.path().join("officers").join("demo-officer.db");
+    {
+        let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).unwrap();
+        store.conn().execute_batch("DELETE FROM name_keys; DELETE FROM meta WHERE key = 'name_keys_version';").unwrap();
+        assert!(store.search_keys_stale().unwrap());
+    }
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    state.lock();
+    let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).unwrap();
+    assert!(!store.search_keys_stale().unwrap(), "rebuilt during unlock, before any search");
+    let keys: i64 = store.conn().query_row("SELECT COUNT(*) FROM name_keys", [], |r| r.get(0)).unwrap();
+    assert!(keys > 0);
+}
+
+#[test]
 fn idle_session_locks_itself() {
     let dir = tempfile::tempdir().unwrap();
     let state = app(dir.path(), 1);

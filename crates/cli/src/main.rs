@@ -74,6 +74,9 @@ enum Command {
     /// Open one person's record page (markers, aliases, addresses, linked incidents); the
     /// purpose is written to the access log.
     Show(show::ShowArgs),
+    /// Rebuild the search keys if an update changed their format (the first search or unlock
+    /// would otherwise do it); prints whether it did and how long it took.
+    Reindex,
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
     /// write one JSON line per query: {qid, ids, latency_us}.
     SearchBatch {
@@ -287,6 +290,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Search(args) => {
             let mut store = open(db_path(&cli.db)?)?;
             search::run(&mut store, args)?;
+        }
+        Command::Reindex => {
+            let store = open(db_path(&cli.db)?)?;
+            let started = std::time::Instant::now();
+            if store.prepare_search()? {
+                println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+            } else {
+                println!("search keys already current");
+            }
         }
         Command::Nominal { what: nominal::NominalCmd::Create(args) } => {
             nominal::create(&mut open(db_path(&cli.db)?)?, args)?;

@@ -126,3 +126,33 @@ fn passwd_rewraps_and_the_old_passphrase_stops_working() {
     assert!(!cli(&db, "old-pass", &["search", "--name", "x", "--json"]).status.success());
     assert!(cli(&db, "new-pass", &["search", "--name", "x", "--json"]).status.success());
 }
+
+#[test]
+fn reindex_rebuilds_stale_search_keys_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    assert!(cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]).status.success());
+    let csv = dir.path().join("n.csv");
+    std::fs::write(&csv, "id,given_name,surname,date_of_birth\nN1,Zebedee,Quartermaine,1950-01-01\n").unwrap();
+    assert!(cli(&db, "pw", &["import", "nominals", "--csv", csv.to_str().unwrap()]).status.success());
+    let out = cli(&db, "pw", &["reindex"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "search keys already current");
+
+    // As after an update that changed the key format: the version row no longer matches.
+    {
+        let store = bluelamp_store::Store::open(&db, "pw").unwrap();
+        store
+            .conn()
+            .execute_batch("DELETE FROM name_keys; UPDATE meta SET value = '0' WHERE key = 'name_keys_version';")
+            .unwrap();
+    }
+    let out = cli(&db, "pw", &["reindex"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.starts_with("search keys rebuilt in "), "{said}");
+    let out = cli(&db, "pw", &["search", "--name", "Zebedee Quartermaine", "--json"]);
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["id"], "N1");
+    assert_eq!(String::from_utf8_lossy(&cli(&db, "pw", &["reindex"]).stdout).trim(), "search keys already current");
+}

@@ -290,6 +290,26 @@ struct Row {
 }
 
 impl Store {
+    /// Whether the search keys must be rebuilt before the next search or write: a new build
+    /// changed their format, or a schema migration cleared them.
+    pub fn search_keys_stale(&self) -> Result<bool> {
+        Ok(stored_version(self.conn())?.as_deref() != Some(KEY_VERSION.to_string().as_str()))
+    }
+
+    /// Rebuilds stale search keys now, in one transaction; returns whether it did. The first
+    /// search or write would otherwise do it (about 5 s for a district-sized cache, 47 s for a
+    /// million people on a 2-core laptop); the app calls this at unlock, behind its "Unlocking…"
+    /// message, so the first search after an update is not the one that waits.
+    pub fn prepare_search(&self) -> Result<bool> {
+        if !self.search_keys_stale()? {
+            return Ok(false);
+        }
+        let tx = self.conn().unchecked_transaction()?;
+        ensure_keys_current(&tx)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// Phonetic search with an explicit "today" (for age ranges); [`Store::search`] passes the
     /// clock's date.
     pub fn search_on(&self, req: &SearchRequest, today: Date) -> Result<Vec<NominalHit>> {
@@ -297,11 +317,7 @@ impl Store {
         let query = to_query(req, today)?;
         let conn = self.conn();
         tune_cache(conn)?;
-        if stored_version(conn)?.as_deref() != Some(KEY_VERSION.to_string().as_str()) {
-            let tx = conn.unchecked_transaction()?;
-            ensure_keys_current(&tx)?;
-            tx.commit()?;
-        }
+        self.prepare_search()?;
         // One read transaction for the whole search: one WAL read lock instead of one per
         // statement (hundreds of row lookups).
         let read = conn.unchecked_transaction()?;

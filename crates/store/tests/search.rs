@@ -199,6 +199,25 @@ fn keys_are_rebuilt_when_missing() {
     assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
 }
 
+#[test]
+fn prepare_search_rebuilds_stale_keys_once() {
+    let (_d, s) = seeded();
+    assert!(!s.search_keys_stale().unwrap());
+    assert!(!s.prepare_search().unwrap(), "current keys are left alone");
+    s.conn()
+        .execute_batch(
+            "DELETE FROM name_keys; DELETE FROM name_key_counts; DELETE FROM meta WHERE key = 'name_keys_version';",
+        )
+        .unwrap();
+    assert!(s.search_keys_stale().unwrap());
+    assert!(s.prepare_search().unwrap(), "stale keys are rebuilt");
+    assert!(!s.search_keys_stale().unwrap());
+    let keys: i64 = s.conn().query_row("SELECT COUNT(*) FROM name_keys", [], |r| r.get(0)).unwrap();
+    assert!(keys > 0);
+    assert!(!s.prepare_search().unwrap(), "only once");
+    assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
+}
+
 fn nasty() -> impl Strategy<Value = String> {
     prop_oneof![
         any::<String>(),
