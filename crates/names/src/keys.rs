@@ -191,7 +191,6 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
     let mut fallback = QueryPlan::default();
     // After those: one part one keying slip away (its variant codes) + the other's initial.
     let mut typo = QueryPlan::default();
-    let mut memo = TypoMemo::default();
     let orientations: [(Option<&QPart>, Option<&QPart>); 2] =
         [(p.given.as_ref(), p.surname.as_ref()), (p.surname.as_ref(), p.given.as_ref())];
     for (i, (g, s)) in orientations.into_iter().enumerate() {
@@ -199,7 +198,7 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
         // doubled the probes for no measured gain.
         let slips = i == 0;
         match (g, s) {
-            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, (&mut typo, &mut memo, slips), g, s),
+            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s),
             (None, Some(s)) => one_part_as_surname(&mut plan, s),
             (Some(g), None) => one_part_as_given(&mut plan, g),
             (None, None) => {}
@@ -223,31 +222,7 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
     plan
 }
 
-/// One-slip variant codes per word, shared by both name orders of a query.
-#[derive(Default)]
-struct TypoMemo(Vec<(String, Vec<String>)>);
-
-impl TypoMemo {
-    /// `word`'s variant codes that are not among `have`.
-    fn codes(&mut self, word: &str, have: &[String]) -> Vec<String> {
-        let i = match self.0.iter().position(|(w, _)| w == word) {
-            Some(i) => i,
-            None => {
-                self.0.push((word.to_string(), typo_codes(word, &[])));
-                self.0.len() - 1
-            }
-        };
-        self.0[i].1.iter().filter(|c| !have.contains(c)).cloned().collect()
-    }
-}
-
-fn both_parts(
-    plan: &mut QueryPlan,
-    fallback: &mut QueryPlan,
-    (typo, memo, slips): (&mut QueryPlan, &mut TypoMemo, bool),
-    g: &QPart,
-    s: &QPart,
-) {
+fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut QueryPlan>, g: &QPart, s: &QPart) {
     if s.part.is_initial() && !s.wildcard {
         // "John S": given code + surname initial.
         if !g.part.is_initial() && !g.wildcard {
@@ -296,17 +271,16 @@ fn both_parts(
         fallback.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_FALLBACK);
     }
     // Both parts mis-keyed ("Jakd Gillatd"): neither part's own codes reach the record, but
-    // one part a slip away, with the other part's initial, does.
-    // Only the initials as typed (not those of nickname roots or barrels): a slip is a
-    // typing accident, not a variant.
-    if !slips {
+    // one part a slip away, with the other part's initial as typed, does (the initials of
+    // nickname roots or barrels are left out: a slip is a typing accident, not a variant).
+    let Some(typo) = typo else {
         return;
-    }
+    };
     let (gi, si) = (g.part.initial(), s.part.initial());
-    for sc in memo.codes(&s.part.joined, &s.surname_codes) {
+    for sc in typo_codes(&s.part.joined, &s.surname_codes) {
         typo.key(format!("SI:{sc}:{gi}"), Tier::Broad, CAP_TYPO);
     }
-    for gc in memo.codes(g.part.first(), &g.given_codes) {
+    for gc in typo_codes(g.part.first(), &g.given_codes) {
         typo.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_TYPO);
     }
 }
