@@ -64,6 +64,7 @@ fn main() {
     for (i, r) in recs.iter().enumerate() {
         store.insert(i as u32, &[(r.given.as_str(), r.surname.as_str())], r.dob);
     }
+    store.finish();
     let index_s = t0.elapsed().as_secs_f64();
     println!(
         "records {} (A {} + synthetic {}), key rows {} ({:.1}/record), distinct keys {}, indexing {:.2}s ({:.1} µs/record)",

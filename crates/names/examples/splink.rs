@@ -30,6 +30,7 @@ fn main() {
     for (i, r) in recs.iter().enumerate() {
         store.insert(i as u32, &[(r.1.as_str(), r.2.as_str())], r.3);
     }
+    store.finish();
     println!("records {}, clusters {}, key rows {}", recs.len(), members.len(), store.rows);
     let total = recs.len() as u64;
     for with_dob in [false, true] {

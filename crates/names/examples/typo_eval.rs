@@ -42,6 +42,7 @@ fn main() {
         let pairs: Vec<(&str, &str)> = ns.iter().map(|(g, s)| (g.as_str(), s.as_str())).collect();
         store.insert(i as u32, &pairs, dobs[i]);
     }
+    store.finish();
     let index_of: HashMap<&str, u32> = people.iter().enumerate().map(|(i, p)| (p.id.as_str(), i as u32)).collect();
     let total = people.len() as u64;
     println!("people {n}, key rows {} ({:.1}/record)", store.rows, store.rows as f64 / n as f64);

@@ -86,6 +86,23 @@ pub fn index_keys(given: &str, surname: &str) -> Vec<String> {
     dedup(keys)
 }
 
+/// The value a store keeps beside every key row of a record, so that a capped read of a common
+/// key can be narrowed to the query's DOB window: the birth year counted from 1899 (1900 is 1,
+/// 2026 is 127, so SQLite stores it in one byte; years before 1900 are negative), 0 when the
+/// record has no DOB. Order-preserving: a later year is a larger value.
+pub fn born_value(dob: Option<Date>) -> i32 {
+    dob.map_or(0, |d| {
+        let v = d.year - BORN_BASE;
+        if v <= 0 {
+            v - 1
+        } else {
+            v
+        }
+    })
+}
+
+const BORN_BASE: i32 = 1899;
+
 /// The key for a date of birth (`DB:YYYYMMDD`); store it next to the name keys.
 pub fn dob_key(dob: Date) -> String {
     format!("DB:{}", dob.compact())
@@ -139,6 +156,11 @@ pub struct Probe {
 pub struct QueryPlan {
     pub probes: Vec<Probe>,
     pub max_candidates: usize,
+    /// The query's DOB window as [`born_value`]s (inclusive), if it has a DOB. When a probe
+    /// returns its full cap, the store reads the same key (or range) again limited to rows
+    /// whose born value lies in this window, with the same cap: at a million records the
+    /// first `cap` rows of "William Smith" need not include the one born in 1985.
+    pub born: Option<(i32, i32)>,
 }
 
 impl QueryPlan {
@@ -186,7 +208,7 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
 
 /// Builds the probes for a search. Both name orders are tried (given/surname swapped).
 pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
-    let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES };
+    let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES, born: born_window(q.dob) };
     // Last-resort single-part ranges of a two-part query, run after the DOB probes.
     let mut fallback = QueryPlan::default();
     // After those: one part one keying slip away (its variant codes) + the other's initial.
@@ -220,6 +242,16 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
     }
     plan.probes.sort_by_key(|p| p.tier);
     plan
+}
+
+/// The DOB window of a query: a full date widens to its year ±1 (a slip in the day or month, or
+/// a year one out, stays inside); a range by its first and last year.
+fn born_window(dob: Option<DobQuery>) -> Option<(i32, i32)> {
+    let (lo, hi) = match dob? {
+        DobQuery::Exact(d) => (Date::new(d.year - 1, 1, 1)?, Date::new(d.year + 1, 12, 31)?),
+        DobQuery::Between(lo, hi) => (lo, hi),
+    };
+    Some((born_value(Some(lo)), born_value(Some(hi))))
 }
 
 fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut QueryPlan>, g: &QPart, s: &QPart) {
@@ -402,6 +434,27 @@ mod tests {
             .iter()
             .filter(|p| p.cap == CAP_TYPO)
             .all(|p| !matches!(&p.lookup, Lookup::Key(k) if own.contains(&k.as_str()))));
+    }
+
+    #[test]
+    fn born_values_and_the_plan_dob_window() {
+        assert_eq!(born_value(Date::new(1985, 3, 12)), 86);
+        assert_eq!(born_value(Date::new(1900, 1, 1)), 1);
+        assert_eq!(born_value(Date::new(2026, 12, 31)), 127);
+        assert_eq!(born_value(None), 0);
+        // Years before 1900 stay below every later year and never meet "no DOB" (0).
+        assert_eq!(born_value(Date::new(1899, 12, 31)), -1);
+        assert_eq!(born_value(Date::new(1898, 1, 1)), -2);
+        let mut q = SearchQuery::new("Bill", "Smyth");
+        assert_eq!(q.plan().born, None, "no DOB, no window");
+        q.dob = DobQuery::around(1985, 2);
+        assert_eq!(q.plan().born, Some((84, 88)));
+        q.dob = Date::new(1985, 3, 12).map(DobQuery::Exact);
+        assert_eq!(q.plan().born, Some((85, 87)), "a full date: its year ±1");
+        q.dob = DobQuery::age(30, 40, Date::new(2026, 12, 3).unwrap());
+        assert_eq!(q.plan().born, Some((86, 97)));
+        // Unknown DOB (0) is never inside a window.
+        assert!(q.plan().born.is_some_and(|(lo, _)| lo > 0));
     }
 
     #[test]

@@ -15,9 +15,11 @@
 //! ## How a store uses it
 //!
 //! **Writing a record**: for the main name and each alias (a name of its own), store
-//! [`index_keys`]`(given, surname)` as rows of `name_keys(key TEXT, nominal_id)` with an index
-//! on `key` (or use [`record_keys`], which also adds the DOB key [`dob_key`]). Typical names
-//! give 10–25 keys. Re-index everything when [`KEY_VERSION`] changes.
+//! [`index_keys`]`(given, surname)` as rows of `name_keys(key TEXT, born INTEGER, nominal_id)`
+//! with the primary key `(key, born, nominal_id)` (or use [`record_keys`], which also adds the
+//! DOB key [`dob_key`]); `born` is the record's [`born_value`] (birth year from 1899, 0
+//! without a DOB).
+//! Typical names give 10–25 keys. Re-index everything when [`KEY_VERSION`] changes.
 //!
 //! Key kinds (upper-case ASCII, kind prefix, `:` separated):
 //!
@@ -38,6 +40,8 @@
 //! SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?cap;
 //! -- Lookup::Range { from, to }   (prefix, e.g. 'SN:SMI' .. 'SN:SMJ', or 'SI:SM0:' .. 'SI:SM0;')
 //! SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?cap;
+//! -- when that returned `cap` rows and the plan has a DOB window (QueryPlan::born = (lo, hi)),
+//! -- the same read again with `AND born BETWEEN ?lo AND ?hi`, same cap
 //! ```
 //!
 //! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB
@@ -124,8 +128,8 @@ mod rank;
 pub use dob::{Date, DobQuery};
 pub use fold::fold;
 pub use keys::{
-    dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier, CAP_BROAD, CAP_DOB,
-    CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
+    born_value, dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier,
+    CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
 };
 pub use query::{NameQuery, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

@@ -206,12 +206,12 @@ pub(crate) fn upsert_in(
         }
         keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))
     })?;
-    // In key order; within a key, in row-key order whenever the row keys grow with the index
-    // (always for new records), so `insert_keys` need not sort again.
-    let mut pairs: Vec<(String, i64)> = Vec::with_capacity(idx_pairs.len());
-    for (k, i) in idx_pairs {
+    // In key, born order; within those, in row-key order whenever the row keys grow with the
+    // index (always for new records), so `insert_keys` need not sort again.
+    let mut pairs: Vec<search::KeyRow> = Vec::with_capacity(idx_pairs.len());
+    for (k, born, i) in idx_pairs {
         let rk = rks.get(i as usize).copied().ok_or_else(|| StoreError::Invalid("search key without a row".into()))?;
-        pairs.push((k, rk));
+        pairs.push((k, born, rk));
     }
     search::insert_keys(tx, &mut pairs)?;
     for (k, n) in new_counts {

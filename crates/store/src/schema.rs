@@ -304,6 +304,22 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE form_reviews ADD COLUMN pulled_at TEXT;
     ALTER TABLE referrals ADD COLUMN pulled_at TEXT;
     "#,
+    // 13: search key rows carry the record's DOB (issue 4, recall at a million records).
+    // `born` is the birth year counted from 1899 (`bluelamp_names::born_value`; 0: no DOB) and
+    // sits between `key` and `rk` in the primary key, so that a common key's rows can be read
+    // within a DOB window. The keys are
+    // rebuilt from the rows at the next unlock (the key version is cleared).
+    r#"
+    DROP TABLE name_keys;
+    CREATE TABLE name_keys (
+        key TEXT NOT NULL,
+        born INTEGER NOT NULL DEFAULT 0,
+        rk INTEGER NOT NULL REFERENCES nominals (rk) ON DELETE CASCADE,
+        PRIMARY KEY (key, born, rk)
+    ) WITHOUT ROWID;
+    DELETE FROM name_key_counts;
+    DELETE FROM meta WHERE key = 'name_keys_version';
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

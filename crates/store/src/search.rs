@@ -2,8 +2,10 @@
 //!
 //! **Writing.** For every nominal, [`bluelamp_names::record_keys`] of its main name, each alias
 //! (stored as "given surname" and split like free text) and its DOB are written to
-//! `name_keys(key, rk)` in the same transaction as the row; `rk` is the nominal's integer row
-//! key (`nominals.rk INTEGER PRIMARY KEY`, stable across VACUUM, schema migration 11).
+//! `name_keys(key, born, rk)` in the same transaction as the row; `rk` is the nominal's integer
+//! row key (`nominals.rk INTEGER PRIMARY KEY`, stable across VACUUM, schema migration 11) and
+//! `born` its birth year ([`bluelamp_names::born_value`]: counted from 1899, one byte on disk;
+//! 0 when unknown), so that a key's rows are in birth-year order (schema migration 13).
 //! `name_key_counts` holds, per `SN:<surname>` key, the number of nominals carrying it (the
 //! surname frequency used for rarity in ranking) and, under [`TOTAL_KEY`], the number of
 //! nominals. Only these counts are kept: other keys are never counted, which keeps bulk import
@@ -13,8 +15,11 @@
 //! format, a migration cleared it, or the store predates search) the keys are rebuilt.
 //!
 //! **Searching.** The query's [`bluelamp_names::QueryPlan`] is run probe by probe through the
-//! `(key, rk)` primary key (`key = ?` or a `key` range, each with a row cap): tight probes
-//! always, broad ones while the distinct-candidate count is under the plan's ceiling.
+//! `(key, born, rk)` primary key (`key = ?` or a `key` range, each with a row cap): tight probes
+//! always, broad ones while the distinct-candidate count is under the plan's ceiling. A probe
+//! that returns its full cap (a common name at a million records) is read again within the
+//! query's DOB window, so "William Smith, born 1985" is not lost behind the first 200 William
+//! Smiths.
 //! Candidates are loaded by row key (one lookup in the table's own B-tree), surname
 //! frequencies come from `name_key_counts`, and the [`bluelamp_names::Ranker`] scores them. No
 //! statement scans a table.
@@ -22,8 +27,8 @@
 use std::collections::{HashMap, HashSet};
 
 use bluelamp_names::{
-    record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker, SearchQuery,
-    Sex, Tier, KEY_VERSION,
+    born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker,
+    SearchQuery, Sex, Tier, KEY_VERSION,
 };
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -58,6 +63,14 @@ pub(crate) fn keys_for(given: &str, surname: &str, aliases: &[String], dob: Opti
     let names = record_names(given, surname, aliases);
     record_keys(names.iter().map(|(g, s)| (g.as_str(), s.as_str())), dob.and_then(Date::parse))
 }
+
+/// The `born` column of a record's key rows.
+pub(crate) fn born_of(dob: Option<&str>) -> i64 {
+    i64::from(born_value(dob.and_then(Date::parse)))
+}
+
+/// One `name_keys` row: key, born, row key (primary-key order).
+pub(crate) type KeyRow = (String, i64, i64);
 
 fn is_counted(key: &str) -> bool {
     key.starts_with("SN:")
@@ -96,7 +109,7 @@ pub(crate) fn ensure_keys_current(conn: &Connection) -> Result<()> {
 fn rebuild_keys(conn: &Connection) -> Result<()> {
     conn.execute_batch("DELETE FROM name_keys; DELETE FROM name_key_counts;")?;
     let mut counts: HashMap<String, i64> = HashMap::new();
-    let mut pairs: Vec<(String, i64)> = Vec::new();
+    let mut pairs: Vec<KeyRow> = Vec::new();
     let mut total = 0i64;
     {
         let mut stmt = conn.prepare("SELECT rk, given_name, surname, aliases, date_of_birth FROM nominals")?;
@@ -105,12 +118,13 @@ fn rebuild_keys(conn: &Connection) -> Result<()> {
             let rk: i64 = r.get(0)?;
             let aliases: Vec<String> = serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default();
             let dob: Option<String> = r.get(4)?;
+            let born = born_of(dob.as_deref());
             total += 1;
             for k in keys_for(&r.get::<_, String>(1)?, &r.get::<_, String>(2)?, &aliases, dob.as_deref()) {
                 if is_counted(&k) {
                     *counts.entry(k.clone()).or_default() += 1;
                 }
-                pairs.push((k, rk));
+                pairs.push((k, born, rk));
             }
         }
     }
@@ -119,18 +133,20 @@ fn rebuild_keys(conn: &Connection) -> Result<()> {
     apply_counts(conn, &counts)
 }
 
-/// New keys of the given records as `(key, index into rows)` pairs sorted by key then index,
-/// and the `SN:` count increments. The caller maps each index to the record's row key.
-pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, u32)>, HashMap<String, i64>) {
+/// New keys of the given records as `(key, born, index into rows)` sorted in that order, and
+/// the `SN:` count increments. The caller maps each index to the record's row key.
+pub(crate) type IndexedKeys = (Vec<(String, i64, u32)>, HashMap<String, i64>);
+pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> IndexedKeys {
     let mut pairs = Vec::with_capacity(rows.len() * 12);
     let mut counts: HashMap<String, i64> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         let i = u32::try_from(i).unwrap_or(u32::MAX);
+        let born = born_of(r.date_of_birth.as_deref());
         for k in keys_for(&r.given_name, &r.surname, &r.aliases, r.date_of_birth.as_deref()) {
             if is_counted(&k) {
                 *counts.entry(k.clone()).or_default() += 1;
             }
-            pairs.push((k, i));
+            pairs.push((k, born, i));
         }
     }
     pairs.sort_unstable();
@@ -140,23 +156,25 @@ pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> (Vec<(String, u32
 /// Rows per multi-row `INSERT` of key pairs.
 const INSERT_CHUNK: usize = 50;
 
-/// Inserts (key, row key) pairs in key order (sequential B-tree writes), many rows per
-/// statement.
-pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [(String, i64)]) -> Result<()> {
+/// Inserts key rows in primary-key order (sequential B-tree writes), many rows per statement.
+pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [KeyRow]) -> Result<()> {
     if pairs.windows(2).any(|w| w[0] > w[1]) {
         pairs.sort_unstable();
     }
-    let many = format!("INSERT OR IGNORE INTO name_keys (key, rk) VALUES {}", vec!["(?, ?)"; INSERT_CHUNK].join(", "));
+    let many = format!(
+        "INSERT OR IGNORE INTO name_keys (key, born, rk) VALUES {}",
+        vec!["(?, ?, ?)"; INSERT_CHUNK].join(", ")
+    );
     let mut many = conn.prepare_cached(&many)?;
-    let mut one = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, rk) VALUES (?1, ?2)")?;
+    let mut one = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, born, rk) VALUES (?1, ?2, ?3)")?;
     let mut chunks = pairs.chunks_exact(INSERT_CHUNK);
     for c in &mut chunks {
-        many.execute(rusqlite::params_from_iter(
-            c.iter().flat_map(|(k, rk)| [k as &dyn rusqlite::ToSql, rk as &dyn rusqlite::ToSql]),
-        ))?;
+        many.execute(rusqlite::params_from_iter(c.iter().flat_map(|(k, born, rk)| {
+            [k as &dyn rusqlite::ToSql, born as &dyn rusqlite::ToSql, rk as &dyn rusqlite::ToSql]
+        })))?;
     }
-    for (k, rk) in chunks.remainder() {
-        one.execute(params![k, rk])?;
+    for (k, born, rk) in chunks.remainder() {
+        one.execute(params![k, born, rk])?;
     }
     Ok(())
 }
@@ -195,9 +213,10 @@ pub(crate) struct OldRow {
 /// recomputing them from its old row, and records the count decrements.
 pub(crate) fn remove_keys(conn: &Connection, rk: i64, old: &OldRow, deltas: &mut HashMap<String, i64>) -> Result<()> {
     let aliases: Vec<String> = serde_json::from_str(&old.aliases).unwrap_or_default();
-    let mut stmt = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND rk = ?2")?;
+    let mut stmt = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND born = ?2 AND rk = ?3")?;
+    let born = born_of(old.dob.as_deref());
     for k in keys_for(&old.given, &old.surname, &aliases, old.dob.as_deref()) {
-        stmt.execute(params![k, rk])?;
+        stmt.execute(params![k, born, rk])?;
         if is_counted(&k) {
             *deltas.entry(k).or_default() -= 1;
         }
@@ -403,27 +422,43 @@ impl Store {
 }
 
 /// Runs the query plan through the `name_keys` primary key; returns the candidates' row keys.
+/// A probe that fills its cap is read again within the plan's DOB window (same cap).
 fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
     let plan = q.plan();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut out: Vec<i64> = Vec::new();
     let mut by_key = conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2")?;
     let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
-    for p in &plan.probes {
-        if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
-            break;
-        }
-        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
-        let mut rows = match &p.lookup {
-            Lookup::Key(k) => by_key.query(params![k, cap])?,
-            Lookup::Range { from, to } => by_range.query(params![from, to, cap])?,
-        };
+    let mut key_born =
+        conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
+    let mut range_born = conn
+        .prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5")?;
+    // Adds the rows' row keys not seen yet; returns the number of rows read.
+    fn take(mut rows: rusqlite::Rows<'_>, seen: &mut HashSet<i64>, out: &mut Vec<i64>) -> Result<i64> {
+        let mut n = 0;
         while let Some(r) = rows.next()? {
+            n += 1;
             let rk: i64 = r.get(0)?;
             if seen.insert(rk) {
                 out.push(rk);
             }
         }
+        Ok(n)
+    }
+    for p in &plan.probes {
+        if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
+            break;
+        }
+        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
+        let read = match &p.lookup {
+            Lookup::Key(k) => take(by_key.query(params![k, cap])?, &mut seen, &mut out)?,
+            Lookup::Range { from, to } => take(by_range.query(params![from, to, cap])?, &mut seen, &mut out)?,
+        };
+        let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { continue };
+        match &p.lookup {
+            Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, &mut seen, &mut out)?,
+            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, &mut seen, &mut out)?,
+        };
     }
     Ok(out)
 }

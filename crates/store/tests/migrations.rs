@@ -158,3 +158,42 @@ fn row_key_migration_keeps_people_markers_and_search() {
     let hits = store.search(&SearchRequest::free_text("zebedee quartermaine")).unwrap();
     assert_eq!(hits[0].id, "P5");
 }
+
+/// Migration 13 (search key rows carry the DOB): a version-12 store's `(key, rk)` rows are
+/// replaced by `(key, born, rk)` rows at the next unlock, with the DOB of each record.
+#[test]
+fn born_migration_rebuilds_keys_with_each_dob() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v12.db");
+    let store = Store::create_at_schema_version(&db, "pw", "PC1", KdfParams::INSECURE_FAST, 12).unwrap();
+    let c = store.conn();
+    for (rk, id, dob) in [(1, "P1", Some("1985-03-12")), (2, "P2", None)] {
+        c.execute(
+            "INSERT INTO nominals (rk, id, source, given_name, surname, date_of_birth, given_fold, surname_fold, updated_at)
+             VALUES (?1, ?2, 'current', 'William', 'Smith', ?3, 'x', 'y', '2020-01-01T00:00:00Z')",
+            rusqlite::params![rk, id, dob],
+        )
+        .unwrap();
+        c.execute("INSERT INTO name_keys (key, rk) VALUES ('SN:SMITH', ?1)", [rk]).unwrap();
+    }
+    c.execute_batch("INSERT INTO meta (key, value) VALUES ('name_keys_version', '1');").unwrap();
+    drop(store);
+
+    let store = Store::open(&db, "pw").unwrap();
+    assert!(store.search_keys_stale().unwrap(), "the old rows are dropped, the version cleared");
+    assert!(store.prepare_search().unwrap());
+    let c = store.conn();
+    let born = |rk: i64| -> Vec<i64> {
+        c.prepare("SELECT DISTINCT born FROM name_keys WHERE rk = ?1")
+            .unwrap()
+            .query_map([rk], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(born(1), vec![86], "1985 counted from 1899");
+    assert_eq!(born(2), vec![0]);
+    let mut r = SearchRequest::free_text("bill smyth");
+    r.dob_year = Some(1985);
+    assert_eq!(store.search(&r).unwrap()[0].id, "P1");
+}

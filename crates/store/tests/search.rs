@@ -95,6 +95,35 @@ fn both_parts_mis_keyed_still_found() {
     assert!(hits[0].reasons.iter().any(|r| r.contains("similar spelling")), "{:?}", hits[0].reasons);
 }
 
+/// At a million records a common name fills every probe's row cap; the one born in the
+/// query's DOB window must still be read (the store reads a full probe again within it).
+#[test]
+fn common_name_found_within_its_dob_window() {
+    let (_d, mut s) = store();
+    let mut rows: Vec<NominalRecord> = (0..320)
+        .map(|i| rec(&format!("C{i}"), "William", "Smith", Some(&format!("19{:02}-01-01", 20 + i % 40))))
+        .collect();
+    rows.push(rec("OLDER", "William", "Smith", None));
+    rows.push(rec("W85", "William", "Smith", Some("1985-03-12")));
+    s.upsert_nominals(&rows).unwrap();
+    for (dob_year, either_side) in [(1985, 2), (1985, 0)] {
+        let mut r = req("Bill Smyth");
+        r.dob_year = Some(dob_year);
+        r.years_either_side = Some(either_side);
+        r.limit = Some(5);
+        let hits = s.search(&r).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("W85"), "{hits:#?}");
+    }
+    // A full date with a slip in the day still reaches him (window: the year ±1).
+    let mut r = req("William Smith");
+    r.dob = Some("1985-03-21".into());
+    assert_eq!(ids(&s, &r).first().map(String::as_str), Some("W85"));
+    // Missing DOB never excludes: the record without one is read first within its key.
+    let mut r = req("William Smith");
+    r.limit = Some(400);
+    assert!(ids(&s, &r).contains(&"OLDER".to_string()));
+}
+
 #[test]
 fn legacy_records_share_the_results() {
     let (_d, s) = seeded();
@@ -171,6 +200,8 @@ fn search_reads_through_indexes_only() {
     for sql in [
         "SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2",
         "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
+        "SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4",
+        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5",
         "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
          FROM nominals WHERE rk = ?1",
         "SELECT code FROM nominal_markers WHERE nominal_id = ?1",

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use bluelamp_names::{record_keys, surname_freq_key, Lookup, QueryPlan, Tier};
+use bluelamp_names::{born_value, record_keys, surname_freq_key, Lookup, QueryPlan, Tier};
 
 /// Minimal CSV reader (double-quoted fields, `""` escapes); header row returned separately.
 pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -44,18 +44,27 @@ pub fn col(header: &[String], name: &str) -> usize {
     header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// In-memory stand-in for `name_keys(key, nominal_id)` with an index on `key`.
+/// In-memory stand-in for `name_keys(key, born, rk)`, primary key `(key, born, rk)`: each
+/// key's rows in born order (0 = no DOB first), like the store reads them.
 #[derive(Default)]
 pub struct KeyStore {
-    pub map: BTreeMap<String, Vec<u32>>,
+    pub map: BTreeMap<String, Vec<(i32, u32)>>,
     pub rows: usize,
 }
 
 impl KeyStore {
     pub fn insert(&mut self, id: u32, names: &[(&str, &str)], dob: Option<bluelamp_names::Date>) {
+        let born = born_value(dob);
         for k in record_keys(names.iter().copied(), dob) {
-            self.map.entry(k).or_default().push(id);
+            self.map.entry(k).or_default().push((born, id));
             self.rows += 1;
+        }
+    }
+
+    /// Sorts each key's rows into primary-key order; call once after the inserts.
+    pub fn finish(&mut self) {
+        for v in self.map.values_mut() {
+            v.sort_unstable();
         }
     }
 
@@ -64,8 +73,11 @@ impl KeyStore {
     }
 
     /// Runs a plan like the store would: all tight probes, broad ones while under the ceiling,
-    /// each probe limited to its cap. Returns distinct ids and rows read.
+    /// each probe limited to its cap, and a probe that returns its full cap read again within
+    /// the plan's DOB window (`BLUELAMP_NO_BORN_WINDOW=1` turns that off, for comparison).
+    /// Returns distinct ids and rows read.
     pub fn run(&self, plan: &QueryPlan) -> (Vec<u32>, usize) {
+        let window = if std::env::var_os("BLUELAMP_NO_BORN_WINDOW").is_some() { None } else { plan.born };
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let mut rows = 0;
@@ -73,29 +85,47 @@ impl KeyStore {
             if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
                 break;
             }
-            let mut take = p.cap;
-            let mut add = |ids: &[u32], rows: &mut usize, take: &mut usize| {
-                for &id in ids.iter().take(*take) {
-                    *rows += 1;
-                    *take -= 1;
-                    if seen.insert(id) {
-                        out.push(id);
-                    }
-                }
+            let passes: &[Option<(i32, i32)>] = match window {
+                Some(w) => &[None, Some(w)],
+                None => &[None],
             };
-            match &p.lookup {
-                Lookup::Key(k) => {
-                    if let Some(ids) = self.map.get(k) {
-                        add(ids, &mut rows, &mut take);
-                    }
-                }
-                Lookup::Range { from, to } => {
-                    for (_, ids) in self.map.range(from.clone()..to.clone()) {
-                        if take == 0 {
+            for (pass, filter) in passes.iter().enumerate() {
+                let mut take = p.cap;
+                let mut add = |ids: &[(i32, u32)], rows: &mut usize, take: &mut usize| {
+                    for &(born, id) in ids {
+                        if *take == 0 {
                             break;
                         }
-                        add(ids, &mut rows, &mut take);
+                        if let Some((lo, hi)) = filter {
+                            if born < *lo || born > *hi {
+                                continue;
+                            }
+                        }
+                        *rows += 1;
+                        *take -= 1;
+                        if seen.insert(id) {
+                            out.push(id);
+                        }
                     }
+                };
+                match &p.lookup {
+                    Lookup::Key(k) => {
+                        if let Some(ids) = self.map.get(k) {
+                            add(ids, &mut rows, &mut take);
+                        }
+                    }
+                    Lookup::Range { from, to } => {
+                        for (_, ids) in self.map.range(from.clone()..to.clone()) {
+                            if take == 0 {
+                                break;
+                            }
+                            add(ids, &mut rows, &mut take);
+                        }
+                    }
+                }
+                // Only a saturated read is narrowed by the DOB window.
+                if pass == 0 && take > 0 {
+                    break;
                 }
             }
         }
