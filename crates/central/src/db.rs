@@ -189,7 +189,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         tx.execute("INSERT INTO meta (key, value) VALUES ('casework_logged', 1)", [])?;
         tx.commit()?;
     }
-    conn.execute_batch(crate::matching::SCHEMA)?;
+    crate::matching::create_schema(&conn)?;
     crate::matching::ensure_index(&mut conn)?;
     Ok(conn)
 }
@@ -2038,6 +2038,72 @@ mod tests {
         let (_, rej, _) = done(s.push(&sess, &[create(3, "p-2", "", "Quartermaine", None)], 5).unwrap());
         assert_eq!(rej[0].code, "invalid_payload");
         assert!(rej[0].message.contains("given_name"), "{}", rej[0].message);
+    }
+
+    /// A common name fills the probes' row caps; the duplicate born that year is still read
+    /// (within the DOB window), though the new record's DOB has a slip (day digits exchanged).
+    #[test]
+    fn a_common_name_still_finds_the_duplicate_born_that_year() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let smith = |id: String, dob: Option<String>| ImportNominal {
+            nominal: WireNominal {
+                id,
+                source: Source::Current,
+                given_name: "William".into(),
+                surname: "Smith".into(),
+                date_of_birth: dob,
+                sex: None,
+                aliases: vec![],
+                address: None,
+                postcode: None,
+            },
+            district: DEMO_DISTRICT.into(),
+            markers: None,
+        };
+        let mut rows: Vec<ImportNominal> =
+            (0..320).map(|i| smith(format!("c-{i}"), Some(format!("19{:02}-01-01", 20 + i % 40)))).collect();
+        rows.push(smith("w-85".into(), Some("1985-03-12".into())));
+        s.import_nominals(&rows).unwrap();
+        let (_, rej, dups) =
+            done(s.push(&sess, &[create(1, "p-1", "William", "Smith", Some("1985-03-21"))], 3).unwrap());
+        assert!(rej.is_empty(), "{rej:?}");
+        assert_eq!(dups.len(), 1);
+        assert_eq!(dups[0].candidates[0].nominal.id, "w-85", "{:#?}", dups[0].candidates);
+    }
+
+    /// An index from before `born` is dropped and rebuilt when the service starts.
+    #[test]
+    fn an_index_without_born_is_rebuilt_at_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let s = SqliteStorage::open(&path).unwrap();
+        s.seed_demo(5, HashCost::FAST, true).unwrap();
+        s.conn()
+            .execute_batch(
+                "DROP TABLE name_keys;
+                 CREATE TABLE name_keys (key TEXT NOT NULL, nominal_id TEXT NOT NULL,
+                     PRIMARY KEY (key, nominal_id)) WITHOUT ROWID;
+                 INSERT INTO name_keys VALUES ('SN:OLD', 'x');",
+            )
+            .unwrap();
+        drop(s);
+        let s = SqliteStorage::open(&path).unwrap();
+        let old: i64 =
+            s.conn().query_row("SELECT count(*) FROM name_keys WHERE key = 'SN:OLD'", [], |r| r.get(0)).unwrap();
+        assert_eq!(old, 0);
+        let unborn: i64 = s
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM name_keys k JOIN nominals n ON n.id = k.nominal_id
+                 WHERE n.date_of_birth IS NOT NULL AND k.born = 0",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(unborn, 0, "every key row of a person with a DOB carries the year");
+        let keyed: i64 = s.conn().query_row("SELECT count(*) FROM name_keys", [], |r| r.get(0)).unwrap();
+        assert!(keyed > 0);
     }
 
     #[test]

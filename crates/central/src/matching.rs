@@ -4,8 +4,9 @@
 //! The matching is **the search's own**: the keys are [`bluelamp_names::record_keys`] of the
 //! main name, each alias and the DOB (as the client store writes them), the candidates come
 //! from running [`bluelamp_names::SearchQuery::plan`] probe by probe through the
-//! `name_keys (key, nominal_id)` primary key (`key = ?` or a key range, each with the plan's
-//! row cap; broad probes only while under the plan's candidate ceiling), surname frequencies
+//! `name_keys (key, born, nominal_id)` primary key (`key = ?` or a key range, each with the
+//! plan's row cap; broad probes only while under the plan's candidate ceiling; a probe that
+//! fills its cap read again within the DOB window, as the client does), surname frequencies
 //! come from `name_key_counts`, and [`bluelamp_names::Ranker`] scores them. A hit at or above
 //! [`bluelamp_names::LIKELY_DUPLICATE_SCORE`] is a possible duplicate. No statement scans a
 //! table: the cost is bounded by the plan's caps whatever the number of nominals.
@@ -16,8 +17,8 @@
 use std::collections::{HashMap, HashSet};
 
 use bluelamp_names::{
-    record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker, SearchQuery,
-    Sex, Tier, KEY_VERSION, LIKELY_DUPLICATE_SCORE,
+    born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker,
+    SearchQuery, Sex, Tier, KEY_VERSION, LIKELY_DUPLICATE_SCORE,
 };
 use bluelamp_protocol::nominal::MAX_DUPLICATE_CANDIDATES;
 use bluelamp_protocol::wire::{DuplicateCandidate, WireNominal};
@@ -26,12 +27,34 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// `name_key_counts` row holding the number of indexed nominals.
 const TOTAL_KEY: &str = "#NOMINALS";
 
-pub(crate) const SCHEMA: &str = "
+/// Creates the index tables. `born` is the birth year ([`bluelamp_names::born_value`], 0 without
+/// a DOB), so a common key's rows can be read within a DOB window.
+const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS name_keys (
-        key TEXT NOT NULL, nominal_id TEXT NOT NULL, PRIMARY KEY (key, nominal_id)) WITHOUT ROWID;
+        key TEXT NOT NULL, born INTEGER NOT NULL DEFAULT 0, nominal_id TEXT NOT NULL,
+        PRIMARY KEY (key, born, nominal_id)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS name_key_counts (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
     INSERT OR IGNORE INTO meta (key, value) VALUES ('name_keys_version', 0);
 ";
+
+/// Creates the index tables; an index from before `born` (rows of `(key, nominal_id)`) is
+/// dropped and marked for a rebuild by [`ensure_index`].
+pub(crate) fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
+    let old: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'name_keys')
+            AND NOT EXISTS (SELECT 1 FROM pragma_table_info('name_keys') WHERE name = 'born')",
+        [],
+        |r| r.get(0),
+    )?;
+    if old {
+        conn.execute_batch("DROP TABLE name_keys; UPDATE meta SET value = 0 WHERE key = 'name_keys_version';")?;
+    }
+    conn.execute_batch(SCHEMA)
+}
+
+fn born_of(n: &WireNominal) -> i64 {
+    i64::from(born_value(n.date_of_birth.as_deref().and_then(Date::parse)))
+}
 
 /// The names of a record as (given, surname) pairs: main name, then each alias split like free
 /// text (as the client store does).
@@ -68,9 +91,10 @@ fn bump(conn: &Connection, key: &str, delta: i64) -> rusqlite::Result<()> {
 
 /// Indexes an active nominal.
 pub(crate) fn add_keys(conn: &Connection, n: &WireNominal) -> rusqlite::Result<()> {
-    let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, nominal_id) VALUES (?1, ?2)")?;
+    let mut ins = conn.prepare_cached("INSERT OR IGNORE INTO name_keys (key, born, nominal_id) VALUES (?1, ?2, ?3)")?;
+    let born = born_of(n);
     for k in keys_of(n) {
-        ins.execute(params![k, n.id])?;
+        ins.execute(params![k, born, n.id])?;
         if k.starts_with("SN:") {
             bump(conn, &k, 1)?;
         }
@@ -80,9 +104,10 @@ pub(crate) fn add_keys(conn: &Connection, n: &WireNominal) -> rusqlite::Result<(
 
 /// Removes the keys of a nominal as it was indexed (`old`: its row before the change).
 pub(crate) fn remove_keys(conn: &Connection, old: &WireNominal) -> rusqlite::Result<()> {
-    let mut del = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND nominal_id = ?2")?;
+    let mut del = conn.prepare_cached("DELETE FROM name_keys WHERE key = ?1 AND born = ?2 AND nominal_id = ?3")?;
+    let born = born_of(old);
     for k in keys_of(old) {
-        del.execute(params![k, old.id])?;
+        del.execute(params![k, born, old.id])?;
         if k.starts_with("SN:") {
             bump(conn, &k, -1)?;
         }
@@ -123,21 +148,37 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
     let mut ids: Vec<String> = Vec::new();
     let mut by_key = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 LIMIT ?2")?;
     let mut by_range = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
-    for p in &plan.probes {
-        if p.tier == Tier::Broad && ids.len() >= plan.max_candidates {
-            break;
-        }
-        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
-        let mut rows = match &p.lookup {
-            Lookup::Key(k) => by_key.query(params![k, cap])?,
-            Lookup::Range { from, to } => by_range.query(params![from, to, cap])?,
-        };
+    let mut key_born =
+        conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
+    let mut range_born = conn.prepare_cached(
+        "SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5",
+    )?;
+    // Adds the rows' ids not seen yet (nor the new person's own); returns the rows read.
+    let mut take = |mut rows: rusqlite::Rows<'_>, ids: &mut Vec<String>| -> rusqlite::Result<i64> {
+        let mut read = 0;
         while let Some(r) = rows.next()? {
+            read += 1;
             let id: String = r.get(0)?;
             if id != n.id && seen.insert(id.clone()) {
                 ids.push(id);
             }
         }
+        Ok(read)
+    };
+    for p in &plan.probes {
+        if p.tier == Tier::Broad && ids.len() >= plan.max_candidates {
+            break;
+        }
+        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
+        let read = match &p.lookup {
+            Lookup::Key(k) => take(by_key.query(params![k, cap])?, &mut ids)?,
+            Lookup::Range { from, to } => take(by_range.query(params![from, to, cap])?, &mut ids)?,
+        };
+        let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { continue };
+        match &p.lookup {
+            Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, &mut ids)?,
+            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, &mut ids)?,
+        };
     }
     if ids.is_empty() {
         return Ok(Vec::new());
