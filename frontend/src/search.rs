@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use bluelamp_protocol::nominal::{marker_label, NominalPage};
 use bluelamp_protocol::session::PURPOSES;
-use bluelamp_protocol::widen::{should_widen, widenings, SearchFilters};
+use bluelamp_protocol::widen::{narrowing_hint, should_widen, widenings, SearchFilters};
 use bluelamp_protocol::{ApiError, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
@@ -261,6 +261,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                 </select>
             </div>
             { render_widen(&results, (*ran).as_ref(), &today, &widen) }
+            { render_narrow(&results, (*ran).as_ref()) }
             { render_results(&results, *selected, &today, &open) }
             <div class="new-person-entry">
                 <button id="new-person-open" class="secondary"
@@ -361,6 +362,16 @@ fn render_widen(
                 }
             }) }
         </div>
+    }
+}
+
+/// "3 records match this name equally well. Add a date of birth, year or age …" when a search
+/// with no DOB or age cannot tell people apart (see `narrowing_hint`).
+fn render_narrow(results: &Option<Result<Vec<NominalHit>, ApiError>>, ran: Option<&SearchRequest>) -> Html {
+    let (Some(Ok(hits)), Some(req)) = (results, ran) else { return html! {} };
+    match narrowing_hint(req, hits) {
+        Some(msg) => html! { <p id="narrow" class="hint narrow" role="status">{ msg }</p> },
+        None => html! {},
     }
 }
 

@@ -1,5 +1,7 @@
-//! The nominal record page and the "no matches" widening (issue 4): a DOB that excludes the
-//! person offers "Search without DOB", which finds them in one click; their row shows their
+//! The nominal record page, the narrowing hint and the "no matches" widening (issue 4): a
+//! surname several people share, searched alone, says they match equally well and asks for a
+//! DOB or age; a DOB that excludes the person offers "Search without DOB", which finds them in
+//! one click; their row shows their
 //! warning markers; opening them (with a purpose) shows the markers first with their
 //! last-verified time, then aliases, addresses and linked incidents; the access log has the entry.
 
@@ -7,6 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
+use fantoccini::key::Key;
 use fantoccini::Locator;
 
 use crate::{text_of, wait_for, within, DEMO_PASSPHRASE, SERIAL};
@@ -36,9 +39,27 @@ async fn record_page_journey() -> anyhow::Result<()> {
     let suspect_id = &showcase.links.iter().find(|l| l.role == "suspect").context("a suspect")?.person_id;
     let target = people.iter().find(|p| &p.id == suspect_id).context("the suspect")?;
 
+    // A surname at least two demo people share, letters only.
+    let shared = people
+        .iter()
+        .map(|p| p.surname.as_str())
+        .find(|s| s.chars().all(|c| c.is_ascii_alphabetic()) && people.iter().filter(|p| p.surname == *s).count() >= 2)
+        .context("a shared surname")?;
+
     let app = AppUnderTest::launch("nominal-page", false).await?;
     app.unlock("demo-superuser", DEMO_PASSPHRASE).await?;
     let search = wait_for(&app, "#search").await?;
+    // The surname alone cannot tell them apart: the screen says so and asks for a DOB or age.
+    search.send_keys(shared).await?;
+    let narrow = wait_for(&app, "#narrow").await.context("the narrowing hint")?.text().await?;
+    assert!(narrow.contains("equally well") && narrow.contains("date of birth"), "{shared}: {narrow}");
+    app.screenshot("narrow-hint").await?;
+    search.send_keys(&char::from(Key::Escape).to_string()).await?; // Esc clears the search
+    let a = &app;
+    eventually(Duration::from_secs(10), "the search cleared", || async move {
+        Ok(a.client.find(Locator::Css("#narrow")).await.is_err().then_some(()))
+    })
+    .await?;
     // A date of birth nobody in the demo has (everyone is 10-90): the person is ranked down,
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
@@ -48,6 +69,7 @@ async fn record_page_journey() -> anyhow::Result<()> {
     let widen = wait_for(&app, "#widen button[data-widen='drop-dob']").await.context("the widening buttons")?;
     let lead = text_of(&app, "#widen").await?;
     assert!(lead.contains("Try:") && lead.contains("Search without DOB") && lead.contains("±5 years"), "{lead}");
+    assert!(app.client.find(Locator::Css("#narrow")).await.is_err(), "a DOB was given: no narrowing hint");
     app.screenshot("widen-offered").await?;
     widen.click().await?;
 

@@ -1,11 +1,13 @@
-//! The search screen's filters (date of birth, age range, sex) as typed, and the one-click
+//! The search screen's filters (date of birth, age range, sex) as typed, the one-click
 //! widenings offered when a search finds no one, or no one who matches the filters:
-//! "Search without DOB", "Widen to ±5 years", "Age range 37–47", "Drop sex filter".
+//! "Search without DOB", "Widen to ±5 years", "Age range 37–47", "Drop sex filter", and the
+//! hint to narrow a name-only search that cannot tell people apart.
 //!
 //! Pure: "today" comes in as a `YYYY-MM-DD` string.
 
 use crate::dates::parse_dob;
-use crate::{ApiError, SearchRequest};
+use crate::search::DEFAULT_LIMIT;
+use crate::{ApiError, NominalHit, SearchRequest};
 
 /// The filter fields of the search screen, as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,6 +138,29 @@ pub fn should_widen(req: &SearchRequest, hit_dobs: &[Option<&str>], today: &str)
     hit_dobs.is_empty() || (has_dob_filter(req) && !hit_dobs.iter().any(|d| meets_dob_filter(req, *d, today)))
 }
 
+/// What to tell the officer when a search with no DOB, year or age cannot tell people apart:
+/// the page is full (more people may match than are shown), or several records share the best
+/// score (a common name). `None` when a DOB or age filter is set, or the best hit stands alone.
+/// At a million records "John Smith" alone matches hundreds of people equally well; without
+/// this the officer could take the first page for everyone there is.
+pub fn narrowing_hint(req: &SearchRequest, hits: &[NominalHit]) -> Option<String> {
+    if has_dob_filter(req) || hits.is_empty() {
+        return None;
+    }
+    let limit = req.limit.unwrap_or(DEFAULT_LIMIT) as usize;
+    if hits.len() >= limit {
+        return Some(format!(
+            "Showing the best {} matches; more people may match. Add a date of birth, year or age to narrow the search.",
+            hits.len()
+        ));
+    }
+    let best = hits.iter().map(|h| h.score).fold(f64::NEG_INFINITY, f64::max);
+    let tied = hits.iter().filter(|h| (h.score - best).abs() < 1e-6).count();
+    (tied >= 2).then(|| {
+        format!("{tied} records match this name equally well. Add a date of birth, year or age to tell them apart.")
+    })
+}
+
 /// The widenings that apply to `req`, in the order to show them. Empty when there is no
 /// filter to relax (only the name was given).
 pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
@@ -252,6 +277,51 @@ mod tests {
         assert!(filters("", "40-30", "").request("ann").is_err());
         assert!(filters("", "", "Q").request("ann").is_err());
         assert!(filters("1984", "30-40", "").request("ann").is_err(), "DOB and age together");
+    }
+
+    fn hit(id: &str, score: f64) -> NominalHit {
+        NominalHit {
+            id: id.into(),
+            source: crate::Source::Current,
+            given_name: "John".into(),
+            surname: "Smith".into(),
+            date_of_birth: None,
+            sex: None,
+            address: None,
+            postcode: None,
+            score,
+            reasons: vec![],
+            provisional: false,
+            markers: vec![],
+        }
+    }
+
+    #[test]
+    fn narrowing_hint_when_a_name_alone_cannot_tell_people_apart() {
+        let name_only = filters("", "", "").request("john smith").unwrap();
+        // Several share the best score.
+        let tie = [hit("a", 9.0), hit("b", 9.0), hit("c", 9.0), hit("d", 7.5)];
+        let msg = narrowing_hint(&name_only, &tie).unwrap();
+        assert!(msg.starts_with("3 records match this name equally well"), "{msg}");
+        assert!(msg.contains("date of birth"));
+        // The best stands alone, or nothing was found: no hint.
+        assert_eq!(narrowing_hint(&name_only, &[hit("a", 9.0), hit("b", 8.9)]), None);
+        assert_eq!(narrowing_hint(&name_only, &[]), None);
+        // A full page: more may match than are shown.
+        let mut small = name_only.clone();
+        small.limit = Some(3);
+        let page = [hit("a", 9.0), hit("b", 8.0), hit("c", 7.0)];
+        let msg = narrowing_hint(&small, &page).unwrap();
+        assert!(msg.starts_with("Showing the best 3 matches; more people may match"), "{msg}");
+        // With the default limit, a page of 50 is full.
+        let fifty: Vec<NominalHit> = (0..50).map(|i| hit(&i.to_string(), 60.0 - f64::from(i))).collect();
+        assert!(narrowing_hint(&name_only, &fifty).is_some_and(|m| m.contains("best 50")));
+        // A DOB, year or age filter already narrows: no hint, whatever the ties.
+        for f in [filters("1984-03-12", "", ""), filters("1984±2", "", ""), filters("", "30-40", "")] {
+            assert_eq!(narrowing_hint(&f.request("john smith").unwrap(), &tie), None, "{f:?}");
+        }
+        // A sex filter alone does not.
+        assert!(narrowing_hint(&filters("", "", "M").request("john smith").unwrap(), &tie).is_some());
     }
 
     #[test]
