@@ -11,6 +11,7 @@ mod nominal;
 mod people;
 mod queue;
 mod sync;
+mod upgrade;
 mod victims;
 
 /// Tests take turns so they do not fight over the 2 cores.

@@ -134,8 +134,20 @@ impl AppUnderTest {
         external_central: bool,
         extra: &[(&str, &str)],
     ) -> anyhow::Result<AppUnderTest> {
+        Self::launch_prepared(test, external_central, extra, |_| Ok(())).await
+    }
+
+    /// Like [`AppUnderTest::launch_with`], after `prepare` has written into the app's data
+    /// directory (the one `BLUELAMP_DATA_DIR` names; officers' stores live in `officers/`).
+    pub async fn launch_prepared(
+        test: &str,
+        external_central: bool,
+        extra: &[(&str, &str)],
+        prepare: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<AppUnderTest> {
         let artifacts = artifacts_dir(test)?;
         let data = tempfile_dir::TempDir::new(&artifacts.join("data"))?;
+        prepare(&data.path().join("app"))?;
         let xvfb = Xvfb::start()?;
         eprintln!("[{test}] Xvfb on {}", xvfb.display);
         let central = if external_central { Some(CentralProc::start(&data.path().join("central.db"))?) } else { None };
@@ -157,6 +169,11 @@ impl AppUnderTest {
             _xvfb: xvfb,
             _data: data,
         })
+    }
+
+    /// The app's data directory (`BLUELAMP_DATA_DIR`), removed when the test ends.
+    pub fn data_dir(&self) -> PathBuf {
+        self._data.path().join("app")
     }
 
     /// A screenshot of the whole virtual display, taken from the X server (ImageMagick's
