@@ -365,8 +365,8 @@ fn render_widen(
     }
 }
 
-/// "3 records match this name equally well. Add a date of birth, year or age …" when a search
-/// with no DOB or age cannot tell people apart (see `narrowing_hint`).
+/// "3 records match equally well. Add a date of birth, year or age …" when a search cannot
+/// tell people apart (see `narrowing_hint`).
 fn render_narrow(results: &Option<Result<Vec<NominalHit>, ApiError>>, ran: Option<&SearchRequest>) -> Html {
     let (Some(Ok(hits)), Some(req)) = (results, ran) else { return html! {} };
     match narrowing_hint(req, hits) {

@@ -138,27 +138,32 @@ pub fn should_widen(req: &SearchRequest, hit_dobs: &[Option<&str>], today: &str)
     hit_dobs.is_empty() || (has_dob_filter(req) && !hit_dobs.iter().any(|d| meets_dob_filter(req, *d, today)))
 }
 
-/// What to tell the officer when a search with no DOB, year or age cannot tell people apart:
-/// the page is full (more people may match than are shown), or several records share the best
-/// score (a common name). `None` when a DOB or age filter is set, or the best hit stands alone.
-/// At a million records "John Smith" alone matches hundreds of people equally well; without
-/// this the officer could take the first page for everyone there is.
+/// What to tell the officer when a search cannot tell people apart: the page is full (more
+/// people may match than are shown), or several records share the best score (a common name).
+/// The advice depends on what was given: nothing → add a date of birth, year or age; a year or
+/// an age range → the full date of birth or a narrower range. `None` when a full date of birth
+/// was given (nothing more to add), or the best hit stands alone. At a million records
+/// "John Smith" alone matches hundreds of people equally well; without this the officer could
+/// take the first page for everyone there is.
 pub fn narrowing_hint(req: &SearchRequest, hits: &[NominalHit]) -> Option<String> {
-    if has_dob_filter(req) || hits.is_empty() {
+    if req.dob.is_some() || hits.is_empty() {
         return None;
     }
+    let add = if has_dob_filter(req) {
+        "Add the full date of birth, or a narrower year or age range,"
+    } else {
+        "Add a date of birth, year or age"
+    };
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT) as usize;
     if hits.len() >= limit {
         return Some(format!(
-            "Showing the best {} matches; more people may match. Add a date of birth, year or age to narrow the search.",
+            "Showing the best {} matches; more people may match. {add} to narrow the search.",
             hits.len()
         ));
     }
     let best = hits.iter().map(|h| h.score).fold(f64::NEG_INFINITY, f64::max);
     let tied = hits.iter().filter(|h| (h.score - best).abs() < 1e-6).count();
-    (tied >= 2).then(|| {
-        format!("{tied} records match this name equally well. Add a date of birth, year or age to tell them apart.")
-    })
+    (tied >= 2).then(|| format!("{tied} records match equally well. {add} to tell them apart."))
 }
 
 /// The widenings that apply to `req`, in the order to show them. Empty when there is no
@@ -302,8 +307,8 @@ mod tests {
         // Several share the best score.
         let tie = [hit("a", 9.0), hit("b", 9.0), hit("c", 9.0), hit("d", 7.5)];
         let msg = narrowing_hint(&name_only, &tie).unwrap();
-        assert!(msg.starts_with("3 records match this name equally well"), "{msg}");
-        assert!(msg.contains("date of birth"));
+        assert!(msg.starts_with("3 records match equally well"), "{msg}");
+        assert!(msg.contains("Add a date of birth, year or age to tell them apart"), "{msg}");
         // The best stands alone, or nothing was found: no hint.
         assert_eq!(narrowing_hint(&name_only, &[hit("a", 9.0), hit("b", 8.9)]), None);
         assert_eq!(narrowing_hint(&name_only, &[]), None);
@@ -316,9 +321,12 @@ mod tests {
         // With the default limit, a page of 50 is full.
         let fifty: Vec<NominalHit> = (0..50).map(|i| hit(&i.to_string(), 60.0 - f64::from(i))).collect();
         assert!(narrowing_hint(&name_only, &fifty).is_some_and(|m| m.contains("best 50")));
-        // A DOB, year or age filter already narrows: no hint, whatever the ties.
-        for f in [filters("1984-03-12", "", ""), filters("1984±2", "", ""), filters("", "30-40", "")] {
-            assert_eq!(narrowing_hint(&f.request("john smith").unwrap(), &tie), None, "{f:?}");
+        // A full date of birth leaves nothing to add: no hint, whatever the ties.
+        assert_eq!(narrowing_hint(&filters("1984-03-12", "", "").request("john smith").unwrap(), &tie), None);
+        // A year or an age range: the full date, or a narrower range.
+        for f in [filters("1984±2", "", ""), filters("1984", "", ""), filters("", "30-40", "")] {
+            let msg = narrowing_hint(&f.request("john smith").unwrap(), &tie).unwrap();
+            assert!(msg.contains("Add the full date of birth, or a narrower year or age range"), "{f:?}: {msg}");
         }
         // A sex filter alone does not.
         assert!(narrowing_hint(&filters("", "", "M").request("john smith").unwrap(), &tie).is_some());
