@@ -90,6 +90,11 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
             );
         }
         eprintln!("{} result(s)", hits.len());
+        // The screen's advice when the results cannot tell people apart (not in --json output,
+        // whose shape scripts rely on).
+        if let Some(hint) = bluelamp_protocol::widen::narrowing_hint(&req, &hits) {
+            eprintln!("{hint}");
+        }
     }
     Ok(())
 }

@@ -63,6 +63,14 @@ fn init_import_search_json_and_wrong_passphrase() {
     assert_eq!(h["source"], "current");
     assert_eq!(h["date_of_birth"], "1984-03-12");
 
+    // The human-readable form adds the screen's advice when more people may match than shown.
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--limit", "1"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("1 result(s)") && err.contains("Showing the best match; more people may match"), "{err}");
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "1984-03-12"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("more people may match"), "a full DOB: no advice");
+
     let out = cli(&db, "wrong", &["search", "--name", "smith", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));

@@ -156,10 +156,11 @@ pub fn narrowing_hint(req: &SearchRequest, hits: &[NominalHit]) -> Option<String
     };
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT) as usize;
     if hits.len() >= limit {
-        return Some(format!(
-            "Showing the best {} matches; more people may match. {add} to narrow the search.",
-            hits.len()
-        ));
+        let shown = match hits.len() {
+            1 => "the best match".to_string(),
+            n => format!("the best {n} matches"),
+        };
+        return Some(format!("Showing {shown}; more people may match. {add} to narrow the search."));
     }
     let best = hits.iter().map(|h| h.score).fold(f64::NEG_INFINITY, f64::max);
     let tied = hits.iter().filter(|h| (h.score - best).abs() < 1e-6).count();
@@ -321,6 +322,9 @@ mod tests {
         // With the default limit, a page of 50 is full.
         let fifty: Vec<NominalHit> = (0..50).map(|i| hit(&i.to_string(), 60.0 - f64::from(i))).collect();
         assert!(narrowing_hint(&name_only, &fifty).is_some_and(|m| m.contains("best 50")));
+        small.limit = Some(1);
+        let one = narrowing_hint(&small, &page[..1]).unwrap();
+        assert!(one.starts_with("Showing the best match; more people may match"), "{one}");
         // A full date of birth leaves nothing to add: no hint, whatever the ties.
         assert_eq!(narrowing_hint(&filters("1984-03-12", "", "").request("john smith").unwrap(), &tie), None);
         // A year or an age range: the full date, or a narrower range.
