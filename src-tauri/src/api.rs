@@ -22,7 +22,7 @@ use bluelamp_protocol::nominal::{
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
-use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
+use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
 use bluelamp_store::provisional::Created;
@@ -343,17 +343,7 @@ fn create_demo_store(db: &std::path::Path, officer: &OfficerChoice) -> Result<()
         store.set_role(officer.role)?;
         let rows: Vec<NominalRecord> = bluelamp_demo::people(DEMO_NOMINALS, bluelamp_demo::DEMO_SEED)
             .into_iter()
-            .map(|p| NominalRecord {
-                id: p.id,
-                source: if p.legacy { Source::Legacy } else { Source::Current },
-                given_name: p.given_name,
-                surname: p.surname,
-                date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
-                sex: (!p.sex.is_empty()).then_some(p.sex),
-                aliases: p.aliases,
-                address: Some(p.address),
-                postcode: Some(p.postcode),
-            })
+            .map(NominalRecord::from)
             .collect();
         store.upsert_nominals(&rows)?;
         store

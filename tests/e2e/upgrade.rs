@@ -10,7 +10,6 @@ use std::time::Duration;
 use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
 use bluelamp_protocol::session::Role;
-use bluelamp_protocol::Source;
 use bluelamp_store::{KdfParams, NominalRecord, Store};
 use fantoccini::Locator;
 
@@ -37,20 +36,8 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(db.parent().context("officers dir")?)?;
     let mut store = Store::create(&db, DEMO_PASSPHRASE, OFFICER, KdfParams::INSECURE_FAST)?;
     store.set_role(Role::Officer)?;
-    let rows: Vec<NominalRecord> = bluelamp_demo::people(PEOPLE, bluelamp_demo::DEMO_SEED)
-        .into_iter()
-        .map(|p| NominalRecord {
-            id: p.id,
-            source: if p.legacy { Source::Legacy } else { Source::Current },
-            given_name: p.given_name,
-            surname: p.surname,
-            date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
-            sex: (!p.sex.is_empty()).then_some(p.sex),
-            aliases: p.aliases,
-            address: Some(p.address),
-            postcode: Some(p.postcode),
-        })
-        .collect();
+    let rows: Vec<NominalRecord> =
+        bluelamp_demo::people(PEOPLE, bluelamp_demo::DEMO_SEED).into_iter().map(NominalRecord::from).collect();
     store.upsert_nominals(&rows)?;
     store.conn().execute_batch(
         "DROP TABLE name_keys;

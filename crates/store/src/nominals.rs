@@ -24,6 +24,23 @@ pub struct NominalRecord {
     pub postcode: Option<String>,
 }
 
+/// A synthetic person (demo, training, tests) as a record: empty DOB and sex are unknown.
+impl From<bluelamp_demo::Person> for NominalRecord {
+    fn from(p: bluelamp_demo::Person) -> NominalRecord {
+        NominalRecord {
+            id: p.id,
+            source: if p.legacy { Source::Legacy } else { Source::Current },
+            given_name: p.given_name,
+            surname: p.surname,
+            date_of_birth: (!p.date_of_birth.is_empty()).then_some(p.date_of_birth),
+            sex: (!p.sex.is_empty()).then_some(p.sex),
+            aliases: p.aliases,
+            address: Some(p.address),
+            postcode: Some(p.postcode),
+        }
+    }
+}
+
 /// Lower-case ASCII letters only (the `given_fold`/`surname_fold` columns of migration 1).
 fn fold(s: &str) -> String {
     deunicode::deunicode(s).chars().filter(|c| c.is_ascii_alphabetic()).map(|c| c.to_ascii_lowercase()).collect()
