@@ -76,7 +76,11 @@ enum Command {
     Show(show::ShowArgs),
     /// Rebuild the search keys if an update changed their format (the first search or unlock
     /// would otherwise do it); prints whether it did and how long it took.
-    Reindex,
+    Reindex {
+        /// Rebuild them even if they are current (a repair).
+        #[arg(long)]
+        all: bool,
+    },
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
     /// write one JSON line per query: {qid, ids, latency_us}.
     SearchBatch {
@@ -291,10 +295,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut store = open(db_path(&cli.db)?)?;
             search::run(&mut store, args)?;
         }
-        Command::Reindex => {
+        Command::Reindex { all } => {
             let store = open(db_path(&cli.db)?)?;
             let started = std::time::Instant::now();
-            if store.prepare_search()? {
+            if all {
+                store.rebuild_search_keys()?;
+                println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+            } else if store.prepare_search()? {
                 println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
             } else {
                 println!("search keys already current");

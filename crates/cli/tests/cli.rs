@@ -163,4 +163,17 @@ fn reindex_rebuilds_stale_search_keys_once() {
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits[0]["id"], "N1");
     assert_eq!(String::from_utf8_lossy(&cli(&db, "pw", &["reindex"]).stdout).trim(), "search keys already current");
+
+    // `--all` repairs keys that are wrong although their version is current.
+    {
+        let store = bluelamp_store::Store::open(&db, "pw").unwrap();
+        store.conn().execute_batch("DELETE FROM name_keys;").unwrap();
+    }
+    let out = cli(&db, "pw", &["search", "--name", "Zebedee Quartermaine", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]", "no keys, no hits");
+    let out = cli(&db, "pw", &["reindex", "--all"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("search keys rebuilt in "));
+    let out = cli(&db, "pw", &["search", "--name", "Zebedee Quartermaine", "--json"]);
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["id"], "N1");
 }

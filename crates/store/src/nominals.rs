@@ -72,6 +72,9 @@ impl Store {
             last.insert(r.id.as_str(), i);
         }
         search::tune_cache(&self.conn)?;
+        // Stale keys are rebuilt first, with bulk settings, not inside a small write's
+        // transaction (where the per-row foreign-key check made a 1M rebuild take minutes).
+        self.prepare_search()?;
         // Large batches (imports) run with bulk settings: key rows reference nominals written
         // just before them in this transaction, so the per-row foreign-key check cannot fail
         // and is skipped; the page cache is raised and commits use synchronous=NORMAL (WAL:

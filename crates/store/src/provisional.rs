@@ -52,6 +52,8 @@ impl Store {
         if !issues.is_empty() {
             return Ok(Created::Invalid(issues));
         }
+        // Stale search keys are rebuilt first, with bulk settings (see `prepare_search`).
+        self.prepare_search()?;
         let id = uuid::Uuid::now_v7().to_string();
         let wire = n.to_wire(&id);
         let payload = serde_json::json!({ "nominal": wire });

@@ -315,18 +315,34 @@ impl Store {
         Ok(stored_version(self.conn())?.as_deref() != Some(KEY_VERSION.to_string().as_str()))
     }
 
-    /// Rebuilds stale search keys now, in one transaction; returns whether it did. The first
-    /// search or write would otherwise do it (about 5 s for a district-sized cache, 47 s for a
-    /// million people on a 2-core laptop); the app calls this at unlock, behind its "Unlocking…"
-    /// message, so the first search after an update is not the one that waits.
+    /// Rebuilds stale search keys now, in one transaction with the import's bulk settings;
+    /// returns whether it did. The first search or write would otherwise do it (19 s for a
+    /// million people on the 2-core machine; without the bulk settings it took 180 s); the
+    /// app calls this at unlock, behind its "Unlocking…" message, so the first search after an
+    /// update is not the one that waits. Call it outside any transaction (the settings cannot
+    /// change inside one).
     pub fn prepare_search(&self) -> Result<bool> {
         if !self.search_keys_stale()? {
             return Ok(false);
         }
-        let tx = self.conn().unchecked_transaction()?;
-        ensure_keys_current(&tx)?;
-        tx.commit()?;
+        self.rebuild_search_keys()?;
         Ok(true)
+    }
+
+    /// Rebuilds every search key and surname count from the nominals, whether stale or not
+    /// (`bluelamp-cli reindex --all`: IT's repair, and the benchmark of the rebuild).
+    pub fn rebuild_search_keys(&self) -> Result<()> {
+        // Bulk settings, as for a large import: every key row points at a row read in the
+        // same transaction, so the per-row foreign-key check cannot fail.
+        bulk_mode(self.conn(), true)?;
+        let rebuilt = (|| -> Result<()> {
+            let tx = self.conn().unchecked_transaction()?;
+            tx.execute("DELETE FROM meta WHERE key = ?1", [VERSION_META])?;
+            ensure_keys_current(&tx)?;
+            Ok(tx.commit()?)
+        })();
+        bulk_mode(self.conn(), false)?;
+        rebuilt
     }
 
     /// Phonetic search with an explicit "today" (for age ranges); [`Store::search`] passes the

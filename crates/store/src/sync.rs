@@ -537,6 +537,10 @@ impl Store {
         // everything a delete touches is removed explicitly). Safe for a pull: the cursor commits
         // with the rows, so a power cut can only lose a whole page, which is pulled again.
         let bulk = upserts.len() >= 1000;
+        if !upserts.is_empty() {
+            // Stale search keys are rebuilt first, with bulk settings (see `prepare_search`).
+            self.prepare_search()?;
+        }
         if bulk {
             search::tune_cache(&self.conn)?;
             search::bulk_mode(&self.conn, true)?;

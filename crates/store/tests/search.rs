@@ -247,6 +247,26 @@ fn prepare_search_rebuilds_stale_keys_once() {
     assert!(keys > 0);
     assert!(!s.prepare_search().unwrap(), "only once");
     assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
+    // The rebuild ran with bulk settings; the connection's own are back.
+    let pragma = |p: &str| -> i64 { s.conn().query_row(&format!("PRAGMA {p}"), [], |r| r.get(0)).unwrap() };
+    assert_eq!(pragma("foreign_keys"), 1);
+    assert_eq!(pragma("synchronous"), 2, "FULL");
+}
+
+/// A write or a pull page on a store whose keys are stale rebuilds them first (with bulk
+/// settings, outside the write's transaction), and the write's own keys are there too.
+#[test]
+fn a_write_on_stale_keys_rebuilds_them_first() {
+    let (_d, mut s) = seeded();
+    s.conn()
+        .execute_batch(
+            "DELETE FROM name_keys; DELETE FROM name_key_counts; DELETE FROM meta WHERE key = 'name_keys_version';",
+        )
+        .unwrap();
+    s.upsert_nominals(&[rec("N9", "Ottoline", "Featherstonehaugh", Some("1931-02-03"))]).unwrap();
+    assert!(!s.search_keys_stale().unwrap());
+    assert_eq!(ids(&s, &req("Zebedee Quartermaine"))[0], "Z1");
+    assert_eq!(ids(&s, &req("Ottoline Featherstonehaugh"))[0], "N9");
 }
 
 fn nasty() -> impl Strategy<Value = String> {
