@@ -133,9 +133,11 @@ fn rebuild_keys(conn: &Connection) -> Result<()> {
     apply_counts(conn, &counts)
 }
 
+/// Key rows that point at a record by its index in a batch, and the `SN:` count increments.
+pub(crate) type IndexedKeys = (Vec<(String, i64, u32)>, HashMap<String, i64>);
+
 /// New keys of the given records as `(key, born, index into rows)` sorted in that order, and
 /// the `SN:` count increments. The caller maps each index to the record's row key.
-pub(crate) type IndexedKeys = (Vec<(String, i64, u32)>, HashMap<String, i64>);
 pub(crate) fn compute_pairs(rows: &[&crate::NominalRecord]) -> IndexedKeys {
     let mut pairs = Vec::with_capacity(rows.len() * 12);
     let mut counts: HashMap<String, i64> = HashMap::new();
