@@ -31,7 +31,16 @@ async fn text_of(app: &AppUnderTest, css: &str) -> anyhow::Result<String> {
 }
 
 async fn wait_for(app: &AppUnderTest, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
-    Ok(app.client.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?)
+    wait_for_within(app, css, Duration::from_secs(20)).await
+}
+
+/// [`wait_for`] with a longer (or shorter) limit, for steps that take a while by design.
+async fn wait_for_within(
+    app: &AppUnderTest,
+    css: &str,
+    limit: Duration,
+) -> anyhow::Result<fantoccini::elements::Element> {
+    Ok(app.client.wait().at_most(limit).for_element(Locator::Css(css)).await?)
 }
 
 /// Replaces the first vowel after the first letter (Double Metaphone ignores inner vowels, a

@@ -13,7 +13,7 @@ use bluelamp_protocol::session::Role;
 use bluelamp_store::{KdfParams, NominalRecord, Store};
 use fantoccini::Locator;
 
-use crate::{misspell, text_of, wait_for, within, DEMO_PASSPHRASE, SERIAL};
+use crate::{misspell, text_of, wait_for, wait_for_within, within, DEMO_PASSPHRASE, SERIAL};
 
 /// Enough people that rebuilding their keys takes well over the lock screen's four seconds
 /// in the debug app: on the 2-core machine, 100 000 took 4.3 s to unlock (too close), so three
@@ -71,11 +71,7 @@ async fn upgrade_journey() -> anyhow::Result<()> {
     let app = AppUnderTest::launch_prepared("upgrade-unlock", false, &[], previous_build_store).await?;
     eprintln!("[upgrade-unlock] previous build's store written, app up in {:?}", t0.elapsed());
     app.unlock(OFFICER, DEMO_PASSPHRASE).await?;
-    let slow = app
-        .client
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#unlock-slow"))
+    let slow = wait_for_within(&app, "#unlock-slow", Duration::from_secs(60))
         .await
         .context("the 'still unlocking' note")?
         .text()
@@ -83,13 +79,8 @@ async fn upgrade_journey() -> anyhow::Result<()> {
     assert!(slow.contains("prepares the search index again") && slow.contains("safe"), "{slow}");
     app.screenshot("still-unlocking").await?;
     let t1 = std::time::Instant::now();
-    let search = app
-        .client
-        .wait()
-        .at_most(Duration::from_secs(300))
-        .for_element(Locator::Css("#search"))
-        .await
-        .context("the session after the rebuild")?;
+    let search =
+        wait_for_within(&app, "#search", Duration::from_secs(300)).await.context("the session after the rebuild")?;
     eprintln!("[upgrade-unlock] session open {:?} after the note appeared", t1.elapsed());
 
     // Search works on the rebuilt keys: a misspelt surname with the DOB finds the person.
