@@ -298,10 +298,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Reindex { all } => {
             let store = open(db_path(&cli.db)?)?;
             let started = std::time::Instant::now();
-            if all {
+            let rebuilt = if all {
                 store.rebuild_search_keys()?;
-                println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
-            } else if store.prepare_search()? {
+                true
+            } else {
+                store.prepare_search()?
+            };
+            if rebuilt {
                 println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
             } else {
                 println!("search keys already current");
