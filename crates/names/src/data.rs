@@ -6,10 +6,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-const NICKNAMES: &str = include_str!("../../../assets/names/nicknames.csv");
-const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
-const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
-const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
+pub(crate) const NICKNAMES: &str = include_str!("../../../assets/names/nicknames.csv");
+pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
+pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
+pub(crate) const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
 
 /// At most this many roots (canonical forms) are used per given name.
 pub(crate) const MAX_ROOTS: usize = 6;
@@ -41,8 +41,11 @@ fn load() -> Tables {
         let up = s.trim().to_ascii_uppercase();
         variant.get(&up).cloned().unwrap_or(up)
     };
+    // The curated British and Irish list comes first: a nickname keeps at most MAX_ROOTS
+    // formal names, and the US list alone gives FRED six others before FREDERICK (ALFRED,
+    // BILL, BILLY, FERDINAND, ...), ED five before EDWARD, CHRIS five before CHRISTOPHER.
     let mut formal_of: HashMap<String, Vec<String>> = HashMap::new();
-    for file in [NICKNAMES, NICKNAMES_GB_IE] {
+    for file in [NICKNAMES_GB_IE, NICKNAMES] {
         for line in file.lines().skip(1) {
             let mut it = line.split(',');
             let (Some(formal), Some(_rel), Some(nick)) = (it.next(), it.next(), it.next()) else {
@@ -121,5 +124,22 @@ mod tests {
         assert_eq!(canon("MUHAMMAD"), "MOHAMMED");
         assert_eq!(canon("KATHERINE"), "CATHERINE");
         assert!(is_particle("O") && is_particle("VAN") && !is_particle("SMITH"));
+    }
+
+    /// Every British/Irish pair survives the [`MAX_ROOTS`] cut, however many formal names the
+    /// US list gives the same nickname (ED, FRED, CHRIS, RICK and AL have more than five).
+    #[test]
+    fn every_british_and_irish_nickname_reaches_its_formal_name() {
+        let mut checked = 0;
+        for line in NICKNAMES_GB_IE.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (formal, nick) = (canon(&f[0].to_ascii_uppercase()).to_string(), f[2].to_ascii_uppercase());
+            assert!(roots(&nick).contains(&formal), "{nick} → {formal}: roots {:?}", roots(&nick));
+            checked += 1;
+        }
+        assert!(checked > 150, "{checked}");
+        for (nick, formal) in [("ED", "EDWARD"), ("FRED", "FREDERICK"), ("CHRIS", "CHRISTOPHER"), ("RICK", "RICHARD")] {
+            assert!(roots(nick).contains(&formal.to_string()), "{nick}: {:?}", roots(nick));
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::name::{initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 1;
+pub const KEY_VERSION: u32 = 2;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -455,6 +455,53 @@ mod tests {
         assert_eq!(q.plan().born, Some((86, 97)));
         // Unknown DOB (0) is never inside a window.
         assert!(q.plan().born.is_some_and(|(lo, _)| lo > 0));
+    }
+
+    /// [`KEY_VERSION`] and the fingerprint of the keys it produced. A store keeps the version
+    /// beside its keys and rebuilds them when it differs, so a change to the key code or to a
+    /// name table that leaves the version alone would leave officers' stores with keys the new
+    /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first.
+    const KEYS_FINGERPRINT: (u32, u64) = (2, 0x88f4_28db_6050_f0a8);
+
+    /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
+    fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
+        for b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    }
+
+    #[test]
+    fn key_version_changes_with_the_keys() {
+        use crate::data::{NICKNAMES, NICKNAMES_GB_IE, PARTICLES, VARIANTS};
+        let mut names: Vec<&str> = Vec::new();
+        for file in [NICKNAMES, NICKNAMES_GB_IE] {
+            for line in file.lines().skip(1) {
+                let f: Vec<&str> = line.split(',').collect();
+                names.extend([f[0], f[f.len() - 1]]);
+            }
+        }
+        names.extend(VARIANTS.lines().filter(|l| !l.starts_with('#')).flat_map(|l| l.split(',')));
+        names.extend(["Siobhán", "Nguyễn", "Łukasz", "Müller", "O'Sullivan", "McDonald", "De La Cruz-Smith", "J"]);
+        let particles: Vec<String> =
+            PARTICLES.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(|p| format!("{p} Smith")).collect();
+        let mut h = 0xcbf2_9ce4_8422_2325;
+        let mut rows = 0;
+        for n in names.iter().copied().chain(particles.iter().map(String::as_str)) {
+            for keys in [index_keys(n, "Smith"), index_keys("John", n), index_keys(n, "")] {
+                for k in keys {
+                    h = fnv1a(k.bytes().chain([b'\n']), h);
+                    rows += 1;
+                }
+            }
+        }
+        assert!(rows > 20_000, "{rows}");
+        assert_eq!(
+            KEYS_FINGERPRINT,
+            (KEY_VERSION, h),
+            "the index keys changed: bump KEY_VERSION (stores rebuild their keys when it differs) and set \
+             KEYS_FINGERPRINT to (the new version, {h:#x})"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (b) the ranker puts it above an unrelated decoy and gives the expected reason.
 
 use bluelamp_names::{
-    index_keys, prefix_end, rank, record_keys, Candidate, CandidateName, Date, DobQuery, Lookup, SearchQuery, Sex,
+    index_keys, prefix_end, rank, record_keys, Candidate, CandidateName, Date, DobQuery, Lookup, SearchQuery, Sex, Tier,
 };
 
 fn fetched(q: &SearchQuery, keys: &[String]) -> bool {
@@ -52,6 +52,24 @@ fn nicknames() {
     t("Liam Walsh", ("William", "Walsh"), "nickname (Liam→William)");
     t("Billy Evans", ("Bill", "Evans"), "nickname (Billy→Bill)");
     t("Gaz Taylor", ("Gary", "Taylor"), "nickname");
+    // Nicknames the US list gives many formal names: the British/Irish pair must still count.
+    t("Ed Smith", ("Edward", "Smith"), "given name nickname (Ed→Edward)");
+    t("Fred Walker", ("Frederick", "Walker"), "given name nickname (Fred→Frederick)");
+    t("Frederick Walker", ("Fred", "Walker"), "given name nickname (Frederick→Fred)");
+    t("Chris Hughes", ("Christopher", "Hughes"), "given name nickname (Chris→Christopher)");
+    t("Rick Doyle", ("Richard", "Doyle"), "given name nickname (Rick→Richard)");
+    t("Herbie Fallas", ("Bert", "Fallas"), "given name nickname (Herbie→Bert)");
+    // ... and through a tight probe (surname code × nickname root code), so that a common
+    // surname's capped broad probes are not the only way to reach the record.
+    for (q, rec) in [
+        ("Ed Smith", ("Edward", "Smith")),
+        ("Fred Walker", ("Frederick", "Walker")),
+        ("Chris Hughes", ("Christopher", "Hughes")),
+    ] {
+        let keys = index_keys(rec.0, rec.1);
+        let tight = SearchQuery::parse(q).plan().probes.into_iter().filter(|p| p.tier == Tier::Tight);
+        assert!(tight.into_iter().any(|p| matches!(&p.lookup, Lookup::Key(k) if keys.contains(k))), "{q} vs {rec:?}");
+    }
 }
 
 #[test]

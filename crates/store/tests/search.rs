@@ -124,6 +124,24 @@ fn common_name_found_within_its_dob_window() {
     assert!(ids(&s, &r).contains(&"OLDER".to_string()));
 }
 
+/// "Ed Smith" reaches Edward Smith through his nickname key even when hundreds of other
+/// Smiths with a given name starting E fill the capped initial-letter probes. Before key
+/// version 2, the US nickname list crowded Edward out of Ed's formal names and he was not
+/// read at all.
+#[test]
+fn a_nickname_finds_its_formal_name_among_many_namesakes() {
+    let (_d, mut s) = store();
+    let givens = ["Emma", "Ethan", "Eric", "Ellie", "Evan", "Eden", "Elsa", "Eliot"];
+    let mut rows: Vec<NominalRecord> =
+        (0..400).map(|i| rec(&format!("E{i}"), givens[i % givens.len()], "Smith", None)).collect();
+    rows.push(rec("EDWARD", "Edward", "Smith", Some("1970-05-01")));
+    s.upsert_nominals(&rows).unwrap();
+    let hits = s.search(&req("Ed Smith")).unwrap();
+    let top = hits.first().expect("hits");
+    assert_eq!(top.id, "EDWARD", "{hits:#?}");
+    assert!(top.reasons.iter().any(|r| r == "given name nickname (Ed→Edward)"), "{:?}", top.reasons);
+}
+
 #[test]
 fn legacy_records_share_the_results() {
     let (_d, s) = seeded();
