@@ -101,21 +101,23 @@
 //! [`Ranker::rank`] memoises name scores per distinct (given, surname, frequency) and renders
 //! reasons only for the returned hits (same scores as [`Ranker::score`]).
 //!
-//! ## Measured (release build, 2 shared cores under load ≈ 5)
+//! ## Measured (release build, 2-core machine, 3 Dec 2026, key version 2)
 //!
 //! `cargo run --release -p bluelamp-names --example febrl4` (each B record queries A, recall is
 //! the tie-aware expected value; the store is emulated in memory with the plan's caps):
 //!
 //! | set | R@1 | R@10 | truth in candidates | mean candidates | µs/query (p50) |
 //! |---|---:|---:|---:|---:|---:|
-//! | FEBRL4 name only | 0.798 | 0.894 | 0.954 | 65 | 370 |
-//! | FEBRL4 name + DOB | 0.969 | 0.986 | 0.994 | 65 | 376 |
-//! | + 995 000 synthetic distractors, name + DOB | 0.874 | 0.951 | 0.981 | 540 | 7 216 (p99 16 802) |
+//! | FEBRL4 name only | 0.809 | 0.903 | 0.961 | 77 | 449 |
+//! | FEBRL4 name + DOB | 0.975 | 0.988 | 0.995 | 79 | 468 |
+//! | + 995 000 synthetic distractors, name + DOB | 0.890 | 0.955 | 0.977 | 442 | 2 818 (p99 4 270) |
 //!
-//! Targets (name only 0.90/0.97, name+DOB 0.98/0.995) are **not** met; the ceiling on FEBRL4
-//! is mostly records whose given name or surname was replaced by another real name. Splink
-//! historical 50k (`--example splink`): share of a record's other cluster members in its top
-//! 10, ÷ min(10, others): 0.754 name only, 0.817 name + DOB. About 8.4 keys per record.
+//! Targets (name only 0.90/0.97, name+DOB 0.98/0.995) are **not** met. The example prints a
+//! generous ceiling for any name-only ranker, R@1 0.849 / R@10 0.945: most misses are records
+//! whose given name or surname was replaced by another real name, and 350 of the 5 000 A
+//! records share their full name with another. Splink historical 50k (`--example splink`):
+//! share of a record's other cluster members in its top 10, ÷ min(10, others): 0.766 name
+//! only, 0.834 name + DOB. About 8.4 keys per record.
 
 mod data;
 pub mod dob;
