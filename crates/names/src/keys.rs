@@ -172,6 +172,10 @@ impl QueryPlan {
         })
     }
 
+    pub(crate) fn push_probe(&mut self, p: Probe) {
+        self.push(p.lookup, p.tier, p.cap);
+    }
+
     fn push(&mut self, lookup: Lookup, tier: Tier, cap: usize) {
         if let Some(p) = self.probes.iter_mut().find(|p| p.lookup == lookup) {
             if tier < p.tier {

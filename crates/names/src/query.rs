@@ -39,7 +39,8 @@ impl NameQuery {
     /// Parses free text. `"Surname, Given"` when there is a comma; otherwise the last word is
     /// the surname together with any particles before it ("Siobhan O Sullivan", "Ana de la
     /// Cruz") and the rest is the given name. Ranking and keys try both orders anyway, so
-    /// "smyth bill" works as well as "bill smyth".
+    /// "smyth bill" works as well as "bill smyth". "O Sullivan" parses as given "O", surname
+    /// "Sullivan"; [`SearchQuery::particle_reading`] adds the surname-only reading.
     pub fn parse(text: &str) -> NameQuery {
         let text: String = text.chars().take(fold::MAX_INPUT_CHARS).collect();
         if let Some((s, g)) = text.split_once(',') {
@@ -88,9 +89,35 @@ impl SearchQuery {
         self
     }
 
-    /// The key-table reads a store should run for this search.
+    /// The key-table reads a store should run for this search (for both readings of a name
+    /// such as "O Sullivan", see [`SearchQuery::particle_reading`]).
     pub fn plan(&self) -> QueryPlan {
-        plan_for(self, &self.prepare())
+        let mut plan = plan_for(self, &self.prepare());
+        if let Some(alt) = self.particle_reading() {
+            for p in plan_for(&alt, &alt.prepare()).probes {
+                plan.push_probe(p);
+            }
+            plan.probes.sort_by_key(|p| p.tier);
+        }
+        plan
+    }
+
+    /// The second reading of a name whose given part is made only of surname particles:
+    /// "O Sullivan", "De La Cruz", "Van Dyke", "Mc Donald" typed in one box read as given name
+    /// "O" and surname "Sullivan", which finds O'Sullivans only through the initial O. The
+    /// whole name is then also read as a surname with no given name; a candidate keeps the
+    /// better of its two scores. Particles that are also given names ("Al", "Ben", "Del",
+    /// "Van") keep their first reading: "Ben Jones" still ranks Ben Jones above other Joneses.
+    pub fn particle_reading(&self) -> Option<SearchQuery> {
+        let (g, s) = (self.name.given.trim(), self.name.surname.trim());
+        if g.is_empty() || s.is_empty() || g.ends_with('*') || g.ends_with('%') {
+            return None;
+        }
+        let part = Part::new(g)?;
+        if !part.tokens.iter().all(|t| data::is_particle(t)) {
+            return None;
+        }
+        Some(SearchQuery { name: NameQuery::new("", &format!("{g} {s}")), dob: self.dob, sex: self.sex })
     }
 
     pub(crate) fn prepare(&self) -> Prepared {

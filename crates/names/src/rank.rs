@@ -77,13 +77,20 @@ pub struct Hit<Id> {
 pub struct Ranker {
     query: SearchQuery,
     prepared: Prepared,
+    /// The whole name read as a surname ([`SearchQuery::particle_reading`]), if it has one.
+    alt: Option<Prepared>,
     total_records: u64,
 }
 
 impl Ranker {
     /// `total_records` is the number of nominal records in the store (for surname rarity).
     pub fn new(query: &SearchQuery, total_records: u64) -> Ranker {
-        Ranker { prepared: query.prepare(), query: query.clone(), total_records }
+        Ranker {
+            prepared: query.prepare(),
+            alt: query.particle_reading().map(|q| q.prepare()),
+            query: query.clone(),
+            total_records,
+        }
     }
 
     /// Scores one candidate; `None` if it is excluded (different known sex, wildcard not met,
@@ -169,14 +176,26 @@ impl Ranker {
         r.clamp(0.0, 1.0) as f32
     }
 
+    /// The better of the query's readings (one, or two for "O Sullivan").
     fn name_score(&self, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
+        let first = self.reading_score(&self.prepared, n, reasons);
+        let Some(alt) = &self.alt else {
+            return first;
+        };
+        match (first, self.reading_score(alt, n, reasons)) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn reading_score(&self, p: &Prepared, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
         let cg = Part::new(n.given);
         let cs = Part::new(n.surname);
         if cg.is_none() && cs.is_none() {
             return None;
         }
         let w_s_agree = W_SURNAME + W_SURNAME_RARITY * self.rarity(n.surname_freq);
-        let two_part_query = self.prepared.given.is_some() && self.prepared.surname.is_some();
+        let two_part_query = p.given.is_some() && p.surname.is_some();
         // (score, swapped, surname match, given match)
         type Align = (f32, bool, Option<PartMatch>, Option<PartMatch>);
         let mut best: Option<Align> = None;
@@ -184,14 +203,11 @@ impl Ranker {
             if swapped && matches!(&best, Some(b) if b.0 >= SKIP_SWAP_ABOVE) {
                 break;
             }
-            if swapped && !two_part_query && self.prepared.given.is_some() {
+            if swapped && !two_part_query && p.given.is_some() {
                 continue;
             }
-            let (qg, qs) = if swapped {
-                (self.prepared.surname.as_ref(), self.prepared.given.as_ref())
-            } else {
-                (self.prepared.given.as_ref(), self.prepared.surname.as_ref())
-            };
+            let (qg, qs) =
+                if swapped { (p.surname.as_ref(), p.given.as_ref()) } else { (p.given.as_ref(), p.surname.as_ref()) };
             let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
             let mut ms = None;
             let mut mg = None;
@@ -231,11 +247,8 @@ impl Ranker {
         if !reasons {
             return Some((total, Vec::new()));
         }
-        let (qg, qs) = if swapped {
-            (self.prepared.surname.as_ref(), self.prepared.given.as_ref())
-        } else {
-            (self.prepared.given.as_ref(), self.prepared.surname.as_ref())
-        };
+        let (qg, qs) =
+            if swapped { (p.surname.as_ref(), p.given.as_ref()) } else { (p.given.as_ref(), p.surname.as_ref()) };
         let mut why = Vec::new();
         if swapped {
             why.push("given name and surname swapped".to_string());

@@ -102,6 +102,38 @@ fn prefixes() {
     t("Ana De La Cruz", ("Ana", "Delacruz"), "surname exact");
     t("Ana Cruz", ("Ana", "de la Cruz"), "surname without prefix");
     t("Piet Van Der Berg", ("Piet", "van der Berg"), "surname exact");
+    // A surname alone with its particle typed as a word of its own ("O Sullivan" in the one
+    // name box): the particle is not taken for a given-name initial.
+    t("O Sullivan", ("Siobhán", "O'Sullivan"), "surname exact");
+    t("o sullivan", ("Siobhán", "O'Sullivan"), "surname exact");
+    t("De La Cruz", ("Ana", "de la Cruz"), "surname exact");
+    t("Van Dyke", ("Pieter", "van Dyke"), "surname exact");
+    t("Mc Donald", ("Angus", "McDonald"), "surname exact");
+    t("D Souza", ("Maria", "D'Souza"), "surname exact");
+}
+
+/// The second reading never displaces the first: a particle that is also a given name still
+/// ranks that given name first, and a real initial is untouched.
+#[test]
+fn particle_readings_keep_the_given_name_reading() {
+    let cands = [cand(1, "Zoe", "Smith"), cand(2, "Alan", "Smith"), cand(3, "Al", "Smith")];
+    let hits = rank(&SearchQuery::parse("Al Smith"), &cands, 1000, 10);
+    let order: Vec<u32> = hits.iter().map(|h| h.id).collect();
+    assert_eq!(order[..2], [3, 2], "{hits:?}");
+    let cands = [cand(1, "Ben", "Jones"), cand(2, "Mary", "Jones")];
+    let hits = rank(&SearchQuery::parse("Ben Jones"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 1);
+    assert!(hits[0].score > hits[1].score + 2.0, "{hits:?}");
+    assert!(SearchQuery::parse("J Smith").particle_reading().is_none());
+    assert!(SearchQuery::parse("Siobhan O Sullivan").particle_reading().is_none());
+    assert!(SearchQuery::parse("O*").particle_reading().is_none());
+    // Both readings count: Olivia Sullivan (initial O, surname exact) and Siobhán O'Sullivan
+    // (surname exact) are both good hits; the ambiguity is the officer's to resolve.
+    let cands = [cand(1, "Olivia", "Sullivan"), cand(2, "Siobhán", "O'Sullivan"), cand(3, "Mary", "Sullivan")];
+    let hits = rank(&SearchQuery::parse("O Sullivan"), &cands, 1000, 10);
+    let order: Vec<u32> = hits.iter().map(|h| h.id).collect();
+    assert_eq!(order, [1, 2, 3], "{hits:?}");
+    assert_eq!(hits[1].reasons, ["surname exact"]);
 }
 
 #[test]

@@ -142,6 +142,15 @@ fn a_nickname_finds_its_formal_name_among_many_namesakes() {
     assert!(top.reasons.iter().any(|r| r == "given name nickname (Ed→Edward)"), "{:?}", top.reasons);
 }
 
+/// "O Sullivan" typed in the one name box: the particle is not only read as an initial.
+#[test]
+fn a_surname_typed_with_its_particle_apart_finds_the_person() {
+    let (_d, s) = seeded();
+    for text in ["O Sullivan", "o'sullivan", "O Sulivan"] {
+        assert_eq!(ids(&s, &req(text)).first().map(String::as_str), Some("S1"), "{text}");
+    }
+}
+
 #[test]
 fn legacy_records_share_the_results() {
     let (_d, s) = seeded();
