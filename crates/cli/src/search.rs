@@ -43,11 +43,9 @@ pub struct SearchArgs {
     json: bool,
 }
 
+/// The same forms the search screen's age box takes (`35`, `30-40`, `30–40`).
 fn parse_age(s: &str) -> anyhow::Result<(u32, u32)> {
-    let (a, b) = s.split_once('-').unwrap_or((s, s));
-    let a: u32 = a.trim().parse().with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))?;
-    let b: u32 = b.trim().parse().with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))?;
-    Ok((a, b))
+    bluelamp_protocol::widen::parse_age_range(s).with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))
 }
 
 /// Every search is a consultation: its entry (query, result count) is committed to the access

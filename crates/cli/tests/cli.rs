@@ -71,6 +71,20 @@ fn init_import_search_json_and_wrong_passphrase() {
     let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "1984-03-12"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("more people may match"), "a full DOB: no advice");
 
+    // A surname typed with its particle apart, and an age range as the search screen takes it.
+    let first_id = |out: &Output| -> String {
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        hits[0]["id"].as_str().unwrap_or_default().to_string()
+    };
+    let out = cli(&db, "pw", &["search", "--name", "O Sullivan", "--json"]);
+    assert_eq!(first_id(&out), "N2", "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30–50", "--json"]);
+    assert!(out.status.success(), "an en dash: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(first_id(&out), "N1");
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30-200", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Ages must be 130 or under"));
+
     let out = cli(&db, "wrong", &["search", "--name", "smith", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("wrong passphrase"));

@@ -77,7 +77,7 @@ impl SearchRequest {
                 return Err(ApiError::invalid("The lowest age must not be above the highest."));
             }
         }
-        if self.age_min.or(self.age_max).is_some_and(|a| a > 130) {
+        if [self.age_min, self.age_max].into_iter().flatten().any(|a| a > 130) {
             return Err(ApiError::invalid("Ages must be 130 or under."));
         }
         if let Some(sex) = &self.sex {
@@ -173,6 +173,11 @@ mod tests {
         r.age_min = Some(40);
         r.age_max = Some(30);
         assert!(r.validate().is_err());
+        r.age_max = Some(200);
+        assert!(r.validate().unwrap_err().message.contains("130 or under"), "the highest age is checked too");
+        r.age_min = None;
+        assert!(r.validate().is_err());
+        r.age_min = Some(40);
         r.age_max = Some(45);
         r.sex = Some("X".into());
         assert!(r.validate().is_err());

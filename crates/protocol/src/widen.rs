@@ -51,9 +51,7 @@ impl SearchFilters {
         }
         let age = self.age.trim();
         if !age.is_empty() {
-            let (a, b) = age.split_once(['-', '–']).unwrap_or((age, age));
-            let a: u32 = a.trim().parse().map_err(|_| ApiError::invalid(AGE_HELP))?;
-            let b: u32 = b.trim().parse().map_err(|_| ApiError::invalid(AGE_HELP))?;
+            let (a, b) = parse_age_range(age).ok_or_else(|| ApiError::invalid(AGE_HELP))?;
             req.age_min = Some(a);
             req.age_max = Some(b);
         }
@@ -82,6 +80,14 @@ impl SearchFilters {
         };
         SearchFilters { dob, age, sex: req.sex.clone().unwrap_or_default() }
     }
+}
+
+/// An age or age range as typed: `35`, `30-40` or `30–40` (en dash), spaces allowed. Not
+/// checked against the limits: [`SearchRequest::validate`] does that.
+pub fn parse_age_range(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim();
+    let (a, b) = s.split_once(['-', '–']).unwrap_or((s, s));
+    Some((a.trim().parse().ok()?, b.trim().parse().ok()?))
 }
 
 /// One suggested widening: a button label and the search it runs.
@@ -187,8 +193,10 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
                 request: SearchRequest { dob_year: Some(y), years_either_side: Some(5), ..without_dob() },
             });
         }
-        if let Some(a) = age_on(dob, today) {
-            out.push(age_range(a.saturating_sub(5), (a + 5).min(130)));
+        // A date of birth more than 135 years ago (a slip such as 1884 for 1984) has no age
+        // range a search accepts.
+        if let Some(a) = age_on(dob, today).filter(|a| *a <= 135) {
+            out.push(age_range(a.saturating_sub(5), a.saturating_add(5).min(130)));
         }
     } else if let Some(y) = req.dob_year {
         out.push(Widening { id: "drop-dob", label: "Search without DOB".into(), request: without_dob() });
@@ -210,7 +218,7 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
     } else if req.age_min.is_some() || req.age_max.is_some() {
         out.push(Widening { id: "drop-age", label: "Search without age".into(), request: without_age() });
         let (lo, hi) = (req.age_min.unwrap_or(0), req.age_max.unwrap_or(130));
-        let (wlo, whi) = (lo.saturating_sub(5), (hi + 5).min(130));
+        let (wlo, whi) = (lo.saturating_sub(5), hi.saturating_add(5).min(130));
         if (wlo, whi) != (lo, hi) {
             out.push(age_range(wlo, whi));
         }
@@ -354,6 +362,16 @@ mod tests {
     }
 
     #[test]
+    fn age_ranges_parse_as_typed() {
+        assert_eq!(parse_age_range("35"), Some((35, 35)));
+        assert_eq!(parse_age_range(" 30 - 40 "), Some((30, 40)));
+        assert_eq!(parse_age_range("30–40"), Some((30, 40)));
+        for bad in ["", "thirty", "30-", "-5", "30-40-50", "1e3"] {
+            assert_eq!(parse_age_range(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn widenings_for_years_ages_and_names_only() {
         let req = filters("1984", "", "").request("ann").unwrap();
         assert_eq!(ids(&widenings(&req, TODAY)), ["drop-dob", "dob-years"]);
@@ -367,6 +385,20 @@ mod tests {
         assert_eq!(w[1].label, "Age range 0–45");
         let req = filters("", "0-130", "").request("ann").unwrap();
         assert_eq!(ids(&widenings(&req, TODAY)), ["drop-age"]);
+        // Every age range offered is one the search accepts, whatever the request held.
+        let mut odd = SearchRequest::free_text("ann");
+        odd.age_min = Some(30);
+        odd.age_max = Some(u32::MAX);
+        for w in widenings(&odd, TODAY) {
+            assert!(w.id != "age-range" || w.request.validate().is_ok(), "{w:?}");
+        }
+        for dob in ["1884-03-12", "1890-01-01", "1895-06-30", "2026-01-01"] {
+            let mut r = SearchRequest::free_text("ann");
+            r.dob = Some(dob.into());
+            for w in widenings(&r, TODAY) {
+                assert!(w.request.validate().is_ok(), "{dob}: {w:?}");
+            }
+        }
         assert!(widenings(&SearchRequest::free_text("ann"), TODAY).is_empty());
     }
 
