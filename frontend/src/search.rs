@@ -154,8 +154,8 @@ pub fn search_view(props: &SearchProps) -> Html {
         })
     };
     let onkeydown = {
-        let (query, filters, results, selected, open) =
-            (query.clone(), filters.clone(), results.clone(), selected.clone(), open.clone());
+        let (query, filters, results, ran, selected, open) =
+            (query.clone(), filters.clone(), results.clone(), ran.clone(), selected.clone(), open.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = match &*results {
                 Some(Ok(h)) => h.len(),
@@ -174,7 +174,10 @@ pub fn search_view(props: &SearchProps) -> Html {
                     e.prevent_default();
                     selected.set(selected.saturating_sub(1));
                 }
-                "Enter" => {
+                // Only the rows of what is typed now: Enter pressed straight after typing, before
+                // the debounced search has answered, would otherwise open a hit of the previous
+                // text (and log a consultation of the wrong person).
+                "Enter" if filters.request(&query).ok() == *ran => {
                     if let Some(Ok(hits)) = &*results {
                         if let Some(h) = hits.get(*selected) {
                             open.emit(h.clone());
@@ -262,7 +265,7 @@ pub fn search_view(props: &SearchProps) -> Html {
             </div>
             { render_widen(&results, (*ran).as_ref(), &today, &widen) }
             { render_narrow(&results, (*ran).as_ref()) }
-            { render_results(&results, *selected, &today, &open) }
+            { render_results(&results, (*ran).as_ref(), *selected, &today, &open) }
             <div class="new-person-entry">
                 <button id="new-person-open" class="secondary"
                     onclick={ let c = creating.clone(); Callback::from(move |_: MouseEvent| c.set(true)) }>
@@ -276,6 +279,7 @@ pub fn search_view(props: &SearchProps) -> Html {
 
 fn render_results(
     results: &Option<Result<Vec<NominalHit>, ApiError>>,
+    ran: Option<&SearchRequest>,
     selected: usize,
     today: &str,
     open: &Callback<NominalHit>,
@@ -289,7 +293,7 @@ fn render_results(
             </p>
         },
         Some(Ok(hits)) => html! {
-            <ul id="results" class="results" role="listbox">
+            <ul id="results" class="results" role="listbox" data-query={ran.and_then(|r| r.name.clone())}>
                 { for hits.iter().enumerate().map(|(i, h)| render_hit(h, i == selected, today, open)) }
             </ul>
         },

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
+use fantoccini::key::Key;
 use fantoccini::Locator;
 
 mod conflicts;
@@ -100,8 +101,37 @@ async fn search_journey() -> anyhow::Result<()> {
     let banner = text_of(&app, "#demo-banner").await?;
     assert!(banner.contains("DEMO"), "banner: {banner}");
 
-    // Open the record: the purpose is asked first.
-    app.client.find(Locator::Css(&format!(".result[data-id='{}']", target.id))).await?.click().await?;
+    // Keyboard first. Enter pressed straight after more typing opens nothing: until the
+    // debounced search answers, the rows on screen belong to the previous text.
+    let key = |k: Key| char::from(k).to_string();
+    let retyped = format!("{typed}{}", typed.chars().last().context("typed")?);
+    search.send_keys(&format!("{}{}", &retyped[typed.len()..], key(Key::Enter))).await?;
+    let a = &app;
+    let retyped_ref = &retyped;
+    eventually(Duration::from_secs(15), "the results of the text as now typed", || async move {
+        let shown = match a.client.find(Locator::Css("#results")).await {
+            Ok(el) => el.attr("data-query").await?,
+            Err(_) => None,
+        };
+        Ok((shown.as_deref() == Some(retyped_ref.as_str())).then_some(()))
+    })
+    .await?;
+    assert!(
+        app.client.find(Locator::Css("#purpose-dialog")).await.is_err(),
+        "Enter before the results arrived must not open a row of the previous results"
+    );
+    // The arrow keys pick the person's row and Enter opens it: the purpose is asked first.
+    let mut ids = Vec::new();
+    for el in app.client.find_all(Locator::Css("#results .result")).await? {
+        ids.push(el.attr("data-id").await?.unwrap_or_default());
+    }
+    let row = ids.iter().position(|id| *id == target.id).with_context(|| format!("{retyped:?}: {ids:?}"))?;
+    if row > 0 {
+        search.send_keys(&key(Key::Down).repeat(row)).await?;
+    }
+    let selected = text_of(&app, "#results .result.selected").await?;
+    assert!(selected.contains(&target.surname.to_uppercase()) || selected.contains(&target.surname), "{selected}");
+    search.send_keys(&key(Key::Enter)).await?;
     wait_for(&app, "#purpose-dialog").await?;
     app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
     app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
