@@ -36,9 +36,12 @@ pub fn age(dob: &str, today: &str) -> Option<u32> {
     ty.checked_sub(by)?.checked_sub(u32::from(before_birthday))
 }
 
+/// Today as the store's search sees it (the UTC date, `bluelamp_store::today`): ages on the
+/// rows and the screen's "does any hit meet the filter" check must agree with the ranking, which
+/// local time would not between midnight and 01:00 in British Summer Time.
 fn today() -> String {
     let d = js_sys::Date::new_0();
-    format!("{:04}-{:02}-{:02}", d.get_full_year(), d.get_month() + 1, d.get_date())
+    format!("{:04}-{:02}-{:02}", d.get_utc_full_year(), d.get_utc_month() + 1, d.get_utc_date())
 }
 
 #[function_component(SearchView)]
