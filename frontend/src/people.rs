@@ -191,7 +191,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
                 <label for="np-surname">{"Surname"}</label>
                 <input id="np-surname" value={f.surname.clone()} oninput={set(|f, v| f.surname = v)} autocomplete="off" />
                 { issue_for("surname") }
-                <label for="np-dob">{"Date of birth (YYYY-MM-DD, if known)"}</label>
+                <label for="np-dob">{"Date of birth (DD/MM/YYYY, if known)"}</label>
                 <input id="np-dob" value={f.dob.clone()} oninput={set(|f, v| f.dob = v)} autocomplete="off" />
                 { issue_for("date_of_birth") }
                 <label for="np-sex">{"Sex"}</label>

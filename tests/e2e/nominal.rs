@@ -63,7 +63,7 @@ async fn record_page_journey() -> anyhow::Result<()> {
     // A date of birth nobody in the demo has (everyone is 10-90): the person is ranked down,
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
-    dob.send_keys("1900-01-01").await?;
+    dob.send_keys("01/01/1900").await?; // the British day-first form
     search.click().await?; // leaving the field applies the filter
     search.send_keys(&format!("{} {}", target.given_name, target.surname)).await?;
     let widen = wait_for(&app, "#widen button[data-widen='drop-dob']").await.context("the widening buttons")?;

@@ -51,7 +51,7 @@ async fn people_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css("#np-address")).await?.send_keys("1 Provisional Road").await?;
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
     let err = wait_for(&app, "#np-error-date_of_birth").await?.text().await?;
-    assert!(err.contains("not a date"), "{err}");
+    assert!(err.contains("not a real date"), "{err}");
     let kept = app.client.find(Locator::Css("#np-address")).await?.prop("value").await?;
     assert_eq!(kept.as_deref(), Some("1 Provisional Road"), "what was typed is kept");
     app.screenshot("new-person-field-error").await?;
@@ -59,7 +59,9 @@ async fn people_journey() -> anyhow::Result<()> {
     // With the right DOB: the local likely match is shown; the officer saves anyway.
     let dob = app.client.find(Locator::Css("#np-dob")).await?;
     dob.clear().await?;
-    dob.send_keys(&target.date_of_birth).await?;
+    // Typed day first, as British officers write it.
+    let d = &target.date_of_birth;
+    dob.send_keys(&format!("{}/{}/{}", &d[8..10], &d[5..7], &d[0..4])).await?;
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
     wait_for(&app, &format!("#np-matches .result[data-id='{}']", target.id)).await.context("likely match shown")?;
     app.screenshot("new-person-likely-matches").await?;

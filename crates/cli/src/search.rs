@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use bluelamp_protocol::dates::parse_dob;
+use bluelamp_protocol::dates::{parse_dob, parse_typed_dob};
 use bluelamp_protocol::{SearchRequest, Source};
 use bluelamp_store::{audit, Store};
 
@@ -18,7 +18,7 @@ pub struct SearchArgs {
     given: Option<String>,
     #[arg(long)]
     surname: Option<String>,
-    /// Exact date of birth (YYYY-MM-DD or YYYYMMDD).
+    /// Exact date of birth (DD/MM/YYYY, YYYY-MM-DD or YYYYMMDD).
     #[arg(long, conflicts_with_all = ["dob_year", "age"])]
     dob: Option<String>,
     /// Year of birth.
@@ -62,7 +62,8 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         name: a.name,
         given: a.given,
         surname: a.surname,
-        dob: a.dob,
+        // As typed by a person: DD/MM/YYYY as well as YYYY-MM-DD (the batch file stays strict).
+        dob: a.dob.as_deref().map(parse_typed_dob).transpose().map_err(|e| anyhow::anyhow!("--dob: {e}"))?,
         dob_year: a.dob_year,
         years_either_side: a.years_either_side,
         age_min,

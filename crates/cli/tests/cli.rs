@@ -81,6 +81,10 @@ fn init_import_search_json_and_wrong_passphrase() {
     let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30–50", "--json"]);
     assert!(out.status.success(), "an en dash: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(first_id(&out), "N1");
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "12/03/1984", "--json"]);
+    assert_eq!(first_id(&out), "N1", "a British day-first date: {}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "31/02/1984", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'31/02/1984' is not a real date"));
     let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30-200", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Ages must be 130 or under"));

@@ -24,6 +24,41 @@ pub fn parse_dob(s: &str) -> Result<String, String> {
     Ok(format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// Parses a date of birth **typed by a person** (search boxes, the new-person form, the CLI's
+/// `--dob`): what [`parse_dob`] takes, plus the British day-first `DD/MM/YYYY` (also with one
+/// digit, or `.` between). Machine data (the CSV import, the wire) stays with [`parse_dob`]:
+/// there a `03/12/1984` could as well be a US month-first date.
+pub fn parse_typed_dob(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split(['/', '.']).collect();
+    let uk = parts.len() == 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0].len() <= 2
+        && parts[1].len() <= 2
+        && parts[2].len() == 4;
+    if !uk {
+        return parse_dob(t).map_err(|e| {
+            if e.contains("is not a date (use") {
+                format!("'{t}' is not a date (use DD/MM/YYYY or YYYY-MM-DD)")
+            } else {
+                e
+            }
+        });
+    }
+    let n = |p: &str| p.parse::<u32>().unwrap_or(0);
+    let (d, m, y) = (n(parts[0]), n(parts[1]), n(parts[2]));
+    if !(1850..=2100).contains(&y) {
+        return Err(format!("'{t}' has a year outside 1850–2100"));
+    }
+    if !(1..=12).contains(&m) {
+        return Err(format!("'{t}' has no month {m}"));
+    }
+    if d == 0 || d > days_in_month(y, m) {
+        return Err(format!("'{t}' is not a real date"));
+    }
+    Ok(format!("{y:04}-{m:02}-{d:02}"))
+}
+
 pub fn is_leap(y: u32) -> bool {
     (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
@@ -40,7 +75,36 @@ pub fn days_in_month(y: u32, m: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_dob;
+    use super::{parse_dob, parse_typed_dob};
+
+    #[test]
+    fn typed_dates_take_the_british_order_too() {
+        for (typed, iso) in [
+            ("12/03/1984", "1984-03-12"),
+            ("1/3/1984", "1984-03-01"),
+            (" 29.02.2000 ", "2000-02-29"),
+            ("1984-03-12", "1984-03-12"),
+            ("19840312", "1984-03-12"),
+        ] {
+            assert_eq!(parse_typed_dob(typed).as_deref(), Ok(iso), "{typed}");
+        }
+        for (bad, why) in [
+            ("31/02/1984", "not a real date"),
+            ("12/13/1984", "no month 13"),
+            ("12/03/84", "not a date (use DD/MM/YYYY"),
+            ("12//1984", "not a date"),
+            ("1984/03/12", "not a date"),
+            ("1984-02-30", "not a real date"),
+            ("12/03/1700", "outside 1850"),
+            ("１２/03/1984", "not a date"),
+            ("", "not a date"),
+        ] {
+            let e = parse_typed_dob(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        // Machine data keeps the strict forms.
+        assert!(parse_dob("12/03/1984").is_err());
+    }
 
     #[test]
     fn formats_and_impossible_dates() {

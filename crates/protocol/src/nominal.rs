@@ -85,7 +85,7 @@ impl NewNominal {
         check_name(&mut out, "given_name", "given name", &self.given_name, true);
         check_name(&mut out, "surname", "surname", &self.surname, true);
         if let Some(d) = blank(&self.date_of_birth) {
-            if let Err(e) = crate::dates::parse_dob(d) {
+            if let Err(e) = crate::dates::parse_typed_dob(d) {
                 out.push(issue("date_of_birth", e));
             }
         }
@@ -134,7 +134,7 @@ impl NewNominal {
             id: id.to_string(),
             given_name: self.given_name.trim().to_string(),
             surname: self.surname.trim().to_string(),
-            date_of_birth: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_dob(d).ok()),
+            date_of_birth: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_typed_dob(d).ok()),
             sex: blank(&self.sex).map(str::to_ascii_uppercase),
             aliases: self.aliases.iter().map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect(),
             address: opt(&self.address),
@@ -162,7 +162,7 @@ impl NewNominal {
         crate::SearchRequest {
             given: Some(self.given_name.trim().to_string()),
             surname: Some(self.surname.trim().to_string()),
-            dob: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_dob(d).ok()),
+            dob: blank(&self.date_of_birth).and_then(|d| crate::dates::parse_typed_dob(d).ok()),
             sex: blank(&self.sex).map(str::to_ascii_uppercase),
             limit: Some(MAX_DUPLICATE_CANDIDATES as u32),
             ..Default::default()

@@ -5,7 +5,7 @@
 //!
 //! Pure: "today" comes in as a `YYYY-MM-DD` string.
 
-use crate::dates::parse_dob;
+use crate::dates::parse_typed_dob;
 use crate::search::DEFAULT_LIMIT;
 use crate::{ApiError, NominalHit, SearchRequest};
 
@@ -20,7 +20,8 @@ pub struct SearchFilters {
     pub sex: String,
 }
 
-const DOB_HELP: &str = "The date of birth must be YYYY-MM-DD, a year (1984) or a year with a range (1984±5).";
+const DOB_HELP: &str =
+    "The date of birth must be DD/MM/YYYY, YYYY-MM-DD, a year (1984) or a year with a range (1984±5).";
 const AGE_HELP: &str = "The age must be one age (35) or a range (30-40).";
 
 fn parse_year(s: &str) -> Option<u32> {
@@ -46,7 +47,7 @@ impl SearchFilters {
             } else if let Some(year) = parse_year(dob) {
                 req.dob_year = Some(year);
             } else {
-                req.dob = Some(parse_dob(dob).map_err(|e| ApiError::invalid(format!("{e}. {DOB_HELP}")))?);
+                req.dob = Some(parse_typed_dob(dob).map_err(|e| ApiError::invalid(format!("{e}. {DOB_HELP}")))?);
             }
         }
         let age = self.age.trim();
