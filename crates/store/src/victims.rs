@@ -27,6 +27,9 @@
 //!   deadline is due soon (rules `escalation.due_soon_hours`, 24 h by default) or breached into the
 //!   supervisor queue, with the working-day deadline (end of the due UK day) and a label that
 //!   says how many working days are left.
+//! * **Deferred victims of finalised incidents**: a deferral passes the closing-code gate, but the
+//!   victim must be asked again, so the awaiting list and the escalation also cover the deferred
+//!   victims (only those) of finalised incidents until a referred or declined decision is recorded.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -315,22 +318,46 @@ fn assess_row(
     Ok((vc::assess(&incident, &cfg.rules, &cfg.calendar, now), referrals))
 }
 
-/// Assessments of every open incident with at least one victim, at `now` (unix seconds).
+/// Assessments of every open incident with at least one victim, and of every finalised incident
+/// with a deferred victim, at `now` (unix seconds).
+///
+/// A deferral ("not safe to ask now") counts as a decision for the closing-code gate, so the
+/// incident can be finalised; but the victim must still be asked again until a final decision
+/// (referred or declined) is recorded. A finalised incident's assessment therefore keeps only
+/// its victims whose state is still `Deferred`: victims with a final decision (or none) never
+/// bring a finalised incident back to the awaiting list or the supervisor queue.
 fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, vc::Assessment)>> {
     let at = uk_time(now);
     let mut out = Vec::new();
     for row in load_incidents(conn, None)? {
-        if row.finalised_at.is_some() {
+        let finalised = row.finalised_at.is_some();
+        if finalised && !has_active_deferral(conn, &row.summary.id)? {
             continue;
         }
         let da = is_da(&row.summary.incident_type, row.summary.closing_code.as_deref());
         if !row.summary.links.iter().any(|l| is_victim(&l.role, da) || l.role == "parent_or_guardian") {
             continue;
         }
-        let (a, _) = assess_row(conn, &row, at)?;
+        let (mut a, _) = assess_row(conn, &row, at)?;
+        if finalised {
+            a.victims.retain(|v| v.referral_state == vc::ReferralState::Deferred);
+            if a.victims.is_empty() {
+                continue;
+            }
+        }
         out.push((row, a));
     }
     Ok(out)
+}
+
+/// Whether the incident has an active deferred referral decision (cheap pre-check before assessing
+/// a finalised incident).
+fn has_active_deferral(conn: &Connection, incident_id: &str) -> CwResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status = 'active' AND outcome = ?2)",
+        )?
+        .query_row(params![incident_id, ReferralOutcome::Deferred.as_str()], |r| r.get(0))?)
 }
 
 /// Adds the victims whose referral (or follow-up) deadline is due soon or breached to the
@@ -402,7 +429,8 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                     risk,
                     occurred_at: row.occurred,
                     age_secs: now.saturating_sub(row.occurred),
-                    closed: false,
+                    // A finalised incident here has a deferred victim still to be asked again.
+                    closed: row.finalised_at.is_some(),
                     problems: vec![problem],
                     next_deadline: 0,
                 };
@@ -489,8 +517,9 @@ impl Store {
         })
     }
 
-    /// Every victim of an open incident still awaiting a referral decision (or deferred), most
-    /// urgent first, at `now` (unix seconds).
+    /// Every victim of an open incident still awaiting a referral decision (or deferred), and every
+    /// deferred victim of a finalised incident (until a final decision is recorded), most urgent
+    /// first, at `now` (unix seconds).
     pub fn victims_awaiting(&self, now: i64) -> CwResult<Vec<AwaitingRow>> {
         let cfg = victims_config()?;
         let at = uk_time(now);

@@ -383,3 +383,70 @@ fn needs_answers_are_stored_with_the_decision_and_feed_enhanced_rights() {
     assert!(v.enhanced && v.enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::Vulnerable), "{v:?}");
     assert!(v.needs_questions.iter().any(|q| q.id == "preferred_language" && q.answered));
 }
+
+#[test]
+fn a_deferred_victim_stays_listed_after_finalising_until_a_final_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-DEF");
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    submit_high_risk(&mut store, &actor, &inc);
+    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
+    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
+    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    // The adult is not safe to ask (deferred); the child's school is notified (a final decision).
+    let deferred = ReferralDecisionInput {
+        reason: Some("Suspect in the room; victim cannot talk".into()),
+        ..decision(ReferralOutcome::Deferred)
+    };
+    let info = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let follow_up_due = info.details["follow_up_due"].as_str().unwrap().to_string();
+    let oe = ReferralDecisionInput {
+        destination: Some("operation_encompass".into()),
+        consent_given: Some(true),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "C1", &oe).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert!(d.gate.can_finalise, "a deferral is a decision for the gate: {:?}", d.gate.missing);
+    store.finalise_incident(&actor, &inc).unwrap();
+
+    // Still awaiting: the deferred adult, with the follow-up countdown; not the notified child.
+    let rows = store.victims_awaiting(now_unix()).unwrap();
+    let mine: Vec<_> = rows.iter().filter(|r| r.incident_id == inc).collect();
+    assert_eq!(mine.len(), 1, "the deferred victim of a finalised incident is still awaiting: {rows:?}");
+    assert_eq!((mine[0].row.person_id.as_str(), mine[0].row.state), ("V1", ReferralState::Deferred));
+    assert_eq!(mine[0].countdown.due, follow_up_due);
+
+    // On the supervisor queue once the follow-up is breached, with its working-day deadline.
+    let later = now_unix() + 10 * 86_400;
+    let referral_problems = |store: &Store| -> Vec<(Option<String>, i64, String)> {
+        let q = store.supervisor_queue(later).unwrap();
+        q.items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| i.problems.iter())
+            .filter(|p| p.item == MissingKind::VictimReferralDecision)
+            .map(|p| (p.victim_id.clone(), p.deadline, p.label.clone()))
+            .collect()
+    };
+    let problems = referral_problems(&store);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let (victim_id, deadline, label) = &problems[0];
+    assert_eq!(victim_id.as_deref(), Some("V1"));
+    assert_eq!(*deadline, bluelamp_store::victims::end_of_uk_day(bluelamp_time_of(&follow_up_due)));
+    assert!(label.contains("deferred") && label.contains("breached"), "{label}");
+    let item = store.supervisor_queue(later).unwrap().items.into_iter().find(|i| i.incident_id == inc).unwrap();
+    assert!(item.closed && item.is_overdue());
+
+    // A final decision (declined, in the victim's words) takes the finalised incident off both.
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("I have support from my sister".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    assert!(store.victims_awaiting(now_unix()).unwrap().iter().all(|r| r.incident_id != inc));
+    assert!(store.victims_awaiting(later).unwrap().iter().all(|r| r.incident_id != inc));
+    assert_eq!(referral_problems(&store), []);
+}
