@@ -147,7 +147,10 @@ impl AppState {
                 tracing::warn!(officer = %req.officer_id, "unlock refused");
                 return Err(match e {
                     UnlockError::Wrong { .. } => ApiError::new(ErrorCode::WrongPassphrase, e.to_string()),
-                    UnlockError::LockedOut | UnlockError::Wiped => ApiError::new(ErrorCode::Locked, e.to_string()),
+                    UnlockError::LockedOut
+                    | UnlockError::Wiped
+                    | UnlockError::WrongWhileLockedOut { .. }
+                    | UnlockError::Wait { .. } => ApiError::new(ErrorCode::Locked, e.to_string()),
                     UnlockError::Store(s) => from_store(s),
                 });
             }
@@ -206,12 +209,25 @@ impl AppState {
             }
             Store::create(&db, &req.passphrase, &req.officer_id, self.config.kdf).map_err(from_store)?
         } else {
-            match Store::open(&db, &req.passphrase) {
+            // The service first: offline, a locked-out store checks no passphrase at all (a
+            // different answer for the right one would let the lock screen test guesses).
+            let reachable = match bluelamp_sync::Client::new(&self.central_url) {
+                Ok(c) => c.health().await.is_ok(),
+                Err(_) => false,
+            };
+            if !reachable {
+                return Err(offline());
+            }
+            // Then the local passphrase, counted, each wrong one making the next try wait.
+            match unlock::open_locked_out_now(&db, &req.passphrase) {
                 Ok(s) => s,
-                Err(StoreError::WrongPassphrase) => {
-                    return Err(ApiError::new(ErrorCode::WrongPassphrase, "The passphrase is wrong."))
+                Err(e @ UnlockError::WrongWhileLockedOut { .. }) => {
+                    tracing::warn!("wrong passphrase at a locked-out store");
+                    return Err(ApiError::new(ErrorCode::WrongPassphrase, e.to_string()));
                 }
-                Err(e) => return Err(from_store(e)),
+                Err(e @ UnlockError::Wait { .. }) => return Err(ApiError::new(ErrorCode::Locked, e.to_string())),
+                Err(UnlockError::Store(e)) => return Err(from_store(e)),
+                Err(e) => return Err(ApiError::new(ErrorCode::Locked, e.to_string())),
             }
         };
         let client_id = store.client_id().map_err(from_store)?;

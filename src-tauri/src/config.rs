@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use bluelamp_store::unlock::{OnTooManyFailures, UnlockPolicy};
+use bluelamp_store::unlock::UnlockPolicy;
 use bluelamp_store::KdfParams;
 
 #[derive(Debug, Clone)]
@@ -51,15 +51,7 @@ impl Config {
         std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
         let central_url = std::env::var("BLUELAMP_CENTRAL_URL").ok().filter(|s| !s.trim().is_empty());
         let idle_lock_secs = env_parse::<u32>("BLUELAMP_IDLE_LOCK_SECS")?.unwrap_or(DEFAULT_IDLE_LOCK_SECS).max(1);
-        let mut unlock_policy = UnlockPolicy::default();
-        if let Some(n) = env_parse::<u32>("BLUELAMP_MAX_UNLOCK_FAILURES")? {
-            unlock_policy.max_failures = n.max(1);
-        }
-        match std::env::var("BLUELAMP_ON_TOO_MANY_FAILURES").as_deref() {
-            Ok("wipe") => unlock_policy.on_too_many = OnTooManyFailures::Wipe,
-            Ok("lock") | Err(_) => {}
-            Ok(other) => anyhow::bail!("BLUELAMP_ON_TOO_MANY_FAILURES={other}: use lock or wipe"),
-        }
+        let unlock_policy = UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
         Ok(Config {
             data_dir: data_dir.to_path_buf(),
             central_url,

@@ -285,6 +285,16 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
     assert_eq!(state.unlock(&req("correct horse battery")).unwrap_err().code, ErrorCode::Locked);
     assert_eq!(online("nope").unwrap_err().code, ErrorCode::WrongPassphrase, "the local passphrase is checked too");
     assert_eq!(state.unlock(&req("correct horse battery")).unwrap_err().code, ErrorCode::Locked);
+    // A wrong passphrase at the locked store makes the next try wait, however right it is: the
+    // lock screen cannot be used to test guesses one after another.
+    let err = online("correct horse battery").unwrap_err();
+    assert_eq!(err.code, ErrorCode::Locked);
+    assert!(err.message.contains("wait 30 seconds"), "{}", err.message);
+    let attempts = std::path::PathBuf::from(format!("{}.attempts", db.display()));
+    let mut a: serde_json::Value = serde_json::from_slice(&std::fs::read(&attempts).unwrap()).unwrap();
+    assert_eq!(a["locked_failures"], 1);
+    a["not_before"] = 0.into(); // the wait has passed
+    std::fs::write(&attempts, serde_json::to_vec(&a).unwrap()).unwrap();
     online("correct horse battery").unwrap();
     state.unlock(&req("correct horse battery")).unwrap();
 
@@ -297,6 +307,12 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
     let err = online("correct horse battery").unwrap_err();
     assert_eq!(err.code, ErrorCode::Rejected);
     assert!(err.message.contains("connect"), "{}", err.message);
+    // Offline, a wrong passphrase gets the same answer as the right one (no passphrase is
+    // checked), and it is not counted.
+    let wrong = online("nope").unwrap_err();
+    assert_eq!((wrong.code, wrong.message), (err.code, err.message));
+    let a: serde_json::Value = serde_json::from_slice(&std::fs::read(&attempts).unwrap()).unwrap();
+    assert_eq!(a["locked_failures"].as_u64().unwrap_or(0), 0);
 }
 
 /// In the embedded demo, what an officer records on a demo incident syncs to the demo central

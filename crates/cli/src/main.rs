@@ -238,12 +238,32 @@ fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
     cli_db.as_deref().context("this command needs --db PATH")
 }
 
+/// Opens the store as the app's lock screen does: wrong passphrases count against the force's
+/// policy (`BLUELAMP_MAX_UNLOCK_FAILURES`, `BLUELAMP_ON_TOO_MANY_FAILURES`), and a locked-out
+/// store stays closed until the officer signs in online in the app.
 fn open(db: &Path) -> anyhow::Result<Store> {
-    let pass = passphrase()?;
-    match Store::open(db, &pass) {
+    open_counted(db, &passphrase()?, false)
+}
+
+/// [`open`] with the passphrase given. `reauth`: the caller is about to sign in online (`enrol`),
+/// which lifts a lock-out; a locked-out store is then opened with [`unlock::open_locked_out_now`]
+/// (wrong passphrases counted, each making the next try wait) instead of being refused.
+pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Result<Store> {
+    use bluelamp_store::unlock::{self, UnlockError, UnlockPolicy};
+    let policy = UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
+    let opened = if reauth && unlock::is_locked_out(db) {
+        unlock::open_locked_out_now(db, pass)
+    } else {
+        unlock::unlock(db, pass, &policy)
+    };
+    match opened {
         Ok(s) => Ok(s),
-        Err(StoreError::WrongPassphrase) => bail!("wrong passphrase for {}", db.display()),
-        Err(e) => Err(e.into()),
+        Err(UnlockError::Wrong { tries_left }) => {
+            bail!("wrong passphrase for {} ({tries_left} left before the store locks)", db.display())
+        }
+        Err(UnlockError::Store(StoreError::WrongPassphrase)) => bail!("wrong passphrase for {}", db.display()),
+        Err(UnlockError::Store(e)) => Err(e.into()),
+        Err(e) => bail!("{}: {e}", db.display()),
     }
 }
 

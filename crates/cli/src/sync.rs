@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use bluelamp_protocol::wire::{Instruction, LoginRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
-use bluelamp_store::{KdfParams, Store, StoreError};
+use bluelamp_store::{KdfParams, Store};
 use bluelamp_sync::{run_round, Client, Credentials, Progress};
 use bluelamp_sync_core::Config;
 use zeroize::Zeroizing;
@@ -46,11 +46,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
         let kdf = if fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
         Store::create(db, passphrase, officer, kdf)?
     } else {
-        match Store::open(db, passphrase) {
-            Ok(s) => s,
-            Err(StoreError::WrongPassphrase) => bail!("wrong passphrase for {}", db.display()),
-            Err(e) => return Err(e.into()),
-        }
+        crate::open_counted(db, passphrase, true)?
     };
     let owner = store.officer_id()?;
     if owner != officer {
@@ -109,11 +105,7 @@ fn describe(f: &bluelamp_sync::Failure) -> String {
 /// One round to quiescence (or until it gives up). Prints the JSON summary when `json`;
 /// returns whether it ended synced.
 pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> anyhow::Result<bool> {
-    let store = match Store::open(db, &passphrase) {
-        Ok(s) => s,
-        Err(StoreError::WrongPassphrase) => bail!("wrong passphrase for {}", db.display()),
-        Err(e) => return Err(e.into()),
-    };
+    let store = crate::open_counted(db, &passphrase, false)?;
     let server = match server {
         Some(s) => s.trim_end_matches('/').to_string(),
         None => store.server_url()?.context("no --server given and the store was never enrolled")?,

@@ -195,3 +195,22 @@ fn reindex_rebuilds_stale_search_keys_once() {
     let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(hits[0]["id"], "N1");
 }
+
+/// The CLI keeps the lock screen's count: wrong passphrases lock the store, after which even
+/// the right one is refused until the officer signs in online.
+#[test]
+fn wrong_passphrases_lock_the_store_for_the_cli_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    assert!(cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]).status.success());
+    let err = |out: &Output| String::from_utf8_lossy(&out.stderr).into_owned();
+    let out = cli(&db, "nope", &["audit", "verify"]);
+    assert!(err(&out).contains("wrong passphrase") && err(&out).contains("4 left"), "{}", err(&out));
+    assert!(cli(&db, "pw", &["audit", "verify"]).status.success(), "a success resets the count");
+    for _ in 0..5 {
+        assert!(!cli(&db, "nope", &["audit", "verify"]).status.success());
+    }
+    let out = cli(&db, "pw", &["audit", "verify"]);
+    assert!(!out.status.success());
+    assert!(err(&out).contains("locked until you sign in online"), "{}", err(&out));
+}

@@ -30,6 +30,25 @@ pub struct UnlockPolicy {
     pub on_too_many: OnTooManyFailures,
 }
 
+impl UnlockPolicy {
+    /// The force's policy from the environment, shared by the app and the CLI:
+    /// `BLUELAMP_MAX_UNLOCK_FAILURES` (default 5) and `BLUELAMP_ON_TOO_MANY_FAILURES`
+    /// (`lock`, the default, or `wipe`).
+    pub fn from_env() -> std::result::Result<UnlockPolicy, String> {
+        let mut policy = UnlockPolicy::default();
+        if let Ok(v) = std::env::var("BLUELAMP_MAX_UNLOCK_FAILURES") {
+            let n: u32 = v.trim().parse().map_err(|_| format!("BLUELAMP_MAX_UNLOCK_FAILURES={v} is not valid"))?;
+            policy.max_failures = n.max(1);
+        }
+        match std::env::var("BLUELAMP_ON_TOO_MANY_FAILURES").as_deref() {
+            Ok("wipe") => policy.on_too_many = OnTooManyFailures::Wipe,
+            Ok("lock") | Err(_) => {}
+            Ok(other) => return Err(format!("BLUELAMP_ON_TOO_MANY_FAILURES={other}: use lock or wipe")),
+        }
+        Ok(policy)
+    }
+}
+
 impl Default for UnlockPolicy {
     fn default() -> Self {
         UnlockPolicy { max_failures: 5, on_too_many: OnTooManyFailures::Lock }
@@ -44,6 +63,13 @@ pub enum UnlockError {
     LockedOut,
     #[error("Too many wrong passphrases: the local store has been erased, as your force's policy requires.")]
     Wiped,
+    /// A wrong passphrase at a locked-out store (before the online sign-in): counted, and the
+    /// next try waits.
+    #[error("The passphrase is wrong. The store stays locked; wait {wait_secs} seconds before the next try.")]
+    WrongWhileLockedOut { wait_secs: u64 },
+    /// A try at a locked-out store too soon after a wrong one.
+    #[error("Too many wrong passphrases: wait {wait_secs} seconds before the next try.")]
+    Wait { wait_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -52,6 +78,33 @@ pub enum UnlockError {
 struct Attempts {
     failures: u32,
     locked_out: bool,
+    /// Wrong passphrases typed at the store while it is locked out.
+    #[serde(default)]
+    locked_failures: u32,
+    /// While locked out, no passphrase is checked before this time (Unix seconds).
+    #[serde(default)]
+    not_before: u64,
+}
+
+/// One passphrase check at a time in this process: the count is read, the slow key derivation
+/// runs, then the count is written, and two checks side by side would each count from the
+/// same number (N parallel guesses costing one try).
+static CHECKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    CHECKING.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The wait after the `n`th wrong passphrase at a locked-out store: 30 s, doubling, at most an
+/// hour. The lock-out itself already stops the officer in front of the laptop; this stops the
+/// same lock screen from being used to try passphrases without end (each answer says whether
+/// the passphrase was right).
+pub fn locked_out_wait_secs(n: u32) -> u64 {
+    30u64.saturating_mul(1u64 << n.saturating_sub(1).min(16)).min(3600)
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 fn attempts_path(db: &Path) -> PathBuf {
@@ -85,6 +138,7 @@ pub fn is_locked_out(db: &Path) -> bool {
 
 /// Opens the store, counting wrong passphrases.
 pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Store, UnlockError> {
+    let _one = one_at_a_time();
     let mut attempts = read_attempts(db);
     if attempts.locked_out {
         return Err(UnlockError::LockedOut);
@@ -117,6 +171,34 @@ pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Stor
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Opens a **locked-out** store with the officer's passphrase, for the online sign-in that
+/// lifts the lock-out (the lock-out stays until [`clear_lockout`]). Every wrong passphrase is
+/// counted and makes the next try wait ([`locked_out_wait_secs`]); a try during the wait is
+/// refused without checking the passphrase. `now` is Unix seconds.
+pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, UnlockError> {
+    let _one = one_at_a_time();
+    let mut attempts = read_attempts(db);
+    if now < attempts.not_before {
+        return Err(UnlockError::Wait { wait_secs: attempts.not_before - now });
+    }
+    match Store::open(db, passphrase) {
+        Ok(store) => Ok(store),
+        Err(StoreError::WrongPassphrase) => {
+            attempts.locked_failures = attempts.locked_failures.saturating_add(1);
+            let wait_secs = locked_out_wait_secs(attempts.locked_failures);
+            attempts.not_before = now.saturating_add(wait_secs);
+            write_attempts(db, &attempts)?;
+            Err(UnlockError::WrongWhileLockedOut { wait_secs })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`open_locked_out`] at the system clock's time.
+pub fn open_locked_out_now(db: &Path, passphrase: &str) -> Result<Store, UnlockError> {
+    open_locked_out(db, passphrase, now_secs())
 }
 
 /// Clears a lock-out after the officer re-authenticated online (called by sync).
@@ -181,6 +263,45 @@ mod tests {
         let mut s = Store::create(&db, "right", "PC1", KdfParams::INSECURE_FAST).unwrap();
         s.set_role(Role::Supervisor).unwrap();
         db
+    }
+
+    #[test]
+    fn a_locked_out_store_counts_wrong_passphrases_and_makes_each_next_try_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(dir.path());
+        lock_out(&db).unwrap();
+        let t0 = 1_000_000;
+        assert!(matches!(open_locked_out(&db, "x", t0), Err(UnlockError::WrongWhileLockedOut { wait_secs: 30 })));
+        // During the wait even the right passphrase is not checked.
+        assert!(matches!(open_locked_out(&db, "right", t0 + 29), Err(UnlockError::Wait { wait_secs: 1 })));
+        assert!(matches!(open_locked_out(&db, "x", t0 + 30), Err(UnlockError::WrongWhileLockedOut { wait_secs: 60 })));
+        assert!(matches!(open_locked_out(&db, "x", t0 + 90), Err(UnlockError::WrongWhileLockedOut { wait_secs: 120 })));
+        // The right passphrase after the wait opens it, and it stays locked out until the
+        // online sign-in clears it.
+        assert!(open_locked_out(&db, "right", t0 + 210).is_ok());
+        assert!(is_locked_out(&db));
+        clear_lockout(&db).unwrap();
+        assert!(!is_locked_out(&db));
+        assert!(open_locked_out(&db, "x", t0 + 211).is_err());
+        assert_eq!(locked_out_wait_secs(7), 1920);
+        assert_eq!(locked_out_wait_secs(8), 3600);
+        assert_eq!(locked_out_wait_secs(u32::MAX), 3600);
+    }
+
+    /// Parallel checks are counted one by one (a race used to let N parallel guesses cost one).
+    #[test]
+    fn parallel_wrong_passphrases_are_each_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(dir.path());
+        let policy = UnlockPolicy { max_failures: 50, on_too_many: OnTooManyFailures::Lock };
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let _ = unlock(&db, "x", &policy);
+                });
+            }
+        });
+        assert_eq!(tries_left(&db, &policy), Some(42));
     }
 
     #[test]
