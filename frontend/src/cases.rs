@@ -163,7 +163,10 @@ pub(crate) struct IncidentProps {
 pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     let detail = use_state(|| None::<Result<IncidentDetail, ApiError>>);
     let finalise = use_state(|| None::<Result<FinaliseOutcome, ApiError>>);
-    let code = use_state(|| "DA".to_string());
+    // The closing code the officer picked in the list on this page: `None` until they pick one,
+    // and the list then shows the incident's stored code ("Choose…" when there is none), so
+    // "Finalise" never overwrites a stored code with a default nobody chose.
+    let code = use_state(|| None::<String>);
     let reload = {
         let (detail, id) = (detail.clone(), p.incident_id.clone());
         Callback::from(move |_: ()| {
@@ -172,8 +175,11 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         })
     };
     {
-        let reload = reload.clone();
-        use_effect_with(p.incident_id.clone(), move |_| reload.emit(()));
+        let (reload, code) = (reload.clone(), code.clone());
+        use_effect_with(p.incident_id.clone(), move |_| {
+            code.set(None);
+            reload.emit(());
+        });
     }
     let start = {
         let (id, open) = (p.incident_id.clone(), p.on_open_form.clone());
@@ -192,17 +198,29 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     };
     let on_code = {
         let code = code.clone();
-        Callback::from(move |e: Event| code.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<HtmlSelectElement>().value();
+            code.set(Some(v).filter(|v| !v.is_empty()));
+        })
     };
+    let stored_code = match &*detail {
+        Some(Ok(d)) => d.summary.closing_code.clone(),
+        _ => None,
+    };
+    let selected_code = shown_closing_code(code.as_deref(), stored_code.as_deref());
     let do_finalise = {
-        let (id, code, finalise, detail) = (p.incident_id.clone(), code.clone(), finalise.clone(), detail.clone());
+        let (id, finalise, detail) = (p.incident_id.clone(), finalise.clone(), detail.clone());
+        let (selected, stored) = (selected_code.clone(), stored_code.clone());
         Callback::from(move |_: MouseEvent| {
-            let (id, code, finalise, detail) = (id.clone(), (*code).clone(), finalise.clone(), detail.clone());
+            let (id, finalise, detail) = (id.clone(), finalise.clone(), detail.clone());
+            let change = closing_code_to_write(selected.as_deref(), stored.as_deref());
             spawn_local(async move {
-                let set = SetClosingCodeRequest { incident_id: id.clone(), code: Some(code) };
-                match api::set_closing_code(&set).await {
-                    Ok(d) => detail.set(Some(Ok(d))),
-                    Err(e) => return finalise.set(Some(Err(e))),
+                if let Some(code) = change {
+                    let set = SetClosingCodeRequest { incident_id: id.clone(), code: Some(code) };
+                    match api::set_closing_code(&set).await {
+                        Ok(d) => detail.set(Some(Ok(d))),
+                        Err(e) => return finalise.set(Some(Err(e))),
+                    }
                 }
                 finalise.set(Some(api::finalise_incident(&id).await));
                 detail.set(Some(api::get_incident(&id).await));
@@ -216,6 +234,9 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         Some(Ok(d)) => {
             let s = &d.summary;
             let codes = builtin_closing_codes().map(|c| c.codes).unwrap_or_default();
+            let is_selected = |c: &str| selected_code.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(c));
+            // A stored code no longer in the list is still shown as it is, not as the first code.
+            let unlisted = selected_code.clone().filter(|_| !codes.iter().any(|c| is_selected(&c.code)));
             html! {
                 <>
                     <h2 id="incident-ref">{ format!("{} — {}", s.reference, s.incident_type.replace('_', " ")) }</h2>
@@ -257,8 +278,12 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                     }) }</ul>
                     <div class="finalise">
                         <label for="closing-code">{"Closing code"}</label>
-                        <select id="closing-code" onchange={on_code}>
-                            { for codes.iter().map(|c| html! { <option value={c.code.clone()} selected={*code == c.code}>{ format!("{} — {}", c.code, c.label) }</option> }) }
+                        // Keyed on the incident and its stored code: a new incident or a newly stored
+                        // code rebuilds the list, so what it shows is what "Finalise" uses.
+                        <select id="closing-code" key={format!("{}|{}", s.id, stored_code.clone().unwrap_or_default())} onchange={on_code}>
+                            if selected_code.is_none() { <option value="" selected=true>{"Choose a closing code…"}</option> }
+                            if let Some(u) = unlisted { <option value={u.clone()} selected=true>{ format!("{u} — not in the closing-code list") }</option> }
+                            { for codes.iter().map(|c| html! { <option value={c.code.clone()} selected={is_selected(&c.code)}>{ format!("{} — {}", c.code, c.label) }</option> }) }
                         </select>
                         <button id="finalise" onclick={do_finalise}>{"Finalise incident"}</button>
                     </div>
@@ -283,6 +308,18 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
             { body }
         </section>
     }
+}
+
+/// The closing code the list shows and "Finalise" uses: the officer's pick on this page, else the
+/// incident's stored code; `None` ("Choose…") when there is neither, never a default nobody chose.
+fn shown_closing_code(picked: Option<&str>, stored: Option<&str>) -> Option<String> {
+    picked.or(stored).map(str::to_string)
+}
+
+/// The code "Finalise" writes before finalising: the shown one, only when it differs from the
+/// stored one. With no code at all nothing is written and the gate says a code is missing.
+fn closing_code_to_write(shown: Option<&str>, stored: Option<&str>) -> Option<String> {
+    shown.filter(|c| !stored.is_some_and(|s| s.eq_ignore_ascii_case(c))).map(str::to_string)
 }
 
 /// One form of the incident: status, the latest review (returned forms show the supervisor's
@@ -1172,6 +1209,23 @@ mod tests {
     }
     fn row(q: &str, i: usize, f: &str) -> Target {
         Target { qid: q.into(), row: Some((i, f.into())) }
+    }
+
+    #[test]
+    fn the_closing_code_list_starts_at_the_stored_code_and_finalise_never_overwrites_it() {
+        for stored in ["CFAC", "CRIME", "DA"] {
+            assert_eq!(shown_closing_code(None, Some(stored)).as_deref(), Some(stored));
+            assert_eq!(closing_code_to_write(shown_closing_code(None, Some(stored)).as_deref(), Some(stored)), None);
+        }
+        // No stored code: "Choose…", and nothing is written (the gate asks for a code).
+        assert_eq!(shown_closing_code(None, None), None);
+        assert_eq!(closing_code_to_write(None, None), None);
+        // The officer's pick wins and is written when it differs from the stored code.
+        let shown = shown_closing_code(Some("CRIME"), Some("CFAC"));
+        assert_eq!(shown.as_deref(), Some("CRIME"));
+        assert_eq!(closing_code_to_write(shown.as_deref(), Some("CFAC")).as_deref(), Some("CRIME"));
+        assert_eq!(closing_code_to_write(Some("ADVICE"), None).as_deref(), Some("ADVICE"));
+        assert_eq!(closing_code_to_write(Some("cfac"), Some("CFAC")), None, "same code, other case");
     }
 
     #[test]
