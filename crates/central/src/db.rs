@@ -658,12 +658,23 @@ fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     if !can_supervise(s.role) {
         return Ok(reject("forbidden", "Only a supervisor can review a form."));
     }
-    let current: Option<String> =
-        tx.prepare_cached("SELECT status FROM forms WHERE id = ?1")?.query_row([form_id], |r| r.get(0)).optional()?;
-    match current.as_deref() {
-        None => return Ok(reject("unknown_form", "The central service does not hold this form.")),
-        Some("submitted") => {}
-        Some(_) => return Ok(reject("already_reviewed", "This form has already been reviewed.")),
+    let current: Option<(String, String, Option<String>)> = tx
+        .prepare_cached("SELECT status, submitted_by, author FROM forms WHERE id = ?1")?
+        .query_row([form_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let Some((current_status, submitted_by, author)) = current else {
+        return Ok(reject("unknown_form", "The central service does not hold this form."));
+    };
+    if current_status != "submitted" {
+        return Ok(reject("already_reviewed", "This form has already been reviewed."));
+    }
+    // The app refuses these too (`bluelamp_forms::review`); the service holds the rule for
+    // every client.
+    if s.officer_id == submitted_by || author.as_deref() == Some(s.officer_id.as_str()) {
+        return Ok(reject("forbidden", "A supervisor cannot review their own form."));
+    }
+    if decision == "return" && opt_str(p, "comments").is_none_or(|c| c.trim().is_empty()) {
+        return Ok(reject("invalid_payload", format!("{W}: returning a form needs comments for the officer")));
     }
     tx.prepare_cached(
         "INSERT INTO form_reviews (form_id, reviewer, decision, comments, reviewed_at, received_at)
@@ -1893,6 +1904,61 @@ mod tests {
             }
             _ => None,
         })
+    }
+
+    /// The service holds the review rules for every client: a supervisor cannot review a form
+    /// they submitted (or wrote), and a return needs comments.
+    #[test]
+    fn a_supervisor_cannot_review_their_own_form_and_a_return_needs_comments() {
+        let (_d, s) = storage();
+        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1).unwrap();
+        let sup = s.session("hs", 2).unwrap().unwrap();
+        let m = |seq: u64, name: &str, payload: serde_json::Value| PushMutation {
+            seq,
+            mutation_id: format!("m-{seq}"),
+            name: name.into(),
+            payload,
+            base_version: None,
+        };
+        let form = |id: &str, author: &str| {
+            json!({ "form": { "id": id, "incident_id": "demo-incident-1", "pack_id": "dash-2009", "pack_version": 1,
+                "author": author, "answers": {"q1": "yes"}, "officer_grade": "high", "rationale": "r" } })
+        };
+        let laptop = session(&s);
+        assert_eq!(
+            done(s.push(&laptop, &[m(1, "form.submit/1", form("f-other", "demo-officer"))], 3).unwrap()).1,
+            vec![]
+        );
+        assert_eq!(
+            done(s.push(&laptop, &[m(2, "form.submit/1", form("f-written", "demo-supervisor"))], 3).unwrap()).1,
+            vec![]
+        );
+        assert_eq!(
+            done(s.push(&sup, &[m(1, "form.submit/1", form("f-own", "demo-supervisor"))], 3).unwrap()).1,
+            vec![]
+        );
+        let review = |id: &str, decision: &str, comments: &str| json!({ "form_id": id, "decision": decision, "comments": comments, "at": "2026-12-03T09:00:00Z" });
+        let rejected = done(
+            s.push(
+                &sup,
+                &[
+                    m(2, "form.review/1", review("f-own", "approve", "")),
+                    m(3, "form.review/1", review("f-written", "approve", "")),
+                    m(4, "form.review/1", review("f-other", "return", "  ")),
+                ],
+                4,
+            )
+            .unwrap(),
+        )
+        .1;
+        let why: Vec<(u64, &str)> = rejected.iter().map(|r| (r.seq, r.message.as_str())).collect();
+        assert_eq!(why.len(), 3, "{why:?}");
+        assert!(why[0].1.contains("own form") && why[1].1.contains("own form"), "{why:?}");
+        assert!(why[2].1.contains("needs comments"), "{why:?}");
+        // Someone else's form, with comments: applied.
+        let ok =
+            done(s.push(&sup, &[m(5, "form.review/1", review("f-other", "return", "add the children"))], 5).unwrap());
+        assert_eq!(ok.1, vec![]);
     }
 
     /// A form submitted on one device, the supervisor's review and a referral decision recorded
