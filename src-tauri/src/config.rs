@@ -5,7 +5,9 @@
 //!
 //! Environment overrides (for IT, tests and benchmarks):
 //! - `BLUELAMP_DATA_DIR`: the data directory;
-//! - `BLUELAMP_CENTRAL_URL`: use this central service instead of the in-process one;
+//! - `BLUELAMP_CENTRAL_URL`: use this central service instead of the in-process one. The demo
+//!   officers (with their public passphrase) are then **not** offered, unless `BLUELAMP_DEMO=1`
+//!   says this service is a demo one (`bluelamp-central --seed-demo`, as the E2E tests run it);
 //! - `BLUELAMP_REPORT_READY=1`: print `bluelamp: ready after N ms` when the UI first asks for
 //!   its status (used by `cargo xtask bench` to measure cold start);
 //! - `BLUELAMP_IDLE_LOCK_SECS`: idle lock after this many seconds (default 900 = 15 minutes);
@@ -54,14 +56,21 @@ impl Config {
         let unlock_policy = UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
         Ok(Config {
             data_dir: data_dir.to_path_buf(),
-            central_url,
-            demo: true,
+            demo: demo_mode(central_url.as_deref(), std::env::var("BLUELAMP_DEMO").ok().as_deref()),
             report_ready: std::env::var_os("BLUELAMP_REPORT_READY").is_some(),
+            central_url,
             idle_lock_secs,
             unlock_policy,
             kdf: KdfParams::DEFAULT,
         })
     }
+}
+
+/// Whether the demo officers (and their public passphrase) are offered: only against the
+/// embedded demo service, or a service named as a demo one with `BLUELAMP_DEMO=1`. A force's
+/// real service must never see a superuser session that skipped online enrolment.
+pub fn demo_mode(central_url: Option<&str>, demo_env: Option<&str>) -> bool {
+    central_url.is_none() || demo_env.is_some_and(|v| v.trim() == "1")
 }
 
 /// On Linux a GUI needs an X11 or Wayland display; say how to get one rather than crash in GTK.
@@ -88,4 +97,17 @@ pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blo
     // A second init (tests) is not an error worth failing start-up for.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
     Ok(guard)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demo_mode;
+
+    #[test]
+    fn demo_officers_only_against_a_demo_service() {
+        assert!(demo_mode(None, None), "the embedded demo");
+        assert!(!demo_mode(Some("https://central.force.example"), None), "a real service");
+        assert!(!demo_mode(Some("https://central.force.example"), Some("0")));
+        assert!(demo_mode(Some("http://127.0.0.1:4000"), Some("1")), "named as a demo service");
+    }
 }

@@ -153,7 +153,9 @@ impl AppUnderTest {
         let central = if external_central { Some(CentralProc::start(&data.path().join("central.db"))?) } else { None };
         let mut env = vec![("BLUELAMP_DATA_DIR", data.path().join("app").display().to_string())];
         if let Some(c) = &central {
+            // A demo central service (`--seed-demo`): the app may offer the demo officers.
             env.push(("BLUELAMP_CENTRAL_URL", c.url.clone()));
+            env.push(("BLUELAMP_DEMO", "1".into()));
         }
         env.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
         let driver = Driver::start(&xvfb.display, &env, &artifacts.join("tauri-driver.log"))?;
