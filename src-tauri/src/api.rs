@@ -237,6 +237,7 @@ impl AppState {
             passphrase: req.passphrase.clone(),
             client_id,
             device: "bluelamp-app".into(),
+            interactive: true,
         };
         let answer = match bluelamp_sync::Client::new(&self.central_url) {
             Ok(c) => c.login(&login).await,

@@ -1353,6 +1353,7 @@ impl Storage for SqliteStorage {
         token_hash: &str,
         expires_at: i64,
         now: i64,
+        clears_lock: bool,
     ) -> StorageResult<BindOutcome> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -1379,11 +1380,15 @@ impl Storage for SqliteStorage {
             params![token_hash, officer_id, client_id, now, expires_at],
         )?;
         tx.execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])?;
-        // An online sign-in is what a lock instruction asks for.
-        tx.execute(
-            "UPDATE instructions SET cleared_at = ?2 WHERE client_id = ?1 AND kind = 'lock' AND cleared_at IS NULL",
-            params![client_id, now],
-        )?;
+        // An online sign-in by the officer is what a lock instruction asks for; the sync
+        // round's automatic one (cached passphrase) must not swallow a lock the device has not
+        // received yet.
+        if clears_lock {
+            tx.execute(
+                "UPDATE instructions SET cleared_at = ?2 WHERE client_id = ?1 AND kind = 'lock' AND cleared_at IS NULL",
+                params![client_id, now],
+            )?;
+        }
         tx.commit()?;
         Ok(BindOutcome::Bound)
     }
@@ -1791,7 +1796,7 @@ mod tests {
     }
 
     fn session(s: &SqliteStorage) -> Session {
-        s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1).unwrap();
+        s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1, true).unwrap();
         s.session("h", 2).unwrap().unwrap()
     }
 
@@ -1911,7 +1916,7 @@ mod tests {
     #[test]
     fn a_supervisor_cannot_review_their_own_form_and_a_return_needs_comments() {
         let (_d, s) = storage();
-        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1).unwrap();
+        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1, true).unwrap();
         let sup = s.session("hs", 2).unwrap().unwrap();
         let m = |seq: u64, name: &str, payload: serde_json::Value| PushMutation {
             seq,
@@ -1969,9 +1974,9 @@ mod tests {
     fn casework_recorded_anywhere_is_pulled_by_the_assigned_officer() {
         let (_d, s) = storage();
         let laptop = session(&s);
-        s.bind_and_issue_token("demo-officer", "client-2", "tablet", "h2", i64::MAX, 1).unwrap();
+        s.bind_and_issue_token("demo-officer", "client-2", "tablet", "h2", i64::MAX, 1, true).unwrap();
         let tablet = s.session("h2", 2).unwrap().unwrap();
-        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1).unwrap();
+        s.bind_and_issue_token("demo-supervisor", "client-s", "station", "hs", i64::MAX, 1, true).unwrap();
         let sup = s.session("hs", 2).unwrap().unwrap();
         let inc = "demo-incident-1";
         let version_before = incident_json(&s.conn(), inc).unwrap().unwrap().1;

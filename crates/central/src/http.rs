@@ -300,6 +300,7 @@ pub async fn login(State(c): State<Central>, WireJson(req): WireJson<LoginReques
             &token_hash(&token),
             expires,
             now,
+            req.interactive,
         )? {
             BindOutcome::ClientTaken => Err(ApiErr::forbidden("this client is registered to another officer")),
             BindOutcome::Bound => Ok(Json(LoginResponse {

@@ -205,7 +205,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Adds an officer; [`StorageError::OfficerExists`] if the id is taken.
     fn add_officer(&self, officer: &Officer) -> StorageResult<()>;
     /// Binds `client_id` to the officer (first use) and stores the token (its SHA-256 only).
-    /// A successful sign-in clears pending `lock` instructions of that client.
+    /// An interactive sign-in (`clears_lock`: the officer typed the passphrase) clears pending
+    /// `lock` instructions of that client; an automatic one leaves them to be delivered.
+    #[allow(clippy::too_many_arguments)]
     fn bind_and_issue_token(
         &self,
         officer_id: &str,
@@ -214,6 +216,7 @@ pub trait Storage: Send + Sync + 'static {
         token_hash: &str,
         expires_at: i64,
         now: i64,
+        clears_lock: bool,
     ) -> StorageResult<BindOutcome>;
     /// The session of an unexpired token.
     fn session(&self, token_hash: &str, now: i64) -> StorageResult<Option<Session>>;

@@ -432,7 +432,13 @@ async fn lock_instruction_is_delivered_and_cleared_by_sign_in() {
     let (_, v) = s.pull(&token, C1, None, 100).await;
     assert_eq!(v["instructions"], json!(["lock"]));
     assert_eq!(v["changes"], json!([]), "no data for a device told to lock");
+    // The sync round's own sign-in (its token expired) does not swallow the lock: the device
+    // still receives it.
     let token = s.login("demo-officer", C1).await;
+    let (_, v) = s.pull(&token, C1, None, 100).await;
+    assert_eq!(v["instructions"], json!(["lock"]));
+    // The officer signing in at the lock screen does.
+    let token = s.login_as("demo-officer", C1, true).await;
     let (_, v) = s.pull(&token, C1, None, 100).await;
     assert_eq!(v["instructions"], json!([]));
     assert_eq!(v["changes"].as_array().unwrap().len(), 36);

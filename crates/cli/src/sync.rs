@@ -59,6 +59,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
         passphrase: passphrase.to_string(),
         client_id: store.client_id()?,
         device: device_name(),
+        interactive: true,
     };
     let result = runtime()?.block_on(client.login(&req));
     let resp = match result {

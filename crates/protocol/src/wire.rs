@@ -41,6 +41,12 @@ pub struct LoginRequest {
     /// Free text naming the device, for the server's audit ("patrol laptop 14").
     #[serde(default)]
     pub device: String,
+    /// The officer typed the passphrase just now (the lock screen's online sign-in, the CLI's
+    /// `enrol`): this sign-in lifts a remote `lock` instruction. The sync round's automatic
+    /// sign-in with the cached passphrase is not interactive and leaves the lock pending, so
+    /// the device still receives it.
+    #[serde(default)]
+    pub interactive: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -142,6 +142,8 @@ pub async fn run_round<L: LocalStore>(
                     passphrase: c.passphrase.to_string(),
                     client_id: client_id.clone(),
                     device: c.device.clone(),
+                    // The cached passphrase: a remote lock stays pending until delivered.
+                    interactive: false,
                 };
                 match client.login(&req).await {
                     Ok(resp) => {

@@ -352,6 +352,7 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
             passphrase: PASS.into(),
             client_id: "station-1".into(),
             device: "station".into(),
+            interactive: true,
         })
         .await
         .unwrap();

@@ -51,12 +51,19 @@ impl Server {
         (status, v)
     }
 
+    /// The sync round's automatic sign-in (not interactive).
     pub async fn login(&self, officer: &str, client_id: &str) -> String {
+        self.login_as(officer, client_id, false).await
+    }
+
+    /// `interactive`: the officer typed the passphrase (lifts a remote lock).
+    pub async fn login_as(&self, officer: &str, client_id: &str, interactive: bool) -> String {
         let (status, v) = self
             .post(
                 "/v1/login",
                 None,
-                &json!({ "schema_version": bluelamp_protocol::SCHEMA_VERSION, "officer_id": officer, "passphrase": PASS, "client_id": client_id }),
+                &json!({ "schema_version": bluelamp_protocol::SCHEMA_VERSION, "officer_id": officer, "passphrase": PASS,
+                         "client_id": client_id, "interactive": interactive }),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{v}");
