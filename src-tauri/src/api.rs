@@ -76,6 +76,24 @@ impl AppState {
         out
     }
 
+    /// Like [`AppState::with_session`] for a command that shows personal data: the consultation
+    /// (`object_ref`, e.g. `incident:…`, `form:…`) is written to the access log (DPA 2018 s.62)
+    /// before the data is returned, and if it cannot be written the call fails and returns
+    /// nothing. Only a successful read is logged.
+    pub fn consulted<T>(
+        &self,
+        perm: Permission,
+        object_ref: String,
+        f: impl FnOnce(&mut Session) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.with_session(perm, |s| {
+            let out = f(s)?;
+            let actor = s.actor.clone();
+            s.store.audit(&actor, AuditEvent::new(AuditAction::Consultation, object_ref)).map_err(from_store)?;
+            Ok(out)
+        })
+    }
+
     /// Locks the app if the session has been idle longer than the configured limit.
     fn expire_if_idle(&self, guard: &mut Option<Session>) {
         let limit = Duration::from_secs(u64::from(self.config.idle_lock_secs));
@@ -333,7 +351,7 @@ impl AppState {
     }
 
     pub fn list_duplicates(&self) -> Result<Vec<DuplicateInfo>, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| s.store.duplicates().map_err(from_store))
+        self.consulted(Permission::RecordsWork, "duplicates".into(), |s| s.store.duplicates().map_err(from_store))
     }
 
     pub fn resolve_duplicate(&self, req: &ResolveDuplicateRequest) -> Result<(), ApiError> {
@@ -493,7 +511,9 @@ impl AppState {
     }
 
     pub fn get_incident(&self, req: &IncidentRequest) -> Result<IncidentDetail, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| s.store.get_incident(&req.incident_id).map_err(from_casework))
+        self.consulted(Permission::RecordsWork, format!("incident:{}", req.incident_id), |s| {
+            s.store.get_incident(&req.incident_id).map_err(from_casework)
+        })
     }
 
     pub fn start_form(&self, req: &StartFormRequest) -> Result<FormDetail, ApiError> {
@@ -504,7 +524,9 @@ impl AppState {
     }
 
     pub fn get_form(&self, req: &FormRequest) -> Result<FormDetail, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| s.store.get_form(&req.form_id).map_err(from_casework))
+        self.consulted(Permission::RecordsWork, format!("form:{}", req.form_id), |s| {
+            s.store.get_form(&req.form_id).map_err(from_casework)
+        })
     }
 
     /// Autosave: every change in the wizard.
@@ -649,7 +671,7 @@ impl AppState {
     /// A form as the reviewing supervisor sees it: answers, the engine's suggestion, the
     /// officer's grade and rationale (in the form info), and whether it can be decided now.
     pub fn get_form_review(&self, req: &FormRequest) -> Result<FormReviewView, ApiError> {
-        self.with_session(Permission::Supervise, |s| {
+        self.consulted(Permission::Supervise, format!("form:{}", req.form_id), |s| {
             let form = s.store.get_form(&req.form_id).map_err(from_casework)?;
             let incident = s.store.get_incident(&form.info.incident_id).map_err(from_casework)?.summary;
             let suggestion = s.store.form_suggestion(&req.form_id).map_err(from_casework)?;
@@ -688,7 +710,7 @@ impl AppState {
 /// refuse is an answer with field-level messages, not an error.
 impl AppState {
     pub fn victims_assessment(&self, req: &IncidentRequest) -> Result<VictimsPanel, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| {
+        self.consulted(Permission::RecordsWork, format!("victims:{}", req.incident_id), |s| {
             s.store.victims_assessment(&req.incident_id, bluelamp_store::casework::now_unix()).map_err(from_casework)
         })
     }

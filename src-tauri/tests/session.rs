@@ -155,6 +155,42 @@ fn the_record_page_of_the_showcase_suspect_is_full_role_checked_and_logged_once_
     assert_eq!(views, 2, "one entry per view");
 }
 
+/// Every screen that shows personal data leaves a consultation entry (DPA 2018 s.62): the
+/// incident page, a form, the victims panel and the possible-duplicates list, not only a
+/// person's record.
+#[test]
+fn incident_form_victims_and_duplicates_views_are_logged() {
+    use bluelamp_protocol::casework::{FormRequest, IncidentRequest, StartFormRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 900);
+    // A supervisor: each officer's store holds its own log, and a supervisor may read it.
+    unlock(&state, "demo-supervisor", DEMO_PASSPHRASE).unwrap();
+    let incident = state.list_incidents().unwrap().into_iter().next().expect("a demo incident");
+    let inc = IncidentRequest { incident_id: incident.id.clone() };
+    state.get_incident(&inc).unwrap();
+    state.victims_assessment(&inc).unwrap();
+    let form = state
+        .start_form(&StartFormRequest { incident_id: incident.id.clone(), pack_id: "dash-style-da-risk".into() })
+        .unwrap();
+    state.get_form(&FormRequest { form_id: form.info.id.clone() }).unwrap();
+    state.list_duplicates().unwrap();
+    let logged: Vec<String> = state
+        .audit_list(&AuditFilter { limit: Some(500), ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "consultation" && e.officer_id == "demo-supervisor")
+        .map(|e| e.object_ref)
+        .collect();
+    for object in [
+        format!("incident:{}", incident.id),
+        format!("victims:{}", incident.id),
+        format!("form:{}", form.info.id),
+        "duplicates".to_string(),
+    ] {
+        assert!(logged.contains(&object), "{object} not in {logged:?}");
+    }
+}
+
 #[test]
 fn only_a_superuser_may_simulate_offline_and_sync_status_follows_the_session() {
     let dir = tempfile::tempdir().unwrap();
