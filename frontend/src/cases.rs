@@ -1100,7 +1100,7 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             let (edit, t2) = (c.edit.clone(), t.clone());
             let (kind, hint) = match q.qtype {
                 QuestionType::Date => ("text", Some("YYYY-MM-DD")),
-                QuestionType::Datetime => ("text", Some("YYYY-MM-DDTHH:MM")),
+                QuestionType::Datetime => ("text", Some("YYYY-MM-DDTHH:MM, UK time")),
                 QuestionType::Number => ("text", None),
                 _ => ("text", None),
             };

@@ -196,7 +196,7 @@ fn load_pack(args: &GradeArgs) -> anyhow::Result<FormPack> {
     }
 }
 
-/// A time argument: `YYYY-MM-DD` (midnight UTC) or a date-time (no zone = UTC).
+/// A time argument: `YYYY-MM-DD` (midnight UTC) or a date-time (no zone = UK time).
 fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.len() == 10 {

@@ -9,7 +9,7 @@ use crate::error::FormsError;
 use crate::pack::{
     Condition, FormPack, Question, QuestionType, DECLINED, FREQUENCY_TOKENS, MAX_CONDITION_DEPTH, YES_NO_TOKENS,
 };
-use crate::time::{parse_date, parse_datetime, DAY};
+use crate::time::{parse_date, parse_datetime, uk_day};
 
 /// Answers to one form: question id → value (see the crate docs for the format).
 pub type Answers = serde_json::Map<String, Value>;
@@ -394,7 +394,7 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
         QuestionType::Date => match v.as_str().map(parse_date) {
             Some(Some(days)) => {
                 if let (true, Some(now)) = (q.not_in_future, c.ctx.now) {
-                    if days > now.div_euclid(DAY) {
+                    if days > uk_day(now) {
                         c.push(path, IssueKind::InFuture, format!("{}: date is in the future", label(q)));
                     }
                 }

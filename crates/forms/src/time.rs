@@ -53,8 +53,47 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d))
 }
 
-/// Parse `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` to unix seconds. Without a zone the time
-/// is taken as UTC (the frontend should send `Z` or an offset).
+/// Unix seconds of the last Sunday of `month` at 01:00 UTC (when British Summer Time starts in
+/// March and ends in October).
+fn last_sunday_0100_utc(year: i64, month: u32) -> i64 {
+    let last = days_from_civil(year, month, days_in_month(year, month));
+    // 1970-01-01 was a Thursday: weekday 0 = Thursday, so Sunday is 3.
+    let back = (last - 3).rem_euclid(7);
+    (last - back) * DAY + HOUR
+}
+
+/// The UK's offset from UTC at a UTC instant: 3 600 during British Summer Time (from the last
+/// Sunday of March to the last Sunday of October, 01:00 UTC), else 0.
+pub fn uk_offset_secs(utc: i64) -> i64 {
+    let year = civil_year(utc.div_euclid(DAY));
+    let (start, end) = (last_sunday_0100_utc(year, 3), last_sunday_0100_utc(year, 10));
+    if (start..end).contains(&utc) {
+        HOUR
+    } else {
+        0
+    }
+}
+
+/// The UK calendar day (days since 1970-01-01) at a UTC instant.
+pub fn uk_day(utc: i64) -> i64 {
+    (utc + uk_offset_secs(utc)).div_euclid(DAY)
+}
+
+fn civil_year(days: i64) -> i64 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(m <= 2)
+}
+
+/// Parse `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` to unix seconds. Without a zone the time is **UK
+/// time** (GMT or BST, whichever was in force): what an officer types in the wizard is the
+/// time on their watch. In the hour that repeats when BST ends, the first (BST) reading is
+/// taken; a time in the hour skipped when BST starts is read as GMT.
 pub fn parse_datetime(s: &str) -> Option<i64> {
     let date = parse_date(s.get(0..10)?)?;
     let rest = s.get(10..)?;
@@ -73,8 +112,16 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     if hh > 23 || mm > 59 || ss > 59 {
         return None;
     }
+    let wall = date * DAY + i64::from(hh) * HOUR + i64::from(mm) * 60 + i64::from(ss);
     let offset = match tail {
-        "" | "Z" | "z" => 0i64,
+        "" => {
+            if uk_offset_secs(wall - HOUR) == HOUR {
+                HOUR
+            } else {
+                0
+            }
+        }
+        "Z" | "z" => 0i64,
         _ => {
             let sign = match tail.as_bytes()[0] {
                 b'+' => 1,
@@ -93,7 +140,7 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
             sign * (i64::from(oh) * HOUR + i64::from(om) * 60)
         }
     };
-    Some(date * DAY + i64::from(hh) * HOUR + i64::from(mm) * 60 + i64::from(ss) - offset)
+    Some(wall - offset)
 }
 
 #[cfg(test)]
@@ -117,10 +164,36 @@ mod tests {
         assert_eq!(parse_datetime("1970-01-01T00:00Z"), Some(0));
         assert_eq!(parse_datetime("2024-06-01T08:30:15Z"), Some(1_717_230_615));
         assert_eq!(parse_datetime("2024-06-01T09:30:15+01:00"), Some(1_717_230_615));
-        assert_eq!(parse_datetime("2024-06-01 08:30"), Some(1_717_230_600));
+        // No zone: UK time, so BST in June (08:30 BST is 07:30 UTC) and GMT in January.
+        assert_eq!(parse_datetime("2024-06-01 08:30"), Some(1_717_230_600 - 3_600));
+        assert_eq!(parse_datetime("2024-01-15T08:30"), parse_datetime("2024-01-15T08:30Z"));
         assert_eq!(parse_datetime("2024-06-01T24:00Z"), None);
         assert_eq!(parse_datetime("2024-06-01T08:30+1"), None);
         assert_eq!(parse_datetime("2024-06-01"), None);
         assert_eq!(parse_datetime("2024-06-01T08:3é"), None);
+    }
+
+    #[test]
+    fn uk_time_follows_british_summer_time() {
+        let t = |s: &str| parse_datetime(s).unwrap();
+        // 2026: BST from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(uk_offset_secs(t("2026-03-29T00:59:59Z")), 0);
+        assert_eq!(uk_offset_secs(t("2026-03-29T01:00:00Z")), HOUR);
+        assert_eq!(uk_offset_secs(t("2026-10-25T00:59:59Z")), HOUR);
+        assert_eq!(uk_offset_secs(t("2026-10-25T01:00:00Z")), 0);
+        assert_eq!(uk_offset_secs(t("2024-03-31T01:00:00Z")), HOUR, "2024: the 31st");
+        assert_eq!(uk_offset_secs(t("2024-03-30T12:00:00Z")), 0);
+        // Typed UK time: 14:30 on a summer afternoon is 13:30 UTC.
+        assert_eq!(t("2026-07-01T14:30"), t("2026-07-01T13:30Z"));
+        assert_eq!(t("2026-12-01T14:30"), t("2026-12-01T14:30Z"));
+        // Around the changes: 02:30 on 29 March does not exist (read as GMT, 02:30 UTC =
+        // 03:30 BST); 01:30 on 25 October happens twice (the BST one is taken).
+        assert_eq!(t("2026-03-29T02:30"), t("2026-03-29T01:30Z"));
+        assert_eq!(t("2026-03-29T00:30"), t("2026-03-29T00:30Z"));
+        assert_eq!(t("2026-10-25T01:30"), t("2026-10-25T00:30Z"));
+        assert_eq!(t("2026-10-25T02:30"), t("2026-10-25T02:30Z"));
+        // The UK day: 00:30 BST on 2 July is still 1 July in UTC.
+        assert_eq!(uk_day(t("2026-07-01T23:30Z")), parse_date("2026-07-02").unwrap());
+        assert_eq!(uk_day(t("2026-12-01T23:30Z")), parse_date("2026-12-01").unwrap());
     }
 }

@@ -225,3 +225,23 @@ fn group_item_visibility_follows_sibling_conditions() {
     assert_eq!(group_item_visibility(&kids, &item(json!({"sent": "no", "time": "x"}))), [true, true, false]);
     assert_eq!(group_item_visibility(&kids, &item(json!({"sent": {"declined": true}}))), [true, true, false]);
 }
+
+/// What an officer types in the wizard is UK time: in summer, a time 15 minutes ago is not in
+/// the future (it was refused as an hour ahead), and just after midnight BST today's date is
+/// today (it was still yesterday in UTC).
+#[test]
+fn times_and_dates_typed_without_a_zone_are_uk_time() {
+    // NOW is 09:30 BST.
+    assert_eq!(kinds(json!({"yn": "yes", "why": "x", "dt": "2024-06-01T09:15"})), vec![]);
+    assert_eq!(
+        kinds(json!({"yn": "yes", "why": "x", "dt": "2024-06-01T09:45"})),
+        vec![("dt".to_string(), IssueKind::InFuture)]
+    );
+    let linked = vec!["nom-1".to_string()];
+    let half_past_midnight_bst = 1_717_284_600; // 2024-06-01T23:30Z = 2 June 00:30 BST
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(half_past_midnight_bst) };
+    let a = answers(json!({"yn": "yes", "why": "x", "d": "2024-06-02"}));
+    assert_eq!(validate_answers(&pack(), &a, &ctx), vec![]);
+    let a = answers(json!({"yn": "yes", "why": "x", "d": "2024-06-03"}));
+    assert_eq!(validate_answers(&pack(), &a, &ctx).len(), 1);
+}
