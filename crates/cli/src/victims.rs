@@ -11,7 +11,7 @@ use bluelamp_victims::{
 };
 use clap::{Args, Subcommand};
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 /// `victims` subcommands.
 #[derive(Subcommand)]
@@ -107,25 +107,9 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
 // UK civil time (GMT in winter, BST = UTC+1 from 01:00 UTC on the last Sunday of March to
 // 01:00 UTC on the last Sunday of October).
 
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-    let back = i64::from(last.weekday().number_days_from_sunday());
-    last.checked_sub(Duration::days(back)).filter(|d| d.weekday() == Weekday::Sunday)
-}
-
-/// The UK offset in force at an instant.
+/// The UK offset in force at an instant (the store's rule).
 pub(crate) fn uk_offset(at: OffsetDateTime) -> UtcOffset {
-    let utc = at.to_offset(UtcOffset::UTC);
-    let one_am = |d: Date| PrimitiveDateTime::new(d, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
-    let (Some(start), Some(end)) = (last_sunday(utc.year(), Month::March), last_sunday(utc.year(), Month::October))
-    else {
-        return UtcOffset::UTC;
-    };
-    if utc >= one_am(start) && utc < one_am(end) {
-        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
-    } else {
-        UtcOffset::UTC
-    }
+    bluelamp_store::victims::uk_offset(at)
 }
 
 /// Now, in UK local time.

@@ -80,14 +80,20 @@ pub fn uk_day(utc: i64) -> i64 {
 }
 
 fn civil_year(days: i64) -> i64 {
+    civil_from_days(days).0
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(m <= 2)
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 /// Parse `YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]` to unix seconds. Without a zone the time is **UK

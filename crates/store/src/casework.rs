@@ -41,6 +41,7 @@
 //! implied by the incident type (`domestic_abuse` → DA, `concern_for_child` → CFAC), so a DA
 //! incident closed under another code still shows its missing items to the supervisor.
 
+use bluelamp_forms::time::civil_from_days;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -173,18 +174,6 @@ pub fn unix_of(s: &str) -> Option<i64> {
         return Some(t.unix_timestamp());
     }
     bluelamp_forms::time::parse_datetime(s)
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
 // ---- incidents ----

@@ -44,7 +44,7 @@ use bluelamp_victims::{
 };
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
-use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::casework::{
     incident_row, insert_task, invalid, is_da, is_unique_violation, is_victim, load_incidents, load_states, now_unix,
@@ -76,26 +76,11 @@ pub fn victims_config() -> CwResult<&'static VictimsConfig> {
 
 // ---- UK civil time (GMT/BST, no time-zone database) ----
 
-fn last_sunday(year: i32, month: Month) -> Option<Date> {
-    let last = Date::from_calendar_date(year, month, month.length(year)).ok()?;
-    let back = i64::from(last.weekday().number_days_from_sunday());
-    last.checked_sub(Duration::days(back)).filter(|d| d.weekday() == Weekday::Sunday)
-}
-
 /// The UK offset in force at an instant (BST from 01:00 UTC on the last Sunday of March to
-/// 01:00 UTC on the last Sunday of October).
+/// 01:00 UTC on the last Sunday of October): the one rule, [`bluelamp_forms::time::uk_offset_secs`].
 pub fn uk_offset(at: OffsetDateTime) -> UtcOffset {
-    let utc = at.to_offset(UtcOffset::UTC);
-    let one_am = |d: Date| PrimitiveDateTime::new(d, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
-    let (Some(start), Some(end)) = (last_sunday(utc.year(), Month::March), last_sunday(utc.year(), Month::October))
-    else {
-        return UtcOffset::UTC;
-    };
-    if utc >= one_am(start) && utc < one_am(end) {
-        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
-    } else {
-        UtcOffset::UTC
-    }
+    let secs = bluelamp_forms::time::uk_offset_secs(at.unix_timestamp());
+    UtcOffset::from_whole_seconds(secs as i32).unwrap_or(UtcOffset::UTC)
 }
 
 /// Unix seconds as UK local time (the epoch if out of range).
