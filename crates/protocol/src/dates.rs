@@ -12,6 +12,11 @@ pub fn parse_dob(s: &str) -> Result<String, String> {
     let y: u32 = digits[0..4].parse().map_err(|_| format!("'{s}' has a bad year"))?;
     let m: u32 = digits[4..6].parse().map_err(|_| format!("'{s}' has a bad month"))?;
     let d: u32 = digits[6..8].parse().map_err(|_| format!("'{s}' has a bad day"))?;
+    checked_iso(s, y, m, d)
+}
+
+/// `YYYY-MM-DD` of a year, month and day read from `s`, or why it is no date of birth.
+fn checked_iso(s: &str, y: u32, m: u32, d: u32) -> Result<String, String> {
     if !(1850..=2100).contains(&y) {
         return Err(format!("'{s}' has a year outside 1850–2100"));
     }
@@ -46,17 +51,7 @@ pub fn parse_typed_dob(s: &str) -> Result<String, String> {
         });
     }
     let n = |p: &str| p.parse::<u32>().unwrap_or(0);
-    let (d, m, y) = (n(parts[0]), n(parts[1]), n(parts[2]));
-    if !(1850..=2100).contains(&y) {
-        return Err(format!("'{t}' has a year outside 1850–2100"));
-    }
-    if !(1..=12).contains(&m) {
-        return Err(format!("'{t}' has no month {m}"));
-    }
-    if d == 0 || d > days_in_month(y, m) {
-        return Err(format!("'{t}' is not a real date"));
-    }
-    Ok(format!("{y:04}-{m:02}-{d:02}"))
+    checked_iso(t, n(parts[2]), n(parts[1]), n(parts[0]))
 }
 
 pub fn is_leap(y: u32) -> bool {
