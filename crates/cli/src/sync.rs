@@ -46,6 +46,15 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
         let kdf = if fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
         Store::create(db, passphrase, officer, kdf)?
     } else {
+        // A locked-out store checks no passphrase while the service is out of reach (as in the
+        // app): otherwise "wrong passphrase" against "enrolment failed: unreachable" would tell
+        // a right guess from a wrong one.
+        if bluelamp_store::unlock::is_locked_out(db) {
+            let reachable = runtime()?.block_on(Client::new(server)?.health());
+            if let Err(e) = reachable {
+                bail!("{} is locked: reach the central service to sign in again ({e})", db.display());
+            }
+        }
         crate::open_counted(db, passphrase, true)?
     };
     let owner = store.officer_id()?;

@@ -213,4 +213,17 @@ fn wrong_passphrases_lock_the_store_for_the_cli_too() {
     let out = cli(&db, "pw", &["audit", "verify"]);
     assert!(!out.status.success());
     assert!(err(&out).contains("locked until you sign in online"), "{}", err(&out));
+    // Signing in again needs the service: out of reach, the right and a wrong passphrase get
+    // the same answer, and no guess is counted.
+    let enrol = |pass: &str| {
+        let out = cli(&db, pass, &["enrol", "--server", "http://127.0.0.1:9", "--officer", "PC1"]);
+        assert!(!out.status.success());
+        err(&out)
+    };
+    let (right, wrong) = (enrol("pw"), enrol("nope"));
+    assert!(right.contains("reach the central service"), "{right}");
+    assert_eq!(right, wrong);
+    let attempts: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("s.db.attempts")).unwrap()).unwrap();
+    assert_eq!(attempts["locked_failures"].as_u64().unwrap_or(0), 0);
 }
