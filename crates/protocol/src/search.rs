@@ -10,6 +10,8 @@ pub const MAX_FIELD_CHARS: usize = 200;
 /// Largest result page.
 pub const MAX_LIMIT: u32 = 500;
 pub const DEFAULT_LIMIT: u32 = 50;
+/// The highest age a search takes (and the top of an open age range).
+pub const MAX_AGE: u32 = 130;
 
 /// A search for a person. Every field is optional; at least one name field is required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,8 +79,8 @@ impl SearchRequest {
                 return Err(ApiError::invalid("The lowest age must not be above the highest."));
             }
         }
-        if [self.age_min, self.age_max].into_iter().flatten().any(|a| a > 130) {
-            return Err(ApiError::invalid("Ages must be 130 or under."));
+        if [self.age_min, self.age_max].into_iter().flatten().any(|a| a > MAX_AGE) {
+            return Err(ApiError::invalid(format!("Ages must be {MAX_AGE} or under.")));
         }
         if let Some(sex) = &self.sex {
             if !matches!(sex.as_str(), "M" | "F" | "m" | "f") {

@@ -6,7 +6,7 @@
 //! Pure: "today" comes in as a `YYYY-MM-DD` string.
 
 use crate::dates::parse_typed_dob;
-use crate::search::DEFAULT_LIMIT;
+use crate::search::MAX_AGE;
 use crate::{ApiError, NominalHit, SearchRequest};
 
 /// The filter fields of the search screen, as typed.
@@ -75,7 +75,7 @@ impl SearchFilters {
         let age = match (req.age_min, req.age_max) {
             (Some(a), Some(b)) if a == b => a.to_string(),
             (Some(a), Some(b)) => format!("{a}-{b}"),
-            (Some(a), None) => format!("{a}-130"),
+            (Some(a), None) => format!("{a}-{MAX_AGE}"),
             (None, Some(b)) => format!("0-{b}"),
             (None, None) => String::new(),
         };
@@ -161,7 +161,7 @@ pub fn narrowing_hint(req: &SearchRequest, hits: &[NominalHit]) -> Option<String
     } else {
         "Add a date of birth, year or age"
     };
-    let limit = req.limit.unwrap_or(DEFAULT_LIMIT) as usize;
+    let limit = req.effective_limit() as usize;
     if hits.len() >= limit {
         let shown = match hits.len() {
             1 => "the best match".to_string(),
@@ -194,10 +194,10 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
                 request: SearchRequest { dob_year: Some(y), years_either_side: Some(5), ..without_dob() },
             });
         }
-        // A date of birth more than 135 years ago (a slip such as 1884 for 1984) has no age
-        // range a search accepts.
-        if let Some(a) = age_on(dob, today).filter(|a| *a <= 135) {
-            out.push(age_range(a.saturating_sub(5), a.saturating_add(5).min(130)));
+        // A date of birth so long ago (a slip such as 1884 for 1984) that even five years
+        // younger is over the highest age has no age range a search accepts.
+        if let Some(a) = age_on(dob, today).filter(|a| a.saturating_sub(5) <= MAX_AGE) {
+            out.push(age_range(a.saturating_sub(5), a.saturating_add(5).min(MAX_AGE)));
         }
     } else if let Some(y) = req.dob_year {
         out.push(Widening { id: "drop-dob", label: "Search without DOB".into(), request: without_dob() });
@@ -218,8 +218,8 @@ pub fn widenings(req: &SearchRequest, today: &str) -> Vec<Widening> {
         }
     } else if req.age_min.is_some() || req.age_max.is_some() {
         out.push(Widening { id: "drop-age", label: "Search without age".into(), request: without_age() });
-        let (lo, hi) = (req.age_min.unwrap_or(0), req.age_max.unwrap_or(130));
-        let (wlo, whi) = (lo.saturating_sub(5), hi.saturating_add(5).min(130));
+        let (lo, hi) = (req.age_min.unwrap_or(0), req.age_max.unwrap_or(MAX_AGE));
+        let (wlo, whi) = (lo.saturating_sub(5), hi.saturating_add(5).min(MAX_AGE));
         if (wlo, whi) != (lo, hi) {
             out.push(age_range(wlo, whi));
         }

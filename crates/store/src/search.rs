@@ -30,6 +30,7 @@ use bluelamp_names::{
     born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker,
     SearchQuery, Sex, Tier, KEY_VERSION,
 };
+use bluelamp_protocol::search::MAX_AGE;
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -289,8 +290,8 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
     } else if let Some(y) = req.dob_year {
         q.dob = DobQuery::around(y as i32, n);
     } else if req.age_min.is_some() || req.age_max.is_some() {
-        let lo = req.age_min.unwrap_or(0).min(130) as u16;
-        let hi = req.age_max.unwrap_or(130).min(130) as u16;
+        let lo = req.age_min.unwrap_or(0).min(MAX_AGE) as u16;
+        let hi = req.age_max.unwrap_or(MAX_AGE).min(MAX_AGE) as u16;
         q.dob = DobQuery::age(lo, hi, today);
     }
     Ok(q)
