@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use bluelamp_protocol::Source;
-use bluelamp_store::{KdfParams, Store, StoreError};
+use bluelamp_store::{KdfParams, Store};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -261,7 +261,6 @@ pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Resul
         Err(UnlockError::Wrong { tries_left }) => {
             bail!("wrong passphrase for {} ({tries_left} left before the store locks)", db.display())
         }
-        Err(UnlockError::Store(StoreError::WrongPassphrase)) => bail!("wrong passphrase for {}", db.display()),
         Err(UnlockError::Store(e)) => Err(e.into()),
         Err(e) => bail!("{}: {e}", db.display()),
     }

@@ -6,12 +6,13 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use bluelamp_store::victims::uk_offset;
 use bluelamp_victims::{
     assess, Assessment, Calendar, DestinationKind, Incident, ReferralState, Region, Rules, VictimAssessment,
 };
 use clap::{Args, Subcommand};
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 /// `victims` subcommands.
 #[derive(Subcommand)]
@@ -106,11 +107,6 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
 // ---------------------------------------------------------------------------------------------
 // UK civil time (GMT in winter, BST = UTC+1 from 01:00 UTC on the last Sunday of March to
 // 01:00 UTC on the last Sunday of October).
-
-/// The UK offset in force at an instant (the store's rule).
-pub(crate) fn uk_offset(at: OffsetDateTime) -> UtcOffset {
-    bluelamp_store::victims::uk_offset(at)
-}
 
 /// Now, in UK local time.
 pub(crate) fn uk_now() -> OffsetDateTime {
