@@ -106,6 +106,11 @@ const SCHEMA: &str = "
         record_id TEXT NOT NULL, base TEXT NOT NULL, mine TEXT NOT NULL, theirs TEXT NOT NULL,
         server_version INTEGER NOT NULL, at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS conflicts_client_seq ON conflicts (client_id, seq);
+    -- A mutation is known by its id as well as its seq (see `recorded_id`, `recorded_seq`).
+    CREATE INDEX IF NOT EXISTS applied_client_seq ON applied (client_id, seq);
+    CREATE INDEX IF NOT EXISTS applied_client_mutation ON applied (client_id, mutation_id);
+    CREATE INDEX IF NOT EXISTS rejections_client_mutation ON rejections (client_id, mutation_id);
+    CREATE INDEX IF NOT EXISTS conflicts_client_mutation ON conflicts (client_id, mutation_id);
     CREATE TABLE IF NOT EXISTS instructions (
         id INTEGER PRIMARY KEY, client_id TEXT NOT NULL, kind TEXT NOT NULL, created_at INTEGER NOT NULL,
         cleared_at INTEGER);
@@ -1209,6 +1214,31 @@ fn merge_into(target: &WireNominal, prov: &WireNominal) -> WireNominal {
     out
 }
 
+/// The mutation id recorded for a client's seq (applied, rejected or conflicted), if any.
+fn recorded_id(tx: &Connection, client_id: &str, seq: u64) -> rusqlite::Result<Option<String>> {
+    tx.prepare_cached(
+        "SELECT mutation_id FROM applied WHERE client_id = ?1 AND seq = ?2
+         UNION ALL SELECT mutation_id FROM rejections WHERE client_id = ?1 AND seq = ?2
+         UNION ALL SELECT mutation_id FROM conflicts WHERE client_id = ?1 AND seq = ?2
+         LIMIT 1",
+    )?
+    .query_row(params![client_id, seq as i64], |r| r.get(0))
+    .optional()
+}
+
+/// The seq under which a client's mutation id is recorded (applied, rejected or conflicted).
+fn recorded_seq(tx: &Connection, client_id: &str, mutation_id: &str) -> rusqlite::Result<Option<u64>> {
+    tx.prepare_cached(
+        "SELECT seq FROM applied WHERE client_id = ?1 AND mutation_id = ?2
+         UNION ALL SELECT seq FROM rejections WHERE client_id = ?1 AND mutation_id = ?2
+         UNION ALL SELECT seq FROM conflicts WHERE client_id = ?1 AND mutation_id = ?2
+         LIMIT 1",
+    )?
+    .query_row(params![client_id, mutation_id], |r| r.get::<_, i64>(0))
+    .optional()
+    .map(|s| s.map(|s| s.max(0) as u64))
+}
+
 /// The possible duplicate recorded for a resent seq (see `repeat_recorded`).
 fn repeat_duplicate(
     tx: &Connection,
@@ -1409,8 +1439,15 @@ impl Storage for SqliteStorage {
     }
 
     /// One transaction for the whole batch:
-    /// - `seq <= last_applied_seq`: acknowledged, not re-applied;
-    /// - `seq == last + 1`: applied (or rejected / conflicted: recorded, and `last` moves on);
+    /// - `seq <= last_applied_seq`, with the mutation id recorded for that seq: a resend,
+    ///   acknowledged, not re-applied;
+    /// - `seq <= last_applied_seq` with another mutation id: this device numbered a new write
+    ///   with a seq the service already holds (its store was restored from an older copy, or
+    ///   copied to another machine). The transaction is rolled back and the answer is
+    ///   `SeqReused`: acknowledging the seq would silently drop the write;
+    /// - `seq == last + 1`: applied (or rejected / conflicted: recorded, and `last` moves on),
+    ///   unless its mutation id is already recorded under another seq (a write the device
+    ///   renumbered after a `SeqReused`): then it is not applied twice, and `last` moves on;
     /// - `seq > last + 1`: the transaction is rolled back (nothing of this batch stays) and the
     ///   answer is a gap with the `last_applied_seq` held before the batch.
     fn push(&self, s: &Session, mutations: &[PushMutation], now: i64) -> StorageResult<PushOutcome> {
@@ -1425,6 +1462,10 @@ impl Storage for SqliteStorage {
         let (mut rejections, mut conflicts, mut duplicates) = (Vec::new(), Vec::new(), Vec::new());
         for m in mutations {
             if m.seq <= last {
+                if recorded_id(&tx, &s.client_id, m.seq)?.is_some_and(|id| id != m.mutation_id) {
+                    drop(tx); // rolls back
+                    return Ok(PushOutcome::SeqReused { seq: m.seq, last_applied_seq: start });
+                }
                 // Already applied: acknowledged, not re-applied. A resend means the client lost
                 // our answer, so repeat what we recorded for that seq (a rejection or a
                 // conflict); otherwise its reason would never reach the officer.
@@ -1435,6 +1476,18 @@ impl Storage for SqliteStorage {
             if m.seq > last + 1 {
                 drop(tx); // rolls back
                 return Ok(PushOutcome::Gap { last_applied_seq: start });
+            }
+            if let Some(first) = recorded_seq(&tx, &s.client_id, &m.mutation_id)? {
+                // Renumbered after a `SeqReused`: held already under its first seq. Not applied
+                // again; what was recorded for it is repeated under the seq sent now.
+                let (r0, c0, d0) = (rejections.len(), conflicts.len(), duplicates.len());
+                repeat_recorded(&tx, &s.client_id, first, &mut rejections, &mut conflicts)?;
+                repeat_duplicate(&tx, &s.client_id, first, &mut duplicates)?;
+                rejections[r0..].iter_mut().for_each(|r| r.seq = m.seq);
+                conflicts[c0..].iter_mut().for_each(|c| c.seq = m.seq);
+                duplicates[d0..].iter_mut().for_each(|d| d.seq = m.seq);
+                last = m.seq;
+                continue;
             }
             match apply_and_log(&tx, s, m, now)? {
                 Applied::Ok(_) => {}

@@ -344,6 +344,19 @@ pub async fn push(
             e.body.last_applied_seq = Some(last_applied_seq);
             Err(e)
         }
+        PushOutcome::SeqReused { seq, last_applied_seq } => {
+            let mut e = ApiErr::new(
+                StatusCode::CONFLICT,
+                WireErrorCode::SeqReused,
+                format!(
+                    "write #{seq} of this device is not the write #{seq} the service already holds (was the \
+                     device's store restored from an older copy?): the service holds up to #{last_applied_seq}; \
+                     nothing in this push was applied"
+                ),
+            );
+            e.body.last_applied_seq = Some(last_applied_seq);
+            Err(e)
+        }
         PushOutcome::Done { last_applied_seq, rejections, conflicts, possible_duplicates, instructions } => Ok(reply(
             &headers,
             &PushResponse {

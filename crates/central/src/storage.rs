@@ -96,6 +96,9 @@ pub enum PushOutcome {
     },
     /// A seq after `last_applied_seq + 1` arrived: the whole batch was rolled back.
     Gap { last_applied_seq: u64 },
+    /// `seq` is at or below `last_applied_seq` but is another mutation than the one held for
+    /// it: the whole batch was rolled back.
+    SeqReused { seq: u64, last_applied_seq: u64 },
 }
 
 /// One page of the change log, read in one snapshot.

@@ -307,6 +307,10 @@ pub enum WireErrorCode {
     SchemaMismatch,
     /// A push skipped a seq: the client must resend from `last_applied_seq + 1`.
     SeqGap,
+    /// A push sent a seq the server already holds for another mutation (the device's store
+    /// was restored from an older copy): nothing was applied; the client renumbers its
+    /// unacknowledged writes from `last_applied_seq + 1` and pushes again.
+    SeqReused,
     TooLarge,
     NotFound,
     /// `POST /v1/audit`: the entries sent do not chain onto the head the server holds (or an
@@ -319,7 +323,7 @@ pub enum WireErrorCode {
 pub struct WireError {
     pub code: WireErrorCode,
     pub message: String,
-    /// For `seq_gap`: what the server holds.
+    /// For `seq_gap` and `seq_reused`: what the server holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_applied_seq: Option<u64>,
 }

@@ -436,6 +436,40 @@ impl Store {
         Ok(())
     }
 
+    /// After a `seq_reused` answer (the service holds other writes of this device up to
+    /// `server_last`: the store was restored from an older copy), gives the pending outbox
+    /// entries new seqs from `server_last + 1` (and after every acknowledged or parked entry),
+    /// in their order, so the next push delivers them instead of having them taken for writes
+    /// the service already holds. A pending entry the service did hold keeps its mutation id,
+    /// by which the service recognises it. Returns how many entries were renumbered.
+    pub fn outbox_renumber_after(&mut self, server_last: u64) -> Result<u64> {
+        let tx = self.conn.transaction()?;
+        let min_pending: Option<i64> =
+            tx.query_row("SELECT min(seq) FROM outbox WHERE state = 'pending'", [], |r| r.get(0))?;
+        let settled: i64 =
+            tx.query_row("SELECT coalesce(max(seq), 0) FROM outbox WHERE state <> 'pending'", [], |r| r.get(0))?;
+        let server_last_i = i64::try_from(server_last).map_err(|_| bad("seq out of range"))?;
+        let mut moved = 0;
+        if let Some(min) = min_pending {
+            let start = server_last_i.max(settled) + 1;
+            if min < start {
+                let shift = start - min;
+                // Through negative seqs: shifting in place would collide with the next entry.
+                moved = tx.execute("UPDATE outbox SET seq = -(seq + ?1) WHERE state = 'pending'", [shift])?;
+                tx.execute("UPDATE outbox SET seq = -seq WHERE seq < 0", [])?;
+                tx.execute(
+                    "UPDATE sqlite_sequence SET seq = (SELECT max(seq) FROM outbox)
+                     WHERE name = 'outbox' AND seq < (SELECT max(seq) FROM outbox)",
+                    [],
+                )?;
+            }
+        }
+        let known: u64 = get(&tx, SERVER_LAST)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+        set(&tx, SERVER_LAST, &known.max(server_last).to_string())?;
+        tx.commit()?;
+        Ok(moved as u64)
+    }
+
     /// The server's last applied seq for this client, as last heard (0 before the first push).
     pub fn server_last_seq(&self) -> Result<u64> {
         Ok(get(&self.conn, SERVER_LAST)?.and_then(|s| s.parse().ok()).unwrap_or(0))

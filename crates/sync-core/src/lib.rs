@@ -57,6 +57,10 @@ pub enum Failure {
     Forbidden(String),
     /// 409 `seq_gap`: the server holds `server_last`; resend from `server_last + 1`.
     SeqGap { server_last: u64 },
+    /// 409 `seq_reused`: the server holds another write under a seq this device sent (its
+    /// store was restored from an older copy). The driver renumbers the unacknowledged
+    /// writes from `server_last + 1`; the next push sends them again.
+    SeqReused { server_last: u64 },
     /// The server speaks another wire schema.
     SchemaMismatch(String),
     /// Malformed, truncated or unbelievable response; nothing was applied locally.
@@ -79,6 +83,10 @@ impl Failure {
             Failure::BadCredentials => "the officer id or passphrase was not accepted by the central service".into(),
             Failure::Forbidden(m) => format!("refused by the central service: {m}"),
             Failure::SeqGap { server_last } => format!("the central service holds up to #{server_last}"),
+            Failure::SeqReused { server_last } => format!(
+                "the central service holds other writes of this device up to #{server_last} (was its store \
+                 restored from an older copy?); this device's unsent writes are numbered after them"
+            ),
             Failure::SchemaMismatch(m) => format!("this version of Bluelamp cannot talk to the central service ({m})"),
             Failure::BadResponse(m) => format!("unreadable answer from the central service: {m}"),
             Failure::Rejected(code, m) => format!("request refused (HTTP {code}): {m}"),
@@ -233,7 +241,7 @@ impl Engine {
                     self.phase = Phase::Login;
                 }
             }
-            Failure::SeqGap { .. } => {
+            Failure::SeqGap { .. } | Failure::SeqReused { .. } => {
                 // The driver has already acknowledged up to the server's seq (the server applied
                 // them); the next push resends from there. Repeated gaps mean a bug: stop.
                 self.attempts += 1;

@@ -186,6 +186,9 @@ pub fn classify(status: u16, err: Option<WireError>) -> Failure {
         (_, Some(WireErrorCode::SeqGap)) => {
             Failure::SeqGap { server_last: err.and_then(|e| e.last_applied_seq).unwrap_or(0) }
         }
+        (_, Some(WireErrorCode::SeqReused)) => {
+            Failure::SeqReused { server_last: err.and_then(|e| e.last_applied_seq).unwrap_or(0) }
+        }
         (_, Some(WireErrorCode::SchemaMismatch)) => Failure::SchemaMismatch(message),
         (401, _) | (_, Some(WireErrorCode::Unauthorized)) => Failure::Unauthorized,
         (403, _) | (_, Some(WireErrorCode::Forbidden)) => Failure::Forbidden(message),

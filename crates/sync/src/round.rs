@@ -228,6 +228,9 @@ pub async fn run_round<L: LocalStore>(
                     Err(f) => {
                         let msg = format!("{f:?}");
                         local(store, |s| s.outbox_note_failure(first, last, &msg))?;
+                        if let Failure::SeqReused { server_last } = f {
+                            local(store, |s| s.outbox_renumber_after(server_last).map(drop))?;
+                        }
                         if f == Failure::Unauthorized {
                             local(store, |s| s.clear_token())?;
                         }
