@@ -615,6 +615,57 @@ enum AutoSave {
     Failed(String),
 }
 
+/// A form's autosaves: at most one in flight, sent in the order they were made, a newer one
+/// replacing one not sent yet (a burst of keystrokes is one save), each numbered above the
+/// last (the store ignores a save numbered below the one it holds). Two saves in flight at
+/// once could be run in either order by the app, and the older answers could win.
+#[derive(Default)]
+struct SaveQueue {
+    busy: bool,
+    revision: u64,
+    next: Option<(SaveDraftRequest, Callback<Result<(), ApiError>>)>,
+}
+
+thread_local! {
+    /// Per form id; module-level so that a form closed and reopened shares its numbering.
+    static SAVES: std::cell::RefCell<std::collections::HashMap<String, SaveQueue>> = Default::default();
+}
+
+/// Queues an autosave; `from_rev` is the draft's revision when it was loaded.
+fn queue_save(mut req: SaveDraftRequest, from_rev: u64, done: Callback<Result<(), ApiError>>) {
+    let form_id = req.form_id.clone();
+    let start = SAVES.with(|q| {
+        let mut q = q.borrow_mut();
+        let slot = q.entry(form_id.clone()).or_default();
+        slot.revision = slot.revision.max(from_rev) + 1;
+        req.revision = Some(slot.revision);
+        slot.next = Some((req, done));
+        !std::mem::replace(&mut slot.busy, true)
+    });
+    if start {
+        spawn_local(async move {
+            loop {
+                let next = SAVES.with(|q| {
+                    let mut q = q.borrow_mut();
+                    let slot = q.get_mut(&form_id)?;
+                    let next = slot.next.take();
+                    slot.busy = next.is_some();
+                    next
+                });
+                let Some((req, done)) = next else { break };
+                done.emit(api::save_draft(&req).await);
+            }
+        });
+    }
+}
+
+/// Resolves once no autosave of the form is queued or in flight.
+async fn saves_settled(form_id: &str) {
+    while SAVES.with(|q| q.borrow().get(form_id).is_some_and(|s| s.busy)) {
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+}
+
 #[function_component(Wizard)]
 pub(crate) fn wizard(p: &WizardProps) -> Html {
     let form = use_state(|| None::<Result<FormDetail, ApiError>>);
@@ -704,17 +755,20 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     *cur_section_id.borrow_mut() = visible_ids.get(at).or(visible_ids.last()).map(|s| s.to_string());
 
     let save = {
-        let (fid, saved, on_locked, cur) =
-            (f.info.id.clone(), saved.clone(), p.on_locked.clone(), cur_section_id.clone());
+        let (fid, saved, on_locked, cur, from_rev) =
+            (f.info.id.clone(), saved.clone(), p.on_locked.clone(), cur_section_id.clone(), f.draft_revision);
         Callback::from(move |a: Map<String, Value>| {
             let req = SaveDraftRequest {
                 form_id: fid.clone(),
                 answers: Value::Object(a),
                 current_section: cur.borrow().clone(),
+                revision: None,
             };
             let (saved, on_locked) = (saved.clone(), on_locked.clone());
-            spawn_local(async move {
-                match api::save_draft(&req).await {
+            queue_save(
+                req,
+                from_rev,
+                Callback::from(move |r: Result<(), ApiError>| match r {
                     Ok(()) => saved.set(AutoSave::Saved),
                     Err(e) => {
                         if e.code == ErrorCode::Locked {
@@ -722,8 +776,8 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                         }
                         saved.set(AutoSave::Failed(e.message));
                     }
-                }
-            });
+                }),
+            );
         })
     };
     // Every change autosaves (answers + the section on screen).
@@ -888,6 +942,8 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 let (outcome, form, fid, goto, focus, ids) =
                     (outcome.clone(), form.clone(), fid.clone(), goto.clone(), focus.clone(), ids.clone());
                 spawn_local(async move {
+                    // The form is submitted with the stored answers: the last autosave first.
+                    saves_settled(&req.form_id).await;
                     let r = api::submit_form(&req).await;
                     if let Ok(SubmitOutcome::Rejected { issues }) = &r {
                         let first = issues.iter().find_map(|i| match i {

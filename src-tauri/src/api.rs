@@ -533,7 +533,8 @@ impl AppState {
     pub fn save_draft(&self, req: &SaveDraftRequest) -> Result<(), ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
             s.store
-                .save_draft(&s.actor, &req.form_id, &req.answers, req.current_section.as_deref())
+                .save_draft_revision(&s.actor, &req.form_id, &req.answers, req.current_section.as_deref(), req.revision)
+                .map(drop)
                 .map_err(from_casework)
         })
     }

@@ -109,6 +109,10 @@ pub struct FormDetail {
     pub info: FormInfo,
     /// Answers object (format in `bluelamp_forms` docs).
     pub answers: serde_json::Value,
+    /// Revision of the draft's last autosave ([`SaveDraftRequest::revision`]); the screen
+    /// numbers its next saves above it.
+    #[serde(default)]
+    pub draft_revision: u64,
 }
 
 /// A task on an incident (generated on submission, or by a deferred referral decision).
@@ -270,6 +274,11 @@ pub struct SaveDraftRequest {
     pub form_id: String,
     pub answers: serde_json::Value,
     pub current_section: Option<String>,
+    /// The screen's number for this save, increasing with every save of the form: a save that
+    /// arrives after a later-numbered one is ignored (it would overwrite newer answers).
+    /// `None`: always applied.
+    #[serde(default)]
+    pub revision: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

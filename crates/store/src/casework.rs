@@ -921,7 +921,8 @@ impl Store {
 
     /// Autosave of a draft: the whole answers object and the wizard page to reopen at, in one
     /// small `UPDATE` (durable on return). Only the draft's author may save it; a submitted form
-    /// is refused with [`CaseworkError::NotEditable`].
+    /// is refused with [`CaseworkError::NotEditable`]. Always applied (see
+    /// [`Store::save_draft_revision`] for the screen's numbered autosaves).
     pub fn save_draft(
         &mut self,
         actor: &Actor,
@@ -929,6 +930,26 @@ impl Store {
         answers: &Value,
         current_section: Option<&str>,
     ) -> CwResult<()> {
+        self.save_draft_revision(actor, form_id, answers, current_section, None).map(drop)
+    }
+
+    /// [`Store::save_draft`] with the screen's revision number of this save. The draft keeps
+    /// the revision of its last save ([`FormDetail::draft_revision`]); a save whose revision is
+    /// not above it arrived after a later one (two autosaves in flight can be run in either
+    /// order) and is ignored, so it cannot overwrite the newer answers: `Ok(false)`. A save
+    /// without a revision is always applied and counts as the next one.
+    pub fn save_draft_revision(
+        &mut self,
+        actor: &Actor,
+        form_id: &str,
+        answers: &Value,
+        current_section: Option<&str>,
+        revision: Option<u64>,
+    ) -> CwResult<bool> {
+        let revision = match revision {
+            Some(r) => Some(i64::try_from(r).map_err(|_| invalid("the save's revision is out of range"))?),
+            None => None,
+        };
         if !answers.is_object() {
             return Err(invalid("answers must be a JSON object"));
         }
@@ -956,19 +977,34 @@ impl Store {
         let n = self
             .conn
             .prepare_cached(
-                "UPDATE forms SET answers = ?2, current_section = ?3, updated_at = ?4 WHERE id = ?1 AND status = 'draft'",
+                "UPDATE forms SET answers = ?2, current_section = ?3, updated_at = ?4,
+                     draft_rev = coalesce(?5, draft_rev + 1)
+                 WHERE id = ?1 AND status = 'draft' AND (?5 IS NULL OR draft_rev < ?5)",
             )?
-            .execute(params![form_id, text, current_section, ts(now_unix())])?;
+            .execute(params![form_id, text, current_section, ts(now_unix()), revision])?;
         if n == 0 {
-            return Err(CaseworkError::NotEditable);
+            // Nothing else writes between the check above and here (`&mut self`): either the
+            // save was stale, or the form is no longer a draft.
+            let still_draft: bool = self
+                .conn
+                .query_row("SELECT status = 'draft' FROM forms WHERE id = ?1", [form_id], |r| r.get(0))
+                .optional()?
+                .unwrap_or(false);
+            return if still_draft { Ok(false) } else { Err(CaseworkError::NotEditable) };
         }
-        Ok(())
+        Ok(true)
     }
 
     /// A form with its answers and the section to resume at.
     pub fn get_form(&self, form_id: &str) -> CwResult<FormDetail> {
         let row = form_row(&self.conn, form_id)?;
-        Ok(FormDetail { info: row.info, answers: Value::Object(row.answers) })
+        let draft_revision: i64 =
+            self.conn.query_row("SELECT draft_rev FROM forms WHERE id = ?1", [form_id], |r| r.get(0))?;
+        Ok(FormDetail {
+            info: row.info,
+            answers: Value::Object(row.answers),
+            draft_revision: u64::try_from(draft_revision).unwrap_or(0),
+        })
     }
 
     /// Submits a draft. The engine checks the answers (against the incident's linked people) and,

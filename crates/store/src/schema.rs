@@ -320,6 +320,11 @@ pub const MIGRATIONS: &[&str] = &[
     DELETE FROM name_key_counts;
     DELETE FROM meta WHERE key = 'name_keys_version';
     "#,
+    // 14: the revision of a draft's last autosave (`Store::save_draft_revision`): a save that
+    // arrives after a later one (two saves in flight) is ignored instead of overwriting it.
+    r#"
+    ALTER TABLE forms ADD COLUMN draft_rev INTEGER NOT NULL DEFAULT 0;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

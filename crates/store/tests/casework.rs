@@ -186,6 +186,38 @@ fn save_draft_rejects_bad_input_and_other_authors() {
     assert!(matches!(store.save_draft(&other, &id, &json!({}), None), Err(CaseworkError::Invalid(_))));
 }
 
+/// Two autosaves in flight can be run in either order: the older one, arriving last, must not
+/// overwrite the newer answers.
+#[test]
+fn an_autosave_arriving_after_a_later_one_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let id = store.start_form(&actor, &inc, DASH).unwrap();
+    assert_eq!(store.get_form(&id).unwrap().draft_revision, 0);
+    let newer = json!({"victim": "V1", "q1": "yes"});
+    let older = json!({"victim": "V1"});
+    assert!(store.save_draft_revision(&actor, &id, &newer, Some("history"), Some(2)).unwrap());
+    assert!(!store.save_draft_revision(&actor, &id, &older, None, Some(1)).unwrap());
+    // The same revision again is not newer either.
+    assert!(!store.save_draft_revision(&actor, &id, &older, None, Some(2)).unwrap());
+    let f = store.get_form(&id).unwrap();
+    assert_eq!(f.answers, newer);
+    assert_eq!(f.info.current_section.as_deref(), Some("history"));
+    assert_eq!(f.draft_revision, 2);
+    // An unnumbered save always applies and counts as the next one.
+    store.save_draft(&actor, &id, &older, None).unwrap();
+    let f = store.get_form(&id).unwrap();
+    assert_eq!((f.answers.clone(), f.draft_revision), (older.clone(), 3));
+    assert!(store.save_draft_revision(&actor, &id, &newer, None, Some(4)).unwrap());
+    // A submitted form is still refused, numbered or not.
+    store.save_draft(&actor, &id, &dash_14_yes(), None).unwrap();
+    submitted(store.submit_form(&actor, &id, Some(Grade::High), Some("r")).unwrap());
+    for rev in [Some(99), Some(1), None] {
+        assert!(matches!(store.save_draft_revision(&actor, &id, &newer, None, rev), Err(CaseworkError::NotEditable)));
+    }
+}
+
 #[test]
 fn submit_writes_form_outbox_audit_and_tasks_together_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
