@@ -133,6 +133,15 @@ pub fn spawn_worker(
                     v.message = report.message.clone();
                     v.remaining = 0;
                     drop(v);
+                    if let Some(role) = report.role {
+                        // Changed centrally (the store already holds it): the open session's
+                        // permissions follow at once.
+                        let mut g = session.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Some(s) = g.as_mut().filter(|s| s.info.officer_id == officer && s.info.role != role) {
+                            tracing::info!(from = ?s.info.role, to = ?role, "role changed by the central service");
+                            s.info.role = role;
+                        }
+                    }
                     for i in [Instruction::Wipe, Instruction::Lock] {
                         if report.instructions.contains(&i) {
                             on_instruction(i, &officer);

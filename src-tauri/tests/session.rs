@@ -351,6 +351,55 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
     assert_eq!(a["locked_failures"].as_u64().unwrap_or(0), 0);
 }
 
+/// A supervisor demoted centrally loses the supervisor screens at the app's next sync round,
+/// without locking, and keeps the new role at the next unlock (offline too).
+#[test]
+fn a_role_changed_centrally_reaches_the_open_session_at_the_next_sync() {
+    use bluelamp_protocol::session::UnlockRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let central =
+        bluelamp_central::Central::open_with(&dir.path().join("central.db"), bluelamp_central::Config::for_tests())
+            .unwrap();
+    central.add_officer("PS77", "supervisor", "north", "correct horse battery").unwrap();
+    let running =
+        tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()))
+            .unwrap();
+    let config = Config {
+        data_dir: dir.path().join("app"),
+        central_url: Some(running.url()),
+        demo: false,
+        report_ready: false,
+        idle_lock_secs: 900,
+        unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
+    };
+    let state = tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap();
+    let req = UnlockRequest { officer_id: "PS77".into(), passphrase: "correct horse battery".into() };
+    tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
+    assert_eq!(state.unlock(&req).unwrap().role, Role::Supervisor);
+    assert!(state.supervisor_queue().is_ok());
+
+    central.set_officer_role("PS77", "officer").unwrap();
+    let role_now = |want: Role| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let st = state.status().unwrap();
+            if st.session.as_ref().map(|s| s.role) == Some(want) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the session kept its old role: {st:?}");
+            state.sync_now().unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    role_now(Role::Officer);
+    assert_eq!(state.supervisor_queue().unwrap_err().code, ErrorCode::Forbidden);
+    // Kept in the store: the next unlock, with the service gone, is an officer's.
+    state.lock();
+    tauri::async_runtime::block_on(running.stop());
+    assert_eq!(state.unlock(&req).unwrap().role, Role::Officer);
+}
+
 /// In the embedded demo, what an officer records on a demo incident syncs to the demo central
 /// service without refusals (the service learns the demo store's incidents).
 #[test]

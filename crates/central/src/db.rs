@@ -1771,6 +1771,15 @@ impl Storage for SqliteStorage {
         self.set_officer_district_impl(officer_id, district)
     }
 
+    fn set_officer_role(&self, officer_id: &str, role: Role) -> StorageResult<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("UPDATE officers SET role = ?2 WHERE id = ?1", params![officer_id, role.as_str()])?;
+        tx.execute("DELETE FROM tokens WHERE officer_id = ?1", [officer_id])?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
     fn stats(&self) -> StorageResult<Stats> {
         let conn = self.conn();
         let c = |sql: &str| count(&conn, sql);

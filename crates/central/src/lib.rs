@@ -210,6 +210,19 @@ impl Central {
         Ok(())
     }
 
+    /// Changes an officer's role (`bluelamp-central officer set-role`). Their sign-in tokens
+    /// end at once: the service checks the role on every request anyway, and each device signs
+    /// in again at its next round and keeps the new role for offline use.
+    pub fn set_officer_role(&self, id: &str, role: &str) -> Result<(), CentralError> {
+        let role = bluelamp_protocol::session::Role::parse(role).ok_or_else(|| {
+            CentralError::Invalid(format!("unknown role {role:?}: officer, supervisor, superuser or admin"))
+        })?;
+        if !self.storage.set_officer_role(id.trim(), role)? {
+            return Err(CentralError::Invalid(format!("no officer {:?}", id.trim())));
+        }
+        Ok(())
+    }
+
     /// Queues a lock or wipe for a client's next push or pull.
     pub fn instruct(&self, client_id: &str, instruction: Instruction) -> Result<(), CentralError> {
         Ok(self.storage.instruct(client_id, instruction, http::now_unix())?)

@@ -90,6 +90,15 @@ enum OfficerAction {
         #[arg(long)]
         district: String,
     },
+    /// Change an officer's role. Their devices sign in again at their next sync and keep the
+    /// new role (until then, the service already refuses what the old role allowed).
+    SetRole {
+        #[arg(long)]
+        id: String,
+        /// officer, supervisor, superuser or admin
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -141,6 +150,11 @@ fn main() -> anyhow::Result<()> {
                     "rejected": parsed.rejected.len(),
                 })
             );
+            return Ok(());
+        }
+        Some(Command::Officer { action: OfficerAction::SetRole { id, role } }) => {
+            central.set_officer_role(&id, &role)?;
+            eprintln!("officer {id} is now {role}; their devices sign in again at their next sync");
             return Ok(());
         }
         Some(Command::Officer { action: OfficerAction::Add { id, role, district } }) => {

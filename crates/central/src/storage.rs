@@ -254,4 +254,7 @@ pub trait Storage: Send + Sync + 'static {
     fn reassign_incident(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool>;
     /// Moves an officer to another district (their next pull is a reset).
     fn set_officer_district(&self, officer_id: &str, district: &str) -> StorageResult<bool>;
+    /// Changes an officer's role and ends their sign-in tokens, so that each of their devices
+    /// signs in again at its next round and stores the new role. `false`: no such officer.
+    fn set_officer_role(&self, officer_id: &str, role: Role) -> StorageResult<bool>;
 }

@@ -66,6 +66,18 @@ fn admin_command_line() {
         &[("BLUELAMP_PASSPHRASE", "a long passphrase")],
     );
     assert!(!ok);
+    // A role change: known officer and role only.
+    let (ok, _, err) = run(&["--db", db, "officer", "set-role", "--id", "pc-7", "--role", "supervisor"], &[]);
+    assert!(ok && err.contains("now supervisor"), "{err}");
+    let role: String = rusqlite::Connection::open(db)
+        .unwrap()
+        .query_row("SELECT role FROM officers WHERE id = 'pc-7'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(role, "supervisor");
+    let (ok, _, err) = run(&["--db", db, "officer", "set-role", "--id", "pc-7", "--role", "chief"], &[]);
+    assert!(!ok && err.contains("unknown role"), "{err}");
+    let (ok, _, err) = run(&["--db", db, "officer", "set-role", "--id", "nobody", "--role", "officer"], &[]);
+    assert!(!ok && err.contains("no officer"), "{err}");
 
     let csv = dir.path().join("n.csv");
     std::fs::write(

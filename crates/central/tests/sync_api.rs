@@ -747,3 +747,25 @@ async fn an_imported_incident_is_pulled_by_its_assignee_and_accepts_their_mutati
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["rejections"], json!([]), "{v}");
 }
+
+/// A role changed centrally ends the officer's tokens (their devices sign in again and get the
+/// new role), and the service applies the new role at once.
+#[tokio::test]
+async fn a_role_change_ends_the_tokens_and_sign_in_returns_the_new_role() {
+    let s = Server::start().await;
+    let token = s.login("demo-officer", C1).await;
+    let (st, _) = s.push(&token, C1, &[]).await;
+    assert_eq!(st, StatusCode::OK);
+    s.central.set_officer_role("demo-officer", "supervisor").unwrap();
+    let (st, v) = s.push(&token, C1, &[]).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{v}");
+    let login = json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-officer", "passphrase": "bluelamp-demo", "client_id": C1 });
+    let (st, v) = s.post("/v1/login", None, &login).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["role"], "supervisor");
+    // Bad input changes nothing.
+    assert!(s.central.set_officer_role("demo-officer", "chief").is_err());
+    assert!(s.central.set_officer_role("nobody", "officer").is_err());
+    let (_, v) = s.post("/v1/login", None, &login).await;
+    assert_eq!(v["role"], "supervisor");
+}

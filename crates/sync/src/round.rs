@@ -71,6 +71,9 @@ pub struct RoundReport {
     /// Why the round did not finish, if it did not.
     pub message: Option<String>,
     pub instructions: Vec<Instruction>,
+    /// The officer's role as the service gave it at a sign-in in this round (also stored);
+    /// `None` if the round did not sign in.
+    pub role: Option<bluelamp_protocol::session::Role>,
 }
 
 /// A local problem (the store failed): the round stops; nothing is lost.
@@ -154,7 +157,13 @@ pub async fn run_round<L: LocalStore>(
                             )));
                             continue;
                         }
-                        local(store, |s| s.set_token(&resp.token, &resp.expires_at))?;
+                        // The role may have changed centrally: the device keeps the current one
+                        // for offline use.
+                        local(store, |s| {
+                            s.set_token(&resp.token, &resp.expires_at)?;
+                            s.set_role(resp.role)
+                        })?;
+                        report.role = Some(resp.role);
                         progress(&Progress::SignedIn);
                         engine.handle(Event::LoggedIn);
                     }

@@ -467,3 +467,26 @@ async fn a_store_restored_from_an_older_copy_loses_no_write() {
     assert_eq!(w.central.stats().unwrap().forms, 10);
     assert_eq!(restored.lock().unwrap().sync_counts().unwrap().pending, 0);
 }
+
+/// A role changed centrally reaches the device at its next round (the automatic sign-in), and
+/// the store keeps it for offline use.
+#[tokio::test]
+async fn a_role_changed_centrally_is_stored_at_the_next_round() {
+    use bluelamp_protocol::session::Role;
+    let w = world().await;
+    let client = Client::new(&w.running.url()).unwrap();
+    let s = store(&w, "a.db");
+    s.lock().unwrap().set_role(Role::Officer).unwrap();
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.role), ("synced", Some(Role::Officer)));
+    // No sign-in needed: the token is still good.
+    assert_eq!(round(&s, &client).await.role, None);
+    w.central.set_officer_role("demo-officer", "supervisor").unwrap();
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.role), ("synced", Some(Role::Supervisor)), "{r:?}");
+    assert_eq!(s.lock().unwrap().role().unwrap(), Some(Role::Supervisor));
+    // And back.
+    w.central.set_officer_role("demo-officer", "officer").unwrap();
+    round(&s, &client).await;
+    assert_eq!(s.lock().unwrap().role().unwrap(), Some(Role::Officer));
+}
