@@ -22,7 +22,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralOutcome};
-use bluelamp_protocol::session::Role;
+use bluelamp_protocol::session::{Permission, Role};
 use bluelamp_protocol::wire::{
     AuditPushResponse, Change, ConflictNotice, Instruction, PossibleDuplicate, PushMutation, RecordType, Rejection,
     WireAuditEntry, WireNominal,
@@ -549,6 +549,10 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
     if m.mutation_id.trim().is_empty() || m.mutation_id.len() > MAX_ID {
         return Ok(reject("invalid_payload", "the mutation has no id"));
     }
+    // Every change is records work (the app's `Role::allows`): an admin's device sends none.
+    if !s.role.allows(Permission::RecordsWork) {
+        return Ok(reject("forbidden", "Your role does not allow records work."));
+    }
     let r = match m.name.as_str() {
         "form.submit/1" => form_submit(tx, s, m, now),
         "form.review/1" => form_review(tx, s, m, now),
@@ -645,8 +649,10 @@ fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     Ok(Applied::Ok(Some(id.to_string())))
 }
 
+/// The app's role policy: supervisors and superusers; an admin reads the access log but does no
+/// records work.
 fn can_supervise(r: Role) -> bool {
-    matches!(r, Role::Supervisor | Role::Superuser | Role::Admin)
+    r.allows(Permission::Supervise)
 }
 
 /// `form.review/1`: a supervisor approves or returns a submitted form (a child record; the
@@ -1074,7 +1080,6 @@ fn held_nominal(tx: &Connection, id: &str) -> rusqlite::Result<Option<Held>> {
 fn nominal_create(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResult {
     const W: &str = "nominal.create/1";
     use bluelamp_protocol::nominal::NewNominal;
-    use bluelamp_protocol::session::Permission;
     if !s.role.allows(Permission::RecordsWork) {
         return Ok(reject("forbidden", "Your role does not allow creating a person."));
     }

@@ -210,6 +210,29 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "DA");
     assert_eq!(v["conflicts"][0]["mine"]["closing_code"], "XX");
     assert_eq!(s.central.stats().unwrap().duplicate_applications, 0);
+
+    // An admin reads the access log but does no records work (`Role::allows`, as in the app):
+    // no review, no change to someone else's incident.
+    let admin = s.login("demo-admin", "client-admin-2").await;
+    let (st, v) = s
+        .push(
+            &admin,
+            "client-admin-2",
+            &[
+                mutation(1, "form.review/1", json!({ "form_id": "f-b", "decision": "approve" })),
+                mutation(
+                    2,
+                    "incident.closing_code/1",
+                    json!({ "incident_id": "demo-incident-1", "closing_code": "NFA" }),
+                ),
+                form_submit(3, "f-admin"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let codes: Vec<&str> = v["rejections"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["forbidden", "forbidden", "forbidden"], "{v}");
+    assert_eq!(s.central.stats().unwrap().forms, 2);
 }
 
 /// The server commits but the answer never reaches the client (the connection is closed right
