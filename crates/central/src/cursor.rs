@@ -1,4 +1,10 @@
-//! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>[.<remaining>]` here.
+//! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>[.<remaining>]` here
+//! (`f1.…` while a full pull, one that started from the beginning, is still paging).
+//!
+//! A full pull is not "too old" when compaction's horizon passes its cursor: it did not start
+//! from a point after which it could have missed a compacted tombstone, and a re-pull after a
+//! reset sweeps what it was not sent. Refusing it made a re-pull of more than one page
+//! impossible once the horizon was past its first page (each page answered with a reset).
 //!
 //! `remaining` carries the count of changes still to come, as computed on the first page, so
 //! later pages need not count the rest of the scope again (a count is linear in what is left:
@@ -20,21 +26,29 @@ pub struct Cursor {
     pub fingerprint: String,
     /// Changes still to come when this cursor was issued (an estimate), if known.
     pub remaining: Option<u64>,
+    /// Issued while paging through a full pull (one that started at version 0).
+    pub full: bool,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
+        let kind = if self.full { "f1" } else { "c1" };
         match self.remaining {
-            Some(r) => format!("c1.{}.{}.{r}", self.version, self.fingerprint),
-            None => format!("c1.{}.{}", self.version, self.fingerprint),
+            Some(r) => format!("{kind}.{}.{}.{r}", self.version, self.fingerprint),
+            None => format!("{kind}.{}.{}", self.version, self.fingerprint),
         }
     }
 
     /// `None` when the text is not a cursor this service issues.
     pub fn decode(s: &str) -> Option<Cursor> {
         let mut it = s.split('.');
-        let (Some("c1"), Some(v), Some(fp), rem, None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
+        let (Some(kind), Some(v), Some(fp), rem, None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
             return None;
+        };
+        let full = match kind {
+            "c1" => false,
+            "f1" => true,
+            _ => return None,
         };
         let remaining = match rem {
             None => None,
@@ -47,7 +61,7 @@ impl Cursor {
         if fp.len() != 16 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining })
+        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining, full })
     }
 }
 
@@ -69,17 +83,27 @@ mod tests {
     #[test]
     fn round_trip_and_garbage() {
         let s = Scope { district: "north".into(), officer_id: "pc1".into() };
-        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None };
+        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full: false };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let with = Cursor { remaining: Some(7), ..c.clone() };
         assert_eq!(Cursor::decode(&with.encode()), Some(with.clone()));
+        let full = Cursor { full: true, ..with.clone() };
+        assert!(full.encode().starts_with("f1."));
+        assert_eq!(Cursor::decode(&full.encode()), Some(full));
         assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
         assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
         let other = Scope { district: "south".into(), officer_id: "pc1".into() };
         assert_ne!(fingerprint(&s), fingerprint(&other));
-        for bad in
-            ["", "c1", "c1..", "c2.1.0123456789abcdef", "c1.x.0123456789abcdef", "c1.1.0123", "c1.1.0123456789abcdef.x"]
-        {
+        for bad in [
+            "",
+            "c1",
+            "c1..",
+            "c2.1.0123456789abcdef",
+            "f2.1.0123456789abcdef",
+            "c1.x.0123456789abcdef",
+            "c1.1.0123",
+            "c1.1.0123456789abcdef.x",
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
         assert_eq!(Cursor::decode("c1.99999999999999999999.0123456789abcdef"), None);

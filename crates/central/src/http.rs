@@ -389,7 +389,7 @@ pub async fn pull(
     let limit = req.limit.clamp(1, MAX_PULL_LIMIT);
     let storage = c.storage.clone();
     let resp = blocking(move || {
-        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None };
+        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None, full: false };
         let reset_page = |reason: ResetReason| -> Result<PullResponse, ApiErr> {
             let p = storage.pull_page(&s, &scope, 0, 0, None)?;
             Ok(PullResponse {
@@ -408,8 +408,10 @@ pub async fn pull(
         }
         let after = cursor.as_ref().map_or(0, |c| c.version);
         let hint = cursor.as_ref().and_then(|c| c.remaining);
+        // A pull from the start, and each later page of it (see `cursor`).
+        let full = after == 0 || cursor.as_ref().is_some_and(|c| c.full);
         let page = storage.pull_page(&s, &scope, after, limit, hint)?;
-        if after > page.head || (after > 0 && after < page.horizon) {
+        if after > page.head || (!full && after < page.horizon) {
             return reset_page(ResetReason::CursorTooOld);
         }
         if !page.instructions.is_empty() {
@@ -417,7 +419,8 @@ pub async fn pull(
             return Ok(PullResponse {
                 schema_version: SCHEMA_VERSION,
                 changes: Vec::new(),
-                next_cursor: Cursor { version: after, fingerprint: fp, remaining: None }.encode(),
+                next_cursor: Cursor { version: after, fingerprint: fp, remaining: None, full: full && after > 0 }
+                    .encode(),
                 has_more: false,
                 last_applied_seq: page.last_applied_seq,
                 remaining: 0,
@@ -433,6 +436,7 @@ pub async fn pull(
                 fingerprint: fp,
                 // Carried only while paging; the last page's cursor counts afresh next time.
                 remaining: page.has_more.then_some(page.remaining),
+                full: full && page.has_more,
             }
             .encode(),
             has_more: page.has_more,

@@ -424,14 +424,22 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     // Tombstones compacted past a cursor: too old.
     assert!(s.central.storage().set_officer_district("demo-officer", "demo-district").unwrap());
     let (_, v) = s.pull(&token, C1, None, 5).await;
-    let early = v["next_cursor"].as_str().unwrap().to_string();
+    let early_full = v["next_cursor"].as_str().unwrap().to_string();
+    assert!(early_full.starts_with("f1."), "a page of a pull from the start: {early_full}");
+    // The same position reached by an incremental pull.
+    let early = early_full.replacen("f1.", "c1.", 1);
     let head = s.central.stats().unwrap().changes + 10;
     s.central.storage().compact(head).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&early), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
-    // Starting over from the reset cursor serves everything; a cursor at the head lost nothing.
-    let (all, head_cursor) = pull_all(&s, &token, C1, Some(v["next_cursor"].as_str().unwrap().into()), 100).await;
+    // Starting over from the reset cursor serves everything, page after page although every
+    // page's cursor is below the horizon; a cursor at the head lost nothing.
+    let (all, head_cursor) = pull_all(&s, &token, C1, Some(v["next_cursor"].as_str().unwrap().into()), 5).await;
     assert_eq!(all.len(), 36);
+    assert!(head_cursor.starts_with("c1."), "the last page's cursor is an ordinary one: {head_cursor}");
+    // A pull from the start interrupted before the compaction goes on after it.
+    let (rest, _) = pull_all(&s, &token, C1, Some(early_full), 5).await;
+    assert_eq!(rest.len(), 36 - 5);
     s.central.storage().compact(head + 1000).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&head_cursor), 5).await;
     assert!(v["reset"].is_null(), "{v}");

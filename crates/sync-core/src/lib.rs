@@ -94,6 +94,11 @@ impl Failure {
     }
 }
 
+/// More resets than this in one round end it (a service answering every page with a reset
+/// would otherwise loop the round for ever); one is normal, two can follow a scope change
+/// during the re-pull.
+pub const MAX_RESETS_PER_ROUND: u32 = 3;
+
 /// What the driver reports back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -148,6 +153,8 @@ pub struct Engine {
     resume: Phase,
     attempts: u32,
     relogins: u32,
+    /// Resets in this round: a service that keeps answering with one would loop the round.
+    resets: u32,
     pending_wait: Option<u64>,
     finish: Option<Finish>,
     /// Deterministic jitter source (xorshift), seeded by the driver.
@@ -165,6 +172,7 @@ impl Engine {
             resume: Phase::Push,
             attempts: 0,
             relogins: 0,
+            resets: 0,
             pending_wait: None,
             finish: None,
             rng: seed | 1,
@@ -216,6 +224,17 @@ impl Engine {
             Event::Pulled { has_more, reset } => {
                 self.attempts = 0;
                 if reset {
+                    self.resets += 1;
+                    if self.resets > MAX_RESETS_PER_ROUND {
+                        let reason = format!(
+                            "the central service restarted the pull {} times in one round; the next round tries again",
+                            self.resets
+                        );
+                        self.last_error = Some(reason.clone());
+                        self.phase = Phase::Done;
+                        self.finish = Some(Finish::Offline { last_error: reason });
+                        return;
+                    }
                     // Push first (anything written meanwhile), then pull from the start.
                     self.phase = Phase::Push;
                 } else if !has_more {
@@ -464,6 +483,24 @@ mod tests {
         e.handle(Event::NothingToPush);
         e.handle(Event::Pulled { has_more: true, reset: true });
         assert_eq!(e.next_action(), Action::Push);
+    }
+
+    /// A service answering every pull with a reset ends the round instead of looping it.
+    #[test]
+    fn endless_resets_end_the_round() {
+        let mut e = Engine::new(Config::default(), true, 1);
+        for _ in 0..MAX_RESETS_PER_ROUND {
+            e.handle(Event::NothingToPush);
+            assert_eq!(e.next_action(), Action::Pull);
+            e.handle(Event::Pulled { has_more: true, reset: true });
+            assert_eq!(e.next_action(), Action::Push);
+        }
+        e.handle(Event::NothingToPush);
+        e.handle(Event::Pulled { has_more: true, reset: true });
+        match e.next_action() {
+            Action::Finish(Finish::Offline { last_error }) => assert!(last_error.contains("restarted the pull")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
