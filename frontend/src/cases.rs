@@ -138,7 +138,11 @@ fn incident_list(p: &ListProps) -> Html {
                             <td>{ &i.reference }</td><td>{ i.incident_type.replace('_', " ") }</td>
                             <td>{ i.occurred_at.get(..16).unwrap_or(&i.occurred_at).replace('T', " ") }</td>
                             <td>{ i.place.clone().unwrap_or_default() }</td>
-                            <td>{ i.status.as_str() }</td><td>{ i.closing_code.clone().unwrap_or_default() }</td>
+                            <td>{ i.status.as_str() }
+                                if i.no_longer_assigned_since.is_some() {
+                                    {" "}<span class="badge unassigned" title="No longer assigned to you: kept on this device for the work recorded on it">{"No longer assigned"}</span>
+                                }
+                            </td><td>{ i.closing_code.clone().unwrap_or_default() }</td>
                         </tr>
                     }
                 }) }
@@ -241,6 +245,13 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                 <>
                     <h2 id="incident-ref">{ format!("{} — {}", s.reference, s.incident_type.replace('_', " ")) }</h2>
                     <p class="hint">{ format!("{} · {}", s.occurred_at, s.place.clone().unwrap_or_default()) }</p>
+                    if let Some(since) = &s.no_longer_assigned_since {
+                        <p id="no-longer-assigned" class="notice" role="status">{ format!(
+                            "This incident is no longer assigned to you (since {}). It stays on this device because work \
+                             recorded here is on it.",
+                            since.get(..16).unwrap_or(since).replace('T', " ")
+                        ) }</p>
+                    }
                     <h3>{"People"}</h3>
                     <ul>{ for s.links.iter().map(|l| html! {
                         <li>{ format!("{} — {}", l.role.replace('_', " "), l.name.clone().unwrap_or_else(|| l.nominal_id.clone())) }</li>

@@ -74,6 +74,10 @@ pub struct IncidentSummary {
     pub closing_code: Option<String>,
     pub assigned_to: Option<String>,
     pub links: Vec<LinkedPerson>,
+    /// When the central service stopped sending this incident to this officer (reassigned,
+    /// or the officer moved), if it is kept here because work recorded on this device is on it.
+    #[serde(default)]
+    pub no_longer_assigned_since: Option<String>,
 }
 
 /// A form of an incident, without its answers.

@@ -216,7 +216,7 @@ pub(crate) struct IncidentRow {
 }
 
 const INCIDENT_COLUMNS: &str = "id, reference, incident_type, offence_category, place, postcode, team, occurred_at,
-     recorded_at, status, closing_code, assigned_to, coded_at, finalised_at";
+     recorded_at, status, closing_code, assigned_to, coded_at, finalised_at, unassigned_at";
 
 fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
     let occurred_at: String = r.get(7)?;
@@ -237,6 +237,7 @@ fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
             closing_code: r.get(10)?,
             assigned_to: r.get(11)?,
             links: Vec::new(),
+            no_longer_assigned_since: r.get(14)?,
         },
         coded_at: r.get(12)?,
         finalised_at: r.get(13)?,

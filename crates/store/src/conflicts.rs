@@ -98,7 +98,7 @@ pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> ru
 
 /// Whether this device has work on the incident the service has not settled: a pending outbox
 /// entry or an unresolved conflict.
-fn unsettled(tx: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
+pub(crate) fn unsettled(tx: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
     tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND mutation LIKE 'incident.%'
                           AND json_extract(payload, '$.incident_id') = ?1)

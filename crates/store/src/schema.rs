@@ -325,6 +325,13 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE forms ADD COLUMN draft_rev INTEGER NOT NULL DEFAULT 0;
     "#,
+    // 15: incidents the service no longer sends are swept after a re-pull, like nominals
+    // (`sync.rs`): `seen_gen` is the pull generation that last sent the incident; an incident
+    // that is no longer assigned but holds work recorded here is kept, `unassigned_at` set.
+    r#"
+    ALTER TABLE incidents ADD COLUMN seen_gen INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE incidents ADD COLUMN unassigned_at TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -32,6 +32,9 @@ const SERVER_URL: &str = "server_url";
 const PULLED_TOTAL: &str = "pulled_total";
 const PENDING_INSTRUCTION: &str = "instruction";
 const PULL_OPEN: &str = "pull_open";
+/// The pull generation: bumped by a reset; each incident the pull sends is marked with it
+/// (`incidents.seen_gen`), and the sweep at the end of the re-pull finds the ones not sent.
+const PULL_GEN: &str = "pull_gen";
 
 /// A parked (rejected) outbox entry, shown to the officer with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,6 +80,12 @@ pub struct PageReport {
     pub incidents_updated: u64,
     /// Rows removed by the post-reset sweep.
     pub swept: u64,
+    /// Incidents no longer assigned to this officer that were removed (by a tombstone or the
+    /// post-reset sweep).
+    pub incidents_removed: u64,
+    /// Incidents no longer assigned that were kept because work recorded here is on them
+    /// (marked "no longer assigned").
+    pub incidents_kept: u64,
     /// Casework recorded on other devices that this one took: forms added, reviews added (with
     /// the form's new status) and referral decisions added or withdrawn.
     pub casework: u64,
@@ -292,6 +301,41 @@ fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i
     tx.execute("DELETE FROM nominals WHERE id = ?1", [id])?;
     *deltas.entry(search::TOTAL_KEY.to_string()).or_default() -= 1;
     Ok(Some(true))
+}
+
+/// An incident no longer assigned to this officer (tombstoned, or not sent again by a re-pull):
+/// removed with its pulled casework, unless this device recorded work on it that is not settled
+/// (a form, review, referral decision or task made here, a change not yet acknowledged, an
+/// unresolved conflict). Such an incident is kept, marked `unassigned_at`, so the work stays
+/// visible and can still reach the service.
+fn drop_or_keep_incident(tx: &Transaction<'_>, id: &str, report: &mut PageReport) -> Result<()> {
+    let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?1)", [id], |r| r.get(0))?;
+    if !exists {
+        return Ok(());
+    }
+    if incident_droppable(tx, id)? {
+        remove_incident(tx, id)?;
+        report.incidents_removed += 1;
+    } else {
+        let now = now_ts(tx)?;
+        tx.execute("UPDATE incidents SET unassigned_at = coalesce(unassigned_at, ?2) WHERE id = ?1", params![id, now])?;
+        report.incidents_kept += 1;
+    }
+    Ok(())
+}
+
+/// Whether an incident no longer assigned can go: no form, review, referral decision or task
+/// was recorded on it here (`incident_is_untouched`), and no change to it waits for the
+/// service's acknowledgement or for a conflict to be resolved.
+fn incident_droppable(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(crate::casework::incident_is_untouched(tx, id)? && !crate::conflicts::unsettled(tx, id)?)
+}
+
+fn remove_incident(tx: &Transaction<'_>, id: &str) -> Result<()> {
+    crate::pulled::forget(tx, id)?;
+    tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;
+    tx.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 impl Store {
@@ -512,6 +556,8 @@ impl Store {
                 set(&tx, CURSOR, &page.next_cursor)?;
             }
             set(&tx, SWEEP_BEFORE, &now)?;
+            let gen: u64 = get(&tx, PULL_GEN)?.and_then(|s| s.parse().ok()).unwrap_or(0);
+            set(&tx, PULL_GEN, &(gen + 1).to_string())?;
             set(&tx, PULLED_TOTAL, "0")?;
             set(&tx, PULL_OPEN, "1")?;
             tx.commit()?;
@@ -631,21 +677,21 @@ impl Store {
         let new: Vec<crate::casework::NewIncident> = incidents.iter().map(|(i, _)| i.clone()).collect();
         let added = crate::casework::insert_incidents_in(&tx, &new).map_err(|e| bad(e.to_string()))?;
         report.incidents = added as u64;
+        let gen: i64 = get(&tx, PULL_GEN)?.and_then(|s| s.parse().ok()).unwrap_or(0);
         for (i, state) in incidents {
             if crate::conflicts::refresh_incident(&tx, i, state)? {
                 report.incidents_updated += 1;
             }
+            // Sent, whatever its version: assigned, and not to be swept.
+            tx.prepare_cached("UPDATE incidents SET seen_gen = ?2, unassigned_at = NULL WHERE id = ?1")?
+                .execute(params![i.id, gen])?;
         }
         // Casework after the incidents it belongs to (same transaction).
         for c in casework {
             report.casework += crate::pulled::apply(&tx, c)?;
         }
         for id in gone_incidents {
-            if crate::casework::incident_is_untouched(&tx, id)? {
-                crate::pulled::forget(&tx, id)?;
-                tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;
-                tx.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
-            }
+            drop_or_keep_incident(&tx, id, report)?;
         }
         report.upserts = last.len() as u64;
         let pulled: u64 = get(&tx, PULLED_TOTAL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -655,6 +701,17 @@ impl Store {
         } else {
             del(&tx, PULL_OPEN)?;
             if let Some(before) = get(&tx, SWEEP_BEFORE)? {
+                // Incidents first: a person linked only to a swept incident can then go too.
+                let gone: Vec<String> = tx
+                    .prepare(
+                        "SELECT id FROM incidents WHERE server_version IS NOT NULL AND seen_gen < ?1
+                         AND unassigned_at IS NULL",
+                    )?
+                    .query_map([gen], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for id in gone {
+                    drop_or_keep_incident(&tx, &id, report)?;
+                }
                 let stale: Vec<String> = tx
                     .prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL AND updated_at < ?1")?
                     .query_map([&before], |r| r.get(0))?
@@ -665,6 +722,18 @@ impl Store {
                     }
                 }
                 del(&tx, SWEEP_BEFORE)?;
+            }
+            // Incidents kept for work recorded here, once that work is settled (acknowledged,
+            // conflicts resolved): nothing keeps them any more.
+            let kept: Vec<String> = tx
+                .prepare("SELECT id FROM incidents WHERE unassigned_at IS NOT NULL")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for id in kept {
+                if incident_droppable(&tx, &id)? {
+                    remove_incident(&tx, &id)?;
+                    report.incidents_removed += 1;
+                }
             }
             let now = now_ts(&tx)?;
             set(&tx, LAST_PULL_OK, &now)?;

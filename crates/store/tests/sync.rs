@@ -233,6 +233,96 @@ fn assigned_incidents_arrive_and_leave_unless_work_was_recorded_on_them() {
     assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c2"));
 }
 
+/// Incidents the service stops sending without a tombstone reaching the device (reassigned
+/// while the device was away, and the tombstone compacted: the next pull is a reset) are swept
+/// at the end of the re-pull, like nominals. One holding work recorded here (a draft, a closing
+/// code not yet acknowledged) is kept and marked no longer assigned; locally imported incidents
+/// are never swept. A tombstone keeps an incident with an unacknowledged closing code too.
+#[test]
+fn a_re_pull_sweeps_incidents_no_longer_sent_but_keeps_local_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let incident = |id: &str| Change::Upsert {
+        record_type: RecordType::Incident,
+        id: id.into(),
+        version: 1,
+        data: json!({
+            "id": id, "reference": format!("REF-{id}"), "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_700_000_000, "recorded_at": 1_700_000_100,
+            "assigned_to": "PC1", "district": "north", "status": "open", "links": [], "version": 1
+        }),
+    };
+    let ids = |store: &Store| -> Vec<(String, bool)> {
+        let mut v: Vec<_> =
+            store.list_incidents().unwrap().into_iter().map(|i| (i.id, i.no_longer_assigned_since.is_some())).collect();
+        v.sort();
+        v
+    };
+    let all: Vec<Change> = ["i1", "i2", "i3", "i4", "i5"].iter().map(|i| incident(i)).collect();
+    store.apply_pull_page(&page(all, "c1", false)).unwrap();
+    store
+        .import_incidents(&[bluelamp_store::casework::NewIncident {
+            id: Some("local-1".into()),
+            reference: "LOCAL-1".into(),
+            incident_type: "theft".into(),
+            offence_category: None,
+            place: None,
+            postcode: None,
+            team: None,
+            occurred_at: 1_700_000_000,
+            recorded_at: 1_700_000_000,
+            assigned_to: Some("PC1".into()),
+            closing_code: None,
+            links: vec![],
+        }])
+        .unwrap();
+    // Work recorded here: a draft on i3, a closing code not yet pushed on i4 and i5.
+    let draft = store.start_form(&actor, "i3", "da-safeguarding-plan").unwrap();
+    store.set_closing_code(&actor, "i4", Some("DA")).unwrap();
+    store.set_closing_code(&actor, "i5", Some("DA")).unwrap();
+    let pending = store.sync_counts().unwrap().pending;
+
+    // A tombstone for i5: kept, marked (its closing code still has to reach the service).
+    let r = store
+        .apply_pull_page(&page(
+            vec![Change::Tombstone { record_type: RecordType::Incident, id: "i5".into(), version: 2 }],
+            "c2",
+            false,
+        ))
+        .unwrap();
+    assert_eq!((r.incidents_removed, r.incidents_kept), (0, 1));
+
+    // A reset, then a re-pull that sends only i1 (same version as held).
+    let mut reset = page(vec![], "c0", true);
+    reset.reset = Some(ResetReason::CursorTooOld);
+    store.apply_pull_page(&reset).unwrap();
+    let r = store.apply_pull_page(&page(vec![incident("i1")], "c3", false)).unwrap();
+    assert_eq!((r.incidents_removed, r.incidents_kept), (1, 2), "i2 removed; i3 and i4 kept");
+    assert_eq!(
+        ids(&store),
+        [("i1", false), ("i3", true), ("i4", true), ("i5", true), ("local-1", false)]
+            .map(|(i, f)| (i.to_string(), f))
+            .to_vec()
+    );
+    assert_eq!(store.sync_counts().unwrap().pending, pending, "the outbox is untouched");
+    assert!(store.get_form(&draft).is_ok(), "the draft is kept");
+    assert!(store.audit_verify().unwrap().broken.is_none());
+
+    // Once the closing codes are acknowledged, nothing keeps i4 and i5: the next pull removes
+    // them. The draft still keeps i3.
+    let head = store.outbox_head().unwrap();
+    store.outbox_commit_ack(head, &[], &[], &[]).unwrap();
+    let r = store.apply_pull_page(&page(vec![], "c4", false)).unwrap();
+    assert_eq!(r.incidents_removed, 2);
+    assert_eq!(
+        ids(&store),
+        [("i1", false), ("i3", true), ("local-1", false)].map(|(i, f)| (i.to_string(), f)).to_vec()
+    );
+    // Assigned again: the mark goes.
+    store.apply_pull_page(&page(vec![incident("i3")], "c5", false)).unwrap();
+    assert!(ids(&store).contains(&("i3".to_string(), false)));
+}
+
 #[test]
 fn pages_applied_together_keep_each_records_last_change() {
     let dir = tempfile::tempdir().unwrap();

@@ -490,3 +490,45 @@ async fn a_role_changed_centrally_is_stored_at_the_next_round() {
     round(&s, &client).await;
     assert_eq!(s.lock().unwrap().role().unwrap(), Some(Role::Officer));
 }
+
+/// Incidents reassigned away while the device was not syncing, their tombstones compacted: the
+/// next pull is a reset, and at its end the incidents no longer sent are swept, except one with
+/// the officer's draft on it, kept and marked no longer assigned. The cache equals the scope.
+#[tokio::test]
+async fn incidents_reassigned_away_are_swept_after_a_reset_unless_work_is_on_them() {
+    let w = world().await;
+    let client = Client::new(&w.running.url()).unwrap();
+    let s = store(&w, "a.db");
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    let held = |s: &Mutex<Store>| -> Vec<(String, bool)> {
+        let mut v: Vec<_> = s
+            .lock()
+            .unwrap()
+            .list_incidents()
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.id, i.no_longer_assigned_since.is_some()))
+            .collect();
+        v.sort();
+        v
+    };
+    let before = held(&s);
+    assert!(before.iter().any(|(i, _)| i == "demo-incident-2") && before.iter().any(|(i, _)| i == "demo-incident-3"));
+    {
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.start_form(&actor, "demo-incident-3", "da-safeguarding-plan").unwrap();
+    }
+    for id in ["demo-incident-2", "demo-incident-3"] {
+        assert!(w.central.storage().reassign_incident(id, "demo-supervisor").unwrap());
+    }
+    w.central.storage().compact(i64::MAX as u64).unwrap();
+    let r = round(&s, &client).await;
+    assert_eq!(r.outcome, "synced", "{r:?}");
+    let after = held(&s);
+    assert!(!after.iter().any(|(i, _)| i == "demo-incident-2"), "{after:?}");
+    assert!(after.contains(&("demo-incident-3".to_string(), true)), "{after:?}");
+    assert_eq!(after.len(), before.len() - 1);
+    assert!(after.iter().filter(|(i, _)| i != "demo-incident-3").all(|(_, gone)| !gone));
+    assert_eq!(local_ids(&s), server_scope(&w));
+}
