@@ -30,6 +30,8 @@
 //! * **Deferred victims of finalised incidents**: a deferral passes the closing-code gate, but the
 //!   victim must be asked again, so the awaiting list and the escalation also cover the deferred
 //!   victims (only those) of finalised incidents until a referred or declined decision is recorded.
+//!   A deferral is closed only by a decline or a consent-based referral recorded after it, not by
+//!   a notification such as MARAC (`bluelamp_victims` decides the state).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

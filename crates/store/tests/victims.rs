@@ -450,3 +450,56 @@ fn a_deferred_victim_stays_listed_after_finalising_until_a_final_decision() {
     assert!(store.victims_awaiting(later).unwrap().iter().all(|r| r.incident_id != inc));
     assert_eq!(referral_problems(&store), []);
 }
+
+/// A MARAC notification (sent without asking the victim) does not hide a deferral: the victim
+/// not safe to ask stays on the awaiting list and, once the follow-up is breached, on the
+/// supervisor queue, whether the notification came before or after; a referral the victim
+/// agreed to afterwards settles it.
+#[test]
+fn a_marac_notification_does_not_hide_a_deferral() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-MARAC");
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    submit_high_risk(&mut store, &actor, &inc);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), ..decision(ReferralOutcome::Referred) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let deferred =
+        ReferralDecisionInput { reason: Some("Suspect in the room".into()), ..decision(ReferralOutcome::Deferred) };
+    store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v = victim(&p, "V1");
+    assert_eq!(v.referral_state, ReferralState::Deferred, "{v:?}");
+    assert!(v.follow_up.is_some());
+    let awaiting = |store: &Store, at: i64| -> Vec<(String, ReferralState)> {
+        store
+            .victims_awaiting(at)
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.incident_id == inc)
+            .map(|r| (r.row.person_id, r.row.state))
+            .collect()
+    };
+    assert!(awaiting(&store, now_unix()).contains(&("V1".to_string(), ReferralState::Deferred)));
+    let later = now_unix() + 10 * 86_400;
+    let on_queue = |store: &Store| {
+        store.supervisor_queue(later).unwrap().items.iter().filter(|i| i.incident_id == inc).any(|i| {
+            i.problems.iter().any(|p| {
+                p.item == MissingKind::VictimReferralDecision
+                    && p.victim_id.as_deref() == Some("V1")
+                    && p.label.contains("deferred")
+            })
+        })
+    };
+    assert!(on_queue(&store), "{:?}", store.supervisor_queue(later).unwrap());
+
+    // The victim, asked later, agrees to an IDVA: settled.
+    store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900999")))).unwrap();
+    assert_eq!(
+        victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V1").referral_state,
+        ReferralState::Referred
+    );
+    assert!(!awaiting(&store, now_unix()).iter().any(|(id, _)| id == "V1"));
+    assert!(!on_queue(&store));
+}

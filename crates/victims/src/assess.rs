@@ -141,7 +141,9 @@ pub enum ReferralState {
     Referred,
     /// Declined by the victim.
     Declined,
-    /// Deferred: not safe to ask now; follow-up task open.
+    /// Deferred: not safe to ask now; follow-up task open. Also when another destination was
+    /// notified without asking the victim (MARAC) before or after: the deferral stays open
+    /// until a decline or a consent-based referral is recorded after it.
     Deferred,
 }
 
@@ -1081,9 +1083,32 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     }
     v.possible_destinations.retain(|p| !v.destinations.iter().any(|d| d.code == p.code));
 
-    // State.
+    // State. A deferral ("not safe to ask now") stays open until the victim is asked: a decline,
+    // or a referral that needs the victim's consent, recorded after it. A notification sent
+    // without asking the victim (MARAC, Operation Encompass) does not close it, whichever came
+    // first: otherwise "referred to MARAC" hid the deferral, and nobody went back to the victim.
+    let asks_victim = |s: &DecisionSummary| {
+        s.valid
+            && match s.outcome {
+                Some(Outcome::Declined) => true,
+                Some(Outcome::Referred) => {
+                    s.destination.as_deref().and_then(|d| rules.destination(d.trim())).is_none_or(|d| d.consent_applies)
+                }
+                _ => false,
+            }
+    };
+    // Decisions in the order they were made (time, then as recorded).
+    let mut order: Vec<usize> = (0..summaries.len()).collect();
+    order.sort_by_key(|&i| (mine[i].at, i));
+    let open_deferral = order
+        .iter()
+        .rposition(|&i| summaries[i].valid && summaries[i].outcome == Some(Outcome::Deferred))
+        .filter(|&k| !order[k + 1..].iter().any(|&i| asks_victim(&summaries[i])))
+        .map(|k| order[k]);
     let valid = |o: Outcome| summaries.iter().any(|s| s.valid && s.outcome == Some(o));
-    v.referral_state = if valid(Outcome::Referred) {
+    v.referral_state = if open_deferral.is_some() {
+        ReferralState::Deferred
+    } else if valid(Outcome::Referred) {
         ReferralState::Referred
     } else if valid(Outcome::Declined) {
         ReferralState::Declined
@@ -1100,12 +1125,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
         }
         ReferralState::Deferred => {
             v.deadline_status = Some(status);
-            let latest = mine
-                .iter()
-                .zip(&summaries)
-                .filter(|(_, s)| s.valid && s.outcome == Some(Outcome::Deferred))
-                .max_by_key(|(d, _)| d.at);
-            if let Some((d, _)) = latest {
+            if let Some(d) = open_deferral.map(|i| mine[i]) {
                 let task = crate::decision::follow_up_task(d, &facts.incident.incident_id, rules, facts.calendar, now);
                 let fs = deadline_status(task.due, now, hours);
                 v.escalate = fs.escalate() || status == DeadlineStatus::Breached;

@@ -772,6 +772,38 @@ fn recorded_decisions_change_state() {
     assert_eq!(victim(&a, "V").decisions[0].on_time, Some(false));
 }
 
+/// A deferral stays open until the victim is asked: a MARAC notification (sent without asking
+/// the victim) neither before nor after it hides it; a decline or a consent-based referral after
+/// it closes it.
+#[test]
+fn a_notification_does_not_hide_a_deferral() {
+    let marac = |at: &str| json!({"victim_id": "V", "outcome": "referred", "destination": "marac", "at": at});
+    let deferred =
+        |at: &str| json!({"victim_id": "V", "outcome": "deferred", "reason": "suspect in the room", "at": at});
+    let idva = |at: &str| json!({"victim_id": "V", "outcome": "referred", "destination": "idva", "consent_given": true, "at": at});
+    let declined =
+        |at: &str| json!({"victim_id": "V", "outcome": "declined", "in_their_words": "not for me", "at": at});
+    let (t1, t2) = ("2025-03-14T20:00:00Z", "2025-03-15T10:00:00Z");
+    for (d, state) in [
+        (json!([marac(t1), deferred(t2)]), ReferralState::Deferred),
+        (json!([deferred(t1), marac(t2)]), ReferralState::Deferred),
+        // Recorded in the other order, same times.
+        (json!([deferred(t2), marac(t1)]), ReferralState::Deferred),
+        (json!([deferred(t1), idva(t2)]), ReferralState::Referred),
+        (json!([marac(t1), deferred(t1), idva(t2)]), ReferralState::Referred),
+        (json!([deferred(t1), declined(t2)]), ReferralState::Declined),
+        // Asked first, deferred later (another service, not safe now): the deferral is open.
+        (json!([idva(t1), deferred(t2)]), ReferralState::Deferred),
+    ] {
+        let a = assess(&da_incident(d.clone()), &rules(), &cal(), NOW);
+        let v = victim(&a, "V");
+        assert_eq!(v.referral_state, state, "{d}");
+        assert_eq!(v.follow_up.is_some(), state == ReferralState::Deferred, "{d}");
+        let listed = awaiting_referral_decisions(std::slice::from_ref(&a)).len();
+        assert_eq!(listed, usize::from(state == ReferralState::Deferred), "{d}");
+    }
+}
+
 // ---------- duplicate guard ----------
 
 #[test]
