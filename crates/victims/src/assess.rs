@@ -1011,7 +1011,8 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
 
     // Decisions for this victim.
     let mine: Vec<&crate::incident::Decision> =
-        facts.incident.decisions.iter().filter(|d| d.victim_id.trim() == v.person_id).collect();
+        // A withdrawn (cancelled) decision no longer counts for anything.
+        facts.incident.decisions.iter().filter(|d| d.victim_id.trim() == v.person_id && !d.withdrawn).collect();
     let end = deadline_end(v.referral_deadline.due, now);
     let mut summaries = Vec::new();
     for d in &mine {

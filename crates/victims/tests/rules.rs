@@ -752,11 +752,21 @@ fn recorded_decisions_change_state() {
             json!([{"victim_id": "V", "outcome": "referred", "destination": "idva", "at": at}]),
             ReferralState::AwaitingDecision,
         ),
+        // Withdrawn (cancelled centrally): no longer a decision.
+        (
+            json!([{"victim_id": "V", "outcome": "referred", "destination": "idva", "consent_given": true, "at": at, "withdrawn": true}]),
+            ReferralState::AwaitingDecision,
+        ),
+        (
+            json!([{"victim_id": "V", "outcome": "declined", "in_their_words": "no", "at": at, "withdrawn": true}]),
+            ReferralState::AwaitingDecision,
+        ),
     ] {
         let a = assess(&da_incident(d.clone()), &rules(), &cal(), NOW);
         let v = victim(&a, "V");
         assert_eq!(v.referral_state, state, "{d}");
         if state == ReferralState::AwaitingDecision && !v.decisions.is_empty() {
+            // (a withdrawn decision is not listed at all)
             assert!(a.prompts.iter().any(|p| p.code == "invalid_decision"));
         }
     }
