@@ -31,7 +31,8 @@ fn officer_db(app_dir: &Path) -> std::path::PathBuf {
     app_dir.join("officers").join(format!("{OFFICER}.db"))
 }
 
-/// A store as the previous build left it: the people, key rows of `(key, rk)`, schema 12.
+/// A store as the previous build left it: the people, key rows of `(key, rk)`, schema 12 (the
+/// later migrations undone).
 fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
     let db = officer_db(app_dir);
     std::fs::create_dir_all(db.parent().context("officers dir")?)?;
@@ -48,6 +49,10 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
              PRIMARY KEY (key, rk)
          ) WITHOUT ROWID;
          INSERT INTO name_keys (key, rk) SELECT 'SN:OLD', rk FROM nominals;
+         -- Nor had it the columns of migrations 14 and 15.
+         ALTER TABLE forms DROP COLUMN draft_rev;
+         ALTER TABLE incidents DROP COLUMN seen_gen;
+         ALTER TABLE incidents DROP COLUMN unassigned_at;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
