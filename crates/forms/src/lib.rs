@@ -145,8 +145,8 @@ pub use pack::{
     PackIssue, PackKind, Question, QuestionType, Section,
 };
 pub use queue::{
-    build_queue, incident_problems, DailyReviewItem, ProblemKind, QueueIncident, QueueItem, QueueProblem, QueueRisk,
-    SupervisorQueue, TeamCounts,
+    build_queue, incident_problems, team_counts, DailyReviewItem, ProblemKind, QueueIncident, QueueItem, QueueProblem,
+    QueueRisk, SupervisorQueue, TeamCounts,
 };
 pub use record::{
     check_submit, generated_tasks, review, submit, FormRecord, FormStatus, Review, ReviewDecision, ReviewError,

@@ -252,6 +252,28 @@ fn in_window(t: Option<i64>, from: i64, now: i64) -> bool {
     t.is_some_and(|t| t > from && t <= now)
 }
 
+/// The per-team counts of a queue's items. Recount after changing the items (the store
+/// replaces referral deadlines by working-day ones and adds escalated victims): counts kept
+/// by hand drifted from the items they count.
+pub fn team_counts(items: &[QueueItem]) -> BTreeMap<String, TeamCounts> {
+    let mut out: BTreeMap<String, TeamCounts> = BTreeMap::new();
+    for item in items {
+        let counts = out.entry(item.team.clone()).or_default();
+        counts.incidents += 1;
+        if item.is_overdue() {
+            counts.overdue += 1;
+        }
+        for p in &item.problems {
+            if p.item == MissingKind::SupervisorApproval {
+                counts.unreviewed_forms += 1;
+            } else {
+                counts.missing_items += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Build the supervisor queue at `now`.
 pub fn build_queue(
     incidents: &[QueueIncident],
@@ -265,15 +287,6 @@ pub fn build_queue(
         if problems.is_empty() {
             continue;
         }
-        let counts = q.team_counts.entry(inc.team.clone()).or_default();
-        counts.incidents += 1;
-        for p in &problems {
-            if p.item == MissingKind::SupervisorApproval {
-                counts.unreviewed_forms += 1;
-            } else {
-                counts.missing_items += 1;
-            }
-        }
         let item = QueueItem {
             incident_id: inc.id.clone(),
             team: inc.team.clone(),
@@ -285,11 +298,9 @@ pub fn build_queue(
             next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
             problems,
         };
-        if item.is_overdue() {
-            counts.overdue += 1;
-        }
         q.items.push(item);
     }
+    q.team_counts = team_counts(&q.items);
     q.items.sort_by(|a, b| {
         a.risk
             .rank()

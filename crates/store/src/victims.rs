@@ -36,9 +36,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use bluelamp_forms::{
-    MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem, QueueRisk, SupervisorQueue, TeamCounts,
-};
+use bluelamp_forms::{MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem, QueueRisk, SupervisorQueue};
 use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, TaskInfo};
 use bluelamp_protocol::victims::{AwaitingRow, Countdown, VictimsPanel};
 use bluelamp_victims::{
@@ -355,11 +353,29 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
     let at = uk_time(now);
     let assessed = open_assessments(conn, now)?;
     let escalated = vc::supervisor_queue(&assessed.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>());
-    // Working-day deadlines for every victim with a referral problem already on the queue.
+    // Working-day deadlines for every victim with a referral problem already on the queue. The
+    // open assessments leave out finalised incidents (or keep only their deferred victims); a
+    // victim of one still listed by the closing-code rules is assessed in full here, so no
+    // referral problem keeps the 48-hour deadline.
     for item in &mut q.items {
-        let Some((_, a)) = assessed.iter().find(|(r, _)| r.summary.id == item.incident_id) else { continue };
+        if !item.problems.iter().any(|p| p.item == MissingKind::VictimReferralDecision) {
+            continue;
+        }
+        let open = assessed.iter().find(|(r, _)| r.summary.id == item.incident_id).map(|(_, a)| a);
+        let mut full: Option<vc::Assessment> = None;
         for p in item.problems.iter_mut().filter(|p| p.item == MissingKind::VictimReferralDecision) {
-            let Some(v) = a.victims.iter().find(|v| Some(&v.person_id) == p.victim_id.as_ref()) else { continue };
+            let find =
+                |a: &vc::Assessment| a.victims.iter().find(|v| Some(&v.person_id) == p.victim_id.as_ref()).cloned();
+            let v = match open.and_then(find) {
+                Some(v) => v,
+                None => {
+                    if full.is_none() {
+                        full = Some(assess_row(conn, &incident_row(conn, &item.incident_id)?, at)?.0);
+                    }
+                    let Some(v) = full.as_ref().and_then(find) else { continue };
+                    v
+                }
+            };
             let due = v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due);
             let c = countdown(&v.person_id, due, at, cfg);
             p.deadline = end_of_uk_day(due);
@@ -386,7 +402,6 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
             victim_id: Some(e.person_id.clone()),
         };
         let team = row.summary.team.clone().unwrap_or_else(|| "Unassigned".into());
-        let counts: &mut TeamCounts = q.team_counts.entry(team.clone()).or_default();
         match q.items.iter_mut().find(|i| i.incident_id == e.incident_id) {
             Some(item) => {
                 if item.problems.iter().any(|p| {
@@ -394,12 +409,7 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                 }) {
                     continue;
                 }
-                let was_overdue = item.is_overdue();
                 item.problems.push(problem);
-                counts.missing_items += 1;
-                if !was_overdue && item.is_overdue() {
-                    counts.overdue += 1;
-                }
             }
             None => {
                 let risk = match a.risk_level {
@@ -421,11 +431,6 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                     problems: vec![problem],
                     next_deadline: 0,
                 };
-                counts.incidents += 1;
-                counts.missing_items += 1;
-                if item.is_overdue() {
-                    counts.overdue += 1;
-                }
                 q.items.push(item);
             }
         }
@@ -446,6 +451,7 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
             .then(a.occurred_at.cmp(&b.occurred_at))
             .then_with(|| a.incident_id.cmp(&b.incident_id))
     });
+    q.team_counts = bluelamp_forms::team_counts(&q.items);
     Ok(())
 }
 

@@ -603,3 +603,58 @@ fn form_suggestion_is_recomputed_for_the_reviewer() {
     assert_eq!(store.form_suggestion(&plan).unwrap(), None, "plans are not graded");
     assert!(matches!(store.form_suggestion("no-such-form"), Err(CaseworkError::NotFound(_))));
 }
+
+/// The team counts agree with the items after the store replaces a referral problem's 48-hour
+/// deadline (from the incident) by the Victims' Code working-day one (from the recording): an
+/// incident late on a Friday is overdue by 48 hours on Monday morning, not by working days.
+#[test]
+fn team_counts_follow_working_day_deadlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    // Friday 14 March 2025, 19:00 UTC, recorded 19:05; the queue is read on Monday 10:00.
+    let inc = add(
+        &mut store,
+        NewIncident {
+            occurred_at: 1_741_978_800,
+            recorded_at: 1_741_979_100,
+            ..incident("INC-WKND", "assault", Some("CRIME"), 0, &[("V9", "victim")])
+        },
+    );
+    let monday = 1_742_205_600;
+    let q = store.supervisor_queue(monday).unwrap();
+    let item = q.items.iter().find(|i| i.incident_id == inc).expect("the referral decision is outstanding");
+    let p = item.problems.iter().find(|p| p.item == MissingKind::VictimReferralDecision).unwrap();
+    let v = store.victims_assessment(&inc, monday).unwrap();
+    let due = v.assessment.victims.iter().find(|v| v.person_id == "V9").unwrap().referral_deadline.due;
+    assert_eq!(p.deadline, bluelamp_store::victims::end_of_uk_day(due), "{p:?}");
+    assert!(p.deadline > monday && !item.is_overdue(), "{item:?}");
+    assert_eq!(q.team_counts, bluelamp_forms::team_counts(&q.items));
+    assert_eq!(q.team_counts["Maidstone Response 2"].overdue, 0);
+}
+
+/// A referral problem of a finalised incident (closed under a code the gate does not check,
+/// but still on the queue) takes the working-day deadline too, with or without a deferred
+/// victim on the same incident.
+#[test]
+fn referral_problems_of_finalised_incidents_take_working_day_deadlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-ADV", 1);
+    store.set_closing_code(&actor, &inc, Some("ADVICE")).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+    let later = now_unix() + 10 * 86_400;
+    let q = store.supervisor_queue(later).unwrap();
+    let v = store.victims_assessment(&inc, later).unwrap();
+    let due = v.assessment.victims.iter().find(|v| v.person_id == "V1").unwrap().referral_deadline.due;
+    let problems: Vec<_> = q
+        .items
+        .iter()
+        .filter(|i| i.incident_id == inc)
+        .flat_map(|i| i.problems.iter())
+        .filter(|p| p.item == MissingKind::VictimReferralDecision && p.victim_id.as_deref() == Some("V1"))
+        .collect();
+    assert_eq!(problems.len(), 1, "{q:?}");
+    assert_eq!(problems[0].deadline, bluelamp_store::victims::end_of_uk_day(due), "{:?}", problems[0]);
+    assert!(problems[0].label.contains("Victims' Code"), "{}", problems[0].label);
+    assert_eq!(q.team_counts, bluelamp_forms::team_counts(&q.items));
+}
