@@ -626,6 +626,20 @@ enum AutoSave {
     Failed(String),
 }
 
+/// Shown when an app update changed the form's pack after the form was started: the answers
+/// the new version has no question for are kept with the form (under `_carried`), not shown.
+fn carried_notice(answers: &Map<String, Value>) -> Html {
+    let Some(c) = answers.get(bluelamp_forms::CARRIED_KEY) else { return html! {} };
+    let from = c.get("from").and_then(Value::as_str).unwrap_or("an earlier version");
+    let n = c.get("answers").and_then(Value::as_object).map_or(0, |a| a.len());
+    html! {
+        <p id="carried-notice" class="notice" role="status">{ format!(
+            "This form was started on version {from} of the form, which an update has since changed. \
+             {n} answer(s) to questions this version no longer asks are kept with the form but not shown."
+        ) }</p>
+    }
+}
+
 /// A form's autosaves: at most one in flight, sent in the order they were made, a newer one
 /// replacing one not sent yet (a burst of keystrokes is one save), each numbered above the
 /// last (the store ignores a save numbered below the one it holds). Two saves in flight at
@@ -1045,6 +1059,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
         <section id="wizard" class="wizard" data-form={f.info.id.clone()} data-status={kind_name(&f.info.status)} {onkeydown}>
             <button class="secondary" id="wizard-back" onclick={done}>{"← Back to incident"}</button>
             <h2>{ &pk.title }</h2>
+            { carried_notice(&answers) }
             { status_banner }
             { progress_view }
             { steps }

@@ -610,3 +610,61 @@ pub fn evaluate(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>)
 pub fn progress(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>) -> Progress {
     evaluate(pack, answers, ctx).progress
 }
+
+/// Reserved answers key under which [`carry_forward`] keeps the answers another version of the
+/// pack had and this one has no place for: `{"from": "<version>", "answers": {path: value}}`.
+pub const CARRIED_KEY: &str = "_carried";
+
+/// A draft's answers, given against version `from_version` of `pack`, carried forward to the
+/// installed version (an app update changed the pack). Answers are keyed by question id, so
+/// what still has a question keeps its answer, and a new required question simply shows as
+/// missing. An answer to a question (or a group field) the pack no longer has is moved under
+/// [`CARRIED_KEY`] with its path, never lost, and no longer blocks submitting. Reserved `_` keys
+/// are kept. Answers already of this version come back unchanged.
+pub fn carry_forward(answers: &Answers, from_version: &str, pack: &FormPack) -> Answers {
+    if from_version == pack.version {
+        return answers.clone();
+    }
+    let known: HashMap<&str, &Question> =
+        pack.sections.iter().flat_map(|s| s.questions.iter()).map(|q| (q.id.as_str(), q)).collect();
+    let mut out = Answers::new();
+    let mut carried = serde_json::Map::new();
+    for (key, value) in answers {
+        if key.starts_with('_') {
+            out.insert(key.clone(), value.clone());
+            continue;
+        }
+        let Some(q) = known.get(key.as_str()) else {
+            carried.insert(key.clone(), value.clone());
+            continue;
+        };
+        let mut value = value.clone();
+        if q.qtype == QuestionType::Group {
+            if let Value::Array(items) = &mut value {
+                for (i, item) in items.iter_mut().enumerate() {
+                    let Value::Object(obj) = item else { continue };
+                    let gone: Vec<String> =
+                        obj.keys().filter(|k| !k.starts_with('_') && q.field(k).is_none()).cloned().collect();
+                    for f in gone {
+                        if let Some(v) = obj.remove(&f) {
+                            carried.insert(format!("{key}[{i}].{f}"), v);
+                        }
+                    }
+                }
+            }
+        }
+        out.insert(key.clone(), value);
+    }
+    if !carried.is_empty() {
+        // A draft carried forward twice keeps what the first step set aside.
+        let mut earlier = match out.remove(CARRIED_KEY) {
+            Some(Value::Object(o)) => o.get("answers").and_then(Value::as_object).cloned().unwrap_or_default(),
+            _ => serde_json::Map::new(),
+        };
+        for (k, v) in carried {
+            earlier.entry(k).or_insert(v);
+        }
+        out.insert(CARRIED_KEY.into(), serde_json::json!({ "from": from_version, "answers": earlier }));
+    }
+    out
+}

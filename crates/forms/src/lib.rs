@@ -128,8 +128,9 @@ pub mod sim;
 pub mod time;
 
 pub use answers::{
-    evaluate, group_item_visibility, is_positive, parse_answers, progress, validate_answers, visible_sections, Answer,
-    Answers, Evaluation, FieldIssue, IssueKind, Progress, SectionStatus, ValidationContext, Visibility,
+    carry_forward, evaluate, group_item_visibility, is_positive, parse_answers, progress, validate_answers,
+    visible_sections, Answer, Answers, Evaluation, FieldIssue, IssueKind, Progress, SectionStatus, ValidationContext,
+    Visibility, CARRIED_KEY,
 };
 pub use config::{parse_config, validate_config, Deadlines, SafeguardingConfig, TaskDue};
 pub use error::FormsError;

@@ -245,3 +245,54 @@ fn times_and_dates_typed_without_a_zone_are_uk_time() {
     let a = answers(json!({"yn": "yes", "why": "x", "d": "2024-06-03"}));
     assert_eq!(validate_answers(&pack(), &a, &ctx).len(), 1);
 }
+
+/// An app update changes a pack (1 → 2: a question removed, a group field removed, a required
+/// question added): a draft's answers carry forward, nothing is lost, and only the new question
+/// is missing.
+#[test]
+fn a_draft_carries_forward_to_a_new_pack_version() {
+    let v2 = parse_pack(
+        &json!({
+            "id": "t", "version": "2", "title": "T", "kind": "other",
+            "sections": [
+                {"id": "a", "title": "A", "questions": [
+                    {"id": "yn", "text": "YN", "type": "yes_no", "required": true},
+                    {"id": "t", "text": "T", "type": "text", "max_length": 5},
+                    {"id": "new", "text": "New", "type": "yes_no", "required": true},
+                    {"id": "kids", "text": "Kids", "type": "group", "item_label": "Child", "fields": [
+                        {"id": "child", "text": "Child", "type": "person", "required": true}
+                    ]}
+                ]}
+            ]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let old = answers(json!({
+        "yn": "no", "t": "abc", "fq": "often", "_officer_grade": "high",
+        "kids": [{"child": "nom-1", "sent": "no"}]
+    }));
+    let linked = vec!["nom-1".to_string()];
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW) };
+    let unknown = |a: &Answers| {
+        validate_answers(&v2, a, &ctx).into_iter().filter(|i| i.kind == IssueKind::UnknownQuestion).count()
+    };
+    assert_eq!(unknown(&old), 2, "as they were, the answers would block submitting");
+
+    let a = carry_forward(&old, "1", &v2);
+    assert_eq!(a["yn"], "no");
+    assert_eq!(a["t"], "abc");
+    assert_eq!(a["_officer_grade"], "high");
+    assert_eq!(a["kids"], json!([{"child": "nom-1"}]));
+    assert_eq!(a[CARRIED_KEY], json!({"from": "1", "answers": {"fq": "often", "kids[0].sent": "no"}}));
+    let left: Vec<(String, IssueKind)> =
+        validate_answers(&v2, &a, &ctx).into_iter().map(|i| (i.path, i.kind)).collect();
+    assert_eq!(left, [("new".to_string(), IssueKind::Missing)]);
+    // Already of this version: unchanged. Carried twice: the first step's answers stay.
+    assert_eq!(carry_forward(&a, "2", &v2), a);
+    let mut again = a.clone();
+    again.insert("gone-too".into(), json!("x"));
+    let b = carry_forward(&again, "2.1", &v2);
+    assert_eq!(b[CARRIED_KEY]["answers"]["fq"], "often");
+    assert_eq!(b[CARRIED_KEY]["answers"]["gone-too"], "x");
+}

@@ -46,10 +46,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use bluelamp_forms::{
-    build_queue, builtin_closing_codes, builtin_config, builtin_packs, check_closure, generated_tasks, missing_items,
-    review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary, IncidentHistory,
-    MissingItem, PackKind, QueueIncident, ReviewError, SafeguardingConfig, SafeguardingState, Task, TaskKind,
-    ValidationContext, VictimReferralState,
+    build_queue, builtin_closing_codes, builtin_config, builtin_packs, carry_forward, check_closure, generated_tasks,
+    missing_items, review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary,
+    IncidentHistory, MissingItem, PackKind, QueueIncident, ReviewError, SafeguardingConfig, SafeguardingState, Task,
+    TaskKind, ValidationContext, VictimReferralState,
 };
 use bluelamp_protocol::casework::{
     FormDetail, FormInfo, FormStatus, GateStatus, Grade, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
@@ -382,6 +382,23 @@ fn load_reviews(conn: &Connection, form_id: &str) -> CwResult<Vec<Review>> {
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A draft as the installed version of its pack shows it: answers given against an older (or
+/// newer) version are carried forward ([`carry_forward`]: kept by question id, the rest set
+/// aside under `_carried`), so an app update that changes a pack never strands a draft. Also
+/// returns the version carried from, if any. Submitted forms keep their own version.
+fn carried_forward(mut row: FormRow) -> CwResult<(FormRow, Option<String>)> {
+    if row.info.status != FormStatus::Draft {
+        return Ok((row, None));
+    }
+    let Some(pack) = catalog()?.pack(&row.info.pack_id) else { return Ok((row, None)) };
+    if row.info.pack_version == pack.version {
+        return Ok((row, None));
+    }
+    let from = std::mem::replace(&mut row.info.pack_version, pack.version.clone());
+    row.answers = carry_forward(&row.answers, &from, pack);
+    Ok((row, Some(from)))
 }
 
 fn form_row(conn: &Connection, id: &str) -> CwResult<FormRow> {
@@ -891,8 +908,14 @@ impl Store {
         }
         let id = uuid::Uuid::now_v7().to_string();
         let now = ts(now_unix());
-        let answers = Value::Object(src.answers.clone()).to_string();
-        let first = catalog()?.pack(&src.info.pack_id).and_then(|p| p.sections.first()).map(|s| s.id.clone());
+        // The amendment is a draft of the installed pack version (the submitted form keeps its own).
+        let pack = catalog()?.pack(&src.info.pack_id);
+        let (answers, version) = match pack {
+            Some(p) => (carry_forward(&src.answers, &src.info.pack_version, p), p.version.clone()),
+            None => (src.answers.clone(), src.info.pack_version.clone()),
+        };
+        let answers = Value::Object(answers).to_string();
+        let first = pack.and_then(|p| p.sections.first()).map(|s| s.id.clone());
         let event = AuditEvent::new(AuditAction::Collection, format!("form:{id}")).detail(json!({
             "incident_id": src.info.incident_id, "pack_id": src.info.pack_id, "status": "draft", "amends_id": form_id,
         }));
@@ -905,7 +928,7 @@ impl Store {
                     id,
                     src.info.incident_id,
                     src.info.pack_id,
-                    src.info.pack_version,
+                    version,
                     answers,
                     first,
                     src.info.officer_grade.map(grade_str),
@@ -979,10 +1002,18 @@ impl Store {
             .conn
             .prepare_cached(
                 "UPDATE forms SET answers = ?2, current_section = ?3, updated_at = ?4,
-                     draft_rev = coalesce(?5, draft_rev + 1)
+                     draft_rev = coalesce(?5, draft_rev + 1), pack_version = coalesce(?6, pack_version)
                  WHERE id = ?1 AND status = 'draft' AND (?5 IS NULL OR draft_rev < ?5)",
             )?
-            .execute(params![form_id, text, current_section, ts(now_unix()), revision])?;
+            // The screen edits a draft as the installed pack shows it (see `get_form`).
+            .execute(params![
+                form_id,
+                text,
+                current_section,
+                ts(now_unix()),
+                revision,
+                catalog()?.pack(&pack_id).map(|p| p.version.clone())
+            ])?;
         if n == 0 {
             // Nothing else writes between the check above and here (`&mut self`): either the
             // save was stale, or the form is no longer a draft.
@@ -998,7 +1029,7 @@ impl Store {
 
     /// A form with its answers and the section to resume at.
     pub fn get_form(&self, form_id: &str) -> CwResult<FormDetail> {
-        let row = form_row(&self.conn, form_id)?;
+        let row = carried_forward(form_row(&self.conn, form_id)?)?.0;
         let draft_revision: i64 =
             self.conn.query_row("SELECT draft_rev FROM forms WHERE id = ?1", [form_id], |r| r.get(0))?;
         Ok(FormDetail {
@@ -1022,7 +1053,7 @@ impl Store {
         rationale: Option<&str>,
     ) -> CwResult<SubmitOutcome> {
         let cat = catalog()?;
-        let row = form_row(&self.conn, form_id)?;
+        let (row, carried_from) = carried_forward(form_row(&self.conn, form_id)?)?;
         if row.info.status != FormStatus::Draft {
             return Ok(SubmitOutcome::Rejected {
                 issues: vec![bluelamp_forms::SubmitIssue::NotEditable { status: row.info.status }],
@@ -1102,14 +1133,22 @@ impl Store {
             "suggested_grade": suggestion.as_ref().map(|s| s.suggested),
             "amends_id": row.info.amends_id,
             "tasks": tasks.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(),
+            "carried_from": carried_from,
         }));
         let mutation = OutboxMutation { name: "form.submit/1".into(), payload };
         self.user_write(actor, event, Some(mutation), |tx| {
             let n = tx.execute(
                 "UPDATE forms SET status = 'submitted', answers = ?2, officer_grade = ?3, rationale = ?4,
-                    submitted_at = ?5, updated_at = ?5
+                    submitted_at = ?5, updated_at = ?5, pack_version = ?6
                  WHERE id = ?1 AND status = 'draft'",
-                params![form_id, answers_text, submitted.officer_grade.map(grade_str), submitted.rationale, created],
+                params![
+                    form_id,
+                    answers_text,
+                    submitted.officer_grade.map(grade_str),
+                    submitted.rationale,
+                    created,
+                    pack.version
+                ],
             )?;
             if n != 1 {
                 return Err(StoreError::Invalid("the form was submitted meanwhile".into()));

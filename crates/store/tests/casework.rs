@@ -658,3 +658,47 @@ fn referral_problems_of_finalised_incidents_take_working_day_deadlines() {
     assert!(problems[0].label.contains("Victims' Code"), "{}", problems[0].label);
     assert_eq!(q.team_counts, bluelamp_forms::team_counts(&q.items));
 }
+
+/// After an app update changes a pack's version, a draft started under the old version opens
+/// and submits under the new one: its answers are carried forward (one the pack no longer has
+/// is set aside under `_carried`, not lost), the audit entry says so, and a submitted form keeps
+/// its own version.
+#[test]
+fn a_draft_of_an_older_pack_version_is_carried_forward_and_submits() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-UPD", 2);
+    let id = fill(&mut store, &actor, &inc, DASH, dash_14_yes());
+    let installed = store.get_form(&id).unwrap().info.pack_version;
+    // As the previous build left it: another version, and an answer to a question since removed.
+    store
+        .conn()
+        .execute(
+            "UPDATE forms SET pack_version = '0.9.0', answers = json_set(answers, '$.q99', 'yes') WHERE id = ?1",
+            [&id],
+        )
+        .unwrap();
+    let f = store.get_form(&id).unwrap();
+    assert_eq!(f.info.pack_version, installed);
+    assert_eq!(f.answers["_carried"], json!({"from": "0.9.0", "answers": {"q99": "yes"}}));
+    assert!(f.answers.get("q99").is_none());
+
+    let s = submitted(store.submit_form(&actor, &id, Some(Grade::High), Some("r")).unwrap());
+    assert!(!s.tasks.is_empty());
+    let f = store.get_form(&id).unwrap();
+    assert_eq!((f.info.status, f.info.pack_version.clone()), (FormStatus::Submitted, installed.clone()));
+    assert_eq!(f.answers["_carried"]["answers"]["q99"], "yes");
+    let detail: String = store
+        .conn()
+        .query_row(
+            "SELECT detail FROM audit WHERE object_ref = ?1 ORDER BY seq DESC LIMIT 1",
+            [format!("form:{id}")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(detail.contains("\"carried_from\":\"0.9.0\""), "{detail}");
+    // A submitted form is not carried anywhere: it keeps the version it was submitted under.
+    store.conn().execute_batch("DROP TRIGGER IF EXISTS forms_submitted_immutable").unwrap();
+    store.conn().execute("UPDATE forms SET pack_version = '0.8.0' WHERE id = ?1", [&id]).unwrap();
+    assert_eq!(store.get_form(&id).unwrap().info.pack_version, "0.8.0");
+}
