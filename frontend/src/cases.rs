@@ -649,6 +649,8 @@ struct SaveQueue {
     busy: bool,
     revision: u64,
     next: Option<(SaveDraftRequest, Callback<Result<(), ApiError>>)>,
+    /// The last save's refusal, if it failed (cleared by the next save that succeeds).
+    failed: Option<ApiError>,
 }
 
 thread_local! {
@@ -678,17 +680,25 @@ fn queue_save(mut req: SaveDraftRequest, from_rev: u64, done: Callback<Result<()
                     next
                 });
                 let Some((req, done)) = next else { break };
-                done.emit(api::save_draft(&req).await);
+                let r = api::save_draft(&req).await;
+                SAVES.with(|q| {
+                    if let Some(slot) = q.borrow_mut().get_mut(&form_id) {
+                        slot.failed = r.as_ref().err().cloned();
+                    }
+                });
+                done.emit(r);
             }
         });
     }
 }
 
-/// Resolves once no autosave of the form is queued or in flight.
-async fn saves_settled(form_id: &str) {
+/// Resolves once no autosave of the form is queued or in flight, with the last save's
+/// refusal if it failed (what is stored is then not what the screen shows).
+async fn saves_settled(form_id: &str) -> Option<ApiError> {
     while SAVES.with(|q| q.borrow().get(form_id).is_some_and(|s| s.busy)) {
         gloo_timers::future::TimeoutFuture::new(20).await;
     }
+    SAVES.with(|q| q.borrow().get(form_id).and_then(|s| s.failed.clone()))
 }
 
 #[function_component(Wizard)]
@@ -720,6 +730,9 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 if let Ok(d) = api::get_incident(&iid).await {
                     links.set(d.summary.links);
                 }
+                // A form reopened quickly: its last saves land first, so the screen starts from
+                // the newest answers (an edit would otherwise save the older ones over them).
+                saves_settled(&fid).await;
                 let f = api::get_form(&fid).await;
                 if let Ok(f) = &f {
                     let a = f.answers.as_object().cloned().unwrap_or_default();
@@ -967,8 +980,15 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 let (outcome, form, fid, goto, focus, ids) =
                     (outcome.clone(), form.clone(), fid.clone(), goto.clone(), focus.clone(), ids.clone());
                 spawn_local(async move {
-                    // The form is submitted with the stored answers: the last autosave first.
-                    saves_settled(&req.form_id).await;
+                    // The form is submitted with the stored answers: the last autosave first,
+                    // and not at all if it failed (the stored answers are older than the screen's).
+                    if let Some(e) = saves_settled(&req.form_id).await {
+                        outcome.set(Some(Err(ApiError::new(
+                            e.code,
+                            format!("Not submitted: your latest changes could not be saved ({})", e.message),
+                        ))));
+                        return;
+                    }
                     let r = api::submit_form(&req).await;
                     if let Ok(SubmitOutcome::Rejected { issues }) = &r {
                         let first = issues.iter().find_map(|i| match i {

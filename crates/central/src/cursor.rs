@@ -1,10 +1,13 @@
 //! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>[.<remaining>]` here
-//! (`f1.…` while a full pull, one that started from the beginning, is still paging).
+//! (`f1.<version>.<fingerprint>.<start>[.<remaining>]` while a full pull, one that started from
+//! the beginning when the log's head was `start`, is still paging).
 //!
-//! A full pull is not "too old" when compaction's horizon passes its cursor: it did not start
-//! from a point after which it could have missed a compacted tombstone, and a re-pull after a
-//! reset sweeps what it was not sent. Refusing it made a re-pull of more than one page
-//! impossible once the horizon was past its first page (each page answered with a reset).
+//! A full pull is not "too old" only because compaction's horizon is past its cursor: what
+//! was deleted before it started is swept when it ends. Only a tombstone written after it
+//! started (above `start`) and compacted before it was served could be missed, so a full
+//! pull's cursor is too old when the horizon is past both `start` and the cursor. Refusing
+//! every page below the horizon made a re-pull of more than one page impossible once the
+//! horizon was past its first page (each page was answered with a reset, for ever).
 //!
 //! `remaining` carries the count of changes still to come, as computed on the first page, so
 //! later pages need not count the rest of the scope again (a count is linear in what is left:
@@ -26,42 +29,54 @@ pub struct Cursor {
     pub fingerprint: String,
     /// Changes still to come when this cursor was issued (an estimate), if known.
     pub remaining: Option<u64>,
-    /// Issued while paging through a full pull (one that started at version 0).
-    pub full: bool,
+    /// Issued while paging through a full pull (one that started at version 0): the log's head
+    /// when it started.
+    pub full_from: Option<u64>,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        let kind = if self.full { "f1" } else { "c1" };
+        let head = match self.full_from {
+            Some(start) => format!("f1.{}.{}.{start}", self.version, self.fingerprint),
+            None => format!("c1.{}.{}", self.version, self.fingerprint),
+        };
         match self.remaining {
-            Some(r) => format!("{kind}.{}.{}.{r}", self.version, self.fingerprint),
-            None => format!("{kind}.{}.{}", self.version, self.fingerprint),
+            Some(r) => format!("{head}.{r}"),
+            None => head,
         }
     }
 
     /// `None` when the text is not a cursor this service issues.
     pub fn decode(s: &str) -> Option<Cursor> {
+        let number = |t: &str| -> Option<u64> {
+            if t.is_empty() || t.len() > 20 || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            t.parse().ok()
+        };
         let mut it = s.split('.');
-        let (Some(kind), Some(v), Some(fp), rem, None) = (it.next(), it.next(), it.next(), it.next(), it.next()) else {
+        let (Some(kind), Some(v), Some(fp)) = (it.next(), it.next(), it.next()) else {
             return None;
         };
-        let full = match kind {
-            "c1" => false,
-            "f1" => true,
+        let full_from = match kind {
+            "c1" => None,
+            "f1" => Some(number(it.next()?)?),
             _ => return None,
         };
-        let remaining = match rem {
+        let remaining = match it.next() {
             None => None,
-            Some(r) if !r.is_empty() && r.len() <= 20 && r.bytes().all(|b| b.is_ascii_digit()) => Some(r.parse().ok()?),
-            Some(_) => return None,
+            Some(r) => Some(number(r)?),
         };
+        if it.next().is_some() {
+            return None;
+        }
         if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         if fp.len() != 16 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining, full })
+        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining, full_from })
     }
 }
 
@@ -83,13 +98,15 @@ mod tests {
     #[test]
     fn round_trip_and_garbage() {
         let s = Scope { district: "north".into(), officer_id: "pc1".into() };
-        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full: false };
+        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full_from: None };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let with = Cursor { remaining: Some(7), ..c.clone() };
         assert_eq!(Cursor::decode(&with.encode()), Some(with.clone()));
-        let full = Cursor { full: true, ..with.clone() };
-        assert!(full.encode().starts_with("f1."));
-        assert_eq!(Cursor::decode(&full.encode()), Some(full));
+        let full = Cursor { full_from: Some(90), ..with.clone() };
+        assert!(full.encode().starts_with("f1.42."), "{}", full.encode());
+        assert_eq!(Cursor::decode(&full.encode()), Some(full.clone()));
+        let full_last = Cursor { remaining: None, ..full };
+        assert_eq!(Cursor::decode(&full_last.encode()), Some(full_last));
         assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
         assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
         let other = Scope { district: "south".into(), officer_id: "pc1".into() };
@@ -100,6 +117,8 @@ mod tests {
             "c1..",
             "c2.1.0123456789abcdef",
             "f2.1.0123456789abcdef",
+            "f1.1.0123456789abcdef",
+            "f1.1.0123456789abcdef.x",
             "c1.x.0123456789abcdef",
             "c1.1.0123",
             "c1.1.0123456789abcdef.x",

@@ -107,6 +107,11 @@ const SCHEMA: &str = "
         server_version INTEGER NOT NULL, at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS conflicts_client_seq ON conflicts (client_id, seq);
     -- A mutation is known by its id as well as its seq (see `recorded_id`, `recorded_seq`).
+    -- A write renumbered after `seq_reused` and found held under its first seq is recorded
+    -- under its new seq here, so that seq is not taken for free by another write.
+    CREATE TABLE IF NOT EXISTS seq_aliases (
+        client_id TEXT NOT NULL, seq INTEGER NOT NULL, mutation_id TEXT NOT NULL, first_seq INTEGER NOT NULL,
+        PRIMARY KEY (client_id, seq));
     CREATE INDEX IF NOT EXISTS applied_client_seq ON applied (client_id, seq);
     CREATE INDEX IF NOT EXISTS applied_client_mutation ON applied (client_id, mutation_id);
     CREATE INDEX IF NOT EXISTS rejections_client_mutation ON rejections (client_id, mutation_id);
@@ -1225,10 +1230,41 @@ fn recorded_id(tx: &Connection, client_id: &str, seq: u64) -> rusqlite::Result<O
         "SELECT mutation_id FROM applied WHERE client_id = ?1 AND seq = ?2
          UNION ALL SELECT mutation_id FROM rejections WHERE client_id = ?1 AND seq = ?2
          UNION ALL SELECT mutation_id FROM conflicts WHERE client_id = ?1 AND seq = ?2
+         UNION ALL SELECT mutation_id FROM seq_aliases WHERE client_id = ?1 AND seq = ?2
          LIMIT 1",
     )?
     .query_row(params![client_id, seq as i64], |r| r.get(0))
     .optional()
+}
+
+/// The first seq of a write recorded under `seq` as a renumbered alias, if it is one.
+fn alias_origin(tx: &Connection, client_id: &str, seq: u64) -> rusqlite::Result<Option<u64>> {
+    tx.prepare_cached("SELECT first_seq FROM seq_aliases WHERE client_id = ?1 AND seq = ?2")?
+        .query_row(params![client_id, seq as i64], |r| r.get::<_, i64>(0))
+        .optional()
+        .map(|s| s.map(|s| s.max(0) as u64))
+}
+
+/// Repeats what was recorded for the write first held under `origin` (a rejection, conflict or
+/// possible duplicate), under the seq it was sent with now.
+fn repeat_all(
+    tx: &Transaction<'_>,
+    client_id: &str,
+    origin: u64,
+    now_seq: u64,
+    (rejections, conflicts, duplicates): (
+        &mut Vec<Rejection>,
+        &mut Vec<bluelamp_protocol::wire::ConflictNotice>,
+        &mut Vec<PossibleDuplicate>,
+    ),
+) -> rusqlite::Result<()> {
+    let (r0, c0, d0) = (rejections.len(), conflicts.len(), duplicates.len());
+    repeat_recorded(tx, client_id, origin, rejections, conflicts)?;
+    repeat_duplicate(tx, client_id, origin, duplicates)?;
+    rejections[r0..].iter_mut().for_each(|r| r.seq = now_seq);
+    conflicts[c0..].iter_mut().for_each(|c| c.seq = now_seq);
+    duplicates[d0..].iter_mut().for_each(|d| d.seq = now_seq);
+    Ok(())
 }
 
 /// The seq under which a client's mutation id is recorded (applied, rejected or conflicted).
@@ -1474,8 +1510,8 @@ impl Storage for SqliteStorage {
                 // Already applied: acknowledged, not re-applied. A resend means the client lost
                 // our answer, so repeat what we recorded for that seq (a rejection or a
                 // conflict); otherwise its reason would never reach the officer.
-                repeat_recorded(&tx, &s.client_id, m.seq, &mut rejections, &mut conflicts)?;
-                repeat_duplicate(&tx, &s.client_id, m.seq, &mut duplicates)?;
+                let origin = alias_origin(&tx, &s.client_id, m.seq)?.unwrap_or(m.seq);
+                repeat_all(&tx, &s.client_id, origin, m.seq, (&mut rejections, &mut conflicts, &mut duplicates))?;
                 continue;
             }
             if m.seq > last + 1 {
@@ -1485,12 +1521,11 @@ impl Storage for SqliteStorage {
             if let Some(first) = recorded_seq(&tx, &s.client_id, &m.mutation_id)? {
                 // Renumbered after a `SeqReused`: held already under its first seq. Not applied
                 // again; what was recorded for it is repeated under the seq sent now.
-                let (r0, c0, d0) = (rejections.len(), conflicts.len(), duplicates.len());
-                repeat_recorded(&tx, &s.client_id, first, &mut rejections, &mut conflicts)?;
-                repeat_duplicate(&tx, &s.client_id, first, &mut duplicates)?;
-                rejections[r0..].iter_mut().for_each(|r| r.seq = m.seq);
-                conflicts[c0..].iter_mut().for_each(|c| c.seq = m.seq);
-                duplicates[d0..].iter_mut().for_each(|d| d.seq = m.seq);
+                repeat_all(&tx, &s.client_id, first, m.seq, (&mut rejections, &mut conflicts, &mut duplicates))?;
+                tx.prepare_cached(
+                    "INSERT OR IGNORE INTO seq_aliases (client_id, seq, mutation_id, first_seq) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![s.client_id, m.seq as i64, m.mutation_id, first as i64])?;
                 last = m.seq;
                 continue;
             }

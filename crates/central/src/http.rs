@@ -330,6 +330,13 @@ pub async fn push(
     if let Some(m) = req.mutations.iter().find(|m| m.seq == 0) {
         return Err(ApiErr::bad_request(format!("mutation {} has seq 0: seqs start at 1", m.mutation_id)));
     }
+    // Every change is records work. Refused as a whole, not one by one: rejected changes would be
+    // parked on the device for good, and a role changed by mistake could not give them back.
+    if !req.mutations.is_empty() && !s.role.allows(bluelamp_protocol::session::Permission::RecordsWork) {
+        return Err(ApiErr::forbidden(
+            "this officer's role does not allow records work: nothing was applied, and the device keeps its changes",
+        ));
+    }
     let storage = c.storage.clone();
     let out = blocking(move || Ok(storage.push(&s, &req.mutations, now_unix())?)).await?;
     match out {
@@ -389,7 +396,7 @@ pub async fn pull(
     let limit = req.limit.clamp(1, MAX_PULL_LIMIT);
     let storage = c.storage.clone();
     let resp = blocking(move || {
-        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None, full: false };
+        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None, full_from: None };
         let reset_page = |reason: ResetReason| -> Result<PullResponse, ApiErr> {
             let p = storage.pull_page(&s, &scope, 0, 0, None)?;
             Ok(PullResponse {
@@ -408,10 +415,16 @@ pub async fn pull(
         }
         let after = cursor.as_ref().map_or(0, |c| c.version);
         let hint = cursor.as_ref().and_then(|c| c.remaining);
-        // A pull from the start, and each later page of it (see `cursor`).
-        let full = after == 0 || cursor.as_ref().is_some_and(|c| c.full);
         let page = storage.pull_page(&s, &scope, after, limit, hint)?;
-        if after > page.head || (!full && after < page.horizon) {
+        // A pull from the start, and each later page of it, with the head when it started
+        // (see `cursor`).
+        let full_from = if after == 0 { Some(page.head) } else { cursor.as_ref().and_then(|c| c.full_from) };
+        let too_old = match full_from {
+            _ if after == 0 => false,
+            Some(start) => page.horizon > start && page.horizon > after,
+            None => after < page.horizon,
+        };
+        if after > page.head || too_old {
             return reset_page(ResetReason::CursorTooOld);
         }
         if !page.instructions.is_empty() {
@@ -419,8 +432,13 @@ pub async fn pull(
             return Ok(PullResponse {
                 schema_version: SCHEMA_VERSION,
                 changes: Vec::new(),
-                next_cursor: Cursor { version: after, fingerprint: fp, remaining: None, full: full && after > 0 }
-                    .encode(),
+                next_cursor: Cursor {
+                    version: after,
+                    fingerprint: fp,
+                    remaining: None,
+                    full_from: full_from.filter(|_| after > 0),
+                }
+                .encode(),
                 has_more: false,
                 last_applied_seq: page.last_applied_seq,
                 remaining: 0,
@@ -436,7 +454,7 @@ pub async fn pull(
                 fingerprint: fp,
                 // Carried only while paging; the last page's cursor counts afresh next time.
                 remaining: page.has_more.then_some(page.remaining),
-                full: full && page.has_more,
+                full_from: full_from.filter(|_| page.has_more),
             }
             .encode(),
             has_more: page.has_more,

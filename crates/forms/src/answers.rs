@@ -656,13 +656,14 @@ pub fn carry_forward(answers: &Answers, from_version: &str, pack: &FormPack) -> 
         out.insert(key.clone(), value);
     }
     if !carried.is_empty() {
-        // A draft carried forward twice keeps what the first step set aside.
+        // A draft carried forward twice keeps what the first step set aside; for the same
+        // question, the newer answer wins.
         let mut earlier = match out.remove(CARRIED_KEY) {
             Some(Value::Object(o)) => o.get("answers").and_then(Value::as_object).cloned().unwrap_or_default(),
             _ => serde_json::Map::new(),
         };
         for (k, v) in carried {
-            earlier.entry(k).or_insert(v);
+            earlier.insert(k, v);
         }
         out.insert(CARRIED_KEY.into(), serde_json::json!({ "from": from_version, "answers": earlier }));
     }

@@ -292,7 +292,9 @@ fn a_draft_carries_forward_to_a_new_pack_version() {
     assert_eq!(carry_forward(&a, "2", &v2), a);
     let mut again = a.clone();
     again.insert("gone-too".into(), json!("x"));
+    again.insert("fq".into(), json!("daily")); // asked again by a version between, answered anew
     let b = carry_forward(&again, "2.1", &v2);
-    assert_eq!(b[CARRIED_KEY]["answers"]["fq"], "often");
+    assert_eq!(b[CARRIED_KEY]["answers"]["fq"], "daily", "the newer answer wins");
+    assert_eq!(b[CARRIED_KEY]["answers"]["kids[0].sent"], "no");
     assert_eq!(b[CARRIED_KEY]["answers"]["gone-too"], "x");
 }

@@ -696,7 +696,9 @@ impl Store {
         report.upserts = last.len() as u64;
         let pulled: u64 = get(&tx, PULLED_TOTAL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
         set(&tx, PULLED_TOTAL, &(pulled + report.upserts).to_string())?;
-        if page.has_more {
+        // A page that carries a lock or wipe serves no data and ends the pull early (`has_more`
+        // false, the cursor unchanged): the pull is not complete, so no sweep.
+        if page.has_more || !page.instructions.is_empty() {
             set(&tx, PULL_OPEN, "1")?;
         } else {
             del(&tx, PULL_OPEN)?;

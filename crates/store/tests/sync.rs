@@ -296,6 +296,13 @@ fn a_re_pull_sweeps_incidents_no_longer_sent_but_keeps_local_work() {
     let mut reset = page(vec![], "c0", true);
     reset.reset = Some(ResetReason::CursorTooOld);
     store.apply_pull_page(&reset).unwrap();
+    // A lock arrives mid re-pull: the page serves nothing and ends the pull early; it is not
+    // complete, so nothing is swept yet.
+    let mut lock = page(vec![], "c0", false);
+    lock.instructions = vec![bluelamp_protocol::wire::Instruction::Lock];
+    let r = store.apply_pull_page(&lock).unwrap();
+    assert_eq!((r.incidents_removed, r.swept), (0, 0));
+    assert!(ids(&store).iter().any(|(i, _)| i == "i2"));
     let r = store.apply_pull_page(&page(vec![incident("i1")], "c3", false)).unwrap();
     assert_eq!((r.incidents_removed, r.incidents_kept), (1, 2), "i2 removed; i3 and i4 kept");
     assert_eq!(

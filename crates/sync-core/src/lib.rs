@@ -335,10 +335,12 @@ pub fn plan_ack(
         )));
     }
     if resp.last_applied_seq > last_seq {
-        return Err(Failure::BadResponse(format!(
-            "acknowledged #{} but only up to #{last_seq} was sent",
-            resp.last_applied_seq
-        )));
+        // The service holds writes of this device beyond what it sent (the store was restored
+        // from an older copy, and what it sent the service already held under the same ids):
+        // acknowledge nothing, and number the unsent writes after the service's, as for
+        // `seq_reused`. The next push delivers them; those already held are recognised by
+        // their mutation ids.
+        return Err(Failure::SeqReused { server_last: resp.last_applied_seq });
     }
     if resp.last_applied_seq < known_server_last {
         return Err(Failure::BadResponse(format!(
@@ -522,7 +524,11 @@ mod tests {
             plan_ack(&resp(5, &[3]), 1, 5, 0).unwrap(),
             AckPlan { done_through: 5, park: vec![(3, "x".into(), "no".into())] }
         );
-        assert!(plan_ack(&resp(6, &[]), 1, 5, 0).is_err(), "acknowledges more than sent");
+        assert_eq!(
+            plan_ack(&resp(6, &[]), 1, 5, 0),
+            Err(Failure::SeqReused { server_last: 6 }),
+            "holds more than sent: a restored store renumbers"
+        );
         assert!(plan_ack(&resp(2, &[]), 3, 5, 3).is_err(), "goes backwards");
         assert!(plan_ack(&resp(4, &[5]), 1, 5, 0).is_err(), "rejects beyond the ack");
         let mut r = resp(5, &[]);
