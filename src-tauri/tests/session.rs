@@ -280,18 +280,20 @@ fn a_supervisor_sees_the_queue_and_returns_a_form_with_comments() {
     assert_eq!(state.get_form_review(&FormRequest { form_id: "nope".into() }).unwrap_err().code, ErrorCode::NotFound);
 }
 
-/// First use on a device signs in to the central service and creates the store; a store locked
-/// after too many wrong passphrases is unlocked again by signing in online (issue 3).
-#[test]
-fn enrolment_and_lockout_recovery_go_through_the_central_service() {
-    use bluelamp_protocol::session::UnlockRequest;
-    let dir = tempfile::tempdir().unwrap();
+/// A central service on 127.0.0.1 with one officer (passphrase "correct horse battery"), and
+/// an app configured against it.
+fn with_central(
+    dir: &tempfile::TempDir,
+    officer: &str,
+    role: &str,
+) -> (bluelamp_central::Central, bluelamp_central::Running, Config, AppState) {
     let central =
         bluelamp_central::Central::open_with(&dir.path().join("central.db"), bluelamp_central::Config::for_tests())
             .unwrap();
-    central.add_officer("PC1234", "supervisor", "north", "correct horse battery").unwrap();
+    central.add_officer(officer, role, "north", "correct horse battery").unwrap();
     let running =
-        tauri::async_runtime::block_on(bluelamp_central::spawn(central, "127.0.0.1:0".parse().unwrap())).unwrap();
+        tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()))
+            .unwrap();
     let config = Config {
         data_dir: dir.path().join("app"),
         central_url: Some(running.url()),
@@ -302,6 +304,16 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
         kdf: bluelamp_store::KdfParams::INSECURE_FAST,
     };
     let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
+    (central, running, config, state)
+}
+
+/// First use on a device signs in to the central service and creates the store; a store locked
+/// after too many wrong passphrases is unlocked again by signing in online (issue 3).
+#[test]
+fn enrolment_and_lockout_recovery_go_through_the_central_service() {
+    use bluelamp_protocol::session::UnlockRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, running, config, state) = with_central(&dir, "PC1234", "supervisor");
     let req = |p: &str| UnlockRequest { officer_id: "PC1234".into(), passphrase: p.into() };
     let online = |p: &str| tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req(p)));
     let db = config.officer_db("PC1234");
@@ -357,23 +369,7 @@ fn enrolment_and_lockout_recovery_go_through_the_central_service() {
 fn a_role_changed_centrally_reaches_the_open_session_at_the_next_sync() {
     use bluelamp_protocol::session::UnlockRequest;
     let dir = tempfile::tempdir().unwrap();
-    let central =
-        bluelamp_central::Central::open_with(&dir.path().join("central.db"), bluelamp_central::Config::for_tests())
-            .unwrap();
-    central.add_officer("PS77", "supervisor", "north", "correct horse battery").unwrap();
-    let running =
-        tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()))
-            .unwrap();
-    let config = Config {
-        data_dir: dir.path().join("app"),
-        central_url: Some(running.url()),
-        demo: false,
-        report_ready: false,
-        idle_lock_secs: 900,
-        unlock_policy: UnlockPolicy::default(),
-        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
-    };
-    let state = tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap();
+    let (central, running, _, state) = with_central(&dir, "PS77", "supervisor");
     let req = UnlockRequest { officer_id: "PS77".into(), passphrase: "correct horse battery".into() };
     tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
     assert_eq!(state.unlock(&req).unwrap().role, Role::Supervisor);
