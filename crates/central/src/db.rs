@@ -554,10 +554,6 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
     if m.mutation_id.trim().is_empty() || m.mutation_id.len() > MAX_ID {
         return Ok(reject("invalid_payload", "the mutation has no id"));
     }
-    // Every change is records work (the app's `Role::allows`): an admin's device sends none.
-    if !s.role.allows(Permission::RecordsWork) {
-        return Ok(reject("forbidden", "Your role does not allow records work."));
-    }
     let r = match m.name.as_str() {
         "form.submit/1" => form_submit(tx, s, m, now),
         "form.review/1" => form_review(tx, s, m, now),
@@ -1085,9 +1081,6 @@ fn held_nominal(tx: &Connection, id: &str) -> rusqlite::Result<Option<Held>> {
 fn nominal_create(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResult {
     const W: &str = "nominal.create/1";
     use bluelamp_protocol::nominal::NewNominal;
-    if !s.role.allows(Permission::RecordsWork) {
-        return Ok(reject("forbidden", "Your role does not allow creating a person."));
-    }
     let Some(raw) = m.payload.get("nominal") else {
         return Ok(reject("invalid_payload", format!("{W}: the nominal is missing")));
     };
@@ -1479,7 +1472,7 @@ impl Storage for SqliteStorage {
         .transpose()
     }
 
-    /// One transaction for the whole batch:
+    /// One transaction for the whole batch (none for a role without records work: `Forbidden`):
     /// - `seq <= last_applied_seq`, with the mutation id recorded for that seq: a resend,
     ///   acknowledged, not re-applied;
     /// - `seq <= last_applied_seq` with another mutation id: this device numbered a new write
@@ -1492,6 +1485,16 @@ impl Storage for SqliteStorage {
     /// - `seq > last + 1`: the transaction is rolled back (nothing of this batch stays) and the
     ///   answer is a gap with the `last_applied_seq` held before the batch.
     fn push(&self, s: &Session, mutations: &[PushMutation], now: i64) -> StorageResult<PushOutcome> {
+        // Every change is records work (the app's `Role::allows`). Refused as a whole, not one
+        // by one: rejected changes would be parked on the device for good, and a role changed by
+        // mistake could not give them back.
+        if !mutations.is_empty() && !s.role.allows(Permission::RecordsWork) {
+            return Ok(PushOutcome::Forbidden(
+                "this officer's role does not allow records work: nothing was applied, and the device keeps its \
+                 changes"
+                    .into(),
+            ));
+        }
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let start: i64 = tx

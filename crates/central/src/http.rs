@@ -330,13 +330,6 @@ pub async fn push(
     if let Some(m) = req.mutations.iter().find(|m| m.seq == 0) {
         return Err(ApiErr::bad_request(format!("mutation {} has seq 0: seqs start at 1", m.mutation_id)));
     }
-    // Every change is records work. Refused as a whole, not one by one: rejected changes would be
-    // parked on the device for good, and a role changed by mistake could not give them back.
-    if !req.mutations.is_empty() && !s.role.allows(bluelamp_protocol::session::Permission::RecordsWork) {
-        return Err(ApiErr::forbidden(
-            "this officer's role does not allow records work: nothing was applied, and the device keeps its changes",
-        ));
-    }
     let storage = c.storage.clone();
     let out = blocking(move || Ok(storage.push(&s, &req.mutations, now_unix())?)).await?;
     match out {
@@ -351,6 +344,7 @@ pub async fn push(
             e.body.last_applied_seq = Some(last_applied_seq);
             Err(e)
         }
+        PushOutcome::Forbidden(message) => Err(ApiErr::forbidden(message)),
         PushOutcome::SeqReused { seq, last_applied_seq } => {
             let mut e = ApiErr::new(
                 StatusCode::CONFLICT,

@@ -99,6 +99,8 @@ pub enum PushOutcome {
     /// `seq` is at or below `last_applied_seq` but is another mutation than the one held for
     /// it: the whole batch was rolled back.
     SeqReused { seq: u64, last_applied_seq: u64 },
+    /// The officer's role does not allow records work (every change is): nothing applied.
+    Forbidden(String),
 }
 
 /// One page of the change log, read in one snapshot.
