@@ -34,8 +34,9 @@ async fn invoke<Req: Serialize, Resp: DeserializeOwned>(command: &str, req: &Req
     }
 }
 
-pub async fn app_status() -> Result<AppStatus, ApiError> {
-    invoke(cmd::APP_STATUS, &StatusRequest {}).await
+/// The status poll; `idle_ms` is how long ago the window last saw the officer's input.
+pub async fn app_status(idle_ms: Option<u64>) -> Result<AppStatus, ApiError> {
+    invoke(cmd::APP_STATUS, &StatusRequest { idle_ms }).await
 }
 
 pub async fn lock_screen() -> Result<LockScreen, ApiError> {

@@ -22,6 +22,7 @@ use std::rc::Rc;
 use bluelamp_protocol::session::{Permission, SessionInfo};
 use bluelamp_protocol::{AppStatus, NetState};
 use gloo_timers::callback::Interval;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -51,12 +52,24 @@ fn app() -> Html {
     let last_activity = use_mut_ref(|| Rc::new(Cell::new(now_ms())));
     let last_activity = last_activity.borrow().clone();
 
+    // The last session opened in this window: while it is locked its screens stay in the page,
+    // hidden, so what the officer was typing is still there when they unlock (a different
+    // officer unlocking gets fresh screens: they are keyed by officer).
+    let last_session = use_state(|| None::<SessionInfo>);
     let refresh = {
-        let status = status.clone();
+        let (status, last_activity, last_session) = (status.clone(), last_activity.clone(), last_session.clone());
         Callback::from(move |_: ()| {
-            let status = status.clone();
+            let (status, last_session) = (status.clone(), last_session.clone());
+            // Input that sends no command (typing a long decision) is activity for the backend's
+            // idle lock too.
+            let idle_ms = (now_ms() - last_activity.get()).max(0.0) as u64;
             spawn_local(async move {
-                if let Ok(s) = api::app_status().await {
+                if let Ok(s) = api::app_status(Some(idle_ms)).await {
+                    if let Some(open) = &s.session {
+                        if last_session.as_ref() != Some(open) {
+                            last_session.set(Some(open.clone()));
+                        }
+                    }
                     status.set(Some(s));
                 }
             });
@@ -102,27 +115,48 @@ fn app() -> Html {
     }
 
     let activity = {
-        let last_activity = last_activity.clone();
-        Callback::from(move |_: ()| last_activity.set(now_ms()))
-    };
-    let onkeydown = {
-        let (activity, do_lock, unlocked) = (activity.clone(), do_lock.clone(), session.is_some());
-        Callback::from(move |e: KeyboardEvent| {
-            activity.emit(());
-            // Ctrl+L locks at once (walking away from the laptop).
-            if unlocked && e.ctrl_key() && e.key().eq_ignore_ascii_case("l") {
-                e.prevent_default();
-                do_lock.emit("Locked with Ctrl+L.".into());
+        let (last_activity, do_lock) = (last_activity.clone(), do_lock.clone());
+        let idle_ms = session.as_ref().map(|s| f64::from(s.idle_lock_secs) * 1000.0);
+        Callback::from(move |_: ()| {
+            // Input that arrives after the limit has passed (a laptop woken from suspend, before
+            // the next idle check) locks rather than counting as activity.
+            if idle_ms.is_some_and(|limit| now_ms() - last_activity.get() > limit) {
+                last_activity.set(now_ms());
+                do_lock.emit("Locked after a period without activity.".into());
+                return;
             }
+            last_activity.set(now_ms())
         })
     };
+    // Keys are heard on the whole window, not only inside the app's element: after a click on
+    // plain text the focus is on the page body, and Ctrl+L must still lock.
+    {
+        let (activity, do_lock, unlocked) = (activity.clone(), do_lock.clone(), session.is_some());
+        use_effect_with(unlocked, move |unlocked| {
+            let unlocked = *unlocked;
+            let listener = web_sys::window().map(|w| {
+                gloo_events::EventListener::new(&w, "keydown", move |e| {
+                    activity.emit(());
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    // Ctrl+L locks at once (walking away from the laptop).
+                    if unlocked && e.ctrl_key() && e.key().eq_ignore_ascii_case("l") {
+                        e.prevent_default();
+                        do_lock.emit("Locked with Ctrl+L.".into());
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let onmousemove = activity.reform(|_: MouseEvent| ());
     let onmousedown = activity.reform(|_: MouseEvent| ());
 
     let Some(st) = (*status).clone() else {
         return html! { <div class="app"><p class="hint">{"Starting…"}</p></div> };
     };
-    let body = match &session {
+    let lock_view = match &session {
         None => {
             let on_unlocked = {
                 let (refresh, lock_message) = (refresh.clone(), lock_message.clone());
@@ -133,6 +167,11 @@ fn app() -> Html {
             };
             html! { <lock::LockView {on_unlocked} message={(*lock_message).clone()} /> }
         }
+        Some(_) => Html::default(),
+    };
+    let shown = session.clone().or_else(|| (*last_session).clone());
+    let screens = match &shown {
+        None => Html::default(),
         Some(s) => {
             let on_locked = {
                 let refresh = refresh.clone();
@@ -141,7 +180,13 @@ fn app() -> Html {
             let can_audit = s.role.allows(Permission::ReadAuditLog);
             let can_search = s.role.allows(Permission::RecordsWork);
             let can_supervise = s.role.allows(Permission::Supervise);
-            let current = if !can_search && can_audit { Tab::Audit } else { *tab };
+            let allowed = |t: Tab| match t {
+                Tab::Queue => can_supervise,
+                Tab::Audit => can_audit,
+                _ => can_search,
+            };
+            // The tab chosen, if this officer's role has it (another officer may have unlocked).
+            let current = [*tab, Tab::Search, Tab::Audit].into_iter().find(|t| allowed(*t)).unwrap_or(*tab);
             let set_tab = |t: Tab| {
                 let (tab, open_incident) = (tab.clone(), open_incident.clone());
                 Callback::from(move |_: MouseEvent| {
@@ -157,7 +202,7 @@ fn app() -> Html {
                 })
             };
             html! {
-                <main>
+                <main key={s.officer_id.clone()}>
                     <nav class="tabs">
                         if can_search {
                             <button id="tab-search" class={classes!((current == Tab::Search).then_some("active"))}
@@ -202,7 +247,7 @@ fn app() -> Html {
         Callback::from(move |_: MouseEvent| do_lock.emit("Locked.".into()))
     };
     html! {
-        <div class="app" {onkeydown} {onmousemove} {onmousedown}>
+        <div class="app" {onmousemove} {onmousedown}>
             <StatusBar status={st.clone()} />
             // Everything below the status bar scrolls in its own area, so the bar is always on
             // screen and never covers what the officer is working on.
@@ -218,7 +263,12 @@ fn app() -> Html {
                         <button id="lock" class="secondary" onclick={lock_button} title="Lock (Ctrl+L)">{"Lock"}</button>
                     </div>
                 }
-                { body }
+                { lock_view }
+                // Locked: the screens stay, hidden and out of the accessibility tree, until the
+                // same officer unlocks.
+                <div id="screens" hidden={session.is_none()} aria-hidden={session.is_none().then_some("true")}>
+                    { screens }
+                </div>
             </div>
         </div>
     }

@@ -20,7 +20,7 @@ use bluelamp_protocol::nominal::{
     CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ResolveDuplicateRequest,
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
-use bluelamp_protocol::status::{SimulateOfflineRequest, SyncIssue};
+use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
@@ -30,7 +30,7 @@ use bluelamp_store::unlock::{self, UnlockError};
 use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
 
 use crate::error::from_store;
-use crate::state::{AppState, Session, DEMO_INCIDENTS, DEMO_NOMINALS, DEMO_PASSPHRASE};
+use crate::state::{Activity, AppState, Session, DEMO_INCIDENTS, DEMO_NOMINALS, DEMO_PASSPHRASE};
 
 fn locked() -> ApiError {
     ApiError::new(ErrorCode::Locked, "Bluelamp is locked. Enter your passphrase to continue.")
@@ -66,7 +66,7 @@ impl AppState {
                 format!("Your role ({}) does not allow this.", session.info.role.as_str()),
             ));
         }
-        session.last_activity = Instant::now();
+        session.last_activity = Activity::now();
         let head = session.store.outbox_head().unwrap_or(0);
         let out = f(session);
         // Something was queued for the central service: sync it now (if online).
@@ -97,7 +97,7 @@ impl AppState {
     /// Locks the app if the session has been idle longer than the configured limit.
     fn expire_if_idle(&self, guard: &mut Option<Session>) {
         let limit = Duration::from_secs(u64::from(self.config.idle_lock_secs));
-        if guard.as_ref().is_some_and(|s| s.last_activity.elapsed() > limit) {
+        if guard.as_ref().is_some_and(|s| s.last_activity.idle_for() > limit) {
             if let Some(mut s) = guard.take() {
                 self.sync.clear_credentials();
                 let actor = s.actor.clone();
@@ -110,10 +110,18 @@ impl AppState {
         }
     }
 
-    pub fn status(&self) -> Result<AppStatus, ApiError> {
+    /// The status bar's poll. `req.idle_ms` is how long ago the window last saw the officer's
+    /// keyboard or mouse: typing a long referral decision sends no command, yet it is activity,
+    /// and must not lock the session under the officer's hands. It is applied after the idle
+    /// check, so input after the limit has passed (a laptop woken from suspend) cannot revive
+    /// an expired session.
+    pub fn status(&self, req: &StatusRequest) -> Result<AppStatus, ApiError> {
         self.note_ready();
         let mut guard = self.session.lock().unwrap_or_else(|p| p.into_inner());
         self.expire_if_idle(&mut guard);
+        if let (Some(s), Some(ms)) = (guard.as_mut(), req.idle_ms) {
+            s.last_activity.saw_input(Duration::from_millis(ms));
+        }
         let (session, nominal_count, sync) = match guard.as_ref() {
             Some(s) => (
                 Some(s.info.clone()),
@@ -190,7 +198,7 @@ impl AppState {
             idle_lock_secs: self.config.idle_lock_secs,
         };
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(Session { store, info: info.clone(), actor, last_activity: Instant::now() });
+            Some(Session { store, info: info.clone(), actor, last_activity: Activity::now() });
         self.sync.set_credentials(&req.officer_id, &req.passphrase);
         tracing::info!(role = role.as_str(), "unlocked");
         Ok(info)

@@ -25,8 +25,7 @@ use crate::state::AppState;
 
 #[tauri::command]
 pub async fn app_status(state: State<'_, AppState>, req: StatusRequest) -> Result<AppStatus, ApiError> {
-    let StatusRequest {} = req;
-    state.status()
+    state.status(&req)
 }
 
 #[tauri::command]

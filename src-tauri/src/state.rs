@@ -27,7 +27,42 @@ pub struct Session {
     pub store: Store,
     pub info: SessionInfo,
     pub actor: Actor,
-    pub last_activity: Instant,
+    pub last_activity: Activity,
+}
+
+/// When the officer last did something, on two clocks. The monotonic one is immune to the
+/// wall clock being set back; the wall clock keeps running while the laptop is suspended (lid
+/// closed in the car), which on Linux the monotonic one does not. The session has been idle
+/// for the longer of the two, so neither a suspend nor a clock change keeps it open.
+#[derive(Clone, Copy, Debug)]
+pub struct Activity {
+    mono: Instant,
+    wall: std::time::SystemTime,
+}
+
+impl Activity {
+    pub fn now() -> Activity {
+        Activity { mono: Instant::now(), wall: std::time::SystemTime::now() }
+    }
+
+    /// How long since the last activity: the longer of the two clocks' readings.
+    pub fn idle_for(&self) -> Duration {
+        // A wall clock set back reads as no time at all; the monotonic clock still counts.
+        let wall = self.wall.elapsed().unwrap_or_default();
+        self.mono.elapsed().max(wall)
+    }
+
+    /// The officer used the keyboard or mouse `ago` before now (as the window saw it). Only
+    /// ever moves the activity forward.
+    pub fn saw_input(&mut self, ago: Duration) {
+        if ago < self.idle_for() {
+            let now = Activity::now();
+            *self = Activity {
+                mono: now.mono.checked_sub(ago).unwrap_or(now.mono),
+                wall: now.wall.checked_sub(ago).unwrap_or(now.wall),
+            };
+        }
+    }
 }
 
 pub struct AppState {
@@ -149,4 +184,31 @@ fn spawn_health_probe(url: String, net: Arc<Mutex<NetState>>, sync: Arc<SyncShar
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A suspended laptop: the monotonic clock stood still, the wall clock ran on.
+    #[test]
+    fn idle_time_counts_a_suspend() {
+        let now = Activity::now();
+        let suspended = Activity { mono: now.mono, wall: now.wall - Duration::from_secs(7200) };
+        assert!(suspended.idle_for() >= Duration::from_secs(7200));
+        // A wall clock set forward a little, then back: the monotonic reading still counts.
+        let set_back = Activity { mono: now.mono, wall: now.wall + Duration::from_secs(3600) };
+        assert!(set_back.idle_for() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn input_only_moves_activity_forward() {
+        let now = Activity::now();
+        let mut a = Activity { mono: now.mono, wall: now.wall - Duration::from_secs(600) };
+        a.saw_input(Duration::from_secs(900));
+        assert!(a.idle_for() >= Duration::from_secs(600), "older input must not reset the reading");
+        a.saw_input(Duration::from_secs(5));
+        let idle = a.idle_for();
+        assert!(idle >= Duration::from_secs(5) && idle < Duration::from_secs(60), "idle {idle:?}");
+    }
 }

@@ -7,6 +7,7 @@ use bluelamp_app::state::{AppState, DEMO_PASSPHRASE};
 use bluelamp_app::Config;
 use bluelamp_protocol::audit::{AuditAction, AuditFilter};
 use bluelamp_protocol::session::{Role, UnlockRequest};
+use bluelamp_protocol::status::StatusRequest;
 use bluelamp_protocol::{ErrorCode, SearchRequest, ViewNominalRequest};
 use bluelamp_store::unlock::UnlockPolicy;
 
@@ -58,7 +59,7 @@ fn locked_app_refuses_everything_and_wrong_passphrases_count_down() {
     let dir = tempfile::tempdir().unwrap();
     let state = app(dir.path(), 900);
     assert_eq!(state.search(&SearchRequest::free_text("smith")).unwrap_err().code, ErrorCode::Locked);
-    assert!(state.status().unwrap().session.is_none());
+    assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
     // First use creates the demo store; then count the failures.
     unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
     state.lock();
@@ -66,7 +67,7 @@ fn locked_app_refuses_everything_and_wrong_passphrases_count_down() {
     assert_eq!(err.code, ErrorCode::WrongPassphrase);
     assert_eq!(err.message, "The passphrase is wrong. 4 tries left.");
     assert!(unlock(&state, "demo-officer", "wrong").unwrap_err().message.contains("3 tries left"));
-    assert!(state.status().unwrap().session.is_none());
+    assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
     // Bad officer ids never reach the file system.
     assert_eq!(unlock(&state, "../../etc", "x").unwrap_err().code, ErrorCode::InvalidInput);
     assert_eq!(unlock(&state, "PC999", "x").unwrap_err().code, ErrorCode::NotFound);
@@ -100,7 +101,38 @@ fn idle_session_locks_itself() {
     assert!(state.search(&SearchRequest::free_text("smith")).is_ok());
     std::thread::sleep(Duration::from_millis(1300));
     assert_eq!(state.search(&SearchRequest::free_text("smith")).unwrap_err().code, ErrorCode::Locked);
-    assert!(state.status().unwrap().session.is_none());
+    assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
+}
+
+/// Typing a long decision sends no command until Save: the window's input, reported with the
+/// status poll, keeps the session open.
+#[test]
+fn input_reported_by_the_window_keeps_the_session_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 1);
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    let typing = StatusRequest { idle_ms: Some(50) };
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_millis(400));
+        assert!(state.status(&typing).unwrap().session.is_some(), "locked while the officer was typing");
+    }
+    // 1.6 s after the last command, and still open.
+    assert!(state.search(&SearchRequest::free_text("smith")).is_ok());
+    // A poll that reports no input does not count as activity.
+    std::thread::sleep(Duration::from_millis(1300));
+    assert!(state.status(&StatusRequest { idle_ms: Some(1300) }).unwrap().session.is_none());
+}
+
+/// Input after the limit has passed (the laptop woken from suspend, a key pressed before the
+/// poll) cannot revive a session that has already expired.
+#[test]
+fn input_after_the_idle_limit_does_not_revive_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 1);
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    std::thread::sleep(Duration::from_millis(1300));
+    assert!(state.status(&StatusRequest { idle_ms: Some(0) }).unwrap().session.is_none());
+    assert_eq!(state.search(&SearchRequest::free_text("smith")).unwrap_err().code, ErrorCode::Locked);
 }
 
 #[test]
@@ -197,10 +229,10 @@ fn only_a_superuser_may_simulate_offline_and_sync_status_follows_the_session() {
     let state = app(dir.path(), 900);
     let req = bluelamp_protocol::status::SimulateOfflineRequest { offline: true };
     assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Locked);
-    assert!(state.status().unwrap().sync.is_none(), "nothing about sync shows while locked");
+    assert!(state.status(&StatusRequest::default()).unwrap().sync.is_none(), "nothing about sync shows while locked");
     unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
     assert_eq!(tauri::async_runtime::block_on(state.simulate_offline(&req)).unwrap_err().code, ErrorCode::Forbidden);
-    let sync = state.status().unwrap().sync.expect("sync status while unlocked");
+    let sync = state.status(&StatusRequest::default()).unwrap().sync.expect("sync status while unlocked");
     assert!(!sync.simulated_offline);
     assert!(state.sync_now().is_ok());
     assert!(state.sync_issues().unwrap().is_empty());
@@ -379,7 +411,7 @@ fn a_role_changed_centrally_reaches_the_open_session_at_the_next_sync() {
     let role_now = |want: Role| {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let st = state.status().unwrap();
+            let st = state.status(&StatusRequest::default()).unwrap();
             if st.session.as_ref().map(|s| s.role) == Some(want) {
                 break;
             }
@@ -417,7 +449,7 @@ fn demo_writes_sync_to_the_embedded_service_without_refusals() {
     state.set_closing_code(&SetClosingCodeRequest { incident_id: incident.id, code: Some("DA".into()) }).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let sync = state.status().unwrap().sync.unwrap();
+        let sync = state.status(&StatusRequest::default()).unwrap().sync.unwrap();
         if sync.pending == 0 && sync.last_sync_ok.is_some() && !sync.running {
             assert_eq!(sync.rejected, 0, "{:?}", state.sync_issues().unwrap());
             break;

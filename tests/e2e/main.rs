@@ -133,6 +133,24 @@ async fn search_journey() -> anyhow::Result<()> {
     assert!(selected.contains(&target.surname.to_uppercase()) || selected.contains(&target.surname), "{selected}");
     search.send_keys(&key(Key::Enter)).await?;
     wait_for(&app, "#purpose-dialog").await?;
+    // The dialog takes the keyboard focus, and no purpose is chosen for the officer: "Open
+    // record" waits for one (the access log records the reason they gave).
+    let a = &app;
+    eventually(Duration::from_secs(5), "focus on the purpose list", || async move {
+        Ok((a.client.active_element().await?.attr("id").await?.as_deref() == Some("purpose")).then_some(()))
+    })
+    .await?;
+    let open = app.client.find(Locator::Css("#purpose-open")).await?;
+    assert!(!open.is_enabled().await?, "a record opened with a purpose nobody chose");
+    // Esc cancels the dialog; Enter asks again.
+    app.client.active_element().await?.send_keys(&key(Key::Escape)).await?;
+    let a = &app;
+    eventually(Duration::from_secs(5), "the purpose dialog closed by Esc", || async move {
+        Ok(a.client.find(Locator::Css("#purpose-dialog")).await.is_err().then_some(()))
+    })
+    .await?;
+    search.send_keys(&key(Key::Enter)).await?;
+    wait_for(&app, "#purpose-dialog").await?;
     app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
     app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
     let name = wait_for(&app, "#nominal-name").await?.text().await?;
@@ -180,15 +198,26 @@ async fn unlock_journey() -> anyhow::Result<()> {
     assert!(who.contains("officer"), "session: {who}");
     assert!(app.client.find(Locator::Css("#tab-audit")).await.is_err(), "an officer must not see the access log tab");
 
-    // No input for longer than the idle limit: only the lock screen remains.
+    // The officer types, then leaves the laptop: no input for longer than the idle limit, and
+    // only the lock screen shows.
+    wait_for(&app, "#search").await?.send_keys("Siobhan O Sullivan").await?;
     wait_for(&app, "#unlock-form").await?;
-    assert!(app.client.find(Locator::Css("#search")).await.is_err(), "search still visible after idle lock");
+    let search = app.client.find(Locator::Css("#search")).await?;
+    assert!(!search.is_displayed().await?, "search still visible after idle lock");
     let reason = text_of(&app, "#lock-reason").await?;
     assert!(reason.contains("without activity"), "reason: {reason}");
     app.screenshot("idle-locked").await?;
 
+    // The same officer unlocks: what they had typed is still there.
     app.unlock("demo-officer", DEMO_PASSPHRASE).await?;
-    wait_for(&app, "#search").await?;
+    let a = &app;
+    eventually(Duration::from_secs(10), "the search box shown again", || async move {
+        let s = a.client.find(Locator::Css("#search")).await?;
+        Ok(s.is_displayed().await?.then_some(()))
+    })
+    .await?;
+    let kept = app.client.find(Locator::Css("#search")).await?.prop("value").await?.unwrap_or_default();
+    assert_eq!(kept, "Siobhan O Sullivan", "what was typed before the idle lock");
     app.close().await
 }
 

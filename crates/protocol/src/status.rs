@@ -81,6 +81,11 @@ pub struct SimulateOfflineRequest {
     pub offline: bool,
 }
 
-/// Request of the `app_status` command (no fields yet; a struct so it can grow).
+/// Request of the `app_status` command (the status bar's poll).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusRequest {}
+pub struct StatusRequest {
+    /// Milliseconds since the window last saw the officer's keyboard or mouse, if it knows:
+    /// input that sends no command (typing a long decision) still counts against the idle lock.
+    #[serde(default)]
+    pub idle_ms: Option<u64>,
+}
