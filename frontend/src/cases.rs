@@ -10,8 +10,8 @@ use bluelamp_forms::{
     SubmitIssue, Visibility,
 };
 use bluelamp_protocol::casework::{
-    FinaliseOutcome, FormDetail, FormInfo, FormStatus, IncidentDetail, IncidentSummary, LinkedPerson, SaveDraftRequest,
-    SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
+    FinaliseOutcome, FormDetail, FormInfo, FormStatus, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
+    SaveDraftRequest, SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::{ApiError, ErrorCode};
 use serde_json::{json, Map, Value};
@@ -133,8 +133,19 @@ fn incident_list(p: &ListProps) -> Html {
                 <tbody>
                 { for items.iter().map(|i| {
                     let onclick = { let (cb, id) = (p.on_open.clone(), i.id.clone()); Callback::from(move |_| cb.emit(id.clone())) };
+                    // Keyboard: Tab reaches each row, Enter or Space opens it.
+                    let onkeydown = {
+                        let (cb, id) = (p.on_open.clone(), i.id.clone());
+                        Callback::from(move |e: KeyboardEvent| {
+                            if e.key() == "Enter" || e.key() == " " {
+                                e.prevent_default();
+                                cb.emit(id.clone())
+                            }
+                        })
+                    };
                     html! {
-                        <tr class="incident" data-id={i.id.clone()} data-type={i.incident_type.clone()} {onclick}>
+                        <tr class="incident" tabindex="0" role="button" aria-label={format!("Open incident {}", i.reference)}
+                            data-id={i.id.clone()} data-type={i.incident_type.clone()} {onclick} {onkeydown}>
                             <td>{ &i.reference }</td><td>{ i.incident_type.replace('_', " ") }</td>
                             <td>{ i.occurred_at.get(..16).unwrap_or(&i.occurred_at).replace('T', " ") }</td>
                             <td>{ i.place.clone().unwrap_or_default() }</td>
@@ -171,6 +182,11 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     // and the list then shows the incident's stored code ("Choose…" when there is none), so
     // "Finalise" never overwrites a stored code with a default nobody chose.
     let code = use_state(|| None::<String>);
+    // A finalise or a form start in flight: its button is disabled, so a double click is one
+    // request (a second would replace "Finalised." with "The incident is finalised.").
+    let busy = use_state(|| false);
+    // Why a form could not be started (locked, finalised, not found).
+    let start_error = use_state(|| None::<ApiError>);
     let reload = {
         let (detail, id) = (detail.clone(), p.incident_id.clone());
         Callback::from(move |_: ()| {
@@ -186,15 +202,33 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         });
     }
     let start = {
-        let (id, open) = (p.incident_id.clone(), p.on_open_form.clone());
+        let (id, open, busy, start_error, on_locked) =
+            (p.incident_id.clone(), p.on_open_form.clone(), busy.clone(), start_error.clone(), p.on_locked.clone());
         move |pack_id: &'static str| {
-            let (id, open) = (id.clone(), open.clone());
+            let (id, open, busy, start_error, on_locked) =
+                (id.clone(), open.clone(), busy.clone(), start_error.clone(), on_locked.clone());
             Callback::from(move |_: MouseEvent| {
+                if *busy {
+                    return;
+                }
+                busy.set(true);
                 let req = StartFormRequest { incident_id: id.clone(), pack_id: pack_id.into() };
-                let open = open.clone();
+                let (open, busy, start_error, on_locked) =
+                    (open.clone(), busy.clone(), start_error.clone(), on_locked.clone());
                 spawn_local(async move {
-                    if let Ok(f) = api::start_form(&req).await {
-                        open.emit(f.info.id);
+                    let r = api::start_form(&req).await;
+                    busy.set(false);
+                    match r {
+                        Ok(f) => {
+                            start_error.set(None);
+                            open.emit(f.info.id)
+                        }
+                        Err(e) => {
+                            if e.code == ErrorCode::Locked {
+                                on_locked.emit(());
+                            }
+                            start_error.set(Some(e))
+                        }
                     }
                 });
             })
@@ -213,21 +247,29 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     };
     let selected_code = shown_closing_code(code.as_deref(), stored_code.as_deref());
     let do_finalise = {
-        let (id, finalise, detail) = (p.incident_id.clone(), finalise.clone(), detail.clone());
+        let (id, finalise, detail, busy) = (p.incident_id.clone(), finalise.clone(), detail.clone(), busy.clone());
         let (selected, stored) = (selected_code.clone(), stored_code.clone());
         Callback::from(move |_: MouseEvent| {
-            let (id, finalise, detail) = (id.clone(), finalise.clone(), detail.clone());
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (id, finalise, detail, busy) = (id.clone(), finalise.clone(), detail.clone(), busy.clone());
             let change = closing_code_to_write(selected.as_deref(), stored.as_deref());
             spawn_local(async move {
                 if let Some(code) = change {
                     let set = SetClosingCodeRequest { incident_id: id.clone(), code: Some(code) };
                     match api::set_closing_code(&set).await {
                         Ok(d) => detail.set(Some(Ok(d))),
-                        Err(e) => return finalise.set(Some(Err(e))),
+                        Err(e) => {
+                            busy.set(false);
+                            return finalise.set(Some(Err(e)));
+                        }
                     }
                 }
                 finalise.set(Some(api::finalise_incident(&id).await));
                 detail.set(Some(api::get_incident(&id).await));
+                busy.set(false);
             });
         })
     };
@@ -280,8 +322,11 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                                ("concern-for-child-care-plan", "Concern-for-a-Child care plan")]
                             .into_iter()
                             .filter(|(id, _)| !d.forms.iter().any(|f| f.pack_id == *id))
-                            .map(|(id, label)| html! { <button class="start secondary" data-pack={id} onclick={start(id)}>{ format!("Start {label}") }</button> }) }
+                            .map(|(id, label)| html! { <button class="start secondary" data-pack={id} disabled={*busy} onclick={start(id)}>{ format!("Start {label}") }</button> }) }
                     </div>
+                    if let Some(e) = &*start_error {
+                        <p id="start-form-error" class="error" role="alert">{ format!("The form could not be started: {}", e.message) }</p>
+                    }
                     <ul id="forms">{ for d.forms.iter().map(|f| form_item(f, &p.on_open_form, p.on_review.as_ref())) }</ul>
                     <h3>{"Tasks"}</h3>
                     <ul id="tasks">{ for d.tasks.iter().map(|t| html! {
@@ -296,11 +341,12 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                             if let Some(u) = unlisted { <option value={u.clone()} selected=true>{ format!("{u} — not in the closing-code list") }</option> }
                             { for codes.iter().map(|c| html! { <option value={c.code.clone()} selected={is_selected(&c.code)}>{ format!("{} — {}", c.code, c.label) }</option> }) }
                         </select>
-                        <button id="finalise" onclick={do_finalise}>{"Finalise incident"}</button>
+                        <button id="finalise" onclick={do_finalise}
+                            disabled={*busy || s.status == IncidentStatus::Finalised}>{"Finalise incident"}</button>
                     </div>
                     { match &*finalise {
                         None => html! {},
-                        Some(Err(e)) => html! { <p id="finalise-result" class="error">{ &e.message }</p> },
+                        Some(Err(e)) => html! { <p id="finalise-result" class="error" role="alert">{ &e.message }</p> },
                         Some(Ok(o)) if o.finalised => html! { <p id="finalise-result" class="ok">{"Finalised."}</p> },
                         Some(Ok(o)) => html! {
                             <div id="finalise-result" class="error" role="alert">
@@ -594,7 +640,7 @@ pub(crate) fn answers_summary(pk: &FormPack, answers: &Map<String, Value>, links
     }
 }
 
-fn focus_selector(sel: &str) -> bool {
+pub(crate) fn focus_selector(sel: &str) -> bool {
     use wasm_bindgen::JsCast;
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
     match doc.query_selector(sel).ok().flatten().and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
@@ -711,6 +757,11 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let answers = use_state(Map::<String, Value>::new);
     let section = use_state(|| 0usize);
     let outcome = use_state(|| None::<Result<SubmitOutcome, ApiError>>);
+    // A submit in flight: a second click would be refused ("already submitted") and that
+    // refusal would replace the confirmation, the suggested grade and the tasks created.
+    let submitting = use_state(|| false);
+    // Why "Amend" failed: shown with the button, on whichever page of the form it was pressed.
+    let amend_error = use_state(|| None::<ApiError>);
     let checked = use_state(|| false);
     let focus = use_state(|| None::<String>);
     let saved = use_state(|| AutoSave::Idle);
@@ -735,6 +786,13 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 saves_settled(&fid).await;
                 let f = api::get_form(&fid).await;
                 if let Ok(f) = &f {
+                    // The screen now shows what is stored: an earlier failed save no longer
+                    // stands between it and Submit.
+                    SAVES.with(|q| {
+                        if let Some(slot) = q.borrow_mut().get_mut(&fid) {
+                            slot.failed = None;
+                        }
+                    });
                     let a = f.answers.as_object().cloned().unwrap_or_default();
                     // Resume where the officer left off.
                     if let (Some(pk), Some(cur)) = (pack(&f.info.pack_id), f.info.current_section.as_deref()) {
@@ -877,7 +935,9 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 let bad = issues.iter().any(|x| x.section_id.as_deref() == Some(*sid));
                 let class = classes!("step", (i == at).then_some("current"), if bad { "incomplete" } else { "complete" });
                 html! { <button type="button" {class} data-section={sid.to_string()} onclick={nav(i)}
-                    aria-current={(i == at).then_some("step")}>{ format!("{}. {}", i + 1, s.title) }</button> }
+                    aria-current={(i == at).then_some("step")}>{ format!("{}. {}", i + 1, s.title) }
+                    // Not by colour alone: the state is also in words.
+                    <span class="step-state">{ if bad { " (answers missing)" } else { " ✓" } }</span></button> }
             }) }
             <button type="button" class={classes!("step", on_summary.then_some("current"))} id="step-summary"
                 onclick={nav(visible.len())}>{"Check and submit"}</button>
@@ -898,13 +958,23 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let done = p.on_done.reform(|_: MouseEvent| ());
     let last_review = f.info.reviews.last().cloned();
     let amend = {
-        let (fid, open, outcome) = (f.info.id.clone(), p.on_open_form.clone(), outcome.clone());
+        let (fid, open, amend_error, on_locked) =
+            (f.info.id.clone(), p.on_open_form.clone(), amend_error.clone(), p.on_locked.clone());
         Callback::from(move |_: MouseEvent| {
-            let (fid, open, outcome) = (fid.clone(), open.clone(), outcome.clone());
+            let (fid, open, amend_error, on_locked) =
+                (fid.clone(), open.clone(), amend_error.clone(), on_locked.clone());
             spawn_local(async move {
                 match api::amend_form(&fid).await {
-                    Ok(d) => open.emit(d.info.id),
-                    Err(e) => outcome.set(Some(Err(e))),
+                    Ok(d) => {
+                        amend_error.set(None);
+                        open.emit(d.info.id)
+                    }
+                    Err(e) => {
+                        if e.code == ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        amend_error.set(Some(e))
+                    }
                 }
             });
         })
@@ -919,6 +989,9 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
         if !editable {
             <p class="hint">{ format!("This form is {} and cannot be changed: corrections are amendments.", kind_name(&f.info.status)) }
                 <button id="amend-form" class="secondary" onclick={amend.clone()}>{"Amend"}</button></p>
+            if let Some(e) = &*amend_error {
+                <p id="amend-error" class="error" role="alert">{ format!("Could not start an amendment: {}", e.message) }</p>
+            }
         }
     </> };
     let page = if !on_summary {
@@ -944,6 +1017,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
         let grade = answers.get(DRAFT_GRADE_KEY).and_then(Value::as_str).unwrap_or("").to_string();
         let rationale = answers.get(DRAFT_RATIONALE_KEY).and_then(Value::as_str).unwrap_or("").to_string();
         let submit = {
+            let submitting = submitting.clone();
             let (fid, outcome, form, goto, focus, truth, checked) = (
                 f.info.id.clone(),
                 outcome.clone(),
@@ -977,9 +1051,21 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                     focus_selector(&format!("#{target}"));
                 }
                 let req = SubmitFormRequest { form_id: fid.clone(), officer_grade, rationale };
-                let (outcome, form, fid, goto, focus, ids) =
-                    (outcome.clone(), form.clone(), fid.clone(), goto.clone(), focus.clone(), ids.clone());
+                if *submitting {
+                    return;
+                }
+                submitting.set(true);
+                let (outcome, form, fid, goto, focus, ids, submitting) = (
+                    outcome.clone(),
+                    form.clone(),
+                    fid.clone(),
+                    goto.clone(),
+                    focus.clone(),
+                    ids.clone(),
+                    submitting.clone(),
+                );
                 spawn_local(async move {
+                    let _done = Settle(submitting);
                     // The form is submitted with the stored answers: the last autosave first,
                     // and not at all if it failed (the stored answers are older than the screen's).
                     if let Some(e) = saves_settled(&req.form_id).await {
@@ -1053,7 +1139,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 }
                 <div class="actions">
                     if !visible.is_empty() { <button class="secondary" id="prev" onclick={nav(visible.len() - 1)}>{"Back"}</button> }
-                    if editable { <button id="submit-form" onclick={submit}>{"Submit"}</button> }
+                    if editable { <button id="submit-form" onclick={submit} disabled={*submitting}>{"Submit"}</button> }
                 </div>
                 { match &*outcome {
                     None => html! {},
@@ -1085,6 +1171,15 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             { steps }
             { page }
         </section>
+    }
+}
+
+/// Clears a "request in flight" flag however the request's task ends (early returns included).
+pub(crate) struct Settle(pub(crate) UseStateHandle<bool>);
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        self.0.set(false);
     }
 }
 

@@ -21,6 +21,7 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
     let choices = use_state(Choices::new);
     let error = use_state(|| None::<String>);
     let done = use_state(|| None::<String>);
+    let busy = use_state(|| false); // a resolution in flight: one per click
     {
         let (list, error) = (list.clone(), error.clone());
         use_effect_with((), move |_| {
@@ -41,15 +42,22 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
         })
     };
     let resolve = |c: &ConflictInfo| {
-        let (list, choices, error, done) = (list.clone(), choices.clone(), error.clone(), done.clone());
+        let (list, choices, error, done, busy) =
+            (list.clone(), choices.clone(), error.clone(), done.clone(), busy.clone());
         let (id, title) = (c.id.clone(), c.title.clone());
         Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
             let req = ResolveConflictRequest {
                 conflict_id: id.clone(),
                 choices: choices.get(&id).cloned().unwrap_or_default(),
             };
-            let (list, error, done, title) = (list.clone(), error.clone(), done.clone(), title.clone());
+            let (list, error, done, title, busy) =
+                (list.clone(), error.clone(), done.clone(), title.clone(), busy.clone());
             spawn_local(async move {
+                let _done = crate::cases::Settle(busy);
                 match crate::api::resolve_conflict(&req).await {
                     Ok(rest) => {
                         error.set(None);
@@ -64,6 +72,7 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
     let body = match (*list).clone() {
+        None if error.is_some() => html! {},
         None => html! { <p class="hint">{"Loading…"}</p> },
         Some(l) if l.is_empty() => html! { <p id="conflicts-empty">{"No conflicts are waiting for you."}</p> },
         Some(l) => html! {
@@ -103,7 +112,7 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
                             }) }
                             </tbody>
                         </table>
-                        <button class="resolve" onclick={resolve(c)}>{"Resolve"}</button>
+                        <button class="resolve" onclick={resolve(c)} disabled={*busy}>{"Resolve"}</button>
                     </section>
                 }
             }) }

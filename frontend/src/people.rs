@@ -276,6 +276,9 @@ fn person_cells(
 pub fn duplicates_view(p: &DuplicatesProps) -> Html {
     let list = use_state(|| None::<Result<Vec<DuplicateInfo>, ApiError>>);
     let notice = use_state(|| None::<String>);
+    // A decision in flight: the buttons are disabled until it is recorded, so a double click (or
+    // New then Link) is one decision, not one decision and an "already resolved" error.
+    let busy = use_state(|| false);
     let reload = {
         let (list, on_locked) = (list.clone(), p.on_locked.clone());
         Callback::from(move |_: ()| {
@@ -294,10 +297,15 @@ pub fn duplicates_view(p: &DuplicatesProps) -> Html {
         use_effect_with((), move |_| reload.emit(()));
     }
     let resolve = {
-        let (reload, notice, on_locked) = (reload.clone(), notice.clone(), p.on_locked.clone());
+        let (reload, notice, on_locked, busy) = (reload.clone(), notice.clone(), p.on_locked.clone(), busy.clone());
         Callback::from(move |(id, decision): (String, DuplicateDecision)| {
-            let (reload, notice, on_locked) = (reload.clone(), notice.clone(), on_locked.clone());
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (reload, notice, on_locked, busy) = (reload.clone(), notice.clone(), on_locked.clone(), busy.clone());
             spawn_local(async move {
+                let _done = crate::cases::Settle(busy);
                 match api::resolve_duplicate(&id, decision).await {
                     Ok(()) => {
                         notice.set(Some("Recorded. The records on this device are updated at the next sync.".into()))
@@ -320,7 +328,7 @@ pub fn duplicates_view(p: &DuplicatesProps) -> Html {
             <p id="no-duplicates" class="hint">{"No possible duplicates are waiting for you."}</p>
         },
         Some(Ok(items)) => html! {
-            <>{ for items.iter().map(|d| render_duplicate(d, &resolve)) }</>
+            <>{ for items.iter().map(|d| render_duplicate(d, &resolve, *busy)) }</>
         },
     };
     html! {
@@ -335,7 +343,7 @@ pub fn duplicates_view(p: &DuplicatesProps) -> Html {
     }
 }
 
-fn render_duplicate(d: &DuplicateInfo, resolve: &Callback<(String, DuplicateDecision)>) -> Html {
+fn render_duplicate(d: &DuplicateInfo, resolve: &Callback<(String, DuplicateDecision)>, busy: bool) -> Html {
     let new = {
         let (r, id) = (resolve.clone(), d.id.clone());
         Callback::from(move |_: MouseEvent| r.emit((id.clone(), DuplicateDecision::New)))
@@ -361,7 +369,7 @@ fn render_duplicate(d: &DuplicateInfo, resolve: &Callback<(String, DuplicateDeci
                     <tr class="provisional-row">
                         <th>{"You created"}<span class="badge provisional">{"PROVISIONAL"}</span></th>
                         { mine }<td></td><td></td>
-                        <td><button class="dup-new" onclick={new}>{"Create new person"}</button></td>
+                        <td><button class="dup-new" onclick={new} disabled={busy}>{"Create new person"}</button></td>
                     </tr>
                     { for d.candidates.iter().map(|c| {
                         let link = {
@@ -375,7 +383,7 @@ fn render_duplicate(d: &DuplicateInfo, resolve: &Callback<(String, DuplicateDeci
                                 { person_cells(&n.given_name, &n.surname, n.date_of_birth.as_deref(), n.sex.as_deref(), n.address.as_deref(), n.postcode.as_deref()) }
                                 <td class="score">{ format!("{:.1}", c.score) }</td>
                                 <td class="reasons">{ c.reasons.join(" · ") }</td>
-                                <td><button class="dup-link" onclick={link}>{"This is the same person (link)"}</button></td>
+                                <td><button class="dup-link" onclick={link} disabled={busy}>{"This is the same person (link)"}</button></td>
                             </tr>
                         }
                     }) }

@@ -52,7 +52,10 @@ pub fn search_view(props: &SearchProps) -> Html {
     let ran = use_state(|| None::<SearchRequest>); // the request whose results are shown
     let selected = use_state(|| 0usize);
     let opening = use_state(|| None::<NominalHit>); // purpose prompt open for this hit
-    let purpose = use_state(|| PURPOSES[0].0.to_string()); // remembered for the task at hand
+                                                    // Remembered for the task at hand, but never pre-chosen: the access log records the reason
+                                                    // the officer gave, not a default nobody picked.
+    let purpose = use_state(String::new);
+    let confirming = use_state(|| false); // an open request in flight: one log entry per click
     let viewing = use_state(|| None::<Result<NominalPage, ApiError>>);
     let creating = use_state(|| false); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
@@ -108,14 +111,20 @@ pub fn search_view(props: &SearchProps) -> Html {
         Callback::from(move |hit: NominalHit| opening.set(Some(hit)))
     };
     let confirm_open = {
-        let (opening, purpose, viewing, on_locked) =
-            (opening.clone(), purpose.clone(), viewing.clone(), props.on_locked.clone());
+        let (opening, purpose, viewing, on_locked, confirming) =
+            (opening.clone(), purpose.clone(), viewing.clone(), props.on_locked.clone(), confirming.clone());
         Callback::from(move |_| {
             let Some(hit) = (*opening).clone() else { return };
+            if *confirming || purpose.is_empty() {
+                return;
+            }
+            confirming.set(true);
             let req = ViewNominalRequest { id: hit.id.clone(), purpose: (*purpose).clone() };
-            let (opening, viewing, on_locked) = (opening.clone(), viewing.clone(), on_locked.clone());
+            let (opening, viewing, on_locked, confirming) =
+                (opening.clone(), viewing.clone(), on_locked.clone(), confirming.clone());
             spawn_local(async move {
                 let r = api::view_nominal(&req).await;
+                confirming.set(false);
                 if matches!(&r, Err(e) if e.code == ErrorCode::Locked) {
                     on_locked.emit(());
                 }
@@ -194,7 +203,7 @@ pub fn search_view(props: &SearchProps) -> Html {
 
     let purpose_dialog = match &*opening {
         Some(hit) => html! {
-            <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()}
+            <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()} busy={*confirming}
                 on_purpose={ let p = purpose.clone(); Callback::from(move |v: String| p.set(v)) }
                 on_confirm={confirm_open.clone()}
                 on_cancel={ let o = opening.clone(); Callback::from(move |_| o.set(None)) } />
@@ -385,7 +394,10 @@ fn render_narrow(results: &Option<Result<Vec<NominalHit>, ApiError>>, ran: Optio
 #[derive(Properties, PartialEq)]
 struct PurposeProps {
     hit: NominalHit,
+    /// The purpose chosen so far ("" = none yet).
     purpose: String,
+    /// The record is being opened.
+    busy: bool,
     on_purpose: Callback<String>,
     on_confirm: Callback<()>,
     on_cancel: Callback<()>,
@@ -399,17 +411,33 @@ fn purpose_dialog(p: &PurposeProps) -> Html {
     };
     let confirm = p.on_confirm.reform(|_: MouseEvent| ());
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    // Keyboard: the dialog takes the focus (the purpose list), and Esc cancels it.
+    use_effect_with(p.hit.id.clone(), |_| {
+        crate::cases::focus_selector("#purpose");
+    });
+    let onkeydown = {
+        let cancel = p.on_cancel.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                e.stop_propagation();
+                cancel.emit(());
+                crate::cases::focus_selector("#search");
+            }
+        })
+    };
     html! {
-        <div id="purpose-dialog" class="dialog" role="dialog" aria-modal="true">
-            <h2>{ format!("Open {} {}", p.hit.given_name, p.hit.surname) }</h2>
+        <div id="purpose-dialog" class="dialog" role="dialog" aria-modal="true" aria-labelledby="purpose-title" {onkeydown}>
+            <h2 id="purpose-title">{ format!("Open {} {}", p.hit.given_name, p.hit.surname) }</h2>
             <label for="purpose">{"Why are you opening this record? (recorded in the access log)"}</label>
             <select id="purpose" {onchange}>
+                <option value="" selected={p.purpose.is_empty()} disabled=true>{"Choose a purpose…"}</option>
                 { for PURPOSES.iter().map(|(code, label)| html! {
                     <option value={*code} selected={p.purpose == *code}>{ *label }</option>
                 }) }
             </select>
             <div class="actions">
-                <button id="purpose-open" onclick={confirm}>{"Open record"}</button>
+                <button id="purpose-open" onclick={confirm} disabled={p.purpose.is_empty() || p.busy}>{"Open record"}</button>
                 <button class="secondary" onclick={cancel}>{"Cancel"}</button>
             </div>
         </div>

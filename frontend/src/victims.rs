@@ -98,7 +98,14 @@ pub fn victims_section(p: &SectionProps) -> Html {
                         { for prompts.iter().map(|pr| html! {
                             <li class={classes!("prompt", code(&pr.severity))} data-code={pr.code.clone()}
                                 data-person={pr.person_id.clone().unwrap_or_default()}
-                                data-destination={pr.destination.clone().unwrap_or_default()}>{ &pr.message }</li>
+                                data-destination={pr.destination.clone().unwrap_or_default()}>
+                                // Not by colour alone: what blocks closure, or warns, says so.
+                                { match code(&pr.severity).as_str() {
+                                    "blocking" => html! { <strong class="prompt-kind">{"Blocks closure: "}</strong> },
+                                    "warning" => html! { <strong class="prompt-kind">{"Warning: "}</strong> },
+                                    _ => html! {},
+                                } }
+                                { &pr.message }</li>
                         }) }
                     </ul>
                     { match &*recorded {
@@ -115,7 +122,9 @@ pub fn victims_section(p: &SectionProps) -> Html {
                     { match &*deciding {
                         Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
                             Some(va) => html! {
-                                <DecisionForm panel={v.clone()} victim={va.clone()} on_done={on_done}
+                                // Keyed by person: another victim's button opens a fresh form, never
+                                // one still holding the first victim's words and consent.
+                                <DecisionForm key={va.person_id.clone()} panel={v.clone()} victim={va.clone()} on_done={on_done}
                                     on_cancel={{ let (d, r) = (deciding.clone(), recorded.clone()); Callback::from(move |_: ()| { r.set(None); d.set(None) }) }}
                                     on_locked={p.on_locked.clone()} />
                             },
