@@ -109,6 +109,22 @@ async fn victims_journey() -> anyhow::Result<()> {
     card(&app, false).await?.find(Locator::Css("button.decide")).await?.click().await?;
     wait_for(&app, "#decision-form #destination").await?.select_by_value("idva").await?;
     app.client.find(Locator::Css("#consent-given")).await?.click().await?;
+    // The child's button, with the adult's form half filled: a fresh form for the child, never
+    // one holding the adult's choices (a consent the child's family never gave).
+    let adult_form = app.client.find(Locator::Css("#decision-form")).await?.attr("data-person").await?;
+    card(&app, true).await?.find(Locator::Css("button.decide")).await?.click().await?;
+    let (a, adult_form) = (&app, &adult_form);
+    eventually(Duration::from_secs(10), "the child's decision form", || async move {
+        let f = a.client.find(Locator::Css("#decision-form")).await?.attr("data-person").await?;
+        Ok((f != *adult_form).then_some(()))
+    })
+    .await?;
+    for c in app.client.find_all(Locator::Css("#consent-given")).await? {
+        assert!(!c.is_selected().await?, "the adult's consent carried over to the child's form");
+    }
+    card(&app, false).await?.find(Locator::Css("button.decide")).await?.click().await?;
+    wait_for(&app, "#decision-form #destination").await?.select_by_value("idva").await?;
+    app.client.find(Locator::Css("#consent-given")).await?.click().await?;
     app.client.find(Locator::Css("#record-decision")).await?.click().await?;
     wait_for(&app, "#decision-form .field-error[data-field='safe_contact.safe_number']").await?;
     wait_for(&app, "#decision-form .field-error[data-field='safe_contact.safe_times']").await?;
