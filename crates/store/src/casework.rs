@@ -494,18 +494,35 @@ pub(crate) fn load_states(
             }
         }
     }
+    // Per (incident, victim): any active decision, and one that answers the Victims' Code
+    // referral question (a decline, a deferral, or a referral to a support service: not a
+    // MARAC or children's-services notification made without asking the victim).
     let mut decided: HashSet<(String, String)> = HashSet::new();
+    let mut answered: HashSet<(String, String)> = HashSet::new();
     {
-        let base = "SELECT DISTINCT incident_id, victim_id FROM referrals WHERE status = 'active'";
-        let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(String, String)> { Ok((r.get(0)?, r.get(1)?)) };
-        let list: Vec<(String, String)> = match one {
+        let rules = &crate::victims::victims_config()?.rules;
+        let base = "SELECT incident_id, victim_id, outcome, destination FROM referrals WHERE status = 'active'";
+        type Row4 = (String, String, String, Option<String>);
+        let read =
+            |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row4> { Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)) };
+        let list: Vec<Row4> = match one {
             Some(id) => conn
                 .prepare_cached(&format!("{base} AND incident_id = ?1"))?
                 .query_map([id], read)?
                 .collect::<rusqlite::Result<_>>()?,
             None => conn.prepare_cached(base)?.query_map([], read)?.collect::<rusqlite::Result<_>>()?,
         };
-        decided.extend(list);
+        for (inc, victim, outcome, dest) in list {
+            let outcome = match outcome.as_str() {
+                "declined" => bluelamp_victims::Outcome::Declined,
+                "deferred" => bluelamp_victims::Outcome::Deferred,
+                _ => bluelamp_victims::Outcome::Referred,
+            };
+            if rules.answers_referral_question(outcome, dest.as_deref()) {
+                answered.insert((inc.clone(), victim.clone()));
+            }
+            decided.insert((inc, victim));
+        }
     }
     let mut out = HashMap::with_capacity(incidents.len());
     for inc in incidents {
@@ -538,7 +555,11 @@ pub(crate) fn load_states(
             .map(|l| VictimReferralState {
                 victim_id: l.nominal_id.clone(),
                 name: l.name.clone().unwrap_or_else(|| l.nominal_id.clone()),
-                decision_recorded: decided.contains(&(s.id.clone(), l.nominal_id.clone())),
+                // A child present at domestic abuse is offered no support service by the rules
+                // (Operation Encompass and children's services are their referrals); every other
+                // victim is offered one (Right 4), so a notification alone does not settle it.
+                decision_recorded: if l.role == "child" { &decided } else { &answered }
+                    .contains(&(s.id.clone(), l.nominal_id.clone())),
             })
             .collect();
         out.insert(s.id.clone(), SafeguardingState { forms: summaries, victims });

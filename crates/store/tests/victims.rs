@@ -503,3 +503,45 @@ fn a_marac_notification_does_not_hide_a_deferral() {
     assert!(!awaiting(&store, now_unix()).iter().any(|(id, _)| id == "V1"));
     assert!(!on_queue(&store));
 }
+
+/// A MARAC referral is made without asking the victim: it does not answer the Victims' Code
+/// referral question (Right 4), so the gate still asks for her decision until she is offered
+/// support (here she declines). The child present, offered no support service by the rules,
+/// is settled by the Operation Encompass notification.
+#[test]
+fn a_marac_notification_is_not_the_victims_referral_decision() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let oe = ReferralDecisionInput { destination: Some("operation_encompass".into()), ..marac.clone() };
+    store.record_referral_decision(&actor, &inc, "C1", &oe).unwrap();
+    let waiting = |store: &Store| -> Vec<String> {
+        store
+            .get_incident(&inc)
+            .unwrap()
+            .gate
+            .missing
+            .iter()
+            .filter(|m| m.kind == MissingKind::VictimReferralDecision)
+            .map(|m| m.label.clone())
+            .collect()
+    };
+    let missing = waiting(&store);
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("Alex"), "{missing:?}");
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
+    assert_eq!(victim(&p, "C1").referral_state, ReferralState::Referred);
+    assert!(store.victims_awaiting(now_unix()).unwrap().iter().any(|r| r.row.person_id == "V1"));
+
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("I don't want anyone calling me.".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    assert!(waiting(&store).is_empty());
+}

@@ -1090,14 +1090,12 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     // first: otherwise "referred to MARAC" hid the deferral, and nobody went back to the victim.
     let asks_victim = |s: &DecisionSummary| {
         s.valid
-            && match s.outcome {
-                Some(Outcome::Declined) => true,
-                Some(Outcome::Referred) => {
-                    s.destination.as_deref().and_then(|d| rules.destination(d.trim())).is_none_or(|d| d.consent_applies)
-                }
-                _ => false,
-            }
+            && matches!(s.outcome, Some(o @ (Outcome::Declined | Outcome::Referred))
+                if rules.answers_referral_question(o, s.destination.as_deref()))
     };
+    let consent_based = |code: &str| rules.destination(code).is_some_and(|d| d.consent_applies);
+    let offers_support = v.destinations.iter().any(|d| consent_based(&d.code))
+        || v.possible_destinations.iter().any(|d| consent_based(&d.code));
     // Decisions in the order they were made (time, then as recorded).
     let mut order: Vec<usize> = (0..summaries.len()).collect();
     order.sort_by_key(|&i| (mine[i].at, i));
@@ -1109,7 +1107,15 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     let valid = |o: Outcome| summaries.iter().any(|s| s.valid && s.outcome == Some(o));
     v.referral_state = if open_deferral.is_some() {
         ReferralState::Deferred
-    } else if valid(Outcome::Referred) {
+    } else if summaries
+        .iter()
+        .any(|s| s.outcome == Some(Outcome::Referred) && s.valid && (!offers_support || asks_victim(s)))
+    {
+        // Referred to a support service. Where the rules offer this victim one (every direct
+        // victim: Right 4), a notification alone (MARAC, children's services) leaves the
+        // referral question open: the victim has not been offered support. Where they offer
+        // none (a child present at domestic abuse: Operation Encompass, children's services),
+        // the notification is the referral.
         ReferralState::Referred
     } else if valid(Outcome::Declined) {
         ReferralState::Declined

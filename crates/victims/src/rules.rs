@@ -311,6 +311,19 @@ impl Rules {
         self.destinations.iter().find(|d| d.code.eq_ignore_ascii_case(code))
     }
 
+    /// Whether a decision answers the Victims' Code referral question (Right 4: the victim is
+    /// offered a referral to a support service): a decline, a deferral, or a referral to a
+    /// service that needs the victim's consent. A notification made without asking the victim
+    /// (MARAC, children's services, Operation Encompass) does not: after one, the victim has
+    /// still not been offered support. An unknown destination counts (it is not a listed
+    /// notification).
+    pub fn answers_referral_question(&self, outcome: crate::Outcome, destination: Option<&str>) -> bool {
+        match outcome {
+            crate::Outcome::Declined | crate::Outcome::Deferred => true,
+            crate::Outcome::Referred => destination.and_then(|d| self.destination(d)).is_none_or(|d| d.consent_applies),
+        }
+    }
+
     /// Looks up a marker rule by code (case-insensitive, trimmed).
     pub fn marker(&self, code: &str) -> Option<&MarkerRule> {
         let code = code.trim();

@@ -114,6 +114,21 @@ fn da_adult_and_child() {
         at: Some(datetime!(2025-04-22 08:40 +01:00)),
         ..Decision::default()
     };
+    // MARAC alone is a notification made without asking the victim: she has still not been
+    // offered support (Right 4), so her referral question stays open. The child, offered no
+    // support service by the rules, is settled by the notifications.
+    let mut marac_only = fixed.clone();
+    marac_only.decisions =
+        vec![notify("marac", "P1"), notify("operation_encompass", "P3"), notify("childrens_services", "P3")];
+    let am = assess(&marac_only, &rules, &calendar, now);
+    assert_eq!(
+        am.victims[0].referral_state,
+        ReferralState::AwaitingDecision,
+        "MARAC taken for a Victims' Code referral"
+    );
+    assert_eq!(am.victims[1].referral_state, ReferralState::Referred);
+    assert_eq!(awaiting_referral_decisions(std::slice::from_ref(&am)).len(), 1);
+
     fixed.decisions =
         vec![d, notify("marac", "P1"), notify("operation_encompass", "P3"), notify("childrens_services", "P3")];
     let a2 = assess(&fixed, &rules, &calendar, now);
