@@ -588,7 +588,17 @@ impl Store {
         let inc = incident_row(&self.conn, incident_id)?;
         let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
         let victim_id = victim_id.trim();
-        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) {
+        // A linked victim, or anyone the rules treat as one (a parent or guardian acting for a
+        // child victim): whoever is awaiting a decision can have one recorded.
+        let listed = || -> CwResult<bool> {
+            Ok(self
+                .victims_assessment(incident_id, now_unix())?
+                .assessment
+                .victims
+                .iter()
+                .any(|v| v.person_id == victim_id))
+        };
+        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) && !listed()? {
             return Err(invalid(format!("{victim_id} is not a victim linked to this incident")));
         }
         let destination = opt_text("destination", decision.destination.as_deref())?.map(|d| d.to_ascii_lowercase());

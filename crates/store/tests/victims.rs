@@ -545,3 +545,57 @@ fn a_marac_notification_is_not_the_victims_referral_decision() {
     store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
     assert!(waiting(&store).is_empty());
 }
+
+/// A parent or guardian acts for the child victim: they are on the awaiting list and a decision
+/// can be recorded for them (it used to be refused, leaving them awaiting for ever). A parent who
+/// is also the suspect never acts for the child: not a victim, not offered services for the
+/// child, and the officer is warned.
+#[test]
+fn a_parent_acts_for_the_child_unless_they_are_the_suspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    store
+        .upsert_nominals(&[NominalRecord {
+            id: "G1".into(),
+            source: Source::Current,
+            given_name: "Pat".into(),
+            surname: "Example".into(),
+            date_of_birth: Some("1970-02-02".into()),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        }])
+        .unwrap();
+    let inc = add(
+        &mut store,
+        "INC-1",
+        "domestic_abuse",
+        1,
+        &[
+            ("V1", "victim"),
+            ("S1", "suspect"),
+            ("S1", "parent_or_guardian"),
+            ("C1", "child"),
+            ("G1", "parent_or_guardian"),
+        ],
+    );
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let ids: Vec<&str> = p.assessment.victims.iter().map(|v| v.person_id.as_str()).collect();
+    assert!(!ids.contains(&"S1"), "the suspect acts for the child: {ids:?}");
+    assert!(ids.contains(&"G1"), "{ids:?}");
+    assert!(p.assessment.warnings.iter().any(|w| w.code == "suspect_acts_for_victim"), "{:?}", p.assessment.warnings);
+    let awaiting = |store: &Store| -> Vec<String> {
+        store.victims_awaiting(now_unix()).unwrap().into_iter().map(|r| r.row.person_id).collect()
+    };
+    assert!(awaiting(&store).contains(&"G1".to_string()));
+
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("We have support already.".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "G1", &declined).unwrap();
+    assert!(!awaiting(&store).contains(&"G1".to_string()));
+    // The suspect still cannot have a decision recorded as a victim.
+    assert!(store.record_referral_decision(&actor, &inc, "S1", &declined).is_err());
+}

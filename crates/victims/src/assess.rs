@@ -584,6 +584,21 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         }
         let id = &facts.ids[i];
         let targets: Vec<usize> = acts_for_ids(p).iter().filter_map(|t| facts.index_of(t)).collect();
+        // A suspect never acts for a victim: a parent who is the suspect is not asked to
+        // decide for the child, offered services as the child's representative, or given the
+        // child's safe-contact details.
+        if p.has(Role::Suspect) && (p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson)) {
+            if !targets.is_empty() {
+                warnings.push(warn(
+                    "suspect_acts_for_victim",
+                    format!(
+                        "{} is linked as a suspect and as acting for a victim: a suspect cannot decide or be contacted for the victim. Link another parent, guardian or spokesperson.",
+                        label(p, id)
+                    ),
+                ));
+            }
+            continue;
+        }
         if p.has(Role::ParentOrGuardian) {
             let child = targets.iter().any(|t| direct.contains(t) && ages[*t].1 != Some(false));
             if child {
@@ -647,6 +662,7 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent) && v.under_18 == Some(true) {
             let linked = incident.people.iter().any(|p| {
                 (p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson))
+                    && !p.has(Role::Suspect)
                     && p.acts_for.iter().any(|a| a.trim() == v.person_id)
             });
             if !linked {
