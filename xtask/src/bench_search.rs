@@ -377,11 +377,9 @@ fn synthetic(entries: &mut Vec<Entry>, dir: &Path) -> anyhow::Result<()> {
 
     let db = dir.join("synthetic_1m.db");
     fresh_db(&db)?;
+    // One file: its `source` column marks the legacy share, which the import honours.
     let secs = import(&db, &people_csv, false)?;
     entries.push(Entry::new("search_1m_import", "s", round(secs)).at_most(30.0));
-    let legacy = people_csv.with_extension("legacy.csv");
-    let secs = import(&db, &legacy, true)?;
-    entries.push(Entry::new("search_1m_legacy_share_reimport_150k", "s", round(secs)));
     let size: u64 = ["", "-wal"]
         .iter()
         .filter_map(|s| std::fs::metadata(format!("{}{s}", db.display())).ok())

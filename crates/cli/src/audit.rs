@@ -3,8 +3,6 @@
 //! `audit verify` prints `OK: N entries, head #S <hash>` and exits 0, or
 //! `BROKEN at entry #S: <reason>` and exits 1 (`--json`: the full report, same exit codes).
 
-use std::io::Write;
-
 use anyhow::bail;
 use bluelamp_protocol::audit::{AuditAction, AuditFilter};
 use bluelamp_store::audit::GENESIS_HASH;
@@ -67,26 +65,28 @@ pub fn run(store: &mut Store, cmd: AuditCmd) -> anyhow::Result<()> {
 
 fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
     let report = store.audit_verify()?;
-    let mut out = std::io::stdout().lock();
-    if json {
+    let written = if json {
         let mut v = serde_json::to_value(&report)?;
         v["ok"] = serde_json::Value::Bool(report.is_ok());
-        writeln!(out, "{v}")?;
+        say!("{v}")
     } else {
         match &report.broken {
             None => {
                 let (seq, hash) = report.head.as_ref().map_or((0, GENESIS_HASH), |h| (h.seq, h.entry_hash.as_str()));
-                writeln!(out, "OK: {} entries, head #{seq} {hash}", report.entries)?;
+                say!("OK: {} entries, head #{seq} {hash}", report.entries)
             }
-            Some(b) => writeln!(out, "BROKEN at entry #{}: {}", b.seq, b.reason)?,
+            Some(b) => say!("BROKEN at entry #{}: {}", b.seq, b.reason),
         }
-    }
-    out.flush()?;
+    };
     if !report.is_ok() {
-        // Exit code 1 with the report as the only output (not an "error:" line).
+        // Exit code 1 with the report as the only output (not an "error:" line), also when the
+        // report could not be written.
+        if let Err(e) = &written {
+            note!("error: {e:#}");
+        }
         std::process::exit(1);
     }
-    Ok(())
+    written
 }
 
 fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<()> {
@@ -98,12 +98,13 @@ fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<(
         AuditEvent::new(AuditAction::Consultation, "audit:log")
             .detail(serde_json::json!({ "filter": filter, "results": entries.len() })),
     )?;
-    let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(&entries)?)?;
+        say!("{}", serde_json::to_string(&entries)?)?;
     } else {
+        use std::fmt::Write as _;
+        let mut out = String::new();
         for e in &entries {
-            writeln!(
+            let _ = writeln!(
                 out,
                 "#{:<6} {}  {:<10} {:<13} {:<8} {:<40} {:<16} {}",
                 e.seq,
@@ -114,10 +115,10 @@ fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<(
                 e.object_ref,
                 e.purpose.as_deref().unwrap_or("-"),
                 e.detail
-            )?;
+            );
         }
-        eprintln!("{} entr{}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
+        crate::output::emit(&out)?;
+        note!("{} entr{}", entries.len(), if entries.len() == 1 { "y" } else { "ies" });
     }
-    out.flush()?;
     Ok(())
 }

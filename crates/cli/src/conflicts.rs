@@ -42,15 +42,18 @@ pub enum IncidentCmd {
     },
 }
 
-fn print_text(list: &[ConflictInfo]) {
+fn print_text(list: &[ConflictInfo]) -> anyhow::Result<()> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     if list.is_empty() {
-        println!("no unresolved conflicts");
+        let _ = writeln!(out, "no unresolved conflicts");
     }
     for c in list {
-        println!("{} {} {} ({}, {})", c.id, c.record_type, c.title, c.mutation, c.created_at);
+        let _ = writeln!(out, "{} {} {} ({}, {})", c.id, c.record_type, c.title, c.mutation, c.created_at);
         for f in &c.fields {
             let mark = if f.differs { "*" } else { " " };
-            println!(
+            let _ = writeln!(
+                out,
                 "  {mark} {}: base {} | mine {} | theirs {}",
                 f.label,
                 show_value(&f.base),
@@ -59,6 +62,7 @@ fn print_text(list: &[ConflictInfo]) {
             );
         }
     }
+    crate::output::emit(&out)
 }
 
 pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
@@ -66,9 +70,9 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
         ConflictsCmd::List { json } => {
             let list = store.list_conflicts()?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                say!("{}", serde_json::to_string_pretty(&list)?)?;
             } else {
-                print_text(&list);
+                print_text(&list)?;
             }
         }
         ConflictsCmd::Resolve { id, take } => {
@@ -79,7 +83,7 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
             let choices = parse_take(&take, &c.fields).map_err(anyhow::Error::msg).context("--take")?;
             let actor = store.actor()?;
             store.resolve_conflict(&actor, &c.id, &choices)?;
-            eprintln!("resolved {}; the resolution is queued for the next sync", c.id);
+            note!("resolved {}; the resolution is queued for the next sync", c.id);
         }
     }
     Ok(())
@@ -87,15 +91,13 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
 
 pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
     match cmd {
-        IncidentCmd::List => println!("{}", serde_json::to_string_pretty(&store.list_incidents()?)?),
-        IncidentCmd::Show { id } => {
-            println!("{}", serde_json::to_string_pretty(&store.get_incident(id.trim())?.summary)?)
-        }
+        IncidentCmd::List => say!("{}", serde_json::to_string_pretty(&store.list_incidents()?)?)?,
+        IncidentCmd::Show { id } => say!("{}", serde_json::to_string_pretty(&store.get_incident(id.trim())?.summary)?)?,
         IncidentCmd::Code { id, code } => {
             let actor = store.actor()?;
             let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));
             store.set_closing_code(&actor, id.trim(), code)?;
-            eprintln!("closing code of {} set; queued for the next sync", id.trim());
+            note!("closing code of {} set; queued for the next sync", id.trim());
         }
     }
     Ok(())

@@ -173,7 +173,7 @@ fn validate_files(
         [one] if !many => bail!("{one}"),
         all => {
             for f in all {
-                eprintln!("error: {f}");
+                note!("error: {f}");
             }
             bail!("{} of {} file(s) failed", all.len(), files.len())
         }
@@ -261,7 +261,7 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
     let (missing, errors): (Vec<_>, Vec<_>) = issues.into_iter().partition(|i| i.kind == IssueKind::Missing);
     if !errors.is_empty() {
         for e in &errors {
-            eprintln!("{answers_file}: {}: {}", e.path, e.message);
+            note!("{answers_file}: {}: {}", e.path, e.message);
         }
         bail!("{answers_file}: {} problem(s) in the answers for pack {} v{}", errors.len(), pack.id, pack.version);
     }

@@ -1,6 +1,7 @@
 //! CSV import of nominals. Bad rows are reported with their row number and skipped; they never
 //! abort the rest.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -10,18 +11,33 @@ use bluelamp_protocol::Source;
 use bluelamp_store::{MarkerRecord, NominalDetails, NominalRecord, Store};
 
 pub struct Report {
+    /// Records written: each id once, however many rows carried it.
     pub imported: usize,
+    /// Of `imported`, the ids the store did not hold before (the rest updated a record).
+    pub new: usize,
+    /// Of `imported`, the records marked legacy (by `--source legacy` or their `source` cell).
+    pub legacy: usize,
     /// (row number counting the header as row 1, reason)
     pub rejected: Vec<(usize, String)>,
+    /// (row, id, row of its first accepted occurrence): an id accepted again later in the same
+    /// file. The later row wins; the id counts once in `imported`.
+    pub repeated: Vec<(usize, String, usize)>,
 }
 
 const BATCH: usize = 250_000;
 const MAX_FIELD: usize = 200;
 const MAX_ALIASES: usize = 20;
 
-pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::Result<Report> {
+/// Imports the CSV. `forced`: every row gets this source (`--source`); `None`: each row's
+/// optional `source` cell decides (`current`, `legacy`, empty = current; case-insensitive;
+/// anything else rejects the row).
+pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> anyhow::Result<Report> {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr.headers().context("cannot read the CSV header")?.clone();
+    // No header at all (an empty or blank file), rather than a header without the columns.
+    if headers.len() <= 1 && headers.iter().all(|h| h.trim().is_empty()) {
+        bail!("the file is empty: it needs a header row with id,given_name,surname,date_of_birth");
+    }
     let col = |name: &str| headers.iter().position(|h| h.trim().eq_ignore_ascii_case(name));
     let (Some(c_id), Some(c_given), Some(c_surname), Some(c_dob)) =
         (col("id"), col("given_name"), col("surname"), col("date_of_birth"))
@@ -33,7 +49,12 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
     };
     let (c_sex, c_aliases, c_address, c_postcode) = (col("sex"), col("aliases"), col("address"), col("postcode"));
     let c_markers = col("markers");
-    let mut report = Report { imported: 0, rejected: Vec::new() };
+    // With `--source`, the column is not read at all.
+    let c_source = if forced.is_some() { None } else { col("source") };
+    let before = store.nominal_count()?;
+    let mut report = Report { imported: 0, new: 0, legacy: 0, rejected: Vec::new(), repeated: Vec::new() };
+    // Each accepted id: the row it was first accepted on, and whether its latest row is legacy.
+    let mut seen: HashMap<Box<str>, (usize, bool)> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut details: Vec<NominalDetails> = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
@@ -47,6 +68,16 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
         };
         let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
         let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
+        let source = match forced {
+            Some(s) => s,
+            None => match parse_source(opt(c_source)) {
+                Ok(s) => s,
+                Err(reason) => {
+                    report.rejected.push((row, reason));
+                    continue;
+                }
+            },
+        };
         match parse_row(
             get(c_id),
             get(c_given),
@@ -67,6 +98,16 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
                             addresses: None,
                         });
                     }
+                    let legacy = r.source == Source::Legacy;
+                    match seen.get_mut(r.id.as_str()) {
+                        Some((first, was_legacy)) => {
+                            report.repeated.push((row, r.id.clone(), *first));
+                            *was_legacy = legacy;
+                        }
+                        None => {
+                            seen.insert(r.id.as_str().into(), (row, legacy));
+                        }
+                    }
                     batch.push(r)
                 }
                 Err(reason) => report.rejected.push((row, reason)),
@@ -74,15 +115,66 @@ pub fn nominals(store: &mut Store, input: impl Read, source: Source) -> anyhow::
             Err(reason) => report.rejected.push((row, reason)),
         }
         if batch.len() >= BATCH {
-            report.imported += store.upsert_nominals(&batch)?;
+            store.upsert_nominals(&batch)?;
             store.set_nominal_details(&details)?;
             batch.clear();
             details.clear();
         }
     }
-    report.imported += store.upsert_nominals(&batch)?;
+    store.upsert_nominals(&batch)?;
     store.set_nominal_details(&details)?;
+    report.imported = seen.len();
+    report.legacy = seen.values().filter(|(_, legacy)| *legacy).count();
+    // Upserts never remove a record, so the growth is the number of ids that were new.
+    let after = store.nominal_count()?;
+    report.new = usize::try_from(after.saturating_sub(before)).unwrap_or(usize::MAX).min(report.imported);
     Ok(report)
+}
+
+/// A row's `source` cell (already trimmed; `None` when empty or the column is absent).
+fn parse_source(cell: Option<String>) -> Result<Source, String> {
+    match cell {
+        None => Ok(Source::Current),
+        Some(s) if s.eq_ignore_ascii_case("current") => Ok(Source::Current),
+        Some(s) if s.eq_ignore_ascii_case("legacy") => Ok(Source::Legacy),
+        Some(s) => {
+            Err(format!("source '{}' is not current or legacy (or empty)", s.chars().take(40).collect::<String>()))
+        }
+    }
+}
+
+/// Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in a
+/// name they can make the printed table show something other than what is stored.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Line breaks and tabs inside a quoted address or postcode cell (valid CSV) become a single
+/// space: each run of them, with the spaces around it, collapses to one space. Other control
+/// characters are left for the caller to reject.
+fn flatten_breaks(s: String) -> String {
+    if !s.contains(['\n', '\r', '\t']) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut pending = false;
+    for c in s.chars() {
+        if matches!(c, '\n' | '\r' | '\t') {
+            pending = true;
+        } else if pending && c == ' ' {
+            // a space right after a break: part of the run
+        } else {
+            if pending {
+                out.truncate(out.trim_end_matches(' ').len());
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                pending = false;
+            }
+            out.push(c);
+        }
+    }
+    out.trim_end_matches(' ').to_string()
 }
 
 /// The optional `markers` column (format in [`bluelamp_protocol::nominal::parse_markers`]).
@@ -117,8 +209,18 @@ fn parse_row(
         return Err("both given_name and surname are empty".into());
     }
     let alias_text = aliases.as_deref().unwrap_or("");
+    let address = address.map(flatten_breaks).filter(|s| !s.is_empty());
+    let postcode = postcode.map(flatten_breaks).filter(|s| !s.is_empty());
     let addr = address.as_deref().unwrap_or("");
     let pc = postcode.as_deref().unwrap_or("");
+    for (label, v) in [("id", id.as_str()), ("given_name", &given), ("surname", &surname), ("aliases", alias_text)] {
+        if v.chars().any(is_bidi_control) {
+            return Err(format!(
+                "{label} contains a bidirectional control character (U+202A–U+202E or U+2066–U+2069), \
+                 which can make the printed text read differently from what is stored"
+            ));
+        }
+    }
     for (label, v, max) in [
         ("id", id.as_str(), MAX_FIELD),
         ("given_name", &given, MAX_FIELD),
@@ -160,12 +262,6 @@ fn parse_row(
     Ok(NominalRecord { id, source, given_name: given, surname, date_of_birth, sex, aliases, address, postcode })
 }
 
-/// Where `demo generate --out FILE` writes the legacy share: `FILE` with its extension replaced
-/// by `legacy.csv` (`people.csv` → `people.legacy.csv`).
-pub fn legacy_path(out: &Path) -> std::path::PathBuf {
-    out.with_extension("legacy.csv")
-}
-
 const HEADER: [&str; 9] =
     ["id", "given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode", "source"];
 
@@ -184,36 +280,21 @@ fn write_person(w: &mut csv::Writer<std::fs::File>, p: &bluelamp_demo::Person) -
     Ok(())
 }
 
-/// Writes every person to `path` in the import format, and the legacy share again to
-/// [`legacy_path`]. Import ignores the informative `source` column, so
-///
-/// ```text
-/// bluelamp-cli --db F import nominals --csv people.csv                          # all N, as current
-/// bluelamp-cli --db F import nominals --csv people.legacy.csv --source legacy   # re-marks the legacy share
-/// ```
-///
-/// gives N records of which the legacy share is marked legacy (re-importing an id updates it).
+/// Writes every person to `path` in the import format, in one file: its `source` column
+/// (`current` or `legacy`) marks the legacy share, and `import nominals` (without `--source`)
+/// honours it, so `import nominals --csv people.csv` gives N records with the legacy share
+/// marked legacy.
 pub fn write_csv(path: &Path, people: &[bluelamp_demo::Person]) -> anyhow::Result<()> {
-    let legacy = legacy_path(path);
-    let mut w = csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
-    let mut wl = csv::Writer::from_path(&legacy).with_context(|| format!("cannot write {}", legacy.display()))?;
-    w.write_record(HEADER)?;
-    wl.write_record(HEADER)?;
-    let mut n_legacy = 0usize;
-    for p in people {
-        write_person(&mut w, p)?;
-        if p.legacy {
-            write_person(&mut wl, p)?;
-            n_legacy += 1;
+    let write = || -> anyhow::Result<()> {
+        let mut w = csv::Writer::from_path(path)?;
+        w.write_record(HEADER)?;
+        for p in people {
+            write_person(&mut w, p)?;
         }
-    }
-    w.flush()?;
-    wl.flush()?;
-    eprintln!(
-        "legacy share: {n_legacy} of them also in {} (import it with --source legacy after the main file)",
-        legacy.display()
-    );
-    Ok(())
+        w.flush()?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]
@@ -249,12 +330,43 @@ mod tests {
                    A2,Jo\u{0}hn,Smith,,\n\
                    A3,😀,🙂,,\n\
                    A4,Anna,Nowak,31/02/1984,\n";
-        let r = nominals(&mut s, csv.as_bytes(), Source::Current).unwrap();
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
         assert_eq!(r.imported, 1, "{:?}", r.rejected);
         assert_eq!(r.rejected.iter().map(|x| x.0).collect::<Vec<_>>(), vec![3, 4, 5]);
         assert!(r.rejected[0].1.contains("control characters"));
         assert!(r.rejected[1].1.contains("no letters"));
         assert!(r.rejected[2].1.contains("not a date"), "{:?}", r.rejected);
+    }
+
+    #[test]
+    fn breaks_in_addresses_become_one_space() {
+        let f = |s: &str| flatten_breaks(s.to_string());
+        assert_eq!(f("1 High St"), "1 High St");
+        assert_eq!(f("Flat 2, \r\n\t12 High St\nTown"), "Flat 2, 12 High St Town");
+        assert_eq!(f("a\t\t b"), "a b");
+        assert_eq!(f("a  b"), "a  b", "plain spaces are left alone");
+        assert_eq!(f("a\u{7}b"), "a\u{7}b", "other controls are left for the check to reject");
+    }
+
+    #[test]
+    fn source_cells() {
+        assert_eq!(parse_source(None), Ok(Source::Current));
+        assert_eq!(parse_source(Some("Current".into())), Ok(Source::Current));
+        assert_eq!(parse_source(Some("LEGACY".into())), Ok(Source::Legacy));
+        assert!(parse_source(Some("pnc".into())).unwrap_err().contains("'pnc' is not current or legacy"));
+    }
+
+    #[test]
+    fn bidi_controls_in_names_and_aliases_are_refused() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,aliases,address\n\
+                   B1,Ann\u{202D},Lee,,,\n\
+                   B2,Ann,Lee,,Bob \u{2067}Lee,\n\
+                   B3,Ann,Lee,,,\u{202E}1 High St\n";
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
+        assert_eq!(r.imported, 1, "{:?}", r.rejected);
+        assert!(r.rejected[0].1.starts_with("given_name contains a bidirectional"), "{:?}", r.rejected);
+        assert!(r.rejected[1].1.starts_with("aliases contains a bidirectional"), "{:?}", r.rejected);
     }
 
     proptest! {
@@ -276,7 +388,7 @@ mod tests {
             let mut bytes = w.into_inner().unwrap();
             bytes.extend_from_slice(raw.as_bytes());
             bytes.push(b'\n');
-            let r = nominals(&mut s, bytes.as_slice(), Source::Legacy).unwrap();
+            let r = nominals(&mut s, bytes.as_slice(), Some(Source::Legacy)).unwrap();
             prop_assert!(r.rejected.iter().all(|(row, why)| *row >= 2 && !why.is_empty()));
             for text in &cells {
                 let req = SearchRequest::free_text(text);

@@ -1,7 +1,14 @@
 //! `bluelamp-cli`: the headless client. See `bluelamp-cli --help` and the README.
 //!
 //! The passphrase comes from `BLUELAMP_PASSPHRASE` or standard input, never from argv.
+//!
+//! Output goes through [`output`] (`say!`, `note!`): a closed standard output (`| head`) ends
+//! the output quietly and the command keeps its usual exit code; any other write error is
+//! reported ("cannot write to standard output: …", exit code 1). Nothing panics.
 
+// First, so that its macros (`say!`, `note!`) are visible in the modules below.
+#[macro_use]
+mod output;
 mod audit;
 mod conflicts;
 mod forms;
@@ -17,7 +24,7 @@ mod victims;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -82,7 +89,8 @@ enum Command {
         all: bool,
     },
     /// Run many searches from a CSV (qid,given_name,surname,date_of_birth) on one connection;
-    /// write one JSON line per query: {qid, ids, latency_us}.
+    /// write one JSON line per query: {qid, ids, latency_us}, plus `error` when the query could
+    /// not run (ids empty) or `warning` when it ran with part of its input ignored.
     SearchBatch {
         #[arg(long)]
         queries: PathBuf,
@@ -146,18 +154,23 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode]).
+    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source]).
+    /// Prints `imported N rejected M`; rejected rows, ids repeated within the file and the
+    /// new/updated split go to standard error.
     Nominals {
         #[arg(long)]
         csv: PathBuf,
-        #[arg(long, value_enum, default_value_t = SourceArg::Current)]
-        source: SourceArg,
+        /// Mark every row as this source. Without it, each row's optional `source` column
+        /// (`current`, `legacy` or empty = current) decides.
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
     },
 }
 
 #[derive(Subcommand)]
 enum DemoWhat {
-    /// Write deterministic synthetic people as an import CSV.
+    /// Write deterministic synthetic people as one import CSV (with a `source` column marking
+    /// the legacy share; `import nominals` honours it).
     Generate {
         #[arg(long)]
         nominals: usize,
@@ -184,20 +197,32 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// A passphrase from the environment variable `name`: `None` when it is not set. Set but empty
+/// is refused (an empty passphrase is never tried, so it is not counted as a wrong one).
+fn env_passphrase(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(p) if p.is_empty() => bail!(
+            "{name} is set but empty: set it to the passphrase, or unset it to give the passphrase on standard input"
+        ),
+        Ok(p) => Ok(Some(p)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => bail!("{name} is not valid UTF-8"),
+    }
+}
+
 fn passphrase() -> anyhow::Result<String> {
-    if let Ok(p) = std::env::var("BLUELAMP_PASSPHRASE") {
+    if let Some(p) = env_passphrase("BLUELAMP_PASSPHRASE")? {
         return Ok(p);
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Passphrase: ");
-        let _ = std::io::stderr().flush();
+        note_inline!("Passphrase: ");
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line).context("cannot read the passphrase from standard input")?;
@@ -220,17 +245,14 @@ fn passphrases_for_change() -> anyhow::Result<(String, String)> {
         }
         Ok(p)
     };
-    let old = match std::env::var("BLUELAMP_PASSPHRASE") {
-        Ok(p) => p,
-        Err(_) => next("current")?,
+    let old = match env_passphrase("BLUELAMP_PASSPHRASE")? {
+        Some(p) => p,
+        None => next("current")?,
     };
-    let new = match std::env::var("BLUELAMP_NEW_PASSPHRASE") {
-        Ok(p) => p,
-        Err(_) => next("new")?,
+    let new = match env_passphrase("BLUELAMP_NEW_PASSPHRASE")? {
+        Some(p) => p,
+        None => next("new")?,
     };
-    if new.is_empty() {
-        bail!("the new passphrase must not be empty");
-    }
     Ok((old, new))
 }
 
@@ -273,14 +295,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let pass = passphrase()?;
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
             Store::create(db, &pass, officer.trim(), kdf)?;
-            eprintln!("created {} for officer {}", db.display(), officer.trim());
+            note!("created {} for officer {}", db.display(), officer.trim());
         }
         Command::Passwd { insecure_fast_kdf } => {
             let db = db_path(&cli.db)?;
             let (old, new) = passphrases_for_change()?;
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
             match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf) {
-                Ok(()) => eprintln!("passphrase changed for {}", db.display()),
+                Ok(()) => note!("passphrase changed for {}", db.display()),
                 Err(bluelamp_store::unlock::UnlockError::Wrong { .. }) => {
                     bail!("wrong passphrase for {}", db.display())
                 }
@@ -289,26 +311,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { what: ImportWhat::Nominals { csv, source } } => {
             let mut store = open(db_path(&cli.db)?)?;
-            let source = match source {
+            let forced = source.map(|s| match s {
                 SourceArg::Current => Source::Current,
                 SourceArg::Legacy => Source::Legacy,
-            };
+            });
             let file = std::fs::File::open(&csv).with_context(|| format!("cannot open {}", csv.display()))?;
-            let report = import::nominals(&mut store, file, source)?;
+            let report = import::nominals(&mut store, file, forced).with_context(|| format!("{}", csv.display()))?;
             // s.62: an import is a collection of personal data; log who, when, how many.
             let actor = store.actor()?;
             let event = bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Collection, "import:nominals")
                 .detail(serde_json::json!({
                     "file": csv.file_name().map(|f| f.to_string_lossy().into_owned()),
-                    "source": if source == Source::Legacy { "legacy" } else { "current" },
+                    "source": match forced {
+                        Some(Source::Legacy) => "legacy",
+                        Some(Source::Current) => "current",
+                        None => "per row",
+                    },
                     "imported": report.imported,
+                    "new": report.new,
+                    "updated": report.imported - report.new,
+                    "legacy": report.legacy,
+                    "repeated": report.repeated.len(),
                     "rejected": report.rejected.len(),
                 }));
             store.audit(&actor, event)?;
             for (row, reason) in &report.rejected {
-                eprintln!("row {row}: rejected: {reason}");
+                note!("row {row}: rejected: {reason}");
             }
-            println!("imported {} rejected {}", report.imported, report.rejected.len());
+            for (row, id, first) in &report.repeated {
+                note!("row {row}: id {id} repeats row {first}; the later row wins");
+            }
+            note!(
+                "{} record(s): {} new, {} updated, {} legacy{}",
+                report.imported,
+                report.new,
+                report.imported - report.new,
+                report.legacy,
+                match report.repeated.len() {
+                    0 => String::new(),
+                    n => format!("; {n} row(s) repeated an earlier id (counted once)"),
+                }
+            );
+            // The line scripts parse: exactly `imported N rejected M` (N: records written, each id
+            // once).
+            say!("imported {} rejected {}", report.imported, report.rejected.len())?;
         }
         Command::Search(args) => {
             let mut store = open(db_path(&cli.db)?)?;
@@ -324,9 +370,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 store.prepare_search()?
             };
             if rebuilt {
-                println!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64());
+                say!("search keys rebuilt in {:.1} s", started.elapsed().as_secs_f64())?;
             } else {
-                println!("search keys already current");
+                say!("search keys already current")?;
             }
         }
         Command::Nominal { what: nominal::NominalCmd::Create(args) } => {
@@ -344,7 +390,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { what: DemoWhat::Generate { nominals, seed, out } } => {
             let people = bluelamp_demo::people(nominals, seed);
             import::write_csv(&out, &people)?;
-            eprintln!("wrote {} people to {}", people.len(), out.display());
+            note!(
+                "wrote {} people to {} ({} of them legacy, marked in its source column)",
+                people.len(),
+                out.display(),
+                people.iter().filter(|p| p.legacy).count()
+            );
         }
         Command::Forms { what } => forms::run(what)?,
         Command::Victims { what } => victims::run(what)?,
@@ -354,7 +405,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { what: DemoWhat::Enqueue { forms } } => {
             let mut store = open(db_path(&cli.db)?)?;
             let ids = sync::enqueue(&mut store, forms)?;
-            eprintln!("queued {} submitted demo forms", ids.len());
+            note!("queued {} submitted demo forms", ids.len());
         }
         Command::Enrol { server, officer, insecure_fast_kdf } => {
             let db = db_path(&cli.db)?;

@@ -75,19 +75,19 @@ pub fn create(store: &mut Store, a: CreateArgs) -> anyhow::Result<()> {
     match store.create_nominal(&actor, &n)? {
         Created::Invalid(issues) => {
             if a.json {
-                println!("{}", serde_json::json!({ "issues": issues }));
+                say!("{}", serde_json::json!({ "issues": issues }))?;
             }
             for i in &issues {
-                eprintln!("{}: {}", i.field, i.message);
+                note!("{}: {}", i.field, i.message);
             }
             bail!("nothing was saved ({} problem(s))", issues.len());
         }
         Created::Saved(hit) => {
             if a.json {
-                println!("{}", serde_json::json!({ "nominal": hit, "likely_matches": likely }));
+                say!("{}", serde_json::json!({ "nominal": hit, "likely_matches": likely }))?;
             } else {
                 for h in &likely {
-                    eprintln!(
+                    note!(
                         "likely match: {} {} {} {} (score {:.1}: {})",
                         h.id,
                         h.given_name,
@@ -97,7 +97,7 @@ pub fn create(store: &mut Store, a: CreateArgs) -> anyhow::Result<()> {
                         h.reasons.join("; ")
                     );
                 }
-                println!("{} (provisional)", hit.id);
+                say!("{} (provisional)", hit.id)?;
             }
         }
     }
@@ -109,17 +109,20 @@ pub fn duplicates(store: &mut Store, cmd: DuplicatesCmd) -> anyhow::Result<()> {
         DuplicatesCmd::List { json } => {
             let list = store.duplicates()?;
             if json {
-                println!("{}", serde_json::to_string(&list)?);
+                say!("{}", serde_json::to_string(&list)?)?;
             } else {
+                use std::fmt::Write as _;
+                let mut out = String::new();
                 for d in &list {
                     let who = d
                         .provisional
                         .as_ref()
                         .map(|p| format!("{} {}", p.given_name, p.surname))
                         .unwrap_or_else(|| d.provisional_id.clone());
-                    println!("{}  {}  {} candidate(s)", d.id, who, d.candidates.len());
+                    let _ = writeln!(out, "{}  {}  {} candidate(s)", d.id, who, d.candidates.len());
                     for c in &d.candidates {
-                        println!(
+                        let _ = writeln!(
+                            out,
                             "    {}  {} {}  {}  score {:.1}",
                             c.nominal.id,
                             c.nominal.given_name,
@@ -129,6 +132,7 @@ pub fn duplicates(store: &mut Store, cmd: DuplicatesCmd) -> anyhow::Result<()> {
                         );
                     }
                 }
+                crate::output::emit(&out)?;
             }
         }
         DuplicatesCmd::Resolve { id, link, new } => {
@@ -139,7 +143,7 @@ pub fn duplicates(store: &mut Store, cmd: DuplicatesCmd) -> anyhow::Result<()> {
             };
             let actor = store.actor()?;
             store.resolve_duplicate(&actor, &id, &decision)?;
-            eprintln!("recorded; it reaches the central service at the next sync");
+            note!("recorded; it reaches the central service at the next sync");
         }
     }
     Ok(())

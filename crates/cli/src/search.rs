@@ -11,8 +11,9 @@ use bluelamp_store::{audit, Store};
 
 #[derive(clap::Args)]
 pub struct SearchArgs {
-    /// Free text, e.g. "bill smyth" (order-free).
-    #[arg(long)]
+    /// Free text, e.g. "bill smyth" (order-free). Not with --given / --surname: use either the
+    /// free text or the separate fields.
+    #[arg(long, conflicts_with_all = ["given", "surname"])]
     name: Option<String>,
     #[arg(long)]
     given: Option<String>,
@@ -75,10 +76,14 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
     let actor = store.actor()?;
     let hits = store.search_logged(&actor, &req, a.purpose.as_deref())?;
     if a.json {
-        println!("{}", serde_json::to_string(&hits)?);
+        say!("{}", serde_json::to_string(&hits)?)?;
     } else {
+        // One write for the whole table (a closed pipe then stops it once, not per row).
+        let mut table = String::new();
         for h in &hits {
-            println!(
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                table,
                 "{:<14} {:<8} {:<30} {:<10} {:.2}  {}",
                 h.id,
                 if h.source == Source::Legacy { "legacy" } else { "current" },
@@ -88,11 +93,12 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
                 h.reasons.join(", ")
             );
         }
-        eprintln!("{} result(s)", hits.len());
+        crate::output::emit(&table)?;
+        note!("{} result(s)", hits.len());
         // The screen's advice when the results cannot tell people apart (not in --json output,
         // whose shape scripts rely on).
         if let Some(hint) = bluelamp_protocol::widen::narrowing_hint(&req, &hits) {
-            eprintln!("{hint}");
+            note!("{hint}");
         }
     }
     Ok(())
@@ -123,6 +129,37 @@ fn batch_dob(cell: Option<String>, req: &mut SearchRequest) -> Option<String> {
 /// Queries per access-log transaction in `search-batch`.
 const LOG_CHUNK: usize = 256;
 
+/// One output line of `search-batch`. The fields are written in this order, which is the
+/// contract's `{qid, ids, latency_us}`; `error` and `warning` follow only when set.
+struct BatchLine {
+    qid: String,
+    /// Ranked ids; empty when the query could not run.
+    ids: Vec<String>,
+    /// Microseconds around the search call only.
+    latency_us: u64,
+    /// Why the query could not run (then `ids` is empty). Absent when it ran.
+    error: Option<String>,
+    /// A note on a query that ran anyway, e.g. an unreadable DOB that was ignored.
+    warning: Option<String>,
+}
+
+impl BatchLine {
+    /// The line as JSON, keys in field order (a `serde_json::Value` map would sort them).
+    fn to_json(&self) -> String {
+        let s = |v: &str| serde_json::Value::from(v).to_string();
+        let ids: Vec<String> = self.ids.iter().map(|id| s(id)).collect();
+        let mut line =
+            format!("{{\"qid\":{},\"ids\":[{}],\"latency_us\":{}", s(&self.qid), ids.join(","), self.latency_us);
+        for (key, v) in [("error", &self.error), ("warning", &self.warning)] {
+            if let Some(v) = v {
+                line.push_str(&format!(",\"{key}\":{}", s(v)));
+            }
+        }
+        line.push('}');
+        line
+    }
+}
+
 /// Appends the consultation entries of a chunk of queries (one per query that ran), then writes
 /// their result lines: no result line reaches the output before its entry is committed.
 fn flush_chunk(
@@ -143,8 +180,10 @@ fn flush_chunk(
 }
 
 /// `search-batch`: one store connection for all queries; `latency_us` is measured around the
-/// search call only (not CSV parsing, JSON writing or the access log). A query that cannot run
-/// (no name, bad input) yields `ids: []` plus an `error` field, and never stops the batch.
+/// search call only (not CSV parsing, JSON writing or the access log, nor the one-time
+/// rebuild of stale search keys, done before the first query). A query that cannot run (no
+/// name, bad input) yields `ids: []` plus an `error` field, and never stops the batch; a query
+/// that ran with part of its input ignored (an unreadable DOB) gets a `warning` field.
 /// Each query that ran gets its own consultation entry (query and result count), committed
 /// [`LOG_CHUNK`] at a time before that chunk's lines are written.
 pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyhow::Result<()> {
@@ -166,12 +205,21 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("cannot write {}", out.display()))?);
     let (mut n, mut failed) = (0usize, 0usize);
     let actor = store.actor()?;
+    // `store.search` would rebuild stale search keys (after an update that changed their
+    // format) inside the first query, and count minutes of rebuild as its latency: do it now.
+    let started = Instant::now();
+    if store.prepare_search()? {
+        note!(
+            "search keys were stale: rebuilt in {:.1} s before the first query (not in latency_us)",
+            started.elapsed().as_secs_f64()
+        );
+    }
     let (mut events, mut lines) = (Vec::with_capacity(LOG_CHUNK), Vec::with_capacity(LOG_CHUNK));
     for (i, rec) in rdr.records().enumerate() {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("query row {}: unreadable: {e}", i + 2);
+                note!("query row {}: unreadable: {e}", i + 2);
                 failed += 1;
                 continue;
             }
@@ -179,27 +227,22 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         let get = |c: usize| rec.get(c).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let mut req =
             SearchRequest { given: get(c_given), surname: get(c_surname), limit: Some(limit), ..Default::default() };
-        let mut note = batch_dob(get(c_dob), &mut req);
+        let warning = batch_dob(get(c_dob), &mut req);
         let start = Instant::now();
         let result = req.validate().map_err(|e| e.message).and_then(|()| store.search(&req).map_err(|e| e.to_string()));
-        let latency_us = start.elapsed().as_micros() as u64;
-        let ids: Vec<String> = match result {
+        let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let (ids, error) = match result {
             Ok(hits) => {
                 events.push(audit::search_event(&req, &hits, None));
-                hits.into_iter().map(|h| h.id).collect()
+                (hits.into_iter().map(|h| h.id).collect(), None)
             }
             Err(e) => {
                 failed += 1;
-                note = Some(e);
-                Vec::new()
+                (Vec::new(), Some(e))
             }
         };
-        let mut line =
-            serde_json::json!({ "qid": get(c_qid).unwrap_or_default(), "ids": ids, "latency_us": latency_us });
-        if let Some(note) = note {
-            line["error"] = serde_json::Value::String(note);
-        }
-        lines.push(line.to_string());
+        let line = BatchLine { qid: get(c_qid).unwrap_or_default(), ids, latency_us, error, warning };
+        lines.push(line.to_json());
         n += 1;
         if lines.len() >= LOG_CHUNK {
             flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
@@ -207,6 +250,6 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
     }
     flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
     w.flush()?;
-    eprintln!("{n} queries written to {} ({failed} could not run)", out.display());
+    note!("{n} queries written to {} ({failed} could not run)", out.display());
     Ok(())
 }

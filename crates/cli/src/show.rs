@@ -29,9 +29,9 @@ pub fn run(store: &mut Store, a: ShowArgs) -> anyhow::Result<()> {
         bail!("no record {} in the local store (the attempt is in the access log)", req.id);
     };
     if a.json {
-        println!("{}", serde_json::to_string(&page)?);
+        say!("{}", serde_json::to_string(&page)?)?;
     } else {
-        print!("{}", text(&page));
+        crate::output::emit(&text(&page))?;
     }
     Ok(())
 }

@@ -93,7 +93,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     )?;
     drop(store);
     bluelamp_store::unlock::clear_lockout(db)?;
-    eprintln!(
+    note!(
         "enrolled officer {officer} ({}) on {}; store {} {}",
         resp.role.as_str(),
         server,
@@ -125,13 +125,13 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     let client = Client::new(&server)?;
     let store = Mutex::new(store);
     let mut progress = |p: &Progress| match p {
-        Progress::SignedIn => eprintln!("signed in to {server}"),
+        Progress::SignedIn => note!("signed in to {server}"),
         Progress::Pushed { acknowledged, pending } => {
-            eprintln!("pushed: {acknowledged} acknowledged, {pending} pending")
+            note!("pushed: {acknowledged} acknowledged, {pending} pending")
         }
-        Progress::Pulled { pulled_total, remaining } => eprintln!("pulled: {pulled_total} so far, {remaining} to go"),
-        Progress::Reset => eprintln!("the server asked for a full re-pull"),
-        Progress::Retrying { after_ms, error } => eprintln!("retrying in {after_ms} ms: {error}"),
+        Progress::Pulled { pulled_total, remaining } => note!("pulled: {pulled_total} so far, {remaining} to go"),
+        Progress::Reset => note!("the server asked for a full re-pull"),
+        Progress::Retrying { after_ms, error } => note!("retrying in {after_ms} ms: {error}"),
     };
     let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), round_config()?, &mut progress))?;
     let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -140,10 +140,10 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     // Server instructions are carried out at once.
     if report.instructions.contains(&Instruction::Wipe) {
         bluelamp_store::unlock::wipe(db)?;
-        eprintln!("the central service instructed this device to wipe its store: {} destroyed", db.display());
+        note!("the central service instructed this device to wipe its store: {} destroyed", db.display());
     } else if report.instructions.contains(&Instruction::Lock) {
         bluelamp_store::unlock::lock_out(db)?;
-        eprintln!("the central service instructed this device to lock: sign in online (enrol) to unlock");
+        note!("the central service instructed this device to lock: sign in online (enrol) to unlock");
     }
     if json {
         let out = serde_json::json!({
@@ -160,9 +160,9 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
             "instructions": report.instructions,
             "totals": counts,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        say!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {
-        eprintln!(
+        note!(
             "{}: pushed {}, acknowledged {}, rejected {}, pending {}, pulled {}, conflicts {}{}",
             report.outcome,
             report.pushed,

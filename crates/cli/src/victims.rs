@@ -94,14 +94,9 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
-/// Writes `text` to standard output; a closed pipe is not an error.
+/// Writes `text` to standard output; a closed pipe is not an error ([`crate::output::emit`]).
 pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to standard output"),
-        _ => Ok(()),
-    }
+    crate::output::emit(text)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+//! Writing to standard output and standard error without panicking.
+//!
+//! `println!` and `eprintln!` panic when the stream cannot be written (`| head` closing the
+//! pipe, a full disk, `>/dev/full`), which ended the process with exit code 101 and a panic
+//! message. Instead:
+//!
+//! * Standard output ([`emit`], [`say!`]): a **closed pipe** (EPIPE) is not an error. The output
+//!   stops there and the command finishes as usual, so its exit code keeps its meaning (0 when
+//!   it worked; `audit verify` still exits 1 for a broken chain and `sync` for an unfinished
+//!   round). Any **other write error** is an error: "cannot write to standard output: …",
+//!   exit code 1.
+//! * Standard error ([`note!`]): diagnostics are best effort; a write error there is ignored.
+//!
+//! Main declares this module first with `#[macro_use]`, so the macros are usable in every
+//! other module.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+/// Writes `text` to standard output and flushes it. A closed pipe is not an error (see the
+/// module docs); any other write error is.
+pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("cannot write to standard output"),
+        _ => Ok(()),
+    }
+}
+
+/// Like `println!`, through [`emit`]: evaluates to `anyhow::Result<()>` (use it with `?`).
+macro_rules! say {
+    () => {
+        $crate::output::emit("\n")
+    };
+    ($($t:tt)*) => {
+        $crate::output::emit(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// Like `eprintln!`, but a standard error that cannot be written is ignored instead of
+/// panicking.
+macro_rules! note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// Like `eprint!` (no newline), errors ignored, then flushed (for prompts).
+macro_rules! note_inline {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut err = std::io::stderr();
+        let _ = write!(err, $($t)*);
+        let _ = err.flush();
+    }};
+}

@@ -1,0 +1,305 @@
+//! The script-facing contract under awkward conditions, run against the real binary: output
+//! that cannot be written, valid-but-unusual CSV, the generated file imported as is, the batch
+//! line format, conflicting flags, empty input.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const PASS: &str = "pw";
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+    c.env("BLUELAMP_PASSPHRASE", PASS);
+    c
+}
+
+fn cli(db: &Path, args: &[&str]) -> Output {
+    bin().arg("--db").arg(db).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn ok(out: Output) -> Output {
+    assert!(out.status.success(), "exit {:?}: {}", out.status.code(), text(&out.stderr));
+    out
+}
+
+/// A fresh store in a temporary directory.
+fn store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ok(cli(&db, &["init", "--officer", "PC1", "--insecure-fast-kdf"]));
+    (dir, db)
+}
+
+/// A store holding `n` generated people (seed 7), and the generated file.
+fn generated(n: usize) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, db) = store();
+    let csv = dir.path().join("people.csv");
+    ok(bin()
+        .args(["demo", "generate", "--nominals", &n.to_string(), "--seed", "7", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap());
+    ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    (dir, db, csv)
+}
+
+fn no_panic(out: &Output) {
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(out.status.code(), Some(101), "{err}");
+}
+
+/// `search … | head -c 10`: the reader goes away after 10 bytes, well before the JSON (more
+/// than a pipe buffer) is all written; for the table (which may fit in the pipe buffer), the
+/// reader goes away before the store is even open. The search ends quietly with exit 0.
+#[test]
+fn a_closed_stdout_pipe_ends_the_output_quietly() {
+    let (_dir, db, _) = generated(2000);
+    for json in [true, false] {
+        let mut args = vec!["--db", db.to_str().unwrap(), "search", "--surname", "S*", "--limit", "500"];
+        if json {
+            args.push("--json");
+        }
+        let mut child = bin().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut reader = child.stdout.take().unwrap();
+        if json {
+            let mut first = [0u8; 10];
+            reader.read_exact(&mut first).unwrap();
+            assert_eq!(&first[..2], b"[{");
+        }
+        drop(reader); // the pipe's only reader: the child's next write fails with EPIPE
+        let out = child.wait_with_output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(0), "json {json}: {}", text(&out.stderr));
+        assert!(!text(&out.stderr).contains("error"), "json {json}: {}", text(&out.stderr));
+    }
+}
+
+/// A standard output that fails for another reason (a full disk) is an error: a clear message
+/// and exit code 1, not a panic.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failing_stdout_is_a_clear_error() {
+    let (dir, db, csv) = generated(50);
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let outputs = [
+        bin().arg("--db").arg(&db).args(["import", "nominals", "--csv"]).arg(&csv).stdout(full()).output().unwrap(),
+        bin().arg("--db").arg(&db).args(["search", "--surname", "S*", "--json"]).stdout(full()).output().unwrap(),
+        bin().arg("--db").arg(&db).args(["reindex"]).stdout(full()).output().unwrap(),
+    ];
+    for out in outputs {
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("cannot write to standard output"), "{}", text(&out.stderr));
+    }
+    drop(dir);
+}
+
+/// Valid CSV may carry a line break or tab inside a quoted address or postcode: flattened to
+/// one space. Other control characters, and any in a name, still reject the row; so do bidi
+/// controls in a name.
+#[test]
+fn line_breaks_in_quoted_addresses_are_flattened_and_bidi_names_refused() {
+    let (dir, db) = store();
+    let csv = dir.path().join("n.csv");
+    std::fs::write(
+        &csv,
+        "id,given_name,surname,date_of_birth,address,postcode\n\
+         A1,Annabel,Whitcombe,1980-01-02,\"Flat 2, \r\n\t12 High Street\nTonbridge\",\"TN9\t1AA\"\n\
+         A2,Bertram,Whitcombe,,\"12 High\u{7}Street\",\n\
+         A3,\"Cyr\nil\",Whitcombe,,,\n\
+         A4,Dora,Whit\u{202E}ebmoc,,,\n\
+         A5,Edwin\u{2066},Whitcombe,,,\n",
+    )
+    .unwrap();
+    let out = ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    assert_eq!(text(&out.stdout).trim(), "imported 1 rejected 4", "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("row 3: rejected: address contains control characters"), "{err}");
+    assert!(err.contains("row 4: rejected: given_name contains control characters"), "{err}");
+    assert!(err.contains("row 5: rejected: surname contains a bidirectional control character"), "{err}");
+    assert!(err.contains("row 6: rejected: given_name contains a bidirectional control character"), "{err}");
+
+    let out = ok(cli(&db, &["search", "--surname", "Whitcombe", "--json"]));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["id"], "A1");
+    assert_eq!(hits[0]["address"], "Flat 2, 12 High Street Tonbridge");
+    assert_eq!(hits[0]["postcode"], "TN9 1AA");
+}
+
+/// `demo generate` then `import nominals` (no `--source`), as a script following the contract
+/// does: one file, and the legacy share arrives marked legacy.
+#[test]
+fn the_generated_file_imports_with_its_legacy_share() {
+    let (dir, db, csv) = generated(200);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!files.iter().any(|f| f.to_string_lossy().ends_with(".legacy.csv")), "no side file any more: {files:?}");
+    let mut rdr = csv::Reader::from_path(&csv).unwrap();
+    let c_source = rdr.headers().unwrap().iter().position(|h| h == "source").expect("a source column");
+    let in_file = rdr.records().filter(|r| &r.as_ref().unwrap()[c_source] == "legacy").count();
+    assert!(in_file > 0 && in_file < 200, "{in_file}");
+
+    let legacy_in_store = || -> i64 {
+        let store = bluelamp_store::Store::open(&db, PASS).unwrap();
+        store.conn().query_row("SELECT count(*) FROM nominals WHERE source = 'legacy'", [], |r| r.get(0)).unwrap()
+    };
+    assert_eq!(legacy_in_store(), in_file as i64);
+    // … and the search output says so.
+    let legacy_id = {
+        let mut rdr = csv::Reader::from_path(&csv).unwrap();
+        let r = rdr.records().map(Result::unwrap).find(|r| &r[c_source] == "legacy").unwrap();
+        (r[0].to_string(), format!("{} {}", &r[1], &r[2]))
+    };
+    let out = ok(cli(&db, &["search", "--name", &legacy_id.1, "--limit", "50", "--json"]));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hit = hits.as_array().unwrap().iter().find(|h| h["id"] == legacy_id.0.as_str()).expect("the legacy person");
+    assert_eq!(hit["source"], "legacy");
+
+    // `--source legacy` on the command line forces every row.
+    ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap(), "--source", "legacy"]));
+    assert_eq!(legacy_in_store(), 200);
+    // Without it, the column decides again (case-insensitive; empty = current); any other value
+    // rejects the row with a reason.
+    let small = dir.path().join("s.csv");
+    std::fs::write(
+        &small,
+        "id,given_name,surname,date_of_birth,source\n\
+         S1,Sam,Legacyperson,,LEGACY\n\
+         S2,Sue,Currentperson,,\n\
+         S3,Syd,Oddperson,,archive\n",
+    )
+    .unwrap();
+    let out = ok(cli(&db, &["import", "nominals", "--csv", small.to_str().unwrap()]));
+    assert_eq!(text(&out.stdout).trim(), "imported 2 rejected 1");
+    assert!(text(&out.stderr).contains("row 4: rejected: source 'archive' is not current or legacy"));
+    let out = ok(cli(&db, &["search", "--name", "sam legacyperson", "--json"]));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(hits[0]["source"], "legacy");
+}
+
+/// search-batch lines: keys in the contract's order `{qid, ids, latency_us}`; `error` only for
+/// a query that could not run (with `ids: []`), a note on a query that ran under `warning`.
+#[test]
+fn search_batch_lines_keep_key_order_and_error_semantics() {
+    let (dir, db, _) = generated(300);
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\nq1,John,Smith,1980\nq2,,,\nq3,Jon,Smith,31/02/1980\n")
+        .unwrap();
+    let out_path = dir.path().join("o.jsonl");
+    ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
+    let raw = std::fs::read_to_string(&out_path).unwrap();
+    let lines: Vec<&str> = raw.lines().collect();
+    assert_eq!(lines.len(), 3, "{raw}");
+    for l in &lines {
+        let (qid, ids, lat) =
+            (l.find("\"qid\":").unwrap(), l.find("\"ids\":").unwrap(), l.find("\"latency_us\":").unwrap());
+        assert!(l.starts_with("{\"qid\":") && qid < ids && ids < lat, "key order: {l}");
+    }
+    let v: Vec<serde_json::Value> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(v[0]["qid"], "q1");
+    assert!(v[0].get("error").is_none() && v[0].get("warning").is_none(), "{}", lines[0]);
+    assert_eq!(v[1]["ids"], serde_json::json!([]));
+    assert!(v[1]["error"].as_str().is_some_and(|e| !e.is_empty()), "{}", lines[1]);
+    // The unreadable DOB was ignored and the query ran: a warning, not an error.
+    assert!(v[2].get("error").is_none(), "{}", lines[2]);
+    assert!(v[2]["warning"].as_str().unwrap().contains("DOB ignored"), "{}", lines[2]);
+    assert!(!v[2]["ids"].as_array().unwrap().is_empty(), "{}", lines[2]);
+}
+
+/// Stale search keys (as after an update that changed their format) are rebuilt before the
+/// first query, not inside it (where the rebuild would be counted as that query's latency).
+#[test]
+fn search_batch_rebuilds_stale_keys_before_the_first_query() {
+    let (dir, db, _) = generated(100);
+    {
+        let store = bluelamp_store::Store::open(&db, PASS).unwrap();
+        store
+            .conn()
+            .execute_batch("DELETE FROM name_keys; UPDATE meta SET value = '0' WHERE key = 'name_keys_version';")
+            .unwrap();
+    }
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\nq1,John,Smith,\n").unwrap();
+    let out_path = dir.path().join("o.jsonl");
+    let out = ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
+    assert!(text(&out.stderr).contains("search keys were stale: rebuilt"), "{}", text(&out.stderr));
+}
+
+/// `--name` with `--given`/`--surname` would drop part of the query: refused by the argument
+/// parser (exit code 2) with a message naming both.
+#[test]
+fn name_with_given_or_surname_is_refused() {
+    let (_dir, db) = store();
+    for other in ["--given", "--surname"] {
+        let out = cli(&db, &["search", "--name", "john smith", other, "Bob", "--json"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(err.contains("'--name <NAME>' cannot be used with") && err.contains(other), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn an_empty_import_file_is_called_empty() {
+    let (dir, db) = store();
+    let csv = dir.path().join("empty.csv");
+    std::fs::write(&csv, "").unwrap();
+    let out = cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("empty.csv") && err.contains("the file is empty"), "{err}");
+    assert!(!err.contains("(found: )"), "{err}");
+}
+
+/// `BLUELAMP_PASSPHRASE=""` is refused with a message, and not tried (so not counted as a
+/// wrong passphrase towards the lock-out).
+#[test]
+fn an_empty_passphrase_variable_is_refused_not_tried() {
+    let (_dir, db) = store();
+    let out = bin().arg("--db").arg(&db).args(["audit", "verify"]).env("BLUELAMP_PASSPHRASE", "").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("BLUELAMP_PASSPHRASE is set but empty"), "{err}");
+    // The first wrong passphrase still leaves 4 tries: the empty one was not counted.
+    let out = bin().arg("--db").arg(&db).args(["audit", "verify"]).env("BLUELAMP_PASSPHRASE", "nope").output().unwrap();
+    assert!(text(&out.stderr).contains("4 left"), "{}", text(&out.stderr));
+    let out = bin()
+        .arg("--db")
+        .arg(&db)
+        .args(["passwd", "--insecure-fast-kdf"])
+        .env("BLUELAMP_NEW_PASSPHRASE", "")
+        .output()
+        .unwrap();
+    assert!(text(&out.stderr).contains("BLUELAMP_NEW_PASSPHRASE is set but empty"), "{}", text(&out.stderr));
+}
+
+/// An id repeated within one file: reported, the later row wins, and it counts once in
+/// `imported N rejected M` (whose format stays exactly that); the new/updated split is on
+/// standard error.
+#[test]
+fn an_id_repeated_within_a_file_is_reported_and_counted_once() {
+    let (dir, db) = store();
+    let csv = dir.path().join("d.csv");
+    std::fs::write(
+        &csv,
+        "id,given_name,surname,date_of_birth\nD1,Ann,Leeworthy,,\nD2,Bob,Leeworthy,,\nD1,Ann,Leeworth-Smith,,\n",
+    )
+    .unwrap();
+    let out = ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    assert_eq!(text(&out.stdout), "imported 2 rejected 0\n");
+    let err = text(&out.stderr);
+    assert!(err.contains("row 4: id D1 repeats row 2; the later row wins"), "{err}");
+    assert!(err.contains("2 new, 0 updated"), "{err}");
+    let store = bluelamp_store::Store::open(&db, PASS).unwrap();
+    assert_eq!(store.nominal_count().unwrap(), 2);
+    assert_eq!(store.nominal_record("D1").unwrap().unwrap().surname, "Leeworth-Smith");
+    drop(store);
+    let out = ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    assert_eq!(text(&out.stdout), "imported 2 rejected 0\n");
+    assert!(text(&out.stderr).contains("0 new, 2 updated"), "{}", text(&out.stderr));
+}
