@@ -338,3 +338,49 @@ fn closing_codes_validation() {
     assert!(!validate_config(r#"{"grading":{"repeat_window_days":0}}"#).is_empty());
     assert!(validate_config("{}").is_empty());
 }
+
+/// A plan cannot be submitted empty by declining: what the officer writes (the children, what
+/// was seen, risks, strengths, actions, closure criteria; the safeguarding actions, IDVA and
+/// MARAC referrals) is not something a person can refuse to answer. What a person may refuse
+/// to give (ethnicity, the victim's views and consent, a safe number) can still be declined.
+#[test]
+fn plans_cannot_be_emptied_by_declining() {
+    let declined_all = |p: &FormPack| -> Answers {
+        let mut a = Answers::new();
+        for s in &p.sections {
+            for q in &s.questions {
+                a.insert(q.id.clone(), json!({ "declined": true }));
+            }
+        }
+        a
+    };
+    for (file, must_refuse, may_decline) in [
+        (
+            "concern-for-child-care-plan.json",
+            &["children", "seen_heard", "risks", "strengths", "actions", "closure_criteria", "seen"][..],
+            &["pregnancy"][..],
+        ),
+        (
+            "da-safeguarding-plan.json",
+            &["p_actions", "r_idva", "r_marac", "c_children", "actions"][..],
+            &["v_views", "v_consent"][..],
+        ),
+    ] {
+        let p = parse_pack(pack_src(file)).unwrap();
+        let issues = validate_answers(&p, &declined_all(&p), &ValidationContext::default());
+        let refused: Vec<&str> =
+            issues.iter().filter(|i| i.kind == IssueKind::DeclinedNotAllowed).map(|i| i.path.as_str()).collect();
+        for id in must_refuse {
+            assert!(refused.contains(id), "{file}: {id} could be declined ({refused:?})");
+        }
+        for id in may_decline {
+            assert!(!refused.contains(id), "{file}: {id} can no longer be declined");
+        }
+    }
+    // "No MARAC referral" needs the officer's reason.
+    let p = parse_pack(pack_src("da-safeguarding-plan.json")).unwrap();
+    let mut a = Answers::new();
+    a.insert("r_marac".into(), json!("no"));
+    let issues = validate_answers(&p, &a, &ValidationContext::default());
+    assert!(issues.iter().any(|i| i.path == "r_marac_reason" && i.kind == IssueKind::Missing), "{issues:?}");
+}
