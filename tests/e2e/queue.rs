@@ -107,35 +107,48 @@ async fn journey() -> anyhow::Result<()> {
         if sec == "actions" {
             break;
         }
-        let qs = app.client.find_all(Locator::Css("#wizard .wizard-page > fieldset.question")).await?;
-        let mut ids = Vec::new();
-        for q in &qs {
-            ids.push((q.attr("data-qid").await?.unwrap_or_default(), q.attr("data-type").await?.unwrap_or_default()));
-        }
-        for (qid, kind) in ids {
-            // The page re-renders as answers autosave; a node found just before can go stale,
-            // so look the question up again and retry.
-            let mut last = None;
-            for _attempt in 0..3 {
-                let css = format!("#wizard fieldset.question[data-qid='{qid}']");
-                let r = match app.client.find(Locator::Css(&css)).await {
-                    Ok(q) => answer(&app, &q, &qid, &kind).await,
-                    Err(e) => Err(e.into()),
-                };
-                match r {
-                    Ok(()) => {
-                        last = None;
-                        break;
-                    }
-                    Err(e) => {
-                        last = Some(e);
-                        settle().await;
-                    }
+        // Answers can reveal questions (a "no MARAC referral" asks why): read the page again
+        // until every question on it is answered.
+        let mut answered = std::collections::HashSet::new();
+        loop {
+            let qs = app.client.find_all(Locator::Css("#wizard .wizard-page > fieldset.question")).await?;
+            let mut ids = Vec::new();
+            for q in &qs {
+                let qid = q.attr("data-qid").await?.unwrap_or_default();
+                if answered.insert(qid.clone()) {
+                    ids.push((qid, q.attr("data-type").await?.unwrap_or_default()));
                 }
             }
-            if let Some(e) = last {
-                return Err(e).with_context(|| format!("answer {qid}"));
+            if ids.is_empty() {
+                break;
             }
+            settle().await;
+            for (qid, kind) in ids {
+                // The page re-renders as answers autosave; a node found just before can go stale,
+                // so look the question up again and retry.
+                let mut last = None;
+                for _attempt in 0..3 {
+                    let css = format!("#wizard fieldset.question[data-qid='{qid}']");
+                    let r = match app.client.find(Locator::Css(&css)).await {
+                        Ok(q) => answer(&app, &q, &qid, &kind).await,
+                        Err(e) => Err(e.into()),
+                    };
+                    match r {
+                        Ok(()) => {
+                            last = None;
+                            break;
+                        }
+                        Err(e) => {
+                            last = Some(e);
+                            settle().await;
+                        }
+                    }
+                }
+                if let Some(e) = last {
+                    return Err(e).with_context(|| format!("answer {qid}"));
+                }
+            }
+            settle().await;
         }
         if sec == "referrals" {
             // An optional repeating group: add an agency row, fill it, then remove it again.

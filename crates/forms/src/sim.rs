@@ -172,7 +172,11 @@ pub fn simulate_shift(params: &ShiftParams, codes: &ClosingCodes, config: &Safeg
             codes_applied.push("CFAC".to_string());
             let done = rng.percent(p);
             complete &= done;
-            if let Some(s) = form(&mut rng, format!("inc{i}-f9"), PackKind::CarePlan, done, sub_at) {
+            if let Some(mut s) = form(&mut rng, format!("inc{i}-f9"), PackKind::CarePlan, done, sub_at) {
+                // A complete care plan under a code that needs approval is an approved one.
+                if done && codes.get("CFAC").is_some_and(|c| c.requires_approval) {
+                    s.status = FormStatus::Approved;
+                }
                 state.forms.push(s);
             }
         }

@@ -47,6 +47,13 @@ fn complete_da_and_cfac_may_close() {
     assert_eq!(check_closure(&codes(), &["DA"], &complete_da()), Ok(()));
     let mut st = complete_da();
     st.forms.push(form("cp", PackKind::CarePlan, FormStatus::Submitted));
+    // Supervisor review is mandatory before closing with a Concern-for-a-Child code: a care plan
+    // only submitted does not close it.
+    assert_eq!(
+        missing(&["DA", "CFAC"], &st).into_iter().map(|m| m.0).collect::<Vec<_>>(),
+        vec![MissingKind::SupervisorApproval]
+    );
+    st.forms.last_mut().unwrap().status = FormStatus::Approved;
     assert_eq!(check_closure(&codes(), &["DA", "CFAC"], &st), Ok(()));
     assert_eq!(check_closure(&codes(), &["ASB"], &SafeguardingState::default()), Ok(()));
 }

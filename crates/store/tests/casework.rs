@@ -432,7 +432,7 @@ fn no_code_or_unknown_code_cannot_be_finalised_and_codes_are_checked() {
 }
 
 #[test]
-fn concern_for_a_child_needs_a_submitted_care_plan() {
+fn concern_for_a_child_needs_an_approved_care_plan() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = add(
@@ -451,6 +451,11 @@ fn concern_for_a_child_needs_a_submitted_care_plan() {
     };
     assert_eq!(missing[0].form_id.as_deref(), Some(draft.as_str()));
     submitted(store.submit_form(&actor, &draft, None, None).unwrap());
+    // Supervisor review is mandatory before closure with a Concern-for-a-Child code.
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds, [(MissingKind::SupervisorApproval, None)]);
+    let sgt = Actor { officer_id: "SGT1".into(), ..actor.clone() };
+    store.review_form(&sgt, &draft, ReviewDecision::Approve, None).unwrap();
     store.finalise_incident(&actor, &inc).unwrap();
 }
 
