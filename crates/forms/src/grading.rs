@@ -102,6 +102,9 @@ pub enum ReasonCode {
     RepeatIncidents,
     /// MARAC referral within the window.
     RepeatMarac,
+    /// So many scored questions were declined, not known or unanswered that the count could
+    /// have reached a higher band: the suggestion may understate the risk.
+    IncompleteAnswers,
 }
 
 /// One reason behind the suggestion.
@@ -256,6 +259,30 @@ pub fn suggest_grade(
         });
     }
     s.reasons.append(&mut factor_reasons);
+    // Declined, "don't know" and unanswered never count as yes (only ticks count), but a count
+    // built on gaps says little: say so when the gaps could have changed the band (an
+    // assessment with every answer declined would otherwise read as a plain "Standard").
+    if let Some(b) = grading.count_bands {
+        let gaps = s.declined_count + s.dont_know_count + s.unanswered_count;
+        let could_reach = s.yes_count.saturating_add(gaps);
+        let band = if s.yes_count < b.high && could_reach >= b.high {
+            Some("High")
+        } else if s.yes_count < b.medium && could_reach >= b.medium {
+            Some("Medium")
+        } else {
+            None
+        };
+        if let Some(band) = band {
+            s.reasons.push(Reason {
+                code: ReasonCode::IncompleteAnswers,
+                grade: Grade::Standard,
+                question_id: None,
+                message: format!(
+                    "{gaps} scored questions were declined, not known or unanswered: answered, the count could reach {band}. The suggestion may understate the risk; grade on professional judgement and checks."
+                ),
+            });
+        }
+    }
 
     if grading.cluster_of_three && s.cluster.met() {
         s.reasons.push(Reason {

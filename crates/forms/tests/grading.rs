@@ -103,6 +103,29 @@ fn high_risk_factor_flags_each_question() {
     assert_eq!((s.declined_count, s.dont_know_count, s.unanswered_count), (1, 1, 0));
 }
 
+/// Declined and "don't know" never count as yes; but an assessment built on gaps says so,
+/// instead of reading as a plain "Standard".
+#[test]
+fn gaps_that_could_change_the_band_are_flagged() {
+    let flagged = |a: &Answers| grade(&dash(), a).reasons.iter().any(|r| r.code == ReasonCode::IncompleteAnswers);
+    // Every question declined: 0 yes, Standard, flagged (the count could reach High).
+    let mut all_declined = Answers::new();
+    for n in 1..=27 {
+        all_declined.insert(qid(n), json!({ "declined": true }));
+    }
+    let s = grade(&dash(), &all_declined);
+    assert_eq!((s.yes_count, s.declined_count, s.suggested), (0, 27, Grade::Standard));
+    let r = s.reasons.iter().find(|r| r.code == ReasonCode::IncompleteAnswers).expect("flagged");
+    assert!(r.message.contains("27") && r.message.contains("High"), "{}", r.message);
+    // Fully answered "no": nothing to flag.
+    assert!(!flagged(&dash_yes(&[])));
+    // Two gaps when 10 more yes would be needed for Medium: not flagged.
+    let mut a = dash_yes(&[]);
+    a.insert(qid(3), json!("dont_know"));
+    a.insert(qid(5), json!({ "declined": true }));
+    assert!(!flagged(&a));
+}
+
 #[test]
 fn multi_choice_counts_once_and_none_is_not_positive() {
     let mut a = dash_yes(&[]);
