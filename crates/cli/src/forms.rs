@@ -325,5 +325,5 @@ fn print_text(o: &mut String, pack: &FormPack, s: &RiskSuggestion, tasks: &[Task
     if !missing.is_empty() {
         outln!(o, "Not yet answered (required): {}", missing.join(", "));
     }
-    outln!(o, "The suggestion only pre-selects a grade: the officer records their own grade and rationale.");
+    outln!(o, "The suggestion does not choose for the officer: they record their own grade and rationale.");
 }
