@@ -297,6 +297,8 @@ enum Rule {
     Variant,
     Nickname,
     Barrel(String),
+    BarrelSound(String),
+    BarrelSimilar(String),
     MiddleName,
     Initial(char),
     InitialVia(char, String),
@@ -320,6 +322,12 @@ impl Rule {
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::Barrel(t) => {
                 format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
+            }
+            Rule::BarrelSound(t) => {
+                format!("{field} sounds like part {} of double-barrelled name ({qt}~{ct})", title(t))
+            }
+            Rule::BarrelSimilar(t) => {
+                format!("{field} spelt like part {} of double-barrelled name ({qt}~{ct})", title(t))
             }
             Rule::MiddleName => format!("{field} matches a middle name ({qt}→{ct})"),
             Rule::Initial(i) => format!("{field} initial {i}"),
@@ -443,14 +451,23 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
         return pm(0.95, Rule::Variant);
     }
+    // The best part-for-part match of a double-barrelled name: either part may be the one
+    // recorded, and spelt as the officer heard it ("Smyth" for "Smith-Jones").
+    let mut barrel: Option<PartMatch> = None;
     if q.part.core.len() > 1 || c.core.len() > 1 {
         if let Some(t) = q.part.core.iter().find(|t| c.core.contains(t)) {
             return pm(0.9, Rule::Barrel(t.clone()));
         }
+        barrel = barrel_part(q, c);
     }
     let mut sim = string_sim(qj, cj);
     if q_core_differs || c_core_differs {
         sim = sim.max(string_sim(&qc, &cc));
+    }
+    if let Some(b) = barrel {
+        if b.sim > sim {
+            return Some(b);
+        }
     }
     if (0.5..0.9).contains(&sim) {
         let mut strings = vec![cj.to_string()];
@@ -462,6 +479,32 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
         }
     }
     pm(sim, sim_rule(sim))
+}
+
+/// One part of a double-barrelled name against one part of the other (neither equal: the
+/// caller has checked): sounding alike (a phonetic code in common and a fair spelling
+/// similarity) or spelt alike. Weaker than an exact part (0.9), as a whole-name phonetic match
+/// is.
+fn barrel_part(q: &QPart, c: &Part) -> Option<PartMatch> {
+    let mut best: Option<(f32, &String, bool)> = None;
+    for qt in &q.part.core {
+        let qcodes = codes(std::slice::from_ref(qt));
+        for ct in &c.core {
+            let sim = string_sim(qt, ct);
+            let (score, phonetic) = if sim >= 0.5 && phonetic_equal(&qcodes, &codes(std::slice::from_ref(ct))) {
+                (0.85f32.max(sim * 0.9), true)
+            } else if sim >= 0.85 {
+                (sim * 0.9, false)
+            } else {
+                continue;
+            };
+            if best.is_none_or(|b| score > b.0) {
+                best = Some((score, ct, phonetic));
+            }
+        }
+    }
+    let (score, part, phonetic) = best?;
+    pm(score, if phonetic { Rule::BarrelSound(part.clone()) } else { Rule::BarrelSimilar(part.clone()) })
 }
 
 fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {

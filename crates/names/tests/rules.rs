@@ -142,6 +142,11 @@ fn double_barrelled() {
     t("Emma Jones", ("Emma", "Smith-Jones"), "surname part Jones");
     t("Emma Smith-Jones", ("Emma", "Jones"), "double-barrelled");
     check(&SearchQuery::new("Emma", "Smith Jones"), ("Emma", "Smith-Jones"), "surname exact");
+    // Either part, spelt as it was heard.
+    t("Emma Smyth", ("Emma", "Smith-Jones"), "surname sounds like part Smith of double-barrelled name");
+    t("Emma Joanes", ("Emma", "Smith-Jones"), "part Jones of double-barrelled name");
+    t("Bill Smyth", ("William", "Smith-Moorbury"), "surname sounds like part Smith");
+    t("Ann Smith-Jnoes", ("Ann", "Jones"), "part Jones of double-barrelled name");
 }
 
 #[test]
