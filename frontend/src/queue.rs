@@ -221,7 +221,12 @@ fn item_row(
                 if i.closed { <span class="badge bad">{"closed with items missing"}</span> }
                 <div class="hint">{ code_list(&i.codes) }{ r.and_then(|r| r.place.clone()).map(|p| format!(" · {p}")).unwrap_or_default() }</div>
             </td>
-            <td class={risk_class}>{ risk_text(i.risk) }</td>
+            <td class={risk_class}>{ risk_text(i.risk) }
+                if i.suggestion_above_grade {
+                    <div class="badge suggestion-above" title="The risk assessment's suggested grade is above the officer's own: ranked by the suggestion">
+                        {"suggested grade above the officer's"}</div>
+                }
+            </td>
             <td>{ span_text(i.age_secs) }</td>
             <td>{ &i.team }</td>
             <td><ul class="problems">{ for i.problems.iter().map(|pr| {

@@ -137,6 +137,11 @@ pub struct FormSummary {
     /// Last submission time.
     #[serde(default)]
     pub submitted_at: Option<i64>,
+    /// The engine's suggested grade for a submitted risk assessment, when the caller computed
+    /// it (the supervisor queue does): a suggestion above the officer's grade raises the
+    /// incident's place in the queue.
+    #[serde(default)]
+    pub suggested_grade: Option<Grade>,
 }
 
 impl FormSummary {
@@ -149,6 +154,7 @@ impl FormSummary {
             status: record.status,
             officer_grade: record.officer_grade,
             submitted_at: record.submitted_at,
+            suggested_grade: None,
         }
     }
 }

@@ -95,8 +95,12 @@ impl QueueRisk {
             QueueRisk::Standard => 3,
         }
     }
+    /// The highest grade of the submitted forms: the officer's, or the engine's suggestion when
+    /// it is higher (a "Standard" against 14 "yes" answers must not sink to the bottom of the
+    /// queue; the supervisor reviews it first).
     fn of(state: &SafeguardingState) -> QueueRisk {
-        match state.forms.iter().filter(|f| f.status.is_submitted()).filter_map(|f| f.officer_grade).max() {
+        let graded = state.forms.iter().filter(|f| f.status.is_submitted());
+        match graded.filter_map(|f| f.officer_grade.max(f.suggested_grade)).max() {
             Some(Grade::High) => QueueRisk::High,
             Some(Grade::Medium) => QueueRisk::Medium,
             Some(Grade::Standard) => QueueRisk::Standard,
@@ -116,6 +120,9 @@ pub struct QueueItem {
     pub codes: Vec<String>,
     /// Risk for ordering.
     pub risk: QueueRisk,
+    /// A submitted risk assessment's suggested grade is above the officer's own.
+    #[serde(default)]
+    pub suggestion_above_grade: bool,
     /// Incident time.
     pub occurred_at: i64,
     /// Seconds since the incident.
@@ -287,17 +294,21 @@ pub fn build_queue(
         if problems.is_empty() {
             continue;
         }
-        let item = QueueItem {
-            incident_id: inc.id.clone(),
-            team: inc.team.clone(),
-            codes: inc.codes.clone(),
-            risk: QueueRisk::of(&inc.state),
-            occurred_at: inc.occurred_at,
-            age_secs: now.saturating_sub(inc.occurred_at),
-            closed: inc.closed_at.is_some(),
-            next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
-            problems,
-        };
+        let item =
+            QueueItem {
+                incident_id: inc.id.clone(),
+                team: inc.team.clone(),
+                codes: inc.codes.clone(),
+                risk: QueueRisk::of(&inc.state),
+                suggestion_above_grade: inc.state.forms.iter().any(|f| {
+                    f.status.is_submitted() && f.suggested_grade > f.officer_grade && f.officer_grade.is_some()
+                }),
+                occurred_at: inc.occurred_at,
+                age_secs: now.saturating_sub(inc.occurred_at),
+                closed: inc.closed_at.is_some(),
+                next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
+                problems,
+            };
         q.items.push(item);
     }
     q.team_counts = team_counts(&q.items);

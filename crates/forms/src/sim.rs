@@ -119,6 +119,7 @@ fn form(rng: &mut SimRng, id: String, kind: PackKind, done: bool, at: i64) -> Op
         status,
         officer_grade,
         submitted_at: (status != FormStatus::Draft).then_some(at),
+        suggested_grade: None,
     })
 }
 

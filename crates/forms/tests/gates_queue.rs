@@ -18,6 +18,7 @@ fn form(id: &str, kind: PackKind, status: FormStatus) -> FormSummary {
         status,
         officer_grade: None,
         submitted_at: status.is_submitted().then_some(NOW - 2 * H),
+        suggested_grade: None,
     }
 }
 
@@ -221,6 +222,29 @@ fn queue_orders_by_risk_then_age() {
     let done = q.items.iter().find(|i| i.incident_id == "done").unwrap();
     assert!(done.problems.iter().all(|p| p.kind == ProblemKind::Unreviewed));
     assert!(!order.contains(&"asb"));
+}
+
+/// An officer's "Standard" against a suggested "High" (14 yes answers) ranks with the high
+/// risks, and the item says the suggestion is above the officer's grade.
+#[test]
+fn a_suggestion_above_the_officers_grade_ranks_by_the_suggestion() {
+    let cfg = SafeguardingConfig::default();
+    let mut understated = inc("understated", "A", 50, &["DA"], plan_only(), Some(Grade::Standard));
+    understated.state.forms.last_mut().unwrap().suggested_grade = Some(Grade::High);
+    let mut agreed = inc("agreed", "A", 40, &["DA"], plan_only(), Some(Grade::Medium));
+    agreed.state.forms.last_mut().unwrap().suggested_grade = Some(Grade::Medium);
+    let incidents = vec![agreed, understated, inc("high", "A", 2, &["DA"], plan_only(), Some(Grade::High))];
+    let q = build_queue(&incidents, &codes(), &cfg, NOW);
+    let order: Vec<(&str, QueueRisk, bool)> =
+        q.items.iter().map(|i| (i.incident_id.as_str(), i.risk, i.suggestion_above_grade)).collect();
+    assert_eq!(
+        order,
+        vec![
+            ("understated", QueueRisk::High, true),
+            ("high", QueueRisk::High, false),
+            ("agreed", QueueRisk::Medium, false)
+        ]
+    );
 }
 
 #[test]

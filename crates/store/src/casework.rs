@@ -544,6 +544,7 @@ pub(crate) fn load_states(
                     status: f.status,
                     officer_grade: f.grade,
                     submitted_at: f.submitted_at,
+                    suggested_grade: None,
                 })
             })
             .collect();
@@ -1352,6 +1353,13 @@ impl Store {
         let rows = load_incidents(&self.conn, None)?;
         let refs: Vec<&IncidentRow> = rows.iter().collect();
         let mut states = load_states(&self.conn, &refs)?;
+        // The engine's suggestion for each submitted risk assessment: one above the officer's
+        // grade raises the incident in the queue (and is shown there).
+        for state in states.values_mut() {
+            for f in state.forms.iter_mut().filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted()) {
+                f.suggested_grade = self.form_suggestion(&f.form_id)?.map(|s| s.suggested);
+            }
+        }
         let incidents: Vec<QueueIncident> = rows
             .iter()
             .map(|r| {

@@ -424,6 +424,7 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                     team,
                     codes: row.summary.closing_code.iter().cloned().collect(),
                     risk,
+                    suggestion_above_grade: false,
                     occurred_at: row.occurred,
                     age_secs: now.saturating_sub(row.occurred),
                     // A finalised incident here has a deferred victim still to be asked again.

@@ -535,19 +535,21 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
 
     let q = store.supervisor_queue(now_unix()).unwrap();
     let order: Vec<&str> = q.items.iter().map(|i| i.incident_id.as_str()).collect();
+    // INC-MED was graded Medium against a suggested High (14 "yes" answers): it ranks with the
+    // high risks (older first), flagged, instead of below the ungraded ones.
     assert_eq!(
         order,
         [
+            medium.as_str(),
             high.as_str(),
             untyped_da.as_str(),
             old_ungraded.as_str(),
             new_ungraded.as_str(),
-            medium.as_str(),
             theft.as_str()
         ]
     );
-    assert_eq!(q.items[0].risk, QueueRisk::High);
-    assert_eq!(q.items[4].risk, QueueRisk::Medium);
+    assert_eq!((q.items[0].risk, q.items[0].suggestion_above_grade), (QueueRisk::High, true));
+    assert_eq!((q.items[1].risk, q.items[1].suggestion_above_grade), (QueueRisk::High, false));
     assert!(!order.contains(&done.as_str()));
     let t = &q.items[5];
     assert!(t.is_overdue() && t.problems.len() == 1, "{t:?}");
