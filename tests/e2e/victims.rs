@@ -246,6 +246,26 @@ async fn victims_journey() -> anyhow::Result<()> {
     wait_for(&app, "#gate").await?;
     app.client.find(Locator::Css("#closing-code")).await?.select_by_value("DA").await?;
     app.client.find(Locator::Css("#finalise")).await?.click().await?;
+    // Still held: the notifications the rules require, which proceed without consent (MARAC for
+    // the high-risk adult, children's services for the child), are not recorded yet.
+    wait_for(&app, "#finalise-result .blocked-reason").await?;
+    let mut kinds = Vec::new();
+    for r in app.client.find_all(Locator::Css("#finalise-result .blocked-reason")).await? {
+        kinds.push(r.attr("data-kind").await?.unwrap_or_default());
+    }
+    assert_eq!(kinds, ["notification", "notification"], "{kinds:?}");
+    for (under18, dest) in [(false, "marac"), (true, "childrens_services")] {
+        card(&app, under18).await?.find(Locator::Css("button.decide")).await?.click().await?;
+        wait_for(&app, "#decision-form #destination").await?.select_by_value(dest).await?;
+        app.client.find(Locator::Css("#record-decision")).await?.click().await?;
+        let a = &app;
+        eventually(Duration::from_secs(15), "the notification recorded", || async move {
+            let card = card(a, under18).await?;
+            Ok(card.find(Locator::Css(&format!("li.decision[data-destination='{dest}']"))).await.ok().map(|_| ()))
+        })
+        .await?;
+    }
+    app.client.find(Locator::Css("#finalise")).await?.click().await?;
     let done = wait_for(&app, "#finalise-result.ok").await.context("finalised")?.text().await?;
     assert!(done.contains("Finalised"), "{done}");
     app.screenshot("finalised").await?;
@@ -267,8 +287,10 @@ async fn victims_journey() -> anyhow::Result<()> {
         .filter_map(|p| serde_json::from_str(&p).ok())
         .collect();
     let dests: Vec<&str> = payloads.iter().filter_map(|p| p["decision"]["destination"].as_str()).collect::<Vec<_>>();
-    assert_eq!(payloads.len(), 2, "{payloads:?}");
-    assert!(dests.contains(&"idva") && dests.contains(&"operation_encompass"), "{dests:?}");
+    assert_eq!(payloads.len(), 4, "{payloads:?}");
+    for d in ["idva", "operation_encompass", "marac", "childrens_services"] {
+        assert!(dests.contains(&d), "{d}: {dests:?}");
+    }
     let idva = payloads.iter().find(|p| p["decision"]["destination"] == "idva").context("idva payload")?;
     assert_eq!(idva["decision"]["details"]["safe_contact"]["safe_number"], "07700 900999");
     assert_eq!(idva["decision"]["details"]["services_offered"].as_array().map(Vec::len), Some(1));

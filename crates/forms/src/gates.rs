@@ -168,6 +168,11 @@ pub struct VictimReferralState {
     pub name: String,
     /// A referral decision (accepted / declined / deferred) is recorded.
     pub decision_recorded: bool,
+    /// Notifications the Victims' Code rules require for this victim that are not recorded yet
+    /// (their labels, e.g. "MARAC (multi-agency risk assessment conference)"): they proceed
+    /// without consent, and closing with a code that needs a referral decision waits for them.
+    #[serde(default)]
+    pub notifications_due: Vec<String>,
 }
 
 /// Safeguarding state of an incident.
@@ -199,6 +204,9 @@ pub enum MissingKind {
     VictimReferralDecision,
     /// A required form waits for supervisor approval.
     SupervisorApproval,
+    /// A notification the Victims' Code rules require (MARAC, Operation Encompass, children's
+    /// services) is not recorded.
+    Notification,
 }
 
 impl MissingKind {
@@ -245,7 +253,7 @@ pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &
                 None,
             )];
         }
-        return state
+        let mut out: Vec<MissingItem> = state
             .victims
             .iter()
             .filter(|v| !v.decision_recorded)
@@ -258,6 +266,17 @@ pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &
                 )
             })
             .collect();
+        for v in &state.victims {
+            for n in &v.notifications_due {
+                out.push(item(
+                    MissingKind::Notification,
+                    format!("Record the notification to {n} for {}", v.name),
+                    None,
+                    Some(&v.victim_id),
+                ));
+            }
+        }
+        return out;
     };
     let forms: Vec<&FormSummary> = state.forms.iter().filter(|f| f.kind == kind).collect();
     if forms.iter().any(|f| f.status == FormStatus::Approved) {

@@ -166,6 +166,7 @@ pub fn simulate_shift(params: &ShiftParams, codes: &ClosingCodes, config: &Safeg
                     victim_id: format!("inc{i}-v{v}"),
                     name: format!("Victim {v}"),
                     decision_recorded: decided,
+                    notifications_due: Vec::new(),
                 });
             }
         }

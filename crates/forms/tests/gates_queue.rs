@@ -23,7 +23,12 @@ fn form(id: &str, kind: PackKind, status: FormStatus) -> FormSummary {
 }
 
 fn victim(id: &str, decided: bool) -> VictimReferralState {
-    VictimReferralState { victim_id: id.into(), name: format!("Victim {id}"), decision_recorded: decided }
+    VictimReferralState {
+        victim_id: id.into(),
+        name: format!("Victim {id}"),
+        decision_recorded: decided,
+        notifications_due: vec![],
+    }
 }
 
 fn complete_da() -> SafeguardingState {

@@ -125,7 +125,7 @@ proptest! {
                 form_id: i.to_string(), pack_id: "p".into(), kind: kinds[i % 4], status: st[*s as usize],
                 officer_grade: None, submitted_at: Some(at), suggested_grade: None,
             }).collect(),
-            victims: victims.iter().enumerate().map(|(i, d)| VictimReferralState { victim_id: i.to_string(), name: "v".into(), decision_recorded: *d }).collect(),
+            victims: victims.iter().enumerate().map(|(i, d)| VictimReferralState { victim_id: i.to_string(), name: "v".into(), decision_recorded: *d, notifications_due: vec![] }).collect(),
         };
         let list = builtin_closing_codes().unwrap();
         let _ = check_closure(&list, &codes, &state);

@@ -561,11 +561,43 @@ pub(crate) fn load_states(
                 // victim is offered one (Right 4), so a notification alone does not settle it.
                 decision_recorded: if l.role == "child" { &decided } else { &answered }
                     .contains(&(s.id.clone(), l.nominal_id.clone())),
+                // Filled by `gate_states` (it needs the Victims' Code engine, which reads these
+                // states itself).
+                notifications_due: Vec::new(),
             })
             .collect();
         out.insert(s.id.clone(), SafeguardingState { forms: summaries, victims });
     }
     Ok(out)
+}
+
+/// [`load_states`] plus, for each victim, the notifications the Victims' Code rules require and
+/// nobody has recorded yet (MARAC for a high-risk DA victim, Operation Encompass and children's
+/// services for a child): what the closing-code gate and the supervisor queue check.
+pub(crate) fn gate_states(
+    conn: &Connection,
+    incidents: &[&IncidentRow],
+) -> CwResult<HashMap<String, SafeguardingState>> {
+    let mut states = load_states(conn, incidents)?;
+    let rules = &crate::victims::victims_config()?.rules;
+    let now = crate::victims::uk_time(now_unix());
+    for row in incidents {
+        let Some(state) = states.get_mut(&row.summary.id) else { continue };
+        if state.victims.is_empty() {
+            continue;
+        }
+        let (assessment, _) = crate::victims::assess_row(conn, row, now)?;
+        for v in &assessment.victims {
+            let Some(sv) = state.victims.iter_mut().find(|x| x.victim_id == v.person_id) else { continue };
+            sv.notifications_due = v
+                .destinations
+                .iter()
+                .filter(|d| !d.recorded && d.kind == bluelamp_victims::DestinationKind::Notification)
+                .map(|d| rules.destination(&d.code).map_or_else(|| d.code.clone(), |x| x.label.clone()))
+                .collect();
+        }
+    }
+    Ok(states)
 }
 
 fn gate_of(row: &IncidentRow, state: &SafeguardingState) -> CwResult<GateStatus> {
@@ -846,7 +878,7 @@ impl Store {
     /// One incident with its forms, tasks, referral decisions and the closing-code gate.
     pub fn get_incident(&self, incident_id: &str) -> CwResult<IncidentDetail> {
         let row = incident_row(&self.conn, incident_id)?;
-        let state = load_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
+        let state = gate_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
         let gate = gate_of(&row, &state)?;
         let forms = incident_forms(&self.conn, incident_id)?.into_iter().map(|f| f.info).collect();
         let tasks = self
@@ -869,7 +901,7 @@ impl Store {
     /// The closing-code gate on the incident's current state.
     pub fn incident_gate(&self, incident_id: &str) -> CwResult<GateStatus> {
         let row = incident_row(&self.conn, incident_id)?;
-        let state = load_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
+        let state = gate_states(&self.conn, &[&row])?.remove(incident_id).unwrap_or_default();
         gate_of(&row, &state)
     }
 
@@ -1310,7 +1342,7 @@ impl Store {
         let base = crate::conflicts::server_version(&self.conn, incident_id)?;
         let res = self.user_write_based(actor, event, Some(mutation), base, |tx| {
             let row = incident_row(tx, incident_id).map_err(to_store)?;
-            let state = load_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
+            let state = gate_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
             let codes = &catalog().map_err(to_store)?.codes;
             let selected: Vec<&str> = row.summary.closing_code.iter().map(String::as_str).collect();
             if let Err(missing) = check_closure(codes, &selected, &state) {
@@ -1352,7 +1384,7 @@ impl Store {
         let cat = catalog()?;
         let rows = load_incidents(&self.conn, None)?;
         let refs: Vec<&IncidentRow> = rows.iter().collect();
-        let mut states = load_states(&self.conn, &refs)?;
+        let mut states = gate_states(&self.conn, &refs)?;
         // The engine's suggestion for each submitted risk assessment: one above the officer's
         // grade raises the incident in the queue (and is shown there).
         for state in states.values_mut() {

@@ -22,7 +22,7 @@ use bluelamp_protocol::wire::ConflictNotice;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-use crate::casework::{catalog, incident_row, load_states, now_unix, ts, CaseworkError, CwResult, NewIncident};
+use crate::casework::{catalog, gate_states, incident_row, now_unix, ts, CaseworkError, CwResult, NewIncident};
 use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store, StoreError};
 
 /// The contested fields of an incident (what `incident.*` mutations change).
@@ -248,7 +248,7 @@ impl Store {
             let mut row = incident_row(&self.conn, &incident_id)?;
             let final_code = code.clone().unwrap_or(row.summary.closing_code.clone());
             row.summary.closing_code = final_code.clone();
-            let state = load_states(&self.conn, &[&row])?.remove(&incident_id).unwrap_or_default();
+            let state = gate_states(&self.conn, &[&row])?.remove(&incident_id).unwrap_or_default();
             let selected: Vec<&str> = final_code.iter().map(String::as_str).collect();
             if let Err(missing) = bluelamp_forms::check_closure(codes, &selected, &state) {
                 return Err(CaseworkError::Refused { missing });

@@ -292,7 +292,7 @@ fn build_incident(
     })
 }
 
-fn assess_row(
+pub(crate) fn assess_row(
     conn: &Connection,
     row: &IncidentRow,
     now: OffsetDateTime,

@@ -378,19 +378,35 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
     assert_eq!(outcome, "denied");
     assert_eq!(store.get_incident(&inc).unwrap().summary.status, IncidentStatus::Open);
 
+    // High risk: the MARAC notification the rules require for V1 is missing too (it proceeds
+    // without consent, and the gate waits for it).
     submit_risk(&mut store, &actor, &inc, Grade::High);
     let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
-    assert_eq!(kinds.len(), 3);
-    assert_eq!(kinds[0].0, MissingKind::SafeguardingPlan);
+    assert_eq!(
+        kinds,
+        [
+            (MissingKind::SafeguardingPlan, None),
+            (MissingKind::VictimReferralDecision, Some("C1".into())),
+            (MissingKind::VictimReferralDecision, Some("V1".into())),
+            (MissingKind::Notification, Some("V1".into())),
+        ]
+    );
 
     submit_plain(&mut store, &actor, &inc, PLAN, &["V1", "S1"]);
     let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
-    assert!(kinds.iter().all(|k| k.0 == MissingKind::VictimReferralDecision));
-    assert_eq!(kinds.len(), 2);
+    assert!(kinds.iter().all(|k| matches!(k.0, MissingKind::VictimReferralDecision | MissingKind::Notification)));
+    assert_eq!(kinds.len(), 3);
 
     store.record_referral_decision(&actor, &inc, "V1", &referred("idva")).unwrap();
     let gate = store.get_incident(&inc).unwrap().gate;
     assert!(!gate.can_finalise);
+    let left: Vec<(MissingKind, Option<&str>)> =
+        gate.missing.iter().map(|m| (m.kind, m.victim_id.as_deref())).collect();
+    assert_eq!(left, [(MissingKind::VictimReferralDecision, Some("C1")), (MissingKind::Notification, Some("V1"))]);
+    assert!(gate.missing[1].label.contains("MARAC"), "{}", gate.missing[1].label);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..referred("idva") };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let gate = store.get_incident(&inc).unwrap().gate;
     assert_eq!(gate.missing.len(), 1);
     assert_eq!(gate.missing[0].victim_id.as_deref(), Some("C1"));
     let deferred = ReferralDecisionInput {

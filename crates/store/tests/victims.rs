@@ -408,6 +408,15 @@ fn a_deferred_victim_stays_listed_after_finalising_until_a_final_decision() {
         ..decision(ReferralOutcome::Referred)
     };
     store.record_referral_decision(&actor, &inc, "C1", &oe).unwrap();
+    // The notifications the rules require (they proceed without consent) hold the gate until
+    // recorded: MARAC for the high-risk adult, children's services for the child.
+    let d = store.get_incident(&inc).unwrap();
+    let kinds: Vec<_> = d.gate.missing.iter().map(|m| (m.kind, m.victim_id.clone().unwrap_or_default())).collect();
+    assert_eq!(kinds, [(MissingKind::Notification, "C1".into()), (MissingKind::Notification, "V1".into())]);
+    for (who, dest) in [("V1", "marac"), ("C1", "childrens_services")] {
+        let n = ReferralDecisionInput { destination: Some(dest.into()), ..oe.clone() };
+        store.record_referral_decision(&actor, &inc, who, &n).unwrap();
+    }
     let d = store.get_incident(&inc).unwrap();
     assert!(d.gate.can_finalise, "a deferral is a decision for the gate: {:?}", d.gate.missing);
     store.finalise_incident(&actor, &inc).unwrap();
