@@ -148,6 +148,24 @@ pub fn classification_code(incident_type: &str) -> Option<&'static str> {
     }
 }
 
+/// The codes the closing-code gate checks: the chosen closing code and, once one is chosen,
+/// the code the incident's type implies (a domestic-abuse incident is checked against `DA`
+/// whatever code it is closed with, so choosing "Advice" does not skip its risk assessment,
+/// plan and referral decisions). `NFA-DUP` (a duplicate, or no incident found) is the one code
+/// that replaces the type's: there was nothing to safeguard.
+pub(crate) fn gate_codes<'a>(incident_type: &str, chosen: Option<&'a str>) -> Vec<&'a str> {
+    let Some(chosen) = chosen else {
+        return Vec::new();
+    };
+    let mut codes = vec![chosen];
+    if let Some(implied) = classification_code(incident_type) {
+        if !chosen.eq_ignore_ascii_case(implied) && !chosen.eq_ignore_ascii_case("NFA-DUP") {
+            codes.push(implied);
+        }
+    }
+    codes
+}
+
 // ---- time ----
 
 /// Unix seconds now.
@@ -602,7 +620,7 @@ pub(crate) fn gate_states(
 
 fn gate_of(row: &IncidentRow, state: &SafeguardingState) -> CwResult<GateStatus> {
     let codes = &catalog()?.codes;
-    let selected: Vec<&str> = row.summary.closing_code.iter().map(String::as_str).collect();
+    let selected = gate_codes(&row.summary.incident_type, row.summary.closing_code.as_deref());
     let missing = missing_items(codes, &selected, state);
     Ok(GateStatus { closing_code: row.summary.closing_code.clone(), can_finalise: missing.is_empty(), missing })
 }
@@ -1344,7 +1362,7 @@ impl Store {
             let row = incident_row(tx, incident_id).map_err(to_store)?;
             let state = gate_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
             let codes = &catalog().map_err(to_store)?.codes;
-            let selected: Vec<&str> = row.summary.closing_code.iter().map(String::as_str).collect();
+            let selected = gate_codes(&row.summary.incident_type, row.summary.closing_code.as_deref());
             if let Err(missing) = check_closure(codes, &selected, &state) {
                 refused = Some(missing);
                 return Err(StoreError::Invalid("refused by the closing-code gate".into()));

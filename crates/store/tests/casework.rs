@@ -655,15 +655,32 @@ fn team_counts_follow_working_day_deadlines() {
     assert_eq!(q.team_counts["Maidstone Response 2"].overdue, 0);
 }
 
-/// A referral problem of a finalised incident (closed under a code the gate does not check,
-/// but still on the queue) takes the working-day deadline too, with or without a deferred
-/// victim on the same incident.
+/// The gate checks the code the incident's type implies as well as the chosen one: a DA
+/// incident closed as "Advice" still needs its risk assessment, plan and referral decisions.
+/// Only "duplicate or no incident found" (NFA-DUP) replaces the type's code.
+#[test]
+fn a_da_incident_cannot_be_closed_around_its_safeguarding_with_another_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-ADV", 1);
+    store.set_closing_code(&actor, &inc, Some("ADVICE")).unwrap();
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds.first(), Some(&(MissingKind::RiskAssessment, None)), "{kinds:?}");
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.can_finalise && gate.missing.iter().all(|m| m.code == "DA"), "{:?}", gate.missing);
+    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+}
+
+/// A referral problem of a finalised incident (closed as a duplicate, which the gate lets
+/// through, but still on the queue) takes the working-day deadline too, with or without a
+/// deferred victim on the same incident.
 #[test]
 fn referral_problems_of_finalised_incidents_take_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-ADV", 1);
-    store.set_closing_code(&actor, &inc, Some("ADVICE")).unwrap();
+    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
     store.finalise_incident(&actor, &inc).unwrap();
     let later = now_unix() + 10 * 86_400;
     let q = store.supervisor_queue(later).unwrap();

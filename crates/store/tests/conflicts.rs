@@ -141,9 +141,9 @@ fn a_finalisation_conflict_has_code_and_status_and_choosing_open_reopens_here() 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
     let actor = store.actor().unwrap();
-    store.apply_pull_page(&incident(3, Some("ADVICE"), "open", "High St")).unwrap();
+    store.apply_pull_page(&incident(3, Some("NFA-DUP"), "open", "High St")).unwrap();
     // Finalise here if the gate allows it; otherwise record the notice for a finalise directly.
-    let payload = json!({ "incident_id": INC, "closing_code": "ADVICE", "finalised_at": "t" });
+    let payload = json!({ "incident_id": INC, "closing_code": "NFA-DUP", "finalised_at": "t" });
     let seq = store.outbox_head().unwrap() + 1;
     let finalised = store.finalise_incident(&actor, INC).is_ok();
     let mutation_seq = if finalised { store.outbox_head().unwrap() } else { seq };
