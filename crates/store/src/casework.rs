@@ -1221,6 +1221,14 @@ impl Store {
             for t in &tasks {
                 insert_task(tx, t)?;
             }
+            if pack.kind == PackKind::CarePlan {
+                // The care plan is what the Concern-for-a-Child task asked for.
+                tx.execute(
+                    "UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = 'concern_for_child'
+                       AND status = 'open'",
+                    [&inc.summary.id],
+                )?;
+            }
             if let Some(prev) = &row.info.amends_id {
                 // The amended form's review is no longer needed: this one is reviewed instead.
                 tx.execute(

@@ -177,6 +177,9 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                         d.decided_by,
                         now
                     ])? as u64;
+                if d.status == "active" {
+                    crate::victims::close_tasks_met_by(tx, &c.incident_id, outcome, d.destination.as_deref())?;
+                }
             }
             Some(s) if s != d.status => {
                 tx.prepare_cached("UPDATE referrals SET status = ?2 WHERE id = ?1")?

@@ -608,3 +608,53 @@ fn a_parent_acts_for_the_child_unless_they_are_the_suspect() {
     // The suspect still cannot have a decision recorded as a victim.
     assert!(store.record_referral_decision(&actor, &inc, "S1", &declined).is_err());
 }
+
+/// The tasks a high-risk assessment creates are carried out by the referrals: recording the
+/// MARAC referral closes "Refer to MARAC", the IDVA referral the IDVA task, the children's
+/// services referral the Concern-for-a-Child task. They used to stay open for ever.
+#[test]
+fn recorded_referrals_close_the_tasks_they_carry_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    let open = |store: &Store| -> Vec<String> {
+        let mut v: Vec<String> = store
+            .get_incident(&inc)
+            .unwrap()
+            .tasks
+            .into_iter()
+            .filter(|t| t.status == "open" && t.kind != "supervisor_review")
+            .map(|t| t.kind)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(open(&store), ["concern_for_child", "idva_referral", "marac_referral"]);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    assert_eq!(open(&store), ["concern_for_child", "idva_referral"]);
+    store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900456")))).unwrap();
+    assert_eq!(open(&store), ["concern_for_child"]);
+    let cs = ReferralDecisionInput { destination: Some("childrens_services".into()), ..marac.clone() };
+    store.record_referral_decision(&actor, &inc, "C1", &cs).unwrap();
+    assert!(open(&store).is_empty());
+}
+
+/// Submitting the care plan carries out the Concern-for-a-Child task.
+#[test]
+fn a_submitted_care_plan_closes_the_concern_for_a_child_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    let cfac_open = |store: &Store| {
+        store.get_incident(&inc).unwrap().tasks.iter().any(|t| t.kind == "concern_for_child" && t.status == "open")
+    };
+    assert!(cfac_open(&store));
+    let pack = catalog().unwrap().pack("concern-for-child-care-plan").unwrap();
+    let id = store.start_form(&actor, &inc, "concern-for-child-care-plan").unwrap();
+    store.save_draft(&actor, &id, &sample_answers(pack, &["C1".into(), "V1".into()], false), None).unwrap();
+    assert!(matches!(store.submit_form(&actor, &id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    assert!(!cfac_open(&store));
+}
