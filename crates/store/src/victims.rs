@@ -733,6 +733,29 @@ impl Store {
     }
 }
 
+/// The open tasks of the incident a recorded referral carries out: a MARAC referral closes the
+/// "Refer to MARAC" task, an IDVA referral the IDVA task, a children's services referral the
+/// Concern-for-a-Child task. Returns how many were closed. (Tasks created by a risk assessment
+/// used to stay open for ever: nothing marked them done.)
+pub(crate) fn close_tasks_met_by(
+    conn: &Connection,
+    incident_id: &str,
+    outcome: &str,
+    destination: Option<&str>,
+) -> rusqlite::Result<usize> {
+    if outcome != "referred" {
+        return Ok(0);
+    }
+    let kind = match destination.map(str::to_ascii_lowercase).as_deref() {
+        Some("marac") => "marac_referral",
+        Some("idva") => "idva_referral",
+        Some("childrens_services") => "concern_for_child",
+        _ => return Ok(0),
+    };
+    conn.prepare_cached("UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = ?2 AND status = 'open'")?
+        .execute(params![incident_id, kind])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -775,27 +798,4 @@ mod tests {
         let c = countdown("V", date!(2025 - 04 - 22), at(datetime!(2025-04-17 10:00 UTC)), cfg);
         assert_eq!(c.working_days_left, 1, "{c:?}");
     }
-}
-
-/// The open tasks of the incident a recorded referral carries out: a MARAC referral closes the
-/// "Refer to MARAC" task, an IDVA referral the IDVA task, a children's services referral the
-/// Concern-for-a-Child task. Returns how many were closed. (Tasks created by a risk assessment
-/// used to stay open for ever: nothing marked them done.)
-pub(crate) fn close_tasks_met_by(
-    conn: &Connection,
-    incident_id: &str,
-    outcome: &str,
-    destination: Option<&str>,
-) -> rusqlite::Result<usize> {
-    if outcome != "referred" {
-        return Ok(0);
-    }
-    let kind = match destination.map(str::to_ascii_lowercase).as_deref() {
-        Some("marac") => "marac_referral",
-        Some("idva") => "idva_referral",
-        Some("childrens_services") => "concern_for_child",
-        _ => return Ok(0),
-    };
-    conn.prepare_cached("UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = ?2 AND status = 'open'")?
-        .execute(params![incident_id, kind])
 }
