@@ -25,11 +25,18 @@ pub fn audit_view() -> Html {
     let since = use_state(String::new);
     let until = use_state(String::new);
     let rows = use_state(|| None::<Result<Vec<AuditEntry>, ApiError>>);
+    // Only the newest "Show" may paint its rows (an older, slower answer arrives after it).
+    let generation = use_mut_ref(|| 0u64);
 
     let load = {
-        let (officer, object, since, until, rows) =
-            (officer.clone(), object.clone(), since.clone(), until.clone(), rows.clone());
+        let (officer, object, since, until, rows, generation) =
+            (officer.clone(), object.clone(), since.clone(), until.clone(), rows.clone(), generation.clone());
         Callback::from(move |_: ()| {
+            let mine = {
+                let mut g = generation.borrow_mut();
+                *g += 1;
+                *g
+            };
             let filter = AuditFilter {
                 officer_id: opt(&officer),
                 object_ref: opt(&object),
@@ -42,7 +49,13 @@ pub fn audit_view() -> Html {
                 rows.set(Some(Err(e)));
                 return;
             }
-            spawn_local(async move { rows.set(Some(api::audit_list(&filter).await)) });
+            let generation = generation.clone();
+            spawn_local(async move {
+                let r = api::audit_list(&filter).await;
+                if *generation.borrow() == mine {
+                    rows.set(Some(r));
+                }
+            });
         })
     };
     {
@@ -60,10 +73,14 @@ pub fn audit_view() -> Html {
         <section id="audit-view" class="audit">
             <h2>{"Access log"}</h2>
             <form class="filters" {onsubmit}>
+                <label for="audit-officer">{"Officer"}</label>
                 <input id="audit-officer" placeholder="Officer id" value={(*officer).clone()} oninput={text_input(&officer)} />
+                <label for="audit-object">{"Record"}</label>
                 <input id="audit-object" placeholder="Record, e.g. DEMO-000012" value={(*object).clone()} oninput={text_input(&object)} />
-                <input id="audit-since" placeholder="From YYYY-MM-DD" value={(*since).clone()} oninput={text_input(&since)} />
-                <input id="audit-until" placeholder="To YYYY-MM-DD" value={(*until).clone()} oninput={text_input(&until)} />
+                <label for="audit-since">{"From"}</label>
+                <input id="audit-since" placeholder="YYYY-MM-DD" value={(*since).clone()} oninput={text_input(&since)} />
+                <label for="audit-until">{"To"}</label>
+                <input id="audit-until" placeholder="YYYY-MM-DD" value={(*until).clone()} oninput={text_input(&until)} />
                 <button type="submit">{"Show"}</button>
             </form>
             { match &*rows {

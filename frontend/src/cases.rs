@@ -104,10 +104,10 @@ pub fn cases_view(props: &CasesProps) -> Html {
     }
 }
 
-pub(crate) fn error_view(e: &ApiError, on_locked: &Callback<()>) -> Html {
-    if e.code == ErrorCode::Locked {
-        on_locked.emit(());
-    }
+/// An error from the backend, as a message. Rendering has no side effects: a "locked" error
+/// needs no callback from here, the status poll (every 2 s) brings up the lock screen, and the
+/// screen stays (hidden) for the officer's return. (Emitting from here re-ran on every render.)
+pub(crate) fn error_view(e: &ApiError) -> Html {
     html! { <p class="error" role="alert">{ &e.message }</p> }
 }
 
@@ -126,7 +126,7 @@ fn incident_list(p: &ListProps) -> Html {
     }
     match &*list {
         None => html! { <p class="hint">{"Loading incidents…"}</p> },
-        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Err(e)) => error_view(e),
         Some(Ok(items)) => html! {
             <table id="incidents">
                 <thead><tr><th>{"Reference"}</th><th>{"Type"}</th><th>{"When"}</th><th>{"Place"}</th><th>{"Status"}</th><th>{"Code"}</th></tr></thead>
@@ -276,7 +276,7 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     let back = p.on_back.reform(|_: MouseEvent| ());
     let body = match &*detail {
         None => html! { <p class="hint">{"Loading…"}</p> },
-        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Err(e)) => error_view(e),
         Some(Ok(d)) => {
             let s = &d.summary;
             let codes = builtin_closing_codes().map(|c| c.codes).unwrap_or_default();
@@ -832,7 +832,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     }
     let Some(f) = &*form else { return html! { <p class="hint">{"Loading form…"}</p> } };
     let f = match f {
-        Err(e) => return error_view(e, &p.on_locked),
+        Err(e) => return error_view(e),
         Ok(f) => f.clone(),
     };
     let Some(pk) = pack(&f.info.pack_id) else {

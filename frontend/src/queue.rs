@@ -139,7 +139,7 @@ fn queue_list(p: &ListProps) -> Html {
     }
     let q = match &*data {
         None => return html! { <p class="hint">{"Loading the supervisor queue…"}</p> },
-        Some(Err(e)) => return error_view(e, &p.on_locked),
+        Some(Err(e)) => return error_view(e),
         Some(Ok(q)) => q.clone(),
     };
     let set_view = |v: View| {
@@ -304,7 +304,7 @@ pub(crate) fn review_page(p: &ReviewProps) -> Html {
     let v = match &*data {
         None => return html! { <p class="hint">{"Loading the form…"}</p> },
         Some(Err(e)) => {
-            return html! { <section id="review"><button class="secondary" onclick={back}>{"← Back"}</button>{ error_view(e, &p.on_locked) }</section> }
+            return html! { <section id="review"><button class="secondary" onclick={back}>{"← Back"}</button>{ error_view(e) }</section> }
         }
         Some(Ok(v)) => v.clone(),
     };

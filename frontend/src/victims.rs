@@ -14,7 +14,7 @@ use bluelamp_protocol::victims::{
     Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
     VictimAssessment, VictimsPanel,
 };
-use bluelamp_protocol::{ApiError, ErrorCode};
+use bluelamp_protocol::ApiError;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -27,13 +27,6 @@ fn code<T: serde::Serialize>(k: &T) -> String {
 
 fn words(k: &str) -> String {
     k.replace('_', " ")
-}
-
-fn error_view(e: &ApiError, on_locked: &Callback<()>) -> Html {
-    if e.code == ErrorCode::Locked {
-        on_locked.emit(());
-    }
-    html! { <p class="error" role="alert">{ &e.message }</p> }
 }
 
 fn countdown_class(s: DeadlineStatus) -> &'static str {
@@ -76,7 +69,7 @@ pub fn victims_section(p: &SectionProps) -> Html {
     }
     let body = match &*panel {
         None => html! { <p class="hint">{"Assessing victims…"}</p> },
-        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Err(e)) => crate::cases::error_view(e),
         Some(Ok(v)) if v.assessment.victims.is_empty() => html! {
             <p class="hint" id="no-victims">{"No victim is linked to this incident."}</p>
         },
@@ -574,7 +567,7 @@ fn decision_form(p: &DecisionProps) -> Html {
             { if warnings.is_empty() { html! {} } else { html! {
                 <ul class="warnings">{ for warnings.iter().map(|w| html! { <li class="field-warning" data-field={w.field.clone()}>{ &w.message }</li> }) }</ul>
             } } }
-            { match &*failure { Some(e) => error_view(e, &p.on_locked), None => html! {} } }
+            { match &*failure { Some(e) => crate::cases::error_view(e), None => html! {} } }
             <div class="actions">
                 <button id="record-decision" type="submit" disabled={*busy}>{"Record decision"}</button>
                 <button type="button" class="secondary" onclick={cancel}>{"Cancel"}</button>
@@ -622,7 +615,7 @@ pub fn awaiting_view(p: &AwaitingProps) -> Html {
     }
     let body = match &*rows {
         None => html! { <p class="hint">{"Loading…"}</p> },
-        Some(Err(e)) => error_view(e, &p.on_locked),
+        Some(Err(e)) => crate::cases::error_view(e),
         Some(Ok(list)) if list.is_empty() => {
             html! { <p class="hint" id="awaiting-empty">{"No victim is waiting for a referral decision."}</p> }
         }
