@@ -7,12 +7,14 @@
 /// * spaces, brackets, dashes, dots, slashes and other punctuation are ignored;
 /// * `+44`, `0044` and `+44 (0)` become a leading `0`;
 /// * a bare 10-digit number not starting with 0 (e.g. `7700 900123`) gets a leading `0`;
+/// * `44` and a 10-digit national number with the `+` left off (`447700 900123`) is UK too;
 /// * other international numbers keep a `+` and their digits.
 ///
 /// ```
 /// use bluelamp_victims::phone::normalise_uk_phone;
 /// assert_eq!(normalise_uk_phone("+44 (0)7700 900-123").as_deref(), Some("07700900123"));
 /// assert_eq!(normalise_uk_phone("07700 900123").as_deref(), Some("07700900123"));
+/// assert_eq!(normalise_uk_phone("447700 900123").as_deref(), Some("07700900123"));
 /// assert_eq!(normalise_uk_phone("n/k"), None);
 /// ```
 pub fn normalise_uk_phone(raw: &str) -> Option<String> {
@@ -27,6 +29,12 @@ pub fn normalise_uk_phone(raw: &str) -> Option<String> {
         Some(&digits[2..])
     } else if !plus && digits.starts_with("0044") {
         Some(&digits[4..])
+    } else if !plus
+        && digits.starts_with("44")
+        && (digits.len() == 12 || (digits.len() == 13 && digits.as_bytes()[2] == b'0'))
+    {
+        // "447700 900123" (the + left off): 44 and a 10-digit national number, or with its 0.
+        Some(&digits[2..])
     } else {
         None
     };
