@@ -658,7 +658,17 @@ impl Store {
         {
             return Err(invalid("a needs-assessment answer is too long"));
         }
+        // Enhanced eligibility goes with the referral: a service that learns of it must pass
+        // it on (Victims' Code), and it sets the service's own deadlines.
+        let enhanced = self
+            .victims_assessment(incident_id, now)?
+            .assessment
+            .victims
+            .iter()
+            .find(|v| v.person_id == victim_id)
+            .map(|v| json!({ "eligible": v.enhanced, "grounds": v.enhanced_reasons }));
         let details = json!({
+            "enhanced": enhanced,
             "consent_given": decision.consent_given,
             "in_their_words": words,
             "reason": reason,

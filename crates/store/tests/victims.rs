@@ -199,6 +199,9 @@ fn da_referral_needs_the_safe_contact_block_and_refuses_the_suspects_number() {
     assert_eq!(info.destination.as_deref(), Some("idva"));
     assert_eq!(info.details["safe_contact"]["safe_number"], json!("07700 900456"));
     assert_eq!(info.details["services_offered"], json!(["national-da-helpline"]));
+    // Enhanced eligibility travels with the referral, with its grounds.
+    assert_eq!(info.details["enhanced"]["eligible"], json!(true), "{}", info.details);
+    assert!(info.details["enhanced"]["grounds"].as_array().is_some_and(|g| !g.is_empty()), "{}", info.details);
     let after = snapshot(&store);
     assert_eq!(after, [before[0] + 1, before[1] + 1, before[2], before[3] + 1]);
     let (name, payload): (String, String) = store
