@@ -649,8 +649,9 @@ impl AppState {
 impl AppState {
     /// The supervisor queue of the open store, built now, with the references of the incidents
     /// it names.
+    /// The queue names incidents and victims across the team: a consultation (DPA 2018 s.62).
     pub fn supervisor_queue(&self) -> Result<QueueView, ApiError> {
-        self.with_session(Permission::Supervise, |s| {
+        self.consulted(Permission::Supervise, "queue:supervisor".into(), |s| {
             let now = bluelamp_store::casework::now_unix();
             let queue = s.store.supervisor_queue(now).map_err(from_casework)?;
             let named: std::collections::HashSet<&str> = queue
@@ -748,8 +749,9 @@ impl AppState {
         })
     }
 
+    /// The list names victims across incidents: a consultation (DPA 2018 s.62).
     pub fn victims_awaiting(&self) -> Result<Vec<AwaitingRow>, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| {
+        self.consulted(Permission::RecordsWork, "victims:awaiting".into(), |s| {
             s.store.victims_awaiting(bluelamp_store::casework::now_unix()).map_err(from_casework)
         })
     }

@@ -188,8 +188,8 @@ fn the_record_page_of_the_showcase_suspect_is_full_role_checked_and_logged_once_
 }
 
 /// Every screen that shows personal data leaves a consultation entry (DPA 2018 s.62): the
-/// incident page, a form, the victims panel and the possible-duplicates list, not only a
-/// person's record.
+/// incident page, a form, the victims panel, the possible-duplicates list, the supervisor queue
+/// and the victims awaiting list, not only a person's record.
 #[test]
 fn incident_form_victims_and_duplicates_views_are_logged() {
     use bluelamp_protocol::casework::{FormRequest, IncidentRequest, StartFormRequest};
@@ -206,6 +206,8 @@ fn incident_form_victims_and_duplicates_views_are_logged() {
         .unwrap();
     state.get_form(&FormRequest { form_id: form.info.id.clone() }).unwrap();
     state.list_duplicates().unwrap();
+    state.supervisor_queue().unwrap();
+    state.victims_awaiting().unwrap();
     let logged: Vec<String> = state
         .audit_list(&AuditFilter { limit: Some(500), ..Default::default() })
         .unwrap()
@@ -218,6 +220,8 @@ fn incident_form_victims_and_duplicates_views_are_logged() {
         format!("victims:{}", incident.id),
         format!("form:{}", form.info.id),
         "duplicates".to_string(),
+        "queue:supervisor".to_string(),
+        "victims:awaiting".to_string(),
     ] {
         assert!(logged.contains(&object), "{object} not in {logged:?}");
     }
