@@ -334,7 +334,10 @@ pub fn missing_items<S: AsRef<str>>(
         };
         for req in &code.requires {
             for m in missing_for(*req, code.requires_approval, &code.code, state) {
-                let dup = out.iter().any(|o| o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id);
+                // The label too: one victim can have two notifications due.
+                let dup = out.iter().any(|o| {
+                    o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id && o.label == m.label
+                });
                 if !dup {
                     out.push(m);
                 }

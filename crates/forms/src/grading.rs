@@ -259,31 +259,6 @@ pub fn suggest_grade(
         });
     }
     s.reasons.append(&mut factor_reasons);
-    // Declined, "don't know" and unanswered never count as yes (only ticks count), but a count
-    // built on gaps says little: say so when the gaps could have changed the band (an
-    // assessment with every answer declined would otherwise read as a plain "Standard").
-    if let Some(b) = grading.count_bands {
-        let gaps = s.declined_count + s.dont_know_count + s.unanswered_count;
-        let could_reach = s.yes_count.saturating_add(gaps);
-        let band = if s.yes_count < b.high && could_reach >= b.high {
-            Some("High")
-        } else if s.yes_count < b.medium && could_reach >= b.medium {
-            Some("Medium")
-        } else {
-            None
-        };
-        if let Some(band) = band {
-            s.reasons.push(Reason {
-                code: ReasonCode::IncompleteAnswers,
-                grade: Grade::Standard,
-                question_id: None,
-                message: format!(
-                    "{gaps} scored questions were declined, not known or unanswered: answered, the count could reach {band}. The suggestion may understate the risk; grade on professional judgement and checks."
-                ),
-            });
-        }
-    }
-
     if grading.cluster_of_three && s.cluster.met() {
         s.reasons.push(Reason {
             code: ReasonCode::ClusterOfThree,
@@ -321,5 +296,31 @@ pub fn suggest_grade(
         });
     }
     s.suggested = s.reasons.iter().map(|r| r.grade).max().unwrap_or(Grade::Standard);
+    // Declined, "don't know" and unanswered never count as yes (only ticks count), but a count
+    // built on gaps says little: say so when the gaps could have changed the band (an
+    // assessment with every answer declined would otherwise read as a plain "Standard").
+    if let Some(b) = grading.count_bands {
+        let gaps = s.declined_count + s.dont_know_count + s.unanswered_count;
+        let could_reach = s.yes_count.saturating_add(gaps);
+        // Only a band above the suggestion (a high-risk factor may already suggest High).
+        let band = if s.suggested < Grade::High && could_reach >= b.high {
+            Some("High")
+        } else if s.suggested < Grade::Medium && could_reach >= b.medium {
+            Some("Medium")
+        } else {
+            None
+        };
+        if let Some(band) = band {
+            s.reasons.push(Reason {
+                code: ReasonCode::IncompleteAnswers,
+                grade: Grade::Standard,
+                question_id: None,
+                message: format!(
+                    "{gaps} scored questions were declined, not known or unanswered: answered, the count could reach {band}. The suggestion may understate the risk; grade on professional judgement and checks."
+                ),
+            });
+        }
+    }
+
     s
 }

@@ -99,8 +99,16 @@ impl QueueRisk {
     /// it is higher (a "Standard" against 14 "yes" answers must not sink to the bottom of the
     /// queue; the supervisor reviews it first).
     fn of(state: &SafeguardingState) -> QueueRisk {
+        // Once a supervisor has approved the officer's grade, that grade stands.
         let graded = state.forms.iter().filter(|f| f.status.is_submitted());
-        match graded.filter_map(|f| f.officer_grade.max(f.suggested_grade)).max() {
+        let grade = |f: &crate::gates::FormSummary| {
+            if f.status == FormStatus::Submitted {
+                f.officer_grade.max(f.suggested_grade)
+            } else {
+                f.officer_grade
+            }
+        };
+        match graded.filter_map(grade).max() {
             Some(Grade::High) => QueueRisk::High,
             Some(Grade::Medium) => QueueRisk::Medium,
             Some(Grade::Standard) => QueueRisk::Standard,
@@ -220,8 +228,9 @@ pub fn incident_problems(
             let deadline = inc.occurred_at.saturating_add(hours(deadline_hours(config, *req)));
             // Approval is reported below as "unreviewed" for every submitted form.
             for m in missing_for(*req, false, &code.code, &inc.state) {
-                let dup =
-                    problems.iter().any(|p| p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id);
+                let dup = problems.iter().any(|p| {
+                    p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id && p.label == m.label
+                });
                 if dup {
                     continue;
                 }
@@ -294,21 +303,20 @@ pub fn build_queue(
         if problems.is_empty() {
             continue;
         }
-        let item =
-            QueueItem {
-                incident_id: inc.id.clone(),
-                team: inc.team.clone(),
-                codes: inc.codes.clone(),
-                risk: QueueRisk::of(&inc.state),
-                suggestion_above_grade: inc.state.forms.iter().any(|f| {
-                    f.status.is_submitted() && f.suggested_grade > f.officer_grade && f.officer_grade.is_some()
-                }),
-                occurred_at: inc.occurred_at,
-                age_secs: now.saturating_sub(inc.occurred_at),
-                closed: inc.closed_at.is_some(),
-                next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
-                problems,
-            };
+        let item = QueueItem {
+            incident_id: inc.id.clone(),
+            team: inc.team.clone(),
+            codes: inc.codes.clone(),
+            risk: QueueRisk::of(&inc.state),
+            suggestion_above_grade: inc.state.forms.iter().any(|f| {
+                f.status == FormStatus::Submitted && f.suggested_grade > f.officer_grade && f.officer_grade.is_some()
+            }),
+            occurred_at: inc.occurred_at,
+            age_secs: now.saturating_sub(inc.occurred_at),
+            closed: inc.closed_at.is_some(),
+            next_deadline: problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX),
+            problems,
+        };
         q.items.push(item);
     }
     q.team_counts = team_counts(&q.items);

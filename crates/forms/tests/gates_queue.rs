@@ -48,6 +48,19 @@ fn missing(sel: &[&str], st: &SafeguardingState) -> Vec<(MissingKind, Option<Str
     }
 }
 
+/// One victim can have two notifications due (a child: Operation Encompass and children's
+/// services): both are missing items, not one.
+#[test]
+fn two_notifications_for_one_victim_are_two_items() {
+    let mut st = complete_da();
+    st.victims[0].notifications_due = vec!["Operation Encompass".into(), "Children's services".into()];
+    let items = missing(&["DA"], &st);
+    assert_eq!(items.iter().filter(|m| m.0 == MissingKind::Notification).count(), 2, "{items:?}");
+    let q = build_queue(&[inc("x", "A", 1, &["DA"], st, None)], &codes(), &SafeguardingConfig::default(), NOW);
+    let n = q.items[0].problems.iter().filter(|p| p.item == MissingKind::Notification).count();
+    assert_eq!(n, 2, "{:?}", q.items[0].problems);
+}
+
 #[test]
 fn complete_da_and_cfac_may_close() {
     assert_eq!(check_closure(&codes(), &["DA"], &complete_da()), Ok(()));
@@ -234,11 +247,20 @@ fn queue_orders_by_risk_then_age() {
 #[test]
 fn a_suggestion_above_the_officers_grade_ranks_by_the_suggestion() {
     let cfg = SafeguardingConfig::default();
-    let mut understated = inc("understated", "A", 50, &["DA"], plan_only(), Some(Grade::Standard));
-    understated.state.forms.last_mut().unwrap().suggested_grade = Some(Grade::High);
-    let mut agreed = inc("agreed", "A", 40, &["DA"], plan_only(), Some(Grade::Medium));
-    agreed.state.forms.last_mut().unwrap().suggested_grade = Some(Grade::Medium);
-    let incidents = vec![agreed, understated, inc("high", "A", 2, &["DA"], plan_only(), Some(Grade::High))];
+    let awaiting_review = |id: &str, hours: i64, officer: Grade, suggested: Grade| {
+        let mut i = inc(id, "A", hours, &["DA"], plan_only(), Some(officer));
+        let f = i.state.forms.last_mut().unwrap();
+        f.status = FormStatus::Submitted;
+        f.suggested_grade = Some(suggested);
+        i
+    };
+    let understated = awaiting_review("understated", 50, Grade::Standard, Grade::High);
+    let agreed = awaiting_review("agreed", 40, Grade::Medium, Grade::Medium);
+    // Approved by a supervisor: the officer's grade stands.
+    let mut accepted = inc("accepted", "A", 60, &["DA"], plan_only(), Some(Grade::Standard));
+    accepted.state.forms.last_mut().unwrap().suggested_grade = Some(Grade::High);
+    let high = inc("high", "A", 2, &["DA"], plan_only(), Some(Grade::High));
+    let incidents = vec![agreed, understated, high, accepted];
     let q = build_queue(&incidents, &codes(), &cfg, NOW);
     let order: Vec<(&str, QueueRisk, bool)> =
         q.items.iter().map(|i| (i.incident_id.as_str(), i.risk, i.suggestion_above_grade)).collect();
@@ -247,7 +269,8 @@ fn a_suggestion_above_the_officers_grade_ranks_by_the_suggestion() {
         vec![
             ("understated", QueueRisk::High, true),
             ("high", QueueRisk::High, false),
-            ("agreed", QueueRisk::Medium, false)
+            ("agreed", QueueRisk::Medium, false),
+            ("accepted", QueueRisk::Standard, false)
         ]
     );
 }

@@ -601,7 +601,9 @@ pub(crate) fn gate_states(
     let now = crate::victims::uk_time(now_unix());
     for row in incidents {
         let Some(state) = states.get_mut(&row.summary.id) else { continue };
-        if state.victims.is_empty() {
+        // A finalised incident passed this gate when it closed: its notifications are not asked
+        // for again (and the engine does not run for every closed incident on the queue).
+        if state.victims.is_empty() || row.summary.status == IncidentStatus::Finalised {
             continue;
         }
         let (assessment, _) = crate::victims::assess_row(conn, row, now)?;
@@ -1221,8 +1223,8 @@ impl Store {
             for t in &tasks {
                 insert_task(tx, t)?;
             }
-            if pack.kind == PackKind::CarePlan {
-                // The care plan is what the Concern-for-a-Child task asked for.
+            if pack.kind == PackKind::CarePlan && crate::victims::childrens_services_referred(tx, &inc.summary.id)? {
+                // The care plan and the referral are what the Concern-for-a-Child task asked for.
                 tx.execute(
                     "UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = 'concern_for_child'
                        AND status = 'open'",
@@ -1414,7 +1416,12 @@ impl Store {
         // The engine's suggestion for each submitted risk assessment: one above the officer's
         // grade raises the incident in the queue (and is shown there).
         for state in states.values_mut() {
-            for f in state.forms.iter_mut().filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted()) {
+            // Only forms awaiting review: an approved grade stands.
+            for f in state
+                .forms
+                .iter_mut()
+                .filter(|f| f.kind == PackKind::RiskAssessment && f.status == FormStatus::Submitted)
+            {
                 f.suggested_grade = self.form_suggestion(&f.form_id)?.map(|s| s.suggested);
             }
         }

@@ -743,9 +743,27 @@ impl Store {
     }
 }
 
+/// A care plan of the incident is submitted (or approved).
+pub(crate) fn care_plan_submitted(conn: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pack_id = 'concern-for-child-care-plan'
+            AND status IN ('submitted', 'approved'))",
+    )?
+    .query_row([incident_id], |r| r.get(0))
+}
+
+/// A children's services referral of the incident is active.
+pub(crate) fn childrens_services_referred(conn: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status = 'active' AND outcome = 'referred'
+            AND lower(destination) = 'childrens_services')",
+    )?
+    .query_row([incident_id], |r| r.get(0))
+}
+
 /// The open tasks of the incident a recorded referral carries out: a MARAC referral closes the
 /// "Refer to MARAC" task, an IDVA referral the IDVA task, a children's services referral the
-/// Concern-for-a-Child task. Returns how many were closed. (Tasks created by a risk assessment
+/// Concern-for-a-Child task once the care plan is submitted too. Returns how many were closed. (Tasks created by a risk assessment
 /// used to stay open for ever: nothing marked them done.)
 pub(crate) fn close_tasks_met_by(
     conn: &Connection,
@@ -759,7 +777,13 @@ pub(crate) fn close_tasks_met_by(
     let kind = match destination.map(str::to_ascii_lowercase).as_deref() {
         Some("marac") => "marac_referral",
         Some("idva") => "idva_referral",
-        Some("childrens_services") => "concern_for_child",
+        Some("childrens_services") => {
+            // The task asks for the referral and the care plan: both.
+            if !care_plan_submitted(conn, incident_id)? {
+                return Ok(0);
+            }
+            "concern_for_child"
+        }
         _ => return Ok(0),
     };
     conn.prepare_cached("UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = ?2 AND status = 'open'")?

@@ -639,14 +639,17 @@ fn recorded_referrals_close_the_tasks_they_carry_out() {
     assert_eq!(open(&store), ["concern_for_child", "idva_referral"]);
     store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900456")))).unwrap();
     assert_eq!(open(&store), ["concern_for_child"]);
+    // The Concern-for-a-Child task asks for the referral and the care plan: the referral alone
+    // leaves it open.
     let cs = ReferralDecisionInput { destination: Some("childrens_services".into()), ..marac.clone() };
     store.record_referral_decision(&actor, &inc, "C1", &cs).unwrap();
-    assert!(open(&store).is_empty());
+    assert_eq!(open(&store), ["concern_for_child"]);
 }
 
-/// Submitting the care plan carries out the Concern-for-a-Child task.
+/// The care plan and the children's services referral together carry out the
+/// Concern-for-a-Child task, in either order.
 #[test]
-fn a_submitted_care_plan_closes_the_concern_for_a_child_task() {
+fn a_care_plan_and_a_childrens_services_referral_close_the_concern_for_a_child_task() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-1");
@@ -659,5 +662,12 @@ fn a_submitted_care_plan_closes_the_concern_for_a_child_task() {
     let id = store.start_form(&actor, &inc, "concern-for-child-care-plan").unwrap();
     store.save_draft(&actor, &id, &sample_answers(pack, &["C1".into(), "V1".into()], false), None).unwrap();
     assert!(matches!(store.submit_form(&actor, &id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    assert!(cfac_open(&store), "the care plan alone");
+    let cs = ReferralDecisionInput {
+        destination: Some("childrens_services".into()),
+        consent_given: Some(true),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "C1", &cs).unwrap();
     assert!(!cfac_open(&store));
 }
