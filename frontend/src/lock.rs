@@ -26,6 +26,11 @@ pub fn lock_view(props: &LockProps) -> Html {
     let busy = use_state(|| false);
     // Set when an unlock has taken a few seconds (e.g. search keys rebuilt after an update).
     let slow = use_state(|| false);
+    // The lock screen takes the keyboard focus (autofocus only works on a page's first load):
+    // nothing typed at a locked laptop goes to the hidden screens behind it.
+    use_effect_with(screen.is_some(), |_| {
+        crate::cases::focus_selector("#passphrase");
+    });
     {
         let screen = screen.clone();
         let officer = officer.clone();

@@ -28,8 +28,30 @@ use yew::prelude::*;
 
 const STATUS_EVERY_MS: u32 = 2_000;
 
-fn now_ms() -> f64 {
-    js_sys::Date::now()
+/// When the officer last used the keyboard or mouse, on two clocks, as the backend keeps it:
+/// the wall clock runs on while the laptop is suspended; the page's monotonic clock is immune to
+/// the wall clock being set back. Idle time is the longer of the two readings.
+#[derive(Clone, Copy)]
+struct Mark {
+    wall: f64,
+    mono: f64,
+}
+
+fn mono_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(js_sys::Date::now, |p| p.now())
+}
+
+impl Mark {
+    fn now() -> Mark {
+        Mark { wall: js_sys::Date::now(), mono: mono_ms() }
+    }
+
+    /// Milliseconds since the mark (a wall clock set back counts as no time; the monotonic
+    /// clock still counts).
+    fn idle_ms(self) -> f64 {
+        let wall = (js_sys::Date::now() - self.wall).max(0.0);
+        (mono_ms() - self.mono).max(wall)
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -49,7 +71,7 @@ fn app() -> Html {
     let tab = use_state(|| Tab::Search);
     // An incident to open on the Incidents tab (from a record page's linked incidents).
     let open_incident = use_state(|| None::<String>);
-    let last_activity = use_mut_ref(|| Rc::new(Cell::new(now_ms())));
+    let last_activity = use_mut_ref(|| Rc::new(Cell::new(Mark::now())));
     let last_activity = last_activity.borrow().clone();
 
     // The last session opened in this window: while it is locked its screens stay in the page,
@@ -58,14 +80,22 @@ fn app() -> Html {
     let last_session = use_state(|| None::<SessionInfo>);
     let refresh = {
         let (status, last_activity, last_session) = (status.clone(), last_activity.clone(), last_session.clone());
+        let (tab, open_incident) = (tab.clone(), open_incident.clone());
         Callback::from(move |_: ()| {
             let (status, last_session) = (status.clone(), last_session.clone());
+            let (tab, open_incident) = (tab.clone(), open_incident.clone());
             // Input that sends no command (typing a long decision) is activity for the backend's
             // idle lock too.
-            let idle_ms = (now_ms() - last_activity.get()).max(0.0) as u64;
+            let idle_ms = last_activity.get().idle_ms() as u64;
             spawn_local(async move {
                 if let Ok(s) = api::app_status(Some(idle_ms)).await {
                     if let Some(open) = &s.session {
+                        if last_session.as_ref().is_some_and(|l| l.officer_id != open.officer_id) {
+                            // Another officer: nothing of the previous one's navigation (an
+                            // incident they had open would be opened, and logged, as this one).
+                            tab.set(Tab::Search);
+                            open_incident.set(None);
+                        }
                         if last_session.as_ref() != Some(open) {
                             last_session.set(Some(open.clone()));
                         }
@@ -95,13 +125,13 @@ fn app() -> Html {
         use_effect_with(idle_secs, move |idle_secs| {
             refresh.emit(());
             let idle_ms = idle_secs.map(|s| f64::from(s) * 1000.0);
-            last_activity.set(now_ms());
+            last_activity.set(Mark::now());
             let mut ticks = 0u32;
             let interval = Interval::new(500, move || {
                 ticks += 1;
                 if let Some(limit) = idle_ms {
-                    if now_ms() - last_activity.get() > limit {
-                        last_activity.set(now_ms());
+                    if last_activity.get().idle_ms() > limit {
+                        last_activity.set(Mark::now());
                         do_lock.emit("Locked after a period without activity.".into());
                         return;
                     }
@@ -120,12 +150,12 @@ fn app() -> Html {
         Callback::from(move |_: ()| {
             // Input that arrives after the limit has passed (a laptop woken from suspend, before
             // the next idle check) locks rather than counting as activity.
-            if idle_ms.is_some_and(|limit| now_ms() - last_activity.get() > limit) {
-                last_activity.set(now_ms());
+            if idle_ms.is_some_and(|limit| last_activity.get().idle_ms() > limit) {
+                last_activity.set(Mark::now());
                 do_lock.emit("Locked after a period without activity.".into());
                 return;
             }
-            last_activity.set(now_ms())
+            last_activity.set(Mark::now())
         })
     };
     // Keys are heard on the whole window, not only inside the app's element: after a click on
@@ -135,7 +165,9 @@ fn app() -> Html {
         use_effect_with(unlocked, move |unlocked| {
             let unlocked = *unlocked;
             let listener = web_sys::window().map(|w| {
-                gloo_events::EventListener::new(&w, "keydown", move |e| {
+                // Not passive: Ctrl+L's default (the browser's address bar) is prevented.
+                let options = gloo_events::EventListenerOptions::enable_prevent_default();
+                gloo_events::EventListener::new_with_options(&w, "keydown", options, move |e| {
                     activity.emit(());
                     let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                         return;
@@ -266,7 +298,8 @@ fn app() -> Html {
                 { lock_view }
                 // Locked: the screens stay, hidden and out of the accessibility tree, until the
                 // same officer unlocks.
-                <div id="screens" hidden={session.is_none()} aria-hidden={session.is_none().then_some("true")}>
+                <div id="screens" hidden={session.is_none()} inert={session.is_none().then_some("")}
+                    aria-hidden={session.is_none().then_some("true")}>
                     { screens }
                 </div>
             </div>
