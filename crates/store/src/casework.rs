@@ -1225,11 +1225,7 @@ impl Store {
             }
             if pack.kind == PackKind::CarePlan && crate::victims::childrens_services_referred(tx, &inc.summary.id)? {
                 // The care plan and the referral are what the Concern-for-a-Child task asked for.
-                tx.execute(
-                    "UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = 'concern_for_child'
-                       AND status = 'open'",
-                    [&inc.summary.id],
-                )?;
+                crate::victims::close_open_tasks(tx, &inc.summary.id, "concern_for_child")?;
             }
             if let Some(prev) = &row.info.amends_id {
                 // The amended form's review is no longer needed: this one is reviewed instead.

@@ -589,23 +589,19 @@ impl Store {
         let inc = incident_row(&self.conn, incident_id)?;
         let da = is_da(&inc.summary.incident_type, inc.summary.closing_code.as_deref());
         let victim_id = victim_id.trim();
-        // A linked victim, or anyone the rules treat as one (a parent or guardian acting for a
-        // child victim): whoever is awaiting a decision can have one recorded.
-        let listed = || -> CwResult<bool> {
-            Ok(self
-                .victims_assessment(incident_id, now_unix())?
-                .assessment
-                .victims
-                .iter()
-                .any(|v| v.person_id == victim_id))
-        };
-        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) && !listed()? {
+        let now = now_unix();
+        // The engine's view of this person, once: who may have a decision recorded (a linked
+        // victim, or anyone the rules treat as one, such as a parent acting for a child victim)
+        // and the enhanced eligibility the referral carries.
+        let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
+        let assessed = assessment.victims.iter().find(|v| v.person_id == victim_id);
+        if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) && assessed.is_none()
+        {
             return Err(invalid(format!("{victim_id} is not a victim linked to this incident")));
         }
         let destination = opt_text("destination", decision.destination.as_deref())?.map(|d| d.to_ascii_lowercase());
         let words = opt_text("victim's words", decision.in_their_words.as_deref())?;
         let reason = opt_text("reason", decision.reason.as_deref())?;
-        let now = now_unix();
         // Duplicate guard first (the unique index is the backstop).
         if decision.outcome == ReferralOutcome::Referred {
             if let Some(dest) = &destination {
@@ -660,13 +656,7 @@ impl Store {
         }
         // Enhanced eligibility goes with the referral: a service that learns of it must pass
         // it on (Victims' Code), and it sets the service's own deadlines.
-        let enhanced = self
-            .victims_assessment(incident_id, now)?
-            .assessment
-            .victims
-            .iter()
-            .find(|v| v.person_id == victim_id)
-            .map(|v| json!({ "eligible": v.enhanced, "grounds": v.enhanced_reasons }));
+        let enhanced = assessed.map(|v| json!({ "eligible": v.enhanced, "grounds": v.enhanced_reasons }));
         let details = json!({
             "enhanced": enhanced,
             "consent_given": decision.consent_given,
@@ -786,6 +776,11 @@ pub(crate) fn close_tasks_met_by(
         }
         _ => return Ok(0),
     };
+    close_open_tasks(conn, incident_id, kind)
+}
+
+/// Marks the incident's open tasks of `kind` done; how many.
+pub(crate) fn close_open_tasks(conn: &Connection, incident_id: &str, kind: &str) -> rusqlite::Result<usize> {
     conn.prepare_cached("UPDATE tasks SET status = 'done' WHERE incident_id = ?1 AND kind = ?2 AND status = 'open'")?
         .execute(params![incident_id, kind])
 }
