@@ -197,11 +197,17 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
                 if n == 2 {
                     let pos = same.iter().position(|x| !x).unwrap_or(0);
                     let which = ["year", "month", "day"][pos];
-                    if pos == 0 && !component_typo(qd, d, 0) {
+                    if component_typo(qd, d, pos) {
+                        (2.5, Some(format!("DOB close ({which} differs)")))
+                    } else if pos == 0 {
                         // A shared birthday alone is a 1-in-365 coincidence: no evidence.
                         (0.0, Some("DOB same day and month only".into()))
                     } else {
-                        (2.5, Some(format!("DOB close ({which} differs)")))
+                        // Same year and month (or year and day) but not a keying slip: a
+                        // 1-in-1 000 coincidence between strangers, yet a true record's DOB
+                        // rarely differs that way, so weaker evidence than a slip.
+                        let same = if pos == 1 { "year and day" } else { "year and month" };
+                        (1.0, Some(format!("DOB same {same}, {which} differs")))
                     }
                 } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
                     (0.0, Some("DOB year close only".into()))
@@ -243,16 +249,20 @@ mod tests {
     #[test]
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
-        let cases: [(DobQuery, f32, &str); 12] = [
+        let cases: [(DobQuery, f32, &str); 14] = [
             (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
             (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
             (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
             (DobQuery::Exact(d(1948, 3, 12)), 2.5, "DOB close (year differs)"),
             (DobQuery::Exact(d(1985, 3, 12)), 2.5, "DOB close (year differs)"),
             (DobQuery::Exact(d(1934, 3, 12)), 2.5, "DOB close (year differs)"),
-            // Month or day wrong by any amount with the year right: still close.
-            (DobQuery::Exact(d(1984, 3, 27)), 2.5, "DOB close (day differs)"),
+            // Month or day wrong as a keying slip (one digit, adjacent digits exchanged,
+            // off by one) with the year right: close.
             (DobQuery::Exact(d(1984, 9, 12)), 2.5, "DOB close (month differs)"),
+            (DobQuery::Exact(d(1984, 3, 21)), 2.5, "DOB close (day differs)"),
+            // Wrong by more than a slip: weaker evidence.
+            (DobQuery::Exact(d(1984, 3, 27)), 1.0, "DOB same year and month, day differs"),
+            (DobQuery::Exact(d(1984, 11, 12)), 1.0, "DOB same year and day, month differs"),
             // Same birthday in an unrelated year: no evidence either way.
             (DobQuery::Exact(d(1960, 3, 12)), 0.0, "DOB same day and month only"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
