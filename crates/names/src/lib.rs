@@ -74,7 +74,7 @@
 //!
 //! ```text
 //! name = Ws·v(sim_surname) + Wg·v(sim_given) − swap·0.5 − alias·0.2
-//! v(sim) = clamp((sim − 0.7) / 0.3, −1, 1)
+//! r = clamp((sim − 0.7) / 0.3, −1, 1);   v(sim) = r^1.5 when r > 0, else r
 //! Ws = 4 + 2·rarity  when v > 0 (agreement),  2 when v ≤ 0 (disagreement)
 //! rarity = clamp(1 − ln(freq) / ln(total_records), 0, 1)   (0.5 if freq unknown)
 //! Wg = 3  when v > 0,  1.5 when v ≤ 0

@@ -15,7 +15,7 @@ pub const W_SURNAME: f32 = 4.0;
 /// Score at or above which a search hit counts as a **likely duplicate** of a person being
 /// created (issue 7: a provisional nominal the central service matches, and the "likely
 /// matches" shown before saving). With the formula below, 8 needs at least an exact or
-/// near-exact surname and given name (4–6 + 2.3–3), or a close name plus an agreeing DOB; a
+/// near-exact surname and given name (4–6 + 2–3), or a close name plus an agreeing DOB; a
 /// disagreeing DOB (−3) keeps an exact name under it. Since the disagreement weights were
 /// halved (3 Dec 2026), the same surname and exact DOB with a different given name (another
 /// name used, or a twin) also reaches it unless the surname is common (rarity below 0.25).
@@ -277,9 +277,18 @@ pub fn rank<Id: Clone>(
     Ranker::new(query, total_records).rank(candidates, limit)
 }
 
-/// Maps a similarity in [0, 1] to an agreement value in [-1, 1]: 1.0 → 1, 0.7 → 0, ≤ 0.4 → -1.
+/// Maps a similarity in [0, 1] to an agreement value in [-1, 1]: 1.0 → 1, 0.85 → 0.35,
+/// 0.7 → 0, ≤ 0.4 → −1. Above 0.7 the value rises as the 1.5th power of the linear ramp, so a
+/// near-exact spelling keeps most of an exact match's weight while a loose one (Blake~Clarke,
+/// Jaro–Winkler 0.82) counts for little: two unrelated names of similar length often reach
+/// 0.8. Linear until 3 Dec 2026; see docs/search.md for the measurements.
 fn value(sim: f32) -> f32 {
-    ((sim - 0.7) / 0.3).clamp(-1.0, 1.0)
+    let v = ((sim - 0.7) / 0.3).clamp(-1.0, 1.0);
+    if v > 0.0 {
+        v.powf(1.5)
+    } else {
+        v
+    }
 }
 
 struct PartMatch {

@@ -333,3 +333,25 @@ fn changed_surname_with_exact_dob_beats_shared_surname_and_birthday() {
     assert_eq!(hits[0].id, 2, "{hits:?}");
     assert!(hits[1].reasons.iter().any(|r| r == "DOB same day and month only"), "{hits:?}");
 }
+
+/// A loose spelling likeness is weak evidence: two unrelated surnames of similar length often
+/// reach Jaro–Winkler 0.8. The exact name with a mis-recorded DOB outranks another given name
+/// under a loosely similar surname with the exact DOB, and a stranger born in the same month
+/// of the same year (not a keying slip) does not outrank the exact name either.
+#[test]
+fn exact_name_with_wrong_dob_beats_loose_likeness_with_right_dob() {
+    let c = |id: u32, given: &'static str, surname: &'static str, dob: &str| Candidate {
+        id,
+        names: vec![CandidateName { given, surname, surname_freq: 5 }],
+        dob: Date::parse(dob),
+        sex: None,
+    };
+    let q = SearchQuery::new("Harry", "Blake").with_dob(DobQuery::Exact(Date::parse("1940-04-01").unwrap()));
+    let hits = rank(&q, &[c(1, "Bianca", "Clarke", "1940-04-01"), c(2, "Harry", "Blake", "1952-10-04")], 5_000, 2);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+
+    let q = SearchQuery::new("Ellen", "Nguyen").with_dob(DobQuery::Exact(Date::parse("1903-07-11").unwrap()));
+    let hits = rank(&q, &[c(1, "Taylah", "Nguyen", "1903-07-02"), c(2, "Ellen", "Nguyen", "1970-10-20")], 5_000, 2);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[1].reasons.iter().any(|r| r == "DOB same year and month, day differs"), "{hits:?}");
+}
