@@ -250,7 +250,8 @@ impl Ranker {
         let (qg, qs) =
             if swapped { (p.surname.as_ref(), p.given.as_ref()) } else { (p.given.as_ref(), p.surname.as_ref()) };
         let mut why = Vec::new();
-        if swapped {
+        // A one-word search matched against the given name is not a swap the officer made.
+        if swapped && two_part_query {
             why.push("given name and surname swapped".to_string());
         }
         match (qs, &cs, ms) {

@@ -160,6 +160,11 @@ fn spacing() {
 fn swapped_names() {
     t("Smith William", ("William", "Smith"), "given name and surname swapped");
     check(&SearchQuery::new("mckane", "caleb"), ("caleb", "mckane"), "swapped");
+    // One word finds given names too, and does not claim the officer swapped anything.
+    let q = SearchQuery::parse("Siobhan");
+    check(&q, ("Siobhán", "O'Sullivan"), "given name exact");
+    let hits = rank(&q, &[cand(1, "Siobhán", "O'Sullivan")], 1000, 10);
+    assert!(!hits[0].reasons.iter().any(|r| r.contains("swapped")), "{hits:?}");
 }
 
 #[test]
