@@ -697,6 +697,37 @@ struct SaveQueue {
     next: Option<(SaveDraftRequest, Callback<Result<(), ApiError>>)>,
     /// The last save's refusal, if it failed (cleared by the next save that succeeds).
     failed: Option<ApiError>,
+    /// The last save, when the store refused it because it was locked (a laptop woken after
+    /// the idle limit, before the screen noticed): sent again when the same officer unlocks,
+    /// since the screen still shows those answers; dropped if another officer unlocks.
+    parked: Option<(SaveDraftRequest, Callback<Result<(), ApiError>>)>,
+}
+
+impl SaveQueue {
+    /// Records a save's result: a refusal for the lock parks the request unless a newer save
+    /// is already queued (it carries newer answers); any other result unparks.
+    fn settle(&mut self, req: &SaveDraftRequest, done: &Callback<Result<(), ApiError>>, r: &Result<(), ApiError>) {
+        self.failed = r.as_ref().err().cloned();
+        self.parked = match r {
+            Err(e) if e.code == ErrorCode::Locked && self.next.is_none() => Some((req.clone(), done.clone())),
+            _ => None,
+        };
+    }
+}
+
+/// Sends again the saves the store refused while it was locked; called when the officer who
+/// made them has unlocked.
+pub(crate) fn resend_parked_saves() {
+    let parked: Vec<_> = SAVES.with(|q| q.borrow_mut().values_mut().filter_map(|s| s.parked.take()).collect());
+    for (req, done) in parked {
+        queue_save(req, 0, done);
+    }
+}
+
+/// Forgets the saves refused while locked: another officer has unlocked, and a save sent now
+/// would be written as theirs.
+pub(crate) fn drop_parked_saves() {
+    SAVES.with(|q| q.borrow_mut().values_mut().for_each(|s| s.parked = None));
 }
 
 thread_local! {
@@ -729,7 +760,7 @@ fn queue_save(mut req: SaveDraftRequest, from_rev: u64, done: Callback<Result<()
                 let r = api::save_draft(&req).await;
                 SAVES.with(|q| {
                     if let Some(slot) = q.borrow_mut().get_mut(&form_id) {
-                        slot.failed = r.as_ref().err().cloned();
+                        slot.settle(&req, &done, &r);
                     }
                 });
                 done.emit(r);
@@ -869,8 +900,11 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                     Err(e) => {
                         if e.code == ErrorCode::Locked {
                             on_locked.emit(());
+                            // Parked by the queue and sent again when the officer unlocks.
+                            saved.set(AutoSave::Failed("the app locked; saved when you unlock".into()));
+                        } else {
+                            saved.set(AutoSave::Failed(e.message));
                         }
-                        saved.set(AutoSave::Failed(e.message));
                     }
                 }),
             );
@@ -1406,6 +1440,33 @@ mod tests {
     }
     fn row(q: &str, i: usize, f: &str) -> Target {
         Target { qid: q.into(), row: Some((i, f.into())) }
+    }
+
+    #[test]
+    fn a_save_refused_for_the_lock_is_parked_until_unlock_and_a_newer_one_supersedes_it() {
+        let req = |rev: u64| SaveDraftRequest {
+            form_id: "f1".into(),
+            answers: serde_json::json!({ "q1": rev }),
+            current_section: None,
+            revision: Some(rev),
+        };
+        let done = Callback::from(|_: Result<(), ApiError>| ());
+        let locked = Err(ApiError::new(ErrorCode::Locked, "locked"));
+        let mut slot = SaveQueue::default();
+        slot.settle(&req(1), &done, &locked);
+        assert_eq!(slot.parked.as_ref().map(|p| &p.0), Some(&req(1)), "refused for the lock: kept to send again");
+        assert!(slot.failed.is_some());
+        // Any other refusal is shown, not resent.
+        slot.settle(&req(2), &done, &Err(ApiError::new(ErrorCode::InvalidInput, "bad")));
+        assert!(slot.parked.is_none());
+        // A newer save already queued carries newer answers: the refused one is not kept.
+        slot.next = Some((req(4), done.clone()));
+        slot.settle(&req(3), &done, &locked);
+        assert!(slot.parked.is_none());
+        slot.next = None;
+        slot.settle(&req(4), &done, &locked);
+        slot.settle(&req(5), &done, &Ok(()));
+        assert!(slot.parked.is_none() && slot.failed.is_none(), "a save that succeeds clears both");
     }
 
     #[test]

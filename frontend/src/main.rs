@@ -95,6 +95,11 @@ fn app() -> Html {
                             // incident they had open would be opened, and logged, as this one).
                             tab.set(Tab::Search);
                             open_incident.set(None);
+                            cases::drop_parked_saves();
+                        } else {
+                            // The same officer: answers the store refused while it was locked
+                            // are still on the screen, and are saved now.
+                            cases::resend_parked_saves();
                         }
                         if last_session.as_ref() != Some(open) {
                             last_session.set(Some(open.clone()));

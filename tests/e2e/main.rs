@@ -323,6 +323,32 @@ async fn da_journey() -> anyhow::Result<()> {
         .context("click start")?;
     wait_for(&app, "#wizard .wizard-page").await.context("the wizard")?;
 
+    // The store locks behind the screen's back (a laptop woken after the idle limit, before
+    // the next status poll) and the officer's next answer reaches it locked. Once they unlock,
+    // that answer is saved without being given again.
+    let script = r##"
+        const done = arguments[arguments.length - 1];
+        window.__TAURI__.core.invoke('lock', { req: {} }).then(() => {
+            document.querySelector("#wizard fieldset.question[data-qid='relationship'] input[value='ex_partner']").click();
+            done('clicked');
+        }, e => done('lock failed: ' + JSON.stringify(e)));
+    "##;
+    let r = app.client.execute_async(script, vec![]).await.context("lock, then answer")?;
+    assert_eq!(r, serde_json::json!("clicked"));
+    wait_for(&app, "#unlock-form").await.context("the lock screen after the refused save")?;
+    let a = &app;
+    eventually(Duration::from_secs(10), "the refused save reported", || async move {
+        let t = a.client.find(Locator::Css("#autosave")).await?.prop("textContent").await?.unwrap_or_default();
+        Ok(t.contains("saved when you unlock").then_some(()))
+    })
+    .await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock again")?;
+    eventually(Duration::from_secs(10), "the refused save sent again after unlocking", || async move {
+        let t = a.client.find(Locator::Css("#autosave")).await?.text().await?;
+        Ok((t == "Saved on this device").then_some(()))
+    })
+    .await?;
+
     fill_wizard(&app, &answers).await?;
     let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;
     let mut listed = Vec::new();
