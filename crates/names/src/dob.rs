@@ -206,8 +206,8 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
                         // Same year and month (or year and day) but not a keying slip: a
                         // 1-in-1 000 coincidence between strangers, yet a true record's DOB
                         // rarely differs that way, so weaker evidence than a slip.
-                        let same = if pos == 1 { "year and day" } else { "year and month" };
-                        (1.0, Some(format!("DOB same {same}, {which} differs")))
+                        let kept = if pos == 1 { "year and day" } else { "year and month" };
+                        (1.0, Some(format!("DOB same {kept}, {which} differs")))
                     }
                 } else if qd.year == d.year || (qd.year - d.year).abs() == 1 && n == 1 {
                     (0.0, Some("DOB year close only".into()))

@@ -17,6 +17,11 @@ fn cand<'a>(id: u32, given: &'a str, surname: &'a str) -> Candidate<'a, u32> {
     Candidate { id, names: vec![CandidateName { given, surname, surname_freq: 0 }], dob: None, sex: None }
 }
 
+/// A record with a DOB and the number of records sharing its surname.
+fn cand_dob<'a>(id: u32, given: &'a str, surname: &'a str, surname_freq: u32, dob: &str) -> Candidate<'a, u32> {
+    Candidate { id, names: vec![CandidateName { given, surname, surname_freq }], dob: Date::parse(dob), sex: None }
+}
+
 /// Query text, record (given, surname), reason substring expected on the hit.
 fn check(query: &SearchQuery, rec: (&str, &str), reason: &str) {
     let keys = index_keys(rec.0, rec.1);
@@ -327,12 +332,7 @@ fn likely_duplicate_threshold() {
 #[test]
 fn changed_surname_with_exact_dob_beats_shared_surname_and_birthday() {
     let q = SearchQuery::new("Mitchell", "Green").with_dob(DobQuery::Exact(Date::parse("1925-01-16").unwrap()));
-    let c = |id: u32, given: &'static str, surname: &'static str, freq: u32, dob: &str| Candidate {
-        id,
-        names: vec![CandidateName { given, surname, surname_freq: freq }],
-        dob: Date::parse(dob),
-        sex: None,
-    };
+    let c = cand_dob;
     let hits =
         rank(&q, &[c(1, "Emily", "Green", 40, "1958-01-16"), c(2, "Mitchell", "Stanley", 5, "1925-01-16")], 5_000, 2);
     assert_eq!(hits[0].id, 2, "{hits:?}");
@@ -345,12 +345,7 @@ fn changed_surname_with_exact_dob_beats_shared_surname_and_birthday() {
 /// of the same year (not a keying slip) does not outrank the exact name either.
 #[test]
 fn exact_name_with_wrong_dob_beats_loose_likeness_with_right_dob() {
-    let c = |id: u32, given: &'static str, surname: &'static str, dob: &str| Candidate {
-        id,
-        names: vec![CandidateName { given, surname, surname_freq: 5 }],
-        dob: Date::parse(dob),
-        sex: None,
-    };
+    let c = |id, given, surname, dob| cand_dob(id, given, surname, 5, dob);
     let q = SearchQuery::new("Harry", "Blake").with_dob(DobQuery::Exact(Date::parse("1940-04-01").unwrap()));
     let hits = rank(&q, &[c(1, "Bianca", "Clarke", "1940-04-01"), c(2, "Harry", "Blake", "1952-10-04")], 5_000, 2);
     assert_eq!(hits[0].id, 2, "{hits:?}");
