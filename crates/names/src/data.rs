@@ -10,6 +10,7 @@ pub(crate) const NICKNAMES: &str = include_str!("../../../assets/names/nicknames
 pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
 pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
 pub(crate) const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
+pub(crate) const IRISH_SURNAMES: &str = include_str!("../../../assets/names/irish_surnames.txt");
 
 /// At most this many roots (canonical forms) are used per given name.
 pub(crate) const MAX_ROOTS: usize = 6;
@@ -20,6 +21,9 @@ pub(crate) struct Tables {
     /// Canonical nickname → canonical formal names, file order.
     formal_of: HashMap<String, Vec<String>>,
     particles: HashSet<String>,
+    /// Folded upper-case Irish-language surname (SUILLEABHAIN, MACCARTHAIGH) → its anglicised
+    /// forms (SULLIVAN; MCCARTHY).
+    irish: HashMap<String, Vec<String>>,
 }
 
 fn load() -> Tables {
@@ -67,7 +71,17 @@ fn load() -> Tables {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.to_ascii_uppercase())
         .collect();
-    Tables { variant, formal_of, particles }
+    let mut irish: HashMap<String, Vec<String>> = HashMap::new();
+    for line in IRISH_SURNAMES.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let Some((english, gaelic)) = line.split_once(':') else {
+            continue;
+        };
+        let english: Vec<String> = english.split_whitespace().map(str::to_ascii_uppercase).collect();
+        for g in gaelic.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+            irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().cloned());
+        }
+    }
+    Tables { variant, formal_of, particles, irish }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -80,6 +94,12 @@ pub(crate) fn canon(tok: &str) -> &str {
 /// True if the folded token is a surname particle (O, DE, LA, VAN, MC, ...).
 pub(crate) fn is_particle(tok: &str) -> bool {
     TABLES.particles.contains(tok)
+}
+
+/// Anglicised forms of a folded Irish-language surname (SUILLEABHAIN → [SULLIVAN]); empty if
+/// the table does not know it.
+pub(crate) fn anglicised(irish: &str) -> &'static [String] {
+    TABLES.irish.get(irish).map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// Canonical forms a given-name token stands for: its own canonical spelling first, then the
@@ -112,6 +132,30 @@ mod tests {
                 assert!(n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?}");
                 assert!(seen.insert(n.to_string()), "{n} is in two variant groups");
             }
+        }
+    }
+
+    #[test]
+    fn irish_surname_table_is_well_formed() {
+        let mut seen = HashSet::new();
+        let mut lines = 0;
+        for line in IRISH_SURNAMES.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+            let (english, gaelic) = line.split_once(':').unwrap_or_else(|| panic!("no ':' in {line:?}"));
+            for n in english.split_whitespace().chain(gaelic.split(',').map(str::trim)) {
+                assert!(!n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?} in {line:?}");
+            }
+            for g in gaelic.split(',').map(str::trim) {
+                assert!(seen.insert(g.to_string()), "{g} is on two lines");
+                assert!(!english.split_whitespace().any(|e| e == g), "{g} maps to itself");
+            }
+            lines += 1;
+        }
+        assert!(lines > 60, "{lines}");
+        assert_eq!(anglicised("SUILLEABHAIN"), ["SULLIVAN"]);
+        assert_eq!(anglicised("MACCARTHAIGH"), ["MCCARTHY"]);
+        assert!(anglicised("SULLIVAN").is_empty());
+        for p in ["NI", "NIC", "UI", "MHIC"] {
+            assert!(is_particle(p), "{p}");
         }
     }
 

@@ -7,7 +7,7 @@ use crate::name::{initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 2;
+pub const KEY_VERSION: u32 = 3;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -464,8 +464,9 @@ mod tests {
     /// [`KEY_VERSION`] and the fingerprint of the keys it produced. A store keeps the version
     /// beside its keys and rebuilds them when it differs, so a change to the key code or to a
     /// name table that leaves the version alone would leave officers' stores with keys the new
-    /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first.
-    const KEYS_FINGERPRINT: (u32, u64) = (2, 0x88f4_28db_6050_f0a8);
+    /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first. Version 3
+    /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms.
+    const KEYS_FINGERPRINT: (u32, u64) = (3, 0x21ad_da80_8a79_0ebb);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
@@ -477,7 +478,7 @@ mod tests {
 
     #[test]
     fn key_version_changes_with_the_keys() {
-        use crate::data::{NICKNAMES, NICKNAMES_GB_IE, PARTICLES, VARIANTS};
+        use crate::data::{IRISH_SURNAMES, NICKNAMES, NICKNAMES_GB_IE, PARTICLES, VARIANTS};
         let mut names: Vec<&str> = Vec::new();
         for file in [NICKNAMES, NICKNAMES_GB_IE] {
             for line in file.lines().skip(1) {
@@ -486,6 +487,14 @@ mod tests {
             }
         }
         names.extend(VARIANTS.lines().filter(|l| !l.starts_with('#')).flat_map(|l| l.split(',')));
+        names.extend(
+            IRISH_SURNAMES
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once(':'))
+                .flat_map(|(_, g)| g.split(',').map(str::trim)),
+        );
+        names.extend(["Ní Shúilleabháin", "Nic Chárthaigh", "Uí Dhónaill", "Ní Aodha"]);
         names.extend(["Siobhán", "Nguyễn", "Łukasz", "Müller", "O'Sullivan", "McDonald", "De La Cruz-Smith", "J"]);
         let particles: Vec<String> =
             PARTICLES.lines().filter(|l| !l.is_empty() && !l.starts_with('#')).map(|p| format!("{p} Smith")).collect();

@@ -62,7 +62,9 @@
 //! exact; Double Metaphone phonetic; Jaro–Winkler / Damerau–Levenshtein similarity;
 //! nicknames and diminutives (Bill→William, Peggy→Margaret, Kate→Catherine, Liam→William);
 //! spelling/transliteration variants (Mohammed/Muhammad, Aleksandr/Alexander, Yusuf/Yousef,
-//! Zhang/Chang, Xu/Hsu); diacritics (Siobhán, Nguyễn, Łukasz, Müller/Mueller); prefixes
+//! Zhang/Chang, Xu/Hsu); Irish-language surnames and their anglicised forms (Ó Súilleabháin,
+//! Ní Shúilleabháin / O'Sullivan, Mac Cárthaigh / McCarthy, Breathnach / Walsh);
+//! diacritics (Siobhán, Nguyễn, Łukasz, Müller/Mueller); prefixes
 //! (Mc/Mac, O'/O, St/Saint, de la, van der, with or without the particle); double-barrelled
 //! surnames (either part); inserted/removed spaces; swapped given/surname; initials
 //! ("J Smith"); missing given name or surname (neutral); wildcards (`SMI*`); aliases (best
@@ -85,7 +87,7 @@
 //! often (a surname changed on marriage, another given name used, a mis-keyed value).
 //!
 //! `sim` per part: exact 1.0; given spacing 0.98; prefix form (Mac/Mc, St/Saint) and umlaut
-//! spelling 0.97; variant spelling or particle dropped 0.95; nickname 0.93; one barrel of a
+//! spelling 0.97; variant spelling, Irish-language form or particle dropped 0.95; nickname 0.93; one barrel of a
 //! double-barrelled surname 0.9; phonetic code equal: max(0.9, string); initial agrees 0.85
 //! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
 //! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.

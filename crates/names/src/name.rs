@@ -57,7 +57,45 @@ impl Part {
         }
         let canon: Vec<String> = v.iter().map(|s| data::canon(s).to_string()).collect();
         v.extend(canon);
+        v.extend(self.anglicised().iter().cloned());
         dedup_cap(v, MAX_STRINGS)
+    }
+
+    /// Anglicised forms of an Irish-language surname (Ó Súilleabháin → SULLIVAN, Mac Cárthaigh
+    /// → MCCARTHY), empty for any other name. The feminine and married particles are read as
+    /// their masculine ones: Ní / Uí as Ó and Nic / Mhic as Mac, with the initial they lenite
+    /// read plainly (Ní Shúilleabháin → SUILLEABHAIN) and a vowel after Ní / Uí read with the
+    /// h of Ó h- (Ní Aodha → HAODHA). A form counts only if the table knows it, so "Ni Chen"
+    /// is left alone.
+    pub fn anglicised(&self) -> &'static [String] {
+        let direct = data::anglicised(&self.joined);
+        if !direct.is_empty() {
+            return direct;
+        }
+        if self.core.len() < self.tokens.len() {
+            let core = data::anglicised(&self.core.concat());
+            if !core.is_empty() {
+                return core;
+            }
+        }
+        let (Some(particle), Some(first)) = (self.tokens.first(), self.tokens.get(1)) else {
+            return &[];
+        };
+        let prefix = match particle.as_str() {
+            "NI" | "UI" => "",
+            "NIC" | "MHIC" => "MAC",
+            _ => return &[],
+        };
+        let rest = self.tokens[2..].concat();
+        let b = first.as_bytes();
+        let mut firsts = vec![first.clone()];
+        if b.len() > 2 && b[1] == b'H' && b"BCDFGMPST".contains(&b[0]) {
+            firsts.push(format!("{}{}", &first[..1], &first[2..]));
+        }
+        if prefix.is_empty() && b.first().is_some_and(|c| b"AEIOU".contains(c)) {
+            firsts.push(format!("H{first}"));
+        }
+        firsts.iter().map(|f| data::anglicised(&format!("{prefix}{f}{rest}"))).find(|a| !a.is_empty()).unwrap_or(&[])
     }
 
     /// Spellings a given name is indexed under: first token, joined tokens ("MITCH ELL"), and

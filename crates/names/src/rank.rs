@@ -305,6 +305,7 @@ enum Rule {
     WithoutPrefix,
     Umlaut,
     Variant,
+    Irish,
     Nickname,
     Barrel(String),
     BarrelSound(String),
@@ -329,6 +330,7 @@ impl Rule {
             Rule::WithoutPrefix => format!("{field} without prefix ({qt}→{ct})"),
             Rule::Umlaut => format!("{field} umlaut spelling ({qt}→{ct})"),
             Rule::Variant => format!("{field} variant spelling ({qt}→{ct})"),
+            Rule::Irish => format!("{field} Irish-language form ({qt}→{ct})"),
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::Barrel(t) => {
                 format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
@@ -400,6 +402,19 @@ fn norm_prefixes(p: &Part) -> String {
     }
 }
 
+/// One surname is an Irish-language form whose anglicised form is the other (Ó Súilleabháin /
+/// O'Sullivan, Ní Shúilleabháin / Sullivan, Mac Cárthaigh / MacCarthy), or both are Irish forms
+/// of one name (Ní Shúilleabháin / Ó Súilleabháin).
+fn irish_equal(a: &Part, b: &Part) -> bool {
+    let (aa, ba) = (a.anglicised(), b.anglicised());
+    if aa.is_empty() && ba.is_empty() {
+        return false;
+    }
+    let plain = |p: &Part| [p.core.concat(), norm_prefixes(p)];
+    let (ap, bp) = (plain(a), plain(b));
+    aa.iter().any(|x| ba.contains(x) || bp.contains(x)) || ba.iter().any(|x| ap.contains(x))
+}
+
 fn has_prefix_form(p: &Part) -> bool {
     p.joined.starts_with("MAC") || p.tokens.iter().any(|t| t == "ST" || t == "STE")
 }
@@ -457,6 +472,9 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     }
     if umlaut_equal(qj, cj) {
         return pm(0.97, Rule::Umlaut);
+    }
+    if irish_equal(&q.part, c) {
+        return pm(0.95, Rule::Irish);
     }
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
         return pm(0.95, Rule::Variant);

@@ -117,6 +117,38 @@ fn prefixes() {
     t("D Souza", ("Maria", "D'Souza"), "surname exact");
 }
 
+/// Irish-language surname forms find their anglicised records and back: Ó / Mac forms, the
+/// feminine Ní / Nic (with the lenited initial: Ní Shúilleabháin) and Uí, written with or
+/// without the síneadh fada.
+#[test]
+fn irish_language_surnames() {
+    let irish = "surname Irish-language form";
+    t("Siobhán Ó Súilleabháin", ("Siobhán", "O'Sullivan"), irish);
+    t("Siobhan O Suilleabhain", ("Siobhan", "Sullivan"), irish);
+    t("Siobhán Ní Shúilleabháin", ("Siobhán", "O'Sullivan"), irish);
+    t("Siobhán O'Sullivan", ("Siobhán", "Ní Shúilleabháin"), irish);
+    t("Aoife Ní Cheallaigh", ("Aoife", "Kelly"), irish);
+    t("Seán Mac Cárthaigh", ("Sean", "McCarthy"), irish);
+    t("Sean MacCarthy", ("Seán", "Mac Cárthaigh"), irish);
+    t("Máire Nic Chárthaigh", ("Maire", "MacCarthy"), irish);
+    t("Pádraig Mac Giolla Phádraig", ("Patrick", "Fitzpatrick"), irish);
+    t("Liam Ó hAodha", ("Liam", "Hughes"), irish);
+    t("Orla Ní Aodha", ("Orla", "Hughes"), irish);
+    t("Eoin de Búrca", ("Eoin", "Burke"), irish);
+    t("Nuala Breathnach", ("Nuala", "Walsh"), irish);
+    t("Ciara Uí Dhónaill", ("Ciara", "O'Donnell"), irish);
+    // Both sides in Irish: the feminine form finds the masculine one.
+    t("Siobhán Ní Shúilleabháin", ("Siobhán", "Ó Súilleabháin"), "surname");
+    // An Irish form never stands for a different anglicised name.
+    let cands = [cand(1, "Sean", "Sullivan"), cand(2, "Sean", "Callaghan")];
+    let hits = rank(&SearchQuery::parse("Sean O Suilleabhain"), &cands, 1000, 10);
+    assert_eq!(hits.first().map(|h| h.id), Some(1), "{hits:?}");
+    assert!(hits.iter().all(|h| h.id != 2 || !h.reasons.join(";").contains(irish)), "{hits:?}");
+    // A given name typed after "Ní" that is not lenited Irish is left alone.
+    let hits = rank(&SearchQuery::parse("Ni Chen"), &[cand(1, "Wei", "Cen")], 1000, 10);
+    assert!(hits.iter().all(|h| !h.reasons.join(";").contains(irish)), "{hits:?}");
+}
+
 /// The second reading never displaces the first: a particle that is also a given name still
 /// ranks that given name first, and a real initial is untouched.
 #[test]
