@@ -51,11 +51,15 @@ pub fn search_view(props: &SearchProps) -> Html {
     let filters = use_state(SearchFilters::default);
     let ran = use_state(|| None::<SearchRequest>); // the request whose results are shown
     let selected = use_state(|| 0usize);
-    let opening = use_state(|| None::<NominalHit>); // purpose prompt open for this hit
-                                                    // Remembered for the task at hand, but never pre-chosen: the access log records the reason
-                                                    // the officer gave, not a default nobody picked.
+    // The purpose prompt is open for this hit.
+    let opening = use_state(|| None::<NominalHit>);
+    // Remembered for the task at hand, but never pre-chosen: the access log records the reason
+    // the officer gave, not a default nobody picked.
     let purpose = use_state(String::new);
     let confirming = use_state(|| false); // an open request in flight: one log entry per click
+                                          // Bumped by each open request and by Cancel: the answer to an open the officer cancelled
+                                          // while it was in flight is dropped, not shown.
+    let open_ticket = use_mut_ref(|| 0u64);
     let viewing = use_state(|| None::<Result<NominalPage, ApiError>>);
     let creating = use_state(|| false); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
@@ -111,22 +115,36 @@ pub fn search_view(props: &SearchProps) -> Html {
         Callback::from(move |hit: NominalHit| opening.set(Some(hit)))
     };
     let confirm_open = {
-        let (opening, purpose, viewing, on_locked, confirming) =
-            (opening.clone(), purpose.clone(), viewing.clone(), props.on_locked.clone(), confirming.clone());
+        let (opening, purpose, viewing, on_locked, confirming, open_ticket) = (
+            opening.clone(),
+            purpose.clone(),
+            viewing.clone(),
+            props.on_locked.clone(),
+            confirming.clone(),
+            open_ticket.clone(),
+        );
         Callback::from(move |_| {
             let Some(hit) = (*opening).clone() else { return };
             if *confirming || purpose.is_empty() {
                 return;
             }
             confirming.set(true);
+            let ticket = {
+                let mut t = open_ticket.borrow_mut();
+                *t += 1;
+                *t
+            };
             let req = ViewNominalRequest { id: hit.id.clone(), purpose: (*purpose).clone() };
-            let (opening, viewing, on_locked, confirming) =
-                (opening.clone(), viewing.clone(), on_locked.clone(), confirming.clone());
+            let (opening, viewing, on_locked, confirming, open_ticket) =
+                (opening.clone(), viewing.clone(), on_locked.clone(), confirming.clone(), open_ticket.clone());
             spawn_local(async move {
                 let r = api::view_nominal(&req).await;
                 confirming.set(false);
                 if matches!(&r, Err(e) if e.code == ErrorCode::Locked) {
                     on_locked.emit(());
+                }
+                if *open_ticket.borrow() != ticket {
+                    return; // cancelled while in flight (the store has logged the read)
                 }
                 opening.set(None);
                 viewing.set(Some(r));
@@ -206,7 +224,13 @@ pub fn search_view(props: &SearchProps) -> Html {
             <PurposeDialog hit={hit.clone()} purpose={(*purpose).clone()} busy={*confirming}
                 on_purpose={ let p = purpose.clone(); Callback::from(move |v: String| p.set(v)) }
                 on_confirm={confirm_open.clone()}
-                on_cancel={ let o = opening.clone(); Callback::from(move |_| o.set(None)) } />
+                on_cancel={
+                    let (o, t) = (opening.clone(), open_ticket.clone());
+                    Callback::from(move |_| {
+                        *t.borrow_mut() += 1;
+                        o.set(None)
+                    })
+                } />
         },
         None => html! {},
     };
