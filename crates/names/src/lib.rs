@@ -87,9 +87,10 @@
 //! often (a surname changed on marriage, another given name used, a mis-keyed value).
 //!
 //! `sim` per part: exact 1.0; given spacing 0.98; prefix form (Mac/Mc, St/Saint) and umlaut
-//! spelling 0.97; variant spelling, Irish-language form or particle dropped 0.95; nickname 0.93; one barrel of a
-//! double-barrelled surname 0.9; phonetic code equal: max(0.9, string); initial agrees 0.85
-//! (0.75 via a nickname root: "W" for Bill); middle name 0.85; otherwise
+//! spelling 0.97; variant spelling, Irish-language form or particle dropped 0.95; nickname
+//! 0.93; one barrel of a double-barrelled surname 0.9; phonetic code equal (spellings at least
+//! 0.6 alike) 0.9; initial agrees 0.85 (0.75 via a nickname root: "W" for Bill); middle name
+//! 0.85; otherwise
 //! max(Jaro–Winkler, normalised Damerau–Levenshtein). A part missing on either side adds 0.
 //! The best alignment of the best name counts, plus the DOB term: exact +5, day/month
 //! swapped +3.5, two of year/month/day equal +2.5 — except the same day and month with a

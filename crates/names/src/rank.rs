@@ -497,7 +497,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return Some(b);
         }
     }
-    if (0.5..0.9).contains(&sim) {
+    if (0.6..0.9).contains(&sim) {
         let mut strings = vec![cj.to_string()];
         if c_core_differs {
             strings.push(cc);
@@ -577,7 +577,7 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
         sim = sim.max(string_sim(&q.part.joined, &c.joined));
     }
-    if (0.5..0.9).contains(&sim) {
+    if (0.6..0.9).contains(&sim) {
         let mut strings = vec![cf.to_string()];
         if c.tokens.len() > 1 {
             strings.push(c.joined.clone());
