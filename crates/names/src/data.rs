@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 
 pub(crate) const NICKNAMES: &str = include_str!("../../../assets/names/nicknames.csv");
 pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
+pub(crate) const NICKNAMES_WORLD: &str = include_str!("../../../assets/names/nicknames_world.csv");
 pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
 pub(crate) const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
 pub(crate) const IRISH_SURNAMES: &str = include_str!("../../../assets/names/irish_surnames.txt");
@@ -45,11 +46,13 @@ fn load() -> Tables {
         let up = s.trim().to_ascii_uppercase();
         variant.get(&up).cloned().unwrap_or(up)
     };
-    // The curated British and Irish list comes first: a nickname keeps at most MAX_ROOTS
-    // formal names, and the US list alone gives FRED six others before FREDERICK (ALFRED,
-    // BILL, BILLY, FERDINAND, ...), ED five before EDWARD, CHRIS five before CHRISTOPHER.
+    // The curated lists come first (British and Irish, then the UK's other communities:
+    // Polish, Russian and Ukrainian, Yoruba, Igbo, Spanish, Italian): a nickname keeps at most
+    // MAX_ROOTS formal names, and the US list alone gives FRED six others before FREDERICK
+    // (ALFRED, BILL, BILLY, FERDINAND, ...), ED five before EDWARD, CHRIS five before
+    // CHRISTOPHER, MO five before MOHAMMED.
     let mut formal_of: HashMap<String, Vec<String>> = HashMap::new();
-    for file in [NICKNAMES_GB_IE, NICKNAMES] {
+    for file in [NICKNAMES_GB_IE, NICKNAMES_WORLD, NICKNAMES] {
         for line in file.lines().skip(1) {
             let mut it = line.split(',');
             let (Some(formal), Some(_rel), Some(nick)) = (it.next(), it.next(), it.next()) else {
@@ -175,13 +178,13 @@ mod tests {
     #[test]
     fn every_british_and_irish_nickname_reaches_its_formal_name() {
         let mut checked = 0;
-        for line in NICKNAMES_GB_IE.lines().skip(1) {
+        for line in NICKNAMES_GB_IE.lines().skip(1).chain(NICKNAMES_WORLD.lines().skip(1)) {
             let f: Vec<&str> = line.split(',').collect();
             let (formal, nick) = (canon(&f[0].to_ascii_uppercase()).to_string(), f[2].to_ascii_uppercase());
             assert!(roots(&nick).contains(&formal), "{nick} → {formal}: roots {:?}", roots(&nick));
             checked += 1;
         }
-        assert!(checked > 150, "{checked}");
+        assert!(checked > 250, "{checked}");
         for (nick, formal) in [("ED", "EDWARD"), ("FRED", "FREDERICK"), ("CHRIS", "CHRISTOPHER"), ("RICK", "RICHARD")] {
             assert!(roots(nick).contains(&formal.to_string()), "{nick}: {:?}", roots(nick));
         }

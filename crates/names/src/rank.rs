@@ -213,7 +213,15 @@ impl Ranker {
             let mut mg = None;
             if let Some(q) = qs {
                 match &cs {
-                    Some(c) => match compare_surname(q, c) {
+                    Some(c) => match compare_surname(q, c).map(|m| {
+                        if m.sim >= 0.9 || swapped {
+                            return m;
+                        }
+                        match boundary_surname(q, qg, c, cg.as_ref()) {
+                            Some(b) if b.sim > m.sim => b,
+                            _ => m,
+                        }
+                    }) {
                         Some(m) => {
                             let v = value(m.sim);
                             total += if v > 0.0 { w_s_agree * v } else { W_SURNAME_DISAGREE * v };
@@ -306,6 +314,10 @@ enum Rule {
     Umlaut,
     Variant,
     Irish,
+    AmongGivenOnRecord,
+    TypedAmongGiven,
+    SplitAcrossGiven,
+    SikhName,
     Nickname,
     Barrel(String),
     BarrelSound(String),
@@ -331,6 +343,13 @@ impl Rule {
             Rule::Umlaut => format!("{field} umlaut spelling ({qt}→{ct})"),
             Rule::Variant => format!("{field} variant spelling ({qt}→{ct})"),
             Rule::Irish => format!("{field} Irish-language form ({qt}→{ct})"),
+            Rule::AmongGivenOnRecord => format!("{field} {qt} is among the given names on record"),
+            Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
+            Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
+            Rule::SikhName => {
+                let sikh = if is_sikh_name(q) { &qt } else { &ct };
+                format!("{field} {sikh} may stand for the family name ({qt}/{ct})")
+            }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::Barrel(t) => {
                 format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
@@ -506,7 +525,48 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return pm(0.9, Rule::Phonetic);
         }
     }
+    if sim < 0.7 && (is_sikh_name(&q.part) != is_sikh_name(c)) {
+        return pm(0.7, Rule::SikhName);
+    }
     pm(sim, sim_rule(sim))
+}
+
+/// Singh and Kaur, which many Sikh people are recorded under in place of the family name (or
+/// beside it): "Harpreet Sandhu" and "Harpreet Kaur" may be one woman. Against a different
+/// surname either counts as no evidence (agreement value 0, as a missing surname), not as a
+/// disagreement. Both on one side ("Kaur Sandhu") is a double-barrelled match instead.
+fn is_sikh_name(p: &Part) -> bool {
+    matches!(p.core.as_slice(), [t] if t == "SINGH" || t == "KAUR")
+}
+
+/// A surname that crossed the line between given names and surname: recorded as a middle name
+/// ("Harpreet Kaur" finds Harpreet Kaur Sandhu, given names "Harpreet Kaur"), typed as one
+/// ("Maria Garcia Lopez" finds Maria Garcia), or split with its first half typed as a given
+/// name ("Mohammed Abdul Rahman" finds Mohammed Abdulrahman). Only for a surname that matched
+/// no better than a phonetic code, in the straight (unswapped) reading. The given names still
+/// compare by their first words.
+fn boundary_surname(qs: &QPart, qg: Option<&QPart>, cs: &Part, cg: Option<&Part>) -> Option<PartMatch> {
+    if qs.wildcard || qs.part.is_initial() {
+        return None;
+    }
+    if let Some(cg) = cg {
+        if cg.tokens[1..].contains(&qs.part.joined) {
+            return pm(0.9, Rule::AmongGivenOnRecord);
+        }
+    }
+    let qg = qg.filter(|g| !g.wildcard && g.part.tokens.len() > 1)?;
+    let typed = &qg.part.tokens[1..];
+    if typed.contains(&cs.joined) {
+        return pm(0.9, Rule::TypedAmongGiven);
+    }
+    let last = typed.last()?;
+    if cs.joined.len() == last.len() + qs.part.joined.len()
+        && cs.joined.starts_with(last.as_str())
+        && cs.joined.ends_with(qs.part.joined.as_str())
+    {
+        return pm(0.95, Rule::SplitAcrossGiven);
+    }
+    None
 }
 
 /// One part of a double-barrelled name against one part of the other (neither equal: the

@@ -64,6 +64,18 @@ fn nicknames() {
     t("Chris Hughes", ("Christopher", "Hughes"), "given name nickname (Chris→Christopher)");
     t("Rick Doyle", ("Richard", "Doyle"), "given name nickname (Rick→Richard)");
     t("Herbie Fallas", ("Bert", "Fallas"), "given name nickname (Herbie→Bert)");
+    // The diminutives of the UK's other communities (Polish, Russian, Yoruba, Igbo, Spanish).
+    t("Kasia Nowak", ("Katarzyna", "Nowak"), "given name nickname (Kasia→Katarzyna)");
+    t("Wojtek Nowak", ("Wojciech", "Nowak"), "given name nickname (Wojtek→Wojciech)");
+    t("Gosia Kowalska", ("Małgorzata", "Kowalska"), "given name nickname (Gosia→Malgorzata)");
+    t("Dima Ivanov", ("Dmitriy", "Ivanov"), "given name nickname (Dima→Dmitriy)");
+    t("Natasha Petrova", ("Natalya", "Petrova"), "given name nickname (Natasha→Natalya)");
+    t("Seun Adeyemi", ("Oluwaseun", "Adeyemi"), "given name nickname (Seun→Oluwaseun)");
+    t("Emeka Okafor", ("Chukwuemeka", "Okafor"), "given name nickname (Emeka→Chukwuemeka)");
+    t("Tunde Bakare", ("Babatunde", "Bakare"), "given name nickname (Tunde→Babatunde)");
+    t("Mo Farah", ("Mohamed", "Farah"), "given name nickname (Mo→Mohamed)");
+    t("Md Rahman", ("Mohammed", "Rahman"), "given name variant spelling (Md→Mohammed)");
+    t("Pepe Garcia", ("José", "García"), "given name nickname (Pepe→Jose)");
     // ... and through a tight probe (surname code × nickname root code), so that a common
     // surname's capped broad probes are not the only way to reach the record.
     for (q, rec) in [
@@ -147,6 +159,34 @@ fn irish_language_surnames() {
     // A given name typed after "Ní" that is not lenited Irish is left alone.
     let hits = rank(&SearchQuery::parse("Ni Chen"), &[cand(1, "Wei", "Cen")], 1000, 10);
     assert!(hits.iter().all(|h| !h.reasons.join(";").contains(irish)), "{hits:?}");
+}
+
+/// A surname that crossed the line between given names and surname: a middle name recorded
+/// or typed where the surname goes, or a surname split in two.
+#[test]
+fn surname_across_the_given_names() {
+    t("Harpreet Kaur", ("Harpreet Kaur", "Sandhu"), "surname Kaur is among the given names on record");
+    t("John Paul", ("John Paul", "Smith"), "surname Paul is among the given names on record");
+    t("Maria Garcia Lopez", ("Maria", "Garcia"), "surname Garcia typed among the given names");
+    t("Mohammed Abdul Rahman", ("Mohammed", "Abdulrahman"), "surname split across the given names (Abdulrahman)");
+    // The surname as recorded still beats it.
+    let cands = [cand(1, "Maria Lopez", "Garcia"), cand(2, "Maria", "Lopez")];
+    let hits = rank(&SearchQuery::parse("Maria Lopez"), &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
+}
+
+/// Singh and Kaur may be recorded in place of a Sikh family name: against another surname
+/// they are no evidence either way, so the person is listed, below an exact surname.
+#[test]
+fn singh_and_kaur_may_stand_for_the_family_name() {
+    t("Harpreet Sandhu", ("Harpreet", "Kaur"), "surname Kaur may stand for the family name (Sandhu/Kaur)");
+    t("Gurpreet Singh", ("Gurpreet", "Dhillon"), "surname Singh may stand for the family name (Singh/Dhillon)");
+    let cands = [cand(1, "Harpreet", "Kaur"), cand(2, "Harpreet", "Sandhu"), cand(3, "Harpreet", "Smith")];
+    let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1, 3], "{hits:?}");
+    // Between two family names it changes nothing.
+    let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &[cand(1, "Harpreet", "Dhillon")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");
 }
 
 /// The second reading never displaces the first: a particle that is also a given name still
