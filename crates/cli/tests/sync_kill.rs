@@ -91,6 +91,11 @@ fn sync_survives_sigkill_at_random_points() {
     let mut next_person = 0u64;
     let started = Instant::now();
     let (mut killed, mut finished_first) = (0u64, 0u64);
+    // The kill comes 2 ms + a random part of this window after the start. The window follows
+    // how long a run takes on this machine (shorter after a run finished before its kill,
+    // longer after a kill), so the kills stay spread over a whole run however fast the machine:
+    // a fixed 70 ms window killed only a quarter of the runs on an idle machine.
+    let mut window_ms = 70u64;
     let mut i = 0u64;
     while killed < kills {
         assert!(i < kills * 4, "only {killed} of {i} runs could be killed mid-way");
@@ -116,12 +121,16 @@ fn sync_survives_sigkill_at_random_points() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(2 + rng.next() % 70));
+        std::thread::sleep(Duration::from_millis(2 + rng.next() % window_ms));
         match child.try_wait().unwrap() {
-            Some(_) => finished_first += 1,
+            Some(_) => {
+                finished_first += 1;
+                window_ms = (window_ms * 3 / 4).max(4);
+            }
             None => {
                 child.kill().unwrap(); // SIGKILL
                 killed += 1;
+                window_ms = (window_ms + 3).min(500);
             }
         }
         let _ = child.wait();
@@ -149,7 +158,8 @@ fn sync_survives_sigkill_at_random_points() {
     assert_eq!(local, server_scope(&central_db));
     assert!(store.audit_verify().unwrap().broken.is_none());
     let figures = format!(
-        "sync kill: {killed} SIGKILLs of `bluelamp-cli sync` ({finished_first} runs finished before their kill), \
+        "sync kill: {killed} SIGKILLs of `bluelamp-cli sync` ({finished_first} runs finished before their kill; \
+         last kill window {window_ms} ms), \
          {forms} forms on the server exactly once (duplicate applications {}), {} nominals in scope equal locally, \
          {:.1} s",
         stats.duplicate_applications,
