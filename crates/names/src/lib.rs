@@ -67,10 +67,10 @@
 //! diacritics (Siobhán, Nguyễn, Łukasz, Müller/Mueller); prefixes
 //! (Mc/Mac, O'/O, St/Saint, de la, van der, with or without the particle); double-barrelled
 //! surnames (either part); a surname recorded or typed among the given names ("Harpreet Kaur"
-//! / Harpreet Kaur Sandhu, "Mohammed Abdul Rahman" / Abdulrahman); Singh / Kaur in place of a
-//! Sikh family name (neutral); inserted/removed spaces; swapped given/surname; initials
-//! ("J Smith"); missing given name or surname (neutral); wildcards (`SMI*`); aliases (best
-//! name wins, reason "matched alias").
+//! / Harpreet Kaur Sandhu, "Mohammed Abdul Rahman" / Abdulrahman); Singh, Kaur, Begum, Bibi,
+//! Khatun in place of a family name (neutral); inserted/removed spaces; swapped given/surname;
+//! initials ("J Smith"); missing given name or surname (neutral); wildcards (`SMI*`); aliases
+//! (best name wins, reason "matched alias").
 //!
 //! ## Ranking formula
 //!

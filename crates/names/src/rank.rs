@@ -317,7 +317,7 @@ enum Rule {
     AmongGivenOnRecord,
     TypedAmongGiven,
     SplitAcrossGiven,
-    SikhName,
+    InPlaceOfFamilyName,
     Nickname,
     Barrel(String),
     BarrelSound(String),
@@ -346,9 +346,9 @@ impl Rule {
             Rule::AmongGivenOnRecord => format!("{field} {qt} is among the given names on record"),
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
-            Rule::SikhName => {
-                let sikh = if is_sikh_name(q) { &qt } else { &ct };
-                format!("{field} {sikh} may stand for the family name ({qt}/{ct})")
+            Rule::InPlaceOfFamilyName => {
+                let name = if stands_for_family_name(q) { &qt } else { &ct };
+                format!("{field} {name} may stand for the family name ({qt}/{ct})")
             }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::Barrel(t) => {
@@ -525,18 +525,20 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return pm(0.9, Rule::Phonetic);
         }
     }
-    if sim < 0.7 && (is_sikh_name(&q.part) != is_sikh_name(c)) {
-        return pm(0.7, Rule::SikhName);
+    if sim < 0.7 && (stands_for_family_name(&q.part) != stands_for_family_name(c)) {
+        return pm(0.7, Rule::InPlaceOfFamilyName);
     }
     pm(sim, sim_rule(sim))
 }
 
-/// Singh and Kaur, which many Sikh people are recorded under in place of the family name (or
-/// beside it): "Harpreet Sandhu" and "Harpreet Kaur" may be one woman. Against a different
-/// surname either counts as no evidence (agreement value 0, as a missing surname), not as a
-/// disagreement. Both on one side ("Kaur Sandhu") is a double-barrelled match instead.
-fn is_sikh_name(p: &Part) -> bool {
-    matches!(p.core.as_slice(), [t] if t == "SINGH" || t == "KAUR")
+/// Names many people are recorded under in place of the family name, or beside it: Singh and
+/// Kaur (Sikh), and Begum, Bibi and Khatun (women of Bangladeshi and Pakistani families).
+/// "Harpreet Sandhu" and "Harpreet Kaur", or "Fatema Rahman" and "Fatema Begum", may be one
+/// woman. Against a different surname such a name counts as no evidence (agreement value 0,
+/// as a missing surname), not as a disagreement. Both on one side ("Kaur Sandhu") is a
+/// double-barrelled match instead.
+fn stands_for_family_name(p: &Part) -> bool {
+    matches!(p.core.as_slice(), [t] if matches!(t.as_str(), "SINGH" | "KAUR" | "BEGUM" | "BIBI" | "KHATUN"))
 }
 
 /// A surname that crossed the line between given names and surname: recorded as a middle name

@@ -175,12 +175,15 @@ fn surname_across_the_given_names() {
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
 }
 
-/// Singh and Kaur may be recorded in place of a Sikh family name: against another surname
-/// they are no evidence either way, so the person is listed, below an exact surname.
+/// Singh and Kaur may be recorded in place of a Sikh family name, Begum, Bibi and Khatun in
+/// place of a Bangladeshi or Pakistani one: against another surname they are no evidence
+/// either way, so the person is listed, below an exact surname.
 #[test]
-fn singh_and_kaur_may_stand_for_the_family_name() {
+fn names_recorded_in_place_of_the_family_name() {
     t("Harpreet Sandhu", ("Harpreet", "Kaur"), "surname Kaur may stand for the family name (Sandhu/Kaur)");
     t("Gurpreet Singh", ("Gurpreet", "Dhillon"), "surname Singh may stand for the family name (Singh/Dhillon)");
+    t("Fatema Rahman", ("Fatema", "Begum"), "surname Begum may stand for the family name (Rahman/Begum)");
+    t("Rehana Khatun", ("Rehana", "Uddin"), "surname Khatun may stand for the family name (Khatun/Uddin)");
     let cands = [cand(1, "Harpreet", "Kaur"), cand(2, "Harpreet", "Sandhu"), cand(3, "Harpreet", "Smith")];
     let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &cands, 1000, 10);
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1, 3], "{hits:?}");
