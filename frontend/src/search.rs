@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use bluelamp_protocol::nominal::{marker_label, NominalPage};
 use bluelamp_protocol::session::PURPOSES;
-use bluelamp_protocol::widen::{narrowing_hint, should_widen, widenings, SearchFilters};
+use bluelamp_protocol::widen::{is_weak_match, narrowing_hint, should_widen, widenings, SearchFilters};
 use bluelamp_protocol::{ApiError, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
@@ -328,11 +328,22 @@ fn render_results(
                 {"No one found. Try fewer letters or a wildcard (SMI*)."}
             </p>
         },
-        Some(Ok(hits)) => html! {
-            <ul id="results" class="results" role="listbox" data-query={ran.and_then(|r| r.name.clone())}>
-                { for hits.iter().enumerate().map(|(i, h)| render_hit(h, i == selected, today, open)) }
-            </ul>
-        },
+        Some(Ok(hits)) => {
+            // Hits come best first, so the weak ones (nothing outweighs what disagrees) are last.
+            let first_weak = hits.iter().position(is_weak_match);
+            html! {
+                <ul id="results" class="results" role="listbox" data-query={ran.and_then(|r| r.name.clone())}>
+                    { for hits.iter().enumerate().map(|(i, h)| html! { <>
+                        if first_weak == Some(i) {
+                            <li id="weak-heading" class="weak-heading" role="presentation">
+                                {"Weak matches: little in the name or date of birth agrees"}
+                            </li>
+                        }
+                        { render_hit(h, i == selected, today, open) }
+                    </> }) }
+                </ul>
+            }
+        }
     }
 }
 
@@ -349,7 +360,7 @@ fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<Nomin
         None => "DOB unknown".into(),
     };
     html! {
-        <li class={classes!("result", selected.then_some("selected"))} data-id={h.id.clone()}
+        <li class={classes!("result", selected.then_some("selected"), is_weak_match(h).then_some("weak"))} data-id={h.id.clone()}
             role="option" aria-selected={selected.to_string()} {onclick}>
             <span class="name">{ format!("{} {}", h.surname.to_uppercase(), h.given_name) }</span>
             <span class="dob">{ dob }</span>
@@ -385,12 +396,20 @@ fn render_widen(
     widen: &Callback<SearchRequest>,
 ) -> Html {
     let (Some(Ok(hits)), Some(req)) = (results, ran) else { return html! {} };
-    let dobs: Vec<Option<&str>> = hits.iter().map(|h| h.date_of_birth.as_deref()).collect();
+    // Weak matches count as nothing found.
+    let dobs: Vec<Option<&str>> =
+        hits.iter().filter(|h| !is_weak_match(h)).map(|h| h.date_of_birth.as_deref()).collect();
     let options = widenings(req, today);
     if options.is_empty() || !should_widen(req, &dobs, today) {
         return html! {};
     }
-    let lead = if hits.is_empty() { "No matches. Try:" } else { "No one matches the date of birth or age given. Try:" };
+    let lead = if hits.is_empty() {
+        "No matches. Try:"
+    } else if dobs.is_empty() {
+        "No close matches. Try:"
+    } else {
+        "No one matches the date of birth or age given. Try:"
+    };
     html! {
         <div id="widen" class="widen" role="group" aria-label="Widen the search">
             <span class="widen-lead">{ lead }</span>

@@ -98,6 +98,24 @@ async fn search_journey() -> anyhow::Result<()> {
     .await?;
     app.screenshot("search-results").await?;
     assert!(ids.contains(&target.id), "typed {typed:?}: expected {} among {ids:?}", target.id);
+    // Rows where nothing agrees come last, under "Weak matches"; the person sought is not one.
+    let mut under_heading = false;
+    for el in app.client.find_all(Locator::Css("#results > li")).await? {
+        if el.attr("id").await?.as_deref() == Some("weak-heading") {
+            under_heading = true;
+            continue;
+        }
+        let class = el.attr("class").await?.unwrap_or_default();
+        let weak = class.split_whitespace().any(|c| c == "weak");
+        let reasons = el.find(Locator::Css(".reasons")).await?.text().await?;
+        assert_eq!(weak, under_heading, "a weak row above the heading or a close one below it: {reasons}");
+        if reasons.contains("surname differs") && reasons.contains("given name differs") && !reasons.contains("DOB") {
+            assert!(weak, "nothing agrees, yet not listed as a weak match: {reasons}");
+        }
+        if el.attr("data-id").await?.as_deref() == Some(target.id.as_str()) {
+            assert!(!weak, "the person sought listed as a weak match: {reasons}");
+        }
+    }
     let banner = text_of(&app, "#demo-banner").await?;
     assert!(banner.contains("DEMO"), "banner: {banner}");
 

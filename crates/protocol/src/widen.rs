@@ -139,6 +139,16 @@ pub fn meets_dob_filter(req: &SearchRequest, record_dob: Option<&str>, today: &s
     }
 }
 
+/// A hit whose score is not above zero: nothing in its name or date of birth outweighs what
+/// disagrees (agreements count up, disagreements down; see docs/search.md, "Ranking"). The
+/// screen lists such hits last, under "Weak matches", and offers widenings as if nothing had
+/// been found. They are shown, not dropped: the person sought is rarely among them, but one
+/// whose record was badly mis-keyed can be (on FEBRL4, dropping them lost 0.0003 of the
+/// name + DOB recall@10).
+pub fn is_weak_match(hit: &NominalHit) -> bool {
+    hit.score <= 0.0
+}
+
 /// Whether the screen should offer widenings: nothing found, or filters set and no hit meets
 /// them (`hit_dobs`: each hit's date of birth).
 pub fn should_widen(req: &SearchRequest, hit_dobs: &[Option<&str>], today: &str) -> bool {
@@ -258,6 +268,14 @@ mod tests {
 
     fn ids(w: &[Widening]) -> Vec<&str> {
         w.iter().map(|w| w.id).collect()
+    }
+
+    #[test]
+    fn a_hit_is_weak_when_nothing_outweighs_what_disagrees() {
+        assert!(is_weak_match(&hit("a", -1.5)));
+        assert!(is_weak_match(&hit("b", 0.0)));
+        assert!(!is_weak_match(&hit("c", 0.01)));
+        assert!(!is_weak_match(&hit("d", 7.5)));
     }
 
     #[test]
