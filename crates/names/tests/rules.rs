@@ -95,6 +95,11 @@ fn transliteration_variants() {
     t("Mohamed Khan", ("Muhammad", "Khan"), "variant spelling");
     t("Aleksandr Ivanov", ("Alexander", "Ivanov"), "variant spelling (Aleksandr→Alexander)");
     t("Yusuf Ali", ("Yousef", "Ali"), "variant spelling (Yusuf→Yousef)");
+    // Somali spellings: x for h, c for the ayn, doubled vowels.
+    t("Maxamed Cali", ("Mohamed", "Ali"), "given name variant spelling (Maxamed→Mohamed)");
+    t("Maxamed Cali", ("Mohamed", "Ali"), "surname variant spelling (Cali→Ali)");
+    t("Faadumo Xasan", ("Fatima", "Hassan"), "given name variant spelling (Faadumo→Fatima)");
+    t("Cabdi Warsame", ("Abdi", "Warsame"), "given name variant spelling (Cabdi→Abdi)");
     t("Wei Zhang", ("Wei", "Chang"), "surname variant spelling (Zhang→Chang)");
     t("Ming Xu", ("Ming", "Hsu"), "surname variant spelling (Xu→Hsu)");
 }
@@ -184,6 +189,7 @@ fn names_recorded_in_place_of_the_family_name() {
     t("Gurpreet Singh", ("Gurpreet", "Dhillon"), "surname Singh may stand for the family name (Singh/Dhillon)");
     t("Fatema Rahman", ("Fatema", "Begum"), "surname Begum may stand for the family name (Rahman/Begum)");
     t("Rehana Khatun", ("Rehana", "Uddin"), "surname Khatun may stand for the family name (Khatun/Uddin)");
+    t("Rehana Khatoon", ("Rehana", "Uddin"), "surname Khatoon may stand for the family name");
     let cands = [cand(1, "Harpreet", "Kaur"), cand(2, "Harpreet", "Sandhu"), cand(3, "Harpreet", "Smith")];
     let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &cands, 1000, 10);
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1, 3], "{hits:?}");
