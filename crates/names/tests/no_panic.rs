@@ -9,6 +9,8 @@ fn nasty() -> impl Strategy<Value = String> {
         any::<String>(),
         "[\\PC\\u{0}\\u{200F}\\u{202E}\\u{0301}😀ÄØİŁß李Иا' -]{0,40}",
         "[A-Za-z'*%, -]{0,30}",
+        // Words the particle, Irish-form and given/surname-boundary rules look at.
+        "((Ní|Nic|Uí|Mhic|Ó|Mac|Giolla|h|Sh|Bh|Kaur|Singh|Begum|Abdul|Rahman|Súilleabháin|Á|É|x|') ?){0,6}",
         Just("\u{0}".repeat(10_000)),
         Just("a".repeat(10_000)),
         Just("😀👨‍👩‍👧".repeat(3_000)),
