@@ -41,12 +41,17 @@ impl NameQuery {
     /// Cruz") and the rest is the given name. Ranking and keys try both orders anyway, so
     /// "smyth bill" works as well as "bill smyth". "O Sullivan" parses as given "O", surname
     /// "Sullivan"; [`SearchQuery::particle_reading`] adds the surname-only reading.
+    ///
+    /// Words that cannot be part of a recorded name are dropped first: words with no letters
+    /// ("1984", "12/03/1984": dates belong in the DOB filter), a title before the name ("Mr",
+    /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev") and a generational suffix after it
+    /// ("Jr", "Snr", "III"), as long as a word is left.
     pub fn parse(text: &str) -> NameQuery {
         let text: String = text.chars().take(fold::MAX_INPUT_CHARS).collect();
         if let Some((s, g)) = text.split_once(',') {
-            return NameQuery::new(g.trim(), s.trim());
+            return NameQuery::new(&name_words(g).join(" "), &name_words(s).join(" "));
         }
-        let words: Vec<&str> = text.split_whitespace().collect();
+        let words = name_words(&text);
         match words.len() {
             0 => NameQuery::default(),
             1 => NameQuery::new("", words[0]),
@@ -59,6 +64,25 @@ impl NameQuery {
             }
         }
     }
+}
+
+/// Titles typed before a name: not part of any recorded name. (Sir, Dame, Lord and Lady are
+/// left alone: they are surnames and given names too.)
+const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV"];
+/// Generational suffixes typed after a name.
+const SUFFIXES: &[&str] = &["JR", "JNR", "SR", "SNR", "II", "III", "IV"];
+
+/// The words of typed name text that can be part of a recorded name (see [`NameQuery::parse`]).
+/// A wildcard word ("SMI*") is kept.
+fn name_words(text: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = text.split_whitespace().filter(|w| !fold::fold(w).is_empty()).collect();
+    while words.len() > 1 && TITLES.contains(&fold::fold(words[0]).as_str()) {
+        words.remove(0);
+    }
+    while words.len() > 1 && words.last().is_some_and(|w| SUFFIXES.contains(&fold::fold(w).as_str())) {
+        words.pop();
+    }
+    words
 }
 
 /// A search: name, optional DOB constraint and optional sex filter.
@@ -196,6 +220,17 @@ mod tests {
             ("smith", "", "smith"),
             ("SMI*", "", "SMI*"),
             ("   ", "", ""),
+            // Titles, suffixes and dates are not names.
+            ("Mr John Smith", "John", "Smith"),
+            ("Mrs Smith", "", "Smith"),
+            ("Dr. Jane O Sullivan", "Jane", "O Sullivan"),
+            ("John Smith Jr.", "John", "Smith"),
+            ("Smith, Mr John", "John", "Smith"),
+            ("john smith 1984", "john", "smith"),
+            ("john 12/03/1984 smith", "john", "smith"),
+            ("Miss", "", "Miss"),
+            ("John Lord", "John", "Lord"),
+            ("1984", "", ""),
         ] {
             assert_eq!(NameQuery::parse(text), NameQuery::new(g, s), "{text:?}");
         }

@@ -43,7 +43,7 @@ impl SearchRequest {
     /// Checks the request and returns a message the officer can act on.
     pub fn validate(&self) -> Result<(), ApiError> {
         let fields = [("name", &self.name), ("given name", &self.given), ("surname", &self.surname)];
-        let mut any = false;
+        let (mut any, mut digits) = (false, false);
         for (label, value) in fields {
             if let Some(v) = value {
                 if v.chars().count() > MAX_FIELD_CHARS {
@@ -51,10 +51,17 @@ impl SearchRequest {
                         "The {label} is too long (more than {MAX_FIELD_CHARS} characters)."
                     )));
                 }
-                if v.chars().any(|c| c.is_alphanumeric()) {
+                if v.chars().any(char::is_alphabetic) {
                     any = true;
+                } else if v.chars().any(|c| c.is_ascii_digit()) {
+                    digits = true;
                 }
             }
+        }
+        if !any && digits {
+            return Err(ApiError::invalid(
+                "Type at least part of a name. Give a date of birth or an age separately, not in the name.",
+            ));
         }
         if !any {
             return Err(ApiError::invalid("Type at least part of a name."));
@@ -142,6 +149,11 @@ mod tests {
         assert!(SearchRequest::default().validate().is_err());
         assert!(SearchRequest::free_text("  -'  ").validate().is_err());
         assert!(SearchRequest::free_text("Siobhán").validate().is_ok());
+        assert!(SearchRequest::free_text("李").validate().is_ok());
+        // A date typed in the name box is not a name: say where it goes.
+        let err = SearchRequest::free_text("12/03/1984").validate().unwrap_err();
+        assert!(err.message.contains("separately"), "{}", err.message);
+        assert!(SearchRequest::free_text("john 1984").validate().is_ok());
     }
 
     #[test]
