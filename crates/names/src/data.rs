@@ -75,13 +75,9 @@ fn load() -> Tables {
         .map(|l| l.to_ascii_uppercase())
         .collect();
     let mut irish: HashMap<String, Vec<String>> = HashMap::new();
-    for line in IRISH_SURNAMES.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let Some((english, gaelic)) = line.split_once(':') else {
-            continue;
-        };
-        let english: Vec<String> = english.split_whitespace().map(str::to_ascii_uppercase).collect();
-        for g in gaelic.split(',').map(str::trim).filter(|g| !g.is_empty()) {
-            irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().cloned());
+    for (english, gaelic) in irish_lines() {
+        for g in gaelic {
+            irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().map(|e| e.to_ascii_uppercase()));
         }
     }
     Tables { variant, formal_of, particles, irish }
@@ -92,6 +88,27 @@ static TABLES: LazyLock<Tables> = LazyLock::new(load);
 /// Canonical spelling of a folded token's variant group (MUHAMMAD → MOHAMMED), or the token.
 pub(crate) fn canon(tok: &str) -> &str {
     TABLES.variant.get(tok).map(String::as_str).unwrap_or(tok)
+}
+
+/// Particles of Irish-language surnames only (Ní, Nic, Uí, Mhic, Giolla, Mag). They are in
+/// [`PARTICLES`] like the others, but Nic, Ni and Mag are given names too, so typed text joins
+/// them to the surname only when the result is an Irish surname the table knows ("Nic Smith"
+/// stays given name Nic, surname Smith).
+pub(crate) const IRISH_PARTICLES: &[&str] = &["NI", "NIC", "UI", "MHIC", "GIOLLA", "GHIOLLA", "MAG"];
+
+pub(crate) fn is_irish_particle(tok: &str) -> bool {
+    IRISH_PARTICLES.contains(&tok)
+}
+
+/// The lines of the Irish surname table: (anglicised forms, Irish forms), folded lower case.
+pub(crate) fn irish_lines() -> impl Iterator<Item = (Vec<&'static str>, Vec<&'static str>)> {
+    IRISH_SURNAMES.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).filter_map(|l| {
+        let (english, gaelic) = l.split_once(':')?;
+        Some((
+            english.split_whitespace().collect(),
+            gaelic.split(',').map(str::trim).filter(|g| !g.is_empty()).collect(),
+        ))
+    })
 }
 
 /// True if the folded token is a surname particle (O, DE, LA, VAN, MC, ...).
@@ -140,24 +157,26 @@ mod tests {
 
     #[test]
     fn irish_surname_table_is_well_formed() {
+        let table_lines = IRISH_SURNAMES.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()).count();
         let mut seen = HashSet::new();
         let mut lines = 0;
-        for line in IRISH_SURNAMES.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
-            let (english, gaelic) = line.split_once(':').unwrap_or_else(|| panic!("no ':' in {line:?}"));
-            for n in english.split_whitespace().chain(gaelic.split(',').map(str::trim)) {
-                assert!(!n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?} in {line:?}");
+        for (english, gaelic) in irish_lines() {
+            assert!(!english.is_empty() && !gaelic.is_empty(), "{english:?}: {gaelic:?}");
+            for n in english.iter().chain(&gaelic) {
+                assert!(n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?} in {english:?}");
             }
-            for g in gaelic.split(',').map(str::trim) {
-                assert!(seen.insert(g.to_string()), "{g} is on two lines");
-                assert!(!english.split_whitespace().any(|e| e == g), "{g} maps to itself");
+            for g in &gaelic {
+                assert!(seen.insert(*g), "{g} is on two lines");
+                assert!(!english.contains(g), "{g} maps to itself");
             }
             lines += 1;
         }
+        assert_eq!(lines, table_lines, "a line without ':'");
         assert!(lines > 60, "{lines}");
         assert_eq!(anglicised("SUILLEABHAIN"), ["SULLIVAN"]);
         assert_eq!(anglicised("MACCARTHAIGH"), ["MCCARTHY"]);
         assert!(anglicised("SULLIVAN").is_empty());
-        for p in ["NI", "NIC", "UI", "MHIC"] {
+        for p in IRISH_PARTICLES {
             assert!(is_particle(p), "{p}");
         }
     }

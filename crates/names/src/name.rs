@@ -63,7 +63,7 @@ impl Part {
 
     /// Anglicised forms of an Irish-language surname (Ó Súilleabháin → SULLIVAN, Mac Cárthaigh
     /// → MCCARTHY), empty for any other name. The feminine and married particles are read as
-    /// their masculine ones: Ní / Uí as Ó and Nic / Mhic as Mac, with the initial they lenite
+    /// their masculine ones: Ní / Uí as Ó and Nic / Mhic as Mac or Mag, with the initial they lenite
     /// read plainly (Ní Shúilleabháin → SUILLEABHAIN) and a vowel after Ní / Uí read with the
     /// h of Ó h- (Ní Aodha → HAODHA). A form counts only if the table knows it, so "Ni Chen"
     /// is left alone.
@@ -81,9 +81,9 @@ impl Part {
         let (Some(particle), Some(first)) = (self.tokens.first(), self.tokens.get(1)) else {
             return &[];
         };
-        let prefix = match particle.as_str() {
-            "NI" | "UI" => "",
-            "NIC" | "MHIC" => "MAC",
+        let prefixes: &[&str] = match particle.as_str() {
+            "NI" | "UI" => &[""],
+            "NIC" | "MHIC" => &["MAC", "MAG"],
             _ => return &[],
         };
         let rest = self.tokens[2..].concat();
@@ -92,10 +92,15 @@ impl Part {
         if b.len() > 2 && b[1] == b'H' && b"BCDFGMPST".contains(&b[0]) {
             firsts.push(format!("{}{}", &first[..1], &first[2..]));
         }
-        if prefix.is_empty() && b.first().is_some_and(|c| b"AEIOU".contains(c)) {
+        if prefixes == [""] && b.first().is_some_and(|c| b"AEIOU".contains(c)) {
             firsts.push(format!("H{first}"));
         }
-        firsts.iter().map(|f| data::anglicised(&format!("{prefix}{f}{rest}"))).find(|a| !a.is_empty()).unwrap_or(&[])
+        let rest = rest.as_str();
+        prefixes
+            .iter()
+            .flat_map(|p| firsts.iter().map(move |f| data::anglicised(&format!("{p}{f}{rest}"))))
+            .find(|a| !a.is_empty())
+            .unwrap_or(&[])
     }
 
     /// Spellings a given name is indexed under: first token, joined tokens ("MITCH ELL"), and

@@ -56,9 +56,24 @@ impl NameQuery {
             0 => NameQuery::default(),
             1 => NameQuery::new("", words[0]),
             n => {
-                let mut start = n - 1;
-                while start > 1 && data::is_particle(&fold::fold(words[start - 1])) {
-                    start -= 1;
+                let surname_from = |irish: bool| {
+                    let mut start = n - 1;
+                    while start > 1 {
+                        let w = fold::fold(words[start - 1]);
+                        if !data::is_particle(&w) || (!irish && data::is_irish_particle(&w)) {
+                            break;
+                        }
+                        start -= 1;
+                    }
+                    start
+                };
+                // Irish-only particles (Ní, Nic, Giolla, Mag) join the surname only when it is
+                // then an Irish surname the table knows: "Nic Smith" keeps given name Nic.
+                let mut start = surname_from(true);
+                if words[start..n - 1].iter().any(|w| data::is_irish_particle(&fold::fold(w)))
+                    && Part::new(&words[start..].join(" ")).is_none_or(|p| p.anglicised().is_empty())
+                {
+                    start = surname_from(false);
                 }
                 NameQuery::new(&words[..start].join(" "), &words[start..].join(" "))
             }
@@ -141,7 +156,12 @@ impl SearchQuery {
         if !part.tokens.iter().all(|t| data::is_particle(t)) {
             return None;
         }
-        Some(SearchQuery { name: NameQuery::new("", &format!("{g} {s}")), dob: self.dob, sex: self.sex })
+        let whole = format!("{g} {s}");
+        // Nic, Ni and Mag are given names too: read with the surname only for a known Irish form.
+        if part.tokens.iter().any(|t| data::is_irish_particle(t)) && Part::new(&whole)?.anglicised().is_empty() {
+            return None;
+        }
+        Some(SearchQuery { name: NameQuery::new("", &whole), dob: self.dob, sex: self.sex })
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
@@ -162,6 +182,9 @@ pub(crate) struct QPart {
     pub roots: Vec<String>,
     /// Codes of the first token and joined tokens only (no nickname roots): the phonetic rule.
     pub plain_given_codes: Vec<String>,
+    /// Anglicised forms if this is an Irish-language surname ([`Part::anglicised`]), once per
+    /// query rather than once per candidate.
+    pub anglicised: &'static [String],
 }
 
 impl QPart {
@@ -187,6 +210,7 @@ impl QPart {
         }
         let plain_given_codes = codes(&plain);
         Some(QPart {
+            anglicised: part.anglicised(),
             roots,
             plain_given_codes,
             part,
@@ -222,6 +246,12 @@ mod tests {
             ("   ", "", ""),
             // Titles, suffixes and dates are not names.
             ("Mr John Smith", "John", "Smith"),
+            // Irish-only particles join the surname only for a known Irish form.
+            ("Patrick Nic Ghiolla Phadraig", "Patrick", "Nic Ghiolla Phadraig"),
+            ("Aoife Mag Uidhir", "Aoife", "Mag Uidhir"),
+            ("Siobhan Ni Shuilleabhain", "Siobhan", "Ni Shuilleabhain"),
+            ("John Nic Smith", "John Nic", "Smith"),
+            ("John Mag O Brien", "John Mag", "O Brien"),
             ("Mrs Smith", "", "Smith"),
             ("Dr. Jane O Sullivan", "Jane", "O Sullivan"),
             ("John Smith Jr.", "John", "Smith"),

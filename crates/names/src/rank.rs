@@ -424,14 +424,14 @@ fn norm_prefixes(p: &Part) -> String {
 /// One surname is an Irish-language form whose anglicised form is the other (Ó Súilleabháin /
 /// O'Sullivan, Ní Shúilleabháin / Sullivan, Mac Cárthaigh / MacCarthy), or both are Irish forms
 /// of one name (Ní Shúilleabháin / Ó Súilleabháin).
-fn irish_equal(a: &Part, b: &Part) -> bool {
-    let (aa, ba) = (a.anglicised(), b.anglicised());
-    if aa.is_empty() && ba.is_empty() {
+fn irish_equal(q: &QPart, c: &Part) -> bool {
+    let (qa, ca) = (q.anglicised, c.anglicised());
+    if qa.is_empty() && ca.is_empty() {
         return false;
     }
     let plain = |p: &Part| [p.core.concat(), norm_prefixes(p)];
-    let (ap, bp) = (plain(a), plain(b));
-    aa.iter().any(|x| ba.contains(x) || bp.contains(x)) || ba.iter().any(|x| ap.contains(x))
+    let (qp, cp) = (plain(&q.part), plain(c));
+    qa.iter().any(|x| ca.contains(x) || cp.contains(x)) || ca.iter().any(|x| qp.contains(x))
 }
 
 fn has_prefix_form(p: &Part) -> bool {
@@ -492,7 +492,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     if umlaut_equal(qj, cj) {
         return pm(0.97, Rule::Umlaut);
     }
-    if irish_equal(&q.part, c) {
+    if irish_equal(q, c) {
         return pm(0.95, Rule::Irish);
     }
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
@@ -545,21 +545,23 @@ fn stands_for_family_name(p: &Part) -> bool {
 /// ("Harpreet Kaur" finds Harpreet Kaur Sandhu, given names "Harpreet Kaur"), typed as one
 /// ("Maria Garcia Lopez" finds Maria Garcia), or split with its first half typed as a given
 /// name ("Mohammed Abdul Rahman" finds Mohammed Abdulrahman). Only for a surname that matched
-/// no better than a phonetic code, in the straight (unswapped) reading. The given names still
-/// compare by their first words.
+/// no better than a phonetic code, in the straight (unswapped) reading. A middle name is weaker
+/// evidence (0.85, under a phonetic match: "Michael Lee" must not tie Michael Lee Brown with
+/// Michael Leigh) than a split surname (0.95). The given names still compare by their first
+/// words.
 fn boundary_surname(qs: &QPart, qg: Option<&QPart>, cs: &Part, cg: Option<&Part>) -> Option<PartMatch> {
     if qs.wildcard || qs.part.is_initial() {
         return None;
     }
     if let Some(cg) = cg {
         if cg.tokens[1..].contains(&qs.part.joined) {
-            return pm(0.9, Rule::AmongGivenOnRecord);
+            return pm(0.85, Rule::AmongGivenOnRecord);
         }
     }
     let qg = qg.filter(|g| !g.wildcard && g.part.tokens.len() > 1)?;
     let typed = &qg.part.tokens[1..];
     if typed.contains(&cs.joined) {
-        return pm(0.9, Rule::TypedAmongGiven);
+        return pm(0.85, Rule::TypedAmongGiven);
     }
     let last = typed.last()?;
     if cs.joined.len() == last.len() + qs.part.joined.len()

@@ -161,9 +161,19 @@ fn irish_language_surnames() {
     let hits = rank(&SearchQuery::parse("Sean O Suilleabhain"), &cands, 1000, 10);
     assert_eq!(hits.first().map(|h| h.id), Some(1), "{hits:?}");
     assert!(hits.iter().all(|h| h.id != 2 || !h.reasons.join(";").contains(irish)), "{hits:?}");
-    // A given name typed after "Ní" that is not lenited Irish is left alone.
-    let hits = rank(&SearchQuery::parse("Ni Chen"), &[cand(1, "Wei", "Cen")], 1000, 10);
-    assert!(hits.iter().all(|h| !h.reasons.join(";").contains(irish)), "{hits:?}");
+    t("Patrick Nic Ghiolla Phádraig", ("Patrick", "Fitzpatrick"), irish);
+    t("Aoife Mag Uidhir", ("Aoife", "Maguire"), irish);
+    t("Aoife Nic Uidhir", ("Aoife", "Maguire"), irish);
+    t("Liam Mac Craith", ("Liam", "McGrath"), irish);
+    t("Liam Mag Raith", ("Liam", "McGrath"), irish);
+    // Nic, Ni and Mag are given names too: before an ordinary surname they stay given names
+    // (no "whole name as a surname" reading, no Irish form).
+    for (text, rec) in [("Nic Smith", ("John", "Smith")), ("Ni Chen", ("Jun", "Chen")), ("Mag Jones", ("Ann", "Jones"))]
+    {
+        let hits = rank(&SearchQuery::parse(text), &[cand(1, rec.0, rec.1)], 1000, 10);
+        let reasons = hits[0].reasons.join("; ");
+        assert!(reasons.contains("surname exact") && reasons.contains("given name differs"), "{text}: {reasons}");
+    }
 }
 
 /// A surname that crossed the line between given names and surname: a middle name recorded
@@ -174,6 +184,11 @@ fn surname_across_the_given_names() {
     t("John Paul", ("John Paul", "Smith"), "surname Paul is among the given names on record");
     t("Maria Garcia Lopez", ("Maria", "Garcia"), "surname Garcia typed among the given names");
     t("Mohammed Abdul Rahman", ("Mohammed", "Abdulrahman"), "surname split across the given names (Abdulrahman)");
+    // A middle name is weaker evidence than a surname spelt alike: Michael Leigh before Michael
+    // Lee Brown.
+    let cands = [cand(1, "Michael Lee", "Brown"), cand(2, "Michael", "Leigh")];
+    let hits = rank(&SearchQuery::parse("Michael Lee"), &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
     // The surname as recorded still beats it.
     let cands = [cand(1, "Maria Lopez", "Garcia"), cand(2, "Maria", "Lopez")];
     let hits = rank(&SearchQuery::parse("Maria Lopez"), &cands, 1000, 10);
