@@ -110,9 +110,21 @@ pub fn search_view(props: &SearchProps) -> Html {
         }
     };
 
+    // A new purpose prompt (or Cancel, below) abandons any open still in flight: its answer is
+    // dropped, and the new prompt can be confirmed at once.
+    let abandon_open = {
+        let (open_ticket, confirming) = (open_ticket.clone(), confirming.clone());
+        move || {
+            *open_ticket.borrow_mut() += 1;
+            confirming.set(false);
+        }
+    };
     let open = {
-        let opening = opening.clone();
-        Callback::from(move |hit: NominalHit| opening.set(Some(hit)))
+        let (opening, abandon_open) = (opening.clone(), abandon_open.clone());
+        Callback::from(move |hit: NominalHit| {
+            abandon_open();
+            opening.set(Some(hit))
+        })
     };
     let confirm_open = {
         let (opening, purpose, viewing, on_locked, confirming, open_ticket) = (
@@ -139,13 +151,13 @@ pub fn search_view(props: &SearchProps) -> Html {
                 (opening.clone(), viewing.clone(), on_locked.clone(), confirming.clone(), open_ticket.clone());
             spawn_local(async move {
                 let r = api::view_nominal(&req).await;
-                confirming.set(false);
                 if matches!(&r, Err(e) if e.code == ErrorCode::Locked) {
                     on_locked.emit(());
                 }
                 if *open_ticket.borrow() != ticket {
-                    return; // cancelled while in flight (the store has logged the read)
+                    return; // abandoned while in flight (the store has logged the read)
                 }
+                confirming.set(false);
                 opening.set(None);
                 viewing.set(Some(r));
             });
@@ -225,9 +237,9 @@ pub fn search_view(props: &SearchProps) -> Html {
                 on_purpose={ let p = purpose.clone(); Callback::from(move |v: String| p.set(v)) }
                 on_confirm={confirm_open.clone()}
                 on_cancel={
-                    let (o, t) = (opening.clone(), open_ticket.clone());
+                    let (o, abandon_open) = (opening.clone(), abandon_open.clone());
                     Callback::from(move |_| {
-                        *t.borrow_mut() += 1;
+                        abandon_open();
                         o.set(None)
                     })
                 } />

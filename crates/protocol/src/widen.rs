@@ -161,8 +161,10 @@ pub fn should_widen(req: &SearchRequest, hit_dobs: &[Option<&str>], today: &str)
 /// an age range → the full date of birth or a narrower range. `None` when a full date of birth
 /// was given (nothing more to add), or the best hit stands alone. At a million records
 /// "John Smith" alone matches hundreds of people equally well; without this the officer could
-/// take the first page for everyone there is.
+/// take the first page for everyone there is. Weak matches ([`is_weak_match`]) are left out:
+/// they are not people who "match equally well", and the screen offers widenings for them.
 pub fn narrowing_hint(req: &SearchRequest, hits: &[NominalHit]) -> Option<String> {
+    let hits: Vec<&NominalHit> = hits.iter().filter(|h| !is_weak_match(h)).collect();
     if req.dob.is_some() || hits.is_empty() {
         return None;
     }
@@ -340,6 +342,9 @@ mod tests {
         // The best stands alone, or nothing was found: no hint.
         assert_eq!(narrowing_hint(&name_only, &[hit("a", 9.0), hit("b", 8.9)]), None);
         assert_eq!(narrowing_hint(&name_only, &[]), None);
+        // Weak matches tie at a low score: that is "nothing close", not "several alike".
+        assert_eq!(narrowing_hint(&name_only, &[hit("a", -1.5), hit("b", -1.5), hit("c", -1.5)]), None);
+        assert_eq!(narrowing_hint(&name_only, &[hit("a", 9.0), hit("b", -1.5), hit("c", -1.5)]), None);
         // A full page: more may match than are shown.
         let mut small = name_only.clone();
         small.limit = Some(3);
