@@ -103,7 +103,7 @@ impl Ranker {
         }
         let mut best: Option<(f32, usize, Vec<String>)> = None;
         for (i, n) in c.names.iter().enumerate() {
-            let Some((mut s, mut why)) = self.name_score(n, true) else {
+            let Some((mut s, mut why)) = self.name_score(n, c.sex.or(self.query.sex), true) else {
                 continue;
             };
             if i > 0 {
@@ -127,7 +127,7 @@ impl Ranker {
     /// name such as "John Smith" is compared once — and reasons are rendered only for the hits
     /// returned. The scores are those of [`Ranker::score`].
     pub fn rank<Id: Clone>(&self, candidates: &[Candidate<'_, Id>], limit: usize) -> Vec<Hit<Id>> {
-        let mut memo: HashMap<(&str, &str, u32), Option<f32>> = HashMap::new();
+        let mut memo: HashMap<(&str, &str, u32, Option<Sex>), Option<f32>> = HashMap::new();
         let mut scored: Vec<(f32, usize)> = Vec::with_capacity(candidates.len());
         for (i, c) in candidates.iter().enumerate() {
             if let Some(s) = self.quick_score(c, &mut memo) {
@@ -143,7 +143,7 @@ impl Ranker {
     fn quick_score<'c>(
         &self,
         c: &Candidate<'c, impl Clone>,
-        memo: &mut HashMap<(&'c str, &'c str, u32), Option<f32>>,
+        memo: &mut HashMap<(&'c str, &'c str, u32, Option<Sex>), Option<f32>>,
     ) -> Option<f32> {
         if let (Some(qs), Some(cs)) = (self.query.sex, c.sex) {
             if qs != cs {
@@ -152,9 +152,10 @@ impl Ranker {
         }
         let mut best: Option<f32> = None;
         for (i, n) in c.names.iter().enumerate() {
+            let sex = c.sex.or(self.query.sex);
             let s = *memo
-                .entry((n.given, n.surname, n.surname_freq))
-                .or_insert_with(|| self.name_score(n, false).map(|x| x.0));
+                .entry((n.given, n.surname, n.surname_freq, sex))
+                .or_insert_with(|| self.name_score(n, sex, false).map(|x| x.0));
             let Some(mut s) = s else {
                 continue;
             };
@@ -177,18 +178,25 @@ impl Ranker {
     }
 
     /// The better of the query's readings (one, or two for "O Sullivan").
-    fn name_score(&self, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
-        let first = self.reading_score(&self.prepared, n, reasons);
+    fn name_score(&self, n: &CandidateName<'_>, sex: Option<Sex>, reasons: bool) -> Option<(f32, Vec<String>)> {
+        let first = self.reading_score(&self.prepared, n, sex, reasons);
         let Some(alt) = &self.alt else {
             return first;
         };
-        match (first, self.reading_score(alt, n, reasons)) {
+        match (first, self.reading_score(alt, n, sex, reasons)) {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
             (a, b) => a.or(b),
         }
     }
 
-    fn reading_score(&self, p: &Prepared, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
+    /// `sex`: the record's, or else the one searched for.
+    fn reading_score(
+        &self,
+        p: &Prepared,
+        n: &CandidateName<'_>,
+        sex: Option<Sex>,
+        reasons: bool,
+    ) -> Option<(f32, Vec<String>)> {
         let cg = Part::new(n.given);
         let cs = Part::new(n.surname);
         if cg.is_none() && cs.is_none() {
@@ -213,7 +221,10 @@ impl Ranker {
             let mut mg = None;
             if let Some(q) = qs {
                 match &cs {
-                    Some(c) => match compare_surname(q, c).map(|m| {
+                    Some(c) => match compare_surname(q, c).map(|mut m| {
+                        if m.sim < 0.7 && in_place_of_family_name(&q.part, c, sex) {
+                            m = PartMatch { sim: 0.7, rule: Rule::InPlaceOfFamilyName };
+                        }
                         if m.sim >= 0.9 || swapped {
                             return m;
                         }
@@ -347,7 +358,7 @@ impl Rule {
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
             Rule::InPlaceOfFamilyName => {
-                let name = if stands_for_family_name(q) { &qt } else { &ct };
+                let name = if stands_for_family_name(q, None) { &qt } else { &ct };
                 format!("{field} {name} may stand for the family name ({qt}/{ct})")
             }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
@@ -525,9 +536,6 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return pm(0.9, Rule::Phonetic);
         }
     }
-    if sim < 0.7 && (stands_for_family_name(&q.part) != stands_for_family_name(c)) {
-        return pm(0.7, Rule::InPlaceOfFamilyName);
-    }
     pm(sim, sim_rule(sim))
 }
 
@@ -537,8 +545,22 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
 /// woman. Against a different surname such a name counts as no evidence (agreement value 0,
 /// as a missing surname), not as a disagreement. Both on one side ("Kaur Sandhu") is a
 /// double-barrelled match instead.
-fn stands_for_family_name(p: &Part) -> bool {
-    matches!(p.core.as_slice(), [t] if matches!(data::canon(t), "SINGH" | "KAUR" | "BEGUM" | "BIBI" | "KHATUN"))
+/// `sex` is the record's, or else the one searched for: a woman is not recorded as Singh nor a
+/// man as Kaur, Begum, Bibi or Khatun, so against a known sex of the other kind the surnames
+/// simply differ.
+fn stands_for_family_name(p: &Part, sex: Option<Sex>) -> bool {
+    let [t] = p.core.as_slice() else { return false };
+    let for_sex = match data::canon(t) {
+        "SINGH" => Sex::Male,
+        "KAUR" | "BEGUM" | "BIBI" | "KHATUN" => Sex::Female,
+        _ => return false,
+    };
+    sex.is_none_or(|s| s == for_sex)
+}
+
+/// [`stands_for_family_name`] on either side of a surname comparison that found them unalike.
+fn in_place_of_family_name(q: &Part, c: &Part, sex: Option<Sex>) -> bool {
+    stands_for_family_name(q, sex) != stands_for_family_name(c, sex)
 }
 
 /// A surname that crossed the line between given names and surname: recorded as a middle name

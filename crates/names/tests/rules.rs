@@ -208,6 +208,16 @@ fn names_recorded_in_place_of_the_family_name() {
     let cands = [cand(1, "Harpreet", "Kaur"), cand(2, "Harpreet", "Sandhu"), cand(3, "Harpreet", "Smith")];
     let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &cands, 1000, 10);
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1, 3], "{hits:?}");
+    // Not against a known sex of the other kind: a man is not recorded as Begum or Kaur, a
+    // woman not as Singh (the record's sex, or else the one searched for).
+    let man = |id, g, s| Candidate { sex: Some(Sex::Male), ..cand(id, g, s) };
+    let hits = rank(&SearchQuery::parse("John Smith"), &[man(1, "John", "Begum")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");
+    let hits =
+        rank(&SearchQuery::parse("Harpreet Sandhu").with_sex(Sex::Male), &[cand(1, "Harpreet", "Kaur")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");
+    let hits = rank(&SearchQuery::parse("Gurpreet Dhillon"), &[man(1, "Gurpreet", "Singh")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("may stand for the family name"), "{hits:?}");
     // Between two family names it changes nothing.
     let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &[cand(1, "Harpreet", "Dhillon")], 1000, 10);
     assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");
