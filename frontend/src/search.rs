@@ -7,7 +7,9 @@ use std::rc::Rc;
 
 use bluelamp_protocol::nominal::{marker_label, NominalPage};
 use bluelamp_protocol::session::PURPOSES;
-use bluelamp_protocol::widen::{is_weak_match, narrowing_hint, should_widen, widenings, SearchFilters};
+use bluelamp_protocol::widen::{
+    dob_typed_in_name, is_weak_match, narrowing_hint, should_widen, widenings, SearchFilters,
+};
 use bluelamp_protocol::{ApiError, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen_futures::spawn_local;
@@ -195,6 +197,16 @@ pub fn search_view(props: &SearchProps) -> Html {
             set_filters.emit(SearchFilters { sex, ..(*filters).clone() });
         })
     };
+    // A date typed into the name box moves to the DOB filter in one click.
+    let use_dob = {
+        let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
+        Callback::from(move |(dob, rest): (String, String)| {
+            let f = SearchFilters { dob, ..(*filters).clone() };
+            query.set(rest.clone());
+            filters.set(f.clone());
+            run_search(rest, f);
+        })
+    };
     let onkeydown = {
         let (query, filters, results, ran, selected, open) =
             (query.clone(), filters.clone(), results.clone(), ran.clone(), selected.clone(), open.clone());
@@ -311,6 +323,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                     <option value="M" selected={filters.sex == "M"}>{"Male"}</option>
                 </select>
             </div>
+            { render_dob_in_name(&query, &filters, &use_dob) }
             { render_widen(&results, (*ran).as_ref(), &today, &widen) }
             { render_narrow(&results, (*ran).as_ref()) }
             { render_results(&results, (*ran).as_ref(), *selected, &today, &open) }
@@ -438,6 +451,27 @@ fn render_widen(
 
 /// "3 records match equally well. Add a date of birth, year or age …" when a search cannot
 /// tell people apart (see `narrowing_hint`).
+/// "“1984” is not part of a name. [Search with date of birth 1984]" when the name box holds a
+/// date and the DOB and age filters are empty (the name search ignores words without letters).
+fn render_dob_in_name(query: &str, filters: &SearchFilters, use_dob: &Callback<(String, String)>) -> Html {
+    if !filters.dob.trim().is_empty() || !filters.age.trim().is_empty() {
+        return html! {};
+    }
+    let Some((dob, rest)) = dob_typed_in_name(query) else { return html! {} };
+    let onclick = {
+        let (use_dob, dob, rest) = (use_dob.clone(), dob.clone(), rest);
+        Callback::from(move |_: MouseEvent| use_dob.emit((dob.clone(), rest.clone())))
+    };
+    html! {
+        <p id="dob-in-name" class="hint" role="status">
+            { format!("“{dob}” is not part of a name. ") }
+            <button id="use-dob" type="button" class="secondary" {onclick}>
+                { format!("Search with date of birth {dob}") }
+            </button>
+        </p>
+    }
+}
+
 fn render_narrow(results: &Option<Result<Vec<NominalHit>, ApiError>>, ran: Option<&SearchRequest>) -> Html {
     let (Some(Ok(hits)), Some(req)) = (results, ran) else { return html! {} };
     match narrowing_hint(req, hits) {

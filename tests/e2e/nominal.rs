@@ -60,9 +60,26 @@ async fn record_page_journey() -> anyhow::Result<()> {
         Ok(a.client.find(Locator::Css("#narrow")).await.is_err().then_some(()))
     })
     .await?;
+    // A year typed into the name box: one click moves it to the DOB filter.
+    let name = format!("{} {}", target.given_name, target.surname);
+    search.send_keys(&format!("{name} 1984")).await?;
+    let offer = wait_for(&app, "#use-dob").await.context("the offer to move the year")?;
+    assert!(offer.text().await?.contains("1984"), "{}", offer.text().await?);
+    offer.click().await?;
+    let a = &app;
+    let name_ref = &name;
+    eventually(Duration::from_secs(10), "the year moved to the DOB filter", || async move {
+        let dob = a.client.find(Locator::Css("#search-dob")).await?.prop("value").await?.unwrap_or_default();
+        let text = a.client.find(Locator::Css("#search")).await?.prop("value").await?.unwrap_or_default();
+        let gone = a.client.find(Locator::Css("#dob-in-name")).await.is_err();
+        Ok((dob == "1984" && text == *name_ref && gone).then_some(()))
+    })
+    .await?;
+    search.send_keys(&char::from(Key::Escape).to_string()).await?;
     // A date of birth nobody in the demo has (everyone is 10-90): the person is ranked down,
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
+    dob.clear().await?;
     dob.send_keys("01/01/1900").await?; // the British day-first form
     search.click().await?; // leaving the field applies the filter
     search.send_keys(&format!("{} {}", target.given_name, target.surname)).await?;

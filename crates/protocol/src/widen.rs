@@ -139,6 +139,21 @@ pub fn meets_dob_filter(req: &SearchRequest, record_dob: Option<&str>, today: &s
     }
 }
 
+/// A date of birth typed into the name box ("john smith 1984", "ann lee 12/03/1984"): the
+/// first word with no letters that the DOB filter accepts, and the name text without it. The
+/// name search ignores such words; the screen offers to move it to the DOB filter. `None` when
+/// there is none, or no name would be left.
+pub fn dob_typed_in_name(text: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let i = words.iter().position(|w| {
+        !w.chars().any(char::is_alphabetic)
+            && SearchFilters { dob: (*w).to_string(), ..SearchFilters::default() }.request("x").is_ok()
+    })?;
+    let rest: Vec<&str> = words.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, w)| *w).collect();
+    let rest = rest.join(" ");
+    rest.chars().any(char::is_alphabetic).then(|| (words[i].to_string(), rest))
+}
+
 /// A hit whose score is not above zero: nothing in its name or date of birth outweighs what
 /// disagrees (agreements count up, disagreements down; see docs/search.md, "Ranking"). The
 /// screen lists such hits last, under "Weak matches", and offers widenings as if nothing had
@@ -270,6 +285,19 @@ mod tests {
 
     fn ids(w: &[Widening]) -> Vec<&str> {
         w.iter().map(|w| w.id).collect()
+    }
+
+    #[test]
+    fn a_date_typed_in_the_name_box_is_found() {
+        let got = |t: &str| dob_typed_in_name(t);
+        assert_eq!(got("john smith 1984"), Some(("1984".into(), "john smith".into())));
+        assert_eq!(got("ann 12/03/1984 lee"), Some(("12/03/1984".into(), "ann lee".into())));
+        assert_eq!(got("ann lee 1984-03-12"), Some(("1984-03-12".into(), "ann lee".into())));
+        assert_eq!(got("ann lee 1984±5"), Some(("1984±5".into(), "ann lee".into())));
+        assert_eq!(got("john smith"), None);
+        assert_eq!(got("1984"), None, "no name left");
+        assert_eq!(got("john 99/99/1984"), None, "not a date");
+        assert_eq!(got("john smith 3"), None, "not a year");
     }
 
     #[test]
