@@ -90,14 +90,14 @@ pub(crate) fn canon(tok: &str) -> &str {
     TABLES.variant.get(tok).map(String::as_str).unwrap_or(tok)
 }
 
-/// Particles of Irish-language surnames only (Ní, Nic, Uí, Mhic, Giolla, Mag). They are in
-/// [`PARTICLES`] like the others, but Nic, Ni and Mag are given names too, so typed text joins
-/// them to the surname only when the result is an Irish surname the table knows ("Nic Smith"
-/// stays given name Nic, surname Smith).
-pub(crate) const IRISH_PARTICLES: &[&str] = &["NI", "NIC", "UI", "MHIC", "GIOLLA", "GHIOLLA", "MAG"];
+/// The Irish particles that are given names too: Nic, Ni and Mag. Typed text joins them to the
+/// surname only when the result is an Irish surname the table knows ("Nic Smith" stays given
+/// name Nic, surname Smith). The others (Uí, Mhic, Giolla) are always particles; all are in
+/// [`PARTICLES`].
+const GIVEN_NAME_PARTICLES: &[&str] = &["NI", "NIC", "MAG"];
 
-pub(crate) fn is_irish_particle(tok: &str) -> bool {
-    IRISH_PARTICLES.contains(&tok)
+pub(crate) fn is_given_name_particle(tok: &str) -> bool {
+    GIVEN_NAME_PARTICLES.contains(&tok)
 }
 
 /// The lines of the Irish surname table: (anglicised forms, Irish forms), folded lower case.
@@ -176,9 +176,10 @@ mod tests {
         assert_eq!(anglicised("SUILLEABHAIN"), ["SULLIVAN"]);
         assert_eq!(anglicised("MACCARTHAIGH"), ["MCCARTHY"]);
         assert!(anglicised("SULLIVAN").is_empty());
-        for p in IRISH_PARTICLES {
+        for p in ["NI", "NIC", "UI", "MHIC", "GIOLLA", "GHIOLLA", "MAG"] {
             assert!(is_particle(p), "{p}");
         }
+        assert!(GIVEN_NAME_PARTICLES.iter().all(|p| is_particle(p)));
     }
 
     #[test]

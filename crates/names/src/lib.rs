@@ -103,7 +103,7 @@
 //! the candidate; unknown sex never does. Common surnames therefore weigh less than rare
 //! ones, and the maximum is ≈ 14 (rare surname, exact names, exact DOB).
 //!
-//! [`Ranker::rank`] memoises name scores per distinct (given, surname, frequency) and renders
+//! [`Ranker::rank`] memoises name scores per distinct (given, surname, frequency, sex) and renders
 //! reasons only for the returned hits (same scores as [`Ranker::score`]).
 //!
 //! ## Measured (release build, 2-core machine, 3 Dec 2026, key version 2)

@@ -42,8 +42,8 @@ impl NameQuery {
     /// "smyth bill" works as well as "bill smyth". "O Sullivan" parses as given "O", surname
     /// "Sullivan"; [`SearchQuery::particle_reading`] adds the surname-only reading.
     ///
-    /// Words that cannot be part of a recorded name are dropped first: words with no letters
-    /// ("1984", "12/03/1984": dates belong in the DOB filter), a title before the name ("Mr",
+    /// Words that cannot be part of a recorded name are dropped first: words with a digit
+    /// ("1984", "12/03/1984", "3rd": dates belong in the DOB filter), a title before the name ("Mr",
     /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev") and a generational suffix after it
     /// ("Jr", "Snr", "III"), as long as a word is left.
     pub fn parse(text: &str) -> NameQuery {
@@ -60,17 +60,17 @@ impl NameQuery {
                     let mut start = n - 1;
                     while start > 1 {
                         let w = fold::fold(words[start - 1]);
-                        if !data::is_particle(&w) || (!irish && data::is_irish_particle(&w)) {
+                        if !data::is_particle(&w) || (!irish && data::is_given_name_particle(&w)) {
                             break;
                         }
                         start -= 1;
                     }
                     start
                 };
-                // Irish-only particles (Ní, Nic, Giolla, Mag) join the surname only when it is
-                // then an Irish surname the table knows: "Nic Smith" keeps given name Nic.
+                // Ní, Nic and Mag (given names too) join the surname only when it is then an
+                // Irish surname the table knows: "Nic Smith" keeps given name Nic.
                 let mut start = surname_from(true);
-                if words[start..n - 1].iter().any(|w| data::is_irish_particle(&fold::fold(w)))
+                if words[start..n - 1].iter().any(|w| data::is_given_name_particle(&fold::fold(w)))
                     && Part::new(&words[start..].join(" ")).is_none_or(|p| p.anglicised().is_empty())
                 {
                     start = surname_from(false);
@@ -86,15 +86,25 @@ impl NameQuery {
 const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV"];
 /// Generational suffixes typed after a name.
 const SUFFIXES: &[&str] = &["JR", "JNR", "SR", "SNR", "II", "III", "IV"];
+/// Those of [`SUFFIXES`] that are surnames too.
+const ROMAN_SUFFIXES: &[&str] = &["II", "IV"];
 
 /// The words of typed name text that can be part of a recorded name (see [`NameQuery::parse`]).
 /// A wildcard word ("SMI*") is kept.
 fn name_words(text: &str) -> Vec<&str> {
-    let mut words: Vec<&str> = text.split_whitespace().filter(|w| !fold::fold(w).is_empty()).collect();
+    let mut words: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !w.contains(|c: char| c.is_ascii_digit()) && !fold::fold(w).is_empty())
+        .collect();
     while words.len() > 1 && TITLES.contains(&fold::fold(words[0]).as_str()) {
         words.remove(0);
     }
-    while words.len() > 1 && words.last().is_some_and(|w| SUFFIXES.contains(&fold::fold(w).as_str())) {
+    // II and IV are surnames too (Naosuke Ii): dropped only after a given name and surname.
+    while let Some(last) = words.last().map(|w| fold::fold(w)) {
+        let keep = if ROMAN_SUFFIXES.contains(&last.as_str()) { 3 } else { 2 };
+        if words.len() < keep || !SUFFIXES.contains(&last.as_str()) {
+            break;
+        }
         words.pop();
     }
     words
@@ -158,7 +168,7 @@ impl SearchQuery {
         }
         let whole = format!("{g} {s}");
         // Nic, Ni and Mag are given names too: read with the surname only for a known Irish form.
-        if part.tokens.iter().any(|t| data::is_irish_particle(t)) && Part::new(&whole)?.anglicised().is_empty() {
+        if part.tokens.iter().any(|t| data::is_given_name_particle(t)) && Part::new(&whole)?.anglicised().is_empty() {
             return None;
         }
         Some(SearchQuery { name: NameQuery::new("", &whole), dob: self.dob, sex: self.sex })
@@ -261,6 +271,11 @@ mod tests {
             ("Miss", "", "Miss"),
             ("John Lord", "John", "Lord"),
             ("1984", "", ""),
+            ("John Smith 3rd", "John", "Smith"),
+            ("Naosuke Ii", "Naosuke", "Ii"),
+            ("John Smith II", "John", "Smith"),
+            ("Sean Mac Giolla Chomhghaill", "Sean", "Mac Giolla Chomhghaill"),
+            ("Maire Ui Neill", "Maire", "Ui Neill"),
         ] {
             assert_eq!(NameQuery::parse(text), NameQuery::new(g, s), "{text:?}");
         }

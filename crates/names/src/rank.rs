@@ -123,7 +123,7 @@ impl Ranker {
 
     /// Scores all candidates and returns the best `limit`, best first (stable for equal scores).
     ///
-    /// Fast path: name scores are memoised per distinct (given, surname, frequency) — a common
+    /// Fast path: name scores are memoised per distinct (given, surname, frequency, sex) — a common
     /// name such as "John Smith" is compared once — and reasons are rendered only for the hits
     /// returned. The scores are those of [`Ranker::score`].
     pub fn rank<Id: Clone>(&self, candidates: &[Candidate<'_, Id>], limit: usize) -> Vec<Hit<Id>> {
@@ -222,8 +222,10 @@ impl Ranker {
             if let Some(q) = qs {
                 match &cs {
                     Some(c) => match compare_surname(q, c).map(|mut m| {
-                        if m.sim < 0.7 && in_place_of_family_name(&q.part, c, sex) {
-                            m = PartMatch { sim: 0.7, rule: Rule::InPlaceOfFamilyName };
+                        if m.sim < 0.7 {
+                            if let Some(query_side) = in_place_of_family_name(&q.part, c, sex) {
+                                m = PartMatch { sim: 0.7, rule: Rule::InPlaceOfFamilyName(query_side) };
+                            }
                         }
                         if m.sim >= 0.9 || swapped {
                             return m;
@@ -328,7 +330,8 @@ enum Rule {
     AmongGivenOnRecord,
     TypedAmongGiven,
     SplitAcrossGiven,
-    InPlaceOfFamilyName,
+    /// Singh, Kaur, Begum, Bibi or Khatun against a family name; true if the query's side.
+    InPlaceOfFamilyName(bool),
     Nickname,
     Barrel(String),
     BarrelSound(String),
@@ -357,8 +360,8 @@ impl Rule {
             Rule::AmongGivenOnRecord => format!("{field} {qt} is among the given names on record"),
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
-            Rule::InPlaceOfFamilyName => {
-                let name = if stands_for_family_name(q, None) { &qt } else { &ct };
+            Rule::InPlaceOfFamilyName(query_side) => {
+                let name = if *query_side { &qt } else { &ct };
                 format!("{field} {name} may stand for the family name ({qt}/{ct})")
             }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
@@ -545,22 +548,32 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
 /// woman. Against a different surname such a name counts as no evidence (agreement value 0,
 /// as a missing surname), not as a disagreement. Both on one side ("Kaur Sandhu") is a
 /// double-barrelled match instead.
-/// `sex` is the record's, or else the one searched for: a woman is not recorded as Singh nor a
-/// man as Kaur, Begum, Bibi or Khatun, so against a known sex of the other kind the surnames
-/// simply differ.
-fn stands_for_family_name(p: &Part, sex: Option<Sex>) -> bool {
-    let [t] = p.core.as_slice() else { return false };
-    let for_sex = match data::canon(t) {
-        "SINGH" => Sex::Male,
-        "KAUR" | "BEGUM" | "BIBI" | "KHATUN" => Sex::Female,
-        _ => return false,
-    };
-    sex.is_none_or(|s| s == for_sex)
+/// The sex a name standing in for the family name belongs to: Singh a man's, Kaur, Begum, Bibi
+/// and Khatun a woman's.
+fn stand_in_sex(p: &Part) -> Option<Sex> {
+    let [t] = p.core.as_slice() else { return None };
+    match data::canon(t) {
+        "SINGH" => Some(Sex::Male),
+        "KAUR" | "BEGUM" | "BIBI" | "KHATUN" => Some(Sex::Female),
+        _ => None,
+    }
 }
 
-/// [`stands_for_family_name`] on either side of a surname comparison that found them unalike.
-fn in_place_of_family_name(q: &Part, c: &Part, sex: Option<Sex>) -> bool {
-    stands_for_family_name(q, sex) != stands_for_family_name(c, sex)
+/// Whether one side of a surname comparison that found them unalike is such a stand-in and the
+/// other a family name: `Some(true)` for the query's side, `Some(false)` for the record's.
+/// `None` when both or neither are stand-ins (Kaur against Singh simply differs), for an
+/// initial, or against a known sex of the other kind (`sex`: the record's, or else the one
+/// searched for; a man is not recorded as Begum or Kaur, nor a woman as Singh).
+fn in_place_of_family_name(q: &Part, c: &Part, sex: Option<Sex>) -> Option<bool> {
+    if q.is_initial() || c.is_initial() {
+        return None;
+    }
+    let fits = |s: Sex| sex.is_none_or(|x| x == s);
+    match (stand_in_sex(q), stand_in_sex(c)) {
+        (Some(s), None) if fits(s) => Some(true),
+        (None, Some(s)) if fits(s) => Some(false),
+        _ => None,
+    }
 }
 
 /// A surname that crossed the line between given names and surname: recorded as a middle name

@@ -218,6 +218,19 @@ fn names_recorded_in_place_of_the_family_name() {
     assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");
     let hits = rank(&SearchQuery::parse("Gurpreet Dhillon"), &[man(1, "Gurpreet", "Singh")], 1000, 10);
     assert!(hits[0].reasons.join(";").contains("may stand for the family name"), "{hits:?}");
+    // Two stand-ins simply differ, whatever the sex; and an initial is not a family name.
+    let woman = |id, g, s| Candidate { sex: Some(Sex::Female), ..cand(id, g, s) };
+    for (text, rec) in
+        [("Harpreet Kaur", man(1, "Harpreet", "Singh")), ("Harpreet Singh", woman(1, "Harpreet", "Kaur"))]
+    {
+        let hits = rank(&SearchQuery::parse(text), &[rec], 1000, 10);
+        assert!(hits[0].reasons.join(";").contains("surname differs"), "{text}: {hits:?}");
+    }
+    let hits = rank(&SearchQuery::parse("Harpreet S"), &[cand(1, "Harpreet", "Kaur")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("surname initial differs"), "{hits:?}");
+    // The reason names the stand-in, on whichever side it is.
+    let hits = rank(&SearchQuery::parse("Harpreet Kaur"), &[woman(1, "Harpreet", "Sandhu")], 1000, 10);
+    assert!(hits[0].reasons.join(";").contains("surname Kaur may stand for the family name (Kaur/Sandhu)"), "{hits:?}");
     // Between two family names it changes nothing.
     let hits = rank(&SearchQuery::parse("Harpreet Sandhu"), &[cand(1, "Harpreet", "Dhillon")], 1000, 10);
     assert!(hits[0].reasons.join(";").contains("surname differs"), "{hits:?}");

@@ -140,7 +140,7 @@ pub fn meets_dob_filter(req: &SearchRequest, record_dob: Option<&str>, today: &s
 }
 
 /// A date of birth typed into the name box ("john smith 1984", "ann lee 12/03/1984"): the
-/// first word with no letters that the DOB filter accepts, and the name text without it. The
+/// first word without letters that the DOB filter accepts, and the name text without it. The
 /// name search ignores such words; the screen offers to move it to the DOB filter. `None` when
 /// there is none, or no name would be left.
 pub fn dob_typed_in_name(text: &str) -> Option<(String, String)> {
@@ -372,7 +372,13 @@ mod tests {
         assert_eq!(narrowing_hint(&name_only, &[]), None);
         // Weak matches tie at a low score: that is "nothing close", not "several alike".
         assert_eq!(narrowing_hint(&name_only, &[hit("a", -1.5), hit("b", -1.5), hit("c", -1.5)]), None);
-        assert_eq!(narrowing_hint(&name_only, &[hit("a", 9.0), hit("b", -1.5), hit("c", -1.5)]), None);
+        let mut three = name_only.clone();
+        three.limit = Some(3);
+        assert_eq!(
+            narrowing_hint(&three, &[hit("a", 9.0), hit("b", -1.5), hit("c", -1.5)]),
+            None,
+            "a full page of weak"
+        );
         // A full page: more may match than are shown.
         let mut small = name_only.clone();
         small.limit = Some(3);
