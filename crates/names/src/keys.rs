@@ -465,9 +465,9 @@ mod tests {
     /// beside its keys and rebuilds them when it differs, so a change to the key code or to a
     /// name table that leaves the version alone would leave officers' stores with keys the new
     /// queries do not probe. Version 2 (3 Dec 2026): British/Irish nicknames first. Version 3
-    /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms, and the
-    /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka), and
-    /// Somali spellings (Maxamed, Xasan, Cabdi) and the Irish particles Mag and Ghiolla: every table
+    /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms, the
+    /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka), Somali
+    /// spellings (Maxamed, Xasan, Cabdi) and the Irish particles Mag and Ghiolla: every table
     /// change of session 11 (version 3 was not released before it).
     const KEYS_FINGERPRINT: (u32, u64) = (3, 0x09b6_46c6_e58a_935a);
 
