@@ -51,7 +51,10 @@ impl SearchRequest {
                         "The {label} is too long (more than {MAX_FIELD_CHARS} characters)."
                     )));
                 }
-                if v.chars().any(char::is_alphabetic) {
+                // The name search drops words with a digit ("1984", "3rd"): a name needs a word
+                // with letters and no digit.
+                let name_word = |w: &str| w.chars().any(char::is_alphabetic) && !w.chars().any(|c| c.is_ascii_digit());
+                if v.split_whitespace().any(name_word) {
                     any = true;
                 } else if v.chars().any(|c| c.is_ascii_digit()) {
                     digits = true;
@@ -154,6 +157,7 @@ mod tests {
         let err = SearchRequest::free_text("12/03/1984").validate().unwrap_err();
         assert!(err.message.contains("separately"), "{}", err.message);
         assert!(SearchRequest::free_text("john 1984").validate().is_ok());
+        assert!(SearchRequest::free_text("3rd").validate().unwrap_err().message.contains("separately"));
     }
 
     #[test]
