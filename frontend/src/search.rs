@@ -452,7 +452,7 @@ fn render_widen(
 /// "3 records match equally well. Add a date of birth, year or age …" when a search cannot
 /// tell people apart (see `narrowing_hint`).
 /// "“1984” is not part of a name. [Search with date of birth 1984]" when the name box holds a
-/// date and the DOB and age filters are empty (the name search ignores words with a digit).
+/// date and the DOB and age filters are empty (the name search ignores words without letters).
 fn render_dob_in_name(query: &str, filters: &SearchFilters, use_dob: &Callback<(String, String)>) -> Html {
     if !filters.dob.trim().is_empty() || !filters.age.trim().is_empty() {
         return html! {};

@@ -42,8 +42,9 @@ impl NameQuery {
     /// "smyth bill" works as well as "bill smyth". "O Sullivan" parses as given "O", surname
     /// "Sullivan"; [`SearchQuery::particle_reading`] adds the surname-only reading.
     ///
-    /// Words that cannot be part of a recorded name are dropped first: words with a digit
-    /// ("1984", "12/03/1984", "3rd": dates belong in the DOB filter), a title before the name ("Mr",
+    /// Words that cannot be part of a recorded name are dropped first: words without letters
+    /// ("1984", "12/03/1984": dates belong in the DOB filter) and ordinals ("3rd"; a digit inside
+    /// a word is a keying slip and stays: "arth8r"), a title before the name ("Mr",
     /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev") and a generational suffix after it
     /// ("Jr", "Snr", "III"), as long as a word is left.
     pub fn parse(text: &str) -> NameQuery {
@@ -92,10 +93,10 @@ const ROMAN_SUFFIXES: &[&str] = &["II", "IV"];
 /// The words of typed name text that can be part of a recorded name (see [`NameQuery::parse`]).
 /// A wildcard word ("SMI*") is kept.
 fn name_words(text: &str) -> Vec<&str> {
-    let mut words: Vec<&str> = text
-        .split_whitespace()
-        .filter(|w| !w.contains(|c: char| c.is_ascii_digit()) && !fold::fold(w).is_empty())
-        .collect();
+    // A digit inside a word is kept (a keying slip: "arth8r"); a word without letters ("1984",
+    // "12/03/1984") or an ordinal ("3rd") is not a name.
+    let mut words: Vec<&str> =
+        text.split_whitespace().filter(|w| !fold::fold(w).is_empty() && !is_ordinal(w)).collect();
     while words.len() > 1 && TITLES.contains(&fold::fold(words[0]).as_str()) {
         words.remove(0);
     }
@@ -108,6 +109,13 @@ fn name_words(text: &str) -> Vec<&str> {
         words.pop();
     }
     words
+}
+
+/// "1st", "2nd", "3rd", "4th", "21st." (digits, then st / nd / rd / th).
+fn is_ordinal(word: &str) -> bool {
+    let w = word.trim_end_matches('.').to_ascii_lowercase();
+    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0 && matches!(&w[digits..], "st" | "nd" | "rd" | "th")
 }
 
 /// A search: name, optional DOB constraint and optional sex filter.
@@ -272,6 +280,7 @@ mod tests {
             ("John Lord", "John", "Lord"),
             ("1984", "", ""),
             ("John Smith 3rd", "John", "Smith"),
+            ("arth8r ceely", "arth8r", "ceely"),
             ("Naosuke Ii", "Naosuke", "Ii"),
             ("John Smith II", "John", "Smith"),
             ("Sean Mac Giolla Chomhghaill", "Sean", "Mac Giolla Chomhghaill"),

@@ -51,9 +51,16 @@ impl SearchRequest {
                         "The {label} is too long (more than {MAX_FIELD_CHARS} characters)."
                     )));
                 }
-                // The name search drops words with a digit ("1984", "3rd"): a name needs a word
-                // with letters and no digit.
-                let name_word = |w: &str| w.chars().any(char::is_alphabetic) && !w.chars().any(|c| c.is_ascii_digit());
+                // Free text drops words without letters ("1984") and ordinals ("3rd") before it
+                // is read as a name; a digit inside a word is a keying slip ("arth8r") and counts
+                // as a name. The given-name and surname fields are taken as they are.
+                let ordinal = |w: &str| {
+                    let w = w.trim_end_matches('.').to_ascii_lowercase();
+                    let digits = w.bytes().take_while(u8::is_ascii_digit).count();
+                    digits > 0 && matches!(&w[digits..], "st" | "nd" | "rd" | "th")
+                };
+                let free_text = label == "name";
+                let name_word = |w: &str| w.chars().any(char::is_alphabetic) && !(free_text && ordinal(w));
                 if v.split_whitespace().any(name_word) {
                     any = true;
                 } else if v.chars().any(|c| c.is_ascii_digit()) {
@@ -158,6 +165,9 @@ mod tests {
         assert!(err.message.contains("separately"), "{}", err.message);
         assert!(SearchRequest::free_text("john 1984").validate().is_ok());
         assert!(SearchRequest::free_text("3rd").validate().unwrap_err().message.contains("separately"));
+        assert!(SearchRequest::free_text("abb4yson").validate().is_ok(), "a keying slip is still a name");
+        let field = SearchRequest { given: Some("1st".into()), ..SearchRequest::default() };
+        assert!(field.validate().is_ok(), "a field is searched as given");
     }
 
     #[test]
