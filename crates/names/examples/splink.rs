@@ -3,8 +3,10 @@
 //! found in its top 10 (divided by min(10, other members), and raw), name only and name+DOB.
 //!
 //! ```text
-//! cargo run --release -p bluelamp-names --example splink -- [--data FILE] [--limit N]
+//! cargo run --release -p bluelamp-names --example splink -- [--data FILE] [--limit N] [--only-dob]
 //! ```
+//!
+//! `--only-dob` skips the name-only pass.
 
 mod common;
 
@@ -33,7 +35,11 @@ fn main() {
     store.finish();
     println!("records {}, clusters {}, key rows {}", recs.len(), members.len(), store.rows);
     let total = recs.len() as u64;
+    let only_dob = std::env::args().any(|a| a == "--only-dob");
     for with_dob in [false, true] {
+        if only_dob && !with_dob {
+            continue;
+        }
         let (mut share10, mut raw, mut n, mut cands) = (0.0, 0.0, 0usize, 0usize);
         let t0 = Instant::now();
         for (i, r) in recs.iter().enumerate().take(limit) {

@@ -110,6 +110,13 @@ impl Date {
         out
     }
 
+    /// 1 January: the date commonly entered when only the year of birth is known (legacy
+    /// systems, people who do not know their birthday). Two records sharing it may share only
+    /// the year, so an exact match on it is weaker evidence than on any other day.
+    pub fn is_placeholder(self) -> bool {
+        self.month == 1 && self.day == 1
+    }
+
     /// `YYYYMMDD`.
     pub fn compact(self) -> String {
         format!("{:04}{:02}{:02}", self.year, self.month, self.day)
@@ -187,7 +194,9 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
     };
     match *q {
         DobQuery::Exact(qd) => {
-            if qd == d {
+            if qd == d && d.is_placeholder() {
+                (4.0, Some("DOB exact, 1 January (often entered when only the year is known)".into()))
+            } else if qd == d {
                 (5.0, Some("DOB exact".into()))
             } else if qd.day_month_swapped() == Some(d) {
                 (3.5, Some("DOB day/month swapped".into()))
@@ -272,6 +281,14 @@ mod tests {
         for (q, pts, why) in cases {
             assert_eq!(score_dob(Some(&q), rec), (pts, Some(why.to_string())), "{q:?}");
         }
+        // 1 January is often a placeholder for "year known": an exact match on it counts less
+        // than on a real birthday, more than the year alone (+2.5 in a year range).
+        let jan1 = Some(d(1984, 1, 1));
+        let (pts, why) = score_dob(Some(&DobQuery::Exact(d(1984, 1, 1))), jan1);
+        assert_eq!(pts, 4.0);
+        assert!(why.is_some_and(|w| w.starts_with("DOB exact, 1 January")));
+        assert_eq!(score_dob(Some(&DobQuery::year(1984).unwrap()), jan1).0, 2.5);
+        assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 1, 2))), Some(d(1984, 1, 2))).0, 5.0);
         // Missing DOB on the record never excludes and scores neutral.
         assert_eq!(score_dob(Some(&DobQuery::Exact(d(1984, 3, 12))), None).0, 0.0);
     }

@@ -358,6 +358,8 @@ fn dob_forms_and_missing_dob_never_excludes() {
         (DobQuery::year(1984).unwrap(), 1, "DOB in range"),
         (DobQuery::age(40, 41, d(2025, 6, 1)).unwrap(), 1, "DOB in range"),
         (DobQuery::Exact(d(1999, 9, 9)), 2, "no DOB on record (neutral)"),
+        // 1 January, the usual placeholder when only the year is known: exact, but weaker.
+        (DobQuery::Exact(d(1950, 1, 1)), 3, "DOB exact, 1 January (often entered when only the year is known)"),
     ] {
         let hits = rank(&SearchQuery::new("William", "Smith").with_dob(q), &cands, 1000, 10);
         assert_eq!(hits.len(), 3, "missing DOB must never exclude");
