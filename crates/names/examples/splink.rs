@@ -19,6 +19,7 @@ use common::*;
 fn main() {
     let path =
         arg_value("--data").unwrap_or_else(|| "/work/shared/data/splink/historical_figures_with_errors_50k.csv".into());
+    let show: usize = arg_value("--show").map_or(0, |s| s.parse().expect("--show N"));
     let limit: usize = arg_value("--limit").map_or(usize::MAX, |s| s.parse().expect("--limit N"));
     let (h, rows) = read_csv(&path);
     let (cl, g, s, d) = (col(&h, "cluster"), col(&h, "first_name"), col(&h, "surname"), col(&h, "dob"));
@@ -42,6 +43,7 @@ fn main() {
         }
         let (mut share10, mut raw, mut n, mut cands) = (0.0, 0.0, 0usize, 0usize);
         let t0 = Instant::now();
+        let mut shown = 0usize;
         for (i, r) in recs.iter().enumerate().take(limit) {
             let others = members[r.0.as_str()].len() - 1;
             if others == 0 {
@@ -77,6 +79,26 @@ fn main() {
                 })
                 .collect();
             scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+            if shown < show && i % 7 == 0 {
+                let cut = scored.get(9).map_or(f32::NEG_INFINITY, |x| x.1);
+                for &m in &members[r.0.as_str()] {
+                    if m as usize == i || scored.iter().take(10).any(|x| x.0 == m) {
+                        continue;
+                    }
+                    let c = &recs[m as usize];
+                    let sc = scored.iter().find(|x| x.0 == m).map(|x| x.1);
+                    println!(
+                        "  MISS q=({}, {}, {:?}) member=({}, {}, {:?}) score {sc:?} 10th {cut:.2}",
+                        r.1,
+                        r.2,
+                        r.3.map(|d| d.compact()),
+                        c.1,
+                        c.2,
+                        c.3.map(|d| d.compact())
+                    );
+                    shown += 1;
+                }
+            }
             scored.truncate(10);
             let found = scored.iter().filter(|(id, _)| recs[*id as usize].0 == r.0).count();
             share10 += found as f64 / others.min(10) as f64;

@@ -211,9 +211,6 @@ impl Ranker {
             if swapped && matches!(&best, Some(b) if b.0 >= SKIP_SWAP_ABOVE) {
                 break;
             }
-            if swapped && !two_part_query && p.given.is_some() {
-                continue;
-            }
             let (qg, qs) =
                 if swapped { (p.surname.as_ref(), p.given.as_ref()) } else { (p.given.as_ref(), p.surname.as_ref()) };
             let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
@@ -237,7 +234,11 @@ impl Ranker {
                     }) {
                         Some(m) => {
                             let v = value(m.sim);
-                            total += if v > 0.0 { w_s_agree * v } else { W_SURNAME_DISAGREE * v };
+                            // A one-word search typed as a given name, matched to the surname:
+                            // weighed as the given name it was typed as, so a record with that
+                            // given name still comes first.
+                            let w = if swapped && !two_part_query { W_GIVEN } else { w_s_agree };
+                            total += if v > 0.0 { w * v } else { W_SURNAME_DISAGREE * v };
                             ms = Some(m);
                         }
                         None => continue,

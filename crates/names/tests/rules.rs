@@ -491,3 +491,25 @@ fn exact_name_with_wrong_dob_beats_loose_likeness_with_right_dob() {
     assert_eq!(hits[0].id, 2, "{hits:?}");
     assert!(hits[1].reasons.iter().any(|r| r == "DOB same year and month, day differs"), "{hits:?}");
 }
+
+/// A one-word search typed in the given-name field is also matched to surnames (−0.5, weighed
+/// as a given name), as a one-word surname search is matched to given names: one name alone is
+/// often in the other field, on the record or in the query (Splink's records hold many such).
+/// Until 4 Dec 2026 "Pollard" as a given name did not match Thomas Pollard at all.
+#[test]
+fn one_word_given_search_also_matches_surnames() {
+    let cands =
+        [cand(1, "Thomas", "Smith"), cand(2, "Thomas", "Pollard"), cand(3, "Pollard", ""), cand(4, "Pollard", "Jones")];
+    let hits = rank(&SearchQuery::new("Pollard", ""), &cands, 1000, 10);
+    let order: Vec<u32> = hits.iter().map(|h| h.id).collect();
+    // The given name typed comes first (exact, with or without a surname on record), then the
+    // surname, then a record where neither agrees.
+    assert_eq!(order[3], 1, "{hits:?}");
+    assert_eq!(order[2], 2, "{hits:?}");
+    assert!(hits[2].score > hits[3].score + 3.0, "{hits:?}");
+    assert!(hits[2].reasons.iter().any(|r| r == "surname exact"), "{:?}", hits[2].reasons);
+    assert!(!hits[2].reasons.iter().any(|r| r.contains("swapped")), "{:?}", hits[2].reasons);
+    // The same holds for a misspelling of it.
+    let hits = rank(&SearchQuery::new("Polard", ""), &cands[..2], 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+}
