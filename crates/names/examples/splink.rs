@@ -3,10 +3,12 @@
 //! found in its top 10 (divided by min(10, other members), and raw), name only and name+DOB.
 //!
 //! ```text
-//! cargo run --release -p bluelamp-names --example splink -- [--data FILE] [--limit N] [--only-dob]
+//! cargo run --release -p bluelamp-names --example splink -- [--data FILE] [--limit N] [--only-dob] [--show N]
 //! ```
 //!
-//! `--only-dob` skips the name-only pass.
+//! `--only-dob` skips the name-only pass. `--show N` prints up to N cluster members missing
+//! from a query's top 10 (every 7th query), with their score (`None`: not a candidate) and the
+//! 10th score.
 
 mod common;
 
