@@ -338,6 +338,8 @@ enum Rule {
     BarrelSound(String),
     BarrelSimilar(String),
     MiddleName,
+    /// The first given name agrees; the other has more (or fewer) given names.
+    FirstName,
     Initial(char),
     InitialVia(char, String),
     InitialDiffers,
@@ -376,6 +378,7 @@ impl Rule {
                 format!("{field} spelt like part {} of double-barrelled name ({qt}~{ct})", title(t))
             }
             Rule::MiddleName => format!("{field} matches a middle name ({qt}→{ct})"),
+            Rule::FirstName => format!("{field} first name exact ({qt}/{ct})"),
             Rule::Initial(i) => format!("{field} initial {i}"),
             Rule::InitialVia(i, root) => format!("{field} initial {i} (via {})", title(root)),
             Rule::InitialDiffers => format!("{field} initial differs"),
@@ -453,11 +456,21 @@ fn has_prefix_form(p: &Part) -> bool {
     p.joined.starts_with("MAC") || p.tokens.iter().any(|t| t == "ST" || t == "STE")
 }
 
-/// max(Jaro–Winkler, 1 − OSA distance / longer length). OSA is Damerau–Levenshtein restricted
-/// to adjacent transpositions (strsim's `osa_distance`); only computed when JW is below 0.9.
+/// Similarity of two spellings one keying slip apart (see [`string_sim`]): as a nickname.
+const ONE_SLIP: f32 = 0.93;
+
+/// max(Jaro–Winkler, 1 − OSA distance / longer length), and at least [`ONE_SLIP`] for one slip
+/// after the first letter in names of four letters or more. OSA is Damerau–Levenshtein restricted
+/// to adjacent transpositions (strsim's `osa_distance`); only computed when JW is below 0.93.
 fn string_sim(a: &str, b: &str) -> f32 {
     let j = jaro_winkler(a, b) as f32;
     let len = a.len().max(b.len());
+    // One keying slip after the first letter (a letter missed, added, replaced, or swapped
+    // with the next) in a name of four letters or more: Jaro–Winkler ranks "Betn" nearer
+    // "Bethany" (0.90) than "Beth" (0.88), since it rewards the shared start, not the edit.
+    if j < ONE_SLIP && a.len().min(b.len()) >= 4 && a.as_bytes()[0] == b.as_bytes()[0] && osa_distance(a, b) == 1 {
+        return ONE_SLIP;
+    }
     if j >= 0.9 || len == 0 {
         return j;
     }
@@ -531,13 +544,14 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return Some(b);
         }
     }
-    if (0.6..0.9).contains(&sim) {
+    // A one-slip spelling that also sounds the same (Smyth~Smith) says so.
+    if (0.6..0.9).contains(&sim) || sim == ONE_SLIP {
         let mut strings = vec![cj.to_string()];
         if c_core_differs {
             strings.push(cc);
         }
         if phonetic_equal(&q.surname_codes, &codes(&strings)) {
-            return pm(0.9, Rule::Phonetic);
+            return pm(sim.max(0.9), Rule::Phonetic);
         }
     }
     pm(sim, sim_rule(sim))
@@ -654,11 +668,13 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
         }
         return pm(0.3, Rule::InitialDiffers);
     }
-    if qf == cf {
-        return pm(1.0, Rule::Exact);
-    }
     if q.part.joined == c.joined {
-        return pm(0.98, Rule::Spacing);
+        return pm(if qf == cf { 1.0 } else { 0.99 }, if qf == cf { Rule::Exact } else { Rule::Spacing });
+    }
+    if qf == cf {
+        // "John" for "John Paul", "Kate Lin" for "Kate": a little below the whole name, so
+        // "Katelin" (spacing) and "John" itself come first.
+        return pm(0.985, Rule::FirstName);
     }
     if data::canon(qf) == data::canon(cf) {
         return pm(0.95, Rule::Variant);
@@ -677,13 +693,14 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
         sim = sim.max(string_sim(&q.part.joined, &c.joined));
     }
-    if (0.6..0.9).contains(&sim) {
+    // A one-slip spelling that also sounds the same (Smyth~Smith) says so.
+    if (0.6..0.9).contains(&sim) || sim == ONE_SLIP {
         let mut strings = vec![cf.to_string()];
         if c.tokens.len() > 1 {
             strings.push(c.joined.clone());
         }
         if phonetic_equal(&q.plain_given_codes, &codes(&strings)) {
-            return pm(0.9, Rule::Phonetic);
+            return pm(sim.max(0.9), Rule::Phonetic);
         }
     }
     pm(sim, sim_rule(sim))

@@ -513,3 +513,40 @@ fn one_word_given_search_also_matches_surnames() {
     let hits = rank(&SearchQuery::new("Polard", ""), &cands[..2], 1000, 10);
     assert_eq!(hits[0].id, 2, "{hits:?}");
 }
+
+#[test]
+fn one_keying_slip_outranks_a_longer_name_with_the_same_start() {
+    // Jaro–Winkler puts "Betn" nearer "Bethany" (0.90) than "Beth" (0.88).
+    let cands = [cand(1, "Bethany", "Webb"), cand(2, "Beth", "Webb")];
+    let hits = rank(&SearchQuery::new("Betn", "Webb"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[0].reasons.iter().any(|r| r.contains("similar spelling (Betn~Beth, 0.93)")), "{hits:?}");
+    // A surname slip counts the same.
+    let cands = [cand(1, "Anne", "Webster"), cand(2, "Anne", "Webb")];
+    let hits = rank(&SearchQuery::new("Anne", "Webn"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[0].reasons.iter().any(|r| r == "surname similar spelling (Webn~Webb, 0.93)"), "{hits:?}");
+    // Not a slip in the first letter (Mason is not Jason), nor in a name of three letters.
+    for (typed, rec) in [("Jason", "Mason"), ("Ann", "Ian")] {
+        let hits = rank(&SearchQuery::new(typed, "Webb"), &[cand(1, rec, "Webb")], 1000, 10);
+        assert!(!hits[0].reasons.iter().any(|r| r.contains("0.93")), "{typed}/{rec}: {hits:?}");
+    }
+    // A slip that also sounds the same says so.
+    t("William Smyth", ("William", "Smith"), "surname phonetic (Smyth~Smith)");
+}
+
+#[test]
+fn the_whole_given_name_outranks_its_first_name_alone() {
+    // "Kate Lin" is Katelin written in two words; Kate matches only its first word.
+    let cands = [cand(1, "Kate", "Dent"), cand(2, "Katelin", "Dent")];
+    let hits = rank(&SearchQuery::new("Kate Lin", "Dent"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[0].reasons.iter().any(|r| r == "given name spacing (Kate Lin→Katelin)"), "{hits:?}");
+    assert!(hits[1].reasons.iter().any(|r| r == "given name first name exact (Kate Lin/Kate)"), "{hits:?}");
+    // "John" is John before John Paul, and John Paul still comes close behind.
+    let cands = [cand(1, "John Paul", "Smith"), cand(2, "John", "Smith"), cand(3, "Paul", "Smith")];
+    let hits = rank(&SearchQuery::new("John", "Smith"), &cands, 1000, 10);
+    let order: Vec<u32> = hits.iter().map(|h| h.id).collect();
+    assert_eq!(order, [2, 1, 3], "{hits:?}");
+    assert!(hits[0].score - hits[1].score < 0.5, "{hits:?}");
+}
