@@ -5,10 +5,12 @@
 //! mean candidates, overall and per DOB form.
 //!
 //! ```text
-//! cargo run --release -p bluelamp-names --example typo_eval -- [--people N] [--queries Q] [--kinds]
+//! cargo run --release -p bluelamp-names --example typo_eval -- [--people N] [--queries Q] [--kinds] [--show-kind K]
 //! ```
 //!
-//! `--kinds` adds a line per combination of perturbation kinds.
+//! `--kinds` adds a line per combination of perturbation kinds; `--show-kind K` (a combination
+//! as `--kinds` prints it, e.g. `substitution+dob_missing`) prints that combination's queries
+//! whose truth is not first, with the top three and their reasons, on stderr.
 //!
 //! The same queries as the bench's `search-batch` runs (`DEMO_SEED`); the figures differ from
 //! the bench's only by tie-breaking (expected value here, store order there).
@@ -24,6 +26,7 @@ fn main() {
     let n: usize = arg_value("--people").map_or(100_000, |s| s.parse().expect("--people N"));
     let nq: usize = arg_value("--queries").map_or(5_000, |s| s.parse().expect("--queries Q"));
     let show_kinds = std::env::args().any(|a| a == "--kinds");
+    let show_kind = arg_value("--show-kind");
     let people = bluelamp_demo::people(n, bluelamp_demo::DEMO_SEED);
     let names: Vec<Vec<(String, String)>> = people
         .iter()
@@ -95,6 +98,39 @@ fn main() {
             found = 1;
         }
         let kind_bucket = format!("kind {}", q.kinds.join("+"));
+        if let Some(k) = &show_kind {
+            if kind_bucket == format!("kind {k}") && h1 < 1.0 {
+                let ts = scored.iter().find(|x| x.0 == truth).map(|x| x.1);
+                let mut top = scored.clone();
+                top.sort_by(|a, b| b.1.total_cmp(&a.1));
+                eprintln!(
+                    "MISS q=({:?},{:?},{:?}) truth={:?} {:?} score {:?}",
+                    q.given_name,
+                    q.surname,
+                    q.date_of_birth,
+                    names[truth as usize],
+                    dobs[truth as usize].map(|d| d.to_string()),
+                    ts
+                );
+                for (id, sc) in top.iter().take(3) {
+                    let c = Candidate {
+                        id: *id,
+                        names: names[*id as usize]
+                            .iter()
+                            .map(|(g, s)| CandidateName { given: g, surname: s, surname_freq: store.surname_freq(s) })
+                            .collect(),
+                        dob: dobs[*id as usize],
+                        sex: None,
+                    };
+                    eprintln!(
+                        "   top {:?} {:?} {sc} {:?}",
+                        names[*id as usize],
+                        dobs[*id as usize].map(|d| d.to_string()),
+                        ranker.score(&c).map(|h| h.reasons)
+                    );
+                }
+            }
+        }
         for b in ["all", dob_form, kind_bucket.as_str()] {
             if b.starts_with("kind") && !show_kinds {
                 continue;
