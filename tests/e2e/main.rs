@@ -459,5 +459,31 @@ async fn da_journey() -> anyhow::Result<()> {
         .await?;
     let inside = app.client.execute("return !!document.activeElement.closest('#victims');", vec![]).await?;
     assert_eq!(inside, serde_json::Value::Bool(true), "focus moved into the Victims section");
+
+    // Closed as honour-based abuse, the same assessment is not enough: its answers (questions 4
+    // and 20 "no") never opened the honour-based abuse follow-up. The gate says so and points at
+    // the submitted form, whose page offers "Amend".
+    app.client.find(Locator::Css("#closing-code")).await?.select_by_value("HBA").await?;
+    app.client.find(Locator::Css("#finalise")).await?.click().await?;
+    let a = &app;
+    eventually(Duration::from_secs(10), "the HBA follow-up among the reasons", || async move {
+        for r in
+            a.client.find_all(Locator::Css("#finalise-result .blocked-reason[data-kind='risk_assessment']")).await?
+        {
+            if r.text().await?.contains("the HBA code needs its honour-based abuse and forced marriage follow-up") {
+                return Ok(Some(()));
+            }
+        }
+        Ok(None)
+    })
+    .await?;
+    let item = wait_for(&app, "#gate li.missing[data-kind='risk_assessment']").await?;
+    assert!(
+        item.text().await?.starts_with("Amend the risk assessment (the HBA code needs"),
+        "gate: {}",
+        item.text().await?
+    );
+    item.find(Locator::Css("button")).await.context("Open on the HBA item")?.click().await?;
+    wait_for(&app, "#amend-form").await.context("the submitted assessment offers Amend")?;
     app.close().await
 }

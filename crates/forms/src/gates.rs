@@ -52,9 +52,25 @@ pub struct ClosingCode {
     /// Required forms must also be approved by a supervisor (not just submitted).
     #[serde(default)]
     pub requires_approval: bool,
+    /// Sections the required risk assessment must have answered: a section shown only for
+    /// some answers (the honour-based abuse follow-up opens when question 4 or 20 is "yes"),
+    /// which a code such as `HBA` depends on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requires_sections: Vec<SectionRequirement>,
     /// Incidents closed or coded with it appear on the supervisor's daily review list.
     #[serde(default)]
     pub daily_review: bool,
+}
+
+/// A risk-assessment section a closing code needs answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectionRequirement {
+    /// Section id in the pack (e.g. `"hba"`).
+    pub section: String,
+    /// What it is and how to open it, for the officer: "its honour-based abuse and forced
+    /// marriage follow-up (…)".
+    pub label: String,
 }
 
 /// The closing-code list (`assets/codes/closing-codes.json`).
@@ -107,6 +123,20 @@ pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
                 out.push(PackIssue::new(format!("codes[{i}].requires[{j}]"), format!("duplicate requirement {r:?}")));
             }
         }
+        if !c.requires_sections.is_empty() && !c.requires.contains(&Requirement::RiskAssessment) {
+            out.push(PackIssue::new(
+                format!("codes[{i}].requires_sections"),
+                "sections are of the risk assessment: add \"risk_assessment\" to requires",
+            ));
+        }
+        for (j, r) in c.requires_sections.iter().enumerate() {
+            if r.section.trim().is_empty() || r.label.trim().is_empty() {
+                out.push(PackIssue::new(
+                    format!("codes[{i}].requires_sections[{j}]"),
+                    "section and label must not be empty",
+                ));
+            }
+        }
     }
     out
 }
@@ -142,19 +172,29 @@ pub struct FormSummary {
     /// incident's place in the queue.
     #[serde(default)]
     pub suggested_grade: Option<Grade>,
+    /// Sections the form shows for its answers (see [`crate::visible_sections`]), for a
+    /// submitted or approved form: what [`ClosingCode::requires_sections`] checks. Empty when
+    /// the caller did not compute them.
+    #[serde(default)]
+    pub sections: Vec<String>,
 }
 
 impl FormSummary {
-    /// Summary of a record (the caller knows the pack kind).
-    pub fn of(record: &FormRecord, kind: PackKind) -> FormSummary {
+    /// Summary of a record of `pack`.
+    pub fn of(record: &FormRecord, pack: &crate::FormPack) -> FormSummary {
         FormSummary {
             form_id: record.form_id.clone(),
             pack_id: record.pack_id.clone(),
-            kind,
+            kind: pack.kind,
             status: record.status,
             officer_grade: record.officer_grade,
             submitted_at: record.submitted_at,
             suggested_grade: None,
+            sections: if record.status.is_submitted() {
+                crate::visible_sections(pack, &record.answers)
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -235,11 +275,16 @@ pub struct MissingItem {
     pub victim_id: Option<String>,
 }
 
-/// Missing items for one requirement. `approval` = the code needs approved forms.
-pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &SafeguardingState) -> Vec<MissingItem> {
+/// Missing items for one requirement of `code`. `approval` = the code needs approved forms.
+pub(crate) fn missing_for(
+    req: Requirement,
+    approval: bool,
+    code: &ClosingCode,
+    state: &SafeguardingState,
+) -> Vec<MissingItem> {
     let item = |kind, label: String, form_id: Option<&str>, victim_id: Option<&str>| MissingItem {
         kind,
-        code: code.to_string(),
+        code: code.code.clone(),
         label,
         form_id: form_id.map(str::to_string),
         victim_id: victim_id.map(str::to_string),
@@ -278,11 +323,20 @@ pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &
         }
         return out;
     };
+    let needs: &[SectionRequirement] = if req == Requirement::RiskAssessment { &code.requires_sections } else { &[] };
+    let has_sections = |f: &FormSummary| needs.iter().all(|n| f.sections.contains(&n.section));
+    // What the label adds when the code needs sections: "(the HBA code needs its …)".
+    let needed = if needs.is_empty() {
+        String::new()
+    } else {
+        let labels: Vec<&str> = needs.iter().map(|n| n.label.as_str()).collect();
+        format!(" (the {} code needs {})", code.code, labels.join(" and "))
+    };
     let forms: Vec<&FormSummary> = state.forms.iter().filter(|f| f.kind == kind).collect();
-    if forms.iter().any(|f| f.status == FormStatus::Approved) {
+    if forms.iter().any(|f| f.status == FormStatus::Approved && has_sections(f)) {
         return vec![];
     }
-    if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Submitted) {
+    if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Submitted && has_sections(f)) {
         if !approval {
             return vec![];
         }
@@ -294,13 +348,27 @@ pub(crate) fn missing_for(req: Requirement, approval: bool, code: &str, state: &
         )];
     }
     let mk = MissingKind::of(req);
+    if let Some(f) = forms.iter().find(|f| f.status.is_submitted()) {
+        // Submitted without a section the code needs: corrections are amendments.
+        return vec![item(mk, format!("Amend the {}{needed}", kind.label()), Some(&f.form_id), None)];
+    }
     if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Returned) {
-        return vec![item(mk, format!("Amend and resubmit the returned {}", kind.label()), Some(&f.form_id), None)];
+        return vec![item(
+            mk,
+            format!("Amend and resubmit the returned {}{needed}", kind.label()),
+            Some(&f.form_id),
+            None,
+        )];
     }
     if let Some(f) = forms.first() {
-        return vec![item(mk, format!("Submit the draft {}", kind.label()), Some(&f.form_id), None)];
+        return vec![item(mk, format!("Submit the draft {}{needed}", kind.label()), Some(&f.form_id), None)];
     }
-    vec![item(mk, format!("Complete a {}", kind.label()), None, None)]
+    vec![item(mk, format!("Complete a {}{needed}", kind.label()), None, None)]
+}
+
+/// Two labels of one missing item, one perhaps with what another code adds to it.
+pub(crate) fn same_label(a: &str, b: &str) -> bool {
+    a.starts_with(b) || b.starts_with(a)
 }
 
 /// All missing items for the given codes (deduplicated, in code order). Empty = may close.
@@ -333,13 +401,19 @@ pub fn missing_items<S: AsRef<str>>(
             continue;
         };
         for req in &code.requires {
-            for m in missing_for(*req, code.requires_approval, &code.code, state) {
-                // The label too: one victim can have two notifications due.
-                let dup = out.iter().any(|o| {
-                    o.kind == m.kind && o.form_id == m.form_id && o.victim_id == m.victim_id && o.label == m.label
+            for m in missing_for(*req, code.requires_approval, code, state) {
+                // The label too: one victim can have two notifications due. Of one item asked by
+                // two codes ("Complete a risk assessment" for DA and HBA), the label saying more.
+                let same = out.iter_mut().find(|o| {
+                    o.kind == m.kind
+                        && o.form_id == m.form_id
+                        && o.victim_id == m.victim_id
+                        && same_label(&o.label, &m.label)
                 });
-                if !dup {
-                    out.push(m);
+                match same {
+                    Some(o) if m.label.len() > o.label.len() => *o = m,
+                    Some(_) => {}
+                    None => out.push(m),
                 }
             }
         }

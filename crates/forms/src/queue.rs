@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{hours, SafeguardingConfig};
 use crate::gates::{
-    missing_for, missing_items, ClosingCodes, MissingItem, MissingKind, Requirement, SafeguardingState,
+    missing_for, missing_items, same_label, ClosingCodes, MissingItem, MissingKind, Requirement, SafeguardingState,
 };
 use crate::grading::Grade;
 use crate::record::FormStatus;
@@ -227,11 +227,19 @@ pub fn incident_problems(
         for req in &code.requires {
             let deadline = inc.occurred_at.saturating_add(hours(deadline_hours(config, *req)));
             // Approval is reported below as "unreviewed" for every submitted form.
-            for m in missing_for(*req, false, &code.code, &inc.state) {
-                let dup = problems.iter().any(|p| {
-                    p.item == m.kind && p.form_id == m.form_id && p.victim_id == m.victim_id && p.label == m.label
-                });
-                if dup {
+            for m in missing_for(*req, false, code, &inc.state) {
+                // As in `missing_items`: of one item asked by two codes, the label saying more.
+                if let Some(p) = problems.iter_mut().find(|p| {
+                    p.item == m.kind
+                        && p.form_id == m.form_id
+                        && p.victim_id == m.victim_id
+                        && same_label(&p.label, &m.label)
+                }) {
+                    if m.label.len() > p.label.len() {
+                        p.label = m.label;
+                        p.deadline = p.deadline.min(deadline);
+                        p.kind = if now > p.deadline { ProblemKind::Overdue } else { ProblemKind::Missing };
+                    }
                     continue;
                 }
                 problems.push(QueueProblem {

@@ -120,6 +120,7 @@ fn form(rng: &mut SimRng, id: String, kind: PackKind, done: bool, at: i64) -> Op
         officer_grade,
         submitted_at: (status != FormStatus::Draft).then_some(at),
         suggested_grade: None,
+        sections: Vec::new(),
     })
 }
 

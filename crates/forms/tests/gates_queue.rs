@@ -19,6 +19,7 @@ fn form(id: &str, kind: PackKind, status: FormStatus) -> FormSummary {
         officer_grade: None,
         submitted_at: status.is_submitted().then_some(NOW - 2 * H),
         suggested_grade: None,
+        sections: Vec::new(),
     }
 }
 
@@ -153,8 +154,15 @@ fn each_missing_item_case() {
             "DA and HBA share requirements (deduplicated)",
             vec!["DA", "HBA"],
             |s| s.forms.clear(),
+            // One risk-assessment item, with what HBA adds to it.
             vec![
-                (RiskAssessment, None, None, "Complete a risk assessment"),
+                (
+                    RiskAssessment,
+                    None,
+                    None,
+                    "Complete a risk assessment (the HBA code needs its honour-based abuse and forced marriage \
+                     follow-up, which opens on the DASH-style risk assessment when question 4 or 20 is answered yes)",
+                ),
                 (SafeguardingPlan, None, None, "Complete a safeguarding plan"),
             ],
         ),
@@ -376,4 +384,69 @@ fn sim_rng_is_deterministic_and_bounded() {
         b.below(7);
     }
     assert_eq!(a.below(0), 0);
+}
+
+/// HBA and STALK need the risk assessment's own follow-up section, not any risk assessment:
+/// the DASH-style form shows the honour-based abuse questions only when question 4 or 20 is
+/// "yes", and the stalking ones only when question 8 is.
+#[test]
+fn hba_and_stalking_codes_need_their_follow_up_sections() {
+    let da_sections: Vec<String> =
+        ["parties", "current", "children", "history", "perpetrator", "summary"].map(String::from).to_vec();
+    let mut st = complete_da();
+    st.forms[0].sections = da_sections.clone();
+    // Enough for DA, not for HBA: the submitted form is to be amended.
+    assert_eq!(check_closure(&codes(), &["DA"], &st), Ok(()));
+    let items = missing(&["HBA"], &st);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!((items[0].0, items[0].1.as_deref()), (MissingKind::RiskAssessment, Some("ra")));
+    assert!(
+        items[0].3.starts_with(
+            "Amend the risk assessment (the HBA code needs its honour-based abuse and forced marriage follow-up"
+        ),
+        "{items:?}"
+    );
+    let items = missing(&["STALK"], &st);
+    assert!(
+        items.len() == 1 && items[0].3.contains("the STALK code needs its stalking and harassment follow-up"),
+        "{items:?}"
+    );
+    // An approved form without the section does not count either.
+    st.forms[0].status = FormStatus::Approved;
+    assert_eq!(missing(&["HBA"], &st).len(), 1);
+    // With the section answered it closes.
+    st.forms[0].sections.push("hba".into());
+    assert_eq!(check_closure(&codes(), &["HBA"], &st), Ok(()));
+    // A DARA-style form shows its stalking section always.
+    st.forms[0].sections = ["parties", "incident", "stalking", "officer"].map(String::from).to_vec();
+    assert_eq!(check_closure(&codes(), &["STALK"], &st), Ok(()));
+    // No risk assessment, or a draft: the label says what the code will need.
+    st.forms.retain(|f| f.kind != PackKind::RiskAssessment);
+    let items = missing(&["HBA"], &st);
+    assert!(
+        items[0].3.starts_with("Complete a risk assessment (the HBA code needs its honour-based abuse"),
+        "{items:?}"
+    );
+    st.forms.push(form("d", PackKind::RiskAssessment, FormStatus::Draft));
+    let items = missing(&["HBA"], &st);
+    assert!(items[0].3.starts_with("Submit the draft risk assessment (the HBA code needs"), "{items:?}");
+    // The supervisor queue lists it too.
+    let mut st = complete_da();
+    st.forms[0].sections = da_sections;
+    let q = build_queue(&[inc("x", "A", 1, &["HBA"], st, None)], &codes(), &SafeguardingConfig::default(), NOW);
+    let p: Vec<&QueueProblem> = q.items[0].problems.iter().filter(|p| p.item == MissingKind::RiskAssessment).collect();
+    assert!(p.len() == 1 && p[0].form_id.as_deref() == Some("ra") && p[0].label.contains("HBA code needs"), "{p:?}");
+}
+
+#[test]
+fn sections_are_required_of_a_risk_assessment_only() {
+    let json = r#"{"version": "t", "codes": [{"code": "X", "label": "X", "requires": ["care_plan"],
+        "requires_sections": [{"section": "hba", "label": "its follow-up"}]}]}"#;
+    let issues = validate_closing_codes(json);
+    assert!(issues.iter().any(|i| i.location == "codes[0].requires_sections"), "{issues:?}");
+    let json = r#"{"version": "t", "codes": [{"code": "X", "label": "X", "requires": ["risk_assessment"],
+        "requires_sections": [{"section": " ", "label": "its follow-up"}]}]}"#;
+    let issues = validate_closing_codes(json);
+    assert!(issues.iter().any(|i| i.location == "codes[0].requires_sections[0]"), "{issues:?}");
+    assert!(validate_closing_codes(bluelamp_forms::BUILTIN_CLOSING_CODES).is_empty());
 }

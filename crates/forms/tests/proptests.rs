@@ -123,7 +123,7 @@ proptest! {
         let state = SafeguardingState {
             forms: statuses.iter().enumerate().map(|(i, s)| FormSummary {
                 form_id: i.to_string(), pack_id: "p".into(), kind: kinds[i % 4], status: st[*s as usize],
-                officer_grade: None, submitted_at: Some(at), suggested_grade: None,
+                officer_grade: None, submitted_at: Some(at), suggested_grade: None, sections: Vec::new(),
             }).collect(),
             victims: victims.iter().enumerate().map(|(i, d)| VictimReferralState { victim_id: i.to_string(), name: "v".into(), decision_recorded: *d, notifications_due: vec![] }).collect(),
         };

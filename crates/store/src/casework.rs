@@ -468,6 +468,8 @@ struct FormLite {
     grade: Option<Grade>,
     amends_id: Option<String>,
     submitted_at: Option<i64>,
+    /// Answers of a submitted or approved form (drafts' are not read).
+    answers: Option<String>,
 }
 
 /// The gate's view of every incident (or one): forms (superseded ones left out) and victims.
@@ -479,7 +481,10 @@ pub(crate) fn load_states(
     let one = if incidents.len() == 1 { Some(incidents[0].summary.id.as_str()) } else { None };
     let mut forms: HashMap<String, Vec<FormLite>> = HashMap::new();
     {
-        let base = "SELECT incident_id, id, pack_id, status, officer_grade, amends_id, submitted_at FROM forms";
+        // Answers only of submitted and approved forms: the sections they show are what a code
+        // such as HBA checks (`requires_sections`).
+        let base = "SELECT incident_id, id, pack_id, status, officer_grade, amends_id, submitted_at,
+                    CASE WHEN status IN ('submitted', 'approved') THEN answers END FROM forms";
         let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(Option<String>, FormLite)> {
             let status: String = r.get(3)?;
             let grade: Option<String> = r.get(4)?;
@@ -493,6 +498,7 @@ pub(crate) fn load_states(
                     grade: grade.as_deref().and_then(parse_grade),
                     amends_id: r.get(5)?,
                     submitted_at: sub.as_deref().and_then(unix_of),
+                    answers: r.get(7)?,
                 },
             ))
         };
@@ -554,15 +560,20 @@ pub(crate) fn load_states(
             .iter()
             .filter(|f| !superseded.contains(f.id.as_str()))
             .filter_map(|f| {
-                let kind = cat.pack(&f.pack_id)?.kind;
+                let pack = cat.pack(&f.pack_id)?;
+                let sections = match f.answers.as_deref().map(serde_json::from_str::<Value>) {
+                    Some(Ok(Value::Object(answers))) => bluelamp_forms::visible_sections(pack, &answers),
+                    _ => Vec::new(),
+                };
                 Some(FormSummary {
                     form_id: f.id.clone(),
                     pack_id: f.pack_id.clone(),
-                    kind,
+                    kind: pack.kind,
                     status: f.status,
                     officer_grade: f.grade,
                     submitted_at: f.submitted_at,
                     suggested_grade: None,
+                    sections,
                 })
             })
             .collect();

@@ -742,3 +742,37 @@ fn a_draft_of_an_older_pack_version_is_carried_forward_and_submits() {
     store.conn().execute("UPDATE forms SET pack_version = '0.8.0' WHERE id = ?1", [&id]).unwrap();
     assert_eq!(store.get_form(&id).unwrap().info.pack_version, "0.8.0");
 }
+
+/// An HBA incident needs the risk assessment's honour-based abuse follow-up, which the DASH-style
+/// form shows only when question 4 or 20 is "yes": a form submitted without it is pointed at to be
+/// amended, and the amendment with the section answered clears it.
+#[test]
+fn an_hba_incident_needs_the_honour_based_abuse_follow_up_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc =
+        add(&mut store, incident("INC-H", "domestic_abuse", Some("HBA"), 2, &[("V1", "victim"), ("S1", "suspect")]));
+    let s = submit_risk(&mut store, &actor, &inc, Grade::Medium);
+    let gate = store.get_incident(&inc).unwrap().gate;
+    let ra: Vec<_> = gate.missing.iter().filter(|m| m.kind == MissingKind::RiskAssessment).collect();
+    assert_eq!(ra.len(), 1, "{:?}", gate.missing);
+    assert_eq!(ra[0].form_id.as_deref(), Some(s.form_id.as_str()));
+    assert!(ra[0].label.starts_with("Amend the risk assessment (the HBA code needs its honour-based abuse"), "{ra:?}");
+    // The same form is enough for a DA code.
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.missing.iter().any(|m| m.kind == MissingKind::RiskAssessment), "{:?}", gate.missing);
+    store.set_closing_code(&actor, &inc, Some("HBA")).unwrap();
+    // The supervisor queue shows it too.
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let item = q.items.iter().find(|i| i.incident_id == inc).unwrap();
+    assert!(item.problems.iter().any(|p| p.item == MissingKind::RiskAssessment && p.label.contains("HBA code")));
+
+    let am = store.amend_form(&actor, &s.form_id).unwrap();
+    let mut a = store.get_form(&am).unwrap().answers.clone();
+    a["q4"] = json!("yes");
+    store.save_draft(&actor, &am, &a, None).unwrap();
+    submitted(store.submit_form(&actor, &am, Some(Grade::Medium), Some("Family pressure to marry")).unwrap());
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.missing.iter().any(|m| m.kind == MissingKind::RiskAssessment), "{:?}", gate.missing);
+}
