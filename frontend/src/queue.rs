@@ -3,11 +3,15 @@
 //!
 //! The queue lists every incident with a missing, overdue or unreviewed safeguarding item,
 //! highest risk first, then oldest; each problem with its deadline relative to now. The daily
-//! review lists incidents closed or coded DA / CfaC in the last 24 hours. A row opens the
-//! incident; an unreviewed form opens the review page (approve, or return with comments).
+//! review lists incidents closed or coded DA / CfaC in the last 24 hours. The tasks view lists
+//! open tasks (MARAC, IDVA and Concern-for-a-Child referrals, asking a victim again), overdue
+//! first. A row opens the incident; an unreviewed form opens the review page (approve, or
+//! return with comments).
 
 use bluelamp_forms::{DailyReviewItem, ProblemKind, QueueItem, QueueRisk};
-use bluelamp_protocol::casework::{FormReviewView, QueueIncidentRef, QueueView, ReviewDecision, ReviewFormRequest};
+use bluelamp_protocol::casework::{
+    FormReviewView, QueueIncidentRef, QueueTask, QueueView, ReviewDecision, ReviewFormRequest,
+};
 use bluelamp_protocol::ApiError;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlTextAreaElement;
@@ -72,6 +76,7 @@ enum Screen {
 enum View {
     Queue,
     Daily,
+    Tasks,
 }
 
 #[function_component(QueueScreen)]
@@ -166,8 +171,18 @@ fn queue_list(p: &ListProps) -> Html {
                 <tbody>{ for q.queue.daily_review.iter().map(|d| daily_row(d, reference(&d.incident_id), q.now, &p.on_open)) }</tbody>
             </table>
         },
+        View::Tasks if q.tasks.is_empty() => {
+            html! { <p class="ok" id="tasks-empty">{"No open task on this device's incidents."}</p> }
+        }
+        View::Tasks => html! {
+            <table id="queue-tasks">
+                <thead><tr><th>{"Task"}</th><th>{"Incident"}</th><th>{"Due"}</th><th>{"Officer"}</th></tr></thead>
+                <tbody>{ for q.tasks.iter().map(|t| task_row(t, t.task.incident_id.as_deref().and_then(reference), q.now, &p.on_open)) }</tbody>
+            </table>
+        },
     };
     let overdue: usize = q.queue.team_counts.values().map(|c| c.overdue).sum();
+    let tasks_overdue = q.tasks.iter().filter(|t| t.due.is_some_and(|d| d < q.now)).count();
     html! {
         <section id="queue-view" class="queue">
             <h2>{"Supervisor queue"}</h2>
@@ -186,6 +201,8 @@ fn queue_list(p: &ListProps) -> Html {
                     { format!("Queue ({})", q.queue.items.len()) }</button>
                 <button id="view-daily" class={classes!((*view == View::Daily).then_some("active"))} onclick={set_view(View::Daily)}>
                     { format!("Daily review ({})", q.queue.daily_review.len()) }</button>
+                <button id="view-tasks" class={classes!((*view == View::Tasks).then_some("active"))} onclick={set_view(View::Tasks)}>
+                    { if tasks_overdue > 0 { format!("Tasks ({}, {tasks_overdue} overdue)", q.tasks.len()) } else { format!("Tasks ({})", q.tasks.len()) } }</button>
                 <button id="queue-refresh" class="secondary" onclick={reload}>{"Refresh"}</button>
             </nav>
             { body }
@@ -244,6 +261,29 @@ fn item_row(
                     {" "}{ review }
                 </li> }
             }) }</ul></td>
+        </tr>
+    }
+}
+
+fn task_row(t: &QueueTask, r: Option<&QueueIncidentRef>, now: i64, on_open: &Callback<String>) -> Html {
+    let incident = match (&t.task.incident_id, r) {
+        (Some(id), r) => {
+            let (cb, id) = (on_open.clone(), id.clone());
+            let label = r.map(|r| r.reference.clone()).unwrap_or_else(|| id.clone());
+            html! { <button type="button" class="link" onclick={Callback::from(move |_: MouseEvent| cb.emit(id.clone()))}>{ label }</button> }
+        }
+        (None, _) => html! { {"—"} },
+    };
+    let (when, overdue) = match t.due {
+        Some(d) => deadline_text(d, now),
+        None => ("no due date".into(), false),
+    };
+    html! {
+        <tr class={classes!("queue-task", overdue.then_some("has-overdue"))} data-kind={t.task.kind.clone()}>
+            <td>{ &t.task.title }</td>
+            <td>{ incident }</td>
+            <td><span class={classes!("deadline", overdue.then_some("overdue"))}>{ when }</span></td>
+            <td>{ t.task.owner.clone().unwrap_or_default() }</td>
         </tr>
     }
 }

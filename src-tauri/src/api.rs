@@ -11,8 +11,8 @@ use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
 use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
-    IncidentSummary, QueueIncidentRef, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
-    StartFormRequest, SubmitFormRequest, SubmitOutcome,
+    IncidentSummary, QueueIncidentRef, QueueTask, QueueView, ReviewFormRequest, SaveDraftRequest,
+    SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
 use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
 use bluelamp_protocol::nominal::NominalPage;
@@ -654,11 +654,21 @@ impl AppState {
         self.consulted(Permission::Supervise, "queue:supervisor".into(), |s| {
             let now = bluelamp_store::casework::now_unix();
             let queue = s.store.supervisor_queue(now).map_err(from_casework)?;
+            // Soonest due first (so the overdue ones), no due date last: the store's order.
+            let tasks: Vec<QueueTask> = s
+                .store
+                .open_tasks()
+                .map_err(from_casework)?
+                .into_iter()
+                .filter(|t| t.kind != "supervisor_review")
+                .map(|task| QueueTask { due: task.due_at.as_deref().and_then(bluelamp_store::casework::unix_of), task })
+                .collect();
             let named: std::collections::HashSet<&str> = queue
                 .items
                 .iter()
                 .map(|i| i.incident_id.as_str())
                 .chain(queue.daily_review.iter().map(|d| d.incident_id.as_str()))
+                .chain(tasks.iter().filter_map(|t| t.task.incident_id.as_deref()))
                 .collect();
             let incidents = s
                 .store
@@ -674,7 +684,7 @@ impl AppState {
                     assigned_to: i.assigned_to,
                 })
                 .collect();
-            Ok(QueueView { now, queue, incidents })
+            Ok(QueueView { now, queue, incidents, tasks })
         })
     }
 

@@ -284,6 +284,18 @@ fn a_supervisor_sees_the_queue_and_returns_a_form_with_comments() {
         .filter_map(|p| p.form_id.clone())
         .collect();
     assert_eq!(unreviewed.len(), 2, "the demo team's two submissions wait for review");
+    // The High assessment's MARAC and IDVA referral tasks are listed with their incidents,
+    // soonest due first; the review tasks are not repeated (the forms above are the reviews).
+    let kinds: Vec<&str> = view.tasks.iter().map(|t| t.task.kind.as_str()).collect();
+    assert!(kinds.contains(&"marac_referral") && kinds.contains(&"idva_referral"), "{kinds:?}");
+    assert!(!kinds.contains(&"supervisor_review"), "{kinds:?}");
+    for t in &view.tasks {
+        let id = t.task.incident_id.as_deref().expect("a task of an incident");
+        assert!(view.incidents.iter().any(|i| i.id == id), "the task's incident has its reference");
+        assert_eq!(t.due, t.task.due_at.as_deref().and_then(bluelamp_store::casework::unix_of));
+        assert!(t.due.is_some());
+    }
+    assert!(view.tasks.windows(2).all(|w| w[0].due <= w[1].due), "soonest due first");
 
     let r = state.get_form_review(&FormRequest { form_id: unreviewed[0].clone() }).unwrap();
     assert!(r.can_review, "{:?}", r.why_not);

@@ -248,7 +248,23 @@ async fn journey() -> anyhow::Result<()> {
         app.client.find(Locator::Css("#daily-review")).await.is_ok()
             || app.client.find(Locator::Css("#daily-empty")).await.is_ok()
     );
-    app.client.find(Locator::Css("#view-queue")).await?.click().await?;
+    // Open tasks: the team's High assessment made MARAC and IDVA referral tasks; each row names
+    // its incident, which opens from it.
+    app.client.find(Locator::Css("#view-tasks")).await?.click().await?;
+    wait_for(&app, "#queue-tasks tr.queue-task[data-kind='idva_referral']").await.context("the IDVA task")?;
+    let marac = wait_for(&app, "#queue-tasks tr.queue-task[data-kind='marac_referral']").await?.text().await?;
+    assert!(marac.contains("Make a MARAC referral") && marac.contains("due in"), "MARAC row: {marac}");
+    assert!(app.client.find(Locator::Css("#queue-tasks tr.queue-task[data-kind='supervisor_review']")).await.is_err());
+    app.screenshot("queue-tasks").await?;
+    app.client
+        .find(Locator::Css("#queue-tasks tr.queue-task[data-kind='marac_referral'] button.link"))
+        .await?
+        .click()
+        .await?;
+    let tasks = wait_for(&app, "#incident #tasks").await.context("the task's incident")?.text().await?;
+    assert!(tasks.contains("MARAC"), "incident tasks: {tasks}");
+    app.client.find(Locator::Css("#incident > button.secondary")).await?.click().await?;
+    wait_for(&app, "#view-queue").await?.click().await?;
 
     // Click through to an incident and back.
     wait_for(&app, "#queue tr.queue-item td.open-incident").await?.click().await?;

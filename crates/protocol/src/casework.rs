@@ -348,8 +348,21 @@ pub struct QueueView {
     /// The time the queue was built at (unix seconds): deadlines are relative to it.
     pub now: i64,
     pub queue: SupervisorQueue,
-    /// One entry per incident named by `queue` (items and daily review).
+    /// One entry per incident named by `queue` (items and daily review) or by `tasks`.
     pub incidents: Vec<QueueIncidentRef>,
+    /// Open tasks of the device's incidents (MARAC and IDVA referrals, Concern-for-a-Child
+    /// referrals, asking a victim again about a referral), overdue first, then soonest due.
+    /// Supervisor reviews are not repeated here: the queue lists the forms waiting for review.
+    #[serde(default)]
+    pub tasks: Vec<QueueTask>,
+}
+
+/// An open task as the supervisor queue lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueTask {
+    pub task: TaskInfo,
+    /// `task.due_at` in unix seconds, when it has one.
+    pub due: Option<i64>,
 }
 
 /// `get_form_review`: a submitted form as the reviewing supervisor sees it.
