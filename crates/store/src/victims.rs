@@ -686,7 +686,17 @@ impl Store {
             incident_id: Some(incident_id.to_string()),
             source_form_id: None,
             kind: TASK_REFERRAL_FOLLOW_UP.into(),
-            title: format!("Ask {victim_id} again about a victim referral when it is safe"),
+            // By name: the task is listed on the supervisor queue, away from the incident.
+            title: format!(
+                "Ask {} again about a victim referral when it is safe",
+                inc.summary
+                    .links
+                    .iter()
+                    .find(|l| l.nominal_id == victim_id)
+                    .and_then(|l| l.name.clone())
+                    .or_else(|| assessed.and_then(|v| v.name.clone()))
+                    .unwrap_or_else(|| victim_id.to_string())
+            ),
             owner: Some(actor.officer_id.clone()),
             // The end of the due UK day.
             due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),

@@ -274,6 +274,7 @@ fn deferral_follow_up_is_counted_in_working_days_on_the_force_calendar() {
         cfg.calendar.add_working_days(today, cfg.rules.deadlines.deferral_follow_up_working_days).unwrap().date;
     assert_eq!(info.details["follow_up_due"], json!(expected.to_string()));
     let task = store.get_incident(&inc).unwrap().tasks.into_iter().find(|t| t.kind == "referral_follow_up").unwrap();
+    assert_eq!(task.title, "Ask Alex Example again about a victim referral when it is safe");
     let due_at = task.due_at.unwrap();
     let due_uk = uk_time(bluelamp_store::casework::unix_of(&due_at).unwrap()).date();
     assert_eq!(due_uk, expected, "task due {due_at}");
