@@ -1474,6 +1474,67 @@ impl Store {
     }
 }
 
+/// The tasks a form submitted on another device made there, made again on this device when the
+/// pull brings the form: the central service does not carry tasks, and a supervisor's station
+/// lists them (the Tasks view of the queue). MARAC and IDVA referrals and Concern for a Child,
+/// as [`generated_tasks`] makes them on submission, due from the form's submission time and
+/// owned by its author; not the supervisor review (the queue lists the form itself). A kind
+/// already open on the incident is not repeated, and those a referral already recorded
+/// carries out are closed at once. A pulled care plan closes the Concern-for-a-Child task when
+/// the children's services referral is recorded, as a care plan submitted here does. Returns
+/// how many tasks were made.
+pub(crate) fn derive_pulled_tasks(conn: &Connection, form_id: &str) -> CwResult<usize> {
+    let cat = catalog()?;
+    let row = form_row(conn, form_id)?;
+    let Some(pack) = cat.pack(&row.info.pack_id) else { return Ok(0) };
+    let record = record_of(&row, None);
+    let Some(at) = record.submitted_at else { return Ok(0) };
+    let inc = incident_row(conn, &row.info.incident_id)?;
+    let suggestion = if pack.kind == PackKind::RiskAssessment || pack.grading.is_some() {
+        let h = history(conn, &inc, &record.answers)?;
+        Some(suggest_grade(pack, &record.answers, &h, inc.occurred, &cat.config.grading))
+    } else {
+        None
+    };
+    let children = inc.summary.links.iter().filter(|l| l.role == "child").count();
+    let open_kinds: HashSet<String> = conn
+        .prepare_cached("SELECT kind FROM tasks WHERE incident_id = ?1 AND status = 'open'")?
+        .query_map([&inc.summary.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut made = 0;
+    for t in generated_tasks(pack, &record, suggestion.as_ref(), children, at, &cat.config) {
+        if t.kind == TaskKind::SupervisorReview || open_kinds.contains(task_kind_str(t.kind)) {
+            continue;
+        }
+        insert_task(
+            conn,
+            &TaskInfo {
+                id: uuid::Uuid::now_v7().to_string(),
+                incident_id: Some(inc.summary.id.clone()),
+                source_form_id: Some(form_id.to_string()),
+                kind: task_kind_str(t.kind).to_string(),
+                title: t.label.clone(),
+                owner: Some(row.info.created_by.clone()),
+                due_at: Some(ts(t.due_at)),
+                status: "open".into(),
+                created_at: ts(at),
+            },
+        )?;
+        made += 1;
+    }
+    let referrals: Vec<(String, Option<String>)> = conn
+        .prepare_cached("SELECT outcome, destination FROM referrals WHERE incident_id = ?1 AND status = 'active'")?
+        .query_map([&inc.summary.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (outcome, destination) in referrals {
+        crate::victims::close_tasks_met_by(conn, &inc.summary.id, &outcome, destination.as_deref())?;
+    }
+    if pack.kind == PackKind::CarePlan && crate::victims::childrens_services_referred(conn, &inc.summary.id)? {
+        crate::victims::close_open_tasks(conn, &inc.summary.id, "concern_for_child")?;
+    }
+    Ok(made)
+}
+
 /// Inserts incidents that are not there yet (by id), with their links, inside `tx`; returns how
 /// many were new. Closing codes must be known and roles valid (checked by the callers).
 pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[NewIncident]) -> CwResult<usize> {
@@ -1522,20 +1583,22 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
 }
 
 /// Whether an incident can be dropped from this device: no forms, referral decisions or tasks
-/// were recorded on it here.
+/// were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`] are not
+/// work done here: they leave with those forms).
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
     conn.query_row(
         "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
                             WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
-            AND NOT EXISTS (SELECT 1 FROM tasks WHERE incident_id = ?1)",
+            AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = ?1 AND NOT EXISTS (
+                SELECT 1 FROM forms f WHERE f.id = t.source_form_id AND f.pulled_at IS NOT NULL))",
         [id],
         |r| r.get(0),
     )
 }
 
-fn to_store(e: CaseworkError) -> StoreError {
+pub(crate) fn to_store(e: CaseworkError) -> StoreError {
     match e {
         CaseworkError::Store(s) => s,
         other => StoreError::Invalid(other.to_string()),

@@ -104,6 +104,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                     f.submitted_at,
                     now
                 ])?;
+                // Its referral tasks, which the service does not carry.
+                crate::casework::derive_pulled_tasks(tx, &f.id).map_err(crate::casework::to_store)?;
                 changed += 1;
             }
             Some("submitted") if f.status != "submitted" => {
@@ -197,6 +199,11 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
 pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
     tx.execute(
         "DELETE FROM form_reviews WHERE form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
+        [incident_id],
+    )?;
+    // The tasks made for pulled forms (`derive_pulled_tasks`) go with them.
+    tx.execute(
+        "DELETE FROM tasks WHERE source_form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
         [incident_id],
     )?;
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;

@@ -457,3 +457,84 @@ fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+fn open_tasks_of(store: &Store, incident: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let mut v: Vec<_> = store
+        .get_incident(incident)
+        .unwrap()
+        .tasks
+        .into_iter()
+        .filter(|t| t.status == "open")
+        .map(|t| (t.kind, t.owner, t.due_at))
+        .collect();
+    v.sort();
+    v
+}
+
+/// A High risk assessment submitted on another device brings its referral tasks with it (the
+/// service carries forms, not tasks): MARAC, IDVA and Concern for a Child, due from its
+/// submission and owned by its author, once; a referral recorded anywhere closes its task; the
+/// tasks leave with the incident.
+#[test]
+fn a_risk_assessment_pulled_from_another_device_brings_its_referral_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let incident = Change::Upsert {
+        record_type: RecordType::Incident,
+        id: "i2".into(),
+        version: 1,
+        data: json!({
+            "id": "i2", "reference": "REF-i2", "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_764_748_800, "recorded_at": 1_764_748_900,
+            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
+            "links": [{"nominal_id": "v-1", "role": "victim"}, {"nominal_id": "s-1", "role": "suspect"},
+                      {"nominal_id": "c-1", "role": "child"}],
+            "version": 1
+        }),
+    };
+    let pack = bluelamp_store::casework::catalog().unwrap().pack("dash-style-da-risk").unwrap();
+    let answers = bluelamp_store::casework::sample_answers(pack, &["v-1".into(), "s-1".into()], true);
+    let form = |id: &str, amends: Option<&str>| {
+        json!({ "id": id, "pack_id": "dash-style-da-risk", "pack_version": "1.0.0", "status": "submitted",
+            "answers": answers, "officer_grade": "high", "rationale": "Strangulation", "amends_id": amends,
+            "submitted_by": "PC2", "submitted_at": "2026-12-03T08:00:00Z" })
+    };
+    let casework = |version: u64, forms: serde_json::Value, referrals: serde_json::Value| Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i2".into(),
+        version,
+        data: json!({ "incident_id": "i2", "forms": forms, "reviews": [], "referrals": referrals }),
+    };
+    store
+        .apply_pull_page(&page(vec![incident, casework(2, json!([form("f-9", None)]), json!([]))], "c1", false))
+        .unwrap();
+    let due = Some("2026-12-04T08:00:00Z".to_string());
+    let pc2 = Some("PC2".to_string());
+    let want = vec![
+        ("concern_for_child".to_string(), pc2.clone(), due.clone()),
+        ("idva_referral".to_string(), pc2.clone(), due.clone()),
+        ("marac_referral".to_string(), pc2.clone(), due.clone()),
+    ];
+    assert_eq!(open_tasks_of(&store, "i2"), want, "no supervisor-review task: the queue lists the form");
+    assert_eq!(store.sync_counts().unwrap().pending, 0, "nothing is queued for them");
+    // The same record again makes none.
+    store.apply_pull_page(&page(vec![casework(3, json!([form("f-9", None)]), json!([]))], "c2", false)).unwrap();
+    assert_eq!(open_tasks_of(&store, "i2"), want);
+
+    // A MARAC referral recorded elsewhere closes its task; an amendment pulled after it makes no
+    // new MARAC task (the referral carries it out) and does not repeat the open ones.
+    let marac = json!({ "id": "r-9", "incident_id": "i2", "victim_id": "v-1", "outcome": "referred",
+        "destination": "marac", "details": {}, "status": "active", "decided_at": "2026-12-03T09:00:00Z",
+        "decided_by": "PC2" });
+    store.apply_pull_page(&page(vec![casework(4, json!([]), json!([marac]))], "c3", false)).unwrap();
+    store
+        .apply_pull_page(&page(vec![casework(5, json!([form("f-10", Some("f-9"))]), json!([]))], "c4", false))
+        .unwrap();
+    assert_eq!(open_tasks_of(&store, "i2"), want[..2].to_vec());
+
+    // Reassigned away: the tasks leave with the pulled forms.
+    let gone = Change::Tombstone { record_type: RecordType::Incident, id: "i2".into(), version: 7 };
+    store.apply_pull_page(&page(vec![gone], "c5", false)).unwrap();
+    let left: i64 = store.conn().query_row("SELECT count(*) FROM tasks", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0);
+}
