@@ -348,10 +348,6 @@ pub(crate) fn missing_for(
         )];
     }
     let mk = MissingKind::of(req);
-    if let Some(f) = forms.iter().find(|f| f.status.is_submitted()) {
-        // Submitted without a section the code needs: corrections are amendments.
-        return vec![item(mk, format!("Amend the {}{needed}", kind.label()), Some(&f.form_id), None)];
-    }
     if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Returned) {
         return vec![item(
             mk,
@@ -360,8 +356,14 @@ pub(crate) fn missing_for(
             None,
         )];
     }
-    if let Some(f) = forms.first() {
+    // A draft before a form submitted without a section the code needs: the officer may be
+    // amending it, or answering a DASH-style form after a DARA-style one.
+    if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Draft) {
         return vec![item(mk, format!("Submit the draft {}{needed}", kind.label()), Some(&f.form_id), None)];
+    }
+    if let Some(f) = forms.iter().find(|f| f.status.is_submitted()) {
+        // Submitted without a section the code needs: corrections are amendments.
+        return vec![item(mk, format!("Amend the {}{needed}", kind.label()), Some(&f.form_id), None)];
     }
     vec![item(mk, format!("Complete a {}{needed}", kind.label()), None, None)]
 }

@@ -414,6 +414,13 @@ fn hba_and_stalking_codes_need_their_follow_up_sections() {
     // An approved form without the section does not count either.
     st.forms[0].status = FormStatus::Approved;
     assert_eq!(missing(&["HBA"], &st).len(), 1);
+    // A draft beside it (its amendment, or a DASH-style form after a DARA-style one) is the one
+    // pointed at.
+    st.forms.push(form("ra2", PackKind::RiskAssessment, FormStatus::Draft));
+    let items = missing(&["HBA"], &st);
+    assert_eq!(items[0].1.as_deref(), Some("ra2"), "{items:?}");
+    assert!(items[0].3.starts_with("Submit the draft risk assessment (the HBA code needs"), "{items:?}");
+    st.forms.pop();
     // With the section answered it closes.
     st.forms[0].sections.push("hba".into());
     assert_eq!(check_closure(&codes(), &["HBA"], &st), Ok(()));
@@ -436,6 +443,36 @@ fn hba_and_stalking_codes_need_their_follow_up_sections() {
     let q = build_queue(&[inc("x", "A", 1, &["HBA"], st, None)], &codes(), &SafeguardingConfig::default(), NOW);
     let p: Vec<&QueueProblem> = q.items[0].problems.iter().filter(|p| p.item == MissingKind::RiskAssessment).collect();
     assert!(p.len() == 1 && p[0].form_id.as_deref() == Some("ra") && p[0].label.contains("HBA code needs"), "{p:?}");
+    // Coded DA and HBA with no risk assessment: one problem, with what HBA adds, in either order.
+    for codes_applied in [["DA", "HBA"], ["HBA", "DA"]] {
+        let q = build_queue(
+            &[inc("y", "A", 30, &codes_applied, SafeguardingState::default(), None)],
+            &codes(),
+            &SafeguardingConfig::default(),
+            NOW,
+        );
+        let p: Vec<&QueueProblem> =
+            q.items[0].problems.iter().filter(|p| p.item == MissingKind::RiskAssessment).collect();
+        assert_eq!(p.len(), 1, "{codes_applied:?}: {p:?}");
+        assert!(p[0].label.starts_with("Complete a risk assessment (the HBA code needs"), "{p:?}");
+        assert_eq!(p[0].kind, ProblemKind::Overdue, "30 hours after the incident");
+    }
+}
+
+/// Every section a built-in code needs is a section of a built-in risk-assessment pack: a typo
+/// would make the code impossible to satisfy.
+#[test]
+fn builtin_required_sections_exist_in_a_risk_pack() {
+    let packs = builtin_packs().unwrap();
+    for code in codes().codes {
+        for r in &code.requires_sections {
+            let found = packs
+                .iter()
+                .filter(|p| p.kind == PackKind::RiskAssessment)
+                .any(|p| p.sections.iter().any(|s| s.id == r.section));
+            assert!(found, "{}: no risk pack has section {:?}", code.code, r.section);
+        }
+    }
 }
 
 #[test]

@@ -561,9 +561,20 @@ pub(crate) fn load_states(
             .filter(|f| !superseded.contains(f.id.as_str()))
             .filter_map(|f| {
                 let pack = cat.pack(&f.pack_id)?;
-                let sections = match f.answers.as_deref().map(serde_json::from_str::<Value>) {
-                    Some(Ok(Value::Object(answers))) => bluelamp_forms::visible_sections(pack, &answers),
-                    _ => Vec::new(),
+                let sections = if s.status == IncidentStatus::Finalised {
+                    // A finalised incident passed the gate when it closed: the sections a code
+                    // needs (HBA's follow-up, since closing codes 2025.3) are not asked for again,
+                    // as its notifications are not (`gate_states`).
+                    if f.status.is_submitted() {
+                        pack.sections.iter().map(|x| x.id.clone()).collect()
+                    } else {
+                        Vec::new()
+                    }
+                } else {
+                    match f.answers.as_deref().map(serde_json::from_str::<Value>) {
+                        Some(Ok(Value::Object(answers))) => bluelamp_forms::visible_sections(pack, &answers),
+                        _ => Vec::new(),
+                    }
                 };
                 Some(FormSummary {
                     form_id: f.id.clone(),
@@ -1234,10 +1245,7 @@ impl Store {
             for t in &tasks {
                 insert_task(tx, t)?;
             }
-            if pack.kind == PackKind::CarePlan && crate::victims::childrens_services_referred(tx, &inc.summary.id)? {
-                // The care plan and the referral are what the Concern-for-a-Child task asked for.
-                crate::victims::close_open_tasks(tx, &inc.summary.id, "concern_for_child")?;
-            }
+            close_tasks_already_met(tx, &inc.summary.id, pack.kind)?;
             if let Some(prev) = &row.info.amends_id {
                 // The amended form's review is no longer needed: this one is reviewed instead.
                 tx.execute(
@@ -1479,10 +1487,8 @@ impl Store {
 /// lists them (the Tasks view of the queue). MARAC and IDVA referrals and Concern for a Child,
 /// as [`generated_tasks`] makes them on submission, due from the form's submission time and
 /// owned by its author; not the supervisor review (the queue lists the form itself). A kind
-/// already open on the incident is not repeated, and those a referral already recorded
-/// carries out are closed at once. A pulled care plan closes the Concern-for-a-Child task when
-/// the children's services referral is recorded, as a care plan submitted here does. Returns
-/// how many tasks were made.
+/// already open on the incident is not repeated, and [`close_tasks_already_met`] runs as on a
+/// submission here. Returns how many tasks were made.
 pub(crate) fn derive_pulled_tasks(conn: &Connection, form_id: &str) -> CwResult<usize> {
     let cat = catalog()?;
     let row = form_row(conn, form_id)?;
@@ -1522,17 +1528,26 @@ pub(crate) fn derive_pulled_tasks(conn: &Connection, form_id: &str) -> CwResult<
         )?;
         made += 1;
     }
+    close_tasks_already_met(conn, &inc.summary.id, pack.kind)?;
+    Ok(made)
+}
+
+/// After a form of `kind` is submitted (here or elsewhere) and its tasks made: closes those the
+/// incident's recorded referrals already carry out (a MARAC referral made before an amended
+/// assessment raised MARAC again), and, for a care plan, the Concern-for-a-Child task when the
+/// children's services referral is recorded (the two things it asked for).
+fn close_tasks_already_met(conn: &Connection, incident_id: &str, kind: PackKind) -> rusqlite::Result<()> {
     let referrals: Vec<(String, Option<String>)> = conn
         .prepare_cached("SELECT outcome, destination FROM referrals WHERE incident_id = ?1 AND status = 'active'")?
-        .query_map([&inc.summary.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (outcome, destination) in referrals {
-        crate::victims::close_tasks_met_by(conn, &inc.summary.id, &outcome, destination.as_deref())?;
+        crate::victims::close_tasks_met_by(conn, incident_id, &outcome, destination.as_deref())?;
     }
-    if pack.kind == PackKind::CarePlan && crate::victims::childrens_services_referred(conn, &inc.summary.id)? {
-        crate::victims::close_open_tasks(conn, &inc.summary.id, "concern_for_child")?;
+    if kind == PackKind::CarePlan && crate::victims::childrens_services_referred(conn, incident_id)? {
+        crate::victims::close_open_tasks(conn, incident_id, "concern_for_child")?;
     }
-    Ok(made)
+    Ok(())
 }
 
 /// Inserts incidents that are not there yet (by id), with their links, inside `tx`; returns how

@@ -159,6 +159,14 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
         match local {
             None => {
                 let outcome = d.outcome.as_str();
+                // A decision recorded elsewhere settles this device's "ask again" tasks for the
+                // victim, as one recorded here does.
+                if d.status == "active"
+                    && crate::victims::rules_settle_follow_ups(d.outcome, d.destination.as_deref())
+                        .map_err(crate::casework::to_store)?
+                {
+                    crate::victims::settle_follow_ups(tx, &c.incident_id, &d.victim_id)?;
+                }
                 // OR IGNORE: an active referral of the same victim to the same service recorded
                 // here first keeps its place; the service refuses that one on push, with a reason.
                 changed += tx

@@ -137,6 +137,14 @@ fn role_of(role: &str) -> vc::Role {
     }
 }
 
+fn engine_outcome(o: ReferralOutcome) -> vc::Outcome {
+    match o {
+        ReferralOutcome::Referred => vc::Outcome::Referred,
+        ReferralOutcome::Declined => vc::Outcome::Declined,
+        ReferralOutcome::Deferred => vc::Outcome::Deferred,
+    }
+}
+
 /// What the engine needs to know about a decision, from a stored referral row.
 fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
     let d = &r.details;
@@ -144,11 +152,7 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
     vc::Decision {
         id: Some(r.id.clone()),
         victim_id: r.victim_id.clone(),
-        outcome: Some(match r.outcome {
-            ReferralOutcome::Referred => vc::Outcome::Referred,
-            ReferralOutcome::Declined => vc::Outcome::Declined,
-            ReferralOutcome::Deferred => vc::Outcome::Deferred,
-        }),
+        outcome: Some(engine_outcome(r.outcome)),
         at: uk_parse(&r.decided_at),
         destination: r.destination.clone(),
         consent_given: d.get("consent_given").and_then(Value::as_bool),
@@ -682,7 +686,7 @@ impl Store {
             decided_by: actor.officer_id.clone(),
         };
         let task = follow_up.map(|due| TaskInfo {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: follow_up_task_id(&id),
             incident_id: Some(incident_id.to_string()),
             source_form_id: None,
             kind: TASK_REFERRAL_FOLLOW_UP.into(),
@@ -695,6 +699,7 @@ impl Store {
                     .find(|l| l.nominal_id == victim_id)
                     .and_then(|l| l.name.clone())
                     .or_else(|| assessed.and_then(|v| v.name.clone()))
+                    .filter(|n| !n.trim().is_empty())
                     .unwrap_or_else(|| victim_id.to_string())
             ),
             owner: Some(actor.officer_id.clone()),
@@ -711,7 +716,12 @@ impl Store {
             name: "referral.decision/1".into(),
             payload: json!({ "decision": info, "follow_up_task": task }),
         };
+        let settles = rules_settle_follow_ups(decision.outcome, info.destination.as_deref())?;
         let res = self.user_write(actor, event, Some(mutation), |tx| {
+            // Before this decision's own follow-up exists: a newer decision settles the older.
+            if settles {
+                settle_follow_ups(tx, &info.incident_id, &info.victim_id)?;
+            }
             tx.execute(
                 &format!("INSERT INTO referrals ({REFERRAL_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
                 params![
@@ -741,6 +751,31 @@ impl Store {
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The id of the "ask again" task a deferred decision makes: derived from the decision's, so a
+/// later decision for the same victim can find and settle it (`settle_follow_ups`). Tasks made
+/// before 4 Dec 2026 have random ids and are not settled this way.
+pub(crate) fn follow_up_task_id(decision_id: &str) -> String {
+    format!("follow-up-{decision_id}")
+}
+
+/// Whether a decision settles the victim's open "ask again" tasks: one that answers the referral
+/// question (a referral to a support service, a decline) or a new deferral (which makes its
+/// own); not a notification made without asking them (MARAC, children's services).
+pub(crate) fn rules_settle_follow_ups(outcome: ReferralOutcome, destination: Option<&str>) -> CwResult<bool> {
+    Ok(victims_config()?.rules.answers_referral_question(engine_outcome(outcome), destination))
+}
+
+/// Marks done the open "ask again" tasks of the victim's deferred decisions on the incident.
+/// Until 4 Dec 2026 nothing closed them: they stayed open after the victim was asked again.
+pub(crate) fn settle_follow_ups(conn: &Connection, incident_id: &str, victim_id: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE tasks SET status = 'done' WHERE kind = 'referral_follow_up' AND status = 'open'
+           AND id IN (SELECT 'follow-up-' || id FROM referrals
+                      WHERE incident_id = ?1 AND victim_id = ?2 AND outcome = 'deferred')",
+    )?
+    .execute(params![incident_id, victim_id])
 }
 
 /// A care plan of the incident is submitted (or approved).

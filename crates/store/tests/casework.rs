@@ -775,4 +775,20 @@ fn an_hba_incident_needs_the_honour_based_abuse_follow_up_answered() {
     submitted(store.submit_form(&actor, &am, Some(Grade::Medium), Some("Family pressure to marry")).unwrap());
     let gate = store.get_incident(&inc).unwrap().gate;
     assert!(!gate.missing.iter().any(|m| m.kind == MissingKind::RiskAssessment), "{:?}", gate.missing);
+
+    // An incident closed as HBA before closing codes 2025.3, on a form without the follow-up, is
+    // not brought back to the queue for it: a finalised incident passed the gate it had.
+    let old =
+        add(&mut store, incident("INC-H0", "domestic_abuse", Some("HBA"), 90, &[("V1", "victim"), ("S1", "suspect")]));
+    submit_risk(&mut store, &actor, &old, Grade::Medium);
+    store
+        .conn()
+        .execute(
+            "UPDATE incidents SET status = 'finalised', finalised_at = '2026-09-01T10:00:00Z' WHERE id = ?1",
+            [&old],
+        )
+        .unwrap();
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let problems: Vec<_> = q.items.iter().filter(|i| i.incident_id == old).flat_map(|i| &i.problems).collect();
+    assert!(!problems.iter().any(|p| p.item == MissingKind::RiskAssessment), "{problems:?}");
 }

@@ -538,3 +538,49 @@ fn a_risk_assessment_pulled_from_another_device_brings_its_referral_tasks() {
     let left: i64 = store.conn().query_row("SELECT count(*) FROM tasks", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0);
 }
+
+/// The officer deferred the referral question on the laptop; the victim is asked again and
+/// declines at the station. The pulled decision settles the laptop's "ask again" task.
+#[test]
+fn a_decision_recorded_elsewhere_settles_the_ask_again_task() {
+    use bluelamp_protocol::casework::{ReferralDecisionInput, ReferralOutcome};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let incident = Change::Upsert {
+        record_type: RecordType::Incident,
+        id: "i3".into(),
+        version: 1,
+        data: json!({
+            "id": "i3", "reference": "REF-i3", "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_764_748_800, "recorded_at": 1_764_748_900,
+            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
+            "links": [{"nominal_id": "v-1", "role": "victim"}], "version": 1
+        }),
+    };
+    store.apply_pull_page(&page(vec![incident], "c1", false)).unwrap();
+    let deferred = ReferralDecisionInput {
+        outcome: ReferralOutcome::Deferred,
+        destination: None,
+        consent_given: None,
+        in_their_words: None,
+        reason: Some("Suspect in the room".into()),
+        follow_up_due: None,
+        services_offered: vec![],
+        safe_contact: None,
+        needs: Default::default(),
+    };
+    store.record_referral_decision(&actor, "i3", "v-1", &deferred).unwrap();
+    let open = |store: &Store| open_tasks_of(store, "i3").into_iter().filter(|t| t.0 == "referral_follow_up").count();
+    assert_eq!(open(&store), 1);
+    let declined = json!({ "id": "r-7", "incident_id": "i3", "victim_id": "v-1", "outcome": "declined",
+        "destination": null, "details": {"in_their_words": "Not now"}, "status": "active",
+        "decided_at": "2026-12-04T09:00:00Z", "decided_by": "PC7" });
+    let casework = Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i3".into(),
+        version: 2,
+        data: json!({ "incident_id": "i3", "forms": [], "reviews": [], "referrals": [declined] }),
+    };
+    store.apply_pull_page(&page(vec![casework], "c2", false)).unwrap();
+    assert_eq!(open(&store), 0);
+}

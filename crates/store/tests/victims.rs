@@ -672,3 +672,84 @@ fn a_care_plan_and_a_childrens_services_referral_close_the_concern_for_a_child_t
     store.record_referral_decision(&actor, &inc, "C1", &cs).unwrap();
     assert!(!cfac_open(&store));
 }
+
+/// A deferral's "ask again" task closes when the victim is asked again: a decline or a referral
+/// to a support service settles it, a new deferral replaces it, and a notification made without
+/// asking them (MARAC) does not. Another victim's task is left alone.
+#[test]
+fn asking_again_settles_the_victims_follow_up_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    let open = |store: &Store| -> Vec<String> {
+        let mut v: Vec<String> = store
+            .get_incident(&inc)
+            .unwrap()
+            .tasks
+            .into_iter()
+            .filter(|t| t.kind == "referral_follow_up" && t.status == "open")
+            .map(|t| t.title)
+            .collect();
+        v.sort();
+        v
+    };
+    let deferred =
+        ReferralDecisionInput { reason: Some("Suspect in the room".into()), ..decision(ReferralOutcome::Deferred) };
+    let first = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
+    assert_eq!(open(&store).len(), 2);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    assert_eq!(open(&store).len(), 2, "a MARAC notification is not asking her again");
+    // Deferred again: the newer task replaces the older one.
+    let second = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    assert_ne!(first.id, second.id);
+    assert_eq!(open(&store).len(), 2);
+    let ids: Vec<String> = store
+        .get_incident(&inc)
+        .unwrap()
+        .tasks
+        .into_iter()
+        .filter(|t| t.kind == "referral_follow_up" && t.status == "open")
+        .map(|t| t.id)
+        .collect();
+    assert!(ids.contains(&format!("follow-up-{}", second.id)) && !ids.contains(&format!("follow-up-{}", first.id)));
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("I have support from my sister".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    let left = open(&store);
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(!left[0].contains("Alex"), "the child's task stays: {left:?}");
+}
+
+/// A MARAC referral recorded before an amended High assessment is submitted carries out the
+/// MARAC task that submission raises again: it is closed at once, as on a device that pulls
+/// the amendment.
+#[test]
+fn a_referral_already_recorded_closes_the_task_a_later_submission_raises() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let open_marac = |store: &Store| {
+        store
+            .get_incident(&inc)
+            .unwrap()
+            .tasks
+            .iter()
+            .filter(|t| t.kind == "marac_referral" && t.status == "open")
+            .count()
+    };
+    assert_eq!(open_marac(&store), 0);
+    let ra = store.get_incident(&inc).unwrap().forms.into_iter().find(|f| f.pack_id == DASH).unwrap().id;
+    let am = store.amend_form(&actor, &ra).unwrap();
+    match store.submit_form(&actor, &am, Some(Grade::High), Some("Still high")).unwrap() {
+        SubmitOutcome::Submitted(s) => assert!(s.tasks.iter().any(|t| t.kind == "marac_referral"), "{:?}", s.tasks),
+        SubmitOutcome::Rejected { issues } => panic!("rejected: {issues:#?}"),
+    }
+    assert_eq!(open_marac(&store), 0);
+}
