@@ -95,7 +95,7 @@ async fn upgrade_journey() -> anyhow::Result<()> {
     let typed = format!("{} {}", target.given_name, misspell(&target.surname));
     search.send_keys(&typed).await?;
     let a = &app;
-    let ids = eventually(Duration::from_secs(30), "search results", || async move {
+    let found = eventually(Duration::from_secs(30), "search results", || async move {
         let mut ids = Vec::new();
         for el in a.client.find_all(Locator::Css("#results .result")).await? {
             if let Some(id) = el.attr("data-id").await? {
@@ -104,7 +104,18 @@ async fn upgrade_journey() -> anyhow::Result<()> {
         }
         Ok((!ids.is_empty()).then_some(ids))
     })
-    .await?;
+    .await;
+    // This wait timed out once in a full run (4 Dec 2026) and passed when run again: keep what
+    // the screen showed, to tell a slow answer from a wrong one next time.
+    let ids = match found {
+        Ok(ids) => ids,
+        Err(e) => {
+            let shown = text_of(&app, "main").await.unwrap_or_else(|e| format!("(no text: {e})"));
+            let typed_now = search.prop("value").await.ok().flatten().unwrap_or_default();
+            app.screenshot("search-after-rebuild-timeout").await.ok();
+            return Err(e.context(format!("typed {typed_now:?}; the screen showed: {shown}")));
+        }
+    };
     assert_eq!(ids.first(), Some(&target.id), "typed {typed:?} born {}: {ids:?}", target.date_of_birth);
     app.screenshot("search-after-rebuild").await?;
 
