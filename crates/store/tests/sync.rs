@@ -353,6 +353,21 @@ fn pages_applied_together_keep_each_records_last_change() {
     assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
 }
 
+/// A DA incident assigned to PC1 as the service sends it.
+fn da_incident(id: &str, occurred_at: i64, links: serde_json::Value) -> Change {
+    Change::Upsert {
+        record_type: RecordType::Incident,
+        id: id.into(),
+        version: 1,
+        data: json!({
+            "id": id, "reference": format!("REF-{id}"), "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": occurred_at, "recorded_at": occurred_at + 100,
+            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
+            "links": links, "version": 1
+        }),
+    }
+}
+
 /// Casework recorded on other devices (a form, the supervisor's review, a referral decision)
 /// arrives with the pull: the form shows with its review, the supervisor-review wait is over, a
 /// referral counts for the gate; a bad record refuses the page; the pulled rows leave with an
@@ -361,17 +376,7 @@ fn pages_applied_together_keep_each_records_last_change() {
 fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _actor) = new_store(&dir);
-    let incident = Change::Upsert {
-        record_type: RecordType::Incident,
-        id: "i1".into(),
-        version: 1,
-        data: json!({
-            "id": "i1", "reference": "REF-i1", "incident_type": "domestic_abuse",
-            "offence_category": "domestic_abuse", "occurred_at": 1_700_000_000, "recorded_at": 1_700_000_100,
-            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
-            "links": [], "version": 1
-        }),
-    };
+    let incident = da_incident("i1", 1_700_000_000, json!([]));
     let casework =
         |forms: serde_json::Value, reviews: serde_json::Value, referrals: serde_json::Value| Change::Upsert {
             record_type: RecordType::Casework,
@@ -479,19 +484,9 @@ fn open_tasks_of(store: &Store, incident: &str) -> Vec<(String, Option<String>, 
 fn a_risk_assessment_pulled_from_another_device_brings_its_referral_tasks() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _actor) = new_store(&dir);
-    let incident = Change::Upsert {
-        record_type: RecordType::Incident,
-        id: "i2".into(),
-        version: 1,
-        data: json!({
-            "id": "i2", "reference": "REF-i2", "incident_type": "domestic_abuse",
-            "offence_category": "domestic_abuse", "occurred_at": 1_764_748_800, "recorded_at": 1_764_748_900,
-            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
-            "links": [{"nominal_id": "v-1", "role": "victim"}, {"nominal_id": "s-1", "role": "suspect"},
-                      {"nominal_id": "c-1", "role": "child"}],
-            "version": 1
-        }),
-    };
+    let links = json!([{"nominal_id": "v-1", "role": "victim"}, {"nominal_id": "s-1", "role": "suspect"},
+                       {"nominal_id": "c-1", "role": "child"}]);
+    let incident = da_incident("i2", 1_764_748_800, links);
     let pack = bluelamp_store::casework::catalog().unwrap().pack("dash-style-da-risk").unwrap();
     let answers = bluelamp_store::casework::sample_answers(pack, &["v-1".into(), "s-1".into()], true);
     let form = |id: &str, amends: Option<&str>| {
@@ -546,17 +541,7 @@ fn a_decision_recorded_elsewhere_settles_the_ask_again_task() {
     use bluelamp_protocol::casework::{ReferralDecisionInput, ReferralOutcome};
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
-    let incident = Change::Upsert {
-        record_type: RecordType::Incident,
-        id: "i3".into(),
-        version: 1,
-        data: json!({
-            "id": "i3", "reference": "REF-i3", "incident_type": "domestic_abuse",
-            "offence_category": "domestic_abuse", "occurred_at": 1_764_748_800, "recorded_at": 1_764_748_900,
-            "assigned_to": "PC1", "closing_code": "DA", "district": "north", "status": "open",
-            "links": [{"nominal_id": "v-1", "role": "victim"}], "version": 1
-        }),
-    };
+    let incident = da_incident("i3", 1_764_748_800, json!([{"nominal_id": "v-1", "role": "victim"}]));
     store.apply_pull_page(&page(vec![incident], "c1", false)).unwrap();
     let deferred = ReferralDecisionInput {
         outcome: ReferralOutcome::Deferred,

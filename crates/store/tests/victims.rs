@@ -681,14 +681,15 @@ fn asking_again_settles_the_victims_follow_up_task() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-1");
-    let open = |store: &Store| -> Vec<String> {
-        let mut v: Vec<String> = store
+    // The open "ask again" tasks: (id, title).
+    let open = |store: &Store| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = store
             .get_incident(&inc)
             .unwrap()
             .tasks
             .into_iter()
             .filter(|t| t.kind == "referral_follow_up" && t.status == "open")
-            .map(|t| t.title)
+            .map(|t| (t.id, t.title))
             .collect();
         v.sort();
         v
@@ -705,14 +706,7 @@ fn asking_again_settles_the_victims_follow_up_task() {
     let second = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
     assert_ne!(first.id, second.id);
     assert_eq!(open(&store).len(), 2);
-    let ids: Vec<String> = store
-        .get_incident(&inc)
-        .unwrap()
-        .tasks
-        .into_iter()
-        .filter(|t| t.kind == "referral_follow_up" && t.status == "open")
-        .map(|t| t.id)
-        .collect();
+    let ids: Vec<String> = open(&store).into_iter().map(|(id, _)| id).collect();
     assert!(ids.contains(&format!("follow-up-{}", second.id)) && !ids.contains(&format!("follow-up-{}", first.id)));
     let declined = ReferralDecisionInput {
         in_their_words: Some("I have support from my sister".into()),
@@ -721,7 +715,7 @@ fn asking_again_settles_the_victims_follow_up_task() {
     store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
     let left = open(&store);
     assert_eq!(left.len(), 1, "{left:?}");
-    assert!(!left[0].contains("Alex"), "the child's task stays: {left:?}");
+    assert!(!left[0].1.contains("Alex"), "the child's task stays: {left:?}");
 }
 
 /// A MARAC referral recorded before an amended High assessment is submitted carries out the
