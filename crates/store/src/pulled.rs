@@ -189,6 +189,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                     ])? as u64;
                 if d.status == "active" {
                     crate::victims::close_tasks_met_by(tx, &c.incident_id, outcome, d.destination.as_deref())?;
+                    // A deferral's "ask again" task, which the service does not carry.
+                    crate::victims::derive_pulled_follow_up(tx, d).map_err(crate::casework::to_store)?;
                 }
             }
             Some(s) if s != d.status => {
@@ -209,9 +211,11 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
         "DELETE FROM form_reviews WHERE form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
         [incident_id],
     )?;
-    // The tasks made for pulled forms (`derive_pulled_tasks`) go with them.
+    // The tasks made for pulled forms (`derive_pulled_tasks`) and decisions
+    // (`derive_pulled_follow_up`) go with them.
     tx.execute(
-        "DELETE FROM tasks WHERE source_form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
+        "DELETE FROM tasks WHERE source_form_id IN (SELECT id FROM forms WHERE incident_id = ?1)
+            OR id IN (SELECT 'follow-up-' || id FROM referrals WHERE incident_id = ?1)",
         [incident_id],
     )?;
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;

@@ -767,6 +767,59 @@ pub(crate) fn rules_settle_follow_ups(outcome: ReferralOutcome, destination: Opt
     Ok(victims_config()?.rules.answers_referral_question(engine_outcome(outcome), destination))
 }
 
+/// The "ask again" task of a deferred decision recorded on another device, made on this one
+/// when the pull brings the decision (the service carries decisions, not tasks), as the
+/// deferral made it there: due at the end of its `follow_up_due` day, owned by whoever
+/// deferred, named for the victim. Not made when a later decision for the victim already
+/// settles it, nor without a due date. Returns whether it was made.
+pub(crate) fn derive_pulled_follow_up(conn: &Connection, d: &ReferralDecisionInfo) -> CwResult<bool> {
+    if d.outcome != ReferralOutcome::Deferred || d.status != "active" {
+        return Ok(false);
+    }
+    let Some(due) = d.details.get("follow_up_due").and_then(Value::as_str).and_then(parse_date) else {
+        return Ok(false);
+    };
+    let later: Vec<(String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT outcome, destination FROM referrals WHERE incident_id = ?1 AND victim_id = ?2
+               AND status = 'active' AND decided_at > ?3",
+        )?
+        .query_map(params![d.incident_id, d.victim_id, d.decided_at], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (outcome, destination) in later {
+        if let Some(o) = ReferralOutcome::parse(&outcome) {
+            if rules_settle_follow_ups(o, destination.as_deref())? {
+                return Ok(false);
+            }
+        }
+    }
+    let inc = crate::casework::incident_row(conn, &d.incident_id)?;
+    let name = inc
+        .summary
+        .links
+        .iter()
+        .find(|l| l.nominal_id == d.victim_id)
+        .and_then(|l| l.name.clone())
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| d.victim_id.clone());
+    let task = TaskInfo {
+        id: follow_up_task_id(&d.id),
+        incident_id: Some(d.incident_id.clone()),
+        source_form_id: None,
+        kind: TASK_REFERRAL_FOLLOW_UP.into(),
+        title: format!("Ask {name} again about a victim referral when it is safe"),
+        owner: Some(d.decided_by.clone()),
+        due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),
+        status: "open".into(),
+        created_at: d.decided_at.clone(),
+    };
+    let exists = conn.prepare_cached("SELECT 1 FROM tasks WHERE id = ?1")?.exists([&task.id])?;
+    if !exists {
+        insert_task(conn, &task)?;
+    }
+    Ok(!exists)
+}
+
 /// Marks done the open "ask again" tasks of the victim's deferred decisions on the incident.
 /// Until 4 Dec 2026 nothing closed them: they stayed open after the victim was asked again.
 pub(crate) fn settle_follow_ups(conn: &Connection, incident_id: &str, victim_id: &str) -> rusqlite::Result<usize> {

@@ -569,3 +569,63 @@ fn a_decision_recorded_elsewhere_settles_the_ask_again_task() {
     store.apply_pull_page(&page(vec![casework], "c2", false)).unwrap();
     assert_eq!(open(&store), 0);
 }
+
+/// A deferral recorded on another device brings its "ask again" task (the service carries
+/// decisions, not tasks), due at the end of its follow-up day; a later decision settles it, in
+/// whichever order the record lists them; it leaves with the incident.
+#[test]
+fn a_deferral_recorded_elsewhere_brings_its_ask_again_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let links = json!([{"nominal_id": "v-1", "role": "victim"}, {"nominal_id": "v-2", "role": "victim"}]);
+    let decision = |id: &str, victim: &str, outcome: &str, at: &str| {
+        json!({ "id": id, "incident_id": "i4", "victim_id": victim, "outcome": outcome, "destination": null,
+            "details": {"follow_up_due": "2026-12-08", "reason": "Suspect present", "in_their_words": "No"},
+            "status": "active", "decided_at": at, "decided_by": "PC7" })
+    };
+    let casework = |version: u64, referrals: serde_json::Value| Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i4".into(),
+        version,
+        data: json!({ "incident_id": "i4", "forms": [], "reviews": [], "referrals": referrals }),
+    };
+    // v-2: declined after deferring, listed in the reverse order: no task stays open.
+    let page1 = vec![
+        da_incident("i4", 1_764_748_800, links),
+        casework(
+            2,
+            json!([
+                decision("r-8", "v-1", "deferred", "2026-12-04T09:00:00Z"),
+                decision("r-11", "v-2", "declined", "2026-12-04T11:00:00Z"),
+                decision("r-10", "v-2", "deferred", "2026-12-04T10:00:00Z"),
+            ]),
+        ),
+    ];
+    store.apply_pull_page(&page(page1, "c1", false)).unwrap();
+    let tasks: Vec<_> = store
+        .get_incident("i4")
+        .unwrap()
+        .tasks
+        .into_iter()
+        .filter(|t| t.kind == "referral_follow_up" && t.status == "open")
+        .collect();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    assert_eq!(tasks[0].id, "follow-up-r-8");
+    assert_eq!(tasks[0].owner.as_deref(), Some("PC7"));
+    assert_eq!(tasks[0].due_at.as_deref(), Some("2026-12-08T23:59:59Z"), "the end of the UK day (GMT)");
+    // The victim declines later, elsewhere.
+    store
+        .apply_pull_page(&page(
+            vec![casework(3, json!([decision("r-9", "v-1", "declined", "2026-12-05T09:00:00Z")]))],
+            "c2",
+            false,
+        ))
+        .unwrap();
+    assert!(open_tasks_of(&store, "i4").is_empty());
+    // Reassigned away: only pulled work on it, so it goes, tasks and all.
+    let gone = Change::Tombstone { record_type: RecordType::Incident, id: "i4".into(), version: 9 };
+    store.apply_pull_page(&page(vec![gone], "c3", false)).unwrap();
+    assert!(store.list_incidents().unwrap().iter().all(|i| i.id != "i4"));
+    let left: i64 = store.conn().query_row("SELECT count(*) FROM tasks", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0);
+}
