@@ -1163,36 +1163,10 @@ impl Store {
             Ok(r) => r,
             Err(rej) => return Ok(SubmitOutcome::Rejected { issues: rej.0 }),
         };
-        let suggestion = if pack.kind == PackKind::RiskAssessment || pack.grading.is_some() {
-            let h = history(&self.conn, &inc, &submitted.answers)?;
-            Some(suggest_grade(pack, &submitted.answers, &h, inc.occurred, &cat.config.grading))
-        } else {
-            None
-        };
-        let children = inc.summary.links.iter().filter(|l| l.role == "child").count();
-        let generated: Vec<Task> = generated_tasks(pack, &submitted, suggestion.as_ref(), children, now, &cat.config);
-        // A referral task already open on the incident (an earlier submission) is not repeated.
-        let open_kinds: HashSet<String> = self
-            .conn
-            .prepare_cached("SELECT kind FROM tasks WHERE incident_id = ?1 AND status = 'open'")?
-            .query_map([&inc.summary.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let suggestion = suggestion_for(&self.conn, pack, &inc, &submitted.answers)?;
+        let (generated, tasks) =
+            submission_tasks(&self.conn, pack, &submitted, suggestion.as_ref(), &inc, &actor.officer_id, now)?;
         let created = ts(now);
-        let tasks: Vec<TaskInfo> = generated
-            .iter()
-            .filter(|t| t.kind == TaskKind::SupervisorReview || !open_kinds.contains(task_kind_str(t.kind)))
-            .map(|t| TaskInfo {
-                id: uuid::Uuid::now_v7().to_string(),
-                incident_id: Some(inc.summary.id.clone()),
-                source_form_id: Some(form_id.to_string()),
-                kind: task_kind_str(t.kind).to_string(),
-                title: t.label.clone(),
-                owner: (t.kind != TaskKind::SupervisorReview).then(|| actor.officer_id.clone()),
-                due_at: Some(ts(t.due_at)),
-                status: "open".into(),
-                created_at: created.clone(),
-            })
-            .collect();
         let answers_text = Value::Object(submitted.answers.clone()).to_string();
         let payload = json!({
             "form": {
@@ -1320,12 +1294,8 @@ impl Store {
         let Some(pack) = cat.pack(&row.info.pack_id) else {
             return Ok(None);
         };
-        if pack.kind != PackKind::RiskAssessment && pack.grading.is_none() {
-            return Ok(None);
-        }
         let inc = incident_row(&self.conn, &row.info.incident_id)?;
-        let h = history(&self.conn, &inc, &row.answers)?;
-        Ok(Some(suggest_grade(pack, &row.answers, &h, inc.occurred, &cat.config.grading)))
+        suggestion_for(&self.conn, pack, &inc, &row.answers)
     }
 
     // ---- referral decisions: see `victims.rs` ----
@@ -1496,40 +1466,66 @@ pub(crate) fn derive_pulled_tasks(conn: &Connection, form_id: &str) -> CwResult<
     let record = record_of(&row, None);
     let Some(at) = record.submitted_at else { return Ok(0) };
     let inc = incident_row(conn, &row.info.incident_id)?;
-    let suggestion = if pack.kind == PackKind::RiskAssessment || pack.grading.is_some() {
-        let h = history(conn, &inc, &record.answers)?;
-        Some(suggest_grade(pack, &record.answers, &h, inc.occurred, &cat.config.grading))
-    } else {
-        None
-    };
+    let suggestion = suggestion_for(conn, pack, &inc, &record.answers)?;
+    let (_, tasks) = submission_tasks(conn, pack, &record, suggestion.as_ref(), &inc, &row.info.created_by, at)?;
+    // Not the review: the queue lists the pulled form itself.
+    let tasks: Vec<&TaskInfo> = tasks.iter().filter(|t| t.kind != task_kind_str(TaskKind::SupervisorReview)).collect();
+    for t in &tasks {
+        insert_task(conn, t)?;
+    }
+    close_tasks_already_met(conn, &inc.summary.id, pack.kind)?;
+    Ok(tasks.len())
+}
+
+/// The engine's suggested grade for `answers` of a graded pack on the incident (with its local
+/// history); `None` for packs that are not graded.
+fn suggestion_for(
+    conn: &Connection,
+    pack: &FormPack,
+    inc: &IncidentRow,
+    answers: &Answers,
+) -> CwResult<Option<RiskSuggestion>> {
+    if pack.kind != PackKind::RiskAssessment && pack.grading.is_none() {
+        return Ok(None);
+    }
+    let h = history(conn, inc, answers)?;
+    Ok(Some(suggest_grade(pack, answers, &h, inc.occurred, &catalog()?.config.grading)))
+}
+
+/// What submitting `record` at `at` raises ([`generated_tasks`]), and its task rows: a referral
+/// task of a kind already open on the incident (an earlier submission) is not repeated; the
+/// referral tasks belong to `author`, the supervisor review to nobody yet.
+fn submission_tasks(
+    conn: &Connection,
+    pack: &FormPack,
+    record: &FormRecord,
+    suggestion: Option<&RiskSuggestion>,
+    inc: &IncidentRow,
+    author: &str,
+    at: i64,
+) -> CwResult<(Vec<Task>, Vec<TaskInfo>)> {
     let children = inc.summary.links.iter().filter(|l| l.role == "child").count();
+    let generated = generated_tasks(pack, record, suggestion, children, at, &catalog()?.config);
     let open_kinds: HashSet<String> = conn
         .prepare_cached("SELECT kind FROM tasks WHERE incident_id = ?1 AND status = 'open'")?
         .query_map([&inc.summary.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut made = 0;
-    for t in generated_tasks(pack, &record, suggestion.as_ref(), children, at, &cat.config) {
-        if t.kind == TaskKind::SupervisorReview || open_kinds.contains(task_kind_str(t.kind)) {
-            continue;
-        }
-        insert_task(
-            conn,
-            &TaskInfo {
-                id: uuid::Uuid::now_v7().to_string(),
-                incident_id: Some(inc.summary.id.clone()),
-                source_form_id: Some(form_id.to_string()),
-                kind: task_kind_str(t.kind).to_string(),
-                title: t.label.clone(),
-                owner: Some(row.info.created_by.clone()),
-                due_at: Some(ts(t.due_at)),
-                status: "open".into(),
-                created_at: ts(at),
-            },
-        )?;
-        made += 1;
-    }
-    close_tasks_already_met(conn, &inc.summary.id, pack.kind)?;
-    Ok(made)
+    let rows = generated
+        .iter()
+        .filter(|t| t.kind == TaskKind::SupervisorReview || !open_kinds.contains(task_kind_str(t.kind)))
+        .map(|t| TaskInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: Some(inc.summary.id.clone()),
+            source_form_id: Some(record.form_id.clone()),
+            kind: task_kind_str(t.kind).to_string(),
+            title: t.label.clone(),
+            owner: (t.kind != TaskKind::SupervisorReview).then(|| author.to_string()),
+            due_at: Some(ts(t.due_at)),
+            status: "open".into(),
+            created_at: ts(at),
+        })
+        .collect();
+    Ok((generated, rows))
 }
 
 /// After a form of `kind` is submitted (here or elsewhere) and its tasks made: closes those the

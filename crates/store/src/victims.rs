@@ -685,28 +685,9 @@ impl Store {
             decided_at: at.clone(),
             decided_by: actor.officer_id.clone(),
         };
-        let task = follow_up.map(|due| TaskInfo {
-            id: follow_up_task_id(&id),
-            incident_id: Some(incident_id.to_string()),
-            source_form_id: None,
-            kind: TASK_REFERRAL_FOLLOW_UP.into(),
-            // By name: the task is listed on the supervisor queue, away from the incident.
-            title: format!(
-                "Ask {} again about a victim referral when it is safe",
-                inc.summary
-                    .links
-                    .iter()
-                    .find(|l| l.nominal_id == victim_id)
-                    .and_then(|l| l.name.clone())
-                    .or_else(|| assessed.and_then(|v| v.name.clone()))
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| victim_id.to_string())
-            ),
-            owner: Some(actor.officer_id.clone()),
-            // The end of the due UK day.
-            due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),
-            status: "open".into(),
-            created_at: at.clone(),
+        let task = follow_up.map(|due| {
+            let assessed_name = assessed.and_then(|v| v.name.clone());
+            follow_up_task(&info, &inc, assessed_name, due)
         });
         let event = AuditEvent::new(AuditAction::Collection, format!("referral:{id}")).detail(json!({
             "incident_id": incident_id, "victim_id": victim_id, "outcome": decision.outcome,
@@ -760,6 +741,32 @@ pub(crate) fn follow_up_task_id(decision_id: &str) -> String {
     format!("follow-up-{decision_id}")
 }
 
+/// The "ask again" task of deferred decision `d`: owned by whoever deferred, due at the end of
+/// the UK day `due`, and named for the victim (their name on the incident, else `other_name`,
+/// else their id), since it is listed on the supervisor queue, away from the incident.
+fn follow_up_task(d: &ReferralDecisionInfo, inc: &IncidentRow, other_name: Option<String>, due: Date) -> TaskInfo {
+    let name = inc
+        .summary
+        .links
+        .iter()
+        .find(|l| l.nominal_id == d.victim_id)
+        .and_then(|l| l.name.clone())
+        .or(other_name)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| d.victim_id.clone());
+    TaskInfo {
+        id: follow_up_task_id(&d.id),
+        incident_id: Some(d.incident_id.clone()),
+        source_form_id: None,
+        kind: TASK_REFERRAL_FOLLOW_UP.into(),
+        title: format!("Ask {name} again about a victim referral when it is safe"),
+        owner: Some(d.decided_by.clone()),
+        due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),
+        status: "open".into(),
+        created_at: d.decided_at.clone(),
+    }
+}
+
 /// Whether a decision settles the victim's open "ask again" tasks: one that answers the referral
 /// question (a referral to a support service, a decline) or a new deferral (which makes its
 /// own); not a notification made without asking them (MARAC, children's services).
@@ -794,25 +801,7 @@ pub(crate) fn derive_pulled_follow_up(conn: &Connection, d: &ReferralDecisionInf
         }
     }
     let inc = crate::casework::incident_row(conn, &d.incident_id)?;
-    let name = inc
-        .summary
-        .links
-        .iter()
-        .find(|l| l.nominal_id == d.victim_id)
-        .and_then(|l| l.name.clone())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| d.victim_id.clone());
-    let task = TaskInfo {
-        id: follow_up_task_id(&d.id),
-        incident_id: Some(d.incident_id.clone()),
-        source_form_id: None,
-        kind: TASK_REFERRAL_FOLLOW_UP.into(),
-        title: format!("Ask {name} again about a victim referral when it is safe"),
-        owner: Some(d.decided_by.clone()),
-        due_at: Some(ts(end_of_uk_day(due).saturating_sub(1))),
-        status: "open".into(),
-        created_at: d.decided_at.clone(),
-    };
+    let task = follow_up_task(d, &inc, None, due);
     let exists = conn.prepare_cached("SELECT 1 FROM tasks WHERE id = ?1")?.exists([&task.id])?;
     if !exists {
         insert_task(conn, &task)?;
