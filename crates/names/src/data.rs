@@ -11,6 +11,7 @@ pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nic
 pub(crate) const NICKNAMES_WORLD: &str = include_str!("../../../assets/names/nicknames_world.csv");
 pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
 pub(crate) const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
+pub(crate) const GIVEN_FORMS: &str = include_str!("../../../assets/names/given_forms.csv");
 pub(crate) const IRISH_SURNAMES: &str = include_str!("../../../assets/names/irish_surnames.txt");
 
 /// At most this many roots (canonical forms) are used per given name.
@@ -21,6 +22,9 @@ pub(crate) struct Tables {
     variant: HashMap<String, String>,
     /// Canonical nickname → canonical formal names, file order.
     formal_of: HashMap<String, Vec<String>>,
+    /// Canonical Irish, Scottish Gaelic or Welsh given name → canonical English forms
+    /// (SEAN → [JOHN], DONAL → [DANIEL, DONALD]), each with the form's language.
+    english_of: HashMap<String, Vec<(String, &'static str)>>,
     particles: HashSet<String>,
     /// Folded upper-case Irish-language surname (SUILLEABHAIN, MACCARTHAIGH) → its anglicised
     /// forms (SULLIVAN; MCCARTHY).
@@ -68,6 +72,14 @@ fn load() -> Tables {
             }
         }
     }
+    let mut english_of: HashMap<String, Vec<(String, &'static str)>> = HashMap::new();
+    for (english, language, form) in given_form_lines() {
+        let (english, form) = (canon(english), canon(form));
+        let v = english_of.entry(form).or_default();
+        if !v.iter().any(|(e, _)| *e == english) {
+            v.push((english, language));
+        }
+    }
     let particles = PARTICLES
         .lines()
         .map(str::trim)
@@ -80,7 +92,7 @@ fn load() -> Tables {
             irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().map(|e| e.to_ascii_uppercase()));
         }
     }
-    Tables { variant, formal_of, particles, irish }
+    Tables { variant, formal_of, english_of, particles, irish }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -111,6 +123,14 @@ pub(crate) fn irish_lines() -> impl Iterator<Item = (Vec<&'static str>, Vec<&'st
     })
 }
 
+/// The lines of the given-name forms table: (English, language, form), folded lower case.
+pub(crate) fn given_form_lines() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    GIVEN_FORMS.lines().skip(1).filter_map(|l| {
+        let mut it = l.split(',').map(str::trim);
+        Some((it.next()?, it.next()?, it.next()?))
+    })
+}
+
 /// True if the folded token is a surname particle (O, DE, LA, VAN, MC, ...).
 pub(crate) fn is_particle(tok: &str) -> bool {
     TABLES.particles.contains(tok)
@@ -138,6 +158,45 @@ pub(crate) fn roots(tok: &str) -> Vec<String> {
         }
     }
     out
+}
+
+fn english_of(tok: &str) -> &'static [(String, &'static str)] {
+    TABLES.english_of.get(canon(tok)).map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// English forms of a given-name token that is an Irish, Scottish Gaelic or Welsh form
+/// (SEAN → [JOHN], DAFYDD → [DAVID]); none for any other token.
+pub(crate) fn english_forms(tok: &str) -> impl Iterator<Item = &'static String> {
+    english_of(tok).iter().map(|(e, _)| e)
+}
+
+/// Two given names linked through an Irish, Scottish Gaelic or Welsh form: the English name
+/// and the language of the form.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct FormLink {
+    pub english: String,
+    pub language: &'static str,
+}
+
+/// The English name two given-name tokens share when one is the Irish, Scottish Gaelic or
+/// Welsh form of the other (Seán / John), or both are forms of one English name (Seán / Ieuan),
+/// or one is that form and the other a nickname of its English name (Seán / Johnny). `None`
+/// when neither token is such a form: nickname and variant matches are checked elsewhere.
+pub(crate) fn shared_english_form(a: &str, b: &str) -> Option<FormLink> {
+    let (ea, eb) = (english_of(a), english_of(b));
+    if ea.is_empty() && eb.is_empty() {
+        return None;
+    }
+    let side = |tok: &str, english: &[(String, &'static str)]| -> Vec<String> {
+        let mut v = roots(tok);
+        v.extend(english.iter().map(|(e, _)| e.clone()));
+        v
+    };
+    let (ra, rb) = (side(a, ea), side(b, eb));
+    ea.iter()
+        .chain(eb)
+        .find(|(e, _)| ra.contains(e) && rb.contains(e))
+        .map(|(e, language)| FormLink { english: e.clone(), language })
 }
 
 #[cfg(test)]
@@ -191,6 +250,34 @@ mod tests {
         assert_eq!(canon("MUHAMMAD"), "MOHAMMED");
         assert_eq!(canon("KATHERINE"), "CATHERINE");
         assert!(is_particle("O") && is_particle("VAN") && !is_particle("SMITH"));
+    }
+
+    #[test]
+    fn celtic_given_names_reach_their_english_forms() {
+        let mut checked = 0;
+        for (english, language, form) in given_form_lines() {
+            assert!(["irish", "scottish", "welsh"].contains(&language), "{language}");
+            for n in [english, form] {
+                assert!(!n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase()), "{n:?}");
+            }
+            let (e, f) = (english.to_ascii_uppercase(), form.to_ascii_uppercase());
+            assert_ne!(canon(&e), canon(&f), "{form} is a spelling of {english} already");
+            assert!(english_forms(&f).any(|x| x == canon(&e)), "{form} → {english}");
+            assert!(english_forms(&e).next().is_none(), "{english} is an English name and a form");
+            checked += 1;
+        }
+        assert!(checked > 70, "{checked}");
+        let shared = |a: &str, b: &str| shared_english_form(a, b).map(|l| (l.english, l.language));
+        let john = |language| Some(("JOHN".to_string(), language));
+        assert_eq!(shared("SEAN", "JOHN"), john("irish"));
+        assert_eq!(shared("JOHN", "SHAUN"), john("irish"), "through the Sean spellings");
+        assert_eq!(shared("IEUAN", "SEAN"), john("welsh"), "two forms of one name");
+        assert_eq!(shared("SEAN", "JOHNNY"), john("irish"), "a form and a nickname");
+        assert_eq!(shared("DAFYDD", "DAVID"), Some(("DAVID".into(), "welsh")));
+        assert_eq!(shared("SIOBHAN", "JOAN"), Some(("JOAN".into(), "irish")));
+        assert_eq!(shared("SEAN", "JAMES"), None);
+        assert_eq!(shared("JOHN", "JACK"), None, "nicknames are not forms");
+        assert_eq!(shared("SIAN", "SION"), None, "Sian is Jane, Sion is John");
     }
 
     /// Every British/Irish pair survives the [`MAX_ROOTS`] cut, however many formal names the

@@ -7,7 +7,7 @@ use crate::name::{initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 3;
+pub const KEY_VERSION: u32 = 4;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -468,8 +468,10 @@ mod tests {
     /// (4 Dec 2026): Irish-language surnames keyed under their anglicised forms, the
     /// diminutives of the UK's other communities (Kasia, Wojtek, Sasha, Seun, Emeka), Somali
     /// spellings (Maxamed, Xasan, Cabdi) and the Irish particles Mag and Ghiolla: every table
-    /// change of session 11 (version 3 was not released before it).
-    const KEYS_FINGERPRINT: (u32, u64) = (3, 0x09b6_46c6_e58a_935a);
+    /// change of session 11 (version 3 was not released before it). Version 4 (4 Dec 2026,
+    /// night): Irish, Scottish Gaelic and Welsh given names keyed under their English forms
+    /// (Seán → John, Dafydd → David), and Siôn no longer a spelling of Siân.
+    const KEYS_FINGERPRINT: (u32, u64) = (4, 0x3655_e975_4667_3efb);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

@@ -104,13 +104,15 @@ impl Part {
     }
 
     /// Spellings a given name is indexed under: first token, joined tokens ("MITCH ELL"), and
-    /// the canonical roots of the first token (BILL → WILLIAM).
+    /// the canonical roots of the first token (BILL → WILLIAM) and the English forms of an
+    /// Irish, Scottish Gaelic or Welsh name (SEAN → JOHN).
     pub fn given_strings(&self) -> Vec<String> {
         let mut v = vec![self.first().to_string()];
         if self.tokens.len() > 1 {
             v.push(self.joined.clone());
         }
         v.extend(data::roots(self.first()));
+        v.extend(data::english_forms(self.first()).cloned());
         dedup_cap(v, MAX_STRINGS)
     }
 

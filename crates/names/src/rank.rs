@@ -334,6 +334,8 @@ enum Rule {
     /// Singh, Kaur, Begum, Bibi or Khatun against a family name; true if the query's side.
     InPlaceOfFamilyName(bool),
     Nickname,
+    /// An Irish, Scottish Gaelic or Welsh form and its English name (Seán / John).
+    OtherForm(data::FormLink),
     Barrel(String),
     BarrelSound(String),
     BarrelSimilar(String),
@@ -368,6 +370,10 @@ impl Rule {
                 format!("{field} {name} may stand for the family name ({qt}/{ct})")
             }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
+            Rule::OtherForm(link) => {
+                let language = title(link.language);
+                format!("{field} {language} form of {} ({qt}→{ct})", title(&link.english))
+            }
             Rule::Barrel(t) => {
                 format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
             }
@@ -455,6 +461,9 @@ fn irish_equal(q: &QPart, c: &Part) -> bool {
 fn has_prefix_form(p: &Part) -> bool {
     p.joined.starts_with("MAC") || p.tokens.iter().any(|t| t == "ST" || t == "STE")
 }
+
+/// Similarity of a given name and its Irish, Scottish Gaelic or Welsh form (Seán / John).
+const OTHER_FORM: f32 = 0.88;
 
 /// Similarity of two spellings one keying slip apart (see [`string_sim`]): as a nickname.
 const ONE_SLIP: f32 = 0.93;
@@ -662,7 +671,9 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
             return pm(0.85, Rule::Initial(ini));
         }
         if !full.is_initial() {
-            if let Some(r) = data::roots(full.first()).into_iter().find(|r| r.starts_with(ini)) {
+            let first = full.first();
+            let mut via = data::roots(first).into_iter().chain(data::english_forms(first).cloned());
+            if let Some(r) = via.find(|r| r.starts_with(ini)) {
                 return pm(0.75, Rule::InitialVia(ini, r));
             }
         }
@@ -685,6 +696,13 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     }
     if umlaut_equal(qf, cf) {
         return pm(0.95, Rule::Umlaut);
+    }
+    // Below a nickname and a one-slip spelling: Seán and John are one name in two languages,
+    // but in England mostly two people.
+    if let Some(link) = data::shared_english_form(qf, cf) {
+        if string_sim(qf, cf) < OTHER_FORM {
+            return pm(OTHER_FORM, Rule::OtherForm(link));
+        }
     }
     if c.tokens[1..].iter().any(|t| t == qf) || q.part.tokens[1..].iter().any(|t| t == cf) {
         return pm(0.85, Rule::MiddleName);

@@ -134,6 +134,34 @@ fn prefixes() {
     t("D Souza", ("Maria", "D'Souza"), "surname exact");
 }
 
+/// Irish, Scottish Gaelic and Welsh given names find their English forms and back (Seán /
+/// John, Dafydd / David), but below a nickname or a spelling of the typed name: in England
+/// Sean and John are mostly two people.
+#[test]
+fn celtic_given_names() {
+    t("Seán Murphy", ("John", "Murphy"), "given name Irish form of John (Sean→John)");
+    t("John Murphy", ("Seán", "Murphy"), "given name Irish form of John (John→Sean)");
+    t("Shaun Murphy", ("John", "Murphy"), "given name Irish form of John (Shaun→John)");
+    t("Siobhan Kelly", ("Joan", "Kelly"), "given name Irish form of Joan (Siobhan→Joan)");
+    t("Pádraig Walsh", ("Paddy", "Walsh"), "given name Irish form of Patrick (Padraig→Paddy)");
+    t("Máire Byrne", ("Mary", "Byrne"), "given name Irish form of Mary");
+    t("Seumas MacLeod", ("James", "MacLeod"), "given name Scottish form of James");
+    t("Dafydd Jones", ("David", "Jones"), "given name Welsh form of David (Dafydd→David)");
+    t("Gwilym Evans", ("Bill", "Evans"), "given name Welsh form of William (Gwilym→Bill)");
+    t("Ieuan Price", ("Seán", "Price"), "given name Welsh form of John (Ieuan→Sean)");
+    t("J Murphy", ("Seán", "Murphy"), "given name initial J (via John)");
+    let order = |text: &str, recs: &[(&str, &str)]| {
+        let cands: Vec<_> = recs.iter().enumerate().map(|(i, r)| cand(i as u32, r.0, r.1)).collect();
+        let ids: Vec<u32> = rank(&SearchQuery::parse(text), &cands, 1000, 10).iter().map(|h| h.id).collect();
+        assert_eq!(ids, (0..recs.len() as u32).collect::<Vec<_>>(), "{text}");
+    };
+    order("Sean Murphy", &[("Sean", "Murphy"), ("Shaun", "Murphy"), ("John", "Murphy")]);
+    order("John Murphy", &[("John", "Murphy"), ("Johnny", "Murphy"), ("Sean", "Murphy")]);
+    // Siân is Jane and Siôn is John: not spellings of one name.
+    let hits = rank(&SearchQuery::parse("Sian Jones"), &[cand(1, "Sion", "Jones")], 1000, 10);
+    assert!(hits.iter().all(|h| !h.reasons.join(";").contains("variant")), "{hits:?}");
+}
+
 /// Irish-language surname forms find their anglicised records and back: Ó / Mac forms, the
 /// feminine Ní / Nic (with the lenited initial: Ní Shúilleabháin) and Uí, written with or
 /// without the síneadh fada.
