@@ -264,6 +264,15 @@ fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
 /// policy (`BLUELAMP_MAX_UNLOCK_FAILURES`, `BLUELAMP_ON_TOO_MANY_FAILURES`), and a locked-out
 /// store stays closed until the officer signs in online in the app.
 fn open(db: &Path) -> anyhow::Result<Store> {
+    // Before asking for the passphrase: a script that forgot `init` is told so, not asked for a
+    // passphrase it cannot use.
+    if !db.exists() {
+        bail!(
+            "There is no Bluelamp store at {0}. Create one first: bluelamp-cli --db {0} init --officer ID \
+             (passphrase from BLUELAMP_PASSPHRASE or standard input).",
+            db.display()
+        );
+    }
     open_counted(db, &passphrase()?, false)
 }
 

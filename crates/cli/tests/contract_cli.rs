@@ -303,3 +303,26 @@ fn an_id_repeated_within_a_file_is_reported_and_counted_once() {
     assert_eq!(text(&out.stdout), "imported 2 rejected 0\n");
     assert!(text(&out.stderr).contains("0 new, 2 updated"), "{}", text(&out.stderr));
 }
+
+/// Every command on a store that was never created says how to create one (before asking for a
+/// passphrase), exits 1 and creates nothing.
+#[test]
+fn a_missing_store_says_how_to_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("missing.db");
+    let csv = dir.path().join("p.csv");
+    std::fs::write(&csv, "id,given_name,surname,date_of_birth\nP1,Bill,Smith,\n").unwrap();
+    for args in [
+        vec!["import", "nominals", "--csv", csv.to_str().unwrap()],
+        vec!["search", "--name", "Bill Smith", "--json"],
+        vec!["audit", "verify"],
+    ] {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+        let out = c.arg("--db").arg(&db).args(&args).stdin(Stdio::null()).output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("There is no Bluelamp store at") && err.contains("init --officer"), "{args:?}: {err}");
+        assert!(!db.exists(), "{args:?} created the store");
+    }
+}
