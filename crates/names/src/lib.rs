@@ -9,8 +9,10 @@
 //! transliterated to ASCII (`deunicode`), reduced to `A–Z`, capped at
 //! [`fold::MAX_PART_CHARS`] bytes and [`fold::MAX_TOKENS`] tokens, and every rphonetic call
 //! is additionally wrapped in `catch_unwind` (rphonetic 4.0 panics on non-ASCII input).
-//! Beider–Morse is not used: it costs 35–53 µs per name, can run for tens of seconds on long
-//! input, and scored below Soundex and Double Metaphone on FEBRL4 (research §4).
+//! Keys use Double Metaphone (primary and alternate) only. NYSIIS, Daitch–Mokotoff, Soundex and
+//! Beider–Morse were each measured as extra keys and as part of the phonetic rule; none helped
+//! on every evaluation set, and Beider–Morse costs 21 times the indexing time (figures in
+//! docs/search.md, "Other phonetic encoders, measured").
 //!
 //! ## How a store uses it
 //!
