@@ -57,6 +57,15 @@ fn nicknames() {
     t("Liam Walsh", ("William", "Walsh"), "nickname (Liam→William)");
     t("Billy Evans", ("Bill", "Evans"), "nickname (Billy→Bill)");
     t("Gaz Taylor", ("Gary", "Taylor"), "nickname");
+    // British everyday forms and Scots ones (added 4 Dec 2026, night).
+    t("Bex Taylor", ("Rebecca", "Taylor"), "given name nickname (Bex→Rebecca)");
+    t("Gav Reid", ("Gavin", "Reid"), "given name nickname (Gav→Gavin)");
+    t("Jez Clarke", ("Jeremy", "Clarke"), "given name nickname (Jez→Jeremy)");
+    t("Debs Walker", ("Deborah", "Walker"), "given name nickname (Debs→Deborah)");
+    t("Tash Green", ("Natasha", "Green"), "given name nickname (Tash→Natasha)");
+    t("Rab Campbell", ("Robert", "Campbell"), "given name nickname (Rab→Robert)");
+    t("Wullie Stewart", ("William", "Stewart"), "given name nickname (Wullie→William)");
+    t("Shug Murray", ("Hugh", "Murray"), "given name nickname (Shug→Hugh)");
     // Nicknames the US list gives many formal names: the British/Irish pair must still count.
     t("Ed Smith", ("Edward", "Smith"), "given name nickname (Ed→Edward)");
     t("Fred Walker", ("Frederick", "Walker"), "given name nickname (Fred→Frederick)");
