@@ -471,8 +471,9 @@ mod tests {
     /// change of session 11 (version 3 was not released before it). Version 4 (4 Dec 2026,
     /// night): Irish, Scottish Gaelic and Welsh given names keyed under their English forms
     /// (Seán → John, Dafydd → David), Siôn no longer a spelling of Siân, and more British and
-    /// Scots diminutives (Bex, Gav, Jez, Debs, Tash, Rab, Wullie, Shug).
-    const KEYS_FINGERPRINT: (u32, u64) = (4, 0xbcfd_b19c_6295_9525);
+    /// Scots diminutives (Bex, Gav, Jez, Debs, Tash, Rab, Wullie, Shug), and Punjabi, Pakistani
+    /// and Indian short forms (Jas, Kully, Sukhi, Raj, Saj).
+    const KEYS_FINGERPRINT: (u32, u64) = (4, 0x9102_5ce8_efab_1ce1);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

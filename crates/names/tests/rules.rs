@@ -82,6 +82,12 @@ fn nicknames() {
     t("Seun Adeyemi", ("Oluwaseun", "Adeyemi"), "given name nickname (Seun→Oluwaseun)");
     t("Emeka Okafor", ("Chukwuemeka", "Okafor"), "given name nickname (Emeka→Chukwuemeka)");
     t("Tunde Bakare", ("Babatunde", "Bakare"), "given name nickname (Tunde→Babatunde)");
+    // Punjabi, Pakistani and Indian short forms (added 4 Dec 2026, night).
+    t("Jas Sandhu", ("Jaswinder", "Sandhu"), "given name nickname (Jas→Jaswinder)");
+    t("Kully Gill", ("Kuldeep", "Gill"), "given name nickname (Kully→Kuldeep)");
+    t("Sukhi Dhillon", ("Sukhwinder", "Dhillon"), "given name nickname (Sukhi→Sukhwinder)");
+    t("Raj Patel", ("Rajesh", "Patel"), "given name nickname (Raj→Rajesh)");
+    t("Saj Hussain", ("Sajid", "Hussain"), "given name nickname (Saj→Sajid)");
     t("Mo Farah", ("Mohamed", "Farah"), "given name nickname (Mo→Mohamed)");
     t("Md Rahman", ("Mohammed", "Rahman"), "given name variant spelling (Md→Mohammed)");
     t("Pepe Garcia", ("José", "García"), "given name nickname (Pepe→Jose)");
