@@ -268,8 +268,9 @@ fn open(db: &Path) -> anyhow::Result<Store> {
     // passphrase it cannot use.
     if !db.exists() {
         bail!(
-            "There is no Bluelamp store at {0}. Create one first: bluelamp-cli --db {0} init --officer ID \
-             (passphrase from BLUELAMP_PASSPHRASE or standard input).",
+            "{} Create one first: bluelamp-cli --db {} init --officer ID (passphrase from \
+             BLUELAMP_PASSPHRASE or standard input).",
+            bluelamp_store::StoreError::NotFound(db.to_path_buf()),
             db.display()
         );
     }

@@ -1598,14 +1598,18 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
 /// pulled deferrals by `victims::derive_pulled_follow_up`, are not work done here: they leave
 /// with those rows).
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
+    use crate::victims::FOLLOW_UP_ID_PREFIX;
     conn.query_row(
-        "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
+        &format!(
+            "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
                             WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = ?1
                 AND NOT EXISTS (SELECT 1 FROM forms f WHERE f.id = t.source_form_id AND f.pulled_at IS NOT NULL)
-                AND NOT EXISTS (SELECT 1 FROM referrals r WHERE t.id = 'follow-up-' || r.id AND r.pulled_at IS NOT NULL))",
+                AND NOT EXISTS (SELECT 1 FROM referrals r
+                                WHERE t.id = '{FOLLOW_UP_ID_PREFIX}' || r.id AND r.pulled_at IS NOT NULL))"
+        ),
         [id],
         |r| r.get(0),
     )

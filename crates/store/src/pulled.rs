@@ -214,8 +214,11 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
     // The tasks made for pulled forms (`derive_pulled_tasks`) and decisions
     // (`derive_pulled_follow_up`) go with them.
     tx.execute(
-        "DELETE FROM tasks WHERE source_form_id IN (SELECT id FROM forms WHERE incident_id = ?1)
-            OR id IN (SELECT 'follow-up-' || id FROM referrals WHERE incident_id = ?1)",
+        &format!(
+            "DELETE FROM tasks WHERE source_form_id IN (SELECT id FROM forms WHERE incident_id = ?1)
+                OR id IN (SELECT '{}' || id FROM referrals WHERE incident_id = ?1)",
+            crate::victims::FOLLOW_UP_ID_PREFIX
+        ),
         [incident_id],
     )?;
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;

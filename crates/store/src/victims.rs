@@ -738,8 +738,12 @@ impl Store {
 /// later decision for the same victim can find and settle it (`settle_follow_ups`). Tasks made
 /// before 4 Dec 2026 have random ids and are not settled this way.
 pub(crate) fn follow_up_task_id(decision_id: &str) -> String {
-    format!("follow-up-{decision_id}")
+    format!("{FOLLOW_UP_ID_PREFIX}{decision_id}")
 }
+
+/// The prefix of [`follow_up_task_id`]; SQL that matches tasks to decisions builds the id as
+/// `'follow-up-' || referrals.id` from it.
+pub(crate) const FOLLOW_UP_ID_PREFIX: &str = "follow-up-";
 
 /// The "ask again" task of deferred decision `d`: owned by whoever deferred, due at the end of
 /// the UK day `due`, and named for the victim (their name on the incident, else `other_name`,
@@ -812,11 +816,11 @@ pub(crate) fn derive_pulled_follow_up(conn: &Connection, d: &ReferralDecisionInf
 /// Marks done the open "ask again" tasks of the victim's deferred decisions on the incident.
 /// Until 4 Dec 2026 nothing closed them: they stayed open after the victim was asked again.
 pub(crate) fn settle_follow_ups(conn: &Connection, incident_id: &str, victim_id: &str) -> rusqlite::Result<usize> {
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "UPDATE tasks SET status = 'done' WHERE kind = 'referral_follow_up' AND status = 'open'
-           AND id IN (SELECT 'follow-up-' || id FROM referrals
-                      WHERE incident_id = ?1 AND victim_id = ?2 AND outcome = 'deferred')",
-    )?
+           AND id IN (SELECT '{FOLLOW_UP_ID_PREFIX}' || id FROM referrals
+                      WHERE incident_id = ?1 AND victim_id = ?2 AND outcome = 'deferred')"
+    ))?
     .execute(params![incident_id, victim_id])
 }
 
