@@ -7,7 +7,7 @@ use crate::name::{initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 4;
+pub const KEY_VERSION: u32 = 5;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -472,8 +472,10 @@ mod tests {
     /// night): Irish, Scottish Gaelic and Welsh given names keyed under their English forms
     /// (Seán → John, Dafydd → David), Siôn no longer a spelling of Siân, and more British and
     /// Scots diminutives (Bex, Gav, Jez, Debs, Tash, Rab, Wullie, Shug), and Punjabi, Pakistani
-    /// and Indian short forms (Jas, Kully, Sukhi, Raj, Saj).
-    const KEYS_FINGERPRINT: (u32, u64) = (4, 0x9102_5ce8_efab_1ce1);
+    /// and Indian short forms (Jas, Kully, Sukhi, Raj, Saj). Version 5 (5 Dec 2026): feminine
+    /// surnames keyed under their masculine forms too (Kowalska → Kowalski, Nováková → Novak,
+    /// Kazlauskienė → Kazlauskas, Papadopoulou → Papadopoulos).
+    const KEYS_FINGERPRINT: (u32, u64) = (5, 0x531a_1a17_584d_2b04);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

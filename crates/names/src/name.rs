@@ -58,7 +58,21 @@ impl Part {
         let canon: Vec<String> = v.iter().map(|s| data::canon(s).to_string()).collect();
         v.extend(canon);
         v.extend(self.anglicised().iter().cloned());
+        v.extend(self.masculine_forms());
         dedup_cap(v, MAX_STRINGS)
+    }
+
+    /// The masculine forms a feminine surname may stand beside in one family: Kowalska →
+    /// KOWALSKI (Polish), Ivanova → IVANOV (Russian, Bulgarian), Nováková → NOVAK (Czech,
+    /// Slovak), Kazlauskienė / Kazlauskaitė → KAZLAUSKAS (Lithuanian: a wife's and a daughter's
+    /// forms), Papadopoulou → PAPADOPOULOS (Greek). Empty for any other surname. Read from the
+    /// whole name (`joined`), or from the name without particles when that differs.
+    pub fn masculine_forms(&self) -> Vec<String> {
+        let mut out = masculine_forms(&self.joined);
+        if self.core.len() < self.tokens.len() {
+            out.extend(masculine_forms(&self.core.concat()));
+        }
+        out
     }
 
     /// Anglicised forms of an Irish-language surname (Ó Súilleabháin → SULLIVAN, Mac Cárthaigh
@@ -123,6 +137,41 @@ impl Part {
     pub fn given_codes(&self) -> Vec<String> {
         codes(&self.given_strings())
     }
+}
+
+/// Feminine surname endings and the masculine endings they replace, longest ending first. The
+/// Czech and Slovak -ová is added to the masculine name itself (Novák / Nováková, Svoboda /
+/// Svobodová), so it also yields the bare stem and the stem with -a. Left out on purpose: the
+/// Greek genitive of -is and -as (Georgiadi, Karra: -i and -a end too many other surnames) and
+/// the Czech adjectival -á (Novotná).
+const FEMININE_ENDINGS: &[(&str, &[&str])] = &[
+    ("SKAYA", &["SKY", "SKI", "SKIY"]),
+    ("IENE", &["AS", "IS", "IUS", "US", "YS"]),
+    ("IUTE", &["IUS"]),
+    ("AITE", &["AS"]),
+    ("SKA", &["SKI", "SKY"]),
+    ("CKA", &["CKI", "CKY"]),
+    ("ZKA", &["ZKI"]),
+    ("OVA", &["OV", "", "A"]),
+    ("EVA", &["EV"]),
+    ("INA", &["IN"]),
+    ("YTE", &["IS", "YS"]),
+    ("UTE", &["US"]),
+    ("OU", &["OS"]),
+];
+
+/// Shortest stem (the name without its ending) read as a feminine form: "Eva" and "Ova" are not.
+const MIN_STEM: usize = 3;
+
+/// The masculine forms of a folded surname with a feminine ending (see [`FEMININE_ENDINGS`]).
+pub(crate) fn masculine_forms(name: &str) -> Vec<String> {
+    let Some((stem, endings)) = FEMININE_ENDINGS.iter().find_map(|(fem, masc)| {
+        let stem = name.strip_suffix(fem)?;
+        (stem.len() >= MIN_STEM).then_some((stem, masc))
+    }) else {
+        return Vec::new();
+    };
+    endings.iter().map(|e| format!("{stem}{e}")).collect()
 }
 
 fn dedup_cap(v: Vec<String>, cap: usize) -> Vec<String> {

@@ -328,6 +328,8 @@ enum Rule {
     Umlaut,
     Variant,
     Irish,
+    /// One family name's feminine and masculine forms (Kowalska / Kowalski).
+    Gendered(Gendered),
     AmongGivenOnRecord,
     TypedAmongGiven,
     SplitAcrossGiven,
@@ -362,6 +364,9 @@ impl Rule {
             Rule::Umlaut => format!("{field} umlaut spelling ({qt}→{ct})"),
             Rule::Variant => format!("{field} variant spelling ({qt}→{ct})"),
             Rule::Irish => format!("{field} Irish-language form ({qt}→{ct})"),
+            Rule::Gendered(Gendered::Feminine) => format!("{field} feminine form ({qt}→{ct})"),
+            Rule::Gendered(Gendered::Masculine) => format!("{field} masculine form ({qt}→{ct})"),
+            Rule::Gendered(Gendered::Sibling) => format!("{field} another form of the same family name ({qt}→{ct})"),
             Rule::AmongGivenOnRecord => format!("{field} {qt} is among the given names on record"),
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
@@ -458,6 +463,32 @@ fn irish_equal(q: &QPart, c: &Part) -> bool {
     qa.iter().any(|x| ca.contains(x) || cp.contains(x)) || ca.iter().any(|x| qp.contains(x))
 }
 
+/// How a record's surname is another gendered form of the one searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Gendered {
+    /// The record has the feminine form (Kowalski searched, Kowalska on record).
+    Feminine,
+    /// The record has the masculine form (Kowalska searched, Kowalski on record).
+    Masculine,
+    /// Both are feminine forms of one name (a wife's Kazlauskienė, a daughter's Kazlauskaitė).
+    Sibling,
+}
+
+fn gendered(q: &Part, c: &Part) -> Option<Gendered> {
+    let (qm, cm) = (q.masculine_forms(), c.masculine_forms());
+    if qm.is_empty() && cm.is_empty() {
+        return None;
+    }
+    let plain = |p: &Part| [p.joined.clone(), p.core.concat()];
+    if cm.iter().any(|m| plain(q).contains(m)) {
+        Some(Gendered::Feminine)
+    } else if qm.iter().any(|m| plain(c).contains(m)) {
+        Some(Gendered::Masculine)
+    } else {
+        qm.iter().any(|m| cm.contains(m)).then_some(Gendered::Sibling)
+    }
+}
+
 fn has_prefix_form(p: &Part) -> bool {
     p.joined.starts_with("MAC") || p.tokens.iter().any(|t| t == "ST" || t == "STE")
 }
@@ -534,6 +565,9 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     }
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
         return pm(0.95, Rule::Variant);
+    }
+    if let Some(way) = gendered(&q.part, c) {
+        return pm(0.95, Rule::Gendered(way));
     }
     // The best part-for-part match of a double-barrelled name: either part may be the one
     // recorded, and spelt as the officer heard it ("Smyth" for "Smith-Jones").

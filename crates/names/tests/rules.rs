@@ -177,6 +177,35 @@ fn celtic_given_names() {
     assert!(hits.iter().all(|h| !h.reasons.join(";").contains("variant")), "{hits:?}");
 }
 
+/// A family name's feminine and masculine forms find each other, fetched through the masculine
+/// form's keys and said as such: Polish -ski / -ska, Russian -ov / -ova, Czech -ová added to the
+/// name, Lithuanian wives' -ienė and daughters' -aitė / -ytė, Greek -ou.
+#[test]
+fn gendered_surnames() {
+    t("Anna Kowalski", ("Anna", "Kowalska"), "surname feminine form (Kowalski→Kowalska)");
+    t("Piotr Kowalska", ("Piotr", "Kowalski"), "surname masculine form (Kowalska→Kowalski)");
+    t("Olga Ivanov", ("Olga", "Ivanova"), "surname feminine form (Ivanov→Ivanova)");
+    t("Jana Novak", ("Jana", "Nováková"), "surname feminine form (Novak→Novakova)");
+    t("Eva Svoboda", ("Eva", "Svobodová"), "surname feminine form");
+    t("Ruta Kazlauskas", ("Rūta", "Kazlauskienė"), "surname feminine form (Kazlauskas→Kazlauskiene)");
+    t("Egle Petraitis", ("Eglė", "Petraitytė"), "surname feminine form (Petraitis→Petraityte)");
+    t("Ona Stankevicius", ("Ona", "Stankevičienė"), "surname feminine form");
+    t(
+        "Giedre Kazlauskiene",
+        ("Giedrė", "Kazlauskaitė"),
+        "surname another form of the same family name (Kazlauskiene→Kazlauskaite)",
+    );
+    t("Eleni Papadopoulos", ("Eleni", "Papadopoulou"), "surname feminine form");
+    t("Natalia Dostoevsky", ("Natalia", "Dostoevskaya"), "surname feminine form");
+    // Not feminine forms: a short name, and an ending with too little before it.
+    let hits = rank(&SearchQuery::parse("Maria Nova"), &[cand(1, "Maria", "Nov")], 1000, 10);
+    assert!(hits.iter().all(|h| !h.reasons.join(";").contains("form")), "{hits:?}");
+    // The same name comes before its other form.
+    let cands = [cand(0, "Anna", "Kowalska"), cand(1, "Anna", "Kowalski")];
+    let ids: Vec<u32> = rank(&SearchQuery::parse("Anna Kowalska"), &cands, 1000, 10).iter().map(|h| h.id).collect();
+    assert_eq!(ids, vec![0, 1]);
+}
+
 /// Irish-language surname forms find their anglicised records and back: Ó / Mac forms, the
 /// feminine Ní / Nic (with the lenited initial: Ní Shúilleabháin) and Uí, written with or
 /// without the síneadh fada.
