@@ -161,6 +161,126 @@ pub struct QueryPlan {
     /// whose born value lies in this window, with the same cap: at a million records the
     /// first `cap` rows of "William Smith" need not include the one born in 1985.
     pub born: Option<(i32, i32)>,
+    /// The second stage: surnames spelt nearly like the one searched (see [`SpellingScan`]).
+    pub spelling: Option<SpellingScan>,
+}
+
+/// Surnames one or two letters from the one searched whose phonetic codes differ from its own
+/// (Thomson / Thompson, Cunnigham / Cunningham, Kovalski / Kowalski): the first stage's keys do
+/// not reach them, and a surname searched alone has no other part to reach them through.
+///
+/// The store runs it after the plan's probes when [`SpellingScan::wanted`] says so: it reads the
+/// distinct surnames (its `SN:` keys, one per spelling, in [`SpellingScan::ranges`]: those
+/// starting with the searched surname's first letter or a letter often heard for it) and runs
+/// the probes [`SpellingScan::probes`] returns for them, with the plan's DOB window as usual.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SpellingScan {
+    /// `SN:` key ranges to read (`from` inclusive, `to` exclusive).
+    pub ranges: Vec<(String, String)>,
+    /// The folded surname searched.
+    surname: String,
+    /// Codes the first stage already probed.
+    have: Vec<String>,
+    /// Initials of the given name searched (empty for a surname searched alone).
+    given_initials: Vec<char>,
+    /// Run only when the first stage found fewer candidates than this.
+    below: usize,
+}
+
+/// Least similarity of a surname to the one searched for the spelling stage (about two slips in
+/// an eight-letter name).
+pub const SPELLING_MIN_SIM: f32 = 0.85;
+/// At most this many nearby surnames are probed, the most similar first.
+pub const SPELLING_MAX_NAMES: usize = 10;
+/// A two-part search runs the spelling stage only when its first stage found fewer candidates
+/// than this; a surname searched alone always runs it.
+pub const SPELLING_BELOW: usize = 10;
+/// Shortest surname searched for which the spelling stage runs (shorter names are too near
+/// too many others).
+const SPELLING_MIN_LEN: usize = 4;
+
+impl SpellingScan {
+    fn new(s: &QPart, g: Option<&QPart>) -> Option<SpellingScan> {
+        let name = &s.part.joined;
+        if s.wildcard || s.part.is_initial() || name.len() < SPELLING_MIN_LEN {
+            return None;
+        }
+        let given_initials = match g {
+            Some(g) if g.wildcard || g.part.is_initial() => vec![g.part.initial()],
+            Some(g) => g.given_initials.clone(),
+            None => Vec::new(),
+        };
+        let first = name.chars().next()?;
+        let ranges = heard_alike(first)
+            .iter()
+            .filter_map(|c| {
+                let from = format!("SN:{c}");
+                prefix_end(&from).map(|to| (from, to))
+            })
+            .collect();
+        let below = if g.is_some() { SPELLING_BELOW } else { usize::MAX };
+        Some(SpellingScan { ranges, surname: name.clone(), have: s.surname_codes.clone(), given_initials, below })
+    }
+
+    /// Whether to run this stage after a first stage that found `candidates`.
+    pub fn wanted(&self, candidates: usize) -> bool {
+        candidates < self.below
+    }
+
+    /// The probes for the nearby surnames among `keys` (`SN:` keys as stored, in any order;
+    /// others are ignored): each of the [`SPELLING_MAX_NAMES`] most similar surnames (at least
+    /// [`SPELLING_MIN_SIM`]) by its codes the first stage did not probe, with the given name's
+    /// initials when one was searched.
+    pub fn probes<'a>(&self, keys: impl IntoIterator<Item = &'a str>) -> Vec<Probe> {
+        let mut near: Vec<(f32, &str)> = keys
+            .into_iter()
+            .filter_map(|k| k.strip_prefix("SN:"))
+            .filter(|s| *s != self.surname)
+            .filter_map(|s| {
+                let sim = crate::rank::string_sim(&self.surname, s);
+                (sim >= SPELLING_MIN_SIM).then_some((sim, s))
+            })
+            .collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let mut plan = QueryPlan::default();
+        let mut done: Vec<String> = self.have.clone();
+        for (_, s) in near.into_iter().take(SPELLING_MAX_NAMES) {
+            let mut codes = Vec::new();
+            crate::fold::phonetic_codes(s, &mut codes);
+            for c in codes {
+                if done.contains(&c) {
+                    continue;
+                }
+                if self.given_initials.is_empty() {
+                    plan.prefix(format!("SI:{c}:"), Tier::Tight, CAP_FALLBACK);
+                } else {
+                    for i in &self.given_initials {
+                        plan.key(format!("SI:{c}:{i}"), Tier::Tight, CAP_BROAD);
+                    }
+                }
+                done.push(c);
+            }
+        }
+        plan.probes
+    }
+}
+
+/// First letters heard or written for one another at the start of a surname, the letter itself
+/// first (Kowalski / Cowalski, Wisniewski / Visniewski, Zhang / Shang, Iqbal / Yqbal).
+fn heard_alike(c: char) -> Vec<char> {
+    let others: &[char] = match c {
+        'C' => &['K', 'Q'],
+        'K' => &['C', 'Q'],
+        'Q' => &['K', 'C'],
+        'V' => &['W'],
+        'W' => &['V'],
+        'S' => &['Z'],
+        'Z' => &['S'],
+        'I' => &['Y'],
+        'Y' => &['I'],
+        _ => &[],
+    };
+    std::iter::once(c).chain(others.iter().copied()).collect()
 }
 
 impl QueryPlan {
@@ -212,7 +332,12 @@ pub fn prefix_end(prefix: &str) -> Option<String> {
 
 /// Builds the probes for a search. Both name orders are tried (given/surname swapped).
 pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
-    let mut plan = QueryPlan { probes: Vec::new(), max_candidates: MAX_CANDIDATES, born: born_window(q.dob) };
+    let mut plan = QueryPlan {
+        probes: Vec::new(),
+        max_candidates: MAX_CANDIDATES,
+        born: born_window(q.dob),
+        spelling: p.surname.as_ref().and_then(|s| SpellingScan::new(s, p.given.as_ref())),
+    };
     // Last-resort single-part ranges of a two-part query, run after the DOB probes.
     let mut fallback = QueryPlan::default();
     // After those: one part one keying slip away (its variant codes) + the other's initial.
@@ -369,6 +494,35 @@ mod tests {
         assert!(has(&k, "GN:WILLIAM"));
         assert!(k.iter().all(|k| k.len() <= 80 && k.is_ascii()));
         assert!(k.len() <= 40, "{} keys", k.len());
+    }
+
+    #[test]
+    fn spelling_stage_probes_nearby_surnames_by_their_own_codes() {
+        let scan = SearchQuery::new("", "Thomson").plan().spelling.expect("a surname alone");
+        assert_eq!(scan.ranges, [("SN:T".to_string(), "SN:U".to_string())]);
+        assert!(scan.wanted(1000), "a surname alone always runs it");
+        let probes = scan.probes(["SN:THOMPSON", "SN:THOMSON", "SN:TAYLOR", "GN:THOMAS", "SN:THOMSEN"]);
+        let looked: Vec<String> = probes
+            .iter()
+            .map(|p| match &p.lookup {
+                Lookup::Range { from, .. } => from.clone(),
+                Lookup::Key(k) => k.clone(),
+            })
+            .collect();
+        assert!(looked.contains(&"SI:TMPS:".to_string()), "{looked:?}");
+        assert!(!looked.iter().any(|k| k.starts_with("SI:TMSN:")), "its own code was probed already: {looked:?}");
+        assert!(!looked.iter().any(|k| k.starts_with("SI:TLR")), "Taylor is not near: {looked:?}");
+
+        // With a given name: only when the first stage found little, and by its initials.
+        let scan = SearchQuery::parse("Margaret Thomson").plan().spelling.expect("two parts");
+        assert!(scan.wanted(0) && !scan.wanted(SPELLING_BELOW));
+        assert!(scan.probes(["SN:THOMPSON"]).iter().any(|p| p.lookup == Lookup::Key("SI:TMPS:M".into())));
+        // First letters heard for one another; nothing for short, initial or wildcard surnames.
+        let scan = SearchQuery::parse("Kovalski").plan().spelling.unwrap();
+        assert_eq!(scan.ranges.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["SN:K", "SN:C", "SN:Q"]);
+        for q in ["Li", "J Smi*", "John S"] {
+            assert!(SearchQuery::parse(q).plan().spelling.is_none(), "{q}");
+        }
     }
 
     #[test]

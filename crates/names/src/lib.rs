@@ -137,8 +137,9 @@ mod rank;
 pub use dob::{Date, DobQuery};
 pub use fold::fold;
 pub use keys::{
-    born_value, dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier,
-    CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
+    born_value, dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, SpellingScan,
+    Tier, CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
+    SPELLING_BELOW, SPELLING_MAX_NAMES, SPELLING_MIN_SIM,
 };
 pub use query::{NameQuery, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

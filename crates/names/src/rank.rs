@@ -502,7 +502,7 @@ const ONE_SLIP: f32 = 0.93;
 /// max(Jaro–Winkler, 1 − OSA distance / longer length), and at least [`ONE_SLIP`] for one slip
 /// after the first letter in names of four letters or more. OSA is Damerau–Levenshtein restricted
 /// to adjacent transpositions (strsim's `osa_distance`); only computed when JW is below 0.93.
-fn string_sim(a: &str, b: &str) -> f32 {
+pub(crate) fn string_sim(a: &str, b: &str) -> f32 {
     let j = jaro_winkler(a, b) as f32;
     let len = a.len().max(b.len());
     // One keying slip after the first letter (a letter missed, added, replaced, or swapped

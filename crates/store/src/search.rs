@@ -27,8 +27,8 @@
 use std::collections::{HashMap, HashSet};
 
 use bluelamp_names::{
-    born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Ranker,
-    SearchQuery, Sex, Tier, KEY_VERSION,
+    born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Probe,
+    Ranker, SearchQuery, Sex, Tier, KEY_VERSION,
 };
 use bluelamp_protocol::search::MAX_AGE;
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
@@ -464,20 +464,38 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
         }
         Ok(n)
     }
+    let mut run = |p: &Probe, seen: &mut HashSet<i64>, out: &mut Vec<i64>| -> Result<()> {
+        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
+        let read = match &p.lookup {
+            Lookup::Key(k) => take(by_key.query(params![k, cap])?, seen, out)?,
+            Lookup::Range { from, to } => take(by_range.query(params![from, to, cap])?, seen, out)?,
+        };
+        let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { return Ok(()) };
+        match &p.lookup {
+            Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, seen, out)?,
+            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, seen, out)?,
+        };
+        Ok(())
+    };
     for p in &plan.probes {
         if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
             break;
         }
-        let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
-        let read = match &p.lookup {
-            Lookup::Key(k) => take(by_key.query(params![k, cap])?, &mut seen, &mut out)?,
-            Lookup::Range { from, to } => take(by_range.query(params![from, to, cap])?, &mut seen, &mut out)?,
-        };
-        let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { continue };
-        match &p.lookup {
-            Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, &mut seen, &mut out)?,
-            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, &mut seen, &mut out)?,
-        };
+        run(p, &mut seen, &mut out)?;
+    }
+    // Surnames spelt nearly like the one searched, from the distinct surnames' counts.
+    if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(out.len())) {
+        let mut surnames = conn.prepare_cached("SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2")?;
+        let mut keys: Vec<String> = Vec::new();
+        for (from, to) in &scan.ranges {
+            let rows = surnames.query_map(params![from, to], |r| r.get::<_, String>(0))?;
+            for k in rows {
+                keys.push(k?);
+            }
+        }
+        for p in scan.probes(keys.iter().map(String::as_str)) {
+            run(&p, &mut seen, &mut out)?;
+        }
     }
     Ok(out)
 }

@@ -95,6 +95,39 @@ fn both_parts_mis_keyed_still_found() {
     assert!(hits[0].reasons.iter().any(|r| r.contains("similar spelling")), "{:?}", hits[0].reasons);
 }
 
+/// A surname heard over the radio and searched alone, a letter or two off, whose phonetic
+/// codes differ from the record's (Thomson / Thompson, Cunnigham / Cunningham, Kovalski /
+/// Kowalski): the spelling stage reads the distinct surnames and finds them, below the exact
+/// spelling unless the DOB says otherwise. With only an initial beside it, too.
+#[test]
+fn a_surname_alone_finds_its_nearby_spellings() {
+    let (_d, mut s) = seeded();
+    s.upsert_nominals(&[
+        rec("T1", "Margaret", "Thompson", Some("1952-05-17")),
+        rec("T2", "Peter", "Thomson", Some("1966-04-14")),
+        rec("C1", "Robert", "Cunningham", Some("1965-06-30")),
+        rec("K1", "Krzysztof", "Kowalski", None),
+    ])
+    .unwrap();
+    let surname = |s: &Store, surname: &str, dob_year: Option<u32>| {
+        let mut r = SearchRequest { surname: Some(surname.into()), ..Default::default() };
+        r.dob_year = dob_year;
+        ids(s, &r)
+    };
+    assert_eq!(surname(&s, "Thomson", None), ["T2", "T1"]);
+    assert_eq!(surname(&s, "Thompson", None), ["T1", "T2"]);
+    assert_eq!(surname(&s, "Thomson", Some(1952))[0], "T1");
+    assert_eq!(surname(&s, "Cunnigham", None), ["C1"]);
+    assert_eq!(surname(&s, "Kovalski", None), ["K1"]);
+    let hits = s.search(&SearchRequest { surname: Some("Cunnigham".into()), ..Default::default() }).unwrap();
+    assert!(
+        hits[0].reasons.iter().any(|r| r.contains("similar spelling (Cunnigham~Cunningham")),
+        "{:?}",
+        hits[0].reasons
+    );
+    assert_eq!(ids(&s, &req("M Thomson")), ["T1"]);
+}
+
 /// At a million records a common name fills every probe's row cap; the one born in the
 /// query's DOB window must still be read (the store reads a full probe again within it).
 #[test]
@@ -233,6 +266,7 @@ fn search_reads_through_indexes_only() {
          FROM nominals WHERE rk = ?1",
         "SELECT code FROM nominal_markers WHERE nominal_id = ?1",
         "SELECT n FROM name_key_counts WHERE key = ?1",
+        "SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2",
     ] {
         let mut stmt = s.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let plan: Vec<String> = stmt

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use bluelamp_names::{born_value, record_keys, surname_freq_key, Lookup, QueryPlan, Tier};
+use bluelamp_names::{born_value, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier};
 
 /// Minimal CSV reader (double-quoted fields, `""` escapes); header row returned separately.
 pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -74,8 +74,9 @@ impl KeyStore {
 
     /// Runs a plan like the store would: all tight probes, broad ones while under the ceiling,
     /// each probe limited to its cap, and a probe that returns its full cap read again within
-    /// the plan's DOB window (`BLUELAMP_NO_BORN_WINDOW=1` turns that off, for comparison).
-    /// Returns distinct ids and rows read.
+    /// the plan's DOB window (`BLUELAMP_NO_BORN_WINDOW=1` turns that off, for comparison); then
+    /// the spelling stage when the plan has one and wants it (`BLUELAMP_NO_SPELLING=1` turns it
+    /// off). Returns distinct ids and rows read.
     pub fn run(&self, plan: &QueryPlan) -> (Vec<u32>, usize) {
         let window = if std::env::var_os("BLUELAMP_NO_BORN_WINDOW").is_some() { None } else { plan.born };
         let mut seen = HashSet::new();
@@ -85,51 +86,72 @@ impl KeyStore {
             if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
                 break;
             }
-            let passes: &[Option<(i32, i32)>] = match window {
-                Some(w) => &[None, Some(w)],
-                None => &[None],
-            };
-            for (pass, filter) in passes.iter().enumerate() {
-                let mut take = p.cap;
-                let mut add = |ids: &[(i32, u32)], rows: &mut usize, take: &mut usize| {
-                    for &(born, id) in ids {
-                        if *take == 0 {
-                            break;
-                        }
-                        if let Some((lo, hi)) = filter {
-                            if born < *lo || born > *hi {
-                                continue;
-                            }
-                        }
-                        *rows += 1;
-                        *take -= 1;
-                        if seen.insert(id) {
-                            out.push(id);
-                        }
-                    }
-                };
-                match &p.lookup {
-                    Lookup::Key(k) => {
-                        if let Some(ids) = self.map.get(k) {
-                            add(ids, &mut rows, &mut take);
-                        }
-                    }
-                    Lookup::Range { from, to } => {
-                        for (_, ids) in self.map.range(from.clone()..to.clone()) {
-                            if take == 0 {
-                                break;
-                            }
-                            add(ids, &mut rows, &mut take);
-                        }
-                    }
-                }
-                // Only a saturated read is narrowed by the DOB window.
-                if pass == 0 && take > 0 {
-                    break;
-                }
+            self.probe(p, window, &mut seen, &mut out, &mut rows);
+        }
+        let spelling = plan.spelling.as_ref().filter(|_| std::env::var_os("BLUELAMP_NO_SPELLING").is_none());
+        if let Some(scan) = spelling.filter(|s| s.wanted(out.len())) {
+            let keys = scan
+                .ranges
+                .iter()
+                .flat_map(|(from, to)| self.map.range(from.clone()..to.clone()).map(|(k, _)| k.as_str()));
+            for p in scan.probes(keys) {
+                self.probe(&p, window, &mut seen, &mut out, &mut rows);
             }
         }
         (out, rows)
+    }
+
+    fn probe(
+        &self,
+        p: &Probe,
+        window: Option<(i32, i32)>,
+        seen: &mut HashSet<u32>,
+        out: &mut Vec<u32>,
+        rows: &mut usize,
+    ) {
+        let passes: &[Option<(i32, i32)>] = match window {
+            Some(w) => &[None, Some(w)],
+            None => &[None],
+        };
+        for (pass, filter) in passes.iter().enumerate() {
+            let mut take = p.cap;
+            let mut add = |ids: &[(i32, u32)], rows: &mut usize, take: &mut usize| {
+                for &(born, id) in ids {
+                    if *take == 0 {
+                        break;
+                    }
+                    if let Some((lo, hi)) = filter {
+                        if born < *lo || born > *hi {
+                            continue;
+                        }
+                    }
+                    *rows += 1;
+                    *take -= 1;
+                    if seen.insert(id) {
+                        out.push(id);
+                    }
+                }
+            };
+            match &p.lookup {
+                Lookup::Key(k) => {
+                    if let Some(ids) = self.map.get(k) {
+                        add(ids, rows, &mut take);
+                    }
+                }
+                Lookup::Range { from, to } => {
+                    for (_, ids) in self.map.range(from.clone()..to.clone()) {
+                        if take == 0 {
+                            break;
+                        }
+                        add(ids, rows, &mut take);
+                    }
+                }
+            }
+            // Only a saturated read is narrowed by the DOB window.
+            if pass == 0 && take > 0 {
+                break;
+            }
+        }
     }
 }
 
