@@ -47,8 +47,12 @@ impl NameQuery {
     /// a word is a keying slip and stays: "arth8r"), a title before the name ("Mr",
     /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev") and a generational suffix after it
     /// ("Jr", "Snr", "III"), as long as a word is left.
+    ///
+    /// Punctuation and control characters between letters separate words ("J.Smith",
+    /// "John_Smith"); a slash between two names is read as the comma of the SURNAME/FORENAME
+    /// form police systems print ("SMITH/JOHN"), unless the text has a comma already.
     pub fn parse(text: &str) -> NameQuery {
-        let text: String = text.chars().take(fold::MAX_INPUT_CHARS).collect();
+        let text: String = separate_words(&text.chars().take(fold::MAX_INPUT_CHARS).collect::<String>());
         if let Some((s, g)) = text.split_once(',') {
             return NameQuery::new(&name_words(g).join(" "), &name_words(s).join(" "));
         }
@@ -80,6 +84,48 @@ impl NameQuery {
             }
         }
     }
+}
+
+/// `text` with word-separating punctuation and control characters made spaces, and the first
+/// slash between two letters made a comma when there is no comma (see [`NameQuery::parse`]).
+/// Apostrophes, hyphens, wildcards and letters of any script are kept; so are the slashes and
+/// dots of a date ("12/03/1984" stays one word without letters, dropped later).
+fn separate_words(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut comma = text.contains(',');
+    // Whether the nearest non-space character after each position is a letter (one pass from
+    // the end), and before it (tracked going forward).
+    let mut letter_after = vec![false; chars.len()];
+    let mut seen = false;
+    for (i, c) in chars.iter().enumerate().rev() {
+        letter_after[i] = seen;
+        if !c.is_whitespace() {
+            seen = c.is_alphabetic();
+        }
+    }
+    let mut letter_before = false;
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let between_letters = letter_before && letter_after[i];
+        if !c.is_whitespace() {
+            letter_before = c.is_alphabetic();
+        }
+        out.push(match c {
+            '/' if between_letters && !comma => {
+                comma = true;
+                ','
+            }
+            '.' | '/' | '_' | '\\' | ';' | ':' | '|' | '+' | '=' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '!'
+            | '?' | '#' | '@' | '&' | '~' | '<' | '>'
+                if between_letters || !matches!(c, '.' | '/') =>
+            {
+                ' '
+            }
+            c if c.is_control() => ' ',
+            c => c,
+        });
+    }
+    out
 }
 
 /// Titles typed before a name: not part of any recorded name. (Sir, Dame, Lord and Lady are
@@ -285,6 +331,16 @@ mod tests {
             ("John Smith II", "John", "Smith"),
             ("Sean Mac Giolla Chomhghaill", "Sean", "Mac Giolla Chomhghaill"),
             ("Maire Ui Neill", "Maire", "Ui Neill"),
+            // Punctuation between names separates them; SURNAME/FORENAME reads as a comma.
+            ("J.Smith", "J", "Smith"),
+            ("John.Smith", "John", "Smith"),
+            ("John_Smith", "John", "Smith"),
+            ("John\u{1}Smith", "John", "Smith"),
+            ("SMITH/JOHN", "JOHN", "SMITH"),
+            ("O'Brien / Mary Ann", "Mary Ann", "O'Brien"),
+            ("smith/john 12/03/1984", "john", "smith"),
+            ("john smith 12.03.1984", "john", "smith"),
+            ("Smith, John/Paul", "John Paul", "Smith"),
         ] {
             assert_eq!(NameQuery::parse(text), NameQuery::new(g, s), "{text:?}");
         }

@@ -226,6 +226,8 @@ fn irish_language_surnames() {
     t("Eoin de Búrca", ("Eoin", "Burke"), irish);
     t("Nuala Breathnach", ("Nuala", "Walsh"), irish);
     t("Ciara Uí Dhónaill", ("Ciara", "O'Donnell"), irish);
+    t("Niamh Ní Dhomhnaill", ("Niamh", "O'Donnell"), irish);
+    t("Niamh O'Donnell", ("Niamh", "Ó Domhnaill"), irish);
     // Both sides in Irish: the feminine form finds the masculine one.
     t("Siobhán Ní Shúilleabháin", ("Siobhán", "Ó Súilleabháin"), "surname");
     // An Irish form never stands for a different anglicised name.
