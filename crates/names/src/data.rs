@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 pub(crate) const NICKNAMES: &str = include_str!("../../../assets/names/nicknames.csv");
 pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
 pub(crate) const NICKNAMES_WORLD: &str = include_str!("../../../assets/names/nicknames_world.csv");
+/// Pairs of the lists above that are not linked (either way): `name1,name2,why`.
+pub(crate) const NICKNAMES_NOT: &str = include_str!("../../../assets/names/nicknames_not.csv");
 pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
 pub(crate) const PARTICLES: &str = include_str!("../../../assets/names/particles.txt");
 pub(crate) const GIVEN_FORMS: &str = include_str!("../../../assets/names/given_forms.csv");
@@ -55,6 +57,15 @@ fn load() -> Tables {
     // MAX_ROOTS formal names, and the US list alone gives FRED six others before FREDERICK
     // (ALFRED, BILL, BILLY, FERDINAND, ...), ED five before EDWARD, CHRIS five before
     // CHRISTOPHER, MO five before MOHAMMED.
+    let not: HashSet<(String, String)> = NICKNAMES_NOT
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut it = l.split(',');
+            Some((canon(it.next()?), canon(it.next()?)))
+        })
+        .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
+        .collect();
     let mut formal_of: HashMap<String, Vec<String>> = HashMap::new();
     for file in [NICKNAMES_GB_IE, NICKNAMES_WORLD, NICKNAMES] {
         for line in file.lines().skip(1) {
@@ -63,7 +74,7 @@ fn load() -> Tables {
                 continue;
             };
             let (formal, nick) = (canon(formal), canon(nick));
-            if formal.is_empty() || nick.is_empty() || formal == nick {
+            if formal.is_empty() || nick.is_empty() || formal == nick || not.contains(&(formal.clone(), nick.clone())) {
                 continue;
             }
             let v = formal_of.entry(nick).or_default();

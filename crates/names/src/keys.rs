@@ -628,8 +628,11 @@ mod tests {
     /// Scots diminutives (Bex, Gav, Jez, Debs, Tash, Rab, Wullie, Shug), and Punjabi, Pakistani
     /// and Indian short forms (Jas, Kully, Sukhi, Raj, Saj). Version 5 (5 Dec 2026): feminine
     /// surnames keyed under their masculine forms too (Kowalska → Kowalski, Nováková → Novak,
-    /// Kazlauskienė → Kazlauskas, Papadopoulou → Papadopoulos), and Ó Domhnaill read as O'Donnell.
-    const KEYS_FINGERPRINT: (u32, u64) = (5, 0x263a_c6da_6004_d07b);
+    /// Kazlauskienė → Kazlauskas, Papadopoulou → Papadopoulos), Ó Domhnaill read as O'Donnell,
+    /// Hamish a Scottish form of James (no longer a spelling of Seamus), Iain / Ian a Scottish
+    /// form of John instead of the US list's nickname, and its Bill / Robert pairs dropped
+    /// (`nicknames_not.csv`).
+    const KEYS_FINGERPRINT: (u32, u64) = (5, 0xfd16_2e08_b0a1_ded2);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
