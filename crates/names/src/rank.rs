@@ -213,15 +213,23 @@ impl Ranker {
             }
             let (qg, qs) =
                 if swapped { (p.surname.as_ref(), p.given.as_ref()) } else { (p.given.as_ref(), p.surname.as_ref()) };
+            // A surname searched alone is matched against given names too, but not one written
+            // with a particle ("El Sayed", "Van Dyke"): no given name is, and "El" read as a given
+            // name found Eleni and Eleanor as nicknames.
+            if swapped && !two_part_query && qg.is_some_and(|q| q.part.core.len() < q.part.tokens.len()) {
+                continue;
+            }
             let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
             let mut ms = None;
             let mut mg = None;
             if let Some(q) = qs {
                 match &cs {
                     Some(c) => match compare_surname(q, c).map(|mut m| {
-                        if m.sim < 0.7 {
+                        // Below 0.7 it counts as no evidence; up to 0.8 (Sandhu / Singh, 0.75) it
+                        // keeps its own value, but says why rather than "differs".
+                        if m.sim < 0.8 && matches!(m.rule, Rule::Differs) {
                             if let Some(query_side) = in_place_of_family_name(&q.part, c, sex) {
-                                m = PartMatch { sim: 0.7, rule: Rule::InPlaceOfFamilyName(query_side) };
+                                m = PartMatch { sim: m.sim.max(0.7), rule: Rule::InPlaceOfFamilyName(query_side) };
                             }
                         }
                         if m.sim >= 0.9 || swapped {
