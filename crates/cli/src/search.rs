@@ -73,6 +73,14 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         limit: a.limit,
     };
     req.validate().map_err(|e| anyhow::anyhow!(e.message))?;
+    // A date typed into --name is not searched (as on the screen, which offers to move it).
+    let no_dob_given = req.dob.is_none() && req.dob_year.is_none() && req.age_min.is_none();
+    if let Some((dob, _)) = req.name.as_deref().and_then(bluelamp_protocol::widen::dob_typed_in_name) {
+        if no_dob_given {
+            let flag = if dob.len() == 4 { "--dob-year" } else { "--dob" };
+            note!("note: \u{201c}{dob}\u{201d} is not part of a name and was not searched; give it with {flag} {dob}");
+        }
+    }
     let actor = store.actor()?;
     let hits = store.search_logged(&actor, &req, a.purpose.as_deref())?;
     if a.json {
@@ -105,11 +113,15 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
 }
 
 /// The DOB cell of a batch query: a full date (`YYYY-MM-DD`/`YYYYMMDD`), a year (`YYYY`), or
-/// empty. Anything else is ignored for that query (the name is still searched) and reported.
-fn batch_dob(cell: Option<String>, req: &mut SearchRequest) -> Option<String> {
+/// empty. Anything else, or a date after `today` (`YYYY-MM-DD`), is ignored for that query (the
+/// name is still searched) and reported.
+fn batch_dob(cell: Option<String>, req: &mut SearchRequest, today: &str) -> Option<String> {
     let cell = cell?;
     if cell.len() == 4 && cell.bytes().all(|b| b.is_ascii_digit()) {
         match cell.parse::<u32>() {
+            Ok(_) if cell.as_str() > today.get(..4).unwrap_or("") => {
+                return Some(format!("year '{cell}' is in the future; ignored"))
+            }
             Ok(y) if (1850..=2100).contains(&y) => {
                 req.dob_year = Some(y);
                 return None;
@@ -118,6 +130,7 @@ fn batch_dob(cell: Option<String>, req: &mut SearchRequest) -> Option<String> {
         }
     }
     match parse_dob(&cell) {
+        Ok(d) if d.as_str() > today => Some(format!("'{cell}' is in the future; DOB ignored")),
         Ok(d) => {
             req.dob = Some(d);
             None
@@ -215,6 +228,10 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         );
     }
     let (mut events, mut lines) = (Vec::with_capacity(LOG_CHUNK), Vec::with_capacity(LOG_CHUNK));
+    let today = {
+        let d = bluelamp_store::search::today();
+        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+    };
     for (i, rec) in rdr.records().enumerate() {
         let rec = match rec {
             Ok(r) => r,
@@ -227,7 +244,7 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         let get = |c: usize| rec.get(c).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let mut req =
             SearchRequest { given: get(c_given), surname: get(c_surname), limit: Some(limit), ..Default::default() };
-        let warning = batch_dob(get(c_dob), &mut req);
+        let warning = batch_dob(get(c_dob), &mut req, &today);
         let start = Instant::now();
         let result = req.validate().map_err(|e| e.message).and_then(|()| store.search(&req).map_err(|e| e.to_string()));
         let latency_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);

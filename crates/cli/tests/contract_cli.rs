@@ -188,13 +188,16 @@ fn the_generated_file_imports_with_its_legacy_share() {
 fn search_batch_lines_keep_key_order_and_error_semantics() {
     let (dir, db, _) = generated(300);
     let q = dir.path().join("q.csv");
-    std::fs::write(&q, "qid,given_name,surname,date_of_birth\nq1,John,Smith,1980\nq2,,,\nq3,Jon,Smith,31/02/1980\n")
-        .unwrap();
+    std::fs::write(
+        &q,
+        "qid,given_name,surname,date_of_birth\nq1,John,Smith,1980\nq2,,,\nq3,Jon,Smith,31/02/1980\nq4,Jon,Smith,2099-01-01\n",
+    )
+    .unwrap();
     let out_path = dir.path().join("o.jsonl");
     ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
     let raw = std::fs::read_to_string(&out_path).unwrap();
     let lines: Vec<&str> = raw.lines().collect();
-    assert_eq!(lines.len(), 3, "{raw}");
+    assert_eq!(lines.len(), 4, "{raw}");
     for l in &lines {
         let (qid, ids, lat) =
             (l.find("\"qid\":").unwrap(), l.find("\"ids\":").unwrap(), l.find("\"latency_us\":").unwrap());
@@ -209,6 +212,26 @@ fn search_batch_lines_keep_key_order_and_error_semantics() {
     assert!(v[2].get("error").is_none(), "{}", lines[2]);
     assert!(v[2]["warning"].as_str().unwrap().contains("DOB ignored"), "{}", lines[2]);
     assert!(!v[2]["ids"].as_array().unwrap().is_empty(), "{}", lines[2]);
+    // A DOB in the future is ignored the same way (a one-off search refuses it).
+    assert!(v[3]["warning"].as_str().unwrap().contains("is in the future; DOB ignored"), "{}", lines[3]);
+    assert!(!v[3]["ids"].as_array().unwrap().is_empty(), "{}", lines[3]);
+    let refused = cli(&db, &["search", "--surname", "Smith", "--dob", "2099-01-01", "--json"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is in the future"), "{refused:?}");
+}
+
+/// A date typed into `--name` is not searched as a name; the CLI says so on stderr and how to
+/// give it (the screen offers a button instead). Not when a DOB filter is given anyway.
+#[test]
+fn a_date_typed_in_the_name_is_pointed_out() {
+    let (_dir, db, _) = generated(50);
+    let err = |args: &[&str]| text(&ok(cli(&db, args)).stderr);
+    let e = err(&["search", "--name", "john smith 28/02/1975", "--json"]);
+    assert!(e.contains("\u{201c}28/02/1975\u{201d} is not part of a name") && e.contains("--dob 28/02/1975"), "{e}");
+    let e = err(&["search", "--name", "john smith 1975", "--json"]);
+    assert!(e.contains("--dob-year 1975"), "{e}");
+    let e = err(&["search", "--name", "john smith 1975", "--dob-year", "1975", "--json"]);
+    assert!(!e.contains("not part of a name"), "{e}");
 }
 
 /// Stale search keys (as after an update that changed their format) are rebuilt before the

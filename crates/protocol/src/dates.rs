@@ -42,16 +42,29 @@ pub fn parse_typed_dob(s: &str) -> Result<String, String> {
         && parts[1].len() <= 2
         && parts[2].len() == 4;
     if !uk {
+        let short_year = parts.len() == 3
+            && parts.iter().all(|p| !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit()));
+        if short_year {
+            return Err(format!("'{t}' has a two-digit year: type the year in full (DD/MM/YYYY)"));
+        }
         return parse_dob(t).map_err(|e| {
             if e.contains("is not a date (use") {
-                format!("'{t}' is not a date (use DD/MM/YYYY or YYYY-MM-DD)")
+                format!("'{t}' is not a date (use DD/MM/YYYY, YYYY-MM-DD or YYYYMMDD)")
             } else {
                 e
             }
         });
     }
     let n = |p: &str| p.parse::<u32>().unwrap_or(0);
-    checked_iso(t, n(parts[2]), n(parts[1]), n(parts[0]))
+    let (d, m, y) = (n(parts[0]), n(parts[1]), n(parts[2]));
+    checked_iso(t, y, m, d).map_err(|e| {
+        // A month-first date (12/24/1999): say that dates are read day first.
+        if m > 12 && (1..=12).contains(&d) {
+            format!("{e}: dates are day first (DD/MM/YYYY), so perhaps {m:02}/{d:02}/{y}")
+        } else {
+            e
+        }
+    })
 }
 
 pub fn is_leap(y: u32) -> bool {
@@ -86,7 +99,9 @@ mod tests {
         for (bad, why) in [
             ("31/02/1984", "not a real date"),
             ("12/13/1984", "no month 13"),
-            ("12/03/84", "not a date (use DD/MM/YYYY"),
+            ("12/03/84", "has a two-digit year: type the year in full (DD/MM/YYYY)"),
+            ("12/24/1999", "has no month 24: dates are day first (DD/MM/YYYY), so perhaps 24/12/1999"),
+            ("12-03-1984", "not a date (use DD/MM/YYYY, YYYY-MM-DD or YYYYMMDD)"),
             ("12//1984", "not a date"),
             ("1984/03/12", "not a date"),
             ("1984-02-30", "not a real date"),

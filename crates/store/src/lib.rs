@@ -45,14 +45,27 @@ pub enum StoreError {
     Corrupt,
     #[error("The store was written by a newer Bluelamp (schema {found}, this build knows {known}).")]
     TooNew { found: i64, known: i64 },
+    /// The key file's own error is part of the message, not a source: printed with its sources
+    /// (anyhow's `{:#}`) it would say it twice.
     #[error("The key file could not be read or written: {0}")]
-    Keys(#[from] KeyError),
+    Keys(KeyError),
+    #[error(
+        "The key file {0} is missing: the store cannot be opened without it. It is kept beside the \
+         store; copy it back from where the store came from."
+    )]
+    KeyFileMissing(PathBuf),
     #[error("Invalid input: {0}")]
     Invalid(String),
     #[error("The local store failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("The local store could not be accessed: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<KeyError> for StoreError {
+    fn from(e: KeyError) -> Self {
+        StoreError::Keys(e)
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -104,7 +117,11 @@ impl Store {
         if !db.exists() {
             return Err(StoreError::NotFound(db.to_path_buf()));
         }
-        let envelope = keys::Envelope::read(&key_path(db))?;
+        let kp = key_path(db);
+        let envelope = keys::Envelope::read(&kp).map_err(|e| match e {
+            KeyError::Missing => StoreError::KeyFileMissing(kp.clone()),
+            other => StoreError::Keys(other),
+        })?;
         let key = envelope.unwrap_key(passphrase).map_err(|e| match e {
             KeyError::WrongPassphrase => StoreError::WrongPassphrase,
             other => StoreError::Keys(other),

@@ -276,6 +276,9 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
     let n = req.years_either_side.unwrap_or(0).min(200) as u16;
     if let Some(dob) = &req.dob {
         let d = Date::parse(dob).ok_or_else(|| StoreError::Invalid(format!("'{dob}' is not a date of birth")))?;
+        if d > today {
+            return Err(StoreError::Invalid(format!("The date of birth {dob} is in the future.")));
+        }
         q.dob = if n == 0 {
             Some(DobQuery::Exact(d))
         } else {
@@ -288,6 +291,9 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
             }
         };
     } else if let Some(y) = req.dob_year {
+        if i64::from(y) > i64::from(today.year) {
+            return Err(StoreError::Invalid(format!("The year of birth {y} is in the future.")));
+        }
         q.dob = DobQuery::around(y as i32, n);
     } else if req.age_min.is_some() || req.age_max.is_some() {
         let lo = req.age_min.unwrap_or(0).min(MAX_AGE) as u16;

@@ -52,6 +52,13 @@ fn refuses_to_overwrite_and_reports_missing() {
     Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap();
     assert!(matches!(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
     assert!(matches!(Store::open(&dir.path().join("none.db"), "pass"), Err(StoreError::NotFound(_))));
+    // A store copied without its key file: said once, with the file's path (it read "the key
+    // file is missing: the key file is missing" through anyhow's source chain).
+    std::fs::remove_file(bluelamp_store::key_path(&db)).unwrap();
+    let e = Store::open(&db, "pass").err().expect("no key file");
+    assert!(matches!(e, StoreError::KeyFileMissing(_)), "{e:?}");
+    assert!(std::error::Error::source(&e).is_none(), "the message is whole: {e:?}");
+    assert!(e.to_string().contains("t.db.keys"), "{e}");
 }
 
 #[test]
