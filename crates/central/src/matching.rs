@@ -142,6 +142,7 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
         name: NameQuery::new(&n.given_name, &n.surname),
         dob: n.date_of_birth.as_deref().and_then(Date::parse).map(DobQuery::Exact),
         sex: n.sex.as_deref().and_then(Sex::parse),
+        free_text: false,
     };
     let plan = query.plan();
     let mut seen: HashSet<String> = HashSet::new();

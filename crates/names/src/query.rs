@@ -86,6 +86,15 @@ impl NameQuery {
     }
 }
 
+impl NameQuery {
+    /// Whether free text leaves the order of its names open: false when a comma, or a slash
+    /// between names, says where the surname is ("Smith, John Paul", "SMITH/JOHN PAUL").
+    pub fn order_is_free(text: &str) -> bool {
+        let text: String = text.chars().take(fold::MAX_INPUT_CHARS).collect();
+        !separate_words(&text).contains(',')
+    }
+}
+
 /// `text` with word-separating punctuation and control characters made spaces, and the first
 /// slash between two letters made a comma when there is no comma (see [`NameQuery::parse`]).
 /// Apostrophes, hyphens, wildcards and letters of any script are kept; so are the slashes and
@@ -170,6 +179,9 @@ pub struct SearchQuery {
     pub name: NameQuery,
     pub dob: Option<DobQuery>,
     pub sex: Option<Sex>,
+    /// The name was typed as free text in one box, where the surname may come first (see
+    /// [`SearchQuery::surname_first_reading`]); false for separate given-name and surname fields.
+    pub free_text: bool,
 }
 
 impl SearchQuery {
@@ -179,7 +191,11 @@ impl SearchQuery {
 
     /// Free-text name (see [`NameQuery::parse`]).
     pub fn parse(text: &str) -> SearchQuery {
-        SearchQuery { name: NameQuery::parse(text), ..SearchQuery::default() }
+        SearchQuery {
+            name: NameQuery::parse(text),
+            free_text: NameQuery::order_is_free(text),
+            ..SearchQuery::default()
+        }
     }
 
     pub fn with_dob(mut self, dob: DobQuery) -> SearchQuery {
@@ -193,12 +209,17 @@ impl SearchQuery {
     }
 
     /// The key-table reads a store should run for this search (for both readings of a name
-    /// such as "O Sullivan", see [`SearchQuery::particle_reading`]).
+    /// such as "O Sullivan" or "Nguyen Thi Lan", see [`SearchQuery::alt_reading`]).
     pub fn plan(&self) -> QueryPlan {
         let mut plan = plan_for(self, &self.prepare());
-        if let Some(alt) = self.particle_reading() {
+        if let Some((alt, surname_first)) = self.alt_reading() {
+            // The surname-first reading adds its tight probes only (surname code × given code):
+            // it is there for a name typed whole in the other order, and all its probes would
+            // double a long name's reads.
             for p in plan_for(&alt, &alt.prepare()).probes {
-                plan.push_probe(p);
+                if !surname_first || p.tier == crate::keys::Tier::Tight {
+                    plan.push_probe(p);
+                }
             }
             plan.probes.sort_by_key(|p| p.tier);
         }
@@ -225,7 +246,33 @@ impl SearchQuery {
         if part.tokens.iter().any(|t| data::is_given_name_particle(t)) && Part::new(&whole)?.anglicised().is_empty() {
             return None;
         }
-        Some(SearchQuery { name: NameQuery::new("", &whole), dob: self.dob, sex: self.sex })
+        Some(SearchQuery { name: NameQuery::new("", &whole), dob: self.dob, sex: self.sex, free_text: false })
+    }
+
+    /// The surname-first reading of free text of three words or more: "Nguyen Thi Lan" and
+    /// "Chan Ka Wai" (Vietnamese and Chinese order, and the SURNAME FORENAMES habit of police
+    /// systems) are read first as given name "Nguyen Thi", surname "Lan"; this reads them as
+    /// surname "Nguyen", given name "Thi Lan" as well. Two words need no second reading (both
+    /// orders are always tried); nor do separate fields, wildcards, or text with a comma or
+    /// slash (which says where the surname is).
+    pub fn surname_first_reading(&self) -> Option<SearchQuery> {
+        let (g, s) = (self.name.given.trim(), self.name.surname.trim());
+        if !self.free_text || s.is_empty() || [g, s].iter().any(|p| p.ends_with('*') || p.ends_with('%')) {
+            return None;
+        }
+        let (first, rest) = g.split_once(char::is_whitespace)?;
+        let rest = rest.trim();
+        if rest.is_empty() || Part::new(first).is_none() {
+            return None;
+        }
+        let given = format!("{rest} {s}");
+        Some(SearchQuery { name: NameQuery::new(&given, first), dob: self.dob, sex: self.sex, free_text: false })
+    }
+
+    /// The second reading of the name, if any, and whether it is the surname-first one:
+    /// [`SearchQuery::particle_reading`], else [`SearchQuery::surname_first_reading`].
+    pub fn alt_reading(&self) -> Option<(SearchQuery, bool)> {
+        self.particle_reading().map(|q| (q, false)).or_else(|| self.surname_first_reading().map(|q| (q, true)))
     }
 
     pub(crate) fn prepare(&self) -> Prepared {

@@ -77,8 +77,9 @@ pub struct Hit<Id> {
 pub struct Ranker {
     query: SearchQuery,
     prepared: Prepared,
-    /// The whole name read as a surname ([`SearchQuery::particle_reading`]), if it has one.
-    alt: Option<Prepared>,
+    /// The name's second reading ([`SearchQuery::alt_reading`]), if it has one, and whether it
+    /// is the surname-first one (scored [`SWAP_PENALTY`] lower, and said).
+    alt: Option<(Prepared, bool)>,
     total_records: u64,
 }
 
@@ -87,7 +88,7 @@ impl Ranker {
     pub fn new(query: &SearchQuery, total_records: u64) -> Ranker {
         Ranker {
             prepared: query.prepare(),
-            alt: query.particle_reading().map(|q| q.prepare()),
+            alt: query.alt_reading().map(|(q, surname_first)| (q.prepare(), surname_first)),
             query: query.clone(),
             total_records,
         }
@@ -179,11 +180,24 @@ impl Ranker {
 
     /// The better of the query's readings (one, or two for "O Sullivan").
     fn name_score(&self, n: &CandidateName<'_>, sex: Option<Sex>, reasons: bool) -> Option<(f32, Vec<String>)> {
-        let first = self.reading_score(&self.prepared, n, sex, reasons);
-        let Some(alt) = &self.alt else {
+        let first = self.reading_score(&self.prepared, n, sex, reasons, true);
+        let Some((alt, surname_first)) = &self.alt else {
             return first;
         };
-        match (first, self.reading_score(alt, n, sex, reasons)) {
+        // The surname-first reading is itself a reordering: not swapped again.
+        let second = self.reading_score(alt, n, sex, reasons, !*surname_first).map(|(score, mut why)| {
+            if !*surname_first {
+                return (score, why);
+            }
+            if reasons {
+                let (s, g) = (alt.surname.as_ref(), alt.given.as_ref());
+                let name =
+                    |p: Option<&crate::query::QPart>| p.map(|p| title(&p.part.tokens.join(" "))).unwrap_or_default();
+                why.insert(0, format!("read surname first ({}, {})", name(s), name(g)));
+            }
+            (score - SWAP_PENALTY, why)
+        });
+        match (first, second) {
             (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
             (a, b) => a.or(b),
         }
@@ -196,6 +210,7 @@ impl Ranker {
         n: &CandidateName<'_>,
         sex: Option<Sex>,
         reasons: bool,
+        swaps: bool,
     ) -> Option<(f32, Vec<String>)> {
         let cg = Part::new(n.given);
         let cs = Part::new(n.surname);
@@ -208,6 +223,9 @@ impl Ranker {
         type Align = (f32, bool, Option<PartMatch>, Option<PartMatch>);
         let mut best: Option<Align> = None;
         for swapped in [false, true] {
+            if swapped && !swaps {
+                break;
+            }
             if swapped && matches!(&best, Some(b) if b.0 >= SKIP_SWAP_ABOVE) {
                 break;
             }

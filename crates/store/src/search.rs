@@ -272,6 +272,7 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
         name: NameQuery { given: pick(&req.given, parsed.given), surname: pick(&req.surname, parsed.surname) },
         dob: None,
         sex: req.sex.as_deref().and_then(Sex::parse),
+        free_text: req.name.as_deref().is_some_and(|t| !t.trim().is_empty() && NameQuery::order_is_free(t)),
     };
     let n = req.years_either_side.unwrap_or(0).min(200) as u16;
     if let Some(dob) = &req.dob {

@@ -128,6 +128,19 @@ fn a_surname_alone_finds_its_nearby_spellings() {
     assert_eq!(ids(&s, &req("M Thomson")), ["T1"]);
 }
 
+/// Free text typed surname first ("Nguyen Thi Lan") reaches the store's second reading; the
+/// same words in separate fields do not.
+#[test]
+fn free_text_typed_surname_first() {
+    let (_d, mut s) = seeded();
+    s.upsert_nominals(&[rec("V1", "Thi Lan", "Nguyen", Some("1987-03-03"))]).unwrap();
+    let hits = s.search(&req("Nguyen Thi Lan")).unwrap();
+    assert_eq!(hits[0].id, "V1");
+    assert!(hits[0].reasons.iter().any(|r| r == "read surname first (Nguyen, Thi Lan)"), "{:?}", hits[0].reasons);
+    let fields = SearchRequest { given: Some("Nguyen Thi".into()), surname: Some("Lan".into()), ..Default::default() };
+    assert!(s.search(&fields).unwrap().iter().all(|h| !h.reasons.iter().any(|r| r.contains("surname first"))));
+}
+
 /// At a million records a common name fills every probe's row cap; the one born in the
 /// query's DOB window must still be read (the store reads a full probe again within it).
 #[test]
