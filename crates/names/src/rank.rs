@@ -771,6 +771,9 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
         sim = sim.max(string_sim(&q.part.joined, &c.joined));
     }
+    if let Some(stems) = shared_name_suffix(qf, cf) {
+        sim = sim.min(stems);
+    }
     // A one-slip spelling that also sounds the same (Smyth~Smith) says so.
     if (0.6..0.9).contains(&sim) || sim == ONE_SLIP {
         let mut strings = vec![cf.to_string()];
@@ -782,4 +785,22 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
         }
     }
     pm(sim, sim_rule(sim))
+}
+
+/// Endings that many Punjabi (mostly Sikh) given names share: Harpreet, Gurpreet and Jaspreet,
+/// Harjit and Manjit, Kuldeep and Mandeep, Balvinder and Sukhwinder are different names, but
+/// their shared ending gives them a Jaro–Winkler of 0.8 or more ("similar spelling").
+const SHARED_NAME_SUFFIXES: &[&str] =
+    &["PREET", "PRIT", "JEET", "JIT", "DEEP", "DIP", "VINDER", "WINDER", "INDER", "JINDER", "JOT", "PAL", "BIR", "VIR"];
+
+/// When two given names end in the same [`SHARED_NAME_SUFFIXES`] ending and what comes before it
+/// differs by more than one keying slip (Har / Gur, not Har / Hra): the similarity of those
+/// beginnings, which is what tells the names apart. `None` otherwise.
+fn shared_name_suffix(a: &str, b: &str) -> Option<f32> {
+    let suffix = SHARED_NAME_SUFFIXES.iter().find(|s| a.ends_with(*s) && b.ends_with(*s))?;
+    let (sa, sb) = (&a[..a.len() - suffix.len()], &b[..b.len() - suffix.len()]);
+    if sa.is_empty() || sb.is_empty() || sa == sb || osa_distance(sa, sb) <= 1 {
+        return None;
+    }
+    Some(jaro_winkler(sa, sb) as f32)
 }

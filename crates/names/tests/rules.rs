@@ -287,6 +287,14 @@ fn surname_across_the_given_names() {
 fn names_recorded_in_place_of_the_family_name() {
     t("Harpreet Sandhu", ("Harpreet", "Kaur"), "surname Kaur may stand for the family name (Sandhu/Kaur)");
     t("Gurpreet Singh", ("Gurpreet", "Dhillon"), "surname Singh may stand for the family name (Singh/Dhillon)");
+    // Names sharing a Punjabi ending are told apart by what comes before it (Harpreet /
+    // Gurpreet were a "similar spelling", 0.83); a slip before the ending still is one.
+    for (q, rec) in [("Harpreet Sandhu", "Gurpreet"), ("Kuldeep Gill", "Mandeep"), ("Balvinder Gill", "Sukhwinder")] {
+        let hits = rank(&SearchQuery::parse(q), &[cand(1, rec, q.split(' ').nth(1).unwrap())], 100, 1);
+        assert!(hits[0].reasons.iter().any(|r| r.starts_with("given name differs")), "{q}: {hits:?}");
+    }
+    t("Hrapreet Sandhu", ("Harpreet", "Sandhu"), "given name similar spelling");
+    t("Jasvinder Gill", ("Jaswinder", "Gill"), "given name");
     // Sandhu and Singh are alike enough (0.75) to have been called "differs" before.
     t("Harpreet Sandhu", ("Harpreet", "Singh"), "surname Singh may stand for the family name (Sandhu/Singh)");
     t("Fatema Rahman", ("Fatema", "Begum"), "surname Begum may stand for the family name (Rahman/Begum)");
