@@ -296,6 +296,8 @@ pub(crate) struct QPart {
     /// Anglicised forms if this is an Irish-language surname ([`Part::anglicised`]), once per
     /// query rather than once per candidate.
     pub anglicised: &'static [String],
+    /// Masculine forms if this is a feminine surname ([`Part::masculine_forms`]), once per query.
+    pub masculine: Vec<String>,
 }
 
 impl QPart {
@@ -322,6 +324,7 @@ impl QPart {
         let plain_given_codes = codes(&plain);
         Some(QPart {
             anglicised: part.anglicised(),
+            masculine: part.masculine_forms(),
             roots,
             plain_given_codes,
             part,

@@ -500,15 +500,17 @@ enum Gendered {
     Sibling,
 }
 
-fn gendered(q: &Part, c: &Part) -> Option<Gendered> {
-    let (qm, cm) = (q.masculine_forms(), c.masculine_forms());
+fn gendered(q: &QPart, c: &Part) -> Option<Gendered> {
+    let cm = c.masculine_forms();
+    let qm = &q.masculine;
     if qm.is_empty() && cm.is_empty() {
         return None;
     }
     let plain = |p: &Part| [p.joined.clone(), p.core.concat()];
-    if cm.iter().any(|m| plain(q).contains(m)) {
+    let (qp, cp) = (plain(&q.part), plain(c));
+    if cm.iter().any(|m| qp.contains(m)) {
         Some(Gendered::Feminine)
-    } else if qm.iter().any(|m| plain(c).contains(m)) {
+    } else if qm.iter().any(|m| cp.contains(m)) {
         Some(Gendered::Masculine)
     } else {
         qm.iter().any(|m| cm.contains(m)).then_some(Gendered::Sibling)
@@ -592,7 +594,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     if data::canon(qj) == data::canon(cj) || data::canon(&qc) == data::canon(&cc) {
         return pm(0.95, Rule::Variant);
     }
-    if let Some(way) = gendered(&q.part, c) {
+    if let Some(way) = gendered(q, c) {
         return pm(0.95, Rule::Gendered(way));
     }
     // The best part-for-part match of a double-barrelled name: either part may be the one
