@@ -35,7 +35,7 @@ pub enum AuditCmd {
         /// erasure, unlock, unlock_failed, lock.
         #[arg(long)]
         action: Option<String>,
-        #[arg(long, default_value_t = bluelamp_protocol::audit::DEFAULT_LIMIT)]
+        #[arg(long, default_value_t = bluelamp_protocol::audit::DEFAULT_LIMIT, value_parser = crate::whole_number)]
         limit: u32,
         /// Print a JSON array of entries.
         #[arg(long)]

@@ -94,7 +94,7 @@ enum Command {
     SearchBatch {
         #[arg(long)]
         queries: PathBuf,
-        #[arg(long, default_value_t = 10)]
+        #[arg(long, default_value_t = 10, value_parser = whole_number)]
         limit: u32,
         #[arg(long)]
         out: PathBuf,
@@ -205,6 +205,17 @@ fn main() -> ExitCode {
 
 /// A passphrase from the environment variable `name`: `None` when it is not set. Set but empty
 /// is refused (an empty passphrase is never tried, so it is not counted as a wrong one).
+/// A whole number for a count or limit option. One too large for the type is read as its largest
+/// value, so the command's own range check says what is allowed ("The limit must be between 1
+/// and 500.") rather than clap's "not in 0..=4294967295".
+pub(crate) fn whole_number(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(t.parse::<u32>().unwrap_or(u32::MAX));
+    }
+    Err(format!("expected a whole number, e.g. 10, not \"{s}\""))
+}
+
 fn env_passphrase(name: &str) -> anyhow::Result<Option<String>> {
     match std::env::var(name) {
         Ok(p) if p.is_empty() => bail!(

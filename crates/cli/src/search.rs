@@ -23,10 +23,10 @@ pub struct SearchArgs {
     #[arg(long, conflicts_with_all = ["dob_year", "age"])]
     dob: Option<String>,
     /// Year of birth.
-    #[arg(long, conflicts_with = "age")]
+    #[arg(long, conflicts_with = "age", value_parser = crate::whole_number)]
     dob_year: Option<u32>,
     /// With --dob-year: this many years either side.
-    #[arg(long, requires = "dob_year")]
+    #[arg(long, requires = "dob_year", value_parser = crate::whole_number)]
     years_either_side: Option<u32>,
     /// Age range today, e.g. 30-40.
     #[arg(long)]
@@ -34,7 +34,7 @@ pub struct SearchArgs {
     /// M or F.
     #[arg(long)]
     sex: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::whole_number)]
     limit: Option<u32>,
     /// Why you are searching (purpose code, recorded in the access log).
     #[arg(long)]

@@ -88,6 +88,14 @@ fn init_import_search_json_and_wrong_passphrase() {
     let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30-200", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Ages must be 130 or under"));
+    // A number too large for its type gets the command's own range message, not clap's.
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--limit", "99999999999999", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("The limit must be between 1 and 500"));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--dob-year", "99999999999", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("year of birth must be between 1850 and 2100"));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--limit", "ten", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a whole number"));
 
     let out = cli(&db, "wrong", &["search", "--name", "smith", "--json"]);
     assert!(!out.status.success());
