@@ -3,7 +3,7 @@
 //! See the crate docs for the key format and the SQL a store should run.
 
 use crate::dob::{Date, DobQuery};
-use crate::name::{initials, typo_codes, Part};
+use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
@@ -349,7 +349,12 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
         // doubled the probes for no measured gain.
         let slips = i == 0;
         match (g, s) {
-            (Some(g), Some(s)) => both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s),
+            (Some(g), Some(s)) => {
+                both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s);
+                if i == 0 {
+                    further_name_typed(&mut plan, g);
+                }
+            }
             (None, Some(s)) => one_part_as_surname(&mut plan, s),
             (Some(g), None) => one_part_as_given(&mut plan, g),
             (None, None) => {}
@@ -443,6 +448,26 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut 
     }
     for gc in typo_codes(g.part.first(), &g.given_codes) {
         typo.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_TYPO);
+    }
+}
+
+/// The record's name may be the given names typed, the last of them as its surname, without
+/// the surname typed after them ("Abdi Mohamed Hassan" recorded as Abdi Mohamed, "Maria Garcia
+/// Lopez" as Maria Garcia: see `Rule::FurtherNameTyped` in the ranker): that last given name's
+/// surname codes with the first given name's codes.
+fn further_name_typed(plan: &mut QueryPlan, g: &QPart) {
+    let tokens = &g.part.tokens;
+    if g.wildcard || g.part.is_initial() || tokens.len() < 2 {
+        return;
+    }
+    let (Some(first), Some(last)) = (Part::new(&tokens[0]), tokens.last().and_then(|t| Part::new(t))) else {
+        return;
+    };
+    let given = codes(&[first.first().to_string()]);
+    for sc in codes(&[last.joined.clone()]) {
+        for gc in &given {
+            plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
+        }
     }
 }
 
@@ -561,6 +586,28 @@ mod tests {
         assert!(pos("DB:19840313").expect("near") < first_range);
         // Tight probes all come first.
         assert!(plan.probes.windows(2).all(|w| w[0].tier <= w[1].tier));
+    }
+
+    #[test]
+    fn a_name_typed_with_a_further_surname_probes_the_name_without_it() {
+        let rec = index_keys("Abdi", "Mohamed");
+        let tight = |q: &SearchQuery| -> Vec<String> {
+            q.plan()
+                .probes
+                .into_iter()
+                .filter(|p| p.tier == Tier::Tight)
+                .filter_map(|p| match p.lookup {
+                    Lookup::Key(k) if has(&rec, &k) => Some(k),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert!(!tight(&SearchQuery::new("Abdi Mohamed", "Hassan")).is_empty(), "a tight probe reaches Abdi Mohamed");
+        assert!(
+            tight(&SearchQuery::new("Ali Mohamed", "Hassan")).is_empty(),
+            "{:?}",
+            tight(&SearchQuery::new("Ali Mohamed", "Hassan"))
+        );
     }
 
     #[test]

@@ -358,6 +358,8 @@ enum Rule {
     Gendered(Gendered),
     AmongGivenOnRecord,
     TypedAmongGiven,
+    /// The record's name is the name typed without its last word.
+    FurtherNameTyped,
     SplitAcrossGiven,
     /// Singh, Kaur, Begum, Bibi or Khatun against a family name; true if the query's side.
     InPlaceOfFamilyName(bool),
@@ -395,6 +397,7 @@ impl Rule {
             Rule::Gendered(Gendered::Sibling) => format!("{field} another form of the same family name ({qt}→{ct})"),
             Rule::AmongGivenOnRecord => format!("{field} {qt} is among the given names on record"),
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
+            Rule::FurtherNameTyped => format!("{field} {ct} typed before a further name ({qt})"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
             Rule::InPlaceOfFamilyName(query_side) => {
                 let name = if *query_side { &qt } else { &ct };
@@ -681,6 +684,16 @@ fn boundary_surname(qs: &QPart, qg: Option<&QPart>, cs: &Part, cg: Option<&Part>
     }
     let qg = qg.filter(|g| !g.wildcard && g.part.tokens.len() > 1)?;
     let typed = &qg.part.tokens[1..];
+    // The record's whole name is the name typed without its last word: a Somali or Eritrean
+    // name (given, father's, grandfather's: "Abdi Mohamed Hassan" recorded as Abdi Mohamed) or a
+    // Spanish one (given, father's and mother's surnames: "Maria Garcia Lopez" as Maria Garcia).
+    // Every recorded word is accounted for, in order, so it weighs as a split surname does.
+    if let Some(cg) = cg {
+        let n = qg.part.tokens.len();
+        if qg.part.tokens[n - 1] == cs.joined && cs.tokens.len() == 1 && cg.tokens[..] == qg.part.tokens[..n - 1] {
+            return pm(0.95, Rule::FurtherNameTyped);
+        }
+    }
     if typed.contains(&cs.joined) {
         return pm(0.85, Rule::TypedAmongGiven);
     }

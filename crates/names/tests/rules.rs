@@ -267,7 +267,21 @@ fn irish_language_surnames() {
 fn surname_across_the_given_names() {
     t("Harpreet Kaur", ("Harpreet Kaur", "Sandhu"), "surname Kaur is among the given names on record");
     t("John Paul", ("John Paul", "Smith"), "surname Paul is among the given names on record");
-    t("Maria Garcia Lopez", ("Maria", "Garcia"), "surname Garcia typed among the given names");
+    t("Maria Garcia Lopez", ("Maria", "Garcia"), "surname Garcia typed before a further name (Lopez)");
+    t("Maria Garcia Lopez", ("Ana", "Garcia"), "surname Garcia typed among the given names");
+    t("Ana Maria Garcia Lopez", ("Ana Maria", "Garcia"), "surname Garcia typed before a further name (Lopez)");
+    // The record's whole name is the name typed without its last word (a Somali name: given,
+    // father's, grandfather's): the person comes before women who share only the last name.
+    let cands = [
+        cand(1, "Fadumo", "Hassan"),
+        cand(2, "Amina", "Hassan"),
+        cand(3, "Abdi", "Mohamed"),
+        cand(4, "Hodan", "Mohamed"),
+    ];
+    let hits = rank(&SearchQuery::parse("Abdi Mohamed Hassan"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 3, "{hits:?}");
+    // Only the whole name: another given name typed first is the weaker rule.
+    t("Abdi Mohamed Hassan", ("Ali", "Mohamed"), "surname Mohamed typed among the given names");
     t("Mohammed Abdul Rahman", ("Mohammed", "Abdulrahman"), "surname split across the given names (Abdulrahman)");
     // A middle name is weaker evidence than a surname spelt alike: Michael Leigh before Michael
     // Lee Brown.
