@@ -464,7 +464,7 @@ fn further_name_typed(plan: &mut QueryPlan, g: &QPart) {
         return;
     };
     let given = codes(&[first.first().to_string()]);
-    for sc in codes(&[last.joined.clone()]) {
+    for sc in codes(std::slice::from_ref(&last.joined)) {
         for gc in &given {
             plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
         }
