@@ -8,7 +8,7 @@ use std::rc::Rc;
 use bluelamp_protocol::nominal::{marker_label, NominalPage};
 use bluelamp_protocol::session::PURPOSES;
 use bluelamp_protocol::widen::{
-    dob_typed_in_name, is_weak_match, narrowing_hint, should_widen, widenings, SearchFilters,
+    dob_typed_in_name, is_weak_match, narrowing_hint, script_note, should_widen, widenings, SearchFilters,
 };
 use bluelamp_protocol::{ApiError, ErrorCode, NominalHit, SearchRequest, Source, ViewNominalRequest};
 use gloo_timers::callback::Timeout;
@@ -324,6 +324,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                 </select>
             </div>
             { render_dob_in_name(&query, &filters, &use_dob) }
+            { render_script_note((*ran).as_ref()) }
             { render_widen(&results, (*ran).as_ref(), &today, &widen) }
             { render_narrow(&results, (*ran).as_ref()) }
             { render_results(&results, (*ran).as_ref(), *selected, &today, &open) }
@@ -469,6 +470,15 @@ fn render_dob_in_name(query: &str, filters: &SearchFilters, use_dob: &Callback<(
                 { format!("Search with date of birth {dob}") }
             </button>
         </p>
+    }
+}
+
+/// "Names are recorded in Latin letters …" when the search ran on text in another script
+/// (see `script_note`).
+fn render_script_note(ran: Option<&SearchRequest>) -> Html {
+    match ran.and_then(script_note) {
+        Some(msg) => html! { <p id="script-note" class="hint" role="status">{ msg }</p> },
+        None => html! {},
     }
 }
 

@@ -23,18 +23,18 @@ pub struct SearchArgs {
     #[arg(long, conflicts_with_all = ["dob_year", "age"])]
     dob: Option<String>,
     /// Year of birth.
-    #[arg(long, conflicts_with = "age", value_parser = crate::whole_number)]
+    #[arg(long, conflicts_with = "age", value_parser = crate::whole_number, allow_hyphen_values = true)]
     dob_year: Option<u32>,
     /// With --dob-year: this many years either side.
-    #[arg(long, requires = "dob_year", value_parser = crate::whole_number)]
+    #[arg(long, requires = "dob_year", value_parser = crate::whole_number, allow_hyphen_values = true)]
     years_either_side: Option<u32>,
     /// Age range today, e.g. 30-40.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     age: Option<String>,
     /// M or F.
     #[arg(long)]
     sex: Option<String>,
-    #[arg(long, value_parser = crate::whole_number)]
+    #[arg(long, value_parser = crate::whole_number, allow_hyphen_values = true)]
     limit: Option<u32>,
     /// Why you are searching (purpose code, recorded in the access log).
     #[arg(long)]
@@ -69,10 +69,18 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         years_either_side: a.years_either_side,
         age_min,
         age_max,
-        sex: a.sex.map(|s| s.to_ascii_uppercase()),
+        // As import takes it: M, F, Male or Female in any case.
+        sex: a.sex.map(|s| match s.trim().to_ascii_uppercase().as_str() {
+            "MALE" => "M".to_string(),
+            "FEMALE" => "F".to_string(),
+            other => other.to_string(),
+        }),
         limit: a.limit,
     };
     req.validate().map_err(|e| anyhow::anyhow!(e.message))?;
+    if let Some(n) = bluelamp_protocol::widen::script_note(&req) {
+        note!("note: {n}");
+    }
     // A date typed into --name is not searched (as on the screen, which offers to move it).
     let no_dob_given = req.dob.is_none() && req.dob_year.is_none() && req.age_min.is_none();
     if let Some((dob, _)) = req.name.as_deref().and_then(bluelamp_protocol::widen::dob_typed_in_name) {
@@ -82,7 +90,11 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         }
     }
     let actor = store.actor()?;
-    let hits = store.search_logged(&actor, &req, a.purpose.as_deref())?;
+    // A refused query's own sentence ("The date of birth … is in the future."), not prefixed.
+    let hits = store.search_logged(&actor, &req, a.purpose.as_deref()).map_err(|e| match e {
+        bluelamp_store::StoreError::Invalid(m) => anyhow::anyhow!(m),
+        e => anyhow::Error::from(e),
+    })?;
     if a.json {
         say!("{}", serde_json::to_string(&hits)?)?;
     } else {

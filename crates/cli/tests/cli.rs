@@ -96,6 +96,27 @@ fn init_import_search_json_and_wrong_passphrase() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("year of birth must be between 1850 and 2100"));
     let out = cli(&db, "pw", &["search", "--name", "smith", "--limit", "ten", "--json"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a whole number"));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--limit", "-1", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected a whole number"));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "-5", "--json"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--age -5"), "{}", String::from_utf8_lossy(&out.stderr));
+    // Sex as import takes it.
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--sex", "female", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // An initial alone, and text in another script, get a message.
+    let out = cli(&db, "pw", &["search", "--name", "a", "--json"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("two letters"));
+    let out = cli(&db, "pw", &["search", "--name", "محمد علي", "--json"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Names are recorded in Latin letters"));
+    // A date in the future: the store's own sentence, without a prefix.
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "2099-01-01", "--json"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error: The date of birth"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = cli(&db, "wrong", &["search", "--name", "smith", "--json"]);
     assert!(!out.status.success());
@@ -157,8 +178,8 @@ fn passwd_rewraps_and_the_old_passphrase_stops_working() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(!cli(&db, "old-pass", &["search", "--name", "x", "--json"]).status.success());
-    assert!(cli(&db, "new-pass", &["search", "--name", "x", "--json"]).status.success());
+    assert!(!cli(&db, "old-pass", &["search", "--name", "xy", "--json"]).status.success());
+    assert!(cli(&db, "new-pass", &["search", "--name", "xy", "--json"]).status.success());
 }
 
 #[test]

@@ -76,6 +76,31 @@ impl SearchRequest {
         if !any {
             return Err(ApiError::invalid("Type at least part of a name."));
         }
+        // Initials alone ("a", "J S", "O'") fetch nobody: say so rather than list nothing. A
+        // letter outside ASCII may stand for more than one ("李" is Li), and a wildcard ("S*")
+        // is a prefix search.
+        let name_word = |w: &str| {
+            w.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                || w.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
+        };
+        let searchable = fields
+            .iter()
+            .filter_map(|(_, v)| v.as_deref())
+            .any(|v| v.contains(['*', '%']) || v.split(|c: char| !c.is_alphabetic()).any(name_word));
+        if fields
+            .iter()
+            .filter_map(|(_, v)| v.as_deref())
+            .any(|v| v.split_whitespace().any(|w| w.starts_with(['*', '%']) && w.len() > 1))
+        {
+            return Err(ApiError::invalid(
+                "A wildcard goes at the end of a name (SMI* finds Smith): a search cannot start with one.",
+            ));
+        }
+        if !searchable {
+            return Err(ApiError::invalid(
+                "Type at least two letters of a name: an initial alone finds nobody (J Smith works).",
+            ));
+        }
         let dob_forms = [self.dob.is_some(), self.dob_year.is_some(), self.age_min.is_some() || self.age_max.is_some()];
         if dob_forms.iter().filter(|x| **x).count() > 1 {
             return Err(ApiError::invalid("Give a date of birth, a year of birth or an age range, not more than one."));
@@ -160,6 +185,16 @@ mod tests {
         assert!(SearchRequest::free_text("  -'  ").validate().is_err());
         assert!(SearchRequest::free_text("Siobhán").validate().is_ok());
         assert!(SearchRequest::free_text("李").validate().is_ok());
+        // Initials alone fetch nobody: a message, not an empty list.
+        for text in ["a", "J S", "O'", "j."] {
+            let err = SearchRequest::free_text(text).validate().unwrap_err();
+            assert!(err.message.contains("two letters"), "{text}: {}", err.message);
+        }
+        assert!(SearchRequest::free_text("J Smith").validate().is_ok());
+        assert!(SearchRequest::free_text("S*").validate().is_ok(), "a wildcard is a prefix search");
+        assert!(SearchRequest::free_text("Æ").validate().is_ok(), "folds to two letters");
+        let err = SearchRequest { surname: Some("*santos".into()), ..SearchRequest::default() }.validate().unwrap_err();
+        assert!(err.message.contains("at the end"), "{}", err.message);
         // A date typed in the name box is not a name: say where it goes.
         let err = SearchRequest::free_text("12/03/1984").validate().unwrap_err();
         assert!(err.message.contains("separately"), "{}", err.message);

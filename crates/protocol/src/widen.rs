@@ -147,11 +147,36 @@ pub fn dob_typed_in_name(text: &str) -> Option<(String, String)> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let i = words.iter().position(|w| {
         !w.chars().any(char::is_alphabetic)
-            && SearchFilters { dob: (*w).to_string(), ..SearchFilters::default() }.request("x").is_ok()
+            && SearchFilters { dob: (*w).to_string(), ..SearchFilters::default() }.request("name").is_ok()
     })?;
     let rest: Vec<&str> = words.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, w)| *w).collect();
     let rest = rest.join(" ");
     rest.chars().any(char::is_alphabetic).then(|| (words[i].to_string(), rest))
+}
+
+/// A note when the name holds letters of a script other than Latin, Greek or Cyrillic (Arabic,
+/// Chinese, Devanagari, ...): records are held in Latin letters, and such text is searched by a
+/// rough letter-by-letter transliteration ("محمد علي" as "Mhmd Ly", which found Michelle Lee)
+/// that rarely meets the spelling recorded. Greek and Cyrillic transliterate well ("Иван
+/// Петров" finds Ivan Petrov) and get no note. The screen and the CLI show it; the search runs.
+pub fn script_note(req: &SearchRequest) -> Option<String> {
+    let latin_like = |c: char| {
+        let u = c as u32;
+        u < 0x0250
+            || (0x0370..0x0530).contains(&u)
+            || (0x1E00..0x1F00).contains(&u)
+            || (0x2C60..0x2C80).contains(&u)
+            || (0xA720..0xA800).contains(&u)
+    };
+    let fields = [&req.name, &req.given, &req.surname];
+    let other =
+        fields.iter().filter_map(|f| f.as_deref()).any(|v| v.chars().any(|c| c.is_alphabetic() && !latin_like(c)));
+    other.then(|| {
+        "Names are recorded in Latin letters: text in another script is searched by a rough \
+         transliteration that rarely matches. Type the name as it would be written in English \
+         (e.g. Mohammed Ali)."
+            .to_string()
+    })
 }
 
 /// A hit whose score is not above zero: nothing in its name or date of birth outweighs what
@@ -481,5 +506,17 @@ mod tests {
         assert_eq!(age_on("1984-12-03", TODAY), Some(41));
         assert_eq!(age_on("1984-12-02", TODAY), Some(42));
         assert_eq!(age_on("2030-01-01", TODAY), None);
+    }
+
+    #[test]
+    fn another_script_gets_a_note_and_latin_greek_cyrillic_do_not() {
+        let note = |t: &str| script_note(&SearchRequest::free_text(t));
+        assert!(note("محمد علي").is_some_and(|n| n.contains("Latin letters")));
+        assert!(note("朴智勋").is_some());
+        assert!(note("Siobhán Ní Shúilleabháin").is_none());
+        assert!(note("Nguyễn Thị Lan").is_none());
+        assert!(note("Иван Петров").is_none());
+        assert!(note("Γιώργος").is_none());
+        assert!(note("Smith 1984").is_none());
     }
 }
