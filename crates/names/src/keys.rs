@@ -7,7 +7,7 @@ use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 5;
+pub const KEY_VERSION: u32 = 6;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -58,8 +58,15 @@ pub fn index_keys(given: &str, surname: &str) -> Vec<String> {
     };
     let gi = initials(&gs);
     let si = initials(&ss);
+    // A middle given name, by its own codes, with the surname: the name a person is called by
+    // is often not the first (Mohammad Rafiq Uddin is Rafiq Uddin, Syed Ali Raza is Ali Raza),
+    // and in a common surname the capped surname-only fallback did not reach them.
+    let middle = match &g {
+        Some(g) if !g.is_initial() => middle_given_codes(g),
+        _ => Vec::new(),
+    };
     for s in &sc {
-        for g in &gc {
+        for g in gc.iter().chain(&middle) {
             keys.push(format!("SG:{s}:{g}"));
         }
         if gi.is_empty() {
@@ -84,6 +91,17 @@ pub fn index_keys(given: &str, surname: &str) -> Vec<String> {
         keys.push(format!("GN:{}", g.joined));
     }
     dedup(keys)
+}
+
+/// The codes of a name's second and third given names (not initials or particles), each as
+/// spelt: no nickname roots, which the first given name alone carries.
+fn middle_given_codes(g: &Part) -> Vec<String> {
+    let middle: Vec<String> =
+        g.tokens.iter().skip(1).take(2).filter(|t| t.len() >= 2 && !crate::data::is_particle(t)).cloned().collect();
+    if middle.is_empty() {
+        return Vec::new();
+    }
+    codes(&middle)
 }
 
 /// The value a store keeps beside every key row of a record, so that a capped read of a common
@@ -353,6 +371,7 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
                 both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s);
                 if i == 0 {
                     further_name_typed(&mut plan, g);
+                    compound_surname(&mut plan, g, s);
                 }
             }
             (None, Some(s)) => one_part_as_surname(&mut plan, s),
@@ -467,6 +486,31 @@ fn further_name_typed(plan: &mut QueryPlan, g: &QPart) {
     for sc in codes(std::slice::from_ref(&last.joined)) {
         for gc in &given {
             plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
+        }
+    }
+}
+
+/// Arabic name elements that join a name to the next or the one before, so that one family
+/// may write two words and another one: Abdul Karim / Abdulkarim, Rafiq Uddin / Rafiquddin.
+const COMPOUND_HEADS: &[&str] = &["ABDUL", "ABDEL", "ABDOUL", "ABDUR", "ABDAL"];
+const COMPOUND_TAILS: &[&str] = &["UDDIN", "UDDEEN", "ULLAH"];
+
+/// A surname typed as one word that a record may hold as its last given name and surname
+/// ("Abdulkarim" for given names "Mohammed Abdul", surname Karim; see
+/// `Rule::JoinedWithLastGiven`): the part the record would hold as its surname, by its codes,
+/// with the given name's codes.
+fn compound_surname(plan: &mut QueryPlan, g: &QPart, s: &QPart) {
+    if g.wildcard || s.wildcard || g.part.is_initial() || s.part.is_initial() {
+        return;
+    }
+    let j = &s.part.joined;
+    let head = COMPOUND_HEADS.iter().find_map(|h| j.strip_prefix(h).filter(|rest| rest.len() >= 3));
+    let tail = COMPOUND_TAILS.iter().find(|t| j.len() >= t.len() + 3 && j.ends_with(*t)).map(|t| &t[..]);
+    for part in head.into_iter().chain(tail) {
+        for sc in codes(&[part.to_string()]) {
+            for gc in &g.given_codes {
+                plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
+            }
         }
     }
 }
@@ -679,7 +723,7 @@ mod tests {
     /// Hamish a Scottish form of James (no longer a spelling of Seamus), Iain / Ian a Scottish
     /// form of John instead of the US list's nickname, and its Bill / Robert pairs dropped
     /// (`nicknames_not.csv`).
-    const KEYS_FINGERPRINT: (u32, u64) = (5, 0xfd16_2e08_b0a1_ded2);
+    const KEYS_FINGERPRINT: (u32, u64) = (6, 0xada2_bd9f_e6e3_c32d);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

@@ -141,5 +141,5 @@ pub use keys::{
     Tier, CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
     SPELLING_BELOW, SPELLING_MAX_NAMES, SPELLING_MIN_SIM,
 };
-pub use query::{NameQuery, SearchQuery, Sex};
+pub use query::{NameQuery, Reading, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

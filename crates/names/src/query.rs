@@ -209,15 +209,15 @@ impl SearchQuery {
     }
 
     /// The key-table reads a store should run for this search (for both readings of a name
-    /// such as "O Sullivan" or "Nguyen Thi Lan", see [`SearchQuery::alt_reading`]).
+    /// such as "O Sullivan", "Nguyen Thi Lan" or "Javier Garcia Lopez", see [`SearchQuery::alt_readings`]).
     pub fn plan(&self) -> QueryPlan {
         let mut plan = plan_for(self, &self.prepare());
-        if let Some((alt, surname_first)) = self.alt_reading() {
-            // The surname-first reading adds its tight probes only (surname code × given code):
-            // it is there for a name typed whole in the other order, and all its probes would
-            // double a long name's reads.
+        for (alt, kind) in self.alt_readings() {
+            // The surname-first and double-surname readings add their tight probes only
+            // (surname code × given code): they are there for a name typed whole in another
+            // order or shape, and all their probes would double a long name's reads.
             for p in plan_for(&alt, &alt.prepare()).probes {
-                if !surname_first || p.tier == crate::keys::Tier::Tight {
+                if kind == Reading::Particle || p.tier == crate::keys::Tier::Tight {
                     plan.push_probe(p);
                 }
             }
@@ -269,15 +269,57 @@ impl SearchQuery {
         Some(SearchQuery { name: NameQuery::new(&given, first), dob: self.dob, sex: self.sex, free_text: false })
     }
 
-    /// The second reading of the name, if any, and whether it is the surname-first one:
-    /// [`SearchQuery::particle_reading`], else [`SearchQuery::surname_first_reading`].
-    pub fn alt_reading(&self) -> Option<(SearchQuery, bool)> {
-        self.particle_reading().map(|q| (q, false)).or_else(|| self.surname_first_reading().map(|q| (q, true)))
+    /// The double-surname reading of free text of three words or more: the last two words as
+    /// one surname ("Javier Garcia Lopez" as given name Javier, surname "Garcia Lopez"; Spanish
+    /// and Portuguese double surnames, or a double-barrelled name typed without its hyphen),
+    /// which read only as given names "Javier Garcia", surname "Lopez" found Javier García
+    /// López below every Javier López. Same conditions as the surname-first reading.
+    pub fn double_surname_reading(&self) -> Option<SearchQuery> {
+        let (g, s) = (self.name.given.trim(), self.name.surname.trim());
+        if !self.free_text || s.is_empty() || [g, s].iter().any(|p| p.ends_with('*') || p.ends_with('%')) {
+            return None;
+        }
+        let (given, last_given) = g.rsplit_once(char::is_whitespace)?;
+        let (given, last_given) = (given.trim(), last_given.trim());
+        let last = Part::new(last_given)?;
+        // A particle before the surname is read with it already ("Ana de la Cruz").
+        if given.is_empty() || last.is_initial() || last.tokens.iter().all(|t| data::is_particle(t)) {
+            return None;
+        }
+        Part::new(given)?;
+        let surname = format!("{last_given} {s}");
+        Some(SearchQuery { name: NameQuery::new(given, &surname), dob: self.dob, sex: self.sex, free_text: false })
+    }
+
+    /// The other readings of the name, each with its kind: [`SearchQuery::particle_reading`],
+    /// else [`SearchQuery::surname_first_reading`]; and [`SearchQuery::double_surname_reading`].
+    pub fn alt_readings(&self) -> Vec<(SearchQuery, Reading)> {
+        let mut v = Vec::new();
+        if let Some(q) = self.particle_reading() {
+            v.push((q, Reading::Particle));
+        } else if let Some(q) = self.surname_first_reading() {
+            v.push((q, Reading::SurnameFirst));
+        }
+        if let Some(q) = self.double_surname_reading() {
+            v.push((q, Reading::DoubleSurname));
+        }
+        v
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
         Prepared { given: QPart::new(&self.name.given), surname: QPart::new(&self.name.surname) }
     }
+}
+
+/// The kind of a name's other reading ([`SearchQuery::alt_readings`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// "O Sullivan" as a surname alone: scored as the name typed, swaps tried.
+    Particle,
+    /// "Nguyen Thi Lan" as surname Nguyen: a reordering, scored lower and said.
+    SurnameFirst,
+    /// "Javier Garcia Lopez" with surname "Garcia Lopez": scored a little lower and said.
+    DoubleSurname,
 }
 
 /// One query part, folded once with its codes.

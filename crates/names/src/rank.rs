@@ -7,7 +7,7 @@ use strsim::{jaro_winkler, osa_distance};
 use crate::data;
 use crate::dob::{score_dob, Date};
 use crate::name::{codes, Part};
-use crate::query::{Prepared, QPart, SearchQuery, Sex};
+use crate::query::{Prepared, QPart, Reading, SearchQuery, Sex};
 
 /// Weight of a full surname agreement for the most common surname (rarity 0).
 pub const W_SURNAME: f32 = 4.0;
@@ -38,6 +38,9 @@ pub const SWAP_PENALTY: f32 = 0.5;
 /// A straight alignment scoring at least this (both parts agree well) is not re-tried swapped:
 /// a swapped alignment could not beat it.
 const SKIP_SWAP_ABOVE: f32 = W_SURNAME + W_SURNAME_RARITY + W_GIVEN - SWAP_PENALTY;
+/// Penalty of the double-surname reading ("Javier Garcia Lopez" as Javier, surname "Garcia
+/// Lopez"): the name as typed wins a tie.
+pub const DOUBLE_SURNAME_PENALTY: f32 = 0.1;
 /// Penalty when the best-matching name is an alias rather than the main name.
 pub const ALIAS_PENALTY: f32 = 0.2;
 
@@ -77,9 +80,9 @@ pub struct Hit<Id> {
 pub struct Ranker {
     query: SearchQuery,
     prepared: Prepared,
-    /// The name's second reading ([`SearchQuery::alt_reading`]), if it has one, and whether it
-    /// is the surname-first one (scored [`SWAP_PENALTY`] lower, and said).
-    alt: Option<(Prepared, bool)>,
+    /// The name's other readings ([`SearchQuery::alt_readings`]): surname-first is scored
+    /// [`SWAP_PENALTY`] lower, double-surname [`DOUBLE_SURNAME_PENALTY`] lower, and both said.
+    alts: Vec<(Prepared, Reading)>,
     total_records: u64,
 }
 
@@ -88,7 +91,7 @@ impl Ranker {
     pub fn new(query: &SearchQuery, total_records: u64) -> Ranker {
         Ranker {
             prepared: query.prepare(),
-            alt: query.alt_reading().map(|(q, surname_first)| (q.prepare(), surname_first)),
+            alts: query.alt_readings().into_iter().map(|(q, kind)| (q.prepare(), kind)).collect(),
             query: query.clone(),
             total_records,
         }
@@ -178,29 +181,81 @@ impl Ranker {
         r.clamp(0.0, 1.0) as f32
     }
 
-    /// The better of the query's readings (one, or two for "O Sullivan").
+    /// The best of the query's readings (one, or more for "O Sullivan", "Nguyen Thi Lan",
+    /// "Javier Garcia Lopez").
     fn name_score(&self, n: &CandidateName<'_>, sex: Option<Sex>, reasons: bool) -> Option<(f32, Vec<String>)> {
-        let first = self.reading_score(&self.prepared, n, sex, reasons, true);
-        let Some((alt, surname_first)) = &self.alt else {
-            return first;
-        };
-        // The surname-first reading is itself a reordering: not swapped again.
-        let second = self.reading_score(alt, n, sex, reasons, !*surname_first).map(|(score, mut why)| {
-            if !*surname_first {
-                return (score, why);
+        let mut best = self.reading_score(&self.prepared, n, sex, reasons, true);
+        for (alt, kind) in &self.alts {
+            // The surname-first and double-surname readings are themselves reorderings: not
+            // swapped again.
+            let Some((mut score, mut why)) = self.reading_score(alt, n, sex, reasons, *kind == Reading::Particle)
+            else {
+                continue;
+            };
+            let name = |p: Option<&crate::query::QPart>| p.map(|p| title(&p.part.tokens.join(" "))).unwrap_or_default();
+            match kind {
+                Reading::Particle => {}
+                Reading::SurnameFirst => {
+                    if reasons {
+                        let (s, g) = (alt.surname.as_ref(), alt.given.as_ref());
+                        why.insert(0, format!("read surname first ({}, {})", name(s), name(g)));
+                    }
+                    score -= SWAP_PENALTY;
+                }
+                Reading::DoubleSurname => {
+                    if reasons {
+                        why.insert(0, format!("read as a double surname ({})", name(alt.surname.as_ref())));
+                    }
+                    score -= DOUBLE_SURNAME_PENALTY;
+                }
             }
-            if reasons {
-                let (s, g) = (alt.surname.as_ref(), alt.given.as_ref());
-                let name =
-                    |p: Option<&crate::query::QPart>| p.map(|p| title(&p.part.tokens.join(" "))).unwrap_or_default();
-                why.insert(0, format!("read surname first ({}, {})", name(s), name(g)));
+            if !matches!(&best, Some(b) if b.0 >= score) {
+                best = Some((score, why));
             }
-            (score - SWAP_PENALTY, why)
-        });
-        match (first, second) {
-            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
-            (a, b) => a.or(b),
         }
+        // After the readings, which say more when they fit as well ("read surname first").
+        if let Some(reordered) = self.same_words_reordered(n, reasons) {
+            if !matches!(&best, Some(b) if b.0 >= reordered.0) {
+                best = Some(reordered);
+            }
+        }
+        best
+    }
+
+    /// Three names or more, all of the record's and no others, in another order: "Peter Chan Tai
+    /// Man" (English name, surname, Chinese given name, as Hong Kong documents write it) for
+    /// Peter Tai Man Chan, "Laszlo Nagy Istvan" for Istvan Laszlo Nagy. Scored as both parts
+    /// exact less [`SWAP_PENALTY`]; the readings cover two names and the usual orders.
+    fn same_words_reordered(&self, n: &CandidateName<'_>, reasons: bool) -> Option<(f32, Vec<String>)> {
+        let (qg, qs) = (self.prepared.given.as_ref()?, self.prepared.surname.as_ref()?);
+        if qg.wildcard || qs.wildcard {
+            return None;
+        }
+        let mut typed: Vec<&String> = qg.part.tokens.iter().chain(&qs.part.tokens).collect();
+        if typed.len() < 3 || typed.iter().any(|t| t.len() < 2) {
+            return None;
+        }
+        let (cg, cs) = (Part::new(n.given)?, Part::new(n.surname)?);
+        let mut recorded: Vec<&String> = cg.tokens.iter().chain(&cs.tokens).collect();
+        if recorded.len() != typed.len() {
+            return None;
+        }
+        typed.sort();
+        recorded.sort();
+        if typed != recorded {
+            return None;
+        }
+        let score = W_SURNAME + W_SURNAME_RARITY * self.rarity(n.surname_freq) + W_GIVEN - SWAP_PENALTY;
+        let why = if reasons {
+            vec![format!(
+                "same names in another order ({} {})",
+                title(&cg.tokens.join(" ")),
+                title(&cs.tokens.join(" "))
+            )]
+        } else {
+            Vec::new()
+        };
+        Some((score, why))
     }
 
     /// `sex`: the record's, or else the one searched for.
@@ -361,6 +416,8 @@ enum Rule {
     /// The record's name is the name typed without its last word.
     FurtherNameTyped,
     SplitAcrossGiven,
+    /// The record's last given name and its surname typed as one surname.
+    JoinedWithLastGiven(String),
     /// Singh, Kaur, Begum, Bibi or Khatun against a family name; true if the query's side.
     InPlaceOfFamilyName(bool),
     Nickname,
@@ -370,6 +427,17 @@ enum Rule {
     BarrelSound(String),
     BarrelSimilar(String),
     MiddleName,
+    /// A nickname of one side's middle name (Tess for Maria Theresa).
+    MiddleNickname,
+    /// Muhammad or Syed before the name a man is called by ("Usman" for Muhammad Usman).
+    AfterPrefix(String),
+    /// Both sides' first names written as initials, and the second agrees ("M A" for Mohammed
+    /// Abdul).
+    Initials,
+    /// The first name as an initial, the second as written ("M Usman" for Muhammad Usman).
+    InitialThenSame,
+    /// The first names agree (any rule) and both sides have a second given name, which differs.
+    SecondDiffers,
     /// The first given name agrees; the other has more (or fewer) given names.
     FirstName,
     Initial(char),
@@ -399,6 +467,7 @@ impl Rule {
             Rule::TypedAmongGiven => format!("{field} {ct} typed among the given names"),
             Rule::FurtherNameTyped => format!("{field} {ct} typed before a further name ({qt})"),
             Rule::SplitAcrossGiven => format!("{field} split across the given names ({ct})"),
+            Rule::JoinedWithLastGiven(last) => format!("{field} written as one ({qt}→{} {ct})", title(last)),
             Rule::InPlaceOfFamilyName(query_side) => {
                 let name = if *query_side { &qt } else { &ct };
                 format!("{field} {name} may stand for the family name ({qt}/{ct})")
@@ -418,6 +487,11 @@ impl Rule {
                 format!("{field} spelt like part {} of double-barrelled name ({qt}~{ct})", title(t))
             }
             Rule::MiddleName => format!("{field} matches a middle name ({qt}→{ct})"),
+            Rule::MiddleNickname => format!("{field} another form of a middle name ({qt}→{ct})"),
+            Rule::AfterPrefix(p) => format!("{field} as called after {} ({qt}/{ct})", title(p)),
+            Rule::Initials => format!("{field} initials agree ({qt}/{ct})"),
+            Rule::InitialThenSame => format!("{field} initial, then the same name ({qt}/{ct})"),
+            Rule::SecondDiffers => format!("{field} second name differs ({qt}/{ct})"),
             Rule::FirstName => format!("{field} first name exact ({qt}/{ct})"),
             Rule::Initial(i) => format!("{field} initial {i}"),
             Rule::InitialVia(i, root) => format!("{field} initial {i} (via {})", title(root)),
@@ -682,6 +756,19 @@ fn boundary_surname(qs: &QPart, qg: Option<&QPart>, cs: &Part, cg: Option<&Part>
             return pm(0.85, Rule::AmongGivenOnRecord);
         }
     }
+    // The record's last given name and surname typed as one surname ("Mohamed Abdulkarim" for
+    // Mohammed Abdul Karim, "Mohammad Rafiquddin" for Mohammad Rafiq Uddin).
+    if let Some(cg) = cg {
+        if let (true, Some(last)) = (cg.tokens.len() > 1, cg.tokens.last()) {
+            let j = &qs.part.joined;
+            if j.len() == last.len() + cs.joined.len()
+                && j.starts_with(last.as_str())
+                && j.ends_with(cs.joined.as_str())
+            {
+                return pm(0.95, Rule::JoinedWithLastGiven(last.clone()));
+            }
+        }
+    }
     let qg = qg.filter(|g| !g.wildcard && g.part.tokens.len() > 1)?;
     let typed = &qg.part.tokens[1..];
     // The record's whole name is the name typed without its last word: a Somali or Eritrean
@@ -743,7 +830,11 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.part.is_initial() || c.is_initial() {
         let (ini, full) = if q.part.is_initial() { (q.part.initial(), c) } else { (c.initial(), &q.part) };
         if full.initial() == ini {
-            return pm(0.85, Rule::Initial(ini));
+            return match second_given_agrees(&q.part, c) {
+                Some(true) => pm(0.9, Rule::Initials),
+                Some(false) => pm(0.6, Rule::SecondDiffers),
+                None => pm(0.85, Rule::Initial(ini)),
+            };
         }
         if !full.is_initial() {
             let first = full.first();
@@ -757,6 +848,81 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if q.part.joined == c.joined {
         return pm(if qf == cf { 1.0 } else { 0.99 }, if qf == cf { Rule::Exact } else { Rule::Spacing });
     }
+    let second = second_given_agrees(&q.part, c);
+    // The first name written as its initial on one side only ("M Usman" for Muhammad Usman).
+    if (qf.len() == 1) != (cf.len() == 1) && qf.as_bytes()[0] == cf.as_bytes()[0] {
+        return match second {
+            Some(true) => pm(0.95, Rule::InitialThenSame),
+            Some(false) => pm(0.6, Rule::SecondDiffers),
+            None => pm(0.85, Rule::Initial(qf.as_bytes()[0] as char)),
+        };
+    }
+    // Muhammad or Syed first, then the name the man is called by, on one side only.
+    for (a, b) in [(c, &q.part), (&q.part, c)] {
+        if a.tokens.len() > 1
+            && b.tokens.len() == 1
+            && is_name_prefix(a.first())
+            && !is_name_prefix(b.first())
+            && data::canon(&a.tokens[1]) == data::canon(b.first())
+        {
+            return pm(0.95, Rule::AfterPrefix(a.first().to_string()));
+        }
+    }
+    let m = compare_first_given(q, c, second != Some(false))?;
+    // Muhammad or Syed on both sides, the name after it on one side only ("Mohammed Usman" and
+    // Mohamed): the name the man is called by is the one missing, whatever the spelling.
+    if second.is_none() && q.part.tokens.len() != c.tokens.len() && is_name_prefix(qf) && is_name_prefix(cf) {
+        return pm(m.sim.min(0.9), m.rule);
+    }
+    // The first names agree but the second names differ (Mohammed Usman / Mohammed Irfan, Ji
+    // Hun / Ji Woo, John Paul / John Peter): below a phonetic match of the whole name.
+    if second == Some(false) && m.sim > 0.85 {
+        return pm(0.85, Rule::SecondDiffers);
+    }
+    Some(m)
+}
+
+/// Muhammad (any spelling, Md, Mohd) and Syed: given names that often come before the one a man
+/// is called by.
+fn is_name_prefix(tok: &str) -> bool {
+    matches!(data::canon(tok), "MOHAMMED" | "SYED")
+}
+
+/// Whether two given-name words are the same name: equal, an initial of the other, one
+/// spelling or nickname group, or spelt or sounding alike.
+fn given_tokens_agree(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    if a.len() == 1 || b.len() == 1 {
+        return a.as_bytes()[0] == b.as_bytes()[0];
+    }
+    if data::canon(a) == data::canon(b) {
+        return true;
+    }
+    let rb = data::roots(b);
+    if data::roots(a).iter().any(|r| rb.contains(r)) {
+        return true;
+    }
+    let sim = string_sim(a, b);
+    sim >= 0.85
+        || (sim >= 0.6
+            && phonetic_equal(
+                &codes(std::slice::from_ref(&a.to_string())),
+                &codes(std::slice::from_ref(&b.to_string())),
+            ))
+}
+
+/// Whether the second given names agree; `None` when either side has only one.
+fn second_given_agrees(q: &Part, c: &Part) -> Option<bool> {
+    let (a, b) = (q.tokens.get(1)?, c.tokens.get(1)?);
+    Some(given_tokens_agree(a, b))
+}
+
+/// The given names compared by their first words (and the whole name when `whole` allows: not
+/// when the second names differ, as "Maria Theresa" and "Marcia Tanisha" share only letters).
+fn compare_first_given(q: &QPart, c: &Part, whole: bool) -> Option<PartMatch> {
+    let (qf, cf) = (q.part.first(), c.first());
     if qf == cf {
         // "John" for "John Paul", "Kate Lin" for "Kate": a little below the whole name, so
         // "Katelin" (spacing) and "John" itself come first.
@@ -782,8 +948,15 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     if c.tokens[1..].iter().any(|t| t == qf) || q.part.tokens[1..].iter().any(|t| t == cf) {
         return pm(0.85, Rule::MiddleName);
     }
+    // A nickname of a middle name (Tess for Maria Theresa), not of a name's own spelling group.
+    let middle_of = |p: &Part, roots: &[String]| {
+        p.tokens[1..].iter().any(|t| t.len() > 1 && data::roots(t).iter().any(|r| roots.contains(r)))
+    };
+    if middle_of(c, &q.roots) || middle_of(&q.part, &data::roots(cf)) {
+        return pm(0.83, Rule::MiddleNickname);
+    }
     let mut sim = string_sim(qf, cf);
-    if q.part.tokens.len() > 1 || c.tokens.len() > 1 {
+    if whole && (q.part.tokens.len() > 1 || c.tokens.len() > 1) {
         sim = sim.max(string_sim(&q.part.joined, &c.joined));
     }
     if let Some(stems) = shared_name_suffix(qf, cf) {

@@ -268,7 +268,10 @@ fn surname_across_the_given_names() {
     t("Harpreet Kaur", ("Harpreet Kaur", "Sandhu"), "surname Kaur is among the given names on record");
     t("John Paul", ("John Paul", "Smith"), "surname Paul is among the given names on record");
     t("Maria Garcia Lopez", ("Maria", "Garcia"), "surname Garcia typed before a further name (Lopez)");
-    t("Maria Garcia Lopez", ("Ana", "Garcia"), "surname Garcia typed among the given names");
+    // In separate fields (no double-surname reading of free text).
+    check(&SearchQuery::new("Maria Garcia", "Lopez"), ("Ana", "Garcia"), "surname Garcia typed among the given names");
+    // Free text is also read with the last two words as one surname.
+    t("Maria Garcia Lopez", ("Ana", "Garcia"), "read as a double surname (Garcia Lopez); surname part Garcia");
     t("Ana Maria Garcia Lopez", ("Ana Maria", "Garcia"), "surname Garcia typed before a further name (Lopez)");
     // The record's whole name is the name typed without its last word (a Somali name: given,
     // father's, grandfather's): the person comes before women who share only the last name.
@@ -281,8 +284,17 @@ fn surname_across_the_given_names() {
     let hits = rank(&SearchQuery::parse("Abdi Mohamed Hassan"), &cands, 1000, 10);
     assert_eq!(hits[0].id, 3, "{hits:?}");
     // Only the whole name: another given name typed first is the weaker rule.
-    t("Abdi Mohamed Hassan", ("Ali", "Mohamed"), "surname Mohamed typed among the given names");
-    t("Mohammed Abdul Rahman", ("Mohammed", "Abdulrahman"), "surname split across the given names (Abdulrahman)");
+    check(
+        &SearchQuery::new("Abdi Mohamed", "Hassan"),
+        ("Ali", "Mohamed"),
+        "surname Mohamed typed among the given names",
+    );
+    check(
+        &SearchQuery::new("Mohammed Abdul", "Rahman"),
+        ("Mohammed", "Abdulrahman"),
+        "surname split across the given names (Abdulrahman)",
+    );
+    t("Mohammed Abdul Rahman", ("Mohammed", "Abdulrahman"), "read as a double surname (Abdul Rahman); surname exact");
     // A middle name is weaker evidence than a surname spelt alike: Michael Leigh before Michael
     // Lee Brown.
     let cands = [cand(1, "Michael Lee", "Brown"), cand(2, "Michael", "Leigh")];
@@ -687,4 +699,142 @@ fn the_whole_given_name_outranks_its_first_name_alone() {
     let order: Vec<u32> = hits.iter().map(|h| h.id).collect();
     assert_eq!(order, [2, 1, 3], "{hits:?}");
     assert!(hits[0].score - hits[1].score < 0.5, "{hits:?}");
+}
+
+/// Several given names: the second counts, not only the first (exploratory test, 5 Dec 2026).
+#[test]
+fn second_given_names_count() {
+    // The same first name with another second name ranks below the same two names in another
+    // spelling; it scored "first name exact" (0.985) and came first.
+    let cands = [
+        cand(1, "Mohammed Irfan", "Qureshi"),
+        cand(2, "Muhammad Usman", "Qureshi"),
+        cand(3, "Mohammed", "Qureshi"),
+        cand(4, "Mohamed", "Qureshi"),
+    ];
+    let hits = rank(&SearchQuery::parse("Mohammed Usman Qureshi"), &cands, 1000, 10);
+    // Mohammed alone (any spelling) says little: the name the man is called by is missing.
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 3, 4, 1], "{hits:?}");
+    t(
+        "Mohammed Usman Qureshi",
+        ("Mohammed Irfan", "Qureshi"),
+        "given name second name differs (Mohammed Usman/Mohammed Irfan)",
+    );
+    t("Ji Hun Park", ("Ji Woo", "Park"), "given name second name differs (Ji Hun/Ji Woo)");
+    let cands = [cand(1, "Ji Woo", "Park"), cand(2, "Ji Hoon", "Park")];
+    assert_eq!(rank(&SearchQuery::parse("Ji Hun Park"), &cands, 1000, 10)[0].id, 2);
+    // A first name written as its initial, then the same second name.
+    t(
+        "M Usman Qureshi",
+        ("Muhammad Usman", "Qureshi"),
+        "given name initial, then the same name (M Usman/Muhammad Usman)",
+    );
+    // Muhammad or Syed before the name a man is called by.
+    t("Usman Qureshi", ("Muhammad Usman", "Qureshi"), "given name as called after Muhammad (Usman/Muhammad Usman)");
+    t("Ali Raza", ("Syed Ali", "Raza"), "given name as called after Syed (Ali/Syed Ali)");
+    t("Md Rafiq Uddin", ("Rafiq", "Uddin"), "given name as called after Md");
+    // Initials: the second one counts too.
+    let cands = [cand(1, "Mohammed Tariq", "Karim"), cand(2, "Maryam", "Karim"), cand(3, "Mohammed Abdul", "Karim")];
+    let hits = rank(&SearchQuery::parse("M A Karim"), &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [3, 2, 1], "{hits:?}");
+    // A nickname of a middle name.
+    t("Tess Bautista", ("Maria Theresa", "Bautista"), "given name another form of a middle name (Tess→Maria Theresa)");
+    // Two given names are not compared as one string when their second names differ: "Maria
+    // Theresa" and "Marcia Tanisha" were a "similar spelling, 0.96".
+    let hits = rank(&SearchQuery::parse("Maria Theresa Santos"), &[cand(1, "Marcia Tanisha", "Santos")], 1000, 10);
+    assert!(!hits[0].reasons.join("; ").contains("similar spelling"), "{hits:?}");
+}
+
+/// A second given name is found in a common surname: the capped surname-only fallback did not
+/// reach "Mohammad Rafiq Uddin" among hundreds of Uddins for "Rafiq Uddin".
+#[test]
+fn a_middle_given_name_is_indexed_with_the_surname() {
+    let keys = index_keys("Mohammad Rafiq", "Uddin");
+    let q = SearchQuery::parse("Rafiq Uddin");
+    let tight = q
+        .plan()
+        .probes
+        .into_iter()
+        .any(|p| p.tier == Tier::Tight && matches!(&p.lookup, Lookup::Key(k) if keys.contains(k)));
+    assert!(tight, "{keys:?}");
+    t("Rafiq Uddin", ("Mohammad Rafiq", "Uddin"), "given name as called after Mohammad");
+    t("Ali Raza", ("Syed Ali", "Raza"), "given name");
+    t("Paul Smith", ("John Paul", "Smith"), "given name matches a middle name (Paul→John Paul)");
+}
+
+/// Three words or more are also read with the last two as one surname: Spanish and Portuguese
+/// double surnames, and double-barrelled names typed without their hyphen.
+#[test]
+fn the_last_two_words_are_also_read_as_one_surname() {
+    t(
+        "Javier Garcia Lopez",
+        ("Javier", "García López"),
+        "read as a double surname (Garcia Lopez); surname exact; given name exact",
+    );
+    t("Christopher Marlowe Price", ("Christopher", "Marlowe-Price"), "read as a double surname");
+    let cands = [cand(1, "Javier", "López"), cand(2, "Javier", "García López"), cand(3, "Javier", "Garcia")];
+    let hits = rank(&SearchQuery::parse("Javier Garcia Lopez"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    // The name as typed still wins when it fits: Mary Ann Smith is not read as surname "Ann Smith".
+    let cands = [cand(1, "Mary Ann", "Smith"), cand(2, "Mary", "Ann-Smith")];
+    let hits = rank(&SearchQuery::parse("Mary Ann Smith"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 1, "{hits:?}");
+    assert!(!hits[0].reasons.join("; ").contains("double surname"), "{hits:?}");
+    // Not for separate fields, two words, a comma, or a particle (read with the surname already).
+    assert!(SearchQuery::new("Javier Garcia", "Lopez").double_surname_reading().is_none());
+    assert!(SearchQuery::parse("Garcia Lopez").double_surname_reading().is_none());
+    assert!(SearchQuery::parse("Lopez, Javier Garcia").double_surname_reading().is_none());
+    assert!(SearchQuery::parse("Ana de la Cruz").double_surname_reading().is_none());
+}
+
+/// Spellings of one name added after the exploratory test of 5 Dec 2026: Korean Lee / Yi / Rhee,
+/// Cantonese Ng / Ung, Jewish Cohen / Kohn, Albanian Hoxha / Hodja, Basque Etxeberria /
+/// Echeverria, and given names across European languages.
+#[test]
+fn more_spellings_of_one_name() {
+    t("Min Jung Yi", ("Min-jung", "Lee"), "surname variant spelling (Yi→Lee)");
+    t("Min Jung Rhee", ("Min-jung", "Lee"), "surname variant spelling (Rhee→Lee)");
+    t("Kelvin Ung", ("Kelvin", "Ng"), "surname variant spelling (Ung→Ng)");
+    t("Rachel Kohn", ("Rachel", "Cohen"), "surname variant spelling (Kohn→Cohen)");
+    t("Arben Hodja", ("Arben", "Hoxha"), "surname variant spelling (Hodja→Hoxha)");
+    t("Iker Echeverria", ("Iker", "Etxeberria"), "surname variant spelling (Echeverria→Etxeberria)");
+    t("Stephen Nagy", ("Istvan", "Nagy"), "given name variant spelling (Stephen→Istvan)");
+    t("Elizabeth Toth", ("Erzsébet", "Tóth"), "given name variant spelling (Elizabeth→Erzsebet)");
+    t("Helen Bondarenko", ("Olena", "Bondarenko"), "given name variant spelling (Helen→Olena)");
+    t("Alex Rossi", ("Alessandro", "Rossi"), "given name");
+    t("John Da Silva", ("João", "da Silva"), "given name variant spelling (John→Joao)");
+    t("Giovanni Esposito", ("John", "Esposito"), "given name variant spelling");
+    t("David Tesfaye", ("Dawit", "Tesfaye"), "given name variant spelling (David→Dawit)");
+    t("Fritz Weber", ("Friedrich", "Weber"), "given name nickname (Fritz→Friedrich)");
+}
+
+/// All of the record's names and no others, in another order: the Hong Kong "English name,
+/// SURNAME, Chinese name" (Peter CHAN Tai Man), or any other order the readings do not cover.
+#[test]
+fn the_same_names_in_another_order() {
+    t("Peter Chan Tai Man", ("Peter Tai Man", "Chan"), "same names in another order (Peter Tai Man Chan)");
+    t("Nagy Istvan Laszlo", ("Istvan Laszlo", "Nagy"), "read surname first (Nagy, Istvan Laszlo)");
+    t("Laszlo Nagy Istvan", ("Istvan Laszlo", "Nagy"), "same names in another order (Istvan Laszlo Nagy)");
+    let cands = [cand(1, "Peter", "Chan"), cand(2, "Peter Tai Man", "Chan"), cand(3, "Tai Man", "Chan")];
+    let hits = rank(&SearchQuery::parse("Peter Chan Tai Man"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    // The name as recorded, in its own order, is still exact.
+    let hits = rank(&SearchQuery::parse("Peter Tai Man Chan"), &cands, 1000, 10);
+    assert_eq!(hits[0].id, 2, "{hits:?}");
+    assert!(hits[0].reasons.join("; ").contains("surname exact; given name exact"), "{hits:?}");
+}
+
+/// A surname typed as one word that the record holds as its last given name and surname
+/// (Arabic compounds: Abdul Karim / Abdulkarim, Rafiq Uddin / Rafiquddin); and the Italian
+/// and Spanish particles Dell', Dall', Delle, Degli, Los.
+#[test]
+fn compound_surnames_and_more_particles() {
+    t("Mohamed Abdulkarim", ("Mohammed Abdul", "Karim"), "surname written as one (Abdulkarim→Abdul Karim)");
+    t("Mohammad Rafiquddin", ("Mohammad Rafiq", "Uddin"), "surname written as one (Rafiquddin→Rafiq Uddin)");
+    t("Antonio Orto", ("Antonio", "Dell'Orto"), "surname without prefix (Orto→Dell Orto)");
+    t("Jerome Santos", ("Jerome", "de los Santos"), "surname without prefix");
+    // "Dell" and "Los" alone or first are still names.
+    let q = SearchQuery::parse("Dell Smith");
+    assert_eq!((q.name.given.as_str(), q.name.surname.as_str()), ("Dell", "Smith"), "{q:?}");
+    t("Michael Dell", ("Michael", "Dell"), "surname exact");
 }
