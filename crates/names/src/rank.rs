@@ -952,7 +952,9 @@ fn compare_first_given(q: &QPart, c: &Part, whole: bool) -> Option<PartMatch> {
     let middle_of = |p: &Part, roots: &[String]| {
         p.tokens[1..].iter().any(|t| t.len() > 1 && data::roots(t).iter().any(|r| roots.contains(r)))
     };
-    if middle_of(c, &q.roots) || middle_of(&q.part, &data::roots(cf)) {
+    if (c.tokens.len() > 1 && middle_of(c, &q.roots))
+        || (q.part.tokens.len() > 1 && middle_of(&q.part, &data::roots(cf)))
+    {
         return pm(0.83, Rule::MiddleNickname);
     }
     let mut sim = string_sim(qf, cf);
