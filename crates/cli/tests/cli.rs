@@ -107,6 +107,9 @@ fn init_import_search_json_and_wrong_passphrase() {
     let out = cli(&db, "pw", &["search", "--name", "a", "--json"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("two letters"));
+    // With a full date of birth, initials search by the date.
+    let out = cli(&db, "pw", &["search", "--name", "W S", "--dob", "1984-03-12", "--json"]);
+    assert_eq!(first_id(&out), "N1", "{}", String::from_utf8_lossy(&out.stderr));
     let out = cli(&db, "pw", &["search", "--name", "محمد علي", "--json"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Names are recorded in Latin letters"));

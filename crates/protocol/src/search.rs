@@ -96,9 +96,11 @@ impl SearchRequest {
                 "A wildcard goes at the end of a name (SMI* finds Smith): a search cannot start with one.",
             ));
         }
-        if !searchable {
+        // With a full date of birth, initials do search: the date's own key fetches candidates.
+        if !searchable && self.dob.is_none() {
             return Err(ApiError::invalid(
-                "Type at least two letters of a name: an initial alone finds nobody (J Smith works).",
+                "Type at least two letters of a name, or give the full date of birth: an initial alone \
+                 finds nobody (J Smith works).",
             ));
         }
         let dob_forms = [self.dob.is_some(), self.dob_year.is_some(), self.age_min.is_some() || self.age_max.is_some()];
@@ -191,6 +193,9 @@ mod tests {
             assert!(err.message.contains("two letters"), "{text}: {}", err.message);
         }
         assert!(SearchRequest::free_text("J Smith").validate().is_ok());
+        let mut with_dob = SearchRequest::free_text("J S");
+        with_dob.dob = Some("1984-03-12".into());
+        assert!(with_dob.validate().is_ok(), "initials with a full DOB search by the DOB");
         assert!(SearchRequest::free_text("S*").validate().is_ok(), "a wildcard is a prefix search");
         assert!(SearchRequest::free_text("Æ").validate().is_ok(), "folds to two letters");
         let err = SearchRequest { surname: Some("*santos".into()), ..SearchRequest::default() }.validate().unwrap_err();
