@@ -72,7 +72,10 @@ fn nicknames() {
     t("Frederick Walker", ("Fred", "Walker"), "given name nickname (Frederick→Fred)");
     t("Chris Hughes", ("Christopher", "Hughes"), "given name nickname (Chris→Christopher)");
     t("Rick Doyle", ("Richard", "Doyle"), "given name nickname (Rick→Richard)");
-    t("Herbie Fallas", ("Bert", "Fallas"), "given name nickname (Herbie→Bert)");
+    // Two nicknames of one name say so: "nickname (Jonny→Jack)" read as if Jack were Jonny's.
+    t("Herbie Fallas", ("Bert", "Fallas"), "given name both short for Herbert (Herbie/Bert)");
+    t("Jonny Smith", ("Jack", "Smith"), "given name both short for John (Jonny/Jack)");
+    t("Jonny Smith", ("John", "Smith"), "given name nickname (Jonny→John)");
     // The diminutives of the UK's other communities (Polish, Russian, Yoruba, Igbo, Spanish).
     t("Kasia Nowak", ("Katarzyna", "Nowak"), "given name nickname (Kasia→Katarzyna)");
     t("Wojtek Nowak", ("Wojciech", "Nowak"), "given name nickname (Wojtek→Wojciech)");
