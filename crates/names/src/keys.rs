@@ -482,8 +482,16 @@ fn further_name_typed(plan: &mut QueryPlan, g: &QPart) {
     let (Some(first), Some(last)) = (Part::new(&tokens[0]), tokens.last().and_then(|t| Part::new(t))) else {
         return;
     };
-    let given = codes(&[first.first().to_string()]);
-    for sc in codes(std::slice::from_ref(&last.joined)) {
+    // Each as typed and in its group's canonical spelling (Maxamed and Mohammed).
+    let spellings = |t: &str| {
+        let mut v = vec![t.to_string()];
+        if crate::data::canon(t) != t {
+            v.push(crate::data::canon(t).to_string());
+        }
+        v
+    };
+    let given = codes(&spellings(first.first()));
+    for sc in codes(&spellings(&last.joined)) {
         for gc in &given {
             plan.key(format!("SG:{sc}:{gc}"), Tier::Tight, CAP_TIGHT);
         }

@@ -778,9 +778,15 @@ fn boundary_surname(qs: &QPart, qg: Option<&QPart>, cs: &Part, cg: Option<&Part>
     // name (given, father's, grandfather's: "Abdi Mohamed Hassan" recorded as Abdi Mohamed) or a
     // Spanish one (given, father's and mother's surnames: "Maria Garcia Lopez" as Maria Garcia).
     // Every recorded word is accounted for, in order, so it weighs as a split surname does.
+    // Spellings of one name count as the same word (Xasan / Hassan, Maxamed / Mohamed).
     if let Some(cg) = cg {
         let n = qg.part.tokens.len();
-        if qg.part.tokens[n - 1] == cs.joined && cs.tokens.len() == 1 && cg.tokens[..] == qg.part.tokens[..n - 1] {
+        let same = |a: &str, b: &str| a == b || data::canon(a) == data::canon(b);
+        if cs.tokens.len() == 1
+            && same(&qg.part.tokens[n - 1], &cs.joined)
+            && cg.tokens.len() == n - 1
+            && cg.tokens.iter().zip(&qg.part.tokens).all(|(a, b)| same(a, b))
+        {
             return pm(0.95, Rule::FurtherNameTyped);
         }
     }

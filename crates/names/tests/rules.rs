@@ -286,6 +286,10 @@ fn surname_across_the_given_names() {
     ];
     let hits = rank(&SearchQuery::parse("Abdi Mohamed Hassan"), &cands, 1000, 10);
     assert_eq!(hits[0].id, 3, "{hits:?}");
+    // Somali spellings of the same names (Xasan / Hassan, Maxamed / Mohamed, Cali / Ali).
+    t("Xasan Maxamed Cali", ("Hassan", "Mohamed"), "surname Mohamed typed before a further name (Cali)");
+    let cands = [cand(1, "Faadumo", "Cali"), cand(2, "Hassan", "Mohamed"), cand(3, "Hodan", "Ali")];
+    assert_eq!(rank(&SearchQuery::parse("Xasan Maxamed Cali"), &cands, 1000, 10)[0].id, 2);
     // Only the whole name: another given name typed first is the weaker rule.
     check(
         &SearchQuery::new("Abdi Mohamed", "Hassan"),
