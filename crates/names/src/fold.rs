@@ -142,6 +142,58 @@ pub(crate) fn phonetic_codes(s: &str, out: &mut Vec<String>) {
     }
 }
 
+/// A coarse respelling of a folded name by how it sounds to an English ear, for names written
+/// in Polish, Czech or German spelling, or in one transliteration of a Slavic name, and typed as
+/// heard: "Voytek Vishnevski" for Wojtek Wiśniewski, "Kovalchik" for Kowalczyk, "Shimanski"
+/// for Szymański, "Shmidt" for Schmidt, "Ivanow" for Ivanov. Double Metaphone gives many such
+/// pairs different codes.
+///
+/// Rules, read left to right on the letters only (separators are skipped): SZCZ and SHCH → SC;
+/// TSCH → C; SCH, SZ and SH → S; CZ, CH and TS → C; RZ after P, T, K or C → S; RZ and ZH → Z;
+/// W → V; J → Y; Y after a consonant → I (Polish y is a vowel); IE after a consonant → E; a
+/// doubled letter once. Used only where the phonetic codes and the spelling already disagree.
+pub(crate) fn heard(folded: &str) -> String {
+    let b: Vec<u8> = folded.bytes().filter(u8::is_ascii_uppercase).collect();
+    let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
+    let vowel = |c: u8| matches!(c, b'A' | b'E' | b'I' | b'O' | b'U' | b'Y');
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let (emit, used): (&[u8], usize) = if at(i, b"SZCZ") || at(i, b"SHCH") {
+            (b"SC", 4)
+        } else if at(i, b"TSCH") {
+            (b"C", 4)
+        } else if at(i, b"SCH") {
+            (b"S", 3)
+        } else if at(i, b"SZ") || at(i, b"SH") {
+            (b"S", 2)
+        } else if at(i, b"CZ") || at(i, b"CH") || at(i, b"TS") {
+            (b"C", 2)
+        } else if at(i, b"RZ") && out.last().is_some_and(|c| b"PTKC".contains(c)) {
+            // Devoiced after a voiceless consonant: Krzysztof "Kshishtof", Przybylski.
+            (b"S", 2)
+        } else if at(i, b"RZ") || at(i, b"ZH") {
+            (b"Z", 2)
+        } else {
+            let after_consonant = out.last().is_some_and(|&c| !vowel(c));
+            match b[i] {
+                b'W' => (b"V", 1),
+                b'J' => (b"Y", 1),
+                b'Y' if after_consonant => (b"I", 1),
+                b'I' if after_consonant && b.get(i + 1) == Some(&b'E') => (b"E", 2),
+                _ => (&b[i..i + 1], 1),
+            }
+        };
+        for &c in emit {
+            if out.last() != Some(&c) {
+                out.push(c);
+            }
+        }
+        i += used;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +232,33 @@ mod tests {
         assert_eq!(tokens("SMITH-JONES"), vec!["SMITH", "JONES"]);
         assert_eq!(tokens("DE LA CRUZ"), vec!["DE", "LA", "CRUZ"]);
         assert_eq!(tokens("N'DIAYE"), vec!["NDIAYE"]);
+    }
+
+    #[test]
+    fn heard_respells_names_typed_as_heard() {
+        for (written, typed) in [
+            ("WISNIEWSKI", "VISHNEVSKI"),
+            ("WOJTEK", "VOYTEK"),
+            ("KOWALCZYK", "KOVALCHIK"),
+            ("SZYMANSKI", "SHIMANSKI"),
+            ("SCHMIDT", "SHMIDT"),
+            ("IVANOV", "IVANOW"),
+            ("JERZY", "YEZHY"),
+            ("SZCZEPANSKI", "SHCHEPANSKI"),
+            ("CYBULSKI", "TSIBULSKI"),
+            ("WOZNIAK", "VOZNIAK"),
+            ("ZIELINSKI", "ZELINSKI"),
+            ("O'BRIEN", "OBRIEN"),
+            ("KRZYSZTOF", "KSHISHTOF"),
+            ("PRZYBYLSKI", "PSHIBILSKI"),
+        ] {
+            assert_eq!(heard(written), heard(typed), "{written} / {typed}");
+        }
+        for (a, b) in [("SMITH", "SMART"), ("KOWALSKI", "KOWALCZYK"), ("IAN", "JAN"), ("NOWAK", "NOVAK ")] {
+            assert_eq!(heard(a) == heard(b), a == "NOWAK", "{a} / {b}");
+        }
+        assert_eq!(heard(""), "");
+        assert_eq!(heard("J"), "Y");
     }
 
     #[test]

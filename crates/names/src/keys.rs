@@ -199,7 +199,10 @@ pub struct SpellingScan {
     surname: String,
     /// Codes the first stage already probed.
     have: Vec<String>,
-    /// Initials of the given name searched (empty for a surname searched alone).
+    /// The folded surname searched respelt as heard ([`crate::fold::heard`]).
+    heard: String,
+    /// Initials of the given name searched, with the letters heard for them (empty for a
+    /// surname searched alone).
     given_initials: Vec<char>,
     /// Run only when the first stage found fewer candidates than this.
     below: usize,
@@ -223,11 +226,18 @@ impl SpellingScan {
         if s.wildcard || s.part.is_initial() || name.len() < SPELLING_MIN_LEN {
             return None;
         }
-        let given_initials = match g {
+        let typed_initials = match g {
             Some(g) if g.wildcard || g.part.is_initial() => vec![g.part.initial()],
             Some(g) => g.given_initials.clone(),
             None => Vec::new(),
         };
+        // "Voytek" for Wojtek, "Yan" for Jan: the given name may be spelt as heard too.
+        let mut given_initials: Vec<char> = Vec::new();
+        for c in typed_initials.into_iter().flat_map(heard_alike) {
+            if !given_initials.contains(&c) {
+                given_initials.push(c);
+            }
+        }
         let first = name.chars().next()?;
         let ranges = heard_alike(first)
             .iter()
@@ -237,7 +247,14 @@ impl SpellingScan {
             })
             .collect();
         let below = if g.is_some() { SPELLING_BELOW } else { usize::MAX };
-        Some(SpellingScan { ranges, surname: name.clone(), have: s.surname_codes.clone(), given_initials, below })
+        Some(SpellingScan {
+            ranges,
+            surname: name.clone(),
+            heard: crate::fold::heard(name),
+            have: s.surname_codes.clone(),
+            given_initials,
+            below,
+        })
     }
 
     /// Whether to run this stage after a first stage that found `candidates`.
@@ -256,7 +273,12 @@ impl SpellingScan {
             .filter(|s| *s != self.surname)
             .filter_map(|s| {
                 let sim = crate::rank::string_sim(&self.surname, s);
-                (sim >= SPELLING_MIN_SIM).then_some((sim, s))
+                if sim >= SPELLING_MIN_SIM {
+                    Some((sim, s))
+                } else {
+                    // Spelt as heard (Vishnevski / Wisniewski): as near as a phonetic match.
+                    (crate::fold::heard(s) == self.heard).then_some((0.9, s))
+                }
             })
             .collect();
         near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
@@ -283,8 +305,9 @@ impl SpellingScan {
     }
 }
 
-/// First letters heard or written for one another at the start of a surname, the letter itself
-/// first (Kowalski / Cowalski, Wisniewski / Visniewski, Zhang / Shang, Iqbal / Yqbal).
+/// First letters heard or written for one another at the start of a name, the letter itself
+/// first (Kowalski / Cowalski, Wisniewski / Visniewski, Zhang / Shang, Iqbal / Yqbal,
+/// Jablonski / Yablonski).
 fn heard_alike(c: char) -> Vec<char> {
     let others: &[char] = match c {
         'C' => &['K', 'Q'],
@@ -295,7 +318,8 @@ fn heard_alike(c: char) -> Vec<char> {
         'S' => &['Z'],
         'Z' => &['S'],
         'I' => &['Y'],
-        'Y' => &['I'],
+        'Y' => &['I', 'J'],
+        'J' => &['Y'],
         _ => &[],
     };
     std::iter::once(c).chain(others.iter().copied()).collect()

@@ -340,6 +340,9 @@ pub(crate) struct QPart {
     pub anglicised: &'static [String],
     /// Masculine forms if this is a feminine surname ([`Part::masculine_forms`]), once per query.
     pub masculine: Vec<String>,
+    /// The joined name and its first token respelt as heard ([`fold::heard`]), once per query.
+    pub heard: String,
+    pub heard_first: String,
 }
 
 impl QPart {
@@ -365,6 +368,8 @@ impl QPart {
         }
         let plain_given_codes = codes(&plain);
         Some(QPart {
+            heard: fold::heard(&part.joined),
+            heard_first: fold::heard(part.first()),
             anglicised: part.anglicised(),
             masculine: part.masculine_forms(),
             roots,

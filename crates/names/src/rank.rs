@@ -4,10 +4,10 @@ use std::collections::HashMap;
 
 use strsim::{jaro_winkler, osa_distance};
 
-use crate::data;
 use crate::dob::{score_dob, Date};
 use crate::name::{codes, Part};
 use crate::query::{Prepared, QPart, Reading, SearchQuery, Sex};
+use crate::{data, fold};
 
 /// Weight of a full surname agreement for the most common surname (rarity 0).
 pub const W_SURNAME: f32 = 4.0;
@@ -447,6 +447,8 @@ enum Rule {
     InitialDiffers,
     Wildcard,
     Phonetic,
+    /// Spelt as it sounds to an English ear ([`fold::heard`]): Vishnevski for Wisniewski.
+    Heard,
     Similar(f32),
     Differs,
 }
@@ -501,6 +503,7 @@ impl Rule {
             Rule::InitialDiffers => format!("{field} initial differs"),
             Rule::Wildcard => format!("{field} matches {}*", title(&q.joined)),
             Rule::Phonetic => format!("{field} phonetic ({qt}~{ct})"),
+            Rule::Heard => format!("{field} spelt as heard ({qt}~{ct})"),
             Rule::Similar(s) => format!("{field} similar spelling ({qt}~{ct}, {s:.2})"),
             Rule::Differs => format!("{field} differs ({qt}/{ct})"),
         }
@@ -604,6 +607,10 @@ fn has_prefix_form(p: &Part) -> bool {
 /// Similarity of a given name and its Irish, Scottish Gaelic or Welsh form (Seán / John).
 const OTHER_FORM: f32 = 0.88;
 
+/// Two spellings of one name as it sounds ([`fold::heard`]) whose phonetic codes differ: as a
+/// phonetic match.
+const HEARD: f32 = 0.9;
+
 /// Similarity of two spellings one keying slip apart (see [`string_sim`]): as a nickname.
 const ONE_SLIP: f32 = 0.93;
 
@@ -704,6 +711,9 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
         if phonetic_equal(&q.surname_codes, &codes(&strings)) {
             return pm(sim.max(0.9), Rule::Phonetic);
         }
+    }
+    if sim < HEARD && fold::heard(cj) == q.heard {
+        return pm(HEARD, Rule::Heard);
     }
     pm(sim, sim_rule(sim))
 }
@@ -987,6 +997,9 @@ fn compare_first_given(q: &QPart, c: &Part, whole: bool) -> Option<PartMatch> {
         if phonetic_equal(&q.plain_given_codes, &codes(&strings)) {
             return pm(sim.max(0.9), Rule::Phonetic);
         }
+    }
+    if sim < HEARD && fold::heard(cf) == q.heard_first {
+        return pm(HEARD, Rule::Heard);
     }
     pm(sim, sim_rule(sim))
 }

@@ -845,3 +845,34 @@ fn compound_surnames_and_more_particles() {
     assert_eq!((q.name.given.as_str(), q.name.surname.as_str()), ("Dell", "Smith"), "{q:?}");
     t("Michael Dell", ("Michael", "Dell"), "surname exact");
 }
+
+/// Polish, Czech, German and Slavic names typed as they sound (Vishnevski for Wiśniewski):
+/// Double Metaphone codes differ and the spelling is too far for "similar spelling", so the
+/// respelling as heard says it. The plan's first stage need not reach them (the store's
+/// spelling stage does; see the store's `names_typed_as_heard`), so only the ranking is checked.
+#[test]
+fn names_typed_as_heard() {
+    for (text, rec, reason) in [
+        ("Voytek Vishnevski", ("Wojtek", "Wiśniewski"), "surname spelt as heard (Vishnevski~Wisniewski)"),
+        ("Jan Kovalchik", ("Jan", "Kowalczyk"), "surname spelt as heard (Kovalchik~Kowalczyk)"),
+        ("Yezhy Voychik", ("Jerzy", "Wójcik"), "given name spelt as heard (Yezhy~Jerzy)"),
+        ("Kshishtof Nowak", ("Krzysztof", "Nowak"), "given name spelt as heard (Kshishtof~Krzysztof)"),
+    ] {
+        let q = SearchQuery::parse(text);
+        let cands = [cand(1, rec.0, rec.1), cand(2, "Zebedee", "Quartermaine")];
+        let hits = rank(&q, &cands, 1000, 10);
+        assert_eq!(hits.first().map(|h| h.id), Some(1), "{text} vs {rec:?}: {hits:?}");
+        let reasons = hits[0].reasons.join("; ");
+        assert!(reasons.contains(reason), "{text} vs {rec:?}: wanted {reason:?}, got {reasons:?}");
+    }
+    // Heard alike is as strong as a phonetic match, not more: the exact spelling comes first.
+    let q = SearchQuery::parse("Jan Kovalchik");
+    let cands = [cand(1, "Jan", "Kowalczyk"), cand(2, "Jan", "Kovalchik")];
+    let hits = rank(&q, &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1]);
+    assert!(hits[0].score > hits[1].score);
+    // Names that differ in sound are not made alike.
+    let q = SearchQuery::parse("Jan Kowalski");
+    let hits = rank(&q, &[cand(1, "Jan", "Kowalczyk")], 1000, 10);
+    assert!(hits.iter().all(|h| !h.reasons.iter().any(|r| r.contains("spelt as heard"))), "{hits:?}");
+}

@@ -128,6 +128,31 @@ fn a_surname_alone_finds_its_nearby_spellings() {
     assert_eq!(ids(&s, &req("M Thomson")), ["T1"]);
 }
 
+/// Polish names typed as they sound: neither the first stage's phonetic keys nor the spelling
+/// stage's similarity reach "Vishnevski" from Wiśniewski; the spelling stage's respelling as
+/// heard does, with the given name's heard initial (V for W).
+#[test]
+fn names_typed_as_heard() {
+    let (_d, mut s) = seeded();
+    s.upsert_nominals(&[
+        rec("PW1", "Wojtek", "Wiśniewski", Some("1984-03-12")),
+        rec("PK1", "Jan", "Kowalczyk", None),
+        rec("PJ1", "Jerzy", "Wójcik", Some("1975-05-05")),
+    ])
+    .unwrap();
+    for (text, want) in [
+        ("Voytek Vishnevski", "PW1"),
+        ("Vishnevski", "PW1"),
+        ("Yan Kovalchik", "PK1"),
+        ("Kovalchik", "PK1"),
+        ("Yezhy Voychik", "PJ1"),
+    ] {
+        let hits = s.search(&req(text)).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{text}: {hits:?}");
+        assert!(hits[0].reasons.iter().any(|r| r.contains("spelt as heard")), "{text}: {:?}", hits[0].reasons);
+    }
+}
+
 /// Free text typed surname first ("Nguyen Thi Lan") reaches the store's second reading; the
 /// same words in separate fields do not.
 #[test]
