@@ -153,10 +153,30 @@ pub(crate) fn phonetic_codes(s: &str, out: &mut Vec<String>) {
 /// W → V; J → Y; Y after a consonant → I (Polish y is a vowel); IE after a consonant → E; a
 /// doubled letter once. Used only where the phonetic codes and the spelling already disagree.
 pub(crate) fn heard(folded: &str) -> String {
-    let b: Vec<u8> = folded.bytes().filter(u8::is_ascii_uppercase).collect();
+    let letters: Vec<u8> = folded.bytes().filter(u8::is_ascii_uppercase).collect();
+    let mut out = Vec::with_capacity(letters.len());
+    heard_into(&letters, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Whether `letters` (upper-case ASCII letters only, as a part's joined form) respelt as
+/// [`heard`] is `heard`; one buffer per thread, since the ranker asks it of many candidates.
+pub(crate) fn heard_equals(letters: &str, heard: &str) -> bool {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        heard_into(letters.as_bytes(), buf);
+        buf.as_slice() == heard.as_bytes()
+    })
+}
+
+/// [`heard`] of `b` (upper-case ASCII letters only, as in an `SN:` key) into `out`, which is
+/// cleared first: the spelling stage respells thousands of surnames per search in one buffer.
+pub(crate) fn heard_into(b: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     let at = |i: usize, s: &[u8]| b.get(i..i + s.len()) == Some(s);
     let vowel = |c: u8| matches!(c, b'A' | b'E' | b'I' | b'O' | b'U' | b'Y');
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
         let (emit, used): (&[u8], usize) = if at(i, b"SZCZ") || at(i, b"SHCH") {
@@ -191,7 +211,6 @@ pub(crate) fn heard(folded: &str) -> String {
         }
         i += used;
     }
-    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -274,11 +274,14 @@ impl SpellingScan {
             .filter_map(|s| {
                 let sim = crate::rank::string_sim(&self.surname, s);
                 if sim >= SPELLING_MIN_SIM {
-                    Some((sim, s))
-                } else {
-                    // Spelt as heard (Vishnevski / Wisniewski): as near as a phonetic match.
-                    (crate::fold::heard(s) == self.heard).then_some((0.9, s))
+                    return Some((sim, s));
                 }
+                // Spelt as heard (Vishnevski / Wisniewski, 0.80; Pshibilski / Przybylski,
+                // 0.66): as near as a phonetic match.
+                let heard = sim >= crate::rank::HEARD_MIN_SIM
+                    && s.len().abs_diff(self.surname.len()) <= 4
+                    && crate::fold::heard_equals(s, &self.heard);
+                heard.then_some((0.9, s))
             })
             .collect();
         near.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));

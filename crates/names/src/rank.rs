@@ -610,6 +610,9 @@ const OTHER_FORM: f32 = 0.88;
 /// Two spellings of one name as it sounds ([`fold::heard`]) whose phonetic codes differ: as a
 /// phonetic match.
 const HEARD: f32 = 0.9;
+/// Below this similarity a spelling is not respelt as heard (the pairs it is for are 0.64 and
+/// more: Vuychik / Wojcik).
+pub(crate) const HEARD_MIN_SIM: f32 = 0.6;
 
 /// Similarity of two spellings one keying slip apart (see [`string_sim`]): as a nickname.
 const ONE_SLIP: f32 = 0.93;
@@ -712,7 +715,7 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
             return pm(sim.max(0.9), Rule::Phonetic);
         }
     }
-    if sim < HEARD && fold::heard(cj) == q.heard {
+    if (HEARD_MIN_SIM..HEARD).contains(&sim) && fold::heard_equals(cj, &q.heard) {
         return pm(HEARD, Rule::Heard);
     }
     pm(sim, sim_rule(sim))
@@ -998,7 +1001,7 @@ fn compare_first_given(q: &QPart, c: &Part, whole: bool) -> Option<PartMatch> {
             return pm(sim.max(0.9), Rule::Phonetic);
         }
     }
-    if sim < HEARD && fold::heard(cf) == q.heard_first {
+    if (HEARD_MIN_SIM..HEARD).contains(&sim) && fold::heard_equals(cf, &q.heard_first) {
         return pm(HEARD, Rule::Heard);
     }
     pm(sim, sim_rule(sim))
