@@ -436,6 +436,8 @@ enum Rule {
     /// Both sides' first names written as initials, and the second agrees ("M A" for Mohammed
     /// Abdul).
     Initials,
+    /// Initials typed run together ("JJ" for John James).
+    InitialsRunTogether,
     /// The first name as an initial, the second as written ("M Usman" for Muhammad Usman).
     InitialThenSame,
     /// The first names agree (any rule) and both sides have a second given name, which differs.
@@ -495,6 +497,7 @@ impl Rule {
             Rule::MiddleNickname => format!("{field} another form of a middle name ({qt}→{ct})"),
             Rule::AfterPrefix(p) => format!("{field} as called after {} ({qt}/{ct})", title(p)),
             Rule::Initials => format!("{field} initials agree ({qt}/{ct})"),
+            Rule::InitialsRunTogether => format!("{field} initials agree ({}/{ct})", q.joined),
             Rule::InitialThenSame => format!("{field} initial, then the same name ({qt}/{ct})"),
             Rule::SecondDiffers => format!("{field} second name differs ({qt}/{ct})"),
             Rule::FirstName => format!("{field} first name exact ({qt}/{ct})"),
@@ -849,6 +852,9 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
         let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
         return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
     }
+    if run_together_initials(&q.part, c) {
+        return pm(0.9, Rule::InitialsRunTogether);
+    }
     if q.part.is_initial() || c.is_initial() {
         let (ini, full) = if q.part.is_initial() { (q.part.initial(), c) } else { (c.initial(), &q.part) };
         if full.initial() == ini {
@@ -902,6 +908,21 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
         return pm(0.85, Rule::SecondDiffers);
     }
     Some(m)
+}
+
+/// Whether `q` is two or three initials typed run together ("JJ", "TJ": one vowelless word,
+/// not a name or short form the tables know, such as "Md" for Mohammed) and `c` has at least
+/// as many given names, starting with those letters in order ("JJ" for John James). Only a
+/// record with that many given names is read so: "Jn" against Jon is still a slip of Jon.
+fn run_together_initials(q: &Part, c: &Part) -> bool {
+    let [t] = q.tokens.as_slice() else { return false };
+    if !(2..=3).contains(&t.len()) || c.tokens.len() < t.len() || t.bytes().any(|b| b"AEIOUY".contains(&b)) {
+        return false;
+    }
+    if data::canon(t) != t.as_str() || data::roots(t).len() > 1 {
+        return false;
+    }
+    t.bytes().zip(&c.tokens).all(|(i, tok)| tok.as_bytes()[0] == i)
 }
 
 /// Muhammad (any spelling, Md, Mohd) and Syed: given names that often come before the one a man

@@ -876,3 +876,16 @@ fn names_typed_as_heard() {
     let hits = rank(&q, &[cand(1, "Jan", "Kowalczyk")], 1000, 10);
     assert!(hits.iter().all(|h| !h.reasons.iter().any(|r| r.contains("spelt as heard"))), "{hits:?}");
 }
+
+/// Two or three initials run together ("JJ") are read as initials against a record with as
+/// many given names; a short form the tables know ("Md" for Mohammed) is not.
+#[test]
+fn initials_run_together() {
+    t("JJ Smith", ("John James", "Smith"), "given name initials agree (JJ/John James)");
+    t("TJ Hughes", ("Thomas John", "Hughes"), "given name initials agree (TJ/Thomas John)");
+    t("Md Rahman", ("Mohammed", "Rahman"), "given name variant spelling (Md→Mohammed)");
+    // A two-letter name with a vowel is a name: "Al" is not A L.
+    t("Al Jones", ("Alan", "Jones"), "given name nickname (Al→Alan)");
+    // Against one given name, a vowelless word is still a slip of it.
+    t("Jn Smith", ("Jon", "Smith"), "given name phonetic (Jn~Jon)");
+}
