@@ -142,6 +142,30 @@ pub(crate) fn given_form_lines() -> impl Iterator<Item = (&'static str, &'static
     })
 }
 
+/// Titles written before a name ("Mrs", "Dr."), folded: not part of any recorded name. Sir,
+/// Dame, Lord and Lady are left alone: they are surnames and given names too.
+const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV", "REVD"];
+
+/// True if the folded word is a title ([`TITLES`]).
+pub(crate) fn is_title(folded: &str) -> bool {
+    TITLES.contains(&folded)
+}
+
+/// A raw given name without the titles written before it ("Mrs Patel" typed with "Mrs" as the
+/// given name, a legacy record's "MRS" in the forename field, "Dr. Amit"): the rest,
+/// or "" when the given name is only a title. Anything else is returned as it is.
+pub(crate) fn without_title(raw: &str) -> &str {
+    let mut rest = raw.trim_start();
+    loop {
+        let end = rest.find(|c: char| c.is_whitespace() || c == '.').unwrap_or(rest.len());
+        let word = &rest[..end];
+        if word.is_empty() || !TITLES.iter().any(|t| t.eq_ignore_ascii_case(word)) {
+            return rest;
+        }
+        rest = rest[end..].trim_start_matches(|c: char| c.is_whitespace() || c == '.');
+    }
+}
+
 /// True if the folded token is a surname particle (O, DE, LA, VAN, MC, ...).
 pub(crate) fn is_particle(tok: &str) -> bool {
     TABLES.particles.contains(tok)

@@ -45,7 +45,7 @@ impl NameQuery {
     /// Words that cannot be part of a recorded name are dropped first: words without letters
     /// ("1984", "12/03/1984": dates belong in the DOB filter) and ordinals ("3rd"; a digit inside
     /// a word is a keying slip and stays: "arth8r"), a title before the name ("Mr",
-    /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev") and a generational suffix after it
+    /// "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Rev", "Revd") and a generational suffix after it
     /// ("Jr", "Snr", "III"), as long as a word is left.
     ///
     /// Punctuation and control characters between letters separate words ("J.Smith",
@@ -137,9 +137,6 @@ fn separate_words(text: &str) -> String {
     out
 }
 
-/// Titles typed before a name: not part of any recorded name. (Sir, Dame, Lord and Lady are
-/// left alone: they are surnames and given names too.)
-const TITLES: &[&str] = &["MR", "MRS", "MS", "MISS", "MX", "DR", "PROF", "REV"];
 /// Generational suffixes typed after a name.
 const SUFFIXES: &[&str] = &["JR", "JNR", "SR", "SNR", "II", "III", "IV"];
 /// Those of [`SUFFIXES`] that are surnames too.
@@ -152,7 +149,7 @@ fn name_words(text: &str) -> Vec<&str> {
     // "12/03/1984") or an ordinal ("3rd") is not a name.
     let mut words: Vec<&str> =
         text.split_whitespace().filter(|w| !fold::fold(w).is_empty() && !is_ordinal(w)).collect();
-    while words.len() > 1 && TITLES.contains(&fold::fold(words[0]).as_str()) {
+    while words.len() > 1 && data::is_title(&fold::fold(words[0])) {
         words.remove(0);
     }
     // II and IV are surnames too (Naosuke Ii): dropped only after a given name and surname.
@@ -307,7 +304,7 @@ impl SearchQuery {
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
-        Prepared { given: QPart::new(&self.name.given), surname: QPart::new(&self.name.surname) }
+        Prepared { given: QPart::new(data::without_title(&self.name.given)), surname: QPart::new(&self.name.surname) }
     }
 }
 

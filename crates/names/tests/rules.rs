@@ -889,3 +889,24 @@ fn initials_run_together() {
     // Against one given name, a vowelless word is still a slip of it.
     t("Jn Smith", ("Jon", "Smith"), "given name phonetic (Jn~Jon)");
 }
+
+/// A title before a given name ("Mrs", "Dr.") is not part of it, typed in the given-name field
+/// or recorded in a legacy forename field: "MRS" alone on record is no given name (neutral), not
+/// a given name that differs, and "Mrs" typed is not Morris.
+#[test]
+fn titles_before_a_given_name() {
+    t("Amit Patel", ("Dr. Amit", "Patel"), "given name exact");
+    let q = SearchQuery::new("Priya", "Patel");
+    let hits = rank(&q, &[cand(1, "MRS", "Patel"), cand(2, "Morris", "Patel")], 1000, 10);
+    let on_record = hits.iter().find(|h| h.id == 1).expect("found");
+    assert!(on_record.reasons.iter().any(|r| r == "no given name on record"), "{hits:?}");
+    assert_eq!(hits[0].id, 1, "a missing given name is above one that differs: {hits:?}");
+    let q = SearchQuery::new("Mrs", "Patel");
+    let hits = rank(&q, &[cand(1, "Morris", "Patel")], 1000, 10);
+    assert!(hits[0].reasons.iter().all(|r| !r.contains("Morris")), "{hits:?}");
+    assert_eq!(index_keys("Mrs Ann", "Patel"), index_keys("Ann", "Patel"));
+    assert_eq!(index_keys("MRS", "Patel"), index_keys("", "Patel"));
+    // Sir, Lady and Lord are names too, and a title's letters inside a name are the name's.
+    assert_ne!(index_keys("Lady", "Patel"), index_keys("", "Patel"));
+    assert_ne!(index_keys("Mrsa", "Patel"), index_keys("", "Patel"));
+}
