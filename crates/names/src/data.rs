@@ -206,11 +206,15 @@ pub(crate) fn english_forms(tok: &str) -> impl Iterator<Item = &'static String> 
 }
 
 /// Two given names linked through an Irish, Scottish Gaelic or Welsh form: the English name
-/// and the language of the form.
+/// and the language of the form, and which of the two is such a form (in which language).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct FormLink {
     pub english: String,
     pub language: &'static str,
+    /// The language if the first name is a form of [`FormLink::english`] (Seán: Irish).
+    pub a_form: Option<&'static str>,
+    /// The language if the second name is a form of it.
+    pub b_form: Option<&'static str>,
 }
 
 /// The English name two given-name tokens share when one is the Irish, Scottish Gaelic or
@@ -228,10 +232,10 @@ pub(crate) fn shared_english_form(a: &str, b: &str) -> Option<FormLink> {
         v
     };
     let (ra, rb) = (side(a, ea), side(b, eb));
-    ea.iter()
-        .chain(eb)
-        .find(|(e, _)| ra.contains(e) && rb.contains(e))
-        .map(|(e, language)| FormLink { english: e.clone(), language })
+    ea.iter().chain(eb).find(|(e, _)| ra.contains(e) && rb.contains(e)).map(|(e, language)| {
+        let form = |english: &[(String, &'static str)]| english.iter().find(|(x, _)| x == e).map(|(_, l)| *l);
+        FormLink { english: e.clone(), language, a_form: form(ea), b_form: form(eb) }
+    })
 }
 
 #[cfg(test)]
@@ -313,6 +317,10 @@ mod tests {
         assert_eq!(shared("SEAN", "JAMES"), None);
         assert_eq!(shared("JOHN", "JACK"), None, "nicknames are not forms");
         assert_eq!(shared("SIAN", "SION"), None, "Sian is Jane, Sion is John");
+        let sides = |a: &str, b: &str| shared_english_form(a, b).map(|l| (l.a_form, l.b_form));
+        assert_eq!(sides("SEAN", "JOHN"), Some((Some("irish"), None)));
+        assert_eq!(sides("DAVE", "DAFYDD"), Some((None, Some("welsh"))));
+        assert_eq!(sides("IEUAN", "SEAN"), Some((Some("welsh"), Some("irish"))));
     }
 
     /// Every British/Irish pair survives the [`MAX_ROOTS`] cut, however many formal names the

@@ -481,8 +481,13 @@ impl Rule {
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
             Rule::SharedNickname(root) => format!("{field} both short for {} ({qt}/{ct})", title(root)),
             Rule::OtherForm(link) => {
-                let language = title(link.language);
-                format!("{field} {language} form of {} ({qt}→{ct})", title(&link.english))
+                // The language beside the name that is the form: "(Dave→Welsh Dafydd)".
+                let side = |form: Option<&str>, name: &str| match form {
+                    Some(l) => format!("{} {name}", title(l)),
+                    None => name.to_string(),
+                };
+                let (q, c) = (side(link.a_form, &qt), side(link.b_form, &ct));
+                format!("{field} forms of {} ({q}→{c})", title(&link.english))
             }
             Rule::Barrel(t) => {
                 format!("{field} part {} of double-barrelled name ({qt}→{ct})", title(t))
