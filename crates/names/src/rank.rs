@@ -502,7 +502,11 @@ impl Rule {
             Rule::MiddleNickname => format!("{field} another form of a middle name ({qt}→{ct})"),
             Rule::AfterPrefix(p) => format!("{field} as called after {} ({qt}/{ct})", title(p)),
             Rule::Initials => format!("{field} initials agree ({qt}/{ct})"),
-            Rule::InitialsRunTogether => format!("{field} initials agree ({}/{ct})", q.joined),
+            Rule::InitialsRunTogether => {
+                // The side typed or recorded as initials run together keeps its capitals ("JJ").
+                let as_typed = |p: &Part, t: &str| if p.tokens.len() == 1 { p.joined.clone() } else { t.to_string() };
+                format!("{field} initials agree ({}/{})", as_typed(q, &qt), as_typed(c, &ct))
+            }
             Rule::InitialThenSame => format!("{field} initial, then the same name ({qt}/{ct})"),
             Rule::SecondDiffers => format!("{field} second name differs ({qt}/{ct})"),
             Rule::FirstName => format!("{field} first name exact ({qt}/{ct})"),
@@ -857,7 +861,7 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
         let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
         return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
     }
-    if run_together_initials(&q.part, c) {
+    if run_together_initials(&q.part, c) || run_together_initials(c, &q.part) {
         return pm(0.9, Rule::InitialsRunTogether);
     }
     if q.part.is_initial() || c.is_initial() {
@@ -915,10 +919,11 @@ fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     Some(m)
 }
 
-/// Whether `q` is two or three initials typed run together ("JJ", "TJ": one vowelless word,
-/// not a name or short form the tables know, such as "Md" for Mohammed) and `c` has at least
-/// as many given names, starting with those letters in order ("JJ" for John James). Only a
-/// record with that many given names is read so: "Jn" against Jon is still a slip of Jon.
+/// Whether `q` is two or three initials run together ("JJ", "TJ": one vowelless word, not a
+/// name or short form the tables know, such as "Md" for Mohammed) and `c` has at least as many
+/// given names, starting with those letters in order ("JJ" for John James). Asked both ways:
+/// typed "JJ", or recorded so. Only against that many given names is the word read so: "Jn"
+/// against Jon is still a slip of Jon.
 fn run_together_initials(q: &Part, c: &Part) -> bool {
     let [t] = q.tokens.as_slice() else { return false };
     if !(2..=3).contains(&t.len()) || c.tokens.len() < t.len() || t.bytes().any(|b| b"AEIOUY".contains(&b)) {

@@ -885,6 +885,8 @@ fn names_typed_as_heard() {
 fn initials_run_together() {
     t("JJ Smith", ("John James", "Smith"), "given name initials agree (JJ/John James)");
     t("TJ Hughes", ("Thomas John", "Hughes"), "given name initials agree (TJ/Thomas John)");
+    // Recorded so, and typed in full.
+    t("John James Smith", ("JJ", "Smith"), "given name initials agree (John James/JJ)");
     t("Md Rahman", ("Mohammed", "Rahman"), "given name variant spelling (Md→Mohammed)");
     // A two-letter name with a vowel is a name: "Al" is not A L.
     t("Al Jones", ("Alan", "Jones"), "given name nickname (Al→Alan)");
