@@ -303,6 +303,13 @@ impl SearchQuery {
         v
     }
 
+    /// Whether any name is left to search by once titles and what is not a letter are set
+    /// aside ("Mrs" alone in the given-name field leaves none).
+    pub fn has_name(&self) -> bool {
+        let p = self.prepare();
+        p.given.is_some() || p.surname.is_some()
+    }
+
     pub(crate) fn prepare(&self) -> Prepared {
         Prepared { given: QPart::new(data::without_title(&self.name.given)), surname: QPart::new(&self.name.surname) }
     }

@@ -301,6 +301,19 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
         let hi = req.age_max.unwrap_or(MAX_AGE).min(MAX_AGE) as u16;
         q.dob = DobQuery::age(lo, hi, today);
     }
+    // Only a title ("Mrs" in the given-name field, nothing else): nothing to search by but a
+    // full date of birth, as with an initial alone.
+    if !q.has_name() && !matches!(q.dob, Some(DobQuery::Exact(_))) {
+        let typed: Vec<&str> = [&req.name, &req.given, &req.surname]
+            .into_iter()
+            .filter_map(|v| v.as_deref().map(str::trim).filter(|v| !v.is_empty()))
+            .collect();
+        return Err(StoreError::Invalid(format!(
+            "Nothing in \"{}\" is a name to search by (a title such as Mrs or Dr is set aside): type \
+             the person's given name or surname, or give the full date of birth.",
+            typed.join(" ")
+        )));
+    }
     Ok(q)
 }
 

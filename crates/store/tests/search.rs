@@ -3,7 +3,7 @@
 
 use bluelamp_names::Date;
 use bluelamp_protocol::{SearchRequest, Source};
-use bluelamp_store::{KdfParams, NominalRecord, Store};
+use bluelamp_store::{KdfParams, NominalRecord, Store, StoreError};
 use proptest::prelude::*;
 
 fn rec(id: &str, given: &str, surname: &str, dob: Option<&str>) -> NominalRecord {
@@ -151,6 +151,26 @@ fn names_typed_as_heard() {
         assert_eq!(hits.first().map(|h| h.id.as_str()), Some(want), "{text}: {hits:?}");
         assert!(hits[0].reasons.iter().any(|r| r.contains("spelt as heard")), "{text}: {:?}", hits[0].reasons);
     }
+}
+
+/// A given name that is only a title ("Mrs") leaves nothing to search by: a message, not an
+/// empty list; with a full date of birth it searches by the date, as initials do.
+#[test]
+fn a_title_alone_gets_a_message() {
+    let (_d, s) = seeded();
+    for given in ["Mrs", "Dr. Mrs."] {
+        let r = SearchRequest { given: Some(given.into()), ..Default::default() };
+        match s.search(&r) {
+            Err(StoreError::Invalid(m)) => {
+                assert!(m.contains(&format!("Nothing in \"{given}\"")) && m.contains("title"), "{m}")
+            }
+            other => panic!("{given}: {other:?}"),
+        }
+    }
+    let r = SearchRequest { given: Some("Mrs".into()), dob: Some("1984-03-12".into()), ..Default::default() };
+    assert_eq!(ids(&s, &r), ["W1"]);
+    let r = SearchRequest { given: Some("Mrs".into()), surname: Some("Smith".into()), ..Default::default() };
+    assert_eq!(ids(&s, &r)[0], "W1");
 }
 
 /// Free text typed surname first ("Nguyen Thi Lan") reaches the store's second reading; the
