@@ -44,7 +44,7 @@ pub const MAX_CANDIDATES: usize = 400;
 ///
 /// Returns an empty vector when neither part has any letters.
 pub fn index_keys(given: &str, surname: &str) -> Vec<String> {
-    let g = Part::new(crate::data::without_title(given));
+    let g = Part::given(given);
     let s = Part::new(surname);
     let mut keys = Vec::new();
     let (sc, ss) = match &s {

@@ -32,6 +32,12 @@ impl Part {
         Some(Part { tokens, joined, core })
     }
 
+    /// A given name's part: [`Part::new`] of the name without the titles written before it
+    /// ([`data::without_title`]: "Dr. Amit" is Amit, "MRS" alone is no given name).
+    pub fn given(raw: &str) -> Option<Part> {
+        Part::new(data::without_title(raw))
+    }
+
     pub fn first(&self) -> &str {
         &self.tokens[0]
     }

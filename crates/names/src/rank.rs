@@ -235,7 +235,7 @@ impl Ranker {
         if typed.len() < 3 || typed.iter().any(|t| t.len() < 2) {
             return None;
         }
-        let (cg, cs) = (Part::new(data::without_title(n.given))?, Part::new(n.surname)?);
+        let (cg, cs) = (Part::given(n.given)?, Part::new(n.surname)?);
         let mut recorded: Vec<&String> = cg.tokens.iter().chain(&cs.tokens).collect();
         if recorded.len() != typed.len() {
             return None;
@@ -267,7 +267,7 @@ impl Ranker {
         reasons: bool,
         swaps: bool,
     ) -> Option<(f32, Vec<String>)> {
-        let cg = Part::new(data::without_title(n.given));
+        let cg = Part::given(n.given);
         let cs = Part::new(n.surname);
         if cg.is_none() && cs.is_none() {
             return None;
