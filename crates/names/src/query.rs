@@ -303,11 +303,12 @@ impl SearchQuery {
         v
     }
 
-    /// Whether any name is left to search by once titles and what is not a letter are set
-    /// aside ("Mrs" alone in the given-name field leaves none).
-    pub fn has_name(&self) -> bool {
+    /// Whether the name typed is only a title ("Mrs" alone in the given-name field): it has
+    /// letters, but once the title is set aside nothing is left to search by. Text whose letters
+    /// fold to nothing (some scripts) is not.
+    pub fn only_titles(&self) -> bool {
         let p = self.prepare();
-        p.given.is_some() || p.surname.is_some()
+        p.given.is_none() && p.surname.is_none() && Part::new(&self.name.given).is_some()
     }
 
     pub(crate) fn prepare(&self) -> Prepared {

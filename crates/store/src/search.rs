@@ -303,7 +303,7 @@ pub fn to_query(req: &SearchRequest, today: Date) -> Result<SearchQuery> {
     }
     // Only a title ("Mrs" in the given-name field, nothing else): nothing to search by but a
     // full date of birth, as with an initial alone.
-    if !q.has_name() && !matches!(q.dob, Some(DobQuery::Exact(_))) {
+    if q.only_titles() && !matches!(q.dob, Some(DobQuery::Exact(_))) {
         let typed: Vec<&str> = [&req.name, &req.given, &req.surname]
             .into_iter()
             .filter_map(|v| v.as_deref().map(str::trim).filter(|v| !v.is_empty()))
