@@ -9,6 +9,9 @@ use std::sync::LazyLock;
 pub(crate) const NICKNAMES: &str = include_str!("../../../assets/names/nicknames.csv");
 pub(crate) const NICKNAMES_GB_IE: &str = include_str!("../../../assets/names/nicknames_gb_ie.csv");
 pub(crate) const NICKNAMES_WORLD: &str = include_str!("../../../assets/names/nicknames_world.csv");
+/// Written short forms of given names in old records and registers (Wm, Thos, Geo, Robt):
+/// rows `name,abbreviation`.
+pub(crate) const ABBREVIATIONS: &str = include_str!("../../../assets/names/abbreviations.csv");
 /// Pairs of the lists above that are not linked (either way): `name1,name2,why`.
 pub(crate) const NICKNAMES_NOT: &str = include_str!("../../../assets/names/nicknames_not.csv");
 pub(crate) const VARIANTS: &str = include_str!("../../../assets/names/variants.txt");
@@ -22,8 +25,11 @@ pub(crate) const MAX_ROOTS: usize = 6;
 pub(crate) struct Tables {
     /// Folded upper-case spelling → canonical spelling of its variant group.
     variant: HashMap<String, String>,
-    /// Canonical nickname → canonical formal names, file order.
+    /// Canonical nickname → canonical formal names, file order. A written short form (WM) has
+    /// its name (WILLIAM) first.
     formal_of: HashMap<String, Vec<String>>,
+    /// Written short form (WM, THOS) → the canonical name it is written for (WILLIAM, THOMAS).
+    abbreviation: HashMap<String, String>,
     /// Canonical Irish, Scottish Gaelic or Welsh given name → canonical English forms
     /// (SEAN → [JOHN], DONAL → [DANIEL, DONALD]), each with the form's language.
     english_of: HashMap<String, Vec<(String, &'static str)>>,
@@ -67,6 +73,13 @@ fn load() -> Tables {
         .flat_map(|(a, b)| [(a.clone(), b.clone()), (b, a)])
         .collect();
     let mut formal_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut abbreviation = HashMap::new();
+    for line in ABBREVIATIONS.lines().skip(1) {
+        let Some((name, short)) = line.split_once(',') else { continue };
+        let (name, short) = (canon(name), canon(short));
+        formal_of.entry(short.clone()).or_default().push(name.clone());
+        abbreviation.insert(short, name);
+    }
     for file in [NICKNAMES_GB_IE, NICKNAMES_WORLD, NICKNAMES] {
         for line in file.lines().skip(1) {
             let mut it = line.split(',');
@@ -103,7 +116,7 @@ fn load() -> Tables {
             irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().map(|e| e.to_ascii_uppercase()));
         }
     }
-    Tables { variant, formal_of, english_of, particles, irish }
+    Tables { variant, formal_of, abbreviation, english_of, particles, irish }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -111,6 +124,13 @@ static TABLES: LazyLock<Tables> = LazyLock::new(load);
 /// Canonical spelling of a folded token's variant group (MUHAMMAD → MOHAMMED), or the token.
 pub(crate) fn canon(tok: &str) -> &str {
     TABLES.variant.get(tok).map(String::as_str).unwrap_or(tok)
+}
+
+/// True if one folded given name is the written short form of the other (WM and WILLIAM, either
+/// order; ABRAHAM's spellings too).
+pub(crate) fn written_short(a: &str, b: &str) -> bool {
+    let of = |short: &str, name: &str| TABLES.abbreviation.get(short).is_some_and(|n| n == canon(name));
+    of(a, b) || of(b, a)
 }
 
 /// The Irish particles that are given names too: Nic, Ni and Mag. Typed text joins them to the
@@ -296,6 +316,27 @@ mod tests {
         assert_eq!(canon("MUHAMMAD"), "MOHAMMED");
         assert_eq!(canon("KATHERINE"), "CATHERINE");
         assert!(is_particle("O") && is_particle("VAN") && !is_particle("SMITH"));
+    }
+
+    #[test]
+    fn written_short_forms_reach_their_names() {
+        let mut rows = 0;
+        for line in ABBREVIATIONS.lines().skip(1) {
+            let (name, short) = line.split_once(',').expect("name,abbreviation");
+            for n in [name, short] {
+                assert!(!n.is_empty() && n.bytes().all(|b| b.is_ascii_lowercase()), "{line:?}");
+            }
+            let (name, short) = (name.to_ascii_uppercase(), short.to_ascii_uppercase());
+            // A short form is no spelling of another name already (the tables would disagree).
+            assert_eq!(canon(&short), short, "{short} is in a spelling group");
+            assert_eq!(roots(&short).get(1), Some(&canon(&name).to_string()), "{short} → {name}");
+            assert!(written_short(&short, &name) && written_short(&name, &short), "{short} / {name}");
+            rows += 1;
+        }
+        assert!(rows >= 25, "{rows}");
+        assert!(written_short("WM", "WILLIAM") && written_short("THOS", "THOMAS"));
+        // Not a nickname, and not the written short form of a different name.
+        assert!(!written_short("BILL", "WILLIAM") && !written_short("WM", "THOMAS"));
     }
 
     #[test]

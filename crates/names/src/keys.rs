@@ -7,7 +7,7 @@ use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 7;
+pub const KEY_VERSION: u32 = 8;
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -757,8 +757,12 @@ mod tests {
     /// Kazlauskienė → Kazlauskas, Papadopoulou → Papadopoulos), Ó Domhnaill read as O'Donnell,
     /// Hamish a Scottish form of James (no longer a spelling of Seamus), Iain / Ian a Scottish
     /// form of John instead of the US list's nickname, and its Bill / Robert pairs dropped
-    /// (`nicknames_not.csv`).
-    const KEYS_FINGERPRINT: (u32, u64) = (7, 0x60f6_1579_3ec0_54c9);
+    /// (`nicknames_not.csv`). Version 6 (5 Dec 2026): middle given names keyed with the surname,
+    /// Arabic compounds written as one word, more spelling groups and nicknames.
+    /// Version 7 (6 Dec 2026): titles (Mrs, Dr) set aside from given names. Version 8 (6 Dec
+    /// 2026): written short forms of old records keyed under their names (Wm → William, Thos →
+    /// Thomas, `abbreviations.csv`).
+    const KEYS_FINGERPRINT: (u32, u64) = (8, 0x13d7_49b1_00c5_851a);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {
@@ -770,9 +774,9 @@ mod tests {
 
     #[test]
     fn key_version_changes_with_the_keys() {
-        use crate::data::{NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD, PARTICLES, VARIANTS};
+        use crate::data::{ABBREVIATIONS, NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD, PARTICLES, VARIANTS};
         let mut names: Vec<&str> = Vec::new();
-        for file in [NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD] {
+        for file in [NICKNAMES, NICKNAMES_GB_IE, NICKNAMES_WORLD, ABBREVIATIONS] {
             for line in file.lines().skip(1) {
                 let f: Vec<&str> = line.split(',').collect();
                 names.extend([f[0], f[f.len() - 1]]);

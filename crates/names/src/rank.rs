@@ -421,6 +421,8 @@ enum Rule {
     /// Singh, Kaur, Begum, Bibi or Khatun against a family name; true if the query's side.
     InPlaceOfFamilyName(bool),
     Nickname,
+    /// A short form written for the name in old records (Wm for William, Thos for Thomas).
+    WrittenShort,
     /// Two nicknames of one formal name (Jonny and Jack, both John's).
     SharedNickname(String),
     /// An Irish, Scottish Gaelic or Welsh form and its English name (Seán / John).
@@ -479,6 +481,7 @@ impl Rule {
                 format!("{field} {name} may stand for the family name ({qt}/{ct})")
             }
             Rule::Nickname => format!("{field} nickname ({qt}→{ct})"),
+            Rule::WrittenShort => format!("{field} written short ({qt}→{ct})"),
             Rule::SharedNickname(root) => format!("{field} both short for {} ({qt}/{ct})", title(root)),
             Rule::OtherForm(link) => {
                 // The language beside the name that is the form: "(Dave→Welsh Dafydd)".
@@ -991,6 +994,10 @@ fn compare_first_given(q: &QPart, c: &Part, whole: bool) -> Option<PartMatch> {
         // other's). Both weigh 0.93: scoring the second lower (0.88 or 0.91) lowered FEBRL4,
         // Splink or the typo set (docs/search.md).
         let direct = q.roots.first().is_some_and(|r| cr.contains(r)) || cr.first().is_some_and(|r| q.roots.contains(r));
+        // A written short form stands for one name only (Wm is William): as a spelling variant.
+        if direct && data::written_short(qf, cf) {
+            return pm(0.95, Rule::WrittenShort);
+        }
         return pm(0.93, if direct { Rule::Nickname } else { Rule::SharedNickname(shared.clone()) });
     }
     if umlaut_equal(qf, cf) {

@@ -880,6 +880,28 @@ fn names_typed_as_heard() {
     assert!(hits.iter().all(|h| !h.reasons.iter().any(|r| r.contains("spelt as heard"))), "{hits:?}");
 }
 
+/// Short forms written for given names in old records and registers (Wm, Thos, Geo, Robt) are
+/// the names they stand for, either way round, and rank as a spelling variant does: above a
+/// nickname and one-slip spellings.
+#[test]
+fn written_short_forms() {
+    t("Wm Turner", ("William", "Turner"), "given name written short (Wm→William)");
+    t("Thomas Hardy", ("Thos", "Hardy"), "given name written short (Thomas→Thos)");
+    t("Geo. Eliot", ("George", "Eliot"), "given name written short (Geo→George)");
+    t("Robt Peel", ("Robert", "Peel"), "given name written short (Robt→Robert)");
+    t("Jno Smith", ("John", "Smith"), "given name written short (Jno→John)");
+    // "Wm" is not read as initials run together against two given names.
+    t("Wm Smith", ("William Mark", "Smith"), "given name written short (Wm→William Mark)");
+    // Above a nickname of the same name, and not the name of another.
+    let q = SearchQuery::new("Wm", "Turner");
+    let hits =
+        rank(&q, &[cand(1, "Bill", "Turner"), cand(2, "William", "Turner"), cand(3, "Walter", "Turner")], 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>()[..2], [2, 1], "{hits:?}");
+    assert!(hits[0].score > hits[1].score);
+    assert!(hits[1].reasons.iter().any(|r| r == "given name both short for William (Wm/Bill)"), "{hits:?}");
+    assert!(hits.iter().all(|h| h.id != 3 || !h.reasons.iter().any(|r| r.contains("written short"))), "{hits:?}");
+}
+
 /// Two or three initials run together ("JJ") are read as initials against a record with as
 /// many given names; a short form the tables know ("Md" for Mohammed) is not.
 #[test]

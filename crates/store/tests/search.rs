@@ -233,6 +233,29 @@ fn a_nickname_finds_its_formal_name_among_many_namesakes() {
     assert!(top.reasons.iter().any(|r| r == "given name nickname (Ed→Edward)"), "{:?}", top.reasons);
 }
 
+/// A short form written in an old record (Thos) is found by the name typed in full, and the
+/// short form typed (Wm) finds the name, among many namesakes: both through the keys.
+#[test]
+fn written_short_forms_find_their_names_among_many_namesakes() {
+    let (_d, mut s) = store();
+    let givens = ["Tom", "Tony", "Theo", "Terry", "Walter", "Wayne", "Wilfred", "Winston"];
+    let mut rows: Vec<NominalRecord> =
+        (0..400).map(|i| rec(&format!("N{i}"), givens[i % givens.len()], "Smith", None)).collect();
+    let mut thos = rec("THOS", "Thos", "Smith", Some("1851-02-03"));
+    thos.source = Source::Legacy;
+    rows.extend([thos, rec("WILLIAM", "William", "Smith", Some("1970-05-01"))]);
+    s.upsert_nominals(&rows).unwrap();
+    for (text, id, reason) in [
+        ("Thomas Smith", "THOS", "given name written short (Thomas→Thos)"),
+        ("Wm Smith", "WILLIAM", "given name written short (Wm→William)"),
+    ] {
+        let hits = s.search(&req(text)).unwrap();
+        let top = hits.first().expect("hits");
+        assert_eq!(top.id, id, "{text}: {hits:#?}");
+        assert!(top.reasons.iter().any(|r| r == reason), "{text}: {:?}", top.reasons);
+    }
+}
+
 /// "O Sullivan" typed in the one name box: the particle is not only read as an initial.
 #[test]
 fn a_surname_typed_with_its_particle_apart_finds_the_person() {
