@@ -221,39 +221,38 @@ fn common_name_found_within_its_dob_window() {
 /// read at all.
 #[test]
 fn a_nickname_finds_its_formal_name_among_many_namesakes() {
-    let (_d, mut s) = store();
     let givens = ["Emma", "Ethan", "Eric", "Ellie", "Evan", "Eden", "Elsa", "Eliot"];
-    let mut rows: Vec<NominalRecord> =
-        (0..400).map(|i| rec(&format!("E{i}"), givens[i % givens.len()], "Smith", None)).collect();
-    rows.push(rec("EDWARD", "Edward", "Smith", Some("1970-05-01")));
-    s.upsert_nominals(&rows).unwrap();
-    let hits = s.search(&req("Ed Smith")).unwrap();
+    let (_d, s) = among_smiths(&givens, vec![rec("EDWARD", "Edward", "Smith", Some("1970-05-01"))]);
+    top_is(&s, "Ed Smith", "EDWARD", "given name nickname (Ed→Edward)");
+}
+
+/// A store of 400 Smiths with the given names cycled, and `rows`.
+fn among_smiths(givens: &[&str], rows: Vec<NominalRecord>) -> (tempfile::TempDir, Store) {
+    let (d, mut s) = store();
+    let mut all: Vec<NominalRecord> =
+        (0..400).map(|i| rec(&format!("N{i}"), givens[i % givens.len()], "Smith", None)).collect();
+    all.extend(rows);
+    s.upsert_nominals(&all).unwrap();
+    (d, s)
+}
+
+fn top_is(s: &Store, text: &str, id: &str, reason: &str) {
+    let hits = s.search(&req(text)).unwrap();
     let top = hits.first().expect("hits");
-    assert_eq!(top.id, "EDWARD", "{hits:#?}");
-    assert!(top.reasons.iter().any(|r| r == "given name nickname (Ed→Edward)"), "{:?}", top.reasons);
+    assert_eq!(top.id, id, "{text}: {hits:#?}");
+    assert!(top.reasons.iter().any(|r| r == reason), "{text}: {:?}", top.reasons);
 }
 
 /// A short form written in an old record (Thos) is found by the name typed in full, and the
 /// short form typed (Wm) finds the name, among many namesakes: both through the keys.
 #[test]
 fn written_short_forms_find_their_names_among_many_namesakes() {
-    let (_d, mut s) = store();
     let givens = ["Tom", "Tony", "Theo", "Terry", "Walter", "Wayne", "Wilfred", "Winston"];
-    let mut rows: Vec<NominalRecord> =
-        (0..400).map(|i| rec(&format!("N{i}"), givens[i % givens.len()], "Smith", None)).collect();
     let mut thos = rec("THOS", "Thos", "Smith", Some("1851-02-03"));
     thos.source = Source::Legacy;
-    rows.extend([thos, rec("WILLIAM", "William", "Smith", Some("1970-05-01"))]);
-    s.upsert_nominals(&rows).unwrap();
-    for (text, id, reason) in [
-        ("Thomas Smith", "THOS", "given name written short (Thomas→Thos)"),
-        ("Wm Smith", "WILLIAM", "given name written short (Wm→William)"),
-    ] {
-        let hits = s.search(&req(text)).unwrap();
-        let top = hits.first().expect("hits");
-        assert_eq!(top.id, id, "{text}: {hits:#?}");
-        assert!(top.reasons.iter().any(|r| r == reason), "{text}: {:?}", top.reasons);
-    }
+    let (_d, s) = among_smiths(&givens, vec![thos, rec("WILLIAM", "William", "Smith", Some("1970-05-01"))]);
+    top_is(&s, "Thomas Smith", "THOS", "given name written short (Thomas→Thos)");
+    top_is(&s, "Wm Smith", "WILLIAM", "given name written short (Wm→William)");
 }
 
 /// "O Sullivan" typed in the one name box: the particle is not only read as an initial.
