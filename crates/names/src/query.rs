@@ -307,8 +307,9 @@ impl SearchQuery {
     /// letters, but once the title is set aside nothing is left to search by. Text whose letters
     /// fold to nothing (some scripts) is not.
     pub fn only_titles(&self) -> bool {
-        let p = self.prepare();
-        p.given.is_none() && p.surname.is_none() && Part::new(&self.name.given).is_some()
+        // The parts `prepare` would build from, without their codes (asked before every search).
+        let (given, surname) = (&self.name.given, &self.name.surname);
+        Part::given(given).is_none() && Part::new(surname).is_none() && Part::new(given).is_some()
     }
 
     pub(crate) fn prepare(&self) -> Prepared {
