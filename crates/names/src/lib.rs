@@ -86,6 +86,11 @@
 //! Wg = 3  when v > 0,  1.5 when v ≤ 0
 //! ```
 //!
+//! One word alone in the free-text box may be either name: matched to a given name it is
+//! weighed as a surname of middle rarity (Wg = 5 when v > 0) less 0.05 instead of the swap's
+//! 0.5, so how well it matches decides and the surname wins a tie. In a field, one name alone
+//! keeps Wg = 3 and the swap's 0.5 for the other field.
+//!
 //! Disagreement weighs half the base agreement weight, as in Fellegi–Sunter
 //! (log((1 − m)/(1 − u)) against log(m/u)): a part of the same person's record differs fairly
 //! often (a surname changed on marriage, another given name used, a mis-keyed value).

@@ -38,6 +38,14 @@ pub const SWAP_PENALTY: f32 = 0.5;
 /// A straight alignment scoring at least this (both parts agree well) is not re-tried swapped:
 /// a swapped alignment could not beat it.
 const SKIP_SWAP_ABOVE: f32 = W_SURNAME + W_SURNAME_RARITY + W_GIVEN - SWAP_PENALTY;
+/// Weight of a given-name agreement for one word typed alone in the free-text box, where the
+/// officer did not say which name it is ("Wojciech", "Jane"): the weight of a surname of middle
+/// rarity (the word's frequency as a given name is not counted), so how well the word matches
+/// decides, not which field it matched. Jane Smith (given name exact) comes before Anja Jansen
+/// (surname similar spelling); Wojciech Nowak before Adam Wójcik (surname phonetic).
+pub const W_LONE_WORD_GIVEN: f32 = W_SURNAME + W_SURNAME_RARITY * 0.5;
+/// Subtracted from [`W_LONE_WORD_GIVEN`] so that the surname reading, the usual one, wins a tie.
+pub const LONE_WORD_GIVEN_PENALTY: f32 = 0.05;
 /// Penalty of the double-surname reading ("Javier Garcia Lopez" as Javier, surname "Garcia
 /// Lopez"): the name as typed wins a tie.
 pub const DOUBLE_SURNAME_PENALTY: f32 = 0.1;
@@ -274,6 +282,8 @@ impl Ranker {
         }
         let w_s_agree = W_SURNAME + W_SURNAME_RARITY * self.rarity(n.surname_freq);
         let two_part_query = p.given.is_some() && p.surname.is_some();
+        // One word alone in the free-text box: either name, on equal terms (W_LONE_WORD_GIVEN).
+        let lone_free_word = self.query.free_text && p.given.is_none() && p.surname.is_some();
         // (score, swapped, surname match, given match)
         type Align = (f32, bool, Option<PartMatch>, Option<PartMatch>);
         let mut best: Option<Align> = None;
@@ -292,7 +302,11 @@ impl Ranker {
             if swapped && !two_part_query && qg.is_some_and(|q| q.part.core.len() < q.part.tokens.len()) {
                 continue;
             }
-            let mut total = if swapped { -SWAP_PENALTY } else { 0.0 };
+            let mut total = match (swapped, lone_free_word) {
+                (false, _) => 0.0,
+                (true, false) => -SWAP_PENALTY,
+                (true, true) => -LONE_WORD_GIVEN_PENALTY,
+            };
             let mut ms = None;
             let mut mg = None;
             if let Some(q) = qs {
@@ -333,7 +347,8 @@ impl Ranker {
                     Some(c) => match compare_given(q, c) {
                         Some(m) => {
                             let v = value(m.sim);
-                            total += if v > 0.0 { W_GIVEN * v } else { W_GIVEN_DISAGREE * v };
+                            let w = if swapped && lone_free_word { W_LONE_WORD_GIVEN } else { W_GIVEN };
+                            total += if v > 0.0 { w * v } else { W_GIVEN_DISAGREE * v };
                             mg = Some(m);
                         }
                         None => continue,

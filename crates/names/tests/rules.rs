@@ -678,6 +678,44 @@ fn one_word_given_search_also_matches_surnames() {
     assert!(hits.iter().all(|h| !h.reasons.join(";").contains("given name")), "{hits:?}");
 }
 
+/// One word alone in the free-text box may be either name: how well it matches decides, and the
+/// surname wins only a tie. Until 6 Dec 2026 it was read as a surname first and as a given name
+/// 0.5 lower, so "Wojciech" listed every Wójcik (surname phonetic) before any Wojciech, and
+/// "William" every Williams before William Jones (exploratory test).
+#[test]
+fn a_lone_word_in_free_text_is_either_name_on_equal_terms() {
+    let c = |id, given, surname, freq| cand_dob(id, given, surname, freq, "");
+    let order = |text: &str, cands: &[Candidate<'_, u32>]| -> Vec<u32> {
+        rank(&SearchQuery::parse(text), cands, 100_000, 10).iter().map(|h| h.id).collect()
+    };
+    // A rare surname that only sounds alike, and a common one spelt alike, come after the given
+    // name typed exactly.
+    assert_eq!(order("Wojciech", &[c(1, "Adam", "Wójcik", 20), c(2, "Wojciech", "Nowak", 200)]), [2, 1]);
+    assert_eq!(order("Jane", &[c(1, "Anja", "Jansen", 20), c(2, "Jane", "Smith", 900)]), [2, 1]);
+    assert_eq!(
+        order(
+            "William",
+            &[c(1, "Shahidul", "Islam", 30), c(2, "Delroy", "Williams", 500), c(3, "William", "Jones", 800)]
+        ),
+        [3, 2, 1]
+    );
+    let hits = rank(&SearchQuery::parse("Wojciech"), &[c(2, "Wojciech", "Nowak", 200)], 100_000, 10);
+    assert_eq!(hits[0].reasons, ["given name exact"], "{hits:?}");
+    // The surname reading still wins a tie (an exact surname of middle rarity or rarer), and a
+    // spelling of the given name ranks below it.
+    assert_eq!(order("Thomas", &[c(1, "Thomas", "Brown", 800), c(2, "Alan", "Thomas", 300)]), [2, 1]);
+    assert_eq!(
+        order("Jonnes", &[c(1, "Jonnes", "Brown", 800), c(2, "Alan", "Jonnes", 300), c(3, "Jones", "Smith", 900)])[..2],
+        [2, 1]
+    );
+    // The officer who types it in the surname field (or after a comma) says which name it is:
+    // the surname reading first, as before.
+    for q in [SearchQuery::new("", "Wojciech"), SearchQuery::parse("Wojciech,")] {
+        let hits = rank(&q, &[c(1, "Adam", "Wójcik", 20), c(2, "Wojciech", "Nowak", 200)], 100_000, 10);
+        assert_eq!(hits[0].id, 1, "{q:?}: {hits:?}");
+    }
+}
+
 #[test]
 fn one_keying_slip_outranks_a_longer_name_with_the_same_start() {
     // Jaro–Winkler puts "Betn" nearer "Bethany" (0.90) than "Beth" (0.88).
