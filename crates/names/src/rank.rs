@@ -559,12 +559,35 @@ fn title(s: &str) -> String {
     out
 }
 
-fn has_umlaut_digraph(s: &str) -> bool {
-    s.contains("AE") || s.contains("OE") || s.contains("UE")
+/// Byte offsets of the AE / OE / UE in `s` (folded upper case) that can stand for Ä, Ö, Ü:
+/// not at the end of a word (Joe, Zoe, Chloe, Rae, Sue), and not in a final -AEL / -OEL / -UEL
+/// (Michael, Raphael, Noel, Joel, Samuel, Manuel), which are English and Hebrew names, not
+/// German spellings. Until 6 Dec 2026 "Jo" matched Joe as an "umlaut spelling (Jo→Joe)".
+fn umlaut_digraphs(s: &str) -> impl Iterator<Item = usize> + '_ {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(1)).filter(move |&i| {
+        if !matches!(b[i], b'A' | b'O' | b'U') || b[i + 1] != b'E' {
+            return false;
+        }
+        let rest = b[i + 2..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+        rest > 1 || (rest == 1 && b[i + 2] != b'L')
+    })
 }
 
+fn has_umlaut_digraph(s: &str) -> bool {
+    umlaut_digraphs(s).next().is_some()
+}
+
+/// `s` with each umlaut digraph ([`umlaut_digraphs`]) read as its vowel.
 fn de_umlaut(s: &str) -> String {
-    s.replace("AE", "A").replace("OE", "O").replace("UE", "U")
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for i in umlaut_digraphs(s) {
+        out.push_str(&s[last..=i]);
+        last = i + 2;
+    }
+    out.push_str(&s[last..]);
+    out
 }
 
 /// Müller/Mueller/Muller: equal once AE/OE/UE are read as A/O/U.
