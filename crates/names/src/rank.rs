@@ -465,6 +465,8 @@ enum Rule {
     InitialVia(char, String),
     InitialDiffers,
     Wildcard,
+    /// A wildcard met by a later given name, one barrel or another form of the name only.
+    WildcardPart(String),
     Phonetic,
     /// Spelt as it sounds to an English ear ([`fold::heard`]): Vishnevski for Wisniewski.
     Heard,
@@ -532,6 +534,7 @@ impl Rule {
             Rule::InitialVia(i, root) => format!("{field} initial {i} (via {})", title(root)),
             Rule::InitialDiffers => format!("{field} initial differs"),
             Rule::Wildcard => format!("{field} matches {}*", title(&q.joined)),
+            Rule::WildcardPart(part) => format!("{field} {} (of {ct}) matches {}*", title(part), title(&q.joined)),
             Rule::Phonetic => format!("{field} phonetic ({qt}~{ct})"),
             Rule::Heard => format!("{field} spelt as heard ({qt}~{ct})"),
             Rule::Similar(s) => format!("{field} similar spelling ({qt}~{ct}, {s:.2})"),
@@ -703,8 +706,14 @@ fn sim_rule(sim: f32) -> Rule {
 fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     let (qj, cj) = (q.part.joined.as_str(), c.joined.as_str());
     if q.wildcard {
-        let hit = cj.starts_with(qj) || c.surname_strings().iter().any(|s| s.starts_with(qj));
-        return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
+        // The name, or the name without its particle ("Sul*" for O'Sullivan), starts with the
+        // prefix; else one barrel or another form of it does ("Smi*" for Brown-Smith), weighed
+        // as one barrel of a double-barrelled name is.
+        if cj.starts_with(qj) || c.core.concat().starts_with(qj) {
+            return pm(1.0, Rule::Wildcard);
+        }
+        let other = c.surname_strings().into_iter().find(|s| s.starts_with(qj))?;
+        return pm(0.9, Rule::WildcardPart(other));
     }
     if q.part.is_initial() {
         return if c.initial() == q.part.initial() {
@@ -898,9 +907,14 @@ fn barrel_part(q: &QPart, c: &Part) -> Option<PartMatch> {
 fn compare_given(q: &QPart, c: &Part) -> Option<PartMatch> {
     let (qf, cf) = (q.part.first(), c.first());
     if q.wildcard {
+        // The given names or the first of them start with the prefix; else a later one does,
+        // weighed as a middle name ("Pau*" for John Paul).
         let p = q.part.joined.as_str();
-        let hit = c.joined.starts_with(p) || c.tokens.iter().any(|t| t.starts_with(p));
-        return hit.then_some(PartMatch { sim: 1.0, rule: Rule::Wildcard });
+        if c.joined.starts_with(p) || cf.starts_with(p) {
+            return pm(1.0, Rule::Wildcard);
+        }
+        let other = c.tokens.iter().find(|t| t.starts_with(p))?;
+        return pm(0.85, Rule::WildcardPart(other.clone()));
     }
     if run_together_initials(&q.part, c) || run_together_initials(c, &q.part) {
         return pm(0.9, Rule::InitialsRunTogether);

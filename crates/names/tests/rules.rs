@@ -496,6 +496,22 @@ fn wildcards() {
         .any(|p| p.lookup == Lookup::Range { from: "SN:SMI".into(), to: prefix_end("SN:SMI").unwrap() }));
     check(&SearchQuery::new("Jo*", "Smith"), ("John", "Smith"), "given name matches Jo*");
     check(&SearchQuery::new("John", "Smi*"), ("John", "Smithers"), "surname matches Smi*");
+    check(&SearchQuery::parse("Sul*"), ("Aoife", "O'Sullivan"), "surname matches Sul*");
+}
+
+/// A wildcard met only by a later barrel, a form of the surname or a later given name counts as
+/// that part would without a wildcard (0.9, 0.85), not as the name itself: "Smi*" listed the rare
+/// Brown-Smith above every Smith until 6 Dec 2026.
+#[test]
+fn a_wildcard_met_by_a_part_ranks_below_the_name_itself() {
+    let cands = [cand_dob(1, "Denise", "Brown-Smith", 2, ""), cand_dob(2, "Ann", "Smith", 400, "")];
+    let hits = rank(&SearchQuery::parse("Smi*"), &cands, 100_000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
+    assert_eq!(hits[1].reasons, ["surname Smith (of Brown Smith) matches Smi*"], "{hits:?}");
+    let cands = [cand(1, "John Paul", "Jones"), cand(2, "Paula", "Jones")];
+    let hits = rank(&SearchQuery::new("Pau*", "Jones"), &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
+    assert!(hits[1].reasons.iter().any(|r| r == "given name Paul (of John Paul) matches Pau*"), "{hits:?}");
 }
 
 #[test]
