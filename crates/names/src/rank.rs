@@ -547,17 +547,22 @@ fn pm(sim: f32, rule: Rule) -> Option<PartMatch> {
     Some(PartMatch { sim, rule })
 }
 
-/// "MCDONALD" → "Mcdonald" for reasons.
+/// "MCDONALD" → "Mcdonald", "O'SULLIVAN" → "O'Sullivan" for reasons: a capital after an
+/// apostrophe that follows one letter (O', D', N'), not after longer ones.
 fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut start = true;
+    // Letters of the current word so far.
+    let mut run = 0;
     for c in s.chars().take(80) {
         if start {
             out.extend(c.to_uppercase());
         } else {
             out.extend(c.to_lowercase());
         }
-        start = !c.is_alphanumeric() && c != '\'';
+        let letter = c.is_alphanumeric();
+        start = if c == '\'' { run == 1 } else { !letter };
+        run = if letter { run + 1 } else { 0 };
     }
     out
 }

@@ -531,6 +531,26 @@ fn aliases_pick_best_name() {
     let hits = rank(&q, &[rec], 100, 10);
     assert_eq!(hits[0].name_index, 1);
     assert!(hits[0].reasons.iter().any(|r| r == "matched alias (Margaret Ryan)"), "{hits:?}");
+    // Written in capitals on the record, an alias is shown in title case; the letter after O',
+    // D' or N' stays a capital (it read "O'sullivan" until 6 Dec 2026), after longer starts not.
+    for (given, surname, shown) in [
+        ("SIOBHÁN", "O'SULLIVAN", "Siobhán O'Sullivan"),
+        ("d'arcy", "N'DIAYE", "D'Arcy N'Diaye"),
+        ("KEALA", "KA'ANA-SMITH", "Keala Ka'ana-Smith"),
+    ] {
+        let rec = Candidate {
+            id: 8u32,
+            names: vec![
+                CandidateName { given: "Jane", surname: "Doe", surname_freq: 0 },
+                CandidateName { given, surname, surname_freq: 0 },
+            ],
+            dob: None,
+            sex: None,
+        };
+        let hits = rank(&SearchQuery::parse(&format!("{given} {surname}")), &[rec], 100, 10);
+        let want = format!("matched alias ({shown})");
+        assert!(hits[0].reasons.contains(&want), "{want}: {hits:?}");
+    }
 }
 
 #[test]
