@@ -479,8 +479,8 @@ pub(crate) const IRISH_SURNAMES: &[&str] = &[
     "Ó Ceallaigh",
     "Ó Súilleabháin",
     "Mac Cárthaigh",
-    "Ní Bhriain",
-    "Mac Giolla",
+    "Ó Briain",
+    "Mac Giolla Phádraig",
 ];
 
 pub(crate) const IRISH_MALE: &[&str] = &[

@@ -6,7 +6,7 @@
 //!
 //! * [`people`] — nominal records with a realistic UK mix of names: weighted English, Welsh and
 //!   Scottish surnames (Smith ≈ 1.4 %) with a long tail of rarer ones, plus Irish (O'/Mac/Mc,
-//!   fadas), Polish (with feminine `-ska` forms), other European (one nationality per person),
+//!   fadas, Irish-language forms with a woman's Ní / Nic and its lenition), Polish (with feminine `-ska` forms), other European (one nationality per person),
 //!   Pakistani/Bangladeshi, Sikh (Singh/Kaur), Indian (incl. Goan D'Souza), West African,
 //!   Caribbean, Chinese and Arabic/Somali names. About 7 % carry aliases (nicknames, maiden
 //!   names, alternative spellings, false names), about 5 % have no date of birth, about 15 % are
@@ -241,12 +241,18 @@ impl Tables {
                 if rng.gen_bool(0.8) { "Begum" } else { "Bibi" }.to_string()
             }
             Group::Irish if !male && rng.gen_bool(0.5) => {
-                // "Ó"/"Mac" are masculine; women would be "Ní"/"Nic". Keep anglicised forms.
+                // "Ó"/"Mac" are masculine; a woman's form is "Ní"/"Nic" with the next
+                // consonant lenited (Ní Shúilleabháin, Nic Chárthaigh; Giolla stays: Nic Giolla
+                // Phádraig). Keep anglicised forms.
                 let s = self.irish.surnames.pick(rng).unwrap_or("Murphy");
                 if let Some(rest) = s.strip_prefix("Ó ") {
-                    format!("Ní {rest}")
+                    format!("Ní {}", lenite(rest))
                 } else if let Some(rest) = s.strip_prefix("Mac ") {
-                    format!("Nic {rest}")
+                    if rest.starts_with("Giolla") {
+                        format!("Nic {rest}")
+                    } else {
+                        format!("Nic {}", lenite(rest))
+                    }
                 } else {
                     s.to_string()
                 }
@@ -386,6 +392,27 @@ fn feminine_lithuanian(s: &str) -> String {
 
 fn first_token_of(s: &str) -> &str {
     s.split(' ').next().unwrap_or(s)
+}
+
+/// An Irish name with its first consonant lenited, as after Ní and Nic: an h after B, C, D,
+/// F, G, M, P, T, and after S before a vowel, L, N or R (Súilleabháin → Shúilleabháin,
+/// Cárthaigh → Chárthaigh); vowels, L, N, R and a name already lenited are left as they are.
+fn lenite(name: &str) -> String {
+    let mut chars = name.chars();
+    let (Some(first), Some(second)) = (chars.next(), chars.next()) else {
+        return name.to_string();
+    };
+    let vowel_or_lnr = |c: char| "aeiouáéíóúlnrAEIOUÁÉÍÓÚLNR".contains(c);
+    let lenites = match first {
+        'B' | 'C' | 'D' | 'F' | 'G' | 'M' | 'P' | 'T' => second != 'h',
+        'S' => vowel_or_lnr(second),
+        _ => false,
+    };
+    if lenites {
+        format!("{first}h{}", &name[first.len_utf8()..])
+    } else {
+        name.to_string()
+    }
 }
 
 fn feminine_polish(s: &str) -> String {

@@ -311,3 +311,30 @@ fn tiny_populations_do_not_panic() {
         assert_eq!(incidents(&ps, 5, 2, 4_000_000_000).len(), 5);
     }
 }
+
+/// Irish-language surnames are whole, and a woman's has Ní / Nic with the lenited initial, as
+/// written in Ireland (Ní Shúilleabháin, Nic Chárthaigh): until 6 Dec 2026 the demo wrote
+/// "Ní Súilleabháin", gave men Ní Bhriain, and had "Mac Giolla", only the start of a surname.
+#[test]
+fn irish_surnames_are_whole_and_women_s_forms_lenited() {
+    assert_eq!(lenite("Súilleabháin"), "Shúilleabháin");
+    assert_eq!(lenite("Cárthaigh"), "Chárthaigh");
+    assert_eq!(lenite("Ceallaigh"), "Cheallaigh");
+    for kept in ["Aodha", "Lorcáin", "Sceacháin", "Bhriain", "Néill", "X"] {
+        assert_eq!(lenite(kept), kept);
+    }
+    let ps = people(200_000, 5);
+    let surnames: BTreeSet<&str> = ps.iter().map(|p| p.surname.as_str()).collect();
+    assert!(surnames.contains("Ní Shúilleabháin") && surnames.contains("Nic Giolla Phádraig"), "{surnames:?}");
+    assert!(!surnames.contains("Ní Súilleabháin") && !surnames.contains("Mac Giolla"));
+    // A man is Ó Briain, a woman Ní Bhriain (the list had Ní Bhriain for both).
+    let of = |s: &str| ps.iter().filter(|p| p.surname == s).map(|p| p.sex.as_str()).collect::<BTreeSet<_>>();
+    assert!(!of("Ní Bhriain").contains("M"));
+    assert!(!of("Ní Bhriain").is_empty() && !of("Ó Briain").is_empty());
+    assert!(surnames.iter().filter(|s| s.starts_with("Ní ") || s.starts_with("Nic ")).all(|s| {
+        let after = s.split_once(' ').map_or("", |x| x.1);
+        after.starts_with("Giolla")
+            || !after.starts_with(|c: char| "BCDFGMPT".contains(c))
+            || after[1..].starts_with('h')
+    }));
+}
