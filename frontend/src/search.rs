@@ -51,6 +51,13 @@ pub fn search_view(props: &SearchProps) -> Html {
     let query = use_state(String::new);
     let results = use_state(|| None::<Result<Vec<NominalHit>, ApiError>>);
     let filters = use_state(SearchFilters::default);
+    // The DOB and age boxes as typed; applied to `filters` when the box is left. Kept in state
+    // because Yew sets an input's value from the page's description on every render where the
+    // two differ: bound to `filters` alone, the box went back to its last applied value at any
+    // render while the officer typed (the status poll re-renders every 2 s), and the first
+    // digits of a date were lost (found by an E2E run, 6 Dec 2026).
+    let typed_dob = use_state(String::new);
+    let typed_age = use_state(String::new);
     let ran = use_state(|| None::<SearchRequest>); // the request whose results are shown
     let selected = use_state(|| 0usize);
     // The purpose prompt is open for this hit.
@@ -177,10 +184,17 @@ pub fn search_view(props: &SearchProps) -> Html {
     // A filter changed, or a widening was clicked: run the search again with the new filters.
     let set_filters = {
         let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
+        let (typed_dob, typed_age) = (typed_dob.clone(), typed_age.clone());
         Callback::from(move |f: SearchFilters| {
+            typed_dob.set(f.dob.clone());
+            typed_age.set(f.age.clone());
             filters.set(f.clone());
             run_search((*query).clone(), f);
         })
+    };
+    let typing = |typed: &UseStateHandle<String>| {
+        let typed = typed.clone();
+        Callback::from(move |e: InputEvent| typed.set(e.target_unchecked_into::<HtmlInputElement>().value()))
     };
     let filter_input = |field: fn(&mut SearchFilters) -> &mut String| {
         let (filters, set_filters) = (filters.clone(), set_filters.clone());
@@ -199,9 +213,11 @@ pub fn search_view(props: &SearchProps) -> Html {
     };
     // A date typed into the name box moves to the DOB filter in one click.
     let use_dob = {
-        let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
+        let (query, filters, run_search, typed_dob) =
+            (query.clone(), filters.clone(), run_search.clone(), typed_dob.clone());
         Callback::from(move |(dob, rest): (String, String)| {
             let f = SearchFilters { dob, ..(*filters).clone() };
+            typed_dob.set(f.dob.clone());
             query.set(rest.clone());
             filters.set(f.clone());
             run_search(rest, f);
@@ -313,10 +329,11 @@ pub fn search_view(props: &SearchProps) -> Html {
                 value={(*query).clone()} {oninput} {onkeydown} />
             <div class="filters search-filters">
                 <input id="search-dob" type="text" autocomplete="off" placeholder="DOB, year or 1984±5"
-                    aria-label="Date of birth, year of birth or year with a range" value={filters.dob.clone()}
-                    onchange={filter_input(|f| &mut f.dob)} />
+                    aria-label="Date of birth, year of birth or year with a range" value={(*typed_dob).clone()}
+                    oninput={typing(&typed_dob)} onchange={filter_input(|f| &mut f.dob)} />
                 <input id="search-age" type="text" autocomplete="off" placeholder="Age, e.g. 30-40"
-                    aria-label="Age or age range" value={filters.age.clone()} onchange={filter_input(|f| &mut f.age)} />
+                    aria-label="Age or age range" value={(*typed_age).clone()} oninput={typing(&typed_age)}
+                    onchange={filter_input(|f| &mut f.age)} />
                 <select id="search-sex" aria-label="Sex" onchange={on_sex}>
                     <option value="" selected={filters.sex.is_empty()}>{"Any sex"}</option>
                     <option value="F" selected={filters.sex == "F"}>{"Female"}</option>

@@ -80,7 +80,13 @@ async fn record_page_journey() -> anyhow::Result<()> {
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
     dob.clear().await?;
-    dob.send_keys("01/01/1900").await?; // the British day-first form
+    // The British day-first form, typed across a status poll (every 2 s), which re-renders the
+    // screen: until 6 Dec 2026 the render put the box back to its last applied value (empty)
+    // and "01/01/" was lost.
+    dob.send_keys("01/01/").await?;
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    dob.send_keys("1900").await?;
+    assert_eq!(dob.prop("value").await?.unwrap_or_default(), "01/01/1900", "what was typed is kept");
     search.click().await?; // leaving the field applies the filter
     search.send_keys(&format!("{} {}", target.given_name, target.surname)).await?;
     let widen = wait_for(&app, "#widen button[data-widen='drop-dob']").await.context("the widening buttons")?;
