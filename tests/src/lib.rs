@@ -90,6 +90,10 @@ impl Driver {
         }
         let proc = Proc::spawn("tauri-driver", &mut cmd)?;
         wait_for_port(port, Duration::from_secs(15), "tauri-driver")?;
+        // tauri-driver starts WebKitWebDriver on the native port and does not wait for it: a
+        // session asked for before it listens fails with "Connection refused" (twice in one CI
+        // run on a busy machine, 6 Dec 2026).
+        wait_for_port(native_port, Duration::from_secs(30), "WebKitWebDriver")?;
         Ok(Driver { port, _proc: proc })
     }
 
