@@ -182,15 +182,20 @@ pub fn search_view(props: &SearchProps) -> Html {
         })
     };
     // A filter changed, or a widening was clicked: run the search again with the new filters.
-    let set_filters = {
-        let (query, filters, run_search) = (query.clone(), filters.clone(), run_search.clone());
-        let (typed_dob, typed_age) = (typed_dob.clone(), typed_age.clone());
-        Callback::from(move |f: SearchFilters| {
+    // New filters, shown in their boxes, and the search run again for `text`.
+    let apply_filters = {
+        let (filters, typed_dob, typed_age, run_search) =
+            (filters.clone(), typed_dob.clone(), typed_age.clone(), run_search.clone());
+        move |text: String, f: SearchFilters| {
             typed_dob.set(f.dob.clone());
             typed_age.set(f.age.clone());
             filters.set(f.clone());
-            run_search((*query).clone(), f);
-        })
+            run_search(text, f);
+        }
+    };
+    let set_filters = {
+        let (query, apply_filters) = (query.clone(), apply_filters.clone());
+        Callback::from(move |f: SearchFilters| apply_filters((*query).clone(), f))
     };
     let typing = |typed: &UseStateHandle<String>| {
         let typed = typed.clone();
@@ -213,14 +218,10 @@ pub fn search_view(props: &SearchProps) -> Html {
     };
     // A date typed into the name box moves to the DOB filter in one click.
     let use_dob = {
-        let (query, filters, run_search, typed_dob) =
-            (query.clone(), filters.clone(), run_search.clone(), typed_dob.clone());
+        let (query, filters) = (query.clone(), filters.clone());
         Callback::from(move |(dob, rest): (String, String)| {
-            let f = SearchFilters { dob, ..(*filters).clone() };
-            typed_dob.set(f.dob.clone());
             query.set(rest.clone());
-            filters.set(f.clone());
-            run_search(rest, f);
+            apply_filters(rest, SearchFilters { dob, ..(*filters).clone() });
         })
     };
     let onkeydown = {
