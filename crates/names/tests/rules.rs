@@ -82,6 +82,13 @@ fn nicknames() {
     t("Herbie Fallas", ("Bert", "Fallas"), "given name both short for Herbert (Herbie/Bert)");
     t("Jonny Smith", ("Jack", "Smith"), "given name both short for John (Jonny/Jack)");
     t("Jonny Smith", ("John", "Smith"), "given name nickname (Jonny→John)");
+    // The name a nickname is short for comes before another short form of that name: "Bill
+    // Smith" lists William Smith above Liam Smith (they tied before, in either order).
+    let q = SearchQuery::parse("Bill Smith");
+    let hits = rank(&q, &[cand(1, "Liam", "Smith"), cand(2, "William", "Smith")], 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [2, 1], "{hits:?}");
+    assert!(hits[0].score > hits[1].score, "{hits:?}");
+    assert!(hits[1].reasons.iter().any(|r| r == "given name both short for William (Bill/Liam)"), "{hits:?}");
     // The diminutives of the UK's other communities (Polish, Russian, Yoruba, Igbo, Spanish).
     t("Kasia Nowak", ("Katarzyna", "Nowak"), "given name nickname (Kasia→Katarzyna)");
     t("Wojtek Nowak", ("Wojciech", "Nowak"), "given name nickname (Wojtek→Wojciech)");
