@@ -514,8 +514,10 @@ fn from_casework(e: CaseworkError) -> ApiError {
 /// Casework: incidents, forms and the closing-code gate. Records work for officers,
 /// supervisors and superusers; the gate is enforced in the store, not in the UI.
 impl AppState {
+    /// The list names the people linked to each incident (victims, children, suspects): a
+    /// consultation (DPA 2018 s.62), like the victims awaiting list.
     pub fn list_incidents(&self) -> Result<Vec<IncidentSummary>, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| s.store.list_incidents().map_err(from_casework))
+        self.consulted(Permission::RecordsWork, "incidents".into(), |s| s.store.list_incidents().map_err(from_casework))
     }
 
     pub fn get_incident(&self, req: &IncidentRequest) -> Result<IncidentDetail, ApiError> {
@@ -524,10 +526,13 @@ impl AppState {
         })
     }
 
+    /// Starts a form, or resumes the draft already started: either way the form's answers are
+    /// returned, so the view is logged as a consultation of the form (a resumed draft writes
+    /// nothing else to the log).
     pub fn start_form(&self, req: &StartFormRequest) -> Result<FormDetail, ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
             let id = s.store.start_form(&s.actor, &req.incident_id, &req.pack_id).map_err(from_casework)?;
-            s.store.get_form(&id).map_err(from_casework)
+            form_consulted(s, &id)
         })
     }
 
@@ -599,7 +604,7 @@ impl AppState {
 
     /// The unresolved conflicts, each field with base, mine and theirs.
     pub fn list_conflicts(&self) -> Result<Vec<ConflictInfo>, ApiError> {
-        self.with_session(Permission::RecordsWork, |s| s.store.list_conflicts().map_err(from_store))
+        self.consulted(Permission::RecordsWork, "conflicts".into(), |s| s.store.list_conflicts().map_err(from_store))
     }
 
     /// Resolves a conflict with a side per field (queued as `incident.resolve/1`, synced at
@@ -720,9 +725,17 @@ impl AppState {
     pub fn amend_form(&self, req: &FormRequest) -> Result<FormDetail, ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
             let id = s.store.amend_form(&s.actor, &req.form_id).map_err(from_casework)?;
-            s.store.get_form(&id).map_err(from_casework)
+            form_consulted(s, &id)
         })
     }
+}
+
+/// The form `id` for the screen, its view written to the access log first (as `get_form`).
+fn form_consulted(s: &mut Session, id: &str) -> Result<FormDetail, ApiError> {
+    let form = s.store.get_form(id).map_err(from_casework)?;
+    let actor = s.actor.clone();
+    s.store.audit(&actor, AuditEvent::new(AuditAction::Consultation, format!("form:{id}"))).map_err(from_store)?;
+    Ok(form)
 }
 
 /// Victims' Code (issue 6): the Victims panel, recording a referral decision and the awaiting

@@ -188,8 +188,9 @@ fn the_record_page_of_the_showcase_suspect_is_full_role_checked_and_logged_once_
 }
 
 /// Every screen that shows personal data leaves a consultation entry (DPA 2018 s.62): the
-/// incident page, a form, the victims panel, the possible-duplicates list, the supervisor queue
-/// and the victims awaiting list, not only a person's record.
+/// incident list (it names each incident's people) and page, a form (also a draft resumed), the
+/// victims panel, the possible-duplicates list, the supervisor queue and the victims awaiting
+/// list, not only a person's record.
 #[test]
 fn incident_form_victims_and_duplicates_views_are_logged() {
     use bluelamp_protocol::casework::{FormRequest, IncidentRequest, StartFormRequest};
@@ -208,14 +209,26 @@ fn incident_form_victims_and_duplicates_views_are_logged() {
     state.list_duplicates().unwrap();
     state.supervisor_queue().unwrap();
     state.victims_awaiting().unwrap();
-    let logged: Vec<String> = state
-        .audit_list(&AuditFilter { limit: Some(500), ..Default::default() })
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action == "consultation" && e.officer_id == "demo-supervisor")
-        .map(|e| e.object_ref)
-        .collect();
+    let consulted = || -> Vec<String> {
+        state
+            .audit_list(&AuditFilter { limit: Some(500), ..Default::default() })
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "consultation" && e.officer_id == "demo-supervisor")
+            .map(|e| e.object_ref)
+            .collect()
+    };
+    let logged = consulted();
+    // Starting the same form again resumes the draft and returns its answers: logged too.
+    let form_ref = format!("form:{}", form.info.id);
+    let views = |l: &[String]| l.iter().filter(|o| **o == form_ref).count();
+    let resumed = state
+        .start_form(&StartFormRequest { incident_id: incident.id.clone(), pack_id: "dash-style-da-risk".into() })
+        .unwrap();
+    assert_eq!(resumed.info.id, form.info.id, "the draft is resumed");
+    assert_eq!(views(&consulted()), views(&logged) + 1, "resuming a draft is a consultation");
     for object in [
+        "incidents".to_string(),
         format!("incident:{}", incident.id),
         format!("victims:{}", incident.id),
         format!("form:{}", form.info.id),

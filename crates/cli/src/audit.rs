@@ -89,6 +89,15 @@ fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
     written
 }
 
+/// Writes a consultation of `object_ref` (e.g. `incident:…`, `incidents`, `duplicates`) to the
+/// access log (DPA 2018 s.62), as the app does for the same screen. Called before anything is
+/// printed, so personal data never leaves the store unlogged.
+pub fn consulted(store: &mut Store, object_ref: impl Into<String>) -> anyhow::Result<()> {
+    let actor = store.actor()?;
+    store.audit(&actor, AuditEvent::new(AuditAction::Consultation, object_ref.into()))?;
+    Ok(())
+}
+
 fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<()> {
     let entries = store.audit_list(filter)?;
     // Reading the log is a consultation too; it is logged before anything is shown.

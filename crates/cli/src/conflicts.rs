@@ -69,6 +69,7 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
     match cmd {
         ConflictsCmd::List { json } => {
             let list = store.list_conflicts()?;
+            crate::audit::consulted(store, "conflicts")?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&list)?)?;
             } else {
@@ -91,8 +92,17 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
 
 pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
     match cmd {
-        IncidentCmd::List => say!("{}", serde_json::to_string_pretty(&store.list_incidents()?)?)?,
-        IncidentCmd::Show { id } => say!("{}", serde_json::to_string_pretty(&store.get_incident(id.trim())?.summary)?)?,
+        // Both name the people linked to incidents: logged before printing, as in the app.
+        IncidentCmd::List => {
+            let list = store.list_incidents()?;
+            crate::audit::consulted(store, "incidents")?;
+            say!("{}", serde_json::to_string_pretty(&list)?)?;
+        }
+        IncidentCmd::Show { id } => {
+            let incident = store.get_incident(id.trim())?;
+            crate::audit::consulted(store, format!("incident:{}", id.trim()))?;
+            say!("{}", serde_json::to_string_pretty(&incident.summary)?)?;
+        }
         IncidentCmd::Code { id, code } => {
             let actor = store.actor()?;
             let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));

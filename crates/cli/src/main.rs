@@ -337,24 +337,45 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 SourceArg::Legacy => Source::Legacy,
             });
             let file = std::fs::File::open(&csv).with_context(|| format!("cannot open {}", csv.display()))?;
-            let report = import::nominals(&mut store, file, forced).with_context(|| format!("{}", csv.display()))?;
-            // s.62: an import is a collection of personal data; log who, when, how many.
+            // s.62: an import is a collection of personal data; log who, when, how many. A
+            // large file commits in batches, so the start is logged before the first one: a
+            // batch that fails, or a killed process, still leaves the collection in the log.
             let actor = store.actor()?;
-            let event = bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Collection, "import:nominals")
-                .detail(serde_json::json!({
-                    "file": csv.file_name().map(|f| f.to_string_lossy().into_owned()),
-                    "source": match forced {
-                        Some(Source::Legacy) => "legacy",
-                        Some(Source::Current) => "current",
-                        None => "per row",
-                    },
-                    "imported": report.imported,
-                    "new": report.new,
-                    "updated": report.imported - report.new,
-                    "legacy": report.legacy,
-                    "repeated": report.repeated.len(),
-                    "rejected": report.rejected.len(),
-                }));
+            let file_name = csv.file_name().map(|f| f.to_string_lossy().into_owned());
+            let source = match forced {
+                Some(Source::Legacy) => "legacy",
+                Some(Source::Current) => "current",
+                None => "per row",
+            };
+            let collection =
+                || bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Collection, "import:nominals");
+            store.audit(
+                &actor,
+                collection().detail(serde_json::json!({ "file": file_name, "source": source, "stage": "started" })),
+            )?;
+            let report = match import::nominals(&mut store, file, forced) {
+                Ok(report) => report,
+                Err(e) => {
+                    let detail = serde_json::json!({
+                        "file": file_name, "source": source, "stage": "failed", "error": format!("{e:#}"),
+                    });
+                    // The failure is reported either way; the started entry is already logged.
+                    let _ =
+                        store.audit(&actor, collection().outcome(bluelamp_store::AuditOutcome::Failure).detail(detail));
+                    return Err(e.context(csv.display().to_string()));
+                }
+            };
+            let event = collection().detail(serde_json::json!({
+                "file": file_name,
+                "source": source,
+                "stage": "finished",
+                "imported": report.imported,
+                "new": report.new,
+                "updated": report.imported - report.new,
+                "legacy": report.legacy,
+                "repeated": report.repeated.len(),
+                "rejected": report.rejected.len(),
+            }));
             store.audit(&actor, event)?;
             for (row, reason) in &report.rejected {
                 note!("row {row}: rejected: {reason}");

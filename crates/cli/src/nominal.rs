@@ -108,6 +108,7 @@ pub fn duplicates(store: &mut Store, cmd: DuplicatesCmd) -> anyhow::Result<()> {
     match cmd {
         DuplicatesCmd::List { json } => {
             let list = store.duplicates()?;
+            crate::audit::consulted(store, "duplicates")?;
             if json {
                 say!("{}", serde_json::to_string(&list)?)?;
             } else {

@@ -50,6 +50,28 @@ fn init_import_search_json_and_wrong_passphrase() {
     assert_eq!(import["action"], "collection");
     assert_eq!(import["detail"]["imported"], 3);
     assert_eq!(import["detail"]["rejected"], 2);
+    assert_eq!(import["detail"]["stage"], "finished");
+    // Its start is logged before the first batch commits (a large file commits in batches).
+    let stages: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["object_ref"] == "import:nominals")
+        .filter_map(|e| e["detail"]["stage"].as_str())
+        .collect();
+    assert_eq!(stages, ["finished", "started"], "newest first");
+
+    // An import that fails is in the log too, as a failure with its reason.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,given_name,date_of_birth\nN9,Ann,\n").unwrap();
+    let out = cli(&db, "pw", &["import", "nominals", "--csv", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let out = cli(&db, "pw", &["audit", "list", "--json", "--object", "import:nominals"]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let last = &log[0];
+    assert_eq!(last["outcome"], "failure", "{log}");
+    assert_eq!(last["detail"]["stage"], "failed", "{log}");
+    assert!(last["detail"]["error"].as_str().is_some_and(|e| e.contains("surname")), "{log}");
 
     let out = cli(&db, "pw", &["search", "--name", "smith", "--json"]);
     assert!(out.status.success());

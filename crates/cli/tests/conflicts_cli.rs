@@ -36,6 +36,17 @@ fn conflicts(db: &Path) -> Vec<Value> {
         .clone()
 }
 
+/// The objects of the store's consultation entries, oldest first.
+fn consultations(db: &Path) -> Vec<String> {
+    let log: Value = serde_json::from_str(&ok(cli(db).args(["audit", "list", "--limit", "1000", "--json"]))).unwrap();
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "consultation")
+        .filter_map(|e| e["object_ref"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[test]
 fn list_and_resolve_a_conflict_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
@@ -78,6 +89,21 @@ fn list_and_resolve_a_conflict_from_the_cli() {
     ok(cli(&b).args(["sync"]));
     ok(cli(&a).args(["sync"]));
     assert!(conflicts(&a).is_empty() && conflicts(&b).is_empty());
+
+    // Reading incidents, conflicts and possible duplicates names people: each read is in the
+    // access log (DPA 2018 s.62), as in the app.
+    let before = consultations(&a);
+    let listed: Value = serde_json::from_str(&ok(cli(&a).args(["incident", "list"]))).unwrap();
+    assert!(listed.as_array().is_some_and(|l| !l.is_empty()), "{listed}");
+    let shown: Value = serde_json::from_str(&ok(cli(&a).args(["incident", "show", "--id", inc]))).unwrap();
+    assert_eq!(shown["id"], inc, "{shown}");
+    ok(cli(&a).args(["duplicates", "list", "--json"]));
+    ok(cli(&a).args(["conflicts", "list"]));
+    let after = consultations(&a);
+    for object in ["incidents".to_string(), format!("incident:{inc}"), "conflicts".into(), "duplicates".into()] {
+        let n = |l: &[String]| l.iter().filter(|o| **o == object).count();
+        assert_eq!(n(&after), n(&before) + 1, "{object}: {after:?}");
+    }
     let conn = rusqlite::Connection::open(dir.path().join("central.db")).unwrap();
     let code: Option<String> =
         conn.query_row("SELECT closing_code FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();

@@ -11,7 +11,7 @@
 //! | call | transaction | outbox | access log |
 //! |---|---|---|---|
 //! | [`Store::import_incidents`], [`Store::seed_demo_incidents`] | one, system import (like nominals) | — | — |
-//! | [`Store::start_form`], [`Store::amend_form`] | `user_write` | — (drafts stay local) | `collection` of `form:<id>` |
+//! | [`Store::start_form`], [`Store::amend_form`] | `user_write` | — (drafts stay local) | `collection` of `form:<id>` (resuming a draft writes nothing: the app logs its view as a `consultation`) |
 //! | [`Store::save_draft`] | one `UPDATE` (autosave) | — | — (see below) |
 //! | [`Store::submit_form`] | `user_write`: form + tasks | `form.submit/1` (the whole form, suggestion, tasks) | `collection` of `form:<id>` |
 //! | [`Store::review_form`] | `user_write`: status + review row | `form.review/1` | `alteration` of `form:<id>` |
