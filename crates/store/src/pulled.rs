@@ -9,8 +9,11 @@
 //! the service (an incident reassigned away is dropped with them), and nothing is queued or
 //! logged for them (they are not this officer's writes; viewing them is logged as usual).
 //!
-//! Casework for an incident this device does not hold is skipped: it arrives again with the
-//! incident's next change, and a reset re-pulls it.
+//! Casework for an incident this device does not hold yet is parked
+//! (`pulled_casework_parked`) and applied when the incident arrives: the service's feed holds
+//! each record once, at its latest version, so an incident changed after its casework comes
+//! after it, possibly in a later commit group (after a dropped connection). What is still
+//! parked when a pull completes belongs to no incident of this device's and is dropped.
 
 use bluelamp_protocol::wire::Casework;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -59,13 +62,47 @@ fn now(tx: &Transaction<'_>) -> Result<String> {
     Ok(tx.query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ','now')", [], |r| r.get(0))?)
 }
 
+/// Applies the parked casework of incidents this device now holds (called after a commit
+/// group's incidents, before its own casework, which is newer); returns how many rows changed.
+pub(crate) fn apply_parked(tx: &Transaction<'_>) -> Result<u64> {
+    let ready: Vec<(String, String)> = tx
+        .prepare_cached(
+            "SELECT p.incident_id, p.casework FROM pulled_casework_parked p
+             JOIN incidents i ON i.id = p.incident_id ORDER BY p.parked_at, p.incident_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changed = 0;
+    for (incident_id, json) in ready {
+        tx.prepare_cached("DELETE FROM pulled_casework_parked WHERE incident_id = ?1")?.execute([&incident_id])?;
+        // Checked when it was parked; a row this version cannot read is dropped, not fatal.
+        if let Ok(c) = serde_json::from_str::<Casework>(&json) {
+            changed += apply(tx, &c)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Drops parked casework whose incident never came (called when a pull completes: the feed
+/// has been read to its head, so the incident is not assigned to this device).
+pub(crate) fn drop_unclaimed(tx: &Transaction<'_>) -> Result<u64> {
+    Ok(tx.execute("DELETE FROM pulled_casework_parked WHERE incident_id NOT IN (SELECT id FROM incidents)", [])? as u64)
+}
+
 /// Takes what this device lacks from one incident's casework; returns how many rows changed.
 pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
     let held: bool = tx.prepare_cached("SELECT 1 FROM incidents WHERE id = ?1")?.exists([&c.incident_id])?;
+    let now = now(tx)?;
     if !held {
+        // The latest casework of an incident is the whole of it: it replaces what was parked.
+        let json = serde_json::to_string(c).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+        tx.prepare_cached(
+            "INSERT INTO pulled_casework_parked (incident_id, casework, parked_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (incident_id) DO UPDATE SET casework = excluded.casework, parked_at = excluded.parked_at",
+        )?
+        .execute(params![c.incident_id, json, now])?;
         return Ok(0);
     }
-    let now = now(tx)?;
     let mut changed = 0u64;
     for f in &c.forms {
         let local: Option<String> =

@@ -332,6 +332,17 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE incidents ADD COLUMN seen_gen INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE incidents ADD COLUMN unassigned_at TEXT;
     "#,
+    // 16: casework pulled before its incident (`pulled.rs`): the service's feed holds each
+    // record once, at its latest version, so an incident changed after its casework comes after
+    // it; when a commit group ends between the two (a dropped connection, a 200 000-change
+    // group), the casework waits here for the incident instead of being dropped.
+    r#"
+    CREATE TABLE pulled_casework_parked (
+        incident_id TEXT PRIMARY KEY,
+        casework TEXT NOT NULL,
+        parked_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -686,7 +686,9 @@ impl Store {
             tx.prepare_cached("UPDATE incidents SET seen_gen = ?2, unassigned_at = NULL WHERE id = ?1")?
                 .execute(params![i.id, gen])?;
         }
-        // Casework after the incidents it belongs to (same transaction).
+        // Casework after the incidents it belongs to (same transaction): first what was parked
+        // waiting for an incident that has now come, then this group's own (newer).
+        report.casework += crate::pulled::apply_parked(&tx)?;
         for c in casework {
             report.casework += crate::pulled::apply(&tx, c)?;
         }
@@ -702,6 +704,7 @@ impl Store {
             set(&tx, PULL_OPEN, "1")?;
         } else {
             del(&tx, PULL_OPEN)?;
+            crate::pulled::drop_unclaimed(&tx)?;
             if let Some(before) = get(&tx, SWEEP_BEFORE)? {
                 // Incidents first: a person linked only to a swept incident can then go too.
                 let gone: Vec<String> = tx

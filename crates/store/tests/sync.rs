@@ -439,7 +439,8 @@ fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
     assert!(store.apply_pull_page(&page(vec![other], "c4", false)).is_err());
     assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c3"));
 
-    // Casework of an incident this device does not hold is skipped.
+    // Casework of an incident this device does not hold is not applied; once the pull has
+    // read the feed to its head, the incident is not coming, and nothing of it is kept.
     let elsewhere = Change::Upsert {
         record_type: RecordType::Casework,
         id: "i8".into(),
@@ -447,6 +448,7 @@ fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
         data: json!({ "incident_id": "i8", "forms": [plan] }),
     };
     assert_eq!(store.apply_pull_page(&page(vec![elsewhere], "c5", false)).unwrap().casework, 0);
+    assert_eq!(parked(&store), 0);
 
     // Reassigned away: only pulled work is on it, so it leaves with its casework.
     let gone = Change::Tombstone { record_type: RecordType::Incident, id: "i1".into(), version: 7 };
@@ -461,6 +463,42 @@ fn casework_recorded_elsewhere_is_taken_and_leaves_with_its_incident() {
         )
         .unwrap();
     assert_eq!(left, 0);
+}
+
+fn parked(store: &Store) -> i64 {
+    store.conn().query_row("SELECT count(*) FROM pulled_casework_parked", [], |r| r.get(0)).unwrap()
+}
+
+/// The feed holds each record once, at its latest version: an incident changed after its
+/// casework (a closing code set after the form's review) comes after it. When the pull's commit
+/// groups split the two (a connection dropped between pages), the casework waits for its
+/// incident and is applied when it comes, instead of being lost while the cursor moves on.
+#[test]
+fn casework_that_comes_before_its_incident_waits_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let form = json!({ "id": "f-9", "pack_id": "da-safeguarding-plan", "pack_version": "1.0.0",
+        "status": "returned", "answers": {"a": 1}, "submitted_by": "PC2", "submitted_at": "2026-12-03T08:00:00Z" });
+    let review = json!({ "id": "rv-9", "form_id": "f-9", "reviewer": "SGT1", "decision": "return",
+        "comments": "add the children", "reviewed_at": "2026-12-03T09:00:00Z" });
+    let casework = Change::Upsert {
+        record_type: RecordType::Casework,
+        id: "i5".into(),
+        version: 3,
+        data: json!({ "incident_id": "i5", "forms": [form], "reviews": [review], "referrals": [] }),
+    };
+    // One group ends after the casework (more to come) ...
+    let r = store.apply_pull_page(&page(vec![casework], "c1", true)).unwrap();
+    assert_eq!(r.casework, 0, "no incident i5 yet");
+    assert_eq!(parked(&store), 1);
+    // ... and the incident comes in the next.
+    let r = store.apply_pull_page(&page(vec![da_incident("i5", 1_700_000_000, json!([]))], "c2", false)).unwrap();
+    assert_eq!(r.casework, 2, "the form and its review");
+    let detail = store.get_incident("i5").unwrap();
+    assert_eq!(detail.forms.len(), 1);
+    assert_eq!(detail.forms[0].reviews[0].comments.as_deref(), Some("add the children"));
+    assert_eq!(parked(&store), 0);
+    assert_eq!(store.sync_counts().unwrap().pending, 0, "pulled casework is not queued");
 }
 
 fn open_tasks_of(store: &Store, incident: &str) -> Vec<(String, Option<String>, Option<String>)> {
