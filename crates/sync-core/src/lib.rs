@@ -75,7 +75,8 @@ impl Failure {
         matches!(self, Failure::Network(_) | Failure::Server(_) | Failure::BadResponse(_))
     }
 
-    fn describe(&self) -> String {
+    /// What went wrong, for the officer and the log.
+    pub fn describe(&self) -> String {
         match self {
             Failure::Network(e) => format!("network: {e}"),
             Failure::Server(code) => format!("the central service answered HTTP {code}"),

@@ -105,6 +105,10 @@ pub async fn run_round<L: LocalStore>(
     let mut report = RoundReport::default();
     let client_id = local(store, |s| s.client_id())?;
     let mut buffer: Vec<PullResponse> = Vec::new();
+    // The service refused the access log (a broken or forked chain, a gap): said at the end of
+    // the round, which still pulls, so reference data, conflicts and a lock or wipe order reach
+    // the device.
+    let mut audit_refused: Option<String> = None;
     loop {
         match engine.next_action() {
             Action::Finish(fin) => {
@@ -117,7 +121,10 @@ pub async fn run_round<L: LocalStore>(
                 report.pending = counts.pending;
                 report.conflicts = counts.conflicts;
                 let (outcome, message) = match fin {
-                    Finish::Synced => ("synced", None),
+                    Finish::Synced => match audit_refused.take() {
+                        Some(why) => ("blocked", Some(format!("the central service refused the access log: {why}"))),
+                        None => ("synced", None),
+                    },
                     Finish::Offline { last_error } => ("offline", Some(last_error)),
                     Finish::Blocked { reason } => ("blocked", Some(reason)),
                 };
@@ -194,7 +201,14 @@ pub async fn run_round<L: LocalStore>(
                             if f == Failure::Unauthorized {
                                 local(store, |s| s.clear_token())?;
                             }
-                            engine.handle(Event::Failed(f));
+                            if f.is_transient() || f == Failure::Unauthorized {
+                                engine.handle(Event::Failed(f));
+                            } else {
+                                // Refused for good (until someone acts): the pull still runs.
+                                tracing::warn!(reason = %f.describe(), "access log refused by the central service");
+                                audit_refused = Some(f.describe());
+                                engine.handle(Event::NothingToPush);
+                            }
                         }
                     }
                     continue;

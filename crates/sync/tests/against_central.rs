@@ -485,6 +485,46 @@ async fn a_store_restored_from_an_older_copy_loses_no_write() {
     assert_eq!(restored.lock().unwrap().sync_counts().unwrap().pending, 0);
 }
 
+/// A store restored from an older copy forks its access log from the one the service holds:
+/// the service refuses the log, and says so, but the round still pulls, so a lock order (and
+/// reference data, and conflicts) still reach the laptop. Before, the refusal ended the round
+/// before the pull, and IT could not lock a restored laptop that had nothing to push.
+#[tokio::test]
+async fn a_refused_access_log_does_not_stop_the_pull_or_a_lock_order() {
+    use bluelamp_protocol::wire::Instruction;
+    use bluelamp_store::{AuditAction, AuditEvent};
+    let w = world().await;
+    let client = Client::new(&w.running.url()).unwrap();
+    let s = store(&w, "a.db");
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    drop(s);
+    copy_store(&w, "a.db", "copy.db");
+    // The original logs more and sends it: the service's log is now past the copy's.
+    let s = reopen(&w, "a.db");
+    {
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.audit(&actor, AuditEvent::new(AuditAction::Consultation, "nominal:n-original")).unwrap();
+    }
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.audit_pushed), ("synced", 1), "{r:?}");
+    drop(s);
+    // The restored copy logs something else under the same number: a fork.
+    let restored = reopen(&w, "copy.db");
+    let client_id = {
+        let mut g = restored.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.audit(&actor, AuditEvent::new(AuditAction::Consultation, "nominal:n-restored")).unwrap();
+        assert_eq!(g.sync_counts().unwrap().pending, 0, "nothing else to push");
+        g.client_id().unwrap()
+    };
+    w.central.instruct(&client_id, Instruction::Lock).unwrap();
+    let r = round(&restored, &client).await;
+    assert_eq!(r.outcome, "blocked", "{r:?}");
+    assert!(r.message.as_deref().is_some_and(|m| m.contains("refused the access log")), "{r:?}");
+    assert!(r.instructions.contains(&Instruction::Lock), "the lock order arrived: {r:?}");
+}
+
 /// A role changed centrally reaches the device at its next round (the automatic sign-in), and
 /// the store keeps it for offline use.
 #[tokio::test]
