@@ -495,7 +495,7 @@ impl Store {
         let server_last_i = i64::try_from(server_last).map_err(|_| bad("seq out of range"))?;
         let mut moved = 0;
         if let Some(min) = min_pending {
-            let start = server_last_i.max(settled) + 1;
+            let start = server_last_i.max(settled).checked_add(1).ok_or_else(|| bad("seq out of range"))?;
             if min < start {
                 let shift = start - min;
                 // Through negative seqs: shifting in place would collide with the next entry.

@@ -309,6 +309,10 @@ pub fn backoff_ms(cfg: &Config, attempt: u32, rand: u64) -> u64 {
     half + rand % (capped - half + 1)
 }
 
+/// The highest seq a push answer may name: seqs are stored as SQLite integers (i64), and a
+/// device numbering its writes after a seq near that limit could not number the next one.
+pub const MAX_SEQ: u64 = (i64::MAX / 2) as u64;
+
 /// What a believable push answer means for the local outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AckPlan {
@@ -335,6 +339,9 @@ pub fn plan_ack(
             bluelamp_protocol::SCHEMA_VERSION
         )));
     }
+    if resp.last_applied_seq > MAX_SEQ {
+        return Err(Failure::BadResponse(format!("the server claims to hold #{}", resp.last_applied_seq)));
+    }
     if resp.last_applied_seq > last_seq {
         // The service holds writes of this device beyond what it sent (the store was restored
         // from an older copy, and what it sent the service already held under the same ids):
@@ -349,7 +356,15 @@ pub fn plan_ack(
             resp.last_applied_seq
         )));
     }
-    let _ = first_seq;
+    if resp.last_applied_seq < first_seq {
+        // A service that holds up to first_seq - 1 either applies or refuses first_seq; one
+        // behind it answers `seq_gap`. Acknowledging none of the batch is neither: believing it
+        // would push the same batch again at once, for ever (no backoff after a push).
+        return Err(Failure::BadResponse(format!(
+            "the server acknowledged none of #{first_seq}–#{last_seq} (it holds #{})",
+            resp.last_applied_seq
+        )));
+    }
     let mut park = Vec::new();
     for r in &resp.rejections {
         if r.seq > resp.last_applied_seq || r.seq == 0 {
@@ -531,6 +546,15 @@ mod tests {
             "holds more than sent: a restored store renumbers"
         );
         assert!(plan_ack(&resp(2, &[]), 3, 5, 3).is_err(), "goes backwards");
+        assert!(
+            matches!(plan_ack(&resp(2, &[]), 3, 5, 2), Err(Failure::BadResponse(m)) if m.contains("none of #3")),
+            "acknowledges nothing that was sent"
+        );
+        assert!(
+            matches!(plan_ack(&resp(u64::MAX, &[]), 1, 5, 0), Err(Failure::BadResponse(_))),
+            "a seq no store can hold"
+        );
+        assert_eq!(plan_ack(&resp(MAX_SEQ, &[]), 1, 5, 0), Err(Failure::SeqReused { server_last: MAX_SEQ }));
         assert!(plan_ack(&resp(4, &[5]), 1, 5, 0).is_err(), "rejects beyond the ack");
         let mut r = resp(5, &[]);
         r.schema_version += 1;
