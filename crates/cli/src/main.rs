@@ -322,12 +322,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db_path(&cli.db)?;
             let (old, new) = passphrases_for_change()?;
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
-            match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf) {
+            let policy = bluelamp_store::unlock::UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
+            match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf, &policy) {
                 Ok(()) => note!("passphrase changed for {}", db.display()),
-                Err(bluelamp_store::unlock::UnlockError::Wrong { .. }) => {
-                    bail!("wrong passphrase for {}", db.display())
+                Err(bluelamp_store::unlock::UnlockError::Wrong { tries_left }) => {
+                    bail!("wrong passphrase for {} ({tries_left} left before the store locks)", db.display())
                 }
-                Err(e) => return Err(e.into()),
+                Err(bluelamp_store::unlock::UnlockError::Store(e)) => return Err(e.into()),
+                Err(e) => bail!("{}: {e}", db.display()),
             }
         }
         Command::Import { what: ImportWhat::Nominals { csv, source } } => {

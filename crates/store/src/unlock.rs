@@ -342,11 +342,20 @@ mod tests {
 }
 
 /// Changes the officer's passphrase: the same database key is re-wrapped under the new one
-/// (the database is not re-encrypted). The key file is replaced atomically.
-pub fn change_passphrase(db: &Path, old: &str, new: &str, kdf: crate::KdfParams) -> Result<(), UnlockError> {
+/// (the database is not re-encrypted). The key file is replaced atomically. The old passphrase
+/// is checked as an unlock is ([`unlock`]): a wrong one counts towards the policy's limit, and
+/// a locked-out store refuses, so changing the passphrase is no way round either.
+pub fn change_passphrase(
+    db: &Path,
+    old: &str,
+    new: &str,
+    kdf: crate::KdfParams,
+    policy: &UnlockPolicy,
+) -> Result<(), UnlockError> {
     if new.is_empty() {
         return Err(StoreError::Invalid("the new passphrase must not be empty".into()).into());
     }
+    drop(unlock(db, old, policy)?);
     let envelope = crate::keys::Envelope::read(&key_path(db)).map_err(StoreError::from)?;
     let rewrapped = envelope.rewrap(old, new, kdf).map_err(|e| match e {
         crate::KeyError::WrongPassphrase => UnlockError::Wrong { tries_left: 0 },
@@ -367,10 +376,30 @@ mod passphrase_tests {
         let db = dir.path().join("s.db");
         drop(Store::create(&db, "old", "PC1", KdfParams::INSECURE_FAST).unwrap());
         let before = std::fs::read(&db).unwrap();
-        assert!(change_passphrase(&db, "wrong", "new", KdfParams::INSECURE_FAST).is_err());
-        change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST).unwrap();
+        let policy = UnlockPolicy { max_failures: 2, on_too_many: OnTooManyFailures::Lock };
+        assert!(matches!(
+            change_passphrase(&db, "wrong", "new", KdfParams::INSECURE_FAST, &policy),
+            Err(UnlockError::Wrong { tries_left: 1 })
+        ));
+        change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST, &policy).unwrap();
         assert_eq!(std::fs::read(&db).unwrap(), before, "the database file must not be re-encrypted");
         assert!(matches!(Store::open(&db, "old"), Err(StoreError::WrongPassphrase)));
         assert!(Store::open(&db, "new").is_ok());
+    }
+
+    /// Wrong old passphrases count as wrong unlocks, and a locked-out store cannot have its
+    /// passphrase changed (a way to guess without limit before).
+    #[test]
+    fn change_passphrase_counts_tries_and_respects_a_lock_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        drop(Store::create(&db, "old", "PC1", KdfParams::INSECURE_FAST).unwrap());
+        let policy = UnlockPolicy { max_failures: 2, on_too_many: OnTooManyFailures::Lock };
+        let change = |old: &str| change_passphrase(&db, old, "new", KdfParams::INSECURE_FAST, &policy);
+        assert!(matches!(change("x"), Err(UnlockError::Wrong { tries_left: 1 })));
+        assert!(matches!(change("y"), Err(UnlockError::LockedOut)));
+        assert!(matches!(change("old"), Err(UnlockError::LockedOut)), "the right one too, once locked out");
+        assert!(is_locked_out(&db));
+        assert!(Store::open(&db, "old").is_ok(), "unchanged");
     }
 }
