@@ -96,18 +96,7 @@ impl AppState {
 
     /// Locks the app if the session has been idle longer than the configured limit.
     fn expire_if_idle(&self, guard: &mut Option<Session>) {
-        let limit = Duration::from_secs(u64::from(self.config.idle_lock_secs));
-        if guard.as_ref().is_some_and(|s| s.last_activity.idle_for() > limit) {
-            if let Some(mut s) = guard.take() {
-                self.sync.clear_credentials();
-                let actor = s.actor.clone();
-                let _ = s.store.audit(
-                    &actor,
-                    AuditEvent::new(AuditAction::Lock, "session").detail(serde_json::json!({"reason": "idle"})),
-                );
-                tracing::info!("locked after idle timeout");
-            }
-        }
+        expire_if_idle(guard, self.config.idle_lock_secs, &self.sync);
     }
 
     /// The status bar's poll. `req.idle_ms` is how long ago the window last saw the officer's
@@ -727,6 +716,25 @@ impl AppState {
             let id = s.store.amend_form(&s.actor, &req.form_id).map_err(from_casework)?;
             form_consulted(s, &id)
         })
+    }
+}
+
+/// Locks the session (closes the store, forgets the sync credentials, logs the lock) if it has
+/// been idle longer than `idle_lock_secs`. Called by every command and the status poll, and
+/// every second by the idle watch (`state::spawn_idle_watch`), so the app locks on time even
+/// when the window sends nothing (a hung or crashed web view).
+pub(crate) fn expire_if_idle(guard: &mut Option<Session>, idle_lock_secs: u32, sync: &crate::sync::SyncShared) {
+    let limit = Duration::from_secs(u64::from(idle_lock_secs));
+    if guard.as_ref().is_some_and(|s| s.last_activity.idle_for() > limit) {
+        if let Some(mut s) = guard.take() {
+            sync.clear_credentials();
+            let actor = s.actor.clone();
+            let _ = s.store.audit(
+                &actor,
+                AuditEvent::new(AuditAction::Lock, "session").detail(serde_json::json!({"reason": "idle"})),
+            );
+            tracing::info!("locked after idle timeout");
+        }
     }
 }
 

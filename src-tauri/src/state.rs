@@ -117,6 +117,7 @@ impl AppState {
         let sync = Arc::new(SyncShared::default());
         let session: Arc<Mutex<Option<Session>>> = Arc::new(Mutex::new(None));
         spawn_health_probe(url.clone(), net.clone(), sync.clone())?;
+        spawn_idle_watch(session.clone(), sync.clone(), config.idle_lock_secs);
         let central_url = url.clone();
         let demo_storage = central.as_ref().map(|c| c.central.clone());
         let (sess, cfg, shared) = (session.clone(), config.clone(), sync.clone());
@@ -184,6 +185,19 @@ fn spawn_health_probe(url: String, net: Arc<Mutex<NetState>>, sync: Arc<SyncShar
         }
     });
     Ok(())
+}
+
+/// Checks the idle limit every second, on its own: the commands and the status poll check it
+/// too, but a window that sends nothing (a hung or crashed web view) would otherwise leave the
+/// session open, its store key in memory and its sync running.
+fn spawn_idle_watch(session: Arc<Mutex<Option<Session>>>, sync: Arc<SyncShared>, idle_lock_secs: u32) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let mut guard = session.lock().unwrap_or_else(|p| p.into_inner());
+            crate::api::expire_if_idle(&mut guard, idle_lock_secs, &sync);
+        }
+    });
 }
 
 #[cfg(test)]

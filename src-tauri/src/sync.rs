@@ -53,6 +53,11 @@ impl SyncShared {
         *self.creds.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Whether the worker holds an officer's credentials (an unlocked session).
+    pub fn has_credentials(&self) -> bool {
+        self.creds.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     /// The status bar's view, with the store's counts.
     pub fn status(&self, store: &Store) -> Result<SyncStatus, bluelamp_store::StoreError> {
         let c = store.sync_counts()?;

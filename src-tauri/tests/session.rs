@@ -104,6 +104,21 @@ fn idle_session_locks_itself() {
     assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
 }
 
+/// The idle limit holds when the window sends nothing at all (a hung or crashed web view, no
+/// status poll): the backend locks on its own, closing the store and forgetting the passphrase.
+#[test]
+fn an_idle_session_locks_even_when_no_command_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path(), 1);
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    assert!(state.session.lock().unwrap().is_some());
+    assert!(state.sync.has_credentials());
+    // No command and no poll; the watch checks every second.
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(state.session.lock().unwrap().is_none(), "still unlocked with nobody there");
+    assert!(!state.sync.has_credentials(), "the sync credentials are forgotten");
+}
+
 /// Typing a long decision sends no command until Save: the window's input, reported with the
 /// status poll, keeps the session open.
 #[test]
