@@ -589,6 +589,10 @@ pub(crate) fn load_states(
             })
             .collect();
         let mut seen = HashSet::new();
+        // A person linked only as a child present at domestic abuse (not also as a victim).
+        let only_child = |id: &str| {
+            s.links.iter().filter(|o| o.nominal_id == id && is_victim(&o.role, da)).all(|o| o.role == "child")
+        };
         let victims = s
             .links
             .iter()
@@ -598,8 +602,9 @@ pub(crate) fn load_states(
                 name: l.name.clone().unwrap_or_else(|| l.nominal_id.clone()),
                 // A child present at domestic abuse is offered no support service by the rules
                 // (Operation Encompass and children's services are their referrals); every other
-                // victim is offered one (Right 4), so a notification alone does not settle it.
-                decision_recorded: if l.role == "child" { &decided } else { &answered }
+                // victim is offered one (Right 4), so a notification alone does not settle it,
+                // also for a child linked as a victim too.
+                decision_recorded: if only_child(&l.nominal_id) { &decided } else { &answered }
                     .contains(&(s.id.clone(), l.nominal_id.clone())),
                 // Filled by `gate_states` (it needs the Victims' Code engine, which reads these
                 // states itself).

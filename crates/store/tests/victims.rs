@@ -747,3 +747,54 @@ fn a_referral_already_recorded_closes_the_task_a_later_submission_raises() {
     }
     assert_eq!(open_marac(&store), 0);
 }
+
+/// A child linked both as a child present and as a victim in their own right is a direct victim:
+/// the school and children's services notifications do not settle their referral decision (a
+/// consent-based referral, a decline or a deferral is needed). Before, the gate read them
+/// through their "child" link only, and the incident closed without it.
+#[test]
+fn a_child_who_is_also_a_victim_needs_a_referral_decision_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(
+        &mut store,
+        "INC-CHILD-VICTIM",
+        "domestic_abuse",
+        1,
+        &[("V1", "victim"), ("S1", "suspect"), ("C1", "child"), ("C1", "victim")],
+    );
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    submit_high_risk(&mut store, &actor, &inc);
+    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
+    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
+    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    let deferred = ReferralDecisionInput {
+        reason: Some("Suspect in the room; victim cannot talk".into()),
+        ..decision(ReferralOutcome::Deferred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let notify = |dest: &str| ReferralDecisionInput {
+        destination: Some(dest.into()),
+        consent_given: Some(true),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &notify("marac")).unwrap();
+    for dest in ["operation_encompass", "childrens_services", "marac"] {
+        store.record_referral_decision(&actor, &inc, "C1", &notify(dest)).unwrap();
+    }
+    let d = store.get_incident(&inc).unwrap();
+    assert!(!d.gate.can_finalise, "closed with no decision for a child victim");
+    assert!(
+        d.gate
+            .missing
+            .iter()
+            .any(|m| m.kind == MissingKind::VictimReferralDecision && m.victim_id.as_deref() == Some("C1")),
+        "{:?}",
+        d.gate.missing
+    );
+    assert!(store.finalise_incident(&actor, &inc).is_err());
+    // Asking the child's family again later is a decision: then it closes.
+    store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
+    assert!(store.get_incident(&inc).unwrap().gate.can_finalise);
+}
