@@ -798,3 +798,56 @@ fn a_child_who_is_also_a_victim_needs_a_referral_decision_of_their_own() {
     store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
     assert!(store.get_incident(&inc).unwrap().gate.can_finalise);
 }
+
+/// A child present at domestic abuse whose date of birth is not recorded is still a child: the
+/// school and children's services notifications hold the gate as for any child (before, with no
+/// date of birth they were only "possible", and a deferral alone let the incident close).
+#[test]
+fn a_child_with_no_date_of_birth_still_needs_the_child_notifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    store
+        .upsert_nominals(&[NominalRecord {
+            id: "C2".into(),
+            source: Source::Current,
+            given_name: "Sky".into(),
+            surname: "Example".into(),
+            date_of_birth: None,
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        }])
+        .unwrap();
+    let inc =
+        add(&mut store, "INC-NO-DOB", "domestic_abuse", 1, &[("V1", "victim"), ("S1", "suspect"), ("C2", "child")]);
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    submit_high_risk(&mut store, &actor, &inc);
+    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
+    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
+    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    let deferred = ReferralDecisionInput {
+        reason: Some("Suspect in the room; victim cannot talk".into()),
+        ..decision(ReferralOutcome::Deferred)
+    };
+    for who in ["V1", "C2"] {
+        store.record_referral_decision(&actor, &inc, who, &deferred).unwrap();
+    }
+    let marac = ReferralDecisionInput {
+        destination: Some("marac".into()),
+        consent_given: Some(true),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    let due: Vec<_> = d
+        .gate
+        .missing
+        .iter()
+        .filter(|m| m.kind == MissingKind::Notification && m.victim_id.as_deref() == Some("C2"))
+        .map(|m| m.label.clone())
+        .collect();
+    assert_eq!(due.len(), 2, "Operation Encompass and children's services: {:?}", d.gate.missing);
+    assert!(!d.gate.can_finalise);
+}
