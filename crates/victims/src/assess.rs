@@ -323,7 +323,8 @@ pub(crate) struct IncidentFacts<'a> {
     pub categories: Vec<&'a crate::rules::Category>,
     pub tags: BTreeSet<CategoryTag>,
     pub ids: Vec<String>,
-    pub suspects: Vec<(String, Vec<String>)>,
+    /// Each suspect's id, label and phones.
+    pub suspects: Vec<(String, String, Vec<String>)>,
 }
 
 impl<'a> IncidentFacts<'a> {
@@ -355,7 +356,7 @@ impl<'a> IncidentFacts<'a> {
             .iter()
             .zip(&ids)
             .filter(|(p, _)| p.has(Role::Suspect))
-            .map(|(p, id)| (label(p, id), p.phones.clone()))
+            .map(|(p, id)| (id.clone(), label(p, id), p.phones.clone()))
             .collect();
         IncidentFacts { incident, rules, calendar, now, recorded_on, offence_date, categories, tags, ids, suspects }
     }
@@ -886,7 +887,7 @@ fn assess_one(
     let safe_contact =
         if facts.da() && basis != VictimBasis::ChildPresent { Some(safe_contact_check(facts, p)) } else { None };
     // Shared phones with a suspect, even without a safe-contact block.
-    for (s_label, s_phones) in &facts.suspects {
+    for (_, s_label, s_phones) in &facts.suspects {
         if p.has(Role::Suspect) {
             break;
         }
@@ -999,7 +1000,12 @@ pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeC
                 format!("{:?} is not a recognisable phone number: check it with the victim.", num.trim()),
             ));
         }
-        for (s_label, s_phones) in &facts.suspects {
+        for (s_id, s_label, s_phones) in &facts.suspects {
+            // A victim linked as a suspect too (a counter-allegation): their own number is not
+            // a suspect's in this sense; another suspect's still is.
+            if !p.id.trim().is_empty() && s_id == p.id.trim() {
+                continue;
+            }
             if s_phones.iter().any(|s| same_phone(num, s)) {
                 warnings.push(warn(
                     "safe_number_matches_suspect",

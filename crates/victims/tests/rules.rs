@@ -470,6 +470,29 @@ fn safe_number_matching_suspect_warns() {
     assert_eq!(w, ["safe_number_unrecognised", "suspect_can_access_phone"]);
 }
 
+/// A counter-allegation: both parties are linked as victim and suspect. A victim's own number
+/// is not "a number held for a suspect" (it was refused before); the other party's still is.
+#[test]
+fn a_victim_who_is_also_a_suspect_may_give_their_own_number() {
+    let both = |safe: &str| {
+        run(base(
+            &["domestic_abuse"],
+            json!([
+                {"id": "A", "name": "Alex", "roles": ["victim", "suspect"], "date_of_birth": "1990-01-01",
+                 "phones": ["07700 900111"], "safe_contact": {"safe_number": safe}},
+                {"id": "B", "name": "Bo", "roles": ["victim", "suspect"], "date_of_birth": "1991-01-01",
+                 "phones": ["07700 900222"]}
+            ]),
+        ))
+    };
+    let a = both("07700900111");
+    let sc = victim(&a, "A").safe_contact.as_ref().unwrap();
+    assert!(sc.warnings.iter().all(|w| w.code != "safe_number_matches_suspect"), "{:?}", sc.warnings);
+    let a = both("07700900222");
+    let sc = victim(&a, "A").safe_contact.as_ref().unwrap();
+    assert!(sc.warnings.iter().any(|w| w.code == "safe_number_matches_suspect" && w.message.contains("Bo")));
+}
+
 #[test]
 fn phone_normalisation_table() {
     for (raw, want) in [
