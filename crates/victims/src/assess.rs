@@ -448,14 +448,12 @@ fn identify(facts: &IncidentFacts<'_>, warnings: &mut Vec<Warning>) -> Vec<(usiz
             }
             continue;
         }
+        // A child present is a victim at domestic abuse only; elsewhere a child linked as a
+        // bereaved relative too is one as that (it was no victim at all before 6 Dec 2026).
         let basis = if p.has(Role::Victim) {
             Some(VictimBasis::Direct)
-        } else if p.has(Role::ChildPresent) {
-            if facts.da() {
-                Some(VictimBasis::ChildPresent)
-            } else {
-                None
-            }
+        } else if p.has(Role::ChildPresent) && facts.da() {
+            Some(VictimBasis::ChildPresent)
         } else if p.has(Role::BereavedRelative) {
             Some(VictimBasis::BereavedRelative)
         } else if p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson) {

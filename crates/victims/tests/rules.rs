@@ -138,6 +138,19 @@ fn who_is_a_victim_table() {
     let child = json!([{"id": "K", "roles": ["child_present"], "date_of_birth": "2018-01-01"}]);
     assert!(run(base(&["domestic_abuse"], child.clone())).victims.iter().any(|v| v.person_id == "K"));
     assert!(run(base(&["theft"], child)).victims.is_empty());
+
+    // A child who is also a bereaved relative is a victim as that where the incident is not
+    // domestic abuse (before, the child role hid the bereaved one: no victim at all).
+    let a = run(json!({
+        "incident_id": "INC-10", "recorded_at": "2025-03-14T10:00:00Z",
+        "offence_categories": ["homicide"],
+        "people": [
+            {"id": "D", "roles": ["deceased"]},
+            {"id": "K", "roles": ["child_present", "bereaved_relative"], "acts_for": ["D"], "date_of_birth": "2012-01-01"}
+        ]
+    }));
+    assert_eq!(victim(&a, "K").basis, VictimBasis::BereavedRelative);
+    assert!(a.prompts.iter().all(|p| p.code != "missing_bereaved_relative"), "{:?}", a.prompts);
 }
 
 #[test]
