@@ -87,6 +87,17 @@ fn submit_high_risk(store: &mut Store, actor: &Actor, inc: &str) {
     }
 }
 
+/// Codes the incident DA and submits a High risk assessment and a safeguarding plan: what the
+/// gate asks for besides the referral decisions and notifications.
+fn code_da_with_forms(store: &mut Store, actor: &Actor, inc: &str) {
+    store.set_closing_code(actor, inc, Some("DA")).unwrap();
+    submit_high_risk(store, actor, inc);
+    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let plan_id = store.start_form(actor, inc, "da-safeguarding-plan").unwrap();
+    store.save_draft(actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
+    assert!(matches!(store.submit_form(actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+}
+
 fn safe_block(number: &str) -> SafeContact {
     SafeContact {
         safe_number: Some(number.into()),
@@ -393,12 +404,7 @@ fn a_deferred_victim_stays_listed_after_finalising_until_a_final_decision() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-DEF");
-    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
-    submit_high_risk(&mut store, &actor, &inc);
-    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
-    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
-    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
-    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    code_da_with_forms(&mut store, &actor, &inc);
     // The adult is not safe to ask (deferred); the child's school is notified (a final decision).
     let deferred = ReferralDecisionInput {
         reason: Some("Suspect in the room; victim cannot talk".into()),
@@ -763,12 +769,7 @@ fn a_child_who_is_also_a_victim_needs_a_referral_decision_of_their_own() {
         1,
         &[("V1", "victim"), ("S1", "suspect"), ("C1", "child"), ("C1", "victim")],
     );
-    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
-    submit_high_risk(&mut store, &actor, &inc);
-    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
-    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
-    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
-    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    code_da_with_forms(&mut store, &actor, &inc);
     let deferred = ReferralDecisionInput {
         reason: Some("Suspect in the room; victim cannot talk".into()),
         ..decision(ReferralOutcome::Deferred)
@@ -821,12 +822,7 @@ fn a_child_with_no_date_of_birth_still_needs_the_child_notifications() {
         .unwrap();
     let inc =
         add(&mut store, "INC-NO-DOB", "domestic_abuse", 1, &[("V1", "victim"), ("S1", "suspect"), ("C2", "child")]);
-    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
-    submit_high_risk(&mut store, &actor, &inc);
-    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
-    let plan_id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
-    store.save_draft(&actor, &plan_id, &sample_answers(plan, &["V1".into(), "S1".into()], false), None).unwrap();
-    assert!(matches!(store.submit_form(&actor, &plan_id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    code_da_with_forms(&mut store, &actor, &inc);
     let deferred = ReferralDecisionInput {
         reason: Some("Suspect in the room; victim cannot talk".into()),
         ..decision(ReferralOutcome::Deferred)
