@@ -356,7 +356,8 @@ fn has_active_deferral(conn: &Connection, incident_id: &str) -> CwResult<bool> {
 
 /// Adds the victims whose referral (or follow-up) deadline is due soon or breached to the
 /// supervisor queue, with the working-day deadline. A victim already listed by the closing-code
-/// rules (48 h from the incident) gets the working-day deadline instead.
+/// rules (48 h from the incident), for a referral decision or a notification, gets the
+/// working-day deadline instead.
 pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64) -> CwResult<()> {
     let cfg = victims_config()?;
     let at = uk_time(now);
@@ -366,13 +367,16 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
     // open assessments leave out finalised incidents (or keep only their deferred victims); a
     // victim of one still listed by the closing-code rules is assessed in full here, so no
     // referral problem keeps the 48-hour deadline.
+    // A notification the rules require (MARAC, Operation Encompass, children's services) is due
+    // with the referral decision, so it takes the same deadline.
+    let referral_item = |k: MissingKind| matches!(k, MissingKind::VictimReferralDecision | MissingKind::Notification);
     for item in &mut q.items {
-        if !item.problems.iter().any(|p| p.item == MissingKind::VictimReferralDecision) {
+        if !item.problems.iter().any(|p| referral_item(p.item)) {
             continue;
         }
         let open = assessed.iter().find(|(r, _)| r.summary.id == item.incident_id).map(|(_, a)| a);
         let mut full: Option<vc::Assessment> = None;
-        for p in item.problems.iter_mut().filter(|p| p.item == MissingKind::VictimReferralDecision) {
+        for p in item.problems.iter_mut().filter(|p| referral_item(p.item)) {
             let find =
                 |a: &vc::Assessment| a.victims.iter().find(|v| Some(&v.person_id) == p.victim_id.as_ref()).cloned();
             let v = match open.and_then(find) {
@@ -385,7 +389,11 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                     v
                 }
             };
-            let due = v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due);
+            // A deferral's follow-up is for asking the victim; notifications do not wait for it.
+            let due = match p.item {
+                MissingKind::Notification => v.referral_deadline.due,
+                _ => v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due),
+            };
             let c = countdown(&v.person_id, due, at, cfg);
             p.deadline = end_of_uk_day(due);
             p.kind = if c.status == DeadlineStatus::Breached { ProblemKind::Overdue } else { ProblemKind::Missing };

@@ -368,6 +368,9 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
             (MissingKind::SafeguardingPlan, None),
             (MissingKind::VictimReferralDecision, Some("C1".into())),
             (MissingKind::VictimReferralDecision, Some("V1".into())),
+            // The child's school and children's services (no date of birth: still a child).
+            (MissingKind::Notification, Some("C1".into())),
+            (MissingKind::Notification, Some("C1".into())),
         ]
     );
     let after = snapshot(&store);
@@ -388,6 +391,8 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
             (MissingKind::SafeguardingPlan, None),
             (MissingKind::VictimReferralDecision, Some("C1".into())),
             (MissingKind::VictimReferralDecision, Some("V1".into())),
+            (MissingKind::Notification, Some("C1".into())),
+            (MissingKind::Notification, Some("C1".into())),
             (MissingKind::Notification, Some("V1".into())),
         ]
     );
@@ -395,20 +400,28 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
     submit_plain(&mut store, &actor, &inc, PLAN, &["V1", "S1"]);
     let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
     assert!(kinds.iter().all(|k| matches!(k.0, MissingKind::VictimReferralDecision | MissingKind::Notification)));
-    assert_eq!(kinds.len(), 3);
+    assert_eq!(kinds.len(), 5);
 
     store.record_referral_decision(&actor, &inc, "V1", &referred("idva")).unwrap();
     let gate = store.get_incident(&inc).unwrap().gate;
     assert!(!gate.can_finalise);
     let left: Vec<(MissingKind, Option<&str>)> =
         gate.missing.iter().map(|m| (m.kind, m.victim_id.as_deref())).collect();
-    assert_eq!(left, [(MissingKind::VictimReferralDecision, Some("C1")), (MissingKind::Notification, Some("V1"))]);
-    assert!(gate.missing[1].label.contains("MARAC"), "{}", gate.missing[1].label);
+    assert_eq!(
+        left,
+        [
+            (MissingKind::VictimReferralDecision, Some("C1")),
+            (MissingKind::Notification, Some("C1")),
+            (MissingKind::Notification, Some("C1")),
+            (MissingKind::Notification, Some("V1"))
+        ]
+    );
+    assert!(gate.missing[3].label.contains("MARAC"), "{}", gate.missing[3].label);
     let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..referred("idva") };
     store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
     let gate = store.get_incident(&inc).unwrap().gate;
-    assert_eq!(gate.missing.len(), 1);
-    assert_eq!(gate.missing[0].victim_id.as_deref(), Some("C1"));
+    assert_eq!(gate.missing.len(), 3);
+    assert!(gate.missing.iter().all(|m| m.victim_id.as_deref() == Some("C1")), "{:?}", gate.missing);
     let deferred = ReferralDecisionInput {
         outcome: ReferralOutcome::Deferred,
         destination: None,
@@ -421,6 +434,14 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
         needs: Default::default(),
     };
     store.record_referral_decision(&actor, &inc, "C1", &deferred).unwrap();
+    // A deferral settles the child's decision, not the notifications their school and children's
+    // services are owed.
+    let d = store.get_incident(&inc).unwrap();
+    assert!(d.gate.missing.iter().all(|m| m.kind == MissingKind::Notification), "{:?}", d.gate.missing);
+    for dest in ["operation_encompass", "childrens_services"] {
+        let n = ReferralDecisionInput { destination: Some(dest.into()), safe_contact: None, ..referred("idva") };
+        store.record_referral_decision(&actor, &inc, "C1", &n).unwrap();
+    }
     let d = store.get_incident(&inc).unwrap();
     assert!(d.gate.can_finalise, "{:?}", d.gate.missing);
     assert!(d.tasks.iter().any(|t| t.kind == "referral_follow_up"));
@@ -547,6 +568,10 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
     for v in ["V1", "C1"] {
         store.record_referral_decision(&actor, &done, v, &referred("general_victim_service")).unwrap();
     }
+    for dest in ["operation_encompass", "childrens_services"] {
+        let n = ReferralDecisionInput { destination: Some(dest.into()), safe_contact: None, ..referred("idva") };
+        store.record_referral_decision(&actor, &done, "C1", &n).unwrap();
+    }
     store.finalise_incident(&actor, &done).unwrap();
 
     let q = store.supervisor_queue(now_unix()).unwrap();
@@ -653,6 +678,34 @@ fn team_counts_follow_working_day_deadlines() {
     assert!(p.deadline > monday && !item.is_overdue(), "{item:?}");
     assert_eq!(q.team_counts, bluelamp_forms::team_counts(&q.items));
     assert_eq!(q.team_counts["Maidstone Response 2"].overdue, 0);
+}
+
+/// The notifications a child needs (Operation Encompass, children's services) are listed with
+/// the referral-decision deadline in working days too, not 48 hours from the incident: a Friday
+/// evening incident is not overdue on Monday morning.
+#[test]
+fn notifications_on_the_queue_follow_working_day_deadlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let inc = add(
+        &mut store,
+        NewIncident {
+            occurred_at: 1_741_978_800,
+            recorded_at: 1_741_979_100,
+            ..incident("INC-WKND-DA", "domestic_abuse", Some("DA"), 0, &[("V9", "victim"), ("C9", "child")])
+        },
+    );
+    let monday = 1_742_205_600;
+    let q = store.supervisor_queue(monday).unwrap();
+    let item = q.items.iter().find(|i| i.incident_id == inc).expect("the DA incident is outstanding");
+    let v = store.victims_assessment(&inc, monday).unwrap();
+    let due = v.assessment.victims.iter().find(|v| v.person_id == "C9").unwrap().referral_deadline.due;
+    let notes: Vec<_> = item.problems.iter().filter(|p| p.item == MissingKind::Notification).collect();
+    assert_eq!(notes.len(), 2, "{:?}", item.problems);
+    for p in notes {
+        assert_eq!(p.deadline, bluelamp_store::victims::end_of_uk_day(due), "{p:?}");
+        assert!(p.deadline > monday, "{p:?}");
+    }
 }
 
 /// The gate checks the code the incident's type implies as well as the chosen one: a DA
