@@ -49,10 +49,11 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
              PRIMARY KEY (key, rk)
          ) WITHOUT ROWID;
          INSERT INTO name_keys (key, rk) SELECT 'SN:OLD', rk FROM nominals;
-         -- Nor had it the columns of migrations 14 and 15.
+         -- Nor had it the columns of migrations 14 and 15, or the table of 16.
          ALTER TABLE forms DROP COLUMN draft_rev;
          ALTER TABLE incidents DROP COLUMN seen_gen;
          ALTER TABLE incidents DROP COLUMN unassigned_at;
+         DROP TABLE pulled_casework_parked;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
