@@ -652,6 +652,19 @@ fn form_suggestion_is_recomputed_for_the_reviewer() {
     assert!(matches!(store.form_suggestion("no-such-form"), Err(CaseworkError::NotFound(_))));
 }
 
+/// Monday 17 March 2025, 10:00 UTC: when the queue is read for [`friday_evening`] incidents.
+const MONDAY_10H: i64 = 1_742_205_600;
+
+/// An incident on Friday 14 March 2025 at 19:00 UTC, recorded at 19:05.
+fn friday_evening(store: &mut Store, reference: &str, kind: &str, code: &str, links: &[(&str, &str)]) -> String {
+    let inc = NewIncident {
+        occurred_at: 1_741_978_800,
+        recorded_at: 1_741_979_100,
+        ..incident(reference, kind, Some(code), 0, links)
+    };
+    add(store, inc)
+}
+
 /// The team counts agree with the items after the store replaces a referral problem's 48-hour
 /// deadline (from the incident) by the Victims' Code working-day one (from the recording): an
 /// incident late on a Friday is overdue by 48 hours on Monday morning, not by working days.
@@ -659,16 +672,8 @@ fn form_suggestion_is_recomputed_for_the_reviewer() {
 fn team_counts_follow_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _) = new_store(&dir);
-    // Friday 14 March 2025, 19:00 UTC, recorded 19:05; the queue is read on Monday 10:00.
-    let inc = add(
-        &mut store,
-        NewIncident {
-            occurred_at: 1_741_978_800,
-            recorded_at: 1_741_979_100,
-            ..incident("INC-WKND", "assault", Some("CRIME"), 0, &[("V9", "victim")])
-        },
-    );
-    let monday = 1_742_205_600;
+    let inc = friday_evening(&mut store, "INC-WKND", "assault", "CRIME", &[("V9", "victim")]);
+    let monday = MONDAY_10H;
     let q = store.supervisor_queue(monday).unwrap();
     let item = q.items.iter().find(|i| i.incident_id == inc).expect("the referral decision is outstanding");
     let p = item.problems.iter().find(|p| p.item == MissingKind::VictimReferralDecision).unwrap();
@@ -687,15 +692,8 @@ fn team_counts_follow_working_day_deadlines() {
 fn notifications_on_the_queue_follow_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, _) = new_store(&dir);
-    let inc = add(
-        &mut store,
-        NewIncident {
-            occurred_at: 1_741_978_800,
-            recorded_at: 1_741_979_100,
-            ..incident("INC-WKND-DA", "domestic_abuse", Some("DA"), 0, &[("V9", "victim"), ("C9", "child")])
-        },
-    );
-    let monday = 1_742_205_600;
+    let inc = friday_evening(&mut store, "INC-WKND-DA", "domestic_abuse", "DA", &[("V9", "victim"), ("C9", "child")]);
+    let monday = MONDAY_10H;
     let q = store.supervisor_queue(monday).unwrap();
     let item = q.items.iter().find(|i| i.incident_id == inc).expect("the DA incident is outstanding");
     let v = store.victims_assessment(&inc, monday).unwrap();
