@@ -220,6 +220,11 @@ fn build_incident(
         if !p.roles.contains(&r) {
             p.roles.push(r);
         }
+        // A child present is a child: with no date of birth recorded, the notifications a child
+        // needs (Operation Encompass, children's services) are still due, not merely possible.
+        if r == vc::Role::ChildPresent && p.date_of_birth.is_none() {
+            p.under_18 = Some(true);
+        }
     }
     let victims_and_children: Vec<String> = s
         .links

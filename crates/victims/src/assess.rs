@@ -495,23 +495,18 @@ fn under_18_of(p: &Person, offence_date: Date) -> (Option<i32>, Option<bool>, Op
                 )),
             ),
         },
-        // A child present is a child: with no date of birth, the notifications a child needs
-        // (Operation Encompass, children's services) are still due, not merely possible.
-        None => {
-            let under_18 = p.under_18.or_else(|| p.has(Role::ChildPresent).then_some(true));
-            (
-                None,
-                under_18,
-                if under_18.is_none() {
-                    Some(ask(
-                        "missing_date_of_birth",
-                        "Date of birth not recorded: was this victim under 18 at the time of the offence?",
-                    ))
-                } else {
-                    None
-                },
-            )
-        }
+        None => (
+            None,
+            p.under_18,
+            if p.under_18.is_none() {
+                Some(ask(
+                    "missing_date_of_birth",
+                    "Date of birth not recorded: was this victim under 18 at the time of the offence?",
+                ))
+            } else {
+                None
+            },
+        ),
     }
 }
 

@@ -138,13 +138,6 @@ fn who_is_a_victim_table() {
     let child = json!([{"id": "K", "roles": ["child_present"], "date_of_birth": "2018-01-01"}]);
     assert!(run(base(&["domestic_abuse"], child.clone())).victims.iter().any(|v| v.person_id == "K"));
     assert!(run(base(&["theft"], child)).victims.is_empty());
-    // With no date of birth, a child present is still a child: the child's notifications are
-    // due, and nobody is asked whether they were under 18.
-    let a = run(base(&["domestic_abuse"], json!([{"id": "K", "roles": ["child_present"]}])));
-    let k = victim(&a, "K");
-    assert!(k.destinations.iter().any(|d| d.code == "operation_encompass"), "{k:?}");
-    assert!(k.possible_destinations.iter().all(|d| d.code != "operation_encompass"), "{k:?}");
-    assert!(!format!("{a:?}").contains("missing_date_of_birth"), "{a:?}");
 
     // A child who is also a bereaved relative is a victim as that where the incident is not
     // domestic abuse (before, the child role hid the bereaved one: no victim at all).
