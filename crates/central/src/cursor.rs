@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_garbage() {
-        let s = Scope { district: "north".into(), officer_id: "pc1".into() };
+        let s = Scope { district: "north".into(), officer_id: "pc1".into(), supervises: false };
         let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full_from: None };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let with = Cursor { remaining: Some(7), ..c.clone() };
@@ -109,8 +109,11 @@ mod tests {
         assert_eq!(Cursor::decode(&full_last.encode()), Some(full_last));
         assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
         assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
-        let other = Scope { district: "south".into(), officer_id: "pc1".into() };
+        let other = Scope { district: "south".into(), officer_id: "pc1".into(), supervises: false };
         assert_ne!(fingerprint(&s), fingerprint(&other));
+        // An officer made supervisor pulls more: their cursor no longer fits.
+        let promoted = Scope { supervises: true, ..s.clone() };
+        assert_ne!(fingerprint(&s), fingerprint(&promoted));
         for bad in [
             "",
             "c1",

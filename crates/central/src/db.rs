@@ -34,8 +34,8 @@ use serde_json::{json, Value};
 use crate::audit::{verify_chain, GENESIS_HASH};
 use crate::auth::{hash_passphrase, HashCost};
 use crate::storage::{
-    district_key, officer_key, AuditOutcome, BindOutcome, ImportNominal, ImportSummary, Officer, Page, PushOutcome,
-    Scope, Session, Stats, Storage, StorageError, StorageResult,
+    district_incidents_key, district_key, officer_key, AuditOutcome, BindOutcome, ImportNominal, ImportSummary,
+    Officer, Page, PushOutcome, Scope, Session, Stats, Storage, StorageError, StorageResult,
 };
 
 /// The demo officers: (id, role, display name). Passphrase [`DEMO_PASSPHRASE`] (demo only).
@@ -199,6 +199,30 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         tx.execute("INSERT INTO meta (key, value) VALUES ('casework_logged', 1)", [])?;
         tx.commit()?;
     }
+    // Incidents logged in their district for supervisors (6 Dec 2026): databases from before
+    // get one entry per incident, and per incident with casework.
+    let logged: bool =
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'district_incidents_logged')", [], |r| r.get(0))?;
+    if !logged {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows: Vec<(String, String, bool)> = tx
+            .prepare(
+                "SELECT id, district, EXISTS (SELECT 1 FROM forms f WHERE f.incident_id = i.id)
+                     OR EXISTS (SELECT 1 FROM referrals r WHERE r.incident_id = i.id)
+                 FROM incidents i ORDER BY id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (id, district, casework) in rows {
+            let key = district_incidents_key(&district);
+            record_change(&tx, RecordType::Incident, &id, &key, None)?;
+            if casework {
+                record_change(&tx, RecordType::Casework, &id, &key, None)?;
+            }
+        }
+        tx.execute("INSERT INTO meta (key, value) VALUES ('district_incidents_logged', 1)", [])?;
+        tx.commit()?;
+    }
     crate::matching::create_schema(&conn)?;
     crate::matching::ensure_index(&mut conn)?;
     Ok(conn)
@@ -236,6 +260,23 @@ fn record_change(
     }
     let v = next_version(tx)?;
     tx.prepare_cached(upsert)?.execute(params![v as i64, type_str(t), id, scope, "upsert"])?;
+    Ok(v)
+}
+
+/// Logs a change of an incident: in the scope of the officer it is assigned to (previously
+/// `old_assigned`, if it moved) and in its district's (what supervisors pull). Returns the
+/// incident's new version, which is what devices take as its base (the district row has a
+/// version of its own, so the served record carries `version`).
+fn log_incident(
+    tx: &Connection,
+    id: &str,
+    assigned: &str,
+    district: &str,
+    old_assigned: Option<&str>,
+) -> rusqlite::Result<u64> {
+    let v =
+        record_change(tx, RecordType::Incident, id, &officer_key(assigned), old_assigned.map(officer_key).as_deref())?;
+    record_change(tx, RecordType::Incident, id, &district_incidents_key(district), None)?;
     Ok(v)
 }
 
@@ -359,7 +400,7 @@ impl SqliteStorage {
                 let id = format!("demo-incident-{}", i + 1);
                 let links: Vec<Value> =
                     d.links.iter().map(|l| json!({ "nominal_id": l.person_id, "role": l.role })).collect();
-                let v = record_change(&tx, RecordType::Incident, &id, &officer_key("demo-officer"), None)?;
+                let v = log_incident(&tx, &id, "demo-officer", DEMO_DISTRICT, None)?;
                 tx.execute(
                     "INSERT INTO incidents (id, reference, incident_type, offence_category, place, postcode, team,
                         occurred_at, recorded_at, assigned_to, district, links, version, updated_at)
@@ -391,11 +432,13 @@ impl SqliteStorage {
     fn reassign_incident_impl(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let old: Option<String> =
-            tx.query_row("SELECT assigned_to FROM incidents WHERE id = ?1", [incident_id], |r| r.get(0)).optional()?;
-        let Some(old) = old else { return Ok(false) };
-        let v =
-            record_change(&tx, RecordType::Incident, incident_id, &officer_key(officer_id), Some(&officer_key(&old)))?;
+        let old: Option<(String, String)> = tx
+            .query_row("SELECT assigned_to, district FROM incidents WHERE id = ?1", [incident_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((old, district)) = old else { return Ok(false) };
+        let v = log_incident(&tx, incident_id, officer_id, &district, Some(&old))?;
         tx.execute(
             "UPDATE incidents SET assigned_to = ?2, version = ?3, updated_at = ?4, writer_client = NULL
              WHERE id = ?1",
@@ -763,9 +806,10 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
 }
 
 /// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
-/// the scope of everyone who needs it: the officer the incident is assigned to (if the service
-/// holds the incident) and every officer who submitted a form or recorded a referral decision
-/// on it (their device may hold an incident the service does not). Its own version, separate
+/// the scope of everyone who needs it: the officer the incident is assigned to and its
+/// district's supervisors (if the service holds the incident), and every officer who submitted
+/// a form or recorded a referral decision on it (their device may hold an incident the service
+/// does not). Its own version, separate
 /// from the incident's, so a review never makes an officer's closing-code edit look stale.
 fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
     let any: bool = tx
@@ -789,6 +833,13 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
     officers.dedup();
     for o in officers {
         record_change(tx, RecordType::Casework, incident_id, &officer_key(&o), None)?;
+    }
+    let district: Option<String> = tx
+        .prepare_cached("SELECT district FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| r.get(0))
+        .optional()?;
+    if let Some(d) = district {
+        record_change(tx, RecordType::Casework, incident_id, &district_incidents_key(&d), None)?;
     }
     Ok(())
 }
@@ -926,7 +977,9 @@ fn is_stale(
 /// Takes the incident's next version for an edit by this client, keeping the run of its
 /// consecutive edits (see [`is_stale`]).
 fn bump_incident(tx: &Connection, s: &Session, incident_id: &str, assigned: &str, old: u64) -> rusqlite::Result<u64> {
-    let v = record_change(tx, RecordType::Incident, incident_id, &officer_key(assigned), None)?;
+    let district: String =
+        tx.prepare_cached("SELECT district FROM incidents WHERE id = ?1")?.query_row([incident_id], |r| r.get(0))?;
+    let v = log_incident(tx, incident_id, assigned, &district, None)?;
     tx.prepare_cached(
         "UPDATE incidents SET writer_base = CASE WHEN writer_client IS ?2 THEN writer_base ELSE ?3 END,
             writer_client = ?2 WHERE id = ?1",
@@ -1581,24 +1634,48 @@ impl Storage for SqliteStorage {
             .unwrap_or(0)
             .max(0) as u64;
         let instructions = pending_instructions(&tx, &s.client_id)?;
-        let [k1, k2] = scope.keys();
+        let keys = scope.keys();
+        let n = keys.len();
+        // Each branch walks the (scope, version) index in order; the outer sort sees ≤ n·limit
+        // rows. Parameters: ?1 = after, ?2 = limit, ?3.. = the keys.
+        let branches: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    "SELECT * FROM (SELECT version, record_type, record_id, op FROM changes
+                                   WHERE scope = ?{} AND version > ?1 ORDER BY version LIMIT ?2)",
+                    i + 3
+                )
+            })
+            .collect();
+        let page_sql = format!(
+            "SELECT version, record_type, record_id, op FROM ({}) ORDER BY version LIMIT ?2",
+            branches.join(" UNION ALL ")
+        );
+        let key_params = |after: u64, limit: Option<u32>| {
+            let mut p: Vec<rusqlite::types::Value> = vec![(after as i64).into()];
+            if let Some(l) = limit {
+                p.push((l as i64).into());
+            }
+            p.extend(keys.iter().map(|k| rusqlite::types::Value::from(k.clone())));
+            p
+        };
         let mut changes = Vec::new();
         let mut last_version = after;
-        // Each branch walks the (scope, version) index in order; the outer sort sees ≤ 2·limit rows.
         let rows: Vec<(i64, String, String, String)> = tx
-            .prepare_cached(
-                "SELECT version, record_type, record_id, op FROM (
-                    SELECT * FROM (SELECT version, record_type, record_id, op FROM changes
-                                   WHERE scope = ?1 AND version > ?3 ORDER BY version LIMIT ?4)
-                    UNION ALL
-                    SELECT * FROM (SELECT version, record_type, record_id, op FROM changes
-                                   WHERE scope = ?2 AND version > ?3 ORDER BY version LIMIT ?4))
-                 ORDER BY version LIMIT ?4",
-            )?
-            .query_map(params![k1, k2, after as i64, limit as i64], |r| {
+            .prepare_cached(&page_sql)?
+            .query_map(rusqlite::params_from_iter(key_params(after, Some(limit))), |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
+        // A record held under two of these keys (a supervisor's own incident) is sent once a
+        // page, and a tombstone only when it has left every one of them (an incident reassigned
+        // away from a supervisor stays in their district).
+        let in_list = (0..n).map(|i| format!("?{}", i + 3)).collect::<Vec<_>>().join(", ");
+        let still_held_sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM changes WHERE record_type = ?1 AND record_id = ?2 AND op = 'upsert'
+                AND scope IN ({in_list}))"
+        );
+        let mut sent = std::collections::HashSet::new();
         for (version, rtype, id, op) in rows {
             let version = version as u64;
             last_version = version;
@@ -1608,8 +1685,18 @@ impl Storage for SqliteStorage {
                 "casework" => RecordType::Casework,
                 other => return Err(StorageError::Corrupt(format!("record type {other:?} in the change log"))),
             };
+            if sent.contains(&(record_type, id.clone())) {
+                continue;
+            }
             if op == "tombstone" {
-                changes.push(Change::Tombstone { record_type, id, version });
+                let mut p: Vec<rusqlite::types::Value> = vec![rtype.clone().into(), id.clone().into()];
+                p.extend(keys.iter().map(|k| rusqlite::types::Value::from(k.clone())));
+                let still_held: bool =
+                    tx.prepare_cached(&still_held_sql)?.query_row(rusqlite::params_from_iter(p), |r| r.get(0))?;
+                if !still_held {
+                    sent.insert((record_type, id.clone()));
+                    changes.push(Change::Tombstone { record_type, id, version });
+                }
                 continue;
             }
             let data = match record_type {
@@ -1632,26 +1719,29 @@ impl Storage for SqliteStorage {
                     None => continue,
                 },
             };
+            sent.insert((record_type, id.clone()));
             match data {
                 Some(data) => changes.push(Change::Upsert { record_type, id, version, data }),
                 // Cannot happen (records are never deleted without a tombstone); be safe.
                 None => changes.push(Change::Tombstone { record_type, id, version }),
             }
         }
-        // `has_more` is exact and cheap (two index probes); `remaining` is counted only without
-        // a hint (a first page), otherwise carried forward from the cursor.
+        // `has_more` is exact and cheap (an index probe per key); `remaining` is counted only
+        // without a hint (a first page), otherwise carried forward from the cursor.
+        let exists = (0..n)
+            .map(|i| format!("EXISTS (SELECT 1 FROM changes WHERE scope = ?{} AND version > ?1)", i + 2))
+            .collect::<Vec<_>>()
+            .join(" OR ");
         let has_more: bool = tx
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM changes WHERE scope = ?1 AND version > ?3)
-                     OR EXISTS (SELECT 1 FROM changes WHERE scope = ?2 AND version > ?3)",
-            )?
-            .query_row(params![k1, k2, last_version as i64], |r| r.get(0))?;
+            .prepare_cached(&format!("SELECT {exists}"))?
+            .query_row(rusqlite::params_from_iter(key_params(last_version, None)), |r| r.get(0))?;
+        let in_from_2 = (0..n).map(|i| format!("?{}", i + 2)).collect::<Vec<_>>().join(", ");
         let remaining = match remaining_hint {
             Some(h) if has_more => h.saturating_sub(changes.len() as u64).max(1),
             Some(_) => 0,
             None => tx
-                .prepare_cached("SELECT count(*) FROM changes WHERE scope IN (?1, ?2) AND version > ?3")?
-                .query_row(params![k1, k2, last_version as i64], |r| r.get::<_, i64>(0))?
+                .prepare_cached(&format!("SELECT count(*) FROM changes WHERE scope IN ({in_from_2}) AND version > ?1"))?
+                .query_row(rusqlite::params_from_iter(key_params(last_version, None)), |r| r.get::<_, i64>(0))?
                 .max(0) as u64,
         };
         tx.commit()?;
@@ -1779,7 +1869,7 @@ impl Storage for SqliteStorage {
             return Ok(false);
         }
         let links: Vec<Value> = i.links.iter().map(|(n, r)| json!({ "nominal_id": n, "role": r })).collect();
-        let v = record_change(&tx, RecordType::Incident, &i.id, &officer_key(&i.assigned_to), None)?;
+        let v = log_incident(&tx, &i.id, &i.assigned_to, &i.district, None)?;
         tx.execute(
             "INSERT INTO incidents (id, reference, incident_type, offence_category, place, postcode, team,
                 occurred_at, recorded_at, assigned_to, district, closing_code, links, version, updated_at)
@@ -2377,8 +2467,63 @@ mod tests {
             ops,
             vec![
                 ("officer:demo-officer".to_string(), "tombstone".to_string()),
-                ("officer:someone-else".to_string(), "upsert".to_string())
+                ("officer:someone-else".to_string(), "upsert".to_string()),
+                // Still in its district: its supervisors keep it.
+                (format!("incidents:{DEMO_DISTRICT}"), "upsert".to_string()),
             ]
         );
+    }
+
+    /// A database from before supervisors pulled their district's incidents gets one district
+    /// entry per incident (and per incident with casework) when opened, so a supervisor's pull
+    /// brings the incidents and forms already held.
+    #[test]
+    fn a_database_from_before_logs_its_incidents_for_supervisors() {
+        let (d, s) = storage();
+        let sess = session(&s);
+        let submit = PushMutation {
+            seq: 1,
+            mutation_id: "m1".into(),
+            name: "form.submit/1".into(),
+            payload: json!({ "form": { "id": "f1", "incident_id": "demo-incident-2", "pack_id": "dash", "answers": {} } }),
+            base_version: None,
+        };
+        assert!(matches!(s.push(&sess, &[submit], 3).unwrap(), PushOutcome::Done { .. }));
+        {
+            let conn = s.conn();
+            conn.execute_batch(
+                "DELETE FROM changes WHERE scope LIKE 'incidents:%';
+                 DELETE FROM meta WHERE key = 'district_incidents_logged';",
+            )
+            .unwrap();
+        }
+        drop(s);
+        let s = SqliteStorage::open(&d.path().join("c.db")).unwrap();
+        s.bind_and_issue_token("demo-supervisor", "station", "test", "hs", i64::MAX, 1, true).unwrap();
+        let sup = s.session("hs", 2).unwrap().unwrap();
+        let scope = Scope::of(&sup);
+        assert!(scope.supervises);
+        let changes = s.pull_page(&sup, &scope, 0, 5000, None).unwrap().changes;
+        let ids = |t: RecordType| -> Vec<String> {
+            let mut v: Vec<String> = changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::Upsert { record_type, id, .. } if *record_type == t => Some(id.clone()),
+                    _ => None,
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let all: Vec<String> = (1..=DEMO_INCIDENTS).map(|i| format!("demo-incident-{i}")).collect();
+        let mut all_sorted = all.clone();
+        all_sorted.sort();
+        assert_eq!(ids(RecordType::Incident), all_sorted);
+        assert_eq!(ids(RecordType::Casework), vec!["demo-incident-2".to_string()]);
+        // Reopening again adds nothing.
+        let head = s.stats().unwrap().changes;
+        drop(s);
+        let s = SqliteStorage::open(&d.path().join("c.db")).unwrap();
+        assert_eq!(s.stats().unwrap().changes, head);
     }
 }

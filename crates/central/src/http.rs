@@ -444,7 +444,11 @@ pub async fn pull(
             schema_version: SCHEMA_VERSION,
             changes: page.changes,
             next_cursor: Cursor {
-                version: page.last_version,
+                // Caught up: nothing in this scope up to the head read in the same snapshot
+                // (versions are taken inside the writing transaction), so the cursor moves to
+                // the head, and changes in other scopes since this scope's last one do not make
+                // it too old at the next compaction (a needless full re-pull of the district).
+                version: if page.has_more { page.last_version } else { page.last_version.max(page.head) },
                 fingerprint: fp,
                 // Carried only while paging; the last page's cursor counts afresh next time.
                 remaining: page.has_more.then_some(page.remaining),

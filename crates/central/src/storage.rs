@@ -6,7 +6,7 @@
 //! Every method is synchronous and may block: the HTTP layer calls them inside
 //! `tokio::task::spawn_blocking`, never on a runtime thread.
 
-use bluelamp_protocol::session::Role;
+use bluelamp_protocol::session::{Permission, Role};
 use bluelamp_protocol::wire::{
     AuditPushResponse, Change, ConflictNotice, Instruction, PossibleDuplicate, PushMutation, Rejection, WireAuditEntry,
     WireNominal,
@@ -55,21 +55,39 @@ pub struct Session {
 pub struct Scope {
     pub district: String,
     pub officer_id: String,
+    /// A supervisor (or superuser) also pulls every incident of their district, with its
+    /// casework, so the supervisor queue shows the district's outstanding work and the forms
+    /// awaiting review whichever device they were written on.
+    pub supervises: bool,
 }
 
 impl Scope {
     pub fn of(s: &Session) -> Scope {
-        Scope { district: s.district.clone(), officer_id: s.officer_id.clone() }
+        Scope {
+            district: s.district.clone(),
+            officer_id: s.officer_id.clone(),
+            supervises: s.role.allows(Permission::Supervise),
+        }
     }
 
-    /// The change-log scope keys: nominals by district, incidents by assignee.
-    pub fn keys(&self) -> [String; 2] {
-        [district_key(&self.district), officer_key(&self.officer_id)]
+    /// The change-log scope keys: nominals by district, incidents by assignee, and for a
+    /// supervisor the district's incidents.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys = vec![district_key(&self.district), officer_key(&self.officer_id)];
+        if self.supervises {
+            keys.push(district_incidents_key(&self.district));
+        }
+        keys
     }
 }
 
 pub fn district_key(d: &str) -> String {
     format!("district:{d}")
+}
+
+/// Every incident of a district, and its casework (what its supervisors pull).
+pub fn district_incidents_key(d: &str) -> String {
+    format!("incidents:{d}")
 }
 
 pub fn officer_key(o: &str) -> String {

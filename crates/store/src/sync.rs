@@ -599,7 +599,11 @@ impl Store {
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),
                 Change::Upsert { record_type: RecordType::Incident, id, version, data } => {
-                    incidents.push(incident_of(id, *version, data)?)
+                    // The incident's own version (the base of an edit) is in the record: a
+                    // supervisor pulls it through their district's entry, which has a log
+                    // version of its own. Older services sent no `version` field.
+                    let own = data.get("version").and_then(serde_json::Value::as_u64).unwrap_or(*version);
+                    incidents.push(incident_of(id, own, data)?)
                 }
                 Change::Tombstone { record_type: RecordType::Incident, id, .. } => gone_incidents.push(id),
                 Change::Upsert { record_type: RecordType::Casework, id, data, .. } => {

@@ -318,6 +318,19 @@ async fn two_devices_clash_on_an_incident_and_converge_on_the_resolution() {
 /// What others record centrally comes back: a DA plan written on the laptop reaches the
 /// officer's tablet; the supervisor's return (pushed from a station) reaches both, with the
 /// comments; and the review never makes the incident look moved (no false conflict).
+/// Submits a DA safeguarding plan (the pack's sample answers) on `inc`; returns the form id.
+fn submit_plan(s: &Mutex<Store>, inc: &str) -> String {
+    let mut g = s.lock().unwrap();
+    let actor = g.actor().unwrap();
+    let people: Vec<String> = g.get_incident(inc).unwrap().summary.links.iter().map(|l| l.nominal_id.clone()).collect();
+    let pack = bluelamp_store::casework::catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let answers = bluelamp_store::casework::sample_answers(pack, &people, false);
+    let id = g.start_form(&actor, inc, "da-safeguarding-plan").unwrap();
+    g.save_draft(&actor, &id, &answers, None).unwrap();
+    g.submit_form(&actor, &id, None, None).unwrap();
+    id
+}
+
 #[tokio::test]
 async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
     use bluelamp_protocol::casework::FormStatus;
@@ -329,18 +342,7 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
     assert_eq!(round(&laptop, &client).await.outcome, "synced");
     assert_eq!(round(&tablet, &client).await.outcome, "synced");
     let inc = "demo-incident-1";
-    let form_id = {
-        let mut g = laptop.lock().unwrap();
-        let actor = g.actor().unwrap();
-        let people: Vec<String> =
-            g.get_incident(inc).unwrap().summary.links.iter().map(|l| l.nominal_id.clone()).collect();
-        let pack = bluelamp_store::casework::catalog().unwrap().pack("da-safeguarding-plan").unwrap();
-        let answers = bluelamp_store::casework::sample_answers(pack, &people, false);
-        let id = g.start_form(&actor, inc, "da-safeguarding-plan").unwrap();
-        g.save_draft(&actor, &id, &answers, None).unwrap();
-        g.submit_form(&actor, &id, None, None).unwrap();
-        id
-    };
+    let form_id = submit_plan(&laptop, inc);
     assert_eq!(round(&laptop, &client).await.outcome, "synced");
     let form_on =
         |s: &Mutex<Store>| s.lock().unwrap().get_incident(inc).unwrap().forms.into_iter().find(|f| f.id == form_id);
@@ -393,6 +395,91 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
         assert_eq!(f.reviews.len(), 1, "{:?}", f.reviews);
         assert_eq!(f.reviews[0].comments.as_deref(), Some("Add the children's details"));
     }
+    assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
+}
+
+/// A supervisor's own device (a station terminal) pulls every incident of the district with its
+/// casework: the plan an officer submitted on a laptop is on the supervisor queue there, awaiting
+/// review; the return made there reaches the laptop; the supervisor's edit of the officer's
+/// incident is no clash (its base is the incident's own version); and an incident assigned to
+/// the supervisor and then back stays on the terminal.
+#[tokio::test]
+async fn a_supervisors_device_holds_the_districts_incidents_and_reviews_forms_written_elsewhere() {
+    use bluelamp_protocol::casework::{FormStatus, ReviewDecision};
+    use bluelamp_protocol::session::Role;
+    let w = world().await;
+    let client = Client::new(&w.running.url()).unwrap();
+    let laptop = store(&w, "laptop.db");
+    assert_eq!(round(&laptop, &client).await.outcome, "synced");
+    let inc = "demo-incident-1";
+    let form_id = submit_plan(&laptop, inc);
+    assert_eq!(round(&laptop, &client).await.outcome, "synced");
+
+    let station = Mutex::new(
+        Store::create(&w.dir.path().join("station.db"), PASS, "demo-supervisor", KdfParams::INSECURE_FAST).unwrap(),
+    );
+    let sup = Credentials {
+        officer_id: "demo-supervisor".into(),
+        passphrase: Zeroizing::new(PASS.into()),
+        device: "station".into(),
+    };
+    let sup_round = || async { run_round(&station, &client, Some(&sup), fast(), &mut |_| {}).await.unwrap() };
+    let r = sup_round().await;
+    assert_eq!((r.outcome.as_str(), r.role), ("synced", Some(Role::Supervisor)), "{r:?}");
+    let held = |s: &Mutex<Store>| -> Vec<(String, Option<String>, bool)> {
+        let mut v: Vec<_> = s
+            .lock()
+            .unwrap()
+            .list_incidents()
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.id.starts_with("demo-incident-"))
+            .map(|i| (i.id, i.assigned_to, i.no_longer_assigned_since.is_some()))
+            .collect();
+        v.sort();
+        v
+    };
+    let on_station = held(&station);
+    assert_eq!(on_station.len() as u64, w.central.stats().unwrap().incidents, "{on_station:?}");
+    assert!(on_station.iter().all(|(_, a, gone)| a.as_deref() == Some("demo-officer") && !gone), "{on_station:?}");
+    // The plan is on the terminal's queue, waiting for review.
+    let queue = station
+        .lock()
+        .unwrap()
+        .supervisor_queue(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64)
+        .unwrap();
+    let item = queue.items.iter().find(|i| i.incident_id == inc).expect("the incident is on the queue");
+    assert!(item.problems.iter().any(|p| p.form_id.as_deref() == Some(form_id.as_str())), "{item:?}");
+    {
+        let mut g = station.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let f = g.get_incident(inc).unwrap().forms.into_iter().find(|f| f.id == form_id).unwrap();
+        assert_eq!(f.status, FormStatus::Submitted);
+        g.review_form(&actor, &form_id, ReviewDecision::Return, Some("Add the children's details")).unwrap();
+        g.set_closing_code(&actor, "demo-incident-2", Some("CRIME")).unwrap();
+    }
+    let r = sup_round().await;
+    assert_eq!((r.outcome.as_str(), r.acknowledged, r.rejected, r.conflicts), ("synced", 2, 0, 0), "{r:?}");
+    let r = round(&laptop, &client).await;
+    assert_eq!((r.outcome.as_str(), r.conflicts), ("synced", 0), "{r:?}");
+    {
+        let g = laptop.lock().unwrap();
+        let f = g.get_incident(inc).unwrap().forms.into_iter().find(|f| f.id == form_id).unwrap();
+        assert_eq!(f.status, FormStatus::Returned);
+        assert_eq!(g.get_incident("demo-incident-2").unwrap().summary.closing_code.as_deref(), Some("CRIME"));
+    }
+    // Assigned to the supervisor, then back: still in their district, so never dropped.
+    let four = "demo-incident-4";
+    assert!(w.central.storage().reassign_incident(four, "demo-supervisor").unwrap());
+    assert_eq!(sup_round().await.outcome, "synced");
+    assert!(held(&station).contains(&(four.to_string(), Some("demo-supervisor".into()), false)));
+    assert!(w.central.storage().reassign_incident(four, "demo-officer").unwrap());
+    assert_eq!(sup_round().await.outcome, "synced");
+    assert_eq!(held(&station), on_station);
+    // The officer's laptop pulls only what is assigned to them.
+    assert!(w.central.storage().reassign_incident("demo-incident-5", "demo-supervisor").unwrap());
+    assert_eq!(round(&laptop, &client).await.outcome, "synced");
+    assert!(!held(&laptop).iter().any(|(i, ..)| i == "demo-incident-5"));
     assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
 }
 
