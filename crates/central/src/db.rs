@@ -656,6 +656,9 @@ fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     if amends == Some(id) {
         return Ok(reject("invalid_payload", format!("{W}: a form cannot amend itself")));
     }
+    if !may_record_on(tx, s, incident_id)? {
+        return Ok(not_yours());
+    }
     let exists: bool = tx.prepare_cached("SELECT 1 FROM forms WHERE id = ?1")?.exists([id])?;
     if exists {
         return Ok(reject(
@@ -699,6 +702,36 @@ fn can_supervise(r: Role) -> bool {
     r.allows(Permission::Supervise)
 }
 
+/// Whether `s` supervises an incident of `district` (a supervisor's reach is their district).
+fn supervises(s: &Session, district: &str) -> bool {
+    can_supervise(s.role) && district == s.district
+}
+
+/// Whether `s` may record casework (a form, a referral decision) on `incident_id`: an incident
+/// the service does not hold is the device's own; one it holds must be assigned to them, in the
+/// district they supervise, or have been in their scope before (reassigned away after they
+/// wrote on it offline: that work is not refused), or carry their earlier casework.
+fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::Result<bool> {
+    let held: Option<(String, String)> = tx
+        .prepare_cached("SELECT assigned_to, district FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((assigned, district)) = held else { return Ok(true) };
+    if assigned == s.officer_id || supervises(s, &district) {
+        return Ok(true);
+    }
+    tx.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM changes WHERE record_type = 'incident' AND record_id = ?1 AND scope = ?2)
+             OR EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND submitted_by = ?3)
+             OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND decided_by = ?3)",
+    )?
+    .query_row(params![incident_id, officer_key(&s.officer_id), s.officer_id], |r| r.get(0))
+}
+
+fn not_yours() -> Applied {
+    reject("forbidden", "This incident is not assigned to you, nor in the district you supervise.")
+}
+
 /// `form.review/1`: a supervisor approves or returns a submitted form (a child record; the
 /// form's content never changes, only its status).
 fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
@@ -722,6 +755,13 @@ fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     };
     if current_status != "submitted" {
         return Ok(reject("already_reviewed", "This form has already been reviewed."));
+    }
+    let district: Option<String> = tx
+        .prepare_cached("SELECT i.district FROM forms f JOIN incidents i ON i.id = f.incident_id WHERE f.id = ?1")?
+        .query_row([form_id], |r| r.get(0))
+        .optional()?;
+    if district.is_some_and(|d| !supervises(s, &d)) {
+        return Ok(reject("forbidden", "This form is on an incident outside the district you supervise."));
     }
     // The app refuses these too (`bluelamp_forms::review`); the service holds the rule for
     // every client.
@@ -763,6 +803,9 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
     }
     if !matches!(d.status.as_str(), "active" | "withdrawn") {
         return Ok(reject("invalid_payload", format!("{W}: unknown status {:?}", d.status)));
+    }
+    if !may_record_on(tx, s, &d.incident_id)? {
+        return Ok(not_yours());
     }
     if tx.prepare_cached("SELECT 1 FROM referrals WHERE id = ?1")?.exists([&d.id])? {
         return Ok(reject("referral_exists", "This referral decision is already recorded and cannot be changed."));
@@ -846,15 +889,32 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
 
 /// The casework the service holds for one incident, leaving out what `exclude_client` itself
 /// pushed (that device holds it already). `None` when there is nothing to send.
-fn casework_json(tx: &Connection, incident_id: &str, exclude_client: &str) -> rusqlite::Result<Option<Value>> {
+///
+/// The whole casework goes to the officer the incident is assigned to and to its district's
+/// supervisors. Anyone else in its casework scope (an officer who wrote on it and was then
+/// reassigned, or whose device holds an incident the service does not) gets only what they
+/// recorded themselves, with its reviews: naming an incident in a form must not open its
+/// casework to the writer.
+fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::Result<Option<Value>> {
     use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
+    let exclude_client = s.client_id.as_str();
+    let held: Option<(String, String)> = tx
+        .prepare_cached("SELECT assigned_to, district FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let whole = held.is_some_and(|(assigned, district)| {
+        assigned == s.officer_id || (can_supervise(s.role) && district == s.district)
+    });
+    // '' matches every writer; otherwise only this officer's own.
+    let writer = if whole { "" } else { s.officer_id.as_str() };
     let forms: Vec<CaseworkForm> = tx
         .prepare_cached(
             "SELECT id, pack_id, pack_version, status, answers, officer_grade, rationale, amends_id, submitted_by,
                 submitted_at
-             FROM forms WHERE incident_id = ?1 AND client_id <> ?2 ORDER BY received_at, id",
+             FROM forms WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR submitted_by = ?3)
+             ORDER BY received_at, id",
         )?
-        .query_map([incident_id, exclude_client], |r| {
+        .query_map([incident_id, exclude_client, writer], |r| {
             Ok(CaseworkForm {
                 id: r.get(0)?,
                 pack_id: r.get(1)?,
@@ -872,9 +932,10 @@ fn casework_json(tx: &Connection, incident_id: &str, exclude_client: &str) -> ru
     let reviews: Vec<CaseworkReview> = tx
         .prepare_cached(
             "SELECT v.id, v.form_id, v.reviewer, v.decision, v.comments, v.reviewed_at
-             FROM form_reviews v JOIN forms f ON f.id = v.form_id WHERE f.incident_id = ?1 ORDER BY v.id",
+             FROM form_reviews v JOIN forms f ON f.id = v.form_id
+             WHERE f.incident_id = ?1 AND (?2 = '' OR f.submitted_by = ?2) ORDER BY v.id",
         )?
-        .query_map([incident_id], |r| {
+        .query_map([incident_id, writer], |r| {
             Ok(CaseworkReview {
                 id: format!("central-review-{}", r.get::<_, i64>(0)?),
                 form_id: r.get(1)?,
@@ -888,9 +949,10 @@ fn casework_json(tx: &Connection, incident_id: &str, exclude_client: &str) -> ru
     let referrals: Vec<ReferralDecisionInfo> = tx
         .prepare_cached(
             "SELECT id, victim_id, outcome, destination, details, status, decided_at, decided_by
-             FROM referrals WHERE incident_id = ?1 AND client_id <> ?2 ORDER BY received_at, id",
+             FROM referrals WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR decided_by = ?3)
+             ORDER BY received_at, id",
         )?
-        .query_map([incident_id, exclude_client], |r| {
+        .query_map([incident_id, exclude_client, writer], |r| {
             // A row with an outcome this build does not know is left out.
             let Some(outcome) = ReferralOutcome::parse(&r.get::<_, String>(2)?) else { return Ok(None) };
             Ok(Some(ReferralDecisionInfo {
@@ -999,8 +1061,8 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     let Some((theirs, version, status, assigned)) = incident_json(tx, incident_id)? else {
         return Ok(reject("unknown_incident", "The central service does not hold this incident."));
     };
-    if assigned != s.officer_id && !can_supervise(s.role) {
-        return Ok(reject("forbidden", "This incident is not assigned to you."));
+    if assigned != s.officer_id && !theirs.get("district").and_then(Value::as_str).is_some_and(|d| supervises(s, d)) {
+        return Ok(not_yours());
     }
     if status == "finalised" {
         return Ok(reject("incident_finalised", "This incident is already finalised."));
@@ -1071,8 +1133,8 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     let Some((theirs, version, status, assigned)) = incident_json(tx, incident_id)? else {
         return Ok(reject("unknown_incident", "The central service does not hold this incident."));
     };
-    if assigned != s.officer_id && !can_supervise(s.role) {
-        return Ok(reject("forbidden", "This incident is not assigned to you."));
+    if assigned != s.officer_id && !theirs.get("district").and_then(Value::as_str).is_some_and(|d| supervises(s, d)) {
+        return Ok(not_yours());
     }
     if status == "finalised" {
         return Ok(reject("incident_finalised", "This incident is already finalised."));
@@ -1713,7 +1775,7 @@ impl Storage for SqliteStorage {
                         v
                     }),
                 RecordType::Incident => incident_json(&tx, &id)?.map(|x| x.0),
-                RecordType::Casework => match casework_json(&tx, &id, &s.client_id)? {
+                RecordType::Casework => match casework_json(&tx, &id, s)? {
                     Some(c) => Some(c),
                     // Only this device's own work: nothing to send, but the version still moves.
                     None => continue,
@@ -2217,9 +2279,94 @@ mod tests {
         assert_eq!((own.reviews.len(), own.referrals.len()), (1, 1));
         // The incident itself did not move.
         assert_eq!(incident_json(&s.conn(), inc).unwrap().unwrap().1, version_before);
-        // The supervisor (not assigned) is not sent the officer's incident casework except
-        // through their own referral decision's scope: they recorded it, so it is theirs.
-        assert!(casework_of(&pulled(&s, &sup), inc).is_some_and(|c| c.referrals.is_empty()));
+        // The district's supervisor is sent the officer's form (their queue shows it), not
+        // their own decision back.
+        let at_station = casework_of(&pulled(&s, &sup), inc).expect("the supervisor gets the casework");
+        assert_eq!((at_station.forms.len(), at_station.referrals.len()), (1, 0));
+    }
+
+    /// Naming an incident in a form or referral decision does not open its casework: an officer
+    /// it is not assigned to is refused, one it was reassigned away from (who wrote on it) still
+    /// records and is sent only their own work, and a supervisor reaches only their district.
+    #[test]
+    fn casework_is_written_and_read_only_within_reach() {
+        let (_d, s) = storage();
+        let add = |id: &str, role: Role, district: &str| {
+            s.add_officer(&Officer {
+                id: id.into(),
+                role,
+                district: district.into(),
+                display_name: id.into(),
+                pass_hash: String::new(),
+            })
+            .unwrap();
+        };
+        add("pc-nosy", Role::Officer, DEMO_DISTRICT);
+        add("sgt-north", Role::Supervisor, "north");
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let laptop = session(&s);
+        let nosy = sess("pc-nosy", "c-nosy");
+        let north = sess("sgt-north", "c-north");
+        let m = |seq: u64, name: &str, payload: Value| PushMutation {
+            seq,
+            mutation_id: format!("{name}-{seq}"),
+            name: name.into(),
+            payload,
+            base_version: None,
+        };
+        let form = |id: &str, inc: &str| json!({ "form": { "id": id, "incident_id": inc, "pack_id": "dash-2009", "answers": {"q1": "yes"} } });
+        let decision = |id: &str, inc: &str| {
+            json!({ "decision": { "id": id, "incident_id": inc, "victim_id": "v-1", "outcome": "referred",
+                "destination": "idva", "details": {}, "status": "active", "decided_at": "2026-12-03T09:01:00Z",
+                "decided_by": "pc-nosy" } })
+        };
+        let inc = "demo-incident-1";
+        assert_eq!(done(s.push(&laptop, &[m(1, "form.submit/1", form("f-own", inc))], 3).unwrap()).1, vec![]);
+        // Not assigned to pc-nosy: refused, and nothing of it is sent to them.
+        let refused = done(
+            s.push(
+                &nosy,
+                &[m(1, "form.submit/1", form("f-nosy", inc)), m(2, "referral.decision/1", decision("r-nosy", inc))],
+                3,
+            )
+            .unwrap(),
+        )
+        .1;
+        assert_eq!(refused.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["forbidden", "forbidden"]);
+        assert!(casework_of(&pulled(&s, &nosy), inc).is_none());
+        // A supervisor of another district can neither review its form nor code the incident.
+        let mut code = m(1, "incident.closing_code/1", json!({ "incident_id": inc, "closing_code": "DA" }));
+        code.base_version = Some(incident_json(&s.conn(), inc).unwrap().unwrap().1);
+        let refused = done(
+            s.push(&north, &[code, m(2, "form.review/1", json!({ "form_id": "f-own", "decision": "approve" }))], 3)
+                .unwrap(),
+        )
+        .1;
+        assert_eq!(refused.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["forbidden", "forbidden"]);
+        // An incident the service does not hold is the device's own: recorded.
+        assert_eq!(
+            done(s.push(&nosy, &[m(3, "form.submit/1", form("f-local", "local-incident-9"))], 3).unwrap()).1,
+            vec![]
+        );
+        // Reassigned to pc-nosy: the new assignee records and gets everything; demo-officer (who
+        // wrote on it) may still record, and is sent only their own work.
+        assert!(s.reassign_incident(inc, "pc-nosy").unwrap());
+        assert_eq!(done(s.push(&nosy, &[m(4, "form.submit/1", form("f-new", inc))], 4).unwrap()).1, vec![]);
+        assert_eq!(done(s.push(&laptop, &[m(2, "form.submit/1", form("f-late", inc))], 4).unwrap()).1, vec![]);
+        let ids = |c: bluelamp_protocol::wire::Casework| {
+            let mut v: Vec<String> = c.forms.into_iter().map(|f| f.id).collect();
+            v.sort();
+            v
+        };
+        s.bind_and_issue_token("demo-officer", "c-tablet", "tablet", "ht", i64::MAX, 1, true).unwrap();
+        let tablet = s.session("ht", 2).unwrap().unwrap();
+        assert_eq!(ids(casework_of(&pulled(&s, &tablet), inc).unwrap()), ["f-late", "f-own"]);
+        s.bind_and_issue_token("pc-nosy", "c-nosy-2", "tablet", "hn", i64::MAX, 1, true).unwrap();
+        let nosy_tablet = s.session("hn", 2).unwrap().unwrap();
+        assert_eq!(ids(casework_of(&pulled(&s, &nosy_tablet), inc).unwrap()), ["f-late", "f-new", "f-own"]);
     }
 
     fn pulled_markers(s: &SqliteStorage, sess: &Session, id: &str) -> Option<Value> {
