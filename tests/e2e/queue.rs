@@ -2,10 +2,11 @@
 //! DA safeguarding plan (with action rows) through the wizard and submits it; then a supervisor
 //! works the queue and returns one form with comments and approves another.
 //!
-//! Each demo officer has a separate local store and forms do not sync between stores yet, so
-//! the supervisor cannot see the officer's plan: a demo supervisor's store is seeded with two
-//! forms submitted by `demo-officer` on the supervisor's own demo incidents, and those are the
-//! ones reviewed here.
+//! Each demo officer has a separate local store. A supervisor's device pulls the district's
+//! incidents and the forms on them from the central service (since 6 Dec 2026; proved in
+//! `crates/sync/tests/against_central.rs`), but this journey does not wait for sync rounds: a
+//! demo supervisor's store is seeded with two forms submitted by `demo-officer` on the
+//! supervisor's own demo incidents, and those are the ones reviewed here.
 
 use std::time::Duration;
 
