@@ -268,9 +268,13 @@ pub async fn login(State(c): State<Central>, WireJson(req): WireJson<LoginReques
         return Err(ApiErr::bad_request(format!("device is longer than {MAX_ID} bytes")));
     }
     let wrong = || ApiErr::unauthorized("Wrong officer id or passphrase.");
-    if c.throttle.is_blocked(&req.officer_id, now_unix()) {
+    // Counted as a failure now, forgiven on success (see `Throttle::attempt`).
+    if !c.throttle.attempt(&req.officer_id, now_unix()) {
         return Err(wrong());
     }
+    // At most a few Argon2 checks at once (about 19 MiB each): a flood of sign-ins waits here
+    // (under the request timeout) instead of filling the blocking pool and the memory.
+    let _permit = c.login_permits.acquire().await.map_err(|_| ApiErr::internal())?;
     let storage = c.storage.clone();
     let cost = c.config.hash_cost;
     let ttl = c.config.token_ttl.as_secs() as i64;
@@ -287,7 +291,6 @@ pub async fn login(State(c): State<Central>, WireJson(req): WireJson<LoginReques
         };
         let now = now_unix();
         let Some(officer) = officer.filter(|_| ok) else {
-            throttle.failed(&req.officer_id, now);
             return Err(wrong());
         };
         throttle.succeeded(&req.officer_id);

@@ -90,6 +90,9 @@ impl Config {
     }
 }
 
+/// Passphrase checks run at once.
+const MAX_CONCURRENT_LOGINS: usize = 8;
+
 /// Consecutive failed sign-ins per officer id (known or not) before a pause.
 const MAX_LOGIN_FAILURES: u32 = 10;
 const LOGIN_PAUSE_SECS: i64 = 300;
@@ -110,8 +113,23 @@ impl Throttle {
         self.map().get(id).is_some_and(|(n, until)| *n >= MAX_LOGIN_FAILURES && now < *until)
     }
 
-    pub fn failed(&self, id: &str, now: i64) {
+    /// Starts a sign-in attempt: refused while the id is paused; otherwise counted as a failure
+    /// at once, in the same lock, and forgiven by [`Throttle::succeeded`]. Counting only after
+    /// the passphrase check let many attempts sent together all pass the pause check.
+    pub fn attempt(&self, id: &str, now: i64) -> bool {
         let mut m = self.map();
+        if m.get(id).is_some_and(|(n, until)| *n >= MAX_LOGIN_FAILURES && now < *until) {
+            return false;
+        }
+        Self::count(&mut m, id, now);
+        true
+    }
+
+    pub fn failed(&self, id: &str, now: i64) {
+        Self::count(&mut self.map(), id, now);
+    }
+
+    fn count(m: &mut HashMap<String, (u32, i64)>, id: &str, now: i64) {
         if m.len() > 100_000 {
             m.retain(|_, (_, until)| now < *until);
         }
@@ -134,6 +152,8 @@ pub struct Central {
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) config: Arc<Config>,
     pub(crate) throttle: Arc<Throttle>,
+    /// Sign-ins whose passphrase is being checked at once (see `http::login`).
+    pub(crate) login_permits: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,7 +180,12 @@ impl Central {
 
     /// Any storage (the door for PostgreSQL).
     pub fn with_storage(storage: Arc<dyn Storage>, config: Config) -> Central {
-        Central { storage, config: Arc::new(config), throttle: Arc::default() }
+        Central {
+            storage,
+            config: Arc::new(config),
+            throttle: Arc::default(),
+            login_permits: Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_LOGINS)),
+        }
     }
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
@@ -350,5 +375,13 @@ mod tests {
         assert!(!t.is_blocked("x", 100 + LOGIN_PAUSE_SECS + 1));
         t.succeeded("x");
         assert!(!t.is_blocked("x", 101));
+        // Attempts are counted when they start: the ones sent together past the limit are
+        // refused before any passphrase is checked.
+        let started = (0..MAX_LOGIN_FAILURES + 5).filter(|_| t.attempt("y", 100)).count();
+        assert_eq!(started, MAX_LOGIN_FAILURES as usize);
+        assert!(!t.attempt("y", 101));
+        assert!(t.attempt("y", 100 + LOGIN_PAUSE_SECS + 1), "the pause ends");
+        t.succeeded("y");
+        assert!(t.attempt("y", 100 + LOGIN_PAUSE_SECS + 2));
     }
 }
