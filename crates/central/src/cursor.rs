@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn round_trip_and_garbage() {
-        let s = Scope { district: "north".into(), officer_id: "pc1".into(), supervises: false };
+        let s = Scope { district: "north".into(), officer_id: "pc1".into(), supervises: false, records: true };
         let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full_from: None };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let with = Cursor { remaining: Some(7), ..c.clone() };
@@ -109,11 +109,13 @@ mod tests {
         assert_eq!(Cursor::decode(&full_last.encode()), Some(full_last));
         assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
         assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
-        let other = Scope { district: "south".into(), officer_id: "pc1".into(), supervises: false };
+        let other = Scope { district: "south".into(), officer_id: "pc1".into(), supervises: false, records: true };
         assert_ne!(fingerprint(&s), fingerprint(&other));
         // An officer made supervisor pulls more: their cursor no longer fits.
         let promoted = Scope { supervises: true, ..s.clone() };
         assert_ne!(fingerprint(&s), fingerprint(&promoted));
+        let admin = Scope { records: false, ..s.clone() };
+        assert_ne!(fingerprint(&s), fingerprint(&admin));
         for bad in [
             "",
             "c1",

@@ -1698,6 +1698,20 @@ impl Storage for SqliteStorage {
         let instructions = pending_instructions(&tx, &s.client_id)?;
         let keys = scope.keys();
         let n = keys.len();
+        if n == 0 {
+            // No records in this scope (an admin): nothing to page through.
+            tx.commit()?;
+            return Ok(Page {
+                changes: Vec::new(),
+                last_version: after.max(head),
+                has_more: false,
+                remaining: 0,
+                head,
+                horizon,
+                last_applied_seq,
+                instructions,
+            });
+        }
         // Each branch walks the (scope, version) index in order; the outer sort sees ≤ n·limit
         // rows. Parameters: ?1 = after, ?2 = limit, ?3.. = the keys.
         let branches: Vec<String> = (0..n)

@@ -59,6 +59,9 @@ pub struct Scope {
     /// casework, so the supervisor queue shows the district's outstanding work and the forms
     /// awaiting review whichever device they were written on.
     pub supervises: bool,
+    /// The role does records work (`Permission::RecordsWork`). An admin's role does not: their
+    /// pull serves no records (lock and wipe orders still arrive).
+    pub records: bool,
 }
 
 impl Scope {
@@ -67,12 +70,16 @@ impl Scope {
             district: s.district.clone(),
             officer_id: s.officer_id.clone(),
             supervises: s.role.allows(Permission::Supervise),
+            records: s.role.allows(Permission::RecordsWork),
         }
     }
 
     /// The change-log scope keys: nominals by district, incidents by assignee, and for a
     /// supervisor the district's incidents.
     pub fn keys(&self) -> Vec<String> {
+        if !self.records {
+            return Vec::new();
+        }
         let mut keys = vec![district_key(&self.district), officer_key(&self.officer_id)];
         if self.supervises {
             keys.push(district_incidents_key(&self.district));

@@ -238,6 +238,15 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     // An empty push (the service's seq, instructions) is still answered.
     let (st, _) = s.push(&admin, "client-admin-2", &[]).await;
     assert_eq!(st, StatusCode::OK);
+    // Nor is an admin served the district's people or incidents: a pull answers, with nothing.
+    let (st, v) = s.pull(&admin, "client-admin-2", None, 100).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        (v["changes"].clone(), v["has_more"].clone(), v["remaining"].clone()),
+        (json!([]), json!(false), json!(0))
+    );
+    let (_, again) = s.pull(&admin, "client-admin-2", v["next_cursor"].as_str(), 100).await;
+    assert!(again["reset"].is_null() && again["changes"] == json!([]), "{again}");
 }
 
 /// The server commits but the answer never reaches the client (the connection is closed right
