@@ -1280,6 +1280,19 @@ fn nominal_resolve(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResul
             if t_status != "active" || target_id == pid {
                 return Ok(reject("unknown_nominal", "The person to link to is not a current record."));
             }
+            // Only a person the service offered for this one: a link writes the provisional name
+            // and any missing details onto the person, which is served in their district.
+            let offered: Vec<String> = tx
+                .prepare_cached("SELECT candidates FROM duplicates WHERE provisional_id = ?1")?
+                .query_map([pid], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let was_offered = offered.iter().any(|c| {
+                serde_json::from_str::<Vec<Value>>(c)
+                    .is_ok_and(|v| v.iter().any(|x| x.get("id").and_then(Value::as_str) == Some(target_id)))
+            });
+            if !was_offered {
+                return Ok(reject("not_offered", "Only one of the possible duplicates offered can be linked to."));
+            }
             let merged = merge_into(&target, &prov);
             if merged != target {
                 crate::matching::remove_keys(tx, &target)?;
@@ -2554,7 +2567,20 @@ mod tests {
         // A wrong target is refused; then the link.
         let (_, rej, _) = done(s.push(&sess, &[resolve(2, "p-1", "link", Some("nobody"))], 5).unwrap());
         assert_eq!(rej[0].code, "unknown_nominal");
-        let (_, rej, _) = done(s.push(&sess, &[resolve(3, "p-1", "link", Some(&p.id))], 6).unwrap());
+        // So is a current person the service did not offer (the link would write onto them).
+        let offered: Vec<&str> = dups[0].candidates.iter().map(|c| c.nominal.id.as_str()).collect();
+        let other = pulled(&s, &sess)
+            .into_iter()
+            .find_map(|c| match c {
+                Change::Upsert { record_type: RecordType::Nominal, id, .. } if !offered.contains(&id.as_str()) => {
+                    Some(id)
+                }
+                _ => None,
+            })
+            .unwrap();
+        let (_, rej, _) = done(s.push(&sess, &[resolve(3, "p-1", "link", Some(&other))], 5).unwrap());
+        assert_eq!(rej[0].code, "not_offered");
+        let (_, rej, _) = done(s.push(&sess, &[resolve(4, "p-1", "link", Some(&p.id))], 6).unwrap());
         assert!(rej.is_empty(), "{rej:?}");
         let changes = pulled(&s, &sess);
         assert!(changes.iter().any(|c| matches!(c, Change::Tombstone { id, .. } if id == "p-1")));
@@ -2573,7 +2599,7 @@ mod tests {
             .unwrap();
         assert_eq!((status.as_str(), into.as_str()), ("merged", p.id.as_str()));
         // Only once.
-        let (_, rej, _) = done(s.push(&sess, &[resolve(4, "p-1", "new", None)], 7).unwrap());
+        let (_, rej, _) = done(s.push(&sess, &[resolve(5, "p-1", "new", None)], 7).unwrap());
         assert_eq!(rej[0].code, "already_resolved");
     }
 
