@@ -1328,7 +1328,7 @@ impl Store {
             name: "incident.closing_code/1".into(),
             payload: json!({ "incident_id": incident_id, "closing_code": new, "at": at }),
         };
-        let base = crate::conflicts::server_version(&self.conn, incident_id)?;
+        let base = crate::conflicts::edit_base(&self.conn, incident_id)?;
         self.user_write_based(actor, event, Some(mutation), base, |tx| {
             tx.execute(
                 "UPDATE incidents SET closing_code = ?2, coded_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
@@ -1357,7 +1357,7 @@ impl Store {
             payload: json!({ "incident_id": incident_id, "closing_code": inc.summary.closing_code, "finalised_at": at }),
         };
         let mut refused: Option<Vec<MissingItem>> = None;
-        let base = crate::conflicts::server_version(&self.conn, incident_id)?;
+        let base = crate::conflicts::edit_base(&self.conn, incident_id)?;
         let res = self.user_write_based(actor, event, Some(mutation), base, |tx| {
             let row = incident_row(tx, incident_id).map_err(to_store)?;
             let state = gate_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();

@@ -37,6 +37,33 @@ pub(crate) fn server_version(conn: &Connection, incident_id: &str) -> rusqlite::
         .map(|v| v.max(0) as u64))
 }
 
+/// The base of a new edit of an incident: the service's version whose contested fields the
+/// officer sees here. While an earlier edit is unsettled (pending, or conflicted and not yet
+/// resolved) the local fields are that edit's, over the version it was based on; a newer version
+/// pulled meanwhile was kept out of them (see [`refresh_incident`]), so an edit based on it would
+/// overwrite a value nobody here has seen (a supervisor's code, say) with no conflict. Such an
+/// edit takes the earlier one's base, and meets the same conflict.
+pub(crate) fn edit_base(conn: &Connection, incident_id: &str) -> rusqlite::Result<Option<u64>> {
+    let earlier: Option<Option<i64>> = conn
+        .query_row(
+            "SELECT base_version FROM (
+                SELECT seq, base_version FROM outbox
+                 WHERE state = 'pending' AND mutation LIKE 'incident.%'
+                   AND json_extract(payload, '$.incident_id') = ?1
+                UNION ALL
+                SELECT o.seq, o.base_version FROM conflicts c JOIN outbox o ON o.seq = c.seq
+                 WHERE c.resolved_at IS NULL AND c.record_type = 'incident' AND c.record_id = ?1)
+             ORDER BY seq LIMIT 1",
+            [incident_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match earlier {
+        Some(base) => Ok(base.map(|v| v.max(0) as u64)),
+        None => server_version(conn, incident_id),
+    }
+}
+
 /// What a mutation written here changed, as top-level fields of the record.
 pub(crate) fn contested(mutation: &str, payload: &Value) -> Value {
     let code = payload.get("closing_code").cloned().unwrap_or(Value::Null);

@@ -136,6 +136,50 @@ fn pulled_changes_apply_but_never_over_unsettled_local_work() {
     assert_eq!(summary(&store), (Some("CFAC".into()), "finalised".into(), Some("Mid St".into())));
 }
 
+/// An edit made after a pull brought a newer version, while an earlier edit is still unsent or
+/// its conflict unresolved, keeps the base the officer saw: the newer version's code was kept off
+/// the screen, so an edit based on it would have overwritten it at the service with no conflict.
+#[test]
+fn an_edit_over_unsettled_work_keeps_the_base_the_officer_saw() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    store.set_closing_code(&actor, INC, Some("ASB")).unwrap();
+    // A supervisor coded it DA meanwhile: pulled, kept off the screen.
+    store.apply_pull_page(&incident(6, Some("DA"), "open", "High St")).unwrap();
+    assert_eq!(summary(&store).0.as_deref(), Some("ASB"));
+    store.set_closing_code(&actor, INC, Some("CRIME")).unwrap();
+    let bases: Vec<Option<u64>> = store.outbox_batch(10).unwrap().iter().map(|m| m.base_version).collect();
+    assert_eq!(bases, [Some(5), Some(5)]);
+    // Both pushed: both clash. Unresolved, a third edit still says 5.
+    let batch = store.outbox_batch(10).unwrap();
+    let notices: Vec<ConflictNotice> = batch
+        .iter()
+        .map(|m| ConflictNotice {
+            seq: m.seq,
+            record_type: "incident".into(),
+            record_id: INC.into(),
+            base: json!({ "version": 5 }),
+            mine: m.payload.clone(),
+            theirs: json!({ "id": INC, "closing_code": "DA", "status": "open" }),
+            server_version: 6,
+        })
+        .collect();
+    ack_all(&mut store, &notices);
+    store.set_closing_code(&actor, INC, Some("CFAC")).unwrap();
+    assert_eq!(store.outbox_batch(10).unwrap()[0].base_version, Some(5));
+    // Settled (acknowledged, nothing open): the next edit takes the service's version.
+    for c in store.list_conflicts().unwrap() {
+        let take = BTreeMap::from([("closing_code".to_string(), Side::Theirs)]);
+        store.resolve_conflict(&actor, &c.id, &take).unwrap();
+    }
+    ack_all(&mut store, &[]);
+    store.apply_pull_page(&incident(8, Some("DA"), "open", "High St")).unwrap();
+    store.set_closing_code(&actor, INC, Some("CRIME")).unwrap();
+    assert_eq!(store.outbox_batch(10).unwrap()[0].base_version, Some(8));
+}
+
 #[test]
 fn a_finalisation_conflict_has_code_and_status_and_choosing_open_reopens_here() {
     let dir = tempfile::tempdir().unwrap();
