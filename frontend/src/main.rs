@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod cases;
 mod conflicts;
+mod drafts;
 mod lock;
 mod nominal;
 mod people;
@@ -96,6 +97,7 @@ fn app() -> Html {
                             tab.set(Tab::Search);
                             open_incident.set(None);
                             cases::drop_parked_saves();
+                            drafts::clear_all();
                         } else {
                             // The same officer: answers the store refused while it was locked
                             // are still on the screen, and are saved now.
@@ -333,7 +335,10 @@ fn status_bar(props: &StatusBarProps) -> Html {
             <span class="brand">{"Bluelamp"}</span>
             <span class="records">{ records }</span>
             <span id="net-status" class={classes!("net", class)} role="status" aria-live="polite">{label}</span>
-            <syncbar::SyncBar status={props.status.clone()} />
+            // Keyed by the officer (none while locked): the lists and the Conflicts view one
+            // officer opened are not shown, nor logged as viewed, for the next.
+            <syncbar::SyncBar key={props.status.session.as_ref().map(|s| s.officer_id.clone()).unwrap_or_default()}
+                status={props.status.clone()} />
         </header>
     }
 }

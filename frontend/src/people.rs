@@ -42,7 +42,7 @@ pub struct NewPersonProps {
     pub on_cancel: Callback<()>,
 }
 
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 struct Fields {
     given: String,
     surname: String,
@@ -70,9 +70,13 @@ impl Fields {
 
 #[function_component(NewPersonForm)]
 pub fn new_person_form(p: &NewPersonProps) -> Html {
+    // What was typed is kept while the officer looks at another tab (see `drafts`).
+    const DRAFT: &str = "new-person";
     let fields = use_state(|| {
-        let (given, surname) = guess_names(&p.initial);
-        Fields { given, surname, ..Default::default() }
+        crate::drafts::get::<Fields>(DRAFT).unwrap_or_else(|| {
+            let (given, surname) = guess_names(&p.initial);
+            Fields { given, surname, ..Default::default() }
+        })
     });
     let issues = use_state(Vec::<FieldIssue>::new);
     let error = use_state(|| None::<String>);
@@ -85,6 +89,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
         Callback::from(move |e: InputEvent| {
             let mut v = (*fields).clone();
             f(&mut v, e.target_unchecked_into::<HtmlInputElement>().value());
+            crate::drafts::put(DRAFT, &v);
             fields.set(v);
             matches.set(None); // changed: check again before saving
         })
@@ -94,6 +99,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
         Callback::from(move |e: Event| {
             let mut v = (*fields).clone();
             v.sex = e.target_unchecked_into::<HtmlSelectElement>().value();
+            crate::drafts::put(DRAFT, &v);
             fields.set(v);
             matches.set(None);
         })
@@ -109,7 +115,10 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
             busy.set(true);
             spawn_local(async move {
                 match api::create_nominal(&n).await {
-                    Ok(CreateNominalOutcome::Created { nominal }) => on_created.emit(nominal),
+                    Ok(CreateNominalOutcome::Created { nominal }) => {
+                        crate::drafts::clear(DRAFT);
+                        on_created.emit(nominal)
+                    }
                     Ok(CreateNominalOutcome::Rejected { issues: i }) => issues.set(i),
                     Err(e) => {
                         if e.code == ErrorCode::Locked {
@@ -178,7 +187,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
             None => html! {},
         }
     };
-    let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    let cancel = p.on_cancel.reform(|_: MouseEvent| crate::drafts::clear(DRAFT));
     let f = &*fields;
     html! {
         <section id="new-person" class="new-person">

@@ -326,7 +326,9 @@ pub(crate) struct ReviewProps {
 #[function_component(ReviewPage)]
 pub(crate) fn review_page(p: &ReviewProps) -> Html {
     let data = use_state(|| None::<Result<FormReviewView, ApiError>>);
-    let comments = use_state(String::new);
+    // Kept while the supervisor looks at another tab (see `drafts`).
+    let draft_key = format!("review:{}", p.form_id);
+    let comments = use_state(|| crate::drafts::get::<String>(&draft_key).unwrap_or_default());
     let message = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| false);
     let load = {
@@ -351,6 +353,7 @@ pub(crate) fn review_page(p: &ReviewProps) -> Html {
     let decide = |decision: ReviewDecision| {
         let (fid, comments, message, busy, load, on_locked) =
             (p.form_id.clone(), comments.clone(), message.clone(), busy.clone(), load.clone(), p.on_locked.clone());
+        let draft_key = draft_key.clone();
         Callback::from(move |_: MouseEvent| {
             let text = comments.trim().to_string();
             if decision == ReviewDecision::Return && text.is_empty() {
@@ -368,10 +371,12 @@ pub(crate) fn review_page(p: &ReviewProps) -> Html {
             let req =
                 ReviewFormRequest { form_id: fid.clone(), decision, comments: (!text.is_empty()).then_some(text) };
             let (message, busy, load, on_locked) = (message.clone(), busy.clone(), load.clone(), on_locked.clone());
+            let draft_key = draft_key.clone();
             busy.set(true);
             spawn_local(async move {
                 match api::review_form(&req).await {
                     Ok(info) => {
+                        crate::drafts::clear(&draft_key);
                         message.set(Some(Ok(match info.status {
                             bluelamp_protocol::casework::FormStatus::Approved => "Approved.".to_string(),
                             _ => "Returned to the officer with your comments.".to_string(),
@@ -390,8 +395,12 @@ pub(crate) fn review_page(p: &ReviewProps) -> Html {
         })
     };
     let on_comments = {
-        let comments = comments.clone();
-        Callback::from(move |e: InputEvent| comments.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+        let (comments, draft_key) = (comments.clone(), draft_key.clone());
+        Callback::from(move |e: InputEvent| {
+            let text = e.target_unchecked_into::<HtmlTextAreaElement>().value();
+            crate::drafts::put(&draft_key, &text);
+            comments.set(text)
+        })
     };
     let info = &v.form.info;
     let answers = v.form.answers.as_object().cloned().unwrap_or_default();

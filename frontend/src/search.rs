@@ -46,18 +46,38 @@ fn today() -> String {
     format!("{:04}-{:02}-{:02}", d.get_utc_full_year(), d.get_utc_month() + 1, d.get_utc_date())
 }
 
+/// The search as typed, kept while the officer looks at another tab (see `drafts`). The record
+/// page open is not kept: opening it again asks for the purpose again, and is logged again.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct SearchDraft {
+    query: String,
+    dob: String,
+    age: String,
+    sex: String,
+    typed_dob: String,
+    typed_age: String,
+    creating: bool,
+}
+
+const SEARCH_DRAFT: &str = "search";
+
+fn element(id: &str) -> Option<web_sys::Element> {
+    web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id))
+}
+
 #[function_component(SearchView)]
 pub fn search_view(props: &SearchProps) -> Html {
-    let query = use_state(String::new);
+    let kept = use_memo((), |_| crate::drafts::get::<SearchDraft>(SEARCH_DRAFT).unwrap_or_default());
+    let query = use_state(|| kept.query.clone());
     let results = use_state(|| None::<Result<Vec<NominalHit>, ApiError>>);
-    let filters = use_state(SearchFilters::default);
+    let filters = use_state(|| SearchFilters { dob: kept.dob.clone(), age: kept.age.clone(), sex: kept.sex.clone() });
     // The DOB and age boxes as typed; applied to `filters` when the box is left. Kept in state
     // because Yew sets an input's value from the page's description on every render where the
     // two differ: bound to `filters` alone, the box went back to its last applied value at any
     // render while the officer typed (the status poll re-renders every 2 s), and the first
     // digits of a date were lost (found by an E2E run, 6 Dec 2026).
-    let typed_dob = use_state(String::new);
-    let typed_age = use_state(String::new);
+    let typed_dob = use_state(|| kept.typed_dob.clone());
+    let typed_age = use_state(|| kept.typed_age.clone());
     let ran = use_state(|| None::<SearchRequest>); // the request whose results are shown
     let selected = use_state(|| 0usize);
     // The purpose prompt is open for this hit.
@@ -70,7 +90,7 @@ pub fn search_view(props: &SearchProps) -> Html {
                                           // while it was in flight is dropped, not shown.
     let open_ticket = use_mut_ref(|| 0u64);
     let viewing = use_state(|| None::<Result<NominalPage, ApiError>>);
-    let creating = use_state(|| false); // the "New person" form is open
+    let creating = use_state(|| kept.creating); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
     let generation = use_mut_ref(|| 0u64);
 
@@ -118,6 +138,49 @@ pub fn search_view(props: &SearchProps) -> Html {
             }));
         }
     };
+
+    // Keyboard first: the box has the focus whenever the list is shown: on this tab, and back
+    // from a record page or the New person form (`autofocus` acts only on the page's first
+    // load, which the lock screen's passphrase box has had).
+    use_effect_with(viewing.is_none() && !*creating, |list_shown| {
+        if *list_shown {
+            if let Some(el) =
+                element("search").and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+            {
+                let _ = el.focus();
+            }
+        }
+    });
+    // The row the arrows reach stays in view.
+    use_effect_with(*selected, |i| {
+        if let Some(el) = element(&format!("result-{i}")) {
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&opts);
+        }
+    });
+    // Back on this tab with a search kept: its results again (a new search, logged as one).
+    {
+        let (run_search, kept) = (run_search.clone(), kept.clone());
+        let filters = (*filters).clone();
+        use_effect_with((), move |_| {
+            if !kept.query.trim().is_empty() {
+                run_search(kept.query.clone(), filters);
+            }
+        });
+    }
+    crate::drafts::put(
+        SEARCH_DRAFT,
+        &SearchDraft {
+            query: (*query).clone(),
+            dob: filters.dob.clone(),
+            age: filters.age.clone(),
+            sex: filters.sex.clone(),
+            typed_dob: (*typed_dob).clone(),
+            typed_age: (*typed_age).clone(),
+            creating: *creating,
+        },
+    );
 
     // A new purpose prompt (or Cancel, below) abandons any open still in flight: its answer is
     // dropped, and the new prompt can be confirmed at once.
@@ -327,7 +390,8 @@ pub fn search_view(props: &SearchProps) -> Html {
             <label for="search" class="search-label">{"Find a person"}</label>
             <input id="search" type="search" autocomplete="off" spellcheck="false" autofocus=true
                 placeholder="Name, e.g. bill smyth — arrows to move, Enter to open, Esc to clear"
-                value={(*query).clone()} {oninput} {onkeydown} />
+                value={(*query).clone()} {oninput} {onkeydown}
+                aria-controls="results" aria-activedescendant={matches!(&*results, Some(Ok(h)) if !h.is_empty()).then(|| format!("result-{}", *selected))} />
             <div class="filters search-filters">
                 <input id="search-dob" type="text" autocomplete="off" placeholder="DOB, year or 1984±5"
                     aria-label="Date of birth, year of birth or year with a range" value={(*typed_dob).clone()}
@@ -383,7 +447,7 @@ fn render_results(
                                 {"Weak matches: little in the name or date of birth agrees"}
                             </li>
                         }
-                        { render_hit(h, i == selected, today, open) }
+                        { render_hit(h, i, i == selected, today, open) }
                     </> }) }
                 </ul>
             }
@@ -391,7 +455,7 @@ fn render_results(
     }
 }
 
-fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<NominalHit>) -> Html {
+fn render_hit(h: &NominalHit, index: usize, selected: bool, today: &str, open: &Callback<NominalHit>) -> Html {
     let onclick = {
         let (open, h) = (open.clone(), h.clone());
         Callback::from(move |_| open.emit(h.clone()))
@@ -404,7 +468,7 @@ fn render_hit(h: &NominalHit, selected: bool, today: &str, open: &Callback<Nomin
         None => "DOB unknown".into(),
     };
     html! {
-        <li class={classes!("result", selected.then_some("selected"), is_weak_match(h).then_some("weak"))} data-id={h.id.clone()}
+        <li id={format!("result-{index}")} class={classes!("result", selected.then_some("selected"), is_weak_match(h).then_some("weak"))} data-id={h.id.clone()}
             role="option" aria-selected={selected.to_string()} {onclick}>
             <span class="name">{ format!("{} {}", h.surname.to_uppercase(), h.given_name) }</span>
             <span class="dob">{ dob }</span>

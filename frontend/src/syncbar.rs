@@ -86,8 +86,15 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
             </span>
         }
     });
+    // Offline, the officer reads what it means for their work; the network's own words (for
+    // IT) are on hover.
     let problem = match last_outcome.as_deref() {
-        Some("blocked") | Some("offline") => message.clone(),
+        Some("blocked") => message.clone().map(|m| (m, String::new())),
+        Some("offline") => Some((
+            "Cannot reach the central service: what you write is kept on this device and sent when it can be."
+                .to_string(),
+            message.clone().unwrap_or_default(),
+        )),
         _ => None,
     };
     html! {
@@ -115,7 +122,9 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
                     { if sync.simulated_offline { "Back online" } else { "Simulate offline" } }
                 </button>
             }
-            if let Some(p) = problem { <span id="sync-problem" class="bad small" role="alert">{ p }</span> }
+            if let Some((p, detail)) = problem {
+                <span id="sync-problem" class="bad small" role="alert" title={detail}>{ p }</span>
+            }
             if let Some(e) = (*error).clone() { <span class="bad small" role="alert">{ e }</span> }
             if *show_conflicts { <crate::conflicts::ConflictsView on_close={close_conflicts} /> }
             if let Some(list) = (*issues).clone() {

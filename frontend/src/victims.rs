@@ -53,7 +53,10 @@ pub struct SectionProps {
 #[function_component(VictimsSection)]
 pub fn victims_section(p: &SectionProps) -> Html {
     let panel = use_state(|| None::<Result<VictimsPanel, ApiError>>);
-    let deciding = use_state(|| None::<String>);
+    // The victim whose decision form is open, kept while the officer looks at another tab.
+    let deciding_key = format!("deciding:{}", p.incident_id);
+    let deciding = use_state(|| crate::drafts::get::<String>(&deciding_key));
+    crate::drafts::put(&deciding_key, &(*deciding).clone().unwrap_or_default());
     // Warnings of the decision just recorded (also stored with it).
     let recorded = use_state(|| None::<Vec<FieldMessage>>);
     let reload = {
@@ -225,30 +228,63 @@ fn field_msgs(list: &[FieldMessage], field: &str, class: &'static str) -> Html {
 }
 
 /// The referral decision screen for one victim.
+/// A decision as typed, kept while the officer looks at another tab (see `drafts`).
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct DecisionDraft {
+    outcome: String,
+    destination: String,
+    consent: bool,
+    their_words: String,
+    reason: String,
+    follow_up: String,
+    safe_number: String,
+    safe_times: String,
+    voicemail: String,
+    text_ok: String,
+    letters: String,
+    suspect_access: String,
+    language: String,
+    need: String,
+    area: String,
+    offered: BTreeSet<String>,
+    needs_answers: BTreeMap<String, String>,
+}
+
+fn decision_draft_key(incident_id: &str, victim_id: &str) -> String {
+    format!("decision:{incident_id}:{victim_id}")
+}
+
 #[function_component(DecisionForm)]
 fn decision_form(p: &DecisionProps) -> Html {
     let v = &p.victim;
+    let draft_key = decision_draft_key(&p.panel.incident_id, &v.person_id);
+    let kept = use_memo((), |_| crate::drafts::get::<DecisionDraft>(&draft_key));
+    let k = |f: fn(&DecisionDraft) -> String| (*kept).as_ref().map(f);
     let first_dest = v.destinations.iter().find(|d| !d.recorded).or(v.destinations.first()).map(|d| d.code.clone());
-    let outcome = use_state(|| "referred".to_string());
-    let destination = use_state(|| first_dest.unwrap_or_default());
-    let consent = use_state(|| false);
-    let their_words = use_state(String::new);
-    let reason = use_state(String::new);
-    let follow_up = use_state(String::new);
-    let safe_number = use_state(String::new);
-    let safe_times = use_state(String::new);
-    let voicemail = use_state(String::new);
-    let text_ok = use_state(String::new);
-    let letters = use_state(String::new);
-    let suspect_access = use_state(String::new);
-    let language = use_state(String::new);
-    let need = use_state(String::new);
-    let area = use_state(|| p.panel.area.clone().unwrap_or_default());
-    let offered = use_state(BTreeSet::<String>::new);
+    let outcome = use_state(|| k(|d| d.outcome.clone()).unwrap_or_else(|| "referred".to_string()));
+    let destination = use_state(|| k(|d| d.destination.clone()).or(first_dest).unwrap_or_default());
+    let consent = use_state(|| (*kept).as_ref().is_some_and(|d| d.consent));
+    let their_words = use_state(|| k(|d| d.their_words.clone()).unwrap_or_default());
+    let reason = use_state(|| k(|d| d.reason.clone()).unwrap_or_default());
+    let follow_up = use_state(|| k(|d| d.follow_up.clone()).unwrap_or_default());
+    let safe_number = use_state(|| k(|d| d.safe_number.clone()).unwrap_or_default());
+    let safe_times = use_state(|| k(|d| d.safe_times.clone()).unwrap_or_default());
+    let voicemail = use_state(|| k(|d| d.voicemail.clone()).unwrap_or_default());
+    let text_ok = use_state(|| k(|d| d.text_ok.clone()).unwrap_or_default());
+    let letters = use_state(|| k(|d| d.letters.clone()).unwrap_or_default());
+    let suspect_access = use_state(|| k(|d| d.suspect_access.clone()).unwrap_or_default());
+    let language = use_state(|| k(|d| d.language.clone()).unwrap_or_default());
+    let need = use_state(|| k(|d| d.need.clone()).unwrap_or_default());
+    let area = use_state(|| k(|d| d.area.clone()).unwrap_or_else(|| p.panel.area.clone().unwrap_or_default()));
+    let offered = use_state(|| (*kept).as_ref().map(|d| d.offered.clone()).unwrap_or_default());
     // Needs answers so far (from the victim's earlier decisions), as form values.
     let needs_answers = {
         let (decisions, pid) = (p.panel.decisions.clone(), v.person_id.clone());
+        let kept = (*kept).as_ref().map(|d| d.needs_answers.clone());
         use_state(move || {
+            if let Some(m) = kept {
+                return m;
+            }
             let mut m = BTreeMap::<String, String>::new();
             for d in decisions.iter().filter(|d| d.victim_id == pid) {
                 if let Some(serde_json::Value::Object(o)) = d.details.get("needs") {
@@ -270,6 +306,32 @@ fn decision_form(p: &DecisionProps) -> Html {
     let warnings = use_state(Vec::<FieldMessage>::new);
     let failure = use_state(|| None::<ApiError>);
     let busy = use_state(|| false);
+    // Recorded or cancelled: what was typed is no longer kept.
+    let finished = use_mut_ref(|| false);
+    if !*finished.borrow() {
+        crate::drafts::put(
+            &draft_key,
+            &DecisionDraft {
+                outcome: (*outcome).clone(),
+                destination: (*destination).clone(),
+                consent: *consent,
+                their_words: (*their_words).clone(),
+                reason: (*reason).clone(),
+                follow_up: (*follow_up).clone(),
+                safe_number: (*safe_number).clone(),
+                safe_times: (*safe_times).clone(),
+                voicemail: (*voicemail).clone(),
+                text_ok: (*text_ok).clone(),
+                letters: (*letters).clone(),
+                suspect_access: (*suspect_access).clone(),
+                language: (*language).clone(),
+                need: (*need).clone(),
+                area: (*area).clone(),
+                offered: (*offered).clone(),
+                needs_answers: (*needs_answers).clone(),
+            },
+        );
+    }
 
     let input = |h: &UseStateHandle<String>| {
         let h = h.clone();
@@ -318,6 +380,7 @@ fn decision_form(p: &DecisionProps) -> Html {
         let (offered, errors, warnings, failure, busy, on_done) =
             (offered.clone(), errors.clone(), warnings.clone(), failure.clone(), busy.clone(), p.on_done.clone());
         let (incident_id, victim_id, da_block) = (p.panel.incident_id.clone(), v.person_id.clone(), da_block);
+        let (finished, draft_key) = (finished.clone(), draft_key.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
@@ -370,6 +433,7 @@ fn decision_form(p: &DecisionProps) -> Html {
             };
             let (errors, warnings, failure, busy, on_done) =
                 (errors.clone(), warnings.clone(), failure.clone(), busy.clone(), on_done.clone());
+            let (finished, draft_key) = (finished.clone(), draft_key.clone());
             busy.set(true);
             spawn_local(async move {
                 match api::record_referral(&req).await {
@@ -377,6 +441,8 @@ fn decision_form(p: &DecisionProps) -> Html {
                         errors.set(Vec::new());
                         warnings.set(w.clone());
                         failure.set(None);
+                        *finished.borrow_mut() = true;
+                        crate::drafts::clear(&draft_key);
                         on_done.emit(w);
                     }
                     Ok(RecordReferralOutcome::Rejected { errors: e, warnings: w }) => {
@@ -414,7 +480,13 @@ fn decision_form(p: &DecisionProps) -> Html {
     };
     let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
     let general: Vec<&FieldMessage> = errors.iter().filter(|m| m.field == "victim_id" || m.field == "at").collect();
-    let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    let cancel = {
+        let (finished, draft_key) = (finished.clone(), draft_key.clone());
+        p.on_cancel.reform(move |_: MouseEvent| {
+            *finished.borrow_mut() = true;
+            crate::drafts::clear(&draft_key);
+        })
+    };
     let yes_no = |id: &'static str, label: &'static str, h: &UseStateHandle<String>| {
         let field = format!("safe_contact.{}", id.replace('-', "_"));
         html! {

@@ -123,6 +123,17 @@ async fn search_journey() -> anyhow::Result<()> {
     let banner = text_of(&app, "#demo-banner").await?;
     assert!(banner.contains("DEMO"), "banner: {banner}");
 
+    // A glance at another tab keeps the search: the text and its results are there on the way
+    // back (run again).
+    app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
+    wait_for(&app, "#incidents").await.context("the incidents tab")?;
+    app.client.find(Locator::Css("#tab-search")).await?.click().await?;
+    let search = wait_for(&app, "#search").await?;
+    assert_eq!(search.prop("value").await?.as_deref(), Some(typed.as_str()), "the search text is kept");
+    wait_for(&app, &format!("#results .result[data-id='{}']", target.id)).await.context("the results again")?;
+    let focused = app.client.active_element().await?.attr("id").await?;
+    assert_eq!(focused.as_deref(), Some("search"), "the search box has the focus again");
+
     // Keyboard first. Enter pressed straight after more typing opens nothing: until the
     // debounced search answers, the rows on screen belong to the previous text.
     let key = |k: Key| char::from(k).to_string();

@@ -122,9 +122,12 @@ async fn victims_journey() -> anyhow::Result<()> {
     for c in app.client.find_all(Locator::Css("#consent-given")).await? {
         assert!(!c.is_selected().await?, "the adult's consent carried over to the child's form");
     }
+    // Back to the adult: the half-filled form is as the officer left it (since 6 Dec 2026 what
+    // was typed is kept; before, this was a fresh form and consent was ticked again here).
     card(&app, false).await?.find(Locator::Css("button.decide")).await?.click().await?;
-    wait_for(&app, "#decision-form #destination").await?.select_by_value("idva").await?;
-    app.client.find(Locator::Css("#consent-given")).await?.click().await?;
+    let destination = wait_for(&app, "#decision-form #destination").await?;
+    assert_eq!(destination.prop("value").await?.as_deref(), Some("idva"), "the adult's destination is kept");
+    assert!(app.client.find(Locator::Css("#consent-given")).await?.is_selected().await?, "the adult's consent is kept");
     app.client.find(Locator::Css("#record-decision")).await?.click().await?;
     wait_for(&app, "#decision-form .field-error[data-field='safe_contact.safe_number']").await?;
     wait_for(&app, "#decision-form .field-error[data-field='safe_contact.safe_times']").await?;
