@@ -81,10 +81,10 @@ fn app() -> Html {
     let last_session = use_state(|| None::<SessionInfo>);
     let refresh = {
         let (status, last_activity, last_session) = (status.clone(), last_activity.clone(), last_session.clone());
-        let (tab, open_incident) = (tab.clone(), open_incident.clone());
+        let (tab, open_incident, lock_message) = (tab.clone(), open_incident.clone(), lock_message.clone());
         Callback::from(move |_: ()| {
             let (status, last_session) = (status.clone(), last_session.clone());
-            let (tab, open_incident) = (tab.clone(), open_incident.clone());
+            let (tab, open_incident, lock_message) = (tab.clone(), open_incident.clone(), lock_message.clone());
             // Input that sends no command (typing a long decision) is activity for the backend's
             // idle lock too.
             let idle_ms = last_activity.get().idle_ms() as u64;
@@ -105,6 +105,19 @@ fn app() -> Html {
                         }
                         if last_session.as_ref() != Some(open) {
                             last_session.set(Some(open.clone()));
+                        }
+                    }
+                    // Locked by the backend itself: the lock screen says why. After a wipe
+                    // order nothing of the officer's stays in the page, not even hidden.
+                    if let (None, Some(why)) = (&s.session, s.locked_because) {
+                        let text = why.message().to_string();
+                        if lock_message.as_deref() != Some(text.as_str()) {
+                            lock_message.set(Some(text));
+                        }
+                        if why == bluelamp_protocol::status::LockReason::RemoteWipe && last_session.is_some() {
+                            last_session.set(None);
+                            cases::drop_parked_saves();
+                            drafts::clear_all();
                         }
                     }
                     status.set(Some(s));

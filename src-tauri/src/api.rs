@@ -126,6 +126,7 @@ impl AppState {
             version: env!("CARGO_PKG_VERSION").to_string(),
             session,
             sync,
+            locked_because: if guard.is_none() { self.sync.lock_reason() } else { None },
         })
     }
 
@@ -189,6 +190,7 @@ impl AppState {
         *self.session.lock().unwrap_or_else(|p| p.into_inner()) =
             Some(Session { store, info: info.clone(), actor, last_activity: Activity::now() });
         self.sync.set_credentials(&req.officer_id, &req.passphrase);
+        self.sync.set_lock_reason(None);
         tracing::info!(role = role.as_str(), "unlocked");
         Ok(info)
     }
@@ -299,6 +301,7 @@ impl AppState {
     /// Closes the store (the key leaves memory with it).
     pub fn lock(&self) {
         self.sync.clear_credentials();
+        self.sync.set_lock_reason(None);
         if let Some(mut s) = self.session.lock().unwrap_or_else(|p| p.into_inner()).take() {
             let actor = s.actor.clone();
             let _ = s.store.audit(&actor, AuditEvent::new(AuditAction::Lock, "session"));
@@ -728,6 +731,7 @@ pub(crate) fn expire_if_idle(guard: &mut Option<Session>, idle_lock_secs: u32, s
     if guard.as_ref().is_some_and(|s| s.last_activity.idle_for() > limit) {
         if let Some(mut s) = guard.take() {
             sync.clear_credentials();
+            sync.set_lock_reason(Some(bluelamp_protocol::status::LockReason::Idle));
             let actor = s.actor.clone();
             let _ = s.store.audit(
                 &actor,

@@ -131,8 +131,16 @@ impl AppState {
                     None
                 }
             };
+            let was_open = taken.is_some();
             drop(taken);
             shared.clear_credentials();
+            if was_open {
+                use bluelamp_protocol::status::LockReason;
+                shared.set_lock_reason(Some(match instruction {
+                    Instruction::Wipe => LockReason::RemoteWipe,
+                    Instruction::Lock => LockReason::RemoteLock,
+                }));
+            }
             let db = cfg.officer_db(officer);
             let result = match instruction {
                 Instruction::Wipe => bluelamp_store::unlock::wipe(&db),

@@ -30,6 +30,9 @@ pub struct SyncShared {
     pub simulated_offline: AtomicBool,
     creds: Mutex<Option<(String, Zeroizing<String>)>>,
     view: Mutex<View>,
+    /// Why the app locked by itself (idle, a remote order); cleared by an unlock or a lock the
+    /// officer chose.
+    lock_reason: Mutex<Option<bluelamp_protocol::status::LockReason>>,
 }
 
 #[derive(Default, Clone)]
@@ -51,6 +54,15 @@ impl SyncShared {
 
     pub fn clear_credentials(&self) {
         *self.creds.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// Records why the app locked by itself (`None`: the officer locked it, or unlocked).
+    pub fn set_lock_reason(&self, r: Option<bluelamp_protocol::status::LockReason>) {
+        *self.lock_reason.lock().unwrap_or_else(|p| p.into_inner()) = r;
+    }
+
+    pub fn lock_reason(&self) -> Option<bluelamp_protocol::status::LockReason> {
+        *self.lock_reason.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the worker holds an officer's credentials (an unlocked session).

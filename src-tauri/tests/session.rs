@@ -117,6 +117,13 @@ fn an_idle_session_locks_even_when_no_command_arrives() {
     std::thread::sleep(Duration::from_millis(3500));
     assert!(state.session.lock().unwrap().is_none(), "still unlocked with nobody there");
     assert!(!state.sync.has_credentials(), "the sync credentials are forgotten");
+    // The lock screen is told why; an unlock, or a lock the officer chose, clears it.
+    let why = state.status(&StatusRequest { idle_ms: None }).unwrap().locked_because;
+    assert_eq!(why, Some(bluelamp_protocol::status::LockReason::Idle));
+    unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
+    assert_eq!(state.status(&StatusRequest { idle_ms: Some(0) }).unwrap().locked_because, None);
+    state.lock();
+    assert_eq!(state.status(&StatusRequest { idle_ms: None }).unwrap().locked_because, None);
 }
 
 /// Typing a long decision sends no command until Save: the window's input, reported with the

@@ -28,6 +28,36 @@ pub struct AppStatus {
     /// Sync state of the open store (`None` while locked).
     #[serde(default)]
     pub sync: Option<SyncStatus>,
+    /// Why the backend locked the app by itself (idle time, an order of the central service),
+    /// for the lock screen; `None` while unlocked or after a lock the officer chose.
+    #[serde(default)]
+    pub locked_because: Option<LockReason>,
+}
+
+/// A lock the officer did not ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LockReason {
+    /// No keyboard or mouse activity for the configured time.
+    Idle,
+    /// The central service ordered this device locked: an online sign-in unlocks it.
+    RemoteLock,
+    /// The central service ordered this device wiped: the officer's local data is gone.
+    RemoteWipe,
+}
+
+impl LockReason {
+    pub fn message(self) -> &'static str {
+        match self {
+            LockReason::Idle => "Locked after a time without activity. What you were typing is kept.",
+            LockReason::RemoteLock => {
+                "This device was locked by order of the central service. Sign in while online to unlock it."
+            }
+            LockReason::RemoteWipe => {
+                "This device's records were wiped by order of the central service. Contact IT before using it again."
+            }
+        }
+    }
 }
 
 /// What the status bar shows about sync: always online/offline, queued, rejected, conflicts
