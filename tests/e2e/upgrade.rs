@@ -54,6 +54,7 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          ALTER TABLE incidents DROP COLUMN seen_gen;
          ALTER TABLE incidents DROP COLUMN unassigned_at;
          DROP TABLE pulled_casework_parked;
+         ALTER TABLE nominals DROP COLUMN seen_gen;
          PRAGMA user_version = 12;",
     )?;
     Ok(())

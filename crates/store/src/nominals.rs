@@ -151,14 +151,18 @@ impl Store {
 }
 
 /// Upserts `rows` (the last occurrence of each id, per `last`) with their search keys inside
-/// `tx`. `server_version`: set for rows that came from the central service (a pull), `None`
-/// for local imports.
+/// `tx`. `pulled`: for rows that came from the central service (a pull), their versions and the
+/// pull generation that sent them (`seen_gen`, see `sync.rs`); `None` for local imports.
 pub(crate) fn upsert_in(
     tx: &rusqlite::Transaction<'_>,
     rows: &[NominalRecord],
     last: &HashMap<&str, usize>,
-    server_version: Option<&HashMap<&str, i64>>,
+    pulled: Option<(&HashMap<&str, i64>, i64)>,
 ) -> Result<()> {
+    let (server_version, seen_gen) = match pulled {
+        Some((v, gen)) => (Some(v), gen),
+        None => (None, 0),
+    };
     let live: Vec<&NominalRecord> =
         rows.iter().enumerate().filter(|(i, r)| last.get(r.id.as_str()) == Some(i)).map(|(_, r)| r).collect();
     search::ensure_keys_current(tx)?;
@@ -176,14 +180,14 @@ pub(crate) fn upsert_in(
             tx.prepare_cached("SELECT rk, given_name, surname, aliases, date_of_birth FROM nominals WHERE id = ?1")?;
         let mut stmt = tx.prepare_cached(
             "INSERT INTO nominals (rk, id, source, given_name, surname, date_of_birth, sex, aliases,
-                                   address, postcode, given_fold, surname_fold, updated_at, server_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                                   address, postcode, given_fold, surname_fold, updated_at, server_version, seen_gen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT(id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
                 given_fold = excluded.given_fold, surname_fold = excluded.surname_fold,
                 updated_at = excluded.updated_at, server_version = excluded.server_version,
-                provisional = 0",
+                seen_gen = excluded.seen_gen, provisional = 0",
         )?;
         for r in &live {
             let old = old_row
@@ -222,6 +226,7 @@ pub(crate) fn upsert_in(
                 fold(&r.surname),
                 now,
                 server_version.and_then(|v| v.get(r.id.as_str()).copied()),
+                seen_gen,
             ])?;
         }
         keys.join().map_err(|_| StoreError::Invalid("computing search keys failed".into()))

@@ -343,6 +343,17 @@ pub const MIGRATIONS: &[&str] = &[
         parked_at TEXT NOT NULL
     );
     "#,
+    // 17: nominals the service no longer sends are swept after a re-pull by the pull generation
+    // that last sent them (`seen_gen`, as incidents since 15), not by `updated_at`: a clock
+    // stepped back during the re-pull made rows just pulled look older than its start. A store
+    // in the middle of a re-pull marks what that pull has sent so far.
+    r#"
+    ALTER TABLE nominals ADD COLUMN seen_gen INTEGER NOT NULL DEFAULT 0;
+    UPDATE nominals SET seen_gen = coalesce((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'pull_gen'), 0)
+     WHERE server_version IS NOT NULL
+       AND (NOT EXISTS (SELECT 1 FROM sync_state WHERE key = 'sweep_before')
+            OR updated_at >= (SELECT value FROM sync_state WHERE key = 'sweep_before'));
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

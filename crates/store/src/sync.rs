@@ -662,8 +662,12 @@ impl Store {
         }
         let versions_ref: HashMap<&str, i64> = versions.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         let tx = self.conn.transaction()?;
+        // The pull generation: what this pull sends is marked with it, and the sweep at the end
+        // of a re-pull drops what it did not send (not by the wall clock, which a laptop can
+        // step back in the middle of a pull).
+        let gen: i64 = get(&tx, PULL_GEN)?.and_then(|s| s.parse().ok()).unwrap_or(0);
         if !upserts.is_empty() {
-            nominals::upsert_in(&tx, upserts, &last, Some(&versions_ref))?;
+            nominals::upsert_in(&tx, upserts, &last, Some((&versions_ref, gen)))?;
             nominals::set_details_in(&tx, details)?;
         }
         let mut deltas = HashMap::new();
@@ -681,7 +685,6 @@ impl Store {
         let new: Vec<crate::casework::NewIncident> = incidents.iter().map(|(i, _)| i.clone()).collect();
         let added = crate::casework::insert_incidents_in(&tx, &new).map_err(|e| bad(e.to_string()))?;
         report.incidents = added as u64;
-        let gen: i64 = get(&tx, PULL_GEN)?.and_then(|s| s.parse().ok()).unwrap_or(0);
         for (i, state) in incidents {
             if crate::conflicts::refresh_incident(&tx, i, state)? {
                 report.incidents_updated += 1;
@@ -709,7 +712,7 @@ impl Store {
         } else {
             del(&tx, PULL_OPEN)?;
             crate::pulled::drop_unclaimed(&tx)?;
-            if let Some(before) = get(&tx, SWEEP_BEFORE)? {
+            if get(&tx, SWEEP_BEFORE)?.is_some() {
                 // Incidents first: a person linked only to a swept incident can then go too.
                 let gone: Vec<String> = tx
                     .prepare(
@@ -722,8 +725,8 @@ impl Store {
                     drop_or_keep_incident(&tx, &id, report)?;
                 }
                 let stale: Vec<String> = tx
-                    .prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL AND updated_at < ?1")?
-                    .query_map([&before], |r| r.get(0))?
+                    .prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL AND seen_gen < ?1")?
+                    .query_map([gen], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 for id in stale {
                     if delete_nominal(&tx, &id, &mut deltas)? == Some(true) {

@@ -197,3 +197,37 @@ fn born_migration_rebuilds_keys_with_each_dob() {
     r.dob_year = Some(1985);
     assert_eq!(store.search(&r).unwrap()[0].id, "P1");
 }
+
+/// A store opened by this build in the middle of a re-pull (schema 16) marks the pulled people
+/// that re-pull has already sent with its generation: the sweep at its end (by generation since
+/// schema 17) keeps them, and drops those it has not sent.
+#[test]
+fn pull_generation_migration_marks_what_a_re_pull_in_progress_has_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let store = Store::create_at_schema_version(&db, "pw", "PC1", KdfParams::INSECURE_FAST, 16).unwrap();
+    let c = store.conn();
+    for (id, at) in [("SENT", "2026-12-06T10:00:00.000Z"), ("NOT-YET", "2026-12-05T10:00:00.000Z")] {
+        c.execute(
+            "INSERT INTO nominals (id, source, given_name, surname, given_fold, surname_fold, updated_at, server_version)
+             VALUES (?1, 'current', 'Ann', 'Lee', 'ann', 'lee', ?2, 1)",
+            [id, at],
+        )
+        .unwrap();
+    }
+    c.execute_batch(
+        "INSERT INTO sync_state (key, value) VALUES ('pull_gen', '3'), ('sweep_before', '2026-12-06T09:00:00.000Z')",
+    )
+    .unwrap();
+    drop(store);
+    let store = Store::open(&db, "pw").unwrap();
+    let gens: Vec<(String, i64)> = store
+        .conn()
+        .prepare("SELECT id, seen_gen FROM nominals ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(gens, [("NOT-YET".to_string(), 0), ("SENT".to_string(), 3)]);
+}

@@ -160,6 +160,26 @@ fn reset_keeps_local_data_and_sweeps_only_stale_server_rows_at_the_end() {
     assert!(store.audit_verify().unwrap().broken.is_none());
 }
 
+/// A re-pull sweeps what it did not send, whatever the clock said while it ran: a laptop whose
+/// clock stepped back during the re-pull (a time sync after resume) wrote the rows it pulled
+/// with times before the re-pull's start, and the sweep by time dropped them.
+#[test]
+fn a_clock_stepped_back_during_a_re_pull_sweeps_nothing_it_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee"), nominal("n2", "Eve", "Day")], "c1", false)).unwrap();
+    let mut reset = page(vec![], "c0", true);
+    reset.reset = Some(ResetReason::CursorTooOld);
+    store.apply_pull_page(&reset).unwrap();
+    store.apply_pull_page(&page(vec![nominal("n1", "Ann", "Lee")], "c5", true)).unwrap();
+    // The clock steps back an hour: n1, just pulled, looks older than the re-pull.
+    store.conn().execute("UPDATE nominals SET updated_at = '2000-01-01T00:00:00.000Z' WHERE id = 'n1'", []).unwrap();
+    let r = store.apply_pull_page(&page(vec![], "c9", false)).unwrap();
+    assert_eq!(r.swept, 1, "only n2, which the re-pull did not send");
+    assert_eq!(found(&store, "Lee"), vec!["n1".to_string()]);
+    assert!(found(&store, "Day").is_empty());
+}
+
 #[test]
 fn token_and_server_are_kept_in_the_store() {
     let dir = tempfile::tempdir().unwrap();
