@@ -514,6 +514,27 @@ impl Store {
         Ok(moved as u64)
     }
 
+    /// After a `seq_gap` answer from a service that holds less than this device had sent and
+    /// seen acknowledged (the service was restored from a backup): the entries after
+    /// `server_last` that it acknowledged or refused before the restore are queued again, in
+    /// their order, so the next push fills the service's gap with them instead of the round
+    /// ending blocked and those writes staying lost centrally. The service holds nothing of
+    /// this device after `server_last`, so nothing is applied twice. Returns how many entries.
+    pub fn outbox_requeue_after(&mut self, server_last: u64) -> Result<u64> {
+        let server_last_i = i64::try_from(server_last).map_err(|_| bad("seq out of range"))?;
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL
+             WHERE state <> 'pending' AND seq > ?1",
+            [server_last_i],
+        )?;
+        if n > 0 {
+            set(&tx, SERVER_LAST, &server_last.to_string())?;
+        }
+        tx.commit()?;
+        Ok(n as u64)
+    }
+
     /// The server's last applied seq for this client, as last heard (0 before the first push).
     pub fn server_last_seq(&self) -> Result<u64> {
         Ok(get(&self.conn, SERVER_LAST)?.and_then(|s| s.parse().ok()).unwrap_or(0))

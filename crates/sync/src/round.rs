@@ -254,6 +254,18 @@ pub async fn run_round<L: LocalStore>(
                         if let Failure::SeqReused { server_last } = f {
                             local(store, |s| s.outbox_renumber_after(server_last).map(drop))?;
                         }
+                        // The service holds less than it once acknowledged (restored from a
+                        // backup): what it lost is sent again, in order.
+                        if let Failure::SeqGap { server_last } = f {
+                            if server_last.saturating_add(1) < first {
+                                let n = local(store, |s| s.outbox_requeue_after(server_last))?;
+                                tracing::warn!(
+                                    server_last,
+                                    requeued = n,
+                                    "the central service lost writes it had acknowledged; sending them again"
+                                );
+                            }
+                        }
                         if f == Failure::Unauthorized {
                             local(store, |s| s.clear_token())?;
                         }
