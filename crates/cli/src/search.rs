@@ -244,12 +244,27 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         let d = bluelamp_store::search::today();
         format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
     };
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = match rec {
-            Ok(r) => r,
+    for (i, rec) in rdr.byte_records().enumerate() {
+        // Every row gets its line, so a script can pair queries with answers: one that is not
+        // UTF-8 text (a file saved as Windows-1252) or cannot be read answers with an error.
+        let rec = match rec.map(csv::StringRecord::from_byte_record) {
+            Ok(Ok(r)) => r,
+            Ok(Err(bad)) => {
+                let qid = bad.into_byte_record().get(c_qid).map(|q| String::from_utf8_lossy(q).trim().to_string());
+                note!("query row {}: not UTF-8 text", i + 2);
+                let error = Some("the query row is not UTF-8 text (save the file as UTF-8)".to_string());
+                let line =
+                    BatchLine { qid: qid.unwrap_or_default(), ids: Vec::new(), latency_us: 0, error, warning: None };
+                lines.push(line.to_json());
+                (n, failed) = (n + 1, failed + 1);
+                continue;
+            }
             Err(e) => {
                 note!("query row {}: unreadable: {e}", i + 2);
-                failed += 1;
+                let error = Some(format!("the query row cannot be read: {e}"));
+                let line = BatchLine { qid: String::new(), ids: Vec::new(), latency_us: 0, error, warning: None };
+                lines.push(line.to_json());
+                (n, failed) = (n + 1, failed + 1);
                 continue;
             }
         };

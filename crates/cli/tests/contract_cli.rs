@@ -188,16 +188,17 @@ fn the_generated_file_imports_with_its_legacy_share() {
 fn search_batch_lines_keep_key_order_and_error_semantics() {
     let (dir, db, _) = generated(300);
     let q = dir.path().join("q.csv");
-    std::fs::write(
-        &q,
-        "qid,given_name,surname,date_of_birth\nq1,John,Smith,1980\nq2,,,\nq3,Jon,Smith,31/02/1980\nq4,Jon,Smith,2099-01-01\n",
-    )
-    .unwrap();
+    // The last row was saved as Windows-1252 (\xEB is ë there, and not UTF-8).
+    let mut csv =
+        b"qid,given_name,surname,date_of_birth\nq1,John,Smith,1980\nq2,,,\nq3,Jon,Smith,31/02/1980\nq4,Jon,Smith,2099-01-01\n"
+            .to_vec();
+    csv.extend_from_slice(b"q5,Zo\xEB,Smith,\n");
+    std::fs::write(&q, csv).unwrap();
     let out_path = dir.path().join("o.jsonl");
     ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
     let raw = std::fs::read_to_string(&out_path).unwrap();
     let lines: Vec<&str> = raw.lines().collect();
-    assert_eq!(lines.len(), 4, "{raw}");
+    assert_eq!(lines.len(), 5, "one line per query row: {raw}");
     for l in &lines {
         let (qid, ids, lat) =
             (l.find("\"qid\":").unwrap(), l.find("\"ids\":").unwrap(), l.find("\"latency_us\":").unwrap());
@@ -215,6 +216,9 @@ fn search_batch_lines_keep_key_order_and_error_semantics() {
     // A DOB in the future is ignored the same way (a one-off search refuses it).
     assert!(v[3]["warning"].as_str().unwrap().contains("is in the future; DOB ignored"), "{}", lines[3]);
     assert!(!v[3]["ids"].as_array().unwrap().is_empty(), "{}", lines[3]);
+    // The row that is not UTF-8 text answers too, with its qid and an error.
+    assert_eq!((v[4]["qid"].as_str(), v[4]["ids"].clone()), (Some("q5"), serde_json::json!([])), "{}", lines[4]);
+    assert!(v[4]["error"].as_str().unwrap().contains("not UTF-8"), "{}", lines[4]);
     let refused = cli(&db, &["search", "--surname", "Smith", "--dob", "2099-01-01", "--json"]);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("is in the future"), "{refused:?}");
