@@ -44,7 +44,7 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
     else {
         bail!(
             "the CSV header must contain id,given_name,surname,date_of_birth (found: {})",
-            headers.iter().collect::<Vec<_>>().join(",")
+            bluelamp_protocol::dates::shown(&headers.iter().collect::<Vec<_>>().join(","), 300)
         );
     };
     let (c_sex, c_aliases, c_address, c_postcode) = (col("sex"), col("aliases"), col("address"), col("postcode"));
@@ -244,7 +244,7 @@ fn parse_row(
         Some("M") | Some("MALE") => Some("M".to_string()),
         Some("F") | Some("FEMALE") => Some("F".to_string()),
         Some("U") | Some("X") | Some("UNKNOWN") => None,
-        Some(other) => return Err(format!("sex '{other}' is not M or F")),
+        Some(other) => return Err(format!("sex '{}' is not M or F", bluelamp_protocol::dates::shown(other, 40))),
     };
     if alias_text.chars().any(|c| c.is_control()) {
         return Err("aliases contain control characters".into());

@@ -154,7 +154,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source]).
+    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,markers]).
     /// Prints `imported N rejected M`; rejected rows, ids repeated within the file and the
     /// new/updated split go to standard error.
     Nominals {
@@ -203,8 +203,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// A passphrase from the environment variable `name`: `None` when it is not set. Set but empty
-/// is refused (an empty passphrase is never tried, so it is not counted as a wrong one).
 /// A whole number for a count or limit option. One too large for the type is read as its largest
 /// value, so the command's own range check says what is allowed ("The limit must be between 1
 /// and 500.") rather than clap's "not in 0..=4294967295".
@@ -216,6 +214,16 @@ pub(crate) fn whole_number(s: &str) -> Result<u32, String> {
     Err(format!("expected a whole number, e.g. 10, not \"{s}\""))
 }
 
+/// What the last wrong passphrase does under the force's policy, for the tries-left message.
+fn what_follows(policy: &bluelamp_store::unlock::UnlockPolicy) -> &'static str {
+    match policy.on_too_many {
+        bluelamp_store::unlock::OnTooManyFailures::Lock => "the store locks",
+        bluelamp_store::unlock::OnTooManyFailures::Wipe => "the store is WIPED",
+    }
+}
+
+/// A passphrase from the environment variable `name`: `None` when it is not set. Set but empty
+/// is refused (an empty passphrase is never tried, so it is not counted as a wrong one).
 fn env_passphrase(name: &str) -> anyhow::Result<Option<String>> {
     match std::env::var(name) {
         Ok(p) if p.is_empty() => bail!(
@@ -233,7 +241,12 @@ fn passphrase() -> anyhow::Result<String> {
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        note_inline!("Passphrase: ");
+        // Typed at a terminal: not echoed (read from the terminal itself, with echo off).
+        let p = rpassword::prompt_password("Passphrase: ").context("cannot read the passphrase from the terminal")?;
+        if p.is_empty() {
+            bail!("no passphrase: set BLUELAMP_PASSPHRASE or type it at the prompt");
+        }
+        return Ok(p);
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line).context("cannot read the passphrase from standard input")?;
@@ -302,7 +315,7 @@ pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Resul
     match opened {
         Ok(s) => Ok(s),
         Err(UnlockError::Wrong { tries_left }) => {
-            bail!("wrong passphrase for {} ({tries_left} left before the store locks)", db.display())
+            bail!("wrong passphrase for {} ({tries_left} left before {})", db.display(), what_follows(&policy))
         }
         Err(UnlockError::Store(e)) => Err(e.into()),
         Err(e) => bail!("{}: {e}", db.display()),
@@ -326,7 +339,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf, &policy) {
                 Ok(()) => note!("passphrase changed for {}", db.display()),
                 Err(bluelamp_store::unlock::UnlockError::Wrong { tries_left }) => {
-                    bail!("wrong passphrase for {} ({tries_left} left before the store locks)", db.display())
+                    bail!("wrong passphrase for {} ({tries_left} left before {})", db.display(), what_follows(&policy))
                 }
                 Err(bluelamp_store::unlock::UnlockError::Store(e)) => return Err(e.into()),
                 Err(e) => bail!("{}: {e}", db.display()),

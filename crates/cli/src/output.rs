@@ -46,13 +46,3 @@ macro_rules! note {
         let _ = writeln!(std::io::stderr(), $($t)*);
     }};
 }
-
-/// Like `eprint!` (no newline), errors ignored, then flushed (for prompts).
-macro_rules! note_inline {
-    ($($t:tt)*) => {{
-        use std::io::Write as _;
-        let mut err = std::io::stderr();
-        let _ = write!(err, $($t)*);
-        let _ = err.flush();
-    }};
-}

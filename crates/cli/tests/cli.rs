@@ -198,6 +198,15 @@ fn passwd_rewraps_and_the_old_passphrase_stops_working() {
     // Counted like a wrong unlock (five by default), so passwd is no way to guess without limit.
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("wrong passphrase") && err.contains("4 left before the store locks"), "{err}");
+    // Where the force's policy wipes the store instead, the message says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .args(["--db", db.to_str().unwrap(), "search", "--name", "xy", "--json"])
+        .env("BLUELAMP_PASSPHRASE", "wrong")
+        .env("BLUELAMP_ON_TOO_MANY_FAILURES", "wipe")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 left before the store is WIPED"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
         .args(["--db", db.to_str().unwrap(), "passwd", "--insecure-fast-kdf"])
         .env("BLUELAMP_PASSPHRASE", "old-pass")

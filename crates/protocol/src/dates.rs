@@ -1,5 +1,24 @@
 //! Date parsing shared by the import, the CLI and the UI.
 
+/// Text from a user or a file, made safe to quote in a message: at most `max` characters, control
+/// and bidirectional-control characters shown as `\u{…}` (a cell with a terminal escape or a
+/// right-to-left override must not change what the message, or the terminal, shows).
+pub fn shown(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Parses a date of birth given as `YYYY-MM-DD` or `YYYYMMDD` into `YYYY-MM-DD`.
 /// Refuses impossible dates (31 February) and years outside 1850–2100.
 pub fn parse_dob(s: &str) -> Result<String, String> {
@@ -7,7 +26,7 @@ pub fn parse_dob(s: &str) -> Result<String, String> {
     let digits: String = s.chars().filter(|c| *c != '-').collect();
     let dashed_ok = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
     if !(digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit()) && (dashed_ok || s.len() == 8)) {
-        return Err(format!("'{s}' is not a date (use YYYY-MM-DD or YYYYMMDD)"));
+        return Err(format!("'{}' is not a date (use YYYY-MM-DD or YYYYMMDD)", shown(s, 40)));
     }
     let y: u32 = digits[0..4].parse().map_err(|_| format!("'{s}' has a bad year"))?;
     let m: u32 = digits[4..6].parse().map_err(|_| format!("'{s}' has a bad month"))?;
@@ -83,7 +102,16 @@ pub fn days_in_month(y: u32, m: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_dob, parse_typed_dob};
+    use super::{parse_dob, parse_typed_dob, shown};
+
+    #[test]
+    fn quoted_input_is_short_and_shows_control_characters() {
+        assert_eq!(shown("1984-13-01", 40), "1984-13-01");
+        assert_eq!(shown("\u{1b}]0;pwned\u{7}x", 40), "\\u{1b}]0;pwned\\u{7}x");
+        assert_eq!(shown("a\u{202E}b", 40), "a\\u{202e}b");
+        assert_eq!(shown(&"9".repeat(10_000), 40), format!("{}…", "9".repeat(40)));
+        assert!(parse_dob(&format!("\u{1b}[2J{}", "x".repeat(500))).unwrap_err().chars().count() < 120);
+    }
 
     #[test]
     fn typed_dates_take_the_british_order_too() {
