@@ -68,12 +68,23 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
         };
         let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
         let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
+        // A quote left open swallows the following lines into one cell: say so on the reason,
+        // or the rows after it vanish into "one row rejected" with nothing to point at them.
+        let spans_lines = rec.iter().any(|f| f.contains('\n'));
+        let mut reject = |reason: String| {
+            let reason = if spans_lines {
+                format!("{reason} (this row runs over several lines of the file: is a quote left open?)")
+            } else {
+                reason
+            };
+            report.rejected.push((row, reason));
+        };
         let source = match forced {
             Some(s) => s,
             None => match parse_source(opt(c_source)) {
                 Ok(s) => s,
                 Err(reason) => {
-                    report.rejected.push((row, reason));
+                    reject(reason);
                     continue;
                 }
             },
@@ -110,9 +121,9 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
                     }
                     batch.push(r)
                 }
-                Err(reason) => report.rejected.push((row, reason)),
+                Err(reason) => reject(reason),
             },
-            Err(reason) => report.rejected.push((row, reason)),
+            Err(reason) => reject(reason),
         }
         if batch.len() >= BATCH {
             store.upsert_nominals(&batch)?;

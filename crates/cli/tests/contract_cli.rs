@@ -283,6 +283,24 @@ fn an_empty_import_file_is_called_empty() {
     assert!(!err.contains("(found: )"), "{err}");
 }
 
+/// A quote left open takes the lines after it into one cell: the rejected row says so, and
+/// control characters in a cell quoted by a message are shown escaped, not sent to the terminal.
+#[test]
+fn an_open_quote_and_an_escape_sequence_are_pointed_out() {
+    let (dir, db) = store();
+    let csv = dir.path().join("q.csv");
+    std::fs::write(
+        &csv,
+        "id,given_name,surname,date_of_birth,sex\nA1,Ann,Lee,,\nA2,Bob,Roe,,\u{1b}[2J\nA3,\"Jim,Smith,,\nA4,Cat,Poe,,\n",
+    )
+    .unwrap();
+    let out = ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    assert_eq!(text(&out.stdout).trim(), "imported 1 rejected 2");
+    let err = text(&out.stderr);
+    assert!(err.contains("row 3: rejected: sex '\\u{1b}[2J' is not M or F") && !err.contains('\u{1b}'), "{err}");
+    assert!(err.contains("row 4: rejected:") && err.contains("is a quote left open?"), "{err}");
+}
+
 /// `BLUELAMP_PASSPHRASE=""` is refused with a message, and not tried (so not counted as a
 /// wrong passphrase towards the lock-out).
 #[test]
