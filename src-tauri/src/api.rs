@@ -251,7 +251,7 @@ impl AppState {
         let login = bluelamp_protocol::wire::LoginRequest {
             schema_version: bluelamp_protocol::SCHEMA_VERSION,
             officer_id: req.officer_id.clone(),
-            passphrase: req.passphrase.clone(),
+            passphrase: zeroize::Zeroizing::new(req.passphrase.clone()),
             client_id,
             device: "bluelamp-app".into(),
             interactive: true,

@@ -65,7 +65,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     let req = LoginRequest {
         schema_version: SCHEMA_VERSION,
         officer_id: officer.to_string(),
-        passphrase: passphrase.to_string(),
+        passphrase: zeroize::Zeroizing::new(passphrase.to_string()),
         client_id: store.client_id()?,
         device: device_name(),
         interactive: true,

@@ -31,11 +31,13 @@ pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
 
 /// `POST /v1/login`: officer id + passphrase → a bearer token bound to the officer and this
 /// client (device). Also used for first enrolment and to clear a local lockout online.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The passphrase is wiped from memory when the request is dropped, and never printed by
+/// `Debug` (a logged request must not carry it).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub schema_version: u32,
     pub officer_id: String,
-    pub passphrase: String,
+    pub passphrase: zeroize::Zeroizing<String>,
     /// The client's id (UUIDv7, generated once per local store).
     pub client_id: String,
     /// Free text naming the device, for the server's audit ("patrol laptop 14").
@@ -47,6 +49,19 @@ pub struct LoginRequest {
     /// the device still receives it.
     #[serde(default)]
     pub interactive: bool,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("schema_version", &self.schema_version)
+            .field("officer_id", &self.officer_id)
+            .field("passphrase", &"<redacted>")
+            .field("client_id", &self.client_id)
+            .field("device", &self.device)
+            .field("interactive", &self.interactive)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -361,4 +376,29 @@ pub struct AuditPushResponse {
     pub schema_version: u32,
     pub head_seq: u64,
     pub head_hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginRequest;
+
+    /// A sign-in request printed for a log or a panic shows no passphrase; on the wire it is the
+    /// same JSON as before (a plain string).
+    #[test]
+    fn a_login_request_never_prints_its_passphrase() {
+        let req = LoginRequest {
+            schema_version: crate::SCHEMA_VERSION,
+            officer_id: "pc1".into(),
+            passphrase: zeroize::Zeroizing::new("correct horse battery staple".into()),
+            client_id: "c1".into(),
+            device: "laptop".into(),
+            interactive: true,
+        };
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("horse") && shown.contains("<redacted>") && shown.contains("pc1"), "{shown}");
+        let json = serde_json::to_value(&req).unwrap();
+        assert_eq!(json["passphrase"], "correct horse battery staple");
+        let back: LoginRequest = serde_json::from_value(json).unwrap();
+        assert_eq!(back, req);
+    }
 }

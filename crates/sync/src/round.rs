@@ -149,7 +149,7 @@ pub async fn run_round<L: LocalStore>(
                 let req = LoginRequest {
                     schema_version: SCHEMA_VERSION,
                     officer_id: c.officer_id.clone(),
-                    passphrase: c.passphrase.to_string(),
+                    passphrase: Zeroizing::new(c.passphrase.to_string()),
                     client_id: client_id.clone(),
                     device: c.device.clone(),
                     // The cached passphrase: a remote lock stays pending until delivered.

@@ -359,7 +359,7 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
         .login(&LoginRequest {
             schema_version: bluelamp_protocol::SCHEMA_VERSION,
             officer_id: "demo-supervisor".into(),
-            passphrase: PASS.into(),
+            passphrase: Zeroizing::new(PASS.into()),
             client_id: "station-1".into(),
             device: "station".into(),
             interactive: true,
