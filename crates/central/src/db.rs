@@ -432,12 +432,7 @@ impl SqliteStorage {
     fn reassign_incident_impl(&self, incident_id: &str, officer_id: &str) -> StorageResult<bool> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let old: Option<(String, String)> = tx
-            .query_row("SELECT assigned_to, district FROM incidents WHERE id = ?1", [incident_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((old, district)) = old else { return Ok(false) };
+        let Some((old, district)) = held_incident(&tx, incident_id)? else { return Ok(false) };
         let v = log_incident(&tx, incident_id, officer_id, &district, Some(&old))?;
         tx.execute(
             "UPDATE incidents SET assigned_to = ?2, version = ?3, updated_at = ?4, writer_client = NULL
@@ -707,17 +702,26 @@ fn supervises(s: &Session, district: &str) -> bool {
     can_supervise(s.role) && district == s.district
 }
 
+/// The assignee and district of an incident the service holds.
+fn held_incident(tx: &Connection, incident_id: &str) -> rusqlite::Result<Option<(String, String)>> {
+    tx.prepare_cached("SELECT assigned_to, district FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Whether an incident assigned to `assigned` in `district` is within `s`'s reach: theirs, or
+/// in the district they supervise.
+fn in_reach(s: &Session, assigned: &str, district: &str) -> bool {
+    assigned == s.officer_id || supervises(s, district)
+}
+
 /// Whether `s` may record casework (a form, a referral decision) on `incident_id`: an incident
 /// the service does not hold is the device's own; one it holds must be assigned to them, in the
 /// district they supervise, or have been in their scope before (reassigned away after they
 /// wrote on it offline: that work is not refused), or carry their earlier casework.
 fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::Result<bool> {
-    let held: Option<(String, String)> = tx
-        .prepare_cached("SELECT assigned_to, district FROM incidents WHERE id = ?1")?
-        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let Some((assigned, district)) = held else { return Ok(true) };
-    if assigned == s.officer_id || supervises(s, &district) {
+    let Some((assigned, district)) = held_incident(tx, incident_id)? else { return Ok(true) };
+    if in_reach(s, &assigned, &district) {
         return Ok(true);
     }
     tx.prepare_cached(
@@ -877,11 +881,7 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
     for o in officers {
         record_change(tx, RecordType::Casework, incident_id, &officer_key(&o), None)?;
     }
-    let district: Option<String> = tx
-        .prepare_cached("SELECT district FROM incidents WHERE id = ?1")?
-        .query_row([incident_id], |r| r.get(0))
-        .optional()?;
-    if let Some(d) = district {
+    if let Some((_, d)) = held_incident(tx, incident_id)? {
         record_change(tx, RecordType::Casework, incident_id, &district_incidents_key(&d), None)?;
     }
     Ok(())
@@ -898,13 +898,7 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
 fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::Result<Option<Value>> {
     use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
     let exclude_client = s.client_id.as_str();
-    let held: Option<(String, String)> = tx
-        .prepare_cached("SELECT assigned_to, district FROM incidents WHERE id = ?1")?
-        .query_row([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let whole = held.is_some_and(|(assigned, district)| {
-        assigned == s.officer_id || (can_supervise(s.role) && district == s.district)
-    });
+    let whole = held_incident(tx, incident_id)?.is_some_and(|(assigned, district)| in_reach(s, &assigned, &district));
     // '' matches every writer; otherwise only this officer's own.
     let writer = if whole { "" } else { s.officer_id.as_str() };
     let forms: Vec<CaseworkForm> = tx
