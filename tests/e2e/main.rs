@@ -44,6 +44,21 @@ async fn wait_for_within(
     Ok(app.client.wait().at_most(limit).for_element(Locator::Css(css)).await?)
 }
 
+/// Empties a text box the way a person does, one Backspace at a time. WebDriver's own clear
+/// sets the value without an `input` event, so the app's model keeps the old text and the
+/// next re-render (a status poll every 2 s) puts it back: what was typed next was appended to
+/// it ("2026-13-452026-12-02", seen in CI on 6 Dec 2026).
+async fn clear_typed(field: &fantoccini::elements::Element) -> anyhow::Result<()> {
+    let len = field.prop("value").await?.unwrap_or_default().chars().count();
+    let keys = std::iter::once(char::from(Key::End))
+        .chain(std::iter::repeat_n(char::from(Key::Backspace), len))
+        .collect::<String>();
+    field.send_keys(&keys).await?;
+    let left = field.prop("value").await?.unwrap_or_default();
+    anyhow::ensure!(left.is_empty(), "the box still holds {left:?}");
+    Ok(())
+}
+
 /// Replaces the first vowel after the first letter (Double Metaphone ignores inner vowels, a
 /// plain prefix match does not): "Sudcott" -> "Sadcott".
 fn misspell(s: &str) -> String {

@@ -79,7 +79,7 @@ async fn record_page_journey() -> anyhow::Result<()> {
     // A date of birth nobody in the demo has (everyone is 10-90): the person is ranked down,
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
-    dob.clear().await?;
+    crate::clear_typed(&dob).await?;
     // The British day-first form, typed across a status poll (every 2 s), which re-renders the
     // screen: until 6 Dec 2026 the render put the box back to its last applied value (empty)
     // and "01/01/" was lost.

@@ -58,7 +58,7 @@ async fn people_journey() -> anyhow::Result<()> {
 
     // With the right DOB: the local likely match is shown; the officer saves anyway.
     let dob = app.client.find(Locator::Css("#np-dob")).await?;
-    dob.clear().await?;
+    crate::clear_typed(&dob).await?;
     // Typed day first, as British officers write it.
     let d = &target.date_of_birth;
     dob.send_keys(&format!("{}/{}/{}", &d[8..10], &d[5..7], &d[0..4])).await?;
@@ -110,7 +110,7 @@ async fn people_journey() -> anyhow::Result<()> {
         let text = format!("{} {}", target.given_name, target.surname);
         async move {
             let search = client.find(Locator::Css("#search")).await?;
-            search.clear().await?;
+            crate::clear_typed(&search).await?;
             search.send_keys(&text).await?;
             tokio::time::sleep(Duration::from_millis(800)).await;
             let mut ids = Vec::new();

@@ -16,7 +16,7 @@ use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::Locator;
 
-use super::{wait_for, within, DEMO_PASSPHRASE, SERIAL};
+use super::{clear_typed, wait_for, within, DEMO_PASSPHRASE, SERIAL};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn safeguarding_plan_with_action_rows_then_supervisor_returns_and_approves() -> anyhow::Result<()> {
@@ -202,7 +202,7 @@ async fn journey() -> anyhow::Result<()> {
     assert!(bad.contains("date"), "row message: {bad}");
     let due0 = app.client.find(Locator::Css("input[data-path='actions[0].due']")).await?;
     assert_eq!(due0.prop("value").await?.as_deref(), Some("2026-13-45"), "what was typed is kept");
-    due0.clear().await?;
+    clear_typed(&due0).await?;
     due0.send_keys("2026-12-02").await?;
     settle().await;
     app.client

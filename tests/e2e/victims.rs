@@ -157,7 +157,7 @@ async fn victims_journey() -> anyhow::Result<()> {
     assert_eq!(kept, "Weekdays 10:00-14:00");
     app.screenshot("decision-suspect-number").await?;
     let safe = app.client.find(Locator::Css("#safe-number")).await?;
-    safe.clear().await?;
+    crate::clear_typed(&safe).await?;
     safe.send_keys("07700 900999").await?;
     // Tick a service from the toolkit.
     if let Some(first) = app.client.find_all(Locator::Css("#toolkit li.service input")).await?.into_iter().next() {
