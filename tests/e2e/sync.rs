@@ -70,10 +70,7 @@ async fn sync_journey() -> anyhow::Result<()> {
     assert!(started, "a DA incident without a risk assessment");
     wait_for(&app, "#wizard .wizard-page").await.context("the wizard")?;
     fill_wizard(&app, &answers).await?;
-    app.client.find(Locator::Css("#officer-grade")).await?.select_by_value("high").await?;
-    app.client.find(Locator::Css("#rationale")).await?.send_keys("Written offline in the car.").await?;
-    app.client.find(Locator::Css("#submit-form")).await?.click().await?;
-    wait_for(&app, "#suggested-grade").await.context("submitted")?;
+    crate::grade_and_submit(&app, "high", "Written offline in the car.").await?;
 
     // Queued, and the bar says so.
     eventually(Duration::from_secs(20), "the assessment queued", || async move {

@@ -33,10 +33,7 @@ async fn submit_high_risk_assessment(app: &AppUnderTest) -> anyhow::Result<()> {
         .await?;
     wait_for(app, "#wizard .wizard-page").await.context("the wizard")?;
     fill_wizard(app, &answers).await?;
-    app.client.find(Locator::Css("#officer-grade")).await?.select_by_value("high").await?;
-    app.client.find(Locator::Css("#rationale")).await?.send_keys("Strangulation, recent separation.").await?;
-    app.client.find(Locator::Css("#submit-form")).await?.click().await?;
-    wait_for(app, "#suggested-grade").await.context("submitted")?;
+    crate::grade_and_submit(app, "high", "Strangulation, recent separation.").await?;
     app.client.find(Locator::Css("#wizard > button.secondary")).await?.click().await?;
     Ok(())
 }
