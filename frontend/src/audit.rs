@@ -91,13 +91,14 @@ pub fn audit_view() -> Html {
                     <table id="audit-table">
                         <thead><tr>
                             <th>{"#"}</th><th>{"Time (UTC)"}</th><th>{"Officer"}</th><th>{"Action"}</th>
-                            <th>{"Record"}</th><th>{"Purpose"}</th><th>{"Outcome"}</th>
+                            <th>{"Record"}</th><th>{"Purpose"}</th><th>{"Outcome"}</th><th>{"Detail"}</th>
                         </tr></thead>
                         <tbody>
                             { for list.iter().map(|e| html! {
                                 <tr class="audit-row" data-action={e.action.clone()} data-object={e.object_ref.clone()}>
                                     <td>{ e.seq }</td><td>{ &e.ts }</td><td>{ &e.officer_id }</td><td>{ &e.action }</td>
                                     <td>{ &e.object_ref }</td><td>{ e.purpose.clone().unwrap_or_default() }</td><td>{ &e.outcome }</td>
+                                    <td class="detail">{ bluelamp_protocol::audit::detail_summary(&e.detail) }</td>
                                 </tr>
                             }) }
                         </tbody>

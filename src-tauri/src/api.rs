@@ -364,7 +364,10 @@ impl AppState {
 
     pub fn audit_list(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, ApiError> {
         filter.validate()?;
-        self.with_session(Permission::ReadAuditLog, |s| s.store.audit_list(filter).map_err(from_store))
+        self.with_session(Permission::ReadAuditLog, |s| {
+            let actor = s.actor.clone();
+            s.store.audit_consult(&actor, filter).map_err(from_store)
+        })
     }
 }
 

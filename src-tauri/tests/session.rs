@@ -43,6 +43,12 @@ fn an_officer_cannot_call_a_supervisor_command() {
     assert_eq!(unlock(&state, "demo-supervisor", DEMO_PASSPHRASE).unwrap(), Role::Supervisor);
     let entries = state.audit_list(&AuditFilter::default()).unwrap();
     assert!(entries.iter().any(|e| e.action == AuditAction::Unlock.as_str()));
+    // Reading the log is on the log: the next reading shows the first.
+    let again = state.audit_list(&AuditFilter::default()).unwrap();
+    let read = &again[0];
+    assert_eq!((read.action.as_str(), read.object_ref.as_str()), ("consultation", "audit:log"));
+    assert_eq!(read.officer_id, "demo-supervisor");
+    assert_eq!(read.detail["results"], serde_json::json!(entries.len()));
 }
 
 #[test]

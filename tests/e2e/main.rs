@@ -292,6 +292,46 @@ async fn search_journey() -> anyhow::Result<()> {
     .await?;
     assert!(row.contains("consultation") && row.contains("safeguarding"), "row: {row}");
     app.screenshot("access-log").await?;
+
+    // The search is there with what was typed, and the reading of the log is itself logged.
+    let object_box = app.client.find(Locator::Css("#audit-object")).await?;
+    clear_typed(&object_box).await?;
+    object_box.send_keys("search:nominals").await?;
+    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
+    let wanted = misspell(&target.surname);
+    let searched = eventually(Duration::from_secs(10), "the search's entry, with its terms", || {
+        let (client, wanted) = (client.clone(), wanted.clone());
+        async move {
+            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
+                let text = row.text().await?;
+                if text.contains(&wanted) {
+                    return Ok(Some(text));
+                }
+            }
+            Ok(None)
+        }
+    })
+    .await?;
+    assert!(searched.contains("search:nominals") && searched.contains("results"), "row: {searched}");
+    clear_typed(&object_box).await?;
+    object_box.send_keys("audit:log").await?;
+    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
+    // The first reading (filtered on the person's id) is among them.
+    let wanted = format!("filter.object_ref: {}", target.id);
+    let read = eventually(Duration::from_secs(10), "the earlier reading of the log", || {
+        let (client, wanted) = (client.clone(), wanted.clone());
+        async move {
+            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
+                let text = row.text().await?;
+                if row.attr("data-object").await?.as_deref() == Some("audit:log") && text.contains(&wanted) {
+                    return Ok(Some(text));
+                }
+            }
+            Ok(None)
+        }
+    })
+    .await?;
+    assert!(read.contains("consultation") && read.contains("demo-superuser"), "row: {read}");
     app.close().await
 }
 

@@ -99,14 +99,9 @@ pub fn consulted(store: &mut Store, object_ref: impl Into<String>) -> anyhow::Re
 }
 
 fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<()> {
-    let entries = store.audit_list(filter)?;
     // Reading the log is a consultation too; it is logged before anything is shown.
     let actor = store.actor()?;
-    store.audit(
-        &actor,
-        AuditEvent::new(AuditAction::Consultation, "audit:log")
-            .detail(serde_json::json!({ "filter": filter, "results": entries.len() })),
-    )?;
+    let entries = store.audit_consult(&actor, filter)?;
     if json {
         say!("{}", serde_json::to_string(&entries)?)?;
     } else {

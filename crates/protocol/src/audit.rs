@@ -198,9 +198,68 @@ pub struct AuditEntry {
     pub entry_hash: String,
 }
 
+/// An entry's detail as one line for the viewer: `key: value` pairs (nested keys joined with
+/// `.`), empty and null values left out, lists of more than five shortened with the count
+/// ("ids: N-1, N-2, N-3, N-4, N-5 and 7 more"). Nothing is dropped silently but those
+/// shortened lists; the whole detail stays in the store and in `audit list --json`.
+pub fn detail_summary(detail: &serde_json::Value) -> String {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<String>) {
+        use serde_json::Value;
+        let key = |k: &str| if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+        match v {
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            Value::Object(m) => {
+                for (k, v) in m {
+                    walk(&key(k), v, out);
+                }
+            }
+            Value::Array(a) if a.is_empty() => {}
+            Value::Array(a) => {
+                let shown: Vec<String> = a.iter().take(5).map(scalar).collect();
+                let more = if a.len() > 5 { format!(" and {} more", a.len() - 5) } else { String::new() };
+                out.push(format!("{}: {}{more}", label(prefix), shown.join(", ")));
+            }
+            other => out.push(format!("{}: {}", label(prefix), scalar(other))),
+        }
+    }
+    fn label(prefix: &str) -> &str {
+        if prefix.is_empty() {
+            "detail"
+        } else {
+            prefix
+        }
+    }
+    fn scalar(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", detail, &mut out);
+    out.join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detail_summary_reads_as_one_line() {
+        let d = serde_json::json!({
+            "query": { "name": "Sadcott", "given": null, "surname": "", "dob": { "year": 1985 } },
+            "results": 7,
+            "ids": ["N-1", "N-2", "N-3", "N-4", "N-5", "N-6", "N-7"],
+        });
+        assert_eq!(
+            detail_summary(&d),
+            "ids: N-1, N-2, N-3, N-4, N-5 and 2 more; query.dob.year: 1985; query.name: Sadcott; results: 7"
+        );
+        assert_eq!(detail_summary(&serde_json::json!({})), "");
+        assert_eq!(detail_summary(&serde_json::json!("wiped")), "detail: wiped");
+        assert_eq!(detail_summary(&serde_json::json!({ "ids": [] })), "");
+    }
 
     #[test]
     fn actions_round_trip() {

@@ -734,7 +734,20 @@ impl Store {
         Ok(VerifyReport { entries: u64::try_from(entries).unwrap_or(0), head, anchor, broken })
     }
 
-    /// The viewer's query: entries matching `filter`, newest first.
+    /// [`Store::audit_list`] for a person reading the log: the reading is itself a consultation
+    /// (of `audit:log`, its detail the filter and the number of entries), committed before the
+    /// entries are returned, so the log's own readers are on the log. The app's viewer and
+    /// `audit list` both read it this way.
+    pub fn audit_consult(&mut self, actor: &Actor, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let entries = self.audit_list(filter)?;
+        let event = AuditEvent::new(bluelamp_protocol::audit::AuditAction::Consultation, "audit:log")
+            .detail(serde_json::json!({ "filter": filter, "results": entries.len() }));
+        self.audit(actor, event)?;
+        Ok(entries)
+    }
+
+    /// The viewer's query: entries matching `filter`, newest first. Not logged: for tests and
+    /// checks; people read through [`Store::audit_consult`].
     pub fn audit_list(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
         filter.validate().map_err(|e| invalid(e.message))?;
         let mut sql = format!("SELECT {ROW_COLUMNS} FROM audit WHERE 1 = 1");
