@@ -83,14 +83,14 @@ impl SearchRequest {
             w.chars().filter(|c| c.is_alphabetic()).count() >= 2
                 || w.chars().any(|c| c.is_alphabetic() && !c.is_ascii())
         };
-        let searchable = fields
-            .iter()
-            .filter_map(|(_, v)| v.as_deref())
-            .any(|v| v.contains(['*', '%']) || v.split(|c: char| !c.is_alphabetic()).any(name_word));
+        let searchable = fields.iter().filter_map(|(_, v)| v.as_deref()).any(|v| {
+            v.split_whitespace().any(|w| w.contains(['*', '%']) && w.chars().any(char::is_alphabetic))
+                || v.split(|c: char| !c.is_alphabetic()).any(name_word)
+        });
         if fields
             .iter()
             .filter_map(|(_, v)| v.as_deref())
-            .any(|v| v.split_whitespace().any(|w| w.starts_with(['*', '%']) && w.len() > 1))
+            .any(|v| v.split_whitespace().any(|w| w.starts_with(['*', '%'])))
         {
             return Err(ApiError::invalid(
                 "A wildcard goes at the end of a name (SMI* finds Smith): a search cannot start with one.",
@@ -200,6 +200,19 @@ mod tests {
         assert!(SearchRequest::free_text("Æ").validate().is_ok(), "folds to two letters");
         let err = SearchRequest { surname: Some("*santos".into()), ..SearchRequest::default() }.validate().unwrap_err();
         assert!(err.message.contains("at the end"), "{}", err.message);
+        // A wildcard on its own is no prefix: a message, not an empty list.
+        let alone = SearchRequest { surname: Some("%".into()), ..SearchRequest::default() };
+        assert!(alone.validate().unwrap_err().message.contains("part of a name"));
+        for (given, surname) in [(Some("J"), "*"), (Some("*"), "Smith")] {
+            let r = SearchRequest {
+                given: given.map(Into::into),
+                surname: Some(surname.into()),
+                ..SearchRequest::default()
+            };
+            let err = r.validate().unwrap_err();
+            assert!(err.message.contains("wildcard"), "{given:?} {surname}: {}", err.message);
+        }
+        assert!(SearchRequest::free_text("J *").validate().unwrap_err().message.contains("wildcard"));
         // A date typed in the name box is not a name: say where it goes.
         let err = SearchRequest::free_text("12/03/1984").validate().unwrap_err();
         assert!(err.message.contains("separately"), "{}", err.message);
