@@ -172,7 +172,8 @@ enum DemoWhat {
     /// Write deterministic synthetic people as one import CSV (with a `source` column marking
     /// the legacy share; `import nominals` honours it).
     Generate {
-        #[arg(long)]
+        /// At most 10 000 000 (all are held in memory before the file is written).
+        #[arg(long, value_parser = demo_nominals)]
         nominals: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -181,7 +182,8 @@ enum DemoWhat {
     },
     /// N submitted demo forms (unique ids) in the outbox, for load and fault tests.
     Enqueue {
-        #[arg(long)]
+        /// At most 1 000 000.
+        #[arg(long, value_parser = demo_forms)]
         forms: usize,
     },
 }
@@ -212,6 +214,25 @@ pub(crate) fn whole_number(s: &str) -> Result<u32, String> {
         return Ok(t.parse::<u32>().unwrap_or(u32::MAX));
     }
     Err(format!("expected a whole number, e.g. 10, not \"{s}\""))
+}
+
+/// A count of at most `max`, for the demo commands: a bigger one would exhaust memory or disk
+/// (a count past `usize` would end in a panic), so it is refused with the limit.
+fn count_up_to(s: &str, max: usize) -> Result<usize, String> {
+    // `whole_number` saturates at u32::MAX, so a number of any length lands above `max`.
+    let n = usize::try_from(whole_number(s)?).unwrap_or(usize::MAX);
+    if n > max {
+        return Err(format!("at most {max}, not {}", bluelamp_protocol::dates::shown(s.trim(), 30)));
+    }
+    Ok(n)
+}
+
+fn demo_nominals(s: &str) -> Result<usize, String> {
+    count_up_to(s, 10_000_000)
+}
+
+fn demo_forms(s: &str) -> Result<usize, String> {
+    count_up_to(s, 1_000_000)
 }
 
 /// What the last wrong passphrase does under the force's policy, for the tries-left message.

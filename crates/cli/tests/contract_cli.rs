@@ -371,3 +371,21 @@ fn a_missing_store_says_how_to_create_one() {
         assert!(!db.exists(), "{args:?} created the store");
     }
 }
+
+/// A count too big to hold is refused with the limit, not a crash (a capacity overflow before).
+#[test]
+fn a_demo_count_past_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("people.csv");
+    for n in ["99999999999999999999999", "10000001"] {
+        let out = bin().args(["demo", "generate", "--nominals", n, "--out"]).arg(&out_file).output().unwrap();
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("at most 10000000"), "{}", text(&out.stderr));
+        assert!(!out_file.exists());
+    }
+    let (_dir, db) = store();
+    let out = cli(&db, &["demo", "enqueue", "--forms", "18446744073709551616"]);
+    no_panic(&out);
+    assert!(text(&out.stderr).contains("at most 1000000"), "{}", text(&out.stderr));
+}
