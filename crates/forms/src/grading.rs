@@ -13,7 +13,7 @@
 //! | high-risk factor | `high_risk: true` on a question, `grading.high_risk_factor_grade` | each positive answer is flagged; ⇒ the pack's factor grade |
 //! | question suggestion | `suggest_grade` on a question | positive answer ⇒ that grade |
 //! | cluster of three | tags `separation`, `coercive_control`, `physical_violence`/`sexual_violence` | all three positive ⇒ `cluster_grade` (high) |
-//! | repeat incidents | history: earlier DA incidents, same parties | ≥ `repeat_incident_threshold` (3) incidents *including this one* within `repeat_window_days` (365) ⇒ `escalation_grade` (high), MARAC criterion |
+//! | repeat incidents | history: earlier DA incidents about the victim | ≥ `repeat_incident_threshold` (3) incidents *including this one* within `repeat_window_days` (365) ⇒ `escalation_grade` (high), MARAC criterion |
 //! | repeat MARAC | history: earlier MARAC referrals | any referral within the window ⇒ `repeat_marac_grade` (high), MARAC criterion |
 //!
 //! Only *visible* questions count; answers in hidden sections are ignored.
@@ -51,7 +51,7 @@ impl Grade {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GradingConfig {
-    /// DA incidents between the same parties (including the current one) that make a repeat.
+    /// DA incidents about the victim (including the current one) that make a repeat.
     pub repeat_incident_threshold: u32,
     /// Look-back window in days for repeats and repeat MARAC.
     pub repeat_window_days: u32,
@@ -75,10 +75,11 @@ impl Default for GradingConfig {
     }
 }
 
-/// Local history of the victim/perpetrator pair (built by the caller from the store).
+/// Local history of the victim (built by the caller from the store).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentHistory {
-    /// Times (unix seconds) of *earlier* DA incidents between the same parties.
+    /// Times (unix seconds) of *earlier* DA incidents about the victim (police call-outs for
+    /// domestic abuse in which they were involved, whoever the other party was).
     #[serde(default)]
     pub previous_da_incidents: Vec<i64>,
     /// Times (unix seconds) of earlier MARAC referrals for the same victim / parties.
@@ -280,7 +281,7 @@ pub fn suggest_grade(
             grade: config.escalation_grade,
             question_id: None,
             message: format!(
-                "{} DA incidents between the same parties in {} days (threshold {})",
+                "{} DA incidents involving the victim in {} days (threshold {})",
                 s.incidents_in_window, config.repeat_window_days, config.repeat_incident_threshold
             ),
         });

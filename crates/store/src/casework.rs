@@ -722,8 +722,11 @@ pub(crate) fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>>
     Ok(v.map(str::to_string))
 }
 
-/// Local history for grading: earlier DA incidents with both parties linked, and earlier MARAC
-/// referrals of the victim.
+/// Local history for grading: earlier DA incidents the victim is linked to, with whoever (the
+/// SafeLives "potential escalation" criterion counts police call-outs about the victim for
+/// domestic abuse, not call-outs about one pair: a victim of three partners in a year, or of one
+/// partner not linked on the earlier calls, is as much a repeat), and earlier MARAC referrals of
+/// the victim.
 fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwResult<IncidentHistory> {
     let person = |k: &str| -> Option<String> {
         match answers.get(k)? {
@@ -736,18 +739,15 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
     let Some(victim) = person("victim") else {
         return Ok(h);
     };
-    if let Some(perp) = person("perpetrator") {
-        let times: Vec<String> = conn
-            .prepare_cached(
-                "SELECT i.occurred_at FROM incidents i
-                 WHERE i.id <> ?3 AND (i.incident_type = 'domestic_abuse' OR upper(coalesce(i.closing_code, '')) = 'DA')
-                   AND EXISTS (SELECT 1 FROM incident_links a WHERE a.incident_id = i.id AND a.nominal_id = ?1)
-                   AND EXISTS (SELECT 1 FROM incident_links b WHERE b.incident_id = i.id AND b.nominal_id = ?2)",
-            )?
-            .query_map(params![victim, perp, incident.summary.id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        h.previous_da_incidents = times.iter().filter_map(|t| unix_of(t)).filter(|t| *t < incident.occurred).collect();
-    }
+    let times: Vec<String> = conn
+        .prepare_cached(
+            "SELECT i.occurred_at FROM incidents i
+             WHERE i.id <> ?2 AND (i.incident_type = 'domestic_abuse' OR upper(coalesce(i.closing_code, '')) = 'DA')
+               AND EXISTS (SELECT 1 FROM incident_links a WHERE a.incident_id = i.id AND a.nominal_id = ?1)",
+        )?
+        .query_map(params![victim, incident.summary.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    h.previous_da_incidents = times.iter().filter_map(|t| unix_of(t)).filter(|t| *t < incident.occurred).collect();
     let marac: Vec<String> = conn
         .prepare_cached(
             "SELECT decided_at FROM referrals WHERE victim_id = ?1 AND outcome = 'referred'
