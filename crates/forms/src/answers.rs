@@ -234,6 +234,8 @@ pub enum IssueKind {
     InFuture,
     /// Answer key that is not a question of this pack.
     UnknownQuestion,
+    /// Options that contradict each other ("None" ticked with another option).
+    Contradictory,
 }
 
 /// One field-level issue.
@@ -371,6 +373,22 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                             format!("{}: {s:?} is not one of the options", label(q)),
                         ),
                         None => c.push(&p, IssueKind::WrongType, format!("{}: expected an option id", label(q))),
+                    }
+                }
+                // "None" ticked with a positive option: the grade would count the positive one,
+                // and the record would say both. The officer says which holds.
+                let chosen = || seen.iter().filter_map(|s| q.option(s));
+                if let Some(none) = chosen().find(|o| o.positive == Some(false)) {
+                    if chosen().any(|o| o.positive != Some(false)) {
+                        c.push(
+                            path,
+                            IssueKind::Contradictory,
+                            format!(
+                                "{}: \"{}\" is ticked with other options: untick one or the other",
+                                label(q),
+                                none.label
+                            ),
+                        );
                     }
                 }
             }

@@ -253,6 +253,9 @@ fn follow_up_sections_are_not_counted() {
 fn children_tag_sets_children_involved() {
     assert!(grade(&dash(), &dash_yes(&[10])).children_involved);
     assert!(!grade(&dash(), &dash_yes(&[5])).children_involved);
+    // A dispute over contact with the children is about children, as DARA's own question
+    // (h3) says: the Concern-for-a-Child prompt follows from either form.
+    assert!(grade(&dash(), &dash_yes(&[7])).children_involved);
 }
 
 fn draft(p: &FormPack, answers: Value) -> FormRecord {
