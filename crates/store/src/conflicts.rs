@@ -176,6 +176,11 @@ pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState
         p.data.to_string(),
         now
     ])?;
+    // The pulled links are the whole set: a person the service unlinked, or whose role it
+    // corrected (a victim who was a witness), is unlinked here too, or the gate would go on
+    // asking for their referral decision. Links are never written on the device itself (a
+    // resolved duplicate's redirect is undone by a pull only until the service has merged).
+    tx.prepare_cached("DELETE FROM incident_links WHERE incident_id = ?1")?.execute([id])?;
     for (nominal, role) in &i.links {
         // Only the roles this device knows (as on first arrival).
         if crate::casework::LINK_ROLES.contains(&role.as_str()) {

@@ -210,3 +210,51 @@ fn a_finalisation_conflict_has_code_and_status_and_choosing_open_reopens_here() 
     let b = store.outbox_batch(10).unwrap();
     assert_eq!(b.last().unwrap().payload["fields"], json!({ "closing_code": "CRIME", "status": "open" }));
 }
+
+/// The pulled links are the whole set: a person unlinked or given another role at the service
+/// is unlinked or re-roled here (before, the old rows stayed, and the gate went on asking for a
+/// referral decision for someone who was never a victim).
+#[test]
+fn a_link_the_service_corrected_is_corrected_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let with_links = |version: u64, links: Value| {
+        let mut page = incident(version, None, "open", "High St");
+        if let Change::Upsert { data, .. } = &mut page.changes[0] {
+            data["links"] = links;
+        }
+        page
+    };
+    let links = |store: &Store| {
+        let mut l: Vec<(String, String)> =
+            store.get_incident(INC).unwrap().summary.links.into_iter().map(|l| (l.nominal_id, l.role)).collect();
+        l.sort();
+        l
+    };
+    store
+        .apply_pull_page(&with_links(
+            5,
+            json!([{ "nominal_id": "P1", "role": "victim" }, { "nominal_id": "P2", "role": "victim" }]),
+        ))
+        .unwrap();
+    assert_eq!(links(&store), [("P1".into(), "victim".into()), ("P2".into(), "victim".into())]);
+    // P2 was a witness; P3 is added.
+    store
+        .apply_pull_page(&with_links(
+            6,
+            json!([
+                { "nominal_id": "P1", "role": "victim" },
+                { "nominal_id": "P2", "role": "witness" },
+                { "nominal_id": "P3", "role": "suspect" },
+            ]),
+        ))
+        .unwrap();
+    assert_eq!(
+        links(&store),
+        [("P1".into(), "victim".into()), ("P2".into(), "witness".into()), ("P3".into(), "suspect".into())]
+    );
+    // P3 unlinked; an older version changes nothing.
+    store.apply_pull_page(&with_links(7, json!([{ "nominal_id": "P1", "role": "victim" }]))).unwrap();
+    store.apply_pull_page(&with_links(6, json!([{ "nominal_id": "P9", "role": "victim" }]))).unwrap();
+    assert_eq!(links(&store), [("P1".into(), "victim".into())]);
+}
