@@ -354,6 +354,23 @@ pub const MIGRATIONS: &[&str] = &[
        AND (NOT EXISTS (SELECT 1 FROM sync_state WHERE key = 'sweep_before')
             OR updated_at >= (SELECT value FROM sync_state WHERE key = 'sweep_before'));
     "#,
+    // 18: search keys without a foreign key to their record. The keys are written and removed
+    // by the code that writes the record (`search::remove_keys`); the cascade added nothing but
+    // its lookup, and with no index starting with `rk` (one would double the table) that lookup
+    // scanned every key row: each nominal a pull removed (a removal notice, a re-pull's sweep)
+    // cost a full scan, about ten million rows at a million people, under the session's lock.
+    // The keys are rebuilt from the rows at the next unlock (the key version is cleared).
+    r#"
+    DROP TABLE name_keys;
+    CREATE TABLE name_keys (
+        key TEXT NOT NULL,
+        born INTEGER NOT NULL DEFAULT 0,
+        rk INTEGER NOT NULL,
+        PRIMARY KEY (key, born, rk)
+    ) WITHOUT ROWID;
+    DELETE FROM name_key_counts;
+    DELETE FROM meta WHERE key = 'name_keys_version';
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

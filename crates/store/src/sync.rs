@@ -298,6 +298,7 @@ fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i
     search::remove_keys(tx, rk, &old, deltas)?;
     tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [id])?;
     tx.execute("DELETE FROM nominal_markers WHERE nominal_id = ?1", [id])?;
+    tx.execute("DELETE FROM nominal_phones WHERE nominal_id = ?1", [id])?;
     tx.execute("DELETE FROM nominals WHERE id = ?1", [id])?;
     *deltas.entry(search::TOTAL_KEY.to_string()).or_default() -= 1;
     Ok(Some(true))

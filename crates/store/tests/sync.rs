@@ -687,3 +687,22 @@ fn a_deferral_recorded_elsewhere_brings_its_ask_again_task() {
     let left: i64 = store.conn().query_row("SELECT count(*) FROM tasks", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0);
 }
+
+/// Removing a person (a pull's removal notice, a re-pull's sweep) reads only that person's
+/// rows. Until schema 18 the search keys' foreign key made every delete scan all the key rows
+/// of everyone (about ten million at a million people), under the session's lock.
+#[test]
+fn removing_a_person_scans_nobody_elses_search_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let people: Vec<_> = (0..500).map(|i| common::rec(&format!("N{i}"), "Ann", &format!("Smith{i}"))).collect();
+    store.upsert_nominals(&people).unwrap();
+    let conn = store.conn();
+    assert!(conn.query_row("PRAGMA foreign_keys", [], |r| r.get::<_, bool>(0)).unwrap(), "as the store runs");
+    let keys: i64 = conn.query_row("SELECT count(*) FROM name_keys", [], |r| r.get(0)).unwrap();
+    assert!(keys > 1000, "{keys} key rows");
+    let mut stmt = conn.prepare("DELETE FROM nominals WHERE id = 'N7'").unwrap();
+    assert_eq!(stmt.execute([]).unwrap(), 1);
+    let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
+    assert_eq!(scanned, 0, "rows stepped through by full scans while deleting one person");
+}
