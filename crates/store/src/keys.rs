@@ -54,8 +54,22 @@ impl KdfParams {
 pub struct DbKey(Zeroizing<[u8; 32]>);
 
 impl DbKey {
-    pub(crate) fn hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex(&self.0[..]))
+    /// `PRAGMA key = "x'<64 hex digits>'";`, written into one buffer of its final size and
+    /// wiped when dropped. Built with `format!` or by collecting, the string grew through
+    /// reallocations, and each freed buffer kept a copy of the key's digits in memory.
+    pub(crate) fn key_pragma(&self) -> Zeroizing<String> {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        const HEAD: &str = "PRAGMA key = \"x'";
+        const TAIL: &str = "'\";";
+        let mut s = Zeroizing::new(String::with_capacity(HEAD.len() + 2 * self.0.len() + TAIL.len()));
+        s.push_str(HEAD);
+        for b in self.0.iter() {
+            s.push(char::from(DIGITS[usize::from(b >> 4)]));
+            s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+        }
+        s.push_str(TAIL);
+        debug_assert_eq!(s.len(), s.capacity());
+        s
     }
 }
 
@@ -68,6 +82,41 @@ pub struct Envelope {
     salt: String,
     nonce: String,
     wrapped: String,
+}
+
+/// Opens `path` for writing, created readable and writable by its owner only (0600 on Unix):
+/// with a copy of the key file and the database, a passphrase can be guessed at offline, with
+/// no attempts counter in the way. `create_new`: refuse an existing file; otherwise truncate.
+pub(crate) fn owner_only(path: &Path, create_new: bool) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true);
+    if create_new {
+        o.create_new(true);
+    } else {
+        o.create(true).truncate(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)
+}
+
+/// Narrows an existing file to its owner (a store created by an earlier build). Best effort:
+/// a file that is missing or not ours to change is left as it is.
+pub(crate) fn restrict_to_owner(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -170,7 +219,7 @@ impl Envelope {
 
     /// Writes a new key file; refuses to overwrite one.
     pub fn write_new(&self, path: &Path) -> Result<(), KeyError> {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+        let mut f = owner_only(path, true)?;
         f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| KeyError::Damaged(e.to_string()))?)?;
         f.sync_all()?;
         Ok(())
@@ -180,7 +229,7 @@ impl Envelope {
     pub fn replace(&self, path: &Path) -> Result<(), KeyError> {
         let tmp = path.with_extension("keys.tmp");
         {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = owner_only(&tmp, false)?;
             f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| KeyError::Damaged(e.to_string()))?)?;
             f.sync_all()?;
         }
@@ -207,6 +256,14 @@ mod tests {
         let env2 = env.rewrap("old", "new", KdfParams::INSECURE_FAST).unwrap();
         assert_eq!(&env2.unwrap_key("new").unwrap().0[..], &key.0[..]);
         assert!(env2.unwrap_key("old").is_err());
+    }
+
+    #[test]
+    fn the_key_statement_is_built_at_its_final_size() {
+        let key = DbKey(Zeroizing::new([0xa5; 32]));
+        let stmt = key.key_pragma();
+        assert_eq!(stmt.as_str(), format!("PRAGMA key = \"x'{}'\";", "a5".repeat(32)));
+        assert_eq!(stmt.len(), stmt.capacity(), "no reallocation left a copy behind");
     }
 
     #[test]

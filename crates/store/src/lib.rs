@@ -26,7 +26,6 @@ pub mod victims;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use zeroize::Zeroizing;
 
 pub use audit::{Actor, AuditAction, AuditEvent, AuditOutcome, OutboxMutation, VerifyReport};
 pub use keys::{KdfParams, KeyError};
@@ -94,6 +93,9 @@ impl Store {
         }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
         envelope.write_new(&key_path(db))?;
+        // The database file is created empty, owner-only, before SQLite opens it: SQLite gives
+        // the -wal and -shm files the database file's permissions.
+        keys::owner_only(db, true)?;
         let store = Store::open_with_key(db, &key, schema::CURRENT)?;
         Ok(store)
     }
@@ -126,6 +128,12 @@ impl Store {
             KeyError::WrongPassphrase => StoreError::WrongPassphrase,
             other => StoreError::Keys(other),
         })?;
+        // A store an earlier build created readable by others is narrowed to its owner.
+        for suffix in ["", ".keys", "-wal", "-shm", ".attempts"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            keys::restrict_to_owner(Path::new(&p));
+        }
         Store::open_with_key(db, &key, schema::CURRENT)
     }
 
@@ -139,7 +147,7 @@ impl Store {
         let conn = Connection::open(db)?;
         // The key must be the first statement on the connection. The raw-key form skips
         // SQLCipher's own KDF: ours (Argon2id) already ran.
-        conn.execute_batch(&Zeroizing::new(format!("PRAGMA key = \"x'{}'\";", key.hex().as_str())))?;
+        conn.execute_batch(&key.key_pragma())?;
         // SQLCipher prints its own ERROR lines ("hmac check failed…") to stderr on a wrong key
         // or a damaged page; the caller gets `Corrupt` with one clear message instead. The
         // setting is process-wide and must come after SQLCipher's first activation (opening a

@@ -6,6 +6,7 @@
 //! says. The counter is a policy control for the officer in front of the laptop; protection
 //! against someone who copies the files is the Argon2id cost of each guess.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bluelamp_protocol::session::Role;
@@ -120,8 +121,11 @@ fn read_attempts(db: &Path) -> Attempts {
 fn write_attempts(db: &Path, a: &Attempts) -> Result<()> {
     let path = attempts_path(db);
     let tmp = path.with_extension("attempts.tmp");
-    std::fs::write(&tmp, serde_json::to_vec(a).map_err(|e| StoreError::Invalid(e.to_string()))?)?;
-    std::fs::File::open(&tmp)?.sync_all()?;
+    {
+        let mut f = crate::keys::owner_only(&tmp, false)?;
+        f.write_all(&serde_json::to_vec(a).map_err(|e| StoreError::Invalid(e.to_string()))?)?;
+        f.sync_all()?;
+    }
     std::fs::rename(&tmp, &path)?;
     Ok(())
 }
@@ -214,15 +218,23 @@ pub fn lock_out(db: &Path) -> Result<()> {
 }
 
 /// Crypto-erase: the wrapped key is overwritten and removed (without it the database is
-/// noise), then the database files go too.
+/// noise), then the database files go too. The key file is overwritten in place (opened
+/// without truncating, so the zeros go to the blocks that held the key, as far as the file
+/// system allows), and so is a replacement key file a crash during a passphrase change left
+/// behind (it wraps the same key under the new passphrase).
 pub fn wipe(db: &Path) -> Result<()> {
     let keys = key_path(db);
-    if let Ok(meta) = std::fs::metadata(&keys) {
-        std::fs::write(&keys, vec![0u8; meta.len() as usize])?;
-        std::fs::File::open(&keys)?.sync_all()?;
-        std::fs::remove_file(&keys)?;
+    for key_file in [keys.with_extension("keys.tmp"), keys] {
+        if let Ok(meta) = std::fs::metadata(&key_file) {
+            {
+                let mut f = std::fs::OpenOptions::new().write(true).open(&key_file)?;
+                f.write_all(&vec![0u8; usize::try_from(meta.len()).unwrap_or(0)])?;
+                f.sync_all()?;
+            }
+            std::fs::remove_file(&key_file)?;
+        }
     }
-    for suffix in ["", "-wal", "-shm", ".attempts"] {
+    for suffix in ["", "-wal", "-shm", ".attempts", ".attempts.tmp"] {
         let mut p = db.as_os_str().to_owned();
         p.push(suffix);
         match std::fs::remove_file(PathBuf::from(p)) {
@@ -327,10 +339,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = store(dir.path());
         let policy = UnlockPolicy { max_failures: 2, on_too_many: OnTooManyFailures::Wipe };
+        // What a crash during a passphrase change leaves: the key wrapped under the new one.
+        let left_over = key_path(&db).with_extension("keys.tmp");
+        std::fs::copy(key_path(&db), &left_over).unwrap();
         assert!(matches!(unlock(&db, "x", &policy), Err(UnlockError::Wrong { tries_left: 1 })));
         assert!(matches!(unlock(&db, "x", &policy), Err(UnlockError::Wiped)));
         assert!(!db.exists());
         assert!(!key_path(&db).exists());
+        assert!(!left_over.exists(), "the left-over key file goes too");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(left.is_empty(), "nothing of the store is left: {left:?}");
         assert!(matches!(unlock(&db, "right", &policy), Err(UnlockError::Store(StoreError::NotFound(_)))));
     }
 

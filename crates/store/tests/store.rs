@@ -74,3 +74,37 @@ fn corrupt_file_is_reported_and_left_untouched() {
     assert!(matches!(Store::open(&db, "pass"), Err(StoreError::Corrupt)));
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "a failed open must not modify the file");
 }
+
+/// The key file, the database, its WAL and the attempts counter are the officer's alone: with
+/// copies, a passphrase can be guessed at offline. A store an earlier build left readable by
+/// others is narrowed at the next unlock.
+#[cfg(unix)]
+#[test]
+fn store_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let path = |suffix: &str| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        std::path::PathBuf::from(p)
+    };
+    let mode = |suffix: &str| std::fs::metadata(path(suffix)).unwrap().permissions().mode() & 0o777;
+    let mut s = Store::create(&db, "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    s.upsert_nominals(&[rec("N1", "Ann", "Smith")]).unwrap();
+    for suffix in ["", ".keys", "-wal"] {
+        assert_eq!(mode(suffix), 0o600, "{suffix}");
+    }
+    drop(s);
+    let policy = bluelamp_store::unlock::UnlockPolicy::default();
+    assert!(bluelamp_store::unlock::unlock(&db, "wrong", &policy).is_err());
+    assert_eq!(mode(".attempts"), 0o600);
+    // As an earlier build left them.
+    for suffix in ["", ".keys"] {
+        std::fs::set_permissions(path(suffix), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    drop(bluelamp_store::unlock::unlock(&db, "pw", &policy).unwrap());
+    for suffix in ["", ".keys"] {
+        assert_eq!(mode(suffix), 0o600, "{suffix} narrowed");
+    }
+}
