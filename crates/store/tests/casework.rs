@@ -844,8 +844,21 @@ fn an_hba_incident_needs_the_honour_based_abuse_follow_up_answered() {
     assert!(!problems.iter().any(|p| p.item == MissingKind::RiskAssessment), "{problems:?}");
 }
 
+/// A DASH form with one "yes" (Q1) on a new DA incident linking V1, graded standard: what the
+/// incident history alone makes of it.
+fn one_yes_submission(store: &mut Store, actor: &Actor) -> Submitted {
+    let inc = da(store, "INC-1", 2);
+    let mut answers = dash_14_yes();
+    for q in [2, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17] {
+        answers[format!("q{q}")] = json!("no");
+    }
+    let id = fill(store, actor, &inc, DASH, answers);
+    submitted(store.submit_form(actor, &id, Some(Grade::Standard), Some("one yes")).unwrap())
+}
+
 #[test]
 fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
+    use bluelamp_forms::grading::ReasonCode;
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     // Two earlier DA call-outs about V1 this year: one with another partner, one where the
@@ -855,15 +868,9 @@ fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
     // Not DA, and another victim's: neither counts.
     add(&mut store, incident("INC-0c", "theft", None, 24 * 10, &[("V1", "victim")]));
     add(&mut store, incident("INC-0d", "domestic_abuse", Some("DA"), 24 * 5, &[("V2", "victim"), ("S1", "suspect")]));
-    let inc = da(&mut store, "INC-1", 2);
-    let mut answers = dash_14_yes();
-    for q in [2, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17] {
-        answers[format!("q{q}")] = json!("no");
-    }
-    let id = fill(&mut store, &actor, &inc, DASH, answers);
-    let s = submitted(store.submit_form(&actor, &id, Some(Grade::Standard), Some("one yes")).unwrap());
+    let s = one_yes_submission(&mut store, &actor);
     let sug = s.suggestion.expect("graded");
-    let repeat = sug.reasons.iter().find(|r| r.code == bluelamp_forms::grading::ReasonCode::RepeatIncidents);
+    let repeat = sug.reasons.iter().find(|r| r.code == ReasonCode::RepeatIncidents);
     let repeat = repeat.unwrap_or_else(|| panic!("three call-outs about V1 in a year: {:#?}", sug.reasons));
     assert!(repeat.message.contains("3 DA incidents involving the victim"), "{}", repeat.message);
     assert_eq!(sug.suggested, Grade::High);
@@ -874,17 +881,6 @@ fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
     let (mut store, actor) = new_store(&dir);
     add(&mut store, incident("INC-0a", "domestic_abuse", Some("DA"), 24 * 400, &[("V1", "victim"), ("S9", "suspect")]));
     add(&mut store, incident("INC-0b", "domestic_abuse", Some("DA"), 24 * 20, &[("V1", "victim")]));
-    let inc = da(&mut store, "INC-1", 2);
-    let mut answers = dash_14_yes();
-    for q in [2, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17] {
-        answers[format!("q{q}")] = json!("no");
-    }
-    let id = fill(&mut store, &actor, &inc, DASH, answers);
-    let s = submitted(store.submit_form(&actor, &id, Some(Grade::Standard), Some("one yes")).unwrap());
-    let sug = s.suggestion.expect("graded");
-    assert!(
-        sug.reasons.iter().all(|r| r.code != bluelamp_forms::grading::ReasonCode::RepeatIncidents),
-        "{:#?}",
-        sug.reasons
-    );
+    let sug = one_yes_submission(&mut store, &actor).suggestion.expect("graded");
+    assert!(sug.reasons.iter().all(|r| r.code != ReasonCode::RepeatIncidents), "{:#?}", sug.reasons);
 }
