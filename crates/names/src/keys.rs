@@ -27,6 +27,9 @@ pub const CAP_EXTEND: usize = 100;
 /// Default per-probe row cap for the keying-slip probes (one part's variant code + the other
 /// part's initial), the last probes of a full-name search.
 pub const CAP_TYPO: usize = 30;
+/// Default per-probe row cap for the records holding only one part of a full-name query
+/// (`SI:<surname code>:_`, `GI:<given code>:_`).
+pub const CAP_ONE_PART: usize = 30;
 /// Default per-probe row cap for DOB keys.
 pub const CAP_DOB: usize = 200;
 /// Suggested ceiling on distinct candidates per search; stop running broad probes beyond it.
@@ -475,6 +478,15 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut 
             plan.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_BROAD);
         }
     }
+    // Records holding one of the two parts only ("SMITH" with no forename, a legacy record):
+    // their key is `_` for the missing part, which sorts after every initial, so the fallback
+    // ranges below never reach it for a common name.
+    for sc in &s.surname_codes {
+        plan.key(format!("SI:{sc}:_"), Tier::Broad, CAP_ONE_PART);
+    }
+    for gc in &g.plain_given_codes {
+        plan.key(format!("GI:{gc}:_"), Tier::Broad, CAP_ONE_PART);
+    }
     // Last resort for a replaced/garbled part: everyone sharing one part's code, capped.
     for sc in &s.surname_codes {
         fallback.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_FALLBACK);
@@ -699,15 +711,17 @@ mod tests {
         assert!(!shared.is_empty(), "a one-slip variant probe reaches Jake Gillard");
         assert!(shared.iter().all(|p| p.tier == Tier::Broad && p.cap == CAP_TYPO), "{shared:?}");
         // They run after every other probe (single-part fallback ranges included).
+        // (The one-part probes, `…:_`, share the typo probes' cap.)
+        let is_typo = |p: &&Probe| p.cap == CAP_TYPO && !matches!(&p.lookup, Lookup::Key(k) if k.ends_with(":_"));
         let last_range = plain.probes.iter().rposition(|p| matches!(p.lookup, Lookup::Range { .. }));
-        let first_typo = plain.probes.iter().position(|p| p.cap == CAP_TYPO).expect("typo probes");
+        let first_typo = plain.probes.iter().position(|p| is_typo(&p)).expect("typo probes");
         assert!(last_range.is_none_or(|r| r < first_typo));
         // A correctly spelt name gets them too, but they never repeat its own keys.
         let exact = SearchQuery::new("Jake", "Gillard").plan();
         let own: Vec<&str> = exact
             .probes
             .iter()
-            .filter(|p| p.cap != CAP_TYPO)
+            .filter(|p| !is_typo(p))
             .filter_map(|p| match &p.lookup {
                 Lookup::Key(k) => Some(k.as_str()),
                 Lookup::Range { .. } => None,
@@ -716,7 +730,7 @@ mod tests {
         assert!(exact
             .probes
             .iter()
-            .filter(|p| p.cap == CAP_TYPO)
+            .filter(is_typo)
             .all(|p| !matches!(&p.lookup, Lookup::Key(k) if own.contains(&k.as_str()))));
     }
 

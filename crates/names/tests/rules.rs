@@ -647,8 +647,9 @@ fn a_code_collision_between_unalike_spellings_is_not_phonetic() {
 fn full_name_query_keys_are_bounded() {
     for text in ["Bill Smyth", "Al Li", "Mohammed Khan", "Mary Ann De La Cruz-Smith", "Ron O'Neill"] {
         let plan = SearchQuery::parse(text).plan();
-        // 140 since the surname-first reading's tight probes (5 Dec 2026: 130 for the longest).
-        assert!(plan.probes.len() <= 140, "{text}: {} probes", plan.probes.len());
+        // 150 since the one-part probes (`SI:<code>:_`, `GI:<code>:_`; 6 Dec 2026: 143 for the
+        // longest; 140 since the surname-first reading's tight probes).
+        assert!(plan.probes.len() <= 150, "{text}: {} probes", plan.probes.len());
         assert!(plan.probes.iter().all(|p| p.cap > 0 && p.cap <= 1000));
     }
     for (g, s) in [("Al", "Li"), ("Mary Ann", "De La Cruz-Smith"), ("William", "Smith")] {
