@@ -103,6 +103,12 @@ pub(crate) fn owner_only(path: &Path, create_new: bool) -> std::io::Result<std::
     o.open(path)
 }
 
+/// The replacement a key file at `path` is written to before it is renamed over it (what a
+/// crash during a passphrase change leaves behind).
+pub(crate) fn replacement_path(path: &Path) -> std::path::PathBuf {
+    path.with_extension("keys.tmp")
+}
+
 /// Narrows an existing file to its owner (a store created by an earlier build). Best effort:
 /// a file that is missing or not ours to change is left as it is.
 pub(crate) fn restrict_to_owner(path: &Path) {
@@ -227,7 +233,7 @@ impl Envelope {
 
     /// Atomically replaces the key file (write to a temporary file, fsync, rename).
     pub fn replace(&self, path: &Path) -> Result<(), KeyError> {
-        let tmp = path.with_extension("keys.tmp");
+        let tmp = replacement_path(path);
         {
             let mut f = owner_only(&tmp, false)?;
             f.write_all(&serde_json::to_vec_pretty(self).map_err(|e| KeyError::Damaged(e.to_string()))?)?;

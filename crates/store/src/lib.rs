@@ -75,11 +75,21 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// A file beside the database at `db`: its name with `suffix` appended (`.keys`, `-wal`, …).
+pub(crate) fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The files of the store at `db`, the database first. A wipe removes them; an unlock narrows
+/// them to their owner. (The key file and its replacement are handled apart: a wipe overwrites
+/// them first.)
+pub(crate) const STORE_FILE_SUFFIXES: [&str; 5] = ["", "-wal", "-shm", ".attempts", ".attempts.tmp"];
+
 /// Where the wrapped key of the database at `db` lives.
 pub fn key_path(db: &Path) -> PathBuf {
-    let mut s = db.as_os_str().to_owned();
-    s.push(".keys");
-    PathBuf::from(s)
+    beside(db, ".keys")
 }
 
 impl Store {
@@ -129,10 +139,8 @@ impl Store {
             other => StoreError::Keys(other),
         })?;
         // A store an earlier build created readable by others is narrowed to its owner.
-        for suffix in ["", ".keys", "-wal", "-shm", ".attempts"] {
-            let mut p = db.as_os_str().to_owned();
-            p.push(suffix);
-            keys::restrict_to_owner(Path::new(&p));
+        for file in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([kp]) {
+            keys::restrict_to_owner(&file);
         }
         Store::open_with_key(db, &key, schema::CURRENT)
     }

@@ -109,9 +109,7 @@ fn now_secs() -> u64 {
 }
 
 fn attempts_path(db: &Path) -> PathBuf {
-    let mut s = db.as_os_str().to_owned();
-    s.push(".attempts");
-    PathBuf::from(s)
+    crate::beside(db, ".attempts")
 }
 
 fn read_attempts(db: &Path) -> Attempts {
@@ -120,7 +118,7 @@ fn read_attempts(db: &Path) -> Attempts {
 
 fn write_attempts(db: &Path, a: &Attempts) -> Result<()> {
     let path = attempts_path(db);
-    let tmp = path.with_extension("attempts.tmp");
+    let tmp = crate::beside(db, ".attempts.tmp");
     {
         let mut f = crate::keys::owner_only(&tmp, false)?;
         f.write_all(&serde_json::to_vec(a).map_err(|e| StoreError::Invalid(e.to_string()))?)?;
@@ -224,7 +222,7 @@ pub fn lock_out(db: &Path) -> Result<()> {
 /// behind (it wraps the same key under the new passphrase).
 pub fn wipe(db: &Path) -> Result<()> {
     let keys = key_path(db);
-    for key_file in [keys.with_extension("keys.tmp"), keys] {
+    for key_file in [crate::keys::replacement_path(&keys), keys] {
         if let Ok(meta) = std::fs::metadata(&key_file) {
             {
                 let mut f = std::fs::OpenOptions::new().write(true).open(&key_file)?;
@@ -234,10 +232,8 @@ pub fn wipe(db: &Path) -> Result<()> {
             std::fs::remove_file(&key_file)?;
         }
     }
-    for suffix in ["", "-wal", "-shm", ".attempts", ".attempts.tmp"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        match std::fs::remove_file(PathBuf::from(p)) {
+    for file in crate::STORE_FILE_SUFFIXES.map(|s| crate::beside(db, s)) {
+        match std::fs::remove_file(file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
@@ -340,7 +336,7 @@ mod tests {
         let db = store(dir.path());
         let policy = UnlockPolicy { max_failures: 2, on_too_many: OnTooManyFailures::Wipe };
         // What a crash during a passphrase change leaves: the key wrapped under the new one.
-        let left_over = key_path(&db).with_extension("keys.tmp");
+        let left_over = crate::keys::replacement_path(&key_path(&db));
         std::fs::copy(key_path(&db), &left_over).unwrap();
         assert!(matches!(unlock(&db, "x", &policy), Err(UnlockError::Wrong { tries_left: 1 })));
         assert!(matches!(unlock(&db, "x", &policy), Err(UnlockError::Wiped)));
