@@ -85,6 +85,35 @@ async fn grade_and_submit(app: &AppUnderTest, grade: &str, rationale: &str) -> a
     Ok(wait_for(app, "#suggested-grade").await.context("submitted")?.text().await?)
 }
 
+/// On the Access log tab: filters on `object` (the Record box), shows the entries, and waits
+/// until some rows `matches` (given each row's record and text); returns their texts.
+async fn audit_rows(
+    app: &AppUnderTest,
+    object: &str,
+    what: &str,
+    matches: impl Fn(&str, &str) -> bool,
+) -> anyhow::Result<Vec<String>> {
+    let object_box = wait_for(app, "#audit-object").await?;
+    clear_typed(&object_box).await?;
+    object_box.send_keys(object).await?;
+    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
+    let (client, matches) = (app.client.clone(), &matches);
+    eventually(Duration::from_secs(10), what, || {
+        let client = client.clone();
+        async move {
+            let mut found = Vec::new();
+            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
+                let text = row.text().await?;
+                if matches(row.attr("data-object").await?.as_deref().unwrap_or(""), &text) {
+                    found.push(text);
+                }
+            }
+            Ok((!found.is_empty()).then_some(found))
+        }
+    })
+    .await
+}
+
 /// Replaces the first vowel after the first letter (Double Metaphone ignores inner vowels, a
 /// plain prefix match does not): "Sudcott" -> "Sadcott".
 fn misspell(s: &str) -> String {
@@ -274,63 +303,24 @@ async fn search_journey() -> anyhow::Result<()> {
 
     // The access log holds the consultation, with its purpose.
     app.client.find(Locator::Css("#tab-audit")).await?.click().await?;
-    wait_for(&app, "#audit-object").await?.send_keys(&target.id).await?;
-    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
     let object = format!("nominal:{}", target.id);
-    let client = app.client.clone();
-    let row = eventually(Duration::from_secs(10), "the access-log entry", || {
-        let (client, object) = (client.clone(), object.clone());
-        async move {
-            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
-                if row.attr("data-object").await?.as_deref() == Some(object.as_str()) {
-                    return Ok(Some(row.text().await?));
-                }
-            }
-            Ok(None)
-        }
-    })
-    .await?;
+    let row = audit_rows(&app, &target.id, "the access-log entry", |o, _| o == object).await?.remove(0);
     assert!(row.contains("consultation") && row.contains("safeguarding"), "row: {row}");
     app.screenshot("access-log").await?;
 
     // The search is there with what was typed, and the reading of the log is itself logged.
-    let object_box = app.client.find(Locator::Css("#audit-object")).await?;
-    clear_typed(&object_box).await?;
-    object_box.send_keys("search:nominals").await?;
-    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
     let wanted = misspell(&target.surname);
-    let searched = eventually(Duration::from_secs(10), "the search's entry, with its terms", || {
-        let (client, wanted) = (client.clone(), wanted.clone());
-        async move {
-            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
-                let text = row.text().await?;
-                if text.contains(&wanted) {
-                    return Ok(Some(text));
-                }
-            }
-            Ok(None)
-        }
-    })
-    .await?;
+    let searched =
+        audit_rows(&app, "search:nominals", "the search's entry, with its terms", |_, t| t.contains(&wanted))
+            .await?
+            .remove(0);
     assert!(searched.contains("search:nominals") && searched.contains("results"), "row: {searched}");
-    clear_typed(&object_box).await?;
-    object_box.send_keys("audit:log").await?;
-    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
     // The first reading (filtered on the person's id) is among them.
     let wanted = format!("filter.object_ref: {}", target.id);
-    let read = eventually(Duration::from_secs(10), "the earlier reading of the log", || {
-        let (client, wanted) = (client.clone(), wanted.clone());
-        async move {
-            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
-                let text = row.text().await?;
-                if row.attr("data-object").await?.as_deref() == Some("audit:log") && text.contains(&wanted) {
-                    return Ok(Some(text));
-                }
-            }
-            Ok(None)
-        }
-    })
-    .await?;
+    let read =
+        audit_rows(&app, "audit:log", "the earlier reading of the log", |o, t| o == "audit:log" && t.contains(&wanted))
+            .await?
+            .remove(0);
     assert!(read.contains("consultation") && read.contains("demo-superuser"), "row: {read}");
     app.close().await
 }

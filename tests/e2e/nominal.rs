@@ -159,23 +159,8 @@ async fn record_page_journey() -> anyhow::Result<()> {
 
     // The access log holds the consultation with its purpose.
     app.client.find(Locator::Css("#tab-audit")).await?.click().await?;
-    wait_for(&app, "#audit-object").await?.send_keys(&target.id).await?;
-    app.client.find(Locator::Css("#audit-view button[type='submit']")).await?.click().await?;
     let object = format!("nominal:{}", target.id);
-    let client = app.client.clone();
-    let rows = eventually(Duration::from_secs(10), "the access-log entry", || {
-        let (client, object) = (client.clone(), object.clone());
-        async move {
-            let mut found = Vec::new();
-            for row in client.find_all(Locator::Css("#audit-table .audit-row")).await? {
-                if row.attr("data-object").await?.as_deref() == Some(object.as_str()) {
-                    found.push(row.text().await?);
-                }
-            }
-            Ok((!found.is_empty()).then_some(found))
-        }
-    })
-    .await?;
+    let rows = crate::audit_rows(&app, &target.id, "the access-log entry", |o, _| o == object).await?;
     assert_eq!(rows.len(), 1, "one entry for one view: {rows:?}");
     assert!(rows[0].contains("consultation") && rows[0].contains("investigation"), "row: {:?}", rows[0]);
     app.close().await
