@@ -172,7 +172,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     }
     // Nominals without a change-log entry (older databases) get one.
     let unlogged: Vec<(String, String)> = conn
-        .prepare("SELECT id, district FROM nominals WHERE version = 0")?
+        // Only active ones: a person held as a possible duplicate also has version 0, and
+        // must stay out of every pull until the officer resolves it.
+        .prepare("SELECT id, district FROM nominals WHERE version = 0 AND status = 'active'")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if !unlogged.is_empty() {
@@ -2595,6 +2597,36 @@ mod tests {
         // Only once.
         let (_, rej, _) = done(s.push(&sess, &[resolve(5, "p-1", "new", None)], 7).unwrap());
         assert_eq!(rej[0].code, "already_resolved");
+    }
+
+    /// The start-up back-fill of change-log entries (for databases from before the log) must
+    /// not publish a person held as a possible duplicate: it has version 0 too.
+    #[test]
+    fn a_held_person_stays_held_when_the_service_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let s = SqliteStorage::open(&path).unwrap();
+        s.seed_demo(20, HashCost::FAST, true).unwrap();
+        let sess = session(&s);
+        let p = first_person(&s);
+        let m = create(1, "p-1", &p.given_name, &p.surname, p.date_of_birth.as_deref());
+        let (_, rej, dups) = done(s.push(&sess, std::slice::from_ref(&m), 3).unwrap());
+        assert!(rej.is_empty() && dups.len() == 1, "{rej:?} {dups:?}");
+        drop(s);
+        let s = SqliteStorage::open(&path).unwrap();
+        assert!(
+            !pulled(&s, &sess).iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "p-1")),
+            "a held person is in nobody's pull, after a restart too"
+        );
+        let (status, version): (String, i64) = s
+            .conn()
+            .query_row("SELECT status, version FROM nominals WHERE id = 'p-1'", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((status.as_str(), version), ("provisional", 0));
+        // Resolving it still works.
+        let (_, rej, _) = done(s.push(&sess, &[resolve(2, "p-1", "new", None)], 4).unwrap());
+        assert!(rej.is_empty(), "{rej:?}");
+        assert!(pulled(&s, &sess).iter().any(|c| matches!(c, Change::Upsert { id, .. } if id == "p-1")));
     }
 
     #[test]
