@@ -279,7 +279,7 @@ impl AppState {
         };
         let write = |store: &mut Store| -> Result<(), StoreError> {
             store.set_server_url(&self.central_url)?;
-            store.set_token(&resp.token, &resp.expires_at)?;
+            store.set_token(&resp)?;
             store.set_role(resp.role)?;
             let actor = store.actor()?;
             store.audit(

@@ -313,6 +313,7 @@ pub async fn login(State(c): State<Central>, WireJson(req): WireJson<LoginReques
                 district: officer.district,
                 expires_at: rfc3339(expires),
                 client_id: req.client_id,
+                expires_in_secs: u64::try_from(ttl).ok(),
             })
             .into_response()),
         }

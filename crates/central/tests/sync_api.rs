@@ -33,6 +33,7 @@ async fn login_ok_wrong_and_unknown() {
     assert_eq!(v["client_id"], C1);
     assert_eq!(v["token"].as_str().unwrap().len(), 64);
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(v["expires_in_secs"], 12 * 3600, "the lifetime, for a device whose clock is not the service's");
 
     let wrong = json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-officer", "passphrase": "nope", "client_id": C1 });
     let (st, wrong_body) = s.post("/v1/login", None, &wrong).await;

@@ -83,7 +83,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
         }
     };
     store.set_server_url(server.trim_end_matches('/'))?;
-    store.set_token(&resp.token, &resp.expires_at)?;
+    store.set_token(&resp)?;
     store.set_role(resp.role)?;
     let actor = store.actor()?;
     store.audit(

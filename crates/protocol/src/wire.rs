@@ -71,9 +71,15 @@ pub struct LoginResponse {
     pub role: Role,
     /// The officer's district: the scope of the nominals they pull.
     pub district: String,
-    /// RFC 3339 UTC.
+    /// RFC 3339 UTC, by the service's clock.
     pub expires_at: String,
     pub client_id: String,
+    /// The token's lifetime in seconds from the answer. The device counts it from its own
+    /// clock: a device clock hours ahead of the service's would otherwise read a fresh token
+    /// as expired and never sync. Absent from services before it (the device then uses
+    /// `expires_at`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_secs: Option<u64>,
 }
 
 /// One outbox entry as sent.

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use bluelamp_protocol::wire::{
-    Casework, Change, ConflictNotice, Instruction, PullResponse, PushMutation, RecordType, WireNominal,
+    Casework, Change, ConflictNotice, Instruction, LoginResponse, PullResponse, PushMutation, RecordType, WireNominal,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -373,7 +373,24 @@ impl Store {
         Ok(live.then_some(token))
     }
 
-    pub fn set_token(&mut self, token: &str, expires_at: &str) -> Result<()> {
+    /// Keeps a sign-in answer's token. Its expiry is counted on this device's clock from the
+    /// answer's lifetime when the service gives one (`expires_in_secs`): `usable_token` compares
+    /// with this clock, and a device clock hours ahead of the service's would otherwise read a
+    /// fresh token as expired and send none. Without a lifetime, the service's `expires_at`.
+    pub fn set_token(&mut self, resp: &LoginResponse) -> Result<()> {
+        let expires_at = match resp.expires_in_secs {
+            Some(secs) => self.conn.query_row(
+                "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '+' || ?1 || ' seconds')",
+                [i64::try_from(secs).unwrap_or(i64::MAX).min(10 * 365 * 86_400)],
+                |r| r.get::<_, String>(0),
+            )?,
+            None => resp.expires_at.clone(),
+        };
+        self.set_token_until(&resp.token, &expires_at)
+    }
+
+    /// Keeps a token with its expiry (RFC 3339, by this device's clock).
+    pub fn set_token_until(&mut self, token: &str, expires_at: &str) -> Result<()> {
         let tx = self.conn.transaction()?;
         set(&tx, TOKEN, token)?;
         set(&tx, TOKEN_EXPIRES, expires_at)?;

@@ -186,18 +186,43 @@ fn token_and_server_are_kept_in_the_store() {
     let (mut store, _) = new_store(&dir);
     assert_eq!(store.token().unwrap(), None);
     store.set_server_url("http://127.0.0.1:1").unwrap();
-    store.set_token("t0k", "2030-01-01T00:00:00Z").unwrap();
+    store.set_token_until("t0k", "2030-01-01T00:00:00Z").unwrap();
     drop(store);
     let mut store = Store::open(&dir.path().join("s.db"), "pw").unwrap();
     assert_eq!(store.token().unwrap(), Some(("t0k".into(), "2030-01-01T00:00:00Z".into())));
     assert_eq!(store.server_url().unwrap().as_deref(), Some("http://127.0.0.1:1"));
     assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"));
-    store.set_token("old", "2020-01-01T00:00:00Z").unwrap();
+    store.set_token_until("old", "2020-01-01T00:00:00Z").unwrap();
     assert_eq!(store.usable_token().unwrap(), None, "expired");
-    store.set_token("bad", "not a time").unwrap();
+    store.set_token_until("bad", "not a time").unwrap();
     assert_eq!(store.usable_token().unwrap(), None, "unreadable expiry");
     store.clear_token().unwrap();
     assert_eq!(store.token().unwrap(), None);
+}
+
+/// A device whose clock is hours ahead of the service's: the service's `expires_at` is already
+/// past by the device's clock, but the token's lifetime counts from the device's own clock.
+#[test]
+fn a_token_lasts_its_lifetime_by_the_devices_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let answer = |expires_in_secs| bluelamp_protocol::wire::LoginResponse {
+        token: "t0k".into(),
+        officer_id: "PC1".into(),
+        role: bluelamp_protocol::session::Role::Officer,
+        district: "D".into(),
+        expires_at: "2020-01-01T00:00:00Z".into(),
+        client_id: "c".into(),
+        expires_in_secs,
+    };
+    store.set_token(&answer(Some(12 * 3600))).unwrap();
+    assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"), "twelve hours from now, here");
+    store.set_token(&answer(Some(30))).unwrap();
+    assert_eq!(store.usable_token().unwrap(), None, "less than the minute to spare");
+    store.set_token(&answer(None)).unwrap();
+    assert_eq!(store.usable_token().unwrap(), None, "an older service: its expiry as given");
+    store.set_token(&answer(Some(u64::MAX))).unwrap();
+    assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"), "an absurd lifetime is capped, not an error");
 }
 
 #[test]

@@ -167,7 +167,7 @@ pub async fn run_round<L: LocalStore>(
                         // The role may have changed centrally: the device keeps the current one
                         // for offline use.
                         local(store, |s| {
-                            s.set_token(&resp.token, &resp.expires_at)?;
+                            s.set_token(&resp)?;
                             s.set_role(resp.role)
                         })?;
                         report.role = Some(resp.role);

@@ -214,7 +214,7 @@ async fn a_malformed_or_oversized_answer_changes_nothing() {
     let w = world().await;
     let s = store(&w, "e.db");
     s.lock().unwrap().demo_enqueue_forms(2).unwrap();
-    s.lock().unwrap().set_token("t", "2099-01-01T00:00:00Z").unwrap();
+    s.lock().unwrap().set_token_until("t", "2099-01-01T00:00:00Z").unwrap();
     let answers: [&'static [u8]; 4] = [
         b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nnot json!",
         b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"schema_version\":2,",
