@@ -1178,6 +1178,16 @@ fn record_tombstone(tx: &Connection, t: RecordType, id: &str, scope: &str) -> ru
     Ok(v)
 }
 
+/// About the length of `v` as JSON (strings and keys counted unescaped), without writing it.
+fn json_size(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(a) => a.iter().map(|x| json_size(x) + 1).sum::<usize>() + 2,
+        Value::Object(o) => o.iter().map(|(k, x)| k.len() + 4 + json_size(x)).sum::<usize>() + 2,
+    }
+}
+
 /// A held nominal: (record, district, status, created_by).
 type Held = (WireNominal, String, String, Option<String>);
 
@@ -1761,7 +1771,13 @@ impl Storage for SqliteStorage {
                 AND scope IN ({in_list}))"
         );
         let mut sent = std::collections::HashSet::new();
+        // The page also ends at about `PULL_PAGE_BYTES` of records (after at least one change):
+        // the next page starts after the last version taken.
+        let mut bytes = 0usize;
         for (version, rtype, id, op) in rows {
+            if bytes >= bluelamp_protocol::wire::PULL_PAGE_BYTES {
+                break;
+            }
             let version = version as u64;
             last_version = version;
             let record_type = match rtype.as_str() {
@@ -1806,7 +1822,10 @@ impl Storage for SqliteStorage {
             };
             sent.insert((record_type, id.clone()));
             match data {
-                Some(data) => changes.push(Change::Upsert { record_type, id, version, data }),
+                Some(data) => {
+                    bytes = bytes.saturating_add(json_size(&data));
+                    changes.push(Change::Upsert { record_type, id, version, data })
+                }
                 // Cannot happen (records are never deleted without a tombstone); be safe.
                 None => changes.push(Change::Tombstone { record_type, id, version }),
             }
@@ -2597,6 +2616,64 @@ mod tests {
         // Only once.
         let (_, rej, _) = done(s.push(&sess, &[resolve(5, "p-1", "new", None)], 7).unwrap());
         assert_eq!(rej[0].code, "already_resolved");
+    }
+
+    /// Pages end by size as well as count: casework with large forms would otherwise make one
+    /// page larger than the device reads, and the pull could never pass it.
+    #[test]
+    fn a_pull_page_ends_by_size_and_the_next_page_carries_on() {
+        let (_d, s) = storage();
+        let laptop = session(&s);
+        let big = "x".repeat(900 * 1024);
+        let mut seq = 0;
+        let mut incidents = Vec::new();
+        for c in pulled(&s, &laptop) {
+            if let Change::Upsert { record_type: RecordType::Incident, id, .. } = c {
+                incidents.push(id);
+            }
+        }
+        assert!(incidents.len() >= 3, "{incidents:?}");
+        for inc in &incidents[..3] {
+            for k in 0..10 {
+                seq += 1;
+                let m = PushMutation {
+                    seq,
+                    mutation_id: format!("m-{seq}"),
+                    name: "form.submit/1".into(),
+                    payload: json!({ "form": { "id": format!("f-{inc}-{k}"), "incident_id": inc, "pack_id": "dash-2009",
+                        "answers": {"q1": big} } }),
+                    base_version: None,
+                };
+                assert_eq!(done(s.push(&laptop, &[m], 3).unwrap()).1, vec![]);
+            }
+        }
+        // Three incidents' casework of about 9 MiB each: no page can hold two of them. The
+        // officer's other device pulls it (a device is not sent its own work).
+        s.bind_and_issue_token("demo-officer", "client-2", "d", "h2", i64::MAX, 1, true).unwrap();
+        let desk = s.session("h2", 2).unwrap().unwrap();
+        let scope = Scope::of(&desk);
+        let (mut after, mut pages, mut casework, mut largest) = (0, 0, Vec::new(), 0usize);
+        loop {
+            let page = s.pull_page(&desk, &scope, after, 5000, None).unwrap();
+            pages += 1;
+            largest = largest.max(serde_json::to_vec(&page.changes).unwrap().len());
+            for c in &page.changes {
+                if let Change::Upsert { record_type: RecordType::Casework, id, .. } = c {
+                    casework.push(id.clone());
+                }
+            }
+            assert!(page.last_version > after || !page.has_more, "each page moves on");
+            after = page.last_version;
+            if !page.has_more {
+                break;
+            }
+            assert!(pages < 10);
+        }
+        assert!(pages >= 3, "split by size: {pages} page(s), casework {casework:?}, largest {largest}");
+        assert!(largest < bluelamp_protocol::wire::PULL_PAGE_BYTES + 8 * 1024 * 1024, "{largest}");
+        for inc in &incidents[..3] {
+            assert_eq!(casework.iter().filter(|c| *c == inc).count(), 1, "{inc} once, none skipped: {casework:?}");
+        }
     }
 
     /// The start-up back-fill of change-log entries (for databases from before the log) must

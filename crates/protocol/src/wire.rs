@@ -28,6 +28,16 @@ pub const MAX_PUSH_BATCH: usize = 500;
 pub const MAX_PULL_LIMIT: u32 = 5_000;
 /// Largest request body the server reads, in bytes.
 pub const MAX_REQUEST_BYTES: usize = 8 * 1024 * 1024;
+/// A push batch ends once its payloads pass this many bytes (always at least one entry): a
+/// form may hold up to a megabyte of answers, so a batch counted in entries alone could pass
+/// [`MAX_REQUEST_BYTES`], be refused every time, and hold the outbox for good. Kept small
+/// enough to upload within the request timeout (30 s) on a slow mobile link.
+pub const PUSH_BATCH_BYTES: usize = 1024 * 1024;
+/// A pull page ends once its records reach about this many bytes of JSON (always at least one
+/// change; the page may pass it by its last record): casework with large forms would otherwise
+/// make a page of [`MAX_PULL_LIMIT`] changes larger than the device reads, and the pull could
+/// never pass it. 5 000 nominals are about 1.5 MB, so reference-data pages are not cut.
+pub const PULL_PAGE_BYTES: usize = 4 * 1024 * 1024;
 
 /// `POST /v1/login`: officer id + passphrase → a bearer token bound to the officer and this
 /// client (device). Also used for first enrolment and to clear a local lockout online.

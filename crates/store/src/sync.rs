@@ -424,8 +424,14 @@ impl Store {
             ))
         })?;
         let mut out = Vec::new();
+        let mut bytes = 0usize;
         for row in rows {
             let (seq, id, name, payload, base) = row?;
+            // Bounded in bytes too (`PUSH_BATCH_BYTES`), at least one entry.
+            bytes = bytes.saturating_add(payload.len());
+            if !out.is_empty() && bytes > bluelamp_protocol::wire::PUSH_BATCH_BYTES {
+                break;
+            }
             let payload = serde_json::from_str(&payload).map_err(|_| StoreError::Corrupt)?;
             let base_version = base.map(|b| b.max(0) as u64);
             out.push(PushMutation { seq: seq as u64, mutation_id: id, name, payload, base_version });

@@ -225,6 +225,46 @@ fn a_token_lasts_its_lifetime_by_the_devices_clock() {
     assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"), "an absurd lifetime is capped, not an error");
 }
 
+/// A batch ends by size as well as count: twelve forms of 700 KB in one request would pass the
+/// service's request limit, be refused every time, and hold the outbox for good.
+#[test]
+fn a_push_batch_ends_by_size_with_at_least_one_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let big = "x".repeat(700 * 1024);
+    for n in 0..12 {
+        store
+            .user_write(
+                &actor,
+                AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
+                Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n, "answers": big }) }),
+                |_| Ok(()),
+            )
+            .unwrap();
+    }
+    let batch = store.outbox_batch(200).unwrap();
+    let bytes: usize = batch.iter().map(|m| m.payload.to_string().len()).sum();
+    assert!(batch.len() >= 1 && batch.len() < 12, "{} entries", batch.len());
+    assert!(bytes <= bluelamp_protocol::wire::PUSH_BATCH_BYTES, "{bytes}");
+    assert!(bytes < bluelamp_protocol::wire::MAX_REQUEST_BYTES / 4);
+    assert_eq!(batch.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=batch.len() as u64).collect::<Vec<_>>());
+    // One entry larger than the budget still goes, alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let huge = "x".repeat(bluelamp_protocol::wire::PUSH_BATCH_BYTES + 1);
+    for n in 0..2 {
+        store
+            .user_write(
+                &actor,
+                AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
+                Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n, "answers": huge }) }),
+                |_| Ok(()),
+            )
+            .unwrap();
+    }
+    assert_eq!(store.outbox_batch(200).unwrap().len(), 1);
+}
+
 #[test]
 fn demo_enqueue_queues_submitted_forms_with_unique_ids() {
     let dir = tempfile::tempdir().unwrap();
