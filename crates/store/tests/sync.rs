@@ -244,7 +244,7 @@ fn a_push_batch_ends_by_size_with_at_least_one_entry() {
     }
     let batch = store.outbox_batch(200).unwrap();
     let bytes: usize = batch.iter().map(|m| m.payload.to_string().len()).sum();
-    assert!(batch.len() >= 1 && batch.len() < 12, "{} entries", batch.len());
+    assert!(!batch.is_empty() && batch.len() < 12, "{} entries", batch.len());
     assert!(bytes <= bluelamp_protocol::wire::PUSH_BATCH_BYTES, "{bytes}");
     assert!(bytes < bluelamp_protocol::wire::MAX_REQUEST_BYTES / 4);
     assert_eq!(batch.iter().map(|m| m.seq).collect::<Vec<_>>(), (1..=batch.len() as u64).collect::<Vec<_>>());
