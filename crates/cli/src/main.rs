@@ -462,10 +462,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             show::run(&mut store, args)?;
         }
         Command::SearchBatch { queries, limit, out } => {
+            output::check_output(&out, &[&queries], cli.db.as_deref())?;
             let mut store = open(db_path(&cli.db)?)?;
             search::batch(&mut store, &queries, limit, &out)?;
         }
         Command::Demo { what: DemoWhat::Generate { nominals, seed, out } } => {
+            output::check_output(&out, &[], cli.db.as_deref())?;
             let people = bluelamp_demo::people(nominals, seed);
             import::write_csv(&out, &people)?;
             note!(

@@ -46,3 +46,55 @@ macro_rules! note {
         let _ = writeln!(std::io::stderr(), $($t)*);
     }};
 }
+
+/// Refuses an output file that is one of the command's `inputs`, a file of the store at `db`,
+/// or any Bluelamp store (a `.keys` file beside it): `File::create` would empty it first, so
+/// `search-batch --queries q.csv --out q.csv` destroyed the queries (and read its own output
+/// back as queries), and `--out store.db` destroyed a store.
+pub(crate) fn check_output(
+    out: &std::path::Path,
+    inputs: &[&std::path::Path],
+    db: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use std::path::{Path, PathBuf};
+    fn same(a: &Path, b: &Path) -> bool {
+        #[cfg(unix)]
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            use std::os::unix::fs::MetadataExt;
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+        matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+    }
+    let beside = |p: &Path, suffix: &str| {
+        let mut s = p.as_os_str().to_owned();
+        s.push(suffix);
+        PathBuf::from(s)
+    };
+    for input in inputs {
+        if same(out, input) {
+            anyhow::bail!(
+                "--out {} is the input file {}: writing would destroy it. Choose another output file.",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    let store_files = ["", "-wal", "-shm", ".keys", ".keys.tmp", ".attempts", ".attempts.tmp"];
+    if let Some(db) = db {
+        if store_files.iter().any(|s| same(out, &beside(db, s))) {
+            anyhow::bail!(
+                "--out {} is a file of the store {}: writing would destroy it. Choose another output file.",
+                out.display(),
+                db.display()
+            );
+        }
+    }
+    if out.exists() && beside(out, ".keys").exists() {
+        anyhow::bail!(
+            "--out {} is a Bluelamp store (its key file is beside it): writing would destroy it. Choose another \
+             output file.",
+            out.display()
+        );
+    }
+    Ok(())
+}

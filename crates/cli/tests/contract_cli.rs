@@ -389,3 +389,37 @@ fn a_demo_count_past_the_limit_is_refused() {
     no_panic(&out);
     assert!(text(&out.stderr).contains("at most 1000000"), "{}", text(&out.stderr));
 }
+
+/// An output file that is the command's input or a store is refused before anything is
+/// written: `File::create` empties it first.
+#[test]
+fn an_output_file_never_overwrites_the_input_or_a_store() {
+    let (dir, db, _csv) = generated(20);
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\n1,john,smith,\n").unwrap();
+    let before = std::fs::read(&q).unwrap();
+    let store_before = std::fs::metadata(&db).unwrap().len();
+    let q_s = q.to_str().unwrap();
+    for out_path in [q.clone(), dir.path().join(".").join("q.csv"), db.clone()] {
+        let out = cli(&db, &["search-batch", "--queries", q_s, "--out", out_path.to_str().unwrap()]);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("would destroy it"), "{}", text(&out.stderr));
+    }
+    let out =
+        bin().arg("--db").arg(&db).args(["demo", "generate", "--nominals", "5", "--out"]).arg(&db).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    // Another store, not the one named by --db.
+    let other = dir.path().join("other.db");
+    ok(cli(&other, &["init", "--officer", "PC2", "--insecure-fast-kdf"]));
+    let out = bin().args(["demo", "generate", "--nominals", "5", "--out"]).arg(&other).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is a Bluelamp store"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(&q).unwrap(), before, "the queries are as they were");
+    assert!(std::fs::metadata(&db).unwrap().len() >= store_before);
+    ok(cli(&db, &["audit", "verify"]));
+    // A new output file still works.
+    let fine = dir.path().join("out.jsonl");
+    ok(cli(&db, &["search-batch", "--queries", q_s, "--out", fine.to_str().unwrap()]));
+    assert_eq!(std::fs::read_to_string(&fine).unwrap().lines().count(), 1);
+}
