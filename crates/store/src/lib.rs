@@ -101,12 +101,19 @@ impl Store {
         if passphrase.is_empty() {
             return Err(StoreError::Invalid("the passphrase must not be empty".into()));
         }
+        // Every access-log entry names the officer: an empty id made a store no command could
+        // use, and a control character went into every entry.
+        if !bluelamp_protocol::session::is_valid_officer_id(officer_id) {
+            return Err(StoreError::Invalid(
+                "the officer id must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with '.')".into(),
+            ));
+        }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
         envelope.write_new(&key_path(db))?;
         // The database file is created empty, owner-only, before SQLite opens it: SQLite gives
         // the -wal and -shm files the database file's permissions.
         keys::owner_only(db, true)?;
-        let store = Store::open_with_key(db, &key, schema::CURRENT)?;
+        let store = Store::open_with_key(db, &key, schema::CURRENT, false)?;
         Ok(store)
     }
 
@@ -121,7 +128,7 @@ impl Store {
     ) -> Result<Store> {
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
         envelope.write_new(&key_path(db))?;
-        Store::open_with_key(db, &key, version)
+        Store::open_with_key(db, &key, version, false)
     }
 
     /// Opens the store at `db` with the officer's passphrase.
@@ -142,10 +149,13 @@ impl Store {
         for file in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([kp]) {
             keys::restrict_to_owner(&file);
         }
-        Store::open_with_key(db, &key, schema::CURRENT)
+        Store::open_with_key(db, &key, schema::CURRENT, true)
     }
 
-    fn open_with_key(db: &Path, key: &keys::DbKey, schema_version: i64) -> Result<Store> {
+    /// `existing`: the store was created before, so its database must hold a schema. An
+    /// emptied database file (truncated, or replaced by an empty one) would otherwise open as
+    /// a new empty store, and `audit verify` would call its missing access log intact.
+    fn open_with_key(db: &Path, key: &keys::DbKey, schema_version: i64, existing: bool) -> Result<Store> {
         // Keying is serialised across the process: SQLCipher's crypto-provider activation on
         // the first keyed connections is not safe to race (seen as an intermittent "An error
         // occurred with PRAGMA key or rekey" when tests open many stores at once; compare
@@ -163,8 +173,10 @@ impl Store {
         // Only logging: a failure here must never fail the open.
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         // A wrong key or a damaged file shows up at the first read.
-        if conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).is_err() {
-            return Err(StoreError::Corrupt);
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+            Err(_) => return Err(StoreError::Corrupt),
+            Ok(0) if existing => return Err(StoreError::Corrupt),
+            Ok(_) => {}
         }
         drop(keying);
         conn.execute_batch(

@@ -75,6 +75,35 @@ fn corrupt_file_is_reported_and_left_untouched() {
     assert_eq!(std::fs::read(&db).unwrap(), bytes, "a failed open must not modify the file");
 }
 
+/// An emptied database file beside its key file is a damaged store, not a new empty one: an
+/// access log removed that way must not verify as intact.
+#[test]
+fn an_emptied_database_is_damaged_not_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    std::fs::write(&db, b"").unwrap();
+    for f in ["t.db-wal", "t.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(f));
+    }
+    assert!(matches!(Store::open(&db, "pass"), Err(StoreError::Corrupt)));
+    assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left untouched");
+}
+
+/// An officer id names every access-log entry: one that is empty or holds control characters
+/// is refused when the store is created.
+#[test]
+fn a_store_needs_a_proper_officer_id() {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, id) in ["", "a\u{1}b", "../x", &"x".repeat(65)].into_iter().enumerate() {
+        let db = dir.path().join(format!("t{n}.db"));
+        let e = Store::create(&db, "pass", id, KdfParams::INSECURE_FAST).err().expect(id);
+        assert!(matches!(e, StoreError::Invalid(_)), "{id:?}: {e:?}");
+        assert!(!db.exists() && !bluelamp_store::key_path(&db).exists(), "{id:?}: nothing left behind");
+    }
+    drop(Store::create(&dir.path().join("ok.db"), "pass", "PC-1234.x_y", KdfParams::INSECURE_FAST).unwrap());
+}
+
 /// The key file, the database, its WAL and the attempts counter are the officer's alone: with
 /// copies, a passphrase can be guessed at offline. A store an earlier build left readable by
 /// others is narrowed at the next unlock.
