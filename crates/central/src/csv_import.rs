@@ -34,9 +34,16 @@ pub fn valid_district(d: &str) -> bool {
     !d.trim().is_empty() && d.chars().count() <= 100 && !d.chars().any(char::is_control)
 }
 
+/// Today's date (UTC) as `YYYY-MM-DD`, for [`parse`].
+pub fn today_utc() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 /// Parses the whole CSV. `default_district` applies to rows without a `district` value; a row
-/// with neither is rejected.
-pub fn parse(input: &[u8], default_district: Option<&str>) -> Result<ParsedCsv, CsvError> {
+/// with neither is rejected. A date of birth after `today` (`YYYY-MM-DD`) is rejected, as the
+/// devices' import, new-person form and search refuse one.
+pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Result<ParsedCsv, CsvError> {
     if let Some(d) = default_district {
         if !valid_district(d) {
             return Err(CsvError::District(d.to_string()));
@@ -77,6 +84,10 @@ pub fn parse(input: &[u8], default_district: Option<&str>) -> Result<ParsedCsv, 
             }
         };
         match parse_row(get(c_id), get(c_given), get(c_surname), get(c_dob), sex, aliases, address, postcode, source)
+            .and_then(|n| match n.date_of_birth.as_deref() {
+                Some(d) if d > today => Err(format!("date_of_birth {d} is in the future")),
+                _ => Ok(n),
+            })
             .and_then(|n| match district {
                 Some(d) if valid_district(&d) => {
                     Ok(ImportNominal { nominal: n, district: d.trim().to_string(), markers })
@@ -157,6 +168,20 @@ fn parse_row(
 mod tests {
     use super::*;
 
+    const TODAY: &str = "2026-12-06";
+
+    #[test]
+    fn a_date_of_birth_after_today_is_rejected() {
+        let csv = "id,given_name,surname,date_of_birth\n\
+                   n1,Ann,Smith,2026-12-06\n\
+                   n2,Bob,Jones,2026-12-07\n\
+                   n3,Cat,Lee,20990101\n";
+        let p = parse(csv.as_bytes(), Some("north"), TODAY).unwrap();
+        assert_eq!(p.rows.len(), 1, "born today is fine");
+        assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 4]);
+        assert!(p.rejected[0].1.contains("in the future"), "{:?}", p.rejected);
+    }
+
     #[test]
     fn rows_and_rejections() {
         let csv = "id,given_name,surname,date_of_birth,aliases,district\n\
@@ -164,15 +189,15 @@ mod tests {
                    n2,Bob,Jones,,,\n\
                    ,No,Id,,,\n\
                    n4,Cat,Lee,31/31/1990,,\n";
-        let p = parse(csv.as_bytes(), Some("south")).unwrap();
+        let p = parse(csv.as_bytes(), Some("south"), TODAY).unwrap();
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.rows[0].district, "north");
         assert_eq!(p.rows[0].nominal.aliases.len(), 2);
         assert_eq!(p.rows[1].district, "south");
         assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 5]);
-        let none = parse(csv.as_bytes(), None).unwrap();
+        let none = parse(csv.as_bytes(), None, TODAY).unwrap();
         assert_eq!(none.rows.len(), 1);
-        assert!(parse(b"name\nx\n", None).is_err());
+        assert!(parse(b"name\nx\n", None, TODAY).is_err());
         assert_eq!(p.rows[0].markers, None, "no markers column: markers are left as held");
     }
 
@@ -183,7 +208,7 @@ mod tests {
                    n2,Bob,Jones,,\n\
                    n3,Cat,Lee,,weapons@2026-13-01\n\
                    n4,Dan,Ray,,not a code\n";
-        let p = parse(csv.as_bytes(), Some("north")).unwrap();
+        let p = parse(csv.as_bytes(), Some("north"), TODAY).unwrap();
         let m = p.rows[0].markers.as_ref().unwrap();
         assert_eq!(m.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(), ["violence", "drugs"]);
         assert_eq!(m[0].last_verified_at.as_deref(), Some("2026-10-01T00:00:00Z"));

@@ -531,8 +531,8 @@ pub async fn admin_nominals(
     let body = body_bytes(req, &()).await?;
     let storage = c.storage.clone();
     let (sum, rejected) = blocking(move || {
-        let parsed =
-            crate::csv_import::parse(&body, q.district.as_deref()).map_err(|e| ApiErr::bad_request(e.to_string()))?;
+        let parsed = crate::csv_import::parse(&body, q.district.as_deref(), &crate::csv_import::today_utc())
+            .map_err(|e| ApiErr::bad_request(e.to_string()))?;
         let sum: ImportSummary = storage.import_nominals(&parsed.rows)?;
         Ok((sum, parsed.rejected))
     })

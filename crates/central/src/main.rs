@@ -138,7 +138,11 @@ fn main() -> anyhow::Result<()> {
         }
         Some(Command::Import { what: ImportWhat::Nominals { csv, district } }) => {
             let bytes = std::fs::read(&csv).with_context(|| format!("cannot read {}", csv.display()))?;
-            let parsed = bluelamp_central::csv_import::parse(&bytes, district.as_deref())?;
+            let parsed = bluelamp_central::csv_import::parse(
+                &bytes,
+                district.as_deref(),
+                &bluelamp_central::csv_import::today_utc(),
+            )?;
             let sum = central.storage().import_nominals(&parsed.rows)?;
             for (row, reason) in &parsed.rejected {
                 eprintln!("row {row}: {reason}");

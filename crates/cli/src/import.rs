@@ -57,6 +57,12 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
     let mut seen: HashMap<Box<str>, (usize, bool)> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut details: Vec<NominalDetails> = Vec::new();
+    // A date of birth after today is refused, as the new-person form and search refuse it
+    // (a record imported with one could never be searched by its own date).
+    let today = {
+        let d = bluelamp_store::search::today();
+        format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+    };
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 2;
         let rec = match rec {
@@ -100,6 +106,9 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             opt(c_postcode),
             source,
         ) {
+            Ok(r) if r.date_of_birth.as_deref().is_some_and(|d| d > today.as_str()) => {
+                reject(format!("date_of_birth {} is in the future", r.date_of_birth.as_deref().unwrap_or_default()))
+            }
             Ok(r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
                 Ok(markers) => {
                     if let Some(markers) = markers {

@@ -423,3 +423,17 @@ fn an_output_file_never_overwrites_the_input_or_a_store() {
     ok(cli(&db, &["search-batch", "--queries", q_s, "--out", fine.to_str().unwrap()]));
     assert_eq!(std::fs::read_to_string(&fine).unwrap().lines().count(), 1);
 }
+
+/// A date of birth after today is a bad row (search refuses such a date, so the record could
+/// never be found by its own date of birth); the other rows go in.
+#[test]
+fn a_future_date_of_birth_is_a_rejected_row() {
+    let (dir, db) = store();
+    let csv = dir.path().join("f.csv");
+    std::fs::write(&csv, "id,given_name,surname,date_of_birth\nF1,Futura,Zzyzx,2099-01-01\nF2,Ann,Smith,1980-02-03\n")
+        .unwrap();
+    let out = ok(cli(&db, &["import", "nominals", "--csv", csv.to_str().unwrap()]));
+    let err = text(&out.stderr);
+    assert!(err.contains("row 2") && err.contains("in the future"), "{err}");
+    assert!(text(&out.stdout).contains("imported 1 rejected 1"), "{}", text(&out.stdout));
+}
