@@ -51,6 +51,13 @@ fn create_find_the_duplicate_and_link_it_from_the_command_line() {
     assert!(!out.status.success());
     let issues: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(issues["issues"][0]["field"], "date_of_birth", "{issues}");
+    // A real date in the future too: the same JSON (it printed nothing, failing in the
+    // likely-matches search first).
+    let out =
+        cli(&db, &["nominal", "create", "--given", &given, "--surname", &surname, "--dob", "2099-01-01", "--json"]);
+    assert!(!out.status.success());
+    let issues: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issues on stdout");
+    assert_eq!(issues["issues"][0]["field"], "date_of_birth", "{issues}");
 
     // Saved as provisional; the local likely match is listed.
     let created =

@@ -79,6 +79,18 @@ fn check_name(out: &mut Vec<FieldIssue>, field: &str, label: &str, v: &str, requ
 }
 
 impl NewNominal {
+    /// [`NewNominal::validate`], and a date of birth after `today` (`YYYY-MM-DD`): search
+    /// refuses such a date, so the person could never be found by it.
+    pub fn validate_on(&self, today: &str) -> Vec<FieldIssue> {
+        let mut out = self.validate();
+        if let Some(d) = blank(&self.date_of_birth).and_then(|d| crate::dates::parse_typed_dob(d).ok()) {
+            if d.as_str() > today {
+                out.push(issue("date_of_birth", format!("The date of birth {d} is in the future.")));
+            }
+        }
+        out
+    }
+
     /// Every problem, field by field (empty when the person can be saved).
     pub fn validate(&self) -> Vec<FieldIssue> {
         let mut out = Vec::new();

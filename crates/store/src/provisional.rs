@@ -48,7 +48,7 @@ pub enum Created {
 impl Store {
     /// Saves a person typed on this device as a provisional nominal (see the module docs).
     pub fn create_nominal(&mut self, actor: &Actor, n: &NewNominal) -> Result<Created> {
-        let issues = n.validate();
+        let issues = n.validate_on(&today_iso());
         if !issues.is_empty() {
             return Ok(Created::Invalid(issues));
         }
@@ -85,13 +85,18 @@ impl Store {
     /// [`bluelamp_names::LIKELY_DUPLICATE_SCORE`], best first. Needs a valid given name and
     /// surname; other fields that do not validate are left out of the query.
     pub fn likely_matches(&mut self, actor: &Actor, n: &NewNominal) -> Result<Vec<NominalHit>> {
-        let issues = n.validate();
+        let issues = n.validate_on(&today_iso());
         if issues.iter().any(|i| i.field == "given_name" || i.field == "surname") {
             return Ok(Vec::new());
         }
         let mut req = n.likely_matches_query();
         if issues.iter().any(|i| i.field == "sex") {
             req.sex = None;
+        }
+        // A date search refuses (one in the future) is left out, as a bad sex is: the form
+        // says what is wrong with it, and the matches by name still show.
+        if issues.iter().any(|i| i.field == "date_of_birth") {
+            req.dob = None;
         }
         let hits = self.search_logged(actor, &req, None)?;
         let threshold = f64::from(bluelamp_names::LIKELY_DUPLICATE_SCORE);
@@ -200,4 +205,10 @@ fn redirect_references(tx: &rusqlite::Transaction<'_>, provisional_id: &str, tar
         params![provisional_id, target],
     )?;
     Ok(())
+}
+
+/// Today's date (this device's clock) as `YYYY-MM-DD`.
+fn today_iso() -> String {
+    let d = crate::search::today();
+    format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
 }

@@ -120,6 +120,22 @@ fn likely_matches_use_search_and_the_threshold() {
     assert_eq!(counts(&store).1, audit_before + 1, "logged as a search");
     // An unusable name asks nothing.
     assert!(store.likely_matches(&actor, &NewNominal::default()).unwrap().is_empty());
+    // A date of birth in the future (search refuses it) is left out of the question, and the
+    // person is not saved with it: the form says why.
+    let future = person("William", "Smith", "2099-03-12");
+    let audit_before = counts(&store).1;
+    store.likely_matches(&actor, &future).expect("asked without the date, not refused");
+    assert_eq!(counts(&store).1, audit_before + 1, "the search ran (and was logged)");
+    let (outbox_before, _) = counts(&store);
+    match store.create_nominal(&actor, &future).unwrap() {
+        Created::Invalid(issues) => {
+            assert_eq!(issues.len(), 1, "{issues:?}");
+            assert_eq!(issues[0].field, "date_of_birth");
+            assert!(issues[0].message.contains("in the future"), "{issues:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(counts(&store).0, outbox_before, "nothing saved or queued");
 }
 
 fn cand(id: &str) -> DuplicateCandidate {
