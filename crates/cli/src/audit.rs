@@ -106,6 +106,13 @@ fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<(
         say!("{}", serde_json::to_string(&entries)?)?;
     } else {
         use std::fmt::Write as _;
+        // Control characters (an escape sequence in a stored field) are shown escaped, never
+        // sent to the terminal, where they could rewrite what the reader sees.
+        let shown = |s: &str| -> String {
+            s.chars()
+                .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+                .collect()
+        };
         let mut out = String::new();
         for e in &entries {
             let _ = writeln!(
@@ -113,12 +120,12 @@ fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<(
                 "#{:<6} {}  {:<10} {:<13} {:<8} {:<40} {:<16} {}",
                 e.seq,
                 e.ts,
-                e.officer_id,
+                shown(&e.officer_id),
                 e.action,
                 e.outcome,
-                e.object_ref,
-                e.purpose.as_deref().unwrap_or("-"),
-                e.detail
+                shown(&e.object_ref),
+                shown(e.purpose.as_deref().unwrap_or("-")),
+                shown(&e.detail.to_string())
             );
         }
         crate::output::emit(&out)?;

@@ -437,3 +437,21 @@ fn a_future_date_of_birth_is_a_rejected_row() {
     assert!(err.contains("row 2") && err.contains("in the future"), "{err}");
     assert!(text(&out.stdout).contains("imported 1 rejected 1"), "{}", text(&out.stdout));
 }
+
+/// What an access-log listing prints never carries a control character to the terminal (an
+/// escape sequence in a record id looked up would rewrite the screen); a search's purpose is
+/// one of the codes.
+#[test]
+fn the_access_log_listing_escapes_control_characters() {
+    let (_dir, db) = store();
+    let out = cli(&db, &["show", "--id", "X\u{1b}[2J\u{7}", "--purpose", "investigation"]);
+    no_panic(&out);
+    let listing = ok(cli(&db, &["audit", "list"]));
+    let shown = text(&listing.stdout);
+    assert!(shown.contains("nominal:X\\u{1b}[2J\\u{7}"), "{shown}");
+    assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{shown:?}");
+    let out = cli(&db, &["search", "--surname", "Smith", "--purpose", "just curious"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("the purpose must be one of"), "{}", text(&out.stderr));
+}

@@ -311,6 +311,13 @@ fn check_event(event: &AuditEvent) -> Result<()> {
     check_text("object reference", &event.object_ref, MAX_REF_CHARS)?;
     if let Some(p) = &event.purpose {
         check_text("purpose", p, MAX_PURPOSE_CHARS)?;
+        // One of the codes an officer chooses from (`session::PURPOSES`): free text let a
+        // search be logged as "just curious", or with control characters that disguise the
+        // entry on a terminal.
+        if !bluelamp_protocol::session::is_purpose(p) {
+            let codes: Vec<&str> = bluelamp_protocol::session::PURPOSES.iter().map(|(c, _)| *c).collect();
+            return Err(invalid(format!("the purpose must be one of: {}", codes.join(", "))));
+        }
     }
     Ok(())
 }

@@ -194,6 +194,11 @@ fn search_logged_records_the_query_and_the_result_count() {
     assert_eq!(hits.len(), 1);
     let none = s.search_logged(&actor, &SearchRequest::free_text("zzz"), None).unwrap();
     assert!(none.is_empty());
+    // A purpose is one of the codes: free text or an escape sequence is refused, not logged.
+    for bad in ["just curious", "investigation\n\u{1b}[2Jnothing here"] {
+        let e = s.search_logged(&actor, &req, Some(bad)).unwrap_err();
+        assert!(e.to_string().contains("safeguarding"), "{e}");
+    }
 
     let list = s.audit_list(&AuditFilter::default()).unwrap();
     assert_eq!(list.len(), 2);
