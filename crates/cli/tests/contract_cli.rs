@@ -455,3 +455,24 @@ fn the_access_log_listing_escapes_control_characters() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("the purpose must be one of"), "{}", text(&out.stderr));
 }
+
+/// Synthetic forms are never queued for a force's real service: `demo enqueue` runs on a store
+/// not enrolled, or enrolled with a service on this machine (the benches' and tests').
+#[test]
+fn demo_forms_are_not_queued_for_a_real_service() {
+    let (_dir, db) = store();
+    ok(cli(&db, &["demo", "enqueue", "--forms", "2"]));
+    let mut s = bluelamp_store::Store::open(&db, PASS).unwrap();
+    let queued = s.sync_counts().unwrap().pending;
+    s.set_server_url("https://records.example.police.uk").unwrap();
+    drop(s);
+    let out = cli(&db, &["demo", "enqueue", "--forms", "2"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("https://records.example.police.uk"), "{}", text(&out.stderr));
+    let mut s = bluelamp_store::Store::open(&db, PASS).unwrap();
+    assert_eq!(s.sync_counts().unwrap().pending, queued, "nothing more queued");
+    s.set_server_url("http://127.0.0.1:4000").unwrap();
+    drop(s);
+    ok(cli(&db, &["demo", "enqueue", "--forms", "2"]));
+}
