@@ -279,10 +279,27 @@ fn passphrase() -> anyhow::Result<String> {
 }
 
 /// The current and the new passphrase: from BLUELAMP_PASSPHRASE / BLUELAMP_NEW_PASSPHRASE, or
-/// two lines of standard input (never argv).
+/// two lines of standard input (never argv). At a terminal they are asked for with echo off
+/// (the new one twice): read as plain lines, both showed on the screen as they were typed.
 fn passphrases_for_change() -> anyhow::Result<(String, String)> {
+    let at_terminal = std::io::stdin().is_terminal();
     let mut lines = std::io::stdin().lock().lines();
     let mut next = |what: &str| -> anyhow::Result<String> {
+        if at_terminal {
+            let p = rpassword::prompt_password(format!("{} passphrase: ", capitalised(what)))
+                .with_context(|| format!("cannot read the {what} passphrase from the terminal"))?;
+            if p.is_empty() {
+                bail!("no {what} passphrase typed");
+            }
+            if what == "new" {
+                let again = rpassword::prompt_password("New passphrase again: ")
+                    .context("cannot read the new passphrase from the terminal")?;
+                if again != p {
+                    bail!("the two new passphrases differ; nothing was changed");
+                }
+            }
+            return Ok(p);
+        }
         let line = lines.next().transpose()?.unwrap_or_default();
         let p = line.trim_end_matches(['\r', '\n']).to_string();
         if p.is_empty() {
@@ -299,6 +316,11 @@ fn passphrases_for_change() -> anyhow::Result<(String, String)> {
         None => next("new")?,
     };
     Ok((old, new))
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
