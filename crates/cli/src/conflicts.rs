@@ -105,9 +105,11 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
         }
         IncidentCmd::Code { id, code } => {
             let actor = store.actor()?;
-            let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));
+            // Empty or "none" clears the code.
+            let code = Some(code.trim()).filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("none"));
             store.set_closing_code(&actor, id.trim(), code)?;
-            note!("closing code of {} set; queued for the next sync", id.trim());
+            let done = if code.is_some() { "set" } else { "cleared" };
+            note!("closing code of {} {done}; queued for the next sync", id.trim());
         }
     }
     Ok(())

@@ -61,10 +61,15 @@ fn list_and_resolve_a_conflict_from_the_cli() {
         ok(cli(db).args(["sync"]));
     }
     let inc = "demo-incident-2";
+    // An empty code clears it, and says so.
+    let cleared = cli(&a).args(["incident", "code", "--id", inc, "--code", ""]).output().unwrap();
+    assert!(cleared.status.success());
+    assert!(String::from_utf8_lossy(&cleared.stderr).contains("cleared"), "{cleared:?}");
     ok(cli(&a).args(["incident", "code", "--id", inc, "--code", "CRIME"]));
     ok(cli(&a).args(["sync"]));
     ok(cli(&b).args(["incident", "code", "--id", inc, "--code", "ADVICE"]));
     assert!(fails(cli(&b).args(["incident", "code", "--id", inc, "--code", "NOPE"])).contains("unknown closing code"));
+
     ok(cli(&b).args(["sync"]));
 
     let list = conflicts(&b);

@@ -1315,9 +1315,14 @@ impl Store {
             return Err(CaseworkError::Finalised);
         }
         let code = match code.map(str::trim).filter(|c| !c.is_empty()) {
-            Some(c) => Some(
-                codes.get(c).ok_or_else(|| invalid(format!("unknown closing code {c:?}: choose one from the list")))?,
-            ),
+            Some(c) => Some(codes.get(c).ok_or_else(|| {
+                let known: Vec<&str> = codes.codes.iter().map(|k| k.code.as_str()).collect();
+                invalid(format!(
+                    "unknown closing code {:?}: choose one of {}",
+                    bluelamp_protocol::dates::shown(c, 40),
+                    known.join(", ")
+                ))
+            })?),
             None => None,
         };
         let new = code.map(|c| c.code.clone());

@@ -462,7 +462,10 @@ fn no_code_or_unknown_code_cannot_be_finalised_and_codes_are_checked() {
     let inc = add(&mut store, incident("INC-1", "theft", None, 2, &[("V1", "victim")]));
     let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
     assert_eq!(kinds, [(MissingKind::NoClosingCode, None)]);
-    assert!(matches!(store.set_closing_code(&actor, &inc, Some("BOGUS")), Err(CaseworkError::Invalid(_))));
+    match store.set_closing_code(&actor, &inc, Some("BOGUS")) {
+        Err(CaseworkError::Invalid(m)) => assert!(m.contains("ADVICE") && m.contains("CRIME"), "says the codes: {m}"),
+        other => panic!("{other:?}"),
+    }
     store.set_closing_code(&actor, &inc, Some("advice")).unwrap();
     assert_eq!(store.get_incident(&inc).unwrap().summary.closing_code.as_deref(), Some("ADVICE"));
     store.finalise_incident(&actor, &inc).unwrap();
