@@ -487,6 +487,14 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<std::result::Result<Row, 
     Ok(row.ok_or(seq))
 }
 
+/// What an edit of a shared record was based on: the central service's version (`None`: never
+/// pulled) and that version's record as the service sent it (JSON text), when known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EditBase {
+    pub version: Option<u64>,
+    pub data: Option<String>,
+}
+
 impl Store {
     /// This store's device id: a UUIDv7 made the first time it is asked for and kept in `meta`.
     pub fn device_id(&self) -> Result<String> {
@@ -515,20 +523,22 @@ impl Store {
         mutation: Option<OutboxMutation>,
         f: impl FnOnce(&Transaction) -> Result<T>,
     ) -> Result<T> {
-        self.user_write_based(actor, event, mutation, None, f)
+        self.user_write_based(actor, event, mutation, EditBase::default(), f)
     }
 
     /// [`Store::user_write`] for an edit of a shared mutable record: the outbox entry also
-    /// keeps `base_version`, the central service's version the edit was based on (sent with the
-    /// push so the service can tell a clash from an update).
+    /// keeps its [`EditBase`], the central service's version the edit was based on (sent with
+    /// the push so the service can tell a clash from an update) and that version's record (the
+    /// base a conflict shows).
     pub fn user_write_based<T>(
         &mut self,
         actor: &Actor,
         event: AuditEvent,
         mutation: Option<OutboxMutation>,
-        base_version: Option<u64>,
+        base: EditBase,
         f: impl FnOnce(&Transaction) -> Result<T>,
     ) -> Result<T> {
+        let EditBase { version: base_version, data: base_data } = base;
         check_event(&event)?;
         if let Some(m) = &mutation {
             check_mutation_name(&m.name)?;
@@ -541,14 +551,16 @@ impl Store {
             if let Some(m) = mutation {
                 let payload = serde_json::to_string(&m.payload).map_err(|e| invalid(e.to_string()))?;
                 tx.prepare_cached(
-                    "INSERT INTO outbox (id, mutation, payload, created_at, base_version) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO outbox (id, mutation, payload, created_at, base_version, base_data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![
                     uuid::Uuid::now_v7().to_string(),
                     m.name,
                     payload,
                     ts,
-                    base_version.map(|v| v.min(i64::MAX as u64) as i64)
+                    base_version.map(|v| v.min(i64::MAX as u64) as i64),
+                    base_data
                 ])?;
             }
             append(&tx, actor, &event, &ts)?;

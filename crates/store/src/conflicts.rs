@@ -2,9 +2,10 @@
 //! version the central service had already moved past.
 //!
 //! - An edit of an incident is queued with the service's version this device last pulled
-//!   (`incidents.server_version`) as its base; the service answers a stale base with a
-//!   [`ConflictNotice`], stored here with base (the record as last pulled), mine (the fields the
-//!   edit changed) and theirs (the record the service holds).
+//!   (`incidents.server_version`) as its base, and that version's record (`base_data`); the
+//!   service answers a stale base with a [`ConflictNotice`], stored here with base (the record
+//!   the edit was based on), mine (the fields the edit changed) and theirs (the record the
+//!   service holds).
 //! - A pulled incident updates the local copy, except the contested fields (closing code, status)
 //!   while this device has work on it that the service has not settled: a pending outbox entry
 //!   or an unresolved conflict. The local pending value is kept and the push produces the
@@ -22,6 +23,7 @@ use bluelamp_protocol::wire::ConflictNotice;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
+use crate::audit::EditBase;
 use crate::casework::{catalog, gate_states, incident_row, now_unix, ts, CaseworkError, CwResult, NewIncident};
 use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store, StoreError};
 
@@ -42,26 +44,33 @@ pub(crate) fn server_version(conn: &Connection, incident_id: &str) -> rusqlite::
 /// resolved) the local fields are that edit's, over the version it was based on; a newer version
 /// pulled meanwhile was kept out of them (see [`refresh_incident`]), so an edit based on it would
 /// overwrite a value nobody here has seen (a supervisor's code, say) with no conflict. Such an
-/// edit takes the earlier one's base, and meets the same conflict.
-pub(crate) fn edit_base(conn: &Connection, incident_id: &str) -> rusqlite::Result<Option<u64>> {
-    let earlier: Option<Option<i64>> = conn
+/// edit takes the earlier one's base, and meets the same conflict. The base's record goes with
+/// it, for the conflict's "base" column.
+pub(crate) fn edit_base(conn: &Connection, incident_id: &str) -> rusqlite::Result<EditBase> {
+    let earlier: Option<(Option<i64>, Option<String>)> = conn
         .query_row(
-            "SELECT base_version FROM (
-                SELECT seq, base_version FROM outbox
+            "SELECT base_version, base_data FROM (
+                SELECT seq, base_version, base_data FROM outbox
                  WHERE state = 'pending' AND mutation LIKE 'incident.%'
                    AND json_extract(payload, '$.incident_id') = ?1
                 UNION ALL
-                SELECT o.seq, o.base_version FROM conflicts c JOIN outbox o ON o.seq = c.seq
+                SELECT o.seq, o.base_version, o.base_data FROM conflicts c JOIN outbox o ON o.seq = c.seq
                  WHERE c.resolved_at IS NULL AND c.record_type = 'incident' AND c.record_id = ?1)
              ORDER BY seq LIMIT 1",
             [incident_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    match earlier {
-        Some(base) => Ok(base.map(|v| v.max(0) as u64)),
-        None => server_version(conn, incident_id),
-    }
+    Ok(match earlier {
+        Some((version, data)) => EditBase { version: version.map(|v| v.max(0) as u64), data },
+        None => EditBase {
+            version: server_version(conn, incident_id)?,
+            data: conn
+                .query_row("SELECT server_data FROM incidents WHERE id = ?1", [incident_id], |r| r.get(0))
+                .optional()?
+                .flatten(),
+        },
+    })
 }
 
 /// What a mutation written here changed, as top-level fields of the record.
@@ -92,15 +101,22 @@ pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> ru
     if held {
         return Ok(());
     }
-    let mutation: Option<String> =
-        tx.query_row("SELECT mutation FROM outbox WHERE seq = ?1", [c.seq as i64], |r| r.get(0)).optional()?;
+    let (mutation, base_data): (Option<String>, Option<String>) = tx
+        .query_row("SELECT mutation, base_data FROM outbox WHERE seq = ?1", [c.seq as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?
+        .unwrap_or_default();
     let mutation = mutation.unwrap_or_default();
-    let base: Option<String> = if c.record_type == "incident" {
-        tx.query_row("SELECT server_data FROM incidents WHERE id = ?1", [&c.record_id], |r| r.get(0))
+    // The record the edit was based on; for an edit queued before schema 19, the record as
+    // last pulled (which may be newer than what the officer saw).
+    let base: Option<String> = match base_data {
+        Some(b) => Some(b),
+        None if c.record_type == "incident" => tx
+            .query_row("SELECT server_data FROM incidents WHERE id = ?1", [&c.record_id], |r| r.get(0))
             .optional()?
-            .flatten()
-    } else {
-        None
+            .flatten(),
+        None => None,
     };
     let base = base.unwrap_or_else(|| c.base.to_string());
     tx.execute(
@@ -300,7 +316,13 @@ impl Store {
             payload: json!({ "incident_id": incident_id, "conflict_id": conflict_id, "fields": chosen, "at": at }),
         };
         let resolution = json!({ "choices": picks, "fields": chosen }).to_string();
-        self.user_write_based(actor, event, Some(mutation), conflict.server_version, |tx| {
+        // Based on the service's record in the notice ("theirs"), at its version.
+        let theirs_record: Option<String> = self
+            .conn
+            .query_row("SELECT theirs FROM conflicts WHERE id = ?1", [conflict_id], |r| r.get(0))
+            .optional()?;
+        let base = EditBase { version: conflict.server_version, data: theirs_record };
+        self.user_write_based(actor, event, Some(mutation), base, |tx| {
             if let Some(code) = &code {
                 tx.execute(
                     "UPDATE incidents SET

@@ -371,6 +371,13 @@ pub const MIGRATIONS: &[&str] = &[
     DELETE FROM name_key_counts;
     DELETE FROM meta WHERE key = 'name_keys_version';
     "#,
+    // 19: an edit of a shared record keeps the record it was based on (`base_data`, the
+    // service's JSON at `base_version`), so a conflict shows the base the officer edited. The
+    // record as last pulled could be newer (pulled while the edit waited), and then showed the
+    // other side's value as the base, as if only this officer had changed the field.
+    r#"
+    ALTER TABLE outbox ADD COLUMN base_data TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

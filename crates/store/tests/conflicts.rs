@@ -67,7 +67,9 @@ fn pulled_changes_apply_but_never_over_unsettled_local_work() {
     store.apply_pull_page(&incident(7, Some("DA"), "open", "Mid St")).unwrap();
     assert_eq!(summary(&store), (Some("ASB".into()), "open".into(), Some("Mid St".into())));
 
-    // The push meets a conflict: stored with base (as last pulled), mine and theirs.
+    // The push meets a conflict: stored with base (the version the officer coded on, not the
+    // one pulled since: that showed the other side's DA as the base, as if only this officer
+    // had changed the code), mine and theirs.
     let theirs = json!({ "id": INC, "closing_code": "DA", "status": "open" });
     let notice = ConflictNotice {
         seq: batch[0].seq,
@@ -93,7 +95,7 @@ fn pulled_changes_apply_but_never_over_unsettled_local_work() {
     let f = &c.fields[0];
     assert_eq!(
         (f.base.clone(), f.mine.clone(), f.theirs.clone(), f.differs),
-        (json!("DA"), json!("ASB"), json!("DA"), true)
+        (json!("CRIME"), json!("ASB"), json!("DA"), true)
     );
 
     // While it is unresolved, a pull keeps the local value too.
