@@ -1,6 +1,14 @@
-//! The pull cursor: opaque to the client, `c1.<version>.<scope fingerprint>[.<remaining>]` here
-//! (`f1.<version>.<fingerprint>.<start>[.<remaining>]` while a full pull, one that started from
-//! the beginning when the log's head was `start`, is still paging).
+//! The pull cursor: opaque to the client, `c2.<version>.<scope fingerprint>.<run>[.<remaining>]`
+//! here (`f2.<version>.<fingerprint>.<start>.<run>[.<remaining>]` while a full pull, one that
+//! started from the beginning when the log's head was `start`, is still paging). Cursors from
+//! before runs (`c1.…`, `f1.…`, without `<run>`) are still read.
+//!
+//! `run` names the service run (one per start of the service, `runs` in `crate::db`) that
+//! issued `version`. A service restored from a backup issues versions again that devices were
+//! already given by the lost timeline; its run for them has a new id, so a cursor from the lost
+//! timeline no longer matches and is answered with a reset (a full re-pull, which also sweeps
+//! records the restored service no longer holds). Without it such a cursor was taken as valid
+//! whenever it was not past the head, and the device skipped changes for good.
 //!
 //! A full pull is not "too old" only because compaction's horizon is past its cursor: what
 //! was deleted before it started is swept when it ends. Only a tombstone written after it
@@ -32,13 +40,18 @@ pub struct Cursor {
     /// Issued while paging through a full pull (one that started at version 0): the log's head
     /// when it started.
     pub full_from: Option<u64>,
+    /// The run that issued `version` (16 hex digits), absent in cursors from before runs and at
+    /// version 0.
+    pub run: Option<String>,
 }
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        let head = match self.full_from {
-            Some(start) => format!("f1.{}.{}.{start}", self.version, self.fingerprint),
-            None => format!("c1.{}.{}", self.version, self.fingerprint),
+        let head = match (self.full_from, &self.run) {
+            (Some(start), Some(run)) => format!("f2.{}.{}.{start}.{run}", self.version, self.fingerprint),
+            (None, Some(run)) => format!("c2.{}.{}.{run}", self.version, self.fingerprint),
+            (Some(start), None) => format!("f1.{}.{}.{start}", self.version, self.fingerprint),
+            (None, None) => format!("c1.{}.{}", self.version, self.fingerprint),
         };
         match self.remaining {
             Some(r) => format!("{head}.{r}"),
@@ -58,9 +71,17 @@ impl Cursor {
         let (Some(kind), Some(v), Some(fp)) = (it.next(), it.next(), it.next()) else {
             return None;
         };
-        let full_from = match kind {
-            "c1" => None,
-            "f1" => Some(number(it.next()?)?),
+        let hex16 = |t: &str| -> Option<String> {
+            (t.len() == 16 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_string())
+        };
+        let (full_from, run) = match kind {
+            "c1" => (None, None),
+            "f1" => (Some(number(it.next()?)?), None),
+            "c2" => (None, Some(hex16(it.next()?)?)),
+            "f2" => {
+                let start = number(it.next()?)?;
+                (Some(start), Some(hex16(it.next()?)?))
+            }
             _ => return None,
         };
         let remaining = match it.next() {
@@ -76,7 +97,7 @@ impl Cursor {
         if fp.len() != 16 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining, full_from })
+        Some(Cursor { version: v.parse().ok()?, fingerprint: fp.to_string(), remaining, full_from, run })
     }
 }
 
@@ -98,7 +119,7 @@ mod tests {
     #[test]
     fn round_trip_and_garbage() {
         let s = Scope { district: "north".into(), officer_id: "pc1".into(), supervises: false, records: true };
-        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full_from: None };
+        let c = Cursor { version: 42, fingerprint: fingerprint(&s), remaining: None, full_from: None, run: None };
         assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
         let with = Cursor { remaining: Some(7), ..c.clone() };
         assert_eq!(Cursor::decode(&with.encode()), Some(with.clone()));
@@ -106,7 +127,21 @@ mod tests {
         assert!(full.encode().starts_with("f1.42."), "{}", full.encode());
         assert_eq!(Cursor::decode(&full.encode()), Some(full.clone()));
         let full_last = Cursor { remaining: None, ..full };
-        assert_eq!(Cursor::decode(&full_last.encode()), Some(full_last));
+        assert_eq!(Cursor::decode(&full_last.encode()), Some(full_last.clone()));
+        // With the run that issued the version.
+        let run = Some("00ff00ff00ff00ff".to_string());
+        for c in [
+            Cursor { run: run.clone(), ..c.clone() },
+            Cursor { run: run.clone(), ..with.clone() },
+            Cursor { run: run.clone(), ..full_last.clone() },
+            Cursor { run: run.clone(), remaining: Some(3), ..full_last.clone() },
+        ] {
+            assert!(c.encode().starts_with(if c.full_from.is_some() { "f2.42." } else { "c2.42." }), "{}", c.encode());
+            assert_eq!(Cursor::decode(&c.encode()), Some(c.clone()));
+        }
+        for bad in ["c2.1.0123456789abcdef.xyz", "c2.1.0123456789abcdef.0123", "f2.1.0123456789abcdef.5"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
         assert_eq!(Cursor::decode(&format!("{}.x", c.encode())), None);
         assert_eq!(Cursor::decode(&format!("{}.1.2", c.encode())), None);
         let other = Scope { district: "south".into(), officer_id: "pc1".into(), supervises: false, records: true };

@@ -227,7 +227,39 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     }
     crate::matching::create_schema(&conn)?;
     crate::matching::ensure_index(&mut conn)?;
+    start_run(&mut conn)?;
     Ok(conn)
+}
+
+/// Starts a run: the versions from the head + 1 on are issued by a run with a new random id
+/// (see `crate::cursor`). The versions before the first run belong to a run starting at 1. A
+/// database restored from a backup gets a new id for the versions it issues again, so devices'
+/// cursors from the lost timeline no longer match.
+fn start_run(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS runs (first_version INTEGER PRIMARY KEY, id TEXT NOT NULL)")?;
+    let head = count(&tx, "SELECT value FROM meta WHERE key = 'version'")?;
+    let new_id = || {
+        let t = crate::auth::new_token();
+        t[..16].to_string()
+    };
+    tx.execute("INSERT OR IGNORE INTO runs (first_version, id) VALUES (1, ?1)", [new_id()])?;
+    tx.execute(
+        "INSERT INTO runs (first_version, id) VALUES (?1, ?2)
+         ON CONFLICT (first_version) DO UPDATE SET id = excluded.id",
+        params![(head + 1).min(i64::MAX as u64) as i64, new_id()],
+    )?;
+    tx.commit()
+}
+
+/// The run that issued `version` (none for version 0).
+fn run_at(conn: &Connection, version: u64) -> rusqlite::Result<Option<String>> {
+    if version == 0 {
+        return Ok(None);
+    }
+    conn.prepare_cached("SELECT id FROM runs WHERE first_version <= ?1 ORDER BY first_version DESC LIMIT 1")?
+        .query_row([version.min(i64::MAX as u64) as i64], |r| r.get(0))
+        .optional()
 }
 
 fn type_str(t: RecordType) -> &'static str {
@@ -2015,6 +2047,10 @@ impl Storage for SqliteStorage {
         tx.execute("DELETE FROM tokens WHERE officer_id = ?1", [officer_id])?;
         tx.commit()?;
         Ok(n == 1)
+    }
+
+    fn run_at(&self, version: u64) -> StorageResult<Option<String>> {
+        Ok(run_at(&self.conn(), version)?)
     }
 
     fn stats(&self) -> StorageResult<Stats> {

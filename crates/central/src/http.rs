@@ -394,7 +394,7 @@ pub async fn pull(
     let limit = req.limit.clamp(1, MAX_PULL_LIMIT);
     let storage = c.storage.clone();
     let resp = blocking(move || {
-        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None, full_from: None };
+        let start = Cursor { version: 0, fingerprint: fp.clone(), remaining: None, full_from: None, run: None };
         let reset_page = |reason: ResetReason| -> Result<PullResponse, ApiErr> {
             let p = storage.pull_page(&s, &scope, 0, 0, None)?;
             Ok(PullResponse {
@@ -412,6 +412,13 @@ pub async fn pull(
             return reset_page(ResetReason::ScopeChanged);
         }
         let after = cursor.as_ref().map_or(0, |c| c.version);
+        // Issued by another timeline of this service (it was restored from a backup since):
+        // the versions after it are not the ones the device was given.
+        if let Some(run) = cursor.as_ref().and_then(|c| c.run.as_deref()) {
+            if storage.run_at(after)?.as_deref() != Some(run) {
+                return reset_page(ResetReason::CursorTooOld);
+            }
+        }
         let hint = cursor.as_ref().and_then(|c| c.remaining);
         let page = storage.pull_page(&s, &scope, after, limit, hint)?;
         // A pull from the start, and each later page of it, with the head when it started
@@ -435,6 +442,7 @@ pub async fn pull(
                     fingerprint: fp,
                     remaining: None,
                     full_from: full_from.filter(|_| after > 0),
+                    run: storage.run_at(after)?,
                 }
                 .encode(),
                 has_more: false,
@@ -444,15 +452,18 @@ pub async fn pull(
                 instructions: page.instructions,
             });
         }
+        // Caught up: nothing in this scope up to the head read in the same snapshot (versions
+        // are taken inside the writing transaction), so the cursor moves to the head, and
+        // changes in other scopes since this scope's last one do not make it too old at the
+        // next compaction (a needless full re-pull of the district).
+        let version = if page.has_more { page.last_version } else { page.last_version.max(page.head) };
+        let run = storage.run_at(version)?;
         Ok(PullResponse {
             schema_version: SCHEMA_VERSION,
             changes: page.changes,
             next_cursor: Cursor {
-                // Caught up: nothing in this scope up to the head read in the same snapshot
-                // (versions are taken inside the writing transaction), so the cursor moves to
-                // the head, and changes in other scopes since this scope's last one do not make
-                // it too old at the next compaction (a needless full re-pull of the district).
-                version: if page.has_more { page.last_version } else { page.last_version.max(page.head) },
+                version,
+                run,
                 fingerprint: fp,
                 // Carried only while paging; the last page's cursor counts afresh next time.
                 remaining: page.has_more.then_some(page.remaining),

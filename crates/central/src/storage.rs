@@ -270,6 +270,8 @@ pub trait Storage: Send + Sync + 'static {
     fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<()>;
     /// Deletes tombstones at or below `version`; cursors older than that then get a reset.
     fn compact(&self, version: u64) -> StorageResult<u64>;
+    /// The id of the service run that issued `version` (see `crate::cursor`); `None` for 0.
+    fn run_at(&self, version: u64) -> StorageResult<Option<String>>;
     fn stats(&self) -> StorageResult<Stats>;
     /// Demo officers, district, synthetic nominals and (with `incidents`) incidents, each only
     /// if not there yet.

@@ -291,7 +291,25 @@ pub async fn run_round<L: LocalStore>(
                 if answer.is_ok() || !matches!(answer, Err(Failure::Network(_))) {
                     report.reached_server = true;
                 }
-                match answer.and_then(|r| check_page(&r, pull_limit).map(|()| r)) {
+                let answer = answer.and_then(|r| check_page(&r, pull_limit).map(|()| r));
+                if let Ok(page) = &answer {
+                    // The service holds fewer of this device's writes than it acknowledged
+                    // (restored from a backup): they are queued again, for the next push. A push
+                    // of a new write would find the gap too (`SeqGap`), but a device with
+                    // nothing new to send never pushed.
+                    let known = local(store, |s| s.server_last_seq())?;
+                    if page.last_applied_seq < known {
+                        let n = local(store, |s| s.outbox_requeue_after(page.last_applied_seq))?;
+                        if n > 0 {
+                            tracing::warn!(
+                                server_last = page.last_applied_seq,
+                                requeued = n,
+                                "the central service lost writes it had acknowledged; queued again"
+                            );
+                        }
+                    }
+                }
+                match answer {
                     Ok(page) if page.reset.is_some() => {
                         // Pages fetched under the old cursor are moot.
                         buffer.clear();

@@ -510,6 +510,31 @@ async fn writes_lost_by_a_service_restored_from_a_backup_are_sent_again() {
     assert_eq!((stats.forms, stats.duplicate_applications), (6, 0));
 }
 
+/// The same restore, with nothing new to send: the pull's `last_applied_seq` says the service
+/// holds fewer of this device's writes than it acknowledged, and they are queued again (the
+/// device had waited for a new write to hear of the gap, and a quiet device never did).
+#[tokio::test]
+async fn a_pull_that_shows_lost_writes_queues_them_again() {
+    let w = world().await;
+    let s = store(&w, "q.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    {
+        let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+        let client_id: String = conn.query_row("SELECT client_id FROM clients", [], |r| r.get(0)).unwrap();
+        conn.execute("DELETE FROM forms WHERE id IN (?1, ?2)", [&ids[3], &ids[4]]).unwrap();
+        conn.execute("DELETE FROM applied WHERE client_id = ?1 AND seq > 3", [&client_id]).unwrap();
+        conn.execute("UPDATE clients SET last_applied_seq = 3 WHERE client_id = ?1", [&client_id]).unwrap();
+    }
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.pending), ("synced", 2), "the two lost writes queued again: {r:?}");
+    let r = round(&s, &client).await;
+    assert_eq!((r.outcome.as_str(), r.pending), ("synced", 0), "{r:?}");
+    let stats = w.central.stats().unwrap();
+    assert_eq!((stats.forms, stats.duplicate_applications), (5, 0));
+}
+
 /// Warning markers held centrally reach the device with the person: the record page of a
 /// person a demo incident links shows them (with who verified them), and search rows carry
 /// their codes.
