@@ -95,6 +95,12 @@ pub fn key_path(db: &Path) -> PathBuf {
 impl Store {
     /// Creates a new store at `db` for `officer_id`, protected by `passphrase`.
     pub fn create(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
+        if db.is_dir() {
+            return Err(StoreError::Invalid(format!("{} is a folder: name a file for the store in it", db.display())));
+        }
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+            return Err(StoreError::Invalid(format!("the folder {} does not exist", dir.display())));
+        }
         if db.exists() || key_path(db).exists() {
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
@@ -135,6 +141,12 @@ impl Store {
     pub fn open(db: &Path, passphrase: &str) -> Result<Store> {
         if !db.exists() {
             return Err(StoreError::NotFound(db.to_path_buf()));
+        }
+        if !db.is_file() {
+            return Err(StoreError::Invalid(format!(
+                "{} is not a store file (it is a folder or a device): name the store's database file",
+                db.display()
+            )));
         }
         let kp = key_path(db);
         let envelope = keys::Envelope::read(&kp).map_err(|e| match e {

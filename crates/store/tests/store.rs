@@ -90,6 +90,23 @@ fn an_emptied_database_is_damaged_not_a_new_store() {
     assert_eq!(std::fs::metadata(&db).unwrap().len(), 0, "left untouched");
 }
 
+/// A folder or a device named as the store is said to be one (the messages spoke of a missing
+/// key file, or of a store already there), and a store is not created in a missing folder.
+#[test]
+fn a_folder_or_device_is_not_taken_for_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in [dir.path().to_path_buf(), std::path::PathBuf::from("/dev/null")] {
+        let e = Store::open(&path, "pass").err().expect("not a store");
+        assert!(matches!(e, StoreError::Invalid(_)) && e.to_string().contains("not a store file"), "{e}");
+    }
+    let e = Store::create(dir.path(), "pass", "PC1", KdfParams::INSECURE_FAST).err().expect("a folder");
+    assert!(e.to_string().contains("is a folder"), "{e}");
+    let missing = dir.path().join("no-such-folder").join("s.db");
+    let e = Store::create(&missing, "pass", "PC1", KdfParams::INSECURE_FAST).err().expect("no folder");
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    assert!(!dir.path().join("no-such-folder").exists());
+}
+
 /// An officer id names every access-log entry: one that is empty or holds control characters
 /// is refused when the store is created.
 #[test]
