@@ -254,6 +254,11 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("--at {s:?}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"))?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),
     };
+    // Due times are shown as UK dates: one past year 9999 has none (it printed unix seconds).
+    const YEAR_2100: i64 = 4_102_444_800; // 2100-01-01T00:00:00Z
+    if !(0..YEAR_2100).contains(&at) {
+        bail!("--at {}: give a time between 1970 and 2099", args.at.as_deref().unwrap_or_default());
+    }
     let config = builtin_config().context("the built-in safeguarding config is invalid")?;
 
     let ctx = ValidationContext { linked_nominals: None, now: Some(at) };

@@ -112,7 +112,9 @@ pub(crate) fn uk_now() -> OffsetDateTime {
 /// 23:59:59 UK local time on a `YYYY-MM-DD` date.
 fn end_of_uk_day(s: &str) -> anyhow::Result<OffsetDateTime> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    let date = Date::parse(s.trim(), &fmt).with_context(|| format!("--today {s:?}: expected a date YYYY-MM-DD"))?;
+    // The parse error's own text once (its chain repeats it: "day was not in range" three times).
+    let date = Date::parse(s.trim(), &fmt)
+        .map_err(|e| anyhow::anyhow!("--today {s:?}: expected a real date YYYY-MM-DD ({e})"))?;
     let noon = PrimitiveDateTime::new(date, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
     let end = PrimitiveDateTime::new(date, Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT));
     Ok(end.assume_offset(uk_offset(noon)))

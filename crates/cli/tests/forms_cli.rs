@@ -117,6 +117,11 @@ fn fourteen_yes_example_grades_high_with_a_marac_task() {
     let text = stdout(&out);
     assert!(text.contains("Suggested grade: High"), "{text}");
     assert!(text.contains("Make a MARAC referral"), "{text}");
+    // A time whose due dates have no calendar date is refused (they printed as unix seconds).
+    let far = ["forms", "grade", "--pack", "dash-style-da-risk", "--answers", path(&answers), "--at", "9999-12-31"];
+    let out = cli(&far);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("between 1970 and 2099"), "{}", stderr(&out));
 }
 
 #[test]

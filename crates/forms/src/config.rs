@@ -92,6 +92,10 @@ pub(crate) fn hours(h: u32) -> i64 {
 
 /// Validate a safeguarding config JSON text. Empty = valid.
 pub fn validate_config(json: &str) -> Vec<PackIssue> {
+    // An object: serde would also read the struct from an array, so `[]` passed as a config.
+    if serde_json::from_str::<serde_json::Value>(json).is_ok_and(|v| !v.is_object()) {
+        return vec![PackIssue::new("(top level)", "a safeguarding config is a JSON object ({ ... })")];
+    }
     match serde_json::from_str::<SafeguardingConfig>(json) {
         Err(e) => vec![PackIssue::from_serde(&e)],
         Ok(c) => {

@@ -337,6 +337,11 @@ fn closing_codes_validation() {
         .is_empty());
     assert!(!validate_config(r#"{"grading":{"repeat_window_days":0}}"#).is_empty());
     assert!(validate_config("{}").is_empty());
+    // An array is not a config (serde reads a struct from one: `[]` passed with defaults).
+    for not_object in ["[]", "[1]", "3", "\"x\"", "null"] {
+        assert!(!validate_config(not_object).is_empty(), "{not_object}");
+        assert!(parse_config(not_object).is_err(), "{not_object}");
+    }
 }
 
 /// A plan cannot be submitted empty by declining: what the officer writes (the children, what

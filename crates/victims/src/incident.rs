@@ -43,9 +43,16 @@ pub struct Incident {
 }
 
 impl Incident {
-    /// Parses an incident from JSON.
+    /// Parses an incident from JSON: an object (serde would also read a struct from an array,
+    /// so `[]` passed as an incident with nothing in it).
     pub fn from_json(json: &str) -> Result<Incident, VictimsError> {
-        serde_json::from_str(json).map_err(|e| VictimsError::Json { what: "incident", detail: e.to_string() })
+        let err = |detail: String| VictimsError::Json { what: "incident", detail };
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
+        if !v.is_object() {
+            return Err(err("an incident is a JSON object ({ ... })".into()));
+        }
+        // Read from the text again, so an error says where (line and column).
+        serde_json::from_str(json).map_err(|e| err(e.to_string()))
     }
 
     /// Finds a person by id (exact match after trimming).

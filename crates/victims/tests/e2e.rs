@@ -142,3 +142,14 @@ fn da_adult_and_child() {
     assert_eq!(out["victims"][1]["destinations"][1]["recorded"], true);
     assert_eq!(out["can_close"], true);
 }
+
+/// An incident is a JSON object: serde reads a struct from an array too, and `[]` passed as an
+/// incident with nothing in it.
+#[test]
+fn an_incident_is_a_json_object() {
+    for not_object in ["[]", "[{}]", "1", "null", "\"incident\""] {
+        let e = Incident::from_json(not_object).unwrap_err();
+        assert!(e.to_string().contains("incident"), "{not_object}: {e}");
+    }
+    assert!(Incident::from_json(INCIDENT).is_ok());
+}
