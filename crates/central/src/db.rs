@@ -2123,10 +2123,17 @@ fn repeat_recorded(
 mod tests {
     use super::*;
 
-    fn storage() -> (tempfile::TempDir, SqliteStorage) {
+    /// A demo storage with `nominals` people, and its file (to open it again).
+    fn storage_at(nominals: usize) -> (tempfile::TempDir, std::path::PathBuf, SqliteStorage) {
         let dir = tempfile::tempdir().unwrap();
-        let s = SqliteStorage::open(&dir.path().join("c.db")).unwrap();
-        s.seed_demo(20, HashCost::FAST, true).unwrap();
+        let path = dir.path().join("c.db");
+        let s = SqliteStorage::open(&path).unwrap();
+        s.seed_demo(nominals, HashCost::FAST, true).unwrap();
+        (dir, path, s)
+    }
+
+    fn storage() -> (tempfile::TempDir, SqliteStorage) {
+        let (dir, _, s) = storage_at(20);
         (dir, s)
     }
 
@@ -2566,10 +2573,7 @@ mod tests {
     /// An index from before `born` is dropped and rebuilt when the service starts.
     #[test]
     fn an_index_without_born_is_rebuilt_at_start() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let s = SqliteStorage::open(&path).unwrap();
-        s.seed_demo(5, HashCost::FAST, true).unwrap();
+        let (_dir, path, s) = storage_at(5);
         s.conn()
             .execute_batch(
                 "DROP TABLE name_keys;
@@ -2716,10 +2720,7 @@ mod tests {
     /// not publish a person held as a possible duplicate: it has version 0 too.
     #[test]
     fn a_held_person_stays_held_when_the_service_restarts() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let s = SqliteStorage::open(&path).unwrap();
-        s.seed_demo(20, HashCost::FAST, true).unwrap();
+        let (_dir, path, s) = storage_at(20);
         let sess = session(&s);
         let p = first_person(&s);
         let m = create(1, "p-1", &p.given_name, &p.surname, p.date_of_birth.as_deref());

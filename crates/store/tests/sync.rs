@@ -225,6 +225,18 @@ fn a_token_lasts_its_lifetime_by_the_devices_clock() {
     assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"), "an absurd lifetime is capped, not an error");
 }
 
+/// A queued write whose payload carries `answers` (a large form's worth).
+fn write_answers(store: &mut Store, actor: &Actor, n: u32, answers: &str) {
+    store
+        .user_write(
+            actor,
+            AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
+            Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n, "answers": answers }) }),
+            |_| Ok(()),
+        )
+        .unwrap();
+}
+
 /// A batch ends by size as well as count: twelve forms of 700 KB in one request would pass the
 /// service's request limit, be refused every time, and hold the outbox for good.
 #[test]
@@ -233,14 +245,7 @@ fn a_push_batch_ends_by_size_with_at_least_one_entry() {
     let (mut store, actor) = new_store(&dir);
     let big = "x".repeat(700 * 1024);
     for n in 0..12 {
-        store
-            .user_write(
-                &actor,
-                AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
-                Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n, "answers": big }) }),
-                |_| Ok(()),
-            )
-            .unwrap();
+        write_answers(&mut store, &actor, n, &big);
     }
     let batch = store.outbox_batch(200).unwrap();
     let bytes: usize = batch.iter().map(|m| m.payload.to_string().len()).sum();
@@ -253,14 +258,7 @@ fn a_push_batch_ends_by_size_with_at_least_one_entry() {
     let (mut store, actor) = new_store(&dir);
     let huge = "x".repeat(bluelamp_protocol::wire::PUSH_BATCH_BYTES + 1);
     for n in 0..2 {
-        store
-            .user_write(
-                &actor,
-                AuditEvent::new(AuditAction::Collection, format!("test:{n}")),
-                Some(OutboxMutation { name: "test.write/1".into(), payload: json!({ "n": n, "answers": huge }) }),
-                |_| Ok(()),
-            )
-            .unwrap();
+        write_answers(&mut store, &actor, n, &huge);
     }
     assert_eq!(store.outbox_batch(200).unwrap().len(), 1);
 }

@@ -483,6 +483,16 @@ async fn a_supervisors_device_holds_the_districts_incidents_and_reviews_forms_wr
     assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
 }
 
+/// The service's database as it was after the device's third write (a restore from a backup):
+/// the fourth and fifth forms and their applications are gone.
+fn restore_to_third_write(w: &World, ids: &[String]) {
+    let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+    let client_id: String = conn.query_row("SELECT client_id FROM clients", [], |r| r.get(0)).unwrap();
+    conn.execute("DELETE FROM forms WHERE id IN (?1, ?2)", [&ids[3], &ids[4]]).unwrap();
+    conn.execute("DELETE FROM applied WHERE client_id = ?1 AND seq > 3", [&client_id]).unwrap();
+    conn.execute("UPDATE clients SET last_applied_seq = 3 WHERE client_id = ?1", [&client_id]).unwrap();
+}
+
 /// The central service restored from a backup holds fewer of this device's writes than it had
 /// acknowledged: its `seq_gap` answer makes the device send the lost writes again, in order,
 /// before the new one. Each is then held once, and the round ends synced instead of blocked.
@@ -494,14 +504,7 @@ async fn writes_lost_by_a_service_restored_from_a_backup_are_sent_again() {
     let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
     assert_eq!(round(&s, &client).await.outcome, "synced");
     assert_eq!(w.central.stats().unwrap().forms, 5);
-    // The restore: the service's database as it was after the device's third write.
-    {
-        let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
-        let client_id: String = conn.query_row("SELECT client_id FROM clients", [], |r| r.get(0)).unwrap();
-        conn.execute("DELETE FROM forms WHERE id IN (?1, ?2)", [&ids[3], &ids[4]]).unwrap();
-        conn.execute("DELETE FROM applied WHERE client_id = ?1 AND seq > 3", [&client_id]).unwrap();
-        conn.execute("UPDATE clients SET last_applied_seq = 3 WHERE client_id = ?1", [&client_id]).unwrap();
-    }
+    restore_to_third_write(&w, &ids);
     assert_eq!(w.central.stats().unwrap().forms, 3);
     s.lock().unwrap().demo_enqueue_forms(1).unwrap();
     let r = round(&s, &client).await;
@@ -520,13 +523,7 @@ async fn a_pull_that_shows_lost_writes_queues_them_again() {
     let client = Client::new(&w.running.url()).unwrap();
     let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
     assert_eq!(round(&s, &client).await.outcome, "synced");
-    {
-        let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
-        let client_id: String = conn.query_row("SELECT client_id FROM clients", [], |r| r.get(0)).unwrap();
-        conn.execute("DELETE FROM forms WHERE id IN (?1, ?2)", [&ids[3], &ids[4]]).unwrap();
-        conn.execute("DELETE FROM applied WHERE client_id = ?1 AND seq > 3", [&client_id]).unwrap();
-        conn.execute("UPDATE clients SET last_applied_seq = 3 WHERE client_id = ?1", [&client_id]).unwrap();
-    }
+    restore_to_third_write(&w, &ids);
     let r = round(&s, &client).await;
     assert_eq!((r.outcome.as_str(), r.pending), ("synced", 2), "the two lost writes queued again: {r:?}");
     let r = round(&s, &client).await;
