@@ -483,6 +483,20 @@ async fn a_supervisors_device_holds_the_districts_incidents_and_reviews_forms_wr
     assert_eq!(w.central.stats().unwrap().duplicate_applications, 0);
 }
 
+/// A device that synced five forms, and the service then restored to its database as it was
+/// after the third.
+async fn five_synced_then_restored_to_three(name: &str) -> (World, Mutex<Store>, Client) {
+    let w = world().await;
+    let s = store(&w, name);
+    let client = Client::new(&w.running.url()).unwrap();
+    let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    assert_eq!(w.central.stats().unwrap().forms, 5);
+    restore_to_third_write(&w, &ids);
+    assert_eq!(w.central.stats().unwrap().forms, 3);
+    (w, s, client)
+}
+
 /// The service's database as it was after the device's third write (a restore from a backup):
 /// the fourth and fifth forms and their applications are gone.
 fn restore_to_third_write(w: &World, ids: &[String]) {
@@ -498,14 +512,7 @@ fn restore_to_third_write(w: &World, ids: &[String]) {
 /// before the new one. Each is then held once, and the round ends synced instead of blocked.
 #[tokio::test]
 async fn writes_lost_by_a_service_restored_from_a_backup_are_sent_again() {
-    let w = world().await;
-    let s = store(&w, "r.db");
-    let client = Client::new(&w.running.url()).unwrap();
-    let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
-    assert_eq!(round(&s, &client).await.outcome, "synced");
-    assert_eq!(w.central.stats().unwrap().forms, 5);
-    restore_to_third_write(&w, &ids);
-    assert_eq!(w.central.stats().unwrap().forms, 3);
+    let (w, s, client) = five_synced_then_restored_to_three("r.db").await;
     s.lock().unwrap().demo_enqueue_forms(1).unwrap();
     let r = round(&s, &client).await;
     assert_eq!((r.outcome.as_str(), r.pending), ("synced", 0), "{r:?}");
@@ -518,12 +525,7 @@ async fn writes_lost_by_a_service_restored_from_a_backup_are_sent_again() {
 /// device had waited for a new write to hear of the gap, and a quiet device never did).
 #[tokio::test]
 async fn a_pull_that_shows_lost_writes_queues_them_again() {
-    let w = world().await;
-    let s = store(&w, "q.db");
-    let client = Client::new(&w.running.url()).unwrap();
-    let ids = s.lock().unwrap().demo_enqueue_forms(5).unwrap();
-    assert_eq!(round(&s, &client).await.outcome, "synced");
-    restore_to_third_write(&w, &ids);
+    let (w, s, client) = five_synced_then_restored_to_three("q.db").await;
     let r = round(&s, &client).await;
     assert_eq!((r.outcome.as_str(), r.pending), ("synced", 2), "the two lost writes queued again: {r:?}");
     let r = round(&s, &client).await;
