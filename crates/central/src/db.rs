@@ -864,7 +864,10 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
             d.details.to_string(),
             d.status,
             d.decided_at,
-            d.decided_by,
+            // The signed-in officer, whatever the payload says (as a form's `submitted_by`):
+            // a decision attributed to another officer made it their work on the service, sent
+            // to their devices as theirs, with their reach over the incident.
+            s.officer_id,
             m.payload.get("follow_up_task").filter(|t| !t.is_null()).map(Value::to_string),
             s.client_id,
             now
@@ -2656,6 +2659,26 @@ mod tests {
         // Only once.
         let (_, rej, _) = done(s.push(&sess, &[resolve(5, "p-1", "new", None)], 7).unwrap());
         assert_eq!(rej[0].code, "already_resolved");
+    }
+
+    /// A referral decision is recorded as the signed-in officer's, whoever the payload names.
+    #[test]
+    fn a_referral_decision_is_the_signed_in_officers() {
+        let (_d, s) = storage();
+        let laptop = session(&s);
+        let m = PushMutation {
+            seq: 1,
+            mutation_id: "m-1".into(),
+            name: "referral.decision/1".into(),
+            payload: json!({ "decision": { "id": "r-1", "incident_id": "demo-incident-1", "victim_id": "v-1",
+                "outcome": "referred", "destination": "idva", "details": {}, "status": "active",
+                "decided_at": "2026-12-03T09:01:00Z", "decided_by": "demo-supervisor" } }),
+            base_version: None,
+        };
+        assert_eq!(done(s.push(&laptop, &[m], 3).unwrap()).1, vec![]);
+        let by: String =
+            s.conn().query_row("SELECT decided_by FROM referrals WHERE id = 'r-1'", [], |r| r.get(0)).unwrap();
+        assert_eq!(by, "demo-officer");
     }
 
     /// Pages end by size as well as count: casework with large forms would otherwise make one
