@@ -1345,11 +1345,9 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             data-path={path.clone()} placeholder={hint} inputmode={number.then_some("decimal")}
             oninput={Callback::from(move |e: InputEvent| {
                 let v = e.target_unchecked_into::<HtmlInputElement>().value();
-                // Numbers are stored as numbers when they parse; otherwise what was typed is kept
-                // (and flagged), never thrown away.
-                let val = if v.is_empty() { None } else if number {
-                    Some(v.trim().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number).unwrap_or(json!(v)))
-                } else { Some(json!(v)) };
+                // Numbers are stored as numbers when they parse and read back as typed; otherwise
+                // what was typed is kept (and flagged), never thrown away.
+                let val = if v.is_empty() { None } else if number { Some(typed_number(&v)) } else { Some(json!(v)) };
                 edit.emit((t2.clone(), Op::Set(val)));
             })} /> }
         }
@@ -1431,8 +1429,40 @@ fn focus_victims() {
     }
 }
 
+/// A number box's text as its answer: a whole number as an integer, a decimal as a number
+/// only when it reads back exactly as typed, anything else as the text (flagged by validation).
+/// A float for every keystroke showed "1" back as "1.0" in the box, so typing 12 gave 1.02.
+fn typed_number(text: &str) -> Value {
+    let t = text.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return json!(i);
+    }
+    match t.parse::<f64>().ok().and_then(serde_json::Number::from_f64) {
+        Some(n) if n.to_string() == t => Value::Number(n),
+        _ => json!(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_number_box_keeps_what_was_typed() {
+        use serde_json::json;
+        // Each keystroke of "12", "1.5" and "-3": what the box shows back is what was typed.
+        for (typed, stored) in [
+            ("1", json!(1)),
+            ("12", json!(12)),
+            ("1.", json!("1.")),
+            ("1.5", json!(1.5)),
+            ("-", json!("-")),
+            ("-3", json!(-3)),
+            ("1.50", json!("1.50")),
+            ("abc", json!("abc")),
+        ] {
+            assert_eq!(super::typed_number(typed), stored, "{typed}");
+        }
+    }
+
     use super::*;
 
     fn t(q: &str) -> Target {
