@@ -11,6 +11,22 @@ use yew::prelude::*;
 #[derive(Properties, PartialEq)]
 pub struct ConflictsProps {
     pub on_close: Callback<()>,
+    /// The status bar's count: edit conflicts and the possible duplicates waiting for the
+    /// officer (the store counts both; this view lists the edits).
+    #[prop_or_default]
+    pub count: u64,
+}
+
+/// What the view says of the possible duplicates in the count, which it does not list.
+pub(crate) fn duplicates_note(count: u64, edits: usize) -> Option<String> {
+    let n = count.saturating_sub(edits as u64);
+    (n > 0).then(|| {
+        let what = if n == 1 { "1 possible duplicate".to_string() } else { format!("{n} possible duplicates") };
+        format!(
+            "{what} of a person created here also wait{} for you: open the Possible duplicates tab to decide.",
+            if n == 1 { "s" } else { "" }
+        )
+    })
 }
 
 type Choices = HashMap<String, BTreeMap<String, Side>>;
@@ -71,10 +87,12 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
         })
     };
     let close = props.on_close.reform(|_: MouseEvent| ());
+    let note = (*list).as_ref().and_then(|l| duplicates_note(props.count, l.len()));
+    let note = html! { if let Some(n) = note { <p id="conflicts-duplicates" class="hint">{ n }</p> } };
     let body = match (*list).clone() {
         None if error.is_some() => html! {},
         None => html! { <p class="hint">{"Loading…"}</p> },
-        Some(l) if l.is_empty() => html! { <p id="conflicts-empty">{"No conflicts are waiting for you."}</p> },
+        Some(l) if l.is_empty() => html! { <p id="conflicts-empty">{"No edit conflicts are waiting for you."}</p> },
         Some(l) => html! {
             { for l.iter().map(|c| {
                 let picked = choices.get(&c.id).cloned().unwrap_or_default();
@@ -128,6 +146,26 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
             if let Some(e) = (*error).clone() { <p id="conflicts-error" class="bad" role="alert">{ e }</p> }
             if let Some(d) = (*done).clone() { <p id="conflicts-done" class="ok" role="status">{ d }</p> }
             { body }
+            { note }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_count_s_possible_duplicates_are_pointed_to() {
+        assert_eq!(super::duplicates_note(2, 2), None, "only edits");
+        assert_eq!(super::duplicates_note(0, 0), None);
+        let one = super::duplicates_note(1, 0).unwrap();
+        assert!(
+            one.starts_with("1 possible duplicate of")
+                && one.contains("waits")
+                && one.contains("Possible duplicates tab"),
+            "{one}"
+        );
+        let two = super::duplicates_note(3, 1).unwrap();
+        assert!(two.starts_with("2 possible duplicates of") && two.contains(" wait for you"), "{two}");
+        assert_eq!(super::duplicates_note(1, 5), None, "a count behind the list says nothing");
     }
 }

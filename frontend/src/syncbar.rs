@@ -108,7 +108,7 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
                 { format!("{rejected} rejected") }
             </button>
             <button id="sync-conflicts" class={classes!("pill", "link", (conflicts > 0).then_some("bad"))}
-                title="Changes that clash with someone else's, waiting for you: click to resolve"
+                title="Changes that clash with someone else's, and possible duplicates of people created here, waiting for you: click to see"
                 onclick={toggle_conflicts}>
                 { format!("{conflicts} conflicts") }
             </button>
@@ -126,7 +126,7 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
                 <span id="sync-problem" class="bad small" role="alert" title={detail}>{ p }</span>
             }
             if let Some(e) = (*error).clone() { <span class="bad small" role="alert">{ e }</span> }
-            if *show_conflicts { <crate::conflicts::ConflictsView on_close={close_conflicts} /> }
+            if *show_conflicts { <crate::conflicts::ConflictsView on_close={close_conflicts} count={conflicts} /> }
             if let Some(list) = (*issues).clone() {
                 <div id="sync-issues" class="popover" role="dialog" aria-label="Refused by the central service">
                     if list.is_empty() { <p>{"Nothing was refused."}</p> }

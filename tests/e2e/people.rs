@@ -96,6 +96,23 @@ async fn people_journey() -> anyhow::Result<()> {
     let theirs = text_of(&app, &row).await?;
     assert!(theirs.contains(&target.date_of_birth), "{theirs}");
     app.screenshot("possible-duplicate").await?;
+    // The status bar counts it among the things waiting for the officer; the view it opens
+    // points to where it is decided.
+    let note = eventually(Duration::from_secs(20), "the conflicts view names the duplicate", || {
+        let client = app.client.clone();
+        async move {
+            client.find(Locator::Css("#sync-conflicts")).await?.click().await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            let note = match client.find(Locator::Css("#conflicts-duplicates")).await {
+                Ok(n) => Some(n.text().await?),
+                Err(_) => None,
+            };
+            client.find(Locator::Css("#conflicts-close")).await?.click().await?;
+            Ok(note)
+        }
+    })
+    .await?;
+    assert!(note.contains("1 possible duplicate") && note.contains("Possible duplicates tab"), "{note}");
 
     // "This is the same person (link)".
     app.client.find(Locator::Css(&format!("{row} .dup-link"))).await?.click().await?;
