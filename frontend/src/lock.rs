@@ -15,12 +15,16 @@ pub struct LockProps {
     /// Called after a successful unlock.
     pub on_unlocked: Callback<()>,
     pub message: Option<String>,
+    /// Who was signed in when the app locked: chosen again (the officer who walked away is the
+    /// one most likely to come back; the box was empty, or the list showed its first officer).
+    #[prop_or_default]
+    pub last_officer: Option<String>,
 }
 
 #[function_component(LockView)]
 pub fn lock_view(props: &LockProps) -> Html {
     let screen = use_state(|| None::<LockScreen>);
-    let officer = use_state(String::new);
+    let officer = use_state(|| props.last_officer.clone().unwrap_or_default());
     let passphrase = use_state(String::new);
     let error = use_state(|| None::<String>);
     let busy = use_state(|| false);
@@ -28,17 +32,22 @@ pub fn lock_view(props: &LockProps) -> Html {
     let slow = use_state(|| false);
     // The lock screen takes the keyboard focus (autofocus only works on a page's first load):
     // nothing typed at a locked laptop goes to the hidden screens behind it.
-    use_effect_with(screen.is_some(), |_| {
-        crate::cases::focus_selector("#passphrase");
-    });
+    // The officer box when it is empty (no list, nobody signed in before), else the passphrase.
+    {
+        let ask_officer = officer.is_empty() && screen.as_ref().is_some_and(|s| s.officers.is_empty());
+        use_effect_with((screen.is_some(), ask_officer), |(_, ask_officer)| {
+            crate::cases::focus_selector(if *ask_officer { "#officer-id" } else { "#passphrase" });
+        });
+    }
     {
         let screen = screen.clone();
         let officer = officer.clone();
+        let last = props.last_officer.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
                 if let Ok(s) = api::lock_screen().await {
-                    if let Some(first) = s.officers.first() {
-                        officer.set(first.officer_id.clone());
+                    if let Some(o) = initial_officer(&s, last.as_deref()) {
+                        officer.set(o);
                     }
                     screen.set(Some(s));
                 }
@@ -142,5 +151,31 @@ pub fn lock_view(props: &LockProps) -> Html {
                 }
             </form>
         </div>
+    }
+}
+
+/// The officer chosen when the lock screen opens: the one who was signed in if the list has
+/// them (or there is no list), else the list's first.
+fn initial_officer(s: &LockScreen, last: Option<&str>) -> Option<String> {
+    match last {
+        Some(l) if s.officers.is_empty() || s.officers.iter().any(|o| o.officer_id == l) => Some(l.to_string()),
+        _ => s.officers.first().map(|o| o.officer_id.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bluelamp_protocol::session::{LockScreen, OfficerChoice, Role};
+
+    #[test]
+    fn the_officer_who_was_signed_in_is_chosen_again() {
+        let o = |id: &str| OfficerChoice { officer_id: id.into(), display_name: id.into(), role: Role::Officer };
+        let list = LockScreen { officers: vec![o("a"), o("b")], demo: true, unlocked: None };
+        assert_eq!(super::initial_officer(&list, Some("b")).as_deref(), Some("b"));
+        assert_eq!(super::initial_officer(&list, None).as_deref(), Some("a"));
+        assert_eq!(super::initial_officer(&list, Some("gone")).as_deref(), Some("a"));
+        let none = LockScreen { officers: vec![], demo: false, unlocked: None };
+        assert_eq!(super::initial_officer(&none, Some("PC1")).as_deref(), Some("PC1"));
+        assert_eq!(super::initial_officer(&none, None), None);
     }
 }

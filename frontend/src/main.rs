@@ -204,6 +204,10 @@ fn app() -> Html {
     }
     let onmousemove = activity.reform(|_: MouseEvent| ());
     let onmousedown = activity.reform(|_: MouseEvent| ());
+    // Reading a long record with the trackpad's wheel or a touchscreen is activity too: the
+    // screen locked under an officer who was scrolling through it.
+    let onwheel = activity.reform(|_: WheelEvent| ());
+    let ontouchstart = activity.reform(|_: TouchEvent| ());
 
     let Some(st) = (*status).clone() else {
         return html! { <div class="app"><p class="hint">{"Starting…"}</p></div> };
@@ -217,7 +221,8 @@ fn app() -> Html {
                     refresh.emit(());
                 })
             };
-            html! { <lock::LockView {on_unlocked} message={(*lock_message).clone()} /> }
+            let last_officer = last_session.as_ref().map(|s| s.officer_id.clone());
+            html! { <lock::LockView {on_unlocked} message={(*lock_message).clone()} {last_officer} /> }
         }
         Some(_) => Html::default(),
     };
@@ -299,7 +304,7 @@ fn app() -> Html {
         Callback::from(move |_: MouseEvent| do_lock.emit("Locked.".into()))
     };
     html! {
-        <div class="app" {onmousemove} {onmousedown}>
+        <div class="app" {onmousemove} {onmousedown} {onwheel} {ontouchstart}>
             <StatusBar status={st.clone()} />
             // Everything below the status bar scrolls in its own area, so the bar is always on
             // screen and never covers what the officer is working on.
