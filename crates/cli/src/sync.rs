@@ -182,7 +182,7 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
 /// (a demo or test service) is refused: a force's records system must never receive them.
 pub fn enqueue(store: &mut Store, forms: usize) -> anyhow::Result<Vec<String>> {
     if let Some(url) = store.server_url()? {
-        if !is_local_service(&url) {
+        if !bluelamp_sync::is_local_url(&url) {
             bail!(
                 "demo enqueue writes synthetic DA forms that the next sync would send to {url}: it runs only on a \
                  store that is not enrolled, or is enrolled with a service on this machine (a demo or test one)"
@@ -190,37 +190,4 @@ pub fn enqueue(store: &mut Store, forms: usize) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(store.demo_enqueue_forms(forms)?)
-}
-
-/// Whether `url` names a service on this machine (`localhost` or a loopback address).
-fn is_local_service(url: &str) -> bool {
-    let rest = url.trim().split_once("://").map_or(url.trim(), |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn only_services_on_this_machine_are_local() {
-        for url in
-            ["http://127.0.0.1:8080", "http://localhost:1/", "http://[::1]:9", "HTTP://LOCALHOST", "http://127.8.0.1"]
-        {
-            assert!(super::is_local_service(url), "{url}");
-        }
-        for url in [
-            "https://records.force.police.uk",
-            "http://10.0.0.1:8080",
-            "http://127.0.0.1.evil.example",
-            "http://localhost@evil.example",
-            "",
-        ] {
-            assert!(!super::is_local_service(url), "{url}");
-        }
-    }
 }

@@ -28,6 +28,35 @@ pub enum SyncError {
     BadResponse(String),
     #[error("the central service speaks schema {server}, this client {client}")]
     SchemaMismatch { server: u32, client: u32 },
+    #[error(
+        "{0}: the central service must be reached over https (the passphrase, tokens and records \
+         cross the network); plain http is only for a service on this machine"
+    )]
+    NotHttps(String),
+}
+
+/// Whether `url` names a service on this machine (`localhost` or a loopback address).
+pub fn is_local_url(url: &str) -> bool {
+    let t = url.trim();
+    let rest = t.split_once("://").map_or(t, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `https://…`, or `http://…` for a service on this machine (the demo, tests, a local proxy).
+fn check_scheme(url: &str) -> Result<(), SyncError> {
+    let t = url.trim();
+    let scheme = t.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https") => Ok(()),
+        Some("http") if is_local_url(t) => Ok(()),
+        _ => Err(SyncError::NotHttps(t.to_string())),
+    }
 }
 
 /// Largest response body read (a pull page of 5 000 nominals is well under this).
@@ -49,6 +78,7 @@ impl Client {
     /// dropped after 5 s, before the service's header-read timeout (10 s) closes them, so a
     /// request is never sent on a connection the service is closing.
     pub fn with_timeout(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
+        check_scheme(base_url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(timeout)
@@ -61,6 +91,7 @@ impl Client {
     /// A client that opens a new connection for every request (fault-injection tests, where
     /// the proxy decides one fault per connection).
     pub fn unpooled(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
+        check_scheme(base_url)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(timeout)
@@ -194,5 +225,34 @@ pub fn classify(status: u16, err: Option<WireError>) -> Failure {
         (403, _) | (_, Some(WireErrorCode::Forbidden)) => Failure::Forbidden(message),
         (429, _) | (500..=599, _) => Failure::Server(status),
         (s, _) => Failure::Rejected(s, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_http_is_for_this_machine_only() {
+        for ok in [
+            "https://records.force.police.uk",
+            "HTTPS://x.example:8443/",
+            "http://127.0.0.1:8080",
+            "http://localhost:1",
+            "http://[::1]:9",
+        ] {
+            assert!(super::Client::new(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://records.force.police.uk",
+            "http://10.0.0.1:8080",
+            "http://127.0.0.1.evil.example",
+            "http://localhost@evil.example",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8080",
+            "",
+        ] {
+            let e = super::Client::new(bad).err().unwrap_or_else(|| panic!("{bad} accepted"));
+            assert!(e.to_string().contains("https"), "{bad}: {e}");
+        }
+        assert!(super::is_local_url("http://127.8.0.1") && !super::is_local_url("https://example.org"));
     }
 }
