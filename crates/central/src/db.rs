@@ -1299,8 +1299,12 @@ fn nominal_resolve(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResul
     let Some((prov, district, status, created_by)) = held_nominal(tx, pid)? else {
         return Ok(reject("unknown_nominal", "The central service does not hold this person."));
     };
-    if created_by.as_deref() != Some(s.officer_id.as_str()) && !can_supervise(s.role) {
-        return Ok(reject("forbidden", "Only the officer who created this person can resolve it."));
+    // The officer who created it, or a supervisor of the district it was created in.
+    if created_by.as_deref() != Some(s.officer_id.as_str()) && !(can_supervise(s.role) && district == s.district) {
+        return Ok(reject(
+            "forbidden",
+            "Only the officer who created this person, or their district's supervisor, can resolve it.",
+        ));
     }
     if status != "provisional" {
         return Ok(reject("already_resolved", "This possible duplicate was already resolved."));
@@ -2659,6 +2663,34 @@ mod tests {
         // Only once.
         let (_, rej, _) = done(s.push(&sess, &[resolve(5, "p-1", "new", None)], 7).unwrap());
         assert_eq!(rej[0].code, "already_resolved");
+    }
+
+    /// A possible duplicate is resolved by the officer who created the person, or by a
+    /// supervisor of the district it was created in: not by a supervisor elsewhere.
+    #[test]
+    fn only_the_creator_or_the_districts_supervisor_resolves_a_possible_duplicate() {
+        let (_d, s) = storage();
+        s.add_officer(&Officer {
+            id: "sgt-north".into(),
+            role: Role::Supervisor,
+            district: "north".into(),
+            display_name: "sgt-north".into(),
+            pass_hash: String::new(),
+        })
+        .unwrap();
+        s.bind_and_issue_token("sgt-north", "c-north", "d", "c-north", i64::MAX, 1, true).unwrap();
+        let north = s.session("c-north", 2).unwrap().unwrap();
+        s.bind_and_issue_token("demo-supervisor", "c-sup", "d", "c-sup", i64::MAX, 1, true).unwrap();
+        let sup = s.session("c-sup", 2).unwrap().unwrap();
+        let laptop = session(&s);
+        let p = first_person(&s);
+        let m = create(1, "p-1", &p.given_name, &p.surname, p.date_of_birth.as_deref());
+        let (_, rej, dups) = done(s.push(&laptop, &[m], 3).unwrap());
+        assert!(rej.is_empty() && dups.len() == 1, "{rej:?} {dups:?}");
+        let (_, rej, _) = done(s.push(&north, &[resolve(1, "p-1", "new", None)], 4).unwrap());
+        assert_eq!(rej.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(), ["forbidden"]);
+        let (_, rej, _) = done(s.push(&sup, &[resolve(1, "p-1", "new", None)], 5).unwrap());
+        assert!(rej.is_empty(), "the district's supervisor: {rej:?}");
     }
 
     /// A referral decision is recorded as the signed-in officer's, whoever the payload names.
