@@ -32,7 +32,7 @@ fn officer_db(app_dir: &Path) -> std::path::PathBuf {
 }
 
 /// A store as the previous build left it: the people, key rows of `(key, rk)`, schema 12 (the
-/// later migrations undone).
+/// later migrations undone: a migration that adds a column must be undone here too).
 fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
     let db = officer_db(app_dir);
     std::fs::create_dir_all(db.parent().context("officers dir")?)?;
@@ -55,6 +55,8 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          ALTER TABLE incidents DROP COLUMN unassigned_at;
          DROP TABLE pulled_casework_parked;
          ALTER TABLE nominals DROP COLUMN seen_gen;
+         -- Nor the column of migration 19.
+         ALTER TABLE outbox DROP COLUMN base_data;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
