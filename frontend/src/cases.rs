@@ -1260,6 +1260,10 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
         Callback::from(move |_| edit.emit((t.clone(), op.clone())))
     };
     let dom = format!("q-{}", path.replace(['[', ']', '.'], "-"));
+    // A text box or list is named by its question (the legend names only the group) and
+    // described by its messages, for a screen reader.
+    let (label_id, issues_id) = (format!("{dom}-label"), format!("{dom}-issues"));
+    let invalid = (!c.messages(&path).is_empty()).then_some("true");
     let mut first = true;
     let mut radio = |value: &str, label: &str, checked: bool, answer: Value| {
         let id = format!("{dom}-{value}");
@@ -1316,7 +1320,9 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             let (edit, t) = (c.edit.clone(), t.clone());
             let v = inner(current).and_then(Value::as_str).unwrap_or("");
             html! {
-                <select id={dom.clone()} data-path={path.clone()} disabled={!editable || declined} onchange={Callback::from(move |e: Event| {
+                <select id={dom.clone()} data-path={path.clone()} disabled={!editable || declined}
+                    aria-labelledby={label_id.clone()} aria-describedby={issues_id.clone()} aria-invalid={invalid}
+                    onchange={Callback::from(move |e: Event| {
                     let v = e.target_unchecked_into::<HtmlSelectElement>().value();
                     edit.emit((t.clone(), Op::Set((!v.is_empty()).then(|| json!(v)))));
                 })}>
@@ -1343,6 +1349,7 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             let number = q.qtype == QuestionType::Number;
             html! { <input id={dom.clone()} type={kind} value={typed.unwrap_or_default()} disabled={!editable || declined}
             data-path={path.clone()} placeholder={hint} inputmode={number.then_some("decimal")}
+            aria-labelledby={label_id.clone()} aria-describedby={issues_id.clone()} aria-invalid={invalid}
             oninput={Callback::from(move |e: InputEvent| {
                 let v = e.target_unchecked_into::<HtmlInputElement>().value();
                 // Numbers are stored as numbers when they parse and read back as typed; otherwise
@@ -1362,13 +1369,13 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
     html! {
         <fieldset class={classes!("question", (!msgs.is_empty()).then_some("has-issue"))} data-qid={q.id.clone()}
             data-type={q.qtype.name()} data-field-path={path.clone()}>
-            <legend>{ format!("{}{}{}", q.number.as_deref().map(|n| format!("{n}. ")).unwrap_or_default(), q.text, if q.required { " *" } else { "" }) }</legend>
+            <legend id={label_id}>{ format!("{}{}{}", q.number.as_deref().map(|n| format!("{n}. ")).unwrap_or_default(), q.text, if q.required { " *" } else { "" }) }</legend>
             if let Some(g) = &q.guidance { <p class="guidance">{ g }</p> }
             { input }
             { for declined_box }
             // Always present, so that messages coming and going never re-create the input
             // (which would drop the keystrokes still arriving).
-            <div class="field-issues" aria-live="polite">
+            <div class="field-issues" id={issues_id} aria-live="polite">
                 { for msgs.iter().map(|m| html! { <p class="field-issue error" data-issue-path={m.path.clone()}>{ &m.message }</p> }) }
             </div>
         </fieldset>

@@ -111,6 +111,7 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
                                         html! {
                                             <td><label>
                                                 <input type="radio" class={class} name={name.clone()} data-field={f.field.clone()}
+                                                    aria-label={format!("{}: {} ({})", f.label, show_value(v), if s == Side::Mine { "mine" } else { "theirs" })}
                                                     checked={side == Some(s)} onchange={choose(c.id.clone(), f.field.clone(), s)} />
                                                 { format!(" {}", show_value(v)) }
                                             </label></td>
