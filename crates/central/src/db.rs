@@ -2139,6 +2139,11 @@ mod tests {
         (dir, path, s)
     }
 
+    /// A client's first mutation (seq 1, id `m-1`), with no base version.
+    fn mutation_1(name: &str, payload: Value) -> PushMutation {
+        PushMutation { seq: 1, mutation_id: "m-1".into(), name: name.into(), payload, base_version: None }
+    }
+
     fn storage() -> (tempfile::TempDir, SqliteStorage) {
         let (dir, _, s) = storage_at(20);
         (dir, s)
@@ -2155,13 +2160,10 @@ mod tests {
     fn stats_count_a_duplicate_application_when_dedup_is_bypassed() {
         let (_d, s) = storage();
         let sess = session(&s);
-        let m = PushMutation {
-            seq: 1,
-            mutation_id: "m-1".into(),
-            name: "incident.closing_code/1".into(),
-            payload: json!({ "incident_id": "demo-incident-1", "closing_code": "DA", "at": "x" }),
-            base_version: None,
-        };
+        let m = mutation_1(
+            "incident.closing_code/1",
+            json!({ "incident_id": "demo-incident-1", "closing_code": "DA", "at": "x" }),
+        );
         // Through push, twice: applied once.
         for _ in 0..2 {
             assert!(matches!(s.push(&sess, std::slice::from_ref(&m), 3).unwrap(), PushOutcome::Done { .. }));
@@ -2698,15 +2700,12 @@ mod tests {
     fn a_referral_decision_is_the_signed_in_officers() {
         let (_d, s) = storage();
         let laptop = session(&s);
-        let m = PushMutation {
-            seq: 1,
-            mutation_id: "m-1".into(),
-            name: "referral.decision/1".into(),
-            payload: json!({ "decision": { "id": "r-1", "incident_id": "demo-incident-1", "victim_id": "v-1",
+        let m = mutation_1(
+            "referral.decision/1",
+            json!({ "decision": { "id": "r-1", "incident_id": "demo-incident-1", "victim_id": "v-1",
                 "outcome": "referred", "destination": "idva", "details": {}, "status": "active",
                 "decided_at": "2026-12-03T09:01:00Z", "decided_by": "demo-supervisor" } }),
-            base_version: None,
-        };
+        );
         assert_eq!(done(s.push(&laptop, &[m], 3).unwrap()).1, vec![]);
         let by: String =
             s.conn().query_row("SELECT decided_by FROM referrals WHERE id = 'r-1'", [], |r| r.get(0)).unwrap();
