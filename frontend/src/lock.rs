@@ -32,11 +32,13 @@ pub fn lock_view(props: &LockProps) -> Html {
     let slow = use_state(|| false);
     // The lock screen takes the keyboard focus (autofocus only works on a page's first load):
     // nothing typed at a locked laptop goes to the hidden screens behind it.
-    // The officer box when it is empty (no list, nobody signed in before), else the passphrase.
+    // When the screen arrives: the officer box if it is empty (no list, nobody signed in
+    // before), else the passphrase. Only then: typing in the officer box must not move the
+    // focus away from it.
     {
         let ask_officer = officer.is_empty() && screen.as_ref().is_some_and(|s| s.officers.is_empty());
-        use_effect_with((screen.is_some(), ask_officer), |(_, ask_officer)| {
-            crate::cases::focus_selector(if *ask_officer { "#officer-id" } else { "#passphrase" });
+        use_effect_with(screen.is_some(), move |_| {
+            crate::cases::focus_selector(if ask_officer { "#officer-id" } else { "#passphrase" });
         });
     }
     {
