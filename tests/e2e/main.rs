@@ -326,6 +326,37 @@ async fn search_journey() -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_new_to_the_device_types_their_id_and_enrols_online() -> anyhow::Result<()> {
+    let _turn = SERIAL.lock().await;
+    within(Duration::from_secs(240), enrol_journey()).await
+}
+
+/// A force's service (not a demo one): the lock screen asks for the officer id. The focus is in
+/// that box and stays there while the id is typed (the first letter once moved it to the
+/// passphrase), and the first unlock enrols online.
+async fn enrol_journey() -> anyhow::Result<()> {
+    let app = AppUnderTest::launch_with("enrol", true, &[("BLUELAMP_DEMO", "0")]).await?;
+    let id_box = wait_for(&app, "#officer-id").await.context("no officer list: the id is typed")?;
+    let focused = || async {
+        let v = app.client.execute("return document.activeElement ? document.activeElement.id : '';", vec![]).await?;
+        anyhow::Ok(v.as_str().unwrap_or_default().to_string())
+    };
+    eventually(Duration::from_secs(10), "the officer box has the focus", || async {
+        Ok((focused().await? == "officer-id").then_some(()))
+    })
+    .await?;
+    id_box.send_keys("demo-officer").await?;
+    assert_eq!(focused().await?, "officer-id", "the focus stayed while typing");
+    assert_eq!(id_box.prop("value").await?.as_deref(), Some("demo-officer"));
+    app.client.find(Locator::Css("#passphrase")).await?.send_keys(DEMO_PASSPHRASE).await?;
+    app.client.find(Locator::Css("#unlock")).await?.click().await?;
+    let who = wait_for_within(&app, "#session-officer", Duration::from_secs(60)).await.context("enrolled")?;
+    let who = who.text().await?;
+    assert!(who.contains("officer"), "session: {who}");
+    app.close().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unlock_counts_wrong_passphrases_and_idle_lock_engages() -> anyhow::Result<()> {
     let _turn = SERIAL.lock().await;
     within(Duration::from_secs(240), unlock_journey()).await
