@@ -92,6 +92,12 @@ pub fn check_display() -> Result<(), String> {
 pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir)?;
+    // The officer's alone, like the store's files: the logs name officer ids and events.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
     let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(dir, "bluelamp.log"));
     let filter = tracing_subscriber::EnvFilter::try_from_env("BLUELAMP_LOG").unwrap_or_else(|_| "info".into());
     // A second init (tests) is not an error worth failing start-up for.
@@ -102,6 +108,16 @@ pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blo
 #[cfg(test)]
 mod tests {
     use super::demo_mode;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_log_folder_is_the_officers_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let _guard = super::init_logging(dir.path()).unwrap();
+        let mode = std::fs::metadata(dir.path().join("logs")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
 
     #[test]
     fn demo_officers_only_against_a_demo_service() {
