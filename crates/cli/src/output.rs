@@ -56,7 +56,7 @@ pub(crate) fn check_output(
     inputs: &[&std::path::Path],
     db: Option<&std::path::Path>,
 ) -> anyhow::Result<()> {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     fn same(a: &Path, b: &Path) -> bool {
         #[cfg(unix)]
         if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
@@ -65,11 +65,6 @@ pub(crate) fn check_output(
         }
         matches!((std::fs::canonicalize(a), std::fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
     }
-    let beside = |p: &Path, suffix: &str| {
-        let mut s = p.as_os_str().to_owned();
-        s.push(suffix);
-        PathBuf::from(s)
-    };
     for input in inputs {
         if same(out, input) {
             anyhow::bail!(
@@ -79,9 +74,8 @@ pub(crate) fn check_output(
             );
         }
     }
-    let store_files = ["", "-wal", "-shm", ".keys", ".keys.tmp", ".attempts", ".attempts.tmp"];
     if let Some(db) = db {
-        if store_files.iter().any(|s| same(out, &beside(db, s))) {
+        if bluelamp_store::store_files(db).iter().any(|f| same(out, f)) {
             anyhow::bail!(
                 "--out {} is a file of the store {}: writing would destroy it. Choose another output file.",
                 out.display(),
@@ -89,7 +83,7 @@ pub(crate) fn check_output(
             );
         }
     }
-    if out.exists() && beside(out, ".keys").exists() {
+    if out.exists() && bluelamp_store::key_path(out).exists() {
         anyhow::bail!(
             "--out {} is a Bluelamp store (its key file is beside it): writing would destroy it. Choose another \
              output file.",

@@ -92,6 +92,16 @@ pub fn key_path(db: &Path) -> PathBuf {
     beside(db, ".keys")
 }
 
+/// Every file a store at `db` may have: [`STORE_FILE_SUFFIXES`], its key file and the key's
+/// replacement (for callers that must not write over any of them).
+pub fn store_files(db: &Path) -> Vec<PathBuf> {
+    STORE_FILE_SUFFIXES
+        .iter()
+        .map(|s| beside(db, s))
+        .chain([key_path(db), keys::replacement_path(&key_path(db))])
+        .collect()
+}
+
 impl Store {
     /// Creates a new store at `db` for `officer_id`, protected by `passphrase`.
     pub fn create(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
