@@ -269,13 +269,34 @@ fn passphrase() -> anyhow::Result<String> {
         }
         return Ok(p);
     }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line).context("cannot read the passphrase from standard input")?;
+    let line = first_line_unbuffered().context("cannot read the passphrase from standard input")?;
     let p = line.trim_end_matches(['\r', '\n']).to_string();
     if p.is_empty() {
         bail!("no passphrase: set BLUELAMP_PASSPHRASE or pass it on standard input");
     }
     Ok(p)
+}
+
+/// The first line of standard input, read a byte at a time from the descriptor itself: the
+/// standard library's buffered reader takes up to 8 KiB at once, so the rest of the input (a CSV
+/// given as `--csv /dev/stdin` after the passphrase) was swallowed and lost to the command.
+fn first_line_unbuffered() -> std::io::Result<String> {
+    use std::io::Read;
+    use std::os::fd::AsFd;
+    let mut input = std::fs::File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    // A passphrase is a line; a stream with no newline in its first 64 KiB is not one.
+    while line.len() < 65_536 {
+        match input.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => line.push(byte[0]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    String::from_utf8(line).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not valid UTF-8"))
 }
 
 /// The current and the new passphrase: from BLUELAMP_PASSPHRASE / BLUELAMP_NEW_PASSPHRASE, or
@@ -356,7 +377,17 @@ pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Resul
         unlock::unlock(db, pass, &policy)
     };
     match opened {
-        Ok(s) => Ok(s),
+        Ok(mut s) => {
+            // As the app's unlock does: who opened the store, and when (s.62). The detail says
+            // it was this tool, not the app.
+            let actor = s.actor()?;
+            s.audit(
+                &actor,
+                bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Unlock, "session")
+                    .detail(serde_json::json!({"via": "bluelamp-cli"})),
+            )?;
+            Ok(s)
+        }
         Err(UnlockError::Wrong { tries_left }) => {
             bail!("wrong passphrase for {} ({tries_left} left before {})", db.display(), what_follows(&policy))
         }

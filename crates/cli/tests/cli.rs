@@ -292,3 +292,52 @@ fn wrong_passphrases_lock_the_store_for_the_cli_too() {
         serde_json::from_slice(&std::fs::read(dir.path().join("s.db.attempts")).unwrap()).unwrap();
     assert_eq!(attempts["locked_failures"].as_u64().unwrap_or(0), 0);
 }
+
+#[test]
+fn a_passphrase_on_standard_input_leaves_the_rest_of_it_to_the_command() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let out = cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The passphrase, then the CSV, both on standard input (`--csv /dev/stdin`): the buffered
+    // read of the passphrase used to take the CSV with it ("missing column").
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .args(["--db", db.to_str().unwrap(), "import", "nominals", "--csv", "/dev/stdin"])
+        .env_remove("BLUELAMP_PASSPHRASE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"pw\nid,given_name,surname,date_of_birth\nS1,Peggy,Piped,1980-01-01\nS2,Ann,Piped,\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported 2 rejected 0");
+}
+
+#[test]
+fn each_opening_of_the_store_by_the_cli_is_in_the_access_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let out = cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Every opening of the store by the CLI is in the access log, as the app's unlock is: the
+    // search above, and this listing.
+    let out = cli(&db, "pw", &["audit", "list", "--json", "--action", "unlock"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unlocks: Vec<&serde_json::Value> = log.as_array().unwrap().iter().collect();
+    assert_eq!(unlocks.len(), 2, "{log}");
+    for u in unlocks {
+        assert_eq!(u["officer_id"], "PC1", "{u}");
+        assert_eq!(u["detail"]["via"], "bluelamp-cli", "{u}");
+    }
+}
