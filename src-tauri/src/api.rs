@@ -195,6 +195,18 @@ impl AppState {
         Ok(info)
     }
 
+    /// The lock screen's unlock: an online sign-in where one is needed
+    /// ([`AppState::sign_in_online_if_needed`]), then [`AppState::unlock`], one unlock at a time.
+    /// An enrolment creates the officer's store before the service has answered; a second
+    /// unlock in that time (a double click, a second window) found the store there, skipped the
+    /// sign-in and opened the new store on a passphrase the service had not confirmed. Now it
+    /// waits for the first to finish, and finds the store wiped if the service refused.
+    pub async fn unlock_signing_in(&self, req: &UnlockRequest) -> Result<SessionInfo, ApiError> {
+        let _turn = self.unlocking.lock().await;
+        self.sign_in_online_if_needed(req).await?;
+        self.unlock(req)
+    }
+
     /// Online sign-in before [`AppState::unlock`], in two cases (demo officers excepted):
     /// - **enrolment**: no store for this officer on this device yet. The central service must
     ///   accept the officer id and passphrase; then a store is created, protected by the same

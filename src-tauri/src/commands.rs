@@ -38,8 +38,7 @@ pub async fn lock_screen(state: State<'_, AppState>, req: LockScreenRequest) -> 
 pub async fn unlock(state: State<'_, AppState>, req: UnlockRequest) -> Result<SessionInfo, ApiError> {
     // First use on this device, or a store locked after too many wrong passphrases: the
     // officer signs in to the central service first.
-    state.sign_in_online_if_needed(&req).await?;
-    state.unlock(&req)
+    state.unlock_signing_in(&req).await
 }
 
 #[tauri::command]

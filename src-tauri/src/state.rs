@@ -78,6 +78,8 @@ pub struct AppState {
     ready_reported: AtomicBool,
     /// Demo: the in-process central service (stopped and restarted by "simulate offline").
     pub demo_central: tokio::sync::Mutex<Option<DemoCentral>>,
+    /// One unlock at a time ([`AppState::unlock_signing_in`]).
+    pub(crate) unlocking: tokio::sync::Mutex<()>,
     _log_guard: Option<tracing_appender::non_blocking::WorkerGuard>,
 }
 
@@ -158,6 +160,7 @@ impl AppState {
             started,
             ready_reported: AtomicBool::new(false),
             demo_central: tokio::sync::Mutex::new(central),
+            unlocking: tokio::sync::Mutex::new(()),
             _log_guard: log_guard,
         })
     }

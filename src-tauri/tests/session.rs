@@ -579,3 +579,45 @@ fn creating_a_person_follows_the_session_rules() {
     let unknown = ResolveDuplicateRequest { id: "nope".into(), decision: DuplicateDecision::New };
     assert_eq!(state.resolve_duplicate(&unknown).unwrap_err().code, ErrorCode::InvalidInput);
 }
+
+/// An enrolment creates the store before the service answers. A second unlock in that time (a
+/// double click) used to find the store there, skip the sign-in and open it on a passphrase the
+/// service never confirmed. It now waits, and fails as the first one does.
+#[test]
+fn an_unlock_during_an_enrolment_never_opens_the_unconfirmed_store() {
+    use bluelamp_protocol::session::UnlockRequest;
+    // A "service" that takes connections and answers nothing, hanging up after 2 s.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(2));
+                drop(conn);
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("app"),
+        central_url: Some(url),
+        demo: false,
+        report_ready: false,
+        idle_lock_secs: 900,
+        unlock_policy: UnlockPolicy::default(),
+        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
+    };
+    let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
+    let req = UnlockRequest { officer_id: "PC7777".into(), passphrase: "a guess".into() };
+    let (first, second) = tauri::async_runtime::block_on(async {
+        tokio::join!(state.unlock_signing_in(&req), async {
+            // Once the first has created the store and is waiting for the service.
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            state.unlock_signing_in(&req).await
+        })
+    });
+    assert!(first.is_err(), "enrolled without the service");
+    assert!(second.is_err(), "the second unlock opened a store the service never confirmed: {second:?}");
+    assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
+    assert!(!config.officer_db("PC7777").exists(), "the unconfirmed store is left on disk");
+}
