@@ -91,7 +91,8 @@ pub(crate) fn contested(mutation: &str, payload: &Value) -> Value {
 }
 
 /// Stores a conflict notice (inside the acknowledgement's transaction); a notice already held
-/// for the same seq is not stored twice.
+/// for the same seq is not stored twice, and one for a record with an unresolved edit conflict
+/// is merged into it.
 pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> rusqlite::Result<()> {
     let held: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM conflicts WHERE kind = 'edit' AND seq = ?1)",
@@ -119,6 +120,46 @@ pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> ru
         None => None,
     };
     let base = base.unwrap_or_else(|| c.base.to_string());
+    let mine = contested(&mutation, &c.mine);
+    // A later edit of a record whose earlier edit already waits unresolved (three codes typed
+    // in a row, all pushed after the service moved): one conflict, not three. The officer's
+    // newer values are laid over the older ones; the base stays the record they first saw; the
+    // service's side is the newest notice's.
+    let open: Option<(String, String, Option<i64>)> = tx
+        .query_row(
+            "SELECT id, mine, seq FROM conflicts WHERE kind = 'edit' AND resolved_at IS NULL
+                AND record_type = ?1 AND record_id = ?2
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            params![c.record_type, c.record_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    if let Some((id, held, merged_up_to)) = open {
+        // Edits are pushed in order: a notice at or below the last one merged is already in
+        // (an answer given again), and laying it over again would bring back older values.
+        if merged_up_to.is_some_and(|s| s >= c.seq as i64) {
+            return Ok(());
+        }
+        let mut merged =
+            serde_json::from_str::<Value>(&held).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+        if let Some(newer) = mine.as_object() {
+            merged.extend(newer.clone());
+        }
+        tx.execute(
+            "UPDATE conflicts SET mine = ?2, theirs = ?3, seq = ?4, mutation = ?5,
+                server_version = max(coalesce(server_version, 0), ?6)
+             WHERE id = ?1",
+            params![
+                id,
+                Value::Object(merged).to_string(),
+                c.theirs.to_string(),
+                c.seq as i64,
+                mutation,
+                c.server_version.min(i64::MAX as u64) as i64
+            ],
+        )?;
+        return Ok(());
+    }
     tx.execute(
         "INSERT INTO conflicts (id, record_type, record_id, base, mine, theirs, created_at, kind, seq, mutation,
             server_version)
@@ -128,7 +169,7 @@ pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> ru
             c.record_type,
             c.record_id,
             base,
-            contested(&mutation, &c.mine).to_string(),
+            mine.to_string(),
             c.theirs.to_string(),
             now,
             c.seq as i64,

@@ -260,3 +260,46 @@ fn a_link_the_service_corrected_is_corrected_here() {
     store.apply_pull_page(&with_links(6, json!([{ "nominal_id": "P9", "role": "victim" }]))).unwrap();
     assert_eq!(links(&store), [("P1".into(), "victim".into())]);
 }
+
+/// Three codes typed in a row while the service had moved: one conflict for the incident, with
+/// the officer's last code as theirs-versus-mine and the record they first saw as the base;
+/// resolved once. Before, the officer met and resolved three conflicts, two of them stale.
+#[test]
+fn several_edits_of_one_record_meet_one_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    for code in ["ASB", "CRIME"] {
+        store.set_closing_code(&actor, INC, Some(code)).unwrap();
+    }
+    let notice = |m: &bluelamp_protocol::wire::PushMutation| ConflictNotice {
+        seq: m.seq,
+        record_type: "incident".into(),
+        record_id: INC.into(),
+        base: json!({ "version": 5 }),
+        mine: m.payload.clone(),
+        theirs: json!({ "id": INC, "closing_code": "DA", "status": "open" }),
+        server_version: 6,
+    };
+    let batch = store.outbox_batch(10).unwrap();
+    assert_eq!(batch.len(), 2);
+    let first: Vec<ConflictNotice> = batch.iter().map(notice).collect();
+    ack_all(&mut store, &first);
+    // A third, pushed later while the conflict is open, joins it too.
+    store.set_closing_code(&actor, INC, Some("CFAC")).unwrap();
+    let third: Vec<ConflictNotice> = store.outbox_batch(10).unwrap().iter().map(notice).collect();
+    ack_all(&mut store, &third);
+    // An earlier answer given again changes nothing (it would bring ASB back).
+    store.outbox_commit_ack(store.outbox_head().unwrap(), &[], &first, &[]).unwrap();
+
+    let list = store.list_conflicts().unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(store.sync_counts().unwrap().conflicts, 1);
+    let f = &list[0].fields[0];
+    assert_eq!((f.base.clone(), f.mine.clone(), f.theirs.clone()), (Value::Null, json!("CFAC"), json!("DA")));
+    let take = BTreeMap::from([("closing_code".to_string(), Side::Mine)]);
+    store.resolve_conflict(&actor, &list[0].id, &take).unwrap();
+    assert!(store.list_conflicts().unwrap().is_empty());
+    assert_eq!(summary(&store).0.as_deref(), Some("CFAC"));
+}
