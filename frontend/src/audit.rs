@@ -18,12 +18,34 @@ fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+/// The filters as typed, kept (see `drafts`) while the viewer looks at another tab or the window
+/// is locked.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct AuditDraft {
+    officer: String,
+    object: String,
+    since: String,
+    until: String,
+}
+
+const AUDIT_DRAFT: &str = "audit";
+
 #[function_component(AuditView)]
 pub fn audit_view() -> Html {
-    let officer = use_state(String::new);
-    let object = use_state(String::new);
-    let since = use_state(String::new);
-    let until = use_state(String::new);
+    let kept = use_memo((), |_| crate::drafts::get::<AuditDraft>(AUDIT_DRAFT).unwrap_or_default());
+    let officer = use_state(|| kept.officer.clone());
+    let object = use_state(|| kept.object.clone());
+    let since = use_state(|| kept.since.clone());
+    let until = use_state(|| kept.until.clone());
+    crate::drafts::put(
+        AUDIT_DRAFT,
+        &AuditDraft {
+            officer: (*officer).clone(),
+            object: (*object).clone(),
+            since: (*since).clone(),
+            until: (*until).clone(),
+        },
+    );
     let rows = use_state(|| None::<Result<Vec<AuditEntry>, ApiError>>);
     // Only the newest "Show" may paint its rows (an older, slower answer arrives after it).
     let generation = use_mut_ref(|| 0u64);

@@ -55,17 +55,36 @@ pub struct CasesProps {
     pub open_incident: Option<String>,
 }
 
-#[derive(Clone, PartialEq)]
+/// Where the officer is on this tab. Kept (see `drafts`) while they look at another tab or the
+/// window is locked, so they come back to the incident or the form page they left, not to the
+/// list; the wizard itself resumes at the page the store holds for the form.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Screen {
+    #[default]
     List,
     Incident(String),
-    Form { incident_id: String, form_id: String },
-    Review { incident_id: String, form_id: String },
+    Form {
+        incident_id: String,
+        form_id: String,
+    },
+    Review {
+        incident_id: String,
+        form_id: String,
+    },
 }
+
+const CASES_PLACE: &str = "cases.place";
 
 #[function_component(CasesView)]
 pub fn cases_view(props: &CasesProps) -> Html {
-    let screen = use_state(|| props.open_incident.clone().map_or(Screen::List, Screen::Incident));
+    // An incident asked for by a record page wins over the place kept.
+    let screen = use_state(|| {
+        props
+            .open_incident
+            .clone()
+            .map_or_else(|| crate::drafts::get(CASES_PLACE).unwrap_or_default(), Screen::Incident)
+    });
+    crate::drafts::put(CASES_PLACE, &*screen);
     let go = |s: Screen| {
         let screen = screen.clone();
         Callback::from(move |_: ()| screen.set(s.clone()))
@@ -106,7 +125,8 @@ pub fn cases_view(props: &CasesProps) -> Html {
 
 /// An error from the backend, as a message. Rendering has no side effects: a "locked" error
 /// needs no callback from here, the status poll (every 2 s) brings up the lock screen, and the
-/// screen stays (hidden) for the officer's return. (Emitting from here re-ran on every render.)
+/// place and what was typed are kept (`drafts`) for the officer's return. (Emitting from here
+/// re-ran on every render.)
 pub(crate) fn error_view(e: &ApiError) -> Html {
     html! { <p class="error" role="alert">{ &e.message }</p> }
 }
@@ -360,7 +380,7 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         }
     };
     html! {
-        <section id="incident" class="incident">
+        <section id="incident" class="incident" data-id={p.incident_id.clone()}>
             <button class="secondary" id="back-to-incidents" onclick={back}>{"← Incidents"}</button>
             { body }
         </section>

@@ -31,10 +31,14 @@ pub(crate) fn duplicates_note(count: u64, edits: usize) -> Option<String> {
 
 type Choices = HashMap<String, BTreeMap<String, Side>>;
 
+const CONFLICT_CHOICES: &str = "conflicts.choices";
+
 #[function_component(ConflictsView)]
 pub fn conflicts_view(props: &ConflictsProps) -> Html {
     let list = use_state(|| None::<Vec<ConflictInfo>>);
-    let choices = use_state(Choices::new);
+    // The choices made so far, kept (see `drafts`) while the window is locked.
+    let choices = use_state(|| crate::drafts::get::<Choices>(CONFLICT_CHOICES).unwrap_or_default());
+    crate::drafts::put(CONFLICT_CHOICES, &*choices);
     let error = use_state(|| None::<String>);
     let done = use_state(|| None::<String>);
     let busy = use_state(|| false); // a resolution in flight: one per click

@@ -75,9 +75,10 @@ fn app() -> Html {
     let last_activity = use_mut_ref(|| Rc::new(Cell::new(Mark::now())));
     let last_activity = last_activity.borrow().clone();
 
-    // The last session opened in this window: while it is locked its screens stay in the page,
-    // hidden, so what the officer was typing is still there when they unlock (a different
-    // officer unlocking gets fresh screens: they are keyed by officer).
+    // The last session opened in this window. While it is locked its screens are not in the page
+    // at all; what the officer was typing and where they were are kept in memory (`drafts`, the
+    // wizard's answers in the store), and come back when the same officer unlocks. A different
+    // officer unlocking gets fresh screens and no drafts.
     let last_session = use_state(|| None::<SessionInfo>);
     let refresh = {
         let (status, last_activity, last_session) = (status.clone(), last_activity.clone(), last_session.clone());
@@ -108,7 +109,7 @@ fn app() -> Html {
                         }
                     }
                     // Locked by the backend itself: the lock screen says why. After a wipe
-                    // order nothing of the officer's stays in the page, not even hidden.
+                    // order nothing of the officer's is kept, not even their drafts.
                     if let (None, Some(why)) = (&s.session, s.locked_because) {
                         let text = why.message().to_string();
                         if lock_message.as_deref() != Some(text.as_str()) {
@@ -226,8 +227,7 @@ fn app() -> Html {
         }
         Some(_) => Html::default(),
     };
-    let shown = session.clone().or_else(|| (*last_session).clone());
-    let screens = match &shown {
+    let screens = match &session {
         None => Html::default(),
         Some(s) => {
             let on_locked = {
@@ -321,10 +321,9 @@ fn app() -> Html {
                     </div>
                 }
                 { lock_view }
-                // Locked: the screens stay, hidden and out of the accessibility tree, until the
-                // same officer unlocks.
-                <div id="screens" hidden={session.is_none()} inert={session.is_none().then_some("")}
-                    aria-hidden={session.is_none().then_some("true")}>
+                // Locked: no screen is in the page (nothing of a record to read in the page,
+                // hidden or not); they are built again when the officer unlocks.
+                <div id="screens">
                     { screens }
                 </div>
             </div>

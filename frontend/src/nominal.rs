@@ -38,13 +38,28 @@ pub fn words(code: &str) -> String {
 #[function_component(NominalPageView)]
 pub fn nominal_page_view(p: &NominalPageProps) -> Html {
     let back = p.on_back.reform(|_: MouseEvent| ());
+    // Keyboard first, as on the results: the page takes the focus (on its Back button, at the
+    // top, where a screen reader starts reading) and Esc goes back to the results, whose search
+    // box then has the focus. Before, the focus was left on nothing and Esc did nothing.
+    let onkeydown = {
+        let on_back = p.on_back.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                on_back.emit(());
+            }
+        })
+    };
+    use_effect_with((), |_| {
+        crate::cases::focus_selector("#nominal-back");
+    });
     let body = match &p.result {
         Err(e) => html! { <p class="error" role="alert">{ &e.message }</p> },
         Ok(page) => render_page(page, &p.today, p.on_open_incident.as_ref()),
     };
     html! {
-        <section id="nominal-detail" class="nominal">
-            <button class="secondary" onclick={back}>{"← Back to results"}</button>
+        <section id="nominal-detail" class="nominal" {onkeydown}>
+            <button id="nominal-back" class="secondary" onclick={back} title="Back to results (Esc)">{"← Back to results"}</button>
             { body }
         </section>
     }

@@ -64,24 +64,39 @@ pub struct QueueProps {
     pub on_locked: Callback<()>,
 }
 
-#[derive(Clone, PartialEq)]
+/// Where the supervisor is on this tab, kept (see `drafts`) across tabs and the lock, as on the
+/// Incidents tab.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 enum Screen {
+    #[default]
     Queue,
     Incident(String),
-    Form { incident_id: String, form_id: String },
-    Review { back_to: Option<String>, form_id: String },
+    Form {
+        incident_id: String,
+        form_id: String,
+    },
+    Review {
+        back_to: Option<String>,
+        form_id: String,
+    },
 }
 
-#[derive(Clone, Copy, PartialEq)]
+/// The list shown on the queue's own page, kept the same way.
+#[derive(Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 enum View {
+    #[default]
     Queue,
     Daily,
     Tasks,
 }
 
+const QUEUE_PLACE: &str = "queue.place";
+const QUEUE_VIEW: &str = "queue.view";
+
 #[function_component(QueueScreen)]
 pub fn queue_screen(p: &QueueProps) -> Html {
-    let screen = use_state(|| Screen::Queue);
+    let screen = use_state(|| crate::drafts::get::<Screen>(QUEUE_PLACE).unwrap_or_default());
+    crate::drafts::put(QUEUE_PLACE, &*screen);
     let to = |s: Screen| {
         let screen = screen.clone();
         Callback::from(move |_: ()| screen.set(s.clone()))
@@ -130,7 +145,8 @@ struct ListProps {
 #[function_component(QueueList)]
 fn queue_list(p: &ListProps) -> Html {
     let data = use_state(|| None::<Result<QueueView, ApiError>>);
-    let view = use_state(|| View::Queue);
+    let view = use_state(|| crate::drafts::get::<View>(QUEUE_VIEW).unwrap_or_default());
+    crate::drafts::put(QUEUE_VIEW, &*view);
     let reload = {
         let data = data.clone();
         Callback::from(move |_: MouseEvent| {

@@ -342,6 +342,13 @@ pub fn search_view(props: &SearchProps) -> Html {
         let on_created = {
             let (creating, viewing) = (creating.clone(), viewing.clone());
             Callback::from(move |hit: NominalHit| {
+                // Forgotten in the kept search too, not only at the next render: an officer who
+                // left the tab (or whose window locked) while the save was in flight would
+                // otherwise come back to an empty New person form.
+                if let Some(mut kept) = crate::drafts::get::<SearchDraft>(SEARCH_DRAFT) {
+                    kept.creating = false;
+                    crate::drafts::put(SEARCH_DRAFT, &kept);
+                }
                 creating.set(false);
                 // A person just created here has no markers, addresses or incidents yet.
                 viewing.set(Some(Ok(NominalPage {

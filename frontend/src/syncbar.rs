@@ -18,10 +18,15 @@ fn short_time(ts: &str) -> String {
     ts.get(11..16).unwrap_or(ts).to_string()
 }
 
+const CONFLICTS_OPEN: &str = "conflicts.open";
+
 #[function_component(SyncBar)]
 pub fn sync_bar(props: &SyncBarProps) -> Html {
     let issues = use_state(|| None::<Vec<SyncIssue>>);
-    let show_conflicts = use_state(|| false);
+    // The Conflicts view open, kept (see `drafts`) while the window is locked: the bar is
+    // built again when the officer unlocks.
+    let show_conflicts = use_state(|| crate::drafts::get::<bool>(CONFLICTS_OPEN).unwrap_or_default());
+    crate::drafts::put(CONFLICTS_OPEN, &*show_conflicts);
     let error = use_state(|| None::<String>);
     let Some(sync) = props.status.sync.clone() else {
         return html! {};

@@ -81,8 +81,13 @@ pub fn victims_section(p: &SectionProps) -> Html {
             let on_done = {
                 let (reload, deciding, changed, recorded) =
                     (reload.clone(), deciding.clone(), p.on_changed.clone(), recorded.clone());
+                let deciding_key = deciding_key.clone();
                 Callback::from(move |warnings: Vec<FieldMessage>| {
                     recorded.set(Some(warnings));
+                    // Forgotten here too, not only at the next render: an officer who went to
+                    // another tab (or whose window locked) while the save was in flight would
+                    // otherwise come back to the form open again for the victim just decided.
+                    crate::drafts::clear(&deciding_key);
                     deciding.set(None);
                     reload.emit(());
                     changed.emit(());
@@ -653,12 +658,16 @@ pub struct AwaitingProps {
     pub on_locked: Callback<()>,
 }
 
+const AWAITING_PLACE: &str = "victims.place";
+
 /// "Victims awaiting a referral decision", most urgent first; opening a row shows the incident's
 /// Victims panel.
 #[function_component(AwaitingView)]
 pub fn awaiting_view(p: &AwaitingProps) -> Html {
     let rows = use_state(|| None::<Result<Vec<AwaitingRow>, ApiError>>);
-    let open = use_state(|| None::<String>);
+    // The incident opened from the list, kept (see `drafts`) across tabs and the lock.
+    let open = use_state(|| crate::drafts::get::<String>(AWAITING_PLACE));
+    crate::drafts::put(AWAITING_PLACE, &(*open).clone().unwrap_or_default());
     let reload = {
         let rows = rows.clone();
         Callback::from(move |_: ()| {

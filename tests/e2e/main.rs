@@ -300,6 +300,19 @@ async fn search_journey() -> anyhow::Result<()> {
     let name = wait_for(&app, "#nominal-name").await?.text().await?;
     assert!(name.contains(&target.given_name), "opened {name}");
     app.screenshot("nominal").await?;
+    // Keyboard first on the record page too: it has the focus (its Back button), and Esc goes
+    // back to the results, with the focus in the search box.
+    let a = &app;
+    eventually(Duration::from_secs(5), "focus on the record page", || async move {
+        Ok((a.client.active_element().await?.attr("id").await?.as_deref() == Some("nominal-back")).then_some(()))
+    })
+    .await?;
+    app.client.active_element().await?.send_keys(&key(Key::Escape)).await?;
+    wait_for(&app, "#results .result").await.context("the results again after Esc")?;
+    eventually(Duration::from_secs(5), "focus in the search box", || async move {
+        Ok((a.client.active_element().await?.attr("id").await?.as_deref() == Some("search")).then_some(()))
+    })
+    .await?;
 
     // The access log holds the consultation, with its purpose.
     app.client.find(Locator::Css("#tab-audit")).await?.click().await?;
@@ -378,8 +391,13 @@ async fn unlock_journey() -> anyhow::Result<()> {
     // only the lock screen shows.
     wait_for(&app, "#search").await?.send_keys("Siobhan O Sullivan").await?;
     wait_for(&app, "#unlock-form").await?;
-    let search = app.client.find(Locator::Css("#search")).await?;
-    assert!(!search.is_displayed().await?, "search still visible after idle lock");
+    // Not hidden but gone: nothing of the officer's screens is left in the page.
+    assert!(
+        app.client.find(Locator::Css("#search")).await.is_err(),
+        "the search box is still in the page while locked"
+    );
+    let screens = app.client.find(Locator::Css("#screens")).await?.prop("innerHTML").await?.unwrap_or_default();
+    assert!(screens.trim().is_empty(), "screens left in the page while locked: {screens}");
     let reason = text_of(&app, "#lock-reason").await?;
     assert!(reason.contains("without activity"), "reason: {reason}");
     app.screenshot("idle-locked").await?;
@@ -512,18 +530,22 @@ async fn da_journey() -> anyhow::Result<()> {
     let r = app.client.execute_async(script, vec![]).await.context("lock, then answer")?;
     assert_eq!(r, serde_json::json!("clicked"));
     wait_for(&app, "#unlock-form").await.context("the lock screen after the refused save")?;
-    let a = &app;
-    eventually(Duration::from_secs(10), "the refused save reported", || async move {
-        let t = a.client.find(Locator::Css("#autosave")).await?.prop("textContent").await?.unwrap_or_default();
-        Ok(t.contains("saved when you unlock").then_some(()))
-    })
-    .await?;
+    assert!(app.client.find(Locator::Css("#wizard")).await.is_err(), "the form is still in the page while locked");
     app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock again")?;
+    // Back on the form, not the incident list, with the refused answer: the screen is built
+    // again from the store once that save has gone in, so the answer shows only if it did.
+    let a = &app;
+    let ex_partner = "#wizard fieldset.question[data-qid='relationship'] input[value='ex_partner']";
     eventually(Duration::from_secs(10), "the refused save sent again after unlocking", || async move {
-        let t = a.client.find(Locator::Css("#autosave")).await?.text().await?;
-        Ok((t == "Saved on this device").then_some(()))
+        let Ok(r) = a.client.find(Locator::Css(ex_partner)).await else { return Ok(None) };
+        Ok(r.is_selected().await?.then_some(()))
     })
     .await?;
+    // A look at another tab keeps the place too.
+    app.client.find(Locator::Css("#tab-search")).await?.click().await?;
+    wait_for(&app, "#search").await?;
+    app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
+    wait_for(&app, ex_partner).await.context("the form again after a look at the Search tab")?;
 
     fill_wizard(&app, &answers).await?;
     let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;

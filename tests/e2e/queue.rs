@@ -290,13 +290,15 @@ async fn journey() -> anyhow::Result<()> {
                 .send_keys("Add the reason for High and the victim's own view.")
                 .await?;
             settle().await;
-            // A glance at another tab loses nothing: back on the queue, the same form's review
-            // has the comments typed for it.
+            // A glance at another tab loses nothing: back on the queue tab, the supervisor is on
+            // the same form's review (not the list), with the comments typed for it.
             let form = app.client.find(Locator::Css("#review")).await?.attr("data-form").await?.context("form id")?;
             app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
             wait_for(&app, "#incidents").await.context("the incidents tab")?;
             app.client.find(Locator::Css("#tab-queue")).await?.click().await?;
-            wait_for(&app, &format!("#queue .review-form[data-form='{form}']")).await?.click().await?;
+            wait_for(&app, &format!("#review[data-form='{form}'] .answers-summary"))
+                .await
+                .context("the same review")?;
             let kept = wait_for(&app, "#review-comments").await.context("the review, kept")?.prop("value").await?;
             assert_eq!(kept.as_deref(), Some("Add the reason for High and the victim's own view."));
             app.client.find(Locator::Css("#review-return")).await?.click().await?;
