@@ -62,6 +62,11 @@ fn check_scheme(url: &str) -> Result<(), SyncError> {
 /// Largest response body read (a pull page of 5 000 nominals is well under this).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
+/// How long connecting to the service (TCP and TLS) may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most one request may take, however steadily a slow link delivers it.
+pub const MAX_REQUEST: Duration = Duration::from_secs(600);
+
 /// An HTTP client for one central service.
 #[derive(Clone)]
 pub struct Client {
@@ -74,14 +79,20 @@ impl Client {
         Client::with_timeout(base_url, Duration::from_secs(30))
     }
 
-    /// A client whose requests give up after `timeout` (connect: 2 s). Idle connections are
-    /// dropped after 5 s, before the service's header-read timeout (10 s) closes them, so a
-    /// request is never sent on a connection the service is closing.
-    pub fn with_timeout(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
+    /// A client whose requests give up when the service has sent nothing for `stall` (a read
+    /// timeout), or after [`MAX_REQUEST`] in all. A patrol car's slow link that keeps sending
+    /// is waited for: a limit on the whole request (30 s until 6 Dec 2026) failed every large
+    /// pull page or push batch on it, again at each retry, and the sync never got through.
+    /// Connecting (with TLS) may take [`CONNECT_TIMEOUT`]: 2 s failed on links with a
+    /// one-second round trip. Idle connections are dropped after 5 s, before the service's
+    /// header-read timeout (10 s) closes them, so a request is never sent on a connection the
+    /// service is closing.
+    pub fn with_timeout(base_url: &str, stall: Duration) -> Result<Client, SyncError> {
         check_scheme(base_url)?;
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(timeout)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(stall)
+            .timeout(MAX_REQUEST.max(stall))
             .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;
@@ -90,11 +101,12 @@ impl Client {
 
     /// A client that opens a new connection for every request (fault-injection tests, where
     /// the proxy decides one fault per connection).
-    pub fn unpooled(base_url: &str, timeout: Duration) -> Result<Client, SyncError> {
+    pub fn unpooled(base_url: &str, stall: Duration) -> Result<Client, SyncError> {
         check_scheme(base_url)?;
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(timeout)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(stall)
+            .timeout(MAX_REQUEST.max(stall))
             .pool_max_idle_per_host(0)
             .build()
             .map_err(|e| SyncError::Unreachable(e.to_string()))?;

@@ -735,3 +735,52 @@ async fn incidents_reassigned_away_are_swept_after_a_reset_unless_work_is_on_the
     assert!(after.iter().filter(|(i, _)| i != "demo-incident-3").all(|(_, gone)| !gone));
     assert_eq!(local_ids(&s), server_scope(&w));
 }
+
+/// A slow link that keeps sending (a patrol car's): every answer arrives in pieces, 300 ms
+/// apart, so each takes longer than the client's 1 s limit, yet it is never silent for that
+/// long. The round syncs. With a limit on the whole request, every request failed, again at each
+/// retry, and the round ended offline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_link_that_keeps_sending_is_waited_for() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let w = world().await;
+    let upstream = w.running.addr;
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(client) = c else { continue };
+            let Ok(server) = TcpStream::connect(upstream) else { continue };
+            let (mut to_server, mut from_client) = (server.try_clone().unwrap(), client.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut from_client, &mut to_server);
+            });
+            let (mut from_server, mut to_client) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n) = from_server.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    // Each read from the service goes on in four pieces, 300 ms apart.
+                    for piece in buf[..n].chunks(n.div_ceil(4)) {
+                        std::thread::sleep(Duration::from_millis(300));
+                        if to_client.write_all(piece).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = to_client.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    let s = store(&w, "slow.db");
+    s.lock().unwrap().demo_enqueue_forms(2).unwrap();
+    let client = Client::with_timeout(&url, Duration::from_secs(1)).unwrap();
+    let config = Config { max_attempts: 2, pull_limit: 500, ..fast() };
+    let r = run_round(&s, &client, Some(&creds()), config, &mut |_| {}).await.unwrap();
+    assert_eq!(r.outcome, "synced", "{r:?}");
+    assert_eq!(s.lock().unwrap().sync_counts().unwrap().pending, 0);
+    assert_eq!(w.central.stats().unwrap().forms, 2);
+}
