@@ -726,7 +726,7 @@ pub(crate) fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>>
 /// SafeLives "potential escalation" criterion counts police call-outs about the victim for
 /// domestic abuse, not call-outs about one pair: a victim of three partners in a year, or of one
 /// partner not linked on the earlier calls, is as much a repeat), and earlier MARAC referrals of
-/// the victim.
+/// the victim (withdrawn ones, recorded in error, are not referrals).
 fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwResult<IncidentHistory> {
     let person = |k: &str| -> Option<String> {
         match answers.get(k)? {
@@ -751,7 +751,7 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
     let marac: Vec<String> = conn
         .prepare_cached(
             "SELECT decided_at FROM referrals WHERE victim_id = ?1 AND outcome = 'referred'
-               AND lower(coalesce(destination, '')) = 'marac' AND incident_id <> ?2",
+               AND status = 'active' AND lower(coalesce(destination, '')) = 'marac' AND incident_id <> ?2",
         )?
         .query_map(params![victim, incident.summary.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -999,6 +999,24 @@ impl Store {
         if src.info.status == FormStatus::Draft {
             return Err(invalid("a draft can be changed directly: there is nothing to amend"));
         }
+        // The incident was closed on the forms it holds: an amendment now would replace the
+        // assessment it was finalised on, with no gate run again.
+        if incident_row(&self.conn, &src.info.incident_id)?.summary.status == IncidentStatus::Finalised {
+            return Err(CaseworkError::Finalised);
+        }
+        // Only the newest version is amended: amending one already replaced made two "current"
+        // forms of the same kind.
+        let newer: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM forms WHERE amends_id = ?1 AND status <> 'draft' ORDER BY created_at DESC LIMIT 1",
+                [form_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(newer) = newer {
+            return Err(invalid(format!("this form was amended since (form {newer}): amend that version")));
+        }
         let existing: Option<String> = self
             .conn
             .query_row(
@@ -1157,6 +1175,10 @@ impl Store {
             .pack(&row.info.pack_id)
             .ok_or_else(|| CaseworkError::NotFound(format!("form pack {}", row.info.pack_id)))?;
         let inc = incident_row(&self.conn, &row.info.incident_id)?;
+        // As for starting or amending a form: what the incident was finalised on stays as it was.
+        if inc.summary.status == IncidentStatus::Finalised {
+            return Err(CaseworkError::Finalised);
+        }
         let mut record = record_of(&row, None);
         record.officer_grade = officer_grade.or_else(|| grade_from_answers(&row.answers));
         let draft_rationale = row.answers.get(DRAFT_RATIONALE_KEY).and_then(Value::as_str);

@@ -352,6 +352,26 @@ fn submitted_form_is_immutable_and_amendments_replace_it() {
     let open_reviews = d.tasks.iter().filter(|t| t.kind == "supervisor_review" && t.status == "open").count();
     assert_eq!(open_reviews, 1);
     assert_eq!(d.forms.len(), 2);
+
+    // The replaced version is not amended again (that made two "current" assessments); the
+    // newest is.
+    let again = store.amend_form(&actor, &id).unwrap_err().to_string();
+    assert!(again.contains("amended since") && again.contains(&am), "{again}");
+    let am2 = store.amend_form(&actor, &am).unwrap();
+    // Once the incident is finalised, nothing it was closed on changes: no amendment is
+    // started, and one already open is not submitted.
+    store
+        .conn()
+        .execute(
+            "UPDATE incidents SET status = 'finalised', finalised_at = '2026-09-01T10:00:00Z' WHERE id = ?1",
+            [&inc],
+        )
+        .unwrap();
+    assert!(matches!(store.amend_form(&actor, &am), Err(CaseworkError::Finalised)));
+    assert!(matches!(
+        store.submit_form(&actor, &am2, Some(Grade::High), Some("after closing")),
+        Err(CaseworkError::Finalised)
+    ));
 }
 
 #[test]
@@ -886,4 +906,39 @@ fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
     add(&mut store, incident("INC-0b", "domestic_abuse", Some("DA"), 24 * 20, &[("V1", "victim")]));
     let sug = one_yes_submission(&mut store, &actor).suggestion.expect("graded");
     assert!(sug.reasons.iter().all(|r| r.code != ReasonCode::RepeatIncidents), "{:#?}", sug.reasons);
+}
+
+/// A MARAC referral of the victim on an earlier incident makes a repeat MARAC (High); once it is
+/// withdrawn (recorded in error), it does not.
+#[test]
+fn a_withdrawn_marac_referral_is_no_repeat_marac() {
+    use bluelamp_forms::grading::ReasonCode;
+    for withdrawn in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, actor) = new_store(&dir);
+        let earlier = add(
+            &mut store,
+            incident("INC-0a", "domestic_abuse", Some("DA"), 24 * 60, &[("V1", "victim"), ("S9", "suspect")]),
+        );
+        let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..referred("idva") };
+        store.record_referral_decision(&actor, &earlier, "V1", &marac).unwrap();
+        // Decided then, 50 days ago (not now, after the new incident).
+        store
+            .conn()
+            .execute(
+                "UPDATE referrals SET decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-50 days') WHERE incident_id = ?1",
+                [&earlier],
+            )
+            .unwrap();
+        if withdrawn {
+            let n = store
+                .conn()
+                .execute("UPDATE referrals SET status = 'withdrawn' WHERE incident_id = ?1", [&earlier])
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+        let sug = one_yes_submission(&mut store, &actor).suggestion.expect("graded");
+        let repeat = sug.reasons.iter().any(|r| r.code == ReasonCode::RepeatMarac);
+        assert_eq!(repeat, !withdrawn, "withdrawn {withdrawn}: {:#?}", sug.reasons);
+    }
 }
