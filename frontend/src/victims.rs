@@ -166,13 +166,24 @@ fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHa
             <p class="consent" data-consent={code(&v.consent_model)}>
                 { format!("Consent: {} — {}", if code(&v.consent_model) == "opt_in" { "explicit agreement needed (opt-in)" } else { "referred unless they object (opt-out)" }, v.consent_reason) }
             </p>
-            { match cd { Some(c) => html! {
-                <p class={countdown_class(c.status)} data-status={code(&c.status)}>
-                    { match code(&v.referral_state).as_str() {
-                        "referred" | "declined" => format!("Referral decision: {} (deadline {})", words(&code(&v.referral_state)), c.due),
-                        state => format!("Referral decision: {} — {}", words(state), c.label),
-                    } }
-                </p>
+            { match cd { Some(c) => {
+                // Decided: the deadline is history, not a countdown (an on-time referral was
+                // drawn as breached once its date had passed).
+                let decided = matches!(code(&v.referral_state).as_str(), "referred" | "declined");
+                let (class, status) = if decided {
+                    ("countdown done", "done".to_string())
+                } else {
+                    (countdown_class(c.status), code(&c.status))
+                };
+                html! {
+                    <p {class} data-status={status}>
+                        { if decided {
+                            format!("Referral decision: {} (deadline {})", words(&code(&v.referral_state)), c.due)
+                        } else {
+                            format!("Referral decision: {} — {}", words(&code(&v.referral_state)), c.label)
+                        } }
+                    </p>
+                }
             }, None => html! {} } }
             <ul class="destinations">
                 { for v.destinations.iter().map(|d| html! {

@@ -223,6 +223,9 @@ async fn victims_journey() -> anyhow::Result<()> {
         app.client.find(Locator::Css("#decision-form")).await.is_err(),
         "the decision form open again for a victim just decided"
     );
+    // A decided victim's deadline is history, not a countdown (never drawn as breached later).
+    let status = card(&app, false).await?.find(Locator::Css(".countdown")).await?.attr("data-status").await?;
+    assert_eq!(status.as_deref(), Some("done"), "a decided victim's deadline drawn as a countdown");
     app.screenshot("decisions-recorded").await?;
 
     // The gate: with the DA code, no victim referral decision is missing any more (the risk

@@ -267,19 +267,34 @@ impl Calendar {
         Ok(WorkingDate { date, approximate })
     }
 
-    /// Number of working days in `(from, to]` (0 when `to <= from`).
+    /// Number of working days in `(from, to]` (0 when `to <= from`). Whole weeks are counted at
+    /// once and the holidays in the span looked up in the calendar's ordered map, so a far date
+    /// (a follow-up typed as 9999-12-31) costs no more than a near one; it went day by day,
+    /// about 2.9 million steps for every countdown drawn.
     pub fn working_days_between(&self, from: Date, to: Date) -> u32 {
-        let mut n = 0u32;
+        if to <= from {
+            return 0;
+        }
+        let span = (to - from).whole_days();
+        let working_per_week = self.weekend.iter().filter(|w| !**w).count() as i64;
+        let (weeks, rest) = (span / 7, span % 7);
+        let mut n = weeks.saturating_mul(working_per_week);
+        // The first `rest` days of the span; the whole weeks after them hold each weekday once.
         let mut d = from;
-        while d < to {
+        for _ in 0..rest {
             match d.next_day() {
                 Some(next) => d = next,
                 None => break,
             }
-            if self.is_working_day(d) {
-                n = n.saturating_add(1);
+            if !self.is_weekend(d) {
+                n += 1;
             }
         }
-        n
+        let holidays = self
+            .holidays
+            .range((std::ops::Bound::Excluded(from), std::ops::Bound::Included(to)))
+            .filter(|(day, _)| !self.is_weekend(**day))
+            .count() as i64;
+        u32::try_from((n - holidays).max(0)).unwrap_or(u32::MAX)
     }
 }

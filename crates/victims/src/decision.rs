@@ -12,6 +12,9 @@ use crate::rules::{ConsentModel, Rules, VictimBasis};
 
 /// Longest accepted free-text answer (characters).
 pub const MAX_TEXT: usize = 4000;
+/// The furthest a deferred decision's follow-up may be set after the decision (a year: a date
+/// further on is a slip of the year, never overdue and never escalated).
+pub const MAX_FOLLOW_UP_DAYS: i64 = 366;
 
 /// A message about one field of a decision (`field` is the JSON field name, or a dotted
 /// path such as `safe_contact.safe_number`).
@@ -138,6 +141,12 @@ fn check_fields_only(d: &Decision, c: &mut DecisionCheck, now: OffsetDateTime) {
             if let (Some(due), Some(at)) = (d.follow_up_due, d.at) {
                 if due < at.date() {
                     c.errors.push(fm("follow_up_due", "The follow-up date is before the decision date."));
+                } else if (due - at.date()).whole_days() > MAX_FOLLOW_UP_DAYS {
+                    // A slip of the year (9999-12-31): never overdue, never in the queue as late.
+                    c.errors.push(fm(
+                        "follow_up_due",
+                        format!("The follow-up date is more than {MAX_FOLLOW_UP_DAYS} days after the decision: check the year."),
+                    ));
                 }
             }
         }

@@ -190,6 +190,25 @@ proptest! {
         let _ = phone::normalise_uk_phone(&s);
     }
 
+    /// Counted by weeks and the holiday map, as counted day by day.
+    #[test]
+    fn working_days_between_counts_as_day_by_day(a in 0i64..9000, len in 0i64..900, region in 0usize..3) {
+        let region = Region::ALL[region];
+        let cal = Calendar::builtin(region).unwrap();
+        let from = Date::from_calendar_date(2016, time::Month::January, 1).unwrap() + Duration::days(a);
+        let to = from + Duration::days(len);
+        let mut n = 0u32;
+        let mut d = from;
+        while d < to {
+            d = d.next_day().unwrap();
+            if cal.is_working_day(d) {
+                n += 1;
+            }
+        }
+        prop_assert_eq!(cal.working_days_between(from, to), n);
+        prop_assert_eq!(cal.working_days_between(to, from), 0);
+    }
+
     #[test]
     fn working_days_are_monotonic(days in 0i64..6000, n in 0u32..30) {
         let cal = Calendar::builtin(Region::EnglandAndWales).unwrap();

@@ -654,6 +654,16 @@ fn decision_validation_table() {
             json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-03-01", "at": at}),
             vec!["follow_up_due"],
         ),
+        (
+            "deferred follow-up years away",
+            json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "9999-12-31", "at": at}),
+            vec!["follow_up_due"],
+        ),
+        (
+            "deferred follow-up in three months",
+            json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-06-14", "at": at}),
+            vec![],
+        ),
         ("no outcome, no time", json!({"victim_id": "V"}), vec!["at", "outcome"]),
         (
             "future",
