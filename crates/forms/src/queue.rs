@@ -150,6 +150,20 @@ impl QueueItem {
     }
 }
 
+/// The queue's order, most urgent first: highest risk (high, not graded yet, medium,
+/// standard); within a risk, items with something overdue first, then the nearest deadline,
+/// then the oldest incident. By risk then age alone, a breached referral of a victim with
+/// enhanced rights sat below every older item of its risk that was not due yet.
+pub fn queue_order(a: &QueueItem, b: &QueueItem) -> std::cmp::Ordering {
+    a.risk
+        .rank()
+        .cmp(&b.risk.rank())
+        .then(b.is_overdue().cmp(&a.is_overdue()))
+        .then(a.next_deadline.cmp(&b.next_deadline))
+        .then(a.occurred_at.cmp(&b.occurred_at))
+        .then_with(|| a.incident_id.cmp(&b.incident_id))
+}
+
 /// Counts for one team.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamCounts {
@@ -328,13 +342,7 @@ pub fn build_queue(
         q.items.push(item);
     }
     q.team_counts = team_counts(&q.items);
-    q.items.sort_by(|a, b| {
-        a.risk
-            .rank()
-            .cmp(&b.risk.rank())
-            .then(a.occurred_at.cmp(&b.occurred_at))
-            .then_with(|| a.incident_id.cmp(&b.incident_id))
-    });
+    q.items.sort_by(queue_order);
 
     let from = now.saturating_sub(hours(config.daily_review_window_hours));
     for inc in incidents {

@@ -228,7 +228,7 @@ fn plan_only() -> SafeguardingState {
 }
 
 #[test]
-fn queue_orders_by_risk_then_age() {
+fn queue_orders_by_risk_then_urgency() {
     let cfg = SafeguardingConfig::default();
     let incidents = vec![
         inc("std-old", "A", 50, &["DA"], plan_only(), Some(Grade::Standard)),
@@ -243,8 +243,9 @@ fn queue_orders_by_risk_then_age() {
     let q = build_queue(&incidents, &codes(), &cfg, NOW);
     let order: Vec<&str> = q.items.iter().map(|i| i.incident_id.as_str()).collect();
     // "done" meets its gate but its risk assessment is unreviewed, so it stays on the queue;
-    // it has no grade, so it ranks with the ungraded (older first).
-    assert_eq!(order, vec!["high-old", "high-new", "done", "ungraded", "med-old", "med-new", "std-old"]);
+    // it has no grade, so it ranks with the ungraded, after "ungraded", whose risk assessment
+    // is due sooner than the review of "done" (though "done" is older).
+    assert_eq!(order, vec!["high-old", "high-new", "ungraded", "done", "med-old", "med-new", "std-old"]);
     let done = q.items.iter().find(|i| i.incident_id == "done").unwrap();
     assert!(done.problems.iter().all(|p| p.kind == ProblemKind::Unreviewed));
     assert!(!order.contains(&"asb"));
@@ -486,4 +487,40 @@ fn sections_are_required_of_a_risk_assessment_only() {
     let issues = validate_closing_codes(json);
     assert!(issues.iter().any(|i| i.location == "codes[0].requires_sections[0]"), "{issues:?}");
     assert!(validate_closing_codes(bluelamp_forms::BUILTIN_CLOSING_CODES).is_empty());
+}
+
+/// Within a risk, something overdue comes first, then the nearest deadline, then age: a newer
+/// incident with a breached deadline (a victim's referral, counted in working days) ranks above
+/// an older one with nothing due yet. By risk and age alone it came after.
+#[test]
+fn within_a_risk_overdue_and_nearest_deadline_come_first() {
+    use bluelamp_forms::queue::{queue_order, QueueItem, QueueProblem};
+    let item = |id: &str, risk: QueueRisk, occurred_h: i64, deadline_h: i64, kind: ProblemKind| QueueItem {
+        incident_id: id.into(),
+        team: "A".into(),
+        codes: vec!["DA".into()],
+        risk,
+        suggestion_above_grade: false,
+        occurred_at: NOW - occurred_h * H,
+        age_secs: occurred_h * H,
+        closed: false,
+        problems: vec![QueueProblem {
+            kind,
+            item: MissingKind::VictimReferralDecision,
+            label: id.into(),
+            deadline: NOW + deadline_h * H,
+            form_id: None,
+            victim_id: None,
+        }],
+        next_deadline: NOW + deadline_h * H,
+    };
+    let mut items = [
+        item("old-not-due", QueueRisk::Medium, 90, 30, ProblemKind::Missing),
+        item("new-breached", QueueRisk::Medium, 20, -2, ProblemKind::Overdue),
+        item("due-soon", QueueRisk::Medium, 10, 3, ProblemKind::Missing),
+        item("high-not-due", QueueRisk::High, 1, 40, ProblemKind::Missing),
+    ];
+    items.sort_by(queue_order);
+    let order: Vec<&str> = items.iter().map(|i| i.incident_id.as_str()).collect();
+    assert_eq!(order, ["high-not-due", "new-breached", "due-soon", "old-not-due"]);
 }

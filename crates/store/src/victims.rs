@@ -453,22 +453,11 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
             }
         }
     }
-    let rank = |r: QueueRisk| match r {
-        QueueRisk::High => 0,
-        QueueRisk::Ungraded => 1,
-        QueueRisk::Medium => 2,
-        QueueRisk::Standard => 3,
-    };
     for item in &mut q.items {
         item.problems.sort_by(|a, b| b.kind.is_overdue().cmp(&a.kind.is_overdue()).then(a.deadline.cmp(&b.deadline)));
         item.next_deadline = item.problems.iter().map(|p| p.deadline).min().unwrap_or(i64::MAX);
     }
-    q.items.sort_by(|a, b| {
-        rank(a.risk)
-            .cmp(&rank(b.risk))
-            .then(a.occurred_at.cmp(&b.occurred_at))
-            .then_with(|| a.incident_id.cmp(&b.incident_id))
-    });
+    q.items.sort_by(bluelamp_forms::queue::queue_order);
     q.team_counts = bluelamp_forms::team_counts(&q.items);
     Ok(())
 }
