@@ -389,3 +389,34 @@ fn plans_cannot_be_emptied_by_declining() {
     let issues = validate_answers(&p, &a, &ValidationContext::default());
     assert!(issues.iter().any(|i| i.path == "r_marac_reason" && i.kind == IssueKind::Missing), "{issues:?}");
 }
+
+/// The care plan asks for the reasons the research asks for (voice of the child; parents
+/// informed "with reasons"): who spoke to a child who was seen and what they said, why a child
+/// was not seen, why the parents were not told, and a disability's details. Each was optional.
+#[test]
+fn the_care_plan_asks_for_the_voice_of_the_child_and_the_reasons() {
+    let p = parse_pack(pack_src("concern-for-child-care-plan.json")).unwrap();
+    let missing = |a: &Answers| -> Vec<String> {
+        validate_answers(&p, a, &ValidationContext::default())
+            .into_iter()
+            .filter(|i| i.kind == IssueKind::Missing)
+            .map(|i| i.path)
+            .collect()
+    };
+    let mut a = Answers::new();
+    a.insert("seen".into(), json!("yes"));
+    a.insert("parents_informed".into(), json!("no"));
+    a.insert("children".into(), json!([{ "disability": "yes" }]));
+    let m = missing(&a);
+    for path in ["spoken_by", "child_said", "parents_not_informed_reason", "children[0].disability_details"] {
+        assert!(m.iter().any(|x| x == path), "{path} not asked for: {m:?}");
+    }
+    assert!(!m.iter().any(|x| x == "not_seen_reason"), "{m:?}");
+    a.insert("seen".into(), json!("no"));
+    a.insert("parents_informed".into(), json!("yes"));
+    let m = missing(&a);
+    assert!(m.iter().any(|x| x == "not_seen_reason"), "{m:?}");
+    for path in ["spoken_by", "child_said", "parents_not_informed_reason"] {
+        assert!(!m.iter().any(|x| x == path), "{path} asked for when it does not apply: {m:?}");
+    }
+}
