@@ -232,6 +232,8 @@ pub enum IssueKind {
     OutOfRange,
     /// Date/time in the future.
     InFuture,
+    /// Date before today where it must not be (`not_in_past`).
+    InPast,
     /// Answer key that is not a question of this pack.
     UnknownQuestion,
     /// Options that contradict each other ("None" ticked with another option).
@@ -414,6 +416,11 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                 if let (true, Some(now)) = (q.not_in_future, c.ctx.now) {
                     if days > uk_day(now) {
                         c.push(path, IssueKind::InFuture, format!("{}: date is in the future", label(q)));
+                    }
+                }
+                if let (true, Some(now)) = (q.not_in_past, c.ctx.now) {
+                    if days < uk_day(now) {
+                        c.push(path, IssueKind::InPast, format!("{}: date is in the past", label(q)));
                     }
                 }
             }

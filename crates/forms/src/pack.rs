@@ -237,6 +237,11 @@ pub struct Question {
     /// Dates/datetimes must not be after `now` (checked only when the caller passes `now`).
     #[serde(default)]
     pub not_in_future: bool,
+    /// Dates must not be before today (a review date, an action's due date: one already past
+    /// makes the plan overdue the moment it is submitted); checked only when the caller passes
+    /// `now`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_in_past: bool,
     /// Counts towards the positive-answer ("yes") total. Default: true for yes_no/frequency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored: Option<bool>,
@@ -611,6 +616,9 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         if a > b || a.is_nan() || b.is_nan() {
             push("min", format!("min ({a}) exceeds max ({b})"));
         }
+    }
+    if q.not_in_past && t != QuestionType::Date {
+        push("not_in_past", "not_in_past is only for date questions".into());
     }
     if q.not_in_future && !matches!(t, QuestionType::Date | QuestionType::Datetime) {
         push("not_in_future", "not_in_future is only for date/datetime questions".into());

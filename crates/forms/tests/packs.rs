@@ -420,3 +420,29 @@ fn the_care_plan_asks_for_the_voice_of_the_child_and_the_reasons() {
         assert!(!m.iter().any(|x| x == path), "{path} asked for when it does not apply: {m:?}");
     }
 }
+
+/// A plan's review date is not in the past when it is submitted (the plan was overdue the moment
+/// it went in); checked against "now" only, as at submission.
+#[test]
+fn a_plan_review_date_in_the_past_is_refused_at_submission() {
+    use bluelamp_forms::answers::IssueKind;
+    for file in ["da-safeguarding-plan.json", "concern-for-child-care-plan.json"] {
+        let p = parse_pack(pack_src(file)).unwrap();
+        // 2026-06-15 12:00 UTC.
+        let now = 1_781_524_800;
+        let ctx = ValidationContext { now: Some(now), ..ValidationContext::default() };
+        let kinds = |date: &str| -> Vec<IssueKind> {
+            let mut a = Answers::new();
+            a.insert("review_date".into(), json!(date));
+            validate_answers(&p, &a, &ctx).into_iter().filter(|i| i.path == "review_date").map(|i| i.kind).collect()
+        };
+        assert_eq!(kinds("2026-06-14"), [IssueKind::InPast], "{file}");
+        assert!(kinds("2026-06-15").is_empty(), "{file}: today");
+        assert!(kinds("2026-07-15").is_empty(), "{file}");
+        // Without "now" (the wizard's own check), nothing is said.
+        let mut a = Answers::new();
+        a.insert("review_date".into(), json!("2020-01-01"));
+        let none = validate_answers(&p, &a, &ValidationContext::default());
+        assert!(!none.iter().any(|i| i.path == "review_date"), "{file}: {none:?}");
+    }
+}

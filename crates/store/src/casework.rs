@@ -1675,6 +1675,8 @@ pub fn sample_answers(pack: &FormPack, people: &[String], positive: bool) -> Val
                 json!([o.map(|o| o.id.clone()).unwrap_or_default()])
             }
             T::Text => json!("Recorded."),
+            // A review date four weeks on (it may not be in the past); other dates in the past.
+            T::Date if q.not_in_past => json!(ts(now_unix() + 28 * 86_400).get(..10).unwrap_or("2099-01-15")),
             T::Date => json!("2024-01-15"),
             T::Datetime => json!("2024-01-15T10:00Z"),
             T::Number => json!(q.min.unwrap_or(1.0).max(q.max.map_or(1.0, |m| m.min(1.0)))),
