@@ -104,6 +104,29 @@ fn parse_date(s: &str) -> Option<Date> {
     Date::parse(s.get(..10).unwrap_or(s).trim(), &fmt).ok()
 }
 
+/// The deadline a victim's queue row shows: a deferral's follow-up, except while the referral
+/// deadline is breached and the follow-up is not: then the referral deadline, with the
+/// follow-up date named (the engine escalates a deferred victim then, and the officer was warned
+/// that a follow-up after it "will show as breached"; the row read "due in N working days").
+fn shown_deadline(
+    person_id: &str,
+    referral_due: Date,
+    follow_up: Option<Date>,
+    now: OffsetDateTime,
+    cfg: &VictimsConfig,
+) -> (Date, Countdown) {
+    let referral = countdown(person_id, referral_due, now, cfg);
+    match follow_up.map(|f| (f, countdown(person_id, f, now, cfg))) {
+        Some((f, fc)) if referral.status == DeadlineStatus::Breached && fc.status != DeadlineStatus::Breached => {
+            let mut c = referral;
+            c.label = format!("{}; follow-up due {f}", c.label);
+            (referral_due, c)
+        }
+        Some((f, fc)) => (f, fc),
+        None => (referral_due, referral),
+    }
+}
+
 /// The working-day countdown to `due` at `now` (UK local).
 pub fn countdown(person_id: &str, due: Date, now: OffsetDateTime, cfg: &VictimsConfig) -> Countdown {
     let today = now.date();
@@ -390,11 +413,14 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                 }
             };
             // A deferral's follow-up is for asking the victim; notifications do not wait for it.
-            let due = match p.item {
-                MissingKind::Notification => v.referral_deadline.due,
-                _ => v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due),
+            let (due, c) = match p.item {
+                MissingKind::Notification => {
+                    (v.referral_deadline.due, countdown(&v.person_id, v.referral_deadline.due, at, cfg))
+                }
+                _ => {
+                    shown_deadline(&v.person_id, v.referral_deadline.due, v.follow_up.as_ref().map(|f| f.due), at, cfg)
+                }
             };
-            let c = countdown(&v.person_id, due, at, cfg);
             p.deadline = end_of_uk_day(due);
             p.kind = if c.status == DeadlineStatus::Breached { ProblemKind::Overdue } else { ProblemKind::Missing };
             p.label = format!("{} — Victims' Code: {}", p.label, c.label);
@@ -403,8 +429,7 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
     for e in escalated {
         let Some((row, a)) = assessed.iter().find(|(r, _)| r.summary.id == e.incident_id) else { continue };
         let name = e.name.clone().unwrap_or_else(|| e.person_id.clone());
-        let due = e.follow_up_due.unwrap_or(e.due);
-        let c = countdown(&e.person_id, due, at, cfg);
+        let (due, c) = shown_deadline(&e.person_id, e.due, e.follow_up_due, at, cfg);
         let what = match e.state {
             vc::ReferralState::Deferred => format!("Ask {name} again about a victim referral (deferred)"),
             vc::ReferralState::AwaitingDecision => format!("Record a Victims' Code referral decision for {name}"),
@@ -493,7 +518,9 @@ impl Store {
         let countdowns = assessment
             .victims
             .iter()
-            .map(|v| countdown(&v.person_id, v.follow_up.as_ref().map_or(v.referral_deadline.due, |f| f.due), at, cfg))
+            .map(|v| {
+                shown_deadline(&v.person_id, v.referral_deadline.due, v.follow_up.as_ref().map(|f| f.due), at, cfg).1
+            })
             .collect();
         let closing_prompts = vc::prompts_for(&assessment, PromptStage::Closed);
         Ok(VictimsPanel {
@@ -529,7 +556,7 @@ impl Store {
             .into_iter()
             .filter_map(|r| {
                 let (row, _) = assessed.iter().find(|(i, _)| i.summary.id == r.incident_id)?;
-                let countdown = countdown(&r.person_id, r.follow_up_due.unwrap_or(r.due), at, cfg);
+                let (_, countdown) = shown_deadline(&r.person_id, r.due, r.follow_up_due, at, cfg);
                 Some(AwaitingRow {
                     incident_id: row.summary.id.clone(),
                     reference: row.summary.reference.clone(),

@@ -2,7 +2,7 @@
 //! validated in full (DA safe-contact block, suspect's number), working-day follow-ups, the
 //! awaiting list and the escalation into the supervisor queue.
 
-use bluelamp_forms::MissingKind;
+use bluelamp_forms::{MissingKind, ProblemKind};
 use bluelamp_protocol::casework::{Grade, ReferralDecisionInput, ReferralOutcome, SubmitOutcome};
 use bluelamp_protocol::victims::VictimsPanel;
 use bluelamp_protocol::Source;
@@ -846,4 +846,40 @@ fn a_child_with_no_date_of_birth_still_needs_the_child_notifications() {
         .collect();
     assert_eq!(due.len(), 2, "Operation Encompass and children's services: {:?}", d.gate.missing);
     assert!(!d.gate.can_finalise);
+}
+
+/// A deferral whose follow-up is set after the referral deadline: once that deadline has passed
+/// (and before the follow-up), the queue row says the referral is breached and names the
+/// follow-up, as the officer was warned. It read "due in N working days", while the engine had
+/// put it on the queue for the breach.
+#[test]
+fn a_deferral_past_the_referral_deadline_shows_as_breached_with_its_follow_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-LATE");
+    code_da_with_forms(&mut store, &actor, &inc);
+    let follow_up = casework_date(now_unix() + 30 * 86_400);
+    let deferred = ReferralDecisionInput {
+        reason: Some("Suspect in the room; victim cannot talk".into()),
+        follow_up_due: Some(follow_up.clone()),
+        ..decision(ReferralOutcome::Deferred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let later = now_unix() + 10 * 86_400;
+    let q = store.supervisor_queue(later).unwrap();
+    let p = q
+        .items
+        .iter()
+        .filter(|i| i.incident_id == inc)
+        .flat_map(|i| i.problems.iter())
+        .find(|p| p.item == MissingKind::VictimReferralDecision && p.victim_id.as_deref() == Some("V1"))
+        .unwrap_or_else(|| panic!("the deferred victim on the queue: {q:?}"))
+        .clone();
+    assert_eq!(p.kind, ProblemKind::Overdue, "{p:?}");
+    assert!(p.label.contains("breached") && p.label.contains(&format!("follow-up due {follow_up}")), "{}", p.label);
+    assert!(p.deadline < later, "{p:?}");
+}
+
+fn casework_date(unix: i64) -> String {
+    bluelamp_store::casework::ts(unix)[..10].to_string()
 }
