@@ -234,6 +234,8 @@ pub enum IssueKind {
     InFuture,
     /// Date before today where it must not be (`not_in_past`).
     InPast,
+    /// A "safe" contact number that is a suspect's (`safe_contact_number`).
+    UnsafeContact,
     /// Answer key that is not a question of this pack.
     UnknownQuestion,
     /// Options that contradict each other ("None" ticked with another option).

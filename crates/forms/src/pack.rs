@@ -242,6 +242,10 @@ pub struct Question {
     /// `now`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_in_past: bool,
+    /// A text question holding a phone number to contact the victim safely: the store refuses
+    /// the submission when it is a number held for a suspect linked to the incident.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub safe_contact_number: bool,
     /// Counts towards the positive-answer ("yes") total. Default: true for yes_no/frequency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored: Option<bool>,
@@ -616,6 +620,9 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
         if a > b || a.is_nan() || b.is_nan() {
             push("min", format!("min ({a}) exceeds max ({b})"));
         }
+    }
+    if q.safe_contact_number && t != QuestionType::Text {
+        push("safe_contact_number", "safe_contact_number is only for text questions".into());
     }
     if q.not_in_past && t != QuestionType::Date {
         push("not_in_past", "not_in_past is only for date questions".into());

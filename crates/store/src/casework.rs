@@ -759,6 +759,61 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
     Ok(h)
 }
 
+/// The "safe" contact numbers of a form (`safe_contact_number` questions) that are numbers held
+/// for a suspect linked to the incident (not the form's victim, should they be linked as a
+/// suspect too). A plan's safe number was free text, unlike the referral's, which refuses a
+/// suspect's number: calls to a number the perpetrator holds are how contact turns dangerous.
+fn unsafe_contact_numbers(
+    conn: &Connection,
+    pack: &FormPack,
+    incident: &IncidentRow,
+    answers: &Answers,
+) -> CwResult<Vec<bluelamp_forms::FieldIssue>> {
+    let victim = answers.get("victim").and_then(|v| match v {
+        Value::String(s) => Some(s.as_str()),
+        Value::Object(m) => m.get("value").and_then(Value::as_str),
+        _ => None,
+    });
+    let mut issues = Vec::new();
+    for section in &pack.sections {
+        for q in section.questions.iter().filter(|q| q.safe_contact_number) {
+            let number = match answers.get(&q.id) {
+                Some(Value::String(s)) => s.as_str(),
+                Some(Value::Object(m)) => m.get("value").and_then(Value::as_str).unwrap_or(""),
+                _ => "",
+            };
+            if number.trim().is_empty() {
+                continue;
+            }
+            for link in incident.summary.links.iter().filter(|l| l.role == "suspect") {
+                if Some(link.nominal_id.as_str()) == victim {
+                    continue;
+                }
+                let phones: Vec<String> = conn
+                    .prepare_cached("SELECT number FROM nominal_phones WHERE nominal_id = ?1")?
+                    .query_map([&link.nominal_id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                if phones.iter().any(|p| bluelamp_victims::phone::same_phone(number, p)) {
+                    let who = link.name.clone().unwrap_or_else(|| link.nominal_id.clone());
+                    issues.push(bluelamp_forms::FieldIssue {
+                        path: q.id.clone(),
+                        question_id: q.id.clone(),
+                        section_id: Some(section.id.clone()),
+                        kind: bluelamp_forms::IssueKind::UnsafeContact,
+                        message: format!(
+                            "{}: {} is a number held for suspect {who}. Do not use it: agree another safe way to make contact.",
+                            q.text,
+                            number.trim()
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    Ok(issues)
+}
+
 fn grade_from_answers(answers: &Answers) -> Option<Grade> {
     answers.get(DRAFT_GRADE_KEY).and_then(Value::as_str).and_then(parse_grade)
 }
@@ -1190,6 +1245,12 @@ impl Store {
             Ok(r) => r,
             Err(rej) => return Ok(SubmitOutcome::Rejected { issues: rej.0 }),
         };
+        let unsafe_numbers = unsafe_contact_numbers(&self.conn, pack, &inc, &submitted.answers)?;
+        if !unsafe_numbers.is_empty() {
+            return Ok(SubmitOutcome::Rejected {
+                issues: unsafe_numbers.into_iter().map(bluelamp_forms::SubmitIssue::Field).collect(),
+            });
+        }
         let suggestion = suggestion_for(&self.conn, pack, &inc, &submitted.answers)?;
         let (generated, tasks) =
             submission_tasks(&self.conn, pack, &submitted, suggestion.as_ref(), &inc, &actor.officer_id, now)?;

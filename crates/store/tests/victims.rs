@@ -883,3 +883,38 @@ fn a_deferral_past_the_referral_deadline_shows_as_breached_with_its_follow_up() 
 fn casework_date(unix: i64) -> String {
     bluelamp_store::casework::ts(unix)[..10].to_string()
 }
+
+/// The safeguarding plan's safe number is checked as the referral's is: a number held for the
+/// incident's suspect is refused at submission, on its field, written another way (+44) too.
+#[test]
+fn a_plans_safe_number_that_is_the_suspects_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-PHONE");
+    store.add_nominal_phones(&[("S1".into(), "07700 900123".into())]).unwrap();
+    let plan = catalog().unwrap().pack("da-safeguarding-plan").unwrap();
+    let mut answers = sample_answers(plan, &["V1".into(), "S1".into()], false);
+    answers["sc_safe_number"] = json!("yes");
+    answers["sc_number"] = json!("+44 7700 900123");
+    let id = store.start_form(&actor, &inc, "da-safeguarding-plan").unwrap();
+    store.save_draft(&actor, &id, &answers, None).unwrap();
+    match store.submit_form(&actor, &id, None, None).unwrap() {
+        SubmitOutcome::Rejected { issues } => {
+            let on_field: Vec<_> = issues
+                .iter()
+                .filter_map(|i| match i {
+                    bluelamp_forms::SubmitIssue::Field(f) => Some(f),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(on_field.len(), 1, "{issues:?}");
+            assert_eq!(on_field[0].path, "sc_number");
+            assert_eq!(on_field[0].kind, bluelamp_forms::IssueKind::UnsafeContact);
+            assert!(on_field[0].message.contains("suspect"), "{}", on_field[0].message);
+        }
+        SubmitOutcome::Submitted(_) => panic!("a plan with the suspect's number as the safe number went in"),
+    }
+    answers["sc_number"] = json!("07700 900999");
+    store.save_draft(&actor, &id, &answers, None).unwrap();
+    assert!(matches!(store.submit_form(&actor, &id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+}
