@@ -383,17 +383,22 @@ fn with_central(
     let running =
         tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()))
             .unwrap();
-    let config = Config {
+    let config = force_config(dir, running.url());
+    let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
+    (central, running, config, state)
+}
+
+/// A force's app (not the demo) against the service at `url`, its data in `dir`/app.
+fn force_config(dir: &tempfile::TempDir, url: String) -> Config {
+    Config {
         data_dir: dir.path().join("app"),
-        central_url: Some(running.url()),
+        central_url: Some(url),
         demo: false,
         report_ready: false,
         idle_lock_secs: 900,
         unlock_policy: UnlockPolicy::default(),
         kdf: bluelamp_store::KdfParams::INSECURE_FAST,
-    };
-    let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
-    (central, running, config, state)
+    }
 }
 
 /// First use on a device signs in to the central service and creates the store; a store locked
@@ -607,15 +612,7 @@ fn an_unlock_during_an_enrolment_never_opens_the_unconfirmed_store() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().join("app"),
-        central_url: Some(url),
-        demo: false,
-        report_ready: false,
-        idle_lock_secs: 900,
-        unlock_policy: UnlockPolicy::default(),
-        kdf: bluelamp_store::KdfParams::INSECURE_FAST,
-    };
+    let config = force_config(&dir, url);
     let state = tauri::async_runtime::block_on(AppState::start(config.clone(), Instant::now(), None)).unwrap();
     let req = UnlockRequest { officer_id: "PC7777".into(), passphrase: "a guess".into() };
     let (first, second) = tauri::async_runtime::block_on(async {

@@ -257,20 +257,7 @@ async fn search_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
     // Cancel pressed while the open is in flight: the record must not open afterwards. The
     // command behind the screen is slowed for this one step so the click lands in flight.
-    let slowed = app
-        .client
-        .execute(
-            "const tauri = window.__TAURI__; const orig = tauri.core.invoke; window.__e2eTauri = tauri; \
-             const invoke = (c, a, o) => c === 'view_nominal' \
-               ? new Promise(r => setTimeout(r, 1500)).then(() => orig(c, a, o)) \
-                   .finally(() => { window.__e2eViewDone = true; }) \
-               : orig(c, a, o); \
-             window.__TAURI__ = Object.assign({}, tauri, { core: Object.assign({}, tauri.core, { invoke }) }); \
-             return window.__TAURI__.core.invoke === invoke;",
-            vec![],
-        )
-        .await?;
-    assert_eq!(slowed, serde_json::Value::Bool(true), "could not slow view_nominal");
+    app.slow_command("view_nominal", 1500, "").await?;
     app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
     app.client.find(Locator::Css("#purpose-dialog button.secondary")).await?.click().await?;
     // Asked again at once, while the cancelled answer is still on its way: the new prompt can
@@ -284,8 +271,7 @@ async fn search_journey() -> anyhow::Result<()> {
     );
     let a = &app;
     eventually(Duration::from_secs(15), "the cancelled open's answer", || async move {
-        let done = a.client.execute("return window.__e2eViewDone === true;", vec![]).await?;
-        Ok((done == serde_json::Value::Bool(true)).then_some(()))
+        Ok(a.slowed_call_answered().await?.then_some(()))
     })
     .await?;
     tokio::time::sleep(Duration::from_millis(500)).await; // let the screen handle the answer
@@ -294,7 +280,7 @@ async fn search_journey() -> anyhow::Result<()> {
         "a record opened after its open was cancelled"
     );
     assert!(app.client.find(Locator::Css("#purpose-dialog")).await.is_ok(), "the late answer closed the new prompt");
-    app.client.execute("window.__TAURI__ = window.__e2eTauri; return true;", vec![]).await?;
+    app.unslow().await?;
     app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
     app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
     let name = wait_for(&app, "#nominal-name").await?.text().await?;

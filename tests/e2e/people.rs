@@ -149,28 +149,18 @@ async fn people_journey() -> anyhow::Result<()> {
     wait_for(&app, "#new-person-open").await?.click().await?;
     wait_for(&app, "#np-given").await?;
     app.client.find(Locator::Css("#np-dob")).await?.send_keys("01/02/1990").await?;
-    let r = app
-        .client
-        .execute(
-            "const tauri = window.__TAURI__; const orig = tauri.core.invoke; window.__e2eTauri = tauri; \
-             const invoke = (c, a, o) => c === 'create_nominal' \
-               ? new Promise(r => setTimeout(r, 1500)).then(() => orig(c, a, o)) \
-                   .finally(() => { window.__e2eCreated = true; }) \
-               : orig(c, a, o); \
-             window.__TAURI__ = Object.assign({}, tauri, { core: Object.assign({}, tauri.core, { invoke }) }); \
-             document.querySelector('#np-save').click(); \
-             document.querySelector('#tab-duplicates').click(); return 'clicked';",
-            vec![],
-        )
-        .await?;
-    assert_eq!(r, serde_json::json!("clicked"));
+    app.slow_command(
+        "create_nominal",
+        1500,
+        "document.querySelector('#np-save').click(); document.querySelector('#tab-duplicates').click()",
+    )
+    .await?;
     let a = &app;
     eventually(Duration::from_secs(15), "the slowed save answered", || async move {
-        let done = a.client.execute("return window.__e2eCreated === true;", vec![]).await?;
-        Ok((done == serde_json::Value::Bool(true)).then_some(()))
+        Ok(a.slowed_call_answered().await?.then_some(()))
     })
     .await?;
-    app.client.execute("window.__TAURI__ = window.__e2eTauri; return true;", vec![]).await?;
+    app.unslow().await?;
     app.client.find(Locator::Css("#tab-search")).await?.click().await?;
     wait_for(&app, "#search, #np-given").await?;
     tokio::time::sleep(Duration::from_millis(500)).await; // let the screen settle

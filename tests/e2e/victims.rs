@@ -181,19 +181,12 @@ async fn victims_journey() -> anyhow::Result<()> {
     // behind the screen is slowed by 1.5 s for this step, so the answer comes to a page that is
     // gone. The awaiting list then no longer has the incident's victims (the incident is still
     // open).
-    let r = app
-        .client
-        .execute(
-            "const tauri = window.__TAURI__; const orig = tauri.core.invoke; window.__e2eTauri = tauri; \
-             const invoke = (c, a, o) => c === 'record_referral' \
-               ? new Promise(r => setTimeout(r, 1500)).then(() => orig(c, a, o)) : orig(c, a, o); \
-             window.__TAURI__ = Object.assign({}, tauri, { core: Object.assign({}, tauri.core, { invoke }) }); \
-             document.querySelector('#record-decision').click(); \
-             document.querySelector('#tab-victims').click(); return 'clicked';",
-            vec![],
-        )
-        .await?;
-    assert_eq!(r, serde_json::json!("clicked"));
+    app.slow_command(
+        "record_referral",
+        1500,
+        "document.querySelector('#record-decision').click(); document.querySelector('#tab-victims').click()",
+    )
+    .await?;
     let (a, awaiting) = (&app, format!("#awaiting tr.awaiting[data-incident='{incident_id}']"));
     let awaiting = awaiting.as_str();
     eventually(Duration::from_secs(15), "the showcase victims no longer awaiting", || async move {
@@ -209,7 +202,7 @@ async fn victims_journey() -> anyhow::Result<()> {
     })
     .await?;
     app.screenshot("victims-awaiting-after").await?;
-    app.client.execute("window.__TAURI__ = window.__e2eTauri; return true;", vec![]).await?;
+    app.unslow().await?;
 
     // Back on the Incidents tab, which opens where the officer left it (this incident's page):
     // the child is referred, and the decision form is not open again for them (it was, when

@@ -213,6 +213,42 @@ impl AppUnderTest {
         Ok(())
     }
 
+    /// Slows the backend command `command` by `ms` milliseconds for every call the page makes
+    /// from now on, then runs `then_js` in the same script: clicks made there land while the
+    /// call is in flight, and its answer comes to a page that may be gone. A slowed call that
+    /// has answered sets a flag ([`AppUnderTest::slowed_call_answered`]); [`AppUnderTest::unslow`]
+    /// puts the command back.
+    pub async fn slow_command(&self, command: &str, ms: u32, then_js: &str) -> anyhow::Result<()> {
+        let script = format!(
+            "const [command, ms] = [arguments[0], arguments[1]]; \
+             const tauri = window.__TAURI__; const orig = tauri.core.invoke; \
+             window.__e2eTauri = tauri; window.__e2eSlowDone = false; \
+             const invoke = (c, a, o) => c === command \
+               ? new Promise(r => setTimeout(r, ms)).then(() => orig(c, a, o)) \
+                   .finally(() => {{ window.__e2eSlowDone = true; }}) \
+               : orig(c, a, o); \
+             window.__TAURI__ = Object.assign({{}}, tauri, {{ core: Object.assign({{}}, tauri.core, {{ invoke }}) }}); \
+             {then_js}; \
+             return window.__TAURI__.core.invoke === invoke;"
+        );
+        let slowed = self.client.execute(&script, vec![command.into(), ms.into()]).await?;
+        anyhow::ensure!(slowed == serde_json::Value::Bool(true), "could not slow {command}");
+        Ok(())
+    }
+
+    /// Whether a call slowed by [`AppUnderTest::slow_command`] has answered.
+    pub async fn slowed_call_answered(&self) -> anyhow::Result<bool> {
+        Ok(self.client.execute("return window.__e2eSlowDone === true;", vec![]).await? == serde_json::Value::Bool(true))
+    }
+
+    /// Undoes [`AppUnderTest::slow_command`].
+    pub async fn unslow(&self) -> anyhow::Result<()> {
+        self.client
+            .execute("if (window.__e2eTauri) { window.__TAURI__ = window.__e2eTauri; } return true;", vec![])
+            .await?;
+        Ok(())
+    }
+
     /// Ends the WebDriver session (closing the app) before the processes are stopped.
     pub async fn close(self) -> anyhow::Result<()> {
         let AppUnderTest { client, .. } = self;

@@ -37,6 +37,20 @@ fn summary(store: &Store) -> (Option<String>, String, Option<String>) {
     (s.closing_code, s.status.as_str().to_string(), s.place)
 }
 
+/// The service's answer to an edit based on version 5 once a supervisor had coded the incident
+/// DA (version 6): a conflict.
+fn da_at_6(m: &bluelamp_protocol::wire::PushMutation) -> ConflictNotice {
+    ConflictNotice {
+        seq: m.seq,
+        record_type: "incident".into(),
+        record_id: INC.into(),
+        base: json!({ "version": 5 }),
+        mine: m.payload.clone(),
+        theirs: json!({ "id": INC, "closing_code": "DA", "status": "open" }),
+        server_version: 6,
+    }
+}
+
 fn ack_all(store: &mut Store, conflicts: &[ConflictNotice]) {
     let head = store.outbox_head().unwrap();
     store.outbox_commit_ack(head, &[], conflicts, &[]).unwrap();
@@ -156,18 +170,7 @@ fn an_edit_over_unsettled_work_keeps_the_base_the_officer_saw() {
     assert_eq!(bases, [Some(5), Some(5)]);
     // Both pushed: both clash. Unresolved, a third edit still says 5.
     let batch = store.outbox_batch(10).unwrap();
-    let notices: Vec<ConflictNotice> = batch
-        .iter()
-        .map(|m| ConflictNotice {
-            seq: m.seq,
-            record_type: "incident".into(),
-            record_id: INC.into(),
-            base: json!({ "version": 5 }),
-            mine: m.payload.clone(),
-            theirs: json!({ "id": INC, "closing_code": "DA", "status": "open" }),
-            server_version: 6,
-        })
-        .collect();
+    let notices: Vec<ConflictNotice> = batch.iter().map(da_at_6).collect();
     ack_all(&mut store, &notices);
     store.set_closing_code(&actor, INC, Some("CFAC")).unwrap();
     assert_eq!(store.outbox_batch(10).unwrap()[0].base_version, Some(5));
@@ -273,15 +276,7 @@ fn several_edits_of_one_record_meet_one_conflict() {
     for code in ["ASB", "CRIME"] {
         store.set_closing_code(&actor, INC, Some(code)).unwrap();
     }
-    let notice = |m: &bluelamp_protocol::wire::PushMutation| ConflictNotice {
-        seq: m.seq,
-        record_type: "incident".into(),
-        record_id: INC.into(),
-        base: json!({ "version": 5 }),
-        mine: m.payload.clone(),
-        theirs: json!({ "id": INC, "closing_code": "DA", "status": "open" }),
-        server_version: 6,
-    };
+    let notice = da_at_6;
     let batch = store.outbox_batch(10).unwrap();
     assert_eq!(batch.len(), 2);
     let first: Vec<ConflictNotice> = batch.iter().map(notice).collect();
