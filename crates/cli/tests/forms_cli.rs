@@ -36,7 +36,7 @@ fn example(name: &str) -> PathBuf {
 fn valid_pack_prints_ok_and_exits_0() {
     let out = cli(&["forms", "validate-pack", path(&dash_pack())]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).trim(), "OK: dash-style-da-risk v1.0.0, 8 sections, 51 questions");
+    assert_eq!(stdout(&out).trim(), "OK: dash-style-da-risk v1.1.0, 8 sections, 51 questions");
 }
 
 #[test]

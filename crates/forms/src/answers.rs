@@ -300,6 +300,23 @@ fn validate_with(pack: &FormPack, answers: &Answers, ctx: &ValidationContext<'_>
         let mut c = Ctx { ctx, section: pack.sections.get(si).map(|s| s.id.as_str()), top: &q.id, issues: Vec::new() };
         let required = q.required || q.required_if.as_ref().is_some_and(|cond| eval_condition(cond, &lookup, 0));
         check_answer(q, answers.get(&q.id), &q.id, required, &mut c);
+        // Two people who must differ (the victim and the person causing harm): the same one
+        // chosen twice made the assessment's history the victim's own call-outs as a suspect.
+        if let Some(other) = q.not_same_as.as_deref().and_then(|o| visible.get(o)) {
+            let person = |q: &Question| match Answer::resolve(answers.get(&q.id), q) {
+                Answer::Value(Value::String(id)) if !id.trim().is_empty() => Some(id.trim().to_string()),
+                _ => None,
+            };
+            if let (Some(a), Some(b)) = (person(q), person(other)) {
+                if a == b {
+                    c.push(
+                        &q.id,
+                        IssueKind::Contradictory,
+                        format!("{}: the same person as {}", label(q), label(other)),
+                    );
+                }
+            }
+        }
         issues.append(&mut c.issues);
     }
     let known: HashMap<&str, ()> =

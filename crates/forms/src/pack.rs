@@ -246,6 +246,10 @@ pub struct Question {
     /// the submission when it is a number held for a suspect linked to the incident.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub safe_contact_number: bool,
+    /// A person question whose answer may not be the person chosen for this other top-level
+    /// person question (the person causing harm is not the victim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_same_as: Option<String>,
     /// Counts towards the positive-answer ("yes") total. Default: true for yes_no/frequency.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scored: Option<bool>,
@@ -512,6 +516,17 @@ pub fn check_pack(pack: &FormPack) -> Vec<PackIssue> {
                     &mut issues,
                     0,
                 );
+            }
+            if let Some(other) = &q.not_same_as {
+                let ok = q.qtype == QuestionType::Person
+                    && other != &q.id
+                    && index.get(other.as_str()).is_some_and(|i| i.q.qtype == QuestionType::Person);
+                if !ok {
+                    issues.push(PackIssue::new(
+                        format!("{qloc}.not_same_as"),
+                        format!("not_same_as joins two different person questions; {other:?} is not another one"),
+                    ));
+                }
             }
             if q.qtype == QuestionType::Group {
                 check_group_fields(q, &qloc, &mut issues);

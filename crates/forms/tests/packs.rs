@@ -446,3 +446,26 @@ fn a_plan_review_date_in_the_past_is_refused_at_submission() {
         assert!(!none.iter().any(|i| i.path == "review_date"), "{file}: {none:?}");
     }
 }
+
+/// The person causing harm is not the victim, on each DA form: the same linked person chosen for
+/// both was accepted (and the assessment's history was then the victim's own).
+#[test]
+fn the_person_causing_harm_is_not_the_victim() {
+    for file in ["dash-style-da-risk.json", "dara-style-da-risk.json", "da-safeguarding-plan.json"] {
+        let p = parse_pack(pack_src(file)).unwrap();
+        let linked = vec!["P1".to_string(), "P2".to_string()];
+        let ctx = ValidationContext { linked_nominals: Some(&linked), ..ValidationContext::default() };
+        let on_perpetrator = |victim: &str, perpetrator: serde_json::Value| -> Vec<IssueKind> {
+            let mut a = Answers::new();
+            a.insert("victim".into(), json!(victim));
+            a.insert("perpetrator".into(), perpetrator);
+            validate_answers(&p, &a, &ctx).into_iter().filter(|i| i.path == "perpetrator").map(|i| i.kind).collect()
+        };
+        assert_eq!(on_perpetrator("P1", json!("P1")), [IssueKind::Contradictory], "{file}");
+        assert_eq!(on_perpetrator("P1", json!({ "value": "P1", "note": "x" })), [IssueKind::Contradictory], "{file}");
+        assert!(on_perpetrator("P1", json!("P2")).is_empty(), "{file}");
+    }
+    let mut bad = base_pack();
+    bad["sections"][0]["questions"][0]["not_same_as"] = json!("nobody");
+    assert!(issues_of(&bad).iter().any(|i| i.location.ends_with("not_same_as")), "{:?}", issues_of(&bad));
+}
