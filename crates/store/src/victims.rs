@@ -137,12 +137,19 @@ pub fn countdown(person_id: &str, due: Date, now: OffsetDateTime, cfg: &VictimsC
         -i64::from(cfg.calendar.working_days_between(due, today).max(1))
     };
     let days = |n: i64| if n.abs() == 1 { "1 working day".to_string() } else { format!("{} working days", n.abs()) };
-    let label = match status {
+    let mut label = match status {
         DeadlineStatus::Breached if left < 0 => format!("breached {} ago (due {due})", days(left)),
         DeadlineStatus::Breached => format!("breached (due {due})"),
         _ if left == 0 => format!("due today ({due})"),
         _ => format!("due in {} ({due})", days(left)),
     };
+    // Past the force calendar's last year, bank holidays count as working days: say so where
+    // the deadline is shown, rather than only in a flag nobody sees.
+    let (first, last) = cfg.calendar.years();
+    if !cfg.calendar.covers(due) || !cfg.calendar.covers(today) {
+        label
+            .push_str(&format!(" — approximate: bank holidays are known for {first}–{last} only; update the calendar"));
+    }
     Countdown { person_id: person_id.to_string(), due: due.to_string(), working_days_left: left, status, label }
 }
 

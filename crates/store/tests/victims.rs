@@ -918,3 +918,18 @@ fn a_plans_safe_number_that_is_the_suspects_is_refused() {
     store.save_draft(&actor, &id, &answers, None).unwrap();
     assert!(matches!(store.submit_form(&actor, &id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
 }
+
+/// Past the force calendar's last year, a countdown says it is approximate (bank holidays
+/// unknown), where the officer and the supervisor read it; within it, nothing is added.
+#[test]
+fn a_countdown_beyond_the_calendar_says_it_is_approximate() {
+    use bluelamp_store::victims::countdown;
+    let cfg = victims_config().unwrap();
+    let (_, last) = cfg.calendar.years();
+    let now = uk_time(now_unix());
+    let within = time::Date::from_calendar_date(now.year(), time::Month::December, 31).unwrap();
+    assert!(!countdown("V", within, now, cfg).label.contains("approximate"));
+    let beyond = time::Date::from_calendar_date(last + 1, time::Month::March, 2).unwrap();
+    let c = countdown("V", beyond, now, cfg);
+    assert!(c.label.contains("approximate") && c.label.contains(&last.to_string()), "{}", c.label);
+}
