@@ -382,12 +382,14 @@ fn plans_cannot_be_emptied_by_declining() {
             assert!(!refused.contains(id), "{file}: {id} can no longer be declined");
         }
     }
-    // "No MARAC referral" needs the officer's reason.
+    // "No MARAC referral" and "no IDVA referral" need the officer's reason.
     let p = parse_pack(pack_src("da-safeguarding-plan.json")).unwrap();
     let mut a = Answers::new();
     a.insert("r_marac".into(), json!("no"));
+    a.insert("r_idva".into(), json!("no"));
     let issues = validate_answers(&p, &a, &ValidationContext::default());
     assert!(issues.iter().any(|i| i.path == "r_marac_reason" && i.kind == IssueKind::Missing), "{issues:?}");
+    assert!(issues.iter().any(|i| i.path == "r_idva_reason" && i.kind == IssueKind::Missing), "{issues:?}");
 }
 
 /// The care plan asks for the reasons the research asks for (voice of the child; parents
