@@ -759,6 +759,15 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
     Ok(h)
 }
 
+/// Whether `row` is the amendment of a form a supervisor returned.
+fn amends_a_returned_form(conn: &Connection, row: &FormRow) -> CwResult<bool> {
+    let Some(src) = row.info.amends_id.as_deref() else { return Ok(false) };
+    Ok(conn
+        .query_row("SELECT status = 'returned' FROM forms WHERE id = ?1", [src], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// The "safe" contact numbers of a form (`safe_contact_number` questions) that are numbers held
 /// for a suspect linked to the incident (not the form's victim, should they be linked as a
 /// suspect too). A plan's safe number was free text, unlike the referral's, which refuses a
@@ -775,39 +784,41 @@ fn unsafe_contact_numbers(
         _ => None,
     });
     let mut issues = Vec::new();
-    for section in &pack.sections {
-        for q in section.questions.iter().filter(|q| q.safe_contact_number) {
-            let number = match answers.get(&q.id) {
-                Some(Value::String(s)) => s.as_str(),
-                Some(Value::Object(m)) => m.get("value").and_then(Value::as_str).unwrap_or(""),
-                _ => "",
-            };
-            if number.trim().is_empty() {
+    // Only what the form shows: an answer hidden by another ("no safe number") is kept with the
+    // form but is not the plan's safe number.
+    let vis = bluelamp_forms::Visibility::compute(pack, answers);
+    for (si, q) in vis.visible_questions(pack).filter(|(_, q)| q.safe_contact_number) {
+        let Some(section) = pack.sections.get(si) else { continue };
+        let number = match answers.get(&q.id) {
+            Some(Value::String(s)) => s.as_str(),
+            Some(Value::Object(m)) => m.get("value").and_then(Value::as_str).unwrap_or(""),
+            _ => "",
+        };
+        if number.trim().is_empty() {
+            continue;
+        }
+        for link in incident.summary.links.iter().filter(|l| l.role == "suspect") {
+            if Some(link.nominal_id.as_str()) == victim {
                 continue;
             }
-            for link in incident.summary.links.iter().filter(|l| l.role == "suspect") {
-                if Some(link.nominal_id.as_str()) == victim {
-                    continue;
-                }
-                let phones: Vec<String> = conn
-                    .prepare_cached("SELECT number FROM nominal_phones WHERE nominal_id = ?1")?
-                    .query_map([&link.nominal_id], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                if phones.iter().any(|p| bluelamp_victims::phone::same_phone(number, p)) {
-                    let who = link.name.clone().unwrap_or_else(|| link.nominal_id.clone());
-                    issues.push(bluelamp_forms::FieldIssue {
-                        path: q.id.clone(),
-                        question_id: q.id.clone(),
-                        section_id: Some(section.id.clone()),
-                        kind: bluelamp_forms::IssueKind::UnsafeContact,
-                        message: format!(
-                            "{}: {} is a number held for suspect {who}. Do not use it: agree another safe way to make contact.",
-                            q.text,
-                            number.trim()
-                        ),
-                    });
-                    break;
-                }
+            let phones: Vec<String> = conn
+                .prepare_cached("SELECT number FROM nominal_phones WHERE nominal_id = ?1")?
+                .query_map([&link.nominal_id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            if phones.iter().any(|p| bluelamp_victims::phone::same_phone(number, p)) {
+                let who = link.name.clone().unwrap_or_else(|| link.nominal_id.clone());
+                issues.push(bluelamp_forms::FieldIssue {
+                    path: q.id.clone(),
+                    question_id: q.id.clone(),
+                    section_id: Some(section.id.clone()),
+                    kind: bluelamp_forms::IssueKind::UnsafeContact,
+                    message: format!(
+                        "{}: {} is a number held for suspect {who}. Do not use it: agree another safe way to make contact.",
+                        q.text,
+                        number.trim()
+                    ),
+                });
+                break;
             }
         }
     }
@@ -1055,8 +1066,12 @@ impl Store {
             return Err(invalid("a draft can be changed directly: there is nothing to amend"));
         }
         // The incident was closed on the forms it holds: an amendment now would replace the
-        // assessment it was finalised on, with no gate run again.
-        if incident_row(&self.conn, &src.info.incident_id)?.summary.status == IncidentStatus::Finalised {
+        // assessment it was finalised on, with no gate run again. A form a supervisor returned
+        // is the exception: the return asks for exactly that amendment, and without it the
+        // "amend and resubmit" item stayed overdue on the closed incident for good.
+        if src.info.status != FormStatus::Returned
+            && incident_row(&self.conn, &src.info.incident_id)?.summary.status == IncidentStatus::Finalised
+        {
             return Err(CaseworkError::Finalised);
         }
         // Only the newest version is amended: amending one already replaced made two "current"
@@ -1230,8 +1245,9 @@ impl Store {
             .pack(&row.info.pack_id)
             .ok_or_else(|| CaseworkError::NotFound(format!("form pack {}", row.info.pack_id)))?;
         let inc = incident_row(&self.conn, &row.info.incident_id)?;
-        // As for starting or amending a form: what the incident was finalised on stays as it was.
-        if inc.summary.status == IncidentStatus::Finalised {
+        // As for starting or amending a form: what the incident was finalised on stays as it was,
+        // except the amendment of a form a supervisor returned.
+        if inc.summary.status == IncidentStatus::Finalised && !amends_a_returned_form(&self.conn, &row)? {
             return Err(CaseworkError::Finalised);
         }
         let mut record = record_of(&row, None);

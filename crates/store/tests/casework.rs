@@ -372,6 +372,14 @@ fn submitted_form_is_immutable_and_amendments_replace_it() {
         store.submit_form(&actor, &am2, Some(Grade::High), Some("after closing")),
         Err(CaseworkError::Finalised)
     ));
+    // Except where a supervisor returned the form: the return asks for the amendment, and
+    // without it the "amend and resubmit" item stayed overdue on the closed incident for good.
+    store.conn().execute("UPDATE forms SET status = 'returned' WHERE id = ?1", [&am]).unwrap();
+    let am3 = store.amend_form(&actor, &am).unwrap();
+    assert!(matches!(
+        store.submit_form(&actor, &am3, Some(Grade::High), Some("as the supervisor asked")).unwrap(),
+        SubmitOutcome::Submitted(_)
+    ));
 }
 
 #[test]

@@ -914,9 +914,11 @@ fn a_plans_safe_number_that_is_the_suspects_is_refused() {
         }
         SubmitOutcome::Submitted(_) => panic!("a plan with the suspect's number as the safe number went in"),
     }
-    answers["sc_number"] = json!("07700 900999");
+    // "No safe number" hides the field: what it still holds is not the plan's safe number.
+    answers["sc_safe_number"] = json!("no");
     store.save_draft(&actor, &id, &answers, None).unwrap();
-    assert!(matches!(store.submit_form(&actor, &id, None, None).unwrap(), SubmitOutcome::Submitted(_)));
+    let hidden = store.submit_form(&actor, &id, None, None).unwrap();
+    assert!(matches!(hidden, SubmitOutcome::Submitted(_)), "a hidden answer was checked: {hidden:?}");
 }
 
 /// Past the force calendar's last year, a countdown says it is approximate (bank holidays
