@@ -365,10 +365,23 @@ fn open(db: &Path) -> anyhow::Result<Store> {
     open_counted(db, &passphrase()?, false)
 }
 
+/// [`open`] without its `unlock` entry in the access log, for `audit verify`: checking the
+/// chain writes nothing to it.
+fn open_for_checking(db: &Path) -> anyhow::Result<Store> {
+    if !db.exists() {
+        return open(db);
+    }
+    open_counted_as(db, &passphrase()?, false, false)
+}
+
 /// [`open`] with the passphrase given. `reauth`: the caller is about to sign in online (`enrol`),
 /// which lifts a lock-out; a locked-out store is then opened with [`unlock::open_locked_out_now`]
 /// (wrong passphrases counted, each making the next try wait) instead of being refused.
 pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Result<Store> {
+    open_counted_as(db, pass, reauth, true)
+}
+
+fn open_counted_as(db: &Path, pass: &str, reauth: bool, log_unlock: bool) -> anyhow::Result<Store> {
     use bluelamp_store::unlock::{self, UnlockError, UnlockPolicy};
     let policy = UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
     let opened = if reauth && unlock::is_locked_out(db) {
@@ -377,6 +390,7 @@ pub(crate) fn open_counted(db: &Path, pass: &str, reauth: bool) -> anyhow::Resul
         unlock::unlock(db, pass, &policy)
     };
     match opened {
+        Ok(s) if !log_unlock => Ok(s),
         Ok(mut s) => {
             // As the app's unlock does: who opened the store, and when (s.62). The detail says
             // it was this tool, not the app.
@@ -532,7 +546,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Forms { what } => forms::run(what)?,
         Command::Victims { what } => victims::run(what)?,
-        Command::Audit { what } => audit::run(&mut open(db_path(&cli.db)?)?, what)?,
+        Command::Audit { what } => {
+            // Checking the chain adds nothing to it (a row chained onto a tampered head, or a
+            // read-only copy that cannot be checked); listing it is an opening like any other.
+            let db = db_path(&cli.db)?;
+            let mut store =
+                if matches!(what, audit::AuditCmd::Verify { .. }) { open_for_checking(db)? } else { open(db)? };
+            audit::run(&mut store, what)?
+        }
         Command::Conflicts { what } => conflicts::run(&mut open(db_path(&cli.db)?)?, what)?,
         Command::Incident { what } => conflicts::run_incident(&mut open(db_path(&cli.db)?)?, what)?,
         Command::Demo { what: DemoWhat::Enqueue { forms } } => {

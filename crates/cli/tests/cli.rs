@@ -329,8 +329,11 @@ fn each_opening_of_the_store_by_the_cli_is_in_the_access_log() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = cli(&db, "pw", &["search", "--name", "smith", "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Checking the chain adds nothing to it.
+    let out = cli(&db, "pw", &["audit", "verify"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // Every opening of the store by the CLI is in the access log, as the app's unlock is: the
-    // search above, and this listing.
+    // search above, and this listing (not the check).
     let out = cli(&db, "pw", &["audit", "list", "--json", "--action", "unlock"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -66,6 +66,8 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most one request may take, however steadily a slow link delivers it.
 pub const MAX_REQUEST: Duration = Duration::from_secs(600);
+/// The most a sign-in may take.
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// An HTTP client for one central service.
 #[derive(Clone)]
@@ -80,9 +82,12 @@ impl Client {
     }
 
     /// A client whose requests give up when the service has sent nothing for `stall` (a read
-    /// timeout), or after [`MAX_REQUEST`] in all. A patrol car's slow link that keeps sending
-    /// is waited for: a limit on the whole request (30 s until 6 Dec 2026) failed every large
-    /// pull page or push batch on it, again at each retry, and the sync never got through.
+    /// timeout), or after [`MAX_REQUEST`] in all. A patrol car's slow link that keeps sending an
+    /// answer is waited for: a limit on the whole request (30 s until 6 Dec 2026) failed every
+    /// large pull page on it, again at each retry, and the sync never got through. The read
+    /// timeout runs from the start of the request until the answer's headers, so sending a
+    /// request body (a push batch, at most 1 MiB) must still fit in `stall`, as it must in the
+    /// service's own request timeout.
     /// Connecting (with TLS) may take [`CONNECT_TIMEOUT`]: 2 s failed on links with a
     /// one-second round trip. Idle connections are dropped after 5 s, before the service's
     /// header-read timeout (10 s) closes them, so a request is never sent on a connection the
@@ -144,7 +149,9 @@ impl Client {
 
     /// `POST /v1/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<LoginResponse, Failure> {
-        match self.post("/v1/login", None, req).await {
+        // A small answer: a minute at most, not [`MAX_REQUEST`] (the app's lock screen waits on
+        // it, and holds other unlocks meanwhile).
+        match self.post_within("/v1/login", None, req, Some(LOGIN_TIMEOUT)).await {
             Err(Failure::Unauthorized) => Err(Failure::BadCredentials),
             other => other,
         }
@@ -171,9 +178,22 @@ impl Client {
         token: Option<&str>,
         body: &Q,
     ) -> Result<R, Failure> {
+        self.post_within(path, token, body, None).await
+    }
+
+    async fn post_within<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Q,
+        limit: Option<Duration>,
+    ) -> Result<R, Failure> {
         let mut rb = self.http.post(format!("{}{path}", self.base)).json(body);
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
+        }
+        if let Some(limit) = limit {
+            rb = rb.timeout(limit);
         }
         let resp = rb.send().await.map_err(|e| Failure::Network(describe(&e)))?;
         let status = resp.status();
