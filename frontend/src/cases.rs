@@ -883,7 +883,17 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     }
     let Some(f) = &*form else { return html! { <p class="hint">{"Loading form…"}</p> } };
     let f = match f {
-        Err(e) => return error_view(e),
+        // With a way back: the page is kept across tabs and the lock, so a form that cannot be
+        // read (gone after a re-enrolment) would otherwise hold the tab on this message.
+        Err(e) => {
+            let back = p.on_done.reform(|_: MouseEvent| ());
+            return html! {
+                <section id="wizard">
+                    <button class="secondary" onclick={back}>{"← Back to the incident"}</button>
+                    { error_view(e) }
+                </section>
+            };
+        }
         Ok(f) => f.clone(),
     };
     let Some(pk) = pack(&f.info.pack_id) else {

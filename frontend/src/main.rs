@@ -108,6 +108,12 @@ fn app() -> Html {
                             last_session.set(Some(open.clone()));
                         }
                     }
+                    // Locked: an incident asked for by a record page has been taken to (its
+                    // place is kept in the drafts); asked for again at unlock it would override
+                    // where the officer had moved on to since, and be read and logged again.
+                    if s.session.is_none() && open_incident.is_some() {
+                        open_incident.set(None);
+                    }
                     // Locked by the backend itself: the lock screen says why. After a wipe
                     // order nothing of the officer's is kept, not even their drafts.
                     if let (None, Some(why)) = (&s.session, s.locked_because) {

@@ -156,6 +156,18 @@ async fn record_page_journey() -> anyhow::Result<()> {
     // The linked incident opens on the Incidents tab.
     app.client.find(Locator::Css("#nominal-incidents .open-incident")).await?.click().await?;
     wait_for(&app, "#gate").await.context("the incident page")?;
+    // Back to the list, then a lock and the same officer's unlock: the tab is where the officer
+    // left it (the list), not the incident the record page once asked for.
+    app.client.find(Locator::Css("#incident > button.secondary")).await?.click().await?;
+    wait_for(&app, "#incidents").await.context("the incident list")?;
+    app.client.find(Locator::Css("#lock")).await?.click().await?;
+    wait_for(&app, "#unlock-form").await?;
+    app.unlock("demo-superuser", DEMO_PASSPHRASE).await?;
+    wait_for(&app, "#incidents").await.context("the list again after unlocking")?;
+    assert!(
+        app.client.find(Locator::Css("#gate")).await.is_err(),
+        "the record page's incident came back after unlocking"
+    );
 
     // The access log holds the consultation with its purpose.
     app.client.find(Locator::Css("#tab-audit")).await?.click().await?;
