@@ -728,13 +728,7 @@ pub(crate) fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>>
 /// partner not linked on the earlier calls, is as much a repeat), and earlier MARAC referrals of
 /// the victim (withdrawn ones, recorded in error, are not referrals).
 fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwResult<IncidentHistory> {
-    let person = |k: &str| -> Option<String> {
-        match answers.get(k)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Object(m) => m.get("value").and_then(Value::as_str).map(str::to_string),
-            _ => None,
-        }
-    };
+    let person = |k: &str| text_answer(answers, k).map(str::to_string);
     let mut h = IncidentHistory::default();
     let Some(victim) = person("victim") else {
         return Ok(h);
@@ -759,6 +753,15 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
     Ok(h)
 }
 
+/// A text or person answer as given, plain or with a note (`{"value": …}`).
+fn text_answer<'a>(answers: &'a Answers, key: &str) -> Option<&'a str> {
+    match answers.get(key)? {
+        Value::String(s) => Some(s),
+        Value::Object(m) => m.get("value").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
 /// Whether `row` is the amendment of a form a supervisor returned.
 fn amends_a_returned_form(conn: &Connection, row: &FormRow) -> CwResult<bool> {
     let Some(src) = row.info.amends_id.as_deref() else { return Ok(false) };
@@ -778,25 +781,14 @@ fn unsafe_contact_numbers(
     incident: &IncidentRow,
     answers: &Answers,
 ) -> CwResult<Vec<bluelamp_forms::FieldIssue>> {
-    let victim = answers.get("victim").and_then(|v| match v {
-        Value::String(s) => Some(s.as_str()),
-        Value::Object(m) => m.get("value").and_then(Value::as_str),
-        _ => None,
-    });
+    let victim = text_answer(answers, "victim");
     let mut issues = Vec::new();
     // Only what the form shows: an answer hidden by another ("no safe number") is kept with the
     // form but is not the plan's safe number.
     let vis = bluelamp_forms::Visibility::compute(pack, answers);
     for (si, q) in vis.visible_questions(pack).filter(|(_, q)| q.safe_contact_number) {
         let Some(section) = pack.sections.get(si) else { continue };
-        let number = match answers.get(&q.id) {
-            Some(Value::String(s)) => s.as_str(),
-            Some(Value::Object(m)) => m.get("value").and_then(Value::as_str).unwrap_or(""),
-            _ => "",
-        };
-        if number.trim().is_empty() {
-            continue;
-        }
+        let Some(number) = text_answer(answers, &q.id).filter(|n| !n.trim().is_empty()) else { continue };
         for link in incident.summary.links.iter().filter(|l| l.role == "suspect") {
             if Some(link.nominal_id.as_str()) == victim {
                 continue;
