@@ -250,8 +250,8 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     assert!(again["reset"].is_null() && again["changes"] == json!([]), "{again}");
 }
 
-/// The server commits but the answer never reaches the client (the connection is closed right
-/// after the request is written); the client resends: applied once.
+/// The server commits but the answer never reaches the client (the connection is dropped
+/// unread once the batch is applied); the client resends: applied once.
 #[tokio::test]
 async fn response_lost_then_resend_applies_once() {
     let s = Server::start().await;
@@ -268,9 +268,16 @@ async fn response_lost_then_resend_applies_once() {
     req.extend_from_slice(&body);
     let mut tcp = std::net::TcpStream::connect(s.running.addr).unwrap();
     tcp.write_all(&req).unwrap();
+    // The first push must really have been applied, or the resend below would be its first
+    // application and the test would prove nothing.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while s.central.stats().unwrap().mutations_applied < 20 {
+        assert!(std::time::Instant::now() < deadline, "the first push was not applied within 20 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.central.stats().unwrap().forms, 20);
     tcp.shutdown(std::net::Shutdown::Both).unwrap();
-    drop(tcp);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    drop(tcp); // the answer is never read
     let (st, v) = s.push(&token, C1, &batch).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["last_applied_seq"], 20);
