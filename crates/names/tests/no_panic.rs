@@ -1,6 +1,7 @@
 //! Nothing panics on any input: arbitrary Unicode (emoji, RTL, NUL, combining marks, 10 000
 //! characters) through folding, keys, query plans and ranking.
 
+use bluelamp_names::fold::MAX_INPUT_CHARS;
 use bluelamp_names::{fold, index_keys, rank, record_keys, Candidate, CandidateName, Date, DobQuery, SearchQuery};
 use proptest::prelude::*;
 
@@ -49,13 +50,20 @@ proptest! {
     }
 }
 
+/// A 10 000-character name costs no more than its first [`MAX_INPUT_CHARS`] characters: the
+/// work is bounded by the cap, not the input. (How fast that is belongs to `cargo xtask bench`,
+/// not to a timed test.)
 #[test]
-fn huge_inputs_are_fast() {
+fn huge_inputs_give_the_keys_and_plan_of_their_first_characters() {
     let big = "Ødegård-Ærøskøbing ".repeat(600);
-    let t = std::time::Instant::now();
-    let _ = index_keys(&big, &big);
-    let _ = SearchQuery::parse(&big).plan();
-    let _ = rank(
+    assert!(big.chars().count() > 10_000);
+    let head: String = big.chars().take(MAX_INPUT_CHARS).collect();
+    assert_eq!(index_keys(&big, &big), index_keys(&head, &head));
+    assert_eq!(fold(&big), fold(&head));
+    let (plan, head_plan) = (SearchQuery::parse(&big).plan(), SearchQuery::parse(&head).plan());
+    assert_eq!(plan.probes.len(), head_plan.probes.len());
+    assert!(!plan.probes.is_empty(), "a long name still searches");
+    let hits = rank(
         &SearchQuery::parse(&big),
         &[Candidate {
             id: 0u8,
@@ -66,5 +74,6 @@ fn huge_inputs_are_fast() {
         10,
         1,
     );
-    assert!(t.elapsed().as_millis() < 500, "{:?}", t.elapsed());
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].score.is_finite());
 }
