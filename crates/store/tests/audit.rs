@@ -391,6 +391,7 @@ const QUIET_CHILD: &str = "BLUELAMP_TEST_QUIET_CHILD";
 /// another store (the passphrase unwraps, the database key is wrong), either through `Store`
 /// or through plain rusqlite (to show that SQLCipher does print without our setting).
 #[test]
+#[ignore = "a child process: its parent test runs it with --ignored"]
 fn quiet_open_child() {
     let Ok(mode) = std::env::var(QUIET_CHILD) else {
         return;
@@ -421,7 +422,7 @@ fn wrong_key_prints_one_clear_error() {
     let before = std::fs::read(&a).unwrap();
     let run = |mode: &str| {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "quiet_open_child", "--nocapture", "--test-threads=1"])
+            .args(["--exact", "quiet_open_child", "--ignored", "--nocapture", "--test-threads=1"])
             .env(QUIET_CHILD, mode)
             .env("BLUELAMP_TEST_QUIET_DB", &a)
             .output()

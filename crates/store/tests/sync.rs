@@ -186,10 +186,14 @@ fn token_and_server_are_kept_in_the_store() {
     let (mut store, _) = new_store(&dir);
     assert_eq!(store.token().unwrap(), None);
     store.set_server_url("http://127.0.0.1:1").unwrap();
-    store.set_token_until("t0k", "2030-01-01T00:00:00Z").unwrap();
+    // Valid for another 30 days, whenever the test runs.
+    let until = (time::OffsetDateTime::now_utc() + time::Duration::days(30))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    store.set_token_until("t0k", &until).unwrap();
     drop(store);
     let mut store = Store::open(&dir.path().join("s.db"), "pw").unwrap();
-    assert_eq!(store.token().unwrap(), Some(("t0k".into(), "2030-01-01T00:00:00Z".into())));
+    assert_eq!(store.token().unwrap(), Some(("t0k".into(), until.clone())));
     assert_eq!(store.server_url().unwrap().as_deref(), Some("http://127.0.0.1:1"));
     assert_eq!(store.usable_token().unwrap().as_deref(), Some("t0k"));
     store.set_token_until("old", "2020-01-01T00:00:00Z").unwrap();
