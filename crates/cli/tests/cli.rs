@@ -100,11 +100,29 @@ fn init_import_search_json_and_wrong_passphrase() {
     };
     let out = cli(&db, "pw", &["search", "--name", "O Sullivan", "--json"]);
     assert_eq!(first_id(&out), "N2", "{}", String::from_utf8_lossy(&out.stderr));
-    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30–50", "--json"]);
+    // N1 was born on 12 March 1984: this range holds their age whatever today's date.
+    let year = time::OffsetDateTime::now_utc().year();
+    let range = format!("{}–{}", year - 1985, year - 1984);
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", &range, "--json"]);
     assert!(out.status.success(), "an en dash: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(first_id(&out), "N1");
+    let reasons = |out: &Output| -> String {
+        let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        hits[0]["reasons"].to_string()
+    };
+    assert!(reasons(&out).contains("\"DOB in range\""), "{}", reasons(&out));
+    // An age range N1 is not in is read too (N4 has no DOB and is not excluded).
+    let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "1-5", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        reasons(&out).contains("outside range") || first_id(&out) == "N4",
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "12/03/1984", "--json"]);
     assert_eq!(first_id(&out), "N1", "a British day-first date: {}", String::from_utf8_lossy(&out.stderr));
+    // Read as 12 March (day first), not 3 December, which would score "day/month swapped".
+    assert!(reasons(&out).contains("\"DOB exact\""), "{}", reasons(&out));
     let out = cli(&db, "pw", &["search", "--name", "smith", "--dob", "31/02/1984", "--json"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("'31/02/1984' is not a real date"));
     let out = cli(&db, "pw", &["search", "--name", "smith", "--age", "30-200", "--json"]);
