@@ -478,6 +478,11 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut 
             plan.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_BROAD);
         }
     }
+    // Everyone with the surname as typed, whatever their given name (another given name used,
+    // a replaced forename). The surname-code ranges below cannot promise this: a code is
+    // shared by other surnames (Double Metaphone keeps four letters: Bentlands is Bentley's
+    // PNTL), whose holders fill the range's cap in given-initial order.
+    plan.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
     // Records holding one of the two parts only ("SMITH" with no forename, a legacy record):
     // their key is `_` for the missing part, which sorts after every initial, so the fallback
     // ranges below never reach it for a common name.
@@ -570,6 +575,9 @@ fn one_part_as_surname(plan: &mut QueryPlan, s: &QPart) {
         plan.prefix(format!("SN:{}", s.part.joined), Tier::Tight, CAP_RANGE);
         return;
     }
+    // Everyone with the surname as typed (or as one barrel of theirs) first: the sound-alike
+    // ranges below are shared with other surnames, whose holders may fill their caps.
+    plan.key(format!("SN:{}", s.part.joined), Tier::Tight, CAP_RANGE);
     for sc in &s.surname_codes {
         plan.prefix(format!("SI:{sc}:"), Tier::Tight, CAP_RANGE);
     }
@@ -587,6 +595,8 @@ fn one_part_as_given(plan: &mut QueryPlan, g: &QPart) {
         plan.prefix(format!("GN:{}", g.part.joined), Tier::Broad, CAP_RANGE);
         return;
     }
+    // Everyone with the given name as typed first, as for a surname alone.
+    plan.key(format!("GN:{}", g.part.joined), Tier::Broad, CAP_RANGE);
     for gc in &g.given_codes {
         plan.prefix(format!("GI:{gc}:"), Tier::Broad, CAP_RANGE);
     }
@@ -610,6 +620,23 @@ mod tests {
         assert!(has(&k, "GN:WILLIAM"));
         assert!(k.iter().all(|k| k.len() <= 80 && k.is_ascii()));
         assert!(k.len() <= 40, "{} keys", k.len());
+    }
+
+    /// The surname (or given name) as typed is read by its own key, before the code ranges
+    /// it shares with other names; with a given name too, among the broad probes.
+    #[test]
+    fn the_name_as_typed_is_probed_by_its_own_key() {
+        let key = |k: &str| Lookup::Key(k.to_string());
+        let alone = SearchQuery::new("", "Bentlands").plan();
+        let first = &alone.probes[0];
+        assert_eq!((&first.lookup, first.tier, first.cap), (&key("SN:BENTLANDS"), Tier::Tight, CAP_RANGE));
+        let full = SearchQuery::new("Quentin", "Bentlands").plan();
+        let sn = full.probes.iter().find(|p| p.lookup == key("SN:BENTLANDS")).expect("the surname's own key");
+        assert_eq!(sn.tier, Tier::Broad);
+        let given = SearchQuery::new("Quentin", "").plan();
+        let at = |l: &Lookup| given.probes.iter().position(|p| &p.lookup == l);
+        let range = Lookup::Range { from: "GI:KNTN:".into(), to: "GI:KNTN;".into() };
+        assert!(at(&key("GN:QUENTIN")) < at(&range) && at(&range).is_some(), "{:?}", given.probes);
     }
 
     #[test]

@@ -43,12 +43,15 @@
 //! -- Lookup::Range { from, to }   (prefix, e.g. 'SN:SMI' .. 'SN:SMJ', or 'SI:SM0:' .. 'SI:SM0;')
 //! SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?cap;
 //! -- when that returned `cap` rows and the plan has a DOB window (QueryPlan::born = (lo, hi)),
-//! -- the same read again with `AND born BETWEEN ?lo AND ?hi`, same cap
+//! -- the same read again with `AND born BETWEEN ?lo AND ?hi` (a range: `AND (born = 0 OR
+//! -- born BETWEEN ?lo AND ?hi)`, so that records with no DOB are kept), same cap
 //! ```
 //!
 //! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB
 //! with day and month swapped); run all of them, then the broad ones ([`Tier::Broad`], in
-//! order: one part's code + the other part's initial; the DOB one keying slip away — year ±1,
+//! order: one part's code + the other part's initial; everyone with the surname as typed
+//! (`SN:<surname>`: a code is shared with other surnames, whose holders can fill its ranges'
+//! caps); the DOB one keying slip away — year ±1,
 //! the year's last two digits exchanged, month ±1, day ±1; then one part's code alone; last,
 //! for the name as typed, each part one keying slip away — a letter dropped, two neighbours
 //! exchanged, a letter changed to its keyboard neighbour — with the other part's initial, so

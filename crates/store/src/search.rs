@@ -470,8 +470,12 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
     let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     let mut key_born =
         conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
-    let mut range_born = conn
-        .prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5")?;
+    // A range re-read keeps the records with no DOB (born 0), which a missing DOB must never
+    // exclude: within a range they sort under their own key, after the initials before it.
+    // (Under one key they sort first, so the plain read has already taken them.)
+    let mut range_born = conn.prepare_cached(
+        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND (born = 0 OR born BETWEEN ?3 AND ?4) LIMIT ?5",
+    )?;
     // Adds the rows' row keys not seen yet; returns the number of rows read.
     fn take(mut rows: rusqlite::Rows<'_>, seen: &mut HashSet<i64>, out: &mut Vec<i64>) -> Result<i64> {
         let mut n = 0;

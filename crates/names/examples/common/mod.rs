@@ -115,13 +115,15 @@ impl KeyStore {
         };
         for (pass, filter) in passes.iter().enumerate() {
             let mut take = p.cap;
+            // A range re-read keeps the records with no DOB, as the store's does.
+            let keep_unknown = matches!(p.lookup, Lookup::Range { .. });
             let mut add = |ids: &[(i32, u32)], rows: &mut usize, take: &mut usize| {
                 for &(born, id) in ids {
                     if *take == 0 {
                         break;
                     }
                     if let Some((lo, hi)) = filter {
-                        if born < *lo || born > *hi {
+                        if (born < *lo || born > *hi) && !(keep_unknown && born == 0) {
                             continue;
                         }
                     }
