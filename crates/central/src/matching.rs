@@ -151,9 +151,8 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
     let mut by_range = conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     let mut key_born =
         conn.prepare_cached("SELECT nominal_id FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
-    // As the app's store: a range re-read keeps the records with no DOB (born 0).
     let mut range_born = conn.prepare_cached(
-        "SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 AND (born = 0 OR born BETWEEN ?3 AND ?4) LIMIT ?5",
+        "SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5",
     )?;
     // Adds the rows' ids not seen yet (nor the new person's own); returns the rows read.
     let mut take = |mut rows: rusqlite::Rows<'_>, ids: &mut Vec<String>| -> rusqlite::Result<i64> {
@@ -179,7 +178,11 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
         let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { continue };
         match &p.lookup {
             Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, &mut ids)?,
-            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, &mut ids)?,
+            Lookup::Range { from, to } => {
+                take(range_born.query(params![from, to, lo, hi, cap])?, &mut ids)?;
+                // As the app's store: then the range's records with no DOB (born 0).
+                take(range_born.query(params![from, to, 0, 0, cap])?, &mut ids)?
+            }
         };
     }
     if ids.is_empty() {

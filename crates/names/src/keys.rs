@@ -398,6 +398,18 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
         let slips = i == 0;
         match (g, s) {
             (Some(g), Some(s)) => {
+                let whole = |p: &QPart| !p.wildcard && !p.part.is_initial();
+                if i == 0 && whole(g) && whole(s) {
+                    // Everyone with the surname as typed, whatever their given name (another
+                    // given name used, a replaced forename), first among the last resorts.
+                    // The surname-code ranges cannot promise this: a code is shared by other
+                    // surnames (Double Metaphone keeps four letters: Bentlands is Bentley's
+                    // PNTL), whose holders fill a range's cap in given-initial order. Not for
+                    // the swapped order: its given name read as a surname ("Thomas") filled
+                    // the candidate ceiling before the keying-slip probes. Nor for an initial
+                    // or a wildcard, which limit the given name on purpose ("M Thomson").
+                    fallback.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
+                }
                 both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s);
                 if i == 0 {
                     further_name_typed(&mut plan, g);
@@ -478,11 +490,6 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut 
             plan.key(format!("GI:{gc}:{si}"), Tier::Broad, CAP_BROAD);
         }
     }
-    // Everyone with the surname as typed, whatever their given name (another given name used,
-    // a replaced forename). The surname-code ranges below cannot promise this: a code is
-    // shared by other surnames (Double Metaphone keeps four letters: Bentlands is Bentley's
-    // PNTL), whose holders fill the range's cap in given-initial order.
-    plan.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
     // Records holding one of the two parts only ("SMITH" with no forename, a legacy record):
     // their key is `_` for the missing part, which sorts after every initial, so the fallback
     // ranges below never reach it for a common name.

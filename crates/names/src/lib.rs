@@ -43,8 +43,9 @@
 //! -- Lookup::Range { from, to }   (prefix, e.g. 'SN:SMI' .. 'SN:SMJ', or 'SI:SM0:' .. 'SI:SM0;')
 //! SELECT nominal_id FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?cap;
 //! -- when that returned `cap` rows and the plan has a DOB window (QueryPlan::born = (lo, hi)),
-//! -- the same read again with `AND born BETWEEN ?lo AND ?hi` (a range: `AND (born = 0 OR
-//! -- born BETWEEN ?lo AND ?hi)`, so that records with no DOB are kept), same cap
+//! -- the same read again with `AND born BETWEEN ?lo AND ?hi`, same cap; a range also a third
+//! -- time with `AND born BETWEEN 0 AND 0` (its records with no DOB, which under one key come
+//! -- first in the plain read but in a range come after the keys before theirs)
 //! ```
 //!
 //! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB

@@ -470,12 +470,8 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
     let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     let mut key_born =
         conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
-    // A range re-read keeps the records with no DOB (born 0), which a missing DOB must never
-    // exclude: within a range they sort under their own key, after the initials before it.
-    // (Under one key they sort first, so the plain read has already taken them.)
-    let mut range_born = conn.prepare_cached(
-        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND (born = 0 OR born BETWEEN ?3 AND ?4) LIMIT ?5",
-    )?;
+    let mut range_born = conn
+        .prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5")?;
     // Adds the rows' row keys not seen yet; returns the number of rows read.
     fn take(mut rows: rusqlite::Rows<'_>, seen: &mut HashSet<i64>, out: &mut Vec<i64>) -> Result<i64> {
         let mut n = 0;
@@ -497,7 +493,14 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
         let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { return Ok(()) };
         match &p.lookup {
             Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, seen, out)?,
-            Lookup::Range { from, to } => take(range_born.query(params![from, to, lo, hi, cap])?, seen, out)?,
+            Lookup::Range { from, to } => {
+                take(range_born.query(params![from, to, lo, hi, cap])?, seen, out)?;
+                // And the range's records with no DOB (born 0), which a DOB must never
+                // exclude: under one key they come first in the plain read, but in a range
+                // each key's come after the keys before it. (Read apart from the window's, so
+                // that they do not crowd it out.)
+                take(range_born.query(params![from, to, 0, 0, cap])?, seen, out)?
+            }
         };
         Ok(())
     };

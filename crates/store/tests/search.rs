@@ -341,7 +341,7 @@ fn search_reads_through_indexes_only() {
         "SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2",
         "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3",
         "SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4",
-        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND (born = 0 OR born BETWEEN ?3 AND ?4) LIMIT ?5",
+        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5",
         "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
          FROM nominals WHERE rk = ?1",
         "SELECT code FROM nominal_markers WHERE nominal_id = ?1",

@@ -109,21 +109,23 @@ impl KeyStore {
         out: &mut Vec<u32>,
         rows: &mut usize,
     ) {
+        // A range read again within the window is read a third time for the records with no
+        // DOB (born 0), as the store does: under one key they come first in the plain read.
+        let range = matches!(p.lookup, Lookup::Range { .. });
         let passes: &[Option<(i32, i32)>] = match window {
+            Some(w) if range && std::env::var_os("X_NO_KEEP").is_none() => &[None, Some(w), Some((0, 0))],
             Some(w) => &[None, Some(w)],
             None => &[None],
         };
         for (pass, filter) in passes.iter().enumerate() {
             let mut take = p.cap;
-            // A range re-read keeps the records with no DOB, as the store's does.
-            let keep_unknown = matches!(p.lookup, Lookup::Range { .. });
             let mut add = |ids: &[(i32, u32)], rows: &mut usize, take: &mut usize| {
                 for &(born, id) in ids {
                     if *take == 0 {
                         break;
                     }
                     if let Some((lo, hi)) = filter {
-                        if (born < *lo || born > *hi) && !(keep_unknown && born == 0) {
+                        if born < *lo || born > *hi {
                             continue;
                         }
                     }
