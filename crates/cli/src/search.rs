@@ -91,12 +91,21 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
     }
     let actor = store.actor()?;
     // A refused query's own sentence ("The date of birth … is in the future."), not prefixed.
-    let hits = store.search_logged(&actor, &req, a.purpose.as_deref()).map_err(|e| match e {
+    let searched = store.search_logged_full(&actor, &req, a.purpose.as_deref()).map_err(|e| match e {
         bluelamp_store::StoreError::Invalid(m) => anyhow::anyhow!(m),
         e => anyhow::Error::from(e),
     })?;
+    let hits = searched.hits;
+    // Fewer hits than asked for need not be everyone: a very common name is read in part. Said
+    // on stderr, in --json mode too (its output keeps the shape scripts rely on).
+    let cut_short = searched.cut_short && hits.len() < req.effective_limit() as usize;
+    let cut_note = "More people may match than this search read (a very common name is read in part). \
+                    Add a date of birth, year or age to narrow the search.";
     if a.json {
         say!("{}", serde_json::to_string(&hits)?)?;
+        if cut_short {
+            note!("{cut_note}");
+        }
     } else {
         // One write for the whole table (a closed pipe then stops it once, not per row).
         let mut table = String::new();
@@ -119,6 +128,9 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         // whose shape scripts rely on).
         if let Some(hint) = bluelamp_protocol::widen::narrowing_hint(&req, &hits) {
             note!("{hint}");
+        }
+        if cut_short {
+            note!("{cut_note}");
         }
     }
     Ok(())

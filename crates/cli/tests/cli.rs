@@ -362,3 +362,42 @@ fn each_opening_of_the_store_by_the_cli_is_in_the_access_log() {
         assert_eq!(u["detail"]["via"], "bluelamp-cli", "{u}");
     }
 }
+
+/// Fewer hits than `--limit` need not be everyone: a very common surname is read in part, and
+/// the CLI says so on stderr (in --json mode too, whose stdout keeps its shape). A DOB that
+/// narrows the name to people all read, or a rare name, says nothing.
+#[test]
+fn a_search_cut_short_says_more_people_may_match() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    assert!(cli(&db, "pw", &["init", "--officer", "PC1", "--insecure-fast-kdf"]).status.success());
+    let csv = dir.path().join("n.csv");
+    let mut rows = String::from("id,given_name,surname,date_of_birth\n");
+    let givens = ["Adam", "Beth", "Carl", "Dora", "Ed", "Faye"];
+    for i in 0..700 {
+        rows.push_str(&format!("B{i},{},Bentley,{}-02-03\n", givens[i % 6], 1940 + i % 70));
+    }
+    rows.push_str("T1,Harry,Bentlands,1990-05-05\n");
+    std::fs::write(&csv, rows).unwrap();
+    assert!(cli(&db, "pw", &["import", "nominals", "--csv", csv.to_str().unwrap()]).status.success());
+    let note = "More people may match than this search read";
+    let out = cli(&db, "pw", &["search", "--surname", "Bentley", "--limit", "500", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let hits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(hits.as_array().unwrap().len() < 500);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(note), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(&db, "pw", &["search", "--surname", "Bentley", "--limit", "500"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(note), "{}", String::from_utf8_lossy(&out.stderr));
+    for args in [
+        &["search", "--surname", "Bentley", "--dob-year", "1950", "--limit", "500", "--json"][..],
+        &["search", "--given", "Harry", "--surname", "Bentlands", "--json"][..],
+    ] {
+        let out = cli(&db, "pw", args);
+        assert!(out.status.success());
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains(note),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -594,11 +594,22 @@ impl Store {
         req: &SearchRequest,
         purpose: Option<&str>,
     ) -> Result<Vec<NominalHit>> {
+        Ok(self.search_logged_full(actor, req, purpose)?.hits)
+    }
+
+    /// [`Store::search_logged`], saying too whether the search was cut short
+    /// ([`crate::search::Searched`]).
+    pub fn search_logged_full(
+        &mut self,
+        actor: &Actor,
+        req: &SearchRequest,
+        purpose: Option<&str>,
+    ) -> Result<crate::search::Searched> {
         check_event(&search_event(req, &[], purpose))?;
         check_actor(&self.conn, actor)?;
-        let hits = self.search(req)?;
-        self.audit(actor, search_event(req, &hits, purpose))?;
-        Ok(hits)
+        let searched = self.search_full_on(req, crate::search::today())?;
+        self.audit(actor, search_event(req, &searched.hits, purpose))?;
+        Ok(searched)
     }
 
     /// Appends several entries in one transaction (the searches of a batch run, say); returns

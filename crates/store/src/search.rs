@@ -371,6 +371,11 @@ impl Store {
     /// Phonetic search with an explicit "today" (for age ranges); [`Store::search`] passes the
     /// clock's date.
     pub fn search_on(&self, req: &SearchRequest, today: Date) -> Result<Vec<NominalHit>> {
+        Ok(self.search_full_on(req, today)?.hits)
+    }
+
+    /// [`Store::search_on`], saying too whether the search read every record its keys reach.
+    pub fn search_full_on(&self, req: &SearchRequest, today: Date) -> Result<Searched> {
         req.validate().map_err(|e| StoreError::Invalid(e.message))?;
         let query = to_query(req, today)?;
         let conn = self.conn();
@@ -380,9 +385,9 @@ impl Store {
         // statement (hundreds of row lookups).
         let read = conn.unchecked_transaction()?;
         let conn: &Connection = &read;
-        let rks = candidate_ids(conn, &query)?;
+        let (rks, cut_short) = candidate_ids(conn, &query)?;
         if rks.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Searched { hits: Vec::new(), cut_short });
         }
         let rows = load_rows(conn, &rks)?;
         let total: i64 = conn
@@ -456,16 +461,30 @@ impl Store {
             h.markers = crate::nominals::marker_codes(conn, &h.id)?;
         }
         read.commit()?;
-        Ok(hits)
+        Ok(Searched { hits, cut_short })
     }
 }
 
-/// Runs the query plan through the `name_keys` primary key; returns the candidates' row keys.
-/// A probe that fills its cap is read again within the plan's DOB window (same cap).
-fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
+/// A search's hits, best first, and whether it was cut short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Searched {
+    pub hits: Vec<NominalHit>,
+    /// The search did not read every close match: one of its first-tier reads (the name's
+    /// own codes together, a surname searched alone, the DOB) filled its row cap, within the
+    /// DOB window too when the search has one. More people may match than the hits show; a
+    /// DOB, year or age narrows the search. (The broader reads, for a part replaced or
+    /// mistyped, fill their caps on any large store: they are samples by design, not counted.)
+    pub cut_short: bool,
+}
+
+/// Runs the query plan through the `name_keys` primary key; returns the candidates' row keys,
+/// and whether a first-tier read was cut short (see [`Searched::cut_short`]). A probe that fills its cap
+/// is read again within the plan's DOB window (same cap).
+fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)> {
     let plan = q.plan();
     let mut seen: HashSet<i64> = HashSet::new();
     let mut out: Vec<i64> = Vec::new();
+    let mut cut_short = false;
     let mut by_key = conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2")?;
     let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
     let mut key_born =
@@ -484,31 +503,37 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
         }
         Ok(n)
     }
-    let mut run = |p: &Probe, seen: &mut HashSet<i64>, out: &mut Vec<i64>| -> Result<()> {
+    // Returns whether the probe was cut short: a read filled its cap (the plain read with no
+    // DOB window, or the window's read).
+    let mut run = |p: &Probe, seen: &mut HashSet<i64>, out: &mut Vec<i64>| -> Result<bool> {
         let cap = i64::try_from(p.cap).unwrap_or(i64::MAX);
         let read = match &p.lookup {
             Lookup::Key(k) => take(by_key.query(params![k, cap])?, seen, out)?,
             Lookup::Range { from, to } => take(by_range.query(params![from, to, cap])?, seen, out)?,
         };
-        let Some((lo, hi)) = plan.born.filter(|_| read >= cap) else { return Ok(()) };
-        match &p.lookup {
+        if read < cap {
+            return Ok(false);
+        }
+        let Some((lo, hi)) = plan.born else { return Ok(true) };
+        let in_window = match &p.lookup {
             Lookup::Key(k) => take(key_born.query(params![k, lo, hi, cap])?, seen, out)?,
             Lookup::Range { from, to } => {
-                take(range_born.query(params![from, to, lo, hi, cap])?, seen, out)?;
+                let in_window = take(range_born.query(params![from, to, lo, hi, cap])?, seen, out)?;
                 // And the range's records with no DOB (born 0), which a DOB must never
                 // exclude: under one key they come first in the plain read, but in a range
                 // each key's come after the keys before it. (Read apart from the window's, so
                 // that they do not crowd it out.)
-                take(range_born.query(params![from, to, 0, 0, cap])?, seen, out)?
+                in_window.max(take(range_born.query(params![from, to, 0, 0, cap])?, seen, out)?)
             }
         };
-        Ok(())
+        Ok(in_window >= cap)
     };
     for p in &plan.probes {
         if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
             break;
         }
-        run(p, &mut seen, &mut out)?;
+        let cut = run(p, &mut seen, &mut out)?;
+        cut_short |= cut && p.tier == Tier::Tight;
     }
     // Surnames spelt nearly like the one searched, from the distinct surnames' counts.
     if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(out.len())) {
@@ -524,7 +549,7 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<Vec<i64>> {
             run(&p, &mut seen, &mut out)?;
         }
     }
-    Ok(out)
+    Ok((out, cut_short))
 }
 
 /// Loads candidates by row key (the table's own B-tree: one lookup each).

@@ -544,4 +544,18 @@ fn holders_of_a_surname_are_found_past_others_sharing_its_code() {
     let misspelt = || Some("Bentlends".to_string());
     let hits = ids(&s, &SearchRequest { surname: misspelt(), dob_year: Some(2000), limit, ..Default::default() });
     assert!(hits.iter().any(|i| i == "T3") && hits.iter().any(|i| i == "T2"), "{hits:?}");
+    // Whether a search read everyone its keys reach, for "more people may match".
+    let today = Date::new(2026, 12, 6).unwrap();
+    let full = |surname: &str, dob_year: Option<u32>| {
+        let r = SearchRequest { surname: Some(surname.into()), dob_year, limit: Some(500), ..Default::default() };
+        s.search_full_on(&r, today).unwrap()
+    };
+    let common = full("Bentley", None);
+    assert!(common.cut_short && common.hits.len() < 900, "{} hits", common.hits.len());
+    let rare = SearchRequest { given: Some("Harry".into()), surname: surname(), ..Default::default() };
+    assert!(!s.search_full_on(&rare, today).unwrap().cut_short);
+    // A year of birth narrows the common name to the dozen born then: all of them read.
+    let born_1950 = full("Bentley", Some(1950));
+    let in_year = born_1950.hits.iter().filter(|h| h.date_of_birth.as_deref() == Some("1950-01-01")).count();
+    assert_eq!(in_year, 13, "every Bentley born in 1950");
 }
