@@ -274,7 +274,7 @@ async fn search_journey() -> anyhow::Result<()> {
         Ok(a.slowed_call_answered().await?.then_some(()))
     })
     .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await; // let the screen handle the answer
+    // (The flag is set after the page has handled the answer.)
     assert!(
         app.client.find(Locator::Css("#nominal-name")).await.is_err(),
         "a record opened after its open was cancelled"
@@ -424,7 +424,13 @@ async fn offline_journey() -> anyhow::Result<()> {
     })
     .await?;
     app.screenshot("offline").await?;
-    app.close().await
+    // A test that fails part-way never closes its session: the app must still be stopped, by
+    // its PID, when the harness is dropped.
+    let pid = app.app_pid();
+    anyhow::ensure!(bluelamp_e2e::alive(pid), "the app (pid {pid}) is running");
+    drop(app);
+    anyhow::ensure!(!bluelamp_e2e::alive(pid), "the app (pid {pid}) outlived its test");
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -438,8 +444,9 @@ async fn da_assessment_with_14_yes_suggests_high_creates_marac_and_gate_blocks_f
 pub(crate) async fn fill_wizard(app: &AppUnderTest, answers: &serde_json::Value) -> anyhow::Result<()> {
     for _page in 0..20 {
         if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
-            break;
+            return Ok(());
         }
+        let page = wizard_page(app).await?;
         for q in app.client.find_all(Locator::Css("#wizard fieldset.question")).await? {
             let (Some(qid), Some(kind)) = (q.attr("data-qid").await?, q.attr("data-type").await?) else { continue };
             let Some(a) = answers.get(&qid) else { continue };
@@ -474,9 +481,25 @@ pub(crate) async fn fill_wizard(app: &AppUnderTest, answers: &serde_json::Value)
             }
         }
         app.client.find(Locator::Css("#next")).await?.click().await?;
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        // The next page (or the summary) must be on screen before it is answered: answering
+        // the same page twice would untick its boxes.
+        eventually(Duration::from_secs(10), &format!("the page after {page:?}"), || async {
+            if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
+                return Ok(Some(()));
+            }
+            Ok((wizard_page(app).await? != page).then_some(()))
+        })
+        .await?;
     }
-    Ok(())
+    anyhow::bail!("the wizard's summary was not reached in 20 pages")
+}
+
+/// The section the wizard shows (empty on the summary).
+pub(crate) async fn wizard_page(app: &AppUnderTest) -> anyhow::Result<String> {
+    Ok(match app.client.find(Locator::Css("#wizard .wizard-page")).await {
+        Ok(p) => p.attr("data-section").await?.unwrap_or_default(),
+        Err(_) => String::new(),
+    })
 }
 
 async fn da_journey() -> anyhow::Result<()> {

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use bluelamp_e2e::AppUnderTest;
+use bluelamp_e2e::{eventually, AppUnderTest};
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -164,9 +164,12 @@ async fn journey() -> anyhow::Result<()> {
         // PageDown from the Next button (on a select or a radio the browser would use the key).
         let next_button = app.client.find(Locator::Css("#next")).await?;
         next_button.send_keys(&char::from(Key::PageDown).to_string()).await?;
-        settle().await;
-        let next = section_of(&app).await?;
-        assert_ne!(next, sec, "PageDown moved on from {sec}");
+        let a = &app;
+        let next = eventually(Duration::from_secs(10), &format!("PageDown to move on from {sec}"), || async {
+            let next = section_of(a).await?;
+            Ok((next != sec).then_some(next))
+        })
+        .await?;
         let path = active_path(&app).await?;
         assert!(path.is_some(), "focus is on a field of {next}");
     }
@@ -245,11 +248,7 @@ async fn journey() -> anyhow::Result<()> {
     assert!(first.starts_with("overdue by") || first.starts_with("due in"), "deadline: {first}");
     app.screenshot("queue").await?;
     app.client.find(Locator::Css("#view-daily")).await?.click().await?;
-    settle().await;
-    assert!(
-        app.client.find(Locator::Css("#daily-review")).await.is_ok()
-            || app.client.find(Locator::Css("#daily-empty")).await.is_ok()
-    );
+    wait_for(&app, "#daily-review, #daily-empty").await.context("the daily review")?;
     // Open tasks: the team's High assessment made MARAC and IDVA referral tasks; each row names
     // its incident, which opens from it.
     app.client.find(Locator::Css("#view-tasks")).await?.click().await?;

@@ -2,7 +2,9 @@
 //! driven through tauri-driver + WebKitWebDriver with fantoccini.
 //!
 //! Every process is started here and stopped by PID when its guard drops (SIGTERM, then SIGKILL
-//! after a grace period; tauri-driver must get SIGTERM or WebKitWebDriver is orphaned). Every
+//! after a grace period; tauri-driver must get SIGTERM or WebKitWebDriver is orphaned). The app
+//! itself is WebKitWebDriver's child: the harness finds its PID by its data directory and stops
+//! it first, so a test that fails before closing its session leaves nothing running. Every
 //! wait has a timeout, so a missing display or driver fails fast with a message.
 //!
 //! Run through `cargo xtask test`, which builds the app and the central service first.
@@ -13,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-pub use bluelamp_testkit::{free_port, wait_for_port, Proc, Xvfb};
+pub use bluelamp_testkit::{alive, free_port, pids_with_env, wait_for_port, PidGuard, Proc, Xvfb};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -57,8 +59,18 @@ impl CentralProc {
                 .stderr(Stdio::null()),
         )?;
         let stdout = proc.child_mut().stdout.take().context("no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
+        // Read on a thread so that a service that never prints cannot hang the test: after
+        // 30 s the guard stops it by PID.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let read = BufReader::new(stdout).read_line(&mut line).map(|_| line);
+            let _ = tx.send(read);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(read) => read.context("reading bluelamp-central's first line")?,
+            Err(_) => bail!("bluelamp-central (pid {}) did not say where it listens within 30 s", proc.pid()),
+        };
         let url = line
             .trim()
             .strip_prefix("listening on ")
@@ -120,6 +132,8 @@ pub struct AppUnderTest {
     pub display: String,
     pub artifacts: PathBuf,
     pub central: Option<CentralProc>,
+    /// The app WebKitWebDriver launched, stopped by its PID before the driver is.
+    _app: PidGuard,
     _driver: Driver,
     _xvfb: Xvfb,
     _data: tempfile_dir::TempDir,
@@ -165,16 +179,23 @@ impl AppUnderTest {
         let driver = Driver::start(&xvfb.display, &env, &artifacts.join("tauri-driver.log"))?;
         eprintln!("[{test}] tauri-driver on port {}", driver.port);
         let client = driver.session(&debug_bin("bluelamp")?).await?;
-        eprintln!("[{test}] WebDriver session open");
+        let app = app_process(&data.path().join("app")).await?;
+        eprintln!("[{test}] WebDriver session open, app pid {}", app.pid());
         Ok(AppUnderTest {
             client,
             display: xvfb.display.clone(),
             artifacts,
             central,
+            _app: app,
             _driver: driver,
             _xvfb: xvfb,
             _data: data,
         })
+    }
+
+    /// The app's process id.
+    pub fn app_pid(&self) -> u32 {
+        self._app.pid()
     }
 
     /// The app's data directory (`BLUELAMP_DATA_DIR`), removed when the test ends.
@@ -216,7 +237,10 @@ impl AppUnderTest {
     /// Slows the backend command `command` by `ms` milliseconds for every call the page makes
     /// from now on, then runs `then_js` in the same script: clicks made there land while the
     /// call is in flight, and its answer comes to a page that may be gone. A slowed call that
-    /// has answered sets a flag ([`AppUnderTest::slowed_call_answered`]); [`AppUnderTest::unslow`]
+    /// has answered sets a flag ([`AppUnderTest::slowed_call_answered`]) in a task of its own,
+    /// queued when the answer arrives: it runs after the page's code has taken the answer and
+    /// re-rendered (both run as microtasks, which all complete before the next task), so a
+    /// check for what must not have happened cannot run too early. [`AppUnderTest::unslow`]
     /// puts the command back.
     pub async fn slow_command(&self, command: &str, ms: u32, then_js: &str) -> anyhow::Result<()> {
         let script = format!(
@@ -225,7 +249,7 @@ impl AppUnderTest {
              window.__e2eTauri = tauri; window.__e2eSlowDone = false; \
              const invoke = (c, a, o) => c === command \
                ? new Promise(r => setTimeout(r, ms)).then(() => orig(c, a, o)) \
-                   .finally(() => {{ window.__e2eSlowDone = true; }}) \
+                   .finally(() => {{ setTimeout(() => {{ window.__e2eSlowDone = true; }}, 0); }}) \
                : orig(c, a, o); \
              window.__TAURI__ = Object.assign({{}}, tauri, {{ core: Object.assign({{}}, tauri.core, {{ invoke }}) }}); \
              {then_js}; \
@@ -254,6 +278,21 @@ impl AppUnderTest {
         let AppUnderTest { client, .. } = self;
         client.close().await?;
         Ok(())
+    }
+}
+
+/// The app process started for this test's data directory, found by its environment (it is
+/// WebKitWebDriver's child, not ours), so the test can stop it by PID whatever happens.
+async fn app_process(data_dir: &Path) -> anyhow::Result<PidGuard> {
+    let dir = data_dir.display().to_string();
+    let start = Instant::now();
+    loop {
+        match pids_with_env("bluelamp", "BLUELAMP_DATA_DIR", &dir).as_slice() {
+            [pid] => return Ok(PidGuard::new("bluelamp", *pid)),
+            [] if start.elapsed() < Duration::from_secs(10) => tokio::time::sleep(Duration::from_millis(100)).await,
+            [] => bail!("the app's process for {dir} was not found"),
+            many => bail!("{} app processes for {dir}: {many:?}", many.len()),
+        }
     }
 }
 

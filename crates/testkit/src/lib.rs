@@ -91,6 +91,78 @@ impl Drop for Proc {
     }
 }
 
+/// The running processes (zombies excluded) whose executable file is named `exe_name` and
+/// whose environment holds `var=value`: how a test finds a process it did not start itself,
+/// such as the app WebKitWebDriver launches. Linux only (reads `/proc`).
+pub fn pids_with_env(exe_name: &str, var: &str, value: &str) -> Vec<u32> {
+    let wanted = format!("{var}={value}").into_bytes();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+            // A rebuilt binary shows as "name (deleted)".
+            let name_ok = exe
+                .as_ref()
+                .and_then(|e| e.file_name()?.to_str().map(str::to_string))
+                .is_some_and(|n| n == exe_name || n.strip_suffix(" (deleted)") == Some(exe_name));
+            name_ok
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == wanted.as_slice()))
+                && alive(*pid)
+        })
+        .collect()
+}
+
+/// Whether `pid` is a process that has not exited (a zombie waiting for its parent has).
+pub fn alive(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold spaces.
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| !rest.starts_with(['Z', 'X'])),
+        Err(_) => false,
+    }
+}
+
+/// A process this code did not start (so cannot wait for), stopped by PID when dropped:
+/// SIGTERM, up to 5 s to exit, then SIGKILL.
+pub struct PidGuard {
+    name: String,
+    pid: u32,
+}
+
+impl PidGuard {
+    pub fn new(name: &str, pid: u32) -> PidGuard {
+        PidGuard { name: name.to_string(), pid }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn stop(&mut self) {
+        if self.pid == 0 || !alive(self.pid) {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.pid.to_string()).status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if !alive(self.pid) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{} (pid {}) ignored SIGTERM; killing", self.name, self.pid);
+        let _ = Command::new("kill").arg("-KILL").arg(self.pid.to_string()).status();
+    }
+}
+
+impl Drop for PidGuard {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A private X server on the first free display number from :90.
 pub struct Xvfb {
     pub display: String,
@@ -121,5 +193,27 @@ impl Xvfb {
             std::thread::sleep(Duration::from_millis(50));
         }
         Ok(Xvfb { display, _proc: proc })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_found_by_its_environment_is_stopped_by_pid_on_drop() {
+        let mark = format!("mark-{}", std::process::id());
+        let mut child =
+            Command::new("sleep").arg("60").env("BLUELAMP_TESTKIT_MARK", &mark).spawn().expect("sleep runs");
+        let found = pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", &mark);
+        assert_eq!(found, vec![child.id()]);
+        assert!(pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", "another").is_empty());
+        assert!(alive(child.id()));
+        drop(PidGuard::new("sleep", child.id()));
+        // Stopped (a zombie until reaped here), and no longer found.
+        assert!(!alive(child.id()));
+        assert!(pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", &mark).is_empty());
+        let status = child.wait().expect("reaped");
+        assert!(!status.success(), "ended by a signal, not by finishing: {status:?}");
     }
 }
