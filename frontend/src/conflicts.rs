@@ -37,8 +37,7 @@ const CONFLICT_CHOICES: &str = "conflicts.choices";
 pub fn conflicts_view(props: &ConflictsProps) -> Html {
     let list = use_state(|| None::<Vec<ConflictInfo>>);
     // The choices made so far, kept (see `drafts`) while the window is locked.
-    let choices = use_state(|| crate::drafts::get::<Choices>(CONFLICT_CHOICES).unwrap_or_default());
-    crate::drafts::put(CONFLICT_CHOICES, &*choices);
+    let choices = crate::drafts::use_kept_state::<Choices>(CONFLICT_CHOICES);
     let error = use_state(|| None::<String>);
     let done = use_state(|| None::<String>);
     let busy = use_state(|| false); // a resolution in flight: one per click

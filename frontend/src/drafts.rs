@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use yew::prelude::*;
 
 thread_local! {
     static DRAFTS: RefCell<HashMap<String, String>> = RefCell::default();
@@ -38,4 +39,18 @@ pub fn clear(key: &str) {
 /// Forgets every draft: another officer has unlocked.
 pub fn clear_all() {
     DRAFTS.with(|d| d.borrow_mut().clear());
+}
+
+/// A screen's state kept under `key`: it starts from the draft kept there (or the empty value)
+/// and every render keeps what it holds now, so the screen comes back as it was after another
+/// tab or the lock.
+#[hook]
+pub fn use_kept_state<T>(key: &str) -> UseStateHandle<T>
+where
+    T: Serialize + DeserializeOwned + Default + PartialEq + 'static,
+{
+    let first = key.to_string();
+    let state = use_state(move || get::<T>(&first).unwrap_or_default());
+    put(key, &*state);
+    state
 }

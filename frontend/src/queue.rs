@@ -95,8 +95,7 @@ const QUEUE_VIEW: &str = "queue.view";
 
 #[function_component(QueueScreen)]
 pub fn queue_screen(p: &QueueProps) -> Html {
-    let screen = use_state(|| crate::drafts::get::<Screen>(QUEUE_PLACE).unwrap_or_default());
-    crate::drafts::put(QUEUE_PLACE, &*screen);
+    let screen = crate::drafts::use_kept_state::<Screen>(QUEUE_PLACE);
     let to = |s: Screen| {
         let screen = screen.clone();
         Callback::from(move |_: ()| screen.set(s.clone()))
@@ -145,8 +144,7 @@ struct ListProps {
 #[function_component(QueueList)]
 fn queue_list(p: &ListProps) -> Html {
     let data = use_state(|| None::<Result<QueueView, ApiError>>);
-    let view = use_state(|| crate::drafts::get::<View>(QUEUE_VIEW).unwrap_or_default());
-    crate::drafts::put(QUEUE_VIEW, &*view);
+    let view = crate::drafts::use_kept_state::<View>(QUEUE_VIEW);
     let reload = {
         let data = data.clone();
         Callback::from(move |_: MouseEvent| {

@@ -25,8 +25,7 @@ pub fn sync_bar(props: &SyncBarProps) -> Html {
     let issues = use_state(|| None::<Vec<SyncIssue>>);
     // The Conflicts view open, kept (see `drafts`) while the window is locked: the bar is
     // built again when the officer unlocks.
-    let show_conflicts = use_state(|| crate::drafts::get::<bool>(CONFLICTS_OPEN).unwrap_or_default());
-    crate::drafts::put(CONFLICTS_OPEN, &*show_conflicts);
+    let show_conflicts = crate::drafts::use_kept_state::<bool>(CONFLICTS_OPEN);
     let error = use_state(|| None::<String>);
     let Some(sync) = props.status.sync.clone() else {
         return html! {};

@@ -55,8 +55,7 @@ pub fn victims_section(p: &SectionProps) -> Html {
     let panel = use_state(|| None::<Result<VictimsPanel, ApiError>>);
     // The victim whose decision form is open, kept while the officer looks at another tab.
     let deciding_key = format!("deciding:{}", p.incident_id);
-    let deciding = use_state(|| crate::drafts::get::<String>(&deciding_key));
-    crate::drafts::put(&deciding_key, &(*deciding).clone().unwrap_or_default());
+    let deciding = crate::drafts::use_kept_state::<Option<String>>(&deciding_key);
     // Warnings of the decision just recorded (also stored with it).
     let recorded = use_state(|| None::<Vec<FieldMessage>>);
     let reload = {
@@ -677,8 +676,7 @@ const AWAITING_PLACE: &str = "victims.place";
 pub fn awaiting_view(p: &AwaitingProps) -> Html {
     let rows = use_state(|| None::<Result<Vec<AwaitingRow>, ApiError>>);
     // The incident opened from the list, kept (see `drafts`) across tabs and the lock.
-    let open = use_state(|| crate::drafts::get::<String>(AWAITING_PLACE));
-    crate::drafts::put(AWAITING_PLACE, &(*open).clone().unwrap_or_default());
+    let open = crate::drafts::use_kept_state::<Option<String>>(AWAITING_PLACE);
     let reload = {
         let rows = rows.clone();
         Callback::from(move |_: ()| {
