@@ -1,6 +1,7 @@
 //! Nominal search: search as you type (debounced), keyboard-first (arrows move, Enter opens,
-//! Esc clears), DOB / age / sex filters with one-click widenings when nothing matches, a purpose
-//! asked before a record opens (it is written to the access log).
+//! Esc clears the name, and on an empty box the filters), DOB / age / sex filters with
+//! one-click widenings when nothing matches, a purpose asked before a record opens (it is
+//! written to the access log).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -290,12 +291,21 @@ pub fn search_view(props: &SearchProps) -> Html {
     let onkeydown = {
         let (query, filters, results, ran, selected, open) =
             (query.clone(), filters.clone(), results.clone(), ran.clone(), selected.clone(), open.clone());
+        let (typed_dob, typed_age) = (typed_dob.clone(), typed_age.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = match &*results {
                 Some(Ok(h)) => h.len(),
                 _ => 0,
             };
             match e.key().as_str() {
+                // Esc clears the name; Esc on an empty box clears the DOB, age and sex filters
+                // too, so that the next person is not searched with the last one's.
+                "Escape" if query.trim().is_empty() => {
+                    filters.set(SearchFilters::default());
+                    typed_dob.set(String::new());
+                    typed_age.set(String::new());
+                    run_search(String::new(), SearchFilters::default());
+                }
                 "Escape" => {
                     query.set(String::new());
                     run_search(String::new(), (*filters).clone());
@@ -396,7 +406,7 @@ pub fn search_view(props: &SearchProps) -> Html {
         <section class="search">
             <label for="search" class="search-label">{"Find a person"}</label>
             <input id="search" type="search" autocomplete="off" spellcheck="false" autofocus=true
-                placeholder="Name, e.g. bill smyth — arrows to move, Enter to open, Esc to clear"
+                placeholder="Name, e.g. bill smyth — arrows to move, Enter to open, Esc to clear (twice: filters too)"
                 value={(*query).clone()} {oninput} {onkeydown}
                 aria-controls="results" aria-activedescendant={matches!(&*results, Some(Ok(h)) if !h.is_empty()).then(|| format!("result-{}", *selected))} />
             <div class="filters search-filters">

@@ -75,7 +75,21 @@ async fn record_page_journey() -> anyhow::Result<()> {
         Ok((dob == "1984" && text == *name_ref && gone).then_some(()))
     })
     .await?;
+    // Esc clears the name and keeps the filter; Esc again, on the empty box, clears the filter
+    // too, so that the next person is not searched with this one's year.
     search.send_keys(&char::from(Key::Escape).to_string()).await?;
+    eventually(Duration::from_secs(10), "the name cleared, the year kept", || async move {
+        let dob = a.client.find(Locator::Css("#search-dob")).await?.prop("value").await?.unwrap_or_default();
+        let text = a.client.find(Locator::Css("#search")).await?.prop("value").await?.unwrap_or_default();
+        Ok((text.is_empty() && dob == "1984").then_some(()))
+    })
+    .await?;
+    search.send_keys(&char::from(Key::Escape).to_string()).await?;
+    eventually(Duration::from_secs(10), "the year cleared by a second Esc", || async move {
+        let dob = a.client.find(Locator::Css("#search-dob")).await?.prop("value").await?.unwrap_or_default();
+        Ok(dob.is_empty().then_some(()))
+    })
+    .await?;
     // A date of birth nobody in the demo has (everyone is 10-90): the person is ranked down,
     // so the screen offers to widen.
     let dob = wait_for(&app, "#search-dob").await?;
