@@ -31,6 +31,13 @@ pub fn fold(raw: &str) -> String {
             .filter_map(|c| match c {
                 '\u{2019}' | '\u{2018}' | '\u{00B4}' | '\u{02BC}' => Some('\''),
                 '\u{2010}'..='\u{2015}' => Some('-'),
+                // Invisible format characters (soft hyphen, zero-width space and joiners,
+                // direction marks, BOM) are dropped: pasted inside a word they are not a gap.
+                '\u{00AD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{FEFF}' => None,
                 c if c.is_ascii() || c.is_alphabetic() => Some(c),
                 c if deunicode::deunicode_char(c) == Some("") => None,
                 _ => Some(' '),
@@ -41,6 +48,12 @@ pub fn fold(raw: &str) -> String {
     let mut out = String::with_capacity(ascii.len().min(MAX_PART_CHARS));
     let mut pending: Option<char> = None;
     for c in ascii.chars() {
+        // A control character inside a word (pasted from another system) is dropped, as a
+        // zero-width space or soft hyphen is, not read as a space: "Smi\u{1}th" is SMITH.
+        // Tabs and line breaks still separate words.
+        if c.is_control() && !c.is_whitespace() {
+            continue;
+        }
         if c.is_ascii_alphabetic() {
             if let Some(sep) = pending.take() {
                 if !out.is_empty() {
@@ -232,6 +245,12 @@ mod tests {
             ("😀Smith", "SMITH"),
             ("", ""),
             ("1234", ""),
+            // Control characters inside a word are dropped, as format characters are.
+            ("Smi\u{1}th", "SMITH"),
+            ("Smi\u{0}th", "SMITH"),
+            ("Smi\u{200B}th", "SMITH"),
+            ("Sió\u{7}bhán", "SIOBHAN"),
+            ("Mary\tAnn\nJones", "MARY ANN JONES"),
         ] {
             assert_eq!(fold(raw), want, "fold({raw:?})");
         }

@@ -7,7 +7,7 @@ use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 8;
+pub const KEY_VERSION: u32 = 9; // 9: invisible format and control characters dropped inside words
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
