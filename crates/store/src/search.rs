@@ -478,8 +478,8 @@ pub struct Searched {
 }
 
 /// Runs the query plan through the `name_keys` primary key; returns the candidates' row keys,
-/// and whether a first-tier read was cut short (see [`Searched::cut_short`]). A probe that fills its cap
-/// is read again within the plan's DOB window (same cap).
+/// and whether a first-tier read was cut short (see [`Searched::cut_short`]). A probe that
+/// fills its cap is read again within the plan's DOB window (same cap).
 fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)> {
     let plan = q.plan();
     let mut seen: HashSet<i64> = HashSet::new();
