@@ -401,14 +401,16 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
                 let whole = |p: &QPart| !p.wildcard && !p.part.is_initial();
                 if i == 0 && whole(g) && whole(s) {
                     // Everyone with the surname as typed, whatever their given name (another
-                    // given name used, a replaced forename), first among the last resorts.
-                    // The surname-code ranges cannot promise this: a code is shared by other
-                    // surnames (Double Metaphone keeps four letters: Bentlands is Bentley's
-                    // PNTL), whose holders fill a range's cap in given-initial order. Not for
-                    // the swapped order: its given name read as a surname ("Thomas") filled
-                    // the candidate ceiling before the keying-slip probes. Nor for an initial
-                    // or a wildcard, which limit the given name on purpose ("M Thomson").
-                    fallback.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
+                    // given name used, a replaced forename): the first broad read, before the
+                    // candidate ceiling can stop it (it did for double-barrelled surnames,
+                    // whose barrels' reads came first). The surname-code ranges cannot promise
+                    // this: a code is shared by other surnames (Double Metaphone keeps four
+                    // letters: Bentlands is Bentley's PNTL), whose holders fill a range's cap
+                    // in given-initial order. Not for the swapped order: its given name read
+                    // as a surname ("Thomas") filled the candidate ceiling before the
+                    // keying-slip probes. Nor for an initial or a wildcard, which limit the
+                    // given name on purpose ("M Thomson").
+                    plan.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
                 }
                 both_parts(&mut plan, &mut fallback, slips.then_some(&mut typo), g, s);
                 if i == 0 {
