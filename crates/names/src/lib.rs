@@ -50,9 +50,9 @@
 //!
 //! Probes come tight first ([`Tier::Tight`]: surname code × given code, the DOB and the DOB
 //! with day and month swapped); run all of them, then the broad ones ([`Tier::Broad`], in
-//! order: one part's code + the other part's initial; everyone with the surname as typed
-//! (`SN:<surname>`: a code is shared with other surnames, whose holders can fill its ranges'
-//! caps); the DOB one keying slip away — year ±1,
+//! order: everyone with the surname as typed (`SN:<surname>`: a code is shared with other
+//! surnames, whose holders can fill its ranges' caps); one part's code + the other part's
+//! initial; the DOB one keying slip away — year ±1,
 //! the year's last two digits exchanged, month ±1, day ±1; then one part's code alone; last,
 //! for the name as typed, each part one keying slip away — a letter dropped, two neighbours
 //! exchanged, a letter changed to its keyboard neighbour — with the other part's initial, so
