@@ -31,10 +31,11 @@ pub fn fold(raw: &str) -> String {
             .filter_map(|c| match c {
                 '\u{2019}' | '\u{2018}' | '\u{00B4}' | '\u{02BC}' => Some('\''),
                 '\u{2010}'..='\u{2015}' => Some('-'),
-                // Invisible format characters (soft hyphen, zero-width space and joiners,
-                // direction marks, BOM) are dropped: pasted inside a word they are not a gap.
+                // Invisible format characters (soft hyphen, zero-width joiners, direction
+                // marks, BOM) are dropped: pasted inside a word they are not a gap. A
+                // zero-width space is a space (a word break), as it was.
                 '\u{00AD}'
-                | '\u{200B}'..='\u{200F}'
+                | '\u{200C}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
                 | '\u{2060}'..='\u{2064}'
                 | '\u{FEFF}' => None,
@@ -245,10 +246,13 @@ mod tests {
             ("😀Smith", "SMITH"),
             ("", ""),
             ("1234", ""),
-            // Control characters inside a word are dropped, as format characters are.
+            // Control and invisible format characters inside a word are dropped; a zero-width
+            // space is a space.
             ("Smi\u{1}th", "SMITH"),
             ("Smi\u{0}th", "SMITH"),
-            ("Smi\u{200B}th", "SMITH"),
+            ("Smi\u{AD}th", "SMITH"),
+            ("Smi\u{200D}th\u{FEFF}", "SMITH"),
+            ("Mary\u{200B}Ann", "MARY ANN"),
             ("Sió\u{7}bhán", "SIOBHAN"),
             ("Mary\tAnn\nJones", "MARY ANN JONES"),
         ] {
