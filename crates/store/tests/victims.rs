@@ -278,11 +278,16 @@ fn deferral_follow_up_is_counted_in_working_days_on_the_force_calendar() {
         reason: Some("Suspect in the room; victim cannot talk".into()),
         ..decision(ReferralOutcome::Deferred)
     };
+    // The decision reads the clock itself: read it on either side, so that a run across
+    // midnight still knows which day the decision was made on.
+    let before = uk_time(now_unix()).date();
     let info = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let after = uk_time(now_unix()).date();
     let cfg = victims_config().unwrap();
-    let today = uk_time(now_unix()).date();
+    let due =
+        |day| cfg.calendar.add_working_days(day, cfg.rules.deadlines.deferral_follow_up_working_days).unwrap().date;
     let expected =
-        cfg.calendar.add_working_days(today, cfg.rules.deadlines.deferral_follow_up_working_days).unwrap().date;
+        if info.details["follow_up_due"] == json!(due(after).to_string()) { due(after) } else { due(before) };
     assert_eq!(info.details["follow_up_due"], json!(expected.to_string()));
     let task = store.get_incident(&inc).unwrap().tasks.into_iter().find(|t| t.kind == "referral_follow_up").unwrap();
     assert_eq!(task.title, "Ask Alex Example again about a victim referral when it is safe");

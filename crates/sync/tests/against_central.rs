@@ -736,9 +736,9 @@ async fn incidents_reassigned_away_are_swept_after_a_reset_unless_work_is_on_the
     assert_eq!(local_ids(&s), server_scope(&w));
 }
 
-/// A slow link that keeps sending (a patrol car's): every answer arrives in pieces, 300 ms
-/// apart, so each takes longer than the client's 1 s limit, yet it is never silent for that
-/// long. The round syncs. With a limit on the whole request, every request failed, again at each
+/// A slow link that keeps sending (a patrol car's): every answer arrives in pieces, 600 ms
+/// apart, so each takes longer than the client's 2 s limit, yet it is never silent for that
+/// long (the service's own time before the first piece has 1.4 s of margin on a busy machine). The round syncs. With a limit on the whole request, every request failed, again at each
 /// retry, and the round ended offline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_link_that_keeps_sending_is_waited_for() {
@@ -763,9 +763,9 @@ async fn a_slow_link_that_keeps_sending_is_waited_for() {
                     if n == 0 {
                         break;
                     }
-                    // Each read from the service goes on in four pieces, 300 ms apart.
+                    // Each read from the service goes on in four pieces, 600 ms apart.
                     for piece in buf[..n].chunks(n.div_ceil(4)) {
-                        std::thread::sleep(Duration::from_millis(300));
+                        std::thread::sleep(Duration::from_millis(600));
                         if to_client.write_all(piece).is_err() {
                             return;
                         }
@@ -777,7 +777,7 @@ async fn a_slow_link_that_keeps_sending_is_waited_for() {
     });
     let s = store(&w, "slow.db");
     s.lock().unwrap().demo_enqueue_forms(2).unwrap();
-    let client = Client::with_timeout(&url, Duration::from_secs(1)).unwrap();
+    let client = Client::with_timeout(&url, Duration::from_secs(2)).unwrap();
     let config = Config { max_attempts: 2, pull_limit: 500, ..fast() };
     let r = run_round(&s, &client, Some(&creds()), config, &mut |_| {}).await.unwrap();
     assert_eq!(r.outcome, "synced", "{r:?}");
