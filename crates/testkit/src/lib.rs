@@ -170,35 +170,74 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
+    /// Starts Xvfb on the first display number that is free, and is ours once its socket is
+    /// there (the lock file holds our PID): a parallel run may take the same number between
+    /// the check and the start, and then the next number is tried.
     pub fn start() -> io::Result<Xvfb> {
-        let n = (90..400)
-            .find(|n| {
-                !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            })
-            .ok_or_else(|| err("no free X display number".into()))?;
-        let display = format!(":{n}");
-        let proc = Proc::spawn(
-            "Xvfb",
-            Command::new("Xvfb")
-                .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-        )?;
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let start = Instant::now();
-        while !socket.exists() {
-            if start.elapsed() > Duration::from_secs(10) {
-                return Err(err(format!("Xvfb {display} did not start within 10 s")));
+        let mut from = 90;
+        for _attempt in 0..5 {
+            let n = (from..400)
+                .find(|n| {
+                    !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                        && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
+                })
+                .ok_or_else(|| err("no free X display number".into()))?;
+            let display = format!(":{n}");
+            let mut proc = Proc::spawn(
+                "Xvfb",
+                Command::new("Xvfb")
+                    .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null()),
+            )?;
+            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+            let start = Instant::now();
+            let mut exited = false;
+            while !socket.exists() {
+                if proc.child_mut().try_wait()?.is_some() {
+                    exited = true;
+                    break;
+                }
+                if start.elapsed() > Duration::from_secs(10) {
+                    return Err(err(format!("Xvfb {display} did not start within 10 s")));
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            // The socket may be another server's: the display is ours when its lock file
+            // holds our Xvfb's PID (X servers write it there) and ours is still running.
+            let lock_pid =
+                std::fs::read_to_string(format!("/tmp/.X{n}-lock")).ok().and_then(|l| l.trim().parse::<u32>().ok());
+            if exited || lock_pid != Some(proc.pid()) || proc.child_mut().try_wait()?.is_some() {
+                drop(proc);
+                from = n + 1;
+                continue;
+            }
+            return Ok(Xvfb { display, _proc: proc });
         }
-        Ok(Xvfb { display, _proc: proc })
+        Err(err("Xvfb exited at start on five display numbers in a row".into()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Several Xvfb started at once (two test runs on one machine) each get a display of their
+    /// own, each served by its own running Xvfb. Needs Xvfb (`cargo xtask install`).
+    #[test]
+    fn xvfb_started_at_once_get_displays_of_their_own() {
+        let started: Vec<Xvfb> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..3).map(|_| s.spawn(Xvfb::start)).collect();
+            runs.into_iter().map(|r| r.join().expect("no panic").expect("Xvfb starts")).collect()
+        });
+        let mut displays: Vec<&str> = started.iter().map(|x| x.display.as_str()).collect();
+        displays.sort();
+        displays.dedup();
+        assert_eq!(displays.len(), 3, "{displays:?}");
+        for x in &started {
+            assert!(alive(x._proc.pid()), "the Xvfb of {} is running", x.display);
+        }
+    }
 
     #[test]
     fn a_process_found_by_its_environment_is_stopped_by_pid_on_drop() {
