@@ -42,6 +42,25 @@ pub use bluelamp_names::Date as SearchDate;
 
 /// `name_key_counts` row holding the number of nominals (for surname rarity).
 pub const TOTAL_KEY: &str = "#NOMINALS";
+
+/// Every statement a search runs, in one place: the reads of the key table (each capped), the
+/// candidates' rows by row key, the surname counts, the distinct surnames of the spelling
+/// stage and the hits' warning markers. The store's tests run `EXPLAIN QUERY PLAN` on each,
+/// and [`Store::search_full_scan_steps`] reads SQLite's own count of the full-scan steps each
+/// has taken, so neither checks a copy of the SQL.
+pub mod statements {
+    pub const BY_KEY: &str = "SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2";
+    pub const BY_RANGE: &str = "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3";
+    pub const KEY_BORN: &str = "SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4";
+    pub const RANGE_BORN: &str =
+        "SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5";
+    pub const ROW: &str = "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, \
+                           provisional FROM nominals WHERE rk = ?1";
+    pub const COUNT: &str = "SELECT n FROM name_key_counts WHERE key = ?1";
+    pub const SURNAMES: &str = "SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2";
+    pub const MARKERS: &str = crate::nominals::MARKER_CODES;
+    pub const ALL: [&str; 8] = [BY_KEY, BY_RANGE, KEY_BORN, RANGE_BORN, ROW, COUNT, SURNAMES, MARKERS];
+}
 const VERSION_META: &str = "name_keys_version";
 /// Page cache used by search and import (KiB, as a negative `cache_size`).
 const CACHE_KIB: i64 = 524_288;
@@ -374,6 +393,18 @@ impl Store {
         Ok(self.search_full_on(req, today)?.hits)
     }
 
+    /// How many full-scan steps SQLite has counted for the search's statements on this
+    /// connection ([`statements::ALL`]) since each entered its statement cache; 0 while every
+    /// search reads through indexes only.
+    pub fn search_full_scan_steps(&self) -> Result<i64> {
+        let mut steps = 0;
+        for sql in statements::ALL {
+            let stmt = self.conn().prepare_cached(sql)?;
+            steps += i64::from(stmt.get_status(rusqlite::StatementStatus::FullscanStep));
+        }
+        Ok(steps)
+    }
+
     /// [`Store::search_on`], saying too whether the search read every record its keys reach.
     pub fn search_full_on(&self, req: &SearchRequest, today: Date) -> Result<Searched> {
         req.validate().map_err(|e| StoreError::Invalid(e.message))?;
@@ -391,14 +422,15 @@ impl Store {
         }
         let rows = load_rows(conn, &rks)?;
         let total: i64 = conn
-            .query_row("SELECT n FROM name_key_counts WHERE key = ?1", [TOTAL_KEY], |r| r.get(0))
+            .prepare_cached(statements::COUNT)?
+            .query_row([TOTAL_KEY], |r| r.get(0))
             .optional()?
             .unwrap_or(rows.len() as i64);
 
         // Surname frequencies, one lookup per distinct surname.
         let mut freq: HashMap<String, u32> = HashMap::new();
         let mut raw_freq: HashMap<&str, u32> = HashMap::new();
-        let mut fstmt = conn.prepare_cached("SELECT n FROM name_key_counts WHERE key = ?1")?;
+        let mut fstmt = conn.prepare_cached(statements::COUNT)?;
         let mut freq_of = |surname: &str| -> Result<u32> {
             let Some(k) = surname_freq_key(surname) else {
                 return Ok(0);
@@ -485,12 +517,10 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)>
     let mut seen: HashSet<i64> = HashSet::new();
     let mut out: Vec<i64> = Vec::new();
     let mut cut_short = false;
-    let mut by_key = conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 LIMIT ?2")?;
-    let mut by_range = conn.prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 LIMIT ?3")?;
-    let mut key_born =
-        conn.prepare_cached("SELECT rk FROM name_keys WHERE key = ?1 AND born BETWEEN ?2 AND ?3 LIMIT ?4")?;
-    let mut range_born = conn
-        .prepare_cached("SELECT rk FROM name_keys WHERE key >= ?1 AND key < ?2 AND born BETWEEN ?3 AND ?4 LIMIT ?5")?;
+    let mut by_key = conn.prepare_cached(statements::BY_KEY)?;
+    let mut by_range = conn.prepare_cached(statements::BY_RANGE)?;
+    let mut key_born = conn.prepare_cached(statements::KEY_BORN)?;
+    let mut range_born = conn.prepare_cached(statements::RANGE_BORN)?;
     // Adds the rows' row keys not seen yet; returns the number of rows read.
     fn take(mut rows: rusqlite::Rows<'_>, seen: &mut HashSet<i64>, out: &mut Vec<i64>) -> Result<i64> {
         let mut n = 0;
@@ -537,7 +567,7 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)>
     }
     // Surnames spelt nearly like the one searched, from the distinct surnames' counts.
     if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(out.len())) {
-        let mut surnames = conn.prepare_cached("SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2")?;
+        let mut surnames = conn.prepare_cached(statements::SURNAMES)?;
         let mut keys: Vec<String> = Vec::new();
         for (from, to) in &scan.ranges {
             let rows = surnames.query_map(params![from, to], |r| r.get::<_, String>(0))?;
@@ -554,10 +584,7 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)>
 
 /// Loads candidates by row key (the table's own B-tree: one lookup each).
 fn load_rows(conn: &Connection, rks: &[i64]) -> Result<Vec<Row>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, source, given_name, surname, date_of_birth, sex, aliases, address, postcode, provisional
-         FROM nominals WHERE rk = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(statements::ROW)?;
     let mut out = Vec::with_capacity(rks.len());
     for rk in rks {
         let row = stmt
