@@ -244,7 +244,13 @@ mod tests {
         let mark = format!("mark-{}", std::process::id());
         let mut child =
             Command::new("sleep").arg("60").env("BLUELAMP_TESTKIT_MARK", &mark).spawn().expect("sleep runs");
-        let found = pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", &mark);
+        // Found once the child has become `sleep` (between fork and exec it is not yet).
+        let start = Instant::now();
+        let mut found = Vec::new();
+        while found.is_empty() && start.elapsed() < Duration::from_secs(10) {
+            found = pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", &mark);
+            std::thread::sleep(Duration::from_millis(10));
+        }
         assert_eq!(found, vec![child.id()]);
         assert!(pids_with_env("sleep", "BLUELAMP_TESTKIT_MARK", "another").is_empty());
         assert!(alive(child.id()));
