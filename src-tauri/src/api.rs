@@ -615,12 +615,13 @@ impl AppState {
     }
 
     /// Resolves a conflict with a side per field (queued as `incident.resolve/1`, synced at
-    /// once like every write); returns the conflicts still open.
+    /// once like every write); returns the conflicts still open, which the screen shows: a
+    /// consultation of the list, logged as `list_conflicts` logs it.
     pub fn resolve_conflict(&self, req: &ResolveConflictRequest) -> Result<Vec<ConflictInfo>, ApiError> {
         if req.conflict_id.trim().is_empty() || req.conflict_id.len() > 100 {
             return Err(ApiError::invalid("Choose a conflict to resolve."));
         }
-        self.with_session(Permission::RecordsWork, |s| {
+        self.consulted(Permission::RecordsWork, "conflicts".into(), |s| {
             s.store.resolve_conflict(&s.actor, &req.conflict_id, &req.choices).map_err(from_casework)?;
             s.store.list_conflicts().map_err(from_store)
         })

@@ -106,6 +106,7 @@ async fn conflicts_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css("#conflicts-view section.conflict button.resolve")).await?.click().await?;
     let err = wait_for(&app, "#conflicts-error").await?.text().await?;
     assert!(err.contains("Closing code"), "{err}");
+    let mut resolved = 0;
     for _ in 0..4 {
         let Ok(section) = app.client.find(Locator::Css("#conflicts-view section.conflict")).await else { break };
         for radio in section.find_all(Locator::Css("input.take-mine")).await? {
@@ -113,6 +114,7 @@ async fn conflicts_journey() -> anyhow::Result<()> {
         }
         section.find(Locator::Css("button.resolve")).await?.click().await?;
         wait_for(&app, "#conflicts-done").await?;
+        resolved += 1;
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     wait_for(&app, "#conflicts-empty").await.context("every conflict resolved")?;
@@ -133,5 +135,14 @@ async fn conflicts_journey() -> anyhow::Result<()> {
     let code = cli(&other, &["incident", "show", "--id", incident])?;
     let v: serde_json::Value = serde_json::from_str(&code)?;
     assert_eq!(v["closing_code"], "ADVICE", "{v}");
-    app.close().await
+
+    // The list was read when the view opened and came back after each resolution, with the
+    // other conflicts' values: each is a consultation in the officer's access log.
+    let data = app.close_keeping_data().await?;
+    let store = data.path().join("app").join("officers").join("demo-officer.db");
+    let log = cli(&store, &["audit", "list", "--action", "consultation", "--object", "conflicts", "--json"])?;
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&log)?;
+    let views = entries.iter().filter(|e| e["object_ref"] == "conflicts").count();
+    assert!(views > resolved, "{views} consultations of the conflicts list for {resolved} resolution(s): {log}");
+    Ok(())
 }

@@ -279,6 +279,15 @@ impl AppUnderTest {
         client.close().await?;
         Ok(())
     }
+
+    /// Closes the session and stops the app, keeping its data directory (returned; removed
+    /// when dropped) for a look at its stores afterwards.
+    pub async fn close_keeping_data(self) -> anyhow::Result<tempfile_dir::TempDir> {
+        let AppUnderTest { client, _app, _data, .. } = self;
+        client.close().await?;
+        drop(_app);
+        Ok(_data)
+    }
 }
 
 /// The app process started for this test's data directory, found by its environment (it is
