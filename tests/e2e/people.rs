@@ -162,8 +162,10 @@ async fn people_journey() -> anyhow::Result<()> {
     .await?;
     app.unslow().await?;
     app.client.find(Locator::Css("#tab-search")).await?.click().await?;
-    wait_for(&app, "#search, #np-given").await?;
-    tokio::time::sleep(Duration::from_millis(500)).await; // let the screen settle
+    // The tab is built from what was kept when it was left: the first of the two to appear is
+    // what the officer sees (the form, had the answer not cleared the kept flag).
+    let shown = wait_for(&app, "#search, #np-given").await?.attr("id").await?;
+    assert_eq!(shown.as_deref(), Some("search"), "the New person form open again after saving");
     assert!(app.client.find(Locator::Css("#np-given")).await.is_err(), "the New person form open again after saving");
     app.close().await
 }
