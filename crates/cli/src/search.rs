@@ -99,13 +99,8 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
     // Fewer hits than asked for need not be everyone: a very common name is read in part. Said
     // on stderr, in --json mode too (its output keeps the shape scripts rely on).
     let cut_short = searched.cut_short && hits.len() < req.effective_limit() as usize;
-    let cut_note = "More people may match than this search read (a very common name is read in part). \
-                    Add a date of birth, year or age to narrow the search.";
     if a.json {
         say!("{}", serde_json::to_string(&hits)?)?;
-        if cut_short {
-            note!("{cut_note}");
-        }
     } else {
         // One write for the whole table (a closed pipe then stops it once, not per row).
         let mut table = String::new();
@@ -129,9 +124,12 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         if let Some(hint) = bluelamp_protocol::widen::narrowing_hint(&req, &hits) {
             note!("{hint}");
         }
-        if cut_short {
-            note!("{cut_note}");
-        }
+    }
+    if cut_short {
+        note!(
+            "More people may match than this search read (a very common name is read in part). \
+             Add a date of birth, year or age to narrow the search."
+        );
     }
     Ok(())
 }

@@ -357,10 +357,10 @@ pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalD
     Ok(written)
 }
 
-/// The person's marker codes, most serious first.
 /// The warning-marker codes of one nominal (a primary-key prefix read).
 pub(crate) const MARKER_CODES: &str = "SELECT code FROM nominal_markers WHERE nominal_id = ?1";
 
+/// The person's marker codes, most serious first.
 pub(crate) fn marker_codes(conn: &rusqlite::Connection, id: &str) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(MARKER_CODES)?;
     let mut codes = stmt.query_map([id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
