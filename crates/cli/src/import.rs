@@ -47,7 +47,21 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             bluelamp_protocol::dates::shown(&headers.iter().collect::<Vec<_>>().join(","), 300)
         );
     };
+    // A column named twice: which one holds the data is a guess, so the file is refused.
+    for name in KNOWN_COLUMNS {
+        if headers.iter().filter(|h| h.trim().eq_ignore_ascii_case(name)).count() > 1 {
+            bail!("the CSV header names the column {name} more than once");
+        }
+    }
     let (c_sex, c_aliases, c_address, c_postcode) = (col("sex"), col("aliases"), col("address"), col("postcode"));
+    // A row with fewer cells than this lacks a required column (a line broken in the middle
+    // of a row, a row cut short): it is rejected, not read with the missing cells empty.
+    let required_cells = [c_id, c_given, c_surname, c_dob].into_iter().max().unwrap_or(0) + 1;
+    // With the store holding records already, a re-imported id keeps what a column the file
+    // does not have says of it (a file with the required columns only must not wipe sex,
+    // aliases and addresses, as it does not wipe markers).
+    let keeps_absent = (c_sex.is_none() || c_aliases.is_none() || c_address.is_none() || c_postcode.is_none())
+        && store.nominal_count()? > 0;
     let c_markers = col("markers");
     // With `--source`, the column is not read at all.
     let c_source = if forced.is_some() { None } else { col("source") };
@@ -77,6 +91,34 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
         // A quote left open swallows the following lines into one cell: say so on the reason,
         // or the rows after it vanish into "one row rejected" with nothing to point at them.
         let spans_lines = rec.iter().any(|f| f.contains('\n'));
+        // A cell that holds what look like further rows of the file is refused even where a
+        // line break is allowed (an address): accepted, it would put other people's details in
+        // this person's record and import nothing of theirs.
+        if spans_lines && holds_rows(&rec, required_cells, c_dob) {
+            let first = rec.position().map_or(row, |p| usize::try_from(p.line()).unwrap_or(row));
+            let breaks: usize = rec.iter().map(|f| f.matches('\n').count()).sum();
+            report.rejected.push((
+                row,
+                format!(
+                    "a cell runs on over lines {first}–{} of the file and holds what look like further rows: \
+                     is a quote left open? Nothing from those lines was imported",
+                    first + breaks
+                ),
+            ));
+            continue;
+        }
+        if rec.len() < required_cells {
+            report.rejected.push((
+                row,
+                format!(
+                    "the row has {} cell{}, fewer than the columns id, given_name, surname and date_of_birth \
+                     need ({required_cells}): is a line broken in the middle of a row?",
+                    rec.len(),
+                    if rec.len() == 1 { "" } else { "s" }
+                ),
+            ));
+            continue;
+        }
         let mut reject = |reason: String| {
             let reason = if spans_lines {
                 format!("{reason} (this row runs over several lines of the file: is a quote left open?)")
@@ -109,8 +151,24 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             Ok(r) if r.date_of_birth.as_deref().is_some_and(|d| d > today.as_str()) => {
                 reject(format!("date_of_birth {} is in the future", r.date_of_birth.as_deref().unwrap_or_default()))
             }
-            Ok(r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
+            Ok(mut r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
                 Ok(markers) => {
+                    if keeps_absent {
+                        if let Some(old) = store.nominal_record(&r.id)? {
+                            if c_sex.is_none() {
+                                r.sex = old.sex;
+                            }
+                            if c_aliases.is_none() {
+                                r.aliases = old.aliases;
+                            }
+                            if c_address.is_none() {
+                                r.address = old.address;
+                            }
+                            if c_postcode.is_none() {
+                                r.postcode = old.postcode;
+                            }
+                        }
+                    }
                     if let Some(markers) = markers {
                         details.push(NominalDetails {
                             nominal_id: r.id.clone(),
@@ -149,6 +207,25 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
     let after = store.nominal_count()?;
     report.new = usize::try_from(after.saturating_sub(before)).unwrap_or(usize::MAX).min(report.imported);
     Ok(report)
+}
+
+/// The columns the import reads (any other column is ignored).
+const KNOWN_COLUMNS: [&str; 10] =
+    ["id", "given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode", "markers", "source"];
+
+/// Whether a cell of `rec` holds, after its first line, a line that reads as a further row of
+/// the file: at least `required_cells` comma-separated cells, with a date of birth (or none)
+/// where the row's would be. A multi-line address ("Flat 2, 1 High St\nLeeds") does not.
+fn holds_rows(rec: &csv::StringRecord, required_cells: usize, c_dob: usize) -> bool {
+    rec.iter().any(|cell| {
+        cell.lines().skip(1).any(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            cells.len() >= required_cells && {
+                let dob = cells[c_dob].trim().trim_matches('"');
+                dob.is_empty() || parse_dob(dob).is_ok()
+            }
+        })
+    })
 }
 
 /// A row's `source` cell (already trimmed; `None` when empty or the column is absent).
@@ -387,6 +464,74 @@ mod tests {
         assert_eq!(r.imported, 1, "{:?}", r.rejected);
         assert!(r.rejected[0].1.starts_with("given_name contains a bidirectional"), "{:?}", r.rejected);
         assert!(r.rejected[1].1.starts_with("aliases contains a bidirectional"), "{:?}", r.rejected);
+    }
+
+    #[test]
+    fn a_quote_left_open_does_not_put_other_rows_in_a_cell() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,address\n\
+                   Q1,Ann,Lee,,\"1 High St\n\
+                   Q2,Bob,Ray,1970-01-01,\n\
+                   Q3,Cy,Day,1980-01-01,\"2 Low Rd\"\n\
+                   Q4,Di,Fox,1990-01-01,\n\
+                   Q5,Eve,Hart,,\"Flat 2, 1 High St\nLeeds, West Yorkshire\"\n";
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
+        assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+        let (row, why) = &r.rejected[0];
+        assert_eq!(*row, 2);
+        assert!(why.contains("lines 2–4") && why.contains("quote left open"), "{why}");
+        assert!(s.nominal_record("Q1").unwrap().is_none(), "nothing of the swallowed rows is stored on Q1");
+        assert!(s.nominal_record("Q4").unwrap().is_some());
+        let q5 = s.nominal_record("Q5").unwrap().expect("a multi-line address is still imported");
+        assert_eq!(q5.address.as_deref(), Some("Flat 2, 1 High St Leeds, West Yorkshire"));
+    }
+
+    #[test]
+    fn a_row_short_of_the_required_columns_is_rejected() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,sex,aliases,address,postcode\n\
+                   E1,John,Smith,1980-01-01,M,,12 High\n\
+                   Street,AB1 2CD\n";
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
+        assert_eq!(r.imported, 1, "a row missing only optional cells is read: {:?}", r.rejected);
+        assert_eq!(r.rejected.len(), 1);
+        assert_eq!(r.rejected[0].0, 3);
+        assert!(r.rejected[0].1.contains("the row has 2 cells"), "{:?}", r.rejected);
+        assert!(s.nominal_record("Street").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_column_named_twice_is_refused() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,Surname\nA1,Ann,Lee,,Smith\n";
+        let e = nominals(&mut s, csv.as_bytes(), None).err().expect("refused");
+        assert!(e.to_string().contains("surname more than once"), "{e}");
+        assert_eq!(s.nominal_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn re_importing_without_optional_columns_keeps_what_they_said() {
+        let (_d, mut s) = store();
+        let full = "id,given_name,surname,date_of_birth,sex,aliases,address,postcode\n\
+                    R1,John,Smith,1980-01-01,M,Johnny Smith,1 Old Rd,AA1 1AA\n";
+        nominals(&mut s, full.as_bytes(), None).unwrap();
+        let bare = "id,given_name,surname,date_of_birth\nR1,Jon,Smith,1980-01-01\n";
+        let r = nominals(&mut s, bare.as_bytes(), None).unwrap();
+        assert_eq!((r.imported, r.new), (1, 0));
+        let r1 = s.nominal_record("R1").unwrap().unwrap();
+        assert_eq!(r1.given_name, "Jon", "the columns the file has are updated");
+        assert_eq!(r1.sex.as_deref(), Some("M"));
+        assert_eq!(r1.aliases, ["Johnny Smith"]);
+        assert_eq!((r1.address.as_deref(), r1.postcode.as_deref()), (Some("1 Old Rd"), Some("AA1 1AA")));
+        // The alias kept is still searchable.
+        let hits = s.search(&SearchRequest::free_text("Johnny Smith")).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("R1"));
+        // A column present with an empty cell clears.
+        let cleared = "id,given_name,surname,date_of_birth,sex,aliases\nR1,Jon,Smith,1980-01-01,,\n";
+        nominals(&mut s, cleared.as_bytes(), None).unwrap();
+        let r1 = s.nominal_record("R1").unwrap().unwrap();
+        assert_eq!((r1.sex, r1.aliases.len()), (None, 0));
+        assert_eq!(r1.address.as_deref(), Some("1 Old Rd"));
     }
 
     proptest! {

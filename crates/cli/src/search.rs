@@ -279,6 +279,38 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
             }
         };
         let get = |c: usize| rec.get(c).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        // No query cell holds a line break: one that does is a quote left open, which swallowed
+        // the lines after it. Each of those lines that reads as a query row gets its own error
+        // line (by the qid it carries), so none goes unanswered without a word.
+        if rec.iter().any(|f| f.contains('\n')) {
+            let line = rec.position().map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(i + 2));
+            let swallowed: Vec<String> = rec
+                .iter()
+                .flat_map(|f| f.lines().skip(1))
+                .filter_map(|l| l.split(',').nth(c_qid).map(|q| q.trim().trim_matches('"').to_string()))
+                .filter(|q| !q.is_empty())
+                .collect();
+            note!("query row {} (line {line}): a quote left open swallows the lines after it", i + 2);
+            let error = format!(
+                "a quote left open on line {line} of the queries file runs on over the lines after it; \
+                 fix the quote and run again"
+            );
+            let own = BatchLine {
+                qid: get(c_qid).map(|q| q.lines().next().unwrap_or_default().to_string()).unwrap_or_default(),
+                ids: Vec::new(),
+                latency_us: 0,
+                error: Some(error.clone()),
+                warning: None,
+            };
+            lines.push(own.to_json());
+            (n, failed) = (n + 1, failed + 1);
+            for qid in swallowed {
+                let error = Some(format!("not run: {error}"));
+                lines.push(BatchLine { qid, ids: Vec::new(), latency_us: 0, error, warning: None }.to_json());
+                (n, failed) = (n + 1, failed + 1);
+            }
+            continue;
+        }
         let mut req =
             SearchRequest { given: get(c_given), surname: get(c_surname), limit: Some(limit), ..Default::default() };
         let warning = batch_dob(get(c_dob), &mut req, &today);

@@ -476,3 +476,29 @@ fn demo_forms_are_not_queued_for_a_real_service() {
     drop(s);
     ok(cli(&db, &["demo", "enqueue", "--forms", "2"]));
 }
+
+/// A quote left open in the queries file swallows the lines after it into one cell: that row
+/// and each query row it swallowed answer with an error line (by qid), and the rows after the
+/// quote closes run as usual.
+#[test]
+fn search_batch_answers_every_row_a_quote_left_open_swallowed() {
+    let (dir, db, _) = generated(100);
+    let q = dir.path().join("q.csv");
+    std::fs::write(
+        &q,
+        "qid,given_name,surname,date_of_birth\nq1,\"John,Smith,\nq2,Ann,Lee,\nq3,Bo,Day\",\nq4,John,Smith,\n",
+    )
+    .unwrap();
+    let out_path = dir.path().join("o.jsonl");
+    let out = ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
+    assert!(text(&out.stderr).contains("a quote left open"), "{}", text(&out.stderr));
+    let raw = std::fs::read_to_string(&out_path).unwrap();
+    let v: Vec<serde_json::Value> = raw.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let qids: Vec<&str> = v.iter().map(|l| l["qid"].as_str().unwrap()).collect();
+    assert_eq!(qids, ["q1", "q2", "q3", "q4"], "{raw}");
+    for l in &v[..3] {
+        assert!(l["error"].as_str().unwrap().contains("quote left open on line 2"), "{l}");
+        assert_eq!(l["ids"], serde_json::json!([]));
+    }
+    assert!(v[3].get("error").is_none() && !v[3]["ids"].as_array().unwrap().is_empty(), "{raw}");
+}
