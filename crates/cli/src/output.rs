@@ -83,11 +83,13 @@ pub(crate) fn check_output(
             );
         }
     }
-    if out.exists() && bluelamp_store::key_path(out).exists() {
+    // Any store's file, whichever it is: the database, its key file (without which it can
+    // never be opened again), its wrong-passphrase counter, its journal.
+    if let Some(db) = bluelamp_store::store_of(out) {
         anyhow::bail!(
-            "--out {} is a Bluelamp store (its key file is beside it): writing would destroy it. Choose another \
-             output file.",
-            out.display()
+            "--out {} is a file of the Bluelamp store {}: writing would destroy it. Choose another output file.",
+            out.display(),
+            db.display()
         );
     }
     Ok(())

@@ -414,7 +414,20 @@ fn an_output_file_never_overwrites_the_input_or_a_store() {
     ok(cli(&other, &["init", "--officer", "PC2", "--insecure-fast-kdf"]));
     let out = bin().args(["demo", "generate", "--nominals", "5", "--out"]).arg(&other).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("is a Bluelamp store"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("is a file of the Bluelamp store"), "{}", text(&out.stderr));
+    // Nor any file of another store: its key file (without which it could never be opened
+    // again) or its wrong-passphrase counter.
+    let other_keys = std::fs::read(dir.path().join("other.db.keys")).unwrap();
+    for file in ["other.db.keys", "other.db.attempts"] {
+        let path = dir.path().join(file);
+        let out = bin().args(["demo", "generate", "--nominals", "5", "--out"]).arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("is a file of the Bluelamp store"), "{}", text(&out.stderr));
+        let out = cli(&db, &["search-batch", "--queries", q_s, "--out", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out.stderr));
+    }
+    assert_eq!(std::fs::read(dir.path().join("other.db.keys")).unwrap(), other_keys);
+    ok(cli(&other, &["audit", "verify"]));
     assert_eq!(std::fs::read(&q).unwrap(), before, "the queries are as they were");
     assert!(std::fs::metadata(&db).unwrap().len() >= store_before);
     ok(cli(&db, &["audit", "verify"]));

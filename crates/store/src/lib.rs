@@ -102,6 +102,20 @@ pub fn store_files(db: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The store that `path` is a file of, if any: the database itself or one of [`store_files`]
+/// beside it, where that database's key file exists (for callers that must not write over any
+/// Bluelamp store's files, whichever of them they are given).
+pub fn store_of(path: &Path) -> Option<PathBuf> {
+    let name = path.as_os_str().to_str()?;
+    // The key file and its replacement ([`key_path`], `keys::replacement_path`).
+    let suffixes = STORE_FILE_SUFFIXES.iter().copied().chain([".keys", ".keys.tmp"]);
+    suffixes
+        .filter_map(|suffix| name.strip_suffix(suffix))
+        .filter(|db| !db.is_empty())
+        .map(PathBuf::from)
+        .find(|db| key_path(db).is_file())
+}
+
 impl Store {
     /// Creates a new store at `db` for `officer_id`, protected by `passphrase`.
     pub fn create(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
