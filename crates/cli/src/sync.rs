@@ -41,6 +41,10 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     if !bluelamp_protocol::session::is_valid_officer_id(officer) {
         bail!("'{officer}' is not a valid officer id");
     }
+    // The address is checked before anything is written: a refused one (not https, not a URL)
+    // must not leave a new store behind, whose next enrolment would then count a passphrase
+    // typed again with the right one as a wrong guess.
+    let client = Client::new(server)?;
     let created = !db.exists();
     let mut store = if created {
         let kdf = if fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
@@ -50,7 +54,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
         // app): otherwise "wrong passphrase" against "enrolment failed: unreachable" would tell
         // a right guess from a wrong one.
         if bluelamp_store::unlock::is_locked_out(db) {
-            let reachable = runtime()?.block_on(Client::new(server)?.health());
+            let reachable = runtime()?.block_on(client.health());
             if let Err(e) = reachable {
                 bail!("{} is locked: reach the central service to sign in again ({e})", db.display());
             }
@@ -61,7 +65,6 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     if owner != officer {
         bail!("{} belongs to officer {owner}, not {officer}", db.display());
     }
-    let client = Client::new(server)?;
     let req = LoginRequest {
         schema_version: SCHEMA_VERSION,
         officer_id: officer.to_string(),

@@ -515,3 +515,23 @@ fn search_batch_answers_every_row_a_quote_left_open_swallowed() {
     }
     assert!(v[3].get("error").is_none() && !v[3]["ids"].as_array().unwrap().is_empty(), "{raw}");
 }
+
+/// An address the client refuses (plain http to a host that is not this machine) is refused
+/// before anything is written: no store is left behind to count the next try's passphrase.
+#[test]
+fn enrolment_with_a_refused_address_leaves_no_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("en.db");
+    let out = bin()
+        .env("BLUELAMP_PASSPHRASE", "typo-pass")
+        .arg("--db")
+        .arg(&db)
+        .args(["enrol", "--server", "http://example.com", "--officer", "demo-officer", "--insecure-fast-kdf"])
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("https"), "{}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(left.is_empty(), "{left:?}");
+}
