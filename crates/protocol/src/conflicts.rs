@@ -169,7 +169,12 @@ pub fn parse_take(take: &str, all: &[ConflictField]) -> Result<BTreeMap<String, 
     let mut out = BTreeMap::new();
     for part in t.split(',').filter(|p| !p.trim().is_empty()) {
         let (k, v) = part.split_once('=').ok_or_else(|| format!("{part:?} is not field=mine or field=theirs"))?;
-        out.insert(k.trim().to_string(), side(v)?);
+        let (k, v) = (k.trim(), side(v)?);
+        // The same field twice is refused even with the same side: "closing_code=theirs,
+        // closing_code=mine" would otherwise keep whichever came last, silently.
+        if out.insert(k.to_string(), v).is_some() {
+            return Err(format!("{k:?} is given more than once: take one side for each field"));
+        }
     }
     Ok(out)
 }
@@ -191,6 +196,13 @@ mod tests {
         assert_eq!(f[0].base, json!("A"));
         assert_eq!((f[1].field.as_str(), f[1].differs, &f[1].base), ("status", false, &Value::Null));
         assert!(conflict_fields(&Value::Null, &json!([1]), &json!({})).is_empty());
+    }
+
+    #[test]
+    fn a_field_taken_twice_is_refused() {
+        let e = parse_take("closing_code=theirs, closing_code=mine", &[]).unwrap_err();
+        assert!(e.contains("\"closing_code\" is given more than once"), "{e}");
+        assert!(parse_take("closing_code=theirs,status=mine", &[]).is_ok());
     }
 
     #[test]
