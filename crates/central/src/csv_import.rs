@@ -76,7 +76,7 @@ pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Resul
         let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
         let [sex, aliases, address, postcode, source, district] = opt_cols.map(opt);
         let district = district.or_else(|| default_district.map(str::to_string));
-        let markers = match c_markers.map(|c| bluelamp_protocol::nominal::parse_markers(&get(c))).transpose() {
+        let markers = match c_markers.map(|c| bluelamp_protocol::nominal::parse_markers(&get(c), today)).transpose() {
             Ok(m) => m,
             Err(reason) => {
                 out.rejected.push((row, reason));

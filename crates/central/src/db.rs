@@ -2480,7 +2480,7 @@ mod tests {
         let sess = session(&s);
         let mut n = first_person(&s);
         n.id = "m-1".into();
-        let marker = bluelamp_protocol::nominal::parse_markers("violence@2026-10-01").unwrap();
+        let marker = bluelamp_protocol::nominal::parse_markers("violence@2026-10-01", "2026-12-01").unwrap();
         let row = |markers| ImportNominal { nominal: n.clone(), district: DEMO_DISTRICT.into(), markers };
         assert_eq!(s.import_nominals(&[row(Some(marker.clone()))]).unwrap().inserted, 1);
         let served = pulled_markers(&s, &sess, "m-1").unwrap();

@@ -151,7 +151,7 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             Ok(r) if r.date_of_birth.as_deref().is_some_and(|d| d > today.as_str()) => {
                 reject(format!("date_of_birth {} is in the future", r.date_of_birth.as_deref().unwrap_or_default()))
             }
-            Ok(mut r) => match c_markers.map(|c| parse_markers(&get(c))).transpose() {
+            Ok(mut r) => match c_markers.map(|c| parse_markers(&get(c), &today)).transpose() {
                 Ok(markers) => {
                     if keeps_absent {
                         if let Some(old) = store.nominal_record(&r.id)? {
@@ -275,8 +275,8 @@ fn flatten_breaks(s: String) -> String {
 }
 
 /// The optional `markers` column (format in [`bluelamp_protocol::nominal::parse_markers`]).
-fn parse_markers(cell: &str) -> Result<Vec<MarkerRecord>, String> {
-    Ok(bluelamp_protocol::nominal::parse_markers(cell)?
+fn parse_markers(cell: &str, today: &str) -> Result<Vec<MarkerRecord>, String> {
+    Ok(bluelamp_protocol::nominal::parse_markers(cell, today)?
         .into_iter()
         .map(|m| MarkerRecord {
             code: m.code,

@@ -367,20 +367,30 @@ pub const MAX_IMPORT_MARKERS: usize = 20;
 
 /// The imports' optional `markers` column: `;`-separated warning markers, each `code` or
 /// `code@YYYY-MM-DD` (the date it was last verified), e.g. `violence@2026-10-01;drugs`. An empty
-/// cell is no markers (with the column present, it clears the person's markers).
-pub fn parse_markers(cell: &str) -> Result<Vec<WireMarker>, String> {
+/// cell is no markers (with the column present, it clears the person's markers). A date after
+/// `today` (`YYYY-MM-DD`) is refused: the marker would always look freshly verified. Every
+/// message starts with "markers", so a row's reason does not read as about its date of birth.
+pub fn parse_markers(cell: &str, today: &str) -> Result<Vec<WireMarker>, String> {
     if cell.chars().any(|c| c.is_control()) {
         return Err("markers contain control characters".into());
     }
     let mut out = Vec::new();
     for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let (code, verified) = match item.split_once('@') {
-            Some((c, d)) => (c.trim(), Some(format!("{}T00:00:00Z", crate::dates::parse_dob(d)?))),
+            Some((c, d)) => {
+                let shown = || crate::dates::shown(c.trim(), 20);
+                let date = crate::dates::parse_dob(d)
+                    .map_err(|e| format!("markers: marker '{}': its last-verified date {e}", shown()))?;
+                if date.as_str() > today {
+                    return Err(format!("markers: marker '{}' last verified {date}, which is in the future", shown()));
+                }
+                (c.trim(), Some(format!("{date}T00:00:00Z")))
+            }
             None => (item, None),
         };
         if code.is_empty() || code.chars().count() > 60 || !code.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return Err(format!(
-                "marker '{}' is not a code (letters, digits, _)",
+                "markers: '{}' is not a marker code (letters, digits, _)",
                 code.chars().take(20).collect::<String>()
             ));
         }
@@ -392,7 +402,7 @@ pub fn parse_markers(cell: &str) -> Result<Vec<WireMarker>, String> {
         });
     }
     if out.len() > MAX_IMPORT_MARKERS {
-        return Err(format!("more than {MAX_IMPORT_MARKERS} markers"));
+        return Err(format!("markers: more than {MAX_IMPORT_MARKERS}"));
     }
     Ok(out)
 }
@@ -488,6 +498,19 @@ pub struct NominalPage {
 #[cfg(test)]
 mod page_tests {
     use super::*;
+
+    #[test]
+    fn marker_cells_name_the_markers_and_refuse_a_future_verification() {
+        let today = "2026-12-07";
+        let m = parse_markers("violence@2026-12-07; drugs", today).unwrap();
+        assert_eq!(m[0].last_verified_at.as_deref(), Some("2026-12-07T00:00:00Z"));
+        let e = parse_markers("violence@2023-02-30", today).unwrap_err();
+        assert_eq!(e, "markers: marker 'violence': its last-verified date '2023-02-30' is not a real date");
+        let e = parse_markers("violence@2099-01-01", today).unwrap_err();
+        assert!(e.starts_with("markers: marker 'violence' last verified 2099-01-01, which is in the future"), "{e}");
+        assert!(parse_markers("violence@", today).unwrap_err().starts_with("markers: marker 'violence'"));
+        assert!(parse_markers("not a code", today).unwrap_err().starts_with("markers: "));
+    }
 
     #[test]
     fn labels_and_order() {
