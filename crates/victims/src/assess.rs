@@ -334,7 +334,13 @@ impl<'a> IncidentFacts<'a> {
         calendar: &'a Calendar,
         now: OffsetDateTime,
     ) -> IncidentFacts<'a> {
-        let recorded_on = incident.recorded_at.map_or(now.date(), |r| r.date());
+        // A recording time after now (a year keyed wrong: 2052 for 2025) would put every
+        // deadline in the future and show it "ok": deadlines count from today, as with no
+        // time given, and `assess` asks for it.
+        let recorded_on = match incident.recorded_at {
+            Some(r) if !recorded_in_future(r, now) => r.date(),
+            _ => now.date(),
+        };
         let offence_date = incident.offence_date.unwrap_or(recorded_on);
         let categories: Vec<_> = incident.offence_categories.iter().filter_map(|c| rules.category(c)).collect();
         let tags = categories.iter().flat_map(|c| c.tags.iter().copied()).collect();
@@ -510,6 +516,11 @@ fn under_18_of(p: &Person, offence_date: Date) -> (Option<i32>, Option<bool>, Op
     }
 }
 
+/// Whether a recording time is after `now`, beyond an hour's leeway for a device's clock.
+fn recorded_in_future(recorded_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    recorded_at > now + time::Duration::hours(1)
+}
+
 /// Assesses an incident. Pure: `now` is the only notion of time (its date is "today", its
 /// offset the local offset); the calendar and rules are data. Never fails and never panics:
 /// anything missing or unknown becomes an `undetermined` question. (Serialising the result
@@ -532,6 +543,26 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         undetermined.push(ask(
             "missing_recorded_at",
             "When was the crime recorded? Deadlines are counted from today until it is given.",
+        ));
+    }
+    if let Some(r) = incident.recorded_at.filter(|r| recorded_in_future(*r, now)) {
+        undetermined.push(ask(
+            "recorded_at_in_future",
+            format!(
+                "The crime is recorded as {}, which is after now: when was it recorded? Deadlines are \
+                 counted from today until it is corrected.",
+                r.date()
+            ),
+        ));
+    }
+    if let Some(d) = incident.offence_date.filter(|d| *d > facts.recorded_on) {
+        warnings.push(warn(
+            "offence_after_recording",
+            format!(
+                "The offence date {d} is after the crime was recorded ({}): please check it. Ages are \
+                 worked out on the offence date.",
+                facts.recorded_on
+            ),
         ));
     }
     if incident.offence_categories.iter().all(|c| c.trim().is_empty()) {

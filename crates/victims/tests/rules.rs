@@ -315,6 +315,27 @@ fn offence_date_not_recording_date_decides_age() {
 
 // ---------- undetermined ----------
 
+/// A recording date keyed wrong into the future (2052 for 2025) must not put the deadline in
+/// the future and call it "ok": deadlines count from today and the officer is asked; an
+/// offence dated after its recording is pointed out.
+#[test]
+fn a_recording_date_in_the_future_counts_from_today_and_asks() {
+    let mut v = base(&["domestic_abuse"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]));
+    v["recorded_at"] = json!("2052-03-14T19:05:00Z");
+    v["offence_date"] = json!("2052-03-14");
+    let a = run(v);
+    assert!(has_q(&a.undetermined, "recorded_at_in_future"), "{:?}", a.undetermined);
+    assert_eq!(a.recorded_on, NOW.date());
+    assert_eq!(victim(&a, "V").referral_deadline.from, NOW.date());
+    assert!(a.warnings.iter().any(|w| w.code == "offence_after_recording"), "{:?}", a.warnings);
+    // Within the hour's leeway for a device clock, the time stands.
+    let mut v = base(&["domestic_abuse"], json!([{"id": "V", "roles": ["victim"]}]));
+    v["recorded_at"] = json!("2025-03-17T09:30:00Z");
+    let a = run(v);
+    assert!(!has_q(&a.undetermined, "recorded_at_in_future"));
+    assert!(!a.warnings.iter().any(|w| w.code == "offence_after_recording"));
+}
+
 #[test]
 fn undetermined_items_ask_rather_than_fail() {
     let a = run(json!({"people": [{"id": "V", "roles": ["victim"]}]}));
