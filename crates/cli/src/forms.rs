@@ -132,7 +132,12 @@ fn pack_summary(p: &FormPack) -> String {
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A byte-order mark (Notepad's "UTF-8 with BOM") is not part of the JSON.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 /// Reads, checks JSON syntax, then runs `check`. Prints `OK: …` or every issue.
@@ -298,7 +303,7 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
     } else {
         let mut o = String::new();
         print_text(&mut o, &pack, &suggestion, &tasks, &missing, at);
-        emit(&o)
+        emit(&crate::output::printable(&o))
     }
 }
 

@@ -50,7 +50,12 @@ pub fn run(cmd: VictimsCmd) -> anyhow::Result<()> {
 }
 
 fn read(path: &std::path::Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A byte-order mark (Notepad's "UTF-8 with BOM") is not part of the JSON.
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
 }
 
 fn assess_cmd(args: AssessArgs) -> anyhow::Result<()> {
@@ -75,6 +80,7 @@ fn assess_cmd(args: AssessArgs) -> anyhow::Result<()> {
         outln!(o, "{}", serde_json::to_string_pretty(&a)?);
     } else {
         print_text(&mut o, &a);
+        o = crate::output::printable(&o);
     }
     emit(&o)
 }

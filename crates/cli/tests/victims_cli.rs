@@ -181,3 +181,26 @@ fn scotland_calendar_and_bad_inputs() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--today"), "{}", stderr(&out));
 }
+
+/// Names and ids from the incident file reach the terminal written out when they hold control
+/// characters: the file cannot clear the screen or retitle the window.
+#[test]
+fn escape_codes_in_the_incident_file_are_written_out() {
+    let (_d, f) = variant(|v| {
+        v["people"][0]["name"] = json!("Alex \u{1b}[2J\u{1b}[31mRED \u{202e}evil");
+        v["incident_id"] = json!("INC\u{1b}]0;title\u{7}");
+    });
+    let out = cli(&["victims", "assess", "--incident", path(&f), "--today", "2025-03-17"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.chars().any(|c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}'), "{text:?}");
+    assert!(text.contains("INC\\u{1b}]0;title\\u{7}"), "{text}");
+    assert!(text.contains("\\u{1b}[2J") && text.contains("\\u{202e}evil"), "{text}");
+    // A file saved with a byte-order mark reads the same.
+    let mut bom = "\u{feff}".as_bytes().to_vec();
+    bom.extend(std::fs::read(&f).unwrap());
+    std::fs::write(&f, bom).unwrap();
+    // JSON escapes them itself, and stays valid JSON.
+    let a = assess_json(&f, &["--today", "2025-03-17"]);
+    assert_eq!(a["incident_id"], "INC\u{1b}]0;title\u{7}");
+}
