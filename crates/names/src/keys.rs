@@ -216,8 +216,8 @@ pub struct SpellingScan {
 pub const SPELLING_MIN_SIM: f32 = 0.85;
 /// At most this many nearby surnames are probed, the most similar first.
 pub const SPELLING_MAX_NAMES: usize = 10;
-/// A two-part search runs the spelling stage only when its first stage found fewer candidates
-/// than this; a surname searched alone always runs it.
+/// A two-part search runs the spelling stage only when its first stage's reads of the surname
+/// searched found fewer candidates than this; a surname searched alone always runs it.
 pub const SPELLING_BELOW: usize = 10;
 /// Shortest surname searched for which the spelling stage runs (shorter names are too near
 /// too many others).
@@ -260,9 +260,29 @@ impl SpellingScan {
         })
     }
 
-    /// Whether to run this stage after a first stage that found `candidates`.
+    /// Whether to run this stage after a first stage whose reads of the surname searched
+    /// ([`SpellingScan::reads_surname`]) found `candidates`. Candidates found by the given name
+    /// alone do not count: "Krzysztof Voychik" must reach Wójcik (spelt as heard) however many
+    /// other Krzysztofs the given name's reads found.
     pub fn wanted(&self, candidates: usize) -> bool {
         candidates < self.below
+    }
+
+    /// Whether a first-stage probe reads the surname searched: its own `SN:` key, or a key or
+    /// range by one of its codes (`SG:<code>:…`, `SI:<code>:…`). The candidates such probes
+    /// find are the ones [`SpellingScan::wanted`] counts.
+    pub fn reads_surname(&self, lookup: &Lookup) -> bool {
+        let k = match lookup {
+            Lookup::Key(k) => k,
+            Lookup::Range { from, .. } => from,
+        };
+        if let Some(name) = k.strip_prefix("SN:") {
+            return name == self.surname;
+        }
+        k.strip_prefix("SG:")
+            .or_else(|| k.strip_prefix("SI:"))
+            .and_then(|rest| rest.split(':').next())
+            .is_some_and(|code| self.have.iter().any(|h| h == code))
     }
 
     /// The probes for the nearby surnames among `keys` (`SN:` keys as stored, in any order;
@@ -476,6 +496,21 @@ fn both_parts(plan: &mut QueryPlan, fallback: &mut QueryPlan, typo: Option<&mut 
         let gi = g.part.initial();
         for sc in &s.surname_codes {
             plan.key(format!("SI:{sc}:{gi}"), Tier::Tight, CAP_TIGHT);
+        }
+        // A record with no given name is not excluded by the initial or prefix typed, as a
+        // missing DOB never excludes ("A Przybylski" finds Przybylski with no forename known).
+        for sc in &s.surname_codes {
+            plan.key(format!("SI:{sc}:_"), Tier::Broad, CAP_ONE_PART);
+        }
+        if !g.wildcard {
+            // An initial is often the wrong one (a middle name, the name they go by): after
+            // the holders with the initial typed, the surname's holders with other initials
+            // ("K Pemberton" finds Jonathan Pemberton, "given name initial differs", ranked
+            // below any K Pemberton). A prefix (`K*`) is a deliberate limit and stays one.
+            plan.key(format!("SN:{}", s.part.joined), Tier::Broad, CAP_BROAD);
+            for sc in &s.surname_codes {
+                fallback.prefix(format!("SI:{sc}:"), Tier::Broad, CAP_FALLBACK);
+            }
         }
         return;
     }

@@ -353,7 +353,11 @@ impl Ranker {
                         }
                         None => continue,
                     },
-                    None if q.wildcard => continue,
+                    // No given name on record: unknown, so neither an initial nor a prefix
+                    // typed as the given name (`A*`) excludes it, as a missing DOB never
+                    // excludes. (A prefix typed as the surname, read as a given name in the
+                    // swapped reading, still must be met.)
+                    None if q.wildcard && swapped => continue,
                     None => {}
                 }
             }

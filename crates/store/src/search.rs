@@ -558,15 +558,21 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)>
         };
         Ok(in_window >= cap)
     };
+    // Candidates found by reads of the surname searched (the spelling stage's gate).
+    let mut by_surname = 0;
     for p in &plan.probes {
         if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
             break;
         }
+        let before = out.len();
         let cut = run(p, &mut seen, &mut out)?;
         cut_short |= cut && p.tier == Tier::Tight;
+        if plan.spelling.as_ref().is_some_and(|s| s.reads_surname(&p.lookup)) {
+            by_surname += out.len() - before;
+        }
     }
     // Surnames spelt nearly like the one searched, from the distinct surnames' counts.
-    if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(out.len())) {
+    if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(by_surname)) {
         let mut surnames = conn.prepare_cached(statements::SURNAMES)?;
         let mut keys: Vec<String> = Vec::new();
         for (from, to) in &scan.ranges {

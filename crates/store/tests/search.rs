@@ -597,3 +597,46 @@ fn holders_of_a_surname_are_found_past_others_sharing_its_code() {
     let in_year = born_1950.hits.iter().filter(|h| h.date_of_birth.as_deref() == Some("1950-01-01")).count();
     assert_eq!(in_year, 13, "every Bentley born in 1950");
 }
+
+/// An initial typed is often the wrong one (a middle name, the name someone goes by): it orders
+/// the surname's holders, it does not exclude the others, nor a holder with no given name known.
+#[test]
+fn a_wrong_initial_does_not_hide_the_surname() {
+    let (_d, mut s) = store();
+    let mut rows: Vec<NominalRecord> =
+        (0..300).map(|i| rec(&format!("N{i}"), ["Kevin", "Karen", "Kyle"][i % 3], "Kemble", None)).collect();
+    rows.push(rec("T1", "Jonathan", "Pemberton", Some("1978-04-22")));
+    rows.push(rec("T2", "", "Przybylski", Some("1980-01-15")));
+    rows.push(rec("T3", "Derek", "Fairweather", None));
+    s.upsert_nominals(&rows).unwrap();
+    for (text, id) in [("K Pemberton", "T1"), ("A Przybylski", "T2"), ("J Fairweather", "T3"), ("X Przybylski", "T2")] {
+        let hits = s.search(&req(text)).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(id), "{text}: {hits:#?}");
+    }
+    let hits = s.search(&req("K Pemberton")).unwrap();
+    assert!(hits[0].reasons.iter().any(|r| r == "given name initial differs"), "{:?}", hits[0].reasons);
+    // A prefix is a deliberate limit: Jonathan is not a K*, but a holder with no given name
+    // known is not excluded.
+    let prefix = |g: &str, sn: &str| {
+        ids(&s, &SearchRequest { given: Some(g.into()), surname: Some(sn.into()), ..Default::default() })
+    };
+    assert!(!prefix("K*", "Pemberton").contains(&"T1".to_string()));
+    assert_eq!(prefix("A*", "Przybylski").first().map(String::as_str), Some("T2"));
+}
+
+/// A surname spelt as heard ("Voychik" for Wójcik) is looked for whenever the surname's own
+/// reads find little, however many people share the given name searched.
+#[test]
+fn a_surname_spelt_as_heard_is_found_beside_a_common_given_name() {
+    let (_d, mut s) = store();
+    let mut rows: Vec<NominalRecord> = (0..150)
+        .map(|i| rec(&format!("N{i}"), "Krzysztof", ["Nowak", "Kowalski", "Lewandowski"][i % 3], None))
+        .collect();
+    rows.push(rec("T1", "Krzysztof", "Wójcik", Some("1979-09-09")));
+    rows.push(rec("T2", "Krzysztof", "Wójcik", None));
+    s.upsert_nominals(&rows).unwrap();
+    let hits = s.search(&SearchRequest { limit: Some(5), ..req("Krzysztof Voychik") }).unwrap();
+    let top: Vec<&str> = hits.iter().take(2).map(|h| h.id.as_str()).collect();
+    assert!(top.contains(&"T1") && top.contains(&"T2"), "{hits:#?}");
+    assert!(hits[0].reasons.iter().any(|r| r.contains("spelt as heard")), "{:?}", hits[0].reasons);
+}

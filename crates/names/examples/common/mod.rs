@@ -82,14 +82,20 @@ impl KeyStore {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         let mut rows = 0;
+        // Candidates found by reads of the surname searched (the spelling stage's gate).
+        let mut by_surname = 0;
         for p in &plan.probes {
             if p.tier == Tier::Broad && out.len() >= plan.max_candidates {
                 break;
             }
+            let before = out.len();
             self.probe(p, window, &mut seen, &mut out, &mut rows);
+            if plan.spelling.as_ref().is_some_and(|s| s.reads_surname(&p.lookup)) {
+                by_surname += out.len() - before;
+            }
         }
         let spelling = plan.spelling.as_ref().filter(|_| std::env::var_os("BLUELAMP_NO_SPELLING").is_none());
-        if let Some(scan) = spelling.filter(|s| s.wanted(out.len())) {
+        if let Some(scan) = spelling.filter(|s| s.wanted(by_surname)) {
             let keys = scan
                 .ranges
                 .iter()
