@@ -125,7 +125,8 @@ fn a_surname_alone_finds_its_nearby_spellings() {
         "{:?}",
         hits[0].reasons
     );
-    assert_eq!(ids(&s, &req("M Thomson")), ["T1"]);
+    // Margaret Thompson first; Peter Thomson after her, since an initial typed may be wrong.
+    assert_eq!(ids(&s, &req("M Thomson")), ["T1", "T2"]);
 }
 
 /// Polish names typed as they sound: neither the first stage's phonetic keys nor the spelling
