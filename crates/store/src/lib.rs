@@ -128,8 +128,8 @@ impl Store {
         if db.exists() || key_path(db).exists() {
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
-        if passphrase.is_empty() {
-            return Err(StoreError::Invalid("the passphrase must not be empty".into()));
+        if passphrase.trim().is_empty() {
+            return Err(StoreError::Invalid("the passphrase must not be empty or only spaces".into()));
         }
         // Every access-log entry names the officer: an empty id made a store no command could
         // use, and a control character went into every entry.

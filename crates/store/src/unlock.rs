@@ -366,8 +366,8 @@ pub fn change_passphrase(
     kdf: crate::KdfParams,
     policy: &UnlockPolicy,
 ) -> Result<(), UnlockError> {
-    if new.is_empty() {
-        return Err(StoreError::Invalid("the new passphrase must not be empty".into()).into());
+    if new.trim().is_empty() {
+        return Err(StoreError::Invalid("the new passphrase must not be empty or only spaces".into()).into());
     }
     drop(unlock(db, old, policy)?);
     let envelope = crate::keys::Envelope::read(&key_path(db)).map_err(StoreError::from)?;
@@ -398,6 +398,20 @@ mod passphrase_tests {
         change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST, &policy).unwrap();
         assert_eq!(std::fs::read(&db).unwrap(), before, "the database file must not be re-encrypted");
         assert!(matches!(Store::open(&db, "old"), Err(StoreError::WrongPassphrase)));
+        assert!(Store::open(&db, "new").is_ok());
+        // Nor only spaces, for a new passphrase or a new store.
+        for blank in ["", " ", " \t "] {
+            assert!(matches!(
+                change_passphrase(&db, "new", blank, KdfParams::INSECURE_FAST, &policy),
+                Err(UnlockError::Store(StoreError::Invalid(_)))
+            ));
+            let other = dir.path().join("o.db");
+            assert!(matches!(
+                Store::create(&other, blank, "PC1", KdfParams::INSECURE_FAST),
+                Err(StoreError::Invalid(_))
+            ));
+            assert!(!other.exists());
+        }
         assert!(Store::open(&db, "new").is_ok());
     }
 
