@@ -104,9 +104,13 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
             say!("{}", serde_json::to_string_pretty(&incident.summary)?)?;
         }
         IncidentCmd::Code { id, code } => {
+            // "none" clears the code. An empty one is refused: from a script, it is more likely
+            // an unset variable than a wish to clear the code.
+            if code.trim().is_empty() {
+                anyhow::bail!("--code is empty: give a closing code, or `none` to clear it");
+            }
             let actor = store.actor()?;
-            // Empty or "none" clears the code.
-            let code = Some(code.trim()).filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("none"));
+            let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));
             store.set_closing_code(&actor, id.trim(), code)?;
             let done = if code.is_some() { "set" } else { "cleared" };
             note!("closing code of {} {done}; queued for the next sync", id.trim());

@@ -535,3 +535,13 @@ fn enrolment_with_a_refused_address_leaves_no_store() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `incident code --code ""` (an unset variable in a script) is refused, not taken as "clear".
+#[test]
+fn an_empty_closing_code_is_refused() {
+    let (_dir, db) = store();
+    let out = cli(&db, &["incident", "code", "--id", "INC-1", "--code", " "]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--code is empty"), "{}", text(&out.stderr));
+}
