@@ -165,15 +165,23 @@ impl FromRequestParts<Central> for Authed {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .and_then(bearer_token)
             .ok_or_else(|| ApiErr::unauthorized("the Authorization header is not a bearer token"))?;
         let hash = token_hash(token);
         let storage = central.storage.clone();
         let session = blocking(move || Ok(storage.session(&hash, now_unix())?)).await?;
         session.map(Authed).ok_or_else(|| ApiErr::unauthorized("the token is unknown or expired: sign in again"))
     }
+}
+
+/// The token of an `Authorization` header value `Bearer <token>`. The scheme is matched in
+/// any case (RFC 7235 §2.1: `bearer`, `BEARER`), then one or more spaces.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_start().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return None;
+    }
+    Some(rest.trim()).filter(|t| !t.is_empty() && t.len() <= 256)
 }
 
 fn same_client(s: &Session, client_id: &str) -> Result<(), ApiErr> {
@@ -578,5 +586,22 @@ pub async fn timeout(State(t): State<Duration>, req: Request, next: Next) -> Res
             "the service took too long to answer; try again",
         )
         .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    /// Auth schemes are case-insensitive (RFC 7235 §2.1); `bearer <token>` was refused.
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        for v in ["Bearer abc", "bearer abc", "BEARER abc", "bEaReR  abc "] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v}");
+        }
+        for v in ["Basic abc", "Bearer", "Bearer ", "Bearerabc", "", "Token abc"] {
+            assert_eq!(bearer_token(v), None, "{v}");
+        }
+        assert_eq!(bearer_token(&format!("Bearer {}", "a".repeat(257))), None);
     }
 }
