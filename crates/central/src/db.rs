@@ -1974,12 +1974,31 @@ impl Storage for SqliteStorage {
         Ok(sum)
     }
 
-    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<()> {
-        self.conn().execute(
-            "INSERT INTO instructions (client_id, kind, created_at) VALUES (?1, ?2, ?3)",
+    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<bool> {
+        let n = self.conn().execute(
+            "INSERT INTO instructions (client_id, kind, created_at)
+             SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM clients WHERE client_id = ?1)",
             params![client_id, instruction_str(instruction), now],
         )?;
-        Ok(())
+        Ok(n == 1)
+    }
+
+    fn clients(&self) -> StorageResult<Vec<crate::storage::ClientInfo>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT client_id, officer_id, device, first_seen, last_seen FROM clients
+             ORDER BY last_seen DESC, client_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(crate::storage::ClientInfo {
+                client_id: r.get(0)?,
+                officer_id: r.get(1)?,
+                device: r.get(2)?,
+                first_seen: r.get(3)?,
+                last_seen: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn compact(&self, version: u64) -> StorageResult<u64> {

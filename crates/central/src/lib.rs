@@ -248,9 +248,22 @@ impl Central {
         Ok(())
     }
 
-    /// Queues a lock or wipe for a client's next push or pull.
+    /// Queues a lock or wipe for a client's next push or pull. A client id that never signed in
+    /// here is refused (an order queued for a mistyped id would never reach the lost device).
     pub fn instruct(&self, client_id: &str, instruction: Instruction) -> Result<(), CentralError> {
-        Ok(self.storage.instruct(client_id, instruction, http::now_unix())?)
+        let id = client_id.trim();
+        if id.is_empty() || !self.storage.instruct(id, instruction, http::now_unix())? {
+            return Err(CentralError::Invalid(format!(
+                "no device with client id {id:?} has signed in to this service: nothing queued \
+                 (`bluelamp-central --db F clients` lists the devices)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The devices that have signed in, most recently seen first.
+    pub fn clients(&self) -> Result<Vec<storage::ClientInfo>, CentralError> {
+        Ok(self.storage.clients()?)
     }
 
     pub fn router(&self) -> Router {

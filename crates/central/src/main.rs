@@ -5,6 +5,7 @@
 //! - `bluelamp-central --db F import nominals --csv FILE [--district D]`
 //! - `bluelamp-central --db F officer add --id X --role R --district D` (passphrase from
 //!   `BLUELAMP_PASSPHRASE` or the first line of stdin)
+//! - `bluelamp-central --db F clients [--json]`
 //! - `bluelamp-central --db F instruct --client ID lock|wipe`
 //! - `bluelamp-central --db F compact --up-to VERSION`
 
@@ -58,7 +59,13 @@ enum Command {
         #[arg(long)]
         up_to: u64,
     },
-    /// Tell a device to lock or wipe at its next sync.
+    /// List the devices (client ids) that have signed in: officer, device name, first and last
+    /// seen (UTC), most recently seen first. Find a lost device's id here for `instruct`.
+    Clients {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Tell a device to lock or wipe at its next sync (a client id listed by `clients`).
     Instruct {
         #[arg(long)]
         client: String,
@@ -169,6 +176,42 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Compact { up_to }) => {
             let n = central.storage().compact(up_to)?;
             eprintln!("{n} tombstones deleted; cursors at or below version {up_to} now get a reset");
+            return Ok(());
+        }
+        Some(Command::Clients { json }) => {
+            let clients = central.clients()?;
+            let at = |t: i64| {
+                time::OffsetDateTime::from_unix_timestamp(t)
+                    .ok()
+                    .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
+                    .unwrap_or_else(|| t.to_string())
+            };
+            if json {
+                let rows: Vec<_> = clients
+                    .iter()
+                    .map(|c| {
+                        serde_json::json!({
+                            "client_id": c.client_id, "officer_id": c.officer_id, "device": c.device,
+                            "first_seen": at(c.first_seen), "last_seen": at(c.last_seen),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if clients.is_empty() {
+                eprintln!("no device has signed in to this service yet");
+            } else {
+                println!("client_id\tofficer\tdevice\tfirst_seen\tlast_seen");
+                for c in &clients {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        c.client_id,
+                        c.officer_id,
+                        c.device,
+                        at(c.first_seen),
+                        at(c.last_seen)
+                    );
+                }
+            }
             return Ok(());
         }
         Some(Command::Instruct { client, instruction }) => {

@@ -39,6 +39,18 @@ pub struct Officer {
     pub pass_hash: String,
 }
 
+/// A device (client id) as the service knows it: bound to an officer at its first sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientInfo {
+    pub client_id: String,
+    pub officer_id: String,
+    /// The device name it gave at its last sign-in.
+    pub device: String,
+    /// Unix seconds.
+    pub first_seen: i64,
+    pub last_seen: i64,
+}
+
 /// The holder of a valid bearer token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -267,7 +279,11 @@ pub trait Storage: Send + Sync + 'static {
     fn audit_push(&self, session: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome>;
     fn import_nominals(&self, rows: &[ImportNominal]) -> StorageResult<ImportSummary>;
     /// Queues an instruction for a client's next push or pull.
-    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<()>;
+    /// Queues `instruction` for a client that has signed in here; `false` (nothing queued) for
+    /// a client id the service does not know.
+    fn instruct(&self, client_id: &str, instruction: Instruction, now: i64) -> StorageResult<bool>;
+    /// The devices that have signed in, most recently seen first.
+    fn clients(&self) -> StorageResult<Vec<ClientInfo>>;
     /// Deletes tombstones at or below `version`; cursors older than that then get a reset.
     fn compact(&self, version: u64) -> StorageResult<u64>;
     /// The id of the service run that issued `version` (see `crate::cursor`); `None` for 0.

@@ -92,8 +92,42 @@ fn admin_command_line() {
     assert_eq!((v["inserted"].as_u64(), v["rejected"].as_u64()), (Some(2), Some(1)));
     assert!(err.contains("row 4"));
 
+    // An order for a client id that never signed in is refused, not queued for nobody.
+    for id in ["c-1", "", "  "] {
+        let (ok, _, err) = run(&["--db", db, "instruct", "--client", id, "wipe"], &[]);
+        assert!(!ok && err.contains("no device with client id") && err.contains("clients"), "{id:?}: {err}");
+    }
+    let queued = |db: &str| -> i64 {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM instructions", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(queued(db), 0);
+    let (ok, out, err) = run(&["--db", db, "clients", "--json"], &[]);
+    assert!(ok && out.trim() == "[]", "{out} {err}");
+    // A device that signed in (as the service records it at login) is listed and can be told.
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute(
+            "INSERT INTO clients (client_id, officer_id, device, first_seen, last_seen)
+             VALUES ('c-1', 'pc-7', 'laptop-9', 1765000000, 1765100000)",
+            [],
+        )
+        .unwrap();
+    let (ok, out, err) = run(&["--db", db, "clients", "--json"], &[]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([{"client_id": "c-1", "officer_id": "pc-7", "device": "laptop-9",
+            "first_seen": "2025-12-06T05:46:40Z", "last_seen": "2025-12-07T09:33:20Z"}])
+    );
+    let (ok, out, _) = run(&["--db", db, "clients"], &[]);
+    assert!(ok && out.contains("c-1\tpc-7\tlaptop-9"), "{out}");
     let (ok, _, err) = run(&["--db", db, "instruct", "--client", "c-1", "wipe"], &[]);
     assert!(ok, "{err}");
+    assert_eq!(queued(db), 1);
 
     let (ok, out, err) = run(&["--db", db, "stats", "--json"], &[]);
     assert!(ok, "{err}");
