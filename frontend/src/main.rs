@@ -121,7 +121,9 @@ fn app() -> Html {
                         if lock_message.as_deref() != Some(text.as_str()) {
                             lock_message.set(Some(text));
                         }
-                        if why == bluelamp_protocol::status::LockReason::RemoteWipe && last_session.is_some() {
+                        use bluelamp_protocol::status::LockReason;
+                        let wipe = matches!(why, LockReason::RemoteWipe | LockReason::RemoteWipePending);
+                        if wipe && last_session.is_some() {
                             last_session.set(None);
                             cases::drop_parked_saves();
                             drafts::clear_all();

@@ -22,6 +22,7 @@ use bluelamp_protocol::nominal::{
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue};
 use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
+use bluelamp_protocol::wire::Instruction;
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
 use bluelamp_store::casework::CaseworkError;
@@ -164,6 +165,8 @@ impl AppState {
                 return Err(match e {
                     UnlockError::Wrong { .. } => ApiError::new(ErrorCode::WrongPassphrase, e.to_string()),
                     UnlockError::LockedOut
+                    | UnlockError::RemoteLocked
+                    | UnlockError::RemoteWipePending
                     | UnlockError::Wiped
                     | UnlockError::WrongWhileLockedOut { .. }
                     | UnlockError::Wait { .. } => ApiError::new(ErrorCode::Locked, e.to_string()),
@@ -211,8 +214,11 @@ impl AppState {
     /// - **enrolment**: no store for this officer on this device yet. The central service must
     ///   accept the officer id and passphrase; then a store is created, protected by the same
     ///   passphrase, with the role and a token from the service. A refusal leaves nothing behind.
-    /// - **re-authentication**: the store is locked after too many wrong passphrases. The local
-    ///   passphrase must open it and the central service must accept it; then the lock is lifted.
+    /// - **re-authentication**: the store is locked after too many wrong passphrases, or by the
+    ///   central service's lock order. The local passphrase must open it and the central service
+    ///   must accept it; then the lock is lifted. Under a wipe order whose push had not finished,
+    ///   a sync round then sends what is pending, and the store is wiped once nothing is left
+    ///   (the unlock is refused either way).
     pub async fn sign_in_online_if_needed(&self, req: &UnlockRequest) -> Result<(), ApiError> {
         req.validate()?;
         let db = self.config.officer_db(&req.officer_id);
@@ -222,13 +228,15 @@ impl AppState {
         if !enrol && !reauth {
             return Ok(());
         }
+        let order = if reauth { unlock::locked_by_order(&db) } else { None };
         let offline = || {
             ApiError::new(
                 ErrorCode::Rejected,
-                if enrol {
-                    "First use on this device: Bluelamp must reach the central service to check who you are. Connect and try again."
-                } else {
-                    "This store is locked after too many wrong passphrases: connect to the central service to sign in again."
+                match (enrol, order) {
+                    (true, _) => "First use on this device: Bluelamp must reach the central service to check who you are. Connect and try again.",
+                    (false, Some(Instruction::Lock)) => "The central service locked this device: connect to the central service to sign in again.",
+                    (false, Some(Instruction::Wipe)) => "The central service ordered this device wiped: it stays locked, keeping the writes not yet sent, until you sign in while connected to the central service.",
+                    (false, None) => "This store is locked after too many wrong passphrases: connect to the central service to sign in again.",
                 },
             )
         };
@@ -293,6 +301,8 @@ impl AppState {
             store.set_server_url(&self.central_url)?;
             store.set_token(&resp)?;
             store.set_role(resp.role)?;
+            // The online sign-in a lock order asks for (the service cleared its copy too).
+            store.clear_lock_order()?;
             let actor = store.actor()?;
             store.audit(
                 &actor,
@@ -302,12 +312,48 @@ impl AppState {
             Ok(())
         };
         write(&mut store).map_err(from_store)?;
+        if store.pending_instruction().map_err(from_store)? == Some(Instruction::Wipe) {
+            return Err(self.finish_wipe(&db, store, req).await);
+        }
         drop(store);
         if reauth {
             unlock::clear_lockout(&db).map_err(from_store)?;
         }
         tracing::info!(enrol, reauth, "signed in online");
         Ok(())
+    }
+
+    /// A store under a wipe order whose push had not finished, opened at an online sign-in: a
+    /// round sends what is pending (the service keeps accepting it), then the store is wiped
+    /// once nothing is left unsent ([`bluelamp_sync::carry_out_order`], as the CLI's sync does).
+    /// Returns why the unlock is refused: wiped, or still locked with its writes.
+    async fn finish_wipe(&self, db: &std::path::Path, store: Store, req: &UnlockRequest) -> ApiError {
+        use bluelamp_protocol::status::LockReason;
+        let creds = bluelamp_sync::Credentials {
+            officer_id: req.officer_id.clone(),
+            passphrase: zeroize::Zeroizing::new(req.passphrase.clone()),
+            device: "bluelamp-app".into(),
+        };
+        let local = std::sync::Mutex::new(store);
+        if let Ok(client) = bluelamp_sync::Client::new(&self.central_url) {
+            let cfg = bluelamp_sync_core::Config { max_attempts: 3, ..Default::default() };
+            match bluelamp_sync::run_round(&local, &client, Some(&creds), cfg, &mut |_| {}).await {
+                Ok(r) => {
+                    tracing::info!(outcome = %r.outcome, acknowledged = r.acknowledged, "round under a wipe order")
+                }
+                Err(e) => tracing::warn!(error = %e, "round under a wipe order stopped"),
+            }
+        }
+        let store = local.into_inner().unwrap_or_else(|p| p.into_inner());
+        match bluelamp_sync::carry_out_order(db, store) {
+            Ok(Some(bluelamp_sync::Carried::Wiped)) => {
+                tracing::warn!("store wiped by order of the central service");
+                self.sync.set_lock_reason(Some(LockReason::RemoteWipe));
+                ApiError::new(ErrorCode::Locked, LockReason::RemoteWipe.message())
+            }
+            Ok(_) => ApiError::new(ErrorCode::Locked, UnlockError::RemoteWipePending.to_string()),
+            Err(e) => from_store(e),
+        }
     }
 
     /// Closes the store (the key leaves memory with it).

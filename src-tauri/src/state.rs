@@ -12,7 +12,6 @@ use bluelamp_store::Store;
 
 use crate::config::Config;
 use crate::sync::SyncShared;
-use bluelamp_protocol::wire::Instruction;
 
 /// How many synthetic people each demo store and the demo central service hold.
 pub const DEMO_NOMINALS: usize = 300;
@@ -124,7 +123,9 @@ impl AppState {
         let demo_storage = central.as_ref().map(|c| c.central.clone());
         let (sess, cfg, shared) = (session.clone(), config.clone(), sync.clone());
         crate::sync::spawn_worker(url, session.clone(), sync.clone(), move |instruction, officer| {
-            // A lost or stolen device: lock now (until the officer signs in online) or wipe.
+            // A lost or stolen device: lock now (until the officer signs in online) or wipe, once
+            // everything written here has reached the service (the round pushed to an empty
+            // outbox before ending on a wipe; a write made since keeps the store, locked).
             let taken = {
                 let mut g = sess.lock().unwrap_or_else(|p| p.into_inner());
                 if g.as_ref().is_some_and(|s| s.info.officer_id == officer) {
@@ -134,21 +135,23 @@ impl AppState {
                 }
             };
             let was_open = taken.is_some();
-            drop(taken);
             shared.clear_credentials();
+            let db = cfg.officer_db(officer);
+            let result = match taken {
+                Some(s) => bluelamp_sync::carry_out_order(&db, s.store),
+                // Closed meanwhile: the order is in the store; lock it, and the next online
+                // sign-in finishes what the order asks.
+                None => bluelamp_store::unlock::lock_out_by_order(&db, instruction).map(|()| None),
+            };
             if was_open {
                 use bluelamp_protocol::status::LockReason;
-                shared.set_lock_reason(Some(match instruction {
-                    Instruction::Wipe => LockReason::RemoteWipe,
-                    Instruction::Lock => LockReason::RemoteLock,
+                shared.set_lock_reason(Some(match result {
+                    Ok(Some(bluelamp_sync::Carried::Wiped)) => LockReason::RemoteWipe,
+                    Ok(Some(bluelamp_sync::Carried::LockedUntilWiped { .. })) => LockReason::RemoteWipePending,
+                    _ => LockReason::RemoteLock,
                 }));
             }
-            let db = cfg.officer_db(officer);
-            let result = match instruction {
-                Instruction::Wipe => bluelamp_store::unlock::wipe(&db),
-                Instruction::Lock => bluelamp_store::unlock::lock_out(&db),
-            };
-            tracing::warn!(?instruction, ok = result.is_ok(), "remote instruction carried out");
+            tracing::warn!(?instruction, carried = ?result.as_ref().ok(), ok = result.is_ok(), "remote instruction carried out");
         })?;
         Ok(AppState {
             config,

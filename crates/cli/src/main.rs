@@ -387,7 +387,14 @@ fn open_counted_as(db: &Path, pass: &str, reauth: bool, log_unlock: bool) -> any
     let opened = if reauth && unlock::is_locked_out(db) {
         unlock::open_locked_out_now(db, pass)
     } else {
-        unlock::unlock(db, pass, &policy)
+        match unlock::unlock(db, pass, &policy) {
+            // The order was found inside the store (the file beside it was lost): it is locked
+            // from now on, and the online sign-in about to run is what lifts it.
+            Err(UnlockError::RemoteLocked | UnlockError::RemoteWipePending) if reauth => {
+                unlock::open_locked_out_now(db, pass)
+            }
+            other => other,
+        }
     };
     match opened {
         Ok(s) if !log_unlock => Ok(s),
@@ -567,8 +574,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Sync { server, json } => {
             let db = db_path(&cli.db)?;
-            if !sync::sync(db, server.as_deref(), passphrase()?, json)? {
-                bail!("the sync round did not finish (see above); nothing was lost: the outbox keeps what is pending");
+            match sync::sync(db, server.as_deref(), passphrase()?, json)? {
+                sync::SyncEnd::Synced => {}
+                sync::SyncEnd::NotFinished => bail!(
+                    "the sync round did not finish (see above); nothing was lost: the outbox keeps what is pending"
+                ),
+                sync::SyncEnd::Wiped => {
+                    bail!("the store was wiped by order of the central service, after its writes had reached it")
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ use anyhow::{bail, Context};
 use bluelamp_protocol::wire::{Instruction, LoginRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
 use bluelamp_store::{KdfParams, Store};
-use bluelamp_sync::{run_round, Client, Credentials, Progress};
+use bluelamp_sync::{run_round, Carried, Client, Credentials, Progress};
 use bluelamp_sync_core::Config;
 use zeroize::Zeroizing;
 
@@ -88,6 +88,9 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     store.set_server_url(server.trim_end_matches('/'))?;
     store.set_token(&resp)?;
     store.set_role(resp.role)?;
+    // The online sign-in a lock order asks for (the service cleared its copy at this login).
+    store.clear_lock_order()?;
+    let wipe_pending = store.pending_instruction()? == Some(Instruction::Wipe);
     let actor = store.actor()?;
     store.audit(
         &actor,
@@ -96,6 +99,11 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     )?;
     drop(store);
     bluelamp_store::unlock::clear_lockout(db)?;
+    if wipe_pending {
+        // A wipe order is not lifted by signing in: the next sync sends what is pending, then wipes.
+        bluelamp_store::unlock::lock_out_by_order(db, Instruction::Wipe)?;
+        note!("the central service ordered this device wiped: the next sync sends what is pending, then wipes it");
+    }
     note!(
         "enrolled officer {officer} ({}) on {}; store {} {}",
         resp.role.as_str(),
@@ -115,10 +123,34 @@ fn describe(f: &bluelamp_sync::Failure) -> String {
     }
 }
 
-/// One round to quiescence (or until it gives up). Prints the JSON summary when `json`;
-/// returns whether it ended synced.
-pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> anyhow::Result<bool> {
-    let store = crate::open_counted(db, &passphrase, false)?;
+/// How `sync` ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncEnd {
+    Synced,
+    /// Offline, blocked, or locked by an order: the store and its outbox are kept.
+    NotFinished,
+    /// Wiped by order of the central service, after everything written here had reached it.
+    Wiped,
+}
+
+/// One round to quiescence (or until it gives up). Prints the JSON summary when `json`.
+/// Afterwards a lock or wipe order is carried out ([`bluelamp_sync::carry_out_order`]); a store
+/// locked by a wipe order whose push did not finish is opened here (and only here) to finish it.
+pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> anyhow::Result<SyncEnd> {
+    use bluelamp_store::unlock;
+    let finishing_wipe = unlock::locked_by_order(db) == Some(Instruction::Wipe);
+    let store = match crate::open_counted(db, &passphrase, finishing_wipe) {
+        // The wipe order was found inside the store only now (the file beside it was lost or
+        // edited): the store is locked by it from now on, and this sync may finish it.
+        Err(_) if !finishing_wipe && unlock::locked_by_order(db) == Some(Instruction::Wipe) => {
+            crate::open_counted(db, &passphrase, true)?
+        }
+        other => other?,
+    };
+    // Opened past a lock-out only to finish a wipe: never a store under a lock order.
+    if store.pending_instruction()? == Some(Instruction::Lock) {
+        bail!("{}: {}", db.display(), unlock::UnlockError::RemoteLocked);
+    }
     let server = match server {
         Some(s) => s.trim_end_matches('/').to_string(),
         None => store.server_url()?.context("no --server given and the store was never enrolled")?,
@@ -139,14 +171,22 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), round_config()?, &mut progress))?;
     let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
     let counts = store.sync_counts()?;
-    drop(store);
-    // Server instructions are carried out at once.
-    if report.instructions.contains(&Instruction::Wipe) {
-        bluelamp_store::unlock::wipe(db)?;
-        note!("the central service instructed this device to wipe its store: {} destroyed", db.display());
-    } else if report.instructions.contains(&Instruction::Lock) {
-        bluelamp_store::unlock::lock_out(db)?;
-        note!("the central service instructed this device to lock: sign in online (enrol) to unlock");
+    // Orders are carried out at once; a wipe only once nothing written here is left unsent.
+    let carried = bluelamp_sync::carry_out_order(db, store)?;
+    match carried {
+        Some(Carried::Wiped) => note!(
+            "the central service ordered this device wiped: everything written here had reached it; {} destroyed",
+            db.display()
+        ),
+        Some(Carried::LockedUntilWiped { pending }) => note!(
+            "the central service ordered this device wiped, but {pending} writes have not reached it yet: {} is kept, \
+             locked (it opens for nothing but sync), and the next sync sends them, then wipes it",
+            db.display()
+        ),
+        Some(Carried::Locked) => {
+            note!("the central service ordered this device locked: sign in online (enrol) to unlock it")
+        }
+        None => {}
     }
     if json {
         let out = serde_json::json!({
@@ -161,6 +201,12 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
             "pulled": report.pulled,
             "conflicts": report.conflicts,
             "instructions": report.instructions,
+            "order_carried_out": match carried {
+                Some(Carried::Wiped) => Some("wiped"),
+                Some(Carried::LockedUntilWiped { .. }) => Some("locked_until_wiped"),
+                Some(Carried::Locked) => Some("locked"),
+                None => None,
+            },
             "totals": counts,
         });
         say!("{}", serde_json::to_string_pretty(&out)?)?;
@@ -177,7 +223,11 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
             report.message.as_deref().map(|m| format!(" ({m})")).unwrap_or_default()
         );
     }
-    Ok(report.outcome == "synced")
+    Ok(match (carried, report.outcome.as_str()) {
+        (Some(Carried::Wiped), _) => SyncEnd::Wiped,
+        (_, "synced") => SyncEnd::Synced,
+        _ => SyncEnd::NotFinished,
+    })
 }
 
 /// `demo enqueue --forms N`: synthetic DA forms in the outbox, for load and fault tests. The

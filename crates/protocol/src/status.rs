@@ -44,6 +44,9 @@ pub enum LockReason {
     RemoteLock,
     /// The central service ordered this device wiped: the officer's local data is gone.
     RemoteWipe,
+    /// The central service ordered this device wiped, and writes made here had not reached it:
+    /// the store is kept, locked, until an online sign-in sends them and wipes it.
+    RemoteWipePending,
 }
 
 impl LockReason {
@@ -55,6 +58,10 @@ impl LockReason {
             }
             LockReason::RemoteWipe => {
                 "This device's records were wiped by order of the central service. Contact IT before using it again."
+            }
+            LockReason::RemoteWipePending => {
+                "The central service ordered this device wiped. Writes made here have not reached it yet: the store \
+                 stays locked, keeping them, until you sign in while online, which sends them and then wipes it."
             }
         }
     }

@@ -807,9 +807,12 @@ impl Store {
         set(&self.conn, LAST_SYNC_OK, &now)
     }
 
-    /// Remembers a server instruction (lock / wipe) until the shell carries it out.
+    /// Remembers a server instruction (lock / wipe) until the shell carries it out. While it is
+    /// held, [`crate::unlock::unlock`] refuses to open the store. A wipe is never lowered to a
+    /// lock; `None` clears it (see [`Store::clear_lock_order`]).
     pub fn set_pending_instruction(&mut self, i: Option<Instruction>) -> Result<()> {
         match i {
+            Some(Instruction::Lock) if self.pending_instruction()? == Some(Instruction::Wipe) => Ok(()),
             Some(i) => {
                 set(&self.conn, PENDING_INSTRUCTION, &serde_json::to_string(&i).map_err(|e| bad(e.to_string()))?)
             }
@@ -817,8 +820,20 @@ impl Store {
         }
     }
 
+    /// The lock or wipe order the central service gave this device, not yet lifted (a lock, by
+    /// an online sign-in) or carried out (a wipe). A value this build cannot read counts as a
+    /// wipe: the store must not open on an order it does not understand.
     pub fn pending_instruction(&self) -> Result<Option<Instruction>> {
-        Ok(get(&self.conn, PENDING_INSTRUCTION)?.and_then(|s| serde_json::from_str(&s).ok()))
+        Ok(get(&self.conn, PENDING_INSTRUCTION)?.map(|s| serde_json::from_str(&s).unwrap_or(Instruction::Wipe)))
+    }
+
+    /// The officer signed in online (the interactive sign-in that lifts a lock on the service
+    /// too): a lock order is cleared. A wipe order stays.
+    pub fn clear_lock_order(&mut self) -> Result<()> {
+        if self.pending_instruction()? == Some(Instruction::Lock) {
+            del(&self.conn, PENDING_INSTRUCTION)?;
+        }
+        Ok(())
     }
 
     /// Counts for the status bar and `sync --json`.

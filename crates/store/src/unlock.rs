@@ -10,6 +10,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use bluelamp_protocol::session::Role;
+use bluelamp_protocol::wire::Instruction;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,20 @@ pub enum UnlockError {
     Wrong { tries_left: u32 },
     #[error("Too many wrong passphrases: this store is locked until you sign in online again.")]
     LockedOut,
+    /// The central service ordered this device locked (a lost or stolen device).
+    #[error(
+        "The central service locked this device: it opens only after you sign in online again (connect to the \
+         central service; in bluelamp-cli, enrol)."
+    )]
+    RemoteLocked,
+    /// The central service ordered this device wiped, and writes made here were still to be
+    /// sent: the store stays locked, keeping them, until a sync sends them and wipes it.
+    #[error(
+        "The central service ordered this device wiped: it stays locked, keeping the writes not yet sent, until \
+         it reaches the central service, which receives them before the store is erased (sign in online; in \
+         bluelamp-cli, sync)."
+    )]
+    RemoteWipePending,
     #[error("Too many wrong passphrases: the local store has been erased, as your force's policy requires.")]
     Wiped,
     /// A wrong passphrase at a locked-out store (before the online sign-in): counted, and the
@@ -85,6 +100,11 @@ struct Attempts {
     /// While locked out, no passphrase is checked before this time (Unix seconds).
     #[serde(default)]
     not_before: u64,
+    /// The lock-out is the central service's order, not wrong passphrases. The order is kept
+    /// inside the encrypted store too (`Store::pending_instruction`), which is what counts:
+    /// this copy only lets the right message be given before a passphrase is checked.
+    #[serde(default)]
+    ordered: Option<Instruction>,
 }
 
 /// One passphrase check at a time in this process: the count is read, the slow key derivation
@@ -138,15 +158,36 @@ pub fn is_locked_out(db: &Path) -> bool {
     read_attempts(db).locked_out
 }
 
+/// The central service's order a locked-out store is under (as far as the file beside it
+/// says; the encrypted store's own copy is checked when it is opened).
+pub fn locked_by_order(db: &Path) -> Option<Instruction> {
+    let a = read_attempts(db);
+    a.locked_out.then_some(a.ordered).flatten()
+}
+
+fn order_error(i: Instruction) -> UnlockError {
+    match i {
+        Instruction::Lock => UnlockError::RemoteLocked,
+        Instruction::Wipe => UnlockError::RemoteWipePending,
+    }
+}
+
 /// Opens the store, counting wrong passphrases.
 pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Store, UnlockError> {
     let _one = one_at_a_time();
     let mut attempts = read_attempts(db);
     if attempts.locked_out {
-        return Err(UnlockError::LockedOut);
+        return Err(attempts.ordered.map(order_error).unwrap_or(UnlockError::LockedOut));
     }
     match Store::open(db, passphrase) {
         Ok(store) => {
+            // A lock or wipe order is kept inside the encrypted store: deleting or editing the
+            // attempts file beside it does not open a store the central service locked.
+            if let Some(i) = store.pending_instruction()? {
+                drop(store);
+                lock_out_by_order(db, i)?;
+                return Err(order_error(i));
+            }
             if attempts.failures > 0 {
                 write_attempts(db, &Attempts::default())?;
             }
@@ -208,10 +249,16 @@ pub fn clear_lockout(db: &Path) -> Result<()> {
     write_attempts(db, &Attempts::default())
 }
 
-/// Locks the store until the officer re-authenticates online (a remote lock instruction).
-pub fn lock_out(db: &Path) -> Result<()> {
+/// Locks the store by the central service's order: until the officer re-authenticates online
+/// (a lock), or until a sync has sent what is pending and wipes it (a wipe whose push did not
+/// finish). The order itself must be kept in the store too (`Store::set_pending_instruction`):
+/// that copy is the one [`unlock`] enforces.
+pub fn lock_out_by_order(db: &Path, order: Instruction) -> Result<()> {
     let mut a = read_attempts(db);
     a.locked_out = true;
+    if a.ordered != Some(Instruction::Wipe) {
+        a.ordered = Some(order);
+    }
     write_attempts(db, &a)
 }
 
@@ -277,7 +324,7 @@ mod tests {
     fn a_locked_out_store_counts_wrong_passphrases_and_makes_each_next_try_wait() {
         let dir = tempfile::tempdir().unwrap();
         let db = store(dir.path());
-        lock_out(&db).unwrap();
+        lock_out_by_order(&db, Instruction::Lock).unwrap();
         let t0 = 1_000_000;
         assert!(matches!(open_locked_out(&db, "x", t0), Err(UnlockError::WrongWhileLockedOut { wait_secs: 30 })));
         // During the wait even the right passphrase is not checked.
@@ -346,6 +393,51 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(left.is_empty(), "nothing of the store is left: {left:?}");
         assert!(matches!(unlock(&db, "right", &policy), Err(UnlockError::Store(StoreError::NotFound(_)))));
+    }
+
+    /// A remote lock was only a flag in `<db>.attempts`: deleting that file opened the store
+    /// offline. The order inside the encrypted store is enforced now, with its own message.
+    #[test]
+    fn a_lock_order_kept_in_the_store_outlives_the_attempts_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(dir.path());
+        let policy = UnlockPolicy::default();
+        let mut s = Store::open(&db, "right").unwrap();
+        s.set_pending_instruction(Some(Instruction::Lock)).unwrap();
+        drop(s);
+        lock_out_by_order(&db, Instruction::Lock).unwrap();
+        assert!(matches!(unlock(&db, "right", &policy), Err(UnlockError::RemoteLocked)));
+        std::fs::remove_file(attempts_path(&db)).unwrap();
+        assert!(matches!(unlock(&db, "right", &policy), Err(UnlockError::RemoteLocked)));
+        // Locked again by the store's copy: the next try is refused before any passphrase check.
+        assert_eq!(locked_by_order(&db), Some(Instruction::Lock));
+        let msg = UnlockError::RemoteLocked.to_string();
+        assert!(msg.contains("central service locked this device") && msg.contains("sign in online"), "{msg}");
+        assert!(!msg.contains("wrong passphrase"), "{msg}");
+        // The online sign-in (enrol, the app's re-authentication) lifts it.
+        let mut s = open_locked_out(&db, "right", now_secs()).unwrap();
+        s.clear_lock_order().unwrap();
+        drop(s);
+        clear_lockout(&db).unwrap();
+        assert!(unlock(&db, "right", &policy).is_ok());
+    }
+
+    /// An unfinished wipe keeps the store closed too, and signing in does not lift it.
+    #[test]
+    fn an_unfinished_wipe_order_keeps_the_store_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(dir.path());
+        let policy = UnlockPolicy::default();
+        let mut s = Store::open(&db, "right").unwrap();
+        s.set_pending_instruction(Some(Instruction::Wipe)).unwrap();
+        s.set_pending_instruction(Some(Instruction::Lock)).unwrap();
+        s.clear_lock_order().unwrap();
+        assert_eq!(s.pending_instruction().unwrap(), Some(Instruction::Wipe), "a wipe is never lowered");
+        drop(s);
+        assert!(matches!(unlock(&db, "right", &policy), Err(UnlockError::RemoteWipePending)));
+        assert_eq!(locked_by_order(&db), Some(Instruction::Wipe));
+        assert!(UnlockError::RemoteWipePending.to_string().contains("ordered this device wiped"));
+        assert!(db.exists(), "kept, with its writes");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! and parks the rejected ones in one transaction; a pull page and its cursor commit together.
 //! So a crash at any point loses nothing and repeats nothing the server has not deduplicated.
 
-use bluelamp_protocol::wire::{Change, PullResponse, PushResponse, ResetReason};
+use bluelamp_protocol::wire::{Change, Instruction, PullResponse, PushResponse, ResetReason};
 
 /// What the driver must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,32 @@ pub enum Finish {
     Offline { last_error: String },
     /// Needs a person: wrong passphrase, schema mismatch (update the app), a protocol bug.
     Blocked { reason: String },
+    /// The central service ordered this device locked or wiped. A lock ends the round at once;
+    /// a wipe ends it only once the outbox (and the access log) has been pushed: the service
+    /// keeps accepting the device's writes, and wiping before would destroy them. A wipe order
+    /// whose push could not finish ends the round `Offline` or `Blocked` instead (the shell
+    /// then keeps the store locked, with its writes, for the next round).
+    Ordered(Instruction),
+}
+
+impl Finish {
+    /// Why the round ended, for the officer; `None` for a round that synced.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Finish::Synced => None,
+            Finish::Offline { last_error } => Some(last_error.clone()),
+            Finish::Blocked { reason } => Some(reason.clone()),
+            Finish::Ordered(i) => Some(order_reason(*i).into()),
+        }
+    }
+}
+
+/// What an order from the central service means, in words.
+pub fn order_reason(i: Instruction) -> &'static str {
+    match i {
+        Instruction::Lock => "the central service ordered this device locked: an online sign-in (enrol) unlocks it",
+        Instruction::Wipe => "the central service ordered this device wiped, once its outbox was sent",
+    }
 }
 
 /// A failed exchange, as the driver saw it.
@@ -115,6 +141,9 @@ pub enum Event {
     },
     /// The outbox had nothing pending when asked to push.
     NothingToPush,
+    /// A push answer or pull page carried a lock or wipe order. Reported after the answer's own
+    /// `Pushed` / `Pulled` (it is heeded even if that event ended the round).
+    Ordered(Instruction),
     Failed(Failure),
 }
 
@@ -158,6 +187,8 @@ pub struct Engine {
     resets: u32,
     pending_wait: Option<u64>,
     finish: Option<Finish>,
+    /// A lock or wipe order received in this round (wipe beats lock).
+    order: Option<Instruction>,
     /// Deterministic jitter source (xorshift), seeded by the driver.
     rng: u64,
     last_error: Option<String>,
@@ -176,6 +207,7 @@ impl Engine {
             resets: 0,
             pending_wait: None,
             finish: None,
+            order: None,
             rng: seed | 1,
             last_error: None,
         }
@@ -204,6 +236,9 @@ impl Engine {
 
     /// Feeds back the outcome of the last action.
     pub fn handle(&mut self, event: Event) {
+        if let Event::Ordered(i) = event {
+            return self.ordered(i);
+        }
         if self.finish.is_some() {
             return;
         }
@@ -214,17 +249,27 @@ impl Engine {
             }
             Event::Pushed { outbox_empty } => {
                 self.attempts = 0;
-                if outbox_empty {
+                // Under a wipe order the push goes on until nothing at all is left to send.
+                if outbox_empty && self.order.is_none() {
                     self.phase = Phase::Pull;
                 }
             }
             Event::NothingToPush => {
                 self.attempts = 0;
-                self.phase = Phase::Pull;
+                if let Some(i @ Instruction::Wipe) = self.order {
+                    // Everything written here has reached the service: the wipe may go ahead.
+                    self.phase = Phase::Done;
+                    self.finish = Some(Finish::Ordered(i));
+                } else {
+                    self.phase = Phase::Pull;
+                }
             }
             Event::Pulled { has_more, reset } => {
                 self.attempts = 0;
-                if reset {
+                if self.order.is_some() {
+                    // A page under an order carries no changes; the order decides what is next.
+                    self.phase = Phase::Push;
+                } else if reset {
                     self.resets += 1;
                     if self.resets > MAX_RESETS_PER_ROUND {
                         let reason = format!(
@@ -244,7 +289,44 @@ impl Engine {
                 }
             }
             Event::Failed(f) => self.fail(f),
+            Event::Ordered(_) => {}
         }
+    }
+
+    /// A lock or wipe order. A lock ends the round at once (what is pending stays in the
+    /// outbox). A wipe first pushes everything pending: the round ends `Ordered(Wipe)` only at
+    /// an empty outbox. An order is never dropped: one reported after the page that ended the
+    /// round as synced (the service sends no changes with an order) turns that into the order.
+    fn ordered(&mut self, i: Instruction) {
+        match self.finish {
+            None | Some(Finish::Synced) => {}
+            // Already ended otherwise (offline, blocked, or this order): the order is kept in
+            // the store by the driver and heard again at the next round.
+            Some(_) => {
+                if self.order != Some(Instruction::Wipe) {
+                    self.order = Some(i);
+                }
+                return;
+            }
+        }
+        let i = if self.order == Some(Instruction::Wipe) { Instruction::Wipe } else { i };
+        self.order = Some(i);
+        self.finish = None;
+        match i {
+            Instruction::Lock => {
+                self.phase = Phase::Done;
+                self.finish = Some(Finish::Ordered(Instruction::Lock));
+            }
+            Instruction::Wipe => {
+                self.phase = Phase::Push;
+                self.pending_wait = None;
+            }
+        }
+    }
+
+    /// The order received in this round, if any.
+    pub fn order(&self) -> Option<Instruction> {
+        self.order
     }
 
     fn fail(&mut self, f: Failure) {
@@ -297,6 +379,28 @@ impl Engine {
     /// The last failure seen in this round, for the status bar.
     pub fn last_error(&self) -> Option<&str> {
         self.last_error.as_deref()
+    }
+}
+
+/// What the shell does with the store after a round, from the order the store holds and the
+/// writes still pending in its outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderStep {
+    /// Lock the store until the officer signs in online.
+    Lock,
+    /// Crypto-erase the store: everything written here has reached the service.
+    Wipe,
+    /// A wipe order with writes not yet sent: the store stays locked (not opened for use) and
+    /// keeps them; the next round sends them and wipes.
+    LockUntilWiped { pending: u64 },
+}
+
+/// See [`OrderStep`]. A wipe never destroys a pending write.
+pub fn order_step(order: Option<Instruction>, pending: u64) -> Option<OrderStep> {
+    match order? {
+        Instruction::Lock => Some(OrderStep::Lock),
+        Instruction::Wipe if pending == 0 => Some(OrderStep::Wipe),
+        Instruction::Wipe => Some(OrderStep::LockUntilWiped { pending }),
     }
 }
 
@@ -519,6 +623,89 @@ mod tests {
             Action::Finish(Finish::Offline { last_error }) => assert!(last_error.contains("restarted the pull")),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A lock or wipe order on the last pull page ended the round as "synced" (the page's
+    /// `has_more: false` finished it, and the order reported after it was dropped).
+    #[test]
+    fn an_order_on_the_last_page_is_not_a_finished_sync() {
+        for order in [Instruction::Lock, Instruction::Wipe] {
+            let mut e = Engine::new(Config::default(), true, 1);
+            e.handle(Event::NothingToPush);
+            assert_eq!(e.next_action(), Action::Pull);
+            e.handle(Event::Pulled { has_more: false, reset: false });
+            e.handle(Event::Ordered(order));
+            let next = e.next_action();
+            assert_ne!(next, Action::Finish(Finish::Synced), "{order:?}");
+            if order == Instruction::Wipe {
+                // Whatever was written during the round goes first.
+                assert_eq!(next, Action::Push);
+                e.handle(Event::NothingToPush);
+            }
+            assert_eq!(e.next_action(), Action::Finish(Finish::Ordered(order)));
+            assert!(Finish::Ordered(order).reason().is_some());
+        }
+    }
+
+    /// A wipe order on the first push answer ended the round after that batch, and the shell
+    /// wiped the writes still in the outbox. Now the push goes on to an empty outbox first.
+    #[test]
+    fn a_wipe_order_pushes_the_whole_outbox_before_the_wipe() {
+        let mut e = Engine::new(Config::default(), true, 1);
+        assert_eq!(e.next_action(), Action::Push);
+        e.handle(Event::Pushed { outbox_empty: false });
+        e.handle(Event::Ordered(Instruction::Wipe));
+        for _ in 0..3 {
+            assert_eq!(e.next_action(), Action::Push);
+            e.handle(Event::Pushed { outbox_empty: false });
+            e.handle(Event::Ordered(Instruction::Wipe));
+        }
+        // The outbox is empty, the access log next: still pushing, no pull.
+        e.handle(Event::Pushed { outbox_empty: true });
+        assert_eq!(e.next_action(), Action::Push);
+        e.handle(Event::NothingToPush);
+        assert_eq!(e.next_action(), Action::Finish(Finish::Ordered(Instruction::Wipe)));
+        assert_eq!(e.order(), Some(Instruction::Wipe));
+    }
+
+    /// A wipe order whose push cannot finish ends the round offline, not as a wipe.
+    #[test]
+    fn a_wipe_order_whose_push_fails_does_not_end_as_a_wipe() {
+        let cfg = Config { max_attempts: 2, ..Config::default() };
+        let mut e = Engine::new(cfg, true, 1);
+        e.handle(Event::Pushed { outbox_empty: false });
+        e.handle(Event::Ordered(Instruction::Wipe));
+        e.handle(Event::Failed(Failure::Network("gone".into())));
+        assert!(matches!(e.next_action(), Action::Wait { .. }));
+        assert_eq!(e.next_action(), Action::Push);
+        e.handle(Event::Failed(Failure::Network("gone".into())));
+        assert!(matches!(e.next_action(), Action::Finish(Finish::Offline { .. })));
+        // A later lock does not lower the wipe kept for the next round.
+        e.handle(Event::Ordered(Instruction::Lock));
+        assert_eq!(e.order(), Some(Instruction::Wipe));
+    }
+
+    /// A lock ends the round at once (the outbox keeps what is pending); a lock and a wipe
+    /// together are a wipe.
+    #[test]
+    fn a_lock_order_ends_the_round_at_once_and_a_wipe_beats_it() {
+        let mut e = Engine::new(Config::default(), true, 1);
+        e.handle(Event::Pushed { outbox_empty: false });
+        e.handle(Event::Ordered(Instruction::Lock));
+        assert_eq!(e.next_action(), Action::Finish(Finish::Ordered(Instruction::Lock)));
+        let mut e = Engine::new(Config::default(), true, 1);
+        e.handle(Event::Pushed { outbox_empty: false });
+        e.handle(Event::Ordered(Instruction::Wipe));
+        e.handle(Event::Ordered(Instruction::Lock));
+        assert_eq!(e.next_action(), Action::Push);
+    }
+
+    #[test]
+    fn a_wipe_never_destroys_a_pending_write() {
+        assert_eq!(order_step(None, 5), None);
+        assert_eq!(order_step(Some(Instruction::Lock), 5), Some(OrderStep::Lock));
+        assert_eq!(order_step(Some(Instruction::Wipe), 0), Some(OrderStep::Wipe));
+        assert_eq!(order_step(Some(Instruction::Wipe), 3), Some(OrderStep::LockUntilWiped { pending: 3 }));
     }
 
     #[test]

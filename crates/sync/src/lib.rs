@@ -20,6 +20,48 @@ use serde::Serialize;
 
 pub use round::{run_round, Credentials, LocalStore, Progress, RoundReport};
 
+/// What [`carry_out_order`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carried {
+    /// Locked until the officer signs in online.
+    Locked,
+    /// Crypto-erased: everything written here had reached the central service.
+    Wiped,
+    /// A wipe order, but `pending` writes have not reached the service yet: the store is locked
+    /// (it opens for no use) and keeps them; the next sync sends them, then wipes.
+    LockedUntilWiped { pending: u64 },
+}
+
+/// Carries out the lock or wipe order the store holds (a round keeps the order it received
+/// inside the encrypted store), closing the store first. The CLI and the app both end a round
+/// this way. `Ok(None)`: no order. See `bluelamp_sync_core::order_step`.
+pub fn carry_out_order(
+    db: &std::path::Path,
+    store: bluelamp_store::Store,
+) -> Result<Option<Carried>, bluelamp_store::StoreError> {
+    use bluelamp_protocol::wire::Instruction;
+    use bluelamp_store::unlock;
+    use bluelamp_sync_core::OrderStep;
+    let order = store.pending_instruction()?;
+    let pending = store.sync_counts()?.pending;
+    drop(store);
+    let Some(step) = bluelamp_sync_core::order_step(order, pending) else { return Ok(None) };
+    Ok(Some(match step {
+        OrderStep::Lock => {
+            unlock::lock_out_by_order(db, Instruction::Lock)?;
+            Carried::Locked
+        }
+        OrderStep::Wipe => {
+            unlock::wipe(db)?;
+            Carried::Wiped
+        }
+        OrderStep::LockUntilWiped { pending } => {
+            unlock::lock_out_by_order(db, Instruction::Wipe)?;
+            Carried::LockedUntilWiped { pending }
+        }
+    }))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("the central service could not be reached: {0}")]

@@ -127,6 +127,14 @@ pub async fn run_round<L: LocalStore>(
                     },
                     Finish::Offline { last_error } => ("offline", Some(last_error)),
                     Finish::Blocked { reason } => ("blocked", Some(reason)),
+                    // Not a finished sync: the last sync time stays where it was.
+                    fin @ Finish::Ordered(_) => {
+                        let mut why = fin.reason().unwrap_or_default();
+                        if let Some(refused) = audit_refused.take() {
+                            why.push_str(&format!("; the central service refused the access log: {refused}"));
+                        }
+                        ("blocked", Some(why))
+                    }
                 };
                 report.outcome = outcome.into();
                 report.message = message;
@@ -242,10 +250,9 @@ pub async fn run_round<L: LocalStore>(
                         progress(&Progress::Pushed { acknowledged: after.acknowledged, pending: after.pending });
                         // Ask again even when the outbox is empty: the access log goes next.
                         engine.handle(Event::Pushed { outbox_empty: false });
-                        if !resp.instructions.is_empty() {
-                            engine.handle(Event::Failed(Failure::Forbidden(
-                                "the central service instructed this device to lock".into(),
-                            )));
+                        // A wipe order: the engine pushes on to an empty outbox before the wipe.
+                        if let Some(i) = strongest(&resp.instructions) {
+                            engine.handle(Event::Ordered(i));
                         }
                     }
                     Err(f) => {
@@ -319,10 +326,10 @@ pub async fn run_round<L: LocalStore>(
                         }
                     }
                     Ok(page) => {
-                        let (has_more, told) = (page.has_more, !page.instructions.is_empty());
+                        let (has_more, told) = (page.has_more, strongest(&page.instructions));
                         buffer.push(page);
                         let buffered: usize = buffer.iter().map(|p| p.changes.len()).sum();
-                        if !has_more || told || buffered >= PULL_FLUSH {
+                        if !has_more || told.is_some() || buffered >= PULL_FLUSH {
                             let pages = std::mem::take(&mut buffer);
                             if let Err(f) = flush(store, &pages, &mut report, progress)? {
                                 engine.handle(Event::Failed(f));
@@ -330,10 +337,10 @@ pub async fn run_round<L: LocalStore>(
                             }
                         }
                         engine.handle(Event::Pulled { has_more, reset: false });
-                        if told {
-                            engine.handle(Event::Failed(Failure::Forbidden(
-                                "the central service instructed this device to lock".into(),
-                            )));
+                        // After the page: the engine heeds the order even though a last page
+                        // (`has_more: false`, as every page under an order is) ended the round.
+                        if let Some(i) = told {
+                            engine.handle(Event::Ordered(i));
                         }
                     }
                     Err(f) => {

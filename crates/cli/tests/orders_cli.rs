@@ -1,0 +1,149 @@
+//! Lock and wipe orders of the central service, carried out by `bluelamp-cli sync` against a
+//! real `bluelamp-central`: a wipe sends the whole outbox first, and a store it cannot finish
+//! stays locked with its writes; an order on a pull is no finished sync; a lock is kept inside
+//! the encrypted store, so deleting the file beside it opens nothing.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use bluelamp_central::{Central, Config};
+use bluelamp_protocol::wire::Instruction;
+use serde_json::Value;
+
+const PASS: &str = "bluelamp-demo";
+
+fn cli(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+    c.arg("--db").arg(db).env("BLUELAMP_PASSPHRASE", PASS).stdin(Stdio::null());
+    c
+}
+
+fn run(c: &mut Command) -> (bool, String, String) {
+    let out: Output = c.output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn ok(c: &mut Command) -> String {
+    let (done, out, err) = run(c);
+    assert!(done, "{c:?}: {err}");
+    out
+}
+
+struct Service {
+    central: Central,
+    url: String,
+    _running: bluelamp_central::Running,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn service(dir: &Path) -> Service {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central = Central::open_with(&dir.join("central.db"), Config::for_tests()).unwrap();
+    central.seed_demo(20).unwrap();
+    let running = rt.block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    Service { central, url: running.url(), _running: running, _rt: rt }
+}
+
+/// Enrols and syncs a device; returns its client id (as the admin finds it with `clients`).
+fn device(s: &Service, db: &Path) -> String {
+    ok(cli(db).args(["enrol", "--server", &s.url, "--officer", "demo-officer", "--insecure-fast-kdf"]));
+    ok(cli(db).args(["sync"]));
+    let clients = s.central.clients().unwrap();
+    assert_eq!(clients.len(), 1);
+    clients[0].client_id.clone()
+}
+
+/// A wipe order arrived on the first push answer; the round ended after that one batch and the
+/// store was destroyed with the rest of the outbox (200 of 500 forms reached the service), and
+/// the output said "lock" and "nothing was lost".
+#[test]
+fn a_wipe_order_sends_the_whole_outbox_before_the_store_is_wiped() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("p.db");
+    let client = device(&s, &db);
+    ok(cli(&db).args(["demo", "enqueue", "--forms", "120"]));
+    s.central.instruct(&client, Instruction::Wipe).unwrap();
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]).env("BLUELAMP_SYNC_PUSH_BATCH", "25"));
+    assert!(!done, "a wipe is no finished sync: {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s.central.stats().unwrap().forms, 120, "every form reached the service: {v} {err}");
+    assert_eq!(v["outcome"], "blocked", "{v}");
+    assert_eq!(v["order_carried_out"], "wiped", "{v}");
+    assert!(v["message"].as_str().unwrap().contains("wiped"), "{v}");
+    assert!(!v["message"].as_str().unwrap().contains("lock"), "{v}");
+    assert!(err.contains("ordered this device wiped") && err.contains("destroyed"), "{err}");
+    assert!(!err.contains("nothing was lost"), "{err}");
+    assert!(!db.exists());
+}
+
+/// A wipe order whose push could not finish (here: the order is in the store, the service out
+/// of reach) leaves the store locked, writes kept, opened for nothing but sync; the next sync
+/// that reaches the service sends them and wipes.
+#[test]
+fn a_wipe_that_cannot_send_everything_keeps_the_store_locked_until_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("p.db");
+    let client = device(&s, &db);
+    ok(cli(&db).args(["demo", "enqueue", "--forms", "30"]));
+    s.central.instruct(&client, Instruction::Wipe).unwrap();
+    // What a round leaves when the order came and the push then failed.
+    let mut store = bluelamp_store::Store::open(&db, PASS).unwrap();
+    store.set_pending_instruction(Some(Instruction::Wipe)).unwrap();
+    drop(store);
+    let (done, out, err) = run(cli(&db).args(["sync", "--json", "--server", "http://127.0.0.1:9"]));
+    assert!(!done);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["order_carried_out"], "locked_until_wiped", "{v}");
+    assert!(err.contains("30 writes have not reached it") && err.contains("nothing was lost"), "{err}");
+    assert!(db.exists());
+    // Locked for use, with the reason.
+    let (done, _, err) = run(cli(&db).args(["audit", "verify"]));
+    assert!(!done && err.contains("ordered this device wiped"), "{err}");
+    assert!(!err.contains("Too many wrong passphrases"), "{err}");
+    // The next sync reaching the service finishes it.
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["order_carried_out"], "wiped", "{v} {err}");
+    assert_eq!(s.central.stats().unwrap().forms, 30);
+    assert!(!db.exists());
+}
+
+/// A lock order on a pull was reported as a finished sync: outcome "synced", exit 0, the last
+/// sync time moved on. And the lock was a flag in `<db>.attempts` only: deleting it opened the
+/// store, whose refusal said "Too many wrong passphrases".
+#[test]
+fn a_lock_order_on_a_pull_blocks_the_round_and_holds_without_the_attempts_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("p.db");
+    let client = device(&s, &db);
+    let before: Value = serde_json::from_str(&ok(cli(&db).args(["sync", "--json"]))).unwrap();
+    let last_sync = before["totals"]["last_sync_ok"].clone();
+    assert!(last_sync.is_string(), "{before}");
+    s.central.instruct(&client, Instruction::Lock).unwrap();
+    // Nothing to push: the order comes on the pull.
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done, "{out} {err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "blocked", "{v}");
+    assert_eq!(v["pushed"], 0, "{v}");
+    assert_eq!(v["totals"]["last_sync_ok"], last_sync, "{v}");
+    assert_eq!(v["order_carried_out"], "locked", "{v}");
+    let refused = |db: &Path| {
+        let (done, _, err) = run(cli(db).args(["audit", "verify"]));
+        assert!(!done);
+        assert!(err.contains("central service locked this device"), "{err}");
+        assert!(!err.contains("Too many wrong passphrases"), "{err}");
+    };
+    refused(&db);
+    std::fs::remove_file(dir.path().join("p.db.attempts")).unwrap();
+    refused(&db);
+    std::fs::remove_file(dir.path().join("p.db.attempts")).unwrap();
+    // The online sign-in lifts it.
+    ok(cli(&db).args(["enrol", "--server", &s.url, "--officer", "demo-officer"]));
+    ok(cli(&db).args(["audit", "verify"]));
+    ok(cli(&db).args(["sync"]));
+}
