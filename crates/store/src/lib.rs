@@ -55,10 +55,43 @@ pub enum StoreError {
     KeyFileMissing(PathBuf),
     #[error("Invalid input: {0}")]
     Invalid(String),
+    #[error(
+        "The store {0} cannot be opened for writing (a read-only disk or folder, or no permission): \
+         Bluelamp writes beside a store even to read it. Copy it, with its .keys file, to a folder \
+         you can write to."
+    )]
+    ReadOnly(PathBuf),
+    /// The SQLite and I/O errors are part of the message, not sources: printed with their sources
+    /// (anyhow's `{:#}`) they said it twice ("database is locked: database is locked").
     #[error("The local store failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     #[error("The local store could not be accessed: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> Self {
+        StoreError::Io(e)
+    }
+}
+
+/// What the first read of a freshly keyed connection failing means: a wrong key or a damaged
+/// file (`Corrupt`), unless SQLite could not write beside the store (its WAL index, even to
+/// read), which is a read-only place, not damage.
+fn first_read_error(e: &rusqlite::Error, db: &Path) -> StoreError {
+    use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, ReadOnly | CannotOpen | PermissionDenied) => {
+            StoreError::ReadOnly(db.to_path_buf())
+        }
+        _ => StoreError::Corrupt,
+    }
 }
 
 impl From<KeyError> for StoreError {
@@ -210,7 +243,7 @@ impl Store {
         let _ = conn.execute_batch("PRAGMA cipher_log_level = NONE;");
         // A wrong key or a damaged file shows up at the first read.
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
-            Err(_) => return Err(StoreError::Corrupt),
+            Err(e) => return Err(first_read_error(&e, db)),
             Ok(0) if existing => return Err(StoreError::Corrupt),
             Ok(_) => {}
         }
@@ -239,5 +272,37 @@ impl Store {
     /// Direct access for tests and for modules of this crate.
     pub fn conn(&self) -> &Connection {
         &self.conn
+    }
+}
+
+#[cfg(test)]
+mod open_error_tests {
+    use super::*;
+
+    fn failure(code: std::os::raw::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    /// A store on a read-only disk is said to be that, not "damaged"; a wrong key or a damaged
+    /// page (not a database) still is.
+    #[test]
+    fn a_read_only_place_is_not_called_damage() {
+        let db = Path::new("/mnt/ro/s.db");
+        for code in [rusqlite::ffi::SQLITE_READONLY, rusqlite::ffi::SQLITE_CANTOPEN, rusqlite::ffi::SQLITE_PERM] {
+            let e = first_read_error(&failure(code), db);
+            assert!(matches!(&e, StoreError::ReadOnly(p) if p == db), "{code}: {e}");
+            assert!(e.to_string().contains("cannot be opened for writing"), "{e}");
+        }
+        assert!(matches!(first_read_error(&failure(rusqlite::ffi::SQLITE_NOTADB), db), StoreError::Corrupt));
+    }
+
+    /// The cause is said once, not again as a source ("database is locked: database is locked").
+    #[test]
+    fn sqlite_and_io_errors_say_their_cause_once() {
+        let e = StoreError::from(failure(rusqlite::ffi::SQLITE_BUSY));
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(e.to_string().matches("database is locked").count(), 1, "{e}");
+        let e = StoreError::from(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(std::error::Error::source(&e).is_none());
     }
 }
