@@ -61,8 +61,9 @@ fn list_and_resolve_a_conflict_from_the_cli() {
         ok(cli(db).args(["sync"]));
     }
     let inc = "demo-incident-2";
-    // An empty code clears it, and says so.
-    let cleared = cli(&a).args(["incident", "code", "--id", inc, "--code", ""]).output().unwrap();
+    // `none` clears it, and says so; an empty code (an unset variable in a script) is refused.
+    assert!(fails(cli(&a).args(["incident", "code", "--id", inc, "--code", ""])).contains("--code is empty"));
+    let cleared = cli(&a).args(["incident", "code", "--id", inc, "--code", "none"]).output().unwrap();
     assert!(cleared.status.success());
     assert!(String::from_utf8_lossy(&cleared.stderr).contains("cleared"), "{cleared:?}");
     ok(cli(&a).args(["incident", "code", "--id", inc, "--code", "CRIME"]));
