@@ -37,6 +37,9 @@ pub(crate) struct Tables {
     /// Folded upper-case Irish-language surname (SUILLEABHAIN, MACCARTHAIGH) → its anglicised
     /// forms (SULLIVAN; MCCARTHY).
     irish: HashMap<String, Vec<String>>,
+    /// Anglicised forms of the table's Ó names (SULLIVAN, BRIEN): "OSULLIVAN", O'Sullivan
+    /// typed without its apostrophe, is read as O SULLIVAN.
+    o_names: HashSet<String>,
 }
 
 fn load() -> Tables {
@@ -116,7 +119,18 @@ fn load() -> Tables {
             irish.entry(g.to_ascii_uppercase()).or_default().extend(english.iter().map(|e| e.to_ascii_uppercase()));
         }
     }
-    Tables { variant, formal_of, abbreviation, english_of, particles, irish }
+    // The Ó section runs from its heading to the next one.
+    let o_names = IRISH_SURNAMES
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("# --- Ó"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("# ---"))
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':'))
+        .flat_map(|(english, _)| english.split_whitespace().map(str::to_ascii_uppercase))
+        .collect();
+    Tables { variant, formal_of, abbreviation, english_of, particles, irish, o_names }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -189,6 +203,12 @@ pub(crate) fn without_title(raw: &str) -> &str {
 /// True if the folded token is a surname particle (O, DE, LA, VAN, MC, ...).
 pub(crate) fn is_particle(tok: &str) -> bool {
     TABLES.particles.contains(tok)
+}
+
+/// Whether the folded token is an Ó surname written without its apostrophe or space
+/// (OSULLIVAN, OBRIEN): O followed by an anglicised Ó name of the Irish table.
+pub(crate) fn is_o_name_joined(tok: &str) -> bool {
+    tok.strip_prefix('O').is_some_and(|rest| rest.len() >= 3 && TABLES.o_names.contains(rest))
 }
 
 /// Anglicised forms of a folded Irish-language surname (SUILLEABHAIN → [SULLIVAN]); empty if

@@ -7,7 +7,7 @@ use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 9; // 9: invisible format and control characters dropped inside words
+pub const KEY_VERSION: u32 = 10; // 10: Osullivan read as O Sullivan; Rafiq / Rafik and other q/k spellings
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -847,8 +847,11 @@ mod tests {
     /// Version 7 (6 Dec 2026): titles (Mrs, Dr) set aside from given names. Version 8 (6 Dec
     /// 2026): written short forms of old records keyed under their names (Wm → William, Thos →
     /// Thomas, `abbreviations.csv`). Version 9 (7 Dec 2026): control and invisible format
-    /// characters inside a word dropped (`Smi\u{AD}th` is SMITH), not read as a gap.
-    const KEYS_FINGERPRINT: (u32, u64) = (9, 0x88c0_05b3_17ea_b3a4);
+    /// characters inside a word dropped (`Smi\u{AD}th` is SMITH), not read as a gap. Version 10
+    /// (7 Dec 2026): an Ó name of the Irish table typed as one word (Osullivan, Obrien) read as
+    /// O Sullivan, O Brien; Arabic names written with q or k as spellings of one name (Rafiq /
+    /// Rafik, Farooq / Faruk, Qasim / Kasim, Haq / Haque).
+    const KEYS_FINGERPRINT: (u32, u64) = (10, 0x90be_2da8_9cb7_31e0);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

@@ -20,9 +20,17 @@ pub(crate) struct Part {
 impl Part {
     /// `None` when nothing name-like is left after folding.
     pub fn new(raw: &str) -> Option<Part> {
-        let tokens = fold::tokens(&fold::fold(raw));
+        let mut tokens = fold::tokens(&fold::fold(raw));
         if tokens.is_empty() {
             return None;
+        }
+        // O'Sullivan typed without its apostrophe ("Osullivan", on a phone) is O SULLIVAN, as
+        // "O Sullivan" is: keyed and compared under Sullivan too (Ní Shúilleabháin among them).
+        if let [only] = tokens.as_slice() {
+            if data::is_o_name_joined(only) {
+                let rest = only[1..].to_string();
+                tokens = vec!["O".to_string(), rest];
+            }
         }
         let joined: String = tokens.concat();
         let mut core: Vec<String> = tokens.iter().filter(|t| !data::is_particle(t)).cloned().collect();

@@ -641,3 +641,54 @@ fn a_surname_spelt_as_heard_is_found_beside_a_common_given_name() {
     assert!(top.contains(&"T1") && top.contains(&"T2"), "{hits:#?}");
     assert!(hits[0].reasons.iter().any(|r| r.contains("spelt as heard")), "{:?}", hits[0].reasons);
 }
+
+/// O'Sullivan typed without its apostrophe ("osullivan", as on a phone) reaches the Irish
+/// form Ní Shúilleabháin as "o sullivan" does, and a record typed that way is found by the
+/// apostrophe's spelling.
+#[test]
+fn an_o_name_typed_as_one_word_is_the_o_name() {
+    let (_d, mut s) = seeded();
+    let mut rows: Vec<NominalRecord> =
+        (0..40).map(|i| rec(&format!("S{i}"), ["Sean", "Siobhan", "Seamus", "Sinead"][i % 4], "Smith", None)).collect();
+    rows.push(rec("T1", "Sinéad", "Ní Shúilleabháin", Some("1993-05-05")));
+    rows.push(rec("T2", "Patrick", "Obrien", None));
+    s.upsert_nominals(&rows).unwrap();
+    for text in ["Sinead O Sullivan", "Sinead Osullivan", "Sinead O'Sullivan"] {
+        let hits = s.search(&req(text)).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some("T1"), "{text}: {hits:#?}");
+        assert!(hits[0].reasons.iter().any(|r| r.contains("Irish-language form")), "{text}: {:?}", hits[0].reasons);
+    }
+    let hits = s.search(&req("Patrick O'Brien")).unwrap();
+    assert_eq!(hits.first().map(|h| h.id.as_str()), Some("T2"), "{hits:#?}");
+}
+
+/// A listed transliteration of the surname (Chang for Zhang, Hsu for Xu) is the same family
+/// name written another way: it ranks above a near spelling that is another name (Chan).
+#[test]
+fn a_listed_surname_variant_ranks_above_a_near_spelling() {
+    let (_d, mut s) = store();
+    // As many Chans as Zhangs: rarity does not decide.
+    let mut rows: Vec<NominalRecord> = (0..4).map(|i| rec(&format!("C{i}"), "Wei", "Chan", None)).collect();
+    rows.extend((0..3).map(|i| rec(&format!("Z{i}"), "Li", "Zhang", None)));
+    rows.push(rec("T1", "Wei", "Zhang", Some("1983-02-09")));
+    s.upsert_nominals(&rows).unwrap();
+    let hits = s.search(&req("Wei Chang")).unwrap();
+    assert_eq!(hits.first().map(|h| h.id.as_str()), Some("T1"), "{hits:#?}");
+    assert!(hits[0].reasons.iter().any(|r| r == "surname variant spelling (Chang→Zhang)"), "{:?}", hits[0].reasons);
+}
+
+/// An Arabic name written with k for q (Rafik for Rafiq), here the name a man is called by
+/// after Mohammad, is the same name.
+#[test]
+fn q_and_k_spellings_of_an_arabic_name_are_one_name() {
+    let (_d, mut s) = store();
+    let mut rows: Vec<NominalRecord> =
+        (0..3).map(|i| rec(&format!("A{i}"), ["Ali", "Amina", "Abdul"][i], "Uddin", None)).collect();
+    rows.push(rec("T1", "Mohammad Rafiq", "Uddin", Some("1983-08-15")));
+    rows.push(rec("T2", "Farooq", "Qasim", None));
+    s.upsert_nominals(&rows).unwrap();
+    for (text, id) in [("Rafik Uddin", "T1"), ("Rafiq Uddin", "T1"), ("Faruk Kasim", "T2")] {
+        let hits = s.search(&req(text)).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(id), "{text}: {hits:#?}");
+    }
+}
