@@ -82,7 +82,14 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
     let error = use_state(|| None::<String>);
     // `Some(hits)`: the likely matches were checked for the fields as they are now.
     let matches = use_state(|| None::<Vec<NominalHit>>);
+    // A check or a save in flight: the fields are read-only until it answers, so what is saved
+    // is what is on screen (a correction typed meanwhile was thrown away, and the person saved
+    // with the old values).
     let busy = use_state(|| false);
+    // The fields as rendered last: an answer for fields that have changed since it was asked
+    // is not acted on (belt and braces: the fields cannot change while busy).
+    let latest = use_mut_ref(Fields::default);
+    *latest.borrow_mut() = (*fields).clone();
 
     let set = |f: fn(&mut Fields, String)| {
         let (fields, matches) = (fields.clone(), matches.clone());
@@ -105,11 +112,16 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
         })
     };
 
+    // Saves the fields given (those checked and shown, never a copy from an earlier render).
     let create = {
-        let (fields, issues, error, busy, on_created, on_locked) =
-            (fields.clone(), issues.clone(), error.clone(), busy.clone(), p.on_created.clone(), p.on_locked.clone());
-        Callback::from(move |_: ()| {
-            let n = fields.to_new();
+        let (issues, error, busy, on_created, on_locked, latest) =
+            (issues.clone(), error.clone(), busy.clone(), p.on_created.clone(), p.on_locked.clone(), latest.clone());
+        Callback::from(move |v: Fields| {
+            if *latest.borrow() != v {
+                busy.set(false); // changed since it was checked: the officer saves again
+                return;
+            }
+            let n = v.to_new();
             let (issues, error, busy, on_created, on_locked) =
                 (issues.clone(), error.clone(), busy.clone(), on_created.clone(), on_locked.clone());
             busy.set(true);
@@ -135,7 +147,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
     // Save: check the fields here (same rules as the backend), then the likely matches; save
     // at once when there are none, otherwise show them and wait for "None of these".
     let save = {
-        let (fields, issues, error, matches, busy, create, on_locked) = (
+        let (fields, issues, error, matches, busy, create, on_locked, latest) = (
             fields.clone(),
             issues.clone(),
             error.clone(),
@@ -143,10 +155,15 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
             busy.clone(),
             create.clone(),
             p.on_locked.clone(),
+            latest.clone(),
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let n = fields.to_new();
+            if *busy {
+                return;
+            }
+            let checked = (*fields).clone();
+            let n = checked.to_new();
             let found = n.validate();
             error.set(None);
             if !found.is_empty() {
@@ -157,12 +174,17 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
             if matches.is_some() {
                 return; // the list is on screen: the officer chooses
             }
-            let (matches, error, busy, create, on_locked) =
-                (matches.clone(), error.clone(), busy.clone(), create.clone(), on_locked.clone());
+            let (matches, error, busy, create, on_locked, latest) =
+                (matches.clone(), error.clone(), busy.clone(), create.clone(), on_locked.clone(), latest.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::likely_matches(&n).await {
-                    Ok(hits) if hits.is_empty() => create.emit(()),
+                let r = api::likely_matches(&n).await;
+                if *latest.borrow() != checked && !matches!(&r, Err(e) if e.code == ErrorCode::Locked) {
+                    busy.set(false); // matches for values no longer on screen
+                    return;
+                }
+                match r {
+                    Ok(hits) if hits.is_empty() => create.emit(checked),
                     Ok(hits) => {
                         matches.set(Some(hits));
                         busy.set(false);
@@ -194,6 +216,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
             <h2>{"New person"}</h2>
             <p class="hint">{"Saved on this device as provisional. The central service checks it against the people it holds when you are next online."}</p>
             <form onsubmit={save} novalidate=true>
+                <fieldset id="np-fields" disabled={*busy}>
                 <label for="np-given">{"Given name"}</label>
                 <input id="np-given" value={f.given.clone()} oninput={set(|f, v| f.given = v)} autocomplete="off" />
                 { issue_for("given_name") }
@@ -219,6 +242,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
                 <label for="np-postcode">{"Postcode"}</label>
                 <input id="np-postcode" value={f.postcode.clone()} oninput={set(|f, v| f.postcode = v)} autocomplete="off" />
                 { issue_for("postcode") }
+                </fieldset>
                 if let Some(e) = &*error {
                     <p id="np-error" class="error" role="alert">{ e }</p>
                 }
@@ -241,7 +265,7 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
                             }) }
                         </ul>
                         <button type="button" id="np-confirm" disabled={*busy}
-                            onclick={ let c = create.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }>
+                            onclick={ let (c, f) = (create.clone(), fields.clone()); Callback::from(move |_: MouseEvent| c.emit((*f).clone())) }>
                             {"None of these — save new person"}
                         </button>
                     </div>

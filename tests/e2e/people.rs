@@ -65,6 +65,7 @@ async fn people_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
     wait_for(&app, &format!("#np-matches .result[data-id='{}']", target.id)).await.context("likely match shown")?;
     app.screenshot("new-person-likely-matches").await?;
+
     app.client.find(Locator::Css("#np-confirm")).await?.click().await?;
     wait_for(&app, "#nominal-provisional").await.context("the new record, provisional")?;
     let name = text_of(&app, "#nominal-name").await?;
@@ -167,5 +168,26 @@ async fn people_journey() -> anyhow::Result<()> {
     let shown = wait_for(&app, "#search, #np-given").await?.attr("id").await?;
     assert_eq!(shown.as_deref(), Some("search"), "the New person form open again after saving");
     assert!(app.client.find(Locator::Css("#np-given")).await.is_err(), "the New person form open again after saving");
+
+    let search = app.client.find(Locator::Css("#search")).await?;
+    crate::clear_typed(&search).await?;
+    search.send_keys("Ottoline Brackenbury").await?;
+
+    // A new person whose save is in flight: the fields cannot be changed until it answers (a
+    // correction typed then was thrown away, and the person saved with the old values).
+    wait_for(&app, "#new-person-open").await?.click().await?;
+    wait_for(&app, "#np-given").await?;
+    app.client.find(Locator::Css("#np-dob")).await?.send_keys("03/04/1990").await?;
+    app.slow_command("create_nominal", 1500, "document.querySelector('#np-save').click()").await?;
+    let editable = app.client.find(Locator::Css("#np-dob")).await?.is_enabled().await?;
+    anyhow::ensure!(!app.slowed_call_answered().await?, "the save answered before the check: no evidence");
+    assert!(!editable, "the DOB box could be changed while the save was in flight");
+    let a = &app;
+    eventually(Duration::from_secs(15), "the slowed save answered", || async move {
+        Ok(a.slowed_call_answered().await?.then_some(()))
+    })
+    .await?;
+    app.unslow().await?;
+    wait_for(&app, "#nominal-provisional").await.context("the new record")?;
     app.close().await
 }
