@@ -42,8 +42,12 @@ pub struct NewPersonProps {
     pub on_cancel: Callback<()>,
 }
 
-#[derive(Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Fields {
+    /// The search text the form was opened from: the draft is for that search only (see
+    /// [`starting_fields`]).
+    #[serde(default)]
+    from: String,
     given: String,
     surname: String,
     dob: String,
@@ -68,16 +72,23 @@ impl Fields {
     }
 }
 
+/// What a New person form opened from the search text `initial` starts with: the kept draft
+/// when it was typed for a form opened from the same search (the officer looked at a likely
+/// match, another tab, or the lock, and comes back to it), else the names guessed from the
+/// search. A draft typed for a form started from a different search is another person's
+/// details: it is never applied to this one (it is replaced at the first keystroke here).
+fn starting_fields(initial: &str, kept: Option<Fields>) -> Fields {
+    kept.filter(|k| k.from == initial).unwrap_or_else(|| {
+        let (given, surname) = guess_names(initial);
+        Fields { from: initial.to_string(), given, surname, ..Default::default() }
+    })
+}
+
 #[function_component(NewPersonForm)]
 pub fn new_person_form(p: &NewPersonProps) -> Html {
     // What was typed is kept while the officer looks at another tab (see `drafts`).
     const DRAFT: &str = "new-person";
-    let fields = use_state(|| {
-        crate::drafts::get::<Fields>(DRAFT).unwrap_or_else(|| {
-            let (given, surname) = guess_names(&p.initial);
-            Fields { given, surname, ..Default::default() }
-        })
-    });
+    let fields = use_state(|| starting_fields(&p.initial, crate::drafts::get::<Fields>(DRAFT)));
     let issues = use_state(Vec::<FieldIssue>::new);
     let error = use_state(|| None::<String>);
     // `Some(hits)`: the likely matches were checked for the fields as they are now.
@@ -437,5 +448,23 @@ mod tests {
         assert_eq!(guess_names("  "), (String::new(), String::new()));
         assert_eq!(guess_names("SMI*"), (String::new(), String::new()));
         assert_eq!(split_aliases("Bill Smith; ;Billy Smyth"), vec!["Bill Smith".to_string(), "Billy Smyth".into()]);
+    }
+
+    #[test]
+    fn a_draft_is_taken_up_only_by_a_form_opened_from_the_same_search() {
+        let typed = Fields {
+            from: "bill smyth".into(),
+            given: "William".into(),
+            surname: "Smyth".into(),
+            address: "1 High Street".into(),
+            ..Default::default()
+        };
+        // Back from a likely match, another tab or the lock: what was typed.
+        assert_eq!(starting_fields("bill smyth", Some(typed.clone())), typed);
+        // A New person for another search: that search's names, nothing of the earlier person.
+        let other = starting_fields("ann lee", Some(typed));
+        assert_eq!((other.given.as_str(), other.surname.as_str(), other.address.as_str()), ("ann", "lee", ""));
+        assert_eq!(other.from, "ann lee");
+        assert_eq!(starting_fields("ann lee", None), other);
     }
 }

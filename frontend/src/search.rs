@@ -384,12 +384,12 @@ pub fn search_view(props: &SearchProps) -> Html {
     }
 
     if let Some(v) = &*viewing {
+        // Back to where the record was opened from: the list, or the New person form when the
+        // officer opened a likely match to check it (`creating` is still set; a person just
+        // saved has cleared it), with what they had typed there.
         let back = {
-            let (viewing, creating) = (viewing.clone(), creating.clone());
-            Callback::from(move |_| {
-                creating.set(false);
-                viewing.set(None);
-            })
+            let viewing = viewing.clone();
+            Callback::from(move |_| viewing.set(None))
         };
         return html! {
             <crate::nominal::NominalPageView result={v.clone()} today={today()} on_back={back}

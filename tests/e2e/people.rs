@@ -63,9 +63,23 @@ async fn people_journey() -> anyhow::Result<()> {
     let d = &target.date_of_birth;
     dob.send_keys(&format!("{}/{}/{}", &d[8..10], &d[5..7], &d[0..4])).await?;
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
-    wait_for(&app, &format!("#np-matches .result[data-id='{}']", target.id)).await.context("likely match shown")?;
+    let open_match = format!("#np-matches .result[data-id='{}'] .np-open", target.id);
+    wait_for(&app, &open_match).await.context("likely match shown")?;
     app.screenshot("new-person-likely-matches").await?;
 
+    // The officer opens the likely match to check it and comes Back: to this form, with what
+    // they had typed, not to the search list with the draft left behind for whoever is created
+    // next.
+    app.client.find(Locator::Css(&open_match)).await?.click().await?;
+    app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
+    app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
+    wait_for(&app, "#nominal-back").await.context("the likely match's record")?.click().await?;
+    let shown = wait_for(&app, "#search, #np-given").await?.attr("id").await?;
+    assert_eq!(shown.as_deref(), Some("np-given"), "Back from a likely match leaves the New person form");
+    let kept = app.client.find(Locator::Css("#np-address")).await?.prop("value").await?;
+    assert_eq!(kept.as_deref(), Some("1 Provisional Road"), "what was typed, back from the likely match");
+    app.client.find(Locator::Css("#np-save")).await?.click().await?;
+    wait_for(&app, &open_match).await.context("likely match shown again")?;
     app.client.find(Locator::Css("#np-confirm")).await?.click().await?;
     wait_for(&app, "#nominal-provisional").await.context("the new record, provisional")?;
     let name = text_of(&app, "#nominal-name").await?;
