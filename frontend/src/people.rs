@@ -101,6 +101,11 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
     // is not acted on (belt and braces: the fields cannot change while busy).
     let latest = use_mut_ref(Fields::default);
     *latest.borrow_mut() = (*fields).clone();
+    // Keyboard first: the form takes the focus when it opens (the "New person…" button that
+    // had it is gone).
+    use_effect_with((), |_| {
+        crate::cases::focus_selector("#np-given");
+    });
 
     let set = |f: fn(&mut Fields, String)| {
         let (fields, matches) = (fields.clone(), matches.clone());
@@ -221,9 +226,20 @@ pub fn new_person_form(p: &NewPersonProps) -> Html {
         }
     };
     let cancel = p.on_cancel.reform(|_: MouseEvent| crate::drafts::clear(DRAFT));
+    // Esc closes the form like Cancel but keeps what was typed, for this same search: a key is
+    // easily pressed by mistake, and New person… from the same search brings it all back.
+    let onkeydown = {
+        let (on_cancel, busy) = (p.on_cancel.clone(), busy.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" && !*busy {
+                e.prevent_default();
+                on_cancel.emit(());
+            }
+        })
+    };
     let f = &*fields;
     html! {
-        <section id="new-person" class="new-person">
+        <section id="new-person" class="new-person" {onkeydown}>
             <h2>{"New person"}</h2>
             <p class="hint">{"Saved on this device as provisional. The central service checks it against the people it holds when you are next online."}</p>
             <form onsubmit={save} novalidate=true>

@@ -281,11 +281,13 @@ pub fn search_view(props: &SearchProps) -> Html {
         })
     };
     // A date typed into the name box moves to the DOB filter in one click.
+    // The button goes with the date: the focus goes back to the box, where the keys work.
     let use_dob = {
         let (query, filters) = (query.clone(), filters.clone());
         Callback::from(move |(dob, rest): (String, String)| {
             query.set(rest.clone());
             apply_filters(rest, SearchFilters { dob, ..(*filters).clone() });
+            crate::cases::focus_selector("#search");
         })
     };
     let onkeydown = {
@@ -398,9 +400,13 @@ pub fn search_view(props: &SearchProps) -> Html {
     }
 
     let today = today();
+    // As with the DOB button: the widenings go once the search is wider, so the box has the focus.
     let widen = {
         let set_filters = set_filters.clone();
-        Callback::from(move |req: SearchRequest| set_filters.emit(SearchFilters::from_request(&req)))
+        Callback::from(move |req: SearchRequest| {
+            set_filters.emit(SearchFilters::from_request(&req));
+            crate::cases::focus_selector("#search");
+        })
     };
     html! {
         <section class="search">
@@ -608,22 +614,36 @@ fn purpose_dialog(p: &PurposeProps) -> Html {
         Callback::from(move |e: Event| cb.emit(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
     let confirm = p.on_confirm.reform(|_: MouseEvent| ());
-    let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    // Cancelled (Cancel or Esc): the focus goes back to where the dialog was opened from, the
+    // search box or, in the New person form, that likely match's "Open this person", so the
+    // keys keep working (the dialog that had the focus is gone).
+    let cancel_and_refocus = {
+        let (cancel, id) = (p.on_cancel.clone(), p.hit.id.clone());
+        move || {
+            cancel.emit(());
+            let _ = crate::cases::focus_selector("#search")
+                || crate::cases::focus_selector(&format!(
+                    "#np-matches .result[data-id=\"{}\"] .np-open",
+                    id.replace(['"', '\\'], "")
+                ))
+                || crate::cases::focus_selector("#np-given");
+        }
+    };
+    let cancel = {
+        let c = cancel_and_refocus.clone();
+        Callback::from(move |_: MouseEvent| c())
+    };
     // Keyboard: the dialog takes the focus (the purpose list), and Esc cancels it.
     use_effect_with(p.hit.id.clone(), |_| {
         crate::cases::focus_selector("#purpose");
     });
-    let onkeydown = {
-        let cancel = p.on_cancel.clone();
-        Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Escape" {
-                e.prevent_default();
-                e.stop_propagation();
-                cancel.emit(());
-                crate::cases::focus_selector("#search");
-            }
-        })
-    };
+    let onkeydown = Callback::from(move |e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            e.prevent_default();
+            e.stop_propagation();
+            cancel_and_refocus();
+        }
+    });
     html! {
         <div id="purpose-dialog" class="dialog" role="dialog" aria-modal="true" aria-labelledby="purpose-title" {onkeydown}>
             <h2 id="purpose-title">{ format!("Open {} {}", p.hit.given_name, p.hit.surname) }</h2>
@@ -636,7 +656,7 @@ fn purpose_dialog(p: &PurposeProps) -> Html {
             </select>
             <div class="actions">
                 <button id="purpose-open" onclick={confirm} disabled={p.purpose.is_empty() || p.busy}>{"Open record"}</button>
-                <button class="secondary" onclick={cancel}>{"Cancel"}</button>
+                <button id="purpose-cancel" class="secondary" onclick={cancel}>{"Cancel"}</button>
             </div>
         </div>
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use bluelamp_e2e::{eventually, AppUnderTest};
+use fantoccini::key::Key;
 use fantoccini::Locator;
 
 use super::{text_of, wait_for, within, DEMO_PASSPHRASE, SERIAL};
@@ -47,6 +48,8 @@ async fn people_journey() -> anyhow::Result<()> {
     wait_for(&app, "#new-person-open").await?.click().await?;
     let given = wait_for(&app, "#np-given").await?;
     assert_eq!(given.prop("value").await?.as_deref(), Some(target.given_name.as_str()), "prefilled from the search");
+    // The form takes the focus (the button that had it is gone).
+    focus_is(&app, "#np-given", "on the New person form's first field").await?;
     app.client.find(Locator::Css("#np-dob")).await?.send_keys("31/02/1980").await?;
     app.client.find(Locator::Css("#np-address")).await?.send_keys("1 Provisional Road").await?;
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
@@ -67,9 +70,14 @@ async fn people_journey() -> anyhow::Result<()> {
     wait_for(&app, &open_match).await.context("likely match shown")?;
     app.screenshot("new-person-likely-matches").await?;
 
-    // The officer opens the likely match to check it and comes Back: to this form, with what
-    // they had typed, not to the search list with the draft left behind for whoever is created
-    // next.
+    // The officer opens the likely match to check it, thinks better of it (Cancel: the focus
+    // goes back to the match, not to nothing), then opens it and comes Back: to this form, with
+    // what they had typed, not to the search list with the draft left behind for whoever is
+    // created next.
+    app.client.find(Locator::Css(&open_match)).await?.click().await?;
+    wait_for(&app, "#purpose-dialog").await?;
+    app.client.find(Locator::Css("#purpose-dialog button.secondary")).await?.click().await?;
+    focus_is(&app, &open_match, "back on the likely match after Cancel").await?;
     app.client.find(Locator::Css(&open_match)).await?.click().await?;
     app.client.find(Locator::Css("#purpose")).await?.select_by_value("safeguarding").await?;
     app.client.find(Locator::Css("#purpose-open")).await?.click().await?;
@@ -78,6 +86,14 @@ async fn people_journey() -> anyhow::Result<()> {
     assert_eq!(shown.as_deref(), Some("np-given"), "Back from a likely match leaves the New person form");
     let kept = app.client.find(Locator::Css("#np-address")).await?.prop("value").await?;
     assert_eq!(kept.as_deref(), Some("1 Provisional Road"), "what was typed, back from the likely match");
+    // Esc closes the form (the search box has the focus) and keeps what was typed for this
+    // search: New person… again brings it back.
+    app.client.active_element().await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+    wait_for(&app, "#new-person-open").await.context("Esc closes the New person form")?;
+    focus_is(&app, "#search", "the search box after Esc on the form").await?;
+    app.client.find(Locator::Css("#new-person-open")).await?.click().await?;
+    let kept = wait_for(&app, "#np-address").await?.prop("value").await?;
+    assert_eq!(kept.as_deref(), Some("1 Provisional Road"), "what was typed, after Esc");
     app.client.find(Locator::Css("#np-save")).await?.click().await?;
     wait_for(&app, &open_match).await.context("likely match shown again")?;
     app.client.find(Locator::Css("#np-confirm")).await?.click().await?;
@@ -183,9 +199,15 @@ async fn people_journey() -> anyhow::Result<()> {
     assert_eq!(shown.as_deref(), Some("search"), "the New person form open again after saving");
     assert!(app.client.find(Locator::Css("#np-given")).await.is_err(), "the New person form open again after saving");
 
+    // A date typed in the name box, moved to the DOB filter by its button, and a widening
+    // clicked: each button goes away with its click, and the focus goes back to the box.
     let search = app.client.find(Locator::Css("#search")).await?;
     crate::clear_typed(&search).await?;
-    search.send_keys("Ottoline Brackenbury").await?;
+    search.send_keys("Ottoline Brackenbury 03/04/1990").await?;
+    wait_for(&app, "#use-dob").await?.click().await?;
+    focus_is(&app, "#search", "the search box after Search with date of birth").await?;
+    wait_for(&app, "#widen .widen-option").await?.click().await?;
+    focus_is(&app, "#search", "the search box after a widening").await?;
 
     // A new person whose save is in flight: the fields cannot be changed until it answers (a
     // correction typed then was thrown away, and the person saved with the old values).
@@ -204,4 +226,27 @@ async fn people_journey() -> anyhow::Result<()> {
     app.unslow().await?;
     wait_for(&app, "#nominal-provisional").await.context("the new record")?;
     app.close().await
+}
+
+/// Waits until the element `css` has the keyboard focus.
+async fn focus_is(app: &AppUnderTest, css: &str, what: &str) -> anyhow::Result<()> {
+    let client = app.client.clone();
+    let r = eventually(Duration::from_secs(5), what, || {
+        let client = client.clone();
+        async move {
+            let v = client
+                .execute("return document.activeElement === document.querySelector(arguments[0]);", vec![css.into()])
+                .await?;
+            Ok((v == serde_json::Value::Bool(true)).then_some(()))
+        }
+    })
+    .await;
+    if r.is_err() {
+        let on = app
+            .client
+            .execute("const e = document.activeElement; return e ? e.outerHTML.slice(0, 120) : null;", vec![])
+            .await?;
+        anyhow::bail!("{what}: the focus is on {on}");
+    }
+    Ok(())
 }
