@@ -717,6 +717,11 @@ struct SaveQueue {
     next: Option<(SaveDraftRequest, Callback<Result<(), ApiError>>)>,
     /// The last save's refusal, if it failed (cleared by the next save that succeeds).
     failed: Option<ApiError>,
+    /// The last save, when the store refused it for a reason other than the lock: its answers
+    /// are in no store, and the screen that showed them may be gone (the officer left the
+    /// wizard before the answer came). Kept until a save succeeds, so the wizard opened again
+    /// says they were not saved and starts from them, not from the older stored answers.
+    unsaved: Option<(SaveDraftRequest, ApiError)>,
     /// The last save, when the store refused it because it was locked (a laptop woken after
     /// the idle limit, before the screen noticed): sent again when the same officer unlocks,
     /// since the screen still shows those answers; dropped if another officer unlocks.
@@ -732,6 +737,27 @@ impl SaveQueue {
             Err(e) if e.code == ErrorCode::Locked && self.next.is_none() => Some((req.clone(), done.clone())),
             _ => None,
         };
+        self.unsaved = match r {
+            // Parked (or superseded by the save queued behind it), and sent again.
+            Err(e) if e.code == ErrorCode::Locked => None,
+            Err(e) => Some((req.clone(), e.clone())),
+            Ok(()) => None,
+        };
+    }
+}
+
+/// Where a wizard opened on a stored form starts: the answers and section of the last save the
+/// store refused (other than for the lock) when there is one and the form can still be changed
+/// (what the officer last typed is not lost), else the stored ones.
+fn starting_point(
+    stored: &Map<String, Value>,
+    stored_section: Option<&str>,
+    editable: bool,
+    unsaved: Option<&SaveDraftRequest>,
+) -> (Map<String, Value>, Option<String>) {
+    match unsaved.filter(|_| editable).and_then(|u| Some((u.answers.as_object()?, u))) {
+        Some((a, u)) => (a.clone(), u.current_section.clone()),
+        None => (stored.clone(), stored_section.map(str::to_string)),
     }
 }
 
@@ -747,7 +773,13 @@ pub(crate) fn resend_parked_saves() {
 /// Forgets the saves refused while locked: another officer has unlocked, and a save sent now
 /// would be written as theirs.
 pub(crate) fn drop_parked_saves() {
-    SAVES.with(|q| q.borrow_mut().values_mut().for_each(|s| s.parked = None));
+    SAVES.with(|q| {
+        q.borrow_mut().values_mut().for_each(|s| {
+            s.parked = None;
+            s.unsaved = None;
+            s.failed = None;
+        })
+    });
 }
 
 thread_local! {
@@ -818,7 +850,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let saved = use_state(|| AutoSave::Idle);
     let cur_section_id = use_mut_ref(|| None::<String>);
     {
-        let (form, links, answers, truth, section, fid, iid) = (
+        let (form, links, answers, truth, section, fid, iid, saved) = (
             form.clone(),
             links.clone(),
             answers.clone(),
@@ -826,6 +858,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             section.clone(),
             p.form_id.clone(),
             p.incident_id.clone(),
+            saved.clone(),
         );
         use_effect_with(p.form_id.clone(), move |_| {
             spawn_local(async move {
@@ -837,16 +870,37 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                 saves_settled(&fid).await;
                 let f = api::get_form(&fid).await;
                 if let Ok(f) = &f {
-                    // The screen now shows what is stored: an earlier failed save no longer
-                    // stands between it and Submit.
-                    SAVES.with(|q| {
-                        if let Some(slot) = q.borrow_mut().get_mut(&fid) {
+                    // A save refused after the officer left the wizard (its screen was gone):
+                    // said now, and the screen starts from those answers; it still stands
+                    // between the screen and Submit until a save succeeds. On a form that can
+                    // no longer be changed it is said once and forgotten.
+                    let editable = f.info.status == FormStatus::Draft;
+                    let unsaved = SAVES.with(|q| {
+                        let mut q = q.borrow_mut();
+                        let slot = q.get_mut(&fid)?;
+                        if editable {
+                            slot.unsaved.clone()
+                        } else {
                             slot.failed = None;
+                            slot.unsaved.take()
                         }
                     });
-                    let a = f.answers.as_object().cloned().unwrap_or_default();
+                    let stored = f.answers.as_object().cloned().unwrap_or_default();
+                    let (a, cur) = starting_point(
+                        &stored,
+                        f.info.current_section.as_deref(),
+                        editable,
+                        unsaved.as_ref().map(|u| &u.0),
+                    );
+                    if let Some((_, e)) = &unsaved {
+                        saved.set(AutoSave::Failed(if editable {
+                            format!("{} Your last changes are shown here; they are saved with your next change, or Try again.", e.message)
+                        } else {
+                            format!("{} Your last changes to this form were not saved.", e.message)
+                        }));
+                    }
                     // Resume where the officer left off.
-                    if let (Some(pk), Some(cur)) = (pack(&f.info.pack_id), f.info.current_section.as_deref()) {
+                    if let (Some(pk), Some(cur)) = (pack(&f.info.pack_id), cur.as_deref()) {
                         let ids = bluelamp_forms::visible_sections(&pk, &a);
                         section.set(ids.iter().position(|s| s == cur).unwrap_or(0));
                     } else {
@@ -1012,11 +1066,18 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             <progress max={progress.sections_total.to_string()} value={progress.sections_complete.to_string()} />
             <span class="hint">{ if on_summary { format!("Check and submit · {} of {} sections complete", progress.sections_complete, progress.sections_total) }
                 else { format!("Section {} of {} · {} of {} sections complete", at + 1, visible.len(), progress.sections_complete, progress.sections_total) } }</span>
-            <span id="autosave" class="hint" role="status">{ match &*saved {
+            <span id="autosave" class={classes!("hint", matches!(&*saved, AutoSave::Failed(_)).then_some("error"))} role="status">{ match &*saved {
                 AutoSave::Idle => String::new(),
                 AutoSave::Saved => "Saved on this device".into(),
                 AutoSave::Failed(m) => format!("Not saved: {m}"),
             } }</span>
+            if editable && matches!(&*saved, AutoSave::Failed(_)) {
+                <button type="button" id="autosave-retry" class="secondary"
+                    onclick={ let (save, truth) = (save.clone(), truth.clone());
+                        Callback::from(move |_: MouseEvent| save.emit(truth.borrow().clone())) }>
+                    {"Try again"}
+                </button>
+            }
         </div>
     };
     let done = p.on_done.reform(|_: MouseEvent| ());
@@ -1534,6 +1595,36 @@ mod tests {
         slot.settle(&req(4), &done, &locked);
         slot.settle(&req(5), &done, &Ok(()));
         assert!(slot.parked.is_none() && slot.failed.is_none(), "a save that succeeds clears both");
+    }
+
+    #[test]
+    fn a_save_refused_after_the_wizard_is_gone_is_kept_until_one_succeeds_and_the_wizard_reopens_on_it() {
+        let req = |rev: u64, sec: &str| SaveDraftRequest {
+            form_id: "f1".into(),
+            answers: serde_json::json!({ "q1": rev }),
+            current_section: Some(sec.into()),
+            revision: Some(rev),
+        };
+        let done = Callback::from(|_: Result<(), ApiError>| ());
+        let mut slot = SaveQueue::default();
+        slot.settle(&req(1, "s1"), &done, &Err(ApiError::new(ErrorCode::Internal, "disk full")));
+        let (kept, e) = slot.unsaved.clone().expect("the refused save is kept");
+        assert_eq!((kept, e.message.as_str()), (req(1, "s1"), "disk full"));
+        // Reopened: the screen starts from the refused answers and their section, not the stored
+        // ones; on a form that can no longer be changed, from what is stored.
+        let stored = serde_json::json!({ "q1": 0 }).as_object().cloned().unwrap();
+        let (a, sec) = starting_point(&stored, Some("s0"), true, slot.unsaved.as_ref().map(|u| &u.0));
+        assert_eq!((Value::Object(a), sec.as_deref()), (serde_json::json!({ "q1": 1 }), Some("s1")));
+        let (a, sec) = starting_point(&stored, Some("s0"), false, slot.unsaved.as_ref().map(|u| &u.0));
+        assert_eq!((a, sec.as_deref()), (stored.clone(), Some("s0")));
+        assert_eq!(starting_point(&stored, None, true, None), (stored, None));
+        // A save refused for the lock is parked instead; one that succeeds clears it all.
+        slot.settle(&req(2, "s1"), &done, &Err(ApiError::new(ErrorCode::Locked, "locked")));
+        assert!(slot.unsaved.is_none() && slot.parked.is_some());
+        slot.settle(&req(3, "s1"), &done, &Err(ApiError::new(ErrorCode::Internal, "disk full")));
+        assert!(slot.unsaved.is_some());
+        slot.settle(&req(4, "s1"), &done, &Ok(()));
+        assert!(slot.unsaved.is_none() && slot.failed.is_none());
     }
 
     #[test]

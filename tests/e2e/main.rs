@@ -556,6 +556,38 @@ async fn da_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
     wait_for(&app, ex_partner).await.context("the form again after a look at the Search tab")?;
 
+    // An answer changed as the officer leaves the wizard, and its autosave refused (not for the
+    // lock) after the wizard has gone: opened again, the wizard says so and shows that answer
+    // (not the older stored one), and Try again saves it.
+    let partner = "#wizard fieldset.question[data-qid='relationship'] input[value='partner']";
+    app.fail_command(
+        "save_draft",
+        500,
+        "the store could not be written",
+        &format!("document.querySelector(\"{partner}\").click(); document.querySelector('#tab-search').click()"),
+    )
+    .await?;
+    wait_for(&app, "#search").await?;
+    eventually(Duration::from_secs(10), "the refused save answered", || async move {
+        Ok(a.slowed_call_answered().await?.then_some(()))
+    })
+    .await?;
+    app.unslow().await?;
+    app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
+    let status = eventually(Duration::from_secs(10), "the refused save reported", || async move {
+        let Ok(s) = a.client.find(Locator::Css("#autosave")).await else { return Ok(None) };
+        let s = s.text().await?;
+        Ok(s.contains("Not saved").then_some(s))
+    })
+    .await?;
+    assert!(status.contains("the store could not be written"), "{status}");
+    assert!(wait_for(&app, partner).await?.is_selected().await?, "the unsaved answer is not on screen");
+    app.client.find(Locator::Css("#autosave-retry")).await?.click().await?;
+    eventually(Duration::from_secs(10), "saved on Try again", || async move {
+        Ok(text_of(a, "#autosave").await?.contains("Saved on this device").then_some(()))
+    })
+    .await?;
+
     fill_wizard(&app, &answers).await?;
     let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;
     let mut listed = Vec::new();

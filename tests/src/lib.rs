@@ -243,12 +243,24 @@ impl AppUnderTest {
     /// check for what must not have happened cannot run too early. [`AppUnderTest::unslow`]
     /// puts the command back.
     pub async fn slow_command(&self, command: &str, ms: u32, then_js: &str) -> anyhow::Result<()> {
+        self.wrap_command(command, ms, "orig(c, a, o)", then_js).await
+    }
+
+    /// As [`AppUnderTest::slow_command`], but after the `ms` milliseconds the command is
+    /// refused, as the backend refuses it, with an `internal` error saying `message` (a store
+    /// that cannot write, say), without reaching the backend.
+    pub async fn fail_command(&self, command: &str, ms: u32, message: &str, then_js: &str) -> anyhow::Result<()> {
+        let refusal = serde_json::json!({ "code": "internal", "message": message });
+        self.wrap_command(command, ms, &format!("Promise.reject({refusal})"), then_js).await
+    }
+
+    async fn wrap_command(&self, command: &str, ms: u32, answer_js: &str, then_js: &str) -> anyhow::Result<()> {
         let script = format!(
             "const [command, ms] = [arguments[0], arguments[1]]; \
              const tauri = window.__TAURI__; const orig = tauri.core.invoke; \
              window.__e2eTauri = tauri; window.__e2eSlowDone = false; \
              const invoke = (c, a, o) => c === command \
-               ? new Promise(r => setTimeout(r, ms)).then(() => orig(c, a, o)) \
+               ? new Promise(r => setTimeout(r, ms)).then(() => {answer_js}) \
                    .finally(() => {{ setTimeout(() => {{ window.__e2eSlowDone = true; }}, 0); }}) \
                : orig(c, a, o); \
              window.__TAURI__ = Object.assign({{}}, tauri, {{ core: Object.assign({{}}, tauri.core, {{ invoke }}) }}); \
