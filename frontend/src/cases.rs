@@ -935,6 +935,19 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             }
         });
     }
+    // Submitted: the confirmation takes the focus (the Submit button that had it is gone), so
+    // the wizard's keys still work; again once the form is read back as submitted.
+    {
+        let key = (
+            matches!(&*outcome, Some(Ok(SubmitOutcome::Submitted(_)))),
+            form.as_ref().and_then(|f| f.as_ref().ok()).map(|f| kind_name(&f.info.status)),
+        );
+        use_effect_with(key, |(submitted, _)| {
+            if *submitted {
+                focus_selector("#wizard #submitted");
+            }
+        });
+    }
     let Some(f) = &*form else { return html! { <p class="hint">{"Loading form…"}</p> } };
     let f = match f {
         // With a way back: the page is kept across tabs and the lock, so a form that cannot be
@@ -1272,7 +1285,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                     Some(Ok(SubmitOutcome::Rejected { issues })) => html! {
                         <ul id="submit-issues" class="error" role="alert">{ for issues.iter().map(|i| html! { <li>{ submit_issue_text(i) }</li> }) }</ul> },
                     Some(Ok(SubmitOutcome::Submitted(s))) => html! {
-                        <div id="submitted" role="status">
+                        <div id="submitted" role="status" tabindex="-1">
                             <p class="ok">{"Submitted. It now waits for supervisor review."}</p>
                             if let Some(sg) = &s.suggestion {
                                 <p>{"Suggested grade: "}<strong id="suggested-grade">{ kind_name(&sg.suggested) }</strong>
@@ -1487,7 +1500,13 @@ fn group(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> Htm
                 { for all.iter().enumerate().map(|(i, row)| {
                     let shown = bluelamp_forms::group_item_visibility(q, row);
                     let (edit, t_rm) = (c.edit.clone(), t.clone());
-                    let remove = Callback::from(move |_: MouseEvent| edit.emit((t_rm.clone(), Op::RemoveRow(i))));
+                    // The button goes with its row: the focus goes to "Add …" (or Next), still in
+                    // the wizard, whose keys would otherwise stop working.
+                    let add_sel = format!("#wizard .add-row[data-path=\"{}\"]", t.path().replace(['"', '\\'], ""));
+                    let remove = Callback::from(move |_: MouseEvent| {
+                        edit.emit((t_rm.clone(), Op::RemoveRow(i)));
+                        let _ = focus_selector(&add_sel) || focus_selector("#wizard #next");
+                    });
                     html! {
                         <div class="group-row" data-row={i.to_string()}>
                             <h4>{ format!("{label} {}", i + 1) }</h4>

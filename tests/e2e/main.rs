@@ -600,6 +600,17 @@ async fn da_journey() -> anyhow::Result<()> {
     let tasks = text_of(&app, "#created-tasks").await?;
     assert!(tasks.contains("MARAC"), "tasks: {tasks}");
     app.screenshot("submitted").await?;
+    // The Submit button is gone: the confirmation has the focus, and the wizard's keys work.
+    eventually(Duration::from_secs(5), "the focus in the wizard after Submit", || async move {
+        let v = a.client.execute("return document.activeElement.id;", vec![]).await?;
+        Ok((v == serde_json::json!("submitted")).then_some(()))
+    })
+    .await?;
+    app.client.active_element().await?.send_keys(&char::from(Key::PageUp).to_string()).await?;
+    eventually(Duration::from_secs(5), "PageUp after Submit", || async move {
+        Ok((!wizard_page(a).await?.is_empty()).then_some(()))
+    })
+    .await?;
 
     // Back on the incident: the MARAC task is there, and finalising is blocked without a
     // victim-referral decision (and the safeguarding plan).

@@ -160,6 +160,9 @@ async fn journey() -> anyhow::Result<()> {
             app.client.find(Locator::Css("fieldset[data-qid='r_agencies'] .remove-row")).await?.click().await?;
             settle().await;
             assert!(app.client.find(Locator::Css("fieldset[data-qid='r_agencies'] .group-row")).await.is_err());
+            // The removed row's button had the focus: it is still in the wizard, whose keys work.
+            let focused = app.client.execute("return !!document.activeElement.closest('#wizard');", vec![]).await?;
+            assert_eq!(focused, serde_json::Value::Bool(true), "the focus left the wizard on Remove");
         }
         // PageDown from the Next button (on a select or a radio the browser would use the key).
         let next_button = app.client.find(Locator::Css("#next")).await?;
