@@ -761,6 +761,21 @@ fn starting_point(
     }
 }
 
+/// The page a wizard opens on: the "Check and submit" summary (`ids.len()`) when the officer
+/// was last on it (the store keeps only sections, so the screen keeps this), else the section
+/// `current`, else the first.
+fn resume_page(ids: &[String], current: Option<&str>, on_summary: bool) -> usize {
+    if on_summary {
+        return ids.len();
+    }
+    current.and_then(|c| ids.iter().position(|s| s == c)).unwrap_or(0)
+}
+
+/// The `drafts` key saying the officer was on this form's summary.
+fn summary_key(form_id: &str) -> String {
+    format!("wizard-summary:{form_id}")
+}
+
 /// Sends again the saves the store refused while it was locked; called when the officer who
 /// made them has unlocked.
 pub(crate) fn resend_parked_saves() {
@@ -850,7 +865,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let saved = use_state(|| AutoSave::Idle);
     let cur_section_id = use_mut_ref(|| None::<String>);
     {
-        let (form, links, answers, truth, section, fid, iid, saved) = (
+        let (form, links, answers, truth, section, fid, iid, saved, checked) = (
             form.clone(),
             links.clone(),
             answers.clone(),
@@ -859,6 +874,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
             p.form_id.clone(),
             p.incident_id.clone(),
             saved.clone(),
+            checked.clone(),
         );
         use_effect_with(p.form_id.clone(), move |_| {
             spawn_local(async move {
@@ -899,12 +915,18 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
                             format!("{} Your last changes to this form were not saved.", e.message)
                         }));
                     }
-                    // Resume where the officer left off.
-                    if let (Some(pk), Some(cur)) = (pack(&f.info.pack_id), cur.as_deref()) {
-                        let ids = bluelamp_forms::visible_sections(&pk, &a);
-                        section.set(ids.iter().position(|s| s == cur).unwrap_or(0));
-                    } else {
-                        section.set(0);
+                    // Resume where the officer left off (the summary included).
+                    let on_summary = crate::drafts::get::<bool>(&summary_key(&fid)).unwrap_or(false);
+                    match pack(&f.info.pack_id) {
+                        Some(pk) => section.set(resume_page(
+                            &bluelamp_forms::visible_sections(&pk, &a),
+                            cur.as_deref(),
+                            on_summary,
+                        )),
+                        None => section.set(0),
+                    }
+                    if on_summary {
+                        checked.set(true);
                     }
                     *truth.borrow_mut() = a.clone();
                     answers.set(a);
@@ -976,6 +998,8 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let ctx = bluelamp_forms::ValidationContext { linked_nominals: Some(&linked), now: None };
     let issues = bluelamp_forms::validate_answers(&pk, &answers, &ctx);
     let progress = bluelamp_forms::progress(&pk, &answers, &ctx);
+    // On the summary the store keeps the last section (it knows only sections); the screen
+    // keeps that the officer was on the summary (`summary_key`).
     *cur_section_id.borrow_mut() = visible_ids.get(at).or(visible_ids.last()).map(|s| s.to_string());
 
     let save = {
@@ -1021,19 +1045,21 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
         })
     };
     let goto = {
-        let (section, truth, save, cur, ids, checked) = (
+        let (section, truth, save, cur, ids, checked, fid) = (
             section.clone(),
             truth.clone(),
             save.clone(),
             cur_section_id.clone(),
             visible_ids.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             checked.clone(),
+            f.info.id.clone(),
         );
         Callback::from(move |to: usize| {
             let to = to.min(ids.len());
             if to >= ids.len() {
                 checked.set(true);
             }
+            crate::drafts::put(&summary_key(&fid), &(to >= ids.len()));
             section.set(to);
             *cur.borrow_mut() = ids.get(to).or(ids.last()).cloned();
             if editable {
@@ -1644,6 +1670,15 @@ mod tests {
         assert!(slot.unsaved.is_some());
         slot.settle(&req(4, "s1"), &done, &Ok(()));
         assert!(slot.unsaved.is_none() && slot.failed.is_none());
+    }
+
+    #[test]
+    fn the_wizard_reopens_on_the_summary_when_the_officer_left_it_there() {
+        let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(resume_page(&ids, Some("c"), true), 3, "the summary, not the last section");
+        assert_eq!(resume_page(&ids, Some("b"), false), 1);
+        assert_eq!(resume_page(&ids, Some("gone"), false), 0);
+        assert_eq!(resume_page(&ids, None, false), 0);
     }
 
     #[test]

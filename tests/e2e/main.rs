@@ -589,6 +589,12 @@ async fn da_journey() -> anyhow::Result<()> {
     .await?;
 
     fill_wizard(&app, &answers).await?;
+    // On the summary, a look at another tab: back on the summary, not on the last section.
+    app.client.find(Locator::Css("#tab-search")).await?.click().await?;
+    wait_for(&app, "#search").await?;
+    app.client.find(Locator::Css("#tab-incidents")).await?.click().await?;
+    let shown = wait_for(&app, "#wizard .wizard-summary, #wizard .wizard-page").await?.attr("class").await?;
+    assert_eq!(shown.as_deref(), Some("wizard-summary"), "back from another tab on the summary");
     let issues = app.client.find_all(Locator::Css("#form-issues li")).await?;
     let mut listed = Vec::new();
     for i in &issues {
