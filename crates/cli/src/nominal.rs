@@ -24,7 +24,7 @@ pub struct CreateArgs {
     /// YYYY-MM-DD or YYYYMMDD.
     #[arg(long)]
     dob: Option<String>,
-    /// M or F.
+    /// M or F (Male or Female in any case, as import and search take it).
     #[arg(long)]
     sex: Option<String>,
     /// Repeat for several ("given surname").
@@ -65,7 +65,7 @@ pub fn create(store: &mut Store, a: CreateArgs) -> anyhow::Result<()> {
         given_name: a.given,
         surname: a.surname,
         date_of_birth: a.dob,
-        sex: a.sex,
+        sex: a.sex.map(|s| crate::search::sex_arg(&s)),
         aliases: a.aliases,
         address: a.address,
         postcode: a.postcode,

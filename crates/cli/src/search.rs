@@ -45,6 +45,16 @@ pub struct SearchArgs {
 }
 
 /// The same forms the search screen's age box takes (`35`, `30-40`, `30–40`).
+/// A `--sex` value as import takes it: M, F, Male or Female in any case (anything else is left
+/// for the request's validation to refuse).
+pub(crate) fn sex_arg(s: &str) -> String {
+    match s.trim().to_ascii_uppercase().as_str() {
+        "MALE" => "M".to_string(),
+        "FEMALE" => "F".to_string(),
+        other => other.to_string(),
+    }
+}
+
 fn parse_age(s: &str) -> anyhow::Result<(u32, u32)> {
     bluelamp_protocol::widen::parse_age_range(s).with_context(|| format!("--age {s}: expected MIN-MAX, e.g. 30-40"))
 }
@@ -69,12 +79,7 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         years_either_side: a.years_either_side,
         age_min,
         age_max,
-        // As import takes it: M, F, Male or Female in any case.
-        sex: a.sex.map(|s| match s.trim().to_ascii_uppercase().as_str() {
-            "MALE" => "M".to_string(),
-            "FEMALE" => "F".to_string(),
-            other => other.to_string(),
-        }),
+        sex: a.sex.map(|s| sex_arg(&s)),
         limit: a.limit,
     };
     req.validate().map_err(|e| anyhow::anyhow!(e.message))?;

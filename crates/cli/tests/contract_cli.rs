@@ -545,3 +545,12 @@ fn an_empty_closing_code_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("--code is empty"), "{}", text(&out.stderr));
 }
+
+/// `nominal create --sex female` is taken as import and search take it (F).
+#[test]
+fn nominal_create_takes_the_sex_as_import_does() {
+    let (_dir, db) = store();
+    let out = ok(cli(&db, &["nominal", "create", "--given", "Ann", "--surname", "Lee", "--sex", "Female", "--json"]));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["nominal"]["sex"], "F", "{v}");
+}

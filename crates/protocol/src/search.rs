@@ -182,6 +182,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_missing_purpose_lists_the_purposes() {
+        let r = ViewNominalRequest { id: "N1".into(), purpose: "Investigation".into() };
+        let e = r.validate().unwrap_err();
+        assert!(e.message.contains("(investigation, safeguarding, risk_assessment"), "{}", e.message);
+        assert!(ViewNominalRequest { purpose: "investigation".into(), ..r }.validate().is_ok());
+    }
+
+    #[test]
     fn empty_and_punctuation_only_are_refused() {
         assert!(SearchRequest::default().validate().is_err());
         assert!(SearchRequest::free_text("  -'  ").validate().is_err());
@@ -286,7 +294,10 @@ impl ViewNominalRequest {
             return Err(ApiError::invalid("No such record."));
         }
         if !crate::session::is_purpose(&self.purpose) {
-            return Err(ApiError::invalid("Choose why you are opening this record."));
+            return Err(ApiError::invalid(format!(
+                "Choose why you are opening this record ({}).",
+                crate::session::PURPOSES.iter().map(|(code, _)| *code).collect::<Vec<_>>().join(", ")
+            )));
         }
         Ok(())
     }
