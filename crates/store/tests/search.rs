@@ -692,3 +692,18 @@ fn q_and_k_spellings_of_an_arabic_name_are_one_name() {
         assert_eq!(hits.first().map(|h| h.id.as_str()), Some(id), "{text}: {hits:#?}");
     }
 }
+
+/// A Polish man called Krzysztof goes by Kris in the UK: "Kris Wojcik" lists him before
+/// another given name of the same surname.
+#[test]
+fn kris_is_short_for_krzysztof() {
+    let (_d, mut s) = store();
+    s.upsert_nominals(&[
+        rec("K1", "Karolina", "Wójcik", Some("1990-01-01")),
+        rec("K2", "Kamil", "Wójcik", None),
+        rec("T1", "Krzysztof", "Wójcik", Some("1979-09-09")),
+    ])
+    .unwrap();
+    let hits = s.search(&req("Kris Wojcik")).unwrap();
+    assert_eq!(hits.first().map(|h| h.id.as_str()), Some("T1"), "{hits:#?}");
+}
