@@ -518,7 +518,8 @@ fn under_18_of(p: &Person, offence_date: Date) -> (Option<i32>, Option<bool>, Op
 
 /// Whether a recording time is after `now`, beyond an hour's leeway for a device's clock.
 fn recorded_in_future(recorded_at: OffsetDateTime, now: OffsetDateTime) -> bool {
-    recorded_at > now + time::Duration::hours(1)
+    // Checked: `now` at the end of the representable range must not panic.
+    now.checked_add(time::Duration::hours(1)).is_some_and(|limit| recorded_at > limit)
 }
 
 /// Assesses an incident. Pure: `now` is the only notion of time (its date is "today", its

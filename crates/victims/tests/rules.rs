@@ -334,6 +334,10 @@ fn a_recording_date_in_the_future_counts_from_today_and_asks() {
     let a = run(v);
     assert!(!has_q(&a.undetermined, "recorded_at_in_future"));
     assert!(!a.warnings.iter().any(|w| w.code == "offence_after_recording"));
+    // A clock at the end of the representable range does not panic.
+    let end = time::macros::datetime!(9999-12-31 23:30 UTC);
+    let a = assess(&inc(base(&["domestic_abuse"], json!([]))), &rules(), &cal(), end);
+    assert!(!has_q(&a.undetermined, "recorded_at_in_future"));
 }
 
 #[test]
