@@ -636,3 +636,69 @@ fn an_unlock_during_an_enrolment_never_opens_the_unconfirmed_store() {
     assert!(state.status(&StatusRequest::default()).unwrap().session.is_none());
     assert!(!config.officer_db("PC7777").exists(), "the unconfirmed store is left on disk");
 }
+
+/// The central service's orders reach the open app at its next sync. A lock order locks the
+/// session, says why, and holds even with the plain `.attempts` file deleted (the order is kept
+/// inside the encrypted store); an online sign-in lifts it. A wipe order first sends what the
+/// device still holds (a person created here reaches the service), then erases the store.
+#[test]
+fn lock_and_wipe_orders_reach_the_open_app() {
+    use bluelamp_protocol::nominal::{CreateNominalRequest, NewNominal};
+    use bluelamp_protocol::status::LockReason;
+    use bluelamp_protocol::wire::Instruction;
+    let dir = tempfile::tempdir().unwrap();
+    let (central, running, config, state) = with_central(&dir, "PC77", "officer");
+    let req = UnlockRequest { officer_id: "PC77".into(), passphrase: "correct horse battery".into() };
+    let online = || tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req));
+    online().unwrap();
+    state.unlock(&req).unwrap();
+    let db = config.officer_db("PC77");
+    let client = central.clients().unwrap().into_iter().next().expect("the device signed in").client_id;
+    // Syncs until the session is locked for `why` (the worker may be mid-round when asked).
+    let locked_for = |why: LockReason| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let st = state.status(&StatusRequest::default()).unwrap();
+            if st.session.is_none() && st.locked_because == Some(why) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "not locked for {why:?}: {st:?}");
+            let _ = state.sync_now();
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+
+    central.instruct(&client, Instruction::Lock).unwrap();
+    locked_for(LockReason::RemoteLock);
+    let attempts = std::path::PathBuf::from(format!("{}.attempts", db.display()));
+    let _ = std::fs::remove_file(&attempts);
+    let err = state.unlock(&req).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Locked);
+    assert!(err.message.contains("central service"), "{}", err.message);
+    online().unwrap();
+    state.unlock(&req).unwrap();
+
+    // More writes than one push batch carries, written while the service is out of reach, so
+    // that the order arrives with the first batch's answer and the rest are still here.
+    let before = central.stats().unwrap().mutations_applied;
+    let addr: std::net::SocketAddr = running.url().trim_start_matches("http://").parse().unwrap();
+    tauri::async_runtime::block_on(running.stop());
+    for i in 0..250 {
+        let person = NewNominal {
+            given_name: "Wiped".into(),
+            surname: format!("Beforehand{}", char::from(b'a' + (i % 26) as u8)),
+            date_of_birth: None,
+            sex: None,
+            aliases: Vec::new(),
+            address: Some(format!("{i} High Street")),
+            postcode: None,
+        };
+        state.create_nominal(&CreateNominalRequest { nominal: person }).unwrap();
+    }
+    central.instruct(&client, Instruction::Wipe).unwrap();
+    let _running = tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), addr)).unwrap();
+    locked_for(LockReason::RemoteWipe);
+    assert!(!db.exists(), "the store is erased");
+    let sent = central.stats().unwrap().mutations_applied - before;
+    assert!(sent >= 250, "everything the device held was sent first: {sent} of 250");
+}
