@@ -240,12 +240,6 @@ fn parse_source(cell: Option<String>) -> Result<Source, String> {
     }
 }
 
-/// Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in a
-/// name they can make the printed table show something other than what is stored.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
 /// Line breaks and tabs inside a quoted address or postcode cell (valid CSV) become a single
 /// space: each run of them, with the spaces around it, collapses to one space. Other control
 /// characters are left for the caller to reject.
@@ -311,7 +305,7 @@ fn parse_row(
     let addr = address.as_deref().unwrap_or("");
     let pc = postcode.as_deref().unwrap_or("");
     for (label, v) in [("id", id.as_str()), ("given_name", &given), ("surname", &surname), ("aliases", alias_text)] {
-        if v.chars().any(is_bidi_control) {
+        if v.chars().any(bluelamp_protocol::dates::is_bidi_control) {
             return Err(format!(
                 "{label} contains a bidirectional control character (U+202A–U+202E or U+2066–U+2069), \
                  which can make the printed text read differently from what is stored"

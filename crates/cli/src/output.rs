@@ -30,19 +30,13 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
 
 /// Text for a terminal, from files the command read (an incident file, form answers): control
 /// characters other than line breaks and tabs, and bidirectional controls, are written out
-/// (`\u{1b}`), so a file cannot clear the screen, retitle the window or reorder what is shown.
+/// (`\u{1b}`, by [`bluelamp_protocol::dates::shown`]), so a file cannot clear the screen,
+/// retitle the window or reorder what is shown.
 /// For human-readable output only: JSON output escapes control characters itself.
 pub(crate) fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-        if (c.is_control() && c != '\n' && c != '\t') || bidi {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    let line =
+        |l: &str| l.split('\t').map(|p| bluelamp_protocol::dates::shown(p, usize::MAX)).collect::<Vec<_>>().join("\t");
+    text.split('\n').map(line).collect::<Vec<_>>().join("\n")
 }
 
 /// Like `println!`, through [`emit`]: evaluates to `anyhow::Result<()>` (use it with `?`).

@@ -10,13 +10,19 @@ pub fn shown(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+        if c.is_control() || is_bidi_control(c) {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): in
+/// a name or a message they can make the text read differently from what is stored.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// Parses a date of birth given as `YYYY-MM-DD` or `YYYYMMDD` into `YYYY-MM-DD`.
