@@ -40,6 +40,10 @@ pub(crate) struct Tables {
     /// Anglicised forms of the table's Ó names (SULLIVAN, BRIEN): "OSULLIVAN", O'Sullivan
     /// typed without its apostrophe, is read as O SULLIVAN.
     o_names: HashSet<String>,
+    /// Every given name the tables name (nicknames and the names they stand for, names written
+    /// short, Irish, Scottish Gaelic and Welsh forms and their English ones), canonical
+    /// spellings: a word typed with no space after a given name is split after one of these.
+    given_names: HashSet<String>,
 }
 
 fn load() -> Tables {
@@ -99,9 +103,16 @@ fn load() -> Tables {
             }
         }
     }
+    let mut given_names: HashSet<String> = HashSet::new();
+    for (nick, formal) in &formal_of {
+        given_names.insert(nick.clone());
+        given_names.extend(formal.iter().cloned());
+    }
     let mut english_of: HashMap<String, Vec<(String, &'static str)>> = HashMap::new();
     for (english, language, form) in given_form_lines() {
         let (english, form) = (canon(english), canon(form));
+        given_names.insert(english.clone());
+        given_names.insert(form.clone());
         let v = english_of.entry(form).or_default();
         if !v.iter().any(|(e, _)| *e == english) {
             v.push((english, language));
@@ -130,7 +141,7 @@ fn load() -> Tables {
         .filter_map(|l| l.split_once(':'))
         .flat_map(|(english, _)| english.split_whitespace().map(str::to_ascii_uppercase))
         .collect();
-    Tables { variant, formal_of, abbreviation, english_of, particles, irish, o_names }
+    Tables { variant, formal_of, abbreviation, english_of, particles, irish, o_names, given_names }
 }
 
 static TABLES: LazyLock<Tables> = LazyLock::new(load);
@@ -209,6 +220,12 @@ pub(crate) fn is_particle(tok: &str) -> bool {
 /// (OSULLIVAN, OBRIEN): O followed by an anglicised Ó name of the Irish table.
 pub(crate) fn is_o_name_joined(tok: &str) -> bool {
     tok.strip_prefix('O').is_some_and(|rest| rest.len() >= 3 && TABLES.o_names.contains(rest))
+}
+
+/// Whether the folded token is a given name the tables know (any spelling of its variant
+/// group): DEREK, KEVIN, MOHAMED, SIOBHAN.
+pub(crate) fn is_known_given_name(tok: &str) -> bool {
+    TABLES.given_names.contains(canon(tok))
 }
 
 /// Anglicised forms of a folded Irish-language surname (SUILLEABHAIN → [SULLIVAN]); empty if

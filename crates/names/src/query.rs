@@ -288,10 +288,46 @@ impl SearchQuery {
         Some(SearchQuery { name: NameQuery::new(given, &surname), dob: self.dob, sex: self.sex, free_text: false })
     }
 
+    /// The readings of one word typed alone in the free-text box as a given name and a surname
+    /// typed with no space between them ("derekfairweather", "kevinstjohn", as on a phone): split
+    /// after a given name the tables know ([`data::is_known_given_name`]), leaving a surname of
+    /// [`JOINED_MIN_SURNAME`] letters or more; the longest given names first, at most
+    /// [`MAX_JOINED_READINGS`]. Not for separate fields, a wildcard, or a word the tables read
+    /// already (an O' name typed without its apostrophe: "osullivan").
+    pub fn joined_readings(&self) -> Vec<SearchQuery> {
+        let (g, s) = (self.name.given.trim(), self.name.surname.trim());
+        if !self.free_text || !g.is_empty() || s.ends_with('*') || s.ends_with('%') {
+            return Vec::new();
+        }
+        let Some(part) = Part::new(s) else { return Vec::new() };
+        let [word] = part.tokens.as_slice() else { return Vec::new() };
+        let mut out = Vec::new();
+        for at in (JOINED_MIN_GIVEN..=word.len().saturating_sub(JOINED_MIN_SURNAME)).rev() {
+            if !word.is_char_boundary(at) {
+                continue;
+            }
+            let (given, surname) = word.split_at(at);
+            if data::is_known_given_name(given) {
+                out.push(SearchQuery {
+                    name: NameQuery::new(given, surname),
+                    dob: self.dob,
+                    sex: self.sex,
+                    free_text: false,
+                });
+                if out.len() == MAX_JOINED_READINGS {
+                    break;
+                }
+            }
+        }
+        out
+    }
+
     /// The other readings of the name, each with its kind: [`SearchQuery::particle_reading`],
-    /// else [`SearchQuery::surname_first_reading`]; and [`SearchQuery::double_surname_reading`].
+    /// else [`SearchQuery::surname_first_reading`]; [`SearchQuery::double_surname_reading`]; and
+    /// [`SearchQuery::joined_readings`].
     pub fn alt_readings(&self) -> Vec<(SearchQuery, Reading)> {
-        let mut v = Vec::new();
+        let mut v: Vec<(SearchQuery, Reading)> =
+            self.joined_readings().into_iter().map(|q| (q, Reading::Joined)).collect();
         if let Some(q) = self.particle_reading() {
             v.push((q, Reading::Particle));
         } else if let Some(q) = self.surname_first_reading() {
@@ -326,7 +362,16 @@ pub enum Reading {
     SurnameFirst,
     /// "Javier Garcia Lopez" with surname "Garcia Lopez": scored a little lower and said.
     DoubleSurname,
+    /// "derekfairweather" as Derek Fairweather: scored as a one-word match at most, and said.
+    Joined,
 }
+
+/// The shortest given name a run-together word is split after ([`SearchQuery::joined_readings`]).
+const JOINED_MIN_GIVEN: usize = 3;
+/// The shortest surname left after the split.
+pub const JOINED_MIN_SURNAME: usize = 3;
+/// At most this many splits of one word are read.
+pub const MAX_JOINED_READINGS: usize = 3;
 
 /// One query part, folded once with its codes.
 #[derive(Clone, Debug)]
@@ -454,5 +499,35 @@ mod tests {
         assert_eq!(Sex::parse("M"), Some(Sex::Male));
         assert_eq!(Sex::parse("female"), Some(Sex::Female));
         assert_eq!(Sex::parse("?"), None);
+    }
+
+    #[test]
+    fn one_word_is_split_after_a_known_given_name() {
+        let split = |q: &SearchQuery| -> Vec<(String, String)> {
+            q.joined_readings().into_iter().map(|r| (r.name.given, r.name.surname)).collect()
+        };
+        let pair = |g: &str, s: &str| (g.to_string(), s.to_string());
+        assert_eq!(split(&SearchQuery::parse("derekfairweather")), [pair("DEREK", "FAIRWEATHER")]);
+        assert_eq!(split(&SearchQuery::parse("Kevinstjohn")), [pair("KEVIN", "STJOHN"), pair("KEV", "INSTJOHN")]);
+        // Longest given name first, at most MAX_JOINED_READINGS, each surname long enough.
+        let robertson = split(&SearchQuery::parse("robertson"));
+        assert_eq!(robertson.first(), Some(&pair("ROBERT", "SON")), "{robertson:?}");
+        assert!(robertson.len() <= MAX_JOINED_READINGS);
+        assert!(robertson.iter().all(|(_, s)| s.len() >= JOINED_MIN_SURNAME));
+        // The DOB and sex go with the reading.
+        let q = SearchQuery::parse("derekfairweather").with_sex(Sex::Male);
+        assert!(q.joined_readings().iter().all(|r| r.sex == Some(Sex::Male)));
+        // Not: two words, separate fields, a wildcard, an O' name the tables read already, a
+        // word with no known given name at its start.
+        for q in [
+            SearchQuery::parse("derek fairweather"),
+            SearchQuery::new("", "derekfairweather"),
+            SearchQuery::parse("derekfair*"),
+            SearchQuery::parse("osullivan"),
+            SearchQuery::parse("xqzfairweather"),
+            SearchQuery::parse("der"),
+        ] {
+            assert!(q.joined_readings().is_empty(), "{q:?}");
+        }
     }
 }

@@ -49,6 +49,9 @@ pub const LONE_WORD_GIVEN_PENALTY: f32 = 0.05;
 /// Penalty of the double-surname reading ("Javier Garcia Lopez" as Javier, surname "Garcia
 /// Lopez"): the name as typed wins a tie.
 pub const DOUBLE_SURNAME_PENALTY: f32 = 0.1;
+/// Penalty of a one-word search read as two names typed without a space ("derekfairweather"),
+/// below the [`W_SURNAME`] its score is capped at.
+pub const JOINED_PENALTY: f32 = 0.5;
 /// Penalty when the best-matching name is an alias rather than the main name.
 pub const ALIAS_PENALTY: f32 = 0.2;
 
@@ -215,6 +218,16 @@ impl Ranker {
                         why.insert(0, format!("read as a double surname ({})", name(alt.surname.as_ref())));
                     }
                     score -= DOUBLE_SURNAME_PENALTY;
+                }
+                Reading::Joined => {
+                    if reasons {
+                        let (g, s) = (alt.given.as_ref(), alt.surname.as_ref());
+                        why.insert(0, format!("read as two names ({} {})", name(g), name(s)));
+                    }
+                    // Both names agreeing count as one word agreeing: a record holding the
+                    // word itself (Robertson) comes before one holding its two halves (Robert
+                    // Son), whatever their rarity.
+                    score = (score - W_GIVEN).min(W_SURNAME) - JOINED_PENALTY;
                 }
             }
             if !matches!(&best, Some(b) if b.0 >= score) {

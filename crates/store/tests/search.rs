@@ -707,3 +707,35 @@ fn kris_is_short_for_krzysztof() {
     let hits = s.search(&req("Kris Wojcik")).unwrap();
     assert_eq!(hits.first().map(|h| h.id.as_str()), Some("T1"), "{hits:#?}");
 }
+
+/// A full name typed as one word, with no space (as on a phone: "derekfairweather",
+/// "kevinstjohn") is read as a given name the tables know and the rest as the surname, and the
+/// hit says so, among 400 Smiths. A word that is a surname itself
+/// (Robertson) lists its holders before anyone holding its two halves (Robert Son). Found by
+/// review, 7 Dec 2026: both found nobody.
+#[test]
+fn a_full_name_typed_with_no_space_is_read_as_two_names() {
+    let mut rows = vec![
+        rec("T1", "Derek", "Fairweather", Some("1980-01-02")),
+        rec("T2", "Kevin", "St John", None),
+        rec("R1", "Robert", "Son", None),
+        rec("R2", "Alan", "Robertson", None),
+    ];
+    rows.extend((0..30).map(|i| rec(&format!("R{}", i + 10), "Jane", "Robertson", None)));
+    let (_d, s) = among_smiths(&["Derek", "Kevin"], rows);
+    for (text, id, said) in [
+        ("derekfairweather", "T1", "read as two names (Derek Fairweather)"),
+        ("DerekFairweather", "T1", "read as two names (Derek Fairweather)"),
+        ("kevinstjohn", "T2", "read as two names (Kevin Stjohn)"),
+    ] {
+        let hits = s.search(&req(text)).unwrap();
+        assert_eq!(hits.first().map(|h| h.id.as_str()), Some(id), "{text}: {hits:#?}");
+        assert!(hits[0].reasons.iter().any(|r| r == said), "{text}: {:?}", hits[0].reasons);
+    }
+    let hits = s.search(&SearchRequest { limit: Some(50), ..req("robertson") }).unwrap();
+    let at = |id: &str| hits.iter().position(|h| h.id == id);
+    assert!(at("R1").is_some_and(|r1| (10..40).all(|i| at(&format!("R{i}")).is_some_and(|r| r < r1))), "{hits:#?}");
+    // Separate fields say where each name is: no splitting.
+    let field = SearchRequest { surname: Some("derekfairweather".into()), ..Default::default() };
+    assert!(s.search(&field).unwrap().iter().all(|h| h.id != "T1"));
+}
