@@ -1420,16 +1420,16 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
         QuestionType::YesNo => html! { <>
             { radio("yes", "Yes", token == "yes", json!("yes")) }{ radio("no", "No", token == "no", json!("no")) }
             { radio("dont_know", "Don't know", token == "dont_know", json!("dont_know")) }
-            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
+            if q.declinable() { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::Frequency => html! { <>
             { for [("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often"), ("dont_know", "Don't know")]
                 .iter().map(|(t, l)| radio(t, l, token == *t, json!(t))).collect::<Vec<_>>() }
-            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
+            if q.declinable() { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::SingleChoice => html! { <>
             { for q.options.iter().map(|o| radio(&o.id, &o.label, token == o.id, json!(o.id))).collect::<Vec<_>>() }
-            if q.allow_declined { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
+            if q.declinable() { { radio("declined", "Declined to answer", declined, json!({"declined": true})) } }
         </> },
         QuestionType::MultiChoice => {
             let chosen: Vec<&str> = current
@@ -1489,7 +1489,7 @@ fn question(q: &Question, current: Option<&Value>, t: &Target, c: &QCtx<'_>) -> 
             })} /> }
         }
     };
-    let declined_box = (!is_radio && q.allow_declined).then(|| {
+    let declined_box = (!is_radio && q.declinable()).then(|| {
         let id = format!("{dom}-declined");
         html! { <label class="choice declined" for={id.clone()}>
         <input type="checkbox" id={id} class="declined" checked={declined} disabled={!editable}

@@ -61,7 +61,7 @@ impl<'a> Answer<'a> {
         }
         match v {
             Value::Null => Answer::Absent,
-            Value::String(s) if s.trim().is_empty() => Answer::Absent,
+            Value::String(s) if is_blank(s) => Answer::Absent,
             Value::String(s) if s == DECLINED && q.qtype != QuestionType::Text => Answer::Declined,
             Value::Array(a) if a.is_empty() => Answer::Absent,
             other => Answer::Value(other),
@@ -350,7 +350,7 @@ fn check_answer(q: &Question, raw: Option<&Value>, path: &str, required: bool, c
             }
         }
         Answer::Declined => {
-            if !q.allow_declined {
+            if !q.declinable() {
                 c.push(path, IssueKind::DeclinedNotAllowed, format!("{} cannot be declined", label(q)));
             }
         }
@@ -712,4 +712,19 @@ pub fn carry_forward(answers: &Answers, from_version: &str, pack: &FormPack) -> 
         out.insert(CARRIED_KEY.into(), serde_json::json!({ "from": from_version, "answers": earlier }));
     }
     out
+}
+/// Whether text shows nothing: only whitespace, control characters and invisible format
+/// characters (zero-width space and joiners, direction marks and embeddings, soft hyphen, word
+/// joiner, variation selectors, BOM, Hangul fillers, tags). A rationale or an answer of a
+/// zero-width space pasted in is no rationale.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c,
+                '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+                | '\u{FFA0}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
+    })
 }

@@ -195,9 +195,24 @@ pub fn suggest_grade(
         reasons: Vec::new(),
     };
     let mut factor_reasons = Vec::new();
+    // The highest grade a question left open (declined, not known, unanswered) would suggest
+    // if it were yes, and how many such questions there are.
+    let mut gap_grade = Grade::Standard;
+    let mut gap_factors = 0usize;
     for (_, q) in vis.visible_questions(pack) {
         let ans = Answer::resolve(answers.get(&q.id), q);
         let positive = is_positive(q, ans);
+        let open = match ans {
+            Answer::Absent | Answer::Declined => true,
+            Answer::Value(v) => v.as_str() == Some("dont_know"),
+        };
+        if open && !positive {
+            let factor = q.high_risk.then_some(grading.high_risk_factor_grade).flatten();
+            if let Some(g) = factor.max(q.suggest_grade) {
+                gap_grade = gap_grade.max(g);
+                gap_factors += 1;
+            }
+        }
         if q.is_scored() {
             match ans {
                 _ if positive => s.yes_count += 1,
@@ -321,6 +336,19 @@ pub fn suggest_grade(
                 ),
             });
         }
+    }
+    // Packs without count bands (DARA-style) grade on their factors: say so when a factor left
+    // open could have raised the suggestion.
+    if gap_grade > s.suggested && !s.reasons.iter().any(|r| r.code == ReasonCode::IncompleteAnswers) {
+        s.reasons.push(Reason {
+            code: ReasonCode::IncompleteAnswers,
+            grade: Grade::Standard,
+            question_id: None,
+            message: format!(
+                "{gap_factors} risk factor question(s) were declined, not known or unanswered: answered yes, the suggestion could reach {}. The suggestion may understate the risk; grade on professional judgement and checks.",
+                gap_grade.label()
+            ),
+        });
     }
 
     s

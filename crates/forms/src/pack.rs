@@ -271,6 +271,15 @@ pub struct Question {
 }
 
 impl Question {
+    /// Whether "declined to answer" is allowed: not when the pack says so, and never for the
+    /// officer's own observations or the results of checks (the victim declines to answer
+    /// their questions; nobody declines the officer's). A DARA-style assessment with every
+    /// answer declined, observations and checks included, read as a plain "Standard" (review,
+    /// 7 Dec 2026).
+    pub fn declinable(&self) -> bool {
+        self.allow_declined && !matches!(self.source, Some(AnswerSource::Officer | AnswerSource::Checks))
+    }
+
     /// Whether positive answers count towards the yes total.
     pub fn is_scored(&self) -> bool {
         self.scored.unwrap_or(matches!(self.qtype, QuestionType::YesNo | QuestionType::Frequency))

@@ -164,7 +164,7 @@ pub fn check_submit(record: &FormRecord, pack: &FormPack, ctx: &ValidationContex
 fn blank(s: Option<&str>) -> bool {
     match s {
         None => true,
-        Some(s) => s.trim().is_empty(),
+        Some(s) => crate::answers::is_blank(s),
     }
 }
 

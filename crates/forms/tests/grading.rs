@@ -284,6 +284,14 @@ fn submit_rejects_missing_grade_and_rationale() {
     r.officer_grade = Some(Grade::Medium);
     r.rationale = Some("   ".into());
     assert_eq!(check_submit(&r, &p, &ctx), vec![SubmitIssue::MissingRationale]);
+    // Invisible characters pasted in are no rationale either (review, 7 Dec 2026: a zero-width
+    // space graded a 14-tick assessment Standard).
+    for invisible in ["\u{200B}", "\u{200E}\u{FEFF} \u{00AD}", "\u{2060}\n\u{E0041}"] {
+        r.rationale = Some(invisible.into());
+        assert_eq!(check_submit(&r, &p, &ctx), vec![SubmitIssue::MissingRationale], "{invisible:?}");
+    }
+    r.rationale = Some("\u{200B}Fear".into());
+    assert_eq!(check_submit(&r, &p, &ctx), vec![]);
     r.rationale = Some("Injury and fear; no escalation history.".into());
     assert_eq!(check_submit(&r, &p, &ctx), vec![]);
     let s = submit(&r, &p, &ctx, T).unwrap();
@@ -370,4 +378,33 @@ fn generated_tasks_table() {
     let r = draft(&care, json!({}));
     let k: Vec<TaskKind> = generated_tasks(&care, &r, None, 3, T, &cfg).into_iter().map(|t| t.kind).collect();
     assert_eq!(k, vec![TaskKind::SupervisorReview]);
+}
+
+/// A pack without count bands (DARA-style) grades on its factors: an assessment with every
+/// answer declined says that a factor left open could have raised the suggestion; and the
+/// officer's own observations and the results of checks cannot be declined at all (review,
+/// 7 Dec 2026: all 29 declined read as a plain "Standard" and passed validation).
+#[test]
+fn a_dara_assessment_built_on_gaps_says_so_and_the_officers_answers_cannot_be_declined() {
+    let p = dara();
+    let all: Value = serde_json::from_str(include_str!("data/dara-all-declined.json")).unwrap();
+    let a: Answers = all.as_object().unwrap().clone().into_iter().collect();
+    let s = grade(&p, &a);
+    assert_eq!(s.suggested, Grade::Standard);
+    let r = s.reasons.iter().find(|r| r.code == ReasonCode::IncompleteAnswers).expect("flagged");
+    assert!(r.message.contains("could reach High"), "{}", r.message);
+    // Answered no throughout: nothing to flag.
+    let no: Answers =
+        a.iter().map(|(k, v)| (k.clone(), if v.get("declined").is_some() { json!("no") } else { v.clone() })).collect();
+    assert!(!grade(&p, &no).reasons.iter().any(|r| r.code == ReasonCode::IncompleteAnswers));
+    let ctx = ValidationContext::default();
+    let declined: Vec<String> = validate_answers(&p, &a, &ctx)
+        .into_iter()
+        .filter(|i| i.kind == IssueKind::DeclinedNotAllowed)
+        .map(|i| i.path)
+        .collect();
+    for officers in ["i1", "i2", "h5"] {
+        assert!(declined.contains(&officers.to_string()), "{officers}: {declined:?}");
+    }
+    assert!(!declined.contains(&"a1".to_string()), "the victim's own answers stay declinable: {declined:?}");
 }
