@@ -272,12 +272,13 @@ pub struct Question {
 
 impl Question {
     /// Whether "declined to answer" is allowed: not when the pack says so, and never for the
-    /// officer's own observations or the results of checks (the victim declines to answer
-    /// their questions; nobody declines the officer's). A DARA-style assessment with every
-    /// answer declined, observations and checks included, read as a plain "Standard" (review,
-    /// 7 Dec 2026).
+    /// officer's own observations (the victim declines to answer their questions; nobody
+    /// declines the officer's). A DARA-style assessment with every answer declined, the
+    /// officer's observations included, read as a plain "Standard" (review, 7 Dec 2026). A
+    /// question answered from checks as well as by the victim (DASH Q21, Q26) stays declinable
+    /// unless its pack says otherwise.
     pub fn declinable(&self) -> bool {
-        self.allow_declined && !matches!(self.source, Some(AnswerSource::Officer | AnswerSource::Checks))
+        self.allow_declined && self.source != Some(AnswerSource::Officer)
     }
 
     /// Whether positive answers count towards the yes total.
