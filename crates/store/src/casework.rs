@@ -553,9 +553,11 @@ pub(crate) fn load_states(
         let s = &inc.summary;
         let da = is_da(&s.incident_type, s.closing_code.as_deref());
         let fl = forms.remove(&s.id).unwrap_or_default();
-        // A form is superseded once an amendment of it is submitted.
+        // A form is superseded once an amendment of it is submitted, and stays so when the
+        // supervisor returns the amendment (the return asks for that one to be amended again;
+        // the version it replaced counted at the gate again and was offered for review).
         let superseded: HashSet<&str> =
-            fl.iter().filter(|f| f.status.is_submitted()).filter_map(|f| f.amends_id.as_deref()).collect();
+            fl.iter().filter(|f| f.status != FormStatus::Draft).filter_map(|f| f.amends_id.as_deref()).collect();
         let summaries = fl
             .iter()
             .filter(|f| !superseded.contains(f.id.as_str()))

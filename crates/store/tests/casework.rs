@@ -950,3 +950,26 @@ fn a_withdrawn_marac_referral_is_no_repeat_marac() {
         assert_eq!(repeat, !withdrawn, "withdrawn {withdrawn}: {:#?}", sug.reasons);
     }
 }
+
+/// An amendment the supervisor returns keeps the version it replaced replaced: the gate asks for
+/// the risk assessment again (pointing at the returned amendment), and the queue does not offer
+/// the old version for review. Review, 7 Dec 2026: after the return, the superseded original
+/// (graded Standard) counted at the gate again and was offered to the supervisor to approve.
+#[test]
+fn a_returned_amendment_does_not_bring_back_the_version_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let f1 = submit_risk(&mut store, &actor, &inc, Grade::Standard).form_id;
+    let f2 = store.amend_form(&actor, &f1).unwrap();
+    submitted(store.submit_form(&actor, &f2, Some(Grade::Medium), Some("Strangulation disclosed")).unwrap());
+    let sgt = Actor { officer_id: "SGT1".into(), ..actor.clone() };
+    store.review_form(&sgt, &f2, ReviewDecision::Return, Some("Consider High")).unwrap();
+    let gate = store.incident_gate(&inc).unwrap();
+    let risk: Vec<_> = gate.missing.iter().filter(|m| m.kind == MissingKind::RiskAssessment).collect();
+    assert_eq!(risk.len(), 1, "{gate:#?}");
+    assert_eq!(risk[0].form_id.as_deref(), Some(f2.as_str()), "{gate:#?}");
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let named = serde_json::to_string(&q).unwrap();
+    assert!(!named.contains(&f1), "the replaced version is not offered for review: {named}");
+}
