@@ -242,6 +242,9 @@ pub fn incident_problems(
             let deadline = inc.occurred_at.saturating_add(hours(deadline_hours(config, *req)));
             // Approval is reported below as "unreviewed" for every submitted form.
             for m in missing_for(*req, false, code, &inc.state) {
+                if inc.closed_at.is_some() && !actionable_once_closed(&m, &inc.state) {
+                    continue;
+                }
                 // As in `missing_items`: of one item asked by two codes, the label saying more.
                 if let Some(p) = problems.iter_mut().find(|p| {
                     p.item == m.kind
@@ -284,6 +287,22 @@ pub fn incident_problems(
     }
     problems.sort_by(|a, b| b.kind.is_overdue().cmp(&a.kind.is_overdue()).then(a.deadline.cmp(&b.deadline)));
     problems
+}
+
+/// Whether a missing item can still be acted on once the incident is closed. No form is
+/// started or submitted on a closed incident, except the amendment of a form a supervisor
+/// returned (the return asks for it); referral decisions and notifications are still recorded.
+/// A DA incident closed as a duplicate (NFA-DUP, which the gate lets through with nothing)
+/// otherwise stayed on the queue for good, its assessment and plan overdue with no way to add
+/// them (review, 7 Dec 2026); the daily review still lists it as incomplete.
+fn actionable_once_closed(m: &crate::gates::MissingItem, state: &SafeguardingState) -> bool {
+    match m.kind {
+        MissingKind::RiskAssessment | MissingKind::SafeguardingPlan | MissingKind::CarePlan => m
+            .form_id
+            .as_deref()
+            .is_some_and(|id| state.forms.iter().any(|f| f.form_id == id && f.status == FormStatus::Returned)),
+        _ => true,
+    }
 }
 
 fn in_window(t: Option<i64>, from: i64, now: i64) -> bool {

@@ -340,10 +340,20 @@ fn team_counts_and_daily_review() {
     let b = q.team_counts["B"];
     // A: "coded" (ra, plan missing, not overdue yet at 3 h). closed-ok is fully approved -> not on queue.
     assert_eq!((a.incidents, a.overdue, a.missing_items, a.unreviewed_forms), (1, 0, 2, 0));
-    // B: closed-bad (care plan overdue at 20 h? no: 24 h deadline -> missing), old (RA unreviewed, overdue review).
-    assert_eq!((b.incidents, b.overdue, b.missing_items, b.unreviewed_forms), (2, 1, 1, 1));
-    let bad = q.items.iter().find(|i| i.incident_id == "closed-bad").unwrap();
-    assert!(bad.closed);
+    // B: old (RA unreviewed, overdue review). closed-bad's missing care plan cannot be added
+    // once it is closed (no form starts on a closed incident): it is in the daily review as
+    // incomplete, not on the queue for good.
+    assert_eq!((b.incidents, b.overdue, b.missing_items, b.unreviewed_forms), (1, 1, 0, 1));
+    assert!(!q.items.iter().any(|i| i.incident_id == "closed-bad"));
+    // A closed incident whose form the supervisor returned stays on the queue: the amendment
+    // the return asks for can still be made.
+    let mut returned = inc("returned", "C", 20, &["DA"], complete_da(), None);
+    returned.state.forms[0].status = FormStatus::Returned;
+    returned.closed_at = Some(NOW - H);
+    let q = build_queue(&[returned], &codes(), &cfg, NOW);
+    let kinds: Vec<MissingKind> = q.items.iter().flat_map(|i| i.problems.iter()).map(|p| p.item).collect();
+    assert_eq!(kinds, [MissingKind::RiskAssessment], "{q:?}");
+    assert!(q.items[0].closed);
 }
 
 #[test]

@@ -973,3 +973,30 @@ fn a_returned_amendment_does_not_bring_back_the_version_it_replaced() {
     let named = serde_json::to_string(&q).unwrap();
     assert!(!named.contains(&f1), "the replaced version is not offered for review: {named}");
 }
+
+/// A DA incident closed as a duplicate (the gate lets NFA-DUP through with nothing) does not
+/// stay on the queue with an assessment and a plan overdue that nobody can add (no form starts
+/// on a closed incident): its referral decisions, which can still be recorded, stay; the daily
+/// review lists it as incomplete for a person to check. Review, 7 Dec 2026.
+#[test]
+fn a_duplicate_closed_da_incident_is_reviewed_not_left_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-DUP", 1);
+    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+    assert!(matches!(store.start_form(&actor, &inc, DASH), Err(CaseworkError::Finalised)));
+    let later = now_unix() + 10 * 86_400;
+    let q = store.supervisor_queue(later).unwrap();
+    let kinds: Vec<MissingKind> =
+        q.items.iter().filter(|i| i.incident_id == inc).flat_map(|i| i.problems.iter()).map(|p| p.item).collect();
+    assert!(
+        !kinds.iter().any(|k| matches!(k, MissingKind::RiskAssessment | MissingKind::SafeguardingPlan)),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&MissingKind::VictimReferralDecision), "{kinds:?}");
+    assert_eq!(q.team_counts, bluelamp_forms::team_counts(&q.items));
+    let now = now_unix() + 60;
+    let q = store.supervisor_queue(now).unwrap();
+    assert!(q.daily_review.iter().any(|d| d.incident_id == inc && !d.complete), "{:?}", q.daily_review);
+}
