@@ -1103,6 +1103,11 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     if stale || code_differs {
         return Ok(conflict(m, incident_id, theirs, version));
     }
+    if finalise {
+        if let Some(refused) = gate_refusal(tx, incident_id, &theirs, code.as_deref())? {
+            return Ok(reject("gate_refused", refused));
+        }
+    }
     let v = bump_incident(tx, s, incident_id, &assigned, version)?;
     if finalise {
         tx.prepare_cached(
@@ -1116,12 +1121,112 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     Ok(Applied::Ok(Some(incident_id.to_string())))
 }
 
+/// A closing code from a payload: text of the closing-code list (as the list spells it, any
+/// case or spacing typed), or null. Any other text was stored as sent (a device drops a code it
+/// does not know, so the two then disagreed), HTML included.
 fn closing_code_of(v: Option<&Value>, w: &str) -> Result<Option<String>, Failure> {
     match v {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(c)) if c.len() <= MAX_ID => Ok(Some(c.trim().to_string()).filter(|c| !c.is_empty())),
+        Some(Value::String(c)) if c.len() <= MAX_ID => {
+            let c = c.trim();
+            if c.is_empty() {
+                return Ok(None);
+            }
+            match closing_codes()?.get(c) {
+                Some(known) => Ok(Some(known.code.clone())),
+                None => Err(reject("unknown_closing_code", format!("{w}: {c:?} is not a closing code")).into()),
+            }
+        }
         _ => Err(reject("invalid_payload", format!("{w}: closing_code must be a text or null")).into()),
     }
+}
+
+fn closing_codes() -> Result<&'static bluelamp_forms::ClosingCodes, Failure> {
+    static CODES: std::sync::OnceLock<Option<bluelamp_forms::ClosingCodes>> = std::sync::OnceLock::new();
+    CODES
+        .get_or_init(|| bluelamp_forms::builtin_closing_codes().ok())
+        .as_ref()
+        .ok_or_else(|| reject("internal", "the closing-code list did not load").into())
+}
+
+fn packs() -> &'static [bluelamp_forms::FormPack] {
+    static PACKS: std::sync::OnceLock<Vec<bluelamp_forms::FormPack>> = std::sync::OnceLock::new();
+    PACKS.get_or_init(|| bluelamp_forms::builtin_packs().unwrap_or_default())
+}
+
+/// The closing-code gate, run by the service too (a device runs it before it queues a
+/// finalise; the service held no rule, so any client with an officer's login closed a DA
+/// incident with no code, assessment, plan or referral decision, and the device could then
+/// never add them). Checks what the service holds: the forms submitted or approved on the
+/// incident (an amended version left out), and a referral decision (any outcome) for every
+/// person linked as a victim. The Victims' Code notifications and the victims the device
+/// counts besides (a child at domestic abuse, a bereaved relative) are the device's gate alone.
+/// `Ok(Some(message))` when it refuses.
+fn gate_refusal(
+    tx: &Connection,
+    incident_id: &str,
+    theirs: &Value,
+    code: Option<&str>,
+) -> Result<Option<String>, Failure> {
+    let codes = closing_codes()?;
+    let incident_type = theirs.get("incident_type").and_then(Value::as_str).unwrap_or_default();
+    let selected = bluelamp_forms::gate_codes(incident_type, code);
+    let mut forms: Vec<(String, String, String, Option<String>, String)> = tx
+        .prepare_cached("SELECT id, pack_id, status, amends_id, answers FROM forms WHERE incident_id = ?1")?
+        .query_map([incident_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let amended: std::collections::HashSet<String> = forms.iter().filter_map(|f| f.3.clone()).collect();
+    forms.retain(|f| !amended.contains(&f.0));
+    let mut state = bluelamp_forms::SafeguardingState::default();
+    for (id, pack_id, status, _, answers) in forms {
+        let Some(pack) = packs().iter().find(|p| p.id == pack_id) else { continue };
+        let status = match status.as_str() {
+            "approved" => bluelamp_forms::FormStatus::Approved,
+            "returned" => bluelamp_forms::FormStatus::Returned,
+            _ => bluelamp_forms::FormStatus::Submitted,
+        };
+        let sections = match serde_json::from_str::<Value>(&answers) {
+            Ok(Value::Object(a)) => bluelamp_forms::visible_sections(pack, &a.into_iter().collect()),
+            _ => Vec::new(),
+        };
+        state.forms.push(bluelamp_forms::FormSummary {
+            form_id: id,
+            pack_id,
+            kind: pack.kind,
+            status,
+            officer_grade: None,
+            submitted_at: None,
+            suggested_grade: None,
+            sections,
+        });
+    }
+    let links = theirs.get("links").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut decided = tx.prepare_cached(
+        "SELECT 1 FROM referrals WHERE incident_id = ?1 AND victim_id = ?2 AND status = 'active' LIMIT 1",
+    )?;
+    for l in &links {
+        let (Some(id), Some("victim")) =
+            (l.get("nominal_id").and_then(Value::as_str), l.get("role").and_then(Value::as_str))
+        else {
+            continue;
+        };
+        if state.victims.iter().any(|v| v.victim_id == id) {
+            continue;
+        }
+        state.victims.push(bluelamp_forms::VictimReferralState {
+            victim_id: id.to_string(),
+            name: id.to_string(),
+            decision_recorded: decided.exists(params![incident_id, id])?,
+            notifications_due: Vec::new(),
+        });
+    }
+    Ok(match bluelamp_forms::check_closure(codes, &selected, &state) {
+        Ok(()) => None,
+        Err(missing) => Some(format!(
+            "The incident cannot be finalised: {}.",
+            missing.iter().map(|m| m.label.as_str()).collect::<Vec<_>>().join("; ")
+        )),
+    })
 }
 
 fn conflict(m: &PushMutation, incident_id: &str, theirs: Value, version: u64) -> Applied {
@@ -1172,6 +1277,13 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     }
     if is_stale(tx, s, incident_id, m.base_version, version)? {
         return Ok(conflict(m, incident_id, theirs, version));
+    }
+    if finalise {
+        let held = theirs.get("closing_code").and_then(Value::as_str).map(str::to_string);
+        let closing = code.clone().unwrap_or(held);
+        if let Some(refused) = gate_refusal(tx, incident_id, &theirs, closing.as_deref())? {
+            return Ok(reject("gate_refused", refused));
+        }
     }
     let v = bump_incident(tx, s, incident_id, &assigned, version)?;
     if let Some(code) = code {

@@ -64,14 +64,14 @@ async fn a_clash_is_a_conflict_and_the_resolution_applies_the_choice() {
         .push(
             &me,
             OFFICER,
-            &[based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "NFA" }), v0)],
+            &[based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "ADVICE" }), v0)],
         )
         .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!(v["last_applied_seq"], 1);
     let c = &v["conflicts"][0];
     assert_eq!(c["record_id"], INC);
-    assert_eq!(c["mine"]["closing_code"], "NFA");
+    assert_eq!(c["mine"]["closing_code"], "ADVICE");
     assert_eq!(c["theirs"]["closing_code"], "DA");
     assert_eq!(c["server_version"].as_u64(), Some(v1));
     assert_eq!(incident(&s, &me, OFFICER).await.0["closing_code"], "DA");
@@ -85,11 +85,11 @@ async fn a_clash_is_a_conflict_and_the_resolution_applies_the_choice() {
             base,
         )
     };
-    let (st, v) = s.push(&me, OFFICER, &[resolve(2, "NFA", v1)]).await;
+    let (st, v) = s.push(&me, OFFICER, &[resolve(2, "ADVICE", v1)]).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!((v["conflicts"].clone(), v["rejections"].clone()), (json!([]), json!([])), "{v}");
     let (now, v2) = incident(&s, &me, OFFICER).await;
-    assert_eq!(now["closing_code"], "NFA");
+    assert_eq!(now["closing_code"], "ADVICE");
     assert!(v2 > v1);
 
     // A resolution the record has moved past is a new conflict, not an overwrite.
@@ -101,9 +101,9 @@ async fn a_clash_is_a_conflict_and_the_resolution_applies_the_choice() {
         )
         .await;
     assert_eq!((st, v["conflicts"].clone()), (StatusCode::OK, json!([])), "{v}");
-    let (st, v) = s.push(&me, OFFICER, &[resolve(3, "NFA", v1)]).await;
+    let (st, v) = s.push(&me, OFFICER, &[resolve(3, "ADVICE", v1)]).await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(v["conflicts"][0]["mine"]["fields"]["closing_code"], "NFA", "{v}");
+    assert_eq!(v["conflicts"][0]["mine"]["fields"]["closing_code"], "ADVICE", "{v}");
     assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "DA");
     assert_eq!(incident(&s, &me, OFFICER).await.0["closing_code"], "DA");
     assert_eq!(s.central.stats().unwrap().duplicate_applications, 0);
@@ -120,11 +120,11 @@ async fn a_devices_own_consecutive_edits_on_one_base_are_not_a_clash() {
             &me,
             OFFICER,
             &[
-                based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" }), v0),
+                based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "NFA-DUP" }), v0),
                 based(
                     2,
                     "incident.finalise/1",
-                    json!({ "incident_id": INC, "closing_code": "DA", "finalised_at": "t" }),
+                    json!({ "incident_id": INC, "closing_code": "NFA-DUP", "finalised_at": "t" }),
                     v0,
                 ),
             ],
@@ -133,7 +133,7 @@ async fn a_devices_own_consecutive_edits_on_one_base_are_not_a_clash() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert_eq!((v["conflicts"].clone(), v["rejections"].clone()), (json!([]), json!([])), "{v}");
     let (now, _) = incident(&s, &me, OFFICER).await;
-    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("DA"), json!("finalised")));
+    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("NFA-DUP"), json!("finalised")));
 }
 
 #[tokio::test]
@@ -147,10 +147,10 @@ async fn another_writer_in_between_breaks_the_run() {
     };
     assert_eq!(s.push(&me, OFFICER, &[code(1, "DA", v0)]).await.1["conflicts"], json!([]));
     let (_, v1) = incident(&s, &me, OFFICER).await;
-    assert_eq!(s.push(&sup, SUPER, &[code(1, "NFA", v1)]).await.1["conflicts"], json!([]));
+    assert_eq!(s.push(&sup, SUPER, &[code(1, "ADVICE", v1)]).await.1["conflicts"], json!([]));
     // The officer's second edit on the first base: the supervisor's change lies in between.
     let (_, v) = s.push(&me, OFFICER, &[code(2, "DA", v0)]).await;
-    assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "NFA", "{v}");
+    assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "ADVICE", "{v}");
 }
 
 #[tokio::test]
@@ -173,10 +173,10 @@ async fn bad_resolutions_are_refused_with_a_reason() {
         based(
             6,
             "incident.resolve/1",
-            json!({ "incident_id": INC, "fields": { "closing_code": "DA", "status": "finalised" }, "at": "t" }),
+            json!({ "incident_id": INC, "fields": { "closing_code": "NFA-DUP", "status": "finalised" }, "at": "t" }),
             v0,
         ),
-        based(7, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "closing_code": "NFA" } }), v0),
+        based(7, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "closing_code": "ADVICE" } }), v0),
     ];
     let (st, v) = s.push(&me, OFFICER, &batch).await;
     assert_eq!(st, StatusCode::OK, "{v}");
@@ -199,5 +199,5 @@ async fn bad_resolutions_are_refused_with_a_reason() {
     .collect();
     assert_eq!(codes, want);
     let (now, _) = incident(&s, &me, OFFICER).await;
-    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("DA"), json!("finalised")));
+    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("NFA-DUP"), json!("finalised")));
 }

@@ -193,7 +193,7 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     let c2 = "client-supervisor";
     let sup = s.login("demo-supervisor", c2).await;
     let mut stale =
-        mutation(2, "incident.closing_code/1", json!({ "incident_id": "demo-incident-1", "closing_code": "XX" }));
+        mutation(2, "incident.closing_code/1", json!({ "incident_id": "demo-incident-1", "closing_code": "ASB" }));
     stale.base_version = Some(1);
     let (st, v) = s
         .push(
@@ -209,7 +209,7 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     assert_eq!(v["rejections"], json!([]));
     assert_eq!(v["conflicts"][0]["record_id"], "demo-incident-1");
     assert_eq!(v["conflicts"][0]["theirs"]["closing_code"], "DA");
-    assert_eq!(v["conflicts"][0]["mine"]["closing_code"], "XX");
+    assert_eq!(v["conflicts"][0]["mine"]["closing_code"], "ASB");
     assert_eq!(s.central.stats().unwrap().duplicate_applications, 0);
 
     // An admin reads the access log but does no records work (`Role::allows`, as in the app):

@@ -373,6 +373,34 @@ pub(crate) fn same_label(a: &str, b: &str) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
+/// The code an incident type implies (`domestic_abuse` → `DA`, `concern_for_child` → `CFAC`).
+pub fn classification_code(incident_type: &str) -> Option<&'static str> {
+    match incident_type {
+        "domestic_abuse" => Some("DA"),
+        "concern_for_child" => Some("CFAC"),
+        _ => None,
+    }
+}
+
+/// The codes the closing-code gate checks: the chosen closing code and, once one is chosen,
+/// the code the incident's type implies (a domestic-abuse incident is checked against `DA`
+/// whatever code it is closed with, so choosing "Advice" does not skip its risk assessment,
+/// plan and referral decisions). `NFA-DUP` (a duplicate, or no incident found) is the one code
+/// that replaces the type's: there was nothing to safeguard. The device and the central service
+/// both gate on these.
+pub fn gate_codes<'a>(incident_type: &str, chosen: Option<&'a str>) -> Vec<&'a str> {
+    let Some(chosen) = chosen else {
+        return Vec::new();
+    };
+    let mut codes = vec![chosen];
+    if let Some(implied) = classification_code(incident_type) {
+        if !chosen.eq_ignore_ascii_case(implied) && !chosen.eq_ignore_ascii_case("NFA-DUP") {
+            codes.push(implied);
+        }
+    }
+    codes
+}
+
 /// All missing items for the given codes (deduplicated, in code order). Empty = may close.
 pub fn missing_items<S: AsRef<str>>(
     codes: &ClosingCodes,

@@ -135,8 +135,9 @@ pub use answers::{
 pub use config::{parse_config, validate_config, Deadlines, SafeguardingConfig, TaskDue};
 pub use error::FormsError;
 pub use gates::{
-    check_closure, missing_items, parse_closing_codes, validate_closing_codes, ClosingCode, ClosingCodes, FormSummary,
-    MissingItem, MissingKind, Requirement, SafeguardingState, SectionRequirement, VictimReferralState,
+    check_closure, classification_code, gate_codes, missing_items, parse_closing_codes, validate_closing_codes,
+    ClosingCode, ClosingCodes, FormSummary, MissingItem, MissingKind, Requirement, SafeguardingState,
+    SectionRequirement, VictimReferralState,
 };
 pub use grading::{
     suggest_grade, ClusterOfThree, Grade, GradingConfig, IncidentHistory, Reason, ReasonCode, RiskSuggestion,

@@ -1,0 +1,130 @@
+//! The closing-code gate held by the service too (review, 7 Dec 2026): a client with an
+//! officer's login finalised a domestic-abuse incident with no code, assessment, plan or
+//! referral decision, and stored any text as its closing code.
+
+mod common;
+
+use common::{mutation, Server};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const OFFICER: &str = "01900000-0000-7000-8000-00000000c0f1";
+const INC: &str = "demo-incident-1";
+
+/// The incident as the officer's pull sees it now.
+async fn incident(s: &Server, token: &str) -> Value {
+    let mut cursor: Option<String> = None;
+    let mut found = None;
+    loop {
+        let (st, v) = s.pull(token, OFFICER, cursor.as_deref(), 5000).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        for c in v["changes"].as_array().unwrap() {
+            if c["id"] == INC && c["op"] == "upsert" {
+                found = Some(c["data"].clone());
+            }
+        }
+        cursor = Some(v["next_cursor"].as_str().unwrap().to_string());
+        if !v["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    found.expect("the incident is in the officer's scope")
+}
+
+fn rejections(v: &Value) -> Vec<(u64, String, String)> {
+    v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["seq"].as_u64().unwrap(), r["code"].as_str().unwrap().into(), r["message"].as_str().unwrap().into())
+        })
+        .collect()
+}
+
+fn form(seq: u64, id: &str, pack: &str) -> bluelamp_protocol::wire::PushMutation {
+    mutation(
+        seq,
+        "form.submit/1",
+        json!({
+            "form": {
+                "id": id, "incident_id": INC, "pack_id": pack, "pack_version": "1.1.0", "author": "demo-officer",
+                "answers": {}, "officer_grade": "high", "rationale": "r", "amends_id": null,
+                "submitted_at": "2026-12-07T10:00:00.000Z",
+            },
+            "suggestion": null,
+            "tasks": [],
+        }),
+    )
+}
+
+#[tokio::test]
+async fn the_service_refuses_to_finalise_a_da_incident_without_its_safeguarding() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let inc = incident(&s, &me).await;
+    assert_eq!(inc["incident_type"], "domestic_abuse", "{inc}");
+    let victims: Vec<String> = inc["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["role"] == "victim")
+        .map(|l| l["nominal_id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!victims.is_empty(), "{inc}");
+    let finalise = |seq: u64, code: Value| {
+        mutation(seq, "incident.finalise/1", json!({ "incident_id": INC, "closing_code": code, "finalised_at": "t" }))
+    };
+    let (st, v) = s
+        .push(
+            &me,
+            OFFICER,
+            &[
+                finalise(1, Value::Null),
+                mutation(
+                    2,
+                    "incident.closing_code/1",
+                    json!({ "incident_id": INC, "closing_code": "<script>x</script>" }),
+                ),
+                mutation(3, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": " advice " })),
+                // Advice on a DA incident is checked against DA too.
+                finalise(4, json!("ADVICE")),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let r = rejections(&v);
+    let codes: Vec<(u64, &str)> = r.iter().map(|(s, c, _)| (*s, c.as_str())).collect();
+    assert_eq!(codes, [(1, "gate_refused"), (2, "unknown_closing_code"), (4, "gate_refused")], "{v}");
+    assert!(r[0].2.contains("closing code"), "{}", r[0].2);
+    for want in ["risk assessment", "safeguarding plan", "referral decision"] {
+        assert!(r[2].2.contains(want), "{want}: {}", r[2].2);
+    }
+    let now = incident(&s, &me).await;
+    assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("ADVICE"), json!("open")));
+
+    // With the assessment, the plan and every victim's decision held, DA closes.
+    let mut batch = vec![
+        mutation(5, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" })),
+        form(6, "f-risk", "dash-style-da-risk"),
+        form(7, "f-plan", "da-safeguarding-plan"),
+    ];
+    for (i, victim) in victims.iter().enumerate() {
+        let seq = 8 + i as u64;
+        batch.push(mutation(
+            seq,
+            "referral.decision/1",
+            json!({ "decision": {
+                "id": format!("r-{i}"), "incident_id": INC, "victim_id": victim, "outcome": "declined",
+                "destination": null, "details": { "in_their_words": "no" }, "status": "active",
+                "decided_at": "2026-12-07T10:00:00Z", "decided_by": "demo-officer",
+            }}),
+        ));
+    }
+    let last = 8 + victims.len() as u64;
+    batch.push(finalise(last, json!("DA")));
+    let (st, v) = s.push(&me, OFFICER, &batch).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["rejections"], json!([]), "{v}");
+    assert_eq!(incident(&s, &me).await["status"], "finalised");
+}
