@@ -178,9 +178,10 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
             "the central service ordered this device wiped: everything written here had reached it; {} destroyed",
             db.display()
         ),
-        Some(Carried::LockedUntilWiped { pending }) => note!(
-            "the central service ordered this device wiped, but {pending} writes have not reached it yet: {} is kept, \
-             locked (it opens for nothing but sync), and the next sync sends them, then wipes it",
+        Some(Carried::LockedUntilWiped { pending, log_entries }) => note!(
+            "the central service ordered this device wiped, but {pending} writes and {log_entries} access-log entries \
+             have not reached it yet: {} is kept, locked (it opens for nothing but sync), and the next sync sends \
+             them, then wipes it",
             db.display()
         ),
         Some(Carried::Locked) => {

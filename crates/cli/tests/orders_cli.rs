@@ -96,7 +96,7 @@ fn a_wipe_that_cannot_send_everything_keeps_the_store_locked_until_the_next_sync
     assert!(!done);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["order_carried_out"], "locked_until_wiped", "{v}");
-    assert!(err.contains("30 writes have not reached it") && err.contains("nothing was lost"), "{err}");
+    assert!(err.contains("30 writes and") && err.contains("nothing was lost"), "{err}");
     assert!(db.exists());
     // Locked for use, with the reason.
     let (done, _, err) = run(cli(&db).args(["audit", "verify"]));
@@ -108,6 +108,44 @@ fn a_wipe_that_cannot_send_everything_keeps_the_store_locked_until_the_next_sync
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["order_carried_out"], "wiped", "{v} {err}");
     assert_eq!(s.central.stats().unwrap().forms, 30);
+    assert!(!db.exists());
+}
+
+/// A wipe order with no write pending but access-log entries the service has not received
+/// (searches made since the last sync, the service out of reach): the store was wiped with them,
+/// the record of who searched what on the device (DPA 2018 s.62), and the message said
+/// everything had reached the service (review, 7 Dec 2026). It is kept locked until a sync has
+/// sent them.
+#[test]
+fn a_wipe_keeps_the_store_until_its_access_log_has_reached_the_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("p.db");
+    let client = device(&s, &db);
+    for name in ["smith", "jones", "patel"] {
+        ok(cli(&db).args(["search", "--name", name]));
+    }
+    s.central.instruct(&client, Instruction::Wipe).unwrap();
+    let mut store = bluelamp_store::Store::open(&db, PASS).unwrap();
+    store.set_pending_instruction(Some(Instruction::Wipe)).unwrap();
+    assert_eq!(store.sync_counts().unwrap().pending, 0, "no write pending");
+    let unsent = store.audit_head().unwrap().unwrap().seq - store.audit_anchor().unwrap().map_or(0, |h| h.seq);
+    assert!(unsent >= 3, "{unsent}");
+    drop(store);
+    let (done, out, err) = run(cli(&db).args(["sync", "--json", "--server", "http://127.0.0.1:9"]));
+    assert!(!done);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["order_carried_out"], "locked_until_wiped", "{v} {err}");
+    assert!(err.contains("0 writes and") && err.contains("access-log entries"), "{err}");
+    assert!(db.exists());
+    let held = |s: &Service| s.central.stats().unwrap().audit_entries;
+    let before = held(&s);
+    // The next sync reaching the service sends them, then wipes.
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["order_carried_out"], "wiped", "{v} {err}");
+    assert!(held(&s) >= before + 3, "the searches reached the service: {} then {}", before, held(&s));
     assert!(!db.exists());
 }
 

@@ -27,9 +27,10 @@ pub enum Carried {
     Locked,
     /// Crypto-erased: everything written here had reached the central service.
     Wiped,
-    /// A wipe order, but `pending` writes have not reached the service yet: the store is locked
-    /// (it opens for no use) and keeps them; the next sync sends them, then wipes.
-    LockedUntilWiped { pending: u64 },
+    /// A wipe order, but `pending` writes or `log_entries` access-log entries have not reached
+    /// the service yet: the store is locked (it opens for no use) and keeps them; the next sync
+    /// sends them, then wipes.
+    LockedUntilWiped { pending: u64, log_entries: u64 },
 }
 
 /// Carries out the lock or wipe order the store holds (a round keeps the order it received
@@ -44,8 +45,16 @@ pub fn carry_out_order(
     use bluelamp_sync_core::OrderStep;
     let order = store.pending_instruction()?;
     let pending = store.sync_counts()?.pending;
+    // Access-log entries the service has not acknowledged: a wipe destroyed them, the record
+    // of who looked at what on this device (DPA 2018 s.62), while saying everything had been
+    // sent (review, 7 Dec 2026).
+    let head = store.audit_head()?.map_or(0, |h| h.seq);
+    let acked = store.audit_anchor()?.map_or(0, |h| h.seq);
+    let log_entries = u64::try_from(head.saturating_sub(acked)).unwrap_or(0);
     drop(store);
-    let Some(step) = bluelamp_sync_core::order_step(order, pending) else { return Ok(None) };
+    let Some(step) = bluelamp_sync_core::order_step(order, pending.saturating_add(log_entries)) else {
+        return Ok(None);
+    };
     Ok(Some(match step {
         OrderStep::Lock => {
             unlock::lock_out_by_order(db, Instruction::Lock)?;
@@ -55,9 +64,9 @@ pub fn carry_out_order(
             unlock::wipe(db)?;
             Carried::Wiped
         }
-        OrderStep::LockUntilWiped { pending } => {
+        OrderStep::LockUntilWiped { .. } => {
             unlock::lock_out_by_order(db, Instruction::Wipe)?;
-            Carried::LockedUntilWiped { pending }
+            Carried::LockedUntilWiped { pending, log_entries }
         }
     }))
 }
