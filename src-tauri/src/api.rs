@@ -256,7 +256,7 @@ impl AppState {
                 return Err(offline());
             }
             // Then the local passphrase, counted, each wrong one making the next try wait.
-            match unlock::open_locked_out_now(&db, &req.passphrase) {
+            let store = match unlock::open_locked_out_now(&db, &req.passphrase) {
                 Ok(s) => s,
                 Err(e @ UnlockError::WrongWhileLockedOut { .. }) => {
                     tracing::warn!("wrong passphrase at a locked-out store");
@@ -265,7 +265,19 @@ impl AppState {
                 Err(e @ UnlockError::Wait { .. }) => return Err(ApiError::new(ErrorCode::Locked, e.to_string())),
                 Err(UnlockError::Store(e)) => return Err(from_store(e)),
                 Err(e) => return Err(ApiError::new(ErrorCode::Locked, e.to_string())),
+            };
+            // Only the service the store was enrolled with lifts its lock (see the CLI's enrol).
+            // The embedded demo service starts on a new port each run: named services only.
+            if let (Some(named), Some(enrolled)) = (&self.config.central_url, store.server_url().map_err(from_store)?) {
+                if !bluelamp_sync::same_service(named, &enrolled) {
+                    tracing::warn!("online sign-in to another service than the store's refused");
+                    return Err(ApiError::new(
+                        ErrorCode::Rejected,
+                        format!("This store is enrolled with the central service at {enrolled}: Bluelamp is set to use {named}. Ask IT to set the right service."),
+                    ));
+                }
             }
+            store
         };
         let client_id = store.client_id().map_err(from_store)?;
         let login = bluelamp_protocol::wire::LoginRequest {

@@ -702,3 +702,43 @@ fn lock_and_wipe_orders_reach_the_open_app() {
     let sent = central.stats().unwrap().mutations_applied - before;
     assert!(sent >= 250, "everything the device held was sent first: {sent} of 250");
 }
+
+/// A store locked by its service's order is signed in again only by that service: the app set
+/// to another one (a service the officer runs, holding their id with any role) lifted the lock
+/// and took its role (review, 7 Dec 2026).
+#[test]
+fn only_the_enrolling_service_lifts_a_lock() {
+    use bluelamp_protocol::session::UnlockRequest;
+    use bluelamp_protocol::wire::Instruction;
+    let dir = tempfile::tempdir().unwrap();
+    let (central, _running, config, state) = with_central(&dir, "PC78", "officer");
+    let req = UnlockRequest { officer_id: "PC78".into(), passphrase: "correct horse battery".into() };
+    tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
+    state.unlock(&req).unwrap();
+    let client = central.clients().unwrap().into_iter().next().unwrap().client_id;
+    central.instruct(&client, Instruction::Lock).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state.status(&StatusRequest::default()).unwrap().session.is_some() {
+        assert!(Instant::now() < deadline, "the lock order never arrived");
+        let _ = state.sync_now();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(state);
+    // Another service, holding the same officer as a supervisor.
+    let other_dir = tempfile::tempdir().unwrap();
+    let other =
+        bluelamp_central::Central::open_with(&other_dir.path().join("c.db"), bluelamp_central::Config::for_tests())
+            .unwrap();
+    other.add_officer("PC78", "supervisor", "north", "correct horse battery").unwrap();
+    let other_running =
+        tauri::async_runtime::block_on(bluelamp_central::spawn(other.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let moved = Config { central_url: Some(other_running.url()), ..config.clone() };
+    let state = tauri::async_runtime::block_on(AppState::start(moved, Instant::now(), None)).unwrap();
+    let err = tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap_err();
+    assert!(err.message.contains("enrolled with the central service"), "{}", err.message);
+    assert!(state.unlock(&req).is_err(), "still locked");
+    drop(state);
+    let state = tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap();
+    tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
+    state.unlock(&req).unwrap();
+}

@@ -65,6 +65,19 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     if owner != officer {
         bail!("{} belongs to officer {owner}, not {officer}", db.display());
     }
+    // Only the service the store was enrolled with lifts its lock or sets its role: any service
+    // that answered did (one run on the laptop itself included), so a suspended officer kept
+    // their cached records and any officer could give their store a supervisor's role
+    // (review, 7 Dec 2026).
+    if let Some(enrolled) = store.server_url()? {
+        if !bluelamp_sync::same_service(&enrolled, server) {
+            bail!(
+                "{} is enrolled with the central service at {enrolled}, not {}: sign in to that service",
+                db.display(),
+                server.trim_end_matches('/')
+            );
+        }
+    }
     let req = LoginRequest {
         schema_version: SCHEMA_VERSION,
         officer_id: officer.to_string(),

@@ -149,6 +149,30 @@ fn a_wipe_keeps_the_store_until_its_access_log_has_reached_the_service() {
     assert!(!db.exists());
 }
 
+/// A store locked by its service's order, enrolled again against another service (one the
+/// officer runs on the laptop, holding their id with any role): the lock was lifted and the
+/// store took that service's role (review, 7 Dec 2026). Only the enrolling service signs it in.
+#[test]
+fn only_the_service_a_store_was_enrolled_with_lifts_its_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = service(other_dir.path());
+    let db = dir.path().join("p.db");
+    let client = device(&s, &db);
+    s.central.instruct(&client, Instruction::Lock).unwrap();
+    let (done, _, _) = run(cli(&db).args(["sync"]));
+    assert!(!done);
+    let (done, _, err) = run(cli(&db).args(["enrol", "--server", &other.url, "--officer", "demo-officer"]));
+    assert!(!done, "{err}");
+    assert!(err.contains("is enrolled with the central service at") && err.contains(&s.url), "{err}");
+    let (done, _, err) = run(cli(&db).args(["search", "--name", "smith"]));
+    assert!(!done && err.contains("central service locked this device"), "still locked: {err}");
+    // The same service, written with a trailing slash, signs it in.
+    ok(cli(&db).args(["enrol", "--server", &format!("{}/", s.url), "--officer", "demo-officer"]));
+    ok(cli(&db).args(["search", "--name", "smith"]));
+}
+
 /// A lock order on a pull was reported as a finished sync: outcome "synced", exit 0, the last
 /// sync time moved on. And the lock was a flag in `<db>.attempts` only: deleting it opened the
 /// store, whose refusal said "Too many wrong passphrases".

@@ -33,6 +33,13 @@ pub enum Carried {
     LockedUntilWiped { pending: u64, log_entries: u64 },
 }
 
+/// Whether two addresses name the same central service: equal but for letter case and a
+/// trailing slash. A store signs in online only to the service it was enrolled with.
+pub fn same_service(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+    norm(a) == norm(b)
+}
+
 /// Carries out the lock or wipe order the store holds (a round keeps the order it received
 /// inside the encrypted store), closing the store first. The CLI and the app both end a round
 /// this way. `Ok(None)`: no order. See `bluelamp_sync_core::order_step`.
