@@ -135,14 +135,48 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS referrals_incident ON referrals (incident_id);
 ";
 
+/// Creates `path` owner-only if it does not exist, or narrows it (and its WAL and shared-memory
+/// files) to owner-only if it does (Unix; elsewhere the file system's own rights apply).
+fn owner_only(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") {
+            return Ok(());
+        }
+        if !path.exists() {
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+        }
+        for p in [path.to_path_buf(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            if p.exists() {
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn sidecar(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    s.into()
+}
+
 fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
     let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
     let names = stmt.query_map([], |r| r.get::<_, String>(1))?.collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(names.iter().any(|n| n == column))
 }
 
-/// Opens (creating or upgrading) the database.
+/// Opens (creating or upgrading) the database, readable by its owner only: it holds every
+/// person's record, the access log and the officers' passphrase hashes, and was created
+/// readable by every account of the machine (review, 7 Dec 2026). SQLite gives its WAL and
+/// shared-memory files the database file's permissions.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    owner_only(path).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
@@ -2260,6 +2294,29 @@ fn repeat_recorded(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The service's database is its owner's only, new or found wider (review, 7 Dec 2026:
+    /// created readable by every account).
+    #[cfg(unix)]
+    #[test]
+    fn the_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let new = dir.path().join("new.db");
+        drop(open(&new).unwrap());
+        assert_eq!(mode(&new), 0o600);
+        let wide = dir.path().join("wide.db");
+        drop(open(&wide).unwrap());
+        std::fs::set_permissions(&wide, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let conn = open(&wide).unwrap();
+        assert_eq!(mode(&wide), 0o600);
+        let wal = sidecar(&wide, "-wal");
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+        drop(conn);
+    }
 
     /// A demo storage with `nominals` people, and its file (to open it again).
     fn storage_at(nominals: usize) -> (tempfile::TempDir, std::path::PathBuf, SqliteStorage) {

@@ -48,6 +48,15 @@ impl KdfParams {
     pub const DEFAULT: KdfParams = KdfParams { m_kib: 128 * 1024, t: 3, p: 4 };
     /// Cheap parameters for tests and the throwaway demo store. Never for real data.
     pub const INSECURE_FAST: KdfParams = KdfParams { m_kib: 8, t: 1, p: 1 };
+    /// The most a key file may ask for (8 times the memory of [`KdfParams::DEFAULT`], 16 passes,
+    /// 16 lanes): settings past these are a damaged or tampered file, not a store to open. A key
+    /// file asking for 4 TB had the kernel kill the process (and could kill others beside it).
+    pub const MAX: KdfParams = KdfParams { m_kib: 1024 * 1024, t: 16, p: 16 };
+
+    /// Whether these settings are within [`KdfParams::MAX`].
+    pub fn within_limits(self) -> bool {
+        self.m_kib <= Self::MAX.m_kib && self.t <= Self::MAX.t && self.p <= Self::MAX.p
+    }
 }
 
 /// The unwrapped database key.
@@ -144,6 +153,12 @@ fn unhex(s: &str) -> Result<Vec<u8>, KeyError> {
 }
 
 fn derive(passphrase: &str, salt: &[u8], kdf: KdfParams) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+    if !kdf.within_limits() {
+        return Err(KeyError::Damaged(format!(
+            "key derivation settings out of range ({} KiB, {} passes, {} lanes)",
+            kdf.m_kib, kdf.t, kdf.p
+        )));
+    }
     let params = argon2::Params::new(kdf.m_kib, kdf.t, kdf.p, Some(32)).map_err(|e| KeyError::Params(e.to_string()))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut out = Zeroizing::new([0u8; 32]);
@@ -270,6 +285,22 @@ mod tests {
         let stmt = key.key_pragma();
         assert_eq!(stmt.as_str(), format!("PRAGMA key = \"x'{}'\";", "a5".repeat(32)));
         assert_eq!(stmt.len(), stmt.capacity(), "no reallocation left a copy behind");
+    }
+
+    #[test]
+    fn key_derivation_settings_past_the_limits_are_a_damaged_file() {
+        let (mut env, _) = Envelope::new("p", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        for kdf in [
+            // (Lanes first: without the limit it fails at once, the others would exhaust memory
+            // or time.)
+            KdfParams { p: 1000, ..KdfParams::INSECURE_FAST },
+            KdfParams { m_kib: 4_000_000_000, ..KdfParams::INSECURE_FAST },
+            KdfParams { t: u32::MAX, ..KdfParams::INSECURE_FAST },
+        ] {
+            env.kdf = kdf;
+            assert!(matches!(env.unwrap_key("p"), Err(KeyError::Damaged(_))), "{kdf:?}");
+        }
+        assert!(KdfParams::DEFAULT.within_limits());
     }
 
     #[test]

@@ -463,6 +463,14 @@ pub fn change_passphrase(
     }
     drop(unlock(db, old, policy)?);
     let envelope = crate::keys::Envelope::read(&key_path(db)).map_err(StoreError::from)?;
+    // A change never weakens the key derivation: a store made with the real settings keeps
+    // them whatever is asked (the production CLI re-wrapped a real store with the test
+    // settings, each guess then some 50 times cheaper; review, 7 Dec 2026).
+    let kdf = crate::KdfParams {
+        m_kib: kdf.m_kib.max(envelope.kdf.m_kib),
+        t: kdf.t.max(envelope.kdf.t),
+        p: kdf.p.max(envelope.kdf.p),
+    };
     let rewrapped = envelope.rewrap(old, new, kdf).map_err(|e| match e {
         crate::KeyError::WrongPassphrase => UnlockError::Wrong { tries_left: 0 },
         other => UnlockError::Store(other.into()),
@@ -504,6 +512,19 @@ mod passphrase_tests {
             ));
             assert!(!other.exists());
         }
+        assert!(Store::open(&db, "new").is_ok());
+    }
+
+    #[test]
+    fn a_passphrase_change_never_weakens_the_key_derivation() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let real = KdfParams { m_kib: 64, t: 3, p: 2 };
+        drop(Store::create(&db, "old", "PC1", real).unwrap());
+        let policy = UnlockPolicy::default();
+        change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST, &policy).unwrap();
+        let kept = crate::keys::Envelope::read(&key_path(&db)).unwrap().kdf;
+        assert_eq!(kept, real);
         assert!(Store::open(&db, "new").is_ok());
     }
 
