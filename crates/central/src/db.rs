@@ -2221,6 +2221,15 @@ impl Storage for SqliteStorage {
         Ok(n == 1)
     }
 
+    fn set_officer_pass_hash(&self, officer_id: &str, pass_hash: &str) -> StorageResult<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let n = tx.execute("UPDATE officers SET pass_hash = ?2 WHERE id = ?1", params![officer_id, pass_hash])?;
+        tx.execute("DELETE FROM tokens WHERE officer_id = ?1", [officer_id])?;
+        tx.commit()?;
+        Ok(n == 1)
+    }
+
     fn run_at(&self, version: u64) -> StorageResult<Option<String>> {
         Ok(run_at(&self.conn(), version)?)
     }

@@ -248,6 +248,23 @@ impl Central {
         Ok(())
     }
 
+    /// Changes an officer's passphrase (`bluelamp-central officer set-passphrase`), at least 8
+    /// characters as for `add_officer`; their tokens are revoked. Their devices are then changed
+    /// with `bluelamp-cli passwd`, which asks this service to accept the new passphrase first:
+    /// a device and the service checking different passphrases left a locked-out store that no
+    /// sign-in could open (review, 7 Dec 2026).
+    pub fn set_officer_passphrase(&self, id: &str, passphrase: &str) -> Result<(), CentralError> {
+        if passphrase.chars().count() < 8 {
+            return Err(CentralError::Invalid("the passphrase must have at least 8 characters".into()));
+        }
+        let hash = auth::hash_passphrase(passphrase, self.config.hash_cost)
+            .map_err(|e| CentralError::Invalid(e.to_string()))?;
+        if !self.storage.set_officer_pass_hash(id.trim(), &hash)? {
+            return Err(CentralError::Invalid(format!("no officer {:?}", id.trim())));
+        }
+        Ok(())
+    }
+
     /// Queues a lock or wipe for a client's next push or pull. A client id that never signed in
     /// here is refused (an order queued for a mistyped id would never reach the lost device).
     pub fn instruct(&self, client_id: &str, instruction: Instruction) -> Result<(), CentralError> {

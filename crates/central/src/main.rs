@@ -97,6 +97,13 @@ enum OfficerAction {
         #[arg(long)]
         district: String,
     },
+    /// Change an officer's passphrase (from BLUELAMP_PASSPHRASE or stdin; at least 8
+    /// characters). Their tokens are revoked; each of their devices then runs `bluelamp-cli
+    /// passwd` (old passphrase, then this one), which this service must accept.
+    SetPassphrase {
+        #[arg(long)]
+        id: String,
+    },
     /// Change an officer's role. Their devices sign in again at their next sync and keep the
     /// new role (until then, the service already refuses what the old role allowed).
     SetRole {
@@ -166,6 +173,11 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Officer { action: OfficerAction::SetRole { id, role } }) => {
             central.set_officer_role(&id, &role)?;
             eprintln!("officer {id} is now {role}; their devices sign in again at their next sync");
+            return Ok(());
+        }
+        Some(Command::Officer { action: OfficerAction::SetPassphrase { id } }) => {
+            central.set_officer_passphrase(&id, &passphrase()?)?;
+            eprintln!("officer {id}'s passphrase changed; their devices change theirs with bluelamp-cli passwd");
             return Ok(());
         }
         Some(Command::Officer { action: OfficerAction::Add { id, role, district } }) => {

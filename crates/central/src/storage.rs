@@ -302,4 +302,7 @@ pub trait Storage: Send + Sync + 'static {
     /// Changes an officer's role and ends their sign-in tokens, so that each of their devices
     /// signs in again at its next round and stores the new role. `false`: no such officer.
     fn set_officer_role(&self, officer_id: &str, role: Role) -> StorageResult<bool>;
+    /// Replaces an officer's passphrase hash and revokes their tokens; false if there is no such
+    /// officer.
+    fn set_officer_pass_hash(&self, officer_id: &str, pass_hash: &str) -> StorageResult<bool>;
 }

@@ -302,6 +302,20 @@ fn first_line_unbuffered() -> std::io::Result<String> {
 /// The current and the new passphrase: from BLUELAMP_PASSPHRASE / BLUELAMP_NEW_PASSPHRASE, or
 /// two lines of standard input (never argv). At a terminal they are asked for with echo off
 /// (the new one twice): read as plain lines, both showed on the screen as they were typed.
+/// The shortest passphrase a store is made or changed with (throwaway test stores made with
+/// the hidden `--insecure-fast-kdf` aside), as the central service asks of an officer's: a
+/// store took a passphrase of one character (review, 7 Dec 2026).
+const MIN_PASSPHRASE_CHARS: usize = 8;
+
+fn check_new_passphrase(pass: &str) -> anyhow::Result<()> {
+    if pass.trim().chars().count() < MIN_PASSPHRASE_CHARS {
+        bail!(
+            "the passphrase must have at least {MIN_PASSPHRASE_CHARS} characters (not counting spaces at either end)"
+        );
+    }
+    Ok(())
+}
+
 fn passphrases_for_change() -> anyhow::Result<(String, String)> {
     let at_terminal = std::io::stdin().is_terminal();
     let mut lines = std::io::stdin().lock().lines();
@@ -422,6 +436,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Init { officer, insecure_fast_kdf } => {
             let db = db_path(&cli.db)?;
             let pass = passphrase()?;
+            if !insecure_fast_kdf {
+                check_new_passphrase(&pass)?;
+            }
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
             Store::create(db, &pass, officer.trim(), kdf)?;
             note!("created {} for officer {}", db.display(), officer.trim());
@@ -429,10 +446,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Passwd { insecure_fast_kdf } => {
             let db = db_path(&cli.db)?;
             let (old, new) = passphrases_for_change()?;
+            if !insecure_fast_kdf {
+                check_new_passphrase(&new)?;
+            }
             let kdf = if insecure_fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
             let policy = bluelamp_store::unlock::UnlockPolicy::from_env().map_err(anyhow::Error::msg)?;
+            // An enrolled store: the service accepts the new passphrase first.
+            let signed_in = {
+                let store = open_counted_as(db, &old, false, false)?;
+                sync::confirm_new_passphrase(&store, &new)?
+            };
             match bluelamp_store::unlock::change_passphrase(db, &old, &new, kdf, &policy) {
-                Ok(()) => note!("passphrase changed for {}", db.display()),
+                Ok(()) => {
+                    // Who changed it, and when (s.62 and the checks the research lists).
+                    let mut store = Store::open(db, &new)?;
+                    if let Some(resp) = &signed_in {
+                        store.set_token(resp)?;
+                    }
+                    let actor = store.actor()?;
+                    store.audit(
+                        &actor,
+                        bluelamp_store::AuditEvent::new(bluelamp_store::AuditAction::Alteration, "session:passphrase")
+                            .detail(
+                                serde_json::json!({"via": "bluelamp-cli", "confirmed_by_service": signed_in.is_some()}),
+                            ),
+                    )?;
+                    note!("passphrase changed for {}", db.display())
+                }
                 Err(bluelamp_store::unlock::UnlockError::Wrong { tries_left }) => {
                     bail!("wrong passphrase for {} ({tries_left} left before {})", db.display(), what_follows(&policy))
                 }

@@ -32,6 +32,42 @@ fn device_name() -> String {
     std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| "bluelamp-cli".into())
 }
 
+/// For a passphrase change on a store enrolled with a central service: the service must accept
+/// the new passphrase first (an admin changes it there with `bluelamp-central officer
+/// set-passphrase`). The service checks the same passphrase when a locked store signs in again,
+/// and a device changed alone could never be signed in again (review, 7 Dec 2026). Returns the
+/// sign-in to keep once the store is re-wrapped; `None` for a store never enrolled.
+pub fn confirm_new_passphrase(
+    store: &Store,
+    new: &str,
+) -> anyhow::Result<Option<bluelamp_protocol::wire::LoginResponse>> {
+    let Some(server) = store.server_url()? else { return Ok(None) };
+    let officer = store.officer_id()?;
+    let client = Client::new(&server)?;
+    let req = LoginRequest {
+        schema_version: SCHEMA_VERSION,
+        officer_id: officer.clone(),
+        passphrase: zeroize::Zeroizing::new(new.to_string()),
+        client_id: store.client_id()?,
+        device: device_name(),
+        interactive: true,
+    };
+    match runtime()?.block_on(client.login(&req)) {
+        Ok(r) if r.officer_id == officer => Ok(Some(r)),
+        Ok(_) => bail!("the central service at {server} answered for another officer; nothing was changed"),
+        Err(bluelamp_sync::Failure::Network(e)) => bail!(
+            "this store is enrolled with the central service at {server}, which must accept the new passphrase \
+             first, and it cannot be reached ({e}); nothing was changed"
+        ),
+        Err(f) => bail!(
+            "the central service at {server} does not accept the new passphrase ({}): an officer's passphrase is \
+             changed at the service first (bluelamp-central officer set-passphrase), then on each device; nothing \
+             was changed",
+            describe(&f)
+        ),
+    }
+}
+
 /// Signs in to the central service and protects the local store: creates the store for the
 /// officer if there is none (with the same passphrase), or opens an existing one made by
 /// `init --officer ID` for the same officer. A successful sign-in also clears a local lockout

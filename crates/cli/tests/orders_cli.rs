@@ -173,6 +173,50 @@ fn only_the_service_a_store_was_enrolled_with_lifts_its_lock() {
     ok(cli(&db).args(["search", "--name", "smith"]));
 }
 
+/// `passwd` on an enrolled store changed only the device: the service still checked the old
+/// passphrase, the store the new one, so once locked out (five wrong tries) no sign-in could
+/// open it (review, 7 Dec 2026). The service must accept the new passphrase first; then a
+/// lock-out is lifted by signing in with it. A new store's passphrase has 8 characters or more.
+#[test]
+fn a_passphrase_change_goes_through_the_service_the_store_is_enrolled_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("p.db");
+    device(&s, &db);
+    let passwd = |old: &str, new: &str| {
+        run(cli(&db).args(["passwd"]).env("BLUELAMP_PASSPHRASE", old).env("BLUELAMP_NEW_PASSPHRASE", new))
+    };
+    let (done, _, err) = passwd(PASS, "a-new-passphrase");
+    assert!(!done && err.contains("does not accept the new passphrase") && err.contains("set-passphrase"), "{err}");
+    ok(cli(&db).args(["search", "--name", "smith"]));
+    s.central.set_officer_passphrase("demo-officer", "a-new-passphrase").unwrap();
+    let (done, _, err) = passwd(PASS, "a-new-passphrase");
+    assert!(done, "{err}");
+    let new = |c: &mut Command| {
+        c.env("BLUELAMP_PASSPHRASE", "a-new-passphrase");
+    };
+    for _ in 0..5 {
+        let _ = run(cli(&db).args(["search", "--name", "x"]).env("BLUELAMP_PASSPHRASE", "wrong-guess"));
+    }
+    let mut enrol = cli(&db);
+    enrol.args(["enrol", "--server", &s.url, "--officer", "demo-officer"]);
+    new(&mut enrol);
+    ok(&mut enrol);
+    let mut search = cli(&db);
+    search.args(["search", "--name", "smith"]);
+    new(&mut search);
+    ok(&mut search);
+    let mut log = cli(&db);
+    log.args(["audit", "list", "--json"]);
+    new(&mut log);
+    assert!(ok(&mut log).contains("session:passphrase"), "the change is in the access log");
+    // A short passphrase for a new store is refused.
+    let short = dir.path().join("short.db");
+    let (done, _, err) = run(cli(&short).args(["init", "--officer", "PC1"]).env("BLUELAMP_PASSPHRASE", "a"));
+    assert!(!done && err.contains("at least 8 characters"), "{err}");
+    assert!(!short.exists());
+}
+
 /// A lock order on a pull was reported as a finished sync: outcome "synced", exit 0, the last
 /// sync time moved on. And the lock was a flag in `<db>.attempts` only: deleting it opened the
 /// store, whose refusal said "Too many wrong passphrases".
