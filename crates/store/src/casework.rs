@@ -39,16 +39,19 @@
 //!
 //! **Gate and queue codes.** Finalising checks the closing code. The queue also applies the code
 //! implied by the incident type (`domestic_abuse` → DA, `concern_for_child` → CFAC), so a DA
-//! incident closed under another code still shows its missing items to the supervisor.
+//! incident closed under another code still shows its missing items to the supervisor. A
+//! recorded crime (type or offence category in the Victims' Code rules) with a victim linked is
+//! also checked against `CRIME` whatever its code, so every victim gets a referral decision (or a
+//! deferral) before it is finalised; only `NFA-DUP` (a duplicate) is exempt ([`closure_missing`]).
 
 use bluelamp_forms::time::civil_from_days;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use bluelamp_forms::{
-    build_queue, builtin_closing_codes, builtin_config, builtin_packs, carry_forward, check_closure, generated_tasks,
-    missing_items, review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary,
-    IncidentHistory, MissingItem, PackKind, QueueIncident, ReviewError, SafeguardingConfig, SafeguardingState, Task,
+    build_queue, builtin_closing_codes, builtin_config, builtin_packs, carry_forward, generated_tasks, missing_items,
+    review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary, IncidentHistory,
+    MissingItem, PackKind, QueueIncident, Requirement, ReviewError, SafeguardingConfig, SafeguardingState, Task,
     TaskKind, ValidationContext, VictimReferralState,
 };
 use bluelamp_protocol::casework::{
@@ -152,18 +155,74 @@ pub fn classification_code(incident_type: &str) -> Option<&'static str> {
 /// the code the incident's type implies (a domestic-abuse incident is checked against `DA`
 /// whatever code it is closed with, so choosing "Advice" does not skip its risk assessment,
 /// plan and referral decisions). `NFA-DUP` (a duplicate, or no incident found) is the one code
-/// that replaces the type's: there was nothing to safeguard.
+/// that replaces the type's: there was nothing to safeguard. (The Victims' Code's own check,
+/// `CRIME` for every recorded crime with a victim, is added by [`closure_missing`].)
 pub(crate) fn gate_codes<'a>(incident_type: &str, chosen: Option<&'a str>) -> Vec<&'a str> {
     let Some(chosen) = chosen else {
         return Vec::new();
     };
     let mut codes = vec![chosen];
     if let Some(implied) = classification_code(incident_type) {
-        if !chosen.eq_ignore_ascii_case(implied) && !chosen.eq_ignore_ascii_case("NFA-DUP") {
+        if !chosen.eq_ignore_ascii_case(implied) && !is_duplicate_code(chosen) {
             codes.push(implied);
         }
     }
     codes
+}
+
+/// `NFA-DUP`: a duplicate, or no incident found.
+fn is_duplicate_code(code: &str) -> bool {
+    code.trim().eq_ignore_ascii_case("NFA-DUP")
+}
+
+/// The closing code whose requirement is a Victims' Code referral decision for every victim of a
+/// recorded crime.
+pub(crate) const CRIME_CODE: &str = "CRIME";
+
+/// Whether the incident records a crime: its type or offence category is one of the Victims'
+/// Code rules' offence categories (`robbery`, `theft`, `domestic_abuse`…; `concern_for_child`
+/// is an incident type, not an offence).
+pub(crate) fn records_crime(s: &IncidentSummary) -> CwResult<bool> {
+    let rules = &crate::victims::victims_config()?.rules;
+    Ok([Some(s.incident_type.as_str()), s.offence_category.as_deref()]
+        .into_iter()
+        .flatten()
+        .any(|c| !c.trim().eq_ignore_ascii_case("concern_for_child") && rules.category(c).is_some()))
+}
+
+/// What the closing-code gate finds missing for the incident closed with `chosen`: the items of
+/// the [`gate_codes`] and, for a recorded crime with a victim linked, those of `CRIME` (every
+/// victim's referral decision, or a deferral, and the notifications the rules require) whatever
+/// the code: "Advice" or "ASB" on a robbery used to finalise it with no decision, and the victim
+/// then left the awaiting list for good. Only `NFA-DUP` (a duplicate, or no incident found) is
+/// exempt. The items `CRIME` adds for a code that does not ask for them say why.
+pub(crate) fn closure_missing(
+    s: &IncidentSummary,
+    chosen: Option<&str>,
+    state: &SafeguardingState,
+) -> CwResult<Vec<MissingItem>> {
+    let codes = &catalog()?.codes;
+    let mut selected = gate_codes(&s.incident_type, chosen);
+    let asks_decision =
+        |c: &str| codes.get(c).is_some_and(|k| k.requires.contains(&Requirement::VictimReferralDecision));
+    let add_crime = chosen.is_some_and(|c| !is_duplicate_code(c))
+        && !state.victims.is_empty()
+        && codes.get(CRIME_CODE).is_some()
+        && !selected.iter().any(|c| asks_decision(c))
+        && records_crime(s)?;
+    if add_crime {
+        selected.push(CRIME_CODE);
+    }
+    let mut missing = missing_items(codes, &selected, state);
+    if add_crime {
+        for m in missing.iter_mut().filter(|m| m.code == CRIME_CODE) {
+            m.label.push_str(
+                " (every victim of a recorded crime needs a Victims' Code referral decision, or a deferral, \
+                 whatever the closing code)",
+            );
+        }
+    }
+    Ok(missing)
 }
 
 // ---- time ----
@@ -650,9 +709,7 @@ pub(crate) fn gate_states(
 }
 
 fn gate_of(row: &IncidentRow, state: &SafeguardingState) -> CwResult<GateStatus> {
-    let codes = &catalog()?.codes;
-    let selected = gate_codes(&row.summary.incident_type, row.summary.closing_code.as_deref());
-    let missing = missing_items(codes, &selected, state);
+    let missing = closure_missing(&row.summary, row.summary.closing_code.as_deref(), state)?;
     Ok(GateStatus { closing_code: row.summary.closing_code.clone(), can_finalise: missing.is_empty(), missing })
 }
 
@@ -1459,9 +1516,9 @@ impl Store {
         let res = self.user_write_based(actor, event, Some(mutation), base, |tx| {
             let row = incident_row(tx, incident_id).map_err(to_store)?;
             let state = gate_states(tx, &[&row]).map_err(to_store)?.remove(incident_id).unwrap_or_default();
-            let codes = &catalog().map_err(to_store)?.codes;
-            let selected = gate_codes(&row.summary.incident_type, row.summary.closing_code.as_deref());
-            if let Err(missing) = check_closure(codes, &selected, &state) {
+            let missing =
+                closure_missing(&row.summary, row.summary.closing_code.as_deref(), &state).map_err(to_store)?;
+            if !missing.is_empty() {
                 refused = Some(missing);
                 return Err(StoreError::Invalid("refused by the closing-code gate".into()));
             }

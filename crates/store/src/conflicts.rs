@@ -338,8 +338,8 @@ impl Store {
             let final_code = code.clone().unwrap_or(row.summary.closing_code.clone());
             row.summary.closing_code = final_code.clone();
             let state = gate_states(&self.conn, &[&row])?.remove(&incident_id).unwrap_or_default();
-            let selected = crate::casework::gate_codes(&row.summary.incident_type, final_code.as_deref());
-            if let Err(missing) = bluelamp_forms::check_closure(codes, &selected, &state) {
+            let missing = crate::casework::closure_missing(&row.summary, final_code.as_deref(), &state)?;
+            if !missing.is_empty() {
                 return Err(CaseworkError::Refused { missing });
             }
         }

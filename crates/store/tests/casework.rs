@@ -487,7 +487,9 @@ fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_
 fn no_code_or_unknown_code_cannot_be_finalised_and_codes_are_checked() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
-    let inc = add(&mut store, incident("INC-1", "theft", None, 2, &[("V1", "victim")]));
+    // No victim linked: a victim of a theft would need a referral decision under any code
+    // (`a_crime_victim_needs_a_referral_decision_whatever_the_closing_code`).
+    let inc = add(&mut store, incident("INC-1", "theft", None, 2, &[("W1", "witness")]));
     let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
     assert_eq!(kinds, [(MissingKind::NoClosingCode, None)]);
     match store.set_closing_code(&actor, &inc, Some("BOGUS")) {

@@ -942,3 +942,46 @@ fn a_countdown_beyond_the_calendar_says_it_is_approximate() {
     let c = countdown("V", beyond, now, cfg);
     assert!(c.label.contains("approximate") && c.label.contains(&last.to_string()), "{}", c.label);
 }
+
+/// Every victim of a recorded crime needs a referral decision (or a deferral) before the
+/// incident is finalised, whatever the closing code: a robbery closed as "Advice" or "ASB" used
+/// to finalise with no decision, and its victim then left the awaiting list and the supervisor
+/// queue for good. The gate's missing item says why; a duplicate (NFA-DUP) stays exempt, and a
+/// crime with no victim linked can still be closed as advice.
+#[test]
+fn a_crime_victim_needs_a_referral_decision_whatever_the_closing_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-ROB", "robbery", 1, &[("V1", "victim"), ("S1", "suspect")]);
+    for code in ["ADVICE", "ASB"] {
+        store.set_closing_code(&actor, &inc, Some(code)).unwrap();
+        let gate = store.get_incident(&inc).unwrap().gate;
+        assert!(!gate.can_finalise, "{code}: {:?}", gate.missing);
+        let items: Vec<_> = gate.missing.iter().filter(|m| m.kind == MissingKind::VictimReferralDecision).collect();
+        assert_eq!(items.len(), 1, "{code}: {:?}", gate.missing);
+        assert_eq!(items[0].victim_id.as_deref(), Some("V1"));
+        assert!(items[0].label.contains("recorded crime"), "{}", items[0].label);
+        match store.finalise_incident(&actor, &inc) {
+            Err(CaseworkError::Refused { missing }) => {
+                assert!(missing.iter().any(|m| m.kind == MissingKind::VictimReferralDecision), "{missing:?}")
+            }
+            other => panic!("{code}: expected a refusal, got {other:?}"),
+        }
+    }
+    store.set_closing_code(&actor, &inc, Some("ADVICE")).unwrap();
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("I'm fine, thanks.".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    assert!(store.get_incident(&inc).unwrap().gate.can_finalise);
+    store.finalise_incident(&actor, &inc).unwrap();
+
+    // A duplicate stays exempt; a robbery with nobody linked as a victim closes as advice.
+    let dup = add(&mut store, "INC-ROB-DUP", "robbery", 1, &[("V1", "victim")]);
+    store.set_closing_code(&actor, &dup, Some("NFA-DUP")).unwrap();
+    store.finalise_incident(&actor, &dup).unwrap();
+    let none = add(&mut store, "INC-ROB-NONE", "robbery", 1, &[("S1", "suspect")]);
+    store.set_closing_code(&actor, &none, Some("ADVICE")).unwrap();
+    store.finalise_incident(&actor, &none).unwrap();
+}
