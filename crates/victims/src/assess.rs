@@ -11,7 +11,7 @@ use crate::dates::{iso_date, rfc3339};
 use crate::deadline::{deadline_end, deadline_status, DeadlineStatus};
 use crate::decision::{check_decision, FieldMessage, FollowUpTask};
 use crate::incident::{Incident, Outcome, Person, Role};
-use crate::phone::{normalise_uk_phone, same_phone};
+use crate::phone::{parse_phone_field, same_phone};
 use crate::prompts::{prompts_for, Prompt, PromptStage};
 use crate::rules::{
     CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules, VictimBasis,
@@ -105,7 +105,8 @@ pub struct SafeContactCheck {
     pub missing: Vec<String>,
     /// Safety warnings (e.g. the safe number is held for a suspect).
     pub warnings: Vec<Warning>,
-    /// The safe number, normalised, when recognisable.
+    /// The safe number, normalised, when recognisable (several, comma-separated, when the field
+    /// gives several).
     pub normalised_number: Option<String>,
 }
 
@@ -1022,13 +1023,12 @@ pub(crate) fn safe_contact_check(facts: &IncidentFacts<'_>, p: &Person) -> SafeC
         }
     }
     let mut warnings = Vec::new();
-    let normalised = sc.safe_number.as_deref().and_then(normalise_uk_phone);
+    let parsed = sc.safe_number.as_deref().filter(|s| !s.trim().is_empty()).map(parse_phone_field);
+    // Several numbers ("07700 900123 / 07700 900999") are each checked, and shown together.
+    let normalised = parsed.as_ref().and_then(|p| p.as_ref().ok()).map(|n| n.join(", "));
     if let Some(num) = sc.safe_number.as_deref().filter(|s| !s.trim().is_empty()) {
-        if normalised.is_none() {
-            warnings.push(warn(
-                "safe_number_unrecognised",
-                format!("{:?} is not a recognisable phone number: check it with the victim.", num.trim()),
-            ));
+        if let Some(Err(e)) = &parsed {
+            warnings.push(warn("safe_number_unrecognised", format!("{e}: check it with the victim.")));
         }
         for (s_id, s_label, s_phones) in &facts.suspects {
             // A victim linked as a suspect too (a counter-allegation): their own number is not

@@ -47,3 +47,51 @@ pub enum CalendarError {
         days: u32,
     },
 }
+
+/// Why a text is not a complete phone number ([`crate::phone::parse_uk_phone`]). The message
+/// quotes the text (trimmed, at most 40 characters) and says what a number needs.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum PhoneError {
+    /// No digits at all ("n/k", "ask her").
+    #[error("{raw:?} is not a phone number: it has no digits")]
+    NoDigits {
+        /// The text as given.
+        raw: String,
+    },
+    /// Far too long to be one number.
+    #[error("{raw:?} is not a phone number: it is too long")]
+    TooLong {
+        /// The text as given.
+        raw: String,
+    },
+    /// A letter O typed where a digit belongs.
+    #[error("{raw:?} is not a phone number: it has the letter O where a digit belongs (type the digit 0, zero)")]
+    LetterO {
+        /// The text as given.
+        raw: String,
+    },
+    /// A UK number (starting 0 or +44) with too few or too many digits.
+    #[error("{raw:?} is not a phone number: {rule}, and this has {digits}")]
+    UkLength {
+        /// The text as given.
+        raw: String,
+        /// What the number needs, e.g. "a UK mobile number (07…) has 11 digits".
+        rule: &'static str,
+        /// How many digits it has, with the leading 0.
+        digits: usize,
+    },
+    /// An international number (`+` or `00`) with too few or too many digits.
+    #[error("{raw:?} is not a phone number: an international number has 7 to 15 digits after the + (or 00), and this has {digits}")]
+    International {
+        /// The text as given.
+        raw: String,
+        /// How many digits it has after the country prefix.
+        digits: usize,
+    },
+    /// Neither a UK number starting 0 nor an international one.
+    #[error("{raw:?} is not a complete phone number: give the whole number, starting 0 (or + and the country code)")]
+    Incomplete {
+        /// The text as given.
+        raw: String,
+    },
+}

@@ -157,7 +157,7 @@ pub use decision::{
     check_duplicate_referral, follow_up_task, validate_decision, DecisionCheck, DuplicateCheck, FieldMessage,
     FollowUpTask, ReferralRecord,
 };
-pub use error::{CalendarError, VictimsError};
+pub use error::{CalendarError, PhoneError, VictimsError};
 pub use incident::{Answer, Decision, HistoryEntry, Incident, InvestigationEvent, Outcome, Person, Role, SafeContact};
 pub use prompts::{
     awaiting_referral_decisions, prompts_for, supervisor_queue, AwaitingDecision, Prompt, PromptStage, Severity,

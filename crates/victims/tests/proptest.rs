@@ -197,6 +197,9 @@ proptest! {
         let _ = Calendar::from_json(&s);
         let _ = ServiceDirectory::from_json(&s);
         let _ = phone::normalise_uk_phone(&s);
+        let _ = phone::parse_phone_field(&s);
+        let _ = phone::phones_in(&s);
+        let _ = phone::same_phone(&s, &s);
     }
 
     /// Counted by weeks and the holiday map, as counted day by day.
@@ -227,5 +230,73 @@ proptest! {
         prop_assert!(b.date > a.date);
         prop_assert!(n == 0 || cal.is_working_day(a.date));
         prop_assert_eq!(cal.working_days_between(start, a.date), n);
+    }
+}
+
+/// A UK mobile number as people write it: `07700 900123`, `+44 (0)7700-900.123`, `7700900123`…
+/// (`digits` is the number without its 0: 7 and nine more).
+fn written(digits: &str, style: usize) -> String {
+    let (a, b) = digits.split_at(4);
+    match style % 7 {
+        0 => format!("0{digits}"),
+        1 => format!("0{a} {b}"),
+        2 => format!("+44 {a} {b}"),
+        3 => format!("+44 (0){a}-{b}"),
+        4 => format!("0044 {a} {b}"),
+        5 => format!("({}) {}.{}", &format!("0{a}"), &b[..3], &b[3..]),
+        _ => digits.to_string(),
+    }
+}
+
+fn extension(k: usize, n: u16) -> String {
+    match k % 5 {
+        0 => String::new(),
+        1 => format!(" ext {n}"),
+        2 => format!(" Ext. {n}"),
+        3 => format!(" x{n}"),
+        _ => " (mob)".to_string(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// However it is written, with or without an extension, a mobile number reads as itself,
+    /// and reading it again changes nothing.
+    #[test]
+    fn a_mobile_number_reads_as_itself(digits in "7[0-9]{9}", style in 0usize..7, k in 0usize..5, n in 1u16..9999) {
+        let raw = format!("{}{}", written(&digits, style), extension(k, n));
+        let want = format!("0{digits}");
+        prop_assert_eq!(phone::parse_uk_phone(&raw), Ok(want.clone()));
+        prop_assert_eq!(phone::parse_uk_phone(&want), Ok(want.clone()));
+        prop_assert!(phone::same_phone(&raw, &want));
+    }
+
+    /// A field holding several numbers matches each of them.
+    #[test]
+    fn a_field_with_several_numbers_matches_each(
+        a in "7[0-9]{9}", b in "7[0-9]{9}", sa in 0usize..7, sb in 0usize..7, k in 0usize..5, sep in 0usize..5,
+    ) {
+        let sep = [", ", " / ", "; ", " or ", " OR "][sep];
+        let field = format!("{}{}{sep}{}", written(&a, sa), extension(k, 12), written(&b, sb));
+        prop_assert!(phone::same_phone(&format!("0{a}"), &field), "{}", field);
+        prop_assert!(phone::same_phone(&field, &format!("+44 {b}")), "{}", field);
+        let held = phone::phones_in(&field);
+        prop_assert!(held.contains(&format!("0{a}")) && held.contains(&format!("0{b}")), "{:?}", held);
+    }
+
+    /// A mobile number with a digit after its 07 missing, or one extra, or a letter O for a zero, is not a phone
+    /// number, and the message says so.
+    #[test]
+    fn an_incomplete_or_mistyped_mobile_number_is_refused(digits in "7[0-9]{9}", cut in 1usize..10, extra in 0u8..10) {
+        let mut short = format!("0{digits}");
+        short.remove(cut + 1);
+        let long = format!("0{digits}{extra}");
+        let letter = format!("O{digits}");
+        for raw in [short, long, letter] {
+            let e = phone::parse_uk_phone(&raw);
+            prop_assert!(e.as_ref().is_err_and(|e| e.to_string().contains("not a phone number")), "{}: {:?}", raw, e);
+            prop_assert!(!phone::same_phone(&raw, &raw));
+        }
     }
 }

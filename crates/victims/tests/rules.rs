@@ -1,6 +1,6 @@
 //! Table tests for every rule of the engine.
 
-use bluelamp_victims::phone::{normalise_uk_phone, same_phone};
+use bluelamp_victims::phone::{normalise_uk_phone, parse_uk_phone, phones_in, same_phone, split_phone_field};
 use bluelamp_victims::*;
 use serde_json::{json, Value};
 use time::macros::{date, datetime};
@@ -552,6 +552,101 @@ fn phone_normalisation_table() {
     }
     assert!(same_phone("+44 7700 900123", "07700-900-123"));
     assert!(!same_phone("n/k", "n/k"));
+}
+
+/// An extension is not part of the number; a UK number starting 0 (or +44) needs its full
+/// length (11 digits with the 0; 10 or 11 for some 01 area codes and 080 freephone numbers);
+/// a letter O for a zero is refused, each with a message that says what is wrong.
+#[test]
+fn phone_extensions_lengths_and_letter_o() {
+    for (raw, want) in [
+        ("07700 900123 ext 12", "07700900123"),
+        ("07700 900123 Ext. 12", "07700900123"),
+        ("07700 900123 extn 12", "07700900123"),
+        ("07700 900123 extension 12 (work)", "07700900123"),
+        ("07700 900123 x12", "07700900123"),
+        ("01632 960000 #204", "01632960000"),
+        ("016977 2345", "0169772345"),
+        ("0800 123456", "0800123456"),
+        ("07700 900123 (mob)", "07700900123"),
+        ("Mobile: 07700 900123", "07700900123"),
+        ("0033 1 23 45 67 89", "+33123456789"),
+    ] {
+        assert_eq!(parse_uk_phone(raw).as_deref(), Ok(want), "{raw:?}");
+    }
+    for (raw, says) in [
+        ("07700 90012", "a UK mobile number (07…) has 11 digits, and this has 10"),
+        ("0770090", "has 11 digits, and this has 7"),
+        ("+44 7700 90012", "has 11 digits, and this has 10"),
+        ("07700 9001234", "has 11 digits, and this has 12"),
+        ("020 7946 012", "a UK number starting 0 has 11 digits, and this has 10"),
+        ("01632 9600", "10 or 11 digits, and this has 9"),
+        ("O7700 900123", "letter O"),
+        ("07700 9OO123", "letter O"),
+        ("0770O 900123", "letter O"),
+        ("770090012", "give the whole number"),
+        ("+33 12", "7 to 15 digits"),
+        ("n/k", "no digits"),
+    ] {
+        let e = parse_uk_phone(raw).expect_err(raw).to_string();
+        assert!(e.contains(says), "{raw:?}: {e}");
+        assert!(e.contains(&format!("{:?}", raw.trim())) && e.contains("not a"), "{raw:?}: {e}");
+        assert_eq!(normalise_uk_phone(raw), None, "{raw:?}");
+    }
+}
+
+/// A held field with several numbers: each is compared.
+#[test]
+fn phone_fields_with_several_numbers() {
+    assert_eq!(
+        split_phone_field("07700 900123 (mob), 01234 567890; 0800 123456 or +44 7700 900999 / x"),
+        ["07700 900123 (mob)", "01234 567890", "0800 123456", "+44 7700 900999", "x"]
+    );
+    assert_eq!(phones_in("07700 900123 (mob), 01234 567890"), ["01234567890", "07700900123"]);
+    assert_eq!(phones_in("+44 7700 900123 / 07700 900999"), ["07700900123", "07700900999"]);
+    assert_eq!(phones_in("07700 900123 OR 07700 900999"), ["07700900123", "07700900999"]);
+    // One number written with a slash is still one number.
+    assert_eq!(phones_in("07700/900123"), ["07700900123"]);
+    assert!(same_phone("01234 567890", "07700 900123 (mob), 01234 567890"));
+    assert!(same_phone("07700 900999", "+44 7700 900123 / 07700 900999"));
+    assert!(same_phone("07700 900123 ext 12", "07700 900123"));
+    assert!(same_phone("07700 900123 or 07700 900456", "07700 900456; 01234 567890"));
+    assert!(!same_phone("07700 900124", "07700 900123 (mob), 01234 567890"));
+    assert!(!same_phone("07700 90012", "07700 90012"));
+}
+
+/// The DA safe-contact check: a safe number that is one of several numbers in the suspect's
+/// held field, or the suspect's number with an extension, is the suspect's; an incomplete one
+/// is refused with a message that says why.
+#[test]
+fn safe_number_checks_use_every_held_number_and_refuse_incomplete_ones() {
+    let with = |safe: &str, held: &str| {
+        run(base(
+            &["domestic_abuse"],
+            json!([
+                {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01", "safe_contact": {"safe_number": safe}},
+                {"id": "S", "name": "Sam", "roles": ["suspect"], "phones": [held]}
+            ]),
+        ))
+    };
+    let codes = |a: &Assessment| -> Vec<String> {
+        victim(a, "V").safe_contact.as_ref().unwrap().warnings.iter().map(|w| w.code.clone()).collect()
+    };
+    for (safe, held) in [
+        ("01234 567890", "07700 900123 (mob), 01234 567890"),
+        ("07700 900999", "+44 7700 900123 / 07700 900999"),
+        ("07700 900123 ext 12", "07700 900123"),
+        ("07700 900123", "07700 900123 ext 12"),
+    ] {
+        assert_eq!(codes(&with(safe, held)), ["safe_number_matches_suspect"], "{safe} / {held}");
+    }
+    for safe in ["07700 90012", "0770090", "O7700 900456"] {
+        let a = with(safe, "07700 900123");
+        assert_eq!(codes(&a), ["safe_number_unrecognised"], "{safe}");
+        let sc = victim(&a, "V").safe_contact.as_ref().unwrap();
+        assert_eq!(sc.normalised_number, None, "{safe}");
+        assert!(sc.warnings[0].message.contains("is not a phone number"), "{:?}", sc.warnings);
+    }
 }
 
 // ---------- deadlines ----------
