@@ -235,7 +235,11 @@ fn print_victim(o: &mut String, v: &VictimAssessment) {
     outln!(o);
     let name = v.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
     let age = match (v.age_at_offence, v.under_18) {
-        (Some(a), _) => format!("aged {a} at the offence"),
+        // A non-recent offence: notifications about a child go by the age now.
+        (Some(a), _) => match v.age_when_recorded.filter(|n| *n != a) {
+            Some(n) => format!("aged {a} at the offence, {n} when recorded"),
+            None => format!("aged {a} at the offence"),
+        },
         (None, Some(true)) => "under 18 (officer's answer)".into(),
         (None, Some(false)) => "18 or over (officer's answer)".into(),
         (None, None) => "age undetermined".into(),

@@ -196,8 +196,18 @@ pub struct VictimAssessment {
     pub acts_for: Vec<String>,
     /// Age on the offence date (from DOB).
     pub age_at_offence: Option<i32>,
-    /// Under 18 at the time of the offence (`None` = unknown: see `undetermined`).
+    /// Under 18 at the time of the offence (`None` = unknown: see `undetermined`). Rights go by
+    /// this (enhanced: under 18 at the time of the offence).
     pub under_18: Option<bool>,
+    /// Age on the day the crime was recorded (from DOB).
+    #[serde(default)]
+    pub age_when_recorded: Option<i32>,
+    /// Under 18 on the day the crime was recorded (without a DOB, `under_18`). Notifications about
+    /// a child now (Operation Encompass, children's services) and a parent or guardian deciding
+    /// for them go by this: a victim of a non-recent offence who is an adult now decides for
+    /// themselves and has no school to notify.
+    #[serde(default)]
+    pub under_18_when_recorded: Option<bool>,
     /// Enhanced rights apply.
     pub enhanced: bool,
     /// Grounds, with reasons.
@@ -384,13 +394,16 @@ enum Tri {
     Unknown(Vec<String>),
 }
 
-fn eval(
-    cond: &Condition,
-    facts: &IncidentFacts<'_>,
-    basis: VictimBasis,
+/// A victim's age facts: under 18 at the offence; age and under 18 when the crime was recorded.
+#[derive(Clone, Copy)]
+struct Ages {
     under_18: Option<bool>,
-    enhanced: bool,
-) -> Tri {
+    age_when_recorded: Option<i32>,
+    under_18_when_recorded: Option<bool>,
+}
+
+fn eval(cond: &Condition, facts: &IncidentFacts<'_>, basis: VictimBasis, ages: Ages, enhanced: bool) -> Tri {
+    let under_18 = ages.under_18;
     let mut unknown = Vec::new();
     if !cond.tags_any.is_empty() && !cond.tags_any.iter().any(|t| facts.tags.contains(t)) {
         return Tri::No;
@@ -413,6 +426,20 @@ fn eval(
             Some(u) if u != want => return Tri::No,
             Some(_) => {}
             None => unknown.push("under_18".to_string()),
+        }
+    }
+    if let Some(want) = cond.under_18_when_recorded {
+        match ages.under_18_when_recorded {
+            Some(u) if u != want => return Tri::No,
+            Some(_) => {}
+            // The same question for the officer: the date of birth.
+            None if !unknown.iter().any(|u| u == "under_18") => unknown.push("under_18".to_string()),
+            None => {}
+        }
+    }
+    if let Some(min) = cond.min_age_when_recorded {
+        if ages.age_when_recorded.is_some_and(|a| a < i32::from(min)) {
+            return Tri::No;
         }
     }
     if let Some(min) = cond.min_risk {
@@ -517,6 +544,15 @@ fn under_18_of(p: &Person, offence_date: Date) -> (Option<i32>, Option<bool>, Op
     }
 }
 
+/// Age and under 18 on the day the crime was recorded: from the date of birth, or without one
+/// the answer for the time of the offence.
+fn age_when_recorded(p: &Person, recorded_on: Date, under_18_at_offence: Option<bool>) -> (Option<i32>, Option<bool>) {
+    match p.date_of_birth.and_then(|dob| age_on(dob, recorded_on)) {
+        Some(age) => (Some(age), Some(age < 18)),
+        None => (None, under_18_at_offence),
+    }
+}
+
 /// Whether a recording time is after `now`, beyond an hour's leeway for a device's clock.
 fn recorded_in_future(recorded_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     // Checked: `now` at the end of the representable range must not panic.
@@ -604,6 +640,8 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
 
     // Per-person age facts.
     let ages: Vec<_> = incident.people.iter().map(|p| under_18_of(p, facts.offence_date)).collect();
+    let ages_now: Vec<_> =
+        incident.people.iter().zip(&ages).map(|(p, a)| age_when_recorded(p, facts.recorded_on, a.1)).collect();
 
     // Parents/guardians and spokespeople.
     let direct: BTreeSet<usize> = victims_idx.iter().map(|(i, _)| *i).collect();
@@ -632,7 +670,9 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
             continue;
         }
         if p.has(Role::ParentOrGuardian) {
-            let child = targets.iter().any(|t| direct.contains(t) && ages[*t].1 != Some(false));
+            // A child now: the victim of a non-recent offence who is an adult now decides for
+            // themselves.
+            let child = targets.iter().any(|t| direct.contains(t) && ages_now[*t].1 != Some(false));
             if child {
                 victims_idx.push((i, VictimBasis::ParentOrGuardian));
                 continue;
@@ -675,7 +715,7 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
 
     // First pass: each victim on their own grounds.
     let mut victims: Vec<VictimAssessment> =
-        victims_idx.iter().map(|(i, basis)| assess_one(&facts, *i, *basis, &ages[*i])).collect();
+        victims_idx.iter().map(|(i, basis)| assess_one(&facts, *i, *basis, &ages[*i], ages_now[*i])).collect();
 
     // Second pass: people acting for an enhanced victim.
     let enhanced_ids: BTreeMap<String, bool> = victims.iter().map(|v| (v.person_id.clone(), v.enhanced)).collect();
@@ -691,7 +731,9 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
             }
             v.enhanced = !v.enhanced_reasons.is_empty();
         }
-        if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent) && v.under_18 == Some(true) {
+        // A child now (not a victim of a non-recent offence who is an adult now).
+        if matches!(v.basis, VictimBasis::Direct | VictimBasis::ChildPresent) && v.under_18_when_recorded == Some(true)
+        {
             let linked = incident.people.iter().any(|p| {
                 (p.has(Role::ParentOrGuardian) || p.has(Role::Spokesperson))
                     && !p.has(Role::Suspect)
@@ -748,6 +790,7 @@ fn assess_one(
     i: usize,
     basis: VictimBasis,
     age: &(Option<i32>, Option<bool>, Option<Undetermined>),
+    age_now: (Option<i32>, Option<bool>),
 ) -> VictimAssessment {
     let p = &facts.incident.people[i];
     let id = facts.ids[i].clone();
@@ -903,10 +946,11 @@ fn assess_one(
     let (consent_model, consent_reason) = consent_for(facts, basis);
 
     // Needs questions.
+    let ages = Ages { under_18, age_when_recorded: age_now.0, under_18_when_recorded: age_now.1 };
     let needs_questions = rules
         .needs_questions
         .iter()
-        .filter(|q| !matches!(eval(&q.when, facts, basis, under_18, enhanced), Tri::No))
+        .filter(|q| !matches!(eval(&q.when, facts, basis, ages, enhanced), Tri::No))
         .map(|q| QuestionStatus {
             id: q.id.clone(),
             text: q.text.clone(),
@@ -942,6 +986,8 @@ fn assess_one(
         acts_for: acts_for_ids(p),
         age_at_offence,
         under_18: if needs_age { under_18 } else { p.under_18.or(under_18) },
+        age_when_recorded: age_now.0,
+        under_18_when_recorded: age_now.1,
         enhanced,
         enhanced_reasons: reasons,
         consent_model,
@@ -1109,7 +1155,12 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
         let Some(dest) = rules.destination(&r.destination) else {
             continue;
         };
-        match eval(&r.when, facts, v.basis, v.under_18, v.enhanced) {
+        let ages = Ages {
+            under_18: v.under_18,
+            age_when_recorded: v.age_when_recorded,
+            under_18_when_recorded: v.under_18_when_recorded,
+        };
+        match eval(&r.when, facts, v.basis, ages, v.enhanced) {
             Tri::Yes => {
                 if seen.insert(dest.code.clone()) {
                     v.destinations.push(DestinationSuggestion {

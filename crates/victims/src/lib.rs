@@ -17,7 +17,8 @@
 //! * **Consent model** ([`ConsentModel`]): per category, the most protective wins (opt-in
 //!   for DA and sexual offences in the default rules), per basis (bereaved: opt-in).
 //! * **Destinations**: data-driven rules (general victim service; IDVA + MARAC for high-risk
-//!   DA; ISVA / SARC; homicide service; children's services and Operation Encompass).
+//!   DA; ISVA / SARC; homicide service; children's services and Operation Encompass, which go
+//!   by the age when the crime is recorded, not at the offence; Operation Encompass for ages 4–17).
 //! * **Safe contact** for DA: mandatory block, and a warning when the safe number matches a
 //!   number held for a suspect ([`phone::normalise_uk_phone`]).
 //! * **Decisions** ([`Decision`]): referred / declined in their words / deferred as unsafe

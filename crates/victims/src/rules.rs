@@ -148,9 +148,20 @@ pub struct Condition {
     /// The person is a victim on one of these bases.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub basis_any: Vec<VictimBasis>,
-    /// Under 18 at the time of the offence (true) or adult (false).
+    /// Under 18 at the time of the offence (true) or adult (false): for rights (the Code's
+    /// "under 18 at the time of the offence").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub under_18: Option<bool>,
+    /// Under 18 on the day the crime was recorded (true) or adult then (false): for what is done
+    /// about a child now (a notification to their school or children's services). A victim of a
+    /// non-recent offence who is an adult now is no child for these. Without a date of birth, the
+    /// answer for the time of the offence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under_18_when_recorded: Option<bool>,
+    /// Aged at least this on the day the crime was recorded (school age, 4, for Operation
+    /// Encompass). Holds when the age is not known (the date of birth is asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_age_when_recorded: Option<u8>,
     /// Risk grade at least this.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_risk: Option<RiskLevel>,

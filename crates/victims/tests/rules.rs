@@ -371,6 +371,75 @@ fn undetermined_items_ask_rather_than_fail() {
     assert!(victim(&a, "V").possible_destinations.iter().any(|p| p.code == "childrens_services"));
 }
 
+/// Rights go by the age at the offence (enhanced: under 18 then), but what is done about a
+/// child now goes by the age when the crime is recorded: a victim of a non-recent offence who is
+/// an adult now gets no Operation Encompass or children's services notification and no
+/// parent-or-guardian question, and a parent linked for them does not decide for them. The
+/// issue's repro: DA in 2005, recorded in 2025, victim born 1990.
+#[test]
+fn child_notifications_go_by_the_age_when_recorded() {
+    let now_adult = |people: Value| {
+        run(json!({
+            "incident_id": "INC-2025-000778", "recorded_at": "2025-03-14T10:00:00Z", "offence_date": "2005-06-01",
+            "risk_level": "standard", "offence_categories": ["domestic_abuse"], "people": people
+        }))
+    };
+    let v_and_s = json!([
+        {"id": "V", "name": "Now Adult", "roles": ["victim"], "date_of_birth": "1990-01-01"},
+        {"id": "S", "roles": ["suspect"]}
+    ]);
+    let a = now_adult(v_and_s.clone());
+    let v = victim(&a, "V");
+    assert_eq!((v.age_at_offence, v.under_18), (Some(15), Some(true)));
+    assert_eq!((v.age_when_recorded, v.under_18_when_recorded), (Some(35), Some(false)));
+    assert!(grounds(v).contains(&EnhancedGround::Under18), "rights keep the age at the offence");
+    assert!(!codes(v).contains(&"operation_encompass") && !codes(v).contains(&"childrens_services"), "{:?}", codes(v));
+    assert!(v.possible_destinations.is_empty(), "{:?}", v.possible_destinations);
+    assert!(!has_q(&v.undetermined, "missing_parent_or_guardian"), "{:?}", v.undetermined);
+    assert!(a.closure_blockers.iter().all(|p| p.code != "notify_destination"), "{:?}", a.closure_blockers);
+    // A parent linked for them does not decide for an adult.
+    let mut people = v_and_s;
+    people.as_array_mut().unwrap().push(json!({"id": "P", "roles": ["parent_or_guardian"], "acts_for": ["V"]}));
+    let a = now_adult(people);
+    assert!(a.victims.iter().all(|v| v.person_id != "P"), "the parent does not decide for an adult");
+
+    // A child now: both notifications (the offence a year before, at 14; 15 when recorded).
+    let mut c = base(&["domestic_abuse"], json!([{"id": "C", "roles": ["victim"], "date_of_birth": "2009-06-01"}]));
+    c["offence_date"] = json!("2024-03-01");
+    let a = run(c);
+    let v = victim(&a, "C");
+    assert!(codes(v).contains(&"operation_encompass") && codes(v).contains(&"childrens_services"));
+    assert!(has_q(&v.undetermined, "missing_parent_or_guardian"));
+}
+
+/// Operation Encompass notifies a school: children aged about 4 to 17 (the research brief,
+/// Home Office guidance Nov 2025). A baby or a 3-year-old present at domestic abuse gets the
+/// children's services notification but no school notification; a 4-year-old and a 17-year-old
+/// get both; an 18-year-old neither. With no date of birth the school notification stays due.
+#[test]
+fn operation_encompass_is_for_school_age_children() {
+    for (dob, encompass, childrens) in [
+        ("2025-01-10", false, true),  // 0
+        ("2021-03-15", false, true),  // 3 (4 tomorrow)
+        ("2021-03-14", true, true),   // 4 today
+        ("2007-03-15", true, true),   // 17
+        ("2007-03-14", false, false), // 18 today
+    ] {
+        let a = run(base(
+            &["domestic_abuse"],
+            json!([
+                {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"},
+                {"id": "C", "roles": ["child_present"], "date_of_birth": dob}
+            ]),
+        ));
+        let cs = a.victims.iter().find(|v| v.person_id == "C").map(codes).unwrap_or_default();
+        assert_eq!(cs.contains(&"operation_encompass"), encompass, "{dob}: {cs:?}");
+        assert_eq!(cs.contains(&"childrens_services"), childrens, "{dob}: {cs:?}");
+    }
+    let a = run(base(&["domestic_abuse"], json!([{"id": "C", "roles": ["child_present"], "under_18": true}])));
+    assert!(codes(victim(&a, "C")).contains(&"operation_encompass"));
+}
+
 #[test]
 fn child_victim_without_guardian_asks() {
     let a = run(base(&["assault"], json!([{"id": "C", "roles": ["victim"], "date_of_birth": "2015-01-01"}])));
