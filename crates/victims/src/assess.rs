@@ -470,6 +470,11 @@ fn identify(facts: &IncidentFacts<'_>, warnings: &mut Vec<Warning>) -> Vec<(usiz
             ));
             continue;
         }
+        // A person who died gets no referral decision: their bereaved close relatives (or a
+        // family spokesperson) are the victims under the Code, and are asked instead.
+        if p.has(Role::Deceased) {
+            continue;
+        }
         if p.organisation {
             if p.has(Role::Victim) {
                 warnings.push(warn(
@@ -649,7 +654,7 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         incident.people.iter().enumerate().filter(|(_, p)| p.has(Role::Deceased)).map(|(i, _)| i).collect();
     let mut seen = BTreeSet::new();
     for (i, p) in incident.people.iter().enumerate() {
-        if !seen.insert(facts.ids[i].clone()) || direct.contains(&i) || p.organisation {
+        if !seen.insert(facts.ids[i].clone()) || direct.contains(&i) || p.organisation || p.has(Role::Deceased) {
             continue;
         }
         let id = &facts.ids[i];
@@ -667,6 +672,11 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
                     ),
                 ));
             }
+            continue;
+        }
+        // A parent or guardian of a person who died is a bereaved close relative.
+        if p.has(Role::ParentOrGuardian) && targets.iter().any(|t| deceased.contains(t)) {
+            victims_idx.push((i, VictimBasis::BereavedRelative));
             continue;
         }
         if p.has(Role::ParentOrGuardian) {

@@ -100,6 +100,40 @@ fn bad_rules_are_field_errors() {
 
 // ---------- who is a victim ----------
 
+/// A person who died gets no referral decision, even when linked as the victim too: their
+/// bereaved close relatives do (the repro: homicide, D victim and deceased, R bereaved).
+/// A parent or guardian linked for a child who died is a bereaved relative, not a parent
+/// deciding for a victim.
+#[test]
+fn a_deceased_victim_is_not_asked_for_a_referral_decision() {
+    let a = run(json!({
+        "incident_id": "INC-H", "recorded_at": "2025-03-14T10:00:00Z", "offence_categories": ["homicide"],
+        "people": [
+            {"id": "D", "name": "Dee", "roles": ["victim", "deceased"], "date_of_birth": "1970-01-01"},
+            {"id": "R", "name": "Rel", "roles": ["bereaved_relative"], "acts_for": ["D"]}
+        ]
+    }));
+    let ids: Vec<(&str, VictimBasis)> = a.victims.iter().map(|v| (v.person_id.as_str(), v.basis)).collect();
+    assert_eq!(ids, [("R", VictimBasis::BereavedRelative)]);
+    assert!(a.prompts.iter().all(|p| p.person_id.as_deref() != Some("D")), "{:?}", a.prompts);
+    let blockers: Vec<(&str, Option<&str>)> =
+        a.closure_blockers.iter().map(|p| (p.code.as_str(), p.person_id.as_deref())).collect();
+    assert_eq!(blockers, [("record_referral_decision", Some("R"))]);
+    assert!(codes(victim(&a, "R")).contains(&"homicide_service"));
+
+    // A child who died: the parent linked for them is a bereaved relative.
+    let a = run(json!({
+        "incident_id": "INC-H2", "recorded_at": "2025-03-14T10:00:00Z", "offence_categories": ["death_by_driving"],
+        "people": [
+            {"id": "C", "roles": ["victim", "deceased"], "date_of_birth": "2015-01-01"},
+            {"id": "P", "roles": ["parent_or_guardian"], "acts_for": ["C"]}
+        ]
+    }));
+    let ids: Vec<(&str, VictimBasis)> = a.victims.iter().map(|v| (v.person_id.as_str(), v.basis)).collect();
+    assert_eq!(ids, [("P", VictimBasis::BereavedRelative)]);
+    assert!(!has_q(&a.undetermined, "missing_bereaved_relative"), "{:?}", a.undetermined);
+}
+
 #[test]
 fn who_is_a_victim_table() {
     let a = run(json!({
