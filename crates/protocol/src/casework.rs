@@ -46,7 +46,7 @@ impl IncidentStatus {
 pub struct LinkedPerson {
     pub nominal_id: String,
     /// `victim`, `suspect`, `witness`, `child`, `reporting_person`, `bereaved_relative`,
-    /// `parent_or_guardian`.
+    /// `parent_or_guardian`, `deceased`.
     pub role: String,
     /// "Given Surname" from the nominal cache, when the nominal is there.
     pub name: Option<String>,

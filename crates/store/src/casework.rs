@@ -34,7 +34,7 @@
 //!
 //! **Victims for the gate.** Linked people with the role `victim` or `bereaved_relative`, and
 //! `child` when the incident is domestic abuse (a child who sees or hears it is a victim in their
-//! own right, as in `bluelamp-victims`). Each needs an active referral decision (referred,
+//! own right, as in `bluelamp-victims`), except a person linked as `deceased`. Each needs an active referral decision (referred,
 //! declined or deferred) on the incident.
 //!
 //! **Gate and queue codes.** Finalising checks the closing code. The queue also applies the code
@@ -274,8 +274,16 @@ pub struct NewIncident {
     pub links: Vec<(String, String)>,
 }
 
-pub(crate) const LINK_ROLES: [&str; 7] =
-    ["victim", "suspect", "witness", "child", "reporting_person", "bereaved_relative", "parent_or_guardian"];
+pub(crate) const LINK_ROLES: [&str; 8] = [
+    "victim",
+    "suspect",
+    "witness",
+    "child",
+    "reporting_person",
+    "bereaved_relative",
+    "parent_or_guardian",
+    "deceased",
+];
 
 pub(crate) fn is_victim(role: &str, da: bool) -> bool {
     matches!(role, "victim" | "bereaved_relative") || (da && role == "child")
@@ -649,7 +657,10 @@ pub(crate) fn load_states(
                 })
             })
             .collect();
-        let mut seen = HashSet::new();
+        // A person who died gets no referral decision (their bereaved relatives do), also when
+        // linked as the victim too.
+        let mut seen: HashSet<String> =
+            s.links.iter().filter(|l| l.role == "deceased").map(|l| l.nominal_id.clone()).collect();
         // A person linked only as a child present at domestic abuse (not also as a victim).
         let only_child = |id: &str| {
             s.links.iter().filter(|o| o.nominal_id == id && is_victim(&o.role, da)).all(|o| o.role == "child")

@@ -378,6 +378,21 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE outbox ADD COLUMN base_data TEXT;
     "#,
+    // 20: the link role `deceased` (a person who died): the Victims' Code asks no referral
+    // decision of them, but of their bereaved relatives. The role list is a CHECK constraint, so
+    // the table is rebuilt (create, copy, drop, rename; foreign keys are off around migrations).
+    r#"
+    CREATE TABLE incident_links_new (
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        nominal_id TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('victim', 'suspect', 'witness', 'child', 'reporting_person', 'bereaved_relative', 'parent_or_guardian', 'deceased')),
+        PRIMARY KEY (incident_id, nominal_id, role)
+    );
+    INSERT INTO incident_links_new (incident_id, nominal_id, role) SELECT incident_id, nominal_id, role FROM incident_links;
+    DROP TABLE incident_links;
+    ALTER TABLE incident_links_new RENAME TO incident_links;
+    CREATE INDEX incident_links_nominal ON incident_links (nominal_id);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

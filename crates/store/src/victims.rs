@@ -163,6 +163,7 @@ fn role_of(role: &str) -> vc::Role {
         "child" => vc::Role::ChildPresent,
         "bereaved_relative" => vc::Role::BereavedRelative,
         "parent_or_guardian" => vc::Role::ParentOrGuardian,
+        "deceased" => vc::Role::Deceased,
         _ => vc::Role::Other,
     }
 }

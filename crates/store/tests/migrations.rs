@@ -23,6 +23,8 @@ fn fill(store: &Store, v: i64) {
             [],
         )
         .unwrap();
+        c.execute("INSERT INTO incident_links (incident_id, nominal_id, role) VALUES ('I1', 'N1', 'victim')", [])
+            .unwrap();
         c.execute(
             "INSERT INTO forms (id, incident_id, pack_id, pack_version, status, answers, current_section, created_by, created_at, updated_at)
              VALUES ('F1', 'I1', 'dash-style-da-risk', 1, 'draft', '{\"q1\":\"yes\"}', 's2', 'PC1', '2026-01-01T21:00:00Z', '2026-01-01T21:00:00Z')",
@@ -70,6 +72,14 @@ fn every_earlier_version_migrates_forward_keeping_data() {
                 })
                 .unwrap();
             assert_eq!((answers.as_str(), section.as_str()), ("{\"q1\":\"yes\"}", "s2"), "from version {v}");
+            // The links survive the rebuild that added the role `deceased` (migration 20).
+            let role: String = store
+                .conn()
+                .query_row("SELECT role FROM incident_links WHERE incident_id = 'I1' AND nominal_id = 'N1'", [], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(role, "victim", "from version {v}");
         }
     }
 }

@@ -5,7 +5,8 @@
 use bluelamp_forms::{MissingKind, ProblemKind};
 use bluelamp_protocol::casework::{Grade, ReferralDecisionInput, ReferralOutcome, SubmitOutcome};
 use bluelamp_protocol::victims::VictimsPanel;
-use bluelamp_protocol::Source;
+use bluelamp_protocol::wire::{Change, PullResponse, RecordType};
+use bluelamp_protocol::{Source, SCHEMA_VERSION};
 use bluelamp_store::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
 use bluelamp_store::victims::{uk_time, victims_config};
 use bluelamp_store::{Actor, KdfParams, NominalRecord, Store};
@@ -984,4 +985,75 @@ fn a_crime_victim_needs_a_referral_decision_whatever_the_closing_code() {
     let none = add(&mut store, "INC-ROB-NONE", "robbery", 1, &[("S1", "suspect")]);
     store.set_closing_code(&actor, &none, Some("ADVICE")).unwrap();
     store.finalise_incident(&actor, &none).unwrap();
+}
+
+/// A person who died is linked with the role `deceased` (kept on import and through a pull, as
+/// the other roles are): neither the closing-code gate nor the Victims panel asks for their
+/// referral decision, also when they are linked as the victim too; their bereaved relative's is
+/// asked instead.
+#[test]
+fn a_deceased_victim_is_not_asked_for_a_decision_but_the_bereaved_relative_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let links = [("D1", "victim"), ("D1", "deceased"), ("R1", "bereaved_relative"), ("S1", "suspect")];
+    let inc = add(&mut store, "INC-HOM", "homicide", 1, &links);
+    let roles = |store: &Store, id: &str| -> Vec<String> {
+        let mut r: Vec<String> = store
+            .get_incident(id)
+            .unwrap()
+            .summary
+            .links
+            .iter()
+            .filter(|l| l.nominal_id == "D1")
+            .map(|l| l.role.clone())
+            .collect();
+        r.sort();
+        r
+    };
+    assert_eq!(roles(&store, &inc), ["deceased", "victim"]);
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let ids: Vec<&str> = p.assessment.victims.iter().map(|v| v.person_id.as_str()).collect();
+    assert_eq!(ids, ["R1"]);
+    store.set_closing_code(&actor, &inc, Some("CRIME")).unwrap();
+    let gate = store.get_incident(&inc).unwrap().gate;
+    let asked: Vec<Option<&str>> = gate.missing.iter().map(|m| m.victim_id.as_deref()).collect();
+    assert_eq!(asked, [Some("R1")], "{:?}", gate.missing);
+    assert!(store.victims_awaiting(now_unix()).unwrap().iter().all(|r| r.row.person_id != "D1"));
+    let declined = ReferralDecisionInput {
+        in_their_words: Some("Not now, we have family with us.".into()),
+        ..decision(ReferralOutcome::Declined)
+    };
+    store.record_referral_decision(&actor, &inc, "R1", &declined).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+
+    // Pulled from the service: the role is kept, and the gate does not ask for D2's decision.
+    let data = json!({
+        "id": "inc-pulled", "reference": "INC-HOM-2", "incident_type": "homicide", "offence_category": null,
+        "place": null, "postcode": null, "team": "Response", "occurred_at": now_unix() - 3600,
+        "recorded_at": now_unix() - 3000, "assigned_to": "PC1", "district": "d", "closing_code": "CRIME",
+        "status": "open", "finalised_at": null, "version": 1,
+        "links": [{ "nominal_id": "D2", "role": "victim" }, { "nominal_id": "D2", "role": "deceased" },
+                  { "nominal_id": "R2", "role": "bereaved_relative" }],
+    });
+    store
+        .apply_pull_page(&PullResponse {
+            schema_version: SCHEMA_VERSION,
+            changes: vec![Change::Upsert {
+                record_type: RecordType::Incident,
+                id: "inc-pulled".into(),
+                version: 1,
+                data,
+            }],
+            next_cursor: "c1".into(),
+            has_more: false,
+            last_applied_seq: 0,
+            remaining: 0,
+            reset: None,
+            instructions: vec![],
+        })
+        .unwrap();
+    let got = store.get_incident("inc-pulled").unwrap();
+    assert!(got.summary.links.iter().any(|l| l.nominal_id == "D2" && l.role == "deceased"), "{:?}", got.summary.links);
+    let asked: Vec<Option<&str>> = got.gate.missing.iter().map(|m| m.victim_id.as_deref()).collect();
+    assert_eq!(asked, [Some("R2")], "{:?}", got.gate.missing);
 }
