@@ -633,8 +633,16 @@ impl Store {
         let now = now_unix();
         // The engine's view of this person, once: who may have a decision recorded (a linked
         // victim, or anyone the rules treat as one, such as a parent acting for a child victim)
-        // and the enhanced eligibility the referral carries.
-        let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
+        // and the enhanced eligibility the referral carries, with the decision form's own needs
+        // answers and safe-contact block, as the validation sees them: "yes" to disability there
+        // makes a theft victim enhanced, and the referral must say so (it used to be sent as not
+        // enhanced).
+        let assessment = {
+            let cfg = victims_config()?;
+            let referrals = referrals_of(&self.conn, incident_id)?;
+            let incident = build_incident(&self.conn, &inc, &referrals, Some((victim_id, decision)))?;
+            vc::assess(&incident, &cfg.rules, &cfg.calendar, uk_time(now))
+        };
         let assessed = assessment.victims.iter().find(|v| v.person_id == victim_id);
         if !inc.summary.links.iter().any(|l| l.nominal_id == victim_id && is_victim(&l.role, da)) && assessed.is_none()
         {

@@ -1057,3 +1057,34 @@ fn a_deceased_victim_is_not_asked_for_a_decision_but_the_bereaved_relative_is() 
     let asked: Vec<Option<&str>> = got.gate.missing.iter().map(|m| m.victim_id.as_deref()).collect();
     assert_eq!(asked, [Some("R2")], "{:?}", got.gate.missing);
 }
+
+/// The enhanced eligibility a referral carries (`details.enhanced`, sent in
+/// `referral.decision/1`) counts the decision form's own needs answers, as its validation does:
+/// a theft victim who answers "yes" to disability or disorder in the form is sent as enhanced
+/// (vulnerable), not as the standard-rights victim they were before the answer.
+#[test]
+fn the_referral_carries_the_enhanced_eligibility_of_its_own_needs_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-T", "theft", 1, &[("V1", "victim")]);
+    assert!(!victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V1").enhanced);
+    let mut needs = std::collections::BTreeMap::new();
+    needs.insert("disability_or_disorder".to_string(), bluelamp_victims::Answer::YesNo(true));
+    let referred = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        consent_given: Some(true),
+        needs,
+        ..decision(ReferralOutcome::Referred)
+    };
+    let info = store.record_referral_decision(&actor, &inc, "V1", &referred).unwrap();
+    let enhanced = &info.details["enhanced"];
+    assert_eq!(enhanced["eligible"], json!(true), "{enhanced}");
+    assert!(enhanced["grounds"].as_array().unwrap().iter().any(|g| g["ground"] == "vulnerable"), "{enhanced}");
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(name, "referral.decision/1");
+    let sent: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(sent["decision"]["details"]["enhanced"]["eligible"], json!(true), "{sent}");
+}
