@@ -641,6 +641,20 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         ));
     }
 
+    for (p, id) in incident.people.iter().zip(&facts.ids) {
+        if !p.other_roles.is_empty() {
+            warnings.push(warn(
+                "unknown_role",
+                format!(
+                    "{} has a role the rules do not know, which is ignored: {}. Known roles: {}.",
+                    label(p, id),
+                    p.other_roles.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>().join(", "),
+                    Role::KNOWN.join(", ")
+                ),
+            ));
+        }
+    }
+
     let mut victims_idx = identify(&facts, &mut warnings);
 
     // Per-person age facts.

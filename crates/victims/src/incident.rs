@@ -52,7 +52,21 @@ impl Incident {
             return Err(err("an incident is a JSON object ({ ... })".into()));
         }
         // Read from the text again, so an error says where (line and column).
-        serde_json::from_str(json).map_err(|e| err(e.to_string()))
+        let mut incident: Incident = serde_json::from_str(json).map_err(|e| err(e.to_string()))?;
+        // Keep the roles that were not understood, to name them in a warning.
+        if let Some(people) = v.get("people").and_then(serde_json::Value::as_array) {
+            for (p, raw) in incident.people.iter_mut().zip(people) {
+                if let Some(roles) = raw.get("roles").and_then(serde_json::Value::as_array) {
+                    p.other_roles = roles
+                        .iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .filter(|r| Role::parse(r).is_none())
+                        .map(|r| r.chars().take(60).collect())
+                        .collect();
+                }
+            }
+        }
+        Ok(incident)
     }
 
     /// Finds a person by id (exact match after trimming).
@@ -62,8 +76,11 @@ impl Incident {
     }
 }
 
-/// A role a person has in the incident.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A role a person has in the incident. Read case-insensitively, with spaces or dashes for
+/// underscores (`"Victim"`, `"Bereaved Relative"`, `"child-present"`); anything else is
+/// [`Role::Other`], and [`Incident::from_json`] keeps what was given in
+/// [`Person::other_roles`] so the assessment can name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Victim (injured party).
@@ -82,9 +99,47 @@ pub enum Role {
     Suspect,
     /// Witness.
     Witness,
-    /// Anything else (ignored).
-    #[serde(other)]
+    /// Anything else (ignored, and warned about).
     Other,
+}
+
+impl Role {
+    /// The roles the engine knows, as written in JSON.
+    pub const KNOWN: [&'static str; 8] = [
+        "victim",
+        "bereaved_relative",
+        "parent_or_guardian",
+        "spokesperson",
+        "child_present",
+        "deceased",
+        "suspect",
+        "witness",
+    ];
+
+    /// Reads a role: trimmed, case-insensitive, spaces and dashes taken as underscores; `None`
+    /// when it is none of [`Role::KNOWN`].
+    pub fn parse(s: &str) -> Option<Role> {
+        let key: String =
+            s.trim().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() }).collect();
+        Some(match key.as_str() {
+            "victim" => Role::Victim,
+            "bereaved_relative" => Role::BereavedRelative,
+            "parent_or_guardian" => Role::ParentOrGuardian,
+            "spokesperson" => Role::Spokesperson,
+            "child_present" => Role::ChildPresent,
+            "deceased" => Role::Deceased,
+            "suspect" => Role::Suspect,
+            "witness" => Role::Witness,
+            _ => return None,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Role, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Role::parse(&s).unwrap_or(Role::Other))
+    }
 }
 
 /// A person linked to the incident.
@@ -99,6 +154,10 @@ pub struct Person {
     /// Roles (several allowed).
     #[serde(default)]
     pub roles: Vec<Role>,
+    /// Roles given that the engine does not know (`"Vctim"`), as given: read as [`Role::Other`]
+    /// and named in an `unknown_role` warning. Filled by [`Incident::from_json`].
+    #[serde(skip_deserializing, default, skip_serializing_if = "Vec::is_empty")]
+    pub other_roles: Vec<String>,
     /// For parents, guardians, bereaved relatives and spokespeople: the ids of the people
     /// they act for (the child victim, the deceased, the victim who cannot communicate).
     #[serde(default)]

@@ -62,7 +62,8 @@
 //! | `events[]` | `{kind, occurred_on, victims_informed[]}` | investigation events owing a victim update (Right 6) |
 //!
 //! `people[]`: `id`, `name`, `roles` (`victim`, `bereaved_relative`, `parent_or_guardian`,
-//! `spokesperson`, `child_present`, `deceased`, `suspect`, `witness`; others ignored),
+//! `spokesperson`, `child_present`, `deceased`, `suspect`, `witness`, case-insensitive; others
+//! ignored and named in an `unknown_role` warning),
 //! `acts_for` (ids), `organisation` (bool), `date_of_birth`, `under_18` (officer's answer
 //! when no DOB), `phones` (list of strings), `markers` (list of strings), `vulnerable` / `intimidated` /
 //! `persistently_targeted` (officer's answers), `victim_history` (`[{incident_id,

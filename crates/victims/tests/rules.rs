@@ -134,6 +134,39 @@ fn a_deceased_victim_is_not_asked_for_a_referral_decision() {
     assert!(!has_q(&a.undetermined, "missing_bereaved_relative"), "{:?}", a.undetermined);
 }
 
+/// Roles are read case-insensitively (`"Victim"` from a hand-written file was an unknown role,
+/// and the assessment said only "No victim is linked"); a role still not understood is named in
+/// a warning with the known ones.
+#[test]
+fn roles_are_read_case_insensitively_and_unknown_ones_are_named() {
+    let json = |roles: Value| {
+        json!({
+            "incident_id": "INC-R", "recorded_at": "2025-03-14T10:00:00Z", "offence_categories": ["homicide"],
+            "people": [
+                {"id": "V", "roles": roles, "date_of_birth": "1990-01-01"},
+                {"id": "D", "roles": ["Deceased"]},
+                {"id": "B", "roles": [" Bereaved Relative "], "acts_for": ["D"]},
+                {"id": "S", "roles": ["SUSPECT"]}
+            ]
+        })
+        .to_string()
+    };
+    let a = assess(&Incident::from_json(&json(json!(["Victim"]))).unwrap(), &rules(), &cal(), NOW);
+    let ids: Vec<(&str, VictimBasis)> = a.victims.iter().map(|v| (v.person_id.as_str(), v.basis)).collect();
+    assert_eq!(ids, [("V", VictimBasis::Direct), ("B", VictimBasis::BereavedRelative)]);
+    assert!(a.warnings.iter().all(|w| w.code != "unknown_role"), "{:?}", a.warnings);
+    assert_eq!(Role::parse("child-present"), Some(Role::ChildPresent));
+    assert_eq!(Role::parse("PARENT_OR_GUARDIAN"), Some(Role::ParentOrGuardian));
+
+    let incident = Incident::from_json(&json(json!(["Vctim", "witness"]))).unwrap();
+    assert_eq!(incident.people[0].roles, [Role::Other, Role::Witness]);
+    assert_eq!(incident.people[0].other_roles, ["Vctim"]);
+    let a = assess(&incident, &rules(), &cal(), NOW);
+    let w = a.warnings.iter().find(|w| w.code == "unknown_role").expect("warned");
+    assert!(w.message.contains("\"Vctim\"") && w.message.contains("victim, bereaved_relative"), "{}", w.message);
+    assert!(a.prompts.iter().any(|p| p.code == "unknown_role"));
+}
+
 #[test]
 fn who_is_a_victim_table() {
     let a = run(json!({
