@@ -394,7 +394,7 @@ pub fn gate_codes<'a>(incident_type: &str, chosen: Option<&'a str>) -> Vec<&'a s
     };
     let mut codes = vec![chosen];
     if let Some(implied) = classification_code(incident_type) {
-        if !chosen.eq_ignore_ascii_case(implied) && !chosen.eq_ignore_ascii_case("NFA-DUP") {
+        if !chosen.trim().eq_ignore_ascii_case(implied) && !chosen.trim().eq_ignore_ascii_case("NFA-DUP") {
             codes.push(implied);
         }
     }

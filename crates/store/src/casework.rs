@@ -142,33 +142,11 @@ pub fn catalog() -> CwResult<&'static Catalog> {
         .map_err(|e| invalid(format!("the built-in form packs or codes are invalid: {e}")))
 }
 
-/// The code an incident type implies for the queue (`domestic_abuse` → DA …).
-pub fn classification_code(incident_type: &str) -> Option<&'static str> {
-    match incident_type {
-        "domestic_abuse" => Some("DA"),
-        "concern_for_child" => Some("CFAC"),
-        _ => None,
-    }
-}
-
-/// The codes the closing-code gate checks: the chosen closing code and, once one is chosen,
-/// the code the incident's type implies (a domestic-abuse incident is checked against `DA`
-/// whatever code it is closed with, so choosing "Advice" does not skip its risk assessment,
-/// plan and referral decisions). `NFA-DUP` (a duplicate, or no incident found) is the one code
-/// that replaces the type's: there was nothing to safeguard. (The Victims' Code's own check,
-/// `CRIME` for every recorded crime with a victim, is added by [`closure_missing`].)
-pub(crate) fn gate_codes<'a>(incident_type: &str, chosen: Option<&'a str>) -> Vec<&'a str> {
-    let Some(chosen) = chosen else {
-        return Vec::new();
-    };
-    let mut codes = vec![chosen];
-    if let Some(implied) = classification_code(incident_type) {
-        if !chosen.eq_ignore_ascii_case(implied) && !is_duplicate_code(chosen) {
-            codes.push(implied);
-        }
-    }
-    codes
-}
+/// The code an incident type implies, and the codes the closing-code gate checks: the pure
+/// rules are `bluelamp_forms`'s, which the central service's gate runs too. (The Victims' Code's
+/// own check, `CRIME` for every recorded crime with a victim, is added by [`closure_missing`].)
+pub use bluelamp_forms::classification_code;
+pub(crate) use bluelamp_forms::gate_codes;
 
 /// `NFA-DUP`: a duplicate, or no incident found.
 fn is_duplicate_code(code: &str) -> bool {
