@@ -985,6 +985,24 @@ fn assess_one(
     // Safe contact (domestic abuse).
     let safe_contact =
         if facts.da() && basis != VictimBasis::ChildPresent { Some(safe_contact_check(facts, p)) } else { None };
+    // A safe number checked against no number at all: no phone number is held on this device for
+    // any suspect (numbers come from the records this device holds, not every one the force
+    // does), so the check above can find nothing. Said, not refused: the officer checks by hand.
+    if let Some(sc) = p.safe_contact.as_ref().filter(|_| safe_contact.is_some()) {
+        let others: Vec<&(String, String, Vec<String>)> =
+            facts.suspects.iter().filter(|(id, _, _)| p.id.trim().is_empty() || id != p.id.trim()).collect();
+        let typed = sc.safe_number.as_deref().is_some_and(|n| !n.trim().is_empty());
+        if typed && !others.is_empty() && others.iter().all(|(_, _, phones)| phones.is_empty()) {
+            let names: Vec<&str> = others.iter().map(|(_, label, _)| label.as_str()).collect();
+            warnings.push(warn(
+                "suspect_numbers_not_held",
+                format!(
+                    "No phone number is held on this device for {}: the safe number could not be checked against the suspect's. Check it against PNC and local records before it is used.",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
     // Shared phones with a suspect, even without a safe-contact block.
     for (_, s_label, s_phones) in &facts.suspects {
         if p.has(Role::Suspect) {

@@ -1287,3 +1287,29 @@ fn calendar_mismatch_warns() {
     assert!(a.warnings.iter().any(|w| w.code == "calendar_mismatch"));
     assert_eq!(a.calendar, "scotland");
 }
+
+/// A safe number given when no phone number is held on the device for the suspect could not be
+/// checked against theirs: said, so the officer checks it by hand, but not refused (review,
+/// 7 Dec 2026: no number reached a real device, so the check never fired and nothing said so).
+#[test]
+fn a_safe_number_with_no_suspect_number_held_says_it_was_not_checked() {
+    let with = |phones: Value| {
+        run(base(
+            &["domestic_abuse"],
+            json!([
+                {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01",
+                 "safe_contact": {"safe_number": "07700 900999"}},
+                {"id": "S", "name": "Sam", "roles": ["suspect"], "phones": phones}
+            ]),
+        ))
+    };
+    let a = with(json!([]));
+    let v = victim(&a, "V");
+    let w = v.warnings.iter().find(|w| w.code == "suspect_numbers_not_held").expect("said");
+    assert!(w.message.contains("Sam") && w.message.contains("PNC"), "{}", w.message);
+    assert!(a.prompts.iter().any(|p| p.code == "suspect_numbers_not_held"));
+    assert!(!a.closure_blockers.iter().any(|p| p.code == "suspect_numbers_not_held"));
+    assert!(v.safe_contact.as_ref().unwrap().warnings.is_empty(), "not a reason to refuse the number");
+    let a = with(json!(["01632 960000"]));
+    assert!(!victim(&a, "V").warnings.iter().any(|w| w.code == "suspect_numbers_not_held"));
+}
