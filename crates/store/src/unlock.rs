@@ -105,6 +105,36 @@ struct Attempts {
     /// this copy only lets the right message be given before a passphrase is checked.
     #[serde(default)]
     ordered: Option<Instruction>,
+    /// How many of the wrong passphrases counted here are in the access log already.
+    #[serde(default)]
+    logged: u32,
+}
+
+impl Attempts {
+    /// Wrong passphrases counted here and not yet in the access log.
+    fn unlogged(&self) -> u32 {
+        self.failures.saturating_add(self.locked_failures).saturating_sub(self.logged)
+    }
+}
+
+/// Writes the wrong passphrases typed before this unlock to the store's access log, once the
+/// right one has opened it: an `unlock_failed` entry with how many, and whether they locked the
+/// store (failed logons are an audit event; they were counted only in the file beside the
+/// store, which a successful unlock then reset; review, 7 Dec 2026).
+fn log_failures(store: &mut Store, attempts: &Attempts) -> Result<()> {
+    let n = attempts.unlogged();
+    if n == 0 {
+        return Ok(());
+    }
+    let actor = store.actor()?;
+    store.audit(
+        &actor,
+        crate::AuditEvent::new(crate::AuditAction::UnlockFailed, "session").detail(serde_json::json!({
+            "wrong_passphrases": n,
+            "locked_out": attempts.locked_out,
+        })),
+    )?;
+    Ok(())
 }
 
 /// One passphrase check at a time in this process: the count is read, the slow key derivation
@@ -188,7 +218,9 @@ pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Stor
                 lock_out_by_order(db, i)?;
                 return Err(order_error(i));
             }
-            if attempts.failures > 0 {
+            let mut store = store;
+            log_failures(&mut store, &attempts)?;
+            if attempts.failures > 0 || attempts.logged > 0 {
                 write_attempts(db, &Attempts::default())?;
             }
             Ok(store)
@@ -227,7 +259,16 @@ pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, U
         return Err(UnlockError::Wait { wait_secs: attempts.not_before - now });
     }
     match Store::open(db, passphrase) {
-        Ok(store) => Ok(store),
+        Ok(mut store) => {
+            // The lock-out stays until the online sign-in lifts it; what is logged now is not
+            // logged again at the next opening.
+            if attempts.unlogged() > 0 {
+                log_failures(&mut store, &attempts)?;
+                attempts.logged = attempts.failures.saturating_add(attempts.locked_failures);
+                write_attempts(db, &attempts)?;
+            }
+            Ok(store)
+        }
         Err(StoreError::WrongPassphrase) => {
             attempts.locked_failures = attempts.locked_failures.saturating_add(1);
             let wait_secs = locked_out_wait_secs(attempts.locked_failures);
@@ -489,12 +530,14 @@ mod passphrase_tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("s.db");
         drop(Store::create(&db, "old", "PC1", KdfParams::INSECURE_FAST).unwrap());
-        let before = std::fs::read(&db).unwrap();
         let policy = UnlockPolicy { max_failures: 2, on_too_many: OnTooManyFailures::Lock };
         assert!(matches!(
             change_passphrase(&db, "wrong", "new", KdfParams::INSECURE_FAST, &policy),
             Err(UnlockError::Wrong { tries_left: 1 })
         ));
+        // (The wrong one is written to the access log at the next unlock.)
+        drop(unlock(&db, "old", &policy).unwrap());
+        let before = std::fs::read(&db).unwrap();
         change_passphrase(&db, "old", "new", KdfParams::INSECURE_FAST, &policy).unwrap();
         assert_eq!(std::fs::read(&db).unwrap(), before, "the database file must not be re-encrypted");
         assert!(matches!(Store::open(&db, "old"), Err(StoreError::WrongPassphrase)));
@@ -526,6 +569,43 @@ mod passphrase_tests {
         let kept = crate::keys::Envelope::read(&key_path(&db)).unwrap().kdf;
         assert_eq!(kept, real);
         assert!(Store::open(&db, "new").is_ok());
+    }
+
+    /// Wrong passphrases reach the access log once the right one opens the store: counted
+    /// before an unlock, and before the sign-in that lifts a lock-out, each once.
+    #[test]
+    fn wrong_passphrases_are_logged_once_the_store_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        drop(Store::create(&db, "right", "PC1", KdfParams::INSECURE_FAST).unwrap());
+        let policy = UnlockPolicy { max_failures: 3, on_too_many: OnTooManyFailures::Lock };
+        let failed = |s: &Store| -> Vec<serde_json::Value> {
+            s.audit_list(&bluelamp_protocol::audit::AuditFilter::default())
+                .unwrap()
+                .into_iter()
+                .filter(|e| e.action == "unlock_failed")
+                .map(|e| e.detail)
+                .collect()
+        };
+        for _ in 0..2 {
+            assert!(unlock(&db, "wrong", &policy).is_err());
+        }
+        let s = unlock(&db, "right", &policy).unwrap();
+        assert_eq!(failed(&s), [serde_json::json!({"wrong_passphrases": 2, "locked_out": false})]);
+        drop(s);
+        drop(unlock(&db, "right", &policy).unwrap());
+        // Locked out by three, one more while locked, then the right one (twice).
+        for _ in 0..3 {
+            assert!(unlock(&db, "wrong", &policy).is_err());
+        }
+        assert!(is_locked_out(&db));
+        assert!(open_locked_out(&db, "wrong", 0).is_err());
+        let far = u64::MAX / 2;
+        drop(open_locked_out(&db, "right", far).unwrap());
+        let s = open_locked_out(&db, "right", far).unwrap();
+        let logged = failed(&s);
+        assert_eq!(logged.len(), 2, "{logged:?}");
+        assert_eq!(logged[0], serde_json::json!({"wrong_passphrases": 4, "locked_out": true}), "newest first");
     }
 
     /// Wrong old passphrases count as wrong unlocks, and a locked-out store cannot have its
