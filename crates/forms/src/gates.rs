@@ -92,6 +92,9 @@ impl ClosingCodes {
 
 /// Validate a closing-code list JSON text. Empty = valid.
 pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
+    if let Some(issue) = PackIssue::not_an_object(json, "a closing-code list") {
+        return vec![issue];
+    }
     let list: ClosingCodes = match serde_json::from_str(json) {
         Ok(l) => l,
         Err(e) => return vec![PackIssue::from_serde(&e)],

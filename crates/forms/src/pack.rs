@@ -397,10 +397,25 @@ impl PackIssue {
     pub(crate) fn from_serde(e: &serde_json::Error) -> Self {
         PackIssue::new(format!("line {}, column {}", e.line(), e.column()), e.to_string())
     }
+
+    /// `Some` when `json` is well-formed JSON but not an object: serde reads a struct from an
+    /// array too, by position, so `[]` was reported as "expected struct FormPack with 8
+    /// elements", and a positional array could have passed (review, 7 Dec 2026). `what` names
+    /// the file's kind ("a form pack").
+    pub(crate) fn not_an_object(json: &str, what: &str) -> Option<PackIssue> {
+        match serde_json::from_str::<serde::de::IgnoredAny>(json) {
+            Err(_) => None,
+            Ok(_) if json.trim_start().starts_with('{') => None,
+            Ok(_) => Some(PackIssue::new("the whole file", format!("{what} must be a JSON object {{ ... }}"))),
+        }
+    }
 }
 
 /// Parse and validate a pack. Returns every issue on failure.
 pub fn parse_pack(json: &str) -> Result<FormPack, FormsError> {
+    if let Some(issue) = PackIssue::not_an_object(json, "a form pack") {
+        return Err(FormsError::InvalidPack(vec![issue]));
+    }
     let pack: FormPack =
         serde_json::from_str(json).map_err(|e| FormsError::InvalidPack(vec![PackIssue::from_serde(&e)]))?;
     let issues = check_pack(&pack);
@@ -413,6 +428,9 @@ pub fn parse_pack(json: &str) -> Result<FormPack, FormsError> {
 
 /// Validate a pack's JSON text. Empty result = valid. Never panics.
 pub fn validate_pack(json: &str) -> Vec<PackIssue> {
+    if let Some(issue) = PackIssue::not_an_object(json, "a form pack") {
+        return vec![issue];
+    }
     match serde_json::from_str::<FormPack>(json) {
         Ok(p) => check_pack(&p),
         Err(e) => vec![PackIssue::from_serde(&e)],
@@ -447,8 +465,22 @@ pub fn check_pack(pack: &FormPack) -> Vec<PackIssue> {
     if pack.sections.is_empty() {
         issues.push(PackIssue::new("sections", "a pack needs at least one section"));
     }
+    // The issue's point: the officer's own grade and rationale. A force pack without them
+    // satisfied the DA gate with neither (review, 7 Dec 2026).
+    if pack.kind == PackKind::RiskAssessment && !pack.requires_grade {
+        issues.push(PackIssue::new(
+            "requires_grade",
+            "a risk assessment must ask for the officer's own grade and rationale (requires_grade: true)",
+        ));
+    }
     if let Some(g) = &pack.grading {
         if let Some(b) = g.count_bands {
+            if b.medium == 0 || b.high == 0 {
+                issues.push(PackIssue::new(
+                    "grading.count_bands",
+                    "a band of 0 puts every assessment, with no answer yes, in that band",
+                ));
+            }
             if b.medium > b.high {
                 issues.push(PackIssue::new(
                     "grading.count_bands",

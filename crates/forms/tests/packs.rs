@@ -471,3 +471,28 @@ fn the_person_causing_harm_is_not_the_victim() {
     bad["sections"][0]["questions"][0]["not_same_as"] = json!("nobody");
     assert!(issues_of(&bad).iter().any(|i| i.location.ends_with("not_same_as")), "{:?}", issues_of(&bad));
 }
+
+/// Review, 7 Dec 2026: a risk assessment that does not ask for the officer's grade, a count band
+/// of 0, and a JSON array read as a pack by position were all accepted.
+#[test]
+fn a_pack_or_code_list_that_defeats_the_gate_is_refused() {
+    let mut p = base_pack();
+    p["kind"] = json!("risk_assessment");
+    let issues = issues_of(&p);
+    assert!(issues.iter().any(|i| i.location == "requires_grade"), "{issues:?}");
+    p["requires_grade"] = json!(true);
+    assert!(issues_of(&p).is_empty(), "{:?}", issues_of(&p));
+    p["grading"] = json!({"count_bands": {"medium": 0, "high": 0}});
+    let issues = issues_of(&p);
+    assert!(
+        issues.iter().any(|i| i.location == "grading.count_bands" && i.message.contains("band of 0")),
+        "{issues:?}"
+    );
+    for text in ["[]", "[\"t\", \"1\"]", "42", "\"pack\""] {
+        let issues = validate_pack(text);
+        assert!(issues.len() == 1 && issues[0].message.contains("JSON object"), "{text}: {issues:?}");
+        assert!(matches!(parse_pack(text), Err(FormsError::InvalidPack(_))));
+        let issues = validate_closing_codes(text);
+        assert!(issues.len() == 1 && issues[0].message.contains("JSON object"), "{text}: {issues:?}");
+    }
+}
