@@ -449,7 +449,11 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
         QuestionType::Datetime => {
             let t = match v {
                 Value::String(s) => parse_datetime(s).ok_or(IssueKind::BadDate),
-                Value::Number(n) => n.as_i64().ok_or(IssueKind::BadDate),
+                // Unix seconds, within the years 1900 to 9999 as a typed one is (`-99999999999999`,
+                // millions of years ago, was taken; review, 7 Dec 2026).
+                Value::Number(n) => {
+                    n.as_i64().filter(|t| (-2_208_988_800..=253_402_300_799).contains(t)).ok_or(IssueKind::BadDate)
+                }
                 _ => Err(IssueKind::WrongType),
             };
             match t {

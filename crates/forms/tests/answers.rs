@@ -91,6 +91,9 @@ fn every_issue_kind_is_reported_with_its_path() {
         (json!({"yn": "no", "d": "2024-06-02"}), "d", IssueKind::InFuture),
         (json!({"yn": "no", "dt": "2024-06-01T09:00Z"}), "dt", IssueKind::InFuture),
         (json!({"yn": "no", "dt": "yesterday"}), "dt", IssueKind::BadDate),
+        // Unix seconds outside the years 1900-9999 (review, 7 Dec 2026).
+        (json!({"yn": "no", "dt": -99_999_999_999_999i64}), "dt", IssueKind::BadDate),
+        (json!({"yn": "no", "dt": -2_208_988_801i64}), "dt", IssueKind::BadDate),
         (json!({"yn": "no", "n": 18}), "n", IssueKind::OutOfRange),
         (json!({"yn": "no", "n": "7"}), "n", IssueKind::WrongType),
         (json!({"yn": "no", "p": "nom-9"}), "p", IssueKind::UnknownPerson),
