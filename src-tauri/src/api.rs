@@ -585,9 +585,13 @@ impl AppState {
         self.consulted(Permission::RecordsWork, "incidents".into(), |s| s.store.list_incidents().map_err(from_casework))
     }
 
+    /// Logged with the people the page shows (`bluelamp_store::audit::incident_view_event`).
     pub fn get_incident(&self, req: &IncidentRequest) -> Result<IncidentDetail, ApiError> {
-        self.consulted(Permission::RecordsWork, format!("incident:{}", req.incident_id), |s| {
-            s.store.get_incident(&req.incident_id).map_err(from_casework)
+        self.with_session(Permission::RecordsWork, |s| {
+            let detail = s.store.get_incident(&req.incident_id).map_err(from_casework)?;
+            let actor = s.actor.clone();
+            s.store.audit(&actor, bluelamp_store::audit::incident_view_event(&detail.summary)).map_err(from_store)?;
+            Ok(detail)
         })
     }
 

@@ -28,7 +28,7 @@ pub enum AuditCmd {
         /// Up to this date (YYYY-MM-DD, UTC), inclusive.
         #[arg(long)]
         until: Option<String>,
-        /// Object reference contains this (case-insensitive), e.g. a nominal id.
+        /// Object reference contains this (case-insensitive), e.g. a nominal id; or the entry names the id whole in its detail (a search that listed the person, an incident page that showed them).
         #[arg(long)]
         object: Option<String>,
         /// Only this action: collection, alteration, consultation, disclosure, combination,

@@ -100,7 +100,8 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
         }
         IncidentCmd::Show { id } => {
             let incident = store.get_incident(id.trim())?;
-            crate::audit::consulted(store, format!("incident:{}", id.trim()))?;
+            let actor = store.actor()?;
+            store.audit(&actor, bluelamp_store::audit::incident_view_event(&incident.summary))?;
             say!("{}", serde_json::to_string_pretty(&incident.summary)?)?;
         }
         IncidentCmd::Code { id, code } => {

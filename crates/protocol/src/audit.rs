@@ -105,7 +105,9 @@ pub struct AuditFilter {
     pub since: Option<String>,
     /// Inclusive upper bound, same forms as `since` (`2024-05-01` includes the whole day).
     pub until: Option<String>,
-    /// Substring of the object reference, case-insensitive (e.g. a nominal id).
+    /// Substring of the object reference, case-insensitive (e.g. a nominal id); an entry whose
+    /// detail names the id whole matches too (a search that listed the person, an incident page
+    /// that showed them).
     pub object_ref: Option<String>,
     pub action: Option<AuditAction>,
     pub limit: Option<u32>,

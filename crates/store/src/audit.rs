@@ -138,6 +138,17 @@ pub fn search_event(req: &SearchRequest, hits: &[NominalHit], purpose: Option<&s
     }
 }
 
+/// The consultation of one incident's page, naming the people it shows (each linked person's
+/// id and role), so that "who saw person X" finds it (`AuditFilter::object_ref` matches the ids
+/// of an entry's detail too): the entry named the incident only, and the victims, children and
+/// suspects it showed could not be found in the log (review, 7 Dec 2026).
+pub fn incident_view_event(incident: &bluelamp_protocol::casework::IncidentSummary) -> AuditEvent {
+    AuditEvent::new(AuditAction::Consultation, format!("incident:{}", incident.id)).detail(serde_json::json!({
+        "ids": incident.links.iter().map(|l| l.nominal_id.as_str()).collect::<Vec<_>>(),
+        "roles": incident.links.iter().map(|l| l.role.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
 /// The hashed fields of one entry, as stored.
 #[derive(Debug, Clone, Copy)]
 pub struct EntryFields<'a> {
@@ -796,7 +807,11 @@ impl Store {
             arg(&mut sql, " AND substr(ts, 1, length(?)) <= ?", Value::Text(u.clone()));
         }
         if let Some(o) = filter.object_ref.as_deref().filter(|o| !o.is_empty()) {
-            arg(&mut sql, " AND instr(lower(object_ref), lower(?)) > 0", Value::Text(o.to_string()));
+            // The object, or an id named whole in the detail: a search's hits, the people an
+            // incident page showed ("who saw person X").
+            let quoted = serde_json::Value::String(o.trim().to_string()).to_string();
+            arg(&mut sql, " AND (instr(lower(object_ref), lower(?)) > 0", Value::Text(o.to_string()));
+            arg(&mut sql, " OR instr(lower(detail), lower(?)) > 0)", Value::Text(quoted));
         }
         if let Some(a) = filter.action {
             arg(&mut sql, " AND action = ?", Value::Text(a.as_str().to_string()));

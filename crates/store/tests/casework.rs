@@ -1002,3 +1002,38 @@ fn a_duplicate_closed_da_incident_is_reviewed_not_left_overdue() {
     let q = store.supervisor_queue(now).unwrap();
     assert!(q.daily_review.iter().any(|d| d.incident_id == inc && !d.complete), "{:?}", q.daily_review);
 }
+
+/// "Who saw person X": the access log's record filter finds the searches that listed them and
+/// the incident pages that showed them, not only the views of their own record (review,
+/// 7 Dec 2026: an incident view named the incident only, and a search's hits were not matched).
+#[test]
+fn the_access_log_finds_every_entry_that_showed_a_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let mut rows = Vec::new();
+    for (id, given) in [("V1", "Lorraine"), ("V10", "Lorna"), ("S1", "Sam")] {
+        rows.push(NominalRecord {
+            id: id.into(),
+            source: Source::Current,
+            given_name: given.into(),
+            surname: "Smith".into(),
+            date_of_birth: None,
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        });
+    }
+    store.upsert_nominals(&rows).unwrap();
+    let inc = da(&mut store, "INC-LOG", 2);
+    let detail = store.get_incident(&inc).unwrap();
+    store.audit(&actor, bluelamp_store::audit::incident_view_event(&detail.summary)).unwrap();
+    let req = bluelamp_protocol::SearchRequest::free_text("lorraine smith");
+    store.search_logged(&actor, &req, None).unwrap();
+    let req = bluelamp_protocol::SearchRequest::free_text("zebedee quartermaine");
+    store.search_logged(&actor, &req, None).unwrap();
+    let filter = bluelamp_protocol::audit::AuditFilter { object_ref: Some("V1".into()), ..Default::default() };
+    let found: Vec<String> = store.audit_list(&filter).unwrap().into_iter().map(|e| e.object_ref).collect();
+    assert!(found.contains(&format!("incident:{inc}")), "{found:?}");
+    assert_eq!(found.iter().filter(|o| *o == "search:nominals").count(), 1, "the search that listed V1: {found:?}");
+}
