@@ -100,8 +100,12 @@ pub fn victims_section(p: &SectionProps) -> Html {
                                 data-person={pr.person_id.clone().unwrap_or_default()}
                                 data-destination={pr.destination.clone().unwrap_or_default()}>
                                 // Not by colour alone: what blocks closure, or warns, says so.
+                                // Only what the closing-code gate checks is called a block: the
+                                // rest of the engine's musts (answer a question, the safe-contact
+                                // block) were labelled so and did not block (review, 7 Dec 2026).
                                 { match code(&pr.severity).as_str() {
-                                    "blocking" => html! { <strong class="prompt-kind">{"Blocks closure: "}</strong> },
+                                    "blocking" if gate_checks(&pr.code) => html! { <strong class="prompt-kind">{"Blocks closure: "}</strong> },
+                                    "blocking" => html! { <strong class="prompt-kind">{"Needed: "}</strong> },
                                     "warning" => html! { <strong class="prompt-kind">{"Warning: "}</strong> },
                                     _ => html! {},
                                 } }
@@ -735,5 +739,26 @@ pub fn awaiting_view(p: &AwaitingProps) -> Html {
             <h2>{"Victims awaiting a referral decision"}</h2>
             { body }
         </section>
+    }
+}
+
+/// The victims' prompts the closing-code gate checks (a referral decision for each victim, the
+/// notifications the rules require); see `crates/store/src/casework.rs` `gate_states`.
+pub(crate) fn gate_checks(code: &str) -> bool {
+    matches!(code, "record_referral_decision" | "notify_destination")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Only the decision and the required notifications block closure (the gate's victims
+    /// items); a question to answer or the safe-contact block is "Needed", not a block.
+    #[test]
+    fn only_what_the_gate_checks_is_called_a_block() {
+        for code in ["record_referral_decision", "notify_destination"] {
+            assert!(super::gate_checks(code), "{code}");
+        }
+        for code in ["answer_question", "safe_contact_required", "invalid_decision", "offer_destination"] {
+            assert!(!super::gate_checks(code), "{code}");
+        }
     }
 }
