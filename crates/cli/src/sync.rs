@@ -32,6 +32,18 @@ fn device_name() -> String {
     std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| "bluelamp-cli".into())
 }
 
+/// An interactive sign-in of `officer` from this store's device.
+fn login_request(store: &Store, officer: &str, passphrase: &str) -> anyhow::Result<LoginRequest> {
+    Ok(LoginRequest {
+        schema_version: SCHEMA_VERSION,
+        officer_id: officer.to_string(),
+        passphrase: zeroize::Zeroizing::new(passphrase.to_string()),
+        client_id: store.client_id()?,
+        device: device_name(),
+        interactive: true,
+    })
+}
+
 /// For a passphrase change on a store enrolled with a central service: the service must accept
 /// the new passphrase first (an admin changes it there with `bluelamp-central officer
 /// set-passphrase`). The service checks the same passphrase when a locked store signs in again,
@@ -44,14 +56,7 @@ pub fn confirm_new_passphrase(
     let Some(server) = store.server_url()? else { return Ok(None) };
     let officer = store.officer_id()?;
     let client = Client::new(&server)?;
-    let req = LoginRequest {
-        schema_version: SCHEMA_VERSION,
-        officer_id: officer.clone(),
-        passphrase: zeroize::Zeroizing::new(new.to_string()),
-        client_id: store.client_id()?,
-        device: device_name(),
-        interactive: true,
-    };
+    let req = login_request(store, &officer, new)?;
     match runtime()?.block_on(client.login(&req)) {
         Ok(r) if r.officer_id == officer => Ok(Some(r)),
         Ok(_) => bail!("the central service at {server} answered for another officer; nothing was changed"),
@@ -114,14 +119,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
             );
         }
     }
-    let req = LoginRequest {
-        schema_version: SCHEMA_VERSION,
-        officer_id: officer.to_string(),
-        passphrase: zeroize::Zeroizing::new(passphrase.to_string()),
-        client_id: store.client_id()?,
-        device: device_name(),
-        interactive: true,
-    };
+    let req = login_request(&store, officer, passphrase)?;
     let result = runtime()?.block_on(client.login(&req));
     let resp = match result {
         Ok(r) => r,

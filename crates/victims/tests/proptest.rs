@@ -44,17 +44,9 @@ fn word() -> impl Strategy<Value = String> {
 }
 
 fn role() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec![
-        "victim",
-        "bereaved_relative",
-        "parent_or_guardian",
-        "spokesperson",
-        "child_present",
-        "deceased",
-        "suspect",
-        "witness",
-        "nonsense",
-    ])
+    let mut roles = bluelamp_victims::Role::KNOWN.to_vec();
+    roles.push("nonsense");
+    prop::sample::select(roles)
 }
 
 fn phone() -> impl Strategy<Value = String> {
