@@ -99,6 +99,14 @@ pub fn end_of_uk_day(due: Date) -> i64 {
     vc::deadline_end(due, noon.to_offset(uk_offset(noon))).map_or(i64::MAX, |t| t.unix_timestamp())
 }
 
+/// 08:30 UK time on `day` (Unix seconds): when a school day starts, for a notification due
+/// before it (Operation Encompass).
+pub fn school_day_start(day: Date) -> i64 {
+    let noon = PrimitiveDateTime::new(day, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let start = PrimitiveDateTime::new(day, Time::from_hms(8, 30, 0).unwrap_or(Time::MIDNIGHT));
+    start.assume_offset(uk_offset(noon)).unix_timestamp()
+}
+
 fn parse_date(s: &str) -> Option<Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s.get(..10).unwrap_or(s).trim(), &fmt).ok()
@@ -420,6 +428,24 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                     v
                 }
             };
+            // Operation Encompass: before the next school day starts, not with the decision
+            // (review, 7 Dec 2026: the queue gave it the 2-working-day referral deadline).
+            if p.item == MissingKind::Notification {
+                if let Some(before) =
+                    v.destinations.iter().find(|d| !d.recorded && p.label.contains(&d.label)).and_then(|d| d.due_before)
+                {
+                    p.deadline = school_day_start(before);
+                    let late = now > p.deadline;
+                    p.kind = if late { ProblemKind::Overdue } else { ProblemKind::Missing };
+                    p.label = format!(
+                        "{} — {} the school day starts on {}",
+                        p.label,
+                        if late { "overdue: due before" } else { "due before" },
+                        before
+                    );
+                    continue;
+                }
+            }
             // A deferral's follow-up is for asking the victim; notifications do not wait for it.
             let (due, c) = match p.item {
                 MissingKind::Notification => {

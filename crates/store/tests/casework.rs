@@ -718,9 +718,11 @@ fn team_counts_follow_working_day_deadlines() {
     assert_eq!(q.team_counts["Maidstone Response 2"].overdue, 0);
 }
 
-/// The notifications a child needs (Operation Encompass, children's services) are listed with
-/// the referral-decision deadline in working days too, not 48 hours from the incident: a Friday
-/// evening incident is not overdue on Monday morning.
+/// The notifications a child needs are listed with the Victims' Code's deadlines, not 48 hours
+/// from the incident: children's services with the referral decision in working days (a Friday
+/// evening incident is not overdue on Monday morning); Operation Encompass before the next
+/// school day starts, so by Monday 10:00 it is overdue (since 7 Dec 2026; it had the decision's
+/// deadline too).
 #[test]
 fn notifications_on_the_queue_follow_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
@@ -734,8 +736,14 @@ fn notifications_on_the_queue_follow_working_day_deadlines() {
     let notes: Vec<_> = item.problems.iter().filter(|p| p.item == MissingKind::Notification).collect();
     assert_eq!(notes.len(), 2, "{:?}", item.problems);
     for p in notes {
-        assert_eq!(p.deadline, bluelamp_store::victims::end_of_uk_day(due), "{p:?}");
-        assert!(p.deadline > monday, "{p:?}");
+        if p.label.contains("Operation Encompass") {
+            let before = time::OffsetDateTime::from_unix_timestamp(monday).unwrap().date();
+            assert_eq!(p.deadline, bluelamp_store::victims::school_day_start(before), "{p:?}");
+            assert!(p.deadline < monday && p.kind == bluelamp_forms::ProblemKind::Overdue, "{p:?}");
+        } else {
+            assert_eq!(p.deadline, bluelamp_store::victims::end_of_uk_day(due), "{p:?}");
+            assert!(p.deadline > monday, "{p:?}");
+        }
     }
 }
 
@@ -1036,4 +1044,36 @@ fn the_access_log_finds_every_entry_that_showed_a_person() {
     let found: Vec<String> = store.audit_list(&filter).unwrap().into_iter().map(|e| e.object_ref).collect();
     assert!(found.contains(&format!("incident:{inc}")), "{found:?}");
     assert_eq!(found.iter().filter(|o| *o == "search:nominals").count(), 1, "the search that listed V1: {found:?}");
+}
+
+/// An Operation Encompass notification is due before the next school day starts, not with the
+/// referral decision: the queue gave it the 2-working-day referral deadline, so a school told on
+/// the Wednesday about a Monday night showed as "due" (review, 7 Dec 2026). Children's services
+/// keep the decision's deadline.
+#[test]
+fn operation_encompass_is_due_before_the_next_school_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-SCHOOL", 1);
+    let now = now_unix();
+    let v = store.victims_assessment(&inc, now).unwrap();
+    let child = v.assessment.victims.iter().find(|v| v.person_id == "C1").unwrap();
+    let encompass = child.destinations.iter().find(|d| d.code == "operation_encompass").expect("applies");
+    let before = encompass.due_before.expect("due before a school day");
+    assert!(before > v.assessment.recorded_on, "{before} after {}", v.assessment.recorded_on);
+    assert!(!matches!(before.weekday(), time::Weekday::Saturday | time::Weekday::Sunday), "{before}");
+    assert!(child.destinations.iter().filter(|d| d.code != "operation_encompass").all(|d| d.due_before.is_none()));
+    let q = store.supervisor_queue(now).unwrap();
+    let notes: Vec<_> = q
+        .items
+        .iter()
+        .filter(|i| i.incident_id == inc)
+        .flat_map(|i| i.problems.iter())
+        .filter(|p| p.item == MissingKind::Notification && p.victim_id.as_deref() == Some("C1"))
+        .collect();
+    let school = notes.iter().find(|p| p.label.contains("Operation Encompass")).expect("listed");
+    assert_eq!(school.deadline, bluelamp_store::victims::school_day_start(before), "{}", school.label);
+    assert!(school.label.contains("before the school day starts"), "{}", school.label);
+    let services = notes.iter().find(|p| !p.label.contains("Operation Encompass")).expect("children's services");
+    assert!(services.deadline > school.deadline, "{} vs {}", services.deadline, school.deadline);
 }

@@ -73,6 +73,10 @@ pub struct DestinationSuggestion {
     pub reason: String,
     /// Already recorded as an active referral/notification for this victim.
     pub recorded: bool,
+    /// Due before this working day starts (Operation Encompass: before the next school day
+    /// after the incident was recorded), rather than with the referral decision.
+    #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
+    pub due_before: Option<Date>,
 }
 
 /// A destination that would apply depending on an answer not yet given.
@@ -1212,6 +1216,12 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
                         consent_applies: dest.consent_applies,
                         reason: r.reason.clone(),
                         recorded: recorded.contains(&dest.code.to_ascii_lowercase()),
+                        due_before: dest.before_next_working_day.then(|| {
+                            facts
+                                .calendar
+                                .add_working_days(facts.recorded_on, 1)
+                                .map_or(facts.recorded_on + time::Duration::days(1), |w| w.date)
+                        }),
                     });
                 }
             }
