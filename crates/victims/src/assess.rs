@@ -356,7 +356,11 @@ impl<'a> IncidentFacts<'a> {
             Some(r) if !recorded_in_future(r, now) => r.date(),
             _ => now.date(),
         };
-        let offence_date = incident.offence_date.unwrap_or(recorded_on);
+        // An offence cannot come after it was recorded: a later date is a keying slip (2052 for
+        // 2025) that made a 10-year-old 37 and dropped every child protection with a warning
+        // only (review, 7 Dec 2026). Ages are worked out on the recorded date until it is
+        // corrected, which fails safe for a child.
+        let offence_date = incident.offence_date.filter(|d| *d <= recorded_on).unwrap_or(recorded_on);
         let categories: Vec<_> = incident.offence_categories.iter().filter_map(|c| rules.category(c)).collect();
         let tags = categories.iter().flat_map(|c| c.tags.iter().copied()).collect();
         let ids = incident
@@ -606,8 +610,8 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
         warnings.push(warn(
             "offence_after_recording",
             format!(
-                "The offence date {d} is after the crime was recorded ({}): please check it. Ages are \
-                 worked out on the offence date.",
+                "The offence date {d} is after the crime was recorded ({}): please check it. Until it is \
+                 corrected, ages are worked out on the recorded date.",
                 facts.recorded_on
             ),
         ));

@@ -380,6 +380,28 @@ fn offence_date_not_recording_date_decides_age() {
     assert_eq!(victim(&a, "V").age_at_offence, Some(17));
 }
 
+/// An offence date after the recording (2052 keyed for 2025) is a slip: ages are worked out on
+/// the recorded date, so a child stays a child and keeps Operation Encompass and children's
+/// services (review, 7 Dec 2026: the 10-year-old was 37 and lost both, with a warning only).
+#[test]
+fn an_offence_dated_after_its_recording_takes_ages_on_the_recorded_date() {
+    let mut v = base(
+        &["domestic_abuse"],
+        json!([
+            {"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"},
+            {"id": "C", "roles": ["child_present"], "date_of_birth": "2015-01-01"},
+            {"id": "S", "roles": ["suspect"]}
+        ]),
+    );
+    v["offence_date"] = json!("2052-03-14");
+    let a = run(v);
+    assert!(a.warnings.iter().any(|w| w.code == "offence_after_recording" && w.message.contains("recorded date")));
+    let c = victim(&a, "C");
+    assert_eq!(c.age_at_offence, Some(10), "{c:?}");
+    let codes: Vec<&str> = c.destinations.iter().map(|d| d.code.as_str()).collect();
+    assert!(codes.contains(&"operation_encompass") && codes.contains(&"childrens_services"), "{codes:?}");
+}
+
 // ---------- undetermined ----------
 
 /// A recording date keyed wrong into the future (2052 for 2025) must not put the deadline in
