@@ -176,7 +176,12 @@ fn has_column(conn: &Connection, table: &str, column: &str) -> rusqlite::Result<
 /// readable by every account of the machine (review, 7 Dec 2026). SQLite gives its WAL and
 /// shared-memory files the database file's permissions.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
-    owner_only(path).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    owner_only(path).map_err(|e| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+            Some(format!("cannot make {} readable by its owner only: {e}", path.display())),
+        )
+    })?;
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;

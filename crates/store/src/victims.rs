@@ -93,18 +93,22 @@ fn uk_parse(s: &str) -> Option<OffsetDateTime> {
     crate::casework::unix_of(s).map(uk_time)
 }
 
+/// Noon UTC on `day`, in UK time (GMT or BST as that day has it).
+fn uk_noon(day: Date) -> OffsetDateTime {
+    let noon = PrimitiveDateTime::new(day, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    noon.to_offset(uk_offset(noon))
+}
+
 /// Unix seconds at the end of the UK day `due` (midnight starting the next day).
 pub fn end_of_uk_day(due: Date) -> i64 {
-    let noon = PrimitiveDateTime::new(due, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
-    vc::deadline_end(due, noon.to_offset(uk_offset(noon))).map_or(i64::MAX, |t| t.unix_timestamp())
+    vc::deadline_end(due, uk_noon(due)).map_or(i64::MAX, |t| t.unix_timestamp())
 }
 
 /// 08:30 UK time on `day` (Unix seconds): when a school day starts, for a notification due
 /// before it (Operation Encompass).
 pub fn school_day_start(day: Date) -> i64 {
-    let noon = PrimitiveDateTime::new(day, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
     let start = PrimitiveDateTime::new(day, Time::from_hms(8, 30, 0).unwrap_or(Time::MIDNIGHT));
-    start.assume_offset(uk_offset(noon)).unix_timestamp()
+    start.assume_offset(uk_noon(day).offset()).unix_timestamp()
 }
 
 fn parse_date(s: &str) -> Option<Date> {
