@@ -229,7 +229,9 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
             if d >= lo && d <= hi {
                 (2.5, Some("DOB in range".into()))
             } else if d.year >= lo.year - 1 && d.year <= hi.year + 1 {
-                (0.0, Some("DOB just outside range".into()))
+                // "Born about 1985" for someone recorded in 1984: a year given from memory or
+                // an estimate is often one out, so this is weaker evidence, not none.
+                (1.0, Some("DOB a year outside range".into()))
             } else {
                 (-3.0, Some("DOB outside range".into()))
             }
@@ -258,7 +260,7 @@ mod tests {
     #[test]
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
-        let cases: [(DobQuery, f32, &str); 14] = [
+        let cases: [(DobQuery, f32, &str); 17] = [
             (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
             (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
             (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
@@ -276,6 +278,10 @@ mod tests {
             (DobQuery::Exact(d(1960, 3, 12)), 0.0, "DOB same day and month only"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
             (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
+            // A year one outside the range (a year given from memory): weaker, not nothing.
+            (DobQuery::year(1985).unwrap(), 1.0, "DOB a year outside range"),
+            (DobQuery::year(1983).unwrap(), 1.0, "DOB a year outside range"),
+            (DobQuery::year(1986).unwrap(), -3.0, "DOB outside range"),
             (DobQuery::Exact(d(1960, 7, 1)), -3.0, "DOB differs"),
         ];
         for (q, pts, why) in cases {

@@ -597,6 +597,26 @@ fn dob_forms_and_missing_dob_never_excludes() {
 }
 
 #[test]
+fn a_year_of_birth_one_out_still_counts() {
+    // "Bill Smyth, born 1985" typed as a year with no ±: William Smith born 1984 ranks above a
+    // woman of another given name born in 1985. A year one outside the range is weaker
+    // evidence than one inside it, not none; two years out counts against.
+    let d = |y, m, dd| Date::new(y, m, dd).unwrap();
+    let mk = |id, given, dob| Candidate {
+        id,
+        names: vec![CandidateName { given, surname: "Smith", surname_freq: 0 }],
+        dob: Some(dob),
+        sex: None,
+    };
+    let cands = [mk(1u32, "Isla", d(1985, 6, 25)), mk(2, "William", d(1984, 3, 12)), mk(3, "William", d(1983, 3, 12))];
+    let q = SearchQuery::parse("Bill Smyth").with_dob(DobQuery::year(1985).unwrap());
+    let hits = rank(&q, &cands, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![2, 1, 3]);
+    assert!(hits[0].reasons.iter().any(|r| r == "DOB a year outside range"), "{:?}", hits[0].reasons);
+    assert!(hits[2].reasons.iter().any(|r| r == "DOB outside range"), "{:?}", hits[2].reasons);
+}
+
+#[test]
 fn sex_filter_keeps_unknown() {
     let mut a = cand(1, "Sam", "Smith");
     a.sex = Some(Sex::Male);
