@@ -2,7 +2,9 @@
 //! `bluelamp-central import nominals`): the columns of the search issue's import,
 //! `id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source]`, plus an optional
 //! `district` (else the default district given with the import) and `markers` (as the client's
-//! import: `code` or `code@YYYY-MM-DD`, `;`-separated; an empty cell clears them). Same row rules as the client's
+//! import: `code` or `code@YYYY-MM-DD`, `;`-separated; an empty cell clears them) and `phones` (as the client's
+//! import: numbers held for the person, `;`-separated, kept as typed; an empty cell clears them, and
+//! without the column the numbers held stay). Same row rules as the client's
 //! `bluelamp-cli import`: a bad row is reported with its row number and skipped.
 
 use bluelamp_protocol::dates::parse_dob;
@@ -62,6 +64,7 @@ pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Resul
     };
     let opt_cols = [col("sex"), col("aliases"), col("address"), col("postcode"), col("source"), col("district")];
     let c_markers = col("markers");
+    let c_phones = col("phones");
     let mut out = ParsedCsv::default();
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 2;
@@ -83,14 +86,23 @@ pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Resul
                 continue;
             }
         };
+        let phones = match c_phones.map(|c| bluelamp_protocol::nominal::parse_phones(&get(c))).transpose() {
+            Ok(p) => p,
+            Err(reason) => {
+                out.rejected.push((row, reason));
+                continue;
+            }
+        };
+        let keep_phones = phones.is_none();
         match parse_row(get(c_id), get(c_given), get(c_surname), get(c_dob), sex, aliases, address, postcode, source)
+            .map(|n| WireNominal { phones: phones.unwrap_or_default(), ..n })
             .and_then(|n| match n.date_of_birth.as_deref() {
                 Some(d) if d > today => Err(format!("date_of_birth {d} is in the future")),
                 _ => Ok(n),
             })
             .and_then(|n| match district {
                 Some(d) if valid_district(&d) => {
-                    Ok(ImportNominal { nominal: n, district: d.trim().to_string(), markers })
+                    Ok(ImportNominal { nominal: n, district: d.trim().to_string(), markers, keep_phones })
                 }
                 Some(d) => Err(format!("district {d:?} is not valid")),
                 None => Err("no district (give a district column or a default district)".into()),
@@ -161,7 +173,18 @@ fn parse_row(
         Some("legacy") => Source::Legacy,
         Some(other) => return Err(format!("source '{other}' is not current or legacy")),
     };
-    Ok(WireNominal { id, given_name: given, surname, date_of_birth, sex, aliases, address, postcode, source })
+    Ok(WireNominal {
+        id,
+        given_name: given,
+        surname,
+        date_of_birth,
+        sex,
+        aliases,
+        address,
+        postcode,
+        source,
+        phones: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -214,5 +237,28 @@ mod tests {
         assert_eq!(m[0].last_verified_at.as_deref(), Some("2026-10-01T00:00:00Z"));
         assert_eq!(p.rows[1].markers, Some(vec![]), "an empty cell clears");
         assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 5]);
+    }
+
+    #[test]
+    fn phones_column() {
+        let csv = "id,given_name,surname,date_of_birth,phones\n\
+                   n1,Ann,Smith,1980-02-03,0161 496 0000; +44 7700 900123\n\
+                   n2,Bob,Jones,,\n\
+                   n3,Cat,Lee,,Siobhán\n\
+                   n4,Dan,Ray,,;;\n\
+                   n5,Eve,Hart,,0161 496 0000\u{0}\n";
+        let p = parse(csv.as_bytes(), Some("north"), TODAY).unwrap();
+        assert_eq!(p.rows.iter().map(|r| r.nominal.id.as_str()).collect::<Vec<_>>(), ["n1", "n2", "n4"]);
+        assert_eq!(p.rows[0].nominal.phones, ["0161 496 0000", "+44 7700 900123"]);
+        assert!(p.rows.iter().all(|r| !r.keep_phones), "the column is there: an empty cell clears");
+        assert!(p.rows[1].nominal.phones.is_empty() && p.rows[2].nominal.phones.is_empty());
+        assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![4, 6]);
+        assert_eq!(p.rejected[0].1, "phones: 'Siobhán' has no digits");
+        assert!(p.rejected[1].1.contains("control characters"), "{:?}", p.rejected);
+        let long = format!("id,given_name,surname,date_of_birth,phones\nn6,Fay,Cole,,{}\n", "0".repeat(10_000));
+        let p = parse(long.as_bytes(), Some("north"), TODAY).unwrap();
+        assert!(p.rejected[0].1.contains("longer than 40 characters"), "{:?}", p.rejected);
+        let without = parse(b"id,given_name,surname,date_of_birth\nn1,Ann,Smith,\n", Some("north"), TODAY).unwrap();
+        assert!(without.rows[0].keep_phones, "no column: the numbers held stay");
     }
 }

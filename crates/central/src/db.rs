@@ -204,6 +204,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // Warning markers (a JSON array of `WireMarker`; NULL: none held), served with the
         // nominal so the record page on the device shows them.
         ("nominals", "markers", "TEXT"),
+        // Phone numbers held for the person (a JSON array of strings, as imported), served with
+        // the nominal for the devices' safe-number check (8 Dec 2026).
+        ("nominals", "phones", "TEXT NOT NULL DEFAULT '[]'"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -441,6 +444,12 @@ impl SqliteStorage {
                         (d.person_id, m)
                     })
                     .collect();
+            // The demo incidents' suspects' phone numbers, as the demo stores hold them, so a
+            // device's safe-number check catches one pulled from here.
+            let mut phones: std::collections::HashMap<&str, Vec<String>> = std::collections::HashMap::new();
+            for l in demo_incidents.iter().flat_map(|d| d.links.iter()).filter(|l| l.role == "suspect") {
+                phones.entry(l.person_id.as_str()).or_insert_with(|| vec![bluelamp_demo::demo_phone(&l.person_id)]);
+            }
             let rows: Vec<ImportNominal> = people
                 .iter()
                 .map(|p| ImportNominal {
@@ -459,9 +468,11 @@ impl SqliteStorage {
                         address: Some(p.address.clone()).filter(|s| !s.is_empty()),
                         postcode: Some(p.postcode.clone()).filter(|s| !s.is_empty()),
                         source: if p.legacy { Source::Legacy } else { Source::Current },
+                        phones: phones.remove(p.id.as_str()).unwrap_or_default(),
                     },
                     district: DEMO_DISTRICT.to_string(),
                     markers: markers.remove(&p.id),
+                    keep_phones: false,
                 })
                 .collect();
             import_nominals_tx(&tx, &rows)?;
@@ -1639,7 +1650,16 @@ pub(crate) fn nominal_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<WireNominal>
         aliases: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
         address: r.get(7)?,
         postcode: r.get(8)?,
+        // Read only where they are served or imported (see `with_phones`): duplicate candidates
+        // and the name index have no use for them.
+        phones: Vec::new(),
     })
+}
+
+/// A nominal with the phone numbers held for it (the `phones` column's JSON).
+fn with_phones(mut n: WireNominal, phones: &str) -> WireNominal {
+    n.phones = serde_json::from_str(phones).unwrap_or_default();
+    n
 }
 
 pub(crate) const NOMINAL_COLUMNS: &str =
@@ -1651,10 +1671,22 @@ fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<
         let n = &row.nominal;
         let existing: Option<(WireNominal, String, String, Option<String>)> = tx
             .prepare_cached(&format!(
-                "SELECT {NOMINAL_COLUMNS}, district, status, markers FROM nominals WHERE id = ?1"
+                "SELECT {NOMINAL_COLUMNS}, district, status, markers, phones FROM nominals WHERE id = ?1"
             ))?
-            .query_row([&n.id], |r| Ok((nominal_of(r)?, r.get(9)?, r.get(10)?, r.get(11)?)))
+            .query_row([&n.id], |r| {
+                Ok((with_phones(nominal_of(r)?, &r.get::<_, String>(12)?), r.get(9)?, r.get(10)?, r.get(11)?))
+            })
             .optional()?;
+        // Without a `phones` column the numbers held stay (as markers do); with one they are
+        // replaced (an empty cell clears).
+        let kept;
+        let n = if row.keep_phones {
+            let phones = existing.as_ref().map(|(old, ..)| old.phones.clone()).unwrap_or_default();
+            kept = WireNominal { phones, ..n.clone() };
+            &kept
+        } else {
+            n
+        };
         let markers = row.markers.as_ref().map(|m| serde_json::to_string(m).unwrap_or_else(|_| "[]".into()));
         if let Some((old, old_district, _, old_markers)) = &existing {
             if old == n && *old_district == row.district && (markers.is_none() || markers == *old_markers) {
@@ -1672,13 +1704,13 @@ fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<
         let old_scope = existing.as_ref().map(|(_, d, _, _)| district_key(d));
         let v = record_change(tx, RecordType::Nominal, &n.id, &district_key(&row.district), old_scope.as_deref())?;
         tx.prepare_cached(&format!(
-            "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version, markers)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            "INSERT INTO nominals ({NOMINAL_COLUMNS}, district, version, markers, phones)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (id) DO UPDATE SET source = excluded.source, given_name = excluded.given_name,
                 surname = excluded.surname, date_of_birth = excluded.date_of_birth, sex = excluded.sex,
                 aliases = excluded.aliases, address = excluded.address, postcode = excluded.postcode,
                 district = excluded.district, version = excluded.version, status = 'active', merged_into = NULL,
-                markers = coalesce(excluded.markers, nominals.markers)"
+                markers = coalesce(excluded.markers, nominals.markers), phones = excluded.phones"
         ))?
         .execute(params![
             n.id,
@@ -1692,7 +1724,8 @@ fn import_nominals_tx(tx: &Connection, rows: &[ImportNominal]) -> StorageResult<
             n.postcode,
             row.district,
             v as i64,
-            markers
+            markers,
+            serde_json::to_string(&n.phones).unwrap_or_else(|_| "[]".into())
         ])?;
         if existing.is_some() {
             sum.updated += 1;
@@ -1992,8 +2025,10 @@ impl Storage for SqliteStorage {
             }
             let data = match record_type {
                 RecordType::Nominal => tx
-                    .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, markers FROM nominals WHERE id = ?1"))?
-                    .query_row([&id], |r| Ok((nominal_of(r)?, r.get::<_, Option<String>>(9)?)))
+                    .prepare_cached(&format!("SELECT {NOMINAL_COLUMNS}, markers, phones FROM nominals WHERE id = ?1"))?
+                    .query_row([&id], |r| {
+                        Ok((with_phones(nominal_of(r)?, &r.get::<_, String>(10)?), r.get::<_, Option<String>>(9)?))
+                    })
                     .optional()?
                     .map(|(n, markers)| {
                         let mut v = serde_json::to_value(n).unwrap_or_default();
@@ -2674,6 +2709,57 @@ mod tests {
         })
     }
 
+    /// Phone numbers are held and served with the nominal (from a CSV with a `phones` column):
+    /// a re-import with the column replaces them, an empty cell clears them (and the served
+    /// record then carries none), an import without the column leaves them; the demo
+    /// incidents' suspects carry the numbers the demo stores hold for them.
+    #[test]
+    fn phone_numbers_are_imported_and_served_with_the_nominal() {
+        let (_d, s) = storage();
+        let sess = session(&s);
+        let served = |id: &str| {
+            pulled(&s, &sess).into_iter().rev().find_map(|c| match c {
+                Change::Upsert { record_type: RecordType::Nominal, id: i, data, .. } if i == id => {
+                    Some(data.get("phones").cloned().unwrap_or(Value::Null))
+                }
+                _ => None,
+            })
+        };
+        let import = |csv: &str| {
+            let p = crate::csv_import::parse(csv.as_bytes(), Some(DEMO_DISTRICT), "2026-12-08").unwrap();
+            assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+            s.import_nominals(&p.rows).unwrap()
+        };
+        let sum = import(
+            "id,given_name,surname,date_of_birth,phones\nph-1,Sam,Example,1987-11-23,07700 900999; 0161 496 0000\n",
+        );
+        assert_eq!(sum.inserted, 1);
+        assert_eq!(served("ph-1").unwrap(), json!(["07700 900999", "0161 496 0000"]));
+        // Without the column: unchanged, still served.
+        assert_eq!(import("id,given_name,surname,date_of_birth\nph-1,Sam,Example,1987-11-23\n").unchanged, 1);
+        assert_eq!(served("ph-1").unwrap(), json!(["07700 900999", "0161 496 0000"]));
+        // With it: replaced (a change the devices pull).
+        assert_eq!(
+            import("id,given_name,surname,date_of_birth,phones\nph-1,Sam,Example,1987-11-23,+44 7700 900111\n").updated,
+            1
+        );
+        assert_eq!(served("ph-1").unwrap(), json!(["+44 7700 900111"]));
+        // An empty cell clears them: the record is served without the field.
+        assert_eq!(import("id,given_name,surname,date_of_birth,phones\nph-1,Sam,Example,1987-11-23,\n").updated, 1);
+        assert_eq!(served("ph-1").unwrap(), Value::Null);
+        // The demo incidents' suspects.
+        let suspect: String = s
+            .conn()
+            .query_row(
+                "SELECT json_extract(l.value, '$.nominal_id') FROM incidents, json_each(incidents.links) l
+                 WHERE json_extract(l.value, '$.role') = 'suspect' ORDER BY incidents.id LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(served(&suspect).unwrap(), json!([bluelamp_demo::demo_phone(&suspect)]));
+    }
+
     /// Markers are held and served with the nominal: an import with the column sets or clears
     /// them, one without leaves them; the demo's linked people carry theirs.
     #[test]
@@ -2683,7 +2769,8 @@ mod tests {
         let mut n = first_person(&s);
         n.id = "m-1".into();
         let marker = bluelamp_protocol::nominal::parse_markers("violence@2026-10-01", "2026-12-01").unwrap();
-        let row = |markers| ImportNominal { nominal: n.clone(), district: DEMO_DISTRICT.into(), markers };
+        let row =
+            |markers| ImportNominal { nominal: n.clone(), district: DEMO_DISTRICT.into(), markers, keep_phones: false };
         assert_eq!(s.import_nominals(&[row(Some(marker.clone()))]).unwrap().inserted, 1);
         let served = pulled_markers(&s, &sess, "m-1").unwrap();
         assert_eq!(served[0]["code"], "violence");
@@ -2766,9 +2853,11 @@ mod tests {
                 aliases: vec![],
                 address: None,
                 postcode: None,
+                phones: vec![],
             },
             district: DEMO_DISTRICT.into(),
             markers: None,
+            keep_phones: false,
         };
         let mut rows: Vec<ImportNominal> =
             (0..320).map(|i| smith(format!("c-{i}"), Some(format!("19{:02}-01-01", 20 + i % 40)))).collect();

@@ -75,7 +75,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// Nominals from a CSV (id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,district]).
+    /// Nominals from a CSV (id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,district,markers,phones]).
     Nominals {
         #[arg(long)]
         csv: PathBuf,

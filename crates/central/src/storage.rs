@@ -200,6 +200,9 @@ pub struct ImportNominal {
     /// Warning markers: `None` leaves what the service holds (the CSV had no `markers` column),
     /// `Some` replaces it (`Some(vec![])` clears).
     pub markers: Option<Vec<bluelamp_protocol::nominal::WireMarker>>,
+    /// `true` (the CSV had no `phones` column): the service keeps the phone numbers it holds
+    /// and `nominal.phones` is not read; `false`: `nominal.phones` replaces them (empty clears).
+    pub keep_phones: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

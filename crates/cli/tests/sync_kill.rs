@@ -65,9 +65,11 @@ fn person(i: u64, district: &str) -> ImportNominal {
             address: None,
             postcode: None,
             source: Source::Current,
+            phones: vec![],
         },
         district: district.into(),
         markers: None,
+        keep_phones: false,
     }
 }
 

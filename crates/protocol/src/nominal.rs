@@ -152,6 +152,7 @@ impl NewNominal {
             address: opt(&self.address),
             postcode: blank(&self.postcode).map(str::to_ascii_uppercase),
             source: Source::Current,
+            phones: Vec::new(),
         }
     }
 
@@ -407,6 +408,65 @@ pub fn parse_markers(cell: &str, today: &str) -> Result<Vec<WireMarker>, String>
     Ok(out)
 }
 
+/// Most phone numbers one person's import row (or pulled record) may carry.
+pub const MAX_IMPORT_PHONES: usize = 20;
+/// Longest phone number held (as the device's `nominal_phones` has always taken).
+pub const MAX_PHONE_CHARS: usize = 40;
+
+/// Why `number` (already trimmed) cannot be held as a phone number, if it cannot: empty, longer
+/// than [`MAX_PHONE_CHARS`], holding control or bidirectional control characters, or without a
+/// digit. Numbers are held as typed: the safe-number check compares them in any format
+/// (`bluelamp_victims::phone::same_phone`).
+pub fn phone_problem(number: &str) -> Option<String> {
+    let shown = || crate::dates::shown(number, 20);
+    if number.is_empty() {
+        Some("phones: a number is empty".into())
+    } else if number.chars().count() > MAX_PHONE_CHARS {
+        Some(format!("phones: '{}' is longer than {MAX_PHONE_CHARS} characters", shown()))
+    } else if number.chars().any(|c| c.is_control() || crate::dates::is_bidi_control(c)) {
+        Some(format!("phones: '{}' contains control characters", shown()))
+    } else if !number.chars().any(|c| c.is_ascii_digit()) {
+        Some(format!("phones: '{}' has no digits", shown()))
+    } else {
+        None
+    }
+}
+
+/// The imports' optional `phones` column: `;`-separated numbers held for the person, each kept
+/// as typed (trimmed), e.g. `0161 496 0000; +44 7700 900123`. Empty items are skipped and a
+/// number given twice is kept once; an empty cell is no numbers (with the column present, it
+/// clears the person's numbers). A number [`phone_problem`] refuses, or more than
+/// [`MAX_IMPORT_PHONES`], refuses the cell. Every message starts with "phones".
+pub fn parse_phones(cell: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in cell.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(problem) = phone_problem(item) {
+            return Err(problem);
+        }
+        if !out.iter().any(|n| n == item) {
+            out.push(item.to_string());
+        }
+    }
+    if out.len() > MAX_IMPORT_PHONES {
+        return Err(format!("phones: more than {MAX_IMPORT_PHONES} numbers"));
+    }
+    Ok(out)
+}
+
+/// Numbers received from elsewhere (a pulled record): trimmed, those [`phone_problem`] refuses
+/// dropped, each kept once, at most [`MAX_IMPORT_PHONES`]. Never fails: one bad number must not
+/// stop a whole pull page.
+pub fn clean_phones(numbers: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in numbers {
+        let n = n.trim();
+        if phone_problem(n).is_none() && !out.iter().any(|o| o == n) && out.len() < MAX_IMPORT_PHONES {
+            out.push(n.to_string());
+        }
+    }
+    out
+}
+
 /// The short label of a marker code: "⚠ Violence" is `format!("⚠ {}", marker_label("violence"))`.
 pub fn marker_label(code: &str) -> String {
     let lower = code.trim().to_ascii_lowercase();
@@ -553,5 +613,29 @@ mod page_tests {
         assert_eq!(back, hit);
         let page2: NominalPage = serde_json::from_value(v).unwrap();
         assert_eq!(page2, page);
+    }
+
+    #[test]
+    fn phones_cells() {
+        assert_eq!(parse_phones(""), Ok(vec![]));
+        assert_eq!(parse_phones(";;"), Ok(vec![]));
+        assert_eq!(
+            parse_phones("0161 496 0000; +44 7700 900123;0161 496 0000"),
+            Ok(vec!["0161 496 0000".to_string(), "+44 7700 900123".to_string()])
+        );
+        let long = "0".repeat(10_000);
+        assert!(parse_phones(&long).unwrap_err().contains("longer than 40 characters"));
+        assert!(parse_phones(&long).unwrap_err().chars().count() < 100, "the message shows a few characters only");
+        assert!(parse_phones("0161\u{0}496").unwrap_err().contains("control characters"));
+        assert!(parse_phones("07700 900123\u{202E}").unwrap_err().contains("control characters"));
+        assert!(parse_phones("😀").unwrap_err().contains("has no digits"));
+        assert!(parse_phones("Siobhán").unwrap_err().contains("'Siobhán' has no digits"));
+        assert!(parse_phones("'; DROP TABLE nominals; --").unwrap_err().starts_with("phones: "));
+        let many = (0..21).map(|i| format!("0161 496 {i:04}")).collect::<Vec<_>>().join(";");
+        assert!(parse_phones(&many).unwrap_err().contains("more than 20"));
+        assert_eq!(
+            clean_phones(vec![" 07700 900123 ".into(), "".into(), "x".into(), "07700 900123".into(), long]),
+            vec!["07700 900123".to_string()]
+        );
     }
 }

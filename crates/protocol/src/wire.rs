@@ -206,6 +206,12 @@ pub struct WireNominal {
     #[serde(default)]
     pub postcode: Option<String>,
     pub source: Source,
+    /// Phone numbers held for the person, as imported (see `nominal::parse_phones`): the
+    /// safe-number check compares a victim's safe number with a linked suspect's. A device's
+    /// pull replaces the numbers it holds for the person with these. Left out when there are
+    /// none, so peers from before it was added read the record unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<String>,
 }
 
 /// Kinds of server-owned record a client pulls.
@@ -416,5 +422,44 @@ mod tests {
         assert_eq!(json["passphrase"], "correct horse battery staple");
         let back: LoginRequest = serde_json::from_value(json).unwrap();
         assert_eq!(back, req);
+    }
+
+    /// `phones` on a nominal interoperates both ways with peers from before it: a record
+    /// without it reads as no numbers, a record with none is written without it (as before),
+    /// and a record with numbers still reads as the old shape (the field is ignored there).
+    #[test]
+    fn a_nominal_without_phones_still_reads_and_old_peers_read_one_with_them() {
+        use super::{DuplicateCandidate, WireNominal};
+        let old = serde_json::json!({
+            "id": "n1", "given_name": "Ann", "surname": "Lee", "date_of_birth": "1980-02-03",
+            "aliases": [], "source": "current"
+        });
+        let n: WireNominal = serde_json::from_value(old.clone()).unwrap();
+        assert!(n.phones.is_empty());
+        assert_eq!(n.date_of_birth.as_deref(), Some("1980-02-03"));
+        let again = serde_json::to_value(&n).unwrap();
+        assert!(again.get("phones").is_none(), "no numbers, no field: {again}");
+        let with = WireNominal { phones: vec!["07700 900123".into(), "0161 496 0000".into()], ..n.clone() };
+        let json = serde_json::to_value(&with).unwrap();
+        assert_eq!(json["phones"], serde_json::json!(["07700 900123", "0161 496 0000"]));
+        assert_eq!(serde_json::from_value::<WireNominal>(json.clone()).unwrap(), with);
+        // The shape peers from before `phones` have (no unknown-field refusal).
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct OldWireNominal {
+            id: String,
+            given_name: String,
+            surname: String,
+            #[serde(default)]
+            aliases: Vec<String>,
+            source: crate::Source,
+        }
+        let o: OldWireNominal = serde_json::from_value(json).unwrap();
+        assert_eq!(o.id, "n1");
+        // A duplicate candidate (the nominal flattened into it) without phones reads too.
+        let mut cand = old;
+        cand["score"] = serde_json::json!(0.9);
+        let c: DuplicateCandidate = serde_json::from_value(cand).unwrap();
+        assert!(c.nominal.phones.is_empty());
     }
 }

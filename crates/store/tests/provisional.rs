@@ -150,6 +150,7 @@ fn cand(id: &str) -> DuplicateCandidate {
             address: Some("2 Low Road".into()),
             postcode: None,
             source: Source::Current,
+            phones: vec![],
         },
         score: 12.5,
         reasons: vec!["surname exact".into()],

@@ -36,6 +36,7 @@ fn nominal(id: &str, given: &str, surname: &str) -> Change {
         address: None,
         postcode: None,
         source: Source::Current,
+        phones: vec![],
     };
     Change::Upsert {
         record_type: RecordType::Nominal,
