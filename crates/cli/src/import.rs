@@ -63,6 +63,9 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
     let keeps_absent = (c_sex.is_none() || c_aliases.is_none() || c_address.is_none() || c_postcode.is_none())
         && store.nominal_count()? > 0;
     let c_markers = col("markers");
+    // Numbers held for the person (`;`-separated, kept as typed): with the column, a row's cell
+    // replaces the numbers held (an empty cell clears them); without it they are left as held.
+    let c_phones = col("phones");
     // With `--source`, the column is not read at all.
     let c_source = if forced.is_some() { None } else { col("source") };
     let before = store.nominal_count()?;
@@ -127,6 +130,13 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             };
             report.rejected.push((row, reason));
         };
+        let phones = match c_phones.map(|c| bluelamp_protocol::nominal::parse_phones(&get(c))).transpose() {
+            Ok(p) => p,
+            Err(reason) => {
+                reject(reason);
+                continue;
+            }
+        };
         let source = match forced {
             Some(s) => s,
             None => match parse_source(opt(c_source)) {
@@ -169,12 +179,8 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
                             }
                         }
                     }
-                    if let Some(markers) = markers {
-                        details.push(NominalDetails {
-                            nominal_id: r.id.clone(),
-                            markers: Some(markers),
-                            addresses: None,
-                        });
+                    if markers.is_some() || phones.is_some() {
+                        details.push(NominalDetails { nominal_id: r.id.clone(), markers, addresses: None, phones });
                     }
                     let legacy = r.source == Source::Legacy;
                     match seen.get_mut(r.id.as_str()) {
@@ -210,8 +216,19 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
 }
 
 /// The columns the import reads (any other column is ignored).
-const KNOWN_COLUMNS: [&str; 10] =
-    ["id", "given_name", "surname", "date_of_birth", "sex", "aliases", "address", "postcode", "markers", "source"];
+const KNOWN_COLUMNS: [&str; 11] = [
+    "id",
+    "given_name",
+    "surname",
+    "date_of_birth",
+    "sex",
+    "aliases",
+    "address",
+    "postcode",
+    "markers",
+    "phones",
+    "source",
+];
 
 /// Whether a cell of `rec` holds, after its first line, a line that reads as a further row of
 /// the file: at least `required_cells` comma-separated cells, with a date of birth (or none)
@@ -526,6 +543,64 @@ mod tests {
         let r1 = s.nominal_record("R1").unwrap().unwrap();
         assert_eq!((r1.sex, r1.aliases.len()), (None, 0));
         assert_eq!(r1.address.as_deref(), Some("1 Old Rd"));
+    }
+
+    fn phones_of(s: &Store, id: &str) -> Vec<String> {
+        let mut stmt =
+            s.conn().prepare("SELECT number FROM nominal_phones WHERE nominal_id = ?1 ORDER BY number").unwrap();
+        stmt.query_map([id], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    /// The `phones` column: numbers held as typed; a row with a number that cannot be one is
+    /// rejected with its row number and reason and the others are imported; a re-import with
+    /// the column replaces the person's numbers (an empty cell clears them), one without it
+    /// leaves them.
+    #[test]
+    fn phones_are_imported_replaced_and_bad_numbers_reject_their_row() {
+        let (_d, mut s) = store();
+        let long = "0".repeat(10_000);
+        let csv = format!(
+            "id,given_name,surname,date_of_birth,phones\n\
+             P1,Sam,Example,1987-11-23,0161 496 0000; +44 7700 900123\n\
+             P2,Ann,Lee,,\n\
+             P3,Bob,Ray,,;;\n\
+             P4,Cy,Day,,{long}\n\
+             P5,Di,Fox,,0161\u{0}496 0000\n\
+             P6,Eve,Hart,,😀\n\
+             P7,Fay,Cole,,Siobhán\n\
+             P8,Gus,Hill,,'; DROP TABLE nominal_phones; --\n\
+             P9,Hal,Ince,,07700 900456 📞\n"
+        );
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
+        assert_eq!(r.imported, 4, "{:?}", r.rejected);
+        assert_eq!(r.rejected.iter().map(|x| x.0).collect::<Vec<_>>(), vec![5, 6, 7, 8, 9]);
+        let why: Vec<&str> = r.rejected.iter().map(|x| x.1.as_str()).collect();
+        assert!(why[0].starts_with("phones: '00000000000000000000…' is longer than 40 characters"), "{why:?}");
+        assert!(why[1].contains("contains control characters") && why[1].contains("\\u{0}"), "{why:?}");
+        assert_eq!(why[2], "phones: '😀' has no digits");
+        assert_eq!(why[3], "phones: 'Siobhán' has no digits");
+        assert_eq!(why[4], "phones: ''' has no digits");
+        assert!(why.iter().all(|w| w.chars().count() < 120), "{why:?}");
+        for id in ["P4", "P5", "P6", "P7", "P8"] {
+            assert!(s.nominal_record(id).unwrap().is_none(), "{id} rejected whole");
+        }
+        assert_eq!(phones_of(&s, "P1"), ["+44 7700 900123", "0161 496 0000"]);
+        assert!(phones_of(&s, "P2").is_empty() && phones_of(&s, "P3").is_empty());
+        assert_eq!(phones_of(&s, "P9"), ["07700 900456 📞"], "held as typed");
+        let held: i64 = s.conn().query_row("SELECT count(*) FROM nominal_phones", [], |r| r.get(0)).unwrap();
+        assert_eq!(held, 3);
+        // Re-imported with the column: replaced.
+        let again = "id,given_name,surname,date_of_birth,phones\nP1,Sam,Example,1987-11-23,07700 900999\n";
+        assert_eq!(nominals(&mut s, again.as_bytes(), None).unwrap().new, 0);
+        assert_eq!(phones_of(&s, "P1"), ["07700 900999"]);
+        // Without it: left as held.
+        let bare = "id,given_name,surname,date_of_birth\nP1,Sam,Example,1987-11-23\n";
+        nominals(&mut s, bare.as_bytes(), None).unwrap();
+        assert_eq!(phones_of(&s, "P1"), ["07700 900999"]);
+        // An empty cell clears.
+        let cleared = "id,given_name,surname,date_of_birth,phones\nP1,Sam,Example,1987-11-23,\n";
+        nominals(&mut s, cleared.as_bytes(), None).unwrap();
+        assert!(phones_of(&s, "P1").is_empty());
     }
 
     proptest! {

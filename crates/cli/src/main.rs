@@ -154,7 +154,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportWhat {
-    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,markers]).
+    /// Import nominals from CSV (header: id,given_name,surname,date_of_birth[,sex,aliases,address,postcode,source,markers,phones]).
     /// Prints `imported N rejected M`; rejected rows, ids repeated within the file and the
     /// new/updated split go to standard error.
     Nominals {

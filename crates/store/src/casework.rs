@@ -1005,6 +1005,7 @@ impl Store {
                         })
                         .collect(),
                 ),
+                phones: None,
             })
             .collect();
         self.set_nominal_details(&details)?;

@@ -290,14 +290,18 @@ pub struct AddressRecord {
     pub valid_to: Option<String>,
 }
 
-/// Everything held about a person besides the searchable row: markers and address history.
-/// `None` leaves what is held (a source that does not carry that part, such as the central
-/// service for address histories); `Some` replaces it (`Some(vec![])` clears).
+/// Everything held about a person besides the searchable row: markers, address history and
+/// phone numbers. `None` leaves what is held (a source that does not carry that part, such as
+/// the central service for address histories); `Some` replaces it (`Some(vec![])` clears).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NominalDetails {
     pub nominal_id: String,
     pub markers: Option<Vec<MarkerRecord>>,
     pub addresses: Option<Vec<AddressRecord>>,
+    /// Numbers held for the person (`nominal_phones`), as typed: the safe-number check compares
+    /// them in any format. Numbers `bluelamp_protocol::nominal::phone_problem` refuses are not
+    /// stored.
+    pub phones: Option<Vec<String>>,
 }
 
 /// Longest marker description or address kept (longer text is cut).
@@ -307,8 +311,8 @@ fn cap(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(MAX_DETAIL_CHARS).collect()
 }
 
-/// Replaces the markers and address history of each person in `details` that the cache holds
-/// (others are skipped). Returns how many people were written.
+/// Replaces the markers, address history and phone numbers of each person in `details` that
+/// the cache holds (others are skipped). Returns how many people were written.
 pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalDetails]) -> Result<usize> {
     let mut written = 0;
     let mut exists = tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM nominals WHERE id = ?1)")?;
@@ -322,6 +326,7 @@ pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalD
         "INSERT INTO nominal_addresses (nominal_id, address, postcode, kind, valid_from, valid_to)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
+    let mut phone = tx.prepare_cached("INSERT OR IGNORE INTO nominal_phones (nominal_id, number) VALUES (?1, ?2)")?;
     for d in details {
         if !exists.query_row([&d.nominal_id], |r| r.get::<_, bool>(0))? {
             continue;
@@ -331,6 +336,12 @@ pub(crate) fn set_details_in(tx: &rusqlite::Transaction<'_>, details: &[NominalD
         }
         if d.addresses.is_some() {
             tx.execute("DELETE FROM nominal_addresses WHERE nominal_id = ?1", [&d.nominal_id])?;
+        }
+        if let Some(phones) = &d.phones {
+            tx.prepare_cached("DELETE FROM nominal_phones WHERE nominal_id = ?1")?.execute([&d.nominal_id])?;
+            for n in bluelamp_protocol::nominal::clean_phones(phones.iter().cloned()) {
+                phone.execute(params![d.nominal_id, n])?;
+            }
         }
         for m in d.markers.iter().flatten().filter(|m| !m.code.trim().is_empty()).take(50) {
             marker.execute(params![

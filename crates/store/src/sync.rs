@@ -117,15 +117,18 @@ fn bad(msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(msg.into())
 }
 
-/// A nominal from the wire, checked: never trust the server's bytes blindly.
-fn nominal_of(id: &str, data: &serde_json::Value) -> Result<NominalRecord> {
+/// A nominal from the wire, checked: never trust the server's bytes blindly. With it, the phone
+/// numbers it carries (none when the service sent none), which replace those held.
+fn nominal_of(id: &str, data: &serde_json::Value) -> Result<(NominalRecord, Vec<String>)> {
     let w: WireNominal =
         serde_json::from_value(data.clone()).map_err(|e| bad(format!("nominal {id}: unreadable record ({e})")))?;
     if w.id != id {
         return Err(bad(format!("nominal {id}: the record says it is {}", w.id)));
     }
     let cap = |s: String| s.chars().take(200).collect::<String>();
-    Ok(NominalRecord {
+    // A number the imports would refuse is dropped, not the page (see `clean_phones`).
+    let phones = bluelamp_protocol::nominal::clean_phones(w.phones);
+    let record = NominalRecord {
         id: w.id,
         source: w.source,
         given_name: cap(w.given_name),
@@ -135,7 +138,8 @@ fn nominal_of(id: &str, data: &serde_json::Value) -> Result<NominalRecord> {
         aliases: w.aliases.into_iter().take(50).map(cap).collect(),
         address: w.address.map(cap),
         postcode: w.postcode.map(cap),
-    })
+    };
+    Ok((record, phones))
 }
 
 /// A pulled nominal's optional `markers` and `addresses` (the record page). Absent fields leave
@@ -172,15 +176,22 @@ struct PulledAddress {
     valid_to: Option<String>,
 }
 
-/// The markers and address history a pulled nominal carries, if it carries either.
-fn details_of(id: &str, data: &serde_json::Value) -> Result<Option<crate::NominalDetails>> {
+/// The markers and address history a pulled nominal carries, and its phone numbers (`phones`,
+/// always: the numbers the service sends replace those held, and a record without any clears
+/// them, in the transaction that writes the record).
+fn details_of(id: &str, data: &serde_json::Value, phones: Vec<String>) -> Result<crate::NominalDetails> {
     if data.get("markers").is_none() && data.get("addresses").is_none() {
-        return Ok(None);
+        return Ok(crate::NominalDetails {
+            nominal_id: id.to_string(),
+            markers: None,
+            addresses: None,
+            phones: Some(phones),
+        });
     }
     let p: PulledDetails =
         serde_json::from_value(data.clone()).map_err(|e| bad(format!("nominal {id}: unreadable details ({e})")))?;
     let cap = |s: String| s.chars().take(200).collect::<String>();
-    Ok(Some(crate::NominalDetails {
+    Ok(crate::NominalDetails {
         nominal_id: id.to_string(),
         // A part the service did not send leaves what the device holds.
         markers: p.markers.map(|ms| {
@@ -205,7 +216,8 @@ fn details_of(id: &str, data: &serde_json::Value) -> Result<Option<crate::Nomina
                 })
                 .collect()
         }),
-    }))
+        phones: Some(phones),
+    })
 }
 
 /// An assigned incident as the central service serves it (unknown fields ignored).
@@ -638,8 +650,9 @@ impl Store {
             }
             match c {
                 Change::Upsert { record_type: RecordType::Nominal, id, version, data } => {
-                    upserts.push(nominal_of(id, data)?);
-                    details.extend(details_of(id, data)?);
+                    let (record, phones) = nominal_of(id, data)?;
+                    upserts.push(record);
+                    details.push(details_of(id, data, phones)?);
                     versions.insert(id.clone(), (*version).min(i64::MAX as u64) as i64);
                 }
                 Change::Tombstone { record_type: RecordType::Nominal, id, .. } => tombstones.push(id),

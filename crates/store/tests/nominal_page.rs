@@ -77,11 +77,13 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
                         valid_to: Some("2023-01-31".into()),
                     },
                 ]),
+                phones: None,
             },
             NominalDetails {
                 nominal_id: "not-held".into(),
                 markers: Some(vec![marker("violence", None)]),
                 addresses: Some(vec![]),
+                phones: None,
             },
         ])
         .unwrap();
@@ -140,6 +142,7 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
         nominal_id: "N1".into(),
         markers: Some(vec![marker("drugs", None)]),
         addresses: None,
+        phones: None,
     }])
     .unwrap();
     let page = s.nominal_page("N1").unwrap().unwrap();
@@ -150,6 +153,7 @@ fn record_page_has_markers_first_aliases_addresses_and_incidents() {
         nominal_id: "N1".into(),
         markers: Some(vec![marker("weapons", None)]),
         addresses: Some(vec![]),
+        phones: None,
     }])
     .unwrap();
     s.upsert_nominals(&[rec("N1", "Ann", "Lee")]).unwrap();
@@ -167,6 +171,7 @@ fn viewing_the_page_writes_one_access_log_entry_with_the_purpose() {
         nominal_id: "N1".into(),
         markers: Some(vec![marker("violence", None)]),
         addresses: Some(vec![]),
+        phones: None,
     }])
     .unwrap();
     let actor = s.actor().unwrap();

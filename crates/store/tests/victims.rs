@@ -1088,3 +1088,68 @@ fn the_referral_carries_the_enhanced_eligibility_of_its_own_needs_answers() {
     let sent: Value = serde_json::from_str(&payload).unwrap();
     assert_eq!(sent["decision"]["details"]["enhanced"]["eligible"], json!(true), "{sent}");
 }
+
+fn pulled_nominal(id: &str, given: &str, phones: Option<Value>) -> Change {
+    let mut data = json!({
+        "id": id, "given_name": given, "surname": "Example", "date_of_birth": "1988-01-01",
+        "aliases": [], "source": "current",
+    });
+    if let Some(p) = phones {
+        data["phones"] = p;
+    }
+    Change::Upsert { record_type: RecordType::Nominal, id: id.into(), version: 7, data }
+}
+
+fn pull(store: &mut Store, changes: Vec<Change>) {
+    store
+        .apply_pull_page(&PullResponse {
+            schema_version: SCHEMA_VERSION,
+            changes,
+            next_cursor: "c1".into(),
+            has_more: false,
+            last_applied_seq: 0,
+            remaining: 0,
+            reset: None,
+            instructions: vec![],
+        })
+        .unwrap();
+}
+
+fn held_phones(store: &Store, id: &str) -> Vec<String> {
+    let mut stmt =
+        store.conn().prepare("SELECT number FROM nominal_phones WHERE nominal_id = ?1 ORDER BY number").unwrap();
+    stmt.query_map([id], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// A suspect's number pulled from the central service is what the safe-number check compares
+/// with: the pull replaces the numbers held for the person (a number the imports would refuse
+/// is dropped, not the page), a suspect's pulled number given as the safe number in another
+/// format is refused, and a record pulled without numbers clears them, so the panel says the
+/// safe number could not be checked. Until 8 Dec 2026 a pull never wrote `nominal_phones`.
+#[test]
+fn a_suspects_number_pulled_from_central_is_refused_as_the_safe_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-PULL");
+    submit_high_risk(&mut store, &actor, &inc);
+    pull(
+        &mut store,
+        vec![pulled_nominal("S1", "Sam", Some(json!(["07700 900777", "0161 496 0000", "no digits", "x\u{0}1"])))],
+    );
+    assert_eq!(held_phones(&store, "S1"), ["0161 496 0000", "07700 900777"], "replaced, bad numbers dropped");
+    let before = snapshot(&store);
+    let fields =
+        rejected_fields(store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("+44 7700 900777")))));
+    assert!(fields.iter().any(|(f, m)| f == "safe_contact.safe_number" && m.contains("suspect")), "{fields:?}");
+    assert_eq!(snapshot(&store), before, "nothing written");
+    // The number held before the pull is gone: the pull replaced it.
+    assert_eq!(
+        store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900123")))).unwrap().outcome,
+        ReferralOutcome::Referred
+    );
+    // Pulled without numbers (the service holds none now): cleared, and the panel says so.
+    pull(&mut store, vec![pulled_nominal("S1", "Sam", None)]);
+    assert!(held_phones(&store, "S1").is_empty());
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(p.assessment.prompts.iter().any(|pr| pr.code == "suspect_numbers_not_held"), "{:?}", p.assessment.prompts);
+}
