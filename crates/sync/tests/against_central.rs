@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bluelamp_central::{Central, Config as CentralConfig};
+use bluelamp_protocol::casework::{Grade, ReferralDecisionInput, ReferralOutcome, SubmitOutcome};
+use bluelamp_store::casework::CaseworkError;
 use bluelamp_store::{KdfParams, Store};
 use bluelamp_sync::{run_round, Client, Credentials, RoundReport, SyncError};
 use bluelamp_sync_core::Config;
@@ -783,4 +785,123 @@ async fn a_slow_link_that_keeps_sending_is_waited_for() {
     assert_eq!(r.outcome, "synced", "{r:?}");
     assert_eq!(s.lock().unwrap().sync_counts().unwrap().pending, 0);
     assert_eq!(w.central.stats().unwrap().forms, 2);
+}
+
+/// Imports a CSV of people into the demo district on the central service, as
+/// `bluelamp-central import nominals` does.
+fn central_import(w: &World, csv: &str) {
+    let p =
+        bluelamp_central::csv_import::parse(csv.as_bytes(), Some(bluelamp_central::db::DEMO_DISTRICT), "2026-12-08")
+            .unwrap();
+    assert!(p.rejected.is_empty(), "{:?}", p.rejected);
+    w.central.storage().import_nominals(&p.rows).unwrap();
+}
+
+fn device_phones(s: &Mutex<Store>, id: &str) -> Vec<String> {
+    let g = s.lock().unwrap();
+    let mut stmt = g.conn().prepare("SELECT number FROM nominal_phones WHERE nominal_id = ?1 ORDER BY number").unwrap();
+    stmt.query_map([id], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+}
+
+/// Central → device: a suspect's phone numbers imported on the central service (CSV `phones`
+/// column) reach the device with the person, and the device's safe-number check refuses the
+/// suspect's number (written another way) as a DA victim's safe number. A later central import
+/// that changes the numbers replaces them on the device at the next round. The demo incidents'
+/// suspects arrive with the numbers the demo stores hold for them. Until 8 Dec 2026 no number
+/// reached a device from the central service.
+#[tokio::test]
+async fn a_suspects_number_imported_centrally_is_refused_as_a_safe_number_on_the_device() {
+    let w = world().await;
+    central_import(
+        &w,
+        "id,given_name,surname,date_of_birth,phones\n\
+         ph-v,Alex,Phoneless,1990-05-01,\n\
+         ph-s,Sam,Caller,1988-01-01,07700 900777; 0161 496 0000\n",
+    );
+    let now = bluelamp_store::casework::now_unix();
+    let added = w
+        .central
+        .storage()
+        .import_incident(&bluelamp_central::storage::ImportIncident {
+            id: "ph-inc".into(),
+            reference: "INC-PHONES-1".into(),
+            incident_type: "domestic_abuse".into(),
+            offence_category: Some("domestic_abuse".into()),
+            place: None,
+            postcode: None,
+            team: Some("Response".into()),
+            occurred_at: now - 7200,
+            recorded_at: now - 3600,
+            assigned_to: "demo-officer".into(),
+            district: bluelamp_central::db::DEMO_DISTRICT.into(),
+            closing_code: None,
+            links: vec![("ph-v".into(), "victim".into()), ("ph-s".into(), "suspect".into())],
+        })
+        .unwrap();
+    assert!(added);
+    let s = store(&w, "ph.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    assert_eq!(device_phones(&s, "ph-s"), ["0161 496 0000", "07700 900777"]);
+    assert!(device_phones(&s, "ph-v").is_empty());
+    // The demo incidents' suspects hold the demo numbers.
+    let demo_suspect = {
+        let g = s.lock().unwrap();
+        let incidents = g.list_incidents().unwrap();
+        incidents
+            .into_iter()
+            .filter(|i| i.id.starts_with("demo-incident-"))
+            .flat_map(|i| i.links)
+            .find(|l| l.role == "suspect")
+            .expect("a demo suspect")
+            .nominal_id
+    };
+    assert_eq!(device_phones(&s, &demo_suspect), [bluelamp_demo::demo_phone(&demo_suspect)]);
+
+    // On the device: a high-risk DA assessment makes IDVA a destination, which phones the victim.
+    let (actor, inc) = {
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let inc = g.list_incidents().unwrap().into_iter().find(|i| i.reference == "INC-PHONES-1").unwrap().id;
+        let pack = bluelamp_store::casework::catalog().unwrap().pack("dash-style-da-risk").unwrap();
+        let answers = bluelamp_store::casework::sample_answers(pack, &["ph-v".into(), "ph-s".into()], true);
+        let form = g.start_form(&actor, &inc, "dash-style-da-risk").unwrap();
+        g.save_draft(&actor, &form, &answers, None).unwrap();
+        let submitted = g.submit_form(&actor, &form, Some(Grade::High), Some("Threats to kill")).unwrap();
+        assert!(matches!(submitted, SubmitOutcome::Submitted(_)), "{submitted:?}");
+        (actor, inc)
+    };
+    let idva = |number: &str| ReferralDecisionInput {
+        outcome: ReferralOutcome::Referred,
+        destination: Some("idva".into()),
+        consent_given: Some(true),
+        in_their_words: None,
+        reason: None,
+        follow_up_due: None,
+        services_offered: vec![],
+        safe_contact: Some(bluelamp_protocol::victims::SafeContact {
+            safe_number: Some(number.into()),
+            safe_times: Some("weekdays 10:00-14:00".into()),
+            voicemail_safe: Some(false),
+            text_safe: Some(true),
+            letters_safe: Some(false),
+            suspect_can_access_phone: Some(false),
+            preferred_language: Some("English".into()),
+        }),
+        needs: Default::default(),
+    };
+    match s.lock().unwrap().record_referral_decision(&actor, &inc, "ph-v", &idva("+44 7700 900777")) {
+        Err(CaseworkError::Rejected { errors, .. }) => assert!(
+            errors.iter().any(|e| e.field == "safe_contact.safe_number" && e.message.contains("suspect")),
+            "{errors:?}"
+        ),
+        other => panic!("the suspect's number was not refused: {other:?}"),
+    }
+
+    // The central service's numbers change: the device's are replaced at the next round.
+    central_import(&w, "id,given_name,surname,date_of_birth,phones\nph-s,Sam,Caller,1988-01-01,07700 900888\n");
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    assert_eq!(device_phones(&s, "ph-s"), ["07700 900888"]);
+    let mut g = s.lock().unwrap();
+    assert!(g.record_referral_decision(&actor, &inc, "ph-v", &idva("07700 900777")).is_ok(), "no longer held");
 }
