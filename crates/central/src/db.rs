@@ -205,7 +205,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // nominal so the record page on the device shows them.
         ("nominals", "markers", "TEXT"),
         // Phone numbers held for the person (a JSON array of strings, as imported), served with
-        // the nominal for the devices' safe-number check (8 Dec 2026).
+        // the nominal for the devices' safe-number check (7 Dec 2026).
         ("nominals", "phones", "TEXT NOT NULL DEFAULT '[]'"),
     ] {
         if !has_column(&conn, table, column)? {

@@ -1125,7 +1125,7 @@ fn held_phones(store: &Store, id: &str) -> Vec<String> {
 /// with: the pull replaces the numbers held for the person (a number the imports would refuse
 /// is dropped, not the page), a suspect's pulled number given as the safe number in another
 /// format is refused, and a record pulled without numbers clears them, so the panel says the
-/// safe number could not be checked. Until 8 Dec 2026 a pull never wrote `nominal_phones`.
+/// safe number could not be checked. Until 7 Dec 2026 a pull never wrote `nominal_phones`.
 #[test]
 fn a_suspects_number_pulled_from_central_is_refused_as_the_safe_number() {
     let dir = tempfile::tempdir().unwrap();

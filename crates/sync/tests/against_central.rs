@@ -807,7 +807,7 @@ fn device_phones(s: &Mutex<Store>, id: &str) -> Vec<String> {
 /// column) reach the device with the person, and the device's safe-number check refuses the
 /// suspect's number (written another way) as a DA victim's safe number. A later central import
 /// that changes the numbers replaces them on the device at the next round. The demo incidents'
-/// suspects arrive with the numbers the demo stores hold for them. Until 8 Dec 2026 no number
+/// suspects arrive with the numbers the demo stores hold for them. Until 7 Dec 2026 no number
 /// reached a device from the central service.
 #[tokio::test]
 async fn a_suspects_number_imported_centrally_is_refused_as_a_safe_number_on_the_device() {
