@@ -146,9 +146,9 @@ mod rank;
 pub use dob::{Date, DobQuery};
 pub use fold::fold;
 pub use keys::{
-    born_value, dob_key, index_keys, prefix_end, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, SpellingScan,
-    Tier, CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT, CAP_TYPO, KEY_VERSION, MAX_CANDIDATES,
-    SPELLING_BELOW, SPELLING_MAX_NAMES, SPELLING_MIN_SIM,
+    born_value, dob_key, index_keys, prefix_end, record_keys, surname_freq_key, surname_index_keys, Lookup, Probe,
+    QueryPlan, SpellingScan, SpellingWindow, Tier, CAP_BROAD, CAP_DOB, CAP_EXTEND, CAP_FALLBACK, CAP_RANGE, CAP_TIGHT,
+    CAP_TYPO, KEY_VERSION, MAX_CANDIDATES, SPELLING_BELOW, SPELLING_MAX_NAMES, SPELLING_MIN_SIM, SPELLING_WINDOW,
 };
 pub use query::{NameQuery, Reading, SearchQuery, Sex};
 pub use rank::{rank, Candidate, CandidateName, Hit, Ranker, LIKELY_DUPLICATE_SCORE};

@@ -8,8 +8,9 @@
 //! 0 when unknown), so that a key's rows are in birth-year order (schema migration 13).
 //! `name_key_counts` holds, per `SN:<surname>` key, the number of nominals carrying it (the
 //! surname frequency used for rarity in ranking) and, under [`TOTAL_KEY`], the number of
-//! nominals. Only these counts are kept: other keys are never counted, which keeps bulk import
-//! cheap. Re-importing an id deletes its old keys (recomputed from its old row, by primary key)
+//! nominals; beside each `SN:` row, the surname index's `SD:`/`SH:` rows for that surname
+//! ([`bluelamp_names::surname_index_keys`], counted with it), which the spelling stage reads.
+//! Only these counts are kept: other keys are never counted, which keeps bulk import cheap. Re-importing an id deletes its old keys (recomputed from its old row, by primary key)
 //! and decrements their counts. The meta row `name_keys_version` records
 //! [`bluelamp_names::KEY_VERSION`]; when it differs or is missing (a new build changed the key
 //! format, a migration cleared it, or the store predates search) the keys are rebuilt.
@@ -27,8 +28,8 @@
 use std::collections::{HashMap, HashSet};
 
 use bluelamp_names::{
-    born_value, record_keys, surname_freq_key, Candidate, CandidateName, Date, DobQuery, Lookup, NameQuery, Probe,
-    Ranker, SearchQuery, Sex, Tier, KEY_VERSION,
+    born_value, record_keys, surname_freq_key, surname_index_keys, Candidate, CandidateName, Date, DobQuery, Lookup,
+    NameQuery, Probe, Ranker, SearchQuery, Sex, Tier, KEY_VERSION, SPELLING_WINDOW,
 };
 use bluelamp_protocol::search::MAX_AGE;
 use bluelamp_protocol::{NominalHit, SearchRequest, Source};
@@ -58,8 +59,12 @@ pub mod statements {
                            provisional FROM nominals WHERE rk = ?1";
     pub const COUNT: &str = "SELECT n FROM name_key_counts WHERE key = ?1";
     pub const SURNAMES: &str = "SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2";
+    pub const SURNAMES_UP: &str = "SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3";
+    pub const SURNAMES_DOWN: &str =
+        "SELECT key FROM name_key_counts WHERE key >= ?1 AND key < ?2 ORDER BY key DESC LIMIT ?3";
     pub const MARKERS: &str = crate::nominals::MARKER_CODES;
-    pub const ALL: [&str; 8] = [BY_KEY, BY_RANGE, KEY_BORN, RANGE_BORN, ROW, COUNT, SURNAMES, MARKERS];
+    pub const ALL: [&str; 10] =
+        [BY_KEY, BY_RANGE, KEY_BORN, RANGE_BORN, ROW, COUNT, SURNAMES, SURNAMES_UP, SURNAMES_DOWN, MARKERS];
 }
 const VERSION_META: &str = "name_keys_version";
 /// Page cache used by search and import (KiB, as a negative `cache_size`).
@@ -201,9 +206,17 @@ pub(crate) fn insert_keys(conn: &Connection, pairs: &mut [KeyRow]) -> Result<()>
     Ok(())
 }
 
-/// Adds count deltas; rows that reach zero are removed.
+/// Adds count deltas; rows that reach zero are removed. Each `SN:` delta is applied to the
+/// surname's other surname-index rows too ([`bluelamp_names::surname_index_keys`]: its `SD:`
+/// and `SH:` rows, which the spelling stage reads), so they come and go with it.
 pub(crate) fn apply_counts(conn: &Connection, deltas: &HashMap<String, i64>) -> Result<()> {
+    let index: Vec<(String, i64)> = deltas
+        .iter()
+        .filter(|(_, d)| **d != 0)
+        .flat_map(|(k, d)| surname_index_keys(k).into_iter().map(move |i| (i, *d)))
+        .collect();
     let mut keys: Vec<(&String, &i64)> = deltas.iter().filter(|(_, d)| **d != 0).collect();
+    keys.extend(index.iter().map(|(k, d)| (k, d)));
     keys.sort_unstable();
     let mut up = conn.prepare_cached(
         "INSERT INTO name_key_counts (key, n) VALUES (?1, ?2)
@@ -405,6 +418,18 @@ impl Store {
         Ok(steps)
     }
 
+    /// How many virtual-machine steps SQLite has counted for the search's statements on this
+    /// connection ([`statements::ALL`]) since each entered its statement cache: about the rows
+    /// they read, so a test can check that a search's work does not grow with the store.
+    pub fn search_vm_steps(&self) -> Result<i64> {
+        let mut steps = 0;
+        for sql in statements::ALL {
+            let stmt = self.conn().prepare_cached(sql)?;
+            steps += i64::from(stmt.get_status(rusqlite::StatementStatus::VmStep));
+        }
+        Ok(steps)
+    }
+
     /// [`Store::search_on`], saying too whether the search read every record its keys reach.
     pub fn search_full_on(&self, req: &SearchRequest, today: Date) -> Result<Searched> {
         req.validate().map_err(|e| StoreError::Invalid(e.message))?;
@@ -574,10 +599,20 @@ fn candidate_ids(conn: &Connection, q: &SearchQuery) -> Result<(Vec<i64>, bool)>
     // Surnames spelt nearly like the one searched, from the distinct surnames' counts.
     if let Some(scan) = plan.spelling.as_ref().filter(|s| s.wanted(by_surname)) {
         let mut surnames = conn.prepare_cached(statements::SURNAMES)?;
+        let mut up = conn.prepare_cached(statements::SURNAMES_UP)?;
+        let mut down = conn.prepare_cached(statements::SURNAMES_DOWN)?;
+        let window = i64::try_from(SPELLING_WINDOW).unwrap_or(i64::MAX);
         let mut keys: Vec<String> = Vec::new();
         for (from, to) in &scan.ranges {
-            let rows = surnames.query_map(params![from, to], |r| r.get::<_, String>(0))?;
-            for k in rows {
+            for k in surnames.query_map(params![from, to], |r| r.get::<_, String>(0))? {
+                keys.push(k?);
+            }
+        }
+        for w in &scan.windows {
+            for k in up.query_map(params![w.centre, w.to, window], |r| r.get::<_, String>(0))? {
+                keys.push(k?);
+            }
+            for k in down.query_map(params![w.from, w.centre, window], |r| r.get::<_, String>(0))? {
                 keys.push(k?);
             }
         }

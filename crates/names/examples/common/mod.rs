@@ -2,9 +2,12 @@
 //! store's key table, and tie-aware recall.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
-use bluelamp_names::{born_value, record_keys, surname_freq_key, Lookup, Probe, QueryPlan, Tier};
+use bluelamp_names::{
+    born_value, record_keys, surname_freq_key, surname_index_keys, Lookup, Probe, QueryPlan, Tier, SPELLING_WINDOW,
+};
 
 /// Minimal CSV reader (double-quoted fields, `""` escapes); header row returned separately.
 pub fn read_csv(path: &str) -> (Vec<String>, Vec<Vec<String>>) {
@@ -50,6 +53,9 @@ pub fn col(header: &[String], name: &str) -> usize {
 pub struct KeyStore {
     pub map: BTreeMap<String, Vec<(i32, u32)>>,
     pub rows: usize,
+    /// The store's surname index (`name_key_counts`): every `SN:` key and its
+    /// [`surname_index_keys`], built on the first spelling stage after the inserts.
+    surname_index: OnceLock<BTreeSet<String>>,
 }
 
 impl KeyStore {
@@ -96,10 +102,24 @@ impl KeyStore {
         }
         let spelling = plan.spelling.as_ref().filter(|_| std::env::var_os("BLUELAMP_NO_SPELLING").is_none());
         if let Some(scan) = spelling.filter(|s| s.wanted(by_surname)) {
-            let keys = scan
-                .ranges
-                .iter()
-                .flat_map(|(from, to)| self.map.range(from.clone()..to.clone()).map(|(k, _)| k.as_str()));
+            let index = self.surname_index.get_or_init(|| {
+                let mut index = BTreeSet::new();
+                for k in self.map.keys().filter(|k| k.starts_with("SN:")) {
+                    index.extend(surname_index_keys(k));
+                    index.insert(k.clone());
+                }
+                index
+            });
+            let mut keys: Vec<&str> = Vec::new();
+            for (from, to) in &scan.ranges {
+                keys.extend(index.range(from.clone()..to.clone()).map(String::as_str));
+            }
+            for w in &scan.windows {
+                keys.extend(index.range(w.centre.clone()..w.to.clone()).take(SPELLING_WINDOW).map(String::as_str));
+                keys.extend(
+                    index.range(w.from.clone()..w.centre.clone()).rev().take(SPELLING_WINDOW).map(String::as_str),
+                );
+            }
             for p in scan.probes(keys) {
                 self.probe(&p, window, &mut seen, &mut out, &mut rows);
             }
