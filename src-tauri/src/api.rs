@@ -503,8 +503,9 @@ fn register_demo_incidents(db: &std::path::Path, central: &bluelamp_central::Cen
 /// The officer whose submissions a demo supervisor's store holds.
 pub const DEMO_TEAM_OFFICER: &str = "demo-officer";
 
-/// Demo supervisors review their team's work, but each demo officer has a separate local store
-/// and forms do not sync between stores yet. So a supervisor's demo store is seeded with two
+/// Demo supervisors review their team's work. Officers' forms reach a supervisor's store by
+/// pulling the district's incidents from the embedded central service, but a fresh demo has
+/// none yet, so a supervisor's demo store is also seeded with two
 /// forms submitted by [`DEMO_TEAM_OFFICER`] on its own synthetic incidents (a DA risk
 /// assessment graded high, and a Concern-for-a-Child care plan), through the same store calls
 /// an officer's submission makes: the store's access log shows them as that officer's.
