@@ -284,17 +284,33 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
             }
         };
         let get = |c: usize| rec.get(c).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-        // No query cell holds a line break: one that does is a quote left open, which swallowed
-        // the lines after it. Each of those lines that reads as a query row gets its own error
-        // line (by the qid it carries), so none goes unanswered without a word.
+        // No query cell holds a line break. One that does is either a quote left open, which
+        // swallowed the lines after it (each of those lines that reads as a query row, with
+        // three cells or more, gets its own error line by the qid it carries, so none goes
+        // unanswered without a word), or a quoted cell with a line break in it: an error for
+        // this query alone.
         if rec.iter().any(|f| f.contains('\n')) {
             let line = rec.position().map_or(i + 2, |p| usize::try_from(p.line()).unwrap_or(i + 2));
             let swallowed: Vec<String> = rec
                 .iter()
                 .flat_map(|f| f.lines().skip(1))
+                .filter(|l| l.matches(',').count() >= 2)
                 .filter_map(|l| l.split(',').nth(c_qid).map(|q| q.trim().trim_matches('"').to_string()))
                 .filter(|q| !q.is_empty())
                 .collect();
+            if swallowed.is_empty() {
+                note!("query row {} (line {line}): a cell holds a line break", i + 2);
+                let error = format!(
+                    "a cell of this query (line {line} of the queries file) holds a line break; a name or \
+                     date is one line"
+                );
+                let qid = get(c_qid).map(|q| q.lines().next().unwrap_or_default().to_string()).unwrap_or_default();
+                lines.push(
+                    BatchLine { qid, ids: Vec::new(), latency_us: 0, error: Some(error), warning: None }.to_json(),
+                );
+                (n, failed) = (n + 1, failed + 1);
+                continue;
+            }
             note!("query row {} (line {line}): a quote left open swallows the lines after it", i + 2);
             let error = format!(
                 "a quote left open on line {line} of the queries file runs on over the lines after it; \

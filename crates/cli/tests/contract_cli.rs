@@ -516,6 +516,24 @@ fn search_batch_answers_every_row_a_quote_left_open_swallowed() {
     assert!(v[3].get("error").is_none() && !v[3]["ids"].as_array().unwrap().is_empty(), "{raw}");
 }
 
+/// A quoted cell with a line break in it (valid CSV, but no name or date has one) fails that
+/// query alone: no line for a made-up query from the cell's second line, and the next row runs.
+#[test]
+fn search_batch_a_line_break_inside_a_quoted_cell_fails_that_query_only() {
+    let (dir, db, _) = generated(100);
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\nq1,\"Bill\nx\",Smithers,\nq2,John,Smith,\n").unwrap();
+    let out_path = dir.path().join("o.jsonl");
+    let out = ok(cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", out_path.to_str().unwrap()]));
+    assert!(text(&out.stderr).contains("holds a line break"), "{}", text(&out.stderr));
+    let raw = std::fs::read_to_string(&out_path).unwrap();
+    let v: Vec<serde_json::Value> = raw.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let qids: Vec<&str> = v.iter().map(|l| l["qid"].as_str().unwrap()).collect();
+    assert_eq!(qids, ["q1", "q2"], "{raw}");
+    assert!(v[0]["error"].as_str().unwrap().contains("holds a line break"), "{raw}");
+    assert!(v[1].get("error").is_none() && !v[1]["ids"].as_array().unwrap().is_empty(), "{raw}");
+}
+
 /// An address the client refuses (plain http to a host that is not this machine) is refused
 /// before anything is written: no store is left behind to count the next try's passphrase.
 #[test]
