@@ -229,6 +229,12 @@ pub(crate) fn likely_duplicates(conn: &Connection, n: &WireNominal) -> rusqlite:
         .optional()?
         .unwrap_or(rows.len() as i64);
     let ranker = Ranker::new(&query, u64::try_from(total.max(0)).unwrap_or(0));
+    let mut part_freqs = HashMap::new();
+    for k in ranker.part_freq_keys() {
+        let f: i64 = freq_stmt.query_row([&k], |r| r.get(0)).optional()?.unwrap_or(0);
+        part_freqs.insert(k, u32::try_from(f.max(0)).unwrap_or(u32::MAX));
+    }
+    let ranker = ranker.with_part_freqs(part_freqs);
     Ok(ranker
         .rank(&cands, MAX_DUPLICATE_CANDIDATES)
         .into_iter()

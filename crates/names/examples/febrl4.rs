@@ -101,6 +101,10 @@ fn main() {
             let plan = query.plan();
             let (ids, rows) = store.run(&plan);
             let ranker = Ranker::new(&query, total);
+            let ranker = {
+                let f = store.part_freqs(&ranker);
+                ranker.with_part_freqs(f)
+            };
             let mut scored: Vec<(u32, f32, Vec<String>)> = Vec::with_capacity(ids.len());
             for &id in &ids {
                 let r = &recs[id as usize];

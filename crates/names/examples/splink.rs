@@ -61,6 +61,10 @@ fn main() {
             let (ids, _) = store.run(&q.plan());
             cands += ids.len();
             let ranker = Ranker::new(&q, total);
+            let ranker = {
+                let f = store.part_freqs(&ranker);
+                ranker.with_part_freqs(f)
+            };
             let mut scored: Vec<(u32, f32)> = ids
                 .iter()
                 .filter(|&&id| id as usize != i)

@@ -72,6 +72,10 @@ fn main() {
         let t = std::time::Instant::now();
         let (ids, _) = store.run(&query.plan());
         let ranker = Ranker::new(&query, total);
+        let ranker = {
+            let f = store.part_freqs(&ranker);
+            ranker.with_part_freqs(f)
+        };
         let mut freqs: HashMap<&str, u32> = HashMap::new();
         let mut scored: Vec<(u32, f32)> = Vec::with_capacity(ids.len());
         for &id in &ids {

@@ -85,6 +85,10 @@ pub struct Hit<Id> {
     pub name_index: usize,
     /// Why it matched, e.g. "surname phonetic (Smyth~Smith)", "DOB day/month swapped".
     pub reasons: Vec<String>,
+    /// Nothing in the name outweighs what disagrees in it (its name score, before the DOB, is
+    /// not above zero): whatever the DOB adds, a weak match ("Peter Throgmorton, 1970-05-05"
+    /// for Sandra Brookwood born that day).
+    pub weak_name: bool,
 }
 
 /// Scores candidates against one query; build once per search.
@@ -95,6 +99,9 @@ pub struct Ranker {
     /// [`SWAP_PENALTY`] lower, double-surname [`DOUBLE_SURNAME_PENALTY`] lower, and both said.
     alts: Vec<(Prepared, Reading)>,
     total_records: u64,
+    /// Frequencies of the query's name words as surnames ([`Ranker::part_freq_keys`]), for the
+    /// rarity of one part of a double-barrelled surname matched exactly.
+    part_freqs: std::collections::HashMap<String, u32>,
 }
 
 impl Ranker {
@@ -105,7 +112,34 @@ impl Ranker {
             alts: query.alt_readings().into_iter().map(|(q, kind)| (q.prepare(), kind)).collect(),
             query: query.clone(),
             total_records,
+            part_freqs: std::collections::HashMap::new(),
         }
+    }
+
+    /// The `SN:` keys of the query's name words (each word of each part, every reading): a
+    /// store passes their row counts to [`Ranker::with_part_freqs`], so that "Kay" matched as
+    /// one part of Vandersnoot-Kay weighs as rare or common as Kay is, not as the whole
+    /// double-barrelled name (rare almost by definition).
+    pub fn part_freq_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for p in std::iter::once(&self.prepared).chain(self.alts.iter().map(|(p, _)| p)) {
+            for part in [&p.given, &p.surname].into_iter().flatten() {
+                for t in &part.part.core {
+                    let k = format!("SN:{t}");
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    /// Row counts of [`Ranker::part_freq_keys`] (a key left out counts as unknown: the whole
+    /// surname's rarity is used).
+    pub fn with_part_freqs(mut self, freqs: std::collections::HashMap<String, u32>) -> Ranker {
+        self.part_freqs = freqs;
+        self
     }
 
     /// Scores one candidate; `None` if it is excluded (different known sex, wildcard not met,
@@ -130,10 +164,11 @@ impl Ranker {
             }
         }
         let (mut score, name_index, mut reasons) = best?;
+        let weak_name = score <= 0.0;
         let (d, why) = score_dob(self.query.dob.as_ref(), c.dob);
         score += d;
         reasons.extend(why);
-        Some(Hit { id: c.id.clone(), score, name_index, reasons })
+        Some(Hit { id: c.id.clone(), score, name_index, reasons, weak_name })
     }
 
     /// Scores all candidates and returns the best `limit`, best first (stable for equal scores).
@@ -345,7 +380,17 @@ impl Ranker {
                             // A one-word search typed as a given name, matched to the surname:
                             // weighed as the given name it was typed as, so a record with that
                             // given name still comes first.
-                            let w = if swapped && !two_part_query { W_GIVEN } else { w_s_agree };
+                            let w = if swapped && !two_part_query {
+                                W_GIVEN
+                            } else if let (false, Rule::Barrel(t)) = (swapped, &m.rule) {
+                                // One part matched exactly: as rare as that part is.
+                                self.part_freqs
+                                    .get(&format!("SN:{t}"))
+                                    .filter(|f| **f > 0)
+                                    .map_or(w_s_agree, |f| W_SURNAME + W_SURNAME_RARITY * self.rarity(*f))
+                            } else {
+                                w_s_agree
+                            };
                             total += if v > 0.0 { w * v } else { W_SURNAME_DISAGREE * v };
                             ms = Some(m);
                         }
@@ -422,6 +467,10 @@ pub fn rank<Id: Clone>(
 /// Chaudhry / Choudhury): the same family name written another way, as an umlaut written out
 /// is, so above a near spelling that may be another name (Chang / Chan, 0.96).
 const SURNAME_VARIANT: f32 = 0.97;
+
+/// Agreement of an exact part of a double-barrelled surname (until 7 Dec 2026 0.9, which ranked
+/// Orlagh Vandersnoot-Kay 27th for "Kay", below 26 Kayas).
+const BARREL_EXACT: f32 = 0.96;
 
 fn value(sim: f32) -> f32 {
     let v = ((sim - 0.7) / 0.3).clamp(-1.0, 1.0);
@@ -788,9 +837,20 @@ fn compare_surname(q: &QPart, c: &Part) -> Option<PartMatch> {
     let mut barrel: Option<PartMatch> = None;
     if q.part.core.len() > 1 || c.core.len() > 1 {
         if let Some(t) = q.part.core.iter().find(|t| c.core.contains(t)) {
-            return pm(0.9, Rule::Barrel(t.clone()));
+            // A one-word surname that is one part of the record's: above a one-slip spelling
+            // of another whole name (Kay for Vandersnoot-Kay before Kaya, 0.94), below the name
+            // itself (a Kay is still the likelier "Kay"). A double surname searched (or read
+            // from free text) of which the record holds one part stays at 0.9.
+            let sim = if q.part.core.len() == 1 { BARREL_EXACT } else { 0.9 };
+            // Both double-barrelled: the whole name spelt nearly alike still wins below
+            // (Tayor-Barker is Taylor-Barker with a letter missed, not merely a Barker).
+            if q.part.core.len() == 1 || c.core.len() == 1 {
+                return pm(sim, Rule::Barrel(t.clone()));
+            }
+            barrel = pm(sim, Rule::Barrel(t.clone()));
+        } else {
+            barrel = barrel_part(q, c);
         }
-        barrel = barrel_part(q, c);
     }
     let mut sim = string_sim(qj, cj);
     if q_core_differs || c_core_differs {

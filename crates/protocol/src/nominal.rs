@@ -598,6 +598,7 @@ mod page_tests {
             reasons: vec![],
             markers: vec!["violence".into()],
             provisional: false,
+            weak_name: false,
         };
         let page = NominalPage {
             nominal: hit.clone(),

@@ -175,6 +175,10 @@ pub struct NominalHit {
     /// [`crate::nominal::marker_label`]).
     #[serde(default)]
     pub markers: Vec<String>,
+    /// Nothing in the name outweighs what disagrees in it, whatever the date of birth adds:
+    /// listed with the weak matches ([`crate::widen::is_weak_match`]).
+    #[serde(default)]
+    pub weak_name: bool,
 }
 
 #[cfg(test)]

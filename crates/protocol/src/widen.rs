@@ -179,14 +179,15 @@ pub fn script_note(req: &SearchRequest) -> Option<String> {
     })
 }
 
-/// A hit whose score is not above zero: nothing in its name or date of birth outweighs what
-/// disagrees (agreements count up, disagreements down; see docs/search.md, "Ranking"). The
-/// screen lists such hits last, under "Weak matches", and offers widenings as if nothing had
-/// been found. They are shown, not dropped: the person sought is rarely among them, but one
+/// A hit whose score is not above zero (nothing in its name or date of birth outweighs what
+/// disagrees: agreements count up, disagreements down; see docs/search.md, "Ranking"), or
+/// whose name alone does not ([`NominalHit::weak_name`]: a stranger born on the day given).
+/// The screen lists such hits last, under "Weak matches", and offers widenings as if nothing
+/// had been found. They are shown, not dropped: the person sought is rarely among them, but one
 /// whose record was badly mis-keyed can be (on FEBRL4, dropping them lost 0.0003 of the
 /// name + DOB recall@10).
 pub fn is_weak_match(hit: &NominalHit) -> bool {
-    hit.score <= 0.0
+    hit.score <= 0.0 || hit.weak_name
 }
 
 /// Whether the screen should offer widenings: nothing found, or filters set and no hit meets
@@ -331,6 +332,8 @@ mod tests {
         assert!(is_weak_match(&hit("b", 0.0)));
         assert!(!is_weak_match(&hit("c", 0.01)));
         assert!(!is_weak_match(&hit("d", 7.5)));
+        // Only the DOB agrees: weak, however high the DOB lifts its score.
+        assert!(is_weak_match(&NominalHit { weak_name: true, ..hit("e", 3.13) }));
     }
 
     #[test]
@@ -381,6 +384,7 @@ mod tests {
             reasons: vec![],
             provisional: false,
             markers: vec![],
+            weak_name: false,
         }
     }
 

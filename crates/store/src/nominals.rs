@@ -264,6 +264,7 @@ pub(crate) fn row_to_hit(r: &rusqlite::Row<'_>, score: f64, reasons: Vec<String>
         reasons,
         provisional: r.get::<_, i64>(8)? != 0,
         markers: Vec::new(),
+        weak_name: false,
     })
 }
 

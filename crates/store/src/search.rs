@@ -489,8 +489,14 @@ impl Store {
                 sex: r.sex.as_deref().and_then(Sex::parse),
             });
         }
-        drop(fstmt);
         let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
+        let mut part_freqs = HashMap::new();
+        for k in ranker.part_freq_keys() {
+            let n: i64 = fstmt.query_row([&k], |r| r.get(0)).optional()?.unwrap_or(0);
+            part_freqs.insert(k, u32::try_from(n.max(0)).unwrap_or(u32::MAX));
+        }
+        drop(fstmt);
+        let ranker = ranker.with_part_freqs(part_freqs);
         let hits = ranker.rank(&cands, req.effective_limit() as usize);
         let mut hits: Vec<NominalHit> = hits
             .into_iter()
@@ -509,6 +515,7 @@ impl Store {
                     reasons: h.reasons,
                     provisional: r.provisional,
                     markers: Vec::new(),
+                    weak_name: h.weak_name,
                 }
             })
             .collect();

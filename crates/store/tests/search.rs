@@ -784,3 +784,28 @@ fn the_spelling_stage_reads_a_bounded_part_of_the_surname_index() {
     let (small, large) = (steps_for(4_000), steps_for(16_000));
     assert!(large < small + small / 4, "a store 4 times as large cost {large} steps against {small}");
 }
+
+/// A stranger born on the day given, with nothing in the name agreeing, is a weak match
+/// whatever the DOB adds to its score (`weak_name`; the screen lists it under "Weak matches"),
+/// and the person whose name agrees is not.
+#[test]
+fn a_hit_where_only_the_dob_agrees_is_a_weak_match() {
+    let (_d, mut s) = store();
+    s.upsert_nominals(&[
+        rec("P1", "Peter", "Throgmorton", Some("1961-02-03")),
+        rec("S1", "Sandra", "Brookwood", Some("1970-05-05")),
+    ])
+    .unwrap();
+    let r = SearchRequest {
+        given: Some("Peter".into()),
+        surname: Some("Throgmorton".into()),
+        dob: Some("1970-05-05".into()),
+        ..Default::default()
+    };
+    let hits = s.search(&r).unwrap();
+    let by = |id: &str| hits.iter().find(|h| h.id == id).unwrap_or_else(|| panic!("{id} in {hits:?}"));
+    assert!(!by("P1").weak_name && !bluelamp_protocol::widen::is_weak_match(by("P1")));
+    let stranger = by("S1");
+    assert!(stranger.score > 0.0, "the DOB lifts it above zero: {stranger:?}");
+    assert!(stranger.weak_name && bluelamp_protocol::widen::is_weak_match(stranger), "{stranger:?}");
+}

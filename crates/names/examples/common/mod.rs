@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 
 use bluelamp_names::{
-    born_value, record_keys, surname_freq_key, surname_index_keys, Lookup, Probe, QueryPlan, Tier, SPELLING_WINDOW,
+    born_value, record_keys, surname_freq_key, surname_index_keys, Lookup, Probe, QueryPlan, Ranker, Tier,
+    SPELLING_WINDOW,
 };
 
 /// Minimal CSV reader (double-quoted fields, `""` escapes); header row returned separately.
@@ -72,6 +73,18 @@ impl KeyStore {
         for v in self.map.values_mut() {
             v.sort_unstable();
         }
+    }
+
+    /// The store's row counts of the ranker's [`Ranker::part_freq_keys`].
+    pub fn part_freqs(&self, ranker: &Ranker) -> HashMap<String, u32> {
+        ranker
+            .part_freq_keys()
+            .into_iter()
+            .map(|k| {
+                let n = self.map.get(&k).map_or(0, |v| v.len() as u32);
+                (k, n)
+            })
+            .collect()
     }
 
     pub fn surname_freq(&self, surname: &str) -> u32 {
