@@ -94,6 +94,9 @@ pub fn search_view(props: &SearchProps) -> Html {
     let creating = use_state(|| kept.creating); // the "New person" form is open
     let pending = use_mut_ref(|| None::<Timeout>);
     let generation = use_mut_ref(|| 0u64);
+    // Enter pressed before the debounced search of what is typed has answered: its first hit
+    // is opened (the purpose prompt) when the answer comes. Any later keystroke cancels it.
+    let enter_pending = use_mut_ref(|| false);
 
     let run_search = {
         let (results, ran, selected, pending, generation, on_locked) = (
@@ -104,7 +107,10 @@ pub fn search_view(props: &SearchProps) -> Html {
             generation.clone(),
             props.on_locked.clone(),
         );
+        let (enter_pending, opening, open_ticket, confirming) =
+            (enter_pending.clone(), opening.clone(), open_ticket.clone(), confirming.clone());
         move |text: String, filters: SearchFilters| {
+            *enter_pending.borrow_mut() = false;
             let mine = {
                 let mut g = generation.borrow_mut();
                 *g += 1;
@@ -117,6 +123,8 @@ pub fn search_view(props: &SearchProps) -> Html {
             }
             let (results, ran, selected, on_locked) =
                 (results.clone(), ran.clone(), selected.clone(), on_locked.clone());
+            let (enter_pending, opening, open_ticket, confirming) =
+                (enter_pending.clone(), opening.clone(), open_ticket.clone(), confirming.clone());
             let generation: Rc<RefCell<u64>> = generation.clone();
             // Replacing the pending timeout cancels the previous keystroke's search.
             *pending.borrow_mut() = Some(Timeout::new(SEARCH_DEBOUNCE_MS, move || {
@@ -131,6 +139,18 @@ pub fn search_view(props: &SearchProps) -> Html {
                     }
                     // Only the newest query may paint its results.
                     if *generation.borrow() == mine {
+                        let first = match &outcome {
+                            Ok(hits) => hits.first().cloned(),
+                            Err(_) => None,
+                        };
+                        if std::mem::take(&mut *enter_pending.borrow_mut()) {
+                            if let Some(hit) = first {
+                                // As `open` does: a new prompt abandons any open in flight.
+                                *open_ticket.borrow_mut() += 1;
+                                confirming.set(false);
+                                opening.set(Some(hit));
+                            }
+                        }
                         selected.set(0);
                         ran.set(req.ok());
                         results.set(Some(outcome));
@@ -293,7 +313,7 @@ pub fn search_view(props: &SearchProps) -> Html {
     let onkeydown = {
         let (query, filters, results, ran, selected, open) =
             (query.clone(), filters.clone(), results.clone(), ran.clone(), selected.clone(), open.clone());
-        let (typed_dob, typed_age) = (typed_dob.clone(), typed_age.clone());
+        let (typed_dob, typed_age, enter_pending) = (typed_dob.clone(), typed_age.clone(), enter_pending.clone());
         Callback::from(move |e: KeyboardEvent| {
             let n = match &*results {
                 Some(Ok(h)) => h.len(),
@@ -330,6 +350,9 @@ pub fn search_view(props: &SearchProps) -> Html {
                         }
                     }
                 }
+                // The search of what is typed has not answered yet: open its first hit when it
+                // does (pressing Enter again is not needed).
+                "Enter" if !query.trim().is_empty() => *enter_pending.borrow_mut() = true,
                 _ => {}
             }
         })
@@ -453,6 +476,11 @@ fn render_results(
 ) -> Html {
     match results {
         None => html! { <p class="hint">{"Type a name to search the local cache (current and legacy records)."}</p> },
+        // What is typed cannot be searched yet ("J", a date half typed): a hint in a polite
+        // live region, not an alert that every new search would start with.
+        Some(Err(e)) if e.code == ErrorCode::InvalidInput => {
+            html! { <p id="search-error" class="hint" role="status">{ &e.message }</p> }
+        }
         Some(Err(e)) => html! { <p id="search-error" class="error" role="alert">{ &e.message }</p> },
         Some(Ok(hits)) if hits.is_empty() => html! {
             <p id="no-results" class="hint">
@@ -645,7 +673,8 @@ fn purpose_dialog(p: &PurposeProps) -> Html {
         }
     });
     html! {
-        <div id="purpose-dialog" class="dialog" role="dialog" aria-modal="true" aria-labelledby="purpose-title" {onkeydown}>
+        <div id="purpose-dialog" class="dialog" role="dialog" aria-modal="true" aria-labelledby="purpose-title"
+            data-id={p.hit.id.clone()} {onkeydown}>
             <h2 id="purpose-title">{ format!("Open {} {}", p.hit.given_name, p.hit.surname) }</h2>
             <label for="purpose">{"Why are you opening this record? (recorded in the access log)"}</label>
             <select id="purpose" {onchange}>

@@ -204,8 +204,9 @@ async fn search_journey() -> anyhow::Result<()> {
     let focused = app.client.active_element().await?.attr("id").await?;
     assert_eq!(focused.as_deref(), Some("search"), "the search box has the focus again");
 
-    // Keyboard first. Enter pressed straight after more typing opens nothing: until the
-    // debounced search answers, the rows on screen belong to the previous text.
+    // Keyboard first. Enter pressed straight after more typing opens nothing at once: until the
+    // debounced search answers, the rows on screen belong to the previous text. When the
+    // answer comes, its first row is opened (the purpose is asked), without a second Enter.
     let key = |k: Key| char::from(k).to_string();
     let retyped = format!("{typed}{}", typed.chars().last().context("typed")?);
     search.send_keys(&format!("{}{}", &retyped[typed.len()..], key(Key::Enter))).await?;
@@ -219,10 +220,20 @@ async fn search_journey() -> anyhow::Result<()> {
         Ok((shown.as_deref() == Some(retyped_ref.as_str())).then_some(()))
     })
     .await?;
-    assert!(
-        app.client.find(Locator::Css("#purpose-dialog")).await.is_err(),
-        "Enter before the results arrived must not open a row of the previous results"
+    let first = app.client.find(Locator::Css("#results .result")).await?.attr("data-id").await?;
+    let dialog =
+        wait_for(&app, "#purpose-dialog").await.context("Enter pressed before the results: their first row")?;
+    assert_eq!(
+        dialog.attr("data-id").await?,
+        first,
+        "Enter before the results opens the first row of the text as typed"
     );
+    app.client.active_element().await?.send_keys(&key(Key::Escape)).await?;
+    let a = &app;
+    eventually(Duration::from_secs(5), "the purpose dialog closed by Esc", || async move {
+        Ok(a.client.find(Locator::Css("#purpose-dialog")).await.is_err().then_some(()))
+    })
+    .await?;
     // The arrow keys pick the person's row and Enter opens it: the purpose is asked first.
     let mut ids = Vec::new();
     for el in app.client.find_all(Locator::Css("#results .result")).await? {
