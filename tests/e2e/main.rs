@@ -149,8 +149,14 @@ async fn search_journey() -> anyhow::Result<()> {
     let app = AppUnderTest::launch("search", false).await?;
     app.unlock("demo-superuser", DEMO_PASSPHRASE).await?;
     let search = wait_for(&app, "#search").await?;
+    // One letter cannot be searched yet: a hint in a polite live region, not an alert that
+    // every new search would start with.
+    search.send_keys(&target.given_name[..1]).await?;
+    let hint = wait_for(&app, "#search-error").await.context("the hint for one letter")?;
+    assert_eq!(hint.attr("role").await?.as_deref(), Some("status"), "{:?}", hint.text().await?);
+    assert!(hint.text().await?.contains("two letters"), "{:?}", hint.text().await?);
     let typed = format!("{} {}", target.given_name, misspell(&target.surname));
-    search.send_keys(&typed).await?;
+    search.send_keys(&typed[1..]).await?;
 
     let client = app.client.clone();
     let ids = eventually(Duration::from_secs(15), "search results", || {
