@@ -405,6 +405,12 @@ impl Ranker {
                     Some(c) => match compare_given(q, c) {
                         Some(m) => {
                             let v = value(m.sim);
+                            // One name searched, read as a given name that does not agree:
+                            // no reading at all ("given name differs (Vandersnoot/Laura)" for
+                            // a surname searched alone explained nothing).
+                            if swapped && !two_part_query && v <= 0.0 {
+                                continue;
+                            }
                             let w = if swapped && lone_free_word { W_LONE_WORD_GIVEN } else { W_GIVEN };
                             total += if v > 0.0 { w * v } else { W_GIVEN_DISAGREE * v };
                             mg = Some(m);

@@ -483,6 +483,19 @@ fn one_part_of_a_double_barrelled_surname_weighs_as_that_part_is_rare() {
 }
 
 #[test]
+fn a_surname_searched_alone_is_not_explained_by_a_given_name_that_differs() {
+    // "Vandersnoot" alone against Laura Owen: the surname differs, and that is all there is to
+    // say; reading the word as her given name ("given name differs (Vandersnoot/Laura)") said
+    // nothing true about the search (until 7 Dec 2026).
+    let hits = rank(&SearchQuery::new("", "Vandersnoot"), &[cand(1, "Laura", "Owen")], 1000, 10);
+    let reasons = hits.first().map(|h| h.reasons.join("; ")).unwrap_or_default();
+    assert!(!reasons.contains("given name"), "{reasons}");
+    // A word that does agree with a given name still reads as one (Thomas for "Thomas" alone).
+    let hits = rank(&SearchQuery::new("", "Thomas"), &[cand(1, "Thomas", "Owen")], 1000, 10);
+    assert!(hits[0].reasons.iter().any(|r| r.starts_with("given name")), "{:?}", hits[0].reasons);
+}
+
+#[test]
 fn spacing() {
     t("Mitch Ell Berry", ("Mitchell", "Berry"), "given name spacing");
     check(&SearchQuery::new("mitch ell", "berry"), ("Mitchell", "Berry"), "given name spacing");
