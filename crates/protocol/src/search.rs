@@ -96,6 +96,18 @@ impl SearchRequest {
                 "A wildcard goes at the end of a name (SMI* finds Smith): a search cannot start with one.",
             ));
         }
+        // "Sm*th", "a*b*c*": a wildcard stands for the rest of a name, not letters inside it
+        // (such a search found nobody, and said nothing).
+        if fields.iter().filter_map(|(_, v)| v.as_deref()).any(|v| {
+            v.split_whitespace().any(|w| {
+                w.find(['*', '%']).is_some_and(|at| w[at..].chars().any(char::is_alphanumeric))
+            })
+        }) {
+            return Err(ApiError::invalid(
+                "A wildcard goes at the end of a name (SMI* finds Smith): it stands for the rest of the name, \
+                 not for letters inside it.",
+            ));
+        }
         // With a full date of birth, initials do search: the date's own key fetches candidates.
         if !searchable && self.dob.is_none() {
             return Err(ApiError::invalid(
@@ -225,6 +237,13 @@ mod tests {
             assert!(err.message.contains("wildcard"), "{given:?} {surname}: {}", err.message);
         }
         assert!(SearchRequest::free_text("J *").validate().unwrap_err().message.contains("wildcard"));
+        // Inside a name: a message, not an empty list.
+        for text in ["a*b*c*", "Sm*th", "jo%n smith", "smith S*1"] {
+            let err = SearchRequest::free_text(text).validate().unwrap_err();
+            assert!(err.message.contains("not for letters inside it"), "{text}: {}", err.message);
+        }
+        assert!(SearchRequest::free_text("smi* j").validate().is_ok());
+        assert!(SearchRequest::free_text("O'Sul*").validate().is_ok());
         // A date typed in the name box is not a name: say where it goes.
         let err = SearchRequest::free_text("12/03/1984").validate().unwrap_err();
         assert!(err.message.contains("separately"), "{}", err.message);
