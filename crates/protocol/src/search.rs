@@ -99,9 +99,8 @@ impl SearchRequest {
         // "Sm*th", "a*b*c*": a wildcard stands for the rest of a name, not letters inside it
         // (such a search found nobody, and said nothing).
         if fields.iter().filter_map(|(_, v)| v.as_deref()).any(|v| {
-            v.split_whitespace().any(|w| {
-                w.find(['*', '%']).is_some_and(|at| w[at..].chars().any(char::is_alphanumeric))
-            })
+            v.split_whitespace()
+                .any(|w| w.find(['*', '%']).is_some_and(|at| w[at..].chars().any(char::is_alphanumeric)))
         }) {
             return Err(ApiError::invalid(
                 "A wildcard goes at the end of a name (SMI* finds Smith): it stands for the rest of the name, \
