@@ -1224,7 +1224,10 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
                             facts
                                 .calendar
                                 .add_working_days(facts.recorded_on, 1)
-                                .map_or(facts.recorded_on + time::Duration::days(1), |w| w.date)
+                                // No working day left in the calendar's range: the next day,
+                                // or the recording day itself at the end of time (9999-12-31
+                                // overflowed here, found by the proptest).
+                                .map_or(facts.recorded_on.next_day().unwrap_or(facts.recorded_on), |w| w.date)
                         }),
                     });
                 }
