@@ -84,6 +84,18 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
         let row = i + 2;
         let rec = match rec {
             Ok(r) => r,
+            // A file saved as Windows-1252 (Excel's plain "CSV"): the parser's own message
+            // ("invalid utf-8: invalid UTF-8 in field 2 near byte index 4") says nothing of what
+            // to do.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) => {
+                report.rejected.push((
+                    row,
+                    "the row is not UTF-8 text (a name such as Siobhán saved in another encoding): save the \
+                     file as UTF-8 (in Excel, \"CSV UTF-8\") and import it again"
+                        .to_string(),
+                ));
+                continue;
+            }
             Err(e) => {
                 report.rejected.push((row, format!("unreadable row: {e}")));
                 continue;
@@ -444,6 +456,21 @@ mod tests {
         assert!(r.rejected[0].1.contains("control characters"));
         assert!(r.rejected[1].1.contains("no letters"));
         assert!(r.rejected[2].1.contains("not a date"), "{:?}", r.rejected);
+    }
+
+    /// A row saved as Windows-1252 ("Siobhán" with é as byte 0xE1) is rejected with what to do,
+    /// not the CSV parser's byte index; the rows around it import.
+    #[test]
+    fn a_row_not_in_utf8_says_to_save_the_file_as_utf8() {
+        let (_d, mut s) = store();
+        let mut csv = b"id,given_name,surname,date_of_birth\nA1,John,Smith,1984-03-12\nA2,Siobh".to_vec();
+        csv.extend([0xE1]);
+        csv.extend(b"n,O'Sullivan,1990-01-01\nA3,Anna,Nowak,\n");
+        let r = nominals(&mut s, csv.as_slice(), None).unwrap();
+        assert_eq!(r.imported, 2, "{:?}", r.rejected);
+        assert_eq!(r.rejected.len(), 1);
+        assert_eq!(r.rejected[0].0, 3);
+        assert!(r.rejected[0].1.contains("save the file as UTF-8"), "{:?}", r.rejected);
     }
 
     #[test]
