@@ -410,24 +410,23 @@ impl Store {
     /// connection ([`statements::ALL`]) since each entered its statement cache; 0 while every
     /// search reads through indexes only.
     pub fn search_full_scan_steps(&self) -> Result<i64> {
-        let mut steps = 0;
+        self.search_statement_status(rusqlite::StatementStatus::FullscanStep)
+    }
+
+    /// The sum of one of SQLite's counters over the search's statements on this connection.
+    fn search_statement_status(&self, status: rusqlite::StatementStatus) -> Result<i64> {
+        let mut sum = 0;
         for sql in statements::ALL {
-            let stmt = self.conn().prepare_cached(sql)?;
-            steps += i64::from(stmt.get_status(rusqlite::StatementStatus::FullscanStep));
+            sum += i64::from(self.conn().prepare_cached(sql)?.get_status(status));
         }
-        Ok(steps)
+        Ok(sum)
     }
 
     /// How many virtual-machine steps SQLite has counted for the search's statements on this
     /// connection ([`statements::ALL`]) since each entered its statement cache: about the rows
     /// they read, so a test can check that a search's work does not grow with the store.
     pub fn search_vm_steps(&self) -> Result<i64> {
-        let mut steps = 0;
-        for sql in statements::ALL {
-            let stmt = self.conn().prepare_cached(sql)?;
-            steps += i64::from(stmt.get_status(rusqlite::StatementStatus::VmStep));
-        }
-        Ok(steps)
+        self.search_statement_status(rusqlite::StatementStatus::VmStep)
     }
 
     /// [`Store::search_on`], saying too whether the search read every record its keys reach.
