@@ -241,7 +241,7 @@ pub(crate) fn check_decision(
                             c.errors.push(fm(
                                 "destination",
                                 format!(
-                                    "There is already an active referral of this victim to {} for this incident{}.",
+                                    "There is already an active referral of this victim to {} for this incident{}. If it was recorded in error or is no longer valid, withdraw it first (with the reason).",
                                     dest.label,
                                     existing_id.map(|i| format!(" ({i})")).unwrap_or_default()
                                 ),

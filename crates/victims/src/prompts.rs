@@ -205,7 +205,15 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                 must,
                 pid,
                 d.destination.as_deref(),
-                format!("{name}: a recorded decision is incomplete: {}", msgs.join("; ")),
+                // A decision once valid can stop being so (an opt-out referral made without asking,
+                // on an incident recoded to domestic abuse, which needs explicit agreement): it is
+                // withdrawn, with the reason, and a fresh one recorded. The prompt used to say only
+                // "record that they agreed", which the duplicate guard then refused (review,
+                // 7 Dec 2026).
+                format!(
+                    "{name}: a recorded decision is not valid under the rules for this incident: {}. Withdraw it (with the reason; it stays in the history) and record a fresh decision.",
+                    msgs.join("; ")
+                ),
             ));
         }
     }

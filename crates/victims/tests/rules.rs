@@ -1335,3 +1335,56 @@ fn a_safe_number_with_no_suspect_number_held_says_it_was_not_checked() {
     let a = with(json!(["01632 960000"]));
     assert!(!victim(&a, "V").warnings.iter().any(|w| w.code == "suspect_numbers_not_held"));
 }
+
+/// An opt-out referral recorded without asking (assault), on an incident then recoded to domestic
+/// abuse (opt-in: explicit agreement, and the safe-contact block for a service that phones): the
+/// referral no longer counts, and the prompt says to withdraw it and record a fresh decision;
+/// the fresh referral to the same service is refused as a duplicate (saying to withdraw first)
+/// until the old one is withdrawn, and then accepted (review, 7 Dec 2026).
+#[test]
+fn a_referral_made_invalid_by_a_recode_to_da_is_withdrawn_and_made_again() {
+    let at = "2025-03-14T20:00:00Z";
+    let old =
+        json!({"id": "D1", "victim_id": "V", "outcome": "referred", "destination": "general_victim_service", "at": at});
+    let incident = |categories: &[&str], decisions: Value| {
+        let mut v = base(
+            categories,
+            json!([
+                {"id": "V", "name": "Alex Example", "roles": ["victim"], "date_of_birth": "1990-05-01",
+                 "safe_contact": {"safe_number": "07700 900456", "safe_times": "weekdays", "voicemail_safe": false,
+                                  "text_safe": true, "letters_safe": false, "suspect_can_access_phone": false}},
+                {"id": "S", "roles": ["suspect"]}
+            ]),
+        );
+        v["decisions"] = decisions;
+        inc(v)
+    };
+    // Assault: opt-out, the referral stands.
+    let a = assess(&incident(&["assault"], json!([old.clone()])), &rules(), &cal(), NOW);
+    assert_eq!(victim(&a, "V").referral_state, ReferralState::Referred);
+    // Recoded to domestic abuse: it needs explicit agreement; the prompt says how to get out.
+    let recoded = incident(&["assault", "domestic_abuse"], json!([old.clone()]));
+    let a = assess(&recoded, &rules(), &cal(), NOW);
+    let v = victim(&a, "V");
+    assert_eq!(v.referral_state, ReferralState::AwaitingDecision);
+    let p = a.prompts.iter().find(|p| p.code == "invalid_decision").expect("invalid decision prompt");
+    assert!(p.message.contains("consent_given") && p.message.contains("Withdraw it"), "{}", p.message);
+    // The fresh referral, with her agreement: refused while the old one is active.
+    let fresh: Decision = serde_json::from_value(json!({"victim_id": "V", "outcome": "referred",
+        "destination": "general_victim_service", "consent_given": true, "at": "2025-03-17T08:00:00Z"}))
+    .unwrap();
+    let c = validate_decision(&fresh, &recoded, &rules(), &cal(), NOW);
+    let dup = c.errors.iter().find(|e| e.field == "destination").expect("duplicate refused");
+    assert!(dup.message.contains("withdraw it first"), "{}", dup.message);
+    // Withdrawn: the fresh one is valid, and the victim is referred.
+    let mut withdrawn = old.clone();
+    withdrawn["withdrawn"] = json!(true);
+    let after = incident(&["assault", "domestic_abuse"], json!([withdrawn]));
+    let c = validate_decision(&fresh, &after, &rules(), &cal(), NOW);
+    assert!(c.is_valid(), "{:?}", c.errors);
+    let mut both = after.clone();
+    both.decisions.push(fresh);
+    let a = assess(&both, &rules(), &cal(), NOW);
+    assert_eq!(victim(&a, "V").referral_state, ReferralState::Referred);
+    assert!(!a.prompts.iter().any(|p| p.code == "invalid_decision"), "{:?}", a.prompts);
+}
