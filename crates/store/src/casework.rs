@@ -686,6 +686,14 @@ pub(crate) fn gate_states(
         let (assessment, _) = crate::victims::assess_row(conn, row, now)?;
         for v in &assessment.victims {
             let Some(sv) = state.victims.iter_mut().find(|x| x.victim_id == v.person_id) else { continue };
+            // A decision the rules do not accept is no decision, here as on the Victims panel: an
+            // opt-out referral recorded without the victim's agreement, on an incident since
+            // recoded to domestic abuse (opt-in), closed the gate while the panel and the
+            // awaiting list asked for a decision, and the victim then left both for good (review,
+            // 7 Dec 2026). The officer withdraws it and records a fresh decision.
+            if v.referral_state == bluelamp_victims::ReferralState::AwaitingDecision {
+                sv.decision_recorded = false;
+            }
             sv.notifications_due = v
                 .destinations
                 .iter()

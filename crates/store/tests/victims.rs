@@ -1153,3 +1153,59 @@ fn a_suspects_number_pulled_from_central_is_refused_as_the_safe_number() {
     let p = store.victims_assessment(&inc, now_unix()).unwrap();
     assert!(p.assessment.prompts.iter().any(|pr| pr.code == "suspect_numbers_not_held"), "{:?}", p.assessment.prompts);
 }
+
+/// An assault victim referred to victim services opt-out (no agreement asked), then the incident
+/// recoded DA: domestic abuse needs her explicit agreement (and the safe-contact block), so the
+/// referral no longer counts. The panel and the awaiting list ask for a decision, and the
+/// closing-code gate agrees with them: it counted the invalid referral, let the incident be
+/// finalised, and the victim then left the awaiting list for good (review, 7 Dec 2026).
+#[test]
+fn a_referral_made_invalid_by_a_recode_to_da_does_not_pass_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-RECODE", "assault", 1, &[("V1", "victim"), ("S1", "suspect")]);
+    let opt_out = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &opt_out).unwrap();
+    assert_eq!(
+        victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V1").referral_state,
+        ReferralState::Referred
+    );
+    code_da_with_forms(&mut store, &actor, &inc);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), ..decision(ReferralOutcome::Referred) };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
+    assert!(store
+        .victims_awaiting(now_unix())
+        .unwrap()
+        .iter()
+        .any(|r| r.incident_id == inc && r.row.person_id == "V1"));
+    let gate = store.get_incident(&inc).unwrap().gate;
+    let items: Vec<_> = gate
+        .missing
+        .iter()
+        .filter(|m| m.kind == MissingKind::VictimReferralDecision)
+        .map(|m| m.victim_id.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(items, ["V1"], "{:?}", gate.missing);
+    match store.finalise_incident(&actor, &inc) {
+        Err(CaseworkError::Refused { missing }) => {
+            assert!(missing.iter().any(|m| m.kind == MissingKind::VictimReferralDecision), "{missing:?}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    let later = now_unix() + 10 * 86_400;
+    let q = store.supervisor_queue(later).unwrap();
+    assert!(
+        q.items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| &i.problems)
+            .any(|p| { p.item == MissingKind::VictimReferralDecision && p.victim_id.as_deref() == Some("V1") }),
+        "{q:?}"
+    );
+}
