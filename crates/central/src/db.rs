@@ -207,6 +207,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // Phone numbers held for the person (a JSON array of strings, as imported), served with
         // the nominal for the devices' safe-number check (7 Dec 2026).
         ("nominals", "phones", "TEXT NOT NULL DEFAULT '[]'"),
+        // A withdrawn referral decision's withdrawal (`referral.withdraw/1`, 7 Dec 2026): JSON
+        // `ReferralWithdrawal` (why, when, by whom); NULL for an active decision.
+        ("referrals", "withdrawal", "TEXT"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -680,6 +683,7 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "form.submit/1" => form_submit(tx, s, m, now),
         "form.review/1" => form_review(tx, s, m, now),
         "referral.decision/1" => referral_decision(tx, s, m, now),
+        "referral.withdraw/1" => referral_withdraw(tx, s, m),
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
         "incident.resolve/1" => incident_resolve(tx, s, m, now),
@@ -939,6 +943,59 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
     }
 }
 
+/// `referral.withdraw/1`: a recorded referral decision is withdrawn, with a reason: never
+/// deleted, its status becomes `withdrawn` and it keeps the withdrawal (why, when, the signed-in
+/// officer); it no longer holds its place as the victim's active referral to that destination.
+/// `{"referral_id", "incident_id", "withdrawal": {"reason", "withdrawn_at"}}`.
+fn referral_withdraw(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyResult {
+    const W: &str = "referral.withdraw/1";
+    let p = &m.payload;
+    let referral_id = str_field(p, "referral_id", W)?;
+    let incident_id = str_field(p, "incident_id", W)?;
+    let Some(w) = p.get("withdrawal").filter(|w| w.is_object()) else {
+        return Ok(reject("invalid_payload", format!("{W}: the withdrawal is missing")));
+    };
+    let reason = w.get("reason").and_then(Value::as_str).map(str::trim).unwrap_or_default();
+    if reason.is_empty() || reason.chars().count() > 4000 || reason.contains('\0') {
+        return Ok(reject("invalid_payload", format!("{W}: the reason is missing, too long or holds a NUL")));
+    }
+    let withdrawn_at = w.get("withdrawn_at").and_then(Value::as_str).filter(|t| t.len() <= 64);
+    if !may_record_on(tx, s, incident_id)? {
+        return Ok(not_yours());
+    }
+    let status: Option<(String, String)> = tx
+        .prepare_cached("SELECT status, incident_id FROM referrals WHERE id = ?1")?
+        .query_row([referral_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    match status {
+        Some((_, inc)) if inc != incident_id => {
+            return Ok(reject(
+                "unknown_referral",
+                "The central service holds no such referral decision on this incident.",
+            ))
+        }
+        None => {
+            return Ok(reject(
+                "unknown_referral",
+                "The central service holds no such referral decision on this incident.",
+            ))
+        }
+        Some((st, _)) if st != "active" => {
+            return Ok(reject("already_withdrawn", "This referral decision was already withdrawn."))
+        }
+        Some(_) => {}
+    }
+    // The signed-in officer, whatever the payload says (as a decision's `decided_by`).
+    let withdrawal =
+        serde_json::json!({ "reason": reason, "withdrawn_at": withdrawn_at, "withdrawn_by": s.officer_id });
+    tx.prepare_cached(
+        "UPDATE referrals SET status = 'withdrawn', withdrawal = ?2 WHERE id = ?1 AND status = 'active'",
+    )?
+    .execute(params![referral_id, withdrawal.to_string()])?;
+    log_casework(tx, incident_id)?;
+    Ok(Applied::Ok(Some(referral_id.to_string())))
+}
+
 /// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
 /// the scope of everyone who needs it: the officer the incident is assigned to and its
 /// district's supervisors (if the service holds the incident), and every officer who submitted
@@ -1029,7 +1086,7 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
         .collect::<rusqlite::Result<_>>()?;
     let referrals: Vec<ReferralDecisionInfo> = tx
         .prepare_cached(
-            "SELECT id, victim_id, outcome, destination, details, status, decided_at, decided_by
+            "SELECT id, victim_id, outcome, destination, details, status, decided_at, decided_by, withdrawal
              FROM referrals WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR decided_by = ?3)
              ORDER BY received_at, id",
         )?
@@ -1046,6 +1103,7 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
                 status: r.get(5)?,
                 decided_at: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
                 decided_by: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                withdrawal: r.get::<_, Option<String>>(8)?.and_then(|w| serde_json::from_str(&w).ok()),
             }))
         })?
         .filter_map(Result::transpose)

@@ -214,6 +214,24 @@ pub struct ReferralDecisionInfo {
     pub status: String,
     pub decided_at: String,
     pub decided_by: String,
+    /// Why, when and by whom the decision was withdrawn (status `withdrawn`). Kept with the
+    /// decision, which is never deleted. Absent for an active decision, and for one withdrawn
+    /// before 7 Dec 2026 (nothing withdrew a decision then but a status change).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<Box<ReferralWithdrawal>>,
+}
+
+/// A referral decision withdrawn (recorded in error, or no longer valid: e.g. an opt-out referral
+/// made without the victim's agreement, on an incident later recoded to domestic abuse, which
+/// needs it). The decision stays in the history; a fresh one can then be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferralWithdrawal {
+    /// Why, in the officer's words.
+    pub reason: String,
+    /// When (RFC 3339, UTC).
+    pub withdrawn_at: String,
+    /// The officer who withdrew it.
+    pub withdrawn_by: String,
 }
 
 /// The closing-code gate on the incident's current state.
@@ -306,6 +324,15 @@ pub struct RecordReferralRequest {
     pub incident_id: String,
     pub victim_id: String,
     pub decision: ReferralDecisionInput,
+}
+
+/// `withdraw_referral`: withdraws one active referral decision of the incident, with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawReferralRequest {
+    pub incident_id: String,
+    /// The decision's id (`ReferralDecisionInfo::id`).
+    pub referral_id: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

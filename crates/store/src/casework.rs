@@ -16,6 +16,7 @@
 //! | [`Store::submit_form`] | `user_write`: form + tasks | `form.submit/1` (the whole form, suggestion, tasks) | `collection` of `form:<id>` |
 //! | [`Store::review_form`] | `user_write`: status + review row | `form.review/1` | `alteration` of `form:<id>` |
 //! | [`Store::record_referral_decision`] (in `victims.rs`) | `user_write`: referral (+ follow-up task) | `referral.decision/1` | `collection` of `referral:<id>` |
+//! | [`Store::withdraw_referral_decision`] (in `victims.rs`) | `user_write`: status `withdrawn` + withdrawal (a deferral's open follow-up task cancelled) | `referral.withdraw/1` | `alteration` of `referral:<id>` |
 //! | [`Store::set_closing_code`] | `user_write` | `incident.closing_code/1` | `alteration` of `incident:<id>` |
 //! | [`Store::finalise_incident`] | `user_write`, gate checked inside it | `incident.finalise/1` | `alteration` of `incident:<id>`; a refusal is logged alone (`denied`, with the missing kinds) |
 //!
@@ -86,8 +87,14 @@ pub enum CaseworkError {
     NotEditable,
     #[error("The incident is finalised.")]
     Finalised,
-    #[error("{victim_id} already has an active referral to {destination} on this incident.")]
+    #[error(
+        "{victim_id} already has an active referral to {destination} on this incident. If it was recorded in error or \
+         is no longer valid, withdraw it first (with the reason)."
+    )]
     DuplicateReferral { victim_id: String, destination: String },
+    /// A referral decision withdrawn already (the message says when, by whom and why).
+    #[error("{0}")]
+    AlreadyWithdrawn(String),
     #[error("The referral decision was not recorded: {summary}")]
     Rejected {
         summary: String,
@@ -746,6 +753,9 @@ pub(crate) fn insert_task(conn: &Connection, t: &TaskInfo) -> rusqlite::Result<(
 
 pub(crate) const REFERRAL_COLUMNS: &str =
     "id, incident_id, victim_id, outcome, destination, details, status, decided_at, decided_by";
+/// [`REFERRAL_COLUMNS`] and the withdrawal (JSON), as [`read_referral`] reads them.
+pub(crate) const REFERRAL_READ_COLUMNS: &str =
+    "id, incident_id, victim_id, outcome, destination, details, status, decided_at, decided_by, withdrawal";
 
 pub(crate) fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralDecisionInfo> {
     let outcome: String = r.get(3)?;
@@ -760,6 +770,7 @@ pub(crate) fn read_referral(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReferralD
         status: r.get(6)?,
         decided_at: r.get(7)?,
         decided_by: r.get(8)?,
+        withdrawal: r.get::<_, Option<String>>(9)?.and_then(|w| serde_json::from_str(&w).ok()),
     })
 }
 
@@ -1053,7 +1064,7 @@ impl Store {
         let referrals = self
             .conn
             .prepare_cached(&format!(
-                "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
+                "SELECT {REFERRAL_READ_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
             ))?
             .query_map([incident_id], read_referral)?
             .collect::<rusqlite::Result<_>>()?;

@@ -209,8 +209,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                 changed += tx
                     .prepare_cached(
                         "INSERT OR IGNORE INTO referrals (id, incident_id, victim_id, outcome, destination, details,
-                            status, decided_at, decided_by, pulled_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            status, decided_at, decided_by, pulled_at, withdrawal)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     )?
                     .execute(params![
                         d.id,
@@ -222,7 +222,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                         d.status,
                         d.decided_at,
                         d.decided_by,
-                        now
+                        now,
+                        withdrawal_json(d)
                     ])? as u64;
                 if d.status == "active" {
                     crate::victims::close_tasks_met_by(tx, &c.incident_id, outcome, d.destination.as_deref())?;
@@ -230,15 +231,30 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                     crate::victims::derive_pulled_follow_up(tx, d).map_err(crate::casework::to_store)?;
                 }
             }
-            Some(s) if s != d.status => {
-                tx.prepare_cached("UPDATE referrals SET status = ?2 WHERE id = ?1")?
-                    .execute(params![d.id, d.status])?;
+            // Withdrawn elsewhere (`referral.withdraw/1`): with why, when and by whom. Only that
+            // way: nothing makes a withdrawn decision active again, and one withdrawn here whose
+            // withdrawal has not reached the service yet stays withdrawn.
+            Some(s) if s != d.status && d.status == "withdrawn" => {
+                tx.prepare_cached(
+                    "UPDATE referrals SET status = ?2, withdrawal = coalesce(?3, withdrawal) WHERE id = ?1",
+                )?
+                .execute(params![d.id, d.status, withdrawal_json(d)])?;
+                if d.status == "withdrawn" && d.outcome == bluelamp_protocol::casework::ReferralOutcome::Deferred {
+                    // The deferral's "ask again" task goes with it, as when withdrawn here.
+                    tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1 AND status = 'open'")?
+                        .execute([crate::victims::follow_up_task_id(&d.id)])?;
+                }
                 changed += 1;
             }
             Some(_) => {}
         }
     }
     Ok(changed)
+}
+
+/// A pulled decision's withdrawal as stored (JSON), if it has one.
+fn withdrawal_json(d: &bluelamp_protocol::casework::ReferralDecisionInfo) -> Option<String> {
+    d.withdrawal.as_ref().and_then(|w| serde_json::to_string(w).ok())
 }
 
 /// Drops the pulled casework of an incident this device no longer holds (the caller checked

@@ -393,6 +393,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE incident_links_new RENAME TO incident_links;
     CREATE INDEX incident_links_nominal ON incident_links (nominal_id);
     "#,
+    // 21: a referral decision can be withdrawn, with a reason (`Store::withdraw_referral_decision`,
+    // 7 Dec 2026): the row stays (status `withdrawn`) and keeps why, when and by whom, as JSON
+    // (`ReferralWithdrawal`). NULL: active, or withdrawn before (by a status change only).
+    r#"
+    ALTER TABLE referrals ADD COLUMN withdrawal TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -31,24 +31,33 @@
 //!   victim must be asked again, so the awaiting list and the escalation also cover the deferred
 //!   victims (only those) of finalised incidents until a referred or declined decision is recorded.
 //!   A deferral is closed only by a decline or a consent-based referral recorded after it, not by
-//!   a notification such as MARAC (`bluelamp_victims` decides the state).
+//!   a notification such as MARAC (`bluelamp_victims` decides the state). A victim of a finalised
+//!   incident whose decision was withdrawn is listed too until a fresh decision is recorded.
+//! * **Withdrawing** ([`Store::withdraw_referral_decision`]): a recorded decision is withdrawn
+//!   with a reason, never deleted (status `withdrawn`, the withdrawal kept with it), in one
+//!   transaction with `referral.withdraw/1` and the access-log entry; it then counts for nothing,
+//!   so a fresh decision can be recorded (an opt-out referral that a recode to domestic abuse
+//!   made invalid, for want of the victim's explicit agreement).
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use bluelamp_forms::{MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem, QueueRisk, SupervisorQueue};
-use bluelamp_protocol::casework::{ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, TaskInfo};
+use bluelamp_protocol::casework::{
+    ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, ReferralWithdrawal, TaskInfo,
+};
 use bluelamp_protocol::victims::{AwaitingRow, Countdown, VictimsPanel};
 use bluelamp_victims::{
     self as vc, Calendar, DeadlineStatus, DecisionCheck, FieldMessage, PromptStage, Region, Rules, ServiceDirectory,
 };
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::casework::{
     incident_row, insert_task, invalid, is_da, is_unique_violation, is_victim, load_incidents, load_states, now_unix,
-    opt_text, read_referral, ts, CaseworkError, CwResult, IncidentRow, REFERRAL_COLUMNS, TASK_REFERRAL_FOLLOW_UP,
+    opt_text, read_referral, ts, CaseworkError, CwResult, IncidentRow, MAX_TEXT_CHARS, REFERRAL_COLUMNS,
+    REFERRAL_READ_COLUMNS, TASK_REFERRAL_FOLLOW_UP,
 };
 use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store};
 
@@ -209,7 +218,7 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
 fn referrals_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<ReferralDecisionInfo>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {REFERRAL_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
+            "SELECT {REFERRAL_READ_COLUMNS} FROM referrals WHERE incident_id = ?1 ORDER BY decided_at, id"
         ))?
         .query_map([incident_id], read_referral)?
         .collect::<rusqlite::Result<_>>()?)
@@ -368,16 +377,24 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
     let mut out = Vec::new();
     for row in load_incidents(conn, None)? {
         let finalised = row.finalised_at.is_some();
-        if finalised && !has_active_deferral(conn, &row.summary.id)? {
+        if finalised && !has_active_deferral(conn, &row.summary.id)? && !has_withdrawn_decision(conn, &row.summary.id)?
+        {
             continue;
         }
         let da = is_da(&row.summary.incident_type, row.summary.closing_code.as_deref());
         if !row.summary.links.iter().any(|l| is_victim(&l.role, da) || l.role == "parent_or_guardian") {
             continue;
         }
-        let (mut a, _) = assess_row(conn, &row, at)?;
+        let (mut a, referrals) = assess_row(conn, &row, at)?;
         if finalised {
-            a.victims.retain(|v| v.referral_state == vc::ReferralState::Deferred);
+            // A victim whose decision was withdrawn after the incident was finalised, with no
+            // fresh one yet, is awaiting a decision again (as a deferred victim is).
+            let withdrawn = |id: &str| referrals.iter().any(|r| r.victim_id == id && r.status != "active");
+            a.victims.retain(|v| match v.referral_state {
+                vc::ReferralState::Deferred => true,
+                vc::ReferralState::AwaitingDecision => withdrawn(&v.person_id),
+                _ => false,
+            });
             if a.victims.is_empty() {
                 continue;
             }
@@ -385,6 +402,14 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
         out.push((row, a));
     }
     Ok(out)
+}
+
+/// Whether the incident has a withdrawn referral decision (cheap pre-check before assessing a
+/// finalised incident: its victim may be awaiting a fresh decision).
+fn has_withdrawn_decision(conn: &Connection, incident_id: &str) -> CwResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status <> 'active')")?
+        .query_row([incident_id], |r| r.get(0))?)
 }
 
 /// Whether the incident has an active deferred referral decision (cheap pre-check before assessing
@@ -759,6 +784,7 @@ impl Store {
             status: "active".into(),
             decided_at: at.clone(),
             decided_by: actor.officer_id.clone(),
+            withdrawal: None,
         };
         let task = follow_up.map(|due| {
             let assessed_name = assessed.and_then(|v| v.name.clone());
@@ -806,6 +832,113 @@ impl Store {
             }),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// The reason for withdrawing a referral decision, checked: trimmed, not blank, at most
+/// [`MAX_TEXT_CHARS`] characters, no control character but a line break or tab (a NUL pasted
+/// in would be cut off by anything that reads the text as C strings).
+pub fn withdrawal_reason(reason: &str) -> CwResult<String> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(invalid("give the reason for withdrawing the referral decision (it is kept with the decision)"));
+    }
+    if r.chars().count() > MAX_TEXT_CHARS {
+        return Err(invalid(format!("the reason is too long (more than {MAX_TEXT_CHARS} characters)")));
+    }
+    if r.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(invalid("the reason contains a control character (such as NUL): remove it"));
+    }
+    Ok(r.to_string())
+}
+
+impl Store {
+    /// Withdraws a recorded referral decision of the incident, with a reason (a referral recorded
+    /// in error, or no longer valid: an opt-out referral made without the victim's agreement on
+    /// an incident later recoded to domestic abuse, which needs it). The decision is never
+    /// deleted: its status becomes `withdrawn` and it keeps why, when and by whom
+    /// ([`ReferralWithdrawal`]); it no longer counts for the rules, the closing-code gate or
+    /// the duplicate guard, so a fresh decision (the same destination, with consent) can be
+    /// recorded. A deferral's open "ask again" task is cancelled with it. One transaction with
+    /// `referral.withdraw/1` and the access-log entry (`alteration` of `referral:<id>`; the
+    /// reason is in the record, not in the log).
+    ///
+    /// A finalised incident's decision can be withdrawn too (a decision is still recorded on one,
+    /// for a deferred victim): the victim is then back on the awaiting list and the supervisor
+    /// queue until a fresh decision is recorded, as a deferred victim of a finalised incident is.
+    ///
+    /// Refused, nothing written: a blank, over-long or control-character reason
+    /// ([`CaseworkError::Invalid`]), a decision that is not on this incident
+    /// ([`CaseworkError::NotFound`]), one already withdrawn ([`CaseworkError::AlreadyWithdrawn`]).
+    pub fn withdraw_referral_decision(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        referral_id: &str,
+        reason: &str,
+    ) -> CwResult<ReferralDecisionInfo> {
+        let inc = incident_row(&self.conn, incident_id.trim())?;
+        let incident_id = inc.summary.id.clone();
+        let referral_id = referral_id.trim();
+        let reason = withdrawal_reason(reason)?;
+        let found: Option<ReferralDecisionInfo> = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REFERRAL_READ_COLUMNS} FROM referrals WHERE id = ?1 AND incident_id = ?2"
+            ))?
+            .query_row(params![referral_id, incident_id], read_referral)
+            .optional()?;
+        let Some(mut info) = found else {
+            return Err(CaseworkError::NotFound(format!(
+                "referral decision {:?} on incident {}",
+                bluelamp_protocol::dates::shown(referral_id, 60),
+                inc.summary.reference
+            )));
+        };
+        if info.status != "active" {
+            return Err(CaseworkError::AlreadyWithdrawn(match &info.withdrawal {
+                Some(w) => format!(
+                    "This referral decision was already withdrawn on {} by {}: {}",
+                    w.withdrawn_at,
+                    w.withdrawn_by,
+                    bluelamp_protocol::dates::shown(&w.reason, 200)
+                ),
+                None => "This referral decision was already withdrawn.".to_string(),
+            }));
+        }
+        let withdrawal =
+            ReferralWithdrawal { reason, withdrawn_at: ts(now_unix()), withdrawn_by: actor.officer_id.clone() };
+        let stored = serde_json::to_string(&withdrawal).map_err(|e| invalid(e.to_string()))?;
+        let event = AuditEvent::new(AuditAction::Alteration, format!("referral:{}", info.id)).detail(json!({
+            "incident_id": info.incident_id, "victim_id": info.victim_id, "outcome": info.outcome,
+            "destination": info.destination, "status": "withdrawn",
+        }));
+        let mutation = OutboxMutation {
+            name: "referral.withdraw/1".into(),
+            payload: json!({
+                "referral_id": info.id, "incident_id": info.incident_id, "victim_id": info.victim_id,
+                "withdrawal": withdrawal,
+            }),
+        };
+        let (id, deferred) = (info.id.clone(), info.outcome == ReferralOutcome::Deferred);
+        self.user_write(actor, event, Some(mutation), |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE referrals SET status = 'withdrawn', withdrawal = ?2 WHERE id = ?1 AND status = 'active'",
+                )?
+                .execute(params![id, stored])?;
+            if n != 1 {
+                return Err(crate::StoreError::Invalid("the referral decision changed meanwhile: try again".into()));
+            }
+            if deferred {
+                tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1 AND status = 'open'")?
+                    .execute([follow_up_task_id(&id)])?;
+            }
+            Ok(())
+        })?;
+        info.status = "withdrawn".into();
+        info.withdrawal = Some(Box::new(withdrawal));
+        Ok(info)
     }
 }
 

@@ -1209,3 +1209,177 @@ fn a_referral_made_invalid_by_a_recode_to_da_does_not_pass_the_gate() {
         "{q:?}"
     );
 }
+
+fn last_outbox(store: &Store) -> (String, Value) {
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    (name, serde_json::from_str(&payload).unwrap())
+}
+
+/// The way out: the referral made invalid by the recode is withdrawn, with a reason, kept in the
+/// history (never deleted; its outbox mutation and access-log entry in the same transaction);
+/// the fresh referral with her agreement is then accepted, and she leaves the awaiting list,
+/// the gate and the supervisor queue. Bad reasons, an unknown id and a second withdrawal are
+/// refused with a message, nothing written.
+#[test]
+fn a_referral_made_invalid_by_a_recode_to_da_is_withdrawn_and_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-RECODE", "assault", 1, &[("V1", "victim"), ("S1", "suspect")]);
+    let opt_out = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        ..decision(ReferralOutcome::Referred)
+    };
+    let old = store.record_referral_decision(&actor, &inc, "V1", &opt_out).unwrap();
+    store.set_closing_code(&actor, &inc, Some("DA")).unwrap();
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
+    let prompt = p.assessment.prompts.iter().find(|p| p.code == "invalid_decision").expect("said why");
+    assert!(prompt.message.contains("consent_given") && prompt.message.contains("Withdraw"), "{}", prompt.message);
+
+    // She agrees now; the same service again is refused while the old referral stands.
+    let agreed = ReferralDecisionInput {
+        consent_given: Some(true),
+        safe_contact: Some(safe_block("07700 900999")),
+        ..opt_out.clone()
+    };
+    let before = snapshot(&store);
+    match store.record_referral_decision(&actor, &inc, "V1", &agreed) {
+        Err(e @ CaseworkError::DuplicateReferral { .. }) => assert!(e.to_string().contains("withdraw it first"), "{e}"),
+        other => panic!("expected the duplicate guard, got {other:?}"),
+    }
+    // Refused withdrawals write nothing and never panic.
+    let long = "x".repeat(10_000);
+    for (id, reason) in [
+        (old.id.as_str(), ""),
+        (old.id.as_str(), "   \n\t "),
+        (old.id.as_str(), long.as_str()),
+        (old.id.as_str(), "asked\0her"),
+        ("no-such-decision", "recorded in error"),
+        ("'; DROP TABLE referrals; --", "recorded in error"),
+    ] {
+        match store.withdraw_referral_decision(&actor, &inc, id, reason) {
+            Err(CaseworkError::Invalid(m)) => assert!(!m.is_empty()),
+            Err(CaseworkError::NotFound(m)) => assert!(m.contains("INC-RECODE"), "{m}"),
+            other => panic!("{id:?} / {} chars: expected a refusal, got {other:?}", reason.len()),
+        }
+    }
+    assert!(matches!(
+        store.withdraw_referral_decision(&actor, "no-such-incident", &old.id, "recorded in error"),
+        Err(CaseworkError::NotFound(_))
+    ));
+    assert_eq!(snapshot(&store), before);
+
+    let reason = "Recoded DA: Siobhán Ó Súilleabháin 🙂 must be asked first'; DROP TABLE referrals; --";
+    let w = store.withdraw_referral_decision(&actor, &inc, &old.id, &format!("  {reason} ")).unwrap();
+    assert_eq!(w.status, "withdrawn");
+    let withdrawal = w.withdrawal.clone().expect("kept with the decision");
+    assert_eq!((withdrawal.reason.as_str(), withdrawal.withdrawn_by.as_str()), (reason, "PC1"));
+    // Never deleted: the row stays, withdrawn; one outbox mutation and one access-log entry.
+    assert_eq!(snapshot(&store), [before[0] + 1, before[1] + 1, before[2], before[3]]);
+    let (name, payload) = last_outbox(&store);
+    assert_eq!(name, "referral.withdraw/1");
+    assert_eq!(payload["referral_id"], json!(old.id));
+    assert_eq!(payload["withdrawal"]["reason"], json!(reason));
+    let (action, object): (String, String) = store
+        .conn()
+        .query_row("SELECT action, object_ref FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((action.as_str(), object), ("alteration", format!("referral:{}", old.id)));
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let kept = p.decisions.iter().find(|d| d.id == old.id).expect("in the history");
+    assert_eq!((kept.status.as_str(), kept.withdrawal.as_deref()), ("withdrawn", Some(&*withdrawal)));
+    assert!(!p.assessment.prompts.iter().any(|p| p.code == "invalid_decision"), "{:?}", p.assessment.prompts);
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
+
+    // Twice: refused, saying when, by whom and why; nothing written.
+    let before = snapshot(&store);
+    match store.withdraw_referral_decision(&actor, &inc, &old.id, "again") {
+        Err(e @ CaseworkError::AlreadyWithdrawn(_)) => assert!(e.to_string().contains("Siobhán"), "{e}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(snapshot(&store), before);
+
+    // The fresh decision, with her agreement: referred, off the awaiting list, the gate and the queue.
+    store.record_referral_decision(&actor, &inc, "V1", &agreed).unwrap();
+    assert_eq!(
+        victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V1").referral_state,
+        ReferralState::Referred
+    );
+    assert!(!store.victims_awaiting(now_unix()).unwrap().iter().any(|r| r.incident_id == inc));
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.missing.iter().any(|m| m.kind == MissingKind::VictimReferralDecision), "{:?}", gate.missing);
+    let later = now_unix() + 10 * 86_400;
+    assert!(!store
+        .supervisor_queue(later)
+        .unwrap()
+        .items
+        .iter()
+        .filter(|i| i.incident_id == inc)
+        .flat_map(|i| &i.problems)
+        .any(|p| p.item == MissingKind::VictimReferralDecision));
+}
+
+/// A decision of a finalised incident can be withdrawn (a decision is still recorded on one): the
+/// victim is then back on the awaiting list, and on the supervisor queue once the deadline is
+/// breached, until a fresh decision is recorded. A withdrawn deferral's "ask again" task is
+/// cancelled with it.
+#[test]
+fn a_decision_withdrawn_on_a_finalised_incident_brings_the_victim_back_until_a_fresh_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-FIN", "theft", 1, &[("V1", "victim")]);
+    let deferred =
+        ReferralDecisionInput { reason: Some("Victim in hospital".into()), ..decision(ReferralOutcome::Deferred) };
+    let def = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let declined =
+        ReferralDecisionInput { in_their_words: Some("No thanks".into()), ..decision(ReferralOutcome::Declined) };
+    let dec = store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    store.set_closing_code(&actor, &inc, Some("CRIME")).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+    let listed = |store: &Store, at: i64| store.victims_awaiting(at).unwrap().iter().any(|r| r.incident_id == inc);
+    assert!(!listed(&store, now_unix()));
+
+    // The deferral was settled by the decline; withdrawing it changes nothing for her.
+    store.withdraw_referral_decision(&actor, &inc, &def.id, "Entered on the wrong victim").unwrap();
+    assert!(!listed(&store, now_unix()));
+    // The decline was hers by mistake (she agreed): withdrawn, she awaits a decision again.
+    store.withdraw_referral_decision(&actor, &inc, &dec.id, "She agreed; the decline was typed in error").unwrap();
+    assert!(listed(&store, now_unix()));
+    let later = now_unix() + 10 * 86_400;
+    let q = store.supervisor_queue(later).unwrap();
+    let item = q.items.iter().find(|i| i.incident_id == inc).expect("on the queue once breached");
+    assert!(item.closed && item.problems.iter().any(|p| p.victim_id.as_deref() == Some("V1")), "{item:?}");
+    let referred = ReferralDecisionInput {
+        destination: Some("general_victim_service".into()),
+        consent_given: Some(true),
+        ..decision(ReferralOutcome::Referred)
+    };
+    store.record_referral_decision(&actor, &inc, "V1", &referred).unwrap();
+    assert!(!listed(&store, now_unix()) && !listed(&store, later));
+}
+
+/// A withdrawn deferral's open "ask again" task is cancelled with it (and the victim awaits a
+/// decision again).
+#[test]
+fn withdrawing_a_deferral_cancels_its_ask_again_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-DEFW", "theft", 1, &[("V1", "victim")]);
+    let deferred =
+        ReferralDecisionInput { reason: Some("Suspect present".into()), ..decision(ReferralOutcome::Deferred) };
+    let def = store.record_referral_decision(&actor, &inc, "V1", &deferred).unwrap();
+    let task_status = |store: &Store| -> String {
+        store
+            .conn()
+            .query_row("SELECT status FROM tasks WHERE id = ?1", [format!("follow-up-{}", def.id)], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(task_status(&store), "open");
+    store.withdraw_referral_decision(&actor, &inc, &def.id, "Not deferred: she was asked").unwrap();
+    assert_eq!(task_status(&store), "cancelled");
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
+}

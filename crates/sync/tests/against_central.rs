@@ -905,3 +905,143 @@ async fn a_suspects_number_imported_centrally_is_refused_as_a_safe_number_on_the
     let mut g = s.lock().unwrap();
     assert!(g.record_referral_decision(&actor, &inc, "ph-v", &idva("07700 900777")).is_ok(), "no longer held");
 }
+
+/// A referral decision withdrawn on one device (`referral.withdraw/1`) reaches the service and the
+/// officer's other device with its reason, and the fresh referral to the same service recorded
+/// after it is accepted (it used to be refused: one active referral per victim and service).
+/// The case: an assault victim referred opt-out, the incident recoded to domestic abuse, which
+/// needs her explicit agreement (review, 7 Dec 2026).
+#[tokio::test]
+async fn a_referral_withdrawn_on_one_device_is_withdrawn_centrally_and_on_the_other() {
+    let w = world().await;
+    central_import(
+        &w,
+        "id,given_name,surname,date_of_birth,phones\n\
+         wd-v,Siobhán,Ó Súilleabháin,1990-05-01,\n\
+         wd-s,Sam,Caller,1988-01-01,07700 900777\n",
+    );
+    let now = bluelamp_store::casework::now_unix();
+    assert!(w
+        .central
+        .storage()
+        .import_incident(&bluelamp_central::storage::ImportIncident {
+            id: "wd-inc".into(),
+            reference: "INC-WITHDRAW-1".into(),
+            incident_type: "assault".into(),
+            offence_category: Some("assault".into()),
+            place: None,
+            postcode: None,
+            team: Some("Response".into()),
+            occurred_at: now - 7200,
+            recorded_at: now - 3600,
+            assigned_to: "demo-officer".into(),
+            district: bluelamp_central::db::DEMO_DISTRICT.into(),
+            closing_code: None,
+            links: vec![("wd-v".into(), "victim".into()), ("wd-s".into(), "suspect".into())],
+        })
+        .unwrap());
+    let laptop = store(&w, "laptop.db");
+    let tablet = store(&w, "tablet.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    for s in [&laptop, &tablet] {
+        assert_eq!(round(s, &client).await.outcome, "synced");
+    }
+    let referral = |consent: Option<bool>, safe: bool| ReferralDecisionInput {
+        outcome: ReferralOutcome::Referred,
+        destination: Some("general_victim_service".into()),
+        consent_given: consent,
+        in_their_words: None,
+        reason: None,
+        follow_up_due: None,
+        services_offered: vec![],
+        safe_contact: safe.then(|| bluelamp_protocol::victims::SafeContact {
+            safe_number: Some("07700 900456".into()),
+            safe_times: Some("weekdays 10:00-14:00".into()),
+            voicemail_safe: Some(false),
+            text_safe: Some(true),
+            letters_safe: Some(false),
+            suspect_can_access_phone: Some(false),
+            preferred_language: None,
+        }),
+        needs: Default::default(),
+    };
+    let old = {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.record_referral_decision(&actor, "wd-inc", "wd-v", &referral(None, false)).unwrap()
+    };
+    let r = round(&laptop, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected), ("synced", 0), "{r:?}");
+    assert_eq!(round(&tablet, &client).await.outcome, "synced");
+    let on = |s: &Mutex<Store>, id: &str| {
+        s.lock().unwrap().get_incident("wd-inc").unwrap().referrals.into_iter().find(|d| d.id == id)
+    };
+    assert_eq!(on(&tablet, &old.id).map(|d| d.status), Some("active".to_string()));
+
+    // Recoded DA: the opt-out referral is withdrawn and made again with her agreement.
+    let reason = "Recoded DA: she must agree first; asked, she did";
+    let fresh = {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.set_closing_code(&actor, "wd-inc", Some("DA")).unwrap();
+        g.withdraw_referral_decision(&actor, "wd-inc", &old.id, reason).unwrap();
+        g.record_referral_decision(&actor, "wd-inc", "wd-v", &referral(Some(true), true)).unwrap()
+    };
+    let r = round(&laptop, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected, r.pending), ("synced", 0, 0), "{r:?}");
+    let central_status = |id: &str| -> (String, Option<String>) {
+        let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+        conn.query_row("SELECT status, withdrawal FROM referrals WHERE id = ?1", [id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    };
+    let (status, withdrawal) = central_status(&old.id);
+    assert_eq!(status, "withdrawn");
+    let withdrawal: serde_json::Value = serde_json::from_str(&withdrawal.unwrap()).unwrap();
+    assert_eq!(
+        (withdrawal["reason"].as_str(), withdrawal["withdrawn_by"].as_str()),
+        (Some(reason), Some("demo-officer"))
+    );
+    assert_eq!(central_status(&fresh.id).0, "active");
+
+    // The tablet takes the withdrawal (with its reason) and the fresh referral: referred.
+    let r = round(&tablet, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected), ("synced", 0), "{r:?}");
+    let gone = on(&tablet, &old.id).unwrap();
+    assert_eq!((gone.status.as_str(), gone.withdrawal.map(|w| w.reason)), ("withdrawn", Some(reason.to_string())));
+    assert_eq!(on(&tablet, &fresh.id).map(|d| d.status), Some("active".to_string()));
+    let panel = tablet.lock().unwrap().victims_assessment("wd-inc", now).unwrap();
+    let v = panel.assessment.victims.iter().find(|v| v.person_id == "wd-v").unwrap();
+    assert_eq!(serde_json::to_value(v.referral_state).unwrap(), "referred", "{v:?}");
+
+    // A second withdrawal of the same decision (another device's stale view) is refused centrally.
+    use bluelamp_protocol::wire::{LoginRequest, PushMutation, PushRequest};
+    let station = Client::new(&w.running.url()).unwrap();
+    let login = station
+        .login(&LoginRequest {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            officer_id: "demo-officer".into(),
+            passphrase: Zeroizing::new(PASS.into()),
+            client_id: "station-wd".into(),
+            device: "station".into(),
+            interactive: true,
+        })
+        .await
+        .unwrap();
+    let withdraw = |seq: u64, id: &str| PushMutation {
+        seq,
+        mutation_id: format!("station-wd-{seq}"),
+        name: "referral.withdraw/1".into(),
+        payload: serde_json::json!({ "referral_id": id, "incident_id": "wd-inc",
+            "withdrawal": { "reason": "again", "withdrawn_at": "2026-12-07T10:00:00Z" } }),
+        base_version: None,
+    };
+    let push = PushRequest {
+        schema_version: bluelamp_protocol::SCHEMA_VERSION,
+        client_id: "station-wd".into(),
+        mutations: vec![withdraw(1, &old.id), withdraw(2, "no-such-referral")],
+    };
+    let ack = station.push(&login.token, &push).await.unwrap();
+    let codes: Vec<&str> = ack.rejections.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, ["already_withdrawn", "unknown_referral"], "{ack:?}");
+    assert_eq!(central_status(&fresh.id).0, "active");
+}
