@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "review_form",
     "victims_assessment",
     "record_referral",
+    "withdraw_referral",
     "victims_awaiting",
     "list_conflicts",
     "resolve_conflict",

@@ -141,6 +141,12 @@ pub async fn record_referral(req: &RecordReferralRequest) -> Result<RecordReferr
     invoke(cmd::RECORD_REFERRAL, req).await
 }
 
+pub async fn withdraw_referral(
+    req: &bluelamp_protocol::casework::WithdrawReferralRequest,
+) -> Result<bluelamp_protocol::casework::ReferralDecisionInfo, ApiError> {
+    invoke(cmd::WITHDRAW_REFERRAL, req).await
+}
+
 pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
     invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
 }

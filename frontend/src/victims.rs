@@ -9,7 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bluelamp_protocol::casework::{RecordReferralRequest, ReferralDecisionInput, ReferralOutcome};
+use bluelamp_protocol::casework::{
+    RecordReferralRequest, ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, WithdrawReferralRequest,
+};
 use bluelamp_protocol::victims::{
     Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
     VictimAssessment, VictimsPanel,
@@ -58,6 +60,10 @@ pub fn victims_section(p: &SectionProps) -> Html {
     let deciding = crate::drafts::use_kept_state::<Option<String>>(&deciding_key);
     // Warnings of the decision just recorded (also stored with it).
     let recorded = use_state(|| None::<Vec<FieldMessage>>);
+    // The decision whose "Withdraw…" form is open (its id), kept like the decision form.
+    let withdrawing = crate::drafts::use_kept_state::<Option<String>>(&format!("withdrawing:{}", p.incident_id));
+    // A decision was just withdrawn (said once, politely).
+    let withdrawn = use_state(|| false);
     let reload = {
         let (panel, id) = (panel.clone(), p.incident_id.clone());
         Callback::from(move |_: ()| {
@@ -121,8 +127,34 @@ pub fn victims_section(p: &SectionProps) -> Html {
                         },
                         None => html! {},
                     } }
+                    { if *withdrawn { html! {
+                        <p id="decision-withdrawn" class="ok" role="status">
+                            {"Referral decision withdrawn; it stays in the history. Record a fresh decision for the victim if one is needed."}
+                        </p>
+                    } } else { html! {} } }
                     { for v.assessment.undetermined.iter().map(|u| html! { <p class="question">{ &u.question }</p> }) }
-                    { for v.assessment.victims.iter().map(|va| victim_card(v, va, &deciding)) }
+                    { for v.assessment.victims.iter().map(|va| {
+                        let w = Withdrawing {
+                            open: (*withdrawing).clone(),
+                            set: {
+                                let (wd, done) = (withdrawing.clone(), withdrawn.clone());
+                                Callback::from(move |id: Option<String>| { done.set(false); wd.set(id) })
+                            },
+                            on_done: {
+                                let (wd, done, reload, changed, recorded) =
+                                    (withdrawing.clone(), withdrawn.clone(), reload.clone(), p.on_changed.clone(), recorded.clone());
+                                Callback::from(move |_: ()| {
+                                    recorded.set(None);
+                                    wd.set(None);
+                                    done.set(true);
+                                    reload.emit(());
+                                    changed.emit(());
+                                })
+                            },
+                            on_locked: p.on_locked.clone(),
+                        };
+                        victim_card(v, va, &deciding, &w)
+                    }) }
                     { match &*deciding {
                         Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
                             Some(va) => html! {
@@ -148,7 +180,20 @@ pub fn victims_section(p: &SectionProps) -> Html {
     }
 }
 
-fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHandle<Option<String>>) -> Html {
+/// The "Withdraw…" form of a victim card: which decision it is open for, and what to do.
+struct Withdrawing {
+    open: Option<String>,
+    set: Callback<Option<String>>,
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+fn victim_card(
+    panel: &VictimsPanel,
+    v: &VictimAssessment,
+    deciding: &UseStateHandle<Option<String>>,
+    withdrawing: &Withdrawing,
+) -> Html {
     let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
     let cd = panel.countdowns.iter().find(|c| c.person_id == v.person_id);
     let open = {
@@ -211,10 +256,28 @@ fn victim_card(panel: &VictimsPanel, v: &VictimAssessment, deciding: &UseStateHa
             { for v.warnings.iter().map(|w| html! { <p class="warning" data-code={w.code.clone()}>{ &w.message }</p> }) }
             { for v.undetermined.iter().map(|u| html! { <p class="question" data-code={u.code.clone()}>{ &u.question }</p> }) }
             { if decisions.is_empty() { html! {} } else { html! {
-                <ul class="decisions">{ for decisions.iter().map(|d| html! {
-                    <li class="decision" data-outcome={d.outcome.as_str()} data-destination={d.destination.clone().unwrap_or_default()}>
-                        { format!("{}{} — {} by {}", d.outcome.as_str(), d.destination.as_ref().map(|x| format!(" to {x}")).unwrap_or_default(), d.decided_at, d.decided_by) }
-                    </li>
+                <ul class="decisions">{ for decisions.iter().map(|d| {
+                    let open = withdrawing.open.as_deref() == Some(d.id.as_str());
+                    let toggle = {
+                        let (set, id) = (withdrawing.set.clone(), d.id.clone());
+                        Callback::from(move |_: MouseEvent| set.emit(if open { None } else { Some(id.clone()) }))
+                    };
+                    html! {
+                        <li class="decision" data-id={d.id.clone()} data-outcome={d.outcome.as_str()}
+                            data-destination={d.destination.clone().unwrap_or_default()} data-status={d.status.clone()}>
+                            { decision_line(d) }
+                            { if can_withdraw(d) { html! {
+                                <button type="button" class="withdraw secondary" data-id={d.id.clone()}
+                                    aria-expanded={open.to_string()} onclick={toggle}>{"Withdraw…"}</button>
+                            } } else { html! {} } }
+                            { if open && can_withdraw(d) { html! {
+                                <WithdrawForm key={d.id.clone()} incident_id={panel.incident_id.clone()} decision={(*d).clone()}
+                                    on_done={withdrawing.on_done.clone()}
+                                    on_cancel={{ let set = withdrawing.set.clone(); Callback::from(move |_: ()| set.emit(None)) }}
+                                    on_locked={withdrawing.on_locked.clone()} />
+                            } } else { html! {} } }
+                        </li>
+                    }
                 }) }</ul>
             } } }
             <button class="decide" data-person={v.person_id.clone()} onclick={open}>{"Record referral decision"}</button>
@@ -742,6 +805,130 @@ pub fn awaiting_view(p: &AwaitingProps) -> Html {
     }
 }
 
+/// How a recorded decision reads in the victim's history: outcome, destination, when and by whom;
+/// a withdrawn one says so, with when, by whom and why.
+pub(crate) fn decision_line(d: &ReferralDecisionInfo) -> String {
+    let what = format!(
+        "{}{} — {} by {}",
+        d.outcome.as_str(),
+        d.destination.as_ref().map(|x| format!(" to {x}")).unwrap_or_default(),
+        d.decided_at,
+        d.decided_by
+    );
+    match (&d.withdrawal, d.status.as_str()) {
+        (_, "active") => what,
+        (Some(w), _) => format!("{what} — withdrawn {} by {}: {}", w.withdrawn_at, w.withdrawn_by, w.reason),
+        (None, _) => format!("{what} — withdrawn"),
+    }
+}
+
+/// Whether a decision can still be withdrawn (it is active).
+pub(crate) fn can_withdraw(d: &ReferralDecisionInfo) -> bool {
+    d.status == "active"
+}
+
+/// Longest reason for a withdrawal (characters), as the store allows.
+const MAX_REASON_CHARS: usize = 4000;
+
+/// What is wrong with a withdrawal reason before it is sent (the store checks the same), or
+/// `None`: it must say something, in at most 4000 characters, with no control character but
+/// a line break or tab.
+pub(crate) fn withdraw_reason_problem(reason: &str) -> Option<String> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Some("Give the reason for withdrawing this decision: it is kept with it.".into());
+    }
+    let n = r.chars().count();
+    if n > MAX_REASON_CHARS {
+        return Some(format!("The reason is too long: {n} characters, at most {MAX_REASON_CHARS}."));
+    }
+    if r.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Some("The reason contains a control character (such as NUL): remove it.".into());
+    }
+    None
+}
+
+#[derive(Properties, PartialEq)]
+struct WithdrawProps {
+    incident_id: String,
+    decision: ReferralDecisionInfo,
+    on_done: Callback<()>,
+    on_cancel: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// "Withdraw…" a recorded decision: the reason (kept while the officer looks at another tab, and
+/// on any refusal), then the store's answer. Nothing is deleted: the decision stays in the
+/// history, marked withdrawn with the reason.
+#[function_component(WithdrawForm)]
+fn withdraw_form(p: &WithdrawProps) -> Html {
+    let key = format!("withdraw:{}:{}", p.incident_id, p.decision.id);
+    let reason = crate::drafts::use_kept_state::<String>(&key);
+    let problem = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let submit = {
+        let (reason, problem, busy) = (reason.clone(), problem.clone(), busy.clone());
+        let (incident_id, referral_id) = (p.incident_id.clone(), p.decision.id.clone());
+        let (on_done, on_locked, key) = (p.on_done.clone(), p.on_locked.clone(), key.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            if let Some(m) = withdraw_reason_problem(&reason) {
+                problem.set(Some(m));
+                return;
+            }
+            let req = WithdrawReferralRequest {
+                incident_id: incident_id.clone(),
+                referral_id: referral_id.clone(),
+                reason: (*reason).clone(),
+            };
+            let (problem, busy, on_done, on_locked, key) =
+                (problem.clone(), busy.clone(), on_done.clone(), on_locked.clone(), key.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::withdraw_referral(&req).await {
+                    Ok(_) => {
+                        crate::drafts::clear(&key);
+                        problem.set(None);
+                        on_done.emit(());
+                    }
+                    // What was typed stays; the refusal says why.
+                    Err(e) => {
+                        if e.code == bluelamp_protocol::ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        problem.set(Some(e.message));
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let oninput = {
+        let reason = reason.clone();
+        Callback::from(move |e: InputEvent| reason.set(e.target_unchecked_into::<HtmlTextAreaElement>().value()))
+    };
+    let cancel = {
+        let key = key.clone();
+        p.on_cancel.reform(move |_: MouseEvent| crate::drafts::clear(&key))
+    };
+    let field = format!("withdraw-reason-{}", p.decision.id);
+    html! {
+        <form class="withdraw-decision" data-id={p.decision.id.clone()} onsubmit={submit}>
+            <label for={field.clone()}>{"Why is this decision withdrawn? (kept with it in the history)"}</label>
+            <textarea id={field} class="withdraw-reason" value={(*reason).clone()} {oninput}
+                aria-invalid={problem.is_some().to_string()} />
+            { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+            <div class="actions">
+                <button type="submit" class="confirm-withdraw" disabled={*busy}>{"Withdraw decision"}</button>
+                <button type="button" class="secondary" onclick={cancel}>{"Keep it"}</button>
+            </div>
+        </form>
+    }
+}
+
 /// The victims' prompts the closing-code gate checks (a referral decision for each victim, the
 /// notifications the rules require); see `crates/store/src/casework.rs` `gate_states`.
 pub(crate) fn gate_checks(code: &str) -> bool {
@@ -760,5 +947,58 @@ mod tests {
         for code in ["answer_question", "safe_contact_required", "invalid_decision", "offer_destination"] {
             assert!(!super::gate_checks(code), "{code}");
         }
+    }
+
+    fn decision(status: &str) -> bluelamp_protocol::casework::ReferralDecisionInfo {
+        bluelamp_protocol::casework::ReferralDecisionInfo {
+            id: "r1".into(),
+            incident_id: "i1".into(),
+            victim_id: "V1".into(),
+            outcome: bluelamp_protocol::casework::ReferralOutcome::Referred,
+            destination: Some("general_victim_service".into()),
+            details: serde_json::json!({}),
+            status: status.into(),
+            decided_at: "2026-12-07T09:00:00Z".into(),
+            decided_by: "PC1".into(),
+            withdrawal: None,
+        }
+    }
+
+    /// A reason is checked before it is sent, as the store checks it: blank, over-long or with a
+    /// NUL is refused with a message (what was typed is kept by the form); any other text,
+    /// accents, emoji and SQL included, is fine.
+    #[test]
+    fn a_withdrawal_reason_is_checked_before_it_is_sent() {
+        for bad in ["", "   ", "\n\t ", "a\0b", &"x".repeat(4001)] {
+            assert!(super::withdraw_reason_problem(bad).is_some(), "{:?}", bad.get(..20));
+        }
+        for good in [
+            "Recoded DA: she must be asked first",
+            "Siobhán Ó Súilleabháin asked for it 🙂",
+            "'; DROP TABLE referrals; --",
+            "line one\nline two",
+            &"x".repeat(4000),
+        ] {
+            assert_eq!(super::withdraw_reason_problem(good), None, "{:?}", good.get(..20));
+        }
+    }
+
+    /// Only an active decision offers "Withdraw…"; a withdrawn one reads as withdrawn, with when,
+    /// by whom and why.
+    #[test]
+    fn a_withdrawn_decision_says_so_and_offers_no_withdraw() {
+        let active = decision("active");
+        assert!(super::can_withdraw(&active));
+        assert!(!super::decision_line(&active).contains("withdrawn"));
+        let mut gone = decision("withdrawn");
+        assert!(!super::can_withdraw(&gone));
+        assert!(super::decision_line(&gone).ends_with("— withdrawn"));
+        gone.withdrawal = Some(Box::new(bluelamp_protocol::casework::ReferralWithdrawal {
+            reason: "Recoded DA: consent needed".into(),
+            withdrawn_at: "2026-12-07T10:00:00Z".into(),
+            withdrawn_by: "PS2".into(),
+        }));
+        let line = super::decision_line(&gone);
+        assert!(line.contains("withdrawn 2026-12-07T10:00:00Z by PS2: Recoded DA: consent needed"), "{line}");
     }
 }

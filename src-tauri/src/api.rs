@@ -8,12 +8,12 @@
 use std::time::{Duration, Instant};
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
-use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, FormStatus, IncidentDetail, IncidentRequest,
     IncidentSummary, QueueIncidentRef, QueueTask, QueueView, ReviewFormRequest, SaveDraftRequest,
     SetClosingCodeRequest, StartFormRequest, SubmitFormRequest, SubmitOutcome,
 };
+use bluelamp_protocol::casework::{RecordReferralRequest, ReferralDecisionInfo, WithdrawReferralRequest};
 use bluelamp_protocol::conflicts::{ConflictInfo, ResolveConflictRequest};
 use bluelamp_protocol::nominal::NominalPage;
 use bluelamp_protocol::nominal::{
@@ -860,6 +860,17 @@ impl AppState {
                 }),
                 Err(e) => Err(from_casework(e)),
             }
+        })
+    }
+
+    /// Withdraws a recorded referral decision with a reason (kept with it; the store writes the
+    /// outbox and access-log rows in the same transaction). A refusal (blank reason, unknown or
+    /// already withdrawn decision) is an error whose message the panel shows; nothing is written.
+    pub fn withdraw_referral(&self, req: &WithdrawReferralRequest) -> Result<ReferralDecisionInfo, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .withdraw_referral_decision(&s.actor, &req.incident_id, &req.referral_id, &req.reason)
+                .map_err(from_casework)
         })
     }
 

@@ -4,12 +4,12 @@
 //! them against `protocol::cmd::ALL`).
 
 use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
-use bluelamp_protocol::casework::RecordReferralRequest;
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormRequest, FormReviewView, IncidentDetail, IncidentRequest,
     IncidentSummary, ListIncidentsRequest, QueueView, ReviewFormRequest, SaveDraftRequest, SetClosingCodeRequest,
     StartFormRequest, SubmitFormRequest, SubmitOutcome, SupervisorQueueRequest,
 };
+use bluelamp_protocol::casework::{RecordReferralRequest, ReferralDecisionInfo, WithdrawReferralRequest};
 use bluelamp_protocol::conflicts::{ConflictInfo, ListConflictsRequest, ResolveConflictRequest};
 use bluelamp_protocol::nominal::{
     CreateNominalOutcome, CreateNominalRequest, DuplicateInfo, LikelyMatchesRequest, ListDuplicatesRequest,
@@ -179,6 +179,14 @@ pub async fn record_referral(
     req: RecordReferralRequest,
 ) -> Result<RecordReferralOutcome, ApiError> {
     state.record_referral(&req)
+}
+
+#[tauri::command]
+pub async fn withdraw_referral(
+    state: State<'_, AppState>,
+    req: WithdrawReferralRequest,
+) -> Result<ReferralDecisionInfo, ApiError> {
+    state.withdraw_referral(&req)
 }
 
 #[tauri::command]

@@ -72,6 +72,7 @@ fn run() -> anyhow::Result<()> {
             commands::review_form,
             commands::victims_assessment,
             commands::record_referral,
+            commands::withdraw_referral,
             commands::victims_awaiting,
             commands::create_nominal,
             commands::likely_matches,

@@ -25,6 +25,7 @@ pub const GET_FORM_REVIEW: &str = "get_form_review";
 pub const REVIEW_FORM: &str = "review_form";
 pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
 pub const RECORD_REFERRAL: &str = "record_referral";
+pub const WITHDRAW_REFERRAL: &str = "withdraw_referral";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 pub const LIST_CONFLICTS: &str = "list_conflicts";
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
@@ -59,6 +60,7 @@ pub const ALL: &[&str] = &[
     REVIEW_FORM,
     VICTIMS_ASSESSMENT,
     RECORD_REFERRAL,
+    WITHDRAW_REFERRAL,
     VICTIMS_AWAITING,
     LIST_CONFLICTS,
     RESOLVE_CONFLICT,
