@@ -109,7 +109,8 @@ enum Command {
         #[command(subcommand)]
         what: forms::FormsCmd,
     },
-    /// Victims' Code: assess an incident's victims (see docs/victims.md).
+    /// Victims' Code: assess an incident's victims; list and withdraw the referral decisions
+    /// recorded on this device (see docs/victims.md).
     Victims {
         #[command(subcommand)]
         what: victims::VictimsCmd,
@@ -592,7 +593,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         Command::Forms { what } => forms::run(what)?,
-        Command::Victims { what } => victims::run(what)?,
+        Command::Victims { what } => victims::run(what, cli.db.as_deref())?,
         Command::Audit { what } => {
             // Checking the chain adds nothing to it (a row chained onto a tampered head, or a
             // read-only copy that cannot be checked); listing it is an opening like any other.

@@ -1,6 +1,10 @@
 //! `bluelamp-cli victims assess`: runs the Victims' Code rules (`bluelamp-victims`, pure) on an
 //! incident JSON file. The CLI reads the files and the clock; see `docs/victims.md`.
 //!
+//! `victims decisions` and `victims withdraw` work on the store (`--db`): the referral decisions
+//! recorded on an incident, and withdrawing one with a reason (the same store call as the app's
+//! "Withdraw…", queued for the next sync).
+//!
 //! Also holds the small UK civil-time helper the CLI uses (GMT/BST, no time-zone database).
 
 use std::path::PathBuf;
@@ -20,6 +24,33 @@ pub enum VictimsCmd {
     /// Who the victims are, enhanced rights (with reasons), consent model, destinations,
     /// deadlines as dates, prompts, and what could not be determined.
     Assess(AssessArgs),
+    /// The referral decisions recorded on an incident of this device (`--db`), withdrawn ones
+    /// included, with their ids.
+    Decisions {
+        /// The incident's id on this device (see `incident list`).
+        #[arg(long)]
+        incident: String,
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Withdraw a recorded referral decision, with a reason (kept with it; nothing is deleted),
+    /// e.g. an opt-out referral made invalid by a recode to domestic abuse. Queued for the next
+    /// sync. A fresh decision can then be recorded in the app.
+    Withdraw {
+        /// The incident's id on this device.
+        #[arg(long)]
+        incident: String,
+        /// The decision's id (see `victims decisions`).
+        #[arg(long)]
+        referral: String,
+        /// Why it is withdrawn.
+        #[arg(long)]
+        reason: String,
+        /// Print the withdrawn decision as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `victims assess` arguments.
@@ -42,11 +73,67 @@ pub struct AssessArgs {
     json: bool,
 }
 
-/// Runs a `victims` subcommand.
-pub fn run(cmd: VictimsCmd) -> anyhow::Result<()> {
+/// Runs a `victims` subcommand (`db`: the store, for those that need one).
+pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let store =
+        || -> anyhow::Result<bluelamp_store::Store> { crate::open(db.context("this command needs --db PATH")?) };
     match cmd {
         VictimsCmd::Assess(args) => assess_cmd(args),
+        VictimsCmd::Decisions { incident, json } => {
+            let mut store = store()?;
+            let detail = store.get_incident(incident.trim())?;
+            // They name the victims and what they said: logged before printing, as in the app.
+            crate::audit::consulted(&mut store, format!("victims:{}", detail.summary.id))?;
+            let mut o = String::new();
+            if json {
+                outln!(o, "{}", serde_json::to_string_pretty(&detail.referrals)?);
+            } else {
+                if detail.referrals.is_empty() {
+                    outln!(o, "no referral decision recorded on {}", detail.summary.reference);
+                }
+                for d in &detail.referrals {
+                    outln!(o, "{}", decision_line(d));
+                }
+                o = crate::output::printable(&o);
+            }
+            emit(&o)
+        }
+        VictimsCmd::Withdraw { incident, referral, reason, json } => {
+            let mut store = store()?;
+            let actor = store.actor()?;
+            let d = store.withdraw_referral_decision(&actor, incident.trim(), &referral, &reason)?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&d)?)?;
+            }
+            note!(
+                "withdrew referral decision {} ({} for {}); queued for the next sync",
+                d.id,
+                what_of(&d),
+                d.victim_id
+            );
+            Ok(())
+        }
     }
+}
+
+fn what_of(d: &bluelamp_protocol::casework::ReferralDecisionInfo) -> String {
+    format!("{}{}", d.outcome.as_str(), d.destination.as_ref().map(|x| format!(" to {x}")).unwrap_or_default())
+}
+
+/// One decision, one line: id, status, victim, outcome, when and by whom; a withdrawn one with
+/// when, by whom and why.
+fn decision_line(d: &bluelamp_protocol::casework::ReferralDecisionInfo) -> String {
+    let mut line =
+        format!("{}\t{}\t{}\t{}\t{} by {}", d.id, d.status, d.victim_id, what_of(d), d.decided_at, d.decided_by);
+    if let Some(w) = &d.withdrawal {
+        line.push_str(&format!(
+            "\twithdrawn {} by {}: {}",
+            w.withdrawn_at,
+            w.withdrawn_by,
+            w.reason.replace('\n', " ")
+        ));
+    }
+    line
 }
 
 fn read(path: &std::path::Path) -> anyhow::Result<String> {

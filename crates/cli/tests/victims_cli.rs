@@ -204,3 +204,98 @@ fn escape_codes_in_the_incident_file_are_written_out() {
     let a = assess_json(&f, &["--today", "2025-03-17"]);
     assert_eq!(a["incident_id"], "INC\u{1b}]0;title\u{7}");
 }
+
+/// `victims decisions` and `victims withdraw` on a store: a decision withdrawn with a reason
+/// (kept, queued for the sync), refusals for a blank reason, an unknown id and a second
+/// withdrawal, each with a message and nothing written.
+#[test]
+fn decisions_are_listed_and_one_is_withdrawn_with_a_reason() {
+    use bluelamp_protocol::casework::{ReferralDecisionInput, ReferralOutcome};
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let referral_id = {
+        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        let actor = store.actor().unwrap();
+        store
+            .upsert_nominals(&[NominalRecord {
+                id: "V1".into(),
+                source: bluelamp_protocol::Source::Current,
+                given_name: "Siobhán".into(),
+                surname: "Ó Súilleabháin".into(),
+                date_of_birth: Some("1990-05-01".into()),
+                sex: None,
+                aliases: vec![],
+                address: None,
+                postcode: None,
+            }])
+            .unwrap();
+        let t = now_unix() - 3600;
+        store
+            .import_incidents(&[NewIncident {
+                id: Some("inc-1".into()),
+                reference: "INC-CLI-1".into(),
+                incident_type: "assault".into(),
+                offence_category: Some("assault".into()),
+                place: None,
+                postcode: None,
+                team: None,
+                occurred_at: t,
+                recorded_at: t,
+                assigned_to: Some("PC1".into()),
+                closing_code: None,
+                links: vec![("V1".into(), "victim".into())],
+            }])
+            .unwrap();
+        let d = ReferralDecisionInput {
+            outcome: ReferralOutcome::Referred,
+            destination: Some("general_victim_service".into()),
+            consent_given: None,
+            in_their_words: None,
+            reason: None,
+            follow_up_due: None,
+            services_offered: vec![],
+            safe_contact: None,
+            needs: Default::default(),
+        };
+        store.record_referral_decision(&actor, "inc-1", "V1", &d).unwrap().id
+    };
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
+            .output()
+            .unwrap()
+    };
+    let listed = run(&["victims", "decisions", "--incident", "inc-1", "--json"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let list: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(list[0]["id"], json!(referral_id));
+    assert_eq!(list[0]["status"], "active");
+
+    // Refused: a blank reason, an unknown decision; nothing changes.
+    let blank = run(&["victims", "withdraw", "--incident", "inc-1", "--referral", &referral_id, "--reason", "  "]);
+    assert!(!blank.status.success() && stderr(&blank).contains("reason"), "{}", stderr(&blank));
+    let unknown = run(&["victims", "withdraw", "--incident", "inc-1", "--referral", "nope", "--reason", "error"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no referral decision"), "{}", stderr(&unknown));
+
+    let reason = "Recoded DA: Siobhán must be asked first 🙂";
+    let out =
+        run(&["victims", "withdraw", "--incident", "inc-1", "--referral", &referral_id, "--reason", reason, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((d["status"].as_str(), d["withdrawal"]["reason"].as_str()), (Some("withdrawn"), Some(reason)));
+    assert!(stderr(&out).contains("queued for the next sync"), "{}", stderr(&out));
+    let text = run(&["victims", "decisions", "--incident", "inc-1"]);
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    assert!(text.contains("withdrawn") && text.contains(reason), "{text}");
+
+    let again = run(&["victims", "withdraw", "--incident", "inc-1", "--referral", &referral_id, "--reason", "again"]);
+    assert!(!again.status.success() && stderr(&again).contains("already withdrawn"), "{}", stderr(&again));
+    // A store is needed, and said so.
+    let no_db = cli(&["victims", "decisions", "--incident", "inc-1"]);
+    assert!(!no_db.status.success() && stderr(&no_db).contains("--db"), "{}", stderr(&no_db));
+}
