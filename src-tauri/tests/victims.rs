@@ -102,3 +102,43 @@ fn showcase_da_incident_gets_idva_and_encompass_decisions_and_the_gate_clears() 
     assert!(!kinds.iter().any(|k| k == "victim_referral_decision"), "{kinds:?}");
     assert!(!state.victims_awaiting().unwrap().iter().any(|r| r.incident_id == inc.id));
 }
+
+/// `withdraw_referral`: locked and admin refused; a blank reason, an unknown decision and a
+/// second withdrawal are errors with a message the panel shows (nothing written); a withdrawal
+/// keeps the decision, withdrawn with its reason, and the same service can be referred again.
+#[test]
+fn a_referral_decision_is_withdrawn_through_the_command() {
+    use bluelamp_protocol::casework::WithdrawReferralRequest;
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path());
+    let withdraw = |inc: &str, id: &str, reason: &str| WithdrawReferralRequest {
+        incident_id: inc.into(),
+        referral_id: id.into(),
+        reason: reason.into(),
+    };
+    assert_eq!(state.withdraw_referral(&withdraw("x", "y", "z")).unwrap_err().code, ErrorCode::Locked);
+    unlock(&state, "demo-admin");
+    assert_eq!(state.withdraw_referral(&withdraw("x", "y", "z")).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer");
+    let inc = state.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).unwrap();
+    let panel = state.victims_assessment(&IncidentRequest { incident_id: inc.id.clone() }).unwrap();
+    let adult = panel.assessment.victims.iter().find(|v| v.under_18 == Some(false)).unwrap().person_id.clone();
+    let RecordReferralOutcome::Recorded { decision, .. } =
+        state.record_referral(&referral(&adult, &inc.id, "idva", Some(block("07700 900999")))).unwrap()
+    else {
+        panic!("not recorded")
+    };
+    let blank = state.withdraw_referral(&withdraw(&inc.id, &decision.id, " ")).unwrap_err();
+    assert_eq!(blank.code, ErrorCode::InvalidInput);
+    assert!(blank.message.contains("reason"), "{}", blank.message);
+    assert_eq!(state.withdraw_referral(&withdraw(&inc.id, "nope", "error")).unwrap_err().code, ErrorCode::NotFound);
+    let w = state.withdraw_referral(&withdraw(&inc.id, &decision.id, "Typed for the wrong service")).unwrap();
+    assert_eq!(w.status, "withdrawn");
+    assert_eq!(w.withdrawal.map(|w| w.reason).as_deref(), Some("Typed for the wrong service"));
+    let again = state.withdraw_referral(&withdraw(&inc.id, &decision.id, "again")).unwrap_err();
+    assert_eq!(again.code, ErrorCode::Rejected);
+    assert!(again.message.contains("already withdrawn"), "{}", again.message);
+    let ok = state.record_referral(&referral(&adult, &inc.id, "idva", Some(block("07700 900999")))).unwrap();
+    assert!(matches!(ok, RecordReferralOutcome::Recorded { .. }), "{ok:?}");
+}
