@@ -55,8 +55,9 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          ALTER TABLE incidents DROP COLUMN unassigned_at;
          DROP TABLE pulled_casework_parked;
          ALTER TABLE nominals DROP COLUMN seen_gen;
-         -- Nor the column of migration 19.
+         -- Nor the column of migration 19, or of 21.
          ALTER TABLE outbox DROP COLUMN base_data;
+         ALTER TABLE referrals DROP COLUMN withdrawal;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
