@@ -290,6 +290,51 @@ async fn victims_journey() -> anyhow::Result<()> {
         })
         .await?;
     }
+    // A decision recorded by mistake is withdrawn with a reason (kept in the history, never
+    // deleted); the gate then asks for that notification again until a fresh one is recorded.
+    card(&app, false)
+        .await?
+        .find(Locator::Css("li.decision[data-destination='marac'][data-status='active'] button.withdraw"))
+        .await?
+        .click()
+        .await?;
+    let form = wait_for(&app, "form.withdraw-decision").await.context("the withdraw form")?;
+    form.find(Locator::Css("button.confirm-withdraw")).await?.click().await?;
+    wait_for(&app, "form.withdraw-decision .field-error").await.context("a blank reason is refused")?;
+    let reason = "Recorded twice by mistake";
+    form.find(Locator::Css("textarea.withdraw-reason")).await?.send_keys(reason).await?;
+    form.find(Locator::Css("button.confirm-withdraw")).await?.click().await?;
+    wait_for(&app, "#decision-withdrawn").await.context("the withdrawal confirmed")?;
+    let a = &app;
+    eventually(Duration::from_secs(15), "the MARAC decision shown as withdrawn", || async move {
+        let card = card(a, false).await?;
+        let Ok(li) = card.find(Locator::Css("li.decision[data-destination='marac'][data-status='withdrawn']")).await
+        else {
+            return Ok(None);
+        };
+        Ok(li.text().await?.contains(reason).then_some(()))
+    })
+    .await?;
+    app.client.find(Locator::Css("#finalise")).await?.click().await?;
+    let a = &app;
+    eventually(Duration::from_secs(15), "the gate asking for the MARAC notification again", || async move {
+        let mut kinds = Vec::new();
+        for r in a.client.find_all(Locator::Css("#finalise-result .blocked-reason")).await? {
+            kinds.push(r.attr("data-kind").await?.unwrap_or_default());
+        }
+        Ok((kinds == ["notification"]).then_some(()))
+    })
+    .await?;
+    card(&app, false).await?.find(Locator::Css("button.decide")).await?.click().await?;
+    wait_for(&app, "#decision-form #destination").await?.select_by_value("marac").await?;
+    app.client.find(Locator::Css("#record-decision")).await?.click().await?;
+    let a = &app;
+    eventually(Duration::from_secs(15), "a fresh MARAC notification recorded", || async move {
+        let card = card(a, false).await?;
+        let active = card.find(Locator::Css("li.decision[data-destination='marac'][data-status='active']")).await;
+        Ok(active.ok().map(|_| ()))
+    })
+    .await?;
     app.client.find(Locator::Css("#finalise")).await?.click().await?;
     let done = wait_for(&app, "#finalise-result.ok").await.context("finalised")?.text().await?;
     assert!(done.contains("Finalised"), "{done}");
@@ -312,7 +357,14 @@ async fn victims_journey() -> anyhow::Result<()> {
         .filter_map(|p| serde_json::from_str(&p).ok())
         .collect();
     let dests: Vec<&str> = payloads.iter().filter_map(|p| p["decision"]["destination"].as_str()).collect::<Vec<_>>();
-    assert_eq!(payloads.len(), 4, "{payloads:?}");
+    // The MARAC notification twice: the one withdrawn (its withdrawal queued too) and the fresh one.
+    assert_eq!(payloads.len(), 5, "{payloads:?}");
+    let withdrawals: i64 = store.conn().query_row(
+        "SELECT count(*) FROM outbox WHERE mutation = 'referral.withdraw/1' AND json_extract(payload, '$.incident_id') = ?1",
+        [&incident_id],
+        |r| r.get(0),
+    )?;
+    assert_eq!(withdrawals, 1);
     for d in ["idva", "operation_encompass", "marac", "childrens_services"] {
         assert!(dests.contains(&d), "{d}: {dests:?}");
     }
