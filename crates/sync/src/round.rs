@@ -58,7 +58,8 @@ pub struct RoundReport {
     pub rejected: u64,
     /// Entries still waiting after the round.
     pub pending: u64,
-    /// Records received in this round.
+    /// Records the pull changed on this device in this round: people added, updated or removed,
+    /// incidents added, updated or removed, and casework taken from other devices.
     pub pulled: u64,
     /// Access-log entries the server verified and holds, sent in this round.
     pub audit_pushed: u64,
@@ -382,7 +383,10 @@ fn flush<L: LocalStore>(
     });
     match applied.ok_or(RoundError::Locked)? {
         Ok((r, counts)) => {
-            report.pulled += r.upserts + r.tombstones;
+            // Every record the pull changed here: people, incidents (added, updated or
+            // removed) and casework from other devices (until 7 Dec 2026 people only, so a
+            // round that brought a colleague's form said "pulled 0").
+            report.pulled += r.upserts + r.tombstones + r.incidents_updated + r.incidents_removed + r.casework;
             merge_instructions(&mut report.instructions, &r.instructions);
             progress(&if last.reset.is_some() {
                 Progress::Reset

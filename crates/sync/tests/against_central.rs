@@ -348,9 +348,11 @@ async fn a_supervisors_review_and_forms_from_another_device_are_pulled_back() {
     assert_eq!(round(&laptop, &client).await.outcome, "synced");
     let form_on =
         |s: &Mutex<Store>| s.lock().unwrap().get_incident(inc).unwrap().forms.into_iter().find(|f| f.id == form_id);
-    // The tablet gets the plan.
+    // The tablet gets the plan, and says it pulled something (the form, and the incident's new
+    // version).
     let r = round(&tablet, &client).await;
     assert_eq!((r.outcome.as_str(), r.conflicts), ("synced", 0), "{r:?}");
+    assert!(r.pulled >= 1, "a round that brought a form pulled nothing: {r:?}");
     let f = form_on(&tablet).expect("the plan written on the laptop is on the tablet");
     assert_eq!(f.status, FormStatus::Submitted);
     assert_eq!(f.created_by, "demo-officer");
