@@ -451,14 +451,12 @@ impl Store {
             .optional()?
             .unwrap_or(rows.len() as i64);
 
-        // Surname frequencies, one lookup per distinct surname.
+        // Surname frequencies: one lookup per distinct `SN:` key, shared by the candidates'
+        // surnames and the query's own name words (`Ranker::part_freq_keys`).
         let mut freq: HashMap<String, u32> = HashMap::new();
         let mut raw_freq: HashMap<&str, u32> = HashMap::new();
         let mut fstmt = conn.prepare_cached(statements::COUNT)?;
-        let mut freq_of = |surname: &str| -> Result<u32> {
-            let Some(k) = surname_freq_key(surname) else {
-                return Ok(0);
-            };
+        let mut count = |k: String| -> Result<u32> {
             if let Some(n) = freq.get(&k) {
                 return Ok(*n);
             }
@@ -474,7 +472,7 @@ impl Store {
                 let f = match raw_freq.get(s.as_str()) {
                     Some(f) => *f,
                     None => {
-                        let f = freq_of(s)?;
+                        let f = surname_freq_key(s).map_or(Ok(0), &mut count)?;
                         raw_freq.insert(s, f);
                         f
                     }
@@ -491,8 +489,8 @@ impl Store {
         let ranker = Ranker::new(&query, u64::try_from(total).unwrap_or(0));
         let mut part_freqs = HashMap::new();
         for k in ranker.part_freq_keys() {
-            let n: i64 = fstmt.query_row([&k], |r| r.get(0)).optional()?.unwrap_or(0);
-            part_freqs.insert(k, u32::try_from(n.max(0)).unwrap_or(u32::MAX));
+            let n = count(k.clone())?;
+            part_freqs.insert(k, n);
         }
         drop(fstmt);
         let ranker = ranker.with_part_freqs(part_freqs);
