@@ -827,25 +827,10 @@ pub(crate) fn can_withdraw(d: &ReferralDecisionInfo) -> bool {
     d.status == "active"
 }
 
-/// Longest reason for a withdrawal (characters), as the store allows.
-const MAX_REASON_CHARS: usize = 4000;
-
 /// What is wrong with a withdrawal reason before it is sent (the store checks the same), or
-/// `None`: it must say something, in at most 4000 characters, with no control character but
-/// a line break or tab.
+/// `None` (`bluelamp_protocol::casework::withdrawal_reason_problem`).
 pub(crate) fn withdraw_reason_problem(reason: &str) -> Option<String> {
-    let r = reason.trim();
-    if r.is_empty() {
-        return Some("Give the reason for withdrawing this decision: it is kept with it.".into());
-    }
-    let n = r.chars().count();
-    if n > MAX_REASON_CHARS {
-        return Some(format!("The reason is too long: {n} characters, at most {MAX_REASON_CHARS}."));
-    }
-    if r.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Some("The reason contains a control character (such as NUL): remove it.".into());
-    }
-    None
+    bluelamp_protocol::casework::withdrawal_reason_problem(reason)
 }
 
 #[derive(Properties, PartialEq)]

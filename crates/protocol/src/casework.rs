@@ -405,3 +405,24 @@ pub struct FormReviewView {
     /// Why not, when `can_review` is false.
     pub why_not: Option<String>,
 }
+
+/// Longest reason for withdrawing a referral decision (characters).
+pub const MAX_WITHDRAWAL_REASON_CHARS: usize = 4000;
+
+/// What is wrong with a reason for withdrawing a referral decision, or `None`: it must say
+/// something, in at most [`MAX_WITHDRAWAL_REASON_CHARS`] characters (trimmed), with no control
+/// character but a line break or tab. The app checks it before sending, the store again.
+pub fn withdrawal_reason_problem(reason: &str) -> Option<String> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Some("Give the reason for withdrawing this decision: it is kept with it.".into());
+    }
+    let n = r.chars().count();
+    if n > MAX_WITHDRAWAL_REASON_CHARS {
+        return Some(format!("The reason is too long: {n} characters, at most {MAX_WITHDRAWAL_REASON_CHARS}."));
+    }
+    if r.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Some("The reason contains a control character (such as NUL): remove it.".into());
+    }
+    None
+}

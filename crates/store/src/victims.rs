@@ -56,8 +56,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 
 use crate::casework::{
     incident_row, insert_task, invalid, is_da, is_unique_violation, is_victim, load_incidents, load_states, now_unix,
-    opt_text, read_referral, ts, CaseworkError, CwResult, IncidentRow, MAX_TEXT_CHARS, REFERRAL_COLUMNS,
-    REFERRAL_READ_COLUMNS, TASK_REFERRAL_FOLLOW_UP,
+    opt_text, read_referral, ts, CaseworkError, CwResult, IncidentRow, REFERRAL_COLUMNS, REFERRAL_READ_COLUMNS,
+    TASK_REFERRAL_FOLLOW_UP,
 };
 use crate::{Actor, AuditAction, AuditEvent, OutboxMutation, Store};
 
@@ -836,20 +836,13 @@ impl Store {
 }
 
 /// The reason for withdrawing a referral decision, checked: trimmed, not blank, at most
-/// [`MAX_TEXT_CHARS`] characters, no control character but a line break or tab (a NUL pasted
+/// 4000 characters, no control character but a line break or tab (a NUL pasted
 /// in would be cut off by anything that reads the text as C strings).
 pub fn withdrawal_reason(reason: &str) -> CwResult<String> {
-    let r = reason.trim();
-    if r.is_empty() {
-        return Err(invalid("give the reason for withdrawing the referral decision (it is kept with the decision)"));
+    match bluelamp_protocol::casework::withdrawal_reason_problem(reason) {
+        Some(problem) => Err(invalid(problem)),
+        None => Ok(reason.trim().to_string()),
     }
-    if r.chars().count() > MAX_TEXT_CHARS {
-        return Err(invalid(format!("the reason is too long (more than {MAX_TEXT_CHARS} characters)")));
-    }
-    if r.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-        return Err(invalid("the reason contains a control character (such as NUL): remove it"));
-    }
-    Ok(r.to_string())
 }
 
 impl Store {
