@@ -239,11 +239,15 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
                     "UPDATE referrals SET status = ?2, withdrawal = coalesce(?3, withdrawal) WHERE id = ?1",
                 )?
                 .execute(params![d.id, d.status, withdrawal_json(d)])?;
-                if d.status == "withdrawn" && d.outcome == bluelamp_protocol::casework::ReferralOutcome::Deferred {
-                    // The deferral's "ask again" task goes with it, as when withdrawn here.
-                    tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1 AND status = 'open'")?
-                        .execute([crate::victims::follow_up_task_id(&d.id)])?;
-                }
+                // What it had settled comes undone, as when withdrawn here.
+                crate::victims::after_withdrawal(
+                    tx,
+                    &c.incident_id,
+                    &d.id,
+                    d.outcome == bluelamp_protocol::casework::ReferralOutcome::Deferred,
+                    d.outcome.as_str(),
+                    d.destination.as_deref(),
+                )?;
                 changed += 1;
             }
             Some(_) => {}

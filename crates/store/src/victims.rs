@@ -914,6 +914,7 @@ impl Store {
             }),
         };
         let (id, deferred) = (info.id.clone(), info.outcome == ReferralOutcome::Deferred);
+        let (outcome, destination) = (info.outcome, info.destination.clone());
         self.user_write(actor, event, Some(mutation), |tx| {
             let n = tx
                 .prepare_cached(
@@ -923,10 +924,7 @@ impl Store {
             if n != 1 {
                 return Err(crate::StoreError::Invalid("the referral decision changed meanwhile: try again".into()));
             }
-            if deferred {
-                tx.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1 AND status = 'open'")?
-                    .execute([follow_up_task_id(&id)])?;
-            }
+            after_withdrawal(tx, &incident_id, &id, deferred, outcome.as_str(), destination.as_deref())?;
             Ok(())
         })?;
         info.status = "withdrawn".into();
@@ -1069,6 +1067,55 @@ pub(crate) fn close_tasks_met_by(
         _ => return Ok(0),
     };
     close_open_tasks(conn, incident_id, kind)
+}
+
+/// What withdrawing a decision undoes, here or when a withdrawal is pulled: a deferral's open
+/// "ask again" task is cancelled, and the tasks a referral had carried out
+/// ([`close_tasks_met_by`]) open again unless another active referral of the incident to the
+/// same service still carries them out. (Until 7 Dec 2026 a withdrawn MARAC referral left
+/// "Refer to MARAC" done, while the gate asked for the referral again.)
+pub(crate) fn after_withdrawal(
+    conn: &Connection,
+    incident_id: &str,
+    decision_id: &str,
+    deferred: bool,
+    outcome: &str,
+    destination: Option<&str>,
+) -> rusqlite::Result<()> {
+    if deferred {
+        conn.prepare_cached("UPDATE tasks SET status = 'cancelled' WHERE id = ?1 AND status = 'open'")?
+            .execute([follow_up_task_id(decision_id)])?;
+    }
+    if outcome != "referred" {
+        return Ok(());
+    }
+    let Some(destination) = destination.map(str::to_ascii_lowercase) else {
+        return Ok(());
+    };
+    let kind = match destination.as_str() {
+        "marac" => "marac_referral",
+        "idva" => "idva_referral",
+        "childrens_services" => "concern_for_child",
+        _ => return Ok(()),
+    };
+    let still_met: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status = 'active'
+                AND outcome = 'referred' AND lower(destination) = ?2)",
+        )?
+        .query_row(params![incident_id, destination], |r| r.get(0))?;
+    if !still_met {
+        // One task: an amended form can have made a second one, closed at once. The newest
+        // (the current form's) opens, unless one of the kind is open already.
+        conn.prepare_cached(
+            "UPDATE tasks SET status = 'open' WHERE id = (
+                SELECT id FROM tasks WHERE incident_id = ?1 AND kind = ?2 AND status = 'done'
+                ORDER BY created_at DESC, rowid DESC LIMIT 1)
+              AND NOT EXISTS (SELECT 1 FROM tasks WHERE incident_id = ?1 AND kind = ?2 AND status = 'open')",
+        )?
+        .execute(params![incident_id, kind])?;
+    }
+    Ok(())
 }
 
 /// Marks the incident's open tasks of `kind` done; how many.

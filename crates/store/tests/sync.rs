@@ -604,8 +604,8 @@ fn open_tasks_of(store: &Store, incident: &str) -> Vec<(String, Option<String>, 
 
 /// A High risk assessment submitted on another device brings its referral tasks with it (the
 /// service carries forms, not tasks): MARAC, IDVA and Concern for a Child, due from its
-/// submission and owned by its author, once; a referral recorded anywhere closes its task; the
-/// tasks leave with the incident.
+/// submission and owned by its author, once; a referral recorded anywhere closes its task, and
+/// its withdrawal opens it again; the tasks leave with the incident.
 #[test]
 fn a_risk_assessment_pulled_from_another_device_brings_its_referral_tasks() {
     let dir = tempfile::tempdir().unwrap();
@@ -653,9 +653,17 @@ fn a_risk_assessment_pulled_from_another_device_brings_its_referral_tasks() {
         .unwrap();
     assert_eq!(open_tasks_of(&store, "i2"), want[..2].to_vec());
 
+    // That referral withdrawn elsewhere: the MARAC task is open again, as when withdrawn here.
+    let mut withdrawn = marac.clone();
+    withdrawn["status"] = json!("withdrawn");
+    withdrawn["withdrawal"] =
+        json!({ "reason": "Recorded by mistake", "withdrawn_at": "2026-12-03T10:00:00Z", "withdrawn_by": "PC2" });
+    store.apply_pull_page(&page(vec![casework(6, json!([]), json!([withdrawn]))], "c5", false)).unwrap();
+    assert_eq!(open_tasks_of(&store, "i2"), want);
+
     // Reassigned away: the tasks leave with the pulled forms.
     let gone = Change::Tombstone { record_type: RecordType::Incident, id: "i2".into(), version: 7 };
-    store.apply_pull_page(&page(vec![gone], "c5", false)).unwrap();
+    store.apply_pull_page(&page(vec![gone], "c6", false)).unwrap();
     let left: i64 = store.conn().query_row("SELECT count(*) FROM tasks", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0);
 }

@@ -659,6 +659,36 @@ fn recorded_referrals_close_the_tasks_they_carry_out() {
     assert_eq!(open(&store), ["concern_for_child"]);
 }
 
+/// Withdrawing a referral undoes the task it carried out: "Refer to MARAC" opens again (it
+/// stayed done while the gate asked for the referral again), unless another active MARAC
+/// referral of the incident still carries it out; a fresh referral closes it again.
+#[test]
+fn a_withdrawn_referral_reopens_the_task_it_had_carried_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1");
+    submit_high_risk(&mut store, &actor, &inc);
+    let open = |store: &Store, kind: &str| {
+        store.get_incident(&inc).unwrap().tasks.iter().any(|t| t.kind == kind && t.status == "open")
+    };
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..idva(None) };
+    let first = store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    let second = store.record_referral_decision(&actor, &inc, "C1", &marac).unwrap();
+    let idva_made =
+        store.record_referral_decision(&actor, &inc, "V1", &idva(Some(safe_block("07700 900456")))).unwrap();
+    assert!(!open(&store, "marac_referral") && !open(&store, "idva_referral"));
+    // The child's MARAC referral still carries the task out.
+    store.withdraw_referral_decision(&actor, &inc, &first.id, "Recorded against the wrong person").unwrap();
+    assert!(!open(&store, "marac_referral"));
+    store.withdraw_referral_decision(&actor, &inc, &second.id, "Recorded by mistake").unwrap();
+    assert!(open(&store, "marac_referral"), "no MARAC referral is left: the task is open again");
+    assert!(!open(&store, "idva_referral"), "the IDVA referral stands");
+    store.withdraw_referral_decision(&actor, &inc, &idva_made.id, "The victim withdrew consent").unwrap();
+    assert!(open(&store, "idva_referral"));
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    assert!(!open(&store, "marac_referral"));
+}
+
 /// The care plan and the children's services referral together carry out the
 /// Concern-for-a-Child task, in either order.
 #[test]
