@@ -1351,7 +1351,7 @@ fn submit_issue_text(i: &SubmitIssue) -> String {
     match i {
         SubmitIssue::Field(f) => f.message.clone(),
         SubmitIssue::MissingGrade => "Record your own risk grade.".into(),
-        SubmitIssue::MissingRationale => "Record the rationale for your grade.".into(),
+        SubmitIssue::MissingRationale => "Record the rationale for your grade, in words.".into(),
         SubmitIssue::PackMismatch { record, pack } => format!("The form was started on {record}, not {pack}."),
         SubmitIssue::NotEditable { status } => {
             format!("The form is {} and cannot be submitted again.", kind_name(status))

@@ -370,9 +370,10 @@ pub(crate) fn review_page(p: &ReviewProps) -> Html {
         let draft_key = draft_key.clone();
         Callback::from(move |_: MouseEvent| {
             let text = comments.trim().to_string();
-            if decision == ReviewDecision::Return && text.is_empty() {
-                message
-                    .set(Some(Err("Write comments for the officer: they are mandatory when returning a form.".into())));
+            if decision == ReviewDecision::Return && bluelamp_forms::answers::says_nothing(&text) {
+                message.set(Some(Err(
+                    "Write comments for the officer, in words: they are mandatory when returning a form.".into(),
+                )));
                 if let Some(el) = web_sys::window()
                     .and_then(|w| w.document())
                     .and_then(|d| d.get_element_by_id("review-comments"))

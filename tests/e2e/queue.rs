@@ -200,7 +200,9 @@ async fn journey() -> anyhow::Result<()> {
         settle().await;
         app.client.find(Locator::Css(&field("owner"))).await?.send_keys("PC Demo").await?;
         settle().await;
-        let due = if i == 0 { "2026-13-45" } else { "2026-12-03" };
+        // An action is due today or later (one due in the past is refused at submission).
+        let later = bluelamp_store::casework::ts(now_secs() + 7 * 86_400);
+        let due = if i == 0 { "2026-13-45" } else { later.get(..10).unwrap_or("2099-01-10") };
         app.client.find(Locator::Css(&field("due"))).await?.send_keys(due).await?;
         settle().await;
     }
@@ -209,7 +211,7 @@ async fn journey() -> anyhow::Result<()> {
     let due0 = app.client.find(Locator::Css("input[data-path='actions[0].due']")).await?;
     assert_eq!(due0.prop("value").await?.as_deref(), Some("2026-13-45"), "what was typed is kept");
     clear_typed(&due0).await?;
-    due0.send_keys("2026-12-02").await?;
+    due0.send_keys(bluelamp_store::casework::ts(now_secs() + 86_400).get(..10).unwrap_or("2099-01-09")).await?;
     settle().await;
     app.client
         .find(Locator::Css("fieldset[data-qid='review_date'] input[data-path]"))

@@ -354,6 +354,11 @@ fn check_answer(q: &Question, raw: Option<&Value>, path: &str, required: bool, c
                 c.push(path, IssueKind::DeclinedNotAllowed, format!("{} cannot be declined", label(q)));
             }
         }
+        // A required text of punctuation alone ("." as the reason for no MARAC referral, "-" as
+        // an action) made a plan with nothing in it pass (review, 7 Dec 2026).
+        Answer::Value(Value::String(s)) if required && q.qtype == QuestionType::Text && says_nothing(s) => {
+            c.push(path, IssueKind::Missing, format!("{} is mandatory: write it in words", label(q)))
+        }
         Answer::Value(v) => check_value(q, v, path, c),
     }
 }
@@ -717,6 +722,12 @@ pub fn carry_forward(answers: &Answers, from_version: &str, pack: &FormPack) -> 
     }
     out
 }
+/// Whether text says nothing: no letter or digit in any script (blank, punctuation, symbols or
+/// emoji alone). What a required text, a rationale or a return's comments must not be.
+pub fn says_nothing(s: &str) -> bool {
+    !s.chars().any(char::is_alphanumeric)
+}
+
 /// Whether text shows nothing: only whitespace, control characters and invisible format
 /// characters (zero-width space and joiners, direction marks and embeddings, soft hyphen, word
 /// joiner, variation selectors, BOM, Hangul fillers, tags). A rationale or an answer of a

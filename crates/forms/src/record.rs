@@ -116,7 +116,7 @@ pub enum SubmitIssue {
     Field(FieldIssue),
     /// The officer's own grade is missing.
     MissingGrade,
-    /// The rationale is missing or blank.
+    /// The rationale is missing, blank or says nothing (punctuation alone).
     MissingRationale,
     /// The record was started on another pack or version.
     PackMismatch {
@@ -164,7 +164,7 @@ pub fn check_submit(record: &FormRecord, pack: &FormPack, ctx: &ValidationContex
 fn blank(s: Option<&str>) -> bool {
     match s {
         None => true,
-        Some(s) => crate::answers::is_blank(s),
+        Some(s) => crate::answers::says_nothing(s),
     }
 }
 
@@ -213,7 +213,7 @@ pub fn review(
     if reviewer == record.author {
         return Err(ReviewError::SelfReview);
     }
-    let comments = comments.map(str::trim).filter(|c| !c.is_empty());
+    let comments = comments.map(str::trim).filter(|c| !crate::answers::says_nothing(c));
     if decision == ReviewDecision::Return && comments.is_none() {
         return Err(ReviewError::MissingComments);
     }

@@ -290,6 +290,11 @@ fn submit_rejects_missing_grade_and_rationale() {
         r.rationale = Some(invisible.into());
         assert_eq!(check_submit(&r, &p, &ctx), vec![SubmitIssue::MissingRationale], "{invisible:?}");
     }
+    // Punctuation or an emoji alone says nothing either.
+    for nothing in [".", " - ", "?!", "👍"] {
+        r.rationale = Some(nothing.into());
+        assert_eq!(check_submit(&r, &p, &ctx), vec![SubmitIssue::MissingRationale], "{nothing:?}");
+    }
     r.rationale = Some("\u{200B}Fear".into());
     assert_eq!(check_submit(&r, &p, &ctx), vec![]);
     r.rationale = Some("Injury and fear; no escalation history.".into());
@@ -332,6 +337,7 @@ fn review_transitions() {
     let s = submit(&r, &p, &ValidationContext::default(), T).unwrap();
     assert_eq!(review(&s, "pc1", ReviewDecision::Approve, None, T), Err(ReviewError::SelfReview));
     assert_eq!(review(&s, "sgt", ReviewDecision::Return, Some("  "), T), Err(ReviewError::MissingComments));
+    assert_eq!(review(&s, "sgt", ReviewDecision::Return, Some("."), T), Err(ReviewError::MissingComments));
     let ret = review(&s, "sgt", ReviewDecision::Return, Some("Add Q21 from PNC"), T + 10).unwrap();
     assert_eq!(ret.status, FormStatus::Returned);
     assert!(ret.status.is_editable());

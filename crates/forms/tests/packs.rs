@@ -496,3 +496,46 @@ fn a_pack_or_code_list_that_defeats_the_gate_is_refused() {
         assert!(issues.len() == 1 && issues[0].message.contains("JSON object"), "{text}: {issues:?}");
     }
 }
+
+/// A plan with nothing in it does not pass as one (review, 7 Dec 2026): a required text of
+/// punctuation alone ("." as the reason for no MARAC referral, "-" as an action) is missing, and
+/// an action due before today (1900, or last week) is refused at submission, as the review date
+/// is. An optional text of "." is left alone; letters in any script count.
+#[test]
+fn a_plan_with_nothing_in_it_is_refused_at_submission() {
+    use bluelamp_forms::answers::IssueKind;
+    // 2026-06-15 12:00 UTC.
+    let now = 1_781_524_800;
+    let ctx = ValidationContext { now: Some(now), ..ValidationContext::default() };
+    let p = parse_pack(pack_src("da-safeguarding-plan.json")).unwrap();
+    let issues = |a: &Answers| -> Vec<(String, IssueKind)> {
+        validate_answers(&p, a, &ctx).into_iter().map(|i| (i.path, i.kind)).collect()
+    };
+    let mut a = Answers::new();
+    a.insert("r_marac".into(), json!("no"));
+    a.insert("r_marac_reason".into(), json!(" . "));
+    a.insert("p_details".into(), json!("."));
+    a.insert(
+        "actions".into(),
+        json!([{"action": "-", "owner": "PC Demo", "due": "1900-01-01"},
+               {"action": "Visit", "owner": "PC Demo", "due": "2026-06-14"},
+               {"action": "Nádherné", "owner": "?!", "due": "2026-06-15"}]),
+    );
+    let got = issues(&a);
+    let has = |path: &str, kind: IssueKind| got.iter().any(|(p, k)| p == path && *k == kind);
+    assert!(has("r_marac_reason", IssueKind::Missing), "{got:?}");
+    assert!(has("actions[0].action", IssueKind::Missing), "{got:?}");
+    assert!(has("actions[0].due", IssueKind::InPast), "{got:?}");
+    assert!(has("actions[1].due", IssueKind::InPast), "{got:?}");
+    assert!(has("actions[2].owner", IssueKind::Missing), "{got:?}");
+    for ok in ["p_details", "actions[1].action", "actions[2].action", "actions[2].due"] {
+        assert!(!got.iter().any(|(p, _)| p == ok), "{ok}: {got:?}");
+    }
+    let message = validate_answers(&p, &a, &ctx).into_iter().find(|i| i.path == "r_marac_reason").unwrap().message;
+    assert!(message.contains("in words"), "{message}");
+    // The care plan's actions too.
+    let cp = parse_pack(pack_src("concern-for-child-care-plan.json")).unwrap();
+    let mut a = Answers::new();
+    a.insert("actions".into(), json!([{"action": "Visit", "owner": "PC Demo", "due": "2001-02-03"}]));
+    assert!(validate_answers(&cp, &a, &ctx).iter().any(|i| i.path == "actions[0].due" && i.kind == IssueKind::InPast));
+}
