@@ -995,7 +995,7 @@ pub(crate) fn wizard(p: &WizardProps) -> Html {
     let on_summary = at >= visible.len();
     let editable = f.info.status == FormStatus::Draft;
     let linked: Vec<String> = links.iter().map(|l| l.nominal_id.clone()).collect();
-    let ctx = bluelamp_forms::ValidationContext { linked_nominals: Some(&linked), now: None };
+    let ctx = bluelamp_forms::ValidationContext { linked_nominals: Some(&linked), now: None, dates_from: None };
     let issues = bluelamp_forms::validate_answers(&pk, &answers, &ctx);
     let progress = bluelamp_forms::progress(&pk, &answers, &ctx);
     // On the summary the store keeps the last section (it knows only sections); the screen

@@ -266,7 +266,7 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
     }
     let config = builtin_config().context("the built-in safeguarding config is invalid")?;
 
-    let ctx = ValidationContext { linked_nominals: None, now: Some(at) };
+    let ctx = ValidationContext { linked_nominals: None, now: Some(at), dates_from: None };
     let issues = validate_answers(&pack, &answers, &ctx);
     let (missing, errors): (Vec<_>, Vec<_>) = issues.into_iter().partition(|i| i.kind == IssueKind::Missing);
     if !errors.is_empty() {

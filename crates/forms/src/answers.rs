@@ -30,6 +30,11 @@ pub struct ValidationContext<'a> {
     pub linked_nominals: Option<&'a [String]>,
     /// "Now" (unix seconds) for `not_in_future` checks; skipped when `None`.
     pub now: Option<i64>,
+    /// The instant `not_in_past` dates are measured from, when not `now`: for an amendment, the
+    /// first submission of the form it amends. A plan returned by a supervisor days later kept
+    /// action and review dates that were due then and have passed since, and could not be
+    /// submitted again without moving them (review, 7 Dec 2026).
+    pub dates_from: Option<i64>,
 }
 
 /// A resolved answer.
@@ -442,8 +447,8 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                         c.push(path, IssueKind::InFuture, format!("{}: date is in the future", label(q)));
                     }
                 }
-                if let (true, Some(now)) = (q.not_in_past, c.ctx.now) {
-                    if days < uk_day(now) {
+                if let (true, Some(from)) = (q.not_in_past, c.ctx.dates_from.or(c.ctx.now)) {
+                    if days < uk_day(from) {
                         c.push(path, IssueKind::InPast, format!("{}: date is in the past", label(q)));
                     }
                 }

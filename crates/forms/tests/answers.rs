@@ -51,7 +51,7 @@ const NOW: i64 = 1_717_230_600; // 2024-06-01T08:30Z
 
 fn issues(a: Value) -> Vec<FieldIssue> {
     let linked = vec!["nom-1".to_string(), "nom-2".to_string()];
-    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW) };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW), dates_from: None };
     validate_answers(&pack(), &answers(a), &ctx)
 }
 
@@ -244,7 +244,7 @@ fn times_and_dates_typed_without_a_zone_are_uk_time() {
     );
     let linked = vec!["nom-1".to_string()];
     let half_past_midnight_bst = 1_717_284_600; // 2024-06-01T23:30Z = 2 June 00:30 BST
-    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(half_past_midnight_bst) };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(half_past_midnight_bst), dates_from: None };
     let a = answers(json!({"yn": "yes", "why": "x", "d": "2024-06-02"}));
     assert_eq!(validate_answers(&pack(), &a, &ctx), vec![]);
     let a = answers(json!({"yn": "yes", "why": "x", "d": "2024-06-03"}));
@@ -278,7 +278,7 @@ fn a_draft_carries_forward_to_a_new_pack_version() {
         "kids": [{"child": "nom-1", "sent": "no"}]
     }));
     let linked = vec!["nom-1".to_string()];
-    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW) };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(NOW), dates_from: None };
     let unknown = |a: &Answers| {
         validate_answers(&v2, a, &ctx).into_iter().filter(|i| i.kind == IssueKind::UnknownQuestion).count()
     };

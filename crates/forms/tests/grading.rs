@@ -277,7 +277,7 @@ fn complete_dash_answers() -> Value {
 fn submit_rejects_missing_grade_and_rationale() {
     let p = dash();
     let linked = vec!["v1".to_string(), "p1".to_string()];
-    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(T) };
+    let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(T), dates_from: None };
     let mut r = draft(&p, complete_dash_answers());
     let issues = check_submit(&r, &p, &ctx);
     assert_eq!(issues, vec![SubmitIssue::MissingGrade, SubmitIssue::MissingRationale]);

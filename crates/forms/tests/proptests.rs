@@ -78,7 +78,7 @@ proptest! {
         );
         let a = arb_answers(p).new_tree(&mut runner).unwrap().current();
         let linked = vec!["nom-1".to_string()];
-        let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(now) };
+        let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(now), dates_from: None };
         let ev = evaluate(p, &a, &ctx);
         prop_assert!(ev.progress.sections_complete <= ev.progress.sections_total);
         prop_assert!(ev.progress.percent() <= 100);

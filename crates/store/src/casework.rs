@@ -830,6 +830,23 @@ fn text_answer<'a>(answers: &'a Answers, key: &str) -> Option<&'a str> {
 }
 
 /// Whether `row` is the amendment of a form a supervisor returned.
+/// When the earliest version of the form `amends` (and what that one amends, and so on) was
+/// submitted: `None` for a form that amends nothing.
+fn first_submitted(conn: &Connection, amends: Option<&str>) -> CwResult<Option<i64>> {
+    let Some(amends) = amends else { return Ok(None) };
+    let first: Option<String> = conn
+        .prepare_cached(
+            "WITH RECURSIVE chain (id, amends_id, submitted_at, depth) AS (
+                 SELECT id, amends_id, submitted_at, 0 FROM forms WHERE id = ?1
+                 UNION ALL
+                 SELECT f.id, f.amends_id, f.submitted_at, c.depth + 1
+                 FROM forms f JOIN chain c ON f.id = c.amends_id WHERE c.depth < 1000)
+             SELECT min(submitted_at) FROM chain WHERE submitted_at IS NOT NULL",
+        )?
+        .query_row([amends], |r| r.get(0))?;
+    Ok(first.as_deref().and_then(unix_of))
+}
+
 fn amends_a_returned_form(conn: &Connection, row: &FormRow) -> CwResult<bool> {
     let Some(src) = row.info.amends_id.as_deref() else { return Ok(false) };
     Ok(conn
@@ -1316,7 +1333,10 @@ impl Store {
         record.rationale = opt_text("rationale", rationale.or(draft_rationale))?;
         let now = now_unix();
         let linked: Vec<String> = inc.summary.links.iter().map(|l| l.nominal_id.clone()).collect();
-        let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(now) };
+        // An amendment's dates that must not be past are measured from its first version's
+        // submission (a returned plan keeps the due dates it was written with).
+        let dates_from = first_submitted(&self.conn, row.info.amends_id.as_deref())?;
+        let ctx = ValidationContext { linked_nominals: Some(&linked), now: Some(now), dates_from };
         let submitted = match submit(&record, pack, &ctx, now) {
             Ok(r) => r,
             Err(rej) => return Ok(SubmitOutcome::Rejected { issues: rej.0 }),

@@ -5,7 +5,7 @@ use bluelamp_protocol::casework::{
     FormStatus, Grade, IncidentStatus, ReferralDecisionInput, ReferralOutcome, ReviewDecision, SubmitOutcome, Submitted,
 };
 use bluelamp_protocol::Source;
-use bluelamp_store::casework::{catalog, now_unix, sample_answers, CaseworkError, NewIncident};
+use bluelamp_store::casework::{catalog, now_unix, sample_answers, ts, CaseworkError, NewIncident};
 use bluelamp_store::{Actor, KdfParams, NominalRecord, Store};
 use bluelamp_victims::SafeContact;
 use serde_json::{json, Value};
@@ -301,6 +301,50 @@ fn fourteen_yes_graded_high_creates_marac_idva_and_child_tasks() {
     let id = fill(&mut store, &actor, &inc2, DASH, a);
     let s = submitted(store.submit_form(&actor, &id, Some(Grade::Standard), Some("r")).unwrap());
     assert_eq!(s.tasks.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>(), ["supervisor_review", "concern_for_child"]);
+}
+
+/// A plan's action due dates and review date may not be in the past when it is submitted; an
+/// amendment of a returned plan measures them from its first version's submission, so the
+/// dates it was written with, passed since, do not stop it going back (review, 7 Dec 2026).
+#[test]
+fn a_returned_plan_goes_back_with_the_dates_it_was_written_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let day = |offset_days: i64| ts(now_unix() + offset_days * 86_400).get(..10).unwrap().to_string();
+    let pack = catalog().unwrap().pack(PLAN).unwrap();
+    let mut answers = sample_answers(pack, &["V1".into(), "S1".into()], false);
+    answers["actions"][0]["due"] = json!(day(-5));
+    let in_past = |out: SubmitOutcome| match out {
+        SubmitOutcome::Rejected { issues } => issues.iter().any(|i| {
+            matches!(i, SubmitIssue::Field(f) if f.path == "actions[0].due"
+                && f.kind == bluelamp_forms::answers::IssueKind::InPast)
+        }),
+        SubmitOutcome::Submitted(_) => false,
+    };
+    // A new plan: an action due five days ago is refused.
+    let id = fill(&mut store, &actor, &inc, PLAN, answers.clone());
+    assert!(in_past(store.submit_form(&actor, &id, None, None).unwrap()));
+    answers["actions"][0]["due"] = json!(day(1));
+    store.save_draft(&actor, &id, &answers, None).unwrap();
+    submitted(store.submit_form(&actor, &id, None, None).unwrap());
+    // Submitted ten days ago (as if), returned, amended now: its dates are from then.
+    store
+        .conn()
+        .execute(
+            "UPDATE forms SET submitted_at = ?2 WHERE id = ?1",
+            rusqlite::params![id, ts(now_unix() - 10 * 86_400)],
+        )
+        .unwrap();
+    let sgt = Actor { officer_id: "SGT1".into(), ..actor.clone() };
+    store.review_form(&sgt, &id, ReviewDecision::Return, Some("Add the victim's words")).unwrap();
+    let am = store.amend_form(&actor, &id).unwrap();
+    answers["actions"][0]["due"] = json!(day(-12));
+    store.save_draft(&actor, &am, &answers, None).unwrap();
+    assert!(in_past(store.submit_form(&actor, &am, None, None).unwrap()), "before the first version");
+    answers["actions"][0]["due"] = json!(day(-5));
+    store.save_draft(&actor, &am, &answers, None).unwrap();
+    submitted(store.submit_form(&actor, &am, None, None).unwrap());
 }
 
 #[test]
