@@ -101,6 +101,26 @@ pub fn verify_chain(head_seq: u64, head_hash: &str, entries: &[WireAuditEntry]) 
     Ok(())
 }
 
+/// The entries of `entries` (already chained onto the head, whose time is `head_ts`) timed more
+/// than five minutes before the entry preceding them: the device's clock was set back. A
+/// warning for IT, not a refusal: the chain, not the clock, fixes the order.
+pub fn clock_warnings(
+    head_seq: u64,
+    head_ts: Option<&str>,
+    entries: &[WireAuditEntry],
+) -> Vec<bluelamp_protocol::audit::ClockWarning> {
+    let as_i64 = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+    let mut prev: Option<(u64, &str)> = head_ts.map(|t| (head_seq, t));
+    let mut out = Vec::new();
+    for e in entries {
+        if let Some((pseq, pts)) = prev {
+            out.extend(bluelamp_protocol::audit::clock_went_back(as_i64(pseq), pts, as_i64(e.seq), &e.ts));
+        }
+        prev = Some((e.seq, &e.ts));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +168,23 @@ mod tests {
         let mut d = b;
         d.prev_hash = "zz".into();
         assert!(verify_chain(1, "zz", &[d]).is_err());
+    }
+
+    /// An entry timed hours before the one preceding it (in the same push, or the head the
+    /// service already holds) is named; a few minutes back and forward times are not.
+    #[test]
+    fn clock_set_back_is_named() {
+        let at = |seq: u64, ts: &str| WireAuditEntry { seq, ts: ts.into(), ..sample() };
+        let pushed = [
+            at(5, "2026-12-07T12:00:00.000Z"),
+            at(6, "2026-12-07T11:57:00.000Z"),
+            at(7, "2026-12-07T09:00:00.000Z"),
+            at(8, "2026-12-07T09:01:00.000Z"),
+        ];
+        let w = clock_warnings(4, Some("2026-12-07T11:59:00.000Z"), &pushed);
+        assert_eq!(w.iter().map(|w| (w.seq, w.previous_seq)).collect::<Vec<_>>(), [(7, 6)]);
+        let w = clock_warnings(4, Some("2026-12-07T18:00:00.000Z"), &pushed[..1]);
+        assert_eq!(w.iter().map(|w| w.seq).collect::<Vec<_>>(), [5], "against the head held");
+        assert!(clock_warnings(0, None, &pushed[..2]).is_empty());
     }
 }

@@ -2138,14 +2138,15 @@ impl Storage for SqliteStorage {
     fn audit_push(&self, s: &Session, entries: &[WireAuditEntry], now: i64) -> StorageResult<AuditOutcome> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let head: Option<(i64, String)> = tx
+        let head: Option<(i64, String, String)> = tx
             .query_row(
-                "SELECT seq, entry_hash FROM audit_entries WHERE client_id = ?1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, entry_hash, ts FROM audit_entries WHERE client_id = ?1 ORDER BY seq DESC LIMIT 1",
                 [&s.client_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
-        let (head_seq, head_hash) = head.map(|(s, h)| (s.max(0) as u64, h)).unwrap_or((0, GENESIS_HASH.to_string()));
+        let head_ts = head.as_ref().map(|(_, _, ts)| ts.clone());
+        let (head_seq, head_hash) = head.map(|(s, h, _)| (s.max(0) as u64, h)).unwrap_or((0, GENESIS_HASH.to_string()));
         // Entries the server already holds must be the very same (a resend after a lost answer).
         let mut new = Vec::with_capacity(entries.len());
         for e in entries {
@@ -2174,6 +2175,10 @@ impl Storage for SqliteStorage {
         }
         if let Err((seq, reason)) = verify_chain(head_seq, &head_hash, &new) {
             return Ok(AuditOutcome::Broken { seq, reason });
+        }
+        // A clock set back on the device: stored as sent (the chain holds), and said to IT.
+        for w in crate::audit::clock_warnings(head_seq, head_ts.as_deref(), &new) {
+            tracing::warn!(client_id = %s.client_id, officer_id = %s.officer_id, seq = w.seq, "access log: {}", w.message);
         }
         for e in &new {
             tx.prepare_cached(

@@ -2,6 +2,9 @@
 //!
 //! `audit verify` prints `OK: N entries, head #S <hash>` and exits 0, or
 //! `BROKEN at entry #S: <reason>` and exits 1 (`--json`: the full report, same exit codes).
+//! Either line is followed by one `WARNING at entry #S: …` line for each entry timed more than
+//! five minutes before the entry preceding it (the device's clock was set back): a warning for
+//! IT to look at the device's clock, which does not change the exit code.
 
 use anyhow::bail;
 use bluelamp_protocol::audit::{AuditAction, AuditFilter};
@@ -11,7 +14,8 @@ use bluelamp_store::{AuditEvent, Store};
 #[derive(clap::Subcommand)]
 pub enum AuditCmd {
     /// Check the hash chain, and its tail against the last head the central service
-    /// acknowledged. Exit code 0 when intact, 1 when broken.
+    /// acknowledged. Exit code 0 when intact, 1 when broken. An entry timed more than five
+    /// minutes before the one preceding it (a clock set back) is a WARNING line, not a break.
     Verify {
         /// Print the report as JSON.
         #[arg(long)]
@@ -77,6 +81,11 @@ fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
             }
             Some(b) => say!("BROKEN at entry #{}: {}", b.seq, b.reason),
         }
+        .and_then(|()| {
+            let lines: String =
+                report.warnings.iter().map(|w| format!("WARNING at entry #{}: {}\n", w.seq, w.message)).collect();
+            crate::output::emit(&lines)
+        })
     };
     if !report.is_ok() {
         // Exit code 1 with the report as the only output (not an "error:" line), also when the

@@ -95,6 +95,108 @@ impl AuditOutcome {
     }
 }
 
+/// How far an entry's time may fall behind its predecessor's before verification warns: a
+/// clock corrected by a few minutes (NTP after a laptop wakes) is ordinary.
+pub const CLOCK_TOLERANCE_SECS: i64 = 5 * 60;
+
+/// Milliseconds since 1970-01-01 of an access-log time (`YYYY-MM-DDTHH:MM:SS.sssZ`, the
+/// fraction optional), or `None` if the text is not one.
+pub fn log_time_ms(ts: &str) -> Option<i64> {
+    let b = ts.as_bytes();
+    if b.len() < 20 || !ts.is_ascii() || b[b.len() - 1] != b'Z' {
+        return None;
+    }
+    let shape = b"0000-00-00T00:00:00";
+    for (i, s) in shape.iter().enumerate() {
+        let ok = if *s == b'0' { b[i].is_ascii_digit() } else { b[i] == *s };
+        if !ok {
+            return None;
+        }
+    }
+    let num = |r: std::ops::Range<usize>| ts[r].parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let frac = &ts[19..ts.len() - 1];
+    let ms = match frac.strip_prefix('.') {
+        None if frac.is_empty() => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|c| c.is_ascii_digit()) => {
+            // The first three digits, right-padded: ".5" is 500 ms.
+            let mut digits = f.chars().take(3).collect::<String>();
+            while digits.len() < 3 {
+                digits.push('0');
+            }
+            digits.parse::<i64>().ok()?
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || d < 1 || d > i64::from(crate::dates::days_in_month(y as u32, mo as u32)) {
+        return None;
+    }
+    if h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
+}
+
+/// An entry written at an earlier time than the entry before it, by more than
+/// [`CLOCK_TOLERANCE_SECS`]: the device's clock was set back (or was wrong) between the two.
+/// A warning for IT, not a break: the chain itself, which fixes the order, is intact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockWarning {
+    /// The entry whose time goes back.
+    pub seq: i64,
+    pub ts: String,
+    /// The entry before it, and its time.
+    pub previous_seq: i64,
+    pub previous_ts: String,
+    /// How far back, in whole seconds.
+    pub back_secs: i64,
+    /// One sentence for IT, safe to show (times and numbers only).
+    pub message: String,
+}
+
+/// "2 h 5 min", "7 min 3 s", "3 d 4 h": a duration for the warning.
+fn span(secs: i64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, _) => format!("{m} min {s} s"),
+        (0, _, _) => format!("{h} h {m} min"),
+        _ => format!("{d} d {h} h"),
+    }
+}
+
+/// The warning for entry `seq` (time `ts`) after entry `previous_seq` (time `previous_ts`), if
+/// its time is more than [`CLOCK_TOLERANCE_SECS`] earlier. Times that cannot be read give none
+/// (a changed time breaks the entry's hash, which the chain check reports).
+pub fn clock_went_back(previous_seq: i64, previous_ts: &str, seq: i64, ts: &str) -> Option<ClockWarning> {
+    let back_ms = log_time_ms(previous_ts)? - log_time_ms(ts)?;
+    if back_ms <= CLOCK_TOLERANCE_SECS * 1000 {
+        return None;
+    }
+    let back_secs = back_ms / 1000;
+    Some(ClockWarning {
+        seq,
+        ts: ts.to_string(),
+        previous_seq,
+        previous_ts: previous_ts.to_string(),
+        back_secs,
+        message: format!(
+            "entry #{seq} is timed {ts}, {} before entry #{previous_seq} ({previous_ts}): the device's clock \
+             was set back or was wrong between them. The chain is intact (nothing was removed or changed), but \
+             the times of the entries around #{seq} may be wrong; check the device's clock setting.",
+            span(back_secs)
+        ),
+    })
+}
+
 /// `audit_list`: the viewer's filter. Every field is optional; entries come newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -261,6 +363,42 @@ mod tests {
         assert_eq!(detail_summary(&serde_json::json!({})), "");
         assert_eq!(detail_summary(&serde_json::json!("wiped")), "detail: wiped");
         assert_eq!(detail_summary(&serde_json::json!({ "ids": [] })), "");
+    }
+
+    #[test]
+    fn log_times_read_as_milliseconds() {
+        assert_eq!(log_time_ms("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(log_time_ms("1970-01-02T00:00:01.5Z"), Some(86_401_500));
+        assert_eq!(log_time_ms("2024-03-01T00:00:00Z"), Some(1_709_251_200_000));
+        assert_eq!(log_time_ms("2026-12-07T12:48:01.123Z"), Some(1_796_647_681_123));
+        for bad in [
+            "",
+            "2024-02-30T00:00:00Z",
+            "2024-05-01 09:30:00Z",
+            "2024-05-01T09:30:00",
+            "2024-05-01T25:00:00Z",
+            "2024-05-01T09:30:00.Z",
+            "2024-05-01T09:30:00.12aZ",
+        ] {
+            assert_eq!(log_time_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_clock_set_back_beyond_the_tolerance_warns() {
+        let w = clock_went_back(6, "2026-12-07T12:05:00.000Z", 7, "2026-12-07T10:00:00.000Z").unwrap();
+        assert_eq!((w.seq, w.previous_seq, w.back_secs), (7, 6, 7500));
+        assert!(
+            w.message.starts_with("entry #7 is timed 2026-12-07T10:00:00.000Z, 2 h 5 min before entry #6"),
+            "{}",
+            w.message
+        );
+        assert!(w.message.contains("clock"), "{}", w.message);
+        // Within five minutes: an ordinary correction. Forward: nothing to say.
+        assert!(clock_went_back(1, "2026-12-07T12:05:00.000Z", 2, "2026-12-07T12:00:00.000Z").is_none());
+        assert!(clock_went_back(1, "2026-12-07T12:05:00.000Z", 2, "2026-12-07T11:59:59.999Z").is_some());
+        assert_eq!(clock_went_back(1, "2026-12-07T10:00:00.000Z", 2, "2026-12-08T10:00:00.000Z"), None);
+        assert_eq!(clock_went_back(1, "garbage", 2, "2026-12-08T10:00:00.000Z"), None);
     }
 
     #[test]

@@ -37,7 +37,9 @@
 //! inserted entry from a reordered one.
 //!
 //! **Verifying.** [`Store::audit_verify`] walks the chain and names the first broken entry
-//! ([`BreakKind`]). A truncated tail cannot be seen from the chain alone: it is checked against
+//! ([`BreakKind`]). An entry timed more than five minutes before the entry preceding it is
+//! reported as a [`ClockWarning`] (the device's clock was set back), not a break: the chain,
+//! not the clock, fixes the order. A truncated tail cannot be seen from the chain alone: it is checked against
 //! the anchor, the last head the central service acknowledged ([`Store::set_audit_anchor`]).
 //!
 //! **Limits.** Whoever holds the database key can drop the triggers and rewrite the chain from
@@ -46,8 +48,8 @@
 
 use std::fmt::Write as _;
 
-pub use bluelamp_protocol::audit::{AuditAction, AuditOutcome};
-use bluelamp_protocol::audit::{AuditEntry, AuditFilter};
+use bluelamp_protocol::audit::{clock_went_back, AuditEntry, AuditFilter};
+pub use bluelamp_protocol::audit::{AuditAction, AuditOutcome, ClockWarning};
 use bluelamp_protocol::{NominalHit, SearchRequest};
 use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -283,6 +285,10 @@ pub struct VerifyReport {
     pub anchor: Option<ChainHead>,
     /// `None` when the chain verifies.
     pub broken: Option<Break>,
+    /// Entries timed more than [`CLOCK_TOLERANCE_SECS`](bluelamp_protocol::audit::CLOCK_TOLERANCE_SECS)
+    /// before the entry preceding them (the device's clock was set back), up to the first break:
+    /// warnings for IT, not breaks (`is_ok` is unaffected).
+    pub warnings: Vec<ClockWarning>,
 }
 
 impl VerifyReport {
@@ -767,12 +773,13 @@ impl Store {
                 },
             });
         let anchor = self.audit_anchor()?;
-        let mut broken = walk(&tx)?;
+        let mut warnings = Vec::new();
+        let mut broken = walk(&tx, &mut warnings)?;
         if broken.is_none() {
             broken = check_anchor(&tx, head.as_ref(), anchor.as_ref())?;
         }
         tx.commit()?;
-        Ok(VerifyReport { entries: u64::try_from(entries).unwrap_or(0), head, anchor, broken })
+        Ok(VerifyReport { entries: u64::try_from(entries).unwrap_or(0), head, anchor, broken, warnings })
     }
 
     /// [`Store::audit_list`] for a person reading the log: the reading is itself a consultation
@@ -830,11 +837,13 @@ impl Store {
     }
 }
 
-/// Streams the chain and returns the first break.
-fn walk(conn: &Connection) -> Result<Option<Break>> {
+/// Streams the chain and returns the first break; adds to `warnings` each entry (before that
+/// break) whose time goes back more than the tolerance from its predecessor's.
+fn walk(conn: &Connection, warnings: &mut Vec<ClockWarning>) -> Result<Option<Break>> {
     let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM audit ORDER BY seq"))?;
     let mut rows = stmt.query([])?;
     let mut prev = GENESIS_HASH.to_string();
+    let mut prev_time: Option<(i64, String)> = None;
     let mut expected: i64 = 1;
     let brk =
         |seq: i64, kind: BreakKind, reason: String| -> Result<Option<Break>> { Ok(Some(Break { seq, kind, reason })) };
@@ -903,6 +912,11 @@ fn walk(conn: &Connection) -> Result<Option<Break>> {
                 ),
             };
         }
+        // The chain holds here; a time earlier than the entry before it is a clock set back.
+        if let Some((prev_seq, prev_ts)) = &prev_time {
+            warnings.extend(clock_went_back(*prev_seq, prev_ts, seq, &row.ts));
+        }
+        prev_time = Some((seq, row.ts));
         prev = row.entry_hash;
         expected = seq + 1;
     }

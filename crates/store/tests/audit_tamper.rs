@@ -268,3 +268,69 @@ fn the_viewer_still_lists_a_tampered_log() {
     let all = s.audit_list(&AuditFilter::default()).unwrap();
     assert_eq!(all.len(), (N - 1) as usize, "the malformed row is skipped, the rest is shown");
 }
+
+/// Appends an entry written as the app writes it but timed `ts` (a device whose clock was set
+/// back): a valid link and hash, so the chain holds. INSERT is what the triggers allow.
+fn append_timed(s: &Store, ts: &str) -> i64 {
+    let (seq, prev): (i64, String) = s
+        .conn()
+        .query_row("SELECT seq, entry_hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let actor = s.actor().unwrap();
+    let id = format!("01890000-0000-7000-8000-{:012}", seq + 1);
+    let fields = EntryFields {
+        id: &id,
+        ts,
+        officer_id: &actor.officer_id,
+        device_id: &actor.device_id,
+        action: "consultation",
+        object_ref: "nominal:N99",
+        purpose: None,
+        outcome: "success",
+        detail: "{}",
+    };
+    let hash = entry_hash(&prev, &fields).unwrap();
+    s.conn()
+        .execute(
+            "INSERT INTO audit (seq, id, ts, officer_id, device_id, action, object_ref, purpose, outcome, detail,
+                                prev_hash, entry_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'consultation', 'nominal:N99', NULL, 'success', '{}', ?6, ?7)",
+            params![seq + 1, id, ts, actor.officer_id, actor.device_id, prev, hash],
+        )
+        .unwrap();
+    seq + 1
+}
+
+/// A clock set back by more than five minutes between two entries is a warning naming the
+/// entry, not a break: the chain is whole. A smaller step back (a clock corrected by NTP) says
+/// nothing, and the entries after the step, timed forward again, neither.
+#[test]
+fn a_clock_set_back_is_a_warning_with_the_entry_not_a_break() {
+    let (_dir, mut s) = store_with_log();
+    let now: String = s.conn().query_row("SELECT ts FROM audit WHERE seq = ?1", [N], |r| r.get(0)).unwrap();
+    let earlier = |modifier: &str| -> String {
+        s.conn()
+            .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?1, ?2)", params![now, modifier], |r| r.get(0))
+            .unwrap()
+    };
+    let (two_min, two_hours) = (earlier("-2 minutes"), earlier("-2 hours"));
+    let small = append_timed(&s, &two_min);
+    let r = s.audit_verify().unwrap();
+    assert!(r.is_ok() && r.warnings.is_empty(), "two minutes back is a clock correction: {r:?}");
+    let back = append_timed(&s, &two_hours);
+    assert_eq!(back, small + 1);
+    // The next entry, written by the store at the device's time, is later than the one before.
+    let actor = s.actor().unwrap();
+    s.audit(&actor, AuditEvent::new(AuditAction::Consultation, "nominal:N1")).unwrap();
+    let r = s.audit_verify().unwrap();
+    assert!(r.is_ok(), "not a break: {r:?}");
+    assert_eq!(r.entries, N as u64 + 3);
+    assert_eq!(r.warnings.len(), 1, "{r:?}");
+    let w = &r.warnings[0];
+    assert_eq!((w.seq, w.previous_seq), (back, small));
+    assert!((7000..=7300).contains(&w.back_secs), "{w:?}");
+    assert!(w.message.contains(&format!("entry #{back}")) && w.message.contains("clock"), "{}", w.message);
+    // Shown to IT as JSON with the report.
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["warnings"][0]["seq"], back);
+}
