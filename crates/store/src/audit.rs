@@ -4,8 +4,9 @@
 //! entry in one `IMMEDIATE` transaction (the connection runs WAL with `synchronous=FULL`), so a
 //! crash or a full disk leaves all three or none. [`Store::audit`] appends a lone entry (a
 //! consultation, an unlock); [`Store::search_logged`] and [`Store::view_nominal_logged`] are the
-//! consultations of nominals. Nothing else writes the `audit` table, and its triggers refuse
-//! `UPDATE` and `DELETE`.
+//! consultations of nominals. A pull page's removals (`sync.rs`) append their erasure entries
+//! inside the page's transaction (`append_in`). Nothing else writes the `audit` table, and its
+//! triggers refuse `UPDATE` and `DELETE`.
 //!
 //! **Chain.** Entries are numbered `seq` = 1, 2, 3… with no gaps. Each stores
 //! `prev_hash` (the previous entry's `entry_hash`; [`GENESIS_HASH`], 64 zeros, for entry #1) and
@@ -416,6 +417,14 @@ fn append(conn: &Connection, actor: &Actor, event: &AuditEvent, ts: &str) -> Res
         hash
     ])?;
     Ok(seq)
+}
+
+/// Appends `event` inside the caller's transaction, timed now (the erasures a pull page applies
+/// commit with the deletions this way); returns its `seq`.
+pub(crate) fn append_in(tx: &Transaction<'_>, actor: &Actor, event: &AuditEvent) -> Result<i64> {
+    check_event(event)?;
+    let ts = now(tx)?;
+    append(tx, actor, event, &ts)
 }
 
 /// One stored row, every hashed field as text.

@@ -13,7 +13,8 @@
 //! (`pulled_casework_parked`) and applied when the incident arrives: the service's feed holds
 //! each record once, at its latest version, so an incident changed after its casework comes
 //! after it, possibly in a later commit group (after a dropped connection). What is still
-//! parked when a pull completes belongs to no incident of this device's and is dropped.
+//! parked when a pull completes belongs to no incident of this device's and is dropped (logged
+//! as an erasure with the incidents' ids, like every removal a pull makes: see `sync.rs`).
 
 use bluelamp_protocol::wire::Casework;
 use rusqlite::{params, OptionalExtension, Transaction};
@@ -84,9 +85,18 @@ pub(crate) fn apply_parked(tx: &Transaction<'_>) -> Result<u64> {
 }
 
 /// Drops parked casework whose incident never came (called when a pull completes: the feed
-/// has been read to its head, so the incident is not assigned to this device).
-pub(crate) fn drop_unclaimed(tx: &Transaction<'_>) -> Result<u64> {
-    Ok(tx.execute("DELETE FROM pulled_casework_parked WHERE incident_id NOT IN (SELECT id FROM incidents)", [])? as u64)
+/// has been read to its head, so the incident is not assigned to this device); returns the
+/// incidents whose casework was dropped (for the erasure entry).
+pub(crate) fn drop_unclaimed(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    let ids: Vec<String> = tx
+        .prepare_cached(
+            "SELECT incident_id FROM pulled_casework_parked WHERE incident_id NOT IN (SELECT id FROM incidents)
+             ORDER BY incident_id",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    tx.execute("DELETE FROM pulled_casework_parked WHERE incident_id NOT IN (SELECT id FROM incidents)", [])?;
+    Ok(ids)
 }
 
 /// Takes what this device lacks from one incident's casework; returns how many rows changed.
@@ -262,8 +272,14 @@ fn withdrawal_json(d: &bluelamp_protocol::casework::ReferralDecisionInfo) -> Opt
 }
 
 /// Drops the pulled casework of an incident this device no longer holds (the caller checked
-/// that nothing on it was written here).
-pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
+/// that nothing on it was written here); returns the ids of the forms and referral decisions
+/// dropped (for the erasure entry).
+pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let ids = |sql: &str| -> Result<Vec<String>> {
+        Ok(tx.prepare_cached(sql)?.query_map([incident_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?)
+    };
+    let forms = ids("SELECT id FROM forms WHERE incident_id = ?1 ORDER BY id")?;
+    let referrals = ids("SELECT id FROM referrals WHERE incident_id = ?1 ORDER BY id")?;
     tx.execute(
         "DELETE FROM form_reviews WHERE form_id IN (SELECT id FROM forms WHERE incident_id = ?1)",
         [incident_id],
@@ -280,5 +296,5 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<()> {
     )?;
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM referrals WHERE incident_id = ?1", [incident_id])?;
-    Ok(())
+    Ok((forms, referrals))
 }

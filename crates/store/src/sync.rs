@@ -291,6 +291,82 @@ fn incident_of(
     Ok((incident, state))
 }
 
+/// Why a pull removed records, as the erasure entry says it (`reason` in its detail).
+const TOMBSTONE: &str = "deleted_by_service";
+const NOT_SENT_AFTER_RESET: &str = "not_sent_after_reset";
+const UNASSIGNED: &str = "no_longer_assigned";
+const UNASSIGNED_WORK_SETTLED: &str = "no_longer_assigned_work_settled";
+const PARKED_UNCLAIMED: &str = "incident_never_assigned";
+
+/// Most ids one erasure entry names; a larger removal (a sweep after a reset) takes several
+/// entries, all in the page's transaction.
+const ERASURE_IDS_PER_ENTRY: usize = 1000;
+
+/// One record a pull page removed, with the forms and referral decisions removed with an
+/// incident.
+struct Erased {
+    what: &'static str,
+    why: &'static str,
+    id: String,
+    forms: Vec<String>,
+    referrals: Vec<String>,
+}
+
+/// What a pull page removed from the store, for its erasure entries (DPA 2018 s.62: who erased
+/// what and when; ids only, never the erased content).
+#[derive(Default)]
+struct Erasures {
+    items: Vec<Erased>,
+}
+
+impl Erasures {
+    fn push(&mut self, what: &'static str, why: &'static str, id: &str, casework: (Vec<String>, Vec<String>)) {
+        let (forms, referrals) = casework;
+        self.items.push(Erased { what, why, id: id.to_string(), forms, referrals });
+    }
+
+    fn nominal(&mut self, why: &'static str, id: &str) {
+        self.push("nominals", why, id, Default::default());
+    }
+
+    fn incident(&mut self, why: &'static str, id: &str, casework: (Vec<String>, Vec<String>)) {
+        self.push("incidents", why, id, casework);
+    }
+
+    /// The entries: one per object and reason (split every [`ERASURE_IDS_PER_ENTRY`] ids), in
+    /// the order the removals were made.
+    fn events(self) -> Vec<crate::AuditEvent> {
+        let mut groups: Vec<Vec<Erased>> = Vec::new();
+        for e in self.items {
+            match groups
+                .iter_mut()
+                .find(|g| g[0].what == e.what && g[0].why == e.why && g.len() < ERASURE_IDS_PER_ENTRY)
+            {
+                Some(g) => g.push(e),
+                None => groups.push(vec![e]),
+            }
+        }
+        groups
+            .into_iter()
+            .map(|g| {
+                let (what, why) = (g[0].what, g[0].why);
+                let mut detail = serde_json::json!({
+                    "via": "sync",
+                    "reason": why,
+                    "count": g.len(),
+                    "ids": g.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+                });
+                if what == "incidents" {
+                    detail["forms"] = serde_json::json!(g.iter().flat_map(|e| e.forms.iter()).collect::<Vec<_>>());
+                    detail["referrals"] =
+                        serde_json::json!(g.iter().flat_map(|e| e.referrals.iter()).collect::<Vec<_>>());
+                }
+                crate::AuditEvent::new(crate::AuditAction::Erasure, what).detail(detail)
+            })
+            .collect()
+    }
+}
+
 /// Deletes a nominal with its search keys, unless an incident links it.
 fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i64>) -> Result<Option<bool>> {
     let linked: bool =
@@ -321,13 +397,19 @@ fn delete_nominal(tx: &Transaction<'_>, id: &str, deltas: &mut HashMap<String, i
 /// (a form, review, referral decision or task made here, a change not yet acknowledged, an
 /// unresolved conflict). Such an incident is kept, marked `unassigned_at`, so the work stays
 /// visible and can still reach the service.
-fn drop_or_keep_incident(tx: &Transaction<'_>, id: &str, report: &mut PageReport) -> Result<()> {
+fn drop_or_keep_incident(
+    tx: &Transaction<'_>,
+    id: &str,
+    report: &mut PageReport,
+    erased: &mut Erasures,
+    reason: &'static str,
+) -> Result<()> {
     let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ?1)", [id], |r| r.get(0))?;
     if !exists {
         return Ok(());
     }
     if incident_droppable(tx, id)? {
-        remove_incident(tx, id)?;
+        erased.incident(reason, id, remove_incident(tx, id)?);
         report.incidents_removed += 1;
     } else {
         let now = now_ts(tx)?;
@@ -344,11 +426,13 @@ fn incident_droppable(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     Ok(crate::casework::incident_is_untouched(tx, id)? && !crate::conflicts::unsettled(tx, id)?)
 }
 
-fn remove_incident(tx: &Transaction<'_>, id: &str) -> Result<()> {
-    crate::pulled::forget(tx, id)?;
+/// Removes an incident with its pulled casework; returns the ids of the forms and referral
+/// decisions removed with it.
+fn remove_incident(tx: &Transaction<'_>, id: &str) -> Result<(Vec<String>, Vec<String>)> {
+    let casework = crate::pulled::forget(tx, id)?;
     tx.execute("DELETE FROM incident_links WHERE incident_id = ?1", [id])?;
     tx.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
-    Ok(())
+    Ok(casework)
 }
 
 impl Store {
@@ -719,6 +803,9 @@ impl Store {
             last.insert(r.id.as_str(), i);
         }
         let versions_ref: HashMap<&str, i64> = versions.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+        // Removals are logged as erasures by this store's officer, in the page's transaction.
+        let actor = self.actor()?;
+        let mut erased = Erasures::default();
         let tx = self.conn.transaction()?;
         // The pull generation: what this pull sends is marked with it, and the sweep at the end
         // of a re-pull drops what it did not send (not by the wall clock, which a laptop can
@@ -731,7 +818,10 @@ impl Store {
         let mut deltas = HashMap::new();
         for id in tombstones {
             match delete_nominal(&tx, id, &mut deltas)? {
-                Some(true) => report.tombstones += 1,
+                Some(true) => {
+                    erased.nominal(TOMBSTONE, id);
+                    report.tombstones += 1
+                }
                 Some(false) => report.kept_linked += 1,
                 None => {}
             }
@@ -758,7 +848,7 @@ impl Store {
             report.casework += crate::pulled::apply(&tx, c)?;
         }
         for id in gone_incidents {
-            drop_or_keep_incident(&tx, id, report)?;
+            drop_or_keep_incident(&tx, id, report, &mut erased, UNASSIGNED)?;
         }
         report.upserts = last.len() as u64;
         let pulled: u64 = get(&tx, PULLED_TOTAL)?.and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -769,7 +859,9 @@ impl Store {
             set(&tx, PULL_OPEN, "1")?;
         } else {
             del(&tx, PULL_OPEN)?;
-            crate::pulled::drop_unclaimed(&tx)?;
+            for id in crate::pulled::drop_unclaimed(&tx)? {
+                erased.push("casework", PARKED_UNCLAIMED, &id, Default::default());
+            }
             if get(&tx, SWEEP_BEFORE)?.is_some() {
                 // Incidents first: a person linked only to a swept incident can then go too.
                 let gone: Vec<String> = tx
@@ -780,7 +872,7 @@ impl Store {
                     .query_map([gen], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 for id in gone {
-                    drop_or_keep_incident(&tx, &id, report)?;
+                    drop_or_keep_incident(&tx, &id, report, &mut erased, NOT_SENT_AFTER_RESET)?;
                 }
                 let stale: Vec<String> = tx
                     .prepare("SELECT id FROM nominals WHERE server_version IS NOT NULL AND seen_gen < ?1")?
@@ -788,6 +880,7 @@ impl Store {
                     .collect::<rusqlite::Result<_>>()?;
                 for id in stale {
                     if delete_nominal(&tx, &id, &mut deltas)? == Some(true) {
+                        erased.nominal(NOT_SENT_AFTER_RESET, &id);
                         report.swept += 1;
                     }
                 }
@@ -801,7 +894,7 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
             for id in kept {
                 if incident_droppable(&tx, &id)? {
-                    remove_incident(&tx, &id)?;
+                    erased.incident(UNASSIGNED_WORK_SETTLED, &id, remove_incident(&tx, &id)?);
                     report.incidents_removed += 1;
                 }
             }
@@ -810,6 +903,10 @@ impl Store {
         }
         search::apply_counts(&tx, &deltas)?;
         set(&tx, CURSOR, &page.next_cursor)?;
+        // Every removal above is an erasure (s.62), committed with it: ids, never content.
+        for event in erased.events() {
+            crate::audit::append_in(&tx, &actor, &event)?;
+        }
         tx.commit()?;
         Ok(())
     }

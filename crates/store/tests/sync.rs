@@ -782,3 +782,79 @@ fn removing_a_person_scans_nobody_elses_search_keys() {
     let scanned = stmt.get_status(rusqlite::StatementStatus::FullscanStep);
     assert_eq!(scanned, 0, "rows stepped through by full scans while deleting one person");
 }
+
+/// Every record a pull removes is an erasure in the access log (DPA 2018 s.62), by the store's
+/// officer, naming the ids and why, never the erased content; and it commits with the
+/// deletion: a page whose entry cannot be written removes nothing.
+#[test]
+fn removals_on_pull_are_erasures_logged_in_the_same_transaction() {
+    use bluelamp_protocol::audit::{AuditAction as A, AuditFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let incident = |id: &str| Change::Upsert {
+        record_type: RecordType::Incident,
+        id: id.into(),
+        version: 1,
+        data: json!({
+            "id": id, "reference": format!("REF-{id}"), "incident_type": "domestic_abuse",
+            "offence_category": "domestic_abuse", "occurred_at": 1_700_000_000, "recorded_at": 1_700_000_100,
+            "assigned_to": "PC1", "district": "north", "status": "open", "links": [], "version": 1
+        }),
+    };
+    store
+        .apply_pull_page(&page(
+            vec![nominal("n1", "William", "Smith"), nominal("n2", "Mary", "Jones"), incident("i1"), incident("i2")],
+            "c1",
+            false,
+        ))
+        .unwrap();
+    let erasures =
+        |store: &Store| store.audit_list(&AuditFilter { action: Some(A::Erasure), ..Default::default() }).unwrap();
+    assert!(erasures(&store).is_empty(), "nothing removed yet");
+
+    let r = store
+        .apply_pull_page(&page(
+            vec![
+                Change::Tombstone { record_type: RecordType::Nominal, id: "n1".into(), version: 2 },
+                Change::Tombstone { record_type: RecordType::Incident, id: "i1".into(), version: 2 },
+            ],
+            "c2",
+            false,
+        ))
+        .unwrap();
+    assert_eq!((r.tombstones, r.incidents_removed), (1, 1));
+    let log = erasures(&store);
+    assert_eq!(log.len(), 2, "{log:?}");
+    let of = |what: &str| log.iter().find(|e| e.object_ref == what).unwrap_or_else(|| panic!("no {what}: {log:?}"));
+    let (n, i) = (of("nominals"), of("incidents"));
+    assert_eq!(n.officer_id, "PC1");
+    assert_eq!(n.detail["ids"], json!(["n1"]));
+    assert_eq!(n.detail["reason"], "deleted_by_service");
+    assert_eq!(i.detail["ids"], json!(["i1"]));
+    assert_eq!(i.detail["reason"], "no_longer_assigned");
+    assert_eq!(i.detail["forms"], json!([]));
+    for e in &log {
+        let text = e.detail.to_string();
+        assert!(!text.contains("Smith") && !text.contains("William") && !text.contains("REF-"), "content: {text}");
+    }
+    // "Who erased person n1" finds it.
+    let who = store.audit_list(&AuditFilter { object_ref: Some("n1".into()), ..Default::default() }).unwrap();
+    assert!(who.iter().any(|e| e.action == "erasure"), "{who:?}");
+    assert!(store.audit_verify().unwrap().is_ok());
+
+    // The entry cannot be written: the deletion does not happen either, nor does the cursor move.
+    store
+        .conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER no_log BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'log refused'); END;",
+        )
+        .unwrap();
+    let gone = vec![Change::Tombstone { record_type: RecordType::Nominal, id: "n2".into(), version: 3 }];
+    assert!(store.apply_pull_page(&page(gone.clone(), "c3", false)).is_err());
+    assert_eq!(found(&store, "Jones"), vec!["n2".to_string()], "n2 is still here");
+    assert_eq!(store.pull_cursor().unwrap().as_deref(), Some("c2"));
+    store.conn().execute_batch("DROP TRIGGER temp.no_log;").unwrap();
+    store.apply_pull_page(&page(gone, "c3", false)).unwrap();
+    assert!(found(&store, "Jones").is_empty());
+    assert_eq!(erasures(&store).len(), 3);
+}
