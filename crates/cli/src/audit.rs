@@ -107,10 +107,118 @@ pub fn consulted(store: &mut Store, object_ref: impl Into<String>) -> anyhow::Re
     Ok(())
 }
 
+/// Where standard output goes, as a disclosure entry names it: `None` at a terminal (what is
+/// printed is shown to the operator, which the consultation entry already covers); otherwise
+/// `{"kind": "file" | "pipe" | "socket" | "device" | "other", "path": …}`, the path where the
+/// system tells it (a file or device: `/proc/self/fd/1` on Linux).
+pub(crate) fn stdout_destination() -> Option<serde_json::Value> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return None;
+    }
+    let kind = stdout_kind();
+    let path = if matches!(kind, "file" | "device") {
+        std::fs::read_link("/proc/self/fd/1").ok().map(|p| p.to_string_lossy().into_owned())
+    } else {
+        None
+    };
+    Some(serde_json::json!({ "kind": kind, "path": path }))
+}
+
+fn stdout_kind() -> &'static str {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::FileTypeExt;
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else { return "other" };
+    let Ok(meta) = std::fs::File::from(fd).metadata() else { return "other" };
+    let t = meta.file_type();
+    if t.is_file() {
+        "file"
+    } else if t.is_fifo() {
+        "pipe"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "device"
+    } else {
+        "other"
+    }
+}
+
+/// A file named on the command line (`--out`) as a disclosure entry's destination: its
+/// absolute path.
+pub(crate) fn file_destination(path: &std::path::Path) -> serde_json::Value {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    serde_json::json!({ "kind": "file", "path": abs.to_string_lossy() })
+}
+
+/// What a command writes out of the store, for its disclosure entry: ids and counts, never the
+/// personal content.
+pub(crate) struct Disclosed<'a> {
+    /// What was disclosed, as the consultation names it: `nominal:<id>`, `search:nominals`,
+    /// `incidents`, …
+    pub object_ref: &'a str,
+    pub purpose: Option<&'a str>,
+    /// The CLI command, e.g. `show`, `search-batch`.
+    pub command: &'a str,
+    /// The records written out (each once).
+    pub ids: Vec<&'a str>,
+    /// People those records name, when the records are not people themselves (an incident's
+    /// linked people, a referral decision's victim), so that "who disclosed person X" finds it.
+    pub people: Vec<&'a str>,
+    /// How many records were written, when they are not named in `ids` (log entries).
+    pub count: Option<usize>,
+}
+
+impl Disclosed<'_> {
+    /// The disclosure event for data sent to `destination`.
+    pub(crate) fn event(&self, destination: serde_json::Value) -> AuditEvent {
+        let unique = |v: &[&str]| -> Vec<String> {
+            let mut seen = std::collections::BTreeSet::new();
+            v.iter().filter(|s| seen.insert(**s)).map(|s| s.to_string()).collect()
+        };
+        let ids = unique(&self.ids);
+        let mut detail = serde_json::json!({
+            "via": "bluelamp-cli",
+            "command": self.command,
+            "destination": destination,
+            "count": self.count.unwrap_or(ids.len()),
+            "ids": ids,
+        });
+        if !self.people.is_empty() {
+            detail["people"] = serde_json::json!(unique(&self.people));
+        }
+        let event = AuditEvent::new(AuditAction::Disclosure, self.object_ref).detail(detail);
+        match self.purpose {
+            Some(p) => event.purpose(p),
+            None => event,
+        }
+    }
+
+    /// Before personal data is printed: a disclosure entry when standard output is not a
+    /// terminal (redirected to a file, piped to another program), naming where it goes. At a
+    /// terminal nothing is added: the data is shown, and its consultation is already logged.
+    pub(crate) fn log_if_leaving(&self, store: &mut Store) -> anyhow::Result<()> {
+        if let Some(destination) = stdout_destination() {
+            let actor = store.actor()?;
+            store.audit(&actor, self.event(destination))?;
+        }
+        Ok(())
+    }
+}
+
 fn list(store: &mut Store, filter: &AuditFilter, json: bool) -> anyhow::Result<()> {
     // Reading the log is a consultation too; it is logged before anything is shown.
     let actor = store.actor()?;
     let entries = store.audit_consult(&actor, filter)?;
+    Disclosed {
+        object_ref: "audit:log",
+        purpose: None,
+        command: "audit list",
+        ids: Vec::new(),
+        people: Vec::new(),
+        count: Some(entries.len()),
+    }
+    .log_if_leaving(store)?;
     if json {
         say!("{}", serde_json::to_string(&entries)?)?;
     } else {

@@ -70,6 +70,15 @@ pub fn run(store: &mut Store, cmd: ConflictsCmd) -> anyhow::Result<()> {
         ConflictsCmd::List { json } => {
             let list = store.list_conflicts()?;
             crate::audit::consulted(store, "conflicts")?;
+            crate::audit::Disclosed {
+                object_ref: "conflicts",
+                purpose: None,
+                command: "conflicts list",
+                ids: list.iter().map(|c| c.id.as_str()).collect(),
+                people: Vec::new(),
+                count: None,
+            }
+            .log_if_leaving(store)?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&list)?)?;
             } else {
@@ -96,12 +105,31 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
         IncidentCmd::List => {
             let list = store.list_incidents()?;
             crate::audit::consulted(store, "incidents")?;
+            crate::audit::Disclosed {
+                object_ref: "incidents",
+                purpose: None,
+                command: "incident list",
+                ids: list.iter().map(|i| i.id.as_str()).collect(),
+                people: list.iter().flat_map(|i| i.links.iter().map(|l| l.nominal_id.as_str())).collect(),
+                count: None,
+            }
+            .log_if_leaving(store)?;
             say!("{}", serde_json::to_string_pretty(&list)?)?;
         }
         IncidentCmd::Show { id } => {
             let incident = store.get_incident(id.trim())?;
             let actor = store.actor()?;
             store.audit(&actor, bluelamp_store::audit::incident_view_event(&incident.summary))?;
+            let object_ref = format!("incident:{}", incident.summary.id);
+            crate::audit::Disclosed {
+                object_ref: &object_ref,
+                purpose: None,
+                command: "incident show",
+                ids: vec![incident.summary.id.as_str()],
+                people: incident.summary.links.iter().map(|l| l.nominal_id.as_str()).collect(),
+                count: None,
+            }
+            .log_if_leaving(store)?;
             say!("{}", serde_json::to_string_pretty(&incident.summary)?)?;
         }
         IncidentCmd::Code { id, code } => {

@@ -84,6 +84,17 @@ pub fn create(store: &mut Store, a: CreateArgs) -> anyhow::Result<()> {
         }
         Created::Saved(hit) => {
             if a.json {
+                // The new person and the likely matches (people from the store), leaving for a
+                // file or a program.
+                crate::audit::Disclosed {
+                    object_ref: "search:nominals",
+                    purpose: None,
+                    command: "nominal create",
+                    ids: std::iter::once(hit.id.as_str()).chain(likely.iter().map(|h| h.id.as_str())).collect(),
+                    people: Vec::new(),
+                    count: None,
+                }
+                .log_if_leaving(store)?;
                 say!("{}", serde_json::json!({ "nominal": hit, "likely_matches": likely }))?;
             } else {
                 for h in &likely {
@@ -109,6 +120,21 @@ pub fn duplicates(store: &mut Store, cmd: DuplicatesCmd) -> anyhow::Result<()> {
         DuplicatesCmd::List { json } => {
             let list = store.duplicates()?;
             crate::audit::consulted(store, "duplicates")?;
+            crate::audit::Disclosed {
+                object_ref: "duplicates",
+                purpose: None,
+                command: "duplicates list",
+                ids: list.iter().map(|d| d.id.as_str()).collect(),
+                people: list
+                    .iter()
+                    .flat_map(|d| {
+                        std::iter::once(d.provisional_id.as_str())
+                            .chain(d.candidates.iter().map(|c| c.nominal.id.as_str()))
+                    })
+                    .collect(),
+                count: None,
+            }
+            .log_if_leaving(store)?;
             if json {
                 say!("{}", serde_json::to_string(&list)?)?;
             } else {

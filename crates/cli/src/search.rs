@@ -101,6 +101,15 @@ pub fn run(store: &mut Store, a: SearchArgs) -> anyhow::Result<()> {
         e => anyhow::Error::from(e),
     })?;
     let hits = searched.hits;
+    crate::audit::Disclosed {
+        object_ref: "search:nominals",
+        purpose: a.purpose.as_deref(),
+        command: "search",
+        ids: hits.iter().map(|h| h.id.as_str()).collect(),
+        people: Vec::new(),
+        count: None,
+    }
+    .log_if_leaving(store)?;
     // Fewer hits than asked for need not be everyone: a very common name is read in part. Said
     // on stderr, in --json mode too (its output keeps the shape scripts rely on).
     let cut_short = searched.cut_short && hits.len() < req.effective_limit() as usize;
@@ -200,15 +209,31 @@ impl BatchLine {
     }
 }
 
-/// Appends the consultation entries of a chunk of queries (one per query that ran), then writes
-/// their result lines: no result line reaches the output before its entry is committed.
+/// Appends the consultation entries of a chunk of queries (one per query that ran) and the
+/// disclosure of the ids the chunk writes to `out` (s.62: data leaving the store for a file), in
+/// one transaction, then writes their result lines: no result line reaches the output before
+/// its entries are committed.
 fn flush_chunk(
     store: &mut Store,
     actor: &bluelamp_store::Actor,
-    events: &mut Vec<bluelamp_store::AuditEvent>,
+    (events, ids): (&mut Vec<bluelamp_store::AuditEvent>, &mut Vec<String>),
     lines: &mut Vec<String>,
-    w: &mut impl Write,
+    (w, out): (&mut impl Write, &Path),
 ) -> anyhow::Result<()> {
+    if !ids.is_empty() {
+        let disclosed = crate::audit::Disclosed {
+            object_ref: "search:nominals",
+            purpose: None,
+            command: "search-batch",
+            ids: ids.iter().map(String::as_str).collect(),
+            people: Vec::new(),
+            count: None,
+        };
+        let mut event = disclosed.event(crate::audit::file_destination(out));
+        event.detail["queries"] = serde_json::json!(events.len());
+        events.push(event);
+        ids.clear();
+    }
     if !events.is_empty() {
         store.audit_batch(actor, events)?;
         events.clear();
@@ -225,7 +250,8 @@ fn flush_chunk(
 /// name, bad input) yields `ids: []` plus an `error` field, and never stops the batch; a query
 /// that ran with part of its input ignored (an unreadable DOB) gets a `warning` field.
 /// Each query that ran gets its own consultation entry (query and result count), committed
-/// [`LOG_CHUNK`] at a time before that chunk's lines are written.
+/// [`LOG_CHUNK`] at a time before that chunk's lines are written, with one disclosure entry per
+/// chunk naming the output file (absolute path) and the ids written to it.
 pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyhow::Result<()> {
     if limit == 0 || limit > bluelamp_protocol::search::MAX_LIMIT {
         bail!("--limit must be between 1 and {}", bluelamp_protocol::search::MAX_LIMIT);
@@ -254,7 +280,9 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
             started.elapsed().as_secs_f64()
         );
     }
-    let (mut events, mut lines) = (Vec::with_capacity(LOG_CHUNK), Vec::with_capacity(LOG_CHUNK));
+    let (mut events, mut lines) = (Vec::with_capacity(LOG_CHUNK + 1), Vec::with_capacity(LOG_CHUNK));
+    // The ids the chunk's lines write to the file: its disclosure entry names them.
+    let mut ids_out: Vec<String> = Vec::new();
     let today = {
         let d = bluelamp_store::search::today();
         format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
@@ -341,6 +369,7 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         let (ids, error) = match result {
             Ok(hits) => {
                 events.push(audit::search_event(&req, &hits, None));
+                ids_out.extend(hits.iter().map(|h| h.id.clone()));
                 (hits.into_iter().map(|h| h.id).collect(), None)
             }
             Err(e) => {
@@ -352,10 +381,10 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         lines.push(line.to_json());
         n += 1;
         if lines.len() >= LOG_CHUNK {
-            flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
+            flush_chunk(store, &actor, (&mut events, &mut ids_out), &mut lines, (&mut w, out))?;
         }
     }
-    flush_chunk(store, &actor, &mut events, &mut lines, &mut w)?;
+    flush_chunk(store, &actor, (&mut events, &mut ids_out), &mut lines, (&mut w, out))?;
     w.flush()?;
     note!("{n} queries written to {} ({failed} could not run)", out.display());
     Ok(())

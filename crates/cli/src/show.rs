@@ -1,6 +1,7 @@
 //! `show`: one person's record page (warning markers first, aliases, addresses, linked
 //! incidents). Opening a record is a consultation: its access-log entry, with the purpose, is
-//! committed before anything is printed.
+//! committed before anything is printed. Printed anywhere but a terminal (a file, a pipe), it
+//! is a disclosure as well, naming where it went (`audit::Disclosed`).
 
 use anyhow::bail;
 use bluelamp_protocol::nominal::NominalPage;
@@ -28,6 +29,17 @@ pub fn run(store: &mut Store, a: ShowArgs) -> anyhow::Result<()> {
     let Some(page) = store.view_nominal_logged(&actor, &req.id, &req.purpose)? else {
         bail!("no record {} in the local store (the attempt is in the access log)", req.id);
     };
+    // Written to a file or another program, not a screen: a disclosure too, before it leaves.
+    let object_ref = format!("nominal:{}", page.nominal.id);
+    crate::audit::Disclosed {
+        object_ref: &object_ref,
+        purpose: Some(&req.purpose),
+        command: "show",
+        ids: vec![page.nominal.id.as_str()],
+        people: Vec::new(),
+        count: None,
+    }
+    .log_if_leaving(store)?;
     if a.json {
         say!("{}", serde_json::to_string(&page)?)?;
     } else {

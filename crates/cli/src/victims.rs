@@ -83,7 +83,17 @@ pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> 
             let mut store = store()?;
             let detail = store.get_incident(incident.trim())?;
             // They name the victims and what they said: logged before printing, as in the app.
-            crate::audit::consulted(&mut store, format!("victims:{}", detail.summary.id))?;
+            let object_ref = format!("victims:{}", detail.summary.id);
+            crate::audit::consulted(&mut store, object_ref.as_str())?;
+            crate::audit::Disclosed {
+                object_ref: &object_ref,
+                purpose: None,
+                command: "victims decisions",
+                ids: detail.referrals.iter().map(|d| d.id.as_str()).collect(),
+                people: detail.referrals.iter().map(|d| d.victim_id.as_str()).collect(),
+                count: None,
+            }
+            .log_if_leaving(&mut store)?;
             let mut o = String::new();
             if json {
                 outln!(o, "{}", serde_json::to_string_pretty(&detail.referrals)?);

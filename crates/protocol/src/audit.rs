@@ -22,7 +22,9 @@ pub enum AuditAction {
     Alteration,
     /// Data looked at: every search (with its query and result count), every record opened.
     Consultation,
-    /// Data given out: export, print, upload to the central service.
+    /// Data given out of the store: written to a file or another program (the CLI's `--out`,
+    /// output not to a terminal). A push to the force's own central service is not one
+    /// (`docs/sync.md`).
     Disclosure,
     /// Data from different records or sources brought together (e.g. linking a nominal).
     Combination,
