@@ -742,3 +742,77 @@ fn only_the_enrolling_service_lifts_a_lock() {
     tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
     state.unlock(&req).unwrap();
 }
+
+/// `AppState::finish_wipe`: a wipe order that came while writes were still unsent left the
+/// store locked, holding them. The officer's next online sign-in sends what is pending (the
+/// person created offline and the access log reach the service), then wipes: no store is left
+/// to open, the app stays on the lock screen saying why, and nothing panics afterwards.
+#[test]
+fn a_sign_in_under_a_pending_wipe_order_sends_what_is_left_then_wipes() {
+    use bluelamp_protocol::nominal::{CreateNominalRequest, NewNominal};
+    use bluelamp_protocol::status::LockReason;
+    use bluelamp_protocol::wire::Instruction;
+    let dir = tempfile::tempdir().unwrap();
+    let (central, running, config, state) = with_central(&dir, "PC79", "officer");
+    let pass = "correct horse battery";
+    let req = UnlockRequest { officer_id: "PC79".into(), passphrase: pass.into() };
+    tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap();
+    state.unlock(&req).unwrap();
+    let db = config.officer_db("PC79");
+    let client = central.clients().unwrap().into_iter().next().expect("the device signed in").client_id;
+
+    // A person created while the service is out of reach: a write not yet sent.
+    let addr: std::net::SocketAddr = running.url().trim_start_matches("http://").parse().unwrap();
+    tauri::async_runtime::block_on(running.stop());
+    let person = NewNominal {
+        given_name: "Unsent".into(),
+        surname: "Beforewipe".into(),
+        date_of_birth: None,
+        sex: None,
+        aliases: Vec::new(),
+        address: None,
+        postcode: None,
+    };
+    state.create_nominal(&CreateNominalRequest { nominal: person }).unwrap();
+    state.lock();
+
+    // The wipe order arrives (held in the store) while that write is unsent: the store is
+    // locked, keeping it, as a round leaves it.
+    central.instruct(&client, Instruction::Wipe).unwrap();
+    let mut store = bluelamp_store::Store::open(&db, pass).unwrap();
+    store.set_pending_instruction(Some(Instruction::Wipe)).unwrap();
+    assert_eq!(store.sync_counts().unwrap().pending, 1);
+    let carried = bluelamp_sync::carry_out_order(&db, store).unwrap();
+    assert!(matches!(carried, Some(bluelamp_sync::Carried::LockedUntilWiped { pending: 1, .. })), "{carried:?}");
+    let err = state.unlock(&req).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Locked, "{}", err.message);
+    assert!(db.exists(), "kept until its writes are sent");
+
+    // The service is back; the officer signs in online: finish_wipe sends, then wipes.
+    let before = central.stats().unwrap();
+    let _running = tauri::async_runtime::block_on(bluelamp_central::spawn(central.clone(), addr)).unwrap();
+    let err = tauri::async_runtime::block_on(state.sign_in_online_if_needed(&req)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Locked);
+    assert_eq!(err.message, LockReason::RemoteWipe.message());
+    let after = central.stats().unwrap();
+    assert_eq!(after.mutations_applied, before.mutations_applied + 1, "the unsent person reached the service first");
+    assert!(after.audit_entries > before.audit_entries, "and the access log");
+
+    // No readable store is left: the database, its wrapped key and its journal are gone.
+    let name = db.file_name().unwrap().to_string_lossy().into_owned();
+    let left: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.starts_with(&name) && !f.ends_with(".attempts"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(bluelamp_store::Store::open(&db, pass).is_err());
+
+    // The app is back at the lock screen, saying why; what follows is refused, never a panic.
+    let st = state.status(&StatusRequest::default()).unwrap();
+    assert!(st.session.is_none());
+    assert_eq!(st.locked_because, Some(LockReason::RemoteWipe));
+    assert!(state.unlock(&req).is_err());
+    assert!(state.search(&SearchRequest { name: Some("Beforewipe".into()), ..Default::default() }).is_err());
+}
