@@ -337,13 +337,16 @@ impl Erasures {
     /// the order the removals were made.
     fn events(self) -> Vec<crate::AuditEvent> {
         let mut groups: Vec<Vec<Erased>> = Vec::new();
+        // The group still open for each kind and reason (one pass: a sweep may remove millions).
+        let mut open: HashMap<(&'static str, &'static str), usize> = HashMap::new();
         for e in self.items {
-            match groups
-                .iter_mut()
-                .find(|g| g[0].what == e.what && g[0].why == e.why && g.len() < ERASURE_IDS_PER_ENTRY)
-            {
-                Some(g) => g.push(e),
-                None => groups.push(vec![e]),
+            let key = (e.what, e.why);
+            match open.get(&key) {
+                Some(&i) if groups[i].len() < ERASURE_IDS_PER_ENTRY => groups[i].push(e),
+                _ => {
+                    open.insert(key, groups.len());
+                    groups.push(vec![e]);
+                }
             }
         }
         groups
@@ -1029,5 +1032,48 @@ impl Store {
             }
         }
         Ok(ids)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One entry per kind and reason, in the order of the removals, split every
+    /// `ERASURE_IDS_PER_ENTRY` ids; incidents name the forms and decisions removed with them.
+    #[test]
+    fn erasures_group_by_kind_and_reason_and_split_large_removals() {
+        let mut e = Erasures::default();
+        e.incident(UNASSIGNED, "i1", (vec!["f1".into()], vec!["r1".into()]));
+        for n in 0..2500 {
+            e.nominal(NOT_SENT_AFTER_RESET, &format!("n{n}"));
+        }
+        e.nominal(TOMBSTONE, "t1");
+        e.incident(UNASSIGNED, "i2", Default::default());
+        let events = e.events();
+        let summary: Vec<(&str, &str, usize)> = events
+            .iter()
+            .map(|ev| {
+                (
+                    ev.object_ref.as_str(),
+                    ev.detail["reason"].as_str().unwrap(),
+                    ev.detail["ids"].as_array().unwrap().len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("incidents", UNASSIGNED, 2),
+                ("nominals", NOT_SENT_AFTER_RESET, 1000),
+                ("nominals", NOT_SENT_AFTER_RESET, 1000),
+                ("nominals", NOT_SENT_AFTER_RESET, 500),
+                ("nominals", TOMBSTONE, 1),
+            ]
+        );
+        assert!(events.iter().all(|ev| ev.action == crate::AuditAction::Erasure));
+        assert_eq!(events[0].detail["forms"], serde_json::json!(["f1"]));
+        assert_eq!(events[0].detail["referrals"], serde_json::json!(["r1"]));
+        assert_eq!(events[3].detail["count"], 500);
     }
 }
