@@ -414,7 +414,7 @@ pub const MAX_WITHDRAWAL_REASON_CHARS: usize = 4000;
 /// character but a line break or tab. The app checks it before sending, the store again.
 pub fn withdrawal_reason_problem(reason: &str) -> Option<String> {
     let r = reason.trim();
-    if r.is_empty() {
+    if bluelamp_forms::answers::says_nothing(r) {
         return Some("Give the reason for withdrawing this decision: it is kept with it.".into());
     }
     let n = r.chars().count();

@@ -1285,6 +1285,9 @@ fn a_referral_made_invalid_by_a_recode_to_da_is_withdrawn_and_made_again() {
     for (id, reason) in [
         (old.id.as_str(), ""),
         (old.id.as_str(), "   \n\t "),
+        // Punctuation or an invisible character alone is no reason (review, 7 Dec 2026).
+        (old.id.as_str(), "."),
+        (old.id.as_str(), "\u{200B}"),
         (old.id.as_str(), long.as_str()),
         (old.id.as_str(), "asked\0her"),
         ("no-such-decision", "recorded in error"),

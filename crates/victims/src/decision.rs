@@ -111,6 +111,14 @@ pub fn validate_decision(
     check_decision(decision, victim, &facts, true)
 }
 
+/// Whether a text says nothing: no letter or digit in any script (blank, punctuation, symbols,
+/// invisible characters or emoji alone). A decline "in their own words" or a deferral's reason
+/// of "." took the victim off the awaiting list with nothing on record (review, 7 Dec 2026).
+/// The same test as `bluelamp_forms::answers::says_nothing` for form answers.
+pub fn says_nothing(s: &str) -> bool {
+    !s.chars().any(char::is_alphanumeric)
+}
+
 fn check_fields_only(d: &Decision, c: &mut DecisionCheck, now: OffsetDateTime) {
     match d.at {
         None => c.errors.push(fm("at", "Record when the decision was made.")),
@@ -119,7 +127,7 @@ fn check_fields_only(d: &Decision, c: &mut DecisionCheck, now: OffsetDateTime) {
         }
         Some(_) => {}
     }
-    let text_ok = |s: &Option<String>| s.as_deref().is_some_and(|t| !t.trim().is_empty());
+    let text_ok = |s: &Option<String>| s.as_deref().is_some_and(|t| !says_nothing(t));
     match d.outcome {
         None => {
             c.errors.push(fm("outcome", "Choose referred, declined by the victim, or deferred (not safe to ask now)."))

@@ -927,6 +927,28 @@ fn decision_validation_table() {
             vec![],
         ),
         ("deferred no reason", json!({"victim_id": "V", "outcome": "deferred", "at": at}), vec!["reason"]),
+        // Punctuation, an invisible character or an emoji alone says nothing (review, 7 Dec 2026).
+        (
+            "declined, a full stop",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": " . ", "at": at}),
+            vec!["in_their_words"],
+        ),
+        (
+            "declined, a zero-width space",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "\u{200B}", "at": at}),
+            vec!["in_their_words"],
+        ),
+        ("deferred, a dash", json!({"victim_id": "V", "outcome": "deferred", "reason": "-", "at": at}), vec!["reason"]),
+        (
+            "deferred, an emoji",
+            json!({"victim_id": "V", "outcome": "deferred", "reason": "🙅", "at": at}),
+            vec!["reason"],
+        ),
+        (
+            "declined, in Arabic",
+            json!({"victim_id": "V", "outcome": "declined", "in_their_words": "لا شكرا", "at": at}),
+            vec![],
+        ),
         (
             "deferred follow-up before decision",
             json!({"victim_id": "V", "outcome": "deferred", "reason": "x", "follow_up_due": "2025-03-01", "at": at}),
