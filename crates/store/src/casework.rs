@@ -793,7 +793,9 @@ pub(crate) fn opt_text(label: &str, v: Option<&str>) -> CwResult<Option<String>>
 /// SafeLives "potential escalation" criterion counts police call-outs about the victim for
 /// domestic abuse, not call-outs about one pair: a victim of three partners in a year, or of one
 /// partner not linked on the earlier calls, is as much a repeat), and earlier MARAC referrals of
-/// the victim (withdrawn ones, recorded in error, are not referrals).
+/// the victim (withdrawn ones, recorded in error, are not referrals). Only call-outs where they
+/// were linked as the victim count (not as the suspect or a witness), and not a duplicate record
+/// of one call (closed `NFA-DUP`).
 fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwResult<IncidentHistory> {
     let person = |k: &str| text_answer(answers, k).map(str::to_string);
     let mut h = IncidentHistory::default();
@@ -804,7 +806,9 @@ fn history(conn: &Connection, incident: &IncidentRow, answers: &Answers) -> CwRe
         .prepare_cached(
             "SELECT i.occurred_at FROM incidents i
              WHERE i.id <> ?2 AND (i.incident_type = 'domestic_abuse' OR upper(coalesce(i.closing_code, '')) = 'DA')
-               AND EXISTS (SELECT 1 FROM incident_links a WHERE a.incident_id = i.id AND a.nominal_id = ?1)",
+               AND upper(trim(coalesce(i.closing_code, ''))) <> 'NFA-DUP'
+               AND EXISTS (SELECT 1 FROM incident_links a WHERE a.incident_id = i.id AND a.nominal_id = ?1
+                           AND a.role = 'victim')",
         )?
         .query_map(params![victim, incident.summary.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -829,7 +833,6 @@ fn text_answer<'a>(answers: &'a Answers, key: &str) -> Option<&'a str> {
     }
 }
 
-/// Whether `row` is the amendment of a form a supervisor returned.
 /// When the earliest version of the form `amends` (and what that one amends, and so on) was
 /// submitted: `None` for a form that amends nothing.
 fn first_submitted(conn: &Connection, amends: Option<&str>) -> CwResult<Option<i64>> {
@@ -847,6 +850,7 @@ fn first_submitted(conn: &Connection, amends: Option<&str>) -> CwResult<Option<i
     Ok(first.as_deref().and_then(unix_of))
 }
 
+/// Whether `row` is the amendment of a form a supervisor returned.
 fn amends_a_returned_form(conn: &Connection, row: &FormRow) -> CwResult<bool> {
     let Some(src) = row.info.amends_id.as_deref() else { return Ok(false) };
     Ok(conn

@@ -304,6 +304,7 @@ fn build_incident(
                 .prepare_cached(
                     "SELECT i.reference, i.recorded_at FROM incident_links l JOIN incidents i ON i.id = l.incident_id
                      WHERE l.nominal_id = ?1 AND l.role = 'victim' AND i.id <> ?2 AND i.recorded_at >= ?3
+                       AND upper(trim(coalesce(i.closing_code, ''))) <> 'NFA-DUP'
                      ORDER BY i.recorded_at",
                 )?
                 .query_map(params![id, s.id, since.clone().unwrap_or_default()], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -943,6 +943,7 @@ fn one_yes_submission(store: &mut Store, actor: &Actor) -> Submitted {
 
 #[test]
 fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
+    // (Call-outs where the victim was the suspect, and duplicates, do not: below.)
     use bluelamp_forms::grading::ReasonCode;
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
@@ -966,6 +967,10 @@ fn earlier_call_outs_about_the_victim_count_whoever_the_other_party_was() {
     let (mut store, actor) = new_store(&dir);
     add(&mut store, incident("INC-0a", "domestic_abuse", Some("DA"), 24 * 400, &[("V1", "victim"), ("S9", "suspect")]));
     add(&mut store, incident("INC-0b", "domestic_abuse", Some("DA"), 24 * 20, &[("V1", "victim")]));
+    // Neither do a call-out where V1 was the suspect, nor a duplicate record of one call
+    // (closed NFA-DUP): they read as "3 DA incidents" and a MARAC task (review, 7 Dec 2026).
+    add(&mut store, incident("INC-0e", "domestic_abuse", Some("DA"), 24 * 15, &[("S9", "victim"), ("V1", "suspect")]));
+    add(&mut store, incident("INC-0f", "domestic_abuse", Some("NFA-DUP"), 24 * 19, &[("V1", "victim")]));
     let sug = one_yes_submission(&mut store, &actor).suggestion.expect("graded");
     assert!(sug.reasons.iter().all(|r| r.code != ReasonCode::RepeatIncidents), "{:#?}", sug.reasons);
 }

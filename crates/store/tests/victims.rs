@@ -1416,3 +1416,21 @@ fn withdrawing_a_deferral_cancels_its_ask_again_task() {
     let p = store.victims_assessment(&inc, now_unix()).unwrap();
     assert_eq!(victim(&p, "V1").referral_state, ReferralState::AwaitingDecision);
 }
+
+/// Persistently targeted: three incidents as a victim in a year, this one included; a duplicate
+/// record of one of them (closed `NFA-DUP`) is not another incident (review, 7 Dec 2026).
+#[test]
+fn a_duplicate_record_does_not_make_a_victim_persistently_targeted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _actor) = new_store(&dir);
+    let first = add(&mut store, "INC-T1", "theft", 24 * 40, &[("V1", "victim")]);
+    let dup = add(&mut store, "INC-T1B", "theft", 24 * 40, &[("V1", "victim")]);
+    let inc = add(&mut store, "INC-T2", "theft", 1, &[("V1", "victim")]);
+    let targeted = |store: &Store| {
+        let p = store.victims_assessment(&inc, now_unix()).unwrap();
+        victim(&p, "V1").enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::PersistentlyTargeted)
+    };
+    assert!(targeted(&store), "three incidents, none a duplicate yet");
+    store.conn().execute("UPDATE incidents SET closing_code = 'NFA-DUP' WHERE id = ?1", [&dup]).unwrap();
+    assert!(!targeted(&store), "the duplicate of {first} is not a third incident");
+}
