@@ -151,8 +151,8 @@ pub use queue::{
     QueueRisk, SupervisorQueue, TeamCounts,
 };
 pub use record::{
-    check_submit, generated_tasks, review, submit, FormRecord, FormStatus, Review, ReviewDecision, ReviewError,
-    SubmitIssue, SubmitRejected, Task, TaskKind,
+    check_submit, generated_tasks, marac_criteria, review, submit, FormRecord, FormStatus, Review, ReviewDecision,
+    ReviewError, SubmitIssue, SubmitRejected, Task, TaskKind,
 };
 pub use sim::{simulate_shift, ShiftFigures, ShiftParams, SimRng};
 

@@ -258,6 +258,22 @@ pub struct Task {
     pub due_at: i64,
 }
 
+/// The MARAC criteria a risk assessment meets, whatever the officer's grade (SafeLives: visible
+/// high risk — the "yes" count at the High threshold —, potential escalation — repeat DA
+/// call-outs —, and a repeat MARAC), as the suggestion words them. A met criterion makes the
+/// "Make a MARAC referral" task, and the Victims' Code rules ask for the MARAC referral on it.
+pub fn marac_criteria(s: &RiskSuggestion) -> Vec<&str> {
+    s.reasons
+        .iter()
+        .filter(|r| match r.code {
+            ReasonCode::RepeatIncidents | ReasonCode::RepeatMarac => true,
+            ReasonCode::Count => s.marac_indicated && r.grade == Grade::High,
+            _ => false,
+        })
+        .map(|r| r.message.as_str())
+        .collect()
+}
+
 /// Tasks generated when `record` is submitted at `now`:
 /// * always a supervisor review task;
 /// * risk assessments: officer grade High ⇒ MARAC and IDVA referral tasks; a MARAC
@@ -283,19 +299,7 @@ pub fn generated_tasks(
     }];
     if pack.kind == PackKind::RiskAssessment {
         let high = record.officer_grade == Some(Grade::High);
-        let criteria: Vec<&str> = suggestion
-            .map(|s| {
-                s.reasons
-                    .iter()
-                    .filter(|r| match r.code {
-                        ReasonCode::RepeatIncidents | ReasonCode::RepeatMarac => true,
-                        ReasonCode::Count => s.marac_indicated && r.grade == Grade::High,
-                        _ => false,
-                    })
-                    .map(|r| r.message.as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let criteria: Vec<&str> = suggestion.map(marac_criteria).unwrap_or_default();
         if high || !criteria.is_empty() {
             let mut why = Vec::new();
             if high {

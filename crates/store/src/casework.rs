@@ -1672,6 +1672,17 @@ pub(crate) fn derive_pulled_tasks(conn: &Connection, form_id: &str) -> CwResult<
 
 /// The engine's suggested grade for `answers` of a graded pack on the incident (with its local
 /// history); `None` for packs that are not graded.
+/// The MARAC criteria the submitted risk assessment `form_id` meets, as its submission saw them
+/// ([`bluelamp_forms::marac_criteria`] of its suggestion, from its answers and the local
+/// history); none for a form of a pack that is not graded.
+pub(crate) fn marac_criteria_of(conn: &Connection, inc: &IncidentRow, form_id: &str) -> CwResult<Vec<String>> {
+    let row = form_row(conn, form_id)?;
+    let Some(pack) = catalog()?.pack(&row.info.pack_id) else { return Ok(Vec::new()) };
+    Ok(suggestion_for(conn, pack, inc, &row.answers)?
+        .map(|s| bluelamp_forms::marac_criteria(&s).into_iter().map(str::to_string).collect())
+        .unwrap_or_default())
+}
+
 fn suggestion_for(
     conn: &Connection,
     pack: &FormPack,

@@ -247,14 +247,23 @@ fn build_incident(
     }
     // DA risk grade: the latest submitted (not superseded) risk assessment's officer grade.
     let state = load_states(conn, &[row])?.remove(&s.id).unwrap_or_default();
-    let risk_level = state
+    let current = state
         .forms
         .iter()
         .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
-        .max_by_key(|f| f.submitted_at)
+        .max_by_key(|f| f.submitted_at);
+    let risk_level = current
         .and_then(|f| f.officer_grade)
         .and_then(|g| serde_json::to_value(g).ok())
         .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
+    // Graded below High, it may still meet a MARAC criterion (its task says so); graded High,
+    // MARAC is due on the grade already.
+    let marac_criteria = match current {
+        Some(f) if risk_level != Some(vc::RiskLevel::High) => {
+            crate::casework::marac_criteria_of(conn, row, &f.form_id)?
+        }
+        _ => Vec::new(),
+    };
 
     let mut order: Vec<String> = Vec::new();
     let mut people: BTreeMap<String, vc::Person> = BTreeMap::new();
@@ -348,6 +357,7 @@ fn build_incident(
         offence_date: uk_parse(&s.occurred_at).map(|t| t.date()),
         offence_categories: categories,
         risk_level,
+        marac_criteria,
         people: order.into_iter().filter_map(|id| people.remove(&id)).collect(),
         decisions: referrals.iter().map(decision_of).collect(),
         events: Vec::new(),

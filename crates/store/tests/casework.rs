@@ -426,6 +426,53 @@ fn submitted_form_is_immutable_and_amendments_replace_it() {
     ));
 }
 
+/// A MARAC criterion met below a High grade (14 "yes" answers graded Medium) makes the "Make a
+/// MARAC referral" task, and the gate asks for the MARAC referral too: it used to finalise with
+/// none, the task left open on a closed incident (review, 7 Dec 2026). IDVA stays for High.
+#[test]
+fn a_marac_criterion_met_below_high_is_asked_for_by_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-1", 2);
+    let s = submit_risk(&mut store, &actor, &inc, Grade::Medium);
+    assert!(s.tasks.iter().any(|t| t.kind == "marac_referral"), "{:?}", s.tasks);
+    assert!(!s.tasks.iter().any(|t| t.kind == "idva_referral"), "{:?}", s.tasks);
+    let v1_notifications = |store: &Store| -> Vec<String> {
+        store
+            .get_incident(&inc)
+            .unwrap()
+            .gate
+            .missing
+            .iter()
+            .filter(|m| m.kind == MissingKind::Notification && m.victim_id.as_deref() == Some("V1"))
+            .map(|m| m.label.clone())
+            .collect()
+    };
+    let asked = v1_notifications(&store);
+    assert!(asked.len() == 1 && asked[0].contains("MARAC"), "{asked:?}");
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v1 = p.assessment.victims.iter().find(|v| v.person_id == "V1").unwrap();
+    assert!(v1.destinations.iter().any(|d| d.code == "marac"), "{:?}", v1.destinations);
+    assert!(!v1.destinations.iter().any(|d| d.code == "idva"), "IDVA is for High: {:?}", v1.destinations);
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..referred("idva") };
+    store.record_referral_decision(&actor, &inc, "V1", &marac).unwrap();
+    assert!(v1_notifications(&store).is_empty());
+    let d = store.get_incident(&inc).unwrap();
+    assert!(!d.tasks.iter().any(|t| t.kind == "marac_referral" && t.status == "open"), "{:?}", d.tasks);
+
+    // Fewer "yes" answers and no other criterion, graded Medium: no MARAC is asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc2 = da(&mut store, "INC-2", 2);
+    let mut answers = dash_14_yes();
+    answers["q2"] = json!("no");
+    let id = fill(&mut store, &actor, &inc2, DASH, answers);
+    let s = submitted(store.submit_form(&actor, &id, Some(Grade::Medium), Some("13 yes; no escalation")).unwrap());
+    assert!(!s.tasks.iter().any(|t| t.kind == "marac_referral"), "{:?}", s.tasks);
+    let missing = store.get_incident(&inc2).unwrap().gate.missing;
+    assert!(!missing.iter().any(|m| m.label.contains("MARAC")), "{missing:?}");
+}
+
 #[test]
 fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_exist() {
     let dir = tempfile::tempdir().unwrap();
@@ -649,6 +696,9 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
         let n = ReferralDecisionInput { destination: Some(dest.into()), safe_contact: None, ..referred("idva") };
         store.record_referral_decision(&actor, &done, "C1", &n).unwrap();
     }
+    // 14 "yes" answers meet a MARAC criterion, whatever the grade: the MARAC referral is due.
+    let marac = ReferralDecisionInput { destination: Some("marac".into()), safe_contact: None, ..referred("idva") };
+    store.record_referral_decision(&actor, &done, "V1", &marac).unwrap();
     store.finalise_incident(&actor, &done).unwrap();
 
     let q = store.supervisor_queue(now_unix()).unwrap();

@@ -450,6 +450,11 @@ fn eval(cond: &Condition, facts: &IncidentFacts<'_>, basis: VictimBasis, ages: A
             return Tri::No;
         }
     }
+    if let Some(want) = cond.marac_criterion {
+        if facts.incident.marac_criteria.is_empty() == want {
+            return Tri::No;
+        }
+    }
     if let Some(min) = cond.min_risk {
         match facts.incident.risk_level {
             Some(r) if r < min => return Tri::No,

@@ -31,6 +31,12 @@ pub struct Incident {
     /// Domestic-abuse risk grade (DASH/DARA plus professional judgement), if assessed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_level: Option<RiskLevel>,
+    /// The MARAC criteria the risk assessment meets whatever its grade (SafeLives: visible high
+    /// risk, potential escalation, repeat MARAC), in words: any makes the MARAC referral due on
+    /// a rule with `marac_criterion: true`. An assessment graded Medium with 14 "yes" answers made
+    /// a MARAC task the gate never asked for (review, 7 Dec 2026).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marac_criteria: Vec<String>,
     /// Everyone linked to the incident.
     #[serde(default)]
     pub people: Vec<Person>,

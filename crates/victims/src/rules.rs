@@ -172,6 +172,10 @@ pub struct Condition {
     /// Enhanced rights apply (true) or not (false).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enhanced: Option<bool>,
+    /// The risk assessment meets a MARAC criterion (true: `Incident::marac_criteria` is not
+    /// empty) or none (false), whatever the grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marac_criterion: Option<bool>,
 }
 
 /// When a destination applies.
