@@ -299,3 +299,40 @@ fn decisions_are_listed_and_one_is_withdrawn_with_a_reason() {
     let no_db = cli(&["victims", "decisions", "--incident", "inc-1"]);
     assert!(!no_db.status.success() && stderr(&no_db).contains("--db"), "{}", stderr(&no_db));
 }
+
+/// The reviewer's repro (7 Dec 2026): a DA incident recorded at 02:10 on Wednesday 9 December
+/// 2026 with a child of 10: the school is told before that morning's school day, not Thursday's.
+/// And day 0 is the UK date, whatever offset `recorded_at` is written in: 23:30 UTC on 11 June
+/// and 00:30 BST on the 12th are the same instant, the 12th.
+#[test]
+fn encompass_is_due_the_morning_after_an_overnight_recording_and_day_zero_is_uk_time() {
+    let recorded = |at: &'static str| {
+        variant(move |v| {
+            v["recorded_at"] = json!(at);
+            v["offence_date"] = json!(&at[..10]);
+            for p in v["people"].as_array_mut().unwrap() {
+                if p["id"] == "P3" {
+                    p["date_of_birth"] = json!("2016-05-01");
+                }
+            }
+        })
+    };
+    let (_dir, f) = recorded("2026-12-09T02:10:00Z");
+    let a = assess_json(&f, &["--today", "2026-12-09"]);
+    let school = victim(&a, "P3")["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "operation_encompass")
+        .cloned()
+        .expect("a child of 10 present at DA");
+    assert_eq!(school["due_before"], "2026-12-09", "{school}");
+
+    let mut day0 = Vec::new();
+    for at in ["2026-06-11T23:30:00Z", "2026-06-12T00:30:00+01:00"] {
+        let (_dir, f) = recorded(at);
+        let a = assess_json(&f, &["--today", "2026-06-20"]);
+        day0.push((a["recorded_on"].clone(), victim(&a, "P1")["referral_deadline"]["due"].clone()));
+    }
+    assert_eq!(day0, vec![(json!("2026-06-12"), json!("2026-06-16")); 2]);
+}

@@ -52,7 +52,7 @@ use bluelamp_victims::{
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use crate::casework::{
     incident_row, insert_task, invalid, is_da, is_unique_violation, is_victim, load_incidents, load_states, now_unix,
@@ -83,20 +83,9 @@ pub fn victims_config() -> CwResult<&'static VictimsConfig> {
         .map_err(|e| invalid(format!("the built-in Victims' Code rules are invalid: {e}")))
 }
 
-// ---- UK civil time (GMT/BST, no time-zone database) ----
+// ---- UK civil time (GMT/BST, no time-zone database): the rules engine's helpers ----
 
-/// The UK offset in force at an instant (BST from 01:00 UTC on the last Sunday of March to
-/// 01:00 UTC on the last Sunday of October): the one rule, [`bluelamp_forms::time::uk_offset_secs`].
-pub fn uk_offset(at: OffsetDateTime) -> UtcOffset {
-    let secs = bluelamp_forms::time::uk_offset_secs(at.unix_timestamp());
-    UtcOffset::from_whole_seconds(secs as i32).unwrap_or(UtcOffset::UTC)
-}
-
-/// Unix seconds as UK local time (the epoch if out of range).
-pub fn uk_time(unix: i64) -> OffsetDateTime {
-    let t = OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    t.to_offset(uk_offset(t))
-}
+pub use bluelamp_victims::uk::{uk_offset, uk_time};
 
 fn uk_parse(s: &str) -> Option<OffsetDateTime> {
     crate::casework::unix_of(s).map(uk_time)
@@ -104,8 +93,7 @@ fn uk_parse(s: &str) -> Option<OffsetDateTime> {
 
 /// Noon UTC on `day`, in UK time (GMT or BST as that day has it).
 fn uk_noon(day: Date) -> OffsetDateTime {
-    let noon = PrimitiveDateTime::new(day, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
-    noon.to_offset(uk_offset(noon))
+    vc::uk::to_uk(PrimitiveDateTime::new(day, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc())
 }
 
 /// Unix seconds at the end of the UK day `due` (midnight starting the next day).
@@ -116,8 +104,7 @@ pub fn end_of_uk_day(due: Date) -> i64 {
 /// 08:30 UK time on `day` (Unix seconds): when a school day starts, for a notification due
 /// before it (Operation Encompass).
 pub fn school_day_start(day: Date) -> i64 {
-    let start = PrimitiveDateTime::new(day, Time::from_hms(8, 30, 0).unwrap_or(Time::MIDNIGHT));
-    start.assume_offset(uk_noon(day).offset()).unix_timestamp()
+    vc::uk::school_day_start(day).unix_timestamp()
 }
 
 fn parse_date(s: &str) -> Option<Date> {
@@ -1139,6 +1126,7 @@ pub(crate) fn close_open_tasks(conn: &Connection, incident_id: &str, kind: &str)
 mod tests {
     use super::*;
     use time::macros::{date, datetime};
+    use time::UtcOffset;
 
     #[test]
     fn uk_offset_follows_bst() {

@@ -726,7 +726,14 @@ fn queue_lists_incomplete_incidents_by_risk_then_age() {
     assert!(t.problems[0].label.contains("working day"), "{}", t.problems[0].label);
     // Older than 24 h without a risk assessment: overdue.
     assert!(q.items.iter().find(|i| i.incident_id == old_ungraded).unwrap().is_overdue());
-    assert!(!q.items.iter().find(|i| i.incident_id == new_ungraded).unwrap().is_overdue());
+    // Five hours old: not overdue for its risk assessment. (Its Operation Encompass notification
+    // may be: it is due before the first school day that starts after the recording, and five
+    // hours ago may have been before 08:30 this morning.)
+    let new = q.items.iter().find(|i| i.incident_id == new_ungraded).unwrap();
+    assert!(
+        new.problems.iter().filter(|p| p.item != MissingKind::Notification).all(|p| !p.kind.is_overdue()),
+        "{new:?}"
+    );
     let counts = &q.team_counts["Maidstone Response 2"];
     assert_eq!(counts.incidents, 6);
     assert_eq!(counts.unreviewed_forms, 2);
@@ -817,6 +824,48 @@ fn team_counts_follow_working_day_deadlines() {
 /// evening incident is not overdue on Monday morning); Operation Encompass before the next
 /// school day starts, so by Monday 10:00 it is overdue (since 7 Dec 2026; it had the decision's
 /// deadline too).
+/// An incident recorded at 02:10 on a school day (Wednesday 9 December 2026, GMT): the school
+/// is told before that morning's school day starts, 08:30, not the next day's (review, 7 Dec
+/// 2026: the queue said "due before the school day starts on 2026-12-10").
+#[test]
+fn operation_encompass_for_an_overnight_incident_is_due_that_morning() {
+    const WED_0210: i64 = 1_796_782_200;
+    const WED_0700: i64 = 1_796_799_600;
+    const WED_0900: i64 = 1_796_806_800;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, _) = new_store(&dir);
+    let inc = NewIncident {
+        occurred_at: WED_0210 - 1800,
+        recorded_at: WED_0210,
+        ..incident(
+            "INC-NIGHT",
+            "domestic_abuse",
+            Some("DA"),
+            0,
+            &[("V1", "victim"), ("S1", "suspect"), ("C1", "child")],
+        )
+    };
+    let inc = add(&mut store, inc);
+    let wednesday = time::macros::date!(2026 - 12 - 09);
+    let v = store.victims_assessment(&inc, WED_0700).unwrap();
+    let child = v.assessment.victims.iter().find(|v| v.person_id == "C1").unwrap();
+    let encompass = child.destinations.iter().find(|d| d.code == "operation_encompass").expect("applies");
+    assert_eq!(encompass.due_before, Some(wednesday));
+    for (now, overdue) in [(WED_0700, false), (WED_0900, true)] {
+        let q = store.supervisor_queue(now).unwrap();
+        let school = q
+            .items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| i.problems.iter())
+            .find(|p| p.item == MissingKind::Notification && p.label.contains("Operation Encompass"))
+            .expect("listed");
+        assert_eq!(school.deadline, WED_0900 - 1800, "{}", school.label);
+        assert!(school.label.ends_with("the school day starts on 2026-12-09"), "{}", school.label);
+        assert_eq!(school.kind == bluelamp_forms::ProblemKind::Overdue, overdue, "{}", school.label);
+    }
+}
+
 #[test]
 fn notifications_on_the_queue_follow_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
@@ -1159,7 +1208,10 @@ fn operation_encompass_is_due_before_the_next_school_day() {
     let child = v.assessment.victims.iter().find(|v| v.person_id == "C1").unwrap();
     let encompass = child.destinations.iter().find(|d| d.code == "operation_encompass").expect("applies");
     let before = encompass.due_before.expect("due before a school day");
-    assert!(before > v.assessment.recorded_on, "{before} after {}", v.assessment.recorded_on);
+    // The first school day starting after the recording (an hour ago): today before 08:30 on a
+    // working day, else a later day.
+    assert!(before >= v.assessment.recorded_on, "{before} from {}", v.assessment.recorded_on);
+    assert!(bluelamp_store::victims::school_day_start(before) > now - 3600, "{before}");
     assert!(!matches!(before.weekday(), time::Weekday::Saturday | time::Weekday::Sunday), "{before}");
     assert!(child.destinations.iter().filter(|d| d.code != "operation_encompass").all(|d| d.due_before.is_none()));
     let q = store.supervisor_queue(now).unwrap();

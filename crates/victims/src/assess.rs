@@ -73,8 +73,9 @@ pub struct DestinationSuggestion {
     pub reason: String,
     /// Already recorded as an active referral/notification for this victim.
     pub recorded: bool,
-    /// Due before this working day starts (Operation Encompass: before the next school day
-    /// after the incident was recorded), rather than with the referral decision.
+    /// Due before this working day starts at 08:30 UK time (Operation Encompass: before the
+    /// first school day that starts after the incident was recorded, [`next_school_day`]),
+    /// rather than with the referral decision.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
     pub due_before: Option<Date>,
 }
@@ -267,7 +268,7 @@ pub struct Assessment {
     /// `now` as given.
     #[serde(with = "rfc3339")]
     pub assessed_at: OffsetDateTime,
-    /// Day 0 of the referral deadline (the recorded date, or today if not recorded).
+    /// Day 0 of the referral deadline (the UK date the crime was recorded, or today if not recorded).
     #[serde(with = "iso_date")]
     pub recorded_on: Date,
     /// Offence date used for ages.
@@ -333,6 +334,9 @@ pub(crate) struct IncidentFacts<'a> {
     pub rules: &'a Rules,
     pub calendar: &'a Calendar,
     pub now: OffsetDateTime,
+    /// When the crime was recorded, in UK civil time (or `now` when not given or in the future).
+    pub recorded_at: OffsetDateTime,
+    /// Its UK date: day 0 of the deadlines.
     pub recorded_on: Date,
     pub offence_date: Date,
     pub categories: Vec<&'a crate::rules::Category>,
@@ -351,11 +355,14 @@ impl<'a> IncidentFacts<'a> {
     ) -> IncidentFacts<'a> {
         // A recording time after now (a year keyed wrong: 2052 for 2025) would put every
         // deadline in the future and show it "ok": deadlines count from today, as with no
-        // time given, and `assess` asks for it.
-        let recorded_on = match incident.recorded_at {
-            Some(r) if !recorded_in_future(r, now) => r.date(),
-            _ => now.date(),
+        // time given, and `assess` asks for it. The day is the UK's, whatever offset the time
+        // was written in: 23:30 UTC on 11 June is 00:30 BST on the 12th (review, 7 Dec 2026: the
+        // two spellings of one instant gave different day 0s).
+        let recorded_at = match incident.recorded_at {
+            Some(r) if !recorded_in_future(r, now) => crate::uk::to_uk(r),
+            _ => now,
         };
+        let recorded_on = recorded_at.date();
         // An offence cannot come after it was recorded: a later date is a keying slip (2052 for
         // 2025) that made a 10-year-old 37 and dropped every child protection with a warning
         // only (review, 7 Dec 2026). Ages are worked out on the recorded date until it is
@@ -383,7 +390,19 @@ impl<'a> IncidentFacts<'a> {
             .filter(|(p, _)| p.has(Role::Suspect))
             .map(|(p, id)| (id.clone(), label(p, id), p.phones.clone()))
             .collect();
-        IncidentFacts { incident, rules, calendar, now, recorded_on, offence_date, categories, tags, ids, suspects }
+        IncidentFacts {
+            incident,
+            rules,
+            calendar,
+            now,
+            recorded_at,
+            recorded_on,
+            offence_date,
+            categories,
+            tags,
+            ids,
+            suspects,
+        }
     }
 
     pub(crate) fn da(&self) -> bool {
@@ -571,6 +590,23 @@ fn age_when_recorded(p: &Person, recorded_on: Date, under_18_at_offence: Option<
     }
 }
 
+/// The first school day (a working day, starting at 08:30 UK time) that starts after `at` (UK
+/// civil time): the day a notification due "before the next school day" is due before. Recorded
+/// at 02:10 on a working day: that day; at 10:00, or at 08:30 sharp: the next working day.
+/// (Until 7 Dec 2026 it was always the next working day after the recording day, a school day
+/// late for an incident recorded overnight.)
+pub fn next_school_day(calendar: &Calendar, at: OffsetDateTime) -> Date {
+    let day = at.date();
+    if at.time() < crate::uk::SCHOOL_DAY_STARTS && calendar.is_working_day(day) {
+        return day;
+    }
+    calendar
+        .add_working_days(day, 1)
+        // No working day left in the calendar's range: the next day, or the day itself at the
+        // end of time (9999-12-31 overflowed here, found by the proptest).
+        .map_or(day.next_day().unwrap_or(day), |w| w.date)
+}
+
 /// Whether a recording time is after `now`, beyond an hour's leeway for a device's clock.
 fn recorded_in_future(recorded_at: OffsetDateTime, now: OffsetDateTime) -> bool {
     // Checked: `now` at the end of the representable range must not panic.
@@ -607,7 +643,7 @@ pub fn assess(incident: &Incident, rules: &Rules, calendar: &Calendar, now: Offs
             format!(
                 "The crime is recorded as {}, which is after now: when was it recorded? Deadlines are \
                  counted from today until it is corrected.",
-                r.date()
+                crate::uk::to_uk(r).date()
             ),
         ));
     }
@@ -1225,15 +1261,9 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
                         consent_applies: dest.consent_applies,
                         reason: r.reason.clone(),
                         recorded: recorded.contains(&dest.code.to_ascii_lowercase()),
-                        due_before: dest.before_next_working_day.then(|| {
-                            facts
-                                .calendar
-                                .add_working_days(facts.recorded_on, 1)
-                                // No working day left in the calendar's range: the next day,
-                                // or the recording day itself at the end of time (9999-12-31
-                                // overflowed here, found by the proptest).
-                                .map_or(facts.recorded_on.next_day().unwrap_or(facts.recorded_on), |w| w.date)
-                        }),
+                        due_before: dest
+                            .before_next_working_day
+                            .then(|| next_school_day(facts.calendar, facts.recorded_at)),
                     });
                 }
             }

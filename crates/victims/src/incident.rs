@@ -17,8 +17,9 @@ pub struct Incident {
     /// Incident or crime reference.
     #[serde(default)]
     pub incident_id: String,
-    /// When the crime was recorded (RFC 3339, in UK local offset). Day 0 for the referral
-    /// deadline is this date.
+    /// When the crime was recorded (RFC 3339, any offset). Day 0 for the referral deadline is
+    /// its date in UK civil time (GMT/BST), and Operation Encompass is due before the first
+    /// school day that starts after it.
     #[serde(default, with = "rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub recorded_at: Option<OffsetDateTime>,
     /// Date of the offence (for "under 18 at the time of the offence"); defaults to the

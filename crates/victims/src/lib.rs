@@ -147,6 +147,7 @@ pub mod phone;
 pub mod prompts;
 pub mod rules;
 pub mod toolkit;
+pub mod uk;
 
 pub use assess::{
     age_on, assess, Assessment, CategoryFinding, Deadline, DecisionSummary, DestinationSuggestion, EnhancedReason,

@@ -1410,3 +1410,53 @@ fn a_referral_made_invalid_by_a_recode_to_da_is_withdrawn_and_made_again() {
     assert_eq!(victim(&a, "V").referral_state, ReferralState::Referred);
     assert!(!a.prompts.iter().any(|p| p.code == "invalid_decision"), "{:?}", a.prompts);
 }
+
+/// Operation Encompass is due before the first school day (a working day, from 08:30 UK time)
+/// that starts after the incident was recorded: recorded overnight or early on a school day, that
+/// same morning. It was "the next working day after the recording day", a school day late for
+/// an incident recorded at 02:10 (review, 7 Dec 2026). The time is read in UK civil time, however
+/// it was written.
+#[test]
+fn operation_encompass_is_due_before_the_first_school_day_after_recording() {
+    let now = datetime!(2027-01-10 12:00 UTC);
+    for (recorded, due) in [
+        ("2026-12-09T02:10:00Z", date!(2026 - 12 - 09)), // Wednesday, overnight: that morning
+        ("2026-12-09T08:29:59Z", date!(2026 - 12 - 09)), // just before school starts
+        ("2026-12-09T08:30:00Z", date!(2026 - 12 - 10)), // as it starts: the next school day
+        ("2026-12-09T10:00:00Z", date!(2026 - 12 - 10)), // during the day
+        ("2026-12-08T23:30:00Z", date!(2026 - 12 - 09)), // Tuesday night
+        ("2026-12-09T02:10:00+05:00", date!(2026 - 12 - 09)), // 21:10 GMT Tuesday
+        ("2026-12-11T19:00:00Z", date!(2026 - 12 - 14)), // Friday evening: Monday
+        ("2026-12-12T07:00:00Z", date!(2026 - 12 - 14)), // Saturday morning: Monday
+        ("2026-12-24T19:00:00Z", date!(2026 - 12 - 29)), // Christmas Eve: after the bank holidays
+        ("2026-12-28T06:00:00Z", date!(2026 - 12 - 29)), // Boxing Day (substitute) morning
+        ("2026-06-10T07:10:00Z", date!(2026 - 06 - 10)), // 08:10 BST
+        ("2026-06-10T07:40:00Z", date!(2026 - 06 - 11)), // 08:40 BST
+    ] {
+        let mut v =
+            base(&["domestic_abuse"], json!([{"id": "C", "roles": ["child_present"], "date_of_birth": "2016-01-01"}]));
+        v["recorded_at"] = json!(recorded);
+        let a = assess(&inc(v), &rules(), &cal(), now);
+        let school = victim(&a, "C").destinations.iter().find(|d| d.code == "operation_encompass").expect("applies");
+        assert_eq!(school.due_before, Some(due), "recorded {recorded}");
+    }
+}
+
+/// Day 0 is the UK date of the recording, whatever offset the time was written in: 23:30 UTC on
+/// 11 June is 00:30 BST on the 12th (it was the 11th written in UTC, the 12th written in BST).
+#[test]
+fn day_zero_is_the_uk_date_of_the_recording() {
+    let now = datetime!(2026-06-20 12:00 UTC);
+    let mut days = Vec::new();
+    for recorded in ["2026-06-11T23:30:00Z", "2026-06-12T00:30:00+01:00", "2026-06-11T18:30:00-05:00"] {
+        let mut v = base(&["assault"], json!([{"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"}]));
+        v["recorded_at"] = json!(recorded);
+        let a = assess(&inc(v), &rules(), &cal(), now);
+        days.push((a.recorded_on, victim(&a, "V").referral_deadline.from, victim(&a, "V").referral_deadline.due));
+    }
+    // Friday 12 June; 2 working days: Tuesday 16 June.
+    assert!(
+        days.iter().all(|d| *d == (date!(2026 - 06 - 12), date!(2026 - 06 - 12), date!(2026 - 06 - 16))),
+        "{days:?}"
+    );
+}
