@@ -148,6 +148,17 @@ pub enum ReferralOutcome {
     Deferred,
 }
 
+impl ReferralDecisionInput {
+    /// The follow-up date as given (`None` if blank), or why it is not one: exactly
+    /// `YYYY-MM-DD`, surrounding whitespace allowed (`crate::dates::parse_iso_date`).
+    pub fn follow_up_date(&self) -> Result<Option<(i32, u8, u8)>, String> {
+        match self.follow_up_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(d) => crate::dates::parse_iso_date(d).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 impl ReferralOutcome {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -92,6 +92,29 @@ pub fn parse_typed_dob(s: &str) -> Result<String, String> {
     })
 }
 
+/// Parses a calendar date given as exactly `YYYY-MM-DD` (surrounding whitespace allowed) into
+/// `(year, month, day)`; a real date (no 31 February), nothing before or after it. For a date
+/// field such as a deferred referral's follow-up date: `2026-12-09xyz` or `2026-12-09T99:99` is
+/// refused ("not a date (YYYY-MM-DD)"), not read as its first ten characters.
+pub fn parse_iso_date(s: &str) -> Result<(i32, u8, u8), String> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let not_a_date = || format!("'{}' is not a date (YYYY-MM-DD)", shown(t, 40));
+    if !shape {
+        return Err(not_a_date());
+    }
+    let n = |r: std::ops::Range<usize>| t[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return Err(format!("'{t}' is not a real date (YYYY-MM-DD)"));
+    }
+    Ok((y as i32, m as u8, d as u8))
+}
+
 pub fn is_leap(y: u32) -> bool {
     (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
@@ -108,7 +131,23 @@ pub fn days_in_month(y: u32, m: u32) -> u32 {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_dob, parse_typed_dob, shown};
+    use super::{parse_dob, parse_iso_date, parse_typed_dob, shown};
+
+    #[test]
+    fn an_iso_date_is_exactly_a_date() {
+        assert_eq!(parse_iso_date("2026-12-09"), Ok((2026, 12, 9)));
+        assert_eq!(parse_iso_date("  2026-12-09\n"), Ok((2026, 12, 9)));
+        assert_eq!(parse_iso_date("2024-02-29"), Ok((2024, 2, 29)));
+        for bad in
+            ["2026-12-09xyz", "2026-12-09T99:99", "2026-12-09T10:00:00Z", "2026-12-9", "20261209", "", "2026-12-0x"]
+        {
+            let e = parse_iso_date(bad).unwrap_err();
+            assert!(e.contains("is not a date (YYYY-MM-DD)"), "{bad:?}: {e}");
+        }
+        for bad in ["2025-02-29", "2026-13-01", "2026-00-10", "2026-12-00", "2026-04-31"] {
+            assert!(parse_iso_date(bad).unwrap_err().contains("is not a real date"), "{bad}");
+        }
+    }
 
     #[test]
     fn quoted_input_is_short_and_shows_control_characters() {

@@ -107,9 +107,28 @@ pub fn school_day_start(day: Date) -> i64 {
     vc::uk::school_day_start(day).unix_timestamp()
 }
 
-fn parse_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.get(..10).unwrap_or(s).trim(), &fmt).ok()
+/// A date field (a deferral's follow-up date): exactly `YYYY-MM-DD`, surrounding whitespace
+/// allowed ([`bluelamp_protocol::dates::parse_iso_date`]), or why not. Until 7 Dec 2026 only the
+/// first ten characters were read, so `2026-12-09xyz` or `2026-12-09T99:99` was taken.
+fn parse_date(s: &str) -> Result<Date, String> {
+    bluelamp_protocol::dates::parse_iso_date(s).and_then(|ymd| date_of(ymd, s))
+}
+
+fn date_of((y, m, d): (i32, u8, u8), s: &str) -> Result<Date, String> {
+    time::Month::try_from(m)
+        .ok()
+        .and_then(|m| Date::from_calendar_date(y, m, d).ok())
+        .ok_or_else(|| format!("'{}' is not a real date (YYYY-MM-DD)", s.trim()))
+}
+
+/// The date part of a date or a timestamp (a date of birth in the nominal cache): `YYYY-MM-DD`
+/// alone or followed by a time (`T…` or ` …`), nothing else.
+fn date_part(s: &str) -> Option<Date> {
+    let s = s.trim();
+    match s.get(10..) {
+        Some(rest) if rest.is_empty() || rest.starts_with(['T', ' ']) => parse_date(&s[..10]).ok(),
+        _ => None,
+    }
 }
 
 /// The deadline a victim's queue row shows: a deferral's follow-up, except while the referral
@@ -197,7 +216,7 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
         consent_given: d.get("consent_given").and_then(Value::as_bool),
         in_their_words: text("in_their_words"),
         reason: text("reason"),
-        follow_up_due: text("follow_up_due").as_deref().and_then(parse_date),
+        follow_up_due: text("follow_up_due").as_deref().and_then(|d| parse_date(d).ok()),
         withdrawn: r.status != "active",
     }
 }
@@ -260,7 +279,7 @@ fn build_incident(
             vc::Person {
                 id: l.nominal_id.clone(),
                 name: l.name.clone(),
-                date_of_birth: l.date_of_birth.as_deref().and_then(parse_date),
+                date_of_birth: l.date_of_birth.as_deref().and_then(date_part),
                 ..vc::Person::default()
             }
         });
@@ -655,9 +674,14 @@ impl Store {
             consent_given: decision.consent_given,
             in_their_words: decision.in_their_words.clone(),
             reason: decision.reason.clone(),
-            follow_up_due: match decision.follow_up_due.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                Some(d) => Some(parse_date(d).ok_or_else(|| invalid(format!("{d:?} is not a date (YYYY-MM-DD)")))?),
-                None => None,
+            // Exactly a date, by the protocol's check.
+            follow_up_due: match decision.follow_up_date() {
+                Ok(Some(ymd)) => Some(
+                    date_of(ymd, decision.follow_up_due.as_deref().unwrap_or_default())
+                        .map_err(|e| invalid(format!("Follow-up date: {e}")))?,
+                ),
+                Ok(None) => None,
+                Err(e) => return Err(invalid(format!("Follow-up date: {e}"))),
             },
             withdrawn: false,
         };
@@ -984,7 +1008,7 @@ pub(crate) fn derive_pulled_follow_up(conn: &Connection, d: &ReferralDecisionInf
     if d.outcome != ReferralOutcome::Deferred || d.status != "active" {
         return Ok(false);
     }
-    let Some(due) = d.details.get("follow_up_due").and_then(Value::as_str).and_then(parse_date) else {
+    let Some(due) = d.details.get("follow_up_due").and_then(Value::as_str).and_then(|d| parse_date(d).ok()) else {
         return Ok(false);
     };
     let later: Vec<(String, Option<String>)> = conn
@@ -1127,6 +1151,19 @@ mod tests {
     use super::*;
     use time::macros::{date, datetime};
     use time::UtcOffset;
+
+    #[test]
+    fn a_follow_up_date_is_exact_but_a_date_of_birth_may_carry_a_time() {
+        assert_eq!(parse_date(" 2026-12-09\t"), Ok(date!(2026 - 12 - 09)));
+        for bad in ["2026-12-09xyz", "2026-12-09T99:99", "2026-12-09T10:00:00Z", "2026-02-30"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        assert_eq!(date_part("1984-03-12"), Some(date!(1984 - 03 - 12)));
+        assert_eq!(date_part("1984-03-12T00:00:00Z"), Some(date!(1984 - 03 - 12)));
+        assert_eq!(date_part("1984-03-12 00:00"), Some(date!(1984 - 03 - 12)));
+        assert_eq!(date_part("1984-03-12xyz"), None);
+        assert_eq!(date_part("1984-3-12"), None);
+    }
 
     #[test]
     fn uk_offset_follows_bst() {

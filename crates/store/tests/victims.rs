@@ -301,8 +301,23 @@ fn deferral_follow_up_is_counted_in_working_days_on_the_force_calendar() {
     let bad = ReferralDecisionInput { follow_up_due: Some("2020-01-01".into()), ..deferred.clone() };
     let fields = rejected_fields(store.record_referral_decision(&actor, &inc, "C1", &bad));
     assert!(fields.iter().any(|(f, _)| f == "follow_up_due"), "{fields:?}");
-    let bad = ReferralDecisionInput { follow_up_due: Some("soon".into()), ..deferred };
-    assert!(matches!(store.record_referral_decision(&actor, &inc, "C1", &bad), Err(CaseworkError::Invalid(_))));
+    // Exactly a date: not read by its first ten characters (review, 7 Dec 2026), so a date with
+    // anything after it is refused, nothing written; whitespace around it is fine.
+    let outbox = |s: &Store| s.conn().query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0)).unwrap();
+    let before = outbox(&store);
+    let soon = expected.next_day().unwrap();
+    for bad in [format!("{soon}xyz"), format!("{soon}T99:99"), format!("{soon}T10:00:00Z"), "soon".into()] {
+        let b = ReferralDecisionInput { follow_up_due: Some(bad.clone()), ..deferred.clone() };
+        match store.record_referral_decision(&actor, &inc, "C1", &b) {
+            Err(CaseworkError::Invalid(m)) => assert!(m.contains("not a date (YYYY-MM-DD)"), "{bad}: {m}"),
+            other => panic!("{bad}: {other:?}"),
+        }
+        assert!(b.follow_up_date().unwrap_err().contains("not a date (YYYY-MM-DD)"), "{bad}");
+    }
+    assert_eq!(outbox(&store), before);
+    let padded = ReferralDecisionInput { follow_up_due: Some(format!("  {soon}\n")), ..deferred };
+    let check = store.check_referral_decision(&inc, "C1", &padded, now_unix()).unwrap();
+    assert!(check.errors.is_empty(), "{:?}", check.errors);
 }
 
 #[test]
