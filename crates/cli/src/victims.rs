@@ -10,9 +10,8 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use bluelamp_store::victims::uk_offset;
 use bluelamp_victims::{
-    assess, Assessment, Calendar, DestinationKind, Incident, ReferralState, Region, Rules, VictimAssessment,
+    assess, uk, Assessment, Calendar, DestinationKind, Incident, ReferralState, Region, Rules, VictimAssessment,
 };
 use clap::{Args, Subcommand};
 use time::format_description::well_known::Rfc3339;
@@ -208,8 +207,7 @@ pub(crate) fn emit(text: &str) -> anyhow::Result<()> {
 
 /// Now, in UK local time.
 pub(crate) fn uk_now() -> OffsetDateTime {
-    let now = OffsetDateTime::now_utc();
-    now.to_offset(uk_offset(now))
+    uk::to_uk(OffsetDateTime::now_utc())
 }
 
 /// 23:59:59 UK local time on a `YYYY-MM-DD` date.
@@ -220,12 +218,11 @@ fn end_of_uk_day(s: &str) -> anyhow::Result<OffsetDateTime> {
         .map_err(|e| anyhow::anyhow!("--today {s:?}: expected a real date YYYY-MM-DD ({e})"))?;
     let noon = PrimitiveDateTime::new(date, Time::from_hms(12, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
     let end = PrimitiveDateTime::new(date, Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT));
-    Ok(end.assume_offset(uk_offset(noon)))
+    Ok(end.assume_offset(uk::uk_offset(noon)))
 }
 
 fn to_uk(unix: i64) -> Option<OffsetDateTime> {
-    let t = OffsetDateTime::from_unix_timestamp(unix).ok()?;
-    Some(t.to_offset(uk_offset(t)))
+    OffsetDateTime::from_unix_timestamp(unix).ok().map(uk::to_uk)
 }
 
 /// Unix seconds as RFC 3339 in UK local time (the raw number if out of range).
@@ -431,10 +428,10 @@ mod tests {
     fn bst_boundaries() {
         let t = |s: &str| OffsetDateTime::parse(s, &Rfc3339).unwrap();
         // 2025: BST from 30 March 01:00 UTC to 26 October 01:00 UTC.
-        assert!(uk_offset(t("2025-03-30T00:59:59Z")).is_utc());
-        assert_eq!(uk_offset(t("2025-03-30T01:00:00Z")).whole_hours(), 1);
-        assert_eq!(uk_offset(t("2025-10-26T00:59:59Z")).whole_hours(), 1);
-        assert!(uk_offset(t("2025-10-26T01:00:00Z")).is_utc());
+        assert!(uk::uk_offset(t("2025-03-30T00:59:59Z")).is_utc());
+        assert_eq!(uk::uk_offset(t("2025-03-30T01:00:00Z")).whole_hours(), 1);
+        assert_eq!(uk::uk_offset(t("2025-10-26T00:59:59Z")).whole_hours(), 1);
+        assert!(uk::uk_offset(t("2025-10-26T01:00:00Z")).is_utc());
         assert_eq!(end_of_uk_day("2025-07-01").unwrap().format(&Rfc3339).unwrap(), "2025-07-01T23:59:59+01:00");
         assert_eq!(end_of_uk_day("2025-01-01").unwrap().format(&Rfc3339).unwrap(), "2025-01-01T23:59:59Z");
         assert!(end_of_uk_day("2025-02-30").is_err());

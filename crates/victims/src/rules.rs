@@ -129,8 +129,9 @@ pub struct Destination {
     /// Whether the service will contact the victim (so DA safe-contact details are needed).
     #[serde(default = "yes")]
     pub contacts_victim: bool,
-    /// Due before the next working day starts, not with the referral decision (Operation
-    /// Encompass: the school is told before the next school day).
+    /// Due before the next working day starts (08:30 UK time on the first working day that
+    /// starts after the crime was recorded: `assess::next_school_day`), not with the referral
+    /// decision (Operation Encompass: the school is told before the next school day).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub before_next_working_day: bool,
 }
