@@ -94,16 +94,20 @@ pub enum SyncError {
 }
 
 /// Whether `url` names a service on this machine (`localhost` or a loopback address).
+///
+/// The host is the one the HTTP client connects to: the address is parsed as reqwest parses it
+/// (WHATWG URL rules), not split by hand. `http://192.0.2.2:47811\@localhost` was read as
+/// localhost here while reqwest connected to 192.0.2.2, so the passphrase crossed the network in
+/// clear (review, 7 Dec 2026). An address that does not parse is not local.
 pub fn is_local_url(url: &str) -> bool {
-    let t = url.trim();
-    let rest = t.split_once("://").map_or(t, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    let Ok(u) = reqwest::Url::parse(url.trim()) else { return false };
+    match u.host_str() {
+        Some(h) => {
+            let h = h.strip_prefix('[').and_then(|v6| v6.strip_suffix(']')).unwrap_or(h);
+            h.eq_ignore_ascii_case("localhost") || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        }
+        None => false,
+    }
 }
 
 /// `https://…`, or `http://…` for a service on this machine (the demo, tests, a local proxy).
@@ -344,5 +348,28 @@ mod tests {
             assert!(e.to_string().contains("https"), "{bad}: {e}");
         }
         assert!(super::is_local_url("http://127.8.0.1") && !super::is_local_url("https://example.org"));
+        // The host reqwest connects to decides, however the address is dressed (review, 7 Dec
+        // 2026: a backslash before "@localhost" sent the passphrase to 192.0.2.2 over http).
+        for remote in [
+            "http://192.0.2.2:47811\\@localhost",
+            "http://192.0.2.2\\@localhost:8080/",
+            "http://user@192.0.2.2",
+            "http://localhost.example.org",
+            "http://127.0.0.1.example.org",
+            "http://[::1]@192.0.2.2",
+            "not a url",
+        ] {
+            assert!(!super::is_local_url(remote), "{remote}");
+            assert!(super::check_scheme(remote).is_err(), "{remote}");
+        }
+        for local in [
+            "http://localhost:8080",
+            "http://LOCALHOST/",
+            "http://[::1]:9000/x",
+            "http://127.0.0.1",
+            "http://user@localhost",
+        ] {
+            assert!(super::is_local_url(local), "{local}");
+        }
     }
 }
