@@ -144,7 +144,7 @@ enum Command {
     /// Pushes the outbox, then pulls reference data; progress on stderr. Exit code 0 only when
     /// the round reached the server and finished.
     Sync {
-        /// Defaults to the server the store was enrolled with.
+        /// Defaults to the server the store was enrolled with; another one is refused.
         #[arg(long)]
         server: Option<String>,
         /// Print a JSON summary (pushed, acknowledged, rejected, pending, pulled, conflicts).

@@ -198,9 +198,19 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     if store.pending_instruction()? == Some(Instruction::Lock) {
         bail!("{}: {}", db.display(), unlock::UnlockError::RemoteLocked);
     }
-    let server = match server {
-        Some(s) => s.trim_end_matches('/').to_string(),
-        None => store.server_url()?.context("no --server given and the store was never enrolled")?,
+    // Only the service the store was enrolled with: a round sends it the token, the access log
+    // and (signing in again) the passphrase, pushes every write it has not acknowledged and
+    // replaces the reference data. `--server` naming another (a slip, or a look-alike) sent all
+    // of that there (review, 7 Dec 2026).
+    let server = match (server, store.server_url()?) {
+        (Some(s), Some(enrolled)) if !bluelamp_sync::same_service(&enrolled, s) => bail!(
+            "{} is enrolled with the central service at {enrolled}, not {}: sync with that service (leave out --server)",
+            db.display(),
+            s.trim().trim_end_matches('/')
+        ),
+        (Some(s), _) => s.trim().trim_end_matches('/').to_string(),
+        (None, Some(enrolled)) => enrolled,
+        (None, None) => bail!("no --server given and the store was never enrolled"),
     };
     let creds =
         Credentials { officer_id: store.officer_id()?, passphrase: Zeroizing::new(passphrase), device: device_name() };

@@ -92,7 +92,7 @@ fn a_wipe_that_cannot_send_everything_keeps_the_store_locked_until_the_next_sync
     let mut store = bluelamp_store::Store::open(&db, PASS).unwrap();
     store.set_pending_instruction(Some(Instruction::Wipe)).unwrap();
     drop(store);
-    let (done, out, err) = run(cli(&db).args(["sync", "--json", "--server", "http://127.0.0.1:9"]));
+    let (done, out, err) = unreachable_sync(&db);
     assert!(!done);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["order_carried_out"], "locked_until_wiped", "{v}");
@@ -132,7 +132,7 @@ fn a_wipe_keeps_the_store_until_its_access_log_has_reached_the_service() {
     let unsent = store.audit_head().unwrap().unwrap().seq - store.audit_anchor().unwrap().map_or(0, |h| h.seq);
     assert!(unsent >= 3, "{unsent}");
     drop(store);
-    let (done, out, err) = run(cli(&db).args(["sync", "--json", "--server", "http://127.0.0.1:9"]));
+    let (done, out, err) = unreachable_sync(&db);
     assert!(!done);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["order_carried_out"], "locked_until_wiped", "{v} {err}");
@@ -252,4 +252,39 @@ fn a_lock_order_on_a_pull_blocks_the_round_and_holds_without_the_attempts_file()
     ok(cli(&db).args(["enrol", "--server", &s.url, "--officer", "demo-officer"]));
     ok(cli(&db).args(["audit", "verify"]));
     ok(cli(&db).args(["sync"]));
+}
+
+/// A round while the enrolled service cannot be reached: the store's service address is
+/// pointed at a closed port for it, then put back.
+fn unreachable_sync(db: &std::path::Path) -> (bool, String, String) {
+    let mut store = bluelamp_store::Store::open(db, PASS).unwrap();
+    let enrolled = store.server_url().unwrap().unwrap();
+    store.set_server_url("http://127.0.0.1:9").unwrap();
+    drop(store);
+    let out = run(cli(db).args(["sync", "--json"]));
+    let mut store = bluelamp_store::Store::open(db, PASS).unwrap();
+    store.set_server_url(&enrolled).unwrap();
+    out
+}
+
+/// `sync --server` names only the service the store was enrolled with: another one (a slip, or
+/// a look-alike address) was sent the token, the access log and the passphrase, got every
+/// write again and replaced the reference data (review, 7 Dec 2026). Refused before anything is
+/// sent; the enrolled one, with or without a trailing slash, still syncs.
+#[test]
+fn sync_goes_only_to_the_enrolled_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = service(other_dir.path());
+    let db = dir.path().join("p.db");
+    device(&s, &db);
+    ok(cli(&db).args(["demo", "enqueue", "--forms", "3"]));
+    let (done, _, err) = run(cli(&db).args(["sync", "--server", &other.url]));
+    assert!(!done);
+    assert!(err.contains("is enrolled with the central service at") && err.contains("leave out"), "{err}");
+    assert_eq!(other.central.stats().unwrap().forms, 0, "nothing reached the other service");
+    assert_eq!(other.central.stats().unwrap().audit_entries, 0);
+    ok(cli(&db).args(["sync", "--server", &format!("{}/", s.url)]));
+    assert_eq!(s.central.stats().unwrap().forms, 3);
 }
