@@ -107,28 +107,43 @@ pub fn consulted(store: &mut Store, object_ref: impl Into<String>) -> anyhow::Re
     Ok(())
 }
 
-/// Where standard output goes, as a disclosure entry names it: `None` at a terminal (what is
-/// printed is shown to the operator, which the consultation entry already covers); otherwise
+/// Standard output or standard error: where a command prints people's data.
+#[derive(Clone, Copy)]
+pub(crate) enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Where a stream goes, as a disclosure entry names it: `None` at a terminal (what is printed
+/// is shown to the operator, which the consultation entry already covers); otherwise
 /// `{"kind": "file" | "pipe" | "socket" | "device" | "other", "path": …}`, the path where the
-/// system tells it (a file or device: `/proc/self/fd/1` on Linux).
-pub(crate) fn stdout_destination() -> Option<serde_json::Value> {
+/// system tells it (a file or device: `/proc/self/fd/N` on Linux).
+pub(crate) fn destination(stream: Stream) -> Option<serde_json::Value> {
     use std::io::IsTerminal;
-    if std::io::stdout().is_terminal() {
+    let (terminal, fd) = match stream {
+        Stream::Stdout => (std::io::stdout().is_terminal(), 1),
+        Stream::Stderr => (std::io::stderr().is_terminal(), 2),
+    };
+    if terminal {
         return None;
     }
-    let kind = stdout_kind();
+    let kind = stream_kind(stream);
     let path = if matches!(kind, "file" | "device") {
-        std::fs::read_link("/proc/self/fd/1").ok().map(|p| p.to_string_lossy().into_owned())
+        std::fs::read_link(format!("/proc/self/fd/{fd}")).ok().map(|p| p.to_string_lossy().into_owned())
     } else {
         None
     };
     Some(serde_json::json!({ "kind": kind, "path": path }))
 }
 
-fn stdout_kind() -> &'static str {
+fn stream_kind(stream: Stream) -> &'static str {
     use std::os::fd::AsFd;
     use std::os::unix::fs::FileTypeExt;
-    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else { return "other" };
+    let fd = match stream {
+        Stream::Stdout => std::io::stdout().as_fd().try_clone_to_owned(),
+        Stream::Stderr => std::io::stderr().as_fd().try_clone_to_owned(),
+    };
+    let Ok(fd) = fd else { return "other" };
     let Ok(meta) = std::fs::File::from(fd).metadata() else { return "other" };
     let t = meta.file_type();
     if t.is_file() {
@@ -198,7 +213,13 @@ impl Disclosed<'_> {
     /// terminal (redirected to a file, piped to another program), naming where it goes. At a
     /// terminal nothing is added: the data is shown, and its consultation is already logged.
     pub(crate) fn log_if_leaving(&self, store: &mut Store) -> anyhow::Result<()> {
-        if let Some(destination) = stdout_destination() {
+        self.log_if_leaving_by(store, Stream::Stdout)
+    }
+
+    /// As [`Self::log_if_leaving`], for data printed on `stream` (standard error carries the
+    /// likely matches `nominal create` shows).
+    pub(crate) fn log_if_leaving_by(&self, store: &mut Store, stream: Stream) -> anyhow::Result<()> {
+        if let Some(destination) = destination(stream) {
             let actor = store.actor()?;
             store.audit(&actor, self.event(destination))?;
         }

@@ -97,6 +97,20 @@ pub fn create(store: &mut Store, a: CreateArgs) -> anyhow::Result<()> {
                 .log_if_leaving(store)?;
                 say!("{}", serde_json::json!({ "nominal": hit, "likely_matches": likely }))?;
             } else {
+                // The likely matches go to standard error: leaving the store when that is a
+                // file or a program (review, 7 Dec 2026: redirected, they were written out with
+                // no disclosure entry).
+                if !likely.is_empty() {
+                    crate::audit::Disclosed {
+                        object_ref: "search:nominals",
+                        purpose: None,
+                        command: "nominal create",
+                        ids: likely.iter().map(|h| h.id.as_str()).collect(),
+                        people: Vec::new(),
+                        count: None,
+                    }
+                    .log_if_leaving_by(store, crate::audit::Stream::Stderr)?;
+                }
                 for h in &likely {
                     note!(
                         "likely match: {} {} {} {} (score {:.1}: {})",

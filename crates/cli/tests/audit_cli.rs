@@ -209,3 +209,29 @@ fn show_and_search_printed_to_a_pipe_or_a_file_are_disclosures() {
     assert_eq!(log[0]["object_ref"], "audit:log");
     assert_eq!(log[0]["detail"]["count"], listed.as_array().unwrap().len());
 }
+
+/// `nominal create` without `--json` prints the likely matches (other people's names and dates
+/// of birth) on standard error: redirected to a file, that is a disclosure naming the file and
+/// the ids, as `--json` on standard output is (review, 7 Dec 2026: nothing was logged).
+#[test]
+fn likely_matches_written_to_a_file_by_nominal_create_are_a_disclosure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store_with_people(dir.path());
+    let file = dir.path().join("created.txt");
+    let status = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .arg("--db")
+        .arg(&db)
+        .args(["nominal", "create", "--given", "William", "--surname", "Smith", "--dob", "1984-03-12"])
+        .env("BLUELAMP_PASSPHRASE", "pw")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&file).unwrap())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(std::fs::read_to_string(&file).unwrap().contains("N1"), "the likely match is printed");
+    let log = disclosures(&db);
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0]["detail"]["command"], "nominal create");
+    assert_eq!(log[0]["detail"]["destination"]["path"], file.to_str().unwrap());
+    assert!(log[0]["detail"]["ids"].to_string().contains("N1"), "{}", log[0]);
+}
