@@ -405,41 +405,74 @@ const AUDIT_BATCH: usize = 1_000;
 
 /// Sends the access-log entries after the anchor (one batch) and stores the head the server
 /// acknowledges. `Ok(n)`: entries sent (0: nothing new).
+///
+/// A service restored from a backup holds fewer of this device's entries than it acknowledged:
+/// it answers `seq_gap` with the head it holds. The entries after that head are still here, the
+/// chain intact, so they are sent again from there, in batches, until the service holds the
+/// anchor again; only then does the anchor move on (it never moves back: it is what a local
+/// truncation is checked against). Every round used to end blocked on it, the service's log
+/// kept its hole, and a wipe order waited for ever (review, 7 Dec 2026).
 async fn push_audit<L: LocalStore>(
     store: &L,
     client: &Client,
     client_id: &str,
 ) -> Result<Result<u64, Failure>, RoundError> {
-    let (entries, token) = local(store, |s| {
-        let after = s.audit_anchor()?.map(|a| a.seq).unwrap_or(0);
-        Ok((s.audit_after(after, AUDIT_BATCH)?, s.usable_token()?.unwrap_or_default()))
-    })?;
-    if entries.is_empty() {
-        return Ok(Ok(0));
-    }
-    let n = entries.len() as u64;
-    let req = bluelamp_protocol::wire::AuditPushRequest {
-        schema_version: SCHEMA_VERSION,
-        client_id: client_id.to_string(),
-        entries,
-    };
-    match client.push_audit(&token, &req).await {
-        Ok(head) => {
-            // Believe only a head that is one of ours (it may be past what this batch sent, when
-            // an earlier answer was lost): the entry at that seq must have that hash here.
-            let ours = local(store, |s| s.audit_after(head.head_seq.saturating_sub(1) as i64, 1))?;
-            if head.head_seq == 0
-                || ours.first().map(|e| (e.seq, &e.entry_hash)) != Some((head.head_seq, &head.head_hash))
-            {
-                return Ok(Err(Failure::BadResponse(format!(
-                    "the service acknowledged access-log #{} with a hash this device does not have",
-                    head.head_seq
-                ))));
-            }
-            local(store, |s| s.set_audit_anchor(head.head_seq as i64, &head.head_hash))?;
-            Ok(Ok(n))
+    let anchor = local(store, |s| Ok(s.audit_anchor()?.map(|a| a.seq).unwrap_or(0)))?;
+    let mut from = anchor;
+    let mut refilling = false;
+    let mut sent = 0u64;
+    loop {
+        let (entries, token) =
+            local(store, |s| Ok((s.audit_after(from, AUDIT_BATCH)?, s.usable_token()?.unwrap_or_default())))?;
+        if entries.is_empty() {
+            return Ok(Ok(sent));
         }
-        Err(f) => Ok(Err(f)),
+        let n = entries.len() as u64;
+        let req = bluelamp_protocol::wire::AuditPushRequest {
+            schema_version: SCHEMA_VERSION,
+            client_id: client_id.to_string(),
+            entries,
+        };
+        match client.push_audit(&token, &req).await {
+            Ok(head) => {
+                // Believe only a head that is one of ours (it may be past what this batch sent,
+                // when an earlier answer was lost): the entry at that seq must have that hash here.
+                let ours = local(store, |s| s.audit_after(head.head_seq.saturating_sub(1) as i64, 1))?;
+                if head.head_seq == 0
+                    || ours.first().map(|e| (e.seq, &e.entry_hash)) != Some((head.head_seq, &head.head_hash))
+                {
+                    return Ok(Err(Failure::BadResponse(format!(
+                        "the service acknowledged access-log #{} with a hash this device does not have",
+                        head.head_seq
+                    ))));
+                }
+                sent += n;
+                let held = i64::try_from(head.head_seq).unwrap_or(i64::MAX);
+                if held >= anchor {
+                    local(store, |s| s.set_audit_anchor(held, &head.head_hash))?;
+                    return Ok(Ok(sent));
+                }
+                // Still refilling the service's hole: the next batch from its new head.
+                if held <= from {
+                    return Ok(Err(Failure::BadResponse(format!(
+                        "the service's access-log head #{held} did not move past #{from}"
+                    ))));
+                }
+                from = held;
+            }
+            // Behind what it acknowledged: resend from its head (once per push; a second gap
+            // while refilling is an answer to report).
+            Err(Failure::SeqGap { server_last }) if !refilling && (server_last as i64) < from => {
+                refilling = true;
+                tracing::warn!(
+                    held = server_last,
+                    acknowledged = anchor,
+                    "the central service holds fewer access-log entries than it acknowledged (restored from a backup?): sending them again"
+                );
+                from = i64::try_from(server_last).unwrap_or(0);
+            }
+            Err(f) => return Ok(Err(f)),
+        }
     }
 }
 

@@ -538,6 +538,54 @@ async fn a_pull_that_shows_lost_writes_queues_them_again() {
     assert_eq!((stats.forms, stats.duplicate_applications), (5, 0));
 }
 
+/// The service restored from a backup holds fewer access-log entries of this device than it
+/// had acknowledged: its `seq_gap` answer makes the device send them again from the service's
+/// head (more than one batch of them), and the round ends synced, the service holding the whole
+/// chain once and the anchor where it was or further (every round ended blocked on it, and the
+/// service's s.62 log kept the hole; review, 7 Dec 2026).
+#[tokio::test]
+async fn access_log_entries_lost_by_a_service_restored_from_a_backup_are_sent_again() {
+    let w = world().await;
+    let s = store(&w, "a.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    {
+        // Over a batch (1 000) of entries written, and sent.
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let events: Vec<_> = (0..1_500)
+            .map(|i| {
+                bluelamp_store::AuditEvent::new(
+                    bluelamp_protocol::audit::AuditAction::Consultation,
+                    format!("nominal:N{i}"),
+                )
+            })
+            .collect();
+        g.audit_batch(&actor, &events).unwrap();
+    }
+    assert_eq!(round(&s, &client).await.outcome, "synced");
+    assert_access_log_pushed(&w, &s);
+    let anchor = s.lock().unwrap().audit_anchor().unwrap().unwrap().seq;
+    // Restored to a backup holding the first 100 entries of this device.
+    let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+    conn.execute("DELETE FROM audit_entries WHERE seq > 100", []).unwrap();
+    drop(conn);
+    // One more search, then a round.
+    {
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.audit(
+            &actor,
+            bluelamp_store::AuditEvent::new(bluelamp_protocol::audit::AuditAction::Consultation, "nominal:X"),
+        )
+        .unwrap();
+    }
+    let r = round(&s, &client).await;
+    assert_eq!(r.outcome, "synced", "{r:?}");
+    assert_access_log_pushed(&w, &s);
+    assert!(s.lock().unwrap().audit_anchor().unwrap().unwrap().seq > anchor);
+}
+
 /// Warning markers held centrally reach the device with the person: the record page of a
 /// person a demo incident links shows them (with who verified them), and search rows carry
 /// their codes.
