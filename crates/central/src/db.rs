@@ -1293,9 +1293,9 @@ fn gate_refusal(
             "returned" => bluelamp_forms::FormStatus::Returned,
             _ => bluelamp_forms::FormStatus::Submitted,
         };
-        let sections = match serde_json::from_str::<Value>(&answers) {
-            Ok(Value::Object(a)) => bluelamp_forms::visible_sections(pack, &a.into_iter().collect()),
-            _ => Vec::new(),
+        let answers: bluelamp_forms::Answers = match serde_json::from_str::<Value>(&answers) {
+            Ok(Value::Object(a)) => a.into_iter().collect(),
+            _ => Default::default(),
         };
         state.forms.push(bluelamp_forms::FormSummary {
             form_id: id,
@@ -1305,7 +1305,11 @@ fn gate_refusal(
             officer_grade: None,
             submitted_at: None,
             suggested_grade: None,
-            sections,
+            sections: bluelamp_forms::visible_sections(pack, &answers),
+            // Kept, but `assessed_victims` stays empty: the service asks for one risk assessment
+            // and one plan per incident, the device one per adult victim (the device's gate
+            // knows their ages; never refuse here what the device accepted).
+            victim_id: bluelamp_forms::victim_of(&answers),
         });
     }
     let links = theirs.get("links").and_then(Value::as_array).cloned().unwrap_or_default();

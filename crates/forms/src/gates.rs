@@ -180,6 +180,9 @@ pub struct FormSummary {
     /// the caller did not compute them.
     #[serde(default)]
     pub sections: Vec<String>,
+    /// The person the form is about (its `victim` answer), when it names one.
+    #[serde(default)]
+    pub victim_id: Option<String>,
 }
 
 impl FormSummary {
@@ -198,8 +201,30 @@ impl FormSummary {
             } else {
                 Vec::new()
             },
+            victim_id: victim_of(&record.answers),
         }
     }
+}
+
+/// The person a form's answers name as the victim (`victim`, plain or `{"value": …}`).
+pub fn victim_of(answers: &crate::Answers) -> Option<String> {
+    let v = answers.get("victim")?;
+    let id = match v {
+        serde_json::Value::String(s) => s.as_str(),
+        serde_json::Value::Object(m) => m.get("value").and_then(serde_json::Value::as_str)?,
+        _ => return None,
+    };
+    let id = id.trim();
+    (!id.is_empty()).then(|| id.to_string())
+}
+
+/// A victim of domestic abuse who needs a risk assessment and a safeguarding plan of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssessedVictim {
+    /// Nominal id.
+    pub victim_id: String,
+    /// Display name.
+    pub name: String,
 }
 
 /// Victims' Code referral state of one victim (owned by the victims module; an input here).
@@ -227,6 +252,13 @@ pub struct SafeguardingState {
     /// Victims linked to the incident.
     #[serde(default)]
     pub victims: Vec<VictimReferralState>,
+    /// The people linked as victims who each need their own risk assessment and safeguarding
+    /// plan (DASH and DARA are about one victim): a form counts for the victim its answers
+    /// name. Empty (nobody linked as a victim, or a caller that does not say): one of each for
+    /// the incident, as before 7 Dec 2026, when one assessment and one plan about one victim
+    /// let a DA incident with two close, the other never assessed.
+    #[serde(default)]
+    pub assessed_victims: Vec<AssessedVictim>,
 }
 
 /// Kind of a missing item (the UI picks the button from it).
@@ -326,6 +358,44 @@ pub(crate) fn missing_for(
         }
         return out;
     };
+    let per_victim = matches!(req, Requirement::RiskAssessment | Requirement::SafeguardingPlan);
+    if per_victim && !state.assessed_victims.is_empty() {
+        return state
+            .assessed_victims
+            .iter()
+            .flat_map(|v| {
+                let forms: Vec<&FormSummary> = state
+                    .forms
+                    .iter()
+                    .filter(|f| f.kind == kind && f.victim_id.as_deref() == Some(v.victim_id.as_str()))
+                    .collect();
+                missing_form(req, kind, approval, code, &forms, Some(v))
+            })
+            .collect();
+    }
+    let forms: Vec<&FormSummary> = state.forms.iter().filter(|f| f.kind == kind).collect();
+    missing_form(req, kind, approval, code, &forms, None)
+}
+
+/// The missing items of one required form of `kind`, among `forms`; `who`: the victim it must
+/// be about (named in the labels, and the items').
+fn missing_form(
+    req: Requirement,
+    kind: PackKind,
+    approval: bool,
+    code: &ClosingCode,
+    forms: &[&FormSummary],
+    who: Option<&AssessedVictim>,
+) -> Vec<MissingItem> {
+    let victim_id = who.map(|v| v.victim_id.as_str());
+    let about = who.map(|v| format!(" for {}", v.name)).unwrap_or_default();
+    let item = |kind, label: String, form_id: Option<&str>| MissingItem {
+        kind,
+        code: code.code.clone(),
+        label,
+        form_id: form_id.map(str::to_string),
+        victim_id: victim_id.map(str::to_string),
+    };
     let needs: &[SectionRequirement] = if req == Requirement::RiskAssessment { &code.requires_sections } else { &[] };
     let has_sections = |f: &FormSummary| needs.iter().all(|n| f.sections.contains(&n.section));
     // What the label adds when the code needs sections: "(the HBA code needs its …)".
@@ -335,7 +405,6 @@ pub(crate) fn missing_for(
         let labels: Vec<&str> = needs.iter().map(|n| n.label.as_str()).collect();
         format!(" (the {} code needs {})", code.code, labels.join(" and "))
     };
-    let forms: Vec<&FormSummary> = state.forms.iter().filter(|f| f.kind == kind).collect();
     if forms.iter().any(|f| f.status == FormStatus::Approved && has_sections(f)) {
         return vec![];
     }
@@ -345,30 +414,28 @@ pub(crate) fn missing_for(
         }
         return vec![item(
             MissingKind::SupervisorApproval,
-            format!("Supervisor review of the {}", kind.label()),
+            format!("Supervisor review of the {}{about}", kind.label()),
             Some(&f.form_id),
-            None,
         )];
     }
     let mk = MissingKind::of(req);
     if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Returned) {
         return vec![item(
             mk,
-            format!("Amend and resubmit the returned {}{needed}", kind.label()),
+            format!("Amend and resubmit the returned {}{about}{needed}", kind.label()),
             Some(&f.form_id),
-            None,
         )];
     }
     // A draft before a form submitted without a section the code needs: the officer may be
     // amending it, or answering a DASH-style form after a DARA-style one.
     if let Some(f) = forms.iter().find(|f| f.status == FormStatus::Draft) {
-        return vec![item(mk, format!("Submit the draft {}{needed}", kind.label()), Some(&f.form_id), None)];
+        return vec![item(mk, format!("Submit the draft {}{about}{needed}", kind.label()), Some(&f.form_id))];
     }
     if let Some(f) = forms.iter().find(|f| f.status.is_submitted()) {
         // Submitted without a section the code needs: corrections are amendments.
-        return vec![item(mk, format!("Amend the {}{needed}", kind.label()), Some(&f.form_id), None)];
+        return vec![item(mk, format!("Amend the {}{about}{needed}", kind.label()), Some(&f.form_id))];
     }
-    vec![item(mk, format!("Complete a {}{needed}", kind.label()), None, None)]
+    vec![item(mk, format!("Complete a {}{about}{needed}", kind.label()), None)]
 }
 
 /// Two labels of one missing item, one perhaps with what another code adds to it.

@@ -136,8 +136,8 @@ pub use config::{parse_config, validate_config, Deadlines, SafeguardingConfig, T
 pub use error::FormsError;
 pub use gates::{
     check_closure, classification_code, gate_codes, missing_items, parse_closing_codes, validate_closing_codes,
-    ClosingCode, ClosingCodes, FormSummary, MissingItem, MissingKind, Requirement, SafeguardingState,
-    SectionRequirement, VictimReferralState,
+    victim_of, AssessedVictim, ClosingCode, ClosingCodes, FormSummary, MissingItem, MissingKind, Requirement,
+    SafeguardingState, SectionRequirement, VictimReferralState,
 };
 pub use grading::{
     suggest_grade, ClusterOfThree, Grade, GradingConfig, IncidentHistory, Reason, ReasonCode, RiskSuggestion,

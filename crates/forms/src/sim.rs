@@ -121,6 +121,7 @@ fn form(rng: &mut SimRng, id: String, kind: PackKind, done: bool, at: i64) -> Op
         submitted_at: (status != FormStatus::Draft).then_some(at),
         suggested_grade: None,
         sections: Vec::new(),
+        victim_id: None,
     })
 }
 

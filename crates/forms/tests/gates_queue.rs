@@ -20,6 +20,7 @@ fn form(id: &str, kind: PackKind, status: FormStatus) -> FormSummary {
         submitted_at: status.is_submitted().then_some(NOW - 2 * H),
         suggested_grade: None,
         sections: Vec::new(),
+        victim_id: None,
     }
 }
 
@@ -39,6 +40,7 @@ fn complete_da() -> SafeguardingState {
             form("sp", PackKind::SafeguardingPlan, FormStatus::Approved),
         ],
         victims: vec![victim("v1", true)],
+        assessed_victims: vec![],
     }
 }
 
@@ -189,11 +191,19 @@ fn approval_required_codes_report_supervisor_approval() {
         r#"{"version":"t","codes":[{"code":"CFAC","label":"c","requires":["care_plan"],"requires_approval":true}]}"#,
     )
     .unwrap();
-    let st = SafeguardingState { forms: vec![form("cp", PackKind::CarePlan, FormStatus::Submitted)], victims: vec![] };
+    let st = SafeguardingState {
+        forms: vec![form("cp", PackKind::CarePlan, FormStatus::Submitted)],
+        victims: vec![],
+        assessed_victims: vec![],
+    };
     let err = check_closure(&list, &["CFAC"], &st).unwrap_err();
     assert_eq!(err[0].kind, MissingKind::SupervisorApproval);
     assert_eq!(err[0].form_id.as_deref(), Some("cp"));
-    let st = SafeguardingState { forms: vec![form("cp", PackKind::CarePlan, FormStatus::Approved)], victims: vec![] };
+    let st = SafeguardingState {
+        forms: vec![form("cp", PackKind::CarePlan, FormStatus::Approved)],
+        victims: vec![],
+        assessed_victims: vec![],
+    };
     assert_eq!(check_closure(&list, &["cfac"], &st), Ok(()));
 }
 
@@ -224,7 +234,7 @@ fn inc(
 }
 
 fn plan_only() -> SafeguardingState {
-    SafeguardingState { forms: vec![], victims: vec![victim("v", true)] }
+    SafeguardingState { forms: vec![], victims: vec![victim("v", true)], assessed_victims: vec![] }
 }
 
 #[test]
@@ -289,7 +299,14 @@ fn queue_problem_kinds_and_deadlines() {
     let cfg = SafeguardingConfig::default();
     // 30 h old, nothing done: risk assessment (24 h) overdue, plan (24 h) overdue,
     // victim decision (48 h) missing but not overdue.
-    let i = inc("x", "A", 30, &["DA"], SafeguardingState { forms: vec![], victims: vec![victim("v", false)] }, None);
+    let i = inc(
+        "x",
+        "A",
+        30,
+        &["DA"],
+        SafeguardingState { forms: vec![], victims: vec![victim("v", false)], assessed_victims: vec![] },
+        None,
+    );
     let p = incident_problems(&i, &codes(), &cfg, NOW);
     let got: Vec<(ProblemKind, MissingKind, i64)> = p.iter().map(|p| (p.kind, p.item, p.deadline)).collect();
     let t0 = NOW - 30 * H;
@@ -533,4 +550,51 @@ fn within_a_risk_overdue_and_nearest_deadline_come_first() {
     items.sort_by(queue_order);
     let order: Vec<&str> = items.iter().map(|i| i.incident_id.as_str()).collect();
     assert_eq!(order, ["high-not-due", "new-breached", "due-soon", "old-not-due"]);
+}
+
+/// Two people linked as victims of domestic abuse each need their own risk assessment and
+/// safeguarding plan: a form counts for the victim its answers name (review, 7 Dec 2026: one
+/// assessment about one victim closed the incident, the other never assessed).
+#[test]
+fn each_victim_of_domestic_abuse_needs_their_own_assessment_and_plan() {
+    let about =
+        |id: &str, kind, status, victim: &str| FormSummary { victim_id: Some(victim.into()), ..form(id, kind, status) };
+    let assessed = |id: &str| bluelamp_forms::AssessedVictim { victim_id: id.into(), name: format!("Victim {id}") };
+    let mut st = SafeguardingState {
+        forms: vec![
+            about("ra1", PackKind::RiskAssessment, FormStatus::Submitted, "v1"),
+            about("sp1", PackKind::SafeguardingPlan, FormStatus::Approved, "v1"),
+            about("ra2", PackKind::RiskAssessment, FormStatus::Draft, "v2"),
+        ],
+        victims: vec![victim("v1", true), victim("v2", true)],
+        assessed_victims: vec![assessed("v1"), assessed("v2")],
+    };
+    let m = missing(&["DA"], &st);
+    assert_eq!(
+        m,
+        vec![
+            (
+                MissingKind::RiskAssessment,
+                Some("ra2".into()),
+                Some("v2".into()),
+                "Submit the draft risk assessment for Victim v2".into()
+            ),
+            (
+                MissingKind::SafeguardingPlan,
+                None,
+                Some("v2".into()),
+                "Complete a safeguarding plan for Victim v2".into()
+            ),
+        ],
+        "{m:#?}"
+    );
+    // Their own forms submitted: closable.
+    st.forms[2].status = FormStatus::Submitted;
+    st.forms.push(about("sp2", PackKind::SafeguardingPlan, FormStatus::Submitted, "v2"));
+    assert_eq!(missing(&["DA"], &st), vec![]);
+    // Nobody to assess per victim (none linked, or a caller that does not say): one of each
+    // for the incident, whoever it names.
+    st.assessed_victims.clear();
+    st.forms.retain(|f| f.victim_id.as_deref() == Some("v2"));
+    assert_eq!(missing(&["DA"], &st), vec![]);
 }

@@ -124,8 +124,10 @@ proptest! {
             forms: statuses.iter().enumerate().map(|(i, s)| FormSummary {
                 form_id: i.to_string(), pack_id: "p".into(), kind: kinds[i % 4], status: st[*s as usize],
                 officer_grade: None, submitted_at: Some(at), suggested_grade: None, sections: Vec::new(),
+                victim_id: (i % 3 != 0).then(|| (i % 2).to_string()),
             }).collect(),
             victims: victims.iter().enumerate().map(|(i, d)| VictimReferralState { victim_id: i.to_string(), name: "v".into(), decision_recorded: *d, notifications_due: vec![] }).collect(),
+            assessed_victims: victims.iter().enumerate().filter(|(i, _)| i % 2 == 0).map(|(i, _)| bluelamp_forms::AssessedVictim { victim_id: i.to_string(), name: "v".into() }).collect(),
         };
         let list = builtin_closing_codes().unwrap();
         let _ = check_closure(&list, &codes, &state);

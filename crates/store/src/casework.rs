@@ -522,6 +522,8 @@ struct FormLite {
     submitted_at: Option<i64>,
     /// Answers of a submitted or approved form (drafts' are not read).
     answers: Option<String>,
+    /// The person its `victim` answer names (drafts' too).
+    victim: Option<String>,
 }
 
 /// The gate's view of every incident (or one): forms (superseded ones left out) and victims.
@@ -536,7 +538,13 @@ pub(crate) fn load_states(
         // Answers only of submitted and approved forms: the sections they show are what a code
         // such as HBA checks (`requires_sections`).
         let base = "SELECT incident_id, id, pack_id, status, officer_grade, amends_id, submitted_at,
-                    CASE WHEN status IN ('submitted', 'approved') THEN answers END FROM forms";
+                    CASE WHEN status IN ('submitted', 'approved') THEN answers END,
+                    CASE WHEN json_valid(answers) THEN
+                        CASE json_type(answers, '$.victim')
+                            WHEN 'text' THEN json_extract(answers, '$.victim')
+                            WHEN 'object' THEN json_extract(answers, '$.victim.value')
+                        END
+                    END FROM forms";
         let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(Option<String>, FormLite)> {
             let status: String = r.get(3)?;
             let grade: Option<String> = r.get(4)?;
@@ -551,6 +559,12 @@ pub(crate) fn load_states(
                     amends_id: r.get(5)?,
                     submitted_at: sub.as_deref().and_then(unix_of),
                     answers: r.get(7)?,
+                    victim: r
+                        .get::<_, Option<String>>(8)
+                        .ok()
+                        .flatten()
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty()),
                 },
             ))
         };
@@ -639,6 +653,7 @@ pub(crate) fn load_states(
                     submitted_at: f.submitted_at,
                     suggested_grade: None,
                     sections,
+                    victim_id: f.victim.clone(),
                 })
             })
             .collect();
@@ -668,7 +683,43 @@ pub(crate) fn load_states(
                 notifications_due: Vec::new(),
             })
             .collect();
-        out.insert(s.id.clone(), SafeguardingState { forms: summaries, victims });
+        // Each adult linked as a victim of domestic abuse needs a risk assessment and a plan of
+        // their own (DASH and DARA are about one victim); not one who died, nor a child under 16
+        // on the day (a DA risk assessment is for 16 and over; a child has the care plan).
+        let occurred = time::OffsetDateTime::from_unix_timestamp(inc.occurred).ok().map(|t| t.date());
+        let under_16 = |dob: Option<&str>| {
+            let born = dob.and_then(|d| {
+                time::Date::parse(d.get(..10)?, &time::macros::format_description!("[year]-[month]-[day]")).ok()
+            });
+            match (born, occurred) {
+                (Some(b), Some(o)) => {
+                    let mut age = o.year() - b.year();
+                    if (o.month() as u8, o.day()) < (b.month() as u8, b.day()) {
+                        age -= 1;
+                    }
+                    age < 16
+                }
+                _ => false,
+            }
+        };
+        let dead: HashSet<&str> =
+            s.links.iter().filter(|l| l.role == "deceased").map(|l| l.nominal_id.as_str()).collect();
+        let mut assessed_seen = HashSet::new();
+        let assessed_victims = if da {
+            s.links
+                .iter()
+                .filter(|l| l.role == "victim" && !dead.contains(l.nominal_id.as_str()))
+                .filter(|l| !under_16(l.date_of_birth.as_deref()))
+                .filter(|l| assessed_seen.insert(l.nominal_id.clone()))
+                .map(|l| bluelamp_forms::AssessedVictim {
+                    victim_id: l.nominal_id.clone(),
+                    name: l.name.clone().unwrap_or_else(|| l.nominal_id.clone()),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        out.insert(s.id.clone(), SafeguardingState { forms: summaries, victims, assessed_victims });
     }
     Ok(out)
 }
