@@ -210,11 +210,28 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // A withdrawn referral decision's withdrawal (`referral.withdraw/1`, 7 Dec 2026): JSON
         // `ReferralWithdrawal` (why, when, by whom); NULL for an active decision.
         ("referrals", "withdrawal", "TEXT"),
+        // Who pushed each access-log entry (`POST /v1/audit`, 7 Dec 2026): the signed-in
+        // officer and client of the token, whatever the entry says, and whether the entry's
+        // `officer_id` is another officer than the one who pushed it (1: the DPO should look).
+        // Rows from before are filled in below from the client's binding.
+        ("audit_entries", "pushed_by_officer", "TEXT"),
+        ("audit_entries", "pushed_by_client", "TEXT"),
+        ("audit_entries", "officer_differs", "INTEGER"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
         }
     }
+    // Entries pushed before the provenance columns: the chain was always held under the
+    // token's client id (a push naming another client was refused), and a client id is bound to
+    // one officer for good at its first sign-in, so the pusher is the client's officer.
+    conn.execute_batch(
+        "UPDATE audit_entries SET pushed_by_client = client_id,
+             pushed_by_officer = (SELECT c.officer_id FROM clients c WHERE c.client_id = audit_entries.client_id)
+         WHERE pushed_by_client IS NULL;
+         UPDATE audit_entries SET officer_differs = (officer_id IS NOT pushed_by_officer)
+         WHERE officer_differs IS NULL;",
+    )?;
     // Nominals without a change-log entry (older databases) get one.
     let unlogged: Vec<(String, String)> = conn
         // Only active ones: a person held as a possible duplicate also has version 0, and
@@ -2180,15 +2197,30 @@ impl Storage for SqliteStorage {
         if let Err((seq, reason)) = verify_chain(head_seq, &head_hash, &new) {
             return Ok(AuditOutcome::Broken { seq, reason });
         }
+        // A store writes its own device id (= its client id on the wire) in every entry: an
+        // entry naming another device was not written by the store this token was issued to.
+        if let Some(e) = new.iter().find(|e| e.device_id != s.client_id) {
+            return Ok(AuditOutcome::WrongDevice { seq: e.seq });
+        }
         // A clock set back on the device: stored as sent (the chain holds), and said to IT.
         for w in crate::audit::clock_warnings(head_seq, head_ts.as_deref(), &new) {
             tracing::warn!(client_id = %s.client_id, officer_id = %s.officer_id, seq = w.seq, "access log: {}", w.message);
         }
+        // An entry in another officer's name is stored (a store can hold such entries: see
+        // docs/api.md, `POST /v1/audit`) but flagged, with who pushed it, for the DPO.
+        for e in new.iter().filter(|e| e.officer_id != s.officer_id) {
+            tracing::warn!(
+                client_id = %s.client_id, officer_id = %s.officer_id, seq = e.seq,
+                "access log: entry {} names officer {:?}, not the officer who pushed it (stored, flagged)",
+                e.seq, e.officer_id
+            );
+        }
         for e in &new {
             tx.prepare_cached(
                 "INSERT INTO audit_entries (client_id, seq, id, ts, officer_id, device_id, action, object_ref, purpose,
-                    outcome, detail, prev_hash, entry_hash, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    outcome, detail, prev_hash, entry_hash, received_at, pushed_by_officer, pushed_by_client,
+                    officer_differs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?
             .execute(params![
                 s.client_id,
@@ -2204,7 +2236,10 @@ impl Storage for SqliteStorage {
                 e.detail,
                 e.prev_hash,
                 e.entry_hash,
-                now
+                now,
+                s.officer_id,
+                s.client_id,
+                e.officer_id != s.officer_id
             ])?;
         }
         tx.commit()?;
@@ -2456,6 +2491,72 @@ mod tests {
     fn session(s: &SqliteStorage) -> Session {
         s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1, true).unwrap();
         s.session("h", 2).unwrap().unwrap()
+    }
+
+    /// A valid access-log chain of `client-1` whose entries name `officers` in turn.
+    fn audit_chain(officers: &[&str]) -> Vec<WireAuditEntry> {
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=officers.len() as u64)
+            .map(|seq| {
+                let mut e = WireAuditEntry {
+                    seq,
+                    id: format!("01900000-0000-7000-8000-{seq:012}"),
+                    ts: "2026-12-07T10:00:00.000Z".into(),
+                    officer_id: officers[seq as usize - 1].into(),
+                    device_id: "client-1".into(),
+                    action: "unlock_failed".into(),
+                    object_ref: "store".into(),
+                    purpose: None,
+                    outcome: "failure".into(),
+                    detail: "{}".into(),
+                    prev_hash: prev.clone(),
+                    entry_hash: String::new(),
+                };
+                e.entry_hash = crate::audit::entry_hash(&e).unwrap();
+                prev = e.entry_hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    /// Review, 7 Dec 2026: pushed entries were stored as sent, with nothing saying who pushed
+    /// them. Each now records the token's officer and client, and an entry naming another
+    /// officer is flagged; rows from before are filled in from the client's binding.
+    #[test]
+    fn pushed_entries_record_who_pushed_them() {
+        let (_d, path, s) = storage_at(0);
+        let sess = session(&s);
+        let out = s.audit_push(&sess, &audit_chain(&["demo-officer", "demo-supervisor"]), 5).unwrap();
+        assert!(matches!(out, AuditOutcome::Stored(ref r) if r.head_seq == 2), "{out:?}");
+        type Row = (i64, String, String, Option<String>, Option<String>, Option<bool>);
+        let rows = |s: &SqliteStorage| -> Vec<Row> {
+            s.conn()
+                .prepare(
+                    "SELECT seq, officer_id, device_id, pushed_by_officer, pushed_by_client, officer_differs
+                     FROM audit_entries ORDER BY seq",
+                )
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        let pushed = Some("demo-officer".to_string());
+        let client = Some("client-1".to_string());
+        let expected = vec![
+            (1, "demo-officer".into(), "client-1".into(), pushed.clone(), client.clone(), Some(false)),
+            (2, "demo-supervisor".into(), "client-1".into(), pushed.clone(), client.clone(), Some(true)),
+        ];
+        assert_eq!(rows(&s), expected);
+        // A database from before the columns: filled in at the next start.
+        s.conn()
+            .execute_batch(
+                "UPDATE audit_entries SET pushed_by_officer = NULL, pushed_by_client = NULL, officer_differs = NULL",
+            )
+            .unwrap();
+        drop(s);
+        let s = SqliteStorage::open(&path).unwrap();
+        assert_eq!(rows(&s), expected);
     }
 
     /// The dedup is what keeps `duplicate_applications` at 0: applying the same mutation twice

@@ -499,6 +499,7 @@ pub async fn audit(
         return Err(ApiErr::too_large(format!("at most {MAX_AUDIT_BATCH} entries per audit push")));
     }
     let storage = c.storage.clone();
+    let (client_id, officer_id) = (s.client_id.clone(), s.officer_id.clone());
     match blocking(move || Ok(storage.audit_push(&s, &req.entries, now_unix())?)).await? {
         AuditOutcome::Stored(r) => Ok(Json(r).into_response()),
         AuditOutcome::Gap { head_seq } => {
@@ -513,6 +514,17 @@ pub async fn audit(
         AuditOutcome::Broken { seq, reason } => {
             tracing::warn!(seq, "access-log chain refused: {reason}");
             Err(ApiErr::new(StatusCode::CONFLICT, WireErrorCode::AuditChainBroken, reason))
+        }
+        AuditOutcome::WrongDevice { seq } => {
+            tracing::warn!(client_id = %client_id, officer_id = %officer_id, seq, "access-log push refused: entry of another device");
+            Err(ApiErr::new(
+                StatusCode::FORBIDDEN,
+                WireErrorCode::AuditWrongDevice,
+                format!(
+                    "access-log entry {seq} names another device than this client ({client_id}): a device pushes \
+                     only its own log; nothing was stored"
+                ),
+            ))
         }
     }
 }

@@ -170,6 +170,11 @@ pub enum AuditOutcome {
         seq: u64,
         reason: String,
     },
+    /// Entry `seq` names another device than the client the token was issued to; nothing
+    /// stored.
+    WrongDevice {
+        seq: u64,
+    },
 }
 
 /// An incident recorded elsewhere (a demo device's synthetic incidents, or a force's import).

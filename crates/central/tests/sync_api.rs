@@ -600,15 +600,26 @@ async fn admin_import_needs_the_admin_role_and_a_schema_version() {
 // ---- audit ------------------------------------------------------------------------------------
 
 fn chain(n: u64) -> Vec<WireAuditEntry> {
+    chain_of(n, "demo-officer", C1)
+}
+
+/// A valid chain of `n` entries naming `officer` and `device`.
+fn chain_of(n: u64, officer: &str, device: &str) -> Vec<WireAuditEntry> {
+    chain_with(&vec![(officer, device); n as usize])
+}
+
+/// A valid chain whose entries name these (officer, device) in turn.
+fn chain_with(who: &[(&str, &str)]) -> Vec<WireAuditEntry> {
     let mut prev = GENESIS_HASH.to_string();
-    (1..=n)
+    (1..=who.len() as u64)
         .map(|seq| {
+            let (officer, device) = who[seq as usize - 1];
             let mut e = WireAuditEntry {
                 seq,
                 id: format!("01900000-0000-7000-8000-{seq:012}"),
                 ts: "2026-01-01T10:00:00.000Z".into(),
-                officer_id: "demo-officer".into(),
-                device_id: C1.into(),
+                officer_id: officer.into(),
+                device_id: device.into(),
                 action: "consultation".into(),
                 object_ref: format!("nominal:{seq}"),
                 purpose: if seq % 2 == 0 { None } else { Some("investigation".into()) },
@@ -666,6 +677,36 @@ async fn audit_chain_ok_resent_gap_and_broken() {
     // An empty push returns the head.
     let (_, v) = send(vec![]).await;
     assert_eq!(v["head_hash"], entries[5].entry_hash);
+}
+
+/// Review, 7 Dec 2026: any officer could push a valid (unkeyed) chain under a new client id
+/// whose entries named another device and another officer, and the service stored them as
+/// sent. Entries must name the pushing client's device; an entry naming another officer is
+/// stored, flagged, with who pushed it (`db::tests::pushed_entries_record_who_pushed_them`).
+#[tokio::test]
+async fn an_audit_push_of_another_devices_entries_is_refused() {
+    let s = Server::start().await;
+    let token = s.login("demo-officer", C1).await;
+    let send = |es: Vec<WireAuditEntry>| {
+        let body = json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "entries": es });
+        let token = token.clone();
+        let s = &s;
+        async move { s.post("/v1/audit", Some(&token), &body).await }
+    };
+    // A valid chain, but written (it says) on another device.
+    let (st, v) = send(chain_of(3, "demo-supervisor", "some-other-device")).await;
+    assert_eq!((st, v["code"].as_str().unwrap()), (StatusCode::FORBIDDEN, "audit_wrong_device"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("entry 1"), "{v}");
+    // One entry of another device among the device's own: nothing stored.
+    let mixed = chain_with(&[("demo-officer", C1), ("demo-officer", C1), ("demo-officer", "some-other-device")]);
+    let (st, v) = send(mixed).await;
+    assert_eq!((st, v["code"].as_str().unwrap()), (StatusCode::FORBIDDEN, "audit_wrong_device"), "{v}");
+    assert!(v["message"].as_str().unwrap().contains("entry 3"), "{v}");
+    assert_eq!(s.central.stats().unwrap().audit_entries, 0);
+    // The device's own entries, one naming another officer: stored (and flagged).
+    let (st, v) = send(chain_of(2, "demo-supervisor", C1)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["head_seq"], 2);
 }
 
 // ---- nothing panics, nothing 5xx --------------------------------------------------------------

@@ -353,6 +353,9 @@ pub enum WireErrorCode {
     /// `POST /v1/audit`: the entries sent do not chain onto the head the server holds (or an
     /// entry's hash is wrong, or a resent entry differs from the one held). Nothing was stored.
     AuditChainBroken,
+    /// `POST /v1/audit` (403): an entry's `device_id` is not the client id the token was issued
+    /// to (entries are bound to the device that pushes them). Nothing was stored.
+    AuditWrongDevice,
     Internal,
 }
 
