@@ -1173,6 +1173,13 @@ fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u
 /// Whether an edit based on `base` is stale: the incident moved since `base`, and not only by
 /// this client's own consecutive edits (a device that sets a closing code and then finalises
 /// before its next pull sends the same base twice; that is not a clash).
+///
+/// An edit without a base (`base_version` missing) is stale: the writer never saw any version
+/// of the incident, so it cannot know what it overwrites. It was taken as current (review,
+/// 7 Dec 2026: a closing code pushed without a base replaced another officer's with no
+/// conflict). A conflict, not a rejection: the device keeps the edit and the officer resolves
+/// it against the service's version (a device sends no base only for an incident it never
+/// pulled).
 fn is_stale(
     tx: &Connection,
     s: &Session,
@@ -1180,7 +1187,7 @@ fn is_stale(
     base: Option<u64>,
     version: u64,
 ) -> rusqlite::Result<bool> {
-    let Some(base) = base else { return Ok(false) };
+    let Some(base) = base else { return Ok(true) };
     if base == version {
         return Ok(false);
     }
@@ -2565,10 +2572,15 @@ mod tests {
     fn stats_count_a_duplicate_application_when_dedup_is_bypassed() {
         let (_d, s) = storage();
         let sess = session(&s);
-        let m = mutation_1(
-            "incident.closing_code/1",
-            json!({ "incident_id": "demo-incident-1", "closing_code": "DA", "at": "x" }),
-        );
+        let version: i64 =
+            s.conn().query_row("SELECT version FROM incidents WHERE id = 'demo-incident-1'", [], |r| r.get(0)).unwrap();
+        let m = PushMutation {
+            base_version: Some(version as u64),
+            ..mutation_1(
+                "incident.closing_code/1",
+                json!({ "incident_id": "demo-incident-1", "closing_code": "DA", "at": "x" }),
+            )
+        };
         // Through push, twice: applied once.
         for _ in 0..2 {
             assert!(matches!(s.push(&sess, std::slice::from_ref(&m), 3).unwrap(), PushOutcome::Done { .. }));

@@ -201,3 +201,48 @@ async fn bad_resolutions_are_refused_with_a_reason() {
     let (now, _) = incident(&s, &me, OFFICER).await;
     assert_eq!((now["closing_code"].clone(), now["status"].clone()), (json!("NFA-DUP"), json!("finalised")));
 }
+
+/// Review, 7 Dec 2026: an edit without `base_version` was taken as current, so a closing code
+/// pushed without one silently replaced another officer's. It is a conflict now (the device
+/// keeps the edit and the officer resolves it); the incident keeps the code it had.
+#[tokio::test]
+async fn an_edit_without_a_base_version_is_a_conflict_not_an_overwrite() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let sup = s.login("demo-supervisor", SUPER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+    let (st, v) = s
+        .push(
+            &sup,
+            SUPER,
+            &[based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" }), v0)],
+        )
+        .await;
+    assert_eq!((st, &v["conflicts"], &v["rejections"]), (StatusCode::OK, &json!([]), &json!([])), "{v}");
+    let (_, v1) = incident(&s, &me, OFFICER).await;
+
+    let (st, v) = s
+        .push(
+            &me,
+            OFFICER,
+            &[
+                mutation(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "ADVICE" })),
+                mutation(
+                    2,
+                    "incident.finalise/1",
+                    json!({ "incident_id": INC, "closing_code": "DA", "finalised_at": "t" }),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["rejections"], json!([]), "{v}");
+    let conflicts = v["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 2, "{v}");
+    assert_eq!(conflicts[0]["mine"]["closing_code"], "ADVICE");
+    assert_eq!(conflicts[0]["theirs"]["closing_code"], "DA");
+    assert_eq!(conflicts[0]["base"], json!({ "version": null }));
+    assert_eq!(conflicts[0]["server_version"].as_u64(), Some(v1));
+    let (now, v_now) = incident(&s, &me, OFFICER).await;
+    assert_eq!((now["closing_code"].clone(), now["status"].clone(), v_now), (json!("DA"), json!("open"), v1));
+}

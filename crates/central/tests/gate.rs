@@ -4,6 +4,7 @@
 
 mod common;
 
+use bluelamp_protocol::wire::PushMutation;
 use common::{mutation, Server};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -72,8 +73,12 @@ async fn the_service_refuses_to_finalise_a_da_incident_without_its_safeguarding(
         .map(|l| l["nominal_id"].as_str().unwrap().to_string())
         .collect();
     assert!(!victims.is_empty(), "{inc}");
+    // Every incident edit carries the version it was based on, as a device's does.
+    let base = inc["version"].as_u64();
+    let edit =
+        |seq: u64, name: &str, payload: Value| PushMutation { base_version: base, ..mutation(seq, name, payload) };
     let finalise = |seq: u64, code: Value| {
-        mutation(seq, "incident.finalise/1", json!({ "incident_id": INC, "closing_code": code, "finalised_at": "t" }))
+        edit(seq, "incident.finalise/1", json!({ "incident_id": INC, "closing_code": code, "finalised_at": "t" }))
     };
     let (st, v) = s
         .push(
@@ -81,12 +86,8 @@ async fn the_service_refuses_to_finalise_a_da_incident_without_its_safeguarding(
             OFFICER,
             &[
                 finalise(1, Value::Null),
-                mutation(
-                    2,
-                    "incident.closing_code/1",
-                    json!({ "incident_id": INC, "closing_code": "<script>x</script>" }),
-                ),
-                mutation(3, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": " advice " })),
+                edit(2, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "<script>x</script>" })),
+                edit(3, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": " advice " })),
                 // Advice on a DA incident is checked against DA too.
                 finalise(4, json!("ADVICE")),
             ],
@@ -105,7 +106,7 @@ async fn the_service_refuses_to_finalise_a_da_incident_without_its_safeguarding(
 
     // With the assessment, the plan and every victim's decision held, DA closes.
     let mut batch = vec![
-        mutation(5, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" })),
+        edit(5, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "DA" })),
         form(6, "f-risk", "dash-style-da-risk"),
         form(7, "f-plan", "da-safeguarding-plan"),
     ];

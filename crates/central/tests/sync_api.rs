@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::{Read, Write};
 
 use bluelamp_central::audit::{entry_hash, GENESIS_HASH};
-use bluelamp_protocol::wire::{WireAuditEntry, MAX_PUSH_BATCH, MAX_REQUEST_BYTES};
+use bluelamp_protocol::wire::{PushMutation, WireAuditEntry, MAX_PUSH_BATCH, MAX_REQUEST_BYTES};
 use bluelamp_protocol::SCHEMA_VERSION;
 use common::{form_submit, mutation, Server};
 use reqwest::StatusCode;
@@ -131,6 +131,7 @@ async fn a_gap_is_refused_and_nothing_of_the_batch_stays() {
 async fn a_rejection_is_recorded_and_the_queue_moves_on() {
     let s = Server::start().await;
     let token = s.login("demo-officer", C1).await;
+    let base = s.incident_version(&token, C1, "demo-incident-1").await;
     let referral = |seq: u64, id: &str| {
         mutation(
             seq,
@@ -150,7 +151,10 @@ async fn a_rejection_is_recorded_and_the_queue_moves_on() {
         referral(5, "r-1"),
         referral(6, "r-2"), // a second active referral, same victim, incident and destination
         mutation(7, "form.review/1", json!({ "form_id": "f-a", "decision": "approve" })), // an officer cannot review
-        mutation(8, "incident.closing_code/1", json!({ "incident_id": "demo-incident-1", "closing_code": "DA" })),
+        PushMutation {
+            base_version: Some(base),
+            ..mutation(8, "incident.closing_code/1", json!({ "incident_id": "demo-incident-1", "closing_code": "DA" }))
+        },
         mutation(9, "incident.closing_code/1", json!({ "incident_id": "no-such-incident", "closing_code": "DA" })),
     ];
     let (st, v) = s.push(&token, C1, &batch).await;

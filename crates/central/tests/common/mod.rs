@@ -88,6 +88,27 @@ impl Server {
         .await
     }
 
+    /// The incident's `version` as this officer's pull serves it (the base a device's edit of
+    /// it carries).
+    pub async fn incident_version(&self, token: &str, client_id: &str, incident_id: &str) -> u64 {
+        let mut cursor: Option<String> = None;
+        let mut found = None;
+        loop {
+            let (st, v) = self.pull(token, client_id, cursor.as_deref(), 5000).await;
+            assert_eq!(st, StatusCode::OK, "{v}");
+            for c in v["changes"].as_array().unwrap() {
+                if c["record_type"] == "incident" && c["id"] == incident_id && c["op"] == "upsert" {
+                    found = c["data"]["version"].as_u64();
+                }
+            }
+            cursor = Some(v["next_cursor"].as_str().unwrap().to_string());
+            if !v["has_more"].as_bool().unwrap() {
+                break;
+            }
+        }
+        found.expect("the incident is in the officer's scope")
+    }
+
     pub async fn import_csv(&self, token: &str, district: &str, csv: &str) -> (StatusCode, Value) {
         let r = self
             .http
