@@ -837,6 +837,11 @@ fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::R
     .query_row(params![incident_id, officer_key(&s.officer_id), s.officer_id], |r| r.get(0))
 }
 
+/// The district of an officer the service knows.
+fn officer_district(tx: &Connection, officer_id: &str) -> rusqlite::Result<Option<String>> {
+    tx.prepare_cached("SELECT district FROM officers WHERE id = ?1")?.query_row([officer_id], |r| r.get(0)).optional()
+}
+
 fn not_yours() -> Applied {
     reject("forbidden", "This incident is not assigned to you, nor in the district you supervise.")
 }
@@ -865,12 +870,24 @@ fn form_review(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     if current_status != "submitted" {
         return Ok(reject("already_reviewed", "This form has already been reviewed."));
     }
-    let district: Option<String> = tx
+    // The district of the form's incident; for an incident the service does not hold (made on
+    // the device), the district of the officer who submitted the form. Before (review,
+    // 7 Dec 2026) a form on an incident the service does not hold could be reviewed by a
+    // supervisor of any district.
+    let district: Option<String> = match tx
         .prepare_cached("SELECT i.district FROM forms f JOIN incidents i ON i.id = f.incident_id WHERE f.id = ?1")?
         .query_row([form_id], |r| r.get(0))
-        .optional()?;
-    if district.is_some_and(|d| !supervises(s, &d)) {
-        return Ok(reject("forbidden", "This form is on an incident outside the district you supervise."));
+        .optional()?
+    {
+        Some(d) => Some(d),
+        None => officer_district(tx, &submitted_by)?,
+    };
+    if !district.is_some_and(|d| supervises(s, &d)) {
+        return Ok(reject(
+            "forbidden",
+            "This form is on an incident outside the district you supervise (or, on an incident the \
+             service does not hold, by an officer of another district).",
+        ));
     }
     // The app refuses these too (`bluelamp_forms::review`); the service holds the rule for
     // every client.
@@ -977,15 +994,16 @@ fn referral_withdraw(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyRes
         return Ok(reject("invalid_payload", format!("{W}: the reason is missing, too long or holds a NUL")));
     }
     let withdrawn_at = w.get("withdrawn_at").and_then(Value::as_str).filter(|t| t.len() <= 64);
-    if !may_record_on(tx, s, incident_id)? {
+    let held = held_incident(tx, incident_id)?;
+    if held.is_some() && !may_record_on(tx, s, incident_id)? {
         return Ok(not_yours());
     }
-    let status: Option<(String, String)> = tx
-        .prepare_cached("SELECT status, incident_id FROM referrals WHERE id = ?1")?
-        .query_row([referral_id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let status: Option<(String, String, Option<String>)> = tx
+        .prepare_cached("SELECT status, incident_id, decided_by FROM referrals WHERE id = ?1")?
+        .query_row([referral_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    match status {
-        Some((_, inc)) if inc != incident_id => {
+    let decided_by = match status {
+        Some((_, inc, _)) if inc != incident_id => {
             return Ok(reject(
                 "unknown_referral",
                 "The central service holds no such referral decision on this incident.",
@@ -997,10 +1015,31 @@ fn referral_withdraw(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyRes
                 "The central service holds no such referral decision on this incident.",
             ))
         }
-        Some((st, _)) if st != "active" => {
+        Some((st, _, _)) if st != "active" => {
             return Ok(reject("already_withdrawn", "This referral decision was already withdrawn."))
         }
-        Some(_) => {}
+        Some((_, _, decided_by)) => decided_by,
+    };
+    // Who may withdraw it: the officer who recorded the decision; on an incident the service
+    // holds, also its assignee and its district's supervisors; on one it does not hold (made on
+    // a device), a supervisor of the deciding officer's district. Before (review, 7 Dec 2026)
+    // anyone could withdraw a decision on an incident the service does not hold, and anyone
+    // with earlier casework on a held one could withdraw another officer's.
+    let own = decided_by.as_deref() == Some(s.officer_id.as_str());
+    let allowed = own
+        || match &held {
+            Some((assigned, district)) => in_reach(s, assigned, district),
+            None => match decided_by.as_deref() {
+                Some(by) => officer_district(tx, by)?.is_some_and(|d| supervises(s, &d)),
+                None => false,
+            },
+        };
+    if !allowed {
+        return Ok(reject(
+            "forbidden",
+            "Only the officer who recorded this referral decision, or a supervisor of their district (on an \
+             incident the service holds: its assigned officer or a supervisor of its district), can withdraw it.",
+        ));
     }
     // The signed-in officer, whatever the payload says (as a decision's `decided_by`).
     let withdrawal =
@@ -2878,6 +2917,92 @@ mod tests {
         s.bind_and_issue_token("pc-nosy", "c-nosy-2", "tablet", "hn", i64::MAX, 1, true).unwrap();
         let nosy_tablet = s.session("hn", 2).unwrap().unwrap();
         assert_eq!(ids(casework_of(&pulled(&s, &nosy_tablet), inc).unwrap()), ["f-late", "f-new", "f-own"]);
+    }
+
+    /// Review, 7 Dec 2026: on an incident the service does not hold, a supervisor of another
+    /// district approved an officer's form, and any officer or supervisor withdrew an officer's
+    /// referral decision. A review needs a supervisor of the submitting officer's district, a
+    /// withdrawal the deciding officer or a supervisor of their district.
+    #[test]
+    fn casework_on_an_incident_the_service_does_not_hold_is_reviewed_and_withdrawn_within_reach() {
+        let (_d, s) = storage();
+        for (id, role, district) in
+            [("pc-nosy", Role::Officer, DEMO_DISTRICT), ("sgt-north", Role::Supervisor, "district-b")]
+        {
+            let o = Officer {
+                id: id.into(),
+                role,
+                district: district.into(),
+                display_name: id.into(),
+                pass_hash: "".into(),
+            };
+            s.add_officer(&o).unwrap();
+        }
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let laptop = session(&s);
+        let nosy = sess("pc-nosy", "c-nosy");
+        let north = sess("sgt-north", "c-north");
+        let sgt = sess("demo-supervisor", "c-sgt");
+        let m = |seq: u64, name: &str, payload: Value| PushMutation {
+            seq,
+            mutation_id: format!("{name}-{seq}"),
+            name: name.into(),
+            payload,
+            base_version: None,
+        };
+        let inc = "LOCAL-XYZ";
+        let decision = |id: &str| {
+            json!({ "decision": { "id": id, "incident_id": inc, "victim_id": "v-1", "outcome": "declined",
+                "destination": null, "details": {}, "status": "active", "decided_at": "2026-12-07T09:01:00Z",
+                "decided_by": "demo-officer" } })
+        };
+        let withdraw = |id: &str| {
+            json!({ "referral_id": id, "incident_id": inc,
+                    "withdrawal": { "reason": "entered in error", "withdrawn_at": "2026-12-07T10:00:00Z" } })
+        };
+        let review = |id: &str| json!({ "form_id": id, "decision": "approve" });
+        let form = json!({ "form": { "id": "f-local", "incident_id": inc, "pack_id": "dash-2009", "answers": {} } });
+        let batch = [
+            m(1, "form.submit/1", form),
+            m(2, "referral.decision/1", decision("ref-1")),
+            m(3, "referral.decision/1", decision("ref-2")),
+        ];
+        assert_eq!(done(s.push(&laptop, &batch, 3).unwrap()).1, vec![]);
+        let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
+        // A supervisor of another district: neither.
+        let out = s.push(
+            &north,
+            &[m(1, "form.review/1", review("f-local")), m(2, "referral.withdraw/1", withdraw("ref-1"))],
+            4,
+        );
+        assert_eq!(codes(out.unwrap()), ["forbidden", "forbidden"]);
+        // Another officer of the same district: no withdrawal.
+        assert_eq!(codes(s.push(&nosy, &[m(1, "referral.withdraw/1", withdraw("ref-1"))], 4).unwrap()), ["forbidden"]);
+        let status = |id: &str| -> String {
+            s.conn().query_row("SELECT status FROM referrals WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+        };
+        let form_status = || -> String {
+            s.conn().query_row("SELECT status FROM forms WHERE id = 'f-local'", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!((status("ref-1"), form_status()), ("active".to_string(), "submitted".to_string()));
+        // The officer's own supervisor reviews and withdraws; the officer withdraws their own.
+        let out = s.push(
+            &sgt,
+            &[m(1, "form.review/1", review("f-local")), m(2, "referral.withdraw/1", withdraw("ref-1"))],
+            5,
+        );
+        assert_eq!(codes(out.unwrap()), Vec::<String>::new());
+        assert_eq!(
+            codes(s.push(&laptop, &[m(4, "referral.withdraw/1", withdraw("ref-2"))], 5).unwrap()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            (status("ref-1"), status("ref-2"), form_status()),
+            ("withdrawn".into(), "withdrawn".into(), "approved".into())
+        );
     }
 
     fn pulled_markers(s: &SqliteStorage, sess: &Session, id: &str) -> Option<Value> {
