@@ -53,6 +53,10 @@ pub const DEMO_INCIDENTS: usize = 6;
 
 pub use bluelamp_demo::DEMO_SEED;
 
+/// A client's `last_seen` moves at most this often on ordinary requests (sign-in and push set
+/// it every time).
+const LAST_SEEN_STEP_SECS: i64 = 60;
+
 const SCHEMA: &str = "
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT OR IGNORE INTO meta (key, value) VALUES ('version', 0), ('horizon', 0);
@@ -1939,16 +1943,30 @@ impl Storage for SqliteStorage {
         Ok(BindOutcome::Bound)
     }
 
+    /// The session of a valid token. Every authenticated request passes here, so the client's
+    /// `last_seen` moves here too (at most once a minute: one small write per client and minute,
+    /// not per request). Before (review, 7 Dec 2026) it moved only at sign-in and push, and a
+    /// device that only pulled looked idle in `clients`.
     fn session(&self, token_hash: &str, now: i64) -> StorageResult<Option<Session>> {
         let conn = self.conn();
-        let row: Option<(String, String, String, String, i64)> = conn
+        let row: Option<(String, String, String, String, i64, Option<i64>)> = conn
             .prepare_cached(
-                "SELECT t.officer_id, o.role, o.district, t.client_id, t.expires_at
-                 FROM tokens t JOIN officers o ON o.id = t.officer_id WHERE t.token_hash = ?1 AND t.expires_at > ?2",
+                "SELECT t.officer_id, o.role, o.district, t.client_id, t.expires_at, c.last_seen
+                 FROM tokens t JOIN officers o ON o.id = t.officer_id
+                 LEFT JOIN clients c ON c.client_id = t.client_id
+                 WHERE t.token_hash = ?1 AND t.expires_at > ?2",
             )?
-            .query_row(params![token_hash, now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_row(params![token_hash, now], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })
             .optional()?;
-        row.map(|(officer_id, role, district, client_id, expires_at)| {
+        if let Some((_, _, _, client_id, _, Some(seen))) = &row {
+            if now.saturating_sub(*seen) >= LAST_SEEN_STEP_SECS {
+                conn.prepare_cached("UPDATE clients SET last_seen = ?2 WHERE client_id = ?1 AND last_seen < ?2")?
+                    .execute(params![client_id, now])?;
+            }
+        }
+        row.map(|(officer_id, role, district, client_id, expires_at, _)| {
             Ok(Session { officer_id, role: parse_role(&role)?, district, client_id, expires_at })
         })
         .transpose()
@@ -2537,6 +2555,26 @@ mod tests {
     fn session(s: &SqliteStorage) -> Session {
         s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1, true).unwrap();
         s.session("h", 2).unwrap().unwrap()
+    }
+
+    /// Review, 7 Dec 2026: `last_seen` moved only at sign-in and push. Every authenticated
+    /// request (each passes `session`) moves it now, at most once a minute.
+    #[test]
+    fn every_authenticated_request_moves_last_seen_at_most_once_a_minute() {
+        let (_d, s) = storage();
+        s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1_000, true).unwrap();
+        let seen =
+            |s: &SqliteStorage| s.clients().unwrap().iter().find(|c| c.client_id == "client-1").unwrap().last_seen;
+        assert_eq!(seen(&s), 1_000);
+        assert!(s.session("h", 1_030).unwrap().is_some());
+        assert_eq!(seen(&s), 1_000, "within the minute: no write");
+        assert!(s.session("h", 1_060).unwrap().is_some());
+        assert_eq!(seen(&s), 1_060);
+        assert!(s.session("h", 5_000).unwrap().is_some());
+        assert_eq!(seen(&s), 5_000);
+        // An unknown token moves nothing.
+        assert!(s.session("nope", 9_000).unwrap().is_none());
+        assert_eq!(seen(&s), 5_000);
     }
 
     /// A valid access-log chain of `client-1` whose entries name `officers` in turn.

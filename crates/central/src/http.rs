@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bluelamp_protocol::session::Role;
+use bluelamp_protocol::wire::{is_device_name_char, MAX_DEVICE_NAME};
 use bluelamp_protocol::wire::{
     AuditPushRequest, HealthResponse, LoginRequest, LoginResponse, PullRequest, PullResponse, PushRequest,
     PushResponse, ResetReason, WireError, WireErrorCode, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
@@ -272,8 +273,17 @@ pub async fn login(State(c): State<Central>, WireJson(req): WireJson<LoginReques
     if req.passphrase.len() > MAX_PASSPHRASE {
         return Err(ApiErr::bad_request(format!("the passphrase is longer than {MAX_PASSPHRASE} bytes")));
     }
-    if req.device.len() > MAX_ID {
-        return Err(ApiErr::bad_request(format!("device is longer than {MAX_ID} bytes")));
+    if req.device.len() > MAX_DEVICE_NAME {
+        return Err(ApiErr::bad_request(format!("device is longer than {MAX_DEVICE_NAME} bytes")));
+    }
+    // The device name is what IT reads in `bluelamp-central clients` to find a lost device:
+    // a newline, tab or escape sequence in it forged rows or repainted the terminal
+    // (review, 7 Dec 2026). Letters of any script are fine.
+    if !req.device.chars().all(is_device_name_char) {
+        return Err(ApiErr::bad_request(
+            "device name must not contain control characters (newlines, tabs, escape sequences) or \
+             text-direction controls; letters of any script, digits, spaces and punctuation are fine",
+        ));
     }
     let wrong = || ApiErr::unauthorized("Wrong officer id or passphrase.");
     // Counted as a failure now, forgiven on success (see `Throttle::attempt`).

@@ -31,6 +31,25 @@ pub mod storage;
 pub use auth::HashCost;
 pub use storage::{Stats, Storage};
 
+/// Text from the database made safe to print on a terminal or in a tab-separated table: control
+/// characters (newlines, tabs, ESC of an ANSI sequence) and text-direction controls (U+202E
+/// prints the rest reversed; `bluelamp_protocol::wire::is_device_name_char`) are written as
+/// `\u{…}` escapes (and a backslash as `\\`, so an escape cannot be faked); everything else,
+/// ordinary letters of any script included, is printed as is.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == '\\' {
+            out.push_str("\\\\");
+        } else if !bluelamp_protocol::wire::is_device_name_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Every route the service answers: (method, path). The router is built from this list and a
 /// test checks that `docs/api.md` documents exactly these.
 pub const ROUTES: &[(&str, &str)] = &[

@@ -214,11 +214,13 @@ fn main() -> anyhow::Result<()> {
             } else {
                 println!("client_id\tofficer\tdevice\tfirst_seen\tlast_seen");
                 for c in &clients {
+                    // Stored text printed safely: a device name from before the login
+                    // check could hold a newline or an escape sequence.
                     println!(
                         "{}\t{}\t{}\t{}\t{}",
-                        c.client_id,
-                        c.officer_id,
-                        c.device,
+                        bluelamp_central::printable(&c.client_id),
+                        bluelamp_central::printable(&c.officer_id),
+                        bluelamp_central::printable(&c.device),
                         at(c.first_seen),
                         at(c.last_seen)
                     );

@@ -128,6 +128,21 @@ fn admin_command_line() {
     let (ok, _, err) = run(&["--db", db, "instruct", "--client", "c-1", "wipe"], &[]);
     assert!(ok, "{err}");
     assert_eq!(queued(db), 1);
+    // A device name stored before sign-in checked it (review, 7 Dec 2026: a newline, a tab and
+    // an ANSI escape forged a row and repainted IT's terminal) is printed escaped, one row.
+    rusqlite::Connection::open(db)
+        .unwrap()
+        .execute(
+            "INSERT INTO clients (client_id, officer_id, device, first_seen, last_seen)
+             VALUES ('c-2', 'pc-7', ?1, 1765000000, 1765000000)",
+            ["x\nc-9\tsgt-1\tstolen\u{1b}[2J\u{202e}kcatta\\u{a}"],
+        )
+        .unwrap();
+    let (ok, out, err) = run(&["--db", db, "clients"], &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "{out:?}");
+    assert!(out.contains("c-2\tpc-7\tx\\u{a}c-9\\u{9}sgt-1\\u{9}stolen\\u{1b}[2J\\u{202e}kcatta\\\\u{a}\t"), "{out}");
 
     let (ok, out, err) = run(&["--db", db, "stats", "--json"], &[]);
     assert!(ok, "{err}");

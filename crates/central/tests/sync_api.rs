@@ -713,6 +713,49 @@ async fn an_audit_push_of_another_devices_entries_is_refused() {
     assert_eq!(v["head_seq"], 2);
 }
 
+/// Review, 7 Dec 2026: the device name given at sign-in was checked only for length, so a
+/// newline, tab or ANSI escape in it forged rows of `bluelamp-central clients` (IT's lost-device
+/// list); and `last_seen` moved only at sign-in and push, not at pull or audit push.
+#[tokio::test]
+async fn a_device_name_with_control_characters_is_refused_and_every_request_is_seen() {
+    let s = Server::start().await;
+    let login = |device: &str| {
+        let body = json!({ "schema_version": SCHEMA_VERSION, "officer_id": "demo-officer", "passphrase": common::PASS,
+                           "client_id": C1, "device": device });
+        let s = &s;
+        async move { s.post("/v1/login", None, &body).await }
+    };
+    for forged in ["laptop\nc-9\tdemo-supervisor\tstolen", "pc\u{1b}[2J\u{1b}[31mOK", "tab\there", "evil\u{202e}kcatta"]
+    {
+        let (st, v) = login(forged).await;
+        assert_eq!((st, v["code"].as_str().unwrap()), (StatusCode::BAD_REQUEST, "bad_request"), "{forged:?}: {v}");
+        assert!(v["message"].as_str().unwrap().contains("control characters"), "{v}");
+    }
+    assert!(s.central.clients().unwrap().is_empty(), "nothing bound by a refused sign-in");
+    // Ordinary Unicode is a device name.
+    let (st, v) = login("Łukasz's ThinkPad — 東京 Ω").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let token = v["token"].as_str().unwrap().to_string();
+    assert_eq!(s.central.clients().unwrap()[0].device, "Łukasz's ThinkPad — 東京 Ω");
+
+    // A pull, and an audit push, move last_seen (set back here as if signed in long ago).
+    let db = s._dir.path().join("central.db");
+    let set_back = || {
+        rusqlite::Connection::open(&db).unwrap().execute("UPDATE clients SET last_seen = 1000", []).unwrap();
+    };
+    let seen = || s.central.clients().unwrap()[0].last_seen;
+    let now = bluelamp_central::http::now_unix();
+    set_back();
+    let (st, v) = s.pull(&token, C1, None, 10).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(seen() >= now, "a pull moves last_seen: {}", seen());
+    set_back();
+    let body = json!({ "schema_version": SCHEMA_VERSION, "client_id": C1, "entries": [] });
+    let (st, v) = s.post("/v1/audit", Some(&token), &body).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(seen() >= now, "an audit push moves last_seen: {}", seen());
+}
+
 // ---- nothing panics, nothing 5xx --------------------------------------------------------------
 
 fn random_json(rng: &mut impl rand::Rng, depth: u32) -> Value {

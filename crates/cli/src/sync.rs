@@ -28,8 +28,14 @@ fn round_config() -> anyhow::Result<Config> {
     Ok(cfg)
 }
 
+/// The host name, as a device name the service accepts (it refuses control characters and more
+/// than 200 bytes: `bluelamp_protocol::wire::clean_device_name`).
 fn device_name() -> String {
-    std::env::var("HOSTNAME").ok().filter(|h| !h.trim().is_empty()).unwrap_or_else(|| "bluelamp-cli".into())
+    std::env::var("HOSTNAME")
+        .ok()
+        .map(|h| bluelamp_protocol::wire::clean_device_name(&h))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "bluelamp-cli".into())
 }
 
 /// An interactive sign-in of `officer` from this store's device.

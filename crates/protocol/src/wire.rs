@@ -50,7 +50,9 @@ pub struct LoginRequest {
     pub passphrase: zeroize::Zeroizing<String>,
     /// The client's id (UUIDv7, generated once per local store).
     pub client_id: String,
-    /// Free text naming the device, for the server's audit ("patrol laptop 14").
+    /// Free text naming the device, for the server's audit ("patrol laptop 14"): at most
+    /// [`MAX_DEVICE_NAME`] bytes, no control or text-direction characters
+    /// ([`is_device_name_char`]; the service refuses others, see [`clean_device_name`]).
     #[serde(default)]
     pub device: String,
     /// The officer typed the passphrase just now (the lock screen's online sign-in, the CLI's
@@ -334,6 +336,32 @@ pub struct PullResponse {
     pub instructions: Vec<Instruction>,
 }
 
+/// Longest device name a sign-in may give, in bytes.
+pub const MAX_DEVICE_NAME: usize = 200;
+
+/// Whether `c` may appear in a device name: not a control character (newline, tab, the ESC of
+/// a terminal escape sequence) nor a text-direction control (embeddings, overrides, isolates,
+/// directional marks), which would forge or reorder the rows of the service's device list.
+/// Letters of any script are fine.
+pub fn is_device_name_char(c: char) -> bool {
+    !(c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// A device name the service accepts made from any text (a host name, say): the characters
+/// [`is_device_name_char`] refuses dropped, trimmed, cut to [`MAX_DEVICE_NAME`] bytes on a
+/// character boundary.
+pub fn clean_device_name(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars().filter(|c| is_device_name_char(*c)) {
+        if out.len() + c.len_utf8() > MAX_DEVICE_NAME {
+            break;
+        }
+        out.push(c);
+    }
+    out.trim_end().to_string()
+}
+
 /// Stable error codes of the wire API (the body of every 4xx/5xx).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -406,6 +434,18 @@ pub struct AuditPushResponse {
 #[cfg(test)]
 mod tests {
     use super::LoginRequest;
+
+    /// A host name the service would refuse as a device name is cleaned, not sent as is (the
+    /// CLI's sign-in would fail for good).
+    #[test]
+    fn a_device_name_is_cleaned_of_control_characters_and_cut_to_length() {
+        use super::{clean_device_name, is_device_name_char, MAX_DEVICE_NAME};
+        assert_eq!(clean_device_name(" pc\n\u{1b}[31m-7\u{202e} "), "pc[31m-7");
+        assert_eq!(clean_device_name("Łukasz — 東京"), "Łukasz — 東京");
+        let long = clean_device_name(&"é".repeat(150));
+        assert!(long.len() <= MAX_DEVICE_NAME && long.chars().all(|c| c == 'é'), "{long}");
+        assert!(is_device_name_char('東') && !is_device_name_char('\t') && !is_device_name_char('\u{2066}'));
+    }
 
     /// A sign-in request printed for a log or a panic shows no passphrase; on the wire it is the
     /// same JSON as before (a plain string).
