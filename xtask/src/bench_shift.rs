@@ -120,7 +120,16 @@ pub fn shift(n: usize, seed: u64) -> anyhow::Result<ShiftFigures> {
 
     let (mut finalised, mut refused) = (0, 0);
     for inc in store.list_incidents()? {
-        let people: Vec<String> = inc.links.iter().map(|l| l.nominal_id.clone()).collect();
+        // The victim first and the suspect second, as the forms' person questions take them
+        // (`sample_answers`): each victim's own risk assessment and plan name them.
+        let rank = |role: &str| match role {
+            "victim" => 0,
+            "suspect" => 1,
+            _ => 2,
+        };
+        let mut links: Vec<_> = inc.links.iter().collect();
+        links.sort_by_key(|l| rank(&l.role));
+        let people: Vec<String> = links.iter().map(|l| l.nominal_id.clone()).collect();
         if inc.incident_type == "domestic_abuse" {
             if rng.percent(75) {
                 submit(&mut store, &inc.id, risk, &people, &mut rng)?;
