@@ -681,10 +681,11 @@ async fn da_journey() -> anyhow::Result<()> {
     })
     .await?;
     let item = wait_for(&app, "#gate li.missing[data-kind='risk_assessment']").await?;
+    // It names the victim the assessment is about (each victim has their own).
+    let text = item.text().await?;
     assert!(
-        item.text().await?.starts_with("Amend the risk assessment (the HBA code needs"),
-        "gate: {}",
-        item.text().await?
+        text.starts_with("Amend the risk assessment for ") && text.contains(" (the HBA code needs"),
+        "gate: {text}"
     );
     item.find(Locator::Css("button")).await.context("Open on the HBA item")?.click().await?;
     wait_for(&app, "#amend-form").await.context("the submitted assessment offers Amend")?;
