@@ -3043,6 +3043,54 @@ mod tests {
         );
     }
 
+    /// On an incident the service holds, a referral decision is withdrawn by the officer who
+    /// recorded it, the incident's assignee or a supervisor of its district; another officer
+    /// who once wrote on the incident may not (review, 7 Dec 2026: anyone with earlier casework
+    /// there could withdraw another officer's decision).
+    #[test]
+    fn a_decision_on_a_held_incident_is_withdrawn_only_within_reach() {
+        let (_d, s) = storage();
+        let o = Officer {
+            id: "pc-other".into(),
+            role: Role::Officer,
+            district: DEMO_DISTRICT.into(),
+            display_name: "pc-other".into(),
+            pass_hash: "".into(),
+        };
+        s.add_officer(&o).unwrap();
+        s.bind_and_issue_token("pc-other", "c-other", "d", "c-other", i64::MAX, 1, true).unwrap();
+        let other = s.session("c-other", 2).unwrap().unwrap();
+        let laptop = session(&s);
+        let m = |seq: u64, name: &str, payload: Value| PushMutation {
+            seq,
+            mutation_id: format!("{name}-{seq}"),
+            name: name.into(),
+            payload,
+            base_version: None,
+        };
+        let inc = "demo-incident-1";
+        let decision = json!({ "decision": { "id": "ref-h", "incident_id": inc, "victim_id": "v-1",
+            "outcome": "declined", "destination": null, "details": {}, "status": "active",
+            "decided_at": "2026-12-07T09:01:00Z", "decided_by": "demo-officer" } });
+        let form = json!({ "form": { "id": "f-other", "incident_id": inc, "pack_id": "dash-2009", "answers": {} } });
+        let withdraw = json!({ "referral_id": "ref-h", "incident_id": inc,
+            "withdrawal": { "reason": "entered in error", "withdrawn_at": "2026-12-07T10:00:00Z" } });
+        assert_eq!(done(s.push(&laptop, &[m(1, "referral.decision/1", decision)], 3).unwrap()).1, vec![]);
+        // pc-other wrote on it while it was theirs, then it went back to demo-officer.
+        assert!(s.reassign_incident(inc, "pc-other").unwrap());
+        assert_eq!(done(s.push(&other, &[m(1, "form.submit/1", form)], 4).unwrap()).1, vec![]);
+        assert!(s.reassign_incident(inc, "demo-officer").unwrap());
+        let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
+        assert_eq!(codes(s.push(&other, &[m(2, "referral.withdraw/1", withdraw.clone())], 5).unwrap()), ["forbidden"]);
+        let status = || -> String {
+            s.conn().query_row("SELECT status FROM referrals WHERE id = 'ref-h'", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(status(), "active");
+        // The decider (also the assignee here) may.
+        assert_eq!(codes(s.push(&laptop, &[m(2, "referral.withdraw/1", withdraw)], 6).unwrap()), Vec::<String>::new());
+        assert_eq!(status(), "withdrawn");
+    }
+
     fn pulled_markers(s: &SqliteStorage, sess: &Session, id: &str) -> Option<Value> {
         pulled(s, sess).into_iter().rev().find_map(|c| match c {
             Change::Upsert { record_type: RecordType::Nominal, id: i, data, .. } if i == id => {
