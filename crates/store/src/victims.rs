@@ -357,6 +357,24 @@ fn build_incident(
             }
         }
     }
+    // Each person's own risk assessment (the latest submitted one naming them as its victim)
+    // decides their IDVA and MARAC; without one, the incident's applies.
+    for (id, p) in people.iter_mut() {
+        let own = state
+            .forms
+            .iter()
+            .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
+            .filter(|f| f.victim_id.as_deref() == Some(id.as_str()))
+            .max_by_key(|f| f.submitted_at);
+        let Some(f) = own else { continue };
+        p.risk_level = f
+            .officer_grade
+            .and_then(|g| serde_json::to_value(g).ok())
+            .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
+        if p.risk_level.is_some() && p.risk_level != Some(vc::RiskLevel::High) {
+            p.marac_criteria = crate::casework::marac_criteria_of(conn, row, &f.form_id)?;
+        }
+    }
     Ok(vc::Incident {
         incident_id: s.id.clone(),
         recorded_at: recorded,

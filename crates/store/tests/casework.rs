@@ -545,6 +545,48 @@ fn each_adult_victim_of_domestic_abuse_needs_their_own_assessment_and_plan() {
     );
 }
 
+/// Each victim's own risk assessment decides their IDVA and MARAC: a High assessment about V1
+/// and a Standard one (few "yes", no criterion) about V2 make both due for V1 only. Before
+/// (review, 7 Dec 2026) the incident's latest grade applied to every victim.
+#[test]
+fn each_victims_own_assessment_decides_their_idva_and_marac() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(
+        &mut store,
+        incident("INC-2R", "domestic_abuse", Some("DA"), 2, &[("V1", "victim"), ("V2", "victim"), ("S1", "suspect")]),
+    );
+    let mut a = dash_14_yes();
+    for q in [2, 5, 6, 7, 9, 10, 11, 12, 13, 14, 15, 16, 17] {
+        a[format!("q{q}")] = json!("no");
+    }
+    a["victim"] = json!("V2");
+    let id = fill(&mut store, &actor, &inc, DASH, a);
+    submitted(store.submit_form(&actor, &id, Some(Grade::Standard), Some("One yes; V2 feels safe")).unwrap());
+    // V1's, submitted later: the incident's latest grade is High.
+    submit_risk(&mut store, &actor, &inc, Grade::High);
+    let p = store.victims_assessment(&inc, now_unix()).unwrap();
+    let codes = |id: &str| -> Vec<String> {
+        let v = p.assessment.victims.iter().find(|v| v.person_id == id).unwrap();
+        let mut c: Vec<String> =
+            v.destinations.iter().map(|d| d.code.clone()).filter(|c| c == "idva" || c == "marac").collect();
+        c.sort();
+        c
+    };
+    assert_eq!(codes("V1"), ["idva", "marac"]);
+    assert_eq!(codes("V2"), Vec::<String>::new(), "V2's own assessment is Standard");
+    let marac_for: Vec<Option<String>> = store
+        .get_incident(&inc)
+        .unwrap()
+        .gate
+        .missing
+        .into_iter()
+        .filter(|m| m.kind == MissingKind::Notification && m.label.contains("MARAC"))
+        .map(|m| m.victim_id)
+        .collect();
+    assert_eq!(marac_for, [Some("V1".to_string())]);
+}
+
 #[test]
 fn da_incident_cannot_be_finalised_until_assessment_plan_and_referral_decisions_exist() {
     let dir = tempfile::tempdir().unwrap();

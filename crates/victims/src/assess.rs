@@ -429,7 +429,36 @@ struct Ages {
     under_18_when_recorded: Option<bool>,
 }
 
-fn eval(cond: &Condition, facts: &IncidentFacts<'_>, basis: VictimBasis, ages: Ages, enhanced: bool) -> Tri {
+/// The risk facts the rules read for one person: their own assessment's, when they have one,
+/// else the incident's.
+#[derive(Clone, Copy)]
+struct RiskFacts {
+    level: Option<RiskLevel>,
+    marac_criterion: bool,
+}
+
+impl RiskFacts {
+    fn of(facts: &IncidentFacts<'_>, p: Option<&Person>) -> RiskFacts {
+        match p {
+            Some(p) if p.risk_level.is_some() => {
+                RiskFacts { level: p.risk_level, marac_criterion: !p.marac_criteria.is_empty() }
+            }
+            _ => RiskFacts {
+                level: facts.incident.risk_level,
+                marac_criterion: !facts.incident.marac_criteria.is_empty(),
+            },
+        }
+    }
+}
+
+fn eval(
+    cond: &Condition,
+    facts: &IncidentFacts<'_>,
+    basis: VictimBasis,
+    ages: Ages,
+    enhanced: bool,
+    risk: RiskFacts,
+) -> Tri {
     let under_18 = ages.under_18;
     let mut unknown = Vec::new();
     if !cond.tags_any.is_empty() && !cond.tags_any.iter().any(|t| facts.tags.contains(t)) {
@@ -470,12 +499,12 @@ fn eval(cond: &Condition, facts: &IncidentFacts<'_>, basis: VictimBasis, ages: A
         }
     }
     if let Some(want) = cond.marac_criterion {
-        if facts.incident.marac_criteria.is_empty() == want {
+        if risk.marac_criterion != want {
             return Tri::No;
         }
     }
     if let Some(min) = cond.min_risk {
-        match facts.incident.risk_level {
+        match risk.level {
             Some(r) if r < min => return Tri::No,
             Some(_) => {}
             None => unknown.push("risk_level".to_string()),
@@ -1023,7 +1052,7 @@ fn assess_one(
     let needs_questions = rules
         .needs_questions
         .iter()
-        .filter(|q| !matches!(eval(&q.when, facts, basis, ages, enhanced), Tri::No))
+        .filter(|q| !matches!(eval(&q.when, facts, basis, ages, enhanced, RiskFacts::of(facts, Some(p))), Tri::No))
         .map(|q| QuestionStatus {
             id: q.id.clone(),
             text: q.text.clone(),
@@ -1242,6 +1271,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
         .filter_map(|s| s.destination.as_ref().map(|d| d.to_ascii_lowercase()))
         .collect();
     let mut seen = BTreeSet::new();
+    let risk = RiskFacts::of(facts, facts.index_of(&v.person_id).map(|i| &facts.incident.people[i]));
     for r in &rules.destination_rules {
         let Some(dest) = rules.destination(&r.destination) else {
             continue;
@@ -1251,7 +1281,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
             age_when_recorded: v.age_when_recorded,
             under_18_when_recorded: v.under_18_when_recorded,
         };
-        match eval(&r.when, facts, v.basis, ages, v.enhanced) {
+        match eval(&r.when, facts, v.basis, ages, v.enhanced, risk) {
             Tri::Yes => {
                 if seen.insert(dest.code.clone()) {
                     v.destinations.push(DestinationSuggestion {

@@ -202,6 +202,16 @@ pub struct Person {
     /// Safe-contact details (mandatory for domestic abuse).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub safe_contact: Option<SafeContact>,
+    /// The grade of this person's own DA risk assessment (one whose victim is them), when there
+    /// is one: it, not the incident's `risk_level`, decides their IDVA and MARAC. A High
+    /// assessment about one victim made both due for every victim of the incident (review,
+    /// 7 Dec 2026).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_level: Option<RiskLevel>,
+    /// The MARAC criteria their own assessment meets (with `risk_level`; see
+    /// `Incident::marac_criteria`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marac_criteria: Vec<String>,
 }
 
 impl Person {
