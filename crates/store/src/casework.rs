@@ -686,21 +686,11 @@ pub(crate) fn load_states(
         // Each adult linked as a victim of domestic abuse needs a risk assessment and a plan of
         // their own (DASH and DARA are about one victim); not one who died, nor a child under 16
         // on the day (a DA risk assessment is for 16 and over; a child has the care plan).
-        let occurred = time::OffsetDateTime::from_unix_timestamp(inc.occurred).ok().map(|t| t.date());
+        let occurred = bluelamp_victims::uk::uk_time(inc.occurred).date();
         let under_16 = |dob: Option<&str>| {
-            let born = dob.and_then(|d| {
-                time::Date::parse(d.get(..10)?, &time::macros::format_description!("[year]-[month]-[day]")).ok()
-            });
-            match (born, occurred) {
-                (Some(b), Some(o)) => {
-                    let mut age = o.year() - b.year();
-                    if (o.month() as u8, o.day()) < (b.month() as u8, b.day()) {
-                        age -= 1;
-                    }
-                    age < 16
-                }
-                _ => false,
-            }
+            dob.and_then(crate::victims::date_part)
+                .and_then(|born| bluelamp_victims::age_on(born, occurred))
+                .is_some_and(|age| age < 16)
         };
         let dead: HashSet<&str> =
             s.links.iter().filter(|l| l.role == "deceased").map(|l| l.nominal_id.as_str()).collect();

@@ -123,7 +123,7 @@ fn date_of((y, m, d): (i32, u8, u8), s: &str) -> Result<Date, String> {
 
 /// The date part of a date or a timestamp (a date of birth in the nominal cache): `YYYY-MM-DD`
 /// alone or followed by a time (`T…` or ` …`), nothing else.
-fn date_part(s: &str) -> Option<Date> {
+pub(crate) fn date_part(s: &str) -> Option<Date> {
     let s = s.trim();
     match s.get(10..) {
         Some(rest) if rest.is_empty() || rest.starts_with(['T', ' ']) => parse_date(&s[..10]).ok(),
