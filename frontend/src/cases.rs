@@ -224,7 +224,7 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     let start = {
         let (id, open, busy, start_error, on_locked) =
             (p.incident_id.clone(), p.on_open_form.clone(), busy.clone(), start_error.clone(), p.on_locked.clone());
-        move |pack_id: &'static str| {
+        move |pack_id: &'static str, victim_id: Option<String>| {
             let (id, open, busy, start_error, on_locked) =
                 (id.clone(), open.clone(), busy.clone(), start_error.clone(), on_locked.clone());
             Callback::from(move |_: MouseEvent| {
@@ -232,7 +232,8 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                     return;
                 }
                 busy.set(true);
-                let req = StartFormRequest { incident_id: id.clone(), pack_id: pack_id.into() };
+                let req =
+                    StartFormRequest { incident_id: id.clone(), pack_id: pack_id.into(), victim_id: victim_id.clone() };
                 let (open, busy, start_error, on_locked) =
                     (open.clone(), busy.clone(), start_error.clone(), on_locked.clone());
                 spawn_local(async move {
@@ -326,7 +327,11 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                             let action = match (&m.form_id, pack_for(&m.kind)) {
                                 (Some(fid), _) => { let (open, fid) = (p.on_open_form.clone(), fid.clone());
                                     html! { <button onclick={Callback::from(move |_| open.emit(fid.clone()))}>{"Open"}</button> } }
-                                (None, Some(pack_id)) => html! { <button class="start" data-pack={pack_id} onclick={start(pack_id)}>{"Start"}</button> },
+                                // For one victim (each adult victim of DA has their own): the form starts
+                                // with them as its victim.
+                                (None, Some(pack_id)) => html! { <button class="start" data-pack={pack_id}
+                                    data-victim={m.victim_id.clone().unwrap_or_default()}
+                                    onclick={start(pack_id, m.victim_id.clone())}>{"Start"}</button> },
                                 // The referral decisions are recorded in the Victims section above.
                                 (None, None) if m.kind == MissingKind::VictimReferralDecision => html! {
                                     <button class="open-victims" onclick={Callback::from(|_: MouseEvent| focus_victims())}>{"Record decision"}</button>
@@ -342,7 +347,7 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                                ("concern-for-child-care-plan", "Concern-for-a-Child care plan")]
                             .into_iter()
                             .filter(|(id, _)| !d.forms.iter().any(|f| f.pack_id == *id))
-                            .map(|(id, label)| html! { <button class="start secondary" data-pack={id} disabled={*busy} onclick={start(id)}>{ format!("Start {label}") }</button> }) }
+                            .map(|(id, label)| html! { <button class="start secondary" data-pack={id} disabled={*busy} onclick={start(id, None)}>{ format!("Start {label}") }</button> }) }
                     </div>
                     if let Some(e) = &*start_error {
                         <p id="start-form-error" class="error" role="alert">{ format!("The form could not be started: {}", e.message) }</p>

@@ -601,7 +601,10 @@ impl AppState {
     /// nothing else to the log).
     pub fn start_form(&self, req: &StartFormRequest) -> Result<FormDetail, ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
-            let id = s.store.start_form(&s.actor, &req.incident_id, &req.pack_id).map_err(from_casework)?;
+            let id = s
+                .store
+                .start_form_about(&s.actor, &req.incident_id, &req.pack_id, req.victim_id.as_deref())
+                .map_err(from_casework)?;
             form_consulted(s, &id)
         })
     }

@@ -236,7 +236,11 @@ fn incident_form_victims_and_duplicates_views_are_logged() {
     state.get_incident(&inc).unwrap();
     state.victims_assessment(&inc).unwrap();
     let form = state
-        .start_form(&StartFormRequest { incident_id: incident.id.clone(), pack_id: "dash-style-da-risk".into() })
+        .start_form(&StartFormRequest {
+            incident_id: incident.id.clone(),
+            pack_id: "dash-style-da-risk".into(),
+            victim_id: None,
+        })
         .unwrap();
     state.get_form(&FormRequest { form_id: form.info.id.clone() }).unwrap();
     state.list_duplicates().unwrap();
@@ -256,7 +260,11 @@ fn incident_form_victims_and_duplicates_views_are_logged() {
     let form_ref = format!("form:{}", form.info.id);
     let views = |l: &[String]| l.iter().filter(|o| **o == form_ref).count();
     let resumed = state
-        .start_form(&StartFormRequest { incident_id: incident.id.clone(), pack_id: "dash-style-da-risk".into() })
+        .start_form(&StartFormRequest {
+            incident_id: incident.id.clone(),
+            pack_id: "dash-style-da-risk".into(),
+            victim_id: None,
+        })
         .unwrap();
     assert_eq!(resumed.info.id, form.info.id, "the draft is resumed");
     assert_eq!(views(&consulted()), views(&logged) + 1, "resuming a draft is a consultation");

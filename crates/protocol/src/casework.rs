@@ -299,6 +299,11 @@ pub struct FormRequest {
 pub struct StartFormRequest {
     pub incident_id: String,
     pub pack_id: String,
+    /// The person the form is about, when the officer starts it from the gate's item for one
+    /// victim ("Complete a risk assessment for Jane Doe"): a new form's `victim` answer, and a
+    /// draft about someone else is not resumed for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub victim_id: Option<String>,
 }
 
 /// Autosave: sent on every change.

@@ -1145,23 +1145,54 @@ impl Store {
     /// Starts a draft of `pack_id` on an open incident and returns its id (UUIDv7). If the
     /// incident already has a draft of that pack, that draft's id is returned (resume).
     pub fn start_form(&mut self, actor: &Actor, incident_id: &str, pack_id: &str) -> CwResult<String> {
+        self.start_form_about(actor, incident_id, pack_id, None)
+    }
+
+    /// [`Self::start_form`] for one victim (the gate asks each adult victim of domestic abuse
+    /// for their own risk assessment and plan): a draft about another person is not resumed for
+    /// them (one naming nobody yet is), and a new form of a pack with a `victim` question starts
+    /// with them as its answer, when they are linked to the incident.
+    pub fn start_form_about(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        pack_id: &str,
+        victim: Option<&str>,
+    ) -> CwResult<String> {
         let pack = catalog()?.pack(pack_id).ok_or_else(|| CaseworkError::NotFound(format!("form pack {pack_id}")))?;
         let inc = incident_row(&self.conn, incident_id)?;
         if inc.summary.status == IncidentStatus::Finalised {
             return Err(CaseworkError::Finalised);
         }
-        let existing: Option<String> = self
+        let victim = victim.map(str::trim).filter(|v| inc.summary.links.iter().any(|l| l.nominal_id == *v));
+        let drafts: Vec<(String, String)> = self
             .conn
-            .query_row(
-                "SELECT id FROM forms WHERE incident_id = ?1 AND pack_id = ?2 AND status = 'draft' AND amends_id IS NULL
-                 ORDER BY created_at LIMIT 1",
-                params![incident_id, pack_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
+            .prepare_cached(
+                "SELECT id, answers FROM forms WHERE incident_id = ?1 AND pack_id = ?2 AND status = 'draft'
+                   AND amends_id IS NULL ORDER BY created_at",
+            )?
+            .query_map(params![incident_id, pack_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let about = |answers: &str| match serde_json::from_str::<Value>(answers) {
+            Ok(Value::Object(a)) => bluelamp_forms::victim_of(&a.into_iter().collect()),
+            _ => None,
+        };
+        let existing = drafts.into_iter().find(|(_, answers)| match victim {
+            None => true,
+            Some(v) => about(answers).is_none_or(|named| named == v),
+        });
+        if let Some((id, _)) = existing {
             return Ok(id);
         }
+        let has_victim_question = pack
+            .sections
+            .iter()
+            .flat_map(|s| s.questions.iter())
+            .any(|q| q.id == "victim" && q.qtype == bluelamp_forms::QuestionType::Person);
+        let answers = match victim {
+            Some(v) if has_victim_question => json!({ "victim": v }).to_string(),
+            _ => "{}".to_string(),
+        };
         let id = uuid::Uuid::now_v7().to_string();
         let now = ts(now_unix());
         let first = pack.sections.first().map(|s| s.id.clone());
@@ -1172,8 +1203,8 @@ impl Store {
             tx.execute(
                 "INSERT INTO forms (id, incident_id, pack_id, pack_version, status, answers, current_section,
                     created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 'draft', '{}', ?5, ?6, ?7, ?7)",
-                params![id, incident_id, pack.id, pack.version, first, actor.officer_id, now],
+                 VALUES (?1, ?2, ?3, ?4, 'draft', ?8, ?5, ?6, ?7, ?7)",
+                params![id, incident_id, pack.id, pack.version, first, actor.officer_id, now, answers],
             )?;
             Ok(())
         })?;

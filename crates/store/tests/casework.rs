@@ -545,6 +545,33 @@ fn each_adult_victim_of_domestic_abuse_needs_their_own_assessment_and_plan() {
     );
 }
 
+/// Started from the gate's item for one victim, a risk assessment starts with them as its
+/// victim, and a draft about another victim is not resumed for them (it was: the button for
+/// the second victim opened the first victim's draft); a draft naming nobody yet is.
+#[test]
+fn a_form_started_for_one_victim_names_them_and_leaves_anothers_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(
+        &mut store,
+        incident("INC-SV", "domestic_abuse", Some("DA"), 2, &[("V1", "victim"), ("V2", "victim"), ("S1", "suspect")]),
+    );
+    let victim_of = |store: &Store, id: &str| store.get_form(id).unwrap().answers["victim"].clone();
+    let v1 = store.start_form_about(&actor, &inc, DASH, Some("V1")).unwrap();
+    assert_eq!(victim_of(&store, &v1), json!("V1"));
+    let v2 = store.start_form_about(&actor, &inc, DASH, Some("V2")).unwrap();
+    assert_ne!(v2, v1, "V1's draft is not V2's");
+    assert_eq!(victim_of(&store, &v2), json!("V2"));
+    assert_eq!(store.start_form_about(&actor, &inc, DASH, Some("V2")).unwrap(), v2, "V2's own draft resumes");
+    // Without a victim: the first draft, as before; someone not linked is not written in.
+    assert_eq!(store.start_form(&actor, &inc, DASH).unwrap(), v1);
+    let other = add(&mut store, incident("INC-SV2", "domestic_abuse", Some("DA"), 2, &[("V1", "victim")]));
+    let f = store.start_form_about(&actor, &other, DASH, Some("'; DROP TABLE forms; --")).unwrap();
+    assert_eq!(victim_of(&store, &f), Value::Null);
+    // A draft naming nobody yet is resumed for a victim.
+    assert_eq!(store.start_form_about(&actor, &other, DASH, Some("V1")).unwrap(), f);
+}
+
 /// Each victim's own risk assessment decides their IDVA and MARAC: a High assessment about V1
 /// and a Standard one (few "yes", no criterion) about V2 make both due for V1 only. Before
 /// (review, 7 Dec 2026) the incident's latest grade applied to every victim.
