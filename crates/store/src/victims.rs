@@ -253,23 +253,15 @@ fn build_incident(
     }
     // DA risk grade: the latest submitted (not superseded) risk assessment's officer grade.
     let state = load_states(conn, &[row])?.remove(&s.id).unwrap_or_default();
-    let current = state
-        .forms
-        .iter()
-        .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
-        .max_by_key(|f| f.submitted_at);
-    let risk_level = current
-        .and_then(|f| f.officer_grade)
-        .and_then(|g| serde_json::to_value(g).ok())
-        .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
-    // Graded below High, it may still meet a MARAC criterion (its task says so); graded High,
-    // MARAC is due on the grade already.
-    let marac_criteria = match current {
-        Some(f) if risk_level != Some(vc::RiskLevel::High) => {
-            crate::casework::marac_criteria_of(conn, row, &f.form_id)?
-        }
-        _ => Vec::new(),
+    let latest = |about: Option<&str>| {
+        state
+            .forms
+            .iter()
+            .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
+            .filter(|f| about.is_none_or(|id| f.victim_id.as_deref() == Some(id)))
+            .max_by_key(|f| f.submitted_at)
     };
+    let (risk_level, marac_criteria) = risk_facts(conn, row, latest(None))?;
 
     let mut order: Vec<String> = Vec::new();
     let mut people: BTreeMap<String, vc::Person> = BTreeMap::new();
@@ -360,19 +352,8 @@ fn build_incident(
     // Each person's own risk assessment (the latest submitted one naming them as its victim)
     // decides their IDVA and MARAC; without one, the incident's applies.
     for (id, p) in people.iter_mut() {
-        let own = state
-            .forms
-            .iter()
-            .filter(|f| f.kind == PackKind::RiskAssessment && f.status.is_submitted())
-            .filter(|f| f.victim_id.as_deref() == Some(id.as_str()))
-            .max_by_key(|f| f.submitted_at);
-        let Some(f) = own else { continue };
-        p.risk_level = f
-            .officer_grade
-            .and_then(|g| serde_json::to_value(g).ok())
-            .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
-        if p.risk_level.is_some() && p.risk_level != Some(vc::RiskLevel::High) {
-            p.marac_criteria = crate::casework::marac_criteria_of(conn, row, &f.form_id)?;
+        if let Some(own) = latest(Some(id.as_str())) {
+            (p.risk_level, p.marac_criteria) = risk_facts(conn, row, Some(own))?;
         }
     }
     Ok(vc::Incident {
@@ -386,6 +367,26 @@ fn build_incident(
         decisions: referrals.iter().map(decision_of).collect(),
         events: Vec::new(),
     })
+}
+
+/// A submitted risk assessment's grade, and the MARAC criteria it meets when graded below High
+/// (graded High, MARAC is due on the grade already).
+fn risk_facts(
+    conn: &Connection,
+    row: &IncidentRow,
+    form: Option<&bluelamp_forms::FormSummary>,
+) -> CwResult<(Option<vc::RiskLevel>, Vec<String>)> {
+    let Some(f) = form else { return Ok((None, Vec::new())) };
+    let level = f
+        .officer_grade
+        .and_then(|g| serde_json::to_value(g).ok())
+        .and_then(|v| serde_json::from_value::<vc::RiskLevel>(v).ok());
+    let criteria = if level == Some(vc::RiskLevel::High) {
+        Vec::new()
+    } else {
+        crate::casework::marac_criteria_of(conn, row, &f.form_id)?
+    };
+    Ok((level, criteria))
 }
 
 pub(crate) fn assess_row(
@@ -1094,19 +1095,23 @@ pub(crate) fn close_tasks_met_by(
     if outcome != "referred" {
         return Ok(0);
     }
-    let kind = match destination.map(str::to_ascii_lowercase).as_deref() {
-        Some("marac") => "marac_referral",
-        Some("idva") => "idva_referral",
-        Some("childrens_services") => {
-            // The task asks for the referral and the care plan: both.
-            if !care_plan_submitted(conn, incident_id)? {
-                return Ok(0);
-            }
-            "concern_for_child"
-        }
-        _ => return Ok(0),
-    };
+    let Some(kind) = destination.and_then(task_kind_carried_out_by) else { return Ok(0) };
+    // The Concern-for-a-Child task asks for the referral and the care plan: both.
+    if kind == "concern_for_child" && !care_plan_submitted(conn, incident_id)? {
+        return Ok(0);
+    }
     close_open_tasks(conn, incident_id, kind)
+}
+
+/// The kind of task a referral to `destination` carries out: MARAC the "Refer to MARAC" task,
+/// IDVA the IDVA task, children's services the Concern-for-a-Child task.
+fn task_kind_carried_out_by(destination: &str) -> Option<&'static str> {
+    match destination.to_ascii_lowercase().as_str() {
+        "marac" => Some("marac_referral"),
+        "idva" => Some("idva_referral"),
+        "childrens_services" => Some("concern_for_child"),
+        _ => None,
+    }
 }
 
 /// What withdrawing a decision undoes, here or when a withdrawal is pulled: a deferral's open
@@ -1132,12 +1137,7 @@ pub(crate) fn after_withdrawal(
     let Some(destination) = destination.map(str::to_ascii_lowercase) else {
         return Ok(());
     };
-    let kind = match destination.as_str() {
-        "marac" => "marac_referral",
-        "idva" => "idva_referral",
-        "childrens_services" => "concern_for_child",
-        _ => return Ok(()),
-    };
+    let Some(kind) = task_kind_carried_out_by(&destination) else { return Ok(()) };
     let still_met: bool = conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status = 'active'
