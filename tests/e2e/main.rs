@@ -12,6 +12,7 @@ mod nominal;
 mod people;
 mod queue;
 mod sync;
+mod two_victims;
 mod upgrade;
 mod victims;
 

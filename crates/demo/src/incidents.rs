@@ -64,8 +64,16 @@ pub struct DemoIncident {
 /// victim (with a date of birth when one exists), a suspect and a child (when there are children).
 /// Domestic abuse links a victim and a suspect and, about half the time, a child; sexual
 /// offences a victim and usually a suspect; concern for a child a child and a reporting person.
-/// Some people recur across incidents (repeat victims and suspects), as in real life.
+/// Some people recur across incidents (repeat victims and suspects), as in real life. One
+/// domestic abuse incident after the first has two adult victims.
 pub fn incidents(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Vec<DemoIncident> {
+    let mut out = drawn(people, n, seed, now_unix);
+    second_victim(&mut out, people, seed, now_unix);
+    out
+}
+
+/// The incidents as drawn from `seed`, before [`second_victim`].
+pub(crate) fn drawn(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Vec<DemoIncident> {
     if people.is_empty() {
         return Vec::new();
     }
@@ -105,6 +113,40 @@ pub fn incidents(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Vec<D
     }));
     (1..=n).map(|i| incident(&mut rng, i, &pools, &categories, &hours, now_unix)).collect()
 }
+
+/// Domestic abuse with two adult victims (a parent and a grown-up child, two partners of one
+/// suspect): each needs their own risk assessment and plan, and the demo and its training
+/// must show it. The first domestic abuse incident after the showcase with one victim gets a
+/// second adult victim with a date of birth, drawn from its own random sequence so that every
+/// other incident stays as [`drawn`] made it.
+fn second_victim(incidents: &mut [DemoIncident], people: &[Person], seed: u64, now_unix: i64) {
+    let Some(inc) = incidents
+        .iter_mut()
+        .skip(1)
+        .find(|i| i.category == "domestic_abuse" && i.links.iter().filter(|l| l.role == "victim").count() == 1)
+    else {
+        return;
+    };
+    let today = util::civil_from_days(now_unix.div_euclid(86_400));
+    let adults: Vec<&Person> = people
+        .iter()
+        .filter(|p| age_of(p, today).is_some_and(|a| a >= 18))
+        .filter(|p| !inc.links.iter().any(|l| l.person_id == p.id))
+        .collect();
+    if adults.is_empty() {
+        return;
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x7669_6374_696d_0002);
+    let v = adults[below(&mut rng, adults.len())];
+    // After the first victim, before the suspect: the order the service lists them in.
+    let at = inc.links.iter().position(|l| l.role == "victim").map_or(0, |p| p + 1);
+    inc.links.insert(at, IncidentLink { person_id: v.id.clone(), role: "victim".to_string() });
+    inc.summary = TWO_VICTIMS_SUMMARY.to_string();
+}
+
+/// The incident log line of the domestic abuse incident with two victims.
+pub const TWO_VICTIMS_SUMMARY: &str =
+    "Caller reports ex-partner assaulted two adults at the address; both injured, suspect left before police arrived.";
 
 struct Pools<'a> {
     people: &'a [Person],

@@ -298,6 +298,39 @@ fn incidents_link_existing_people() {
     assert!(per_person.values().any(|&c| c >= 5));
 }
 
+/// The demo has one domestic abuse incident with two adult victims (both with a date of birth),
+/// so that training shows each victim needing their own assessment and plan. It is an incident
+/// after the showcase, and every other incident is the same as without it.
+#[test]
+fn one_domestic_abuse_incident_has_two_adult_victims() {
+    let ps = people(5000, 21);
+    let incs = incidents(&ps, 200, 5, NOW);
+    let today = util::civil_from_days(NOW.div_euclid(86_400));
+    let by_id: BTreeMap<&str, &Person> = ps.iter().map(|p| (p.id.as_str(), p)).collect();
+    let two: Vec<&DemoIncident> =
+        incs.iter().filter(|i| i.links.iter().filter(|l| l.role == "victim").count() == 2).collect();
+    assert_eq!(two.len(), 1, "{two:?}");
+    let inc = two[0];
+    assert_eq!(inc.category, "domestic_abuse");
+    assert_ne!(inc.reference, incs[0].reference, "not the showcase");
+    assert_eq!(inc.summary, crate::incidents::TWO_VICTIMS_SUMMARY);
+    for l in inc.links.iter().filter(|l| l.role == "victim") {
+        let age = age_of(by_id[l.person_id.as_str()], today).expect("a date of birth");
+        assert!(age >= 18, "victim aged {age}");
+    }
+    let roles: Vec<&str> = inc.links.iter().map(|l| l.role.as_str()).collect();
+    assert_eq!(&roles[..3], ["victim", "victim", "suspect"], "{roles:?}");
+    // Its own random sequence: every other incident is as drawn, and this one is as drawn
+    // but for its second victim and its log line.
+    let as_drawn = crate::incidents::drawn(&ps, 200, 5, NOW);
+    assert_eq!(as_drawn.len(), incs.len());
+    let changed: Vec<usize> = (0..incs.len()).filter(|&k| incs[k] != as_drawn[k]).collect();
+    assert_eq!(changed.len(), 1);
+    let mut was = inc.clone();
+    was.links.remove(1);
+    assert_eq!(was.links, as_drawn[changed[0]].links);
+}
+
 #[test]
 fn tiny_populations_do_not_panic() {
     for n in 1..6 {
