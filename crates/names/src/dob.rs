@@ -134,9 +134,11 @@ impl fmt::Display for Date {
 pub enum DobQuery {
     /// A full date. Also matches day/month transposed and near-misses (two of three fields).
     Exact(Date),
-    /// Born between these dates, inclusive. Built by [`DobQuery::year`], [`DobQuery::around`],
-    /// [`DobQuery::age`].
+    /// Born between these dates, inclusive. Built by [`DobQuery::year`] and [`DobQuery::age`].
     Between(Date, Date),
+    /// Born in `year` give or take `plus_minus` (≥ 1) years: "born about 1985". Built by
+    /// [`DobQuery::around`]. Every year in the range matches, the year given a little more.
+    About { year: i32, plus_minus: u16 },
 }
 
 impl DobQuery {
@@ -145,10 +147,23 @@ impl DobQuery {
         DobQuery::around(year, 0)
     }
 
-    /// Born in `year ± plus_minus` ("born about 1985" = `around(1985, 2)`).
+    /// Born in `year ± plus_minus` ("born about 1985" = `around(1985, 2)`); with 0, in `year`.
     pub fn around(year: i32, plus_minus: u16) -> Option<DobQuery> {
         let n = i32::from(plus_minus);
-        Some(DobQuery::Between(Date::new(year.checked_sub(n)?, 1, 1)?, Date::new(year.checked_add(n)?, 12, 31)?))
+        let (lo, hi) = (Date::new(year.checked_sub(n)?, 1, 1)?, Date::new(year.checked_add(n)?, 12, 31)?);
+        Some(if plus_minus == 0 { DobQuery::Between(lo, hi) } else { DobQuery::About { year, plus_minus } })
+    }
+
+    /// The first and last dates of birth the query takes in.
+    pub fn range(self) -> Option<(Date, Date)> {
+        match self {
+            DobQuery::Exact(d) => Some((d, d)),
+            DobQuery::Between(lo, hi) => Some((lo, hi)),
+            DobQuery::About { year, plus_minus } => {
+                let n = i32::from(plus_minus);
+                Some((Date::new(year.checked_sub(n)?, 1, 1)?, Date::new(year.checked_add(n)?, 12, 31)?))
+            }
+        }
     }
 
     /// Aged `min..=max` whole years on `today` (the caller supplies today; no clock here).
@@ -225,7 +240,21 @@ pub(crate) fn score_dob(q: Option<&DobQuery>, rec: Option<Date>) -> (f32, Option
                 }
             }
         }
-        DobQuery::Between(lo, hi) => {
+        DobQuery::About { year, plus_minus } if (d.year - year).unsigned_abs() <= u32::from(plus_minus) => {
+            // The year the officer gave is their best guess: it scores as a year range does,
+            // each year away from it half a point less at the range's ends, so that among
+            // people otherwise alike the one born in the year given comes first.
+            let off = (d.year - year).unsigned_abs() as f32 / f32::from(plus_minus);
+            if off == 0.0 {
+                (2.5, Some("DOB in range, the year given".into()))
+            } else {
+                (2.5 - 0.5 * off, Some("DOB in range".into()))
+            }
+        }
+        DobQuery::About { .. } | DobQuery::Between(..) => {
+            let Some((lo, hi)) = q.range() else {
+                return (0.0, None);
+            };
             if d >= lo && d <= hi {
                 (2.5, Some("DOB in range".into()))
             } else if d.year >= lo.year - 1 && d.year <= hi.year + 1 {
@@ -260,7 +289,7 @@ mod tests {
     #[test]
     fn dob_rules() {
         let rec = Some(d(1984, 3, 12));
-        let cases: [(DobQuery, f32, &str); 17] = [
+        let cases: [(DobQuery, f32, &str); 22] = [
             (DobQuery::Exact(d(1984, 3, 12)), 5.0, "DOB exact"),
             (DobQuery::Exact(d(1984, 12, 3)), 3.5, "DOB day/month swapped"),
             (DobQuery::Exact(d(1984, 3, 13)), 2.5, "DOB close (day differs)"),
@@ -277,7 +306,13 @@ mod tests {
             // Same birthday in an unrelated year: no evidence either way.
             (DobQuery::Exact(d(1960, 3, 12)), 0.0, "DOB same day and month only"),
             (DobQuery::year(1984).unwrap(), 2.5, "DOB in range"),
-            (DobQuery::around(1985, 1).unwrap(), 2.5, "DOB in range"),
+            // Born about 1985 (± 1): 1984 is in the range, a little below 1985 itself.
+            (DobQuery::around(1985, 1).unwrap(), 2.0, "DOB in range"),
+            (DobQuery::around(1984, 1).unwrap(), 2.5, "DOB in range, the year given"),
+            (DobQuery::around(1986, 2).unwrap(), 2.0, "DOB in range"),
+            (DobQuery::around(1985, 2).unwrap(), 2.25, "DOB in range"),
+            (DobQuery::around(1986, 1).unwrap(), 1.0, "DOB a year outside range"),
+            (DobQuery::around(1990, 2).unwrap(), -3.0, "DOB outside range"),
             // A year one outside the range (a year given from memory): weaker, not nothing.
             (DobQuery::year(1985).unwrap(), 1.0, "DOB a year outside range"),
             (DobQuery::year(1983).unwrap(), 1.0, "DOB a year outside range"),

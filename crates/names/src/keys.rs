@@ -555,7 +555,7 @@ pub(crate) fn plan_for(q: &SearchQuery, p: &Prepared) -> QueryPlan {
 fn born_window(dob: Option<DobQuery>) -> Option<(i32, i32)> {
     let (lo, hi) = match dob? {
         DobQuery::Exact(d) => (Date::new(d.year - 1, 1, 1)?, Date::new(d.year + 1, 12, 31)?),
-        DobQuery::Between(lo, hi) => (lo, hi),
+        q => q.range()?,
     };
     Some((born_value(Some(lo)), born_value(Some(hi))))
 }

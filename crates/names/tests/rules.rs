@@ -631,6 +631,12 @@ fn dob_forms_and_missing_dob_never_excludes() {
     assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![1, 2, 3]);
     assert!(hits[0].reasons.iter().any(|r| r == "DOB in range"));
     assert!(hits[0].reasons.iter().any(|r| r == "given name nickname (Bill→William)"));
+    // Two William Smiths in the range: the one born in the year given first (they tied).
+    let two = [mk(1u32, Some(d(1984, 3, 12))), mk(4, Some(d(1985, 7, 1))), mk(5, Some(d(1987, 2, 2)))];
+    let hits = rank(&q, &two, 1000, 10);
+    assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), vec![4, 1, 5], "{hits:?}");
+    assert!(hits[0].reasons.iter().any(|r| r == "DOB in range, the year given"), "{:?}", hits[0].reasons);
+    assert!(hits[0].score > hits[1].score && hits[1].score > hits[2].score);
     for (q, id, why) in [
         (DobQuery::Exact(d(1984, 3, 12)), 1, "DOB exact"),
         (DobQuery::Exact(d(1984, 12, 3)), 1, "DOB day/month swapped"),
