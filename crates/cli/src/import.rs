@@ -211,14 +211,12 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             Err(reason) => reject(reason),
         }
         if batch.len() >= BATCH {
-            store.upsert_nominals(&batch)?;
-            store.set_nominal_details(&details)?;
+            store.upsert_nominals_with_details(&batch, &details)?;
             batch.clear();
             details.clear();
         }
     }
-    store.upsert_nominals(&batch)?;
-    store.set_nominal_details(&details)?;
+    store.upsert_nominals_with_details(&batch, &details)?;
     report.imported = seen.len();
     report.legacy = seen.values().filter(|(_, legacy)| *legacy).count();
     // Upserts never remove a record, so the growth is the number of ids that were new.

@@ -61,6 +61,18 @@ impl Store {
     /// keys (main name, each alias, DOB) and the surname counts (see `search.rs`). Within one
     /// call, the last row for an id wins.
     pub fn upsert_nominals(&mut self, rows: &[NominalRecord]) -> Result<usize> {
+        self.upsert_nominals_with_details(rows, &[])
+    }
+
+    /// [`Store::upsert_nominals`] and [`Store::set_nominal_details`] in one transaction: a person
+    /// is never stored without the warning markers and phone numbers that came with them (an
+    /// import stopped between the two, by a full disk or a killed process, left people
+    /// searchable with no markers: a violent person shown with none).
+    pub fn upsert_nominals_with_details(
+        &mut self,
+        rows: &[NominalRecord],
+        details: &[NominalDetails],
+    ) -> Result<usize> {
         for r in rows {
             if r.id.trim().is_empty() {
                 return Err(StoreError::Invalid("a nominal needs an id".into()));
@@ -84,16 +96,22 @@ impl Store {
         if bulk {
             search::bulk_mode(&self.conn, true)?;
         }
-        let result = self.upsert_tx(rows, &last);
+        let result = self.upsert_tx(rows, &last, details);
         if bulk {
             search::bulk_mode(&self.conn, false)?;
         }
         result
     }
 
-    fn upsert_tx(&mut self, rows: &[NominalRecord], last: &HashMap<&str, usize>) -> Result<usize> {
+    fn upsert_tx(
+        &mut self,
+        rows: &[NominalRecord],
+        last: &HashMap<&str, usize>,
+        details: &[NominalDetails],
+    ) -> Result<usize> {
         let tx = self.conn.transaction()?;
         upsert_in(&tx, rows, last, None)?;
+        set_details_in(&tx, details)?;
         tx.commit()?;
         Ok(rows.len())
     }

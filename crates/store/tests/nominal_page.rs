@@ -261,3 +261,35 @@ fn a_pulled_nominal_carries_markers_and_addresses_when_the_server_sends_them() {
     assert!(s.apply_pull_page(&page(bad, "c3")).is_err());
     assert_eq!(s.nominal_page("P1").unwrap().unwrap().warning_markers.len(), 2);
 }
+
+/// A person and their warning markers and phone numbers are written together or not at all:
+/// an import whose details failed (a full disk between the two writes, a killed process) left
+/// people searchable with no markers, a violent person shown with none (resilience review,
+/// 7 Dec 2026). The failure is made here by a trigger that refuses phone numbers.
+#[test]
+fn a_person_is_never_stored_without_the_markers_and_phones_that_came_with_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    s.conn()
+        .execute_batch(
+            "CREATE TEMP TRIGGER no_phones BEFORE INSERT ON nominal_phones
+             BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;",
+        )
+        .unwrap();
+    let details = |id: &str| NominalDetails {
+        nominal_id: id.into(),
+        markers: Some(vec![marker("violence", Some("2026-10-01T00:00:00Z"))]),
+        addresses: None,
+        phones: Some(vec!["07700 900123".into()]),
+    };
+    let err = s.upsert_nominals_with_details(&[rec("N1", "Ann", "Lee")], &[details("N1")]);
+    assert!(err.is_err(), "the refused phone number fails the write");
+    assert_eq!(s.nominal_count().unwrap(), 0, "the person was stored without their markers and phones");
+    assert!(s.nominal_record("N1").unwrap().is_none());
+
+    // With the details written, all of it is there.
+    s.conn().execute_batch("DROP TRIGGER no_phones").unwrap();
+    s.upsert_nominals_with_details(&[rec("N1", "Ann", "Lee")], &[details("N1")]).unwrap();
+    let page = s.nominal_page("N1").unwrap().expect("stored");
+    assert_eq!(page.warning_markers.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(), ["violence"]);
+}
