@@ -298,19 +298,6 @@ impl VerifyReport {
     }
 }
 
-/// `StoreError` for a full disk: one clear message, nothing saved.
-fn disk_full(e: StoreError) -> StoreError {
-    match e {
-        StoreError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull => {
-            StoreError::Io(std::io::Error::new(
-                std::io::ErrorKind::StorageFull,
-                "the disk is full, so nothing was saved; free some space and try again",
-            ))
-        }
-        other => other,
-    }
-}
-
 fn invalid(msg: impl Into<String>) -> StoreError {
     StoreError::Invalid(msg.into())
 }
@@ -593,7 +580,7 @@ impl Store {
             tx.commit()?;
             Ok(value)
         };
-        run(&mut self.conn).map_err(disk_full)
+        run(&mut self.conn)
     }
 
     /// Appends one entry on its own (a consultation, an unlock); returns its `seq`.
@@ -607,7 +594,7 @@ impl Store {
             tx.commit()?;
             Ok(seq)
         };
-        run(&mut self.conn).map_err(disk_full)
+        run(&mut self.conn)
     }
 
     /// [`Store::search`], logged as a consultation of `search:nominals` whose detail holds the
@@ -655,7 +642,7 @@ impl Store {
             tx.commit()?;
             Ok(last)
         };
-        run(&mut self.conn).map_err(disk_full)
+        run(&mut self.conn)
     }
 
     /// Opens one nominal for an officer: reads it and logs the consultation of `nominal:<id>`
@@ -684,7 +671,7 @@ impl Store {
             tx.commit()?;
             Ok(hit)
         };
-        run().map_err(disk_full)
+        run()
     }
 
     /// The last entry of the log.

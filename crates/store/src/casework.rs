@@ -111,7 +111,7 @@ pub enum CaseworkError {
 
 impl From<rusqlite::Error> for CaseworkError {
     fn from(e: rusqlite::Error) -> Self {
-        CaseworkError::Store(StoreError::Sqlite(e))
+        CaseworkError::Store(StoreError::from(e))
     }
 }
 

@@ -71,7 +71,25 @@ pub enum StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
+        cannot_write(&e).unwrap_or(StoreError::Sqlite(e))
+    }
+}
+
+/// A full disk, a file-size limit or a failing disk, said as that: not SQLite's bare "disk I/O
+/// error", and never "damaged" (which invites deleting a store that holds unsynced writes). A
+/// failed write rolls back, so nothing of it was saved.
+fn cannot_write(e: &rusqlite::Error) -> Option<StoreError> {
+    let rusqlite::Error::SqliteFailure(f, _) = e else { return None };
+    match f.code {
+        rusqlite::ErrorCode::DiskFull => Some(StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "the disk is full, so nothing was saved; free some space and try again",
+        ))),
+        rusqlite::ErrorCode::SystemIoFailure => Some(StoreError::Io(std::io::Error::other(format!(
+            "the disk could not be written ({e}: a full disk, a file-size limit or a failing disk), \
+             so nothing was saved; free some space and try again"
+        )))),
+        _ => None,
     }
 }
 
@@ -83,14 +101,14 @@ impl From<std::io::Error> for StoreError {
 
 /// What the first read of a freshly keyed connection failing means: a wrong key or a damaged
 /// file (`Corrupt`), unless SQLite could not write beside the store (its WAL index, even to
-/// read), which is a read-only place, not damage.
+/// read), which is a read-only place, or a full disk or a file-size limit, not damage.
 fn first_read_error(e: &rusqlite::Error, db: &Path) -> StoreError {
     use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
     match e {
         rusqlite::Error::SqliteFailure(f, _) if matches!(f.code, ReadOnly | CannotOpen | PermissionDenied) => {
             StoreError::ReadOnly(db.to_path_buf())
         }
-        _ => StoreError::Corrupt,
+        _ => cannot_write(e).unwrap_or(StoreError::Corrupt),
     }
 }
 
@@ -294,6 +312,27 @@ mod open_error_tests {
             assert!(e.to_string().contains("cannot be opened for writing"), "{e}");
         }
         assert!(matches!(first_read_error(&failure(rusqlite::ffi::SQLITE_NOTADB), db), StoreError::Corrupt));
+        assert!(matches!(first_read_error(&failure(rusqlite::ffi::SQLITE_CORRUPT), db), StoreError::Corrupt));
+    }
+
+    /// A full disk or a file-size limit met while opening (SQLite writes its WAL index even to
+    /// read) is said as that, not as a damaged store an officer or IT might delete; so are the
+    /// same failures on a later write (SQLite's bare "disk I/O error" said nothing useful).
+    /// Resilience review, 7 Dec 2026.
+    #[test]
+    fn a_full_disk_is_not_called_damage() {
+        let db = Path::new("/mnt/full/s.db");
+        for code in [rusqlite::ffi::SQLITE_FULL, rusqlite::ffi::SQLITE_IOERR, rusqlite::ffi::SQLITE_IOERR_WRITE] {
+            for e in [first_read_error(&failure(code), db), StoreError::from(failure(code))] {
+                let msg = e.to_string();
+                assert!(!matches!(e, StoreError::Corrupt | StoreError::Sqlite(_)), "{code}: {e:?}");
+                assert!(msg.contains("nothing was saved") && msg.contains("free some space"), "{code}: {msg}");
+                assert!(!msg.contains("damaged"), "{msg}");
+            }
+        }
+        let full = StoreError::from(failure(rusqlite::ffi::SQLITE_FULL));
+        assert!(matches!(&full, StoreError::Io(io) if io.kind() == std::io::ErrorKind::StorageFull), "{full:?}");
+        assert!(full.to_string().contains("the disk is full"), "{full}");
     }
 
     /// The cause is said once, not again as a source ("database is locked: database is locked").
