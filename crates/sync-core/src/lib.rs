@@ -506,6 +506,35 @@ pub fn check_page(resp: &PullResponse, limit: u32) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The cursors one round has sent, to refuse a pull that goes round in circles: a page that
+/// says more is to come and points back at a cursor already fetched in this round (its own
+/// cursor, say, with no changes) would be fetched for ever (resilience review, 7 Dec 2026: a
+/// server answering so kept `sync` running until it was killed). A reset starts the trail
+/// again, as it starts the pull again.
+#[derive(Debug, Default, Clone)]
+pub struct CursorTrail {
+    sent: std::collections::HashSet<String>,
+}
+
+impl CursorTrail {
+    /// Checks the page `resp` answering a pull sent with `sent` (`None`: from the start).
+    pub fn check(&mut self, sent: Option<&str>, resp: &PullResponse) -> Result<(), Failure> {
+        if resp.reset.is_some() {
+            self.sent.clear();
+            return Ok(());
+        }
+        if let Some(c) = sent {
+            self.sent.insert(c.to_string());
+        }
+        if resp.has_more && self.sent.contains(&resp.next_cursor) {
+            return Err(Failure::BadResponse(
+                "the server's next page is one this round already fetched: it would go round in circles".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Whether a page tells the client to drop its server-owned cache first.
 pub fn is_reset(resp: &PullResponse) -> Option<ResetReason> {
     resp.reset
@@ -769,5 +798,48 @@ mod tests {
         assert!(check_page(&page(3, "c"), 3).is_ok());
         assert!(check_page(&page(4, "c"), 3).is_err());
         assert!(check_page(&page(1, ""), 3).is_err());
+    }
+
+    /// A pull going round in circles is refused; one moving on, even with empty pages (the
+    /// service skips a device's own casework), is not; a reset starts afresh.
+    #[test]
+    fn a_pull_going_round_in_circles_is_refused() {
+        let page = |cursor: &str, n: usize, has_more: bool| PullResponse {
+            schema_version: bluelamp_protocol::SCHEMA_VERSION,
+            changes: (0..n)
+                .map(|i| Change::Tombstone {
+                    record_type: bluelamp_protocol::wire::RecordType::Nominal,
+                    id: format!("n{i}"),
+                    version: i as u64,
+                })
+                .collect(),
+            next_cursor: cursor.into(),
+            has_more,
+            last_applied_seq: 0,
+            remaining: 0,
+            reset: None,
+            instructions: vec![],
+        };
+        // Its own cursor back, nothing in it, "more to come".
+        let mut t = CursorTrail::default();
+        assert!(t.check(None, &page("c1", 0, true)).is_ok());
+        assert!(matches!(t.check(Some("c1"), &page("c1", 0, true)), Err(Failure::BadResponse(_))));
+        // Two cursors taking turns.
+        let mut t = CursorTrail::default();
+        assert!(t.check(Some("a"), &page("b", 2, true)).is_ok());
+        assert!(matches!(t.check(Some("b"), &page("a", 2, true)), Err(Failure::BadResponse(_))));
+        // Empty pages that move on, then the last page (which may repeat the cursor).
+        let mut t = CursorTrail::default();
+        for (sent, next) in [(None, "1"), (Some("1"), "2"), (Some("2"), "3")] {
+            assert!(t.check(sent, &page(next, 0, true)).is_ok());
+        }
+        assert!(t.check(Some("3"), &page("3", 0, false)).is_ok());
+        // A reset clears the trail: the pull starts again from the beginning.
+        let mut t = CursorTrail::default();
+        assert!(t.check(Some("x"), &page("y", 1, true)).is_ok());
+        let mut reset = page("r", 0, true);
+        reset.reset = Some(ResetReason::CursorTooOld);
+        assert!(t.check(Some("y"), &reset).is_ok());
+        assert!(t.check(None, &page("x", 1, true)).is_ok());
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bluelamp_protocol::wire::{Instruction, LoginRequest, PullRequest, PullResponse, PushRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
 use bluelamp_store::{Store, StoreError};
-use bluelamp_sync_core::{check_page, plan_ack, Action, Config, Engine, Event, Failure, Finish};
+use bluelamp_sync_core::{check_page, plan_ack, Action, Config, CursorTrail, Engine, Event, Failure, Finish};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -106,6 +106,7 @@ pub async fn run_round<L: LocalStore>(
     let mut report = RoundReport::default();
     let client_id = local(store, |s| s.client_id())?;
     let mut buffer: Vec<PullResponse> = Vec::new();
+    let mut trail = CursorTrail::default();
     // The service refused the access log (a broken or forked chain, a gap): said at the end of
     // the round, which still pulls, so reference data, conflicts and a lock or wipe order reach
     // the device.
@@ -296,6 +297,7 @@ pub async fn run_round<L: LocalStore>(
                     limit: pull_limit,
                 };
                 let answer = client.pull(&token, &req).await;
+                let answer = answer.and_then(|r| trail.check(req.cursor.as_deref(), &r).map(|()| r));
                 if answer.is_ok() || !matches!(answer, Err(Failure::Network(_))) {
                     report.reached_server = true;
                 }

@@ -242,6 +242,66 @@ async fn a_malformed_or_oversized_answer_changes_nothing() {
     }
 }
 
+/// A service that answers every pull with "more to come", nothing in it, and the cursor it was
+/// sent: the round ends (not synced, with a reason) instead of pulling for ever, and the
+/// outbox is kept (resilience review, 7 Dec 2026: `sync` ran until it was killed).
+#[tokio::test]
+async fn a_pull_that_goes_round_in_circles_ends_the_round() {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let pulls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = pulls.clone();
+    std::thread::spawn(move || {
+        for c in l.incoming() {
+            let Ok(mut c) = c else { continue };
+            let mut buf = vec![0u8; 1 << 20];
+            let n = c.read(&mut buf).unwrap_or(0);
+            let req = String::from_utf8_lossy(&buf[..n]).to_string();
+            let body = if req.starts_with("POST /v1/pull") {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // The cursor sent (none on a first pull: "c1").
+                let cursor =
+                    req.split("\"cursor\":\"").nth(1).and_then(|r| r.split('"').next()).unwrap_or("c1").to_string();
+                format!(
+                    "{{\"schema_version\":{},\"changes\":[],\"next_cursor\":\"{cursor}\",\"has_more\":true,\"last_applied_seq\":0}}",
+                    bluelamp_protocol::SCHEMA_VERSION
+                )
+            } else {
+                // The access log's push, and anything else: the service is busy.
+                let _ =
+                    c.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                continue;
+            };
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = c.write_all(head.as_bytes());
+            let _ = c.write_all(body.as_bytes());
+        }
+    });
+    let w = world().await;
+    let s = store(&w, "circles.db");
+    s.lock().unwrap().set_token_until("t", "2099-01-01T00:00:00Z").unwrap();
+    let client = Client::with_timeout(&url, Duration::from_secs(2)).unwrap();
+    let r = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_round(&s, &client, Some(&creds()), Config { max_attempts: 2, ..fast() }, &mut |_| {}),
+    )
+    .await
+    .expect("the round went round in circles")
+    .unwrap();
+    assert_ne!(r.outcome, "synced");
+    let msg = r.message.unwrap_or_default();
+    assert!(msg.contains("round in circles"), "{msg}");
+    assert!(
+        pulls.load(std::sync::atomic::Ordering::SeqCst) < 20,
+        "{} pulls",
+        pulls.load(std::sync::atomic::Ordering::SeqCst)
+    );
+}
+
 /// Two devices of the same officer edit one incident: the second gets a conflict (shown field
 /// by field, nothing overwritten), resolves it, and both devices and the service converge on the
 /// chosen value. A pulled change to an incident already on a device is applied to its copy.
