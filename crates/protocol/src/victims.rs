@@ -76,3 +76,36 @@ pub struct AwaitingRow {
 /// `victims_awaiting`: every open incident (no filter yet; a struct so it can grow).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AwaitingRequest {}
+
+/// The question code the rules engine asks when a victim has no date of birth ("was this victim
+/// under 18 at the time of the offence?"); [`Under18Request`] answers it.
+pub const UNDER_18_QUESTION: &str = "missing_date_of_birth";
+
+/// `record_under18_answer`: the officer's answer to "Date of birth not recorded: was this victim
+/// under 18 at the time of the offence?" for one victim of one incident. Only for a person
+/// linked to the incident as a victim with no date of birth recorded (a recorded date of birth
+/// decides). The latest answer for the person on the incident counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Under18Request {
+    pub incident_id: String,
+    /// The victim (nominal id).
+    pub nominal_id: String,
+    /// Under 18 at the time of the offence.
+    pub under_18: bool,
+}
+
+/// An officer's recorded answer to the under-18 question (`victim.under18/1`; carried back to
+/// other devices in `wire::Casework::under18_answers`). Immutable once recorded: a correction is
+/// a later answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Under18Answer {
+    /// UUIDv7, made by the device that recorded it.
+    pub id: String,
+    pub incident_id: String,
+    pub nominal_id: String,
+    pub under_18: bool,
+    /// The officer who answered (on the service: the signed-in officer who pushed it).
+    pub answered_by: String,
+    /// When (RFC 3339, UTC).
+    pub answered_at: String,
+}

@@ -223,7 +223,8 @@ pub enum RecordType {
     Nominal,
     Incident,
     /// The casework the service holds for one incident (id = the incident id): submitted forms,
-    /// supervisors' reviews and referral decisions, whoever recorded them. Data: [`Casework`].
+    /// supervisors' reviews, referral decisions and under-18 answers, whoever recorded them.
+    /// Data: [`Casework`].
     Casework,
 }
 
@@ -239,6 +240,11 @@ pub struct Casework {
     pub reviews: Vec<CaseworkReview>,
     #[serde(default)]
     pub referrals: Vec<crate::casework::ReferralDecisionInfo>,
+    /// Officers' answers to "was this victim under 18 at the time of the offence?" for victims
+    /// with no date of birth (`victim.under18/1`). Left out when there are none, and defaulted
+    /// when absent, so peers from before it was added read and write the record unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub under18_answers: Vec<crate::victims::Under18Answer>,
 }
 
 /// A submitted form as the service holds it.

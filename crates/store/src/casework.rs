@@ -95,6 +95,13 @@ pub enum CaseworkError {
     /// A referral decision withdrawn already (the message says when, by whom and why).
     #[error("{0}")]
     AlreadyWithdrawn(String),
+    /// The under-18 question answered for someone who is not linked to the incident as a victim.
+    #[error("{person} is not linked to incident {incident} as a victim: there is no under-18 question to answer.")]
+    NotAVictim { person: String, incident: String },
+    /// The under-18 question answered for a victim whose date of birth is recorded: the date of
+    /// birth decides.
+    #[error("{person} has a date of birth recorded ({dob}): it decides whether they were under 18, not an answer.")]
+    DateOfBirthRecorded { person: String, dob: String },
     #[error("The referral decision was not recorded: {summary}")]
     Rejected {
         summary: String,
@@ -1869,8 +1876,8 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
     Ok(added)
 }
 
-/// Whether an incident can be dropped from this device: no forms, referral decisions or tasks
-/// were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
+/// Whether an incident can be dropped from this device: no forms, referral decisions, under-18
+/// answers or tasks were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
 /// pulled deferrals by `victims::derive_pulled_follow_up`, are not work done here: they leave
 /// with those rows).
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -1879,6 +1886,7 @@ pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Re
         &format!(
             "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
                             WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = ?1

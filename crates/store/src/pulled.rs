@@ -1,6 +1,6 @@
 //! Casework recorded on other devices, as the central service serves it
 //! (`RecordType::Casework`, one record per incident): forms submitted elsewhere, supervisors'
-//! reviews and referral decisions. Applied inside the pull page's transaction, after the page's
+//! reviews, referral decisions and under-18 answers. Applied inside the pull page's transaction, after the page's
 //! incidents.
 //!
 //! Everything here is immutable once recorded, except a form's review status and a referral's
@@ -54,6 +54,11 @@ pub(crate) fn check(id: &str, c: &Casework) -> std::result::Result<(), String> {
         }
         if !matches!(d.status.as_str(), "active" | "withdrawn") {
             return Err(format!("casework {id}: referral {} has status {:?}", d.id, d.status));
+        }
+    }
+    for a in &c.under18_answers {
+        if !ok_id(&a.id) || !ok_id(&a.nominal_id) || !ok_id(&a.answered_by) || a.incident_id != id {
+            return Err(format!("casework {id}: an under-18 answer has a missing id or another incident"));
         }
     }
     Ok(())
@@ -263,6 +268,18 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
             Some(_) => {}
         }
     }
+    // Under-18 answers (`victim.under18/1`): immutable, the latest per person counts; those
+    // this device lacks are inserted.
+    for a in &c.under18_answers {
+        changed += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO under18_answers (id, incident_id, nominal_id, under_18, answered_by,
+                    answered_at, pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![a.id, c.incident_id, a.nominal_id, a.under_18, a.answered_by, a.answered_at, now])?
+            as u64;
+    }
     Ok(changed)
 }
 
@@ -296,5 +313,6 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<(Vec<Str
     )?;
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM referrals WHERE incident_id = ?1", [incident_id])?;
+    tx.execute("DELETE FROM under18_answers WHERE incident_id = ?1", [incident_id])?;
     Ok((forms, referrals))
 }

@@ -399,6 +399,22 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE referrals ADD COLUMN withdrawal TEXT;
     "#,
+    // 22: the officer's answer to "was this victim under 18 at the time of the offence?" for a
+    // victim with no date of birth (`Store::record_under18_answer`, `victim.under18/1`). Never
+    // updated: a correction is a later answer, and the latest per (incident, person) counts.
+    // `pulled_at`: recorded on another device and taken from the pull (`pulled.rs`).
+    r#"
+    CREATE TABLE under18_answers (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        nominal_id TEXT NOT NULL,
+        under_18 INTEGER NOT NULL CHECK (under_18 IN (0, 1)),
+        answered_by TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        pulled_at TEXT
+    );
+    CREATE INDEX under18_answers_incident ON under18_answers (incident_id, nominal_id, answered_at);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -38,6 +38,10 @@
 //!   transaction with `referral.withdraw/1` and the access-log entry; it then counts for nothing,
 //!   so a fresh decision can be recorded (an opt-out referral that a recode to domestic abuse
 //!   made invalid, for want of the victim's explicit agreement).
+//! * **Under 18 without a date of birth** ([`Store::record_under18_answer`]): the officer's
+//!   answer to the rules' question for a victim with no date of birth, in one transaction with
+//!   `victim.under18/1` and the access-log entry; the adapter passes the latest answer as the
+//!   person's `under_18` while no date of birth is recorded.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -46,7 +50,7 @@ use bluelamp_forms::{MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem
 use bluelamp_protocol::casework::{
     ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, ReferralWithdrawal, TaskInfo,
 };
-use bluelamp_protocol::victims::{AwaitingRow, Countdown, VictimsPanel};
+use bluelamp_protocol::victims::{AwaitingRow, Countdown, Under18Answer, VictimsPanel};
 use bluelamp_victims::{
     self as vc, Calendar, DeadlineStatus, DecisionCheck, FieldMessage, PromptStage, Region, Rules, ServiceDirectory,
 };
@@ -221,6 +225,19 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
     }
 }
 
+/// The latest under-18 answer of each person on the incident (`under18_answers`, latest by
+/// `answered_at`, then id: UUIDv7, in time order).
+fn under18_answers_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap<String, bool>> {
+    let rows: Vec<(String, bool)> = conn
+        .prepare_cached(
+            "SELECT nominal_id, under_18 FROM under18_answers WHERE incident_id = ?1 ORDER BY answered_at, id",
+        )?
+        .query_map([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // Later rows overwrite earlier ones: the latest answer wins.
+    Ok(rows.into_iter().collect())
+}
+
 fn referrals_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<ReferralDecisionInfo>> {
     Ok(conn
         .prepare_cached(&format!(
@@ -283,6 +300,13 @@ fn build_incident(
         // needs (Operation Encompass, children's services) are still due, not merely possible.
         if r == vc::Role::ChildPresent && p.date_of_birth.is_none() {
             p.under_18 = Some(true);
+        }
+    }
+    // The officer's answer to the under-18 question, for a person with no date of birth (a
+    // recorded date of birth decides): the latest answer for the person on this incident.
+    for (id, under_18) in under18_answers_of(conn, &s.id)? {
+        if let Some(p) = people.get_mut(&id).filter(|p| p.date_of_birth.is_none()) {
+            p.under_18 = Some(under_18);
         }
     }
     let victims_and_children: Vec<String> = s
@@ -873,6 +897,69 @@ impl Store {
             }),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+impl Store {
+    /// Records the officer's answer to "Date of birth not recorded: was this victim under 18 at
+    /// the time of the offence?" for a victim of the incident. The assessment then takes the
+    /// latest answer for the person as their `under_18` (enhanced rights, child destinations),
+    /// and the question is no longer asked. One transaction with the outbox mutation
+    /// `victim.under18/1` and the access-log entry (`collection` of `under18:<id>`).
+    ///
+    /// Refused, nothing written: an unknown incident ([`CaseworkError::NotFound`]), a person not
+    /// linked to it as a victim ([`CaseworkError::NotAVictim`]), a victim with a date of birth
+    /// recorded, which decides ([`CaseworkError::DateOfBirthRecorded`]).
+    pub fn record_under18_answer(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        nominal_id: &str,
+        under_18: bool,
+    ) -> CwResult<Under18Answer> {
+        let inc = incident_row(&self.conn, incident_id.trim())?;
+        let incident_id = inc.summary.id.clone();
+        let nominal_id = nominal_id.trim();
+        let Some(link) = inc.summary.links.iter().find(|l| l.nominal_id == nominal_id && l.role == "victim") else {
+            return Err(CaseworkError::NotAVictim {
+                person: bluelamp_protocol::dates::shown(nominal_id, 60),
+                incident: inc.summary.reference.clone(),
+            });
+        };
+        if let Some(dob) = link.date_of_birth.as_deref().filter(|d| date_part(d).is_some()) {
+            return Err(CaseworkError::DateOfBirthRecorded {
+                person: nominal_id.to_string(),
+                dob: dob.trim().get(..10).unwrap_or(dob).to_string(),
+            });
+        }
+        let answer = Under18Answer {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: incident_id.clone(),
+            nominal_id: nominal_id.to_string(),
+            under_18,
+            answered_by: actor.officer_id.clone(),
+            answered_at: ts(now_unix()),
+        };
+        let event = AuditEvent::new(AuditAction::Collection, format!("under18:{}", answer.id)).detail(json!({
+            "incident_id": answer.incident_id, "nominal_id": answer.nominal_id, "under_18": under_18,
+        }));
+        let mutation = OutboxMutation { name: "victim.under18/1".into(), payload: json!({ "answer": answer }) };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            tx.prepare_cached(
+                "INSERT INTO under18_answers (id, incident_id, nominal_id, under_18, answered_by, answered_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                answer.id,
+                answer.incident_id,
+                answer.nominal_id,
+                answer.under_18,
+                answer.answered_by,
+                answer.answered_at
+            ])?;
+            Ok(())
+        })?;
+        Ok(answer)
     }
 }
 

@@ -1449,3 +1449,89 @@ fn a_duplicate_record_does_not_make_a_victim_persistently_targeted() {
     store.conn().execute("UPDATE incidents SET closing_code = 'NFA-DUP' WHERE id = ?1", [&dup]).unwrap();
     assert!(!targeted(&store), "the duplicate of {first} is not a third incident");
 }
+
+/// A victim with no date of birth: the rules ask whether they were under 18 at the time of the
+/// offence, and the officer's answer (`record_under18_answer`) decides it: one outbox row
+/// (`victim.under18/1`) and one access-log entry with it; the latest answer counts. Refused,
+/// nothing written: a person not linked as a victim, a victim with a date of birth (it decides),
+/// an unknown incident.
+#[test]
+fn the_under_18_question_is_answered_for_a_victim_with_no_date_of_birth() {
+    use bluelamp_protocol::victims::UNDER_18_QUESTION;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    store
+        .upsert_nominals(&[NominalRecord {
+            id: "V0".into(),
+            source: Source::Current,
+            given_name: "Kim".into(),
+            surname: "Example".into(),
+            date_of_birth: None,
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        }])
+        .unwrap();
+    let inc = add(
+        &mut store,
+        "INC-U18",
+        "domestic_abuse",
+        1,
+        &[("V0", "victim"), ("V1", "victim"), ("S1", "suspect"), ("C1", "child")],
+    );
+    let asked = |p: &VictimsPanel| victim(p, "V0").undetermined.iter().any(|u| u.code == UNDER_18_QUESTION);
+    let under_18_ground =
+        |p: &VictimsPanel| victim(p, "V0").enhanced_reasons.iter().any(|r| r.ground == EnhancedGround::Under18);
+    let before = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(asked(&before), "{:?}", victim(&before, "V0").undetermined);
+    assert_eq!(victim(&before, "V0").under_18, None);
+    assert!(!under_18_ground(&before));
+
+    let [outbox, audit, ..] = snapshot(&store);
+    let answer = store.record_under18_answer(&actor, &inc, "V0", true).unwrap();
+    assert_eq!((answer.under_18, answer.answered_by.as_str()), (true, "PC1"));
+    assert_eq!(snapshot(&store)[..2], [outbox + 1, audit + 1]);
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(name, "victim.under18/1");
+    let sent: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!((sent["answer"]["id"].as_str(), &sent["answer"]["under_18"]), (Some(answer.id.as_str()), &json!(true)));
+    let (action, object_ref): (String, String) = store
+        .conn()
+        .query_row("SELECT action, object_ref FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((action.as_str(), object_ref), ("collection", format!("under18:{}", answer.id)));
+
+    let after = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(!asked(&after), "{:?}", victim(&after, "V0").undetermined);
+    assert_eq!(victim(&after, "V0").under_18, Some(true));
+    assert!(victim(&after, "V0").enhanced && under_18_ground(&after), "{:?}", victim(&after, "V0"));
+
+    // A correction: the latest answer counts.
+    store.record_under18_answer(&actor, &inc, "V0", false).unwrap();
+    let corrected = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert_eq!(victim(&corrected, "V0").under_18, Some(false));
+    assert!(!asked(&corrected) && !under_18_ground(&corrected));
+
+    // Refused, nothing written.
+    let held = snapshot(&store);
+    for who in ["S1", "C1", "nobody"] {
+        match store.record_under18_answer(&actor, &inc, who, true) {
+            Err(e @ CaseworkError::NotAVictim { .. }) => assert!(e.to_string().contains("not linked"), "{e}"),
+            other => panic!("{who}: expected NotAVictim, got {other:?}"),
+        }
+    }
+    match store.record_under18_answer(&actor, &inc, "V1", true) {
+        Err(e @ CaseworkError::DateOfBirthRecorded { .. }) => assert!(e.to_string().contains("1990-05-01"), "{e}"),
+        other => panic!("expected DateOfBirthRecorded, got {other:?}"),
+    }
+    assert!(matches!(
+        store.record_under18_answer(&actor, "no-such-incident", "V0", true),
+        Err(CaseworkError::NotFound(_))
+    ));
+    assert_eq!(snapshot(&store), held);
+    assert_eq!(victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V0").under_18, Some(false));
+}
