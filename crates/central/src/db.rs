@@ -137,6 +137,12 @@ const SCHEMA: &str = "
     CREATE INDEX IF NOT EXISTS forms_incident ON forms (incident_id);
     CREATE INDEX IF NOT EXISTS form_reviews_form ON form_reviews (form_id);
     CREATE INDEX IF NOT EXISTS referrals_incident ON referrals (incident_id);
+    -- Officers' answers to \"was this victim under 18 at the time of the offence?\" for victims with
+    -- no date of birth (`victim.under18/1`); immutable, the latest per person counts on devices.
+    CREATE TABLE IF NOT EXISTS under18_answers (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, nominal_id TEXT NOT NULL, under_18 INTEGER NOT NULL,
+        answered_by TEXT NOT NULL, answered_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS under18_answers_incident ON under18_answers (incident_id);
 ";
 
 /// Creates `path` owner-only if it does not exist, or narrows it (and its WAL and shared-memory
@@ -705,6 +711,7 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "form.review/1" => form_review(tx, s, m, now),
         "referral.decision/1" => referral_decision(tx, s, m, now),
         "referral.withdraw/1" => referral_withdraw(tx, s, m),
+        "victim.under18/1" => victim_under18(tx, s, m, now),
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
         "incident.resolve/1" => incident_resolve(tx, s, m, now),
@@ -836,7 +843,8 @@ fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::R
     tx.prepare_cached(
         "SELECT EXISTS (SELECT 1 FROM changes WHERE record_type = 'incident' AND record_id = ?1 AND scope = ?2)
              OR EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND submitted_by = ?3)
-             OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND decided_by = ?3)",
+             OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND decided_by = ?3)
+             OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND answered_by = ?3)",
     )?
     .query_row(params![incident_id, officer_key(&s.officer_id), s.officer_id], |r| r.get(0))
 }
@@ -1056,6 +1064,83 @@ fn referral_withdraw(tx: &Connection, s: &Session, m: &PushMutation) -> ApplyRes
     Ok(Applied::Ok(Some(referral_id.to_string())))
 }
 
+/// `victim.under18/1`: an officer's answer to "was this victim under 18 at the time of the
+/// offence?" for a victim with no date of birth. `{"answer": Under18Answer}`. Whoever may record
+/// a referral decision on the incident may answer ([`may_record_on`]); on an incident the
+/// service holds, the person must be linked to it as a victim. Recorded as the signed-in
+/// officer's. Immutable: the same answer sent again (a device restored from an older copy) is
+/// taken as recorded; another answer under the same id is refused.
+fn victim_under18(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "victim.under18/1";
+    let Some(a) = m.payload.get("answer") else {
+        return Ok(reject("invalid_payload", format!("{W}: the answer is missing")));
+    };
+    let a: bluelamp_protocol::victims::Under18Answer = match serde_json::from_value(a.clone()) {
+        Ok(a) => a,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    for (k, v) in [("id", &a.id), ("incident_id", &a.incident_id), ("nominal_id", &a.nominal_id)] {
+        if v.trim().is_empty() || v.len() > MAX_ID {
+            return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
+        }
+    }
+    if a.answered_at.len() > 64 {
+        return Ok(reject("invalid_payload", format!("{W}: answered_at is too long")));
+    }
+    if !may_record_on(tx, s, &a.incident_id)? {
+        return Ok(not_yours());
+    }
+    let links: Option<String> = tx
+        .prepare_cached("SELECT links FROM incidents WHERE id = ?1")?
+        .query_row([&a.incident_id], |r| r.get(0))
+        .optional()?;
+    if let Some(links) = links {
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap_or_default();
+        let victim = links.iter().any(|l| {
+            l.get("nominal_id").and_then(Value::as_str) == Some(a.nominal_id.as_str())
+                && l.get("role").and_then(Value::as_str) == Some("victim")
+        });
+        if !victim {
+            return Ok(reject(
+                "not_a_victim",
+                format!(
+                    "{} is not linked to this incident as a victim.",
+                    bluelamp_protocol::dates::shown(&a.nominal_id, 60)
+                ),
+            ));
+        }
+    }
+    let held: Option<(String, String, bool)> = tx
+        .prepare_cached("SELECT incident_id, nominal_id, under_18 FROM under18_answers WHERE id = ?1")?
+        .query_row([&a.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match held {
+        Some(h) if h == (a.incident_id.clone(), a.nominal_id.clone(), a.under_18) => {
+            return Ok(Applied::Ok(Some(a.id)))
+        }
+        Some(_) => return Ok(reject("answer_exists", "This answer is already recorded and cannot be changed.")),
+        None => {}
+    }
+    tx.prepare_cached(
+        "INSERT INTO under18_answers (id, incident_id, nominal_id, under_18, answered_by, answered_at, client_id,
+            received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    // The signed-in officer, whatever the payload says (as a referral decision's `decided_by`).
+    .execute(params![
+        a.id,
+        a.incident_id,
+        a.nominal_id,
+        a.under_18,
+        s.officer_id,
+        a.answered_at,
+        s.client_id,
+        now
+    ])?;
+    log_casework(tx, &a.incident_id)?;
+    Ok(Applied::Ok(Some(a.id)))
+}
+
 /// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
 /// the scope of everyone who needs it: the officer the incident is assigned to and its
 /// district's supervisors (if the service holds the incident), and every officer who submitted
@@ -1066,7 +1151,8 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
     let any: bool = tx
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1)
-                 OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)",
+                 OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)
+                 OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1)",
         )?
         .query_row([incident_id], |r| r.get(0))?;
     if !any {
@@ -1076,7 +1162,8 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
         .prepare_cached(
             "SELECT assigned_to FROM incidents WHERE id = ?1
              UNION SELECT submitted_by FROM forms WHERE incident_id = ?1
-             UNION SELECT decided_by FROM referrals WHERE incident_id = ?1 AND decided_by IS NOT NULL",
+             UNION SELECT decided_by FROM referrals WHERE incident_id = ?1 AND decided_by IS NOT NULL
+             UNION SELECT answered_by FROM under18_answers WHERE incident_id = ?1",
         )?
         .query_map([incident_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -1100,6 +1187,7 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
 /// recorded themselves, with its reviews: naming an incident in a form must not open its
 /// casework to the writer.
 fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::Result<Option<Value>> {
+    use bluelamp_protocol::victims::Under18Answer;
     use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
     let exclude_client = s.client_id.as_str();
     let whole = held_incident(tx, incident_id)?.is_some_and(|(assigned, district)| in_reach(s, &assigned, &district));
@@ -1168,10 +1256,27 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
         })?
         .filter_map(Result::transpose)
         .collect::<rusqlite::Result<_>>()?;
-    if forms.is_empty() && reviews.is_empty() && referrals.is_empty() {
+    let under18_answers: Vec<Under18Answer> = tx
+        .prepare_cached(
+            "SELECT id, nominal_id, under_18, answered_by, answered_at FROM under18_answers
+             WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR answered_by = ?3)
+             ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client, writer], |r| {
+            Ok(Under18Answer {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                nominal_id: r.get(1)?,
+                under_18: r.get(2)?,
+                answered_by: r.get(3)?,
+                answered_at: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if forms.is_empty() && reviews.is_empty() && referrals.is_empty() && under18_answers.is_empty() {
         return Ok(None);
     }
-    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals };
+    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals, under18_answers };
     Ok(serde_json::to_value(c).ok())
 }
 
@@ -3392,6 +3497,64 @@ mod tests {
         let by: String =
             s.conn().query_row("SELECT decided_by FROM referrals WHERE id = 'r-1'", [], |r| r.get(0)).unwrap();
         assert_eq!(by, "demo-officer");
+    }
+
+    /// `victim.under18/1`: refused to an officer the incident is not assigned to, and for a
+    /// person not linked as its victim; recorded as the signed-in officer's; the same answer sent
+    /// again is taken, another under its id refused; the district's supervisor pulls it with
+    /// the incident's casework.
+    #[test]
+    fn an_under_18_answer_is_recorded_within_reach_and_sent_with_the_casework() {
+        let (_d, s) = storage();
+        s.add_officer(&Officer {
+            id: "pc-nosy".into(),
+            role: Role::Officer,
+            district: DEMO_DISTRICT.into(),
+            display_name: "pc-nosy".into(),
+            pass_hash: String::new(),
+        })
+        .unwrap();
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let laptop = session(&s);
+        let nosy = sess("pc-nosy", "c-nosy");
+        let sup = sess("demo-supervisor", "c-sup");
+        let inc = "demo-incident-1";
+        let links: String =
+            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
+        let with_role = |role: &str| {
+            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
+        };
+        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
+        let m = |seq: u64, id: &str, who: &str, under_18: bool| PushMutation {
+            seq,
+            mutation_id: format!("u18-{seq}"),
+            name: "victim.under18/1".into(),
+            payload: json!({ "answer": { "id": id, "incident_id": inc, "nominal_id": who, "under_18": under_18,
+                "answered_by": "demo-supervisor", "answered_at": "2026-12-07T10:00:00Z" } }),
+            base_version: None,
+        };
+        let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
+        assert_eq!(codes(s.push(&nosy, &[m(1, "a-nosy", &victim, true)], 3).unwrap()), ["forbidden"]);
+        assert_eq!(codes(s.push(&laptop, &[m(1, "a-s", &suspect, true)], 3).unwrap()), ["not_a_victim"]);
+        assert!(codes(s.push(&laptop, &[m(2, "a-1", &victim, true)], 3).unwrap()).is_empty());
+        // Sent again under a new seq (a store restored from a copy): taken; changed: refused.
+        assert!(codes(s.push(&laptop, &[m(3, "a-1", &victim, true)], 3).unwrap()).is_empty());
+        assert_eq!(codes(s.push(&laptop, &[m(4, "a-1", &victim, false)], 3).unwrap()), ["answer_exists"]);
+        let (n, by): (i64, String) = s
+            .conn()
+            .query_row("SELECT count(*), max(answered_by) FROM under18_answers", [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((n, by.as_str()), (1, "demo-officer"));
+        let c = casework_of(&pulled(&s, &sup), inc).expect("the supervisor gets the casework");
+        assert_eq!(c.under18_answers.len(), 1, "{c:?}");
+        let a = &c.under18_answers[0];
+        assert_eq!((a.id.as_str(), a.nominal_id.as_str(), a.under_18), ("a-1", victim.as_str(), true));
+        // Not sent back to the device that pushed it.
+        assert!(casework_of(&pulled(&s, &laptop), inc).is_none_or(|c| c.under18_answers.is_empty()));
     }
 
     /// Pages end by size as well as count: casework with large forms would otherwise make one

@@ -1155,3 +1155,77 @@ async fn a_referral_withdrawn_on_one_device_is_withdrawn_centrally_and_on_the_ot
     assert_eq!(codes, ["already_withdrawn", "unknown_referral"], "{ack:?}");
     assert_eq!(central_status(&fresh.id).0, "active");
 }
+
+/// Device → central → device: the under-18 answer for a victim with no date of birth, recorded
+/// on the laptop (`victim.under18/1`), is accepted centrally and reaches the tablet with the
+/// incident's casework: there the victim is under 18 and the question is no longer asked.
+#[tokio::test]
+async fn an_under_18_answer_on_one_device_reaches_the_other() {
+    use bluelamp_protocol::victims::UNDER_18_QUESTION;
+    let w = world().await;
+    central_import(
+        &w,
+        "id,given_name,surname,date_of_birth,phones\n\
+         u18-v,Kim,Nodob,,\n\
+         u18-s,Sam,Caller,1988-01-01,\n",
+    );
+    let now = bluelamp_store::casework::now_unix();
+    assert!(w
+        .central
+        .storage()
+        .import_incident(&bluelamp_central::storage::ImportIncident {
+            id: "u18-inc".into(),
+            reference: "INC-U18-1".into(),
+            incident_type: "domestic_abuse".into(),
+            offence_category: Some("domestic_abuse".into()),
+            place: None,
+            postcode: None,
+            team: Some("Response".into()),
+            occurred_at: now - 7200,
+            recorded_at: now - 3600,
+            assigned_to: "demo-officer".into(),
+            district: bluelamp_central::db::DEMO_DISTRICT.into(),
+            closing_code: None,
+            links: vec![("u18-v".into(), "victim".into()), ("u18-s".into(), "suspect".into())],
+        })
+        .unwrap());
+    let laptop = store(&w, "laptop.db");
+    let tablet = store(&w, "tablet.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    for s in [&laptop, &tablet] {
+        assert_eq!(round(s, &client).await.outcome, "synced");
+    }
+    let kim = |s: &Mutex<Store>| {
+        let panel = s.lock().unwrap().victims_assessment("u18-inc", now).unwrap();
+        let v = panel.assessment.victims.into_iter().find(|v| v.person_id == "u18-v").unwrap();
+        (v.under_18, v.undetermined.iter().any(|u| u.code == UNDER_18_QUESTION))
+    };
+    assert_eq!(kim(&tablet), (None, true));
+    let answer = {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.record_under18_answer(&actor, "u18-inc", "u18-v", true).unwrap()
+    };
+    assert_eq!(kim(&laptop), (Some(true), false));
+    let r = round(&laptop, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected, r.pending), ("synced", 0, 0), "{r:?}");
+    let central: (String, bool) = rusqlite::Connection::open(w.dir.path().join("central.db"))
+        .unwrap()
+        .query_row("SELECT answered_by, under_18 FROM under18_answers WHERE id = ?1", [&answer.id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(central, ("demo-officer".to_string(), true));
+
+    let r = round(&tablet, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected), ("synced", 0), "{r:?}");
+    assert_eq!(kim(&tablet), (Some(true), false));
+    let pulled: (String, Option<String>) = tablet
+        .lock()
+        .unwrap()
+        .conn()
+        .query_row("SELECT id, pulled_at FROM under18_answers", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!(pulled.0, answer.id);
+    assert!(pulled.1.is_some(), "taken from the pull, not written on the tablet");
+}
