@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "victims_assessment",
     "record_referral",
     "withdraw_referral",
+    "record_under18_answer",
     "victims_awaiting",
     "list_conflicts",
     "resolve_conflict",

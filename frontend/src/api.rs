@@ -147,6 +147,12 @@ pub async fn withdraw_referral(
     invoke(cmd::WITHDRAW_REFERRAL, req).await
 }
 
+pub async fn record_under18_answer(
+    req: &bluelamp_protocol::victims::Under18Request,
+) -> Result<bluelamp_protocol::victims::Under18Answer, ApiError> {
+    invoke(cmd::RECORD_UNDER18_ANSWER, req).await
+}
+
 pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
     invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
 }

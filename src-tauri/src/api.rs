@@ -21,7 +21,9 @@ use bluelamp_protocol::nominal::{
 };
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue};
-use bluelamp_protocol::victims::{AwaitingRow, FieldMessage, RecordReferralOutcome, VictimsPanel};
+use bluelamp_protocol::victims::{
+    AwaitingRow, FieldMessage, RecordReferralOutcome, Under18Answer, Under18Request, VictimsPanel,
+};
 use bluelamp_protocol::wire::Instruction;
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
 use bluelamp_store::audit::{AuditAction, AuditEvent};
@@ -873,6 +875,18 @@ impl AppState {
         self.with_session(Permission::RecordsWork, |s| {
             s.store
                 .withdraw_referral_decision(&s.actor, &req.incident_id, &req.referral_id, &req.reason)
+                .map_err(from_casework)
+        })
+    }
+
+    /// The officer's answer to "was this victim under 18 at the time of the offence?" for a
+    /// victim with no date of birth (the store writes the outbox and access-log rows in the same
+    /// transaction). A refusal (not a victim of the incident, a date of birth recorded) is an
+    /// error whose message the panel shows; nothing is written.
+    pub fn record_under18_answer(&self, req: &Under18Request) -> Result<Under18Answer, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .record_under18_answer(&s.actor, &req.incident_id, &req.nominal_id, req.under_18)
                 .map_err(from_casework)
         })
     }

@@ -17,7 +17,9 @@ use bluelamp_protocol::nominal::{
 };
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
-use bluelamp_protocol::victims::{AwaitingRequest, AwaitingRow, RecordReferralOutcome, VictimsPanel};
+use bluelamp_protocol::victims::{
+    AwaitingRequest, AwaitingRow, RecordReferralOutcome, Under18Answer, Under18Request, VictimsPanel,
+};
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
 
@@ -187,6 +189,11 @@ pub async fn withdraw_referral(
     req: WithdrawReferralRequest,
 ) -> Result<ReferralDecisionInfo, ApiError> {
     state.withdraw_referral(&req)
+}
+
+#[tauri::command]
+pub async fn record_under18_answer(state: State<'_, AppState>, req: Under18Request) -> Result<Under18Answer, ApiError> {
+    state.record_under18_answer(&req)
 }
 
 #[tauri::command]

@@ -73,6 +73,7 @@ fn run() -> anyhow::Result<()> {
             commands::victims_assessment,
             commands::record_referral,
             commands::withdraw_referral,
+            commands::record_under18_answer,
             commands::victims_awaiting,
             commands::create_nominal,
             commands::likely_matches,

@@ -142,3 +142,49 @@ fn a_referral_decision_is_withdrawn_through_the_command() {
     let ok = state.record_referral(&referral(&adult, &inc.id, "idva", Some(block("07700 900999")))).unwrap();
     assert!(matches!(ok, RecordReferralOutcome::Recorded { .. }), "{ok:?}");
 }
+
+/// `record_under18_answer`: locked and admin refused; a victim with a date of birth and a
+/// suspect are refused with a message the panel shows; a victim whose date of birth is not
+/// recorded is answered for, and the assessment then has them under 18, the question gone.
+#[test]
+fn the_under_18_question_is_answered_through_the_command() {
+    use bluelamp_protocol::victims::{Under18Request, UNDER_18_QUESTION};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path());
+    let answer =
+        |inc: &str, who: &str| Under18Request { incident_id: inc.into(), nominal_id: who.into(), under_18: true };
+    assert_eq!(state.record_under18_answer(&answer("x", "y")).unwrap_err().code, ErrorCode::Locked);
+    unlock(&state, "demo-admin");
+    assert_eq!(state.record_under18_answer(&answer("x", "y")).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer");
+    let inc = state.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).unwrap();
+    let req = IncidentRequest { incident_id: inc.id.clone() };
+    let panel = state.victims_assessment(&req).unwrap();
+    let adult = panel.assessment.victims.iter().find(|v| v.under_18 == Some(false)).unwrap().person_id.clone();
+    let suspect = inc.links.iter().find(|l| l.role == "suspect").unwrap().nominal_id.clone();
+    let dob = state.record_under18_answer(&answer(&inc.id, &adult)).unwrap_err();
+    assert_eq!(dob.code, ErrorCode::Rejected);
+    assert!(dob.message.contains("date of birth recorded"), "{}", dob.message);
+    let not_victim = state.record_under18_answer(&answer(&inc.id, &suspect)).unwrap_err();
+    assert_eq!(not_victim.code, ErrorCode::Rejected);
+    assert!(not_victim.message.contains("not linked"), "{}", not_victim.message);
+    assert_eq!(state.record_under18_answer(&answer("no-such", &adult)).unwrap_err().code, ErrorCode::NotFound);
+
+    // The demo's people all have a date of birth: this one's is taken away (never recorded).
+    state.lock();
+    {
+        let store =
+            bluelamp_store::Store::open(&dir.path().join("officers").join("demo-officer.db"), DEMO_PASSPHRASE).unwrap();
+        store.conn().execute("UPDATE nominals SET date_of_birth = NULL WHERE id = ?1", [&adult]).unwrap();
+    }
+    unlock(&state, "demo-officer");
+    let victim = |p: &bluelamp_protocol::victims::VictimsPanel| {
+        let v = p.assessment.victims.iter().find(|v| v.person_id == adult).unwrap();
+        (v.under_18, v.undetermined.iter().any(|u| u.code == UNDER_18_QUESTION))
+    };
+    assert_eq!(victim(&state.victims_assessment(&req).unwrap()), (None, true));
+    let a = state.record_under18_answer(&answer(&inc.id, &adult)).unwrap();
+    assert_eq!((a.under_18, a.answered_by.as_str()), (true, "demo-officer"));
+    assert_eq!(victim(&state.victims_assessment(&req).unwrap()), (Some(true), false));
+}

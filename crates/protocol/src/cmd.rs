@@ -26,6 +26,7 @@ pub const REVIEW_FORM: &str = "review_form";
 pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
 pub const RECORD_REFERRAL: &str = "record_referral";
 pub const WITHDRAW_REFERRAL: &str = "withdraw_referral";
+pub const RECORD_UNDER18_ANSWER: &str = "record_under18_answer";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 pub const LIST_CONFLICTS: &str = "list_conflicts";
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
@@ -61,6 +62,7 @@ pub const ALL: &[&str] = &[
     VICTIMS_ASSESSMENT,
     RECORD_REFERRAL,
     WITHDRAW_REFERRAL,
+    RECORD_UNDER18_ANSWER,
     VICTIMS_AWAITING,
     LIST_CONFLICTS,
     RESOLVE_CONFLICT,
