@@ -14,7 +14,7 @@ use bluelamp_protocol::casework::{
 };
 use bluelamp_protocol::victims::{
     Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
-    VictimAssessment, VictimsPanel,
+    Under18Request, VictimAssessment, VictimsPanel, UNDER_18_QUESTION,
 };
 use bluelamp_protocol::ApiError;
 use wasm_bindgen_futures::spawn_local;
@@ -153,7 +153,15 @@ pub fn victims_section(p: &SectionProps) -> Html {
                             },
                             on_locked: p.on_locked.clone(),
                         };
-                        victim_card(v, va, &deciding, &w)
+                        let answered = {
+                            let (reload, changed, recorded) = (reload.clone(), p.on_changed.clone(), recorded.clone());
+                            Callback::from(move |_: ()| {
+                                recorded.set(None);
+                                reload.emit(());
+                                changed.emit(());
+                            })
+                        };
+                        victim_card(v, va, &deciding, &w, &answered)
                     }) }
                     { match &*deciding {
                         Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
@@ -193,6 +201,7 @@ fn victim_card(
     v: &VictimAssessment,
     deciding: &UseStateHandle<Option<String>>,
     withdrawing: &Withdrawing,
+    answered: &Callback<()>,
 ) -> Html {
     let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
     let cd = panel.countdowns.iter().find(|c| c.person_id == v.person_id);
@@ -254,7 +263,15 @@ fn victim_card(
                 </div>
             }, None => html! {} } }
             { for v.warnings.iter().map(|w| html! { <p class="warning" data-code={w.code.clone()}>{ &w.message }</p> }) }
-            { for v.undetermined.iter().map(|u| html! { <p class="question" data-code={u.code.clone()}>{ &u.question }</p> }) }
+            { for v.undetermined.iter().map(|u| if u.code == UNDER_18_QUESTION {
+                html! {
+                    <Under18Question key={format!("u18-{}", v.person_id)} incident_id={panel.incident_id.clone()}
+                        person_id={v.person_id.clone()} question={u.question.clone()}
+                        on_done={answered.clone()} on_locked={withdrawing.on_locked.clone()} />
+                }
+            } else {
+                html! { <p class="question" data-code={u.code.clone()}>{ &u.question }</p> }
+            }) }
             { if decisions.is_empty() { html! {} } else { html! {
                 <ul class="decisions">{ for decisions.iter().map(|d| {
                     let open = withdrawing.open.as_deref() == Some(d.id.as_str());
@@ -831,6 +848,66 @@ pub(crate) fn can_withdraw(d: &ReferralDecisionInfo) -> bool {
 /// `None` (`bluelamp_protocol::casework::withdrawal_reason_problem`).
 pub(crate) fn withdraw_reason_problem(reason: &str) -> Option<String> {
     bluelamp_protocol::casework::withdrawal_reason_problem(reason)
+}
+
+#[derive(Properties, PartialEq)]
+struct Under18Props {
+    incident_id: String,
+    person_id: String,
+    question: String,
+    /// Answered: the panel reloads (the assessment then goes by the answer).
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// "Date of birth not recorded: was this victim under 18 at the time of the offence?" with its
+/// two answers (buttons: reachable with Tab, pressed with Enter or Space). A refusal is shown
+/// beside the question and the panel stays as it was.
+#[function_component(Under18Question)]
+fn under_18_question(p: &Under18Props) -> Html {
+    let problem = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let answer = |under_18: bool| {
+        let (problem, busy) = (problem.clone(), busy.clone());
+        let req = Under18Request { incident_id: p.incident_id.clone(), nominal_id: p.person_id.clone(), under_18 };
+        let (on_done, on_locked) = (p.on_done.clone(), p.on_locked.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            let (req, problem, busy, on_done, on_locked) =
+                (req.clone(), problem.clone(), busy.clone(), on_done.clone(), on_locked.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::record_under18_answer(&req).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        on_done.emit(());
+                    }
+                    Err(e) => {
+                        if e.code == bluelamp_protocol::ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        problem.set(Some(e.message));
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <div class="question under18" data-code={UNDER_18_QUESTION} data-person={p.person_id.clone()}
+            role="group" aria-label={p.question.clone()}>
+            <p>{ &p.question }</p>
+            <div class="actions">
+                <button type="button" class="under18-yes" data-person={p.person_id.clone()} disabled={*busy}
+                    onclick={answer(true)}>{"Yes, under 18"}</button>
+                <button type="button" class="under18-no secondary" data-person={p.person_id.clone()} disabled={*busy}
+                    onclick={answer(false)}>{"No, 18 or over"}</button>
+            </div>
+            { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+        </div>
+    }
 }
 
 #[derive(Properties, PartialEq)]
