@@ -110,7 +110,8 @@ enum Command {
         what: forms::FormsCmd,
     },
     /// Victims' Code: assess an incident's victims; list and withdraw the referral decisions
-    /// recorded on this device (see docs/victims.md).
+    /// recorded on this device; answer the under-18 question for a victim with no date of birth
+    /// (see docs/victims.md).
     Victims {
         #[command(subcommand)]
         what: victims::VictimsCmd,

@@ -5,6 +5,9 @@
 //! recorded on an incident, and withdrawing one with a reason (the same store call as the app's
 //! "Withdraw…", queued for the next sync).
 //!
+//! `victims under18` answers the rules' question for a victim with no date of birth (the same
+//! store call as the app's "Yes, under 18" / "No, 18 or over"), queued for the next sync.
+//!
 //! Also holds the small UK civil-time helper the CLI uses (GMT/BST, no time-zone database).
 
 use std::path::PathBuf;
@@ -47,6 +50,23 @@ pub enum VictimsCmd {
         #[arg(long)]
         reason: String,
         /// Print the withdrawn decision as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer "Date of birth not recorded: was this victim under 18 at the time of the
+    /// offence?" for a victim of an incident of this device (`--db`) with no date of birth. The
+    /// latest answer counts. Queued for the next sync.
+    Under18 {
+        /// The incident's id on this device.
+        #[arg(long)]
+        incident: String,
+        /// The victim's id (nominal id).
+        #[arg(long)]
+        person: String,
+        /// `yes`: under 18 at the time of the offence; `no`: 18 or over.
+        #[arg(long, value_parser = ["yes", "no"])]
+        answer: String,
+        /// Print the recorded answer as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -119,6 +139,21 @@ pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> 
                 d.id,
                 what_of(&d),
                 d.victim_id
+            );
+            Ok(())
+        }
+        VictimsCmd::Under18 { incident, person, answer, json } => {
+            let mut store = store()?;
+            let actor = store.actor()?;
+            let a = store.record_under18_answer(&actor, incident.trim(), &person, answer == "yes")?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&a)?)?;
+            }
+            note!(
+                "recorded {} as {} at the time of the offence ({}); queued for the next sync",
+                a.nominal_id,
+                if a.under_18 { "under 18" } else { "18 or over" },
+                a.id
             );
             Ok(())
         }

@@ -336,3 +336,87 @@ fn encompass_is_due_the_morning_after_an_overnight_recording_and_day_zero_is_uk_
     }
     assert_eq!(day0, vec![(json!("2026-06-12"), json!("2026-06-16")); 2]);
 }
+
+/// `victims under18` on a store: the answer for a victim with no date of birth is recorded
+/// (queued for the sync) and the assessment goes by it; a victim with a date of birth, a person
+/// not linked as a victim and an answer other than yes or no are refused with a message.
+#[test]
+fn the_under_18_question_is_answered_from_the_command_line() {
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    {
+        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        let person = |id: &str, dob: Option<&str>| NominalRecord {
+            id: id.into(),
+            source: bluelamp_protocol::Source::Current,
+            given_name: "Kim".into(),
+            surname: "Example".into(),
+            date_of_birth: dob.map(String::from),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        };
+        store.upsert_nominals(&[person("V0", None), person("V1", Some("1990-05-01")), person("S1", None)]).unwrap();
+        let t = now_unix() - 3600;
+        store
+            .import_incidents(&[NewIncident {
+                id: Some("inc-1".into()),
+                reference: "INC-CLI-U18".into(),
+                incident_type: "assault".into(),
+                offence_category: Some("assault".into()),
+                place: None,
+                postcode: None,
+                team: None,
+                occurred_at: t,
+                recorded_at: t,
+                assigned_to: Some("PC1".into()),
+                closing_code: None,
+                links: vec![
+                    ("V0".into(), "victim".into()),
+                    ("V1".into(), "victim".into()),
+                    ("S1".into(), "suspect".into()),
+                ],
+            }])
+            .unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
+            .output()
+            .unwrap()
+    };
+    let under18 = |person: &str, answer: &str| {
+        run(&["victims", "under18", "--incident", "inc-1", "--person", person, "--answer", answer, "--json"])
+    };
+    let dob = under18("V1", "yes");
+    assert!(!dob.status.success() && stderr(&dob).contains("date of birth recorded"), "{}", stderr(&dob));
+    let suspect = under18("S1", "yes");
+    assert!(!suspect.status.success() && stderr(&suspect).contains("not linked"), "{}", stderr(&suspect));
+    let maybe = under18("V0", "maybe");
+    assert!(!maybe.status.success(), "{}", stderr(&maybe));
+
+    let out = under18("V0", "yes");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (a["nominal_id"].as_str(), &a["under_18"], a["answered_by"].as_str()),
+        (Some("V0"), &json!(true), Some("PC1"))
+    );
+    assert!(stderr(&out).contains("queued for the next sync"), "{}", stderr(&out));
+
+    let store = Store::open(&db, "pw-for-tests").unwrap();
+    let panel = store.victims_assessment("inc-1", now_unix()).unwrap();
+    let v0 = panel.assessment.victims.iter().find(|v| v.person_id == "V0").unwrap();
+    assert_eq!(v0.under_18, Some(true), "{v0:?}");
+    let queued: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM outbox WHERE mutation = 'victim.under18/1'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(queued, 1);
+}
