@@ -376,3 +376,91 @@ async fn victims_journey() -> anyhow::Result<()> {
 
     app.close().await
 }
+
+/// A victim with no date of birth: the card asks whether they were under 18 at the time of the
+/// offence, with two buttons; "Yes, under 18" records the answer (queued as `victim.under18/1`)
+/// and the card is assessed again: under 18, enhanced rights on that ground, the question gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_victim_with_no_date_of_birth_is_answered_under_18_with_a_button() -> anyhow::Result<()> {
+    let _turn = SERIAL.lock().await;
+    within(Duration::from_secs(300), under18_journey()).await
+}
+
+async fn under18_journey() -> anyhow::Result<()> {
+    let app = AppUnderTest::launch("victims-under18", false).await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
+    wait_for(&app, "#tab-incidents").await.context("the Incidents tab")?.click().await.context("open Incidents")?;
+    wait_for(&app, "tr.incident td").await.context("the incident list")?;
+
+    // The demo's people all have a date of birth: the showcase adult victim's is taken away
+    // (never recorded), before the incident is opened.
+    let db = app.data_dir().join("officers/demo-officer.db");
+    let (incident_id, adult) = {
+        let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
+        let inc = store
+            .list_incidents()
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .into_iter()
+            .find(|i| i.reference.ends_with("-000001"))
+            .context("the showcase incident")?;
+        let panel = store
+            .victims_assessment(&inc.id, bluelamp_store::casework::now_unix())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let adult = panel
+            .assessment
+            .victims
+            .iter()
+            .find(|v| v.under_18 == Some(false))
+            .context("an adult victim")?
+            .person_id
+            .clone();
+        store.conn().execute("UPDATE nominals SET date_of_birth = NULL WHERE id = ?1", [&adult])?;
+        (inc.id, adult)
+    };
+    for row in app.client.find_all(Locator::Css("tr.incident")).await? {
+        if row.attr("data-id").await?.as_deref() == Some(incident_id.as_str()) {
+            row.find(Locator::Css("td")).await?.click().await?;
+            break;
+        }
+    }
+    let card = format!("#victims article.victim[data-person='{adult}']");
+    let yes = wait_for(&app, &format!("{card} .question.under18 button.under18-yes")).await.context("the question")?;
+    let question = app.client.find(Locator::Css(&format!("{card} .question.under18 p"))).await?.text().await?;
+    assert!(question.contains("under 18 at the time of the offence"), "question: {question}");
+    assert_eq!(
+        app.client.find(Locator::Css(&format!("{card} button.under18-no"))).await?.text().await?,
+        "No, 18 or over"
+    );
+    assert_eq!(yes.text().await?, "Yes, under 18");
+    assert_eq!(app.client.find(Locator::Css(&card)).await?.attr("data-under18").await?.as_deref(), Some(""));
+    app.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!(format!("{card} .question.under18"))],
+        )
+        .await?;
+    app.screenshot("victims-under18-question").await?;
+
+    yes.click().await?;
+    let (a, answered) = (&app, format!("{card}[data-under18='true']"));
+    eventually(Duration::from_secs(20), "the victim assessed as under 18", || {
+        let answered = answered.clone();
+        async move { Ok(a.client.find(Locator::Css(&answered)).await.is_ok().then_some(())) }
+    })
+    .await?;
+    let c = app.client.find(Locator::Css(&card)).await?;
+    assert!(c.find(Locator::Css(".question.under18")).await.is_err(), "the question is still asked");
+    let reasons = c.find(Locator::Css("ul.reasons")).await?.text().await?;
+    assert!(reasons.contains("Under 18 at the time of the offence (officer's answer)"), "reasons: {reasons}");
+    app.screenshot("victims-under18-answered").await?;
+
+    let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
+    let queued: i64 = store.conn().query_row(
+        "SELECT count(*) FROM outbox WHERE mutation = 'victim.under18/1'
+           AND json_extract(payload, '$.answer.nominal_id') = ?1",
+        [&adult],
+        |r| r.get(0),
+    )?;
+    assert_eq!(queued, 1, "the answer is queued for the service");
+    Ok(())
+}
