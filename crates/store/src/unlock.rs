@@ -256,7 +256,18 @@ pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, U
     let _one = one_at_a_time();
     let mut attempts = read_attempts(db);
     if now < attempts.not_before {
-        return Err(UnlockError::Wait { wait_secs: attempts.not_before - now });
+        // Never longer than the back-off itself: a wrong try made while the clock was ahead (a
+        // dual-boot laptop keeping local time, a clock put right after the try) left a
+        // `not_before` hours or a year away. The wait starts again from now, at most the
+        // back-off of the tries counted.
+        let most = locked_out_wait_secs(attempts.locked_failures.max(1));
+        let wait_secs = attempts.not_before - now;
+        if wait_secs > most {
+            attempts.not_before = now.saturating_add(most);
+            write_attempts(db, &attempts)?;
+            return Err(UnlockError::Wait { wait_secs: most });
+        }
+        return Err(UnlockError::Wait { wait_secs });
     }
     match Store::open(db, passphrase) {
         Ok(mut store) => {
@@ -382,6 +393,33 @@ mod tests {
         assert_eq!(locked_out_wait_secs(7), 1920);
         assert_eq!(locked_out_wait_secs(8), 3600);
         assert_eq!(locked_out_wait_secs(u32::MAX), 3600);
+    }
+
+    /// A wrong try made while the clock was a year (or an hour) ahead does not leave a wait of
+    /// a year once the clock is right: never more than the back-off of the tries counted
+    /// (resilience review, 7 Dec 2026: "wait 31536030 seconds").
+    #[test]
+    fn a_clock_put_back_after_a_wrong_try_never_makes_the_wait_longer_than_the_back_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store(dir.path());
+        lock_out_by_order(&db, Instruction::Lock).unwrap();
+        let t0 = 1_000_000_000;
+        let year = 365 * 86_400;
+        assert!(matches!(
+            open_locked_out(&db, "x", t0 + year),
+            Err(UnlockError::WrongWhileLockedOut { wait_secs: 30 })
+        ));
+        // The clock back to the right time: 30 seconds at most, not a year.
+        assert!(matches!(open_locked_out(&db, "right", t0), Err(UnlockError::Wait { wait_secs: 30 })));
+        assert!(matches!(open_locked_out(&db, "right", t0 + 10), Err(UnlockError::Wait { wait_secs: 20 })));
+        assert!(open_locked_out(&db, "right", t0 + 30).is_ok());
+        // An hour ahead after three wrong tries (a back-off of 120 s): 120 s at most.
+        assert!(matches!(open_locked_out(&db, "x", t0 + 31), Err(UnlockError::WrongWhileLockedOut { wait_secs: 60 })));
+        assert!(matches!(
+            open_locked_out(&db, "x", t0 + 3600),
+            Err(UnlockError::WrongWhileLockedOut { wait_secs: 120 })
+        ));
+        assert!(matches!(open_locked_out(&db, "right", t0 + 100), Err(UnlockError::Wait { wait_secs: 120 })));
     }
 
     /// Parallel checks are counted one by one (a race used to let N parallel guesses cost one).
