@@ -190,12 +190,30 @@ impl Store {
             ));
         }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
-        envelope.write_new(&key_path(db))?;
+        let kp = key_path(db);
+        // A creation that fails part-way (a full disk, a killed process) removes what it made:
+        // a key file beside an empty or half-built database made a store every later command
+        // called damaged, and `init` and `enrol` refused to make again ("already exists").
+        // Only files this call created are removed (each is created with create_new).
+        let created_key =
+            |e: &KeyError| !matches!(e, KeyError::Io(io) if io.kind() == std::io::ErrorKind::AlreadyExists);
+        if let Err(e) = envelope.write_new(&kp) {
+            if created_key(&e) {
+                let _ = std::fs::remove_file(&kp);
+            }
+            return Err(e.into());
+        }
         // The database file is created empty, owner-only, before SQLite opens it: SQLite gives
         // the -wal and -shm files the database file's permissions.
-        keys::owner_only(db, true)?;
-        let store = Store::open_with_key(db, &key, schema::CURRENT, false)?;
-        Ok(store)
+        if let Err(e) = keys::owner_only(db, true) {
+            let _ = std::fs::remove_file(&kp);
+            return Err(e.into());
+        }
+        Store::open_with_key(db, &key, schema::CURRENT, false).inspect_err(|_| {
+            for f in ["", "-wal", "-shm"].iter().map(|s| beside(db, s)).chain([kp.clone()]) {
+                let _ = std::fs::remove_file(f);
+            }
+        })
     }
 
     /// Creates a store whose schema stops at `version`: for migration tests only.

@@ -162,3 +162,25 @@ fn store_files_are_readable_by_their_owner_only() {
         assert_eq!(mode(suffix), 0o600, "{suffix} narrowed");
     }
 }
+
+/// A creation that fails part-way (here SQLite cannot make its write-ahead log, where a full
+/// disk or a killed process would stop it too) leaves no key file and no half-made database
+/// behind: those made a store every later command called damaged, and `init` refused to make
+/// it again (resilience review, 7 Dec 2026). A store already there is never removed.
+#[test]
+fn a_creation_that_fails_part_way_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("n.db");
+    let wal = dir.path().join("n.db-wal");
+    std::fs::create_dir(&wal).unwrap();
+    assert!(Store::create(&db, "pass", "PC9", KdfParams::INSECURE_FAST).is_err());
+    assert!(!db.exists(), "the half-made database was left");
+    assert!(!bluelamp_store::key_path(&db).exists(), "the key file was left");
+    std::fs::remove_dir(&wal).unwrap();
+    let s = Store::create(&db, "pass", "PC9", KdfParams::INSECURE_FAST).expect("made again");
+    drop(s);
+    // Refused because one exists: nothing of it is removed.
+    assert!(matches!(Store::create(&db, "pass", "PC9", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+    assert!(db.exists() && bluelamp_store::key_path(&db).exists());
+    assert!(Store::open(&db, "pass").is_ok());
+}
