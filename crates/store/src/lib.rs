@@ -250,6 +250,11 @@ impl Store {
             KeyError::WrongPassphrase => StoreError::WrongPassphrase,
             other => StoreError::Keys(other),
         })?;
+        // A key file written before key files had a checksum gets one (best effort: atomic,
+        // and a store that cannot be written is refused below anyway).
+        if envelope.unchecked() {
+            let _ = envelope.clone().checked().replace(&kp);
+        }
         // A store an earlier build created readable by others is narrowed to its owner.
         for file in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([kp]) {
             keys::restrict_to_owner(&file);

@@ -184,3 +184,44 @@ fn a_creation_that_fails_part_way_leaves_nothing_behind() {
     assert!(db.exists() && bluelamp_store::key_path(&db).exists());
     assert!(Store::open(&db, "pass").is_ok());
 }
+
+/// A key file with one changed byte (a bad copy, a disk fault) is said to be damaged whatever
+/// the passphrase, and is not a failed try: under the wipe policy the officer's right
+/// passphrase used to count as wrong until the store was erased (resilience review, 7 Dec
+/// 2026). A key file from before checksums still opens, and gets one.
+#[test]
+fn a_damaged_key_file_is_not_a_wrong_passphrase_and_never_wipes_the_store() {
+    use bluelamp_store::unlock::{unlock, OnTooManyFailures, UnlockError, UnlockPolicy};
+    use bluelamp_store::KeyError;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    let kp = bluelamp_store::key_path(&db);
+    let good = std::fs::read_to_string(&kp).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    assert!(v["check"].is_string(), "no checksum: {good}");
+    // One hex digit of the wrapped key changed.
+    let wrapped = v["wrapped"].as_str().unwrap();
+    let flipped = format!("{}{}", if wrapped.starts_with('0') { '1' } else { '0' }, &wrapped[1..]);
+    std::fs::write(&kp, good.replace(wrapped, &flipped)).unwrap();
+    let wipe = UnlockPolicy { max_failures: 3, on_too_many: OnTooManyFailures::Wipe };
+    for _ in 0..5 {
+        match unlock(&db, "pass", &wipe) {
+            Err(UnlockError::Store(StoreError::Keys(KeyError::Damaged(m)))) => assert!(m.contains("checksum"), "{m}"),
+            Err(e) => panic!("not a damaged key file: {e:?}"),
+            Ok(_) => panic!("opened with a damaged key"),
+        }
+    }
+    assert!(db.exists(), "the store was wiped");
+    std::fs::write(&kp, &good).unwrap();
+    assert!(unlock(&db, "pass", &wipe).is_ok(), "the good key file opens it, with no failure counted");
+
+    // A key file written before checksums opens, and has one afterwards.
+    let mut old = v.clone();
+    old.as_object_mut().unwrap().remove("check");
+    std::fs::write(&kp, serde_json::to_string_pretty(&old).unwrap()).unwrap();
+    assert!(Store::open(&db, "pass").is_ok());
+    let now: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&kp).unwrap()).unwrap();
+    assert_eq!(now["check"], v["check"]);
+    assert!(matches!(Store::open(&db, "nope"), Err(StoreError::WrongPassphrase)));
+}
