@@ -239,9 +239,15 @@ fn flush_chunk(
         events.clear();
     }
     for l in lines.drain(..) {
-        writeln!(w, "{l}")?;
+        writeln!(w, "{l}").with_context(|| incomplete(out))?;
     }
     Ok(())
+}
+
+/// The error of a failed write to `search-batch`'s `--out` file (a full disk): which file, and
+/// that what it holds is incomplete (it said only "No space left on device").
+fn incomplete(out: &Path) -> String {
+    format!("cannot write {}: the output file is incomplete (its last line may be cut off)", out.display())
 }
 
 /// `search-batch`: one store connection for all queries; `latency_us` is measured around the
@@ -385,7 +391,7 @@ pub fn batch(store: &mut Store, queries: &Path, limit: u32, out: &Path) -> anyho
         }
     }
     flush_chunk(store, &actor, (&mut events, &mut ids_out), &mut lines, (&mut w, out))?;
-    w.flush()?;
+    w.flush().with_context(|| incomplete(out))?;
     note!("{n} queries written to {} ({failed} could not run)", out.display());
     Ok(())
 }

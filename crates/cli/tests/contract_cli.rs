@@ -100,6 +100,22 @@ fn a_failing_stdout_is_a_clear_error() {
     drop(dir);
 }
 
+/// A `search-batch --out` file that cannot be written (a full disk: `/dev/full`) is named, and
+/// said to be incomplete (it said only "No space left on device"); exit code 1, no panic.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_search_batch_output_on_a_full_disk_names_the_file_and_says_it_is_incomplete() {
+    let (dir, db, _) = generated(50);
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\nq1,John,Smith,\n").unwrap();
+    let out = cli(&db, &["search-batch", "--queries", q.to_str().unwrap(), "--out", "/dev/full"]);
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("cannot write /dev/full") && err.contains("incomplete"), "{err}");
+    drop(dir);
+}
+
 /// Valid CSV may carry a line break or tab inside a quoted address or postcode: flattened to
 /// one space. Other control characters, and any in a name, still reject the row; so do bidi
 /// controls in a name.
