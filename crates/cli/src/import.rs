@@ -73,6 +73,8 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
     // Each accepted id: the row it was first accepted on, and whether its latest row is legacy.
     let mut seen: HashMap<Box<str>, (usize, bool)> = HashMap::new();
     let mut batch = Vec::with_capacity(BATCH);
+    // Rows of the file in batches already committed (a large file commits in batches).
+    let mut stored = 0usize;
     let mut details: Vec<NominalDetails> = Vec::new();
     // A date of birth after today is refused, as the new-person form and search refuse it
     // (a record imported with one could never be searched by its own date).
@@ -211,18 +213,32 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             Err(reason) => reject(reason),
         }
         if batch.len() >= BATCH {
-            store.upsert_nominals_with_details(&batch, &details)?;
+            store.upsert_nominals_with_details(&batch, &details).with_context(|| kept(stored))?;
+            stored += batch.len();
             batch.clear();
             details.clear();
         }
     }
-    store.upsert_nominals_with_details(&batch, &details)?;
+    store.upsert_nominals_with_details(&batch, &details).with_context(|| kept(stored))?;
     report.imported = seen.len();
     report.legacy = seen.values().filter(|(_, legacy)| *legacy).count();
     // Upserts never remove a record, so the growth is the number of ids that were new.
     let after = store.nominal_count()?;
     report.new = usize::try_from(after.saturating_sub(before)).unwrap_or(usize::MAX).min(report.imported);
     Ok(report)
+}
+
+/// What of the file is kept when a batch's write fails (a full disk): the batches before it
+/// (each commits on its own, people with their markers and phones), none of this one.
+fn kept(stored: usize) -> String {
+    if stored == 0 {
+        "no row of the file was stored".to_string()
+    } else {
+        format!(
+            "the first {stored} rows of the file were stored and are kept, the rest were not \
+             (importing the file again finishes it: a re-imported id is updated)"
+        )
+    }
 }
 
 /// The columns the import reads (any other column is ignored).
@@ -438,6 +454,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::create(&dir.path().join("t.db"), "p", "PC1", KdfParams::INSECURE_FAST).unwrap();
         (dir, s)
+    }
+
+    /// A write that fails (a full disk; here a trigger refusing phone numbers) says what of
+    /// the file was kept, and keeps no person without their markers and phones.
+    #[test]
+    fn a_failed_write_says_what_of_the_file_was_kept() {
+        let (_d, mut s) = store();
+        s.conn()
+            .execute_batch(
+                "CREATE TEMP TRIGGER no_phones BEFORE INSERT ON nominal_phones
+                 BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;",
+            )
+            .unwrap();
+        let csv = "id,given_name,surname,date_of_birth,markers,phones\nN1,Ann,Lee,,violence,07700 900123\n";
+        let Err(err) = nominals(&mut s, csv.as_bytes(), None) else { panic!("the import succeeded") };
+        assert!(format!("{err:#}").starts_with("no row of the file was stored"), "{err:#}");
+        assert_eq!(s.nominal_count().unwrap(), 0);
+        assert!(kept(250_000).contains("the first 250000 rows of the file were stored and are kept"));
     }
 
     #[test]
