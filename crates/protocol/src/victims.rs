@@ -50,6 +50,10 @@ pub struct VictimsPanel {
     pub area: Option<String>,
     /// Answer kind of each needs-assessment question of the rules (`yes_no` or `text`).
     pub needs_kinds: std::collections::BTreeMap<String, String>,
+    /// Right 6: the investigation events recorded on the incident (oldest first), each with its
+    /// victims' updates (told, or the countdown to the deadline).
+    #[serde(default)]
+    pub events: Vec<PanelEvent>,
 }
 
 /// What recording a referral decision gave.
@@ -108,4 +112,153 @@ pub struct Under18Answer {
     pub answered_by: String,
     /// When (RFC 3339, UTC).
     pub answered_at: String,
+}
+
+// ---- Right 6: updates after key investigation events ----
+
+/// The investigation events that oblige the police to update the victim (Victims' Code, Right 6):
+/// code and label. The codes are what an `InvestigationEvent` stores and sends.
+pub const EVENT_KINDS: &[(&str, &str)] = &[
+    ("arrested", "Suspect arrested"),
+    ("interviewed", "Suspect interviewed"),
+    ("released_under_investigation", "Suspect released under investigation"),
+    ("bailed", "Suspect released on bail"),
+    ("bail_conditions_changed", "Bail conditions set or changed"),
+    ("charged", "Suspect charged"),
+    ("summonsed", "Suspect summonsed"),
+    ("out_of_court_resolution", "Out-of-court resolution given"),
+    ("no_further_action", "Decision to take no further action"),
+    ("investigation_closed", "Investigation closed"),
+];
+
+/// How a victim was told of an event: code and label.
+pub const TOLD_HOW: &[(&str, &str)] = &[
+    ("phone", "By phone"),
+    ("in_person", "In person"),
+    ("letter", "By letter"),
+    ("email", "By email"),
+    ("text", "By text message"),
+    ("other", "Another way"),
+];
+
+/// The label of an event kind code ([`EVENT_KINDS`]), `None` for an unknown code.
+pub fn event_kind_label(code: &str) -> Option<&'static str> {
+    EVENT_KINDS.iter().find(|(c, _)| *c == code.trim()).map(|(_, l)| *l)
+}
+
+/// The label of a "how told" code ([`TOLD_HOW`]), `None` for an unknown code.
+pub fn told_how_label(code: &str) -> Option<&'static str> {
+    TOLD_HOW.iter().find(|(c, _)| *c == code.trim()).map(|(_, l)| *l)
+}
+
+/// The day an investigation event happened, checked: exactly `YYYY-MM-DD` (a real date,
+/// surrounding spaces allowed), not after `today` (the UK date, `YYYY-MM-DD`) and not before
+/// `offence_on` (the offence's UK date, when known). Returns the date as `YYYY-MM-DD`, or the
+/// message to show beside the date box. The app, the CLI and the store all check with this.
+pub fn check_event_date(occurred_on: &str, today: &str, offence_on: Option<&str>) -> Result<String, String> {
+    let d = crate::dates::parse_iso_date(occurred_on).map_err(|e| format!("Date: {e}"))?;
+    let date = format!("{:04}-{:02}-{:02}", d.0, d.1, d.2);
+    if crate::dates::parse_iso_date(today).is_ok_and(|t| d > t) {
+        return Err(format!("Date: {date} is in the future (today is {})", today.trim()));
+    }
+    if let Some(o) = offence_on.and_then(|o| crate::dates::parse_iso_date(o).ok()) {
+        if d < o {
+            return Err(format!("Date: {date} is before the offence ({:04}-{:02}-{:02})", o.0, o.1, o.2));
+        }
+    }
+    Ok(date)
+}
+
+/// `record_investigation_event`: a key event in the investigation of an incident (Right 6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationEventRequest {
+    pub incident_id: String,
+    /// A code of [`EVENT_KINDS`].
+    pub kind: String,
+    /// The day it happened (`YYYY-MM-DD`, UK date): [`check_event_date`].
+    pub occurred_on: String,
+}
+
+/// A recorded investigation event (`investigation.event/1`; carried back to other devices in
+/// `wire::Casework::events`). Immutable once recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvestigationEventInfo {
+    /// UUIDv7, made by the device that recorded it.
+    pub id: String,
+    pub incident_id: String,
+    /// A code of [`EVENT_KINDS`].
+    pub kind: String,
+    /// `YYYY-MM-DD` (UK date; day 0 of the update deadline).
+    pub occurred_on: String,
+    /// The officer who recorded it (on the service: the signed-in officer who pushed it).
+    pub recorded_by: String,
+    /// When (RFC 3339, UTC).
+    pub recorded_at: String,
+}
+
+/// `record_victim_told`: a victim of the incident was told about an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VictimToldRequest {
+    pub incident_id: String,
+    /// The event ([`InvestigationEventInfo::id`]).
+    pub event_id: String,
+    /// The victim (nominal id).
+    pub nominal_id: String,
+    /// A code of [`TOLD_HOW`].
+    pub how: String,
+}
+
+/// A victim told about an event (`victim.updated/1`; carried back to other devices in
+/// `wire::Casework::told`). Immutable once recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VictimToldInfo {
+    /// UUIDv7, made by the device that recorded it.
+    pub id: String,
+    pub event_id: String,
+    pub incident_id: String,
+    pub nominal_id: String,
+    /// A code of [`TOLD_HOW`].
+    pub how: String,
+    /// The officer who told them (on the service: the signed-in officer who pushed it).
+    pub told_by: String,
+    /// When it was recorded (RFC 3339, UTC).
+    pub told_at: String,
+}
+
+/// One victim's update for one event, as the panel shows it: told (with the record) or owed
+/// (with the working-day countdown to its deadline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventVictim {
+    pub person_id: String,
+    pub name: Option<String>,
+    /// Told: the first record of it.
+    pub told: Option<VictimToldInfo>,
+    /// Not told yet: the countdown to the deadline (1 working day for a victim with enhanced
+    /// rights, 5 otherwise; day 0 = the event).
+    pub countdown: Option<Countdown>,
+}
+
+/// An investigation event with its victims' updates, for the panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelEvent {
+    pub event: InvestigationEventInfo,
+    pub label: String,
+    pub victims: Vec<EventVictim>,
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    #[test]
+    fn event_dates_are_exact_not_future_and_not_before_the_offence() {
+        assert_eq!(check_event_date(" 2026-12-07 ", "2026-12-07", Some("2026-12-01")).as_deref(), Ok("2026-12-07"));
+        assert!(check_event_date("2026-12-08", "2026-12-07", None).unwrap_err().contains("future"));
+        assert!(check_event_date("2026-11-30", "2026-12-07", Some("2026-12-01")).unwrap_err().contains("before"));
+        assert!(check_event_date("2026-02-30", "2026-12-07", None).unwrap_err().contains("not a real date"));
+        assert!(check_event_date("7/12/2026", "2026-12-07", None).unwrap_err().contains("not a date"));
+        assert_eq!(event_kind_label("charged"), Some("Suspect charged"));
+        assert_eq!(event_kind_label("hanged"), None);
+        assert_eq!(told_how_label("phone"), Some("By phone"));
+    }
 }

@@ -223,7 +223,8 @@ pub enum RecordType {
     Nominal,
     Incident,
     /// The casework the service holds for one incident (id = the incident id): submitted forms,
-    /// supervisors' reviews, referral decisions and under-18 answers, whoever recorded them.
+    /// supervisors' reviews, referral decisions, under-18 answers, investigation events and
+    /// victims told of them, whoever recorded them.
     /// Data: [`Casework`].
     Casework,
 }
@@ -245,6 +246,14 @@ pub struct Casework {
     /// when absent, so peers from before it was added read and write the record unchanged.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub under18_answers: Vec<crate::victims::Under18Answer>,
+    /// Key investigation events (Right 6: `investigation.event/1`). Left out when there are
+    /// none, defaulted when absent (peers from before it was added).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<crate::victims::InvestigationEventInfo>,
+    /// Victims told about those events (`victim.updated/1`). Left out when there are none,
+    /// defaulted when absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub told: Vec<crate::victims::VictimToldInfo>,
 }
 
 /// A submitted form as the service holds it.

@@ -102,6 +102,24 @@ pub enum CaseworkError {
     /// birth decides.
     #[error("{person} has a date of birth recorded ({dob}): it decides whether they were under 18, not an answer.")]
     DateOfBirthRecorded { person: String, dob: String },
+    /// An investigation event of a kind the Victims' Code list does not have.
+    #[error("'{0}' is not an investigation event the Victims' Code lists (arrested, charged, released on bail…).")]
+    UnknownEventKind(String),
+    /// An investigation event's date: not a date, in the future or before the offence.
+    #[error("{0}")]
+    EventDate(String),
+    /// A victim told about an event that is not recorded on the incident.
+    #[error("There is no investigation event {event} on incident {incident}.")]
+    UnknownEvent { event: String, incident: String },
+    /// "Told" recorded for someone the Victims' Code does not count as a victim of the incident.
+    #[error("{person} is not a victim of incident {incident}: there is no update owed to them.")]
+    NotOwedAnUpdate { person: String, incident: String },
+    /// The victim was told about this event already.
+    #[error("{person} was told about this event already ({at}).")]
+    AlreadyTold { person: String, at: String },
+    /// A "how told" the list does not have.
+    #[error("'{0}' is not a way of telling a victim (phone, in_person, letter, email, text, other).")]
+    UnknownHow(String),
     #[error("The referral decision was not recorded: {summary}")]
     Rejected {
         summary: String,
@@ -1877,7 +1895,7 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
 }
 
 /// Whether an incident can be dropped from this device: no forms, referral decisions, under-18
-/// answers or tasks were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
+/// answers, investigation events, victims told or tasks were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
 /// pulled deferrals by `victims::derive_pulled_follow_up`, are not work done here: they leave
 /// with those rows).
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -1887,6 +1905,8 @@ pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Re
             "SELECT NOT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
                             WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = ?1

@@ -1,6 +1,6 @@
 //! Casework recorded on other devices, as the central service serves it
 //! (`RecordType::Casework`, one record per incident): forms submitted elsewhere, supervisors'
-//! reviews, referral decisions and under-18 answers. Applied inside the pull page's transaction, after the page's
+//! reviews, referral decisions, under-18 answers, investigation events and victims told of them. Applied inside the pull page's transaction, after the page's
 //! incidents.
 //!
 //! Everything here is immutable once recorded, except a form's review status and a referral's
@@ -59,6 +59,19 @@ pub(crate) fn check(id: &str, c: &Casework) -> std::result::Result<(), String> {
     for a in &c.under18_answers {
         if !ok_id(&a.id) || !ok_id(&a.nominal_id) || !ok_id(&a.answered_by) || a.incident_id != id {
             return Err(format!("casework {id}: an under-18 answer has a missing id or another incident"));
+        }
+    }
+    for e in &c.events {
+        if !ok_id(&e.id) || !ok_id(&e.kind) || !ok_id(&e.recorded_by) || e.incident_id != id {
+            return Err(format!("casework {id}: an investigation event has a missing id or another incident"));
+        }
+        if bluelamp_protocol::dates::parse_iso_date(&e.occurred_on).is_err() {
+            return Err(format!("casework {id}: investigation event {} has no date", e.id));
+        }
+    }
+    for t in &c.told {
+        if !ok_id(&t.id) || !ok_id(&t.event_id) || !ok_id(&t.nominal_id) || !ok_id(&t.told_by) || t.incident_id != id {
+            return Err(format!("casework {id}: a victim told record has a missing id or another incident"));
         }
     }
     Ok(())
@@ -280,6 +293,35 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
             .execute(params![a.id, c.incident_id, a.nominal_id, a.under_18, a.answered_by, a.answered_at, now])?
             as u64;
     }
+    // Right 6: investigation events and victims told of them (`investigation.event/1`,
+    // `victim.updated/1`): immutable; those this device lacks are inserted.
+    for e in &c.events {
+        changed += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO investigation_events (id, incident_id, kind, occurred_on, recorded_by,
+                    recorded_at, pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                e.id,
+                c.incident_id,
+                e.kind.trim(),
+                e.occurred_on.trim(),
+                e.recorded_by,
+                e.recorded_at,
+                now
+            ])? as u64;
+    }
+    for t in &c.told {
+        changed += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at,
+                    pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![t.id, t.event_id, c.incident_id, t.nominal_id, t.how, t.told_by, t.told_at, now])?
+            as u64;
+    }
     Ok(changed)
 }
 
@@ -314,5 +356,7 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<(Vec<Str
     tx.execute("DELETE FROM forms WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM referrals WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM under18_answers WHERE incident_id = ?1", [incident_id])?;
+    tx.execute("DELETE FROM victims_told WHERE incident_id = ?1", [incident_id])?;
+    tx.execute("DELETE FROM investigation_events WHERE incident_id = ?1", [incident_id])?;
     Ok((forms, referrals))
 }

@@ -415,6 +415,33 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX under18_answers_incident ON under18_answers (incident_id, nominal_id, answered_at);
     "#,
+    // 23: Victims' Code Right 6: key events in the investigation of an incident (arrest, charge,
+    // release, bail, no further action…: `Store::record_investigation_event`,
+    // `investigation.event/1`) and the victims told of them (`Store::record_victim_told`,
+    // `victim.updated/1`). Never updated. `pulled_at`: recorded on another device (`pulled.rs`).
+    r#"
+    CREATE TABLE investigation_events (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        kind TEXT NOT NULL,
+        occurred_on TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        pulled_at TEXT
+    );
+    CREATE INDEX investigation_events_incident ON investigation_events (incident_id, occurred_on);
+    CREATE TABLE victims_told (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        nominal_id TEXT NOT NULL,
+        how TEXT NOT NULL,
+        told_by TEXT NOT NULL,
+        told_at TEXT NOT NULL,
+        pulled_at TEXT
+    );
+    CREATE INDEX victims_told_incident ON victims_told (incident_id, event_id, nominal_id);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -42,6 +42,11 @@
 //!   answer to the rules' question for a victim with no date of birth, in one transaction with
 //!   `victim.under18/1` and the access-log entry; the adapter passes the latest answer as the
 //!   person's `under_18` while no date of birth is recorded.
+//! * **Right 6, updates** ([`Store::record_investigation_event`], [`Store::record_victim_told`]):
+//!   key events in the investigation (arrest, charge, bail, no further action…) and the victims
+//!   told of them, each in one transaction with its outbox mutation (`investigation.event/1`,
+//!   `victim.updated/1`) and access-log entry; the adapter passes them as the engine's `events`,
+//!   whose untold updates have working-day deadlines and escalate when due soon or overdue.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -50,7 +55,10 @@ use bluelamp_forms::{MissingKind, PackKind, ProblemKind, QueueItem, QueueProblem
 use bluelamp_protocol::casework::{
     ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, ReferralWithdrawal, TaskInfo,
 };
-use bluelamp_protocol::victims::{AwaitingRow, Countdown, Under18Answer, VictimsPanel};
+use bluelamp_protocol::victims::{
+    AwaitingRow, Countdown, EventVictim, InvestigationEventInfo, PanelEvent, Under18Answer, VictimToldInfo,
+    VictimsPanel,
+};
 use bluelamp_victims::{
     self as vc, Calendar, DeadlineStatus, DecisionCheck, FieldMessage, PromptStage, Region, Rules, ServiceDirectory,
 };
@@ -238,6 +246,63 @@ fn under18_answers_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap
     Ok(rows.into_iter().collect())
 }
 
+/// The investigation events recorded on the incident, oldest first (by day, then recorded time
+/// and id): the order the engine's `updates` of each victim follow.
+fn events_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<InvestigationEventInfo>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, kind, occurred_on, recorded_by, recorded_at FROM investigation_events WHERE incident_id = ?1
+             ORDER BY occurred_on, recorded_at, id",
+        )?
+        .query_map([incident_id], |r| {
+            Ok(InvestigationEventInfo {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                kind: r.get(1)?,
+                occurred_on: r.get(2)?,
+                recorded_by: r.get(3)?,
+                recorded_at: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The victims told about the incident's events, earliest first.
+fn told_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<VictimToldInfo>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, event_id, nominal_id, how, told_by, told_at FROM victims_told WHERE incident_id = ?1
+             ORDER BY told_at, id",
+        )?
+        .query_map([incident_id], |r| {
+            Ok(VictimToldInfo {
+                id: r.get(0)?,
+                event_id: r.get(1)?,
+                incident_id: incident_id.to_string(),
+                nominal_id: r.get(2)?,
+                how: r.get(3)?,
+                told_by: r.get(4)?,
+                told_at: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+/// The engine's events (Right 6) from the stored ones: the kind's label (the prompts quote it),
+/// the day, and who was told. An event whose day cannot be read (never written so) is left out.
+fn engine_events(events: &[InvestigationEventInfo], told: &[VictimToldInfo]) -> Vec<vc::InvestigationEvent> {
+    events
+        .iter()
+        .filter_map(|e| {
+            Some(vc::InvestigationEvent {
+                kind: bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind).to_string(),
+                occurred_on: parse_date(&e.occurred_on).ok()?,
+                victims_informed: told.iter().filter(|t| t.event_id == e.id).map(|t| t.nominal_id.clone()).collect(),
+            })
+        })
+        .collect()
+}
+
 fn referrals_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<ReferralDecisionInfo>> {
     Ok(conn
         .prepare_cached(&format!(
@@ -389,7 +454,7 @@ fn build_incident(
         marac_criteria,
         people: order.into_iter().filter_map(|id| people.remove(&id)).collect(),
         decisions: referrals.iter().map(decision_of).collect(),
-        events: Vec::new(),
+        events: engine_events(&events_of(conn, &s.id)?, &told_of(conn, &s.id)?),
     })
 }
 
@@ -437,7 +502,10 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
     let mut out = Vec::new();
     for row in load_incidents(conn, None)? {
         let finalised = row.finalised_at.is_some();
-        if finalised && !has_active_deferral(conn, &row.summary.id)? && !has_withdrawn_decision(conn, &row.summary.id)?
+        if finalised
+            && !has_active_deferral(conn, &row.summary.id)?
+            && !has_withdrawn_decision(conn, &row.summary.id)?
+            && !has_untold_event(conn, &row.summary.id)?
         {
             continue;
         }
@@ -450,10 +518,12 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
             // A victim whose decision was withdrawn after the incident was finalised, with no
             // fresh one yet, is awaiting a decision again (as a deferred victim is).
             let withdrawn = |id: &str| referrals.iter().any(|r| r.victim_id == id && r.status != "active");
+            // A victim still owed an update (Right 6: a no-further-action decision is usually
+            // recorded at closing) stays until told.
             a.victims.retain(|v| match v.referral_state {
                 vc::ReferralState::Deferred => true,
                 vc::ReferralState::AwaitingDecision => withdrawn(&v.person_id),
-                _ => false,
+                _ => v.updates.iter().any(|u| !u.informed),
             });
             if a.victims.is_empty() {
                 continue;
@@ -469,6 +539,19 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
 fn has_withdrawn_decision(conn: &Connection, incident_id: &str) -> CwResult<bool> {
     Ok(conn
         .prepare_cached("SELECT EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND status <> 'active')")?
+        .query_row([incident_id], |r| r.get(0))?)
+}
+
+/// Whether someone linked to the incident (not as a suspect or witness) has not been told about
+/// one of its investigation events (cheap pre-check before assessing a finalised incident: a
+/// victim may still be owed an update, Right 6; the assessment decides who is a victim).
+fn has_untold_event(conn: &Connection, incident_id: &str) -> CwResult<bool> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM investigation_events e JOIN incident_links l ON l.incident_id = e.incident_id
+                WHERE e.incident_id = ?1 AND l.role NOT IN ('suspect', 'witness')
+                  AND NOT EXISTS (SELECT 1 FROM victims_told t WHERE t.event_id = e.id AND t.nominal_id = l.nominal_id))",
+        )?
         .query_row([incident_id], |r| r.get(0))?)
 }
 
@@ -610,6 +693,40 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
     Ok(())
 }
 
+/// The panel's Right 6 part: each event (oldest first) with each victim's update, told or owed
+/// with its countdown. The engine's `updates` of a victim follow the events in the order
+/// [`events_of`] gives them ([`engine_events`] leaves none out: every stored day is a date).
+fn panel_events(
+    conn: &Connection,
+    incident_id: &str,
+    assessment: &vc::Assessment,
+    at: OffsetDateTime,
+    cfg: &VictimsConfig,
+) -> CwResult<Vec<PanelEvent>> {
+    let events = events_of(conn, incident_id)?;
+    let told = told_of(conn, incident_id)?;
+    Ok(events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let victims = assessment
+                .victims
+                .iter()
+                .map(|v| {
+                    let t = told.iter().find(|t| t.event_id == e.id && t.nominal_id == v.person_id).cloned();
+                    let countdown = match (&t, v.updates.get(i)) {
+                        (None, Some(u)) => Some(countdown(&v.person_id, u.deadline.due, at, cfg)),
+                        _ => None,
+                    };
+                    EventVictim { person_id: v.person_id.clone(), name: v.name.clone(), told: t, countdown }
+                })
+                .collect();
+            let label = bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind).to_string();
+            PanelEvent { event: e, label, victims }
+        })
+        .collect())
+}
+
 fn field_errors(msgs: &[FieldMessage]) -> String {
     msgs.iter().map(|m| format!("{}: {}", m.field, m.message)).collect::<Vec<_>>().join("; ")
 }
@@ -646,6 +763,7 @@ impl Store {
             })
             .collect();
         let closing_prompts = vc::prompts_for(&assessment, PromptStage::Closed);
+        let events = panel_events(&self.conn, &row.summary.id, &assessment, at, cfg)?;
         Ok(VictimsPanel {
             incident_id: row.summary.id.clone(),
             reference: row.summary.reference.clone(),
@@ -664,6 +782,7 @@ impl Store {
                     (q.id.clone(), kind.unwrap_or_else(|| "text".into()))
                 })
                 .collect(),
+            events,
         })
     }
 
@@ -960,6 +1079,133 @@ impl Store {
             Ok(())
         })?;
         Ok(answer)
+    }
+}
+
+impl Store {
+    /// Records a key event in the investigation of an incident (Victims' Code, Right 6: arrest,
+    /// interview, release under investigation or on bail, bail conditions, charge, summons,
+    /// out-of-court resolution, no further action, investigation closed). Every victim of the
+    /// incident is then owed an update within the rules' working days (1 with enhanced rights,
+    /// 5 otherwise; day 0 = `occurred_on`). One transaction with the outbox mutation
+    /// `investigation.event/1` and the access-log entry (`collection` of `event:<id>`).
+    ///
+    /// Refused, nothing written: an unknown incident ([`CaseworkError::NotFound`]), a kind not in
+    /// [`bluelamp_protocol::victims::EVENT_KINDS`] ([`CaseworkError::UnknownEventKind`]), a day
+    /// that is not a date, in the future (UK) or before the offence ([`CaseworkError::EventDate`]).
+    pub fn record_investigation_event(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        kind: &str,
+        occurred_on: &str,
+    ) -> CwResult<InvestigationEventInfo> {
+        let inc = incident_row(&self.conn, incident_id.trim())?;
+        let kind = kind.trim();
+        if bluelamp_protocol::victims::event_kind_label(kind).is_none() {
+            return Err(CaseworkError::UnknownEventKind(bluelamp_protocol::dates::shown(kind, 60)));
+        }
+        let now = now_unix();
+        let today = uk_time(now).date().to_string();
+        let offence = uk_parse(&inc.summary.occurred_at).map(|t| t.date().to_string());
+        let occurred_on = bluelamp_protocol::victims::check_event_date(occurred_on, &today, offence.as_deref())
+            .map_err(CaseworkError::EventDate)?;
+        let e = InvestigationEventInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: inc.summary.id.clone(),
+            kind: kind.to_string(),
+            occurred_on,
+            recorded_by: actor.officer_id.clone(),
+            recorded_at: ts(now),
+        };
+        let event = AuditEvent::new(AuditAction::Collection, format!("event:{}", e.id)).detail(json!({
+            "incident_id": e.incident_id, "kind": e.kind, "occurred_on": e.occurred_on,
+        }));
+        let mutation = OutboxMutation { name: "investigation.event/1".into(), payload: json!({ "event": e }) };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            tx.prepare_cached(
+                "INSERT INTO investigation_events (id, incident_id, kind, occurred_on, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![e.id, e.incident_id, e.kind, e.occurred_on, e.recorded_by, e.recorded_at])?;
+            Ok(())
+        })?;
+        Ok(e)
+    }
+
+    /// Records that a victim of the incident was told about an investigation event (`how`: a
+    /// code of [`bluelamp_protocol::victims::TOLD_HOW`]); their update for it is then no longer
+    /// owed. One transaction with the outbox mutation `victim.updated/1` and the access-log
+    /// entry (`collection` of `told:<id>`).
+    ///
+    /// Refused, nothing written: an unknown incident ([`CaseworkError::NotFound`]), an event not
+    /// recorded on it ([`CaseworkError::UnknownEvent`]), a person the rules do not count as its
+    /// victim ([`CaseworkError::NotOwedAnUpdate`]), a victim told of it already
+    /// ([`CaseworkError::AlreadyTold`]), an unknown way of telling ([`CaseworkError::UnknownHow`]).
+    pub fn record_victim_told(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        event_id: &str,
+        nominal_id: &str,
+        how: &str,
+    ) -> CwResult<VictimToldInfo> {
+        let inc = incident_row(&self.conn, incident_id.trim())?;
+        let incident_id = inc.summary.id.clone();
+        let (event_id, nominal_id, how) = (event_id.trim(), nominal_id.trim(), how.trim());
+        if !events_of(&self.conn, &incident_id)?.iter().any(|e| e.id == event_id) {
+            return Err(CaseworkError::UnknownEvent {
+                event: bluelamp_protocol::dates::shown(event_id, 60),
+                incident: inc.summary.reference.clone(),
+            });
+        }
+        let now = now_unix();
+        let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
+        if !assessment.victims.iter().any(|v| v.person_id == nominal_id) {
+            return Err(CaseworkError::NotOwedAnUpdate {
+                person: bluelamp_protocol::dates::shown(nominal_id, 60),
+                incident: inc.summary.reference.clone(),
+            });
+        }
+        if let Some(t) = told_of(&self.conn, &incident_id)?
+            .into_iter()
+            .find(|t| t.event_id == event_id && t.nominal_id == nominal_id)
+        {
+            return Err(CaseworkError::AlreadyTold { person: nominal_id.to_string(), at: t.told_at });
+        }
+        if bluelamp_protocol::victims::told_how_label(how).is_none() {
+            return Err(CaseworkError::UnknownHow(bluelamp_protocol::dates::shown(how, 60)));
+        }
+        let t = VictimToldInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            event_id: event_id.to_string(),
+            incident_id,
+            nominal_id: nominal_id.to_string(),
+            how: how.to_string(),
+            told_by: actor.officer_id.clone(),
+            told_at: ts(now),
+        };
+        let event = AuditEvent::new(AuditAction::Collection, format!("told:{}", t.id)).detail(json!({
+            "incident_id": t.incident_id, "event_id": t.event_id, "nominal_id": t.nominal_id, "how": t.how,
+        }));
+        let mutation = OutboxMutation { name: "victim.updated/1".into(), payload: json!({ "told": t }) };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            tx.prepare_cached(
+                "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                t.id,
+                t.event_id,
+                t.incident_id,
+                t.nominal_id,
+                t.how,
+                t.told_by,
+                t.told_at
+            ])?;
+            Ok(())
+        })?;
+        Ok(t)
     }
 }
 

@@ -1535,3 +1535,183 @@ fn the_under_18_question_is_answered_for_a_victim_with_no_date_of_birth() {
     assert_eq!(snapshot(&store), held);
     assert_eq!(victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V0").under_18, Some(false));
 }
+
+/// Right 6: recording an investigation event (`record_investigation_event`) makes an update due
+/// for each victim of the incident, 1 working day for a victim with enhanced rights (domestic
+/// abuse) and 5 otherwise, shown with the panel's countdown; recording that the victim was told
+/// (`record_victim_told`) clears theirs. Each write is one outbox row and one access-log entry;
+/// refusals write nothing.
+#[test]
+fn an_investigation_event_makes_an_update_due_until_the_victim_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let cfg = victims_config().unwrap();
+    let inc = da(&mut store, "INC-R6");
+    let today = uk_time(now_unix()).date();
+    let before = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(before.events.is_empty() && victim(&before, "V1").updates.is_empty());
+
+    let [outbox, audit, ..] = snapshot(&store);
+    let e = store.record_investigation_event(&actor, &inc, "arrested", &today.to_string()).unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.occurred_on.clone(), e.recorded_by.as_str()),
+        ("arrested", today.to_string(), "PC1")
+    );
+    assert_eq!(snapshot(&store)[..2], [outbox + 1, audit + 1]);
+    let (name, sent) = last_outbox(&store);
+    assert_eq!((name.as_str(), sent["event"]["id"].as_str()), ("investigation.event/1", Some(e.id.as_str())));
+    let (action, object_ref): (String, String) = store
+        .conn()
+        .query_row("SELECT action, object_ref FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((action.as_str(), object_ref), ("collection", format!("event:{}", e.id)));
+
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    let v1 = victim(&panel, "V1");
+    assert!(v1.enhanced, "a DA victim has enhanced rights");
+    assert_eq!(v1.update_working_days, 1);
+    assert_eq!(v1.updates.len(), 1, "{:?}", v1.updates);
+    let due = cfg.calendar.add_working_days(today, 1).unwrap().date;
+    assert_eq!((v1.updates[0].deadline.due, v1.updates[0].informed), (due, false));
+    assert!(v1.updates[0].status.is_some());
+    assert!(
+        panel
+            .assessment
+            .prompts
+            .iter()
+            .any(|p| p.code == "victim_update_due" && p.message.contains("Suspect arrested")),
+        "{:?}",
+        panel.assessment.prompts
+    );
+    assert_eq!(panel.events.len(), 1);
+    let ev = &panel.events[0];
+    assert_eq!((ev.event.id.as_str(), ev.label.as_str()), (e.id.as_str(), "Suspect arrested"));
+    let row = ev.victims.iter().find(|v| v.person_id == "V1").expect("V1 owed an update");
+    assert!(row.told.is_none());
+    let c = row.countdown.as_ref().expect("a countdown");
+    assert_eq!((c.due.clone(), c.working_days_left), (due.to_string(), 1));
+    assert!(ev.victims.iter().all(|v| v.person_id != "S1"), "the suspect is owed nothing");
+
+    // A standard victim (an adult, assault): 5 working days.
+    let plain = add(&mut store, "INC-R6-STD", "assault", 1, &[("V1", "victim"), ("S1", "suspect")]);
+    store.record_investigation_event(&actor, &plain, "charged", &today.to_string()).unwrap();
+    let p = store.victims_assessment(&plain, now_unix()).unwrap();
+    let u = &victim(&p, "V1").updates[0];
+    assert_eq!((victim(&p, "V1").enhanced, u.deadline.working_days), (false, 5));
+    assert_eq!(u.deadline.due, cfg.calendar.add_working_days(today, 5).unwrap().date);
+
+    // Told: the update is no longer owed.
+    let [outbox, audit, ..] = snapshot(&store);
+    let t = store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    assert_eq!((t.how.as_str(), t.told_by.as_str(), t.event_id.as_str()), ("phone", "PC1", e.id.as_str()));
+    assert_eq!(snapshot(&store)[..2], [outbox + 1, audit + 1]);
+    let (name, sent) = last_outbox(&store);
+    assert_eq!((name.as_str(), sent["told"]["id"].as_str()), ("victim.updated/1", Some(t.id.as_str())));
+    let after = store.victims_assessment(&inc, now_unix()).unwrap();
+    let u = &victim(&after, "V1").updates[0];
+    assert_eq!((u.informed, u.status), (true, None));
+    let row = after.events[0].victims.iter().find(|v| v.person_id == "V1").unwrap();
+    assert_eq!((row.told.as_ref().map(|t| t.id.as_str()), &row.countdown), (Some(t.id.as_str()), &None));
+    assert!(!after
+        .assessment
+        .prompts
+        .iter()
+        .any(|p| p.code == "victim_update_due" && p.person_id.as_deref() == Some("V1")));
+
+    // Refused, nothing written.
+    let held = snapshot(&store);
+    let future = today.next_day().unwrap().to_string();
+    let long_ago = (today - time::Duration::days(30)).to_string();
+    let refusals: Vec<(&str, CaseworkError)> = vec![
+        (
+            "no incident",
+            store.record_investigation_event(&actor, "no-such", "arrested", &today.to_string()).unwrap_err(),
+        ),
+        ("kind", store.record_investigation_event(&actor, &inc, "hanged", &today.to_string()).unwrap_err()),
+        ("future", store.record_investigation_event(&actor, &inc, "charged", &future).unwrap_err()),
+        ("before the offence", store.record_investigation_event(&actor, &inc, "charged", &long_ago).unwrap_err()),
+        ("unreadable", store.record_investigation_event(&actor, &inc, "charged", "7/12/2026").unwrap_err()),
+        ("suspect", store.record_victim_told(&actor, &inc, &e.id, "S1", "phone").unwrap_err()),
+        ("unknown event", store.record_victim_told(&actor, &inc, "no-such-event", "V1", "phone").unwrap_err()),
+        ("told twice", store.record_victim_told(&actor, &inc, &e.id, "V1", "letter").unwrap_err()),
+        ("how", store.record_victim_told(&actor, &inc, &e.id, "C1", "pigeon").unwrap_err()),
+        ("no incident told", store.record_victim_told(&actor, "no-such", &e.id, "V1", "phone").unwrap_err()),
+    ];
+    let kinds: Vec<(&str, &str)> = refusals
+        .iter()
+        .map(|(what, e)| {
+            let k = match e {
+                CaseworkError::NotFound(_) => "not_found",
+                CaseworkError::UnknownEventKind(_) => "kind",
+                CaseworkError::EventDate(_) => "date",
+                CaseworkError::NotOwedAnUpdate { .. } => "not_a_victim",
+                CaseworkError::UnknownEvent { .. } => "unknown_event",
+                CaseworkError::AlreadyTold { .. } => "already_told",
+                CaseworkError::UnknownHow(_) => "how",
+                other => panic!("{what}: {other:?}"),
+            };
+            (*what, k)
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("no incident", "not_found"),
+            ("kind", "kind"),
+            ("future", "date"),
+            ("before the offence", "date"),
+            ("unreadable", "date"),
+            ("suspect", "not_a_victim"),
+            ("unknown event", "unknown_event"),
+            ("told twice", "already_told"),
+            ("how", "how"),
+            ("no incident told", "not_found"),
+        ]
+    );
+    assert!(refusals[2].1.to_string().contains("future"), "{}", refusals[2].1);
+    assert!(refusals[3].1.to_string().contains("before the offence"), "{}", refusals[3].1);
+    assert_eq!(snapshot(&store), held);
+}
+
+/// Right 6 on the supervisor queue: an update not given by its deadline escalates through the
+/// engine's `escalate` into the queue (overdue, naming the victim and Right 6), also once the
+/// incident is finalised (a no-further-action decision is usually recorded at closing); telling
+/// the victim takes it off.
+#[test]
+fn an_overdue_update_escalates_into_the_supervisor_queue_until_the_victim_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    // A robbery 30 days ago; the victim declined a referral (no referral problem left).
+    let inc = add(&mut store, "INC-R6-OLD", "robbery", 30 * 24, &[("V1", "victim"), ("S1", "suspect")]);
+    let declined =
+        ReferralDecisionInput { in_their_words: Some("No thanks".into()), ..decision(ReferralOutcome::Declined) };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    let on_queue = |store: &Store| -> Vec<(ProblemKind, Option<String>, String)> {
+        let q = store.supervisor_queue(now_unix()).unwrap();
+        q.items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| i.problems.iter())
+            .filter(|p| p.item == MissingKind::VictimReferralDecision)
+            .map(|p| (p.kind, p.victim_id.clone(), p.label.clone()))
+            .collect()
+    };
+    assert_eq!(on_queue(&store), [], "nothing owed yet");
+    let day = (uk_time(now_unix()).date() - time::Duration::days(20)).to_string();
+    let e = store.record_investigation_event(&actor, &inc, "no_further_action", &day).unwrap();
+    let problems = on_queue(&store);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let (kind, who, label) = &problems[0];
+    assert_eq!((*kind, who.as_deref()), (ProblemKind::Overdue, Some("V1")));
+    assert!(label.contains("Right 6") && label.contains("breached"), "{label}");
+
+    // Finalised (no further action), the update is still owed and still escalates.
+    store.set_closing_code(&actor, &inc, Some("ADVICE")).unwrap();
+    store.finalise_incident(&actor, &inc).unwrap();
+    let problems = on_queue(&store);
+    assert_eq!(problems.len(), 1, "a finalised incident's overdue update: {problems:?}");
+    assert!(problems[0].2.contains("Right 6"), "{}", problems[0].2);
+
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "letter").unwrap();
+    assert_eq!(on_queue(&store), [], "told: off the queue");
+}
