@@ -143,6 +143,16 @@ const SCHEMA: &str = "
         id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, nominal_id TEXT NOT NULL, under_18 INTEGER NOT NULL,
         answered_by TEXT NOT NULL, answered_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS under18_answers_incident ON under18_answers (incident_id);
+    -- Victims' Code Right 6: key investigation events (`investigation.event/1`) and the victims
+    -- told of them (`victim.updated/1`); immutable.
+    CREATE TABLE IF NOT EXISTS investigation_events (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, kind TEXT NOT NULL, occurred_on TEXT NOT NULL,
+        recorded_by TEXT NOT NULL, recorded_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS investigation_events_incident ON investigation_events (incident_id);
+    CREATE TABLE IF NOT EXISTS victims_told (
+        id TEXT PRIMARY KEY, event_id TEXT NOT NULL, incident_id TEXT NOT NULL, nominal_id TEXT NOT NULL,
+        how TEXT NOT NULL, told_by TEXT NOT NULL, told_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS victims_told_incident ON victims_told (incident_id);
 ";
 
 /// Creates `path` owner-only if it does not exist, or narrows it (and its WAL and shared-memory
@@ -712,6 +722,8 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "referral.decision/1" => referral_decision(tx, s, m, now),
         "referral.withdraw/1" => referral_withdraw(tx, s, m),
         "victim.under18/1" => victim_under18(tx, s, m, now),
+        "investigation.event/1" => investigation_event(tx, s, m, now),
+        "victim.updated/1" => victim_updated(tx, s, m, now),
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
         "incident.resolve/1" => incident_resolve(tx, s, m, now),
@@ -844,7 +856,9 @@ fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::R
         "SELECT EXISTS (SELECT 1 FROM changes WHERE record_type = 'incident' AND record_id = ?1 AND scope = ?2)
              OR EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1 AND submitted_by = ?3)
              OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND decided_by = ?3)
-             OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND answered_by = ?3)",
+             OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND answered_by = ?3)
+             OR EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1 AND recorded_by = ?3)
+             OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1 AND told_by = ?3)",
     )?
     .query_row(params![incident_id, officer_key(&s.officer_id), s.officer_id], |r| r.get(0))
 }
@@ -1141,6 +1155,141 @@ fn victim_under18(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> A
     Ok(Applied::Ok(Some(a.id)))
 }
 
+/// Whether `nominal_id` is linked as a victim to the incident, if the service holds it (`None`:
+/// the incident is not held, so the device's judgement stands, as for `victim.under18/1`). The
+/// service holds the links, not the rules: any role a victim's update is owed for (a victim, a
+/// child present, a bereaved relative, a parent or guardian) counts.
+fn linked_as_victim(tx: &Connection, incident_id: &str, nominal_id: &str) -> rusqlite::Result<Option<bool>> {
+    let links: Option<String> = tx
+        .prepare_cached("SELECT links FROM incidents WHERE id = ?1")?
+        .query_row([incident_id], |r| r.get(0))
+        .optional()?;
+    Ok(links.map(|links| {
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap_or_default();
+        links.iter().any(|l| {
+            l.get("nominal_id").and_then(Value::as_str) == Some(nominal_id)
+                && matches!(
+                    l.get("role").and_then(Value::as_str),
+                    Some("victim" | "child" | "bereaved_relative" | "parent_or_guardian")
+                )
+        })
+    }))
+}
+
+/// `investigation.event/1`: a key event in the investigation (Victims' Code Right 6: arrest,
+/// charge, bail, no further action…). `{"event": InvestigationEventInfo}`. Whoever may record a
+/// referral decision on the incident may record one ([`may_record_on`]); the kind must be one of
+/// `EVENT_KINDS` and the day a date. Recorded as the signed-in officer's. Immutable: the same
+/// event sent again is taken as recorded; another under the same id is refused.
+fn investigation_event(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "investigation.event/1";
+    let Some(e) = m.payload.get("event") else {
+        return Ok(reject("invalid_payload", format!("{W}: the event is missing")));
+    };
+    let e: bluelamp_protocol::victims::InvestigationEventInfo = match serde_json::from_value(e.clone()) {
+        Ok(e) => e,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    for (k, v) in [("id", &e.id), ("incident_id", &e.incident_id)] {
+        if v.trim().is_empty() || v.len() > MAX_ID {
+            return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
+        }
+    }
+    if bluelamp_protocol::victims::event_kind_label(&e.kind).is_none() {
+        return Ok(reject("invalid_payload", format!("{W}: the kind is not one the Victims' Code lists")));
+    }
+    if bluelamp_protocol::dates::parse_iso_date(&e.occurred_on).is_err() || e.recorded_at.len() > 64 {
+        return Ok(reject("invalid_payload", format!("{W}: occurred_on is not a date, or recorded_at is too long")));
+    }
+    if !may_record_on(tx, s, &e.incident_id)? {
+        return Ok(not_yours());
+    }
+    let (kind, occurred_on) = (e.kind.trim().to_string(), e.occurred_on.trim().to_string());
+    let held: Option<(String, String, String)> = tx
+        .prepare_cached("SELECT incident_id, kind, occurred_on FROM investigation_events WHERE id = ?1")?
+        .query_row([&e.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match held {
+        Some(h) if h == (e.incident_id.clone(), kind.clone(), occurred_on.clone()) => {
+            return Ok(Applied::Ok(Some(e.id)))
+        }
+        Some(_) => {
+            return Ok(reject("event_exists", "This investigation event is already recorded and cannot be changed."))
+        }
+        None => {}
+    }
+    tx.prepare_cached(
+        "INSERT INTO investigation_events (id, incident_id, kind, occurred_on, recorded_by, recorded_at, client_id,
+            received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![e.id, e.incident_id, kind, occurred_on, s.officer_id, e.recorded_at, s.client_id, now])?;
+    log_casework(tx, &e.incident_id)?;
+    Ok(Applied::Ok(Some(e.id)))
+}
+
+/// `victim.updated/1`: a victim was told about an investigation event. `{"told": VictimToldInfo}`.
+/// The same authorisation as a referral decision ([`may_record_on`]); the event must be held
+/// for the incident (`unknown_event`; the device sends the event first, in the same or an
+/// earlier batch) and, on an incident the service holds, the person linked to it as a victim.
+/// Recorded as the signed-in officer's. Immutable: the same record sent again is taken.
+fn victim_updated(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "victim.updated/1";
+    let Some(t) = m.payload.get("told") else {
+        return Ok(reject("invalid_payload", format!("{W}: the record is missing")));
+    };
+    let t: bluelamp_protocol::victims::VictimToldInfo = match serde_json::from_value(t.clone()) {
+        Ok(t) => t,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    for (k, v) in
+        [("id", &t.id), ("event_id", &t.event_id), ("incident_id", &t.incident_id), ("nominal_id", &t.nominal_id)]
+    {
+        if v.trim().is_empty() || v.len() > MAX_ID {
+            return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
+        }
+    }
+    if bluelamp_protocol::victims::told_how_label(&t.how).is_none() || t.told_at.len() > 64 {
+        return Ok(reject("invalid_payload", format!("{W}: how is not a way of telling, or told_at is too long")));
+    }
+    if !may_record_on(tx, s, &t.incident_id)? {
+        return Ok(not_yours());
+    }
+    let event_held: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM investigation_events WHERE id = ?1 AND incident_id = ?2)")?
+        .query_row([&t.event_id, &t.incident_id], |r| r.get(0))?;
+    if !event_held {
+        return Ok(reject("unknown_event", "There is no such investigation event on this incident."));
+    }
+    if linked_as_victim(tx, &t.incident_id, &t.nominal_id)? == Some(false) {
+        return Ok(reject(
+            "not_a_victim",
+            format!(
+                "{} is not linked to this incident as a victim.",
+                bluelamp_protocol::dates::shown(&t.nominal_id, 60)
+            ),
+        ));
+    }
+    let held: Option<(String, String, String)> = tx
+        .prepare_cached("SELECT event_id, nominal_id, how FROM victims_told WHERE id = ?1")?
+        .query_row([&t.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match held {
+        Some(h) if h == (t.event_id.clone(), t.nominal_id.clone(), t.how.trim().to_string()) => {
+            return Ok(Applied::Ok(Some(t.id)))
+        }
+        Some(_) => return Ok(reject("told_exists", "This record is already held and cannot be changed.")),
+        None => {}
+    }
+    tx.prepare_cached(
+        "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at, client_id, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![t.id, t.event_id, t.incident_id, t.nominal_id, t.how.trim(), s.officer_id, t.told_at, s.client_id, now])?;
+    log_casework(tx, &t.incident_id)?;
+    Ok(Applied::Ok(Some(t.id)))
+}
+
 /// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
 /// the scope of everyone who needs it: the officer the incident is assigned to and its
 /// district's supervisors (if the service holds the incident), and every officer who submitted
@@ -1152,7 +1301,9 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM forms WHERE incident_id = ?1)
                  OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)
-                 OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1)",
+                 OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1)
+                 OR EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1)
+                 OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1)",
         )?
         .query_row([incident_id], |r| r.get(0))?;
     if !any {
@@ -1163,7 +1314,9 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
             "SELECT assigned_to FROM incidents WHERE id = ?1
              UNION SELECT submitted_by FROM forms WHERE incident_id = ?1
              UNION SELECT decided_by FROM referrals WHERE incident_id = ?1 AND decided_by IS NOT NULL
-             UNION SELECT answered_by FROM under18_answers WHERE incident_id = ?1",
+             UNION SELECT answered_by FROM under18_answers WHERE incident_id = ?1
+             UNION SELECT recorded_by FROM investigation_events WHERE incident_id = ?1
+             UNION SELECT told_by FROM victims_told WHERE incident_id = ?1",
         )?
         .query_map([incident_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -1187,7 +1340,7 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
 /// recorded themselves, with its reviews: naming an incident in a form must not open its
 /// casework to the writer.
 fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::Result<Option<Value>> {
-    use bluelamp_protocol::victims::Under18Answer;
+    use bluelamp_protocol::victims::{InvestigationEventInfo, Under18Answer, VictimToldInfo};
     use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
     let exclude_client = s.client_id.as_str();
     let whole = held_incident(tx, incident_id)?.is_some_and(|(assigned, district)| in_reach(s, &assigned, &district));
@@ -1273,10 +1426,51 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    if forms.is_empty() && reviews.is_empty() && referrals.is_empty() && under18_answers.is_empty() {
+    let events: Vec<InvestigationEventInfo> = tx
+        .prepare_cached(
+            "SELECT id, kind, occurred_on, recorded_by, recorded_at FROM investigation_events
+             WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR recorded_by = ?3)
+             ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client, writer], |r| {
+            Ok(InvestigationEventInfo {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                kind: r.get(1)?,
+                occurred_on: r.get(2)?,
+                recorded_by: r.get(3)?,
+                recorded_at: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let told: Vec<VictimToldInfo> = tx
+        .prepare_cached(
+            "SELECT id, event_id, nominal_id, how, told_by, told_at FROM victims_told
+             WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR told_by = ?3)
+             ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client, writer], |r| {
+            Ok(VictimToldInfo {
+                id: r.get(0)?,
+                event_id: r.get(1)?,
+                incident_id: incident_id.to_string(),
+                nominal_id: r.get(2)?,
+                how: r.get(3)?,
+                told_by: r.get(4)?,
+                told_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if forms.is_empty()
+        && reviews.is_empty()
+        && referrals.is_empty()
+        && under18_answers.is_empty()
+        && events.is_empty()
+        && told.is_empty()
+    {
         return Ok(None);
     }
-    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals, under18_answers };
+    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals, under18_answers, events, told };
     Ok(serde_json::to_value(c).ok())
 }
 
@@ -3555,6 +3749,82 @@ mod tests {
         assert_eq!((a.id.as_str(), a.nominal_id.as_str(), a.under_18), ("a-1", victim.as_str(), true));
         // Not sent back to the device that pushed it.
         assert!(casework_of(&pulled(&s, &laptop), inc).is_none_or(|c| c.under18_answers.is_empty()));
+    }
+
+    /// Right 6: `investigation.event/1` and `victim.updated/1` are refused to an officer the
+    /// incident is not assigned to; "told" is refused for a person not linked as its victim and
+    /// for an event not held; each is recorded as the signed-in officer's, the same one resent is
+    /// taken, another under its id refused; the district's supervisor pulls both with the
+    /// casework, and the device that pushed them does not get them back.
+    #[test]
+    fn investigation_events_and_victims_told_are_recorded_within_reach_and_sent_with_the_casework() {
+        let (_d, s) = storage();
+        s.add_officer(&Officer {
+            id: "pc-nosy".into(),
+            role: Role::Officer,
+            district: DEMO_DISTRICT.into(),
+            display_name: "pc-nosy".into(),
+            pass_hash: String::new(),
+        })
+        .unwrap();
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let laptop = session(&s);
+        let nosy = sess("pc-nosy", "c-nosy");
+        let sup = sess("demo-supervisor", "c-sup");
+        let inc = "demo-incident-1";
+        let links: String =
+            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
+        let with_role = |role: &str| {
+            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
+        };
+        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
+        let ev = |seq: u64, id: &str, kind: &str| PushMutation {
+            seq,
+            mutation_id: format!("ev-{seq}"),
+            name: "investigation.event/1".into(),
+            payload: json!({ "event": { "id": id, "incident_id": inc, "kind": kind, "occurred_on": "2026-12-07",
+                "recorded_by": "demo-supervisor", "recorded_at": "2026-12-07T10:00:00Z" } }),
+            base_version: None,
+        };
+        let told = |seq: u64, id: &str, event: &str, who: &str| PushMutation {
+            seq,
+            mutation_id: format!("told-{seq}"),
+            name: "victim.updated/1".into(),
+            payload: json!({ "told": { "id": id, "event_id": event, "incident_id": inc, "nominal_id": who,
+                "how": "phone", "told_by": "demo-supervisor", "told_at": "2026-12-07T11:00:00Z" } }),
+            base_version: None,
+        };
+        let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
+        assert_eq!(codes(s.push(&nosy, &[ev(1, "e-nosy", "arrested")], 3).unwrap()), ["forbidden"]);
+        assert_eq!(codes(s.push(&laptop, &[ev(1, "e-bad", "hanged")], 3).unwrap()), ["invalid_payload"]);
+        assert!(codes(s.push(&laptop, &[ev(2, "e-1", "arrested")], 3).unwrap()).is_empty());
+        assert!(codes(s.push(&laptop, &[ev(3, "e-1", "arrested")], 3).unwrap()).is_empty(), "resent: taken");
+        assert_eq!(codes(s.push(&laptop, &[ev(4, "e-1", "charged")], 3).unwrap()), ["event_exists"]);
+        assert_eq!(codes(s.push(&laptop, &[told(5, "t-s", "e-1", &suspect)], 3).unwrap()), ["not_a_victim"]);
+        assert_eq!(codes(s.push(&laptop, &[told(6, "t-x", "e-none", &victim)], 3).unwrap()), ["unknown_event"]);
+        assert_eq!(codes(s.push(&nosy, &[told(2, "t-n", "e-1", &victim)], 3).unwrap()), ["forbidden"]);
+        assert!(codes(s.push(&laptop, &[told(7, "t-1", "e-1", &victim)], 3).unwrap()).is_empty());
+        assert!(codes(s.push(&laptop, &[told(8, "t-1", "e-1", &victim)], 3).unwrap()).is_empty(), "resent: taken");
+        let by: (i64, String, i64, String) = s
+            .conn()
+            .query_row(
+                "SELECT (SELECT count(*) FROM investigation_events), (SELECT max(recorded_by) FROM investigation_events),
+                        (SELECT count(*) FROM victims_told), (SELECT max(told_by) FROM victims_told)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(by, (1, "demo-officer".into(), 1, "demo-officer".into()));
+        let c = casework_of(&pulled(&s, &sup), inc).expect("the supervisor gets the casework");
+        assert_eq!((c.events.len(), c.told.len()), (1, 1), "{c:?}");
+        assert_eq!((c.events[0].id.as_str(), c.events[0].kind.as_str()), ("e-1", "arrested"));
+        assert_eq!((c.told[0].event_id.as_str(), c.told[0].nominal_id.as_str()), ("e-1", victim.as_str()));
+        let back = casework_of(&pulled(&s, &laptop), inc);
+        assert!(back.is_none_or(|c| c.events.is_empty() && c.told.is_empty()));
     }
 
     /// Pages end by size as well as count: casework with large forms would otherwise make one

@@ -1229,3 +1229,94 @@ async fn an_under_18_answer_on_one_device_reaches_the_other() {
     assert_eq!(pulled.0, answer.id);
     assert!(pulled.1.is_some(), "taken from the pull, not written on the tablet");
 }
+
+/// Device → central → device (Right 6): an investigation event and the record that the victim
+/// was told of it, made on the laptop (`investigation.event/1`, `victim.updated/1`), are
+/// accepted centrally and reach the tablet with the incident's casework: there the event is
+/// listed and the victim's update is told, not owed.
+#[tokio::test]
+async fn an_investigation_event_and_the_victim_told_reach_the_other_device() {
+    let w = world().await;
+    central_import(
+        &w,
+        "id,given_name,surname,date_of_birth,phones\n\
+         r6-v,Ros,Victim,1980-01-01,\n\
+         r6-s,Sam,Caller,1988-01-01,\n",
+    );
+    let now = bluelamp_store::casework::now_unix();
+    assert!(w
+        .central
+        .storage()
+        .import_incident(&bluelamp_central::storage::ImportIncident {
+            id: "r6-inc".into(),
+            reference: "INC-R6-1".into(),
+            incident_type: "domestic_abuse".into(),
+            offence_category: Some("domestic_abuse".into()),
+            place: None,
+            postcode: None,
+            team: Some("Response".into()),
+            occurred_at: now - 7 * 86_400,
+            recorded_at: now - 7 * 86_400 + 600,
+            assigned_to: "demo-officer".into(),
+            district: bluelamp_central::db::DEMO_DISTRICT.into(),
+            closing_code: None,
+            links: vec![("r6-v".into(), "victim".into()), ("r6-s".into(), "suspect".into())],
+        })
+        .unwrap());
+    let laptop = store(&w, "laptop.db");
+    let tablet = store(&w, "tablet.db");
+    let client = Client::new(&w.running.url()).unwrap();
+    for s in [&laptop, &tablet] {
+        assert_eq!(round(s, &client).await.outcome, "synced");
+    }
+    let updates = |s: &Mutex<Store>| {
+        let panel = s.lock().unwrap().victims_assessment("r6-inc", now).unwrap();
+        let v = panel.assessment.victims.into_iter().find(|v| v.person_id == "r6-v").unwrap();
+        v.updates.into_iter().map(|u| (u.kind, u.informed)).collect::<Vec<_>>()
+    };
+    assert_eq!(updates(&tablet), []);
+    let day = bluelamp_store::victims::uk_time(now - 86_400).date().to_string();
+    let (event, told) = {
+        let mut g = laptop.lock().unwrap();
+        let actor = g.actor().unwrap();
+        let e = g.record_investigation_event(&actor, "r6-inc", "charged", &day).unwrap();
+        let t = g.record_victim_told(&actor, "r6-inc", &e.id, "r6-v", "in_person").unwrap();
+        (e, t)
+    };
+    assert_eq!(updates(&laptop), [("Suspect charged".to_string(), true)]);
+    let r = round(&laptop, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected, r.pending), ("synced", 0, 0), "{r:?}");
+    let conn = rusqlite::Connection::open(w.dir.path().join("central.db")).unwrap();
+    let central: (String, String) = conn
+        .query_row("SELECT kind, recorded_by FROM investigation_events WHERE id = ?1", [&event.id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(central, ("charged".to_string(), "demo-officer".to_string()));
+    let how: String = conn.query_row("SELECT how FROM victims_told WHERE id = ?1", [&told.id], |r| r.get(0)).unwrap();
+    assert_eq!(how, "in_person");
+
+    let r = round(&tablet, &client).await;
+    assert_eq!((r.outcome.as_str(), r.rejected), ("synced", 0), "{r:?}");
+    assert_eq!(updates(&tablet), [("Suspect charged".to_string(), true)]);
+    let panel = tablet.lock().unwrap().victims_assessment("r6-inc", now).unwrap();
+    assert_eq!(panel.events.len(), 1);
+    assert_eq!(
+        (panel.events[0].event.id.as_str(), panel.events[0].event.occurred_on.as_str()),
+        (event.id.as_str(), day.as_str())
+    );
+    let v = panel.events[0].victims.iter().find(|v| v.person_id == "r6-v").unwrap();
+    assert_eq!(v.told.as_ref().map(|t| (t.id.as_str(), t.how.as_str())), Some((told.id.as_str(), "in_person")));
+    let pulled: (i64, i64) = tablet
+        .lock()
+        .unwrap()
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM investigation_events WHERE pulled_at IS NOT NULL),
+                    (SELECT count(*) FROM victims_told WHERE pulled_at IS NOT NULL)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(pulled, (1, 1), "taken from the pull, not written on the tablet");
+}
