@@ -28,6 +28,8 @@ const COMMANDS: &[&str] = &[
     "record_referral",
     "withdraw_referral",
     "record_under18_answer",
+    "record_investigation_event",
+    "record_victim_told",
     "victims_awaiting",
     "list_conflicts",
     "resolve_conflict",

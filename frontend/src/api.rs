@@ -153,6 +153,18 @@ pub async fn record_under18_answer(
     invoke(cmd::RECORD_UNDER18_ANSWER, req).await
 }
 
+pub async fn record_investigation_event(
+    req: &bluelamp_protocol::victims::InvestigationEventRequest,
+) -> Result<bluelamp_protocol::victims::InvestigationEventInfo, ApiError> {
+    invoke(cmd::RECORD_INVESTIGATION_EVENT, req).await
+}
+
+pub async fn record_victim_told(
+    req: &bluelamp_protocol::victims::VictimToldRequest,
+) -> Result<bluelamp_protocol::victims::VictimToldInfo, ApiError> {
+    invoke(cmd::RECORD_VICTIM_TOLD, req).await
+}
+
 pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
     invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
 }

@@ -22,7 +22,8 @@ use bluelamp_protocol::nominal::{
 use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue};
 use bluelamp_protocol::victims::{
-    AwaitingRow, FieldMessage, RecordReferralOutcome, Under18Answer, Under18Request, VictimsPanel,
+    AwaitingRow, FieldMessage, InvestigationEventInfo, InvestigationEventRequest, RecordReferralOutcome, Under18Answer,
+    Under18Request, VictimToldInfo, VictimToldRequest, VictimsPanel,
 };
 use bluelamp_protocol::wire::Instruction;
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
@@ -887,6 +888,31 @@ impl AppState {
         self.with_session(Permission::RecordsWork, |s| {
             s.store
                 .record_under18_answer(&s.actor, &req.incident_id, &req.nominal_id, req.under_18)
+                .map_err(from_casework)
+        })
+    }
+
+    /// Right 6: a key event in the investigation (arrest, charge, bail, no further action…); every
+    /// victim of the incident is then owed an update. The store writes the outbox and access-log
+    /// rows in the same transaction. A refusal (unknown kind, a date in the future or before the
+    /// offence) is an error whose message the panel shows; nothing is written.
+    pub fn record_investigation_event(
+        &self,
+        req: &InvestigationEventRequest,
+    ) -> Result<InvestigationEventInfo, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .record_investigation_event(&s.actor, &req.incident_id, &req.kind, &req.occurred_on)
+                .map_err(from_casework)
+        })
+    }
+
+    /// Right 6: a victim was told about an investigation event (their update is then no longer
+    /// owed). A refusal (not a victim, an unknown event, told already) is an error the panel shows.
+    pub fn record_victim_told(&self, req: &VictimToldRequest) -> Result<VictimToldInfo, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .record_victim_told(&s.actor, &req.incident_id, &req.event_id, &req.nominal_id, &req.how)
                 .map_err(from_casework)
         })
     }

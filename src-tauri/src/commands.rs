@@ -18,7 +18,8 @@ use bluelamp_protocol::nominal::{
 use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, SessionInfo, UnlockRequest};
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::victims::{
-    AwaitingRequest, AwaitingRow, RecordReferralOutcome, Under18Answer, Under18Request, VictimsPanel,
+    AwaitingRequest, AwaitingRow, InvestigationEventInfo, InvestigationEventRequest, RecordReferralOutcome,
+    Under18Answer, Under18Request, VictimToldInfo, VictimToldRequest, VictimsPanel,
 };
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
@@ -194,6 +195,22 @@ pub async fn withdraw_referral(
 #[tauri::command]
 pub async fn record_under18_answer(state: State<'_, AppState>, req: Under18Request) -> Result<Under18Answer, ApiError> {
     state.record_under18_answer(&req)
+}
+
+#[tauri::command]
+pub async fn record_investigation_event(
+    state: State<'_, AppState>,
+    req: InvestigationEventRequest,
+) -> Result<InvestigationEventInfo, ApiError> {
+    state.record_investigation_event(&req)
+}
+
+#[tauri::command]
+pub async fn record_victim_told(
+    state: State<'_, AppState>,
+    req: VictimToldRequest,
+) -> Result<VictimToldInfo, ApiError> {
+    state.record_victim_told(&req)
 }
 
 #[tauri::command]

@@ -74,6 +74,8 @@ fn run() -> anyhow::Result<()> {
             commands::record_referral,
             commands::withdraw_referral,
             commands::record_under18_answer,
+            commands::record_investigation_event,
+            commands::record_victim_told,
             commands::victims_awaiting,
             commands::create_nominal,
             commands::likely_matches,

@@ -188,3 +188,56 @@ fn the_under_18_question_is_answered_through_the_command() {
     assert_eq!((a.under_18, a.answered_by.as_str()), (true, "demo-officer"));
     assert_eq!(victim(&state.victims_assessment(&req).unwrap()), (Some(true), false));
 }
+
+/// Right 6 through the commands: locked and admin refused; an event on the showcase DA
+/// incident makes the adult victim's update due (1 working day: enhanced rights); a date in the
+/// future and telling the suspect are refused with a message the panel shows; recording that the
+/// victim was told shows it as told.
+#[test]
+fn an_investigation_event_and_the_victim_told_through_the_commands() {
+    use bluelamp_protocol::victims::{InvestigationEventRequest, VictimToldRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path());
+    let ev = |inc: &str, on: &str| InvestigationEventRequest {
+        incident_id: inc.into(),
+        kind: "arrested".into(),
+        occurred_on: on.into(),
+    };
+    assert_eq!(state.record_investigation_event(&ev("x", "2026-01-01")).unwrap_err().code, ErrorCode::Locked);
+    unlock(&state, "demo-admin");
+    assert_eq!(state.record_investigation_event(&ev("x", "2026-01-01")).unwrap_err().code, ErrorCode::Forbidden);
+    let told = |inc: &str, event: &str, who: &str| VictimToldRequest {
+        incident_id: inc.into(),
+        event_id: event.into(),
+        nominal_id: who.into(),
+        how: "phone".into(),
+    };
+    assert_eq!(state.record_victim_told(&told("x", "e", "y")).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer");
+    let inc = state.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).unwrap();
+    let req = IncidentRequest { incident_id: inc.id.clone() };
+    let panel = state.victims_assessment(&req).unwrap();
+    let adult = panel.assessment.victims.iter().find(|v| v.under_18 == Some(false)).unwrap().person_id.clone();
+    let suspect = inc.links.iter().find(|l| l.role == "suspect").unwrap().nominal_id.clone();
+    let today = bluelamp_store::victims::uk_time(bluelamp_store::casework::now_unix()).date();
+
+    let future = state.record_investigation_event(&ev(&inc.id, &today.next_day().unwrap().to_string())).unwrap_err();
+    assert_eq!(future.code, ErrorCode::Rejected);
+    assert!(future.message.contains("future"), "{}", future.message);
+    let e = state.record_investigation_event(&ev(&inc.id, &today.to_string())).unwrap();
+    let panel = state.victims_assessment(&req).unwrap();
+    let row = |p: &bluelamp_protocol::victims::VictimsPanel| {
+        p.events[0].victims.iter().find(|v| v.person_id == adult).cloned().unwrap()
+    };
+    let owed = row(&panel);
+    assert!(owed.told.is_none());
+    assert_eq!(owed.countdown.as_ref().map(|c| c.working_days_left), Some(1), "{owed:?}");
+    let not_victim = state.record_victim_told(&told(&inc.id, &e.id, &suspect)).unwrap_err();
+    assert_eq!(not_victim.code, ErrorCode::Rejected);
+    assert!(not_victim.message.contains("not a victim"), "{}", not_victim.message);
+    let t = state.record_victim_told(&told(&inc.id, &e.id, &adult)).unwrap();
+    assert_eq!(t.told_by, "demo-officer");
+    let shown = row(&state.victims_assessment(&req).unwrap());
+    assert_eq!((shown.told.map(|t| t.how), shown.countdown), (Some("phone".to_string()), None));
+}

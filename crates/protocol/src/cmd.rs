@@ -27,6 +27,8 @@ pub const VICTIMS_ASSESSMENT: &str = "victims_assessment";
 pub const RECORD_REFERRAL: &str = "record_referral";
 pub const WITHDRAW_REFERRAL: &str = "withdraw_referral";
 pub const RECORD_UNDER18_ANSWER: &str = "record_under18_answer";
+pub const RECORD_INVESTIGATION_EVENT: &str = "record_investigation_event";
+pub const RECORD_VICTIM_TOLD: &str = "record_victim_told";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 pub const LIST_CONFLICTS: &str = "list_conflicts";
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
@@ -63,6 +65,8 @@ pub const ALL: &[&str] = &[
     RECORD_REFERRAL,
     WITHDRAW_REFERRAL,
     RECORD_UNDER18_ANSWER,
+    RECORD_INVESTIGATION_EVENT,
+    RECORD_VICTIM_TOLD,
     VICTIMS_AWAITING,
     LIST_CONFLICTS,
     RESOLVE_CONFLICT,
