@@ -8,6 +8,10 @@
 //! `victims under18` answers the rules' question for a victim with no date of birth (the same
 //! store call as the app's "Yes, under 18" / "No, 18 or over"), queued for the next sync.
 //!
+//! `victims event` records a key event in the investigation (Right 6: arrest, charge, bail, no
+//! further action…) and `victims told` that a victim was told of it (the same store calls as the
+//! app's "Investigation updates" part), both queued for the next sync.
+//!
 //! Also holds the small UK civil-time helper the CLI uses (GMT/BST, no time-zone database).
 
 use std::path::PathBuf;
@@ -67,6 +71,43 @@ pub enum VictimsCmd {
         #[arg(long, value_parser = ["yes", "no"])]
         answer: String,
         /// Print the recorded answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a key event in the investigation of an incident of this device (Victims' Code
+    /// Right 6): every victim is then owed an update within 1 working day (enhanced rights) or
+    /// 5. Queued for the next sync.
+    Event {
+        /// The incident's id on this device.
+        #[arg(long)]
+        incident: String,
+        /// arrested, interviewed, released_under_investigation, bailed, bail_conditions_changed,
+        /// charged, summonsed, out_of_court_resolution, no_further_action, investigation_closed.
+        #[arg(long)]
+        kind: String,
+        /// The day it happened (YYYY-MM-DD, UK date; not in the future, not before the offence).
+        #[arg(long)]
+        on: String,
+        /// Print the recorded event as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record that a victim was told about an investigation event (their update is no longer
+    /// owed). Queued for the next sync.
+    Told {
+        /// The incident's id on this device.
+        #[arg(long)]
+        incident: String,
+        /// The event's id (from `victims event`).
+        #[arg(long)]
+        event: String,
+        /// The victim's id (nominal id).
+        #[arg(long)]
+        person: String,
+        /// How: phone, in_person, letter, email, text, other.
+        #[arg(long)]
+        how: String,
+        /// Print the record as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -140,6 +181,31 @@ pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> 
                 what_of(&d),
                 d.victim_id
             );
+            Ok(())
+        }
+        VictimsCmd::Event { incident, kind, on, json } => {
+            let mut store = store()?;
+            let actor = store.actor()?;
+            let e = store.record_investigation_event(&actor, incident.trim(), &kind, &on)?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&e)?)?;
+            }
+            note!(
+                "recorded \"{}\" on {} ({}): the victims are owed an update; queued for the next sync",
+                bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind),
+                e.occurred_on,
+                e.id
+            );
+            Ok(())
+        }
+        VictimsCmd::Told { incident, event, person, how, json } => {
+            let mut store = store()?;
+            let actor = store.actor()?;
+            let t = store.record_victim_told(&actor, incident.trim(), &event, &person, &how)?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&t)?)?;
+            }
+            note!("recorded {} as told ({}; {}); queued for the next sync", t.nominal_id, t.how, t.id);
             Ok(())
         }
         VictimsCmd::Under18 { incident, person, answer, json } => {

@@ -420,3 +420,116 @@ fn the_under_18_question_is_answered_from_the_command_line() {
         .unwrap();
     assert_eq!(queued, 1);
 }
+
+/// `victims event` and `victims told` on a store (Right 6): the event is recorded (queued for
+/// the sync) and the victim is owed an update, 5 working days for an adult assault victim; a kind
+/// not on the list and a date in the future are refused with a message; `told` records the
+/// victim as told (queued) and the update is no longer owed; telling the suspect is refused.
+#[test]
+fn an_investigation_event_and_the_victim_told_from_the_command_line() {
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    {
+        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        let person = |id: &str| NominalRecord {
+            id: id.into(),
+            source: bluelamp_protocol::Source::Current,
+            given_name: "Kim".into(),
+            surname: "Example".into(),
+            date_of_birth: Some("1990-05-01".into()),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        };
+        store.upsert_nominals(&[person("V1"), person("S1")]).unwrap();
+        let t = now_unix() - 3 * 86_400;
+        store
+            .import_incidents(&[NewIncident {
+                id: Some("inc-1".into()),
+                reference: "INC-CLI-R6".into(),
+                incident_type: "assault".into(),
+                offence_category: Some("assault".into()),
+                place: None,
+                postcode: None,
+                team: None,
+                occurred_at: t,
+                recorded_at: t,
+                assigned_to: Some("PC1".into()),
+                closing_code: None,
+                links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
+            }])
+            .unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
+            .output()
+            .unwrap()
+    };
+    let today = bluelamp_store::victims::uk_time(now_unix()).date();
+    let event =
+        |kind: &str, on: &str| run(&["victims", "event", "--incident", "inc-1", "--kind", kind, "--on", on, "--json"]);
+    let bad_kind = event("hanged", &today.to_string());
+    assert!(
+        !bad_kind.status.success() && stderr(&bad_kind).contains("not an investigation event"),
+        "{}",
+        stderr(&bad_kind)
+    );
+    let future = event("charged", &today.next_day().unwrap().to_string());
+    assert!(!future.status.success() && stderr(&future).contains("future"), "{}", stderr(&future));
+
+    let out = event("charged", &today.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let e: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((e["kind"].as_str(), e["recorded_by"].as_str()), (Some("charged"), Some("PC1")));
+    assert!(stderr(&out).contains("queued for the next sync"), "{}", stderr(&out));
+    let event_id = e["id"].as_str().unwrap().to_string();
+    let updates = || {
+        let store = Store::open(&db, "pw-for-tests").unwrap();
+        let panel = store.victims_assessment("inc-1", now_unix()).unwrap();
+        let v = panel.assessment.victims.iter().find(|v| v.person_id == "V1").unwrap().clone();
+        v.updates.iter().map(|u| (u.deadline.working_days, u.informed)).collect::<Vec<_>>()
+    };
+    assert_eq!(updates(), [(5, false)]);
+
+    let told = |who: &str| {
+        run(&[
+            "victims",
+            "told",
+            "--incident",
+            "inc-1",
+            "--event",
+            &event_id,
+            "--person",
+            who,
+            "--how",
+            "letter",
+            "--json",
+        ])
+    };
+    let suspect = told("S1");
+    assert!(!suspect.status.success() && stderr(&suspect).contains("not a victim"), "{}", stderr(&suspect));
+    let out = told("V1");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((t["nominal_id"].as_str(), t["how"].as_str()), (Some("V1"), Some("letter")));
+    assert_eq!(updates(), [(5, true)]);
+    let store = Store::open(&db, "pw-for-tests").unwrap();
+    let queued: Vec<String> = store
+        .conn()
+        .prepare(
+            "SELECT mutation FROM outbox WHERE mutation IN ('investigation.event/1', 'victim.updated/1') ORDER BY seq",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(queued, ["investigation.event/1", "victim.updated/1"]);
+}
