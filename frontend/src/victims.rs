@@ -13,8 +13,9 @@ use bluelamp_protocol::casework::{
     RecordReferralRequest, ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, WithdrawReferralRequest,
 };
 use bluelamp_protocol::victims::{
-    Answer, AwaitingRow, DeadlineStatus, FieldMessage, RecordReferralOutcome, SafeContact, ServiceQuery,
-    Under18Request, VictimAssessment, VictimsPanel, UNDER_18_QUESTION,
+    Answer, AwaitingRow, DeadlineStatus, FieldMessage, InvestigationEventRequest, PanelEvent, RecordReferralOutcome,
+    SafeContact, ServiceQuery, Under18Request, VictimAssessment, VictimToldRequest, VictimsPanel, EVENT_KINDS,
+    TOLD_HOW, UNDER_18_QUESTION,
 };
 use bluelamp_protocol::ApiError;
 use wasm_bindgen_futures::spawn_local;
@@ -163,6 +164,14 @@ pub fn victims_section(p: &SectionProps) -> Html {
                         };
                         victim_card(v, va, &deciding, &w, &answered)
                     }) }
+                    <UpdatesPart panel={v.clone()} on_done={{
+                        let (reload, changed, recorded) = (reload.clone(), p.on_changed.clone(), recorded.clone());
+                        Callback::from(move |_: ()| {
+                            recorded.set(None);
+                            reload.emit(());
+                            changed.emit(());
+                        })
+                    }} on_locked={p.on_locked.clone()} />
                     { match &*deciding {
                         Some(pid) => match v.assessment.victims.iter().find(|x| &x.person_id == pid) {
                             Some(va) => html! {
@@ -907,6 +916,243 @@ fn under_18_question(p: &Under18Props) -> Html {
             </div>
             { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
         </div>
+    }
+}
+
+/// What the officer typed in the "Record an investigation event" form, kept while they look at
+/// another tab and on a refusal.
+#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct EventDraft {
+    kind: String,
+    occurred_on: String,
+}
+
+/// Today in the UK (GMT/BST), for the event's date box.
+fn uk_today() -> String {
+    bluelamp_protocol::victims::uk_date((js_sys::Date::now() / 1000.0) as i64)
+}
+
+#[derive(Properties, PartialEq)]
+struct UpdatesProps {
+    panel: VictimsPanel,
+    /// An event or a "told" was recorded: the panel reloads.
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// "Investigation updates (Right 6)": record a key event (kind, day: today in the UK unless
+/// changed), the events recorded, and for each victim of each event either when and how they
+/// were told, or the working-day countdown to the update's deadline with a control to record
+/// that they were told. A refusal is shown beside the form; what was typed stays.
+#[function_component(UpdatesPart)]
+fn updates_part(p: &UpdatesProps) -> Html {
+    let key = format!("event:{}", p.panel.incident_id);
+    let draft = crate::drafts::use_kept_state::<EventDraft>(&key);
+    let problem = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let recorded = use_state(|| false);
+    let kind = if draft.kind.is_empty() { EVENT_KINDS[0].0.to_string() } else { draft.kind.clone() };
+    let occurred_on = if draft.occurred_on.is_empty() { uk_today() } else { draft.occurred_on.clone() };
+    let submit = {
+        let (problem, busy, recorded, draft) = (problem.clone(), busy.clone(), recorded.clone(), draft.clone());
+        let incident_id = p.panel.incident_id.clone();
+        let offence = p.panel.assessment.offence_date.to_string();
+        let (kind, occurred_on) = (kind.clone(), occurred_on.clone());
+        let (on_done, on_locked, key) = (p.on_done.clone(), p.on_locked.clone(), key.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            recorded.set(false);
+            // The same check as the store's (the offence date as the rules use it).
+            if let Err(m) = bluelamp_protocol::victims::check_event_date(&occurred_on, &uk_today(), Some(&offence)) {
+                draft.set(EventDraft { kind: kind.clone(), occurred_on: occurred_on.clone() });
+                problem.set(Some(m));
+                return;
+            }
+            let req = InvestigationEventRequest {
+                incident_id: incident_id.clone(),
+                kind: kind.clone(),
+                occurred_on: occurred_on.clone(),
+            };
+            let (problem, busy, recorded, on_done, on_locked, key, draft) = (
+                problem.clone(),
+                busy.clone(),
+                recorded.clone(),
+                on_done.clone(),
+                on_locked.clone(),
+                key.clone(),
+                draft.clone(),
+            );
+            busy.set(true);
+            spawn_local(async move {
+                match api::record_investigation_event(&req).await {
+                    Ok(_) => {
+                        crate::drafts::clear(&key);
+                        draft.set(EventDraft::default());
+                        problem.set(None);
+                        recorded.set(true);
+                        on_done.emit(());
+                    }
+                    // What was typed stays; the refusal says why.
+                    Err(e) => {
+                        if e.code == bluelamp_protocol::ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        draft.set(EventDraft { kind: req.kind.clone(), occurred_on: req.occurred_on.clone() });
+                        problem.set(Some(e.message));
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let on_kind = {
+        let (draft, occurred_on) = (draft.clone(), occurred_on.clone());
+        Callback::from(move |e: Event| {
+            let kind = e.target_unchecked_into::<HtmlSelectElement>().value();
+            draft.set(EventDraft { kind, occurred_on: occurred_on.clone() });
+        })
+    };
+    let on_date = {
+        let (draft, kind) = (draft.clone(), kind.clone());
+        Callback::from(move |e: InputEvent| {
+            let occurred_on = e.target_unchecked_into::<HtmlInputElement>().value();
+            draft.set(EventDraft { kind: kind.clone(), occurred_on });
+        })
+    };
+    html! {
+        <section id="updates" class="updates" aria-labelledby="updates-heading">
+            <h4 id="updates-heading">{"Investigation updates (Right 6)"}</h4>
+            <p class="hint">{"Tell each victim about an arrest, interview, release, bail, charge, summons, out-of-court resolution or a decision to take no further action: within 1 working day for a victim with enhanced rights, 5 otherwise."}</p>
+            <form id="event-form" class="event-form" onsubmit={submit}>
+                <label for="event-kind">{"Event"}</label>
+                <select id="event-kind" onchange={on_kind}>
+                    { for EVENT_KINDS.iter().map(|(c, l)| html! {
+                        <option value={*c} selected={*c == kind}>{ *l }</option>
+                    }) }
+                </select>
+                <label for="event-date">{"Date (YYYY-MM-DD)"}</label>
+                <input id="event-date" type="text" inputmode="numeric" value={occurred_on} oninput={on_date}
+                    aria-invalid={problem.is_some().to_string()} />
+                <button type="submit" id="record-event" disabled={*busy}>{"Record"}</button>
+                { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+                { if *recorded { html! { <p id="event-recorded" class="ok" role="status">{"Event recorded: the victims are owed an update."}</p> } } else { html! {} } }
+            </form>
+            { if p.panel.events.is_empty() {
+                html! { <p class="hint" id="no-events">{"No investigation event recorded yet."}</p> }
+            } else { html! {
+                <ul id="events" class="events">
+                    { for p.panel.events.iter().map(|e| event_item(&p.panel.incident_id, e, &p.on_done, &p.on_locked)) }
+                </ul>
+            } } }
+        </section>
+    }
+}
+
+fn event_item(incident_id: &str, e: &PanelEvent, on_done: &Callback<()>, on_locked: &Callback<()>) -> Html {
+    html! {
+        <li class="event" data-id={e.event.id.clone()} data-kind={e.event.kind.clone()}>
+            <strong>{ &e.label }</strong>{ format!(" on {}", e.event.occurred_on) }
+            <ul class="event-victims">
+                { for e.victims.iter().map(|v| {
+                    let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
+                    html! {
+                        <li class="event-victim" data-person={v.person_id.clone()} data-told={v.told.is_some().to_string()}>
+                            <span class="who">{ format!("{name}: ") }</span>
+                            { match (&v.told, &v.countdown) {
+                                (Some(t), _) => html! {
+                                    <span class="told">{ format!(
+                                        "Told {} {}",
+                                        t.told_at.get(..10).unwrap_or(&t.told_at),
+                                        bluelamp_protocol::victims::told_how_label(&t.how).map(str::to_lowercase).unwrap_or_else(|| t.how.clone())
+                                    ) }</span>
+                                },
+                                (None, c) => html! {
+                                    <>
+                                        { match c {
+                                            Some(c) => html! { <span class={countdown_class(c.status)} data-status={code(&c.status)}>{ format!("Update {}", c.label) }</span> },
+                                            None => html! {},
+                                        } }
+                                        <TellForm incident_id={incident_id.to_string()} event_id={e.event.id.clone()}
+                                            person_id={v.person_id.clone()} name={name.clone()} on_done={on_done.clone()} on_locked={on_locked.clone()} />
+                                    </>
+                                },
+                            } }
+                        </li>
+                    }
+                }) }
+            </ul>
+        </li>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TellProps {
+    incident_id: String,
+    event_id: String,
+    person_id: String,
+    name: String,
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// "Record that the victim was told": how (select) and the button; a refusal is shown beside it.
+#[function_component(TellForm)]
+fn tell_form(p: &TellProps) -> Html {
+    let how = use_state(|| TOLD_HOW[0].0.to_string());
+    let problem = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let submit = {
+        let (how, problem, busy) = (how.clone(), problem.clone(), busy.clone());
+        let req = VictimToldRequest {
+            incident_id: p.incident_id.clone(),
+            event_id: p.event_id.clone(),
+            nominal_id: p.person_id.clone(),
+            how: String::new(),
+        };
+        let (on_done, on_locked) = (p.on_done.clone(), p.on_locked.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let req = VictimToldRequest { how: (*how).clone(), ..req.clone() };
+            let (problem, busy, on_done, on_locked) =
+                (problem.clone(), busy.clone(), on_done.clone(), on_locked.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::record_victim_told(&req).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        on_done.emit(());
+                    }
+                    Err(e) => {
+                        if e.code == bluelamp_protocol::ErrorCode::Locked {
+                            on_locked.emit(());
+                        }
+                        problem.set(Some(e.message));
+                    }
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let on_how = {
+        let how = how.clone();
+        Callback::from(move |e: Event| how.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let field = format!("told-how-{}-{}", p.event_id, p.person_id);
+    html! {
+        <form class="tell" data-person={p.person_id.clone()} onsubmit={submit}>
+            <label for={field.clone()}>{ format!("How {} was told", p.name) }</label>
+            <select id={field} class="told-how" onchange={on_how}>
+                { for TOLD_HOW.iter().map(|(c, l)| html! { <option value={*c} selected={*c == how.as_str()}>{ *l }</option> }) }
+            </select>
+            <button type="submit" class="record-told" disabled={*busy}>{"Record that the victim was told"}</button>
+            { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+        </form>
     }
 }
 

@@ -169,6 +169,11 @@ pub fn check_event_date(occurred_on: &str, today: &str, offence_on: Option<&str>
     Ok(date)
 }
 
+/// The UK date (`YYYY-MM-DD`, GMT/BST) at `unix` seconds: "today" for an event's date box.
+pub fn uk_date(unix: i64) -> String {
+    bluelamp_victims::uk::uk_time(unix).date().to_string()
+}
+
 /// `record_investigation_event`: a key event in the investigation of an incident (Right 6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvestigationEventRequest {
