@@ -464,3 +464,83 @@ async fn under18_journey() -> anyhow::Result<()> {
     assert_eq!(queued, 1, "the answer is queued for the service");
     Ok(())
 }
+
+/// Right 6 in the Victims section of the showcase DA incident: an event recorded with the form
+/// (the date box holds today in the UK) is listed with the adult victim's update due (the
+/// countdown: 1 working day, enhanced rights); "Record that the victim was told" shows it as
+/// told. Both are queued for the service (`investigation.event/1`, `victim.updated/1`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_investigation_event_is_recorded_and_the_victim_told_in_the_victims_section() -> anyhow::Result<()> {
+    let _turn = SERIAL.lock().await;
+    within(Duration::from_secs(300), right6_journey()).await
+}
+
+async fn right6_journey() -> anyhow::Result<()> {
+    let app = AppUnderTest::launch("victims-right6", false).await?;
+    app.unlock("demo-officer", DEMO_PASSPHRASE).await.context("unlock")?;
+    wait_for(&app, "#tab-incidents").await.context("the Incidents tab")?.click().await.context("open Incidents")?;
+    wait_for(&app, "tr.incident td").await.context("the incident list")?;
+    let db = app.data_dir().join("officers/demo-officer.db");
+    let (incident_id, adult) = {
+        let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
+        let inc = store
+            .list_incidents()
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .into_iter()
+            .find(|i| i.reference.ends_with("-000001"))
+            .context("the showcase incident")?;
+        let panel = store
+            .victims_assessment(&inc.id, bluelamp_store::casework::now_unix())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let adult = panel
+            .assessment
+            .victims
+            .iter()
+            .find(|v| v.under_18 == Some(false))
+            .context("an adult victim")?
+            .person_id
+            .clone();
+        (inc.id, adult)
+    };
+    for row in app.client.find_all(Locator::Css("tr.incident")).await? {
+        if row.attr("data-id").await?.as_deref() == Some(incident_id.as_str()) {
+            row.find(Locator::Css("td")).await?.click().await?;
+            break;
+        }
+    }
+    let date = wait_for(&app, "#victims #updates #event-date").await.context("the updates part")?;
+    let today = bluelamp_protocol::victims::uk_date(bluelamp_store::casework::now_unix());
+    assert_eq!(date.prop("value").await?.as_deref(), Some(today.as_str()), "the date box holds today");
+    assert!(app.client.find(Locator::Css("#victims #no-events")).await.is_ok(), "no event yet");
+    app.client.find(Locator::Css("#record-event")).await?.click().await?;
+
+    let row = format!("#events li.event[data-kind='arrested'] li.event-victim[data-person='{adult}']");
+    let owed = wait_for(&app, &format!("{row}[data-told='false'] .countdown")).await.context("the update due")?;
+    let label = owed.text().await?;
+    assert!(label.starts_with("Update due") && label.contains("1 working day"), "countdown: {label}");
+    app.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!("#updates")],
+        )
+        .await?;
+    app.screenshot("victims-right6-due").await?;
+
+    app.client.find(Locator::Css(&format!("{row} button.record-told"))).await?.click().await?;
+    let told = wait_for(&app, &format!("{row}[data-told='true'] .told")).await.context("told")?;
+    let text = told.text().await?;
+    assert!(text.starts_with("Told ") && text.ends_with("by phone"), "told: {text}");
+    assert!(app.client.find(Locator::Css(&format!("{row} button.record-told"))).await.is_err());
+    app.screenshot("victims-right6-told").await?;
+
+    let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
+    let queued: Vec<String> = store
+        .conn()
+        .prepare(
+            "SELECT mutation FROM outbox WHERE mutation IN ('investigation.event/1', 'victim.updated/1') ORDER BY seq",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(queued, ["investigation.event/1", "victim.updated/1"], "both queued for the service");
+    Ok(())
+}
