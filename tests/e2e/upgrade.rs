@@ -32,7 +32,7 @@ fn officer_db(app_dir: &Path) -> std::path::PathBuf {
 }
 
 /// A store as the previous build left it: the people, key rows of `(key, rk)`, schema 12 (the
-/// later migrations undone: a migration that adds a column must be undone here too).
+/// later migrations undone: a migration that adds a column or a table must be undone here too).
 fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
     let db = officer_db(app_dir);
     std::fs::create_dir_all(db.parent().context("officers dir")?)?;
@@ -58,6 +58,10 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          -- Nor the column of migration 19, or of 21.
          ALTER TABLE outbox DROP COLUMN base_data;
          ALTER TABLE referrals DROP COLUMN withdrawal;
+         -- Nor the tables of migrations 22 and 23.
+         DROP TABLE under18_answers;
+         DROP TABLE victims_told;
+         DROP TABLE investigation_events;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
