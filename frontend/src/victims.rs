@@ -927,6 +927,17 @@ struct EventDraft {
     occurred_on: String,
 }
 
+/// The UK date (GMT/BST) of an RFC 3339 time: a victim told at 00:30 in summer time was told
+/// that day, not the UTC day before. The text's own date if it cannot be read.
+fn uk_day_of(ts: &str) -> String {
+    let ms = js_sys::Date::parse(ts);
+    if ms.is_finite() {
+        bluelamp_protocol::victims::uk_date((ms / 1000.0).floor() as i64)
+    } else {
+        ts.get(..10).unwrap_or(ts).to_string()
+    }
+}
+
 /// Today in the UK (GMT/BST), for the event's date box.
 fn uk_today() -> String {
     bluelamp_protocol::victims::uk_date((js_sys::Date::now() / 1000.0) as i64)
@@ -1065,7 +1076,7 @@ fn event_item(incident_id: &str, e: &PanelEvent, on_done: &Callback<()>, on_lock
                                 (Some(t), _) => html! {
                                     <span class="told">{ format!(
                                         "Told {} {}",
-                                        t.told_at.get(..10).unwrap_or(&t.told_at),
+                                        uk_day_of(&t.told_at),
                                         bluelamp_protocol::victims::told_how_label(&t.how).map(str::to_lowercase).unwrap_or_else(|| t.how.clone())
                                     ) }</span>
                                 },
