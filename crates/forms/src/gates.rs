@@ -282,6 +282,9 @@ pub enum MissingKind {
     /// A notification the Victims' Code rules require (MARAC, Operation Encompass, children's
     /// services) is not recorded.
     Notification,
+    /// An update the Victims' Code owes a victim after an investigation event (Right 6) is due
+    /// soon or overdue (supervisor queue only; it never blocks closing).
+    VictimUpdate,
 }
 
 impl MissingKind {

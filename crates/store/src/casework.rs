@@ -108,6 +108,10 @@ pub enum CaseworkError {
     /// An investigation event's date: not a date, in the future or before the offence.
     #[error("{0}")]
     EventDate(String),
+    /// The same event (kind and day) is recorded on the incident already: a second copy would owe
+    /// every victim a second update, escalated until told of it separately.
+    #[error("{label} on {day} is recorded on incident {incident} already (by {by}).")]
+    EventRecorded { label: String, day: String, incident: String, by: String },
     /// A victim told about an event that is not recorded on the incident.
     #[error("There is no investigation event {event} on incident {incident}.")]
     UnknownEvent { event: String, incident: String },

@@ -288,8 +288,25 @@ fn told_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<VictimToldInfo>
         .collect::<rusqlite::Result<_>>()?)
 }
 
+/// Whether two recorded events are one event: the same kind on the same day (recorded twice, on
+/// two devices that had not yet seen each other's).
+fn same_event(a: &InvestigationEventInfo, b: &InvestigationEventInfo) -> bool {
+    a.kind == b.kind && a.occurred_on == b.occurred_on
+}
+
+/// Who was told of `e` or of a copy of it ([`same_event`]): one update, told once.
+fn told_of_event<'a>(
+    e: &InvestigationEventInfo,
+    events: &[InvestigationEventInfo],
+    told: &'a [VictimToldInfo],
+) -> impl Iterator<Item = &'a VictimToldInfo> {
+    let twins: Vec<String> = events.iter().filter(|x| same_event(x, e)).map(|x| x.id.clone()).collect();
+    told.iter().filter(move |t| twins.contains(&t.event_id))
+}
+
 /// The engine's events (Right 6) from the stored ones: the kind's label (the prompts quote it),
-/// the day, and who was told. An event whose day cannot be read (never written so) is left out.
+/// the day, and who was told (of it or of a copy of it). An event whose day cannot be read
+/// (never written so) is left out.
 fn engine_events(events: &[InvestigationEventInfo], told: &[VictimToldInfo]) -> Vec<vc::InvestigationEvent> {
     events
         .iter()
@@ -297,7 +314,7 @@ fn engine_events(events: &[InvestigationEventInfo], told: &[VictimToldInfo]) -> 
             Some(vc::InvestigationEvent {
                 kind: bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind).to_string(),
                 occurred_on: parse_date(&e.occurred_on).ok()?,
-                victims_informed: told.iter().filter(|t| t.event_id == e.id).map(|t| t.nominal_id.clone()).collect(),
+                victims_informed: told_of_event(e, events, told).map(|t| t.nominal_id.clone()).collect(),
             })
         })
         .collect()
@@ -542,14 +559,15 @@ fn has_withdrawn_decision(conn: &Connection, incident_id: &str) -> CwResult<bool
         .query_row([incident_id], |r| r.get(0))?)
 }
 
-/// Whether someone linked to the incident (not as a suspect or witness) has not been told about
+/// Whether someone linked to the incident in a role the rules may count as a victim's (not a
+/// suspect, witness, reporting person or the deceased, who are never told) has not been told about
 /// one of its investigation events (cheap pre-check before assessing a finalised incident: a
 /// victim may still be owed an update, Right 6; the assessment decides who is a victim).
 fn has_untold_event(conn: &Connection, incident_id: &str) -> CwResult<bool> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM investigation_events e JOIN incident_links l ON l.incident_id = e.incident_id
-                WHERE e.incident_id = ?1 AND l.role NOT IN ('suspect', 'witness')
+                WHERE e.incident_id = ?1 AND l.role IN ('victim', 'child', 'bereaved_relative', 'parent_or_guardian')
                   AND NOT EXISTS (SELECT 1 FROM victims_told t WHERE t.event_id = e.id AND t.nominal_id = l.nominal_id))",
         )?
         .query_row([incident_id], |r| r.get(0))?)
@@ -639,7 +657,8 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
         let what = match e.state {
             vc::ReferralState::Deferred => format!("Ask {name} again about a victim referral (deferred)"),
             vc::ReferralState::AwaitingDecision => format!("Record a Victims' Code referral decision for {name}"),
-            _ => format!("Update {name} (Victims' Code, Right 6)"),
+            // A victim with a decision escalates for an update: those have their own rows below.
+            _ => continue,
         };
         let problem = QueueProblem {
             kind: if c.status == DeadlineStatus::Breached { ProblemKind::Overdue } else { ProblemKind::Missing },
@@ -649,7 +668,6 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
             form_id: None,
             victim_id: Some(e.person_id.clone()),
         };
-        let team = row.summary.team.clone().unwrap_or_else(|| "Unassigned".into());
         match q.items.iter_mut().find(|i| i.incident_id == e.incident_id) {
             Some(item) => {
                 if item.problems.iter().any(|p| {
@@ -659,28 +677,39 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
                 }
                 item.problems.push(problem);
             }
-            None => {
-                let risk = match a.risk_level {
-                    Some(vc::RiskLevel::High) => QueueRisk::High,
-                    Some(vc::RiskLevel::Medium) => QueueRisk::Medium,
-                    Some(vc::RiskLevel::Standard) => QueueRisk::Standard,
-                    None if a.domestic_abuse => QueueRisk::Ungraded,
-                    None => QueueRisk::Standard,
+            None => q.items.push(queue_item(row, a, now, problem)),
+        }
+    }
+    // Right 6: each update owed after an investigation event, due soon or overdue, is a row of
+    // its own with its own deadline, whatever the victim's referral state. Before, a victim
+    // still awaiting a referral decision (or deferred) was listed under the referral's wording
+    // and deadline only, so an update breached on the Tuesday showed as "referral decision due
+    // Wednesday" (review, 7 Dec 2026).
+    for (row, a) in &assessed {
+        for v in &a.victims {
+            let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
+            for u in v.updates.iter().filter(|u| !u.informed && u.status.is_some_and(DeadlineStatus::escalate)) {
+                let c = countdown(&v.person_id, u.deadline.due, at, cfg);
+                let problem = QueueProblem {
+                    kind: if c.status == DeadlineStatus::Breached {
+                        ProblemKind::Overdue
+                    } else {
+                        ProblemKind::Missing
+                    },
+                    item: MissingKind::VictimUpdate,
+                    label: format!("Update {name} (Victims' Code, Right 6): {} — Victims' Code: {}", u.kind, c.label),
+                    deadline: end_of_uk_day(u.deadline.due),
+                    form_id: None,
+                    victim_id: Some(v.person_id.clone()),
                 };
-                let item = QueueItem {
-                    incident_id: e.incident_id.clone(),
-                    team,
-                    codes: row.summary.closing_code.iter().cloned().collect(),
-                    risk,
-                    suggestion_above_grade: false,
-                    occurred_at: row.occurred,
-                    age_secs: now.saturating_sub(row.occurred),
-                    // A finalised incident here has a deferred victim still to be asked again.
-                    closed: row.finalised_at.is_some(),
-                    problems: vec![problem],
-                    next_deadline: 0,
-                };
-                q.items.push(item);
+                match q.items.iter_mut().find(|i| i.incident_id == a.incident_id) {
+                    Some(item) => {
+                        if !item.problems.contains(&problem) {
+                            item.problems.push(problem);
+                        }
+                    }
+                    None => q.items.push(queue_item(row, a, now, problem)),
+                }
             }
         }
     }
@@ -691,6 +720,31 @@ pub fn escalate_into_queue(conn: &Connection, q: &mut SupervisorQueue, now: i64)
     q.items.sort_by(bluelamp_forms::queue::queue_order);
     q.team_counts = bluelamp_forms::team_counts(&q.items);
     Ok(())
+}
+
+/// A queue row for an incident the closing-code rules did not list, with its one problem.
+fn queue_item(row: &IncidentRow, a: &vc::Assessment, now: i64, problem: QueueProblem) -> QueueItem {
+    let risk = match a.risk_level {
+        Some(vc::RiskLevel::High) => QueueRisk::High,
+        Some(vc::RiskLevel::Medium) => QueueRisk::Medium,
+        Some(vc::RiskLevel::Standard) => QueueRisk::Standard,
+        None if a.domestic_abuse => QueueRisk::Ungraded,
+        None => QueueRisk::Standard,
+    };
+    QueueItem {
+        incident_id: a.incident_id.clone(),
+        team: row.summary.team.clone().unwrap_or_else(|| "Unassigned".into()),
+        codes: row.summary.closing_code.iter().cloned().collect(),
+        risk,
+        suggestion_above_grade: false,
+        occurred_at: row.occurred,
+        age_secs: now.saturating_sub(row.occurred),
+        // A finalised incident here has a deferred victim still to be asked again, or an update
+        // still owed.
+        closed: row.finalised_at.is_some(),
+        problems: vec![problem],
+        next_deadline: 0,
+    }
 }
 
 /// The panel's Right 6 part: each event (oldest first) with each victim's update, told or owed
@@ -706,14 +760,15 @@ fn panel_events(
     let events = events_of(conn, incident_id)?;
     let told = told_of(conn, incident_id)?;
     Ok(events
-        .into_iter()
+        .iter()
+        .cloned()
         .enumerate()
         .map(|(i, e)| {
             let victims = assessment
                 .victims
                 .iter()
                 .map(|v| {
-                    let t = told.iter().find(|t| t.event_id == e.id && t.nominal_id == v.person_id).cloned();
+                    let t = told_of_event(&e, &events, &told).find(|t| t.nominal_id == v.person_id).cloned();
                     let countdown = match (&t, v.updates.get(i)) {
                         (None, Some(u)) => Some(countdown(&v.person_id, u.deadline.due, at, cfg)),
                         _ => None,
@@ -1110,6 +1165,16 @@ impl Store {
         let offence = uk_parse(&inc.summary.occurred_at).map(|t| t.date().to_string());
         let occurred_on = bluelamp_protocol::victims::check_event_date(occurred_on, &today, offence.as_deref())
             .map_err(CaseworkError::EventDate)?;
+        if let Some(twin) =
+            events_of(&self.conn, &inc.summary.id)?.into_iter().find(|e| e.kind == kind && e.occurred_on == occurred_on)
+        {
+            return Err(CaseworkError::EventRecorded {
+                label: bluelamp_protocol::victims::event_kind_label(kind).unwrap_or(kind).to_string(),
+                day: occurred_on,
+                incident: inc.summary.reference.clone(),
+                by: twin.recorded_by,
+            });
+        }
         let e = InvestigationEventInfo {
             id: uuid::Uuid::now_v7().to_string(),
             incident_id: inc.summary.id.clone(),
@@ -1153,12 +1218,16 @@ impl Store {
         let inc = incident_row(&self.conn, incident_id.trim())?;
         let incident_id = inc.summary.id.clone();
         let (event_id, nominal_id, how) = (event_id.trim(), nominal_id.trim(), how.trim());
-        if !events_of(&self.conn, &incident_id)?.iter().any(|e| e.id == event_id) {
+        if bluelamp_protocol::victims::told_how_label(how).is_none() {
+            return Err(CaseworkError::UnknownHow(bluelamp_protocol::dates::shown(how, 60)));
+        }
+        let events = events_of(&self.conn, &incident_id)?;
+        let Some(this) = events.iter().find(|e| e.id == event_id) else {
             return Err(CaseworkError::UnknownEvent {
                 event: bluelamp_protocol::dates::shown(event_id, 60),
                 incident: inc.summary.reference.clone(),
             });
-        }
+        };
         let now = now_unix();
         let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
         if !assessment.victims.iter().any(|v| v.person_id == nominal_id) {
@@ -1167,14 +1236,12 @@ impl Store {
                 incident: inc.summary.reference.clone(),
             });
         }
+        // Told of this event, or of a copy of it recorded on another device (same kind and day).
         if let Some(t) = told_of(&self.conn, &incident_id)?
             .into_iter()
-            .find(|t| t.event_id == event_id && t.nominal_id == nominal_id)
+            .find(|t| t.nominal_id == nominal_id && events.iter().any(|e| e.id == t.event_id && same_event(e, this)))
         {
             return Err(CaseworkError::AlreadyTold { person: nominal_id.to_string(), at: t.told_at });
-        }
-        if bluelamp_protocol::victims::told_how_label(how).is_none() {
-            return Err(CaseworkError::UnknownHow(bluelamp_protocol::dates::shown(how, 60)));
         }
         let t = VictimToldInfo {
             id: uuid::Uuid::now_v7().to_string(),

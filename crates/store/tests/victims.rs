@@ -1692,7 +1692,7 @@ fn an_overdue_update_escalates_into_the_supervisor_queue_until_the_victim_is_tol
             .iter()
             .filter(|i| i.incident_id == inc)
             .flat_map(|i| i.problems.iter())
-            .filter(|p| p.item == MissingKind::VictimReferralDecision)
+            .filter(|p| p.item == MissingKind::VictimUpdate)
             .map(|p| (p.kind, p.victim_id.clone(), p.label.clone()))
             .collect()
     };
@@ -1714,4 +1714,106 @@ fn an_overdue_update_escalates_into_the_supervisor_queue_until_the_victim_is_tol
 
     store.record_victim_told(&actor, &inc, &e.id, "V1", "letter").unwrap();
     assert_eq!(on_queue(&store), [], "told: off the queue");
+}
+
+/// An overdue update has its own row on the supervisor queue, with its own deadline, even when
+/// the victim still awaits a referral decision: it was listed under the referral's wording and
+/// deadline ("Record a Victims' Code referral decision — due in 2 working days"), so an update
+/// breached days ago did not show as overdue (review, 7 Dec 2026).
+#[test]
+fn an_overdue_update_of_a_victim_awaiting_a_referral_decision_shows_as_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    // Domestic abuse ten days ago, reported only now: the referral decision is due in two
+    // working days; an arrest on the day owed the victim (enhanced) an update within one.
+    let now = now_unix();
+    let inc = NewIncident {
+        id: None,
+        reference: "INC-R6-LATE".into(),
+        incident_type: "domestic_abuse".into(),
+        offence_category: Some("domestic_abuse".into()),
+        place: None,
+        postcode: None,
+        team: Some("Ashford Public Protection".into()),
+        occurred_at: now - 10 * 86_400,
+        recorded_at: now - 3600,
+        assigned_to: Some("PC1".into()),
+        closing_code: None,
+        links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
+    };
+    store.import_incidents(&[inc]).unwrap();
+    let inc = store.list_incidents().unwrap().into_iter().find(|i| i.reference == "INC-R6-LATE").unwrap().id;
+    let day = uk_time(now - 10 * 86_400).date().to_string();
+    let e = store.record_investigation_event(&actor, &inc, "arrested", &day).unwrap();
+    let problems = |store: &Store| -> Vec<(MissingKind, ProblemKind, String)> {
+        let q = store.supervisor_queue(now_unix()).unwrap();
+        q.items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| i.problems.iter())
+            .filter(|p| p.victim_id.as_deref() == Some("V1"))
+            .map(|p| (p.item, p.kind, p.label.clone()))
+            .collect()
+    };
+    let listed = problems(&store);
+    let update: Vec<_> = listed.iter().filter(|(k, _, _)| *k == MissingKind::VictimUpdate).collect();
+    assert_eq!(update.len(), 1, "{listed:?}");
+    assert_eq!(update[0].1, ProblemKind::Overdue, "{listed:?}");
+    assert!(update[0].2.contains("Right 6") && update[0].2.contains("breached"), "{}", update[0].2);
+    // The referral decision is listed on its own, and is not overdue.
+    assert!(
+        listed.iter().all(|(k, kind, _)| *k != MissingKind::VictimReferralDecision || *kind != ProblemKind::Overdue),
+        "{listed:?}"
+    );
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    assert!(problems(&store).iter().all(|(k, _, _)| *k != MissingKind::VictimUpdate), "told: no update row");
+}
+
+/// The same event recorded twice is refused on the device; a copy recorded on another device
+/// (same kind and day, pulled) is one update, told once: "told" on one copy left the other
+/// owed and escalated (review, 7 Dec 2026). A way of telling that is not on the list is said
+/// before "told already".
+#[test]
+fn one_event_recorded_twice_is_one_update_told_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-R6-TWIN", "robbery", 48, &[("V1", "victim"), ("S1", "suspect")]);
+    let day = uk_time(now_unix() - 24 * 3600).date().to_string();
+    let e = store.record_investigation_event(&actor, &inc, "arrested", &day).unwrap();
+    let again = store.record_investigation_event(&actor, &inc, " arrested ", &day);
+    assert!(matches!(again, Err(CaseworkError::EventRecorded { .. })), "{again:?}");
+    let msg = again.unwrap_err().to_string();
+    assert!(msg.contains("Suspect arrested") && msg.contains(&day) && msg.contains("already"), "{msg}");
+    // Another kind the same day, or the same kind another day, is another event.
+    store.record_investigation_event(&actor, &inc, "interviewed", &day).unwrap();
+    // A copy pulled from another device.
+    store
+        .conn()
+        .execute(
+            "INSERT INTO investigation_events (id, incident_id, kind, occurred_on, recorded_by, recorded_at, pulled_at)
+             VALUES ('twin', ?1, 'arrested', ?2, 'PC2', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
+            rusqlite::params![inc, day],
+        )
+        .unwrap();
+    let owed = |store: &Store| -> usize {
+        let p = store.victims_assessment(&inc, now_unix()).unwrap();
+        let v = p.assessment.victims.iter().find(|v| v.person_id == "V1").unwrap();
+        v.updates.iter().filter(|u| !u.informed).count()
+    };
+    assert_eq!(owed(&store), 3, "arrested (twice) and interviewed");
+    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon");
+    assert!(matches!(bad, Err(CaseworkError::UnknownHow(_))), "{bad:?}");
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    assert_eq!(owed(&store), 1, "told of the arrest: both copies, the interview still owed");
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    let told: Vec<bool> = panel
+        .events
+        .iter()
+        .map(|pe| pe.victims.iter().find(|v| v.person_id == "V1").is_some_and(|v| v.told.is_some()))
+        .collect();
+    assert_eq!(told.iter().filter(|t| **t).count(), 2, "both copies show told: {told:?}");
+    let twice = store.record_victim_told(&actor, &inc, "twin", "V1", "letter");
+    assert!(matches!(twice, Err(CaseworkError::AlreadyTold { .. })), "{twice:?}");
+    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon");
+    assert!(matches!(bad, Err(CaseworkError::UnknownHow(_))), "a bad way first: {bad:?}");
 }
