@@ -1098,8 +1098,12 @@ fn victim_under18(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> A
             return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
         }
     }
-    if a.answered_at.len() > 64 {
-        return Ok(reject("invalid_payload", format!("{W}: answered_at is too long")));
+    // A time devices can order answers by (the latest counts): RFC 3339, not text that would
+    // sort after every real time.
+    if a.answered_at.len() > 64
+        || time::OffsetDateTime::parse(a.answered_at.trim(), &time::format_description::well_known::Rfc3339).is_err()
+    {
+        return Ok(reject("invalid_payload", format!("{W}: answered_at is not an RFC 3339 time")));
     }
     if !may_record_on(tx, s, &a.incident_id)? {
         return Ok(not_yours());
@@ -3738,6 +3742,10 @@ mod tests {
         // Sent again under a new seq (a store restored from a copy): taken; changed: refused.
         assert!(codes(s.push(&laptop, &[m(3, "a-1", &victim, true)], 3).unwrap()).is_empty());
         assert_eq!(codes(s.push(&laptop, &[m(4, "a-1", &victim, false)], 3).unwrap()), ["answer_exists"]);
+        // A time devices cannot order answers by (text sorting after every real time) is refused.
+        let mut late = m(5, "a-late", &victim, false);
+        late.payload["answer"]["answered_at"] = json!("zzzz");
+        assert_eq!(codes(s.push(&laptop, &[late], 3).unwrap()), ["invalid_payload"]);
         let (n, by): (i64, String) = s
             .conn()
             .query_row("SELECT count(*), max(answered_by) FROM under18_answers", [], |r| Ok((r.get(0)?, r.get(1)?)))

@@ -236,14 +236,16 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
 /// The latest under-18 answer of each person on the incident (`under18_answers`, latest by
 /// `answered_at`, then id: UUIDv7, in time order).
 fn under18_answers_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap<String, bool>> {
-    let rows: Vec<(String, bool)> = conn
-        .prepare_cached(
-            "SELECT nominal_id, under_18 FROM under18_answers WHERE incident_id = ?1 ORDER BY answered_at, id",
-        )?
-        .query_map([incident_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut rows: Vec<(Option<i64>, String, String, bool)> = conn
+        .prepare_cached("SELECT answered_at, id, nominal_id, under_18 FROM under18_answers WHERE incident_id = ?1")?
+        .query_map([incident_id], |r| {
+            Ok((crate::casework::unix_of(&r.get::<_, String>(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    // Later rows overwrite earlier ones: the latest answer wins.
-    Ok(rows.into_iter().collect())
+    // By time (a time that cannot be read counts as earliest: text sorting after the digits
+    // must not win for good), then id. Later rows overwrite earlier ones: the latest answer wins.
+    rows.sort();
+    Ok(rows.into_iter().map(|(_, _, who, under_18)| (who, under_18)).collect())
 }
 
 /// The investigation events recorded on the incident, oldest first (by day, then recorded time
@@ -1106,13 +1108,24 @@ impl Store {
                 dob: dob.trim().get(..10).unwrap_or(dob).to_string(),
             });
         }
+        // The latest answer counts, by its time. A correction is made knowing the answer it
+        // corrects (the question is asked again only while none is held), so it is timed after
+        // it even when that answer's device clock was ahead: otherwise an answer made on a
+        // laptop an hour or a year fast outranked every later correction (review, 7 Dec 2026).
+        let latest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT answered_at FROM under18_answers WHERE incident_id = ?1 AND nominal_id = ?2")?
+            .query_map([incident_id.as_str(), nominal_id], |r| r.get::<_, String>(0))?
+            .filter_map(|t| t.ok().and_then(|t| crate::casework::unix_of(&t)))
+            .max();
+        let at = latest.map_or(now_unix(), |l| now_unix().max(l.saturating_add(1)));
         let answer = Under18Answer {
             id: uuid::Uuid::now_v7().to_string(),
             incident_id: incident_id.clone(),
             nominal_id: nominal_id.to_string(),
             under_18,
             answered_by: actor.officer_id.clone(),
-            answered_at: ts(now_unix()),
+            answered_at: ts(at),
         };
         let event = AuditEvent::new(AuditAction::Collection, format!("under18:{}", answer.id)).detail(json!({
             "incident_id": answer.incident_id, "nominal_id": answer.nominal_id, "under_18": under_18,

@@ -1534,6 +1534,23 @@ fn the_under_18_question_is_answered_for_a_victim_with_no_date_of_birth() {
     ));
     assert_eq!(snapshot(&store), held);
     assert_eq!(victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V0").under_18, Some(false));
+
+    // An answer from a device whose clock was a year fast (pulled), and one whose time is not a
+    // time: a correction made here still counts, and the unreadable time never wins (review,
+    // 7 Dec 2026: the fast answer outranked every later correction).
+    let year_on = bluelamp_store::casework::ts(now_unix() + 365 * 86_400);
+    for (id, at, under_18) in [("fast", year_on.as_str(), false), ("junk", "zzzz", false)] {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO under18_answers (id, incident_id, nominal_id, under_18, answered_by, answered_at, pulled_at)
+                 VALUES (?1, ?2, 'V0', ?3, 'PC2', ?4, ?4)",
+                rusqlite::params![id, inc, under_18, at],
+            )
+            .unwrap();
+    }
+    store.record_under18_answer(&actor, &inc, "V0", true).unwrap();
+    assert_eq!(victim(&store.victims_assessment(&inc, now_unix()).unwrap(), "V0").under_18, Some(true));
 }
 
 /// Right 6: recording an investigation event (`record_investigation_event`) makes an update due
