@@ -1208,6 +1208,20 @@ fn investigation_event(tx: &Connection, s: &Session, m: &PushMutation, now: i64)
     if !may_record_on(tx, s, &e.incident_id)? {
         return Ok(not_yours());
     }
+    // The device's checks again, on the service's clock: not in the future (a day's grace for a
+    // device clock a little ahead) and not before the offence of an incident the service holds.
+    // A date a year ahead (a laptop's clock) made an update "due in 250 working days" that never
+    // escalated, on every device (review, 7 Dec 2026).
+    let offence: Option<i64> = tx
+        .prepare_cached("SELECT occurred_at FROM incidents WHERE id = ?1")?
+        .query_row([&e.incident_id], |r| r.get(0))
+        .optional()?;
+    // The wall clock (`now` is the push's logical time, which tests set).
+    let tomorrow = bluelamp_protocol::victims::uk_date(now_unix().saturating_add(86_400));
+    let offence_on = offence.map(bluelamp_protocol::victims::uk_date);
+    if let Err(why) = bluelamp_protocol::victims::check_event_date(&e.occurred_on, &tomorrow, offence_on.as_deref()) {
+        return Ok(reject("invalid_event_date", format!("{W}: {why}")));
+    }
     let (kind, occurred_on) = (e.kind.trim().to_string(), e.occurred_on.trim().to_string());
     let held: Option<(String, String, String)> = tx
         .prepare_cached("SELECT incident_id, kind, occurred_on FROM investigation_events WHERE id = ?1")?
@@ -3790,14 +3804,17 @@ mod tests {
             links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
         };
         let (victim, suspect) = (with_role("victim"), with_role("suspect"));
-        let ev = |seq: u64, id: &str, kind: &str| PushMutation {
+        // Today in the UK: the showcase incident happened in the last hours.
+        let today = bluelamp_protocol::victims::uk_date(now_unix());
+        let ev_on = |seq: u64, id: &str, kind: &str, on: &str| PushMutation {
             seq,
             mutation_id: format!("ev-{seq}"),
             name: "investigation.event/1".into(),
-            payload: json!({ "event": { "id": id, "incident_id": inc, "kind": kind, "occurred_on": "2026-12-07",
+            payload: json!({ "event": { "id": id, "incident_id": inc, "kind": kind, "occurred_on": on,
                 "recorded_by": "demo-supervisor", "recorded_at": "2026-12-07T10:00:00Z" } }),
             base_version: None,
         };
+        let ev = |seq: u64, id: &str, kind: &str| ev_on(seq, id, kind, &today);
         let told = |seq: u64, id: &str, event: &str, who: &str| PushMutation {
             seq,
             mutation_id: format!("told-{seq}"),
@@ -3809,7 +3826,9 @@ mod tests {
         let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
         assert_eq!(codes(s.push(&nosy, &[ev(1, "e-nosy", "arrested")], 3).unwrap()), ["forbidden"]);
         assert_eq!(codes(s.push(&laptop, &[ev(1, "e-bad", "hanged")], 3).unwrap()), ["invalid_payload"]);
-        assert!(codes(s.push(&laptop, &[ev(2, "e-1", "arrested")], 3).unwrap()).is_empty());
+
+        let first = done(s.push(&laptop, &[ev(2, "e-1", "arrested")], 3).unwrap()).1;
+        assert!(first.is_empty(), "{first:?}");
         assert!(codes(s.push(&laptop, &[ev(3, "e-1", "arrested")], 3).unwrap()).is_empty(), "resent: taken");
         assert_eq!(codes(s.push(&laptop, &[ev(4, "e-1", "charged")], 3).unwrap()), ["event_exists"]);
         assert_eq!(codes(s.push(&laptop, &[told(5, "t-s", "e-1", &suspect)], 3).unwrap()), ["not_a_victim"]);
@@ -3817,6 +3836,14 @@ mod tests {
         assert_eq!(codes(s.push(&nosy, &[told(2, "t-n", "e-1", &victim)], 3).unwrap()), ["forbidden"]);
         assert!(codes(s.push(&laptop, &[told(7, "t-1", "e-1", &victim)], 3).unwrap()).is_empty());
         assert!(codes(s.push(&laptop, &[told(8, "t-1", "e-1", &victim)], 3).unwrap()).is_empty(), "resent: taken");
+        // A date in the future by the service's clock (a laptop's clock a year fast), or before
+        // the offence, is refused.
+        let next_year = bluelamp_protocol::victims::uk_date(now_unix() + 365 * 86_400);
+        let last_year = bluelamp_protocol::victims::uk_date(now_unix() - 365 * 86_400);
+        let refused =
+            |seq, on: &str| codes(s.push(&laptop, &[ev_on(seq, &format!("e-{seq}"), "charged", on)], 3).unwrap());
+        assert_eq!(refused(9, &next_year), ["invalid_event_date"]);
+        assert_eq!(refused(10, &last_year), ["invalid_event_date"]);
         let by: (i64, String, i64, String) = s
             .conn()
             .query_row(
