@@ -380,8 +380,14 @@ pub(crate) fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<
     Ok(rows)
 }
 
+/// An id as a refusal shows it: control characters (a terminal's escape sequences) written out
+/// and cut to 60 characters (an id typed or pasted at the CLI is echoed back).
+fn shown_id(id: &str) -> String {
+    bluelamp_protocol::dates::shown(id, 60)
+}
+
 pub(crate) fn incident_row(conn: &Connection, id: &str) -> CwResult<IncidentRow> {
-    load_incidents(conn, Some(id))?.pop().ok_or_else(|| CaseworkError::NotFound(format!("incident {id}")))
+    load_incidents(conn, Some(id))?.pop().ok_or_else(|| CaseworkError::NotFound(format!("incident {}", shown_id(id))))
 }
 
 // ---- forms ----
@@ -508,7 +514,7 @@ fn form_row(conn: &Connection, id: &str) -> CwResult<FormRow> {
         .prepare_cached(&format!("SELECT {FORM_COLUMNS} FROM forms WHERE id = ?1"))?
         .query_row([id], read_form)
         .optional()?
-        .ok_or_else(|| CaseworkError::NotFound(format!("form {id}")))?;
+        .ok_or_else(|| CaseworkError::NotFound(format!("form {}", shown_id(id))))?;
     row.info.reviews = load_reviews(conn, id)?;
     Ok(row)
 }
@@ -1188,7 +1194,9 @@ impl Store {
         pack_id: &str,
         victim: Option<&str>,
     ) -> CwResult<String> {
-        let pack = catalog()?.pack(pack_id).ok_or_else(|| CaseworkError::NotFound(format!("form pack {pack_id}")))?;
+        let pack = catalog()?
+            .pack(pack_id)
+            .ok_or_else(|| CaseworkError::NotFound(format!("form pack {}", shown_id(pack_id))))?;
         let inc = incident_row(&self.conn, incident_id)?;
         if inc.summary.status == IncidentStatus::Finalised {
             return Err(CaseworkError::Finalised);
@@ -1360,7 +1368,7 @@ impl Store {
             .prepare_cached("SELECT pack_id, status, created_by FROM forms WHERE id = ?1")?
             .query_row([form_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
-            .ok_or_else(|| CaseworkError::NotFound(format!("form {form_id}")))?;
+            .ok_or_else(|| CaseworkError::NotFound(format!("form {}", shown_id(form_id))))?;
         if status != "draft" {
             return Err(CaseworkError::NotEditable);
         }

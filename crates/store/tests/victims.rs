@@ -1834,3 +1834,28 @@ fn one_event_recorded_twice_is_one_update_told_once() {
     let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon");
     assert!(matches!(bad, Err(CaseworkError::UnknownHow(_))), "a bad way first: {bad:?}");
 }
+
+/// An unknown incident id is echoed back safely: escape sequences written out, cut short (a
+/// CLI user's `--incident $'\e[2J…'` reached the terminal, and a 100 000-character id made a
+/// 100 000-character message; review, 7 Dec 2026).
+#[test]
+fn an_unknown_incident_id_is_echoed_back_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let id = format!("\u{1b}[2J\u{1b}[31m{}", "x".repeat(100_000));
+    let errs = [
+        store.record_investigation_event(&actor, &id, "arrested", "2026-01-01").unwrap_err(),
+        store.record_victim_told(&actor, &id, "e", "V1", "phone").unwrap_err(),
+        store.record_under18_answer(&actor, &id, "V1", true).unwrap_err(),
+        store.victims_assessment(&id, now_unix()).unwrap_err(),
+    ];
+    for e in errs {
+        let msg = e.to_string();
+        assert!(matches!(e, CaseworkError::NotFound(_)), "{e:?}");
+        assert!(
+            !msg.contains('\u{1b}') && msg.contains("\\u{1b}") && msg.len() < 200,
+            "{}",
+            &msg[..msg.len().min(300)]
+        );
+    }
+}
