@@ -68,7 +68,7 @@ pub struct DemoIncident {
 /// domestic abuse incident after the first has two adult victims.
 pub fn incidents(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Vec<DemoIncident> {
     let mut out = drawn(people, n, seed, now_unix);
-    second_victim(&mut out, people, seed, now_unix);
+    second_victim(&mut out, people, seed);
     out
 }
 
@@ -119,7 +119,7 @@ pub(crate) fn drawn(people: &[Person], n: usize, seed: u64, now_unix: i64) -> Ve
 /// must show it. The first domestic abuse incident after the showcase with one victim gets a
 /// second adult victim with a date of birth, drawn from its own random sequence so that every
 /// other incident stays as [`drawn`] made it.
-fn second_victim(incidents: &mut [DemoIncident], people: &[Person], seed: u64, now_unix: i64) {
+fn second_victim(incidents: &mut [DemoIncident], people: &[Person], seed: u64) {
     let Some(inc) = incidents
         .iter_mut()
         .skip(1)
@@ -127,10 +127,12 @@ fn second_victim(incidents: &mut [DemoIncident], people: &[Person], seed: u64, n
     else {
         return;
     };
-    let today = util::civil_from_days(now_unix.div_euclid(86_400));
+    // An adult when it happened (an incident weeks old: someone who turned 18 since was a child
+    // victim then).
+    let on = util::civil_from_days(inc.occurred_unix.div_euclid(86_400));
     let adults: Vec<&Person> = people
         .iter()
-        .filter(|p| age_of(p, today).is_some_and(|a| a >= 18))
+        .filter(|p| age_of(p, on).is_some_and(|a| a >= 18))
         .filter(|p| !inc.links.iter().any(|l| l.person_id == p.id))
         .collect();
     if adults.is_empty() {
