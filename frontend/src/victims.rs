@@ -893,12 +893,7 @@ fn under_18_question(p: &Under18Props) -> Html {
                         problem.set(None);
                         on_done.emit(());
                     }
-                    Err(e) => {
-                        if e.code == bluelamp_protocol::ErrorCode::Locked {
-                            on_locked.emit(());
-                        }
-                        problem.set(Some(e.message));
-                    }
+                    Err(e) => problem.set(Some(refusal(e, &on_locked))),
                 }
                 busy.set(false);
             });
@@ -936,6 +931,15 @@ fn uk_day_of(ts: &str) -> String {
     } else {
         ts.get(..10).unwrap_or(ts).to_string()
     }
+}
+
+/// A refusal's message, to show beside the control that was used; a locked store also takes the
+/// officer to the lock screen (what they chose stays for when they are back).
+fn refusal(e: bluelamp_protocol::ApiError, on_locked: &Callback<()>) -> String {
+    if e.code == bluelamp_protocol::ErrorCode::Locked {
+        on_locked.emit(());
+    }
+    e.message
 }
 
 /// Today in the UK (GMT/BST), for the event's date box.
@@ -1008,11 +1012,8 @@ fn updates_part(p: &UpdatesProps) -> Html {
                     }
                     // What was typed stays; the refusal says why.
                     Err(e) => {
-                        if e.code == bluelamp_protocol::ErrorCode::Locked {
-                            on_locked.emit(());
-                        }
                         draft.set(EventDraft { kind: req.kind.clone(), occurred_on: req.occurred_on.clone() });
-                        problem.set(Some(e.message));
+                        problem.set(Some(refusal(e, &on_locked)));
                     }
                 }
                 busy.set(false);
@@ -1139,12 +1140,7 @@ fn tell_form(p: &TellProps) -> Html {
                         problem.set(None);
                         on_done.emit(());
                     }
-                    Err(e) => {
-                        if e.code == bluelamp_protocol::ErrorCode::Locked {
-                            on_locked.emit(());
-                        }
-                        problem.set(Some(e.message));
-                    }
+                    Err(e) => problem.set(Some(refusal(e, &on_locked))),
                 }
                 busy.set(false);
             });
@@ -1214,12 +1210,7 @@ fn withdraw_form(p: &WithdrawProps) -> Html {
                         on_done.emit(());
                     }
                     // What was typed stays; the refusal says why.
-                    Err(e) => {
-                        if e.code == bluelamp_protocol::ErrorCode::Locked {
-                            on_locked.emit(());
-                        }
-                        problem.set(Some(e.message));
-                    }
+                    Err(e) => problem.set(Some(refusal(e, &on_locked))),
                 }
                 busy.set(false);
             });
