@@ -145,7 +145,7 @@ impl AppState {
         req.validate()?;
         let db = self.config.officer_db(&req.officer_id);
         let demo_officer = officers(self).into_iter().find(|o| o.officer_id == req.officer_id);
-        if !db.exists() {
+        if !bluelamp_store::exists(&db) {
             match &demo_officer {
                 Some(o) => {
                     create_demo_store(&db, o)?;
@@ -226,8 +226,8 @@ impl AppState {
         req.validate()?;
         let db = self.config.officer_db(&req.officer_id);
         let is_demo = officers(self).iter().any(|o| o.officer_id == req.officer_id);
-        let enrol = !db.exists() && !is_demo;
-        let reauth = db.exists() && unlock::is_locked_out(&db);
+        let enrol = !bluelamp_store::exists(&db) && !is_demo;
+        let reauth = bluelamp_store::exists(&db) && unlock::is_locked_out(&db);
         if !enrol && !reauth {
             return Ok(());
         }

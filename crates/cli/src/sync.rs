@@ -92,7 +92,7 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     // must not leave a new store behind, whose next enrolment would then count a passphrase
     // typed again with the right one as a wrong guess.
     let client = Client::new(server)?;
-    let created = !db.exists();
+    let created = !bluelamp_store::exists(db);
     let mut store = if created {
         let kdf = if fast_kdf { KdfParams::INSECURE_FAST } else { KdfParams::DEFAULT };
         Store::create(db, passphrase, officer, kdf)?

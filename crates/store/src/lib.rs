@@ -42,6 +42,12 @@ pub enum StoreError {
     AlreadyExists(PathBuf),
     #[error("The store file is damaged or is not a Bluelamp store; it has been left untouched.")]
     Corrupt,
+    /// What an interrupted creation left ([`exists`]): nothing was ever stored in it.
+    #[error(
+        "Making the store at {0} was interrupted before it finished (the process was stopped or the \
+         power failed), so nothing was ever stored in it: make it again (`init`, or the first sign-in)."
+    )]
+    Interrupted(PathBuf),
     #[error("The store was written by a newer Bluelamp (schema {found}, this build knows {known}).")]
     TooNew { found: i64, known: i64 },
     /// The key file's own error is part of the message, not a source: printed with its sources
@@ -143,6 +149,81 @@ pub fn key_path(db: &Path) -> PathBuf {
     beside(db, ".keys")
 }
 
+/// The marker of a store being made ([`Store::create`]): created first, held locked while the
+/// store is made, removed last. Found unlocked, the creation was interrupted (a killed process,
+/// a power cut) and the files beside it are a half-made store that holds nothing.
+pub(crate) fn creating_path(db: &Path) -> PathBuf {
+    beside(db, ".creating")
+}
+
+/// Whether a store exists at `db`: its database file, unless that is what an interrupted
+/// creation left (nothing was ever stored in it, and [`Store::create`] makes it afresh).
+/// Callers that create a store when there is none ask this, not `Path::exists`: a half-made
+/// store otherwise opened as "damaged" for good, and `init` refused to make it again.
+pub fn exists(db: &Path) -> bool {
+    db.exists() && !interrupted_creation(db)
+}
+
+/// The marker of an earlier creation is there and nobody holds it: that creation never finished.
+fn interrupted_creation(db: &Path) -> bool {
+    match std::fs::File::open(creating_path(db)) {
+        Ok(marker) => marker.try_lock().is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A creation in progress: holds its marker ([`creating_path`]) locked, so that no other process
+/// takes it for an interrupted one, until [`Creation::finish`] removes it.
+struct Creation {
+    marker: std::fs::File,
+    path: PathBuf,
+}
+
+impl Creation {
+    /// Takes the marker of a creation at `db`. An interrupted creation's marker is taken over and
+    /// its half-made store removed; one held by a running creation is refused.
+    fn begin(db: &Path) -> Result<Creation> {
+        let path = creating_path(db);
+        let (marker, leftover) = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(f) => (f, false),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                (std::fs::OpenOptions::new().write(true).open(&path)?, true)
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match marker.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Invalid(format!(
+                    "a store is being made at {} right now, by another Bluelamp: wait for it to finish",
+                    db.display()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
+        let creation = Creation { marker, path };
+        if leftover {
+            // Nothing was ever stored in it: the marker goes only once the store is whole.
+            for f in store_files(db) {
+                match std::fs::remove_file(&f) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(creation)
+    }
+
+    /// The store is whole (or was never started): the marker goes.
+    fn finish(self) {
+        let Creation { marker, path } = self;
+        let _ = marker.unlock();
+        drop(marker);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// Every file a store at `db` may have: [`STORE_FILE_SUFFIXES`], its key file and the key's
 /// replacement (for callers that must not write over any of them).
 pub fn store_files(db: &Path) -> Vec<PathBuf> {
@@ -176,9 +257,6 @@ impl Store {
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
             return Err(StoreError::Invalid(format!("the folder {} does not exist", dir.display())));
         }
-        if db.exists() || key_path(db).exists() {
-            return Err(StoreError::AlreadyExists(db.to_path_buf()));
-        }
         if passphrase.trim().is_empty() {
             return Err(StoreError::Invalid("the passphrase must not be empty or only spaces".into()));
         }
@@ -188,6 +266,25 @@ impl Store {
             return Err(StoreError::Invalid(
                 "the officer id must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with '.')".into(),
             ));
+        }
+        // A marker beside them is an earlier creation's, running or interrupted: `begin` says.
+        if !creating_path(db).exists() && (db.exists() || key_path(db).exists()) {
+            return Err(StoreError::AlreadyExists(db.to_path_buf()));
+        }
+        // The cleanup below runs on errors; a process killed part-way (or a power cut) runs
+        // none, and left a key file beside an empty database: a store every later command
+        // called damaged, and `init` and `enrol` refused to make again. The marker makes that
+        // leftover known for what it is ([`exists`]), and the next creation replaces it.
+        let creation = Creation::begin(db)?;
+        let made = Store::create_under_marker(db, passphrase, officer_id, kdf);
+        // Whole, or cleaned up: either way the marker goes.
+        creation.finish();
+        made
+    }
+
+    fn create_under_marker(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
+        if db.exists() || key_path(db).exists() {
+            return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
         let kp = key_path(db);
@@ -234,6 +331,9 @@ impl Store {
     pub fn open(db: &Path, passphrase: &str) -> Result<Store> {
         if !db.exists() {
             return Err(StoreError::NotFound(db.to_path_buf()));
+        }
+        if interrupted_creation(db) {
+            return Err(StoreError::Interrupted(db.to_path_buf()));
         }
         if !db.is_file() {
             return Err(StoreError::Invalid(format!(

@@ -69,6 +69,48 @@ fn refuses_to_overwrite_and_reports_missing() {
     assert!(e.to_string().contains("t.db.keys"), "{e}");
 }
 
+/// What a creation killed part-way leaves (its marker, a key file, an empty database): not a
+/// store ([`bluelamp_store::exists`]), said as an interrupted creation, not as damage, and made
+/// afresh by the next creation. A creation running in another process is not taken for one.
+#[test]
+fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let marker = dir.path().join("t.db.creating");
+    // A whole store, then its files cut back to what a kill after the key file leaves.
+    drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    assert!(!marker.exists(), "a finished creation leaves no marker");
+    assert!(bluelamp_store::exists(&db));
+    for f in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{f}", db.display()));
+    }
+    std::fs::write(&db, b"").unwrap();
+    std::fs::write(&marker, b"").unwrap();
+    assert!(!bluelamp_store::exists(&db), "a half-made store is not a store");
+    let e = Store::open(&db, "pass").err().expect("half-made");
+    assert!(matches!(e, StoreError::Interrupted(_)), "{e:?}");
+    assert!(e.to_string().contains("interrupted") && e.to_string().contains("init"), "{e}");
+
+    // Another process making the store right now holds the marker: that is not a leftover.
+    let held = std::fs::OpenOptions::new().write(true).open(&marker).unwrap();
+    held.lock().unwrap();
+    assert!(bluelamp_store::exists(&db), "a creation in progress is not undone");
+    let e = Store::create(&db, "other", "PC2", KdfParams::INSECURE_FAST).err().expect("in progress");
+    assert!(e.to_string().contains("right now"), "{e}");
+    held.unlock().unwrap();
+    drop(held);
+
+    // Once nobody holds it, the next creation replaces the leftover and the store works.
+    let mut s = Store::create(&db, "new pass", "PC2", KdfParams::INSECURE_FAST).unwrap();
+    s.upsert_nominals(&[rec("1", "Ann", "Lee")]).unwrap();
+    drop(s);
+    assert!(!marker.exists());
+    let s = Store::open(&db, "new pass").unwrap();
+    assert_eq!((s.nominal_count().unwrap(), s.officer_id().unwrap().as_str()), (1, "PC2"));
+    // And a whole store is still refused, marker or none.
+    assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+}
+
 #[test]
 fn corrupt_file_is_reported_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
