@@ -16,6 +16,7 @@ mod import;
 mod nominal;
 mod search;
 mod show;
+mod status;
 mod sync;
 mod victims;
 
@@ -141,6 +142,22 @@ enum Command {
     Incident {
         #[command(subcommand)]
         what: conflicts::IncidentCmd,
+    },
+    /// The store's health, for IT support and scripts: its files' state, officer, key derivation
+    /// and lock-out, without the passphrase; with --unlock, also its role, schema, people,
+    /// incidents, what it has not yet sent or had refused, conflicts, last sync and server
+    Status {
+        /// Open the store (passphrase from BLUELAMP_PASSPHRASE or standard input; an unlock like
+        /// any other: wrong passphrases count, and it is in the access log) to add what it holds.
+        #[arg(long)]
+        unlock: bool,
+        /// Exit code 2 when writes made on this device have not all reached the central service
+        /// (not yet sent, or refused): the check before a device is reimaged or handed on.
+        /// Implies --unlock.
+        #[arg(long)]
+        fail_if_unsent: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// Pushes the outbox, then pulls reference data; progress on stderr. Exit code 0 only when
     /// the round reached the server and finished.
@@ -367,7 +384,7 @@ fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
 /// Opens the store as the app's lock screen does: wrong passphrases count against the force's
 /// policy (`BLUELAMP_MAX_UNLOCK_FAILURES`, `BLUELAMP_ON_TOO_MANY_FAILURES`), and a locked-out
 /// store stays closed until the officer signs in online in the app.
-fn open(db: &Path) -> anyhow::Result<Store> {
+pub(crate) fn open(db: &Path) -> anyhow::Result<Store> {
     // Before asking for the passphrase: a script that forgot `init` is told so, not asked for a
     // passphrase it cannot use.
     if !db.exists() {
@@ -613,6 +630,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Enrol { server, officer, insecure_fast_kdf } => {
             let db = db_path(&cli.db)?;
             sync::enrol(db, &server, &officer, &passphrase()?, insecure_fast_kdf)?;
+        }
+        Command::Status { unlock, fail_if_unsent, json } => {
+            let code = status::run(db_path(&cli.db)?, unlock, fail_if_unsent, json)?;
+            if code != 0 {
+                std::process::exit(code);
+            }
         }
         Command::Sync { server, json } => {
             let db = db_path(&cli.db)?;

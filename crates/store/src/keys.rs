@@ -226,6 +226,11 @@ impl Envelope {
         self
     }
 
+    /// Whether the checksum matches the fields (`None`: a key file written before checksums).
+    pub fn checksum_matches(&self) -> Option<bool> {
+        self.check.as_ref().map(|c| *c == self.checksum())
+    }
+
     /// Whether the key file has no checksum yet (written before checksums).
     pub(crate) fn unchecked(&self) -> bool {
         self.check.is_none()

@@ -19,6 +19,7 @@ pub mod provisional;
 mod pulled;
 pub mod schema;
 pub mod search;
+pub mod status;
 pub mod sync;
 pub mod unlock;
 pub mod victims;
@@ -165,7 +166,7 @@ pub fn exists(db: &Path) -> bool {
 }
 
 /// The marker of an earlier creation is there and nobody holds it: that creation never finished.
-fn interrupted_creation(db: &Path) -> bool {
+pub(crate) fn interrupted_creation(db: &Path) -> bool {
     match std::fs::File::open(creating_path(db)) {
         Ok(marker) => marker.try_lock().is_ok(),
         Err(_) => false,

@@ -184,6 +184,13 @@ pub fn tries_left(db: &Path, policy: &UnlockPolicy) -> Option<u32> {
     (!a.locked_out).then(|| policy.max_failures.saturating_sub(a.failures))
 }
 
+/// Wrong passphrases since the last unlock, whether the store is locked out, and the order it
+/// is locked under (as far as the file beside the store says), for `status`.
+pub(crate) fn attempts_summary(db: &Path) -> (u32, bool, Option<Instruction>) {
+    let a = read_attempts(db);
+    (a.failures.saturating_add(a.locked_failures), a.locked_out, a.locked_out.then_some(a.ordered).flatten())
+}
+
 pub fn is_locked_out(db: &Path) -> bool {
     read_attempts(db).locked_out
 }

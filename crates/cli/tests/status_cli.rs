@@ -1,0 +1,93 @@
+//! `bluelamp-cli status`: a store's health for IT support and scripts, without the passphrase,
+//! and with `--unlock` what it holds and has not yet sent; `--fail-if-unsent` exits 2 while
+//! writes made on the device have not reached the central service.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+const PASS: &str = "bluelamp-demo";
+
+fn cli(db: &Path, pass: Option<&str>, args: &[&str]) -> (i32, Value, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+    c.arg("--db").arg(db).args(args).stdin(Stdio::null()).env_remove("BLUELAMP_PASSPHRASE");
+    if let Some(p) = pass {
+        c.env("BLUELAMP_PASSPHRASE", p);
+    }
+    let out = c.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), json, stdout, String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+#[test]
+fn status_tells_the_files_state_without_a_passphrase_and_what_is_unsent_with_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pc1.db");
+
+    let (code, j, _, err) = cli(&db, None, &["status", "--json"]);
+    assert_eq!((code, j["state"].as_str()), (0, Some("not_found")), "{err}");
+
+    let (code, _, _, err) = cli(&db, Some(PASS), &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert_eq!(code, 0, "{err}");
+    // No passphrase is asked for (none given, standard input empty) to tell what the files say.
+    let (code, j, _, err) = cli(&db, None, &["status", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(j["state"], "present");
+    assert_eq!(j["officer_id"], "PC1");
+    assert_eq!(j["key_checksum"], true);
+    assert_eq!(j["locked_out"], false);
+    assert!(j.get("inside").is_none(), "nothing from inside without --unlock: {j}");
+
+    // Nothing written yet: a device that may be reimaged.
+    let (code, j, _, err) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (j["inside"]["unsent"].as_u64(), j["inside"]["schema_version"] == j["inside"]["schema_current"]),
+        (Some(0), true)
+    );
+
+    // Two forms written and not sent: exit 2, and said so in words.
+    let (code, _, _, err) = cli(&db, Some(PASS), &["demo", "enqueue", "--forms", "2"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!(code, 2, "{j}");
+    assert_eq!(j["inside"]["unsent"], 2);
+    let (code, _, text, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("2 not yet sent") && text.contains("NOT all reached"), "{text}");
+    // Without the flag the same store is no failure.
+    let (code, _, _, _) = cli(&db, Some(PASS), &["status", "--unlock"]);
+    assert_eq!(code, 0);
+
+    // A wrong passphrase is a try like any other, counted and shown.
+    let (code, j, _, err) = cli(&db, Some("wrong one"), &["status", "--unlock", "--json"]);
+    assert_eq!(code, 1, "{j}");
+    assert!(err.contains("wrong passphrase"), "{err}");
+    assert!(j["inside_error"].as_str().is_some_and(|e| e.contains("wrong passphrase")), "{j}");
+    let (_, j, _, _) = cli(&db, None, &["status", "--json"]);
+    assert_eq!(j["wrong_passphrases"], 1);
+
+    // A key file with a changed byte is damaged, said before any passphrase is tried.
+    let keys = dir.path().join("pc1.db.keys");
+    let good = std::fs::read_to_string(&keys).unwrap();
+    std::fs::write(&keys, good.replacen("\"PC1\"", "\"PC2\"", 1)).unwrap();
+    let (code, j, _, _) = cli(&db, None, &["status", "--json"]);
+    assert_eq!(
+        (code, j["state"].as_str(), j["key_checksum"].as_bool()),
+        (0, Some("key_file_damaged"), Some(false)),
+        "{j}"
+    );
+    let (code, _, text, err) = cli(&db, Some(PASS), &["status", "--unlock"]);
+    assert_eq!(code, 1);
+    assert!(text.contains("damaged") && err.contains("damaged"), "{text}\n{err}");
+    std::fs::write(&keys, good).unwrap();
+
+    // What a creation stopped part-way leaves is not a store.
+    let half = dir.path().join("half.db");
+    std::fs::write(&half, b"").unwrap();
+    std::fs::write(dir.path().join("half.db.creating"), b"").unwrap();
+    let (code, j, _, _) = cli(&half, None, &["status", "--json"]);
+    assert_eq!((code, j["state"].as_str()), (0, Some("interrupted_creation")), "{j}");
+}
