@@ -1,13 +1,14 @@
 //! Bluelamp's user interface (Yew, client-side rendered, built by trunk).
 //!
 //! The frontend holds view state only: officer data lives in the encrypted store behind the
-//! Tauri commands, never in webview storage. While the app is locked it shows nothing but the
-//! lock screen.
+//! Tauri commands, never in webview storage (which keeps only this device's choice of day or
+//! night display, `display.rs`). While the app is locked it shows nothing but the lock screen.
 
 mod api;
 mod audit;
 mod cases;
 mod conflicts;
+mod display;
 mod drafts;
 mod lock;
 mod nominal;
@@ -65,11 +66,58 @@ enum Tab {
     Audit,
 }
 
+impl Tab {
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Search => "Search",
+            Tab::Incidents => "Incidents",
+            Tab::Queue => "Supervisor queue",
+            Tab::Victims => "Victims awaiting decision",
+            Tab::Duplicates => "Possible duplicates",
+            Tab::Audit => "Access log",
+        }
+    }
+
+    fn dom_id(self) -> &'static str {
+        match self {
+            Tab::Search => "tab-search",
+            Tab::Incidents => "tab-incidents",
+            Tab::Queue => "tab-queue",
+            Tab::Victims => "tab-victims",
+            Tab::Duplicates => "tab-duplicates",
+            Tab::Audit => "tab-audit",
+        }
+    }
+}
+
+/// The tabs a role has, in the order shown (Alt+1 is the first).
+fn tabs_of(role: bluelamp_protocol::session::Role) -> Vec<Tab> {
+    let (search, supervise, audit) = (
+        role.allows(Permission::RecordsWork),
+        role.allows(Permission::Supervise),
+        role.allows(Permission::ReadAuditLog),
+    );
+    [
+        (Tab::Search, search),
+        (Tab::Incidents, search),
+        (Tab::Queue, supervise),
+        (Tab::Victims, search),
+        (Tab::Duplicates, search),
+        (Tab::Audit, audit),
+    ]
+    .into_iter()
+    .filter_map(|(t, shown)| shown.then_some(t))
+    .collect()
+}
+
 #[function_component(App)]
 fn app() -> Html {
     let status = use_state(|| None::<AppStatus>);
     let lock_message = use_state(|| None::<String>);
     let tab = use_state(|| Tab::Search);
+    // The list of keyboard shortcuts (`?`, F1, the Keys button).
+    let show_keys = use_state_eq(|| false);
+    let theme = use_state(display::stored_theme);
     // An incident to open on the Incidents tab (from a record page's linked incidents).
     let open_incident = use_state(|| None::<String>);
     let last_activity = use_mut_ref(|| Rc::new(Cell::new(Mark::now())));
@@ -190,9 +238,12 @@ fn app() -> Html {
     // Keys are heard on the whole window, not only inside the app's element: after a click on
     // plain text the focus is on the page body, and Ctrl+L must still lock.
     {
-        let (activity, do_lock, unlocked) = (activity.clone(), do_lock.clone(), session.is_some());
-        use_effect_with(unlocked, move |unlocked| {
-            let unlocked = *unlocked;
+        let (activity, do_lock) = (activity.clone(), do_lock.clone());
+        let (tab, open_incident, show_keys) = (tab.clone(), open_incident.clone(), show_keys.clone());
+        let role = session.as_ref().map(|s| s.role);
+        use_effect_with(role, move |role| {
+            // The tabs this officer has (none while locked): Alt+n goes to the n-th.
+            let tabs = role.map(tabs_of).unwrap_or_default();
             let listener = web_sys::window().map(|w| {
                 // Not passive: Ctrl+L's default (the browser's address bar) is prevented.
                 let options = gloo_events::EventListenerOptions::enable_prevent_default();
@@ -201,10 +252,46 @@ fn app() -> Html {
                     let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    // Ctrl+L locks at once (walking away from the laptop).
-                    if unlocked && e.ctrl_key() && e.key().eq_ignore_ascii_case("l") {
-                        e.prevent_default();
-                        do_lock.emit("Locked with Ctrl+L.".into());
+                    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                    let (key, code) = (e.key(), e.code());
+                    let press = display::Press {
+                        key: &key,
+                        code: &code,
+                        ctrl: e.ctrl_key(),
+                        alt: e.alt_key(),
+                        meta: e.meta_key(),
+                        typing: display::takes_text(target.as_ref()),
+                    };
+                    let unlocked = !tabs.is_empty();
+                    match display::shortcut(press) {
+                        // Ctrl+L locks at once (walking away from the laptop).
+                        Some(display::Shortcut::Lock) if unlocked => {
+                            e.prevent_default();
+                            do_lock.emit("Locked with Ctrl+L.".into());
+                        }
+                        Some(display::Shortcut::Tab(n)) if n < tabs.len() => {
+                            e.prevent_default();
+                            show_keys.set(false);
+                            open_incident.set(None);
+                            tab.set(tabs[n]);
+                        }
+                        Some(display::Shortcut::Search) if tabs.contains(&Tab::Search) => {
+                            e.prevent_default();
+                            show_keys.set(false);
+                            open_incident.set(None);
+                            tab.set(Tab::Search);
+                            // Once the search screen is in the page (it may be another tab's turn now).
+                            gloo_timers::callback::Timeout::new(0, || {
+                                cases::focus_selector("#search");
+                            })
+                            .forget();
+                        }
+                        Some(display::Shortcut::Keys) => {
+                            e.prevent_default();
+                            show_keys.set(true);
+                        }
+                        Some(display::Shortcut::Close) => show_keys.set(false),
+                        _ => {}
                     }
                 })
             });
@@ -245,13 +332,9 @@ fn app() -> Html {
             let can_audit = s.role.allows(Permission::ReadAuditLog);
             let can_search = s.role.allows(Permission::RecordsWork);
             let can_supervise = s.role.allows(Permission::Supervise);
-            let allowed = |t: Tab| match t {
-                Tab::Queue => can_supervise,
-                Tab::Audit => can_audit,
-                _ => can_search,
-            };
+            let tabs = tabs_of(s.role);
             // The tab chosen, if this officer's role has it (another officer may have unlocked).
-            let current = [*tab, Tab::Search, Tab::Audit].into_iter().find(|t| allowed(*t)).unwrap_or(*tab);
+            let current = [*tab, Tab::Search, Tab::Audit].into_iter().find(|t| tabs.contains(t)).unwrap_or(*tab);
             let set_tab = |t: Tab| {
                 let (tab, open_incident) = (tab.clone(), open_incident.clone());
                 Callback::from(move |_: MouseEvent| {
@@ -269,30 +352,10 @@ fn app() -> Html {
             html! {
                 <main key={s.officer_id.clone()}>
                     <nav class="tabs">
-                        if can_search {
-                            <button id="tab-search" class={classes!((current == Tab::Search).then_some("active"))}
-                                onclick={set_tab(Tab::Search)}>{"Search"}</button>
-                        }
-                        if can_search {
-                            <button id="tab-incidents" class={classes!((current == Tab::Incidents).then_some("active"))}
-                                onclick={set_tab(Tab::Incidents)}>{"Incidents"}</button>
-                        }
-                        if can_supervise {
-                            <button id="tab-queue" class={classes!((current == Tab::Queue).then_some("active"))}
-                                onclick={set_tab(Tab::Queue)}>{"Supervisor queue"}</button>
-                        }
-                        if can_search {
-                            <button id="tab-victims" class={classes!((current == Tab::Victims).then_some("active"))}
-                                onclick={set_tab(Tab::Victims)}>{"Victims awaiting decision"}</button>
-                        }
-                        if can_search {
-                            <button id="tab-duplicates" class={classes!((current == Tab::Duplicates).then_some("active"))}
-                                onclick={set_tab(Tab::Duplicates)}>{"Possible duplicates"}</button>
-                        }
-                        if can_audit {
-                            <button id="tab-audit" class={classes!((current == Tab::Audit).then_some("active"))}
-                                onclick={set_tab(Tab::Audit)}>{"Access log"}</button>
-                        }
+                        { for tabs.iter().enumerate().map(|(i, t)| html! {
+                            <button id={t.dom_id()} class={classes!((current == *t).then_some("active"))}
+                                title={format!("Alt+{}", i + 1)} onclick={set_tab(*t)}>{ t.label() }</button>
+                        }) }
                     </nav>
                     { match current {
                         Tab::Search if can_search => html! { <search::SearchView on_locked={on_locked.clone()} on_open_incident={Some(on_open_incident)} /> },
@@ -311,6 +374,28 @@ fn app() -> Html {
         let do_lock = do_lock.clone();
         Callback::from(move |_: MouseEvent| do_lock.emit("Locked.".into()))
     };
+    let switch_theme = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| {
+            let next = theme.other();
+            display::apply(next);
+            theme.set(next);
+        })
+    };
+    let open_keys = {
+        let show_keys = show_keys.clone();
+        Callback::from(move |_: MouseEvent| show_keys.set(true))
+    };
+    let keys_dialog = if *show_keys {
+        let on_close = {
+            let show_keys = show_keys.clone();
+            Callback::from(move |_: ()| show_keys.set(false))
+        };
+        let tabs = session.as_ref().map(|s| tabs_of(s.role)).unwrap_or_default();
+        html! { <display::KeysDialog tabs={tabs.into_iter().map(Tab::label).collect::<Vec<_>>()} {on_close} /> }
+    } else {
+        Html::default()
+    };
     html! {
         <div class="app" {onmousemove} {onmousedown} {onwheel} {ontouchstart}>
             <StatusBar status={st.clone()} />
@@ -322,13 +407,18 @@ fn app() -> Html {
                         {"DEMO — synthetic data for training and demonstration only"}
                     </div>
                 }
-                if let Some(s) = &session {
-                    <div class="session-bar">
+                <div class="session-bar">
+                    <button id="theme-toggle" class="secondary small" onclick={switch_theme}
+                        title="A light display for daylight, a dark one for night">{ theme.switch_label() }</button>
+                    <button id="show-keys" class="secondary small" onclick={open_keys}
+                        title="Keyboard shortcuts (? or F1)">{"Keys"}</button>
+                    if let Some(s) = &session {
                         <span id="session-officer">{ format!("{} · {}", s.display_name, s.role.as_str()) }</span>
                         <button id="lock" class="secondary" onclick={lock_button} title="Lock (Ctrl+L)">{"Lock"}</button>
-                    </div>
-                }
+                    }
+                </div>
                 { lock_view }
+                { keys_dialog }
                 // Locked: no screen is in the page (nothing of a record to read in the page,
                 // hidden or not); they are built again when the officer unlocks.
                 <div id="screens">
@@ -369,5 +459,7 @@ fn status_bar(props: &StatusBarProps) -> Html {
 }
 
 fn main() {
+    // The display this device chose, before the first paint.
+    display::apply(display::stored_theme());
     yew::Renderer::<App>::new().render();
 }

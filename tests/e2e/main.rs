@@ -8,6 +8,7 @@ use fantoccini::key::Key;
 use fantoccini::Locator;
 
 mod conflicts;
+mod display;
 mod nominal;
 mod people;
 mod queue;

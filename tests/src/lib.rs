@@ -169,7 +169,12 @@ impl AppUnderTest {
         let xvfb = Xvfb::start()?;
         eprintln!("[{test}] Xvfb on {}", xvfb.display);
         let central = if external_central { Some(CentralProc::start(&data.path().join("central.db"))?) } else { None };
-        let mut env = vec![("BLUELAMP_DATA_DIR", data.path().join("app").display().to_string())];
+        let mut env = vec![
+            ("BLUELAMP_DATA_DIR", data.path().join("app").display().to_string()),
+            // The webview's own storage (the day or night display) is per test too: under the
+            // account's data folder it outlived the test and the next run started in it.
+            ("XDG_DATA_HOME", data.path().join("xdg-data").display().to_string()),
+        ];
         if let Some(c) = &central {
             // A demo central service (`--seed-demo`): the app may offer the demo officers.
             env.push(("BLUELAMP_CENTRAL_URL", c.url.clone()));
