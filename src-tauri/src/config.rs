@@ -87,8 +87,34 @@ pub fn check_display() -> Result<(), String> {
     Ok(())
 }
 
-/// Logs go to `<data dir>/logs/bluelamp.log.<date>`. At info level they carry no personal data:
-/// no names, queries or record contents, only events and counts.
+/// Days of logs kept unless `BLUELAMP_LOG_DAYS` says otherwise.
+pub const LOG_DAYS: usize = 30;
+
+/// How many days of logs to keep: `BLUELAMP_LOG_DAYS` (1 to 3650), else [`LOG_DAYS`]; with the
+/// reason when the variable was set and not taken.
+pub fn log_days(var: Option<&str>) -> (usize, Option<String>) {
+    match var.map(str::trim) {
+        None | Some("") => (LOG_DAYS, None),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n @ 1..=3650) => (n, None),
+            _ => (LOG_DAYS, Some(format!("BLUELAMP_LOG_DAYS={v:?} is not 1 to 3650: keeping {LOG_DAYS} days of logs"))),
+        },
+    }
+}
+
+/// The daily log files in `dir`, the oldest removed beyond `days` of them (at start and at each
+/// new day): a patrol laptop's logs grew without end.
+pub fn log_writer(dir: &Path, days: usize) -> anyhow::Result<tracing_appender::rolling::RollingFileAppender> {
+    Ok(tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("bluelamp.log")
+        .max_log_files(days)
+        .build(dir)?)
+}
+
+/// Logs go to `<data dir>/logs/bluelamp.log.<date>`, the last [`log_days`] days of them. At info
+/// level they carry no personal data: no names, queries or record contents, only events and
+/// counts.
 pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blocking::WorkerGuard> {
     let dir = data_dir.join("logs");
     std::fs::create_dir_all(&dir)?;
@@ -98,10 +124,14 @@ pub fn init_logging(data_dir: &Path) -> anyhow::Result<tracing_appender::non_blo
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
     }
-    let (writer, guard) = tracing_appender::non_blocking(tracing_appender::rolling::daily(dir, "bluelamp.log"));
+    let (days, refused) = log_days(std::env::var("BLUELAMP_LOG_DAYS").ok().as_deref());
+    let (writer, guard) = tracing_appender::non_blocking(log_writer(&dir, days)?);
     let filter = tracing_subscriber::EnvFilter::try_from_env("BLUELAMP_LOG").unwrap_or_else(|_| "info".into());
     // A second init (tests) is not an error worth failing start-up for.
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(false).with_writer(writer).try_init();
+    if let Some(why) = refused {
+        tracing::warn!("{why}");
+    }
     Ok(guard)
 }
 
@@ -117,6 +147,31 @@ mod tests {
         let _guard = super::init_logging(dir.path()).unwrap();
         let mode = std::fs::metadata(dir.path().join("logs")).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o700);
+    }
+
+    #[test]
+    fn logs_are_kept_for_a_number_of_days_and_the_oldest_removed() {
+        assert_eq!(super::log_days(None), (super::LOG_DAYS, None));
+        assert_eq!(super::log_days(Some(" 7 ")), (7, None));
+        for bad in ["0", "-1", "lots", "3651"] {
+            let (days, why) = super::log_days(Some(bad));
+            assert_eq!(days, super::LOG_DAYS);
+            assert!(why.is_some_and(|w| w.contains("BLUELAMP_LOG_DAYS")), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for day in 1..=40 {
+            std::fs::write(dir.path().join(format!("bluelamp.log.2026-01-{:02}", day % 28 + 1)), b"x").unwrap();
+            std::fs::write(dir.path().join(format!("bluelamp.log.2025-{:02}-01", day % 12 + 1)), b"x").unwrap();
+        }
+        std::fs::write(dir.path().join("other.txt"), b"not a log").unwrap();
+        let _writer = super::log_writer(dir.path(), 7).unwrap();
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        let logs = names.iter().filter(|n| n.starts_with("bluelamp.log")).count();
+        assert!(logs <= 7, "{logs} log files kept: {names:?}");
+        assert!(names.contains(&"other.txt".to_string()), "only log files are removed");
     }
 
     #[test]
