@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
+use bluelamp_protocol::session::{Permission, Role};
 use bluelamp_protocol::Source;
 use bluelamp_store::{KdfParams, Store};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -381,10 +382,44 @@ fn db_path(cli_db: &Option<PathBuf>) -> anyhow::Result<&Path> {
     cli_db.as_deref().context("this command needs --db PATH")
 }
 
+/// Opens the store for records work (search, records, people, incidents, victims, conflicts):
+/// [`open_as`] with [`Permission::RecordsWork`].
+pub(crate) fn open(db: &Path) -> anyhow::Result<Store> {
+    open_as(db, Some(Permission::RecordsWork))
+}
+
+/// [`open_unchecked`], then the role the store holds must allow `needs`, as the app's backend
+/// checks it for the same work: an admin's store does no records work here either, and only
+/// the roles with the app's *Access log* tab list the log. A store with no role (made with
+/// `init` for scripts and benchmarks, never enrolled) is refused nothing.
+pub(crate) fn open_as(db: &Path, needs: Option<Permission>) -> anyhow::Result<Store> {
+    let store = open_unchecked(db)?;
+    if let (Some(needs), Some(role)) = (needs, store.role()?) {
+        if !role.allows(needs) {
+            bail!("{}", role_refusal(role, needs));
+        }
+    }
+    Ok(store)
+}
+
+/// Why `role` may not run a command that needs `needs`.
+fn role_refusal(role: Role, needs: Permission) -> String {
+    let work = match needs {
+        Permission::RecordsWork => "records work (searching, opening records, people, incidents, victims, conflicts)",
+        Permission::Supervise => "supervision",
+        Permission::ReadAuditLog => "reading the access log",
+        Permission::Demo => "demo commands",
+    };
+    format!(
+        "this store's officer has the {} role, which does not do {work}: the command is refused, as the app refuses it",
+        role.as_str()
+    )
+}
+
 /// Opens the store as the app's lock screen does: wrong passphrases count against the force's
 /// policy (`BLUELAMP_MAX_UNLOCK_FAILURES`, `BLUELAMP_ON_TOO_MANY_FAILURES`), and a locked-out
-/// store stays closed until the officer signs in online in the app.
-pub(crate) fn open(db: &Path) -> anyhow::Result<Store> {
+/// store stays closed until the officer signs in online in the app. No role is checked.
+pub(crate) fn open_unchecked(db: &Path) -> anyhow::Result<Store> {
     // Before asking for the passphrase: a script that forgot `init` is told so, not asked for a
     // passphrase it cannot use.
     if !db.exists() {
@@ -402,7 +437,7 @@ pub(crate) fn open(db: &Path) -> anyhow::Result<Store> {
 /// chain writes nothing to it.
 fn open_for_checking(db: &Path) -> anyhow::Result<Store> {
     if !db.exists() {
-        return open(db);
+        return open_unchecked(db);
     }
     open_counted_as(db, &passphrase()?, false, false)
 }
@@ -572,7 +607,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             search::run(&mut store, args)?;
         }
         Command::Reindex { all } => {
-            let store = open(db_path(&cli.db)?)?;
+            // Maintenance: any role.
+            let store = open_unchecked(db_path(&cli.db)?)?;
             let started = std::time::Instant::now();
             let rebuilt = if all {
                 store.rebuild_search_keys()?;
@@ -616,8 +652,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Checking the chain adds nothing to it (a row chained onto a tampered head, or a
             // read-only copy that cannot be checked); listing it is an opening like any other.
             let db = db_path(&cli.db)?;
-            let mut store =
-                if matches!(what, audit::AuditCmd::Verify { .. }) { open_for_checking(db)? } else { open(db)? };
+            let mut store = if matches!(what, audit::AuditCmd::Verify { .. }) {
+                open_for_checking(db)?
+            } else {
+                open_as(db, Some(Permission::ReadAuditLog))?
+            };
             audit::run(&mut store, what)?
         }
         Command::Conflicts { what } => conflicts::run(&mut open(db_path(&cli.db)?)?, what)?,

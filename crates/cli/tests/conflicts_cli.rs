@@ -36,14 +36,17 @@ fn conflicts(db: &Path) -> Vec<Value> {
         .clone()
 }
 
-/// The objects of the store's consultation entries, oldest first.
+/// The objects of the store's consultation entries, newest first. Read through the store: the
+/// officer's role does not list the log (`audit list`), as in the app.
 fn consultations(db: &Path) -> Vec<String> {
-    let log: Value = serde_json::from_str(&ok(cli(db).args(["audit", "list", "--limit", "1000", "--json"]))).unwrap();
-    log.as_array()
+    let store = bluelamp_store::Store::open(db, PASS).unwrap();
+    let filter = bluelamp_protocol::audit::AuditFilter { limit: Some(1000), ..Default::default() };
+    store
+        .audit_list(&filter)
         .unwrap()
-        .iter()
-        .filter(|e| e["action"] == "consultation")
-        .filter_map(|e| e["object_ref"].as_str().map(str::to_string))
+        .into_iter()
+        .filter(|e| e.action == "consultation")
+        .map(|e| e.object_ref)
         .collect()
 }
 
