@@ -184,8 +184,19 @@ pub struct UpdateDue {
     pub deadline: Deadline,
     /// Already told.
     pub informed: bool,
-    /// Status when not yet told.
+    /// Status when not yet told and wanted (owed).
     pub status: Option<DeadlineStatus>,
+    /// Not told, and the victim does not want updates of this kind (their recorded
+    /// [`crate::UpdatePreference`]): shown as "not wanted (victim's preference)", not owed,
+    /// never escalated.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub not_wanted: bool,
+    /// Told: the day, when known.
+    #[serde(default, with = "crate::dates::iso_date::option", skip_serializing_if = "Option::is_none")]
+    pub told_on: Option<time::Date>,
+    /// Told: whether on or before the deadline's day (`None`: not told, or the day unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_time: Option<bool>,
 }
 
 /// Everything the engine says about one victim.
@@ -1376,13 +1387,34 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
     } else {
         rules.deadlines.update_working_days_standard
     };
+    let preference = facts
+        .index_of(&v.person_id)
+        .and_then(|i| facts.incident.people.get(i))
+        .map(|p| p.update_preference)
+        .unwrap_or_default();
     for e in &facts.incident.events {
         let informed = e.victims_informed.iter().any(|x| x.trim() == v.person_id);
         let deadline = count(facts.calendar, e.occurred_on, v.update_working_days);
-        let status = if informed { None } else { Some(deadline_status(deadline.due, now, hours)) };
+        // An update the victim asked not to have is not owed (Right 6: their update preference).
+        let not_wanted = !informed && !preference.wants(&e.kind);
+        let status = if informed || not_wanted { None } else { Some(deadline_status(deadline.due, now, hours)) };
         if status.is_some_and(DeadlineStatus::escalate) {
             v.escalate = true;
         }
-        v.updates.push(UpdateDue { kind: e.kind.trim().to_string(), deadline, informed, status });
+        let told_on = if informed {
+            e.told_on.iter().filter(|t| t.person_id.trim() == v.person_id).map(|t| t.on).min()
+        } else {
+            None
+        };
+        let in_time = told_on.map(|d| d <= deadline.due);
+        v.updates.push(UpdateDue {
+            kind: e.kind.trim().to_string(),
+            deadline,
+            informed,
+            status,
+            not_wanted,
+            told_on,
+            in_time,
+        });
     }
 }

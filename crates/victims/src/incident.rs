@@ -212,6 +212,85 @@ pub struct Person {
     /// `Incident::marac_criteria`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub marac_criteria: Vec<String>,
+    /// The updates the victim asked for (Right 6: "contact preferences and update frequency
+    /// recorded"): every key event (the default), key decisions only, or none. An event they do
+    /// not want is not owed and never escalates.
+    #[serde(default, skip_serializing_if = "UpdatePreference::is_all")]
+    pub update_preference: UpdatePreference,
+}
+
+/// What updates after investigation events a victim wants (Victims' Code, Right 6).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdatePreference {
+    /// Every key event (nothing recorded).
+    #[default]
+    All,
+    /// Only the decisions that settle the case ([`is_key_decision`]): charge, summons,
+    /// out-of-court resolution, no further action, investigation closed.
+    KeyDecisionsOnly,
+    /// The victim asked not to be updated: no update is owed.
+    None,
+}
+
+impl UpdatePreference {
+    /// Every code, in the order a form lists them.
+    pub const ALL: [UpdatePreference; 3] =
+        [UpdatePreference::All, UpdatePreference::KeyDecisionsOnly, UpdatePreference::None];
+
+    /// The code (`all`, `key_decisions_only`, `none`).
+    pub fn code(self) -> &'static str {
+        match self {
+            UpdatePreference::All => "all",
+            UpdatePreference::KeyDecisionsOnly => "key_decisions_only",
+            UpdatePreference::None => "none",
+        }
+    }
+
+    /// The preference of a code (surrounding spaces allowed), `None` for an unknown code.
+    pub fn from_code(code: &str) -> Option<UpdatePreference> {
+        Self::ALL.into_iter().find(|p| p.code() == code.trim())
+    }
+
+    /// True for the default ([`UpdatePreference::All`]).
+    pub fn is_all(&self) -> bool {
+        *self == UpdatePreference::All
+    }
+
+    /// Whether the victim wants an update after an event of this kind.
+    pub fn wants(self, kind: &str) -> bool {
+        match self {
+            UpdatePreference::All => true,
+            UpdatePreference::KeyDecisionsOnly => is_key_decision(kind),
+            UpdatePreference::None => false,
+        }
+    }
+}
+
+/// Whether an investigation event's kind is a key decision: the suspect charged or summonsed,
+/// an out-of-court resolution, a decision to take no further action, the investigation closed.
+/// Takes the codes (`charged`, `summonsed`, `out_of_court_resolution`, `no_further_action`,
+/// `investigation_closed`), their labels ("Suspect charged", "Decision to take no further
+/// action"…) and the short forms an incident file may use (`charge`, `summons`, `nfa`); case,
+/// spaces and hyphens are ignored. Anything else (an arrest, an interview, bail) is not one.
+pub fn is_key_decision(kind: &str) -> bool {
+    let k: String =
+        kind.trim().to_ascii_lowercase().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c }).collect();
+    let k = k.strip_prefix("suspect_").unwrap_or(&k);
+    matches!(
+        k,
+        "charged"
+            | "charge"
+            | "summonsed"
+            | "summons"
+            | "out_of_court_resolution"
+            | "out_of_court_resolution_given"
+            | "no_further_action"
+            | "decision_to_take_no_further_action"
+            | "nfa"
+            | "investigation_closed"
+            | "closed"
+    )
 }
 
 impl Person {
@@ -355,4 +434,18 @@ pub struct InvestigationEvent {
     /// Victims already told (person ids).
     #[serde(default)]
     pub victims_informed: Vec<String>,
+    /// The day each victim told was told (UK date), where known: the deadline is met or missed
+    /// on it. A victim in `victims_informed` without a day here counts as told in time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub told_on: Vec<ToldOn>,
+}
+
+/// The day a victim was told of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToldOn {
+    /// Person id.
+    pub person_id: String,
+    /// UK date they were told.
+    #[serde(with = "iso_date")]
+    pub on: Date,
 }

@@ -59,14 +59,15 @@
 //! | `risk_level` | `standard` \| `medium` \| `high` | DA risk grade (DASH/DARA + judgement) |
 //! | `people[]` | object | everyone linked: see below |
 //! | `decisions[]` | object | referral decisions so far: see below |
-//! | `events[]` | `{kind, occurred_on, victims_informed[]}` | investigation events owing a victim update (Right 6) |
+//! | `events[]` | `{kind, occurred_on, victims_informed[], told_on[]}` | investigation events owing a victim update (Right 6); `told_on`: `[{person_id, on}]`, the day each was told (met or missed is judged on it) |
 //!
 //! `people[]`: `id`, `name`, `roles` (`victim`, `bereaved_relative`, `parent_or_guardian`,
 //! `spokesperson`, `child_present`, `deceased`, `suspect`, `witness`, case-insensitive; others
 //! ignored and named in an `unknown_role` warning),
 //! `acts_for` (ids), `organisation` (bool), `date_of_birth`, `under_18` (officer's answer
 //! when no DOB), `phones` (list of strings), `markers` (list of strings), `vulnerable` / `intimidated` /
-//! `persistently_targeted` (officer's answers), `victim_history` (`[{incident_id,
+//! `persistently_targeted` (officer's answers), `update_preference` (`all`, the default,
+//! `key_decisions_only` or `none`: the Right 6 updates the victim wants), `victim_history` (`[{incident_id,
 //! recorded_on}]`), `needs` (question id → `true`/`false`/text), `safe_contact`
 //! (`safe_number`, `safe_times`, `voicemail_safe`, `text_safe`, `letters_safe`,
 //! `suspect_can_access_phone`, `preferred_language`).
@@ -161,7 +162,10 @@ pub use decision::{
     FollowUpTask, ReferralRecord,
 };
 pub use error::{CalendarError, PhoneError, VictimsError};
-pub use incident::{Answer, Decision, HistoryEntry, Incident, InvestigationEvent, Outcome, Person, Role, SafeContact};
+pub use incident::{
+    is_key_decision, Answer, Decision, HistoryEntry, Incident, InvestigationEvent, Outcome, Person, Role, SafeContact,
+    ToldOn, UpdatePreference,
+};
 pub use prompts::{
     awaiting_referral_decisions, prompts_for, supervisor_queue, AwaitingDecision, Prompt, PromptStage, Severity,
 };

@@ -860,6 +860,56 @@ fn update_deadlines_one_or_five_working_days() {
     }
 }
 
+#[test]
+fn an_update_the_victim_does_not_want_is_not_owed_and_never_escalates() {
+    // Enhanced (DA): due by the end of Mon 17 Mar; at NOW an arrest on the 14th is breached.
+    let events = json!([
+        {"kind": "Suspect arrested", "occurred_on": "2025-03-14"},
+        {"kind": "Suspect charged", "occurred_on": "2025-03-14"},
+        {"kind": "no_further_action", "occurred_on": "2025-03-14", "victims_informed": ["V"],
+         "told_on": [{"person_id": "V", "on": "2025-03-18"}]}
+    ]);
+    let with = |pref: Option<&str>| {
+        let mut p = json!({"id": "V", "roles": ["victim"], "date_of_birth": "1990-01-01"});
+        if let Some(pref) = pref {
+            p["update_preference"] = json!(pref);
+        }
+        let mut i = base(&["domestic_abuse"], json!([p]));
+        i["events"] = events.clone();
+        let at = datetime!(2025-03-19 12:00 UTC);
+        assess(&inc(i), &rules(), &cal(), at)
+    };
+    let all = with(None);
+    let v = victim(&all, "V");
+    assert!(v.updates[..2].iter().all(|u| !u.not_wanted && u.status == Some(DeadlineStatus::Breached)));
+    // Told on the 18th, due the 17th: told, but late.
+    assert_eq!((v.updates[2].told_on, v.updates[2].in_time), (Some(date!(2025 - 03 - 18)), Some(false)));
+    let keys = with(Some("key_decisions_only"));
+    let v = victim(&keys, "V");
+    assert!(v.updates[0].not_wanted && v.updates[0].status.is_none(), "an arrest is not a key decision");
+    assert!(!v.updates[1].not_wanted && v.updates[1].status == Some(DeadlineStatus::Breached), "a charge is");
+    let none = with(Some("none"));
+    let v = victim(&none, "V");
+    assert!(v.updates[..2].iter().all(|u| u.not_wanted && u.status.is_none()));
+    assert!(v.updates[2].informed && !v.updates[2].not_wanted, "told anyway stays told");
+    assert!(!none.prompts.iter().any(|p| p.code == "victim_update_due"), "nothing owed, nothing prompted");
+    assert!(all.prompts.iter().any(|p| p.code == "victim_update_due"));
+    for (kind, key) in [
+        ("charged", true),
+        ("Suspect summonsed", true),
+        ("Out-of-court resolution given", true),
+        ("Decision to take no further action", true),
+        ("investigation closed", true),
+        ("NFA", true),
+        ("arrested", false),
+        ("Suspect released on bail", false),
+        ("bail_conditions_changed", false),
+        ("interviewed", false),
+    ] {
+        assert_eq!(is_key_decision(kind), key, "{kind}");
+    }
+}
+
 // ---------- decisions ----------
 
 fn da_incident(decisions: Value) -> Incident {
