@@ -29,6 +29,7 @@ pub const WITHDRAW_REFERRAL: &str = "withdraw_referral";
 pub const RECORD_UNDER18_ANSWER: &str = "record_under18_answer";
 pub const RECORD_INVESTIGATION_EVENT: &str = "record_investigation_event";
 pub const RECORD_VICTIM_TOLD: &str = "record_victim_told";
+pub const RECORD_UPDATE_PREFERENCE: &str = "record_update_preference";
 pub const VICTIMS_AWAITING: &str = "victims_awaiting";
 pub const LIST_CONFLICTS: &str = "list_conflicts";
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 pub use bluelamp_victims::{
-    Answer, Assessment, AwaitingDecision, DeadlineStatus, FieldMessage, SafeContact, Service, ServiceQuery,
-    VictimAssessment,
+    is_key_decision, Answer, Assessment, AwaitingDecision, DeadlineStatus, FieldMessage, SafeContact, Service,
+    ServiceQuery, UpdatePreference, VictimAssessment,
 };
 
 use crate::casework::ReferralDecisionInfo;
@@ -54,6 +54,10 @@ pub struct VictimsPanel {
     /// victims' updates (told, or the countdown to the deadline).
     #[serde(default)]
     pub events: Vec<PanelEvent>,
+    /// Right 6: each victim's latest recorded update preference (none recorded: every key event
+    /// is owed, `all`).
+    #[serde(default)]
+    pub update_preferences: Vec<UpdatePreferenceInfo>,
 }
 
 /// What recording a referral decision gave.
@@ -211,6 +215,9 @@ pub struct VictimToldRequest {
     pub nominal_id: String,
     /// A code of [`TOLD_HOW`].
     pub how: String,
+    /// The day they were told (`YYYY-MM-DD`, UK date): [`check_told_on`]. Absent or blank: today.
+    #[serde(default)]
+    pub told_on: Option<String>,
 }
 
 /// A victim told about an event (`victim.updated/1`; carried back to other devices in
@@ -228,6 +235,85 @@ pub struct VictimToldInfo {
     pub told_by: String,
     /// When it was recorded (RFC 3339, UTC).
     pub told_at: String,
+    /// The day the victim was told (`YYYY-MM-DD`, UK date), when the officer gave one; absent
+    /// (records from before 7 Dec 2026, or none given): the UK date of `told_at`. The deadline
+    /// is met or missed on this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub told_on: Option<String>,
+}
+
+impl VictimToldInfo {
+    /// The UK day the victim was told: `told_on`, or the UK date of `told_at` (`None` if neither
+    /// reads).
+    pub fn told_day(&self) -> Option<String> {
+        if let Some(d) = self.told_on.as_deref().and_then(|d| crate::dates::parse_iso_date(d).ok()) {
+            return Some(format!("{:04}-{:02}-{:02}", d.0, d.1, d.2));
+        }
+        time::OffsetDateTime::parse(self.told_at.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(|t| uk_date(t.unix_timestamp()))
+    }
+}
+
+/// The day a victim was told of an event, checked: blank = `today`; otherwise exactly
+/// `YYYY-MM-DD` (a real date), not after `today` (the UK date) and not before the event's day
+/// `event_on`. Returns the date, or the message to show beside the date box. The app, the CLI
+/// and the store check with this; the service with a day's grace (`today` = tomorrow).
+pub fn check_told_on(told_on: Option<&str>, today: &str, event_on: &str) -> Result<String, String> {
+    let Some(told_on) = told_on.filter(|t| !t.trim().is_empty()) else {
+        return Ok(today.trim().to_string());
+    };
+    let d = crate::dates::parse_iso_date(told_on).map_err(|e| format!("Told on: {e}"))?;
+    let date = format!("{:04}-{:02}-{:02}", d.0, d.1, d.2);
+    if crate::dates::parse_iso_date(today).is_ok_and(|t| d > t) {
+        return Err(format!("Told on: {date} is in the future (today is {})", today.trim()));
+    }
+    if let Ok(e) = crate::dates::parse_iso_date(event_on) {
+        if d < e {
+            return Err(format!("Told on: {date} is before the event ({:04}-{:02}-{:02})", e.0, e.1, e.2));
+        }
+    }
+    Ok(date)
+}
+
+/// What updates a victim wants (Right 6): code and label, in the order the form lists them.
+pub const UPDATE_PREFERENCES: &[(&str, &str)] = &[
+    ("all", "Every key event"),
+    ("key_decisions_only", "Key decisions only (charge, summons, out-of-court resolution, no further action, closed)"),
+    ("none", "No updates (the victim asked not to be updated)"),
+];
+
+/// The label of an update preference code ([`UPDATE_PREFERENCES`]), `None` for an unknown code.
+pub fn update_preference_label(code: &str) -> Option<&'static str> {
+    UPDATE_PREFERENCES.iter().find(|(c, _)| *c == code.trim()).map(|(_, l)| *l)
+}
+
+/// `record_update_preference`: what updates after investigation events a victim of the incident
+/// wants (Right 6: "contact preferences and update frequency recorded"). The latest recorded for
+/// the person on the incident counts; none recorded is `all`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatePreferenceRequest {
+    pub incident_id: String,
+    /// The victim (nominal id).
+    pub nominal_id: String,
+    /// A code of [`UPDATE_PREFERENCES`].
+    pub wants: String,
+}
+
+/// A recorded update preference (`victim.update_preference/1`; carried back to other devices in
+/// `wire::Casework::update_preferences`). Immutable once recorded: a change is a later record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdatePreferenceInfo {
+    /// UUIDv7, made by the device that recorded it.
+    pub id: String,
+    pub incident_id: String,
+    pub nominal_id: String,
+    /// A code of [`UPDATE_PREFERENCES`].
+    pub wants: String,
+    /// The officer who recorded it (on the service: the signed-in officer who pushed it).
+    pub recorded_by: String,
+    /// When (RFC 3339, UTC).
+    pub recorded_at: String,
 }
 
 /// One victim's update for one event, as the panel shows it: told (with the record) or owed
@@ -238,9 +324,16 @@ pub struct EventVictim {
     pub name: Option<String>,
     /// Told: the first record of it.
     pub told: Option<VictimToldInfo>,
-    /// Not told yet: the countdown to the deadline (1 working day for a victim with enhanced
-    /// rights, 5 otherwise; day 0 = the event).
+    /// Not told yet and owed: the countdown to the deadline (1 working day for a victim with
+    /// enhanced rights, 5 otherwise; day 0 = the event).
     pub countdown: Option<Countdown>,
+    /// Not told, and not owed: the victim does not want updates of this kind (their update
+    /// preference). Shown as "not wanted (victim's preference)".
+    #[serde(default)]
+    pub not_wanted: bool,
+    /// Told after the deadline's day (judged on the day they were told).
+    #[serde(default)]
+    pub told_late: bool,
 }
 
 /// An investigation event with its victims' updates, for the panel.
@@ -265,5 +358,50 @@ mod event_tests {
         assert_eq!(event_kind_label("charged"), Some("Suspect charged"));
         assert_eq!(event_kind_label("hanged"), None);
         assert_eq!(told_how_label("phone"), Some("By phone"));
+    }
+
+    #[test]
+    fn told_on_is_blank_for_today_exact_not_future_and_not_before_the_event() {
+        assert_eq!(check_told_on(None, "2026-12-07", "2026-12-01").as_deref(), Ok("2026-12-07"));
+        assert_eq!(check_told_on(Some("  "), "2026-12-07", "2026-12-01").as_deref(), Ok("2026-12-07"));
+        assert_eq!(check_told_on(Some(" 2026-12-02 "), "2026-12-07", "2026-12-01").as_deref(), Ok("2026-12-02"));
+        assert!(check_told_on(Some("2026-12-08"), "2026-12-07", "2026-12-01").unwrap_err().contains("future"));
+        assert!(check_told_on(Some("2026-11-30"), "2026-12-07", "2026-12-01")
+            .unwrap_err()
+            .contains("before the event"));
+        assert!(check_told_on(Some("2/12/2026"), "2026-12-07", "2026-12-01").unwrap_err().starts_with("Told on:"));
+        let mut t = VictimToldInfo {
+            id: "t".into(),
+            event_id: "e".into(),
+            incident_id: "i".into(),
+            nominal_id: "n".into(),
+            how: "phone".into(),
+            told_by: "o".into(),
+            told_at: "2026-07-01T23:30:00Z".into(),
+            told_on: None,
+        };
+        assert_eq!(t.told_day().as_deref(), Some("2026-07-02"), "the UK day of told_at (BST)");
+        t.told_on = Some("2026-06-30".into());
+        assert_eq!(t.told_day().as_deref(), Some("2026-06-30"));
+        // An older record (no told_on) still reads.
+        let old: VictimToldInfo = serde_json::from_value(serde_json::json!({"id": "t", "event_id": "e",
+            "incident_id": "i", "nominal_id": "n", "how": "phone", "told_by": "o", "told_at": "x"}))
+        .unwrap();
+        assert_eq!(old.told_on, None);
+    }
+
+    #[test]
+    fn update_preferences_are_the_engine_s_codes_and_key_decisions_are_the_decision_kinds() {
+        for (code, _) in UPDATE_PREFERENCES {
+            assert_eq!(UpdatePreference::from_code(code).map(|p| p.code()), Some(*code));
+        }
+        let keys: Vec<&str> = EVENT_KINDS.iter().filter(|(c, _)| is_key_decision(c)).map(|(c, _)| *c).collect();
+        assert_eq!(
+            keys,
+            ["charged", "summonsed", "out_of_court_resolution", "no_further_action", "investigation_closed"]
+        );
+        for (code, label) in EVENT_KINDS {
+            assert_eq!(is_key_decision(code), is_key_decision(label), "{code} / {label}");
+        }
     }
 }

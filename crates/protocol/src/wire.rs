@@ -223,8 +223,8 @@ pub enum RecordType {
     Nominal,
     Incident,
     /// The casework the service holds for one incident (id = the incident id): submitted forms,
-    /// supervisors' reviews, referral decisions, under-18 answers, investigation events and
-    /// victims told of them, whoever recorded them.
+    /// supervisors' reviews, referral decisions, under-18 answers, investigation events,
+    /// victims told of them and victims' update preferences, whoever recorded them.
     /// Data: [`Casework`].
     Casework,
 }
@@ -254,6 +254,10 @@ pub struct Casework {
     /// defaulted when absent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub told: Vec<crate::victims::VictimToldInfo>,
+    /// Victims' update preferences (`victim.update_preference/1`). Left out when there are none,
+    /// defaulted when absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub update_preferences: Vec<crate::victims::UpdatePreferenceInfo>,
 }
 
 /// A submitted form as the service holds it.

@@ -121,6 +121,12 @@ pub enum CaseworkError {
     /// The victim was told about this event already.
     #[error("{person} was told about this event already ({at}).")]
     AlreadyTold { person: String, at: String },
+    /// The day a victim was told: not a date, in the future or before the event.
+    #[error("{0}")]
+    ToldOn(String),
+    /// An update preference the list does not have.
+    #[error("'{0}' is not an update preference (all, key_decisions_only, none).")]
+    UnknownUpdatePreference(String),
     /// A "how told" the list does not have.
     #[error("'{0}' is not a way of telling a victim (phone, in_person, letter, email, text, other).")]
     UnknownHow(String),
@@ -1907,7 +1913,7 @@ pub(crate) fn insert_incidents_in(tx: &rusqlite::Transaction<'_>, incidents: &[N
 }
 
 /// Whether an incident can be dropped from this device: no forms, referral decisions, under-18
-/// answers, investigation events, victims told or tasks were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
+/// answers, investigation events, victims told, update preferences or tasks were recorded on it here (the tasks made for pulled forms by [`derive_pulled_tasks`], and for
 /// pulled deferrals by `victims::derive_pulled_follow_up`, are not work done here: they leave
 /// with those rows).
 pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -1919,6 +1925,7 @@ pub(crate) fn incident_is_untouched(conn: &Connection, id: &str) -> rusqlite::Re
             AND NOT EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1 AND pulled_at IS NULL)
+            AND NOT EXISTS (SELECT 1 FROM update_preferences WHERE incident_id = ?1 AND pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM form_reviews v JOIN forms f ON f.id = v.form_id
                             WHERE f.incident_id = ?1 AND v.pulled_at IS NULL)
             AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.incident_id = ?1

@@ -1,6 +1,7 @@
 //! Casework recorded on other devices, as the central service serves it
 //! (`RecordType::Casework`, one record per incident): forms submitted elsewhere, supervisors'
-//! reviews, referral decisions, under-18 answers, investigation events and victims told of them. Applied inside the pull page's transaction, after the page's
+//! reviews, referral decisions, under-18 answers, investigation events, victims told of them and
+//! victims' update preferences. Applied inside the pull page's transaction, after the page's
 //! incidents.
 //!
 //! Everything here is immutable once recorded, except a form's review status and a referral's
@@ -72,6 +73,14 @@ pub(crate) fn check(id: &str, c: &Casework) -> std::result::Result<(), String> {
     for t in &c.told {
         if !ok_id(&t.id) || !ok_id(&t.event_id) || !ok_id(&t.nominal_id) || !ok_id(&t.told_by) || t.incident_id != id {
             return Err(format!("casework {id}: a victim told record has a missing id or another incident"));
+        }
+        if t.told_on.as_deref().is_some_and(|d| bluelamp_protocol::dates::parse_iso_date(d).is_err()) {
+            return Err(format!("casework {id}: victim told record {} has a told_on that is not a date", t.id));
+        }
+    }
+    for p in &c.update_preferences {
+        if !ok_id(&p.id) || !ok_id(&p.nominal_id) || !ok_id(&p.recorded_by) || p.incident_id != id {
+            return Err(format!("casework {id}: an update preference has a missing id or another incident"));
         }
     }
     Ok(())
@@ -321,6 +330,22 @@ pub(crate) fn apply(tx: &Transaction<'_>, c: &Casework) -> Result<u64> {
             )?
             .execute(params![t.id, t.event_id, c.incident_id, t.nominal_id, t.how, t.told_by, t.told_at, now])?
             as u64;
+        // The day told (a record from an older device has none: the day of `told_at` counts).
+        if let Some(d) = t.told_on.as_deref().and_then(|d| bluelamp_protocol::dates::parse_iso_date(d).ok()) {
+            tx.prepare_cached("UPDATE victims_told SET told_on = ?2 WHERE id = ?1 AND told_on IS NULL")?
+                .execute(params![t.id, format!("{:04}-{:02}-{:02}", d.0, d.1, d.2)])?;
+        }
+    }
+    // Victims' update preferences (`victim.update_preference/1`): immutable; the latest counts.
+    for p in &c.update_preferences {
+        changed += tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO update_preferences (id, incident_id, nominal_id, wants, recorded_by,
+                    recorded_at, pulled_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![p.id, c.incident_id, p.nominal_id, p.wants.trim(), p.recorded_by, p.recorded_at, now])?
+            as u64;
     }
     Ok(changed)
 }
@@ -357,6 +382,7 @@ pub(crate) fn forget(tx: &Transaction<'_>, incident_id: &str) -> Result<(Vec<Str
     tx.execute("DELETE FROM referrals WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM under18_answers WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM victims_told WHERE incident_id = ?1", [incident_id])?;
+    tx.execute("DELETE FROM update_preferences WHERE incident_id = ?1", [incident_id])?;
     tx.execute("DELETE FROM investigation_events WHERE incident_id = ?1", [incident_id])?;
     Ok((forms, referrals))
 }

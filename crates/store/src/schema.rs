@@ -442,6 +442,23 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX victims_told_incident ON victims_told (incident_id, event_id, nominal_id);
     "#,
+    // 24: Right 6: the day a victim was told (`told_on`, UK date; NULL for records from before:
+    // the UK date of `told_at`), and each victim's update preference (`all`,
+    // `key_decisions_only`, `none`: `Store::record_update_preference`,
+    // `victim.update_preference/1`). Never updated: the latest per person counts.
+    r#"
+    ALTER TABLE victims_told ADD COLUMN told_on TEXT;
+    CREATE TABLE update_preferences (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        nominal_id TEXT NOT NULL,
+        wants TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        pulled_at TEXT
+    );
+    CREATE INDEX update_preferences_incident ON update_preferences (incident_id, nominal_id, recorded_at);
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

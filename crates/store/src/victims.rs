@@ -46,7 +46,8 @@
 //!   key events in the investigation (arrest, charge, bail, no further action…) and the victims
 //!   told of them, each in one transaction with its outbox mutation (`investigation.event/1`,
 //!   `victim.updated/1`) and access-log entry; the adapter passes them as the engine's `events`,
-//!   whose untold updates have working-day deadlines and escalate when due soon or overdue.
+//!   whose untold updates have working-day deadlines and escalate when due soon or overdue;
+//!   each victim's update preference ([`Store::record_update_preference`]) decides which are owed.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -56,8 +57,8 @@ use bluelamp_protocol::casework::{
     ReferralDecisionInfo, ReferralDecisionInput, ReferralOutcome, ReferralWithdrawal, TaskInfo,
 };
 use bluelamp_protocol::victims::{
-    AwaitingRow, Countdown, EventVictim, InvestigationEventInfo, PanelEvent, Under18Answer, VictimToldInfo,
-    VictimsPanel,
+    AwaitingRow, Countdown, EventVictim, InvestigationEventInfo, PanelEvent, Under18Answer, UpdatePreferenceInfo,
+    VictimToldInfo, VictimsPanel,
 };
 use bluelamp_victims::{
     self as vc, Calendar, DeadlineStatus, DecisionCheck, FieldMessage, PromptStage, Region, Rules, ServiceDirectory,
@@ -248,6 +249,30 @@ fn under18_answers_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap
     Ok(rows.into_iter().map(|(_, _, who, under_18)| (who, under_18)).collect())
 }
 
+/// The latest update preference of each person on the incident (`update_preferences`, latest by
+/// `recorded_at`, then id), as [`under18_answers_of`] takes the latest answer.
+fn update_preferences_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap<String, UpdatePreferenceInfo>> {
+    let mut rows: Vec<(Option<i64>, UpdatePreferenceInfo)> = conn
+        .prepare_cached(
+            "SELECT id, nominal_id, wants, recorded_by, recorded_at FROM update_preferences WHERE incident_id = ?1",
+        )?
+        .query_map([incident_id], |r| {
+            let p = UpdatePreferenceInfo {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                nominal_id: r.get(1)?,
+                wants: r.get(2)?,
+                recorded_by: r.get(3)?,
+                recorded_at: r.get(4)?,
+            };
+            Ok((crate::casework::unix_of(&p.recorded_at), p))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    // A time that cannot be read counts as earliest; later rows overwrite earlier ones.
+    rows.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    Ok(rows.into_iter().map(|(_, p)| (p.nominal_id.clone(), p)).collect())
+}
+
 /// The investigation events recorded on the incident, oldest first (by day, then recorded time
 /// and id): the order the engine's `updates` of each victim follow.
 fn events_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<InvestigationEventInfo>> {
@@ -273,8 +298,8 @@ fn events_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<Investigation
 fn told_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<VictimToldInfo>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, event_id, nominal_id, how, told_by, told_at FROM victims_told WHERE incident_id = ?1
-             ORDER BY told_at, id",
+            "SELECT id, event_id, nominal_id, how, told_by, told_at, told_on FROM victims_told
+             WHERE incident_id = ?1 ORDER BY told_at, id",
         )?
         .query_map([incident_id], |r| {
             Ok(VictimToldInfo {
@@ -285,6 +310,7 @@ fn told_of(conn: &Connection, incident_id: &str) -> CwResult<Vec<VictimToldInfo>
                 how: r.get(3)?,
                 told_by: r.get(4)?,
                 told_at: r.get(5)?,
+                told_on: r.get(6)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?)
@@ -317,6 +343,12 @@ fn engine_events(events: &[InvestigationEventInfo], told: &[VictimToldInfo]) -> 
                 kind: bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind).to_string(),
                 occurred_on: parse_date(&e.occurred_on).ok()?,
                 victims_informed: told_of_event(e, events, told).map(|t| t.nominal_id.clone()).collect(),
+                // The day each was told (met or missed is judged on it).
+                told_on: told_of_event(e, events, told)
+                    .filter_map(|t| {
+                        Some(vc::ToldOn { person_id: t.nominal_id.clone(), on: parse_date(&t.told_day()?).ok()? })
+                    })
+                    .collect(),
             })
         })
         .collect()
@@ -391,6 +423,12 @@ fn build_incident(
     for (id, under_18) in under18_answers_of(conn, &s.id)? {
         if let Some(p) = people.get_mut(&id).filter(|p| p.date_of_birth.is_none()) {
             p.under_18 = Some(under_18);
+        }
+    }
+    // The updates each victim wants (Right 6): the latest recorded preference; none is `all`.
+    for (id, pref) in update_preferences_of(conn, &s.id)? {
+        if let (Some(p), Some(wants)) = (people.get_mut(&id), vc::UpdatePreference::from_code(&pref.wants)) {
+            p.update_preference = wants;
         }
     }
     let victims_and_children: Vec<String> = s
@@ -542,7 +580,8 @@ fn open_assessments(conn: &Connection, now: i64) -> CwResult<Vec<(IncidentRow, v
             a.victims.retain(|v| match v.referral_state {
                 vc::ReferralState::Deferred => true,
                 vc::ReferralState::AwaitingDecision => withdrawn(&v.person_id),
-                _ => v.updates.iter().any(|u| !u.informed),
+                // Owed: not told and wanted (an update the victim asked not to have is not).
+                _ => v.updates.iter().any(|u| u.status.is_some()),
             });
             if a.victims.is_empty() {
                 continue;
@@ -771,11 +810,21 @@ fn panel_events(
                 .iter()
                 .map(|v| {
                     let t = told_of_event(&e, &events, &told).find(|t| t.nominal_id == v.person_id).cloned();
-                    let countdown = match (&t, v.updates.get(i)) {
-                        (None, Some(u)) => Some(countdown(&v.person_id, u.deadline.due, at, cfg)),
+                    let u = v.updates.get(i);
+                    let not_wanted = t.is_none() && u.is_some_and(|u| u.not_wanted);
+                    let countdown = match (&t, u) {
+                        (None, Some(u)) if !not_wanted => Some(countdown(&v.person_id, u.deadline.due, at, cfg)),
                         _ => None,
                     };
-                    EventVictim { person_id: v.person_id.clone(), name: v.name.clone(), told: t, countdown }
+                    let told_late = t.is_some() && u.is_some_and(|u| u.in_time == Some(false));
+                    EventVictim {
+                        person_id: v.person_id.clone(),
+                        name: v.name.clone(),
+                        told: t,
+                        countdown,
+                        not_wanted,
+                        told_late,
+                    }
                 })
                 .collect();
             let label = bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind).to_string();
@@ -821,6 +870,7 @@ impl Store {
             .collect();
         let closing_prompts = vc::prompts_for(&assessment, PromptStage::Closed);
         let events = panel_events(&self.conn, &row.summary.id, &assessment, at, cfg)?;
+        let update_preferences = update_preferences_of(&self.conn, &row.summary.id)?.into_values().collect();
         Ok(VictimsPanel {
             incident_id: row.summary.id.clone(),
             reference: row.summary.reference.clone(),
@@ -840,6 +890,7 @@ impl Store {
                 })
                 .collect(),
             events,
+            update_preferences,
         })
     }
 
@@ -1227,6 +1278,7 @@ impl Store {
         event_id: &str,
         nominal_id: &str,
         how: &str,
+        told_on: Option<&str>,
     ) -> CwResult<VictimToldInfo> {
         let inc = incident_row(&self.conn, incident_id.trim())?;
         let incident_id = inc.summary.id.clone();
@@ -1242,6 +1294,10 @@ impl Store {
             });
         };
         let now = now_unix();
+        // The day they were told: blank is today (UK); not after today nor before the event.
+        let today = uk_time(now).date().to_string();
+        let told_on = bluelamp_protocol::victims::check_told_on(told_on, &today, &this.occurred_on)
+            .map_err(CaseworkError::ToldOn)?;
         let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
         if !assessment.victims.iter().any(|v| v.person_id == nominal_id) {
             return Err(CaseworkError::NotOwedAnUpdate {
@@ -1264,15 +1320,17 @@ impl Store {
             how: how.to_string(),
             told_by: actor.officer_id.clone(),
             told_at: ts(now),
+            told_on: Some(told_on),
         };
         let event = AuditEvent::new(AuditAction::Collection, format!("told:{}", t.id)).detail(json!({
             "incident_id": t.incident_id, "event_id": t.event_id, "nominal_id": t.nominal_id, "how": t.how,
+            "told_on": t.told_on,
         }));
         let mutation = OutboxMutation { name: "victim.updated/1".into(), payload: json!({ "told": t }) };
         self.user_write(actor, event, Some(mutation), |tx| {
             tx.prepare_cached(
-                "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at, told_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 t.id,
@@ -1281,11 +1339,73 @@ impl Store {
                 t.nominal_id,
                 t.how,
                 t.told_by,
-                t.told_at
+                t.told_at,
+                t.told_on
             ])?;
             Ok(())
         })?;
         Ok(t)
+    }
+
+    /// Records what updates after investigation events a victim of the incident wants (Victims'
+    /// Code, Right 6: `wants` a code of [`bluelamp_protocol::victims::UPDATE_PREFERENCES`]: `all`,
+    /// `key_decisions_only` or `none`). The latest recorded for the person counts: an event they
+    /// do not want is then not owed and never escalates. A change is a later record; nothing is
+    /// overwritten. One transaction with the outbox mutation `victim.update_preference/1` and the
+    /// access-log entry (`collection` of `update_preference:<id>`).
+    ///
+    /// Refused, nothing written: an unknown incident ([`CaseworkError::NotFound`]), an unknown
+    /// preference ([`CaseworkError::UnknownUpdatePreference`]), a person the rules do not count as
+    /// a victim of the incident ([`CaseworkError::NotOwedAnUpdate`]).
+    pub fn record_update_preference(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        nominal_id: &str,
+        wants: &str,
+    ) -> CwResult<UpdatePreferenceInfo> {
+        let inc = incident_row(&self.conn, incident_id.trim())?;
+        let (nominal_id, wants) = (nominal_id.trim(), wants.trim());
+        if vc::UpdatePreference::from_code(wants).is_none() {
+            return Err(CaseworkError::UnknownUpdatePreference(bluelamp_protocol::dates::shown(wants, 60)));
+        }
+        let now = now_unix();
+        let (assessment, _) = assess_row(&self.conn, &inc, uk_time(now))?;
+        if !assessment.victims.iter().any(|v| v.person_id == nominal_id) {
+            return Err(CaseworkError::NotOwedAnUpdate {
+                person: bluelamp_protocol::dates::shown(nominal_id, 60),
+                incident: inc.summary.reference.clone(),
+            });
+        }
+        // The latest counts, by its time: a change is made knowing the preference it changes, so
+        // it is timed after it even when that one's device clock was ahead (as an under-18
+        // correction is).
+        let latest = update_preferences_of(&self.conn, &inc.summary.id)?
+            .get(nominal_id)
+            .and_then(|p| crate::casework::unix_of(&p.recorded_at));
+        let at = latest.map_or(now, |l| now.max(l.saturating_add(1)));
+        let p = UpdatePreferenceInfo {
+            id: uuid::Uuid::now_v7().to_string(),
+            incident_id: inc.summary.id.clone(),
+            nominal_id: nominal_id.to_string(),
+            wants: wants.to_string(),
+            recorded_by: actor.officer_id.clone(),
+            recorded_at: ts(at),
+        };
+        let event = AuditEvent::new(AuditAction::Collection, format!("update_preference:{}", p.id)).detail(json!({
+            "incident_id": p.incident_id, "nominal_id": p.nominal_id, "wants": p.wants,
+        }));
+        let mutation =
+            OutboxMutation { name: "victim.update_preference/1".into(), payload: json!({ "preference": p }) };
+        self.user_write(actor, event, Some(mutation), |tx| {
+            tx.prepare_cached(
+                "INSERT INTO update_preferences (id, incident_id, nominal_id, wants, recorded_by, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![p.id, p.incident_id, p.nominal_id, p.wants, p.recorded_by, p.recorded_at])?;
+            Ok(())
+        })?;
+        Ok(p)
     }
 }
 

@@ -1619,7 +1619,7 @@ fn an_investigation_event_makes_an_update_due_until_the_victim_is_told() {
 
     // Told: the update is no longer owed.
     let [outbox, audit, ..] = snapshot(&store);
-    let t = store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    let t = store.record_victim_told(&actor, &inc, &e.id, "V1", "phone", None).unwrap();
     assert_eq!((t.how.as_str(), t.told_by.as_str(), t.event_id.as_str()), ("phone", "PC1", e.id.as_str()));
     assert_eq!(snapshot(&store)[..2], [outbox + 1, audit + 1]);
     let (name, sent) = last_outbox(&store);
@@ -1648,11 +1648,11 @@ fn an_investigation_event_makes_an_update_due_until_the_victim_is_told() {
         ("future", store.record_investigation_event(&actor, &inc, "charged", &future).unwrap_err()),
         ("before the offence", store.record_investigation_event(&actor, &inc, "charged", &long_ago).unwrap_err()),
         ("unreadable", store.record_investigation_event(&actor, &inc, "charged", "7/12/2026").unwrap_err()),
-        ("suspect", store.record_victim_told(&actor, &inc, &e.id, "S1", "phone").unwrap_err()),
-        ("unknown event", store.record_victim_told(&actor, &inc, "no-such-event", "V1", "phone").unwrap_err()),
-        ("told twice", store.record_victim_told(&actor, &inc, &e.id, "V1", "letter").unwrap_err()),
-        ("how", store.record_victim_told(&actor, &inc, &e.id, "C1", "pigeon").unwrap_err()),
-        ("no incident told", store.record_victim_told(&actor, "no-such", &e.id, "V1", "phone").unwrap_err()),
+        ("suspect", store.record_victim_told(&actor, &inc, &e.id, "S1", "phone", None).unwrap_err()),
+        ("unknown event", store.record_victim_told(&actor, &inc, "no-such-event", "V1", "phone", None).unwrap_err()),
+        ("told twice", store.record_victim_told(&actor, &inc, &e.id, "V1", "letter", None).unwrap_err()),
+        ("how", store.record_victim_told(&actor, &inc, &e.id, "C1", "pigeon", None).unwrap_err()),
+        ("no incident told", store.record_victim_told(&actor, "no-such", &e.id, "V1", "phone", None).unwrap_err()),
     ];
     let kinds: Vec<(&str, &str)> = refusals
         .iter()
@@ -1729,7 +1729,7 @@ fn an_overdue_update_escalates_into_the_supervisor_queue_until_the_victim_is_tol
     assert_eq!(problems.len(), 1, "a finalised incident's overdue update: {problems:?}");
     assert!(problems[0].2.contains("Right 6"), "{}", problems[0].2);
 
-    store.record_victim_told(&actor, &inc, &e.id, "V1", "letter").unwrap();
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "letter", None).unwrap();
     assert_eq!(on_queue(&store), [], "told: off the queue");
 }
 
@@ -1782,7 +1782,7 @@ fn an_overdue_update_of_a_victim_awaiting_a_referral_decision_shows_as_overdue()
         listed.iter().all(|(k, kind, _)| *k != MissingKind::VictimReferralDecision || *kind != ProblemKind::Overdue),
         "{listed:?}"
     );
-    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone", None).unwrap();
     assert!(problems(&store).iter().all(|(k, _, _)| *k != MissingKind::VictimUpdate), "told: no update row");
 }
 
@@ -1818,9 +1818,9 @@ fn one_event_recorded_twice_is_one_update_told_once() {
         v.updates.iter().filter(|u| !u.informed).count()
     };
     assert_eq!(owed(&store), 3, "arrested (twice) and interviewed");
-    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon");
+    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon", None);
     assert!(matches!(bad, Err(CaseworkError::UnknownHow(_))), "{bad:?}");
-    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone").unwrap();
+    store.record_victim_told(&actor, &inc, &e.id, "V1", "phone", None).unwrap();
     assert_eq!(owed(&store), 1, "told of the arrest: both copies, the interview still owed");
     let panel = store.victims_assessment(&inc, now_unix()).unwrap();
     let told: Vec<bool> = panel
@@ -1829,9 +1829,9 @@ fn one_event_recorded_twice_is_one_update_told_once() {
         .map(|pe| pe.victims.iter().find(|v| v.person_id == "V1").is_some_and(|v| v.told.is_some()))
         .collect();
     assert_eq!(told.iter().filter(|t| **t).count(), 2, "both copies show told: {told:?}");
-    let twice = store.record_victim_told(&actor, &inc, "twin", "V1", "letter");
+    let twice = store.record_victim_told(&actor, &inc, "twin", "V1", "letter", None);
     assert!(matches!(twice, Err(CaseworkError::AlreadyTold { .. })), "{twice:?}");
-    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon");
+    let bad = store.record_victim_told(&actor, &inc, &e.id, "V1", "pigeon", None);
     assert!(matches!(bad, Err(CaseworkError::UnknownHow(_))), "a bad way first: {bad:?}");
 }
 
@@ -1845,7 +1845,7 @@ fn an_unknown_incident_id_is_echoed_back_safely() {
     let id = format!("\u{1b}[2J\u{1b}[31m{}", "x".repeat(100_000));
     let errs = [
         store.record_investigation_event(&actor, &id, "arrested", "2026-01-01").unwrap_err(),
-        store.record_victim_told(&actor, &id, "e", "V1", "phone").unwrap_err(),
+        store.record_victim_told(&actor, &id, "e", "V1", "phone", None).unwrap_err(),
         store.record_under18_answer(&actor, &id, "V1", true).unwrap_err(),
         store.victims_assessment(&id, now_unix()).unwrap_err(),
     ];
@@ -1858,4 +1858,111 @@ fn an_unknown_incident_id_is_echoed_back_safely() {
             &msg[..msg.len().min(300)]
         );
     }
+}
+
+/// Right 6: a victim's update preference ("contact preferences and update frequency recorded"):
+/// with `key_decisions_only` an arrest is not owed (shown "not wanted", off the supervisor queue)
+/// but a charge is; with `none` nothing is; a change is a later record and the latest counts.
+/// Each is one outbox row and one access-log entry; refusals write nothing.
+#[test]
+fn a_victim_s_update_preference_decides_which_updates_are_owed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-R6-PREF", "robbery", 30 * 24, &[("V1", "victim"), ("S1", "suspect")]);
+    let declined =
+        ReferralDecisionInput { in_their_words: Some("No thanks".into()), ..decision(ReferralOutcome::Declined) };
+    store.record_referral_decision(&actor, &inc, "V1", &declined).unwrap();
+    let on_queue = |store: &Store| -> usize {
+        let q = store.supervisor_queue(now_unix()).unwrap();
+        q.items
+            .iter()
+            .filter(|i| i.incident_id == inc)
+            .flat_map(|i| i.problems.iter())
+            .filter(|p| p.item == MissingKind::VictimUpdate)
+            .count()
+    };
+    let day = (uk_time(now_unix()).date() - time::Duration::days(20)).to_string();
+    let arrest = store.record_investigation_event(&actor, &inc, "arrested", &day).unwrap();
+    assert_eq!(on_queue(&store), 1, "an overdue arrest update");
+
+    let [outbox, audit, ..] = snapshot(&store);
+    let p = store.record_update_preference(&actor, &inc, " V1 ", "key_decisions_only").unwrap();
+    assert_eq!((p.wants.as_str(), p.nominal_id.as_str(), p.recorded_by.as_str()), ("key_decisions_only", "V1", "PC1"));
+    assert_eq!(snapshot(&store)[..2], [outbox + 1, audit + 1]);
+    let (name, sent) = last_outbox(&store);
+    assert_eq!((name.as_str(), sent["preference"]["id"].as_str()), ("victim.update_preference/1", Some(p.id.as_str())));
+    assert_eq!(on_queue(&store), 0, "an arrest is not a key decision: not owed");
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    let row = panel.events[0].victims.iter().find(|v| v.person_id == "V1").unwrap();
+    assert!(row.not_wanted && row.countdown.is_none() && row.told.is_none(), "{row:?}");
+    assert_eq!(panel.update_preferences.iter().map(|p| p.wants.as_str()).collect::<Vec<_>>(), ["key_decisions_only"]);
+
+    let charge = store.record_investigation_event(&actor, &inc, "charged", &day).unwrap();
+    assert_eq!(on_queue(&store), 1, "a charge is a key decision: owed");
+    store.record_update_preference(&actor, &inc, "V1", "none").unwrap();
+    assert_eq!(on_queue(&store), 0, "the victim asked not to be updated");
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    assert!(panel.events.iter().all(|e| e.victims.iter().all(|v| v.not_wanted)), "{:?}", panel.events);
+    assert!(victim(&panel, "V1").updates.iter().all(|u| u.status.is_none()));
+    // Told anyway: told, not "not wanted".
+    store.record_victim_told(&actor, &inc, &charge.id, "V1", "letter", None).unwrap();
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    let told = panel.events.iter().find(|e| e.event.id == charge.id).unwrap();
+    assert!(told.victims[0].told.is_some() && !told.victims[0].not_wanted);
+
+    // Refused, nothing written.
+    let held = snapshot(&store);
+    let refusals = [
+        store.record_update_preference(&actor, &inc, "V1", "weekly").unwrap_err(),
+        store.record_update_preference(&actor, &inc, "S1", "none").unwrap_err(),
+        store.record_update_preference(&actor, "no-such", "V1", "none").unwrap_err(),
+    ];
+    assert!(matches!(refusals[0], CaseworkError::UnknownUpdatePreference(_)), "{:?}", refusals[0]);
+    assert!(matches!(refusals[1], CaseworkError::NotOwedAnUpdate { .. }), "{:?}", refusals[1]);
+    assert!(matches!(refusals[2], CaseworkError::NotFound(_)), "{:?}", refusals[2]);
+    assert_eq!(snapshot(&store), held);
+
+    // Changed back: a later record, the earlier ones kept; the arrest is owed again.
+    store.record_update_preference(&actor, &inc, "V1", "all").unwrap();
+    assert_eq!(count(&store, "SELECT count(*) FROM update_preferences"), 3);
+    assert_eq!(on_queue(&store), 1);
+    store.record_victim_told(&actor, &inc, &arrest.id, "V1", "phone", None).unwrap();
+    assert_eq!(on_queue(&store), 0);
+}
+
+/// Right 6: the day a victim was told is the officer's ("told on", blank = today), not the
+/// moment it was recorded; the deadline is met or missed on it. A day in the future or before
+/// the event is refused, nothing written.
+#[test]
+fn the_day_a_victim_was_told_decides_whether_the_update_was_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, "INC-R6-ON", "robbery", 30 * 24, &[("V1", "victim"), ("S1", "suspect")]);
+    let today = uk_time(now_unix()).date();
+    let days_ago = |n: i64| (today - time::Duration::days(n)).to_string();
+    let arrest = store.record_investigation_event(&actor, &inc, "arrested", &days_ago(20)).unwrap();
+    let charge = store.record_investigation_event(&actor, &inc, "charged", &days_ago(20)).unwrap();
+
+    let held = snapshot(&store);
+    for (told_on, says) in
+        [(days_ago(-1), "in the future"), (days_ago(21), "before the event"), ("7/12/2026".to_string(), "Told on:")]
+    {
+        let e = store.record_victim_told(&actor, &inc, &arrest.id, "V1", "phone", Some(&told_on)).unwrap_err();
+        assert!(matches!(e, CaseworkError::ToldOn(_)) && e.to_string().contains(says), "{told_on}: {e}");
+    }
+    assert_eq!(snapshot(&store), held);
+
+    // Told the day after the arrest (5 working days allowed): in time, though recorded today.
+    let t = store.record_victim_told(&actor, &inc, &arrest.id, "V1", "phone", Some(&days_ago(19))).unwrap();
+    assert_eq!(t.told_on.as_deref(), Some(days_ago(19).as_str()));
+    let (_, sent) = last_outbox(&store);
+    assert_eq!(sent["told"]["told_on"].as_str(), Some(days_ago(19).as_str()));
+    // Told today (blank): 20 days after the charge, late.
+    let late = store.record_victim_told(&actor, &inc, &charge.id, "V1", "letter", Some(" ")).unwrap();
+    assert_eq!(late.told_on.as_deref(), Some(today.to_string().as_str()));
+    let panel = store.victims_assessment(&inc, now_unix()).unwrap();
+    let row = |id: &str| panel.events.iter().find(|e| e.event.id == id).unwrap().victims[0].clone();
+    assert!(!row(&arrest.id).told_late && row(&charge.id).told_late);
+    let v = victim(&panel, "V1");
+    assert_eq!(v.updates.iter().map(|u| u.in_time).collect::<Vec<_>>(), [Some(true), Some(false)]);
 }
