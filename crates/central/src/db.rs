@@ -153,6 +153,12 @@ const SCHEMA: &str = "
         id TEXT PRIMARY KEY, event_id TEXT NOT NULL, incident_id TEXT NOT NULL, nominal_id TEXT NOT NULL,
         how TEXT NOT NULL, told_by TEXT NOT NULL, told_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
     CREATE INDEX IF NOT EXISTS victims_told_incident ON victims_told (incident_id);
+    -- Right 6: what updates each victim wants (`victim.update_preference/1`: all,
+    -- key_decisions_only, none); immutable, the latest per person counts on devices.
+    CREATE TABLE IF NOT EXISTS update_preferences (
+        id TEXT PRIMARY KEY, incident_id TEXT NOT NULL, nominal_id TEXT NOT NULL, wants TEXT NOT NULL,
+        recorded_by TEXT NOT NULL, recorded_at TEXT, client_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+    CREATE INDEX IF NOT EXISTS update_preferences_incident ON update_preferences (incident_id);
 ";
 
 /// Creates `path` owner-only if it does not exist, or narrows it (and its WAL and shared-memory
@@ -237,6 +243,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         ("audit_entries", "pushed_by_officer", "TEXT"),
         ("audit_entries", "pushed_by_client", "TEXT"),
         ("audit_entries", "officer_differs", "INTEGER"),
+        // The day a victim was told (`victim.updated/1`'s `told_on`, 7 Dec 2026; NULL: the day
+        // of `told_at`).
+        ("victims_told", "told_on", "TEXT"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -724,6 +733,7 @@ fn apply(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> StorageRes
         "victim.under18/1" => victim_under18(tx, s, m, now),
         "investigation.event/1" => investigation_event(tx, s, m, now),
         "victim.updated/1" => victim_updated(tx, s, m, now),
+        "victim.update_preference/1" => victim_update_preference(tx, s, m, now),
         "incident.closing_code/1" => incident_change(tx, s, m, now, false),
         "incident.finalise/1" => incident_change(tx, s, m, now, true),
         "incident.resolve/1" => incident_resolve(tx, s, m, now),
@@ -858,7 +868,8 @@ fn may_record_on(tx: &Connection, s: &Session, incident_id: &str) -> rusqlite::R
              OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1 AND decided_by = ?3)
              OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1 AND answered_by = ?3)
              OR EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1 AND recorded_by = ?3)
-             OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1 AND told_by = ?3)",
+             OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1 AND told_by = ?3)
+             OR EXISTS (SELECT 1 FROM update_preferences WHERE incident_id = ?1 AND recorded_by = ?3)",
     )?
     .query_row(params![incident_id, officer_key(&s.officer_id), s.officer_id], |r| r.get(0))
 }
@@ -1273,12 +1284,28 @@ fn victim_updated(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> A
     if !may_record_on(tx, s, &t.incident_id)? {
         return Ok(not_yours());
     }
-    let event_held: bool = tx
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM investigation_events WHERE id = ?1 AND incident_id = ?2)")?
-        .query_row([&t.event_id, &t.incident_id], |r| r.get(0))?;
-    if !event_held {
+    let event_on: Option<String> = tx
+        .prepare_cached("SELECT occurred_on FROM investigation_events WHERE id = ?1 AND incident_id = ?2")?
+        .query_row([&t.event_id, &t.incident_id], |r| r.get(0))
+        .optional()?;
+    let Some(event_on) = event_on else {
         return Ok(reject("unknown_event", "There is no such investigation event on this incident."));
-    }
+    };
+    // The day told, when given: the device's check again, on the service's clock (a day's grace
+    // for a device clock a little ahead), and not before the event.
+    let told_on = match t.told_on.as_deref() {
+        None => None,
+        Some(d) => {
+            let tomorrow = bluelamp_protocol::victims::uk_date(now_unix().saturating_add(86_400));
+            if d.trim().is_empty() {
+                return Ok(reject("invalid_told_on", format!("{W}: told_on is blank")));
+            }
+            match bluelamp_protocol::victims::check_told_on(Some(d), &tomorrow, &event_on) {
+                Ok(d) => Some(d),
+                Err(why) => return Ok(reject("invalid_told_on", format!("{W}: {why}"))),
+            }
+        }
+    };
     if linked_as_victim(tx, &t.incident_id, &t.nominal_id)? == Some(false) {
         return Ok(reject(
             "not_a_victim",
@@ -1300,12 +1327,86 @@ fn victim_updated(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> A
         None => {}
     }
     tx.prepare_cached(
-        "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at, client_id, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO victims_told (id, event_id, incident_id, nominal_id, how, told_by, told_at, told_on, client_id,
+            received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
-    .execute(params![t.id, t.event_id, t.incident_id, t.nominal_id, t.how.trim(), s.officer_id, t.told_at, s.client_id, now])?;
+    .execute(params![
+        t.id,
+        t.event_id,
+        t.incident_id,
+        t.nominal_id,
+        t.how.trim(),
+        s.officer_id,
+        t.told_at,
+        told_on,
+        s.client_id,
+        now
+    ])?;
     log_casework(tx, &t.incident_id)?;
     Ok(Applied::Ok(Some(t.id)))
+}
+
+/// `victim.update_preference/1`: what updates after investigation events a victim wants (Right
+/// 6: `all`, `key_decisions_only`, `none`). `{"preference": UpdatePreferenceInfo}`. The same
+/// authorisation as a referral decision ([`may_record_on`]); on an incident the service holds,
+/// the person must be linked to it as a victim. Recorded as the signed-in officer's. Immutable:
+/// the same record sent again is taken; another under the same id is refused.
+fn victim_update_preference(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> ApplyResult {
+    const W: &str = "victim.update_preference/1";
+    let Some(p) = m.payload.get("preference") else {
+        return Ok(reject("invalid_payload", format!("{W}: the preference is missing")));
+    };
+    let p: bluelamp_protocol::victims::UpdatePreferenceInfo = match serde_json::from_value(p.clone()) {
+        Ok(p) => p,
+        Err(e) => return Ok(reject("invalid_payload", format!("{W}: {e}"))),
+    };
+    for (k, v) in [("id", &p.id), ("incident_id", &p.incident_id), ("nominal_id", &p.nominal_id)] {
+        if v.trim().is_empty() || v.len() > MAX_ID {
+            return Ok(reject("invalid_payload", format!("{W}: {k} is missing or too long")));
+        }
+    }
+    if bluelamp_protocol::victims::update_preference_label(&p.wants).is_none() {
+        return Ok(reject("invalid_payload", format!("{W}: wants is not all, key_decisions_only or none")));
+    }
+    // A time devices can order preferences by (the latest counts).
+    if p.recorded_at.len() > 64
+        || time::OffsetDateTime::parse(p.recorded_at.trim(), &time::format_description::well_known::Rfc3339).is_err()
+    {
+        return Ok(reject("invalid_payload", format!("{W}: recorded_at is not an RFC 3339 time")));
+    }
+    if !may_record_on(tx, s, &p.incident_id)? {
+        return Ok(not_yours());
+    }
+    if linked_as_victim(tx, &p.incident_id, &p.nominal_id)? == Some(false) {
+        return Ok(reject(
+            "not_a_victim",
+            format!(
+                "{} is not linked to this incident as a victim.",
+                bluelamp_protocol::dates::shown(&p.nominal_id, 60)
+            ),
+        ));
+    }
+    let wants = p.wants.trim().to_string();
+    let held: Option<(String, String, String)> = tx
+        .prepare_cached("SELECT incident_id, nominal_id, wants FROM update_preferences WHERE id = ?1")?
+        .query_row([&p.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    match held {
+        Some(h) if h == (p.incident_id.clone(), p.nominal_id.clone(), wants.clone()) => {
+            return Ok(Applied::Ok(Some(p.id)))
+        }
+        Some(_) => return Ok(reject("preference_exists", "This record is already held and cannot be changed.")),
+        None => {}
+    }
+    tx.prepare_cached(
+        "INSERT INTO update_preferences (id, incident_id, nominal_id, wants, recorded_by, recorded_at, client_id,
+            received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![p.id, p.incident_id, p.nominal_id, wants, s.officer_id, p.recorded_at, s.client_id, now])?;
+    log_casework(tx, &p.incident_id)?;
+    Ok(Applied::Ok(Some(p.id)))
 }
 
 /// Logs a change of an incident's casework (`RecordType::Casework`, id = the incident id) in
@@ -1321,7 +1422,8 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
                  OR EXISTS (SELECT 1 FROM referrals WHERE incident_id = ?1)
                  OR EXISTS (SELECT 1 FROM under18_answers WHERE incident_id = ?1)
                  OR EXISTS (SELECT 1 FROM investigation_events WHERE incident_id = ?1)
-                 OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1)",
+                 OR EXISTS (SELECT 1 FROM victims_told WHERE incident_id = ?1)
+                 OR EXISTS (SELECT 1 FROM update_preferences WHERE incident_id = ?1)",
         )?
         .query_row([incident_id], |r| r.get(0))?;
     if !any {
@@ -1334,7 +1436,8 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
              UNION SELECT decided_by FROM referrals WHERE incident_id = ?1 AND decided_by IS NOT NULL
              UNION SELECT answered_by FROM under18_answers WHERE incident_id = ?1
              UNION SELECT recorded_by FROM investigation_events WHERE incident_id = ?1
-             UNION SELECT told_by FROM victims_told WHERE incident_id = ?1",
+             UNION SELECT told_by FROM victims_told WHERE incident_id = ?1
+             UNION SELECT recorded_by FROM update_preferences WHERE incident_id = ?1",
         )?
         .query_map([incident_id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -1358,7 +1461,7 @@ fn log_casework(tx: &Connection, incident_id: &str) -> rusqlite::Result<()> {
 /// recorded themselves, with its reviews: naming an incident in a form must not open its
 /// casework to the writer.
 fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::Result<Option<Value>> {
-    use bluelamp_protocol::victims::{InvestigationEventInfo, Under18Answer, VictimToldInfo};
+    use bluelamp_protocol::victims::{InvestigationEventInfo, Under18Answer, UpdatePreferenceInfo, VictimToldInfo};
     use bluelamp_protocol::wire::{Casework, CaseworkForm, CaseworkReview};
     let exclude_client = s.client_id.as_str();
     let whole = held_incident(tx, incident_id)?.is_some_and(|(assigned, district)| in_reach(s, &assigned, &district));
@@ -1463,7 +1566,7 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
         .collect::<rusqlite::Result<_>>()?;
     let told: Vec<VictimToldInfo> = tx
         .prepare_cached(
-            "SELECT id, event_id, nominal_id, how, told_by, told_at FROM victims_told
+            "SELECT id, event_id, nominal_id, how, told_by, told_at, told_on FROM victims_told
              WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR told_by = ?3)
              ORDER BY received_at, id",
         )?
@@ -1476,6 +1579,24 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
                 how: r.get(3)?,
                 told_by: r.get(4)?,
                 told_at: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                told_on: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let update_preferences: Vec<UpdatePreferenceInfo> = tx
+        .prepare_cached(
+            "SELECT id, nominal_id, wants, recorded_by, recorded_at FROM update_preferences
+             WHERE incident_id = ?1 AND client_id <> ?2 AND (?3 = '' OR recorded_by = ?3)
+             ORDER BY received_at, id",
+        )?
+        .query_map([incident_id, exclude_client, writer], |r| {
+            Ok(UpdatePreferenceInfo {
+                id: r.get(0)?,
+                incident_id: incident_id.to_string(),
+                nominal_id: r.get(1)?,
+                wants: r.get(2)?,
+                recorded_by: r.get(3)?,
+                recorded_at: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -1485,10 +1606,20 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
         && under18_answers.is_empty()
         && events.is_empty()
         && told.is_empty()
+        && update_preferences.is_empty()
     {
         return Ok(None);
     }
-    let c = Casework { incident_id: incident_id.to_string(), forms, reviews, referrals, under18_answers, events, told };
+    let c = Casework {
+        incident_id: incident_id.to_string(),
+        forms,
+        reviews,
+        referrals,
+        under18_answers,
+        events,
+        told,
+        update_preferences,
+    };
     Ok(serde_json::to_value(c).ok())
 }
 
@@ -3860,6 +3991,95 @@ mod tests {
         assert_eq!((c.told[0].event_id.as_str(), c.told[0].nominal_id.as_str()), ("e-1", victim.as_str()));
         let back = casework_of(&pulled(&s, &laptop), inc);
         assert!(back.is_none_or(|c| c.events.is_empty() && c.told.is_empty()));
+    }
+
+    /// Right 6: `victim.updated/1`'s `told_on` (the day the victim was told) is refused after
+    /// tomorrow by the service's clock or before the event's day, kept and sent with the
+    /// casework; `victim.update_preference/1` is refused to an officer out of reach, for a person
+    /// not linked as a victim and for an unknown preference, recorded as the signed-in officer's,
+    /// taken when resent, and sent to the supervisor with the casework.
+    #[test]
+    fn told_on_days_and_update_preferences_are_checked_and_sent_with_the_casework() {
+        let (_d, s) = storage();
+        s.add_officer(&Officer {
+            id: "pc-nosy".into(),
+            role: Role::Officer,
+            district: DEMO_DISTRICT.into(),
+            display_name: "pc-nosy".into(),
+            pass_hash: String::new(),
+        })
+        .unwrap();
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let laptop = session(&s);
+        let nosy = sess("pc-nosy", "c-nosy");
+        let sup = sess("demo-supervisor", "c-sup");
+        let inc = "demo-incident-1";
+        let links: String =
+            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
+        let with_role = |role: &str| {
+            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
+        };
+        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
+        let day = |d: i64| bluelamp_protocol::victims::uk_date(now_unix() + d * 86_400);
+        let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
+        let ev = PushMutation {
+            seq: 1,
+            mutation_id: "ev-1".into(),
+            name: "investigation.event/1".into(),
+            payload: json!({ "event": { "id": "e-1", "incident_id": inc, "kind": "charged", "occurred_on": day(0),
+                "recorded_by": "x", "recorded_at": "2026-12-07T10:00:00Z" } }),
+            base_version: None,
+        };
+        assert!(codes(s.push(&laptop, &[ev], 3).unwrap()).is_empty());
+        let told = |seq: u64, id: &str, on: Option<String>| PushMutation {
+            seq,
+            mutation_id: format!("told-{seq}"),
+            name: "victim.updated/1".into(),
+            payload: json!({ "told": { "id": id, "event_id": "e-1", "incident_id": inc, "nominal_id": victim,
+                "how": "phone", "told_by": "x", "told_at": "2026-12-07T11:00:00Z", "told_on": on } }),
+            base_version: None,
+        };
+        assert_eq!(codes(s.push(&laptop, &[told(2, "t-late", Some(day(2)))], 3).unwrap()), ["invalid_told_on"]);
+        assert_eq!(codes(s.push(&laptop, &[told(3, "t-early", Some(day(-1)))], 3).unwrap()), ["invalid_told_on"]);
+        assert_eq!(
+            codes(s.push(&laptop, &[told(4, "t-junk", Some("7/12/2026".into()))], 3).unwrap()),
+            ["invalid_told_on"]
+        );
+        assert!(codes(s.push(&laptop, &[told(5, "t-1", Some(day(0)))], 3).unwrap()).is_empty());
+
+        let pref = |seq: u64, id: &str, who: &str, wants: &str| PushMutation {
+            seq,
+            mutation_id: format!("pref-{seq}"),
+            name: "victim.update_preference/1".into(),
+            payload: json!({ "preference": { "id": id, "incident_id": inc, "nominal_id": who, "wants": wants,
+                "recorded_by": "x", "recorded_at": "2026-12-07T12:00:00Z" } }),
+            base_version: None,
+        };
+        assert_eq!(codes(s.push(&nosy, &[pref(1, "p-n", &victim, "none")], 3).unwrap()), ["forbidden"]);
+        assert_eq!(codes(s.push(&laptop, &[pref(6, "p-s", &suspect, "none")], 3).unwrap()), ["not_a_victim"]);
+        assert_eq!(codes(s.push(&laptop, &[pref(7, "p-w", &victim, "weekly")], 3).unwrap()), ["invalid_payload"]);
+        assert!(codes(s.push(&laptop, &[pref(8, "p-1", &victim, "key_decisions_only")], 3).unwrap()).is_empty());
+        assert!(codes(s.push(&laptop, &[pref(9, "p-1", &victim, "key_decisions_only")], 3).unwrap()).is_empty());
+        assert_eq!(codes(s.push(&laptop, &[pref(10, "p-1", &victim, "none")], 3).unwrap()), ["preference_exists"]);
+        let by: String = s
+            .conn()
+            .query_row("SELECT recorded_by FROM update_preferences WHERE id = 'p-1'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(by, "demo-officer");
+        let c = casework_of(&pulled(&s, &sup), inc).expect("the supervisor gets the casework");
+        assert_eq!(c.told.len(), 1, "{c:?}");
+        assert_eq!(c.told[0].told_on.as_deref(), Some(day(0).as_str()));
+        assert_eq!(c.update_preferences.len(), 1, "{c:?}");
+        assert_eq!(
+            (c.update_preferences[0].nominal_id.as_str(), c.update_preferences[0].wants.as_str()),
+            (victim.as_str(), "key_decisions_only")
+        );
+        let back = casework_of(&pulled(&s, &laptop), inc);
+        assert!(back.is_none_or(|c| c.update_preferences.is_empty()));
     }
 
     /// Pages end by size as well as count: casework with large forms would otherwise make one

@@ -1276,12 +1276,14 @@ async fn an_investigation_event_and_the_victim_told_reach_the_other_device() {
     };
     assert_eq!(updates(&tablet), []);
     let day = bluelamp_store::victims::uk_time(now - 86_400).date().to_string();
-    let (event, told) = {
+    let (event, told, pref) = {
         let mut g = laptop.lock().unwrap();
         let actor = g.actor().unwrap();
         let e = g.record_investigation_event(&actor, "r6-inc", "charged", &day).unwrap();
-        let t = g.record_victim_told(&actor, "r6-inc", &e.id, "r6-v", "in_person").unwrap();
-        (e, t)
+        // Told yesterday (the day of the event), recorded today.
+        let t = g.record_victim_told(&actor, "r6-inc", &e.id, "r6-v", "in_person", Some(&day)).unwrap();
+        let p = g.record_update_preference(&actor, "r6-inc", "r6-v", "key_decisions_only").unwrap();
+        (e, t, p)
     };
     assert_eq!(updates(&laptop), [("Suspect charged".to_string(), true)]);
     let r = round(&laptop, &client).await;
@@ -1307,6 +1309,13 @@ async fn an_investigation_event_and_the_victim_told_reach_the_other_device() {
     );
     let v = panel.events[0].victims.iter().find(|v| v.person_id == "r6-v").unwrap();
     assert_eq!(v.told.as_ref().map(|t| (t.id.as_str(), t.how.as_str())), Some((told.id.as_str(), "in_person")));
+    assert_eq!(v.told.as_ref().and_then(|t| t.told_on.as_deref()), Some(day.as_str()), "the day told travels");
+    assert!(!v.told_late);
+    assert_eq!(
+        panel.update_preferences.iter().map(|p| (p.id.as_str(), p.wants.as_str())).collect::<Vec<_>>(),
+        [(pref.id.as_str(), "key_decisions_only")],
+        "the preference travels"
+    );
     let pulled: (i64, i64) = tablet
         .lock()
         .unwrap()
