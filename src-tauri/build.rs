@@ -30,6 +30,7 @@ const COMMANDS: &[&str] = &[
     "record_under18_answer",
     "record_investigation_event",
     "record_victim_told",
+    "record_update_preference",
     "victims_awaiting",
     "list_conflicts",
     "resolve_conflict",

@@ -23,7 +23,7 @@ use bluelamp_protocol::session::{LockScreen, OfficerChoice, Permission, Role, Se
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue};
 use bluelamp_protocol::victims::{
     AwaitingRow, FieldMessage, InvestigationEventInfo, InvestigationEventRequest, RecordReferralOutcome, Under18Answer,
-    Under18Request, VictimToldInfo, VictimToldRequest, VictimsPanel,
+    Under18Request, UpdatePreferenceInfo, UpdatePreferenceRequest, VictimToldInfo, VictimToldRequest, VictimsPanel,
 };
 use bluelamp_protocol::wire::Instruction;
 use bluelamp_protocol::{ApiError, AppStatus, ErrorCode, NominalHit, SearchRequest, ViewNominalRequest};
@@ -912,7 +912,24 @@ impl AppState {
     pub fn record_victim_told(&self, req: &VictimToldRequest) -> Result<VictimToldInfo, ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
             s.store
-                .record_victim_told(&s.actor, &req.incident_id, &req.event_id, &req.nominal_id, &req.how)
+                .record_victim_told(
+                    &s.actor,
+                    &req.incident_id,
+                    &req.event_id,
+                    &req.nominal_id,
+                    &req.how,
+                    req.told_on.as_deref(),
+                )
+                .map_err(from_casework)
+        })
+    }
+
+    /// Right 6: what updates a victim wants (all, key decisions only, none); the latest counts.
+    /// A refusal (not a victim, an unknown preference) is an error the panel shows.
+    pub fn record_update_preference(&self, req: &UpdatePreferenceRequest) -> Result<UpdatePreferenceInfo, ApiError> {
+        self.with_session(Permission::RecordsWork, |s| {
+            s.store
+                .record_update_preference(&s.actor, &req.incident_id, &req.nominal_id, &req.wants)
                 .map_err(from_casework)
         })
     }

@@ -19,7 +19,8 @@ use bluelamp_protocol::session::{LockRequest, LockScreen, LockScreenRequest, Ses
 use bluelamp_protocol::status::{SimulateOfflineRequest, StatusRequest, SyncIssue, SyncIssuesRequest, SyncNowRequest};
 use bluelamp_protocol::victims::{
     AwaitingRequest, AwaitingRow, InvestigationEventInfo, InvestigationEventRequest, RecordReferralOutcome,
-    Under18Answer, Under18Request, VictimToldInfo, VictimToldRequest, VictimsPanel,
+    Under18Answer, Under18Request, UpdatePreferenceInfo, UpdatePreferenceRequest, VictimToldInfo, VictimToldRequest,
+    VictimsPanel,
 };
 use bluelamp_protocol::{ApiError, AppStatus, NominalHit, SearchRequest, ViewNominalRequest};
 use tauri::State;
@@ -211,6 +212,14 @@ pub async fn record_victim_told(
     req: VictimToldRequest,
 ) -> Result<VictimToldInfo, ApiError> {
     state.record_victim_told(&req)
+}
+
+#[tauri::command]
+pub async fn record_update_preference(
+    state: State<'_, AppState>,
+    req: UpdatePreferenceRequest,
+) -> Result<UpdatePreferenceInfo, ApiError> {
+    state.record_update_preference(&req)
 }
 
 #[tauri::command]

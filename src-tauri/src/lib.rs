@@ -76,6 +76,7 @@ fn run() -> anyhow::Result<()> {
             commands::record_under18_answer,
             commands::record_investigation_event,
             commands::record_victim_told,
+            commands::record_update_preference,
             commands::victims_awaiting,
             commands::create_nominal,
             commands::likely_matches,

@@ -211,6 +211,7 @@ fn an_investigation_event_and_the_victim_told_through_the_commands() {
         event_id: event.into(),
         nominal_id: who.into(),
         how: "phone".into(),
+        told_on: None,
     };
     assert_eq!(state.record_victim_told(&told("x", "e", "y")).unwrap_err().code, ErrorCode::Forbidden);
     state.lock();
@@ -240,4 +241,62 @@ fn an_investigation_event_and_the_victim_told_through_the_commands() {
     assert_eq!(t.told_by, "demo-officer");
     let shown = row(&state.victims_assessment(&req).unwrap());
     assert_eq!((shown.told.map(|t| t.how), shown.countdown), (Some("phone".to_string()), None));
+}
+
+/// Right 6 through the commands: `record_update_preference` (refused when locked, to the
+/// administrator, for a suspect and an unknown preference) makes an event the victim does not
+/// want "not wanted" on the panel; `record_victim_told` with a `told_on` day in the future is
+/// refused with the date box's message, and one given is kept.
+#[test]
+fn an_update_preference_and_a_told_on_day_through_the_commands() {
+    use bluelamp_protocol::victims::{InvestigationEventRequest, UpdatePreferenceRequest, VictimToldRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let state = app(dir.path());
+    let pref = |inc: &str, who: &str, wants: &str| UpdatePreferenceRequest {
+        incident_id: inc.into(),
+        nominal_id: who.into(),
+        wants: wants.into(),
+    };
+    assert_eq!(state.record_update_preference(&pref("x", "y", "none")).unwrap_err().code, ErrorCode::Locked);
+    unlock(&state, "demo-admin");
+    assert_eq!(state.record_update_preference(&pref("x", "y", "none")).unwrap_err().code, ErrorCode::Forbidden);
+    state.lock();
+    unlock(&state, "demo-officer");
+    let inc = state.list_incidents().unwrap().into_iter().find(|i| i.reference.ends_with("-000001")).unwrap();
+    let req = IncidentRequest { incident_id: inc.id.clone() };
+    let panel = state.victims_assessment(&req).unwrap();
+    let adult = panel.assessment.victims.iter().find(|v| v.under_18 == Some(false)).unwrap().person_id.clone();
+    let suspect = inc.links.iter().find(|l| l.role == "suspect").unwrap().nominal_id.clone();
+    let today = bluelamp_store::victims::uk_time(bluelamp_store::casework::now_unix()).date();
+    let e = state
+        .record_investigation_event(&InvestigationEventRequest {
+            incident_id: inc.id.clone(),
+            kind: "arrested".into(),
+            occurred_on: today.to_string(),
+        })
+        .unwrap();
+    for (who, wants, says) in [(&suspect, "none", "not a victim"), (&adult, "weekly", "not an update preference")] {
+        let err = state.record_update_preference(&pref(&inc.id, who, wants)).unwrap_err();
+        assert_eq!(err.code, ErrorCode::Rejected);
+        assert!(err.message.contains(says), "{}", err.message);
+    }
+    let p = state.record_update_preference(&pref(&inc.id, &adult, "key_decisions_only")).unwrap();
+    assert_eq!((p.recorded_by.as_str(), p.wants.as_str()), ("demo-officer", "key_decisions_only"));
+    let panel = state.victims_assessment(&req).unwrap();
+    let row = panel.events[0].victims.iter().find(|v| v.person_id == adult).cloned().unwrap();
+    assert!(row.not_wanted && row.countdown.is_none(), "{row:?}");
+    assert!(panel.update_preferences.iter().any(|x| x.id == p.id));
+
+    let told = |on: &str| VictimToldRequest {
+        incident_id: inc.id.clone(),
+        event_id: e.id.clone(),
+        nominal_id: adult.clone(),
+        how: "letter".into(),
+        told_on: Some(on.into()),
+    };
+    let future = state.record_victim_told(&told(&today.next_day().unwrap().to_string())).unwrap_err();
+    assert_eq!(future.code, ErrorCode::Rejected);
+    assert!(future.message.starts_with("Told on:") && future.message.contains("future"), "{}", future.message);
+    let t = state.record_victim_told(&told(&today.to_string())).unwrap();
+    assert_eq!(t.told_on.as_deref(), Some(today.to_string().as_str()));
 }
