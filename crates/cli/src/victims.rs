@@ -107,6 +107,29 @@ pub enum VictimsCmd {
         /// How: phone, in_person, letter, email, text, other.
         #[arg(long)]
         how: String,
+        /// The day they were told (YYYY-MM-DD, UK date; not in the future, not before the
+        /// event). Default: today. The deadline is met or missed on this day.
+        #[arg(long)]
+        told_on: Option<String>,
+        /// Print the record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record what updates after investigation events a victim wants (Victims' Code Right 6):
+    /// `all` (every key event; the default when nothing is recorded), `key_decisions_only`
+    /// (charge, summons, out-of-court resolution, no further action, investigation closed) or
+    /// `none` (the victim asked not to be updated). The latest recorded counts. Queued for the
+    /// next sync.
+    UpdatesWanted {
+        /// The incident's id on this device.
+        #[arg(long)]
+        incident: String,
+        /// The victim's id (nominal id).
+        #[arg(long)]
+        person: String,
+        /// all, key_decisions_only or none.
+        #[arg(long, value_parser = ["all", "key_decisions_only", "none"])]
+        wants: String,
         /// Print the record as JSON.
         #[arg(long)]
         json: bool,
@@ -198,14 +221,35 @@ pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> 
             );
             Ok(())
         }
-        VictimsCmd::Told { incident, event, person, how, json } => {
+        VictimsCmd::Told { incident, event, person, how, told_on, json } => {
             let mut store = store()?;
             let actor = store.actor()?;
-            let t = store.record_victim_told(&actor, incident.trim(), &event, &person, &how)?;
+            let t = store.record_victim_told(&actor, incident.trim(), &event, &person, &how, told_on.as_deref())?;
             if json {
                 say!("{}", serde_json::to_string_pretty(&t)?)?;
             }
-            note!("recorded {} as told ({}; {}); queued for the next sync", t.nominal_id, t.how, t.id);
+            note!(
+                "recorded {} as told on {} ({}; {}); queued for the next sync",
+                t.nominal_id,
+                t.told_day().unwrap_or_default(),
+                t.how,
+                t.id
+            );
+            Ok(())
+        }
+        VictimsCmd::UpdatesWanted { incident, person, wants, json } => {
+            let mut store = store()?;
+            let actor = store.actor()?;
+            let p = store.record_update_preference(&actor, incident.trim(), &person, &wants)?;
+            if json {
+                say!("{}", serde_json::to_string_pretty(&p)?)?;
+            }
+            note!(
+                "recorded that {} wants: {} ({}); queued for the next sync",
+                p.nominal_id,
+                bluelamp_protocol::victims::update_preference_label(&p.wants).unwrap_or(&p.wants),
+                p.id
+            );
             Ok(())
         }
         VictimsCmd::Under18 { incident, person, answer, json } => {
@@ -488,7 +532,13 @@ fn print_victim(o: &mut String, v: &VictimAssessment) {
     outln!(o, "  updates: within {} working day(s) of each investigation event", v.update_working_days);
     for u in &v.updates {
         let st = if u.informed {
-            "told".to_string()
+            match (u.told_on, u.in_time) {
+                (Some(d), Some(false)) => format!("told {}, after the deadline", day(d)),
+                (Some(d), _) => format!("told {}", day(d)),
+                _ => "told".to_string(),
+            }
+        } else if u.not_wanted {
+            "not wanted (victim's preference)".to_string()
         } else {
             format!("not yet told, {}", u.status.map(|s| code!(&s)).unwrap_or_else(|| "?".into()))
         };

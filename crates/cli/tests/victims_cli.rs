@@ -533,3 +533,116 @@ fn an_investigation_event_and_the_victim_told_from_the_command_line() {
         .unwrap();
     assert_eq!(queued, ["investigation.event/1", "victim.updated/1"]);
 }
+
+/// Right 6 from the command line: `victims updates-wanted` records what updates a victim wants
+/// (queued as `victim.update_preference/1`; an event they do not want is then not owed; the
+/// suspect and an unknown preference are refused) and `victims told --told-on` records the day
+/// they were told (a day in the future refused with a message).
+#[test]
+fn updates_wanted_and_the_day_told_from_the_command_line() {
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    {
+        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
+        let person = |id: &str| NominalRecord {
+            id: id.into(),
+            source: bluelamp_protocol::Source::Current,
+            given_name: "Kim".into(),
+            surname: "Example".into(),
+            date_of_birth: Some("1990-05-01".into()),
+            sex: None,
+            aliases: vec![],
+            address: None,
+            postcode: None,
+        };
+        store.upsert_nominals(&[person("V1"), person("S1")]).unwrap();
+        let t = now_unix() - 3 * 86_400;
+        store
+            .import_incidents(&[NewIncident {
+                id: Some("inc-1".into()),
+                reference: "INC-CLI-R6P".into(),
+                incident_type: "assault".into(),
+                offence_category: Some("assault".into()),
+                place: None,
+                postcode: None,
+                team: None,
+                occurred_at: t,
+                recorded_at: t,
+                assigned_to: Some("PC1".into()),
+                closing_code: None,
+                links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
+            }])
+            .unwrap();
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
+            .output()
+            .unwrap()
+    };
+    let today = bluelamp_store::victims::uk_time(now_unix()).date();
+    let yesterday = today.previous_day().unwrap().to_string();
+    let out = run(&["victims", "event", "--incident", "inc-1", "--kind", "arrested", "--on", &yesterday, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let event_id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["id"].as_str().unwrap().to_string();
+    let wanted = |who: &str, wants: &str| {
+        run(&["victims", "updates-wanted", "--incident", "inc-1", "--person", who, "--wants", wants, "--json"])
+    };
+    let weekly = wanted("V1", "weekly");
+    assert!(!weekly.status.success() && stderr(&weekly).contains("key_decisions_only"), "{}", stderr(&weekly));
+    let suspect = wanted("S1", "none");
+    assert!(!suspect.status.success() && stderr(&suspect).contains("not a victim"), "{}", stderr(&suspect));
+    let out = wanted("V1", "key_decisions_only");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((p["nominal_id"].as_str(), p["wants"].as_str()), (Some("V1"), Some("key_decisions_only")));
+    assert!(stderr(&out).contains("Key decisions only") && stderr(&out).contains("queued"), "{}", stderr(&out));
+    let owed = || {
+        let store = Store::open(&db, "pw-for-tests").unwrap();
+        let panel = store.victims_assessment("inc-1", now_unix()).unwrap();
+        let v = panel.assessment.victims.iter().find(|v| v.person_id == "V1").unwrap().clone();
+        v.updates.iter().map(|u| (u.not_wanted, u.informed, u.told_on.map(|d| d.to_string()))).collect::<Vec<_>>()
+    };
+    assert_eq!(owed(), [(true, false, None)], "an arrest is not a key decision");
+
+    let told = |on: &str| {
+        run(&[
+            "victims",
+            "told",
+            "--incident",
+            "inc-1",
+            "--event",
+            &event_id,
+            "--person",
+            "V1",
+            "--how",
+            "phone",
+            "--told-on",
+            on,
+            "--json",
+        ])
+    };
+    let future = told(&today.next_day().unwrap().to_string());
+    assert!(!future.status.success() && stderr(&future).contains("in the future"), "{}", stderr(&future));
+    let out = told(&yesterday);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["told_on"].as_str(), Some(yesterday.as_str()));
+    assert!(stderr(&out).contains(&format!("told on {yesterday}")), "{}", stderr(&out));
+    assert_eq!(owed(), [(false, true, Some(yesterday.clone()))]);
+    let store = Store::open(&db, "pw-for-tests").unwrap();
+    let queued: Vec<String> = store
+        .conn()
+        .prepare("SELECT mutation FROM outbox WHERE mutation LIKE 'victim.%' ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(queued, ["victim.update_preference/1", "victim.updated/1"]);
+}
