@@ -58,6 +58,10 @@ pub struct VictimsPanel {
     /// is owed, `all`).
     #[serde(default)]
     pub update_preferences: Vec<UpdatePreferenceInfo>,
+    /// The latest officer's answer to the under-18 question of each victim with no date of
+    /// birth (the card shows it, with "Change answer").
+    #[serde(default)]
+    pub under18_answers: Vec<Under18Answer>,
 }
 
 /// What recording a referral decision gave.

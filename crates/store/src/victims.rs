@@ -237,16 +237,34 @@ fn decision_of(r: &ReferralDecisionInfo) -> vc::Decision {
 /// The latest under-18 answer of each person on the incident (`under18_answers`, latest by
 /// `answered_at`, then id: UUIDv7, in time order).
 fn under18_answers_of(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap<String, bool>> {
-    let mut rows: Vec<(Option<i64>, String, String, bool)> = conn
-        .prepare_cached("SELECT answered_at, id, nominal_id, under_18 FROM under18_answers WHERE incident_id = ?1")?
+    Ok(latest_under18_answers(conn, incident_id)?.into_iter().map(|(who, a)| (who, a.under_18)).collect())
+}
+
+/// The latest under-18 answer record of each person on the incident (see [`under18_answers_of`]).
+fn latest_under18_answers(conn: &Connection, incident_id: &str) -> CwResult<BTreeMap<String, Under18Answer>> {
+    let mut rows: Vec<(Option<i64>, Under18Answer)> = conn
+        .prepare_cached(
+            "SELECT answered_at, id, nominal_id, under_18, answered_by FROM under18_answers WHERE incident_id = ?1",
+        )?
         .query_map([incident_id], |r| {
-            Ok((crate::casework::unix_of(&r.get::<_, String>(0)?), r.get(1)?, r.get(2)?, r.get(3)?))
+            let answered_at: String = r.get(0)?;
+            Ok((
+                crate::casework::unix_of(&answered_at),
+                Under18Answer {
+                    id: r.get(1)?,
+                    incident_id: incident_id.to_string(),
+                    nominal_id: r.get(2)?,
+                    under_18: r.get(3)?,
+                    answered_by: r.get(4)?,
+                    answered_at,
+                },
+            ))
         })?
         .collect::<rusqlite::Result<_>>()?;
     // By time (a time that cannot be read counts as earliest: text sorting after the digits
     // must not win for good), then id. Later rows overwrite earlier ones: the latest answer wins.
-    rows.sort();
-    Ok(rows.into_iter().map(|(_, _, who, under_18)| (who, under_18)).collect())
+    rows.sort_by(|a, b| (a.0, &a.1.id).cmp(&(b.0, &b.1.id)));
+    Ok(rows.into_iter().map(|(_, a)| (a.nominal_id.clone(), a)).collect())
 }
 
 /// The latest update preference of each person on the incident (`update_preferences`, latest by
@@ -871,6 +889,16 @@ impl Store {
         let closing_prompts = vc::prompts_for(&assessment, PromptStage::Closed);
         let events = panel_events(&self.conn, &row.summary.id, &assessment, at, cfg)?;
         let update_preferences = update_preferences_of(&self.conn, &row.summary.id)?.into_values().collect();
+        // The answers the assessment went by: only for a person with no date of birth.
+        let under18_answers = latest_under18_answers(&self.conn, &row.summary.id)?
+            .into_values()
+            .filter(|a| {
+                row.summary
+                    .links
+                    .iter()
+                    .any(|l| l.nominal_id == a.nominal_id && l.date_of_birth.as_deref().and_then(date_part).is_none())
+            })
+            .collect();
         Ok(VictimsPanel {
             incident_id: row.summary.id.clone(),
             reference: row.summary.reference.clone(),
@@ -891,6 +919,7 @@ impl Store {
                 .collect(),
             events,
             update_preferences,
+            under18_answers,
         })
     }
 

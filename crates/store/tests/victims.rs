@@ -1509,11 +1509,17 @@ fn the_under_18_question_is_answered_for_a_victim_with_no_date_of_birth() {
     assert!(!asked(&after), "{:?}", victim(&after, "V0").undetermined);
     assert_eq!(victim(&after, "V0").under_18, Some(true));
     assert!(victim(&after, "V0").enhanced && under_18_ground(&after), "{:?}", victim(&after, "V0"));
+    // The panel carries the answer (the card shows it with "Change answer").
+    assert_eq!(
+        after.under18_answers.iter().map(|a| (a.id.as_str(), a.under_18)).collect::<Vec<_>>(),
+        [(answer.id.as_str(), true)]
+    );
 
     // A correction: the latest answer counts.
-    store.record_under18_answer(&actor, &inc, "V0", false).unwrap();
+    let correction = store.record_under18_answer(&actor, &inc, "V0", false).unwrap();
     let corrected = store.victims_assessment(&inc, now_unix()).unwrap();
     assert_eq!(victim(&corrected, "V0").under_18, Some(false));
+    assert_eq!(corrected.under18_answers.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), [correction.id.as_str()]);
     assert!(!asked(&corrected) && !under_18_ground(&corrected));
 
     // Refused, nothing written.
