@@ -58,8 +58,9 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          -- Nor the column of migration 19, or of 21.
          ALTER TABLE outbox DROP COLUMN base_data;
          ALTER TABLE referrals DROP COLUMN withdrawal;
-         -- Nor the tables of migrations 22 and 23.
+         -- Nor the tables of migrations 22, 23 and 24 (24's told_on column goes with victims_told).
          DROP TABLE under18_answers;
+         DROP TABLE update_preferences;
          DROP TABLE victims_told;
          DROP TABLE investigation_events;
          PRAGMA user_version = 12;",
