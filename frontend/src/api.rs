@@ -165,6 +165,12 @@ pub async fn record_victim_told(
     invoke(cmd::RECORD_VICTIM_TOLD, req).await
 }
 
+pub async fn record_update_preference(
+    req: &bluelamp_protocol::victims::UpdatePreferenceRequest,
+) -> Result<bluelamp_protocol::victims::UpdatePreferenceInfo, ApiError> {
+    invoke(cmd::RECORD_UPDATE_PREFERENCE, req).await
+}
+
 pub async fn victims_awaiting() -> Result<Vec<AwaitingRow>, ApiError> {
     invoke(cmd::VICTIMS_AWAITING, &AwaitingRequest {}).await
 }

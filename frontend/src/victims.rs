@@ -14,8 +14,8 @@ use bluelamp_protocol::casework::{
 };
 use bluelamp_protocol::victims::{
     Answer, AwaitingRow, DeadlineStatus, FieldMessage, InvestigationEventRequest, PanelEvent, RecordReferralOutcome,
-    SafeContact, ServiceQuery, Under18Request, VictimAssessment, VictimToldRequest, VictimsPanel, EVENT_KINDS,
-    TOLD_HOW, UNDER_18_QUESTION,
+    SafeContact, ServiceQuery, Under18Request, UpdatePreferenceInfo, UpdatePreferenceRequest, VictimAssessment,
+    VictimToldRequest, VictimsPanel, EVENT_KINDS, TOLD_HOW, UNDER_18_QUESTION, UPDATE_PREFERENCES,
 };
 use bluelamp_protocol::ApiError;
 use wasm_bindgen_futures::spawn_local;
@@ -272,11 +272,20 @@ fn victim_card(
                 </div>
             }, None => html! {} } }
             { for v.warnings.iter().map(|w| html! { <p class="warning" data-code={w.code.clone()}>{ &w.message }</p> }) }
+            { match panel.under18_answers.iter().find(|a| a.nominal_id == v.person_id) {
+                // Answered (no date of birth): the answer, and "Change answer" (a later answer).
+                Some(a) if !v.undetermined.iter().any(|u| u.code == UNDER_18_QUESTION) => html! {
+                    <Under18Answered key={format!("u18a-{}", v.person_id)} incident_id={panel.incident_id.clone()}
+                        person_id={v.person_id.clone()} under_18={a.under_18} answered_on={uk_day_of(&a.answered_at)}
+                        on_done={answered.clone()} on_locked={withdrawing.on_locked.clone()} />
+                },
+                _ => html! {},
+            } }
             { for v.undetermined.iter().map(|u| if u.code == UNDER_18_QUESTION {
                 html! {
                     <Under18Question key={format!("u18-{}", v.person_id)} incident_id={panel.incident_id.clone()}
                         person_id={v.person_id.clone()} question={u.question.clone()}
-                        on_done={answered.clone()} on_locked={withdrawing.on_locked.clone()} />
+                        on_done={answered.clone()} on_locked={withdrawing.on_locked.clone()} on_cancel={None::<Callback<()>>} />
                 }
             } else {
                 html! { <p class="question" data-code={u.code.clone()}>{ &u.question }</p> }
@@ -867,6 +876,8 @@ struct Under18Props {
     /// Answered: the panel reloads (the assessment then goes by the answer).
     on_done: Callback<()>,
     on_locked: Callback<()>,
+    /// Changing an answer: "Cancel" keeps the answer held.
+    on_cancel: Option<Callback<()>>,
 }
 
 /// "Date of birth not recorded: was this victim under 18 at the time of the offence?" with its
@@ -908,8 +919,59 @@ fn under_18_question(p: &Under18Props) -> Html {
                     onclick={answer(true)}>{"Yes, under 18"}</button>
                 <button type="button" class="under18-no secondary" data-person={p.person_id.clone()} disabled={*busy}
                     onclick={answer(false)}>{"No, 18 or over"}</button>
+                { match &p.on_cancel { Some(cancel) => {
+                    let cancel = cancel.clone();
+                    html! {
+                        <button type="button" class="under18-cancel secondary" data-person={p.person_id.clone()}
+                            disabled={*busy} onclick={Callback::from(move |_: MouseEvent| cancel.emit(()))}>{"Cancel"}</button>
+                    }
+                }, None => html! {} } }
             </div>
             { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct Under18AnsweredProps {
+    incident_id: String,
+    person_id: String,
+    under_18: bool,
+    /// The UK day it was answered.
+    answered_on: String,
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// The officer's answer to the under-18 question (no date of birth) and **Change answer**, which
+/// shows the two answers again with **Cancel**: the new answer is a later record (the latest
+/// counts), sent as the first was (`record_under18_answer`).
+#[function_component(Under18Answered)]
+fn under_18_answered(p: &Under18AnsweredProps) -> Html {
+    let changing = use_state(|| false);
+    let (open, close) = {
+        let (a, b) = (changing.clone(), changing.clone());
+        (Callback::from(move |_: MouseEvent| a.set(true)), Callback::from(move |_: ()| b.set(false)))
+    };
+    let done = {
+        let (changing, on_done) = (changing.clone(), p.on_done.clone());
+        Callback::from(move |_: ()| {
+            changing.set(false);
+            on_done.emit(());
+        })
+    };
+    let said = if p.under_18 { "under 18" } else { "18 or over" };
+    html! {
+        <div class="under18-answer" data-person={p.person_id.clone()} data-under18={p.under_18.to_string()}>
+            <p>{ format!("No date of birth recorded: answered {said} at the time of the offence ({}).", p.answered_on) }</p>
+            { if *changing { html! {
+                <Under18Question incident_id={p.incident_id.clone()} person_id={p.person_id.clone()}
+                    question={"Change the answer: was this victim under 18 at the time of the offence?".to_string()}
+                    on_done={done} on_locked={p.on_locked.clone()} on_cancel={Some(close)} />
+            } } else { html! {
+                <button type="button" class="under18-change secondary" data-person={p.person_id.clone()}
+                    onclick={open}>{"Change answer"}</button>
+            } } }
         </div>
     }
 }
@@ -1052,6 +1114,14 @@ fn updates_part(p: &UpdatesProps) -> Html {
                 { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
                 { if *recorded { html! { <p id="event-recorded" class="ok" role="status">{"Event recorded: the victims are owed an update."}</p> } } else { html! {} } }
             </form>
+            <ul id="update-preferences" class="update-preferences">
+                { for p.panel.assessment.victims.iter().map(|v| html! {
+                    <PreferenceForm key={format!("pref-{}", v.person_id)} incident_id={p.panel.incident_id.clone()}
+                        person_id={v.person_id.clone()} name={v.name.clone().unwrap_or_else(|| v.person_id.clone())}
+                        held={p.panel.update_preferences.iter().find(|x| x.nominal_id == v.person_id).cloned()}
+                        on_done={p.on_done.clone()} on_locked={p.on_locked.clone()} />
+                }) }
+            </ul>
             { if p.panel.events.is_empty() {
                 html! { <p class="hint" id="no-events">{"No investigation event recorded yet."}</p> }
             } else { html! {
@@ -1071,23 +1141,27 @@ fn event_item(incident_id: &str, e: &PanelEvent, on_done: &Callback<()>, on_lock
                 { for e.victims.iter().map(|v| {
                     let name = v.name.clone().unwrap_or_else(|| v.person_id.clone());
                     html! {
-                        <li class="event-victim" data-person={v.person_id.clone()} data-told={v.told.is_some().to_string()}>
+                        <li class="event-victim" data-person={v.person_id.clone()} data-told={v.told.is_some().to_string()}
+                            data-not-wanted={v.not_wanted.to_string()} data-late={v.told_late.to_string()}>
                             <span class="who">{ format!("{name}: ") }</span>
                             { match (&v.told, &v.countdown) {
                                 (Some(t), _) => html! {
                                     <span class="told">{ format!(
-                                        "Told {} {}",
-                                        uk_day_of(&t.told_at),
-                                        bluelamp_protocol::victims::told_how_label(&t.how).map(str::to_lowercase).unwrap_or_else(|| t.how.clone())
+                                        "Told {} {}{}",
+                                        t.told_day().unwrap_or_else(|| uk_day_of(&t.told_at)),
+                                        bluelamp_protocol::victims::told_how_label(&t.how).map(str::to_lowercase).unwrap_or_else(|| t.how.clone()),
+                                        if v.told_late { " (after the deadline)" } else { "" }
                                     ) }</span>
                                 },
                                 (None, c) => html! {
                                     <>
                                         { match c {
                                             Some(c) => html! { <span class={countdown_class(c.status)} data-status={code(&c.status)}>{ format!("Update {}", c.label) }</span> },
+                                            None if v.not_wanted => html! { <span class="not-wanted">{"Not wanted (victim's preference)"}</span> },
                                             None => html! {},
                                         } }
                                         <TellForm incident_id={incident_id.to_string()} event_id={e.event.id.clone()}
+                                            event_on={e.event.occurred_on.clone()}
                                             person_id={v.person_id.clone()} name={name.clone()} on_done={on_done.clone()} on_locked={on_locked.clone()} />
                                     </>
                                 },
@@ -1104,33 +1178,45 @@ fn event_item(incident_id: &str, e: &PanelEvent, on_done: &Callback<()>, on_lock
 struct TellProps {
     incident_id: String,
     event_id: String,
+    /// The event's day: the told-on day may not be before it.
+    event_on: String,
     person_id: String,
     name: String,
     on_done: Callback<()>,
     on_locked: Callback<()>,
 }
 
-/// "Record that the victim was told": how (select) and the button; a refusal is shown beside it.
+/// "Record that the victim was told": how (select), the day told (blank = today; checked as the
+/// store checks it) and the button; a refusal is shown beside it, what was typed stays.
 #[function_component(TellForm)]
 fn tell_form(p: &TellProps) -> Html {
     let how = use_state(|| TOLD_HOW[0].0.to_string());
+    let told_on = use_state(String::new);
     let problem = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let submit = {
-        let (how, problem, busy) = (how.clone(), problem.clone(), busy.clone());
+        let (how, told_on, problem, busy) = (how.clone(), told_on.clone(), problem.clone(), busy.clone());
         let req = VictimToldRequest {
             incident_id: p.incident_id.clone(),
             event_id: p.event_id.clone(),
             nominal_id: p.person_id.clone(),
             how: String::new(),
+            told_on: None,
         };
+        let event_on = p.event_on.clone();
         let (on_done, on_locked) = (p.on_done.clone(), p.on_locked.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if *busy {
                 return;
             }
-            let req = VictimToldRequest { how: (*how).clone(), ..req.clone() };
+            // The same check as the store's: blank is today, not after today, not before the event.
+            if let Err(m) = bluelamp_protocol::victims::check_told_on(Some(told_on.as_str()), &uk_today(), &event_on) {
+                problem.set(Some(m));
+                return;
+            }
+            let day = Some(told_on.trim().to_string()).filter(|d| !d.is_empty());
+            let req = VictimToldRequest { how: (*how).clone(), told_on: day, ..req.clone() };
             let (problem, busy, on_done, on_locked) =
                 (problem.clone(), busy.clone(), on_done.clone(), on_locked.clone());
             busy.set(true);
@@ -1150,16 +1236,103 @@ fn tell_form(p: &TellProps) -> Html {
         let how = how.clone();
         Callback::from(move |e: Event| how.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
+    let on_told_on = {
+        let told_on = told_on.clone();
+        Callback::from(move |e: InputEvent| told_on.set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
     let field = format!("told-how-{}-{}", p.event_id, p.person_id);
+    let day_field = format!("told-on-{}-{}", p.event_id, p.person_id);
     html! {
         <form class="tell" data-person={p.person_id.clone()} onsubmit={submit}>
             <label for={field.clone()}>{ format!("How {} was told", p.name) }</label>
             <select id={field} class="told-how" onchange={on_how}>
                 { for TOLD_HOW.iter().map(|(c, l)| html! { <option value={*c} selected={*c == how.as_str()}>{ *l }</option> }) }
             </select>
+            <label for={day_field.clone()}>{"Told on (YYYY-MM-DD, blank = today)"}</label>
+            <input id={day_field} class="told-on" type="text" inputmode="numeric" placeholder={uk_today()}
+                value={(*told_on).clone()} oninput={on_told_on} aria-invalid={problem.is_some().to_string()} />
             <button type="submit" class="record-told" disabled={*busy}>{"Record that the victim was told"}</button>
             { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PreferenceProps {
+    incident_id: String,
+    person_id: String,
+    name: String,
+    /// The latest recorded preference (none: every key event).
+    held: Option<UpdatePreferenceInfo>,
+    on_done: Callback<()>,
+    on_locked: Callback<()>,
+}
+
+/// What updates a victim wants (Right 6): a select (every key event, key decisions only, none)
+/// and **Save**; the one held is shown with the day it was recorded and by whom. A refusal is
+/// shown beside it and what was chosen stays.
+#[function_component(PreferenceForm)]
+fn preference_form(p: &PreferenceProps) -> Html {
+    let held = p.held.as_ref().map(|h| h.wants.clone()).unwrap_or_else(|| UPDATE_PREFERENCES[0].0.to_string());
+    let chosen = use_state(|| held.clone());
+    let problem = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let saved = use_state(|| false);
+    let submit = {
+        let (chosen, problem, busy, saved) = (chosen.clone(), problem.clone(), busy.clone(), saved.clone());
+        let (incident_id, person_id) = (p.incident_id.clone(), p.person_id.clone());
+        let (on_done, on_locked) = (p.on_done.clone(), p.on_locked.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if *busy {
+                return;
+            }
+            let req = UpdatePreferenceRequest {
+                incident_id: incident_id.clone(),
+                nominal_id: person_id.clone(),
+                wants: (*chosen).clone(),
+            };
+            let (problem, busy, saved, on_done, on_locked) =
+                (problem.clone(), busy.clone(), saved.clone(), on_done.clone(), on_locked.clone());
+            busy.set(true);
+            saved.set(false);
+            spawn_local(async move {
+                match api::record_update_preference(&req).await {
+                    Ok(_) => {
+                        problem.set(None);
+                        saved.set(true);
+                        on_done.emit(());
+                    }
+                    // What was chosen stays; the refusal says why.
+                    Err(e) => problem.set(Some(refusal(e, &on_locked))),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    let on_change = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| chosen.set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let field = format!("updates-wanted-{}", p.person_id);
+    html! {
+        <li class="update-preference" data-person={p.person_id.clone()} data-wants={held}>
+            <form class="preference" onsubmit={submit}>
+                <label for={field.clone()}>{ format!("Updates {} wants", p.name) }</label>
+                <select id={field} class="updates-wanted" onchange={on_change}>
+                    { for UPDATE_PREFERENCES.iter().map(|(c, l)| html! {
+                        <option value={*c} selected={*c == chosen.as_str()}>{ *l }</option>
+                    }) }
+                </select>
+                <button type="submit" class="save-preference" disabled={*busy}>{"Save"}</button>
+                { match &p.held {
+                    Some(h) => html! { <span class="hint held">{ format!(" Recorded {} by {}", uk_day_of(&h.recorded_at), h.recorded_by) }</span> },
+                    None => html! { <span class="hint held">{" Nothing recorded: every key event"}</span> },
+                } }
+                { if *saved { html! { <span class="ok" role="status">{" Saved"}</span> } } else { html! {} } }
+                { match &*problem { Some(m) => html! { <p class="field-error" role="alert">{ m }</p> }, None => html! {} } }
+            </form>
+        </li>
     }
 }
 
