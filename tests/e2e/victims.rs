@@ -454,14 +454,33 @@ async fn under18_journey() -> anyhow::Result<()> {
     assert!(reasons.contains("Under 18 at the time of the offence (officer's answer)"), "reasons: {reasons}");
     app.screenshot("victims-under18-answered").await?;
 
+    // Change answer: the two answers again, with Cancel (which keeps the answer held)…
+    let change = format!("{card} .under18-answer[data-under18='true'] button.under18-change");
+    wait_for(&app, &change).await.context("Change answer")?.click().await?;
+    wait_for(&app, &format!("{card} .under18-answer button.under18-cancel")).await.context("Cancel")?.click().await?;
+    wait_for(&app, &change).await.context("Change answer after Cancel")?;
+    assert!(app.client.find(Locator::Css(&format!("{card} button.under18-no"))).await.is_err(), "cancelled");
+    // …and a later answer: 18 or over.
+    app.client.find(Locator::Css(&change)).await?.click().await?;
+    wait_for(&app, &format!("{card} .under18-answer button.under18-no")).await.context("No")?.click().await?;
+    let (a, corrected) = (&app, format!("{card}[data-under18='false'] .under18-answer[data-under18='false']"));
+    eventually(Duration::from_secs(20), "the victim assessed as 18 or over", || {
+        let corrected = corrected.clone();
+        async move { Ok(a.client.find(Locator::Css(&corrected)).await.is_ok().then_some(())) }
+    })
+    .await?;
+    app.screenshot("victims-under18-changed").await?;
+
     let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
-    let queued: i64 = store.conn().query_row(
-        "SELECT count(*) FROM outbox WHERE mutation = 'victim.under18/1'
-           AND json_extract(payload, '$.answer.nominal_id') = ?1",
-        [&adult],
-        |r| r.get(0),
-    )?;
-    assert_eq!(queued, 1, "the answer is queued for the service");
+    let queued: Vec<bool> = store
+        .conn()
+        .prepare(
+            "SELECT json_extract(payload, '$.answer.under_18') FROM outbox WHERE mutation = 'victim.under18/1'
+               AND json_extract(payload, '$.answer.nominal_id') = ?1 ORDER BY seq",
+        )?
+        .query_map([&adult], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(queued, [true, false], "the answer and its correction are queued for the service");
     Ok(())
 }
 
@@ -529,18 +548,78 @@ async fn right6_journey() -> anyhow::Result<()> {
     app.client.find(Locator::Css(&format!("{row} button.record-told"))).await?.click().await?;
     let told = wait_for(&app, &format!("{row}[data-told='true'] .told")).await.context("told")?;
     let text = told.text().await?;
-    assert!(text.starts_with("Told ") && text.ends_with("by phone"), "told: {text}");
+    assert!(text.starts_with(&format!("Told {today} ")) && text.ends_with("by phone"), "told: {text}");
     assert!(app.client.find(Locator::Css(&format!("{row} button.record-told"))).await.is_err());
     app.screenshot("victims-right6-told").await?;
+
+    // The victim wants key decisions only: saved with the select, and a release on bail (not a
+    // key decision) is then "not wanted", with no countdown.
+    let pref = format!("#update-preferences li.update-preference[data-person='{adult}']");
+    assert_eq!(app.client.find(Locator::Css(&pref)).await?.attr("data-wants").await?.as_deref(), Some("all"));
+    app.client
+        .find(Locator::Css(&format!("{pref} select.updates-wanted")))
+        .await?
+        .select_by_value("key_decisions_only")
+        .await?;
+    app.client.find(Locator::Css(&format!("{pref} button.save-preference"))).await?.click().await?;
+    let held = wait_for(&app, &format!("{pref}[data-wants='key_decisions_only'] .held")).await.context("saved")?;
+    assert!(held.text().await?.contains("Recorded"), "held: {}", held.text().await?);
+    app.client.find(Locator::Css("#event-kind")).await?.select_by_value("bailed").await?;
+    app.client.find(Locator::Css("#record-event")).await?.click().await?;
+    let bail = format!("#events li.event[data-kind='bailed'] li.event-victim[data-person='{adult}']");
+    let not_wanted =
+        wait_for(&app, &format!("{bail}[data-not-wanted='true'] .not-wanted")).await.context("not wanted")?;
+    assert_eq!(not_wanted.text().await?, "Not wanted (victim's preference)");
+    assert!(app.client.find(Locator::Css(&format!("{bail} .countdown"))).await.is_err(), "no countdown");
+    app.client
+        .execute(
+            "document.querySelector(arguments[0]).scrollIntoView({block: 'center'})",
+            vec![serde_json::json!("#update-preferences")],
+        )
+        .await?;
+    app.screenshot("victims-right6-not-wanted").await?;
+
+    // Told anyway, on a day typed in the box: tomorrow is refused beside it (what was typed
+    // stays); today is taken.
+    let tomorrow = bluelamp_protocol::victims::uk_date(bluelamp_store::casework::now_unix() + 86_400);
+    let day_box = app.client.find(Locator::Css(&format!("{bail} input.told-on"))).await?;
+    day_box.send_keys(&tomorrow).await?;
+    app.client.find(Locator::Css(&format!("{bail} button.record-told"))).await?.click().await?;
+    let refused = wait_for(&app, &format!("{bail} form.tell .field-error")).await.context("the refusal")?;
+    assert!(refused.text().await?.contains("in the future"), "refusal: {}", refused.text().await?);
+    assert_eq!(day_box.prop("value").await?.as_deref(), Some(tomorrow.as_str()), "what was typed stays");
+    day_box.clear().await?;
+    day_box.send_keys(&today).await?;
+    app.client.find(Locator::Css(&format!("{bail} button.record-told"))).await?.click().await?;
+    let told = wait_for(&app, &format!("{bail}[data-told='true'] .told")).await.context("told of the bail")?;
+    assert!(told.text().await?.starts_with(&format!("Told {today} ")), "told: {}", told.text().await?);
 
     let store = bluelamp_store::Store::open(&db, DEMO_PASSPHRASE).context("open the store")?;
     let queued: Vec<String> = store
         .conn()
         .prepare(
-            "SELECT mutation FROM outbox WHERE mutation IN ('investigation.event/1', 'victim.updated/1') ORDER BY seq",
+            "SELECT mutation FROM outbox WHERE mutation IN ('investigation.event/1', 'victim.updated/1',
+                'victim.update_preference/1') ORDER BY seq",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    assert_eq!(queued, ["investigation.event/1", "victim.updated/1"], "both queued for the service");
+    assert_eq!(
+        queued,
+        [
+            "investigation.event/1",
+            "victim.updated/1",
+            "victim.update_preference/1",
+            "investigation.event/1",
+            "victim.updated/1"
+        ],
+        "all queued for the service"
+    );
+    let told_on: Option<String> = store.conn().query_row(
+        "SELECT json_extract(payload, '$.told.told_on') FROM outbox WHERE mutation = 'victim.updated/1'
+         ORDER BY seq DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(told_on.as_deref(), Some(today.as_str()));
     Ok(())
 }
