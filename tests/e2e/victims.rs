@@ -380,6 +380,8 @@ async fn victims_journey() -> anyhow::Result<()> {
 /// A victim with no date of birth: the card asks whether they were under 18 at the time of the
 /// offence, with two buttons; "Yes, under 18" records the answer (queued as `victim.under18/1`)
 /// and the card is assessed again: under 18, enhanced rights on that ground, the question gone.
+/// "Change answer" shows the two buttons again (Cancel keeps the answer); "No, 18 or over" is
+/// then a later answer (both queued) and the card goes by it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_victim_with_no_date_of_birth_is_answered_under_18_with_a_button() -> anyhow::Result<()> {
     let _turn = SERIAL.lock().await;
@@ -487,7 +489,10 @@ async fn under18_journey() -> anyhow::Result<()> {
 /// Right 6 in the Victims section of the showcase DA incident: an event recorded with the form
 /// (the date box holds today in the UK) is listed with the adult victim's update due (the
 /// countdown: 1 working day, enhanced rights); "Record that the victim was told" shows it as
-/// told. Both are queued for the service (`investigation.event/1`, `victim.updated/1`).
+/// told. The adult victim then wants key decisions only (saved with the select): a release on
+/// bail shows as not wanted, with no countdown; telling them of it on a day typed in the Told on
+/// box refuses tomorrow (the text kept) and takes today. All are queued for the service
+/// (`investigation.event/1`, `victim.updated/1` with `told_on`, `victim.update_preference/1`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_investigation_event_is_recorded_and_the_victim_told_in_the_victims_section() -> anyhow::Result<()> {
     let _turn = SERIAL.lock().await;
