@@ -6,7 +6,7 @@
 
 use yew::prelude::*;
 
-/// Where the display chosen is kept (`localStorage`).
+/// The key the display chosen is kept under, in the webview's local storage.
 pub(crate) const THEME_KEY: &str = "bluelamp.theme";
 
 /// Night (the default: a dark screen in a car at night) or day (dark text on light, for a
