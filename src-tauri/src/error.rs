@@ -7,6 +7,9 @@ pub fn from_store(e: StoreError) -> ApiError {
     match e {
         StoreError::WrongPassphrase => ApiError::new(ErrorCode::WrongPassphrase, "The passphrase is wrong."),
         StoreError::Invalid(msg) => ApiError::invalid(msg),
+        // Said as they are: another process making the store, or what an interrupted creation
+        // left (the next sign-in makes it again).
+        e @ (StoreError::Busy(_) | StoreError::Interrupted(_)) => ApiError::new(ErrorCode::Rejected, e.to_string()),
         other => {
             tracing::error!(error = %other, "store error");
             ApiError::new(

@@ -405,13 +405,15 @@ pub(crate) fn open_as(db: &Path, needs: Option<Permission>) -> anyhow::Result<St
 /// Why `role` may not run a command that needs `needs`.
 fn role_refusal(role: Role, needs: Permission) -> String {
     let work = match needs {
-        Permission::RecordsWork => "records work (searching, opening records, people, incidents, victims, conflicts)",
-        Permission::Supervise => "supervision",
-        Permission::ReadAuditLog => "reading the access log",
-        Permission::Demo => "demo commands",
+        Permission::RecordsWork => {
+            "does no records work (searching, opening records, people, incidents, victims, conflicts)"
+        }
+        Permission::Supervise => "does not supervise",
+        Permission::ReadAuditLog => "may not read the access log",
+        Permission::Demo => "may not use demo commands",
     };
     format!(
-        "this store's officer has the {} role, which does not do {work}: the command is refused, as the app refuses it",
+        "this store's officer has the {} role, which {work}: the command is refused, as the app refuses it",
         role.as_str()
     )
 }

@@ -8,7 +8,8 @@ use std::path::Path;
 use bluelamp_store::status::{outside, FileState, Inside, Outside};
 use serde::Serialize;
 
-/// Exit code of `--fail-if-unsent` when writes would be lost with the device.
+/// Exit code of `--fail-if-unsent` when writes would be lost with the device (unsent, refused,
+/// or a conflict waiting for a person).
 pub(crate) const UNSENT: i32 = 2;
 
 #[derive(Serialize)]
@@ -26,15 +27,17 @@ struct Report<'a> {
 /// Prints the report; returns the exit code to end with (0, or [`UNSENT`]). An open that was
 /// asked for and failed is an error, after the outside part is printed.
 pub(crate) fn run(db: &Path, unlock: bool, fail_if_unsent: bool, json: bool) -> anyhow::Result<i32> {
-    let out = outside(db);
     let (inside, inside_error) = if unlock || fail_if_unsent {
-        match opened(db, &out) {
+        match opened(db, &outside(db)) {
             Ok(i) => (Some(i), None),
             Err(e) => (None, Some(format!("{e:#}"))),
         }
     } else {
         (None, None)
     };
+    // Read after the open: a wrong passphrase is counted (and, under a wipe policy, may have
+    // erased the store), and the report says how things are now.
+    let out = outside(db);
     let report = Report { store: db.display().to_string(), outside: &out, inside: inside.as_ref(), inside_error };
     if json {
         say!("{}", serde_json::to_string_pretty(&report)?)?;
@@ -59,6 +62,7 @@ fn state_text(s: &FileState) -> String {
     match s {
         FileState::Present => "present".into(),
         FileState::NotFound => "no store at this path".into(),
+        FileState::NotAFile => "a folder, not a store file: name the store's database file".into(),
         FileState::InterruptedCreation => {
             "not a store: its creation was stopped part-way, so nothing was stored in it (init or the first sign-in \
              makes it again)"
@@ -77,7 +81,8 @@ fn text(r: &Report) -> String {
         format!("state        {}", state_text(&o.state)),
     ];
     if let Some(officer) = &o.officer_id {
-        lines.push(format!("officer      {officer}"));
+        // From the key file as it is, checksum or not: written out, not obeyed, by a terminal.
+        lines.push(format!("officer      {}", crate::output::printable(officer)));
     }
     if let Some(k) = o.kdf {
         let check = match o.key_checksum {
@@ -137,9 +142,11 @@ fn text(r: &Report) -> String {
         }
         lines.push(format!("access log   {} entries", i.access_log_entries));
         lines.push(if i.holds_unsent() {
-            "verdict      writes made here have NOT all reached the central service: do not reimage or hand on this device".into()
+            "verdict      writes made here have NOT all reached the central service (unsent, refused, or a conflict \
+             waiting for a person): do not reimage or hand on this device"
+                .into()
         } else {
-            "verdict      nothing written here is waiting to be sent".into()
+            "verdict      nothing written here is waiting to be sent or resolved".into()
         });
     }
     lines.join("\n")

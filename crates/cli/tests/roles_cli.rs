@@ -53,7 +53,7 @@ fn the_cli_refuses_what_the_stores_role_may_not_do_in_the_app() {
         let (ok, err) = cli(&db, &audit);
         assert_eq!(ok, may_read_log, "{role:?} audit list: {err}");
         if !ok {
-            assert!(err.contains("officer role") && err.contains("access log"), "{err}");
+            assert!(err.contains("officer role") && err.contains("may not read the access log"), "{err}");
         }
         // What any role may do: check the log's chain, see the store's state, rebuild keys.
         for allowed in [&["audit", "verify"][..], &["status", "--unlock"], &["reindex"]] {

@@ -84,10 +84,42 @@ fn status_tells_the_files_state_without_a_passphrase_and_what_is_unsent_with_one
     assert!(text.contains("damaged") && err.contains("damaged"), "{text}\n{err}");
     std::fs::write(&keys, good).unwrap();
 
-    // What a creation stopped part-way leaves is not a store.
+    // What a creation stopped part-way leaves (a database, its key only staged) is not a store.
     let half = dir.path().join("half.db");
     std::fs::write(&half, b"").unwrap();
+    std::fs::write(dir.path().join("half.db.keys.new"), b"{}").unwrap();
     std::fs::write(dir.path().join("half.db.creating"), b"").unwrap();
     let (code, j, _, _) = cli(&half, None, &["status", "--json"]);
     assert_eq!((code, j["state"].as_str()), (0, Some("interrupted_creation")), "{j}");
+
+    // A stray marker beside the real store, with its unsent writes, hides nothing and lets
+    // `init` replace nothing.
+    std::fs::write(dir.path().join("pc1.db.creating"), b"").unwrap();
+    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!((code, j["state"].as_str(), j["inside"]["unsent"].as_u64()), (2, Some("present"), Some(2)), "{j}");
+    let (code, _, _, err) = cli(&db, Some(PASS), &["init", "--officer", "PC9", "--insecure-fast-kdf"]);
+    assert!(code != 0 && err.contains("already exists"), "{err}");
+    let (_, j, _, _) = cli(&db, Some(PASS), &["status", "--unlock", "--json"]);
+    assert_eq!((j["officer_id"].as_str(), j["inside"]["unsent"].as_u64()), (Some("PC1"), Some(2)), "{j}");
+
+    // A folder is said to be one.
+    let (code, j, _, _) = cli(dir.path(), None, &["status", "--json"]);
+    assert_eq!((code, j["state"].as_str()), (0, Some("not_a_file")), "{j}");
+
+    // A wrong passphrase that erases the store under a wipe policy: the report says it is gone.
+    let copy = dir.path().join("copy.db");
+    for suffix in ["", ".keys"] {
+        std::fs::copy(format!("{}{suffix}", db.display()), format!("{}{suffix}", copy.display())).unwrap();
+    }
+    let wipe = |c: &mut Command| {
+        c.env("BLUELAMP_MAX_UNLOCK_FAILURES", "1").env("BLUELAMP_ON_TOO_MANY_FAILURES", "wipe");
+    };
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"));
+    c.arg("--db").arg(&copy).args(["status", "--fail-if-unsent", "--json"]).stdin(Stdio::null());
+    c.env("BLUELAMP_PASSPHRASE", "a typo here");
+    wipe(&mut c);
+    let out = c.output().unwrap();
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(!copy.exists(), "the policy erased it: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(j["state"], "not_found", "the report is of the store as it is now: {j}");
 }

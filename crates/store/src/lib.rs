@@ -62,6 +62,9 @@ pub enum StoreError {
     KeyFileMissing(PathBuf),
     #[error("Invalid input: {0}")]
     Invalid(String),
+    /// Another process is doing it now; try again once it has finished.
+    #[error("{0}")]
+    Busy(String),
     #[error(
         "The store {0} cannot be opened for writing (a read-only disk or folder, or no permission): \
          Bluelamp writes beside a store even to read it. Copy it, with its .keys file, to a folder \
@@ -151,10 +154,16 @@ pub fn key_path(db: &Path) -> PathBuf {
 }
 
 /// The marker of a store being made ([`Store::create`]): created first, held locked while the
-/// store is made, removed last. Found unlocked, the creation was interrupted (a killed process,
-/// a power cut) and the files beside it are a half-made store that holds nothing.
+/// store is made, removed last. The key file is the last file made (written beside the database
+/// as [`staged_key_path`], renamed into place once the database is whole), so a store with a key
+/// file is always whole, whatever marker lies beside it.
 pub(crate) fn creating_path(db: &Path) -> PathBuf {
     beside(db, ".creating")
+}
+
+/// Where a creation writes the key file before the database is whole ([`creating_path`]).
+pub(crate) fn staged_key_path(db: &Path) -> PathBuf {
+    beside(db, ".keys.new")
 }
 
 /// Whether a store exists at `db`: its database file, unless that is what an interrupted
@@ -165,10 +174,22 @@ pub fn exists(db: &Path) -> bool {
     db.exists() && !interrupted_creation(db)
 }
 
-/// The marker of an earlier creation is there and nobody holds it: that creation never finished.
+/// Whether the files at `db` are what an interrupted creation left: its marker, unlocked (the
+/// creating process is gone), no key file (the last file a creation makes), and either the key
+/// staged by that creation or no database at all. A database with its key file is never one,
+/// nor is a database without a key file and without a staged one (a store whose key file was
+/// lost, which its key file copied back opens): a stray marker beside them changes nothing.
 pub(crate) fn interrupted_creation(db: &Path) -> bool {
+    creating_path(db).exists()
+        && !key_path(db).exists()
+        && (staged_key_path(db).exists() || !db.exists())
+        && !creation_running(db)
+}
+
+/// Whether another process holds the marker of a creation at `db`.
+pub(crate) fn creation_running(db: &Path) -> bool {
     match std::fs::File::open(creating_path(db)) {
-        Ok(marker) => marker.try_lock().is_ok(),
+        Ok(marker) => matches!(marker.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
         Err(_) => false,
     }
 }
@@ -181,31 +202,34 @@ struct Creation {
 }
 
 impl Creation {
-    /// Takes the marker of a creation at `db`. An interrupted creation's marker is taken over and
-    /// its half-made store removed; one held by a running creation is refused.
+    /// Takes the marker of a creation at `db`, refused while another creation holds it (after a
+    /// short wait: a check such as [`exists`] holds it for a moment). An interrupted creation's
+    /// half-made store ([`interrupted_creation`]) is removed; anything else is left alone.
     fn begin(db: &Path) -> Result<Creation> {
         let path = creating_path(db);
-        let (marker, leftover) = match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(f) => (f, false),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                (std::fs::OpenOptions::new().write(true).open(&path)?, true)
+        let marker = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(&path)?;
+        let mut tries = 0;
+        loop {
+            match marker.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < 25 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Busy(format!(
+                        "a store is being made at {} right now, by another Bluelamp: wait for it to finish",
+                        db.display()
+                    )))
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
-        };
-        match marker.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Invalid(format!(
-                    "a store is being made at {} right now, by another Bluelamp: wait for it to finish",
-                    db.display()
-                )))
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
         }
         let creation = Creation { marker, path };
+        // Under the lock: no key file, and the staged key or no database (as `interrupted_creation`).
+        let leftover = !key_path(db).exists() && (staged_key_path(db).exists() || !db.exists());
         if leftover {
-            // Nothing was ever stored in it: the marker goes only once the store is whole.
-            for f in store_files(db) {
+            for f in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([staged_key_path(db)]) {
                 match std::fs::remove_file(&f) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -216,12 +240,12 @@ impl Creation {
         Ok(creation)
     }
 
-    /// The store is whole (or was never started): the marker goes.
+    /// The store is whole, or what was made of it removed: the marker goes. (Left behind, by a
+    /// failed removal or a kill just before, it is harmless: the key file is in place.)
     fn finish(self) {
         let Creation { marker, path } = self;
+        let _ = std::fs::remove_file(&path);
         let _ = marker.unlock();
-        drop(marker);
-        let _ = std::fs::remove_file(path);
     }
 }
 
@@ -268,14 +292,16 @@ impl Store {
                 "the officer id must be 1 to 64 letters, digits, '.', '_' or '-' (not starting with '.')".into(),
             ));
         }
-        // A marker beside them is an earlier creation's, running or interrupted: `begin` says.
-        if !creating_path(db).exists() && (db.exists() || key_path(db).exists()) {
+        // A whole store, or a key file: never replaced. A database without a key file is
+        // replaced only when an interrupted creation left it (`begin` checks again, locked).
+        if key_path(db).exists() || exists(db) {
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
         // The cleanup below runs on errors; a process killed part-way (or a power cut) runs
         // none, and left a key file beside an empty database: a store every later command
-        // called damaged, and `init` and `enrol` refused to make again. The marker makes that
-        // leftover known for what it is ([`exists`]), and the next creation replaces it.
+        // called damaged, and `init` and `enrol` refused to make again. Now the key file comes
+        // last, the marker says a creation is under way, and the next creation replaces what an
+        // interrupted one left.
         let creation = Creation::begin(db)?;
         let made = Store::create_under_marker(db, passphrase, officer_id, kdf);
         // Whole, or cleaned up: either way the marker goes.
@@ -288,30 +314,36 @@ impl Store {
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
         let (envelope, key) = keys::Envelope::new(passphrase, officer_id, kdf)?;
-        let kp = key_path(db);
-        // A creation that fails part-way (a full disk, a killed process) removes what it made:
-        // a key file beside an empty or half-built database made a store every later command
-        // called damaged, and `init` and `enrol` refused to make again ("already exists").
-        // Only files this call created are removed (each is created with create_new).
+        let (kp, staged) = (key_path(db), staged_key_path(db));
+        // A creation that fails part-way (a full disk) removes what it made. Only files this
+        // call created are removed (each is created with create_new).
         let created_key =
             |e: &KeyError| !matches!(e, KeyError::Io(io) if io.kind() == std::io::ErrorKind::AlreadyExists);
-        if let Err(e) = envelope.write_new(&kp) {
+        if let Err(e) = envelope.write_new(&staged) {
             if created_key(&e) {
-                let _ = std::fs::remove_file(&kp);
+                let _ = std::fs::remove_file(&staged);
             }
             return Err(e.into());
         }
+        let remove_made = || {
+            for f in ["", "-wal", "-shm"].iter().map(|s| beside(db, s)).chain([staged.clone()]) {
+                let _ = std::fs::remove_file(f);
+            }
+        };
         // The database file is created empty, owner-only, before SQLite opens it: SQLite gives
         // the -wal and -shm files the database file's permissions.
         if let Err(e) = keys::owner_only(db, true) {
-            let _ = std::fs::remove_file(&kp);
+            let _ = std::fs::remove_file(&staged);
             return Err(e.into());
         }
-        Store::open_with_key(db, &key, schema::CURRENT, false).inspect_err(|_| {
-            for f in ["", "-wal", "-shm"].iter().map(|s| beside(db, s)).chain([kp.clone()]) {
-                let _ = std::fs::remove_file(f);
-            }
-        })
+        let store = Store::open_with_key(db, &key, schema::CURRENT, false).inspect_err(|_| remove_made())?;
+        // The database is whole: the key file goes into place, the last step.
+        if let Err(e) = std::fs::rename(&staged, &kp) {
+            drop(store);
+            remove_made();
+            return Err(e.into());
+        }
+        Ok(store)
     }
 
     /// Creates a store whose schema stops at `version`: for migration tests only.
@@ -335,6 +367,12 @@ impl Store {
         }
         if interrupted_creation(db) {
             return Err(StoreError::Interrupted(db.to_path_buf()));
+        }
+        if creation_running(db) && !key_path(db).exists() {
+            return Err(StoreError::Busy(format!(
+                "the store at {} is being made right now, by another Bluelamp: try again once it has finished",
+                db.display()
+            )));
         }
         if !db.is_file() {
             return Err(StoreError::Invalid(format!(

@@ -20,6 +20,8 @@ pub enum FileState {
     Present,
     /// No database at this path.
     NotFound,
+    /// A folder (or another thing that is not a file) at this path.
+    NotAFile,
     /// What a creation stopped part-way left: not a store (`crate::exists`).
     InterruptedCreation,
     /// Another process is creating it right now.
@@ -68,9 +70,16 @@ pub fn outside(db: &Path) -> Outside {
         locked_by_order: ordered,
         wrong_passphrases: failures,
     };
-    if crate::creating_path(db).exists() {
-        out.state =
-            if crate::interrupted_creation(db) { FileState::InterruptedCreation } else { FileState::BeingCreated };
+    if db.is_dir() {
+        out.state = FileState::NotAFile;
+        return out;
+    }
+    if crate::interrupted_creation(db) {
+        out.state = FileState::InterruptedCreation;
+        return out;
+    }
+    if crate::creation_running(db) && !key_path(db).exists() {
+        out.state = FileState::BeingCreated;
         return out;
     }
     if !db.exists() {
@@ -129,10 +138,11 @@ pub struct Inside {
 }
 
 impl Inside {
-    /// Whether anything written here would be lost with the device: writes not yet sent, or
-    /// refused and not yet dealt with.
+    /// Whether anything written here would be lost with the device: writes not yet sent,
+    /// refused and not yet dealt with, or an edit that clashed with the central record and
+    /// waits for a person (a conflict is erased with the store).
     pub fn holds_unsent(&self) -> bool {
-        self.unsent > 0 || self.refused > 0
+        self.unsent > 0 || self.refused > 0 || self.conflicts > 0
     }
 }
 
@@ -146,7 +156,8 @@ impl Store {
             role: self.role()?,
             schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
             schema_current: crate::schema::CURRENT,
-            search_keys_current: !self.search_keys_stale()?,
+            // An empty store has no keys to be stale.
+            search_keys_current: !self.search_keys_stale()? || count("SELECT count(*) FROM nominals")? == 0,
             people: count("SELECT count(*) FROM nominals")?,
             legacy_people: count("SELECT count(*) FROM nominals WHERE source = 'legacy'")?,
             provisional_people: count("SELECT count(*) FROM nominals WHERE provisional <> 0")?,

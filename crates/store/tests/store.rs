@@ -69,22 +69,21 @@ fn refuses_to_overwrite_and_reports_missing() {
     assert!(e.to_string().contains("t.db.keys"), "{e}");
 }
 
-/// What a creation killed part-way leaves (its marker, a key file, an empty database): not a
-/// store ([`bluelamp_store::exists`]), said as an interrupted creation, not as damage, and made
-/// afresh by the next creation. A creation running in another process is not taken for one.
+/// What a creation killed part-way leaves (its marker, the key staged, a database without its
+/// key file): not a store ([`bluelamp_store::exists`]), said as an interrupted creation, not as
+/// damage, and made afresh by the next creation. A creation running in another process is not
+/// taken for one, and a stray marker never hides or replaces a real store.
 #[test]
 fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let marker = dir.path().join("t.db.creating");
-    // A whole store, then its files cut back to what a kill after the key file leaves.
+    let (keys, staged) = (dir.path().join("t.db.keys"), dir.path().join("t.db.keys.new"));
+    // A whole store, then its files cut back to what a kill before the key's last step leaves.
     drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
-    assert!(!marker.exists(), "a finished creation leaves no marker");
+    assert!(!marker.exists() && !staged.exists(), "a finished creation leaves no marker and no staged key");
     assert!(bluelamp_store::exists(&db));
-    for f in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{f}", db.display()));
-    }
-    std::fs::write(&db, b"").unwrap();
+    std::fs::rename(&keys, &staged).unwrap();
     std::fs::write(&marker, b"").unwrap();
     assert!(!bluelamp_store::exists(&db), "a half-made store is not a store");
     let e = Store::open(&db, "pass").err().expect("half-made");
@@ -96,6 +95,8 @@ fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     held.lock().unwrap();
     assert!(bluelamp_store::exists(&db), "a creation in progress is not undone");
     let e = Store::create(&db, "other", "PC2", KdfParams::INSECURE_FAST).err().expect("in progress");
+    assert!(matches!(e, StoreError::AlreadyExists(_)), "{e:?}");
+    let e = Store::open(&db, "pass").err().expect("in progress");
     assert!(e.to_string().contains("right now"), "{e}");
     held.unlock().unwrap();
     drop(held);
@@ -104,11 +105,25 @@ fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     let mut s = Store::create(&db, "new pass", "PC2", KdfParams::INSECURE_FAST).unwrap();
     s.upsert_nominals(&[rec("1", "Ann", "Lee")]).unwrap();
     drop(s);
-    assert!(!marker.exists());
+    assert!(!marker.exists() && !staged.exists());
     let s = Store::open(&db, "new pass").unwrap();
     assert_eq!((s.nominal_count().unwrap(), s.officer_id().unwrap().as_str()), (1, "PC2"));
-    // And a whole store is still refused, marker or none.
+    drop(s);
+
+    // A stray marker beside a whole store (touched, or left by a failed removal) changes
+    // nothing: still a store, opened as one, never made again over.
+    std::fs::write(&marker, b"").unwrap();
+    assert!(bluelamp_store::exists(&db));
     assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+    assert_eq!(Store::open(&db, "new pass").unwrap().nominal_count().unwrap(), 1, "the store and its data are kept");
+    // Nor beside a store whose key file was lost (copying it back opens the store): no key was
+    // staged, so it is not a creation's leftover.
+    std::fs::rename(&keys, dir.path().join("kept-aside.keys")).unwrap();
+    assert!(bluelamp_store::exists(&db));
+    assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+    assert!(matches!(Store::open(&db, "new pass"), Err(StoreError::KeyFileMissing(_))));
+    std::fs::rename(dir.path().join("kept-aside.keys"), &keys).unwrap();
+    assert_eq!(Store::open(&db, "new pass").unwrap().nominal_count().unwrap(), 1, "copied back, it opens");
 }
 
 #[test]
