@@ -104,9 +104,14 @@ pub(crate) fn shortcut(p: Press) -> Option<Shortcut> {
     if p.ctrl && !p.alt && !p.meta && p.key.eq_ignore_ascii_case("l") {
         return Some(Shortcut::Lock);
     }
+    // Alt and a digit of the main row (not the keypad: Alt and keypad digits type a character
+    // on Windows, Alt+0233 for é). In a text box only when Alt typed nothing else: on a Mac,
+    // Option+3 types # and Option+2 € on a UK layout, and those must reach the box.
     if p.alt && !p.ctrl && !p.meta {
-        let digit = p.code.strip_prefix("Digit").or_else(|| p.code.strip_prefix("Numpad")).unwrap_or(p.key);
-        if let Ok(n @ 1..=9) = digit.parse::<usize>() {
+        let place = p.code.strip_prefix("Digit").and_then(|d| d.parse::<usize>().ok());
+        let typed_digit = p.key.parse::<usize>().ok();
+        let digit = if p.typing { place.filter(|n| typed_digit == Some(*n)) } else { place };
+        if let Some(n @ 1..=9) = digit {
             return Some(Shortcut::Tab(n - 1));
         }
     }
@@ -189,9 +194,14 @@ mod tests {
         let ctrl_l = Press { ctrl: true, ..press("L", "KeyL") };
         assert_eq!(shortcut(ctrl_l), Some(Shortcut::Lock));
         assert_eq!(shortcut(Press { typing: true, ..ctrl_l }), Some(Shortcut::Lock), "also while typing");
-        // Alt+digit by the key's place, whatever the layout types with Alt (¡ for Alt+1 on a Mac).
+        // Alt+digit by the key's place, whatever the layout types with Alt (¡ for Alt+1 on a Mac)...
         assert_eq!(shortcut(Press { alt: true, ..press("¡", "Digit1") }), Some(Shortcut::Tab(0)));
         assert_eq!(shortcut(Press { alt: true, typing: true, ..press("3", "Digit3") }), Some(Shortcut::Tab(2)));
+        // ...but a character Alt types into a box is the officer's (# and € on a Mac's UK layout),
+        // and keypad digits with Alt are Windows' way to type é (Alt+0233).
+        assert_eq!(shortcut(Press { alt: true, typing: true, ..press("#", "Digit3") }), None);
+        assert_eq!(shortcut(Press { alt: true, typing: true, ..press("€", "Digit2") }), None);
+        assert_eq!(shortcut(Press { alt: true, ..press("2", "Numpad2") }), None);
         assert_eq!(shortcut(Press { alt: true, ..press("0", "Digit0") }), None);
         assert_eq!(shortcut(Press { alt: true, ctrl: true, ..press("2", "Digit2") }), None, "AltGr is Ctrl+Alt");
         assert_eq!(shortcut(press("/", "Slash")), Some(Shortcut::Search));

@@ -102,14 +102,34 @@ pub fn log_days(var: Option<&str>) -> (usize, Option<String>) {
     }
 }
 
-/// The daily log files in `dir`, the oldest removed beyond `days` of them (at start and at each
-/// new day): a patrol laptop's logs grew without end.
+/// The daily log files in `dir` (`bluelamp.log.<UTC date>`). Files older than `days` days are
+/// removed first ([`prune_logs`]): a patrol laptop's logs grew without end.
 pub fn log_writer(dir: &Path, days: usize) -> anyhow::Result<tracing_appender::rolling::RollingFileAppender> {
+    prune_logs(dir, time::OffsetDateTime::now_utc().date(), days);
     Ok(tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("bluelamp.log")
-        .max_log_files(days)
         .build(dir)?)
+}
+
+/// Removes the log files of days before the last `days` (today counts as one) by the date in
+/// their names. By date, not by count: counting files removed today's own log at each start
+/// with one day kept, and kept months of a laptop used once a week. Best effort: a file that
+/// cannot be removed stays.
+pub fn prune_logs(dir: &Path, today: time::Date, days: usize) {
+    let keep_from = today - time::Duration::days(i64::try_from(days.saturating_sub(1)).unwrap_or(i64::MAX / 2));
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(date) = name.to_str().and_then(|n| n.strip_prefix("bluelamp.log.")) else { continue };
+        match time::Date::parse(date, &format) {
+            Ok(d) if d < keep_from && entry.file_type().is_ok_and(|t| t.is_file()) => {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Logs go to `<data dir>/logs/bluelamp.log.<date>`, the last [`log_days`] days of them. At info
@@ -159,19 +179,36 @@ mod tests {
             assert!(why.is_some_and(|w| w.contains("BLUELAMP_LOG_DAYS")), "{bad}");
         }
         let dir = tempfile::tempdir().unwrap();
-        for day in 1..=40 {
-            std::fs::write(dir.path().join(format!("bluelamp.log.2026-01-{:02}", day % 28 + 1)), b"x").unwrap();
-            std::fs::write(dir.path().join(format!("bluelamp.log.2025-{:02}-01", day % 12 + 1)), b"x").unwrap();
+        let today = time::macros::date!(2026 - 12 - 07);
+        // A laptop used on some days only: by date, not by how many files there are.
+        for name in ["2026-12-07", "2026-12-01", "2026-11-08", "2026-11-07", "2026-06-30", "2025-12-25"] {
+            std::fs::write(dir.path().join(format!("bluelamp.log.{name}")), b"x").unwrap();
         }
-        std::fs::write(dir.path().join("other.txt"), b"not a log").unwrap();
-        let _writer = super::log_writer(dir.path(), 7).unwrap();
-        let names: Vec<String> = std::fs::read_dir(dir.path())
+        for other in ["other.txt", "bluelamp.log.notadate", "bluelamp.log"] {
+            std::fs::write(dir.path().join(other), b"not a dated log").unwrap();
+        }
+        super::prune_logs(dir.path(), today, 30);
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        let logs = names.iter().filter(|n| n.starts_with("bluelamp.log")).count();
-        assert!(logs <= 7, "{logs} log files kept: {names:?}");
-        assert!(names.contains(&"other.txt".to_string()), "only log files are removed");
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "bluelamp.log",
+                "bluelamp.log.2026-11-08",
+                "bluelamp.log.2026-12-01",
+                "bluelamp.log.2026-12-07",
+                "bluelamp.log.notadate",
+                "other.txt"
+            ]
+        );
+        // One day kept: today's own log stays (starting again the same day removes nothing).
+        super::prune_logs(dir.path(), today, 1);
+        super::prune_logs(dir.path(), today, 1);
+        assert!(dir.path().join("bluelamp.log.2026-12-07").exists());
+        assert!(!dir.path().join("bluelamp.log.2026-12-01").exists());
     }
 
     #[test]
