@@ -75,8 +75,9 @@ pub enum VictimsCmd {
         json: bool,
     },
     /// Record a key event in the investigation of an incident of this device (Victims' Code
-    /// Right 6): every victim is then owed an update within 1 working day (enhanced rights) or
-    /// 5. Queued for the next sync.
+    /// Right 6): each victim who wants updates of its kind (their recorded preference; every
+    /// key event when none is recorded) is then owed an update within 1 working day (enhanced
+    /// rights) or 5. Queued for the next sync.
     Event {
         /// The incident's id on this device.
         #[arg(long)]
@@ -214,7 +215,8 @@ pub fn run(cmd: VictimsCmd, db: Option<&std::path::Path>) -> anyhow::Result<()> 
                 say!("{}", serde_json::to_string_pretty(&e)?)?;
             }
             note!(
-                "recorded \"{}\" on {} ({}): the victims are owed an update; queued for the next sync",
+                "recorded \"{}\" on {} ({}): each victim who wants updates of this kind is owed one (see \
+                 `victims assess` or the app's Victims section); queued for the next sync",
                 bluelamp_protocol::victims::event_kind_label(&e.kind).unwrap_or(&e.kind),
                 e.occurred_on,
                 e.id
@@ -538,7 +540,9 @@ fn print_victim(o: &mut String, v: &VictimAssessment) {
                 _ => "told".to_string(),
             }
         } else if u.not_wanted {
-            "not wanted (victim's preference)".to_string()
+            // Not owed: no deadline to show.
+            outln!(o, "    - {}: not owed, not wanted (victim's preference)", u.kind);
+            continue;
         } else {
             format!("not yet told, {}", u.status.map(|s| code!(&s)).unwrap_or_else(|| "?".into()))
         };

@@ -96,6 +96,19 @@ fn text_output_lists_victims_deadlines_and_prompts() {
     assert!(text.contains("operation_encompass (notification)"), "{text}");
 }
 
+/// An update the victim does not want is listed as not owed, with no deadline to meet (it read
+/// "tell by the end of …" beside "not wanted").
+#[test]
+fn an_update_not_wanted_is_listed_without_a_deadline() {
+    let (_d, f) = variant(|v| v["people"][0]["update_preference"] = json!("none"));
+    let out = cli(&["victims", "assess", "--incident", path(&f), "--today", "2025-03-17"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let p1 = text.split("Victim P3").next().unwrap_or_default();
+    assert!(p1.contains("- arrest: not owed, not wanted (victim's preference)"), "{text}");
+    assert!(!p1.contains("arrest: tell by the end"), "{text}");
+}
+
 #[test]
 fn missing_safe_contact_block_is_prompted() {
     let (_d, f) = variant(|v| {
