@@ -14,7 +14,7 @@ use crate::incident::{Incident, Outcome, Person, Role};
 use crate::phone::{parse_phone_field, same_phone};
 use crate::prompts::{prompts_for, Prompt, PromptStage};
 use crate::rules::{
-    CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules, VictimBasis,
+    CategoryTag, Condition, ConsentModel, DestinationKind, EnhancedGround, RiskLevel, Rules, SchoolHoliday, VictimBasis,
 };
 
 /// Identifies the output format; bumped on any incompatible change.
@@ -635,16 +635,29 @@ fn age_when_recorded(p: &Person, recorded_on: Date, under_18_at_offence: Option<
 /// at 02:10 on a working day: that day; at 10:00, or at 08:30 sharp: the next working day.
 /// (Until 7 Dec 2026 it was always the next working day after the recording day, a school day
 /// late for an incident recorded overnight.)
-pub fn next_school_day(calendar: &Calendar, at: OffsetDateTime) -> Date {
+///
+/// A working day in one of the force's school holidays (`holidays`) is no school day: the
+/// notification is due before the first school day after the holiday.
+pub fn next_school_day(calendar: &Calendar, holidays: &[SchoolHoliday], at: OffsetDateTime) -> Date {
+    let in_holiday = |d: Date| holidays.iter().find(|h| h.from <= d && d <= h.to);
+    let next_working = |day: Date| {
+        calendar
+            .add_working_days(day, 1)
+            // No working day left in the calendar's range: the next day, or the day itself at
+            // the end of time (9999-12-31 overflowed here, found by the proptest).
+            .map_or(day.next_day().unwrap_or(day), |w| w.date)
+    };
     let day = at.date();
-    if at.time() < crate::uk::SCHOOL_DAY_STARTS && calendar.is_working_day(day) {
-        return day;
+    let mut school =
+        if at.time() < crate::uk::SCHOOL_DAY_STARTS && calendar.is_working_day(day) { day } else { next_working(day) };
+    // Bounded: each step passes the end of a holiday (overlapping ones included).
+    for _ in 0..=holidays.len() {
+        match in_holiday(school) {
+            Some(h) => school = next_working(h.to),
+            None => break,
+        }
     }
-    calendar
-        .add_working_days(day, 1)
-        // No working day left in the calendar's range: the next day, or the day itself at the
-        // end of time (9999-12-31 overflowed here, found by the proptest).
-        .map_or(day.next_day().unwrap_or(day), |w| w.date)
+    school
 }
 
 /// Whether a recording time is after `now`, beyond an hour's leeway for a device's clock.
@@ -1304,7 +1317,7 @@ fn finish_one(facts: &IncidentFacts<'_>, v: &mut VictimAssessment) {
                         recorded: recorded.contains(&dest.code.to_ascii_lowercase()),
                         due_before: dest
                             .before_next_working_day
-                            .then(|| next_school_day(facts.calendar, facts.recorded_at)),
+                            .then(|| next_school_day(facts.calendar, &facts.rules.school_holidays, facts.recorded_at)),
                     });
                 }
             }

@@ -171,6 +171,6 @@ pub use prompts::{
 };
 pub use rules::{
     Category, CategoryTag, Condition, ConsentModel, Destination, DestinationKind, DestinationRule, EnhancedGround,
-    RiskLevel, Rules, VictimBasis,
+    RiskLevel, Rules, SchoolHoliday, VictimBasis,
 };
 pub use toolkit::{Service, ServiceDirectory, ServiceQuery};

@@ -303,9 +303,38 @@ pub struct Rules {
     /// Needs-assessment questions.
     #[serde(default)]
     pub needs_questions: Vec<NeedsQuestion>,
+    /// School holidays in the force's area (term dates are set by each local authority; a
+    /// force lists those of its schools). A notification due "before the next school day"
+    /// (Operation Encompass) is then due before the first school day after the holiday, not
+    /// every morning of it. Empty: every working day is a school day.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub school_holidays: Vec<SchoolHoliday>,
 }
 
+/// A school holiday: `from` to `to`, both days included.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolHoliday {
+    /// The first day of the holiday.
+    #[serde(with = "crate::dates::iso_date")]
+    pub from: time::Date,
+    /// The last day of the holiday.
+    #[serde(with = "crate::dates::iso_date")]
+    pub to: time::Date,
+    /// E.g. "Christmas", "Summer half term".
+    #[serde(default)]
+    pub name: String,
+}
+
+/// The longest school holiday taken for one (summer holidays run to about seven weeks): a
+/// longer one is a typing error in the dates.
+pub const MAX_SCHOOL_HOLIDAY_DAYS: i64 = 70;
+
 impl Rules {
+    /// Whether `day` falls in one of the school holidays.
+    pub fn in_school_holiday(&self, day: time::Date) -> Option<&SchoolHoliday> {
+        self.school_holidays.iter().find(|h| h.from <= day && day <= h.to)
+    }
+
     /// Parses and checks a rules file.
     pub fn from_json(json: &str) -> Result<Rules, VictimsError> {
         let rules: Rules =
@@ -357,6 +386,15 @@ impl Rules {
         }
         if crate::calendar::Region::parse(&self.calendar).is_none() {
             return Err(bad(format!("unknown calendar {:?}", self.calendar)));
+        }
+        for h in &self.school_holidays {
+            let days = (h.to - h.from).whole_days() + 1;
+            if !(1..=MAX_SCHOOL_HOLIDAY_DAYS).contains(&days) {
+                return Err(bad(format!(
+                    "school holiday {:?} from {} to {}: it must end on or after it starts and last at most {} days",
+                    h.name, h.from, h.to, MAX_SCHOOL_HOLIDAY_DAYS
+                )));
+            }
         }
         if self.persistent_targeting.min_incidents == 0 {
             return Err(bad("persistent_targeting.min_incidents must be at least 1".into()));

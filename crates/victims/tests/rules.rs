@@ -1492,6 +1492,49 @@ fn operation_encompass_is_due_before_the_first_school_day_after_recording() {
     }
 }
 
+/// In the force's school holidays no morning is a school day: Operation Encompass is due before
+/// the first school day after the holiday (it was due every morning of the Christmas holiday and
+/// went overdue there). Rules with no holidays keep every working day a school day. A holiday
+/// ending before it starts, or longer than any school holiday, is refused with the rules.
+#[test]
+fn operation_encompass_waits_for_the_first_school_day_after_a_school_holiday() {
+    let now = datetime!(2027-01-10 12:00 UTC);
+    let mut with_holidays = rules();
+    with_holidays.school_holidays = serde_json::from_value(json!([
+        {"from": "2026-12-21", "to": "2027-01-01", "name": "Christmas"},
+        {"from": "2027-01-04", "to": "2027-01-04", "name": "Training day"}
+    ]))
+    .unwrap();
+    for (recorded, plain, holidays) in [
+        // Friday evening before the holiday: Monday 21st is in it; 4 Jan a training day.
+        ("2026-12-18T19:00:00Z", date!(2026 - 12 - 21), date!(2027 - 01 - 05)),
+        // In the holiday.
+        ("2026-12-22T10:00:00Z", date!(2026 - 12 - 23), date!(2027 - 01 - 05)),
+        // Term time: unchanged.
+        ("2026-12-09T10:00:00Z", date!(2026 - 12 - 10), date!(2026 - 12 - 10)),
+        // Early on the last school morning before the holiday: that morning.
+        ("2026-12-18T06:00:00Z", date!(2026 - 12 - 18), date!(2026 - 12 - 18)),
+    ] {
+        let mut v =
+            base(&["domestic_abuse"], json!([{"id": "C", "roles": ["child_present"], "date_of_birth": "2016-01-01"}]));
+        v["recorded_at"] = json!(recorded);
+        for (r, want) in [(&rules(), plain), (&with_holidays, holidays)] {
+            let a = assess(&inc(v.clone()), r, &cal(), now);
+            let school =
+                victim(&a, "C").destinations.iter().find(|d| d.code == "operation_encompass").expect("applies");
+            assert_eq!(school.due_before, Some(want), "recorded {recorded}, holidays {}", r.school_holidays.len());
+        }
+    }
+    for bad in
+        [json!([{"from": "2027-01-02", "to": "2027-01-01"}]), json!([{"from": "2027-06-01", "to": "2027-09-30"}])]
+    {
+        let mut r = serde_json::to_value(rules()).unwrap();
+        r["school_holidays"] = bad.clone();
+        let e = Rules::from_json(&r.to_string()).err().unwrap_or_else(|| panic!("accepted {bad}"));
+        assert!(e.to_string().contains("school holiday"), "{e}");
+    }
+}
+
 /// Day 0 is the UK date of the recording, whatever offset the time was written in: 23:30 UTC on
 /// 11 June is 00:30 BST on the 12th (it was the 11th written in UTC, the 12th written in BST).
 #[test]
