@@ -121,6 +121,7 @@ pub mod config;
 pub mod error;
 pub mod gates;
 pub mod grading;
+pub mod nfa_dup;
 pub mod pack;
 pub mod queue;
 pub mod record;
@@ -142,6 +143,7 @@ pub use gates::{
 pub use grading::{
     suggest_grade, ClusterOfThree, Grade, GradingConfig, IncidentHistory, Reason, ReasonCode, RiskSuggestion,
 };
+pub use nfa_dup::{check_nfa_dup, is_nfa_dup, safeguarding_kind, DupIncident, NfaDupReason, NfaDupRefusal, NFA_DUP};
 pub use pack::{
     check_pack, parse_pack, validate_pack, AnswerSource, ChoiceOption, Condition, CountBands, FormPack, PackGrading,
     PackIssue, PackKind, Question, QuestionType, Section,

@@ -29,6 +29,10 @@ pub struct QueueIncident {
     /// When the incident was closed.
     #[serde(default)]
     pub closed_at: Option<i64>,
+    /// Why it was closed `NFA-DUP`, as shown ("Closed as a duplicate of …", "No incident
+    /// found: …"), for the daily review.
+    #[serde(default)]
+    pub nfa_dup_reason: Option<String>,
     /// Safeguarding state.
     pub state: SafeguardingState,
 }
@@ -194,6 +198,10 @@ pub struct DailyReviewItem {
     pub complete: bool,
     /// What is missing.
     pub missing: Vec<MissingItem>,
+    /// Why a domestic-abuse or Concern-for-a-Child incident was closed `NFA-DUP` (the one code
+    /// the gate lets through with nothing): the supervisor checks it the next day.
+    #[serde(default)]
+    pub nfa_dup_reason: Option<String>,
 }
 
 /// The supervisor's view.
@@ -378,6 +386,7 @@ pub fn build_queue(
             coded_at: inc.coded_at,
             complete: missing.is_empty(),
             missing,
+            nfa_dup_reason: inc.nfa_dup_reason.clone(),
         });
     }
     q.daily_review.sort_by(|a, b| {

@@ -208,6 +208,7 @@ pub fn simulate_shift(params: &ShiftParams, codes: &ClosingCodes, config: &Safeg
             codes: codes_applied,
             coded_at: Some(occurred_at),
             closed_at,
+            nfa_dup_reason: None,
             state,
         });
     }

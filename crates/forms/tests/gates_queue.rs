@@ -229,6 +229,7 @@ fn inc(
         codes: codes.iter().map(|s| s.to_string()).collect(),
         coded_at: Some(NOW - hours_ago * H),
         closed_at: None,
+        nfa_dup_reason: None,
         state,
     }
 }
@@ -597,4 +598,19 @@ fn each_victim_of_domestic_abuse_needs_their_own_assessment_and_plan() {
     st.assessed_victims.clear();
     st.forms.retain(|f| f.victim_id.as_deref() == Some("v2"));
     assert_eq!(missing(&["DA"], &st), vec![]);
+}
+
+/// A DA incident closed `NFA-DUP` (the gate lets it through with nothing) is listed in the daily
+/// review, incomplete, with the reason given, so that a misuse is seen the next day.
+#[test]
+fn daily_review_lists_a_da_incident_closed_nfa_dup_with_its_reason() {
+    let cfg = SafeguardingConfig::default();
+    let mut dup = inc("dup", "A", 5, &["DA", "NFA-DUP"], SafeguardingState::default(), None);
+    dup.closed_at = Some(NOW - H);
+    dup.nfa_dup_reason = Some("Closed as a duplicate of INC-1".into());
+    let q = build_queue(&[dup], &codes(), &cfg, NOW);
+    assert_eq!(q.daily_review.len(), 1, "{:?}", q.daily_review);
+    let d = &q.daily_review[0];
+    assert_eq!((d.incident_id.as_str(), d.complete), ("dup", false));
+    assert_eq!(d.nfa_dup_reason.as_deref(), Some("Closed as a duplicate of INC-1"));
 }

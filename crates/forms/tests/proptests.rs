@@ -131,7 +131,7 @@ proptest! {
         };
         let list = builtin_closing_codes().unwrap();
         let _ = check_closure(&list, &codes, &state);
-        let inc = QueueIncident { id: "i".into(), team: "t".into(), occurred_at: at, codes, coded_at: Some(at), closed_at: Some(now), state };
+        let inc = QueueIncident { id: "i".into(), team: "t".into(), occurred_at: at, codes, coded_at: Some(at), closed_at: Some(now), nfa_dup_reason: None, state };
         let cfg = SafeguardingConfig { daily_review_window_hours: u32::MAX, ..SafeguardingConfig::default() };
         let _ = build_queue(&[inc], &list, &cfg, now);
     }
