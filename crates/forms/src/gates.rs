@@ -285,6 +285,8 @@ pub enum MissingKind {
     /// An update the Victims' Code owes a victim after an investigation event (Right 6) is due
     /// soon or overdue (supervisor queue only; it never blocks closing).
     VictimUpdate,
+    /// Closed `NFA-DUP` with no reason recorded (`crate::nfa_dup`).
+    NfaDupReason,
 }
 
 impl MissingKind {

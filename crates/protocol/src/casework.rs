@@ -12,8 +12,8 @@
 use serde::{Deserialize, Serialize};
 
 pub use bluelamp_forms::{
-    FormStatus, Grade, MissingItem, MissingKind, PackKind, Review, ReviewDecision, RiskSuggestion, SubmitIssue,
-    SupervisorQueue,
+    FormStatus, Grade, MissingItem, MissingKind, NfaDupReason, NfaDupRefusal, PackKind, Review, ReviewDecision,
+    RiskSuggestion, SubmitIssue, SupervisorQueue,
 };
 
 /// Open until the gate lets the officer finalise it.
@@ -78,6 +78,12 @@ pub struct IncidentSummary {
     /// or the officer moved), if it is kept here because work recorded on this device is on it.
     #[serde(default)]
     pub no_longer_assigned_since: Option<String>,
+    /// Why it is closed `NFA-DUP` (a duplicate of another incident, or no incident found).
+    #[serde(default)]
+    pub nfa_dup_reason: Option<NfaDupReason>,
+    /// The reason as shown: "Closed as a duplicate of INC-…" / "No incident found: …".
+    #[serde(default)]
+    pub nfa_dup_shown: Option<String>,
 }
 
 /// A form of an incident, without its answers.
@@ -356,6 +362,19 @@ pub struct SetClosingCodeRequest {
     pub incident_id: String,
     /// `None` clears the code.
     pub code: Option<String>,
+    /// With `NFA-DUP`: the incident this one duplicates (its id or reference).
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
+    /// With `NFA-DUP`: no incident found, the officer's account.
+    #[serde(default)]
+    pub no_incident_found: Option<String>,
+}
+
+impl SetClosingCodeRequest {
+    /// The `NFA-DUP` reason given (blank fields are absent; both given is refused).
+    pub fn nfa_dup_reason(&self) -> Result<Option<NfaDupReason>, NfaDupRefusal> {
+        NfaDupReason::from_fields(self.duplicate_of.as_deref(), self.no_incident_found.as_deref())
+    }
 }
 
 /// What finalising gave: done, or refused with every missing item (nothing changed).

@@ -52,8 +52,8 @@ use std::sync::OnceLock;
 use bluelamp_forms::{
     build_queue, builtin_closing_codes, builtin_config, builtin_packs, carry_forward, generated_tasks, missing_items,
     review, submit, suggest_grade, Answers, ClosingCodes, FormPack, FormRecord, FormSummary, IncidentHistory,
-    MissingItem, PackKind, QueueIncident, Requirement, ReviewError, SafeguardingConfig, SafeguardingState, Task,
-    TaskKind, ValidationContext, VictimReferralState,
+    MissingItem, MissingKind, NfaDupReason, PackKind, QueueIncident, Requirement, ReviewError, SafeguardingConfig,
+    SafeguardingState, Task, TaskKind, ValidationContext, VictimReferralState,
 };
 use bluelamp_protocol::casework::{
     FormDetail, FormInfo, FormStatus, GateStatus, Grade, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
@@ -87,6 +87,9 @@ pub enum CaseworkError {
     NotEditable,
     #[error("The incident is finalised.")]
     Finalised,
+    /// `NFA-DUP` chosen with no reason, or a reason that does not hold (`bluelamp_forms::nfa_dup`).
+    #[error("{0}")]
+    NfaDup(bluelamp_forms::NfaDupRefusal),
     #[error(
         "{victim_id} already has an active referral to {destination} on this incident. If it was recorded in error or \
          is no longer valid, withdraw it first (with the reason)."
@@ -190,10 +193,8 @@ pub fn catalog() -> CwResult<&'static Catalog> {
 pub use bluelamp_forms::classification_code;
 pub(crate) use bluelamp_forms::gate_codes;
 
-/// `NFA-DUP`: a duplicate, or no incident found.
-fn is_duplicate_code(code: &str) -> bool {
-    code.trim().eq_ignore_ascii_case("NFA-DUP")
-}
+/// `NFA-DUP`: a duplicate, or no incident found (`bluelamp_forms::nfa_dup`).
+use bluelamp_forms::is_nfa_dup as is_duplicate_code;
 
 /// The closing code whose requirement is a Victims' Code referral decision for every victim of a
 /// recorded crime.
@@ -234,6 +235,18 @@ pub(crate) fn closure_missing(
         selected.push(CRIME_CODE);
     }
     let mut missing = missing_items(codes, &selected, state);
+    // NFA-DUP with no reason recorded (set before reasons were asked, or left by a conflict's
+    // resolution): the one code the gate lets through with nothing must say why.
+    if chosen.is_some_and(is_duplicate_code) && s.nfa_dup_reason.is_none() {
+        missing.push(MissingItem {
+            kind: MissingKind::NfaDupReason,
+            code: bluelamp_forms::NFA_DUP.into(),
+            label: "Give the reason for NFA-DUP: the incident this one duplicates, or no incident found in words"
+                .into(),
+            form_id: None,
+            victim_id: None,
+        });
+    }
     if add_crime {
         for m in missing.iter_mut().filter(|m| m.code == CRIME_CODE) {
             m.label.push_str(
@@ -313,6 +326,7 @@ pub(crate) fn is_da(incident_type: &str, closing_code: Option<&str>) -> bool {
     incident_type == "domestic_abuse" || closing_code.is_some_and(|c| c.eq_ignore_ascii_case("DA"))
 }
 
+#[derive(Clone)]
 pub(crate) struct IncidentRow {
     pub(crate) summary: IncidentSummary,
     pub(crate) occurred: i64,
@@ -321,7 +335,8 @@ pub(crate) struct IncidentRow {
 }
 
 const INCIDENT_COLUMNS: &str = "id, reference, incident_type, offence_category, place, postcode, team, occurred_at,
-     recorded_at, status, closing_code, assigned_to, coded_at, finalised_at, unassigned_at";
+     recorded_at, status, closing_code, assigned_to, coded_at, finalised_at, unassigned_at,
+     nfa_dup_duplicate_of, nfa_dup_no_incident_found";
 
 fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
     let occurred_at: String = r.get(7)?;
@@ -343,6 +358,12 @@ fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
             assigned_to: r.get(11)?,
             links: Vec::new(),
             no_longer_assigned_since: r.get(14)?,
+            nfa_dup_reason: {
+                let d: Option<String> = r.get(15)?;
+                let n: Option<String> = r.get(16)?;
+                NfaDupReason::from_fields(d.as_deref(), n.as_deref()).ok().flatten()
+            },
+            nfa_dup_shown: None,
         },
         coded_at: r.get(12)?,
         finalised_at: r.get(13)?,
@@ -377,6 +398,19 @@ pub(crate) fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<
         .prepare_cached(&format!("{sql} {link_filter} ORDER BY l.incident_id, l.role, l.nominal_id"))?
         .query_map(rusqlite::params_from_iter(only), read)?
         .collect::<rusqlite::Result<_>>()?;
+    // "Closed as a duplicate of INC-…": the original's reference, when it is held.
+    for r in rows.iter_mut() {
+        if let Some(reason) = &r.summary.nfa_dup_reason {
+            let reference = match reason {
+                NfaDupReason::DuplicateOf(id) => conn
+                    .prepare_cached("SELECT reference FROM incidents WHERE id = ?1")?
+                    .query_row([id], |r| r.get::<_, String>(0))
+                    .optional()?,
+                NfaDupReason::NoIncidentFound(_) => None,
+            };
+            r.summary.nfa_dup_shown = Some(reason.shown(reference.as_deref()));
+        }
+    }
     let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.summary.id.clone(), i)).collect();
     for (inc, link) in links {
         if let Some(&i) = index.get(&inc) {
@@ -1605,8 +1639,26 @@ impl Store {
 
     // ---- closing ----
 
-    /// Sets (or, with `None`, clears) the closing code of an open incident.
+    /// Sets (or, with `None`, clears) the closing code of an open incident. `NFA-DUP` is refused
+    /// here: it needs its reason ([`Store::set_closing_code_with`]).
     pub fn set_closing_code(&mut self, actor: &Actor, incident_id: &str, code: Option<&str>) -> CwResult<()> {
+        self.set_closing_code_with(actor, incident_id, code, None)
+    }
+
+    /// Sets (or, with `None`, clears) the closing code of an open incident, with the reason
+    /// `NFA-DUP` needs (and only with it): a duplicate of another incident on the device (its id
+    /// or reference; another incident, not itself closed `NFA-DUP`, and of the same safeguarding
+    /// kind when this one is domestic abuse or a concern for a child), or no incident found in
+    /// words. Refused ([`CaseworkError::NfaDup`]) with nothing written. The reason is stored with
+    /// the code, sent in `incident.closing_code/1` (`duplicate_of` / `no_incident_found`) and
+    /// logged in the alteration's detail.
+    pub fn set_closing_code_with(
+        &mut self,
+        actor: &Actor,
+        incident_id: &str,
+        code: Option<&str>,
+        reason: Option<&NfaDupReason>,
+    ) -> CwResult<()> {
         let codes = &catalog()?.codes;
         let inc = incident_row(&self.conn, incident_id)?;
         if inc.summary.status == IncidentStatus::Finalised {
@@ -1624,24 +1676,71 @@ impl Store {
             None => None,
         };
         let new = code.map(|c| c.code.clone());
+        let reason = self.checked_nfa_dup_reason(&inc.summary, new.as_deref(), reason)?;
+        let (duplicate_of, no_incident_found) = reason.as_ref().map(NfaDupReason::fields).unwrap_or_default();
         let at = ts(now_unix());
-        let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
-            .detail(json!({ "closing_code": new, "previous": inc.summary.closing_code }));
-        let mutation = OutboxMutation {
-            name: "incident.closing_code/1".into(),
-            payload: json!({ "incident_id": incident_id, "closing_code": new, "at": at }),
-        };
+        let mut detail = json!({ "closing_code": new, "previous": inc.summary.closing_code });
+        let mut payload = json!({ "incident_id": incident_id, "closing_code": new, "at": at });
+        for v in [&mut detail, &mut payload] {
+            if let Some(d) = duplicate_of {
+                v["duplicate_of"] = json!(d);
+            }
+            if let Some(n) = no_incident_found {
+                v["no_incident_found"] = json!(n);
+            }
+        }
+        let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}")).detail(detail);
+        let mutation = OutboxMutation { name: "incident.closing_code/1".into(), payload };
         let base = crate::conflicts::edit_base(&self.conn, incident_id)?;
         self.user_write_based(actor, event, Some(mutation), base, |tx| {
             tx.execute(
                 "UPDATE incidents SET closing_code = ?2, coded_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END,
-                    updated_at = ?3, version = version + 1
+                    updated_at = ?3, version = version + 1, nfa_dup_duplicate_of = ?4, nfa_dup_no_incident_found = ?5
                  WHERE id = ?1 AND status = 'open'",
-                params![incident_id, new, at],
+                params![incident_id, new, at, duplicate_of, no_incident_found],
             )?;
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// The `NFA-DUP` reason checked against the incidents on the device (`bluelamp_forms`'s
+    /// rule), a duplicate-of given by reference turned into the original's id.
+    pub(crate) fn checked_nfa_dup_reason(
+        &self,
+        closing: &IncidentSummary,
+        code: Option<&str>,
+        reason: Option<&NfaDupReason>,
+    ) -> CwResult<Option<NfaDupReason>> {
+        let reason = match reason {
+            Some(NfaDupReason::NoIncidentFound(t)) => Some(NfaDupReason::NoIncidentFound(t.trim().to_string())),
+            other => other.cloned(),
+        };
+        let original = match &reason {
+            Some(NfaDupReason::DuplicateOf(given)) => self
+                .conn
+                .prepare_cached(
+                    "SELECT id, incident_type, closing_code FROM incidents WHERE id = ?1 OR reference = ?1
+                     ORDER BY id = ?1 DESC LIMIT 1",
+                )?
+                .query_row([given.trim()], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?)))
+                .optional()?,
+            _ => None,
+        };
+        let o: Option<(String, String, Option<String>)> = original;
+        let this =
+            bluelamp_forms::DupIncident { id: &closing.id, incident_type: &closing.incident_type, closing_code: None };
+        let held = o.as_ref().map(|(id, t, c)| bluelamp_forms::DupIncident {
+            id,
+            incident_type: t,
+            closing_code: c.as_deref(),
+        });
+        bluelamp_forms::check_nfa_dup(code, &this, reason.as_ref(), held.as_ref(), false)
+            .map_err(CaseworkError::NfaDup)?;
+        Ok(match (reason, o) {
+            (Some(NfaDupReason::DuplicateOf(_)), Some((id, _, _))) => Some(NfaDupReason::DuplicateOf(id)),
+            (r, _) => r,
+        })
     }
 
     /// Finalises the incident if the closing-code gate passes on its real state (checked inside
@@ -1738,6 +1837,11 @@ impl Store {
                     codes,
                     coded_at: r.coded_at.as_deref().and_then(unix_of),
                     closed_at: r.finalised_at.as_deref().and_then(unix_of),
+                    nfa_dup_reason: s
+                        .closing_code
+                        .as_deref()
+                        .is_some_and(is_duplicate_code)
+                        .then(|| s.nfa_dup_shown.clone().unwrap_or_else(|| "No reason recorded".into())),
                     state: states.remove(&s.id).unwrap_or_default(),
                 }
             })

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use bluelamp_forms::{is_nfa_dup, NfaDupReason};
 use bluelamp_protocol::casework::IncidentStatus;
 use bluelamp_protocol::conflicts::{conflict_fields, resolve_fields, ConflictInfo, Side};
 use bluelamp_protocol::wire::ConflictNotice;
@@ -71,6 +72,12 @@ pub(crate) fn edit_base(conn: &Connection, incident_id: &str) -> rusqlite::Resul
                 .flatten(),
         },
     })
+}
+
+/// The `NFA-DUP` reason in a service's incident record (`duplicate_of` / `no_incident_found`).
+pub(crate) fn nfa_dup_reason_of(record: &Value) -> Option<NfaDupReason> {
+    let text = |k: &str| record.get(k).and_then(Value::as_str);
+    NfaDupReason::from_fields(text("duplicate_of"), text("no_incident_found")).ok().flatten()
 }
 
 /// What a mutation written here changed, as top-level fields of the record.
@@ -248,6 +255,9 @@ pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState
         }
     }
     if !unsettled(tx, id)? {
+        // The service's NFA-DUP reason with its code (none with any other code).
+        let reason = i.closing_code.as_deref().filter(|c| is_nfa_dup(c)).and_then(|_| nfa_dup_reason_of(&p.data));
+        let (duplicate_of, no_incident_found) = reason.as_ref().map(NfaDupReason::fields).unwrap_or_default();
         let status = match p.status.as_deref() {
             Some("finalised") => "finalised",
             _ => "open",
@@ -257,10 +267,10 @@ pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState
                 coded_at = CASE WHEN ?2 IS NULL THEN NULL WHEN closing_code IS ?2 THEN coded_at ELSE ?4 END,
                 closing_code = ?2,
                 finalised_at = CASE WHEN ?3 = 'finalised' THEN coalesce(finalised_at, ?5, ?4) ELSE NULL END,
-                status = ?3
+                status = ?3, nfa_dup_duplicate_of = ?6, nfa_dup_no_incident_found = ?7
              WHERE id = ?1",
         )?
-        .execute(params![id, i.closing_code, status, now, p.finalised_at])?;
+        .execute(params![id, i.closing_code, status, now, p.finalised_at, duplicate_of, no_incident_found])?;
     }
     Ok(true)
 }
@@ -333,10 +343,40 @@ impl Store {
             }
         }
         let incident_id = conflict.record_id.clone();
+        // Based on the service's record in the notice ("theirs"), at its version.
+        let theirs_record: Option<String> = self
+            .conn
+            .query_row("SELECT theirs FROM conflicts WHERE id = ?1", [conflict_id], |r| r.get(0))
+            .optional()?;
+        // NFA-DUP keeps its reason: the one held here (set with the code on this device), or,
+        // when the service's code is taken, the service's. With neither, the resolution is
+        // refused (it would end with an NFA-DUP that says nothing of why).
+        let current = incident_row(&self.conn, &incident_id)?;
+        let final_code = code.clone().unwrap_or(current.summary.closing_code.clone());
+        let reason: Option<NfaDupReason> = if final_code.as_deref().is_some_and(is_nfa_dup) {
+            let took_theirs = choices.get("closing_code") == Some(&Side::Theirs);
+            let theirs_reason = theirs_record
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .and_then(|t| nfa_dup_reason_of(&t));
+            let held = current.summary.nfa_dup_reason.clone();
+            let r = if took_theirs { theirs_reason.or(held) } else { held.or(theirs_reason) };
+            Some(r.ok_or_else(|| {
+                CaseworkError::Invalid(
+                    "the closing code chosen is NFA-DUP and no reason for it is held here or by the service: \
+                     take the other closing code, then set NFA-DUP again with its reason (the incident it \
+                     duplicates, or no incident found in words)"
+                        .into(),
+                )
+            })?)
+        } else {
+            None
+        };
+        let (duplicate_of, no_incident_found) = reason.as_ref().map(NfaDupReason::fields).unwrap_or_default();
         if status == Some(IncidentStatus::Finalised) {
-            let mut row = incident_row(&self.conn, &incident_id)?;
-            let final_code = code.clone().unwrap_or(row.summary.closing_code.clone());
+            let mut row = current.clone();
             row.summary.closing_code = final_code.clone();
+            row.summary.nfa_dup_reason = reason.clone();
             let state = gate_states(&self.conn, &[&row])?.remove(&incident_id).unwrap_or_default();
             let missing = crate::casework::closure_missing(&row.summary, final_code.as_deref(), &state)?;
             if !missing.is_empty() {
@@ -352,25 +392,24 @@ impl Store {
             .collect();
         let event = AuditEvent::new(AuditAction::Alteration, format!("incident:{incident_id}"))
             .detail(json!({ "conflict": conflict_id, "choices": picks, "resolved": chosen }));
-        let mutation = OutboxMutation {
-            name: "incident.resolve/1".into(),
-            payload: json!({ "incident_id": incident_id, "conflict_id": conflict_id, "fields": chosen, "at": at }),
-        };
+        let mut payload = json!({ "incident_id": incident_id, "conflict_id": conflict_id, "fields": chosen, "at": at });
+        if let Some(d) = duplicate_of {
+            payload["duplicate_of"] = json!(d);
+        }
+        if let Some(n) = no_incident_found {
+            payload["no_incident_found"] = json!(n);
+        }
+        let mutation = OutboxMutation { name: "incident.resolve/1".into(), payload };
         let resolution = json!({ "choices": picks, "fields": chosen }).to_string();
-        // Based on the service's record in the notice ("theirs"), at its version.
-        let theirs_record: Option<String> = self
-            .conn
-            .query_row("SELECT theirs FROM conflicts WHERE id = ?1", [conflict_id], |r| r.get(0))
-            .optional()?;
         let base = EditBase { version: conflict.server_version, data: theirs_record };
         self.user_write_based(actor, event, Some(mutation), base, |tx| {
             if let Some(code) = &code {
                 tx.execute(
                     "UPDATE incidents SET
                         coded_at = CASE WHEN ?2 IS NULL THEN NULL WHEN closing_code IS ?2 THEN coded_at ELSE ?3 END,
-                        closing_code = ?2
+                        closing_code = ?2, nfa_dup_duplicate_of = ?4, nfa_dup_no_incident_found = ?5
                      WHERE id = ?1",
-                    params![incident_id, code, at],
+                    params![incident_id, code, at, duplicate_of, no_incident_found],
                 )?;
             }
             match status {

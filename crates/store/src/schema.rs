@@ -459,6 +459,13 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX update_preferences_incident ON update_preferences (incident_id, nominal_id, recorded_at);
     "#,
+    // 25: why an incident is closed `NFA-DUP` (`Store::set_closing_code_with`,
+    // `incident.closing_code/1`'s `duplicate_of` / `no_incident_found`): the original incident's
+    // id, or the officer's account of no incident found. NULL for any other code.
+    r#"
+    ALTER TABLE incidents ADD COLUMN nfa_dup_duplicate_of TEXT;
+    ALTER TABLE incidents ADD COLUMN nfa_dup_no_incident_found TEXT;
+    "#,
 ];
 
 pub const CURRENT: i64 = MIGRATIONS.len() as i64;

@@ -1045,7 +1045,7 @@ fn a_da_incident_cannot_be_closed_around_its_safeguarding_with_another_code() {
     assert_eq!(kinds.first(), Some(&(MissingKind::RiskAssessment, Some("V1".into()))), "{kinds:?}");
     let gate = store.get_incident(&inc).unwrap().gate;
     assert!(!gate.can_finalise && gate.missing.iter().all(|m| m.code == "DA"), "{:?}", gate.missing);
-    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
+    store.set_closing_code_with(&actor, &inc, Some("NFA-DUP"), Some(&none_found())).unwrap();
     store.finalise_incident(&actor, &inc).unwrap();
 }
 
@@ -1057,7 +1057,7 @@ fn referral_problems_of_finalised_incidents_take_working_day_deadlines() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-ADV", 1);
-    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
+    store.set_closing_code_with(&actor, &inc, Some("NFA-DUP"), Some(&none_found())).unwrap();
     store.finalise_incident(&actor, &inc).unwrap();
     let later = now_unix() + 10 * 86_400;
     let q = store.supervisor_queue(later).unwrap();
@@ -1284,7 +1284,7 @@ fn a_duplicate_closed_da_incident_is_reviewed_not_left_overdue() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, actor) = new_store(&dir);
     let inc = da(&mut store, "INC-DUP", 1);
-    store.set_closing_code(&actor, &inc, Some("NFA-DUP")).unwrap();
+    store.set_closing_code_with(&actor, &inc, Some("NFA-DUP"), Some(&none_found())).unwrap();
     store.finalise_incident(&actor, &inc).unwrap();
     assert!(matches!(store.start_form(&actor, &inc, DASH), Err(CaseworkError::Finalised)));
     let later = now_unix() + 10 * 86_400;
@@ -1370,4 +1370,97 @@ fn operation_encompass_is_due_before_the_next_school_day() {
     assert!(school.label.contains("before the school day starts"), "{}", school.label);
     let services = notes.iter().find(|p| !p.label.contains("Operation Encompass")).expect("children's services");
     assert!(services.deadline > school.deadline, "{} vs {}", services.deadline, school.deadline);
+}
+
+fn none_found() -> bluelamp_forms::NfaDupReason {
+    bluelamp_forms::NfaDupReason::NoIncidentFound("Attended, address empty, no caller traced".into())
+}
+
+/// NFA-DUP needs its reason, recorded with the code (issue: a DA incident closed NFA-DUP to get
+/// past the gate). Every refusal writes nothing; a DA incident cannot be a duplicate of a
+/// non-DA one (the gate would be lost); a valid one finalises, with the reason shown, stored,
+/// queued and audited.
+#[test]
+fn nfa_dup_needs_its_reason_and_refusals_write_nothing() {
+    use bluelamp_forms::{NfaDupReason, NfaDupRefusal};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-DA-2", 1);
+    let original = da(&mut store, "INC-DA-1", 2);
+    let theft = add(&mut store, incident("INC-THEFT", "theft", None, 3, &[]));
+    let before = snapshot(&store);
+    let refused = |store: &mut Store, reason: Option<NfaDupReason>| match store.set_closing_code_with(
+        &actor,
+        &inc,
+        Some("NFA-DUP"),
+        reason.as_ref(),
+    ) {
+        Err(CaseworkError::NfaDup(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    let dup = |s: &str| Some(NfaDupReason::DuplicateOf(s.into()));
+    assert_eq!(refused(&mut store, None), NfaDupRefusal::Missing);
+    // The old call with no reason is refused too.
+    assert!(matches!(store.set_closing_code(&actor, &inc, Some("nfa-dup")), Err(CaseworkError::NfaDup(_))));
+    assert_eq!(refused(&mut store, Some(NfaDupReason::NoIncidentFound(" ... ".into()))), NfaDupRefusal::NoAccount);
+    assert_eq!(refused(&mut store, dup("INC-NOWHERE")), NfaDupRefusal::UnknownOriginal);
+    assert_eq!(refused(&mut store, dup(&inc)), NfaDupRefusal::Itself);
+    assert_eq!(refused(&mut store, dup("INC-DA-2")), NfaDupRefusal::Itself);
+    let e = refused(&mut store, dup("INC-THEFT"));
+    assert_eq!(e, NfaDupRefusal::KindDiffers { kind: "domestic-abuse" });
+    assert!(e.to_string().contains("domestic-abuse"), "{e}");
+    assert!(matches!(
+        store.set_closing_code_with(&actor, &inc, Some("DA"), dup("INC-DA-1").as_ref()),
+        Err(CaseworkError::NfaDup(NfaDupRefusal::NotNfaDup))
+    ));
+    assert_eq!(snapshot(&store), before, "a refusal writes nothing");
+    let now = store.get_incident(&inc).unwrap().summary;
+    assert_eq!((now.closing_code.as_deref(), now.nfa_dup_reason), (Some("DA"), None));
+
+    // A duplicate of a duplicate is refused: the theft closed NFA-DUP cannot be an original.
+    store
+        .set_closing_code_with(&actor, &theft, Some("NFA-DUP"), Some(&NfaDupReason::NoIncidentFound("No trace".into())))
+        .unwrap();
+
+    // By reference: stored as the original's id, shown with its reference, finalised.
+    store.set_closing_code_with(&actor, &inc, Some("NFA-DUP"), dup("INC-DA-1").as_ref()).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert_eq!(d.summary.nfa_dup_reason, Some(NfaDupReason::DuplicateOf(original.clone())));
+    assert_eq!(d.summary.nfa_dup_shown.as_deref(), Some("Closed as a duplicate of INC-DA-1"));
+    assert!(d.gate.can_finalise, "{:?}", d.gate.missing);
+    let (name, payload): (String, String) = store
+        .conn()
+        .query_row("SELECT mutation, payload FROM outbox ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!((name.as_str(), payload["duplicate_of"].as_str()), ("incident.closing_code/1", Some(original.as_str())));
+    let detail: String =
+        store.conn().query_row("SELECT detail FROM audit ORDER BY seq DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+    assert!(detail.contains(&original) && detail.contains("NFA-DUP"), "{detail}");
+    store.finalise_incident(&actor, &inc).unwrap();
+
+    // The daily review lists it with its reason, for the supervisor to check.
+    let q = store.supervisor_queue(now_unix()).unwrap();
+    let listed = q.daily_review.iter().find(|d| d.incident_id == inc).expect("in the daily review");
+    assert_eq!(listed.nfa_dup_reason.as_deref(), Some("Closed as a duplicate of INC-DA-1"));
+    assert!(!listed.complete);
+
+    // An original closed NFA-DUP is refused as one.
+    let other = add(&mut store, incident("INC-T2", "theft", None, 1, &[]));
+    assert!(matches!(
+        store.set_closing_code_with(&actor, &other, Some("NFA-DUP"), dup("INC-THEFT").as_ref()),
+        Err(CaseworkError::NfaDup(NfaDupRefusal::OriginalIsDuplicate))
+    ));
+}
+
+/// An incident closed NFA-DUP with no reason (set before reasons were asked) is not finalised:
+/// the gate asks for the reason.
+#[test]
+fn nfa_dup_with_no_reason_held_is_not_finalised() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = add(&mut store, incident("INC-OLD", "theft", None, 1, &[]));
+    store.conn().execute("UPDATE incidents SET closing_code = 'NFA-DUP' WHERE id = ?1", [&inc]).unwrap();
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert_eq!(kinds, [(MissingKind::NfaDupReason, None)]);
 }

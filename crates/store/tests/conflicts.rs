@@ -190,7 +190,12 @@ fn a_finalisation_conflict_has_code_and_status_and_choosing_open_reopens_here() 
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
     let actor = store.actor().unwrap();
-    store.apply_pull_page(&incident(3, Some("NFA-DUP"), "open", "High St")).unwrap();
+    // Closed NFA-DUP at the service with its reason (pulled with the code).
+    let mut page = incident(3, Some("NFA-DUP"), "open", "High St");
+    if let Change::Upsert { data, .. } = &mut page.changes[0] {
+        data["no_incident_found"] = json!("Attended, no trace of the caller");
+    }
+    store.apply_pull_page(&page).unwrap();
     // Finalise here if the gate allows it; otherwise record the notice for a finalise directly.
     let payload = json!({ "incident_id": INC, "closing_code": "NFA-DUP", "finalised_at": "t" });
     let seq = store.outbox_head().unwrap() + 1;
@@ -297,4 +302,70 @@ fn several_edits_of_one_record_meet_one_conflict() {
     store.resolve_conflict(&actor, &list[0].id, &take).unwrap();
     assert!(store.list_conflicts().unwrap().is_empty());
     assert_eq!(summary(&store).0.as_deref(), Some("CFAC"));
+}
+
+/// A conflict on the closing code resolved to NFA-DUP keeps the reason: the officer's own
+/// (set with the code here) goes with the resolution; a service's NFA-DUP with no reason
+/// anywhere is refused, so no resolution ends with an NFA-DUP that says nothing of why.
+#[test]
+fn a_closing_code_conflict_resolved_to_nfa_dup_keeps_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    let why = bluelamp_forms::NfaDupReason::NoIncidentFound("Attended, address empty, no caller".into());
+    store.set_closing_code_with(&actor, INC, Some("NFA-DUP"), Some(&why)).unwrap();
+    let notices: Vec<ConflictNotice> = store.outbox_batch(10).unwrap().iter().map(da_at_6).collect();
+    ack_all(&mut store, &notices);
+    let c = store.list_conflicts().unwrap().pop().unwrap();
+    let fields: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["closing_code"]);
+    let mine = BTreeMap::from([("closing_code".to_string(), Side::Mine)]);
+    store.resolve_conflict(&actor, &c.id, &mine).unwrap();
+    let d = store.get_incident(INC).unwrap().summary;
+    assert_eq!((d.closing_code.as_deref(), d.nfa_dup_reason.as_ref()), (Some("NFA-DUP"), Some(&why)));
+    let sent = store.outbox_batch(10).unwrap().pop().unwrap();
+    assert_eq!(sent.payload["no_incident_found"], "Attended, address empty, no caller", "{}", sent.payload);
+
+    // The service's NFA-DUP with no reason, over the officer's ASB: taking it is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    store.set_closing_code(&actor, INC, Some("ASB")).unwrap();
+    let notices: Vec<ConflictNotice> = store
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|m| ConflictNotice {
+            theirs: json!({ "id": INC, "closing_code": "NFA-DUP", "status": "open" }),
+            ..da_at_6(m)
+        })
+        .collect();
+    ack_all(&mut store, &notices);
+    let c = store.list_conflicts().unwrap().pop().unwrap();
+    let theirs = BTreeMap::from([("closing_code".to_string(), Side::Theirs)]);
+    let e = store.resolve_conflict(&actor, &c.id, &theirs).unwrap_err();
+    assert!(e.to_string().contains("NFA-DUP"), "{e}");
+    assert_eq!(store.get_incident(INC).unwrap().summary.closing_code.as_deref(), Some("ASB"));
+    assert_eq!(store.list_conflicts().unwrap().len(), 1, "still to resolve");
+    // With the service's reason in its record, it is taken with the code.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut store = Store::create(&dir2.path().join("s.db"), "pw", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let actor = store.actor().unwrap();
+    store.apply_pull_page(&incident(5, None, "open", "High St")).unwrap();
+    store.set_closing_code(&actor, INC, Some("ASB")).unwrap();
+    let theirs_record =
+        json!({ "id": INC, "closing_code": "NFA-DUP", "status": "open", "no_incident_found": "No trace" });
+    let notices: Vec<ConflictNotice> = store
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|m| ConflictNotice { theirs: theirs_record.clone(), ..da_at_6(m) })
+        .collect();
+    ack_all(&mut store, &notices);
+    let c = store.list_conflicts().unwrap().pop().unwrap();
+    store.resolve_conflict(&actor, &c.id, &theirs).unwrap();
+    let d = store.get_incident(INC).unwrap().summary;
+    assert_eq!(d.nfa_dup_shown.as_deref(), Some("No incident found: No trace"));
 }

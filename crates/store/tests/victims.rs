@@ -1025,7 +1025,7 @@ fn a_crime_victim_needs_a_referral_decision_whatever_the_closing_code() {
 
     // A duplicate stays exempt; a robbery with nobody linked as a victim closes as advice.
     let dup = add(&mut store, "INC-ROB-DUP", "robbery", 1, &[("V1", "victim")]);
-    store.set_closing_code(&actor, &dup, Some("NFA-DUP")).unwrap();
+    store.set_closing_code_with(&actor, &dup, Some("NFA-DUP"), Some(&none_found())).unwrap();
     store.finalise_incident(&actor, &dup).unwrap();
     let none = add(&mut store, "INC-ROB-NONE", "robbery", 1, &[("S1", "suspect")]);
     store.set_closing_code(&actor, &none, Some("ADVICE")).unwrap();
@@ -1971,4 +1971,8 @@ fn the_day_a_victim_was_told_decides_whether_the_update_was_in_time() {
     assert!(!row(&arrest.id).told_late && row(&charge.id).told_late);
     let v = victim(&panel, "V1");
     assert_eq!(v.updates.iter().map(|u| u.in_time).collect::<Vec<_>>(), [Some(true), Some(false)]);
+}
+
+fn none_found() -> bluelamp_forms::NfaDupReason {
+    bluelamp_forms::NfaDupReason::NoIncidentFound("Attended, address empty, no caller traced".into())
 }
