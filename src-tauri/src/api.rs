@@ -574,7 +574,7 @@ fn seed_demo_team_forms(store: &mut Store) -> Result<(), CaseworkError> {
 fn from_casework(e: CaseworkError) -> ApiError {
     match e {
         CaseworkError::NotFound(_) => ApiError::new(ErrorCode::NotFound, e.to_string()),
-        CaseworkError::Invalid(_) => ApiError::invalid(e.to_string()),
+        CaseworkError::Invalid(_) | CaseworkError::NfaDup(_) => ApiError::invalid(e.to_string()),
         CaseworkError::Store(s) => from_store(s),
         other => ApiError::new(ErrorCode::Rejected, other.to_string()),
     }
@@ -638,7 +638,10 @@ impl AppState {
 
     pub fn set_closing_code(&self, req: &SetClosingCodeRequest) -> Result<IncidentDetail, ApiError> {
         self.with_session(Permission::RecordsWork, |s| {
-            s.store.set_closing_code(&s.actor, &req.incident_id, req.code.as_deref()).map_err(from_casework)?;
+            let reason = req.nfa_dup_reason().map_err(|e| ApiError::invalid(e.to_string()))?;
+            s.store
+                .set_closing_code_with(&s.actor, &req.incident_id, req.code.as_deref(), reason.as_ref())
+                .map_err(from_casework)?;
             s.store.get_incident(&req.incident_id).map_err(from_casework)
         })
     }
