@@ -246,6 +246,10 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // The day a victim was told (`victim.updated/1`'s `told_on`, 7 Dec 2026; NULL: the day
         // of `told_at`).
         ("victims_told", "told_on", "TEXT"),
+        // Why an incident is closed NFA-DUP (`incident.closing_code/1`'s `duplicate_of` /
+        // `no_incident_found`, 7 Dec 2026); NULL with any other code.
+        ("incidents", "nfa_dup_duplicate_of", "TEXT"),
+        ("incidents", "nfa_dup_no_incident_found", "TEXT"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -1626,7 +1630,8 @@ fn casework_json(tx: &Connection, incident_id: &str, s: &Session) -> rusqlite::R
 fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u64, String, String)>> {
     tx.prepare_cached(
         "SELECT id, reference, incident_type, offence_category, place, postcode, team, occurred_at, recorded_at,
-            assigned_to, district, closing_code, status, finalised_at, links, version
+            assigned_to, district, closing_code, status, finalised_at, links, version,
+            nfa_dup_duplicate_of, nfa_dup_no_incident_found
          FROM incidents WHERE id = ?1",
     )?
     .query_row([id], |r| {
@@ -1634,8 +1639,9 @@ fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u
         let version: i64 = r.get(15)?;
         let status: String = r.get(12)?;
         let assigned: String = r.get(9)?;
-        Ok((
-            json!({
+        let duplicate_of: Option<String> = r.get(16)?;
+        let no_incident_found: Option<String> = r.get(17)?;
+        let mut record = json!({
                 "id": r.get::<_, String>(0)?,
                 "reference": r.get::<_, String>(1)?,
                 "incident_type": r.get::<_, String>(2)?,
@@ -1652,11 +1658,15 @@ fn incident_json(tx: &Connection, id: &str) -> rusqlite::Result<Option<(Value, u
                 "finalised_at": r.get::<_, Option<String>>(13)?,
                 "links": links,
                 "version": version,
-            }),
-            version as u64,
-            status,
-            assigned,
-        ))
+        });
+        // The NFA-DUP reason, only when there is one (the record of any other code is unchanged).
+        if let Some(d) = duplicate_of {
+            record["duplicate_of"] = json!(d);
+        }
+        if let Some(n) = no_incident_found {
+            record["no_incident_found"] = json!(n);
+        }
+        Ok((record, version as u64, status, assigned))
     })
     .optional()
 }
@@ -1726,7 +1736,12 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     if stale || code_differs {
         return Ok(conflict(m, incident_id, theirs, version));
     }
+    // NFA-DUP needs its reason (the forms crate's rule, as on the device).
+    let reason = if finalise { None } else { Some(nfa_dup_reason(tx, p, incident_id, &theirs, code.as_deref(), w)?) };
     if finalise {
+        if let Some(refused) = nfa_dup_reason_held(&theirs, code.as_deref()) {
+            return Ok(refused);
+        }
         if let Some(refused) = gate_refusal(tx, incident_id, &theirs, code.as_deref())? {
             return Ok(reject("gate_refused", refused));
         }
@@ -1738,10 +1753,82 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
         )?
         .execute(params![incident_id, opt_str(p, "finalised_at"), v as i64, now])?;
     } else {
-        tx.prepare_cached("UPDATE incidents SET closing_code = ?2, version = ?3, updated_at = ?4 WHERE id = ?1")?
-            .execute(params![incident_id, code, v as i64, now])?;
+        let (d, n) = reason
+            .flatten()
+            .as_ref()
+            .map(|r| r.fields())
+            .map(|(d, n)| (d.map(str::to_string), n.map(str::to_string)))
+            .unwrap_or_default();
+        tx.prepare_cached(
+            "UPDATE incidents SET closing_code = ?2, version = ?3, updated_at = ?4, nfa_dup_duplicate_of = ?5,
+                nfa_dup_no_incident_found = ?6 WHERE id = ?1",
+        )?
+        .execute(params![incident_id, code, v as i64, now, d, n])?;
     }
     Ok(Applied::Ok(Some(incident_id.to_string())))
+}
+
+/// The `NFA-DUP` reason of a payload (`duplicate_of` / `no_incident_found`, texts or absent),
+/// checked by `bluelamp_forms::check_nfa_dup` on what the service holds: a duplicate of an
+/// incident it holds passes the device's checks (another incident, not closed NFA-DUP, of the
+/// same safeguarding kind), one it does not hold is accepted (the device checked it). A
+/// duplicate-of given by reference is kept as the original's id. Refused: `nfa_dup_reason_missing`
+/// or `nfa_dup_reason_invalid`.
+fn nfa_dup_reason(
+    tx: &Connection,
+    p: &Value,
+    incident_id: &str,
+    theirs: &Value,
+    code: Option<&str>,
+    w: &str,
+) -> Result<Option<bluelamp_forms::NfaDupReason>, Failure> {
+    use bluelamp_forms::{check_nfa_dup, DupIncident, NfaDupReason};
+    let text = |k: &str| -> Result<Option<&str>, Failure> {
+        match p.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(t)) if t.chars().count() <= bluelamp_forms::nfa_dup::MAX_NO_INCIDENT_CHARS => {
+                Ok(Some(t.as_str()))
+            }
+            _ => Err(reject("invalid_payload", format!("{w}: {k} must be a text (at most 2000 characters)")).into()),
+        }
+    };
+    let reason = NfaDupReason::from_fields(text("duplicate_of")?, text("no_incident_found")?)
+        .map_err(|e| Failure::from(reject(e.code(), format!("{w}: {e}"))))?;
+    let original: Option<(String, String, Option<String>)> = match &reason {
+        Some(NfaDupReason::DuplicateOf(given)) => tx
+            .prepare_cached(
+                "SELECT id, incident_type, closing_code FROM incidents WHERE id = ?1 OR reference = ?1
+                 ORDER BY id = ?1 DESC LIMIT 1",
+            )?
+            .query_row([given.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?,
+        _ => None,
+    };
+    let this = DupIncident {
+        id: incident_id,
+        incident_type: theirs.get("incident_type").and_then(Value::as_str).unwrap_or_default(),
+        closing_code: None,
+    };
+    let held = original.as_ref().map(|(id, t, c)| DupIncident { id, incident_type: t, closing_code: c.as_deref() });
+    check_nfa_dup(code, &this, reason.as_ref(), held.as_ref(), true)
+        .map_err(|e| Failure::from(reject(e.code(), format!("{w}: {e}"))))?;
+    Ok(match (reason, original) {
+        (Some(NfaDupReason::DuplicateOf(_)), Some((id, _, _))) => Some(NfaDupReason::DuplicateOf(id)),
+        (r, _) => r,
+    })
+}
+
+/// A finalise of an incident held closed `NFA-DUP` with no reason (closed so before reasons
+/// were asked): refused, `nfa_dup_reason_missing`.
+fn nfa_dup_reason_held(theirs: &Value, code: Option<&str>) -> Option<Applied> {
+    let has = |k: &str| theirs.get(k).and_then(Value::as_str).is_some_and(|t| !t.trim().is_empty());
+    (code.is_some_and(bluelamp_forms::is_nfa_dup) && !has("duplicate_of") && !has("no_incident_found")).then(|| {
+        reject(
+            "nfa_dup_reason_missing",
+            "NFA-DUP needs its reason: set the closing code again with the incident this one duplicates, or no \
+             incident found in words.",
+        )
+    })
 }
 
 /// A closing code from a payload: text of the closing-code list (as the list spells it, any
@@ -1905,9 +1992,19 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     if is_stale(tx, s, incident_id, m.base_version, version)? {
         return Ok(conflict(m, incident_id, theirs, version));
     }
+    let held = theirs.get("closing_code").and_then(Value::as_str).map(str::to_string);
+    let closing = code.clone().unwrap_or(held);
+    // A resolution to NFA-DUP keeps a reason: the one it carries, or the one held here.
+    let carried = ["duplicate_of", "no_incident_found"].iter().any(|k| p.get(*k).is_some_and(|v| !v.is_null()));
+    let reason = if carried {
+        Some(nfa_dup_reason(tx, p, incident_id, &theirs, closing.as_deref(), W)?)
+    } else {
+        if let Some(refused) = nfa_dup_reason_held(&theirs, closing.as_deref()) {
+            return Ok(refused);
+        }
+        None
+    };
     if finalise {
-        let held = theirs.get("closing_code").and_then(Value::as_str).map(str::to_string);
-        let closing = code.clone().unwrap_or(held);
         if let Some(refused) = gate_refusal(tx, incident_id, &theirs, closing.as_deref())? {
             return Ok(reject("gate_refused", refused));
         }
@@ -1916,6 +2013,18 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     if let Some(code) = code {
         tx.prepare_cached("UPDATE incidents SET closing_code = ?2 WHERE id = ?1")?
             .execute(params![incident_id, code])?;
+    }
+    if let Some(r) = reason {
+        let (d, n) = r.as_ref().map(|r| r.fields()).unwrap_or_default();
+        tx.prepare_cached(
+            "UPDATE incidents SET nfa_dup_duplicate_of = ?2, nfa_dup_no_incident_found = ?3 WHERE id = ?1",
+        )?
+        .execute(params![incident_id, d, n])?;
+    } else if !closing.as_deref().is_some_and(bluelamp_forms::is_nfa_dup) {
+        tx.prepare_cached(
+            "UPDATE incidents SET nfa_dup_duplicate_of = NULL, nfa_dup_no_incident_found = NULL WHERE id = ?1",
+        )?
+        .execute(params![incident_id])?;
     }
     if finalise {
         tx.prepare_cached("UPDATE incidents SET status = 'finalised', finalised_at = ?2 WHERE id = ?1")?

@@ -120,7 +120,12 @@ async fn a_devices_own_consecutive_edits_on_one_base_are_not_a_clash() {
             &me,
             OFFICER,
             &[
-                based(1, "incident.closing_code/1", json!({ "incident_id": INC, "closing_code": "NFA-DUP" }), v0),
+                based(
+                    1,
+                    "incident.closing_code/1",
+                    json!({ "incident_id": INC, "closing_code": "NFA-DUP", "no_incident_found": "No trace" }),
+                    v0,
+                ),
                 based(
                     2,
                     "incident.finalise/1",
@@ -173,7 +178,8 @@ async fn bad_resolutions_are_refused_with_a_reason() {
         based(
             6,
             "incident.resolve/1",
-            json!({ "incident_id": INC, "fields": { "closing_code": "NFA-DUP", "status": "finalised" }, "at": "t" }),
+            json!({ "incident_id": INC, "fields": { "closing_code": "NFA-DUP", "status": "finalised" }, "at": "t",
+                "no_incident_found": "Attended, no trace" }),
             v0,
         ),
         based(7, "incident.resolve/1", json!({ "incident_id": INC, "fields": { "closing_code": "ADVICE" } }), v0),
@@ -245,4 +251,88 @@ async fn an_edit_without_a_base_version_is_a_conflict_not_an_overwrite() {
     assert_eq!(conflicts[0]["server_version"].as_u64(), Some(v1));
     let (now, v_now) = incident(&s, &me, OFFICER).await;
     assert_eq!((now["closing_code"].clone(), now["status"].clone(), v_now), (json!("DA"), json!("open"), v1));
+}
+
+/// NFA-DUP needs its reason at the service too (a client that skips the device's check):
+/// without one it is refused `nfa_dup_reason_missing`; a duplicate of an incident the service
+/// holds passes the device's checks (`nfa_dup_reason_invalid` otherwise), one it does not hold is
+/// accepted; the reason is kept with the code and pulled with it; a resolution to NFA-DUP with no
+/// reason is refused.
+#[tokio::test]
+async fn nfa_dup_needs_its_reason_at_the_service() {
+    let s = Server::start().await;
+    let me = s.login("demo-officer", OFFICER).await;
+    let (_, v0) = incident(&s, &me, OFFICER).await;
+    let code = |seq, extra: Value| {
+        let mut p = json!({ "incident_id": INC, "closing_code": "NFA-DUP" });
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        based(seq, "incident.closing_code/1", p, v0)
+    };
+    let batch = vec![
+        code(1, json!({})),
+        code(2, json!({ "no_incident_found": " ... " })),
+        code(3, json!({ "duplicate_of": INC })),
+        code(4, json!({ "duplicate_of": "x", "no_incident_found": "y" })),
+        based(
+            5,
+            "incident.resolve/1",
+            json!({ "incident_id": INC, "fields": { "closing_code": "NFA-DUP" }, "at": "t" }),
+            v0,
+        ),
+    ];
+    let (st, v) = s.push(&me, OFFICER, &batch).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let codes: Vec<(u64, String)> = v["rejections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["seq"].as_u64().unwrap(), r["code"].as_str().unwrap().to_string()))
+        .collect();
+    let want: Vec<(u64, String)> = [
+        (1, "nfa_dup_reason_missing"),
+        (2, "nfa_dup_reason_invalid"),
+        (3, "nfa_dup_reason_invalid"),
+        (4, "invalid_payload"),
+        (5, "nfa_dup_reason_missing"),
+    ]
+    .into_iter()
+    .map(|(s, c)| (s, c.to_string()))
+    .collect();
+    assert_eq!(codes, want, "{v}");
+    let (now, _) = incident(&s, &me, OFFICER).await;
+    assert_ne!(now["closing_code"], "NFA-DUP");
+    // A duplicate of an incident the service does not hold: accepted, kept, pulled.
+    let (_, v) = s.push(&me, OFFICER, &[code(6, json!({ "duplicate_of": "INC-ELSEWHERE-1" }))]).await;
+    assert_eq!((v["rejections"].clone(), v["conflicts"].clone()), (json!([]), json!([])), "{v}");
+    let (now, _) = incident(&s, &me, OFFICER).await;
+    assert_eq!(
+        (now["closing_code"].clone(), now["duplicate_of"].clone()),
+        (json!("NFA-DUP"), json!("INC-ELSEWHERE-1"))
+    );
+
+    // A DA incident as a duplicate of a held incident that is not DA: refused; of a DA one: kept.
+    let (st, v) = s.pull(&me, OFFICER, None, 5000).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let held: Vec<(String, String, String, u64)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["record_type"] == "incident" && c["op"] == "upsert" && c["id"] != INC)
+        .map(|c| {
+            let d = &c["data"];
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_string();
+            (text("id"), text("reference"), text("incident_type"), c["version"].as_u64().unwrap())
+        })
+        .collect();
+    let das: Vec<_> = held.iter().filter(|h| h.2 == "domestic_abuse").collect();
+    let other = held.iter().find(|h| h.2 != "domestic_abuse" && h.2 != "concern_for_child").expect("a non-DA incident");
+    assert!(das.len() >= 2, "two DA incidents in the demo data: {held:?}");
+    let on = |seq, inc: &(String, String, String, u64), dup: &str| {
+        let p = json!({ "incident_id": inc.0, "closing_code": "NFA-DUP", "duplicate_of": dup });
+        based(seq, "incident.closing_code/1", p, inc.3)
+    };
+    let (_, v) = s.push(&me, OFFICER, &[on(7, das[0], &other.1), on(8, das[0], &das[1].1)]).await;
+    let codes: Vec<&str> = v["rejections"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["nfa_dup_reason_invalid"], "{v}");
+    assert!(v["rejections"][0]["message"].as_str().unwrap().contains("domestic-abuse"), "{v}");
 }
