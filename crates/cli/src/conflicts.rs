@@ -34,11 +34,19 @@ pub enum IncidentCmd {
         id: String,
     },
     /// Set (or, with `none`, clear) the closing code of an open incident on this device.
+    /// `NFA-DUP` needs its reason: `--duplicate-of ID` (the original incident's id or reference)
+    /// or `--no-incident-found "TEXT"`.
     Code {
         #[arg(long)]
         id: String,
         #[arg(long)]
         code: String,
+        /// With `NFA-DUP`: the incident this one duplicates (id or reference, on this device).
+        #[arg(long, conflicts_with = "no_incident_found")]
+        duplicate_of: Option<String>,
+        /// With `NFA-DUP`: no incident found, the officer's account in words.
+        #[arg(long)]
+        no_incident_found: Option<String>,
     },
 }
 
@@ -132,7 +140,7 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
             .log_if_leaving(store)?;
             say!("{}", serde_json::to_string_pretty(&incident.summary)?)?;
         }
-        IncidentCmd::Code { id, code } => {
+        IncidentCmd::Code { id, code, duplicate_of, no_incident_found } => {
             // "none" clears the code. An empty one is refused: from a script, it is more likely
             // an unset variable than a wish to clear the code.
             if code.trim().is_empty() {
@@ -140,7 +148,11 @@ pub fn run_incident(store: &mut Store, cmd: IncidentCmd) -> anyhow::Result<()> {
             }
             let actor = store.actor()?;
             let code = Some(code.trim()).filter(|c| !c.eq_ignore_ascii_case("none"));
-            store.set_closing_code(&actor, id.trim(), code)?;
+            let reason = bluelamp_protocol::casework::NfaDupReason::from_fields(
+                duplicate_of.as_deref(),
+                no_incident_found.as_deref(),
+            )?;
+            store.set_closing_code_with(&actor, id.trim(), code, reason.as_ref())?;
             let done = if code.is_some() { "set" } else { "cleared" };
             note!("closing code of {} {done}; queued for the next sync", id.trim());
         }

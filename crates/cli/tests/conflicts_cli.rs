@@ -119,3 +119,59 @@ fn list_and_resolve_a_conflict_from_the_cli() {
     assert_eq!(code.as_deref(), Some("CRIME"));
     rt.block_on(running.stop());
 }
+
+/// `incident code --code NFA-DUP` needs its reason: refused without one (nothing queued), or
+/// with a domestic-abuse incident as a duplicate of one that is not; taken with
+/// `--duplicate-of` (id or reference) or `--no-incident-found "TEXT"`.
+#[test]
+fn nfa_dup_from_the_cli_needs_its_reason() {
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    ok(cli(&db).args(["init", "--officer", "PC1", "--insecure-fast-kdf"]));
+    let new = |reference: &str, kind: &str| NewIncident {
+        id: Some(format!("id-{reference}")),
+        reference: reference.into(),
+        incident_type: kind.into(),
+        offence_category: None,
+        place: None,
+        postcode: None,
+        team: None,
+        occurred_at: now_unix() - 3600,
+        recorded_at: now_unix() - 3000,
+        assigned_to: Some("PC1".into()),
+        closing_code: None,
+        links: Vec::new(),
+    };
+    {
+        let mut store = bluelamp_store::Store::open(&db, PASS).unwrap();
+        store
+            .import_incidents(&[
+                new("INC-DA-1", "domestic_abuse"),
+                new("INC-DA-2", "domestic_abuse"),
+                new("INC-T", "theft"),
+            ])
+            .unwrap();
+    }
+    let queued = || {
+        let store = bluelamp_store::Store::open(&db, PASS).unwrap();
+        store.conn().query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0)).unwrap()
+    };
+    let code = |extra: &[&str]| {
+        let mut c = cli(&db);
+        c.args(["incident", "code", "--id", "id-INC-DA-2", "--code", "NFA-DUP"]).args(extra);
+        c
+    };
+    assert!(fails(&mut code(&[])).contains("NFA-DUP needs its reason"));
+    assert!(fails(&mut code(&["--no-incident-found", "..."])).contains("in words"));
+    assert!(fails(&mut code(&["--duplicate-of", "INC-T"])).contains("domestic-abuse"));
+    assert!(fails(&mut code(&["--duplicate-of", "INC-NONE"])).contains("not on this device"));
+    assert!(!fails(&mut code(&["--duplicate-of", "INC-DA-1", "--no-incident-found", "x"])).is_empty());
+    assert_eq!(queued(), 0, "a refusal queues nothing");
+    ok(&mut code(&["--duplicate-of", "INC-DA-1"]));
+    let shown: Value = serde_json::from_str(&ok(cli(&db).args(["incident", "show", "--id", "id-INC-DA-2"]))).unwrap();
+    assert_eq!(shown["nfa_dup_shown"], "Closed as a duplicate of INC-DA-1", "{shown}");
+    assert_eq!(shown["nfa_dup_reason"]["duplicate_of"], "id-INC-DA-1", "{shown}");
+    ok(cli(&db).args(["incident", "code", "--id", "id-INC-T", "--code", "NFA-DUP", "--no-incident-found", "No trace"]));
+    assert_eq!(queued(), 2);
+}
