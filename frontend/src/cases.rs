@@ -6,8 +6,8 @@
 //! UI only shows what is missing and opens it.
 
 use bluelamp_forms::{
-    builtin_closing_codes, builtin_packs, FieldIssue, FormPack, IssueKind, MissingKind, Question, QuestionType,
-    SubmitIssue, Visibility,
+    builtin_closing_codes, builtin_packs, check_nfa_dup, is_nfa_dup, DupIncident, FieldIssue, FormPack, IssueKind,
+    MissingKind, NfaDupReason, Question, QuestionType, SubmitIssue, Visibility,
 };
 use bluelamp_protocol::casework::{
     FinaliseOutcome, FormDetail, FormInfo, FormStatus, IncidentDetail, IncidentStatus, IncidentSummary, LinkedPerson,
@@ -207,6 +207,14 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
     let busy = use_state(|| false);
     // Why a form could not be started (locked, finalised, not found).
     let start_error = use_state(|| None::<ApiError>);
+    // NFA-DUP's reason, kept on screen through a refusal: which one ("duplicate" / "none"), the
+    // incident it duplicates, the account of no incident found, and the refusal beside them.
+    let nfa_kind = use_state(|| None::<&'static str>);
+    let nfa_of = use_state(String::new);
+    let nfa_text = use_state(String::new);
+    let nfa_error = use_state(|| None::<String>);
+    // The other incidents on the device, for "duplicate of".
+    let others = use_state(Vec::<IncidentSummary>::new);
     let reload = {
         let (detail, id) = (detail.clone(), p.incident_id.clone());
         Callback::from(move |_: ()| {
@@ -215,10 +223,21 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         })
     };
     {
-        let (reload, code) = (reload.clone(), code.clone());
+        let (reload, code, others) = (reload.clone(), code.clone(), others.clone());
+        let (nfa_kind, nfa_of, nfa_text, nfa_error) =
+            (nfa_kind.clone(), nfa_of.clone(), nfa_text.clone(), nfa_error.clone());
         use_effect_with(p.incident_id.clone(), move |_| {
             code.set(None);
+            nfa_kind.set(None);
+            nfa_of.set(String::new());
+            nfa_text.set(String::new());
+            nfa_error.set(None);
             reload.emit(());
+            spawn_local(async move {
+                if let Ok(list) = api::list_incidents().await {
+                    others.set(list);
+                }
+            });
         });
     }
     let start = {
@@ -267,21 +286,77 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
         _ => None,
     };
     let selected_code = shown_closing_code(code.as_deref(), stored_code.as_deref());
+    let nfa_dup_chosen = selected_code.as_deref().is_some_and(is_nfa_dup);
+    // The reason as typed (`None`: none chosen or typed yet).
+    let typed_reason = match *nfa_kind {
+        Some("duplicate") => NfaDupReason::from_fields(Some(&nfa_of), None).ok().flatten(),
+        Some("none") => Some(NfaDupReason::NoIncidentFound((*nfa_text).clone())),
+        _ => None,
+    };
     let do_finalise = {
         let (id, finalise, detail, busy) = (p.incident_id.clone(), finalise.clone(), detail.clone(), busy.clone());
         let (selected, stored) = (selected_code.clone(), stored_code.clone());
+        let (nfa_error, typed, others) = (nfa_error.clone(), typed_reason.clone(), others.clone());
+        let this = match &*detail {
+            Some(Ok(d)) => {
+                Some((d.summary.id.clone(), d.summary.incident_type.clone(), d.summary.nfa_dup_reason.clone()))
+            }
+            _ => None,
+        };
         Callback::from(move |_: MouseEvent| {
             if *busy {
                 return;
             }
+            let mut change = closing_code_to_write(selected.as_deref(), stored.as_deref());
+            let mut reason = None;
+            if selected.as_deref().is_some_and(is_nfa_dup) {
+                // Checked here by the same rule as the store (nothing is written when refused), and
+                // written again when the officer gives a reason the store does not hold yet.
+                let held = this.as_ref().and_then(|t| t.2.clone());
+                let given = typed.clone().or(held.clone());
+                if let Some((this_id, this_type, _)) = &this {
+                    let original = match &given {
+                        Some(NfaDupReason::DuplicateOf(o)) => {
+                            others.iter().find(|i| i.id == *o || i.reference == *o).cloned()
+                        }
+                        _ => None,
+                    };
+                    let closing = DupIncident { id: this_id, incident_type: this_type, closing_code: None };
+                    let orig = original.as_ref().map(|o| DupIncident {
+                        id: &o.id,
+                        incident_type: &o.incident_type,
+                        closing_code: o.closing_code.as_deref(),
+                    });
+                    if let Err(e) = check_nfa_dup(selected.as_deref(), &closing, given.as_ref(), orig.as_ref(), false) {
+                        nfa_error.set(Some(e.to_string()));
+                        return;
+                    }
+                }
+                nfa_error.set(None);
+                if typed.is_some() && typed != held {
+                    change = selected.clone();
+                    reason = typed.clone();
+                }
+            }
             busy.set(true);
-            let (id, finalise, detail, busy) = (id.clone(), finalise.clone(), detail.clone(), busy.clone());
-            let change = closing_code_to_write(selected.as_deref(), stored.as_deref());
+            let (id, finalise, detail, busy, nfa_error) =
+                (id.clone(), finalise.clone(), detail.clone(), busy.clone(), nfa_error.clone());
             spawn_local(async move {
                 if let Some(code) = change {
-                    let set = SetClosingCodeRequest { incident_id: id.clone(), code: Some(code) };
+                    let (duplicate_of, no_incident_found) = reason.as_ref().map(|r| r.fields()).unwrap_or_default();
+                    let set = SetClosingCodeRequest {
+                        incident_id: id.clone(),
+                        code: Some(code.clone()),
+                        duplicate_of: duplicate_of.map(str::to_string),
+                        no_incident_found: no_incident_found.map(str::to_string),
+                    };
                     match api::set_closing_code(&set).await {
                         Ok(d) => detail.set(Some(Ok(d))),
+                        // The store's refusal of the reason: beside the control, what was typed kept.
+                        Err(e) if is_nfa_dup(&code) && e.code == ErrorCode::InvalidInput => {
+                            busy.set(false);
+                            return nfa_error.set(Some(e.message));
+                        }
                         Err(e) => {
                             busy.set(false);
                             return finalise.set(Some(Err(e)));
@@ -369,6 +444,12 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
                         <button id="finalise" onclick={do_finalise}
                             disabled={*busy || s.status == IncidentStatus::Finalised}>{"Finalise incident"}</button>
                     </div>
+                    if let Some(shown) = &s.nfa_dup_shown {
+                        <p id="nfa-dup-shown" class="hint">{ shown }</p>
+                    }
+                    if nfa_dup_chosen && s.status == IncidentStatus::Open {
+                        { nfa_dup_reason_view(s, &others, &nfa_kind, &nfa_of, &nfa_text, (*nfa_error).clone()) }
+                    }
                     { match &*finalise {
                         None => html! {},
                         Some(Err(e)) => html! { <p id="finalise-result" class="error" role="alert">{ &e.message }</p> },
@@ -389,6 +470,74 @@ pub(crate) fn incident_page(p: &IncidentProps) -> Html {
             <button class="secondary" id="back-to-incidents" onclick={back}>{"← Incidents"}</button>
             { body }
         </section>
+    }
+}
+
+/// NFA-DUP's reason, beside the closing-code control: a duplicate of another incident on the
+/// device (a list), or no incident found (the officer's account), and the refusal.
+fn nfa_dup_reason_view(
+    s: &IncidentSummary,
+    others: &[IncidentSummary],
+    kind: &UseStateHandle<Option<&'static str>>,
+    of: &UseStateHandle<String>,
+    text: &UseStateHandle<String>,
+    error: Option<String>,
+) -> Html {
+    let held = s.nfa_dup_reason.as_ref();
+    let current = (**kind).or(match held {
+        Some(NfaDupReason::DuplicateOf(_)) => Some("duplicate"),
+        Some(NfaDupReason::NoIncidentFound(_)) => Some("none"),
+        None => None,
+    });
+    let pick = |k: &'static str| {
+        let kind = kind.clone();
+        Callback::from(move |_: Event| kind.set(Some(k)))
+    };
+    let on_of = {
+        let (of, kind) = (of.clone(), kind.clone());
+        Callback::from(move |e: Event| {
+            of.set(e.target_unchecked_into::<HtmlSelectElement>().value());
+            kind.set(Some("duplicate"));
+        })
+    };
+    let on_text = {
+        let (text, kind) = (text.clone(), kind.clone());
+        Callback::from(move |e: InputEvent| {
+            text.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+            kind.set(Some("none"));
+        })
+    };
+    let held_of = match held {
+        Some(NfaDupReason::DuplicateOf(o)) => o.clone(),
+        _ => String::new(),
+    };
+    let chosen_of = if of.is_empty() { held_of } else { (**of).clone() };
+    html! {
+        <fieldset id="nfa-dup-reason" class="nfa-dup">
+            <legend>{"Why NFA-DUP (duplicate or no incident found)?"}</legend>
+            <label>
+                <input type="radio" name="nfa-dup-kind" id="nfa-dup-kind-duplicate" value="duplicate"
+                    checked={current == Some("duplicate")} onchange={pick("duplicate")} />
+                {" A duplicate of "}
+            </label>
+            <select id="nfa-dup-of" onchange={on_of}>
+                <option value="" selected={chosen_of.is_empty()}>{"Choose the original incident…"}</option>
+                { for others.iter().filter(|o| o.id != s.id).map(|o| html! {
+                    <option value={o.id.clone()} selected={chosen_of == o.id}>
+                        { format!("{} — {}{}", o.reference, o.incident_type.replace('_', " "),
+                            o.closing_code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()) }
+                    </option>
+                }) }
+            </select>
+            <label>
+                <input type="radio" name="nfa-dup-kind" id="nfa-dup-kind-none" value="none"
+                    checked={current == Some("none")} onchange={pick("none")} />
+                {" No incident found:"}
+            </label>
+            <textarea id="nfa-dup-text" placeholder="What was found, in your words" value={(**text).clone()}
+                oninput={on_text}></textarea>
+            if let Some(e) = error { <p id="nfa-dup-error" class="error" role="alert">{ e }</p> }
+        </fieldset>
     }
 }
 

@@ -317,7 +317,11 @@ fn daily_row(d: &DailyReviewItem, r: Option<&QueueIncidentRef>, now: i64, on_ope
             <td class="open-incident" onclick={open.clone()}>
                 <button type="button" class="link" onclick={open}>{ r.map(|r| r.reference.clone()).unwrap_or_else(|| d.incident_id.clone()) }</button>
             </td>
-            <td>{ code_list(&d.codes) }</td>
+            <td>
+                { code_list(&d.codes) }
+                // Closed NFA-DUP (the gate lets it through with nothing): why, for the supervisor to check.
+                if let Some(why) = &d.nfa_dup_reason { <p class="nfa-dup-reason">{ why }</p> }
+            </td>
             <td>{ when }</td>
             <td>{ &d.team }</td>
             <td>
