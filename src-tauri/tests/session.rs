@@ -530,7 +530,13 @@ fn demo_writes_sync_to_the_embedded_service_without_refusals() {
     let state = tauri::async_runtime::block_on(AppState::start(config, Instant::now(), None)).unwrap();
     unlock(&state, "demo-officer", DEMO_PASSPHRASE).unwrap();
     let incident = state.list_incidents().unwrap().into_iter().find(|i| i.closing_code.is_none()).unwrap();
-    state.set_closing_code(&SetClosingCodeRequest { incident_id: incident.id, code: Some("DA".into()) }).unwrap();
+    state
+        .set_closing_code(&SetClosingCodeRequest {
+            incident_id: incident.id,
+            code: Some("DA".into()),
+            ..Default::default()
+        })
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let sync = state.status(&StatusRequest::default()).unwrap().sync.unwrap();

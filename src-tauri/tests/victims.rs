@@ -95,7 +95,7 @@ fn showcase_da_incident_gets_idva_and_encompass_decisions_and_the_gate_clears() 
     let ok = state.record_referral(&referral(&child, &inc.id, "operation_encompass", None)).unwrap();
     assert!(matches!(ok, RecordReferralOutcome::Recorded { .. }), "{ok:?}");
 
-    let set = SetClosingCodeRequest { incident_id: inc.id.clone(), code: Some("DA".into()) };
+    let set = SetClosingCodeRequest { incident_id: inc.id.clone(), code: Some("DA".into()), ..Default::default() };
     let d = state.set_closing_code(&set).unwrap();
     let kinds: Vec<String> =
         d.gate.missing.iter().map(|m| serde_json::to_value(m.kind).unwrap().as_str().unwrap().to_string()).collect();

@@ -357,7 +357,7 @@ pub struct WithdrawReferralRequest {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetClosingCodeRequest {
     pub incident_id: String,
     /// `None` clears the code.
