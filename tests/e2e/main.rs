@@ -9,6 +9,7 @@ use fantoccini::Locator;
 
 mod conflicts;
 mod display;
+mod nfa_dup;
 mod nominal;
 mod people;
 mod queue;

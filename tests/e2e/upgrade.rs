@@ -63,6 +63,9 @@ fn previous_build_store(app_dir: &Path) -> anyhow::Result<()> {
          DROP TABLE update_preferences;
          DROP TABLE victims_told;
          DROP TABLE investigation_events;
+         -- Nor the columns of migration 25 (the NFA-DUP reason).
+         ALTER TABLE incidents DROP COLUMN nfa_dup_duplicate_of;
+         ALTER TABLE incidents DROP COLUMN nfa_dup_no_incident_found;
          PRAGMA user_version = 12;",
     )?;
     Ok(())
