@@ -1739,7 +1739,7 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
     // NFA-DUP needs its reason (the forms crate's rule, as on the device).
     let reason = if finalise { None } else { Some(nfa_dup_reason(tx, p, incident_id, &theirs, code.as_deref(), w)?) };
     if finalise {
-        if let Some(refused) = nfa_dup_reason_held(&theirs, code.as_deref()) {
+        if let Some(refused) = nfa_dup_reason_held(tx, incident_id, &theirs, code.as_deref())? {
             return Ok(refused);
         }
         if let Some(refused) = gate_refusal(tx, incident_id, &theirs, code.as_deref())? {
@@ -1771,7 +1771,8 @@ fn incident_change(tx: &Connection, s: &Session, m: &PushMutation, now: i64, fin
 /// The `NFA-DUP` reason of a payload (`duplicate_of` / `no_incident_found`, texts or absent),
 /// checked by `bluelamp_forms::check_nfa_dup` on what the service holds: a duplicate of an
 /// incident it holds passes the device's checks (another incident, not closed NFA-DUP, of the
-/// same safeguarding kind), one it does not hold is accepted (the device checked it). A
+/// same safeguarding kind); one it does not hold is refused (devices make no incidents, so
+/// a real original is always held; an unknown one let a DA incident be finalised). A
 /// duplicate-of given by reference is kept as the original's id. Refused: `nfa_dup_reason_missing`
 /// or `nfa_dup_reason_invalid`.
 fn nfa_dup_reason(
@@ -1810,7 +1811,9 @@ fn nfa_dup_reason(
         closing_code: None,
     };
     let held = original.as_ref().map(|(id, t, c)| DupIncident { id, incident_type: t, closing_code: c.as_deref() });
-    check_nfa_dup(code, &this, reason.as_ref(), held.as_ref(), true)
+    // The service holds every incident (devices make none): an original it does not hold is
+    // none, refused as on the device.
+    check_nfa_dup(code, &this, reason.as_ref(), held.as_ref(), false)
         .map_err(|e| Failure::from(reject(e.code(), format!("{w}: {e}"))))?;
     Ok(match (reason, original) {
         (Some(NfaDupReason::DuplicateOf(_)), Some((id, _, _))) => Some(NfaDupReason::DuplicateOf(id)),
@@ -1818,17 +1821,44 @@ fn nfa_dup_reason(
     })
 }
 
-/// A finalise of an incident held closed `NFA-DUP` with no reason (closed so before reasons
-/// were asked): refused, `nfa_dup_reason_missing`.
-fn nfa_dup_reason_held(theirs: &Value, code: Option<&str>) -> Option<Applied> {
-    let has = |k: &str| theirs.get(k).and_then(Value::as_str).is_some_and(|t| !t.trim().is_empty());
-    (code.is_some_and(bluelamp_forms::is_nfa_dup) && !has("duplicate_of") && !has("no_incident_found")).then(|| {
-        reject(
+/// A finalise (or a resolution) of an incident held closed `NFA-DUP`: refused with no reason
+/// (closed so before reasons were asked), `nfa_dup_reason_missing`; and refused when a
+/// duplicate-of reason no longer holds on the original as held now (recoded from DA since, or
+/// closed NFA-DUP itself: two duplicates of each other), `nfa_dup_reason_invalid`. Checked
+/// only when the reason was set, a DA incident went past the gate with nothing (review,
+/// 7 Dec 2026).
+fn nfa_dup_reason_held(
+    tx: &Connection,
+    incident_id: &str,
+    theirs: &Value,
+    code: Option<&str>,
+) -> Result<Option<Applied>, Failure> {
+    use bluelamp_forms::{check_nfa_dup, DupIncident, NfaDupReason};
+    if !code.is_some_and(bluelamp_forms::is_nfa_dup) {
+        return Ok(None);
+    }
+    let field = |k: &str| theirs.get(k).and_then(Value::as_str).filter(|t| !t.trim().is_empty());
+    let Ok(Some(reason)) = NfaDupReason::from_fields(field("duplicate_of"), field("no_incident_found")) else {
+        return Ok(Some(reject(
             "nfa_dup_reason_missing",
             "NFA-DUP needs its reason: set the closing code again with the incident this one duplicates, or no \
              incident found in words.",
-        )
-    })
+        )));
+    };
+    let NfaDupReason::DuplicateOf(original_id) = &reason else { return Ok(None) };
+    let original: Option<(String, String, Option<String>)> = tx
+        .prepare_cached("SELECT id, incident_type, closing_code FROM incidents WHERE id = ?1")?
+        .query_row([original_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    let this = DupIncident {
+        id: incident_id,
+        incident_type: theirs.get("incident_type").and_then(Value::as_str).unwrap_or_default(),
+        closing_code: None,
+    };
+    let held = original.as_ref().map(|(id, t, c)| DupIncident { id, incident_type: t, closing_code: c.as_deref() });
+    Ok(check_nfa_dup(code, &this, Some(&reason), held.as_ref(), false).err().map(|e| {
+        reject(e.code(), format!("The reason for NFA-DUP no longer holds: {e} Set the closing code again with another reason, or choose another code."))
+    }))
 }
 
 /// A closing code from a payload: text of the closing-code list (as the list spells it, any
@@ -1999,7 +2029,7 @@ fn incident_resolve(tx: &Connection, s: &Session, m: &PushMutation, now: i64) ->
     let reason = if carried {
         Some(nfa_dup_reason(tx, p, incident_id, &theirs, closing.as_deref(), W)?)
     } else {
-        if let Some(refused) = nfa_dup_reason_held(&theirs, closing.as_deref()) {
+        if let Some(refused) = nfa_dup_reason_held(tx, incident_id, &theirs, closing.as_deref())? {
             return Ok(refused);
         }
         None

@@ -256,8 +256,8 @@ async fn an_edit_without_a_base_version_is_a_conflict_not_an_overwrite() {
 /// NFA-DUP needs its reason at the service too (a client that skips the device's check):
 /// without one it is refused `nfa_dup_reason_missing`; a duplicate of an incident the service
 /// holds passes the device's checks (`nfa_dup_reason_invalid` otherwise), one it does not hold is
-/// accepted; the reason is kept with the code and pulled with it; a resolution to NFA-DUP with no
-/// reason is refused.
+/// refused; a resolution to NFA-DUP with no reason is refused; and a finalise is refused once the
+/// reason no longer holds on the original as held now.
 #[tokio::test]
 async fn nfa_dup_needs_its_reason_at_the_service() {
     let s = Server::start().await;
@@ -301,14 +301,13 @@ async fn nfa_dup_needs_its_reason_at_the_service() {
     assert_eq!(codes, want, "{v}");
     let (now, _) = incident(&s, &me, OFFICER).await;
     assert_ne!(now["closing_code"], "NFA-DUP");
-    // A duplicate of an incident the service does not hold: accepted, kept, pulled.
-    let (_, v) = s.push(&me, OFFICER, &[code(6, json!({ "duplicate_of": "INC-ELSEWHERE-1" }))]).await;
-    assert_eq!((v["rejections"].clone(), v["conflicts"].clone()), (json!([]), json!([])), "{v}");
+    // A duplicate of an incident the service does not hold: refused (devices make no incidents,
+    // so a real original is always held; an unknown one let a DA incident be finalised).
+    let (_, v) = s.push(&me, OFFICER, &[code(6, json!({ "duplicate_of": "INC-NOWHERE\u{1b}[2J" }))]).await;
+    let codes: Vec<&str> = v["rejections"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["nfa_dup_reason_invalid"], "{v}");
     let (now, _) = incident(&s, &me, OFFICER).await;
-    assert_eq!(
-        (now["closing_code"].clone(), now["duplicate_of"].clone()),
-        (json!("NFA-DUP"), json!("INC-ELSEWHERE-1"))
-    );
+    assert_ne!(now["closing_code"], "NFA-DUP");
 
     // A DA incident as a duplicate of a held incident that is not DA: refused; of a DA one: kept.
     let (st, v) = s.pull(&me, OFFICER, None, 5000).await;
@@ -335,4 +334,48 @@ async fn nfa_dup_needs_its_reason_at_the_service() {
     let codes: Vec<&str> = v["rejections"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["nfa_dup_reason_invalid"], "{v}");
     assert!(v["rejections"][0]["message"].as_str().unwrap().contains("domestic-abuse"), "{v}");
+
+    // An original that is DA by its closing code only, recoded after the duplicate was closed:
+    // the duplicate's reason no longer holds, and finalising it is refused (it went through with
+    // no assessment, plan or referral).
+    let steps: [(u64, &str, &str, Value); 4] = [
+        (9, "incident.closing_code/1", &other.0, json!({ "closing_code": "DA" })),
+        (10, "incident.closing_code/1", &das[1].0, json!({ "closing_code": "NFA-DUP", "duplicate_of": other.0 })),
+        (11, "incident.closing_code/1", &other.0, json!({ "closing_code": "ADVICE" })),
+        (12, "incident.finalise/1", &das[1].0, json!({ "closing_code": "NFA-DUP", "finalised_at": "t" })),
+    ];
+    let mut refused = Vec::new();
+    for (seq, name, id, extra) in steps {
+        let mut p = json!({ "incident_id": id });
+        p.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let version = version_of(&s, &me, OFFICER, id).await;
+        let (_, v) = s.push(&me, OFFICER, &[based(seq, name, p, version)]).await;
+        assert_eq!(v["conflicts"], json!([]), "{v}");
+        for r in v["rejections"].as_array().unwrap() {
+            refused.push((seq, r["code"].as_str().unwrap().to_string(), r["message"].as_str().unwrap().to_string()));
+        }
+    }
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!((refused[0].0, refused[0].1.as_str()), (12, "nfa_dup_reason_invalid"), "{refused:?}");
+    assert!(refused[0].2.contains("no longer holds"), "{refused:?}");
+}
+
+/// An incident's version, as pulled.
+async fn version_of(s: &Server, token: &str, client: &str, id: &str) -> u64 {
+    let mut cursor: Option<String> = None;
+    let mut found = None;
+    loop {
+        let (st, v) = s.pull(token, client, cursor.as_deref(), 5000).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        for c in v["changes"].as_array().unwrap() {
+            if c["id"] == id && c["op"] == "upsert" {
+                found = c["version"].as_u64();
+            }
+        }
+        cursor = Some(v["next_cursor"].as_str().unwrap().to_string());
+        if !v["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    found.unwrap_or_else(|| panic!("incident {id} not pulled"))
 }

@@ -55,13 +55,48 @@ impl NfaDupReason {
         }
     }
 
-    /// As shown on the incident page and in the daily review.
+    /// As shown on the incident page and in the daily review: control and direction characters
+    /// written out (`\u{1b}`), at most 200 characters of a duplicate's id (a text sent by a
+    /// device or the service is shown, not obeyed).
     pub fn shown(&self, duplicate_reference: Option<&str>) -> String {
         match self {
-            NfaDupReason::DuplicateOf(d) => format!("Closed as a duplicate of {}", duplicate_reference.unwrap_or(d)),
-            NfaDupReason::NoIncidentFound(n) => format!("No incident found: {n}"),
+            NfaDupReason::DuplicateOf(d) => {
+                format!("Closed as a duplicate of {}", printable(duplicate_reference.unwrap_or(d), 200))
+            }
+            NfaDupReason::NoIncidentFound(n) => {
+                format!("No incident found: {}", printable(n, MAX_NO_INCIDENT_CHARS))
+            }
         }
     }
+}
+
+/// `text` with control characters and invisible direction or format characters written out
+/// as `\u{…}`, cut to `max` characters.
+fn printable(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if hides_or_controls(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A control character, or one that reorders or hides text (bidirectional controls, zero-width
+/// characters).
+fn hides_or_controls(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
+}
+
+/// Whether an account of "no incident found" says something: at least two words with a letter
+/// in them, and no control or direction characters (escape sequences, a right-to-left
+/// override). One letter, "31m" or an escape code passed the old check.
+fn is_an_account(text: &str) -> bool {
+    let words = text.split_whitespace().filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2).count();
+    words >= 2 && !says_nothing(text) && !text.chars().any(|c| hides_or_controls(c) && !c.is_whitespace())
 }
 
 /// What the check needs to know of an incident.
@@ -95,7 +130,10 @@ pub enum NfaDupRefusal {
     #[error("Give one reason for NFA-DUP: a duplicate of another incident, or no incident found, not both.")]
     /// Both reasons given.
     Both,
-    #[error("\"No incident found\" needs the officer's account in words (not punctuation alone).")]
+    #[error(
+        "\"No incident found\" needs the officer's account in words (at least two words; no control \
+         characters)."
+    )]
     /// No incident found, with no words.
     NoAccount,
     #[error("The account of \"no incident found\" is too long (at most {MAX_NO_INCIDENT_CHARS} characters).")]
@@ -155,10 +193,10 @@ pub fn check_nfa_dup(
     match reason {
         None => Err(NfaDupRefusal::Missing),
         Some(NfaDupReason::NoIncidentFound(text)) => {
-            if says_nothing(text) {
-                Err(NfaDupRefusal::NoAccount)
-            } else if text.trim().chars().count() > MAX_NO_INCIDENT_CHARS {
+            if text.trim().chars().count() > MAX_NO_INCIDENT_CHARS {
                 Err(NfaDupRefusal::TooLong)
+            } else if !is_an_account(text) {
+                Err(NfaDupRefusal::NoAccount)
             } else {
                 Ok(())
             }
@@ -222,7 +260,8 @@ mod tests {
     #[test]
     fn no_incident_found_needs_words() {
         let t = inc("a", "theft", None);
-        for bad in ["", "   ", "...", "-", "?!"] {
+        for bad in ["", "   ", "...", "-", "?!", "1", "x", "\u{1b}[31m\u{7}", "empty x\u{202e}", "no\u{7} caller here"]
+        {
             assert_eq!(
                 check_nfa_dup(Some("NFA-DUP"), &t, Some(&none_found(bad)), None, false),
                 Err(NfaDupRefusal::NoAccount),
@@ -286,5 +325,8 @@ mod tests {
         assert!(NfaDupReason::from_fields(Some("b"), Some("text")).is_err());
         assert_eq!(dup("b").shown(Some("INC-1")), "Closed as a duplicate of INC-1");
         assert_eq!(none_found("empty flat").shown(None), "No incident found: empty flat");
+        // Shown, not obeyed: an escape sequence from a device or the service is written out.
+        assert_eq!(dup("INC-X\u{1b}[2J").shown(None), "Closed as a duplicate of INC-X\\u{1b}[2J");
+        assert_eq!(dup(&"9".repeat(500)).shown(None).len(), "Closed as a duplicate of ".len() + 200);
     }
 }

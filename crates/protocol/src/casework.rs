@@ -84,6 +84,11 @@ pub struct IncidentSummary {
     /// The reason as shown: "Closed as a duplicate of INC-…" / "No incident found: …".
     #[serde(default)]
     pub nfa_dup_shown: Option<String>,
+    /// Why a duplicate-of reason no longer holds, checked again on what is held now (the original
+    /// was recoded from domestic abuse, or closed NFA-DUP itself since): the gate asks for
+    /// another reason. `None` while it holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfa_dup_no_longer: Option<String>,
 }
 
 /// A form of an incident, without its answers.

@@ -246,6 +246,18 @@ pub(crate) fn closure_missing(
             form_id: None,
             victim_id: None,
         });
+    } else if let (true, Some(why)) = (chosen.is_some_and(is_duplicate_code), &s.nfa_dup_no_longer) {
+        // Checked again on the original as it is now.
+        missing.push(MissingItem {
+            kind: MissingKind::NfaDupReason,
+            code: bluelamp_forms::NFA_DUP.into(),
+            label: format!(
+                "The reason for NFA-DUP no longer holds: {why} Set the closing code again with another reason, or \
+                 choose another code"
+            ),
+            form_id: None,
+            victim_id: None,
+        });
     }
     if add_crime {
         for m in missing.iter_mut().filter(|m| m.code == CRIME_CODE) {
@@ -364,6 +376,7 @@ fn read_incident(r: &rusqlite::Row<'_>) -> rusqlite::Result<IncidentRow> {
                 NfaDupReason::from_fields(d.as_deref(), n.as_deref()).ok().flatten()
             },
             nfa_dup_shown: None,
+            nfa_dup_no_longer: None,
         },
         coded_at: r.get(12)?,
         finalised_at: r.get(13)?,
@@ -398,17 +411,37 @@ pub(crate) fn load_incidents(conn: &Connection, only: Option<&str>) -> CwResult<
         .prepare_cached(&format!("{sql} {link_filter} ORDER BY l.incident_id, l.role, l.nominal_id"))?
         .query_map(rusqlite::params_from_iter(only), read)?
         .collect::<rusqlite::Result<_>>()?;
-    // "Closed as a duplicate of INC-…": the original's reference, when it is held.
+    // "Closed as a duplicate of INC-…": the original's reference, when it is held. And whether
+    // the reason still holds on the original as it is now: recoded from DA after the duplicate
+    // was closed, or closed NFA-DUP itself (two duplicates of each other), a DA incident went
+    // past the gate with nothing (review, 7 Dec 2026).
     for r in rows.iter_mut() {
         if let Some(reason) = &r.summary.nfa_dup_reason {
-            let reference = match reason {
+            let original: Option<(String, String, Option<String>)> = match reason {
                 NfaDupReason::DuplicateOf(id) => conn
-                    .prepare_cached("SELECT reference FROM incidents WHERE id = ?1")?
-                    .query_row([id], |r| r.get::<_, String>(0))
+                    .prepare_cached("SELECT reference, incident_type, closing_code FROM incidents WHERE id = ?1")?
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()?,
                 NfaDupReason::NoIncidentFound(_) => None,
             };
-            r.summary.nfa_dup_shown = Some(reason.shown(reference.as_deref()));
+            r.summary.nfa_dup_shown = Some(reason.shown(original.as_ref().map(|o| o.0.as_str())));
+            if let (NfaDupReason::DuplicateOf(id), Some((_, t, c))) = (reason, &original) {
+                let this = bluelamp_forms::DupIncident {
+                    id: &r.summary.id,
+                    incident_type: &r.summary.incident_type,
+                    closing_code: None,
+                };
+                let held = bluelamp_forms::DupIncident { id, incident_type: t, closing_code: c.as_deref() };
+                r.summary.nfa_dup_no_longer = bluelamp_forms::check_nfa_dup(
+                    Some(bluelamp_forms::NFA_DUP),
+                    &this,
+                    Some(reason),
+                    Some(&held),
+                    true,
+                )
+                .err()
+                .map(|e| e.to_string());
+            }
         }
     }
     let index: HashMap<String, usize> = rows.iter().enumerate().map(|(i, r)| (r.summary.id.clone(), i)).collect();

@@ -1453,6 +1453,39 @@ fn nfa_dup_needs_its_reason_and_refusals_write_nothing() {
     ));
 }
 
+/// A duplicate-of reason is checked again on the original as it is now: an original that was
+/// DA by its closing code only, recoded after the duplicate was closed, left a DA incident
+/// finalised with nothing (review, 7 Dec 2026). The gate now asks for another reason; and an
+/// original closed NFA-DUP itself since (two duplicates of each other) is caught the same way.
+#[test]
+fn a_duplicate_whose_original_was_recoded_is_not_finalised() {
+    use bluelamp_forms::NfaDupReason;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, actor) = new_store(&dir);
+    let inc = da(&mut store, "INC-DA-9", 1);
+    let damage = add(&mut store, incident("INC-DAMAGE", "criminal_damage", None, 2, &[]));
+    store.set_closing_code(&actor, &damage, Some("DA")).unwrap();
+    let dup = NfaDupReason::DuplicateOf(damage.clone());
+    store.set_closing_code_with(&actor, &inc, Some("NFA-DUP"), Some(&dup)).unwrap();
+    let gate = store.get_incident(&inc).unwrap().gate;
+    assert!(!gate.missing.iter().any(|m| m.kind == MissingKind::NfaDupReason), "{:?}", gate.missing);
+    // The original recoded: the duplicate's reason no longer holds.
+    store.set_closing_code(&actor, &damage, Some("ADVICE")).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert!(d.summary.nfa_dup_no_longer.as_deref().is_some_and(|w| w.contains("domestic-abuse")), "{:?}", d.summary);
+    let item = d.gate.missing.iter().find(|m| m.kind == MissingKind::NfaDupReason).expect("asked again");
+    assert!(item.label.contains("no longer holds"), "{}", item.label);
+    let kinds = missing_kinds(store.finalise_incident(&actor, &inc).unwrap_err());
+    assert!(kinds.contains(&(MissingKind::NfaDupReason, None)), "{kinds:?}");
+    // Back to DA, the reason holds again; the original closed NFA-DUP itself: it does not.
+    store.set_closing_code(&actor, &damage, Some("DA")).unwrap();
+    assert!(store.get_incident(&inc).unwrap().summary.nfa_dup_no_longer.is_none());
+    store.conn().execute("UPDATE incidents SET closing_code = 'NFA-DUP' WHERE id = ?1", [&damage]).unwrap();
+    let d = store.get_incident(&inc).unwrap();
+    assert!(d.summary.nfa_dup_no_longer.as_deref().is_some_and(|w| w.contains("NFA-DUP")), "{:?}", d.summary);
+    assert!(store.finalise_incident(&actor, &inc).is_err());
+}
+
 /// An incident closed NFA-DUP with no reason (set before reasons were asked) is not finalised:
 /// the gate asks for the reason.
 #[test]
