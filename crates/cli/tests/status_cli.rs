@@ -84,11 +84,15 @@ fn status_tells_the_files_state_without_a_passphrase_and_what_is_unsent_with_one
     assert!(text.contains("damaged") && err.contains("damaged"), "{text}\n{err}");
     std::fs::write(&keys, good).unwrap();
 
-    // What a creation stopped part-way leaves (a database, its key only staged) is not a store.
+    // What a creation stopped part-way leaves (a database, its key only staged, named in the
+    // marker) is not a store.
     let half = dir.path().join("half.db");
-    std::fs::write(&half, b"").unwrap();
-    std::fs::write(dir.path().join("half.db.keys.new"), b"{}").unwrap();
-    std::fs::write(dir.path().join("half.db.creating"), b"").unwrap();
+    let (code, _, _, err) = cli(&half, Some(PASS), &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert_eq!(code, 0, "{err}");
+    let staged = dir.path().join("half.db.keys.new");
+    std::fs::rename(dir.path().join("half.db.keys"), &staged).unwrap();
+    let check: Value = serde_json::from_str(&std::fs::read_to_string(&staged).unwrap()).unwrap();
+    std::fs::write(dir.path().join("half.db.creating"), check["check"].as_str().unwrap()).unwrap();
     let (code, j, _, _) = cli(&half, None, &["status", "--json"]);
     assert_eq!((code, j["state"].as_str()), (0, Some("interrupted_creation")), "{j}");
 

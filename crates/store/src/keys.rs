@@ -226,6 +226,11 @@ impl Envelope {
         self
     }
 
+    /// The checksum the key file carries (`None`: written before checksums).
+    pub fn check_value(&self) -> Option<&str> {
+        self.check.as_deref()
+    }
+
     /// Whether the checksum matches the fields (`None`: a key file written before checksums).
     pub fn checksum_matches(&self) -> Option<bool> {
         self.check.as_ref().map(|c| *c == self.checksum())

@@ -175,15 +175,25 @@ pub fn exists(db: &Path) -> bool {
 }
 
 /// Whether the files at `db` are what an interrupted creation left: its marker, unlocked (the
-/// creating process is gone), no key file (the last file a creation makes), and either the key
-/// staged by that creation or no database at all. A database with its key file is never one,
-/// nor is a database without a key file and without a staged one (a store whose key file was
-/// lost, which its key file copied back opens): a stray marker beside them changes nothing.
+/// creating process is gone), no key file (the last file a creation makes), and either no
+/// database at all, or the key that creation staged, named in its marker (the staged key's
+/// checksum, written before the database is made). A database with its key file is never one,
+/// nor one whose key file was lost (which its key file copied back opens), whatever stray
+/// marker or staged key lies beside it.
 pub(crate) fn interrupted_creation(db: &Path) -> bool {
     creating_path(db).exists()
         && !key_path(db).exists()
-        && (staged_key_path(db).exists() || !db.exists())
+        && (!db.exists() || staged_key_is_the_markers(db))
         && !creation_running(db)
+}
+
+/// Whether the staged key is a key file whose checksum is what the marker holds.
+fn staged_key_is_the_markers(db: &Path) -> bool {
+    let Ok(named) = std::fs::read_to_string(creating_path(db)) else { return false };
+    let named = named.trim();
+    !named.is_empty()
+        && keys::Envelope::read(&staged_key_path(db))
+            .is_ok_and(|e| e.checksum_matches() == Some(true) && e.check_value() == Some(named))
 }
 
 /// Whether another process holds the marker of a creation at `db`.
@@ -207,27 +217,29 @@ impl Creation {
     /// half-made store ([`interrupted_creation`]) is removed; anything else is left alone.
     fn begin(db: &Path) -> Result<Creation> {
         let path = creating_path(db);
-        let marker = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(&path)?;
         let mut tries = 0;
-        loop {
+        let marker = loop {
+            let marker = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
             match marker.try_lock() {
-                Ok(()) => break,
-                Err(std::fs::TryLockError::WouldBlock) if tries < 25 => {
-                    tries += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(StoreError::Busy(format!(
-                        "a store is being made at {} right now, by another Bluelamp: wait for it to finish",
-                        db.display()
-                    )))
-                }
+                // The marker locked must still be the one at its path: another creation that
+                // finished removed the file it held, and a third may have made a new one.
+                Ok(()) if same_file(&marker, &path) => break marker,
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
             }
-        }
+            tries += 1;
+            if tries > 25 {
+                return Err(StoreError::Busy(format!(
+                    "a store is being made at {} right now, by another Bluelamp: wait for it to finish",
+                    db.display()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // Under the lock, as `interrupted_creation` says.
+        let leftover = !key_path(db).exists() && (!db.exists() || staged_key_is_the_markers(db));
         let creation = Creation { marker, path };
-        // Under the lock: no key file, and the staged key or no database (as `interrupted_creation`).
-        let leftover = !key_path(db).exists() && (staged_key_path(db).exists() || !db.exists());
         if leftover {
             for f in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([staged_key_path(db)]) {
                 match std::fs::remove_file(&f) {
@@ -236,8 +248,23 @@ impl Creation {
                     Err(e) => return Err(e.into()),
                 }
             }
+        } else if db.exists() {
+            // Not a creation's leftover: a database without a key file that no creation staged
+            // a key for (a store whose key file was lost). Left alone.
+            creation.finish();
+            return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
         Ok(creation)
+    }
+
+    /// Names the staged key in the marker (its checksum), before the database is made: what
+    /// tells this creation's leftovers from anything else's.
+    fn name_staged_key(&mut self, check: &str) -> std::io::Result<()> {
+        use std::io::{Seek, Write};
+        self.marker.set_len(0)?;
+        self.marker.seek(std::io::SeekFrom::Start(0))?;
+        self.marker.write_all(check.as_bytes())?;
+        self.marker.sync_all()
     }
 
     /// The store is whole, or what was made of it removed: the marker goes. (Left behind, by a
@@ -246,6 +273,24 @@ impl Creation {
         let Creation { marker, path } = self;
         let _ = std::fs::remove_file(&path);
         let _ = marker.unlock();
+    }
+}
+
+/// Whether the open `file` is the file at `path` now.
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Elsewhere an open file cannot be removed: the one locked is the one at the path.
+        let _ = (file, path);
+        true
     }
 }
 
@@ -302,14 +347,20 @@ impl Store {
         // called damaged, and `init` and `enrol` refused to make again. Now the key file comes
         // last, the marker says a creation is under way, and the next creation replaces what an
         // interrupted one left.
-        let creation = Creation::begin(db)?;
-        let made = Store::create_under_marker(db, passphrase, officer_id, kdf);
+        let mut creation = Creation::begin(db)?;
+        let made = Store::create_under_marker(db, passphrase, officer_id, kdf, &mut creation);
         // Whole, or cleaned up: either way the marker goes.
         creation.finish();
         made
     }
 
-    fn create_under_marker(db: &Path, passphrase: &str, officer_id: &str, kdf: KdfParams) -> Result<Store> {
+    fn create_under_marker(
+        db: &Path,
+        passphrase: &str,
+        officer_id: &str,
+        kdf: KdfParams,
+        creation: &mut Creation,
+    ) -> Result<Store> {
         if db.exists() || key_path(db).exists() {
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
@@ -330,6 +381,10 @@ impl Store {
                 let _ = std::fs::remove_file(f);
             }
         };
+        if let Err(e) = creation.name_staged_key(envelope.check_value().unwrap_or_default()) {
+            let _ = std::fs::remove_file(&staged);
+            return Err(e.into());
+        }
         // The database file is created empty, owner-only, before SQLite opens it: SQLite gives
         // the -wal and -shm files the database file's permissions.
         if let Err(e) = keys::owner_only(db, true) {

@@ -84,7 +84,14 @@ fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     assert!(!marker.exists() && !staged.exists(), "a finished creation leaves no marker and no staged key");
     assert!(bluelamp_store::exists(&db));
     std::fs::rename(&keys, &staged).unwrap();
+    // The marker names the staged key (its checksum): a marker that names nothing, or another
+    // key, makes no leftover of a database.
     std::fs::write(&marker, b"").unwrap();
+    assert!(bluelamp_store::exists(&db), "an empty marker names no staged key");
+    std::fs::write(&marker, b"0123").unwrap();
+    assert!(bluelamp_store::exists(&db), "a marker naming another key");
+    let staged_json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&staged).unwrap()).unwrap();
+    std::fs::write(&marker, staged_json["check"].as_str().unwrap()).unwrap();
     assert!(!bluelamp_store::exists(&db), "a half-made store is not a store");
     let e = Store::open(&db, "pass").err().expect("half-made");
     assert!(matches!(e, StoreError::Interrupted(_)), "{e:?}");
@@ -117,11 +124,20 @@ fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
     assert_eq!(Store::open(&db, "new pass").unwrap().nominal_count().unwrap(), 1, "the store and its data are kept");
     // Nor beside a store whose key file was lost (copying it back opens the store): no key was
-    // staged, so it is not a creation's leftover.
+    // staged, so it is not a creation's leftover; nor with a stray staged key (junk, or a key
+    // file the marker does not name) beside it.
     std::fs::rename(&keys, dir.path().join("kept-aside.keys")).unwrap();
     assert!(bluelamp_store::exists(&db));
     assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
     assert!(matches!(Store::open(&db, "new pass"), Err(StoreError::KeyFileMissing(_))));
+    for stray in [b"junk".to_vec(), std::fs::read(dir.path().join("kept-aside.keys")).unwrap()] {
+        std::fs::write(&staged, stray).unwrap();
+        std::fs::write(&marker, b"").unwrap();
+        assert!(bluelamp_store::exists(&db));
+        assert!(matches!(Store::create(&db, "x", "PC3", KdfParams::INSECURE_FAST), Err(StoreError::AlreadyExists(_))));
+        assert!(db.exists(), "the database is kept");
+    }
+    std::fs::remove_file(&staged).unwrap();
     std::fs::rename(dir.path().join("kept-aside.keys"), &keys).unwrap();
     assert_eq!(Store::open(&db, "new pass").unwrap().nominal_count().unwrap(), 1, "copied back, it opens");
 }
