@@ -503,7 +503,9 @@ pub(crate) async fn fill_wizard(app: &AppUnderTest, answers: &serde_json::Value)
         app.client.find(Locator::Css("#next")).await?.click().await?;
         // The next page (or the summary) must be on screen before it is answered: answering
         // the same page twice would untick its boxes.
-        eventually(Duration::from_secs(10), &format!("the page after {page:?}"), || async {
+        // Generous: on a loaded machine (CI, or other work beside the tests) a page has taken
+        // over 10 s to come (seen once, 7 Dec 2026); a wait, not a speed target.
+        eventually(Duration::from_secs(30), &format!("the page after {page:?}"), || async {
             if app.client.find(Locator::Css("#submit-form")).await.is_ok() {
                 return Ok(Some(()));
             }
