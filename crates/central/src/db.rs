@@ -3139,6 +3139,46 @@ mod tests {
         (dir, s)
     }
 
+    /// Sessions around `demo-incident-1`, and its victim's and suspect's ids.
+    struct Reach {
+        /// Its officer's laptop.
+        laptop: Session,
+        /// An officer of the same district with no link to it (`pc-nosy`).
+        nosy: Session,
+        /// The district's supervisor.
+        sup: Session,
+        victim: String,
+        suspect: String,
+    }
+
+    fn reach(s: &SqliteStorage) -> Reach {
+        s.add_officer(&Officer {
+            id: "pc-nosy".into(),
+            role: Role::Officer,
+            district: DEMO_DISTRICT.into(),
+            display_name: "pc-nosy".into(),
+            pass_hash: String::new(),
+        })
+        .unwrap();
+        let sess = |officer: &str, client: &str| {
+            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
+            s.session(client, 2).unwrap().unwrap()
+        };
+        let links: String =
+            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", ["demo-incident-1"], |r| r.get(0)).unwrap();
+        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
+        let with_role = |role: &str| {
+            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
+        };
+        Reach {
+            laptop: session(s),
+            nosy: sess("pc-nosy", "c-nosy"),
+            sup: sess("demo-supervisor", "c-sup"),
+            victim: with_role("victim"),
+            suspect: with_role("suspect"),
+        }
+    }
+
     fn session(s: &SqliteStorage) -> Session {
         s.bind_and_issue_token("demo-officer", "client-1", "test", "h", i64::MAX, 1, true).unwrap();
         s.session("h", 2).unwrap().unwrap()
@@ -3988,29 +4028,8 @@ mod tests {
     #[test]
     fn an_under_18_answer_is_recorded_within_reach_and_sent_with_the_casework() {
         let (_d, s) = storage();
-        s.add_officer(&Officer {
-            id: "pc-nosy".into(),
-            role: Role::Officer,
-            district: DEMO_DISTRICT.into(),
-            display_name: "pc-nosy".into(),
-            pass_hash: String::new(),
-        })
-        .unwrap();
-        let sess = |officer: &str, client: &str| {
-            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
-            s.session(client, 2).unwrap().unwrap()
-        };
-        let laptop = session(&s);
-        let nosy = sess("pc-nosy", "c-nosy");
-        let sup = sess("demo-supervisor", "c-sup");
+        let Reach { laptop, nosy, sup, victim, suspect } = reach(&s);
         let inc = "demo-incident-1";
-        let links: String =
-            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
-        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
-        let with_role = |role: &str| {
-            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
-        };
-        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
         let m = |seq: u64, id: &str, who: &str, under_18: bool| PushMutation {
             seq,
             mutation_id: format!("u18-{seq}"),
@@ -4051,29 +4070,8 @@ mod tests {
     #[test]
     fn investigation_events_and_victims_told_are_recorded_within_reach_and_sent_with_the_casework() {
         let (_d, s) = storage();
-        s.add_officer(&Officer {
-            id: "pc-nosy".into(),
-            role: Role::Officer,
-            district: DEMO_DISTRICT.into(),
-            display_name: "pc-nosy".into(),
-            pass_hash: String::new(),
-        })
-        .unwrap();
-        let sess = |officer: &str, client: &str| {
-            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
-            s.session(client, 2).unwrap().unwrap()
-        };
-        let laptop = session(&s);
-        let nosy = sess("pc-nosy", "c-nosy");
-        let sup = sess("demo-supervisor", "c-sup");
+        let Reach { laptop, nosy, sup, victim, suspect } = reach(&s);
         let inc = "demo-incident-1";
-        let links: String =
-            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
-        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
-        let with_role = |role: &str| {
-            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
-        };
-        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
         // Today in the UK: the showcase incident happened in the last hours.
         let today = bluelamp_protocol::victims::uk_date(now_unix());
         let ev_on = |seq: u64, id: &str, kind: &str, on: &str| PushMutation {
@@ -4140,29 +4138,8 @@ mod tests {
     #[test]
     fn told_on_days_and_update_preferences_are_checked_and_sent_with_the_casework() {
         let (_d, s) = storage();
-        s.add_officer(&Officer {
-            id: "pc-nosy".into(),
-            role: Role::Officer,
-            district: DEMO_DISTRICT.into(),
-            display_name: "pc-nosy".into(),
-            pass_hash: String::new(),
-        })
-        .unwrap();
-        let sess = |officer: &str, client: &str| {
-            s.bind_and_issue_token(officer, client, "d", client, i64::MAX, 1, true).unwrap();
-            s.session(client, 2).unwrap().unwrap()
-        };
-        let laptop = session(&s);
-        let nosy = sess("pc-nosy", "c-nosy");
-        let sup = sess("demo-supervisor", "c-sup");
+        let Reach { laptop, nosy, sup, victim, suspect } = reach(&s);
         let inc = "demo-incident-1";
-        let links: String =
-            s.conn().query_row("SELECT links FROM incidents WHERE id = ?1", [inc], |r| r.get(0)).unwrap();
-        let links: Vec<Value> = serde_json::from_str(&links).unwrap();
-        let with_role = |role: &str| {
-            links.iter().find(|l| l["role"] == role).and_then(|l| l["nominal_id"].as_str()).unwrap().to_string()
-        };
-        let (victim, suspect) = (with_role("victim"), with_role("suspect"));
         let day = |d: i64| bluelamp_protocol::victims::uk_date(now_unix() + d * 86_400);
         let codes = |o: PushOutcome| done(o).1.into_iter().map(|r| r.code).collect::<Vec<_>>();
         let ev = PushMutation {

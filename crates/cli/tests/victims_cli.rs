@@ -440,51 +440,11 @@ fn the_under_18_question_is_answered_from_the_command_line() {
 /// victim as told (queued) and the update is no longer owed; telling the suspect is refused.
 #[test]
 fn an_investigation_event_and_the_victim_told_from_the_command_line() {
-    use bluelamp_store::casework::{now_unix, NewIncident};
-    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    use bluelamp_store::casework::now_unix;
+    use bluelamp_store::Store;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    {
-        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
-        let person = |id: &str| NominalRecord {
-            id: id.into(),
-            source: bluelamp_protocol::Source::Current,
-            given_name: "Kim".into(),
-            surname: "Example".into(),
-            date_of_birth: Some("1990-05-01".into()),
-            sex: None,
-            aliases: vec![],
-            address: None,
-            postcode: None,
-        };
-        store.upsert_nominals(&[person("V1"), person("S1")]).unwrap();
-        let t = now_unix() - 3 * 86_400;
-        store
-            .import_incidents(&[NewIncident {
-                id: Some("inc-1".into()),
-                reference: "INC-CLI-R6".into(),
-                incident_type: "assault".into(),
-                offence_category: Some("assault".into()),
-                place: None,
-                postcode: None,
-                team: None,
-                occurred_at: t,
-                recorded_at: t,
-                assigned_to: Some("PC1".into()),
-                closing_code: None,
-                links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
-            }])
-            .unwrap();
-    }
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
-            .output()
-            .unwrap()
-    };
+    let db = assault_store(dir.path(), "INC-CLI-R6");
+    let run = |args: &[&str]| run_on(&db, args);
     let today = bluelamp_store::victims::uk_time(now_unix()).date();
     let event =
         |kind: &str, on: &str| run(&["victims", "event", "--incident", "inc-1", "--kind", kind, "--on", on, "--json"]);
@@ -553,51 +513,11 @@ fn an_investigation_event_and_the_victim_told_from_the_command_line() {
 /// they were told (a day in the future refused with a message).
 #[test]
 fn updates_wanted_and_the_day_told_from_the_command_line() {
-    use bluelamp_store::casework::{now_unix, NewIncident};
-    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    use bluelamp_store::casework::now_unix;
+    use bluelamp_store::Store;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    {
-        let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
-        let person = |id: &str| NominalRecord {
-            id: id.into(),
-            source: bluelamp_protocol::Source::Current,
-            given_name: "Kim".into(),
-            surname: "Example".into(),
-            date_of_birth: Some("1990-05-01".into()),
-            sex: None,
-            aliases: vec![],
-            address: None,
-            postcode: None,
-        };
-        store.upsert_nominals(&[person("V1"), person("S1")]).unwrap();
-        let t = now_unix() - 3 * 86_400;
-        store
-            .import_incidents(&[NewIncident {
-                id: Some("inc-1".into()),
-                reference: "INC-CLI-R6P".into(),
-                incident_type: "assault".into(),
-                offence_category: Some("assault".into()),
-                place: None,
-                postcode: None,
-                team: None,
-                occurred_at: t,
-                recorded_at: t,
-                assigned_to: Some("PC1".into()),
-                closing_code: None,
-                links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
-            }])
-            .unwrap();
-    }
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
-            .output()
-            .unwrap()
-    };
+    let db = assault_store(dir.path(), "INC-CLI-R6P");
+    let run = |args: &[&str]| run_on(&db, args);
     let today = bluelamp_store::victims::uk_time(now_unix()).date();
     let yesterday = today.previous_day().unwrap().to_string();
     let out = run(&["victims", "event", "--incident", "inc-1", "--kind", "arrested", "--on", &yesterday, "--json"]);
@@ -658,4 +578,54 @@ fn updates_wanted_and_the_day_told_from_the_command_line() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(queued, ["victim.update_preference/1", "victim.updated/1"]);
+}
+
+/// A store (passphrase `pw-for-tests`, officer PC1) holding incident `inc-1`, an assault three
+/// days ago with victim V1 and suspect S1 (adults), under `reference`.
+fn assault_store(dir: &Path, reference: &str) -> PathBuf {
+    use bluelamp_store::casework::{now_unix, NewIncident};
+    use bluelamp_store::{KdfParams, NominalRecord, Store};
+    let db = dir.join("s.db");
+    let mut store = Store::create(&db, "pw-for-tests", "PC1", KdfParams::INSECURE_FAST).unwrap();
+    let person = |id: &str| NominalRecord {
+        id: id.into(),
+        source: bluelamp_protocol::Source::Current,
+        given_name: "Kim".into(),
+        surname: "Example".into(),
+        date_of_birth: Some("1990-05-01".into()),
+        sex: None,
+        aliases: vec![],
+        address: None,
+        postcode: None,
+    };
+    store.upsert_nominals(&[person("V1"), person("S1")]).unwrap();
+    let t = now_unix() - 3 * 86_400;
+    store
+        .import_incidents(&[NewIncident {
+            id: Some("inc-1".into()),
+            reference: reference.into(),
+            incident_type: "assault".into(),
+            offence_category: Some("assault".into()),
+            place: None,
+            postcode: None,
+            team: None,
+            occurred_at: t,
+            recorded_at: t,
+            assigned_to: Some("PC1".into()),
+            closing_code: None,
+            links: vec![("V1".into(), "victim".into()), ("S1".into(), "suspect".into())],
+        }])
+        .unwrap();
+    db
+}
+
+/// `bluelamp-cli --db DB ARGS` with the passphrase of [`assault_store`].
+fn run_on(db: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("BLUELAMP_PASSPHRASE", "pw-for-tests")
+        .output()
+        .unwrap()
 }
