@@ -181,10 +181,30 @@ pub fn exists(db: &Path) -> bool {
 /// nor one whose key file was lost (which its key file copied back opens), whatever stray
 /// marker or staged key lies beside it.
 pub(crate) fn interrupted_creation(db: &Path) -> bool {
-    creating_path(db).exists()
-        && !key_path(db).exists()
-        && (!db.exists() || staged_key_is_the_markers(db))
-        && !creation_running(db)
+    creating_path(db).exists() && leftover_files(db) && !creation_running(db)
+}
+
+/// The files at `db` are a creation's own (whichever creation): no key file, and no database or
+/// the staged key its marker names.
+fn leftover_files(db: &Path) -> bool {
+    !key_path(db).exists() && (!db.exists() || staged_key_is_the_markers(db))
+}
+
+/// Another process is making a store at `db` and has not yet put its key file in place.
+pub(crate) fn being_created(db: &Path) -> bool {
+    creation_running(db) && !key_path(db).exists()
+}
+
+/// Removes `files`; one that is not there is no error.
+pub(crate) fn remove_present(files: impl IntoIterator<Item = PathBuf>) -> std::io::Result<()> {
+    for f in files {
+        match std::fs::remove_file(&f) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Whether the staged key is a key file whose checksum is what the marker holds.
@@ -197,7 +217,7 @@ fn staged_key_is_the_markers(db: &Path) -> bool {
 }
 
 /// Whether another process holds the marker of a creation at `db`.
-pub(crate) fn creation_running(db: &Path) -> bool {
+fn creation_running(db: &Path) -> bool {
     match std::fs::File::open(creating_path(db)) {
         Ok(marker) => matches!(marker.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
         Err(_) => false,
@@ -238,16 +258,9 @@ impl Creation {
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
         // Under the lock, as `interrupted_creation` says.
-        let leftover = !key_path(db).exists() && (!db.exists() || staged_key_is_the_markers(db));
         let creation = Creation { marker, path };
-        if leftover {
-            for f in STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([staged_key_path(db)]) {
-                match std::fs::remove_file(&f) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
+        if leftover_files(db) {
+            remove_present(STORE_FILE_SUFFIXES.iter().map(|s| beside(db, s)).chain([staged_key_path(db)]))?;
         } else if db.exists() {
             // Not a creation's leftover: a database without a key file that no creation staged
             // a key for (a store whose key file was lost). Left alone.
@@ -423,7 +436,7 @@ impl Store {
         if interrupted_creation(db) {
             return Err(StoreError::Interrupted(db.to_path_buf()));
         }
-        if creation_running(db) && !key_path(db).exists() {
+        if being_created(db) {
             return Err(StoreError::Busy(format!(
                 "the store at {} is being made right now, by another Bluelamp: try again once it has finished",
                 db.display()

@@ -78,7 +78,7 @@ pub fn outside(db: &Path) -> Outside {
         out.state = FileState::InterruptedCreation;
         return out;
     }
-    if crate::creation_running(db) && !key_path(db).exists() {
+    if crate::being_created(db) {
         out.state = FileState::BeingCreated;
         return out;
     }
@@ -152,13 +152,14 @@ impl Store {
         let conn = self.conn();
         let count = |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))?.max(0) as u64) };
         let c = self.sync_counts()?;
+        let people = self.nominal_count()?;
         Ok(Inside {
             role: self.role()?,
             schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
             schema_current: crate::schema::CURRENT,
             // An empty store has no keys to be stale.
-            search_keys_current: !self.search_keys_stale()? || count("SELECT count(*) FROM nominals")? == 0,
-            people: count("SELECT count(*) FROM nominals")?,
+            search_keys_current: people == 0 || !self.search_keys_stale()?,
+            people,
             legacy_people: count("SELECT count(*) FROM nominals WHERE source = 'legacy'")?,
             provisional_people: count("SELECT count(*) FROM nominals WHERE provisional <> 0")?,
             incidents: count("SELECT count(*) FROM incidents")?,

@@ -338,13 +338,7 @@ pub fn wipe(db: &Path) -> Result<()> {
             std::fs::remove_file(&key_file)?;
         }
     }
-    for file in crate::STORE_FILE_SUFFIXES.map(|s| crate::beside(db, s)) {
-        match std::fs::remove_file(file) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+    crate::remove_present(crate::STORE_FILE_SUFFIXES.map(|s| crate::beside(db, s)))?;
     Ok(())
 }
 
