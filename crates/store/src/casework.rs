@@ -236,25 +236,24 @@ pub(crate) fn closure_missing(
     }
     let mut missing = missing_items(codes, &selected, state);
     // NFA-DUP with no reason recorded (set before reasons were asked, or left by a conflict's
-    // resolution): the one code the gate lets through with nothing must say why.
-    if chosen.is_some_and(is_duplicate_code) && s.nfa_dup_reason.is_none() {
+    // resolution: the one code the gate lets through with nothing must say why), or with one
+    // that no longer holds on the original as it is now.
+    let nfa_dup_label = match (&s.nfa_dup_reason, &s.nfa_dup_no_longer) {
+        _ if !chosen.is_some_and(is_duplicate_code) => None,
+        (None, _) => {
+            Some("Give the reason for NFA-DUP: the incident this one duplicates, or no incident found in words".into())
+        }
+        (Some(_), Some(why)) => Some(format!(
+            "The reason for NFA-DUP no longer holds: {why} Set the closing code again with another reason, or \
+             choose another code"
+        )),
+        (Some(_), None) => None,
+    };
+    if let Some(label) = nfa_dup_label {
         missing.push(MissingItem {
             kind: MissingKind::NfaDupReason,
             code: bluelamp_forms::NFA_DUP.into(),
-            label: "Give the reason for NFA-DUP: the incident this one duplicates, or no incident found in words"
-                .into(),
-            form_id: None,
-            victim_id: None,
-        });
-    } else if let (true, Some(why)) = (chosen.is_some_and(is_duplicate_code), &s.nfa_dup_no_longer) {
-        // Checked again on the original as it is now.
-        missing.push(MissingItem {
-            kind: MissingKind::NfaDupReason,
-            code: bluelamp_forms::NFA_DUP.into(),
-            label: format!(
-                "The reason for NFA-DUP no longer holds: {why} Set the closing code again with another reason, or \
-                 choose another code"
-            ),
+            label,
             form_id: None,
             victim_id: None,
         });

@@ -1335,11 +1335,9 @@ impl Store {
             });
         }
         // Told of this event, or of a copy of it recorded on another device (same kind and day).
-        if let Some(t) = told_of(&self.conn, &incident_id)?
-            .into_iter()
-            .find(|t| t.nominal_id == nominal_id && events.iter().any(|e| e.id == t.event_id && same_event(e, this)))
-        {
-            return Err(CaseworkError::AlreadyTold { person: nominal_id.to_string(), at: t.told_at });
+        let told = told_of(&self.conn, &incident_id)?;
+        if let Some(t) = told_of_event(this, &events, &told).find(|t| t.nominal_id == nominal_id) {
+            return Err(CaseworkError::AlreadyTold { person: nominal_id.to_string(), at: t.told_at.clone() });
         }
         let t = VictimToldInfo {
             id: uuid::Uuid::now_v7().to_string(),
