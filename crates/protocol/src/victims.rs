@@ -164,14 +164,21 @@ pub fn told_how_label(code: &str) -> Option<&'static str> {
 /// `offence_on` (the offence's UK date, when known). Returns the date as `YYYY-MM-DD`, or the
 /// message to show beside the date box. The app, the CLI and the store all check with this.
 pub fn check_event_date(occurred_on: &str, today: &str, offence_on: Option<&str>) -> Result<String, String> {
-    let d = crate::dates::parse_iso_date(occurred_on).map_err(|e| format!("Date: {e}"))?;
+    check_day("Date", occurred_on, today, offence_on.map(|o| ("the offence", o)))
+}
+
+/// A day typed in a date box named `field`: exactly `YYYY-MM-DD` (a real date, surrounding
+/// spaces allowed), not after `today`, and not before `not_before` (what it is, and its date)
+/// when that reads. The date as `YYYY-MM-DD`, or the message to show beside the box.
+fn check_day(field: &str, text: &str, today: &str, not_before: Option<(&str, &str)>) -> Result<String, String> {
+    let d = crate::dates::parse_iso_date(text).map_err(|e| format!("{field}: {e}"))?;
     let date = format!("{:04}-{:02}-{:02}", d.0, d.1, d.2);
     if crate::dates::parse_iso_date(today).is_ok_and(|t| d > t) {
-        return Err(format!("Date: {date} is in the future (today is {})", today.trim()));
+        return Err(format!("{field}: {date} is in the future (today is {})", today.trim()));
     }
-    if let Some(o) = offence_on.and_then(|o| crate::dates::parse_iso_date(o).ok()) {
-        if d < o {
-            return Err(format!("Date: {date} is before the offence ({:04}-{:02}-{:02})", o.0, o.1, o.2));
+    if let Some((what, b)) = not_before.and_then(|(w, b)| crate::dates::parse_iso_date(b).ok().map(|b| (w, b))) {
+        if d < b {
+            return Err(format!("{field}: {date} is before {what} ({:04}-{:02}-{:02})", b.0, b.1, b.2));
         }
     }
     Ok(date)
@@ -267,17 +274,7 @@ pub fn check_told_on(told_on: Option<&str>, today: &str, event_on: &str) -> Resu
     let Some(told_on) = told_on.filter(|t| !t.trim().is_empty()) else {
         return Ok(today.trim().to_string());
     };
-    let d = crate::dates::parse_iso_date(told_on).map_err(|e| format!("Told on: {e}"))?;
-    let date = format!("{:04}-{:02}-{:02}", d.0, d.1, d.2);
-    if crate::dates::parse_iso_date(today).is_ok_and(|t| d > t) {
-        return Err(format!("Told on: {date} is in the future (today is {})", today.trim()));
-    }
-    if let Ok(e) = crate::dates::parse_iso_date(event_on) {
-        if d < e {
-            return Err(format!("Told on: {date} is before the event ({:04}-{:02}-{:02})", e.0, e.1, e.2));
-        }
-    }
-    Ok(date)
+    check_day("Told on", told_on, today, Some(("the event", event_on)))
 }
 
 /// What updates a victim wants (Right 6): code and label, in the order the form lists them.
