@@ -317,6 +317,9 @@ fn assess_cmd(args: AssessArgs) -> anyhow::Result<()> {
         Some(d) => end_of_uk_day(d)?,
         None => uk_now(),
     };
+    if let Some(problem) = incident.told_after(now.date()) {
+        anyhow::bail!("{incident_file}: {problem}");
+    }
     let a = assess(&incident, &rules, &calendar, now);
     let mut o = String::new();
     if args.json {

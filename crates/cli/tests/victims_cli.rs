@@ -109,6 +109,31 @@ fn an_update_not_wanted_is_listed_without_a_deadline() {
     assert!(!p1.contains("arrest: tell by the end"), "{text}");
 }
 
+/// A day told in an incident file is checked as the store checks one: not before the event
+/// (it was accepted and judged "in time"), and not after the day assessed.
+#[test]
+fn a_told_on_day_before_the_event_or_after_the_day_assessed_is_refused() {
+    let told = |on: &str| {
+        variant(|v| {
+            v["events"][0]["victims_informed"] = json!(["P1"]);
+            v["events"][0]["told_on"] = json!([{"person_id": "P1", "on": on}]);
+        })
+    };
+    let (_d, f) = told("2025-03-14");
+    let out = cli(&["victims", "assess", "--incident", path(&f), "--today", "2025-03-17"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("\"P1\" was told on 2025-03-14, before the event (2025-03-15)"), "{err}");
+    let (_d, f) = told("2025-03-18");
+    let out = cli(&["victims", "assess", "--incident", path(&f), "--today", "2025-03-17"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("was told on 2025-03-18, after the day assessed (2025-03-17)"), "{err}");
+    let (_d, f) = told("2025-03-16");
+    let a = assess_json(&f, &["--today", "2025-03-17"]);
+    assert_eq!(victim(&a, "P1")["updates"][0]["told_on"], "2025-03-16", "{a}");
+}
+
 #[test]
 fn missing_safe_contact_block_is_prompted() {
     let (_d, f) = variant(|v| {

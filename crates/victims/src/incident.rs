@@ -73,7 +73,36 @@ impl Incident {
                 }
             }
         }
+        // A victim cannot have been told of an event before it happened (the store, the CLI
+        // and the service refuse such a day too: `bluelamp_protocol::victims::check_told_on`).
+        for (i, e) in incident.events.iter().enumerate() {
+            if let Some(t) = e.told_on.iter().find(|t| t.on < e.occurred_on) {
+                return Err(VictimsError::Invalid {
+                    what: "incident",
+                    detail: format!(
+                        "events[{i}].told_on: {:?} was told on {}, before the event ({})",
+                        t.person_id.chars().take(60).collect::<String>(),
+                        t.on,
+                        e.occurred_on
+                    ),
+                });
+            }
+        }
         Ok(incident)
+    }
+
+    /// The first day a victim was told that is after `today` (the UK date assessed), as a
+    /// message naming it: a day in the future cannot be judged met or missed.
+    pub fn told_after(&self, today: Date) -> Option<String> {
+        self.events.iter().enumerate().find_map(|(i, e)| {
+            e.told_on.iter().find(|t| t.on > today).map(|t| {
+                format!(
+                    "events[{i}].told_on: {:?} was told on {}, after the day assessed ({today})",
+                    t.person_id.chars().take(60).collect::<String>(),
+                    t.on
+                )
+            })
+        })
     }
 
     /// Finds a person by id (exact match after trimming).
