@@ -110,6 +110,9 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
                                 let name = format!("take-{}-{}", c.id, f.field);
                                 let side = picked.get(&f.field).copied();
                                 let cell = |s: Side, v: &serde_json::Value, class: &'static str| {
+                                    // What goes with the value (an NFA-DUP's reason), shown under it.
+                                    let note = match s { Side::Mine => f.mine_note.clone(), Side::Theirs => f.theirs_note.clone() };
+                                    let note = html! { if let Some(n) = note { <div class="conflict-note small muted">{ n }</div> } };
                                     if f.differs {
                                         html! {
                                             <td><label>
@@ -117,10 +120,10 @@ pub fn conflicts_view(props: &ConflictsProps) -> Html {
                                                     aria-label={format!("{}: {} ({})", f.label, show_value(v), if s == Side::Mine { "mine" } else { "theirs" })}
                                                     checked={side == Some(s)} onchange={choose(c.id.clone(), f.field.clone(), s)} />
                                                 { format!(" {}", show_value(v)) }
-                                            </label></td>
+                                            </label>{ note }</td>
                                         }
                                     } else {
-                                        html! { <td>{ show_value(v) }</td> }
+                                        html! { <td>{ show_value(v) }{ note }</td> }
                                     }
                                 };
                                 html! {

@@ -68,6 +68,11 @@ fn print_text(list: &[ConflictInfo]) -> anyhow::Result<()> {
                 show_value(&f.mine),
                 show_value(&f.theirs)
             );
+            for (side, note) in [("mine", &f.mine_note), ("theirs", &f.theirs_note)] {
+                if let Some(note) = note {
+                    let _ = writeln!(out, "      {side}: {note}");
+                }
+            }
         }
     }
     crate::output::emit(&out)

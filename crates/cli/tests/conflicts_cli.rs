@@ -120,6 +120,38 @@ fn list_and_resolve_a_conflict_from_the_cli() {
     rt.block_on(running.stop());
 }
 
+/// A clash over an NFA-DUP closing code shows the reason that goes with it: taking the
+/// service's side adopts its reason, so the officer sees it first (it showed the code alone).
+#[test]
+fn a_conflict_over_nfa_dup_shows_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central = Central::open_with(&dir.path().join("central.db"), Config::for_tests()).unwrap();
+    central.seed_demo(20).unwrap();
+    let running = rt.block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
+    let url = running.url();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    for db in [&a, &b] {
+        ok(cli(db).args(["enrol", "--server", &url, "--officer", "demo-officer", "--insecure-fast-kdf"]));
+        ok(cli(db).args(["sync"]));
+    }
+    let inc = "demo-incident-2";
+    let why = "Attended, flat empty, caller not traced";
+    ok(cli(&a).args(["incident", "code", "--id", inc, "--code", "NFA-DUP", "--no-incident-found", why]));
+    ok(cli(&a).args(["sync"]));
+    ok(cli(&b).args(["incident", "code", "--id", inc, "--code", "ADVICE"]));
+    ok(cli(&b).args(["sync"]));
+    let list = conflicts(&b);
+    assert_eq!(list.len(), 1, "{list:?}");
+    let f = &list[0]["fields"][0];
+    assert_eq!((f["mine"].as_str(), f["theirs"].as_str()), (Some("ADVICE"), Some("NFA-DUP")), "{f}");
+    assert_eq!(f["theirs_note"], format!("No incident found: {why}"), "{f}");
+    assert!(f.get("mine_note").is_none(), "{f}");
+    let text = ok(cli(&b).args(["conflicts", "list"]));
+    assert!(text.contains(&format!("theirs: No incident found: {why}")), "{text}");
+    rt.block_on(running.stop());
+}
+
 /// `incident code --code NFA-DUP` needs its reason: refused without one (nothing queued), or
 /// with a domestic-abuse incident as a duplicate of one that is not; taken with
 /// `--duplicate-of` (id or reference) or `--no-incident-found "TEXT"`.

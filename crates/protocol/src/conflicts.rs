@@ -32,6 +32,13 @@ pub struct ConflictField {
     pub theirs: Value,
     /// Mine and theirs differ (fields that agree are shown but need no choice).
     pub differs: bool,
+    /// What taking *mine* brings with it that the value alone does not show, e.g. the reason
+    /// held here for an `NFA-DUP` closing code ("No incident found: …").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mine_note: Option<String>,
+    /// The same for *theirs*: the central record's reason for its `NFA-DUP`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theirs_note: Option<String>,
 }
 
 /// One unresolved conflict.
@@ -109,6 +116,8 @@ pub fn conflict_fields(base: &Value, mine: &Value, theirs: &Value) -> Vec<Confli
                 differs: m != t,
                 mine: m,
                 theirs: t,
+                mine_note: None,
+                theirs_note: None,
             }
         })
         .collect()

@@ -80,6 +80,38 @@ pub(crate) fn nfa_dup_reason_of(record: &Value) -> Option<NfaDupReason> {
     NfaDupReason::from_fields(text("duplicate_of"), text("no_incident_found")).ok().flatten()
 }
 
+/// An `NFA-DUP` closing code in a conflict is shown with its reason on each side: the one held
+/// here with *mine*, the central record's with *theirs*. Taking a side takes its reason (see
+/// `resolve_conflict`), so the officer sees what they adopt (review, 7 Dec 2026: the view
+/// showed the code alone).
+fn nfa_dup_notes(conn: &Connection, c: &mut ConflictInfo, theirs: &Value) -> rusqlite::Result<()> {
+    let Some(f) = c.fields.iter_mut().find(|f| f.field == "closing_code") else { return Ok(()) };
+    let is_dup = |v: &Value| v.as_str().is_some_and(is_nfa_dup);
+    let shown = |reason: Option<NfaDupReason>| -> rusqlite::Result<String> {
+        let Some(reason) = reason else { return Ok("No reason is given for NFA-DUP.".into()) };
+        let reference: Option<String> = match &reason {
+            NfaDupReason::DuplicateOf(id) => conn
+                .prepare_cached("SELECT reference FROM incidents WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?,
+            NfaDupReason::NoIncidentFound(_) => None,
+        };
+        Ok(reason.shown(reference.as_deref()))
+    };
+    if is_dup(&f.mine) {
+        let held: Option<(Option<String>, Option<String>)> = conn
+            .prepare_cached("SELECT nfa_dup_duplicate_of, nfa_dup_no_incident_found FROM incidents WHERE id = ?1")?
+            .query_row([&c.record_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let reason = held.and_then(|(d, n)| NfaDupReason::from_fields(d.as_deref(), n.as_deref()).ok().flatten());
+        f.mine_note = Some(shown(reason)?);
+    }
+    if is_dup(&f.theirs) {
+        f.theirs_note = Some(shown(nfa_dup_reason_of(theirs))?);
+    }
+    Ok(())
+}
+
 /// What a mutation written here changed, as top-level fields of the record.
 pub(crate) fn contested(mutation: &str, payload: &Value) -> Value {
     let code = payload.get("closing_code").cloned().unwrap_or(Value::Null);
@@ -291,7 +323,7 @@ impl Store {
             };
             let record_id: String = r.get(2)?;
             let (base, mine, theirs) = (json(3)?, json(4)?, json(5)?);
-            Ok(ConflictInfo {
+            let info = ConflictInfo {
                 id: r.get(0)?,
                 record_type: r.get(1)?,
                 title: r.get::<_, Option<String>>(9)?.unwrap_or_else(|| record_id.clone()),
@@ -300,9 +332,18 @@ impl Store {
                 created_at: r.get(6)?,
                 server_version: r.get::<_, Option<i64>>(7)?.map(|v| v.max(0) as u64),
                 fields: conflict_fields(&base, &mine, &theirs),
-            })
+            };
+            Ok((info, theirs))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let rows: Vec<(ConflictInfo, Value)> = rows.collect::<rusqlite::Result<_>>()?;
+        let mut list = Vec::with_capacity(rows.len());
+        for (mut c, theirs) in rows {
+            if c.record_type == "incident" {
+                nfa_dup_notes(&self.conn, &mut c, &theirs)?;
+            }
+            list.push(c);
+        }
+        Ok(list)
     }
 
     /// Resolves a conflict with a side for each contested field: the local record takes the

@@ -320,6 +320,10 @@ fn a_closing_code_conflict_resolved_to_nfa_dup_keeps_its_reason() {
     let c = store.list_conflicts().unwrap().pop().unwrap();
     let fields: Vec<&str> = c.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["closing_code"]);
+    // The officer sees the reason that goes with their NFA-DUP (the service's DA has none).
+    let f = &c.fields[0];
+    assert_eq!(f.mine_note.as_deref(), Some("No incident found: Attended, address empty, no caller"));
+    assert_eq!(f.theirs_note, None);
     let mine = BTreeMap::from([("closing_code".to_string(), Side::Mine)]);
     store.resolve_conflict(&actor, &c.id, &mine).unwrap();
     let d = store.get_incident(INC).unwrap().summary;
@@ -344,6 +348,8 @@ fn a_closing_code_conflict_resolved_to_nfa_dup_keeps_its_reason() {
         .collect();
     ack_all(&mut store, &notices);
     let c = store.list_conflicts().unwrap().pop().unwrap();
+    assert_eq!(c.fields[0].theirs_note.as_deref(), Some("No reason is given for NFA-DUP."));
+    assert_eq!(c.fields[0].mine_note, None, "ASB needs no reason");
     let theirs = BTreeMap::from([("closing_code".to_string(), Side::Theirs)]);
     let e = store.resolve_conflict(&actor, &c.id, &theirs).unwrap_err();
     assert!(e.to_string().contains("NFA-DUP"), "{e}");
@@ -365,6 +371,7 @@ fn a_closing_code_conflict_resolved_to_nfa_dup_keeps_its_reason() {
         .collect();
     ack_all(&mut store, &notices);
     let c = store.list_conflicts().unwrap().pop().unwrap();
+    assert_eq!(c.fields[0].theirs_note.as_deref(), Some("No incident found: No trace"), "shown before it is taken");
     store.resolve_conflict(&actor, &c.id, &theirs).unwrap();
     let d = store.get_incident(INC).unwrap().summary;
     assert_eq!(d.nfa_dup_shown.as_deref(), Some("No incident found: No trace"));
