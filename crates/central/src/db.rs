@@ -807,6 +807,9 @@ fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
         Value::String(s) => s.clone(),
         other => other.to_string(),
     });
+    if let Some(problem) = form_problems(f, pack_id, pack_version.as_deref(), answers) {
+        return Ok(reject("invalid_form", problem));
+    }
     let grade = f.get("officer_grade").and_then(Value::as_str);
     tx.prepare_cached(
         "INSERT INTO forms (id, incident_id, pack_id, pack_version, author, submitted_by, client_id, answers,
@@ -831,6 +834,72 @@ fn form_submit(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -> Appl
     ])?;
     log_casework(tx, incident_id)?;
     Ok(Applied::Ok(Some(id.to_string())))
+}
+
+/// What the service refuses in a submitted form of a pack it knows (review, 7 Dec 2026: any
+/// client with an officer's login satisfied the service's gate with forms of `{}`, no grade and
+/// no rationale). Of the version the service holds, the form is checked as the device checks
+/// it (`bluelamp_forms::check_submit`: every required answer, the officer's grade and a
+/// rationale with words), without the checks that hang on the device's clock or its incident
+/// links (the form may have been written offline days ago). Of another version (a device on an
+/// older or newer release), only what every version asks: a grade and a rationale for a pack
+/// that grades, and at least one question of the pack answered. A pack the service does not know
+/// (a force's own) is kept as sent, and does not count towards the service's gate.
+fn form_problems(f: &Value, pack_id: &str, pack_version: Option<&str>, answers: &Value) -> Option<String> {
+    use bluelamp_forms::{check_submit, Answer, FormRecord, FormStatus, SubmitIssue, ValidationContext};
+    let pack = packs().iter().find(|p| p.id == pack_id)?;
+    let answers: bluelamp_forms::Answers =
+        answers.as_object().map(|a| a.clone().into_iter().collect()).unwrap_or_default();
+    let record = FormRecord {
+        form_id: opt_str(f, "id").unwrap_or_default().to_string(),
+        incident_id: opt_str(f, "incident_id").unwrap_or_default().to_string(),
+        pack_id: pack.id.clone(),
+        pack_version: pack.version.clone(),
+        author: opt_str(f, "author").unwrap_or_default().to_string(),
+        answers,
+        officer_grade: f.get("officer_grade").and_then(|g| serde_json::from_value(g.clone()).ok()),
+        rationale: opt_str(f, "rationale").map(str::to_string),
+        status: FormStatus::Draft,
+        submitted_at: None,
+        reviews: Vec::new(),
+    };
+    let issues: Vec<SubmitIssue> = if pack_version == Some(pack.version.as_str()) {
+        let ctx = ValidationContext { linked_nominals: None, now: None, dates_from: None };
+        check_submit(&record, pack, &ctx)
+    } else {
+        let mut issues = Vec::new();
+        if pack.requires_grade && record.officer_grade.is_none() {
+            issues.push(SubmitIssue::MissingGrade);
+        }
+        if pack.requires_grade && record.rationale.as_deref().is_none_or(bluelamp_forms::answers::says_nothing) {
+            issues.push(SubmitIssue::MissingRationale);
+        }
+        let answered = pack
+            .sections
+            .iter()
+            .flat_map(|s| &s.questions)
+            .any(|q| Answer::resolve(record.answers.get(&q.id), q).is_answered());
+        if !answered {
+            return Some(format!("The {} holds no answers.", pack.title));
+        }
+        issues
+    };
+    if issues.is_empty() {
+        return None;
+    }
+    let said: Vec<String> = issues
+        .iter()
+        .map(|i| match i {
+            SubmitIssue::Field(f) => f.message.clone(),
+            SubmitIssue::MissingGrade => "the officer's own grade is missing".into(),
+            SubmitIssue::MissingRationale => "the rationale for the grade is missing".into(),
+            SubmitIssue::PackMismatch { record, pack } => format!("the form is of {record}, not {pack}"),
+            SubmitIssue::NotEditable { status } => format!("the form is {status:?}"),
+        })
+        .collect();
+    let shown = said.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+    let more = if said.len() > 5 { format!(" (and {} more)", said.len() - 5) } else { String::new() };
+    Some(format!("The {} cannot be accepted: {shown}{more}.", pack.title))
 }
 
 /// The app's role policy: supervisors and superusers; an admin reads the access log but does no
@@ -970,6 +1039,21 @@ fn referral_decision(tx: &Connection, s: &Session, m: &PushMutation, now: i64) -
     }
     if !matches!(d.status.as_str(), "active" | "withdrawn") {
         return Ok(reject("invalid_payload", format!("{W}: unknown status {:?}", d.status)));
+    }
+    // What the victims engine asks of every decision, whatever the force's rules (review,
+    // 7 Dec 2026: a decline with no words satisfied the service's gate): a decline in the
+    // victim's own words, a deferral with its reason. The device checks more
+    // (`bluelamp_victims::validate_decision`: consent, destinations, the safe-contact block).
+    let says =
+        |k: &str| d.details.get(k).and_then(Value::as_str).is_some_and(|t| !bluelamp_forms::answers::says_nothing(t));
+    match d.outcome {
+        ReferralOutcome::Declined if !says("in_their_words") => {
+            return Ok(reject("invalid_decision", "A decline needs the victim's reason, in their own words."))
+        }
+        ReferralOutcome::Deferred if !says("reason") => {
+            return Ok(reject("invalid_decision", "A deferral needs the reason it is not safe to ask the victim now."))
+        }
+        _ => {}
     }
     if !may_record_on(tx, s, &d.incident_id)? {
         return Ok(not_yours());
@@ -3621,7 +3705,7 @@ mod tests {
         let inc = "LOCAL-XYZ";
         let decision = |id: &str| {
             json!({ "decision": { "id": id, "incident_id": inc, "victim_id": "v-1", "outcome": "declined",
-                "destination": null, "details": {}, "status": "active", "decided_at": "2026-12-07T09:01:00Z",
+                "destination": null, "details": { "in_their_words": "No thanks" }, "status": "active", "decided_at": "2026-12-07T09:01:00Z",
                 "decided_by": "demo-officer" } })
         };
         let withdraw = |id: &str| {
@@ -3697,7 +3781,7 @@ mod tests {
         };
         let inc = "demo-incident-1";
         let decision = json!({ "decision": { "id": "ref-h", "incident_id": inc, "victim_id": "v-1",
-            "outcome": "declined", "destination": null, "details": {}, "status": "active",
+            "outcome": "declined", "destination": null, "details": { "in_their_words": "No thanks" }, "status": "active",
             "decided_at": "2026-12-07T09:01:00Z", "decided_by": "demo-officer" } });
         let form = json!({ "form": { "id": "f-other", "incident_id": inc, "pack_id": "dash-2009", "answers": {} } });
         let withdraw = json!({ "referral_id": "ref-h", "incident_id": inc,

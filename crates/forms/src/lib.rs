@@ -125,6 +125,7 @@ pub mod nfa_dup;
 pub mod pack;
 pub mod queue;
 pub mod record;
+pub mod sample;
 pub mod sim;
 pub mod time;
 
@@ -156,6 +157,7 @@ pub use record::{
     check_submit, generated_tasks, marac_criteria, review, submit, FormRecord, FormStatus, Review, ReviewDecision,
     ReviewError, SubmitIssue, SubmitRejected, Task, TaskKind,
 };
+pub use sample::sample_answers;
 pub use sim::{simulate_shift, ShiftFigures, ShiftParams, SimRng};
 
 /// Shipped packs as `(file name, JSON text)`, embedded at compile time.

@@ -2081,51 +2081,8 @@ pub(crate) fn to_store(e: CaseworkError) -> StoreError {
     }
 }
 
-/// Answers that pass validation for `pack`: every visible question answered (`positive`: yes /
-/// often / first option; otherwise no / never), person questions with `people[0]` (victim) and
-/// `people[1]` (perpetrator) or any linked person. For demos, tests and the simulated shift.
+/// Answers that pass validation for `pack` today ([`bluelamp_forms::sample_answers`]): for
+/// demos, tests and the simulated shift.
 pub fn sample_answers(pack: &FormPack, people: &[String], positive: bool) -> Value {
-    use bluelamp_forms::QuestionType as T;
-    fn value(q: &bluelamp_forms::Question, people: &[String], positive: bool, idx: usize) -> Value {
-        let person = people.get(idx.min(people.len().saturating_sub(1))).cloned().unwrap_or_default();
-        match q.qtype {
-            T::YesNo => json!(if positive { "yes" } else { "no" }),
-            T::Frequency => json!(if positive { "often" } else { "never" }),
-            T::SingleChoice => json!(q.options.first().map(|o| o.id.clone()).unwrap_or_default()),
-            T::MultiChoice => {
-                let o = if positive {
-                    q.options.iter().find(|o| o.positive.unwrap_or(true))
-                } else {
-                    q.options.iter().find(|o| o.positive == Some(false))
-                }
-                .or(q.options.first());
-                json!([o.map(|o| o.id.clone()).unwrap_or_default()])
-            }
-            T::Text => json!("Recorded."),
-            // A review date four weeks on (it may not be in the past); other dates in the past.
-            T::Date if q.not_in_past => json!(ts(now_unix() + 28 * 86_400).get(..10).unwrap_or("2099-01-15")),
-            T::Date => json!("2024-01-15"),
-            T::Datetime => json!("2024-01-15T10:00Z"),
-            T::Number => json!(q.min.unwrap_or(1.0).max(q.max.map_or(1.0, |m| m.min(1.0)))),
-            T::Person => json!(person),
-            T::Group => {
-                let item: serde_json::Map<String, Value> =
-                    q.fields.iter().map(|f| (f.id.clone(), value(f, people, positive, idx))).collect();
-                json!([item])
-            }
-        }
-    }
-    let mut out = serde_json::Map::new();
-    for s in &pack.sections {
-        for q in &s.questions {
-            let idx = match q.id.as_str() {
-                "perpetrator" | "suspected" => 1,
-                _ => 0,
-            };
-            out.insert(q.id.clone(), value(q, people, positive, idx));
-        }
-    }
-    // The positive branch may reveal follow-up sections; fill them too (already done: every
-    // question of every section is answered, and hidden ones are ignored by validation).
-    Value::Object(out)
+    bluelamp_forms::sample_answers(pack, people, positive, now_unix())
 }
