@@ -103,6 +103,9 @@ pub fn validate_config(json: &str) -> Vec<PackIssue> {
             if c.grading.repeat_window_days == 0 {
                 out.push(PackIssue::new("grading.repeat_window_days", "must be at least 1"));
             }
+            if c.grading.repeat_window_months.is_some_and(|m| !(1..=120).contains(&m)) {
+                out.push(PackIssue::new("grading.repeat_window_months", "must be from 1 to 120"));
+            }
             if c.grading.repeat_incident_threshold < 2 {
                 out.push(PackIssue::new(
                     "grading.repeat_incident_threshold",

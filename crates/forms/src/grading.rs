@@ -13,7 +13,7 @@
 //! | high-risk factor | `high_risk: true` on a question, `grading.high_risk_factor_grade` | each positive answer is flagged; ⇒ the pack's factor grade |
 //! | question suggestion | `suggest_grade` on a question | positive answer ⇒ that grade |
 //! | cluster of three | tags `separation`, `coercive_control`, `physical_violence`/`sexual_violence` | all three positive ⇒ `cluster_grade` (high) |
-//! | repeat incidents | history: earlier DA incidents about the victim | ≥ `repeat_incident_threshold` (3) incidents *including this one* within `repeat_window_days` (365) ⇒ `escalation_grade` (high), MARAC criterion |
+//! | repeat incidents | history: earlier DA incidents about the victim | ≥ `repeat_incident_threshold` (3) incidents *including this one* within `repeat_window_months` (12; else `repeat_window_days`) of UK days before the incident ⇒ `escalation_grade` (high), MARAC criterion |
 //! | repeat MARAC | history: earlier MARAC referrals | any referral within the window ⇒ `repeat_marac_grade` (high), MARAC criterion |
 //!
 //! Only *visible* questions count; answers in hidden sections are ignored.
@@ -53,8 +53,16 @@ impl Grade {
 pub struct GradingConfig {
     /// DA incidents about the victim (including the current one) that make a repeat.
     pub repeat_incident_threshold: u32,
-    /// Look-back window in days for repeats and repeat MARAC.
+    /// Look-back window in days for repeats and repeat MARAC, counted in UK calendar days
+    /// (used when `repeat_window_months` is not set).
     pub repeat_window_days: u32,
+    /// Look-back window in calendar months ("within 12 months"): from the same day of the month
+    /// that many months before the incident's UK date, whatever the time of day. Takes the place
+    /// of `repeat_window_days` when set. The shipped config sets 12; a config that leaves it out
+    /// counts `repeat_window_days` (its own default is none, not the shipped 12, so a force's
+    /// `repeat_window_days` is never overridden).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_window_months: Option<u32>,
     /// Grade suggested by the repeat-incident rule.
     pub escalation_grade: Grade,
     /// Grade suggested by a MARAC referral within the window.
@@ -63,11 +71,24 @@ pub struct GradingConfig {
     pub cluster_grade: Grade,
 }
 
+impl GradingConfig {
+    /// The look-back window in words: "12 months", "365 days".
+    pub fn window_text(&self) -> String {
+        match self.repeat_window_months {
+            Some(1) => "1 month".into(),
+            Some(m) => format!("{m} months"),
+            None if self.repeat_window_days == 1 => "1 day".into(),
+            None => format!("{} days", self.repeat_window_days),
+        }
+    }
+}
+
 impl Default for GradingConfig {
     fn default() -> Self {
         GradingConfig {
             repeat_incident_threshold: 3,
             repeat_window_days: 365,
+            repeat_window_months: Some(12),
             escalation_grade: Grade::High,
             repeat_marac_grade: Grade::High,
             cluster_grade: Grade::High,
@@ -284,9 +305,17 @@ pub fn suggest_grade(
         });
     }
 
-    let window = i64::from(config.repeat_window_days).saturating_mul(DAY);
-    let from = incident_time.saturating_sub(window);
-    let in_window = |t: &&i64| **t >= from && **t <= incident_time;
+    // Whole UK days back from the incident's own day, so the time of day never moves an event
+    // in or out ("within 12 months" of 29 Feb 2028 takes in 1 Mar 2027 at any hour), and only
+    // events before the incident (review, 7 Dec 2026: an event at the incident's own time was
+    // counted as an earlier one, and 365 days measured to the second missed a leap year's).
+    let today = crate::time::uk_day(incident_time);
+    let from_day = match config.repeat_window_months {
+        Some(m) => crate::time::months_before(today, m),
+        None => today.saturating_sub(i64::from(config.repeat_window_days)),
+    };
+    let window = config.window_text();
+    let in_window = |t: &&i64| **t < incident_time && crate::time::uk_day(**t) >= from_day;
     let earlier = history.previous_da_incidents.iter().filter(in_window).count();
     s.incidents_in_window = u32::try_from(earlier).unwrap_or(u32::MAX).saturating_add(1);
     if config.repeat_incident_threshold > 0 && s.incidents_in_window >= config.repeat_incident_threshold {
@@ -296,8 +325,8 @@ pub fn suggest_grade(
             grade: config.escalation_grade,
             question_id: None,
             message: format!(
-                "{} DA incidents involving the victim in {} days (threshold {})",
-                s.incidents_in_window, config.repeat_window_days, config.repeat_incident_threshold
+                "{} DA incidents involving the victim in {window} (threshold {})",
+                s.incidents_in_window, config.repeat_incident_threshold
             ),
         });
     }
@@ -308,7 +337,7 @@ pub fn suggest_grade(
             code: ReasonCode::RepeatMarac,
             grade: config.repeat_marac_grade,
             question_id: None,
-            message: format!("Repeat MARAC: a MARAC referral within the last {} days", config.repeat_window_days),
+            message: format!("Repeat MARAC: a MARAC referral within the last {window}"),
         });
     }
     s.suggested = s.reasons.iter().map(|r| r.grade).max().unwrap_or(Grade::Standard);

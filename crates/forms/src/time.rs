@@ -74,6 +74,17 @@ pub fn uk_offset_secs(utc: i64) -> i64 {
     }
 }
 
+/// The day `months` calendar months before `day` (days since 1970-01-01), on the same day of
+/// the month, or the month's last day when it is shorter (29 February 2028 less 12 months is
+/// 28 February 2027).
+pub fn months_before(day: i64, months: u32) -> i64 {
+    let (y, m, d) = civil_from_days(day);
+    let index = y * 12 + (m - 1) - i64::from(months);
+    let (y, m) = (index.div_euclid(12), u32::try_from(index.rem_euclid(12) + 1).unwrap_or(1));
+    let d = u32::try_from(d).unwrap_or(1).min(days_in_month(y, m));
+    days_from_civil(y, m, d)
+}
+
 /// The UK calendar day (days since 1970-01-01) at a UTC instant.
 pub fn uk_day(utc: i64) -> i64 {
     (utc + uk_offset_secs(utc)).div_euclid(DAY)
@@ -163,6 +174,16 @@ mod tests {
         assert_eq!(parse_date("24-01-01xx"), None);
         assert_eq!(parse_date("２０２４-01-01"), None);
         assert_eq!(parse_date(""), None);
+    }
+
+    #[test]
+    fn months_before_keeps_the_day_or_takes_the_last_of_a_shorter_month() {
+        let d = |s: &str| parse_date(s).unwrap();
+        assert_eq!(months_before(d("2028-02-29"), 12), d("2027-02-28"));
+        assert_eq!(months_before(d("2028-03-01"), 12), d("2027-03-01"));
+        assert_eq!(months_before(d("2026-03-31"), 1), d("2026-02-28"));
+        assert_eq!(months_before(d("2026-01-15"), 13), d("2024-12-15"));
+        assert_eq!(months_before(d("2026-06-01"), 0), d("2026-06-01"));
     }
 
     #[test]

@@ -238,6 +238,50 @@ fn repeat_marac_table() {
     }
 }
 
+/// "Within 12 months" is calendar months of UK days (review, 7 Dec 2026: 365 days measured to
+/// the second missed 1 Mar 2027 from 29 Feb 2028, and the time of day changed the answer), and
+/// only events before the incident count (one at the incident's own time was an earlier one).
+#[test]
+fn the_window_is_twelve_calendar_months_of_uk_days_before_the_incident() {
+    let at = |s: &str| bluelamp_forms::time::parse_datetime(s).unwrap();
+    let cfg = GradingConfig::default();
+    let marac = |m: &str, now: &str| {
+        let h = IncidentHistory { previous_da_incidents: vec![], marac_referrals: vec![at(m)] };
+        suggest_grade(&dash(), &dash_yes(&[]), &h, at(now), &cfg).repeat_marac
+    };
+    assert!(marac("2027-03-01T10:00Z", "2028-02-29T09:00"));
+    assert!(marac("2027-03-01T10:00Z", "2028-02-29T23:00"), "the time of day does not matter");
+    assert!(marac("2027-02-28T00:30", "2028-02-29T23:00"), "29 Feb less 12 months is 28 Feb");
+    assert!(!marac("2027-02-27T23:59", "2028-02-29T09:00"));
+    assert!(!marac("2028-02-29T09:00", "2028-02-29T09:00"), "the incident's own time is not earlier");
+    assert!(marac("2028-02-29T08:59", "2028-02-29T09:00"));
+    let h = IncidentHistory {
+        previous_da_incidents: vec![at("2026-06-01T12:00"), at("2026-05-01T12:00")],
+        marac_referrals: vec![],
+    };
+    let s = suggest_grade(&dash(), &dash_yes(&[]), &h, at("2026-06-01T12:00"), &cfg);
+    assert_eq!(s.incidents_in_window, 2, "the same instant is this incident, not a third");
+    // A force counting days keeps its days, counted in whole UK days; the reason says which.
+    let days = GradingConfig { repeat_window_days: 30, repeat_window_months: None, ..cfg.clone() };
+    let h = |m: &str| IncidentHistory { previous_da_incidents: vec![], marac_referrals: vec![at(m)] };
+    let s = suggest_grade(&dash(), &dash_yes(&[]), &h("2026-05-02T00:10"), at("2026-06-01T23:00"), &days);
+    assert!(s.repeat_marac);
+    assert!(
+        s.reasons.iter().any(|r| r.message == "Repeat MARAC: a MARAC referral within the last 30 days"),
+        "{:?}",
+        s.reasons
+    );
+    assert!(
+        !suggest_grade(&dash(), &dash_yes(&[]), &h("2026-05-01T23:59"), at("2026-06-01T00:10"), &days).repeat_marac
+    );
+    let s = suggest_grade(&dash(), &dash_yes(&[]), &h("2026-05-01T23:59"), at("2026-06-01T00:10"), &cfg);
+    assert!(
+        s.reasons.iter().any(|r| r.message == "Repeat MARAC: a MARAC referral within the last 12 months"),
+        "{:?}",
+        s.reasons
+    );
+}
+
 #[test]
 fn follow_up_sections_are_not_counted() {
     let mut a = dash_yes(&[8]);

@@ -336,6 +336,9 @@ fn closing_codes_validation() {
     assert!(!validate_closing_codes(r#"{"version":"1","codes":[{"code":"X","label":"x","requires":["teleport"]}]}"#)
         .is_empty());
     assert!(!validate_config(r#"{"grading":{"repeat_window_days":0}}"#).is_empty());
+    assert!(!validate_config(r#"{"grading":{"repeat_window_months":0}}"#).is_empty());
+    assert!(!validate_config(r#"{"grading":{"repeat_window_months":121}}"#).is_empty());
+    assert!(validate_config(r#"{"grading":{"repeat_window_months":6}}"#).is_empty());
     assert!(validate_config("{}").is_empty());
     // An array is not a config (serde reads a struct from one: `[]` passed with defaults).
     for not_object in ["[]", "[1]", "3", "\"x\"", "null"] {

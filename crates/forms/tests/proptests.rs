@@ -83,7 +83,9 @@ proptest! {
         prop_assert!(ev.progress.sections_complete <= ev.progress.sections_total);
         prop_assert!(ev.progress.percent() <= 100);
         let h = IncidentHistory { previous_da_incidents: vec![t, now, i64::MIN, i64::MAX], marac_referrals: vec![t] };
-        let cfg = GradingConfig { repeat_window_days: u32::MAX, ..GradingConfig::default() };
+        let cfg = GradingConfig { repeat_window_days: u32::MAX, repeat_window_months: None, ..GradingConfig::default() };
+        let _ = suggest_grade(p, &a, &h, t, &cfg);
+        let cfg = GradingConfig { repeat_window_months: Some(120), ..GradingConfig::default() };
         let _ = suggest_grade(p, &a, &h, t, &cfg);
         let mut r = FormRecord::new_draft("f", "i", p, "pc");
         r.answers = a;
