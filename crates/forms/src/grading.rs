@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::answers::{is_positive, Answer, Answers, Visibility};
 use crate::pack::FormPack;
-use crate::time::DAY;
 
 /// Police risk grade (OASys definitions). Ordered: standard < medium < high.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
