@@ -212,7 +212,7 @@ pub fn prompts_for(a: &Assessment, stage: PromptStage) -> Vec<Prompt> {
                 // 7 Dec 2026).
                 format!(
                     "{name}: a recorded decision is not valid under the rules for this incident: {}. Withdraw it (with the reason; it stays in the history) and record a fresh decision.",
-                    msgs.join("; ")
+                    msgs.iter().map(|m| m.trim_end_matches('.')).collect::<Vec<_>>().join("; ")
                 ),
             ));
         }

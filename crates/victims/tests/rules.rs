@@ -1441,6 +1441,7 @@ fn a_referral_made_invalid_by_a_recode_to_da_is_withdrawn_and_made_again() {
     assert_eq!(v.referral_state, ReferralState::AwaitingDecision);
     let p = a.prompts.iter().find(|p| p.code == "invalid_decision").expect("invalid decision prompt");
     assert!(p.message.contains("consent_given") && p.message.contains("Withdraw it"), "{}", p.message);
+    assert!(!p.message.contains(".."), "one full stop: {}", p.message);
     // The fresh referral, with her agreement: refused while the old one is active.
     let fresh: Decision = serde_json::from_value(json!({"victim_id": "V", "outcome": "referred",
         "destination": "general_victim_service", "consent_given": true, "at": "2025-03-17T08:00:00Z"}))
