@@ -85,6 +85,9 @@ impl Default for SafeguardingConfig {
     }
 }
 
+/// The longest deadline or task due time a config may set: 28 days.
+pub const MAX_DUE_HOURS: u32 = 28 * 24;
+
 /// Hours to seconds.
 pub(crate) fn hours(h: u32) -> i64 {
     i64::from(h) * HOUR
@@ -114,6 +117,39 @@ pub fn validate_config(json: &str) -> Vec<PackIssue> {
             }
             if c.daily_review_window_hours == 0 {
                 out.push(PackIssue::new("daily_review_window_hours", "must be at least 1"));
+            }
+            // A deadline or task of months is a typo that keeps the item out of every overdue
+            // list, and a rule that suggests Standard says nothing (review, 7 Dec 2026: a MARAC
+            // task due in 100 000 hours and the cluster of three graded Standard were accepted).
+            let d = &c.deadlines_hours;
+            let t = &c.task_due_hours;
+            for (key, h) in [
+                ("deadlines_hours.risk_assessment", d.risk_assessment),
+                ("deadlines_hours.safeguarding_plan", d.safeguarding_plan),
+                ("deadlines_hours.care_plan", d.care_plan),
+                ("deadlines_hours.victim_referral_decision", d.victim_referral_decision),
+                ("deadlines_hours.supervisor_review", d.supervisor_review),
+                ("task_due_hours.marac_referral", t.marac_referral),
+                ("task_due_hours.idva_referral", t.idva_referral),
+                ("task_due_hours.concern_for_child", t.concern_for_child),
+                ("task_due_hours.supervisor_review", t.supervisor_review),
+            ] {
+                if !(1..=MAX_DUE_HOURS).contains(&h) {
+                    out.push(PackIssue::new(key, format!("must be from 1 to {MAX_DUE_HOURS} hours (28 days)")));
+                }
+            }
+            if c.daily_review_window_hours > MAX_DUE_HOURS {
+                out.push(PackIssue::new("daily_review_window_hours", format!("must be at most {MAX_DUE_HOURS}")));
+            }
+            let g = &c.grading;
+            for (key, grade) in [
+                ("grading.escalation_grade", g.escalation_grade),
+                ("grading.repeat_marac_grade", g.repeat_marac_grade),
+                ("grading.cluster_grade", g.cluster_grade),
+            ] {
+                if grade == crate::grading::Grade::Standard {
+                    out.push(PackIssue::new(key, "a risk rule must suggest medium or high (standard says nothing)"));
+                }
             }
             out
         }

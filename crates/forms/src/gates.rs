@@ -141,6 +141,44 @@ pub fn validate_closing_codes(json: &str) -> Vec<PackIssue> {
             }
         }
     }
+    out.extend(gate_floor(&list));
+    out
+}
+
+/// What no force's list may take away (review, 7 Dec 2026: a list where `DA` required nothing,
+/// one with no `DA` at all, and a `CFAC` without its approved care plan all validated): the
+/// codes an incident's type implies ([`classification_code`]) exist, `DA` asks for the risk
+/// assessment, the safeguarding plan and every victim's referral decision, and `CFAC` for a
+/// care plan approved by a supervisor. A force may ask more, never less.
+fn gate_floor(list: &ClosingCodes) -> Vec<PackIssue> {
+    use Requirement as R;
+    let floor: [(&str, &[Requirement], bool); 2] = [
+        ("DA", &[R::RiskAssessment, R::SafeguardingPlan, R::VictimReferralDecision], false),
+        ("CFAC", &[R::CarePlan], true),
+    ];
+    let mut out = Vec::new();
+    for (code, needs, approval) in floor {
+        let Some((i, c)) = list.codes.iter().enumerate().find(|(_, c)| c.code.eq_ignore_ascii_case(code)) else {
+            out.push(PackIssue::new(
+                "codes",
+                format!("the list must have {code}: incidents of its type are gated on it whatever code closes them"),
+            ));
+            continue;
+        };
+        for r in needs {
+            if !c.requires.contains(r) {
+                let name =
+                    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+                out.push(PackIssue::new(format!("codes[{i}].requires"), format!("{code} must require {name:?}")));
+            }
+        }
+        if approval && !c.requires_approval {
+            out.push(PackIssue::new(
+                format!("codes[{i}].requires_approval"),
+                format!("{code} must require its forms approved by a supervisor"),
+            ));
+        }
+    }
     out
 }
 

@@ -187,7 +187,8 @@ fn each_missing_item_case() {
 
 #[test]
 fn approval_required_codes_report_supervisor_approval() {
-    let list = parse_closing_codes(
+    // Read without validation: a list of CFAC alone is below the shipped floor (no DA).
+    let list: ClosingCodes = serde_json::from_str(
         r#"{"version":"t","codes":[{"code":"CFAC","label":"c","requires":["care_plan"],"requires_approval":true}]}"#,
     )
     .unwrap();
@@ -395,8 +396,11 @@ fn simulated_shift_of_1000_incidents() {
 
 #[test]
 fn simulation_detects_a_gate_that_lets_incidents_through() {
-    // With a code list that forgets the DA requirements, the figures must show the breach.
-    let weak = parse_closing_codes(r#"{"version":"weak","codes":[{"code":"DA","label":"d","requires":["risk_assessment"]},{"code":"CFAC","label":"c","requires":["care_plan"]}]}"#).unwrap();
+    // With a code list that forgets the DA requirements, the figures must show the breach. The
+    // validator refuses such a list; it is read here without it.
+    let text = r#"{"version":"weak","codes":[{"code":"DA","label":"d","requires":["risk_assessment"]},{"code":"CFAC","label":"c","requires":["care_plan"]}]}"#;
+    assert!(parse_closing_codes(text).is_err());
+    let weak: ClosingCodes = serde_json::from_str(text).unwrap();
     let params = ShiftParams { incidents: 300, seed: 7, now: NOW, completion_percent: 70 };
     let f = simulate_shift(&params, &weak, &SafeguardingConfig::default());
     assert!(f.finalised_without_requirements > 0, "{f:?}");

@@ -339,6 +339,13 @@ fn closing_codes_validation() {
     assert!(!validate_config(r#"{"grading":{"repeat_window_months":0}}"#).is_empty());
     assert!(!validate_config(r#"{"grading":{"repeat_window_months":121}}"#).is_empty());
     assert!(validate_config(r#"{"grading":{"repeat_window_months":6}}"#).is_empty());
+    // Months-long deadlines and rules that suggest Standard are refused.
+    let issues =
+        validate_config(r#"{"task_due_hours":{"marac_referral":100000},"grading":{"cluster_grade":"standard"}}"#);
+    let at: Vec<&str> = issues.iter().map(|i| i.location.as_str()).collect();
+    assert_eq!(at, ["task_due_hours.marac_referral", "grading.cluster_grade"], "{issues:?}");
+    assert!(!validate_config(r#"{"deadlines_hours":{"care_plan":0}}"#).is_empty());
+    assert!(validate_config(r#"{"deadlines_hours":{"care_plan":672},"grading":{"cluster_grade":"medium"}}"#).is_empty());
     assert!(validate_config("{}").is_empty());
     // An array is not a config (serde reads a struct from one: `[]` passed with defaults).
     for not_object in ["[]", "[1]", "3", "\"x\"", "null"] {
@@ -491,6 +498,38 @@ fn a_pack_or_code_list_that_defeats_the_gate_is_refused() {
         issues.iter().any(|i| i.location == "grading.count_bands" && i.message.contains("band of 0")),
         "{issues:?}"
     );
+    // A code list may ask more than the shipped floor, never less: DA with its three, CFAC with
+    // an approved care plan, both present.
+    let shipped: serde_json::Value = serde_json::from_str(BUILTIN_CLOSING_CODES).unwrap();
+    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = shipped.clone();
+        edit(&mut v);
+        validate_closing_codes(&v.to_string())
+    };
+    let code = |v: &mut serde_json::Value, c: &str| -> usize {
+        v["codes"].as_array().unwrap().iter().position(|x| x["code"] == c).unwrap()
+    };
+    let da_nothing = with(&|v| {
+        let i = code(v, "DA");
+        v["codes"][i]["requires"] = json!([]);
+    });
+    assert_eq!(da_nothing.len(), 3, "{da_nothing:?}");
+    assert!(da_nothing.iter().any(|i| i.message == "DA must require \"safeguarding_plan\""), "{da_nothing:?}");
+    let no_da = with(&|v| {
+        let i = code(v, "DA");
+        v["codes"].as_array_mut().unwrap().remove(i);
+    });
+    assert!(no_da.len() == 1 && no_da[0].message.starts_with("the list must have DA"), "{no_da:?}");
+    let cfac_open = with(&|v| {
+        let i = code(v, "CFAC");
+        v["codes"][i]["requires_approval"] = json!(false);
+    });
+    assert!(cfac_open.len() == 1 && cfac_open[0].location.ends_with("requires_approval"), "{cfac_open:?}");
+    let more = with(&|v| {
+        let i = code(v, "ASB");
+        v["codes"][i]["requires"] = json!(["risk_assessment"]);
+    });
+    assert!(more.is_empty(), "asking more is allowed: {more:?}");
     for text in ["[]", "[\"t\", \"1\"]", "42", "\"pack\""] {
         let issues = validate_pack(text);
         assert!(issues.len() == 1 && issues[0].message.contains("JSON object"), "{text}: {issues:?}");
