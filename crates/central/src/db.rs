@@ -344,6 +344,19 @@ fn start_run(conn: &mut Connection) -> rusqlite::Result<()> {
          ON CONFLICT (first_version) DO UPDATE SET id = excluded.id",
         params![(head + 1).min(i64::MAX as u64) as i64, new_id()],
     )?;
+    // The run then issues its versions from the clock (microseconds since 1970) when that is
+    // past the head, so a database restored from a backup never issues again a version the
+    // lost timeline gave out (it issued fewer versions than microseconds passed). Before
+    // (review, 7 Dec 2026) the restored service gave the next edit of an incident the very
+    // version a device had seen for another edit in the lost timeline, so that device's stale
+    // edit matched it as its base and overwrote another officer's change with no conflict. The
+    // run starts at the head + 1 all the same: a cursor from the lost timeline, in the gap,
+    // names the old run and still gets its reset.
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    tx.execute("UPDATE meta SET value = max(value, ?1) WHERE key = 'version'", [micros])?;
     tx.commit()
 }
 
@@ -3129,6 +3142,7 @@ impl Storage for SqliteStorage {
             conflicts: c("SELECT count(*) FROM conflicts")?,
             audit_entries: c("SELECT count(*) FROM audit_entries")?,
             changes: c("SELECT count(*) FROM changes")?,
+            head_version: c("SELECT value FROM meta WHERE key = 'version'")?,
             duplicate_mutation_applications: dup_mutations,
             duplicate_form_applications: dup_forms,
             duplicate_applications: dup_mutations + dup_forms,

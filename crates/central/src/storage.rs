@@ -235,6 +235,9 @@ pub struct Stats {
     pub conflicts: u64,
     pub audit_entries: u64,
     pub changes: u64,
+    /// The last change version issued (what `compact --up-to` is measured against; a run's
+    /// versions start at the clock in microseconds, so this is not a count).
+    pub head_version: u64,
     /// `count(*) - count(distinct mutation_id)` of the applied log.
     pub duplicate_mutation_applications: u64,
     /// Same for the form ids of applied `form.submit/1`.

@@ -455,7 +455,7 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     // The same position reached by an incremental pull.
     let parts: Vec<&str> = early_full.split('.').collect();
     let early = format!("c1.{}.{}", parts[1], parts[2]);
-    let head = s.central.stats().unwrap().changes + 10;
+    let head = s.central.stats().unwrap().head_version + 10;
     s.central.storage().compact(head).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&early), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
@@ -473,7 +473,8 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     assert_eq!(v["changes"], json!([]));
     // A cursor ahead of the service (restored from a backup): too old as well.
     let fp = early.split('.').nth(2).unwrap();
-    let (_, v) = s.pull(&token, C1, Some(&format!("c1.999999.{fp}")), 5).await;
+    let ahead = s.central.stats().unwrap().head_version + 999_999;
+    let (_, v) = s.pull(&token, C1, Some(&format!("c1.{ahead}.{fp}")), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
     let (st, v) = s.pull(&token, C1, Some("not-a-cursor"), 5).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
@@ -486,7 +487,7 @@ async fn reset_on_scope_change_old_cursor_and_garbage_cursor() {
     assert!(s.central.storage().reassign_incident("demo-incident-1", "demo-supervisor").unwrap());
     let (_, v) = s.pull(&token, C1, Some(&started), 5).await;
     assert!(v["reset"].is_null(), "nothing compacted yet: {v}");
-    s.central.storage().compact(s.central.stats().unwrap().changes + 1000).unwrap();
+    s.central.storage().compact(s.central.stats().unwrap().head_version + 1000).unwrap();
     let (_, v) = s.pull(&token, C1, Some(&started), 5).await;
     assert_eq!(v["reset"], "cursor_too_old");
     // Its restart is not (the horizon is not past the new start): no reset loop.

@@ -241,13 +241,30 @@ pub(crate) struct PulledState {
 }
 
 /// Brings the local copy of a pulled incident (already inserted if it was new) up to the
-/// service's version. Returns whether it changed anything.
-pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState) -> rusqlite::Result<bool> {
+/// service's version. Returns whether it changed anything. `gen` is the pull generation: the
+/// first time a re-pull (after a reset) sends the incident, the service's copy is taken
+/// whatever its version, even an older one. A service restored from a backup sends versions
+/// older than those the device had from the lost timeline; the device kept the lost
+/// timeline's closing code, skipped the service's later changes, and based its next edit on a
+/// version the service no longer held (review, 7 Dec 2026).
+pub(crate) fn refresh_incident(tx: &Connection, i: &NewIncident, p: &PulledState, gen: i64) -> rusqlite::Result<bool> {
     let Some(id) = i.id.as_deref() else { return Ok(false) };
-    let held: Option<Option<i64>> =
-        tx.query_row("SELECT server_version FROM incidents WHERE id = ?1", [id], |r| r.get(0)).optional()?;
-    let Some(held) = held else { return Ok(false) };
-    if held.is_some_and(|h| h.max(0) as u64 >= p.version) {
+    let held: Option<(Option<i64>, i64)> = tx
+        .query_row("SELECT server_version, coalesce(seen_gen, 0) FROM incidents WHERE id = ?1", [id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((held, seen_gen)) = held else { return Ok(false) };
+    let first_of_a_re_pull = seen_gen < gen;
+    let current = held.is_some_and(|h| {
+        let h = h.max(0) as u64;
+        if first_of_a_re_pull {
+            h == p.version
+        } else {
+            h >= p.version
+        }
+    });
+    if current {
         return Ok(false);
     }
     let now = ts(now_unix());

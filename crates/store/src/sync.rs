@@ -837,7 +837,7 @@ impl Store {
         let added = crate::casework::insert_incidents_in(&tx, &new).map_err(|e| bad(e.to_string()))?;
         report.incidents = added as u64;
         for (i, state) in incidents {
-            if crate::conflicts::refresh_incident(&tx, i, state)? {
+            if crate::conflicts::refresh_incident(&tx, i, state, gen)? {
                 report.incidents_updated += 1;
             }
             // Sent, whatever its version: assigned, and not to be swept.

@@ -1329,3 +1329,68 @@ async fn an_investigation_event_and_the_victim_told_reach_the_other_device() {
         .unwrap();
     assert_eq!(pulled, (1, 1), "taken from the pull, not written on the tablet");
 }
+
+/// A service restored from a backup (review, 7 Dec 2026): a device that had pulled an incident
+/// edit of the lost timeline kept it through the re-pull (the service's older version was
+/// skipped), and the restored service gave the next edit the very version the device held as
+/// its base, so the device's stale edit overwrote another officer's change with no conflict.
+/// Now the re-pull takes the service's copy, the restored service's versions start past the
+/// lost ones, and an edit made on the lost timeline's base, pushed before the re-pull, is a
+/// conflict.
+#[tokio::test]
+async fn an_incident_edit_lost_by_a_service_restore_is_not_kept_or_built_on() {
+    let w = world().await;
+    let path = w.dir.path().join("central.db");
+    let backup = w.dir.path().join("backup.db");
+    let addr = w.running.addr;
+    let client = Client::new(&w.running.url()).unwrap();
+    let (f, g, h, k) = (store(&w, "f.db"), store(&w, "g.db"), store(&w, "h.db"), store(&w, "k.db"));
+    for s in [&f, &g, &h, &k] {
+        assert_eq!(round(s, &client).await.outcome, "synced");
+    }
+    let inc = g.lock().unwrap().list_incidents().unwrap()[0].id.clone();
+    let code = |s: &Mutex<Store>| s.lock().unwrap().get_incident(&inc).unwrap().summary.closing_code;
+    let set = |s: &Mutex<Store>, c: &str| {
+        let mut g = s.lock().unwrap();
+        let actor = g.actor().unwrap();
+        g.set_closing_code(&actor, &inc, Some(c)).unwrap();
+    };
+    rusqlite::Connection::open(&path).unwrap().execute("VACUUM INTO ?1", [backup.to_str().unwrap()]).unwrap();
+    // The lost timeline: CRIME, seen by h and k.
+    set(&g, "CRIME");
+    for s in [&g, &h, &k] {
+        assert_eq!(round(s, &client).await.outcome, "synced");
+    }
+    assert_eq!(code(&h).as_deref(), Some("CRIME"));
+    // Restored from the backup, on the same address.
+    let World { dir, central, running } = w;
+    running.stop().await;
+    drop(central);
+    for x in ["central.db", "central.db-wal", "central.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(x));
+    }
+    std::fs::copy(&backup, &path).unwrap();
+    let central = Central::open_with(&path, CentralConfig::for_tests()).unwrap();
+    let running = bluelamp_central::spawn(central.clone(), addr).await.unwrap();
+    // h pulls again from scratch and takes the service's copy: no closing code.
+    assert_eq!(round(&h, &client).await.outcome, "synced");
+    assert_eq!(code(&h), None, "the lost timeline's CRIME is not kept");
+    // f codes ASB; h sees it, and its DA on top of it is no conflict.
+    set(&f, "ASB");
+    assert_eq!(round(&f, &client).await.outcome, "synced");
+    assert_eq!(round(&h, &client).await.outcome, "synced");
+    assert_eq!(code(&h).as_deref(), Some("ASB"));
+    // k still holds CRIME on the lost timeline's base, and codes DA before its re-pull: the
+    // push is a conflict, not an overwrite of f's ASB.
+    set(&k, "DA");
+    let r = round(&k, &client).await;
+    assert_eq!(r.conflicts, 1, "{r:?}");
+    let held: Option<String> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT closing_code FROM incidents WHERE id = ?1", [&inc], |r| r.get(0))
+        .unwrap();
+    assert_eq!(held.as_deref(), Some("ASB"), "f's change is not overwritten");
+    running.stop().await;
+    drop(central);
+    drop(dir);
+}
