@@ -7,7 +7,7 @@ use crate::name::{codes, initials, typo_codes, Part};
 use crate::query::{Prepared, QPart, SearchQuery};
 
 /// Bump when the key format or the embedded name tables change: stored keys must be rebuilt.
-pub const KEY_VERSION: u32 = 11; // 11: the surname index's SD:/SH: rows (spelling stage)
+pub const KEY_VERSION: u32 = 12; // 12: Patrick and Peter no longer nicknames of each other
 
 /// Whether Soundex codes are added to the Double Metaphone codes (measured: see crate docs).
 pub(crate) const USE_SOUNDEX: bool = false;
@@ -971,8 +971,9 @@ mod tests {
     /// Rafik, Farooq / Faruk, Qasim / Kasim, Haq / Haque), Kris a short form of Krzysztof.
     /// Version 11 (7 Dec 2026): the surname index's `SD:` and `SH:` rows beside each `SN:`
     /// count row ([`surname_index_keys`]), which the spelling stage now reads instead of whole
-    /// letter groups (part of the fingerprint below).
-    const KEYS_FINGERPRINT: (u32, u64) = (11, 0x8632_e4db_5768_e911);
+    /// letter groups (part of the fingerprint below). Version 12 (7 Dec 2026): Patrick and Peter
+    /// no longer nicknames of each other (`nicknames_not.csv`).
+    const KEYS_FINGERPRINT: (u32, u64) = (12, 0x9d7b_3d97_3581_629d);
 
     /// FNV-1a: stable across Rust releases, unlike `DefaultHasher`.
     fn fnv1a(bytes: impl Iterator<Item = u8>, mut h: u64) -> u64 {

@@ -217,11 +217,15 @@ fn celtic_given_names() {
     };
     order("Sean Murphy", &[("Sean", "Murphy"), ("Shaun", "Murphy"), ("John", "Murphy")]);
     order("John Murphy", &[("John", "Murphy"), ("Johnny", "Murphy"), ("Sean", "Murphy")]);
-    // Not nicknames: Ian and John (a Scottish form, above, not a diminutive), Bill and Robert
-    // (the US list pairs them); see assets/names/nicknames_not.csv.
-    for (q, rec) in
-        [("John McIntosh", ("Ian", "Smith")), ("Ian McIntosh", ("John", "Smith")), ("Bill Smyth", ("Robert", "Jones"))]
-    {
+    // Not nicknames: Ian and John (a Scottish form, above, not a diminutive), Bill and Robert,
+    // Patrick and Peter (the US list pairs them); see assets/names/nicknames_not.csv.
+    for (q, rec) in [
+        ("John McIntosh", ("Ian", "Smith")),
+        ("Ian McIntosh", ("John", "Smith")),
+        ("Bill Smyth", ("Robert", "Jones")),
+        ("Patrick Norland", ("Peter", "Norland")),
+        ("Peter Byrne", ("Patrick", "Byrne")),
+    ] {
         let hits = rank(&SearchQuery::parse(q), &[cand(1, rec.0, rec.1)], 1000, 10);
         assert!(hits.iter().all(|h| !h.reasons.join(";").contains("given name nickname")), "{q}: {hits:?}");
     }
