@@ -189,6 +189,22 @@ fn dara_question_suggestion_and_hidden_follow_up() {
     assert_eq!(grade(&dara(), &a).suggested, Grade::High);
 }
 
+/// Post-separation stalking suggests High on the DARA-style pack (review, 7 Dec 2026: separated,
+/// unwanted contact and following often since the relationship ended, coercive control and a
+/// frightened victim suggested Medium, the very under-grading the DARA pilot reported).
+#[test]
+fn dara_post_separation_stalking_suggests_high() {
+    let mut a = Answers::new();
+    for (q, v) in [("h1", "yes"), ("d1", "often"), ("d2", "often"), ("c1", "often"), ("c6", "often"), ("g1", "yes")] {
+        a.insert(q.into(), json!(v));
+    }
+    assert_eq!(grade(&dara(), &a).suggested, Grade::Medium, "stalking, not yet since the separation");
+    a.insert("d4".into(), json!("yes"));
+    let s = grade(&dara(), &a);
+    assert_eq!(s.suggested, Grade::High, "{:?}", s.reasons);
+    assert!(s.reasons.iter().any(|r| r.question_id.as_deref() == Some("d4") && r.code == ReasonCode::QuestionSuggests));
+}
+
 #[test]
 fn repeat_incidents_table() {
     let cfg = GradingConfig::default();
