@@ -281,6 +281,10 @@ impl Ctx<'_, '_> {
     }
 }
 
+fn too_far_back(q: &Question, days: u32) -> String {
+    format!("{}: more than {days} days ago: check the year", label(q))
+}
+
 fn label(q: &Question) -> String {
     match &q.number {
         Some(n) => format!("Question {n}"),
@@ -452,6 +456,26 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                         c.push(path, IssueKind::InPast, format!("{}: date is in the past", label(q)));
                     }
                 }
+                // How far from today (review, 7 Dec 2026: a review in 2099 and an action due in
+                // 9999 satisfied the gate; a child born in 1900 and a concern of 1900 passed).
+                if let Some(now) = c.ctx.now {
+                    let today = uk_day(now);
+                    if q.not_in_past {
+                        let ahead = i64::from(q.within_days.unwrap_or(crate::pack::DEFAULT_DAYS_AHEAD));
+                        if days > today + ahead {
+                            c.push(
+                                path,
+                                IssueKind::OutOfRange,
+                                format!("{}: more than {ahead} days ahead: check the year", label(q)),
+                            );
+                        }
+                    }
+                    if let (true, Some(back)) = (q.not_in_future, q.within_days) {
+                        if days < today - i64::from(back) {
+                            c.push(path, IssueKind::OutOfRange, too_far_back(q, back));
+                        }
+                    }
+                }
             }
             Some(None) => c.push(path, IssueKind::BadDate, format!("{}: not a valid date (YYYY-MM-DD)", label(q))),
             None => c.push(path, IssueKind::WrongType, format!("{}: expected a date (YYYY-MM-DD)", label(q))),
@@ -471,6 +495,11 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
                     if let (true, Some(now)) = (q.not_in_future, c.ctx.now) {
                         if t > now {
                             c.push(path, IssueKind::InFuture, format!("{}: time is in the future", label(q)));
+                        }
+                        if let Some(back) = q.within_days {
+                            if uk_day(t) < uk_day(now) - i64::from(back) {
+                                c.push(path, IssueKind::OutOfRange, too_far_back(q, back));
+                            }
                         }
                     }
                 }

@@ -44,7 +44,7 @@
 //!           "options": [{"id": "none", "label": "None", "positive": false}],
 //!           "fields": [ …questions… ],   // group only (one level)
 //!           "min_items": 1, "max_items": 10, "item_label": "Child",
-//!           "max_length": 4000, "min": 0, "max": 17, "not_in_future": true, "not_in_past": false,
+//!           "max_length": 4000, "min": 0, "max": 17, "not_in_future": true, "not_in_past": false, "within_days": 366,
 //!           "scored": true,              // counts towards "yes" total (default: yes_no, frequency)
 //!           "high_risk": true,           // positive answer = high-risk factor
 //!           "suggest_grade": "high",     // positive answer suggests at least this grade

@@ -242,6 +242,13 @@ pub struct Question {
     /// `now`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_in_past: bool,
+    /// How far from now the answer may be, in days: back from today for a `not_in_future`
+    /// question (a concern in 1900, a child born in 1900), ahead of it for a `not_in_past` one
+    /// (a review in 2099). A `not_in_past` date without it may be at most
+    /// [`DEFAULT_DAYS_AHEAD`] ahead (a later one is a slip of the year). Checked only when the
+    /// caller passes `now`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within_days: Option<u32>,
     /// A text question holding a phone number to contact the victim safely: the store refuses
     /// the submission when it is a number held for a suspect linked to the incident.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -269,6 +276,11 @@ pub struct Question {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note_prompt: Option<String>,
 }
+
+/// How far ahead a `not_in_past` date may be without its own `within_days`: a year and a day.
+pub const DEFAULT_DAYS_AHEAD: u32 = 366;
+/// The largest `within_days` (about 120 years).
+pub const MAX_WITHIN_DAYS: u32 = 43_830;
 
 impl Question {
     /// Whether "declined to answer" is allowed: not when the pack says so, and never for the
@@ -686,6 +698,14 @@ fn check_question(q: &Question, loc: &str, in_group: bool, issues: &mut Vec<Pack
     }
     if q.not_in_future && !matches!(t, QuestionType::Date | QuestionType::Datetime) {
         push("not_in_future", "not_in_future is only for date/datetime questions".into());
+    }
+    if let Some(d) = q.within_days {
+        if !(q.not_in_future || q.not_in_past) {
+            push("within_days", "within_days needs not_in_future or not_in_past (which way it counts)".into());
+        }
+        if !(1..=MAX_WITHIN_DAYS).contains(&d) {
+            push("within_days", format!("within_days must be from 1 to {MAX_WITHIN_DAYS}"));
+        }
     }
     if !t.is_scorable() {
         if q.scored == Some(true) {

@@ -8,10 +8,12 @@ use crate::time::{civil_from_days, DAY};
 /// Answers that pass validation for `pack`: every question answered (`positive`: yes / often /
 /// first option; otherwise no / never), person questions with `people[0]` (victim) and
 /// `people[1]` (perpetrator, suspected). Dates that may not be past are four weeks after `now`
-/// (unix seconds); other dates are in the past.
+/// (unix seconds); other dates and times a week before it.
 pub fn sample_answers(pack: &FormPack, people: &[String], positive: bool, now: i64) -> Value {
     let (y, m, d) = civil_from_days((now + 28 * DAY).div_euclid(DAY));
     let later = format!("{y:04}-{m:02}-{d:02}");
+    let (y, m, d) = civil_from_days((now - 7 * DAY).div_euclid(DAY));
+    let earlier = format!("{y:04}-{m:02}-{d:02}");
     let mut out = serde_json::Map::new();
     for s in &pack.sections {
         for q in &s.questions {
@@ -19,14 +21,14 @@ pub fn sample_answers(pack: &FormPack, people: &[String], positive: bool, now: i
                 "perpetrator" | "suspected" => 1,
                 _ => 0,
             };
-            out.insert(q.id.clone(), value(q, people, positive, idx, &later));
+            out.insert(q.id.clone(), value(q, people, positive, idx, &later, &earlier));
         }
     }
     // Hidden follow-up sections are answered too; validation ignores what is hidden.
     Value::Object(out)
 }
 
-fn value(q: &Question, people: &[String], positive: bool, idx: usize, later: &str) -> Value {
+fn value(q: &Question, people: &[String], positive: bool, idx: usize, later: &str, earlier: &str) -> Value {
     let person = people.get(idx.min(people.len().saturating_sub(1))).cloned().unwrap_or_default();
     match q.qtype {
         T::YesNo => json!(if positive { "yes" } else { "no" }),
@@ -43,13 +45,13 @@ fn value(q: &Question, people: &[String], positive: bool, idx: usize, later: &st
         }
         T::Text => json!("Recorded."),
         T::Date if q.not_in_past => json!(later),
-        T::Date => json!("2024-01-15"),
-        T::Datetime => json!("2024-01-15T10:00Z"),
+        T::Date => json!(earlier),
+        T::Datetime => json!(format!("{earlier}T10:00Z")),
         T::Number => json!(q.min.unwrap_or(1.0).max(q.max.map_or(1.0, |m| m.min(1.0)))),
         T::Person => json!(person),
         T::Group => {
             let item: serde_json::Map<String, Value> =
-                q.fields.iter().map(|f| (f.id.clone(), value(f, people, positive, idx, later))).collect();
+                q.fields.iter().map(|f| (f.id.clone(), value(f, people, positive, idx, later, earlier))).collect();
             json!([item])
         }
     }

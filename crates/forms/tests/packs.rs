@@ -581,3 +581,55 @@ fn a_plan_with_nothing_in_it_is_refused_at_submission() {
     a.insert("actions".into(), json!([{"action": "Visit", "owner": "PC Demo", "due": "2001-02-03"}]));
     assert!(validate_answers(&cp, &a, &ctx).iter().any(|i| i.path == "actions[0].due" && i.kind == IssueKind::InPast));
 }
+
+/// Dates a plan may hold are near today (review, 7 Dec 2026): a review in 2099 and an action due
+/// in 9999 satisfied the gate, and a care plan took a concern of 1900, a child born in 1900 and
+/// an Operation Encompass notification of 1899. A `not_in_past` date is at most a year and a day
+/// ahead; the care plan's concern, notifications and referral are within a year back, a child's
+/// date of birth within 18 years. An adult's is not limited.
+#[test]
+fn dates_far_from_today_are_refused() {
+    use bluelamp_forms::answers::IssueKind;
+    let now = 1_781_524_800; // 2026-06-15 12:00 UTC
+    let ctx = ValidationContext { now: Some(now), ..ValidationContext::default() };
+    let got = |p: &FormPack, a: &Answers| -> Vec<String> {
+        validate_answers(p, a, &ctx).into_iter().filter(|i| i.kind == IssueKind::OutOfRange).map(|i| i.path).collect()
+    };
+    let plan = parse_pack(pack_src("da-safeguarding-plan.json")).unwrap();
+    let mut a = Answers::new();
+    a.insert("review_date".into(), json!("2099-12-31"));
+    a.insert(
+        "actions".into(),
+        json!([{"action": "Visit", "owner": "PC A", "due": "9999-12-31"},
+                                      {"action": "Call", "owner": "PC A", "due": "2027-06-16"}]),
+    );
+    assert_eq!(got(&plan, &a), ["actions[0].due", "review_date"]);
+    a.insert("review_date".into(), json!("2027-06-16"));
+    a.insert("actions".into(), json!([{"action": "Visit", "owner": "PC A", "due": "2027-06-17"}]));
+    assert_eq!(got(&plan, &a), ["actions[0].due"], "a year and a day is the limit");
+    let cp = parse_pack(pack_src("concern-for-child-care-plan.json")).unwrap();
+    let mut a = Answers::new();
+    a.insert("when".into(), json!("1900-01-01T10:00"));
+    a.insert("encompass_time".into(), json!("1899-12-31T09:00"));
+    a.insert("referral_time".into(), json!("2025-06-14T09:00"));
+    a.insert("children".into(), json!([{"dob": "1900-01-01"}, {"dob": "2008-06-16"}]));
+    a.insert("household".into(), json!([{"dob": "1940-01-01"}]));
+    let paths = got(&cp, &a);
+    for p in ["when", "children[0].dob"] {
+        assert!(paths.iter().any(|x| x == p), "{p}: {paths:?}");
+    }
+    for p in ["children[1].dob", "household[0].dob", "referral_time"] {
+        assert!(!paths.iter().any(|x| x == p), "{p}: {paths:?}");
+    }
+    let message = validate_answers(&cp, &a, &ctx).into_iter().find(|i| i.path == "when").unwrap().message;
+    assert!(message.contains("check the year"), "{message}");
+    // Without `now` (the central service), nothing is measured from today.
+    assert!(validate_answers(&cp, &a, &ValidationContext::default()).iter().all(|i| i.kind != IssueKind::OutOfRange));
+    // within_days needs a direction and a sane size.
+    let mut p = base_pack();
+    p["sections"][0]["questions"][0] = json!({"id": "d", "text": "D", "type": "date", "within_days": 30});
+    assert!(issues_of(&p).iter().any(|i| i.message.contains("within_days needs")), "{:?}", issues_of(&p));
+    p["sections"][0]["questions"][0] =
+        json!({"id": "d", "text": "D", "type": "date", "not_in_past": true, "within_days": 0});
+    assert!(issues_of(&p).iter().any(|i| i.message.contains("from 1 to")), "{:?}", issues_of(&p));
+}
