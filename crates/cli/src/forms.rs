@@ -310,6 +310,18 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
 fn print_text(o: &mut String, pack: &FormPack, s: &RiskSuggestion, tasks: &[Task], missing: &[String], at: i64) {
     outln!(o, "Pack: {} v{} ({})", pack.id, pack.version, pack.title);
     outln!(o, "Incident time: {}", crate::victims::uk_display(at));
+    if !pack.requires_grade {
+        // A plan is not graded: no suggestion to print, and no grade for the officer to record.
+        outln!(o, "Graded: no (this form records no risk grade)");
+        outln!(o, "Tasks on submission:");
+        for t in tasks {
+            outln!(o, "  - {} (due {}): {}", t.label, crate::victims::uk_display(t.due_at), t.reason);
+        }
+        if !missing.is_empty() {
+            outln!(o, "Not yet answered (required): {}", missing.join(", "));
+        }
+        return;
+    }
     outln!(o, "Suggested grade: {}", s.suggested.label());
     outln!(
         o,

@@ -165,6 +165,21 @@ fn few_answers_grade_standard_without_marac() {
     assert!(v["unanswered_required"].as_array().unwrap().iter().any(|q| q == "q3"));
 }
 
+/// A plan records no risk grade: the text output does not print a suggested grade or ask for
+/// the officer's (it printed "Suggested grade: Standard" for a safeguarding plan).
+#[test]
+fn a_plan_is_not_graded_in_the_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.json");
+    std::fs::write(&f, r#"{"victim": "n1"}"#).unwrap();
+    let out = cli(&["forms", "grade", "--pack", "da-safeguarding-plan", "--answers", path(&f)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("Graded: no"), "{text}");
+    assert!(!text.contains("Suggested grade") && !text.contains("own grade"), "{text}");
+    assert!(text.contains("Not yet answered (required):"), "{text}");
+}
+
 #[test]
 fn bad_answers_json_exits_1_with_where() {
     let dir = tempfile::tempdir().unwrap();
