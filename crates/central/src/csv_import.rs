@@ -45,6 +45,16 @@ pub fn today_utc() -> String {
 /// Parses the whole CSV. `default_district` applies to rows without a `district` value; a row
 /// with neither is rejected. A date of birth after `today` (`YYYY-MM-DD`) is rejected, as the
 /// devices' import, new-person form and search refuse one.
+/// A character that reorders or hides text: bidirectional controls, zero-width space, direction
+/// marks, word joiner, byte-order mark. A name holding one is shown to officers differently from
+/// what is stored (review, 7 Dec 2026: `BIDI\u{202E}EVIL` was imported and served, though the
+/// device refuses it in a person it creates). Zero-width joiners (U+200C, U+200D), which some
+/// scripts' names need, are kept.
+fn hides_text(c: char) -> bool {
+    bluelamp_protocol::dates::is_bidi_control(c)
+        || matches!(c, '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{061C}')
+}
+
 pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Result<ParsedCsv, CsvError> {
     if let Some(d) = default_district {
         if !valid_district(d) {
@@ -75,6 +85,19 @@ pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Resul
                 continue;
             }
         };
+        // More cells than the header: an unquoted comma (an address) shifted the rest, and the
+        // postcode read as the town (review, 7 Dec 2026).
+        if rec.len() > headers.len() {
+            out.rejected.push((
+                row,
+                format!(
+                    "the row has {} cells, the header has {}: quote a cell that holds a comma",
+                    rec.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
         let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
         let opt = |c: Option<usize>| c.map(get).filter(|s| !s.is_empty());
         let [sex, aliases, address, postcode, source, district] = opt_cols.map(opt);
@@ -146,6 +169,9 @@ fn parse_row(
         if v.chars().any(|c| c.is_control()) {
             return Err(format!("{label} contains control characters"));
         }
+        if v.chars().any(hides_text) {
+            return Err(format!("{label} contains invisible or direction characters"));
+        }
     }
     if !given.chars().chain(surname.chars()).any(char::is_alphabetic) {
         return Err("the name has no letters".into());
@@ -160,6 +186,9 @@ fn parse_row(
     };
     if alias_text.chars().any(|c| c.is_control()) {
         return Err("aliases contain control characters".into());
+    }
+    if alias_text.chars().any(hides_text) {
+        return Err("aliases contain invisible or direction characters".into());
     }
     let aliases: Vec<String> = alias_text.split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     if aliases.len() > MAX_ALIASES {
@@ -192,6 +221,30 @@ mod tests {
     use super::*;
 
     const TODAY: &str = "2026-12-06";
+
+    #[test]
+    fn names_with_direction_or_invisible_characters_are_rejected() {
+        let csv = "id,given_name,surname,date_of_birth,aliases\n\
+                   A,Ann,BIDI\u{202E}EVIL,,\n\
+                   B,Zero\u{200B}Width,Person,,\n\
+                   C,Ann,Smith,,Jo\u{2066}e Bloggs\n\
+                   D,Ann,Smith,,\n\
+                   E,Mohammad\u{200C}reza,Karimi,,\n";
+        let p = parse(csv.as_bytes(), Some("d"), "2026-12-07").unwrap();
+        assert_eq!(p.rejected.iter().map(|r| r.0).collect::<Vec<_>>(), vec![2, 3, 4], "{:?}", p.rejected);
+        assert!(p.rejected[0].1.contains("direction"), "{:?}", p.rejected);
+        assert_eq!(p.rows.len(), 2, "a zero-width non-joiner is kept");
+    }
+
+    /// More cells than the header: an unquoted comma in an address shifted the postcode.
+    #[test]
+    fn a_row_with_more_cells_than_the_header_is_rejected() {
+        let shifted = "id,given_name,surname,date_of_birth,address,postcode\nR3,Shift,Comma,1980-01-01,1 High St, Ashford,TN24 1YG\nR4,Ann,Smith,,,\n";
+        let p = parse(shifted.as_bytes(), Some("d"), "2026-12-07").unwrap();
+        assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
+        assert!(p.rejected[0].1.contains("7 cells, the header has 6"), "{:?}", p.rejected);
+        assert_eq!(p.rows.len(), 1);
+    }
 
     #[test]
     fn a_date_of_birth_after_today_is_rejected() {

@@ -142,11 +142,10 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Stats { json }) => {
             let stats = central.stats()?;
             if json {
-                println!("{}", stats.to_json());
+                out(&format!("{}\n", stats.to_json()));
             } else if let Some(obj) = stats.to_json().as_object() {
-                for (k, v) in obj {
-                    println!("{}: {v}", k.replace('_', " "));
-                }
+                let text: String = obj.iter().map(|(k, v)| format!("{}: {v}\n", k.replace('_', " "))).collect();
+                out(&text);
             }
             return Ok(());
         }
@@ -208,23 +207,24 @@ fn main() -> anyhow::Result<()> {
                         })
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(rows));
+                out(&format!("{}\n", serde_json::Value::Array(rows)));
             } else if clients.is_empty() {
                 eprintln!("no device has signed in to this service yet");
             } else {
-                println!("client_id\tofficer\tdevice\tfirst_seen\tlast_seen");
+                let mut text = String::from("client_id\tofficer\tdevice\tfirst_seen\tlast_seen\n");
                 for c in &clients {
                     // Stored text printed safely: a device name from before the login
                     // check could hold a newline or an escape sequence.
-                    println!(
-                        "{}\t{}\t{}\t{}\t{}",
+                    text.push_str(&format!(
+                        "{}\t{}\t{}\t{}\t{}\n",
                         bluelamp_central::printable(&c.client_id),
                         bluelamp_central::printable(&c.officer_id),
                         bluelamp_central::printable(&c.device),
                         at(c.first_seen),
                         at(c.last_seen)
-                    );
+                    ));
                 }
+                out(&text);
             }
             return Ok(());
         }
@@ -271,4 +271,12 @@ async fn sigterm() {
 #[cfg(not(unix))]
 async fn sigterm() {
     std::future::pending::<()>().await
+}
+
+/// Writes `text` to standard output; a reader that closed the pipe (`| head`) ends the output
+/// quietly (`println!` panicked: review, 7 Dec 2026).
+fn out(text: &str) {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }

@@ -144,6 +144,17 @@ fn admin_command_line() {
     assert!(!out.contains('\u{1b}') && !out.contains('\u{202e}'), "{out:?}");
     assert!(out.contains("c-2\tpc-7\tx\\u{a}c-9\\u{9}sgt-1\\u{9}stolen\\u{1b}[2J\\u{202e}kcatta\\\\u{a}\t"), "{out}");
 
+    // A reader that closes the pipe (`clients | head -1`) ends the output quietly; it panicked
+    // with "failed printing to stdout" (review, 7 Dec 2026).
+    for args in [&["--db", db, "clients"][..], &["--db", db, "stats"][..]] {
+        let mut child =
+            bin().args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && !err.contains("panicked"), "{args:?}: {:?} {err}", out.status);
+    }
+
     let (ok, out, err) = run(&["--db", db, "stats", "--json"], &[]);
     assert!(ok, "{err}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
