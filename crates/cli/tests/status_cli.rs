@@ -127,3 +127,64 @@ fn status_tells_the_files_state_without_a_passphrase_and_what_is_unsent_with_one
     assert!(!copy.exists(), "the policy erased it: {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(j["state"], "not_found", "the report is of the store as it is now: {j}");
 }
+
+fn spawn_cli(db: &Path, pass: &str, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_bluelamp-cli"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("BLUELAMP_PASSPHRASE", pass)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Wrong passphrases given by processes side by side are each counted: twelve at once used to
+/// count as one (each read 0 and wrote 1), and some failed on the shared temporary file ("No
+/// such file or directory"), so the store never locked out (review, 7 Dec 2026).
+#[test]
+fn parallel_wrong_passphrases_from_separate_processes_are_each_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("race.db");
+    let (code, _, _, err) = cli(&db, Some(PASS), &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert_eq!(code, 0, "{err}");
+    let children: Vec<_> = (0..12).map(|i| spawn_cli(&db, &format!("wrong{i}"), &["status", "--unlock"])).collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(!err.contains("os error"), "only the passphrase's answer: {err}");
+        assert!(err.contains("wrong passphrase") || err.contains("Too many wrong passphrases"), "{err}");
+    }
+    let attempts: Value = serde_json::from_slice(&std::fs::read(dir.path().join("race.db.attempts")).unwrap()).unwrap();
+    assert_eq!((attempts["failures"].as_u64(), attempts["locked_out"].as_bool()), (Some(5), Some(true)), "{attempts}");
+    let (code, _, _, err) = cli(&db, Some(PASS), &["status", "--unlock"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("locked until you sign in online"), "{err}");
+}
+
+/// A folder where the record of wrong passphrases belongs: nothing could be counted ("Is a
+/// directory") and the right passphrase still opened the store. Now no passphrase is checked
+/// until IT removes it.
+#[test]
+fn a_record_of_wrong_passphrases_that_cannot_be_kept_refuses_every_unlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let (code, _, _, err) = cli(&db, Some(PASS), &["init", "--officer", "PC1", "--insecure-fast-kdf"]);
+    assert_eq!(code, 0, "{err}");
+    let attempts = dir.path().join("s.db.attempts");
+    std::fs::create_dir(&attempts).unwrap();
+    for pass in ["wrong", PASS] {
+        let (code, _, _, err) = cli(&db, Some(pass), &["status", "--unlock"]);
+        assert_ne!(code, 0, "{pass}: {err}");
+        assert!(
+            err.contains("record of wrong passphrases") && err.contains("it is a folder") && err.contains("Ask IT"),
+            "{pass}: {err}"
+        );
+    }
+    std::fs::remove_dir(&attempts).unwrap();
+    let (code, _, _, err) = cli(&db, Some(PASS), &["status", "--unlock"]);
+    assert_eq!(code, 0, "{err}");
+}

@@ -77,6 +77,13 @@ pub enum StoreError {
     Sqlite(rusqlite::Error),
     #[error("The local store could not be accessed: {0}")]
     Io(std::io::Error),
+    /// The record of wrong passphrases beside the store (`<db>.attempts`, or its lock) cannot be
+    /// read or written: no passphrase is checked, since a wrong one could not be counted.
+    #[error(
+        "The record of wrong passphrases beside the store, {path}, cannot be kept ({reason}): unlocking is \
+         refused until it can, since wrong passphrases would not be counted. Ask IT to remove or repair {path}."
+    )]
+    AttemptsUnkept { path: PathBuf, reason: String },
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -146,7 +153,7 @@ pub(crate) fn beside(db: &Path, suffix: &str) -> PathBuf {
 /// The files of the store at `db`, the database first. A wipe removes them; an unlock narrows
 /// them to their owner. (The key file and its replacement are handled apart: a wipe overwrites
 /// them first.)
-pub(crate) const STORE_FILE_SUFFIXES: [&str; 5] = ["", "-wal", "-shm", ".attempts", ".attempts.tmp"];
+pub(crate) const STORE_FILE_SUFFIXES: [&str; 6] = ["", "-wal", "-shm", ".attempts", ".attempts.tmp", ".attempts.lock"];
 
 /// Where the wrapped key of the database at `db` lives.
 pub fn key_path(db: &Path) -> PathBuf {

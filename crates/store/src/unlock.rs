@@ -142,8 +142,40 @@ fn log_failures(store: &mut Store, attempts: &Attempts) -> Result<()> {
 /// same number (N parallel guesses costing one try).
 static CHECKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    CHECKING.lock().unwrap_or_else(|p| p.into_inner())
+/// The record of wrong passphrases held for one read-modify-write: this process's turn
+/// ([`CHECKING`]) and, across processes, an exclusive lock on `<db>.attempts.lock` (a file that
+/// is never renamed, so every process locks the same one; the record itself is replaced by a
+/// rename). Twelve `bluelamp-cli` processes given wrong passphrases at once each read a count
+/// of 0 and wrote 1, and raced on the temporary file (review, 7 Dec 2026).
+struct AttemptsLock {
+    _file: Option<std::fs::File>,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+fn unkept(path: PathBuf, e: &std::io::Error) -> StoreError {
+    let reason = if path.is_dir() { "it is a folder".to_string() } else { e.to_string() };
+    StoreError::AttemptsUnkept { path, reason }
+}
+
+/// Takes the record of wrong passphrases of the store at `db` for this caller alone, waiting
+/// for any other process checking a passphrase now. No store, nothing to count (the open that
+/// follows says there is none), and no lock file is made.
+fn hold_attempts(db: &Path) -> Result<AttemptsLock> {
+    let turn = CHECKING.lock().unwrap_or_else(|p| p.into_inner());
+    if !db.exists() {
+        return Ok(AttemptsLock { _file: None, _turn: turn });
+    }
+    let path = crate::beside(db, ".attempts.lock");
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let file = o.open(&path).map_err(|e| unkept(path.clone(), &e))?;
+    file.lock().map_err(|e| unkept(path, &e))?;
+    Ok(AttemptsLock { _file: Some(file), _turn: turn })
 }
 
 /// The wait after the `n`th wrong passphrase at a locked-out store: 30 s, doubling, at most an
@@ -162,43 +194,60 @@ fn attempts_path(db: &Path) -> PathBuf {
     crate::beside(db, ".attempts")
 }
 
-fn read_attempts(db: &Path) -> Attempts {
-    std::fs::read(attempts_path(db)).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+/// The record of wrong passphrases: none is a count of 0; one that cannot be read (a folder in
+/// its place, no permission) is an error, so that no passphrase is checked uncounted. (Content
+/// that is not a record counts from 0 again, as a deleted file does: it is rewritten at the
+/// next wrong passphrase.)
+fn read_attempts(db: &Path) -> Result<Attempts> {
+    let path = attempts_path(db);
+    match std::fs::read(&path) {
+        Ok(b) => Ok(serde_json::from_slice(&b).unwrap_or_default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Attempts::default()),
+        Err(e) => Err(unkept(path, &e)),
+    }
 }
 
-fn write_attempts(db: &Path, a: &Attempts) -> Result<()> {
+/// [`read_attempts`] for what is only shown (the lock screen, `status`): an unreadable record
+/// shows as none, and the unlock itself refuses.
+fn shown_attempts(db: &Path) -> Attempts {
+    read_attempts(db).unwrap_or_default()
+}
+
+/// Replaces the record (written beside it, then renamed over it, so a crash never leaves half a
+/// record). Only under [`hold_attempts`]: the temporary file is one name for every process.
+fn write_attempts(db: &Path, a: &Attempts, _held: &AttemptsLock) -> Result<()> {
     let path = attempts_path(db);
     let tmp = crate::beside(db, ".attempts.tmp");
-    {
+    let written = (|| {
         let mut f = crate::keys::owner_only(&tmp, false)?;
-        f.write_all(&serde_json::to_vec(a).map_err(|e| StoreError::Invalid(e.to_string()))?)?;
+        f.write_all(&serde_json::to_vec(a).map_err(std::io::Error::other)?)?;
         f.sync_all()?;
-    }
-    std::fs::rename(&tmp, &path)?;
-    Ok(())
+        std::fs::rename(&tmp, &path)
+    })();
+    written.map_err(|e| unkept(path, &e))
 }
 
 /// How many tries are left before the policy acts (for the lock screen).
 pub fn tries_left(db: &Path, policy: &UnlockPolicy) -> Option<u32> {
-    let a = read_attempts(db);
+    let a = shown_attempts(db);
     (!a.locked_out).then(|| policy.max_failures.saturating_sub(a.failures))
 }
 
 /// Wrong passphrases since the last unlock, whether the store is locked out, and the order it
 /// is locked under (as far as the file beside the store says), for `status`.
 pub(crate) fn attempts_summary(db: &Path) -> (u32, bool, Option<Instruction>) {
-    let a = read_attempts(db);
+    let a = shown_attempts(db);
     (a.failures.saturating_add(a.locked_failures), a.locked_out, a.locked_out.then_some(a.ordered).flatten())
 }
 
 pub fn is_locked_out(db: &Path) -> bool {
-    read_attempts(db).locked_out
+    shown_attempts(db).locked_out
 }
 
 /// The central service's order a locked-out store is under (as far as the file beside it
 /// says; the encrypted store's own copy is checked when it is opened).
 pub fn locked_by_order(db: &Path) -> Option<Instruction> {
-    let a = read_attempts(db);
+    let a = shown_attempts(db);
     a.locked_out.then_some(a.ordered).flatten()
 }
 
@@ -211,8 +260,8 @@ fn order_error(i: Instruction) -> UnlockError {
 
 /// Opens the store, counting wrong passphrases.
 pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Store, UnlockError> {
-    let _one = one_at_a_time();
-    let mut attempts = read_attempts(db);
+    let held = hold_attempts(db)?;
+    let mut attempts = read_attempts(db)?;
     if attempts.locked_out {
         return Err(attempts.ordered.map(order_error).unwrap_or(UnlockError::LockedOut));
     }
@@ -222,13 +271,13 @@ pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Stor
             // attempts file beside it does not open a store the central service locked.
             if let Some(i) = store.pending_instruction()? {
                 drop(store);
-                lock_out_by_order(db, i)?;
+                lock_out_by_order_held(db, i, &held)?;
                 return Err(order_error(i));
             }
             let mut store = store;
             log_failures(&mut store, &attempts)?;
             if attempts.failures > 0 || attempts.logged > 0 {
-                write_attempts(db, &Attempts::default())?;
+                write_attempts(db, &Attempts::default(), &held)?;
             }
             Ok(store)
         }
@@ -242,12 +291,12 @@ pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Stor
                     }
                     OnTooManyFailures::Lock => {
                         attempts.locked_out = true;
-                        write_attempts(db, &attempts)?;
+                        write_attempts(db, &attempts, &held)?;
                         Err(UnlockError::LockedOut)
                     }
                 }
             } else {
-                write_attempts(db, &attempts)?;
+                write_attempts(db, &attempts, &held)?;
                 Err(UnlockError::Wrong { tries_left: policy.max_failures - attempts.failures })
             }
         }
@@ -260,8 +309,8 @@ pub fn unlock(db: &Path, passphrase: &str, policy: &UnlockPolicy) -> Result<Stor
 /// counted and makes the next try wait ([`locked_out_wait_secs`]); a try during the wait is
 /// refused without checking the passphrase. `now` is Unix seconds.
 pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, UnlockError> {
-    let _one = one_at_a_time();
-    let mut attempts = read_attempts(db);
+    let held = hold_attempts(db)?;
+    let mut attempts = read_attempts(db)?;
     if now < attempts.not_before {
         // Never longer than the back-off itself: a wrong try made while the clock was ahead (a
         // dual-boot laptop keeping local time, a clock put right after the try) left a
@@ -271,7 +320,7 @@ pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, U
         let wait_secs = attempts.not_before - now;
         if wait_secs > most {
             attempts.not_before = now.saturating_add(most);
-            write_attempts(db, &attempts)?;
+            write_attempts(db, &attempts, &held)?;
             return Err(UnlockError::Wait { wait_secs: most });
         }
         return Err(UnlockError::Wait { wait_secs });
@@ -283,7 +332,7 @@ pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, U
             if attempts.unlogged() > 0 {
                 log_failures(&mut store, &attempts)?;
                 attempts.logged = attempts.failures.saturating_add(attempts.locked_failures);
-                write_attempts(db, &attempts)?;
+                write_attempts(db, &attempts, &held)?;
             }
             Ok(store)
         }
@@ -291,7 +340,7 @@ pub fn open_locked_out(db: &Path, passphrase: &str, now: u64) -> Result<Store, U
             attempts.locked_failures = attempts.locked_failures.saturating_add(1);
             let wait_secs = locked_out_wait_secs(attempts.locked_failures);
             attempts.not_before = now.saturating_add(wait_secs);
-            write_attempts(db, &attempts)?;
+            write_attempts(db, &attempts, &held)?;
             Err(UnlockError::WrongWhileLockedOut { wait_secs })
         }
         Err(e) => Err(e.into()),
@@ -305,7 +354,8 @@ pub fn open_locked_out_now(db: &Path, passphrase: &str) -> Result<Store, UnlockE
 
 /// Clears a lock-out after the officer re-authenticated online (called by sync).
 pub fn clear_lockout(db: &Path) -> Result<()> {
-    write_attempts(db, &Attempts::default())
+    let held = hold_attempts(db)?;
+    write_attempts(db, &Attempts::default(), &held)
 }
 
 /// Locks the store by the central service's order: until the officer re-authenticates online
@@ -313,12 +363,18 @@ pub fn clear_lockout(db: &Path) -> Result<()> {
 /// finish). The order itself must be kept in the store too (`Store::set_pending_instruction`):
 /// that copy is the one [`unlock`] enforces.
 pub fn lock_out_by_order(db: &Path, order: Instruction) -> Result<()> {
-    let mut a = read_attempts(db);
+    let held = hold_attempts(db)?;
+    lock_out_by_order_held(db, order, &held)
+}
+
+fn lock_out_by_order_held(db: &Path, order: Instruction, held: &AttemptsLock) -> Result<()> {
+    // Unreadable, the record is written afresh: the order must be kept.
+    let mut a = shown_attempts(db);
     a.locked_out = true;
     if a.ordered != Some(Instruction::Wipe) {
         a.ordered = Some(order);
     }
-    write_attempts(db, &a)
+    write_attempts(db, &a, held)
 }
 
 /// Crypto-erase: the wrapped key is overwritten and removed (without it the database is
