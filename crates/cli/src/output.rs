@@ -61,7 +61,10 @@ macro_rules! note {
 /// Refuses an output file that is one of the command's `inputs`, a file of the store at `db`,
 /// or any Bluelamp store (a `.keys` file beside it): `File::create` would empty it first, so
 /// `search-batch --queries q.csv --out q.csv` destroyed the queries (and read its own output
-/// back as queries), and `--out store.db` destroyed a store.
+/// back as queries), and `--out store.db` destroyed a store. The file is judged, not its name:
+/// a symbolic link is followed, and a file with other names (a hard link) is refused, since
+/// they may be a store's (review, 7 Dec 2026: `--out link.jsonl`, a link to another store's
+/// `b.db` or `c.db.keys`, overwrote it).
 pub(crate) fn check_output(
     out: &std::path::Path,
     inputs: &[&std::path::Path],
@@ -94,14 +97,41 @@ pub(crate) fn check_output(
             );
         }
     }
+    // What would be written is the file the name leads to, not the name: a symbolic link
+    // (`link.jsonl` -> `b.db`) is followed, through every folder on the way. One that leads
+    // nowhere would make the file it names, whatever that is: refused too.
+    let is_link = std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && std::fs::metadata(out).is_err() {
+        anyhow::bail!(
+            "--out {} is a symbolic link to a file that does not exist: writing would make that file. Choose \
+             another output file.",
+            out.display()
+        );
+    }
     // Any store's file, whichever it is: the database, its key file (without which it can
-    // never be opened again), its wrong-passphrase counter, its journal.
-    if let Some(db) = bluelamp_store::store_of(out) {
+    // never be opened again), its wrong-passphrase counter, its journal, a creation's marker.
+    let resolved = std::fs::canonicalize(out).ok();
+    if let Some(db) = [Some(out.to_path_buf()), resolved].iter().flatten().find_map(|p| bluelamp_store::store_of(p)) {
         anyhow::bail!(
             "--out {} is a file of the Bluelamp store {}: writing would destroy it. Choose another output file.",
             out.display(),
             db.display()
         );
+    }
+    // A file with other names (a hard link) is written under all of them, and they cannot be
+    // found from this one: a hard link to another store's database or key file, named
+    // anything, destroyed that store.
+    #[cfg(unix)]
+    if let Ok(m) = std::fs::metadata(out) {
+        use std::os::unix::fs::MetadataExt;
+        if m.is_file() && m.nlink() > 1 {
+            anyhow::bail!(
+                "--out {} is a file with other names too (a hard link, {} names): writing would change the file \
+                 under all of them, which may be a Bluelamp store's. Choose another output file.",
+                out.display(),
+                m.nlink()
+            );
+        }
     }
     Ok(())
 }

@@ -453,6 +453,62 @@ fn an_output_file_never_overwrites_the_input_or_a_store() {
     assert_eq!(std::fs::read_to_string(&fine).unwrap().lines().count(), 1);
 }
 
+/// The guard judges the file an `--out` name leads to, not the name: a symbolic link or a hard
+/// link, named anything, to another store's database or key file overwrote it (review, 7 Dec
+/// 2026). Refused before anything is written; a plain new file still works.
+#[cfg(unix)]
+#[test]
+fn an_output_file_that_is_a_link_to_a_store_file_is_refused() {
+    let (dir, db, _csv) = generated(20);
+    let q = dir.path().join("q.csv");
+    std::fs::write(&q, "qid,given_name,surname,date_of_birth\n1,john,smith,\n").unwrap();
+    let q_s = q.to_str().unwrap();
+    let other = dir.path().join("sub").join("b.db");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    ok(cli(&other, &["init", "--officer", "PC2", "--insecure-fast-kdf"]));
+    let keys = dir.path().join("sub").join("b.db.keys");
+    let (db_before, keys_before) = (std::fs::read(&other).unwrap(), std::fs::read(&keys).unwrap());
+    let mut outs = Vec::new();
+    for (i, target) in [&other, &keys].into_iter().enumerate() {
+        let sym = dir.path().join(format!("link{i}.jsonl"));
+        std::os::unix::fs::symlink(target, &sym).unwrap();
+        let hard = dir.path().join(format!("hard{i}.jsonl"));
+        std::fs::hard_link(target, &hard).unwrap();
+        outs.extend([sym, hard]);
+    }
+    // Through a linked folder too, and a link to nothing (it would make the file it names).
+    let folder = dir.path().join("folder");
+    std::os::unix::fs::symlink(dir.path().join("sub"), &folder).unwrap();
+    outs.push(folder.join("b.db.keys"));
+    let dangling = dir.path().join("dangling.jsonl");
+    std::os::unix::fs::symlink(dir.path().join("sub").join("b.db.attempts"), &dangling).unwrap();
+    outs.push(dangling);
+    // And the command's own store, by a hard link.
+    let own = dir.path().join("own.jsonl");
+    std::fs::hard_link(&db, &own).unwrap();
+    outs.push(own);
+    for path in &outs {
+        let out = cli(&db, &["search-batch", "--queries", q_s, "--out", path.to_str().unwrap()]);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(1), "{}: {}", path.display(), text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("would destroy it") || err.contains("other names") || err.contains("does not exist"),
+            "{err}"
+        );
+        let out = bin().args(["demo", "generate", "--nominals", "5", "--out"]).arg(path).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}: {}", path.display(), text(&out.stderr));
+    }
+    assert_eq!(std::fs::read(&other).unwrap(), db_before);
+    assert_eq!(std::fs::read(&keys).unwrap(), keys_before);
+    assert!(!dir.path().join("sub").join("b.db.attempts").exists());
+    ok(cli(&other, &["audit", "verify"]));
+    ok(cli(&db, &["audit", "verify"]));
+    let fine = dir.path().join("out.jsonl");
+    ok(cli(&db, &["search-batch", "--queries", q_s, "--out", fine.to_str().unwrap()]));
+    assert_eq!(std::fs::read_to_string(&fine).unwrap().lines().count(), 1);
+}
+
 /// A date of birth after today is a bad row (search refuses such a date, so the record could
 /// never be found by its own date of birth); the other rows go in.
 #[test]

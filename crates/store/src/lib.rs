@@ -315,12 +315,13 @@ fn same_file(file: &std::fs::File, path: &Path) -> bool {
 }
 
 /// Every file a store at `db` may have: [`STORE_FILE_SUFFIXES`], its key file and the key's
-/// replacement (for callers that must not write over any of them).
+/// replacement, a creation's marker and staged key (for callers that must not write over any
+/// of them).
 pub fn store_files(db: &Path) -> Vec<PathBuf> {
     STORE_FILE_SUFFIXES
         .iter()
         .map(|s| beside(db, s))
-        .chain([key_path(db), keys::replacement_path(&key_path(db))])
+        .chain([key_path(db), keys::replacement_path(&key_path(db)), creating_path(db), staged_key_path(db)])
         .collect()
 }
 
@@ -329,8 +330,9 @@ pub fn store_files(db: &Path) -> Vec<PathBuf> {
 /// Bluelamp store's files, whichever of them they are given).
 pub fn store_of(path: &Path) -> Option<PathBuf> {
     let name = path.as_os_str().to_str()?;
-    // The key file and its replacement ([`key_path`], `keys::replacement_path`).
-    let suffixes = STORE_FILE_SUFFIXES.iter().copied().chain([".keys", ".keys.tmp"]);
+    // The key file and its replacement ([`key_path`], `keys::replacement_path`), a creation's
+    // marker and staged key ([`creating_path`], [`staged_key_path`]).
+    let suffixes = STORE_FILE_SUFFIXES.iter().copied().chain([".keys", ".keys.tmp", ".creating", ".keys.new"]);
     suffixes
         .filter_map(|suffix| name.strip_suffix(suffix))
         .filter(|db| !db.is_empty())
