@@ -136,6 +136,21 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
             ));
             continue;
         }
+        // More cells than the header has columns: an unquoted comma inside a cell ("1 High St,
+        // Ashford") moved every cell after it one column along, and the row was imported with
+        // the town as its postcode (review, 7 Dec 2026). Which cell split is a guess: rejected.
+        if rec.len() > headers.len() {
+            report.rejected.push((
+                row,
+                format!(
+                    "the row has {} cells, the header has {}: quote a cell that holds a comma (\"1 High St, \
+                     Ashford\")",
+                    rec.len(),
+                    headers.len()
+                ),
+            ));
+            continue;
+        }
         let mut reject = |reason: String| {
             let reason = if spans_lines {
                 format!("{reason} (this row runs over several lines of the file: is a quote left open?)")
@@ -568,6 +583,28 @@ mod tests {
         assert_eq!(r.rejected[0].0, 3);
         assert!(r.rejected[0].1.contains("the row has 2 cells"), "{:?}", r.rejected);
         assert!(s.nominal_record("Street").unwrap().is_none());
+    }
+
+    /// A row with more cells than the header (a comma in an unquoted address) is rejected with
+    /// its row number, not imported with its cells shifted; the rows around it import.
+    #[test]
+    fn a_row_with_more_cells_than_the_header_is_rejected() {
+        let (_d, mut s) = store();
+        let csv = "id,given_name,surname,date_of_birth,address,postcode\n\
+                   R1,Ann,Lee,1980-01-01,\"1 High St, Ashford\",TN24 1YG\n\
+                   R3,Shift,Comma,1980-01-01,1 High St, Ashford,TN24 1YG\n\
+                   R4,Bob,Ray,,,\n";
+        let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
+        assert_eq!(r.imported, 2, "{:?}", r.rejected);
+        assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
+        assert_eq!(r.rejected[0].0, 3);
+        assert!(
+            r.rejected[0].1.contains("has 7 cells, the header has 6") && r.rejected[0].1.contains("quote a cell"),
+            "{:?}",
+            r.rejected
+        );
+        assert!(s.nominal_record("R3").unwrap().is_none());
+        assert_eq!(s.nominal_record("R1").unwrap().unwrap().postcode.as_deref(), Some("TN24 1YG"));
     }
 
     #[test]
