@@ -120,7 +120,8 @@ impl Attempts {
 /// Writes the wrong passphrases typed before this unlock to the store's access log, once the
 /// right one has opened it: an `unlock_failed` entry with how many, and whether they locked the
 /// store (failed logons are an audit event; they were counted only in the file beside the
-/// store, which a successful unlock then reset; review, 7 Dec 2026).
+/// store, which a successful unlock then reset; review, 7 Dec 2026). Its outcome is `failure`
+/// (it was recorded as `success`, so a search of the log for failures missed it).
 fn log_failures(store: &mut Store, attempts: &Attempts) -> Result<()> {
     let n = attempts.unlogged();
     if n == 0 {
@@ -129,10 +130,12 @@ fn log_failures(store: &mut Store, attempts: &Attempts) -> Result<()> {
     let actor = store.actor()?;
     store.audit(
         &actor,
-        crate::AuditEvent::new(crate::AuditAction::UnlockFailed, "session").detail(serde_json::json!({
-            "wrong_passphrases": n,
-            "locked_out": attempts.locked_out,
-        })),
+        crate::AuditEvent::new(crate::AuditAction::UnlockFailed, "session")
+            .outcome(crate::AuditOutcome::Failure)
+            .detail(serde_json::json!({
+                "wrong_passphrases": n,
+                "locked_out": attempts.locked_out,
+            })),
     )?;
     Ok(())
 }

@@ -445,3 +445,25 @@ fn kinds_of_break_are_stable_names() {
     assert_eq!(serde_json::to_value(BreakKind::HashMismatch).unwrap(), "hash_mismatch");
     assert_eq!(serde_json::to_value(BreakKind::Truncated).unwrap(), "truncated");
 }
+
+/// The wrong passphrases written to the log once the right one opens the store are a failure
+/// (`unlock_failed` entries were recorded with outcome `success`, so filtering the log for
+/// failures missed every failed logon).
+#[test]
+fn wrong_passphrases_are_logged_with_a_failure_outcome() {
+    use bluelamp_store::unlock::{unlock, UnlockPolicy};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    drop(Store::create(&db, "pass", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    let policy = UnlockPolicy::default();
+    assert!(unlock(&db, "wrong", &policy).is_err());
+    let s = unlock(&db, "pass", &policy).unwrap();
+    let failed: Vec<_> = s
+        .audit_list(&AuditFilter::default())
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::UnlockFailed.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].outcome, AuditOutcome::Failure.as_str());
+}
