@@ -32,6 +32,13 @@ const MAX_ALIASES: usize = 20;
 /// optional `source` cell decides (`current`, `legacy`, empty = current; case-insensitive;
 /// anything else rejects the row).
 pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> anyhow::Result<Report> {
+    let mut input = std::io::BufReader::new(input);
+    if is_utf16(std::io::BufRead::fill_buf(&mut input).context("cannot read the CSV file")?) {
+        bail!(
+            "the file is UTF-16: save it as UTF-8 (in Excel, \"CSV UTF-8\"; Excel's \"Unicode Text\" is UTF-16) \
+             and import it again"
+        );
+    }
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = rdr.headers().context("cannot read the CSV header")?.clone();
     // No header at all (an empty or blank file), rather than a header without the columns.
@@ -286,6 +293,18 @@ fn holds_rows(rec: &csv::StringRecord, required_cells: usize, c_dob: usize) -> b
     })
 }
 
+/// Whether the start of a file is UTF-16 text (Excel's "Unicode Text", Notepad's "Unicode"):
+/// a UTF-16 byte order mark (FF FE or FE FF), or, without one, a header line at least a
+/// quarter NUL bytes (every other byte of ASCII text in UTF-16; a UTF-8 header has none). The
+/// parser's own message ("invalid utf-8 … byte index 0") said nothing of what to do.
+fn is_utf16(start: &[u8]) -> bool {
+    let head = &start[..start.len().min(512)];
+    let header = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF])
+        || (header.len() >= 2 && header.iter().filter(|&&b| b == 0).count() * 4 >= header.len())
+}
+
 /// A row's `source` cell (already trimmed; `None` when empty or the column is absent).
 fn parse_source(cell: Option<String>) -> Result<Source, String> {
     match cell {
@@ -518,6 +537,23 @@ mod tests {
         assert_eq!(r.rejected.len(), 1);
         assert_eq!(r.rejected[0].0, 3);
         assert!(r.rejected[0].1.contains("save the file as UTF-8"), "{:?}", r.rejected);
+    }
+
+    /// A file saved as UTF-16 (with either byte order mark, or none) is refused with what to
+    /// do, not the parser's "invalid utf-8 … byte index 0"; nothing is imported.
+    #[test]
+    fn a_utf16_file_says_to_save_it_as_utf8() {
+        let (_d, mut s) = store();
+        let text = "id,given_name,surname,date_of_birth\nA1,John,Smith,1984-03-12\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for file in [[&[0xFF, 0xFE][..], &le].concat(), [&[0xFE, 0xFF][..], &be].concat(), le.clone()] {
+            let e = nominals(&mut s, file.as_slice(), None).err().expect("refused");
+            assert!(format!("{e:#}").contains("the file is UTF-16: save it as UTF-8"), "{e:#}");
+        }
+        assert_eq!(s.nominal_count().unwrap(), 0);
+        // A UTF-8 file is read as before.
+        assert_eq!(nominals(&mut s, text.as_bytes(), None).unwrap().imported, 1);
     }
 
     #[test]
