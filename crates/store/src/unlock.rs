@@ -160,6 +160,18 @@ fn unkept(path: PathBuf, e: &std::io::Error) -> StoreError {
     StoreError::AttemptsUnkept { path, reason }
 }
 
+/// Why the lock file beside the store at `db` could not be opened: a read-only place (a disk,
+/// a folder, no permission) is said as that, as opening the store would say it (SQLite too
+/// writes beside a store to read it); anything else is a record that cannot be kept.
+fn lock_file_error(db: &Path, path: PathBuf, e: &std::io::Error) -> StoreError {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    if matches!(e.kind(), PermissionDenied | ReadOnlyFilesystem) && !path.is_dir() {
+        StoreError::ReadOnly(db.to_path_buf())
+    } else {
+        unkept(path, e)
+    }
+}
+
 /// Takes the record of wrong passphrases of the store at `db` for this caller alone, waiting
 /// for any other process checking a passphrase now. No store, nothing to count (the open that
 /// follows says there is none), and no lock file is made.
@@ -176,7 +188,7 @@ fn hold_attempts(db: &Path) -> Result<AttemptsLock> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    let file = o.open(&path).map_err(|e| unkept(path.clone(), &e))?;
+    let file = o.open(&path).map_err(|e| lock_file_error(db, path.clone(), &e))?;
     file.lock().map_err(|e| unkept(path, &e))?;
     Ok(AttemptsLock { _file: Some(file), _turn: turn })
 }
@@ -496,6 +508,27 @@ mod tests {
             }
         });
         assert_eq!(tries_left(&db, &policy), Some(42));
+    }
+
+    /// A store in a read-only place is said to be that (not a record to be repaired by IT); a
+    /// folder where the lock file belongs is a record that cannot be kept.
+    #[test]
+    fn a_lock_file_that_cannot_be_made_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let lock = crate::beside(&db, ".attempts.lock");
+        for kind in [std::io::ErrorKind::PermissionDenied, std::io::ErrorKind::ReadOnlyFilesystem] {
+            let e = lock_file_error(&db, lock.clone(), &std::io::Error::from(kind));
+            assert!(matches!(e, StoreError::ReadOnly(ref p) if *p == db), "{e}");
+        }
+        let db = store(dir.path());
+        std::fs::create_dir(&lock).unwrap();
+        let e = lock_file_error(&db, lock.clone(), &std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(e.to_string().contains("it is a folder"), "{e}");
+        assert!(matches!(
+            unlock(&db, "right", &UnlockPolicy::default()),
+            Err(UnlockError::Store(StoreError::AttemptsUnkept { .. }))
+        ));
     }
 
     #[test]
