@@ -1,7 +1,8 @@
 //! `status`: a store's health for IT support and scripts. Without the passphrase, what its files
 //! say (state, officer, key derivation, lock-out); with `--unlock`, also what it holds and what
-//! it has not yet sent. `--fail-if-unsent` exits 2 when writes made on the device have not
-//! reached the central service: the check to run before a laptop is reimaged or handed on.
+//! it has not yet sent. `--fail-if-unsent` exits 2 when writes made on the device, or (on an
+//! enrolled store) its access-log entries, have not reached the central service: the check to
+//! run before a laptop is reimaged or handed on.
 
 use std::path::Path;
 
@@ -9,7 +10,8 @@ use bluelamp_store::status::{outside, FileState, Inside, Outside};
 use serde::Serialize;
 
 /// Exit code of `--fail-if-unsent` when writes would be lost with the device (unsent, refused,
-/// or a conflict waiting for a person).
+/// or a conflict waiting for a person), or, on an enrolled store, access-log entries the central
+/// service has not acknowledged or has refused.
 pub(crate) const UNSENT: i32 = 2;
 
 #[derive(Serialize)]
@@ -55,7 +57,11 @@ fn opened(db: &Path, out: &Outside) -> anyhow::Result<Inside> {
     if out.state != FileState::Present {
         anyhow::bail!("{}", state_text(&out.state));
     }
-    Ok(crate::open_unchecked(db)?.inside_status()?)
+    let mut inside = crate::open_unchecked(db)?.inside_status()?;
+    // This check's own unlock entry (just written, the head) is not counted: otherwise no store
+    // could ever pass the check. Every entry before it is.
+    inside.access_log_unsent = inside.access_log_unsent.saturating_sub(1);
+    Ok(inside)
 }
 
 fn state_text(s: &FileState) -> String {
@@ -140,11 +146,46 @@ fn text(r: &Report) -> String {
                 order_name(order)
             ));
         }
-        lines.push(format!("access log   {} entries", i.access_log_entries));
+        lines.push(format!(
+            "access log   {} entries; {}",
+            i.access_log_entries,
+            match (&i.server, &i.access_log_refused) {
+                (None, _) => "not enrolled: nowhere to send them".to_string(),
+                (Some(_), Some(why)) => format!(
+                    "{} not yet acknowledged by the central service, which REFUSED the log at the last sync: {}",
+                    i.access_log_unsent,
+                    crate::output::printable(why)
+                ),
+                (Some(_), None) => {
+                    format!("{} not yet acknowledged by the central service", i.access_log_unsent)
+                }
+            }
+        ));
         lines.push(if i.holds_unsent() {
-            "verdict      writes made here have NOT all reached the central service (unsent, refused, or a conflict \
-             waiting for a person): do not reimage or hand on this device"
-                .into()
+            let mut why = Vec::new();
+            if i.unsent > 0 {
+                why.push(format!("{} writes not yet sent", i.unsent));
+            }
+            if i.refused > 0 {
+                why.push(format!("{} writes refused", i.refused));
+            }
+            if i.conflicts > 0 {
+                why.push(format!("{} conflicts waiting for a person", i.conflicts));
+            }
+            if i.log_unsent() {
+                why.push(match &i.access_log_refused {
+                    Some(_) => format!(
+                        "{} access-log entries not yet acknowledged, and the central service refused the access log",
+                        i.access_log_unsent
+                    ),
+                    None => format!("{} access-log entries not yet acknowledged", i.access_log_unsent),
+                });
+            }
+            format!(
+                "verdict      what was done here has NOT all reached the central service ({}): do not reimage or \
+                 hand on this device",
+                why.join(", ")
+            )
         } else {
             "verdict      nothing written here is waiting to be sent or resolved".into()
         });

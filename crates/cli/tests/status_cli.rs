@@ -187,4 +187,77 @@ fn a_record_of_wrong_passphrases_that_cannot_be_kept_refuses_every_unlock() {
     std::fs::remove_dir(&attempts).unwrap();
     let (code, _, _, err) = cli(&db, Some(PASS), &["status", "--unlock"]);
     assert_eq!(code, 0, "{err}");
+
+struct Service {
+    url: String,
+    _running: bluelamp_central::Running,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn service(dir: &Path) -> Service {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let central =
+        bluelamp_central::Central::open_with(&dir.join("central.db"), bluelamp_central::Config::for_tests()).unwrap();
+    central.seed_demo(20).unwrap();
+    let running = rt.block_on(bluelamp_central::spawn(central, "127.0.0.1:0".parse().unwrap())).unwrap();
+    Service { url: running.url(), _running: running, _rt: rt }
+}
+
+/// Review, 7 Dec 2026: after a sync, a search and a record opened left access-log entries the
+/// service had not received (anchor #2, head #8), yet `status` said "nothing written here is
+/// waiting to be sent" and `--fail-if-unsent` exited 0: reimaging on that verdict destroyed
+/// the record of who viewed whom (DPA 2018 s.62). And a round the service refused the access
+/// log in (a store restored from an older copy: a fork) was shown as the "last sync", the check
+/// passing.
+#[test]
+fn unsent_and_refused_access_log_entries_fail_the_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("b.db");
+    let enrol = ["enrol", "--server", &s.url, "--officer", "demo-officer", "--insecure-fast-kdf"];
+    let (code, _, _, err) = cli(&db, Some(PASS), &enrol);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _, err) = cli(&db, Some(PASS), &["sync"]);
+    assert_eq!(code, 0, "{err}");
+    // Just synced: only this check's own unlock entry is after the anchor.
+    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!((code, j["inside"]["access_log_unsent"].as_u64().unwrap_or(0)), (0, 0), "{j}");
+    let (_, j, _, _) = cli(&db, Some(PASS), &["sync", "--json"]);
+    assert_eq!(j["outcome"], "synced", "{j}");
+
+    // A search: its entry (and the unlocks) have not reached the service.
+    let (code, _, _, err) = cli(&db, Some(PASS), &["search", "--name", "smith"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!(code, 2, "{j}");
+    assert_eq!(j["inside"]["unsent"], 0, "{j}");
+    let n = j["inside"]["access_log_unsent"].as_u64().unwrap();
+    assert!(n >= 2, "the search and its unlock: {j}");
+    let (code, _, text, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("access-log entries not yet acknowledged") && text.contains("NOT all reached"), "{text}");
+
+    // A copy of the store (restored later), then the original syncs its search: the copy's log
+    // forks from the service's.
+    let copy = dir.path().join("b2.db");
+    for suffix in ["", ".keys"] {
+        std::fs::copy(format!("{}{suffix}", db.display()), format!("{}{suffix}", copy.display())).unwrap();
+    }
+    let (code, _, _, err) = cli(&db, Some(PASS), &["sync"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!((code, j["inside"]["access_log_unsent"].as_u64()), (0, Some(0)), "{j}");
+
+    let (_, before, _, _) = cli(&copy, Some(PASS), &["status", "--unlock", "--json"]);
+    let last_before = before["inside"]["last_sync_ok"].clone();
+    let (code, j, _, err) = cli(&copy, Some(PASS), &["sync", "--json"]);
+    assert_ne!(code, 0, "{j} {err}");
+    assert_eq!(j["outcome"], "blocked", "{j}");
+    assert!(j["message"].as_str().unwrap().contains("refused the access log"), "{j}");
+    let (code, j, _, _) = cli(&copy, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+    assert_eq!(code, 2, "a refused access log fails the check: {j}");
+    assert!(j["inside"]["access_log_refused"].as_str().is_some(), "{j}");
+    assert_eq!(j["inside"]["last_sync_ok"], last_before, "the blocked round is no last sync: {j}");
+    let (_, _, text, _) = cli(&copy, Some(PASS), &["status", "--unlock"]);
+    assert!(text.contains("REFUSED the log"), "{text}");
 }

@@ -135,14 +135,29 @@ pub struct Inside {
     pub pending_order: Option<Instruction>,
     /// Entries in the access log.
     pub access_log_entries: u64,
+    /// Access-log entries the central service has not acknowledged (after the anchor): on an
+    /// enrolled store, the record of who looked at whom here (DPA 2018 s.62) that a reimage
+    /// would destroy.
+    pub access_log_unsent: u64,
+    /// Why the central service refused the access log at the last sync that pushed it (a chain
+    /// that forked from its copy: a store restored from an older copy); `None` once it took it.
+    pub access_log_refused: Option<String>,
 }
 
 impl Inside {
     /// Whether anything written here would be lost with the device: writes not yet sent,
-    /// refused and not yet dealt with, or an edit that clashed with the central record and
-    /// waits for a person (a conflict is erased with the store).
+    /// refused and not yet dealt with, an edit that clashed with the central record and waits
+    /// for a person (a conflict is erased with the store), or, on a store enrolled with a
+    /// central service, access-log entries it has not acknowledged or has refused. (Until 7 Dec
+    /// 2026 the access log was not counted: a store whose searches and views had never been
+    /// sent was called safe to reimage.) A store never enrolled has nowhere to send its log.
     pub fn holds_unsent(&self) -> bool {
-        self.unsent > 0 || self.refused > 0 || self.conflicts > 0
+        self.unsent > 0 || self.refused > 0 || self.conflicts > 0 || self.log_unsent()
+    }
+
+    /// The access-log part of [`Inside::holds_unsent`].
+    pub fn log_unsent(&self) -> bool {
+        self.server.is_some() && (self.access_log_unsent > 0 || self.access_log_refused.is_some())
     }
 }
 
@@ -173,6 +188,8 @@ impl Store {
             device_id: self.client_id()?,
             pending_order: self.pending_instruction()?,
             access_log_entries: count("SELECT count(*) FROM audit")?,
+            access_log_unsent: self.audit_unsent()?,
+            access_log_refused: self.audit_refused()?,
         })
     }
 }
@@ -200,6 +217,25 @@ mod tests {
         assert_eq!((o.locked_out, o.locked_by_order), (true, Some(Instruction::Wipe)));
         std::fs::remove_file(key_path(&db)).unwrap();
         assert_eq!(outside(&db).state, FileState::KeyFileMissing);
+    }
+
+    #[test]
+    fn on_an_enrolled_store_access_log_entries_not_acknowledged_are_unsent() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let mut s = Store::create(&db, "pass", "PC9", KdfParams::INSECURE_FAST).unwrap();
+        let actor = s.actor().unwrap();
+        s.audit(&actor, crate::AuditEvent::new(crate::AuditAction::Unlock, "session")).unwrap();
+        // Never enrolled: nowhere to send the log.
+        let i = s.inside_status().unwrap();
+        assert!(i.access_log_unsent > 0 && !i.holds_unsent(), "{i:?}");
+        s.set_server_url("http://127.0.0.1:1").unwrap();
+        let i = s.inside_status().unwrap();
+        assert!(i.holds_unsent() && i.log_unsent() && i.unsent == 0, "{i:?}");
+        s.set_audit_refused(Some("entry 3 differs")).unwrap();
+        assert_eq!(s.inside_status().unwrap().access_log_refused.as_deref(), Some("entry 3 differs"));
+        s.set_audit_refused(None).unwrap();
+        assert_eq!(s.inside_status().unwrap().access_log_refused, None);
     }
 
     fn count_audit(s: &Store) -> u64 {

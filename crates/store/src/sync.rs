@@ -32,6 +32,9 @@ const SERVER_URL: &str = "server_url";
 const PULLED_TOTAL: &str = "pulled_total";
 const PENDING_INSTRUCTION: &str = "instruction";
 const PULL_OPEN: &str = "pull_open";
+/// Why the central service last refused this device's access log for good (a chain that forked
+/// from its copy: a store restored from an older copy), until a push of the log succeeds.
+const AUDIT_REFUSED: &str = "audit_refused";
 /// The pull generation: bumped by a reset; each incident the pull sends is marked with it
 /// (`incidents.seen_gen`), and the sweep at the end of the re-pull finds the ones not sent.
 const PULL_GEN: &str = "pull_gen";
@@ -918,6 +921,28 @@ impl Store {
     pub fn mark_synced(&mut self) -> Result<()> {
         let now = now_ts(&self.conn)?;
         set(&self.conn, LAST_SYNC_OK, &now)
+    }
+
+    /// The central service refused the access log for good (`Some(why)`: a chain that forked
+    /// from its copy, which it can never accept), or took it (`None`). Kept until the next push
+    /// of the log succeeds, for `status` and a wipe order (`bluelamp_sync::carry_out_order`).
+    pub fn set_audit_refused(&mut self, why: Option<&str>) -> Result<()> {
+        match why {
+            Some(w) => set(&self.conn, AUDIT_REFUSED, &w.chars().take(1000).collect::<String>()),
+            None => del(&self.conn, AUDIT_REFUSED),
+        }
+    }
+
+    /// See [`Store::set_audit_refused`].
+    pub fn audit_refused(&self) -> Result<Option<String>> {
+        get(&self.conn, AUDIT_REFUSED)
+    }
+
+    /// Access-log entries the central service has not acknowledged (after the anchor).
+    pub fn audit_unsent(&self) -> Result<u64> {
+        let head = self.audit_head()?.map_or(0, |h| h.seq);
+        let acked = self.audit_anchor()?.map_or(0, |h| h.seq);
+        Ok(u64::try_from(head.saturating_sub(acked)).unwrap_or(0))
     }
 
     /// Remembers a server instruction (lock / wipe) until the shell carries it out. While it is

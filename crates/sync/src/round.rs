@@ -114,8 +114,11 @@ pub async fn run_round<L: LocalStore>(
     loop {
         match engine.next_action() {
             Action::Finish(fin) => {
+                // A round whose access log was refused did not finish: it is no "last sync"
+                // (until 7 Dec 2026 it was, and `status` showed a blocked round as the last one).
+                let finished = fin == Finish::Synced && audit_refused.is_none();
                 let counts = local(store, |s| {
-                    if fin == Finish::Synced {
+                    if finished {
                         s.mark_synced()?;
                     }
                     s.sync_counts()
@@ -197,7 +200,11 @@ pub async fn run_round<L: LocalStore>(
                 let (Some(first), Some(last)) = (batch.first().map(|m| m.seq), batch.last().map(|m| m.seq)) else {
                     // The outbox is empty: push the access log's new entries (the server verifies
                     // the chain and returns the head it holds, kept locally as the anchor).
-                    match push_audit(store, client, &client_id).await? {
+                    let pushed = push_audit(store, client, &client_id).await?;
+                    if pushed.is_ok() {
+                        local(store, |s| s.set_audit_refused(None))?;
+                    }
+                    match pushed {
                         Ok(0) => engine.handle(Event::NothingToPush),
                         Ok(n) => {
                             report.reached_server = true;
@@ -216,6 +223,9 @@ pub async fn run_round<L: LocalStore>(
                             } else {
                                 // Refused for good (until someone acts): the pull still runs.
                                 tracing::warn!(reason = %f.describe(), "access log refused by the central service");
+                                // Kept in the store: `status` says so, and a wipe order is not
+                                // held for ever by entries the service will never take.
+                                local(store, |s| s.set_audit_refused(Some(&f.describe())))?;
                                 audit_refused = Some(f.describe());
                                 engine.handle(Event::NothingToPush);
                             }
