@@ -250,6 +250,10 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
         // `no_incident_found`, 7 Dec 2026); NULL with any other code.
         ("incidents", "nfa_dup_duplicate_of", "TEXT"),
         ("incidents", "nfa_dup_no_incident_found", "TEXT"),
+        // When an order was first sent to its device (a push answer or a pull page, 7 Dec 2026):
+        // an interactive sign-in lifts only a lock the device has been sent. NULL: not yet (and
+        // for orders queued before the column: they are sent again at the next round).
+        ("instructions", "delivered_at", "INTEGER"),
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
@@ -633,6 +637,17 @@ fn pending_instructions(tx: &Connection, client_id: &str) -> rusqlite::Result<Ve
             _ => None,
         })
         .collect())
+}
+
+/// Records that the pending orders `sent` went to the client now (see `bind_and_issue_token`).
+fn mark_delivered(conn: &Connection, client_id: &str, sent: &[Instruction], now: i64) -> rusqlite::Result<()> {
+    if !sent.is_empty() {
+        conn.prepare_cached(
+            "UPDATE instructions SET delivered_at = ?2 WHERE client_id = ?1 AND cleared_at IS NULL AND delivered_at IS NULL",
+        )?
+        .execute(params![client_id, now])?;
+    }
+    Ok(())
 }
 
 fn instruction_str(i: Instruction) -> &'static str {
@@ -2616,10 +2631,14 @@ impl Storage for SqliteStorage {
         tx.execute("DELETE FROM tokens WHERE expires_at <= ?1", [now])?;
         // An online sign-in by the officer is what a lock instruction asks for; the sync
         // round's automatic one (cached passphrase) must not swallow a lock the device has not
-        // received yet.
+        // received yet, and nor may an interactive one: a lock ordered after the device's last
+        // round, the officer then signing in again (`enrol`) before the next, was cleared here
+        // unsent, and the device was never locked (review, 7 Dec 2026). Only a lock already
+        // sent to the device is lifted; one not yet sent waits for the next round.
         if clears_lock {
             tx.execute(
-                "UPDATE instructions SET cleared_at = ?2 WHERE client_id = ?1 AND kind = 'lock' AND cleared_at IS NULL",
+                "UPDATE instructions SET cleared_at = ?2
+                 WHERE client_id = ?1 AND kind = 'lock' AND cleared_at IS NULL AND delivered_at IS NOT NULL",
                 params![client_id, now],
             )?;
         }
@@ -2734,6 +2753,7 @@ impl Storage for SqliteStorage {
             params![s.client_id, last as i64, now],
         )?;
         let instructions = pending_instructions(&tx, &s.client_id)?;
+        mark_delivered(&tx, &s.client_id, &instructions, now)?;
         tx.commit()?;
         Ok(PushOutcome::Done {
             last_applied_seq: last,
@@ -2770,6 +2790,7 @@ impl Storage for SqliteStorage {
         if n == 0 {
             // No records in this scope (an admin): nothing to page through.
             tx.commit()?;
+            mark_delivered(&conn, &s.client_id, &instructions, now_unix())?;
             return Ok(Page {
                 changes: Vec::new(),
                 last_version: after.max(head),
@@ -2901,6 +2922,9 @@ impl Storage for SqliteStorage {
                 .max(0) as u64,
         };
         tx.commit()?;
+        // After the read snapshot (a write in it could fail to upgrade): the page's orders are
+        // sent now.
+        mark_delivered(&conn, &s.client_id, &instructions, now_unix())?;
         Ok(Page { changes, last_version, has_more, remaining, head, horizon, last_applied_seq, instructions })
     }
 

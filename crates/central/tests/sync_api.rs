@@ -520,6 +520,32 @@ async fn lock_instruction_is_delivered_and_cleared_by_sign_in() {
     assert_eq!(v["instructions"], json!(["wipe"]));
 }
 
+/// Review, 7 Dec 2026: a lock ordered after the device's last round was cleared by the officer's
+/// next interactive sign-in (`enrol`) before any round had sent it, and the device was never
+/// locked (a wipe order survived). Only a lock the device has been sent is lifted by signing in.
+#[tokio::test]
+async fn a_lock_not_yet_sent_survives_an_interactive_sign_in() {
+    let s = Server::start().await;
+    let _ = s.login_as("demo-officer", C1, true).await;
+    s.central.instruct(C1, bluelamp_protocol::wire::Instruction::Lock).unwrap();
+    // Signed in again at the keyboard before the next round: the lock was never sent, so it stays.
+    let token = s.login_as("demo-officer", C1, true).await;
+    let (_, v) = s.pull(&token, C1, None, 100).await;
+    assert_eq!(v["instructions"], json!(["lock"]), "the lock is delivered at the next round");
+    // Sent now: the officer's online sign-in lifts it.
+    let token = s.login_as("demo-officer", C1, true).await;
+    let (_, v) = s.pull(&token, C1, None, 100).await;
+    assert_eq!(v["instructions"], json!([]));
+    // Sent on a push answer counts too.
+    s.central.instruct(C1, bluelamp_protocol::wire::Instruction::Lock).unwrap();
+    let token = s.login_as("demo-officer", C1, true).await;
+    let (_, v) = s.push(&token, C1, &[]).await;
+    assert_eq!(v["instructions"], json!(["lock"]));
+    let token = s.login_as("demo-officer", C1, true).await;
+    let (_, v) = s.pull(&token, C1, None, 100).await;
+    assert_eq!(v["instructions"], json!([]));
+}
+
 // ---- bad input --------------------------------------------------------------------------------
 
 #[tokio::test]

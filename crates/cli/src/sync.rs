@@ -141,7 +141,8 @@ pub fn enrol(db: &Path, server: &str, officer: &str, passphrase: &str, fast_kdf:
     store.set_server_url(server.trim_end_matches('/'))?;
     store.set_token(&resp)?;
     store.set_role(resp.role)?;
-    // The online sign-in a lock order asks for (the service cleared its copy at this login).
+    // The online sign-in a lock order asks for (the service cleared its copy at this login, if
+    // it had sent it; one not yet sent reaches the device at the next sync).
     store.clear_lock_order()?;
     let wipe_pending = store.pending_instruction()? == Some(Instruction::Wipe);
     let actor = store.actor()?;

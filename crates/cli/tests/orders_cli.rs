@@ -287,3 +287,29 @@ fn sync_goes_only_to_the_enrolled_service() {
     ok(cli(&db).args(["sync", "--server", &format!("{}/", s.url)]));
     assert_eq!(s.central.stats().unwrap().forms, 3);
 }
+
+/// Review, 7 Dec 2026: a lock ordered after the device's last sync was dropped when the officer
+/// signed in again (`enrol`) before the next one: the service cleared it at that sign-in, unsent,
+/// and `sync` said `"instructions": []`. It is delivered at the next sync; signing in after that
+/// lifts it.
+#[test]
+fn a_lock_ordered_before_a_sign_in_is_still_delivered_at_the_next_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("L.db");
+    let client = device(&s, &db);
+    s.central.instruct(&client, Instruction::Lock).unwrap();
+    let enrol = ["enrol", "--server", &s.url, "--officer", "demo-officer"];
+    ok(cli(&db).args(enrol));
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["instructions"], serde_json::json!(["lock"]), "{v}");
+    assert_eq!(v["order_carried_out"], "locked", "{v}");
+    let (done, _, err) = run(cli(&db).args(["search", "--name", "smith"]));
+    assert!(!done && err.contains("locked"), "{err}");
+    // The officer's online sign-in now lifts it, here and on the service.
+    ok(cli(&db).args(enrol));
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(done, "{out} {err}");
+}
