@@ -235,12 +235,25 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     let report = runtime()?.block_on(run_round(&store, &client, Some(&creds), round_config()?, &mut progress))?;
     let store = store.into_inner().unwrap_or_else(|p| p.into_inner());
     let counts = store.sync_counts()?;
+    // What a wipe erases that the service does not hold: writes it refused (kept here with the
+    // reasons), conflicts waiting for a person, and access-log entries it refused for good.
+    let log_refused = if store.audit_refused()?.is_some() { store.audit_unsent()? } else { 0 };
+    let erased = (counts.rejected, counts.conflicts, log_refused);
     // Orders are carried out at once; a wipe only once nothing written here is left unsent.
     let carried = bluelamp_sync::carry_out_order(db, store)?;
     match carried {
-        Some(Carried::Wiped) => note!(
+        Some(Carried::Wiped) if erased == (0, 0, 0) => note!(
             "the central service ordered this device wiped: everything written here had reached it; {} destroyed",
             db.display()
+        ),
+        Some(Carried::Wiped) => note!(
+            "the central service ordered this device wiped: every write it would take had reached it; {} destroyed, \
+             and with it {} writes the service refused, {} conflicts waiting for a person and {} access-log entries \
+             the service refused",
+            db.display(),
+            erased.0,
+            erased.1,
+            erased.2
         ),
         Some(Carried::LockedUntilWiped { pending, log_entries }) => note!(
             "the central service ordered this device wiped, but {pending} writes and {log_entries} access-log entries \
@@ -273,6 +286,11 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
                 None => None,
             },
             "totals": counts,
+            "erased_with_the_store": matches!(carried, Some(Carried::Wiped)).then(|| serde_json::json!({
+                "refused_writes": erased.0,
+                "conflicts": erased.1,
+                "refused_access_log_entries": erased.2,
+            })),
         });
         say!("{}", serde_json::to_string_pretty(&out)?)?;
     } else {

@@ -313,3 +313,62 @@ fn a_lock_ordered_before_a_sign_in_is_still_delivered_at_the_next_sync() {
     let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
     assert!(done, "{out} {err}");
 }
+
+/// Review, 7 Dec 2026: a device whose officer was made an administrator never received a lock
+/// or wipe order while it held an unsent write: the service refused the push for the role
+/// ("does not allow records work"), the round ended there, `"instructions": []`, the order was
+/// never carried out and the write was offered again at every round. The refused writes are
+/// now parked, visible as refused, and the round goes on to the pull that brings the order.
+#[test]
+fn a_device_whose_officer_became_an_admin_still_receives_a_wipe_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("q.db");
+    let client = device(&s, &db);
+    ok(cli(&db).args(["incident", "code", "--id", "demo-incident-3", "--code", "DA"]));
+    s.central.set_officer_role("demo-officer", "admin").unwrap();
+
+    // Without an order: the write is parked as refused, with the service's reason, and stays.
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((v["outcome"].as_str(), v["pending"].as_u64()), (Some("blocked"), Some(0)), "{v}");
+    assert_eq!(v["totals"]["rejected"], 1, "{v}");
+    assert!(v["message"].as_str().unwrap().contains("records work"), "{v}");
+    let (passed, out, _) = run(cli(&db).args(["status", "--fail-if-unsent", "--json"]));
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert!(!passed && j["inside"]["refused"] == 1, "kept, and it fails the check: {j}");
+
+    // The wipe order arrives and is carried out; the output says what was erased with it.
+    s.central.instruct(&client, Instruction::Wipe).unwrap();
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["instructions"], serde_json::json!(["wipe"]), "{v} {err}");
+    assert_eq!(v["order_carried_out"], "wiped", "{v}");
+    assert_eq!(v["erased_with_the_store"]["refused_writes"], 1, "{v}");
+    assert!(err.contains("1 writes the service refused"), "{err}");
+    assert!(!db.exists());
+}
+
+/// Writes parked for the officer's role go back in the queue when the role allows records work
+/// again, and reach the service.
+#[test]
+fn writes_refused_for_a_role_are_sent_once_the_role_is_given_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = service(dir.path());
+    let db = dir.path().join("q.db");
+    device(&s, &db);
+    ok(cli(&db).args(["incident", "code", "--id", "demo-incident-3", "--code", "DA"]));
+    s.central.set_officer_role("demo-officer", "admin").unwrap();
+    let (done, out, _) = run(cli(&db).args(["sync", "--json"]));
+    assert!(!done);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["totals"]["rejected"], 1, "{v}");
+    s.central.set_officer_role("demo-officer", "officer").unwrap();
+    let (done, out, err) = run(cli(&db).args(["sync", "--json"]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(done, "{v} {err}");
+    assert_eq!((v["totals"]["rejected"].as_u64(), v["totals"]["pending"].as_u64()), (Some(0), Some(0)), "{v}");
+    assert_eq!(v["acknowledged"], 1, "{v}");
+}

@@ -39,6 +39,10 @@ const AUDIT_REFUSED: &str = "audit_refused";
 /// (`incidents.seen_gen`), and the sweep at the end of the re-pull finds the ones not sent.
 const PULL_GEN: &str = "pull_gen";
 
+/// The code of writes parked on the device because the central service refused them for the
+/// officer's role ([`Store::outbox_park_role_refused`]); the service never recorded them.
+pub const ROLE_REFUSED: &str = "role_refused";
+
 /// A parked (rejected) outbox entry, shown to the officer with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Parked {
@@ -658,6 +662,31 @@ impl Store {
             set(&tx, SERVER_LAST, &server_last.to_string())?;
         }
         tx.commit()?;
+        Ok(n as u64)
+    }
+
+    /// The central service refused a push as a whole because the officer's role does not allow
+    /// records work (an officer made an administrator): nothing was applied there. Every pending
+    /// entry is parked here with code [`ROLE_REFUSED`] and the service's message, so the round
+    /// goes on (the access log, the pull and any lock or wipe order) instead of offering the
+    /// same writes for ever; they stay visible as refused. [`Store::outbox_requeue_role_refused`]
+    /// gives them back when a sign-in brings a role that allows records work. Returns how many.
+    pub fn outbox_park_role_refused(&mut self, message: &str) -> Result<u64> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'parked', reject_code = ?1, last_error = ?2 WHERE state = 'pending'",
+            params![ROLE_REFUSED, message.chars().take(1000).collect::<String>()],
+        )?;
+        Ok(n as u64)
+    }
+
+    /// Puts the entries parked by [`Store::outbox_park_role_refused`] back in the queue, in
+    /// their order (the service never saw them). Returns how many.
+    pub fn outbox_requeue_role_refused(&mut self) -> Result<u64> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET state = 'pending', attempts = 0, reject_code = NULL, last_error = NULL
+             WHERE state = 'parked' AND reject_code = ?1",
+            [ROLE_REFUSED],
+        )?;
         Ok(n as u64)
     }
 

@@ -7,6 +7,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use bluelamp_protocol::session::Permission;
 use bluelamp_protocol::wire::{Instruction, LoginRequest, PullRequest, PullResponse, PushRequest};
 use bluelamp_protocol::SCHEMA_VERSION;
 use bluelamp_store::{Store, StoreError};
@@ -111,12 +112,15 @@ pub async fn run_round<L: LocalStore>(
     // the round, which still pulls, so reference data, conflicts and a lock or wipe order reach
     // the device.
     let mut audit_refused: Option<String> = None;
+    // The service refused the writes for the officer's role: parked, said at the end of the
+    // round, which still sends the access log and pulls.
+    let mut push_refused: Option<String> = None;
     loop {
         match engine.next_action() {
             Action::Finish(fin) => {
                 // A round whose access log was refused did not finish: it is no "last sync"
                 // (until 7 Dec 2026 it was, and `status` showed a blocked round as the last one).
-                let finished = fin == Finish::Synced && audit_refused.is_none();
+                let finished = fin == Finish::Synced && audit_refused.is_none() && push_refused.is_none();
                 let counts = local(store, |s| {
                     if finished {
                         s.mark_synced()?;
@@ -125,20 +129,20 @@ pub async fn run_round<L: LocalStore>(
                 })?;
                 report.pending = counts.pending;
                 report.conflicts = counts.conflicts;
+                let refusals: Vec<String> = push_refused
+                    .take()
+                    .into_iter()
+                    .chain(audit_refused.take().map(|why| format!("the central service refused the access log: {why}")))
+                    .collect();
                 let (outcome, message) = match fin {
-                    Finish::Synced => match audit_refused.take() {
-                        Some(why) => ("blocked", Some(format!("the central service refused the access log: {why}"))),
-                        None => ("synced", None),
-                    },
+                    Finish::Synced if refusals.is_empty() => ("synced", None),
+                    Finish::Synced => ("blocked", Some(refusals.join("; "))),
                     Finish::Offline { last_error } => ("offline", Some(last_error)),
                     Finish::Blocked { reason } => ("blocked", Some(reason)),
                     // Not a finished sync: the last sync time stays where it was.
                     fin @ Finish::Ordered(_) => {
-                        let mut why = fin.reason().unwrap_or_default();
-                        if let Some(refused) = audit_refused.take() {
-                            why.push_str(&format!("; the central service refused the access log: {refused}"));
-                        }
-                        ("blocked", Some(why))
+                        let why = std::iter::once(fin.reason().unwrap_or_default()).chain(refusals).collect::<Vec<_>>();
+                        ("blocked", Some(why.join("; ")))
                     }
                 };
                 report.outcome = outcome.into();
@@ -179,10 +183,20 @@ pub async fn run_round<L: LocalStore>(
                         }
                         // The role may have changed centrally: the device keeps the current one
                         // for offline use.
-                        local(store, |s| {
+                        // Writes parked because the role did not allow records work go back in
+                        // the queue once a sign-in brings one that does.
+                        let requeued = local(store, |s| {
                             s.set_token(&resp)?;
-                            s.set_role(resp.role)
+                            s.set_role(resp.role)?;
+                            if resp.role.allows(Permission::RecordsWork) {
+                                s.outbox_requeue_role_refused()
+                            } else {
+                                Ok(0)
+                            }
                         })?;
+                        if requeued > 0 {
+                            tracing::info!(requeued, "writes refused for the officer's role queued again");
+                        }
                         report.role = Some(resp.role);
                         progress(&Progress::SignedIn);
                         engine.handle(Event::LoggedIn);
@@ -287,6 +301,23 @@ pub async fn run_round<L: LocalStore>(
                         }
                         if f == Failure::Unauthorized {
                             local(store, |s| s.clear_token())?;
+                        }
+                        // Refused as a whole for the officer's role (made an administrator):
+                        // the writes can never be applied under it. Parked here, visible as
+                        // refused, and the round goes on, so the access log is sent and a lock
+                        // or wipe order still arrives (until 7 Dec 2026 the round ended here, a
+                        // lost device with a pending write was never wiped, and the writes were
+                        // offered again at every round).
+                        if let Failure::Forbidden(why) = &f {
+                            let role = local(store, |s| s.role())?;
+                            if role.is_some_and(|r| !r.allows(Permission::RecordsWork)) {
+                                let n = local(store, |s| s.outbox_park_role_refused(why))?;
+                                tracing::warn!(parked = n, "writes refused for the officer's role: parked");
+                                report.rejected += n;
+                                push_refused = Some(format!("{}; {n} writes kept here as refused", f.describe()));
+                                engine.handle(Event::Pushed { outbox_empty: false });
+                                continue;
+                            }
                         }
                         engine.handle(Event::Failed(f));
                     }
