@@ -237,7 +237,8 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
     let counts = store.sync_counts()?;
     // What a wipe erases that the service does not hold: writes it refused (kept here with the
     // reasons), conflicts waiting for a person, and access-log entries it refused for good.
-    let log_refused = if store.audit_refused()?.is_some() { store.audit_unsent()? } else { 0 };
+    let log_refused_why = store.audit_refused()?;
+    let log_refused = if log_refused_why.is_some() { store.audit_unsent()? } else { 0 };
     let erased = (counts.rejected, counts.conflicts, log_refused);
     // Orders are carried out at once; a wipe only once nothing written here is left unsent.
     let carried = bluelamp_sync::carry_out_order(db, store)?;
@@ -249,11 +250,12 @@ pub fn sync(db: &Path, server: Option<&str>, passphrase: String, json: bool) -> 
         Some(Carried::Wiped) => note!(
             "the central service ordered this device wiped: every write it would take had reached it; {} destroyed, \
              and with it {} writes the service refused, {} conflicts waiting for a person and {} access-log entries \
-             the service refused",
+             the service refused for good{} (it keeps its own copy of the log up to there)",
             db.display(),
             erased.0,
             erased.1,
-            erased.2
+            erased.2,
+            log_refused_why.as_deref().map(|w| format!(" ({})", crate::output::printable(w))).unwrap_or_default()
         ),
         Some(Carried::LockedUntilWiped { pending, log_entries }) => note!(
             "the central service ordered this device wiped, but {pending} writes and {log_entries} access-log entries \

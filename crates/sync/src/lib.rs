@@ -25,7 +25,9 @@ pub use round::{run_round, Credentials, LocalStore, Progress, RoundReport};
 pub enum Carried {
     /// Locked until the officer signs in online.
     Locked,
-    /// Crypto-erased: everything written here had reached the central service.
+    /// Crypto-erased: everything written here that the central service would take had reached
+    /// it (writes it refused, conflicts and access-log entries it refused for good are erased
+    /// with the store).
     Wiped,
     /// A wipe order, but `pending` writes or `log_entries` access-log entries have not reached
     /// the service yet: the store is locked (it opens for no use) and keeps them; the next sync
@@ -55,10 +57,25 @@ pub fn carry_out_order(
     // Access-log entries the service has not acknowledged: a wipe destroyed them, the record
     // of who looked at what on this device (DPA 2018 s.62), while saying everything had been
     // sent (review, 7 Dec 2026).
-    let head = store.audit_head()?.map_or(0, |h| h.seq);
-    let acked = store.audit_anchor()?.map_or(0, |h| h.seq);
-    let log_entries = u64::try_from(head.saturating_sub(acked)).unwrap_or(0);
+    //
+    // Unless the service refused the log for good (a chain that forked from its copy: a store
+    // restored from an older copy, or a damaged one): it will never take those entries, and
+    // waiting for it kept the store locked and undeleted for ever, each sync saying "the next
+    // sync sends them, then wipes" while the count grew (review, 7 Dec 2026). A lost device's
+    // personal data must go; the service keeps its own copy of the log up to the fork, and its
+    // log says it refused the rest. The wipe goes ahead, and the shell says how many refused
+    // entries went with the store (the CLI's `sync`; `docs/sync.md`).
+    let refused = store.audit_refused()?;
+    let log_entries = if refused.is_some() { 0 } else { store.audit_unsent()? };
+    let refused_entries = if refused.is_some() { store.audit_unsent()? } else { 0 };
     drop(store);
+    if order == Some(Instruction::Wipe) && pending == 0 && refused_entries > 0 {
+        tracing::warn!(
+            refused_entries,
+            reason = refused.as_deref().unwrap_or_default(),
+            "wiping with access-log entries the central service refused for good"
+        );
+    }
     let Some(step) = bluelamp_sync_core::order_step(order, pending.saturating_add(log_entries)) else {
         return Ok(None);
     };
