@@ -187,6 +187,7 @@ fn a_record_of_wrong_passphrases_that_cannot_be_kept_refuses_every_unlock() {
     std::fs::remove_dir(&attempts).unwrap();
     let (code, _, _, err) = cli(&db, Some(PASS), &["status", "--unlock"]);
     assert_eq!(code, 0, "{err}");
+}
 
 struct Service {
     url: String,
