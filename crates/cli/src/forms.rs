@@ -204,6 +204,10 @@ fn load_pack(args: &GradeArgs) -> anyhow::Result<FormPack> {
 /// A time argument: `YYYY-MM-DD` (midnight UTC) or a date-time (no zone = UK time).
 fn parse_time(s: &str) -> Option<i64> {
     let s = s.trim();
+    if bluelamp_forms::time::in_skipped_hour(s) {
+        // A UK time that never happened (the clocks went forward): refused, not read as GMT.
+        return None;
+    }
     if s.len() == 10 {
         bluelamp_forms::time::parse_date(s).map(|d| d.saturating_mul(bluelamp_forms::time::DAY))
     } else {
@@ -255,6 +259,10 @@ fn grade(args: GradeArgs) -> anyhow::Result<()> {
         None => IncidentHistory::default(),
     };
     let at = match args.at.as_deref() {
+        Some(s) if bluelamp_forms::time::in_skipped_hour(s) => bail!(
+            "--at {s:?}: that time did not happen in UK time (the clocks went forward from 01:00 to 02:00 that \
+             night): give the time shown after the change, or add +00:00 for GMT"
+        ),
         Some(s) => parse_time(s)
             .with_context(|| format!("--at {s:?}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM]"))?,
         None => time::OffsetDateTime::now_utc().unix_timestamp(),

@@ -180,6 +180,21 @@ fn a_plan_is_not_graded_in_the_text_output() {
     assert!(text.contains("Not yet answered (required):"), "{text}");
 }
 
+/// `--at` in the hour the clocks skip is refused with what to do (it was read as GMT).
+#[test]
+fn a_time_the_clocks_skipped_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("a.json");
+    std::fs::write(&f, r#"{"q1": "no"}"#).unwrap();
+    let out =
+        cli(&["forms", "grade", "--pack", "dash-style-da-risk", "--answers", path(&f), "--at", "2026-03-29T01:30"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("did not happen in UK time"), "{}", stderr(&out));
+    let out =
+        cli(&["forms", "grade", "--pack", "dash-style-da-risk", "--answers", path(&f), "--at", "2026-03-29T01:30Z"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[test]
 fn bad_answers_json_exits_1_with_where() {
     let dir = tempfile::tempdir().unwrap();

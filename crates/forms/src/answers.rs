@@ -481,6 +481,21 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
             None => c.push(path, IssueKind::WrongType, format!("{}: expected a date (YYYY-MM-DD)", label(q))),
         },
         QuestionType::Datetime => {
+            if let Value::String(s) = v {
+                if crate::time::in_skipped_hour(s) {
+                    c.push(
+                        path,
+                        IssueKind::BadDate,
+                        format!(
+                            "{}: {} did not happen in UK time (the clocks went forward from 01:00 to 02:00 that \
+                             night): enter the time as it was shown after the change, or add +00:00 for GMT",
+                            label(q),
+                            s.trim()
+                        ),
+                    );
+                    return;
+                }
+            }
             let t = match v {
                 Value::String(s) => parse_datetime(s).ok_or(IssueKind::BadDate),
                 // Unix seconds, within the years 1900 to 9999 as a typed one is (`-99999999999999`,

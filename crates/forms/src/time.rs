@@ -85,6 +85,22 @@ pub fn months_before(day: i64, months: u32) -> i64 {
     days_from_civil(y, m, d)
 }
 
+/// Whether `s` is a UK time, typed without a zone, that never happened: in the hour the clocks
+/// skip when British Summer Time starts (01:00 to 01:59 on the last Sunday of March). Such a
+/// time was read as GMT without a word (review, 7 Dec 2026); the form asks which was meant.
+pub fn in_skipped_hour(s: &str) -> bool {
+    let s = s.trim();
+    let Some(date) = s.get(0..10).and_then(parse_date) else { return false };
+    let Some(rest) = s.get(10..).and_then(|r| r.strip_prefix('T').or_else(|| r.strip_prefix(' '))) else {
+        return false;
+    };
+    // Only a time with no zone is read as UK time.
+    let zoned = rest.get(5..).is_some_and(|t| t.contains(['Z', 'z', '+', '-']));
+    let hour = rest.get(0..2).and_then(digits);
+    let (y, _, _) = civil_from_days(date);
+    !zoned && hour == Some(1) && date * DAY == last_sunday_0100_utc(y, 3) - HOUR
+}
+
 /// The UK calendar day (days since 1970-01-01) at a UTC instant.
 pub fn uk_day(utc: i64) -> i64 {
     (utc + uk_offset_secs(utc)).div_euclid(DAY)
@@ -184,6 +200,19 @@ mod tests {
         assert_eq!(months_before(d("2026-03-31"), 1), d("2026-02-28"));
         assert_eq!(months_before(d("2026-01-15"), 13), d("2024-12-15"));
         assert_eq!(months_before(d("2026-06-01"), 0), d("2026-06-01"));
+    }
+
+    #[test]
+    fn the_hour_the_clocks_skip_is_known() {
+        assert!(in_skipped_hour("2026-03-29T01:30"));
+        assert!(in_skipped_hour("2026-03-29 01:00"));
+        assert!(!in_skipped_hour("2026-03-29T01:30Z"), "a zone says which");
+        assert!(!in_skipped_hour("2026-03-29T01:30+01:00"));
+        assert!(!in_skipped_hour("2026-03-29T00:59"));
+        assert!(!in_skipped_hour("2026-03-29T02:00"));
+        assert!(!in_skipped_hour("2026-03-22T01:30"));
+        assert!(!in_skipped_hour("2026-10-25T01:30"), "the repeated hour exists (read as BST)");
+        assert!(in_skipped_hour("2024-03-31T01:15"));
     }
 
     #[test]

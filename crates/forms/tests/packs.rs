@@ -582,6 +582,28 @@ fn a_plan_with_nothing_in_it_is_refused_at_submission() {
     assert!(validate_answers(&cp, &a, &ctx).iter().any(|i| i.path == "actions[0].due" && i.kind == IssueKind::InPast));
 }
 
+/// A UK time in the hour the clocks skip (01:00-01:59 on the last Sunday of March) never
+/// happened: the form asks which was meant instead of reading it as GMT (review, 7 Dec 2026).
+#[test]
+fn a_time_the_clocks_skipped_is_refused_with_what_to_do() {
+    use bluelamp_forms::answers::IssueKind;
+    let ctx = ValidationContext { now: Some(1_781_524_800), ..ValidationContext::default() };
+    let cp = parse_pack(pack_src("concern-for-child-care-plan.json")).unwrap();
+    let mut a = Answers::new();
+    a.insert("when".into(), json!("2026-03-29T01:30"));
+    let issue = validate_answers(&cp, &a, &ctx).into_iter().find(|i| i.path == "when").unwrap();
+    assert_eq!(issue.kind, IssueKind::BadDate);
+    assert!(
+        issue.message.contains("did not happen in UK time") && issue.message.contains("+00:00"),
+        "{}",
+        issue.message
+    );
+    for ok in ["2026-03-29T01:30+00:00", "2026-03-29T02:30", "2025-10-26T01:30"] {
+        a.insert("when".into(), json!(ok));
+        assert!(!validate_answers(&cp, &a, &ctx).iter().any(|i| i.path == "when"), "{ok}");
+    }
+}
+
 /// Dates a plan may hold are near today (review, 7 Dec 2026): a review in 2099 and an action due
 /// in 9999 satisfied the gate, and a care plan took a concern of 1900, a child born in 1900 and
 /// an Operation Encompass notification of 1899. A `not_in_past` date is at most a year and a day
