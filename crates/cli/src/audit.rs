@@ -77,7 +77,20 @@ fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
         match &report.broken {
             None => {
                 let (seq, hash) = report.head.as_ref().map_or((0, GENESIS_HASH), |h| (h.seq, h.entry_hash.as_str()));
-                say!("OK: {} entries, head #{seq} {hash}", report.entries)
+                // What the chain alone cannot show: a tail cut off, or an older copy of the store
+                // put back, verifies too; only entries up to the service's acknowledged head
+                // (the anchor) are checked against it. Said, not left to the JSON's `anchor`.
+                let anchor = match &report.anchor {
+                    Some(a) if a.seq >= seq => "all of them acknowledged by the central service".to_string(),
+                    Some(a) => format!(
+                        "the service acknowledged up to #{}; the {} after it are checked by their chain only                          (a restored older copy of the store also verifies)",
+                        a.seq,
+                        seq.saturating_sub(a.seq)
+                    ),
+                    None => "none acknowledged by a central service: checked by their chain only (a tail cut off,                              or a restored older copy of the store, also verifies)"
+                        .to_string(),
+                };
+                say!("OK: {} entries, head #{seq} {hash}; {anchor}", report.entries)
             }
             Some(b) => say!("BROKEN at entry #{}: {}", b.seq, b.reason),
         }
