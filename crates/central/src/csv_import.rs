@@ -86,8 +86,9 @@ pub fn parse(input: &[u8], default_district: Option<&str>, today: &str) -> Resul
             }
         };
         // More cells than the header: an unquoted comma (an address) shifted the rest, and the
-        // postcode read as the town (review, 7 Dec 2026).
-        if rec.len() > headers.len() {
+        // postcode read as the town (review, 7 Dec 2026). Empty cells after the last column (a
+        // trailing comma) hold nothing and are let be.
+        if rec.iter().skip(headers.len()).any(|c| !c.trim().is_empty()) {
             out.rejected.push((
                 row,
                 format!(
@@ -239,11 +240,11 @@ mod tests {
     /// More cells than the header: an unquoted comma in an address shifted the postcode.
     #[test]
     fn a_row_with_more_cells_than_the_header_is_rejected() {
-        let shifted = "id,given_name,surname,date_of_birth,address,postcode\nR3,Shift,Comma,1980-01-01,1 High St, Ashford,TN24 1YG\nR4,Ann,Smith,,,\n";
+        let shifted = "id,given_name,surname,date_of_birth,address,postcode\nR3,Shift,Comma,1980-01-01,1 High St, Ashford,TN24 1YG\nR4,Ann,Smith,,,\nR5,Cy,Ray,,,,,\n";
         let p = parse(shifted.as_bytes(), Some("d"), "2026-12-07").unwrap();
         assert_eq!(p.rejected.len(), 1, "{:?}", p.rejected);
         assert!(p.rejected[0].1.contains("7 cells, the header has 6"), "{:?}", p.rejected);
-        assert_eq!(p.rows.len(), 1);
+        assert_eq!(p.rows.len(), 2, "a trailing comma holds nothing");
     }
 
     #[test]

@@ -146,7 +146,8 @@ pub fn nominals(store: &mut Store, input: impl Read, forced: Option<Source>) -> 
         // More cells than the header has columns: an unquoted comma inside a cell ("1 High St,
         // Ashford") moved every cell after it one column along, and the row was imported with
         // the town as its postcode (review, 7 Dec 2026). Which cell split is a guess: rejected.
-        if rec.len() > headers.len() {
+        // Empty cells after the last column (a trailing comma) hold nothing and are let be.
+        if rec.iter().skip(headers.len()).any(|c| !c.trim().is_empty()) {
             report.rejected.push((
                 row,
                 format!(
@@ -629,9 +630,10 @@ mod tests {
         let csv = "id,given_name,surname,date_of_birth,address,postcode\n\
                    R1,Ann,Lee,1980-01-01,\"1 High St, Ashford\",TN24 1YG\n\
                    R3,Shift,Comma,1980-01-01,1 High St, Ashford,TN24 1YG\n\
-                   R4,Bob,Ray,,,\n";
+                   R4,Bob,Ray,,,\n\
+                   R5,Cy,Ray,,,,,\n";
         let r = nominals(&mut s, csv.as_bytes(), None).unwrap();
-        assert_eq!(r.imported, 2, "{:?}", r.rejected);
+        assert_eq!(r.imported, 3, "a trailing comma holds nothing: {:?}", r.rejected);
         assert_eq!(r.rejected.len(), 1, "{:?}", r.rejected);
         assert_eq!(r.rejected[0].0, 3);
         assert!(
