@@ -686,7 +686,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     "the sync round did not finish (see above); nothing was lost: the outbox keeps what is pending"
                 ),
                 sync::SyncEnd::Wiped => {
-                    bail!("the store was wiped by order of the central service, after its writes had reached it")
+                    bail!(
+                        "the store was wiped by order of the central service, once every write and access-log entry \
+                         it would take had reached it"
+                    )
                 }
             }
         }

@@ -220,9 +220,12 @@ fn unsent_and_refused_access_log_entries_fail_the_check() {
     assert_eq!(code, 0, "{err}");
     let (code, _, _, err) = cli(&db, Some(PASS), &["sync"]);
     assert_eq!(code, 0, "{err}");
-    // Just synced: only this check's own unlock entry is after the anchor.
-    let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
-    assert_eq!((code, j["inside"]["access_log_unsent"].as_u64().unwrap_or(0)), (0, 0), "{j}");
+    // Just synced: only sign-ins (this check's own unlock) are after the anchor, and they are no
+    // unsent records, however many times the check runs (run twice, it failed).
+    for _ in 0..2 {
+        let (code, j, _, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent", "--json"]);
+        assert_eq!((code, j["inside"]["access_log_unsent"].as_u64().unwrap_or(0)), (0, 0), "{j}");
+    }
     let (_, j, _, _) = cli(&db, Some(PASS), &["sync", "--json"]);
     assert_eq!(j["outcome"], "synced", "{j}");
 
@@ -233,7 +236,7 @@ fn unsent_and_refused_access_log_entries_fail_the_check() {
     assert_eq!(code, 2, "{j}");
     assert_eq!(j["inside"]["unsent"], 0, "{j}");
     let n = j["inside"]["access_log_unsent"].as_u64().unwrap();
-    assert!(n >= 2, "the search and its unlock: {j}");
+    assert!(n >= 1, "the search: {j}");
     let (code, _, text, _) = cli(&db, Some(PASS), &["status", "--fail-if-unsent"]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("access-log entries not yet acknowledged") && text.contains("NOT all reached"), "{text}");

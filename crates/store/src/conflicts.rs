@@ -220,10 +220,13 @@ pub(crate) fn store_notice(tx: &Connection, c: &ConflictNotice, now: &str) -> ru
 }
 
 /// Whether this device has work on the incident the service has not settled: a pending outbox
-/// entry or an unresolved conflict.
+/// entry, one parked because the service refused the officer's role (it never saw it, and takes
+/// it once the role is given back; a pull swept the incident from under it: before-stop review,
+/// 7 Dec 2026), or an unresolved conflict.
 pub(crate) fn unsettled(tx: &Connection, incident_id: &str) -> rusqlite::Result<bool> {
     tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE state = 'pending' AND mutation LIKE 'incident.%'
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE (state = 'pending' OR (state = 'parked' AND reject_code = 'role_refused'))
+                          AND mutation LIKE 'incident.%'
                           AND json_extract(payload, '$.incident_id') = ?1)
              OR EXISTS (SELECT 1 FROM conflicts WHERE resolved_at IS NULL AND record_type = 'incident'
                           AND record_id = ?1)",

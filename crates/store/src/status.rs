@@ -188,7 +188,7 @@ impl Store {
             device_id: self.client_id()?,
             pending_order: self.pending_instruction()?,
             access_log_entries: count("SELECT count(*) FROM audit")?,
-            access_log_unsent: self.audit_unsent()?,
+            access_log_unsent: self.audit_unsent_records()?,
             access_log_refused: self.audit_refused()?,
         })
     }
@@ -225,7 +225,15 @@ mod tests {
         let db = dir.path().join("s.db");
         let mut s = Store::create(&db, "pass", "PC9", KdfParams::INSECURE_FAST).unwrap();
         let actor = s.actor().unwrap();
-        s.audit(&actor, crate::AuditEvent::new(crate::AuditAction::Unlock, "session")).unwrap();
+        // A sign-in alone is no unsent record (a status check is one, and run twice it failed).
+        let other = dir.path().join("t.db");
+        let mut t = Store::create(&other, "pass", "PC9", KdfParams::INSECURE_FAST).unwrap();
+        t.set_server_url("http://127.0.0.1:1").unwrap();
+        let them = t.actor().unwrap();
+        t.audit(&them, crate::AuditEvent::new(crate::AuditAction::Unlock, "session")).unwrap();
+        t.audit(&them, crate::AuditEvent::new(crate::AuditAction::UnlockFailed, "session")).unwrap();
+        assert!(!t.inside_status().unwrap().holds_unsent());
+        s.audit(&actor, crate::AuditEvent::new(crate::AuditAction::Consultation, "nominal:N1")).unwrap();
         // Never enrolled: nowhere to send the log.
         let i = s.inside_status().unwrap();
         assert!(i.access_log_unsent > 0 && !i.holds_unsent(), "{i:?}");

@@ -654,7 +654,8 @@ impl Store {
         let server_last_i = i64::try_from(server_last).map_err(|_| bad("seq out of range"))?;
         let tx = self.conn.transaction()?;
         let n = tx.execute(
-            "UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL
+            "UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL,
+                reject_code = CASE WHEN reject_code = 'role_refused' THEN NULL ELSE reject_code END
              WHERE state <> 'pending' AND seq > ?1",
             [server_last_i],
         )?;
@@ -677,6 +678,18 @@ impl Store {
             params![ROLE_REFUSED, message.chars().take(1000).collect::<String>()],
         )?;
         Ok(n as u64)
+    }
+
+    /// How many writes are parked by [`Store::outbox_park_role_refused`]: writes the service
+    /// never recorded and would take once the officer's role allows records work again, so a
+    /// wipe waits for them as for pending ones (the device is locked meanwhile).
+    pub fn outbox_role_refused_count(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM outbox WHERE state = 'parked' AND reject_code = ?1",
+            [ROLE_REFUSED],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// Puts the entries parked by [`Store::outbox_park_role_refused`] back in the queue, in
@@ -972,6 +985,20 @@ impl Store {
         let head = self.audit_head()?.map_or(0, |h| h.seq);
         let acked = self.audit_anchor()?.map_or(0, |h| h.seq);
         Ok(u64::try_from(head.saturating_sub(acked)).unwrap_or(0))
+    }
+
+    /// Access-log entries not yet acknowledged by the central service, less the sign-ins
+    /// (`unlock`, `unlock_failed`): what `status --fail-if-unsent` weighs. A status check is an
+    /// unlock and writes one; counting them, the check failed when run twice (before-stop review,
+    /// 7 Dec 2026). Every consultation, disclosure, collection, alteration or erasure counts.
+    pub fn audit_unsent_records(&self) -> Result<u64> {
+        let acked = self.audit_anchor()?.map_or(0, |h| h.seq);
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM audit WHERE seq > ?1 AND action NOT IN ('unlock', 'unlock_failed')",
+            [acked],
+            |r| r.get(0),
+        )?;
+        Ok(n.max(0) as u64)
     }
 
     /// Remembers a server instruction (lock / wipe) until the shell carries it out. While it is

@@ -428,6 +428,12 @@ impl Store {
              ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             [role.as_str()],
         )?;
+        // Writes parked because the service refused the officer's role go back in the queue
+        // once a sign-in (any: the round's, `enrol`, the app's) brings a role that allows
+        // records work; `enrol` alone left them parked (before-stop review, 7 Dec 2026).
+        if role.allows(bluelamp_protocol::session::Permission::RecordsWork) {
+            self.outbox_requeue_role_refused()?;
+        }
         Ok(())
     }
 }

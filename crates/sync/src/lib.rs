@@ -53,7 +53,10 @@ pub fn carry_out_order(
     use bluelamp_store::unlock;
     use bluelamp_sync_core::OrderStep;
     let order = store.pending_instruction()?;
-    let pending = store.sync_counts()?.pending;
+    // Writes parked because the service refused the officer's role count as unsent: it never
+    // recorded them and would take them once the role is given back (a role set by mistake), so
+    // a wipe waits and the device is locked meanwhile (review, 7 Dec 2026: they were erased).
+    let pending = store.sync_counts()?.pending.saturating_add(store.outbox_role_refused_count()?);
     // Access-log entries the service has not acknowledged: a wipe destroyed them, the record
     // of who looked at what on this device (DPA 2018 s.62), while saying everything had been
     // sent (review, 7 Dec 2026).

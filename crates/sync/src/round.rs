@@ -185,18 +185,11 @@ pub async fn run_round<L: LocalStore>(
                         // for offline use.
                         // Writes parked because the role did not allow records work go back in
                         // the queue once a sign-in brings one that does.
-                        let requeued = local(store, |s| {
+                        // (`set_role` does it, whichever sign-in sets the role.)
+                        local(store, |s| {
                             s.set_token(&resp)?;
-                            s.set_role(resp.role)?;
-                            if resp.role.allows(Permission::RecordsWork) {
-                                s.outbox_requeue_role_refused()
-                            } else {
-                                Ok(0)
-                            }
+                            s.set_role(resp.role)
                         })?;
-                        if requeued > 0 {
-                            tracing::info!(requeued, "writes refused for the officer's role queued again");
-                        }
                         report.role = Some(resp.role);
                         progress(&Progress::SignedIn);
                         engine.handle(Event::LoggedIn);
@@ -237,9 +230,15 @@ pub async fn run_round<L: LocalStore>(
                             } else {
                                 // Refused for good (until someone acts): the pull still runs.
                                 tracing::warn!(reason = %f.describe(), "access log refused by the central service");
-                                // Kept in the store: `status` says so, and a wipe order is not
-                                // held for ever by entries the service will never take.
-                                local(store, |s| s.set_audit_refused(Some(&f.describe())))?;
+                                // A chain the service holds otherwise (409: the device's log
+                                // forked from its copy) is kept in the store: `status` says so,
+                                // and a wipe order is not held for ever by entries the service
+                                // will never take. Any other refusal (a proxy's 413 or 404, a
+                                // schema mismatch) is no fork: the entries stay unsent and hold
+                                // a wipe (review, 7 Dec 2026).
+                                if matches!(f, Failure::Rejected(409, _)) {
+                                    local(store, |s| s.set_audit_refused(Some(&f.describe())))?;
+                                }
                                 audit_refused = Some(f.describe());
                                 engine.handle(Event::NothingToPush);
                             }
