@@ -481,7 +481,10 @@ fn check_value(q: &Question, v: &Value, path: &str, c: &mut Ctx<'_, '_>) {
             None => c.push(path, IssueKind::WrongType, format!("{}: expected a date (YYYY-MM-DD)", label(q))),
         },
         QuestionType::Datetime => {
-            if let Value::String(s) = v {
+            // Only where the caller passes "now" (the device): the central service checks a form
+            // a device on an older release accepted, and must not refuse it for good for a rule
+            // that came later (before-stop review, 7 Dec 2026).
+            if let (Value::String(s), Some(_)) = (v, c.ctx.now) {
                 if crate::time::in_skipped_hour(s) {
                     c.push(
                         path,
