@@ -83,11 +83,13 @@ fn verify(store: &Store, json: bool) -> anyhow::Result<()> {
                 let anchor = match &report.anchor {
                     Some(a) if a.seq >= seq => "all of them acknowledged by the central service".to_string(),
                     Some(a) => format!(
-                        "the service acknowledged up to #{}; the {} after it are checked by their chain only                          (a restored older copy of the store also verifies)",
+                        "the service acknowledged up to #{}; the {} after it are checked by their chain only \
+                         (a restored older copy of the store also verifies)",
                         a.seq,
                         seq.saturating_sub(a.seq)
                     ),
-                    None => "none acknowledged by a central service: checked by their chain only (a tail cut off,                              or a restored older copy of the store, also verifies)"
+                    None => "none acknowledged by a central service: checked by their chain only (a tail cut off, \
+                             or a restored older copy of the store, also verifies)"
                         .to_string(),
                 };
                 say!("OK: {} entries, head #{seq} {hash}; {anchor}", report.entries)
