@@ -50,8 +50,16 @@ fn consultations(db: &Path) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn list_and_resolve_a_conflict_from_the_cli() {
+/// A demo service and two devices of one officer, both enrolled and synced.
+struct TwoDevices {
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+    running: bluelamp_central::Running,
+    a: std::path::PathBuf,
+    b: std::path::PathBuf,
+}
+
+fn two_devices() -> TwoDevices {
     let dir = tempfile::tempdir().unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let central = Central::open_with(&dir.path().join("central.db"), Config::for_tests()).unwrap();
@@ -63,6 +71,12 @@ fn list_and_resolve_a_conflict_from_the_cli() {
         ok(cli(db).args(["enrol", "--server", &url, "--officer", "demo-officer", "--insecure-fast-kdf"]));
         ok(cli(db).args(["sync"]));
     }
+    TwoDevices { dir, rt, running, a, b }
+}
+
+#[test]
+fn list_and_resolve_a_conflict_from_the_cli() {
+    let TwoDevices { dir, rt, running, a, b } = two_devices();
     let inc = "demo-incident-2";
     // `none` clears it, and says so; an empty code (an unset variable in a script) is refused.
     assert!(fails(cli(&a).args(["incident", "code", "--id", inc, "--code", ""])).contains("--code is empty"));
@@ -124,17 +138,7 @@ fn list_and_resolve_a_conflict_from_the_cli() {
 /// service's side adopts its reason, so the officer sees it first (it showed the code alone).
 #[test]
 fn a_conflict_over_nfa_dup_shows_its_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let central = Central::open_with(&dir.path().join("central.db"), Config::for_tests()).unwrap();
-    central.seed_demo(20).unwrap();
-    let running = rt.block_on(bluelamp_central::spawn(central.clone(), "127.0.0.1:0".parse().unwrap())).unwrap();
-    let url = running.url();
-    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
-    for db in [&a, &b] {
-        ok(cli(db).args(["enrol", "--server", &url, "--officer", "demo-officer", "--insecure-fast-kdf"]));
-        ok(cli(db).args(["sync"]));
-    }
+    let TwoDevices { dir: _dir, rt, running, a, b } = two_devices();
     let inc = "demo-incident-2";
     let why = "Attended, flat empty, caller not traced";
     ok(cli(&a).args(["incident", "code", "--id", inc, "--code", "NFA-DUP", "--no-incident-found", why]));
