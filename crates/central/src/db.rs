@@ -257,6 +257,18 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     ] {
         if !has_column(&conn, table, column)? {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+            if (table, column) == ("instructions", "delivered_at") {
+                // Orders queued before the column and followed by a request from their device
+                // were sent to it then: marked so, or the officer's sign-in after a lock would
+                // not lift it and the next round would lock the device again (before-stop
+                // review, 7 Dec 2026).
+                conn.execute_batch(
+                    "UPDATE instructions SET delivered_at = (SELECT c.last_seen FROM clients c
+                         WHERE c.client_id = instructions.client_id)
+                     WHERE delivered_at IS NULL AND cleared_at IS NULL
+                       AND created_at <= (SELECT c.last_seen FROM clients c WHERE c.client_id = instructions.client_id)",
+                )?;
+            }
         }
     }
     // Entries pushed before the provenance columns: the chain was always held under the
@@ -4461,6 +4473,36 @@ mod tests {
                 (format!("incidents:{DEMO_DISTRICT}"), "upsert".to_string()),
             ]
         );
+    }
+
+    /// A lock queued before orders recorded their delivery, followed by a request from its
+    /// device, was sent: the officer's sign-in lifts it (it stayed, and the next round locked the
+    /// device again). One never followed by a request is kept for the next round.
+    #[test]
+    fn locks_from_before_delivery_was_recorded_are_marked_sent_when_their_device_called_since() {
+        let (d, s) = storage();
+        s.bind_and_issue_token("demo-officer", "c-seen", "test", "h1", i64::MAX, 100, true).unwrap();
+        s.bind_and_issue_token("demo-officer", "c-quiet", "test", "h2", i64::MAX, 100, true).unwrap();
+        {
+            let conn = s.conn();
+            conn.execute_batch(
+                "ALTER TABLE instructions DROP COLUMN delivered_at;
+                 INSERT INTO instructions (client_id, kind, created_at) VALUES ('c-seen', 'lock', 50);
+                 INSERT INTO instructions (client_id, kind, created_at) VALUES ('c-quiet', 'lock', 150);",
+            )
+            .unwrap();
+        }
+        drop(s);
+        let s = SqliteStorage::open(&d.path().join("c.db")).unwrap();
+        let sent: Vec<(String, Option<i64>)> = s
+            .conn()
+            .prepare("SELECT client_id, delivered_at FROM instructions ORDER BY client_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(sent, vec![("c-quiet".to_string(), None), ("c-seen".to_string(), Some(100))]);
     }
 
     /// A database from before supervisors pulled their district's incidents gets one district
