@@ -296,6 +296,21 @@ impl Creation {
     }
 }
 
+/// A marker a creation left when it was killed after its key file was in place (harmless: the
+/// store is whole) is removed when `init` is run again on the store, once no creation holds it
+/// (a fresh-clone CI run's kill landed there: the marker stayed beside a working store).
+fn tidy_stale_marker(db: &Path) {
+    let path = creating_path(db);
+    if !key_path(db).exists() {
+        return;
+    }
+    let Ok(marker) = std::fs::OpenOptions::new().read(true).write(true).open(&path) else { return };
+    if marker.try_lock().is_ok() && same_file(&marker, &path) && key_path(db).exists() {
+        let _ = std::fs::remove_file(&path);
+        let _ = marker.unlock();
+    }
+}
+
 /// Whether the open `file` is the file at `path` now.
 fn same_file(file: &std::fs::File, path: &Path) -> bool {
     #[cfg(unix)]
@@ -362,6 +377,7 @@ impl Store {
         // A whole store, or a key file: never replaced. A database without a key file is
         // replaced only when an interrupted creation left it (`begin` checks again, locked).
         if key_path(db).exists() || exists(db) {
+            tidy_stale_marker(db);
             return Err(StoreError::AlreadyExists(db.to_path_buf()));
         }
         // The cleanup below runs on errors; a process killed part-way (or a power cut) runs

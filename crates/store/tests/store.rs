@@ -73,6 +73,22 @@ fn refuses_to_overwrite_and_reports_missing() {
 /// key file): not a store ([`bluelamp_store::exists`]), said as an interrupted creation, not as
 /// damage, and made afresh by the next creation. A creation running in another process is not
 /// taken for one, and a stray marker never hides or replaces a real store.
+/// A creation killed after its key file was in place leaves its marker beside a whole store:
+/// `init` run again refuses (the store exists) and removes the stray marker (a CI run's kill
+/// landed there and the marker stayed).
+#[test]
+fn a_stray_marker_beside_a_whole_store_goes_when_init_is_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    drop(Store::create(&db, "pw", "PC1", KdfParams::INSECURE_FAST).unwrap());
+    let marker = dir.path().join("s.db.creating");
+    std::fs::write(&marker, "").unwrap();
+    let again = Store::create(&db, "pw", "PC1", KdfParams::INSECURE_FAST);
+    assert!(matches!(again, Err(bluelamp_store::StoreError::AlreadyExists(_))));
+    assert!(!marker.exists());
+    Store::open(&db, "pw").unwrap();
+}
+
 #[test]
 fn an_interrupted_creation_is_known_for_what_it_is_and_made_again() {
     let dir = tempfile::tempdir().unwrap();
